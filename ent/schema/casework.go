@@ -1,0 +1,221 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/pid"
+)
+
+// CitizenCase (GraphQL: Case) is one citizen submission: feedback, a denunciation or praise about an official and/or a unit.
+// The row holds what was submitted (never edited) and the current state, which is a projection of
+// its CaseEvents.
+type CitizenCase struct{ ent.Schema }
+
+func (CitizenCase) Mixin() []ent.Mixin { return base(pid.Case) }
+
+func (CitizenCase) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("tracking_code").NotEmpty().MaxLen(20).Unique().Immutable().
+			Comment("Short unguessable code the citizen follows the case with.").Annotations(hidden()),
+		field.String("secret_hash").Sensitive().NotEmpty().Immutable().
+			Comment("Hash of the secret given to the citizen with the tracking code."),
+		field.Enum("channel").GoType(enum.Channel("")).Immutable().
+			Comment("The channel the case is handled under (an anonymous denunciation is handled as FEEDBACK)."),
+		field.Enum("requested_channel").GoType(enum.Channel("")).Immutable().
+			Comment("The channel the citizen chose when submitting.").Annotations(noFilter()),
+		field.Enum("category").GoType(enum.Category("")).Optional().Nillable().Immutable().
+			Comment("What the case is about; PRAISE has none."),
+		field.Text("description").NotEmpty().Immutable().Comment("The citizen's account, as submitted.").
+			Annotations(noFilter()),
+		field.Time("incident_date").Optional().Nillable().Immutable().
+			Comment("When the conduct happened, as reported.").Annotations(noFilter()),
+		field.String("place").Optional().Nillable().MaxLen(500).Immutable().
+			Comment("Where it happened, as reported.").Annotations(noFilter()),
+		field.Bool("anonymous").Immutable().Comment("True when the reporter gave no identity."),
+		field.Bytes("reporter_identity").Optional().Nillable().Sensitive().Immutable().
+			Comment("The reporter's identity (name, phone, national id, address), encrypted; never in lists, logs or payloads.").
+			Annotations(hidden()),
+		field.Bool("reporter_verified").Default(false).
+			Comment("Whether the reporter's national id was verified.").Annotations(hidden()),
+		field.Enum("state").GoType(enum.CaseState("")).Default(string(enum.CaseSubmitted)).
+			Comment("Where the case stands (the latest CaseEvent).").
+			Annotations(entgql.OrderField("STATE")),
+		field.Enum("conclusion").Values("SUBSTANTIATED", "PARTLY_SUBSTANTIATED", "UNSUBSTANTIATED").
+			Optional().Nillable().Comment("The conclusion of the verification."),
+		field.Time("received_at").Immutable().Comment("When the case was received.").
+			Annotations(entgql.OrderField("RECEIVED_AT")),
+		field.Time("acknowledge_due_at").Optional().Nillable().
+			Comment("Deadline to accept (denunciation: 7 working days) or acknowledge (feedback: 8 working hours).").
+			Annotations(noFilter()),
+		field.Time("due_at").Optional().Nillable().
+			Comment("Deadline for the conclusion or answer, extensions included.").
+			Annotations(entgql.OrderField("DUE_AT")),
+		field.Int("extension_count").Default(0).NonNegative().
+			Comment("How many times the deadline was extended.").Annotations(noFilter()),
+		field.Time("accepted_at").Optional().Nillable().Comment("When accepted.").Annotations(noFilter()),
+		field.Time("concluded_at").Optional().Nillable().Comment("When concluded.").Annotations(noFilter()),
+		field.Time("closed_at").Optional().Nillable().Comment("When closed.").Annotations(noFilter()),
+		field.Int("rating").Optional().Nillable().Range(1, 5).
+			Comment("The citizen's rating of the outcome, 1 to 5.").Annotations(noFilter()),
+	}
+}
+
+func (CitizenCase) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("unit", Unit.Type).Ref("cases").Unique().Required().
+			Comment("The unit the case is about (or in charge of it after a transfer)."),
+		edge.From("official", Official.Type).Ref("cases").Unique().
+			Comment("The official the case is about, if named."),
+		edge.To("handler", Account.Type).Unique().Comment("The inspector assigned to handle the case.").
+			Annotations(hidden()),
+		edge.To("duplicates", CitizenCase.Type).From("duplicate_of").Unique().
+			Comment("Duplicate of: the case this one repeats. Duplicates: cases marked as repeating this one.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("events", CaseEvent.Type).Comment("Every transition of the case, oldest first.").
+			Annotations(connection()),
+		edge.To("messages", CaseMessage.Type).Comment("Messages between the handler and the reporter.").
+			Annotations(connection()),
+		edge.To("evidence", Evidence.Type).Comment("Evidence files attached to the case."),
+		edge.To("incidents", Incident.Type).Comment("Incidents created by the case's conclusion."),
+	}
+}
+
+func (CitizenCase) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Edges("unit"),
+		index.Edges("official"),
+		index.Edges("handler"),
+		index.Edges("duplicate_of"),
+		index.Fields("state"),
+		index.Fields("channel"),
+		index.Fields("category"),
+		index.Fields("anonymous"),
+		index.Fields("conclusion"),
+		index.Fields("received_at"),
+		index.Fields("due_at"),
+	}
+}
+
+func (CitizenCase) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A citizen's feedback, denunciation or praise about an official or a unit."),
+		entsql.Annotation{Table: "cases"},
+		entgql.Type("Case"), entgql.QueryField("cases"), entgql.RelayConnection(),
+	}
+}
+
+// CaseEvent is one transition or action on a case, kept forever.
+type CaseEvent struct{ ent.Schema }
+
+func (CaseEvent) Mixin() []ent.Mixin { return base(pid.CaseEvent) }
+
+func (CaseEvent) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("kind").Values("SUBMITTED", "ACCEPTED", "REJECTED", "TRANSFERRED", "ASSIGNED",
+			"VERIFICATION_STARTED", "EXTENDED", "CONCLUDED", "CLOSED", "WITHDRAWN", "MARKED_DUPLICATE",
+			"MESSAGE", "EVIDENCE_ADDED", "RATED").Immutable().
+			Comment("What happened."),
+		field.Enum("from_state").GoType(enum.CaseState("")).Optional().Nillable().Immutable().
+			Comment("State before the event (null for the submission)."),
+		field.Enum("to_state").GoType(enum.CaseState("")).Immutable().Comment("State after the event."),
+		field.Enum("actor_kind").Values("CITIZEN", "STAFF", "SYSTEM").Immutable().
+			Comment("Who acted: the citizen, a staff member, or the system."),
+		field.Text("note").Default("").Immutable().Comment("Reason, decision number or findings.").
+			Annotations(noFilter()),
+		field.Bool("public").Default(true).Immutable().
+			Comment("Whether the citizen sees the event on their timeline."),
+		field.Time("occurred_at").Immutable().Comment("When it happened.").
+			Annotations(entgql.OrderField("OCCURRED_AT")),
+	}
+}
+
+func (CaseEvent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("case", CitizenCase.Type).Ref("events").Unique().Required().Immutable().Comment("The case."),
+		edge.To("actor", Account.Type).Unique().Immutable().Comment("The staff account that acted.").
+			Annotations(hidden()),
+	}
+}
+
+func (CaseEvent) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("occurred_at").Edges("case"),
+		index.Edges("actor"),
+		index.Fields("kind"),
+	}
+}
+
+func (CaseEvent) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("One transition or action on a citizen case, with actor, time and note."),
+		entgql.RelayConnection(),
+	}
+}
+
+// CaseMessage is a message between the handler and the reporter of a case.
+type CaseMessage struct{ ent.Schema }
+
+func (CaseMessage) Mixin() []ent.Mixin { return base(pid.CaseMessage) }
+
+func (CaseMessage) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("direction").Values("TO_REPORTER", "FROM_REPORTER", "INTERNAL").Immutable().
+			Comment("TO_REPORTER from the handler, FROM_REPORTER from the citizen, INTERNAL between staff."),
+		field.Text("body").NotEmpty().Immutable().Comment("The message.").Annotations(noFilter()),
+		field.Time("sent_at").Immutable().Comment("When sent.").Annotations(entgql.OrderField("SENT_AT")),
+	}
+}
+
+func (CaseMessage) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("case", CitizenCase.Type).Ref("messages").Unique().Required().Immutable().Comment("The case."),
+		edge.To("author", Account.Type).Unique().Immutable().Comment("The staff author, if not the citizen.").
+			Annotations(hidden()),
+	}
+}
+
+func (CaseMessage) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("sent_at").Edges("case"), index.Edges("author"), index.Fields("direction")}
+}
+
+func (CaseMessage) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A message between a case's handler and its reporter."),
+		entgql.RelayConnection(),
+	}
+}
+
+// Evidence is a file attached to a case.
+type Evidence struct{ ent.Schema }
+
+func (Evidence) Mixin() []ent.Mixin { return base(pid.Evidence) }
+
+func (Evidence) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("content_type").NotEmpty().MaxLen(100).Immutable().Comment("MIME type of the file."),
+		field.Int64("size").NonNegative().Immutable().Comment("Size in bytes."),
+		field.String("sha256").NotEmpty().MaxLen(64).Immutable().Comment("SHA-256 of the content, hex."),
+		field.String("storage_key").NotEmpty().MaxLen(300).Immutable().
+			Comment("Where the blob store keeps the file.").Annotations(hidden()),
+		field.Time("uploaded_at").Immutable().Comment("When the file was received."),
+	}
+}
+
+func (Evidence) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("case", CitizenCase.Type).Ref("evidence").Unique().Required().Immutable().Comment("The case."),
+	}
+}
+
+func (Evidence) Indexes() []ent.Index { return []ent.Index{index.Edges("case")} }
+
+func (Evidence) Annotations() []schema.Annotation {
+	return []schema.Annotation{schema.Comment("A file attached to a citizen case as evidence."), entgql.Skip(entgql.SkipWhereInput)}
+}

@@ -1,0 +1,287 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/liemchinh/liemchinh/internal/pid"
+)
+
+// Province is a province or centrally-run city, effective-dated: the merger of 1 July 2025 ends 63
+// provinces (valid_to, successor) and starts 34, some reusing an old code, so a province is its code
+// plus its validity.
+type Province struct{ ent.Schema }
+
+func (Province) Mixin() []ent.Mixin { return base(pid.Province) }
+
+func (Province) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("code").NotEmpty().MaxLen(8).
+			Comment("Official administrative code (e.g. 83 for Bến Tre); reused across the 2025 merger, so unique only with validFrom.").
+			Annotations(entgql.OrderField("CODE")),
+		field.String("name").NotEmpty().MaxLen(200).
+			Comment("Official Vietnamese name, e.g. Tỉnh Bến Tre.").
+			Annotations(entgql.OrderField("NAME")),
+		field.Enum("kind").Values("MUNICIPALITY", "PROVINCE").
+			Comment("MUNICIPALITY for a centrally-run city (thành phố trực thuộc trung ương), PROVINCE otherwise (tỉnh)."),
+		field.Time("valid_from").
+			Comment("First day this province existed with these borders.").
+			Annotations(entgql.OrderField("VALID_FROM")),
+		field.Time("valid_to").Optional().Nillable().
+			Comment("First day it no longer existed (null while current); 2025-07-01 for the provinces merged that day."),
+	}
+}
+
+func (Province) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("predecessors", Province.Type).
+			From("successor").Unique().
+			Comment("Successor: the province this one was merged into. Predecessors: the provinces merged into this one.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("districts", District.Type).Comment("Districts of the province (none after July 2025).").
+			Annotations(connection()),
+		edge.To("units", Unit.Type).Comment("Units of the province, at every level.").
+			Annotations(connection()),
+		edge.To("scoped_accounts", Account.Type).Comment("Accounts scoped to the province.").Annotations(hidden()),
+	}
+}
+
+func (Province) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("code", "valid_from").Unique(),
+		index.Fields("name"),
+		index.Fields("valid_from"),
+		index.Fields("valid_to"),
+		index.Edges("successor"),
+	}
+}
+
+func (Province) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A province or centrally-run city, effective-dated across the July 2025 merger."),
+		entgql.QueryField(), entgql.RelayConnection(),
+	}
+}
+
+// District is a district-level unit of a province; the district level was abolished on 1 July 2025,
+// so every district carries validTo 2025-07-01 and stays for history.
+type District struct{ ent.Schema }
+
+func (District) Mixin() []ent.Mixin { return base(pid.District) }
+
+func (District) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("code").NotEmpty().MaxLen(8).
+			Comment("Official administrative code (e.g. 829 for Thành phố Bến Tre).").
+			Annotations(entgql.OrderField("CODE")),
+		field.String("name").NotEmpty().MaxLen(200).
+			Comment("Official Vietnamese name.").
+			Annotations(entgql.OrderField("NAME")),
+		field.String("kind").NotEmpty().MaxLen(60).
+			Comment("Administrative type as officially named: Quận, Huyện, Thị xã, Thành phố.").
+			Annotations(noFilter()),
+		field.Time("valid_from").Comment("First day this district existed.").Annotations(noFilter()),
+		field.Time("valid_to").Optional().Nillable().
+			Comment("First day it no longer existed (2025-07-01: the district level was abolished)."),
+	}
+}
+
+func (District) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("province", Province.Type).Ref("districts").Unique().Required().
+			Comment("The province the district belongs to."),
+		edge.To("units", Unit.Type).Comment("Units of the district.").Annotations(connection()),
+		edge.To("scoped_accounts", Account.Type).Comment("Accounts scoped to the district.").Annotations(hidden()),
+	}
+}
+
+func (District) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("code", "valid_from").Unique(),
+		index.Fields("name"),
+		index.Fields("valid_to"),
+		index.Edges("province"),
+	}
+}
+
+func (District) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A district of a province, kept for history after the district level was abolished in July 2025."),
+		entgql.QueryField(), entgql.RelayConnection(),
+	}
+}
+
+// Unit is an agency, department, public service unit, commune people's committee or grassroots
+// trade union: the place officials work, in a tree.
+type Unit struct{ ent.Schema }
+
+func (Unit) Mixin() []ent.Mixin { return base(pid.Unit) }
+
+func (Unit) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(300).
+			Comment("Full Vietnamese name of the unit.").
+			Annotations(entgql.OrderField("NAME")),
+		field.Enum("level").Values("PROVINCE", "DISTRICT", "COMMUNE").
+			Comment("Administrative level the unit works at.").
+			Annotations(entgql.OrderField("LEVEL")),
+		field.Enum("kind").Values("PEOPLES_COMMITTEE", "DEPARTMENT", "AGENCY", "PUBLIC_SERVICE", "TRADE_UNION").
+			Comment("What the unit is: a people's committee, a department, another state agency, a public service unit (school, hospital) or a trade union."),
+		field.String("code").Optional().MaxLen(20).
+			Comment("Administrative code of the commune a commune-level unit serves, when it has one."),
+	}
+}
+
+func (Unit) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("province", Province.Type).Ref("units").Unique().Required().
+			Comment("The province the unit belongs to."),
+		edge.From("district", District.Type).Ref("units").Unique().
+			Comment("The district the unit belonged to, if any (none after July 2025)."),
+		edge.To("children", Unit.Type).Comment("Units reporting to this one.").Annotations(connection()),
+		edge.From("parent", Unit.Type).Ref("children").Unique().Comment("The unit this one reports to."),
+		edge.To("officials", Official.Type).Comment("Officials working in the unit now.").
+			Annotations(connection()),
+		edge.To("emulation_registrations", EmulationRegistration.Type).
+			Comment("The unit's yearly registrations for the emulation movement.").Annotations(connection()),
+		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the unit or its officials.").
+			Annotations(connection()),
+		edge.To("incidents", Incident.Type).Comment("Incidents of officials while in this unit.").
+			Annotations(connection()),
+		edge.To("commendations", Commendation.Type).Comment("Commendations awarded to the unit as a collective.").
+			Annotations(connection()),
+		edge.To("inspections", Inspection.Type).Comment("Inspections of the unit.").
+			Annotations(connection()),
+		edge.To("scoped_accounts", Account.Type).Comment("Accounts scoped to the unit tree.").Annotations(hidden()),
+	}
+}
+
+func (Unit) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("name"),
+		index.Fields("level"),
+		index.Fields("kind"),
+		index.Fields("code"),
+		index.Edges("province"),
+		index.Edges("district"),
+		index.Edges("parent"),
+	}
+}
+
+func (Unit) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("An agency, department, public service unit, commune people's committee or trade union where officials work."),
+		entgql.QueryField(), entgql.RelayConnection(),
+	}
+}
+
+// Official is one cán bộ, công chức, viên chức or contract employee.
+type Official struct{ ent.Schema }
+
+func (Official) Mixin() []ent.Mixin { return base(pid.Official) }
+
+func (Official) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("full_name").NotEmpty().MaxLen(200).
+			Comment("Full name in Vietnamese.").
+			Annotations(entgql.OrderField("FULL_NAME")),
+		field.Enum("category").Values("CAN_BO", "CONG_CHUC", "VIEN_CHUC", "CONTRACT").
+			Comment("CAN_BO elected or appointed official, CONG_CHUC civil servant, VIEN_CHUC public employee, CONTRACT contract staff."),
+		field.String("position").MaxLen(200).Default("").
+			Comment("Job title or position.").Annotations(noFilter()),
+		field.String("employee_code").NotEmpty().MaxLen(40).Unique().
+			Comment("Employee code, unique nationally.").
+			Annotations(entgql.OrderField("EMPLOYEE_CODE")),
+		field.Time("active_from").
+			Comment("First day of service in the current unit's organisation.").
+			Annotations(noFilter()),
+		field.Time("active_to").Optional().Nillable().
+			Comment("Last day of service, if the official has left."),
+	}
+}
+
+func (Official) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("unit", Unit.Type).Ref("officials").Unique().Required().
+			Comment("The unit the official works in."),
+		edge.To("account", Account.Type).Unique().
+			Comment("The official's sign-in account, if any.").Annotations(hidden()),
+		edge.To("acknowledgements", Acknowledgement.Type).
+			Comment("The official's acknowledgements of campaigns.").Annotations(connection()),
+		edge.To("pledges", Pledge.Type).Comment("The official's yearly pledges, withdrawn ones included.").
+			Annotations(connection()),
+		edge.To("self_assessments", SelfAssessment.Type).Comment("The official's self-assessments.").
+			Annotations(connection()),
+		edge.To("incidents", Incident.Type).Comment("Substantiated negative practices of the official.").
+			Annotations(connection()),
+		edge.To("commendations", Commendation.Type).Comment("Commendations of the official.").
+			Annotations(connection()),
+		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the official.").
+			Annotations(connection()),
+	}
+}
+
+func (Official) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("full_name"),
+		index.Fields("category"),
+		index.Fields("active_to"),
+		index.Edges("unit"),
+	}
+}
+
+func (Official) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("An official, civil servant, public employee or contract employee of a unit."),
+		entgql.QueryField(), entgql.RelayConnection(),
+	}
+}
+
+// Account is a sign-in identity of an official, unit manager, supervisor, inspector or administrator.
+// Citizens need none. Its GraphQL surface arrives with sign-in (issue 3).
+type Account struct{ ent.Schema }
+
+func (Account) Mixin() []ent.Mixin { return base(pid.Account) }
+
+func (Account) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("login").NotEmpty().MaxLen(200).Unique().
+			Comment("Login name: a phone number or an e-mail address."),
+		field.String("password_hash").Sensitive().NotEmpty().
+			Comment("argon2id hash of the password."),
+		field.Enum("role").Values("OFFICIAL", "UNIT_MANAGER", "SUPERVISOR", "INSPECTOR", "ADMIN").
+			Comment("The one role of the account."),
+		field.Enum("scope_kind").Values("UNIT", "DISTRICT", "PROVINCE", "NATION").
+			Comment("What the account's scope is: a unit with its sub-units, a district, a province or the nation."),
+		field.Bool("disabled").Default(false).Comment("A disabled account cannot sign in."),
+		field.Time("last_login_at").Optional().Nillable().Comment("When the account last signed in."),
+	}
+}
+
+func (Account) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("official", Official.Type).Ref("account").Unique().
+			Comment("The official this account belongs to (officials and unit managers)."),
+		edge.From("scope_unit", Unit.Type).Ref("scoped_accounts").Unique().
+			Comment("Scope unit, when the scope is a unit with its sub-units."),
+		edge.From("scope_district", District.Type).Ref("scoped_accounts").Unique().Comment("Scope district."),
+		edge.From("scope_province", Province.Type).Ref("scoped_accounts").Unique().Comment("Scope province."),
+	}
+}
+
+func (Account) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("role"),
+		index.Edges("scope_unit"),
+		index.Edges("scope_district"),
+		index.Edges("scope_province"),
+	}
+}
+
+func (Account) Annotations() []schema.Annotation {
+	return []schema.Annotation{schema.Comment("A sign-in identity with one role and one scope."), hidden()}
+}

@@ -1,0 +1,7 @@
+// Package liemchinh is the module root; it only drives code generation, in order: ent (with
+// entgql, which writes graph/ent.graphql), then gqlgen over the whole GraphQL schema.
+package liemchinh
+
+//go:generate go run -mod=mod ./ent/entc.go ./ent/describe.go
+//go:generate go run -mod=mod github.com/99designs/gqlgen generate
+//go:generate go run ./internal/tools/printschema -o graph/schema.graphql
