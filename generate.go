@@ -2,6 +2,6 @@
 // entgql, which writes graph/ent.graphql), then gqlgen over the whole GraphQL schema.
 package liemchinh
 
-//go:generate go run -mod=mod ./ent/entc.go ./ent/describe.go
-//go:generate go run -mod=mod github.com/99designs/gqlgen generate
+//go:generate go run ./ent/entc.go ./ent/describe.go
+//go:generate go run github.com/99designs/gqlgen generate
 //go:generate go run ./internal/tools/printschema -o graph/schema.graphql

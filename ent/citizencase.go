@@ -86,10 +86,10 @@ type CitizenCaseEdges struct {
 	Official *Official `json:"official,omitempty"`
 	// The inspector assigned to handle the case.
 	Handler *Account `json:"handler,omitempty"`
-	// Duplicate of: the case this one repeats. Duplicates: cases marked as repeating this one.
-	DuplicateOf *CitizenCase `json:"duplicate_of,omitempty"`
-	// Duplicates holds the value of the duplicates edge.
+	// Cases marked as repeating this one.
 	Duplicates []*CitizenCase `json:"duplicates,omitempty"`
+	// The case this one repeats, if marked as a duplicate.
+	DuplicateOf *CitizenCase `json:"duplicate_of,omitempty"`
 	// Every transition of the case, oldest first.
 	Events []*CaseEvent `json:"events,omitempty"`
 	// Messages between the handler and the reporter.
@@ -144,24 +144,24 @@ func (e CitizenCaseEdges) HandlerOrErr() (*Account, error) {
 	return nil, &NotLoadedError{edge: "handler"}
 }
 
+// DuplicatesOrErr returns the Duplicates value or an error if the edge
+// was not loaded in eager-loading.
+func (e CitizenCaseEdges) DuplicatesOrErr() ([]*CitizenCase, error) {
+	if e.loadedTypes[3] {
+		return e.Duplicates, nil
+	}
+	return nil, &NotLoadedError{edge: "duplicates"}
+}
+
 // DuplicateOfOrErr returns the DuplicateOf value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e CitizenCaseEdges) DuplicateOfOrErr() (*CitizenCase, error) {
 	if e.DuplicateOf != nil {
 		return e.DuplicateOf, nil
-	} else if e.loadedTypes[3] {
+	} else if e.loadedTypes[4] {
 		return nil, &NotFoundError{label: citizencase.Label}
 	}
 	return nil, &NotLoadedError{edge: "duplicate_of"}
-}
-
-// DuplicatesOrErr returns the Duplicates value or an error if the edge
-// was not loaded in eager-loading.
-func (e CitizenCaseEdges) DuplicatesOrErr() ([]*CitizenCase, error) {
-	if e.loadedTypes[4] {
-		return e.Duplicates, nil
-	}
-	return nil, &NotLoadedError{edge: "duplicates"}
 }
 
 // EventsOrErr returns the Events value or an error if the edge
@@ -448,14 +448,14 @@ func (_m *CitizenCase) QueryHandler() *AccountQuery {
 	return NewCitizenCaseClient(_m.config).QueryHandler(_m)
 }
 
-// QueryDuplicateOf queries the "duplicate_of" edge of the CitizenCase entity.
-func (_m *CitizenCase) QueryDuplicateOf() *CitizenCaseQuery {
-	return NewCitizenCaseClient(_m.config).QueryDuplicateOf(_m)
-}
-
 // QueryDuplicates queries the "duplicates" edge of the CitizenCase entity.
 func (_m *CitizenCase) QueryDuplicates() *CitizenCaseQuery {
 	return NewCitizenCaseClient(_m.config).QueryDuplicates(_m)
+}
+
+// QueryDuplicateOf queries the "duplicate_of" edge of the CitizenCase entity.
+func (_m *CitizenCase) QueryDuplicateOf() *CitizenCaseQuery {
+	return NewCitizenCaseClient(_m.config).QueryDuplicateOf(_m)
 }
 
 // QueryEvents queries the "events" edge of the CitizenCase entity.

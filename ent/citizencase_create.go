@@ -352,6 +352,21 @@ func (_c *CitizenCaseCreate) SetHandler(v *Account) *CitizenCaseCreate {
 	return _c.SetHandlerID(v.ID)
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by IDs.
+func (_c *CitizenCaseCreate) AddDuplicateIDs(ids ...string) *CitizenCaseCreate {
+	_c.mutation.AddDuplicateIDs(ids...)
+	return _c
+}
+
+// AddDuplicates adds the "duplicates" edges to the CitizenCase entity.
+func (_c *CitizenCaseCreate) AddDuplicates(v ...*CitizenCase) *CitizenCaseCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDuplicateIDs(ids...)
+}
+
 // SetDuplicateOfID sets the "duplicate_of" edge to the CitizenCase entity by ID.
 func (_c *CitizenCaseCreate) SetDuplicateOfID(id string) *CitizenCaseCreate {
 	_c.mutation.SetDuplicateOfID(id)
@@ -369,21 +384,6 @@ func (_c *CitizenCaseCreate) SetNillableDuplicateOfID(id *string) *CitizenCaseCr
 // SetDuplicateOf sets the "duplicate_of" edge to the CitizenCase entity.
 func (_c *CitizenCaseCreate) SetDuplicateOf(v *CitizenCase) *CitizenCaseCreate {
 	return _c.SetDuplicateOfID(v.ID)
-}
-
-// AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by IDs.
-func (_c *CitizenCaseCreate) AddDuplicateIDs(ids ...string) *CitizenCaseCreate {
-	_c.mutation.AddDuplicateIDs(ids...)
-	return _c
-}
-
-// AddDuplicates adds the "duplicates" edges to the CitizenCase entity.
-func (_c *CitizenCaseCreate) AddDuplicates(v ...*CitizenCase) *CitizenCaseCreate {
-	ids := make([]string, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _c.AddDuplicateIDs(ids...)
 }
 
 // AddEventIDs adds the "events" edge to the CaseEvent entity by IDs.
@@ -787,6 +787,22 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 		_node.citizen_case_handler = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.DuplicatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.DuplicateOfIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -802,22 +818,6 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.citizen_case_duplicates = &nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.DuplicatesIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {

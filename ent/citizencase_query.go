@@ -34,8 +34,8 @@ type CitizenCaseQuery struct {
 	withUnit            *UnitQuery
 	withOfficial        *OfficialQuery
 	withHandler         *AccountQuery
-	withDuplicateOf     *CitizenCaseQuery
 	withDuplicates      *CitizenCaseQuery
+	withDuplicateOf     *CitizenCaseQuery
 	withEvents          *CaseEventQuery
 	withMessages        *CaseMessageQuery
 	withEvidence        *EvidenceQuery
@@ -150,28 +150,6 @@ func (_q *CitizenCaseQuery) QueryHandler() *AccountQuery {
 	return query
 }
 
-// QueryDuplicateOf chains the current query on the "duplicate_of" edge.
-func (_q *CitizenCaseQuery) QueryDuplicateOf() *CitizenCaseQuery {
-	query := (&CitizenCaseClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
-			sqlgraph.To(citizencase.Table, citizencase.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, citizencase.DuplicateOfTable, citizencase.DuplicateOfColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
 // QueryDuplicates chains the current query on the "duplicates" edge.
 func (_q *CitizenCaseQuery) QueryDuplicates() *CitizenCaseQuery {
 	query := (&CitizenCaseClient{config: _q.config}).Query()
@@ -187,6 +165,28 @@ func (_q *CitizenCaseQuery) QueryDuplicates() *CitizenCaseQuery {
 			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
 			sqlgraph.To(citizencase.Table, citizencase.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, citizencase.DuplicatesTable, citizencase.DuplicatesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDuplicateOf chains the current query on the "duplicate_of" edge.
+func (_q *CitizenCaseQuery) QueryDuplicateOf() *CitizenCaseQuery {
+	query := (&CitizenCaseClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
+			sqlgraph.To(citizencase.Table, citizencase.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, citizencase.DuplicateOfTable, citizencase.DuplicateOfColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -477,8 +477,8 @@ func (_q *CitizenCaseQuery) Clone() *CitizenCaseQuery {
 		withUnit:        _q.withUnit.Clone(),
 		withOfficial:    _q.withOfficial.Clone(),
 		withHandler:     _q.withHandler.Clone(),
-		withDuplicateOf: _q.withDuplicateOf.Clone(),
 		withDuplicates:  _q.withDuplicates.Clone(),
+		withDuplicateOf: _q.withDuplicateOf.Clone(),
 		withEvents:      _q.withEvents.Clone(),
 		withMessages:    _q.withMessages.Clone(),
 		withEvidence:    _q.withEvidence.Clone(),
@@ -522,17 +522,6 @@ func (_q *CitizenCaseQuery) WithHandler(opts ...func(*AccountQuery)) *CitizenCas
 	return _q
 }
 
-// WithDuplicateOf tells the query-builder to eager-load the nodes that are connected to
-// the "duplicate_of" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *CitizenCaseQuery) WithDuplicateOf(opts ...func(*CitizenCaseQuery)) *CitizenCaseQuery {
-	query := (&CitizenCaseClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withDuplicateOf = query
-	return _q
-}
-
 // WithDuplicates tells the query-builder to eager-load the nodes that are connected to
 // the "duplicates" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *CitizenCaseQuery) WithDuplicates(opts ...func(*CitizenCaseQuery)) *CitizenCaseQuery {
@@ -541,6 +530,17 @@ func (_q *CitizenCaseQuery) WithDuplicates(opts ...func(*CitizenCaseQuery)) *Cit
 		opt(query)
 	}
 	_q.withDuplicates = query
+	return _q
+}
+
+// WithDuplicateOf tells the query-builder to eager-load the nodes that are connected to
+// the "duplicate_of" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CitizenCaseQuery) WithDuplicateOf(opts ...func(*CitizenCaseQuery)) *CitizenCaseQuery {
+	query := (&CitizenCaseClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDuplicateOf = query
 	return _q
 }
 
@@ -671,8 +671,8 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			_q.withUnit != nil,
 			_q.withOfficial != nil,
 			_q.withHandler != nil,
-			_q.withDuplicateOf != nil,
 			_q.withDuplicates != nil,
+			_q.withDuplicateOf != nil,
 			_q.withEvents != nil,
 			_q.withMessages != nil,
 			_q.withEvidence != nil,
@@ -724,16 +724,16 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
-	if query := _q.withDuplicateOf; query != nil {
-		if err := _q.loadDuplicateOf(ctx, query, nodes, nil,
-			func(n *CitizenCase, e *CitizenCase) { n.Edges.DuplicateOf = e }); err != nil {
-			return nil, err
-		}
-	}
 	if query := _q.withDuplicates; query != nil {
 		if err := _q.loadDuplicates(ctx, query, nodes,
 			func(n *CitizenCase) { n.Edges.Duplicates = []*CitizenCase{} },
 			func(n *CitizenCase, e *CitizenCase) { n.Edges.Duplicates = append(n.Edges.Duplicates, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDuplicateOf; query != nil {
+		if err := _q.loadDuplicateOf(ctx, query, nodes, nil,
+			func(n *CitizenCase, e *CitizenCase) { n.Edges.DuplicateOf = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -904,6 +904,37 @@ func (_q *CitizenCaseQuery) loadHandler(ctx context.Context, query *AccountQuery
 	}
 	return nil
 }
+func (_q *CitizenCaseQuery) loadDuplicates(ctx context.Context, query *CitizenCaseQuery, nodes []*CitizenCase, init func(*CitizenCase), assign func(*CitizenCase, *CitizenCase)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*CitizenCase)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(citizencase.DuplicatesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.citizen_case_duplicates
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "citizen_case_duplicates" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "citizen_case_duplicates" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *CitizenCaseQuery) loadDuplicateOf(ctx context.Context, query *CitizenCaseQuery, nodes []*CitizenCase, init func(*CitizenCase), assign func(*CitizenCase, *CitizenCase)) error {
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*CitizenCase)
@@ -933,37 +964,6 @@ func (_q *CitizenCaseQuery) loadDuplicateOf(ctx context.Context, query *CitizenC
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
-	}
-	return nil
-}
-func (_q *CitizenCaseQuery) loadDuplicates(ctx context.Context, query *CitizenCaseQuery, nodes []*CitizenCase, init func(*CitizenCase), assign func(*CitizenCase, *CitizenCase)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[string]*CitizenCase)
-	for i := range nodes {
-		fks = append(fks, nodes[i].ID)
-		nodeids[nodes[i].ID] = nodes[i]
-		if init != nil {
-			init(nodes[i])
-		}
-	}
-	query.withFKs = true
-	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.DuplicatesColumn), fks...))
-	}))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		fk := n.citizen_case_duplicates
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "citizen_case_duplicates" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
-		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "citizen_case_duplicates" returned %v for node %v`, *fk, n.ID)
-		}
-		assign(node, n)
 	}
 	return nil
 }

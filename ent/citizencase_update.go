@@ -287,6 +287,21 @@ func (_u *CitizenCaseUpdate) SetHandler(v *Account) *CitizenCaseUpdate {
 	return _u.SetHandlerID(v.ID)
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by IDs.
+func (_u *CitizenCaseUpdate) AddDuplicateIDs(ids ...string) *CitizenCaseUpdate {
+	_u.mutation.AddDuplicateIDs(ids...)
+	return _u
+}
+
+// AddDuplicates adds the "duplicates" edges to the CitizenCase entity.
+func (_u *CitizenCaseUpdate) AddDuplicates(v ...*CitizenCase) *CitizenCaseUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDuplicateIDs(ids...)
+}
+
 // SetDuplicateOfID sets the "duplicate_of" edge to the CitizenCase entity by ID.
 func (_u *CitizenCaseUpdate) SetDuplicateOfID(id string) *CitizenCaseUpdate {
 	_u.mutation.SetDuplicateOfID(id)
@@ -304,21 +319,6 @@ func (_u *CitizenCaseUpdate) SetNillableDuplicateOfID(id *string) *CitizenCaseUp
 // SetDuplicateOf sets the "duplicate_of" edge to the CitizenCase entity.
 func (_u *CitizenCaseUpdate) SetDuplicateOf(v *CitizenCase) *CitizenCaseUpdate {
 	return _u.SetDuplicateOfID(v.ID)
-}
-
-// AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by IDs.
-func (_u *CitizenCaseUpdate) AddDuplicateIDs(ids ...string) *CitizenCaseUpdate {
-	_u.mutation.AddDuplicateIDs(ids...)
-	return _u
-}
-
-// AddDuplicates adds the "duplicates" edges to the CitizenCase entity.
-func (_u *CitizenCaseUpdate) AddDuplicates(v ...*CitizenCase) *CitizenCaseUpdate {
-	ids := make([]string, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.AddDuplicateIDs(ids...)
 }
 
 // AddEventIDs adds the "events" edge to the CaseEvent entity by IDs.
@@ -404,12 +404,6 @@ func (_u *CitizenCaseUpdate) ClearHandler() *CitizenCaseUpdate {
 	return _u
 }
 
-// ClearDuplicateOf clears the "duplicate_of" edge to the CitizenCase entity.
-func (_u *CitizenCaseUpdate) ClearDuplicateOf() *CitizenCaseUpdate {
-	_u.mutation.ClearDuplicateOf()
-	return _u
-}
-
 // ClearDuplicates clears all "duplicates" edges to the CitizenCase entity.
 func (_u *CitizenCaseUpdate) ClearDuplicates() *CitizenCaseUpdate {
 	_u.mutation.ClearDuplicates()
@@ -429,6 +423,12 @@ func (_u *CitizenCaseUpdate) RemoveDuplicates(v ...*CitizenCase) *CitizenCaseUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDuplicateIDs(ids...)
+}
+
+// ClearDuplicateOf clears the "duplicate_of" edge to the CitizenCase entity.
+func (_u *CitizenCaseUpdate) ClearDuplicateOf() *CitizenCaseUpdate {
+	_u.mutation.ClearDuplicateOf()
+	return _u
 }
 
 // ClearEvents clears all "events" edges to the CaseEvent entity.
@@ -750,6 +750,51 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDuplicatesIDs(); len(nodes) > 0 && !_u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DuplicatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.DuplicateOfCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -769,51 +814,6 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			Inverse: true,
 			Table:   citizencase.DuplicateOfTable,
 			Columns: []string{citizencase.DuplicateOfColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.DuplicatesCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RemovedDuplicatesIDs(); len(nodes) > 0 && !_u.mutation.DuplicatesCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.DuplicatesIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
@@ -1275,6 +1275,21 @@ func (_u *CitizenCaseUpdateOne) SetHandler(v *Account) *CitizenCaseUpdateOne {
 	return _u.SetHandlerID(v.ID)
 }
 
+// AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by IDs.
+func (_u *CitizenCaseUpdateOne) AddDuplicateIDs(ids ...string) *CitizenCaseUpdateOne {
+	_u.mutation.AddDuplicateIDs(ids...)
+	return _u
+}
+
+// AddDuplicates adds the "duplicates" edges to the CitizenCase entity.
+func (_u *CitizenCaseUpdateOne) AddDuplicates(v ...*CitizenCase) *CitizenCaseUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDuplicateIDs(ids...)
+}
+
 // SetDuplicateOfID sets the "duplicate_of" edge to the CitizenCase entity by ID.
 func (_u *CitizenCaseUpdateOne) SetDuplicateOfID(id string) *CitizenCaseUpdateOne {
 	_u.mutation.SetDuplicateOfID(id)
@@ -1292,21 +1307,6 @@ func (_u *CitizenCaseUpdateOne) SetNillableDuplicateOfID(id *string) *CitizenCas
 // SetDuplicateOf sets the "duplicate_of" edge to the CitizenCase entity.
 func (_u *CitizenCaseUpdateOne) SetDuplicateOf(v *CitizenCase) *CitizenCaseUpdateOne {
 	return _u.SetDuplicateOfID(v.ID)
-}
-
-// AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by IDs.
-func (_u *CitizenCaseUpdateOne) AddDuplicateIDs(ids ...string) *CitizenCaseUpdateOne {
-	_u.mutation.AddDuplicateIDs(ids...)
-	return _u
-}
-
-// AddDuplicates adds the "duplicates" edges to the CitizenCase entity.
-func (_u *CitizenCaseUpdateOne) AddDuplicates(v ...*CitizenCase) *CitizenCaseUpdateOne {
-	ids := make([]string, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.AddDuplicateIDs(ids...)
 }
 
 // AddEventIDs adds the "events" edge to the CaseEvent entity by IDs.
@@ -1392,12 +1392,6 @@ func (_u *CitizenCaseUpdateOne) ClearHandler() *CitizenCaseUpdateOne {
 	return _u
 }
 
-// ClearDuplicateOf clears the "duplicate_of" edge to the CitizenCase entity.
-func (_u *CitizenCaseUpdateOne) ClearDuplicateOf() *CitizenCaseUpdateOne {
-	_u.mutation.ClearDuplicateOf()
-	return _u
-}
-
 // ClearDuplicates clears all "duplicates" edges to the CitizenCase entity.
 func (_u *CitizenCaseUpdateOne) ClearDuplicates() *CitizenCaseUpdateOne {
 	_u.mutation.ClearDuplicates()
@@ -1417,6 +1411,12 @@ func (_u *CitizenCaseUpdateOne) RemoveDuplicates(v ...*CitizenCase) *CitizenCase
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveDuplicateIDs(ids...)
+}
+
+// ClearDuplicateOf clears the "duplicate_of" edge to the CitizenCase entity.
+func (_u *CitizenCaseUpdateOne) ClearDuplicateOf() *CitizenCaseUpdateOne {
+	_u.mutation.ClearDuplicateOf()
+	return _u
 }
 
 // ClearEvents clears all "events" edges to the CaseEvent entity.
@@ -1768,6 +1768,51 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDuplicatesIDs(); len(nodes) > 0 && !_u.mutation.DuplicatesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DuplicatesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.DuplicatesTable,
+			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.DuplicateOfCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1787,51 +1832,6 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 			Inverse: true,
 			Table:   citizencase.DuplicateOfTable,
 			Columns: []string{citizencase.DuplicateOfColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.DuplicatesCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RemovedDuplicatesIDs(); len(nodes) > 0 && !_u.mutation.DuplicatesCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.DuplicatesIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   citizencase.DuplicatesTable,
-			Columns: []string{citizencase.DuplicatesColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),

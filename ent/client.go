@@ -1629,22 +1629,6 @@ func (c *CitizenCaseClient) QueryHandler(_m *CitizenCase) *AccountQuery {
 	return query
 }
 
-// QueryDuplicateOf queries the duplicate_of edge of a CitizenCase.
-func (c *CitizenCaseClient) QueryDuplicateOf(_m *CitizenCase) *CitizenCaseQuery {
-	query := (&CitizenCaseClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
-			sqlgraph.To(citizencase.Table, citizencase.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, citizencase.DuplicateOfTable, citizencase.DuplicateOfColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // QueryDuplicates queries the duplicates edge of a CitizenCase.
 func (c *CitizenCaseClient) QueryDuplicates(_m *CitizenCase) *CitizenCaseQuery {
 	query := (&CitizenCaseClient{config: c.config}).Query()
@@ -1654,6 +1638,22 @@ func (c *CitizenCaseClient) QueryDuplicates(_m *CitizenCase) *CitizenCaseQuery {
 			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
 			sqlgraph.To(citizencase.Table, citizencase.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, citizencase.DuplicatesTable, citizencase.DuplicatesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDuplicateOf queries the duplicate_of edge of a CitizenCase.
+func (c *CitizenCaseClient) QueryDuplicateOf(_m *CitizenCase) *CitizenCaseQuery {
+	query := (&CitizenCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
+			sqlgraph.To(citizencase.Table, citizencase.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, citizencase.DuplicateOfTable, citizencase.DuplicateOfColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3684,22 +3684,6 @@ func (c *ProvinceClient) GetX(ctx context.Context, id string) *Province {
 	return obj
 }
 
-// QuerySuccessor queries the successor edge of a Province.
-func (c *ProvinceClient) QuerySuccessor(_m *Province) *ProvinceQuery {
-	query := (&ProvinceClient{config: c.config}).Query()
-	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
-		id := _m.ID
-		step := sqlgraph.NewStep(
-			sqlgraph.From(province.Table, province.FieldID, id),
-			sqlgraph.To(province.Table, province.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, province.SuccessorTable, province.SuccessorColumn),
-		)
-		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
-		return fromV, nil
-	}
-	return query
-}
-
 // QueryPredecessors queries the predecessors edge of a Province.
 func (c *ProvinceClient) QueryPredecessors(_m *Province) *ProvinceQuery {
 	query := (&ProvinceClient{config: c.config}).Query()
@@ -3709,6 +3693,22 @@ func (c *ProvinceClient) QueryPredecessors(_m *Province) *ProvinceQuery {
 			sqlgraph.From(province.Table, province.FieldID, id),
 			sqlgraph.To(province.Table, province.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, province.PredecessorsTable, province.PredecessorsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySuccessor queries the successor edge of a Province.
+func (c *ProvinceClient) QuerySuccessor(_m *Province) *ProvinceQuery {
+	query := (&ProvinceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(province.Table, province.FieldID, id),
+			sqlgraph.To(province.Table, province.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, province.SuccessorTable, province.SuccessorColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

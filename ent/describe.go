@@ -32,9 +32,16 @@ var predicateSuffixes = []struct{ suffix, text string }{
 // without one, so that the whole printed schema is documented.
 func describeGenerated(g *gen.Graph, s *ast.Schema) error {
 	for _, n := range g.Nodes {
-		if d, ok := s.Types[n.Name]; ok && d.Description == "" {
-			if c, ok := n.Annotations["Comment"].(map[string]any); ok {
-				d.Description, _ = c["Text"].(string)
+		d, ok := s.Types[gqlName(n)]
+		if !ok {
+			continue
+		}
+		if c, ok := n.Annotations["Comment"].(map[string]any); ok && d.Description == "" {
+			d.Description, _ = c["Text"].(string)
+		}
+		for _, e := range n.Edges {
+			if f := d.Fields.ForName(camel(e.Name)); f != nil && e.Comment() != "" {
+				f.Description = e.Comment()
 			}
 		}
 	}
@@ -47,8 +54,10 @@ func describeGenerated(g *gen.Graph, s *ast.Schema) error {
 				continue
 			}
 			f.Description = fieldDescription(d, f)
+		}
+		for _, f := range d.Fields {
 			for _, a := range f.Arguments {
-				if a.Description == "" {
+				if a.Description == "" || a.Name == "first" || a.Name == "last" {
 					a.Description = argumentDescription(a.Name)
 				}
 			}
@@ -141,6 +150,27 @@ func argumentDescription(name string) string {
 		return "Filtering options for the returned elements."
 	}
 	return "The " + name + "."
+}
+
+// gqlName is the GraphQL type name of an ent node (entgql.Type renames some, e.g. CitizenCase).
+func gqlName(n *gen.Type) string {
+	if a, ok := n.Annotations["EntGQL"].(map[string]any); ok {
+		if t, ok := a["Type"].(string); ok && t != "" {
+			return t
+		}
+	}
+	return n.Name
+}
+
+// camel turns an ent edge name (snake_case) into its GraphQL field name.
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 func lowerFirst(s string) string {

@@ -746,24 +746,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Account",
 	)
 	graph.MustAddE(
-		"duplicate_of",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   citizencase.DuplicateOfTable,
-			Columns: []string{citizencase.DuplicateOfColumn},
-			Bidi:    false,
-		},
-		"CitizenCase",
-		"CitizenCase",
-	)
-	graph.MustAddE(
 		"duplicates",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
 			Inverse: false,
 			Table:   citizencase.DuplicatesTable,
 			Columns: []string{citizencase.DuplicatesColumn},
+			Bidi:    true,
+		},
+		"CitizenCase",
+		"CitizenCase",
+	)
+	graph.MustAddE(
+		"duplicate_of",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   citizencase.DuplicateOfTable,
+			Columns: []string{citizencase.DuplicateOfColumn},
 			Bidi:    false,
 		},
 		"CitizenCase",
@@ -1190,24 +1190,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Campaign",
 	)
 	graph.MustAddE(
-		"successor",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: true,
-			Table:   province.SuccessorTable,
-			Columns: []string{province.SuccessorColumn},
-			Bidi:    false,
-		},
-		"Province",
-		"Province",
-	)
-	graph.MustAddE(
 		"predecessors",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
 			Inverse: false,
 			Table:   province.PredecessorsTable,
 			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+		},
+		"Province",
+		"Province",
+	)
+	graph.MustAddE(
+		"successor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   province.SuccessorTable,
+			Columns: []string{province.SuccessorColumn},
 			Bidi:    false,
 		},
 		"Province",
@@ -2380,20 +2380,6 @@ func (f *CitizenCaseFilter) WhereHasHandlerWith(preds ...predicate.Account) {
 	})))
 }
 
-// WhereHasDuplicateOf applies a predicate to check if query has an edge duplicate_of.
-func (f *CitizenCaseFilter) WhereHasDuplicateOf() {
-	f.Where(entql.HasEdge("duplicate_of"))
-}
-
-// WhereHasDuplicateOfWith applies a predicate to check if query has an edge duplicate_of with a given conditions (other predicates).
-func (f *CitizenCaseFilter) WhereHasDuplicateOfWith(preds ...predicate.CitizenCase) {
-	f.Where(entql.HasEdgeWith("duplicate_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
-}
-
 // WhereHasDuplicates applies a predicate to check if query has an edge duplicates.
 func (f *CitizenCaseFilter) WhereHasDuplicates() {
 	f.Where(entql.HasEdge("duplicates"))
@@ -2402,6 +2388,20 @@ func (f *CitizenCaseFilter) WhereHasDuplicates() {
 // WhereHasDuplicatesWith applies a predicate to check if query has an edge duplicates with a given conditions (other predicates).
 func (f *CitizenCaseFilter) WhereHasDuplicatesWith(preds ...predicate.CitizenCase) {
 	f.Where(entql.HasEdgeWith("duplicates", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDuplicateOf applies a predicate to check if query has an edge duplicate_of.
+func (f *CitizenCaseFilter) WhereHasDuplicateOf() {
+	f.Where(entql.HasEdge("duplicate_of"))
+}
+
+// WhereHasDuplicateOfWith applies a predicate to check if query has an edge duplicate_of with a given conditions (other predicates).
+func (f *CitizenCaseFilter) WhereHasDuplicateOfWith(preds ...predicate.CitizenCase) {
+	f.Where(entql.HasEdgeWith("duplicate_of", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3748,20 +3748,6 @@ func (f *ProvinceFilter) WhereValidTo(p entql.TimeP) {
 	f.Where(p.Field(province.FieldValidTo))
 }
 
-// WhereHasSuccessor applies a predicate to check if query has an edge successor.
-func (f *ProvinceFilter) WhereHasSuccessor() {
-	f.Where(entql.HasEdge("successor"))
-}
-
-// WhereHasSuccessorWith applies a predicate to check if query has an edge successor with a given conditions (other predicates).
-func (f *ProvinceFilter) WhereHasSuccessorWith(preds ...predicate.Province) {
-	f.Where(entql.HasEdgeWith("successor", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
-}
-
 // WhereHasPredecessors applies a predicate to check if query has an edge predecessors.
 func (f *ProvinceFilter) WhereHasPredecessors() {
 	f.Where(entql.HasEdge("predecessors"))
@@ -3770,6 +3756,20 @@ func (f *ProvinceFilter) WhereHasPredecessors() {
 // WhereHasPredecessorsWith applies a predicate to check if query has an edge predecessors with a given conditions (other predicates).
 func (f *ProvinceFilter) WhereHasPredecessorsWith(preds ...predicate.Province) {
 	f.Where(entql.HasEdgeWith("predecessors", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSuccessor applies a predicate to check if query has an edge successor.
+func (f *ProvinceFilter) WhereHasSuccessor() {
+	f.Where(entql.HasEdge("successor"))
+}
+
+// WhereHasSuccessorWith applies a predicate to check if query has an edge successor with a given conditions (other predicates).
+func (f *ProvinceFilter) WhereHasSuccessorWith(preds ...predicate.Province) {
+	f.Where(entql.HasEdgeWith("successor", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

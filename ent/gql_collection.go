@@ -1072,17 +1072,6 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 			}
 			_q.withOfficial = query
 
-		case "duplicateOf":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&CitizenCaseClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, citizencaseImplementors)...); err != nil {
-				return err
-			}
-			_q.withDuplicateOf = query
-
 		case "duplicates":
 			var (
 				alias = field.Alias
@@ -1095,6 +1084,17 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 			_q.WithNamedDuplicates(alias, func(wq *CitizenCaseQuery) {
 				*wq = *query
 			})
+
+		case "duplicateOf":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CitizenCaseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, citizencaseImplementors)...); err != nil {
+				return err
+			}
+			_q.withDuplicateOf = query
 
 		case "events":
 			var (
@@ -3514,17 +3514,6 @@ func (_q *ProvinceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
 
-		case "successor":
-			var (
-				alias = field.Alias
-				path  = append(path, alias)
-				query = (&ProvinceClient{config: _q.config}).Query()
-			)
-			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, provinceImplementors)...); err != nil {
-				return err
-			}
-			_q.withSuccessor = query
-
 		case "predecessors":
 			var (
 				alias = field.Alias
@@ -3537,6 +3526,17 @@ func (_q *ProvinceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedPredecessors(alias, func(wq *ProvinceQuery) {
 				*wq = *query
 			})
+
+		case "successor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProvinceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, provinceImplementors)...); err != nil {
+				return err
+			}
+			_q.withSuccessor = query
 
 		case "districts":
 			var (

@@ -193,14 +193,6 @@ func (_m *CitizenCase) Official(ctx context.Context) (*Official, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *CitizenCase) DuplicateOf(ctx context.Context) (*CitizenCase, error) {
-	result, err := _m.Edges.DuplicateOfOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QueryDuplicateOf().Only(ctx)
-	}
-	return result, MaskNotFound(err)
-}
-
 func (_m *CitizenCase) Duplicates(ctx context.Context) (result []*CitizenCase, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedDuplicates(graphql.GetFieldContext(ctx).Field.Alias)
@@ -211,6 +203,14 @@ func (_m *CitizenCase) Duplicates(ctx context.Context) (result []*CitizenCase, e
 		result, err = _m.QueryDuplicates().All(ctx)
 	}
 	return result, err
+}
+
+func (_m *CitizenCase) DuplicateOf(ctx context.Context) (*CitizenCase, error) {
+	result, err := _m.Edges.DuplicateOfOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDuplicateOf().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *CitizenCase) Events(
@@ -582,14 +582,6 @@ func (_m *Pledge) Campaign(ctx context.Context) (*Campaign, error) {
 	return result, err
 }
 
-func (_m *Province) Successor(ctx context.Context) (*Province, error) {
-	result, err := _m.Edges.SuccessorOrErr()
-	if IsNotLoaded(err) {
-		result, err = _m.QuerySuccessor().Only(ctx)
-	}
-	return result, MaskNotFound(err)
-}
-
 func (_m *Province) Predecessors(ctx context.Context) (result []*Province, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedPredecessors(graphql.GetFieldContext(ctx).Field.Alias)
@@ -600,6 +592,14 @@ func (_m *Province) Predecessors(ctx context.Context) (result []*Province, err e
 		result, err = _m.QueryPredecessors().All(ctx)
 	}
 	return result, err
+}
+
+func (_m *Province) Successor(ctx context.Context) (*Province, error) {
+	result, err := _m.Edges.SuccessorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySuccessor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *Province) Districts(

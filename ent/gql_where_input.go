@@ -1112,10 +1112,6 @@ type CaseWhereInput struct {
 	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
 	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
 
-	// "duplicates" edge predicates.
-	HasDuplicates     *bool             `json:"hasDuplicates,omitempty"`
-	HasDuplicatesWith []*CaseWhereInput `json:"hasDuplicatesWith,omitempty"`
-
 	// "events" edge predicates.
 	HasEvents     *bool                  `json:"hasEvents,omitempty"`
 	HasEventsWith []*CaseEventWhereInput `json:"hasEventsWith,omitempty"`
@@ -1425,24 +1421,6 @@ func (i *CaseWhereInput) P() (predicate.CitizenCase, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, citizencase.HasOfficialWith(with...))
-	}
-	if i.HasDuplicates != nil {
-		p := citizencase.HasDuplicates()
-		if !*i.HasDuplicates {
-			p = citizencase.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasDuplicatesWith) > 0 {
-		with := make([]predicate.CitizenCase, 0, len(i.HasDuplicatesWith))
-		for _, w := range i.HasDuplicatesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasDuplicatesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, citizencase.HasDuplicatesWith(with...))
 	}
 	if i.HasEvents != nil {
 		p := citizencase.HasEvents()
@@ -3675,10 +3653,6 @@ type ProvinceWhereInput struct {
 	ValidToIsNil  bool        `json:"validToIsNil,omitempty"`
 	ValidToNotNil bool        `json:"validToNotNil,omitempty"`
 
-	// "predecessors" edge predicates.
-	HasPredecessors     *bool                 `json:"hasPredecessors,omitempty"`
-	HasPredecessorsWith []*ProvinceWhereInput `json:"hasPredecessorsWith,omitempty"`
-
 	// "districts" edge predicates.
 	HasDistricts     *bool                 `json:"hasDistricts,omitempty"`
 	HasDistrictsWith []*DistrictWhereInput `json:"hasDistrictsWith,omitempty"`
@@ -3934,24 +3908,6 @@ func (i *ProvinceWhereInput) P() (predicate.Province, error) {
 		predicates = append(predicates, province.ValidToNotNil())
 	}
 
-	if i.HasPredecessors != nil {
-		p := province.HasPredecessors()
-		if !*i.HasPredecessors {
-			p = province.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasPredecessorsWith) > 0 {
-		with := make([]predicate.Province, 0, len(i.HasPredecessorsWith))
-		for _, w := range i.HasPredecessorsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasPredecessorsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, province.HasPredecessorsWith(with...))
-	}
 	if i.HasDistricts != nil {
 		p := province.HasDistricts()
 		if !*i.HasDistricts {

@@ -5501,11 +5501,11 @@ type CitizenCaseMutation struct {
 	clearedofficial     bool
 	handler             *string
 	clearedhandler      bool
-	duplicate_of        *string
-	clearedduplicate_of bool
 	duplicates          map[string]struct{}
 	removedduplicates   map[string]struct{}
 	clearedduplicates   bool
+	duplicate_of        *string
+	clearedduplicate_of bool
 	events              map[string]struct{}
 	removedevents       map[string]struct{}
 	clearedevents       bool
@@ -6756,45 +6756,6 @@ func (m *CitizenCaseMutation) ResetHandler() {
 	m.clearedhandler = false
 }
 
-// SetDuplicateOfID sets the "duplicate_of" edge to the CitizenCase entity by id.
-func (m *CitizenCaseMutation) SetDuplicateOfID(id string) {
-	m.duplicate_of = &id
-}
-
-// ClearDuplicateOf clears the "duplicate_of" edge to the CitizenCase entity.
-func (m *CitizenCaseMutation) ClearDuplicateOf() {
-	m.clearedduplicate_of = true
-}
-
-// DuplicateOfCleared reports if the "duplicate_of" edge to the CitizenCase entity was cleared.
-func (m *CitizenCaseMutation) DuplicateOfCleared() bool {
-	return m.clearedduplicate_of
-}
-
-// DuplicateOfID returns the "duplicate_of" edge ID in the mutation.
-func (m *CitizenCaseMutation) DuplicateOfID() (id string, exists bool) {
-	if m.duplicate_of != nil {
-		return *m.duplicate_of, true
-	}
-	return
-}
-
-// DuplicateOfIDs returns the "duplicate_of" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// DuplicateOfID instead. It exists only for internal usage by the builders.
-func (m *CitizenCaseMutation) DuplicateOfIDs() (ids []string) {
-	if id := m.duplicate_of; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetDuplicateOf resets all changes to the "duplicate_of" edge.
-func (m *CitizenCaseMutation) ResetDuplicateOf() {
-	m.duplicate_of = nil
-	m.clearedduplicate_of = false
-}
-
 // AddDuplicateIDs adds the "duplicates" edge to the CitizenCase entity by ids.
 func (m *CitizenCaseMutation) AddDuplicateIDs(ids ...string) {
 	if m.duplicates == nil {
@@ -6847,6 +6808,45 @@ func (m *CitizenCaseMutation) ResetDuplicates() {
 	m.duplicates = nil
 	m.clearedduplicates = false
 	m.removedduplicates = nil
+}
+
+// SetDuplicateOfID sets the "duplicate_of" edge to the CitizenCase entity by id.
+func (m *CitizenCaseMutation) SetDuplicateOfID(id string) {
+	m.duplicate_of = &id
+}
+
+// ClearDuplicateOf clears the "duplicate_of" edge to the CitizenCase entity.
+func (m *CitizenCaseMutation) ClearDuplicateOf() {
+	m.clearedduplicate_of = true
+}
+
+// DuplicateOfCleared reports if the "duplicate_of" edge to the CitizenCase entity was cleared.
+func (m *CitizenCaseMutation) DuplicateOfCleared() bool {
+	return m.clearedduplicate_of
+}
+
+// DuplicateOfID returns the "duplicate_of" edge ID in the mutation.
+func (m *CitizenCaseMutation) DuplicateOfID() (id string, exists bool) {
+	if m.duplicate_of != nil {
+		return *m.duplicate_of, true
+	}
+	return
+}
+
+// DuplicateOfIDs returns the "duplicate_of" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DuplicateOfID instead. It exists only for internal usage by the builders.
+func (m *CitizenCaseMutation) DuplicateOfIDs() (ids []string) {
+	if id := m.duplicate_of; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDuplicateOf resets all changes to the "duplicate_of" edge.
+func (m *CitizenCaseMutation) ResetDuplicateOf() {
+	m.duplicate_of = nil
+	m.clearedduplicate_of = false
 }
 
 // AddEventIDs adds the "events" edge to the CaseEvent entity by ids.
@@ -7678,11 +7678,11 @@ func (m *CitizenCaseMutation) AddedEdges() []string {
 	if m.handler != nil {
 		edges = append(edges, citizencase.EdgeHandler)
 	}
-	if m.duplicate_of != nil {
-		edges = append(edges, citizencase.EdgeDuplicateOf)
-	}
 	if m.duplicates != nil {
 		edges = append(edges, citizencase.EdgeDuplicates)
+	}
+	if m.duplicate_of != nil {
+		edges = append(edges, citizencase.EdgeDuplicateOf)
 	}
 	if m.events != nil {
 		edges = append(edges, citizencase.EdgeEvents)
@@ -7715,16 +7715,16 @@ func (m *CitizenCaseMutation) AddedIDs(name string) []ent.Value {
 		if id := m.handler; id != nil {
 			return []ent.Value{*id}
 		}
-	case citizencase.EdgeDuplicateOf:
-		if id := m.duplicate_of; id != nil {
-			return []ent.Value{*id}
-		}
 	case citizencase.EdgeDuplicates:
 		ids := make([]ent.Value, 0, len(m.duplicates))
 		for id := range m.duplicates {
 			ids = append(ids, id)
 		}
 		return ids
+	case citizencase.EdgeDuplicateOf:
+		if id := m.duplicate_of; id != nil {
+			return []ent.Value{*id}
+		}
 	case citizencase.EdgeEvents:
 		ids := make([]ent.Value, 0, len(m.events))
 		for id := range m.events {
@@ -7824,11 +7824,11 @@ func (m *CitizenCaseMutation) ClearedEdges() []string {
 	if m.clearedhandler {
 		edges = append(edges, citizencase.EdgeHandler)
 	}
-	if m.clearedduplicate_of {
-		edges = append(edges, citizencase.EdgeDuplicateOf)
-	}
 	if m.clearedduplicates {
 		edges = append(edges, citizencase.EdgeDuplicates)
+	}
+	if m.clearedduplicate_of {
+		edges = append(edges, citizencase.EdgeDuplicateOf)
 	}
 	if m.clearedevents {
 		edges = append(edges, citizencase.EdgeEvents)
@@ -7855,10 +7855,10 @@ func (m *CitizenCaseMutation) EdgeCleared(name string) bool {
 		return m.clearedofficial
 	case citizencase.EdgeHandler:
 		return m.clearedhandler
-	case citizencase.EdgeDuplicateOf:
-		return m.clearedduplicate_of
 	case citizencase.EdgeDuplicates:
 		return m.clearedduplicates
+	case citizencase.EdgeDuplicateOf:
+		return m.clearedduplicate_of
 	case citizencase.EdgeEvents:
 		return m.clearedevents
 	case citizencase.EdgeMessages:
@@ -7904,11 +7904,11 @@ func (m *CitizenCaseMutation) ResetEdge(name string) error {
 	case citizencase.EdgeHandler:
 		m.ResetHandler()
 		return nil
-	case citizencase.EdgeDuplicateOf:
-		m.ResetDuplicateOf()
-		return nil
 	case citizencase.EdgeDuplicates:
 		m.ResetDuplicates()
+		return nil
+	case citizencase.EdgeDuplicateOf:
+		m.ResetDuplicateOf()
 		return nil
 	case citizencase.EdgeEvents:
 		m.ResetEvents()
@@ -17548,11 +17548,11 @@ type ProvinceMutation struct {
 	valid_from             *time.Time
 	valid_to               *time.Time
 	clearedFields          map[string]struct{}
-	successor              *string
-	clearedsuccessor       bool
 	predecessors           map[string]struct{}
 	removedpredecessors    map[string]struct{}
 	clearedpredecessors    bool
+	successor              *string
+	clearedsuccessor       bool
 	districts              map[string]struct{}
 	removeddistricts       map[string]struct{}
 	cleareddistricts       bool
@@ -17936,45 +17936,6 @@ func (m *ProvinceMutation) ResetValidTo() {
 	delete(m.clearedFields, province.FieldValidTo)
 }
 
-// SetSuccessorID sets the "successor" edge to the Province entity by id.
-func (m *ProvinceMutation) SetSuccessorID(id string) {
-	m.successor = &id
-}
-
-// ClearSuccessor clears the "successor" edge to the Province entity.
-func (m *ProvinceMutation) ClearSuccessor() {
-	m.clearedsuccessor = true
-}
-
-// SuccessorCleared reports if the "successor" edge to the Province entity was cleared.
-func (m *ProvinceMutation) SuccessorCleared() bool {
-	return m.clearedsuccessor
-}
-
-// SuccessorID returns the "successor" edge ID in the mutation.
-func (m *ProvinceMutation) SuccessorID() (id string, exists bool) {
-	if m.successor != nil {
-		return *m.successor, true
-	}
-	return
-}
-
-// SuccessorIDs returns the "successor" edge IDs in the mutation.
-// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
-// SuccessorID instead. It exists only for internal usage by the builders.
-func (m *ProvinceMutation) SuccessorIDs() (ids []string) {
-	if id := m.successor; id != nil {
-		ids = append(ids, *id)
-	}
-	return
-}
-
-// ResetSuccessor resets all changes to the "successor" edge.
-func (m *ProvinceMutation) ResetSuccessor() {
-	m.successor = nil
-	m.clearedsuccessor = false
-}
-
 // AddPredecessorIDs adds the "predecessors" edge to the Province entity by ids.
 func (m *ProvinceMutation) AddPredecessorIDs(ids ...string) {
 	if m.predecessors == nil {
@@ -18027,6 +17988,45 @@ func (m *ProvinceMutation) ResetPredecessors() {
 	m.predecessors = nil
 	m.clearedpredecessors = false
 	m.removedpredecessors = nil
+}
+
+// SetSuccessorID sets the "successor" edge to the Province entity by id.
+func (m *ProvinceMutation) SetSuccessorID(id string) {
+	m.successor = &id
+}
+
+// ClearSuccessor clears the "successor" edge to the Province entity.
+func (m *ProvinceMutation) ClearSuccessor() {
+	m.clearedsuccessor = true
+}
+
+// SuccessorCleared reports if the "successor" edge to the Province entity was cleared.
+func (m *ProvinceMutation) SuccessorCleared() bool {
+	return m.clearedsuccessor
+}
+
+// SuccessorID returns the "successor" edge ID in the mutation.
+func (m *ProvinceMutation) SuccessorID() (id string, exists bool) {
+	if m.successor != nil {
+		return *m.successor, true
+	}
+	return
+}
+
+// SuccessorIDs returns the "successor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SuccessorID instead. It exists only for internal usage by the builders.
+func (m *ProvinceMutation) SuccessorIDs() (ids []string) {
+	if id := m.successor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSuccessor resets all changes to the "successor" edge.
+func (m *ProvinceMutation) ResetSuccessor() {
+	m.successor = nil
+	m.clearedsuccessor = false
 }
 
 // AddDistrictIDs adds the "districts" edge to the District entity by ids.
@@ -18436,11 +18436,11 @@ func (m *ProvinceMutation) ResetField(name string) error {
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProvinceMutation) AddedEdges() []string {
 	edges := make([]string, 0, 5)
-	if m.successor != nil {
-		edges = append(edges, province.EdgeSuccessor)
-	}
 	if m.predecessors != nil {
 		edges = append(edges, province.EdgePredecessors)
+	}
+	if m.successor != nil {
+		edges = append(edges, province.EdgeSuccessor)
 	}
 	if m.districts != nil {
 		edges = append(edges, province.EdgeDistricts)
@@ -18458,16 +18458,16 @@ func (m *ProvinceMutation) AddedEdges() []string {
 // name in this mutation.
 func (m *ProvinceMutation) AddedIDs(name string) []ent.Value {
 	switch name {
-	case province.EdgeSuccessor:
-		if id := m.successor; id != nil {
-			return []ent.Value{*id}
-		}
 	case province.EdgePredecessors:
 		ids := make([]ent.Value, 0, len(m.predecessors))
 		for id := range m.predecessors {
 			ids = append(ids, id)
 		}
 		return ids
+	case province.EdgeSuccessor:
+		if id := m.successor; id != nil {
+			return []ent.Value{*id}
+		}
 	case province.EdgeDistricts:
 		ids := make([]ent.Value, 0, len(m.districts))
 		for id := range m.districts {
@@ -18543,11 +18543,11 @@ func (m *ProvinceMutation) RemovedIDs(name string) []ent.Value {
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProvinceMutation) ClearedEdges() []string {
 	edges := make([]string, 0, 5)
-	if m.clearedsuccessor {
-		edges = append(edges, province.EdgeSuccessor)
-	}
 	if m.clearedpredecessors {
 		edges = append(edges, province.EdgePredecessors)
+	}
+	if m.clearedsuccessor {
+		edges = append(edges, province.EdgeSuccessor)
 	}
 	if m.cleareddistricts {
 		edges = append(edges, province.EdgeDistricts)
@@ -18565,10 +18565,10 @@ func (m *ProvinceMutation) ClearedEdges() []string {
 // was cleared in this mutation.
 func (m *ProvinceMutation) EdgeCleared(name string) bool {
 	switch name {
-	case province.EdgeSuccessor:
-		return m.clearedsuccessor
 	case province.EdgePredecessors:
 		return m.clearedpredecessors
+	case province.EdgeSuccessor:
+		return m.clearedsuccessor
 	case province.EdgeDistricts:
 		return m.cleareddistricts
 	case province.EdgeUnits:
@@ -18594,11 +18594,11 @@ func (m *ProvinceMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ProvinceMutation) ResetEdge(name string) error {
 	switch name {
-	case province.EdgeSuccessor:
-		m.ResetSuccessor()
-		return nil
 	case province.EdgePredecessors:
 		m.ResetPredecessors()
+		return nil
+	case province.EdgeSuccessor:
+		m.ResetSuccessor()
 		return nil
 	case province.EdgeDistricts:
 		m.ResetDistricts()

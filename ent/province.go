@@ -41,10 +41,10 @@ type Province struct {
 
 // ProvinceEdges holds the relations/edges for other nodes in the graph.
 type ProvinceEdges struct {
-	// Successor: the province this one was merged into. Predecessors: the provinces merged into this one.
-	Successor *Province `json:"successor,omitempty"`
-	// Predecessors holds the value of the predecessors edge.
+	// The provinces merged into this one.
 	Predecessors []*Province `json:"predecessors,omitempty"`
+	// The province this one was merged into, if it ceased in a merger.
+	Successor *Province `json:"successor,omitempty"`
 	// Districts of the province (none after July 2025).
 	Districts []*District `json:"districts,omitempty"`
 	// Units of the province, at every level.
@@ -63,24 +63,24 @@ type ProvinceEdges struct {
 	namedScopedAccounts map[string][]*Account
 }
 
+// PredecessorsOrErr returns the Predecessors value or an error if the edge
+// was not loaded in eager-loading.
+func (e ProvinceEdges) PredecessorsOrErr() ([]*Province, error) {
+	if e.loadedTypes[0] {
+		return e.Predecessors, nil
+	}
+	return nil, &NotLoadedError{edge: "predecessors"}
+}
+
 // SuccessorOrErr returns the Successor value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e ProvinceEdges) SuccessorOrErr() (*Province, error) {
 	if e.Successor != nil {
 		return e.Successor, nil
-	} else if e.loadedTypes[0] {
+	} else if e.loadedTypes[1] {
 		return nil, &NotFoundError{label: province.Label}
 	}
 	return nil, &NotLoadedError{edge: "successor"}
-}
-
-// PredecessorsOrErr returns the Predecessors value or an error if the edge
-// was not loaded in eager-loading.
-func (e ProvinceEdges) PredecessorsOrErr() ([]*Province, error) {
-	if e.loadedTypes[1] {
-		return e.Predecessors, nil
-	}
-	return nil, &NotLoadedError{edge: "predecessors"}
 }
 
 // DistrictsOrErr returns the Districts value or an error if the edge
@@ -205,14 +205,14 @@ func (_m *Province) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
 }
 
-// QuerySuccessor queries the "successor" edge of the Province entity.
-func (_m *Province) QuerySuccessor() *ProvinceQuery {
-	return NewProvinceClient(_m.config).QuerySuccessor(_m)
-}
-
 // QueryPredecessors queries the "predecessors" edge of the Province entity.
 func (_m *Province) QueryPredecessors() *ProvinceQuery {
 	return NewProvinceClient(_m.config).QueryPredecessors(_m)
+}
+
+// QuerySuccessor queries the "successor" edge of the Province entity.
+func (_m *Province) QuerySuccessor() *ProvinceQuery {
+	return NewProvinceClient(_m.config).QuerySuccessor(_m)
 }
 
 // QueryDistricts queries the "districts" edge of the Province entity.

@@ -106,6 +106,21 @@ func (_c *ProvinceCreate) SetNillableID(v *string) *ProvinceCreate {
 	return _c
 }
 
+// AddPredecessorIDs adds the "predecessors" edge to the Province entity by IDs.
+func (_c *ProvinceCreate) AddPredecessorIDs(ids ...string) *ProvinceCreate {
+	_c.mutation.AddPredecessorIDs(ids...)
+	return _c
+}
+
+// AddPredecessors adds the "predecessors" edges to the Province entity.
+func (_c *ProvinceCreate) AddPredecessors(v ...*Province) *ProvinceCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPredecessorIDs(ids...)
+}
+
 // SetSuccessorID sets the "successor" edge to the Province entity by ID.
 func (_c *ProvinceCreate) SetSuccessorID(id string) *ProvinceCreate {
 	_c.mutation.SetSuccessorID(id)
@@ -123,21 +138,6 @@ func (_c *ProvinceCreate) SetNillableSuccessorID(id *string) *ProvinceCreate {
 // SetSuccessor sets the "successor" edge to the Province entity.
 func (_c *ProvinceCreate) SetSuccessor(v *Province) *ProvinceCreate {
 	return _c.SetSuccessorID(v.ID)
-}
-
-// AddPredecessorIDs adds the "predecessors" edge to the Province entity by IDs.
-func (_c *ProvinceCreate) AddPredecessorIDs(ids ...string) *ProvinceCreate {
-	_c.mutation.AddPredecessorIDs(ids...)
-	return _c
-}
-
-// AddPredecessors adds the "predecessors" edges to the Province entity.
-func (_c *ProvinceCreate) AddPredecessors(v ...*Province) *ProvinceCreate {
-	ids := make([]string, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _c.AddPredecessorIDs(ids...)
 }
 
 // AddDistrictIDs adds the "districts" edge to the District entity by IDs.
@@ -338,6 +338,22 @@ func (_c *ProvinceCreate) createSpec() (*Province, *sqlgraph.CreateSpec) {
 		_spec.SetField(province.FieldValidTo, field.TypeTime, value)
 		_node.ValidTo = &value
 	}
+	if nodes := _c.mutation.PredecessorsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.SuccessorIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -353,22 +369,6 @@ func (_c *ProvinceCreate) createSpec() (*Province, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.province_predecessors = &nodes[0]
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.PredecessorsIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.DistrictsIDs(); len(nodes) > 0 {

@@ -27,8 +27,8 @@ type ProvinceQuery struct {
 	order                   []province.OrderOption
 	inters                  []Interceptor
 	predicates              []predicate.Province
-	withSuccessor           *ProvinceQuery
 	withPredecessors        *ProvinceQuery
+	withSuccessor           *ProvinceQuery
 	withDistricts           *DistrictQuery
 	withUnits               *UnitQuery
 	withScopedAccounts      *AccountQuery
@@ -75,28 +75,6 @@ func (_q *ProvinceQuery) Order(o ...province.OrderOption) *ProvinceQuery {
 	return _q
 }
 
-// QuerySuccessor chains the current query on the "successor" edge.
-func (_q *ProvinceQuery) QuerySuccessor() *ProvinceQuery {
-	query := (&ProvinceClient{config: _q.config}).Query()
-	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
-		if err := _q.prepareQuery(ctx); err != nil {
-			return nil, err
-		}
-		selector := _q.sqlQuery(ctx)
-		if err := selector.Err(); err != nil {
-			return nil, err
-		}
-		step := sqlgraph.NewStep(
-			sqlgraph.From(province.Table, province.FieldID, selector),
-			sqlgraph.To(province.Table, province.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, province.SuccessorTable, province.SuccessorColumn),
-		)
-		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
-		return fromU, nil
-	}
-	return query
-}
-
 // QueryPredecessors chains the current query on the "predecessors" edge.
 func (_q *ProvinceQuery) QueryPredecessors() *ProvinceQuery {
 	query := (&ProvinceClient{config: _q.config}).Query()
@@ -112,6 +90,28 @@ func (_q *ProvinceQuery) QueryPredecessors() *ProvinceQuery {
 			sqlgraph.From(province.Table, province.FieldID, selector),
 			sqlgraph.To(province.Table, province.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, province.PredecessorsTable, province.PredecessorsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySuccessor chains the current query on the "successor" edge.
+func (_q *ProvinceQuery) QuerySuccessor() *ProvinceQuery {
+	query := (&ProvinceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(province.Table, province.FieldID, selector),
+			sqlgraph.To(province.Table, province.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, province.SuccessorTable, province.SuccessorColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -377,8 +377,8 @@ func (_q *ProvinceQuery) Clone() *ProvinceQuery {
 		order:              append([]province.OrderOption{}, _q.order...),
 		inters:             append([]Interceptor{}, _q.inters...),
 		predicates:         append([]predicate.Province{}, _q.predicates...),
-		withSuccessor:      _q.withSuccessor.Clone(),
 		withPredecessors:   _q.withPredecessors.Clone(),
+		withSuccessor:      _q.withSuccessor.Clone(),
 		withDistricts:      _q.withDistricts.Clone(),
 		withUnits:          _q.withUnits.Clone(),
 		withScopedAccounts: _q.withScopedAccounts.Clone(),
@@ -386,17 +386,6 @@ func (_q *ProvinceQuery) Clone() *ProvinceQuery {
 		sql:  _q.sql.Clone(),
 		path: _q.path,
 	}
-}
-
-// WithSuccessor tells the query-builder to eager-load the nodes that are connected to
-// the "successor" edge. The optional arguments are used to configure the query builder of the edge.
-func (_q *ProvinceQuery) WithSuccessor(opts ...func(*ProvinceQuery)) *ProvinceQuery {
-	query := (&ProvinceClient{config: _q.config}).Query()
-	for _, opt := range opts {
-		opt(query)
-	}
-	_q.withSuccessor = query
-	return _q
 }
 
 // WithPredecessors tells the query-builder to eager-load the nodes that are connected to
@@ -407,6 +396,17 @@ func (_q *ProvinceQuery) WithPredecessors(opts ...func(*ProvinceQuery)) *Provinc
 		opt(query)
 	}
 	_q.withPredecessors = query
+	return _q
+}
+
+// WithSuccessor tells the query-builder to eager-load the nodes that are connected to
+// the "successor" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProvinceQuery) WithSuccessor(opts ...func(*ProvinceQuery)) *ProvinceQuery {
+	query := (&ProvinceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSuccessor = query
 	return _q
 }
 
@@ -523,8 +523,8 @@ func (_q *ProvinceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pro
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
 		loadedTypes = [5]bool{
-			_q.withSuccessor != nil,
 			_q.withPredecessors != nil,
+			_q.withSuccessor != nil,
 			_q.withDistricts != nil,
 			_q.withUnits != nil,
 			_q.withScopedAccounts != nil,
@@ -557,16 +557,16 @@ func (_q *ProvinceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pro
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
-	if query := _q.withSuccessor; query != nil {
-		if err := _q.loadSuccessor(ctx, query, nodes, nil,
-			func(n *Province, e *Province) { n.Edges.Successor = e }); err != nil {
-			return nil, err
-		}
-	}
 	if query := _q.withPredecessors; query != nil {
 		if err := _q.loadPredecessors(ctx, query, nodes,
 			func(n *Province) { n.Edges.Predecessors = []*Province{} },
 			func(n *Province, e *Province) { n.Edges.Predecessors = append(n.Edges.Predecessors, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSuccessor; query != nil {
+		if err := _q.loadSuccessor(ctx, query, nodes, nil,
+			func(n *Province, e *Province) { n.Edges.Successor = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -627,6 +627,37 @@ func (_q *ProvinceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pro
 	return nodes, nil
 }
 
+func (_q *ProvinceQuery) loadPredecessors(ctx context.Context, query *ProvinceQuery, nodes []*Province, init func(*Province), assign func(*Province, *Province)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Province)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Province(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(province.PredecessorsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.province_predecessors
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "province_predecessors" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "province_predecessors" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *ProvinceQuery) loadSuccessor(ctx context.Context, query *ProvinceQuery, nodes []*Province, init func(*Province), assign func(*Province, *Province)) error {
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Province)
@@ -656,37 +687,6 @@ func (_q *ProvinceQuery) loadSuccessor(ctx context.Context, query *ProvinceQuery
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
-	}
-	return nil
-}
-func (_q *ProvinceQuery) loadPredecessors(ctx context.Context, query *ProvinceQuery, nodes []*Province, init func(*Province), assign func(*Province, *Province)) error {
-	fks := make([]driver.Value, 0, len(nodes))
-	nodeids := make(map[string]*Province)
-	for i := range nodes {
-		fks = append(fks, nodes[i].ID)
-		nodeids[nodes[i].ID] = nodes[i]
-		if init != nil {
-			init(nodes[i])
-		}
-	}
-	query.withFKs = true
-	query.Where(predicate.Province(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(province.PredecessorsColumn), fks...))
-	}))
-	neighbors, err := query.All(ctx)
-	if err != nil {
-		return err
-	}
-	for _, n := range neighbors {
-		fk := n.province_predecessors
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "province_predecessors" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
-		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "province_predecessors" returned %v for node %v`, *fk, n.ID)
-		}
-		assign(node, n)
 	}
 	return nil
 }

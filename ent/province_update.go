@@ -113,6 +113,21 @@ func (_u *ProvinceUpdate) ClearValidTo() *ProvinceUpdate {
 	return _u
 }
 
+// AddPredecessorIDs adds the "predecessors" edge to the Province entity by IDs.
+func (_u *ProvinceUpdate) AddPredecessorIDs(ids ...string) *ProvinceUpdate {
+	_u.mutation.AddPredecessorIDs(ids...)
+	return _u
+}
+
+// AddPredecessors adds the "predecessors" edges to the Province entity.
+func (_u *ProvinceUpdate) AddPredecessors(v ...*Province) *ProvinceUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPredecessorIDs(ids...)
+}
+
 // SetSuccessorID sets the "successor" edge to the Province entity by ID.
 func (_u *ProvinceUpdate) SetSuccessorID(id string) *ProvinceUpdate {
 	_u.mutation.SetSuccessorID(id)
@@ -130,21 +145,6 @@ func (_u *ProvinceUpdate) SetNillableSuccessorID(id *string) *ProvinceUpdate {
 // SetSuccessor sets the "successor" edge to the Province entity.
 func (_u *ProvinceUpdate) SetSuccessor(v *Province) *ProvinceUpdate {
 	return _u.SetSuccessorID(v.ID)
-}
-
-// AddPredecessorIDs adds the "predecessors" edge to the Province entity by IDs.
-func (_u *ProvinceUpdate) AddPredecessorIDs(ids ...string) *ProvinceUpdate {
-	_u.mutation.AddPredecessorIDs(ids...)
-	return _u
-}
-
-// AddPredecessors adds the "predecessors" edges to the Province entity.
-func (_u *ProvinceUpdate) AddPredecessors(v ...*Province) *ProvinceUpdate {
-	ids := make([]string, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.AddPredecessorIDs(ids...)
 }
 
 // AddDistrictIDs adds the "districts" edge to the District entity by IDs.
@@ -197,12 +197,6 @@ func (_u *ProvinceUpdate) Mutation() *ProvinceMutation {
 	return _u.mutation
 }
 
-// ClearSuccessor clears the "successor" edge to the Province entity.
-func (_u *ProvinceUpdate) ClearSuccessor() *ProvinceUpdate {
-	_u.mutation.ClearSuccessor()
-	return _u
-}
-
 // ClearPredecessors clears all "predecessors" edges to the Province entity.
 func (_u *ProvinceUpdate) ClearPredecessors() *ProvinceUpdate {
 	_u.mutation.ClearPredecessors()
@@ -222,6 +216,12 @@ func (_u *ProvinceUpdate) RemovePredecessors(v ...*Province) *ProvinceUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePredecessorIDs(ids...)
+}
+
+// ClearSuccessor clears the "successor" edge to the Province entity.
+func (_u *ProvinceUpdate) ClearSuccessor() *ProvinceUpdate {
+	_u.mutation.ClearSuccessor()
+	return _u
 }
 
 // ClearDistricts clears all "districts" edges to the District entity.
@@ -376,6 +376,51 @@ func (_u *ProvinceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ValidToCleared() {
 		_spec.ClearField(province.FieldValidTo, field.TypeTime)
 	}
+	if _u.mutation.PredecessorsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPredecessorsIDs(); len(nodes) > 0 && !_u.mutation.PredecessorsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PredecessorsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.SuccessorCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -395,51 +440,6 @@ func (_u *ProvinceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Inverse: true,
 			Table:   province.SuccessorTable,
 			Columns: []string{province.SuccessorColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.PredecessorsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RemovedPredecessorsIDs(); len(nodes) > 0 && !_u.mutation.PredecessorsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.PredecessorsIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
@@ -687,6 +687,21 @@ func (_u *ProvinceUpdateOne) ClearValidTo() *ProvinceUpdateOne {
 	return _u
 }
 
+// AddPredecessorIDs adds the "predecessors" edge to the Province entity by IDs.
+func (_u *ProvinceUpdateOne) AddPredecessorIDs(ids ...string) *ProvinceUpdateOne {
+	_u.mutation.AddPredecessorIDs(ids...)
+	return _u
+}
+
+// AddPredecessors adds the "predecessors" edges to the Province entity.
+func (_u *ProvinceUpdateOne) AddPredecessors(v ...*Province) *ProvinceUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPredecessorIDs(ids...)
+}
+
 // SetSuccessorID sets the "successor" edge to the Province entity by ID.
 func (_u *ProvinceUpdateOne) SetSuccessorID(id string) *ProvinceUpdateOne {
 	_u.mutation.SetSuccessorID(id)
@@ -704,21 +719,6 @@ func (_u *ProvinceUpdateOne) SetNillableSuccessorID(id *string) *ProvinceUpdateO
 // SetSuccessor sets the "successor" edge to the Province entity.
 func (_u *ProvinceUpdateOne) SetSuccessor(v *Province) *ProvinceUpdateOne {
 	return _u.SetSuccessorID(v.ID)
-}
-
-// AddPredecessorIDs adds the "predecessors" edge to the Province entity by IDs.
-func (_u *ProvinceUpdateOne) AddPredecessorIDs(ids ...string) *ProvinceUpdateOne {
-	_u.mutation.AddPredecessorIDs(ids...)
-	return _u
-}
-
-// AddPredecessors adds the "predecessors" edges to the Province entity.
-func (_u *ProvinceUpdateOne) AddPredecessors(v ...*Province) *ProvinceUpdateOne {
-	ids := make([]string, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _u.AddPredecessorIDs(ids...)
 }
 
 // AddDistrictIDs adds the "districts" edge to the District entity by IDs.
@@ -771,12 +771,6 @@ func (_u *ProvinceUpdateOne) Mutation() *ProvinceMutation {
 	return _u.mutation
 }
 
-// ClearSuccessor clears the "successor" edge to the Province entity.
-func (_u *ProvinceUpdateOne) ClearSuccessor() *ProvinceUpdateOne {
-	_u.mutation.ClearSuccessor()
-	return _u
-}
-
 // ClearPredecessors clears all "predecessors" edges to the Province entity.
 func (_u *ProvinceUpdateOne) ClearPredecessors() *ProvinceUpdateOne {
 	_u.mutation.ClearPredecessors()
@@ -796,6 +790,12 @@ func (_u *ProvinceUpdateOne) RemovePredecessors(v ...*Province) *ProvinceUpdateO
 		ids[i] = v[i].ID
 	}
 	return _u.RemovePredecessorIDs(ids...)
+}
+
+// ClearSuccessor clears the "successor" edge to the Province entity.
+func (_u *ProvinceUpdateOne) ClearSuccessor() *ProvinceUpdateOne {
+	_u.mutation.ClearSuccessor()
+	return _u
 }
 
 // ClearDistricts clears all "districts" edges to the District entity.
@@ -980,6 +980,51 @@ func (_u *ProvinceUpdateOne) sqlSave(ctx context.Context) (_node *Province, err 
 	if _u.mutation.ValidToCleared() {
 		_spec.ClearField(province.FieldValidTo, field.TypeTime)
 	}
+	if _u.mutation.PredecessorsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPredecessorsIDs(); len(nodes) > 0 && !_u.mutation.PredecessorsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PredecessorsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.PredecessorsTable,
+			Columns: []string{province.PredecessorsColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.SuccessorCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -999,51 +1044,6 @@ func (_u *ProvinceUpdateOne) sqlSave(ctx context.Context) (_node *Province, err 
 			Inverse: true,
 			Table:   province.SuccessorTable,
 			Columns: []string{province.SuccessorColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.PredecessorsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RemovedPredecessorsIDs(); len(nodes) > 0 && !_u.mutation.PredecessorsCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.PredecessorsIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: false,
-			Table:   province.PredecessorsTable,
-			Columns: []string{province.PredecessorsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),

@@ -71,10 +71,10 @@ const (
 	EdgeOfficial = "official"
 	// EdgeHandler holds the string denoting the handler edge name in mutations.
 	EdgeHandler = "handler"
-	// EdgeDuplicateOf holds the string denoting the duplicate_of edge name in mutations.
-	EdgeDuplicateOf = "duplicate_of"
 	// EdgeDuplicates holds the string denoting the duplicates edge name in mutations.
 	EdgeDuplicates = "duplicates"
+	// EdgeDuplicateOf holds the string denoting the duplicate_of edge name in mutations.
+	EdgeDuplicateOf = "duplicate_of"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
 	EdgeEvents = "events"
 	// EdgeMessages holds the string denoting the messages edge name in mutations.
@@ -106,14 +106,14 @@ const (
 	HandlerInverseTable = "accounts"
 	// HandlerColumn is the table column denoting the handler relation/edge.
 	HandlerColumn = "citizen_case_handler"
-	// DuplicateOfTable is the table that holds the duplicate_of relation/edge.
-	DuplicateOfTable = "cases"
-	// DuplicateOfColumn is the table column denoting the duplicate_of relation/edge.
-	DuplicateOfColumn = "citizen_case_duplicates"
 	// DuplicatesTable is the table that holds the duplicates relation/edge.
 	DuplicatesTable = "cases"
 	// DuplicatesColumn is the table column denoting the duplicates relation/edge.
 	DuplicatesColumn = "citizen_case_duplicates"
+	// DuplicateOfTable is the table that holds the duplicate_of relation/edge.
+	DuplicateOfTable = "cases"
+	// DuplicateOfColumn is the table column denoting the duplicate_of relation/edge.
+	DuplicateOfColumn = "citizen_case_duplicates"
 	// EventsTable is the table that holds the events relation/edge.
 	EventsTable = "case_events"
 	// EventsInverseTable is the table name for the CaseEvent entity.
@@ -430,13 +430,6 @@ func ByHandlerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
-// ByDuplicateOfField orders the results by duplicate_of field.
-func ByDuplicateOfField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newDuplicateOfStep(), sql.OrderByField(field, opts...))
-	}
-}
-
 // ByDuplicatesCount orders the results by duplicates count.
 func ByDuplicatesCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -448,6 +441,13 @@ func ByDuplicatesCount(opts ...sql.OrderTermOption) OrderOption {
 func ByDuplicates(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newDuplicatesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByDuplicateOfField orders the results by duplicate_of field.
+func ByDuplicateOfField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDuplicateOfStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -527,18 +527,18 @@ func newHandlerStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, false, HandlerTable, HandlerColumn),
 	)
 }
-func newDuplicateOfStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(Table, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, true, DuplicateOfTable, DuplicateOfColumn),
-	)
-}
 func newDuplicatesStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(Table, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, DuplicatesTable, DuplicatesColumn),
+	)
+}
+func newDuplicateOfStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, DuplicateOfTable, DuplicateOfColumn),
 	)
 }
 func newEventsStep() *sqlgraph.Step {

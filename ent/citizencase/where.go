@@ -1235,29 +1235,6 @@ func HasHandlerWith(preds ...predicate.Account) predicate.CitizenCase {
 	})
 }
 
-// HasDuplicateOf applies the HasEdge predicate on the "duplicate_of" edge.
-func HasDuplicateOf() predicate.CitizenCase {
-	return predicate.CitizenCase(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, DuplicateOfTable, DuplicateOfColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasDuplicateOfWith applies the HasEdge predicate on the "duplicate_of" edge with a given conditions (other predicates).
-func HasDuplicateOfWith(preds ...predicate.CitizenCase) predicate.CitizenCase {
-	return predicate.CitizenCase(func(s *sql.Selector) {
-		step := newDuplicateOfStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
 // HasDuplicates applies the HasEdge predicate on the "duplicates" edge.
 func HasDuplicates() predicate.CitizenCase {
 	return predicate.CitizenCase(func(s *sql.Selector) {
@@ -1273,6 +1250,29 @@ func HasDuplicates() predicate.CitizenCase {
 func HasDuplicatesWith(preds ...predicate.CitizenCase) predicate.CitizenCase {
 	return predicate.CitizenCase(func(s *sql.Selector) {
 		step := newDuplicatesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDuplicateOf applies the HasEdge predicate on the "duplicate_of" edge.
+func HasDuplicateOf() predicate.CitizenCase {
+	return predicate.CitizenCase(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, DuplicateOfTable, DuplicateOfColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDuplicateOfWith applies the HasEdge predicate on the "duplicate_of" edge with a given conditions (other predicates).
+func HasDuplicateOfWith(preds ...predicate.CitizenCase) predicate.CitizenCase {
+	return predicate.CitizenCase(func(s *sql.Selector) {
+		step := newDuplicateOfStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

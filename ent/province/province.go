@@ -31,10 +31,10 @@ const (
 	FieldValidFrom = "valid_from"
 	// FieldValidTo holds the string denoting the valid_to field in the database.
 	FieldValidTo = "valid_to"
-	// EdgeSuccessor holds the string denoting the successor edge name in mutations.
-	EdgeSuccessor = "successor"
 	// EdgePredecessors holds the string denoting the predecessors edge name in mutations.
 	EdgePredecessors = "predecessors"
+	// EdgeSuccessor holds the string denoting the successor edge name in mutations.
+	EdgeSuccessor = "successor"
 	// EdgeDistricts holds the string denoting the districts edge name in mutations.
 	EdgeDistricts = "districts"
 	// EdgeUnits holds the string denoting the units edge name in mutations.
@@ -43,14 +43,14 @@ const (
 	EdgeScopedAccounts = "scoped_accounts"
 	// Table holds the table name of the province in the database.
 	Table = "provinces"
-	// SuccessorTable is the table that holds the successor relation/edge.
-	SuccessorTable = "provinces"
-	// SuccessorColumn is the table column denoting the successor relation/edge.
-	SuccessorColumn = "province_predecessors"
 	// PredecessorsTable is the table that holds the predecessors relation/edge.
 	PredecessorsTable = "provinces"
 	// PredecessorsColumn is the table column denoting the predecessors relation/edge.
 	PredecessorsColumn = "province_predecessors"
+	// SuccessorTable is the table that holds the successor relation/edge.
+	SuccessorTable = "provinces"
+	// SuccessorColumn is the table column denoting the successor relation/edge.
+	SuccessorColumn = "province_predecessors"
 	// DistrictsTable is the table that holds the districts relation/edge.
 	DistrictsTable = "districts"
 	// DistrictsInverseTable is the table name for the District entity.
@@ -190,13 +190,6 @@ func ByValidTo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldValidTo, opts...).ToFunc()
 }
 
-// BySuccessorField orders the results by successor field.
-func BySuccessorField(field string, opts ...sql.OrderTermOption) OrderOption {
-	return func(s *sql.Selector) {
-		sqlgraph.OrderByNeighborTerms(s, newSuccessorStep(), sql.OrderByField(field, opts...))
-	}
-}
-
 // ByPredecessorsCount orders the results by predecessors count.
 func ByPredecessorsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -208,6 +201,13 @@ func ByPredecessorsCount(opts ...sql.OrderTermOption) OrderOption {
 func ByPredecessors(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newPredecessorsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// BySuccessorField orders the results by successor field.
+func BySuccessorField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSuccessorStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -252,18 +252,18 @@ func ByScopedAccounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newScopedAccountsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
-func newSuccessorStep() *sqlgraph.Step {
-	return sqlgraph.NewStep(
-		sqlgraph.From(Table, FieldID),
-		sqlgraph.To(Table, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, true, SuccessorTable, SuccessorColumn),
-	)
-}
 func newPredecessorsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(Table, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, PredecessorsTable, PredecessorsColumn),
+	)
+}
+func newSuccessorStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, SuccessorTable, SuccessorColumn),
 	)
 }
 func newDistrictsStep() *sqlgraph.Step {

@@ -415,29 +415,6 @@ func ValidToNotNil() predicate.Province {
 	return predicate.Province(sql.FieldNotNull(FieldValidTo))
 }
 
-// HasSuccessor applies the HasEdge predicate on the "successor" edge.
-func HasSuccessor() predicate.Province {
-	return predicate.Province(func(s *sql.Selector) {
-		step := sqlgraph.NewStep(
-			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, true, SuccessorTable, SuccessorColumn),
-		)
-		sqlgraph.HasNeighbors(s, step)
-	})
-}
-
-// HasSuccessorWith applies the HasEdge predicate on the "successor" edge with a given conditions (other predicates).
-func HasSuccessorWith(preds ...predicate.Province) predicate.Province {
-	return predicate.Province(func(s *sql.Selector) {
-		step := newSuccessorStep()
-		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
-			for _, p := range preds {
-				p(s)
-			}
-		})
-	})
-}
-
 // HasPredecessors applies the HasEdge predicate on the "predecessors" edge.
 func HasPredecessors() predicate.Province {
 	return predicate.Province(func(s *sql.Selector) {
@@ -453,6 +430,29 @@ func HasPredecessors() predicate.Province {
 func HasPredecessorsWith(preds ...predicate.Province) predicate.Province {
 	return predicate.Province(func(s *sql.Selector) {
 		step := newPredecessorsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSuccessor applies the HasEdge predicate on the "successor" edge.
+func HasSuccessor() predicate.Province {
+	return predicate.Province(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, SuccessorTable, SuccessorColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSuccessorWith applies the HasEdge predicate on the "successor" edge with a given conditions (other predicates).
+func HasSuccessorWith(preds ...predicate.Province) predicate.Province {
+	return predicate.Province(func(s *sql.Selector) {
+		step := newSuccessorStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

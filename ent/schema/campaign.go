@@ -61,7 +61,7 @@ func (Campaign) Indexes() []ent.Index {
 func (Campaign) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An issuer's plan for the campaign, with its phases and criteria."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Campaigns: each issuer's plan with its phases and criteria."), entgql.RelayConnection(),
 	}
 }
 

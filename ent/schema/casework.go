@@ -75,8 +75,10 @@ func (CitizenCase) Edges() []ent.Edge {
 			Comment("The official the case is about, if named."),
 		edge.To("handler", Account.Type).Unique().Comment("The inspector assigned to handle the case.").
 			Annotations(hidden()),
-		edge.To("duplicates", CitizenCase.Type).From("duplicate_of").Unique().
-			Comment("Duplicate of: the case this one repeats. Duplicates: cases marked as repeating this one.").
+		edge.To("duplicates", CitizenCase.Type).Comment("Cases marked as repeating this one.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.From("duplicate_of", CitizenCase.Type).Ref("duplicates").Unique().
+			Comment("The case this one repeats, if marked as a duplicate.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("events", CaseEvent.Type).Comment("Every transition of the case, oldest first.").
 			Annotations(connection()),
@@ -107,7 +109,7 @@ func (CitizenCase) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A citizen's feedback, denunciation or praise about an official or a unit."),
 		entsql.Annotation{Table: "cases"},
-		entgql.Type("Case"), entgql.QueryField("cases"), entgql.RelayConnection(),
+		entgql.Type("Case"), entgql.QueryField("cases").Description("Citizen cases: feedback, denunciations and praise."), entgql.RelayConnection(),
 	}
 }
 

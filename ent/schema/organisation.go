@@ -38,9 +38,10 @@ func (Province) Fields() []ent.Field {
 
 func (Province) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("predecessors", Province.Type).
-			From("successor").Unique().
-			Comment("Successor: the province this one was merged into. Predecessors: the provinces merged into this one.").
+		edge.To("predecessors", Province.Type).Comment("The provinces merged into this one.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.From("successor", Province.Type).Ref("predecessors").Unique().
+			Comment("The province this one was merged into, if it ceased in a merger.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("districts", District.Type).Comment("Districts of the province (none after July 2025).").
 			Annotations(connection()),
@@ -63,7 +64,7 @@ func (Province) Indexes() []ent.Index {
 func (Province) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A province or centrally-run city, effective-dated across the July 2025 merger."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Provinces and centrally-run cities, current and historical (filter on validTo to choose)."), entgql.RelayConnection(),
 	}
 }
 
@@ -111,7 +112,7 @@ func (District) Indexes() []ent.Index {
 func (District) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A district of a province, kept for history after the district level was abolished in July 2025."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Districts (all ceased on 2025-07-01, kept for history)."), entgql.RelayConnection(),
 	}
 }
 
@@ -175,7 +176,7 @@ func (Unit) Indexes() []ent.Index {
 func (Unit) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An agency, department, public service unit, commune people's committee or trade union where officials work."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Units: agencies, departments, public service units, commune committees and trade unions."), entgql.RelayConnection(),
 	}
 }
 
@@ -237,7 +238,7 @@ func (Official) Indexes() []ent.Index {
 func (Official) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An official, civil servant, public employee or contract employee of a unit."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Officials, civil servants, public employees and contract staff."), entgql.RelayConnection(),
 	}
 }
 

@@ -60,7 +60,7 @@ func (Incident) Indexes() []ent.Index {
 func (Incident) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A substantiated negative practice by an official."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Substantiated negative practices by officials."), entgql.RelayConnection(),
 	}
 }
 
@@ -123,7 +123,7 @@ func (Commendation) Indexes() []ent.Index {
 func (Commendation) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An award or public praise for an official or a unit."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Commendations of officials and units."), entgql.RelayConnection(),
 	}
 }
 
@@ -164,7 +164,7 @@ func (Inspection) Indexes() []ent.Index {
 func (Inspection) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A supervisor's inspection of a unit, with findings and the incidents found."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Inspections of units."), entgql.RelayConnection(),
 	}
 }
 

@@ -95,7 +95,7 @@ func (Pledge) Indexes() []ent.Index {
 func (Pledge) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An official's signed yearly pledge to the five prohibitions of the campaign."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Officials' yearly pledges, withdrawn ones included."), entgql.RelayConnection(),
 	}
 }
 
@@ -196,7 +196,7 @@ func (SelfAssessment) Indexes() []ent.Index {
 func (SelfAssessment) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An official's self-assessment for a period, and its review."),
-		entgql.QueryField(), entgql.RelayConnection(),
+		entgql.QueryField().Description("Officials' self-assessments and their reviews."), entgql.RelayConnection(),
 	}
 }
 

@@ -3133,7 +3133,7 @@ type Campaign implements Node {
   """
   criteria: [Criterion!]
   """
-  The acknowledgements of the Campaign.
+  Officials' acknowledgements of the campaign.
   """
   acknowledgements(
     """
@@ -3142,7 +3142,7 @@ type Campaign implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3152,7 +3152,7 @@ type Campaign implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -3167,7 +3167,7 @@ type Campaign implements Node {
     where: AcknowledgementWhereInput
   ): AcknowledgementConnection!
   """
-  The pledges of the Campaign.
+  Pledges signed under the campaign.
   """
   pledges(
     """
@@ -3176,7 +3176,7 @@ type Campaign implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3186,7 +3186,7 @@ type Campaign implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -3201,7 +3201,7 @@ type Campaign implements Node {
     where: PledgeWhereInput
   ): PledgeConnection!
   """
-  The emulationRegistrations of the Campaign.
+  Units' registrations for the emulation movement.
   """
   emulationRegistrations(
     """
@@ -3210,7 +3210,7 @@ type Campaign implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3220,7 +3220,7 @@ type Campaign implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -3235,7 +3235,7 @@ type Campaign implements Node {
     where: EmulationRegistrationWhereInput
   ): EmulationRegistrationConnection!
   """
-  The selfAssessments of the Campaign.
+  Self-assessments under the campaign.
   """
   selfAssessments(
     """
@@ -3244,7 +3244,7 @@ type Campaign implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3254,7 +3254,7 @@ type Campaign implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -3269,7 +3269,7 @@ type Campaign implements Node {
     where: SelfAssessmentWhereInput
   ): SelfAssessmentConnection!
   """
-  The commendations of the Campaign.
+  Commendations linked to the campaign.
   """
   commendations(
     """
@@ -3278,7 +3278,7 @@ type Campaign implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3288,7 +3288,7 @@ type Campaign implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -3514,7 +3514,7 @@ input CampaignWhereInput {
   hasCommendationsWith: [CommendationWhereInput!]
 }
 """
-Case, as generated from the data model.
+A citizen's feedback, denunciation or praise about an official or a unit.
 """
 type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.CitizenCase") {
   """
@@ -3606,15 +3606,15 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   """
   official: Official
   """
-  Duplicate of: the case this one repeats. Duplicates: cases marked as repeating this one.
-  """
-  duplicateOf: Case
-  """
-  The duplicates of the Case.
+  Cases marked as repeating this one.
   """
   duplicates: [Case!]
   """
-  The events of the Case.
+  The case this one repeats, if marked as a duplicate.
+  """
+  duplicateOf: Case
+  """
+  Every transition of the case, oldest first.
   """
   events(
     """
@@ -3623,7 +3623,7 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3633,7 +3633,7 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -3648,7 +3648,7 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     where: CaseEventWhereInput
   ): CaseEventConnection!
   """
-  The messages of the Case.
+  Messages between the handler and the reporter.
   """
   messages(
     """
@@ -3657,7 +3657,7 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -3667,7 +3667,7 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -4714,14 +4714,6 @@ input CaseWhereInput {
   """
   hasOfficialWith: [OfficialWhereInput!]
   """
-  duplicates edge predicates
-  """
-  hasDuplicates: Boolean
-  """
-  Matches objects with a duplicates matching any of the given filters.
-  """
-  hasDuplicatesWith: [CaseWhereInput!]
-  """
   events edge predicates
   """
   hasEvents: Boolean
@@ -5282,7 +5274,7 @@ type District implements Node {
   """
   province: Province!
   """
-  The units of the District.
+  Units of the district.
   """
   units(
     """
@@ -5291,7 +5283,7 @@ type District implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -5301,7 +5293,7 @@ type District implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -6419,7 +6411,7 @@ type Official implements Node {
   """
   unit: Unit!
   """
-  The acknowledgements of the Official.
+  The official's acknowledgements of campaigns.
   """
   acknowledgements(
     """
@@ -6428,7 +6420,7 @@ type Official implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -6438,7 +6430,7 @@ type Official implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -6453,7 +6445,7 @@ type Official implements Node {
     where: AcknowledgementWhereInput
   ): AcknowledgementConnection!
   """
-  The pledges of the Official.
+  The official's yearly pledges, withdrawn ones included.
   """
   pledges(
     """
@@ -6462,7 +6454,7 @@ type Official implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -6472,7 +6464,7 @@ type Official implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -6487,7 +6479,7 @@ type Official implements Node {
     where: PledgeWhereInput
   ): PledgeConnection!
   """
-  The selfAssessments of the Official.
+  The official's self-assessments.
   """
   selfAssessments(
     """
@@ -6496,7 +6488,7 @@ type Official implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -6506,7 +6498,7 @@ type Official implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -6521,7 +6513,7 @@ type Official implements Node {
     where: SelfAssessmentWhereInput
   ): SelfAssessmentConnection!
   """
-  The incidents of the Official.
+  Substantiated negative practices of the official.
   """
   incidents(
     """
@@ -6530,7 +6522,7 @@ type Official implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -6540,7 +6532,7 @@ type Official implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -6555,7 +6547,7 @@ type Official implements Node {
     where: IncidentWhereInput
   ): IncidentConnection!
   """
-  The commendations of the Official.
+  Commendations of the official.
   """
   commendations(
     """
@@ -6564,7 +6556,7 @@ type Official implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -6574,7 +6566,7 @@ type Official implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -6589,7 +6581,7 @@ type Official implements Node {
     where: CommendationWhereInput
   ): CommendationConnection!
   """
-  The cases of the Official.
+  Citizen cases about the official.
   """
   cases(
     """
@@ -6598,7 +6590,7 @@ type Official implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -6608,7 +6600,7 @@ type Official implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -7414,15 +7406,15 @@ type Province implements Node {
   """
   validTo: Time
   """
-  Successor: the province this one was merged into. Predecessors: the provinces merged into this one.
-  """
-  successor: Province
-  """
-  The predecessors of the Province.
+  The provinces merged into this one.
   """
   predecessors: [Province!]
   """
-  The districts of the Province.
+  The province this one was merged into, if it ceased in a merger.
+  """
+  successor: Province
+  """
+  Districts of the province (none after July 2025).
   """
   districts(
     """
@@ -7431,7 +7423,7 @@ type Province implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -7441,7 +7433,7 @@ type Province implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -7456,7 +7448,7 @@ type Province implements Node {
     where: DistrictWhereInput
   ): DistrictConnection!
   """
-  The units of the Province.
+  Units of the province, at every level.
   """
   units(
     """
@@ -7465,7 +7457,7 @@ type Province implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -7475,7 +7467,7 @@ type Province implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -7817,14 +7809,6 @@ input ProvinceWhereInput {
   """
   validToNotNil: Boolean
   """
-  predecessors edge predicates
-  """
-  hasPredecessors: Boolean
-  """
-  Matches objects with a predecessors matching any of the given filters.
-  """
-  hasPredecessorsWith: [ProvinceWhereInput!]
-  """
   districts edge predicates
   """
   hasDistricts: Boolean
@@ -7864,7 +7848,7 @@ type Query {
     ids: [ID!]!
   ): [Node]!
   """
-  The campaigns of the Query.
+  Campaigns: each issuer's plan with its phases and criteria.
   """
   campaigns(
     """
@@ -7873,7 +7857,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -7883,7 +7867,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -7898,7 +7882,7 @@ type Query {
     where: CampaignWhereInput
   ): CampaignConnection!
   """
-  The cases of the Query.
+  Citizen cases: feedback, denunciations and praise.
   """
   cases(
     """
@@ -7907,7 +7891,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -7917,7 +7901,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -7932,7 +7916,7 @@ type Query {
     where: CaseWhereInput
   ): CaseConnection!
   """
-  The commendations of the Query.
+  Commendations of officials and units.
   """
   commendations(
     """
@@ -7941,7 +7925,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -7951,7 +7935,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -7966,7 +7950,7 @@ type Query {
     where: CommendationWhereInput
   ): CommendationConnection!
   """
-  The districts of the Query.
+  Districts (all ceased on 2025-07-01, kept for history).
   """
   districts(
     """
@@ -7975,7 +7959,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -7985,7 +7969,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8000,7 +7984,7 @@ type Query {
     where: DistrictWhereInput
   ): DistrictConnection!
   """
-  The incidents of the Query.
+  Substantiated negative practices by officials.
   """
   incidents(
     """
@@ -8009,7 +7993,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8019,7 +8003,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8034,7 +8018,7 @@ type Query {
     where: IncidentWhereInput
   ): IncidentConnection!
   """
-  The inspections of the Query.
+  Inspections of units.
   """
   inspections(
     """
@@ -8043,7 +8027,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8053,7 +8037,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8068,7 +8052,7 @@ type Query {
     where: InspectionWhereInput
   ): InspectionConnection!
   """
-  The officials of the Query.
+  Officials, civil servants, public employees and contract staff.
   """
   officials(
     """
@@ -8077,7 +8061,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8087,7 +8071,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8102,7 +8086,7 @@ type Query {
     where: OfficialWhereInput
   ): OfficialConnection!
   """
-  The pledges of the Query.
+  Officials' yearly pledges, withdrawn ones included.
   """
   pledges(
     """
@@ -8111,7 +8095,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8121,7 +8105,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8136,7 +8120,7 @@ type Query {
     where: PledgeWhereInput
   ): PledgeConnection!
   """
-  The provinces of the Query.
+  Provinces and centrally-run cities, current and historical (filter on validTo to choose).
   """
   provinces(
     """
@@ -8145,7 +8129,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8155,7 +8139,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8170,7 +8154,7 @@ type Query {
     where: ProvinceWhereInput
   ): ProvinceConnection!
   """
-  The selfAssessments of the Query.
+  Officials' self-assessments and their reviews.
   """
   selfAssessments(
     """
@@ -8179,7 +8163,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8189,7 +8173,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8204,7 +8188,7 @@ type Query {
     where: SelfAssessmentWhereInput
   ): SelfAssessmentConnection!
   """
-  The units of the Query.
+  Units: agencies, departments, public service units, commune committees and trade unions.
   """
   units(
     """
@@ -8213,7 +8197,7 @@ type Query {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8223,7 +8207,7 @@ type Query {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8781,7 +8765,7 @@ type Unit implements Node {
   """
   district: District
   """
-  The children of the Unit.
+  Units reporting to this one.
   """
   children(
     """
@@ -8790,7 +8774,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8800,7 +8784,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8819,7 +8803,7 @@ type Unit implements Node {
   """
   parent: Unit
   """
-  The officials of the Unit.
+  Officials working in the unit now.
   """
   officials(
     """
@@ -8828,7 +8812,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8838,7 +8822,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8853,7 +8837,7 @@ type Unit implements Node {
     where: OfficialWhereInput
   ): OfficialConnection!
   """
-  The emulationRegistrations of the Unit.
+  The unit's yearly registrations for the emulation movement.
   """
   emulationRegistrations(
     """
@@ -8862,7 +8846,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8872,7 +8856,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8887,7 +8871,7 @@ type Unit implements Node {
     where: EmulationRegistrationWhereInput
   ): EmulationRegistrationConnection!
   """
-  The cases of the Unit.
+  Citizen cases about the unit or its officials.
   """
   cases(
     """
@@ -8896,7 +8880,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8906,7 +8890,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8921,7 +8905,7 @@ type Unit implements Node {
     where: CaseWhereInput
   ): CaseConnection!
   """
-  The incidents of the Unit.
+  Incidents of officials while in this unit.
   """
   incidents(
     """
@@ -8930,7 +8914,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8940,7 +8924,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8955,7 +8939,7 @@ type Unit implements Node {
     where: IncidentWhereInput
   ): IncidentConnection!
   """
-  The commendations of the Unit.
+  Commendations awarded to the unit as a collective.
   """
   commendations(
     """
@@ -8964,7 +8948,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -8974,7 +8958,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -8989,7 +8973,7 @@ type Unit implements Node {
     where: CommendationWhereInput
   ): CommendationConnection!
   """
-  The inspections of the Unit.
+  Inspections of the unit.
   """
   inspections(
     """
@@ -8998,7 +8982,7 @@ type Unit implements Node {
     after: Cursor
 
     """
-    Returns the first _n_ elements from the list.
+    Returns the first n elements (default 20, at most 100).
     """
     first: Int
 
@@ -9008,7 +8992,7 @@ type Unit implements Node {
     before: Cursor
 
     """
-    Returns the last _n_ elements from the list.
+    Returns the last n elements (at most 100).
     """
     last: Int
 
@@ -9567,10 +9551,10 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_unit(ctx, field)
 	case "official":
 		return ec.fieldContext_Case_official(ctx, field)
-	case "duplicateOf":
-		return ec.fieldContext_Case_duplicateOf(ctx, field)
 	case "duplicates":
 		return ec.fieldContext_Case_duplicates(ctx, field)
+	case "duplicateOf":
+		return ec.fieldContext_Case_duplicateOf(ctx, field)
 	case "events":
 		return ec.fieldContext_Case_events(ctx, field)
 	case "messages":
@@ -10163,10 +10147,10 @@ func (ec *executionContext) childFields_Province(ctx context.Context, field grap
 		return ec.fieldContext_Province_validFrom(ctx, field)
 	case "validTo":
 		return ec.fieldContext_Province_validTo(ctx, field)
-	case "successor":
-		return ec.fieldContext_Province_successor(ctx, field)
 	case "predecessors":
 		return ec.fieldContext_Province_predecessors(ctx, field)
+	case "successor":
+		return ec.fieldContext_Province_successor(ctx, field)
 	case "districts":
 		return ec.fieldContext_Province_districts(ctx, field)
 	case "units":
@@ -13946,38 +13930,6 @@ func (ec *executionContext) fieldContext_Case_official(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Case_duplicateOf(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Case_duplicateOf(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DuplicateOf(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.CitizenCase) graphql.Marshaler {
-			return ec.marshalOCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCitizenCase(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Case_duplicateOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Case",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Case(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Case_duplicates(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13998,6 +13950,38 @@ func (ec *executionContext) _Case_duplicates(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Case_duplicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Case",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Case_duplicateOf(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_duplicateOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DuplicateOf(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CitizenCase) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCitizenCase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_duplicateOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Case",
 		Field:      field,
@@ -19138,38 +19122,6 @@ func (ec *executionContext) fieldContext_Province_validTo(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Province", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Province_successor(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Province_successor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Successor(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Province) graphql.Marshaler {
-			return ec.marshalOProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Province_successor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Province",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Province(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Province_predecessors(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19190,6 +19142,38 @@ func (ec *executionContext) _Province_predecessors(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Province_predecessors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Province",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Province(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Province_successor(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Province_successor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Successor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Province) graphql.Marshaler {
+			return ec.marshalOProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Province_successor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Province",
 		Field:      field,
@@ -23978,7 +23962,7 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith", "hasOfficial", "hasOfficialWith", "hasDuplicates", "hasDuplicatesWith", "hasEvents", "hasEventsWith", "hasMessages", "hasMessagesWith", "hasIncidents", "hasIncidentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith", "hasOfficial", "hasOfficialWith", "hasEvents", "hasEventsWith", "hasMessages", "hasMessagesWith", "hasIncidents", "hasIncidentsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24384,20 +24368,6 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasOfficialWith = data
-		case "hasDuplicates":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDuplicates"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasDuplicates = data
-		case "hasDuplicatesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDuplicatesWith"))
-			data, err := ec.unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasDuplicatesWith = data
 		case "hasEvents":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -27361,7 +27331,7 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validTo", "validToNEQ", "validToIn", "validToNotIn", "validToGT", "validToGTE", "validToLT", "validToLTE", "validToIsNil", "validToNotNil", "hasPredecessors", "hasPredecessorsWith", "hasDistricts", "hasDistrictsWith", "hasUnits", "hasUnitsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validTo", "validToNEQ", "validToIn", "validToNotIn", "validToGT", "validToGTE", "validToLT", "validToLTE", "validToIsNil", "validToNotNil", "hasDistricts", "hasDistrictsWith", "hasUnits", "hasUnitsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27795,20 +27765,6 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.ValidToNotNil = data
-		case "hasPredecessors":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPredecessors"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPredecessors = data
-		case "hasPredecessorsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPredecessorsWith"))
-			data, err := ec.unmarshalOProvinceWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvinceWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPredecessorsWith = data
 		case "hasDistricts":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDistricts"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -29557,17 +29513,17 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_official(ctx, field, obj)
 				})
-		case "duplicateOf":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Case_duplicateOf(ctx, field, obj)
-				})
 		case "duplicates":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_duplicates(ctx, field, obj)
+				})
+		case "duplicateOf":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_duplicateOf(ctx, field, obj)
 				})
 		case "events":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -31523,17 +31479,17 @@ func (ec *executionContext) _Province(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "successor":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Province_successor(ctx, field, obj)
-				})
 		case "predecessors":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Province_predecessors(ctx, field, obj)
+				})
+		case "successor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Province_successor(ctx, field, obj)
 				})
 		case "districts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -1,0 +1,90 @@
+// Package apperr is the one coded error type of the product: a code clients can branch on, the field
+// it concerns, and a message in Vietnamese and English. Internal details never go in it.
+package apperr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Codes, as sent in GraphQL extensions.code.
+const (
+	Unauthenticated = "UNAUTHENTICATED"
+	Forbidden       = "FORBIDDEN"
+	NotFound        = "NOT_FOUND"
+	BadUserInput    = "BAD_USER_INPUT"
+	Conflict        = "CONFLICT"
+	RateLimited     = "RATE_LIMITED"
+	Internal        = "INTERNAL_SERVER_ERROR"
+)
+
+// Error is a failure a person may read about.
+type Error struct {
+	Code  string
+	Field []string // path of the input field concerned, if any
+	VI    string   // message in Vietnamese
+	EN    string   // message in English
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.EN }
+
+// Message returns the message in the context's language (Vietnamese unless English was asked for).
+func (e *Error) Message(ctx context.Context) string {
+	if Lang(ctx) == "en" {
+		return e.EN
+	}
+	return e.VI
+}
+
+// New returns an error with the given code and messages.
+func New(code, vi, en string) *Error { return &Error{Code: code, VI: vi, EN: en} }
+
+// Newf formats both messages with the same arguments.
+func Newf(code, vi, en string, args ...any) *Error {
+	return &Error{Code: code, VI: fmt.Sprintf(vi, args...), EN: fmt.Sprintf(en, args...)}
+}
+
+// OnField returns a copy of the error about the given input field path.
+func (e *Error) OnField(path ...string) *Error {
+	c := *e
+	c.Field = path
+	return &c
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+type langKey struct{}
+
+// WithLang returns a context carrying the reader's language ("vi" or "en").
+func WithLang(ctx context.Context, lang string) context.Context {
+	return context.WithValue(ctx, langKey{}, lang)
+}
+
+// Lang returns the reader's language: "en" or "vi" (the default).
+func Lang(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey{}).(string); ok {
+		return l
+	}
+	return "vi"
+}
+
+// LangFromHeader picks "en" when an Accept-Language header prefers English over Vietnamese.
+func LangFromHeader(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "vi"):
+			return "vi"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "vi"
+}

@@ -1,0 +1,143 @@
+// Package config reads the server's configuration from the environment once, at start-up, and
+// validates it. Nothing else reads the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+	EnvTest        = "test"
+)
+
+// DefaultDatabaseURL is the embedded SQLite file used when DATABASE_URL is not set.
+const DefaultDatabaseURL = "sqlite:./data/liemchinh.db"
+
+// Config is the whole configuration of the server.
+type Config struct {
+	Env             string        // APP_ENV: development (default), test or production
+	ListenAddr      string        // LISTEN_ADDR
+	DatabaseURL     string        // DATABASE_URL
+	AutoMigrate     bool          // AUTO_MIGRATE: serve applies pending migrations first
+	SeedDemo        bool          // SEED_DEMO: serve loads the demo data into an empty database
+	CORSOrigins     []string      // CORS_ALLOWED_ORIGINS, comma-separated
+	LogLevel        string        // LOG_LEVEL: debug, info, warn, error
+	ComplexityLimit int           // GRAPHQL_COMPLEXITY_LIMIT
+	DepthLimit      int           // GRAPHQL_DEPTH_LIMIT
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
+}
+
+// DemoReporterKey is the key used outside production when REPORTER_KEY is unset; production
+// refuses it.
+const DemoReporterKey = "bGllbWNoaW5oLWRlbW8ta2V5LW5vdC1mb3ItcHJvZCE="
+
+// Variable describes one environment variable, for the README and `liemchinh help`.
+type Variable struct{ Name, Default, Meaning string }
+
+// Variables lists every setting the server reads.
+var Variables = []Variable{
+	{"APP_ENV", EnvDevelopment, "development, test or production; production turns introspection, GraphiQL and demo seeding off and refuses demo secrets"},
+	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"DATABASE_URL", DefaultDatabaseURL, "postgres://... for PostgreSQL (required in production), or sqlite:PATH for the embedded database"},
+	{"AUTO_MIGRATE", "true", "serve applies pending migrations before listening (set false to run `liemchinh migrate` separately)"},
+	{"SEED_DEMO", "true outside production", "serve loads the demo data when the database has no campaign"},
+	{"CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000 outside production, none in production", "comma-separated origins allowed to call the API from a browser"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"GRAPHQL_COMPLEXITY_LIMIT", "50000", "maximum complexity of an operation (page sizes multiply)"},
+	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
+	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
+	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
+}
+
+// Load reads and validates the configuration through getenv.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Env:         get("APP_ENV", EnvDevelopment),
+		ListenAddr:  get("LISTEN_ADDR", "127.0.0.1:8080"),
+		DatabaseURL: get("DATABASE_URL", ""),
+		LogLevel:    get("LOG_LEVEL", "info"),
+		ReporterKey: get("REPORTER_KEY", ""),
+	}
+	prod := c.Env == EnvProduction
+	var errs []error
+	switch c.Env {
+	case EnvDevelopment, EnvProduction, EnvTest:
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV must be development, test or production, not %q", c.Env))
+	}
+	parseBool := func(name string, def bool) bool {
+		v := get(name, strconv.FormatBool(def))
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s must be true or false, not %q", name, v))
+		}
+		return b
+	}
+	parseInt := func(name string, def int) int {
+		v := get(name, strconv.Itoa(def))
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive integer, not %q", name, v))
+		}
+		return n
+	}
+	c.AutoMigrate = parseBool("AUTO_MIGRATE", true)
+	c.SeedDemo = parseBool("SEED_DEMO", !prod)
+	c.ComplexityLimit = parseInt("GRAPHQL_COMPLEXITY_LIMIT", 50000)
+	c.DepthLimit = parseInt("GRAPHQL_DEPTH_LIMIT", 20)
+	timeout := get("SHUTDOWN_TIMEOUT", "15s")
+	d, err := time.ParseDuration(timeout)
+	if err != nil || d <= 0 {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT must be a positive duration such as 15s, not %q", timeout))
+	}
+	c.ShutdownTimeout = d
+	defOrigins := "http://localhost:3000,http://127.0.0.1:3000"
+	if prod {
+		defOrigins = ""
+	}
+	for _, o := range strings.Split(get("CORS_ALLOWED_ORIGINS", defOrigins), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel))
+	}
+	if prod {
+		if !strings.HasPrefix(c.DatabaseURL, "postgres") {
+			errs = append(errs, errors.New("production needs DATABASE_URL=postgres://..."))
+		}
+		if c.SeedDemo {
+			errs = append(errs, errors.New("production refuses SEED_DEMO=true"))
+		}
+		if c.ReporterKey == "" || c.ReporterKey == DemoReporterKey {
+			errs = append(errs, errors.New("production needs its own REPORTER_KEY (base64 of 32 random bytes), not the demo key"))
+		}
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = DefaultDatabaseURL
+	}
+	if c.ReporterKey == "" {
+		c.ReporterKey = DemoReporterKey
+	}
+	return c, errors.Join(errs...)
+}
+
+// Production reports whether the server runs in production.
+func (c Config) Production() bool { return c.Env == EnvProduction }

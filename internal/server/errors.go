@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/hashicorp/go-multierror"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+)
+
+var errInternal = apperr.New(apperr.Internal,
+	"Đã có lỗi phía máy chủ; vui lòng thử lại sau.",
+	"Something went wrong on the server; please try again later.")
+
+// errorPresenter turns every resolver error into a GraphQL error with extensions.code and a
+// message a person can read in their language. Anything unexpected is logged once, here, and the
+// client only learns that it was internal.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gerr := graphql.DefaultErrorPresenter(ctx, err)
+		if e, ok := apperr.As(err); ok {
+			return coded(ctx, gerr, e)
+		}
+		var inner *gqlerror.Error
+		if errors.As(err, &inner) && inner != gerr {
+			gerr.Message = inner.Message
+			gerr.Extensions = inner.Extensions
+		}
+		switch {
+		case isNotFound(err):
+			return coded(ctx, gerr, apperr.New(apperr.NotFound,
+				"Không tìm thấy đối tượng.", "No such object."))
+		case ent.IsValidationError(err):
+			return coded(ctx, gerr, apperr.New(apperr.BadUserInput,
+				"Dữ liệu không hợp lệ.", "The input is not valid."))
+		case ent.IsConstraintError(err):
+			return coded(ctx, gerr, apperr.New(apperr.Conflict,
+				"Bản ghi đã tồn tại hoặc đang được dùng.", "The record already exists or is in use."))
+		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+			return coded(ctx, gerr, apperr.New(apperr.Internal,
+				"Yêu cầu đã bị huỷ hoặc quá thời gian.", "The request was cancelled or timed out."))
+		}
+		if inner != nil {
+			// gqlparser and entgql errors (pagination arguments, parse and validation failures)
+			// describe the request itself.
+			if gerr.Extensions == nil {
+				gerr.Extensions = map[string]any{}
+			}
+			if _, ok := gerr.Extensions["code"]; !ok {
+				gerr.Extensions["code"] = apperr.BadUserInput
+			}
+			return gerr
+		}
+		log.ErrorContext(ctx, "internal error", "error", err.Error(), "path", gerr.Path.String())
+		return coded(ctx, gerr, errInternal)
+	}
+}
+
+func isNotFound(err error) bool {
+	if ent.IsNotFound(err) {
+		return true
+	}
+	var merr *multierror.Error
+	if errors.As(err, &merr) {
+		for _, e := range merr.Errors {
+			if ent.IsNotFound(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func coded(ctx context.Context, gerr *gqlerror.Error, e *apperr.Error) *gqlerror.Error {
+	gerr.Message = e.Message(ctx)
+	gerr.Extensions = map[string]any{"code": e.Code}
+	if len(e.Field) > 0 {
+		gerr.Extensions["field"] = e.Field
+	}
+	return gerr
+}
+
+// recoverFunc turns a panic in a resolver into an internal error, logged with its stack.
+func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, v any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		return errInternal
+	}
+}

@@ -1,0 +1,172 @@
+// Package server builds the HTTP handler: the GraphQL endpoint (gqlgen, with its transports,
+// caches and limits), GraphiQL, health and readiness probes, CORS, request ids and logging.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/coder/websocket"
+	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/liemchinh/liemchinh/graph"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/logging"
+	"github.com/liemchinh/liemchinh/internal/store"
+)
+
+// Deps are what the server needs.
+type Deps struct {
+	Config config.Config
+	Logger *slog.Logger
+	DB     *store.DB
+}
+
+// New returns the whole HTTP handler of the product.
+func New(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	gql := newGraphQL(d)
+	mux.Handle("/query", gql)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := d.DB.Ping(ctx); err != nil {
+			d.Logger.WarnContext(ctx, "not ready", "error", err.Error())
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("database unreachable\n"))
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	if !d.Config.Production() {
+		mux.Handle("GET /{$}", playground.Handler("Liêm Chính GraphQL", "/query"))
+	}
+	c := cors.New(cors.Options{
+		AllowedOrigins:   d.Config.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept-Language", "X-Request-Id"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	})
+	return requestContext(d.Logger, c.Handler(mux))
+}
+
+func newGraphQL(d Deps) http.Handler {
+	log := d.Logger
+	es := pagedComplexity{graph.NewSchema(d.DB.Client)}
+	srv := handler.New(es)
+	srv.AddTransport(transport.Websocket{
+		KeepAlivePingInterval: 15 * time.Second,
+		PingPongInterval:      15 * time.Second,
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			OriginPatterns: originPatterns(d.Config.CORSOrigins),
+		}},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetValidationRulesFn(validationRules(d.Config.DepthLimit))
+	srv.SetErrorPresenter(errorPresenter(log))
+	srv.SetRecoverFunc(recoverFunc(log))
+	if d.Config.Production() {
+		srv.SetDisableSuggestion(true)
+	} else {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(pageSizeVariables{})
+	srv.Use(extension.FixedComplexityLimit(d.Config.ComplexityLimit))
+	srv.Use(entgql.Transactioner{TxOpener: d.DB.Client})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		oc := graphql.GetOperationContext(ctx)
+		ctx = logging.With(ctx, slog.String("operation", oc.OperationName))
+		start := time.Now()
+		h := next(ctx)
+		return func(ctx context.Context) *graphql.Response {
+			resp := h(ctx)
+			if resp != nil && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
+				log.InfoContext(ctx, "graphql", "operation", oc.OperationName, "errors", len(resp.Errors),
+					"duration_ms", time.Since(start).Milliseconds())
+			}
+			return resp
+		}
+	})
+	return srv
+}
+
+// originPatterns turns allowed origins into the host patterns the WebSocket handshake checks.
+func originPatterns(origins []string) []string {
+	out := make([]string, 0, len(origins))
+	for _, o := range origins {
+		if u, ok := cutScheme(o); ok {
+			out = append(out, u)
+		} else {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func cutScheme(origin string) (string, bool) {
+	for _, p := range []string{"https://", "http://"} {
+		if len(origin) > len(p) && origin[:len(p)] == p {
+			return origin[len(p):], true
+		}
+	}
+	return "", false
+}
+
+// requestContext gives each request an id (kept from X-Request-Id when sane), the reader's
+// language, and a logger context; it logs the request once it is done.
+func requestContext(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if len(id) == 0 || len(id) > 64 {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := logging.With(r.Context(), slog.String("request_id", id))
+		ctx = apperr.WithLang(ctx, apperr.LangFromHeader(r.Header.Get("Accept-Language")))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			log.DebugContext(ctx, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+				"duration_ms", time.Since(start).Milliseconds())
+		}
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController (and the WebSocket upgrade) reach the real writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,149 @@
+// Package store opens the database (embedded SQLite by default, PostgreSQL through lib/pq when the
+// URL says so), applies the versioned migrations committed beside it, and hands out the ent client.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq" // PostgreSQL driver "postgres"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
+
+	"github.com/liemchinh/liemchinh/ent"
+	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
+)
+
+//go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
+var migrations embed.FS
+
+// sqlitePragmas are set on every pooled connection (in the DSN, so none misses them).
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+
+// DB is an open database: the ent client over it, the raw handle, and its dialect.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// Close closes the client and the pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+// Ping checks the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// Open opens the database at url: "postgres://..." or "postgresql://..." for PostgreSQL, or
+// "sqlite:PATH" / "file:PATH" / a bare path for SQLite (the folder is created). Options such as
+// ent.Driver wrappers can be added with wrap (used by tests that count statements).
+func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Driver) (*DB, error) {
+	var (
+		db  *sql.DB
+		dia string
+		err error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		dia = dialect.Postgres
+		db, err = sql.Open("postgres", url)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		dia = dialect.SQLite
+		dsn, err := sqliteDSN(url)
+		if err != nil {
+			return nil, err
+		}
+		db, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		if strings.Contains(dsn, "mode=memory") {
+			// One connection: an in-memory database lives and dies with it.
+			db.SetMaxOpenConns(1)
+		}
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database unreachable: %w", err)
+	}
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if wrap != nil {
+		drv = wrap(drv)
+	}
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+}
+
+func sqliteDSN(url string) (string, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	if path == "" {
+		return "", errors.New("sqlite: empty database path")
+	}
+	if !strings.Contains(query, "mode=memory") && path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return "", fmt.Errorf("sqlite: create folder: %w", err)
+		}
+	}
+	dsn := "file:" + path + "?" + sqlitePragmas
+	if query != "" {
+		dsn += "&" + query
+	}
+	return dsn, nil
+}
+
+// MigrationsFS returns the embedded migrations of a dialect (the folder the generator writes).
+func MigrationsFS(dia string) (fs.FS, error) {
+	dir := "migrations/postgres"
+	if dia == dialect.SQLite {
+		dir = "migrations/sqlite"
+	}
+	return fs.Sub(migrations, dir)
+}
+
+// Migrate applies every pending versioned migration and reports what it applied.
+func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
+	fsys, err := MigrationsFS(d.Dialect)
+	if err != nil {
+		return err
+	}
+	gd := goose.DialectPostgres
+	if d.Dialect == dialect.SQLite {
+		gd = goose.DialectSQLite3
+	}
+	p, err := goose.NewProvider(gd, d.SQL, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, r := range results {
+		if log != nil {
+			log.InfoContext(ctx, "migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package testutil
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/server"
+)
+
+// Config returns the configuration tests run the server with (APP_ENV=test) after applying env.
+func Config(tb testing.TB, env map[string]string) config.Config {
+	tb.Helper()
+	cfg, err := config.Load(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "APP_ENV" {
+			return config.EnvTest
+		}
+		return ""
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+// API calls the real HTTP handler of the product in process.
+type API struct {
+	Handler http.Handler
+	Logs    *bytes.Buffer
+}
+
+// NewAPI builds the product's handler over db with the given configuration.
+func NewAPI(tb testing.TB, db *DB, cfg config.Config) *API {
+	tb.Helper()
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return &API{Handler: server.New(server.Deps{Config: cfg, Logger: log, DB: db.DB}), Logs: logs}
+}
+
+// GQLError is one error of a GraphQL response.
+type GQLError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Response is a decoded GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []GQLError      `json:"errors"`
+	Raw    []byte
+}
+
+// Code returns the first error's extensions.code, or "".
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Decode unmarshals data into v, failing the test on errors in the response.
+func (r *Response) Decode(tb testing.TB, v any) {
+	tb.Helper()
+	if len(r.Errors) > 0 {
+		tb.Fatalf("unexpected errors: %s", r.Raw)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		tb.Fatalf("decode %s: %v", r.Data, err)
+	}
+}
+
+// Post sends a GraphQL request body as JSON with optional headers (name, value pairs).
+func (a *API) Post(tb testing.TB, body map[string]any, headers ...string) *Response {
+	tb.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return a.Do(tb, req)
+}
+
+// Query posts a query with variables.
+func (a *API) Query(tb testing.TB, query string, vars map[string]any, headers ...string) *Response {
+	tb.Helper()
+	body := map[string]any{"query": query}
+	if vars != nil {
+		body["variables"] = vars
+	}
+	return a.Post(tb, body, headers...)
+}
+
+// Do serves req and decodes the response.
+func (a *API) Do(tb testing.TB, req *http.Request) *Response {
+	tb.Helper()
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	raw, _ := io.ReadAll(rec.Body)
+	r := &Response{Status: rec.Code, Raw: raw}
+	if err := json.Unmarshal(raw, r); err != nil {
+		tb.Fatalf("response is not JSON (status %d): %s", rec.Code, raw)
+	}
+	return r
+}

@@ -1,0 +1,221 @@
+// Package testutil gives tests real databases: a fresh SQLite file always, and a fresh PostgreSQL
+// database when LIEMCHINH_TEST_DATABASE_URL names a server, both migrated with the committed
+// migrations, with a driver that counts SQL statements.
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	_ "github.com/lib/pq"
+
+	"github.com/liemchinh/liemchinh/internal/store"
+)
+
+// EnvPostgres names the PostgreSQL server tests use (a URL to any database on it; tests create
+// and drop their own databases next to it).
+const EnvPostgres = "LIEMCHINH_TEST_DATABASE_URL"
+
+// Dialects returns the databases to run a test against: SQLite always, PostgreSQL when configured.
+func Dialects() []string {
+	if os.Getenv(EnvPostgres) != "" {
+		return []string{dialect.SQLite, dialect.Postgres}
+	}
+	return []string{dialect.SQLite}
+}
+
+// ForEachDialect runs f as a subtest per database.
+func ForEachDialect(t *testing.T, f func(t *testing.T, dia string)) {
+	t.Helper()
+	for _, dia := range Dialects() {
+		t.Run(dia, func(t *testing.T) { f(t, dia) })
+	}
+}
+
+// DB is a migrated test database with a statement counter.
+type DB struct {
+	*store.DB
+	URL     string
+	Counter *Counter
+}
+
+// Open returns a fresh, migrated database of the given dialect, removed when the test ends.
+func Open(tb testing.TB, dia string) *DB {
+	tb.Helper()
+	ctx := context.Background()
+	var u string
+	switch dia {
+	case dialect.SQLite:
+		u = "sqlite:" + filepath.Join(tb.TempDir(), "test.db")
+	case dialect.Postgres:
+		u = freshPostgres(tb)
+	default:
+		tb.Fatalf("unknown dialect %q", dia)
+	}
+	counter := &Counter{}
+	db, err := store.Open(ctx, u, counter.Wrap)
+	if err != nil {
+		tb.Fatalf("open %s: %v", dia, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if dia == dialect.SQLite {
+		if err := db.Migrate(ctx, nil); err != nil {
+			tb.Fatalf("migrate: %v", err)
+		}
+	}
+	counter.Reset()
+	return &DB{DB: db, URL: u, Counter: counter}
+}
+
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+// freshPostgres creates a database from a migrated template (made once per test process), so
+// each test starts from the committed migrations without replaying them.
+func freshPostgres(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		tb.Skipf("%s is not set", EnvPostgres)
+	}
+	admin, err := sql.Open("postgres", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	ctx := context.Background()
+	templateOnce.Do(func() {
+		templateName = "lc_tpl_" + randomSuffix()
+		if _, templateErr = admin.ExecContext(ctx, "CREATE DATABASE "+templateName); templateErr != nil {
+			return
+		}
+		db, err := store.Open(ctx, withDatabase(base, templateName), nil)
+		if err != nil {
+			templateErr = err
+			return
+		}
+		templateErr = db.Migrate(ctx, nil)
+		db.Close()
+	})
+	if templateErr != nil {
+		tb.Fatalf("postgres template: %v", templateErr)
+	}
+	name := "lc_test_" + randomSuffix()
+	if _, err := admin.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, templateName)); err != nil {
+		tb.Fatalf("create database: %v", err)
+	}
+	tb.Cleanup(func() {
+		admin, err := sql.Open("postgres", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return withDatabase(base, name)
+}
+
+// DropTemplate removes the template database; call it from TestMain after m.Run.
+func DropTemplate() {
+	base := os.Getenv(EnvPostgres)
+	if base == "" || templateName == "" {
+		return
+	}
+	if admin, err := sql.Open("postgres", base); err == nil {
+		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+templateName+" WITH (FORCE)")
+		admin.Close()
+	}
+}
+
+func withDatabase(base, name string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func randomSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Counter counts the SQL statements sent through a driver.
+type Counter struct{ n atomic.Int64 }
+
+// Reset sets the count to zero.
+func (c *Counter) Reset() { c.n.Store(0) }
+
+// Count returns the statements counted since the last Reset.
+func (c *Counter) Count() int { return int(c.n.Load()) }
+
+// Wrap returns a driver that counts every Exec and Query, in or out of transactions.
+func (c *Counter) Wrap(d dialect.Driver) dialect.Driver { return &countingDriver{Driver: d, c: c} }
+
+type countingDriver struct {
+	dialect.Driver
+	c *Counter
+}
+
+func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
+	d.c.n.Add(1)
+	return d.Driver.Exec(ctx, q, args, v)
+}
+
+func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
+	d.c.n.Add(1)
+	return d.Driver.Query(ctx, q, args, v)
+}
+
+func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, c: d.c}, nil
+}
+
+// BeginTx keeps ent's transaction options (isolation level) working through the wrapper.
+func (d *countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	b, ok := d.Driver.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
+	})
+	if !ok {
+		return d.Tx(ctx)
+	}
+	tx, err := b.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, c: d.c}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	c *Counter
+}
+
+func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
+	t.c.n.Add(1)
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
+	t.c.n.Add(1)
+	return t.Tx.Query(ctx, q, args, v)
+}
