@@ -58,11 +58,33 @@ type AccountEdges struct {
 	ScopeDistrict *District `json:"scope_district,omitempty"`
 	// Scope province.
 	ScopeProvince *Province `json:"scope_province,omitempty"`
+	// Self-assessments the account reviewed.
+	ReviewedAssessments []*SelfAssessment `json:"reviewed_assessments,omitempty"`
+	// Cases assigned to the account to handle.
+	HandledCases []*CitizenCase `json:"handled_cases,omitempty"`
+	// Case events the account caused.
+	CaseEvents []*CaseEvent `json:"case_events,omitempty"`
+	// Case messages the account wrote.
+	CaseMessages []*CaseMessage `json:"case_messages,omitempty"`
+	// Commendations the account proposed.
+	ProposedCommendations []*Commendation `json:"proposed_commendations,omitempty"`
+	// Inspections the account recorded.
+	RecordedInspections []*Inspection `json:"recorded_inspections,omitempty"`
+	// Audit entries of the account's actions.
+	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [10]map[string]int
+
+	namedReviewedAssessments   map[string][]*SelfAssessment
+	namedHandledCases          map[string][]*CitizenCase
+	namedCaseEvents            map[string][]*CaseEvent
+	namedCaseMessages          map[string][]*CaseMessage
+	namedProposedCommendations map[string][]*Commendation
+	namedRecordedInspections   map[string][]*Inspection
+	namedAuditEvents           map[string][]*AuditEvent
 }
 
 // OfficialOrErr returns the Official value or an error if the edge
@@ -107,6 +129,69 @@ func (e AccountEdges) ScopeProvinceOrErr() (*Province, error) {
 		return nil, &NotFoundError{label: province.Label}
 	}
 	return nil, &NotLoadedError{edge: "scope_province"}
+}
+
+// ReviewedAssessmentsOrErr returns the ReviewedAssessments value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) ReviewedAssessmentsOrErr() ([]*SelfAssessment, error) {
+	if e.loadedTypes[4] {
+		return e.ReviewedAssessments, nil
+	}
+	return nil, &NotLoadedError{edge: "reviewed_assessments"}
+}
+
+// HandledCasesOrErr returns the HandledCases value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) HandledCasesOrErr() ([]*CitizenCase, error) {
+	if e.loadedTypes[5] {
+		return e.HandledCases, nil
+	}
+	return nil, &NotLoadedError{edge: "handled_cases"}
+}
+
+// CaseEventsOrErr returns the CaseEvents value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) CaseEventsOrErr() ([]*CaseEvent, error) {
+	if e.loadedTypes[6] {
+		return e.CaseEvents, nil
+	}
+	return nil, &NotLoadedError{edge: "case_events"}
+}
+
+// CaseMessagesOrErr returns the CaseMessages value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) CaseMessagesOrErr() ([]*CaseMessage, error) {
+	if e.loadedTypes[7] {
+		return e.CaseMessages, nil
+	}
+	return nil, &NotLoadedError{edge: "case_messages"}
+}
+
+// ProposedCommendationsOrErr returns the ProposedCommendations value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) ProposedCommendationsOrErr() ([]*Commendation, error) {
+	if e.loadedTypes[8] {
+		return e.ProposedCommendations, nil
+	}
+	return nil, &NotLoadedError{edge: "proposed_commendations"}
+}
+
+// RecordedInspectionsOrErr returns the RecordedInspections value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) RecordedInspectionsOrErr() ([]*Inspection, error) {
+	if e.loadedTypes[9] {
+		return e.RecordedInspections, nil
+	}
+	return nil, &NotLoadedError{edge: "recorded_inspections"}
+}
+
+// AuditEventsOrErr returns the AuditEvents value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
+	if e.loadedTypes[10] {
+		return e.AuditEvents, nil
+	}
+	return nil, &NotLoadedError{edge: "audit_events"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -259,6 +344,41 @@ func (_m *Account) QueryScopeProvince() *ProvinceQuery {
 	return NewAccountClient(_m.config).QueryScopeProvince(_m)
 }
 
+// QueryReviewedAssessments queries the "reviewed_assessments" edge of the Account entity.
+func (_m *Account) QueryReviewedAssessments() *SelfAssessmentQuery {
+	return NewAccountClient(_m.config).QueryReviewedAssessments(_m)
+}
+
+// QueryHandledCases queries the "handled_cases" edge of the Account entity.
+func (_m *Account) QueryHandledCases() *CitizenCaseQuery {
+	return NewAccountClient(_m.config).QueryHandledCases(_m)
+}
+
+// QueryCaseEvents queries the "case_events" edge of the Account entity.
+func (_m *Account) QueryCaseEvents() *CaseEventQuery {
+	return NewAccountClient(_m.config).QueryCaseEvents(_m)
+}
+
+// QueryCaseMessages queries the "case_messages" edge of the Account entity.
+func (_m *Account) QueryCaseMessages() *CaseMessageQuery {
+	return NewAccountClient(_m.config).QueryCaseMessages(_m)
+}
+
+// QueryProposedCommendations queries the "proposed_commendations" edge of the Account entity.
+func (_m *Account) QueryProposedCommendations() *CommendationQuery {
+	return NewAccountClient(_m.config).QueryProposedCommendations(_m)
+}
+
+// QueryRecordedInspections queries the "recorded_inspections" edge of the Account entity.
+func (_m *Account) QueryRecordedInspections() *InspectionQuery {
+	return NewAccountClient(_m.config).QueryRecordedInspections(_m)
+}
+
+// QueryAuditEvents queries the "audit_events" edge of the Account entity.
+func (_m *Account) QueryAuditEvents() *AuditEventQuery {
+	return NewAccountClient(_m.config).QueryAuditEvents(_m)
+}
+
 // Update returns a builder for updating this Account.
 // Note that you need to call Account.Unwrap() before calling this method if this Account
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -308,6 +428,174 @@ func (_m *Account) String() string {
 	}
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedReviewedAssessments returns the ReviewedAssessments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedReviewedAssessments(name string) ([]*SelfAssessment, error) {
+	if _m.Edges.namedReviewedAssessments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReviewedAssessments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedReviewedAssessments(name string, edges ...*SelfAssessment) {
+	if _m.Edges.namedReviewedAssessments == nil {
+		_m.Edges.namedReviewedAssessments = make(map[string][]*SelfAssessment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReviewedAssessments[name] = []*SelfAssessment{}
+	} else {
+		_m.Edges.namedReviewedAssessments[name] = append(_m.Edges.namedReviewedAssessments[name], edges...)
+	}
+}
+
+// NamedHandledCases returns the HandledCases named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedHandledCases(name string) ([]*CitizenCase, error) {
+	if _m.Edges.namedHandledCases == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedHandledCases[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedHandledCases(name string, edges ...*CitizenCase) {
+	if _m.Edges.namedHandledCases == nil {
+		_m.Edges.namedHandledCases = make(map[string][]*CitizenCase)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedHandledCases[name] = []*CitizenCase{}
+	} else {
+		_m.Edges.namedHandledCases[name] = append(_m.Edges.namedHandledCases[name], edges...)
+	}
+}
+
+// NamedCaseEvents returns the CaseEvents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedCaseEvents(name string) ([]*CaseEvent, error) {
+	if _m.Edges.namedCaseEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCaseEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedCaseEvents(name string, edges ...*CaseEvent) {
+	if _m.Edges.namedCaseEvents == nil {
+		_m.Edges.namedCaseEvents = make(map[string][]*CaseEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCaseEvents[name] = []*CaseEvent{}
+	} else {
+		_m.Edges.namedCaseEvents[name] = append(_m.Edges.namedCaseEvents[name], edges...)
+	}
+}
+
+// NamedCaseMessages returns the CaseMessages named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedCaseMessages(name string) ([]*CaseMessage, error) {
+	if _m.Edges.namedCaseMessages == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCaseMessages[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedCaseMessages(name string, edges ...*CaseMessage) {
+	if _m.Edges.namedCaseMessages == nil {
+		_m.Edges.namedCaseMessages = make(map[string][]*CaseMessage)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCaseMessages[name] = []*CaseMessage{}
+	} else {
+		_m.Edges.namedCaseMessages[name] = append(_m.Edges.namedCaseMessages[name], edges...)
+	}
+}
+
+// NamedProposedCommendations returns the ProposedCommendations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedProposedCommendations(name string) ([]*Commendation, error) {
+	if _m.Edges.namedProposedCommendations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedProposedCommendations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedProposedCommendations(name string, edges ...*Commendation) {
+	if _m.Edges.namedProposedCommendations == nil {
+		_m.Edges.namedProposedCommendations = make(map[string][]*Commendation)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedProposedCommendations[name] = []*Commendation{}
+	} else {
+		_m.Edges.namedProposedCommendations[name] = append(_m.Edges.namedProposedCommendations[name], edges...)
+	}
+}
+
+// NamedRecordedInspections returns the RecordedInspections named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedRecordedInspections(name string) ([]*Inspection, error) {
+	if _m.Edges.namedRecordedInspections == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRecordedInspections[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedRecordedInspections(name string, edges ...*Inspection) {
+	if _m.Edges.namedRecordedInspections == nil {
+		_m.Edges.namedRecordedInspections = make(map[string][]*Inspection)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRecordedInspections[name] = []*Inspection{}
+	} else {
+		_m.Edges.namedRecordedInspections[name] = append(_m.Edges.namedRecordedInspections[name], edges...)
+	}
+}
+
+// NamedAuditEvents returns the AuditEvents named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedAuditEvents(name string) ([]*AuditEvent, error) {
+	if _m.Edges.namedAuditEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAuditEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedAuditEvents(name string, edges ...*AuditEvent) {
+	if _m.Edges.namedAuditEvents == nil {
+		_m.Edges.namedAuditEvents = make(map[string][]*AuditEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAuditEvents[name] = []*AuditEvent{}
+	} else {
+		_m.Edges.namedAuditEvents[name] = append(_m.Edges.namedAuditEvents[name], edges...)
+	}
 }
 
 // Accounts is a parsable slice of Account.

@@ -13,9 +13,16 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/casemessage"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
 
@@ -195,6 +202,111 @@ func (_c *AccountCreate) SetNillableScopeProvinceID(id *string) *AccountCreate {
 // SetScopeProvince sets the "scope_province" edge to the Province entity.
 func (_c *AccountCreate) SetScopeProvince(v *Province) *AccountCreate {
 	return _c.SetScopeProvinceID(v.ID)
+}
+
+// AddReviewedAssessmentIDs adds the "reviewed_assessments" edge to the SelfAssessment entity by IDs.
+func (_c *AccountCreate) AddReviewedAssessmentIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddReviewedAssessmentIDs(ids...)
+	return _c
+}
+
+// AddReviewedAssessments adds the "reviewed_assessments" edges to the SelfAssessment entity.
+func (_c *AccountCreate) AddReviewedAssessments(v ...*SelfAssessment) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReviewedAssessmentIDs(ids...)
+}
+
+// AddHandledCaseIDs adds the "handled_cases" edge to the CitizenCase entity by IDs.
+func (_c *AccountCreate) AddHandledCaseIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddHandledCaseIDs(ids...)
+	return _c
+}
+
+// AddHandledCases adds the "handled_cases" edges to the CitizenCase entity.
+func (_c *AccountCreate) AddHandledCases(v ...*CitizenCase) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddHandledCaseIDs(ids...)
+}
+
+// AddCaseEventIDs adds the "case_events" edge to the CaseEvent entity by IDs.
+func (_c *AccountCreate) AddCaseEventIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddCaseEventIDs(ids...)
+	return _c
+}
+
+// AddCaseEvents adds the "case_events" edges to the CaseEvent entity.
+func (_c *AccountCreate) AddCaseEvents(v ...*CaseEvent) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCaseEventIDs(ids...)
+}
+
+// AddCaseMessageIDs adds the "case_messages" edge to the CaseMessage entity by IDs.
+func (_c *AccountCreate) AddCaseMessageIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddCaseMessageIDs(ids...)
+	return _c
+}
+
+// AddCaseMessages adds the "case_messages" edges to the CaseMessage entity.
+func (_c *AccountCreate) AddCaseMessages(v ...*CaseMessage) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddCaseMessageIDs(ids...)
+}
+
+// AddProposedCommendationIDs adds the "proposed_commendations" edge to the Commendation entity by IDs.
+func (_c *AccountCreate) AddProposedCommendationIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddProposedCommendationIDs(ids...)
+	return _c
+}
+
+// AddProposedCommendations adds the "proposed_commendations" edges to the Commendation entity.
+func (_c *AccountCreate) AddProposedCommendations(v ...*Commendation) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddProposedCommendationIDs(ids...)
+}
+
+// AddRecordedInspectionIDs adds the "recorded_inspections" edge to the Inspection entity by IDs.
+func (_c *AccountCreate) AddRecordedInspectionIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddRecordedInspectionIDs(ids...)
+	return _c
+}
+
+// AddRecordedInspections adds the "recorded_inspections" edges to the Inspection entity.
+func (_c *AccountCreate) AddRecordedInspections(v ...*Inspection) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRecordedInspectionIDs(ids...)
+}
+
+// AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by IDs.
+func (_c *AccountCreate) AddAuditEventIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddAuditEventIDs(ids...)
+	return _c
+}
+
+// AddAuditEvents adds the "audit_events" edges to the AuditEvent entity.
+func (_c *AccountCreate) AddAuditEvents(v ...*AuditEvent) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAuditEventIDs(ids...)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -432,6 +544,118 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.province_scoped_accounts = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReviewedAssessmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.HandledCasesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CaseEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CaseMessagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProposedCommendationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RecordedInspectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuditEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -13,27 +14,48 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/casemessage"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
 
 // AccountQuery is the builder for querying Account entities.
 type AccountQuery struct {
 	config
-	ctx               *QueryContext
-	order             []account.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.Account
-	withOfficial      *OfficialQuery
-	withScopeUnit     *UnitQuery
-	withScopeDistrict *DistrictQuery
-	withScopeProvince *ProvinceQuery
-	withFKs           bool
-	loadTotal         []func(context.Context, []*Account) error
-	modifiers         []func(*sql.Selector)
+	ctx                            *QueryContext
+	order                          []account.OrderOption
+	inters                         []Interceptor
+	predicates                     []predicate.Account
+	withOfficial                   *OfficialQuery
+	withScopeUnit                  *UnitQuery
+	withScopeDistrict              *DistrictQuery
+	withScopeProvince              *ProvinceQuery
+	withReviewedAssessments        *SelfAssessmentQuery
+	withHandledCases               *CitizenCaseQuery
+	withCaseEvents                 *CaseEventQuery
+	withCaseMessages               *CaseMessageQuery
+	withProposedCommendations      *CommendationQuery
+	withRecordedInspections        *InspectionQuery
+	withAuditEvents                *AuditEventQuery
+	withFKs                        bool
+	loadTotal                      []func(context.Context, []*Account) error
+	modifiers                      []func(*sql.Selector)
+	withNamedReviewedAssessments   map[string]*SelfAssessmentQuery
+	withNamedHandledCases          map[string]*CitizenCaseQuery
+	withNamedCaseEvents            map[string]*CaseEventQuery
+	withNamedCaseMessages          map[string]*CaseMessageQuery
+	withNamedProposedCommendations map[string]*CommendationQuery
+	withNamedRecordedInspections   map[string]*InspectionQuery
+	withNamedAuditEvents           map[string]*AuditEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -151,6 +173,160 @@ func (_q *AccountQuery) QueryScopeProvince() *ProvinceQuery {
 			sqlgraph.From(account.Table, account.FieldID, selector),
 			sqlgraph.To(province.Table, province.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, account.ScopeProvinceTable, account.ScopeProvinceColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReviewedAssessments chains the current query on the "reviewed_assessments" edge.
+func (_q *AccountQuery) QueryReviewedAssessments() *SelfAssessmentQuery {
+	query := (&SelfAssessmentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(selfassessment.Table, selfassessment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ReviewedAssessmentsTable, account.ReviewedAssessmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryHandledCases chains the current query on the "handled_cases" edge.
+func (_q *AccountQuery) QueryHandledCases() *CitizenCaseQuery {
+	query := (&CitizenCaseClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(citizencase.Table, citizencase.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.HandledCasesTable, account.HandledCasesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCaseEvents chains the current query on the "case_events" edge.
+func (_q *AccountQuery) QueryCaseEvents() *CaseEventQuery {
+	query := (&CaseEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(caseevent.Table, caseevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.CaseEventsTable, account.CaseEventsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCaseMessages chains the current query on the "case_messages" edge.
+func (_q *AccountQuery) QueryCaseMessages() *CaseMessageQuery {
+	query := (&CaseMessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(casemessage.Table, casemessage.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.CaseMessagesTable, account.CaseMessagesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProposedCommendations chains the current query on the "proposed_commendations" edge.
+func (_q *AccountQuery) QueryProposedCommendations() *CommendationQuery {
+	query := (&CommendationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(commendation.Table, commendation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ProposedCommendationsTable, account.ProposedCommendationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRecordedInspections chains the current query on the "recorded_inspections" edge.
+func (_q *AccountQuery) QueryRecordedInspections() *InspectionQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.RecordedInspectionsTable, account.RecordedInspectionsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAuditEvents chains the current query on the "audit_events" edge.
+func (_q *AccountQuery) QueryAuditEvents() *AuditEventQuery {
+	query := (&AuditEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(auditevent.Table, auditevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.AuditEventsTable, account.AuditEventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -345,15 +521,22 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		return nil
 	}
 	return &AccountQuery{
-		config:            _q.config,
-		ctx:               _q.ctx.Clone(),
-		order:             append([]account.OrderOption{}, _q.order...),
-		inters:            append([]Interceptor{}, _q.inters...),
-		predicates:        append([]predicate.Account{}, _q.predicates...),
-		withOfficial:      _q.withOfficial.Clone(),
-		withScopeUnit:     _q.withScopeUnit.Clone(),
-		withScopeDistrict: _q.withScopeDistrict.Clone(),
-		withScopeProvince: _q.withScopeProvince.Clone(),
+		config:                    _q.config,
+		ctx:                       _q.ctx.Clone(),
+		order:                     append([]account.OrderOption{}, _q.order...),
+		inters:                    append([]Interceptor{}, _q.inters...),
+		predicates:                append([]predicate.Account{}, _q.predicates...),
+		withOfficial:              _q.withOfficial.Clone(),
+		withScopeUnit:             _q.withScopeUnit.Clone(),
+		withScopeDistrict:         _q.withScopeDistrict.Clone(),
+		withScopeProvince:         _q.withScopeProvince.Clone(),
+		withReviewedAssessments:   _q.withReviewedAssessments.Clone(),
+		withHandledCases:          _q.withHandledCases.Clone(),
+		withCaseEvents:            _q.withCaseEvents.Clone(),
+		withCaseMessages:          _q.withCaseMessages.Clone(),
+		withProposedCommendations: _q.withProposedCommendations.Clone(),
+		withRecordedInspections:   _q.withRecordedInspections.Clone(),
+		withAuditEvents:           _q.withAuditEvents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -401,6 +584,83 @@ func (_q *AccountQuery) WithScopeProvince(opts ...func(*ProvinceQuery)) *Account
 		opt(query)
 	}
 	_q.withScopeProvince = query
+	return _q
+}
+
+// WithReviewedAssessments tells the query-builder to eager-load the nodes that are connected to
+// the "reviewed_assessments" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithReviewedAssessments(opts ...func(*SelfAssessmentQuery)) *AccountQuery {
+	query := (&SelfAssessmentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReviewedAssessments = query
+	return _q
+}
+
+// WithHandledCases tells the query-builder to eager-load the nodes that are connected to
+// the "handled_cases" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithHandledCases(opts ...func(*CitizenCaseQuery)) *AccountQuery {
+	query := (&CitizenCaseClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withHandledCases = query
+	return _q
+}
+
+// WithCaseEvents tells the query-builder to eager-load the nodes that are connected to
+// the "case_events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithCaseEvents(opts ...func(*CaseEventQuery)) *AccountQuery {
+	query := (&CaseEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCaseEvents = query
+	return _q
+}
+
+// WithCaseMessages tells the query-builder to eager-load the nodes that are connected to
+// the "case_messages" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithCaseMessages(opts ...func(*CaseMessageQuery)) *AccountQuery {
+	query := (&CaseMessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCaseMessages = query
+	return _q
+}
+
+// WithProposedCommendations tells the query-builder to eager-load the nodes that are connected to
+// the "proposed_commendations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithProposedCommendations(opts ...func(*CommendationQuery)) *AccountQuery {
+	query := (&CommendationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProposedCommendations = query
+	return _q
+}
+
+// WithRecordedInspections tells the query-builder to eager-load the nodes that are connected to
+// the "recorded_inspections" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithRecordedInspections(opts ...func(*InspectionQuery)) *AccountQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRecordedInspections = query
+	return _q
+}
+
+// WithAuditEvents tells the query-builder to eager-load the nodes that are connected to
+// the "audit_events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithAuditEvents(opts ...func(*AuditEventQuery)) *AccountQuery {
+	query := (&AuditEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAuditEvents = query
 	return _q
 }
 
@@ -483,11 +743,18 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 		nodes       = []*Account{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [11]bool{
 			_q.withOfficial != nil,
 			_q.withScopeUnit != nil,
 			_q.withScopeDistrict != nil,
 			_q.withScopeProvince != nil,
+			_q.withReviewedAssessments != nil,
+			_q.withHandledCases != nil,
+			_q.withCaseEvents != nil,
+			_q.withCaseMessages != nil,
+			_q.withProposedCommendations != nil,
+			_q.withRecordedInspections != nil,
+			_q.withAuditEvents != nil,
 		}
 	)
 	if _q.withOfficial != nil || _q.withScopeUnit != nil || _q.withScopeDistrict != nil || _q.withScopeProvince != nil {
@@ -538,6 +805,108 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	if query := _q.withScopeProvince; query != nil {
 		if err := _q.loadScopeProvince(ctx, query, nodes, nil,
 			func(n *Account, e *Province) { n.Edges.ScopeProvince = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReviewedAssessments; query != nil {
+		if err := _q.loadReviewedAssessments(ctx, query, nodes,
+			func(n *Account) { n.Edges.ReviewedAssessments = []*SelfAssessment{} },
+			func(n *Account, e *SelfAssessment) {
+				n.Edges.ReviewedAssessments = append(n.Edges.ReviewedAssessments, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withHandledCases; query != nil {
+		if err := _q.loadHandledCases(ctx, query, nodes,
+			func(n *Account) { n.Edges.HandledCases = []*CitizenCase{} },
+			func(n *Account, e *CitizenCase) { n.Edges.HandledCases = append(n.Edges.HandledCases, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCaseEvents; query != nil {
+		if err := _q.loadCaseEvents(ctx, query, nodes,
+			func(n *Account) { n.Edges.CaseEvents = []*CaseEvent{} },
+			func(n *Account, e *CaseEvent) { n.Edges.CaseEvents = append(n.Edges.CaseEvents, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCaseMessages; query != nil {
+		if err := _q.loadCaseMessages(ctx, query, nodes,
+			func(n *Account) { n.Edges.CaseMessages = []*CaseMessage{} },
+			func(n *Account, e *CaseMessage) { n.Edges.CaseMessages = append(n.Edges.CaseMessages, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withProposedCommendations; query != nil {
+		if err := _q.loadProposedCommendations(ctx, query, nodes,
+			func(n *Account) { n.Edges.ProposedCommendations = []*Commendation{} },
+			func(n *Account, e *Commendation) {
+				n.Edges.ProposedCommendations = append(n.Edges.ProposedCommendations, e)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRecordedInspections; query != nil {
+		if err := _q.loadRecordedInspections(ctx, query, nodes,
+			func(n *Account) { n.Edges.RecordedInspections = []*Inspection{} },
+			func(n *Account, e *Inspection) { n.Edges.RecordedInspections = append(n.Edges.RecordedInspections, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAuditEvents; query != nil {
+		if err := _q.loadAuditEvents(ctx, query, nodes,
+			func(n *Account) { n.Edges.AuditEvents = []*AuditEvent{} },
+			func(n *Account, e *AuditEvent) { n.Edges.AuditEvents = append(n.Edges.AuditEvents, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReviewedAssessments {
+		if err := _q.loadReviewedAssessments(ctx, query, nodes,
+			func(n *Account) { n.appendNamedReviewedAssessments(name) },
+			func(n *Account, e *SelfAssessment) { n.appendNamedReviewedAssessments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedHandledCases {
+		if err := _q.loadHandledCases(ctx, query, nodes,
+			func(n *Account) { n.appendNamedHandledCases(name) },
+			func(n *Account, e *CitizenCase) { n.appendNamedHandledCases(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCaseEvents {
+		if err := _q.loadCaseEvents(ctx, query, nodes,
+			func(n *Account) { n.appendNamedCaseEvents(name) },
+			func(n *Account, e *CaseEvent) { n.appendNamedCaseEvents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCaseMessages {
+		if err := _q.loadCaseMessages(ctx, query, nodes,
+			func(n *Account) { n.appendNamedCaseMessages(name) },
+			func(n *Account, e *CaseMessage) { n.appendNamedCaseMessages(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedProposedCommendations {
+		if err := _q.loadProposedCommendations(ctx, query, nodes,
+			func(n *Account) { n.appendNamedProposedCommendations(name) },
+			func(n *Account, e *Commendation) { n.appendNamedProposedCommendations(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedRecordedInspections {
+		if err := _q.loadRecordedInspections(ctx, query, nodes,
+			func(n *Account) { n.appendNamedRecordedInspections(name) },
+			func(n *Account, e *Inspection) { n.appendNamedRecordedInspections(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAuditEvents {
+		if err := _q.loadAuditEvents(ctx, query, nodes,
+			func(n *Account) { n.appendNamedAuditEvents(name) },
+			func(n *Account, e *AuditEvent) { n.appendNamedAuditEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -677,6 +1046,223 @@ func (_q *AccountQuery) loadScopeProvince(ctx context.Context, query *ProvinceQu
 	}
 	return nil
 }
+func (_q *AccountQuery) loadReviewedAssessments(ctx context.Context, query *SelfAssessmentQuery, nodes []*Account, init func(*Account), assign func(*Account, *SelfAssessment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.SelfAssessment(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.ReviewedAssessmentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_reviewed_assessments
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_reviewed_assessments" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_reviewed_assessments" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadHandledCases(ctx context.Context, query *CitizenCaseQuery, nodes []*Account, init func(*Account), assign func(*Account, *CitizenCase)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.HandledCasesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_handled_cases
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_handled_cases" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_handled_cases" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadCaseEvents(ctx context.Context, query *CaseEventQuery, nodes []*Account, init func(*Account), assign func(*Account, *CaseEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.CaseEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.CaseEventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_case_events
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_case_events" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_case_events" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadCaseMessages(ctx context.Context, query *CaseMessageQuery, nodes []*Account, init func(*Account), assign func(*Account, *CaseMessage)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.CaseMessage(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.CaseMessagesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_case_messages
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_case_messages" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_case_messages" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadProposedCommendations(ctx context.Context, query *CommendationQuery, nodes []*Account, init func(*Account), assign func(*Account, *Commendation)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Commendation(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.ProposedCommendationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_proposed_commendations
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_proposed_commendations" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_proposed_commendations" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadRecordedInspections(ctx context.Context, query *InspectionQuery, nodes []*Account, init func(*Account), assign func(*Account, *Inspection)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Inspection(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.RecordedInspectionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_recorded_inspections
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_recorded_inspections" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_recorded_inspections" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *AccountQuery) loadAuditEvents(ctx context.Context, query *AuditEventQuery, nodes []*Account, init func(*Account), assign func(*Account, *AuditEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.AuditEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.AuditEventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_audit_events
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_audit_events" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_audit_events" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *AccountQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -788,6 +1374,104 @@ func (_q *AccountQuery) ForShare(opts ...sql.LockOption) *AccountQuery {
 	_q.modifiers = append(_q.modifiers, func(s *sql.Selector) {
 		s.ForShare(opts...)
 	})
+	return _q
+}
+
+// WithNamedReviewedAssessments tells the query-builder to eager-load the nodes that are connected to the "reviewed_assessments"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedReviewedAssessments(name string, opts ...func(*SelfAssessmentQuery)) *AccountQuery {
+	query := (&SelfAssessmentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReviewedAssessments == nil {
+		_q.withNamedReviewedAssessments = make(map[string]*SelfAssessmentQuery)
+	}
+	_q.withNamedReviewedAssessments[name] = query
+	return _q
+}
+
+// WithNamedHandledCases tells the query-builder to eager-load the nodes that are connected to the "handled_cases"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedHandledCases(name string, opts ...func(*CitizenCaseQuery)) *AccountQuery {
+	query := (&CitizenCaseClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedHandledCases == nil {
+		_q.withNamedHandledCases = make(map[string]*CitizenCaseQuery)
+	}
+	_q.withNamedHandledCases[name] = query
+	return _q
+}
+
+// WithNamedCaseEvents tells the query-builder to eager-load the nodes that are connected to the "case_events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedCaseEvents(name string, opts ...func(*CaseEventQuery)) *AccountQuery {
+	query := (&CaseEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCaseEvents == nil {
+		_q.withNamedCaseEvents = make(map[string]*CaseEventQuery)
+	}
+	_q.withNamedCaseEvents[name] = query
+	return _q
+}
+
+// WithNamedCaseMessages tells the query-builder to eager-load the nodes that are connected to the "case_messages"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedCaseMessages(name string, opts ...func(*CaseMessageQuery)) *AccountQuery {
+	query := (&CaseMessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCaseMessages == nil {
+		_q.withNamedCaseMessages = make(map[string]*CaseMessageQuery)
+	}
+	_q.withNamedCaseMessages[name] = query
+	return _q
+}
+
+// WithNamedProposedCommendations tells the query-builder to eager-load the nodes that are connected to the "proposed_commendations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedProposedCommendations(name string, opts ...func(*CommendationQuery)) *AccountQuery {
+	query := (&CommendationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedProposedCommendations == nil {
+		_q.withNamedProposedCommendations = make(map[string]*CommendationQuery)
+	}
+	_q.withNamedProposedCommendations[name] = query
+	return _q
+}
+
+// WithNamedRecordedInspections tells the query-builder to eager-load the nodes that are connected to the "recorded_inspections"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedRecordedInspections(name string, opts ...func(*InspectionQuery)) *AccountQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRecordedInspections == nil {
+		_q.withNamedRecordedInspections = make(map[string]*InspectionQuery)
+	}
+	_q.withNamedRecordedInspections[name] = query
+	return _q
+}
+
+// WithNamedAuditEvents tells the query-builder to eager-load the nodes that are connected to the "audit_events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedAuditEvents(name string, opts ...func(*AuditEventQuery)) *AccountQuery {
+	query := (&AuditEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAuditEvents == nil {
+		_q.withNamedAuditEvents = make(map[string]*AuditEventQuery)
+	}
+	_q.withNamedAuditEvents[name] = query
 	return _q
 }
 

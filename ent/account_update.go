@@ -12,10 +12,17 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/casemessage"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
 
@@ -204,6 +211,111 @@ func (_u *AccountUpdate) SetScopeProvince(v *Province) *AccountUpdate {
 	return _u.SetScopeProvinceID(v.ID)
 }
 
+// AddReviewedAssessmentIDs adds the "reviewed_assessments" edge to the SelfAssessment entity by IDs.
+func (_u *AccountUpdate) AddReviewedAssessmentIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddReviewedAssessmentIDs(ids...)
+	return _u
+}
+
+// AddReviewedAssessments adds the "reviewed_assessments" edges to the SelfAssessment entity.
+func (_u *AccountUpdate) AddReviewedAssessments(v ...*SelfAssessment) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReviewedAssessmentIDs(ids...)
+}
+
+// AddHandledCaseIDs adds the "handled_cases" edge to the CitizenCase entity by IDs.
+func (_u *AccountUpdate) AddHandledCaseIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddHandledCaseIDs(ids...)
+	return _u
+}
+
+// AddHandledCases adds the "handled_cases" edges to the CitizenCase entity.
+func (_u *AccountUpdate) AddHandledCases(v ...*CitizenCase) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddHandledCaseIDs(ids...)
+}
+
+// AddCaseEventIDs adds the "case_events" edge to the CaseEvent entity by IDs.
+func (_u *AccountUpdate) AddCaseEventIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddCaseEventIDs(ids...)
+	return _u
+}
+
+// AddCaseEvents adds the "case_events" edges to the CaseEvent entity.
+func (_u *AccountUpdate) AddCaseEvents(v ...*CaseEvent) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCaseEventIDs(ids...)
+}
+
+// AddCaseMessageIDs adds the "case_messages" edge to the CaseMessage entity by IDs.
+func (_u *AccountUpdate) AddCaseMessageIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddCaseMessageIDs(ids...)
+	return _u
+}
+
+// AddCaseMessages adds the "case_messages" edges to the CaseMessage entity.
+func (_u *AccountUpdate) AddCaseMessages(v ...*CaseMessage) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCaseMessageIDs(ids...)
+}
+
+// AddProposedCommendationIDs adds the "proposed_commendations" edge to the Commendation entity by IDs.
+func (_u *AccountUpdate) AddProposedCommendationIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddProposedCommendationIDs(ids...)
+	return _u
+}
+
+// AddProposedCommendations adds the "proposed_commendations" edges to the Commendation entity.
+func (_u *AccountUpdate) AddProposedCommendations(v ...*Commendation) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProposedCommendationIDs(ids...)
+}
+
+// AddRecordedInspectionIDs adds the "recorded_inspections" edge to the Inspection entity by IDs.
+func (_u *AccountUpdate) AddRecordedInspectionIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddRecordedInspectionIDs(ids...)
+	return _u
+}
+
+// AddRecordedInspections adds the "recorded_inspections" edges to the Inspection entity.
+func (_u *AccountUpdate) AddRecordedInspections(v ...*Inspection) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecordedInspectionIDs(ids...)
+}
+
+// AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by IDs.
+func (_u *AccountUpdate) AddAuditEventIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddAuditEventIDs(ids...)
+	return _u
+}
+
+// AddAuditEvents adds the "audit_events" edges to the AuditEvent entity.
+func (_u *AccountUpdate) AddAuditEvents(v ...*AuditEvent) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAuditEventIDs(ids...)
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdate) Mutation() *AccountMutation {
 	return _u.mutation
@@ -231,6 +343,153 @@ func (_u *AccountUpdate) ClearScopeDistrict() *AccountUpdate {
 func (_u *AccountUpdate) ClearScopeProvince() *AccountUpdate {
 	_u.mutation.ClearScopeProvince()
 	return _u
+}
+
+// ClearReviewedAssessments clears all "reviewed_assessments" edges to the SelfAssessment entity.
+func (_u *AccountUpdate) ClearReviewedAssessments() *AccountUpdate {
+	_u.mutation.ClearReviewedAssessments()
+	return _u
+}
+
+// RemoveReviewedAssessmentIDs removes the "reviewed_assessments" edge to SelfAssessment entities by IDs.
+func (_u *AccountUpdate) RemoveReviewedAssessmentIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveReviewedAssessmentIDs(ids...)
+	return _u
+}
+
+// RemoveReviewedAssessments removes "reviewed_assessments" edges to SelfAssessment entities.
+func (_u *AccountUpdate) RemoveReviewedAssessments(v ...*SelfAssessment) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReviewedAssessmentIDs(ids...)
+}
+
+// ClearHandledCases clears all "handled_cases" edges to the CitizenCase entity.
+func (_u *AccountUpdate) ClearHandledCases() *AccountUpdate {
+	_u.mutation.ClearHandledCases()
+	return _u
+}
+
+// RemoveHandledCaseIDs removes the "handled_cases" edge to CitizenCase entities by IDs.
+func (_u *AccountUpdate) RemoveHandledCaseIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveHandledCaseIDs(ids...)
+	return _u
+}
+
+// RemoveHandledCases removes "handled_cases" edges to CitizenCase entities.
+func (_u *AccountUpdate) RemoveHandledCases(v ...*CitizenCase) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveHandledCaseIDs(ids...)
+}
+
+// ClearCaseEvents clears all "case_events" edges to the CaseEvent entity.
+func (_u *AccountUpdate) ClearCaseEvents() *AccountUpdate {
+	_u.mutation.ClearCaseEvents()
+	return _u
+}
+
+// RemoveCaseEventIDs removes the "case_events" edge to CaseEvent entities by IDs.
+func (_u *AccountUpdate) RemoveCaseEventIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveCaseEventIDs(ids...)
+	return _u
+}
+
+// RemoveCaseEvents removes "case_events" edges to CaseEvent entities.
+func (_u *AccountUpdate) RemoveCaseEvents(v ...*CaseEvent) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCaseEventIDs(ids...)
+}
+
+// ClearCaseMessages clears all "case_messages" edges to the CaseMessage entity.
+func (_u *AccountUpdate) ClearCaseMessages() *AccountUpdate {
+	_u.mutation.ClearCaseMessages()
+	return _u
+}
+
+// RemoveCaseMessageIDs removes the "case_messages" edge to CaseMessage entities by IDs.
+func (_u *AccountUpdate) RemoveCaseMessageIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveCaseMessageIDs(ids...)
+	return _u
+}
+
+// RemoveCaseMessages removes "case_messages" edges to CaseMessage entities.
+func (_u *AccountUpdate) RemoveCaseMessages(v ...*CaseMessage) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCaseMessageIDs(ids...)
+}
+
+// ClearProposedCommendations clears all "proposed_commendations" edges to the Commendation entity.
+func (_u *AccountUpdate) ClearProposedCommendations() *AccountUpdate {
+	_u.mutation.ClearProposedCommendations()
+	return _u
+}
+
+// RemoveProposedCommendationIDs removes the "proposed_commendations" edge to Commendation entities by IDs.
+func (_u *AccountUpdate) RemoveProposedCommendationIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveProposedCommendationIDs(ids...)
+	return _u
+}
+
+// RemoveProposedCommendations removes "proposed_commendations" edges to Commendation entities.
+func (_u *AccountUpdate) RemoveProposedCommendations(v ...*Commendation) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProposedCommendationIDs(ids...)
+}
+
+// ClearRecordedInspections clears all "recorded_inspections" edges to the Inspection entity.
+func (_u *AccountUpdate) ClearRecordedInspections() *AccountUpdate {
+	_u.mutation.ClearRecordedInspections()
+	return _u
+}
+
+// RemoveRecordedInspectionIDs removes the "recorded_inspections" edge to Inspection entities by IDs.
+func (_u *AccountUpdate) RemoveRecordedInspectionIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveRecordedInspectionIDs(ids...)
+	return _u
+}
+
+// RemoveRecordedInspections removes "recorded_inspections" edges to Inspection entities.
+func (_u *AccountUpdate) RemoveRecordedInspections(v ...*Inspection) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecordedInspectionIDs(ids...)
+}
+
+// ClearAuditEvents clears all "audit_events" edges to the AuditEvent entity.
+func (_u *AccountUpdate) ClearAuditEvents() *AccountUpdate {
+	_u.mutation.ClearAuditEvents()
+	return _u
+}
+
+// RemoveAuditEventIDs removes the "audit_events" edge to AuditEvent entities by IDs.
+func (_u *AccountUpdate) RemoveAuditEventIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveAuditEventIDs(ids...)
+	return _u
+}
+
+// RemoveAuditEvents removes "audit_events" edges to AuditEvent entities.
+func (_u *AccountUpdate) RemoveAuditEvents(v ...*AuditEvent) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAuditEventIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -446,6 +705,321 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ReviewedAssessmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReviewedAssessmentsIDs(); len(nodes) > 0 && !_u.mutation.ReviewedAssessmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReviewedAssessmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.HandledCasesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedHandledCasesIDs(); len(nodes) > 0 && !_u.mutation.HandledCasesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.HandledCasesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CaseEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCaseEventsIDs(); len(nodes) > 0 && !_u.mutation.CaseEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CaseEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CaseMessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCaseMessagesIDs(); len(nodes) > 0 && !_u.mutation.CaseMessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CaseMessagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProposedCommendationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProposedCommendationsIDs(); len(nodes) > 0 && !_u.mutation.ProposedCommendationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProposedCommendationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecordedInspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecordedInspectionsIDs(); len(nodes) > 0 && !_u.mutation.RecordedInspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecordedInspectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AuditEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAuditEventsIDs(); len(nodes) > 0 && !_u.mutation.AuditEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AuditEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{account.Label}
@@ -638,6 +1212,111 @@ func (_u *AccountUpdateOne) SetScopeProvince(v *Province) *AccountUpdateOne {
 	return _u.SetScopeProvinceID(v.ID)
 }
 
+// AddReviewedAssessmentIDs adds the "reviewed_assessments" edge to the SelfAssessment entity by IDs.
+func (_u *AccountUpdateOne) AddReviewedAssessmentIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddReviewedAssessmentIDs(ids...)
+	return _u
+}
+
+// AddReviewedAssessments adds the "reviewed_assessments" edges to the SelfAssessment entity.
+func (_u *AccountUpdateOne) AddReviewedAssessments(v ...*SelfAssessment) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReviewedAssessmentIDs(ids...)
+}
+
+// AddHandledCaseIDs adds the "handled_cases" edge to the CitizenCase entity by IDs.
+func (_u *AccountUpdateOne) AddHandledCaseIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddHandledCaseIDs(ids...)
+	return _u
+}
+
+// AddHandledCases adds the "handled_cases" edges to the CitizenCase entity.
+func (_u *AccountUpdateOne) AddHandledCases(v ...*CitizenCase) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddHandledCaseIDs(ids...)
+}
+
+// AddCaseEventIDs adds the "case_events" edge to the CaseEvent entity by IDs.
+func (_u *AccountUpdateOne) AddCaseEventIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddCaseEventIDs(ids...)
+	return _u
+}
+
+// AddCaseEvents adds the "case_events" edges to the CaseEvent entity.
+func (_u *AccountUpdateOne) AddCaseEvents(v ...*CaseEvent) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCaseEventIDs(ids...)
+}
+
+// AddCaseMessageIDs adds the "case_messages" edge to the CaseMessage entity by IDs.
+func (_u *AccountUpdateOne) AddCaseMessageIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddCaseMessageIDs(ids...)
+	return _u
+}
+
+// AddCaseMessages adds the "case_messages" edges to the CaseMessage entity.
+func (_u *AccountUpdateOne) AddCaseMessages(v ...*CaseMessage) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddCaseMessageIDs(ids...)
+}
+
+// AddProposedCommendationIDs adds the "proposed_commendations" edge to the Commendation entity by IDs.
+func (_u *AccountUpdateOne) AddProposedCommendationIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddProposedCommendationIDs(ids...)
+	return _u
+}
+
+// AddProposedCommendations adds the "proposed_commendations" edges to the Commendation entity.
+func (_u *AccountUpdateOne) AddProposedCommendations(v ...*Commendation) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddProposedCommendationIDs(ids...)
+}
+
+// AddRecordedInspectionIDs adds the "recorded_inspections" edge to the Inspection entity by IDs.
+func (_u *AccountUpdateOne) AddRecordedInspectionIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddRecordedInspectionIDs(ids...)
+	return _u
+}
+
+// AddRecordedInspections adds the "recorded_inspections" edges to the Inspection entity.
+func (_u *AccountUpdateOne) AddRecordedInspections(v ...*Inspection) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRecordedInspectionIDs(ids...)
+}
+
+// AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by IDs.
+func (_u *AccountUpdateOne) AddAuditEventIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddAuditEventIDs(ids...)
+	return _u
+}
+
+// AddAuditEvents adds the "audit_events" edges to the AuditEvent entity.
+func (_u *AccountUpdateOne) AddAuditEvents(v ...*AuditEvent) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAuditEventIDs(ids...)
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_u *AccountUpdateOne) Mutation() *AccountMutation {
 	return _u.mutation
@@ -665,6 +1344,153 @@ func (_u *AccountUpdateOne) ClearScopeDistrict() *AccountUpdateOne {
 func (_u *AccountUpdateOne) ClearScopeProvince() *AccountUpdateOne {
 	_u.mutation.ClearScopeProvince()
 	return _u
+}
+
+// ClearReviewedAssessments clears all "reviewed_assessments" edges to the SelfAssessment entity.
+func (_u *AccountUpdateOne) ClearReviewedAssessments() *AccountUpdateOne {
+	_u.mutation.ClearReviewedAssessments()
+	return _u
+}
+
+// RemoveReviewedAssessmentIDs removes the "reviewed_assessments" edge to SelfAssessment entities by IDs.
+func (_u *AccountUpdateOne) RemoveReviewedAssessmentIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveReviewedAssessmentIDs(ids...)
+	return _u
+}
+
+// RemoveReviewedAssessments removes "reviewed_assessments" edges to SelfAssessment entities.
+func (_u *AccountUpdateOne) RemoveReviewedAssessments(v ...*SelfAssessment) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReviewedAssessmentIDs(ids...)
+}
+
+// ClearHandledCases clears all "handled_cases" edges to the CitizenCase entity.
+func (_u *AccountUpdateOne) ClearHandledCases() *AccountUpdateOne {
+	_u.mutation.ClearHandledCases()
+	return _u
+}
+
+// RemoveHandledCaseIDs removes the "handled_cases" edge to CitizenCase entities by IDs.
+func (_u *AccountUpdateOne) RemoveHandledCaseIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveHandledCaseIDs(ids...)
+	return _u
+}
+
+// RemoveHandledCases removes "handled_cases" edges to CitizenCase entities.
+func (_u *AccountUpdateOne) RemoveHandledCases(v ...*CitizenCase) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveHandledCaseIDs(ids...)
+}
+
+// ClearCaseEvents clears all "case_events" edges to the CaseEvent entity.
+func (_u *AccountUpdateOne) ClearCaseEvents() *AccountUpdateOne {
+	_u.mutation.ClearCaseEvents()
+	return _u
+}
+
+// RemoveCaseEventIDs removes the "case_events" edge to CaseEvent entities by IDs.
+func (_u *AccountUpdateOne) RemoveCaseEventIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveCaseEventIDs(ids...)
+	return _u
+}
+
+// RemoveCaseEvents removes "case_events" edges to CaseEvent entities.
+func (_u *AccountUpdateOne) RemoveCaseEvents(v ...*CaseEvent) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCaseEventIDs(ids...)
+}
+
+// ClearCaseMessages clears all "case_messages" edges to the CaseMessage entity.
+func (_u *AccountUpdateOne) ClearCaseMessages() *AccountUpdateOne {
+	_u.mutation.ClearCaseMessages()
+	return _u
+}
+
+// RemoveCaseMessageIDs removes the "case_messages" edge to CaseMessage entities by IDs.
+func (_u *AccountUpdateOne) RemoveCaseMessageIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveCaseMessageIDs(ids...)
+	return _u
+}
+
+// RemoveCaseMessages removes "case_messages" edges to CaseMessage entities.
+func (_u *AccountUpdateOne) RemoveCaseMessages(v ...*CaseMessage) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveCaseMessageIDs(ids...)
+}
+
+// ClearProposedCommendations clears all "proposed_commendations" edges to the Commendation entity.
+func (_u *AccountUpdateOne) ClearProposedCommendations() *AccountUpdateOne {
+	_u.mutation.ClearProposedCommendations()
+	return _u
+}
+
+// RemoveProposedCommendationIDs removes the "proposed_commendations" edge to Commendation entities by IDs.
+func (_u *AccountUpdateOne) RemoveProposedCommendationIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveProposedCommendationIDs(ids...)
+	return _u
+}
+
+// RemoveProposedCommendations removes "proposed_commendations" edges to Commendation entities.
+func (_u *AccountUpdateOne) RemoveProposedCommendations(v ...*Commendation) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveProposedCommendationIDs(ids...)
+}
+
+// ClearRecordedInspections clears all "recorded_inspections" edges to the Inspection entity.
+func (_u *AccountUpdateOne) ClearRecordedInspections() *AccountUpdateOne {
+	_u.mutation.ClearRecordedInspections()
+	return _u
+}
+
+// RemoveRecordedInspectionIDs removes the "recorded_inspections" edge to Inspection entities by IDs.
+func (_u *AccountUpdateOne) RemoveRecordedInspectionIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveRecordedInspectionIDs(ids...)
+	return _u
+}
+
+// RemoveRecordedInspections removes "recorded_inspections" edges to Inspection entities.
+func (_u *AccountUpdateOne) RemoveRecordedInspections(v ...*Inspection) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRecordedInspectionIDs(ids...)
+}
+
+// ClearAuditEvents clears all "audit_events" edges to the AuditEvent entity.
+func (_u *AccountUpdateOne) ClearAuditEvents() *AccountUpdateOne {
+	_u.mutation.ClearAuditEvents()
+	return _u
+}
+
+// RemoveAuditEventIDs removes the "audit_events" edge to AuditEvent entities by IDs.
+func (_u *AccountUpdateOne) RemoveAuditEventIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveAuditEventIDs(ids...)
+	return _u
+}
+
+// RemoveAuditEvents removes "audit_events" edges to AuditEvent entities.
+func (_u *AccountUpdateOne) RemoveAuditEvents(v ...*AuditEvent) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAuditEventIDs(ids...)
 }
 
 // Where appends a list predicates to the AccountUpdate builder.
@@ -903,6 +1729,321 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(province.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReviewedAssessmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedReviewedAssessmentsIDs(); len(nodes) > 0 && !_u.mutation.ReviewedAssessmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReviewedAssessmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(selfassessment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.HandledCasesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedHandledCasesIDs(); len(nodes) > 0 && !_u.mutation.HandledCasesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.HandledCasesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CaseEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCaseEventsIDs(); len(nodes) > 0 && !_u.mutation.CaseEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CaseEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(caseevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CaseMessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedCaseMessagesIDs(); len(nodes) > 0 && !_u.mutation.CaseMessagesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CaseMessagesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(casemessage.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProposedCommendationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedProposedCommendationsIDs(); len(nodes) > 0 && !_u.mutation.ProposedCommendationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProposedCommendationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RecordedInspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRecordedInspectionsIDs(); len(nodes) > 0 && !_u.mutation.RecordedInspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RecordedInspectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AuditEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAuditEventsIDs(); len(nodes) > 0 && !_u.mutation.AuditEventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AuditEventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -37,9 +37,9 @@ type AuditEvent struct {
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AuditEventQuery when eager-loading is set.
-	Edges             AuditEventEdges `json:"edges"`
-	audit_event_actor *string
-	selectValues      sql.SelectValues
+	Edges                AuditEventEdges `json:"edges"`
+	account_audit_events *string
+	selectValues         sql.SelectValues
 }
 
 // AuditEventEdges holds the relations/edges for other nodes in the graph.
@@ -71,7 +71,7 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case auditevent.FieldCreatedAt, auditevent.FieldUpdatedAt, auditevent.FieldOccurredAt:
 			values[i] = new(sql.NullTime)
-		case auditevent.ForeignKeys[0]: // audit_event_actor
+		case auditevent.ForeignKeys[0]: // account_audit_events
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -145,10 +145,10 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 			}
 		case auditevent.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field audit_event_actor", values[i])
+				return fmt.Errorf("unexpected type %T for field account_audit_events", values[i])
 			} else if value.Valid {
-				_m.audit_event_actor = new(string)
-				*_m.audit_event_actor = value.String
+				_m.account_audit_events = new(string)
+				*_m.account_audit_events = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

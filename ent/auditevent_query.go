@@ -78,7 +78,7 @@ func (_q *AuditEventQuery) QueryActor() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(auditevent.Table, auditevent.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, auditevent.ActorTable, auditevent.ActorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, auditevent.ActorTable, auditevent.ActorColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -424,10 +424,10 @@ func (_q *AuditEventQuery) loadActor(ctx context.Context, query *AccountQuery, n
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*AuditEvent)
 	for i := range nodes {
-		if nodes[i].audit_event_actor == nil {
+		if nodes[i].account_audit_events == nil {
 			continue
 		}
-		fk := *nodes[i].audit_event_actor
+		fk := *nodes[i].account_audit_events
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -444,7 +444,7 @@ func (_q *AuditEventQuery) loadActor(ctx context.Context, query *AccountQuery, n
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "audit_event_actor" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_audit_events" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

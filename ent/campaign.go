@@ -41,9 +41,9 @@ type Campaign struct {
 	IssuedOn time.Time `json:"issued_on,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CampaignQuery when eager-loading is set.
-	Edges             CampaignEdges `json:"edges"`
-	campaign_province *string
-	selectValues      sql.SelectValues
+	Edges              CampaignEdges `json:"edges"`
+	province_campaigns *string
+	selectValues       sql.SelectValues
 }
 
 // CampaignEdges holds the relations/edges for other nodes in the graph.
@@ -64,11 +64,13 @@ type CampaignEdges struct {
 	SelfAssessments []*SelfAssessment `json:"self_assessments,omitempty"`
 	// Commendations linked to the campaign.
 	Commendations []*Commendation `json:"commendations,omitempty"`
+	// Inspections carried out for the campaign.
+	Inspections []*Inspection `json:"inspections,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [8]map[string]int
+	totalCount [9]map[string]int
 
 	namedPhases                 map[string][]*Phase
 	namedCriteria               map[string][]*Criterion
@@ -77,6 +79,7 @@ type CampaignEdges struct {
 	namedEmulationRegistrations map[string][]*EmulationRegistration
 	namedSelfAssessments        map[string][]*SelfAssessment
 	namedCommendations          map[string][]*Commendation
+	namedInspections            map[string][]*Inspection
 }
 
 // ProvinceOrErr returns the Province value or an error if the edge
@@ -153,6 +156,15 @@ func (e CampaignEdges) CommendationsOrErr() ([]*Commendation, error) {
 	return nil, &NotLoadedError{edge: "commendations"}
 }
 
+// InspectionsOrErr returns the Inspections value or an error if the edge
+// was not loaded in eager-loading.
+func (e CampaignEdges) InspectionsOrErr() ([]*Inspection, error) {
+	if e.loadedTypes[8] {
+		return e.Inspections, nil
+	}
+	return nil, &NotLoadedError{edge: "inspections"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Campaign) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -162,7 +174,7 @@ func (*Campaign) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case campaign.FieldCreatedAt, campaign.FieldUpdatedAt, campaign.FieldIssuedOn:
 			values[i] = new(sql.NullTime)
-		case campaign.ForeignKeys[0]: // campaign_province
+		case campaign.ForeignKeys[0]: // province_campaigns
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -247,10 +259,10 @@ func (_m *Campaign) assignValues(columns []string, values []any) error {
 			}
 		case campaign.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field campaign_province", values[i])
+				return fmt.Errorf("unexpected type %T for field province_campaigns", values[i])
 			} else if value.Valid {
-				_m.campaign_province = new(string)
-				*_m.campaign_province = value.String
+				_m.province_campaigns = new(string)
+				*_m.province_campaigns = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -303,6 +315,11 @@ func (_m *Campaign) QuerySelfAssessments() *SelfAssessmentQuery {
 // QueryCommendations queries the "commendations" edge of the Campaign entity.
 func (_m *Campaign) QueryCommendations() *CommendationQuery {
 	return NewCampaignClient(_m.config).QueryCommendations(_m)
+}
+
+// QueryInspections queries the "inspections" edge of the Campaign entity.
+func (_m *Campaign) QueryInspections() *InspectionQuery {
+	return NewCampaignClient(_m.config).QueryInspections(_m)
 }
 
 // Update returns a builder for updating this Campaign.
@@ -526,6 +543,30 @@ func (_m *Campaign) appendNamedCommendations(name string, edges ...*Commendation
 		_m.Edges.namedCommendations[name] = []*Commendation{}
 	} else {
 		_m.Edges.namedCommendations[name] = append(_m.Edges.namedCommendations[name], edges...)
+	}
+}
+
+// NamedInspections returns the Inspections named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Campaign) NamedInspections(name string) ([]*Inspection, error) {
+	if _m.Edges.namedInspections == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedInspections[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Campaign) appendNamedInspections(name string, edges ...*Inspection) {
+	if _m.Edges.namedInspections == nil {
+		_m.Edges.namedInspections = make(map[string][]*Inspection)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedInspections[name] = []*Inspection{}
+	} else {
+		_m.Edges.namedInspections[name] = append(_m.Edges.namedInspections[name], edges...)
 	}
 }
 

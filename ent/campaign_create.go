@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
+	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
@@ -261,6 +262,21 @@ func (_c *CampaignCreate) AddCommendations(v ...*Commendation) *CampaignCreate {
 	return _c.AddCommendationIDs(ids...)
 }
 
+// AddInspectionIDs adds the "inspections" edge to the Inspection entity by IDs.
+func (_c *CampaignCreate) AddInspectionIDs(ids ...string) *CampaignCreate {
+	_c.mutation.AddInspectionIDs(ids...)
+	return _c
+}
+
+// AddInspections adds the "inspections" edges to the Inspection entity.
+func (_c *CampaignCreate) AddInspections(v ...*Inspection) *CampaignCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddInspectionIDs(ids...)
+}
+
 // Mutation returns the CampaignMutation object of the builder.
 func (_c *CampaignCreate) Mutation() *CampaignMutation {
 	return _c.mutation
@@ -459,7 +475,7 @@ func (_c *CampaignCreate) createSpec() (*Campaign, *sqlgraph.CreateSpec) {
 	if nodes := _c.mutation.ProvinceIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   campaign.ProvinceTable,
 			Columns: []string{campaign.ProvinceColumn},
 			Bidi:    false,
@@ -470,7 +486,7 @@ func (_c *CampaignCreate) createSpec() (*Campaign, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.campaign_province = &nodes[0]
+		_node.province_campaigns = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.PhasesIDs(); len(nodes) > 0 {
@@ -578,6 +594,22 @@ func (_c *CampaignCreate) createSpec() (*Campaign, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.InspectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

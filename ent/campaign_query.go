@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
+	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -40,6 +41,7 @@ type CampaignQuery struct {
 	withEmulationRegistrations      *EmulationRegistrationQuery
 	withSelfAssessments             *SelfAssessmentQuery
 	withCommendations               *CommendationQuery
+	withInspections                 *InspectionQuery
 	withFKs                         bool
 	loadTotal                       []func(context.Context, []*Campaign) error
 	modifiers                       []func(*sql.Selector)
@@ -50,6 +52,7 @@ type CampaignQuery struct {
 	withNamedEmulationRegistrations map[string]*EmulationRegistrationQuery
 	withNamedSelfAssessments        map[string]*SelfAssessmentQuery
 	withNamedCommendations          map[string]*CommendationQuery
+	withNamedInspections            map[string]*InspectionQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -100,7 +103,7 @@ func (_q *CampaignQuery) QueryProvince() *ProvinceQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(campaign.Table, campaign.FieldID, selector),
 			sqlgraph.To(province.Table, province.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, campaign.ProvinceTable, campaign.ProvinceColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, campaign.ProvinceTable, campaign.ProvinceColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -255,6 +258,28 @@ func (_q *CampaignQuery) QueryCommendations() *CommendationQuery {
 			sqlgraph.From(campaign.Table, campaign.FieldID, selector),
 			sqlgraph.To(commendation.Table, commendation.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, campaign.CommendationsTable, campaign.CommendationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryInspections chains the current query on the "inspections" edge.
+func (_q *CampaignQuery) QueryInspections() *InspectionQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(campaign.Table, campaign.FieldID, selector),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, campaign.InspectionsTable, campaign.InspectionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -462,6 +487,7 @@ func (_q *CampaignQuery) Clone() *CampaignQuery {
 		withEmulationRegistrations: _q.withEmulationRegistrations.Clone(),
 		withSelfAssessments:        _q.withSelfAssessments.Clone(),
 		withCommendations:          _q.withCommendations.Clone(),
+		withInspections:            _q.withInspections.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -556,6 +582,17 @@ func (_q *CampaignQuery) WithCommendations(opts ...func(*CommendationQuery)) *Ca
 	return _q
 }
 
+// WithInspections tells the query-builder to eager-load the nodes that are connected to
+// the "inspections" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CampaignQuery) WithInspections(opts ...func(*InspectionQuery)) *CampaignQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withInspections = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -635,7 +672,7 @@ func (_q *CampaignQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cam
 		nodes       = []*Campaign{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [9]bool{
 			_q.withProvince != nil,
 			_q.withPhases != nil,
 			_q.withCriteria != nil,
@@ -644,6 +681,7 @@ func (_q *CampaignQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cam
 			_q.withEmulationRegistrations != nil,
 			_q.withSelfAssessments != nil,
 			_q.withCommendations != nil,
+			_q.withInspections != nil,
 		}
 	)
 	if _q.withProvince != nil {
@@ -730,6 +768,13 @@ func (_q *CampaignQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cam
 			return nil, err
 		}
 	}
+	if query := _q.withInspections; query != nil {
+		if err := _q.loadInspections(ctx, query, nodes,
+			func(n *Campaign) { n.Edges.Inspections = []*Inspection{} },
+			func(n *Campaign, e *Inspection) { n.Edges.Inspections = append(n.Edges.Inspections, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPhases {
 		if err := _q.loadPhases(ctx, query, nodes,
 			func(n *Campaign) { n.appendNamedPhases(name) },
@@ -779,6 +824,13 @@ func (_q *CampaignQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cam
 			return nil, err
 		}
 	}
+	for name, query := range _q.withNamedInspections {
+		if err := _q.loadInspections(ctx, query, nodes,
+			func(n *Campaign) { n.appendNamedInspections(name) },
+			func(n *Campaign, e *Inspection) { n.appendNamedInspections(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
@@ -791,10 +843,10 @@ func (_q *CampaignQuery) loadProvince(ctx context.Context, query *ProvinceQuery,
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Campaign)
 	for i := range nodes {
-		if nodes[i].campaign_province == nil {
+		if nodes[i].province_campaigns == nil {
 			continue
 		}
-		fk := *nodes[i].campaign_province
+		fk := *nodes[i].province_campaigns
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -811,7 +863,7 @@ func (_q *CampaignQuery) loadProvince(ctx context.Context, query *ProvinceQuery,
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "campaign_province" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "province_campaigns" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1036,6 +1088,37 @@ func (_q *CampaignQuery) loadCommendations(ctx context.Context, query *Commendat
 	}
 	return nil
 }
+func (_q *CampaignQuery) loadInspections(ctx context.Context, query *InspectionQuery, nodes []*Campaign, init func(*Campaign), assign func(*Campaign, *Inspection)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Campaign)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Inspection(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(campaign.InspectionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.campaign_inspections
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "campaign_inspections" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "campaign_inspections" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *CampaignQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1245,6 +1328,20 @@ func (_q *CampaignQuery) WithNamedCommendations(name string, opts ...func(*Comme
 		_q.withNamedCommendations = make(map[string]*CommendationQuery)
 	}
 	_q.withNamedCommendations[name] = query
+	return _q
+}
+
+// WithNamedInspections tells the query-builder to eager-load the nodes that are connected to the "inspections"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CampaignQuery) WithNamedInspections(name string, opts ...func(*InspectionQuery)) *CampaignQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedInspections == nil {
+		_q.withNamedInspections = make(map[string]*InspectionQuery)
+	}
+	_q.withNamedInspections[name] = query
 	return _q
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
+	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -278,6 +279,21 @@ func (_u *CampaignUpdate) AddCommendations(v ...*Commendation) *CampaignUpdate {
 	return _u.AddCommendationIDs(ids...)
 }
 
+// AddInspectionIDs adds the "inspections" edge to the Inspection entity by IDs.
+func (_u *CampaignUpdate) AddInspectionIDs(ids ...string) *CampaignUpdate {
+	_u.mutation.AddInspectionIDs(ids...)
+	return _u
+}
+
+// AddInspections adds the "inspections" edges to the Inspection entity.
+func (_u *CampaignUpdate) AddInspections(v ...*Inspection) *CampaignUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddInspectionIDs(ids...)
+}
+
 // Mutation returns the CampaignMutation object of the builder.
 func (_u *CampaignUpdate) Mutation() *CampaignMutation {
 	return _u.mutation
@@ -436,6 +452,27 @@ func (_u *CampaignUpdate) RemoveCommendations(v ...*Commendation) *CampaignUpdat
 	return _u.RemoveCommendationIDs(ids...)
 }
 
+// ClearInspections clears all "inspections" edges to the Inspection entity.
+func (_u *CampaignUpdate) ClearInspections() *CampaignUpdate {
+	_u.mutation.ClearInspections()
+	return _u
+}
+
+// RemoveInspectionIDs removes the "inspections" edge to Inspection entities by IDs.
+func (_u *CampaignUpdate) RemoveInspectionIDs(ids ...string) *CampaignUpdate {
+	_u.mutation.RemoveInspectionIDs(ids...)
+	return _u
+}
+
+// RemoveInspections removes "inspections" edges to Inspection entities.
+func (_u *CampaignUpdate) RemoveInspections(v ...*Inspection) *CampaignUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveInspectionIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CampaignUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -544,7 +581,7 @@ func (_u *CampaignUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ProvinceCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   campaign.ProvinceTable,
 			Columns: []string{campaign.ProvinceColumn},
 			Bidi:    false,
@@ -557,7 +594,7 @@ func (_u *CampaignUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if nodes := _u.mutation.ProvinceIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   campaign.ProvinceTable,
 			Columns: []string{campaign.ProvinceColumn},
 			Bidi:    false,
@@ -878,6 +915,51 @@ func (_u *CampaignUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.InspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedInspectionsIDs(); len(nodes) > 0 && !_u.mutation.InspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.InspectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1147,6 +1229,21 @@ func (_u *CampaignUpdateOne) AddCommendations(v ...*Commendation) *CampaignUpdat
 	return _u.AddCommendationIDs(ids...)
 }
 
+// AddInspectionIDs adds the "inspections" edge to the Inspection entity by IDs.
+func (_u *CampaignUpdateOne) AddInspectionIDs(ids ...string) *CampaignUpdateOne {
+	_u.mutation.AddInspectionIDs(ids...)
+	return _u
+}
+
+// AddInspections adds the "inspections" edges to the Inspection entity.
+func (_u *CampaignUpdateOne) AddInspections(v ...*Inspection) *CampaignUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddInspectionIDs(ids...)
+}
+
 // Mutation returns the CampaignMutation object of the builder.
 func (_u *CampaignUpdateOne) Mutation() *CampaignMutation {
 	return _u.mutation
@@ -1305,6 +1402,27 @@ func (_u *CampaignUpdateOne) RemoveCommendations(v ...*Commendation) *CampaignUp
 	return _u.RemoveCommendationIDs(ids...)
 }
 
+// ClearInspections clears all "inspections" edges to the Inspection entity.
+func (_u *CampaignUpdateOne) ClearInspections() *CampaignUpdateOne {
+	_u.mutation.ClearInspections()
+	return _u
+}
+
+// RemoveInspectionIDs removes the "inspections" edge to Inspection entities by IDs.
+func (_u *CampaignUpdateOne) RemoveInspectionIDs(ids ...string) *CampaignUpdateOne {
+	_u.mutation.RemoveInspectionIDs(ids...)
+	return _u
+}
+
+// RemoveInspections removes "inspections" edges to Inspection entities.
+func (_u *CampaignUpdateOne) RemoveInspections(v ...*Inspection) *CampaignUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveInspectionIDs(ids...)
+}
+
 // Where appends a list predicates to the CampaignUpdate builder.
 func (_u *CampaignUpdateOne) Where(ps ...predicate.Campaign) *CampaignUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1443,7 +1561,7 @@ func (_u *CampaignUpdateOne) sqlSave(ctx context.Context) (_node *Campaign, err 
 	if _u.mutation.ProvinceCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   campaign.ProvinceTable,
 			Columns: []string{campaign.ProvinceColumn},
 			Bidi:    false,
@@ -1456,7 +1574,7 @@ func (_u *CampaignUpdateOne) sqlSave(ctx context.Context) (_node *Campaign, err 
 	if nodes := _u.mutation.ProvinceIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   campaign.ProvinceTable,
 			Columns: []string{campaign.ProvinceColumn},
 			Bidi:    false,
@@ -1777,6 +1895,51 @@ func (_u *CampaignUpdateOne) sqlSave(ctx context.Context) (_node *Campaign, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(commendation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.InspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedInspectionsIDs(); len(nodes) > 0 && !_u.mutation.InspectionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.InspectionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -42,7 +42,7 @@ type CaseEvent struct {
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CaseEventQuery when eager-loading is set.
 	Edges               CaseEventEdges `json:"edges"`
-	case_event_actor    *string
+	account_case_events *string
 	citizen_case_events *string
 	selectValues        sql.SelectValues
 }
@@ -93,7 +93,7 @@ func (*CaseEvent) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case caseevent.FieldCreatedAt, caseevent.FieldUpdatedAt, caseevent.FieldOccurredAt:
 			values[i] = new(sql.NullTime)
-		case caseevent.ForeignKeys[0]: // case_event_actor
+		case caseevent.ForeignKeys[0]: // account_case_events
 			values[i] = new(sql.NullString)
 		case caseevent.ForeignKeys[1]: // citizen_case_events
 			values[i] = new(sql.NullString)
@@ -175,10 +175,10 @@ func (_m *CaseEvent) assignValues(columns []string, values []any) error {
 			}
 		case caseevent.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field case_event_actor", values[i])
+				return fmt.Errorf("unexpected type %T for field account_case_events", values[i])
 			} else if value.Valid {
-				_m.case_event_actor = new(string)
-				*_m.case_event_actor = value.String
+				_m.account_case_events = new(string)
+				*_m.account_case_events = value.String
 			}
 		case caseevent.ForeignKeys[1]:
 			if value, ok := values[i].(*sql.NullString); !ok {

@@ -102,7 +102,7 @@ func (_q *CaseEventQuery) QueryActor() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(caseevent.Table, caseevent.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, caseevent.ActorTable, caseevent.ActorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, caseevent.ActorTable, caseevent.ActorColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -499,10 +499,10 @@ func (_q *CaseEventQuery) loadActor(ctx context.Context, query *AccountQuery, no
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*CaseEvent)
 	for i := range nodes {
-		if nodes[i].case_event_actor == nil {
+		if nodes[i].account_case_events == nil {
 			continue
 		}
-		fk := *nodes[i].case_event_actor
+		fk := *nodes[i].account_case_events
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -519,7 +519,7 @@ func (_q *CaseEventQuery) loadActor(ctx context.Context, query *AccountQuery, no
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "case_event_actor" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_case_events" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

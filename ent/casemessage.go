@@ -33,7 +33,7 @@ type CaseMessage struct {
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CaseMessageQuery when eager-loading is set.
 	Edges                 CaseMessageEdges `json:"edges"`
-	case_message_author   *string
+	account_case_messages *string
 	citizen_case_messages *string
 	selectValues          sql.SelectValues
 }
@@ -82,7 +82,7 @@ func (*CaseMessage) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case casemessage.FieldCreatedAt, casemessage.FieldUpdatedAt, casemessage.FieldSentAt:
 			values[i] = new(sql.NullTime)
-		case casemessage.ForeignKeys[0]: // case_message_author
+		case casemessage.ForeignKeys[0]: // account_case_messages
 			values[i] = new(sql.NullString)
 		case casemessage.ForeignKeys[1]: // citizen_case_messages
 			values[i] = new(sql.NullString)
@@ -139,10 +139,10 @@ func (_m *CaseMessage) assignValues(columns []string, values []any) error {
 			}
 		case casemessage.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field case_message_author", values[i])
+				return fmt.Errorf("unexpected type %T for field account_case_messages", values[i])
 			} else if value.Valid {
-				_m.case_message_author = new(string)
-				*_m.case_message_author = value.String
+				_m.account_case_messages = new(string)
+				*_m.account_case_messages = value.String
 			}
 		case casemessage.ForeignKeys[1]:
 			if value, ok := values[i].(*sql.NullString); !ok {

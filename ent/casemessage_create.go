@@ -275,7 +275,7 @@ func (_c *CaseMessageCreate) createSpec() (*CaseMessage, *sqlgraph.CreateSpec) {
 	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   casemessage.AuthorTable,
 			Columns: []string{casemessage.AuthorColumn},
 			Bidi:    false,
@@ -286,7 +286,7 @@ func (_c *CaseMessageCreate) createSpec() (*CaseMessage, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.case_message_author = &nodes[0]
+		_node.account_case_messages = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

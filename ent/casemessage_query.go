@@ -102,7 +102,7 @@ func (_q *CaseMessageQuery) QueryAuthor() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(casemessage.Table, casemessage.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, casemessage.AuthorTable, casemessage.AuthorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, casemessage.AuthorTable, casemessage.AuthorColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -499,10 +499,10 @@ func (_q *CaseMessageQuery) loadAuthor(ctx context.Context, query *AccountQuery,
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*CaseMessage)
 	for i := range nodes {
-		if nodes[i].case_message_author == nil {
+		if nodes[i].account_case_messages == nil {
 			continue
 		}
-		fk := *nodes[i].case_message_author
+		fk := *nodes[i].account_case_messages
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -519,7 +519,7 @@ func (_q *CaseMessageQuery) loadAuthor(ctx context.Context, query *AccountQuery,
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "case_message_author" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_case_messages" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

@@ -71,7 +71,7 @@ type CitizenCase struct {
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CitizenCaseQuery when eager-loading is set.
 	Edges                   CitizenCaseEdges `json:"edges"`
-	citizen_case_handler    *string
+	account_handled_cases   *string
 	citizen_case_duplicates *string
 	official_cases          *string
 	unit_cases              *string
@@ -215,7 +215,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt:
 			values[i] = new(sql.NullTime)
-		case citizencase.ForeignKeys[0]: // citizen_case_handler
+		case citizencase.ForeignKeys[0]: // account_handled_cases
 			values[i] = new(sql.NullString)
 		case citizencase.ForeignKeys[1]: // citizen_case_duplicates
 			values[i] = new(sql.NullString)
@@ -394,10 +394,10 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 			}
 		case citizencase.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field citizen_case_handler", values[i])
+				return fmt.Errorf("unexpected type %T for field account_handled_cases", values[i])
 			} else if value.Valid {
-				_m.citizen_case_handler = new(string)
-				*_m.citizen_case_handler = value.String
+				_m.account_handled_cases = new(string)
+				*_m.account_handled_cases = value.String
 			}
 		case citizencase.ForeignKeys[1]:
 			if value, ok := values[i].(*sql.NullString); !ok {

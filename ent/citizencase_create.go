@@ -773,7 +773,7 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 	if nodes := _c.mutation.HandlerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   citizencase.HandlerTable,
 			Columns: []string{citizencase.HandlerColumn},
 			Bidi:    false,
@@ -784,7 +784,7 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.citizen_case_handler = &nodes[0]
+		_node.account_handled_cases = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.DuplicatesIDs(); len(nodes) > 0 {

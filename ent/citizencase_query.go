@@ -142,7 +142,7 @@ func (_q *CitizenCaseQuery) QueryHandler() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, citizencase.HandlerTable, citizencase.HandlerColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, citizencase.HandlerTable, citizencase.HandlerColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -876,10 +876,10 @@ func (_q *CitizenCaseQuery) loadHandler(ctx context.Context, query *AccountQuery
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*CitizenCase)
 	for i := range nodes {
-		if nodes[i].citizen_case_handler == nil {
+		if nodes[i].account_handled_cases == nil {
 			continue
 		}
-		fk := *nodes[i].citizen_case_handler
+		fk := *nodes[i].account_handled_cases
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -896,7 +896,7 @@ func (_q *CitizenCaseQuery) loadHandler(ctx context.Context, query *AccountQuery
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "citizen_case_handler" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_handled_cases" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

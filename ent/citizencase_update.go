@@ -724,7 +724,7 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.HandlerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   citizencase.HandlerTable,
 			Columns: []string{citizencase.HandlerColumn},
 			Bidi:    false,
@@ -737,7 +737,7 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if nodes := _u.mutation.HandlerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   citizencase.HandlerTable,
 			Columns: []string{citizencase.HandlerColumn},
 			Bidi:    false,
@@ -1742,7 +1742,7 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	if _u.mutation.HandlerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   citizencase.HandlerTable,
 			Columns: []string{citizencase.HandlerColumn},
 			Bidi:    false,
@@ -1755,7 +1755,7 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	if nodes := _u.mutation.HandlerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   citizencase.HandlerTable,
 			Columns: []string{citizencase.HandlerColumn},
 			Bidi:    false,

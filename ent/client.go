@@ -543,6 +543,118 @@ func (c *AccountClient) QueryScopeProvince(_m *Account) *ProvinceQuery {
 	return query
 }
 
+// QueryReviewedAssessments queries the reviewed_assessments edge of a Account.
+func (c *AccountClient) QueryReviewedAssessments(_m *Account) *SelfAssessmentQuery {
+	query := (&SelfAssessmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(selfassessment.Table, selfassessment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ReviewedAssessmentsTable, account.ReviewedAssessmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryHandledCases queries the handled_cases edge of a Account.
+func (c *AccountClient) QueryHandledCases(_m *Account) *CitizenCaseQuery {
+	query := (&CitizenCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(citizencase.Table, citizencase.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.HandledCasesTable, account.HandledCasesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCaseEvents queries the case_events edge of a Account.
+func (c *AccountClient) QueryCaseEvents(_m *Account) *CaseEventQuery {
+	query := (&CaseEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(caseevent.Table, caseevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.CaseEventsTable, account.CaseEventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCaseMessages queries the case_messages edge of a Account.
+func (c *AccountClient) QueryCaseMessages(_m *Account) *CaseMessageQuery {
+	query := (&CaseMessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(casemessage.Table, casemessage.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.CaseMessagesTable, account.CaseMessagesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProposedCommendations queries the proposed_commendations edge of a Account.
+func (c *AccountClient) QueryProposedCommendations(_m *Account) *CommendationQuery {
+	query := (&CommendationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(commendation.Table, commendation.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ProposedCommendationsTable, account.ProposedCommendationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRecordedInspections queries the recorded_inspections edge of a Account.
+func (c *AccountClient) QueryRecordedInspections(_m *Account) *InspectionQuery {
+	query := (&InspectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.RecordedInspectionsTable, account.RecordedInspectionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuditEvents queries the audit_events edge of a Account.
+func (c *AccountClient) QueryAuditEvents(_m *Account) *AuditEventQuery {
+	query := (&AuditEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(auditevent.Table, auditevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.AuditEventsTable, account.AuditEventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AccountClient) Hooks() []Hook {
 	return c.hooks.Account
@@ -849,7 +961,7 @@ func (c *AuditEventClient) QueryActor(_m *AuditEvent) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(auditevent.Table, auditevent.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, auditevent.ActorTable, auditevent.ActorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, auditevent.ActorTable, auditevent.ActorColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -998,7 +1110,7 @@ func (c *CampaignClient) QueryProvince(_m *Campaign) *ProvinceQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(campaign.Table, campaign.FieldID, id),
 			sqlgraph.To(province.Table, province.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, campaign.ProvinceTable, campaign.ProvinceColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, campaign.ProvinceTable, campaign.ProvinceColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1111,6 +1223,22 @@ func (c *CampaignClient) QueryCommendations(_m *Campaign) *CommendationQuery {
 			sqlgraph.From(campaign.Table, campaign.FieldID, id),
 			sqlgraph.To(commendation.Table, commendation.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, campaign.CommendationsTable, campaign.CommendationsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryInspections queries the inspections edge of a Campaign.
+func (c *CampaignClient) QueryInspections(_m *Campaign) *InspectionQuery {
+	query := (&InspectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(campaign.Table, campaign.FieldID, id),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, campaign.InspectionsTable, campaign.InspectionsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1275,7 +1403,7 @@ func (c *CaseEventClient) QueryActor(_m *CaseEvent) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(caseevent.Table, caseevent.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, caseevent.ActorTable, caseevent.ActorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, caseevent.ActorTable, caseevent.ActorColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1440,7 +1568,7 @@ func (c *CaseMessageClient) QueryAuthor(_m *CaseMessage) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(casemessage.Table, casemessage.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, casemessage.AuthorTable, casemessage.AuthorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, casemessage.AuthorTable, casemessage.AuthorColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1621,7 +1749,7 @@ func (c *CitizenCaseClient) QueryHandler(_m *CitizenCase) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, citizencase.HandlerTable, citizencase.HandlerColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, citizencase.HandlerTable, citizencase.HandlerColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1914,7 +2042,7 @@ func (c *CommendationClient) QueryProposedBy(_m *Commendation) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(commendation.Table, commendation.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, commendation.ProposedByTable, commendation.ProposedByColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, commendation.ProposedByTable, commendation.ProposedByColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2936,7 +3064,7 @@ func (c *InspectionClient) QueryCampaign(_m *Inspection) *CampaignQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(inspection.Table, inspection.FieldID, id),
 			sqlgraph.To(campaign.Table, campaign.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, inspection.CampaignTable, inspection.CampaignColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, inspection.CampaignTable, inspection.CampaignColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2968,7 +3096,7 @@ func (c *InspectionClient) QueryRecordedBy(_m *Inspection) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(inspection.Table, inspection.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, inspection.RecordedByTable, inspection.RecordedByColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, inspection.RecordedByTable, inspection.RecordedByColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3764,6 +3892,22 @@ func (c *ProvinceClient) QueryScopedAccounts(_m *Province) *AccountQuery {
 	return query
 }
 
+// QueryCampaigns queries the campaigns edge of a Province.
+func (c *ProvinceClient) QueryCampaigns(_m *Province) *CampaignQuery {
+	query := (&CampaignClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(province.Table, province.FieldID, id),
+			sqlgraph.To(campaign.Table, campaign.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, province.CampaignsTable, province.CampaignsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ProvinceClient) Hooks() []Hook {
 	return c.hooks.Province
@@ -3953,7 +4097,7 @@ func (c *SelfAssessmentClient) QueryReviewer(_m *SelfAssessment) *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(selfassessment.Table, selfassessment.FieldID, id),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, selfassessment.ReviewerTable, selfassessment.ReviewerColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, selfassessment.ReviewerTable, selfassessment.ReviewerColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

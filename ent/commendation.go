@@ -46,12 +46,12 @@ type Commendation struct {
 	Flagged bool `json:"flagged,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CommendationQuery when eager-loading is set.
-	Edges                    CommendationEdges `json:"edges"`
-	campaign_commendations   *string
-	commendation_proposed_by *string
-	official_commendations   *string
-	unit_commendations       *string
-	selectValues             sql.SelectValues
+	Edges                          CommendationEdges `json:"edges"`
+	account_proposed_commendations *string
+	campaign_commendations         *string
+	official_commendations         *string
+	unit_commendations             *string
+	selectValues                   sql.SelectValues
 }
 
 // CommendationEdges holds the relations/edges for other nodes in the graph.
@@ -128,9 +128,9 @@ func (*Commendation) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case commendation.FieldCreatedAt, commendation.FieldUpdatedAt, commendation.FieldDecisionDate:
 			values[i] = new(sql.NullTime)
-		case commendation.ForeignKeys[0]: // campaign_commendations
+		case commendation.ForeignKeys[0]: // account_proposed_commendations
 			values[i] = new(sql.NullString)
-		case commendation.ForeignKeys[1]: // commendation_proposed_by
+		case commendation.ForeignKeys[1]: // campaign_commendations
 			values[i] = new(sql.NullString)
 		case commendation.ForeignKeys[2]: // official_commendations
 			values[i] = new(sql.NullString)
@@ -228,17 +228,17 @@ func (_m *Commendation) assignValues(columns []string, values []any) error {
 			}
 		case commendation.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field account_proposed_commendations", values[i])
+			} else if value.Valid {
+				_m.account_proposed_commendations = new(string)
+				*_m.account_proposed_commendations = value.String
+			}
+		case commendation.ForeignKeys[1]:
+			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field campaign_commendations", values[i])
 			} else if value.Valid {
 				_m.campaign_commendations = new(string)
 				*_m.campaign_commendations = value.String
-			}
-		case commendation.ForeignKeys[1]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field commendation_proposed_by", values[i])
-			} else if value.Valid {
-				_m.commendation_proposed_by = new(string)
-				*_m.commendation_proposed_by = value.String
 			}
 		case commendation.ForeignKeys[2]:
 			if value, ok := values[i].(*sql.NullString); !ok {

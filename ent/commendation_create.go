@@ -491,7 +491,7 @@ func (_c *CommendationCreate) createSpec() (*Commendation, *sqlgraph.CreateSpec)
 	if nodes := _c.mutation.ProposedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   commendation.ProposedByTable,
 			Columns: []string{commendation.ProposedByColumn},
 			Bidi:    false,
@@ -502,7 +502,7 @@ func (_c *CommendationCreate) createSpec() (*Commendation, *sqlgraph.CreateSpec)
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.commendation_proposed_by = &nodes[0]
+		_node.account_proposed_commendations = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

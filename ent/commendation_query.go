@@ -150,7 +150,7 @@ func (_q *CommendationQuery) QueryProposedBy() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(commendation.Table, commendation.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, commendation.ProposedByTable, commendation.ProposedByColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, commendation.ProposedByTable, commendation.ProposedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -649,10 +649,10 @@ func (_q *CommendationQuery) loadProposedBy(ctx context.Context, query *AccountQ
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Commendation)
 	for i := range nodes {
-		if nodes[i].commendation_proposed_by == nil {
+		if nodes[i].account_proposed_commendations == nil {
 			continue
 		}
-		fk := *nodes[i].commendation_proposed_by
+		fk := *nodes[i].account_proposed_commendations
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -669,7 +669,7 @@ func (_q *CommendationQuery) loadProposedBy(ctx context.Context, query *AccountQ
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "commendation_proposed_by" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_proposed_commendations" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

@@ -509,7 +509,7 @@ func (_u *CommendationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.ProposedByCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   commendation.ProposedByTable,
 			Columns: []string{commendation.ProposedByColumn},
 			Bidi:    false,
@@ -522,7 +522,7 @@ func (_u *CommendationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if nodes := _u.mutation.ProposedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   commendation.ProposedByTable,
 			Columns: []string{commendation.ProposedByColumn},
 			Bidi:    false,
@@ -1062,7 +1062,7 @@ func (_u *CommendationUpdateOne) sqlSave(ctx context.Context) (_node *Commendati
 	if _u.mutation.ProposedByCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   commendation.ProposedByTable,
 			Columns: []string{commendation.ProposedByColumn},
 			Bidi:    false,
@@ -1075,7 +1075,7 @@ func (_u *CommendationUpdateOne) sqlSave(ctx context.Context) (_node *Commendati
 	if nodes := _u.mutation.ProposedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   commendation.ProposedByTable,
 			Columns: []string{commendation.ProposedByColumn},
 			Bidi:    false,

@@ -530,6 +530,90 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Province",
 	)
 	graph.MustAddE(
+		"reviewed_assessments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ReviewedAssessmentsTable,
+			Columns: []string{account.ReviewedAssessmentsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"SelfAssessment",
+	)
+	graph.MustAddE(
+		"handled_cases",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.HandledCasesTable,
+			Columns: []string{account.HandledCasesColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"CitizenCase",
+	)
+	graph.MustAddE(
+		"case_events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseEventsTable,
+			Columns: []string{account.CaseEventsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"CaseEvent",
+	)
+	graph.MustAddE(
+		"case_messages",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.CaseMessagesTable,
+			Columns: []string{account.CaseMessagesColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"CaseMessage",
+	)
+	graph.MustAddE(
+		"proposed_commendations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ProposedCommendationsTable,
+			Columns: []string{account.ProposedCommendationsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"Commendation",
+	)
+	graph.MustAddE(
+		"recorded_inspections",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RecordedInspectionsTable,
+			Columns: []string{account.RecordedInspectionsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"Inspection",
+	)
+	graph.MustAddE(
+		"audit_events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.AuditEventsTable,
+			Columns: []string{account.AuditEventsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"AuditEvent",
+	)
+	graph.MustAddE(
 		"official",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -557,7 +641,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"actor",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   auditevent.ActorTable,
 			Columns: []string{auditevent.ActorColumn},
 			Bidi:    false,
@@ -569,7 +653,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"province",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   campaign.ProvinceTable,
 			Columns: []string{campaign.ProvinceColumn},
 			Bidi:    false,
@@ -662,6 +746,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Commendation",
 	)
 	graph.MustAddE(
+		"inspections",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   campaign.InspectionsTable,
+			Columns: []string{campaign.InspectionsColumn},
+			Bidi:    false,
+		},
+		"Campaign",
+		"Inspection",
+	)
+	graph.MustAddE(
 		"case",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -677,7 +773,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"actor",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   caseevent.ActorTable,
 			Columns: []string{caseevent.ActorColumn},
 			Bidi:    false,
@@ -701,7 +797,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"author",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   casemessage.AuthorTable,
 			Columns: []string{casemessage.AuthorColumn},
 			Bidi:    false,
@@ -737,7 +833,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"handler",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   citizencase.HandlerTable,
 			Columns: []string{citizencase.HandlerColumn},
 			Bidi:    false,
@@ -857,7 +953,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"proposed_by",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   commendation.ProposedByTable,
 			Columns: []string{commendation.ProposedByColumn},
 			Bidi:    false,
@@ -1025,7 +1121,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"campaign",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.CampaignTable,
 			Columns: []string{inspection.CampaignColumn},
 			Bidi:    false,
@@ -1049,7 +1145,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"recorded_by",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.RecordedByTable,
 			Columns: []string{inspection.RecordedByColumn},
 			Bidi:    false,
@@ -1250,6 +1346,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Account",
 	)
 	graph.MustAddE(
+		"campaigns",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   province.CampaignsTable,
+			Columns: []string{province.CampaignsColumn},
+			Bidi:    false,
+		},
+		"Province",
+		"Campaign",
+	)
+	graph.MustAddE(
 		"official",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1289,7 +1397,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"reviewer",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   selfassessment.ReviewerTable,
 			Columns: []string{selfassessment.ReviewerColumn},
 			Bidi:    false,
@@ -1592,6 +1700,104 @@ func (f *AccountFilter) WhereHasScopeProvince() {
 // WhereHasScopeProvinceWith applies a predicate to check if query has an edge scope_province with a given conditions (other predicates).
 func (f *AccountFilter) WhereHasScopeProvinceWith(preds ...predicate.Province) {
 	f.Where(entql.HasEdgeWith("scope_province", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReviewedAssessments applies a predicate to check if query has an edge reviewed_assessments.
+func (f *AccountFilter) WhereHasReviewedAssessments() {
+	f.Where(entql.HasEdge("reviewed_assessments"))
+}
+
+// WhereHasReviewedAssessmentsWith applies a predicate to check if query has an edge reviewed_assessments with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasReviewedAssessmentsWith(preds ...predicate.SelfAssessment) {
+	f.Where(entql.HasEdgeWith("reviewed_assessments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasHandledCases applies a predicate to check if query has an edge handled_cases.
+func (f *AccountFilter) WhereHasHandledCases() {
+	f.Where(entql.HasEdge("handled_cases"))
+}
+
+// WhereHasHandledCasesWith applies a predicate to check if query has an edge handled_cases with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasHandledCasesWith(preds ...predicate.CitizenCase) {
+	f.Where(entql.HasEdgeWith("handled_cases", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCaseEvents applies a predicate to check if query has an edge case_events.
+func (f *AccountFilter) WhereHasCaseEvents() {
+	f.Where(entql.HasEdge("case_events"))
+}
+
+// WhereHasCaseEventsWith applies a predicate to check if query has an edge case_events with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasCaseEventsWith(preds ...predicate.CaseEvent) {
+	f.Where(entql.HasEdgeWith("case_events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCaseMessages applies a predicate to check if query has an edge case_messages.
+func (f *AccountFilter) WhereHasCaseMessages() {
+	f.Where(entql.HasEdge("case_messages"))
+}
+
+// WhereHasCaseMessagesWith applies a predicate to check if query has an edge case_messages with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasCaseMessagesWith(preds ...predicate.CaseMessage) {
+	f.Where(entql.HasEdgeWith("case_messages", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProposedCommendations applies a predicate to check if query has an edge proposed_commendations.
+func (f *AccountFilter) WhereHasProposedCommendations() {
+	f.Where(entql.HasEdge("proposed_commendations"))
+}
+
+// WhereHasProposedCommendationsWith applies a predicate to check if query has an edge proposed_commendations with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasProposedCommendationsWith(preds ...predicate.Commendation) {
+	f.Where(entql.HasEdgeWith("proposed_commendations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRecordedInspections applies a predicate to check if query has an edge recorded_inspections.
+func (f *AccountFilter) WhereHasRecordedInspections() {
+	f.Where(entql.HasEdge("recorded_inspections"))
+}
+
+// WhereHasRecordedInspectionsWith applies a predicate to check if query has an edge recorded_inspections with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasRecordedInspectionsWith(preds ...predicate.Inspection) {
+	f.Where(entql.HasEdgeWith("recorded_inspections", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuditEvents applies a predicate to check if query has an edge audit_events.
+func (f *AccountFilter) WhereHasAuditEvents() {
+	f.Where(entql.HasEdge("audit_events"))
+}
+
+// WhereHasAuditEventsWith applies a predicate to check if query has an edge audit_events with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasAuditEventsWith(preds ...predicate.AuditEvent) {
+	f.Where(entql.HasEdgeWith("audit_events", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1971,6 +2177,20 @@ func (f *CampaignFilter) WhereHasCommendations() {
 // WhereHasCommendationsWith applies a predicate to check if query has an edge commendations with a given conditions (other predicates).
 func (f *CampaignFilter) WhereHasCommendationsWith(preds ...predicate.Commendation) {
 	f.Where(entql.HasEdgeWith("commendations", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInspections applies a predicate to check if query has an edge inspections.
+func (f *CampaignFilter) WhereHasInspections() {
+	f.Where(entql.HasEdge("inspections"))
+}
+
+// WhereHasInspectionsWith applies a predicate to check if query has an edge inspections with a given conditions (other predicates).
+func (f *CampaignFilter) WhereHasInspectionsWith(preds ...predicate.Inspection) {
+	f.Where(entql.HasEdgeWith("inspections", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3812,6 +4032,20 @@ func (f *ProvinceFilter) WhereHasScopedAccounts() {
 // WhereHasScopedAccountsWith applies a predicate to check if query has an edge scoped_accounts with a given conditions (other predicates).
 func (f *ProvinceFilter) WhereHasScopedAccountsWith(preds ...predicate.Account) {
 	f.Where(entql.HasEdgeWith("scoped_accounts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCampaigns applies a predicate to check if query has an edge campaigns.
+func (f *ProvinceFilter) WhereHasCampaigns() {
+	f.Where(entql.HasEdge("campaigns"))
+}
+
+// WhereHasCampaignsWith applies a predicate to check if query has an edge campaigns with a given conditions (other predicates).
+func (f *ProvinceFilter) WhereHasCampaignsWith(preds ...predicate.Campaign) {
+	f.Where(entql.HasEdgeWith("campaigns", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -161,6 +161,27 @@ func (_m *Campaign) Commendations(
 	return _m.QueryCommendations().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Campaign) Inspections(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder, where *InspectionWhereInput,
+) (*InspectionConnection, error) {
+	opts := []InspectionPaginateOption{
+		WithInspectionOrder(orderBy),
+		WithInspectionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
+	if nodes, err := _m.NamedInspections(alias); err == nil || hasTotalCount {
+		pager, err := newInspectionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &InspectionConnection{Edges: []*InspectionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryInspections().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *CaseEvent) Case(ctx context.Context) (*CitizenCase, error) {
 	result, err := _m.Edges.CaseOrErr()
 	if IsNotLoaded(err) {
@@ -642,6 +663,18 @@ func (_m *Province) Units(
 		return conn, nil
 	}
 	return _m.QueryUnits().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Province) Campaigns(ctx context.Context) (result []*Campaign, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedCampaigns(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.CampaignsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCampaigns().All(ctx)
+	}
+	return result, err
 }
 
 func (_m *SelfAssessment) Official(ctx context.Context) (*Official, error) {

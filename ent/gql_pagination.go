@@ -325,20 +325,6 @@ func (_m *AcknowledgementQuery) Paginate(
 }
 
 var (
-	// AcknowledgementOrderFieldCreatedAt orders Acknowledgement by created_at.
-	AcknowledgementOrderFieldCreatedAt = &AcknowledgementOrderField{
-		Value: func(_m *Acknowledgement) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: acknowledgement.FieldCreatedAt,
-		toTerm: acknowledgement.ByCreatedAt,
-		toCursor: func(_m *Acknowledgement) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// AcknowledgementOrderFieldAcknowledgedAt orders Acknowledgement by acknowledged_at.
 	AcknowledgementOrderFieldAcknowledgedAt = &AcknowledgementOrderField{
 		Value: func(_m *Acknowledgement) (ent.Value, error) {
@@ -359,8 +345,6 @@ var (
 func (f AcknowledgementOrderField) String() string {
 	var str string
 	switch f.column {
-	case AcknowledgementOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case AcknowledgementOrderFieldAcknowledgedAt.column:
 		str = "ACKNOWLEDGED_AT"
 	}
@@ -379,8 +363,6 @@ func (f *AcknowledgementOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("AcknowledgementOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *AcknowledgementOrderFieldCreatedAt
 	case "ACKNOWLEDGED_AT":
 		*f = *AcknowledgementOrderFieldAcknowledgedAt
 	default:
@@ -639,20 +621,6 @@ func (_m *CampaignQuery) Paginate(
 }
 
 var (
-	// CampaignOrderFieldCreatedAt orders Campaign by created_at.
-	CampaignOrderFieldCreatedAt = &CampaignOrderField{
-		Value: func(_m *Campaign) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: campaign.FieldCreatedAt,
-		toTerm: campaign.ByCreatedAt,
-		toCursor: func(_m *Campaign) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// CampaignOrderFieldCode orders Campaign by code.
 	CampaignOrderFieldCode = &CampaignOrderField{
 		Value: func(_m *Campaign) (ent.Value, error) {
@@ -687,8 +655,6 @@ var (
 func (f CampaignOrderField) String() string {
 	var str string
 	switch f.column {
-	case CampaignOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case CampaignOrderFieldCode.column:
 		str = "CODE"
 	case CampaignOrderFieldIssuedOn.column:
@@ -709,8 +675,6 @@ func (f *CampaignOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("CampaignOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *CampaignOrderFieldCreatedAt
 	case "CODE":
 		*f = *CampaignOrderFieldCode
 	case "ISSUED_ON":
@@ -971,20 +935,6 @@ func (_m *CaseEventQuery) Paginate(
 }
 
 var (
-	// CaseEventOrderFieldCreatedAt orders CaseEvent by created_at.
-	CaseEventOrderFieldCreatedAt = &CaseEventOrderField{
-		Value: func(_m *CaseEvent) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: caseevent.FieldCreatedAt,
-		toTerm: caseevent.ByCreatedAt,
-		toCursor: func(_m *CaseEvent) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// CaseEventOrderFieldOccurredAt orders CaseEvent by occurred_at.
 	CaseEventOrderFieldOccurredAt = &CaseEventOrderField{
 		Value: func(_m *CaseEvent) (ent.Value, error) {
@@ -1005,8 +955,6 @@ var (
 func (f CaseEventOrderField) String() string {
 	var str string
 	switch f.column {
-	case CaseEventOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case CaseEventOrderFieldOccurredAt.column:
 		str = "OCCURRED_AT"
 	}
@@ -1025,8 +973,6 @@ func (f *CaseEventOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("CaseEventOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *CaseEventOrderFieldCreatedAt
 	case "OCCURRED_AT":
 		*f = *CaseEventOrderFieldOccurredAt
 	default:
@@ -1285,20 +1231,6 @@ func (_m *CaseMessageQuery) Paginate(
 }
 
 var (
-	// CaseMessageOrderFieldCreatedAt orders CaseMessage by created_at.
-	CaseMessageOrderFieldCreatedAt = &CaseMessageOrderField{
-		Value: func(_m *CaseMessage) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: casemessage.FieldCreatedAt,
-		toTerm: casemessage.ByCreatedAt,
-		toCursor: func(_m *CaseMessage) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// CaseMessageOrderFieldSentAt orders CaseMessage by sent_at.
 	CaseMessageOrderFieldSentAt = &CaseMessageOrderField{
 		Value: func(_m *CaseMessage) (ent.Value, error) {
@@ -1319,8 +1251,6 @@ var (
 func (f CaseMessageOrderField) String() string {
 	var str string
 	switch f.column {
-	case CaseMessageOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case CaseMessageOrderFieldSentAt.column:
 		str = "SENT_AT"
 	}
@@ -1339,8 +1269,6 @@ func (f *CaseMessageOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("CaseMessageOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *CaseMessageOrderFieldCreatedAt
 	case "SENT_AT":
 		*f = *CaseMessageOrderFieldSentAt
 	default:
@@ -1602,20 +1530,6 @@ func (_m *CitizenCaseQuery) Paginate(
 }
 
 var (
-	// CitizenCaseOrderFieldCreatedAt orders CitizenCase by created_at.
-	CitizenCaseOrderFieldCreatedAt = &CaseOrderField{
-		Value: func(_m *Case) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: citizencase.FieldCreatedAt,
-		toTerm: citizencase.ByCreatedAt,
-		toCursor: func(_m *Case) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// CitizenCaseOrderFieldState orders CitizenCase by state.
 	CitizenCaseOrderFieldState = &CaseOrderField{
 		Value: func(_m *Case) (ent.Value, error) {
@@ -1664,8 +1578,6 @@ var (
 func (f CaseOrderField) String() string {
 	var str string
 	switch f.column {
-	case CitizenCaseOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case CitizenCaseOrderFieldState.column:
 		str = "STATE"
 	case CitizenCaseOrderFieldReceivedAt.column:
@@ -1688,8 +1600,6 @@ func (f *CaseOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("CaseOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *CitizenCaseOrderFieldCreatedAt
 	case "STATE":
 		*f = *CitizenCaseOrderFieldState
 	case "RECEIVED_AT":
@@ -1952,20 +1862,6 @@ func (_m *CommendationQuery) Paginate(
 }
 
 var (
-	// CommendationOrderFieldCreatedAt orders Commendation by created_at.
-	CommendationOrderFieldCreatedAt = &CommendationOrderField{
-		Value: func(_m *Commendation) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: commendation.FieldCreatedAt,
-		toTerm: commendation.ByCreatedAt,
-		toCursor: func(_m *Commendation) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// CommendationOrderFieldYear orders Commendation by year.
 	CommendationOrderFieldYear = &CommendationOrderField{
 		Value: func(_m *Commendation) (ent.Value, error) {
@@ -2000,8 +1896,6 @@ var (
 func (f CommendationOrderField) String() string {
 	var str string
 	switch f.column {
-	case CommendationOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case CommendationOrderFieldYear.column:
 		str = "YEAR"
 	case CommendationOrderFieldDecisionDate.column:
@@ -2022,8 +1916,6 @@ func (f *CommendationOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("CommendationOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *CommendationOrderFieldCreatedAt
 	case "YEAR":
 		*f = *CommendationOrderFieldYear
 	case "DECISION_DATE":
@@ -2283,53 +2175,6 @@ func (_m *CriterionQuery) Paginate(
 	return conn, nil
 }
 
-var (
-	// CriterionOrderFieldCreatedAt orders Criterion by created_at.
-	CriterionOrderFieldCreatedAt = &CriterionOrderField{
-		Value: func(_m *Criterion) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: criterion.FieldCreatedAt,
-		toTerm: criterion.ByCreatedAt,
-		toCursor: func(_m *Criterion) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
-)
-
-// String implement fmt.Stringer interface.
-func (f CriterionOrderField) String() string {
-	var str string
-	switch f.column {
-	case CriterionOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
-	}
-	return str
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (f CriterionOrderField) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(f.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (f *CriterionOrderField) UnmarshalGQL(v interface{}) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("CriterionOrderField %T must be a string", v)
-	}
-	switch str {
-	case "CREATED_AT":
-		*f = *CriterionOrderFieldCreatedAt
-	default:
-		return fmt.Errorf("%s is not a valid CriterionOrderField", str)
-	}
-	return nil
-}
-
 // CriterionOrderField defines the ordering field of Criterion.
 type CriterionOrderField struct {
 	// Value extracts the ordering value from the given Criterion.
@@ -2580,20 +2425,6 @@ func (_m *DistrictQuery) Paginate(
 }
 
 var (
-	// DistrictOrderFieldCreatedAt orders District by created_at.
-	DistrictOrderFieldCreatedAt = &DistrictOrderField{
-		Value: func(_m *District) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: district.FieldCreatedAt,
-		toTerm: district.ByCreatedAt,
-		toCursor: func(_m *District) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// DistrictOrderFieldCode orders District by code.
 	DistrictOrderFieldCode = &DistrictOrderField{
 		Value: func(_m *District) (ent.Value, error) {
@@ -2628,8 +2459,6 @@ var (
 func (f DistrictOrderField) String() string {
 	var str string
 	switch f.column {
-	case DistrictOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case DistrictOrderFieldCode.column:
 		str = "CODE"
 	case DistrictOrderFieldName.column:
@@ -2650,8 +2479,6 @@ func (f *DistrictOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("DistrictOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *DistrictOrderFieldCreatedAt
 	case "CODE":
 		*f = *DistrictOrderFieldCode
 	case "NAME":
@@ -2912,20 +2739,6 @@ func (_m *EmulationRegistrationQuery) Paginate(
 }
 
 var (
-	// EmulationRegistrationOrderFieldCreatedAt orders EmulationRegistration by created_at.
-	EmulationRegistrationOrderFieldCreatedAt = &EmulationRegistrationOrderField{
-		Value: func(_m *EmulationRegistration) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: emulationregistration.FieldCreatedAt,
-		toTerm: emulationregistration.ByCreatedAt,
-		toCursor: func(_m *EmulationRegistration) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// EmulationRegistrationOrderFieldYear orders EmulationRegistration by year.
 	EmulationRegistrationOrderFieldYear = &EmulationRegistrationOrderField{
 		Value: func(_m *EmulationRegistration) (ent.Value, error) {
@@ -2946,8 +2759,6 @@ var (
 func (f EmulationRegistrationOrderField) String() string {
 	var str string
 	switch f.column {
-	case EmulationRegistrationOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case EmulationRegistrationOrderFieldYear.column:
 		str = "YEAR"
 	}
@@ -2966,8 +2777,6 @@ func (f *EmulationRegistrationOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("EmulationRegistrationOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *EmulationRegistrationOrderFieldCreatedAt
 	case "YEAR":
 		*f = *EmulationRegistrationOrderFieldYear
 	default:
@@ -3225,53 +3034,6 @@ func (_m *EvidenceQuery) Paginate(
 	return conn, nil
 }
 
-var (
-	// EvidenceOrderFieldCreatedAt orders Evidence by created_at.
-	EvidenceOrderFieldCreatedAt = &EvidenceOrderField{
-		Value: func(_m *Evidence) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: evidence.FieldCreatedAt,
-		toTerm: evidence.ByCreatedAt,
-		toCursor: func(_m *Evidence) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
-)
-
-// String implement fmt.Stringer interface.
-func (f EvidenceOrderField) String() string {
-	var str string
-	switch f.column {
-	case EvidenceOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
-	}
-	return str
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (f EvidenceOrderField) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(f.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (f *EvidenceOrderField) UnmarshalGQL(v interface{}) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("EvidenceOrderField %T must be a string", v)
-	}
-	switch str {
-	case "CREATED_AT":
-		*f = *EvidenceOrderFieldCreatedAt
-	default:
-		return fmt.Errorf("%s is not a valid EvidenceOrderField", str)
-	}
-	return nil
-}
-
 // EvidenceOrderField defines the ordering field of Evidence.
 type EvidenceOrderField struct {
 	// Value extracts the ordering value from the given Evidence.
@@ -3522,20 +3284,6 @@ func (_m *IncidentQuery) Paginate(
 }
 
 var (
-	// IncidentOrderFieldCreatedAt orders Incident by created_at.
-	IncidentOrderFieldCreatedAt = &IncidentOrderField{
-		Value: func(_m *Incident) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: incident.FieldCreatedAt,
-		toTerm: incident.ByCreatedAt,
-		toCursor: func(_m *Incident) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// IncidentOrderFieldYear orders Incident by year.
 	IncidentOrderFieldYear = &IncidentOrderField{
 		Value: func(_m *Incident) (ent.Value, error) {
@@ -3570,8 +3318,6 @@ var (
 func (f IncidentOrderField) String() string {
 	var str string
 	switch f.column {
-	case IncidentOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case IncidentOrderFieldYear.column:
 		str = "YEAR"
 	case IncidentOrderFieldOccurredOn.column:
@@ -3592,8 +3338,6 @@ func (f *IncidentOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("IncidentOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *IncidentOrderFieldCreatedAt
 	case "YEAR":
 		*f = *IncidentOrderFieldYear
 	case "OCCURRED_ON":
@@ -3854,20 +3598,6 @@ func (_m *InspectionQuery) Paginate(
 }
 
 var (
-	// InspectionOrderFieldCreatedAt orders Inspection by created_at.
-	InspectionOrderFieldCreatedAt = &InspectionOrderField{
-		Value: func(_m *Inspection) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: inspection.FieldCreatedAt,
-		toTerm: inspection.ByCreatedAt,
-		toCursor: func(_m *Inspection) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// InspectionOrderFieldInspectedOn orders Inspection by inspected_on.
 	InspectionOrderFieldInspectedOn = &InspectionOrderField{
 		Value: func(_m *Inspection) (ent.Value, error) {
@@ -3888,8 +3618,6 @@ var (
 func (f InspectionOrderField) String() string {
 	var str string
 	switch f.column {
-	case InspectionOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case InspectionOrderFieldInspectedOn.column:
 		str = "INSPECTED_ON"
 	}
@@ -3908,8 +3636,6 @@ func (f *InspectionOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("InspectionOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *InspectionOrderFieldCreatedAt
 	case "INSPECTED_ON":
 		*f = *InspectionOrderFieldInspectedOn
 	default:
@@ -4168,20 +3894,6 @@ func (_m *OfficialQuery) Paginate(
 }
 
 var (
-	// OfficialOrderFieldCreatedAt orders Official by created_at.
-	OfficialOrderFieldCreatedAt = &OfficialOrderField{
-		Value: func(_m *Official) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: official.FieldCreatedAt,
-		toTerm: official.ByCreatedAt,
-		toCursor: func(_m *Official) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// OfficialOrderFieldFullName orders Official by full_name.
 	OfficialOrderFieldFullName = &OfficialOrderField{
 		Value: func(_m *Official) (ent.Value, error) {
@@ -4216,8 +3928,6 @@ var (
 func (f OfficialOrderField) String() string {
 	var str string
 	switch f.column {
-	case OfficialOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case OfficialOrderFieldFullName.column:
 		str = "FULL_NAME"
 	case OfficialOrderFieldEmployeeCode.column:
@@ -4238,8 +3948,6 @@ func (f *OfficialOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("OfficialOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *OfficialOrderFieldCreatedAt
 	case "FULL_NAME":
 		*f = *OfficialOrderFieldFullName
 	case "EMPLOYEE_CODE":
@@ -4499,53 +4207,6 @@ func (_m *PhaseQuery) Paginate(
 	return conn, nil
 }
 
-var (
-	// PhaseOrderFieldCreatedAt orders Phase by created_at.
-	PhaseOrderFieldCreatedAt = &PhaseOrderField{
-		Value: func(_m *Phase) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: phase.FieldCreatedAt,
-		toTerm: phase.ByCreatedAt,
-		toCursor: func(_m *Phase) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
-)
-
-// String implement fmt.Stringer interface.
-func (f PhaseOrderField) String() string {
-	var str string
-	switch f.column {
-	case PhaseOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
-	}
-	return str
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (f PhaseOrderField) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(f.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (f *PhaseOrderField) UnmarshalGQL(v interface{}) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("PhaseOrderField %T must be a string", v)
-	}
-	switch str {
-	case "CREATED_AT":
-		*f = *PhaseOrderFieldCreatedAt
-	default:
-		return fmt.Errorf("%s is not a valid PhaseOrderField", str)
-	}
-	return nil
-}
-
 // PhaseOrderField defines the ordering field of Phase.
 type PhaseOrderField struct {
 	// Value extracts the ordering value from the given Phase.
@@ -4796,20 +4457,6 @@ func (_m *PledgeQuery) Paginate(
 }
 
 var (
-	// PledgeOrderFieldCreatedAt orders Pledge by created_at.
-	PledgeOrderFieldCreatedAt = &PledgeOrderField{
-		Value: func(_m *Pledge) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: pledge.FieldCreatedAt,
-		toTerm: pledge.ByCreatedAt,
-		toCursor: func(_m *Pledge) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// PledgeOrderFieldYear orders Pledge by year.
 	PledgeOrderFieldYear = &PledgeOrderField{
 		Value: func(_m *Pledge) (ent.Value, error) {
@@ -4844,8 +4491,6 @@ var (
 func (f PledgeOrderField) String() string {
 	var str string
 	switch f.column {
-	case PledgeOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case PledgeOrderFieldYear.column:
 		str = "YEAR"
 	case PledgeOrderFieldSignedAt.column:
@@ -4866,8 +4511,6 @@ func (f *PledgeOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("PledgeOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *PledgeOrderFieldCreatedAt
 	case "YEAR":
 		*f = *PledgeOrderFieldYear
 	case "SIGNED_AT":
@@ -5128,20 +4771,6 @@ func (_m *ProvinceQuery) Paginate(
 }
 
 var (
-	// ProvinceOrderFieldCreatedAt orders Province by created_at.
-	ProvinceOrderFieldCreatedAt = &ProvinceOrderField{
-		Value: func(_m *Province) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: province.FieldCreatedAt,
-		toTerm: province.ByCreatedAt,
-		toCursor: func(_m *Province) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// ProvinceOrderFieldCode orders Province by code.
 	ProvinceOrderFieldCode = &ProvinceOrderField{
 		Value: func(_m *Province) (ent.Value, error) {
@@ -5190,8 +4819,6 @@ var (
 func (f ProvinceOrderField) String() string {
 	var str string
 	switch f.column {
-	case ProvinceOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case ProvinceOrderFieldCode.column:
 		str = "CODE"
 	case ProvinceOrderFieldName.column:
@@ -5214,8 +4841,6 @@ func (f *ProvinceOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("ProvinceOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *ProvinceOrderFieldCreatedAt
 	case "CODE":
 		*f = *ProvinceOrderFieldCode
 	case "NAME":
@@ -5478,20 +5103,6 @@ func (_m *SelfAssessmentQuery) Paginate(
 }
 
 var (
-	// SelfAssessmentOrderFieldCreatedAt orders SelfAssessment by created_at.
-	SelfAssessmentOrderFieldCreatedAt = &SelfAssessmentOrderField{
-		Value: func(_m *SelfAssessment) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: selfassessment.FieldCreatedAt,
-		toTerm: selfassessment.ByCreatedAt,
-		toCursor: func(_m *SelfAssessment) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// SelfAssessmentOrderFieldYear orders SelfAssessment by year.
 	SelfAssessmentOrderFieldYear = &SelfAssessmentOrderField{
 		Value: func(_m *SelfAssessment) (ent.Value, error) {
@@ -5526,8 +5137,6 @@ var (
 func (f SelfAssessmentOrderField) String() string {
 	var str string
 	switch f.column {
-	case SelfAssessmentOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case SelfAssessmentOrderFieldYear.column:
 		str = "YEAR"
 	case SelfAssessmentOrderFieldSubmittedAt.column:
@@ -5548,8 +5157,6 @@ func (f *SelfAssessmentOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("SelfAssessmentOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *SelfAssessmentOrderFieldCreatedAt
 	case "YEAR":
 		*f = *SelfAssessmentOrderFieldYear
 	case "SUBMITTED_AT":
@@ -5809,53 +5416,6 @@ func (_m *SelfAssessmentItemQuery) Paginate(
 	return conn, nil
 }
 
-var (
-	// SelfAssessmentItemOrderFieldCreatedAt orders SelfAssessmentItem by created_at.
-	SelfAssessmentItemOrderFieldCreatedAt = &SelfAssessmentItemOrderField{
-		Value: func(_m *SelfAssessmentItem) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: selfassessmentitem.FieldCreatedAt,
-		toTerm: selfassessmentitem.ByCreatedAt,
-		toCursor: func(_m *SelfAssessmentItem) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
-)
-
-// String implement fmt.Stringer interface.
-func (f SelfAssessmentItemOrderField) String() string {
-	var str string
-	switch f.column {
-	case SelfAssessmentItemOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
-	}
-	return str
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (f SelfAssessmentItemOrderField) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(f.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (f *SelfAssessmentItemOrderField) UnmarshalGQL(v interface{}) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("SelfAssessmentItemOrderField %T must be a string", v)
-	}
-	switch str {
-	case "CREATED_AT":
-		*f = *SelfAssessmentItemOrderFieldCreatedAt
-	default:
-		return fmt.Errorf("%s is not a valid SelfAssessmentItemOrderField", str)
-	}
-	return nil
-}
-
 // SelfAssessmentItemOrderField defines the ordering field of SelfAssessmentItem.
 type SelfAssessmentItemOrderField struct {
 	// Value extracts the ordering value from the given SelfAssessmentItem.
@@ -6106,20 +5666,6 @@ func (_m *UnitQuery) Paginate(
 }
 
 var (
-	// UnitOrderFieldCreatedAt orders Unit by created_at.
-	UnitOrderFieldCreatedAt = &UnitOrderField{
-		Value: func(_m *Unit) (ent.Value, error) {
-			return _m.CreatedAt, nil
-		},
-		column: unit.FieldCreatedAt,
-		toTerm: unit.ByCreatedAt,
-		toCursor: func(_m *Unit) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.CreatedAt,
-			}
-		},
-	}
 	// UnitOrderFieldName orders Unit by name.
 	UnitOrderFieldName = &UnitOrderField{
 		Value: func(_m *Unit) (ent.Value, error) {
@@ -6154,8 +5700,6 @@ var (
 func (f UnitOrderField) String() string {
 	var str string
 	switch f.column {
-	case UnitOrderFieldCreatedAt.column:
-		str = "CREATED_AT"
 	case UnitOrderFieldName.column:
 		str = "NAME"
 	case UnitOrderFieldLevel.column:
@@ -6176,8 +5720,6 @@ func (f *UnitOrderField) UnmarshalGQL(v interface{}) error {
 		return fmt.Errorf("UnitOrderField %T must be a string", v)
 	}
 	switch str {
-	case "CREATED_AT":
-		*f = *UnitOrderFieldCreatedAt
 	case "NAME":
 		*f = *UnitOrderFieldName
 	case "LEVEL":

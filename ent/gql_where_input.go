@@ -289,6 +289,10 @@ type CampaignWhereInput struct {
 	// "commendations" edge predicates.
 	HasCommendations     *bool                     `json:"hasCommendations,omitempty"`
 	HasCommendationsWith []*CommendationWhereInput `json:"hasCommendationsWith,omitempty"`
+
+	// "inspections" edge predicates.
+	HasInspections     *bool                   `json:"hasInspections,omitempty"`
+	HasInspectionsWith []*InspectionWhereInput `json:"hasInspectionsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -522,6 +526,24 @@ func (i *CampaignWhereInput) P() (predicate.Campaign, error) {
 		}
 		predicates = append(predicates, campaign.HasCommendationsWith(with...))
 	}
+	if i.HasInspections != nil {
+		p := campaign.HasInspections()
+		if !*i.HasInspections {
+			p = campaign.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasInspectionsWith) > 0 {
+		with := make([]predicate.Inspection, 0, len(i.HasInspectionsWith))
+		for _, w := range i.HasInspectionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasInspectionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, campaign.HasInspectionsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCampaignWhereInput
@@ -556,30 +578,6 @@ type CaseEventWhereInput struct {
 	KindNEQ   *caseevent.Kind  `json:"kindNEQ,omitempty"`
 	KindIn    []caseevent.Kind `json:"kindIn,omitempty"`
 	KindNotIn []caseevent.Kind `json:"kindNotIn,omitempty"`
-
-	// "from_state" field predicates.
-	FromState       *enum.CaseState  `json:"fromState,omitempty"`
-	FromStateNEQ    *enum.CaseState  `json:"fromStateNEQ,omitempty"`
-	FromStateIn     []enum.CaseState `json:"fromStateIn,omitempty"`
-	FromStateNotIn  []enum.CaseState `json:"fromStateNotIn,omitempty"`
-	FromStateIsNil  bool             `json:"fromStateIsNil,omitempty"`
-	FromStateNotNil bool             `json:"fromStateNotNil,omitempty"`
-
-	// "to_state" field predicates.
-	ToState      *enum.CaseState  `json:"toState,omitempty"`
-	ToStateNEQ   *enum.CaseState  `json:"toStateNEQ,omitempty"`
-	ToStateIn    []enum.CaseState `json:"toStateIn,omitempty"`
-	ToStateNotIn []enum.CaseState `json:"toStateNotIn,omitempty"`
-
-	// "actor_kind" field predicates.
-	ActorKind      *caseevent.ActorKind  `json:"actorKind,omitempty"`
-	ActorKindNEQ   *caseevent.ActorKind  `json:"actorKindNEQ,omitempty"`
-	ActorKindIn    []caseevent.ActorKind `json:"actorKindIn,omitempty"`
-	ActorKindNotIn []caseevent.ActorKind `json:"actorKindNotIn,omitempty"`
-
-	// "public" field predicates.
-	Public    *bool `json:"public,omitempty"`
-	PublicNEQ *bool `json:"publicNEQ,omitempty"`
 
 	// "occurred_at" field predicates.
 	OccurredAt      *time.Time  `json:"occurredAt,omitempty"`
@@ -708,54 +706,6 @@ func (i *CaseEventWhereInput) P() (predicate.CaseEvent, error) {
 	}
 	if len(i.KindNotIn) > 0 {
 		predicates = append(predicates, caseevent.KindNotIn(i.KindNotIn...))
-	}
-	if i.FromState != nil {
-		predicates = append(predicates, caseevent.FromStateEQ(*i.FromState))
-	}
-	if i.FromStateNEQ != nil {
-		predicates = append(predicates, caseevent.FromStateNEQ(*i.FromStateNEQ))
-	}
-	if len(i.FromStateIn) > 0 {
-		predicates = append(predicates, caseevent.FromStateIn(i.FromStateIn...))
-	}
-	if len(i.FromStateNotIn) > 0 {
-		predicates = append(predicates, caseevent.FromStateNotIn(i.FromStateNotIn...))
-	}
-	if i.FromStateIsNil {
-		predicates = append(predicates, caseevent.FromStateIsNil())
-	}
-	if i.FromStateNotNil {
-		predicates = append(predicates, caseevent.FromStateNotNil())
-	}
-	if i.ToState != nil {
-		predicates = append(predicates, caseevent.ToStateEQ(*i.ToState))
-	}
-	if i.ToStateNEQ != nil {
-		predicates = append(predicates, caseevent.ToStateNEQ(*i.ToStateNEQ))
-	}
-	if len(i.ToStateIn) > 0 {
-		predicates = append(predicates, caseevent.ToStateIn(i.ToStateIn...))
-	}
-	if len(i.ToStateNotIn) > 0 {
-		predicates = append(predicates, caseevent.ToStateNotIn(i.ToStateNotIn...))
-	}
-	if i.ActorKind != nil {
-		predicates = append(predicates, caseevent.ActorKindEQ(*i.ActorKind))
-	}
-	if i.ActorKindNEQ != nil {
-		predicates = append(predicates, caseevent.ActorKindNEQ(*i.ActorKindNEQ))
-	}
-	if len(i.ActorKindIn) > 0 {
-		predicates = append(predicates, caseevent.ActorKindIn(i.ActorKindIn...))
-	}
-	if len(i.ActorKindNotIn) > 0 {
-		predicates = append(predicates, caseevent.ActorKindNotIn(i.ActorKindNotIn...))
-	}
-	if i.Public != nil {
-		predicates = append(predicates, caseevent.PublicEQ(*i.Public))
-	}
-	if i.PublicNEQ != nil {
-		predicates = append(predicates, caseevent.PublicNEQ(*i.PublicNEQ))
 	}
 	if i.OccurredAt != nil {
 		predicates = append(predicates, caseevent.OccurredAtEQ(*i.OccurredAt))
@@ -3625,12 +3575,6 @@ type ProvinceWhereInput struct {
 	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
-	// "kind" field predicates.
-	Kind      *province.Kind  `json:"kind,omitempty"`
-	KindNEQ   *province.Kind  `json:"kindNEQ,omitempty"`
-	KindIn    []province.Kind `json:"kindIn,omitempty"`
-	KindNotIn []province.Kind `json:"kindNotIn,omitempty"`
-
 	// "valid_from" field predicates.
 	ValidFrom      *time.Time  `json:"validFrom,omitempty"`
 	ValidFromNEQ   *time.Time  `json:"validFromNEQ,omitempty"`
@@ -3660,6 +3604,10 @@ type ProvinceWhereInput struct {
 	// "units" edge predicates.
 	HasUnits     *bool             `json:"hasUnits,omitempty"`
 	HasUnitsWith []*UnitWhereInput `json:"hasUnitsWith,omitempty"`
+
+	// "campaigns" edge predicates.
+	HasCampaigns     *bool                 `json:"hasCampaigns,omitempty"`
+	HasCampaignsWith []*CampaignWhereInput `json:"hasCampaignsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3841,18 +3789,6 @@ func (i *ProvinceWhereInput) P() (predicate.Province, error) {
 	if i.NameContainsFold != nil {
 		predicates = append(predicates, province.NameContainsFold(*i.NameContainsFold))
 	}
-	if i.Kind != nil {
-		predicates = append(predicates, province.KindEQ(*i.Kind))
-	}
-	if i.KindNEQ != nil {
-		predicates = append(predicates, province.KindNEQ(*i.KindNEQ))
-	}
-	if len(i.KindIn) > 0 {
-		predicates = append(predicates, province.KindIn(i.KindIn...))
-	}
-	if len(i.KindNotIn) > 0 {
-		predicates = append(predicates, province.KindNotIn(i.KindNotIn...))
-	}
 	if i.ValidFrom != nil {
 		predicates = append(predicates, province.ValidFromEQ(*i.ValidFrom))
 	}
@@ -3944,6 +3880,24 @@ func (i *ProvinceWhereInput) P() (predicate.Province, error) {
 		}
 		predicates = append(predicates, province.HasUnitsWith(with...))
 	}
+	if i.HasCampaigns != nil {
+		p := province.HasCampaigns()
+		if !*i.HasCampaigns {
+			p = province.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCampaignsWith) > 0 {
+		with := make([]predicate.Campaign, 0, len(i.HasCampaignsWith))
+		for _, w := range i.HasCampaignsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCampaignsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, province.HasCampaignsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyProvinceWhereInput
@@ -3982,28 +3936,6 @@ type SelfAssessmentWhereInput struct {
 	YearGTE   *int  `json:"yearGTE,omitempty"`
 	YearLT    *int  `json:"yearLT,omitempty"`
 	YearLTE   *int  `json:"yearLTE,omitempty"`
-
-	// "period_kind" field predicates.
-	PeriodKind      *selfassessment.PeriodKind  `json:"periodKind,omitempty"`
-	PeriodKindNEQ   *selfassessment.PeriodKind  `json:"periodKindNEQ,omitempty"`
-	PeriodKindIn    []selfassessment.PeriodKind `json:"periodKindIn,omitempty"`
-	PeriodKindNotIn []selfassessment.PeriodKind `json:"periodKindNotIn,omitempty"`
-
-	// "period" field predicates.
-	Period      *int  `json:"period,omitempty"`
-	PeriodNEQ   *int  `json:"periodNEQ,omitempty"`
-	PeriodIn    []int `json:"periodIn,omitempty"`
-	PeriodNotIn []int `json:"periodNotIn,omitempty"`
-	PeriodGT    *int  `json:"periodGT,omitempty"`
-	PeriodGTE   *int  `json:"periodGTE,omitempty"`
-	PeriodLT    *int  `json:"periodLT,omitempty"`
-	PeriodLTE   *int  `json:"periodLTE,omitempty"`
-
-	// "scheme" field predicates.
-	Scheme      *selfassessment.Scheme  `json:"scheme,omitempty"`
-	SchemeNEQ   *selfassessment.Scheme  `json:"schemeNEQ,omitempty"`
-	SchemeIn    []selfassessment.Scheme `json:"schemeIn,omitempty"`
-	SchemeNotIn []selfassessment.Scheme `json:"schemeNotIn,omitempty"`
 
 	// "proposed_classification" field predicates.
 	ProposedClassification       *enum.Classification  `json:"proposedClassification,omitempty"`
@@ -4160,54 +4092,6 @@ func (i *SelfAssessmentWhereInput) P() (predicate.SelfAssessment, error) {
 	}
 	if i.YearLTE != nil {
 		predicates = append(predicates, selfassessment.YearLTE(*i.YearLTE))
-	}
-	if i.PeriodKind != nil {
-		predicates = append(predicates, selfassessment.PeriodKindEQ(*i.PeriodKind))
-	}
-	if i.PeriodKindNEQ != nil {
-		predicates = append(predicates, selfassessment.PeriodKindNEQ(*i.PeriodKindNEQ))
-	}
-	if len(i.PeriodKindIn) > 0 {
-		predicates = append(predicates, selfassessment.PeriodKindIn(i.PeriodKindIn...))
-	}
-	if len(i.PeriodKindNotIn) > 0 {
-		predicates = append(predicates, selfassessment.PeriodKindNotIn(i.PeriodKindNotIn...))
-	}
-	if i.Period != nil {
-		predicates = append(predicates, selfassessment.PeriodEQ(*i.Period))
-	}
-	if i.PeriodNEQ != nil {
-		predicates = append(predicates, selfassessment.PeriodNEQ(*i.PeriodNEQ))
-	}
-	if len(i.PeriodIn) > 0 {
-		predicates = append(predicates, selfassessment.PeriodIn(i.PeriodIn...))
-	}
-	if len(i.PeriodNotIn) > 0 {
-		predicates = append(predicates, selfassessment.PeriodNotIn(i.PeriodNotIn...))
-	}
-	if i.PeriodGT != nil {
-		predicates = append(predicates, selfassessment.PeriodGT(*i.PeriodGT))
-	}
-	if i.PeriodGTE != nil {
-		predicates = append(predicates, selfassessment.PeriodGTE(*i.PeriodGTE))
-	}
-	if i.PeriodLT != nil {
-		predicates = append(predicates, selfassessment.PeriodLT(*i.PeriodLT))
-	}
-	if i.PeriodLTE != nil {
-		predicates = append(predicates, selfassessment.PeriodLTE(*i.PeriodLTE))
-	}
-	if i.Scheme != nil {
-		predicates = append(predicates, selfassessment.SchemeEQ(*i.Scheme))
-	}
-	if i.SchemeNEQ != nil {
-		predicates = append(predicates, selfassessment.SchemeNEQ(*i.SchemeNEQ))
-	}
-	if len(i.SchemeIn) > 0 {
-		predicates = append(predicates, selfassessment.SchemeIn(i.SchemeIn...))
-	}
-	if len(i.SchemeNotIn) > 0 {
-		predicates = append(predicates, selfassessment.SchemeNotIn(i.SchemeNotIn...))
 	}
 	if i.ProposedClassification != nil {
 		predicates = append(predicates, selfassessment.ProposedClassificationEQ(*i.ProposedClassification))

@@ -34,11 +34,11 @@ type Inspection struct {
 	Findings string `json:"findings,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the InspectionQuery when eager-loading is set.
-	Edges                  InspectionEdges `json:"edges"`
-	inspection_campaign    *string
-	inspection_recorded_by *string
-	unit_inspections       *string
-	selectValues           sql.SelectValues
+	Edges                        InspectionEdges `json:"edges"`
+	account_recorded_inspections *string
+	campaign_inspections         *string
+	unit_inspections             *string
+	selectValues                 sql.SelectValues
 }
 
 // InspectionEdges holds the relations/edges for other nodes in the graph.
@@ -113,9 +113,9 @@ func (*Inspection) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case inspection.FieldCreatedAt, inspection.FieldUpdatedAt, inspection.FieldInspectedOn:
 			values[i] = new(sql.NullTime)
-		case inspection.ForeignKeys[0]: // inspection_campaign
+		case inspection.ForeignKeys[0]: // account_recorded_inspections
 			values[i] = new(sql.NullString)
-		case inspection.ForeignKeys[1]: // inspection_recorded_by
+		case inspection.ForeignKeys[1]: // campaign_inspections
 			values[i] = new(sql.NullString)
 		case inspection.ForeignKeys[2]: // unit_inspections
 			values[i] = new(sql.NullString)
@@ -174,17 +174,17 @@ func (_m *Inspection) assignValues(columns []string, values []any) error {
 			}
 		case inspection.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field inspection_campaign", values[i])
+				return fmt.Errorf("unexpected type %T for field account_recorded_inspections", values[i])
 			} else if value.Valid {
-				_m.inspection_campaign = new(string)
-				*_m.inspection_campaign = value.String
+				_m.account_recorded_inspections = new(string)
+				*_m.account_recorded_inspections = value.String
 			}
 		case inspection.ForeignKeys[1]:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field inspection_recorded_by", values[i])
+				return fmt.Errorf("unexpected type %T for field campaign_inspections", values[i])
 			} else if value.Valid {
-				_m.inspection_recorded_by = new(string)
-				*_m.inspection_recorded_by = value.String
+				_m.campaign_inspections = new(string)
+				*_m.campaign_inspections = value.String
 			}
 		case inspection.ForeignKeys[2]:
 			if value, ok := values[i].(*sql.NullString); !ok {

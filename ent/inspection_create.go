@@ -301,7 +301,7 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 	if nodes := _c.mutation.CampaignIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.CampaignTable,
 			Columns: []string{inspection.CampaignColumn},
 			Bidi:    false,
@@ -312,7 +312,7 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.inspection_campaign = &nodes[0]
+		_node.campaign_inspections = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.IncidentsIDs(); len(nodes) > 0 {
@@ -334,7 +334,7 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 	if nodes := _c.mutation.RecordedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.RecordedByTable,
 			Columns: []string{inspection.RecordedByColumn},
 			Bidi:    false,
@@ -345,7 +345,7 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.inspection_recorded_by = &nodes[0]
+		_node.account_recorded_inspections = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -108,7 +108,7 @@ func (_q *InspectionQuery) QueryCampaign() *CampaignQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(inspection.Table, inspection.FieldID, selector),
 			sqlgraph.To(campaign.Table, campaign.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, inspection.CampaignTable, inspection.CampaignColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, inspection.CampaignTable, inspection.CampaignColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -152,7 +152,7 @@ func (_q *InspectionQuery) QueryRecordedBy() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(inspection.Table, inspection.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, inspection.RecordedByTable, inspection.RecordedByColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, inspection.RecordedByTable, inspection.RecordedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -595,10 +595,10 @@ func (_q *InspectionQuery) loadCampaign(ctx context.Context, query *CampaignQuer
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Inspection)
 	for i := range nodes {
-		if nodes[i].inspection_campaign == nil {
+		if nodes[i].campaign_inspections == nil {
 			continue
 		}
-		fk := *nodes[i].inspection_campaign
+		fk := *nodes[i].campaign_inspections
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -615,7 +615,7 @@ func (_q *InspectionQuery) loadCampaign(ctx context.Context, query *CampaignQuer
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "inspection_campaign" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "campaign_inspections" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -658,10 +658,10 @@ func (_q *InspectionQuery) loadRecordedBy(ctx context.Context, query *AccountQue
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Inspection)
 	for i := range nodes {
-		if nodes[i].inspection_recorded_by == nil {
+		if nodes[i].account_recorded_inspections == nil {
 			continue
 		}
-		fk := *nodes[i].inspection_recorded_by
+		fk := *nodes[i].account_recorded_inspections
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -678,7 +678,7 @@ func (_q *InspectionQuery) loadRecordedBy(ctx context.Context, query *AccountQue
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "inspection_recorded_by" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_recorded_inspections" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

@@ -292,7 +292,7 @@ func (_u *InspectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.CampaignCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.CampaignTable,
 			Columns: []string{inspection.CampaignColumn},
 			Bidi:    false,
@@ -305,7 +305,7 @@ func (_u *InspectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if nodes := _u.mutation.CampaignIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.CampaignTable,
 			Columns: []string{inspection.CampaignColumn},
 			Bidi:    false,
@@ -366,7 +366,7 @@ func (_u *InspectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.RecordedByCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.RecordedByTable,
 			Columns: []string{inspection.RecordedByColumn},
 			Bidi:    false,
@@ -379,7 +379,7 @@ func (_u *InspectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if nodes := _u.mutation.RecordedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.RecordedByTable,
 			Columns: []string{inspection.RecordedByColumn},
 			Bidi:    false,
@@ -701,7 +701,7 @@ func (_u *InspectionUpdateOne) sqlSave(ctx context.Context) (_node *Inspection, 
 	if _u.mutation.CampaignCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.CampaignTable,
 			Columns: []string{inspection.CampaignColumn},
 			Bidi:    false,
@@ -714,7 +714,7 @@ func (_u *InspectionUpdateOne) sqlSave(ctx context.Context) (_node *Inspection, 
 	if nodes := _u.mutation.CampaignIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.CampaignTable,
 			Columns: []string{inspection.CampaignColumn},
 			Bidi:    false,
@@ -775,7 +775,7 @@ func (_u *InspectionUpdateOne) sqlSave(ctx context.Context) (_node *Inspection, 
 	if _u.mutation.RecordedByCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.RecordedByTable,
 			Columns: []string{inspection.RecordedByColumn},
 			Bidi:    false,
@@ -788,7 +788,7 @@ func (_u *InspectionUpdateOne) sqlSave(ctx context.Context) (_node *Inspection, 
 	if nodes := _u.mutation.RecordedByIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   inspection.RecordedByTable,
 			Columns: []string{inspection.RecordedByColumn},
 			Bidi:    false,

@@ -71,29 +71,50 @@ const (
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
 type AccountMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *string
-	created_at            *time.Time
-	updated_at            *time.Time
-	login                 *string
-	password_hash         *string
-	role                  *account.Role
-	scope_kind            *account.ScopeKind
-	disabled              *bool
-	last_login_at         *time.Time
-	clearedFields         map[string]struct{}
-	official              *string
-	clearedofficial       bool
-	scope_unit            *string
-	clearedscope_unit     bool
-	scope_district        *string
-	clearedscope_district bool
-	scope_province        *string
-	clearedscope_province bool
-	done                  bool
-	oldValue              func(context.Context) (*Account, error)
-	predicates            []predicate.Account
+	op                            Op
+	typ                           string
+	id                            *string
+	created_at                    *time.Time
+	updated_at                    *time.Time
+	login                         *string
+	password_hash                 *string
+	role                          *account.Role
+	scope_kind                    *account.ScopeKind
+	disabled                      *bool
+	last_login_at                 *time.Time
+	clearedFields                 map[string]struct{}
+	official                      *string
+	clearedofficial               bool
+	scope_unit                    *string
+	clearedscope_unit             bool
+	scope_district                *string
+	clearedscope_district         bool
+	scope_province                *string
+	clearedscope_province         bool
+	reviewed_assessments          map[string]struct{}
+	removedreviewed_assessments   map[string]struct{}
+	clearedreviewed_assessments   bool
+	handled_cases                 map[string]struct{}
+	removedhandled_cases          map[string]struct{}
+	clearedhandled_cases          bool
+	case_events                   map[string]struct{}
+	removedcase_events            map[string]struct{}
+	clearedcase_events            bool
+	case_messages                 map[string]struct{}
+	removedcase_messages          map[string]struct{}
+	clearedcase_messages          bool
+	proposed_commendations        map[string]struct{}
+	removedproposed_commendations map[string]struct{}
+	clearedproposed_commendations bool
+	recorded_inspections          map[string]struct{}
+	removedrecorded_inspections   map[string]struct{}
+	clearedrecorded_inspections   bool
+	audit_events                  map[string]struct{}
+	removedaudit_events           map[string]struct{}
+	clearedaudit_events           bool
+	done                          bool
+	oldValue                      func(context.Context) (*Account, error)
+	predicates                    []predicate.Account
 }
 
 var _ ent.Mutation = (*AccountMutation)(nil)
@@ -657,6 +678,384 @@ func (m *AccountMutation) ResetScopeProvince() {
 	m.clearedscope_province = false
 }
 
+// AddReviewedAssessmentIDs adds the "reviewed_assessments" edge to the SelfAssessment entity by ids.
+func (m *AccountMutation) AddReviewedAssessmentIDs(ids ...string) {
+	if m.reviewed_assessments == nil {
+		m.reviewed_assessments = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.reviewed_assessments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReviewedAssessments clears the "reviewed_assessments" edge to the SelfAssessment entity.
+func (m *AccountMutation) ClearReviewedAssessments() {
+	m.clearedreviewed_assessments = true
+}
+
+// ReviewedAssessmentsCleared reports if the "reviewed_assessments" edge to the SelfAssessment entity was cleared.
+func (m *AccountMutation) ReviewedAssessmentsCleared() bool {
+	return m.clearedreviewed_assessments
+}
+
+// RemoveReviewedAssessmentIDs removes the "reviewed_assessments" edge to the SelfAssessment entity by IDs.
+func (m *AccountMutation) RemoveReviewedAssessmentIDs(ids ...string) {
+	if m.removedreviewed_assessments == nil {
+		m.removedreviewed_assessments = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.reviewed_assessments, ids[i])
+		m.removedreviewed_assessments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReviewedAssessments returns the removed IDs of the "reviewed_assessments" edge to the SelfAssessment entity.
+func (m *AccountMutation) RemovedReviewedAssessmentsIDs() (ids []string) {
+	for id := range m.removedreviewed_assessments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReviewedAssessmentsIDs returns the "reviewed_assessments" edge IDs in the mutation.
+func (m *AccountMutation) ReviewedAssessmentsIDs() (ids []string) {
+	for id := range m.reviewed_assessments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReviewedAssessments resets all changes to the "reviewed_assessments" edge.
+func (m *AccountMutation) ResetReviewedAssessments() {
+	m.reviewed_assessments = nil
+	m.clearedreviewed_assessments = false
+	m.removedreviewed_assessments = nil
+}
+
+// AddHandledCaseIDs adds the "handled_cases" edge to the CitizenCase entity by ids.
+func (m *AccountMutation) AddHandledCaseIDs(ids ...string) {
+	if m.handled_cases == nil {
+		m.handled_cases = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.handled_cases[ids[i]] = struct{}{}
+	}
+}
+
+// ClearHandledCases clears the "handled_cases" edge to the CitizenCase entity.
+func (m *AccountMutation) ClearHandledCases() {
+	m.clearedhandled_cases = true
+}
+
+// HandledCasesCleared reports if the "handled_cases" edge to the CitizenCase entity was cleared.
+func (m *AccountMutation) HandledCasesCleared() bool {
+	return m.clearedhandled_cases
+}
+
+// RemoveHandledCaseIDs removes the "handled_cases" edge to the CitizenCase entity by IDs.
+func (m *AccountMutation) RemoveHandledCaseIDs(ids ...string) {
+	if m.removedhandled_cases == nil {
+		m.removedhandled_cases = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.handled_cases, ids[i])
+		m.removedhandled_cases[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedHandledCases returns the removed IDs of the "handled_cases" edge to the CitizenCase entity.
+func (m *AccountMutation) RemovedHandledCasesIDs() (ids []string) {
+	for id := range m.removedhandled_cases {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// HandledCasesIDs returns the "handled_cases" edge IDs in the mutation.
+func (m *AccountMutation) HandledCasesIDs() (ids []string) {
+	for id := range m.handled_cases {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetHandledCases resets all changes to the "handled_cases" edge.
+func (m *AccountMutation) ResetHandledCases() {
+	m.handled_cases = nil
+	m.clearedhandled_cases = false
+	m.removedhandled_cases = nil
+}
+
+// AddCaseEventIDs adds the "case_events" edge to the CaseEvent entity by ids.
+func (m *AccountMutation) AddCaseEventIDs(ids ...string) {
+	if m.case_events == nil {
+		m.case_events = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.case_events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCaseEvents clears the "case_events" edge to the CaseEvent entity.
+func (m *AccountMutation) ClearCaseEvents() {
+	m.clearedcase_events = true
+}
+
+// CaseEventsCleared reports if the "case_events" edge to the CaseEvent entity was cleared.
+func (m *AccountMutation) CaseEventsCleared() bool {
+	return m.clearedcase_events
+}
+
+// RemoveCaseEventIDs removes the "case_events" edge to the CaseEvent entity by IDs.
+func (m *AccountMutation) RemoveCaseEventIDs(ids ...string) {
+	if m.removedcase_events == nil {
+		m.removedcase_events = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.case_events, ids[i])
+		m.removedcase_events[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCaseEvents returns the removed IDs of the "case_events" edge to the CaseEvent entity.
+func (m *AccountMutation) RemovedCaseEventsIDs() (ids []string) {
+	for id := range m.removedcase_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CaseEventsIDs returns the "case_events" edge IDs in the mutation.
+func (m *AccountMutation) CaseEventsIDs() (ids []string) {
+	for id := range m.case_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCaseEvents resets all changes to the "case_events" edge.
+func (m *AccountMutation) ResetCaseEvents() {
+	m.case_events = nil
+	m.clearedcase_events = false
+	m.removedcase_events = nil
+}
+
+// AddCaseMessageIDs adds the "case_messages" edge to the CaseMessage entity by ids.
+func (m *AccountMutation) AddCaseMessageIDs(ids ...string) {
+	if m.case_messages == nil {
+		m.case_messages = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.case_messages[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCaseMessages clears the "case_messages" edge to the CaseMessage entity.
+func (m *AccountMutation) ClearCaseMessages() {
+	m.clearedcase_messages = true
+}
+
+// CaseMessagesCleared reports if the "case_messages" edge to the CaseMessage entity was cleared.
+func (m *AccountMutation) CaseMessagesCleared() bool {
+	return m.clearedcase_messages
+}
+
+// RemoveCaseMessageIDs removes the "case_messages" edge to the CaseMessage entity by IDs.
+func (m *AccountMutation) RemoveCaseMessageIDs(ids ...string) {
+	if m.removedcase_messages == nil {
+		m.removedcase_messages = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.case_messages, ids[i])
+		m.removedcase_messages[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCaseMessages returns the removed IDs of the "case_messages" edge to the CaseMessage entity.
+func (m *AccountMutation) RemovedCaseMessagesIDs() (ids []string) {
+	for id := range m.removedcase_messages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CaseMessagesIDs returns the "case_messages" edge IDs in the mutation.
+func (m *AccountMutation) CaseMessagesIDs() (ids []string) {
+	for id := range m.case_messages {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCaseMessages resets all changes to the "case_messages" edge.
+func (m *AccountMutation) ResetCaseMessages() {
+	m.case_messages = nil
+	m.clearedcase_messages = false
+	m.removedcase_messages = nil
+}
+
+// AddProposedCommendationIDs adds the "proposed_commendations" edge to the Commendation entity by ids.
+func (m *AccountMutation) AddProposedCommendationIDs(ids ...string) {
+	if m.proposed_commendations == nil {
+		m.proposed_commendations = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.proposed_commendations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProposedCommendations clears the "proposed_commendations" edge to the Commendation entity.
+func (m *AccountMutation) ClearProposedCommendations() {
+	m.clearedproposed_commendations = true
+}
+
+// ProposedCommendationsCleared reports if the "proposed_commendations" edge to the Commendation entity was cleared.
+func (m *AccountMutation) ProposedCommendationsCleared() bool {
+	return m.clearedproposed_commendations
+}
+
+// RemoveProposedCommendationIDs removes the "proposed_commendations" edge to the Commendation entity by IDs.
+func (m *AccountMutation) RemoveProposedCommendationIDs(ids ...string) {
+	if m.removedproposed_commendations == nil {
+		m.removedproposed_commendations = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.proposed_commendations, ids[i])
+		m.removedproposed_commendations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProposedCommendations returns the removed IDs of the "proposed_commendations" edge to the Commendation entity.
+func (m *AccountMutation) RemovedProposedCommendationsIDs() (ids []string) {
+	for id := range m.removedproposed_commendations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProposedCommendationsIDs returns the "proposed_commendations" edge IDs in the mutation.
+func (m *AccountMutation) ProposedCommendationsIDs() (ids []string) {
+	for id := range m.proposed_commendations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProposedCommendations resets all changes to the "proposed_commendations" edge.
+func (m *AccountMutation) ResetProposedCommendations() {
+	m.proposed_commendations = nil
+	m.clearedproposed_commendations = false
+	m.removedproposed_commendations = nil
+}
+
+// AddRecordedInspectionIDs adds the "recorded_inspections" edge to the Inspection entity by ids.
+func (m *AccountMutation) AddRecordedInspectionIDs(ids ...string) {
+	if m.recorded_inspections == nil {
+		m.recorded_inspections = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.recorded_inspections[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRecordedInspections clears the "recorded_inspections" edge to the Inspection entity.
+func (m *AccountMutation) ClearRecordedInspections() {
+	m.clearedrecorded_inspections = true
+}
+
+// RecordedInspectionsCleared reports if the "recorded_inspections" edge to the Inspection entity was cleared.
+func (m *AccountMutation) RecordedInspectionsCleared() bool {
+	return m.clearedrecorded_inspections
+}
+
+// RemoveRecordedInspectionIDs removes the "recorded_inspections" edge to the Inspection entity by IDs.
+func (m *AccountMutation) RemoveRecordedInspectionIDs(ids ...string) {
+	if m.removedrecorded_inspections == nil {
+		m.removedrecorded_inspections = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.recorded_inspections, ids[i])
+		m.removedrecorded_inspections[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRecordedInspections returns the removed IDs of the "recorded_inspections" edge to the Inspection entity.
+func (m *AccountMutation) RemovedRecordedInspectionsIDs() (ids []string) {
+	for id := range m.removedrecorded_inspections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RecordedInspectionsIDs returns the "recorded_inspections" edge IDs in the mutation.
+func (m *AccountMutation) RecordedInspectionsIDs() (ids []string) {
+	for id := range m.recorded_inspections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRecordedInspections resets all changes to the "recorded_inspections" edge.
+func (m *AccountMutation) ResetRecordedInspections() {
+	m.recorded_inspections = nil
+	m.clearedrecorded_inspections = false
+	m.removedrecorded_inspections = nil
+}
+
+// AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by ids.
+func (m *AccountMutation) AddAuditEventIDs(ids ...string) {
+	if m.audit_events == nil {
+		m.audit_events = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.audit_events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAuditEvents clears the "audit_events" edge to the AuditEvent entity.
+func (m *AccountMutation) ClearAuditEvents() {
+	m.clearedaudit_events = true
+}
+
+// AuditEventsCleared reports if the "audit_events" edge to the AuditEvent entity was cleared.
+func (m *AccountMutation) AuditEventsCleared() bool {
+	return m.clearedaudit_events
+}
+
+// RemoveAuditEventIDs removes the "audit_events" edge to the AuditEvent entity by IDs.
+func (m *AccountMutation) RemoveAuditEventIDs(ids ...string) {
+	if m.removedaudit_events == nil {
+		m.removedaudit_events = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.audit_events, ids[i])
+		m.removedaudit_events[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAuditEvents returns the removed IDs of the "audit_events" edge to the AuditEvent entity.
+func (m *AccountMutation) RemovedAuditEventsIDs() (ids []string) {
+	for id := range m.removedaudit_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AuditEventsIDs returns the "audit_events" edge IDs in the mutation.
+func (m *AccountMutation) AuditEventsIDs() (ids []string) {
+	for id := range m.audit_events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAuditEvents resets all changes to the "audit_events" edge.
+func (m *AccountMutation) ResetAuditEvents() {
+	m.audit_events = nil
+	m.clearedaudit_events = false
+	m.removedaudit_events = nil
+}
+
 // Where appends a list predicates to the AccountMutation builder.
 func (m *AccountMutation) Where(ps ...predicate.Account) {
 	m.predicates = append(m.predicates, ps...)
@@ -918,7 +1317,7 @@ func (m *AccountMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 11)
 	if m.official != nil {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -930,6 +1329,27 @@ func (m *AccountMutation) AddedEdges() []string {
 	}
 	if m.scope_province != nil {
 		edges = append(edges, account.EdgeScopeProvince)
+	}
+	if m.reviewed_assessments != nil {
+		edges = append(edges, account.EdgeReviewedAssessments)
+	}
+	if m.handled_cases != nil {
+		edges = append(edges, account.EdgeHandledCases)
+	}
+	if m.case_events != nil {
+		edges = append(edges, account.EdgeCaseEvents)
+	}
+	if m.case_messages != nil {
+		edges = append(edges, account.EdgeCaseMessages)
+	}
+	if m.proposed_commendations != nil {
+		edges = append(edges, account.EdgeProposedCommendations)
+	}
+	if m.recorded_inspections != nil {
+		edges = append(edges, account.EdgeRecordedInspections)
+	}
+	if m.audit_events != nil {
+		edges = append(edges, account.EdgeAuditEvents)
 	}
 	return edges
 }
@@ -954,25 +1374,132 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 		if id := m.scope_province; id != nil {
 			return []ent.Value{*id}
 		}
+	case account.EdgeReviewedAssessments:
+		ids := make([]ent.Value, 0, len(m.reviewed_assessments))
+		for id := range m.reviewed_assessments {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeHandledCases:
+		ids := make([]ent.Value, 0, len(m.handled_cases))
+		for id := range m.handled_cases {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeCaseEvents:
+		ids := make([]ent.Value, 0, len(m.case_events))
+		for id := range m.case_events {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeCaseMessages:
+		ids := make([]ent.Value, 0, len(m.case_messages))
+		for id := range m.case_messages {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeProposedCommendations:
+		ids := make([]ent.Value, 0, len(m.proposed_commendations))
+		for id := range m.proposed_commendations {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeRecordedInspections:
+		ids := make([]ent.Value, 0, len(m.recorded_inspections))
+		for id := range m.recorded_inspections {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeAuditEvents:
+		ids := make([]ent.Value, 0, len(m.audit_events))
+		for id := range m.audit_events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 11)
+	if m.removedreviewed_assessments != nil {
+		edges = append(edges, account.EdgeReviewedAssessments)
+	}
+	if m.removedhandled_cases != nil {
+		edges = append(edges, account.EdgeHandledCases)
+	}
+	if m.removedcase_events != nil {
+		edges = append(edges, account.EdgeCaseEvents)
+	}
+	if m.removedcase_messages != nil {
+		edges = append(edges, account.EdgeCaseMessages)
+	}
+	if m.removedproposed_commendations != nil {
+		edges = append(edges, account.EdgeProposedCommendations)
+	}
+	if m.removedrecorded_inspections != nil {
+		edges = append(edges, account.EdgeRecordedInspections)
+	}
+	if m.removedaudit_events != nil {
+		edges = append(edges, account.EdgeAuditEvents)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case account.EdgeReviewedAssessments:
+		ids := make([]ent.Value, 0, len(m.removedreviewed_assessments))
+		for id := range m.removedreviewed_assessments {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeHandledCases:
+		ids := make([]ent.Value, 0, len(m.removedhandled_cases))
+		for id := range m.removedhandled_cases {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeCaseEvents:
+		ids := make([]ent.Value, 0, len(m.removedcase_events))
+		for id := range m.removedcase_events {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeCaseMessages:
+		ids := make([]ent.Value, 0, len(m.removedcase_messages))
+		for id := range m.removedcase_messages {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeProposedCommendations:
+		ids := make([]ent.Value, 0, len(m.removedproposed_commendations))
+		for id := range m.removedproposed_commendations {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeRecordedInspections:
+		ids := make([]ent.Value, 0, len(m.removedrecorded_inspections))
+		for id := range m.removedrecorded_inspections {
+			ids = append(ids, id)
+		}
+		return ids
+	case account.EdgeAuditEvents:
+		ids := make([]ent.Value, 0, len(m.removedaudit_events))
+		for id := range m.removedaudit_events {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 11)
 	if m.clearedofficial {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -984,6 +1511,27 @@ func (m *AccountMutation) ClearedEdges() []string {
 	}
 	if m.clearedscope_province {
 		edges = append(edges, account.EdgeScopeProvince)
+	}
+	if m.clearedreviewed_assessments {
+		edges = append(edges, account.EdgeReviewedAssessments)
+	}
+	if m.clearedhandled_cases {
+		edges = append(edges, account.EdgeHandledCases)
+	}
+	if m.clearedcase_events {
+		edges = append(edges, account.EdgeCaseEvents)
+	}
+	if m.clearedcase_messages {
+		edges = append(edges, account.EdgeCaseMessages)
+	}
+	if m.clearedproposed_commendations {
+		edges = append(edges, account.EdgeProposedCommendations)
+	}
+	if m.clearedrecorded_inspections {
+		edges = append(edges, account.EdgeRecordedInspections)
+	}
+	if m.clearedaudit_events {
+		edges = append(edges, account.EdgeAuditEvents)
 	}
 	return edges
 }
@@ -1000,6 +1548,20 @@ func (m *AccountMutation) EdgeCleared(name string) bool {
 		return m.clearedscope_district
 	case account.EdgeScopeProvince:
 		return m.clearedscope_province
+	case account.EdgeReviewedAssessments:
+		return m.clearedreviewed_assessments
+	case account.EdgeHandledCases:
+		return m.clearedhandled_cases
+	case account.EdgeCaseEvents:
+		return m.clearedcase_events
+	case account.EdgeCaseMessages:
+		return m.clearedcase_messages
+	case account.EdgeProposedCommendations:
+		return m.clearedproposed_commendations
+	case account.EdgeRecordedInspections:
+		return m.clearedrecorded_inspections
+	case account.EdgeAuditEvents:
+		return m.clearedaudit_events
 	}
 	return false
 }
@@ -1039,6 +1601,27 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	case account.EdgeScopeProvince:
 		m.ResetScopeProvince()
+		return nil
+	case account.EdgeReviewedAssessments:
+		m.ResetReviewedAssessments()
+		return nil
+	case account.EdgeHandledCases:
+		m.ResetHandledCases()
+		return nil
+	case account.EdgeCaseEvents:
+		m.ResetCaseEvents()
+		return nil
+	case account.EdgeCaseMessages:
+		m.ResetCaseMessages()
+		return nil
+	case account.EdgeProposedCommendations:
+		m.ResetProposedCommendations()
+		return nil
+	case account.EdgeRecordedInspections:
+		m.ResetRecordedInspections()
+		return nil
+	case account.EdgeAuditEvents:
+		m.ResetAuditEvents()
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
@@ -2449,6 +3032,9 @@ type CampaignMutation struct {
 	commendations                  map[string]struct{}
 	removedcommendations           map[string]struct{}
 	clearedcommendations           bool
+	inspections                    map[string]struct{}
+	removedinspections             map[string]struct{}
+	clearedinspections             bool
 	done                           bool
 	oldValue                       func(context.Context) (*Campaign, error)
 	predicates                     []predicate.Campaign
@@ -3335,6 +3921,60 @@ func (m *CampaignMutation) ResetCommendations() {
 	m.removedcommendations = nil
 }
 
+// AddInspectionIDs adds the "inspections" edge to the Inspection entity by ids.
+func (m *CampaignMutation) AddInspectionIDs(ids ...string) {
+	if m.inspections == nil {
+		m.inspections = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.inspections[ids[i]] = struct{}{}
+	}
+}
+
+// ClearInspections clears the "inspections" edge to the Inspection entity.
+func (m *CampaignMutation) ClearInspections() {
+	m.clearedinspections = true
+}
+
+// InspectionsCleared reports if the "inspections" edge to the Inspection entity was cleared.
+func (m *CampaignMutation) InspectionsCleared() bool {
+	return m.clearedinspections
+}
+
+// RemoveInspectionIDs removes the "inspections" edge to the Inspection entity by IDs.
+func (m *CampaignMutation) RemoveInspectionIDs(ids ...string) {
+	if m.removedinspections == nil {
+		m.removedinspections = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.inspections, ids[i])
+		m.removedinspections[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedInspections returns the removed IDs of the "inspections" edge to the Inspection entity.
+func (m *CampaignMutation) RemovedInspectionsIDs() (ids []string) {
+	for id := range m.removedinspections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// InspectionsIDs returns the "inspections" edge IDs in the mutation.
+func (m *CampaignMutation) InspectionsIDs() (ids []string) {
+	for id := range m.inspections {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetInspections resets all changes to the "inspections" edge.
+func (m *CampaignMutation) ResetInspections() {
+	m.inspections = nil
+	m.clearedinspections = false
+	m.removedinspections = nil
+}
+
 // Where appends a list predicates to the CampaignMutation builder.
 func (m *CampaignMutation) Where(ps ...predicate.Campaign) {
 	m.predicates = append(m.predicates, ps...)
@@ -3621,7 +4261,7 @@ func (m *CampaignMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CampaignMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.province != nil {
 		edges = append(edges, campaign.EdgeProvince)
 	}
@@ -3645,6 +4285,9 @@ func (m *CampaignMutation) AddedEdges() []string {
 	}
 	if m.commendations != nil {
 		edges = append(edges, campaign.EdgeCommendations)
+	}
+	if m.inspections != nil {
+		edges = append(edges, campaign.EdgeInspections)
 	}
 	return edges
 }
@@ -3699,13 +4342,19 @@ func (m *CampaignMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case campaign.EdgeInspections:
+		ids := make([]ent.Value, 0, len(m.inspections))
+		for id := range m.inspections {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CampaignMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.removedphases != nil {
 		edges = append(edges, campaign.EdgePhases)
 	}
@@ -3726,6 +4375,9 @@ func (m *CampaignMutation) RemovedEdges() []string {
 	}
 	if m.removedcommendations != nil {
 		edges = append(edges, campaign.EdgeCommendations)
+	}
+	if m.removedinspections != nil {
+		edges = append(edges, campaign.EdgeInspections)
 	}
 	return edges
 }
@@ -3776,13 +4428,19 @@ func (m *CampaignMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case campaign.EdgeInspections:
+		ids := make([]ent.Value, 0, len(m.removedinspections))
+		for id := range m.removedinspections {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CampaignMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.clearedprovince {
 		edges = append(edges, campaign.EdgeProvince)
 	}
@@ -3807,6 +4465,9 @@ func (m *CampaignMutation) ClearedEdges() []string {
 	if m.clearedcommendations {
 		edges = append(edges, campaign.EdgeCommendations)
 	}
+	if m.clearedinspections {
+		edges = append(edges, campaign.EdgeInspections)
+	}
 	return edges
 }
 
@@ -3830,6 +4491,8 @@ func (m *CampaignMutation) EdgeCleared(name string) bool {
 		return m.clearedself_assessments
 	case campaign.EdgeCommendations:
 		return m.clearedcommendations
+	case campaign.EdgeInspections:
+		return m.clearedinspections
 	}
 	return false
 }
@@ -3872,6 +4535,9 @@ func (m *CampaignMutation) ResetEdge(name string) error {
 		return nil
 	case campaign.EdgeCommendations:
 		m.ResetCommendations()
+		return nil
+	case campaign.EdgeInspections:
+		m.ResetInspections()
 		return nil
 	}
 	return fmt.Errorf("unknown Campaign edge %s", name)
@@ -17562,6 +18228,9 @@ type ProvinceMutation struct {
 	scoped_accounts        map[string]struct{}
 	removedscoped_accounts map[string]struct{}
 	clearedscoped_accounts bool
+	campaigns              map[string]struct{}
+	removedcampaigns       map[string]struct{}
+	clearedcampaigns       bool
 	done                   bool
 	oldValue               func(context.Context) (*Province, error)
 	predicates             []predicate.Province
@@ -18191,6 +18860,60 @@ func (m *ProvinceMutation) ResetScopedAccounts() {
 	m.removedscoped_accounts = nil
 }
 
+// AddCampaignIDs adds the "campaigns" edge to the Campaign entity by ids.
+func (m *ProvinceMutation) AddCampaignIDs(ids ...string) {
+	if m.campaigns == nil {
+		m.campaigns = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.campaigns[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCampaigns clears the "campaigns" edge to the Campaign entity.
+func (m *ProvinceMutation) ClearCampaigns() {
+	m.clearedcampaigns = true
+}
+
+// CampaignsCleared reports if the "campaigns" edge to the Campaign entity was cleared.
+func (m *ProvinceMutation) CampaignsCleared() bool {
+	return m.clearedcampaigns
+}
+
+// RemoveCampaignIDs removes the "campaigns" edge to the Campaign entity by IDs.
+func (m *ProvinceMutation) RemoveCampaignIDs(ids ...string) {
+	if m.removedcampaigns == nil {
+		m.removedcampaigns = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.campaigns, ids[i])
+		m.removedcampaigns[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCampaigns returns the removed IDs of the "campaigns" edge to the Campaign entity.
+func (m *ProvinceMutation) RemovedCampaignsIDs() (ids []string) {
+	for id := range m.removedcampaigns {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CampaignsIDs returns the "campaigns" edge IDs in the mutation.
+func (m *ProvinceMutation) CampaignsIDs() (ids []string) {
+	for id := range m.campaigns {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCampaigns resets all changes to the "campaigns" edge.
+func (m *ProvinceMutation) ResetCampaigns() {
+	m.campaigns = nil
+	m.clearedcampaigns = false
+	m.removedcampaigns = nil
+}
+
 // Where appends a list predicates to the ProvinceMutation builder.
 func (m *ProvinceMutation) Where(ps ...predicate.Province) {
 	m.predicates = append(m.predicates, ps...)
@@ -18435,7 +19158,7 @@ func (m *ProvinceMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProvinceMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.predecessors != nil {
 		edges = append(edges, province.EdgePredecessors)
 	}
@@ -18450,6 +19173,9 @@ func (m *ProvinceMutation) AddedEdges() []string {
 	}
 	if m.scoped_accounts != nil {
 		edges = append(edges, province.EdgeScopedAccounts)
+	}
+	if m.campaigns != nil {
+		edges = append(edges, province.EdgeCampaigns)
 	}
 	return edges
 }
@@ -18486,13 +19212,19 @@ func (m *ProvinceMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case province.EdgeCampaigns:
+		ids := make([]ent.Value, 0, len(m.campaigns))
+		for id := range m.campaigns {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProvinceMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedpredecessors != nil {
 		edges = append(edges, province.EdgePredecessors)
 	}
@@ -18504,6 +19236,9 @@ func (m *ProvinceMutation) RemovedEdges() []string {
 	}
 	if m.removedscoped_accounts != nil {
 		edges = append(edges, province.EdgeScopedAccounts)
+	}
+	if m.removedcampaigns != nil {
+		edges = append(edges, province.EdgeCampaigns)
 	}
 	return edges
 }
@@ -18536,13 +19271,19 @@ func (m *ProvinceMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case province.EdgeCampaigns:
+		ids := make([]ent.Value, 0, len(m.removedcampaigns))
+		for id := range m.removedcampaigns {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProvinceMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedpredecessors {
 		edges = append(edges, province.EdgePredecessors)
 	}
@@ -18557,6 +19298,9 @@ func (m *ProvinceMutation) ClearedEdges() []string {
 	}
 	if m.clearedscoped_accounts {
 		edges = append(edges, province.EdgeScopedAccounts)
+	}
+	if m.clearedcampaigns {
+		edges = append(edges, province.EdgeCampaigns)
 	}
 	return edges
 }
@@ -18575,6 +19319,8 @@ func (m *ProvinceMutation) EdgeCleared(name string) bool {
 		return m.clearedunits
 	case province.EdgeScopedAccounts:
 		return m.clearedscoped_accounts
+	case province.EdgeCampaigns:
+		return m.clearedcampaigns
 	}
 	return false
 }
@@ -18608,6 +19354,9 @@ func (m *ProvinceMutation) ResetEdge(name string) error {
 		return nil
 	case province.EdgeScopedAccounts:
 		m.ResetScopedAccounts()
+		return nil
+	case province.EdgeCampaigns:
+		m.ResetCampaigns()
 		return nil
 	}
 	return fmt.Errorf("unknown Province edge %s", name)

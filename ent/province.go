@@ -51,16 +51,19 @@ type ProvinceEdges struct {
 	Units []*Unit `json:"units,omitempty"`
 	// Accounts scoped to the province.
 	ScopedAccounts []*Account `json:"scoped_accounts,omitempty"`
+	// Campaigns issued in the province.
+	Campaigns []*Campaign `json:"campaigns,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 
 	namedPredecessors   map[string][]*Province
 	namedDistricts      map[string][]*District
 	namedUnits          map[string][]*Unit
 	namedScopedAccounts map[string][]*Account
+	namedCampaigns      map[string][]*Campaign
 }
 
 // PredecessorsOrErr returns the Predecessors value or an error if the edge
@@ -108,6 +111,15 @@ func (e ProvinceEdges) ScopedAccountsOrErr() ([]*Account, error) {
 		return e.ScopedAccounts, nil
 	}
 	return nil, &NotLoadedError{edge: "scoped_accounts"}
+}
+
+// CampaignsOrErr returns the Campaigns value or an error if the edge
+// was not loaded in eager-loading.
+func (e ProvinceEdges) CampaignsOrErr() ([]*Campaign, error) {
+	if e.loadedTypes[5] {
+		return e.Campaigns, nil
+	}
+	return nil, &NotLoadedError{edge: "campaigns"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -228,6 +240,11 @@ func (_m *Province) QueryUnits() *UnitQuery {
 // QueryScopedAccounts queries the "scoped_accounts" edge of the Province entity.
 func (_m *Province) QueryScopedAccounts() *AccountQuery {
 	return NewProvinceClient(_m.config).QueryScopedAccounts(_m)
+}
+
+// QueryCampaigns queries the "campaigns" edge of the Province entity.
+func (_m *Province) QueryCampaigns() *CampaignQuery {
+	return NewProvinceClient(_m.config).QueryCampaigns(_m)
 }
 
 // Update returns a builder for updating this Province.
@@ -372,6 +389,30 @@ func (_m *Province) appendNamedScopedAccounts(name string, edges ...*Account) {
 		_m.Edges.namedScopedAccounts[name] = []*Account{}
 	} else {
 		_m.Edges.namedScopedAccounts[name] = append(_m.Edges.namedScopedAccounts[name], edges...)
+	}
+}
+
+// NamedCampaigns returns the Campaigns named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Province) NamedCampaigns(name string) ([]*Campaign, error) {
+	if _m.Edges.namedCampaigns == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedCampaigns[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Province) appendNamedCampaigns(name string, edges ...*Campaign) {
+	if _m.Edges.namedCampaigns == nil {
+		_m.Edges.namedCampaigns = make(map[string][]*Campaign)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedCampaigns[name] = []*Campaign{}
+	} else {
+		_m.Edges.namedCampaigns[name] = append(_m.Edges.namedCampaigns[name], edges...)
 	}
 }
 

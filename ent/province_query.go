@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
@@ -32,6 +33,7 @@ type ProvinceQuery struct {
 	withDistricts           *DistrictQuery
 	withUnits               *UnitQuery
 	withScopedAccounts      *AccountQuery
+	withCampaigns           *CampaignQuery
 	withFKs                 bool
 	loadTotal               []func(context.Context, []*Province) error
 	modifiers               []func(*sql.Selector)
@@ -39,6 +41,7 @@ type ProvinceQuery struct {
 	withNamedDistricts      map[string]*DistrictQuery
 	withNamedUnits          map[string]*UnitQuery
 	withNamedScopedAccounts map[string]*AccountQuery
+	withNamedCampaigns      map[string]*CampaignQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -178,6 +181,28 @@ func (_q *ProvinceQuery) QueryScopedAccounts() *AccountQuery {
 			sqlgraph.From(province.Table, province.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, province.ScopedAccountsTable, province.ScopedAccountsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCampaigns chains the current query on the "campaigns" edge.
+func (_q *ProvinceQuery) QueryCampaigns() *CampaignQuery {
+	query := (&CampaignClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(province.Table, province.FieldID, selector),
+			sqlgraph.To(campaign.Table, campaign.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, province.CampaignsTable, province.CampaignsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -382,6 +407,7 @@ func (_q *ProvinceQuery) Clone() *ProvinceQuery {
 		withDistricts:      _q.withDistricts.Clone(),
 		withUnits:          _q.withUnits.Clone(),
 		withScopedAccounts: _q.withScopedAccounts.Clone(),
+		withCampaigns:      _q.withCampaigns.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -440,6 +466,17 @@ func (_q *ProvinceQuery) WithScopedAccounts(opts ...func(*AccountQuery)) *Provin
 		opt(query)
 	}
 	_q.withScopedAccounts = query
+	return _q
+}
+
+// WithCampaigns tells the query-builder to eager-load the nodes that are connected to
+// the "campaigns" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProvinceQuery) WithCampaigns(opts ...func(*CampaignQuery)) *ProvinceQuery {
+	query := (&CampaignClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCampaigns = query
 	return _q
 }
 
@@ -522,12 +559,13 @@ func (_q *ProvinceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pro
 		nodes       = []*Province{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withPredecessors != nil,
 			_q.withSuccessor != nil,
 			_q.withDistricts != nil,
 			_q.withUnits != nil,
 			_q.withScopedAccounts != nil,
+			_q.withCampaigns != nil,
 		}
 	)
 	if _q.withSuccessor != nil {
@@ -591,6 +629,13 @@ func (_q *ProvinceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pro
 			return nil, err
 		}
 	}
+	if query := _q.withCampaigns; query != nil {
+		if err := _q.loadCampaigns(ctx, query, nodes,
+			func(n *Province) { n.Edges.Campaigns = []*Campaign{} },
+			func(n *Province, e *Campaign) { n.Edges.Campaigns = append(n.Edges.Campaigns, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedPredecessors {
 		if err := _q.loadPredecessors(ctx, query, nodes,
 			func(n *Province) { n.appendNamedPredecessors(name) },
@@ -616,6 +661,13 @@ func (_q *ProvinceQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Pro
 		if err := _q.loadScopedAccounts(ctx, query, nodes,
 			func(n *Province) { n.appendNamedScopedAccounts(name) },
 			func(n *Province, e *Account) { n.appendNamedScopedAccounts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedCampaigns {
+		if err := _q.loadCampaigns(ctx, query, nodes,
+			func(n *Province) { n.appendNamedCampaigns(name) },
+			func(n *Province, e *Campaign) { n.appendNamedCampaigns(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -778,6 +830,37 @@ func (_q *ProvinceQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 		node, ok := nodeids[*fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "province_scoped_accounts" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ProvinceQuery) loadCampaigns(ctx context.Context, query *CampaignQuery, nodes []*Province, init func(*Province), assign func(*Province, *Campaign)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Province)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Campaign(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(province.CampaignsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.province_campaigns
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "province_campaigns" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "province_campaigns" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -950,6 +1033,20 @@ func (_q *ProvinceQuery) WithNamedScopedAccounts(name string, opts ...func(*Acco
 		_q.withNamedScopedAccounts = make(map[string]*AccountQuery)
 	}
 	_q.withNamedScopedAccounts[name] = query
+	return _q
+}
+
+// WithNamedCampaigns tells the query-builder to eager-load the nodes that are connected to the "campaigns"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProvinceQuery) WithNamedCampaigns(name string, opts ...func(*CampaignQuery)) *ProvinceQuery {
+	query := (&CampaignClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedCampaigns == nil {
+		_q.withNamedCampaigns = make(map[string]*CampaignQuery)
+	}
+	_q.withNamedCampaigns[name] = query
 	return _q
 }
 

@@ -52,11 +52,11 @@ type SelfAssessment struct {
 	ReviewComment *string `json:"review_comment,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SelfAssessmentQuery when eager-loading is set.
-	Edges                     SelfAssessmentEdges `json:"edges"`
-	campaign_self_assessments *string
-	official_self_assessments *string
-	self_assessment_reviewer  *string
-	selectValues              sql.SelectValues
+	Edges                        SelfAssessmentEdges `json:"edges"`
+	account_reviewed_assessments *string
+	campaign_self_assessments    *string
+	official_self_assessments    *string
+	selectValues                 sql.SelectValues
 }
 
 // SelfAssessmentEdges holds the relations/edges for other nodes in the graph.
@@ -131,11 +131,11 @@ func (*SelfAssessment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case selfassessment.FieldCreatedAt, selfassessment.FieldUpdatedAt, selfassessment.FieldSubmittedAt, selfassessment.FieldReviewedAt:
 			values[i] = new(sql.NullTime)
-		case selfassessment.ForeignKeys[0]: // campaign_self_assessments
+		case selfassessment.ForeignKeys[0]: // account_reviewed_assessments
 			values[i] = new(sql.NullString)
-		case selfassessment.ForeignKeys[1]: // official_self_assessments
+		case selfassessment.ForeignKeys[1]: // campaign_self_assessments
 			values[i] = new(sql.NullString)
-		case selfassessment.ForeignKeys[2]: // self_assessment_reviewer
+		case selfassessment.ForeignKeys[2]: // official_self_assessments
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -250,24 +250,24 @@ func (_m *SelfAssessment) assignValues(columns []string, values []any) error {
 			}
 		case selfassessment.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field account_reviewed_assessments", values[i])
+			} else if value.Valid {
+				_m.account_reviewed_assessments = new(string)
+				*_m.account_reviewed_assessments = value.String
+			}
+		case selfassessment.ForeignKeys[1]:
+			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field campaign_self_assessments", values[i])
 			} else if value.Valid {
 				_m.campaign_self_assessments = new(string)
 				*_m.campaign_self_assessments = value.String
 			}
-		case selfassessment.ForeignKeys[1]:
+		case selfassessment.ForeignKeys[2]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field official_self_assessments", values[i])
 			} else if value.Valid {
 				_m.official_self_assessments = new(string)
 				*_m.official_self_assessments = value.String
-			}
-		case selfassessment.ForeignKeys[2]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field self_assessment_reviewer", values[i])
-			} else if value.Valid {
-				_m.self_assessment_reviewer = new(string)
-				*_m.self_assessment_reviewer = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

@@ -565,7 +565,7 @@ func (_c *SelfAssessmentCreate) createSpec() (*SelfAssessment, *sqlgraph.CreateS
 	if nodes := _c.mutation.ReviewerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   selfassessment.ReviewerTable,
 			Columns: []string{selfassessment.ReviewerColumn},
 			Bidi:    false,
@@ -576,7 +576,7 @@ func (_c *SelfAssessmentCreate) createSpec() (*SelfAssessment, *sqlgraph.CreateS
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.self_assessment_reviewer = &nodes[0]
+		_node.account_reviewed_assessments = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

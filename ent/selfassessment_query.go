@@ -152,7 +152,7 @@ func (_q *SelfAssessmentQuery) QueryReviewer() *AccountQuery {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(selfassessment.Table, selfassessment.FieldID, selector),
 			sqlgraph.To(account.Table, account.FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, selfassessment.ReviewerTable, selfassessment.ReviewerColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, selfassessment.ReviewerTable, selfassessment.ReviewerColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -658,10 +658,10 @@ func (_q *SelfAssessmentQuery) loadReviewer(ctx context.Context, query *AccountQ
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*SelfAssessment)
 	for i := range nodes {
-		if nodes[i].self_assessment_reviewer == nil {
+		if nodes[i].account_reviewed_assessments == nil {
 			continue
 		}
-		fk := *nodes[i].self_assessment_reviewer
+		fk := *nodes[i].account_reviewed_assessments
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -678,7 +678,7 @@ func (_q *SelfAssessmentQuery) loadReviewer(ctx context.Context, query *AccountQ
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "self_assessment_reviewer" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "account_reviewed_assessments" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)

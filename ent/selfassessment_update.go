@@ -455,7 +455,7 @@ func (_u *SelfAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.ReviewerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   selfassessment.ReviewerTable,
 			Columns: []string{selfassessment.ReviewerColumn},
 			Bidi:    false,
@@ -468,7 +468,7 @@ func (_u *SelfAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if nodes := _u.mutation.ReviewerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   selfassessment.ReviewerTable,
 			Columns: []string{selfassessment.ReviewerColumn},
 			Bidi:    false,
@@ -955,7 +955,7 @@ func (_u *SelfAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *SelfAsse
 	if _u.mutation.ReviewerCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   selfassessment.ReviewerTable,
 			Columns: []string{selfassessment.ReviewerColumn},
 			Bidi:    false,
@@ -968,7 +968,7 @@ func (_u *SelfAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *SelfAsse
 	if nodes := _u.mutation.ReviewerIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   selfassessment.ReviewerTable,
 			Columns: []string{selfassessment.ReviewerColumn},
 			Bidi:    false,

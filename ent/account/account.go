@@ -41,6 +41,20 @@ const (
 	EdgeScopeDistrict = "scope_district"
 	// EdgeScopeProvince holds the string denoting the scope_province edge name in mutations.
 	EdgeScopeProvince = "scope_province"
+	// EdgeReviewedAssessments holds the string denoting the reviewed_assessments edge name in mutations.
+	EdgeReviewedAssessments = "reviewed_assessments"
+	// EdgeHandledCases holds the string denoting the handled_cases edge name in mutations.
+	EdgeHandledCases = "handled_cases"
+	// EdgeCaseEvents holds the string denoting the case_events edge name in mutations.
+	EdgeCaseEvents = "case_events"
+	// EdgeCaseMessages holds the string denoting the case_messages edge name in mutations.
+	EdgeCaseMessages = "case_messages"
+	// EdgeProposedCommendations holds the string denoting the proposed_commendations edge name in mutations.
+	EdgeProposedCommendations = "proposed_commendations"
+	// EdgeRecordedInspections holds the string denoting the recorded_inspections edge name in mutations.
+	EdgeRecordedInspections = "recorded_inspections"
+	// EdgeAuditEvents holds the string denoting the audit_events edge name in mutations.
+	EdgeAuditEvents = "audit_events"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 	// OfficialTable is the table that holds the official relation/edge.
@@ -71,6 +85,55 @@ const (
 	ScopeProvinceInverseTable = "provinces"
 	// ScopeProvinceColumn is the table column denoting the scope_province relation/edge.
 	ScopeProvinceColumn = "province_scoped_accounts"
+	// ReviewedAssessmentsTable is the table that holds the reviewed_assessments relation/edge.
+	ReviewedAssessmentsTable = "self_assessments"
+	// ReviewedAssessmentsInverseTable is the table name for the SelfAssessment entity.
+	// It exists in this package in order to avoid circular dependency with the "selfassessment" package.
+	ReviewedAssessmentsInverseTable = "self_assessments"
+	// ReviewedAssessmentsColumn is the table column denoting the reviewed_assessments relation/edge.
+	ReviewedAssessmentsColumn = "account_reviewed_assessments"
+	// HandledCasesTable is the table that holds the handled_cases relation/edge.
+	HandledCasesTable = "cases"
+	// HandledCasesInverseTable is the table name for the CitizenCase entity.
+	// It exists in this package in order to avoid circular dependency with the "citizencase" package.
+	HandledCasesInverseTable = "cases"
+	// HandledCasesColumn is the table column denoting the handled_cases relation/edge.
+	HandledCasesColumn = "account_handled_cases"
+	// CaseEventsTable is the table that holds the case_events relation/edge.
+	CaseEventsTable = "case_events"
+	// CaseEventsInverseTable is the table name for the CaseEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "caseevent" package.
+	CaseEventsInverseTable = "case_events"
+	// CaseEventsColumn is the table column denoting the case_events relation/edge.
+	CaseEventsColumn = "account_case_events"
+	// CaseMessagesTable is the table that holds the case_messages relation/edge.
+	CaseMessagesTable = "case_messages"
+	// CaseMessagesInverseTable is the table name for the CaseMessage entity.
+	// It exists in this package in order to avoid circular dependency with the "casemessage" package.
+	CaseMessagesInverseTable = "case_messages"
+	// CaseMessagesColumn is the table column denoting the case_messages relation/edge.
+	CaseMessagesColumn = "account_case_messages"
+	// ProposedCommendationsTable is the table that holds the proposed_commendations relation/edge.
+	ProposedCommendationsTable = "commendations"
+	// ProposedCommendationsInverseTable is the table name for the Commendation entity.
+	// It exists in this package in order to avoid circular dependency with the "commendation" package.
+	ProposedCommendationsInverseTable = "commendations"
+	// ProposedCommendationsColumn is the table column denoting the proposed_commendations relation/edge.
+	ProposedCommendationsColumn = "account_proposed_commendations"
+	// RecordedInspectionsTable is the table that holds the recorded_inspections relation/edge.
+	RecordedInspectionsTable = "inspections"
+	// RecordedInspectionsInverseTable is the table name for the Inspection entity.
+	// It exists in this package in order to avoid circular dependency with the "inspection" package.
+	RecordedInspectionsInverseTable = "inspections"
+	// RecordedInspectionsColumn is the table column denoting the recorded_inspections relation/edge.
+	RecordedInspectionsColumn = "account_recorded_inspections"
+	// AuditEventsTable is the table that holds the audit_events relation/edge.
+	AuditEventsTable = "audit_events"
+	// AuditEventsInverseTable is the table name for the AuditEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "auditevent" package.
+	AuditEventsInverseTable = "audit_events"
+	// AuditEventsColumn is the table column denoting the audit_events relation/edge.
+	AuditEventsColumn = "account_audit_events"
 )
 
 // Columns holds all SQL columns for account fields.
@@ -255,6 +318,104 @@ func ByScopeProvinceField(field string, opts ...sql.OrderTermOption) OrderOption
 		sqlgraph.OrderByNeighborTerms(s, newScopeProvinceStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByReviewedAssessmentsCount orders the results by reviewed_assessments count.
+func ByReviewedAssessmentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReviewedAssessmentsStep(), opts...)
+	}
+}
+
+// ByReviewedAssessments orders the results by reviewed_assessments terms.
+func ByReviewedAssessments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReviewedAssessmentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByHandledCasesCount orders the results by handled_cases count.
+func ByHandledCasesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newHandledCasesStep(), opts...)
+	}
+}
+
+// ByHandledCases orders the results by handled_cases terms.
+func ByHandledCases(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newHandledCasesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByCaseEventsCount orders the results by case_events count.
+func ByCaseEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCaseEventsStep(), opts...)
+	}
+}
+
+// ByCaseEvents orders the results by case_events terms.
+func ByCaseEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCaseEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByCaseMessagesCount orders the results by case_messages count.
+func ByCaseMessagesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCaseMessagesStep(), opts...)
+	}
+}
+
+// ByCaseMessages orders the results by case_messages terms.
+func ByCaseMessages(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCaseMessagesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByProposedCommendationsCount orders the results by proposed_commendations count.
+func ByProposedCommendationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newProposedCommendationsStep(), opts...)
+	}
+}
+
+// ByProposedCommendations orders the results by proposed_commendations terms.
+func ByProposedCommendations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProposedCommendationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByRecordedInspectionsCount orders the results by recorded_inspections count.
+func ByRecordedInspectionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRecordedInspectionsStep(), opts...)
+	}
+}
+
+// ByRecordedInspections orders the results by recorded_inspections terms.
+func ByRecordedInspections(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRecordedInspectionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByAuditEventsCount orders the results by audit_events count.
+func ByAuditEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAuditEventsStep(), opts...)
+	}
+}
+
+// ByAuditEvents orders the results by audit_events terms.
+func ByAuditEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAuditEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOfficialStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -281,6 +442,55 @@ func newScopeProvinceStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ScopeProvinceInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, ScopeProvinceTable, ScopeProvinceColumn),
+	)
+}
+func newReviewedAssessmentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReviewedAssessmentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ReviewedAssessmentsTable, ReviewedAssessmentsColumn),
+	)
+}
+func newHandledCasesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(HandledCasesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, HandledCasesTable, HandledCasesColumn),
+	)
+}
+func newCaseEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CaseEventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, CaseEventsTable, CaseEventsColumn),
+	)
+}
+func newCaseMessagesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CaseMessagesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, CaseMessagesTable, CaseMessagesColumn),
+	)
+}
+func newProposedCommendationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProposedCommendationsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ProposedCommendationsTable, ProposedCommendationsColumn),
+	)
+}
+func newRecordedInspectionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RecordedInspectionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RecordedInspectionsTable, RecordedInspectionsColumn),
+	)
+}
+func newAuditEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AuditEventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AuditEventsTable, AuditEventsColumn),
 	)
 }
 

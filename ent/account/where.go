@@ -497,6 +497,167 @@ func HasScopeProvinceWith(preds ...predicate.Province) predicate.Account {
 	})
 }
 
+// HasReviewedAssessments applies the HasEdge predicate on the "reviewed_assessments" edge.
+func HasReviewedAssessments() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ReviewedAssessmentsTable, ReviewedAssessmentsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasReviewedAssessmentsWith applies the HasEdge predicate on the "reviewed_assessments" edge with a given conditions (other predicates).
+func HasReviewedAssessmentsWith(preds ...predicate.SelfAssessment) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newReviewedAssessmentsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasHandledCases applies the HasEdge predicate on the "handled_cases" edge.
+func HasHandledCases() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, HandledCasesTable, HandledCasesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasHandledCasesWith applies the HasEdge predicate on the "handled_cases" edge with a given conditions (other predicates).
+func HasHandledCasesWith(preds ...predicate.CitizenCase) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newHandledCasesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCaseEvents applies the HasEdge predicate on the "case_events" edge.
+func HasCaseEvents() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, CaseEventsTable, CaseEventsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCaseEventsWith applies the HasEdge predicate on the "case_events" edge with a given conditions (other predicates).
+func HasCaseEventsWith(preds ...predicate.CaseEvent) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newCaseEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCaseMessages applies the HasEdge predicate on the "case_messages" edge.
+func HasCaseMessages() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, CaseMessagesTable, CaseMessagesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCaseMessagesWith applies the HasEdge predicate on the "case_messages" edge with a given conditions (other predicates).
+func HasCaseMessagesWith(preds ...predicate.CaseMessage) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newCaseMessagesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasProposedCommendations applies the HasEdge predicate on the "proposed_commendations" edge.
+func HasProposedCommendations() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ProposedCommendationsTable, ProposedCommendationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasProposedCommendationsWith applies the HasEdge predicate on the "proposed_commendations" edge with a given conditions (other predicates).
+func HasProposedCommendationsWith(preds ...predicate.Commendation) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newProposedCommendationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRecordedInspections applies the HasEdge predicate on the "recorded_inspections" edge.
+func HasRecordedInspections() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RecordedInspectionsTable, RecordedInspectionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRecordedInspectionsWith applies the HasEdge predicate on the "recorded_inspections" edge with a given conditions (other predicates).
+func HasRecordedInspectionsWith(preds ...predicate.Inspection) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newRecordedInspectionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAuditEvents applies the HasEdge predicate on the "audit_events" edge.
+func HasAuditEvents() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AuditEventsTable, AuditEventsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAuditEventsWith applies the HasEdge predicate on the "audit_events" edge with a given conditions (other predicates).
+func HasAuditEventsWith(preds ...predicate.AuditEvent) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newAuditEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Account) predicate.Account {
 	return predicate.Account(sql.AndPredicates(predicates...))

@@ -40,7 +40,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	ActorInverseTable = "accounts"
 	// ActorColumn is the table column denoting the actor relation/edge.
-	ActorColumn = "audit_event_actor"
+	ActorColumn = "account_audit_events"
 )
 
 // Columns holds all SQL columns for auditevent fields.
@@ -59,7 +59,7 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "audit_events"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
-	"audit_event_actor",
+	"account_audit_events",
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -160,6 +160,6 @@ func newActorStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ActorInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, ActorTable, ActorColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, ActorTable, ActorColumn),
 	)
 }

@@ -565,7 +565,7 @@ func HasActor() predicate.AuditEvent {
 	return predicate.AuditEvent(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, ActorTable, ActorColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, ActorTable, ActorColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

@@ -50,6 +50,8 @@ const (
 	EdgeSelfAssessments = "self_assessments"
 	// EdgeCommendations holds the string denoting the commendations edge name in mutations.
 	EdgeCommendations = "commendations"
+	// EdgeInspections holds the string denoting the inspections edge name in mutations.
+	EdgeInspections = "inspections"
 	// Table holds the table name of the campaign in the database.
 	Table = "campaigns"
 	// ProvinceTable is the table that holds the province relation/edge.
@@ -58,7 +60,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "province" package.
 	ProvinceInverseTable = "provinces"
 	// ProvinceColumn is the table column denoting the province relation/edge.
-	ProvinceColumn = "campaign_province"
+	ProvinceColumn = "province_campaigns"
 	// PhasesTable is the table that holds the phases relation/edge.
 	PhasesTable = "phases"
 	// PhasesInverseTable is the table name for the Phase entity.
@@ -108,6 +110,13 @@ const (
 	CommendationsInverseTable = "commendations"
 	// CommendationsColumn is the table column denoting the commendations relation/edge.
 	CommendationsColumn = "campaign_commendations"
+	// InspectionsTable is the table that holds the inspections relation/edge.
+	InspectionsTable = "inspections"
+	// InspectionsInverseTable is the table name for the Inspection entity.
+	// It exists in this package in order to avoid circular dependency with the "inspection" package.
+	InspectionsInverseTable = "inspections"
+	// InspectionsColumn is the table column denoting the inspections relation/edge.
+	InspectionsColumn = "campaign_inspections"
 )
 
 // Columns holds all SQL columns for campaign fields.
@@ -128,7 +137,7 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "campaigns"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
-	"campaign_province",
+	"province_campaigns",
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -335,11 +344,25 @@ func ByCommendations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCommendationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByInspectionsCount orders the results by inspections count.
+func ByInspectionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newInspectionsStep(), opts...)
+	}
+}
+
+// ByInspections orders the results by inspections terms.
+func ByInspections(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newInspectionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newProvinceStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ProvinceInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, ProvinceTable, ProvinceColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, ProvinceTable, ProvinceColumn),
 	)
 }
 func newPhasesStep() *sqlgraph.Step {
@@ -389,5 +412,12 @@ func newCommendationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CommendationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, CommendationsTable, CommendationsColumn),
+	)
+}
+func newInspectionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(InspectionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, InspectionsTable, InspectionsColumn),
 	)
 }

@@ -695,7 +695,7 @@ func HasProvince() predicate.Campaign {
 	return predicate.Campaign(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, ProvinceTable, ProvinceColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, ProvinceTable, ProvinceColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -866,6 +866,29 @@ func HasCommendations() predicate.Campaign {
 func HasCommendationsWith(preds ...predicate.Commendation) predicate.Campaign {
 	return predicate.Campaign(func(s *sql.Selector) {
 		step := newCommendationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasInspections applies the HasEdge predicate on the "inspections" edge.
+func HasInspections() predicate.Campaign {
+	return predicate.Campaign(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, InspectionsTable, InspectionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasInspectionsWith applies the HasEdge predicate on the "inspections" edge with a given conditions (other predicates).
+func HasInspectionsWith(preds ...predicate.Inspection) predicate.Campaign {
+	return predicate.Campaign(func(s *sql.Selector) {
+		step := newInspectionsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

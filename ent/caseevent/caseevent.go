@@ -56,7 +56,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	ActorInverseTable = "accounts"
 	// ActorColumn is the table column denoting the actor relation/edge.
-	ActorColumn = "case_event_actor"
+	ActorColumn = "account_case_events"
 )
 
 // Columns holds all SQL columns for caseevent fields.
@@ -76,7 +76,7 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "case_events"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
-	"case_event_actor",
+	"account_case_events",
 	"citizen_case_events",
 }
 
@@ -268,7 +268,7 @@ func newActorStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ActorInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, ActorTable, ActorColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, ActorTable, ActorColumn),
 	)
 }
 

@@ -46,7 +46,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	AuthorInverseTable = "accounts"
 	// AuthorColumn is the table column denoting the author relation/edge.
-	AuthorColumn = "case_message_author"
+	AuthorColumn = "account_case_messages"
 )
 
 // Columns holds all SQL columns for casemessage fields.
@@ -62,7 +62,7 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "case_messages"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
-	"case_message_author",
+	"account_case_messages",
 	"citizen_case_messages",
 }
 
@@ -177,7 +177,7 @@ func newAuthorStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuthorInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, AuthorTable, AuthorColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, AuthorTable, AuthorColumn),
 	)
 }
 

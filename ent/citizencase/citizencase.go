@@ -105,7 +105,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	HandlerInverseTable = "accounts"
 	// HandlerColumn is the table column denoting the handler relation/edge.
-	HandlerColumn = "citizen_case_handler"
+	HandlerColumn = "account_handled_cases"
 	// DuplicatesTable is the table that holds the duplicates relation/edge.
 	DuplicatesTable = "cases"
 	// DuplicatesColumn is the table column denoting the duplicates relation/edge.
@@ -175,7 +175,7 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "cases"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
-	"citizen_case_handler",
+	"account_handled_cases",
 	"citizen_case_duplicates",
 	"official_cases",
 	"unit_cases",
@@ -524,7 +524,7 @@ func newHandlerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(HandlerInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, HandlerTable, HandlerColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, HandlerTable, HandlerColumn),
 	)
 }
 func newDuplicatesStep() *sqlgraph.Step {

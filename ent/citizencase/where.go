@@ -1217,7 +1217,7 @@ func HasHandler() predicate.CitizenCase {
 	return predicate.CitizenCase(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, HandlerTable, HandlerColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, HandlerTable, HandlerColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

@@ -76,7 +76,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	ProposedByInverseTable = "accounts"
 	// ProposedByColumn is the table column denoting the proposed_by relation/edge.
-	ProposedByColumn = "commendation_proposed_by"
+	ProposedByColumn = "account_proposed_commendations"
 )
 
 // Columns holds all SQL columns for commendation fields.
@@ -98,8 +98,8 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "commendations"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
+	"account_proposed_commendations",
 	"campaign_commendations",
-	"commendation_proposed_by",
 	"official_commendations",
 	"unit_commendations",
 }
@@ -335,7 +335,7 @@ func newProposedByStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ProposedByInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, ProposedByTable, ProposedByColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, ProposedByTable, ProposedByColumn),
 	)
 }
 

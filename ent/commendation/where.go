@@ -634,7 +634,7 @@ func HasProposedBy() predicate.Commendation {
 	return predicate.Commendation(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, ProposedByTable, ProposedByColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, ProposedByTable, ProposedByColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

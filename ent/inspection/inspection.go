@@ -47,7 +47,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "campaign" package.
 	CampaignInverseTable = "campaigns"
 	// CampaignColumn is the table column denoting the campaign relation/edge.
-	CampaignColumn = "inspection_campaign"
+	CampaignColumn = "campaign_inspections"
 	// IncidentsTable is the table that holds the incidents relation/edge.
 	IncidentsTable = "incidents"
 	// IncidentsInverseTable is the table name for the Incident entity.
@@ -61,7 +61,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	RecordedByInverseTable = "accounts"
 	// RecordedByColumn is the table column denoting the recorded_by relation/edge.
-	RecordedByColumn = "inspection_recorded_by"
+	RecordedByColumn = "account_recorded_inspections"
 )
 
 // Columns holds all SQL columns for inspection fields.
@@ -77,8 +77,8 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "inspections"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
-	"inspection_campaign",
-	"inspection_recorded_by",
+	"account_recorded_inspections",
+	"campaign_inspections",
 	"unit_inspections",
 }
 
@@ -183,7 +183,7 @@ func newCampaignStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CampaignInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, CampaignTable, CampaignColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, CampaignTable, CampaignColumn),
 	)
 }
 func newIncidentsStep() *sqlgraph.Step {
@@ -197,6 +197,6 @@ func newRecordedByStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RecordedByInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, RecordedByTable, RecordedByColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, RecordedByTable, RecordedByColumn),
 	)
 }

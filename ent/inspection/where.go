@@ -298,7 +298,7 @@ func HasCampaign() predicate.Inspection {
 	return predicate.Inspection(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, CampaignTable, CampaignColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, CampaignTable, CampaignColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})
@@ -344,7 +344,7 @@ func HasRecordedBy() predicate.Inspection {
 	return predicate.Inspection(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, RecordedByTable, RecordedByColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, RecordedByTable, RecordedByColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

@@ -136,7 +136,7 @@ var (
 		{Name: "summary", Type: field.TypeString, Size: 2000, Default: ""},
 		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "occurred_at", Type: field.TypeTime},
-		{Name: "audit_event_actor", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_audit_events", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// AuditEventsTable holds the schema information for the "audit_events" table.
 	AuditEventsTable = &schema.Table{
@@ -145,7 +145,7 @@ var (
 		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "audit_events_accounts_actor",
+				Symbol:     "audit_events_accounts_audit_events",
 				Columns:    []*schema.Column{AuditEventsColumns[9]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
@@ -168,7 +168,7 @@ var (
 				Columns: []*schema.Column{AuditEventsColumns[3]},
 			},
 			{
-				Name:    "auditevent_audit_event_actor",
+				Name:    "auditevent_account_audit_events",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[9]},
 			},
@@ -187,7 +187,7 @@ var (
 		{Name: "summary_vi", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "summary_en", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "issued_on", Type: field.TypeTime},
-		{Name: "campaign_province", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "province_campaigns", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// CampaignsTable holds the schema information for the "campaigns" table.
 	CampaignsTable = &schema.Table{
@@ -196,7 +196,7 @@ var (
 		PrimaryKey: []*schema.Column{CampaignsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "campaigns_provinces_province",
+				Symbol:     "campaigns_provinces_campaigns",
 				Columns:    []*schema.Column{CampaignsColumns[11]},
 				RefColumns: []*schema.Column{ProvincesColumns[0]},
 				OnDelete:   schema.SetNull,
@@ -207,6 +207,11 @@ var (
 				Name:    "campaign_issued_on",
 				Unique:  false,
 				Columns: []*schema.Column{CampaignsColumns[10]},
+			},
+			{
+				Name:    "campaign_province_campaigns",
+				Unique:  false,
+				Columns: []*schema.Column{CampaignsColumns[11]},
 			},
 		},
 	}
@@ -222,7 +227,7 @@ var (
 		{Name: "note", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "public", Type: field.TypeBool, Default: true},
 		{Name: "occurred_at", Type: field.TypeTime},
-		{Name: "case_event_actor", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_case_events", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_events", Type: field.TypeString, Size: 40},
 	}
 	// CaseEventsTable holds the schema information for the "case_events" table.
@@ -232,7 +237,7 @@ var (
 		PrimaryKey: []*schema.Column{CaseEventsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "case_events_accounts_actor",
+				Symbol:     "case_events_accounts_case_events",
 				Columns:    []*schema.Column{CaseEventsColumns[10]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
@@ -246,12 +251,17 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "caseevent_occurred_at_citizen_case_events",
+				Name:    "caseevent_citizen_case_events",
 				Unique:  false,
-				Columns: []*schema.Column{CaseEventsColumns[9], CaseEventsColumns[11]},
+				Columns: []*schema.Column{CaseEventsColumns[11]},
 			},
 			{
-				Name:    "caseevent_case_event_actor",
+				Name:    "caseevent_occurred_at",
+				Unique:  false,
+				Columns: []*schema.Column{CaseEventsColumns[9]},
+			},
+			{
+				Name:    "caseevent_account_case_events",
 				Unique:  false,
 				Columns: []*schema.Column{CaseEventsColumns[10]},
 			},
@@ -270,7 +280,7 @@ var (
 		{Name: "direction", Type: field.TypeEnum, Enums: []string{"TO_REPORTER", "FROM_REPORTER", "INTERNAL"}},
 		{Name: "body", Type: field.TypeString, Size: 2147483647},
 		{Name: "sent_at", Type: field.TypeTime},
-		{Name: "case_message_author", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_case_messages", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_messages", Type: field.TypeString, Size: 40},
 	}
 	// CaseMessagesTable holds the schema information for the "case_messages" table.
@@ -280,7 +290,7 @@ var (
 		PrimaryKey: []*schema.Column{CaseMessagesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "case_messages_accounts_author",
+				Symbol:     "case_messages_accounts_case_messages",
 				Columns:    []*schema.Column{CaseMessagesColumns[6]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
@@ -294,12 +304,17 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "casemessage_sent_at_citizen_case_messages",
+				Name:    "casemessage_citizen_case_messages",
 				Unique:  false,
-				Columns: []*schema.Column{CaseMessagesColumns[5], CaseMessagesColumns[7]},
+				Columns: []*schema.Column{CaseMessagesColumns[7]},
 			},
 			{
-				Name:    "casemessage_case_message_author",
+				Name:    "casemessage_sent_at",
+				Unique:  false,
+				Columns: []*schema.Column{CaseMessagesColumns[5]},
+			},
+			{
+				Name:    "casemessage_account_case_messages",
 				Unique:  false,
 				Columns: []*schema.Column{CaseMessagesColumns[6]},
 			},
@@ -336,7 +351,7 @@ var (
 		{Name: "concluded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "rating", Type: field.TypeInt, Nullable: true},
-		{Name: "citizen_case_handler", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_handled_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_duplicates", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "official_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "unit_cases", Type: field.TypeString, Size: 40},
@@ -348,7 +363,7 @@ var (
 		PrimaryKey: []*schema.Column{CasesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "cases_accounts_handler",
+				Symbol:     "cases_accounts_handled_cases",
 				Columns:    []*schema.Column{CasesColumns[24]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
@@ -384,7 +399,7 @@ var (
 				Columns: []*schema.Column{CasesColumns[26]},
 			},
 			{
-				Name:    "citizencase_citizen_case_handler",
+				Name:    "citizencase_account_handled_cases",
 				Unique:  false,
 				Columns: []*schema.Column{CasesColumns[24]},
 			},
@@ -444,8 +459,8 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROPOSED", "APPROVED", "DECLINED", "REVOKED"}, Default: "PROPOSED"},
 		{Name: "status_reason", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "flagged", Type: field.TypeBool, Default: false},
+		{Name: "account_proposed_commendations", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "campaign_commendations", Type: field.TypeString, Nullable: true, Size: 40},
-		{Name: "commendation_proposed_by", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "official_commendations", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "unit_commendations", Type: field.TypeString, Nullable: true, Size: 40},
 	}
@@ -456,15 +471,15 @@ var (
 		PrimaryKey: []*schema.Column{CommendationsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "commendations_campaigns_commendations",
+				Symbol:     "commendations_accounts_proposed_commendations",
 				Columns:    []*schema.Column{CommendationsColumns[12]},
-				RefColumns: []*schema.Column{CampaignsColumns[0]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "commendations_accounts_proposed_by",
+				Symbol:     "commendations_campaigns_commendations",
 				Columns:    []*schema.Column{CommendationsColumns[13]},
-				RefColumns: []*schema.Column{AccountsColumns[0]},
+				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
@@ -504,12 +519,12 @@ var (
 			{
 				Name:    "commendation_campaign_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[12]},
+				Columns: []*schema.Column{CommendationsColumns[13]},
 			},
 			{
-				Name:    "commendation_commendation_proposed_by",
+				Name:    "commendation_account_proposed_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[13]},
+				Columns: []*schema.Column{CommendationsColumns[12]},
 			},
 			{
 				Name:    "commendation_form",
@@ -568,6 +583,11 @@ var (
 				Name:    "criterion_code_campaign_criteria",
 				Unique:  true,
 				Columns: []*schema.Column{CriterionsColumns[3], CriterionsColumns[8]},
+			},
+			{
+				Name:    "criterion_campaign_criteria",
+				Unique:  false,
+				Columns: []*schema.Column{CriterionsColumns[8]},
 			},
 		},
 	}
@@ -768,6 +788,11 @@ var (
 				Columns: []*schema.Column{IncidentsColumns[11]},
 			},
 			{
+				Name:    "incident_occurred_on",
+				Unique:  false,
+				Columns: []*schema.Column{IncidentsColumns[5]},
+			},
+			{
 				Name:    "incident_citizen_case_incidents",
 				Unique:  false,
 				Columns: []*schema.Column{IncidentsColumns[8]},
@@ -797,8 +822,8 @@ var (
 		{Name: "inspected_on", Type: field.TypeTime},
 		{Name: "inspectors", Type: field.TypeJSON},
 		{Name: "findings", Type: field.TypeString, Size: 2147483647},
-		{Name: "inspection_campaign", Type: field.TypeString, Nullable: true, Size: 40},
-		{Name: "inspection_recorded_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_recorded_inspections", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "campaign_inspections", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "unit_inspections", Type: field.TypeString, Size: 40},
 	}
 	// InspectionsTable holds the schema information for the "inspections" table.
@@ -808,15 +833,15 @@ var (
 		PrimaryKey: []*schema.Column{InspectionsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "inspections_campaigns_campaign",
+				Symbol:     "inspections_accounts_recorded_inspections",
 				Columns:    []*schema.Column{InspectionsColumns[6]},
-				RefColumns: []*schema.Column{CampaignsColumns[0]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "inspections_accounts_recorded_by",
+				Symbol:     "inspections_campaigns_inspections",
 				Columns:    []*schema.Column{InspectionsColumns[7]},
-				RefColumns: []*schema.Column{AccountsColumns[0]},
+				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
@@ -838,14 +863,14 @@ var (
 				Columns: []*schema.Column{InspectionsColumns[8]},
 			},
 			{
-				Name:    "inspection_inspection_campaign",
-				Unique:  false,
-				Columns: []*schema.Column{InspectionsColumns[6]},
-			},
-			{
-				Name:    "inspection_inspection_recorded_by",
+				Name:    "inspection_campaign_inspections",
 				Unique:  false,
 				Columns: []*schema.Column{InspectionsColumns[7]},
+			},
+			{
+				Name:    "inspection_account_recorded_inspections",
+				Unique:  false,
+				Columns: []*schema.Column{InspectionsColumns[6]},
 			},
 			{
 				Name:    "inspection_inspected_on",
@@ -938,6 +963,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{PhasesColumns[3], PhasesColumns[12]},
 			},
+			{
+				Name:    "phase_campaign_phases",
+				Unique:  false,
+				Columns: []*schema.Column{PhasesColumns[12]},
+			},
 		},
 	}
 	// PledgesColumns holds the columns for the "pledges" table.
@@ -995,6 +1025,11 @@ var (
 				Name:    "pledge_year_status",
 				Unique:  false,
 				Columns: []*schema.Column{PledgesColumns[3], PledgesColumns[4]},
+			},
+			{
+				Name:    "pledge_status",
+				Unique:  false,
+				Columns: []*schema.Column{PledgesColumns[4]},
 			},
 			{
 				Name:    "pledge_signed_at",
@@ -1073,9 +1108,9 @@ var (
 		{Name: "submitted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "review_comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "account_reviewed_assessments", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "campaign_self_assessments", Type: field.TypeString, Size: 40},
 		{Name: "official_self_assessments", Type: field.TypeString, Size: 40},
-		{Name: "self_assessment_reviewer", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// SelfAssessmentsTable holds the schema information for the "self_assessments" table.
 	SelfAssessmentsTable = &schema.Table{
@@ -1084,44 +1119,44 @@ var (
 		PrimaryKey: []*schema.Column{SelfAssessmentsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "self_assessments_campaigns_self_assessments",
+				Symbol:     "self_assessments_accounts_reviewed_assessments",
 				Columns:    []*schema.Column{SelfAssessmentsColumns[15]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "self_assessments_campaigns_self_assessments",
+				Columns:    []*schema.Column{SelfAssessmentsColumns[16]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "self_assessments_officials_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[16]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[17]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.NoAction,
-			},
-			{
-				Symbol:     "self_assessments_accounts_reviewer",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[17]},
-				RefColumns: []*schema.Column{AccountsColumns[0]},
-				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "selfassessment_year_period_kind_period_official_self_assessments_campaign_self_assessments",
 				Unique:  true,
-				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[16], SelfAssessmentsColumns[15]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[17], SelfAssessmentsColumns[16]},
 			},
 			{
 				Name:    "selfassessment_official_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[16]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[17]},
 			},
 			{
 				Name:    "selfassessment_campaign_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[15]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[16]},
 			},
 			{
-				Name:    "selfassessment_self_assessment_reviewer",
+				Name:    "selfassessment_account_reviewed_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[17]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[15]},
 			},
 			{
 				Name:    "selfassessment_year_status",
@@ -1137,6 +1172,11 @@ var (
 				Name:    "selfassessment_final_classification",
 				Unique:  false,
 				Columns: []*schema.Column{SelfAssessmentsColumns[9]},
+			},
+			{
+				Name:    "selfassessment_submitted_at",
+				Unique:  false,
+				Columns: []*schema.Column{SelfAssessmentsColumns[12]},
 			},
 			{
 				Name:    "selfassessment_proposed_classification",
@@ -1310,8 +1350,8 @@ func init() {
 	CasesTable.Annotation = &entsql.Annotation{
 		Table: "cases",
 	}
-	CommendationsTable.ForeignKeys[0].RefTable = CampaignsTable
-	CommendationsTable.ForeignKeys[1].RefTable = AccountsTable
+	CommendationsTable.ForeignKeys[0].RefTable = AccountsTable
+	CommendationsTable.ForeignKeys[1].RefTable = CampaignsTable
 	CommendationsTable.ForeignKeys[2].RefTable = OfficialsTable
 	CommendationsTable.ForeignKeys[3].RefTable = UnitsTable
 	CriterionsTable.ForeignKeys[0].RefTable = CampaignsTable
@@ -1323,17 +1363,17 @@ func init() {
 	IncidentsTable.ForeignKeys[1].RefTable = InspectionsTable
 	IncidentsTable.ForeignKeys[2].RefTable = OfficialsTable
 	IncidentsTable.ForeignKeys[3].RefTable = UnitsTable
-	InspectionsTable.ForeignKeys[0].RefTable = CampaignsTable
-	InspectionsTable.ForeignKeys[1].RefTable = AccountsTable
+	InspectionsTable.ForeignKeys[0].RefTable = AccountsTable
+	InspectionsTable.ForeignKeys[1].RefTable = CampaignsTable
 	InspectionsTable.ForeignKeys[2].RefTable = UnitsTable
 	OfficialsTable.ForeignKeys[0].RefTable = UnitsTable
 	PhasesTable.ForeignKeys[0].RefTable = CampaignsTable
 	PledgesTable.ForeignKeys[0].RefTable = CampaignsTable
 	PledgesTable.ForeignKeys[1].RefTable = OfficialsTable
 	ProvincesTable.ForeignKeys[0].RefTable = ProvincesTable
-	SelfAssessmentsTable.ForeignKeys[0].RefTable = CampaignsTable
-	SelfAssessmentsTable.ForeignKeys[1].RefTable = OfficialsTable
-	SelfAssessmentsTable.ForeignKeys[2].RefTable = AccountsTable
+	SelfAssessmentsTable.ForeignKeys[0].RefTable = AccountsTable
+	SelfAssessmentsTable.ForeignKeys[1].RefTable = CampaignsTable
+	SelfAssessmentsTable.ForeignKeys[2].RefTable = OfficialsTable
 	SelfAssessmentItemsTable.ForeignKeys[0].RefTable = CriterionsTable
 	SelfAssessmentItemsTable.ForeignKeys[1].RefTable = SelfAssessmentsTable
 	UnitsTable.ForeignKeys[0].RefTable = DistrictsTable

@@ -41,6 +41,8 @@ const (
 	EdgeUnits = "units"
 	// EdgeScopedAccounts holds the string denoting the scoped_accounts edge name in mutations.
 	EdgeScopedAccounts = "scoped_accounts"
+	// EdgeCampaigns holds the string denoting the campaigns edge name in mutations.
+	EdgeCampaigns = "campaigns"
 	// Table holds the table name of the province in the database.
 	Table = "provinces"
 	// PredecessorsTable is the table that holds the predecessors relation/edge.
@@ -72,6 +74,13 @@ const (
 	ScopedAccountsInverseTable = "accounts"
 	// ScopedAccountsColumn is the table column denoting the scoped_accounts relation/edge.
 	ScopedAccountsColumn = "province_scoped_accounts"
+	// CampaignsTable is the table that holds the campaigns relation/edge.
+	CampaignsTable = "campaigns"
+	// CampaignsInverseTable is the table name for the Campaign entity.
+	// It exists in this package in order to avoid circular dependency with the "campaign" package.
+	CampaignsInverseTable = "campaigns"
+	// CampaignsColumn is the table column denoting the campaigns relation/edge.
+	CampaignsColumn = "province_campaigns"
 )
 
 // Columns holds all SQL columns for province fields.
@@ -252,6 +261,20 @@ func ByScopedAccounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newScopedAccountsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCampaignsCount orders the results by campaigns count.
+func ByCampaignsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newCampaignsStep(), opts...)
+	}
+}
+
+// ByCampaigns orders the results by campaigns terms.
+func ByCampaigns(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCampaignsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newPredecessorsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -285,6 +308,13 @@ func newScopedAccountsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ScopedAccountsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ScopedAccountsTable, ScopedAccountsColumn),
+	)
+}
+func newCampaignsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CampaignsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, CampaignsTable, CampaignsColumn),
 	)
 }
 

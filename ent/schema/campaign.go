@@ -37,7 +37,7 @@ func (Campaign) Fields() []ent.Field {
 
 func (Campaign) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("province", Province.Type).Unique().
+		edge.From("province", Province.Type).Ref("campaigns").Unique().
 			Comment("Province the issuer works in, if the plan is provincial.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("phases", Phase.Type).Comment("Phases of the campaign, in order."),
@@ -51,11 +51,13 @@ func (Campaign) Edges() []ent.Edge {
 			Annotations(connection()),
 		edge.To("commendations", Commendation.Type).Comment("Commendations linked to the campaign.").
 			Annotations(connection()),
+		edge.To("inspections", Inspection.Type).Comment("Inspections carried out for the campaign.").
+			Annotations(connection()),
 	}
 }
 
 func (Campaign) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("issued_on")}
+	return []ent.Index{index.Fields("issued_on"), index.Edges("province")}
 }
 
 func (Campaign) Annotations() []schema.Annotation {
@@ -92,7 +94,7 @@ func (Phase) Edges() []ent.Edge {
 }
 
 func (Phase) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("number").Edges("campaign").Unique()}
+	return []ent.Index{index.Fields("number").Edges("campaign").Unique(), index.Edges("campaign")}
 }
 
 func (Phase) Annotations() []schema.Annotation {
@@ -128,7 +130,7 @@ func (Criterion) Edges() []ent.Edge {
 }
 
 func (Criterion) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("code").Edges("campaign").Unique()}
+	return []ent.Index{index.Fields("code").Edges("campaign").Unique(), index.Edges("campaign")}
 }
 
 func (Criterion) Annotations() []schema.Annotation {

@@ -73,8 +73,8 @@ func (CitizenCase) Edges() []ent.Edge {
 			Comment("The unit the case is about (or in charge of it after a transfer)."),
 		edge.From("official", Official.Type).Ref("cases").Unique().
 			Comment("The official the case is about, if named."),
-		edge.To("handler", Account.Type).Unique().Comment("The inspector assigned to handle the case.").
-			Annotations(hidden()),
+		edge.From("handler", Account.Type).Ref("handled_cases").Unique().
+			Comment("The inspector assigned to handle the case.").Annotations(hidden()),
 		edge.To("duplicates", CitizenCase.Type).Comment("Cases marked as repeating this one.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.From("duplicate_of", CitizenCase.Type).Ref("duplicates").Unique().
@@ -125,14 +125,15 @@ func (CaseEvent) Fields() []ent.Field {
 			"MESSAGE", "EVIDENCE_ADDED", "RATED").Immutable().
 			Comment("What happened."),
 		field.Enum("from_state").GoType(enum.CaseState("")).Optional().Nillable().Immutable().
-			Comment("State before the event (null for the submission)."),
-		field.Enum("to_state").GoType(enum.CaseState("")).Immutable().Comment("State after the event."),
+			Comment("State before the event (null for the submission).").Annotations(noFilter()),
+		field.Enum("to_state").GoType(enum.CaseState("")).Immutable().Comment("State after the event.").
+			Annotations(noFilter()),
 		field.Enum("actor_kind").Values("CITIZEN", "STAFF", "SYSTEM").Immutable().
-			Comment("Who acted: the citizen, a staff member, or the system."),
+			Comment("Who acted: the citizen, a staff member, or the system.").Annotations(noFilter()),
 		field.Text("note").Default("").Immutable().Comment("Reason, decision number or findings.").
 			Annotations(noFilter()),
 		field.Bool("public").Default(true).Immutable().
-			Comment("Whether the citizen sees the event on their timeline."),
+			Comment("Whether the citizen sees the event on their timeline.").Annotations(noFilter()),
 		field.Time("occurred_at").Immutable().Comment("When it happened.").
 			Annotations(entgql.OrderField("OCCURRED_AT")),
 	}
@@ -141,14 +142,15 @@ func (CaseEvent) Fields() []ent.Field {
 func (CaseEvent) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("case", CitizenCase.Type).Ref("events").Unique().Required().Immutable().Comment("The case."),
-		edge.To("actor", Account.Type).Unique().Immutable().Comment("The staff account that acted.").
-			Annotations(hidden()),
+		edge.From("actor", Account.Type).Ref("case_events").Unique().Immutable().
+			Comment("The staff account that acted.").Annotations(hidden()),
 	}
 }
 
 func (CaseEvent) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("occurred_at").Edges("case"),
+		index.Edges("case"),
+		index.Fields("occurred_at"),
 		index.Edges("actor"),
 		index.Fields("kind"),
 	}
@@ -178,13 +180,13 @@ func (CaseMessage) Fields() []ent.Field {
 func (CaseMessage) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("case", CitizenCase.Type).Ref("messages").Unique().Required().Immutable().Comment("The case."),
-		edge.To("author", Account.Type).Unique().Immutable().Comment("The staff author, if not the citizen.").
-			Annotations(hidden()),
+		edge.From("author", Account.Type).Ref("case_messages").Unique().Immutable().
+			Comment("The staff author, if not the citizen.").Annotations(hidden()),
 	}
 }
 
 func (CaseMessage) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("sent_at").Edges("case"), index.Edges("author"), index.Fields("direction")}
+	return []ent.Index{index.Edges("case"), index.Fields("sent_at"), index.Edges("author"), index.Fields("direction")}
 }
 
 func (CaseMessage) Annotations() []schema.Annotation {

@@ -38,7 +38,7 @@ func (timeMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Immutable().Default(time.Now).
 			Comment("When the record was created.").
-			Annotations(entgql.OrderField("CREATED_AT"), noFilter()),
+			Annotations(noFilter()),
 		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now).
 			Comment("When the record was last changed.").
 			Annotations(noFilter()),

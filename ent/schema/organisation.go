@@ -27,7 +27,8 @@ func (Province) Fields() []ent.Field {
 			Comment("Official Vietnamese name, e.g. Tỉnh Bến Tre.").
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("kind").Values("MUNICIPALITY", "PROVINCE").
-			Comment("MUNICIPALITY for a centrally-run city (thành phố trực thuộc trung ương), PROVINCE otherwise (tỉnh)."),
+			Comment("MUNICIPALITY for a centrally-run city (thành phố trực thuộc trung ương), PROVINCE otherwise (tỉnh).").
+			Annotations(noFilter()),
 		field.Time("valid_from").
 			Comment("First day this province existed with these borders.").
 			Annotations(entgql.OrderField("VALID_FROM")),
@@ -48,6 +49,7 @@ func (Province) Edges() []ent.Edge {
 		edge.To("units", Unit.Type).Comment("Units of the province, at every level.").
 			Annotations(connection()),
 		edge.To("scoped_accounts", Account.Type).Comment("Accounts scoped to the province.").Annotations(hidden()),
+		edge.To("campaigns", Campaign.Type).Comment("Campaigns issued in the province."),
 	}
 }
 
@@ -271,6 +273,13 @@ func (Account) Edges() []ent.Edge {
 			Comment("Scope unit, when the scope is a unit with its sub-units."),
 		edge.From("scope_district", District.Type).Ref("scoped_accounts").Unique().Comment("Scope district."),
 		edge.From("scope_province", Province.Type).Ref("scoped_accounts").Unique().Comment("Scope province."),
+		edge.To("reviewed_assessments", SelfAssessment.Type).Comment("Self-assessments the account reviewed."),
+		edge.To("handled_cases", CitizenCase.Type).Comment("Cases assigned to the account to handle."),
+		edge.To("case_events", CaseEvent.Type).Comment("Case events the account caused."),
+		edge.To("case_messages", CaseMessage.Type).Comment("Case messages the account wrote."),
+		edge.To("proposed_commendations", Commendation.Type).Comment("Commendations the account proposed."),
+		edge.To("recorded_inspections", Inspection.Type).Comment("Inspections the account recorded."),
+		edge.To("audit_events", AuditEvent.Type).Comment("Audit entries of the account's actions."),
 	}
 }
 

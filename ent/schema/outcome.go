@@ -50,6 +50,7 @@ func (Incident) Indexes() []ent.Index {
 		index.Edges("official"),
 		index.Fields("year").Edges("unit"),
 		index.Edges("unit"),
+		index.Fields("occurred_on"),
 		index.Edges("case"),
 		index.Edges("inspection"),
 		index.Fields("category"),
@@ -100,7 +101,8 @@ func (Commendation) Edges() []ent.Edge {
 			Comment("The unit commended, if a collective."),
 		edge.From("campaign", Campaign.Type).Ref("commendations").Unique().
 			Comment("The campaign the commendation is linked to."),
-		edge.To("proposed_by", Account.Type).Unique().Comment("Who proposed it.").Annotations(hidden()),
+		edge.From("proposed_by", Account.Type).Ref("proposed_commendations").Unique().
+			Comment("Who proposed it.").Annotations(hidden()),
 	}
 }
 
@@ -144,10 +146,11 @@ func (Inspection) Fields() []ent.Field {
 func (Inspection) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("unit", Unit.Type).Ref("inspections").Unique().Required().Comment("The unit inspected."),
-		edge.To("campaign", Campaign.Type).Unique().Comment("The campaign inspected for.").
+		edge.From("campaign", Campaign.Type).Ref("inspections").Unique().Comment("The campaign inspected for.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("incidents", Incident.Type).Comment("Incidents the inspection found."),
-		edge.To("recorded_by", Account.Type).Unique().Comment("Who recorded it.").Annotations(hidden()),
+		edge.From("recorded_by", Account.Type).Ref("recorded_inspections").Unique().
+			Comment("Who recorded it.").Annotations(hidden()),
 	}
 }
 
@@ -186,7 +189,8 @@ func (AuditEvent) Fields() []ent.Field {
 
 func (AuditEvent) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("actor", Account.Type).Unique().Immutable().Comment("Who acted; null for the system."),
+		edge.From("actor", Account.Type).Ref("audit_events").Unique().Immutable().
+			Comment("Who acted; null for the system."),
 	}
 }
 

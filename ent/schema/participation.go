@@ -88,6 +88,7 @@ func (Pledge) Indexes() []ent.Index {
 		index.Edges("official"),
 		index.Edges("campaign"),
 		index.Fields("year", "status"),
+		index.Fields("status"),
 		index.Fields("signed_at"),
 	}
 }
@@ -147,11 +148,12 @@ func (SelfAssessment) Fields() []ent.Field {
 		field.Int("year").Immutable().Range(2000, 2100).Comment("Year of the period assessed.").
 			Annotations(entgql.OrderField("YEAR")),
 		field.Enum("period_kind").Values("YEAR", "QUARTER", "MONTH").Default("YEAR").Immutable().
-			Comment("Length of the period assessed."),
+			Comment("Length of the period assessed.").Annotations(noFilter()),
 		field.Int("period").Immutable().Range(0, 12).Default(0).
-			Comment("0 for a year, 1-4 for a quarter, 1-12 for a month."),
+			Comment("0 for a year, 1-4 for a quarter, 1-12 for a month.").Annotations(noFilter()),
 		field.Enum("scheme").Values("FOUR_LEVEL", "SCORE_100").
-			Comment("FOUR_LEVEL: Decree 90/2020 as amended by 48/2023. SCORE_100: Decree 335/2025, from 2026 (90 and over EXCELLENT, 70 GOOD, 50 COMPLETED)."),
+			Comment("FOUR_LEVEL: Decree 90/2020 as amended by 48/2023. SCORE_100: Decree 335/2025, from 2026 (90 and over EXCELLENT, 70 GOOD, 50 COMPLETED).").
+			Annotations(noFilter()),
 		field.Int("score").Optional().Nillable().Range(0, 100).
 			Comment("Self-scored points under SCORE_100.").Annotations(noFilter()),
 		field.Enum("proposed_classification").GoType(enum.Classification("")).Optional().Nillable().
@@ -175,8 +177,8 @@ func (SelfAssessment) Edges() []ent.Edge {
 		edge.From("campaign", Campaign.Type).Ref("self_assessments").Unique().Required().Immutable().
 			Comment("The campaign whose criteria are assessed."),
 		edge.To("items", SelfAssessmentItem.Type).Comment("One item per criterion assessed."),
-		edge.To("reviewer", Account.Type).Unique().Comment("The account that reviewed the assessment.").
-			Annotations(hidden()),
+		edge.From("reviewer", Account.Type).Ref("reviewed_assessments").Unique().
+			Comment("The account that reviewed the assessment.").Annotations(hidden()),
 	}
 }
 
@@ -189,6 +191,7 @@ func (SelfAssessment) Indexes() []ent.Index {
 		index.Fields("year", "status"),
 		index.Fields("status"),
 		index.Fields("final_classification"),
+		index.Fields("submitted_at"),
 		index.Fields("proposed_classification"),
 	}
 }

@@ -84,7 +84,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	ReviewerInverseTable = "accounts"
 	// ReviewerColumn is the table column denoting the reviewer relation/edge.
-	ReviewerColumn = "self_assessment_reviewer"
+	ReviewerColumn = "account_reviewed_assessments"
 )
 
 // Columns holds all SQL columns for selfassessment fields.
@@ -109,9 +109,9 @@ var Columns = []string{
 // ForeignKeys holds the SQL foreign-keys that are owned by the "self_assessments"
 // table and are not defined as standalone fields in the schema.
 var ForeignKeys = []string{
+	"account_reviewed_assessments",
 	"campaign_self_assessments",
 	"official_self_assessments",
-	"self_assessment_reviewer",
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -387,7 +387,7 @@ func newReviewerStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ReviewerInverseTable, FieldID),
-		sqlgraph.Edge(sqlgraph.M2O, false, ReviewerTable, ReviewerColumn),
+		sqlgraph.Edge(sqlgraph.M2O, true, ReviewerTable, ReviewerColumn),
 	)
 }
 

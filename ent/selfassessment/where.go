@@ -775,7 +775,7 @@ func HasReviewer() predicate.SelfAssessment {
 	return predicate.SelfAssessment(func(s *sql.Selector) {
 		step := sqlgraph.NewStep(
 			sqlgraph.From(Table, FieldID),
-			sqlgraph.Edge(sqlgraph.M2O, false, ReviewerTable, ReviewerColumn),
+			sqlgraph.Edge(sqlgraph.M2O, true, ReviewerTable, ReviewerColumn),
 		)
 		sqlgraph.HasNeighbors(s, step)
 	})

@@ -78,6 +78,7 @@ type ComplexityRoot struct {
 		Criteria               func(childComplexity int) int
 		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder, where *ent.EmulationRegistrationWhereInput) int
 		ID                     func(childComplexity int) int
+		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		IssuedOn               func(childComplexity int) int
 		Issuer                 func(childComplexity int) int
 		Phases                 func(childComplexity int) int
@@ -416,6 +417,7 @@ type ComplexityRoot struct {
 	}
 
 	Province struct {
+		Campaigns    func(childComplexity int) int
 		Code         func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
 		Districts    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DistrictOrder, where *ent.DistrictWhereInput) int
@@ -696,6 +698,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Campaign.ID(childComplexity), true
+	case "Campaign.inspections":
+		if e.ComplexityRoot.Campaign.Inspections == nil {
+			break
+		}
+
+		args, err := ec.field_Campaign_inspections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Campaign.Inspections(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
 	case "Campaign.issuedOn":
 		if e.ComplexityRoot.Campaign.IssuedOn == nil {
 			break
@@ -2150,6 +2163,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PledgeEdge.Node(childComplexity), true
 
+	case "Province.campaigns":
+		if e.ComplexityRoot.Province.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Province.Campaigns(childComplexity), true
 	case "Province.code":
 		if e.ComplexityRoot.Province.Code == nil {
 			break
@@ -2791,24 +2810,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseWhereInput", ec.unmarshalInputCaseWhereInput),
 			graphql.NewInputUnmarshaler("CommendationOrder", ec.unmarshalInputCommendationOrder),
 			graphql.NewInputUnmarshaler("CommendationWhereInput", ec.unmarshalInputCommendationWhereInput),
-			graphql.NewInputUnmarshaler("CriterionOrder", ec.unmarshalInputCriterionOrder),
 			graphql.NewInputUnmarshaler("DistrictOrder", ec.unmarshalInputDistrictOrder),
 			graphql.NewInputUnmarshaler("DistrictWhereInput", ec.unmarshalInputDistrictWhereInput),
 			graphql.NewInputUnmarshaler("EmulationRegistrationOrder", ec.unmarshalInputEmulationRegistrationOrder),
 			graphql.NewInputUnmarshaler("EmulationRegistrationWhereInput", ec.unmarshalInputEmulationRegistrationWhereInput),
-			graphql.NewInputUnmarshaler("EvidenceOrder", ec.unmarshalInputEvidenceOrder),
 			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
 			graphql.NewInputUnmarshaler("IncidentWhereInput", ec.unmarshalInputIncidentWhereInput),
 			graphql.NewInputUnmarshaler("InspectionOrder", ec.unmarshalInputInspectionOrder),
 			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
 			graphql.NewInputUnmarshaler("OfficialOrder", ec.unmarshalInputOfficialOrder),
 			graphql.NewInputUnmarshaler("OfficialWhereInput", ec.unmarshalInputOfficialWhereInput),
-			graphql.NewInputUnmarshaler("PhaseOrder", ec.unmarshalInputPhaseOrder),
 			graphql.NewInputUnmarshaler("PledgeOrder", ec.unmarshalInputPledgeOrder),
 			graphql.NewInputUnmarshaler("PledgeWhereInput", ec.unmarshalInputPledgeWhereInput),
 			graphql.NewInputUnmarshaler("ProvinceOrder", ec.unmarshalInputProvinceOrder),
 			graphql.NewInputUnmarshaler("ProvinceWhereInput", ec.unmarshalInputProvinceWhereInput),
-			graphql.NewInputUnmarshaler("SelfAssessmentItemOrder", ec.unmarshalInputSelfAssessmentItemOrder),
 			graphql.NewInputUnmarshaler("SelfAssessmentOrder", ec.unmarshalInputSelfAssessmentOrder),
 			graphql.NewInputUnmarshaler("SelfAssessmentWhereInput", ec.unmarshalInputSelfAssessmentWhereInput),
 			graphql.NewInputUnmarshaler("UnitOrder", ec.unmarshalInputUnitOrder),
@@ -2957,10 +2972,6 @@ input AcknowledgementOrder {
 Properties by which Acknowledgement connections can be ordered.
 """
 enum AcknowledgementOrderField {
-  """
-  AcknowledgementOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   AcknowledgementOrderField value ACKNOWLEDGED_AT.
   """
@@ -3302,6 +3313,40 @@ type Campaign implements Node {
     """
     where: CommendationWhereInput
   ): CommendationConnection!
+  """
+  Inspections carried out for the campaign.
+  """
+  inspections(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+
+    """
+    Ordering options for Inspections returned from the connection.
+    """
+    orderBy: InspectionOrder
+
+    """
+    Filtering options for Inspections returned from the connection.
+    """
+    where: InspectionWhereInput
+  ): InspectionConnection!
 }
 """
 A connection to a list of items.
@@ -3350,10 +3395,6 @@ input CampaignOrder {
 Properties by which Campaign connections can be ordered.
 """
 enum CampaignOrderField {
-  """
-  CampaignOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   CampaignOrderField value CODE.
   """
@@ -3512,6 +3553,14 @@ input CampaignWhereInput {
   Matches objects with a commendations matching any of the given filters.
   """
   hasCommendationsWith: [CommendationWhereInput!]
+  """
+  inspections edge predicates
+  """
+  hasInspections: Boolean
+  """
+  Matches objects with a inspections matching any of the given filters.
+  """
+  hasInspectionsWith: [InspectionWhereInput!]
 }
 """
 A citizen's feedback, denunciation or praise about an official or a unit.
@@ -4040,10 +4089,6 @@ Properties by which CaseEvent connections can be ordered.
 """
 enum CaseEventOrderField {
   """
-  CaseEventOrderField value CREATED_AT.
-  """
-  CREATED_AT
-  """
   CaseEventOrderField value OCCURRED_AT.
   """
   OCCURRED_AT
@@ -4121,70 +4166,6 @@ input CaseEventWhereInput {
   Matches objects whose kind is none of the values.
   """
   kindNotIn: [CaseEventKind!]
-  """
-  from_state field predicates
-  """
-  fromState: CaseEventCaseState
-  """
-  Matches objects whose fromState differs from the value.
-  """
-  fromStateNEQ: CaseEventCaseState
-  """
-  Matches objects whose fromState is one of the values.
-  """
-  fromStateIn: [CaseEventCaseState!]
-  """
-  Matches objects whose fromState is none of the values.
-  """
-  fromStateNotIn: [CaseEventCaseState!]
-  """
-  Matches objects whose fromState is not set.
-  """
-  fromStateIsNil: Boolean
-  """
-  Matches objects whose fromState is set.
-  """
-  fromStateNotNil: Boolean
-  """
-  to_state field predicates
-  """
-  toState: CaseEventCaseState
-  """
-  Matches objects whose toState differs from the value.
-  """
-  toStateNEQ: CaseEventCaseState
-  """
-  Matches objects whose toState is one of the values.
-  """
-  toStateIn: [CaseEventCaseState!]
-  """
-  Matches objects whose toState is none of the values.
-  """
-  toStateNotIn: [CaseEventCaseState!]
-  """
-  actor_kind field predicates
-  """
-  actorKind: CaseEventActorKind
-  """
-  Matches objects whose actorKind differs from the value.
-  """
-  actorKindNEQ: CaseEventActorKind
-  """
-  Matches objects whose actorKind is one of the values.
-  """
-  actorKindIn: [CaseEventActorKind!]
-  """
-  Matches objects whose actorKind is none of the values.
-  """
-  actorKindNotIn: [CaseEventActorKind!]
-  """
-  public field predicates
-  """
-  public: Boolean
-  """
-  Matches objects whose public differs from the value.
-  """
-  publicNEQ: Boolean
   """
   occurred_at field predicates
   """
@@ -4324,10 +4305,6 @@ Properties by which CaseMessage connections can be ordered.
 """
 enum CaseMessageOrderField {
   """
-  CaseMessageOrderField value CREATED_AT.
-  """
-  CREATED_AT
-  """
   CaseMessageOrderField value SENT_AT.
   """
   SENT_AT
@@ -4463,10 +4440,6 @@ input CaseOrder {
 Properties by which Case connections can be ordered.
 """
 enum CaseOrderField {
-  """
-  CaseOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   CaseOrderField value STATE.
   """
@@ -4901,10 +4874,6 @@ Properties by which Commendation connections can be ordered.
 """
 enum CommendationOrderField {
   """
-  CommendationOrderField value CREATED_AT.
-  """
-  CREATED_AT
-  """
   CommendationOrderField value YEAR.
   """
   YEAR
@@ -5207,28 +5176,6 @@ enum CriterionKind @goModel(model: "github.com/liemchinh/liemchinh/ent/criterion
   COLLECTIVE_EMULATION
 }
 """
-Ordering options for Criterion connections
-"""
-input CriterionOrder {
-  """
-  The ordering direction.
-  """
-  direction: OrderDirection! = ASC
-  """
-  The field by which to order Criterions.
-  """
-  field: CriterionOrderField!
-}
-"""
-Properties by which Criterion connections can be ordered.
-"""
-enum CriterionOrderField {
-  """
-  CriterionOrderField value CREATED_AT.
-  """
-  CREATED_AT
-}
-"""
 Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
@@ -5355,10 +5302,6 @@ input DistrictOrder {
 Properties by which District connections can be ordered.
 """
 enum DistrictOrderField {
-  """
-  DistrictOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   DistrictOrderField value CODE.
   """
@@ -5671,10 +5614,6 @@ Properties by which EmulationRegistration connections can be ordered.
 """
 enum EmulationRegistrationOrderField {
   """
-  EmulationRegistrationOrderField value CREATED_AT.
-  """
-  CREATED_AT
-  """
   EmulationRegistrationOrderField value YEAR.
   """
   YEAR
@@ -5823,28 +5762,6 @@ type Evidence implements Node {
   case: Case!
 }
 """
-Ordering options for Evidence connections
-"""
-input EvidenceOrder {
-  """
-  The ordering direction.
-  """
-  direction: OrderDirection! = ASC
-  """
-  The field by which to order Evidences.
-  """
-  field: EvidenceOrderField!
-}
-"""
-Properties by which Evidence connections can be ordered.
-"""
-enum EvidenceOrderField {
-  """
-  EvidenceOrderField value CREATED_AT.
-  """
-  CREATED_AT
-}
-"""
 A substantiated negative practice by an official.
 """
 type Incident implements Node {
@@ -5973,10 +5890,6 @@ input IncidentOrder {
 Properties by which Incident connections can be ordered.
 """
 enum IncidentOrderField {
-  """
-  IncidentOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   IncidentOrderField value YEAR.
   """
@@ -6241,10 +6154,6 @@ input InspectionOrder {
 Properties by which Inspection connections can be ordered.
 """
 enum InspectionOrderField {
-  """
-  InspectionOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   InspectionOrderField value INSPECTED_ON.
   """
@@ -6684,10 +6593,6 @@ Properties by which Official connections can be ordered.
 """
 enum OfficialOrderField {
   """
-  OfficialOrderField value CREATED_AT.
-  """
-  CREATED_AT
-  """
   OfficialOrderField value FULL_NAME.
   """
   FULL_NAME
@@ -7063,28 +6968,6 @@ type Phase implements Node {
   campaign: Campaign!
 }
 """
-Ordering options for Phase connections
-"""
-input PhaseOrder {
-  """
-  The ordering direction.
-  """
-  direction: OrderDirection! = ASC
-  """
-  The field by which to order Phases.
-  """
-  field: PhaseOrderField!
-}
-"""
-Properties by which Phase connections can be ordered.
-"""
-enum PhaseOrderField {
-  """
-  PhaseOrderField value CREATED_AT.
-  """
-  CREATED_AT
-}
-"""
 PhaseTargetMetric is enum for the field target_metric
 """
 enum PhaseTargetMetric @goModel(model: "github.com/liemchinh/liemchinh/ent/phase.TargetMetric") {
@@ -7189,10 +7072,6 @@ input PledgeOrder {
 Properties by which Pledge connections can be ordered.
 """
 enum PledgeOrderField {
-  """
-  PledgeOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   PledgeOrderField value YEAR.
   """
@@ -7481,6 +7360,10 @@ type Province implements Node {
     """
     where: UnitWhereInput
   ): UnitConnection!
+  """
+  Campaigns issued in the province.
+  """
+  campaigns: [Campaign!]
 }
 """
 A connection to a list of items.
@@ -7542,10 +7425,6 @@ input ProvinceOrder {
 Properties by which Province connections can be ordered.
 """
 enum ProvinceOrderField {
-  """
-  ProvinceOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   ProvinceOrderField value CODE.
   """
@@ -7721,22 +7600,6 @@ input ProvinceWhereInput {
   """
   nameContainsFold: String
   """
-  kind field predicates
-  """
-  kind: ProvinceKind
-  """
-  Matches objects whose kind differs from the value.
-  """
-  kindNEQ: ProvinceKind
-  """
-  Matches objects whose kind is one of the values.
-  """
-  kindIn: [ProvinceKind!]
-  """
-  Matches objects whose kind is none of the values.
-  """
-  kindNotIn: [ProvinceKind!]
-  """
   valid_from field predicates
   """
   validFrom: Time
@@ -7824,6 +7687,14 @@ input ProvinceWhereInput {
   Matches objects with a units matching any of the given filters.
   """
   hasUnitsWith: [UnitWhereInput!]
+  """
+  campaigns edge predicates
+  """
+  hasCampaigns: Boolean
+  """
+  Matches objects with a campaigns matching any of the given filters.
+  """
+  hasCampaignsWith: [CampaignWhereInput!]
 }
 """
 Query, as generated from the data model.
@@ -8388,28 +8259,6 @@ type SelfAssessmentItem implements Node {
   criterion: Criterion!
 }
 """
-Ordering options for SelfAssessmentItem connections
-"""
-input SelfAssessmentItemOrder {
-  """
-  The ordering direction.
-  """
-  direction: OrderDirection! = ASC
-  """
-  The field by which to order SelfAssessmentItems.
-  """
-  field: SelfAssessmentItemOrderField!
-}
-"""
-Properties by which SelfAssessmentItem connections can be ordered.
-"""
-enum SelfAssessmentItemOrderField {
-  """
-  SelfAssessmentItemOrderField value CREATED_AT.
-  """
-  CREATED_AT
-}
-"""
 Ordering options for SelfAssessment connections
 """
 input SelfAssessmentOrder {
@@ -8426,10 +8275,6 @@ input SelfAssessmentOrder {
 Properties by which SelfAssessment connections can be ordered.
 """
 enum SelfAssessmentOrderField {
-  """
-  SelfAssessmentOrderField value CREATED_AT.
-  """
-  CREATED_AT
   """
   SelfAssessmentOrderField value YEAR.
   """
@@ -8579,70 +8424,6 @@ input SelfAssessmentWhereInput {
   Matches objects whose year is less than or equal to the value.
   """
   yearLTE: Int
-  """
-  period_kind field predicates
-  """
-  periodKind: SelfAssessmentPeriodKind
-  """
-  Matches objects whose periodKind differs from the value.
-  """
-  periodKindNEQ: SelfAssessmentPeriodKind
-  """
-  Matches objects whose periodKind is one of the values.
-  """
-  periodKindIn: [SelfAssessmentPeriodKind!]
-  """
-  Matches objects whose periodKind is none of the values.
-  """
-  periodKindNotIn: [SelfAssessmentPeriodKind!]
-  """
-  period field predicates
-  """
-  period: Int
-  """
-  Matches objects whose period differs from the value.
-  """
-  periodNEQ: Int
-  """
-  Matches objects whose period is one of the values.
-  """
-  periodIn: [Int!]
-  """
-  Matches objects whose period is none of the values.
-  """
-  periodNotIn: [Int!]
-  """
-  Matches objects whose period is greater than the value.
-  """
-  periodGT: Int
-  """
-  Matches objects whose period is greater than or equal to the value.
-  """
-  periodGTE: Int
-  """
-  Matches objects whose period is less than the value.
-  """
-  periodLT: Int
-  """
-  Matches objects whose period is less than or equal to the value.
-  """
-  periodLTE: Int
-  """
-  scheme field predicates
-  """
-  scheme: SelfAssessmentScheme
-  """
-  Matches objects whose scheme differs from the value.
-  """
-  schemeNEQ: SelfAssessmentScheme
-  """
-  Matches objects whose scheme is one of the values.
-  """
-  schemeIn: [SelfAssessmentScheme!]
-  """
-  Matches objects whose scheme is none of the values.
-  """
-  schemeNotIn: [SelfAssessmentScheme!]
   """
   proposed_classification field predicates
   """
@@ -9097,10 +8878,6 @@ Properties by which Unit connections can be ordered.
 """
 enum UnitOrderField {
   """
-  UnitOrderField value CREATED_AT.
-  """
-  CREATED_AT
-  """
   UnitOrderField value NAME.
   """
   NAME
@@ -9479,6 +9256,8 @@ func (ec *executionContext) childFields_Campaign(ctx context.Context, field grap
 		return ec.fieldContext_Campaign_selfAssessments(ctx, field)
 	case "commendations":
 		return ec.fieldContext_Campaign_commendations(ctx, field)
+	case "inspections":
+		return ec.fieldContext_Campaign_inspections(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Campaign", field.Name)
 }
@@ -10155,6 +9934,8 @@ func (ec *executionContext) childFields_Province(ctx context.Context, field grap
 		return ec.fieldContext_Province_districts(ctx, field)
 	case "units":
 		return ec.fieldContext_Province_units(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_Province_campaigns(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Province", field.Name)
 }
@@ -10599,6 +10380,60 @@ func (ec *executionContext) field_Campaign_emulationRegistrations_args(ctx conte
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.EmulationRegistrationWhereInput, error) {
 			return ec.unmarshalOEmulationRegistrationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Campaign_inspections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.InspectionOrder, error) {
+			return ec.unmarshalOInspectionOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
+			return ec.unmarshalOInspectionWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13258,6 +13093,50 @@ func (ec *executionContext) fieldContext_Campaign_commendations(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Campaign_commendations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Campaign_inspections(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_inspections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder), fc.Args["where"].(*ent.InspectionWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.InspectionConnection) graphql.Marshaler {
+			return ec.marshalNInspectionConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_inspections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InspectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Campaign_inspections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19274,6 +19153,38 @@ func (ec *executionContext) fieldContext_Province_units(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Province_campaigns(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Province_campaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaigns(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaignᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Province_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Province",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ProvinceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ProvinceConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22956,7 +22867,7 @@ func (ec *executionContext) unmarshalInputCampaignWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "hasAcknowledgements", "hasAcknowledgementsWith", "hasPledges", "hasPledgesWith", "hasEmulationRegistrations", "hasEmulationRegistrationsWith", "hasSelfAssessments", "hasSelfAssessmentsWith", "hasCommendations", "hasCommendationsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "hasAcknowledgements", "hasAcknowledgementsWith", "hasPledges", "hasPledgesWith", "hasEmulationRegistrations", "hasEmulationRegistrationsWith", "hasSelfAssessments", "hasSelfAssessmentsWith", "hasCommendations", "hasCommendationsWith", "hasInspections", "hasInspectionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23215,6 +23126,20 @@ func (ec *executionContext) unmarshalInputCampaignWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasCommendationsWith = data
+		case "hasInspections":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspections"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasInspections = data
+		case "hasInspectionsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspectionsWith"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasInspectionsWith = data
 		}
 	}
 	return it, nil
@@ -23296,7 +23221,7 @@ func (ec *executionContext) unmarshalInputCaseEventWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "fromState", "fromStateNEQ", "fromStateIn", "fromStateNotIn", "fromStateIsNil", "fromStateNotNil", "toState", "toStateNEQ", "toStateIn", "toStateNotIn", "actorKind", "actorKindNEQ", "actorKindIn", "actorKindNotIn", "public", "publicNEQ", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "hasCase", "hasCaseWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "hasCase", "hasCaseWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23422,118 +23347,6 @@ func (ec *executionContext) unmarshalInputCaseEventWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.KindNotIn = data
-		case "fromState":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromState"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FromState = data
-		case "fromStateNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStateNEQ"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FromStateNEQ = data
-		case "fromStateIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStateIn"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FromStateIn = data
-		case "fromStateNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStateNotIn"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FromStateNotIn = data
-		case "fromStateIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStateIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FromStateIsNil = data
-		case "fromStateNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStateNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.FromStateNotNil = data
-		case "toState":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toState"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ToState = data
-		case "toStateNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStateNEQ"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ToStateNEQ = data
-		case "toStateIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStateIn"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ToStateIn = data
-		case "toStateNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStateNotIn"))
-			data, err := ec.unmarshalOCaseEventCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ToStateNotIn = data
-		case "actorKind":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorKind"))
-			data, err := ec.unmarshalOCaseEventActorKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorKind = data
-		case "actorKindNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorKindNEQ"))
-			data, err := ec.unmarshalOCaseEventActorKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorKindNEQ = data
-		case "actorKindIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorKindIn"))
-			data, err := ec.unmarshalOCaseEventActorKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKindᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorKindIn = data
-		case "actorKindNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorKindNotIn"))
-			data, err := ec.unmarshalOCaseEventActorKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKindᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActorKindNotIn = data
-		case "public":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("public"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Public = data
-		case "publicNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicNEQ"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PublicNEQ = data
 		case "occurredAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -24872,59 +24685,6 @@ func UnmarshalCommendationWhereInput(ctx context.Context, raw any) (ent.Commenda
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCriterionOrder(ctx context.Context, obj any) (ent.CriterionOrder, error) {
-	var it ent.CriterionOrder
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	if _, present := asMap["direction"]; !present {
-		asMap["direction"] = "ASC"
-	}
-
-	fieldsInOrder := [...]string{"direction", "field"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "direction":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Direction = data
-		case "field":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNCriterionOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCriterionOrderField(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Field = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalCriterionOrder unmarshals raw into the CriterionOrder input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalCriterionOrder(ctx context.Context, raw any) (ent.CriterionOrder, error) {
-	var out ent.CriterionOrder
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "CriterionOrder", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputDistrictOrder(ctx context.Context, obj any) (ent.DistrictOrder, error) {
 	var it ent.DistrictOrder
 	if obj == nil {
@@ -25644,59 +25404,6 @@ func (ec *executionContext) unmarshalInputEmulationRegistrationWhereInput(ctx co
 func UnmarshalEmulationRegistrationWhereInput(ctx context.Context, raw any) (ent.EmulationRegistrationWhereInput, error) {
 	var out ent.EmulationRegistrationWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmulationRegistrationWhereInput", raw, &out)
-	return out, err
-}
-
-func (ec *executionContext) unmarshalInputEvidenceOrder(ctx context.Context, obj any) (ent.EvidenceOrder, error) {
-	var it ent.EvidenceOrder
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	if _, present := asMap["direction"]; !present {
-		asMap["direction"] = "ASC"
-	}
-
-	fieldsInOrder := [...]string{"direction", "field"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "direction":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Direction = data
-		case "field":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNEvidenceOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEvidenceOrderField(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Field = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalEvidenceOrder unmarshals raw into the EvidenceOrder input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalEvidenceOrder(ctx context.Context, raw any) (ent.EvidenceOrder, error) {
-	var out ent.EvidenceOrder
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvidenceOrder", raw, &out)
 	return out, err
 }
 
@@ -26867,59 +26574,6 @@ func UnmarshalOfficialWhereInput(ctx context.Context, raw any) (ent.OfficialWher
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputPhaseOrder(ctx context.Context, obj any) (ent.PhaseOrder, error) {
-	var it ent.PhaseOrder
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	if _, present := asMap["direction"]; !present {
-		asMap["direction"] = "ASC"
-	}
-
-	fieldsInOrder := [...]string{"direction", "field"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "direction":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Direction = data
-		case "field":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNPhaseOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhaseOrderField(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Field = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalPhaseOrder unmarshals raw into the PhaseOrder input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalPhaseOrder(ctx context.Context, raw any) (ent.PhaseOrder, error) {
-	var out ent.PhaseOrder
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "PhaseOrder", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputPledgeOrder(ctx context.Context, obj any) (ent.PledgeOrder, error) {
 	var it ent.PledgeOrder
 	if obj == nil {
@@ -27331,7 +26985,7 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validTo", "validToNEQ", "validToIn", "validToNotIn", "validToGT", "validToGTE", "validToLT", "validToLTE", "validToIsNil", "validToNotNil", "hasDistricts", "hasDistrictsWith", "hasUnits", "hasUnitsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validTo", "validToNEQ", "validToIn", "validToNotIn", "validToGT", "validToGTE", "validToLT", "validToLTE", "validToIsNil", "validToNotNil", "hasDistricts", "hasDistrictsWith", "hasUnits", "hasUnitsWith", "hasCampaigns", "hasCampaignsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27611,34 +27265,6 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.NameContainsFold = data
-		case "kind":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOProvinceKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Kind = data
-		case "kindNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNEQ"))
-			data, err := ec.unmarshalOProvinceKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.KindNEQ = data
-		case "kindIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindIn"))
-			data, err := ec.unmarshalOProvinceKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKindᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.KindIn = data
-		case "kindNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kindNotIn"))
-			data, err := ec.unmarshalOProvinceKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKindᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.KindNotIn = data
 		case "validFrom":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("validFrom"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -27793,6 +27419,20 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasUnitsWith = data
+		case "hasCampaigns":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCampaigns"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCampaigns = data
+		case "hasCampaignsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCampaignsWith"))
+			data, err := ec.unmarshalOCampaignWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaignWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCampaignsWith = data
 		}
 	}
 	return it, nil
@@ -27807,59 +27447,6 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 func UnmarshalProvinceWhereInput(ctx context.Context, raw any) (ent.ProvinceWhereInput, error) {
 	var out ent.ProvinceWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProvinceWhereInput", raw, &out)
-	return out, err
-}
-
-func (ec *executionContext) unmarshalInputSelfAssessmentItemOrder(ctx context.Context, obj any) (ent.SelfAssessmentItemOrder, error) {
-	var it ent.SelfAssessmentItemOrder
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	if _, present := asMap["direction"]; !present {
-		asMap["direction"] = "ASC"
-	}
-
-	fieldsInOrder := [...]string{"direction", "field"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "direction":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
-			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Direction = data
-		case "field":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
-			data, err := ec.unmarshalNSelfAssessmentItemOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentItemOrderField(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Field = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalSelfAssessmentItemOrder unmarshals raw into the SelfAssessmentItemOrder input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalSelfAssessmentItemOrder(ctx context.Context, raw any) (ent.SelfAssessmentItemOrder, error) {
-	var out ent.SelfAssessmentItemOrder
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentItemOrder", raw, &out)
 	return out, err
 }
 
@@ -27927,7 +27514,7 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "periodKind", "periodKindNEQ", "periodKindIn", "periodKindNotIn", "period", "periodNEQ", "periodIn", "periodNotIn", "periodGT", "periodGTE", "periodLT", "periodLTE", "scheme", "schemeNEQ", "schemeIn", "schemeNotIn", "proposedClassification", "proposedClassificationNEQ", "proposedClassificationIn", "proposedClassificationNotIn", "proposedClassificationIsNil", "proposedClassificationNotNil", "finalClassification", "finalClassificationNEQ", "finalClassificationIn", "finalClassificationNotIn", "finalClassificationIsNil", "finalClassificationNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasOfficial", "hasOfficialWith", "hasCampaign", "hasCampaignWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "proposedClassification", "proposedClassificationNEQ", "proposedClassificationIn", "proposedClassificationNotIn", "proposedClassificationIsNil", "proposedClassificationNotNil", "finalClassification", "finalClassificationNEQ", "finalClassificationIn", "finalClassificationNotIn", "finalClassificationIsNil", "finalClassificationNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasOfficial", "hasOfficialWith", "hasCampaign", "hasCampaignWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28081,118 +27668,6 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 				return it, err
 			}
 			it.YearLTE = data
-		case "periodKind":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKind"))
-			data, err := ec.unmarshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodKind = data
-		case "periodKindNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindNEQ"))
-			data, err := ec.unmarshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodKindNEQ = data
-		case "periodKindIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindIn"))
-			data, err := ec.unmarshalOSelfAssessmentPeriodKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKindᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodKindIn = data
-		case "periodKindNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindNotIn"))
-			data, err := ec.unmarshalOSelfAssessmentPeriodKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKindᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodKindNotIn = data
-		case "period":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Period = data
-		case "periodNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNEQ"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodNEQ = data
-		case "periodIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodIn = data
-		case "periodNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodNotIn"))
-			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodNotIn = data
-		case "periodGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodGT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodGT = data
-		case "periodGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodGTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodGTE = data
-		case "periodLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodLT"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodLT = data
-		case "periodLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodLTE"))
-			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.PeriodLTE = data
-		case "scheme":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheme"))
-			data, err := ec.unmarshalOSelfAssessmentScheme2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Scheme = data
-		case "schemeNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("schemeNEQ"))
-			data, err := ec.unmarshalOSelfAssessmentScheme2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SchemeNEQ = data
-		case "schemeIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("schemeIn"))
-			data, err := ec.unmarshalOSelfAssessmentScheme2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐSchemeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SchemeIn = data
-		case "schemeNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("schemeNotIn"))
-			data, err := ec.unmarshalOSelfAssessmentScheme2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐSchemeᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.SchemeNotIn = data
 		case "proposedClassification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposedClassification"))
 			data, err := ec.unmarshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
@@ -29291,6 +28766,12 @@ func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Campaign_commendations(ctx, field, obj)
+				})
+		case "inspections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_inspections(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -31503,6 +30984,12 @@ func (ec *executionContext) _Province(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Province_units(ctx, field, obj)
 				})
+		case "campaigns":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Province_campaigns(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32887,20 +32374,6 @@ func (ec *executionContext) marshalNCriterionKind2githubᚗcomᚋliemchinhᚋlie
 	return v
 }
 
-func (ec *executionContext) unmarshalNCriterionOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCriterionOrderField(ctx context.Context, v any) (*ent.CriterionOrderField, error) {
-	var res = new(ent.CriterionOrderField)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCriterionOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCriterionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.CriterionOrderField) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "CriterionOrderField!")
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[string], error) {
 	var res entgql.Cursor[string]
 	err := res.UnmarshalGQL(v)
@@ -32971,20 +32444,6 @@ func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋliemchinhᚋliemc
 		return graphql.Null
 	}
 	return ec._Evidence(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNEvidenceOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEvidenceOrderField(ctx context.Context, v any) (*ent.EvidenceOrderField, error) {
-	var res = new(ent.EvidenceOrderField)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNEvidenceOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEvidenceOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.EvidenceOrderField) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "EvidenceOrderField!")
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -33231,20 +32690,6 @@ func (ec *executionContext) marshalNPhase2ᚖgithubᚗcomᚋliemchinhᚋliemchin
 	return ec._Phase(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNPhaseOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhaseOrderField(ctx context.Context, v any) (*ent.PhaseOrderField, error) {
-	var res = new(ent.PhaseOrderField)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNPhaseOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhaseOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.PhaseOrderField) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "PhaseOrderField!")
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalNPhaseTargetMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋphaseᚐTargetMetric(ctx context.Context, v any) (phase.TargetMetric, error) {
 	var res phase.TargetMetric
 	err := res.UnmarshalGQL(v)
@@ -33369,20 +32814,6 @@ func (ec *executionContext) marshalNSelfAssessmentItem2ᚖgithubᚗcomᚋliemchi
 		return graphql.Null
 	}
 	return ec._SelfAssessmentItem(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNSelfAssessmentItemOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentItemOrderField(ctx context.Context, v any) (*ent.SelfAssessmentItemOrderField, error) {
-	var res = new(ent.SelfAssessmentItemOrderField)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNSelfAssessmentItemOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentItemOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.SelfAssessmentItemOrderField) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "SelfAssessmentItemOrderField!")
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalNSelfAssessmentOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentOrderField(ctx context.Context, v any) (*ent.SelfAssessmentOrderField, error) {
@@ -33778,6 +33209,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCampaign2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaignᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Campaign) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCampaign2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaign(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOCampaign2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaign(ctx context.Context, sel ast.SelectionSet, v *ent.Campaign) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -34097,94 +33547,6 @@ func (ec *executionContext) marshalOCaseEvent2ᚖgithubᚗcomᚋliemchinhᚋliem
 		return graphql.Null
 	}
 	return ec._CaseEvent(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOCaseEventActorKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKindᚄ(ctx context.Context, v any) ([]caseevent.ActorKind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]caseevent.ActorKind, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCaseEventActorKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOCaseEventActorKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKindᚄ(ctx context.Context, sel ast.SelectionSet, v []caseevent.ActorKind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCaseEventActorKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOCaseEventActorKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx context.Context, v any) (*caseevent.ActorKind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(caseevent.ActorKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOCaseEventActorKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx context.Context, sel ast.SelectionSet, v *caseevent.ActorKind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOCaseEventCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx context.Context, v any) ([]enum.CaseState, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]enum.CaseState, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCaseEventCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOCaseEventCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.CaseState) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCaseEventCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) unmarshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (*enum.CaseState, error) {
@@ -35488,58 +34850,6 @@ func (ec *executionContext) marshalOProvinceEdge2ᚖgithubᚗcomᚋliemchinhᚋl
 	return ec._ProvinceEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOProvinceKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKindᚄ(ctx context.Context, v any) ([]province.Kind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]province.Kind, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNProvinceKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOProvinceKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []province.Kind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNProvinceKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOProvinceKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx context.Context, v any) (*province.Kind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(province.Kind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOProvinceKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx context.Context, sel ast.SelectionSet, v *province.Kind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalOProvinceOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvinceOrder(ctx context.Context, v any) (*ent.ProvinceOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -35677,110 +34987,6 @@ func (ec *executionContext) unmarshalOSelfAssessmentOrder2ᚖgithubᚗcomᚋliem
 	}
 	res, err := ec.unmarshalInputSelfAssessmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOSelfAssessmentPeriodKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKindᚄ(ctx context.Context, v any) ([]selfassessment.PeriodKind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]selfassessment.PeriodKind, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSelfAssessmentPeriodKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOSelfAssessmentPeriodKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKindᚄ(ctx context.Context, sel ast.SelectionSet, v []selfassessment.PeriodKind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSelfAssessmentPeriodKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx context.Context, v any) (*selfassessment.PeriodKind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(selfassessment.PeriodKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *selfassessment.PeriodKind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOSelfAssessmentScheme2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐSchemeᚄ(ctx context.Context, v any) ([]selfassessment.Scheme, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]selfassessment.Scheme, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSelfAssessmentScheme2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOSelfAssessmentScheme2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐSchemeᚄ(ctx context.Context, sel ast.SelectionSet, v []selfassessment.Scheme) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSelfAssessmentScheme2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOSelfAssessmentScheme2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx context.Context, v any) (*selfassessment.Scheme, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(selfassessment.Scheme)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOSelfAssessmentScheme2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx context.Context, sel ast.SelectionSet, v *selfassessment.Scheme) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalOSelfAssessmentStatus2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐStatusᚄ(ctx context.Context, v any) ([]selfassessment.Status, error) {

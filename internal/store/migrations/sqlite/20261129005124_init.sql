@@ -22,47 +22,53 @@ CREATE INDEX `acknowledgement_campaign_acknowledgements` ON `acknowledgements` (
 -- create index "acknowledgement_acknowledged_at" to table: "acknowledgements"
 CREATE INDEX `acknowledgement_acknowledged_at` ON `acknowledgements` (`acknowledged_at`);
 -- create "audit_events" table
-CREATE TABLE `audit_events` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `action` text NOT NULL, `object_type` text NOT NULL, `object_id` text NOT NULL, `summary` text NOT NULL DEFAULT (''), `reason` text NULL, `occurred_at` datetime NOT NULL, `audit_event_actor` text NULL, PRIMARY KEY (`id`), CONSTRAINT `audit_events_accounts_actor` FOREIGN KEY (`audit_event_actor`) REFERENCES `accounts` (`id`) ON DELETE SET NULL);
+CREATE TABLE `audit_events` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `action` text NOT NULL, `object_type` text NOT NULL, `object_id` text NOT NULL, `summary` text NOT NULL DEFAULT (''), `reason` text NULL, `occurred_at` datetime NOT NULL, `account_audit_events` text NULL, PRIMARY KEY (`id`), CONSTRAINT `audit_events_accounts_audit_events` FOREIGN KEY (`account_audit_events`) REFERENCES `accounts` (`id`) ON DELETE SET NULL);
 -- create index "auditevent_occurred_at" to table: "audit_events"
 CREATE INDEX `auditevent_occurred_at` ON `audit_events` (`occurred_at`);
 -- create index "auditevent_object_id" to table: "audit_events"
 CREATE INDEX `auditevent_object_id` ON `audit_events` (`object_id`);
 -- create index "auditevent_action" to table: "audit_events"
 CREATE INDEX `auditevent_action` ON `audit_events` (`action`);
--- create index "auditevent_audit_event_actor" to table: "audit_events"
-CREATE INDEX `auditevent_audit_event_actor` ON `audit_events` (`audit_event_actor`);
+-- create index "auditevent_account_audit_events" to table: "audit_events"
+CREATE INDEX `auditevent_account_audit_events` ON `audit_events` (`account_audit_events`);
 -- create "campaigns" table
-CREATE TABLE `campaigns` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `code` text NOT NULL, `plan_number` text NOT NULL, `issuer` text NOT NULL, `title_vi` text NOT NULL, `title_en` text NOT NULL, `summary_vi` text NOT NULL DEFAULT (''), `summary_en` text NOT NULL DEFAULT (''), `issued_on` datetime NOT NULL, `campaign_province` text NULL, PRIMARY KEY (`id`), CONSTRAINT `campaigns_provinces_province` FOREIGN KEY (`campaign_province`) REFERENCES `provinces` (`id`) ON DELETE SET NULL);
+CREATE TABLE `campaigns` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `code` text NOT NULL, `plan_number` text NOT NULL, `issuer` text NOT NULL, `title_vi` text NOT NULL, `title_en` text NOT NULL, `summary_vi` text NOT NULL DEFAULT (''), `summary_en` text NOT NULL DEFAULT (''), `issued_on` datetime NOT NULL, `province_campaigns` text NULL, PRIMARY KEY (`id`), CONSTRAINT `campaigns_provinces_campaigns` FOREIGN KEY (`province_campaigns`) REFERENCES `provinces` (`id`) ON DELETE SET NULL);
 -- create index "campaigns_code_key" to table: "campaigns"
 CREATE UNIQUE INDEX `campaigns_code_key` ON `campaigns` (`code`);
 -- create index "campaign_issued_on" to table: "campaigns"
 CREATE INDEX `campaign_issued_on` ON `campaigns` (`issued_on`);
+-- create index "campaign_province_campaigns" to table: "campaigns"
+CREATE INDEX `campaign_province_campaigns` ON `campaigns` (`province_campaigns`);
 -- create "case_events" table
-CREATE TABLE `case_events` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `kind` text NOT NULL, `from_state` text NULL, `to_state` text NOT NULL, `actor_kind` text NOT NULL, `note` text NOT NULL DEFAULT (''), `public` bool NOT NULL DEFAULT (true), `occurred_at` datetime NOT NULL, `case_event_actor` text NULL, `citizen_case_events` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `case_events_accounts_actor` FOREIGN KEY (`case_event_actor`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `case_events_cases_events` FOREIGN KEY (`citizen_case_events`) REFERENCES `cases` (`id`) ON DELETE NO ACTION);
--- create index "caseevent_occurred_at_citizen_case_events" to table: "case_events"
-CREATE INDEX `caseevent_occurred_at_citizen_case_events` ON `case_events` (`occurred_at`, `citizen_case_events`);
--- create index "caseevent_case_event_actor" to table: "case_events"
-CREATE INDEX `caseevent_case_event_actor` ON `case_events` (`case_event_actor`);
+CREATE TABLE `case_events` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `kind` text NOT NULL, `from_state` text NULL, `to_state` text NOT NULL, `actor_kind` text NOT NULL, `note` text NOT NULL DEFAULT (''), `public` bool NOT NULL DEFAULT (true), `occurred_at` datetime NOT NULL, `account_case_events` text NULL, `citizen_case_events` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `case_events_accounts_case_events` FOREIGN KEY (`account_case_events`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `case_events_cases_events` FOREIGN KEY (`citizen_case_events`) REFERENCES `cases` (`id`) ON DELETE NO ACTION);
+-- create index "caseevent_citizen_case_events" to table: "case_events"
+CREATE INDEX `caseevent_citizen_case_events` ON `case_events` (`citizen_case_events`);
+-- create index "caseevent_occurred_at" to table: "case_events"
+CREATE INDEX `caseevent_occurred_at` ON `case_events` (`occurred_at`);
+-- create index "caseevent_account_case_events" to table: "case_events"
+CREATE INDEX `caseevent_account_case_events` ON `case_events` (`account_case_events`);
 -- create index "caseevent_kind" to table: "case_events"
 CREATE INDEX `caseevent_kind` ON `case_events` (`kind`);
 -- create "case_messages" table
-CREATE TABLE `case_messages` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `direction` text NOT NULL, `body` text NOT NULL, `sent_at` datetime NOT NULL, `case_message_author` text NULL, `citizen_case_messages` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `case_messages_accounts_author` FOREIGN KEY (`case_message_author`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `case_messages_cases_messages` FOREIGN KEY (`citizen_case_messages`) REFERENCES `cases` (`id`) ON DELETE NO ACTION);
--- create index "casemessage_sent_at_citizen_case_messages" to table: "case_messages"
-CREATE INDEX `casemessage_sent_at_citizen_case_messages` ON `case_messages` (`sent_at`, `citizen_case_messages`);
--- create index "casemessage_case_message_author" to table: "case_messages"
-CREATE INDEX `casemessage_case_message_author` ON `case_messages` (`case_message_author`);
+CREATE TABLE `case_messages` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `direction` text NOT NULL, `body` text NOT NULL, `sent_at` datetime NOT NULL, `account_case_messages` text NULL, `citizen_case_messages` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `case_messages_accounts_case_messages` FOREIGN KEY (`account_case_messages`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `case_messages_cases_messages` FOREIGN KEY (`citizen_case_messages`) REFERENCES `cases` (`id`) ON DELETE NO ACTION);
+-- create index "casemessage_citizen_case_messages" to table: "case_messages"
+CREATE INDEX `casemessage_citizen_case_messages` ON `case_messages` (`citizen_case_messages`);
+-- create index "casemessage_sent_at" to table: "case_messages"
+CREATE INDEX `casemessage_sent_at` ON `case_messages` (`sent_at`);
+-- create index "casemessage_account_case_messages" to table: "case_messages"
+CREATE INDEX `casemessage_account_case_messages` ON `case_messages` (`account_case_messages`);
 -- create index "casemessage_direction" to table: "case_messages"
 CREATE INDEX `casemessage_direction` ON `case_messages` (`direction`);
 -- create "cases" table
-CREATE TABLE `cases` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `tracking_code` text NOT NULL, `secret_hash` text NOT NULL, `channel` text NOT NULL, `requested_channel` text NOT NULL, `category` text NULL, `description` text NOT NULL, `incident_date` datetime NULL, `place` text NULL, `anonymous` bool NOT NULL, `reporter_identity` blob NULL, `reporter_verified` bool NOT NULL DEFAULT (false), `state` text NOT NULL DEFAULT ('SUBMITTED'), `conclusion` text NULL, `received_at` datetime NOT NULL, `acknowledge_due_at` datetime NULL, `due_at` datetime NULL, `extension_count` integer NOT NULL DEFAULT (0), `accepted_at` datetime NULL, `concluded_at` datetime NULL, `closed_at` datetime NULL, `rating` integer NULL, `citizen_case_handler` text NULL, `citizen_case_duplicates` text NULL, `official_cases` text NULL, `unit_cases` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `cases_accounts_handler` FOREIGN KEY (`citizen_case_handler`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_cases_duplicates` FOREIGN KEY (`citizen_case_duplicates`) REFERENCES `cases` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_officials_cases` FOREIGN KEY (`official_cases`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_units_cases` FOREIGN KEY (`unit_cases`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `cases` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `tracking_code` text NOT NULL, `secret_hash` text NOT NULL, `channel` text NOT NULL, `requested_channel` text NOT NULL, `category` text NULL, `description` text NOT NULL, `incident_date` datetime NULL, `place` text NULL, `anonymous` bool NOT NULL, `reporter_identity` blob NULL, `reporter_verified` bool NOT NULL DEFAULT (false), `state` text NOT NULL DEFAULT ('SUBMITTED'), `conclusion` text NULL, `received_at` datetime NOT NULL, `acknowledge_due_at` datetime NULL, `due_at` datetime NULL, `extension_count` integer NOT NULL DEFAULT (0), `accepted_at` datetime NULL, `concluded_at` datetime NULL, `closed_at` datetime NULL, `rating` integer NULL, `account_handled_cases` text NULL, `citizen_case_duplicates` text NULL, `official_cases` text NULL, `unit_cases` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `cases_accounts_handled_cases` FOREIGN KEY (`account_handled_cases`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_cases_duplicates` FOREIGN KEY (`citizen_case_duplicates`) REFERENCES `cases` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_officials_cases` FOREIGN KEY (`official_cases`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_units_cases` FOREIGN KEY (`unit_cases`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
 -- create index "cases_tracking_code_key" to table: "cases"
 CREATE UNIQUE INDEX `cases_tracking_code_key` ON `cases` (`tracking_code`);
 -- create index "citizencase_unit_cases" to table: "cases"
 CREATE INDEX `citizencase_unit_cases` ON `cases` (`unit_cases`);
 -- create index "citizencase_official_cases" to table: "cases"
 CREATE INDEX `citizencase_official_cases` ON `cases` (`official_cases`);
--- create index "citizencase_citizen_case_handler" to table: "cases"
-CREATE INDEX `citizencase_citizen_case_handler` ON `cases` (`citizen_case_handler`);
+-- create index "citizencase_account_handled_cases" to table: "cases"
+CREATE INDEX `citizencase_account_handled_cases` ON `cases` (`account_handled_cases`);
 -- create index "citizencase_citizen_case_duplicates" to table: "cases"
 CREATE INDEX `citizencase_citizen_case_duplicates` ON `cases` (`citizen_case_duplicates`);
 -- create index "citizencase_state" to table: "cases"
@@ -80,7 +86,7 @@ CREATE INDEX `citizencase_received_at` ON `cases` (`received_at`);
 -- create index "citizencase_due_at" to table: "cases"
 CREATE INDEX `citizencase_due_at` ON `cases` (`due_at`);
 -- create "commendations" table
-CREATE TABLE `commendations` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `form` text NOT NULL, `level` text NOT NULL, `year` integer NOT NULL, `decision_number` text NULL, `decision_date` datetime NULL, `reason` text NOT NULL, `status` text NOT NULL DEFAULT ('PROPOSED'), `status_reason` text NULL, `flagged` bool NOT NULL DEFAULT (false), `campaign_commendations` text NULL, `commendation_proposed_by` text NULL, `official_commendations` text NULL, `unit_commendations` text NULL, PRIMARY KEY (`id`), CONSTRAINT `commendations_campaigns_commendations` FOREIGN KEY (`campaign_commendations`) REFERENCES `campaigns` (`id`) ON DELETE SET NULL, CONSTRAINT `commendations_accounts_proposed_by` FOREIGN KEY (`commendation_proposed_by`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `commendations_officials_commendations` FOREIGN KEY (`official_commendations`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `commendations_units_commendations` FOREIGN KEY (`unit_commendations`) REFERENCES `units` (`id`) ON DELETE SET NULL);
+CREATE TABLE `commendations` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `form` text NOT NULL, `level` text NOT NULL, `year` integer NOT NULL, `decision_number` text NULL, `decision_date` datetime NULL, `reason` text NOT NULL, `status` text NOT NULL DEFAULT ('PROPOSED'), `status_reason` text NULL, `flagged` bool NOT NULL DEFAULT (false), `account_proposed_commendations` text NULL, `campaign_commendations` text NULL, `official_commendations` text NULL, `unit_commendations` text NULL, PRIMARY KEY (`id`), CONSTRAINT `commendations_accounts_proposed_commendations` FOREIGN KEY (`account_proposed_commendations`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `commendations_campaigns_commendations` FOREIGN KEY (`campaign_commendations`) REFERENCES `campaigns` (`id`) ON DELETE SET NULL, CONSTRAINT `commendations_officials_commendations` FOREIGN KEY (`official_commendations`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `commendations_units_commendations` FOREIGN KEY (`unit_commendations`) REFERENCES `units` (`id`) ON DELETE SET NULL);
 -- create index "commendation_year_official_commendations" to table: "commendations"
 CREATE INDEX `commendation_year_official_commendations` ON `commendations` (`year`, `official_commendations`);
 -- create index "commendation_official_commendations" to table: "commendations"
@@ -91,8 +97,8 @@ CREATE INDEX `commendation_year_unit_commendations` ON `commendations` (`year`, 
 CREATE INDEX `commendation_unit_commendations` ON `commendations` (`unit_commendations`);
 -- create index "commendation_campaign_commendations" to table: "commendations"
 CREATE INDEX `commendation_campaign_commendations` ON `commendations` (`campaign_commendations`);
--- create index "commendation_commendation_proposed_by" to table: "commendations"
-CREATE INDEX `commendation_commendation_proposed_by` ON `commendations` (`commendation_proposed_by`);
+-- create index "commendation_account_proposed_commendations" to table: "commendations"
+CREATE INDEX `commendation_account_proposed_commendations` ON `commendations` (`account_proposed_commendations`);
 -- create index "commendation_form" to table: "commendations"
 CREATE INDEX `commendation_form` ON `commendations` (`form`);
 -- create index "commendation_level" to table: "commendations"
@@ -107,6 +113,8 @@ CREATE INDEX `commendation_decision_date` ON `commendations` (`decision_date`);
 CREATE TABLE `criterions` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `code` text NOT NULL, `kind` text NOT NULL, `title_vi` text NOT NULL, `title_en` text NOT NULL, `position` integer NOT NULL DEFAULT (0), `campaign_criteria` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `criterions_campaigns_criteria` FOREIGN KEY (`campaign_criteria`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION);
 -- create index "criterion_code_campaign_criteria" to table: "criterions"
 CREATE UNIQUE INDEX `criterion_code_campaign_criteria` ON `criterions` (`code`, `campaign_criteria`);
+-- create index "criterion_campaign_criteria" to table: "criterions"
+CREATE INDEX `criterion_campaign_criteria` ON `criterions` (`campaign_criteria`);
 -- create "districts" table
 CREATE TABLE `districts` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `code` text NOT NULL, `name` text NOT NULL, `kind` text NOT NULL, `valid_from` datetime NOT NULL, `valid_to` datetime NULL, `province_districts` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `districts_provinces_districts` FOREIGN KEY (`province_districts`) REFERENCES `provinces` (`id`) ON DELETE NO ACTION);
 -- create index "district_code_valid_from" to table: "districts"
@@ -139,6 +147,8 @@ CREATE INDEX `incident_official_incidents` ON `incidents` (`official_incidents`)
 CREATE INDEX `incident_year_unit_incidents` ON `incidents` (`year`, `unit_incidents`);
 -- create index "incident_unit_incidents" to table: "incidents"
 CREATE INDEX `incident_unit_incidents` ON `incidents` (`unit_incidents`);
+-- create index "incident_occurred_on" to table: "incidents"
+CREATE INDEX `incident_occurred_on` ON `incidents` (`occurred_on`);
 -- create index "incident_citizen_case_incidents" to table: "incidents"
 CREATE INDEX `incident_citizen_case_incidents` ON `incidents` (`citizen_case_incidents`);
 -- create index "incident_inspection_incidents" to table: "incidents"
@@ -148,15 +158,15 @@ CREATE INDEX `incident_category` ON `incidents` (`category`);
 -- create index "incident_source" to table: "incidents"
 CREATE INDEX `incident_source` ON `incidents` (`source`);
 -- create "inspections" table
-CREATE TABLE `inspections` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `inspected_on` datetime NOT NULL, `inspectors` json NOT NULL, `findings` text NOT NULL, `inspection_campaign` text NULL, `inspection_recorded_by` text NULL, `unit_inspections` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `inspections_campaigns_campaign` FOREIGN KEY (`inspection_campaign`) REFERENCES `campaigns` (`id`) ON DELETE SET NULL, CONSTRAINT `inspections_accounts_recorded_by` FOREIGN KEY (`inspection_recorded_by`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `inspections_units_inspections` FOREIGN KEY (`unit_inspections`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `inspections` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `inspected_on` datetime NOT NULL, `inspectors` json NOT NULL, `findings` text NOT NULL, `account_recorded_inspections` text NULL, `campaign_inspections` text NULL, `unit_inspections` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `inspections_accounts_recorded_inspections` FOREIGN KEY (`account_recorded_inspections`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `inspections_campaigns_inspections` FOREIGN KEY (`campaign_inspections`) REFERENCES `campaigns` (`id`) ON DELETE SET NULL, CONSTRAINT `inspections_units_inspections` FOREIGN KEY (`unit_inspections`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
 -- create index "inspection_inspected_on_unit_inspections" to table: "inspections"
 CREATE INDEX `inspection_inspected_on_unit_inspections` ON `inspections` (`inspected_on`, `unit_inspections`);
 -- create index "inspection_unit_inspections" to table: "inspections"
 CREATE INDEX `inspection_unit_inspections` ON `inspections` (`unit_inspections`);
--- create index "inspection_inspection_campaign" to table: "inspections"
-CREATE INDEX `inspection_inspection_campaign` ON `inspections` (`inspection_campaign`);
--- create index "inspection_inspection_recorded_by" to table: "inspections"
-CREATE INDEX `inspection_inspection_recorded_by` ON `inspections` (`inspection_recorded_by`);
+-- create index "inspection_campaign_inspections" to table: "inspections"
+CREATE INDEX `inspection_campaign_inspections` ON `inspections` (`campaign_inspections`);
+-- create index "inspection_account_recorded_inspections" to table: "inspections"
+CREATE INDEX `inspection_account_recorded_inspections` ON `inspections` (`account_recorded_inspections`);
 -- create index "inspection_inspected_on" to table: "inspections"
 CREATE INDEX `inspection_inspected_on` ON `inspections` (`inspected_on`);
 -- create "officials" table
@@ -175,6 +185,8 @@ CREATE INDEX `official_unit_officials` ON `officials` (`unit_officials`);
 CREATE TABLE `phases` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `number` integer NOT NULL, `title_vi` text NOT NULL, `title_en` text NOT NULL, `start_year` integer NOT NULL, `end_year` integer NULL, `review_year` integer NULL, `target_metric` text NOT NULL, `target_min` real NOT NULL, `target_max` real NOT NULL, `campaign_phases` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `phases_campaigns_phases` FOREIGN KEY (`campaign_phases`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION);
 -- create index "phase_number_campaign_phases" to table: "phases"
 CREATE UNIQUE INDEX `phase_number_campaign_phases` ON `phases` (`number`, `campaign_phases`);
+-- create index "phase_campaign_phases" to table: "phases"
+CREATE INDEX `phase_campaign_phases` ON `phases` (`campaign_phases`);
 -- create "pledges" table
 CREATE TABLE `pledges` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `status` text NOT NULL DEFAULT ('SIGNED'), `signed_at` datetime NOT NULL, `withdrawn_at` datetime NULL, `withdrawal_reason` text NULL, `campaign_pledges` text NOT NULL, `official_pledges` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `pledges_campaigns_pledges` FOREIGN KEY (`campaign_pledges`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `pledges_officials_pledges` FOREIGN KEY (`official_pledges`) REFERENCES `officials` (`id`) ON DELETE NO ACTION);
 -- create index "pledge_year_official_pledges_campaign_pledges" to table: "pledges"
@@ -185,6 +197,8 @@ CREATE INDEX `pledge_official_pledges` ON `pledges` (`official_pledges`);
 CREATE INDEX `pledge_campaign_pledges` ON `pledges` (`campaign_pledges`);
 -- create index "pledge_year_status" to table: "pledges"
 CREATE INDEX `pledge_year_status` ON `pledges` (`year`, `status`);
+-- create index "pledge_status" to table: "pledges"
+CREATE INDEX `pledge_status` ON `pledges` (`status`);
 -- create index "pledge_signed_at" to table: "pledges"
 CREATE INDEX `pledge_signed_at` ON `pledges` (`signed_at`);
 -- create "provinces" table
@@ -200,21 +214,23 @@ CREATE INDEX `province_valid_to` ON `provinces` (`valid_to`);
 -- create index "province_province_predecessors" to table: "provinces"
 CREATE INDEX `province_province_predecessors` ON `provinces` (`province_predecessors`);
 -- create "self_assessments" table
-CREATE TABLE `self_assessments` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `period_kind` text NOT NULL DEFAULT ('YEAR'), `period` integer NOT NULL DEFAULT (0), `scheme` text NOT NULL, `score` integer NULL, `proposed_classification` text NULL, `final_classification` text NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `summary` text NOT NULL DEFAULT (''), `submitted_at` datetime NULL, `reviewed_at` datetime NULL, `review_comment` text NULL, `campaign_self_assessments` text NOT NULL, `official_self_assessments` text NOT NULL, `self_assessment_reviewer` text NULL, PRIMARY KEY (`id`), CONSTRAINT `self_assessments_campaigns_self_assessments` FOREIGN KEY (`campaign_self_assessments`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `self_assessments_officials_self_assessments` FOREIGN KEY (`official_self_assessments`) REFERENCES `officials` (`id`) ON DELETE NO ACTION, CONSTRAINT `self_assessments_accounts_reviewer` FOREIGN KEY (`self_assessment_reviewer`) REFERENCES `accounts` (`id`) ON DELETE SET NULL);
+CREATE TABLE `self_assessments` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `period_kind` text NOT NULL DEFAULT ('YEAR'), `period` integer NOT NULL DEFAULT (0), `scheme` text NOT NULL, `score` integer NULL, `proposed_classification` text NULL, `final_classification` text NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `summary` text NOT NULL DEFAULT (''), `submitted_at` datetime NULL, `reviewed_at` datetime NULL, `review_comment` text NULL, `account_reviewed_assessments` text NULL, `campaign_self_assessments` text NOT NULL, `official_self_assessments` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `self_assessments_accounts_reviewed_assessments` FOREIGN KEY (`account_reviewed_assessments`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `self_assessments_campaigns_self_assessments` FOREIGN KEY (`campaign_self_assessments`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `self_assessments_officials_self_assessments` FOREIGN KEY (`official_self_assessments`) REFERENCES `officials` (`id`) ON DELETE NO ACTION);
 -- create index "selfassessment_year_period_kind_d1faccc8adadf350668d0a293e14bef0" to table: "self_assessments"
 CREATE UNIQUE INDEX `selfassessment_year_period_kind_d1faccc8adadf350668d0a293e14bef0` ON `self_assessments` (`year`, `period_kind`, `period`, `official_self_assessments`, `campaign_self_assessments`);
 -- create index "selfassessment_official_self_assessments" to table: "self_assessments"
 CREATE INDEX `selfassessment_official_self_assessments` ON `self_assessments` (`official_self_assessments`);
 -- create index "selfassessment_campaign_self_assessments" to table: "self_assessments"
 CREATE INDEX `selfassessment_campaign_self_assessments` ON `self_assessments` (`campaign_self_assessments`);
--- create index "selfassessment_self_assessment_reviewer" to table: "self_assessments"
-CREATE INDEX `selfassessment_self_assessment_reviewer` ON `self_assessments` (`self_assessment_reviewer`);
+-- create index "selfassessment_account_reviewed_assessments" to table: "self_assessments"
+CREATE INDEX `selfassessment_account_reviewed_assessments` ON `self_assessments` (`account_reviewed_assessments`);
 -- create index "selfassessment_year_status" to table: "self_assessments"
 CREATE INDEX `selfassessment_year_status` ON `self_assessments` (`year`, `status`);
 -- create index "selfassessment_status" to table: "self_assessments"
 CREATE INDEX `selfassessment_status` ON `self_assessments` (`status`);
 -- create index "selfassessment_final_classification" to table: "self_assessments"
 CREATE INDEX `selfassessment_final_classification` ON `self_assessments` (`final_classification`);
+-- create index "selfassessment_submitted_at" to table: "self_assessments"
+CREATE INDEX `selfassessment_submitted_at` ON `self_assessments` (`submitted_at`);
 -- create index "selfassessment_proposed_classification" to table: "self_assessments"
 CREATE INDEX `selfassessment_proposed_classification` ON `self_assessments` (`proposed_classification`);
 -- create "self_assessment_items" table
@@ -265,14 +281,16 @@ DROP INDEX `selfassessmentitem_self_assessment_items_criterion_items`;
 DROP TABLE `self_assessment_items`;
 -- reverse: create index "selfassessment_proposed_classification" to table: "self_assessments"
 DROP INDEX `selfassessment_proposed_classification`;
+-- reverse: create index "selfassessment_submitted_at" to table: "self_assessments"
+DROP INDEX `selfassessment_submitted_at`;
 -- reverse: create index "selfassessment_final_classification" to table: "self_assessments"
 DROP INDEX `selfassessment_final_classification`;
 -- reverse: create index "selfassessment_status" to table: "self_assessments"
 DROP INDEX `selfassessment_status`;
 -- reverse: create index "selfassessment_year_status" to table: "self_assessments"
 DROP INDEX `selfassessment_year_status`;
--- reverse: create index "selfassessment_self_assessment_reviewer" to table: "self_assessments"
-DROP INDEX `selfassessment_self_assessment_reviewer`;
+-- reverse: create index "selfassessment_account_reviewed_assessments" to table: "self_assessments"
+DROP INDEX `selfassessment_account_reviewed_assessments`;
 -- reverse: create index "selfassessment_campaign_self_assessments" to table: "self_assessments"
 DROP INDEX `selfassessment_campaign_self_assessments`;
 -- reverse: create index "selfassessment_official_self_assessments" to table: "self_assessments"
@@ -295,6 +313,8 @@ DROP INDEX `province_code_valid_from`;
 DROP TABLE `provinces`;
 -- reverse: create index "pledge_signed_at" to table: "pledges"
 DROP INDEX `pledge_signed_at`;
+-- reverse: create index "pledge_status" to table: "pledges"
+DROP INDEX `pledge_status`;
 -- reverse: create index "pledge_year_status" to table: "pledges"
 DROP INDEX `pledge_year_status`;
 -- reverse: create index "pledge_campaign_pledges" to table: "pledges"
@@ -305,6 +325,8 @@ DROP INDEX `pledge_official_pledges`;
 DROP INDEX `pledge_year_official_pledges_campaign_pledges`;
 -- reverse: create "pledges" table
 DROP TABLE `pledges`;
+-- reverse: create index "phase_campaign_phases" to table: "phases"
+DROP INDEX `phase_campaign_phases`;
 -- reverse: create index "phase_number_campaign_phases" to table: "phases"
 DROP INDEX `phase_number_campaign_phases`;
 -- reverse: create "phases" table
@@ -323,10 +345,10 @@ DROP INDEX `officials_employee_code_key`;
 DROP TABLE `officials`;
 -- reverse: create index "inspection_inspected_on" to table: "inspections"
 DROP INDEX `inspection_inspected_on`;
--- reverse: create index "inspection_inspection_recorded_by" to table: "inspections"
-DROP INDEX `inspection_inspection_recorded_by`;
--- reverse: create index "inspection_inspection_campaign" to table: "inspections"
-DROP INDEX `inspection_inspection_campaign`;
+-- reverse: create index "inspection_account_recorded_inspections" to table: "inspections"
+DROP INDEX `inspection_account_recorded_inspections`;
+-- reverse: create index "inspection_campaign_inspections" to table: "inspections"
+DROP INDEX `inspection_campaign_inspections`;
 -- reverse: create index "inspection_unit_inspections" to table: "inspections"
 DROP INDEX `inspection_unit_inspections`;
 -- reverse: create index "inspection_inspected_on_unit_inspections" to table: "inspections"
@@ -341,6 +363,8 @@ DROP INDEX `incident_category`;
 DROP INDEX `incident_inspection_incidents`;
 -- reverse: create index "incident_citizen_case_incidents" to table: "incidents"
 DROP INDEX `incident_citizen_case_incidents`;
+-- reverse: create index "incident_occurred_on" to table: "incidents"
+DROP INDEX `incident_occurred_on`;
 -- reverse: create index "incident_unit_incidents" to table: "incidents"
 DROP INDEX `incident_unit_incidents`;
 -- reverse: create index "incident_year_unit_incidents" to table: "incidents"
@@ -373,6 +397,8 @@ DROP INDEX `district_name`;
 DROP INDEX `district_code_valid_from`;
 -- reverse: create "districts" table
 DROP TABLE `districts`;
+-- reverse: create index "criterion_campaign_criteria" to table: "criterions"
+DROP INDEX `criterion_campaign_criteria`;
 -- reverse: create index "criterion_code_campaign_criteria" to table: "criterions"
 DROP INDEX `criterion_code_campaign_criteria`;
 -- reverse: create "criterions" table
@@ -387,8 +413,8 @@ DROP INDEX `commendation_status`;
 DROP INDEX `commendation_level`;
 -- reverse: create index "commendation_form" to table: "commendations"
 DROP INDEX `commendation_form`;
--- reverse: create index "commendation_commendation_proposed_by" to table: "commendations"
-DROP INDEX `commendation_commendation_proposed_by`;
+-- reverse: create index "commendation_account_proposed_commendations" to table: "commendations"
+DROP INDEX `commendation_account_proposed_commendations`;
 -- reverse: create index "commendation_campaign_commendations" to table: "commendations"
 DROP INDEX `commendation_campaign_commendations`;
 -- reverse: create index "commendation_unit_commendations" to table: "commendations"
@@ -417,8 +443,8 @@ DROP INDEX `citizencase_channel`;
 DROP INDEX `citizencase_state`;
 -- reverse: create index "citizencase_citizen_case_duplicates" to table: "cases"
 DROP INDEX `citizencase_citizen_case_duplicates`;
--- reverse: create index "citizencase_citizen_case_handler" to table: "cases"
-DROP INDEX `citizencase_citizen_case_handler`;
+-- reverse: create index "citizencase_account_handled_cases" to table: "cases"
+DROP INDEX `citizencase_account_handled_cases`;
 -- reverse: create index "citizencase_official_cases" to table: "cases"
 DROP INDEX `citizencase_official_cases`;
 -- reverse: create index "citizencase_unit_cases" to table: "cases"
@@ -429,28 +455,34 @@ DROP INDEX `cases_tracking_code_key`;
 DROP TABLE `cases`;
 -- reverse: create index "casemessage_direction" to table: "case_messages"
 DROP INDEX `casemessage_direction`;
--- reverse: create index "casemessage_case_message_author" to table: "case_messages"
-DROP INDEX `casemessage_case_message_author`;
--- reverse: create index "casemessage_sent_at_citizen_case_messages" to table: "case_messages"
-DROP INDEX `casemessage_sent_at_citizen_case_messages`;
+-- reverse: create index "casemessage_account_case_messages" to table: "case_messages"
+DROP INDEX `casemessage_account_case_messages`;
+-- reverse: create index "casemessage_sent_at" to table: "case_messages"
+DROP INDEX `casemessage_sent_at`;
+-- reverse: create index "casemessage_citizen_case_messages" to table: "case_messages"
+DROP INDEX `casemessage_citizen_case_messages`;
 -- reverse: create "case_messages" table
 DROP TABLE `case_messages`;
 -- reverse: create index "caseevent_kind" to table: "case_events"
 DROP INDEX `caseevent_kind`;
--- reverse: create index "caseevent_case_event_actor" to table: "case_events"
-DROP INDEX `caseevent_case_event_actor`;
--- reverse: create index "caseevent_occurred_at_citizen_case_events" to table: "case_events"
-DROP INDEX `caseevent_occurred_at_citizen_case_events`;
+-- reverse: create index "caseevent_account_case_events" to table: "case_events"
+DROP INDEX `caseevent_account_case_events`;
+-- reverse: create index "caseevent_occurred_at" to table: "case_events"
+DROP INDEX `caseevent_occurred_at`;
+-- reverse: create index "caseevent_citizen_case_events" to table: "case_events"
+DROP INDEX `caseevent_citizen_case_events`;
 -- reverse: create "case_events" table
 DROP TABLE `case_events`;
+-- reverse: create index "campaign_province_campaigns" to table: "campaigns"
+DROP INDEX `campaign_province_campaigns`;
 -- reverse: create index "campaign_issued_on" to table: "campaigns"
 DROP INDEX `campaign_issued_on`;
 -- reverse: create index "campaigns_code_key" to table: "campaigns"
 DROP INDEX `campaigns_code_key`;
 -- reverse: create "campaigns" table
 DROP TABLE `campaigns`;
--- reverse: create index "auditevent_audit_event_actor" to table: "audit_events"
-DROP INDEX `auditevent_audit_event_actor`;
+-- reverse: create index "auditevent_account_audit_events" to table: "audit_events"
+DROP INDEX `auditevent_account_audit_events`;
 -- reverse: create index "auditevent_action" to table: "audit_events"
 DROP INDEX `auditevent_action`;
 -- reverse: create index "auditevent_object_id" to table: "audit_events"

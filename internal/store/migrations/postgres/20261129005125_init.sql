@@ -64,9 +64,11 @@ CREATE UNIQUE INDEX "accounts_login_key" ON "accounts" ("login");
 -- create index "accounts_official_account_key" to table: "accounts"
 CREATE UNIQUE INDEX "accounts_official_account_key" ON "accounts" ("official_account");
 -- create "campaigns" table
-CREATE TABLE "campaigns" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "plan_number" character varying NOT NULL, "issuer" character varying NOT NULL, "title_vi" character varying NOT NULL, "title_en" character varying NOT NULL, "summary_vi" text NOT NULL DEFAULT '', "summary_en" text NOT NULL DEFAULT '', "issued_on" timestamptz NOT NULL, "campaign_province" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "campaigns_provinces_province" FOREIGN KEY ("campaign_province") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+CREATE TABLE "campaigns" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "plan_number" character varying NOT NULL, "issuer" character varying NOT NULL, "title_vi" character varying NOT NULL, "title_en" character varying NOT NULL, "summary_vi" text NOT NULL DEFAULT '', "summary_en" text NOT NULL DEFAULT '', "issued_on" timestamptz NOT NULL, "province_campaigns" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "campaigns_provinces_campaigns" FOREIGN KEY ("province_campaigns") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- create index "campaign_issued_on" to table: "campaigns"
 CREATE INDEX "campaign_issued_on" ON "campaigns" ("issued_on");
+-- create index "campaign_province_campaigns" to table: "campaigns"
+CREATE INDEX "campaign_province_campaigns" ON "campaigns" ("province_campaigns");
 -- create index "campaigns_code_key" to table: "campaigns"
 CREATE UNIQUE INDEX "campaigns_code_key" ON "campaigns" ("code");
 -- create "acknowledgements" table
@@ -78,19 +80,21 @@ CREATE INDEX "acknowledgement_campaign_acknowledgements" ON "acknowledgements" (
 -- create index "acknowledgement_official_ackno_32df3fed8ef22c7f1ba36561e2a9cb93" to table: "acknowledgements"
 CREATE UNIQUE INDEX "acknowledgement_official_ackno_32df3fed8ef22c7f1ba36561e2a9cb93" ON "acknowledgements" ("official_acknowledgements", "campaign_acknowledgements");
 -- create "audit_events" table
-CREATE TABLE "audit_events" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "action" character varying NOT NULL, "object_type" character varying NOT NULL, "object_id" character varying NOT NULL, "summary" character varying NOT NULL DEFAULT '', "reason" character varying NULL, "occurred_at" timestamptz NOT NULL, "audit_event_actor" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "audit_events_accounts_actor" FOREIGN KEY ("audit_event_actor") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+CREATE TABLE "audit_events" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "action" character varying NOT NULL, "object_type" character varying NOT NULL, "object_id" character varying NOT NULL, "summary" character varying NOT NULL DEFAULT '', "reason" character varying NULL, "occurred_at" timestamptz NOT NULL, "account_audit_events" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "audit_events_accounts_audit_events" FOREIGN KEY ("account_audit_events") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+-- create index "auditevent_account_audit_events" to table: "audit_events"
+CREATE INDEX "auditevent_account_audit_events" ON "audit_events" ("account_audit_events");
 -- create index "auditevent_action" to table: "audit_events"
 CREATE INDEX "auditevent_action" ON "audit_events" ("action");
--- create index "auditevent_audit_event_actor" to table: "audit_events"
-CREATE INDEX "auditevent_audit_event_actor" ON "audit_events" ("audit_event_actor");
 -- create index "auditevent_object_id" to table: "audit_events"
 CREATE INDEX "auditevent_object_id" ON "audit_events" ("object_id");
 -- create index "auditevent_occurred_at" to table: "audit_events"
 CREATE INDEX "auditevent_occurred_at" ON "audit_events" ("occurred_at");
 -- create "cases" table
-CREATE TABLE "cases" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "tracking_code" character varying NOT NULL, "secret_hash" character varying NOT NULL, "channel" character varying NOT NULL, "requested_channel" character varying NOT NULL, "category" character varying NULL, "description" text NOT NULL, "incident_date" timestamptz NULL, "place" character varying NULL, "anonymous" boolean NOT NULL, "reporter_identity" bytea NULL, "reporter_verified" boolean NOT NULL DEFAULT false, "state" character varying NOT NULL DEFAULT 'SUBMITTED', "conclusion" character varying NULL, "received_at" timestamptz NOT NULL, "acknowledge_due_at" timestamptz NULL, "due_at" timestamptz NULL, "extension_count" bigint NOT NULL DEFAULT 0, "accepted_at" timestamptz NULL, "concluded_at" timestamptz NULL, "closed_at" timestamptz NULL, "rating" bigint NULL, "citizen_case_handler" character varying NULL, "citizen_case_duplicates" character varying NULL, "official_cases" character varying NULL, "unit_cases" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "cases_accounts_handler" FOREIGN KEY ("citizen_case_handler") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_cases_duplicates" FOREIGN KEY ("citizen_case_duplicates") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_officials_cases" FOREIGN KEY ("official_cases") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_units_cases" FOREIGN KEY ("unit_cases") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+CREATE TABLE "cases" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "tracking_code" character varying NOT NULL, "secret_hash" character varying NOT NULL, "channel" character varying NOT NULL, "requested_channel" character varying NOT NULL, "category" character varying NULL, "description" text NOT NULL, "incident_date" timestamptz NULL, "place" character varying NULL, "anonymous" boolean NOT NULL, "reporter_identity" bytea NULL, "reporter_verified" boolean NOT NULL DEFAULT false, "state" character varying NOT NULL DEFAULT 'SUBMITTED', "conclusion" character varying NULL, "received_at" timestamptz NOT NULL, "acknowledge_due_at" timestamptz NULL, "due_at" timestamptz NULL, "extension_count" bigint NOT NULL DEFAULT 0, "accepted_at" timestamptz NULL, "concluded_at" timestamptz NULL, "closed_at" timestamptz NULL, "rating" bigint NULL, "account_handled_cases" character varying NULL, "citizen_case_duplicates" character varying NULL, "official_cases" character varying NULL, "unit_cases" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "cases_accounts_handled_cases" FOREIGN KEY ("account_handled_cases") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_cases_duplicates" FOREIGN KEY ("citizen_case_duplicates") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_officials_cases" FOREIGN KEY ("official_cases") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_units_cases" FOREIGN KEY ("unit_cases") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
 -- create index "cases_tracking_code_key" to table: "cases"
 CREATE UNIQUE INDEX "cases_tracking_code_key" ON "cases" ("tracking_code");
+-- create index "citizencase_account_handled_cases" to table: "cases"
+CREATE INDEX "citizencase_account_handled_cases" ON "cases" ("account_handled_cases");
 -- create index "citizencase_anonymous" to table: "cases"
 CREATE INDEX "citizencase_anonymous" ON "cases" ("anonymous");
 -- create index "citizencase_category" to table: "cases"
@@ -99,8 +103,6 @@ CREATE INDEX "citizencase_category" ON "cases" ("category");
 CREATE INDEX "citizencase_channel" ON "cases" ("channel");
 -- create index "citizencase_citizen_case_duplicates" to table: "cases"
 CREATE INDEX "citizencase_citizen_case_duplicates" ON "cases" ("citizen_case_duplicates");
--- create index "citizencase_citizen_case_handler" to table: "cases"
-CREATE INDEX "citizencase_citizen_case_handler" ON "cases" ("citizen_case_handler");
 -- create index "citizencase_conclusion" to table: "cases"
 CREATE INDEX "citizencase_conclusion" ON "cases" ("conclusion");
 -- create index "citizencase_due_at" to table: "cases"
@@ -114,27 +116,31 @@ CREATE INDEX "citizencase_state" ON "cases" ("state");
 -- create index "citizencase_unit_cases" to table: "cases"
 CREATE INDEX "citizencase_unit_cases" ON "cases" ("unit_cases");
 -- create "case_events" table
-CREATE TABLE "case_events" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "kind" character varying NOT NULL, "from_state" character varying NULL, "to_state" character varying NOT NULL, "actor_kind" character varying NOT NULL, "note" text NOT NULL DEFAULT '', "public" boolean NOT NULL DEFAULT true, "occurred_at" timestamptz NOT NULL, "case_event_actor" character varying NULL, "citizen_case_events" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "case_events_accounts_actor" FOREIGN KEY ("case_event_actor") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "case_events_cases_events" FOREIGN KEY ("citizen_case_events") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "caseevent_case_event_actor" to table: "case_events"
-CREATE INDEX "caseevent_case_event_actor" ON "case_events" ("case_event_actor");
+CREATE TABLE "case_events" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "kind" character varying NOT NULL, "from_state" character varying NULL, "to_state" character varying NOT NULL, "actor_kind" character varying NOT NULL, "note" text NOT NULL DEFAULT '', "public" boolean NOT NULL DEFAULT true, "occurred_at" timestamptz NOT NULL, "account_case_events" character varying NULL, "citizen_case_events" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "case_events_accounts_case_events" FOREIGN KEY ("account_case_events") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "case_events_cases_events" FOREIGN KEY ("citizen_case_events") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "caseevent_account_case_events" to table: "case_events"
+CREATE INDEX "caseevent_account_case_events" ON "case_events" ("account_case_events");
+-- create index "caseevent_citizen_case_events" to table: "case_events"
+CREATE INDEX "caseevent_citizen_case_events" ON "case_events" ("citizen_case_events");
 -- create index "caseevent_kind" to table: "case_events"
 CREATE INDEX "caseevent_kind" ON "case_events" ("kind");
--- create index "caseevent_occurred_at_citizen_case_events" to table: "case_events"
-CREATE INDEX "caseevent_occurred_at_citizen_case_events" ON "case_events" ("occurred_at", "citizen_case_events");
+-- create index "caseevent_occurred_at" to table: "case_events"
+CREATE INDEX "caseevent_occurred_at" ON "case_events" ("occurred_at");
 -- create "case_messages" table
-CREATE TABLE "case_messages" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "direction" character varying NOT NULL, "body" text NOT NULL, "sent_at" timestamptz NOT NULL, "case_message_author" character varying NULL, "citizen_case_messages" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "case_messages_accounts_author" FOREIGN KEY ("case_message_author") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "case_messages_cases_messages" FOREIGN KEY ("citizen_case_messages") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
--- create index "casemessage_case_message_author" to table: "case_messages"
-CREATE INDEX "casemessage_case_message_author" ON "case_messages" ("case_message_author");
+CREATE TABLE "case_messages" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "direction" character varying NOT NULL, "body" text NOT NULL, "sent_at" timestamptz NOT NULL, "account_case_messages" character varying NULL, "citizen_case_messages" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "case_messages_accounts_case_messages" FOREIGN KEY ("account_case_messages") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "case_messages_cases_messages" FOREIGN KEY ("citizen_case_messages") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "casemessage_account_case_messages" to table: "case_messages"
+CREATE INDEX "casemessage_account_case_messages" ON "case_messages" ("account_case_messages");
+-- create index "casemessage_citizen_case_messages" to table: "case_messages"
+CREATE INDEX "casemessage_citizen_case_messages" ON "case_messages" ("citizen_case_messages");
 -- create index "casemessage_direction" to table: "case_messages"
 CREATE INDEX "casemessage_direction" ON "case_messages" ("direction");
--- create index "casemessage_sent_at_citizen_case_messages" to table: "case_messages"
-CREATE INDEX "casemessage_sent_at_citizen_case_messages" ON "case_messages" ("sent_at", "citizen_case_messages");
+-- create index "casemessage_sent_at" to table: "case_messages"
+CREATE INDEX "casemessage_sent_at" ON "case_messages" ("sent_at");
 -- create "commendations" table
-CREATE TABLE "commendations" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "form" character varying NOT NULL, "level" character varying NOT NULL, "year" bigint NOT NULL, "decision_number" character varying NULL, "decision_date" timestamptz NULL, "reason" text NOT NULL, "status" character varying NOT NULL DEFAULT 'PROPOSED', "status_reason" character varying NULL, "flagged" boolean NOT NULL DEFAULT false, "campaign_commendations" character varying NULL, "commendation_proposed_by" character varying NULL, "official_commendations" character varying NULL, "unit_commendations" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "commendations_accounts_proposed_by" FOREIGN KEY ("commendation_proposed_by") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "commendations_campaigns_commendations" FOREIGN KEY ("campaign_commendations") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "commendations_officials_commendations" FOREIGN KEY ("official_commendations") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "commendations_units_commendations" FOREIGN KEY ("unit_commendations") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+CREATE TABLE "commendations" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "form" character varying NOT NULL, "level" character varying NOT NULL, "year" bigint NOT NULL, "decision_number" character varying NULL, "decision_date" timestamptz NULL, "reason" text NOT NULL, "status" character varying NOT NULL DEFAULT 'PROPOSED', "status_reason" character varying NULL, "flagged" boolean NOT NULL DEFAULT false, "account_proposed_commendations" character varying NULL, "campaign_commendations" character varying NULL, "official_commendations" character varying NULL, "unit_commendations" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "commendations_accounts_proposed_commendations" FOREIGN KEY ("account_proposed_commendations") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "commendations_campaigns_commendations" FOREIGN KEY ("campaign_commendations") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "commendations_officials_commendations" FOREIGN KEY ("official_commendations") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "commendations_units_commendations" FOREIGN KEY ("unit_commendations") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+-- create index "commendation_account_proposed_commendations" to table: "commendations"
+CREATE INDEX "commendation_account_proposed_commendations" ON "commendations" ("account_proposed_commendations");
 -- create index "commendation_campaign_commendations" to table: "commendations"
 CREATE INDEX "commendation_campaign_commendations" ON "commendations" ("campaign_commendations");
--- create index "commendation_commendation_proposed_by" to table: "commendations"
-CREATE INDEX "commendation_commendation_proposed_by" ON "commendations" ("commendation_proposed_by");
 -- create index "commendation_decision_date" to table: "commendations"
 CREATE INDEX "commendation_decision_date" ON "commendations" ("decision_date");
 -- create index "commendation_flagged" to table: "commendations"
@@ -155,6 +161,8 @@ CREATE INDEX "commendation_year_official_commendations" ON "commendations" ("yea
 CREATE INDEX "commendation_year_unit_commendations" ON "commendations" ("year", "unit_commendations");
 -- create "criterions" table
 CREATE TABLE "criterions" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "kind" character varying NOT NULL, "title_vi" character varying NOT NULL, "title_en" character varying NOT NULL, "position" bigint NOT NULL DEFAULT 0, "campaign_criteria" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "criterions_campaigns_criteria" FOREIGN KEY ("campaign_criteria") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "criterion_campaign_criteria" to table: "criterions"
+CREATE INDEX "criterion_campaign_criteria" ON "criterions" ("campaign_criteria");
 -- create index "criterion_code_campaign_criteria" to table: "criterions"
 CREATE UNIQUE INDEX "criterion_code_campaign_criteria" ON "criterions" ("code", "campaign_criteria");
 -- create "emulation_registrations" table
@@ -170,15 +178,15 @@ CREATE TABLE "evidences" ("id" character varying NOT NULL, "created_at" timestam
 -- create index "evidence_citizen_case_evidence" to table: "evidences"
 CREATE INDEX "evidence_citizen_case_evidence" ON "evidences" ("citizen_case_evidence");
 -- create "inspections" table
-CREATE TABLE "inspections" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "inspected_on" timestamptz NOT NULL, "inspectors" jsonb NOT NULL, "findings" text NOT NULL, "inspection_campaign" character varying NULL, "inspection_recorded_by" character varying NULL, "unit_inspections" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "inspections_accounts_recorded_by" FOREIGN KEY ("inspection_recorded_by") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "inspections_campaigns_campaign" FOREIGN KEY ("inspection_campaign") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "inspections_units_inspections" FOREIGN KEY ("unit_inspections") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+CREATE TABLE "inspections" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "inspected_on" timestamptz NOT NULL, "inspectors" jsonb NOT NULL, "findings" text NOT NULL, "account_recorded_inspections" character varying NULL, "campaign_inspections" character varying NULL, "unit_inspections" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "inspections_accounts_recorded_inspections" FOREIGN KEY ("account_recorded_inspections") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "inspections_campaigns_inspections" FOREIGN KEY ("campaign_inspections") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "inspections_units_inspections" FOREIGN KEY ("unit_inspections") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "inspection_account_recorded_inspections" to table: "inspections"
+CREATE INDEX "inspection_account_recorded_inspections" ON "inspections" ("account_recorded_inspections");
+-- create index "inspection_campaign_inspections" to table: "inspections"
+CREATE INDEX "inspection_campaign_inspections" ON "inspections" ("campaign_inspections");
 -- create index "inspection_inspected_on" to table: "inspections"
 CREATE INDEX "inspection_inspected_on" ON "inspections" ("inspected_on");
 -- create index "inspection_inspected_on_unit_inspections" to table: "inspections"
 CREATE INDEX "inspection_inspected_on_unit_inspections" ON "inspections" ("inspected_on", "unit_inspections");
--- create index "inspection_inspection_campaign" to table: "inspections"
-CREATE INDEX "inspection_inspection_campaign" ON "inspections" ("inspection_campaign");
--- create index "inspection_inspection_recorded_by" to table: "inspections"
-CREATE INDEX "inspection_inspection_recorded_by" ON "inspections" ("inspection_recorded_by");
 -- create index "inspection_unit_inspections" to table: "inspections"
 CREATE INDEX "inspection_unit_inspections" ON "inspections" ("unit_inspections");
 -- create "incidents" table
@@ -189,6 +197,8 @@ CREATE INDEX "incident_category" ON "incidents" ("category");
 CREATE INDEX "incident_citizen_case_incidents" ON "incidents" ("citizen_case_incidents");
 -- create index "incident_inspection_incidents" to table: "incidents"
 CREATE INDEX "incident_inspection_incidents" ON "incidents" ("inspection_incidents");
+-- create index "incident_occurred_on" to table: "incidents"
+CREATE INDEX "incident_occurred_on" ON "incidents" ("occurred_on");
 -- create index "incident_official_incidents" to table: "incidents"
 CREATE INDEX "incident_official_incidents" ON "incidents" ("official_incidents");
 -- create index "incident_source" to table: "incidents"
@@ -201,6 +211,8 @@ CREATE INDEX "incident_year_official_incidents" ON "incidents" ("year", "officia
 CREATE INDEX "incident_year_unit_incidents" ON "incidents" ("year", "unit_incidents");
 -- create "phases" table
 CREATE TABLE "phases" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "number" bigint NOT NULL, "title_vi" character varying NOT NULL, "title_en" character varying NOT NULL, "start_year" bigint NOT NULL, "end_year" bigint NULL, "review_year" bigint NULL, "target_metric" character varying NOT NULL, "target_min" double precision NOT NULL, "target_max" double precision NOT NULL, "campaign_phases" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "phases_campaigns_phases" FOREIGN KEY ("campaign_phases") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "phase_campaign_phases" to table: "phases"
+CREATE INDEX "phase_campaign_phases" ON "phases" ("campaign_phases");
 -- create index "phase_number_campaign_phases" to table: "phases"
 CREATE UNIQUE INDEX "phase_number_campaign_phases" ON "phases" ("number", "campaign_phases");
 -- create "pledges" table
@@ -211,12 +223,16 @@ CREATE INDEX "pledge_campaign_pledges" ON "pledges" ("campaign_pledges");
 CREATE INDEX "pledge_official_pledges" ON "pledges" ("official_pledges");
 -- create index "pledge_signed_at" to table: "pledges"
 CREATE INDEX "pledge_signed_at" ON "pledges" ("signed_at");
+-- create index "pledge_status" to table: "pledges"
+CREATE INDEX "pledge_status" ON "pledges" ("status");
 -- create index "pledge_year_official_pledges_campaign_pledges" to table: "pledges"
 CREATE UNIQUE INDEX "pledge_year_official_pledges_campaign_pledges" ON "pledges" ("year", "official_pledges", "campaign_pledges") WHERE ((status)::text = 'SIGNED'::text);
 -- create index "pledge_year_status" to table: "pledges"
 CREATE INDEX "pledge_year_status" ON "pledges" ("year", "status");
 -- create "self_assessments" table
-CREATE TABLE "self_assessments" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "year" bigint NOT NULL, "period_kind" character varying NOT NULL DEFAULT 'YEAR', "period" bigint NOT NULL DEFAULT 0, "scheme" character varying NOT NULL, "score" bigint NULL, "proposed_classification" character varying NULL, "final_classification" character varying NULL, "status" character varying NOT NULL DEFAULT 'DRAFT', "summary" text NOT NULL DEFAULT '', "submitted_at" timestamptz NULL, "reviewed_at" timestamptz NULL, "review_comment" text NULL, "campaign_self_assessments" character varying NOT NULL, "official_self_assessments" character varying NOT NULL, "self_assessment_reviewer" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "self_assessments_accounts_reviewer" FOREIGN KEY ("self_assessment_reviewer") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "self_assessments_campaigns_self_assessments" FOREIGN KEY ("campaign_self_assessments") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "self_assessments_officials_self_assessments" FOREIGN KEY ("official_self_assessments") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+CREATE TABLE "self_assessments" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "year" bigint NOT NULL, "period_kind" character varying NOT NULL DEFAULT 'YEAR', "period" bigint NOT NULL DEFAULT 0, "scheme" character varying NOT NULL, "score" bigint NULL, "proposed_classification" character varying NULL, "final_classification" character varying NULL, "status" character varying NOT NULL DEFAULT 'DRAFT', "summary" text NOT NULL DEFAULT '', "submitted_at" timestamptz NULL, "reviewed_at" timestamptz NULL, "review_comment" text NULL, "account_reviewed_assessments" character varying NULL, "campaign_self_assessments" character varying NOT NULL, "official_self_assessments" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "self_assessments_accounts_reviewed_assessments" FOREIGN KEY ("account_reviewed_assessments") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "self_assessments_campaigns_self_assessments" FOREIGN KEY ("campaign_self_assessments") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "self_assessments_officials_self_assessments" FOREIGN KEY ("official_self_assessments") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "selfassessment_account_reviewed_assessments" to table: "self_assessments"
+CREATE INDEX "selfassessment_account_reviewed_assessments" ON "self_assessments" ("account_reviewed_assessments");
 -- create index "selfassessment_campaign_self_assessments" to table: "self_assessments"
 CREATE INDEX "selfassessment_campaign_self_assessments" ON "self_assessments" ("campaign_self_assessments");
 -- create index "selfassessment_final_classification" to table: "self_assessments"
@@ -225,10 +241,10 @@ CREATE INDEX "selfassessment_final_classification" ON "self_assessments" ("final
 CREATE INDEX "selfassessment_official_self_assessments" ON "self_assessments" ("official_self_assessments");
 -- create index "selfassessment_proposed_classification" to table: "self_assessments"
 CREATE INDEX "selfassessment_proposed_classification" ON "self_assessments" ("proposed_classification");
--- create index "selfassessment_self_assessment_reviewer" to table: "self_assessments"
-CREATE INDEX "selfassessment_self_assessment_reviewer" ON "self_assessments" ("self_assessment_reviewer");
 -- create index "selfassessment_status" to table: "self_assessments"
 CREATE INDEX "selfassessment_status" ON "self_assessments" ("status");
+-- create index "selfassessment_submitted_at" to table: "self_assessments"
+CREATE INDEX "selfassessment_submitted_at" ON "self_assessments" ("submitted_at");
 -- create index "selfassessment_year_period_kin_04b504c2dd9fee0be5835dc4a6c766af" to table: "self_assessments"
 CREATE UNIQUE INDEX "selfassessment_year_period_kin_04b504c2dd9fee0be5835dc4a6c766af" ON "self_assessments" ("year", "period_kind", "period", "official_self_assessments", "campaign_self_assessments");
 -- create index "selfassessment_year_status" to table: "self_assessments"
@@ -251,10 +267,10 @@ DROP TABLE "self_assessment_items";
 DROP INDEX "selfassessment_year_status";
 -- reverse: create index "selfassessment_year_period_kin_04b504c2dd9fee0be5835dc4a6c766af" to table: "self_assessments"
 DROP INDEX "selfassessment_year_period_kin_04b504c2dd9fee0be5835dc4a6c766af";
+-- reverse: create index "selfassessment_submitted_at" to table: "self_assessments"
+DROP INDEX "selfassessment_submitted_at";
 -- reverse: create index "selfassessment_status" to table: "self_assessments"
 DROP INDEX "selfassessment_status";
--- reverse: create index "selfassessment_self_assessment_reviewer" to table: "self_assessments"
-DROP INDEX "selfassessment_self_assessment_reviewer";
 -- reverse: create index "selfassessment_proposed_classification" to table: "self_assessments"
 DROP INDEX "selfassessment_proposed_classification";
 -- reverse: create index "selfassessment_official_self_assessments" to table: "self_assessments"
@@ -263,12 +279,16 @@ DROP INDEX "selfassessment_official_self_assessments";
 DROP INDEX "selfassessment_final_classification";
 -- reverse: create index "selfassessment_campaign_self_assessments" to table: "self_assessments"
 DROP INDEX "selfassessment_campaign_self_assessments";
+-- reverse: create index "selfassessment_account_reviewed_assessments" to table: "self_assessments"
+DROP INDEX "selfassessment_account_reviewed_assessments";
 -- reverse: create "self_assessments" table
 DROP TABLE "self_assessments";
 -- reverse: create index "pledge_year_status" to table: "pledges"
 DROP INDEX "pledge_year_status";
 -- reverse: create index "pledge_year_official_pledges_campaign_pledges" to table: "pledges"
 DROP INDEX "pledge_year_official_pledges_campaign_pledges";
+-- reverse: create index "pledge_status" to table: "pledges"
+DROP INDEX "pledge_status";
 -- reverse: create index "pledge_signed_at" to table: "pledges"
 DROP INDEX "pledge_signed_at";
 -- reverse: create index "pledge_official_pledges" to table: "pledges"
@@ -279,6 +299,8 @@ DROP INDEX "pledge_campaign_pledges";
 DROP TABLE "pledges";
 -- reverse: create index "phase_number_campaign_phases" to table: "phases"
 DROP INDEX "phase_number_campaign_phases";
+-- reverse: create index "phase_campaign_phases" to table: "phases"
+DROP INDEX "phase_campaign_phases";
 -- reverse: create "phases" table
 DROP TABLE "phases";
 -- reverse: create index "incident_year_unit_incidents" to table: "incidents"
@@ -291,6 +313,8 @@ DROP INDEX "incident_unit_incidents";
 DROP INDEX "incident_source";
 -- reverse: create index "incident_official_incidents" to table: "incidents"
 DROP INDEX "incident_official_incidents";
+-- reverse: create index "incident_occurred_on" to table: "incidents"
+DROP INDEX "incident_occurred_on";
 -- reverse: create index "incident_inspection_incidents" to table: "incidents"
 DROP INDEX "incident_inspection_incidents";
 -- reverse: create index "incident_citizen_case_incidents" to table: "incidents"
@@ -301,14 +325,14 @@ DROP INDEX "incident_category";
 DROP TABLE "incidents";
 -- reverse: create index "inspection_unit_inspections" to table: "inspections"
 DROP INDEX "inspection_unit_inspections";
--- reverse: create index "inspection_inspection_recorded_by" to table: "inspections"
-DROP INDEX "inspection_inspection_recorded_by";
--- reverse: create index "inspection_inspection_campaign" to table: "inspections"
-DROP INDEX "inspection_inspection_campaign";
 -- reverse: create index "inspection_inspected_on_unit_inspections" to table: "inspections"
 DROP INDEX "inspection_inspected_on_unit_inspections";
 -- reverse: create index "inspection_inspected_on" to table: "inspections"
 DROP INDEX "inspection_inspected_on";
+-- reverse: create index "inspection_campaign_inspections" to table: "inspections"
+DROP INDEX "inspection_campaign_inspections";
+-- reverse: create index "inspection_account_recorded_inspections" to table: "inspections"
+DROP INDEX "inspection_account_recorded_inspections";
 -- reverse: create "inspections" table
 DROP TABLE "inspections";
 -- reverse: create index "evidence_citizen_case_evidence" to table: "evidences"
@@ -325,6 +349,8 @@ DROP INDEX "emulationregistration_campaign_emulation_registrations";
 DROP TABLE "emulation_registrations";
 -- reverse: create index "criterion_code_campaign_criteria" to table: "criterions"
 DROP INDEX "criterion_code_campaign_criteria";
+-- reverse: create index "criterion_campaign_criteria" to table: "criterions"
+DROP INDEX "criterion_campaign_criteria";
 -- reverse: create "criterions" table
 DROP TABLE "criterions";
 -- reverse: create index "commendation_year_unit_commendations" to table: "commendations"
@@ -345,26 +371,30 @@ DROP INDEX "commendation_form";
 DROP INDEX "commendation_flagged";
 -- reverse: create index "commendation_decision_date" to table: "commendations"
 DROP INDEX "commendation_decision_date";
--- reverse: create index "commendation_commendation_proposed_by" to table: "commendations"
-DROP INDEX "commendation_commendation_proposed_by";
 -- reverse: create index "commendation_campaign_commendations" to table: "commendations"
 DROP INDEX "commendation_campaign_commendations";
+-- reverse: create index "commendation_account_proposed_commendations" to table: "commendations"
+DROP INDEX "commendation_account_proposed_commendations";
 -- reverse: create "commendations" table
 DROP TABLE "commendations";
--- reverse: create index "casemessage_sent_at_citizen_case_messages" to table: "case_messages"
-DROP INDEX "casemessage_sent_at_citizen_case_messages";
+-- reverse: create index "casemessage_sent_at" to table: "case_messages"
+DROP INDEX "casemessage_sent_at";
 -- reverse: create index "casemessage_direction" to table: "case_messages"
 DROP INDEX "casemessage_direction";
--- reverse: create index "casemessage_case_message_author" to table: "case_messages"
-DROP INDEX "casemessage_case_message_author";
+-- reverse: create index "casemessage_citizen_case_messages" to table: "case_messages"
+DROP INDEX "casemessage_citizen_case_messages";
+-- reverse: create index "casemessage_account_case_messages" to table: "case_messages"
+DROP INDEX "casemessage_account_case_messages";
 -- reverse: create "case_messages" table
 DROP TABLE "case_messages";
--- reverse: create index "caseevent_occurred_at_citizen_case_events" to table: "case_events"
-DROP INDEX "caseevent_occurred_at_citizen_case_events";
+-- reverse: create index "caseevent_occurred_at" to table: "case_events"
+DROP INDEX "caseevent_occurred_at";
 -- reverse: create index "caseevent_kind" to table: "case_events"
 DROP INDEX "caseevent_kind";
--- reverse: create index "caseevent_case_event_actor" to table: "case_events"
-DROP INDEX "caseevent_case_event_actor";
+-- reverse: create index "caseevent_citizen_case_events" to table: "case_events"
+DROP INDEX "caseevent_citizen_case_events";
+-- reverse: create index "caseevent_account_case_events" to table: "case_events"
+DROP INDEX "caseevent_account_case_events";
 -- reverse: create "case_events" table
 DROP TABLE "case_events";
 -- reverse: create index "citizencase_unit_cases" to table: "cases"
@@ -379,8 +409,6 @@ DROP INDEX "citizencase_official_cases";
 DROP INDEX "citizencase_due_at";
 -- reverse: create index "citizencase_conclusion" to table: "cases"
 DROP INDEX "citizencase_conclusion";
--- reverse: create index "citizencase_citizen_case_handler" to table: "cases"
-DROP INDEX "citizencase_citizen_case_handler";
 -- reverse: create index "citizencase_citizen_case_duplicates" to table: "cases"
 DROP INDEX "citizencase_citizen_case_duplicates";
 -- reverse: create index "citizencase_channel" to table: "cases"
@@ -389,6 +417,8 @@ DROP INDEX "citizencase_channel";
 DROP INDEX "citizencase_category";
 -- reverse: create index "citizencase_anonymous" to table: "cases"
 DROP INDEX "citizencase_anonymous";
+-- reverse: create index "citizencase_account_handled_cases" to table: "cases"
+DROP INDEX "citizencase_account_handled_cases";
 -- reverse: create index "cases_tracking_code_key" to table: "cases"
 DROP INDEX "cases_tracking_code_key";
 -- reverse: create "cases" table
@@ -397,10 +427,10 @@ DROP TABLE "cases";
 DROP INDEX "auditevent_occurred_at";
 -- reverse: create index "auditevent_object_id" to table: "audit_events"
 DROP INDEX "auditevent_object_id";
--- reverse: create index "auditevent_audit_event_actor" to table: "audit_events"
-DROP INDEX "auditevent_audit_event_actor";
 -- reverse: create index "auditevent_action" to table: "audit_events"
 DROP INDEX "auditevent_action";
+-- reverse: create index "auditevent_account_audit_events" to table: "audit_events"
+DROP INDEX "auditevent_account_audit_events";
 -- reverse: create "audit_events" table
 DROP TABLE "audit_events";
 -- reverse: create index "acknowledgement_official_ackno_32df3fed8ef22c7f1ba36561e2a9cb93" to table: "acknowledgements"
@@ -413,6 +443,8 @@ DROP INDEX "acknowledgement_acknowledged_at";
 DROP TABLE "acknowledgements";
 -- reverse: create index "campaigns_code_key" to table: "campaigns"
 DROP INDEX "campaigns_code_key";
+-- reverse: create index "campaign_province_campaigns" to table: "campaigns"
+DROP INDEX "campaign_province_campaigns";
 -- reverse: create index "campaign_issued_on" to table: "campaigns"
 DROP INDEX "campaign_issued_on";
 -- reverse: create "campaigns" table

@@ -1,0 +1,72 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLoad(t *testing.T) {
+	prodOK := map[string]string{
+		"APP_ENV": "production", "DATABASE_URL": "postgres://db/liemchinh",
+		"REPORTER_KEY": "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
+	}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		check   func(t *testing.T, c Config)
+	}{
+		{"defaults", nil, "", func(t *testing.T, c Config) {
+			if c.DatabaseURL != DefaultDatabaseURL || c.ListenAddr != "127.0.0.1:8080" || !c.SeedDemo || !c.AutoMigrate {
+				t.Fatalf("defaults: %+v", c)
+			}
+			if c.ReporterKey != DemoReporterKey || len(c.CORSOrigins) != 2 {
+				t.Fatalf("defaults: %+v", c)
+			}
+		}},
+		{"production", prodOK, "", func(t *testing.T, c Config) {
+			if c.SeedDemo || len(c.CORSOrigins) != 0 || !c.Production() {
+				t.Fatalf("production: %+v", c)
+			}
+		}},
+		{"production without postgres", with(prodOK, "DATABASE_URL", "sqlite:x.db"), "DATABASE_URL", nil},
+		{"production with demo key", with(prodOK, "REPORTER_KEY", DemoReporterKey), "REPORTER_KEY", nil},
+		{"production without key", with(prodOK, "REPORTER_KEY", ""), "REPORTER_KEY", nil},
+		{"production seeding demo", with(prodOK, "SEED_DEMO", "true"), "SEED_DEMO", nil},
+		{"unknown env", map[string]string{"APP_ENV": "staging"}, "APP_ENV", nil},
+		{"bad bool", map[string]string{"AUTO_MIGRATE": "perhaps"}, "AUTO_MIGRATE", nil},
+		{"bad limit", map[string]string{"GRAPHQL_COMPLEXITY_LIMIT": "-3"}, "GRAPHQL_COMPLEXITY_LIMIT", nil},
+		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT", nil},
+		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
+		{"origins", map[string]string{"CORS_ALLOWED_ORIGINS": " https://a.vn , ,https://b.vn"}, "", func(t *testing.T, c Config) {
+			if strings.Join(c.CORSOrigins, "|") != "https://a.vn|https://b.vn" {
+				t.Fatalf("origins %q", c.CORSOrigins)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one about %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
