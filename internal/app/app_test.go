@@ -1,0 +1,199 @@
+package app_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liemchinh/liemchinh/internal/app"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine writing and the test reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// readmeQuery returns the first GraphQL block of the README, so the README's query stays true.
+func readmeQuery(t *testing.T) string {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```graphql\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("README has no graphql block")
+	}
+	return string(m[1])
+}
+
+// TestServeFreshDatabase runs the command as a newcomer does: no configuration but a fresh
+// database path, then waits for /readyz, runs the README's query and shuts down gracefully.
+func TestServeFreshDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads the whole demo")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0"),
+			io.Discard, stderr)
+	}()
+	addr := waitForListening(t, stderr, done)
+	base := "http://" + addr
+	ready := time.Since(start)
+	resp, err := http.Get(base + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	t.Logf("fresh embedded database: ready in %s", ready.Round(time.Millisecond))
+
+	body, _ := json.Marshal(map[string]any{"query": readmeQuery(t)})
+	resp, err = http.Post(base+"/query", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var out struct {
+		Data struct {
+			Provinces struct {
+				Edges []struct {
+					Node struct {
+						Code, Name string
+						Successor  *struct{ Code string }
+						Districts  struct {
+							TotalCount int
+							Edges      []struct {
+								Node struct {
+									Units struct{ TotalCount int }
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || len(out.Errors) > 0 {
+		t.Fatalf("README query: %v %s", err, raw)
+	}
+	edges := out.Data.Provinces.Edges
+	if len(edges) != 1 || edges[0].Node.Code != "83" || edges[0].Node.Successor == nil || edges[0].Node.Successor.Code != "86" {
+		t.Fatalf("README query did not find Bến Tre merged into Vĩnh Long: %s", raw)
+	}
+	if d := edges[0].Node.Districts; d.TotalCount != 9 || len(d.Edges) != 3 || d.Edges[0].Node.Units.TotalCount == 0 {
+		t.Fatalf("Bến Tre's districts and units: %s", raw)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on cancel")
+	}
+	if !strings.Contains(stderr.String(), `"msg":"shutting down"`) {
+		t.Fatalf("no graceful shutdown logged:\n%s", stderr.String())
+	}
+}
+
+func waitForListening(t *testing.T, stderr *syncBuffer, done chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
+		default:
+		}
+		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				return line.Addr
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("server never listened:\n%s", stderr.String())
+	return ""
+}
+
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + dir + "/x.db"
+	tests := []struct {
+		name    string
+		args    []string
+		env     func(string) string
+		wantErr string
+		wantOut string
+	}{
+		{"help", []string{"help"}, env(), "", "DATABASE_URL"},
+		{"unknown command", []string{"frobnicate"}, env("DATABASE_URL", db), "unknown command", ""},
+		{"bad configuration", []string{"migrate"}, env("APP_ENV", "nowhere"), "APP_ENV", ""},
+		{"migrate", []string{"migrate"}, env("DATABASE_URL", db), "", ""},
+		{"seed needs a kind", []string{"seed"}, env("DATABASE_URL", db), "exactly one", ""},
+		{"seed reference", []string{"seed", "--reference"}, env("DATABASE_URL", db), "", "Provinces:86"},
+		{"seed reference again", []string{"seed", "--reference"}, env("DATABASE_URL", db), "", "Provinces:0"},
+		{"demo refused in production", []string{"seed", "--demo"}, env("APP_ENV", "production",
+			"DATABASE_URL", "postgres://127.0.0.1:1/x", "REPORTER_KEY", "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI="), "refuses", ""},
+		{"serve takes no arguments", []string{"serve", "extra"}, env("DATABASE_URL", db), "no arguments", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := app.Run(context.Background(), tt.args, tt.env, &out, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Fatalf("output %q does not contain %q", out.String(), tt.wantOut)
+			}
+		})
+	}
+}
