@@ -28,7 +28,7 @@ func TestNewAndTypeOf(t *testing.T) {
 		{id, "Official", true},
 		{a, "Case", true},
 		{"off_" + strings.Repeat("z", 26), "", false}, // not a ULID
-		{"xyz_" + id[4:], "", false},                 // unknown prefix
+		{"xyz_" + id[4:], "", false},                  // unknown prefix
 		{"off", "", false},
 		{"42", "", false},
 		{"", "", false},
