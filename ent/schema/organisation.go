@@ -253,39 +253,48 @@ func (Account) Mixin() []ent.Mixin { return base(pid.Account) }
 func (Account) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("login").NotEmpty().MaxLen(200).Unique().
-			Comment("Login name: a phone number or an e-mail address."),
+			Comment("Login name: a phone number or an e-mail address, stored in lower case.").
+			Annotations(entgql.OrderField("LOGIN")),
 		field.String("password_hash").Sensitive().NotEmpty().
-			Comment("argon2id hash of the password."),
+			Comment("argon2id hash of the password.").Annotations(hidden()),
 		field.Enum("role").Values("OFFICIAL", "UNIT_MANAGER", "SUPERVISOR", "INSPECTOR", "ADMIN").
-			Comment("The one role of the account."),
+			Comment("The one role of the account: OFFICIAL, UNIT_MANAGER, SUPERVISOR, INSPECTOR or ADMIN.").
+			Annotations(entgql.OrderField("ROLE")),
 		field.Enum("scope_kind").Values("UNIT", "DISTRICT", "PROVINCE", "NATION").
 			Comment("What the account's scope is: a unit with its sub-units, a district, a province or the nation."),
 		field.Bool("disabled").Default(false).Comment("A disabled account cannot sign in."),
-		field.Time("last_login_at").Optional().Nillable().Comment("When the account last signed in."),
+		field.Time("last_login_at").Optional().Nillable().Comment("When the account last signed in.").
+			Annotations(noFilter()),
+		field.Time("password_changed_at").Optional().Nillable().Comment("When the password was last set.").
+			Annotations(noFilter()),
 	}
 }
 
 func (Account) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("official", Official.Type).Ref("account").Unique().
-			Comment("The official this account belongs to (officials and unit managers)."),
+			Comment("The official this account belongs to (officials and unit managers).").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.From("scope_unit", Unit.Type).Ref("scoped_accounts").Unique().
 			Comment("Scope unit, when the scope is a unit with its sub-units."),
 		edge.From("scope_district", District.Type).Ref("scoped_accounts").Unique().Comment("Scope district."),
 		edge.From("scope_province", Province.Type).Ref("scoped_accounts").Unique().Comment("Scope province."),
-		edge.To("reviewed_assessments", SelfAssessment.Type).Comment("Self-assessments the account reviewed."),
-		edge.To("handled_cases", CitizenCase.Type).Comment("Cases assigned to the account to handle."),
-		edge.To("case_events", CaseEvent.Type).Comment("Case events the account caused."),
-		edge.To("case_messages", CaseMessage.Type).Comment("Case messages the account wrote."),
-		edge.To("proposed_commendations", Commendation.Type).Comment("Commendations the account proposed."),
-		edge.To("recorded_inspections", Inspection.Type).Comment("Inspections the account recorded."),
-		edge.To("audit_events", AuditEvent.Type).Comment("Audit entries of the account's actions."),
+		edge.To("reviewed_assessments", SelfAssessment.Type).Comment("Self-assessments the account reviewed.").Annotations(hidden()),
+		edge.To("handled_cases", CitizenCase.Type).Comment("Cases assigned to the account to handle.").Annotations(hidden()),
+		edge.To("case_events", CaseEvent.Type).Comment("Case events the account caused.").Annotations(hidden()),
+		edge.To("case_messages", CaseMessage.Type).Comment("Case messages the account wrote.").Annotations(hidden()),
+		edge.To("proposed_commendations", Commendation.Type).Comment("Commendations the account proposed.").Annotations(hidden()),
+		edge.To("recorded_inspections", Inspection.Type).Comment("Inspections the account recorded.").Annotations(hidden()),
+		edge.To("audit_events", AuditEvent.Type).Comment("Audit entries of the account's actions.").Annotations(hidden()),
+		edge.To("refresh_tokens", RefreshToken.Type).Comment("The account's refresh tokens.").Annotations(hidden()),
 	}
 }
 
 func (Account) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("role"),
+		index.Fields("disabled"),
+		index.Fields("scope_kind"),
 		index.Edges("scope_unit"),
 		index.Edges("scope_district"),
 		index.Edges("scope_province"),
@@ -293,5 +302,42 @@ func (Account) Indexes() []ent.Index {
 }
 
 func (Account) Annotations() []schema.Annotation {
-	return []schema.Annotation{schema.Comment("A sign-in identity with one role and one scope."), hidden()}
+	return []schema.Annotation{
+		schema.Comment("A sign-in identity with one role and one scope (officials, unit managers, supervisors, inspectors, administrators; citizens need none)."),
+		entgql.QueryField().Description("Accounts: an administrator sees all, anyone else only their own."),
+		entgql.RelayConnection(),
+	}
+}
+
+// RefreshToken is one opaque refresh token (stored as its SHA-256). Tokens of one sign-in form a
+// family: each refresh spends a token and issues the next; presenting a spent token again revokes
+// the whole family (it was stolen, or replayed).
+type RefreshToken struct{ ent.Schema }
+
+func (RefreshToken) Mixin() []ent.Mixin { return base(pid.RefreshToken) }
+
+func (RefreshToken) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("token_hash").NotEmpty().MaxLen(64).Unique().Immutable().Sensitive().
+			Comment("SHA-256 of the token, hex."),
+		field.String("family").NotEmpty().MaxLen(40).Immutable().Comment("Id shared by the tokens of one sign-in."),
+		field.Time("expires_at").Immutable().Comment("When the token stops working if unused."),
+		field.Time("used_at").Optional().Nillable().Comment("When the token was spent on a refresh."),
+		field.Time("revoked_at").Optional().Nillable().Comment("When the token's family was revoked."),
+	}
+}
+
+func (RefreshToken) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("account", Account.Type).Ref("refresh_tokens").Unique().Required().Immutable().
+			Comment("The account signed in."),
+	}
+}
+
+func (RefreshToken) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("family"), index.Edges("account"), index.Fields("expires_at")}
+}
+
+func (RefreshToken) Annotations() []schema.Annotation {
+	return []schema.Annotation{schema.Comment("A refresh token of a sign-in."), hidden()}
 }

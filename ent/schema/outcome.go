@@ -178,12 +178,17 @@ func (AuditEvent) Mixin() []ent.Mixin { return base(pid.AuditEvent) }
 
 func (AuditEvent) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("action").NotEmpty().MaxLen(100).Immutable().Comment("What was done, e.g. caseAccept or reporterIdentityRead."),
-		field.String("object_type").MaxLen(60).Immutable().Comment("Type of the object acted on."),
+		field.String("action").NotEmpty().MaxLen(100).Immutable().Comment("What was done, e.g. login, accountCreate or caseReporterRead."),
+		field.String("object_type").MaxLen(60).Immutable().Comment("Type of the object acted on.").Annotations(noFilter()),
 		field.String("object_id").MaxLen(40).Immutable().Comment("Id of the object acted on."),
-		field.String("summary").Default("").MaxLen(2000).Immutable().Comment("Short description, without personal data."),
-		field.String("reason").Optional().Nillable().MaxLen(2000).Immutable().Comment("Reason given, where one is required."),
-		field.Time("occurred_at").Immutable().Comment("When it happened."),
+		field.String("summary").Default("").MaxLen(2000).Immutable().Comment("Short description, without personal data.").
+			Annotations(noFilter()),
+		field.String("reason").Optional().Nillable().MaxLen(2000).Immutable().Comment("Reason given, where one is required.").
+			Annotations(noFilter()),
+		field.String("client_ip").Default("").MaxLen(64).Immutable().Comment("Address the request came from.").
+			Annotations(noFilter()),
+		field.Time("occurred_at").Immutable().Comment("When it happened.").
+			Annotations(entgql.OrderField("OCCURRED_AT")),
 	}
 }
 
@@ -204,5 +209,9 @@ func (AuditEvent) Indexes() []ent.Index {
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{schema.Comment("An entry of the audit log."), hidden()}
+	return []schema.Annotation{
+		schema.Comment("An entry of the audit log: who did what to which object, when and why."),
+		entgql.QueryField().Description("The audit log, newest first by default; administrators only."),
+		entgql.RelayConnection(),
+	}
 }

@@ -35,6 +35,7 @@ const (
 	Commendation          = "cmd"
 	Inspection            = "isp"
 	AuditEvent            = "aud"
+	RefreshToken          = "rtk"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -45,6 +46,7 @@ var tables = map[string]string{
 	SelfAssessmentItem: "SelfAssessmentItem", Case: "Case", CaseEvent: "CaseEvent",
 	CaseMessage: "CaseMessage", Evidence: "Evidence", Incident: "Incident",
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
+	RefreshToken: "RefreshToken",
 }
 
 // New returns a fresh id with the given prefix, from the current time and crypto randomness.

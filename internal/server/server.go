@@ -104,7 +104,7 @@ func newGraphQL(d Deps) http.Handler {
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
 			if resp != nil && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
-				log.InfoContext(ctx, "graphql", "operation", oc.OperationName, "errors", len(resp.Errors),
+				log.InfoContext(ctx, "graphql", "errors", len(resp.Errors),
 					"duration_ms", time.Since(start).Milliseconds())
 			}
 			return resp
