@@ -16,7 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
 
-// A sign-in identity with one role and one scope.
+// A sign-in identity with one role and one scope (officials, unit managers, supervisors, inspectors, administrators; citizens need none).
 type Account struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -26,11 +26,11 @@ type Account struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// Login name: a phone number or an e-mail address.
+	// Login name: a phone number or an e-mail address, stored in lower case.
 	Login string `json:"login,omitempty"`
 	// argon2id hash of the password.
 	PasswordHash string `json:"-"`
-	// The one role of the account.
+	// The one role of the account: OFFICIAL, UNIT_MANAGER, SUPERVISOR, INSPECTOR or ADMIN.
 	Role account.Role `json:"role,omitempty"`
 	// What the account's scope is: a unit with its sub-units, a district, a province or the nation.
 	ScopeKind account.ScopeKind `json:"scope_kind,omitempty"`
@@ -38,14 +38,22 @@ type Account struct {
 	Disabled bool `json:"disabled,omitempty"`
 	// When the account last signed in.
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	// When the password was last set.
+	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
+	// Id of the linked official.
+	OfficialID *string `json:"official_id,omitempty"`
+	// Id of the scope unit.
+	ScopeUnitID *string `json:"scope_unit_id,omitempty"`
+	// Id of the scope district.
+	ScopeDistrictID *string `json:"scope_district_id,omitempty"`
+	// Id of the scope province.
+	ScopeProvinceID *string `json:"scope_province_id,omitempty"`
+	// Raised when the password, role or scope changes or the account is disabled: access tokens of an older version stop working at once.
+	TokenVersion int `json:"token_version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
-	Edges                    AccountEdges `json:"edges"`
-	district_scoped_accounts *string
-	official_account         *string
-	province_scoped_accounts *string
-	unit_scoped_accounts     *string
-	selectValues             sql.SelectValues
+	Edges        AccountEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // AccountEdges holds the relations/edges for other nodes in the graph.
@@ -72,11 +80,13 @@ type AccountEdges struct {
 	RecordedInspections []*Inspection `json:"recorded_inspections,omitempty"`
 	// Audit entries of the account's actions.
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
+	// The account's refresh tokens.
+	RefreshTokens []*RefreshToken `json:"refresh_tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [12]bool
 	// totalCount holds the count of the edges above.
-	totalCount [10]map[string]int
+	totalCount [4]map[string]int
 
 	namedReviewedAssessments   map[string][]*SelfAssessment
 	namedHandledCases          map[string][]*CitizenCase
@@ -85,6 +95,7 @@ type AccountEdges struct {
 	namedProposedCommendations map[string][]*Commendation
 	namedRecordedInspections   map[string][]*Inspection
 	namedAuditEvents           map[string][]*AuditEvent
+	namedRefreshTokens         map[string][]*RefreshToken
 }
 
 // OfficialOrErr returns the Official value or an error if the edge
@@ -194,6 +205,15 @@ func (e AccountEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 	return nil, &NotLoadedError{edge: "audit_events"}
 }
 
+// RefreshTokensOrErr returns the RefreshTokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) RefreshTokensOrErr() ([]*RefreshToken, error) {
+	if e.loadedTypes[11] {
+		return e.RefreshTokens, nil
+	}
+	return nil, &NotLoadedError{edge: "refresh_tokens"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -201,18 +221,12 @@ func (*Account) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case account.FieldDisabled:
 			values[i] = new(sql.NullBool)
-		case account.FieldID, account.FieldLogin, account.FieldPasswordHash, account.FieldRole, account.FieldScopeKind:
+		case account.FieldTokenVersion:
+			values[i] = new(sql.NullInt64)
+		case account.FieldID, account.FieldLogin, account.FieldPasswordHash, account.FieldRole, account.FieldScopeKind, account.FieldOfficialID, account.FieldScopeUnitID, account.FieldScopeDistrictID, account.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
-		case account.FieldCreatedAt, account.FieldUpdatedAt, account.FieldLastLoginAt:
+		case account.FieldCreatedAt, account.FieldUpdatedAt, account.FieldLastLoginAt, account.FieldPasswordChangedAt:
 			values[i] = new(sql.NullTime)
-		case account.ForeignKeys[0]: // district_scoped_accounts
-			values[i] = new(sql.NullString)
-		case account.ForeignKeys[1]: // official_account
-			values[i] = new(sql.NullString)
-		case account.ForeignKeys[2]: // province_scoped_accounts
-			values[i] = new(sql.NullString)
-		case account.ForeignKeys[3]: // unit_scoped_accounts
-			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -283,33 +297,46 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 				_m.LastLoginAt = new(time.Time)
 				*_m.LastLoginAt = value.Time
 			}
-		case account.ForeignKeys[0]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field district_scoped_accounts", values[i])
+		case account.FieldPasswordChangedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field password_changed_at", values[i])
 			} else if value.Valid {
-				_m.district_scoped_accounts = new(string)
-				*_m.district_scoped_accounts = value.String
+				_m.PasswordChangedAt = new(time.Time)
+				*_m.PasswordChangedAt = value.Time
 			}
-		case account.ForeignKeys[1]:
+		case account.FieldOfficialID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field official_account", values[i])
+				return fmt.Errorf("unexpected type %T for field official_id", values[i])
 			} else if value.Valid {
-				_m.official_account = new(string)
-				*_m.official_account = value.String
+				_m.OfficialID = new(string)
+				*_m.OfficialID = value.String
 			}
-		case account.ForeignKeys[2]:
+		case account.FieldScopeUnitID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field province_scoped_accounts", values[i])
+				return fmt.Errorf("unexpected type %T for field scope_unit_id", values[i])
 			} else if value.Valid {
-				_m.province_scoped_accounts = new(string)
-				*_m.province_scoped_accounts = value.String
+				_m.ScopeUnitID = new(string)
+				*_m.ScopeUnitID = value.String
 			}
-		case account.ForeignKeys[3]:
+		case account.FieldScopeDistrictID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field unit_scoped_accounts", values[i])
+				return fmt.Errorf("unexpected type %T for field scope_district_id", values[i])
 			} else if value.Valid {
-				_m.unit_scoped_accounts = new(string)
-				*_m.unit_scoped_accounts = value.String
+				_m.ScopeDistrictID = new(string)
+				*_m.ScopeDistrictID = value.String
+			}
+		case account.FieldScopeProvinceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
+			} else if value.Valid {
+				_m.ScopeProvinceID = new(string)
+				*_m.ScopeProvinceID = value.String
+			}
+		case account.FieldTokenVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field token_version", values[i])
+			} else if value.Valid {
+				_m.TokenVersion = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -379,6 +406,11 @@ func (_m *Account) QueryAuditEvents() *AuditEventQuery {
 	return NewAccountClient(_m.config).QueryAuditEvents(_m)
 }
 
+// QueryRefreshTokens queries the "refresh_tokens" edge of the Account entity.
+func (_m *Account) QueryRefreshTokens() *RefreshTokenQuery {
+	return NewAccountClient(_m.config).QueryRefreshTokens(_m)
+}
+
 // Update returns a builder for updating this Account.
 // Note that you need to call Account.Unwrap() before calling this method if this Account
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -426,6 +458,34 @@ func (_m *Account) String() string {
 		builder.WriteString("last_login_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.PasswordChangedAt; v != nil {
+		builder.WriteString("password_changed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.OfficialID; v != nil {
+		builder.WriteString("official_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ScopeUnitID; v != nil {
+		builder.WriteString("scope_unit_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ScopeDistrictID; v != nil {
+		builder.WriteString("scope_district_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ScopeProvinceID; v != nil {
+		builder.WriteString("scope_province_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("token_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TokenVersion))
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -595,6 +655,30 @@ func (_m *Account) appendNamedAuditEvents(name string, edges ...*AuditEvent) {
 		_m.Edges.namedAuditEvents[name] = []*AuditEvent{}
 	} else {
 		_m.Edges.namedAuditEvents[name] = append(_m.Edges.namedAuditEvents[name], edges...)
+	}
+}
+
+// NamedRefreshTokens returns the RefreshTokens named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedRefreshTokens(name string) ([]*RefreshToken, error) {
+	if _m.Edges.namedRefreshTokens == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedRefreshTokens[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedRefreshTokens(name string, edges ...*RefreshToken) {
+	if _m.Edges.namedRefreshTokens == nil {
+		_m.Edges.namedRefreshTokens = make(map[string][]*RefreshToken)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedRefreshTokens[name] = []*RefreshToken{}
+	} else {
+		_m.Edges.namedRefreshTokens[name] = append(_m.Edges.namedRefreshTokens[name], edges...)
 	}
 }
 

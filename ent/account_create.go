@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -114,6 +115,90 @@ func (_c *AccountCreate) SetNillableLastLoginAt(v *time.Time) *AccountCreate {
 	return _c
 }
 
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (_c *AccountCreate) SetPasswordChangedAt(v time.Time) *AccountCreate {
+	_c.mutation.SetPasswordChangedAt(v)
+	return _c
+}
+
+// SetNillablePasswordChangedAt sets the "password_changed_at" field if the given value is not nil.
+func (_c *AccountCreate) SetNillablePasswordChangedAt(v *time.Time) *AccountCreate {
+	if v != nil {
+		_c.SetPasswordChangedAt(*v)
+	}
+	return _c
+}
+
+// SetOfficialID sets the "official_id" field.
+func (_c *AccountCreate) SetOfficialID(v string) *AccountCreate {
+	_c.mutation.SetOfficialID(v)
+	return _c
+}
+
+// SetNillableOfficialID sets the "official_id" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableOfficialID(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetOfficialID(*v)
+	}
+	return _c
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_c *AccountCreate) SetScopeUnitID(v string) *AccountCreate {
+	_c.mutation.SetScopeUnitID(v)
+	return _c
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableScopeUnitID(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetScopeUnitID(*v)
+	}
+	return _c
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (_c *AccountCreate) SetScopeDistrictID(v string) *AccountCreate {
+	_c.mutation.SetScopeDistrictID(v)
+	return _c
+}
+
+// SetNillableScopeDistrictID sets the "scope_district_id" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableScopeDistrictID(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetScopeDistrictID(*v)
+	}
+	return _c
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_c *AccountCreate) SetScopeProvinceID(v string) *AccountCreate {
+	_c.mutation.SetScopeProvinceID(v)
+	return _c
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableScopeProvinceID(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetScopeProvinceID(*v)
+	}
+	return _c
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (_c *AccountCreate) SetTokenVersion(v int) *AccountCreate {
+	_c.mutation.SetTokenVersion(v)
+	return _c
+}
+
+// SetNillableTokenVersion sets the "token_version" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableTokenVersion(v *int) *AccountCreate {
+	if v != nil {
+		_c.SetTokenVersion(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountCreate) SetID(v string) *AccountCreate {
 	_c.mutation.SetID(v)
@@ -128,37 +213,9 @@ func (_c *AccountCreate) SetNillableID(v *string) *AccountCreate {
 	return _c
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_c *AccountCreate) SetOfficialID(id string) *AccountCreate {
-	_c.mutation.SetOfficialID(id)
-	return _c
-}
-
-// SetNillableOfficialID sets the "official" edge to the Official entity by ID if the given value is not nil.
-func (_c *AccountCreate) SetNillableOfficialID(id *string) *AccountCreate {
-	if id != nil {
-		_c = _c.SetOfficialID(*id)
-	}
-	return _c
-}
-
 // SetOfficial sets the "official" edge to the Official entity.
 func (_c *AccountCreate) SetOfficial(v *Official) *AccountCreate {
 	return _c.SetOfficialID(v.ID)
-}
-
-// SetScopeUnitID sets the "scope_unit" edge to the Unit entity by ID.
-func (_c *AccountCreate) SetScopeUnitID(id string) *AccountCreate {
-	_c.mutation.SetScopeUnitID(id)
-	return _c
-}
-
-// SetNillableScopeUnitID sets the "scope_unit" edge to the Unit entity by ID if the given value is not nil.
-func (_c *AccountCreate) SetNillableScopeUnitID(id *string) *AccountCreate {
-	if id != nil {
-		_c = _c.SetScopeUnitID(*id)
-	}
-	return _c
 }
 
 // SetScopeUnit sets the "scope_unit" edge to the Unit entity.
@@ -166,37 +223,9 @@ func (_c *AccountCreate) SetScopeUnit(v *Unit) *AccountCreate {
 	return _c.SetScopeUnitID(v.ID)
 }
 
-// SetScopeDistrictID sets the "scope_district" edge to the District entity by ID.
-func (_c *AccountCreate) SetScopeDistrictID(id string) *AccountCreate {
-	_c.mutation.SetScopeDistrictID(id)
-	return _c
-}
-
-// SetNillableScopeDistrictID sets the "scope_district" edge to the District entity by ID if the given value is not nil.
-func (_c *AccountCreate) SetNillableScopeDistrictID(id *string) *AccountCreate {
-	if id != nil {
-		_c = _c.SetScopeDistrictID(*id)
-	}
-	return _c
-}
-
 // SetScopeDistrict sets the "scope_district" edge to the District entity.
 func (_c *AccountCreate) SetScopeDistrict(v *District) *AccountCreate {
 	return _c.SetScopeDistrictID(v.ID)
-}
-
-// SetScopeProvinceID sets the "scope_province" edge to the Province entity by ID.
-func (_c *AccountCreate) SetScopeProvinceID(id string) *AccountCreate {
-	_c.mutation.SetScopeProvinceID(id)
-	return _c
-}
-
-// SetNillableScopeProvinceID sets the "scope_province" edge to the Province entity by ID if the given value is not nil.
-func (_c *AccountCreate) SetNillableScopeProvinceID(id *string) *AccountCreate {
-	if id != nil {
-		_c = _c.SetScopeProvinceID(*id)
-	}
-	return _c
 }
 
 // SetScopeProvince sets the "scope_province" edge to the Province entity.
@@ -309,6 +338,21 @@ func (_c *AccountCreate) AddAuditEvents(v ...*AuditEvent) *AccountCreate {
 	return _c.AddAuditEventIDs(ids...)
 }
 
+// AddRefreshTokenIDs adds the "refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_c *AccountCreate) AddRefreshTokenIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddRefreshTokenIDs(ids...)
+	return _c
+}
+
+// AddRefreshTokens adds the "refresh_tokens" edges to the RefreshToken entity.
+func (_c *AccountCreate) AddRefreshTokens(v ...*RefreshToken) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddRefreshTokenIDs(ids...)
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_c *AccountCreate) Mutation() *AccountMutation {
 	return _c.mutation
@@ -355,6 +399,10 @@ func (_c *AccountCreate) defaults() {
 	if _, ok := _c.mutation.Disabled(); !ok {
 		v := account.DefaultDisabled
 		_c.mutation.SetDisabled(v)
+	}
+	if _, ok := _c.mutation.TokenVersion(); !ok {
+		v := account.DefaultTokenVersion
+		_c.mutation.SetTokenVersion(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := account.DefaultID()
@@ -404,6 +452,14 @@ func (_c *AccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.Disabled(); !ok {
 		return &ValidationError{Name: "disabled", err: errors.New(`ent: missing required field "Account.disabled"`)}
+	}
+	if _, ok := _c.mutation.TokenVersion(); !ok {
+		return &ValidationError{Name: "token_version", err: errors.New(`ent: missing required field "Account.token_version"`)}
+	}
+	if v, ok := _c.mutation.TokenVersion(); ok {
+		if err := account.TokenVersionValidator(v); err != nil {
+			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Account.token_version": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := account.IDValidator(v); err != nil {
@@ -478,6 +534,14 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		_spec.SetField(account.FieldLastLoginAt, field.TypeTime, value)
 		_node.LastLoginAt = &value
 	}
+	if value, ok := _c.mutation.PasswordChangedAt(); ok {
+		_spec.SetField(account.FieldPasswordChangedAt, field.TypeTime, value)
+		_node.PasswordChangedAt = &value
+	}
+	if value, ok := _c.mutation.TokenVersion(); ok {
+		_spec.SetField(account.FieldTokenVersion, field.TypeInt, value)
+		_node.TokenVersion = value
+	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2O,
@@ -492,7 +556,7 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.official_account = &nodes[0]
+		_node.OfficialID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ScopeUnitIDs(); len(nodes) > 0 {
@@ -509,7 +573,7 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.unit_scoped_accounts = &nodes[0]
+		_node.ScopeUnitID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ScopeDistrictIDs(); len(nodes) > 0 {
@@ -526,7 +590,7 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.district_scoped_accounts = &nodes[0]
+		_node.ScopeDistrictID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ScopeProvinceIDs(); len(nodes) > 0 {
@@ -543,7 +607,7 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.province_scoped_accounts = &nodes[0]
+		_node.ScopeProvinceID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ReviewedAssessmentsIDs(); len(nodes) > 0 {
@@ -651,6 +715,22 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -797,6 +877,114 @@ func (u *AccountUpsert) UpdateLastLoginAt() *AccountUpsert {
 // ClearLastLoginAt clears the value of the "last_login_at" field.
 func (u *AccountUpsert) ClearLastLoginAt() *AccountUpsert {
 	u.SetNull(account.FieldLastLoginAt)
+	return u
+}
+
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (u *AccountUpsert) SetPasswordChangedAt(v time.Time) *AccountUpsert {
+	u.Set(account.FieldPasswordChangedAt, v)
+	return u
+}
+
+// UpdatePasswordChangedAt sets the "password_changed_at" field to the value that was provided on create.
+func (u *AccountUpsert) UpdatePasswordChangedAt() *AccountUpsert {
+	u.SetExcluded(account.FieldPasswordChangedAt)
+	return u
+}
+
+// ClearPasswordChangedAt clears the value of the "password_changed_at" field.
+func (u *AccountUpsert) ClearPasswordChangedAt() *AccountUpsert {
+	u.SetNull(account.FieldPasswordChangedAt)
+	return u
+}
+
+// SetOfficialID sets the "official_id" field.
+func (u *AccountUpsert) SetOfficialID(v string) *AccountUpsert {
+	u.Set(account.FieldOfficialID, v)
+	return u
+}
+
+// UpdateOfficialID sets the "official_id" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateOfficialID() *AccountUpsert {
+	u.SetExcluded(account.FieldOfficialID)
+	return u
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (u *AccountUpsert) ClearOfficialID() *AccountUpsert {
+	u.SetNull(account.FieldOfficialID)
+	return u
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (u *AccountUpsert) SetScopeUnitID(v string) *AccountUpsert {
+	u.Set(account.FieldScopeUnitID, v)
+	return u
+}
+
+// UpdateScopeUnitID sets the "scope_unit_id" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateScopeUnitID() *AccountUpsert {
+	u.SetExcluded(account.FieldScopeUnitID)
+	return u
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (u *AccountUpsert) ClearScopeUnitID() *AccountUpsert {
+	u.SetNull(account.FieldScopeUnitID)
+	return u
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (u *AccountUpsert) SetScopeDistrictID(v string) *AccountUpsert {
+	u.Set(account.FieldScopeDistrictID, v)
+	return u
+}
+
+// UpdateScopeDistrictID sets the "scope_district_id" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateScopeDistrictID() *AccountUpsert {
+	u.SetExcluded(account.FieldScopeDistrictID)
+	return u
+}
+
+// ClearScopeDistrictID clears the value of the "scope_district_id" field.
+func (u *AccountUpsert) ClearScopeDistrictID() *AccountUpsert {
+	u.SetNull(account.FieldScopeDistrictID)
+	return u
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (u *AccountUpsert) SetScopeProvinceID(v string) *AccountUpsert {
+	u.Set(account.FieldScopeProvinceID, v)
+	return u
+}
+
+// UpdateScopeProvinceID sets the "scope_province_id" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateScopeProvinceID() *AccountUpsert {
+	u.SetExcluded(account.FieldScopeProvinceID)
+	return u
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (u *AccountUpsert) ClearScopeProvinceID() *AccountUpsert {
+	u.SetNull(account.FieldScopeProvinceID)
+	return u
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (u *AccountUpsert) SetTokenVersion(v int) *AccountUpsert {
+	u.Set(account.FieldTokenVersion, v)
+	return u
+}
+
+// UpdateTokenVersion sets the "token_version" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateTokenVersion() *AccountUpsert {
+	u.SetExcluded(account.FieldTokenVersion)
+	return u
+}
+
+// AddTokenVersion adds v to the "token_version" field.
+func (u *AccountUpsert) AddTokenVersion(v int) *AccountUpsert {
+	u.Add(account.FieldTokenVersion, v)
 	return u
 }
 
@@ -953,6 +1141,132 @@ func (u *AccountUpsertOne) UpdateLastLoginAt() *AccountUpsertOne {
 func (u *AccountUpsertOne) ClearLastLoginAt() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (u *AccountUpsertOne) SetPasswordChangedAt(v time.Time) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPasswordChangedAt(v)
+	})
+}
+
+// UpdatePasswordChangedAt sets the "password_changed_at" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdatePasswordChangedAt() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePasswordChangedAt()
+	})
+}
+
+// ClearPasswordChangedAt clears the value of the "password_changed_at" field.
+func (u *AccountUpsertOne) ClearPasswordChangedAt() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearPasswordChangedAt()
+	})
+}
+
+// SetOfficialID sets the "official_id" field.
+func (u *AccountUpsertOne) SetOfficialID(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetOfficialID(v)
+	})
+}
+
+// UpdateOfficialID sets the "official_id" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateOfficialID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateOfficialID()
+	})
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (u *AccountUpsertOne) ClearOfficialID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearOfficialID()
+	})
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (u *AccountUpsertOne) SetScopeUnitID(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetScopeUnitID(v)
+	})
+}
+
+// UpdateScopeUnitID sets the "scope_unit_id" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateScopeUnitID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateScopeUnitID()
+	})
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (u *AccountUpsertOne) ClearScopeUnitID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearScopeUnitID()
+	})
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (u *AccountUpsertOne) SetScopeDistrictID(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetScopeDistrictID(v)
+	})
+}
+
+// UpdateScopeDistrictID sets the "scope_district_id" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateScopeDistrictID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateScopeDistrictID()
+	})
+}
+
+// ClearScopeDistrictID clears the value of the "scope_district_id" field.
+func (u *AccountUpsertOne) ClearScopeDistrictID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearScopeDistrictID()
+	})
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (u *AccountUpsertOne) SetScopeProvinceID(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetScopeProvinceID(v)
+	})
+}
+
+// UpdateScopeProvinceID sets the "scope_province_id" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateScopeProvinceID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateScopeProvinceID()
+	})
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (u *AccountUpsertOne) ClearScopeProvinceID() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearScopeProvinceID()
+	})
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (u *AccountUpsertOne) SetTokenVersion(v int) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetTokenVersion(v)
+	})
+}
+
+// AddTokenVersion adds v to the "token_version" field.
+func (u *AccountUpsertOne) AddTokenVersion(v int) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.AddTokenVersion(v)
+	})
+}
+
+// UpdateTokenVersion sets the "token_version" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateTokenVersion() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateTokenVersion()
 	})
 }
 
@@ -1276,6 +1590,132 @@ func (u *AccountUpsertBulk) UpdateLastLoginAt() *AccountUpsertBulk {
 func (u *AccountUpsertBulk) ClearLastLoginAt() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.ClearLastLoginAt()
+	})
+}
+
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (u *AccountUpsertBulk) SetPasswordChangedAt(v time.Time) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetPasswordChangedAt(v)
+	})
+}
+
+// UpdatePasswordChangedAt sets the "password_changed_at" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdatePasswordChangedAt() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdatePasswordChangedAt()
+	})
+}
+
+// ClearPasswordChangedAt clears the value of the "password_changed_at" field.
+func (u *AccountUpsertBulk) ClearPasswordChangedAt() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearPasswordChangedAt()
+	})
+}
+
+// SetOfficialID sets the "official_id" field.
+func (u *AccountUpsertBulk) SetOfficialID(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetOfficialID(v)
+	})
+}
+
+// UpdateOfficialID sets the "official_id" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateOfficialID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateOfficialID()
+	})
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (u *AccountUpsertBulk) ClearOfficialID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearOfficialID()
+	})
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (u *AccountUpsertBulk) SetScopeUnitID(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetScopeUnitID(v)
+	})
+}
+
+// UpdateScopeUnitID sets the "scope_unit_id" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateScopeUnitID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateScopeUnitID()
+	})
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (u *AccountUpsertBulk) ClearScopeUnitID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearScopeUnitID()
+	})
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (u *AccountUpsertBulk) SetScopeDistrictID(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetScopeDistrictID(v)
+	})
+}
+
+// UpdateScopeDistrictID sets the "scope_district_id" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateScopeDistrictID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateScopeDistrictID()
+	})
+}
+
+// ClearScopeDistrictID clears the value of the "scope_district_id" field.
+func (u *AccountUpsertBulk) ClearScopeDistrictID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearScopeDistrictID()
+	})
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (u *AccountUpsertBulk) SetScopeProvinceID(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetScopeProvinceID(v)
+	})
+}
+
+// UpdateScopeProvinceID sets the "scope_province_id" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateScopeProvinceID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateScopeProvinceID()
+	})
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (u *AccountUpsertBulk) ClearScopeProvinceID() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearScopeProvinceID()
+	})
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (u *AccountUpsertBulk) SetTokenVersion(v int) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetTokenVersion(v)
+	})
+}
+
+// AddTokenVersion adds v to the "token_version" field.
+func (u *AccountUpsertBulk) AddTokenVersion(v int) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.AddTokenVersion(v)
+	})
+}
+
+// UpdateTokenVersion sets the "token_version" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateTokenVersion() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateTokenVersion()
 	})
 }
 

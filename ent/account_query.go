@@ -24,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -46,7 +47,7 @@ type AccountQuery struct {
 	withProposedCommendations      *CommendationQuery
 	withRecordedInspections        *InspectionQuery
 	withAuditEvents                *AuditEventQuery
-	withFKs                        bool
+	withRefreshTokens              *RefreshTokenQuery
 	loadTotal                      []func(context.Context, []*Account) error
 	modifiers                      []func(*sql.Selector)
 	withNamedReviewedAssessments   map[string]*SelfAssessmentQuery
@@ -56,6 +57,7 @@ type AccountQuery struct {
 	withNamedProposedCommendations map[string]*CommendationQuery
 	withNamedRecordedInspections   map[string]*InspectionQuery
 	withNamedAuditEvents           map[string]*AuditEventQuery
+	withNamedRefreshTokens         map[string]*RefreshTokenQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -334,6 +336,28 @@ func (_q *AccountQuery) QueryAuditEvents() *AuditEventQuery {
 	return query
 }
 
+// QueryRefreshTokens chains the current query on the "refresh_tokens" edge.
+func (_q *AccountQuery) QueryRefreshTokens() *RefreshTokenQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(refreshtoken.Table, refreshtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.RefreshTokensTable, account.RefreshTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Account entity from the query.
 // Returns a *NotFoundError when no Account was found.
 func (_q *AccountQuery) First(ctx context.Context) (*Account, error) {
@@ -537,6 +561,7 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		withProposedCommendations: _q.withProposedCommendations.Clone(),
 		withRecordedInspections:   _q.withRecordedInspections.Clone(),
 		withAuditEvents:           _q.withAuditEvents.Clone(),
+		withRefreshTokens:         _q.withRefreshTokens.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -664,6 +689,17 @@ func (_q *AccountQuery) WithAuditEvents(opts ...func(*AuditEventQuery)) *Account
 	return _q
 }
 
+// WithRefreshTokens tells the query-builder to eager-load the nodes that are connected to
+// the "refresh_tokens" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithRefreshTokens(opts ...func(*RefreshTokenQuery)) *AccountQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRefreshTokens = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -741,9 +777,8 @@ func (_q *AccountQuery) prepareQuery(ctx context.Context) error {
 func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Account, error) {
 	var (
 		nodes       = []*Account{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [12]bool{
 			_q.withOfficial != nil,
 			_q.withScopeUnit != nil,
 			_q.withScopeDistrict != nil,
@@ -755,14 +790,9 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			_q.withProposedCommendations != nil,
 			_q.withRecordedInspections != nil,
 			_q.withAuditEvents != nil,
+			_q.withRefreshTokens != nil,
 		}
 	)
-	if _q.withOfficial != nil || _q.withScopeUnit != nil || _q.withScopeDistrict != nil || _q.withScopeProvince != nil {
-		withFKs = true
-	}
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, account.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Account).scanValues(nil, columns)
 	}
@@ -861,6 +891,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			return nil, err
 		}
 	}
+	if query := _q.withRefreshTokens; query != nil {
+		if err := _q.loadRefreshTokens(ctx, query, nodes,
+			func(n *Account) { n.Edges.RefreshTokens = []*RefreshToken{} },
+			func(n *Account, e *RefreshToken) { n.Edges.RefreshTokens = append(n.Edges.RefreshTokens, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedReviewedAssessments {
 		if err := _q.loadReviewedAssessments(ctx, query, nodes,
 			func(n *Account) { n.appendNamedReviewedAssessments(name) },
@@ -910,6 +947,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			return nil, err
 		}
 	}
+	for name, query := range _q.withNamedRefreshTokens {
+		if err := _q.loadRefreshTokens(ctx, query, nodes,
+			func(n *Account) { n.appendNamedRefreshTokens(name) },
+			func(n *Account, e *RefreshToken) { n.appendNamedRefreshTokens(name, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
@@ -922,10 +966,10 @@ func (_q *AccountQuery) loadOfficial(ctx context.Context, query *OfficialQuery, 
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Account)
 	for i := range nodes {
-		if nodes[i].official_account == nil {
+		if nodes[i].OfficialID == nil {
 			continue
 		}
-		fk := *nodes[i].official_account
+		fk := *nodes[i].OfficialID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -942,7 +986,7 @@ func (_q *AccountQuery) loadOfficial(ctx context.Context, query *OfficialQuery, 
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "official_account" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "official_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -954,10 +998,10 @@ func (_q *AccountQuery) loadScopeUnit(ctx context.Context, query *UnitQuery, nod
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Account)
 	for i := range nodes {
-		if nodes[i].unit_scoped_accounts == nil {
+		if nodes[i].ScopeUnitID == nil {
 			continue
 		}
-		fk := *nodes[i].unit_scoped_accounts
+		fk := *nodes[i].ScopeUnitID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -974,7 +1018,7 @@ func (_q *AccountQuery) loadScopeUnit(ctx context.Context, query *UnitQuery, nod
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "unit_scoped_accounts" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "scope_unit_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -986,10 +1030,10 @@ func (_q *AccountQuery) loadScopeDistrict(ctx context.Context, query *DistrictQu
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Account)
 	for i := range nodes {
-		if nodes[i].district_scoped_accounts == nil {
+		if nodes[i].ScopeDistrictID == nil {
 			continue
 		}
-		fk := *nodes[i].district_scoped_accounts
+		fk := *nodes[i].ScopeDistrictID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -1006,7 +1050,7 @@ func (_q *AccountQuery) loadScopeDistrict(ctx context.Context, query *DistrictQu
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "district_scoped_accounts" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "scope_district_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1018,10 +1062,10 @@ func (_q *AccountQuery) loadScopeProvince(ctx context.Context, query *ProvinceQu
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Account)
 	for i := range nodes {
-		if nodes[i].province_scoped_accounts == nil {
+		if nodes[i].ScopeProvinceID == nil {
 			continue
 		}
-		fk := *nodes[i].province_scoped_accounts
+		fk := *nodes[i].ScopeProvinceID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -1038,7 +1082,7 @@ func (_q *AccountQuery) loadScopeProvince(ctx context.Context, query *ProvinceQu
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "province_scoped_accounts" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "scope_province_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1263,6 +1307,37 @@ func (_q *AccountQuery) loadAuditEvents(ctx context.Context, query *AuditEventQu
 	}
 	return nil
 }
+func (_q *AccountQuery) loadRefreshTokens(ctx context.Context, query *RefreshTokenQuery, nodes []*Account, init func(*Account), assign func(*Account, *RefreshToken)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.RefreshToken(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.RefreshTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_refresh_tokens
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_refresh_tokens" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_refresh_tokens" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *AccountQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1291,6 +1366,18 @@ func (_q *AccountQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != account.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOfficial != nil {
+			_spec.Node.AddColumnOnce(account.FieldOfficialID)
+		}
+		if _q.withScopeUnit != nil {
+			_spec.Node.AddColumnOnce(account.FieldScopeUnitID)
+		}
+		if _q.withScopeDistrict != nil {
+			_spec.Node.AddColumnOnce(account.FieldScopeDistrictID)
+		}
+		if _q.withScopeProvince != nil {
+			_spec.Node.AddColumnOnce(account.FieldScopeProvinceID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -1472,6 +1559,20 @@ func (_q *AccountQuery) WithNamedAuditEvents(name string, opts ...func(*AuditEve
 		_q.withNamedAuditEvents = make(map[string]*AuditEventQuery)
 	}
 	_q.withNamedAuditEvents[name] = query
+	return _q
+}
+
+// WithNamedRefreshTokens tells the query-builder to eager-load the nodes that are connected to the "refresh_tokens"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedRefreshTokens(name string, opts ...func(*RefreshTokenQuery)) *AccountQuery {
+	query := (&RefreshTokenClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedRefreshTokens == nil {
+		_q.withNamedRefreshTokens = make(map[string]*RefreshTokenQuery)
+	}
+	_q.withNamedRefreshTokens[name] = query
 	return _q
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -135,17 +136,124 @@ func (_u *AccountUpdate) ClearLastLoginAt() *AccountUpdate {
 	return _u
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_u *AccountUpdate) SetOfficialID(id string) *AccountUpdate {
-	_u.mutation.SetOfficialID(id)
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (_u *AccountUpdate) SetPasswordChangedAt(v time.Time) *AccountUpdate {
+	_u.mutation.SetPasswordChangedAt(v)
 	return _u
 }
 
-// SetNillableOfficialID sets the "official" edge to the Official entity by ID if the given value is not nil.
-func (_u *AccountUpdate) SetNillableOfficialID(id *string) *AccountUpdate {
-	if id != nil {
-		_u = _u.SetOfficialID(*id)
+// SetNillablePasswordChangedAt sets the "password_changed_at" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillablePasswordChangedAt(v *time.Time) *AccountUpdate {
+	if v != nil {
+		_u.SetPasswordChangedAt(*v)
 	}
+	return _u
+}
+
+// ClearPasswordChangedAt clears the value of the "password_changed_at" field.
+func (_u *AccountUpdate) ClearPasswordChangedAt() *AccountUpdate {
+	_u.mutation.ClearPasswordChangedAt()
+	return _u
+}
+
+// SetOfficialID sets the "official_id" field.
+func (_u *AccountUpdate) SetOfficialID(v string) *AccountUpdate {
+	_u.mutation.SetOfficialID(v)
+	return _u
+}
+
+// SetNillableOfficialID sets the "official_id" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableOfficialID(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetOfficialID(*v)
+	}
+	return _u
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (_u *AccountUpdate) ClearOfficialID() *AccountUpdate {
+	_u.mutation.ClearOfficialID()
+	return _u
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_u *AccountUpdate) SetScopeUnitID(v string) *AccountUpdate {
+	_u.mutation.SetScopeUnitID(v)
+	return _u
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableScopeUnitID(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetScopeUnitID(*v)
+	}
+	return _u
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (_u *AccountUpdate) ClearScopeUnitID() *AccountUpdate {
+	_u.mutation.ClearScopeUnitID()
+	return _u
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (_u *AccountUpdate) SetScopeDistrictID(v string) *AccountUpdate {
+	_u.mutation.SetScopeDistrictID(v)
+	return _u
+}
+
+// SetNillableScopeDistrictID sets the "scope_district_id" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableScopeDistrictID(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetScopeDistrictID(*v)
+	}
+	return _u
+}
+
+// ClearScopeDistrictID clears the value of the "scope_district_id" field.
+func (_u *AccountUpdate) ClearScopeDistrictID() *AccountUpdate {
+	_u.mutation.ClearScopeDistrictID()
+	return _u
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_u *AccountUpdate) SetScopeProvinceID(v string) *AccountUpdate {
+	_u.mutation.SetScopeProvinceID(v)
+	return _u
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableScopeProvinceID(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetScopeProvinceID(*v)
+	}
+	return _u
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (_u *AccountUpdate) ClearScopeProvinceID() *AccountUpdate {
+	_u.mutation.ClearScopeProvinceID()
+	return _u
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (_u *AccountUpdate) SetTokenVersion(v int) *AccountUpdate {
+	_u.mutation.ResetTokenVersion()
+	_u.mutation.SetTokenVersion(v)
+	return _u
+}
+
+// SetNillableTokenVersion sets the "token_version" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableTokenVersion(v *int) *AccountUpdate {
+	if v != nil {
+		_u.SetTokenVersion(*v)
+	}
+	return _u
+}
+
+// AddTokenVersion adds value to the "token_version" field.
+func (_u *AccountUpdate) AddTokenVersion(v int) *AccountUpdate {
+	_u.mutation.AddTokenVersion(v)
 	return _u
 }
 
@@ -154,56 +262,14 @@ func (_u *AccountUpdate) SetOfficial(v *Official) *AccountUpdate {
 	return _u.SetOfficialID(v.ID)
 }
 
-// SetScopeUnitID sets the "scope_unit" edge to the Unit entity by ID.
-func (_u *AccountUpdate) SetScopeUnitID(id string) *AccountUpdate {
-	_u.mutation.SetScopeUnitID(id)
-	return _u
-}
-
-// SetNillableScopeUnitID sets the "scope_unit" edge to the Unit entity by ID if the given value is not nil.
-func (_u *AccountUpdate) SetNillableScopeUnitID(id *string) *AccountUpdate {
-	if id != nil {
-		_u = _u.SetScopeUnitID(*id)
-	}
-	return _u
-}
-
 // SetScopeUnit sets the "scope_unit" edge to the Unit entity.
 func (_u *AccountUpdate) SetScopeUnit(v *Unit) *AccountUpdate {
 	return _u.SetScopeUnitID(v.ID)
 }
 
-// SetScopeDistrictID sets the "scope_district" edge to the District entity by ID.
-func (_u *AccountUpdate) SetScopeDistrictID(id string) *AccountUpdate {
-	_u.mutation.SetScopeDistrictID(id)
-	return _u
-}
-
-// SetNillableScopeDistrictID sets the "scope_district" edge to the District entity by ID if the given value is not nil.
-func (_u *AccountUpdate) SetNillableScopeDistrictID(id *string) *AccountUpdate {
-	if id != nil {
-		_u = _u.SetScopeDistrictID(*id)
-	}
-	return _u
-}
-
 // SetScopeDistrict sets the "scope_district" edge to the District entity.
 func (_u *AccountUpdate) SetScopeDistrict(v *District) *AccountUpdate {
 	return _u.SetScopeDistrictID(v.ID)
-}
-
-// SetScopeProvinceID sets the "scope_province" edge to the Province entity by ID.
-func (_u *AccountUpdate) SetScopeProvinceID(id string) *AccountUpdate {
-	_u.mutation.SetScopeProvinceID(id)
-	return _u
-}
-
-// SetNillableScopeProvinceID sets the "scope_province" edge to the Province entity by ID if the given value is not nil.
-func (_u *AccountUpdate) SetNillableScopeProvinceID(id *string) *AccountUpdate {
-	if id != nil {
-		_u = _u.SetScopeProvinceID(*id)
-	}
-	return _u
 }
 
 // SetScopeProvince sets the "scope_province" edge to the Province entity.
@@ -314,6 +380,21 @@ func (_u *AccountUpdate) AddAuditEvents(v ...*AuditEvent) *AccountUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddAuditEventIDs(ids...)
+}
+
+// AddRefreshTokenIDs adds the "refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *AccountUpdate) AddRefreshTokenIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddRefreshTokens adds the "refresh_tokens" edges to the RefreshToken entity.
+func (_u *AccountUpdate) AddRefreshTokens(v ...*RefreshToken) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -492,6 +573,27 @@ func (_u *AccountUpdate) RemoveAuditEvents(v ...*AuditEvent) *AccountUpdate {
 	return _u.RemoveAuditEventIDs(ids...)
 }
 
+// ClearRefreshTokens clears all "refresh_tokens" edges to the RefreshToken entity.
+func (_u *AccountUpdate) ClearRefreshTokens() *AccountUpdate {
+	_u.mutation.ClearRefreshTokens()
+	return _u
+}
+
+// RemoveRefreshTokenIDs removes the "refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *AccountUpdate) RemoveRefreshTokenIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveRefreshTokens removes "refresh_tokens" edges to RefreshToken entities.
+func (_u *AccountUpdate) RemoveRefreshTokens(v ...*RefreshToken) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRefreshTokenIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AccountUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -550,6 +652,11 @@ func (_u *AccountUpdate) check() error {
 			return &ValidationError{Name: "scope_kind", err: fmt.Errorf(`ent: validator failed for field "Account.scope_kind": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TokenVersion(); ok {
+		if err := account.TokenVersionValidator(v); err != nil {
+			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Account.token_version": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -588,6 +695,18 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(account.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PasswordChangedAt(); ok {
+		_spec.SetField(account.FieldPasswordChangedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PasswordChangedAtCleared() {
+		_spec.ClearField(account.FieldPasswordChangedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenVersion(); ok {
+		_spec.SetField(account.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenVersion(); ok {
+		_spec.AddField(account.FieldTokenVersion, field.TypeInt, value)
 	}
 	if _u.mutation.OfficialCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1020,6 +1139,51 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{account.Label}
@@ -1136,17 +1300,124 @@ func (_u *AccountUpdateOne) ClearLastLoginAt() *AccountUpdateOne {
 	return _u
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_u *AccountUpdateOne) SetOfficialID(id string) *AccountUpdateOne {
-	_u.mutation.SetOfficialID(id)
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (_u *AccountUpdateOne) SetPasswordChangedAt(v time.Time) *AccountUpdateOne {
+	_u.mutation.SetPasswordChangedAt(v)
 	return _u
 }
 
-// SetNillableOfficialID sets the "official" edge to the Official entity by ID if the given value is not nil.
-func (_u *AccountUpdateOne) SetNillableOfficialID(id *string) *AccountUpdateOne {
-	if id != nil {
-		_u = _u.SetOfficialID(*id)
+// SetNillablePasswordChangedAt sets the "password_changed_at" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillablePasswordChangedAt(v *time.Time) *AccountUpdateOne {
+	if v != nil {
+		_u.SetPasswordChangedAt(*v)
 	}
+	return _u
+}
+
+// ClearPasswordChangedAt clears the value of the "password_changed_at" field.
+func (_u *AccountUpdateOne) ClearPasswordChangedAt() *AccountUpdateOne {
+	_u.mutation.ClearPasswordChangedAt()
+	return _u
+}
+
+// SetOfficialID sets the "official_id" field.
+func (_u *AccountUpdateOne) SetOfficialID(v string) *AccountUpdateOne {
+	_u.mutation.SetOfficialID(v)
+	return _u
+}
+
+// SetNillableOfficialID sets the "official_id" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableOfficialID(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetOfficialID(*v)
+	}
+	return _u
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (_u *AccountUpdateOne) ClearOfficialID() *AccountUpdateOne {
+	_u.mutation.ClearOfficialID()
+	return _u
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_u *AccountUpdateOne) SetScopeUnitID(v string) *AccountUpdateOne {
+	_u.mutation.SetScopeUnitID(v)
+	return _u
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableScopeUnitID(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetScopeUnitID(*v)
+	}
+	return _u
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (_u *AccountUpdateOne) ClearScopeUnitID() *AccountUpdateOne {
+	_u.mutation.ClearScopeUnitID()
+	return _u
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (_u *AccountUpdateOne) SetScopeDistrictID(v string) *AccountUpdateOne {
+	_u.mutation.SetScopeDistrictID(v)
+	return _u
+}
+
+// SetNillableScopeDistrictID sets the "scope_district_id" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableScopeDistrictID(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetScopeDistrictID(*v)
+	}
+	return _u
+}
+
+// ClearScopeDistrictID clears the value of the "scope_district_id" field.
+func (_u *AccountUpdateOne) ClearScopeDistrictID() *AccountUpdateOne {
+	_u.mutation.ClearScopeDistrictID()
+	return _u
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_u *AccountUpdateOne) SetScopeProvinceID(v string) *AccountUpdateOne {
+	_u.mutation.SetScopeProvinceID(v)
+	return _u
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableScopeProvinceID(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetScopeProvinceID(*v)
+	}
+	return _u
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (_u *AccountUpdateOne) ClearScopeProvinceID() *AccountUpdateOne {
+	_u.mutation.ClearScopeProvinceID()
+	return _u
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (_u *AccountUpdateOne) SetTokenVersion(v int) *AccountUpdateOne {
+	_u.mutation.ResetTokenVersion()
+	_u.mutation.SetTokenVersion(v)
+	return _u
+}
+
+// SetNillableTokenVersion sets the "token_version" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableTokenVersion(v *int) *AccountUpdateOne {
+	if v != nil {
+		_u.SetTokenVersion(*v)
+	}
+	return _u
+}
+
+// AddTokenVersion adds value to the "token_version" field.
+func (_u *AccountUpdateOne) AddTokenVersion(v int) *AccountUpdateOne {
+	_u.mutation.AddTokenVersion(v)
 	return _u
 }
 
@@ -1155,56 +1426,14 @@ func (_u *AccountUpdateOne) SetOfficial(v *Official) *AccountUpdateOne {
 	return _u.SetOfficialID(v.ID)
 }
 
-// SetScopeUnitID sets the "scope_unit" edge to the Unit entity by ID.
-func (_u *AccountUpdateOne) SetScopeUnitID(id string) *AccountUpdateOne {
-	_u.mutation.SetScopeUnitID(id)
-	return _u
-}
-
-// SetNillableScopeUnitID sets the "scope_unit" edge to the Unit entity by ID if the given value is not nil.
-func (_u *AccountUpdateOne) SetNillableScopeUnitID(id *string) *AccountUpdateOne {
-	if id != nil {
-		_u = _u.SetScopeUnitID(*id)
-	}
-	return _u
-}
-
 // SetScopeUnit sets the "scope_unit" edge to the Unit entity.
 func (_u *AccountUpdateOne) SetScopeUnit(v *Unit) *AccountUpdateOne {
 	return _u.SetScopeUnitID(v.ID)
 }
 
-// SetScopeDistrictID sets the "scope_district" edge to the District entity by ID.
-func (_u *AccountUpdateOne) SetScopeDistrictID(id string) *AccountUpdateOne {
-	_u.mutation.SetScopeDistrictID(id)
-	return _u
-}
-
-// SetNillableScopeDistrictID sets the "scope_district" edge to the District entity by ID if the given value is not nil.
-func (_u *AccountUpdateOne) SetNillableScopeDistrictID(id *string) *AccountUpdateOne {
-	if id != nil {
-		_u = _u.SetScopeDistrictID(*id)
-	}
-	return _u
-}
-
 // SetScopeDistrict sets the "scope_district" edge to the District entity.
 func (_u *AccountUpdateOne) SetScopeDistrict(v *District) *AccountUpdateOne {
 	return _u.SetScopeDistrictID(v.ID)
-}
-
-// SetScopeProvinceID sets the "scope_province" edge to the Province entity by ID.
-func (_u *AccountUpdateOne) SetScopeProvinceID(id string) *AccountUpdateOne {
-	_u.mutation.SetScopeProvinceID(id)
-	return _u
-}
-
-// SetNillableScopeProvinceID sets the "scope_province" edge to the Province entity by ID if the given value is not nil.
-func (_u *AccountUpdateOne) SetNillableScopeProvinceID(id *string) *AccountUpdateOne {
-	if id != nil {
-		_u = _u.SetScopeProvinceID(*id)
-	}
-	return _u
 }
 
 // SetScopeProvince sets the "scope_province" edge to the Province entity.
@@ -1315,6 +1544,21 @@ func (_u *AccountUpdateOne) AddAuditEvents(v ...*AuditEvent) *AccountUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddAuditEventIDs(ids...)
+}
+
+// AddRefreshTokenIDs adds the "refresh_tokens" edge to the RefreshToken entity by IDs.
+func (_u *AccountUpdateOne) AddRefreshTokenIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddRefreshTokenIDs(ids...)
+	return _u
+}
+
+// AddRefreshTokens adds the "refresh_tokens" edges to the RefreshToken entity.
+func (_u *AccountUpdateOne) AddRefreshTokens(v ...*RefreshToken) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddRefreshTokenIDs(ids...)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -1493,6 +1737,27 @@ func (_u *AccountUpdateOne) RemoveAuditEvents(v ...*AuditEvent) *AccountUpdateOn
 	return _u.RemoveAuditEventIDs(ids...)
 }
 
+// ClearRefreshTokens clears all "refresh_tokens" edges to the RefreshToken entity.
+func (_u *AccountUpdateOne) ClearRefreshTokens() *AccountUpdateOne {
+	_u.mutation.ClearRefreshTokens()
+	return _u
+}
+
+// RemoveRefreshTokenIDs removes the "refresh_tokens" edge to RefreshToken entities by IDs.
+func (_u *AccountUpdateOne) RemoveRefreshTokenIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveRefreshTokenIDs(ids...)
+	return _u
+}
+
+// RemoveRefreshTokens removes "refresh_tokens" edges to RefreshToken entities.
+func (_u *AccountUpdateOne) RemoveRefreshTokens(v ...*RefreshToken) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveRefreshTokenIDs(ids...)
+}
+
 // Where appends a list predicates to the AccountUpdate builder.
 func (_u *AccountUpdateOne) Where(ps ...predicate.Account) *AccountUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1564,6 +1829,11 @@ func (_u *AccountUpdateOne) check() error {
 			return &ValidationError{Name: "scope_kind", err: fmt.Errorf(`ent: validator failed for field "Account.scope_kind": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.TokenVersion(); ok {
+		if err := account.TokenVersionValidator(v); err != nil {
+			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Account.token_version": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1619,6 +1889,18 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if _u.mutation.LastLoginAtCleared() {
 		_spec.ClearField(account.FieldLastLoginAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PasswordChangedAt(); ok {
+		_spec.SetField(account.FieldPasswordChangedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PasswordChangedAtCleared() {
+		_spec.ClearField(account.FieldPasswordChangedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TokenVersion(); ok {
+		_spec.SetField(account.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTokenVersion(); ok {
+		_spec.AddField(account.FieldTokenVersion, field.TypeInt, value)
 	}
 	if _u.mutation.OfficialCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2044,6 +2326,51 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRefreshTokensIDs(); len(nodes) > 0 && !_u.mutation.RefreshTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RefreshTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -13,7 +13,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 )
 
-// An entry of the audit log.
+// An entry of the audit log: who did what to which object, when and why.
 type AuditEvent struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -23,7 +23,7 @@ type AuditEvent struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// What was done, e.g. caseAccept or reporterIdentityRead.
+	// What was done, e.g. login, accountCreate or caseReporterRead.
 	Action string `json:"action,omitempty"`
 	// Type of the object acted on.
 	ObjectType string `json:"object_type,omitempty"`
@@ -33,6 +33,8 @@ type AuditEvent struct {
 	Summary string `json:"summary,omitempty"`
 	// Reason given, where one is required.
 	Reason *string `json:"reason,omitempty"`
+	// Address the request came from.
+	ClientIP string `json:"client_ip,omitempty"`
 	// When it happened.
 	OccurredAt time.Time `json:"occurred_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -49,6 +51,8 @@ type AuditEventEdges struct {
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [1]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
 }
 
 // ActorOrErr returns the Actor value or an error if the edge
@@ -67,7 +71,7 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case auditevent.FieldID, auditevent.FieldAction, auditevent.FieldObjectType, auditevent.FieldObjectID, auditevent.FieldSummary, auditevent.FieldReason:
+		case auditevent.FieldID, auditevent.FieldAction, auditevent.FieldObjectType, auditevent.FieldObjectID, auditevent.FieldSummary, auditevent.FieldReason, auditevent.FieldClientIP:
 			values[i] = new(sql.NullString)
 		case auditevent.FieldCreatedAt, auditevent.FieldUpdatedAt, auditevent.FieldOccurredAt:
 			values[i] = new(sql.NullTime)
@@ -136,6 +140,12 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Reason = new(string)
 				*_m.Reason = value.String
+			}
+		case auditevent.FieldClientIP:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field client_ip", values[i])
+			} else if value.Valid {
+				_m.ClientIP = value.String
 			}
 		case auditevent.FieldOccurredAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -213,6 +223,9 @@ func (_m *AuditEvent) String() string {
 		builder.WriteString("reason=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("client_ip=")
+	builder.WriteString(_m.ClientIP)
 	builder.WriteString(", ")
 	builder.WriteString("occurred_at=")
 	builder.WriteString(_m.OccurredAt.Format(time.ANSIC))

@@ -98,6 +98,20 @@ func (_c *AuditEventCreate) SetNillableReason(v *string) *AuditEventCreate {
 	return _c
 }
 
+// SetClientIP sets the "client_ip" field.
+func (_c *AuditEventCreate) SetClientIP(v string) *AuditEventCreate {
+	_c.mutation.SetClientIP(v)
+	return _c
+}
+
+// SetNillableClientIP sets the "client_ip" field if the given value is not nil.
+func (_c *AuditEventCreate) SetNillableClientIP(v *string) *AuditEventCreate {
+	if v != nil {
+		_c.SetClientIP(*v)
+	}
+	return _c
+}
+
 // SetOccurredAt sets the "occurred_at" field.
 func (_c *AuditEventCreate) SetOccurredAt(v time.Time) *AuditEventCreate {
 	_c.mutation.SetOccurredAt(v)
@@ -184,6 +198,10 @@ func (_c *AuditEventCreate) defaults() {
 		v := auditevent.DefaultSummary
 		_c.mutation.SetSummary(v)
 	}
+	if _, ok := _c.mutation.ClientIP(); !ok {
+		v := auditevent.DefaultClientIP
+		_c.mutation.SetClientIP(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := auditevent.DefaultID()
 		_c.mutation.SetID(v)
@@ -233,6 +251,14 @@ func (_c *AuditEventCreate) check() error {
 	if v, ok := _c.mutation.Reason(); ok {
 		if err := auditevent.ReasonValidator(v); err != nil {
 			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ClientIP(); !ok {
+		return &ValidationError{Name: "client_ip", err: errors.New(`ent: missing required field "AuditEvent.client_ip"`)}
+	}
+	if v, ok := _c.mutation.ClientIP(); ok {
+		if err := auditevent.ClientIPValidator(v); err != nil {
+			return &ValidationError{Name: "client_ip", err: fmt.Errorf(`ent: validator failed for field "AuditEvent.client_ip": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.OccurredAt(); !ok {
@@ -306,6 +332,10 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Reason(); ok {
 		_spec.SetField(auditevent.FieldReason, field.TypeString, value)
 		_node.Reason = &value
+	}
+	if value, ok := _c.mutation.ClientIP(); ok {
+		_spec.SetField(auditevent.FieldClientIP, field.TypeString, value)
+		_node.ClientIP = value
 	}
 	if value, ok := _c.mutation.OccurredAt(); ok {
 		_spec.SetField(auditevent.FieldOccurredAt, field.TypeTime, value)
@@ -426,6 +456,9 @@ func (u *AuditEventUpsertOne) UpdateNewValues() *AuditEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.Reason(); exists {
 			s.SetIgnore(auditevent.FieldReason)
+		}
+		if _, exists := u.create.mutation.ClientIP(); exists {
+			s.SetIgnore(auditevent.FieldClientIP)
 		}
 		if _, exists := u.create.mutation.OccurredAt(); exists {
 			s.SetIgnore(auditevent.FieldOccurredAt)
@@ -675,6 +708,9 @@ func (u *AuditEventUpsertBulk) UpdateNewValues() *AuditEventUpsertBulk {
 			}
 			if _, exists := b.mutation.Reason(); exists {
 				s.SetIgnore(auditevent.FieldReason)
+			}
+			if _, exists := b.mutation.ClientIP(); exists {
+				s.SetIgnore(auditevent.FieldClientIP)
 			}
 			if _, exists := b.mutation.OccurredAt(); exists {
 				s.SetIgnore(auditevent.FieldOccurredAt)

@@ -598,7 +598,9 @@ func (_q *DistrictQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(account.FieldScopeDistrictID)
+	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(district.ScopedAccountsColumn), fks...))
 	}))
@@ -607,13 +609,13 @@ func (_q *DistrictQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.district_scoped_accounts
+		fk := n.ScopeDistrictID
 		if fk == nil {
-			return fmt.Errorf(`foreign-key "district_scoped_accounts" is nil for node %v`, n.ID)
+			return fmt.Errorf(`foreign-key "scope_district_id" is nil for node %v`, n.ID)
 		}
 		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "district_scoped_accounts" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "scope_district_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -111,6 +112,7 @@ func checkColumn(t, c string) error {
 			phase.Table:                 phase.ValidColumn,
 			pledge.Table:                pledge.ValidColumn,
 			province.Table:              province.ValidColumn,
+			refreshtoken.Table:          refreshtoken.ValidColumn,
 			selfassessment.Table:        selfassessment.ValidColumn,
 			selfassessmentitem.Table:    selfassessmentitem.ValidColumn,
 			unit.Table:                  unit.ValidColumn,

@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -34,7 +35,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 22)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -46,14 +47,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Account",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			account.FieldCreatedAt:    {Type: field.TypeTime, Column: account.FieldCreatedAt},
-			account.FieldUpdatedAt:    {Type: field.TypeTime, Column: account.FieldUpdatedAt},
-			account.FieldLogin:        {Type: field.TypeString, Column: account.FieldLogin},
-			account.FieldPasswordHash: {Type: field.TypeString, Column: account.FieldPasswordHash},
-			account.FieldRole:         {Type: field.TypeEnum, Column: account.FieldRole},
-			account.FieldScopeKind:    {Type: field.TypeEnum, Column: account.FieldScopeKind},
-			account.FieldDisabled:     {Type: field.TypeBool, Column: account.FieldDisabled},
-			account.FieldLastLoginAt:  {Type: field.TypeTime, Column: account.FieldLastLoginAt},
+			account.FieldCreatedAt:         {Type: field.TypeTime, Column: account.FieldCreatedAt},
+			account.FieldUpdatedAt:         {Type: field.TypeTime, Column: account.FieldUpdatedAt},
+			account.FieldLogin:             {Type: field.TypeString, Column: account.FieldLogin},
+			account.FieldPasswordHash:      {Type: field.TypeString, Column: account.FieldPasswordHash},
+			account.FieldRole:              {Type: field.TypeEnum, Column: account.FieldRole},
+			account.FieldScopeKind:         {Type: field.TypeEnum, Column: account.FieldScopeKind},
+			account.FieldDisabled:          {Type: field.TypeBool, Column: account.FieldDisabled},
+			account.FieldLastLoginAt:       {Type: field.TypeTime, Column: account.FieldLastLoginAt},
+			account.FieldPasswordChangedAt: {Type: field.TypeTime, Column: account.FieldPasswordChangedAt},
+			account.FieldOfficialID:        {Type: field.TypeString, Column: account.FieldOfficialID},
+			account.FieldScopeUnitID:       {Type: field.TypeString, Column: account.FieldScopeUnitID},
+			account.FieldScopeDistrictID:   {Type: field.TypeString, Column: account.FieldScopeDistrictID},
+			account.FieldScopeProvinceID:   {Type: field.TypeString, Column: account.FieldScopeProvinceID},
+			account.FieldTokenVersion:      {Type: field.TypeInt, Column: account.FieldTokenVersion},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -90,6 +97,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldObjectID:   {Type: field.TypeString, Column: auditevent.FieldObjectID},
 			auditevent.FieldSummary:    {Type: field.TypeString, Column: auditevent.FieldSummary},
 			auditevent.FieldReason:     {Type: field.TypeString, Column: auditevent.FieldReason},
+			auditevent.FieldClientIP:   {Type: field.TypeString, Column: auditevent.FieldClientIP},
 			auditevent.FieldOccurredAt: {Type: field.TypeTime, Column: auditevent.FieldOccurredAt},
 		},
 	}
@@ -419,6 +427,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   refreshtoken.Table,
+			Columns: refreshtoken.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: refreshtoken.FieldID,
+			},
+		},
+		Type: "RefreshToken",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			refreshtoken.FieldCreatedAt: {Type: field.TypeTime, Column: refreshtoken.FieldCreatedAt},
+			refreshtoken.FieldUpdatedAt: {Type: field.TypeTime, Column: refreshtoken.FieldUpdatedAt},
+			refreshtoken.FieldTokenHash: {Type: field.TypeString, Column: refreshtoken.FieldTokenHash},
+			refreshtoken.FieldFamily:    {Type: field.TypeString, Column: refreshtoken.FieldFamily},
+			refreshtoken.FieldExpiresAt: {Type: field.TypeTime, Column: refreshtoken.FieldExpiresAt},
+			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
+			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -444,7 +472,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldReviewComment:          {Type: field.TypeString, Column: selfassessment.FieldReviewComment},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -462,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -612,6 +640,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"AuditEvent",
+	)
+	graph.MustAddE(
+		"refresh_tokens",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.RefreshTokensTable,
+			Columns: []string{account.RefreshTokensColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"RefreshToken",
 	)
 	graph.MustAddE(
 		"official",
@@ -1358,6 +1398,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Campaign",
 	)
 	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   refreshtoken.AccountTable,
+			Columns: []string{refreshtoken.AccountColumn},
+			Bidi:    false,
+		},
+		"RefreshToken",
+		"Account",
+	)
+	graph.MustAddE(
 		"official",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1650,6 +1702,36 @@ func (f *AccountFilter) WhereLastLoginAt(p entql.TimeP) {
 	f.Where(p.Field(account.FieldLastLoginAt))
 }
 
+// WherePasswordChangedAt applies the entql time.Time predicate on the password_changed_at field.
+func (f *AccountFilter) WherePasswordChangedAt(p entql.TimeP) {
+	f.Where(p.Field(account.FieldPasswordChangedAt))
+}
+
+// WhereOfficialID applies the entql string predicate on the official_id field.
+func (f *AccountFilter) WhereOfficialID(p entql.StringP) {
+	f.Where(p.Field(account.FieldOfficialID))
+}
+
+// WhereScopeUnitID applies the entql string predicate on the scope_unit_id field.
+func (f *AccountFilter) WhereScopeUnitID(p entql.StringP) {
+	f.Where(p.Field(account.FieldScopeUnitID))
+}
+
+// WhereScopeDistrictID applies the entql string predicate on the scope_district_id field.
+func (f *AccountFilter) WhereScopeDistrictID(p entql.StringP) {
+	f.Where(p.Field(account.FieldScopeDistrictID))
+}
+
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *AccountFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(account.FieldScopeProvinceID))
+}
+
+// WhereTokenVersion applies the entql int predicate on the token_version field.
+func (f *AccountFilter) WhereTokenVersion(p entql.IntP) {
+	f.Where(p.Field(account.FieldTokenVersion))
+}
+
 // WhereHasOfficial applies a predicate to check if query has an edge official.
 func (f *AccountFilter) WhereHasOfficial() {
 	f.Where(entql.HasEdge("official"))
@@ -1798,6 +1880,20 @@ func (f *AccountFilter) WhereHasAuditEvents() {
 // WhereHasAuditEventsWith applies a predicate to check if query has an edge audit_events with a given conditions (other predicates).
 func (f *AccountFilter) WhereHasAuditEventsWith(preds ...predicate.AuditEvent) {
 	f.Where(entql.HasEdgeWith("audit_events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRefreshTokens applies a predicate to check if query has an edge refresh_tokens.
+func (f *AccountFilter) WhereHasRefreshTokens() {
+	f.Where(entql.HasEdge("refresh_tokens"))
+}
+
+// WhereHasRefreshTokensWith applies a predicate to check if query has an edge refresh_tokens with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasRefreshTokensWith(preds ...predicate.RefreshToken) {
+	f.Where(entql.HasEdgeWith("refresh_tokens", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -1960,6 +2056,11 @@ func (f *AuditEventFilter) WhereSummary(p entql.StringP) {
 // WhereReason applies the entql string predicate on the reason field.
 func (f *AuditEventFilter) WhereReason(p entql.StringP) {
 	f.Where(p.Field(auditevent.FieldReason))
+}
+
+// WhereClientIP applies the entql string predicate on the client_ip field.
+func (f *AuditEventFilter) WhereClientIP(p entql.StringP) {
+	f.Where(p.Field(auditevent.FieldClientIP))
 }
 
 // WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
@@ -4053,6 +4154,95 @@ func (f *ProvinceFilter) WhereHasCampaignsWith(preds ...predicate.Campaign) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RefreshTokenQuery builder.
+func (_q *RefreshTokenQuery) Filter() *RefreshTokenFilter {
+	return &RefreshTokenFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RefreshTokenMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RefreshTokenMutation builder.
+func (m *RefreshTokenMutation) Filter() *RefreshTokenFilter {
+	return &RefreshTokenFilter{config: m.config, predicateAdder: m}
+}
+
+// RefreshTokenFilter provides a generic filtering capability at runtime for RefreshTokenQuery.
+type RefreshTokenFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RefreshTokenFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RefreshTokenFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(refreshtoken.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RefreshTokenFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RefreshTokenFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldUpdatedAt))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *RefreshTokenFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(refreshtoken.FieldTokenHash))
+}
+
+// WhereFamily applies the entql string predicate on the family field.
+func (f *RefreshTokenFilter) WhereFamily(p entql.StringP) {
+	f.Where(p.Field(refreshtoken.FieldFamily))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *RefreshTokenFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *RefreshTokenFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldUsedAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *RefreshTokenFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(refreshtoken.FieldRevokedAt))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *RefreshTokenFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *RefreshTokenFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SelfAssessmentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4081,7 +4271,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4247,7 +4437,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4340,7 +4530,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -8,6 +8,38 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (_m *Account) Official(ctx context.Context) (*Official, error) {
+	result, err := _m.Edges.OfficialOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOfficial().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Account) ScopeUnit(ctx context.Context) (*Unit, error) {
+	result, err := _m.Edges.ScopeUnitOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryScopeUnit().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Account) ScopeDistrict(ctx context.Context) (*District, error) {
+	result, err := _m.Edges.ScopeDistrictOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryScopeDistrict().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Account) ScopeProvince(ctx context.Context) (*Province, error) {
+	result, err := _m.Edges.ScopeProvinceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryScopeProvince().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Acknowledgement) Official(ctx context.Context) (*Official, error) {
 	result, err := _m.Edges.OfficialOrErr()
 	if IsNotLoaded(err) {
@@ -22,6 +54,14 @@ func (_m *Acknowledgement) Campaign(ctx context.Context) (*Campaign, error) {
 		result, err = _m.QueryCampaign().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *AuditEvent) Actor(ctx context.Context) (*Account, error) {
+	result, err := _m.Edges.ActorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *Campaign) Province(ctx context.Context) (*Province, error) {

@@ -30,6 +30,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
@@ -63,6 +64,7 @@ const (
 	TypePhase                 = "Phase"
 	TypePledge                = "Pledge"
 	TypeProvince              = "Province"
+	TypeRefreshToken          = "RefreshToken"
 	TypeSelfAssessment        = "SelfAssessment"
 	TypeSelfAssessmentItem    = "SelfAssessmentItem"
 	TypeUnit                  = "Unit"
@@ -82,6 +84,9 @@ type AccountMutation struct {
 	scope_kind                    *account.ScopeKind
 	disabled                      *bool
 	last_login_at                 *time.Time
+	password_changed_at           *time.Time
+	token_version                 *int
+	addtoken_version              *int
 	clearedFields                 map[string]struct{}
 	official                      *string
 	clearedofficial               bool
@@ -112,6 +117,9 @@ type AccountMutation struct {
 	audit_events                  map[string]struct{}
 	removedaudit_events           map[string]struct{}
 	clearedaudit_events           bool
+	refresh_tokens                map[string]struct{}
+	removedrefresh_tokens         map[string]struct{}
+	clearedrefresh_tokens         bool
 	done                          bool
 	oldValue                      func(context.Context) (*Account, error)
 	predicates                    []predicate.Account
@@ -522,27 +530,316 @@ func (m *AccountMutation) ResetLastLoginAt() {
 	delete(m.clearedFields, account.FieldLastLoginAt)
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by id.
-func (m *AccountMutation) SetOfficialID(id string) {
-	m.official = &id
+// SetPasswordChangedAt sets the "password_changed_at" field.
+func (m *AccountMutation) SetPasswordChangedAt(t time.Time) {
+	m.password_changed_at = &t
+}
+
+// PasswordChangedAt returns the value of the "password_changed_at" field in the mutation.
+func (m *AccountMutation) PasswordChangedAt() (r time.Time, exists bool) {
+	v := m.password_changed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordChangedAt returns the old "password_changed_at" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldPasswordChangedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordChangedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordChangedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordChangedAt: %w", err)
+	}
+	return oldValue.PasswordChangedAt, nil
+}
+
+// ClearPasswordChangedAt clears the value of the "password_changed_at" field.
+func (m *AccountMutation) ClearPasswordChangedAt() {
+	m.password_changed_at = nil
+	m.clearedFields[account.FieldPasswordChangedAt] = struct{}{}
+}
+
+// PasswordChangedAtCleared returns if the "password_changed_at" field was cleared in this mutation.
+func (m *AccountMutation) PasswordChangedAtCleared() bool {
+	_, ok := m.clearedFields[account.FieldPasswordChangedAt]
+	return ok
+}
+
+// ResetPasswordChangedAt resets all changes to the "password_changed_at" field.
+func (m *AccountMutation) ResetPasswordChangedAt() {
+	m.password_changed_at = nil
+	delete(m.clearedFields, account.FieldPasswordChangedAt)
+}
+
+// SetOfficialID sets the "official_id" field.
+func (m *AccountMutation) SetOfficialID(s string) {
+	m.official = &s
+}
+
+// OfficialID returns the value of the "official_id" field in the mutation.
+func (m *AccountMutation) OfficialID() (r string, exists bool) {
+	v := m.official
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficialID returns the old "official_id" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldOfficialID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficialID: %w", err)
+	}
+	return oldValue.OfficialID, nil
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (m *AccountMutation) ClearOfficialID() {
+	m.official = nil
+	m.clearedFields[account.FieldOfficialID] = struct{}{}
+}
+
+// OfficialIDCleared returns if the "official_id" field was cleared in this mutation.
+func (m *AccountMutation) OfficialIDCleared() bool {
+	_, ok := m.clearedFields[account.FieldOfficialID]
+	return ok
+}
+
+// ResetOfficialID resets all changes to the "official_id" field.
+func (m *AccountMutation) ResetOfficialID() {
+	m.official = nil
+	delete(m.clearedFields, account.FieldOfficialID)
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (m *AccountMutation) SetScopeUnitID(s string) {
+	m.scope_unit = &s
+}
+
+// ScopeUnitID returns the value of the "scope_unit_id" field in the mutation.
+func (m *AccountMutation) ScopeUnitID() (r string, exists bool) {
+	v := m.scope_unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeUnitID returns the old "scope_unit_id" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldScopeUnitID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeUnitID: %w", err)
+	}
+	return oldValue.ScopeUnitID, nil
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (m *AccountMutation) ClearScopeUnitID() {
+	m.scope_unit = nil
+	m.clearedFields[account.FieldScopeUnitID] = struct{}{}
+}
+
+// ScopeUnitIDCleared returns if the "scope_unit_id" field was cleared in this mutation.
+func (m *AccountMutation) ScopeUnitIDCleared() bool {
+	_, ok := m.clearedFields[account.FieldScopeUnitID]
+	return ok
+}
+
+// ResetScopeUnitID resets all changes to the "scope_unit_id" field.
+func (m *AccountMutation) ResetScopeUnitID() {
+	m.scope_unit = nil
+	delete(m.clearedFields, account.FieldScopeUnitID)
+}
+
+// SetScopeDistrictID sets the "scope_district_id" field.
+func (m *AccountMutation) SetScopeDistrictID(s string) {
+	m.scope_district = &s
+}
+
+// ScopeDistrictID returns the value of the "scope_district_id" field in the mutation.
+func (m *AccountMutation) ScopeDistrictID() (r string, exists bool) {
+	v := m.scope_district
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeDistrictID returns the old "scope_district_id" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldScopeDistrictID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeDistrictID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeDistrictID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeDistrictID: %w", err)
+	}
+	return oldValue.ScopeDistrictID, nil
+}
+
+// ClearScopeDistrictID clears the value of the "scope_district_id" field.
+func (m *AccountMutation) ClearScopeDistrictID() {
+	m.scope_district = nil
+	m.clearedFields[account.FieldScopeDistrictID] = struct{}{}
+}
+
+// ScopeDistrictIDCleared returns if the "scope_district_id" field was cleared in this mutation.
+func (m *AccountMutation) ScopeDistrictIDCleared() bool {
+	_, ok := m.clearedFields[account.FieldScopeDistrictID]
+	return ok
+}
+
+// ResetScopeDistrictID resets all changes to the "scope_district_id" field.
+func (m *AccountMutation) ResetScopeDistrictID() {
+	m.scope_district = nil
+	delete(m.clearedFields, account.FieldScopeDistrictID)
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *AccountMutation) SetScopeProvinceID(s string) {
+	m.scope_province = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *AccountMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldScopeProvinceID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (m *AccountMutation) ClearScopeProvinceID() {
+	m.scope_province = nil
+	m.clearedFields[account.FieldScopeProvinceID] = struct{}{}
+}
+
+// ScopeProvinceIDCleared returns if the "scope_province_id" field was cleared in this mutation.
+func (m *AccountMutation) ScopeProvinceIDCleared() bool {
+	_, ok := m.clearedFields[account.FieldScopeProvinceID]
+	return ok
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *AccountMutation) ResetScopeProvinceID() {
+	m.scope_province = nil
+	delete(m.clearedFields, account.FieldScopeProvinceID)
+}
+
+// SetTokenVersion sets the "token_version" field.
+func (m *AccountMutation) SetTokenVersion(i int) {
+	m.token_version = &i
+	m.addtoken_version = nil
+}
+
+// TokenVersion returns the value of the "token_version" field in the mutation.
+func (m *AccountMutation) TokenVersion() (r int, exists bool) {
+	v := m.token_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenVersion returns the old "token_version" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldTokenVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenVersion: %w", err)
+	}
+	return oldValue.TokenVersion, nil
+}
+
+// AddTokenVersion adds i to the "token_version" field.
+func (m *AccountMutation) AddTokenVersion(i int) {
+	if m.addtoken_version != nil {
+		*m.addtoken_version += i
+	} else {
+		m.addtoken_version = &i
+	}
+}
+
+// AddedTokenVersion returns the value that was added to the "token_version" field in this mutation.
+func (m *AccountMutation) AddedTokenVersion() (r int, exists bool) {
+	v := m.addtoken_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTokenVersion resets all changes to the "token_version" field.
+func (m *AccountMutation) ResetTokenVersion() {
+	m.token_version = nil
+	m.addtoken_version = nil
 }
 
 // ClearOfficial clears the "official" edge to the Official entity.
 func (m *AccountMutation) ClearOfficial() {
 	m.clearedofficial = true
+	m.clearedFields[account.FieldOfficialID] = struct{}{}
 }
 
 // OfficialCleared reports if the "official" edge to the Official entity was cleared.
 func (m *AccountMutation) OfficialCleared() bool {
-	return m.clearedofficial
-}
-
-// OfficialID returns the "official" edge ID in the mutation.
-func (m *AccountMutation) OfficialID() (id string, exists bool) {
-	if m.official != nil {
-		return *m.official, true
-	}
-	return
+	return m.OfficialIDCleared() || m.clearedofficial
 }
 
 // OfficialIDs returns the "official" edge IDs in the mutation.
@@ -561,27 +858,15 @@ func (m *AccountMutation) ResetOfficial() {
 	m.clearedofficial = false
 }
 
-// SetScopeUnitID sets the "scope_unit" edge to the Unit entity by id.
-func (m *AccountMutation) SetScopeUnitID(id string) {
-	m.scope_unit = &id
-}
-
 // ClearScopeUnit clears the "scope_unit" edge to the Unit entity.
 func (m *AccountMutation) ClearScopeUnit() {
 	m.clearedscope_unit = true
+	m.clearedFields[account.FieldScopeUnitID] = struct{}{}
 }
 
 // ScopeUnitCleared reports if the "scope_unit" edge to the Unit entity was cleared.
 func (m *AccountMutation) ScopeUnitCleared() bool {
-	return m.clearedscope_unit
-}
-
-// ScopeUnitID returns the "scope_unit" edge ID in the mutation.
-func (m *AccountMutation) ScopeUnitID() (id string, exists bool) {
-	if m.scope_unit != nil {
-		return *m.scope_unit, true
-	}
-	return
+	return m.ScopeUnitIDCleared() || m.clearedscope_unit
 }
 
 // ScopeUnitIDs returns the "scope_unit" edge IDs in the mutation.
@@ -600,27 +885,15 @@ func (m *AccountMutation) ResetScopeUnit() {
 	m.clearedscope_unit = false
 }
 
-// SetScopeDistrictID sets the "scope_district" edge to the District entity by id.
-func (m *AccountMutation) SetScopeDistrictID(id string) {
-	m.scope_district = &id
-}
-
 // ClearScopeDistrict clears the "scope_district" edge to the District entity.
 func (m *AccountMutation) ClearScopeDistrict() {
 	m.clearedscope_district = true
+	m.clearedFields[account.FieldScopeDistrictID] = struct{}{}
 }
 
 // ScopeDistrictCleared reports if the "scope_district" edge to the District entity was cleared.
 func (m *AccountMutation) ScopeDistrictCleared() bool {
-	return m.clearedscope_district
-}
-
-// ScopeDistrictID returns the "scope_district" edge ID in the mutation.
-func (m *AccountMutation) ScopeDistrictID() (id string, exists bool) {
-	if m.scope_district != nil {
-		return *m.scope_district, true
-	}
-	return
+	return m.ScopeDistrictIDCleared() || m.clearedscope_district
 }
 
 // ScopeDistrictIDs returns the "scope_district" edge IDs in the mutation.
@@ -639,27 +912,15 @@ func (m *AccountMutation) ResetScopeDistrict() {
 	m.clearedscope_district = false
 }
 
-// SetScopeProvinceID sets the "scope_province" edge to the Province entity by id.
-func (m *AccountMutation) SetScopeProvinceID(id string) {
-	m.scope_province = &id
-}
-
 // ClearScopeProvince clears the "scope_province" edge to the Province entity.
 func (m *AccountMutation) ClearScopeProvince() {
 	m.clearedscope_province = true
+	m.clearedFields[account.FieldScopeProvinceID] = struct{}{}
 }
 
 // ScopeProvinceCleared reports if the "scope_province" edge to the Province entity was cleared.
 func (m *AccountMutation) ScopeProvinceCleared() bool {
-	return m.clearedscope_province
-}
-
-// ScopeProvinceID returns the "scope_province" edge ID in the mutation.
-func (m *AccountMutation) ScopeProvinceID() (id string, exists bool) {
-	if m.scope_province != nil {
-		return *m.scope_province, true
-	}
-	return
+	return m.ScopeProvinceIDCleared() || m.clearedscope_province
 }
 
 // ScopeProvinceIDs returns the "scope_province" edge IDs in the mutation.
@@ -1056,6 +1317,60 @@ func (m *AccountMutation) ResetAuditEvents() {
 	m.removedaudit_events = nil
 }
 
+// AddRefreshTokenIDs adds the "refresh_tokens" edge to the RefreshToken entity by ids.
+func (m *AccountMutation) AddRefreshTokenIDs(ids ...string) {
+	if m.refresh_tokens == nil {
+		m.refresh_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.refresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRefreshTokens clears the "refresh_tokens" edge to the RefreshToken entity.
+func (m *AccountMutation) ClearRefreshTokens() {
+	m.clearedrefresh_tokens = true
+}
+
+// RefreshTokensCleared reports if the "refresh_tokens" edge to the RefreshToken entity was cleared.
+func (m *AccountMutation) RefreshTokensCleared() bool {
+	return m.clearedrefresh_tokens
+}
+
+// RemoveRefreshTokenIDs removes the "refresh_tokens" edge to the RefreshToken entity by IDs.
+func (m *AccountMutation) RemoveRefreshTokenIDs(ids ...string) {
+	if m.removedrefresh_tokens == nil {
+		m.removedrefresh_tokens = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.refresh_tokens, ids[i])
+		m.removedrefresh_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRefreshTokens returns the removed IDs of the "refresh_tokens" edge to the RefreshToken entity.
+func (m *AccountMutation) RemovedRefreshTokensIDs() (ids []string) {
+	for id := range m.removedrefresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RefreshTokensIDs returns the "refresh_tokens" edge IDs in the mutation.
+func (m *AccountMutation) RefreshTokensIDs() (ids []string) {
+	for id := range m.refresh_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRefreshTokens resets all changes to the "refresh_tokens" edge.
+func (m *AccountMutation) ResetRefreshTokens() {
+	m.refresh_tokens = nil
+	m.clearedrefresh_tokens = false
+	m.removedrefresh_tokens = nil
+}
+
 // Where appends a list predicates to the AccountMutation builder.
 func (m *AccountMutation) Where(ps ...predicate.Account) {
 	m.predicates = append(m.predicates, ps...)
@@ -1090,7 +1405,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1114,6 +1429,24 @@ func (m *AccountMutation) Fields() []string {
 	}
 	if m.last_login_at != nil {
 		fields = append(fields, account.FieldLastLoginAt)
+	}
+	if m.password_changed_at != nil {
+		fields = append(fields, account.FieldPasswordChangedAt)
+	}
+	if m.official != nil {
+		fields = append(fields, account.FieldOfficialID)
+	}
+	if m.scope_unit != nil {
+		fields = append(fields, account.FieldScopeUnitID)
+	}
+	if m.scope_district != nil {
+		fields = append(fields, account.FieldScopeDistrictID)
+	}
+	if m.scope_province != nil {
+		fields = append(fields, account.FieldScopeProvinceID)
+	}
+	if m.token_version != nil {
+		fields = append(fields, account.FieldTokenVersion)
 	}
 	return fields
 }
@@ -1139,6 +1472,18 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.Disabled()
 	case account.FieldLastLoginAt:
 		return m.LastLoginAt()
+	case account.FieldPasswordChangedAt:
+		return m.PasswordChangedAt()
+	case account.FieldOfficialID:
+		return m.OfficialID()
+	case account.FieldScopeUnitID:
+		return m.ScopeUnitID()
+	case account.FieldScopeDistrictID:
+		return m.ScopeDistrictID()
+	case account.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
+	case account.FieldTokenVersion:
+		return m.TokenVersion()
 	}
 	return nil, false
 }
@@ -1164,6 +1509,18 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldDisabled(ctx)
 	case account.FieldLastLoginAt:
 		return m.OldLastLoginAt(ctx)
+	case account.FieldPasswordChangedAt:
+		return m.OldPasswordChangedAt(ctx)
+	case account.FieldOfficialID:
+		return m.OldOfficialID(ctx)
+	case account.FieldScopeUnitID:
+		return m.OldScopeUnitID(ctx)
+	case account.FieldScopeDistrictID:
+		return m.OldScopeDistrictID(ctx)
+	case account.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
+	case account.FieldTokenVersion:
+		return m.OldTokenVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1229,6 +1586,48 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastLoginAt(v)
 		return nil
+	case account.FieldPasswordChangedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordChangedAt(v)
+		return nil
+	case account.FieldOfficialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficialID(v)
+		return nil
+	case account.FieldScopeUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeUnitID(v)
+		return nil
+	case account.FieldScopeDistrictID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeDistrictID(v)
+		return nil
+	case account.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
+	case account.FieldTokenVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1236,13 +1635,21 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AccountMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addtoken_version != nil {
+		fields = append(fields, account.FieldTokenVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case account.FieldTokenVersion:
+		return m.AddedTokenVersion()
+	}
 	return nil, false
 }
 
@@ -1251,6 +1658,13 @@ func (m *AccountMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AccountMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case account.FieldTokenVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTokenVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account numeric field %s", name)
 }
@@ -1261,6 +1675,21 @@ func (m *AccountMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(account.FieldLastLoginAt) {
 		fields = append(fields, account.FieldLastLoginAt)
+	}
+	if m.FieldCleared(account.FieldPasswordChangedAt) {
+		fields = append(fields, account.FieldPasswordChangedAt)
+	}
+	if m.FieldCleared(account.FieldOfficialID) {
+		fields = append(fields, account.FieldOfficialID)
+	}
+	if m.FieldCleared(account.FieldScopeUnitID) {
+		fields = append(fields, account.FieldScopeUnitID)
+	}
+	if m.FieldCleared(account.FieldScopeDistrictID) {
+		fields = append(fields, account.FieldScopeDistrictID)
+	}
+	if m.FieldCleared(account.FieldScopeProvinceID) {
+		fields = append(fields, account.FieldScopeProvinceID)
 	}
 	return fields
 }
@@ -1278,6 +1707,21 @@ func (m *AccountMutation) ClearField(name string) error {
 	switch name {
 	case account.FieldLastLoginAt:
 		m.ClearLastLoginAt()
+		return nil
+	case account.FieldPasswordChangedAt:
+		m.ClearPasswordChangedAt()
+		return nil
+	case account.FieldOfficialID:
+		m.ClearOfficialID()
+		return nil
+	case account.FieldScopeUnitID:
+		m.ClearScopeUnitID()
+		return nil
+	case account.FieldScopeDistrictID:
+		m.ClearScopeDistrictID()
+		return nil
+	case account.FieldScopeProvinceID:
+		m.ClearScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -1311,13 +1755,31 @@ func (m *AccountMutation) ResetField(name string) error {
 	case account.FieldLastLoginAt:
 		m.ResetLastLoginAt()
 		return nil
+	case account.FieldPasswordChangedAt:
+		m.ResetPasswordChangedAt()
+		return nil
+	case account.FieldOfficialID:
+		m.ResetOfficialID()
+		return nil
+	case account.FieldScopeUnitID:
+		m.ResetScopeUnitID()
+		return nil
+	case account.FieldScopeDistrictID:
+		m.ResetScopeDistrictID()
+		return nil
+	case account.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
+		return nil
+	case account.FieldTokenVersion:
+		m.ResetTokenVersion()
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.official != nil {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -1350,6 +1812,9 @@ func (m *AccountMutation) AddedEdges() []string {
 	}
 	if m.audit_events != nil {
 		edges = append(edges, account.EdgeAuditEvents)
+	}
+	if m.refresh_tokens != nil {
+		edges = append(edges, account.EdgeRefreshTokens)
 	}
 	return edges
 }
@@ -1416,13 +1881,19 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.refresh_tokens))
+		for id := range m.refresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.removedreviewed_assessments != nil {
 		edges = append(edges, account.EdgeReviewedAssessments)
 	}
@@ -1443,6 +1914,9 @@ func (m *AccountMutation) RemovedEdges() []string {
 	}
 	if m.removedaudit_events != nil {
 		edges = append(edges, account.EdgeAuditEvents)
+	}
+	if m.removedrefresh_tokens != nil {
+		edges = append(edges, account.EdgeRefreshTokens)
 	}
 	return edges
 }
@@ -1493,13 +1967,19 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeRefreshTokens:
+		ids := make([]ent.Value, 0, len(m.removedrefresh_tokens))
+		for id := range m.removedrefresh_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 12)
 	if m.clearedofficial {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -1533,6 +2013,9 @@ func (m *AccountMutation) ClearedEdges() []string {
 	if m.clearedaudit_events {
 		edges = append(edges, account.EdgeAuditEvents)
 	}
+	if m.clearedrefresh_tokens {
+		edges = append(edges, account.EdgeRefreshTokens)
+	}
 	return edges
 }
 
@@ -1562,6 +2045,8 @@ func (m *AccountMutation) EdgeCleared(name string) bool {
 		return m.clearedrecorded_inspections
 	case account.EdgeAuditEvents:
 		return m.clearedaudit_events
+	case account.EdgeRefreshTokens:
+		return m.clearedrefresh_tokens
 	}
 	return false
 }
@@ -1622,6 +2107,9 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	case account.EdgeAuditEvents:
 		m.ResetAuditEvents()
+		return nil
+	case account.EdgeRefreshTokens:
+		m.ResetRefreshTokens()
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
@@ -2206,6 +2694,7 @@ type AuditEventMutation struct {
 	object_id     *string
 	summary       *string
 	reason        *string
+	client_ip     *string
 	occurred_at   *time.Time
 	clearedFields map[string]struct{}
 	actor         *string
@@ -2584,6 +3073,42 @@ func (m *AuditEventMutation) ResetReason() {
 	delete(m.clearedFields, auditevent.FieldReason)
 }
 
+// SetClientIP sets the "client_ip" field.
+func (m *AuditEventMutation) SetClientIP(s string) {
+	m.client_ip = &s
+}
+
+// ClientIP returns the value of the "client_ip" field in the mutation.
+func (m *AuditEventMutation) ClientIP() (r string, exists bool) {
+	v := m.client_ip
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClientIP returns the old "client_ip" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldClientIP(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClientIP is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClientIP requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClientIP: %w", err)
+	}
+	return oldValue.ClientIP, nil
+}
+
+// ResetClientIP resets all changes to the "client_ip" field.
+func (m *AuditEventMutation) ResetClientIP() {
+	m.client_ip = nil
+}
+
 // SetOccurredAt sets the "occurred_at" field.
 func (m *AuditEventMutation) SetOccurredAt(t time.Time) {
 	m.occurred_at = &t
@@ -2693,7 +3218,7 @@ func (m *AuditEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, auditevent.FieldCreatedAt)
 	}
@@ -2714,6 +3239,9 @@ func (m *AuditEventMutation) Fields() []string {
 	}
 	if m.reason != nil {
 		fields = append(fields, auditevent.FieldReason)
+	}
+	if m.client_ip != nil {
+		fields = append(fields, auditevent.FieldClientIP)
 	}
 	if m.occurred_at != nil {
 		fields = append(fields, auditevent.FieldOccurredAt)
@@ -2740,6 +3268,8 @@ func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Summary()
 	case auditevent.FieldReason:
 		return m.Reason()
+	case auditevent.FieldClientIP:
+		return m.ClientIP()
 	case auditevent.FieldOccurredAt:
 		return m.OccurredAt()
 	}
@@ -2765,6 +3295,8 @@ func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldSummary(ctx)
 	case auditevent.FieldReason:
 		return m.OldReason(ctx)
+	case auditevent.FieldClientIP:
+		return m.OldClientIP(ctx)
 	case auditevent.FieldOccurredAt:
 		return m.OldOccurredAt(ctx)
 	}
@@ -2824,6 +3356,13 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetReason(v)
+		return nil
+	case auditevent.FieldClientIP:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClientIP(v)
 		return nil
 	case auditevent.FieldOccurredAt:
 		v, ok := value.(time.Time)
@@ -2910,6 +3449,9 @@ func (m *AuditEventMutation) ResetField(name string) error {
 		return nil
 	case auditevent.FieldReason:
 		m.ResetReason()
+		return nil
+	case auditevent.FieldClientIP:
+		m.ResetClientIP()
 		return nil
 	case auditevent.FieldOccurredAt:
 		m.ResetOccurredAt()
@@ -19360,6 +19902,770 @@ func (m *ProvinceMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Province edge %s", name)
+}
+
+// RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.
+type RefreshTokenMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	token_hash     *string
+	family         *string
+	expires_at     *time.Time
+	used_at        *time.Time
+	revoked_at     *time.Time
+	clearedFields  map[string]struct{}
+	account        *string
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*RefreshToken, error)
+	predicates     []predicate.RefreshToken
+}
+
+var _ ent.Mutation = (*RefreshTokenMutation)(nil)
+
+// refreshtokenOption allows management of the mutation configuration using functional options.
+type refreshtokenOption func(*RefreshTokenMutation)
+
+// newRefreshTokenMutation creates new mutation for the RefreshToken entity.
+func newRefreshTokenMutation(c config, op Op, opts ...refreshtokenOption) *RefreshTokenMutation {
+	m := &RefreshTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRefreshToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRefreshTokenID sets the ID field of the mutation.
+func withRefreshTokenID(id string) refreshtokenOption {
+	return func(m *RefreshTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RefreshToken
+		)
+		m.oldValue = func(ctx context.Context) (*RefreshToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RefreshToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRefreshToken sets the old RefreshToken of the mutation.
+func withRefreshToken(node *RefreshToken) refreshtokenOption {
+	return func(m *RefreshTokenMutation) {
+		m.oldValue = func(context.Context) (*RefreshToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RefreshTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RefreshTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RefreshToken entities.
+func (m *RefreshTokenMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RefreshTokenMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RefreshTokenMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RefreshToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RefreshTokenMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RefreshTokenMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RefreshTokenMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RefreshTokenMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RefreshTokenMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RefreshTokenMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *RefreshTokenMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *RefreshTokenMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *RefreshTokenMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetFamily sets the "family" field.
+func (m *RefreshTokenMutation) SetFamily(s string) {
+	m.family = &s
+}
+
+// Family returns the value of the "family" field in the mutation.
+func (m *RefreshTokenMutation) Family() (r string, exists bool) {
+	v := m.family
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFamily returns the old "family" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldFamily(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFamily is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFamily requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFamily: %w", err)
+	}
+	return oldValue.Family, nil
+}
+
+// ResetFamily resets all changes to the "family" field.
+func (m *RefreshTokenMutation) ResetFamily() {
+	m.family = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *RefreshTokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *RefreshTokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *RefreshTokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *RefreshTokenMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *RefreshTokenMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *RefreshTokenMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[refreshtoken.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *RefreshTokenMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *RefreshTokenMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, refreshtoken.FieldUsedAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *RefreshTokenMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *RefreshTokenMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the RefreshToken entity.
+// If the RefreshToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RefreshTokenMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *RefreshTokenMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[refreshtoken.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *RefreshTokenMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[refreshtoken.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *RefreshTokenMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, refreshtoken.FieldRevokedAt)
+}
+
+// SetAccountID sets the "account" edge to the Account entity by id.
+func (m *RefreshTokenMutation) SetAccountID(id string) {
+	m.account = &id
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *RefreshTokenMutation) ClearAccount() {
+	m.clearedaccount = true
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *RefreshTokenMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountID returns the "account" edge ID in the mutation.
+func (m *RefreshTokenMutation) AccountID() (id string, exists bool) {
+	if m.account != nil {
+		return *m.account, true
+	}
+	return
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *RefreshTokenMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *RefreshTokenMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the RefreshTokenMutation builder.
+func (m *RefreshTokenMutation) Where(ps ...predicate.RefreshToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RefreshTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RefreshTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RefreshToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RefreshTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RefreshTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RefreshToken).
+func (m *RefreshTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RefreshTokenMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, refreshtoken.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, refreshtoken.FieldUpdatedAt)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, refreshtoken.FieldTokenHash)
+	}
+	if m.family != nil {
+		fields = append(fields, refreshtoken.FieldFamily)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, refreshtoken.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, refreshtoken.FieldUsedAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, refreshtoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RefreshTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case refreshtoken.FieldCreatedAt:
+		return m.CreatedAt()
+	case refreshtoken.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case refreshtoken.FieldTokenHash:
+		return m.TokenHash()
+	case refreshtoken.FieldFamily:
+		return m.Family()
+	case refreshtoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case refreshtoken.FieldUsedAt:
+		return m.UsedAt()
+	case refreshtoken.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RefreshTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case refreshtoken.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case refreshtoken.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case refreshtoken.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case refreshtoken.FieldFamily:
+		return m.OldFamily(ctx)
+	case refreshtoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case refreshtoken.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case refreshtoken.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RefreshToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RefreshTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case refreshtoken.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case refreshtoken.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case refreshtoken.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case refreshtoken.FieldFamily:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFamily(v)
+		return nil
+	case refreshtoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case refreshtoken.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case refreshtoken.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RefreshTokenMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RefreshTokenMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RefreshTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown RefreshToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RefreshTokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(refreshtoken.FieldUsedAt) {
+		fields = append(fields, refreshtoken.FieldUsedAt)
+	}
+	if m.FieldCleared(refreshtoken.FieldRevokedAt) {
+		fields = append(fields, refreshtoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RefreshTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RefreshTokenMutation) ClearField(name string) error {
+	switch name {
+	case refreshtoken.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case refreshtoken.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RefreshTokenMutation) ResetField(name string) error {
+	switch name {
+	case refreshtoken.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case refreshtoken.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case refreshtoken.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case refreshtoken.FieldFamily:
+		m.ResetFamily()
+		return nil
+	case refreshtoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case refreshtoken.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case refreshtoken.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RefreshTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, refreshtoken.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RefreshTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case refreshtoken.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RefreshTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RefreshTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RefreshTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, refreshtoken.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RefreshTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case refreshtoken.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RefreshTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case refreshtoken.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RefreshTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case refreshtoken.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown RefreshToken edge %s", name)
 }
 
 // SelfAssessmentMutation represents an operation that mutates the SelfAssessment nodes in the graph.

@@ -815,7 +815,9 @@ func (_q *OfficialQuery) loadAccount(ctx context.Context, query *AccountQuery, n
 		fks = append(fks, nodes[i].ID)
 		nodeids[nodes[i].ID] = nodes[i]
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(account.FieldOfficialID)
+	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(official.AccountColumn), fks...))
 	}))
@@ -824,13 +826,13 @@ func (_q *OfficialQuery) loadAccount(ctx context.Context, query *AccountQuery, n
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.official_account
+		fk := n.OfficialID
 		if fk == nil {
-			return fmt.Errorf(`foreign-key "official_account" is nil for node %v`, n.ID)
+			return fmt.Errorf(`foreign-key "official_id" is nil for node %v`, n.ID)
 		}
 		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "official_account" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "official_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

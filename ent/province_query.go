@@ -814,7 +814,9 @@ func (_q *ProvinceQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(account.FieldScopeProvinceID)
+	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(province.ScopedAccountsColumn), fks...))
 	}))
@@ -823,13 +825,13 @@ func (_q *ProvinceQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.province_scoped_accounts
+		fk := n.ScopeProvinceID
 		if fk == nil {
-			return fmt.Errorf(`foreign-key "province_scoped_accounts" is nil for node %v`, n.ID)
+			return fmt.Errorf(`foreign-key "scope_province_id" is nil for node %v`, n.ID)
 		}
 		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "province_scoped_accounts" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "scope_province_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

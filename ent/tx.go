@@ -48,6 +48,8 @@ type Tx struct {
 	Pledge *PledgeClient
 	// Province is the client for interacting with the Province builders.
 	Province *ProvinceClient
+	// RefreshToken is the client for interacting with the RefreshToken builders.
+	RefreshToken *RefreshTokenClient
 	// SelfAssessment is the client for interacting with the SelfAssessment builders.
 	SelfAssessment *SelfAssessmentClient
 	// SelfAssessmentItem is the client for interacting with the SelfAssessmentItem builders.
@@ -203,6 +205,7 @@ func (tx *Tx) init() {
 	tx.Phase = NewPhaseClient(tx.config)
 	tx.Pledge = NewPledgeClient(tx.config)
 	tx.Province = NewProvinceClient(tx.config)
+	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.SelfAssessment = NewSelfAssessmentClient(tx.config)
 	tx.SelfAssessmentItem = NewSelfAssessmentItemClient(tx.config)
 	tx.Unit = NewUnitClient(tx.config)

@@ -1246,7 +1246,9 @@ func (_q *UnitQuery) loadScopedAccounts(ctx context.Context, query *AccountQuery
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(account.FieldScopeUnitID)
+	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(unit.ScopedAccountsColumn), fks...))
 	}))
@@ -1255,13 +1257,13 @@ func (_q *UnitQuery) loadScopedAccounts(ctx context.Context, query *AccountQuery
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.unit_scoped_accounts
+		fk := n.ScopeUnitID
 		if fk == nil {
-			return fmt.Errorf(`foreign-key "unit_scoped_accounts" is nil for node %v`, n.ID)
+			return fmt.Errorf(`foreign-key "scope_unit_id" is nil for node %v`, n.ID)
 		}
 		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "unit_scoped_accounts" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "scope_unit_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

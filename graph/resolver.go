@@ -8,16 +8,27 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/graph/generated"
+	"github.com/liemchinh/liemchinh/internal/auth"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
 // Resolver is the dependency root of the GraphQL layer.
 type Resolver struct {
 	client *ent.Client
+	auth   *auth.Service
+	box    *sealbox.Box
 }
 
-// NewSchema returns the executable schema over the given ent client.
-func NewSchema(client *ent.Client) graphql.ExecutableSchema {
+// Deps are what the resolvers need.
+type Deps struct {
+	Client *ent.Client
+	Auth   *auth.Service
+	Box    *sealbox.Box // opens reporters' identities
+}
+
+// NewSchema returns the executable schema.
+func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
-		Resolvers: &Resolver{client: client},
+		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box},
 	})
 }

@@ -33,6 +33,18 @@ const (
 	FieldDisabled = "disabled"
 	// FieldLastLoginAt holds the string denoting the last_login_at field in the database.
 	FieldLastLoginAt = "last_login_at"
+	// FieldPasswordChangedAt holds the string denoting the password_changed_at field in the database.
+	FieldPasswordChangedAt = "password_changed_at"
+	// FieldOfficialID holds the string denoting the official_id field in the database.
+	FieldOfficialID = "official_id"
+	// FieldScopeUnitID holds the string denoting the scope_unit_id field in the database.
+	FieldScopeUnitID = "scope_unit_id"
+	// FieldScopeDistrictID holds the string denoting the scope_district_id field in the database.
+	FieldScopeDistrictID = "scope_district_id"
+	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
+	FieldScopeProvinceID = "scope_province_id"
+	// FieldTokenVersion holds the string denoting the token_version field in the database.
+	FieldTokenVersion = "token_version"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeScopeUnit holds the string denoting the scope_unit edge name in mutations.
@@ -55,6 +67,8 @@ const (
 	EdgeRecordedInspections = "recorded_inspections"
 	// EdgeAuditEvents holds the string denoting the audit_events edge name in mutations.
 	EdgeAuditEvents = "audit_events"
+	// EdgeRefreshTokens holds the string denoting the refresh_tokens edge name in mutations.
+	EdgeRefreshTokens = "refresh_tokens"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 	// OfficialTable is the table that holds the official relation/edge.
@@ -63,28 +77,28 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "official" package.
 	OfficialInverseTable = "officials"
 	// OfficialColumn is the table column denoting the official relation/edge.
-	OfficialColumn = "official_account"
+	OfficialColumn = "official_id"
 	// ScopeUnitTable is the table that holds the scope_unit relation/edge.
 	ScopeUnitTable = "accounts"
 	// ScopeUnitInverseTable is the table name for the Unit entity.
 	// It exists in this package in order to avoid circular dependency with the "unit" package.
 	ScopeUnitInverseTable = "units"
 	// ScopeUnitColumn is the table column denoting the scope_unit relation/edge.
-	ScopeUnitColumn = "unit_scoped_accounts"
+	ScopeUnitColumn = "scope_unit_id"
 	// ScopeDistrictTable is the table that holds the scope_district relation/edge.
 	ScopeDistrictTable = "accounts"
 	// ScopeDistrictInverseTable is the table name for the District entity.
 	// It exists in this package in order to avoid circular dependency with the "district" package.
 	ScopeDistrictInverseTable = "districts"
 	// ScopeDistrictColumn is the table column denoting the scope_district relation/edge.
-	ScopeDistrictColumn = "district_scoped_accounts"
+	ScopeDistrictColumn = "scope_district_id"
 	// ScopeProvinceTable is the table that holds the scope_province relation/edge.
 	ScopeProvinceTable = "accounts"
 	// ScopeProvinceInverseTable is the table name for the Province entity.
 	// It exists in this package in order to avoid circular dependency with the "province" package.
 	ScopeProvinceInverseTable = "provinces"
 	// ScopeProvinceColumn is the table column denoting the scope_province relation/edge.
-	ScopeProvinceColumn = "province_scoped_accounts"
+	ScopeProvinceColumn = "scope_province_id"
 	// ReviewedAssessmentsTable is the table that holds the reviewed_assessments relation/edge.
 	ReviewedAssessmentsTable = "self_assessments"
 	// ReviewedAssessmentsInverseTable is the table name for the SelfAssessment entity.
@@ -134,6 +148,13 @@ const (
 	AuditEventsInverseTable = "audit_events"
 	// AuditEventsColumn is the table column denoting the audit_events relation/edge.
 	AuditEventsColumn = "account_audit_events"
+	// RefreshTokensTable is the table that holds the refresh_tokens relation/edge.
+	RefreshTokensTable = "refresh_tokens"
+	// RefreshTokensInverseTable is the table name for the RefreshToken entity.
+	// It exists in this package in order to avoid circular dependency with the "refreshtoken" package.
+	RefreshTokensInverseTable = "refresh_tokens"
+	// RefreshTokensColumn is the table column denoting the refresh_tokens relation/edge.
+	RefreshTokensColumn = "account_refresh_tokens"
 )
 
 // Columns holds all SQL columns for account fields.
@@ -147,26 +168,18 @@ var Columns = []string{
 	FieldScopeKind,
 	FieldDisabled,
 	FieldLastLoginAt,
-}
-
-// ForeignKeys holds the SQL foreign-keys that are owned by the "accounts"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"district_scoped_accounts",
-	"official_account",
-	"province_scoped_accounts",
-	"unit_scoped_accounts",
+	FieldPasswordChangedAt,
+	FieldOfficialID,
+	FieldScopeUnitID,
+	FieldScopeDistrictID,
+	FieldScopeProvinceID,
+	FieldTokenVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -186,6 +199,10 @@ var (
 	PasswordHashValidator func(string) error
 	// DefaultDisabled holds the default value on creation for the "disabled" field.
 	DefaultDisabled bool
+	// DefaultTokenVersion holds the default value on creation for the "token_version" field.
+	DefaultTokenVersion int
+	// TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
+	TokenVersionValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -289,6 +306,36 @@ func ByDisabled(opts ...sql.OrderTermOption) OrderOption {
 // ByLastLoginAt orders the results by the last_login_at field.
 func ByLastLoginAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastLoginAt, opts...).ToFunc()
+}
+
+// ByPasswordChangedAt orders the results by the password_changed_at field.
+func ByPasswordChangedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPasswordChangedAt, opts...).ToFunc()
+}
+
+// ByOfficialID orders the results by the official_id field.
+func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfficialID, opts...).ToFunc()
+}
+
+// ByScopeUnitID orders the results by the scope_unit_id field.
+func ByScopeUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeUnitID, opts...).ToFunc()
+}
+
+// ByScopeDistrictID orders the results by the scope_district_id field.
+func ByScopeDistrictID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeDistrictID, opts...).ToFunc()
+}
+
+// ByScopeProvinceID orders the results by the scope_province_id field.
+func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
+}
+
+// ByTokenVersion orders the results by the token_version field.
+func ByTokenVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTokenVersion, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.
@@ -416,6 +463,20 @@ func ByAuditEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuditEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByRefreshTokensCount orders the results by refresh_tokens count.
+func ByRefreshTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRefreshTokensStep(), opts...)
+	}
+}
+
+// ByRefreshTokens orders the results by refresh_tokens terms.
+func ByRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOfficialStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -491,6 +552,13 @@ func newAuditEventsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuditEventsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuditEventsTable, AuditEventsColumn),
+	)
+}
+func newRefreshTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RefreshTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RefreshTokensTable, RefreshTokensColumn),
 	)
 }
 

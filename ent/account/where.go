@@ -95,6 +95,36 @@ func LastLoginAt(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldLastLoginAt, v))
 }
 
+// PasswordChangedAt applies equality check predicate on the "password_changed_at" field. It's identical to PasswordChangedAtEQ.
+func PasswordChangedAt(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldPasswordChangedAt, v))
+}
+
+// OfficialID applies equality check predicate on the "official_id" field. It's identical to OfficialIDEQ.
+func OfficialID(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldOfficialID, v))
+}
+
+// ScopeUnitID applies equality check predicate on the "scope_unit_id" field. It's identical to ScopeUnitIDEQ.
+func ScopeUnitID(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldScopeUnitID, v))
+}
+
+// ScopeDistrictID applies equality check predicate on the "scope_district_id" field. It's identical to ScopeDistrictIDEQ.
+func ScopeDistrictID(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldScopeDistrictID, v))
+}
+
+// ScopeProvinceID applies equality check predicate on the "scope_province_id" field. It's identical to ScopeProvinceIDEQ.
+func ScopeProvinceID(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
+// TokenVersion applies equality check predicate on the "token_version" field. It's identical to TokenVersionEQ.
+func TokenVersion(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldTokenVersion, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -405,6 +435,396 @@ func LastLoginAtNotNil() predicate.Account {
 	return predicate.Account(sql.FieldNotNull(FieldLastLoginAt))
 }
 
+// PasswordChangedAtEQ applies the EQ predicate on the "password_changed_at" field.
+func PasswordChangedAtEQ(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldPasswordChangedAt, v))
+}
+
+// PasswordChangedAtNEQ applies the NEQ predicate on the "password_changed_at" field.
+func PasswordChangedAtNEQ(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldPasswordChangedAt, v))
+}
+
+// PasswordChangedAtIn applies the In predicate on the "password_changed_at" field.
+func PasswordChangedAtIn(vs ...time.Time) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldPasswordChangedAt, vs...))
+}
+
+// PasswordChangedAtNotIn applies the NotIn predicate on the "password_changed_at" field.
+func PasswordChangedAtNotIn(vs ...time.Time) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldPasswordChangedAt, vs...))
+}
+
+// PasswordChangedAtGT applies the GT predicate on the "password_changed_at" field.
+func PasswordChangedAtGT(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldPasswordChangedAt, v))
+}
+
+// PasswordChangedAtGTE applies the GTE predicate on the "password_changed_at" field.
+func PasswordChangedAtGTE(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldPasswordChangedAt, v))
+}
+
+// PasswordChangedAtLT applies the LT predicate on the "password_changed_at" field.
+func PasswordChangedAtLT(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldPasswordChangedAt, v))
+}
+
+// PasswordChangedAtLTE applies the LTE predicate on the "password_changed_at" field.
+func PasswordChangedAtLTE(v time.Time) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldPasswordChangedAt, v))
+}
+
+// PasswordChangedAtIsNil applies the IsNil predicate on the "password_changed_at" field.
+func PasswordChangedAtIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldPasswordChangedAt))
+}
+
+// PasswordChangedAtNotNil applies the NotNil predicate on the "password_changed_at" field.
+func PasswordChangedAtNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldPasswordChangedAt))
+}
+
+// OfficialIDEQ applies the EQ predicate on the "official_id" field.
+func OfficialIDEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldOfficialID, v))
+}
+
+// OfficialIDNEQ applies the NEQ predicate on the "official_id" field.
+func OfficialIDNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldOfficialID, v))
+}
+
+// OfficialIDIn applies the In predicate on the "official_id" field.
+func OfficialIDIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDNotIn applies the NotIn predicate on the "official_id" field.
+func OfficialIDNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDGT applies the GT predicate on the "official_id" field.
+func OfficialIDGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldOfficialID, v))
+}
+
+// OfficialIDGTE applies the GTE predicate on the "official_id" field.
+func OfficialIDGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldOfficialID, v))
+}
+
+// OfficialIDLT applies the LT predicate on the "official_id" field.
+func OfficialIDLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldOfficialID, v))
+}
+
+// OfficialIDLTE applies the LTE predicate on the "official_id" field.
+func OfficialIDLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldOfficialID, v))
+}
+
+// OfficialIDContains applies the Contains predicate on the "official_id" field.
+func OfficialIDContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldOfficialID, v))
+}
+
+// OfficialIDHasPrefix applies the HasPrefix predicate on the "official_id" field.
+func OfficialIDHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldOfficialID, v))
+}
+
+// OfficialIDHasSuffix applies the HasSuffix predicate on the "official_id" field.
+func OfficialIDHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldOfficialID, v))
+}
+
+// OfficialIDIsNil applies the IsNil predicate on the "official_id" field.
+func OfficialIDIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldOfficialID))
+}
+
+// OfficialIDNotNil applies the NotNil predicate on the "official_id" field.
+func OfficialIDNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldOfficialID))
+}
+
+// OfficialIDEqualFold applies the EqualFold predicate on the "official_id" field.
+func OfficialIDEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldOfficialID, v))
+}
+
+// OfficialIDContainsFold applies the ContainsFold predicate on the "official_id" field.
+func OfficialIDContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldOfficialID, v))
+}
+
+// ScopeUnitIDEQ applies the EQ predicate on the "scope_unit_id" field.
+func ScopeUnitIDEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDNEQ applies the NEQ predicate on the "scope_unit_id" field.
+func ScopeUnitIDNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDIn applies the In predicate on the "scope_unit_id" field.
+func ScopeUnitIDIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldScopeUnitID, vs...))
+}
+
+// ScopeUnitIDNotIn applies the NotIn predicate on the "scope_unit_id" field.
+func ScopeUnitIDNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldScopeUnitID, vs...))
+}
+
+// ScopeUnitIDGT applies the GT predicate on the "scope_unit_id" field.
+func ScopeUnitIDGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDGTE applies the GTE predicate on the "scope_unit_id" field.
+func ScopeUnitIDGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDLT applies the LT predicate on the "scope_unit_id" field.
+func ScopeUnitIDLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDLTE applies the LTE predicate on the "scope_unit_id" field.
+func ScopeUnitIDLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDContains applies the Contains predicate on the "scope_unit_id" field.
+func ScopeUnitIDContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDHasPrefix applies the HasPrefix predicate on the "scope_unit_id" field.
+func ScopeUnitIDHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDHasSuffix applies the HasSuffix predicate on the "scope_unit_id" field.
+func ScopeUnitIDHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDIsNil applies the IsNil predicate on the "scope_unit_id" field.
+func ScopeUnitIDIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldScopeUnitID))
+}
+
+// ScopeUnitIDNotNil applies the NotNil predicate on the "scope_unit_id" field.
+func ScopeUnitIDNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldScopeUnitID))
+}
+
+// ScopeUnitIDEqualFold applies the EqualFold predicate on the "scope_unit_id" field.
+func ScopeUnitIDEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDContainsFold applies the ContainsFold predicate on the "scope_unit_id" field.
+func ScopeUnitIDContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldScopeUnitID, v))
+}
+
+// ScopeDistrictIDEQ applies the EQ predicate on the "scope_district_id" field.
+func ScopeDistrictIDEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDNEQ applies the NEQ predicate on the "scope_district_id" field.
+func ScopeDistrictIDNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDIn applies the In predicate on the "scope_district_id" field.
+func ScopeDistrictIDIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldScopeDistrictID, vs...))
+}
+
+// ScopeDistrictIDNotIn applies the NotIn predicate on the "scope_district_id" field.
+func ScopeDistrictIDNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldScopeDistrictID, vs...))
+}
+
+// ScopeDistrictIDGT applies the GT predicate on the "scope_district_id" field.
+func ScopeDistrictIDGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDGTE applies the GTE predicate on the "scope_district_id" field.
+func ScopeDistrictIDGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDLT applies the LT predicate on the "scope_district_id" field.
+func ScopeDistrictIDLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDLTE applies the LTE predicate on the "scope_district_id" field.
+func ScopeDistrictIDLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDContains applies the Contains predicate on the "scope_district_id" field.
+func ScopeDistrictIDContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDHasPrefix applies the HasPrefix predicate on the "scope_district_id" field.
+func ScopeDistrictIDHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDHasSuffix applies the HasSuffix predicate on the "scope_district_id" field.
+func ScopeDistrictIDHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDIsNil applies the IsNil predicate on the "scope_district_id" field.
+func ScopeDistrictIDIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldScopeDistrictID))
+}
+
+// ScopeDistrictIDNotNil applies the NotNil predicate on the "scope_district_id" field.
+func ScopeDistrictIDNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldScopeDistrictID))
+}
+
+// ScopeDistrictIDEqualFold applies the EqualFold predicate on the "scope_district_id" field.
+func ScopeDistrictIDEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldScopeDistrictID, v))
+}
+
+// ScopeDistrictIDContainsFold applies the ContainsFold predicate on the "scope_district_id" field.
+func ScopeDistrictIDContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldScopeDistrictID, v))
+}
+
+// ScopeProvinceIDEQ applies the EQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDNEQ applies the NEQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIn applies the In predicate on the "scope_province_id" field.
+func ScopeProvinceIDIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDNotIn applies the NotIn predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDGT applies the GT predicate on the "scope_province_id" field.
+func ScopeProvinceIDGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDGTE applies the GTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLT applies the LT predicate on the "scope_province_id" field.
+func ScopeProvinceIDLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLTE applies the LTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContains applies the Contains predicate on the "scope_province_id" field.
+func ScopeProvinceIDContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasPrefix applies the HasPrefix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasSuffix applies the HasSuffix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIsNil applies the IsNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDNotNil applies the NotNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDEqualFold applies the EqualFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContainsFold applies the ContainsFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldScopeProvinceID, v))
+}
+
+// TokenVersionEQ applies the EQ predicate on the "token_version" field.
+func TokenVersionEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldTokenVersion, v))
+}
+
+// TokenVersionNEQ applies the NEQ predicate on the "token_version" field.
+func TokenVersionNEQ(v int) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldTokenVersion, v))
+}
+
+// TokenVersionIn applies the In predicate on the "token_version" field.
+func TokenVersionIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldTokenVersion, vs...))
+}
+
+// TokenVersionNotIn applies the NotIn predicate on the "token_version" field.
+func TokenVersionNotIn(vs ...int) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldTokenVersion, vs...))
+}
+
+// TokenVersionGT applies the GT predicate on the "token_version" field.
+func TokenVersionGT(v int) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldTokenVersion, v))
+}
+
+// TokenVersionGTE applies the GTE predicate on the "token_version" field.
+func TokenVersionGTE(v int) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldTokenVersion, v))
+}
+
+// TokenVersionLT applies the LT predicate on the "token_version" field.
+func TokenVersionLT(v int) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldTokenVersion, v))
+}
+
+// TokenVersionLTE applies the LTE predicate on the "token_version" field.
+func TokenVersionLTE(v int) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldTokenVersion, v))
+}
+
 // HasOfficial applies the HasEdge predicate on the "official" edge.
 func HasOfficial() predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
@@ -650,6 +1070,29 @@ func HasAuditEvents() predicate.Account {
 func HasAuditEventsWith(preds ...predicate.AuditEvent) predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
 		step := newAuditEventsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRefreshTokens applies the HasEdge predicate on the "refresh_tokens" edge.
+func HasRefreshTokens() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RefreshTokensTable, RefreshTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRefreshTokensWith applies the HasEdge predicate on the "refresh_tokens" edge with a given conditions (other predicates).
+func HasRefreshTokensWith(preds ...predicate.RefreshToken) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newRefreshTokensStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

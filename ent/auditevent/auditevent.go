@@ -28,6 +28,8 @@ const (
 	FieldSummary = "summary"
 	// FieldReason holds the string denoting the reason field in the database.
 	FieldReason = "reason"
+	// FieldClientIP holds the string denoting the client_ip field in the database.
+	FieldClientIP = "client_ip"
 	// FieldOccurredAt holds the string denoting the occurred_at field in the database.
 	FieldOccurredAt = "occurred_at"
 	// EdgeActor holds the string denoting the actor edge name in mutations.
@@ -53,6 +55,7 @@ var Columns = []string{
 	FieldObjectID,
 	FieldSummary,
 	FieldReason,
+	FieldClientIP,
 	FieldOccurredAt,
 }
 
@@ -96,6 +99,10 @@ var (
 	SummaryValidator func(string) error
 	// ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	ReasonValidator func(string) error
+	// DefaultClientIP holds the default value on creation for the "client_ip" field.
+	DefaultClientIP string
+	// ClientIPValidator is a validator for the "client_ip" field. It is called by the builders before save.
+	ClientIPValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -143,6 +150,11 @@ func BySummary(opts ...sql.OrderTermOption) OrderOption {
 // ByReason orders the results by the reason field.
 func ByReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReason, opts...).ToFunc()
+}
+
+// ByClientIP orders the results by the client_ip field.
+func ByClientIP(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldClientIP, opts...).ToFunc()
 }
 
 // ByOccurredAt orders the results by the occurred_at field.

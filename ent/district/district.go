@@ -56,7 +56,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	ScopedAccountsInverseTable = "accounts"
 	// ScopedAccountsColumn is the table column denoting the scoped_accounts relation/edge.
-	ScopedAccountsColumn = "district_scoped_accounts"
+	ScopedAccountsColumn = "scope_district_id"
 )
 
 // Columns holds all SQL columns for district fields.

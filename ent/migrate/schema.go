@@ -20,10 +20,12 @@ var (
 		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"UNIT", "DISTRICT", "PROVINCE", "NATION"}},
 		{Name: "disabled", Type: field.TypeBool, Default: false},
 		{Name: "last_login_at", Type: field.TypeTime, Nullable: true},
-		{Name: "district_scoped_accounts", Type: field.TypeString, Nullable: true, Size: 40},
-		{Name: "official_account", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
-		{Name: "province_scoped_accounts", Type: field.TypeString, Nullable: true, Size: 40},
-		{Name: "unit_scoped_accounts", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "password_changed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "token_version", Type: field.TypeInt, Default: 0},
+		{Name: "scope_district_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "official_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
+		{Name: "scope_province_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "scope_unit_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// AccountsTable holds the schema information for the "accounts" table.
 	AccountsTable = &schema.Table{
@@ -33,25 +35,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "accounts_districts_scoped_accounts",
-				Columns:    []*schema.Column{AccountsColumns[9]},
+				Columns:    []*schema.Column{AccountsColumns[11]},
 				RefColumns: []*schema.Column{DistrictsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_officials_account",
-				Columns:    []*schema.Column{AccountsColumns[10]},
+				Columns:    []*schema.Column{AccountsColumns[12]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_provinces_scoped_accounts",
-				Columns:    []*schema.Column{AccountsColumns[11]},
+				Columns:    []*schema.Column{AccountsColumns[13]},
 				RefColumns: []*schema.Column{ProvincesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_units_scoped_accounts",
-				Columns:    []*schema.Column{AccountsColumns[12]},
+				Columns:    []*schema.Column{AccountsColumns[14]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -63,19 +65,29 @@ var (
 				Columns: []*schema.Column{AccountsColumns[5]},
 			},
 			{
-				Name:    "account_unit_scoped_accounts",
+				Name:    "account_disabled",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[12]},
+				Columns: []*schema.Column{AccountsColumns[7]},
 			},
 			{
-				Name:    "account_district_scoped_accounts",
+				Name:    "account_scope_kind",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[9]},
+				Columns: []*schema.Column{AccountsColumns[6]},
 			},
 			{
-				Name:    "account_province_scoped_accounts",
+				Name:    "account_scope_unit_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[14]},
+			},
+			{
+				Name:    "account_scope_district_id",
 				Unique:  false,
 				Columns: []*schema.Column{AccountsColumns[11]},
+			},
+			{
+				Name:    "account_scope_province_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountsColumns[13]},
 			},
 		},
 	}
@@ -135,6 +147,7 @@ var (
 		{Name: "object_id", Type: field.TypeString, Size: 40},
 		{Name: "summary", Type: field.TypeString, Size: 2000, Default: ""},
 		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "client_ip", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "occurred_at", Type: field.TypeTime},
 		{Name: "account_audit_events", Type: field.TypeString, Nullable: true, Size: 40},
 	}
@@ -146,7 +159,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "audit_events_accounts_audit_events",
-				Columns:    []*schema.Column{AuditEventsColumns[9]},
+				Columns:    []*schema.Column{AuditEventsColumns[10]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -155,7 +168,7 @@ var (
 			{
 				Name:    "auditevent_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[8]},
+				Columns: []*schema.Column{AuditEventsColumns[9]},
 			},
 			{
 				Name:    "auditevent_object_id",
@@ -170,7 +183,7 @@ var (
 			{
 				Name:    "auditevent_account_audit_events",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[9]},
+				Columns: []*schema.Column{AuditEventsColumns[10]},
 			},
 		},
 	}
@@ -1091,6 +1104,49 @@ var (
 			},
 		},
 	}
+	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
+	RefreshTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "family", Type: field.TypeString, Size: 40},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "account_refresh_tokens", Type: field.TypeString, Size: 40},
+	}
+	// RefreshTokensTable holds the schema information for the "refresh_tokens" table.
+	RefreshTokensTable = &schema.Table{
+		Name:       "refresh_tokens",
+		Columns:    RefreshTokensColumns,
+		PrimaryKey: []*schema.Column{RefreshTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "refresh_tokens_accounts_refresh_tokens",
+				Columns:    []*schema.Column{RefreshTokensColumns[8]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "refreshtoken_family",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[4]},
+			},
+			{
+				Name:    "refreshtoken_account_refresh_tokens",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[8]},
+			},
+			{
+				Name:    "refreshtoken_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{RefreshTokensColumns[5]},
+			},
+		},
+	}
 	// SelfAssessmentsColumns holds the columns for the "self_assessments" table.
 	SelfAssessmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1324,6 +1380,7 @@ var (
 		PhasesTable,
 		PledgesTable,
 		ProvincesTable,
+		RefreshTokensTable,
 		SelfAssessmentsTable,
 		SelfAssessmentItemsTable,
 		UnitsTable,
@@ -1371,6 +1428,7 @@ func init() {
 	PledgesTable.ForeignKeys[0].RefTable = CampaignsTable
 	PledgesTable.ForeignKeys[1].RefTable = OfficialsTable
 	ProvincesTable.ForeignKeys[0].RefTable = ProvincesTable
+	RefreshTokensTable.ForeignKeys[0].RefTable = AccountsTable
 	SelfAssessmentsTable.ForeignKeys[0].RefTable = AccountsTable
 	SelfAssessmentsTable.ForeignKeys[1].RefTable = CampaignsTable
 	SelfAssessmentsTable.ForeignKeys[2].RefTable = OfficialsTable

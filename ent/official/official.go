@@ -64,7 +64,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	AccountInverseTable = "accounts"
 	// AccountColumn is the table column denoting the account relation/edge.
-	AccountColumn = "official_account"
+	AccountColumn = "official_id"
 	// AcknowledgementsTable is the table that holds the acknowledgements relation/edge.
 	AcknowledgementsTable = "acknowledgements"
 	// AcknowledgementsInverseTable is the table name for the Acknowledgement entity.

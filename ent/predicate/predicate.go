@@ -60,6 +60,9 @@ type Pledge func(*sql.Selector)
 // Province is the predicate function for province builders.
 type Province func(*sql.Selector)
 
+// RefreshToken is the predicate function for refreshtoken builders.
+type RefreshToken func(*sql.Selector)
+
 // SelfAssessment is the predicate function for selfassessment builders.
 type SelfAssessment func(*sql.Selector)
 

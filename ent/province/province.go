@@ -73,7 +73,7 @@ const (
 	// It exists in this package in order to avoid circular dependency with the "account" package.
 	ScopedAccountsInverseTable = "accounts"
 	// ScopedAccountsColumn is the table column denoting the scoped_accounts relation/edge.
-	ScopedAccountsColumn = "province_scoped_accounts"
+	ScopedAccountsColumn = "scope_province_id"
 	// CampaignsTable is the table that holds the campaigns relation/edge.
 	CampaignsTable = "campaigns"
 	// CampaignsInverseTable is the table name for the Campaign entity.

@@ -267,18 +267,28 @@ func (Account) Fields() []ent.Field {
 			Annotations(noFilter()),
 		field.Time("password_changed_at").Optional().Nillable().Comment("When the password was last set.").
 			Annotations(noFilter()),
+		field.String("official_id").Optional().Nillable().Annotations(hidden()).
+			Comment("Id of the linked official."),
+		field.String("scope_unit_id").Optional().Nillable().Annotations(hidden()).Comment("Id of the scope unit."),
+		field.String("scope_district_id").Optional().Nillable().Annotations(hidden()).Comment("Id of the scope district."),
+		field.String("scope_province_id").Optional().Nillable().Annotations(hidden()).Comment("Id of the scope province."),
+		field.Int("token_version").Default(0).NonNegative().
+			Comment("Raised when the password, role or scope changes or the account is disabled: access tokens of an older version stop working at once.").
+			Annotations(hidden()),
 	}
 }
 
 func (Account) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("official", Official.Type).Ref("account").Unique().
+		edge.From("official", Official.Type).Ref("account").Unique().Field("official_id").
 			Comment("The official this account belongs to (officials and unit managers).").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
-		edge.From("scope_unit", Unit.Type).Ref("scoped_accounts").Unique().
+		edge.From("scope_unit", Unit.Type).Ref("scoped_accounts").Unique().Field("scope_unit_id").
 			Comment("Scope unit, when the scope is a unit with its sub-units."),
-		edge.From("scope_district", District.Type).Ref("scoped_accounts").Unique().Comment("Scope district."),
-		edge.From("scope_province", Province.Type).Ref("scoped_accounts").Unique().Comment("Scope province."),
+		edge.From("scope_district", District.Type).Ref("scoped_accounts").Unique().Field("scope_district_id").
+			Comment("Scope district."),
+		edge.From("scope_province", Province.Type).Ref("scoped_accounts").Unique().Field("scope_province_id").
+			Comment("Scope province."),
 		edge.To("reviewed_assessments", SelfAssessment.Type).Comment("Self-assessments the account reviewed.").Annotations(hidden()),
 		edge.To("handled_cases", CitizenCase.Type).Comment("Cases assigned to the account to handle.").Annotations(hidden()),
 		edge.To("case_events", CaseEvent.Type).Comment("Case events the account caused.").Annotations(hidden()),

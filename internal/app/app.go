@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent/campaign"
+	"github.com/liemchinh/liemchinh/internal/auth"
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
@@ -113,11 +115,11 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		if err != nil {
 			return err
 		}
-		stats, err = seed.Demo(ctx, db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
+		stats, err = seed.Demo(authz.System(ctx), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
 		if err != nil {
 			return err
 		}
-	} else if stats, err = seed.Reference(ctx, db.Client); err != nil {
+	} else if stats, err = seed.Reference(authz.System(ctx), db.Client); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded in %s: %+v\n", time.Since(start).Round(time.Millisecond), stats)
@@ -144,19 +146,23 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			if err != nil {
 				return err
 			}
-			stats, err := seed.Demo(ctx, db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
+			stats, err := seed.Demo(authz.System(ctx), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
 			if err != nil {
 				return fmt.Errorf("demo data: %w", err)
 			}
 			log.InfoContext(ctx, "demo data loaded", "officials", stats.Officials, "cases", stats.Cases)
 		}
 	}
+	deps, err := serverDeps(cfg, log, db)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Deps{Config: cfg, Logger: log, DB: db}),
+		Handler:           server.New(deps),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
@@ -182,3 +188,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 // demoToday is the "today" the demo data runs up to: the current day, so that loads on the same
 // day give identical rows.
 func demoToday() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
+
+// serverDeps builds what the HTTP server needs from the configuration.
+func serverDeps(cfg config.Config, log *slog.Logger, db *store.DB) (server.Deps, error) {
+	box, err := reporterBox(cfg)
+	if err != nil {
+		return server.Deps{}, err
+	}
+	key, err := base64.StdEncoding.DecodeString(cfg.TokenKey)
+	if err != nil {
+		return server.Deps{}, fmt.Errorf("TOKEN_KEY is not base64: %w", err)
+	}
+	signer, err := auth.NewSigner(key)
+	if err != nil {
+		return server.Deps{}, err
+	}
+	return server.Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log)}, nil
+}

@@ -43,17 +43,37 @@ func env(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// readmeQuery returns the first GraphQL block of the README, so the README's query stays true.
-func readmeQuery(t *testing.T) string {
+// readmeQueries returns the GraphQL blocks of the README, so the README stays true.
+func readmeQueries(t *testing.T) []string {
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?s)```graphql\n(.*?)```").FindSubmatch(b)
-	if m == nil {
-		t.Fatal("README has no graphql block")
+	var out []string
+	for _, m := range regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllSubmatch(b, -1) {
+		out = append(out, string(m[1]))
 	}
-	return string(m[1])
+	if len(out) != 3 {
+		t.Fatalf("README has %d graphql blocks, want 3 (public query, login, signed-in query)", len(out))
+	}
+	return out
+}
+
+func post(t *testing.T, base, query, token string) []byte {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, base+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return raw
 }
 
 // TestServeFreshDatabase runs the command as a newcomer does: no configuration but a fresh
@@ -82,25 +102,68 @@ func TestServeFreshDatabase(t *testing.T) {
 	resp.Body.Close()
 	t.Logf("fresh embedded database: ready in %s", ready.Round(time.Millisecond))
 
-	body, _ := json.Marshal(map[string]any{"query": readmeQuery(t)})
-	resp, err = http.Post(base+"/query", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var out struct {
+	queries := readmeQueries(t)
+	raw := post(t, base, queries[0], "")
+	var public struct {
 		Data struct {
 			Provinces struct {
 				Edges []struct {
 					Node struct {
-						Code, Name string
-						Successor  *struct{ Code string }
-						Districts  struct {
+						Code      string
+						Successor *struct{ Code string }
+						Districts struct {
 							TotalCount int
 							Edges      []struct {
+								Node struct{ Units struct{ TotalCount int } }
+							}
+						}
+					}
+				}
+			}
+		}
+		Errors []any
+	}
+	if err := json.Unmarshal(raw, &public); err != nil || len(public.Errors) > 0 {
+		t.Fatalf("README public query: %v %s", err, raw)
+	}
+	edges := public.Data.Provinces.Edges
+	if len(edges) != 1 || edges[0].Node.Code != "83" || edges[0].Node.Successor == nil || edges[0].Node.Successor.Code != "86" {
+		t.Fatalf("README query did not find Bến Tre merged into Vĩnh Long: %s", raw)
+	}
+	if d := edges[0].Node.Districts; d.TotalCount != 9 || len(d.Edges) != 3 || d.Edges[0].Node.Units.TotalCount == 0 {
+		t.Fatalf("Bến Tre's districts and units: %s", raw)
+	}
+
+	var login struct {
+		Data struct {
+			Login struct {
+				AccessToken string
+				UserErrors  []any
+			}
+		}
+	}
+	raw = post(t, base, queries[1], "")
+	if err := json.Unmarshal(raw, &login); err != nil || login.Data.Login.AccessToken == "" {
+		t.Fatalf("README login: %v %s", err, raw)
+	}
+	raw = post(t, base, queries[2], login.Data.Login.AccessToken)
+	var signed struct {
+		Data struct {
+			Viewer struct {
+				Role          string
+				ScopeProvince struct{ Name string }
+			}
+			Provinces struct {
+				Edges []struct {
+					Node struct {
+						Districts struct {
+							Edges []struct {
 								Node struct {
-									Units struct{ TotalCount int }
+									Units struct {
+										Edges []struct {
+											Node struct{ Officials struct{ TotalCount int } }
+										}
+									}
 								}
 							}
 						}
@@ -110,15 +173,23 @@ func TestServeFreshDatabase(t *testing.T) {
 		}
 		Errors []any
 	}
-	if err := json.Unmarshal(raw, &out); err != nil || len(out.Errors) > 0 {
-		t.Fatalf("README query: %v %s", err, raw)
+	if err := json.Unmarshal(raw, &signed); err != nil || len(signed.Errors) > 0 {
+		t.Fatalf("README signed-in query: %v %s", err, raw)
 	}
-	edges := out.Data.Provinces.Edges
-	if len(edges) != 1 || edges[0].Node.Code != "83" || edges[0].Node.Successor == nil || edges[0].Node.Successor.Code != "86" {
-		t.Fatalf("README query did not find Bến Tre merged into Vĩnh Long: %s", raw)
+	if signed.Data.Viewer.Role != "SUPERVISOR" || !strings.Contains(signed.Data.Viewer.ScopeProvince.Name, "Bến Tre") {
+		t.Fatalf("viewer: %s", raw)
 	}
-	if d := edges[0].Node.Districts; d.TotalCount != 9 || len(d.Edges) != 3 || d.Edges[0].Node.Units.TotalCount == 0 {
-		t.Fatalf("Bến Tre's districts and units: %s", raw)
+	officials := 0
+	for _, d := range signed.Data.Provinces.Edges[0].Node.Districts.Edges {
+		for _, u := range d.Node.Units.Edges {
+			officials += u.Node.Officials.TotalCount
+		}
+	}
+	if officials == 0 {
+		t.Fatalf("the supervisor sees no officials: %s", raw)
+	}
+	if raw := post(t, base, `{ officials(first: 1) { totalCount } }`, ""); !strings.Contains(string(raw), "UNAUTHENTICATED") {
+		t.Fatalf("officials answered without a token: %s", raw)
 	}
 
 	cancel()
@@ -175,7 +246,8 @@ func TestCommands(t *testing.T) {
 		{"seed reference", []string{"seed", "--reference"}, env("DATABASE_URL", db), "", "Provinces:86"},
 		{"seed reference again", []string{"seed", "--reference"}, env("DATABASE_URL", db), "", "Provinces:0"},
 		{"demo refused in production", []string{"seed", "--demo"}, env("APP_ENV", "production",
-			"DATABASE_URL", "postgres://127.0.0.1:1/x", "REPORTER_KEY", "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI="), "refuses", ""},
+			"DATABASE_URL", "postgres://127.0.0.1:1/x", "REPORTER_KEY", "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
+			"TOKEN_KEY", "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI="), "refuses", ""},
 		{"serve takes no arguments", []string{"serve", "extra"}, env("DATABASE_URL", db), "no arguments", ""},
 	}
 	for _, tt := range tests {

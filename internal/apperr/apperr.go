@@ -23,6 +23,7 @@ const (
 // Error is a failure a person may read about.
 type Error struct {
 	Code  string
+	User  bool     // the person can fix it: reported in the payload's userErrors, not as an error
 	Field []string // path of the input field concerned, if any
 	VI    string   // message in Vietnamese
 	EN    string   // message in English
@@ -46,10 +47,19 @@ func Newf(code, vi, en string, args ...any) *Error {
 	return &Error{Code: code, VI: fmt.Sprintf(vi, args...), EN: fmt.Sprintf(en, args...)}
 }
 
-// OnField returns a copy of the error about the given input field path.
+// OnField returns a copy of the error about the given input field path; such an error is one the
+// person can fix (a user error).
 func (e *Error) OnField(path ...string) *Error {
 	c := *e
 	c.Field = path
+	c.User = true
+	return &c
+}
+
+// ForUser returns a copy of the error marked as one the person can fix (a user error).
+func (e *Error) ForUser() *Error {
+	c := *e
+	c.User = true
 	return &c
 }
 
@@ -87,4 +97,27 @@ func LangFromHeader(h string) string {
 		}
 	}
 	return "vi"
+}
+
+// UserError is an error as a mutation payload reports it (GraphQL type UserError).
+type UserError struct {
+	Field   []string `json:"field"`
+	Code    string   `json:"code"`
+	Message string   `json:"message"`
+}
+
+// UserErrors splits err for a mutation payload: errors the person can fix become userErrors (and
+// a nil error); anything else is returned as the operation's error.
+func UserErrors(ctx context.Context, err error) ([]*UserError, error) {
+	if err == nil {
+		return []*UserError{}, nil
+	}
+	if e, ok := As(err); ok && e.User {
+		field := e.Field
+		if field == nil {
+			field = []string{}
+		}
+		return []*UserError{{Field: field, Code: e.Code, Message: e.Message(ctx)}}, nil
+	}
+	return nil, err
 }

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -33,7 +34,12 @@ type Config struct {
 	DepthLimit      int           // GRAPHQL_DEPTH_LIMIT
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
 	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
+	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
+	TrustProxy      bool          // TRUST_PROXY: take the client address from X-Forwarded-For
 }
+
+// DemoTokenKey signs access tokens outside production when TOKEN_KEY is unset; production refuses it.
+const DemoTokenKey = "bGllbWNoaW5oLWRlbW8tdG9rZW4ta2V5LW5vdC1wcm9kIQ=="
 
 // DemoReporterKey is the key used outside production when REPORTER_KEY is unset; production
 // refuses it.
@@ -55,6 +61,8 @@ var Variables = []Variable{
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
+	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
+	{"TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 }
 
 // Load reads and validates the configuration through getenv.
@@ -71,6 +79,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL: get("DATABASE_URL", ""),
 		LogLevel:    get("LOG_LEVEL", "info"),
 		ReporterKey: get("REPORTER_KEY", ""),
+		TokenKey:    get("TOKEN_KEY", ""),
 	}
 	prod := c.Env == EnvProduction
 	var errs []error
@@ -96,6 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return n
 	}
 	c.AutoMigrate = parseBool("AUTO_MIGRATE", true)
+	c.TrustProxy = parseBool("TRUST_PROXY", false)
 	c.SeedDemo = parseBool("SEED_DEMO", !prod)
 	c.ComplexityLimit = parseInt("GRAPHQL_COMPLEXITY_LIMIT", 50000)
 	c.DepthLimit = parseInt("GRAPHQL_DEPTH_LIMIT", 20)
@@ -129,12 +139,23 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.ReporterKey == "" || c.ReporterKey == DemoReporterKey {
 			errs = append(errs, errors.New("production needs its own REPORTER_KEY (base64 of 32 random bytes), not the demo key"))
 		}
+		if c.TokenKey == "" || c.TokenKey == DemoTokenKey {
+			errs = append(errs, errors.New("production needs its own TOKEN_KEY (base64 of 32 or more random bytes), not the demo key"))
+		}
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = DefaultDatabaseURL
 	}
 	if c.ReporterKey == "" {
 		c.ReporterKey = DemoReporterKey
+	}
+	if c.TokenKey == "" {
+		c.TokenKey = DemoTokenKey
+	}
+	for name, key := range map[string]string{"REPORTER_KEY": c.ReporterKey, "TOKEN_KEY": c.TokenKey} {
+		if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) < 32 {
+			errs = append(errs, fmt.Errorf("%s must be base64 of at least 32 bytes", name))
+		}
 	}
 	return c, errors.Join(errs...)
 }

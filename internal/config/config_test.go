@@ -9,6 +9,7 @@ func TestLoad(t *testing.T) {
 	prodOK := map[string]string{
 		"APP_ENV": "production", "DATABASE_URL": "postgres://db/liemchinh",
 		"REPORTER_KEY": "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
+		"TOKEN_KEY":    "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI=",
 	}
 	with := func(base map[string]string, kv ...string) map[string]string {
 		m := map[string]string{}
@@ -42,6 +43,8 @@ func TestLoad(t *testing.T) {
 		{"production without postgres", with(prodOK, "DATABASE_URL", "sqlite:x.db"), "DATABASE_URL", nil},
 		{"production with demo key", with(prodOK, "REPORTER_KEY", DemoReporterKey), "REPORTER_KEY", nil},
 		{"production without key", with(prodOK, "REPORTER_KEY", ""), "REPORTER_KEY", nil},
+		{"production with demo token key", with(prodOK, "TOKEN_KEY", DemoTokenKey), "TOKEN_KEY", nil},
+		{"short token key", map[string]string{"TOKEN_KEY": "c2hvcnQ="}, "TOKEN_KEY", nil},
 		{"production seeding demo", with(prodOK, "SEED_DEMO", "true"), "SEED_DEMO", nil},
 		{"unknown env", map[string]string{"APP_ENV": "staging"}, "APP_ENV", nil},
 		{"bad bool", map[string]string{"AUTO_MIGRATE": "perhaps"}, "AUTO_MIGRATE", nil},

@@ -175,6 +175,7 @@ func (d *demo) run(ctx context.Context) (Stats, error) {
 		{"casework", d.casework},
 		{"self-assessments", d.selfAssessments},
 		{"commendations", d.commendations},
+		{"accounts", d.accounts},
 	}
 	for _, s := range steps {
 		t := time.Now()

@@ -17,7 +17,9 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	_ "modernc.org/sqlite"
 
+	"github.com/alexedwards/argon2id"
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
@@ -239,7 +241,7 @@ func TestDemoCounts(t *testing.T) {
 		{"districts", st.Districts, 696, 696},
 		{"units", st.Units, 250, 350},
 		{"officials", st.Officials, 2700, 3300},
-		{"accounts", st.Accounts, 0, 0},
+		{"accounts", st.Accounts, 6, 6},
 		{"acknowledgements", st.Acknowledgements, st.Officials * 85 / 100, st.Officials},
 		{"pledges", st.Pledges, st.Officials * 5, st.Officials * 7},
 		{"registrations", st.Registrations, st.Units * 5, st.Units * 7},
@@ -634,5 +636,49 @@ func TestWorkingTime(t *testing.T) {
 		if !tt.got.Equal(tt.want) {
 			t.Errorf("%s: %s, want %s", tt.name, tt.got.In(ict), tt.want.In(ict))
 		}
+	}
+}
+
+func TestDemoAccounts(t *testing.T) {
+	client, _ := seeded(t)
+	ctx := context.Background()
+	accounts := client.Account.Query().WithOfficial().AllX(ctx)
+	byLogin := map[string]*ent.Account{}
+	for _, a := range accounts {
+		byLogin[a.Login] = a
+		ok, err := argon2id.ComparePasswordAndHash(DemoPassword, a.PasswordHash)
+		if err != nil || !ok {
+			t.Errorf("%s: the demo password does not match its hash (%v)", a.Login, err)
+		}
+	}
+	tests := []struct {
+		login       string
+		role        account.Role
+		scope       account.ScopeKind
+		wantOfficer bool
+	}{
+		{DemoAdmin, account.RoleADMIN, account.ScopeKindNATION, false},
+		{DemoProvinceSupervisor, account.RoleSUPERVISOR, account.ScopeKindPROVINCE, false},
+		{DemoDistrictSupervisor, account.RoleSUPERVISOR, account.ScopeKindDISTRICT, false},
+		{DemoUnitManager, account.RoleUNIT_MANAGER, account.ScopeKindUNIT, true},
+		{DemoInspector, account.RoleINSPECTOR, account.ScopeKindPROVINCE, false},
+		{DemoOfficial, account.RoleOFFICIAL, account.ScopeKindUNIT, true},
+	}
+	for _, tt := range tests {
+		a := byLogin[tt.login]
+		if a == nil {
+			t.Errorf("no account %q", tt.login)
+			continue
+		}
+		if a.Role != tt.role || a.ScopeKind != tt.scope || (a.Edges.Official != nil) != tt.wantOfficer {
+			t.Errorf("%s: role %s scope %s official %v", tt.login, a.Role, a.ScopeKind, a.Edges.Official != nil)
+		}
+	}
+	off := byLogin[DemoOfficial].Edges.Official
+	if n := client.Official.QueryCases(off).CountX(ctx); n == 0 {
+		t.Error("the demo official has no case about them to show")
+	}
+	if n := client.CitizenCase.Query().Where(citizencase.HasHandlerWith(account.Login(DemoInspector))).CountX(ctx); n == 0 {
+		t.Error("the demo inspector handles no case")
 	}
 }

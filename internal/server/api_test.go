@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
 
@@ -63,12 +64,14 @@ type nestedResult struct {
 }
 
 // TestNestedQueryStatements proves there is no N+1: the five-level query costs one statement per
-// level plus one count per level, whatever the page size.
+// level plus one count per level, whatever the page size, plus one for the signed-in viewer's
+// account (checked on every request so that a disabled account stops at once).
 func TestNestedQueryStatements(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		db := testutil.Open(t, dia)
 		testutil.Org(t, db.Client, testutil.Shape{Provinces: 4, Districts: 4, Units: 4, Officials: 4, Pledges: 4})
-		api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+		api := testutil.NewAPI(t, db, testutil.Config(t, nil)).
+			SignedIn(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
 		for _, n := range []int{1, 2, 3, 4} {
 			t.Run(fmt.Sprintf("first %d", n), func(t *testing.T) {
 				db.Counter.Reset()
@@ -76,8 +79,8 @@ func TestNestedQueryStatements(t *testing.T) {
 				statements := db.Counter.Count()
 				var got nestedResult
 				resp.Decode(t, &got)
-				if statements != 10 {
-					t.Errorf("nested query cost %d SQL statements, want 10 (5 levels + 5 counts)", statements)
+				if statements != 11 {
+					t.Errorf("nested query cost %d SQL statements, want 11 (5 levels + 5 counts + the viewer)", statements)
 				}
 				leaves := 0
 				if got.Provinces.TotalCount != 4 || len(got.Provinces.Edges) != n {
@@ -113,7 +116,8 @@ func TestPageSizes(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		db := testutil.Open(t, dia)
 		testutil.Org(t, db.Client, testutil.Shape{Provinces: 1, Districts: 1, Units: 1, Officials: 130})
-		api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+		api := testutil.NewAPI(t, db, testutil.Config(t, nil)).
+			SignedIn(t, db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
 		tests := []struct {
 			name     string
 			query    string

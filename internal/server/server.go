@@ -23,8 +23,10 @@ import (
 
 	"github.com/liemchinh/liemchinh/graph"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -33,13 +35,15 @@ type Deps struct {
 	Config config.Config
 	Logger *slog.Logger
 	DB     *store.DB
+	Auth   *auth.Service
+	Box    *sealbox.Box
 }
 
 // New returns the whole HTTP handler of the product.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQL(d)
-	mux.Handle("/query", gql)
+	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, gql))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -71,9 +75,10 @@ func New(d Deps) http.Handler {
 
 func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
-	es := pagedComplexity{graph.NewSchema(d.DB.Client)}
+	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box})}
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
+		InitFunc:              d.Auth.WebsocketInit,
 		KeepAlivePingInterval: 15 * time.Second,
 		PingPongInterval:      15 * time.Second,
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/internal/authz"
 	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
 )
 
@@ -47,7 +48,8 @@ func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
 
 // Open opens the database at url: "postgres://..." or "postgresql://..." for PostgreSQL, or
 // "sqlite:PATH" / "file:PATH" / a bare path for SQLite (the folder is created). Options such as
-// ent.Driver wrappers can be added with wrap (used by tests that count statements).
+// ent.Driver wrappers can be added with wrap (used by tests that count statements). The client has
+// the authorization rules of package authz installed: there is no client without them.
 func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Driver) (*DB, error) {
 	var (
 		db  *sql.DB
@@ -89,7 +91,9 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	if wrap != nil {
 		drv = wrap(drv)
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	client := ent.NewClient(ent.Driver(drv))
+	authz.Install(client)
+	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 
 func sqliteDSN(url string) (string, error) {

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,7 +10,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/server"
 )
 
@@ -35,6 +38,8 @@ func Config(tb testing.TB, env map[string]string) config.Config {
 type API struct {
 	Handler http.Handler
 	Logs    *bytes.Buffer
+	token   string
+	seen    *responses
 }
 
 // NewAPI builds the product's handler over db with the given configuration.
@@ -42,7 +47,16 @@ func NewAPI(tb testing.TB, db *DB, cfg config.Config) *API {
 	tb.Helper()
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &API{Handler: server.New(server.Deps{Config: cfg, Logger: log, DB: db.DB}), Logs: logs}
+	box, err := sealbox.New(mustKey(cfg.ReporterKey))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	signer, err := auth.NewSigner(mustKey(cfg.TokenKey))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &API{Handler: server.New(server.Deps{Config: cfg, Logger: log, DB: db.DB, Box: box,
+		Auth: auth.NewService(db.Client, signer, log)}), Logs: logs}
 }
 
 // GQLError is one error of a GraphQL response.
@@ -108,12 +122,33 @@ func (a *API) Query(tb testing.TB, query string, vars map[string]any, headers ..
 // Do serves req and decodes the response.
 func (a *API) Do(tb testing.TB, req *http.Request) *Response {
 	tb.Helper()
+	if a.token != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
 	rec := httptest.NewRecorder()
 	a.Handler.ServeHTTP(rec, req)
 	raw, _ := io.ReadAll(rec.Body)
+	if a.seen != nil {
+		a.seen.add(raw)
+	}
 	r := &Response{Status: rec.Code, Raw: raw}
 	if err := json.Unmarshal(raw, r); err != nil {
 		tb.Fatalf("response is not JSON (status %d): %s", rec.Code, raw)
 	}
 	return r
+}
+
+func mustKey(b64 string) []byte {
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// As returns a copy of the API that sends the given access token on every request.
+func (a *API) As(token string) *API {
+	c := *a
+	c.token = token
+	return &c
 }

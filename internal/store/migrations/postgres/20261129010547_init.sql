@@ -50,19 +50,23 @@ CREATE INDEX "official_unit_officials" ON "officials" ("unit_officials");
 -- create index "officials_employee_code_key" to table: "officials"
 CREATE UNIQUE INDEX "officials_employee_code_key" ON "officials" ("employee_code");
 -- create "accounts" table
-CREATE TABLE "accounts" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "login" character varying NOT NULL, "password_hash" character varying NOT NULL, "role" character varying NOT NULL, "scope_kind" character varying NOT NULL, "disabled" boolean NOT NULL DEFAULT false, "last_login_at" timestamptz NULL, "district_scoped_accounts" character varying NULL, "official_account" character varying NULL, "province_scoped_accounts" character varying NULL, "unit_scoped_accounts" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "accounts_districts_scoped_accounts" FOREIGN KEY ("district_scoped_accounts") REFERENCES "districts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "accounts_officials_account" FOREIGN KEY ("official_account") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "accounts_provinces_scoped_accounts" FOREIGN KEY ("province_scoped_accounts") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "accounts_units_scoped_accounts" FOREIGN KEY ("unit_scoped_accounts") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
--- create index "account_district_scoped_accounts" to table: "accounts"
-CREATE INDEX "account_district_scoped_accounts" ON "accounts" ("district_scoped_accounts");
--- create index "account_province_scoped_accounts" to table: "accounts"
-CREATE INDEX "account_province_scoped_accounts" ON "accounts" ("province_scoped_accounts");
+CREATE TABLE "accounts" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "login" character varying NOT NULL, "password_hash" character varying NOT NULL, "role" character varying NOT NULL, "scope_kind" character varying NOT NULL, "disabled" boolean NOT NULL DEFAULT false, "last_login_at" timestamptz NULL, "password_changed_at" timestamptz NULL, "token_version" bigint NOT NULL DEFAULT 0, "scope_district_id" character varying NULL, "official_id" character varying NULL, "scope_province_id" character varying NULL, "scope_unit_id" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "accounts_districts_scoped_accounts" FOREIGN KEY ("scope_district_id") REFERENCES "districts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "accounts_officials_account" FOREIGN KEY ("official_id") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "accounts_provinces_scoped_accounts" FOREIGN KEY ("scope_province_id") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "accounts_units_scoped_accounts" FOREIGN KEY ("scope_unit_id") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+-- create index "account_disabled" to table: "accounts"
+CREATE INDEX "account_disabled" ON "accounts" ("disabled");
 -- create index "account_role" to table: "accounts"
 CREATE INDEX "account_role" ON "accounts" ("role");
--- create index "account_unit_scoped_accounts" to table: "accounts"
-CREATE INDEX "account_unit_scoped_accounts" ON "accounts" ("unit_scoped_accounts");
+-- create index "account_scope_district_id" to table: "accounts"
+CREATE INDEX "account_scope_district_id" ON "accounts" ("scope_district_id");
+-- create index "account_scope_kind" to table: "accounts"
+CREATE INDEX "account_scope_kind" ON "accounts" ("scope_kind");
+-- create index "account_scope_province_id" to table: "accounts"
+CREATE INDEX "account_scope_province_id" ON "accounts" ("scope_province_id");
+-- create index "account_scope_unit_id" to table: "accounts"
+CREATE INDEX "account_scope_unit_id" ON "accounts" ("scope_unit_id");
 -- create index "accounts_login_key" to table: "accounts"
 CREATE UNIQUE INDEX "accounts_login_key" ON "accounts" ("login");
--- create index "accounts_official_account_key" to table: "accounts"
-CREATE UNIQUE INDEX "accounts_official_account_key" ON "accounts" ("official_account");
+-- create index "accounts_official_id_key" to table: "accounts"
+CREATE UNIQUE INDEX "accounts_official_id_key" ON "accounts" ("official_id");
 -- create "campaigns" table
 CREATE TABLE "campaigns" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "plan_number" character varying NOT NULL, "issuer" character varying NOT NULL, "title_vi" character varying NOT NULL, "title_en" character varying NOT NULL, "summary_vi" text NOT NULL DEFAULT '', "summary_en" text NOT NULL DEFAULT '', "issued_on" timestamptz NOT NULL, "province_campaigns" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "campaigns_provinces_campaigns" FOREIGN KEY ("province_campaigns") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- create index "campaign_issued_on" to table: "campaigns"
@@ -80,7 +84,7 @@ CREATE INDEX "acknowledgement_campaign_acknowledgements" ON "acknowledgements" (
 -- create index "acknowledgement_official_ackno_32df3fed8ef22c7f1ba36561e2a9cb93" to table: "acknowledgements"
 CREATE UNIQUE INDEX "acknowledgement_official_ackno_32df3fed8ef22c7f1ba36561e2a9cb93" ON "acknowledgements" ("official_acknowledgements", "campaign_acknowledgements");
 -- create "audit_events" table
-CREATE TABLE "audit_events" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "action" character varying NOT NULL, "object_type" character varying NOT NULL, "object_id" character varying NOT NULL, "summary" character varying NOT NULL DEFAULT '', "reason" character varying NULL, "occurred_at" timestamptz NOT NULL, "account_audit_events" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "audit_events_accounts_audit_events" FOREIGN KEY ("account_audit_events") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+CREATE TABLE "audit_events" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "action" character varying NOT NULL, "object_type" character varying NOT NULL, "object_id" character varying NOT NULL, "summary" character varying NOT NULL DEFAULT '', "reason" character varying NULL, "client_ip" character varying NOT NULL DEFAULT '', "occurred_at" timestamptz NOT NULL, "account_audit_events" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "audit_events_accounts_audit_events" FOREIGN KEY ("account_audit_events") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- create index "auditevent_account_audit_events" to table: "audit_events"
 CREATE INDEX "auditevent_account_audit_events" ON "audit_events" ("account_audit_events");
 -- create index "auditevent_action" to table: "audit_events"
@@ -229,6 +233,16 @@ CREATE INDEX "pledge_status" ON "pledges" ("status");
 CREATE UNIQUE INDEX "pledge_year_official_pledges_campaign_pledges" ON "pledges" ("year", "official_pledges", "campaign_pledges") WHERE ((status)::text = 'SIGNED'::text);
 -- create index "pledge_year_status" to table: "pledges"
 CREATE INDEX "pledge_year_status" ON "pledges" ("year", "status");
+-- create "refresh_tokens" table
+CREATE TABLE "refresh_tokens" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "token_hash" character varying NOT NULL, "family" character varying NOT NULL, "expires_at" timestamptz NOT NULL, "used_at" timestamptz NULL, "revoked_at" timestamptz NULL, "account_refresh_tokens" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "refresh_tokens_accounts_refresh_tokens" FOREIGN KEY ("account_refresh_tokens") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+-- create index "refresh_tokens_token_hash_key" to table: "refresh_tokens"
+CREATE UNIQUE INDEX "refresh_tokens_token_hash_key" ON "refresh_tokens" ("token_hash");
+-- create index "refreshtoken_account_refresh_tokens" to table: "refresh_tokens"
+CREATE INDEX "refreshtoken_account_refresh_tokens" ON "refresh_tokens" ("account_refresh_tokens");
+-- create index "refreshtoken_expires_at" to table: "refresh_tokens"
+CREATE INDEX "refreshtoken_expires_at" ON "refresh_tokens" ("expires_at");
+-- create index "refreshtoken_family" to table: "refresh_tokens"
+CREATE INDEX "refreshtoken_family" ON "refresh_tokens" ("family");
 -- create "self_assessments" table
 CREATE TABLE "self_assessments" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "year" bigint NOT NULL, "period_kind" character varying NOT NULL DEFAULT 'YEAR', "period" bigint NOT NULL DEFAULT 0, "scheme" character varying NOT NULL, "score" bigint NULL, "proposed_classification" character varying NULL, "final_classification" character varying NULL, "status" character varying NOT NULL DEFAULT 'DRAFT', "summary" text NOT NULL DEFAULT '', "submitted_at" timestamptz NULL, "reviewed_at" timestamptz NULL, "review_comment" text NULL, "account_reviewed_assessments" character varying NULL, "campaign_self_assessments" character varying NOT NULL, "official_self_assessments" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "self_assessments_accounts_reviewed_assessments" FOREIGN KEY ("account_reviewed_assessments") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "self_assessments_campaigns_self_assessments" FOREIGN KEY ("campaign_self_assessments") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "self_assessments_officials_self_assessments" FOREIGN KEY ("official_self_assessments") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
 -- create index "selfassessment_account_reviewed_assessments" to table: "self_assessments"
@@ -283,6 +297,16 @@ DROP INDEX "selfassessment_campaign_self_assessments";
 DROP INDEX "selfassessment_account_reviewed_assessments";
 -- reverse: create "self_assessments" table
 DROP TABLE "self_assessments";
+-- reverse: create index "refreshtoken_family" to table: "refresh_tokens"
+DROP INDEX "refreshtoken_family";
+-- reverse: create index "refreshtoken_expires_at" to table: "refresh_tokens"
+DROP INDEX "refreshtoken_expires_at";
+-- reverse: create index "refreshtoken_account_refresh_tokens" to table: "refresh_tokens"
+DROP INDEX "refreshtoken_account_refresh_tokens";
+-- reverse: create index "refresh_tokens_token_hash_key" to table: "refresh_tokens"
+DROP INDEX "refresh_tokens_token_hash_key";
+-- reverse: create "refresh_tokens" table
+DROP TABLE "refresh_tokens";
 -- reverse: create index "pledge_year_status" to table: "pledges"
 DROP INDEX "pledge_year_status";
 -- reverse: create index "pledge_year_official_pledges_campaign_pledges" to table: "pledges"
@@ -449,18 +473,22 @@ DROP INDEX "campaign_province_campaigns";
 DROP INDEX "campaign_issued_on";
 -- reverse: create "campaigns" table
 DROP TABLE "campaigns";
--- reverse: create index "accounts_official_account_key" to table: "accounts"
-DROP INDEX "accounts_official_account_key";
+-- reverse: create index "accounts_official_id_key" to table: "accounts"
+DROP INDEX "accounts_official_id_key";
 -- reverse: create index "accounts_login_key" to table: "accounts"
 DROP INDEX "accounts_login_key";
--- reverse: create index "account_unit_scoped_accounts" to table: "accounts"
-DROP INDEX "account_unit_scoped_accounts";
+-- reverse: create index "account_scope_unit_id" to table: "accounts"
+DROP INDEX "account_scope_unit_id";
+-- reverse: create index "account_scope_province_id" to table: "accounts"
+DROP INDEX "account_scope_province_id";
+-- reverse: create index "account_scope_kind" to table: "accounts"
+DROP INDEX "account_scope_kind";
+-- reverse: create index "account_scope_district_id" to table: "accounts"
+DROP INDEX "account_scope_district_id";
 -- reverse: create index "account_role" to table: "accounts"
 DROP INDEX "account_role";
--- reverse: create index "account_province_scoped_accounts" to table: "accounts"
-DROP INDEX "account_province_scoped_accounts";
--- reverse: create index "account_district_scoped_accounts" to table: "accounts"
-DROP INDEX "account_district_scoped_accounts";
+-- reverse: create index "account_disabled" to table: "accounts"
+DROP INDEX "account_disabled";
 -- reverse: create "accounts" table
 DROP TABLE "accounts";
 -- reverse: create index "officials_employee_code_key" to table: "officials"

@@ -1,18 +1,22 @@
 -- +goose Up
 -- create "accounts" table
-CREATE TABLE `accounts` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `login` text NOT NULL, `password_hash` text NOT NULL, `role` text NOT NULL, `scope_kind` text NOT NULL, `disabled` bool NOT NULL DEFAULT (false), `last_login_at` datetime NULL, `district_scoped_accounts` text NULL, `official_account` text NULL, `province_scoped_accounts` text NULL, `unit_scoped_accounts` text NULL, PRIMARY KEY (`id`), CONSTRAINT `accounts_districts_scoped_accounts` FOREIGN KEY (`district_scoped_accounts`) REFERENCES `districts` (`id`) ON DELETE SET NULL, CONSTRAINT `accounts_officials_account` FOREIGN KEY (`official_account`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `accounts_provinces_scoped_accounts` FOREIGN KEY (`province_scoped_accounts`) REFERENCES `provinces` (`id`) ON DELETE SET NULL, CONSTRAINT `accounts_units_scoped_accounts` FOREIGN KEY (`unit_scoped_accounts`) REFERENCES `units` (`id`) ON DELETE SET NULL);
+CREATE TABLE `accounts` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `login` text NOT NULL, `password_hash` text NOT NULL, `role` text NOT NULL, `scope_kind` text NOT NULL, `disabled` bool NOT NULL DEFAULT (false), `last_login_at` datetime NULL, `password_changed_at` datetime NULL, `token_version` integer NOT NULL DEFAULT (0), `scope_district_id` text NULL, `official_id` text NULL, `scope_province_id` text NULL, `scope_unit_id` text NULL, PRIMARY KEY (`id`), CONSTRAINT `accounts_districts_scoped_accounts` FOREIGN KEY (`scope_district_id`) REFERENCES `districts` (`id`) ON DELETE SET NULL, CONSTRAINT `accounts_officials_account` FOREIGN KEY (`official_id`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `accounts_provinces_scoped_accounts` FOREIGN KEY (`scope_province_id`) REFERENCES `provinces` (`id`) ON DELETE SET NULL, CONSTRAINT `accounts_units_scoped_accounts` FOREIGN KEY (`scope_unit_id`) REFERENCES `units` (`id`) ON DELETE SET NULL);
 -- create index "accounts_login_key" to table: "accounts"
 CREATE UNIQUE INDEX `accounts_login_key` ON `accounts` (`login`);
--- create index "accounts_official_account_key" to table: "accounts"
-CREATE UNIQUE INDEX `accounts_official_account_key` ON `accounts` (`official_account`);
+-- create index "accounts_official_id_key" to table: "accounts"
+CREATE UNIQUE INDEX `accounts_official_id_key` ON `accounts` (`official_id`);
 -- create index "account_role" to table: "accounts"
 CREATE INDEX `account_role` ON `accounts` (`role`);
--- create index "account_unit_scoped_accounts" to table: "accounts"
-CREATE INDEX `account_unit_scoped_accounts` ON `accounts` (`unit_scoped_accounts`);
--- create index "account_district_scoped_accounts" to table: "accounts"
-CREATE INDEX `account_district_scoped_accounts` ON `accounts` (`district_scoped_accounts`);
--- create index "account_province_scoped_accounts" to table: "accounts"
-CREATE INDEX `account_province_scoped_accounts` ON `accounts` (`province_scoped_accounts`);
+-- create index "account_disabled" to table: "accounts"
+CREATE INDEX `account_disabled` ON `accounts` (`disabled`);
+-- create index "account_scope_kind" to table: "accounts"
+CREATE INDEX `account_scope_kind` ON `accounts` (`scope_kind`);
+-- create index "account_scope_unit_id" to table: "accounts"
+CREATE INDEX `account_scope_unit_id` ON `accounts` (`scope_unit_id`);
+-- create index "account_scope_district_id" to table: "accounts"
+CREATE INDEX `account_scope_district_id` ON `accounts` (`scope_district_id`);
+-- create index "account_scope_province_id" to table: "accounts"
+CREATE INDEX `account_scope_province_id` ON `accounts` (`scope_province_id`);
 -- create "acknowledgements" table
 CREATE TABLE `acknowledgements` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `acknowledged_at` datetime NOT NULL, `campaign_acknowledgements` text NOT NULL, `official_acknowledgements` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `acknowledgements_campaigns_acknowledgements` FOREIGN KEY (`campaign_acknowledgements`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `acknowledgements_officials_acknowledgements` FOREIGN KEY (`official_acknowledgements`) REFERENCES `officials` (`id`) ON DELETE NO ACTION);
 -- create index "acknowledgement_official_acknow_8dd67f3d5c86f4e754ea194abca98a3a" to table: "acknowledgements"
@@ -22,7 +26,7 @@ CREATE INDEX `acknowledgement_campaign_acknowledgements` ON `acknowledgements` (
 -- create index "acknowledgement_acknowledged_at" to table: "acknowledgements"
 CREATE INDEX `acknowledgement_acknowledged_at` ON `acknowledgements` (`acknowledged_at`);
 -- create "audit_events" table
-CREATE TABLE `audit_events` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `action` text NOT NULL, `object_type` text NOT NULL, `object_id` text NOT NULL, `summary` text NOT NULL DEFAULT (''), `reason` text NULL, `occurred_at` datetime NOT NULL, `account_audit_events` text NULL, PRIMARY KEY (`id`), CONSTRAINT `audit_events_accounts_audit_events` FOREIGN KEY (`account_audit_events`) REFERENCES `accounts` (`id`) ON DELETE SET NULL);
+CREATE TABLE `audit_events` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `action` text NOT NULL, `object_type` text NOT NULL, `object_id` text NOT NULL, `summary` text NOT NULL DEFAULT (''), `reason` text NULL, `client_ip` text NOT NULL DEFAULT (''), `occurred_at` datetime NOT NULL, `account_audit_events` text NULL, PRIMARY KEY (`id`), CONSTRAINT `audit_events_accounts_audit_events` FOREIGN KEY (`account_audit_events`) REFERENCES `accounts` (`id`) ON DELETE SET NULL);
 -- create index "auditevent_occurred_at" to table: "audit_events"
 CREATE INDEX `auditevent_occurred_at` ON `audit_events` (`occurred_at`);
 -- create index "auditevent_object_id" to table: "audit_events"
@@ -213,6 +217,16 @@ CREATE INDEX `province_valid_from` ON `provinces` (`valid_from`);
 CREATE INDEX `province_valid_to` ON `provinces` (`valid_to`);
 -- create index "province_province_predecessors" to table: "provinces"
 CREATE INDEX `province_province_predecessors` ON `provinces` (`province_predecessors`);
+-- create "refresh_tokens" table
+CREATE TABLE `refresh_tokens` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `token_hash` text NOT NULL, `family` text NOT NULL, `expires_at` datetime NOT NULL, `used_at` datetime NULL, `revoked_at` datetime NULL, `account_refresh_tokens` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `refresh_tokens_accounts_refresh_tokens` FOREIGN KEY (`account_refresh_tokens`) REFERENCES `accounts` (`id`) ON DELETE NO ACTION);
+-- create index "refresh_tokens_token_hash_key" to table: "refresh_tokens"
+CREATE UNIQUE INDEX `refresh_tokens_token_hash_key` ON `refresh_tokens` (`token_hash`);
+-- create index "refreshtoken_family" to table: "refresh_tokens"
+CREATE INDEX `refreshtoken_family` ON `refresh_tokens` (`family`);
+-- create index "refreshtoken_account_refresh_tokens" to table: "refresh_tokens"
+CREATE INDEX `refreshtoken_account_refresh_tokens` ON `refresh_tokens` (`account_refresh_tokens`);
+-- create index "refreshtoken_expires_at" to table: "refresh_tokens"
+CREATE INDEX `refreshtoken_expires_at` ON `refresh_tokens` (`expires_at`);
 -- create "self_assessments" table
 CREATE TABLE `self_assessments` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `period_kind` text NOT NULL DEFAULT ('YEAR'), `period` integer NOT NULL DEFAULT (0), `scheme` text NOT NULL, `score` integer NULL, `proposed_classification` text NULL, `final_classification` text NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `summary` text NOT NULL DEFAULT (''), `submitted_at` datetime NULL, `reviewed_at` datetime NULL, `review_comment` text NULL, `account_reviewed_assessments` text NULL, `campaign_self_assessments` text NOT NULL, `official_self_assessments` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `self_assessments_accounts_reviewed_assessments` FOREIGN KEY (`account_reviewed_assessments`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `self_assessments_campaigns_self_assessments` FOREIGN KEY (`campaign_self_assessments`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `self_assessments_officials_self_assessments` FOREIGN KEY (`official_self_assessments`) REFERENCES `officials` (`id`) ON DELETE NO ACTION);
 -- create index "selfassessment_year_period_kind_d1faccc8adadf350668d0a293e14bef0" to table: "self_assessments"
@@ -299,6 +313,16 @@ DROP INDEX `selfassessment_official_self_assessments`;
 DROP INDEX `selfassessment_year_period_kind_d1faccc8adadf350668d0a293e14bef0`;
 -- reverse: create "self_assessments" table
 DROP TABLE `self_assessments`;
+-- reverse: create index "refreshtoken_expires_at" to table: "refresh_tokens"
+DROP INDEX `refreshtoken_expires_at`;
+-- reverse: create index "refreshtoken_account_refresh_tokens" to table: "refresh_tokens"
+DROP INDEX `refreshtoken_account_refresh_tokens`;
+-- reverse: create index "refreshtoken_family" to table: "refresh_tokens"
+DROP INDEX `refreshtoken_family`;
+-- reverse: create index "refresh_tokens_token_hash_key" to table: "refresh_tokens"
+DROP INDEX `refresh_tokens_token_hash_key`;
+-- reverse: create "refresh_tokens" table
+DROP TABLE `refresh_tokens`;
 -- reverse: create index "province_province_predecessors" to table: "provinces"
 DROP INDEX `province_province_predecessors`;
 -- reverse: create index "province_valid_to" to table: "provinces"
@@ -499,16 +523,20 @@ DROP INDEX `acknowledgement_campaign_acknowledgements`;
 DROP INDEX `acknowledgement_official_acknow_8dd67f3d5c86f4e754ea194abca98a3a`;
 -- reverse: create "acknowledgements" table
 DROP TABLE `acknowledgements`;
--- reverse: create index "account_province_scoped_accounts" to table: "accounts"
-DROP INDEX `account_province_scoped_accounts`;
--- reverse: create index "account_district_scoped_accounts" to table: "accounts"
-DROP INDEX `account_district_scoped_accounts`;
--- reverse: create index "account_unit_scoped_accounts" to table: "accounts"
-DROP INDEX `account_unit_scoped_accounts`;
+-- reverse: create index "account_scope_province_id" to table: "accounts"
+DROP INDEX `account_scope_province_id`;
+-- reverse: create index "account_scope_district_id" to table: "accounts"
+DROP INDEX `account_scope_district_id`;
+-- reverse: create index "account_scope_unit_id" to table: "accounts"
+DROP INDEX `account_scope_unit_id`;
+-- reverse: create index "account_scope_kind" to table: "accounts"
+DROP INDEX `account_scope_kind`;
+-- reverse: create index "account_disabled" to table: "accounts"
+DROP INDEX `account_disabled`;
 -- reverse: create index "account_role" to table: "accounts"
 DROP INDEX `account_role`;
--- reverse: create index "accounts_official_account_key" to table: "accounts"
-DROP INDEX `accounts_official_account_key`;
+-- reverse: create index "accounts_official_id_key" to table: "accounts"
+DROP INDEX `accounts_official_id_key`;
 -- reverse: create index "accounts_login_key" to table: "accounts"
 DROP INDEX `accounts_login_key`;
 -- reverse: create "accounts" table

@@ -1,0 +1,37 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/internal/authz"
+)
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// scopeOf reads a scope from the GraphQL input's kind and the id of that kind.
+func scopeOf(kind account.ScopeKind, unitID, districtID, provinceID *string) authz.Scope {
+	sc := authz.Scope{Kind: authz.ScopeKind(kind)}
+	switch sc.Kind {
+	case authz.ScopeUnit:
+		sc.ID = deref(unitID)
+	case authz.ScopeDistrict:
+		sc.ID = deref(districtID)
+	case authz.ScopeProvince:
+		sc.ID = deref(provinceID)
+	}
+	return sc
+}
+
+// scoped loads the viewer's scope object when the scope is of the given kind.
+func scoped[T any](ctx context.Context, v *authz.Viewer, kind authz.ScopeKind, get func(context.Context, string) (*T, error)) (*T, error) {
+	if v.Scope.Kind != kind || v.Scope.ID == "" {
+		return nil, nil
+	}
+	return get(ctx, v.Scope.ID)
+}

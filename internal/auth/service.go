@@ -1,0 +1,268 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/audit"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
+)
+
+// Errors a person signing in can read. A wrong password and an unknown login read the same, so
+// the answer never tells whether a login exists.
+var (
+	ErrBadCredentials = apperr.New(apperr.Unauthenticated,
+		"Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong login or password.").ForUser()
+	ErrBadRefresh = apperr.New(apperr.Unauthenticated,
+		"Phiên đăng nhập đã hết hạn hoặc không hợp lệ; vui lòng đăng nhập lại.",
+		"The session has expired or is not valid; please sign in again.").OnField("refreshToken")
+	ErrSessionExpired = apperr.New(apperr.Unauthenticated,
+		"Mã truy cập đã hết hạn hoặc không hợp lệ.", "The access token has expired or is not valid.")
+)
+
+// Tokens are what a successful sign-in or refresh returns.
+type Tokens struct {
+	AccessToken     string
+	AccessExpiresAt time.Time
+	RefreshToken    string
+	Account         *ent.Account
+}
+
+// Service signs people in and out.
+type Service struct {
+	client *ent.Client
+	signer *Signer
+	log    *slog.Logger
+	now    func() time.Time
+	// Failed sign-ins: per login name and per client address.
+	byLogin *ratelimit.Limiter
+	byIP    *ratelimit.Limiter
+	// dummyHash is compared against when the login is unknown, so both take the same time.
+	dummyHash string
+}
+
+// Params are the argon2id parameters of new hashes (RFC 9106's second recommended set, lighter on
+// memory: 64 MiB, 1 pass, 2 lanes is alexedwards/argon2id's default).
+var Params = argon2id.DefaultParams
+
+// NewService returns the sign-in service.
+func NewService(client *ent.Client, signer *Signer, log *slog.Logger) *Service {
+	dummy, _ := argon2id.CreateHash("liemchinh-dummy-password", Params)
+	return &Service{
+		client: client, signer: signer, log: log, now: time.Now,
+		byLogin:   ratelimit.New(time.Minute, 5),
+		byIP:      ratelimit.New(6*time.Second, 20),
+		dummyHash: dummy,
+	}
+}
+
+// Signer returns the access-token signer.
+func (s *Service) Signer() *Signer { return s.signer }
+
+// NormalizeLogin returns the stored form of a login name.
+func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
+
+func rateLimited(wait time.Duration) *apperr.Error {
+	secs := int(wait.Round(time.Second).Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	return apperr.Newf(apperr.RateLimited,
+		"Đăng nhập sai quá nhiều lần; vui lòng thử lại sau %d giây.",
+		"Too many failed sign-ins; try again in %d seconds.", secs).ForUser()
+}
+
+// Login checks a login and password and starts a session.
+func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, error) {
+	login = NormalizeLogin(login)
+	ip := authz.ClientIP(ctx)
+	if blocked, wait := s.byIP.Blocked(ip); blocked {
+		return nil, rateLimited(wait)
+	}
+	if blocked, wait := s.byLogin.Blocked(login); blocked {
+		return nil, rateLimited(wait)
+	}
+	sys := authz.System(ctx)
+	acc, err := s.client.Account.Query().Where(account.LoginEQ(login)).Only(sys)
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if acc != nil {
+		hash = acc.PasswordHash
+	}
+	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil {
+		return nil, fmt.Errorf("compare password: %w", err)
+	}
+	if acc == nil || !match || acc.Disabled {
+		s.byLogin.Allow(login)
+		s.byIP.Allow(ip)
+		if acc != nil {
+			if err := audit.Record(ctx, s.client, audit.Entry{Action: "loginFailed", ObjectType: "Account",
+				ObjectID: acc.ID, ActorID: acc.ID, Summary: "wrong password or disabled account"}); err != nil {
+				return nil, err
+			}
+		}
+		return nil, ErrBadCredentials
+	}
+	s.byLogin.Reset(login)
+	var out *Tokens
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		acc, err = tx.Account.UpdateOne(acc).SetLastLoginAt(s.now()).Save(sys)
+		if err != nil {
+			return err
+		}
+		out, err = s.issue(ctx, tx, acc, pid.New(pid.RefreshToken))
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "login", ObjectType: "Account", ObjectID: acc.ID, ActorID: acc.ID})
+	})
+	return out, err
+}
+
+// Refresh spends a refresh token and returns new tokens of the same family. Presenting a spent or
+// revoked token revokes the family: someone else holds a copy.
+func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
+	sys := authz.System(ctx)
+	now := s.now()
+	rt, err := s.client.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
+		WithAccount().Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, ErrBadRefresh
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rt.UsedAt != nil || rt.RevokedAt != nil {
+		if err := s.revokeFamily(ctx, rt.Family, "refresh token reused: family revoked", rt.Edges.Account.ID); err != nil {
+			return nil, err
+		}
+		s.log.WarnContext(ctx, "refresh token reuse", "account_id", rt.Edges.Account.ID, "family", rt.Family)
+		return nil, ErrBadRefresh
+	}
+	acc := rt.Edges.Account
+	if now.After(rt.ExpiresAt) || acc.Disabled {
+		return nil, ErrBadRefresh
+	}
+	var out *Tokens
+	err = s.inTx(ctx, func(tx *ent.Client) error {
+		// Spend the token only if nobody spent it meanwhile: of two concurrent refreshes one wins.
+		n, err := tx.RefreshToken.Update().
+			Where(refreshtoken.ID(rt.ID), refreshtoken.UsedAtIsNil(), refreshtoken.RevokedAtIsNil()).
+			SetUsedAt(now).Save(sys)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return ErrBadRefresh
+		}
+		out, err = s.issue(ctx, tx, acc, rt.Family)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "tokenRefresh", ObjectType: "Account", ObjectID: acc.ID, ActorID: acc.ID})
+	})
+	return out, err
+}
+
+// Logout revokes the session (token family) of a refresh token. It succeeds for an unknown token
+// too: there is nothing left to end.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	rt, err := s.client.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
+		WithAccount().Only(authz.System(ctx))
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.revokeFamily(ctx, rt.Family, "logout", rt.Edges.Account.ID)
+}
+
+func (s *Service) revokeFamily(ctx context.Context, family, summary, accountID string) error {
+	return s.inTx(ctx, func(tx *ent.Client) error {
+		if _, err := tx.RefreshToken.Update().Where(refreshtoken.Family(family), refreshtoken.RevokedAtIsNil()).
+			SetRevokedAt(s.now()).Save(authz.System(ctx)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: "logout", ObjectType: "Account", ObjectID: accountID,
+			ActorID: accountID, Summary: summary})
+	})
+}
+
+// issue creates a refresh token in family and signs an access token for acc.
+func (s *Service) issue(ctx context.Context, tx *ent.Client, acc *ent.Account, family string) (*Tokens, error) {
+	token, hash := newRefreshToken()
+	if err := tx.RefreshToken.Create().SetTokenHash(hash).SetFamily(family).SetAccount(acc).
+		SetExpiresAt(s.now().Add(RefreshTTL)).Exec(authz.System(ctx)); err != nil {
+		return nil, err
+	}
+	access, exp, err := s.signer.Sign(viewerOf(acc), acc.TokenVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &Tokens{AccessToken: access, AccessExpiresAt: exp, RefreshToken: token, Account: acc}, nil
+}
+
+// Authenticate returns the viewer of an access token, checked against the account as it is now:
+// a disabled account, or one whose password, role or scope changed since, is refused at once.
+func (s *Service) Authenticate(ctx context.Context, token string) (authz.Viewer, error) {
+	claimed, version, err := s.signer.Verify(token)
+	if err != nil {
+		return authz.Viewer{}, ErrSessionExpired
+	}
+	acc, err := s.client.Account.Get(authz.System(ctx), claimed.AccountID)
+	if ent.IsNotFound(err) {
+		return authz.Viewer{}, ErrSessionExpired
+	}
+	if err != nil {
+		return authz.Viewer{}, err
+	}
+	if acc.Disabled || acc.TokenVersion != version {
+		return authz.Viewer{}, ErrSessionExpired
+	}
+	return viewerOf(acc), nil
+}
+
+// viewerOf builds the viewer of an account from its stored role, scope and official.
+func viewerOf(acc *ent.Account) authz.Viewer {
+	v := authz.Viewer{AccountID: acc.ID, Role: authz.Role(acc.Role), Scope: authz.Scope{Kind: authz.ScopeKind(acc.ScopeKind)}}
+	for _, id := range []*string{acc.ScopeUnitID, acc.ScopeDistrictID, acc.ScopeProvinceID} {
+		if id != nil {
+			v.Scope.ID = *id
+		}
+	}
+	if acc.OfficialID != nil {
+		v.OfficialID = *acc.OfficialID
+	}
+	return v
+}
+
+// inTx runs fn in a transaction, or in the caller's (ent.FromContext) when there is one.
+func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return fn(tx.Client())
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx.Client()); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,253 @@
+package authz
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/casemessage"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/emulationregistration"
+	"github.com/liemchinh/liemchinh/ent/evidence"
+	"github.com/liemchinh/liemchinh/ent/incident"
+	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/intercept"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
+	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+)
+
+// ErrUnauthenticated is returned when an anonymous viewer reads anything beyond the public surface.
+var ErrUnauthenticated = apperr.New(apperr.Unauthenticated,
+	"Vui lòng đăng nhập để xem nội dung này.", "Please sign in to see this.")
+
+// ErrForbidden is returned when a signed-in viewer may not do what they asked.
+var ErrForbidden = apperr.New(apperr.Forbidden,
+	"Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")
+
+// Install puts the read filters and the write guard on a client: from then on every query through
+// it (root lists, eager-loaded edges, counts, node lookups) sees only what the viewer may.
+//
+// Public reference data (provinces, districts, units, campaigns with their phases and criteria)
+// is readable by everyone, citizens included: a citizen picks the unit a case is about. Everything
+// about people and their conduct is filtered by the viewer's scope.
+func Install(c *ent.Client) {
+	c.Official.Intercept(intercept.TraverseOfficial(func(ctx context.Context, q *ent.OfficialQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.EQ(s.C(official.FieldID), v.OfficialID)
+			}
+			return unitsIn(v, s.C(official.UnitColumn))
+		})
+	}))
+	c.Acknowledgement.Intercept(intercept.TraverseAcknowledgement(func(ctx context.Context, q *ent.AcknowledgementQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return officialsIn(v, s.C(acknowledgement.OfficialColumn))
+		})
+	}))
+	c.Pledge.Intercept(intercept.TraversePledge(func(ctx context.Context, q *ent.PledgeQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return officialsIn(v, s.C(pledge.OfficialColumn))
+		})
+	}))
+	c.SelfAssessment.Intercept(intercept.TraverseSelfAssessment(func(ctx context.Context, q *ent.SelfAssessmentQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return officialsIn(v, s.C(selfassessment.OfficialColumn))
+		})
+	}))
+	c.SelfAssessmentItem.Intercept(intercept.TraverseSelfAssessmentItem(func(ctx context.Context, q *ent.SelfAssessmentItemQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return subquery(s.C(selfassessmentitem.AssessmentColumn), selfassessment.Table,
+				officialsIn(v, sql.Table(selfassessment.Table).C(selfassessment.OfficialColumn)))
+		})
+	}))
+	c.EmulationRegistration.Intercept(intercept.TraverseEmulationRegistration(func(ctx context.Context, q *ent.EmulationRegistrationQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return unitsIn(v, s.C(emulationregistration.UnitColumn))
+		})
+	}))
+	c.CitizenCase.Intercept(intercept.TraverseCitizenCase(func(ctx context.Context, q *ent.CitizenCaseQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return casesIn(v, s.C(citizencase.FieldID), s.C(citizencase.UnitColumn), s.C(citizencase.OfficialColumn))
+		})
+	}))
+	c.CaseEvent.Intercept(intercept.TraverseCaseEvent(func(ctx context.Context, q *ent.CaseEventQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			p := caseSubquery(v, s.C(caseevent.CaseColumn))
+			if !v.Staff() {
+				// An official sees the public timeline of cases about them, nothing internal.
+				p = sql.And(p, sql.EQ(s.C(caseevent.FieldPublic), true))
+			}
+			return p
+		})
+	}))
+	c.CaseMessage.Intercept(intercept.TraverseCaseMessage(func(ctx context.Context, q *ent.CaseMessageQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.False() // messages talk with the reporter: never for the official concerned
+			}
+			return caseSubquery(v, s.C(casemessage.CaseColumn))
+		})
+	}))
+	c.Evidence.Intercept(intercept.TraverseEvidence(func(ctx context.Context, q *ent.EvidenceQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.False() // evidence can identify the reporter
+			}
+			return caseSubquery(v, s.C(evidence.CaseColumn))
+		})
+	}))
+	c.Incident.Intercept(intercept.TraverseIncident(func(ctx context.Context, q *ent.IncidentQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.EQ(s.C(incident.OfficialColumn), v.OfficialID)
+			}
+			return unitsIn(v, s.C(incident.UnitColumn))
+		})
+	}))
+	c.Commendation.Intercept(intercept.TraverseCommendation(func(ctx context.Context, q *ent.CommendationQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.EQ(s.C(commendation.OfficialColumn), v.OfficialID)
+			}
+			return sql.Or(officialsIn(v, s.C(commendation.OfficialColumn)), unitsIn(v, s.C(commendation.UnitColumn)))
+		})
+	}))
+	c.Inspection.Intercept(intercept.TraverseInspection(func(ctx context.Context, q *ent.InspectionQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.False()
+			}
+			return unitsIn(v, s.C(inspection.UnitColumn))
+		})
+	}))
+	c.Account.Intercept(intercept.TraverseAccount(func(ctx context.Context, q *ent.AccountQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if v.Role == RoleAdmin {
+				return nil
+			}
+			return sql.EQ(s.C(account.FieldID), v.AccountID)
+		})
+	}))
+	c.AuditEvent.Intercept(intercept.TraverseAuditEvent(func(ctx context.Context, q *ent.AuditEventQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if v.Role == RoleAdmin {
+				return nil
+			}
+			return sql.False()
+		})
+	}))
+	c.RefreshToken.Intercept(intercept.TraverseRefreshToken(func(ctx context.Context, q *ent.RefreshTokenQuery) error {
+		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
+	c.Use(guardWrites)
+}
+
+// filter adds the viewer's predicate to a query: nothing for the server's own work, an error for
+// an anonymous viewer, and for others the predicate build returns (nil: no restriction).
+func filter[P ~func(*sql.Selector), Q any](ctx context.Context, where func(...P) Q, build func(Viewer, *sql.Selector) *sql.Predicate) error {
+	if IsSystem(ctx) {
+		return nil
+	}
+	v := FromContext(ctx)
+	if v.Anonymous() {
+		return ErrUnauthenticated
+	}
+	where(func(s *sql.Selector) {
+		if p := build(v, s); p != nil {
+			s.Where(p)
+		}
+	})
+	return nil
+}
+
+// unitsIn is "column holds a unit in the viewer's scope"; nil for the nation.
+func unitsIn(v Viewer, column string) *sql.Predicate {
+	if !v.Staff() {
+		// An official's own unit.
+		return sql.P(func(b *sql.Builder) {
+			b.WriteString(column).WriteString(" IN (SELECT ").WriteString(official.UnitColumn).
+				WriteString(" FROM ").WriteString(official.Table).WriteString(" WHERE id = ").Arg(v.OfficialID).WriteString(")")
+		})
+	}
+	switch v.Scope.Kind {
+	case ScopeNation:
+		return nil
+	case ScopeProvince:
+		// The province and the provinces merged into it, so history stays in scope.
+		return sql.P(func(b *sql.Builder) {
+			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table).WriteString(" WHERE ").
+				WriteString(unit.ProvinceColumn).WriteString(" = ").Arg(v.Scope.ID).
+				WriteString(" OR ").WriteString(unit.ProvinceColumn).WriteString(" IN (SELECT id FROM ").
+				WriteString(province.Table).WriteString(" WHERE ").WriteString(province.SuccessorColumn).
+				WriteString(" = ").Arg(v.Scope.ID).WriteString("))")
+		})
+	case ScopeDistrict:
+		return sql.P(func(b *sql.Builder) {
+			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table).WriteString(" WHERE ").
+				WriteString(unit.DistrictColumn).WriteString(" = ").Arg(v.Scope.ID).WriteString(")")
+		})
+	case ScopeUnit:
+		// The unit and all its descendants.
+		return sql.P(func(b *sql.Builder) {
+			b.WriteString(column).WriteString(" IN (WITH RECURSIVE scope_units(id) AS (SELECT id FROM ").
+				WriteString(unit.Table).WriteString(" WHERE id = ").Arg(v.Scope.ID).
+				WriteString(" UNION ALL SELECT u.id FROM ").WriteString(unit.Table).WriteString(" u JOIN scope_units su ON u.").
+				WriteString(unit.ParentColumn).WriteString(" = su.id) SELECT id FROM scope_units)")
+		})
+	}
+	return sql.False()
+}
+
+// officialsIn is "column holds an official the viewer may see".
+func officialsIn(v Viewer, column string) *sql.Predicate {
+	if !v.Staff() {
+		return sql.EQ(column, v.OfficialID)
+	}
+	inner := unitsIn(v, sql.Table(official.Table).C(official.UnitColumn))
+	if inner == nil {
+		return nil
+	}
+	return subquery(column, official.Table, inner)
+}
+
+// casesIn is the case predicate: staff see the cases of units in scope, an official the cases about
+// themself.
+func casesIn(v Viewer, _ string, unitColumn, officialColumn string) *sql.Predicate {
+	if !v.Staff() {
+		return sql.EQ(officialColumn, v.OfficialID)
+	}
+	return unitsIn(v, unitColumn)
+}
+
+// caseSubquery is "column holds a case the viewer may see".
+func caseSubquery(v Viewer, column string) *sql.Predicate {
+	t := sql.Table(citizencase.Table)
+	inner := casesIn(v, t.C(citizencase.FieldID), t.C(citizencase.UnitColumn), t.C(citizencase.OfficialColumn))
+	if inner == nil {
+		return nil
+	}
+	return subquery(column, citizencase.Table, inner)
+}
+
+// subquery is "column IN (SELECT id FROM table WHERE p)"; nil when p is nil (no restriction).
+func subquery(column, table string, p *sql.Predicate) *sql.Predicate {
+	if p == nil {
+		return nil
+	}
+	return sql.P(func(b *sql.Builder) {
+		b.WriteString(column).WriteString(" IN (SELECT ").WriteString(table).WriteString(".id FROM ").
+			WriteString(table).WriteString(" WHERE ")
+		b.Join(p)
+		b.WriteString(")")
+	})
+}

@@ -1,0 +1,106 @@
+// Package ratelimit throttles by key (a client address, a login name) with token buckets from
+// golang.org/x/time/rate, keeping at most a bounded number of keys in memory. Limits are per
+// process: several server processes each keep their own.
+package ratelimit
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limiter allows Burst events at once per key and refills Every.
+type Limiter struct {
+	every   time.Duration
+	burst   int
+	maxKeys int
+	now     func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// New returns a limiter refilling one event per every, bursting to burst.
+func New(every time.Duration, burst int) *Limiter {
+	return &Limiter{every: every, burst: burst, maxKeys: 100_000, now: time.Now, buckets: map[string]*bucket{}}
+}
+
+// Allow reports whether an event for key may happen now, and if not, how long to wait.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b := l.get(key, now)
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// Blocked reports whether key has no event left now, without spending one.
+func (l *Limiter) Blocked(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b, ok := l.buckets[key]
+	if !ok {
+		return false, 0
+	}
+	if b.lim.TokensAt(now) >= 1 {
+		return false, 0
+	}
+	r := b.lim.ReserveN(now, 1)
+	d := r.DelayFrom(now)
+	r.CancelAt(now)
+	return true, d
+}
+
+// Reset forgets key (after a successful sign-in, say).
+func (l *Limiter) Reset(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.buckets, key)
+}
+
+func (l *Limiter) get(key string, now time.Time) *bucket {
+	if b, ok := l.buckets[key]; ok {
+		b.seen = now
+		return b
+	}
+	if len(l.buckets) >= l.maxKeys {
+		l.evict(now)
+	}
+	b := &bucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst), seen: now}
+	b.lim.SetBurstAt(now, l.burst)
+	l.buckets[key] = b
+	return b
+}
+
+// evict drops keys whose buckets have refilled (they behave like new ones), or, if none, the
+// oldest half.
+func (l *Limiter) evict(now time.Time) {
+	full := time.Duration(l.burst) * l.every
+	for k, b := range l.buckets {
+		if now.Sub(b.seen) > full {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) < l.maxKeys {
+		return
+	}
+	n := 0
+	for k := range l.buckets {
+		delete(l.buckets, k)
+		if n++; n >= l.maxKeys/2 {
+			return
+		}
+	}
+}

@@ -1,0 +1,48 @@
+package ratelimit
+
+import (
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	l := New(time.Minute, 3)
+	l.now = func() time.Time { return now }
+	for i := range 3 {
+		if ok, _ := l.Allow("a"); !ok {
+			t.Fatalf("event %d refused within the burst", i+1)
+		}
+	}
+	ok, wait := l.Allow("a")
+	if ok || wait <= 0 || wait > time.Minute {
+		t.Fatalf("fourth event: allowed %v, wait %s", ok, wait)
+	}
+	if blocked, _ := l.Blocked("a"); !blocked {
+		t.Fatal("a not blocked after its burst")
+	}
+	if ok, _ := l.Allow("b"); !ok {
+		t.Fatal("another key is throttled too")
+	}
+	now = now.Add(time.Minute)
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("a not refilled after a minute")
+	}
+	l.Reset("a")
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Fatal("a still blocked after reset")
+	}
+}
+
+func TestEviction(t *testing.T) {
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	l := New(time.Second, 1)
+	l.now = func() time.Time { return now }
+	l.maxKeys = 10
+	for i := range 25 {
+		l.Allow(string(rune('a' + i)))
+	}
+	if len(l.buckets) > 10 {
+		t.Fatalf("%d keys kept, limit 10", len(l.buckets))
+	}
+}
