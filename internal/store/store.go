@@ -22,8 +22,8 @@ import (
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"github.com/liemchinh/liemchinh/ent"
-	"github.com/liemchinh/liemchinh/internal/authz"
 	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
+	"github.com/liemchinh/liemchinh/internal/authz"
 )
 
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
