@@ -89,13 +89,13 @@ func (s *Service) checkRoleScope(ctx context.Context, role authz.Role, sc authz.
 			"Official and unit manager accounts must be linked to an official.", "officialId")
 	}
 	if officialID != "" {
-		off, err := s.client.Official.Get(sys, officialID)
+		off, err := s.db(ctx).Official.Get(sys, officialID)
 		if ent.IsNotFound(err) {
 			return bad("Không tìm thấy cán bộ.", "No such official.", "officialId")
 		} else if err != nil {
 			return err
 		}
-		unitID, err := s.client.Official.QueryUnit(off).OnlyID(sys)
+		unitID, err := s.db(ctx).Official.QueryUnit(off).OnlyID(sys)
 		if err != nil {
 			return err
 		}
@@ -112,11 +112,11 @@ func (s *Service) checkRoleScope(ctx context.Context, role authz.Role, sc authz.
 		}
 		return nil
 	case authz.ScopeUnit:
-		n, err = s.client.Unit.Query().Where(entUnitID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).Unit.Query().Where(entUnitID(sc.ID)).Count(sys)
 	case authz.ScopeDistrict:
-		n, err = s.client.District.Query().Where(entDistrictID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).District.Query().Where(entDistrictID(sc.ID)).Count(sys)
 	case authz.ScopeProvince:
-		n, err = s.client.Province.Query().Where(entProvinceID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).Province.Query().Where(entProvinceID(sc.ID)).Count(sys)
 	default:
 		return bad("Loại phạm vi không hợp lệ.", "Unknown scope kind.", "scopeKind")
 	}
@@ -226,7 +226,7 @@ func (s *Service) SetRole(ctx context.Context, id string, role authz.Role, sc au
 	if _, err := requireAdmin(ctx); err != nil {
 		return nil, err
 	}
-	acc, err := s.client.Account.Get(authz.System(ctx), id)
+	acc, err := s.db(ctx).Account.Get(authz.System(ctx), id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.New(apperr.NotFound, "Không tìm thấy tài khoản.", "No such account.").OnField("accountId")
 	} else if err != nil {
@@ -253,7 +253,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 		return nil, authz.ErrUnauthenticated
 	}
 	sys := authz.System(ctx)
-	acc, err := s.client.Account.Get(sys, v.AccountID)
+	acc, err := s.db(ctx).Account.Get(sys, v.AccountID)
 	if err != nil {
 		return nil, err
 	}

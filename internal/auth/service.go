@@ -95,7 +95,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		return nil, rateLimited(wait)
 	}
 	sys := authz.System(ctx)
-	acc, err := s.client.Account.Query().Where(account.LoginEQ(login)).Only(sys)
+	acc, err := s.db(ctx).Account.Query().Where(account.LoginEQ(login)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		s.byLogin.Allow(login)
 		s.byIP.Allow(ip)
 		if acc != nil {
-			if err := audit.Record(ctx, s.client, audit.Entry{Action: "loginFailed", ObjectType: "Account",
+			if err := audit.Record(ctx, s.db(ctx), audit.Entry{Action: "loginFailed", ObjectType: "Account",
 				ObjectID: acc.ID, ActorID: acc.ID, Summary: "wrong password or disabled account"}); err != nil {
 				return nil, err
 			}
@@ -139,7 +139,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	sys := authz.System(ctx)
 	now := s.now()
-	rt, err := s.client.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
+	rt, err := s.db(ctx).RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
 		WithAccount().Only(sys)
 	if ent.IsNotFound(err) {
 		return nil, ErrBadRefresh
@@ -182,7 +182,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 // Logout revokes the session (token family) of a refresh token. It succeeds for an unknown token
 // too: there is nothing left to end.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	rt, err := s.client.RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
+	rt, err := s.db(ctx).RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
 		WithAccount().Only(authz.System(ctx))
 	if ent.IsNotFound(err) {
 		return nil
@@ -225,7 +225,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (authz.Viewer,
 	if err != nil {
 		return authz.Viewer{}, ErrSessionExpired
 	}
-	acc, err := s.client.Account.Get(authz.System(ctx), claimed.AccountID)
+	acc, err := s.db(ctx).Account.Get(authz.System(ctx), claimed.AccountID)
 	if ent.IsNotFound(err) {
 		return authz.Viewer{}, ErrSessionExpired
 	}
@@ -250,6 +250,16 @@ func viewerOf(acc *ent.Account) authz.Viewer {
 		v.OfficialID = *acc.OfficialID
 	}
 	return v
+}
+
+// db returns the client of the caller's transaction (a GraphQL mutation runs in one), or the root
+// client: writing through the root client inside a transaction would deadlock SQLite and escape
+// the transaction on PostgreSQL.
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
 }
 
 // inTx runs fn in a transaction, or in the caller's (ent.FromContext) when there is one.

@@ -28,11 +28,6 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if e, ok := apperr.As(err); ok {
 			return coded(ctx, gerr, e)
 		}
-		var inner *gqlerror.Error
-		if errors.As(err, &inner) && inner != gerr {
-			gerr.Message = inner.Message
-			gerr.Extensions = inner.Extensions
-		}
 		switch {
 		case isNotFound(err):
 			return coded(ctx, gerr, apperr.New(apperr.NotFound,
@@ -47,12 +42,14 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return coded(ctx, gerr, apperr.New(apperr.Internal,
 				"Yêu cầu đã bị huỷ hoặc quá thời gian.", "The request was cancelled or timed out."))
 		}
-		if inner != nil {
-			// gqlparser and entgql errors (pagination arguments, parse and validation failures)
-			// describe the request itself.
-			if gerr.Extensions == nil {
-				gerr.Extensions = map[string]any{}
+		if req := requestError(err); req != nil {
+			// Errors of gqlparser, gqlgen and entgql that wrap no Go error describe the request
+			// itself (parse, validation, pagination arguments): the client may read them.
+			ext := map[string]any{}
+			for k, v := range req.Extensions {
+				ext[k] = v
 			}
+			gerr.Message, gerr.Extensions = req.Message, ext
 			if _, ok := gerr.Extensions["code"]; !ok {
 				gerr.Extensions["code"] = apperr.BadUserInput
 			}
@@ -61,6 +58,22 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		log.ErrorContext(ctx, "internal error", "error", err.Error(), "path", gerr.Path.String())
 		return coded(ctx, gerr, errInternal)
 	}
+}
+
+// requestError returns the innermost GraphQL error of err's chain if it wraps no other error.
+func requestError(err error) *gqlerror.Error {
+	var g *gqlerror.Error
+	if !errors.As(err, &g) {
+		return nil
+	}
+	for g.Err != nil {
+		var next *gqlerror.Error
+		if !errors.As(g.Err, &next) || next == g {
+			return nil
+		}
+		g = next
+	}
+	return g
 }
 
 func isNotFound(err error) bool {

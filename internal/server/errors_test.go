@@ -1,0 +1,55 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+)
+
+func TestErrorPresenter(t *testing.T) {
+	secret := "pq: password authentication failed for user \"postgres\" at 10.0.0.5"
+	tests := []struct {
+		name     string
+		err      error
+		code     string
+		message  string
+		leaks    bool // whether the raw text may be shown
+		logLines int
+	}{
+		{"coded", apperr.New(apperr.Forbidden, "Cấm.", "Forbidden."), "FORBIDDEN", "Cấm.", false, 0},
+		{"coded wrapped by gqlgen", graphql.ErrorOnPath(context.Background(), fmt.Errorf("x: %w", apperr.New(apperr.Conflict, "Trùng.", "Dup."))), "CONFLICT", "Trùng.", false, 0},
+		{"not found", &ent.NotFoundError{}, "NOT_FOUND", "Không tìm thấy đối tượng.", false, 0},
+		{"internal", errors.New(secret), "INTERNAL_SERVER_ERROR", "Đã có lỗi", false, 1},
+		{"internal wrapped by gqlgen", graphql.ErrorOnPath(context.Background(), errors.New(secret)), "INTERNAL_SERVER_ERROR", "Đã có lỗi", false, 1},
+		{"internal inside a gqlerror", &gqlerror.Error{Message: secret, Err: errors.New(secret), Path: ast.Path{ast.PathName("login")}}, "INTERNAL_SERVER_ERROR", "Đã có lỗi", false, 1},
+		{"request error", gqlerror.Errorf("Passing both `first` and `last` to paginate a connection is not supported."), "BAD_USER_INPUT", "Passing both", true, 0},
+		{"request error with code", &gqlerror.Error{Message: "unknown hash", Extensions: map[string]any{"code": "PERSISTED_QUERY_NOT_FOUND"}}, "PERSISTED_QUERY_NOT_FOUND", "unknown hash", true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			present := errorPresenter(slog.New(slog.NewJSONHandler(&logs, nil)))
+			got := present(context.Background(), tt.err)
+			if got.Extensions["code"] != tt.code || !strings.HasPrefix(got.Message, tt.message) {
+				t.Fatalf("got %q %v, want %s %q", got.Message, got.Extensions, tt.code, tt.message)
+			}
+			if strings.Contains(got.Message, "password authentication") {
+				t.Fatalf("internal detail reached the client: %q", got.Message)
+			}
+			if n := strings.Count(logs.String(), "\\n") + strings.Count(logs.String(), "\n"); (n > 0) != (tt.logLines > 0) {
+				t.Fatalf("logged %d lines, want %d: %s", n, tt.logLines, logs.String())
+			}
+		})
+	}
+}
