@@ -543,7 +543,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&AcknowledgementClient{config: _q.config}).Query()
 			)
-			args := newAcknowledgementPaginateArgs(fieldArgs(ctx, new(AcknowledgementWhereInput), path...))
+			args := newAcknowledgementPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -632,7 +632,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&PledgeClient{config: _q.config}).Query()
 			)
-			args := newPledgePaginateArgs(fieldArgs(ctx, new(PledgeWhereInput), path...))
+			args := newPledgePaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -721,7 +721,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&EmulationRegistrationClient{config: _q.config}).Query()
 			)
-			args := newEmulationRegistrationPaginateArgs(fieldArgs(ctx, new(EmulationRegistrationWhereInput), path...))
+			args := newEmulationRegistrationPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -810,7 +810,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&SelfAssessmentClient{config: _q.config}).Query()
 			)
-			args := newSelfAssessmentPaginateArgs(fieldArgs(ctx, new(SelfAssessmentWhereInput), path...))
+			args := newSelfAssessmentPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -899,7 +899,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&CommendationClient{config: _q.config}).Query()
 			)
-			args := newCommendationPaginateArgs(fieldArgs(ctx, new(CommendationWhereInput), path...))
+			args := newCommendationPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -988,7 +988,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&InspectionClient{config: _q.config}).Query()
 			)
-			args := newInspectionPaginateArgs(fieldArgs(ctx, new(InspectionWhereInput), path...))
+			args := newInspectionPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1517,7 +1517,7 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&CaseEventClient{config: _q.config}).Query()
 			)
-			args := newCaseEventPaginateArgs(fieldArgs(ctx, new(CaseEventWhereInput), path...))
+			args := newCaseEventPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -1606,7 +1606,7 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&CaseMessageClient{config: _q.config}).Query()
 			)
-			args := newCaseMessagePaginateArgs(fieldArgs(ctx, new(CaseMessageWhereInput), path...))
+			args := newCaseMessagePaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2945,7 +2945,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&AcknowledgementClient{config: _q.config}).Query()
 			)
-			args := newAcknowledgementPaginateArgs(fieldArgs(ctx, new(AcknowledgementWhereInput), path...))
+			args := newAcknowledgementPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3034,7 +3034,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&PledgeClient{config: _q.config}).Query()
 			)
-			args := newPledgePaginateArgs(fieldArgs(ctx, new(PledgeWhereInput), path...))
+			args := newPledgePaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3123,7 +3123,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&SelfAssessmentClient{config: _q.config}).Query()
 			)
-			args := newSelfAssessmentPaginateArgs(fieldArgs(ctx, new(SelfAssessmentWhereInput), path...))
+			args := newSelfAssessmentPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3212,7 +3212,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&IncidentClient{config: _q.config}).Query()
 			)
-			args := newIncidentPaginateArgs(fieldArgs(ctx, new(IncidentWhereInput), path...))
+			args := newIncidentPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3301,7 +3301,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&CommendationClient{config: _q.config}).Query()
 			)
-			args := newCommendationPaginateArgs(fieldArgs(ctx, new(CommendationWhereInput), path...))
+			args := newCommendationPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3390,7 +3390,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&CitizenCaseClient{config: _q.config}).Query()
 			)
-			args := newCasePaginateArgs(fieldArgs(ctx, new(CaseWhereInput), path...))
+			args := newCasePaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4620,7 +4620,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&OfficialClient{config: _q.config}).Query()
 			)
-			args := newOfficialPaginateArgs(fieldArgs(ctx, new(OfficialWhereInput), path...))
+			args := newOfficialPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4709,7 +4709,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&EmulationRegistrationClient{config: _q.config}).Query()
 			)
-			args := newEmulationRegistrationPaginateArgs(fieldArgs(ctx, new(EmulationRegistrationWhereInput), path...))
+			args := newEmulationRegistrationPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4798,7 +4798,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&CitizenCaseClient{config: _q.config}).Query()
 			)
-			args := newCasePaginateArgs(fieldArgs(ctx, new(CaseWhereInput), path...))
+			args := newCasePaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4887,7 +4887,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&IncidentClient{config: _q.config}).Query()
 			)
-			args := newIncidentPaginateArgs(fieldArgs(ctx, new(IncidentWhereInput), path...))
+			args := newIncidentPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4976,7 +4976,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&CommendationClient{config: _q.config}).Query()
 			)
-			args := newCommendationPaginateArgs(fieldArgs(ctx, new(CommendationWhereInput), path...))
+			args := newCommendationPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -5065,7 +5065,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&InspectionClient{config: _q.config}).Query()
 			)
-			args := newInspectionPaginateArgs(fieldArgs(ctx, new(InspectionWhereInput), path...))
+			args := newInspectionPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

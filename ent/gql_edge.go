@@ -97,11 +97,10 @@ func (_m *Campaign) Criteria(ctx context.Context) (result []*Criterion, err erro
 }
 
 func (_m *Campaign) Acknowledgements(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AcknowledgementOrder, where *AcknowledgementWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AcknowledgementOrder,
 ) (*AcknowledgementConnection, error) {
 	opts := []AcknowledgementPaginateOption{
 		WithAcknowledgementOrder(orderBy),
-		WithAcknowledgementFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
@@ -118,11 +117,10 @@ func (_m *Campaign) Acknowledgements(
 }
 
 func (_m *Campaign) Pledges(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PledgeOrder, where *PledgeWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PledgeOrder,
 ) (*PledgeConnection, error) {
 	opts := []PledgePaginateOption{
 		WithPledgeOrder(orderBy),
-		WithPledgeFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -139,11 +137,10 @@ func (_m *Campaign) Pledges(
 }
 
 func (_m *Campaign) EmulationRegistrations(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EmulationRegistrationOrder, where *EmulationRegistrationWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EmulationRegistrationOrder,
 ) (*EmulationRegistrationConnection, error) {
 	opts := []EmulationRegistrationPaginateOption{
 		WithEmulationRegistrationOrder(orderBy),
-		WithEmulationRegistrationFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
@@ -160,11 +157,10 @@ func (_m *Campaign) EmulationRegistrations(
 }
 
 func (_m *Campaign) SelfAssessments(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SelfAssessmentOrder, where *SelfAssessmentWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SelfAssessmentOrder,
 ) (*SelfAssessmentConnection, error) {
 	opts := []SelfAssessmentPaginateOption{
 		WithSelfAssessmentOrder(orderBy),
-		WithSelfAssessmentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
@@ -181,11 +177,10 @@ func (_m *Campaign) SelfAssessments(
 }
 
 func (_m *Campaign) Commendations(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CommendationOrder, where *CommendationWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CommendationOrder,
 ) (*CommendationConnection, error) {
 	opts := []CommendationPaginateOption{
 		WithCommendationOrder(orderBy),
-		WithCommendationFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
@@ -202,11 +197,10 @@ func (_m *Campaign) Commendations(
 }
 
 func (_m *Campaign) Inspections(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder, where *InspectionWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder,
 ) (*InspectionConnection, error) {
 	opts := []InspectionPaginateOption{
 		WithInspectionOrder(orderBy),
-		WithInspectionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
@@ -275,11 +269,10 @@ func (_m *CitizenCase) DuplicateOf(ctx context.Context) (*CitizenCase, error) {
 }
 
 func (_m *CitizenCase) Events(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseEventOrder, where *CaseEventWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseEventOrder,
 ) (*CaseEventConnection, error) {
 	opts := []CaseEventPaginateOption{
 		WithCaseEventOrder(orderBy),
-		WithCaseEventFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -296,11 +289,10 @@ func (_m *CitizenCase) Events(
 }
 
 func (_m *CitizenCase) Messages(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseMessageOrder, where *CaseMessageWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseMessageOrder,
 ) (*CaseMessageConnection, error) {
 	opts := []CaseMessagePaginateOption{
 		WithCaseMessageOrder(orderBy),
-		WithCaseMessageFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
@@ -494,11 +486,10 @@ func (_m *Official) Unit(ctx context.Context) (*Unit, error) {
 }
 
 func (_m *Official) Acknowledgements(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AcknowledgementOrder, where *AcknowledgementWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *AcknowledgementOrder,
 ) (*AcknowledgementConnection, error) {
 	opts := []AcknowledgementPaginateOption{
 		WithAcknowledgementOrder(orderBy),
-		WithAcknowledgementFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
@@ -515,11 +506,10 @@ func (_m *Official) Acknowledgements(
 }
 
 func (_m *Official) Pledges(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PledgeOrder, where *PledgeWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *PledgeOrder,
 ) (*PledgeConnection, error) {
 	opts := []PledgePaginateOption{
 		WithPledgeOrder(orderBy),
-		WithPledgeFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
@@ -536,11 +526,10 @@ func (_m *Official) Pledges(
 }
 
 func (_m *Official) SelfAssessments(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SelfAssessmentOrder, where *SelfAssessmentWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SelfAssessmentOrder,
 ) (*SelfAssessmentConnection, error) {
 	opts := []SelfAssessmentPaginateOption{
 		WithSelfAssessmentOrder(orderBy),
-		WithSelfAssessmentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
@@ -557,11 +546,10 @@ func (_m *Official) SelfAssessments(
 }
 
 func (_m *Official) Incidents(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder, where *IncidentWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder,
 ) (*IncidentConnection, error) {
 	opts := []IncidentPaginateOption{
 		WithIncidentOrder(orderBy),
-		WithIncidentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -578,11 +566,10 @@ func (_m *Official) Incidents(
 }
 
 func (_m *Official) Commendations(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CommendationOrder, where *CommendationWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CommendationOrder,
 ) (*CommendationConnection, error) {
 	opts := []CommendationPaginateOption{
 		WithCommendationOrder(orderBy),
-		WithCommendationFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
@@ -599,11 +586,10 @@ func (_m *Official) Commendations(
 }
 
 func (_m *Official) Cases(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder, where *CaseWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder,
 ) (*CaseConnection, error) {
 	opts := []CasePaginateOption{
 		WithCaseOrder(orderBy),
-		WithCaseFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
@@ -807,11 +793,10 @@ func (_m *Unit) Parent(ctx context.Context) (*Unit, error) {
 }
 
 func (_m *Unit) Officials(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *OfficialOrder, where *OfficialWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *OfficialOrder,
 ) (*OfficialConnection, error) {
 	opts := []OfficialPaginateOption{
 		WithOfficialOrder(orderBy),
-		WithOfficialFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -828,11 +813,10 @@ func (_m *Unit) Officials(
 }
 
 func (_m *Unit) EmulationRegistrations(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EmulationRegistrationOrder, where *EmulationRegistrationWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *EmulationRegistrationOrder,
 ) (*EmulationRegistrationConnection, error) {
 	opts := []EmulationRegistrationPaginateOption{
 		WithEmulationRegistrationOrder(orderBy),
-		WithEmulationRegistrationFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[5][alias]
@@ -849,11 +833,10 @@ func (_m *Unit) EmulationRegistrations(
 }
 
 func (_m *Unit) Cases(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder, where *CaseWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder,
 ) (*CaseConnection, error) {
 	opts := []CasePaginateOption{
 		WithCaseOrder(orderBy),
-		WithCaseFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
@@ -870,11 +853,10 @@ func (_m *Unit) Cases(
 }
 
 func (_m *Unit) Incidents(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder, where *IncidentWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder,
 ) (*IncidentConnection, error) {
 	opts := []IncidentPaginateOption{
 		WithIncidentOrder(orderBy),
-		WithIncidentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
@@ -891,11 +873,10 @@ func (_m *Unit) Incidents(
 }
 
 func (_m *Unit) Commendations(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CommendationOrder, where *CommendationWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CommendationOrder,
 ) (*CommendationConnection, error) {
 	opts := []CommendationPaginateOption{
 		WithCommendationOrder(orderBy),
-		WithCommendationFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
@@ -912,11 +893,10 @@ func (_m *Unit) Commendations(
 }
 
 func (_m *Unit) Inspections(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder, where *InspectionWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder,
 ) (*InspectionConnection, error) {
 	opts := []InspectionPaginateOption{
 		WithInspectionOrder(orderBy),
-		WithInspectionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]

@@ -355,10 +355,6 @@ type AcknowledgementWhereInput struct {
 	AcknowledgedAtLT    *time.Time  `json:"acknowledgedAtLT,omitempty"`
 	AcknowledgedAtLTE   *time.Time  `json:"acknowledgedAtLTE,omitempty"`
 
-	// "official" edge predicates.
-	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
-	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
-
 	// "campaign" edge predicates.
 	HasCampaign     *bool                 `json:"hasCampaign,omitempty"`
 	HasCampaignWith []*CampaignWhereInput `json:"hasCampaignWith,omitempty"`
@@ -490,24 +486,6 @@ func (i *AcknowledgementWhereInput) P() (predicate.Acknowledgement, error) {
 		predicates = append(predicates, acknowledgement.AcknowledgedAtLTE(*i.AcknowledgedAtLTE))
 	}
 
-	if i.HasOfficial != nil {
-		p := acknowledgement.HasOfficial()
-		if !*i.HasOfficial {
-			p = acknowledgement.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialWith))
-		for _, w := range i.HasOfficialWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, acknowledgement.HasOfficialWith(with...))
-	}
 	if i.HasCampaign != nil {
 		p := acknowledgement.HasCampaign()
 		if !*i.HasCampaign {
@@ -594,10 +572,6 @@ type AuditEventWhereInput struct {
 	OccurredAtGTE   *time.Time  `json:"occurredAtGTE,omitempty"`
 	OccurredAtLT    *time.Time  `json:"occurredAtLT,omitempty"`
 	OccurredAtLTE   *time.Time  `json:"occurredAtLTE,omitempty"`
-
-	// "actor" edge predicates.
-	HasActor     *bool                `json:"hasActor,omitempty"`
-	HasActorWith []*AccountWhereInput `json:"hasActorWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -804,24 +778,6 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 		predicates = append(predicates, auditevent.OccurredAtLTE(*i.OccurredAtLTE))
 	}
 
-	if i.HasActor != nil {
-		p := auditevent.HasActor()
-		if !*i.HasActor {
-			p = auditevent.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasActorWith) > 0 {
-		with := make([]predicate.Account, 0, len(i.HasActorWith))
-		for _, w := range i.HasActorWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasActorWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, auditevent.HasActorWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyAuditEventWhereInput
@@ -865,30 +821,6 @@ type CampaignWhereInput struct {
 	CodeHasSuffix    *string  `json:"codeHasSuffix,omitempty"`
 	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
 	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
-
-	// "acknowledgements" edge predicates.
-	HasAcknowledgements     *bool                        `json:"hasAcknowledgements,omitempty"`
-	HasAcknowledgementsWith []*AcknowledgementWhereInput `json:"hasAcknowledgementsWith,omitempty"`
-
-	// "pledges" edge predicates.
-	HasPledges     *bool               `json:"hasPledges,omitempty"`
-	HasPledgesWith []*PledgeWhereInput `json:"hasPledgesWith,omitempty"`
-
-	// "emulation_registrations" edge predicates.
-	HasEmulationRegistrations     *bool                              `json:"hasEmulationRegistrations,omitempty"`
-	HasEmulationRegistrationsWith []*EmulationRegistrationWhereInput `json:"hasEmulationRegistrationsWith,omitempty"`
-
-	// "self_assessments" edge predicates.
-	HasSelfAssessments     *bool                       `json:"hasSelfAssessments,omitempty"`
-	HasSelfAssessmentsWith []*SelfAssessmentWhereInput `json:"hasSelfAssessmentsWith,omitempty"`
-
-	// "commendations" edge predicates.
-	HasCommendations     *bool                     `json:"hasCommendations,omitempty"`
-	HasCommendationsWith []*CommendationWhereInput `json:"hasCommendationsWith,omitempty"`
-
-	// "inspections" edge predicates.
-	HasInspections     *bool                   `json:"hasInspections,omitempty"`
-	HasInspectionsWith []*InspectionWhereInput `json:"hasInspectionsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1032,114 +964,6 @@ func (i *CampaignWhereInput) P() (predicate.Campaign, error) {
 		predicates = append(predicates, campaign.CodeContainsFold(*i.CodeContainsFold))
 	}
 
-	if i.HasAcknowledgements != nil {
-		p := campaign.HasAcknowledgements()
-		if !*i.HasAcknowledgements {
-			p = campaign.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasAcknowledgementsWith) > 0 {
-		with := make([]predicate.Acknowledgement, 0, len(i.HasAcknowledgementsWith))
-		for _, w := range i.HasAcknowledgementsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasAcknowledgementsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, campaign.HasAcknowledgementsWith(with...))
-	}
-	if i.HasPledges != nil {
-		p := campaign.HasPledges()
-		if !*i.HasPledges {
-			p = campaign.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasPledgesWith) > 0 {
-		with := make([]predicate.Pledge, 0, len(i.HasPledgesWith))
-		for _, w := range i.HasPledgesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasPledgesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, campaign.HasPledgesWith(with...))
-	}
-	if i.HasEmulationRegistrations != nil {
-		p := campaign.HasEmulationRegistrations()
-		if !*i.HasEmulationRegistrations {
-			p = campaign.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasEmulationRegistrationsWith) > 0 {
-		with := make([]predicate.EmulationRegistration, 0, len(i.HasEmulationRegistrationsWith))
-		for _, w := range i.HasEmulationRegistrationsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasEmulationRegistrationsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, campaign.HasEmulationRegistrationsWith(with...))
-	}
-	if i.HasSelfAssessments != nil {
-		p := campaign.HasSelfAssessments()
-		if !*i.HasSelfAssessments {
-			p = campaign.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasSelfAssessmentsWith) > 0 {
-		with := make([]predicate.SelfAssessment, 0, len(i.HasSelfAssessmentsWith))
-		for _, w := range i.HasSelfAssessmentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasSelfAssessmentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, campaign.HasSelfAssessmentsWith(with...))
-	}
-	if i.HasCommendations != nil {
-		p := campaign.HasCommendations()
-		if !*i.HasCommendations {
-			p = campaign.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCommendationsWith) > 0 {
-		with := make([]predicate.Commendation, 0, len(i.HasCommendationsWith))
-		for _, w := range i.HasCommendationsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCommendationsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, campaign.HasCommendationsWith(with...))
-	}
-	if i.HasInspections != nil {
-		p := campaign.HasInspections()
-		if !*i.HasInspections {
-			p = campaign.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasInspectionsWith) > 0 {
-		with := make([]predicate.Inspection, 0, len(i.HasInspectionsWith))
-		for _, w := range i.HasInspectionsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasInspectionsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, campaign.HasInspectionsWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCampaignWhereInput
@@ -1184,10 +1008,6 @@ type CaseEventWhereInput struct {
 	OccurredAtGTE   *time.Time  `json:"occurredAtGTE,omitempty"`
 	OccurredAtLT    *time.Time  `json:"occurredAtLT,omitempty"`
 	OccurredAtLTE   *time.Time  `json:"occurredAtLTE,omitempty"`
-
-	// "case" edge predicates.
-	HasCase     *bool             `json:"hasCase,omitempty"`
-	HasCaseWith []*CaseWhereInput `json:"hasCaseWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1328,24 +1148,6 @@ func (i *CaseEventWhereInput) P() (predicate.CaseEvent, error) {
 		predicates = append(predicates, caseevent.OccurredAtLTE(*i.OccurredAtLTE))
 	}
 
-	if i.HasCase != nil {
-		p := caseevent.HasCase()
-		if !*i.HasCase {
-			p = caseevent.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCaseWith) > 0 {
-		with := make([]predicate.CitizenCase, 0, len(i.HasCaseWith))
-		for _, w := range i.HasCaseWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCaseWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, caseevent.HasCaseWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCaseEventWhereInput
@@ -1390,10 +1192,6 @@ type CaseMessageWhereInput struct {
 	SentAtGTE   *time.Time  `json:"sentAtGTE,omitempty"`
 	SentAtLT    *time.Time  `json:"sentAtLT,omitempty"`
 	SentAtLTE   *time.Time  `json:"sentAtLTE,omitempty"`
-
-	// "case" edge predicates.
-	HasCase     *bool             `json:"hasCase,omitempty"`
-	HasCaseWith []*CaseWhereInput `json:"hasCaseWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1534,24 +1332,6 @@ func (i *CaseMessageWhereInput) P() (predicate.CaseMessage, error) {
 		predicates = append(predicates, casemessage.SentAtLTE(*i.SentAtLTE))
 	}
 
-	if i.HasCase != nil {
-		p := casemessage.HasCase()
-		if !*i.HasCase {
-			p = casemessage.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCaseWith) > 0 {
-		with := make([]predicate.CitizenCase, 0, len(i.HasCaseWith))
-		for _, w := range i.HasCaseWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCaseWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, casemessage.HasCaseWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCaseMessageWhereInput
@@ -1653,22 +1433,6 @@ type CaseWhereInput struct {
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
-
-	// "official" edge predicates.
-	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
-	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
-
-	// "events" edge predicates.
-	HasEvents     *bool                  `json:"hasEvents,omitempty"`
-	HasEventsWith []*CaseEventWhereInput `json:"hasEventsWith,omitempty"`
-
-	// "messages" edge predicates.
-	HasMessages     *bool                    `json:"hasMessages,omitempty"`
-	HasMessagesWith []*CaseMessageWhereInput `json:"hasMessagesWith,omitempty"`
-
-	// "incidents" edge predicates.
-	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
-	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1950,78 +1714,6 @@ func (i *CaseWhereInput) P() (predicate.CitizenCase, error) {
 		}
 		predicates = append(predicates, citizencase.HasUnitWith(with...))
 	}
-	if i.HasOfficial != nil {
-		p := citizencase.HasOfficial()
-		if !*i.HasOfficial {
-			p = citizencase.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialWith))
-		for _, w := range i.HasOfficialWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, citizencase.HasOfficialWith(with...))
-	}
-	if i.HasEvents != nil {
-		p := citizencase.HasEvents()
-		if !*i.HasEvents {
-			p = citizencase.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasEventsWith) > 0 {
-		with := make([]predicate.CaseEvent, 0, len(i.HasEventsWith))
-		for _, w := range i.HasEventsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasEventsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, citizencase.HasEventsWith(with...))
-	}
-	if i.HasMessages != nil {
-		p := citizencase.HasMessages()
-		if !*i.HasMessages {
-			p = citizencase.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasMessagesWith) > 0 {
-		with := make([]predicate.CaseMessage, 0, len(i.HasMessagesWith))
-		for _, w := range i.HasMessagesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasMessagesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, citizencase.HasMessagesWith(with...))
-	}
-	if i.HasIncidents != nil {
-		p := citizencase.HasIncidents()
-		if !*i.HasIncidents {
-			p = citizencase.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasIncidentsWith) > 0 {
-		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
-		for _, w := range i.HasIncidentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, citizencase.HasIncidentsWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyCaseWhereInput
@@ -2094,10 +1786,6 @@ type CommendationWhereInput struct {
 	// "flagged" field predicates.
 	Flagged    *bool `json:"flagged,omitempty"`
 	FlaggedNEQ *bool `json:"flaggedNEQ,omitempty"`
-
-	// "official" edge predicates.
-	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
-	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
 
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
@@ -2306,24 +1994,6 @@ func (i *CommendationWhereInput) P() (predicate.Commendation, error) {
 		predicates = append(predicates, commendation.FlaggedNEQ(*i.FlaggedNEQ))
 	}
 
-	if i.HasOfficial != nil {
-		p := commendation.HasOfficial()
-		if !*i.HasOfficial {
-			p = commendation.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialWith))
-		for _, w := range i.HasOfficialWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, commendation.HasOfficialWith(with...))
-	}
 	if i.HasUnit != nil {
 		p := commendation.HasUnit()
 		if !*i.HasUnit {
@@ -2947,21 +2617,9 @@ type IncidentWhereInput struct {
 	SourceIn    []incident.Source `json:"sourceIn,omitempty"`
 	SourceNotIn []incident.Source `json:"sourceNotIn,omitempty"`
 
-	// "official" edge predicates.
-	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
-	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
-
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
-
-	// "case" edge predicates.
-	HasCase     *bool             `json:"hasCase,omitempty"`
-	HasCaseWith []*CaseWhereInput `json:"hasCaseWith,omitempty"`
-
-	// "inspection" edge predicates.
-	HasInspection     *bool                   `json:"hasInspection,omitempty"`
-	HasInspectionWith []*InspectionWhereInput `json:"hasInspectionWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3114,24 +2772,6 @@ func (i *IncidentWhereInput) P() (predicate.Incident, error) {
 		predicates = append(predicates, incident.SourceNotIn(i.SourceNotIn...))
 	}
 
-	if i.HasOfficial != nil {
-		p := incident.HasOfficial()
-		if !*i.HasOfficial {
-			p = incident.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialWith))
-		for _, w := range i.HasOfficialWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, incident.HasOfficialWith(with...))
-	}
 	if i.HasUnit != nil {
 		p := incident.HasUnit()
 		if !*i.HasUnit {
@@ -3149,42 +2789,6 @@ func (i *IncidentWhereInput) P() (predicate.Incident, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, incident.HasUnitWith(with...))
-	}
-	if i.HasCase != nil {
-		p := incident.HasCase()
-		if !*i.HasCase {
-			p = incident.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCaseWith) > 0 {
-		with := make([]predicate.CitizenCase, 0, len(i.HasCaseWith))
-		for _, w := range i.HasCaseWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCaseWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, incident.HasCaseWith(with...))
-	}
-	if i.HasInspection != nil {
-		p := incident.HasInspection()
-		if !*i.HasInspection {
-			p = incident.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasInspectionWith) > 0 {
-		with := make([]predicate.Inspection, 0, len(i.HasInspectionWith))
-		for _, w := range i.HasInspectionWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasInspectionWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, incident.HasInspectionWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -3228,10 +2832,6 @@ type InspectionWhereInput struct {
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
-
-	// "incidents" edge predicates.
-	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
-	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3378,24 +2978,6 @@ func (i *InspectionWhereInput) P() (predicate.Inspection, error) {
 		}
 		predicates = append(predicates, inspection.HasUnitWith(with...))
 	}
-	if i.HasIncidents != nil {
-		p := inspection.HasIncidents()
-		if !*i.HasIncidents {
-			p = inspection.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasIncidentsWith) > 0 {
-		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
-		for _, w := range i.HasIncidentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, inspection.HasIncidentsWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyInspectionWhereInput
@@ -3476,30 +3058,6 @@ type OfficialWhereInput struct {
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
-
-	// "acknowledgements" edge predicates.
-	HasAcknowledgements     *bool                        `json:"hasAcknowledgements,omitempty"`
-	HasAcknowledgementsWith []*AcknowledgementWhereInput `json:"hasAcknowledgementsWith,omitempty"`
-
-	// "pledges" edge predicates.
-	HasPledges     *bool               `json:"hasPledges,omitempty"`
-	HasPledgesWith []*PledgeWhereInput `json:"hasPledgesWith,omitempty"`
-
-	// "self_assessments" edge predicates.
-	HasSelfAssessments     *bool                       `json:"hasSelfAssessments,omitempty"`
-	HasSelfAssessmentsWith []*SelfAssessmentWhereInput `json:"hasSelfAssessmentsWith,omitempty"`
-
-	// "incidents" edge predicates.
-	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
-	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
-
-	// "commendations" edge predicates.
-	HasCommendations     *bool                     `json:"hasCommendations,omitempty"`
-	HasCommendationsWith []*CommendationWhereInput `json:"hasCommendationsWith,omitempty"`
-
-	// "cases" edge predicates.
-	HasCases     *bool             `json:"hasCases,omitempty"`
-	HasCasesWith []*CaseWhereInput `json:"hasCasesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3742,114 +3300,6 @@ func (i *OfficialWhereInput) P() (predicate.Official, error) {
 		}
 		predicates = append(predicates, official.HasUnitWith(with...))
 	}
-	if i.HasAcknowledgements != nil {
-		p := official.HasAcknowledgements()
-		if !*i.HasAcknowledgements {
-			p = official.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasAcknowledgementsWith) > 0 {
-		with := make([]predicate.Acknowledgement, 0, len(i.HasAcknowledgementsWith))
-		for _, w := range i.HasAcknowledgementsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasAcknowledgementsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, official.HasAcknowledgementsWith(with...))
-	}
-	if i.HasPledges != nil {
-		p := official.HasPledges()
-		if !*i.HasPledges {
-			p = official.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasPledgesWith) > 0 {
-		with := make([]predicate.Pledge, 0, len(i.HasPledgesWith))
-		for _, w := range i.HasPledgesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasPledgesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, official.HasPledgesWith(with...))
-	}
-	if i.HasSelfAssessments != nil {
-		p := official.HasSelfAssessments()
-		if !*i.HasSelfAssessments {
-			p = official.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasSelfAssessmentsWith) > 0 {
-		with := make([]predicate.SelfAssessment, 0, len(i.HasSelfAssessmentsWith))
-		for _, w := range i.HasSelfAssessmentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasSelfAssessmentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, official.HasSelfAssessmentsWith(with...))
-	}
-	if i.HasIncidents != nil {
-		p := official.HasIncidents()
-		if !*i.HasIncidents {
-			p = official.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasIncidentsWith) > 0 {
-		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
-		for _, w := range i.HasIncidentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, official.HasIncidentsWith(with...))
-	}
-	if i.HasCommendations != nil {
-		p := official.HasCommendations()
-		if !*i.HasCommendations {
-			p = official.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCommendationsWith) > 0 {
-		with := make([]predicate.Commendation, 0, len(i.HasCommendationsWith))
-		for _, w := range i.HasCommendationsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCommendationsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, official.HasCommendationsWith(with...))
-	}
-	if i.HasCases != nil {
-		p := official.HasCases()
-		if !*i.HasCases {
-			p = official.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCasesWith) > 0 {
-		with := make([]predicate.CitizenCase, 0, len(i.HasCasesWith))
-		for _, w := range i.HasCasesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCasesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, official.HasCasesWith(with...))
-	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyOfficialWhereInput
@@ -3904,10 +3354,6 @@ type PledgeWhereInput struct {
 	SignedAtGTE   *time.Time  `json:"signedAtGTE,omitempty"`
 	SignedAtLT    *time.Time  `json:"signedAtLT,omitempty"`
 	SignedAtLTE   *time.Time  `json:"signedAtLTE,omitempty"`
-
-	// "official" edge predicates.
-	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
-	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
 
 	// "campaign" edge predicates.
 	HasCampaign     *bool                 `json:"hasCampaign,omitempty"`
@@ -4076,24 +3522,6 @@ func (i *PledgeWhereInput) P() (predicate.Pledge, error) {
 		predicates = append(predicates, pledge.SignedAtLTE(*i.SignedAtLTE))
 	}
 
-	if i.HasOfficial != nil {
-		p := pledge.HasOfficial()
-		if !*i.HasOfficial {
-			p = pledge.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialWith))
-		for _, w := range i.HasOfficialWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, pledge.HasOfficialWith(with...))
-	}
 	if i.HasCampaign != nil {
 		p := pledge.HasCampaign()
 		if !*i.HasCampaign {
@@ -4555,10 +3983,6 @@ type SelfAssessmentWhereInput struct {
 	StatusIn    []selfassessment.Status `json:"statusIn,omitempty"`
 	StatusNotIn []selfassessment.Status `json:"statusNotIn,omitempty"`
 
-	// "official" edge predicates.
-	HasOfficial     *bool                 `json:"hasOfficial,omitempty"`
-	HasOfficialWith []*OfficialWhereInput `json:"hasOfficialWith,omitempty"`
-
 	// "campaign" edge predicates.
 	HasCampaign     *bool                 `json:"hasCampaign,omitempty"`
 	HasCampaignWith []*CampaignWhereInput `json:"hasCampaignWith,omitempty"`
@@ -4738,24 +4162,6 @@ func (i *SelfAssessmentWhereInput) P() (predicate.SelfAssessment, error) {
 		predicates = append(predicates, selfassessment.StatusNotIn(i.StatusNotIn...))
 	}
 
-	if i.HasOfficial != nil {
-		p := selfassessment.HasOfficial()
-		if !*i.HasOfficial {
-			p = selfassessment.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialWith))
-		for _, w := range i.HasOfficialWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, selfassessment.HasOfficialWith(with...))
-	}
 	if i.HasCampaign != nil {
 		p := selfassessment.HasCampaign()
 		if !*i.HasCampaign {
@@ -4862,30 +4268,6 @@ type UnitWhereInput struct {
 	// "parent" edge predicates.
 	HasParent     *bool             `json:"hasParent,omitempty"`
 	HasParentWith []*UnitWhereInput `json:"hasParentWith,omitempty"`
-
-	// "officials" edge predicates.
-	HasOfficials     *bool                 `json:"hasOfficials,omitempty"`
-	HasOfficialsWith []*OfficialWhereInput `json:"hasOfficialsWith,omitempty"`
-
-	// "emulation_registrations" edge predicates.
-	HasEmulationRegistrations     *bool                              `json:"hasEmulationRegistrations,omitempty"`
-	HasEmulationRegistrationsWith []*EmulationRegistrationWhereInput `json:"hasEmulationRegistrationsWith,omitempty"`
-
-	// "cases" edge predicates.
-	HasCases     *bool             `json:"hasCases,omitempty"`
-	HasCasesWith []*CaseWhereInput `json:"hasCasesWith,omitempty"`
-
-	// "incidents" edge predicates.
-	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
-	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
-
-	// "commendations" edge predicates.
-	HasCommendations     *bool                     `json:"hasCommendations,omitempty"`
-	HasCommendationsWith []*CommendationWhereInput `json:"hasCommendationsWith,omitempty"`
-
-	// "inspections" edge predicates.
-	HasInspections     *bool                   `json:"hasInspections,omitempty"`
-	HasInspectionsWith []*InspectionWhereInput `json:"hasInspectionsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -5169,114 +4551,6 @@ func (i *UnitWhereInput) P() (predicate.Unit, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, unit.HasParentWith(with...))
-	}
-	if i.HasOfficials != nil {
-		p := unit.HasOfficials()
-		if !*i.HasOfficials {
-			p = unit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasOfficialsWith) > 0 {
-		with := make([]predicate.Official, 0, len(i.HasOfficialsWith))
-		for _, w := range i.HasOfficialsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasOfficialsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, unit.HasOfficialsWith(with...))
-	}
-	if i.HasEmulationRegistrations != nil {
-		p := unit.HasEmulationRegistrations()
-		if !*i.HasEmulationRegistrations {
-			p = unit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasEmulationRegistrationsWith) > 0 {
-		with := make([]predicate.EmulationRegistration, 0, len(i.HasEmulationRegistrationsWith))
-		for _, w := range i.HasEmulationRegistrationsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasEmulationRegistrationsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, unit.HasEmulationRegistrationsWith(with...))
-	}
-	if i.HasCases != nil {
-		p := unit.HasCases()
-		if !*i.HasCases {
-			p = unit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCasesWith) > 0 {
-		with := make([]predicate.CitizenCase, 0, len(i.HasCasesWith))
-		for _, w := range i.HasCasesWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCasesWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, unit.HasCasesWith(with...))
-	}
-	if i.HasIncidents != nil {
-		p := unit.HasIncidents()
-		if !*i.HasIncidents {
-			p = unit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasIncidentsWith) > 0 {
-		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
-		for _, w := range i.HasIncidentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, unit.HasIncidentsWith(with...))
-	}
-	if i.HasCommendations != nil {
-		p := unit.HasCommendations()
-		if !*i.HasCommendations {
-			p = unit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasCommendationsWith) > 0 {
-		with := make([]predicate.Commendation, 0, len(i.HasCommendationsWith))
-		for _, w := range i.HasCommendationsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasCommendationsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, unit.HasCommendationsWith(with...))
-	}
-	if i.HasInspections != nil {
-		p := unit.HasInspections()
-		if !*i.HasInspections {
-			p = unit.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasInspectionsWith) > 0 {
-		with := make([]predicate.Inspection, 0, len(i.HasInspectionsWith))
-		for _, w := range i.HasInspectionsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasInspectionsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, unit.HasInspectionsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

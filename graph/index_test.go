@@ -9,6 +9,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent/migrate"
 	"github.com/liemchinh/liemchinh/graph/generated"
+	"github.com/liemchinh/liemchinh/internal/authz"
 )
 
 var predicateSuffix = regexp.MustCompile(`(NEQ|NotIn|In|GTE|GT|LTE|LT|ContainsFold|Contains|HasPrefix|HasSuffix|EqualFold|IsNil|NotNil)$`)
@@ -82,5 +83,41 @@ func TestEveryFilterAndOrderIsIndexed(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestNoFilterCrossesIntoScopedData: a where-filter across an edge (hasX, hasXWith) is a SQL
+// subquery the authorization interceptors never see, so edges into scoped types offer none.
+func TestNoFilterCrossesIntoScopedData(t *testing.T) {
+	public := map[string]bool{}
+	for _, p := range authz.PublicTypes {
+		public[p] = true
+	}
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	checked := 0
+	for name, d := range s.Types {
+		if !strings.HasSuffix(name, "WhereInput") {
+			continue
+		}
+		obj := s.Types[strings.TrimSuffix(name, "WhereInput")]
+		for _, f := range d.Fields {
+			if !strings.HasPrefix(f.Name, "has") || obj == nil {
+				continue
+			}
+			edge := strings.TrimSuffix(strings.TrimPrefix(f.Name, "has"), "With")
+			ef := obj.Fields.ForName(strings.ToLower(edge[:1]) + edge[1:])
+			if ef == nil {
+				t.Errorf("%s.%s: no edge %s on %s", name, f.Name, edge, obj.Name)
+				continue
+			}
+			target := strings.TrimSuffix(ef.Type.Name(), "Connection")
+			checked++
+			if !public[target] {
+				t.Errorf("%s.%s filters across an edge into %s, which is scoped", name, f.Name, target)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no edge filters found at all: the test looks at the wrong names")
 	}
 }

@@ -43,16 +43,16 @@ func (Campaign) Edges() []ent.Edge {
 		edge.To("phases", Phase.Type).Comment("Phases of the campaign, in order."),
 		edge.To("criteria", Criterion.Type).Comment("Criteria of the campaign and its emulation movement."),
 		edge.To("acknowledgements", Acknowledgement.Type).Comment("Officials' acknowledgements of the campaign.").
-			Annotations(connection()),
-		edge.To("pledges", Pledge.Type).Comment("Pledges signed under the campaign.").Annotations(connection()),
+			Annotations(noFilter(), connection()),
+		edge.To("pledges", Pledge.Type).Comment("Pledges signed under the campaign.").Annotations(noFilter(), connection()),
 		edge.To("emulation_registrations", EmulationRegistration.Type).
-			Comment("Units' registrations for the emulation movement.").Annotations(connection()),
+			Comment("Units' registrations for the emulation movement.").Annotations(noFilter(), connection()),
 		edge.To("self_assessments", SelfAssessment.Type).Comment("Self-assessments under the campaign.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("commendations", Commendation.Type).Comment("Commendations linked to the campaign.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("inspections", Inspection.Type).Comment("Inspections carried out for the campaign.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 	}
 }
 

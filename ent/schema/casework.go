@@ -72,7 +72,8 @@ func (CitizenCase) Edges() []ent.Edge {
 		edge.From("unit", Unit.Type).Ref("cases").Unique().Required().
 			Comment("The unit the case is about (or in charge of it after a transfer)."),
 		edge.From("official", Official.Type).Ref("cases").Unique().
-			Comment("The official the case is about, if named."),
+			Comment("The official the case is about, if named.").
+			Annotations(noFilter()),
 		edge.From("handler", Account.Type).Ref("handled_cases").Unique().
 			Comment("The inspector assigned to handle the case.").Annotations(hidden()),
 		edge.To("duplicates", CitizenCase.Type).Comment("Cases marked as repeating this one.").
@@ -81,11 +82,13 @@ func (CitizenCase) Edges() []ent.Edge {
 			Comment("The case this one repeats, if marked as a duplicate.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("events", CaseEvent.Type).Comment("Every transition of the case, oldest first.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("messages", CaseMessage.Type).Comment("Messages between the handler and the reporter.").
-			Annotations(connection()),
-		edge.To("evidence", Evidence.Type).Comment("Evidence files attached to the case."),
-		edge.To("incidents", Incident.Type).Comment("Incidents created by the case's conclusion."),
+			Annotations(noFilter(), connection()),
+		edge.To("evidence", Evidence.Type).Comment("Evidence files attached to the case.").
+			Annotations(noFilter()),
+		edge.To("incidents", Incident.Type).Comment("Incidents created by the case's conclusion.").
+			Annotations(noFilter()),
 	}
 }
 
@@ -141,7 +144,8 @@ func (CaseEvent) Fields() []ent.Field {
 
 func (CaseEvent) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("case", CitizenCase.Type).Ref("events").Unique().Required().Immutable().Comment("The case."),
+		edge.From("case", CitizenCase.Type).Ref("events").Unique().Required().Immutable().Comment("The case.").
+			Annotations(noFilter()),
 		edge.From("actor", Account.Type).Ref("case_events").Unique().Immutable().
 			Comment("The staff account that acted.").Annotations(hidden()),
 	}
@@ -179,7 +183,8 @@ func (CaseMessage) Fields() []ent.Field {
 
 func (CaseMessage) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("case", CitizenCase.Type).Ref("messages").Unique().Required().Immutable().Comment("The case."),
+		edge.From("case", CitizenCase.Type).Ref("messages").Unique().Required().Immutable().Comment("The case.").
+			Annotations(noFilter()),
 		edge.From("author", Account.Type).Ref("case_messages").Unique().Immutable().
 			Comment("The staff author, if not the citizen.").Annotations(hidden()),
 	}
@@ -214,7 +219,8 @@ func (Evidence) Fields() []ent.Field {
 
 func (Evidence) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("case", CitizenCase.Type).Ref("evidence").Unique().Required().Immutable().Comment("The case."),
+		edge.From("case", CitizenCase.Type).Ref("evidence").Unique().Required().Immutable().Comment("The case.").
+			Annotations(noFilter()),
 	}
 }
 

@@ -148,17 +148,17 @@ func (Unit) Edges() []ent.Edge {
 		edge.To("children", Unit.Type).Comment("Units reporting to this one.").Annotations(connection()),
 		edge.From("parent", Unit.Type).Ref("children").Unique().Comment("The unit this one reports to."),
 		edge.To("officials", Official.Type).Comment("Officials working in the unit now.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("emulation_registrations", EmulationRegistration.Type).
-			Comment("The unit's yearly registrations for the emulation movement.").Annotations(connection()),
+			Comment("The unit's yearly registrations for the emulation movement.").Annotations(noFilter(), connection()),
 		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the unit or its officials.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("incidents", Incident.Type).Comment("Incidents of officials while in this unit.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("commendations", Commendation.Type).Comment("Commendations awarded to the unit as a collective.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("inspections", Inspection.Type).Comment("Inspections of the unit.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("scoped_accounts", Account.Type).Comment("Accounts scoped to the unit tree.").Annotations(hidden()),
 	}
 }
@@ -214,17 +214,17 @@ func (Official) Edges() []ent.Edge {
 		edge.To("account", Account.Type).Unique().
 			Comment("The official's sign-in account, if any.").Annotations(hidden()),
 		edge.To("acknowledgements", Acknowledgement.Type).
-			Comment("The official's acknowledgements of campaigns.").Annotations(connection()),
+			Comment("The official's acknowledgements of campaigns.").Annotations(noFilter(), connection()),
 		edge.To("pledges", Pledge.Type).Comment("The official's yearly pledges, withdrawn ones included.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("self_assessments", SelfAssessment.Type).Comment("The official's self-assessments.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("incidents", Incident.Type).Comment("Substantiated negative practices of the official.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("commendations", Commendation.Type).Comment("Commendations of the official.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the official.").
-			Annotations(connection()),
+			Annotations(noFilter(), connection()),
 	}
 }
 
@@ -340,7 +340,8 @@ func (RefreshToken) Fields() []ent.Field {
 func (RefreshToken) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("account", Account.Type).Ref("refresh_tokens").Unique().Required().Immutable().
-			Comment("The account signed in."),
+			Comment("The account signed in.").
+			Annotations(noFilter()),
 	}
 }
 

@@ -34,13 +34,16 @@ func (Incident) Fields() []ent.Field {
 func (Incident) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("official", Official.Type).Ref("incidents").Unique().Required().Immutable().
-			Comment("The official concerned."),
+			Comment("The official concerned.").
+			Annotations(noFilter()),
 		edge.From("unit", Unit.Type).Ref("incidents").Unique().Required().Immutable().
 			Comment("The official's unit at the time."),
 		edge.From("case", CitizenCase.Type).Ref("incidents").Unique().Immutable().
-			Comment("The case whose conclusion established it."),
+			Comment("The case whose conclusion established it.").
+			Annotations(noFilter()),
 		edge.From("inspection", Inspection.Type).Ref("incidents").Unique().Immutable().
-			Comment("The inspection that found it."),
+			Comment("The inspection that found it.").
+			Annotations(noFilter()),
 	}
 }
 
@@ -96,7 +99,8 @@ func (Commendation) Fields() []ent.Field {
 func (Commendation) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("official", Official.Type).Ref("commendations").Unique().
-			Comment("The official commended, if an individual."),
+			Comment("The official commended, if an individual.").
+			Annotations(noFilter()),
 		edge.From("unit", Unit.Type).Ref("commendations").Unique().
 			Comment("The unit commended, if a collective."),
 		edge.From("campaign", Campaign.Type).Ref("commendations").Unique().
@@ -148,7 +152,8 @@ func (Inspection) Edges() []ent.Edge {
 		edge.From("unit", Unit.Type).Ref("inspections").Unique().Required().Comment("The unit inspected."),
 		edge.From("campaign", Campaign.Type).Ref("inspections").Unique().Comment("The campaign inspected for.").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
-		edge.To("incidents", Incident.Type).Comment("Incidents the inspection found."),
+		edge.To("incidents", Incident.Type).Comment("Incidents the inspection found.").
+			Annotations(noFilter()),
 		edge.From("recorded_by", Account.Type).Ref("recorded_inspections").Unique().
 			Comment("Who recorded it.").Annotations(hidden()),
 	}
@@ -195,7 +200,8 @@ func (AuditEvent) Fields() []ent.Field {
 func (AuditEvent) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("actor", Account.Type).Ref("audit_events").Unique().Immutable().
-			Comment("Who acted; null for the system."),
+			Comment("Who acted; null for the system.").
+			Annotations(noFilter()),
 	}
 }
 

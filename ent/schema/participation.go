@@ -29,7 +29,8 @@ func (Acknowledgement) Fields() []ent.Field {
 func (Acknowledgement) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("official", Official.Type).Ref("acknowledgements").Unique().Required().Immutable().
-			Comment("The official."),
+			Comment("The official.").
+			Annotations(noFilter()),
 		edge.From("campaign", Campaign.Type).Ref("acknowledgements").Unique().Required().Immutable().
 			Comment("The campaign acknowledged."),
 	}
@@ -74,7 +75,8 @@ func (Pledge) Fields() []ent.Field {
 func (Pledge) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("official", Official.Type).Ref("pledges").Unique().Required().Immutable().
-			Comment("The official who signed."),
+			Comment("The official who signed.").
+			Annotations(noFilter()),
 		edge.From("campaign", Campaign.Type).Ref("pledges").Unique().Required().Immutable().
 			Comment("The campaign pledged under."),
 	}
@@ -173,10 +175,12 @@ func (SelfAssessment) Fields() []ent.Field {
 func (SelfAssessment) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("official", Official.Type).Ref("self_assessments").Unique().Required().Immutable().
-			Comment("The official assessing themself."),
+			Comment("The official assessing themself.").
+			Annotations(noFilter()),
 		edge.From("campaign", Campaign.Type).Ref("self_assessments").Unique().Required().Immutable().
 			Comment("The campaign whose criteria are assessed."),
-		edge.To("items", SelfAssessmentItem.Type).Comment("One item per criterion assessed."),
+		edge.To("items", SelfAssessmentItem.Type).Comment("One item per criterion assessed.").
+			Annotations(noFilter()),
 		edge.From("reviewer", Account.Type).Ref("reviewed_assessments").Unique().
 			Comment("The account that reviewed the assessment.").Annotations(hidden()),
 	}
@@ -220,7 +224,8 @@ func (SelfAssessmentItem) Fields() []ent.Field {
 func (SelfAssessmentItem) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("assessment", SelfAssessment.Type).Ref("items").Unique().Required().Immutable().
-			Comment("The self-assessment."),
+			Comment("The self-assessment.").
+			Annotations(noFilter()),
 		edge.From("criterion", Criterion.Type).Ref("items").Unique().Required().Immutable().
 			Comment("The criterion assessed."),
 	}

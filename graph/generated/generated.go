@@ -145,21 +145,21 @@ type ComplexityRoot struct {
 	}
 
 	Campaign struct {
-		Acknowledgements       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) int
+		Acknowledgements       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder) int
 		Code                   func(childComplexity int) int
-		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
+		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
 		CreatedAt              func(childComplexity int) int
 		Criteria               func(childComplexity int) int
-		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder, where *ent.EmulationRegistrationWhereInput) int
+		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder) int
 		ID                     func(childComplexity int) int
-		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder) int
 		IssuedOn               func(childComplexity int) int
 		Issuer                 func(childComplexity int) int
 		Phases                 func(childComplexity int) int
 		PlanNumber             func(childComplexity int) int
-		Pledges                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) int
+		Pledges                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder) int
 		Province               func(childComplexity int) int
-		SelfAssessments        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
+		SelfAssessments        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder) int
 		SummaryEn              func(childComplexity int) int
 		SummaryVi              func(childComplexity int) int
 		TitleEn                func(childComplexity int) int
@@ -192,13 +192,13 @@ type ComplexityRoot struct {
 		DueAt            func(childComplexity int) int
 		DuplicateOf      func(childComplexity int) int
 		Duplicates       func(childComplexity int) int
-		Events           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseEventOrder, where *ent.CaseEventWhereInput) int
+		Events           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseEventOrder) int
 		Evidence         func(childComplexity int) int
 		ExtensionCount   func(childComplexity int) int
 		ID               func(childComplexity int) int
 		IncidentDate     func(childComplexity int) int
 		Incidents        func(childComplexity int) int
-		Messages         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseMessageOrder, where *ent.CaseMessageWhereInput) int
+		Messages         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseMessageOrder) int
 		Official         func(childComplexity int) int
 		Place            func(childComplexity int) int
 		Rating           func(childComplexity int) int
@@ -437,20 +437,20 @@ type ComplexityRoot struct {
 	}
 
 	Official struct {
-		Acknowledgements func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) int
+		Acknowledgements func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder) int
 		ActiveFrom       func(childComplexity int) int
 		ActiveTo         func(childComplexity int) int
-		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
+		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder) int
 		Category         func(childComplexity int) int
-		Commendations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
+		Commendations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
 		CreatedAt        func(childComplexity int) int
 		EmployeeCode     func(childComplexity int) int
 		FullName         func(childComplexity int) int
 		ID               func(childComplexity int) int
-		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
-		Pledges          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) int
+		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder) int
+		Pledges          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder) int
 		Position         func(childComplexity int) int
-		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
+		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder) int
 		Unit             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 	}
@@ -627,20 +627,20 @@ type ComplexityRoot struct {
 	}
 
 	Unit struct {
-		Cases                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
+		Cases                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder) int
 		Children               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
 		Code                   func(childComplexity int) int
-		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
+		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
 		CreatedAt              func(childComplexity int) int
 		District               func(childComplexity int) int
-		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder, where *ent.EmulationRegistrationWhereInput) int
+		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder) int
 		ID                     func(childComplexity int) int
-		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
-		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder) int
+		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder) int
 		Kind                   func(childComplexity int) int
 		Level                  func(childComplexity int) int
 		Name                   func(childComplexity int) int
-		Officials              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) int
+		Officials              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder) int
 		Parent                 func(childComplexity int) int
 		Province               func(childComplexity int) int
 		UpdatedAt              func(childComplexity int) int
@@ -1062,7 +1062,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Campaign.Acknowledgements(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AcknowledgementOrder), args["where"].(*ent.AcknowledgementWhereInput)), true
+		return e.ComplexityRoot.Campaign.Acknowledgements(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AcknowledgementOrder)), true
 	case "Campaign.code":
 		if e.ComplexityRoot.Campaign.Code == nil {
 			break
@@ -1079,7 +1079,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Campaign.Commendations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CommendationOrder), args["where"].(*ent.CommendationWhereInput)), true
+		return e.ComplexityRoot.Campaign.Commendations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CommendationOrder)), true
 	case "Campaign.createdAt":
 		if e.ComplexityRoot.Campaign.CreatedAt == nil {
 			break
@@ -1102,7 +1102,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Campaign.EmulationRegistrations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.EmulationRegistrationOrder), args["where"].(*ent.EmulationRegistrationWhereInput)), true
+		return e.ComplexityRoot.Campaign.EmulationRegistrations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.EmulationRegistrationOrder)), true
 	case "Campaign.id":
 		if e.ComplexityRoot.Campaign.ID == nil {
 			break
@@ -1119,7 +1119,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Campaign.Inspections(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
+		return e.ComplexityRoot.Campaign.Inspections(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder)), true
 	case "Campaign.issuedOn":
 		if e.ComplexityRoot.Campaign.IssuedOn == nil {
 			break
@@ -1154,7 +1154,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Campaign.Pledges(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.PledgeOrder), args["where"].(*ent.PledgeWhereInput)), true
+		return e.ComplexityRoot.Campaign.Pledges(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.PledgeOrder)), true
 	case "Campaign.province":
 		if e.ComplexityRoot.Campaign.Province == nil {
 			break
@@ -1171,7 +1171,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Campaign.SelfAssessments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.SelfAssessmentOrder), args["where"].(*ent.SelfAssessmentWhereInput)), true
+		return e.ComplexityRoot.Campaign.SelfAssessments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.SelfAssessmentOrder)), true
 	case "Campaign.summaryEn":
 		if e.ComplexityRoot.Campaign.SummaryEn == nil {
 			break
@@ -1323,7 +1323,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Case.Events(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseEventOrder), args["where"].(*ent.CaseEventWhereInput)), true
+		return e.ComplexityRoot.Case.Events(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseEventOrder)), true
 	case "Case.evidence":
 		if e.ComplexityRoot.Case.Evidence == nil {
 			break
@@ -1364,7 +1364,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Case.Messages(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseMessageOrder), args["where"].(*ent.CaseMessageWhereInput)), true
+		return e.ComplexityRoot.Case.Messages(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseMessageOrder)), true
 	case "Case.official":
 		if e.ComplexityRoot.Case.Official == nil {
 			break
@@ -2350,7 +2350,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Acknowledgements(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AcknowledgementOrder), args["where"].(*ent.AcknowledgementWhereInput)), true
+		return e.ComplexityRoot.Official.Acknowledgements(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AcknowledgementOrder)), true
 	case "Official.activeFrom":
 		if e.ComplexityRoot.Official.ActiveFrom == nil {
 			break
@@ -2373,7 +2373,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder), args["where"].(*ent.CaseWhereInput)), true
+		return e.ComplexityRoot.Official.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder)), true
 	case "Official.category":
 		if e.ComplexityRoot.Official.Category == nil {
 			break
@@ -2390,7 +2390,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Commendations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CommendationOrder), args["where"].(*ent.CommendationWhereInput)), true
+		return e.ComplexityRoot.Official.Commendations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CommendationOrder)), true
 	case "Official.createdAt":
 		if e.ComplexityRoot.Official.CreatedAt == nil {
 			break
@@ -2425,7 +2425,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder), args["where"].(*ent.IncidentWhereInput)), true
+		return e.ComplexityRoot.Official.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder)), true
 	case "Official.pledges":
 		if e.ComplexityRoot.Official.Pledges == nil {
 			break
@@ -2436,7 +2436,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Pledges(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.PledgeOrder), args["where"].(*ent.PledgeWhereInput)), true
+		return e.ComplexityRoot.Official.Pledges(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.PledgeOrder)), true
 	case "Official.position":
 		if e.ComplexityRoot.Official.Position == nil {
 			break
@@ -2453,7 +2453,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.SelfAssessments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.SelfAssessmentOrder), args["where"].(*ent.SelfAssessmentWhereInput)), true
+		return e.ComplexityRoot.Official.SelfAssessments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.SelfAssessmentOrder)), true
 	case "Official.unit":
 		if e.ComplexityRoot.Official.Unit == nil {
 			break
@@ -3288,7 +3288,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder), args["where"].(*ent.CaseWhereInput)), true
+		return e.ComplexityRoot.Unit.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder)), true
 	case "Unit.children":
 		if e.ComplexityRoot.Unit.Children == nil {
 			break
@@ -3316,7 +3316,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Commendations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CommendationOrder), args["where"].(*ent.CommendationWhereInput)), true
+		return e.ComplexityRoot.Unit.Commendations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CommendationOrder)), true
 	case "Unit.createdAt":
 		if e.ComplexityRoot.Unit.CreatedAt == nil {
 			break
@@ -3339,7 +3339,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.EmulationRegistrations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.EmulationRegistrationOrder), args["where"].(*ent.EmulationRegistrationWhereInput)), true
+		return e.ComplexityRoot.Unit.EmulationRegistrations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.EmulationRegistrationOrder)), true
 	case "Unit.id":
 		if e.ComplexityRoot.Unit.ID == nil {
 			break
@@ -3356,7 +3356,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder), args["where"].(*ent.IncidentWhereInput)), true
+		return e.ComplexityRoot.Unit.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder)), true
 	case "Unit.inspections":
 		if e.ComplexityRoot.Unit.Inspections == nil {
 			break
@@ -3367,7 +3367,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Inspections(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
+		return e.ComplexityRoot.Unit.Inspections(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder)), true
 	case "Unit.kind":
 		if e.ComplexityRoot.Unit.Kind == nil {
 			break
@@ -3396,7 +3396,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Officials(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.OfficialOrder), args["where"].(*ent.OfficialWhereInput)), true
+		return e.ComplexityRoot.Unit.Officials(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.OfficialOrder)), true
 	case "Unit.parent":
 		if e.ComplexityRoot.Unit.Parent == nil {
 			break
@@ -4382,14 +4382,6 @@ input AcknowledgementWhereInput {
   """
   acknowledgedAtLTE: Time
   """
-  official edge predicates
-  """
-  hasOfficial: Boolean
-  """
-  Matches objects with a official matching any of the given filters.
-  """
-  hasOfficialWith: [OfficialWhereInput!]
-  """
   campaign edge predicates
   """
   hasCampaign: Boolean
@@ -4692,14 +4684,6 @@ input AuditEventWhereInput {
   Matches objects whose occurredAt is less than or equal to the value.
   """
   occurredAtLTE: Time
-  """
-  actor edge predicates
-  """
-  hasActor: Boolean
-  """
-  Matches objects with a actor matching any of the given filters.
-  """
-  hasActorWith: [AccountWhereInput!]
 }
 """
 An issuer's plan for the campaign, with its phases and criteria.
@@ -4789,11 +4773,6 @@ type Campaign implements Node {
     Ordering options for Acknowledgements returned from the connection.
     """
     orderBy: AcknowledgementOrder
-
-    """
-    Filtering options for Acknowledgements returned from the connection.
-    """
-    where: AcknowledgementWhereInput
   ): AcknowledgementConnection!
   """
   Pledges signed under the campaign.
@@ -4823,11 +4802,6 @@ type Campaign implements Node {
     Ordering options for Pledges returned from the connection.
     """
     orderBy: PledgeOrder
-
-    """
-    Filtering options for Pledges returned from the connection.
-    """
-    where: PledgeWhereInput
   ): PledgeConnection!
   """
   Units' registrations for the emulation movement.
@@ -4857,11 +4831,6 @@ type Campaign implements Node {
     Ordering options for EmulationRegistrations returned from the connection.
     """
     orderBy: EmulationRegistrationOrder
-
-    """
-    Filtering options for EmulationRegistrations returned from the connection.
-    """
-    where: EmulationRegistrationWhereInput
   ): EmulationRegistrationConnection!
   """
   Self-assessments under the campaign.
@@ -4891,11 +4860,6 @@ type Campaign implements Node {
     Ordering options for SelfAssessments returned from the connection.
     """
     orderBy: SelfAssessmentOrder
-
-    """
-    Filtering options for SelfAssessments returned from the connection.
-    """
-    where: SelfAssessmentWhereInput
   ): SelfAssessmentConnection!
   """
   Commendations linked to the campaign.
@@ -4925,11 +4889,6 @@ type Campaign implements Node {
     Ordering options for Commendations returned from the connection.
     """
     orderBy: CommendationOrder
-
-    """
-    Filtering options for Commendations returned from the connection.
-    """
-    where: CommendationWhereInput
   ): CommendationConnection!
   """
   Inspections carried out for the campaign.
@@ -4959,11 +4918,6 @@ type Campaign implements Node {
     Ordering options for Inspections returned from the connection.
     """
     orderBy: InspectionOrder
-
-    """
-    Filtering options for Inspections returned from the connection.
-    """
-    where: InspectionWhereInput
   ): InspectionConnection!
 }
 """
@@ -5131,54 +5085,6 @@ input CampaignWhereInput {
   Matches objects whose code contains the value, ignoring case.
   """
   codeContainsFold: String
-  """
-  acknowledgements edge predicates
-  """
-  hasAcknowledgements: Boolean
-  """
-  Matches objects with a acknowledgements matching any of the given filters.
-  """
-  hasAcknowledgementsWith: [AcknowledgementWhereInput!]
-  """
-  pledges edge predicates
-  """
-  hasPledges: Boolean
-  """
-  Matches objects with a pledges matching any of the given filters.
-  """
-  hasPledgesWith: [PledgeWhereInput!]
-  """
-  emulation_registrations edge predicates
-  """
-  hasEmulationRegistrations: Boolean
-  """
-  Matches objects with a emulationRegistrations matching any of the given filters.
-  """
-  hasEmulationRegistrationsWith: [EmulationRegistrationWhereInput!]
-  """
-  self_assessments edge predicates
-  """
-  hasSelfAssessments: Boolean
-  """
-  Matches objects with a selfAssessments matching any of the given filters.
-  """
-  hasSelfAssessmentsWith: [SelfAssessmentWhereInput!]
-  """
-  commendations edge predicates
-  """
-  hasCommendations: Boolean
-  """
-  Matches objects with a commendations matching any of the given filters.
-  """
-  hasCommendationsWith: [CommendationWhereInput!]
-  """
-  inspections edge predicates
-  """
-  hasInspections: Boolean
-  """
-  Matches objects with a inspections matching any of the given filters.
-  """
-  hasInspectionsWith: [InspectionWhereInput!]
 }
 """
 A citizen's feedback, denunciation or praise about an official or a unit.
@@ -5308,11 +5214,6 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     Ordering options for CaseEvents returned from the connection.
     """
     orderBy: CaseEventOrder
-
-    """
-    Filtering options for CaseEvents returned from the connection.
-    """
-    where: CaseEventWhereInput
   ): CaseEventConnection!
   """
   Messages between the handler and the reporter.
@@ -5342,11 +5243,6 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
     Ordering options for CaseMessages returned from the connection.
     """
     orderBy: CaseMessageOrder
-
-    """
-    Filtering options for CaseMessages returned from the connection.
-    """
-    where: CaseMessageWhereInput
   ): CaseMessageConnection!
   """
   Evidence files attached to the case.
@@ -5816,14 +5712,6 @@ input CaseEventWhereInput {
   Matches objects whose occurredAt is less than or equal to the value.
   """
   occurredAtLTE: Time
-  """
-  case edge predicates
-  """
-  hasCase: Boolean
-  """
-  Matches objects with a case matching any of the given filters.
-  """
-  hasCaseWith: [CaseWhereInput!]
 }
 """
 A message between a case's handler and its reporter.
@@ -6032,14 +5920,6 @@ input CaseMessageWhereInput {
   Matches objects whose sentAt is less than or equal to the value.
   """
   sentAtLTE: Time
-  """
-  case edge predicates
-  """
-  hasCase: Boolean
-  """
-  Matches objects with a case matching any of the given filters.
-  """
-  hasCaseWith: [CaseWhereInput!]
 }
 """
 Ordering options for Case connections
@@ -6296,38 +6176,6 @@ input CaseWhereInput {
   Matches objects with a unit matching any of the given filters.
   """
   hasUnitWith: [UnitWhereInput!]
-  """
-  official edge predicates
-  """
-  hasOfficial: Boolean
-  """
-  Matches objects with a official matching any of the given filters.
-  """
-  hasOfficialWith: [OfficialWhereInput!]
-  """
-  events edge predicates
-  """
-  hasEvents: Boolean
-  """
-  Matches objects with a events matching any of the given filters.
-  """
-  hasEventsWith: [CaseEventWhereInput!]
-  """
-  messages edge predicates
-  """
-  hasMessages: Boolean
-  """
-  Matches objects with a messages matching any of the given filters.
-  """
-  hasMessagesWith: [CaseMessageWhereInput!]
-  """
-  incidents edge predicates
-  """
-  hasIncidents: Boolean
-  """
-  Matches objects with a incidents matching any of the given filters.
-  """
-  hasIncidentsWith: [IncidentWhereInput!]
 }
 """
 An award or public praise for an official or a unit.
@@ -6706,14 +6554,6 @@ input CommendationWhereInput {
   Matches objects whose flagged differs from the value.
   """
   flaggedNEQ: Boolean
-  """
-  official edge predicates
-  """
-  hasOfficial: Boolean
-  """
-  Matches objects with a official matching any of the given filters.
-  """
-  hasOfficialWith: [OfficialWhereInput!]
   """
   unit edge predicates
   """
@@ -7652,14 +7492,6 @@ input IncidentWhereInput {
   """
   sourceNotIn: [IncidentSource!]
   """
-  official edge predicates
-  """
-  hasOfficial: Boolean
-  """
-  Matches objects with a official matching any of the given filters.
-  """
-  hasOfficialWith: [OfficialWhereInput!]
-  """
   unit edge predicates
   """
   hasUnit: Boolean
@@ -7667,22 +7499,6 @@ input IncidentWhereInput {
   Matches objects with a unit matching any of the given filters.
   """
   hasUnitWith: [UnitWhereInput!]
-  """
-  case edge predicates
-  """
-  hasCase: Boolean
-  """
-  Matches objects with a case matching any of the given filters.
-  """
-  hasCaseWith: [CaseWhereInput!]
-  """
-  inspection edge predicates
-  """
-  hasInspection: Boolean
-  """
-  Matches objects with a inspection matching any of the given filters.
-  """
-  hasInspectionWith: [InspectionWhereInput!]
 }
 """
 A supervisor's inspection of a unit, with findings and the incidents found.
@@ -7874,14 +7690,6 @@ input InspectionWhereInput {
   Matches objects with a unit matching any of the given filters.
   """
   hasUnitWith: [UnitWhereInput!]
-  """
-  incidents edge predicates
-  """
-  hasIncidents: Boolean
-  """
-  Matches objects with a incidents matching any of the given filters.
-  """
-  hasIncidentsWith: [IncidentWhereInput!]
 }
 """
 An object with an ID.
@@ -7965,11 +7773,6 @@ type Official implements Node {
     Ordering options for Acknowledgements returned from the connection.
     """
     orderBy: AcknowledgementOrder
-
-    """
-    Filtering options for Acknowledgements returned from the connection.
-    """
-    where: AcknowledgementWhereInput
   ): AcknowledgementConnection!
   """
   The official's yearly pledges, withdrawn ones included.
@@ -7999,11 +7802,6 @@ type Official implements Node {
     Ordering options for Pledges returned from the connection.
     """
     orderBy: PledgeOrder
-
-    """
-    Filtering options for Pledges returned from the connection.
-    """
-    where: PledgeWhereInput
   ): PledgeConnection!
   """
   The official's self-assessments.
@@ -8033,11 +7831,6 @@ type Official implements Node {
     Ordering options for SelfAssessments returned from the connection.
     """
     orderBy: SelfAssessmentOrder
-
-    """
-    Filtering options for SelfAssessments returned from the connection.
-    """
-    where: SelfAssessmentWhereInput
   ): SelfAssessmentConnection!
   """
   Substantiated negative practices of the official.
@@ -8067,11 +7860,6 @@ type Official implements Node {
     Ordering options for Incidents returned from the connection.
     """
     orderBy: IncidentOrder
-
-    """
-    Filtering options for Incidents returned from the connection.
-    """
-    where: IncidentWhereInput
   ): IncidentConnection!
   """
   Commendations of the official.
@@ -8101,11 +7889,6 @@ type Official implements Node {
     Ordering options for Commendations returned from the connection.
     """
     orderBy: CommendationOrder
-
-    """
-    Filtering options for Commendations returned from the connection.
-    """
-    where: CommendationWhereInput
   ): CommendationConnection!
   """
   Citizen cases about the official.
@@ -8135,11 +7918,6 @@ type Official implements Node {
     Ordering options for Cases returned from the connection.
     """
     orderBy: CaseOrder
-
-    """
-    Filtering options for Cases returned from the connection.
-    """
-    where: CaseWhereInput
   ): CaseConnection!
 }
 """
@@ -8444,54 +8222,6 @@ input OfficialWhereInput {
   Matches objects with a unit matching any of the given filters.
   """
   hasUnitWith: [UnitWhereInput!]
-  """
-  acknowledgements edge predicates
-  """
-  hasAcknowledgements: Boolean
-  """
-  Matches objects with a acknowledgements matching any of the given filters.
-  """
-  hasAcknowledgementsWith: [AcknowledgementWhereInput!]
-  """
-  pledges edge predicates
-  """
-  hasPledges: Boolean
-  """
-  Matches objects with a pledges matching any of the given filters.
-  """
-  hasPledgesWith: [PledgeWhereInput!]
-  """
-  self_assessments edge predicates
-  """
-  hasSelfAssessments: Boolean
-  """
-  Matches objects with a selfAssessments matching any of the given filters.
-  """
-  hasSelfAssessmentsWith: [SelfAssessmentWhereInput!]
-  """
-  incidents edge predicates
-  """
-  hasIncidents: Boolean
-  """
-  Matches objects with a incidents matching any of the given filters.
-  """
-  hasIncidentsWith: [IncidentWhereInput!]
-  """
-  commendations edge predicates
-  """
-  hasCommendations: Boolean
-  """
-  Matches objects with a commendations matching any of the given filters.
-  """
-  hasCommendationsWith: [CommendationWhereInput!]
-  """
-  cases edge predicates
-  """
-  hasCases: Boolean
-  """
-  Matches objects with a cases matching any of the given filters.
-  """
-  hasCasesWith: [CaseWhereInput!]
 }
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
@@ -8849,14 +8579,6 @@ input PledgeWhereInput {
   Matches objects whose signedAt is less than or equal to the value.
   """
   signedAtLTE: Time
-  """
-  official edge predicates
-  """
-  hasOfficial: Boolean
-  """
-  Matches objects with a official matching any of the given filters.
-  """
-  hasOfficialWith: [OfficialWhereInput!]
   """
   campaign edge predicates
   """
@@ -10175,14 +9897,6 @@ input SelfAssessmentWhereInput {
   """
   statusNotIn: [SelfAssessmentStatus!]
   """
-  official edge predicates
-  """
-  hasOfficial: Boolean
-  """
-  Matches objects with a official matching any of the given filters.
-  """
-  hasOfficialWith: [OfficialWhereInput!]
-  """
   campaign edge predicates
   """
   hasCampaign: Boolean
@@ -10297,11 +10011,6 @@ type Unit implements Node {
     Ordering options for Officials returned from the connection.
     """
     orderBy: OfficialOrder
-
-    """
-    Filtering options for Officials returned from the connection.
-    """
-    where: OfficialWhereInput
   ): OfficialConnection!
   """
   The unit's yearly registrations for the emulation movement.
@@ -10331,11 +10040,6 @@ type Unit implements Node {
     Ordering options for EmulationRegistrations returned from the connection.
     """
     orderBy: EmulationRegistrationOrder
-
-    """
-    Filtering options for EmulationRegistrations returned from the connection.
-    """
-    where: EmulationRegistrationWhereInput
   ): EmulationRegistrationConnection!
   """
   Citizen cases about the unit or its officials.
@@ -10365,11 +10069,6 @@ type Unit implements Node {
     Ordering options for Cases returned from the connection.
     """
     orderBy: CaseOrder
-
-    """
-    Filtering options for Cases returned from the connection.
-    """
-    where: CaseWhereInput
   ): CaseConnection!
   """
   Incidents of officials while in this unit.
@@ -10399,11 +10098,6 @@ type Unit implements Node {
     Ordering options for Incidents returned from the connection.
     """
     orderBy: IncidentOrder
-
-    """
-    Filtering options for Incidents returned from the connection.
-    """
-    where: IncidentWhereInput
   ): IncidentConnection!
   """
   Commendations awarded to the unit as a collective.
@@ -10433,11 +10127,6 @@ type Unit implements Node {
     Ordering options for Commendations returned from the connection.
     """
     orderBy: CommendationOrder
-
-    """
-    Filtering options for Commendations returned from the connection.
-    """
-    where: CommendationWhereInput
   ): CommendationConnection!
   """
   Inspections of the unit.
@@ -10467,11 +10156,6 @@ type Unit implements Node {
     Ordering options for Inspections returned from the connection.
     """
     orderBy: InspectionOrder
-
-    """
-    Filtering options for Inspections returned from the connection.
-    """
-    where: InspectionWhereInput
   ): InspectionConnection!
 }
 """
@@ -10805,54 +10489,6 @@ input UnitWhereInput {
   Matches objects with a parent matching any of the given filters.
   """
   hasParentWith: [UnitWhereInput!]
-  """
-  officials edge predicates
-  """
-  hasOfficials: Boolean
-  """
-  Matches objects with a officials matching any of the given filters.
-  """
-  hasOfficialsWith: [OfficialWhereInput!]
-  """
-  emulation_registrations edge predicates
-  """
-  hasEmulationRegistrations: Boolean
-  """
-  Matches objects with a emulationRegistrations matching any of the given filters.
-  """
-  hasEmulationRegistrationsWith: [EmulationRegistrationWhereInput!]
-  """
-  cases edge predicates
-  """
-  hasCases: Boolean
-  """
-  Matches objects with a cases matching any of the given filters.
-  """
-  hasCasesWith: [CaseWhereInput!]
-  """
-  incidents edge predicates
-  """
-  hasIncidents: Boolean
-  """
-  Matches objects with a incidents matching any of the given filters.
-  """
-  hasIncidentsWith: [IncidentWhereInput!]
-  """
-  commendations edge predicates
-  """
-  hasCommendations: Boolean
-  """
-  Matches objects with a commendations matching any of the given filters.
-  """
-  hasCommendationsWith: [CommendationWhereInput!]
-  """
-  inspections edge predicates
-  """
-  hasInspections: Boolean
-  """
-  Matches objects with a inspections matching any of the given filters.
-  """
-  hasInspectionsWith: [InspectionWhereInput!]
 }
 `, BuiltIn: false},
 }
@@ -12193,14 +11829,6 @@ func (ec *executionContext) field_Campaign_acknowledgements_args(ctx context.Con
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.AcknowledgementWhereInput, error) {
-			return ec.unmarshalOAcknowledgementWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12247,14 +11875,6 @@ func (ec *executionContext) field_Campaign_commendations_args(ctx context.Contex
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CommendationWhereInput, error) {
-			return ec.unmarshalOCommendationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12301,14 +11921,6 @@ func (ec *executionContext) field_Campaign_emulationRegistrations_args(ctx conte
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.EmulationRegistrationWhereInput, error) {
-			return ec.unmarshalOEmulationRegistrationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12355,14 +11967,6 @@ func (ec *executionContext) field_Campaign_inspections_args(ctx context.Context,
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
-			return ec.unmarshalOInspectionWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12409,14 +12013,6 @@ func (ec *executionContext) field_Campaign_pledges_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.PledgeWhereInput, error) {
-			return ec.unmarshalOPledgeWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledgeWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12463,14 +12059,6 @@ func (ec *executionContext) field_Campaign_selfAssessments_args(ctx context.Cont
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.SelfAssessmentWhereInput, error) {
-			return ec.unmarshalOSelfAssessmentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12517,14 +12105,6 @@ func (ec *executionContext) field_Case_events_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CaseEventWhereInput, error) {
-			return ec.unmarshalOCaseEventWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseEventWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12571,14 +12151,6 @@ func (ec *executionContext) field_Case_messages_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CaseMessageWhereInput, error) {
-			return ec.unmarshalOCaseMessageWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseMessageWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12777,14 +12349,6 @@ func (ec *executionContext) field_Official_acknowledgements_args(ctx context.Con
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.AcknowledgementWhereInput, error) {
-			return ec.unmarshalOAcknowledgementWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12831,14 +12395,6 @@ func (ec *executionContext) field_Official_cases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CaseWhereInput, error) {
-			return ec.unmarshalOCaseWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12885,14 +12441,6 @@ func (ec *executionContext) field_Official_commendations_args(ctx context.Contex
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CommendationWhereInput, error) {
-			return ec.unmarshalOCommendationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12939,14 +12487,6 @@ func (ec *executionContext) field_Official_incidents_args(ctx context.Context, r
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.IncidentWhereInput, error) {
-			return ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12993,14 +12533,6 @@ func (ec *executionContext) field_Official_pledges_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.PledgeWhereInput, error) {
-			return ec.unmarshalOPledgeWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledgeWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -13047,14 +12579,6 @@ func (ec *executionContext) field_Official_selfAssessments_args(ctx context.Cont
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.SelfAssessmentWhereInput, error) {
-			return ec.unmarshalOSelfAssessmentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -13975,14 +13499,6 @@ func (ec *executionContext) field_Unit_cases_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CaseWhereInput, error) {
-			return ec.unmarshalOCaseWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -14083,14 +13599,6 @@ func (ec *executionContext) field_Unit_commendations_args(ctx context.Context, r
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.CommendationWhereInput, error) {
-			return ec.unmarshalOCommendationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -14137,14 +13645,6 @@ func (ec *executionContext) field_Unit_emulationRegistrations_args(ctx context.C
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.EmulationRegistrationWhereInput, error) {
-			return ec.unmarshalOEmulationRegistrationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -14191,14 +13691,6 @@ func (ec *executionContext) field_Unit_incidents_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.IncidentWhereInput, error) {
-			return ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -14245,14 +13737,6 @@ func (ec *executionContext) field_Unit_inspections_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
-			return ec.unmarshalOInspectionWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -14299,14 +13783,6 @@ func (ec *executionContext) field_Unit_officials_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.OfficialWhereInput, error) {
-			return ec.unmarshalOOfficialWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -16114,7 +15590,7 @@ func (ec *executionContext) _Campaign_acknowledgements(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Acknowledgements(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.AcknowledgementOrder), fc.Args["where"].(*ent.AcknowledgementWhereInput))
+			return obj.Acknowledgements(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.AcknowledgementOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AcknowledgementConnection) graphql.Marshaler {
@@ -16158,7 +15634,7 @@ func (ec *executionContext) _Campaign_pledges(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Pledges(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PledgeOrder), fc.Args["where"].(*ent.PledgeWhereInput))
+			return obj.Pledges(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PledgeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PledgeConnection) graphql.Marshaler {
@@ -16202,7 +15678,7 @@ func (ec *executionContext) _Campaign_emulationRegistrations(ctx context.Context
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.EmulationRegistrations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.EmulationRegistrationOrder), fc.Args["where"].(*ent.EmulationRegistrationWhereInput))
+			return obj.EmulationRegistrations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.EmulationRegistrationOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmulationRegistrationConnection) graphql.Marshaler {
@@ -16246,7 +15722,7 @@ func (ec *executionContext) _Campaign_selfAssessments(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.SelfAssessments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SelfAssessmentOrder), fc.Args["where"].(*ent.SelfAssessmentWhereInput))
+			return obj.SelfAssessments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SelfAssessmentOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessmentConnection) graphql.Marshaler {
@@ -16290,7 +15766,7 @@ func (ec *executionContext) _Campaign_commendations(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Commendations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CommendationOrder), fc.Args["where"].(*ent.CommendationWhereInput))
+			return obj.Commendations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CommendationOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CommendationConnection) graphql.Marshaler {
@@ -16334,7 +15810,7 @@ func (ec *executionContext) _Campaign_inspections(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder), fc.Args["where"].(*ent.InspectionWhereInput))
+			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.InspectionConnection) graphql.Marshaler {
@@ -17108,7 +16584,7 @@ func (ec *executionContext) _Case_events(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Events(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseEventOrder), fc.Args["where"].(*ent.CaseEventWhereInput))
+			return obj.Events(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseEventOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseEventConnection) graphql.Marshaler {
@@ -17152,7 +16628,7 @@ func (ec *executionContext) _Case_messages(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Messages(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseMessageOrder), fc.Args["where"].(*ent.CaseMessageWhereInput))
+			return obj.Messages(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseMessageOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseMessageConnection) graphql.Marshaler {
@@ -21352,7 +20828,7 @@ func (ec *executionContext) _Official_acknowledgements(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Acknowledgements(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.AcknowledgementOrder), fc.Args["where"].(*ent.AcknowledgementWhereInput))
+			return obj.Acknowledgements(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.AcknowledgementOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AcknowledgementConnection) graphql.Marshaler {
@@ -21396,7 +20872,7 @@ func (ec *executionContext) _Official_pledges(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Pledges(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PledgeOrder), fc.Args["where"].(*ent.PledgeWhereInput))
+			return obj.Pledges(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.PledgeOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PledgeConnection) graphql.Marshaler {
@@ -21440,7 +20916,7 @@ func (ec *executionContext) _Official_selfAssessments(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.SelfAssessments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SelfAssessmentOrder), fc.Args["where"].(*ent.SelfAssessmentWhereInput))
+			return obj.SelfAssessments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SelfAssessmentOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessmentConnection) graphql.Marshaler {
@@ -21484,7 +20960,7 @@ func (ec *executionContext) _Official_incidents(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder), fc.Args["where"].(*ent.IncidentWhereInput))
+			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IncidentConnection) graphql.Marshaler {
@@ -21528,7 +21004,7 @@ func (ec *executionContext) _Official_commendations(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Commendations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CommendationOrder), fc.Args["where"].(*ent.CommendationWhereInput))
+			return obj.Commendations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CommendationOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CommendationConnection) graphql.Marshaler {
@@ -21572,7 +21048,7 @@ func (ec *executionContext) _Official_cases(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Cases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder), fc.Args["where"].(*ent.CaseWhereInput))
+			return obj.Cases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseConnection) graphql.Marshaler {
@@ -25314,7 +24790,7 @@ func (ec *executionContext) _Unit_officials(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Officials(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.OfficialOrder), fc.Args["where"].(*ent.OfficialWhereInput))
+			return obj.Officials(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.OfficialOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.OfficialConnection) graphql.Marshaler {
@@ -25358,7 +24834,7 @@ func (ec *executionContext) _Unit_emulationRegistrations(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.EmulationRegistrations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.EmulationRegistrationOrder), fc.Args["where"].(*ent.EmulationRegistrationWhereInput))
+			return obj.EmulationRegistrations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.EmulationRegistrationOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmulationRegistrationConnection) graphql.Marshaler {
@@ -25402,7 +24878,7 @@ func (ec *executionContext) _Unit_cases(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Cases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder), fc.Args["where"].(*ent.CaseWhereInput))
+			return obj.Cases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseConnection) graphql.Marshaler {
@@ -25446,7 +24922,7 @@ func (ec *executionContext) _Unit_incidents(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder), fc.Args["where"].(*ent.IncidentWhereInput))
+			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IncidentConnection) graphql.Marshaler {
@@ -25490,7 +24966,7 @@ func (ec *executionContext) _Unit_commendations(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Commendations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CommendationOrder), fc.Args["where"].(*ent.CommendationWhereInput))
+			return obj.Commendations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CommendationOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CommendationConnection) graphql.Marshaler {
@@ -25534,7 +25010,7 @@ func (ec *executionContext) _Unit_inspections(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder), fc.Args["where"].(*ent.InspectionWhereInput))
+			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.InspectionConnection) graphql.Marshaler {
@@ -27721,7 +27197,7 @@ func (ec *executionContext) unmarshalInputAcknowledgementWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "acknowledgedAt", "acknowledgedAtNEQ", "acknowledgedAtIn", "acknowledgedAtNotIn", "acknowledgedAtGT", "acknowledgedAtGTE", "acknowledgedAtLT", "acknowledgedAtLTE", "hasOfficial", "hasOfficialWith", "hasCampaign", "hasCampaignWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "acknowledgedAt", "acknowledgedAtNEQ", "acknowledgedAtIn", "acknowledgedAtNotIn", "acknowledgedAtGT", "acknowledgedAtGTE", "acknowledgedAtLT", "acknowledgedAtLTE", "hasCampaign", "hasCampaignWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27875,20 +27351,6 @@ func (ec *executionContext) unmarshalInputAcknowledgementWhereInput(ctx context.
 				return it, err
 			}
 			it.AcknowledgedAtLTE = data
-		case "hasOfficial":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficial"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficial = data
-		case "hasOfficialWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialWith = data
 		case "hasCampaign":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCampaign"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -27984,7 +27446,7 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "objectID", "objectIDNEQ", "objectIDIn", "objectIDNotIn", "objectIDGT", "objectIDGTE", "objectIDLT", "objectIDLTE", "objectIDContains", "objectIDHasPrefix", "objectIDHasSuffix", "objectIDEqualFold", "objectIDContainsFold", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "hasActor", "hasActorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "objectID", "objectIDNEQ", "objectIDIn", "objectIDNotIn", "objectIDGT", "objectIDGTE", "objectIDLT", "objectIDLTE", "objectIDContains", "objectIDHasPrefix", "objectIDHasSuffix", "objectIDEqualFold", "objectIDContainsFold", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28320,20 +27782,6 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.OccurredAtLTE = data
-		case "hasActor":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActor"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasActor = data
-		case "hasActorWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorWith"))
-			data, err := ec.unmarshalOAccountWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasActorWith = data
 		}
 	}
 	return it, nil
@@ -28415,7 +27863,7 @@ func (ec *executionContext) unmarshalInputCampaignWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "hasAcknowledgements", "hasAcknowledgementsWith", "hasPledges", "hasPledgesWith", "hasEmulationRegistrations", "hasEmulationRegistrationsWith", "hasSelfAssessments", "hasSelfAssessmentsWith", "hasCommendations", "hasCommendationsWith", "hasInspections", "hasInspectionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28604,90 +28052,6 @@ func (ec *executionContext) unmarshalInputCampaignWhereInput(ctx context.Context
 				return it, err
 			}
 			it.CodeContainsFold = data
-		case "hasAcknowledgements":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAcknowledgements"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAcknowledgements = data
-		case "hasAcknowledgementsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAcknowledgementsWith"))
-			data, err := ec.unmarshalOAcknowledgementWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAcknowledgementsWith = data
-		case "hasPledges":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPledges"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPledges = data
-		case "hasPledgesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPledgesWith"))
-			data, err := ec.unmarshalOPledgeWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledgeWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPledgesWith = data
-		case "hasEmulationRegistrations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEmulationRegistrations"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasEmulationRegistrations = data
-		case "hasEmulationRegistrationsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEmulationRegistrationsWith"))
-			data, err := ec.unmarshalOEmulationRegistrationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasEmulationRegistrationsWith = data
-		case "hasSelfAssessments":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSelfAssessments"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasSelfAssessments = data
-		case "hasSelfAssessmentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSelfAssessmentsWith"))
-			data, err := ec.unmarshalOSelfAssessmentWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasSelfAssessmentsWith = data
-		case "hasCommendations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommendations"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCommendations = data
-		case "hasCommendationsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommendationsWith"))
-			data, err := ec.unmarshalOCommendationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCommendationsWith = data
-		case "hasInspections":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspections"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspections = data
-		case "hasInspectionsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspectionsWith"))
-			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspectionsWith = data
 		}
 	}
 	return it, nil
@@ -28769,7 +28133,7 @@ func (ec *executionContext) unmarshalInputCaseEventWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "hasCase", "hasCaseWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28951,20 +28315,6 @@ func (ec *executionContext) unmarshalInputCaseEventWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.OccurredAtLTE = data
-		case "hasCase":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCase"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCase = data
-		case "hasCaseWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCaseWith"))
-			data, err := ec.unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCaseWith = data
 		}
 	}
 	return it, nil
@@ -29046,7 +28396,7 @@ func (ec *executionContext) unmarshalInputCaseMessageWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "direction", "directionNEQ", "directionIn", "directionNotIn", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE", "hasCase", "hasCaseWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "direction", "directionNEQ", "directionIn", "directionNotIn", "sentAt", "sentAtNEQ", "sentAtIn", "sentAtNotIn", "sentAtGT", "sentAtGTE", "sentAtLT", "sentAtLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29228,20 +28578,6 @@ func (ec *executionContext) unmarshalInputCaseMessageWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.SentAtLTE = data
-		case "hasCase":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCase"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCase = data
-		case "hasCaseWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCaseWith"))
-			data, err := ec.unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCaseWith = data
 		}
 	}
 	return it, nil
@@ -29323,7 +28659,7 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith", "hasOfficial", "hasOfficialWith", "hasEvents", "hasEventsWith", "hasMessages", "hasMessagesWith", "hasIncidents", "hasIncidentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29715,62 +29051,6 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasUnitWith = data
-		case "hasOfficial":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficial"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficial = data
-		case "hasOfficialWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialWith = data
-		case "hasEvents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasEvents = data
-		case "hasEventsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEventsWith"))
-			data, err := ec.unmarshalOCaseEventWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseEventWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasEventsWith = data
-		case "hasMessages":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMessages"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasMessages = data
-		case "hasMessagesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMessagesWith"))
-			data, err := ec.unmarshalOCaseMessageWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseMessageWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasMessagesWith = data
-		case "hasIncidents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidents = data
-		case "hasIncidentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidentsWith"))
-			data, err := ec.unmarshalOIncidentWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidentsWith = data
 		}
 	}
 	return it, nil
@@ -29852,7 +29132,7 @@ func (ec *executionContext) unmarshalInputCommendationWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "form", "formNEQ", "formIn", "formNotIn", "level", "levelNEQ", "levelIn", "levelNotIn", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "decisionDate", "decisionDateNEQ", "decisionDateIn", "decisionDateNotIn", "decisionDateGT", "decisionDateGTE", "decisionDateLT", "decisionDateLTE", "decisionDateIsNil", "decisionDateNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "flagged", "flaggedNEQ", "hasOfficial", "hasOfficialWith", "hasUnit", "hasUnitWith", "hasCampaign", "hasCampaignWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "form", "formNEQ", "formIn", "formNotIn", "level", "levelNEQ", "levelIn", "levelNotIn", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "decisionDate", "decisionDateNEQ", "decisionDateIn", "decisionDateNotIn", "decisionDateGT", "decisionDateGTE", "decisionDateLT", "decisionDateLTE", "decisionDateIsNil", "decisionDateNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "flagged", "flaggedNEQ", "hasUnit", "hasUnitWith", "hasCampaign", "hasCampaignWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30174,20 +29454,6 @@ func (ec *executionContext) unmarshalInputCommendationWhereInput(ctx context.Con
 				return it, err
 			}
 			it.FlaggedNEQ = data
-		case "hasOfficial":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficial"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficial = data
-		case "hasOfficialWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialWith = data
 		case "hasUnit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUnit"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -31019,7 +30285,7 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "hasOfficial", "hasOfficialWith", "hasUnit", "hasUnitWith", "hasCase", "hasCaseWith", "hasInspection", "hasInspectionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "hasUnit", "hasUnitWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31229,20 +30495,6 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.SourceNotIn = data
-		case "hasOfficial":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficial"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficial = data
-		case "hasOfficialWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialWith = data
 		case "hasUnit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUnit"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -31257,34 +30509,6 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasUnitWith = data
-		case "hasCase":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCase"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCase = data
-		case "hasCaseWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCaseWith"))
-			data, err := ec.unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCaseWith = data
-		case "hasInspection":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspection"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspection = data
-		case "hasInspectionWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspectionWith"))
-			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspectionWith = data
 		}
 	}
 	return it, nil
@@ -31366,7 +30590,7 @@ func (ec *executionContext) unmarshalInputInspectionWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "inspectedOn", "inspectedOnNEQ", "inspectedOnIn", "inspectedOnNotIn", "inspectedOnGT", "inspectedOnGTE", "inspectedOnLT", "inspectedOnLTE", "hasUnit", "hasUnitWith", "hasIncidents", "hasIncidentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "inspectedOn", "inspectedOnNEQ", "inspectedOnIn", "inspectedOnNotIn", "inspectedOnGT", "inspectedOnGTE", "inspectedOnLT", "inspectedOnLTE", "hasUnit", "hasUnitWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31534,20 +30758,6 @@ func (ec *executionContext) unmarshalInputInspectionWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasUnitWith = data
-		case "hasIncidents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidents = data
-		case "hasIncidentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidentsWith"))
-			data, err := ec.unmarshalOIncidentWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidentsWith = data
 		}
 	}
 	return it, nil
@@ -31720,7 +30930,7 @@ func (ec *executionContext) unmarshalInputOfficialWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "employeeCode", "employeeCodeNEQ", "employeeCodeIn", "employeeCodeNotIn", "employeeCodeGT", "employeeCodeGTE", "employeeCodeLT", "employeeCodeLTE", "employeeCodeContains", "employeeCodeHasPrefix", "employeeCodeHasSuffix", "employeeCodeEqualFold", "employeeCodeContainsFold", "activeTo", "activeToNEQ", "activeToIn", "activeToNotIn", "activeToGT", "activeToGTE", "activeToLT", "activeToLTE", "activeToIsNil", "activeToNotNil", "hasUnit", "hasUnitWith", "hasAcknowledgements", "hasAcknowledgementsWith", "hasPledges", "hasPledgesWith", "hasSelfAssessments", "hasSelfAssessmentsWith", "hasIncidents", "hasIncidentsWith", "hasCommendations", "hasCommendationsWith", "hasCases", "hasCasesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "employeeCode", "employeeCodeNEQ", "employeeCodeIn", "employeeCodeNotIn", "employeeCodeGT", "employeeCodeGTE", "employeeCodeLT", "employeeCodeLTE", "employeeCodeContains", "employeeCodeHasPrefix", "employeeCodeHasSuffix", "employeeCodeEqualFold", "employeeCodeContainsFold", "activeTo", "activeToNEQ", "activeToIn", "activeToNotIn", "activeToGT", "activeToGTE", "activeToLT", "activeToLTE", "activeToIsNil", "activeToNotNil", "hasUnit", "hasUnitWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32112,90 +31322,6 @@ func (ec *executionContext) unmarshalInputOfficialWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasUnitWith = data
-		case "hasAcknowledgements":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAcknowledgements"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAcknowledgements = data
-		case "hasAcknowledgementsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAcknowledgementsWith"))
-			data, err := ec.unmarshalOAcknowledgementWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasAcknowledgementsWith = data
-		case "hasPledges":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPledges"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPledges = data
-		case "hasPledgesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPledgesWith"))
-			data, err := ec.unmarshalOPledgeWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledgeWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasPledgesWith = data
-		case "hasSelfAssessments":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSelfAssessments"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasSelfAssessments = data
-		case "hasSelfAssessmentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSelfAssessmentsWith"))
-			data, err := ec.unmarshalOSelfAssessmentWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasSelfAssessmentsWith = data
-		case "hasIncidents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidents = data
-		case "hasIncidentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidentsWith"))
-			data, err := ec.unmarshalOIncidentWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidentsWith = data
-		case "hasCommendations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommendations"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCommendations = data
-		case "hasCommendationsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommendationsWith"))
-			data, err := ec.unmarshalOCommendationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCommendationsWith = data
-		case "hasCases":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCases"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCases = data
-		case "hasCasesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCasesWith"))
-			data, err := ec.unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCasesWith = data
 		}
 	}
 	return it, nil
@@ -32326,7 +31452,7 @@ func (ec *executionContext) unmarshalInputPledgeWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "signedAt", "signedAtNEQ", "signedAtIn", "signedAtNotIn", "signedAtGT", "signedAtGTE", "signedAtLT", "signedAtLTE", "hasOfficial", "hasOfficialWith", "hasCampaign", "hasCampaignWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "signedAt", "signedAtNEQ", "signedAtIn", "signedAtNotIn", "signedAtGT", "signedAtGTE", "signedAtLT", "signedAtLTE", "hasCampaign", "hasCampaignWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32564,20 +31690,6 @@ func (ec *executionContext) unmarshalInputPledgeWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.SignedAtLTE = data
-		case "hasOfficial":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficial"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficial = data
-		case "hasOfficialWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialWith = data
 		case "hasCampaign":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCampaign"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -33202,7 +32314,7 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "proposedClassification", "proposedClassificationNEQ", "proposedClassificationIn", "proposedClassificationNotIn", "proposedClassificationIsNil", "proposedClassificationNotNil", "finalClassification", "finalClassificationNEQ", "finalClassificationIn", "finalClassificationNotIn", "finalClassificationIsNil", "finalClassificationNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasOfficial", "hasOfficialWith", "hasCampaign", "hasCampaignWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "proposedClassification", "proposedClassificationNEQ", "proposedClassificationIn", "proposedClassificationNotIn", "proposedClassificationIsNil", "proposedClassificationNotNil", "finalClassification", "finalClassificationNEQ", "finalClassificationIn", "finalClassificationNotIn", "finalClassificationIsNil", "finalClassificationNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasCampaign", "hasCampaignWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33468,20 +32580,6 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "hasOfficial":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficial"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficial = data
-		case "hasOfficialWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialWith = data
 		case "hasCampaign":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCampaign"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -33619,7 +32717,7 @@ func (ec *executionContext) unmarshalInputUnitWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeIsNil", "codeNotNil", "codeEqualFold", "codeContainsFold", "hasProvince", "hasProvinceWith", "hasDistrict", "hasDistrictWith", "hasChildren", "hasChildrenWith", "hasParent", "hasParentWith", "hasOfficials", "hasOfficialsWith", "hasEmulationRegistrations", "hasEmulationRegistrationsWith", "hasCases", "hasCasesWith", "hasIncidents", "hasIncidentsWith", "hasCommendations", "hasCommendationsWith", "hasInspections", "hasInspectionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeIsNil", "codeNotNil", "codeEqualFold", "codeContainsFold", "hasProvince", "hasProvinceWith", "hasDistrict", "hasDistrictWith", "hasChildren", "hasChildrenWith", "hasParent", "hasParentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34025,90 +33123,6 @@ func (ec *executionContext) unmarshalInputUnitWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasParentWith = data
-		case "hasOfficials":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficials"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficials = data
-		case "hasOfficialsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOfficialsWith"))
-			data, err := ec.unmarshalOOfficialWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOfficialsWith = data
-		case "hasEmulationRegistrations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEmulationRegistrations"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasEmulationRegistrations = data
-		case "hasEmulationRegistrationsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEmulationRegistrationsWith"))
-			data, err := ec.unmarshalOEmulationRegistrationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasEmulationRegistrationsWith = data
-		case "hasCases":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCases"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCases = data
-		case "hasCasesWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCasesWith"))
-			data, err := ec.unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCasesWith = data
-		case "hasIncidents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidents = data
-		case "hasIncidentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidentsWith"))
-			data, err := ec.unmarshalOIncidentWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidentsWith = data
-		case "hasCommendations":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommendations"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCommendations = data
-		case "hasCommendationsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCommendationsWith"))
-			data, err := ec.unmarshalOCommendationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCommendationsWith = data
-		case "hasInspections":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspections"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspections = data
-		case "hasInspectionsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspectionsWith"))
-			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspectionsWith = data
 		}
 	}
 	return it, nil

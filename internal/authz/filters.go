@@ -34,6 +34,12 @@ var ErrUnauthenticated = apperr.New(apperr.Unauthenticated,
 var ErrForbidden = apperr.New(apperr.Forbidden,
 	"Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")
 
+// PublicTypes are the GraphQL types everyone may read, citizens included: reference data. Every
+// other type is filtered by the viewer's scope below; a where-filter from any type across an edge
+// into a scoped type would bypass that filter (it is a plain SQL subquery), so the schema offers
+// none (a test in package graph holds the schema to this list).
+var PublicTypes = []string{"Province", "District", "Unit", "Campaign", "Phase", "Criterion"}
+
 // Install puts the read filters and the write guard on a client: from then on every query through
 // it (root lists, eager-loaded edges, counts, node lookups) sees only what the viewer may.
 //
