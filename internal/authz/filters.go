@@ -73,7 +73,7 @@ func Install(c *ent.Client) {
 	c.SelfAssessmentItem.Intercept(intercept.TraverseSelfAssessmentItem(func(ctx context.Context, q *ent.SelfAssessmentItemQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return subquery(s.C(selfassessmentitem.AssessmentColumn), selfassessment.Table,
-				officialsIn(v, sql.Table(selfassessment.Table).C(selfassessment.OfficialColumn)))
+				officialsIn(v, qualified(selfassessment.Table, selfassessment.OfficialColumn)))
 		})
 	}))
 	c.EmulationRegistration.Intercept(intercept.TraverseEmulationRegistration(func(ctx context.Context, q *ent.EmulationRegistrationQuery) error {
@@ -125,7 +125,7 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.EQ(s.C(commendation.OfficialColumn), v.OfficialID)
 			}
-			return sql.Or(officialsIn(v, s.C(commendation.OfficialColumn)), unitsIn(v, s.C(commendation.UnitColumn)))
+			return anyOf(officialsIn(v, s.C(commendation.OfficialColumn)), unitsIn(v, s.C(commendation.UnitColumn)))
 		})
 	}))
 	c.Inspection.Intercept(intercept.TraverseInspection(func(ctx context.Context, q *ent.InspectionQuery) error {
@@ -217,9 +217,9 @@ func unitsIn(v Viewer, column string) *sql.Predicate {
 // officialsIn is "column holds an official the viewer may see".
 func officialsIn(v Viewer, column string) *sql.Predicate {
 	if !v.Staff() {
-		return sql.EQ(column, v.OfficialID)
+		return eq(column, v.OfficialID)
 	}
-	inner := unitsIn(v, sql.Table(official.Table).C(official.UnitColumn))
+	inner := unitsIn(v, qualified(official.Table, official.UnitColumn))
 	if inner == nil {
 		return nil
 	}
@@ -230,20 +230,40 @@ func officialsIn(v Viewer, column string) *sql.Predicate {
 // themself.
 func casesIn(v Viewer, _ string, unitColumn, officialColumn string) *sql.Predicate {
 	if !v.Staff() {
-		return sql.EQ(officialColumn, v.OfficialID)
+		return eq(officialColumn, v.OfficialID)
 	}
 	return unitsIn(v, unitColumn)
 }
 
 // caseSubquery is "column holds a case the viewer may see".
 func caseSubquery(v Viewer, column string) *sql.Predicate {
-	t := sql.Table(citizencase.Table)
-	inner := casesIn(v, t.C(citizencase.FieldID), t.C(citizencase.UnitColumn), t.C(citizencase.OfficialColumn))
+	inner := casesIn(v, qualified(citizencase.Table, citizencase.FieldID),
+		qualified(citizencase.Table, citizencase.UnitColumn), qualified(citizencase.Table, citizencase.OfficialColumn))
 	if inner == nil {
 		return nil
 	}
 	return subquery(column, citizencase.Table, inner)
 }
+
+// eq is "column = value" for a column already written as SQL (quoted by a selector, or qualified).
+func eq(column string, value any) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) { b.WriteString(column).WriteString(" = ").Arg(value) })
+}
+
+// anyOf is the disjunction of predicates where nil means "no restriction" (so any nil wins).
+func anyOf(ps ...*sql.Predicate) *sql.Predicate {
+	for _, p := range ps {
+		if p == nil {
+			return nil
+		}
+	}
+	return sql.Or(ps...)
+}
+
+// qualified names a column of an inner table in raw SQL. The names are ent's lower-case
+// identifiers, which need no quoting on any dialect; ent's dialect-less sql.Table would quote
+// them MySQL-style, which PostgreSQL rejects.
+func qualified(table, column string) string { return table + "." + column }
 
 // subquery is "column IN (SELECT id FROM table WHERE p)"; nil when p is nil (no restriction).
 func subquery(column, table string, p *sql.Predicate) *sql.Predicate {
