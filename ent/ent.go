@@ -24,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
 	"github.com/liemchinh/liemchinh/ent/evidence"
+	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
@@ -106,6 +107,7 @@ func checkColumn(t, c string) error {
 			district.Table:              district.ValidColumn,
 			emulationregistration.Table: emulationregistration.ValidColumn,
 			evidence.Table:              evidence.ValidColumn,
+			idempotencykey.Table:        idempotencykey.ValidColumn,
 			incident.Table:              incident.ValidColumn,
 			inspection.Table:            inspection.ValidColumn,
 			official.Table:              official.ValidColumn,

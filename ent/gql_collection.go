@@ -4301,6 +4301,11 @@ func (_q *SelfAssessmentQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, selfassessment.FieldReviewComment)
 				fieldSeen[selfassessment.FieldReviewComment] = struct{}{}
 			}
+		case "notRated":
+			if _, ok := fieldSeen[selfassessment.FieldNotRated]; !ok {
+				selectedFields = append(selectedFields, selfassessment.FieldNotRated)
+				fieldSeen[selfassessment.FieldNotRated] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

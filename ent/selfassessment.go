@@ -50,6 +50,8 @@ type SelfAssessment struct {
 	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
 	// The reviewer's comment.
 	ReviewComment *string `json:"review_comment,omitempty"`
+	// Set by the review when the official worked fewer than 6 months in the year: not rated, no classification.
+	NotRated bool `json:"not_rated,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SelfAssessmentQuery when eager-loading is set.
 	Edges                        SelfAssessmentEdges `json:"edges"`
@@ -125,6 +127,8 @@ func (*SelfAssessment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case selfassessment.FieldNotRated:
+			values[i] = new(sql.NullBool)
 		case selfassessment.FieldYear, selfassessment.FieldPeriod, selfassessment.FieldScore:
 			values[i] = new(sql.NullInt64)
 		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment:
@@ -247,6 +251,12 @@ func (_m *SelfAssessment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ReviewComment = new(string)
 				*_m.ReviewComment = value.String
+			}
+		case selfassessment.FieldNotRated:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field not_rated", values[i])
+			} else if value.Valid {
+				_m.NotRated = value.Bool
 			}
 		case selfassessment.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -378,6 +388,9 @@ func (_m *SelfAssessment) String() string {
 		builder.WriteString("review_comment=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("not_rated=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NotRated))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -208,6 +208,20 @@ func (_c *SelfAssessmentCreate) SetNillableReviewComment(v *string) *SelfAssessm
 	return _c
 }
 
+// SetNotRated sets the "not_rated" field.
+func (_c *SelfAssessmentCreate) SetNotRated(v bool) *SelfAssessmentCreate {
+	_c.mutation.SetNotRated(v)
+	return _c
+}
+
+// SetNillableNotRated sets the "not_rated" field if the given value is not nil.
+func (_c *SelfAssessmentCreate) SetNillableNotRated(v *bool) *SelfAssessmentCreate {
+	if v != nil {
+		_c.SetNotRated(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SelfAssessmentCreate) SetID(v string) *SelfAssessmentCreate {
 	_c.mutation.SetID(v)
@@ -337,6 +351,10 @@ func (_c *SelfAssessmentCreate) defaults() {
 		v := selfassessment.DefaultSummary
 		_c.mutation.SetSummary(v)
 	}
+	if _, ok := _c.mutation.NotRated(); !ok {
+		v := selfassessment.DefaultNotRated
+		_c.mutation.SetNotRated(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := selfassessment.DefaultID()
 		_c.mutation.SetID(v)
@@ -408,6 +426,9 @@ func (_c *SelfAssessmentCreate) check() error {
 	}
 	if _, ok := _c.mutation.Summary(); !ok {
 		return &ValidationError{Name: "summary", err: errors.New(`ent: missing required field "SelfAssessment.summary"`)}
+	}
+	if _, ok := _c.mutation.NotRated(); !ok {
+		return &ValidationError{Name: "not_rated", err: errors.New(`ent: missing required field "SelfAssessment.not_rated"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := selfassessment.IDValidator(v); err != nil {
@@ -511,6 +532,10 @@ func (_c *SelfAssessmentCreate) createSpec() (*SelfAssessment, *sqlgraph.CreateS
 	if value, ok := _c.mutation.ReviewComment(); ok {
 		_spec.SetField(selfassessment.FieldReviewComment, field.TypeString, value)
 		_node.ReviewComment = &value
+	}
+	if value, ok := _c.mutation.NotRated(); ok {
+		_spec.SetField(selfassessment.FieldNotRated, field.TypeBool, value)
+		_node.NotRated = value
 	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -793,6 +818,18 @@ func (u *SelfAssessmentUpsert) ClearReviewComment() *SelfAssessmentUpsert {
 	return u
 }
 
+// SetNotRated sets the "not_rated" field.
+func (u *SelfAssessmentUpsert) SetNotRated(v bool) *SelfAssessmentUpsert {
+	u.Set(selfassessment.FieldNotRated, v)
+	return u
+}
+
+// UpdateNotRated sets the "not_rated" field to the value that was provided on create.
+func (u *SelfAssessmentUpsert) UpdateNotRated() *SelfAssessmentUpsert {
+	u.SetExcluded(selfassessment.FieldNotRated)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1039,6 +1076,20 @@ func (u *SelfAssessmentUpsertOne) UpdateReviewComment() *SelfAssessmentUpsertOne
 func (u *SelfAssessmentUpsertOne) ClearReviewComment() *SelfAssessmentUpsertOne {
 	return u.Update(func(s *SelfAssessmentUpsert) {
 		s.ClearReviewComment()
+	})
+}
+
+// SetNotRated sets the "not_rated" field.
+func (u *SelfAssessmentUpsertOne) SetNotRated(v bool) *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.SetNotRated(v)
+	})
+}
+
+// UpdateNotRated sets the "not_rated" field to the value that was provided on create.
+func (u *SelfAssessmentUpsertOne) UpdateNotRated() *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.UpdateNotRated()
 	})
 }
 
@@ -1455,6 +1506,20 @@ func (u *SelfAssessmentUpsertBulk) UpdateReviewComment() *SelfAssessmentUpsertBu
 func (u *SelfAssessmentUpsertBulk) ClearReviewComment() *SelfAssessmentUpsertBulk {
 	return u.Update(func(s *SelfAssessmentUpsert) {
 		s.ClearReviewComment()
+	})
+}
+
+// SetNotRated sets the "not_rated" field.
+func (u *SelfAssessmentUpsertBulk) SetNotRated(v bool) *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.SetNotRated(v)
+	})
+}
+
+// UpdateNotRated sets the "not_rated" field to the value that was provided on create.
+func (u *SelfAssessmentUpsertBulk) UpdateNotRated() *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.UpdateNotRated()
 	})
 }
 

@@ -206,6 +206,20 @@ func (_u *SelfAssessmentUpdate) ClearReviewComment() *SelfAssessmentUpdate {
 	return _u
 }
 
+// SetNotRated sets the "not_rated" field.
+func (_u *SelfAssessmentUpdate) SetNotRated(v bool) *SelfAssessmentUpdate {
+	_u.mutation.SetNotRated(v)
+	return _u
+}
+
+// SetNillableNotRated sets the "not_rated" field if the given value is not nil.
+func (_u *SelfAssessmentUpdate) SetNillableNotRated(v *bool) *SelfAssessmentUpdate {
+	if v != nil {
+		_u.SetNotRated(*v)
+	}
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the SelfAssessmentItem entity by IDs.
 func (_u *SelfAssessmentUpdate) AddItemIDs(ids ...string) *SelfAssessmentUpdate {
 	_u.mutation.AddItemIDs(ids...)
@@ -406,6 +420,9 @@ func (_u *SelfAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if _u.mutation.ReviewCommentCleared() {
 		_spec.ClearField(selfassessment.FieldReviewComment, field.TypeString)
+	}
+	if value, ok := _u.mutation.NotRated(); ok {
+		_spec.SetField(selfassessment.FieldNotRated, field.TypeBool, value)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -676,6 +693,20 @@ func (_u *SelfAssessmentUpdateOne) ClearReviewComment() *SelfAssessmentUpdateOne
 	return _u
 }
 
+// SetNotRated sets the "not_rated" field.
+func (_u *SelfAssessmentUpdateOne) SetNotRated(v bool) *SelfAssessmentUpdateOne {
+	_u.mutation.SetNotRated(v)
+	return _u
+}
+
+// SetNillableNotRated sets the "not_rated" field if the given value is not nil.
+func (_u *SelfAssessmentUpdateOne) SetNillableNotRated(v *bool) *SelfAssessmentUpdateOne {
+	if v != nil {
+		_u.SetNotRated(*v)
+	}
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the SelfAssessmentItem entity by IDs.
 func (_u *SelfAssessmentUpdateOne) AddItemIDs(ids ...string) *SelfAssessmentUpdateOne {
 	_u.mutation.AddItemIDs(ids...)
@@ -906,6 +937,9 @@ func (_u *SelfAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *SelfAsse
 	}
 	if _u.mutation.ReviewCommentCleared() {
 		_spec.ClearField(selfassessment.FieldReviewComment, field.TypeString)
+	}
+	if value, ok := _u.mutation.NotRated(); ok {
+		_spec.SetField(selfassessment.FieldNotRated, field.TypeBool, value)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -36,6 +36,8 @@ type Tx struct {
 	EmulationRegistration *EmulationRegistrationClient
 	// Evidence is the client for interacting with the Evidence builders.
 	Evidence *EvidenceClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// Incident is the client for interacting with the Incident builders.
 	Incident *IncidentClient
 	// Inspection is the client for interacting with the Inspection builders.
@@ -199,6 +201,7 @@ func (tx *Tx) init() {
 	tx.District = NewDistrictClient(tx.config)
 	tx.EmulationRegistration = NewEmulationRegistrationClient(tx.config)
 	tx.Evidence = NewEvidenceClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Incident = NewIncidentClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Official = NewOfficialClient(tx.config)

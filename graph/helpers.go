@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/graph/model"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
 
 func deref(s *string) string {
@@ -34,4 +36,21 @@ func scoped[T any](ctx context.Context, v *authz.Viewer, kind authz.ScopeKind, g
 		return nil, nil
 	}
 	return get(ctx, v.Scope.ID)
+}
+
+// draftOf reads a self-assessment draft from its GraphQL input.
+func draftOf(in model.SelfAssessmentSaveInput) selfreport.Draft {
+	d := selfreport.Draft{CampaignID: in.CampaignID, Year: in.Year, Score: in.Score,
+		Proposed: in.ProposedClassification, Summary: deref(in.Summary)}
+	if in.PeriodKind != nil {
+		d.PeriodKind = *in.PeriodKind
+	}
+	if in.Period != nil {
+		d.Period = *in.Period
+	}
+	for _, it := range in.Items {
+		d.Items = append(d.Items, selfreport.Item{CriterionCode: it.CriterionCode, Kept: it.Kept,
+			Rating: it.Rating, Note: deref(it.Note)})
+	}
+	return d
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
 
 // Resolver is the dependency root of the GraphQL layer.
@@ -17,6 +18,7 @@ type Resolver struct {
 	client *ent.Client
 	auth   *auth.Service
 	box    *sealbox.Box
+	self   *selfreport.Service
 }
 
 // Deps are what the resolvers need.
@@ -24,11 +26,12 @@ type Deps struct {
 	Client *ent.Client
 	Auth   *auth.Service
 	Box    *sealbox.Box // opens reporters' identities
+	Self   *selfreport.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
-		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box},
+		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self},
 	})
 }

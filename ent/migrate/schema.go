@@ -733,6 +733,36 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "owner", Type: field.TypeString, Size: 80},
+		{Name: "operation", Type: field.TypeString, Size: 60},
+		{Name: "key", Type: field.TypeString, Size: 100},
+		{Name: "request_hash", Type: field.TypeString, Size: 64},
+		{Name: "claim", Type: field.TypeString, Size: 40},
+		{Name: "result_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_owner_operation_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[3], IdempotencyKeysColumns[4], IdempotencyKeysColumns[5]},
+			},
+			{
+				Name:    "idempotencykey_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1]},
+			},
+		},
+	}
 	// IncidentsColumns holds the columns for the "incidents" table.
 	IncidentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1164,6 +1194,7 @@ var (
 		{Name: "submitted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "review_comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "not_rated", Type: field.TypeBool, Default: false},
 		{Name: "account_reviewed_assessments", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "campaign_self_assessments", Type: field.TypeString, Size: 40},
 		{Name: "official_self_assessments", Type: field.TypeString, Size: 40},
@@ -1176,19 +1207,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "self_assessments_accounts_reviewed_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[15]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[16]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "self_assessments_campaigns_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[16]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[17]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "self_assessments_officials_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[17]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[18]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1197,22 +1228,22 @@ var (
 			{
 				Name:    "selfassessment_year_period_kind_period_official_self_assessments_campaign_self_assessments",
 				Unique:  true,
-				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[17], SelfAssessmentsColumns[16]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[18], SelfAssessmentsColumns[17]},
 			},
 			{
 				Name:    "selfassessment_official_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[17]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[18]},
 			},
 			{
 				Name:    "selfassessment_campaign_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[16]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[17]},
 			},
 			{
 				Name:    "selfassessment_account_reviewed_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[15]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[16]},
 			},
 			{
 				Name:    "selfassessment_year_status",
@@ -1374,6 +1405,7 @@ var (
 		DistrictsTable,
 		EmulationRegistrationsTable,
 		EvidencesTable,
+		IdempotencyKeysTable,
 		IncidentsTable,
 		InspectionsTable,
 		OfficialsTable,

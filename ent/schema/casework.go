@@ -27,11 +27,13 @@ func (CitizenCase) Fields() []ent.Field {
 		field.String("secret_hash").Sensitive().NotEmpty().Immutable().
 			Comment("Hash of the secret given to the citizen with the tracking code."),
 		field.Enum("channel").GoType(enum.Channel("")).Immutable().
-			Comment("The channel the case is handled under (an anonymous denunciation is handled as FEEDBACK)."),
+			Comment("The channel the case is handled under (an anonymous denunciation is handled as FEEDBACK).").
+			Annotations(entgql.Type("Channel")),
 		field.Enum("requested_channel").GoType(enum.Channel("")).Immutable().
-			Comment("The channel the citizen chose when submitting.").Annotations(noFilter()),
+			Comment("The channel the citizen chose when submitting.").Annotations(entgql.Type("Channel"), noFilter()),
 		field.Enum("category").GoType(enum.Category("")).Optional().Nillable().Immutable().
-			Comment("What the case is about; PRAISE has none."),
+			Comment("What the case is about; PRAISE has none.").
+			Annotations(entgql.Type("Category")),
 		field.Text("description").NotEmpty().Immutable().Comment("The citizen's account, as submitted.").
 			Annotations(noFilter()),
 		field.Time("incident_date").Optional().Nillable().Immutable().
@@ -46,7 +48,7 @@ func (CitizenCase) Fields() []ent.Field {
 			Comment("Whether the reporter's national id was verified.").Annotations(hidden()),
 		field.Enum("state").GoType(enum.CaseState("")).Default(string(enum.CaseSubmitted)).
 			Comment("Where the case stands (the latest CaseEvent).").
-			Annotations(entgql.OrderField("STATE")),
+			Annotations(entgql.Type("CaseState"), entgql.OrderField("STATE")),
 		field.Enum("conclusion").Values("SUBSTANTIATED", "PARTLY_SUBSTANTIATED", "UNSUBSTANTIATED").
 			Optional().Nillable().Comment("The conclusion of the verification."),
 		field.Time("received_at").Immutable().Comment("When the case was received.").
@@ -128,9 +130,9 @@ func (CaseEvent) Fields() []ent.Field {
 			"MESSAGE", "EVIDENCE_ADDED", "RATED").Immutable().
 			Comment("What happened."),
 		field.Enum("from_state").GoType(enum.CaseState("")).Optional().Nillable().Immutable().
-			Comment("State before the event (null for the submission).").Annotations(noFilter()),
+			Comment("State before the event (null for the submission).").Annotations(entgql.Type("CaseState"), noFilter()),
 		field.Enum("to_state").GoType(enum.CaseState("")).Immutable().Comment("State after the event.").
-			Annotations(noFilter()),
+			Annotations(entgql.Type("CaseState"), noFilter()),
 		field.Enum("actor_kind").Values("CITIZEN", "STAFF", "SYSTEM").Immutable().
 			Comment("Who acted: the citizen, a staff member, or the system.").Annotations(noFilter()),
 		field.Text("note").Default("").Immutable().Comment("Reason, decision number or findings.").

@@ -352,3 +352,32 @@ func (RefreshToken) Indexes() []ent.Index {
 func (RefreshToken) Annotations() []schema.Annotation {
 	return []schema.Annotation{schema.Comment("A refresh token of a sign-in."), hidden()}
 }
+
+// IdempotencyKey remembers a creating or submitting mutation by the key its client generated, so
+// that a retry returns the first result and writes nothing. A key belongs to one account (or, for
+// anonymous citizens, one client) and one operation.
+type IdempotencyKey struct{ ent.Schema }
+
+func (IdempotencyKey) Mixin() []ent.Mixin { return base(pid.IdempotencyKey) }
+
+func (IdempotencyKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("owner").NotEmpty().MaxLen(80).Immutable().
+			Comment("Who the key belongs to: an account id, or a client for anonymous calls."),
+		field.String("operation").NotEmpty().MaxLen(60).Immutable().Comment("The mutation, e.g. pledgeSign."),
+		field.String("key").NotEmpty().MaxLen(100).Immutable().Comment("The client's key."),
+		field.String("request_hash").NotEmpty().MaxLen(64).Immutable().
+			Comment("SHA-256 of the request's input: the same key with another input is a conflict."),
+		field.String("claim").NotEmpty().MaxLen(40).Immutable().
+			Comment("Random token of the request that claimed the key (tells the claimant from a retry)."),
+		field.String("result_id").Optional().MaxLen(40).Comment("Id of the object the first request produced."),
+	}
+}
+
+func (IdempotencyKey) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("owner", "operation", "key").Unique(), index.Fields("created_at")}
+}
+
+func (IdempotencyKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{schema.Comment("A client-generated key of a mutation, for safe retries."), hidden()}
+}

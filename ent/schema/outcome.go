@@ -22,7 +22,8 @@ func (Incident) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("year").Immutable().Range(2000, 2100).Comment("Year of the conduct (the year it counts in).").
 			Annotations(entgql.OrderField("YEAR")),
-		field.Enum("category").GoType(enum.Category("")).Immutable().Comment("Which prohibition was breached."),
+		field.Enum("category").GoType(enum.Category("")).Immutable().Comment("Which prohibition was breached.").
+			Annotations(entgql.Type("Category")),
 		field.Time("occurred_on").Immutable().Comment("When the conduct happened.").
 			Annotations(entgql.OrderField("OCCURRED_ON"), noFilter()),
 		field.Enum("source").Values("CASE", "INSPECTION").Immutable().

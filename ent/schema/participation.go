@@ -159,9 +159,11 @@ func (SelfAssessment) Fields() []ent.Field {
 		field.Int("score").Optional().Nillable().Range(0, 100).
 			Comment("Self-scored points under SCORE_100.").Annotations(noFilter()),
 		field.Enum("proposed_classification").GoType(enum.Classification("")).Optional().Nillable().
-			Comment("The classification the official proposes for themself."),
+			Comment("The classification the official proposes for themself.").
+			Annotations(entgql.Type("Classification")),
 		field.Enum("final_classification").GoType(enum.Classification("")).Optional().Nillable().
-			Comment("The classification set by the reviewer."),
+			Comment("The classification set by the reviewer.").
+			Annotations(entgql.Type("Classification")),
 		field.Enum("status").Values("DRAFT", "SUBMITTED", "RETURNED", "REVIEWED").Default("DRAFT").
 			Comment("DRAFT -> SUBMITTED -> (RETURNED -> SUBMITTED)* -> REVIEWED."),
 		field.Text("summary").Default("").Comment("The official's own summary of the period.").Annotations(noFilter()),
@@ -169,6 +171,9 @@ func (SelfAssessment) Fields() []ent.Field {
 			Annotations(entgql.OrderField("SUBMITTED_AT"), noFilter()),
 		field.Time("reviewed_at").Optional().Nillable().Comment("When reviewed.").Annotations(noFilter()),
 		field.Text("review_comment").Optional().Nillable().Comment("The reviewer's comment.").Annotations(noFilter()),
+		field.Bool("not_rated").Default(false).
+			Comment("Set by the review when the official worked fewer than 6 months in the year: not rated, no classification.").
+			Annotations(noFilter()),
 	}
 }
 

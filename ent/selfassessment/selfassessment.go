@@ -47,6 +47,8 @@ const (
 	FieldReviewedAt = "reviewed_at"
 	// FieldReviewComment holds the string denoting the review_comment field in the database.
 	FieldReviewComment = "review_comment"
+	// FieldNotRated holds the string denoting the not_rated field in the database.
+	FieldNotRated = "not_rated"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeCampaign holds the string denoting the campaign edge name in mutations.
@@ -104,6 +106,7 @@ var Columns = []string{
 	FieldSubmittedAt,
 	FieldReviewedAt,
 	FieldReviewComment,
+	FieldNotRated,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "self_assessments"
@@ -146,6 +149,8 @@ var (
 	ScoreValidator func(int) error
 	// DefaultSummary holds the default value on creation for the "summary" field.
 	DefaultSummary string
+	// DefaultNotRated holds the default value on creation for the "not_rated" field.
+	DefaultNotRated bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -326,6 +331,11 @@ func ByReviewedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByReviewComment orders the results by the review_comment field.
 func ByReviewComment(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReviewComment, opts...).ToFunc()
+}
+
+// ByNotRated orders the results by the not_rated field.
+func ByNotRated(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNotRated, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

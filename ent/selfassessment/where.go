@@ -111,6 +111,11 @@ func ReviewComment(v string) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldEQ(FieldReviewComment, v))
 }
 
+// NotRated applies equality check predicate on the "not_rated" field. It's identical to NotRatedEQ.
+func NotRated(v bool) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldNotRated, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldEQ(FieldCreatedAt, v))
@@ -699,6 +704,16 @@ func ReviewCommentEqualFold(v string) predicate.SelfAssessment {
 // ReviewCommentContainsFold applies the ContainsFold predicate on the "review_comment" field.
 func ReviewCommentContainsFold(v string) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldContainsFold(FieldReviewComment, v))
+}
+
+// NotRatedEQ applies the EQ predicate on the "not_rated" field.
+func NotRatedEQ(v bool) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldNotRated, v))
+}
+
+// NotRatedNEQ applies the NEQ predicate on the "not_rated" field.
+func NotRatedNEQ(v bool) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNEQ(FieldNotRated, v))
 }
 
 // HasOfficial applies the HasEdge predicate on the "official" edge.

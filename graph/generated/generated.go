@@ -34,6 +34,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -49,7 +50,9 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Mutation() MutationResolver
+	OfficialYear() OfficialYearResolver
 	Query() QueryResolver
+	UnitYear() UnitYearResolver
 	Viewer() ViewerResolver
 }
 
@@ -165,6 +168,11 @@ type ComplexityRoot struct {
 		TitleEn                func(childComplexity int) int
 		TitleVi                func(childComplexity int) int
 		UpdatedAt              func(childComplexity int) int
+	}
+
+	CampaignAcknowledgePayload struct {
+		Acknowledgement func(childComplexity int) int
+		UserErrors      func(childComplexity int) int
 	}
 
 	CampaignConnection struct {
@@ -331,6 +339,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EmulationRegisterPayload struct {
+		Registration func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	EmulationRegistration struct {
 		Campaign     func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
@@ -427,13 +440,21 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AccountCreate  func(childComplexity int, input model.AccountCreateInput) int
-		AccountDisable func(childComplexity int, input model.AccountDisableInput) int
-		AccountSetRole func(childComplexity int, input model.AccountSetRoleInput) int
-		Login          func(childComplexity int, input model.LoginInput) int
-		Logout         func(childComplexity int, input model.LogoutInput) int
-		PasswordChange func(childComplexity int, input model.PasswordChangeInput) int
-		TokenRefresh   func(childComplexity int, input model.TokenRefreshInput) int
+		AccountCreate        func(childComplexity int, input model.AccountCreateInput) int
+		AccountDisable       func(childComplexity int, input model.AccountDisableInput) int
+		AccountSetRole       func(childComplexity int, input model.AccountSetRoleInput) int
+		CampaignAcknowledge  func(childComplexity int, input model.CampaignAcknowledgeInput) int
+		EmulationRegister    func(childComplexity int, input model.EmulationRegisterInput) int
+		Login                func(childComplexity int, input model.LoginInput) int
+		Logout               func(childComplexity int, input model.LogoutInput) int
+		PasswordChange       func(childComplexity int, input model.PasswordChangeInput) int
+		PledgeSign           func(childComplexity int, input model.PledgeSignInput) int
+		PledgeWithdraw       func(childComplexity int, input model.PledgeWithdrawInput) int
+		SelfAssessmentReturn func(childComplexity int, input model.SelfAssessmentReturnInput) int
+		SelfAssessmentReview func(childComplexity int, input model.SelfAssessmentReviewInput) int
+		SelfAssessmentSave   func(childComplexity int, input model.SelfAssessmentSaveInput) int
+		SelfAssessmentSubmit func(childComplexity int, input model.SelfAssessmentSubmitInput) int
+		TokenRefresh         func(childComplexity int, input model.TokenRefreshInput) int
 	}
 
 	Official struct {
@@ -464,6 +485,17 @@ type ComplexityRoot struct {
 	OfficialEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OfficialYear struct {
+		Acknowledgement func(childComplexity int) int
+		Campaign        func(childComplexity int) int
+		Cases           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Commendations   func(childComplexity int) int
+		Pledge          func(childComplexity int) int
+		SelfAssessments func(childComplexity int) int
+		Todo            func(childComplexity int) int
+		Year            func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -519,6 +551,16 @@ type ComplexityRoot struct {
 	PledgeEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PledgeSignPayload struct {
+		Pledge     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PledgeWithdrawPayload struct {
+		Pledge     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Province struct {
@@ -581,6 +623,7 @@ type ComplexityRoot struct {
 		FinalClassification    func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Items                  func(childComplexity int) int
+		NotRated               func(childComplexity int) int
 		Official               func(childComplexity int) int
 		Period                 func(childComplexity int) int
 		PeriodKind             func(childComplexity int) int
@@ -616,6 +659,34 @@ type ComplexityRoot struct {
 		Note       func(childComplexity int) int
 		Rating     func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
+	}
+
+	SelfAssessmentReturnPayload struct {
+		SelfAssessment func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
+	SelfAssessmentReviewPayload struct {
+		SelfAssessment func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
+	SelfAssessmentSavePayload struct {
+		SelfAssessment func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
+	SelfAssessmentSubmitPayload struct {
+		SelfAssessment func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
+	TodoItem struct {
+		Count   func(childComplexity int) int
+		DueAt   func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Overdue func(childComplexity int) int
+		Title   func(childComplexity int) int
 	}
 
 	TokenRefreshPayload struct {
@@ -657,6 +728,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UnitYear struct {
+		AwaitingReview func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Campaign       func(childComplexity int) int
+		Headcount      func(childComplexity int) int
+		NotPledged     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Registration   func(childComplexity int) int
+		Todo           func(childComplexity int) int
+		Unit           func(childComplexity int) int
+		Year           func(childComplexity int) int
+	}
+
 	UserError struct {
 		Code    func(childComplexity int) int
 		Field   func(childComplexity int) int
@@ -666,11 +748,13 @@ type ComplexityRoot struct {
 	Viewer struct {
 		Account       func(childComplexity int) int
 		Official      func(childComplexity int) int
+		OfficialYear  func(childComplexity int, year *int) int
 		Role          func(childComplexity int) int
 		ScopeDistrict func(childComplexity int) int
 		ScopeKind     func(childComplexity int) int
 		ScopeProvince func(childComplexity int) int
 		ScopeUnit     func(childComplexity int) int
+		UnitYear      func(childComplexity int, year *int) int
 	}
 }
 
@@ -686,6 +770,17 @@ type MutationResolver interface {
 	AccountCreate(ctx context.Context, input model.AccountCreateInput) (*model.AccountCreatePayload, error)
 	AccountDisable(ctx context.Context, input model.AccountDisableInput) (*model.AccountDisablePayload, error)
 	AccountSetRole(ctx context.Context, input model.AccountSetRoleInput) (*model.AccountSetRolePayload, error)
+	CampaignAcknowledge(ctx context.Context, input model.CampaignAcknowledgeInput) (*model.CampaignAcknowledgePayload, error)
+	PledgeSign(ctx context.Context, input model.PledgeSignInput) (*model.PledgeSignPayload, error)
+	PledgeWithdraw(ctx context.Context, input model.PledgeWithdrawInput) (*model.PledgeWithdrawPayload, error)
+	EmulationRegister(ctx context.Context, input model.EmulationRegisterInput) (*model.EmulationRegisterPayload, error)
+	SelfAssessmentSave(ctx context.Context, input model.SelfAssessmentSaveInput) (*model.SelfAssessmentSavePayload, error)
+	SelfAssessmentSubmit(ctx context.Context, input model.SelfAssessmentSubmitInput) (*model.SelfAssessmentSubmitPayload, error)
+	SelfAssessmentReturn(ctx context.Context, input model.SelfAssessmentReturnInput) (*model.SelfAssessmentReturnPayload, error)
+	SelfAssessmentReview(ctx context.Context, input model.SelfAssessmentReviewInput) (*model.SelfAssessmentReviewPayload, error)
+}
+type OfficialYearResolver interface {
+	Cases(ctx context.Context, obj *selfreport.OfficialYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.CaseConnection, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
@@ -706,6 +801,10 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*authz.Viewer, error)
 	CaseReporter(ctx context.Context, caseID string, reason *string) (*casework.ReporterIdentity, error)
 }
+type UnitYearResolver interface {
+	NotPledged(ctx context.Context, obj *selfreport.UnitYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
+	AwaitingReview(ctx context.Context, obj *selfreport.UnitYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.SelfAssessmentConnection, error)
+}
 type ViewerResolver interface {
 	Account(ctx context.Context, obj *authz.Viewer) (*ent.Account, error)
 	Role(ctx context.Context, obj *authz.Viewer) (account.Role, error)
@@ -714,6 +813,8 @@ type ViewerResolver interface {
 	ScopeDistrict(ctx context.Context, obj *authz.Viewer) (*ent.District, error)
 	ScopeProvince(ctx context.Context, obj *authz.Viewer) (*ent.Province, error)
 	Official(ctx context.Context, obj *authz.Viewer) (*ent.Official, error)
+	OfficialYear(ctx context.Context, obj *authz.Viewer, year *int) (*selfreport.OfficialYear, error)
+	UnitYear(ctx context.Context, obj *authz.Viewer, year *int) (*selfreport.UnitYear, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1202,6 +1303,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Campaign.UpdatedAt(childComplexity), true
+
+	case "CampaignAcknowledgePayload.acknowledgement":
+		if e.ComplexityRoot.CampaignAcknowledgePayload.Acknowledgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignAcknowledgePayload.Acknowledgement(childComplexity), true
+	case "CampaignAcknowledgePayload.userErrors":
+		if e.ComplexityRoot.CampaignAcknowledgePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignAcknowledgePayload.UserErrors(childComplexity), true
 
 	case "CampaignConnection.edges":
 		if e.ComplexityRoot.CampaignConnection.Edges == nil {
@@ -1896,6 +2010,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DistrictEdge.Node(childComplexity), true
 
+	case "EmulationRegisterPayload.registration":
+		if e.ComplexityRoot.EmulationRegisterPayload.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmulationRegisterPayload.Registration(childComplexity), true
+	case "EmulationRegisterPayload.userErrors":
+		if e.ComplexityRoot.EmulationRegisterPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmulationRegisterPayload.UserErrors(childComplexity), true
+
 	case "EmulationRegistration.campaign":
 		if e.ComplexityRoot.EmulationRegistration.Campaign == nil {
 			break
@@ -2295,6 +2422,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AccountSetRole(childComplexity, args["input"].(model.AccountSetRoleInput)), true
+	case "Mutation.campaignAcknowledge":
+		if e.ComplexityRoot.Mutation.CampaignAcknowledge == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_campaignAcknowledge_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CampaignAcknowledge(childComplexity, args["input"].(model.CampaignAcknowledgeInput)), true
+	case "Mutation.emulationRegister":
+		if e.ComplexityRoot.Mutation.EmulationRegister == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_emulationRegister_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EmulationRegister(childComplexity, args["input"].(model.EmulationRegisterInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2328,6 +2477,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PasswordChange(childComplexity, args["input"].(model.PasswordChangeInput)), true
+	case "Mutation.pledgeSign":
+		if e.ComplexityRoot.Mutation.PledgeSign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pledgeSign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PledgeSign(childComplexity, args["input"].(model.PledgeSignInput)), true
+	case "Mutation.pledgeWithdraw":
+		if e.ComplexityRoot.Mutation.PledgeWithdraw == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pledgeWithdraw_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PledgeWithdraw(childComplexity, args["input"].(model.PledgeWithdrawInput)), true
+	case "Mutation.selfAssessmentReturn":
+		if e.ComplexityRoot.Mutation.SelfAssessmentReturn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selfAssessmentReturn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelfAssessmentReturn(childComplexity, args["input"].(model.SelfAssessmentReturnInput)), true
+	case "Mutation.selfAssessmentReview":
+		if e.ComplexityRoot.Mutation.SelfAssessmentReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selfAssessmentReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelfAssessmentReview(childComplexity, args["input"].(model.SelfAssessmentReviewInput)), true
+	case "Mutation.selfAssessmentSave":
+		if e.ComplexityRoot.Mutation.SelfAssessmentSave == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selfAssessmentSave_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelfAssessmentSave(childComplexity, args["input"].(model.SelfAssessmentSaveInput)), true
+	case "Mutation.selfAssessmentSubmit":
+		if e.ComplexityRoot.Mutation.SelfAssessmentSubmit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selfAssessmentSubmit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelfAssessmentSubmit(childComplexity, args["input"].(model.SelfAssessmentSubmitInput)), true
 	case "Mutation.tokenRefresh":
 		if e.ComplexityRoot.Mutation.TokenRefresh == nil {
 			break
@@ -2498,6 +2713,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
+
+	case "OfficialYear.acknowledgement":
+		if e.ComplexityRoot.OfficialYear.Acknowledgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.Acknowledgement(childComplexity), true
+	case "OfficialYear.campaign":
+		if e.ComplexityRoot.OfficialYear.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.Campaign(childComplexity), true
+	case "OfficialYear.cases":
+		if e.ComplexityRoot.OfficialYear.Cases == nil {
+			break
+		}
+
+		args, err := ec.field_OfficialYear_cases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OfficialYear.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "OfficialYear.commendations":
+		if e.ComplexityRoot.OfficialYear.Commendations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.Commendations(childComplexity), true
+	case "OfficialYear.pledge":
+		if e.ComplexityRoot.OfficialYear.Pledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.Pledge(childComplexity), true
+	case "OfficialYear.selfAssessments":
+		if e.ComplexityRoot.OfficialYear.SelfAssessments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.SelfAssessments(childComplexity), true
+	case "OfficialYear.todo":
+		if e.ComplexityRoot.OfficialYear.Todo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.Todo(childComplexity), true
+	case "OfficialYear.year":
+		if e.ComplexityRoot.OfficialYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialYear.Year(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2726,6 +2995,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PledgeEdge.Node(childComplexity), true
+
+	case "PledgeSignPayload.pledge":
+		if e.ComplexityRoot.PledgeSignPayload.Pledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PledgeSignPayload.Pledge(childComplexity), true
+	case "PledgeSignPayload.userErrors":
+		if e.ComplexityRoot.PledgeSignPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PledgeSignPayload.UserErrors(childComplexity), true
+
+	case "PledgeWithdrawPayload.pledge":
+		if e.ComplexityRoot.PledgeWithdrawPayload.Pledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PledgeWithdrawPayload.Pledge(childComplexity), true
+	case "PledgeWithdrawPayload.userErrors":
+		if e.ComplexityRoot.PledgeWithdrawPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PledgeWithdrawPayload.UserErrors(childComplexity), true
 
 	case "Province.campaigns":
 		if e.ComplexityRoot.Province.Campaigns == nil {
@@ -3087,6 +3382,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SelfAssessment.Items(childComplexity), true
+	case "SelfAssessment.notRated":
+		if e.ComplexityRoot.SelfAssessment.NotRated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessment.NotRated(childComplexity), true
 	case "SelfAssessment.official":
 		if e.ComplexityRoot.SelfAssessment.Official == nil {
 			break
@@ -3246,6 +3547,89 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SelfAssessmentItem.UpdatedAt(childComplexity), true
+
+	case "SelfAssessmentReturnPayload.selfAssessment":
+		if e.ComplexityRoot.SelfAssessmentReturnPayload.SelfAssessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentReturnPayload.SelfAssessment(childComplexity), true
+	case "SelfAssessmentReturnPayload.userErrors":
+		if e.ComplexityRoot.SelfAssessmentReturnPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentReturnPayload.UserErrors(childComplexity), true
+
+	case "SelfAssessmentReviewPayload.selfAssessment":
+		if e.ComplexityRoot.SelfAssessmentReviewPayload.SelfAssessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentReviewPayload.SelfAssessment(childComplexity), true
+	case "SelfAssessmentReviewPayload.userErrors":
+		if e.ComplexityRoot.SelfAssessmentReviewPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentReviewPayload.UserErrors(childComplexity), true
+
+	case "SelfAssessmentSavePayload.selfAssessment":
+		if e.ComplexityRoot.SelfAssessmentSavePayload.SelfAssessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentSavePayload.SelfAssessment(childComplexity), true
+	case "SelfAssessmentSavePayload.userErrors":
+		if e.ComplexityRoot.SelfAssessmentSavePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentSavePayload.UserErrors(childComplexity), true
+
+	case "SelfAssessmentSubmitPayload.selfAssessment":
+		if e.ComplexityRoot.SelfAssessmentSubmitPayload.SelfAssessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentSubmitPayload.SelfAssessment(childComplexity), true
+	case "SelfAssessmentSubmitPayload.userErrors":
+		if e.ComplexityRoot.SelfAssessmentSubmitPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessmentSubmitPayload.UserErrors(childComplexity), true
+
+	case "TodoItem.count":
+		if e.ComplexityRoot.TodoItem.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TodoItem.Count(childComplexity), true
+	case "TodoItem.dueAt":
+		if e.ComplexityRoot.TodoItem.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TodoItem.DueAt(childComplexity), true
+	case "TodoItem.kind":
+		if e.ComplexityRoot.TodoItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TodoItem.Kind(childComplexity), true
+	case "TodoItem.overdue":
+		if e.ComplexityRoot.TodoItem.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TodoItem.Overdue(childComplexity), true
+	case "TodoItem.title":
+		if e.ComplexityRoot.TodoItem.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TodoItem.Title(childComplexity), true
 
 	case "TokenRefreshPayload.accessToken":
 		if e.ComplexityRoot.TokenRefreshPayload.AccessToken == nil {
@@ -3448,6 +3832,65 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UnitEdge.Node(childComplexity), true
 
+	case "UnitYear.awaitingReview":
+		if e.ComplexityRoot.UnitYear.AwaitingReview == nil {
+			break
+		}
+
+		args, err := ec.field_UnitYear_awaitingReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.UnitYear.AwaitingReview(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "UnitYear.campaign":
+		if e.ComplexityRoot.UnitYear.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitYear.Campaign(childComplexity), true
+	case "UnitYear.headcount":
+		if e.ComplexityRoot.UnitYear.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitYear.Headcount(childComplexity), true
+	case "UnitYear.notPledged":
+		if e.ComplexityRoot.UnitYear.NotPledged == nil {
+			break
+		}
+
+		args, err := ec.field_UnitYear_notPledged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.UnitYear.NotPledged(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "UnitYear.registration":
+		if e.ComplexityRoot.UnitYear.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitYear.Registration(childComplexity), true
+	case "UnitYear.todo":
+		if e.ComplexityRoot.UnitYear.Todo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitYear.Todo(childComplexity), true
+	case "UnitYear.unit":
+		if e.ComplexityRoot.UnitYear.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitYear.Unit(childComplexity), true
+	case "UnitYear.year":
+		if e.ComplexityRoot.UnitYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitYear.Year(childComplexity), true
+
 	case "UserError.code":
 		if e.ComplexityRoot.UserError.Code == nil {
 			break
@@ -3479,6 +3922,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Official(childComplexity), true
+	case "Viewer.officialYear":
+		if e.ComplexityRoot.Viewer.OfficialYear == nil {
+			break
+		}
+
+		args, err := ec.field_Viewer_officialYear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.OfficialYear(childComplexity, args["year"].(*int)), true
 	case "Viewer.role":
 		if e.ComplexityRoot.Viewer.Role == nil {
 			break
@@ -3509,6 +3963,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.ScopeUnit(childComplexity), true
+	case "Viewer.unitYear":
+		if e.ComplexityRoot.Viewer.UnitYear == nil {
+			break
+		}
+
+		args, err := ec.field_Viewer_unitYear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.UnitYear(childComplexity, args["year"].(*int)), true
 
 	}
 	return 0, false
@@ -3528,6 +3993,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AcknowledgementWhereInput", ec.unmarshalInputAcknowledgementWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("CampaignAcknowledgeInput", ec.unmarshalInputCampaignAcknowledgeInput),
 			graphql.NewInputUnmarshaler("CampaignOrder", ec.unmarshalInputCampaignOrder),
 			graphql.NewInputUnmarshaler("CampaignWhereInput", ec.unmarshalInputCampaignWhereInput),
 			graphql.NewInputUnmarshaler("CaseEventOrder", ec.unmarshalInputCaseEventOrder),
@@ -3540,6 +4006,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CommendationWhereInput", ec.unmarshalInputCommendationWhereInput),
 			graphql.NewInputUnmarshaler("DistrictOrder", ec.unmarshalInputDistrictOrder),
 			graphql.NewInputUnmarshaler("DistrictWhereInput", ec.unmarshalInputDistrictWhereInput),
+			graphql.NewInputUnmarshaler("EmulationRegisterInput", ec.unmarshalInputEmulationRegisterInput),
 			graphql.NewInputUnmarshaler("EmulationRegistrationOrder", ec.unmarshalInputEmulationRegistrationOrder),
 			graphql.NewInputUnmarshaler("EmulationRegistrationWhereInput", ec.unmarshalInputEmulationRegistrationWhereInput),
 			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
@@ -3552,10 +4019,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OfficialWhereInput", ec.unmarshalInputOfficialWhereInput),
 			graphql.NewInputUnmarshaler("PasswordChangeInput", ec.unmarshalInputPasswordChangeInput),
 			graphql.NewInputUnmarshaler("PledgeOrder", ec.unmarshalInputPledgeOrder),
+			graphql.NewInputUnmarshaler("PledgeSignInput", ec.unmarshalInputPledgeSignInput),
 			graphql.NewInputUnmarshaler("PledgeWhereInput", ec.unmarshalInputPledgeWhereInput),
+			graphql.NewInputUnmarshaler("PledgeWithdrawInput", ec.unmarshalInputPledgeWithdrawInput),
 			graphql.NewInputUnmarshaler("ProvinceOrder", ec.unmarshalInputProvinceOrder),
 			graphql.NewInputUnmarshaler("ProvinceWhereInput", ec.unmarshalInputProvinceWhereInput),
+			graphql.NewInputUnmarshaler("SelfAssessmentItemInput", ec.unmarshalInputSelfAssessmentItemInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentOrder", ec.unmarshalInputSelfAssessmentOrder),
+			graphql.NewInputUnmarshaler("SelfAssessmentReturnInput", ec.unmarshalInputSelfAssessmentReturnInput),
+			graphql.NewInputUnmarshaler("SelfAssessmentReviewInput", ec.unmarshalInputSelfAssessmentReviewInput),
+			graphql.NewInputUnmarshaler("SelfAssessmentSaveInput", ec.unmarshalInputSelfAssessmentSaveInput),
+			graphql.NewInputUnmarshaler("SelfAssessmentSubmitInput", ec.unmarshalInputSelfAssessmentSubmitInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentWhereInput", ec.unmarshalInputSelfAssessmentWhereInput),
 			graphql.NewInputUnmarshaler("TokenRefreshInput", ec.unmarshalInputTokenRefreshInput),
 			graphql.NewInputUnmarshaler("UnitOrder", ec.unmarshalInputUnitOrder),
@@ -3875,6 +4349,301 @@ type UserError {
 An instant in time, as an RFC 3339 string (e.g. 2026-11-29T08:00:00+07:00).
 """
 scalar Time
+`, BuiltIn: false},
+	{Name: "../schema/selfreport.graphqls", Input: `extend type Mutation {
+  "Confirms the signed-in official has read and understood a campaign; once per campaign."
+  campaignAcknowledge("The mutation's input." input: CampaignAcknowledgeInput!): CampaignAcknowledgePayload!
+  "Signs the yearly pledge to the five prohibitions; one signed pledge per official, campaign and year."
+  pledgeSign("The mutation's input." input: PledgeSignInput!): PledgeSignPayload!
+  "Withdraws the signed-in official's pledge with a reason; it stays on record, and the year is free for a new one."
+  pledgeWithdraw("The mutation's input." input: PledgeWithdrawInput!): PledgeWithdrawPayload!
+  "Registers a unit for the emulation movement of a year, with its goals (unit managers and supervisors in scope)."
+  emulationRegister("The mutation's input." input: EmulationRegisterInput!): EmulationRegisterPayload!
+  "Saves the signed-in official's self-assessment draft for a period; any number of times until submitted."
+  selfAssessmentSave("The mutation's input." input: SelfAssessmentSaveInput!): SelfAssessmentSavePayload!
+  "Submits a draft or returned self-assessment, while the year's window is open (15 December by default)."
+  selfAssessmentSubmit("The mutation's input." input: SelfAssessmentSubmitInput!): SelfAssessmentSubmitPayload!
+  "Sends a submitted self-assessment back to its official with a comment (reviewers holding the official in scope)."
+  selfAssessmentReturn("The mutation's input." input: SelfAssessmentReturnInput!): SelfAssessmentReturnPayload!
+  """
+  Sets the final classification of a submitted self-assessment (reviewers holding the official in scope,
+  never their own). An official with an incident in the year cannot be EXCELLENT or GOOD; one who worked
+  fewer than 6 months of the year is not rated (leave finalClassification out).
+  """
+  selfAssessmentReview("The mutation's input." input: SelfAssessmentReviewInput!): SelfAssessmentReviewPayload!
+}
+
+"Input of campaignAcknowledge."
+input CampaignAcknowledgeInput {
+  "The campaign."
+  campaignId: ID!
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of campaignAcknowledge."
+type CampaignAcknowledgePayload {
+  "The acknowledgement."
+  acknowledgement: Acknowledgement
+  "Why nothing was recorded, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of pledgeSign."
+input PledgeSignInput {
+  "The campaign pledged under."
+  campaignId: ID!
+  "The year: the current one (or, in December, the next)."
+  year: Int!
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of pledgeSign."
+type PledgeSignPayload {
+  "The pledge signed."
+  pledge: Pledge
+  "Why nothing was signed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of pledgeWithdraw."
+input PledgeWithdrawInput {
+  "The signed-in official's pledge."
+  pledgeId: ID!
+  "Why it is withdrawn."
+  reason: String!
+}
+
+"Result of pledgeWithdraw."
+type PledgeWithdrawPayload {
+  "The pledge, now withdrawn."
+  pledge: Pledge
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of emulationRegister."
+input EmulationRegisterInput {
+  "The unit registering."
+  unitId: ID!
+  "The campaign whose emulation movement the unit joins."
+  campaignId: ID!
+  "The year: the current one or the next."
+  year: Int!
+  "The unit's goals for the year."
+  goals: String!
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of emulationRegister."
+type EmulationRegisterPayload {
+  "The registration."
+  registration: EmulationRegistration
+  "Why nothing was registered, if so."
+  userErrors: [UserError!]!
+}
+
+"One criterion of a self-assessment."
+input SelfAssessmentItemInput {
+  "Code of the criterion, e.g. NO_CORRUPTION or DISCIPLINE."
+  criterionCode: String!
+  "For a prohibition: true if kept, false if breached."
+  kept: Boolean
+  "For a virtue: the self-rating, 1 to 5."
+  rating: Int
+  "A note on this criterion."
+  note: String
+}
+
+"Input of selfAssessmentSave."
+input SelfAssessmentSaveInput {
+  "The campaign whose criteria are assessed."
+  campaignId: ID!
+  "The year assessed: the current one or the previous."
+  year: Int!
+  "The period's length: YEAR (default), QUARTER or MONTH."
+  periodKind: SelfAssessmentPeriodKind
+  "0 for a year (default), 1-4 for a quarter, 1-12 for a month."
+  period: Int
+  "One item per individual criterion (prohibitions and virtues)."
+  items: [SelfAssessmentItemInput!]!
+  "From 2026 (Decree 335/2025): the self-score out of 100; the proposed classification follows from it."
+  score: Int
+  "The classification the official proposes (before 2026: required to submit)."
+  proposedClassification: Classification
+  "The official's own summary of the period."
+  summary: String
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of selfAssessmentSave."
+type SelfAssessmentSavePayload {
+  "The draft."
+  selfAssessment: SelfAssessment
+  "Why nothing was saved, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of selfAssessmentSubmit."
+input SelfAssessmentSubmitInput {
+  "The signed-in official's draft or returned self-assessment."
+  selfAssessmentId: ID!
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of selfAssessmentSubmit."
+type SelfAssessmentSubmitPayload {
+  "The submitted self-assessment."
+  selfAssessment: SelfAssessment
+  "Why it was not submitted, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of selfAssessmentReturn."
+input SelfAssessmentReturnInput {
+  "A submitted self-assessment."
+  selfAssessmentId: ID!
+  "What the official should change."
+  comment: String!
+}
+
+"Result of selfAssessmentReturn."
+type SelfAssessmentReturnPayload {
+  "The self-assessment, back with its official."
+  selfAssessment: SelfAssessment
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of selfAssessmentReview."
+input SelfAssessmentReviewInput {
+  "A submitted self-assessment."
+  selfAssessmentId: ID!
+  "The final classification; leave it out for an official not rated (fewer than 6 months worked)."
+  finalClassification: Classification
+  "The reviewer's comment."
+  comment: String!
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of selfAssessmentReview."
+type SelfAssessmentReviewPayload {
+  "The reviewed self-assessment."
+  selfAssessment: SelfAssessment
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+extend type Viewer {
+  "The signed-in official's year at a glance (accounts linked to an official); null otherwise."
+  officialYear("The year; the current one by default." year: Int): OfficialYear
+  "The unit's year at a glance, for a unit manager; null for other roles."
+  unitYear("The year; the current one by default." year: Int): UnitYear
+}
+
+"An official's year: what is done, and what is left to do."
+type OfficialYear {
+  "The year."
+  year: Int!
+  "The campaign that applies to the official (their province's, the latest issued)."
+  campaign: Campaign
+  "The official's acknowledgement of the campaign, if given."
+  acknowledgement: Acknowledgement
+  "The official's signed pledge for the year, if any."
+  pledge: Pledge
+  "The official's self-assessments of the year, with their status."
+  selfAssessments: [SelfAssessment!]!
+  "The official's commendations of the year."
+  commendations: [Commendation!]!
+  "Citizen cases about the official (never with reporter information)."
+  cases(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): CaseConnection!
+  "What the official still has to do this year, soonest first."
+  todo: [TodoItem!]!
+}
+
+"A unit's year, for its manager."
+type UnitYear {
+  "The year."
+  year: Int!
+  "The unit (the manager's scope unit)."
+  unit: Unit!
+  "The campaign that applies to the unit."
+  campaign: Campaign
+  "The unit's emulation registration for the year, if any."
+  registration: EmulationRegistration
+  "Officials in service in the unit and its sub-units."
+  headcount: Int!
+  "Officials in service without a signed pledge for the year."
+  notPledged(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): OfficialConnection!
+  "Submitted self-assessments of the year waiting for review."
+  awaitingReview(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): SelfAssessmentConnection!
+  "What the manager still has to do this year."
+  todo: [TodoItem!]!
+}
+
+"Something left to do, with its due date."
+type TodoItem {
+  "What kind of task."
+  kind: TodoKind!
+  "What to do, in the reader's language."
+  title: String!
+  "When it is due."
+  dueAt: Time!
+  "True when the due date has passed."
+  overdue: Boolean!
+  "How many items it concerns (e.g. assessments waiting for review); 1 for one's own tasks."
+  count: Int!
+}
+
+"Kinds of tasks."
+enum TodoKind {
+  "Acknowledge the campaign."
+  ACKNOWLEDGE_CAMPAIGN
+  "Sign the year's pledge."
+  SIGN_PLEDGE
+  "Fill in and submit the year's self-assessment."
+  SUBMIT_SELF_ASSESSMENT
+  "Revise and resubmit a returned self-assessment."
+  RESUBMIT_SELF_ASSESSMENT
+  "Register the unit for the year's emulation movement."
+  REGISTER_EMULATION
+  "Review the self-assessments waiting for review."
+  REVIEW_SELF_ASSESSMENTS
+  "Remind the officials who have not pledged."
+  FOLLOW_UP_PLEDGES
+}
 `, BuiltIn: false},
 	{Name: "../ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
@@ -5105,15 +5874,15 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   """
   The channel the case is handled under (an anonymous denunciation is handled as FEEDBACK).
   """
-  channel: CaseChannel!
+  channel: Channel!
   """
   The channel the citizen chose when submitting.
   """
-  requestedChannel: CaseChannel!
+  requestedChannel: Channel!
   """
   What the case is about; PRAISE has none.
   """
-  category: CaseCategory
+  category: Category
   """
   The citizen's account, as submitted.
   """
@@ -5133,7 +5902,7 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   """
   Where the case stands (the latest CaseEvent).
   """
-  state: CaseCaseState!
+  state: CaseState!
   """
   The conclusion of the verification.
   """
@@ -5254,93 +6023,6 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   incidents: [Incident!]
 }
 """
-CaseCaseState is enum for the field state
-"""
-enum CaseCaseState @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.CaseState") {
-  """
-  CaseCaseState value SUBMITTED.
-  """
-  SUBMITTED
-  """
-  CaseCaseState value ACCEPTED.
-  """
-  ACCEPTED
-  """
-  CaseCaseState value REJECTED.
-  """
-  REJECTED
-  """
-  CaseCaseState value TRANSFERRED.
-  """
-  TRANSFERRED
-  """
-  CaseCaseState value VERIFYING.
-  """
-  VERIFYING
-  """
-  CaseCaseState value CONCLUDED.
-  """
-  CONCLUDED
-  """
-  CaseCaseState value CLOSED.
-  """
-  CLOSED
-  """
-  CaseCaseState value WITHDRAWN.
-  """
-  WITHDRAWN
-  """
-  CaseCaseState value DUPLICATE.
-  """
-  DUPLICATE
-}
-"""
-CaseCategory is enum for the field category
-"""
-enum CaseCategory @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Category") {
-  """
-  CaseCategory value NO_ARROGANCE.
-  """
-  NO_ARROGANCE
-  """
-  CaseCategory value NO_BUREAUCRACY.
-  """
-  NO_BUREAUCRACY
-  """
-  CaseCategory value NO_CORRUPTION.
-  """
-  NO_CORRUPTION
-  """
-  CaseCategory value NO_FLATTERY.
-  """
-  NO_FLATTERY
-  """
-  CaseCategory value NO_ABUSE_OF_POWER.
-  """
-  NO_ABUSE_OF_POWER
-  """
-  CaseCategory value OTHER.
-  """
-  OTHER
-}
-"""
-CaseChannel is enum for the field channel
-"""
-enum CaseChannel @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Channel") {
-  """
-  CaseChannel value FEEDBACK.
-  """
-  FEEDBACK
-  """
-  CaseChannel value DENUNCIATION.
-  """
-  DENUNCIATION
-  """
-  CaseChannel value PRAISE.
-  """
-  PRAISE
-}
-"""
 CaseConclusion is enum for the field conclusion
 """
 enum CaseConclusion @goModel(model: "github.com/liemchinh/liemchinh/ent/citizencase.Conclusion") {
@@ -5410,11 +6092,11 @@ type CaseEvent implements Node {
   """
   State before the event (null for the submission).
   """
-  fromState: CaseEventCaseState
+  fromState: CaseState
   """
   State after the event.
   """
-  toState: CaseEventCaseState!
+  toState: CaseState!
   """
   Who acted: the citizen, a staff member, or the system.
   """
@@ -5452,47 +6134,6 @@ enum CaseEventActorKind @goModel(model: "github.com/liemchinh/liemchinh/ent/case
   CaseEventActorKind value SYSTEM.
   """
   SYSTEM
-}
-"""
-CaseEventCaseState is enum for the field from_state
-"""
-enum CaseEventCaseState @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.CaseState") {
-  """
-  CaseEventCaseState value SUBMITTED.
-  """
-  SUBMITTED
-  """
-  CaseEventCaseState value ACCEPTED.
-  """
-  ACCEPTED
-  """
-  CaseEventCaseState value REJECTED.
-  """
-  REJECTED
-  """
-  CaseEventCaseState value TRANSFERRED.
-  """
-  TRANSFERRED
-  """
-  CaseEventCaseState value VERIFYING.
-  """
-  VERIFYING
-  """
-  CaseEventCaseState value CONCLUDED.
-  """
-  CONCLUDED
-  """
-  CaseEventCaseState value CLOSED.
-  """
-  CLOSED
-  """
-  CaseEventCaseState value WITHDRAWN.
-  """
-  WITHDRAWN
-  """
-  CaseEventCaseState value DUPLICATE.
-  """
-  DUPLICATE
 }
 """
 A connection to a list of items.
@@ -5952,6 +6593,47 @@ enum CaseOrderField {
   DUE_AT
 }
 """
+CaseState is enum for the field from_state
+"""
+enum CaseState @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.CaseState") {
+  """
+  CaseState value SUBMITTED.
+  """
+  SUBMITTED
+  """
+  CaseState value ACCEPTED.
+  """
+  ACCEPTED
+  """
+  CaseState value REJECTED.
+  """
+  REJECTED
+  """
+  CaseState value TRANSFERRED.
+  """
+  TRANSFERRED
+  """
+  CaseState value VERIFYING.
+  """
+  VERIFYING
+  """
+  CaseState value CONCLUDED.
+  """
+  CONCLUDED
+  """
+  CaseState value CLOSED.
+  """
+  CLOSED
+  """
+  CaseState value WITHDRAWN.
+  """
+  WITHDRAWN
+  """
+  CaseState value DUPLICATE.
+  """
+  DUPLICATE
+}
+"""
 CaseWhereInput is used for filtering CitizenCase objects.
 Input was generated by ent.
 """
@@ -6011,35 +6693,35 @@ input CaseWhereInput {
   """
   channel field predicates
   """
-  channel: CaseChannel
+  channel: Channel
   """
   Matches objects whose channel differs from the value.
   """
-  channelNEQ: CaseChannel
+  channelNEQ: Channel
   """
   Matches objects whose channel is one of the values.
   """
-  channelIn: [CaseChannel!]
+  channelIn: [Channel!]
   """
   Matches objects whose channel is none of the values.
   """
-  channelNotIn: [CaseChannel!]
+  channelNotIn: [Channel!]
   """
   category field predicates
   """
-  category: CaseCategory
+  category: Category
   """
   Matches objects whose category differs from the value.
   """
-  categoryNEQ: CaseCategory
+  categoryNEQ: Category
   """
   Matches objects whose category is one of the values.
   """
-  categoryIn: [CaseCategory!]
+  categoryIn: [Category!]
   """
   Matches objects whose category is none of the values.
   """
-  categoryNotIn: [CaseCategory!]
+  categoryNotIn: [Category!]
   """
   Matches objects whose category is not set.
   """
@@ -6059,19 +6741,19 @@ input CaseWhereInput {
   """
   state field predicates
   """
-  state: CaseCaseState
+  state: CaseState
   """
   Matches objects whose state differs from the value.
   """
-  stateNEQ: CaseCaseState
+  stateNEQ: CaseState
   """
   Matches objects whose state is one of the values.
   """
-  stateIn: [CaseCaseState!]
+  stateIn: [CaseState!]
   """
   Matches objects whose state is none of the values.
   """
-  stateNotIn: [CaseCaseState!]
+  stateNotIn: [CaseState!]
   """
   conclusion field predicates
   """
@@ -6176,6 +6858,73 @@ input CaseWhereInput {
   Matches objects with a unit matching any of the given filters.
   """
   hasUnitWith: [UnitWhereInput!]
+}
+"""
+Category is enum for the field category
+"""
+enum Category @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Category") {
+  """
+  Category value NO_ARROGANCE.
+  """
+  NO_ARROGANCE
+  """
+  Category value NO_BUREAUCRACY.
+  """
+  NO_BUREAUCRACY
+  """
+  Category value NO_CORRUPTION.
+  """
+  NO_CORRUPTION
+  """
+  Category value NO_FLATTERY.
+  """
+  NO_FLATTERY
+  """
+  Category value NO_ABUSE_OF_POWER.
+  """
+  NO_ABUSE_OF_POWER
+  """
+  Category value OTHER.
+  """
+  OTHER
+}
+"""
+Channel is enum for the field channel
+"""
+enum Channel @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Channel") {
+  """
+  Channel value FEEDBACK.
+  """
+  FEEDBACK
+  """
+  Channel value DENUNCIATION.
+  """
+  DENUNCIATION
+  """
+  Channel value PRAISE.
+  """
+  PRAISE
+}
+"""
+Classification is enum for the field proposed_classification
+"""
+enum Classification @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Classification") {
+  """
+  Classification value EXCELLENT.
+  """
+  EXCELLENT
+  """
+  Classification value GOOD.
+  """
+  GOOD
+  """
+  Classification value COMPLETED.
+  """
+  COMPLETED
+  """
+  Classification value NOT_COMPLETED.
+  """
+  NOT_COMPLETED
 }
 """
 An award or public praise for an official or a unit.
@@ -7242,7 +7991,7 @@ type Incident implements Node {
   """
   Which prohibition was breached.
   """
-  category: IncidentCategory!
+  category: Category!
   """
   When the conduct happened.
   """
@@ -7271,35 +8020,6 @@ type Incident implements Node {
   The inspection that found it.
   """
   inspection: Inspection
-}
-"""
-IncidentCategory is enum for the field category
-"""
-enum IncidentCategory @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Category") {
-  """
-  IncidentCategory value NO_ARROGANCE.
-  """
-  NO_ARROGANCE
-  """
-  IncidentCategory value NO_BUREAUCRACY.
-  """
-  NO_BUREAUCRACY
-  """
-  IncidentCategory value NO_CORRUPTION.
-  """
-  NO_CORRUPTION
-  """
-  IncidentCategory value NO_FLATTERY.
-  """
-  NO_FLATTERY
-  """
-  IncidentCategory value NO_ABUSE_OF_POWER.
-  """
-  NO_ABUSE_OF_POWER
-  """
-  IncidentCategory value OTHER.
-  """
-  OTHER
 }
 """
 A connection to a list of items.
@@ -7462,19 +8182,19 @@ input IncidentWhereInput {
   """
   category field predicates
   """
-  category: IncidentCategory
+  category: Category
   """
   Matches objects whose category differs from the value.
   """
-  categoryNEQ: IncidentCategory
+  categoryNEQ: Category
   """
   Matches objects whose category is one of the values.
   """
-  categoryIn: [IncidentCategory!]
+  categoryIn: [Category!]
   """
   Matches objects whose category is none of the values.
   """
-  categoryNotIn: [IncidentCategory!]
+  categoryNotIn: [Category!]
   """
   source field predicates
   """
@@ -9540,11 +10260,11 @@ type SelfAssessment implements Node {
   """
   The classification the official proposes for themself.
   """
-  proposedClassification: SelfAssessmentClassification
+  proposedClassification: Classification
   """
   The classification set by the reviewer.
   """
-  finalClassification: SelfAssessmentClassification
+  finalClassification: Classification
   """
   DRAFT -> SUBMITTED -> (RETURNED -> SUBMITTED)* -> REVIEWED.
   """
@@ -9566,6 +10286,10 @@ type SelfAssessment implements Node {
   """
   reviewComment: String
   """
+  Set by the review when the official worked fewer than 6 months in the year: not rated, no classification.
+  """
+  notRated: Boolean!
+  """
   The official assessing themself.
   """
   official: Official!
@@ -9577,27 +10301,6 @@ type SelfAssessment implements Node {
   One item per criterion assessed.
   """
   items: [SelfAssessmentItem!]
-}
-"""
-SelfAssessmentClassification is enum for the field proposed_classification
-"""
-enum SelfAssessmentClassification @goModel(model: "github.com/liemchinh/liemchinh/ent/schema/enum.Classification") {
-  """
-  SelfAssessmentClassification value EXCELLENT.
-  """
-  EXCELLENT
-  """
-  SelfAssessmentClassification value GOOD.
-  """
-  GOOD
-  """
-  SelfAssessmentClassification value COMPLETED.
-  """
-  COMPLETED
-  """
-  SelfAssessmentClassification value NOT_COMPLETED.
-  """
-  NOT_COMPLETED
 }
 """
 A connection to a list of items.
@@ -9835,19 +10538,19 @@ input SelfAssessmentWhereInput {
   """
   proposed_classification field predicates
   """
-  proposedClassification: SelfAssessmentClassification
+  proposedClassification: Classification
   """
   Matches objects whose proposedClassification differs from the value.
   """
-  proposedClassificationNEQ: SelfAssessmentClassification
+  proposedClassificationNEQ: Classification
   """
   Matches objects whose proposedClassification is one of the values.
   """
-  proposedClassificationIn: [SelfAssessmentClassification!]
+  proposedClassificationIn: [Classification!]
   """
   Matches objects whose proposedClassification is none of the values.
   """
-  proposedClassificationNotIn: [SelfAssessmentClassification!]
+  proposedClassificationNotIn: [Classification!]
   """
   Matches objects whose proposedClassification is not set.
   """
@@ -9859,19 +10562,19 @@ input SelfAssessmentWhereInput {
   """
   final_classification field predicates
   """
-  finalClassification: SelfAssessmentClassification
+  finalClassification: Classification
   """
   Matches objects whose finalClassification differs from the value.
   """
-  finalClassificationNEQ: SelfAssessmentClassification
+  finalClassificationNEQ: Classification
   """
   Matches objects whose finalClassification is one of the values.
   """
-  finalClassificationIn: [SelfAssessmentClassification!]
+  finalClassificationIn: [Classification!]
   """
   Matches objects whose finalClassification is none of the values.
   """
-  finalClassificationNotIn: [SelfAssessmentClassification!]
+  finalClassificationNotIn: [Classification!]
   """
   Matches objects whose finalClassification is not set.
   """
@@ -10718,6 +11421,16 @@ func (ec *executionContext) childFields_Campaign(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Campaign", field.Name)
 }
 
+func (ec *executionContext) childFields_CampaignAcknowledgePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "acknowledgement":
+		return ec.fieldContext_CampaignAcknowledgePayload_acknowledgement(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CampaignAcknowledgePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignAcknowledgePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CampaignConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -11046,6 +11759,16 @@ func (ec *executionContext) childFields_DistrictEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DistrictEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EmulationRegisterPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registration":
+		return ec.fieldContext_EmulationRegisterPayload_registration(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EmulationRegisterPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmulationRegisterPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_EmulationRegistration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11296,6 +12019,28 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_OfficialYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_OfficialYear_year(ctx, field)
+	case "campaign":
+		return ec.fieldContext_OfficialYear_campaign(ctx, field)
+	case "acknowledgement":
+		return ec.fieldContext_OfficialYear_acknowledgement(ctx, field)
+	case "pledge":
+		return ec.fieldContext_OfficialYear_pledge(ctx, field)
+	case "selfAssessments":
+		return ec.fieldContext_OfficialYear_selfAssessments(ctx, field)
+	case "commendations":
+		return ec.fieldContext_OfficialYear_commendations(ctx, field)
+	case "cases":
+		return ec.fieldContext_OfficialYear_cases(ctx, field)
+	case "todo":
+		return ec.fieldContext_OfficialYear_todo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialYear", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -11406,6 +12151,26 @@ func (ec *executionContext) childFields_PledgeEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PledgeEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PledgeSignPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pledge":
+		return ec.fieldContext_PledgeSignPayload_pledge(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PledgeSignPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PledgeSignPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PledgeWithdrawPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pledge":
+		return ec.fieldContext_PledgeWithdrawPayload_pledge(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PledgeWithdrawPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PledgeWithdrawPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Province(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11506,6 +12271,8 @@ func (ec *executionContext) childFields_SelfAssessment(ctx context.Context, fiel
 		return ec.fieldContext_SelfAssessment_reviewedAt(ctx, field)
 	case "reviewComment":
 		return ec.fieldContext_SelfAssessment_reviewComment(ctx, field)
+	case "notRated":
+		return ec.fieldContext_SelfAssessment_notRated(ctx, field)
 	case "official":
 		return ec.fieldContext_SelfAssessment_official(ctx, field)
 	case "campaign":
@@ -11558,6 +12325,62 @@ func (ec *executionContext) childFields_SelfAssessmentItem(ctx context.Context, 
 		return ec.fieldContext_SelfAssessmentItem_criterion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SelfAssessmentItem", field.Name)
+}
+
+func (ec *executionContext) childFields_SelfAssessmentReturnPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "selfAssessment":
+		return ec.fieldContext_SelfAssessmentReturnPayload_selfAssessment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SelfAssessmentReturnPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelfAssessmentReturnPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SelfAssessmentReviewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "selfAssessment":
+		return ec.fieldContext_SelfAssessmentReviewPayload_selfAssessment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SelfAssessmentReviewPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelfAssessmentReviewPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SelfAssessmentSavePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "selfAssessment":
+		return ec.fieldContext_SelfAssessmentSavePayload_selfAssessment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SelfAssessmentSavePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelfAssessmentSavePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SelfAssessmentSubmitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "selfAssessment":
+		return ec.fieldContext_SelfAssessmentSubmitPayload_selfAssessment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SelfAssessmentSubmitPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelfAssessmentSubmitPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TodoItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_TodoItem_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_TodoItem_title(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_TodoItem_dueAt(ctx, field)
+	case "overdue":
+		return ec.fieldContext_TodoItem_overdue(ctx, field)
+	case "count":
+		return ec.fieldContext_TodoItem_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TodoItem", field.Name)
 }
 
 func (ec *executionContext) childFields_TokenRefreshPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11638,6 +12461,28 @@ func (ec *executionContext) childFields_UnitEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type UnitEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_UnitYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_UnitYear_year(ctx, field)
+	case "unit":
+		return ec.fieldContext_UnitYear_unit(ctx, field)
+	case "campaign":
+		return ec.fieldContext_UnitYear_campaign(ctx, field)
+	case "registration":
+		return ec.fieldContext_UnitYear_registration(ctx, field)
+	case "headcount":
+		return ec.fieldContext_UnitYear_headcount(ctx, field)
+	case "notPledged":
+		return ec.fieldContext_UnitYear_notPledged(ctx, field)
+	case "awaitingReview":
+		return ec.fieldContext_UnitYear_awaitingReview(ctx, field)
+	case "todo":
+		return ec.fieldContext_UnitYear_todo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnitYear", field.Name)
+}
+
 func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "field":
@@ -11666,6 +12511,10 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_scopeProvince(ctx, field)
 	case "official":
 		return ec.fieldContext_Viewer_official(ctx, field)
+	case "officialYear":
+		return ec.fieldContext_Viewer_officialYear(ctx, field)
+	case "unitYear":
+		return ec.fieldContext_Viewer_unitYear(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -12250,6 +13099,34 @@ func (ec *executionContext) field_Mutation_accountSetRole_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_campaignAcknowledge_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CampaignAcknowledgeInput, error) {
+			return ec.unmarshalNCampaignAcknowledgeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCampaignAcknowledgeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_emulationRegister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EmulationRegisterInput, error) {
+			return ec.unmarshalNEmulationRegisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEmulationRegisterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12292,6 +13169,90 @@ func (ec *executionContext) field_Mutation_passwordChange_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_pledgeSign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PledgeSignInput, error) {
+			return ec.unmarshalNPledgeSignInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeSignInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pledgeWithdraw_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PledgeWithdrawInput, error) {
+			return ec.unmarshalNPledgeWithdrawInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_selfAssessmentReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SelfAssessmentReturnInput, error) {
+			return ec.unmarshalNSelfAssessmentReturnInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReturnInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_selfAssessmentReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SelfAssessmentReviewInput, error) {
+			return ec.unmarshalNSelfAssessmentReviewInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_selfAssessmentSave_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SelfAssessmentSaveInput, error) {
+			return ec.unmarshalNSelfAssessmentSaveInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSaveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_selfAssessmentSubmit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SelfAssessmentSubmitInput, error) {
+			return ec.unmarshalNSelfAssessmentSubmitInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSubmitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_tokenRefresh_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12303,6 +13264,44 @@ func (ec *executionContext) field_Mutation_tokenRefresh_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_OfficialYear_cases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -13456,6 +14455,82 @@ func (ec *executionContext) field_Query_units_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_UnitYear_awaitingReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_UnitYear_notPledged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Unit_cases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13783,6 +14858,34 @@ func (ec *executionContext) field_Unit_officials_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Viewer_officialYear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Viewer_unitYear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -15844,6 +16947,70 @@ func (ec *executionContext) fieldContext_Campaign_inspections(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CampaignAcknowledgePayload_acknowledgement(ctx context.Context, field graphql.CollectedField, obj *model.CampaignAcknowledgePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignAcknowledgePayload_acknowledgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acknowledgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Acknowledgement) graphql.Marshaler {
+			return ec.marshalOAcknowledgement2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignAcknowledgePayload_acknowledgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignAcknowledgePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Acknowledgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignAcknowledgePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CampaignAcknowledgePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignAcknowledgePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignAcknowledgePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignAcknowledgePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CampaignConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CampaignConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16068,14 +17235,14 @@ func (ec *executionContext) _Case_channel(ctx context.Context, field graphql.Col
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
-			return ec.marshalNCaseChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Case_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, "CaseChannel")
+	return graphql.NewScalarFieldContext("Case", field, false, false, "Channel")
 }
 
 func (ec *executionContext) _Case_requestedChannel(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
@@ -16091,14 +17258,14 @@ func (ec *executionContext) _Case_requestedChannel(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
-			return ec.marshalNCaseChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Case_requestedChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, "CaseChannel")
+	return graphql.NewScalarFieldContext("Case", field, false, false, "Channel")
 }
 
 func (ec *executionContext) _Case_category(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
@@ -16114,14 +17281,14 @@ func (ec *executionContext) _Case_category(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enum.Category) graphql.Marshaler {
-			return ec.marshalOCaseCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
+			return ec.marshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Case_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, "CaseCategory")
+	return graphql.NewScalarFieldContext("Case", field, false, false, "Category")
 }
 
 func (ec *executionContext) _Case_description(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
@@ -16229,14 +17396,14 @@ func (ec *executionContext) _Case_state(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
-			return ec.marshalNCaseCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Case_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, "CaseCaseState")
+	return graphql.NewScalarFieldContext("Case", field, false, false, "CaseState")
 }
 
 func (ec *executionContext) _Case_conclusion(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
@@ -16973,14 +18140,14 @@ func (ec *executionContext) _CaseEvent_fromState(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enum.CaseState) graphql.Marshaler {
-			return ec.marshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+			return ec.marshalOCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_fromState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, "CaseEventCaseState")
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, "CaseState")
 }
 
 func (ec *executionContext) _CaseEvent_toState(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
@@ -16996,14 +18163,14 @@ func (ec *executionContext) _CaseEvent_toState(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
-			return ec.marshalNCaseEventCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_CaseEvent_toState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, "CaseEventCaseState")
+	return graphql.NewScalarFieldContext("CaseEvent", field, false, false, "CaseState")
 }
 
 func (ec *executionContext) _CaseEvent_actorKind(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
@@ -18716,6 +19883,70 @@ func (ec *executionContext) fieldContext_DistrictEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("DistrictEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _EmulationRegisterPayload_registration(ctx context.Context, field graphql.CollectedField, obj *model.EmulationRegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmulationRegisterPayload_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmulationRegistration) graphql.Marshaler {
+			return ec.marshalOEmulationRegistration2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmulationRegisterPayload_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmulationRegisterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmulationRegistration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EmulationRegisterPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EmulationRegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmulationRegisterPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmulationRegisterPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EmulationRegisterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EmulationRegistration_id(ctx context.Context, field graphql.CollectedField, obj *ent.EmulationRegistration) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19358,14 +20589,14 @@ func (ec *executionContext) _Incident_category(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Category) graphql.Marshaler {
-			return ec.marshalNIncidentCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
+			return ec.marshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Incident_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentCategory")
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "Category")
 }
 
 func (ec *executionContext) _Incident_occurredOn(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
@@ -20579,6 +21810,358 @@ func (ec *executionContext) fieldContext_Mutation_accountSetRole(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_campaignAcknowledge(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_campaignAcknowledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CampaignAcknowledge(ctx, fc.Args["input"].(model.CampaignAcknowledgeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignAcknowledgePayload) graphql.Marshaler {
+			return ec.marshalNCampaignAcknowledgePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCampaignAcknowledgePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_campaignAcknowledge(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignAcknowledgePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_campaignAcknowledge_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pledgeSign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pledgeSign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PledgeSign(ctx, fc.Args["input"].(model.PledgeSignInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PledgeSignPayload) graphql.Marshaler {
+			return ec.marshalNPledgeSignPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeSignPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pledgeSign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PledgeSignPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pledgeSign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pledgeWithdraw(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pledgeWithdraw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PledgeWithdraw(ctx, fc.Args["input"].(model.PledgeWithdrawInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PledgeWithdrawPayload) graphql.Marshaler {
+			return ec.marshalNPledgeWithdrawPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeWithdrawPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pledgeWithdraw(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PledgeWithdrawPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pledgeWithdraw_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_emulationRegister(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_emulationRegister(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EmulationRegister(ctx, fc.Args["input"].(model.EmulationRegisterInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EmulationRegisterPayload) graphql.Marshaler {
+			return ec.marshalNEmulationRegisterPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEmulationRegisterPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_emulationRegister(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmulationRegisterPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_emulationRegister_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_selfAssessmentSave(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selfAssessmentSave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelfAssessmentSave(ctx, fc.Args["input"].(model.SelfAssessmentSaveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SelfAssessmentSavePayload) graphql.Marshaler {
+			return ec.marshalNSelfAssessmentSavePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSavePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selfAssessmentSave(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessmentSavePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selfAssessmentSave_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_selfAssessmentSubmit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selfAssessmentSubmit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelfAssessmentSubmit(ctx, fc.Args["input"].(model.SelfAssessmentSubmitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SelfAssessmentSubmitPayload) graphql.Marshaler {
+			return ec.marshalNSelfAssessmentSubmitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSubmitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selfAssessmentSubmit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessmentSubmitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selfAssessmentSubmit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_selfAssessmentReturn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selfAssessmentReturn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelfAssessmentReturn(ctx, fc.Args["input"].(model.SelfAssessmentReturnInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SelfAssessmentReturnPayload) graphql.Marshaler {
+			return ec.marshalNSelfAssessmentReturnPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReturnPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selfAssessmentReturn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessmentReturnPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selfAssessmentReturn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_selfAssessmentReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selfAssessmentReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelfAssessmentReview(ctx, fc.Args["input"].(model.SelfAssessmentReviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SelfAssessmentReviewPayload) graphql.Marshaler {
+			return ec.marshalNSelfAssessmentReviewPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selfAssessmentReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessmentReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selfAssessmentReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21222,6 +22805,265 @@ func (ec *executionContext) _OfficialEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_OfficialEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfficialEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _OfficialYear_year(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OfficialYear_campaign(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialYear_acknowledgement(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_acknowledgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acknowledgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Acknowledgement) graphql.Marshaler {
+			return ec.marshalOAcknowledgement2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_acknowledgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Acknowledgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialYear_pledge(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_pledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pledge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pledge) graphql.Marshaler {
+			return ec.marshalOPledge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_pledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialYear_selfAssessments(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_selfAssessments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SelfAssessment) graphql.Marshaler {
+			return ec.marshalNSelfAssessment2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_selfAssessments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialYear_commendations(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_commendations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Commendations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Commendation) graphql.Marshaler {
+			return ec.marshalNCommendation2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_commendations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Commendation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialYear_cases(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_cases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OfficialYear().Cases(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseConnection) graphql.Marshaler {
+			return ec.marshalNCaseConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_cases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OfficialYear_cases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialYear_todo(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialYear_todo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Todo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []selfreport.Todo) graphql.Marshaler {
+			return ec.marshalNTodoItem2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialYear_todo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TodoItem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
@@ -22145,6 +23987,134 @@ func (ec *executionContext) _PledgeEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_PledgeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PledgeEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PledgeSignPayload_pledge(ctx context.Context, field graphql.CollectedField, obj *model.PledgeSignPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PledgeSignPayload_pledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pledge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pledge) graphql.Marshaler {
+			return ec.marshalOPledge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PledgeSignPayload_pledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PledgeSignPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PledgeSignPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PledgeSignPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PledgeSignPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PledgeSignPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PledgeSignPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PledgeWithdrawPayload_pledge(ctx context.Context, field graphql.CollectedField, obj *model.PledgeWithdrawPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PledgeWithdrawPayload_pledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pledge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Pledge) graphql.Marshaler {
+			return ec.marshalOPledge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PledgeWithdrawPayload_pledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PledgeWithdrawPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pledge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PledgeWithdrawPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PledgeWithdrawPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PledgeWithdrawPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PledgeWithdrawPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PledgeWithdrawPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Province_id(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
@@ -23758,14 +25728,14 @@ func (ec *executionContext) _SelfAssessment_proposedClassification(ctx context.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enum.Classification) graphql.Marshaler {
-			return ec.marshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, selections, v)
+			return ec.marshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_SelfAssessment_proposedClassification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "SelfAssessmentClassification")
+	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "Classification")
 }
 
 func (ec *executionContext) _SelfAssessment_finalClassification(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
@@ -23781,14 +25751,14 @@ func (ec *executionContext) _SelfAssessment_finalClassification(ctx context.Cont
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *enum.Classification) graphql.Marshaler {
-			return ec.marshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, selections, v)
+			return ec.marshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_SelfAssessment_finalClassification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "SelfAssessmentClassification")
+	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "Classification")
 }
 
 func (ec *executionContext) _SelfAssessment_status(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
@@ -23904,6 +25874,29 @@ func (ec *executionContext) _SelfAssessment_reviewComment(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_SelfAssessment_reviewComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "String")
+}
+
+func (ec *executionContext) _SelfAssessment_notRated(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessment_notRated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NotRated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessment_notRated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _SelfAssessment_official(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
@@ -24344,6 +26337,377 @@ func (ec *executionContext) fieldContext_SelfAssessmentItem_criterion(_ context.
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentReturnPayload_selfAssessment(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentReturnPayload_selfAssessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessment) graphql.Marshaler {
+			return ec.marshalOSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentReturnPayload_selfAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentReturnPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentReturnPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentReturnPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentReturnPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentReturnPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentReviewPayload_selfAssessment(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentReviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentReviewPayload_selfAssessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessment) graphql.Marshaler {
+			return ec.marshalOSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentReviewPayload_selfAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentReviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentReviewPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentReviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentReviewPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentReviewPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentReviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentSavePayload_selfAssessment(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentSavePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentSavePayload_selfAssessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessment) graphql.Marshaler {
+			return ec.marshalOSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentSavePayload_selfAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentSavePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentSavePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentSavePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentSavePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentSavePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentSavePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentSubmitPayload_selfAssessment(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentSubmitPayload_selfAssessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessment) graphql.Marshaler {
+			return ec.marshalOSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentSubmitPayload_selfAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentSubmitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SelfAssessmentSubmitPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SelfAssessmentSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessmentSubmitPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessmentSubmitPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SelfAssessmentSubmitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TodoItem_kind(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TodoItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v selfreport.TodoKind) graphql.Marshaler {
+			return ec.marshalNTodoKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TodoItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TodoItem", field, false, false, "TodoKind")
+}
+
+func (ec *executionContext) _TodoItem_title(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TodoItem_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title(ctx), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TodoItem_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TodoItem", field, true, false, "String")
+}
+
+func (ec *executionContext) _TodoItem_dueAt(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TodoItem_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TodoItem_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TodoItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TodoItem_overdue(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TodoItem_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TodoItem_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TodoItem", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TodoItem_count(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TodoItem_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TodoItem_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TodoItem", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TokenRefreshPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
@@ -25186,6 +27550,268 @@ func (ec *executionContext) fieldContext_UnitEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("UnitEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _UnitYear_year(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UnitYear_unit(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitYear_campaign(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitYear_registration(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EmulationRegistration) graphql.Marshaler {
+			return ec.marshalOEmulationRegistration2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmulationRegistration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitYear_headcount(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UnitYear_notPledged(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_notPledged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.UnitYear().NotPledged(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OfficialConnection) graphql.Marshaler {
+			return ec.marshalNOfficialConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_notPledged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitYear",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_UnitYear_notPledged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitYear_awaitingReview(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_awaitingReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.UnitYear().AwaitingReview(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessmentConnection) graphql.Marshaler {
+			return ec.marshalNSelfAssessmentConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_awaitingReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitYear",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelfAssessmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_UnitYear_awaitingReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitYear_todo(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitYear_todo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Todo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []selfreport.Todo) graphql.Marshaler {
+			return ec.marshalNTodoItem2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitYear_todo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TodoItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *apperr.UserError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25457,6 +28083,94 @@ func (ec *executionContext) fieldContext_Viewer_official(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Official(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_officialYear(ctx context.Context, field graphql.CollectedField, obj *authz.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_officialYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Viewer().OfficialYear(ctx, obj, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *selfreport.OfficialYear) graphql.Marshaler {
+			return ec.marshalOOfficialYear2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐOfficialYear(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_officialYear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialYear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Viewer_officialYear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_unitYear(ctx context.Context, field graphql.CollectedField, obj *authz.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_unitYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Viewer().UnitYear(ctx, obj, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *selfreport.UnitYear) graphql.Marshaler {
+			return ec.marshalOUnitYear2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐUnitYear(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_unitYear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitYear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Viewer_unitYear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -27799,6 +30513,55 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCampaignAcknowledgeInput(ctx context.Context, obj any) (model.CampaignAcknowledgeInput, error) {
+	var it model.CampaignAcknowledgeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"campaignId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "campaignId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("campaignId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CampaignID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCampaignAcknowledgeInput unmarshals raw into the CampaignAcknowledgeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCampaignAcknowledgeInput(ctx context.Context, raw any) (model.CampaignAcknowledgeInput, error) {
+	var out model.CampaignAcknowledgeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CampaignAcknowledgeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCampaignOrder(ctx context.Context, obj any) (ent.CampaignOrder, error) {
 	var it ent.CampaignOrder
 	if obj == nil {
@@ -28759,56 +31522,56 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 			it.IDContainsFold = data
 		case "channel":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
-			data, err := ec.unmarshalOCaseChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Channel = data
 		case "channelNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNEQ"))
-			data, err := ec.unmarshalOCaseChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelNEQ = data
 		case "channelIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelIn"))
-			data, err := ec.unmarshalOCaseChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelIn = data
 		case "channelNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channelNotIn"))
-			data, err := ec.unmarshalOCaseChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx, v)
+			data, err := ec.unmarshalOChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ChannelNotIn = data
 		case "category":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
-			data, err := ec.unmarshalOCaseCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Category = data
 		case "categoryNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryNEQ"))
-			data, err := ec.unmarshalOCaseCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CategoryNEQ = data
 		case "categoryIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIn"))
-			data, err := ec.unmarshalOCaseCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CategoryIn = data
 		case "categoryNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryNotIn"))
-			data, err := ec.unmarshalOCaseCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -28843,28 +31606,28 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 			it.AnonymousNEQ = data
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
-			data, err := ec.unmarshalOCaseCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
+			data, err := ec.unmarshalOCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.State = data
 		case "stateNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateNEQ"))
-			data, err := ec.unmarshalOCaseCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
+			data, err := ec.unmarshalOCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StateNEQ = data
 		case "stateIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateIn"))
-			data, err := ec.unmarshalOCaseCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
+			data, err := ec.unmarshalOCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StateIn = data
 		case "stateNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stateNotIn"))
-			data, err := ec.unmarshalOCaseCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
+			data, err := ec.unmarshalOCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -29958,6 +32721,76 @@ func UnmarshalDistrictWhereInput(ctx context.Context, raw any) (ent.DistrictWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEmulationRegisterInput(ctx context.Context, obj any) (model.EmulationRegisterInput, error) {
+	var it model.EmulationRegisterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"unitId", "campaignId", "year", "goals", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "campaignId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("campaignId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CampaignID = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "goals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("goals"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Goals = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEmulationRegisterInput unmarshals raw into the EmulationRegisterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEmulationRegisterInput(ctx context.Context, raw any) (model.EmulationRegisterInput, error) {
+	var out model.EmulationRegisterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmulationRegisterInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEmulationRegistrationOrder(ctx context.Context, obj any) (ent.EmulationRegistrationOrder, error) {
 	var it ent.EmulationRegistrationOrder
 	if obj == nil {
@@ -30441,28 +33274,28 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 			it.YearLTE = data
 		case "category":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
-			data, err := ec.unmarshalOIncidentCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Category = data
 		case "categoryNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryNEQ"))
-			data, err := ec.unmarshalOIncidentCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CategoryNEQ = data
 		case "categoryIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryIn"))
-			data, err := ec.unmarshalOIncidentCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CategoryIn = data
 		case "categoryNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("categoryNotIn"))
-			data, err := ec.unmarshalOIncidentCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
+			data, err := ec.unmarshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -31441,6 +34274,62 @@ func UnmarshalPledgeOrder(ctx context.Context, raw any) (ent.PledgeOrder, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPledgeSignInput(ctx context.Context, obj any) (model.PledgeSignInput, error) {
+	var it model.PledgeSignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"campaignId", "year", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "campaignId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("campaignId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CampaignID = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPledgeSignInput unmarshals raw into the PledgeSignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPledgeSignInput(ctx context.Context, raw any) (model.PledgeSignInput, error) {
+	var out model.PledgeSignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PledgeSignInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPledgeWhereInput(ctx context.Context, obj any) (ent.PledgeWhereInput, error) {
 	var it ent.PledgeWhereInput
 	if obj == nil {
@@ -31718,6 +34607,55 @@ func (ec *executionContext) unmarshalInputPledgeWhereInput(ctx context.Context, 
 func UnmarshalPledgeWhereInput(ctx context.Context, raw any) (ent.PledgeWhereInput, error) {
 	var out ent.PledgeWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PledgeWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPledgeWithdrawInput(ctx context.Context, obj any) (model.PledgeWithdrawInput, error) {
+	var it model.PledgeWithdrawInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"pledgeId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "pledgeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pledgeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PledgeID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPledgeWithdrawInput unmarshals raw into the PledgeWithdrawInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPledgeWithdrawInput(ctx context.Context, raw any) (model.PledgeWithdrawInput, error) {
+	var out model.PledgeWithdrawInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PledgeWithdrawInput", raw, &out)
 	return out, err
 }
 
@@ -32250,6 +35188,69 @@ func UnmarshalProvinceWhereInput(ctx context.Context, raw any) (ent.ProvinceWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSelfAssessmentItemInput(ctx context.Context, obj any) (model.SelfAssessmentItemInput, error) {
+	var it model.SelfAssessmentItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"criterionCode", "kept", "rating", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "criterionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("criterionCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CriterionCode = data
+		case "kept":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kept"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kept = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSelfAssessmentItemInput unmarshals raw into the SelfAssessmentItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSelfAssessmentItemInput(ctx context.Context, raw any) (model.SelfAssessmentItemInput, error) {
+	var out model.SelfAssessmentItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentItemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSelfAssessmentOrder(ctx context.Context, obj any) (ent.SelfAssessmentOrder, error) {
 	var it ent.SelfAssessmentOrder
 	if obj == nil {
@@ -32300,6 +35301,265 @@ func (ec *executionContext) unmarshalInputSelfAssessmentOrder(ctx context.Contex
 func UnmarshalSelfAssessmentOrder(ctx context.Context, raw any) (ent.SelfAssessmentOrder, error) {
 	var out ent.SelfAssessmentOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSelfAssessmentReturnInput(ctx context.Context, obj any) (model.SelfAssessmentReturnInput, error) {
+	var it model.SelfAssessmentReturnInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"selfAssessmentId", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "selfAssessmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selfAssessmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelfAssessmentID = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSelfAssessmentReturnInput unmarshals raw into the SelfAssessmentReturnInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSelfAssessmentReturnInput(ctx context.Context, raw any) (model.SelfAssessmentReturnInput, error) {
+	var out model.SelfAssessmentReturnInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentReturnInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSelfAssessmentReviewInput(ctx context.Context, obj any) (model.SelfAssessmentReviewInput, error) {
+	var it model.SelfAssessmentReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"selfAssessmentId", "finalClassification", "comment", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "selfAssessmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selfAssessmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelfAssessmentID = data
+		case "finalClassification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalClassification"))
+			data, err := ec.unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinalClassification = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSelfAssessmentReviewInput unmarshals raw into the SelfAssessmentReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSelfAssessmentReviewInput(ctx context.Context, raw any) (model.SelfAssessmentReviewInput, error) {
+	var out model.SelfAssessmentReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentReviewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSelfAssessmentSaveInput(ctx context.Context, obj any) (model.SelfAssessmentSaveInput, error) {
+	var it model.SelfAssessmentSaveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"campaignId", "year", "periodKind", "period", "items", "score", "proposedClassification", "summary", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "campaignId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("campaignId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CampaignID = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "periodKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKind"))
+			data, err := ec.unmarshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodKind = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNSelfAssessmentItemInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "proposedClassification":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposedClassification"))
+			data, err := ec.unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposedClassification = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSelfAssessmentSaveInput unmarshals raw into the SelfAssessmentSaveInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSelfAssessmentSaveInput(ctx context.Context, raw any) (model.SelfAssessmentSaveInput, error) {
+	var out model.SelfAssessmentSaveInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentSaveInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSelfAssessmentSubmitInput(ctx context.Context, obj any) (model.SelfAssessmentSubmitInput, error) {
+	var it model.SelfAssessmentSubmitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"selfAssessmentId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "selfAssessmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selfAssessmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelfAssessmentID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSelfAssessmentSubmitInput unmarshals raw into the SelfAssessmentSubmitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSelfAssessmentSubmitInput(ctx context.Context, raw any) (model.SelfAssessmentSubmitInput, error) {
+	var out model.SelfAssessmentSubmitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SelfAssessmentSubmitInput", raw, &out)
 	return out, err
 }
 
@@ -32470,28 +35730,28 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 			it.YearLTE = data
 		case "proposedClassification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposedClassification"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ProposedClassification = data
 		case "proposedClassificationNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposedClassificationNEQ"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ProposedClassificationNEQ = data
 		case "proposedClassificationIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposedClassificationIn"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ProposedClassificationIn = data
 		case "proposedClassificationNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposedClassificationNotIn"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -32512,28 +35772,28 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 			it.ProposedClassificationNotNil = data
 		case "finalClassification":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalClassification"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinalClassification = data
 		case "finalClassificationNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalClassificationNEQ"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinalClassificationNEQ = data
 		case "finalClassificationIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalClassificationIn"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FinalClassificationIn = data
 		case "finalClassificationNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalClassificationNotIn"))
-			data, err := ec.unmarshalOSelfAssessmentClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
+			data, err := ec.unmarshalOClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -34001,6 +37261,44 @@ func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var campaignAcknowledgePayloadImplementors = []string{"CampaignAcknowledgePayload"}
+
+func (ec *executionContext) _CampaignAcknowledgePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignAcknowledgePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignAcknowledgePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignAcknowledgePayload")
+		case "acknowledgement":
+			out.Values[i] = ec._CampaignAcknowledgePayload_acknowledgement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CampaignAcknowledgePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var campaignConnectionImplementors = []string{"CampaignConnection"}
 
 func (ec *executionContext) _CampaignConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.CampaignConnection) graphql.Marshaler {
@@ -35071,6 +38369,44 @@ func (ec *executionContext) _DistrictEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var emulationRegisterPayloadImplementors = []string{"EmulationRegisterPayload"}
+
+func (ec *executionContext) _EmulationRegisterPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EmulationRegisterPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, emulationRegisterPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmulationRegisterPayload")
+		case "registration":
+			out.Values[i] = ec._EmulationRegisterPayload_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EmulationRegisterPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var emulationRegistrationImplementors = []string{"EmulationRegistration", "Node"}
 
 func (ec *executionContext) _EmulationRegistration(ctx context.Context, sel ast.SelectionSet, obj *ent.EmulationRegistration) graphql.Marshaler {
@@ -35780,6 +39116,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "campaignAcknowledge":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_campaignAcknowledge(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pledgeSign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pledgeSign(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pledgeWithdraw":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pledgeWithdraw(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "emulationRegister":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_emulationRegister(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfAssessmentSave":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selfAssessmentSave(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfAssessmentSubmit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selfAssessmentSubmit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfAssessmentReturn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selfAssessmentReturn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfAssessmentReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selfAssessmentReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35975,6 +39367,75 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._OfficialEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialYearImplementors = []string{"OfficialYear"}
+
+func (ec *executionContext) _OfficialYear(ctx context.Context, sel ast.SelectionSet, obj *selfreport.OfficialYear) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialYear")
+		case "year":
+			out.Values[i] = ec._OfficialYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "campaign":
+			out.Values[i] = ec._OfficialYear_campaign(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acknowledgement":
+			out.Values[i] = ec._OfficialYear_acknowledgement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pledge":
+			out.Values[i] = ec._OfficialYear_pledge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "selfAssessments":
+			out.Values[i] = ec._OfficialYear_selfAssessments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "commendations":
+			out.Values[i] = ec._OfficialYear_commendations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OfficialYear_cases(ctx, field, obj)
+				})
+		case "todo":
+			out.Values[i] = ec._OfficialYear_todo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -36329,6 +39790,82 @@ func (ec *executionContext) _PledgeEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._PledgeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pledgeSignPayloadImplementors = []string{"PledgeSignPayload"}
+
+func (ec *executionContext) _PledgeSignPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PledgeSignPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeSignPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PledgeSignPayload")
+		case "pledge":
+			out.Values[i] = ec._PledgeSignPayload_pledge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PledgeSignPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pledgeWithdrawPayloadImplementors = []string{"PledgeWithdrawPayload"}
+
+func (ec *executionContext) _PledgeWithdrawPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PledgeWithdrawPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeWithdrawPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PledgeWithdrawPayload")
+		case "pledge":
+			out.Values[i] = ec._PledgeWithdrawPayload_pledge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PledgeWithdrawPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36814,6 +40351,11 @@ func (ec *executionContext) _SelfAssessment(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "notRated":
+			out.Values[i] = ec._SelfAssessment_notRated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "official":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -36983,6 +40525,212 @@ func (ec *executionContext) _SelfAssessmentItem(ctx context.Context, sel ast.Sel
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SelfAssessmentItem_criterion(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var selfAssessmentReturnPayloadImplementors = []string{"SelfAssessmentReturnPayload"}
+
+func (ec *executionContext) _SelfAssessmentReturnPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SelfAssessmentReturnPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentReturnPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelfAssessmentReturnPayload")
+		case "selfAssessment":
+			out.Values[i] = ec._SelfAssessmentReturnPayload_selfAssessment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SelfAssessmentReturnPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var selfAssessmentReviewPayloadImplementors = []string{"SelfAssessmentReviewPayload"}
+
+func (ec *executionContext) _SelfAssessmentReviewPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SelfAssessmentReviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentReviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelfAssessmentReviewPayload")
+		case "selfAssessment":
+			out.Values[i] = ec._SelfAssessmentReviewPayload_selfAssessment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SelfAssessmentReviewPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var selfAssessmentSavePayloadImplementors = []string{"SelfAssessmentSavePayload"}
+
+func (ec *executionContext) _SelfAssessmentSavePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SelfAssessmentSavePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentSavePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelfAssessmentSavePayload")
+		case "selfAssessment":
+			out.Values[i] = ec._SelfAssessmentSavePayload_selfAssessment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SelfAssessmentSavePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var selfAssessmentSubmitPayloadImplementors = []string{"SelfAssessmentSubmitPayload"}
+
+func (ec *executionContext) _SelfAssessmentSubmitPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SelfAssessmentSubmitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentSubmitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelfAssessmentSubmitPayload")
+		case "selfAssessment":
+			out.Values[i] = ec._SelfAssessmentSubmitPayload_selfAssessment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SelfAssessmentSubmitPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var todoItemImplementors = []string{"TodoItem"}
+
+func (ec *executionContext) _TodoItem(ctx context.Context, sel ast.SelectionSet, obj *selfreport.Todo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, todoItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TodoItem")
+		case "kind":
+			out.Values[i] = ec._TodoItem_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TodoItem_title(ctx, field, obj)
+				})
+		case "dueAt":
+			out.Values[i] = ec._TodoItem_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overdue":
+			out.Values[i] = ec._TodoItem_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "count":
+			out.Values[i] = ec._TodoItem_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37257,6 +41005,76 @@ func (ec *executionContext) _UnitEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var unitYearImplementors = []string{"UnitYear"}
+
+func (ec *executionContext) _UnitYear(ctx context.Context, sel ast.SelectionSet, obj *selfreport.UnitYear) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unitYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnitYear")
+		case "year":
+			out.Values[i] = ec._UnitYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._UnitYear_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "campaign":
+			out.Values[i] = ec._UnitYear_campaign(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registration":
+			out.Values[i] = ec._UnitYear_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "headcount":
+			out.Values[i] = ec._UnitYear_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "notPledged":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UnitYear_notPledged(ctx, field, obj)
+				})
+		case "awaitingReview":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UnitYear_awaitingReview(ctx, field, obj)
+				})
+		case "todo":
+			out.Values[i] = ec._UnitYear_todo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userErrorImplementors = []string{"UserError"}
 
 func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *apperr.UserError) graphql.Marshaler {
@@ -37352,6 +41170,18 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_official(ctx, field, obj)
+				})
+		case "officialYear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_officialYear(ctx, field, obj)
+				})
+		case "unitYear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_unitYear(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37902,6 +41732,19 @@ func (ec *executionContext) marshalNCampaign2ᚖgithubᚗcomᚋliemchinhᚋliemc
 	return ec._Campaign(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCampaignAcknowledgeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCampaignAcknowledgeInput(ctx context.Context, v any) (model.CampaignAcknowledgeInput, error) {
+	res, err := ec.unmarshalInputCampaignAcknowledgeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCampaignAcknowledgePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCampaignAcknowledgePayload(ctx context.Context, sel ast.SelectionSet, v *model.CampaignAcknowledgePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignAcknowledgePayload!")
+		return graphql.Null
+	}
+	return ec._CampaignAcknowledgePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCampaignConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaignConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CampaignConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CampaignConnection!")
@@ -37937,36 +41780,6 @@ func (ec *executionContext) marshalNCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinh
 	return ec._Case(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNCaseCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (enum.CaseState, error) {
-	var res enum.CaseState
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCaseCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNCaseCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (enum.Category, error) {
-	var res enum.Category
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCaseCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, sel ast.SelectionSet, v enum.Category) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNCaseChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, v any) (enum.Channel, error) {
-	var res enum.Channel
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCaseChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v enum.Channel) graphql.Marshaler {
-	return v
-}
-
 func (ec *executionContext) unmarshalNCaseConclusion2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusion(ctx context.Context, v any) (citizencase.Conclusion, error) {
 	var res citizencase.Conclusion
 	err := res.UnmarshalGQL(v)
@@ -37992,16 +41805,6 @@ func (ec *executionContext) unmarshalNCaseEventActorKind2githubᚗcomᚋliemchin
 }
 
 func (ec *executionContext) marshalNCaseEventActorKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx context.Context, sel ast.SelectionSet, v caseevent.ActorKind) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNCaseEventCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (enum.CaseState, error) {
-	var res enum.CaseState
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNCaseEventCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 	return v
 }
 
@@ -38093,9 +41896,73 @@ func (ec *executionContext) marshalNCaseOrderField2ᚖgithubᚗcomᚋliemchinh�
 	return v
 }
 
+func (ec *executionContext) unmarshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (enum.CaseState, error) {
+	var res enum.CaseState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCaseWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInput(ctx context.Context, v any) (*ent.CaseWhereInput, error) {
 	res, err := ec.unmarshalInputCaseWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (enum.Category, error) {
+	var res enum.Category
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, sel ast.SelectionSet, v enum.Category) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, v any) (enum.Channel, error) {
+	var res enum.Channel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, v any) (enum.Classification, error) {
+	var res enum.Classification
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, sel ast.SelectionSet, v enum.Classification) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNCommendation2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Commendation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCommendation2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCommendation2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendation(ctx context.Context, sel ast.SelectionSet, v *ent.Commendation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Commendation!")
+		return graphql.Null
+	}
+	return ec._Commendation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCommendationConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CommendationConnection) graphql.Marshaler {
@@ -38210,6 +42077,19 @@ func (ec *executionContext) unmarshalNDistrictWhereInput2ᚖgithubᚗcomᚋliemc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNEmulationRegisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEmulationRegisterInput(ctx context.Context, v any) (model.EmulationRegisterInput, error) {
+	res, err := ec.unmarshalInputEmulationRegisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEmulationRegisterPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEmulationRegisterPayload(ctx context.Context, sel ast.SelectionSet, v *model.EmulationRegisterPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmulationRegisterPayload!")
+		return graphql.Null
+	}
+	return ec._EmulationRegisterPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEmulationRegistrationConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.EmulationRegistrationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EmulationRegistrationConnection!")
@@ -38308,16 +42188,6 @@ func (ec *executionContext) marshalNIncident2ᚖgithubᚗcomᚋliemchinhᚋliemc
 		return graphql.Null
 	}
 	return ec._Incident(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNIncidentCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (enum.Category, error) {
-	var res enum.Category
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNIncidentCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, sel ast.SelectionSet, v enum.Category) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) marshalNIncidentConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.IncidentConnection) graphql.Marshaler {
@@ -38560,6 +42430,19 @@ func (ec *executionContext) marshalNPledgeOrderField2ᚖgithubᚗcomᚋliemchinh
 	return v
 }
 
+func (ec *executionContext) unmarshalNPledgeSignInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeSignInput(ctx context.Context, v any) (model.PledgeSignInput, error) {
+	res, err := ec.unmarshalInputPledgeSignInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPledgeSignPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeSignPayload(ctx context.Context, sel ast.SelectionSet, v *model.PledgeSignPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PledgeSignPayload!")
+		return graphql.Null
+	}
+	return ec._PledgeSignPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPledgeStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋpledgeᚐStatus(ctx context.Context, v any) (pledge.Status, error) {
 	var res pledge.Status
 	err := res.UnmarshalGQL(v)
@@ -38573,6 +42456,19 @@ func (ec *executionContext) marshalNPledgeStatus2githubᚗcomᚋliemchinhᚋliem
 func (ec *executionContext) unmarshalNPledgeWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledgeWhereInput(ctx context.Context, v any) (*ent.PledgeWhereInput, error) {
 	res, err := ec.unmarshalInputPledgeWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPledgeWithdrawInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeWithdrawInput(ctx context.Context, v any) (model.PledgeWithdrawInput, error) {
+	res, err := ec.unmarshalInputPledgeWithdrawInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPledgeWithdrawPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeWithdrawPayload(ctx context.Context, sel ast.SelectionSet, v *model.PledgeWithdrawPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PledgeWithdrawPayload!")
+		return graphql.Null
+	}
+	return ec._PledgeWithdrawPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx context.Context, sel ast.SelectionSet, v *ent.Province) graphql.Marshaler {
@@ -38620,22 +42516,28 @@ func (ec *executionContext) unmarshalNProvinceWhereInput2ᚖgithubᚗcomᚋliemc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNSelfAssessment2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SelfAssessment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx context.Context, sel ast.SelectionSet, v *ent.SelfAssessment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SelfAssessment!")
 		return graphql.Null
 	}
 	return ec._SelfAssessment(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNSelfAssessmentClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, v any) (enum.Classification, error) {
-	var res enum.Classification
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNSelfAssessmentClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, sel ast.SelectionSet, v enum.Classification) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) marshalNSelfAssessmentConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.SelfAssessmentConnection) graphql.Marshaler {
@@ -38652,6 +42554,25 @@ func (ec *executionContext) marshalNSelfAssessmentItem2ᚖgithubᚗcomᚋliemchi
 		return graphql.Null
 	}
 	return ec._SelfAssessmentItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSelfAssessmentItemInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentItemInputᚄ(ctx context.Context, v any) ([]*model.SelfAssessmentItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SelfAssessmentItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSelfAssessmentItemInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNSelfAssessmentItemInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentItemInput(ctx context.Context, v any) (*model.SelfAssessmentItemInput, error) {
+	res, err := ec.unmarshalInputSelfAssessmentItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNSelfAssessmentOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentOrderField(ctx context.Context, v any) (*ent.SelfAssessmentOrderField, error) {
@@ -38678,6 +42599,45 @@ func (ec *executionContext) marshalNSelfAssessmentPeriodKind2githubᚗcomᚋliem
 	return v
 }
 
+func (ec *executionContext) unmarshalNSelfAssessmentReturnInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReturnInput(ctx context.Context, v any) (model.SelfAssessmentReturnInput, error) {
+	res, err := ec.unmarshalInputSelfAssessmentReturnInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSelfAssessmentReturnPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReturnPayload(ctx context.Context, sel ast.SelectionSet, v *model.SelfAssessmentReturnPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SelfAssessmentReturnPayload!")
+		return graphql.Null
+	}
+	return ec._SelfAssessmentReturnPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSelfAssessmentReviewInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReviewInput(ctx context.Context, v any) (model.SelfAssessmentReviewInput, error) {
+	res, err := ec.unmarshalInputSelfAssessmentReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSelfAssessmentReviewPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentReviewPayload(ctx context.Context, sel ast.SelectionSet, v *model.SelfAssessmentReviewPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SelfAssessmentReviewPayload!")
+		return graphql.Null
+	}
+	return ec._SelfAssessmentReviewPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSelfAssessmentSaveInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSaveInput(ctx context.Context, v any) (model.SelfAssessmentSaveInput, error) {
+	res, err := ec.unmarshalInputSelfAssessmentSaveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSelfAssessmentSavePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSavePayload(ctx context.Context, sel ast.SelectionSet, v *model.SelfAssessmentSavePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SelfAssessmentSavePayload!")
+		return graphql.Null
+	}
+	return ec._SelfAssessmentSavePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSelfAssessmentScheme2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx context.Context, v any) (selfassessment.Scheme, error) {
 	var res selfassessment.Scheme
 	err := res.UnmarshalGQL(v)
@@ -38696,6 +42656,19 @@ func (ec *executionContext) unmarshalNSelfAssessmentStatus2githubᚗcomᚋliemch
 
 func (ec *executionContext) marshalNSelfAssessmentStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐStatus(ctx context.Context, sel ast.SelectionSet, v selfassessment.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNSelfAssessmentSubmitInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSubmitInput(ctx context.Context, v any) (model.SelfAssessmentSubmitInput, error) {
+	res, err := ec.unmarshalInputSelfAssessmentSubmitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSelfAssessmentSubmitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSelfAssessmentSubmitPayload(ctx context.Context, sel ast.SelectionSet, v *model.SelfAssessmentSubmitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SelfAssessmentSubmitPayload!")
+		return graphql.Null
+	}
+	return ec._SelfAssessmentSubmitPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSelfAssessmentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInput(ctx context.Context, v any) (*ent.SelfAssessmentWhereInput, error) {
@@ -38758,6 +42731,36 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTodoItem2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodo(ctx context.Context, sel ast.SelectionSet, v selfreport.Todo) graphql.Marshaler {
+	return ec._TodoItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTodoItem2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoᚄ(ctx context.Context, sel ast.SelectionSet, v []selfreport.Todo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTodoItem2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTodoKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoKind(ctx context.Context, v any) (selfreport.TodoKind, error) {
+	var res selfreport.TodoKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTodoKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoKind(ctx context.Context, sel ast.SelectionSet, v selfreport.TodoKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNTokenRefreshInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTokenRefreshInput(ctx context.Context, v any) (model.TokenRefreshInput, error) {
@@ -39413,162 +43416,6 @@ func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinh
 	return ec._Case(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCaseCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx context.Context, v any) ([]enum.CaseState, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]enum.CaseState, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCaseCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOCaseCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.CaseState) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCaseCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOCaseCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (*enum.CaseState, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(enum.CaseState)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOCaseCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v *enum.CaseState) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOCaseCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx context.Context, v any) ([]enum.Category, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]enum.Category, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCaseCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOCaseCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Category) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCaseCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOCaseCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (*enum.Category, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(enum.Category)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOCaseCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, sel ast.SelectionSet, v *enum.Category) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOCaseChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx context.Context, v any) ([]enum.Channel, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]enum.Channel, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNCaseChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOCaseChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Channel) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCaseChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOCaseChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, v any) (*enum.Channel, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(enum.Channel)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOCaseChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v *enum.Channel) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalOCaseConclusion2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusionᚄ(ctx context.Context, v any) ([]citizencase.Conclusion, error) {
 	if v == nil {
 		return nil, nil
@@ -39646,22 +43493,6 @@ func (ec *executionContext) marshalOCaseEvent2ᚖgithubᚗcomᚋliemchinhᚋliem
 		return graphql.Null
 	}
 	return ec._CaseEvent(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (*enum.CaseState, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(enum.CaseState)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOCaseEventCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v *enum.CaseState) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) marshalOCaseEventEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.CaseEventEdge) graphql.Marshaler {
@@ -39889,6 +43720,58 @@ func (ec *executionContext) unmarshalOCaseOrder2ᚖgithubᚗcomᚋliemchinhᚋli
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx context.Context, v any) ([]enum.CaseState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.CaseState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCaseState2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseStateᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.CaseState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (*enum.CaseState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.CaseState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCaseState2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v *enum.CaseState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOCaseWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInputᚄ(ctx context.Context, v any) ([]*ent.CaseWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -39912,6 +43795,162 @@ func (ec *executionContext) unmarshalOCaseWhereInput2ᚖgithubᚗcomᚋliemchinh
 	}
 	res, err := ec.unmarshalInputCaseWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx context.Context, v any) ([]enum.Category, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.Category, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (*enum.Category, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.Category)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, sel ast.SelectionSet, v *enum.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx context.Context, v any) ([]enum.Channel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.Channel, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Channel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, v any) (*enum.Channel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.Channel)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, sel ast.SelectionSet, v *enum.Channel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx context.Context, v any) ([]enum.Classification, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.Classification, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Classification) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, v any) (*enum.Classification, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.Classification)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, sel ast.SelectionSet, v *enum.Classification) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCommendation2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendation(ctx context.Context, sel ast.SelectionSet, v *ent.Commendation) graphql.Marshaler {
@@ -40383,58 +44422,6 @@ func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋliemchinhᚋliemc
 	return ec._Incident(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOIncidentCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx context.Context, v any) ([]enum.Category, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]enum.Category, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNIncidentCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOIncidentCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategoryᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Category) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNIncidentCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOIncidentCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (*enum.Category, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(enum.Category)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOIncidentCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, sel ast.SelectionSet, v *enum.Category) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) marshalOIncidentEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.IncidentEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -40772,6 +44759,13 @@ func (ec *executionContext) unmarshalOOfficialWhereInput2ᚖgithubᚗcomᚋliemc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOOfficialYear2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐOfficialYear(ctx context.Context, sel ast.SelectionSet, v *selfreport.OfficialYear) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OfficialYear(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPhase2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhaseᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Phase) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -40996,58 +44990,6 @@ func (ec *executionContext) marshalOSelfAssessment2ᚖgithubᚗcomᚋliemchinh�
 	return ec._SelfAssessment(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOSelfAssessmentClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx context.Context, v any) ([]enum.Classification, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]enum.Classification, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNSelfAssessmentClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOSelfAssessmentClassification2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassificationᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.Classification) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSelfAssessmentClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, v any) (*enum.Classification, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(enum.Classification)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOSelfAssessmentClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, sel ast.SelectionSet, v *enum.Classification) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) marshalOSelfAssessmentEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.SelfAssessmentEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -41093,6 +45035,22 @@ func (ec *executionContext) unmarshalOSelfAssessmentOrder2ᚖgithubᚗcomᚋliem
 	}
 	res, err := ec.unmarshalInputSelfAssessmentOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx context.Context, v any) (*selfassessment.PeriodKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(selfassessment.PeriodKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSelfAssessmentPeriodKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *selfassessment.PeriodKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOSelfAssessmentStatus2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐStatusᚄ(ctx context.Context, v any) ([]selfassessment.Status, error) {
@@ -41452,6 +45410,13 @@ func (ec *executionContext) unmarshalOUnitWhereInput2ᚖgithubᚗcomᚋliemchinh
 	}
 	res, err := ec.unmarshalInputUnitWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUnitYear2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐUnitYear(ctx context.Context, sel ast.SelectionSet, v *selfreport.UnitYear) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UnitYear(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthzᚐViewer(ctx context.Context, sel ast.SelectionSet, v *authz.Viewer) graphql.Marshaler {

@@ -5,6 +5,8 @@ package model
 import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 )
 
@@ -76,6 +78,44 @@ type AccountSetRolePayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// Input of campaignAcknowledge.
+type CampaignAcknowledgeInput struct {
+	// The campaign.
+	CampaignID string `json:"campaignId"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of campaignAcknowledge.
+type CampaignAcknowledgePayload struct {
+	// The acknowledgement.
+	Acknowledgement *ent.Acknowledgement `json:"acknowledgement,omitempty"`
+	// Why nothing was recorded, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of emulationRegister.
+type EmulationRegisterInput struct {
+	// The unit registering.
+	UnitID string `json:"unitId"`
+	// The campaign whose emulation movement the unit joins.
+	CampaignID string `json:"campaignId"`
+	// The year: the current one or the next.
+	Year int `json:"year"`
+	// The unit's goals for the year.
+	Goals string `json:"goals"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of emulationRegister.
+type EmulationRegisterPayload struct {
+	// The registration.
+	Registration *ent.EmulationRegistration `json:"registration,omitempty"`
+	// Why nothing was registered, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
 // Input of login.
 type LoginInput struct {
 	// Phone number or e-mail address.
@@ -104,6 +144,134 @@ type PasswordChangeInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	// The new password: 10 to 256 characters, not containing the login.
 	NewPassword string `json:"newPassword"`
+}
+
+// Input of pledgeSign.
+type PledgeSignInput struct {
+	// The campaign pledged under.
+	CampaignID string `json:"campaignId"`
+	// The year: the current one (or, in December, the next).
+	Year int `json:"year"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of pledgeSign.
+type PledgeSignPayload struct {
+	// The pledge signed.
+	Pledge *ent.Pledge `json:"pledge,omitempty"`
+	// Why nothing was signed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of pledgeWithdraw.
+type PledgeWithdrawInput struct {
+	// The signed-in official's pledge.
+	PledgeID string `json:"pledgeId"`
+	// Why it is withdrawn.
+	Reason string `json:"reason"`
+}
+
+// Result of pledgeWithdraw.
+type PledgeWithdrawPayload struct {
+	// The pledge, now withdrawn.
+	Pledge *ent.Pledge `json:"pledge,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// One criterion of a self-assessment.
+type SelfAssessmentItemInput struct {
+	// Code of the criterion, e.g. NO_CORRUPTION or DISCIPLINE.
+	CriterionCode string `json:"criterionCode"`
+	// For a prohibition: true if kept, false if breached.
+	Kept *bool `json:"kept,omitempty"`
+	// For a virtue: the self-rating, 1 to 5.
+	Rating *int `json:"rating,omitempty"`
+	// A note on this criterion.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of selfAssessmentReturn.
+type SelfAssessmentReturnInput struct {
+	// A submitted self-assessment.
+	SelfAssessmentID string `json:"selfAssessmentId"`
+	// What the official should change.
+	Comment string `json:"comment"`
+}
+
+// Result of selfAssessmentReturn.
+type SelfAssessmentReturnPayload struct {
+	// The self-assessment, back with its official.
+	SelfAssessment *ent.SelfAssessment `json:"selfAssessment,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of selfAssessmentReview.
+type SelfAssessmentReviewInput struct {
+	// A submitted self-assessment.
+	SelfAssessmentID string `json:"selfAssessmentId"`
+	// The final classification; leave it out for an official not rated (fewer than 6 months worked).
+	FinalClassification *enum.Classification `json:"finalClassification,omitempty"`
+	// The reviewer's comment.
+	Comment string `json:"comment"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of selfAssessmentReview.
+type SelfAssessmentReviewPayload struct {
+	// The reviewed self-assessment.
+	SelfAssessment *ent.SelfAssessment `json:"selfAssessment,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of selfAssessmentSave.
+type SelfAssessmentSaveInput struct {
+	// The campaign whose criteria are assessed.
+	CampaignID string `json:"campaignId"`
+	// The year assessed: the current one or the previous.
+	Year int `json:"year"`
+	// The period's length: YEAR (default), QUARTER or MONTH.
+	PeriodKind *selfassessment.PeriodKind `json:"periodKind,omitempty"`
+	// 0 for a year (default), 1-4 for a quarter, 1-12 for a month.
+	Period *int `json:"period,omitempty"`
+	// One item per individual criterion (prohibitions and virtues).
+	Items []*SelfAssessmentItemInput `json:"items"`
+	// From 2026 (Decree 335/2025): the self-score out of 100; the proposed classification follows from it.
+	Score *int `json:"score,omitempty"`
+	// The classification the official proposes (before 2026: required to submit).
+	ProposedClassification *enum.Classification `json:"proposedClassification,omitempty"`
+	// The official's own summary of the period.
+	Summary *string `json:"summary,omitempty"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of selfAssessmentSave.
+type SelfAssessmentSavePayload struct {
+	// The draft.
+	SelfAssessment *ent.SelfAssessment `json:"selfAssessment,omitempty"`
+	// Why nothing was saved, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of selfAssessmentSubmit.
+type SelfAssessmentSubmitInput struct {
+	// The signed-in official's draft or returned self-assessment.
+	SelfAssessmentID string `json:"selfAssessmentId"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of selfAssessmentSubmit.
+type SelfAssessmentSubmitPayload struct {
+	// The submitted self-assessment.
+	SelfAssessment *ent.SelfAssessment `json:"selfAssessment,omitempty"`
+	// Why it was not submitted, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
 // Input of tokenRefresh.

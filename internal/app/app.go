@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent/campaign"
+	"github.com/liemchinh/liemchinh/internal/assessment"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/server"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
@@ -203,5 +205,10 @@ func serverDeps(cfg config.Config, log *slog.Logger, db *store.DB) (server.Deps,
 	if err != nil {
 		return server.Deps{}, err
 	}
-	return server.Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log)}, nil
+	window, err := assessment.ParseWindow(cfg.AssessmentClose)
+	if err != nil {
+		return server.Deps{}, err
+	}
+	return server.Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log),
+		Self: selfreport.New(db.Client, window, time.Now)}, nil
 }

@@ -155,6 +155,9 @@ func Install(c *ent.Client) {
 	c.RefreshToken.Intercept(intercept.TraverseRefreshToken(func(ctx context.Context, q *ent.RefreshTokenQuery) error {
 		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
+	c.IdempotencyKey.Intercept(intercept.TraverseIdempotencyKey(func(ctx context.Context, q *ent.IdempotencyKeyQuery) error {
+		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
 	c.Use(guardWrites)
 }
 
@@ -276,4 +279,19 @@ func subquery(column, table string, p *sql.Predicate) *sql.Predicate {
 		b.Join(p)
 		b.WriteString(")")
 	})
+}
+
+// UnitInScope reports whether the unit is in the viewer's scope (for an official: their own unit).
+// Units themselves are public, so mutations about a unit ask this rather than rely on the read
+// filter.
+func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error) {
+	v := FromContext(ctx)
+	if v.Anonymous() {
+		return false, nil
+	}
+	return c.Unit.Query().Where(unit.ID(unitID), func(s *sql.Selector) {
+		if p := unitsIn(v, s.C(unit.FieldID)); p != nil {
+			s.Where(p)
+		}
+	}).Exist(System(ctx))
 }

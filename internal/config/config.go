@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/liemchinh/liemchinh/internal/assessment"
 )
 
 // Environments.
@@ -36,6 +38,7 @@ type Config struct {
 	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
 	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
 	TrustProxy      bool          // TRUST_PROXY: take the client address from X-Forwarded-For
+	AssessmentClose string        // ASSESSMENT_WINDOW_CLOSES: MM-DD, the last day self-assessments are accepted
 }
 
 // DemoTokenKey signs access tokens outside production when TOKEN_KEY is unset; production refuses it.
@@ -63,6 +66,7 @@ var Variables = []Variable{
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
 	{"TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
+	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
 }
 
 // Load reads and validates the configuration through getenv.
@@ -80,6 +84,8 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:    get("LOG_LEVEL", "info"),
 		ReporterKey: get("REPORTER_KEY", ""),
 		TokenKey:    get("TOKEN_KEY", ""),
+
+		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
 	}
 	prod := c.Env == EnvProduction
 	var errs []error
@@ -106,6 +112,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.AutoMigrate = parseBool("AUTO_MIGRATE", true)
 	c.TrustProxy = parseBool("TRUST_PROXY", false)
+	if _, err := assessment.ParseWindow(c.AssessmentClose); err != nil {
+		errs = append(errs, fmt.Errorf("ASSESSMENT_WINDOW_CLOSES: %w", err))
+	}
 	c.SeedDemo = parseBool("SEED_DEMO", !prod)
 	c.ComplexityLimit = parseInt("GRAPHQL_COMPLEXITY_LIMIT", 50000)
 	c.DepthLimit = parseInt("GRAPHQL_DEPTH_LIMIT", 20)

@@ -51,6 +51,7 @@ func TestLoad(t *testing.T) {
 		{"bad limit", map[string]string{"GRAPHQL_COMPLEXITY_LIMIT": "-3"}, "GRAPHQL_COMPLEXITY_LIMIT", nil},
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT", nil},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
+		{"bad window", map[string]string{"ASSESSMENT_WINDOW_CLOSES": "02-30"}, "ASSESSMENT_WINDOW_CLOSES", nil},
 		{"origins", map[string]string{"CORS_ALLOWED_ORIGINS": " https://a.vn , ,https://b.vn"}, "", func(t *testing.T, c Config) {
 			if strings.Join(c.CORSOrigins, "|") != "https://a.vn|https://b.vn" {
 				t.Fatalf("origins %q", c.CORSOrigins)

@@ -36,6 +36,7 @@ const (
 	Inspection            = "isp"
 	AuditEvent            = "aud"
 	RefreshToken          = "rtk"
+	IdempotencyKey        = "idk"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -46,7 +47,7 @@ var tables = map[string]string{
 	SelfAssessmentItem: "SelfAssessmentItem", Case: "Case", CaseEvent: "CaseEvent",
 	CaseMessage: "CaseMessage", Evidence: "Evidence", Incident: "Incident",
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
-	RefreshToken: "RefreshToken",
+	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
 }
 
 // New returns a fresh id with the given prefix, from the current time and crypto randomness.

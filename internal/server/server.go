@@ -27,6 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -37,6 +38,7 @@ type Deps struct {
 	DB     *store.DB
 	Auth   *auth.Service
 	Box    *sealbox.Box
+	Self   *selfreport.Service
 }
 
 // New returns the whole HTTP handler of the product.
@@ -75,7 +77,7 @@ func New(d Deps) http.Handler {
 
 func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
-	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box})}
+	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self})}
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,

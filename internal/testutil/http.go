@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/liemchinh/liemchinh/internal/assessment"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/server"
 )
 
@@ -45,6 +48,16 @@ type API struct {
 // NewAPI builds the product's handler over db with the given configuration.
 func NewAPI(tb testing.TB, db *DB, cfg config.Config) *API {
 	tb.Helper()
+	return NewAPIAt(tb, db, cfg, time.Now)
+}
+
+// NewAPIAt is NewAPI with the clock the domain runs on (for deadlines and "this year").
+func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *API {
+	tb.Helper()
+	window, err := assessment.ParseWindow(cfg.AssessmentClose)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	box, err := sealbox.New(mustKey(cfg.ReporterKey))
@@ -56,7 +69,7 @@ func NewAPI(tb testing.TB, db *DB, cfg config.Config) *API {
 		tb.Fatal(err)
 	}
 	return &API{Handler: server.New(server.Deps{Config: cfg, Logger: log, DB: db.DB, Box: box,
-		Auth: auth.NewService(db.Client, signer, log)}), Logs: logs}
+		Auth: auth.NewService(db.Client, signer, log), Self: selfreport.New(db.Client, window, now)}), Logs: logs}
 }
 
 // GQLError is one error of a GraphQL response.

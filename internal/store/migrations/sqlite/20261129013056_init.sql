@@ -141,6 +141,12 @@ CREATE INDEX `emulationregistration_campaign_emulation_registrations` ON `emulat
 CREATE TABLE `evidences` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `content_type` text NOT NULL, `size` integer NOT NULL, `sha256` text NOT NULL, `storage_key` text NOT NULL, `uploaded_at` datetime NOT NULL, `citizen_case_evidence` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `evidences_cases_evidence` FOREIGN KEY (`citizen_case_evidence`) REFERENCES `cases` (`id`) ON DELETE NO ACTION);
 -- create index "evidence_citizen_case_evidence" to table: "evidences"
 CREATE INDEX `evidence_citizen_case_evidence` ON `evidences` (`citizen_case_evidence`);
+-- create "idempotency_keys" table
+CREATE TABLE `idempotency_keys` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `owner` text NOT NULL, `operation` text NOT NULL, `key` text NOT NULL, `request_hash` text NOT NULL, `claim` text NOT NULL, `result_id` text NULL, PRIMARY KEY (`id`));
+-- create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
+CREATE UNIQUE INDEX `idempotencykey_owner_operation_key` ON `idempotency_keys` (`owner`, `operation`, `key`);
+-- create index "idempotencykey_created_at" to table: "idempotency_keys"
+CREATE INDEX `idempotencykey_created_at` ON `idempotency_keys` (`created_at`);
 -- create "incidents" table
 CREATE TABLE `incidents` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `category` text NOT NULL, `occurred_on` datetime NOT NULL, `source` text NOT NULL, `summary` text NOT NULL, `citizen_case_incidents` text NULL, `inspection_incidents` text NULL, `official_incidents` text NOT NULL, `unit_incidents` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `incidents_cases_incidents` FOREIGN KEY (`citizen_case_incidents`) REFERENCES `cases` (`id`) ON DELETE SET NULL, CONSTRAINT `incidents_inspections_incidents` FOREIGN KEY (`inspection_incidents`) REFERENCES `inspections` (`id`) ON DELETE SET NULL, CONSTRAINT `incidents_officials_incidents` FOREIGN KEY (`official_incidents`) REFERENCES `officials` (`id`) ON DELETE NO ACTION, CONSTRAINT `incidents_units_incidents` FOREIGN KEY (`unit_incidents`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
 -- create index "incident_year_official_incidents" to table: "incidents"
@@ -228,7 +234,7 @@ CREATE INDEX `refreshtoken_account_refresh_tokens` ON `refresh_tokens` (`account
 -- create index "refreshtoken_expires_at" to table: "refresh_tokens"
 CREATE INDEX `refreshtoken_expires_at` ON `refresh_tokens` (`expires_at`);
 -- create "self_assessments" table
-CREATE TABLE `self_assessments` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `period_kind` text NOT NULL DEFAULT ('YEAR'), `period` integer NOT NULL DEFAULT (0), `scheme` text NOT NULL, `score` integer NULL, `proposed_classification` text NULL, `final_classification` text NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `summary` text NOT NULL DEFAULT (''), `submitted_at` datetime NULL, `reviewed_at` datetime NULL, `review_comment` text NULL, `account_reviewed_assessments` text NULL, `campaign_self_assessments` text NOT NULL, `official_self_assessments` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `self_assessments_accounts_reviewed_assessments` FOREIGN KEY (`account_reviewed_assessments`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `self_assessments_campaigns_self_assessments` FOREIGN KEY (`campaign_self_assessments`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `self_assessments_officials_self_assessments` FOREIGN KEY (`official_self_assessments`) REFERENCES `officials` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `self_assessments` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `year` integer NOT NULL, `period_kind` text NOT NULL DEFAULT ('YEAR'), `period` integer NOT NULL DEFAULT (0), `scheme` text NOT NULL, `score` integer NULL, `proposed_classification` text NULL, `final_classification` text NULL, `status` text NOT NULL DEFAULT ('DRAFT'), `summary` text NOT NULL DEFAULT (''), `submitted_at` datetime NULL, `reviewed_at` datetime NULL, `review_comment` text NULL, `not_rated` bool NOT NULL DEFAULT (false), `account_reviewed_assessments` text NULL, `campaign_self_assessments` text NOT NULL, `official_self_assessments` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `self_assessments_accounts_reviewed_assessments` FOREIGN KEY (`account_reviewed_assessments`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `self_assessments_campaigns_self_assessments` FOREIGN KEY (`campaign_self_assessments`) REFERENCES `campaigns` (`id`) ON DELETE NO ACTION, CONSTRAINT `self_assessments_officials_self_assessments` FOREIGN KEY (`official_self_assessments`) REFERENCES `officials` (`id`) ON DELETE NO ACTION);
 -- create index "selfassessment_year_period_kind_d1faccc8adadf350668d0a293e14bef0" to table: "self_assessments"
 CREATE UNIQUE INDEX `selfassessment_year_period_kind_d1faccc8adadf350668d0a293e14bef0` ON `self_assessments` (`year`, `period_kind`, `period`, `official_self_assessments`, `campaign_self_assessments`);
 -- create index "selfassessment_official_self_assessments" to table: "self_assessments"
@@ -399,6 +405,12 @@ DROP INDEX `incident_official_incidents`;
 DROP INDEX `incident_year_official_incidents`;
 -- reverse: create "incidents" table
 DROP TABLE `incidents`;
+-- reverse: create index "idempotencykey_created_at" to table: "idempotency_keys"
+DROP INDEX `idempotencykey_created_at`;
+-- reverse: create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
+DROP INDEX `idempotencykey_owner_operation_key`;
+-- reverse: create "idempotency_keys" table
+DROP TABLE `idempotency_keys`;
 -- reverse: create index "evidence_citizen_case_evidence" to table: "evidences"
 DROP INDEX `evidence_citizen_case_evidence`;
 -- reverse: create "evidences" table

@@ -1,4 +1,10 @@
 -- +goose Up
+-- create "idempotency_keys" table
+CREATE TABLE "idempotency_keys" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "owner" character varying NOT NULL, "operation" character varying NOT NULL, "key" character varying NOT NULL, "request_hash" character varying NOT NULL, "claim" character varying NOT NULL, "result_id" character varying NULL, PRIMARY KEY ("id"));
+-- create index "idempotencykey_created_at" to table: "idempotency_keys"
+CREATE INDEX "idempotencykey_created_at" ON "idempotency_keys" ("created_at");
+-- create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
+CREATE UNIQUE INDEX "idempotencykey_owner_operation_key" ON "idempotency_keys" ("owner", "operation", "key");
 -- create "provinces" table
 CREATE TABLE "provinces" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "name" character varying NOT NULL, "kind" character varying NOT NULL, "valid_from" timestamptz NOT NULL, "valid_to" timestamptz NULL, "province_predecessors" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "provinces_provinces_predecessors" FOREIGN KEY ("province_predecessors") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- create index "province_code_valid_from" to table: "provinces"
@@ -244,7 +250,7 @@ CREATE INDEX "refreshtoken_expires_at" ON "refresh_tokens" ("expires_at");
 -- create index "refreshtoken_family" to table: "refresh_tokens"
 CREATE INDEX "refreshtoken_family" ON "refresh_tokens" ("family");
 -- create "self_assessments" table
-CREATE TABLE "self_assessments" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "year" bigint NOT NULL, "period_kind" character varying NOT NULL DEFAULT 'YEAR', "period" bigint NOT NULL DEFAULT 0, "scheme" character varying NOT NULL, "score" bigint NULL, "proposed_classification" character varying NULL, "final_classification" character varying NULL, "status" character varying NOT NULL DEFAULT 'DRAFT', "summary" text NOT NULL DEFAULT '', "submitted_at" timestamptz NULL, "reviewed_at" timestamptz NULL, "review_comment" text NULL, "account_reviewed_assessments" character varying NULL, "campaign_self_assessments" character varying NOT NULL, "official_self_assessments" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "self_assessments_accounts_reviewed_assessments" FOREIGN KEY ("account_reviewed_assessments") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "self_assessments_campaigns_self_assessments" FOREIGN KEY ("campaign_self_assessments") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "self_assessments_officials_self_assessments" FOREIGN KEY ("official_self_assessments") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+CREATE TABLE "self_assessments" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "year" bigint NOT NULL, "period_kind" character varying NOT NULL DEFAULT 'YEAR', "period" bigint NOT NULL DEFAULT 0, "scheme" character varying NOT NULL, "score" bigint NULL, "proposed_classification" character varying NULL, "final_classification" character varying NULL, "status" character varying NOT NULL DEFAULT 'DRAFT', "summary" text NOT NULL DEFAULT '', "submitted_at" timestamptz NULL, "reviewed_at" timestamptz NULL, "review_comment" text NULL, "not_rated" boolean NOT NULL DEFAULT false, "account_reviewed_assessments" character varying NULL, "campaign_self_assessments" character varying NOT NULL, "official_self_assessments" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "self_assessments_accounts_reviewed_assessments" FOREIGN KEY ("account_reviewed_assessments") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "self_assessments_campaigns_self_assessments" FOREIGN KEY ("campaign_self_assessments") REFERENCES "campaigns" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "self_assessments_officials_self_assessments" FOREIGN KEY ("official_self_assessments") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
 -- create index "selfassessment_account_reviewed_assessments" to table: "self_assessments"
 CREATE INDEX "selfassessment_account_reviewed_assessments" ON "self_assessments" ("account_reviewed_assessments");
 -- create index "selfassessment_campaign_self_assessments" to table: "self_assessments"
@@ -541,3 +547,9 @@ DROP INDEX "province_name";
 DROP INDEX "province_code_valid_from";
 -- reverse: create "provinces" table
 DROP TABLE "provinces";
+-- reverse: create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
+DROP INDEX "idempotencykey_owner_operation_key";
+-- reverse: create index "idempotencykey_created_at" to table: "idempotency_keys"
+DROP INDEX "idempotencykey_created_at";
+-- reverse: create "idempotency_keys" table
+DROP TABLE "idempotency_keys";
