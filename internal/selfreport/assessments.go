@@ -155,8 +155,17 @@ func (s *Service) SaveAssessment(ctx context.Context, d Draft, key string) (*ent
 				return nil, "", apperr.New(apperr.Conflict, "Bản tự đánh giá đã nộp, không sửa được nữa.",
 					"The self-assessment is already submitted and can no longer change.").OnField("year")
 			default:
-				u := tx.SelfAssessment.UpdateOne(existing).SetSummary(d.Summary).ClearScore().ClearProposedClassification().
-					SetNillableScore(d.Score).SetNillableProposedClassification(d.Proposed)
+				u := tx.SelfAssessment.UpdateOne(existing).SetSummary(d.Summary)
+				if d.Score != nil {
+					u.SetScore(*d.Score)
+				} else {
+					u.ClearScore()
+				}
+				if d.Proposed != nil {
+					u.SetProposedClassification(*d.Proposed)
+				} else {
+					u.ClearProposedClassification()
+				}
 				if a, err = u.Save(ctx); err != nil {
 					return nil, "", err
 				}

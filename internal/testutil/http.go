@@ -165,3 +165,6 @@ func (a *API) As(token string) *API {
 	c.token = token
 	return &c
 }
+
+// Token returns the access token the API sends, if any.
+func (a *API) Token() string { return a.token }
