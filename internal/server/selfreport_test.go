@@ -41,7 +41,7 @@ type office struct {
 	db                       *testutil.DB
 }
 
-func newOffice(t *testing.T, dia string) *office {
+func newOffice(t testing.TB, dia string) *office {
 	t.Helper()
 	db := testutil.Open(t, dia)
 	ctx := authz.System(context.Background())
@@ -109,7 +109,7 @@ func (r result) userCode() string {
 	return r.Errors[0].Code
 }
 
-func mutate(t *testing.T, api *testutil.API, field, object, inputType string, input map[string]any, headers ...string) result {
+func mutate(t testing.TB, api *testutil.API, field, object, inputType string, input map[string]any, headers ...string) result {
 	t.Helper()
 	sel := "id"
 	if object == "selfAssessment" || object == "pledge" {
@@ -571,4 +571,14 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 		}
 		t.Logf("%s: %d identical pledgeSign requests in %s: 1 pledge, %d identical answers", dia, clients, elapsed.Round(time.Millisecond), clients)
 	})
+}
+
+// official adds an official in the office's child unit and returns the API acting as them.
+func (o *office) official(tb testing.TB, i int) *testutil.API {
+	tb.Helper()
+	ctx := authz.System(context.Background())
+	child := o.db.Client.Unit.GetX(ctx, o.child)
+	id := o.db.Client.Official.Create().SetFullName(fmt.Sprint("Cán bộ ", i)).SetCategory(official.CategoryVIEN_CHUC).
+		SetEmployeeCode(fmt.Sprint("B-", i)).SetActiveFrom(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)).SetUnit(child).SaveX(ctx).ID
+	return o.anonymous.SignedInQuick(tb, o.db, authz.RoleOfficial, authz.Scope{Kind: authz.ScopeUnit, ID: o.child}, id)
 }

@@ -43,6 +43,7 @@ type API struct {
 	Logs    *bytes.Buffer
 	token   string
 	seen    *responses
+	signer  *auth.Signer
 }
 
 // NewAPI builds the product's handler over db with the given configuration.
@@ -69,7 +70,8 @@ func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *A
 		tb.Fatal(err)
 	}
 	return &API{Handler: server.New(server.Deps{Config: cfg, Logger: log, DB: db.DB, Box: box,
-		Auth: auth.NewService(db.Client, signer, log), Self: selfreport.New(db.Client, window, now)}), Logs: logs}
+		Auth: auth.NewService(db.Client, signer, log), Self: selfreport.New(db.Client, window, now)}), Logs: logs,
+		signer: signer}
 }
 
 // GQLError is one error of a GraphQL response.
