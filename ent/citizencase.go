@@ -58,6 +58,8 @@ type CitizenCase struct {
 	AcknowledgeDueAt *time.Time `json:"acknowledge_due_at,omitempty"`
 	// Deadline for the conclusion or answer, extensions included.
 	DueAt *time.Time `json:"due_at,omitempty"`
+	// Set by the first extension: a COMPLEX case may be extended once, a VERY_COMPLEX one twice.
+	Complexity *citizencase.Complexity `json:"complexity,omitempty"`
 	// How many times the deadline was extended.
 	ExtensionCount int `json:"extension_count,omitempty"`
 	// When accepted.
@@ -70,12 +72,13 @@ type CitizenCase struct {
 	Rating *int `json:"rating,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CitizenCaseQuery when eager-loading is set.
-	Edges                   CitizenCaseEdges `json:"edges"`
-	account_handled_cases   *string
-	citizen_case_duplicates *string
-	official_cases          *string
-	unit_cases              *string
-	selectValues            sql.SelectValues
+	Edges                       CitizenCaseEdges `json:"edges"`
+	account_handled_cases       *string
+	citizen_case_duplicates     *string
+	citizen_case_transferred_to *string
+	official_cases              *string
+	unit_cases                  *string
+	selectValues                sql.SelectValues
 }
 
 // CitizenCaseEdges holds the relations/edges for other nodes in the graph.
@@ -96,18 +99,23 @@ type CitizenCaseEdges struct {
 	Messages []*CaseMessage `json:"messages,omitempty"`
 	// Evidence files attached to the case.
 	Evidence []*Evidence `json:"evidence,omitempty"`
+	// The unit in charge the case was transferred to, if it was.
+	TransferredTo *Unit `json:"transferred_to,omitempty"`
+	// Staged uploads attached to the case.
+	Uploads []*Upload `json:"uploads,omitempty"`
 	// Incidents created by the case's conclusion.
 	Incidents []*Incident `json:"incidents,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [11]bool
 	// totalCount holds the count of the edges above.
-	totalCount [8]map[string]int
+	totalCount [9]map[string]int
 
 	namedDuplicates map[string][]*CitizenCase
 	namedEvents     map[string][]*CaseEvent
 	namedMessages   map[string][]*CaseMessage
 	namedEvidence   map[string][]*Evidence
+	namedUploads    map[string][]*Upload
 	namedIncidents  map[string][]*Incident
 }
 
@@ -191,10 +199,30 @@ func (e CitizenCaseEdges) EvidenceOrErr() ([]*Evidence, error) {
 	return nil, &NotLoadedError{edge: "evidence"}
 }
 
+// TransferredToOrErr returns the TransferredTo value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e CitizenCaseEdges) TransferredToOrErr() (*Unit, error) {
+	if e.TransferredTo != nil {
+		return e.TransferredTo, nil
+	} else if e.loadedTypes[8] {
+		return nil, &NotFoundError{label: unit.Label}
+	}
+	return nil, &NotLoadedError{edge: "transferred_to"}
+}
+
+// UploadsOrErr returns the Uploads value or an error if the edge
+// was not loaded in eager-loading.
+func (e CitizenCaseEdges) UploadsOrErr() ([]*Upload, error) {
+	if e.loadedTypes[9] {
+		return e.Uploads, nil
+	}
+	return nil, &NotLoadedError{edge: "uploads"}
+}
+
 // IncidentsOrErr returns the Incidents value or an error if the edge
 // was not loaded in eager-loading.
 func (e CitizenCaseEdges) IncidentsOrErr() ([]*Incident, error) {
-	if e.loadedTypes[8] {
+	if e.loadedTypes[10] {
 		return e.Incidents, nil
 	}
 	return nil, &NotLoadedError{edge: "incidents"}
@@ -211,7 +239,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case citizencase.FieldExtensionCount, citizencase.FieldRating:
 			values[i] = new(sql.NullInt64)
-		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion:
+		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity:
 			values[i] = new(sql.NullString)
 		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt:
 			values[i] = new(sql.NullTime)
@@ -219,9 +247,11 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case citizencase.ForeignKeys[1]: // citizen_case_duplicates
 			values[i] = new(sql.NullString)
-		case citizencase.ForeignKeys[2]: // official_cases
+		case citizencase.ForeignKeys[2]: // citizen_case_transferred_to
 			values[i] = new(sql.NullString)
-		case citizencase.ForeignKeys[3]: // unit_cases
+		case citizencase.ForeignKeys[3]: // official_cases
+			values[i] = new(sql.NullString)
+		case citizencase.ForeignKeys[4]: // unit_cases
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -358,6 +388,13 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 				_m.DueAt = new(time.Time)
 				*_m.DueAt = value.Time
 			}
+		case citizencase.FieldComplexity:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field complexity", values[i])
+			} else if value.Valid {
+				_m.Complexity = new(citizencase.Complexity)
+				*_m.Complexity = citizencase.Complexity(value.String)
+			}
 		case citizencase.FieldExtensionCount:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field extension_count", values[i])
@@ -408,12 +445,19 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 			}
 		case citizencase.ForeignKeys[2]:
 			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field citizen_case_transferred_to", values[i])
+			} else if value.Valid {
+				_m.citizen_case_transferred_to = new(string)
+				*_m.citizen_case_transferred_to = value.String
+			}
+		case citizencase.ForeignKeys[3]:
+			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field official_cases", values[i])
 			} else if value.Valid {
 				_m.official_cases = new(string)
 				*_m.official_cases = value.String
 			}
-		case citizencase.ForeignKeys[3]:
+		case citizencase.ForeignKeys[4]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field unit_cases", values[i])
 			} else if value.Valid {
@@ -471,6 +515,16 @@ func (_m *CitizenCase) QueryMessages() *CaseMessageQuery {
 // QueryEvidence queries the "evidence" edge of the CitizenCase entity.
 func (_m *CitizenCase) QueryEvidence() *EvidenceQuery {
 	return NewCitizenCaseClient(_m.config).QueryEvidence(_m)
+}
+
+// QueryTransferredTo queries the "transferred_to" edge of the CitizenCase entity.
+func (_m *CitizenCase) QueryTransferredTo() *UnitQuery {
+	return NewCitizenCaseClient(_m.config).QueryTransferredTo(_m)
+}
+
+// QueryUploads queries the "uploads" edge of the CitizenCase entity.
+func (_m *CitizenCase) QueryUploads() *UploadQuery {
+	return NewCitizenCaseClient(_m.config).QueryUploads(_m)
 }
 
 // QueryIncidents queries the "incidents" edge of the CitizenCase entity.
@@ -563,6 +617,11 @@ func (_m *CitizenCase) String() string {
 	if v := _m.DueAt; v != nil {
 		builder.WriteString("due_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.Complexity; v != nil {
+		builder.WriteString("complexity=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	builder.WriteString("extension_count=")
@@ -684,6 +743,30 @@ func (_m *CitizenCase) appendNamedEvidence(name string, edges ...*Evidence) {
 		_m.Edges.namedEvidence[name] = []*Evidence{}
 	} else {
 		_m.Edges.namedEvidence[name] = append(_m.Edges.namedEvidence[name], edges...)
+	}
+}
+
+// NamedUploads returns the Uploads named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *CitizenCase) NamedUploads(name string) ([]*Upload, error) {
+	if _m.Edges.namedUploads == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedUploads[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *CitizenCase) appendNamedUploads(name string, edges ...*Upload) {
+	if _m.Edges.namedUploads == nil {
+		_m.Edges.namedUploads = make(map[string][]*Upload)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedUploads[name] = []*Upload{}
+	} else {
+		_m.Edges.namedUploads[name] = append(_m.Edges.namedUploads[name], edges...)
 	}
 }
 

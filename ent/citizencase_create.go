@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // CitizenCaseCreate is the builder for creating a CitizenCase entity.
@@ -215,6 +216,20 @@ func (_c *CitizenCaseCreate) SetDueAt(v time.Time) *CitizenCaseCreate {
 func (_c *CitizenCaseCreate) SetNillableDueAt(v *time.Time) *CitizenCaseCreate {
 	if v != nil {
 		_c.SetDueAt(*v)
+	}
+	return _c
+}
+
+// SetComplexity sets the "complexity" field.
+func (_c *CitizenCaseCreate) SetComplexity(v citizencase.Complexity) *CitizenCaseCreate {
+	_c.mutation.SetComplexity(v)
+	return _c
+}
+
+// SetNillableComplexity sets the "complexity" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableComplexity(v *citizencase.Complexity) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetComplexity(*v)
 	}
 	return _c
 }
@@ -431,6 +446,40 @@ func (_c *CitizenCaseCreate) AddEvidence(v ...*Evidence) *CitizenCaseCreate {
 	return _c.AddEvidenceIDs(ids...)
 }
 
+// SetTransferredToID sets the "transferred_to" edge to the Unit entity by ID.
+func (_c *CitizenCaseCreate) SetTransferredToID(id string) *CitizenCaseCreate {
+	_c.mutation.SetTransferredToID(id)
+	return _c
+}
+
+// SetNillableTransferredToID sets the "transferred_to" edge to the Unit entity by ID if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableTransferredToID(id *string) *CitizenCaseCreate {
+	if id != nil {
+		_c = _c.SetTransferredToID(*id)
+	}
+	return _c
+}
+
+// SetTransferredTo sets the "transferred_to" edge to the Unit entity.
+func (_c *CitizenCaseCreate) SetTransferredTo(v *Unit) *CitizenCaseCreate {
+	return _c.SetTransferredToID(v.ID)
+}
+
+// AddUploadIDs adds the "uploads" edge to the Upload entity by IDs.
+func (_c *CitizenCaseCreate) AddUploadIDs(ids ...string) *CitizenCaseCreate {
+	_c.mutation.AddUploadIDs(ids...)
+	return _c
+}
+
+// AddUploads adds the "uploads" edges to the Upload entity.
+func (_c *CitizenCaseCreate) AddUploads(v ...*Upload) *CitizenCaseCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddUploadIDs(ids...)
+}
+
 // AddIncidentIDs adds the "incidents" edge to the Incident entity by IDs.
 func (_c *CitizenCaseCreate) AddIncidentIDs(ids ...string) *CitizenCaseCreate {
 	_c.mutation.AddIncidentIDs(ids...)
@@ -587,6 +636,11 @@ func (_c *CitizenCaseCreate) check() error {
 	if _, ok := _c.mutation.ReceivedAt(); !ok {
 		return &ValidationError{Name: "received_at", err: errors.New(`ent: missing required field "CitizenCase.received_at"`)}
 	}
+	if v, ok := _c.mutation.Complexity(); ok {
+		if err := citizencase.ComplexityValidator(v); err != nil {
+			return &ValidationError{Name: "complexity", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.complexity": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.ExtensionCount(); !ok {
 		return &ValidationError{Name: "extension_count", err: errors.New(`ent: missing required field "CitizenCase.extension_count"`)}
 	}
@@ -715,6 +769,10 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DueAt(); ok {
 		_spec.SetField(citizencase.FieldDueAt, field.TypeTime, value)
 		_node.DueAt = &value
+	}
+	if value, ok := _c.mutation.Complexity(); ok {
+		_spec.SetField(citizencase.FieldComplexity, field.TypeEnum, value)
+		_node.Complexity = &value
 	}
 	if value, ok := _c.mutation.ExtensionCount(); ok {
 		_spec.SetField(citizencase.FieldExtensionCount, field.TypeInt, value)
@@ -861,6 +919,39 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(evidence.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TransferredToIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   citizencase.TransferredToTable,
+			Columns: []string{citizencase.TransferredToColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.citizen_case_transferred_to = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UploadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1023,6 +1114,24 @@ func (u *CitizenCaseUpsert) UpdateDueAt() *CitizenCaseUpsert {
 // ClearDueAt clears the value of the "due_at" field.
 func (u *CitizenCaseUpsert) ClearDueAt() *CitizenCaseUpsert {
 	u.SetNull(citizencase.FieldDueAt)
+	return u
+}
+
+// SetComplexity sets the "complexity" field.
+func (u *CitizenCaseUpsert) SetComplexity(v citizencase.Complexity) *CitizenCaseUpsert {
+	u.Set(citizencase.FieldComplexity, v)
+	return u
+}
+
+// UpdateComplexity sets the "complexity" field to the value that was provided on create.
+func (u *CitizenCaseUpsert) UpdateComplexity() *CitizenCaseUpsert {
+	u.SetExcluded(citizencase.FieldComplexity)
+	return u
+}
+
+// ClearComplexity clears the value of the "complexity" field.
+func (u *CitizenCaseUpsert) ClearComplexity() *CitizenCaseUpsert {
+	u.SetNull(citizencase.FieldComplexity)
 	return u
 }
 
@@ -1308,6 +1417,27 @@ func (u *CitizenCaseUpsertOne) UpdateDueAt() *CitizenCaseUpsertOne {
 func (u *CitizenCaseUpsertOne) ClearDueAt() *CitizenCaseUpsertOne {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearDueAt()
+	})
+}
+
+// SetComplexity sets the "complexity" field.
+func (u *CitizenCaseUpsertOne) SetComplexity(v citizencase.Complexity) *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetComplexity(v)
+	})
+}
+
+// UpdateComplexity sets the "complexity" field to the value that was provided on create.
+func (u *CitizenCaseUpsertOne) UpdateComplexity() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateComplexity()
+	})
+}
+
+// ClearComplexity clears the value of the "complexity" field.
+func (u *CitizenCaseUpsertOne) ClearComplexity() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearComplexity()
 	})
 }
 
@@ -1776,6 +1906,27 @@ func (u *CitizenCaseUpsertBulk) UpdateDueAt() *CitizenCaseUpsertBulk {
 func (u *CitizenCaseUpsertBulk) ClearDueAt() *CitizenCaseUpsertBulk {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearDueAt()
+	})
+}
+
+// SetComplexity sets the "complexity" field.
+func (u *CitizenCaseUpsertBulk) SetComplexity(v citizencase.Complexity) *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetComplexity(v)
+	})
+}
+
+// UpdateComplexity sets the "complexity" field to the value that was provided on create.
+func (u *CitizenCaseUpsertBulk) UpdateComplexity() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateComplexity()
+	})
+}
+
+// ClearComplexity clears the value of the "complexity" field.
+func (u *CitizenCaseUpsertBulk) ClearComplexity() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearComplexity()
 	})
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // CitizenCaseQuery is the builder for querying CitizenCase entities.
@@ -39,6 +40,8 @@ type CitizenCaseQuery struct {
 	withEvents          *CaseEventQuery
 	withMessages        *CaseMessageQuery
 	withEvidence        *EvidenceQuery
+	withTransferredTo   *UnitQuery
+	withUploads         *UploadQuery
 	withIncidents       *IncidentQuery
 	withFKs             bool
 	loadTotal           []func(context.Context, []*CitizenCase) error
@@ -47,6 +50,7 @@ type CitizenCaseQuery struct {
 	withNamedEvents     map[string]*CaseEventQuery
 	withNamedMessages   map[string]*CaseMessageQuery
 	withNamedEvidence   map[string]*EvidenceQuery
+	withNamedUploads    map[string]*UploadQuery
 	withNamedIncidents  map[string]*IncidentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -253,6 +257,50 @@ func (_q *CitizenCaseQuery) QueryEvidence() *EvidenceQuery {
 			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
 			sqlgraph.To(evidence.Table, evidence.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, citizencase.EvidenceTable, citizencase.EvidenceColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTransferredTo chains the current query on the "transferred_to" edge.
+func (_q *CitizenCaseQuery) QueryTransferredTo() *UnitQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, citizencase.TransferredToTable, citizencase.TransferredToColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUploads chains the current query on the "uploads" edge.
+func (_q *CitizenCaseQuery) QueryUploads() *UploadQuery {
+	query := (&UploadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(citizencase.Table, citizencase.FieldID, selector),
+			sqlgraph.To(upload.Table, upload.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, citizencase.UploadsTable, citizencase.UploadsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -469,20 +517,22 @@ func (_q *CitizenCaseQuery) Clone() *CitizenCaseQuery {
 		return nil
 	}
 	return &CitizenCaseQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]citizencase.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.CitizenCase{}, _q.predicates...),
-		withUnit:        _q.withUnit.Clone(),
-		withOfficial:    _q.withOfficial.Clone(),
-		withHandler:     _q.withHandler.Clone(),
-		withDuplicates:  _q.withDuplicates.Clone(),
-		withDuplicateOf: _q.withDuplicateOf.Clone(),
-		withEvents:      _q.withEvents.Clone(),
-		withMessages:    _q.withMessages.Clone(),
-		withEvidence:    _q.withEvidence.Clone(),
-		withIncidents:   _q.withIncidents.Clone(),
+		config:            _q.config,
+		ctx:               _q.ctx.Clone(),
+		order:             append([]citizencase.OrderOption{}, _q.order...),
+		inters:            append([]Interceptor{}, _q.inters...),
+		predicates:        append([]predicate.CitizenCase{}, _q.predicates...),
+		withUnit:          _q.withUnit.Clone(),
+		withOfficial:      _q.withOfficial.Clone(),
+		withHandler:       _q.withHandler.Clone(),
+		withDuplicates:    _q.withDuplicates.Clone(),
+		withDuplicateOf:   _q.withDuplicateOf.Clone(),
+		withEvents:        _q.withEvents.Clone(),
+		withMessages:      _q.withMessages.Clone(),
+		withEvidence:      _q.withEvidence.Clone(),
+		withTransferredTo: _q.withTransferredTo.Clone(),
+		withUploads:       _q.withUploads.Clone(),
+		withIncidents:     _q.withIncidents.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -577,6 +627,28 @@ func (_q *CitizenCaseQuery) WithEvidence(opts ...func(*EvidenceQuery)) *CitizenC
 	return _q
 }
 
+// WithTransferredTo tells the query-builder to eager-load the nodes that are connected to
+// the "transferred_to" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CitizenCaseQuery) WithTransferredTo(opts ...func(*UnitQuery)) *CitizenCaseQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTransferredTo = query
+	return _q
+}
+
+// WithUploads tells the query-builder to eager-load the nodes that are connected to
+// the "uploads" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *CitizenCaseQuery) WithUploads(opts ...func(*UploadQuery)) *CitizenCaseQuery {
+	query := (&UploadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUploads = query
+	return _q
+}
+
 // WithIncidents tells the query-builder to eager-load the nodes that are connected to
 // the "incidents" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *CitizenCaseQuery) WithIncidents(opts ...func(*IncidentQuery)) *CitizenCaseQuery {
@@ -667,7 +739,7 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		nodes       = []*CitizenCase{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [11]bool{
 			_q.withUnit != nil,
 			_q.withOfficial != nil,
 			_q.withHandler != nil,
@@ -676,10 +748,12 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			_q.withEvents != nil,
 			_q.withMessages != nil,
 			_q.withEvidence != nil,
+			_q.withTransferredTo != nil,
+			_q.withUploads != nil,
 			_q.withIncidents != nil,
 		}
 	)
-	if _q.withUnit != nil || _q.withOfficial != nil || _q.withHandler != nil || _q.withDuplicateOf != nil {
+	if _q.withUnit != nil || _q.withOfficial != nil || _q.withHandler != nil || _q.withDuplicateOf != nil || _q.withTransferredTo != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -758,6 +832,19 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			return nil, err
 		}
 	}
+	if query := _q.withTransferredTo; query != nil {
+		if err := _q.loadTransferredTo(ctx, query, nodes, nil,
+			func(n *CitizenCase, e *Unit) { n.Edges.TransferredTo = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUploads; query != nil {
+		if err := _q.loadUploads(ctx, query, nodes,
+			func(n *CitizenCase) { n.Edges.Uploads = []*Upload{} },
+			func(n *CitizenCase, e *Upload) { n.Edges.Uploads = append(n.Edges.Uploads, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withIncidents; query != nil {
 		if err := _q.loadIncidents(ctx, query, nodes,
 			func(n *CitizenCase) { n.Edges.Incidents = []*Incident{} },
@@ -790,6 +877,13 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadEvidence(ctx, query, nodes,
 			func(n *CitizenCase) { n.appendNamedEvidence(name) },
 			func(n *CitizenCase, e *Evidence) { n.appendNamedEvidence(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedUploads {
+		if err := _q.loadUploads(ctx, query, nodes,
+			func(n *CitizenCase) { n.appendNamedUploads(name) },
+			func(n *CitizenCase, e *Upload) { n.appendNamedUploads(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1060,6 +1154,69 @@ func (_q *CitizenCaseQuery) loadEvidence(ctx context.Context, query *EvidenceQue
 	}
 	return nil
 }
+func (_q *CitizenCaseQuery) loadTransferredTo(ctx context.Context, query *UnitQuery, nodes []*CitizenCase, init func(*CitizenCase), assign func(*CitizenCase, *Unit)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*CitizenCase)
+	for i := range nodes {
+		if nodes[i].citizen_case_transferred_to == nil {
+			continue
+		}
+		fk := *nodes[i].citizen_case_transferred_to
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(unit.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "citizen_case_transferred_to" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *CitizenCaseQuery) loadUploads(ctx context.Context, query *UploadQuery, nodes []*CitizenCase, init func(*CitizenCase), assign func(*CitizenCase, *Upload)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*CitizenCase)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Upload(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(citizencase.UploadsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.citizen_case_uploads
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "citizen_case_uploads" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "citizen_case_uploads" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *CitizenCaseQuery) loadIncidents(ctx context.Context, query *IncidentQuery, nodes []*CitizenCase, init func(*CitizenCase), assign func(*CitizenCase, *Incident)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[string]*CitizenCase)
@@ -1258,6 +1415,20 @@ func (_q *CitizenCaseQuery) WithNamedEvidence(name string, opts ...func(*Evidenc
 		_q.withNamedEvidence = make(map[string]*EvidenceQuery)
 	}
 	_q.withNamedEvidence[name] = query
+	return _q
+}
+
+// WithNamedUploads tells the query-builder to eager-load the nodes that are connected to the "uploads"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *CitizenCaseQuery) WithNamedUploads(name string, opts ...func(*UploadQuery)) *CitizenCaseQuery {
+	query := (&UploadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedUploads == nil {
+		_q.withNamedUploads = make(map[string]*UploadQuery)
+	}
+	_q.withNamedUploads[name] = query
 	return _q
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // CitizenCaseUpdate is the builder for updating CitizenCase entities.
@@ -127,6 +128,26 @@ func (_u *CitizenCaseUpdate) SetNillableDueAt(v *time.Time) *CitizenCaseUpdate {
 // ClearDueAt clears the value of the "due_at" field.
 func (_u *CitizenCaseUpdate) ClearDueAt() *CitizenCaseUpdate {
 	_u.mutation.ClearDueAt()
+	return _u
+}
+
+// SetComplexity sets the "complexity" field.
+func (_u *CitizenCaseUpdate) SetComplexity(v citizencase.Complexity) *CitizenCaseUpdate {
+	_u.mutation.SetComplexity(v)
+	return _u
+}
+
+// SetNillableComplexity sets the "complexity" field if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillableComplexity(v *citizencase.Complexity) *CitizenCaseUpdate {
+	if v != nil {
+		_u.SetComplexity(*v)
+	}
+	return _u
+}
+
+// ClearComplexity clears the value of the "complexity" field.
+func (_u *CitizenCaseUpdate) ClearComplexity() *CitizenCaseUpdate {
+	_u.mutation.ClearComplexity()
 	return _u
 }
 
@@ -366,6 +387,40 @@ func (_u *CitizenCaseUpdate) AddEvidence(v ...*Evidence) *CitizenCaseUpdate {
 	return _u.AddEvidenceIDs(ids...)
 }
 
+// SetTransferredToID sets the "transferred_to" edge to the Unit entity by ID.
+func (_u *CitizenCaseUpdate) SetTransferredToID(id string) *CitizenCaseUpdate {
+	_u.mutation.SetTransferredToID(id)
+	return _u
+}
+
+// SetNillableTransferredToID sets the "transferred_to" edge to the Unit entity by ID if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillableTransferredToID(id *string) *CitizenCaseUpdate {
+	if id != nil {
+		_u = _u.SetTransferredToID(*id)
+	}
+	return _u
+}
+
+// SetTransferredTo sets the "transferred_to" edge to the Unit entity.
+func (_u *CitizenCaseUpdate) SetTransferredTo(v *Unit) *CitizenCaseUpdate {
+	return _u.SetTransferredToID(v.ID)
+}
+
+// AddUploadIDs adds the "uploads" edge to the Upload entity by IDs.
+func (_u *CitizenCaseUpdate) AddUploadIDs(ids ...string) *CitizenCaseUpdate {
+	_u.mutation.AddUploadIDs(ids...)
+	return _u
+}
+
+// AddUploads adds the "uploads" edges to the Upload entity.
+func (_u *CitizenCaseUpdate) AddUploads(v ...*Upload) *CitizenCaseUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddUploadIDs(ids...)
+}
+
 // AddIncidentIDs adds the "incidents" edge to the Incident entity by IDs.
 func (_u *CitizenCaseUpdate) AddIncidentIDs(ids ...string) *CitizenCaseUpdate {
 	_u.mutation.AddIncidentIDs(ids...)
@@ -494,6 +549,33 @@ func (_u *CitizenCaseUpdate) RemoveEvidence(v ...*Evidence) *CitizenCaseUpdate {
 	return _u.RemoveEvidenceIDs(ids...)
 }
 
+// ClearTransferredTo clears the "transferred_to" edge to the Unit entity.
+func (_u *CitizenCaseUpdate) ClearTransferredTo() *CitizenCaseUpdate {
+	_u.mutation.ClearTransferredTo()
+	return _u
+}
+
+// ClearUploads clears all "uploads" edges to the Upload entity.
+func (_u *CitizenCaseUpdate) ClearUploads() *CitizenCaseUpdate {
+	_u.mutation.ClearUploads()
+	return _u
+}
+
+// RemoveUploadIDs removes the "uploads" edge to Upload entities by IDs.
+func (_u *CitizenCaseUpdate) RemoveUploadIDs(ids ...string) *CitizenCaseUpdate {
+	_u.mutation.RemoveUploadIDs(ids...)
+	return _u
+}
+
+// RemoveUploads removes "uploads" edges to Upload entities.
+func (_u *CitizenCaseUpdate) RemoveUploads(v ...*Upload) *CitizenCaseUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveUploadIDs(ids...)
+}
+
 // ClearIncidents clears all "incidents" edges to the Incident entity.
 func (_u *CitizenCaseUpdate) ClearIncidents() *CitizenCaseUpdate {
 	_u.mutation.ClearIncidents()
@@ -563,6 +645,11 @@ func (_u *CitizenCaseUpdate) check() error {
 			return &ValidationError{Name: "conclusion", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.conclusion": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Complexity(); ok {
+		if err := citizencase.ComplexityValidator(v); err != nil {
+			return &ValidationError{Name: "complexity", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.complexity": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ExtensionCount(); ok {
 		if err := citizencase.ExtensionCountValidator(v); err != nil {
 			return &ValidationError{Name: "extension_count", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.extension_count": %w`, err)}
@@ -629,6 +716,12 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.DueAtCleared() {
 		_spec.ClearField(citizencase.FieldDueAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Complexity(); ok {
+		_spec.SetField(citizencase.FieldComplexity, field.TypeEnum, value)
+	}
+	if _u.mutation.ComplexityCleared() {
+		_spec.ClearField(citizencase.FieldComplexity, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.ExtensionCount(); ok {
 		_spec.SetField(citizencase.FieldExtensionCount, field.TypeInt, value)
@@ -959,6 +1052,80 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TransferredToCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   citizencase.TransferredToTable,
+			Columns: []string{citizencase.TransferredToColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TransferredToIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   citizencase.TransferredToTable,
+			Columns: []string{citizencase.TransferredToColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.UploadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedUploadsIDs(); len(nodes) > 0 && !_u.mutation.UploadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.UploadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.IncidentsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1115,6 +1282,26 @@ func (_u *CitizenCaseUpdateOne) SetNillableDueAt(v *time.Time) *CitizenCaseUpdat
 // ClearDueAt clears the value of the "due_at" field.
 func (_u *CitizenCaseUpdateOne) ClearDueAt() *CitizenCaseUpdateOne {
 	_u.mutation.ClearDueAt()
+	return _u
+}
+
+// SetComplexity sets the "complexity" field.
+func (_u *CitizenCaseUpdateOne) SetComplexity(v citizencase.Complexity) *CitizenCaseUpdateOne {
+	_u.mutation.SetComplexity(v)
+	return _u
+}
+
+// SetNillableComplexity sets the "complexity" field if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillableComplexity(v *citizencase.Complexity) *CitizenCaseUpdateOne {
+	if v != nil {
+		_u.SetComplexity(*v)
+	}
+	return _u
+}
+
+// ClearComplexity clears the value of the "complexity" field.
+func (_u *CitizenCaseUpdateOne) ClearComplexity() *CitizenCaseUpdateOne {
+	_u.mutation.ClearComplexity()
 	return _u
 }
 
@@ -1354,6 +1541,40 @@ func (_u *CitizenCaseUpdateOne) AddEvidence(v ...*Evidence) *CitizenCaseUpdateOn
 	return _u.AddEvidenceIDs(ids...)
 }
 
+// SetTransferredToID sets the "transferred_to" edge to the Unit entity by ID.
+func (_u *CitizenCaseUpdateOne) SetTransferredToID(id string) *CitizenCaseUpdateOne {
+	_u.mutation.SetTransferredToID(id)
+	return _u
+}
+
+// SetNillableTransferredToID sets the "transferred_to" edge to the Unit entity by ID if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillableTransferredToID(id *string) *CitizenCaseUpdateOne {
+	if id != nil {
+		_u = _u.SetTransferredToID(*id)
+	}
+	return _u
+}
+
+// SetTransferredTo sets the "transferred_to" edge to the Unit entity.
+func (_u *CitizenCaseUpdateOne) SetTransferredTo(v *Unit) *CitizenCaseUpdateOne {
+	return _u.SetTransferredToID(v.ID)
+}
+
+// AddUploadIDs adds the "uploads" edge to the Upload entity by IDs.
+func (_u *CitizenCaseUpdateOne) AddUploadIDs(ids ...string) *CitizenCaseUpdateOne {
+	_u.mutation.AddUploadIDs(ids...)
+	return _u
+}
+
+// AddUploads adds the "uploads" edges to the Upload entity.
+func (_u *CitizenCaseUpdateOne) AddUploads(v ...*Upload) *CitizenCaseUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddUploadIDs(ids...)
+}
+
 // AddIncidentIDs adds the "incidents" edge to the Incident entity by IDs.
 func (_u *CitizenCaseUpdateOne) AddIncidentIDs(ids ...string) *CitizenCaseUpdateOne {
 	_u.mutation.AddIncidentIDs(ids...)
@@ -1482,6 +1703,33 @@ func (_u *CitizenCaseUpdateOne) RemoveEvidence(v ...*Evidence) *CitizenCaseUpdat
 	return _u.RemoveEvidenceIDs(ids...)
 }
 
+// ClearTransferredTo clears the "transferred_to" edge to the Unit entity.
+func (_u *CitizenCaseUpdateOne) ClearTransferredTo() *CitizenCaseUpdateOne {
+	_u.mutation.ClearTransferredTo()
+	return _u
+}
+
+// ClearUploads clears all "uploads" edges to the Upload entity.
+func (_u *CitizenCaseUpdateOne) ClearUploads() *CitizenCaseUpdateOne {
+	_u.mutation.ClearUploads()
+	return _u
+}
+
+// RemoveUploadIDs removes the "uploads" edge to Upload entities by IDs.
+func (_u *CitizenCaseUpdateOne) RemoveUploadIDs(ids ...string) *CitizenCaseUpdateOne {
+	_u.mutation.RemoveUploadIDs(ids...)
+	return _u
+}
+
+// RemoveUploads removes "uploads" edges to Upload entities.
+func (_u *CitizenCaseUpdateOne) RemoveUploads(v ...*Upload) *CitizenCaseUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveUploadIDs(ids...)
+}
+
 // ClearIncidents clears all "incidents" edges to the Incident entity.
 func (_u *CitizenCaseUpdateOne) ClearIncidents() *CitizenCaseUpdateOne {
 	_u.mutation.ClearIncidents()
@@ -1562,6 +1810,11 @@ func (_u *CitizenCaseUpdateOne) check() error {
 	if v, ok := _u.mutation.Conclusion(); ok {
 		if err := citizencase.ConclusionValidator(v); err != nil {
 			return &ValidationError{Name: "conclusion", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.conclusion": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Complexity(); ok {
+		if err := citizencase.ComplexityValidator(v); err != nil {
+			return &ValidationError{Name: "complexity", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.complexity": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.ExtensionCount(); ok {
@@ -1647,6 +1900,12 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	}
 	if _u.mutation.DueAtCleared() {
 		_spec.ClearField(citizencase.FieldDueAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Complexity(); ok {
+		_spec.SetField(citizencase.FieldComplexity, field.TypeEnum, value)
+	}
+	if _u.mutation.ComplexityCleared() {
+		_spec.ClearField(citizencase.FieldComplexity, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.ExtensionCount(); ok {
 		_spec.SetField(citizencase.FieldExtensionCount, field.TypeInt, value)
@@ -1970,6 +2229,80 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(evidence.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TransferredToCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   citizencase.TransferredToTable,
+			Columns: []string{citizencase.TransferredToColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TransferredToIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   citizencase.TransferredToTable,
+			Columns: []string{citizencase.TransferredToColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.UploadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedUploadsIDs(); len(nodes) > 0 && !_u.mutation.UploadsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.UploadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(upload.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

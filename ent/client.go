@@ -38,6 +38,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // Client is the client that holds all ent builders.
@@ -91,6 +92,8 @@ type Client struct {
 	SelfAssessmentItem *SelfAssessmentItemClient
 	// Unit is the client for interacting with the Unit builders.
 	Unit *UnitClient
+	// Upload is the client for interacting with the Upload builders.
+	Upload *UploadClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -125,6 +128,7 @@ func (c *Client) init() {
 	c.SelfAssessment = NewSelfAssessmentClient(c.config)
 	c.SelfAssessmentItem = NewSelfAssessmentItemClient(c.config)
 	c.Unit = NewUnitClient(c.config)
+	c.Upload = NewUploadClient(c.config)
 }
 
 type (
@@ -240,6 +244,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
+		Upload:                NewUploadClient(cfg),
 	}, nil
 }
 
@@ -282,6 +287,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
+		Upload:                NewUploadClient(cfg),
 	}, nil
 }
 
@@ -315,7 +321,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
 		c.Inspection, c.Official, c.Phase, c.Pledge, c.Province, c.RefreshToken,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -329,7 +335,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
 		c.Inspection, c.Official, c.Phase, c.Pledge, c.Province, c.RefreshToken,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -384,6 +390,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SelfAssessmentItem.mutate(ctx, m)
 	case *UnitMutation:
 		return c.Unit.mutate(ctx, m)
+	case *UploadMutation:
+		return c.Upload.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1864,6 +1872,38 @@ func (c *CitizenCaseClient) QueryEvidence(_m *CitizenCase) *EvidenceQuery {
 			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
 			sqlgraph.To(evidence.Table, evidence.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, citizencase.EvidenceTable, citizencase.EvidenceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTransferredTo queries the transferred_to edge of a CitizenCase.
+func (c *CitizenCaseClient) QueryTransferredTo(_m *CitizenCase) *UnitQuery {
+	query := (&UnitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, citizencase.TransferredToTable, citizencase.TransferredToColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUploads queries the uploads edge of a CitizenCase.
+func (c *CitizenCaseClient) QueryUploads(_m *CitizenCase) *UploadQuery {
+	query := (&UploadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(citizencase.Table, citizencase.FieldID, id),
+			sqlgraph.To(upload.Table, upload.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, citizencase.UploadsTable, citizencase.UploadsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -4920,19 +4960,169 @@ func (c *UnitClient) mutate(ctx context.Context, m *UnitMutation) (Value, error)
 	}
 }
 
+// UploadClient is a client for the Upload schema.
+type UploadClient struct {
+	config
+}
+
+// NewUploadClient returns a client for the Upload from the given config.
+func NewUploadClient(c config) *UploadClient {
+	return &UploadClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `upload.Hooks(f(g(h())))`.
+func (c *UploadClient) Use(hooks ...Hook) {
+	c.hooks.Upload = append(c.hooks.Upload, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `upload.Intercept(f(g(h())))`.
+func (c *UploadClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Upload = append(c.inters.Upload, interceptors...)
+}
+
+// Create returns a builder for creating a Upload entity.
+func (c *UploadClient) Create() *UploadCreate {
+	mutation := newUploadMutation(c.config, OpCreate)
+	return &UploadCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Upload entities.
+func (c *UploadClient) CreateBulk(builders ...*UploadCreate) *UploadCreateBulk {
+	return &UploadCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *UploadClient) MapCreateBulk(slice any, setFunc func(*UploadCreate, int)) *UploadCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &UploadCreateBulk{err: fmt.Errorf("calling to UploadClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*UploadCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &UploadCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Upload.
+func (c *UploadClient) Update() *UploadUpdate {
+	mutation := newUploadMutation(c.config, OpUpdate)
+	return &UploadUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *UploadClient) UpdateOne(_m *Upload) *UploadUpdateOne {
+	mutation := newUploadMutation(c.config, OpUpdateOne, withUpload(_m))
+	return &UploadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *UploadClient) UpdateOneID(id string) *UploadUpdateOne {
+	mutation := newUploadMutation(c.config, OpUpdateOne, withUploadID(id))
+	return &UploadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Upload.
+func (c *UploadClient) Delete() *UploadDelete {
+	mutation := newUploadMutation(c.config, OpDelete)
+	return &UploadDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *UploadClient) DeleteOne(_m *Upload) *UploadDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *UploadClient) DeleteOneID(id string) *UploadDeleteOne {
+	builder := c.Delete().Where(upload.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &UploadDeleteOne{builder}
+}
+
+// Query returns a query builder for Upload.
+func (c *UploadClient) Query() *UploadQuery {
+	return &UploadQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeUpload},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Upload entity by its id.
+func (c *UploadClient) Get(ctx context.Context, id string) (*Upload, error) {
+	return c.Query().Where(upload.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *UploadClient) GetX(ctx context.Context, id string) *Upload {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCase queries the case edge of a Upload.
+func (c *UploadClient) QueryCase(_m *Upload) *CitizenCaseQuery {
+	query := (&CitizenCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(upload.Table, upload.FieldID, id),
+			sqlgraph.To(citizencase.Table, citizencase.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, upload.CaseTable, upload.CaseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *UploadClient) Hooks() []Hook {
+	return c.hooks.Upload
+}
+
+// Interceptors returns the client interceptors.
+func (c *UploadClient) Interceptors() []Interceptor {
+	return c.inters.Upload
+}
+
+func (c *UploadClient) mutate(ctx context.Context, m *UploadMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&UploadCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&UploadUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&UploadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&UploadDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Upload mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, Phase, Pledge,
-		Province, RefreshToken, SelfAssessment, SelfAssessmentItem, Unit []ent.Hook
+		Province, RefreshToken, SelfAssessment, SelfAssessmentItem, Unit,
+		Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, Phase, Pledge,
-		Province, RefreshToken, SelfAssessment, SelfAssessmentItem,
-		Unit []ent.Interceptor
+		Province, RefreshToken, SelfAssessment, SelfAssessmentItem, Unit,
+		Upload []ent.Interceptor
 	}
 )

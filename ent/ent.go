@@ -35,6 +35,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -118,6 +119,7 @@ func checkColumn(t, c string) error {
 			selfassessment.Table:        selfassessment.ValidColumn,
 			selfassessmentitem.Table:    selfassessmentitem.ValidColumn,
 			unit.Table:                  unit.ValidColumn,
+			upload.Table:                upload.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -27,6 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -36,7 +37,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -194,6 +195,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldReceivedAt:       {Type: field.TypeTime, Column: citizencase.FieldReceivedAt},
 			citizencase.FieldAcknowledgeDueAt: {Type: field.TypeTime, Column: citizencase.FieldAcknowledgeDueAt},
 			citizencase.FieldDueAt:            {Type: field.TypeTime, Column: citizencase.FieldDueAt},
+			citizencase.FieldComplexity:       {Type: field.TypeEnum, Column: citizencase.FieldComplexity},
 			citizencase.FieldExtensionCount:   {Type: field.TypeInt, Column: citizencase.FieldExtensionCount},
 			citizencase.FieldAcceptedAt:       {Type: field.TypeTime, Column: citizencase.FieldAcceptedAt},
 			citizencase.FieldConcludedAt:      {Type: field.TypeTime, Column: citizencase.FieldConcludedAt},
@@ -314,14 +316,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "IdempotencyKey",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			idempotencykey.FieldCreatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
-			idempotencykey.FieldUpdatedAt:   {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
-			idempotencykey.FieldOwner:       {Type: field.TypeString, Column: idempotencykey.FieldOwner},
-			idempotencykey.FieldOperation:   {Type: field.TypeString, Column: idempotencykey.FieldOperation},
-			idempotencykey.FieldKey:         {Type: field.TypeString, Column: idempotencykey.FieldKey},
-			idempotencykey.FieldRequestHash: {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
-			idempotencykey.FieldClaim:       {Type: field.TypeString, Column: idempotencykey.FieldClaim},
-			idempotencykey.FieldResultID:    {Type: field.TypeString, Column: idempotencykey.FieldResultID},
+			idempotencykey.FieldCreatedAt:    {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+			idempotencykey.FieldUpdatedAt:    {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
+			idempotencykey.FieldOwner:        {Type: field.TypeString, Column: idempotencykey.FieldOwner},
+			idempotencykey.FieldOperation:    {Type: field.TypeString, Column: idempotencykey.FieldOperation},
+			idempotencykey.FieldKey:          {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldRequestHash:  {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
+			idempotencykey.FieldClaim:        {Type: field.TypeString, Column: idempotencykey.FieldClaim},
+			idempotencykey.FieldResultID:     {Type: field.TypeString, Column: idempotencykey.FieldResultID},
+			idempotencykey.FieldResultSealed: {Type: field.TypeBytes, Column: idempotencykey.FieldResultSealed},
 		},
 	}
 	graph.Nodes[13] = &sqlgraph.Node{
@@ -530,6 +533,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldLevel:     {Type: field.TypeEnum, Column: unit.FieldLevel},
 			unit.FieldKind:      {Type: field.TypeEnum, Column: unit.FieldKind},
 			unit.FieldCode:      {Type: field.TypeString, Column: unit.FieldCode},
+		},
+	}
+	graph.Nodes[23] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   upload.Table,
+			Columns: upload.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: upload.FieldID,
+			},
+		},
+		Type: "Upload",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			upload.FieldCreatedAt:   {Type: field.TypeTime, Column: upload.FieldCreatedAt},
+			upload.FieldUpdatedAt:   {Type: field.TypeTime, Column: upload.FieldUpdatedAt},
+			upload.FieldTokenHash:   {Type: field.TypeString, Column: upload.FieldTokenHash},
+			upload.FieldContentType: {Type: field.TypeString, Column: upload.FieldContentType},
+			upload.FieldSize:        {Type: field.TypeInt64, Column: upload.FieldSize},
+			upload.FieldSha256:      {Type: field.TypeString, Column: upload.FieldSha256},
+			upload.FieldStatus:      {Type: field.TypeEnum, Column: upload.FieldStatus},
+			upload.FieldStorageKey:  {Type: field.TypeString, Column: upload.FieldStorageKey},
+			upload.FieldStoredSize:  {Type: field.TypeInt64, Column: upload.FieldStoredSize},
+			upload.FieldOwner:       {Type: field.TypeString, Column: upload.FieldOwner},
+			upload.FieldExpiresAt:   {Type: field.TypeTime, Column: upload.FieldExpiresAt},
 		},
 	}
 	graph.MustAddE(
@@ -963,6 +990,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"CitizenCase",
 		"Evidence",
+	)
+	graph.MustAddE(
+		"transferred_to",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   citizencase.TransferredToTable,
+			Columns: []string{citizencase.TransferredToColumn},
+			Bidi:    false,
+		},
+		"CitizenCase",
+		"Unit",
+	)
+	graph.MustAddE(
+		"uploads",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   citizencase.UploadsTable,
+			Columns: []string{citizencase.UploadsColumn},
+			Bidi:    false,
+		},
+		"CitizenCase",
+		"Upload",
 	)
 	graph.MustAddE(
 		"incidents",
@@ -1635,6 +1686,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Unit",
 		"Account",
+	)
+	graph.MustAddE(
+		"case",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   upload.CaseTable,
+			Columns: []string{upload.CaseColumn},
+			Bidi:    false,
+		},
+		"Upload",
+		"CitizenCase",
 	)
 	return graph
 }()
@@ -2657,6 +2720,11 @@ func (f *CitizenCaseFilter) WhereDueAt(p entql.TimeP) {
 	f.Where(p.Field(citizencase.FieldDueAt))
 }
 
+// WhereComplexity applies the entql string predicate on the complexity field.
+func (f *CitizenCaseFilter) WhereComplexity(p entql.StringP) {
+	f.Where(p.Field(citizencase.FieldComplexity))
+}
+
 // WhereExtensionCount applies the entql int predicate on the extension_count field.
 func (f *CitizenCaseFilter) WhereExtensionCount(p entql.IntP) {
 	f.Where(p.Field(citizencase.FieldExtensionCount))
@@ -2788,6 +2856,34 @@ func (f *CitizenCaseFilter) WhereHasEvidence() {
 // WhereHasEvidenceWith applies a predicate to check if query has an edge evidence with a given conditions (other predicates).
 func (f *CitizenCaseFilter) WhereHasEvidenceWith(preds ...predicate.Evidence) {
 	f.Where(entql.HasEdgeWith("evidence", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTransferredTo applies a predicate to check if query has an edge transferred_to.
+func (f *CitizenCaseFilter) WhereHasTransferredTo() {
+	f.Where(entql.HasEdge("transferred_to"))
+}
+
+// WhereHasTransferredToWith applies a predicate to check if query has an edge transferred_to with a given conditions (other predicates).
+func (f *CitizenCaseFilter) WhereHasTransferredToWith(preds ...predicate.Unit) {
+	f.Where(entql.HasEdgeWith("transferred_to", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUploads applies a predicate to check if query has an edge uploads.
+func (f *CitizenCaseFilter) WhereHasUploads() {
+	f.Where(entql.HasEdge("uploads"))
+}
+
+// WhereHasUploadsWith applies a predicate to check if query has an edge uploads with a given conditions (other predicates).
+func (f *CitizenCaseFilter) WhereHasUploadsWith(preds ...predicate.Upload) {
+	f.Where(entql.HasEdgeWith("uploads", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3439,6 +3535,11 @@ func (f *IdempotencyKeyFilter) WhereClaim(p entql.StringP) {
 // WhereResultID applies the entql string predicate on the result_id field.
 func (f *IdempotencyKeyFilter) WhereResultID(p entql.StringP) {
 	f.Where(p.Field(idempotencykey.FieldResultID))
+}
+
+// WhereResultSealed applies the entql []byte predicate on the result_sealed field.
+func (f *IdempotencyKeyFilter) WhereResultSealed(p entql.BytesP) {
+	f.Where(p.Field(idempotencykey.FieldResultSealed))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -4827,6 +4928,115 @@ func (f *UnitFilter) WhereHasScopedAccounts() {
 // WhereHasScopedAccountsWith applies a predicate to check if query has an edge scoped_accounts with a given conditions (other predicates).
 func (f *UnitFilter) WhereHasScopedAccountsWith(preds ...predicate.Account) {
 	f.Where(entql.HasEdgeWith("scoped_accounts", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *UploadQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the UploadQuery builder.
+func (_q *UploadQuery) Filter() *UploadFilter {
+	return &UploadFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *UploadMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the UploadMutation builder.
+func (m *UploadMutation) Filter() *UploadFilter {
+	return &UploadFilter{config: m.config, predicateAdder: m}
+}
+
+// UploadFilter provides a generic filtering capability at runtime for UploadQuery.
+type UploadFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *UploadFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *UploadFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(upload.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *UploadFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(upload.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *UploadFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(upload.FieldUpdatedAt))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *UploadFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(upload.FieldTokenHash))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *UploadFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(upload.FieldContentType))
+}
+
+// WhereSize applies the entql int64 predicate on the size field.
+func (f *UploadFilter) WhereSize(p entql.Int64P) {
+	f.Where(p.Field(upload.FieldSize))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *UploadFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(upload.FieldSha256))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *UploadFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(upload.FieldStatus))
+}
+
+// WhereStorageKey applies the entql string predicate on the storage_key field.
+func (f *UploadFilter) WhereStorageKey(p entql.StringP) {
+	f.Where(p.Field(upload.FieldStorageKey))
+}
+
+// WhereStoredSize applies the entql int64 predicate on the stored_size field.
+func (f *UploadFilter) WhereStoredSize(p entql.Int64P) {
+	f.Where(p.Field(upload.FieldStoredSize))
+}
+
+// WhereOwner applies the entql string predicate on the owner field.
+func (f *UploadFilter) WhereOwner(p entql.StringP) {
+	f.Where(p.Field(upload.FieldOwner))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *UploadFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(upload.FieldExpiresAt))
+}
+
+// WhereHasCase applies a predicate to check if query has an edge case.
+func (f *UploadFilter) WhereHasCase() {
+	f.Where(entql.HasEdge("case"))
+}
+
+// WhereHasCaseWith applies a predicate to check if query has an edge case with a given conditions (other predicates).
+func (f *UploadFilter) WhereHasCaseWith(preds ...predicate.CitizenCase) {
+	f.Where(entql.HasEdgeWith("case", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

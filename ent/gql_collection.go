@@ -1702,6 +1702,17 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 				*wq = *query
 			})
 
+		case "transferredTo":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UnitClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, unitImplementors)...); err != nil {
+				return err
+			}
+			_q.withTransferredTo = query
+
 		case "incidents":
 			var (
 				alias = field.Alias
@@ -1783,6 +1794,11 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 			if _, ok := fieldSeen[citizencase.FieldDueAt]; !ok {
 				selectedFields = append(selectedFields, citizencase.FieldDueAt)
 				fieldSeen[citizencase.FieldDueAt] = struct{}{}
+			}
+		case "complexity":
+			if _, ok := fieldSeen[citizencase.FieldComplexity]; !ok {
+				selectedFields = append(selectedFields, citizencase.FieldComplexity)
+				fieldSeen[citizencase.FieldComplexity] = struct{}{}
 			}
 		case "extensionCount":
 			if _, ok := fieldSeen[citizencase.FieldExtensionCount]; !ok {

@@ -320,6 +320,14 @@ func (_m *CitizenCase) Evidence(ctx context.Context) (result []*Evidence, err er
 	return result, err
 }
 
+func (_m *CitizenCase) TransferredTo(ctx context.Context) (*Unit, error) {
+	result, err := _m.Edges.TransferredToOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTransferredTo().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *CitizenCase) Incidents(ctx context.Context) (result []*Incident, err error) {
 	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
 		result, err = _m.NamedIncidents(graphql.GetFieldContext(ctx).Field.Alias)

@@ -33,7 +33,9 @@ type IdempotencyKey struct {
 	// Random token of the request that claimed the key (tells the claimant from a retry).
 	Claim string `json:"claim,omitempty"`
 	// Id of the object the first request produced.
-	ResultID     string `json:"result_id,omitempty"`
+	ResultID string `json:"result_id,omitempty"`
+	// A secret of the first result (a citizen's case secret), sealed, so a retry can show it again.
+	ResultSealed *[]byte `json:"-"`
 	selectValues sql.SelectValues
 }
 
@@ -42,6 +44,8 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case idempotencykey.FieldResultSealed:
+			values[i] = new([]byte)
 		case idempotencykey.FieldID, idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey, idempotencykey.FieldRequestHash, idempotencykey.FieldClaim, idempotencykey.FieldResultID:
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt, idempotencykey.FieldUpdatedAt:
@@ -115,6 +119,12 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ResultID = value.String
 			}
+		case idempotencykey.FieldResultSealed:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field result_sealed", values[i])
+			} else if value != nil {
+				_m.ResultSealed = value
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -174,6 +184,8 @@ func (_m *IdempotencyKey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("result_id=")
 	builder.WriteString(_m.ResultID)
+	builder.WriteString(", ")
+	builder.WriteString("result_sealed=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -95,6 +95,12 @@ func (_c *IdempotencyKeyCreate) SetNillableResultID(v *string) *IdempotencyKeyCr
 	return _c
 }
 
+// SetResultSealed sets the "result_sealed" field.
+func (_c *IdempotencyKeyCreate) SetResultSealed(v []byte) *IdempotencyKeyCreate {
+	_c.mutation.SetResultSealed(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *IdempotencyKeyCreate) SetID(v string) *IdempotencyKeyCreate {
 	_c.mutation.SetID(v)
@@ -284,6 +290,10 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 		_spec.SetField(idempotencykey.FieldResultID, field.TypeString, value)
 		_node.ResultID = value
 	}
+	if value, ok := _c.mutation.ResultSealed(); ok {
+		_spec.SetField(idempotencykey.FieldResultSealed, field.TypeBytes, value)
+		_node.ResultSealed = &value
+	}
 	return _node, _spec
 }
 
@@ -363,6 +373,24 @@ func (u *IdempotencyKeyUpsert) UpdateResultID() *IdempotencyKeyUpsert {
 // ClearResultID clears the value of the "result_id" field.
 func (u *IdempotencyKeyUpsert) ClearResultID() *IdempotencyKeyUpsert {
 	u.SetNull(idempotencykey.FieldResultID)
+	return u
+}
+
+// SetResultSealed sets the "result_sealed" field.
+func (u *IdempotencyKeyUpsert) SetResultSealed(v []byte) *IdempotencyKeyUpsert {
+	u.Set(idempotencykey.FieldResultSealed, v)
+	return u
+}
+
+// UpdateResultSealed sets the "result_sealed" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsert) UpdateResultSealed() *IdempotencyKeyUpsert {
+	u.SetExcluded(idempotencykey.FieldResultSealed)
+	return u
+}
+
+// ClearResultSealed clears the value of the "result_sealed" field.
+func (u *IdempotencyKeyUpsert) ClearResultSealed() *IdempotencyKeyUpsert {
+	u.SetNull(idempotencykey.FieldResultSealed)
 	return u
 }
 
@@ -464,6 +492,27 @@ func (u *IdempotencyKeyUpsertOne) UpdateResultID() *IdempotencyKeyUpsertOne {
 func (u *IdempotencyKeyUpsertOne) ClearResultID() *IdempotencyKeyUpsertOne {
 	return u.Update(func(s *IdempotencyKeyUpsert) {
 		s.ClearResultID()
+	})
+}
+
+// SetResultSealed sets the "result_sealed" field.
+func (u *IdempotencyKeyUpsertOne) SetResultSealed(v []byte) *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.SetResultSealed(v)
+	})
+}
+
+// UpdateResultSealed sets the "result_sealed" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsertOne) UpdateResultSealed() *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.UpdateResultSealed()
+	})
+}
+
+// ClearResultSealed clears the value of the "result_sealed" field.
+func (u *IdempotencyKeyUpsertOne) ClearResultSealed() *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.ClearResultSealed()
 	})
 }
 
@@ -732,6 +781,27 @@ func (u *IdempotencyKeyUpsertBulk) UpdateResultID() *IdempotencyKeyUpsertBulk {
 func (u *IdempotencyKeyUpsertBulk) ClearResultID() *IdempotencyKeyUpsertBulk {
 	return u.Update(func(s *IdempotencyKeyUpsert) {
 		s.ClearResultID()
+	})
+}
+
+// SetResultSealed sets the "result_sealed" field.
+func (u *IdempotencyKeyUpsertBulk) SetResultSealed(v []byte) *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.SetResultSealed(v)
+	})
+}
+
+// UpdateResultSealed sets the "result_sealed" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsertBulk) UpdateResultSealed() *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.UpdateResultSealed()
+	})
+}
+
+// ClearResultSealed clears the value of the "result_sealed" field.
+func (u *IdempotencyKeyUpsertBulk) ClearResultSealed() *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.ClearResultSealed()
 	})
 }
 

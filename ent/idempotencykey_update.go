@@ -54,6 +54,18 @@ func (_u *IdempotencyKeyUpdate) ClearResultID() *IdempotencyKeyUpdate {
 	return _u
 }
 
+// SetResultSealed sets the "result_sealed" field.
+func (_u *IdempotencyKeyUpdate) SetResultSealed(v []byte) *IdempotencyKeyUpdate {
+	_u.mutation.SetResultSealed(v)
+	return _u
+}
+
+// ClearResultSealed clears the value of the "result_sealed" field.
+func (_u *IdempotencyKeyUpdate) ClearResultSealed() *IdempotencyKeyUpdate {
+	_u.mutation.ClearResultSealed()
+	return _u
+}
+
 // Mutation returns the IdempotencyKeyMutation object of the builder.
 func (_u *IdempotencyKeyUpdate) Mutation() *IdempotencyKeyMutation {
 	return _u.mutation
@@ -126,6 +138,12 @@ func (_u *IdempotencyKeyUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.ResultIDCleared() {
 		_spec.ClearField(idempotencykey.FieldResultID, field.TypeString)
 	}
+	if value, ok := _u.mutation.ResultSealed(); ok {
+		_spec.SetField(idempotencykey.FieldResultSealed, field.TypeBytes, value)
+	}
+	if _u.mutation.ResultSealedCleared() {
+		_spec.ClearField(idempotencykey.FieldResultSealed, field.TypeBytes)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{idempotencykey.Label}
@@ -169,6 +187,18 @@ func (_u *IdempotencyKeyUpdateOne) SetNillableResultID(v *string) *IdempotencyKe
 // ClearResultID clears the value of the "result_id" field.
 func (_u *IdempotencyKeyUpdateOne) ClearResultID() *IdempotencyKeyUpdateOne {
 	_u.mutation.ClearResultID()
+	return _u
+}
+
+// SetResultSealed sets the "result_sealed" field.
+func (_u *IdempotencyKeyUpdateOne) SetResultSealed(v []byte) *IdempotencyKeyUpdateOne {
+	_u.mutation.SetResultSealed(v)
+	return _u
+}
+
+// ClearResultSealed clears the value of the "result_sealed" field.
+func (_u *IdempotencyKeyUpdateOne) ClearResultSealed() *IdempotencyKeyUpdateOne {
+	_u.mutation.ClearResultSealed()
 	return _u
 }
 
@@ -273,6 +303,12 @@ func (_u *IdempotencyKeyUpdateOne) sqlSave(ctx context.Context) (_node *Idempote
 	}
 	if _u.mutation.ResultIDCleared() {
 		_spec.ClearField(idempotencykey.FieldResultID, field.TypeString)
+	}
+	if value, ok := _u.mutation.ResultSealed(); ok {
+		_spec.SetField(idempotencykey.FieldResultSealed, field.TypeBytes, value)
+	}
+	if _u.mutation.ResultSealedCleared() {
+		_spec.ClearField(idempotencykey.FieldResultSealed, field.TypeBytes)
 	}
 	_node = &IdempotencyKey{config: _u.config}
 	_spec.Assign = _node.assignValues

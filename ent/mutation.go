@@ -36,6 +36,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 const (
@@ -70,6 +71,7 @@ const (
 	TypeSelfAssessment        = "SelfAssessment"
 	TypeSelfAssessmentItem    = "SelfAssessmentItem"
 	TypeUnit                  = "Unit"
+	TypeUpload                = "Upload"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
@@ -6676,61 +6678,67 @@ func (m *CaseMessageMutation) ResetEdge(name string) error {
 // CitizenCaseMutation represents an operation that mutates the CitizenCase nodes in the graph.
 type CitizenCaseMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *string
-	created_at          *time.Time
-	updated_at          *time.Time
-	tracking_code       *string
-	secret_hash         *string
-	channel             *enum.Channel
-	requested_channel   *enum.Channel
-	category            *enum.Category
-	description         *string
-	incident_date       *time.Time
-	place               *string
-	anonymous           *bool
-	reporter_identity   *[]byte
-	reporter_verified   *bool
-	state               *enum.CaseState
-	conclusion          *citizencase.Conclusion
-	received_at         *time.Time
-	acknowledge_due_at  *time.Time
-	due_at              *time.Time
-	extension_count     *int
-	addextension_count  *int
-	accepted_at         *time.Time
-	concluded_at        *time.Time
-	closed_at           *time.Time
-	rating              *int
-	addrating           *int
-	clearedFields       map[string]struct{}
-	unit                *string
-	clearedunit         bool
-	official            *string
-	clearedofficial     bool
-	handler             *string
-	clearedhandler      bool
-	duplicates          map[string]struct{}
-	removedduplicates   map[string]struct{}
-	clearedduplicates   bool
-	duplicate_of        *string
-	clearedduplicate_of bool
-	events              map[string]struct{}
-	removedevents       map[string]struct{}
-	clearedevents       bool
-	messages            map[string]struct{}
-	removedmessages     map[string]struct{}
-	clearedmessages     bool
-	evidence            map[string]struct{}
-	removedevidence     map[string]struct{}
-	clearedevidence     bool
-	incidents           map[string]struct{}
-	removedincidents    map[string]struct{}
-	clearedincidents    bool
-	done                bool
-	oldValue            func(context.Context) (*CitizenCase, error)
-	predicates          []predicate.CitizenCase
+	op                    Op
+	typ                   string
+	id                    *string
+	created_at            *time.Time
+	updated_at            *time.Time
+	tracking_code         *string
+	secret_hash           *string
+	channel               *enum.Channel
+	requested_channel     *enum.Channel
+	category              *enum.Category
+	description           *string
+	incident_date         *time.Time
+	place                 *string
+	anonymous             *bool
+	reporter_identity     *[]byte
+	reporter_verified     *bool
+	state                 *enum.CaseState
+	conclusion            *citizencase.Conclusion
+	received_at           *time.Time
+	acknowledge_due_at    *time.Time
+	due_at                *time.Time
+	complexity            *citizencase.Complexity
+	extension_count       *int
+	addextension_count    *int
+	accepted_at           *time.Time
+	concluded_at          *time.Time
+	closed_at             *time.Time
+	rating                *int
+	addrating             *int
+	clearedFields         map[string]struct{}
+	unit                  *string
+	clearedunit           bool
+	official              *string
+	clearedofficial       bool
+	handler               *string
+	clearedhandler        bool
+	duplicates            map[string]struct{}
+	removedduplicates     map[string]struct{}
+	clearedduplicates     bool
+	duplicate_of          *string
+	clearedduplicate_of   bool
+	events                map[string]struct{}
+	removedevents         map[string]struct{}
+	clearedevents         bool
+	messages              map[string]struct{}
+	removedmessages       map[string]struct{}
+	clearedmessages       bool
+	evidence              map[string]struct{}
+	removedevidence       map[string]struct{}
+	clearedevidence       bool
+	transferred_to        *string
+	clearedtransferred_to bool
+	uploads               map[string]struct{}
+	removeduploads        map[string]struct{}
+	cleareduploads        bool
+	incidents             map[string]struct{}
+	removedincidents      map[string]struct{}
+	clearedincidents      bool
+	done                  bool
+	oldValue              func(context.Context) (*CitizenCase, error)
+	predicates            []predicate.CitizenCase
 }
 
 var _ ent.Mutation = (*CitizenCaseMutation)(nil)
@@ -7576,6 +7584,55 @@ func (m *CitizenCaseMutation) ResetDueAt() {
 	delete(m.clearedFields, citizencase.FieldDueAt)
 }
 
+// SetComplexity sets the "complexity" field.
+func (m *CitizenCaseMutation) SetComplexity(c citizencase.Complexity) {
+	m.complexity = &c
+}
+
+// Complexity returns the value of the "complexity" field in the mutation.
+func (m *CitizenCaseMutation) Complexity() (r citizencase.Complexity, exists bool) {
+	v := m.complexity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComplexity returns the old "complexity" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldComplexity(ctx context.Context) (v *citizencase.Complexity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComplexity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComplexity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComplexity: %w", err)
+	}
+	return oldValue.Complexity, nil
+}
+
+// ClearComplexity clears the value of the "complexity" field.
+func (m *CitizenCaseMutation) ClearComplexity() {
+	m.complexity = nil
+	m.clearedFields[citizencase.FieldComplexity] = struct{}{}
+}
+
+// ComplexityCleared returns if the "complexity" field was cleared in this mutation.
+func (m *CitizenCaseMutation) ComplexityCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldComplexity]
+	return ok
+}
+
+// ResetComplexity resets all changes to the "complexity" field.
+func (m *CitizenCaseMutation) ResetComplexity() {
+	m.complexity = nil
+	delete(m.clearedFields, citizencase.FieldComplexity)
+}
+
 // SetExtensionCount sets the "extension_count" field.
 func (m *CitizenCaseMutation) SetExtensionCount(i int) {
 	m.extension_count = &i
@@ -8221,6 +8278,99 @@ func (m *CitizenCaseMutation) ResetEvidence() {
 	m.removedevidence = nil
 }
 
+// SetTransferredToID sets the "transferred_to" edge to the Unit entity by id.
+func (m *CitizenCaseMutation) SetTransferredToID(id string) {
+	m.transferred_to = &id
+}
+
+// ClearTransferredTo clears the "transferred_to" edge to the Unit entity.
+func (m *CitizenCaseMutation) ClearTransferredTo() {
+	m.clearedtransferred_to = true
+}
+
+// TransferredToCleared reports if the "transferred_to" edge to the Unit entity was cleared.
+func (m *CitizenCaseMutation) TransferredToCleared() bool {
+	return m.clearedtransferred_to
+}
+
+// TransferredToID returns the "transferred_to" edge ID in the mutation.
+func (m *CitizenCaseMutation) TransferredToID() (id string, exists bool) {
+	if m.transferred_to != nil {
+		return *m.transferred_to, true
+	}
+	return
+}
+
+// TransferredToIDs returns the "transferred_to" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TransferredToID instead. It exists only for internal usage by the builders.
+func (m *CitizenCaseMutation) TransferredToIDs() (ids []string) {
+	if id := m.transferred_to; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTransferredTo resets all changes to the "transferred_to" edge.
+func (m *CitizenCaseMutation) ResetTransferredTo() {
+	m.transferred_to = nil
+	m.clearedtransferred_to = false
+}
+
+// AddUploadIDs adds the "uploads" edge to the Upload entity by ids.
+func (m *CitizenCaseMutation) AddUploadIDs(ids ...string) {
+	if m.uploads == nil {
+		m.uploads = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.uploads[ids[i]] = struct{}{}
+	}
+}
+
+// ClearUploads clears the "uploads" edge to the Upload entity.
+func (m *CitizenCaseMutation) ClearUploads() {
+	m.cleareduploads = true
+}
+
+// UploadsCleared reports if the "uploads" edge to the Upload entity was cleared.
+func (m *CitizenCaseMutation) UploadsCleared() bool {
+	return m.cleareduploads
+}
+
+// RemoveUploadIDs removes the "uploads" edge to the Upload entity by IDs.
+func (m *CitizenCaseMutation) RemoveUploadIDs(ids ...string) {
+	if m.removeduploads == nil {
+		m.removeduploads = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.uploads, ids[i])
+		m.removeduploads[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedUploads returns the removed IDs of the "uploads" edge to the Upload entity.
+func (m *CitizenCaseMutation) RemovedUploadsIDs() (ids []string) {
+	for id := range m.removeduploads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// UploadsIDs returns the "uploads" edge IDs in the mutation.
+func (m *CitizenCaseMutation) UploadsIDs() (ids []string) {
+	for id := range m.uploads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetUploads resets all changes to the "uploads" edge.
+func (m *CitizenCaseMutation) ResetUploads() {
+	m.uploads = nil
+	m.cleareduploads = false
+	m.removeduploads = nil
+}
+
 // AddIncidentIDs adds the "incidents" edge to the Incident entity by ids.
 func (m *CitizenCaseMutation) AddIncidentIDs(ids ...string) {
 	if m.incidents == nil {
@@ -8309,7 +8459,7 @@ func (m *CitizenCaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CitizenCaseMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 24)
 	if m.created_at != nil {
 		fields = append(fields, citizencase.FieldCreatedAt)
 	}
@@ -8363,6 +8513,9 @@ func (m *CitizenCaseMutation) Fields() []string {
 	}
 	if m.due_at != nil {
 		fields = append(fields, citizencase.FieldDueAt)
+	}
+	if m.complexity != nil {
+		fields = append(fields, citizencase.FieldComplexity)
 	}
 	if m.extension_count != nil {
 		fields = append(fields, citizencase.FieldExtensionCount)
@@ -8423,6 +8576,8 @@ func (m *CitizenCaseMutation) Field(name string) (ent.Value, bool) {
 		return m.AcknowledgeDueAt()
 	case citizencase.FieldDueAt:
 		return m.DueAt()
+	case citizencase.FieldComplexity:
+		return m.Complexity()
 	case citizencase.FieldExtensionCount:
 		return m.ExtensionCount()
 	case citizencase.FieldAcceptedAt:
@@ -8478,6 +8633,8 @@ func (m *CitizenCaseMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldAcknowledgeDueAt(ctx)
 	case citizencase.FieldDueAt:
 		return m.OldDueAt(ctx)
+	case citizencase.FieldComplexity:
+		return m.OldComplexity(ctx)
 	case citizencase.FieldExtensionCount:
 		return m.OldExtensionCount(ctx)
 	case citizencase.FieldAcceptedAt:
@@ -8623,6 +8780,13 @@ func (m *CitizenCaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDueAt(v)
 		return nil
+	case citizencase.FieldComplexity:
+		v, ok := value.(citizencase.Complexity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComplexity(v)
+		return nil
 	case citizencase.FieldExtensionCount:
 		v, ok := value.(int)
 		if !ok {
@@ -8736,6 +8900,9 @@ func (m *CitizenCaseMutation) ClearedFields() []string {
 	if m.FieldCleared(citizencase.FieldDueAt) {
 		fields = append(fields, citizencase.FieldDueAt)
 	}
+	if m.FieldCleared(citizencase.FieldComplexity) {
+		fields = append(fields, citizencase.FieldComplexity)
+	}
 	if m.FieldCleared(citizencase.FieldAcceptedAt) {
 		fields = append(fields, citizencase.FieldAcceptedAt)
 	}
@@ -8782,6 +8949,9 @@ func (m *CitizenCaseMutation) ClearField(name string) error {
 		return nil
 	case citizencase.FieldDueAt:
 		m.ClearDueAt()
+		return nil
+	case citizencase.FieldComplexity:
+		m.ClearComplexity()
 		return nil
 	case citizencase.FieldAcceptedAt:
 		m.ClearAcceptedAt()
@@ -8857,6 +9027,9 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 	case citizencase.FieldDueAt:
 		m.ResetDueAt()
 		return nil
+	case citizencase.FieldComplexity:
+		m.ResetComplexity()
+		return nil
 	case citizencase.FieldExtensionCount:
 		m.ResetExtensionCount()
 		return nil
@@ -8878,7 +9051,7 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *CitizenCaseMutation) AddedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 11)
 	if m.unit != nil {
 		edges = append(edges, citizencase.EdgeUnit)
 	}
@@ -8902,6 +9075,12 @@ func (m *CitizenCaseMutation) AddedEdges() []string {
 	}
 	if m.evidence != nil {
 		edges = append(edges, citizencase.EdgeEvidence)
+	}
+	if m.transferred_to != nil {
+		edges = append(edges, citizencase.EdgeTransferredTo)
+	}
+	if m.uploads != nil {
+		edges = append(edges, citizencase.EdgeUploads)
 	}
 	if m.incidents != nil {
 		edges = append(edges, citizencase.EdgeIncidents)
@@ -8953,6 +9132,16 @@ func (m *CitizenCaseMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case citizencase.EdgeTransferredTo:
+		if id := m.transferred_to; id != nil {
+			return []ent.Value{*id}
+		}
+	case citizencase.EdgeUploads:
+		ids := make([]ent.Value, 0, len(m.uploads))
+		for id := range m.uploads {
+			ids = append(ids, id)
+		}
+		return ids
 	case citizencase.EdgeIncidents:
 		ids := make([]ent.Value, 0, len(m.incidents))
 		for id := range m.incidents {
@@ -8965,7 +9154,7 @@ func (m *CitizenCaseMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *CitizenCaseMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 11)
 	if m.removedduplicates != nil {
 		edges = append(edges, citizencase.EdgeDuplicates)
 	}
@@ -8977,6 +9166,9 @@ func (m *CitizenCaseMutation) RemovedEdges() []string {
 	}
 	if m.removedevidence != nil {
 		edges = append(edges, citizencase.EdgeEvidence)
+	}
+	if m.removeduploads != nil {
+		edges = append(edges, citizencase.EdgeUploads)
 	}
 	if m.removedincidents != nil {
 		edges = append(edges, citizencase.EdgeIncidents)
@@ -9012,6 +9204,12 @@ func (m *CitizenCaseMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case citizencase.EdgeUploads:
+		ids := make([]ent.Value, 0, len(m.removeduploads))
+		for id := range m.removeduploads {
+			ids = append(ids, id)
+		}
+		return ids
 	case citizencase.EdgeIncidents:
 		ids := make([]ent.Value, 0, len(m.removedincidents))
 		for id := range m.removedincidents {
@@ -9024,7 +9222,7 @@ func (m *CitizenCaseMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *CitizenCaseMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 9)
+	edges := make([]string, 0, 11)
 	if m.clearedunit {
 		edges = append(edges, citizencase.EdgeUnit)
 	}
@@ -9048,6 +9246,12 @@ func (m *CitizenCaseMutation) ClearedEdges() []string {
 	}
 	if m.clearedevidence {
 		edges = append(edges, citizencase.EdgeEvidence)
+	}
+	if m.clearedtransferred_to {
+		edges = append(edges, citizencase.EdgeTransferredTo)
+	}
+	if m.cleareduploads {
+		edges = append(edges, citizencase.EdgeUploads)
 	}
 	if m.clearedincidents {
 		edges = append(edges, citizencase.EdgeIncidents)
@@ -9075,6 +9279,10 @@ func (m *CitizenCaseMutation) EdgeCleared(name string) bool {
 		return m.clearedmessages
 	case citizencase.EdgeEvidence:
 		return m.clearedevidence
+	case citizencase.EdgeTransferredTo:
+		return m.clearedtransferred_to
+	case citizencase.EdgeUploads:
+		return m.cleareduploads
 	case citizencase.EdgeIncidents:
 		return m.clearedincidents
 	}
@@ -9096,6 +9304,9 @@ func (m *CitizenCaseMutation) ClearEdge(name string) error {
 		return nil
 	case citizencase.EdgeDuplicateOf:
 		m.ClearDuplicateOf()
+		return nil
+	case citizencase.EdgeTransferredTo:
+		m.ClearTransferredTo()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase unique edge %s", name)
@@ -9128,6 +9339,12 @@ func (m *CitizenCaseMutation) ResetEdge(name string) error {
 		return nil
 	case citizencase.EdgeEvidence:
 		m.ResetEvidence()
+		return nil
+	case citizencase.EdgeTransferredTo:
+		m.ResetTransferredTo()
+		return nil
+	case citizencase.EdgeUploads:
+		m.ResetUploads()
 		return nil
 	case citizencase.EdgeIncidents:
 		m.ResetIncidents()
@@ -13588,6 +13805,7 @@ type IdempotencyKeyMutation struct {
 	request_hash  *string
 	claim         *string
 	result_id     *string
+	result_sealed *[]byte
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*IdempotencyKey, error)
@@ -13999,6 +14217,55 @@ func (m *IdempotencyKeyMutation) ResetResultID() {
 	delete(m.clearedFields, idempotencykey.FieldResultID)
 }
 
+// SetResultSealed sets the "result_sealed" field.
+func (m *IdempotencyKeyMutation) SetResultSealed(b []byte) {
+	m.result_sealed = &b
+}
+
+// ResultSealed returns the value of the "result_sealed" field in the mutation.
+func (m *IdempotencyKeyMutation) ResultSealed() (r []byte, exists bool) {
+	v := m.result_sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResultSealed returns the old "result_sealed" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldResultSealed(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResultSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResultSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResultSealed: %w", err)
+	}
+	return oldValue.ResultSealed, nil
+}
+
+// ClearResultSealed clears the value of the "result_sealed" field.
+func (m *IdempotencyKeyMutation) ClearResultSealed() {
+	m.result_sealed = nil
+	m.clearedFields[idempotencykey.FieldResultSealed] = struct{}{}
+}
+
+// ResultSealedCleared returns if the "result_sealed" field was cleared in this mutation.
+func (m *IdempotencyKeyMutation) ResultSealedCleared() bool {
+	_, ok := m.clearedFields[idempotencykey.FieldResultSealed]
+	return ok
+}
+
+// ResetResultSealed resets all changes to the "result_sealed" field.
+func (m *IdempotencyKeyMutation) ResetResultSealed() {
+	m.result_sealed = nil
+	delete(m.clearedFields, idempotencykey.FieldResultSealed)
+}
+
 // Where appends a list predicates to the IdempotencyKeyMutation builder.
 func (m *IdempotencyKeyMutation) Where(ps ...predicate.IdempotencyKey) {
 	m.predicates = append(m.predicates, ps...)
@@ -14033,7 +14300,7 @@ func (m *IdempotencyKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyKeyMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, idempotencykey.FieldCreatedAt)
 	}
@@ -14057,6 +14324,9 @@ func (m *IdempotencyKeyMutation) Fields() []string {
 	}
 	if m.result_id != nil {
 		fields = append(fields, idempotencykey.FieldResultID)
+	}
+	if m.result_sealed != nil {
+		fields = append(fields, idempotencykey.FieldResultSealed)
 	}
 	return fields
 }
@@ -14082,6 +14352,8 @@ func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.Claim()
 	case idempotencykey.FieldResultID:
 		return m.ResultID()
+	case idempotencykey.FieldResultSealed:
+		return m.ResultSealed()
 	}
 	return nil, false
 }
@@ -14107,6 +14379,8 @@ func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldClaim(ctx)
 	case idempotencykey.FieldResultID:
 		return m.OldResultID(ctx)
+	case idempotencykey.FieldResultSealed:
+		return m.OldResultSealed(ctx)
 	}
 	return nil, fmt.Errorf("unknown IdempotencyKey field %s", name)
 }
@@ -14172,6 +14446,13 @@ func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResultID(v)
 		return nil
+	case idempotencykey.FieldResultSealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResultSealed(v)
+		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyKey field %s", name)
 }
@@ -14205,6 +14486,9 @@ func (m *IdempotencyKeyMutation) ClearedFields() []string {
 	if m.FieldCleared(idempotencykey.FieldResultID) {
 		fields = append(fields, idempotencykey.FieldResultID)
 	}
+	if m.FieldCleared(idempotencykey.FieldResultSealed) {
+		fields = append(fields, idempotencykey.FieldResultSealed)
+	}
 	return fields
 }
 
@@ -14221,6 +14505,9 @@ func (m *IdempotencyKeyMutation) ClearField(name string) error {
 	switch name {
 	case idempotencykey.FieldResultID:
 		m.ClearResultID()
+		return nil
+	case idempotencykey.FieldResultSealed:
+		m.ClearResultSealed()
 		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyKey nullable field %s", name)
@@ -14253,6 +14540,9 @@ func (m *IdempotencyKeyMutation) ResetField(name string) error {
 		return nil
 	case idempotencykey.FieldResultID:
 		m.ResetResultID()
+		return nil
+	case idempotencykey.FieldResultSealed:
+		m.ResetResultSealed()
 		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyKey field %s", name)
@@ -25205,4 +25495,1054 @@ func (m *UnitMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Unit edge %s", name)
+}
+
+// UploadMutation represents an operation that mutates the Upload nodes in the graph.
+type UploadMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	token_hash     *string
+	content_type   *string
+	size           *int64
+	addsize        *int64
+	sha256         *string
+	status         *upload.Status
+	storage_key    *string
+	stored_size    *int64
+	addstored_size *int64
+	owner          *string
+	expires_at     *time.Time
+	clearedFields  map[string]struct{}
+	_case          *string
+	cleared_case   bool
+	done           bool
+	oldValue       func(context.Context) (*Upload, error)
+	predicates     []predicate.Upload
+}
+
+var _ ent.Mutation = (*UploadMutation)(nil)
+
+// uploadOption allows management of the mutation configuration using functional options.
+type uploadOption func(*UploadMutation)
+
+// newUploadMutation creates new mutation for the Upload entity.
+func newUploadMutation(c config, op Op, opts ...uploadOption) *UploadMutation {
+	m := &UploadMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeUpload,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withUploadID sets the ID field of the mutation.
+func withUploadID(id string) uploadOption {
+	return func(m *UploadMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Upload
+		)
+		m.oldValue = func(ctx context.Context) (*Upload, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Upload.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withUpload sets the old Upload of the mutation.
+func withUpload(node *Upload) uploadOption {
+	return func(m *UploadMutation) {
+		m.oldValue = func(context.Context) (*Upload, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m UploadMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m UploadMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Upload entities.
+func (m *UploadMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *UploadMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *UploadMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Upload.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *UploadMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *UploadMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *UploadMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *UploadMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *UploadMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *UploadMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *UploadMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *UploadMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *UploadMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetContentType sets the "content_type" field.
+func (m *UploadMutation) SetContentType(s string) {
+	m.content_type = &s
+}
+
+// ContentType returns the value of the "content_type" field in the mutation.
+func (m *UploadMutation) ContentType() (r string, exists bool) {
+	v := m.content_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentType returns the old "content_type" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldContentType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentType: %w", err)
+	}
+	return oldValue.ContentType, nil
+}
+
+// ResetContentType resets all changes to the "content_type" field.
+func (m *UploadMutation) ResetContentType() {
+	m.content_type = nil
+}
+
+// SetSize sets the "size" field.
+func (m *UploadMutation) SetSize(i int64) {
+	m.size = &i
+	m.addsize = nil
+}
+
+// Size returns the value of the "size" field in the mutation.
+func (m *UploadMutation) Size() (r int64, exists bool) {
+	v := m.size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSize returns the old "size" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSize: %w", err)
+	}
+	return oldValue.Size, nil
+}
+
+// AddSize adds i to the "size" field.
+func (m *UploadMutation) AddSize(i int64) {
+	if m.addsize != nil {
+		*m.addsize += i
+	} else {
+		m.addsize = &i
+	}
+}
+
+// AddedSize returns the value that was added to the "size" field in this mutation.
+func (m *UploadMutation) AddedSize() (r int64, exists bool) {
+	v := m.addsize
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSize resets all changes to the "size" field.
+func (m *UploadMutation) ResetSize() {
+	m.size = nil
+	m.addsize = nil
+}
+
+// SetSha256 sets the "sha256" field.
+func (m *UploadMutation) SetSha256(s string) {
+	m.sha256 = &s
+}
+
+// Sha256 returns the value of the "sha256" field in the mutation.
+func (m *UploadMutation) Sha256() (r string, exists bool) {
+	v := m.sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSha256 returns the old "sha256" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSha256: %w", err)
+	}
+	return oldValue.Sha256, nil
+}
+
+// ResetSha256 resets all changes to the "sha256" field.
+func (m *UploadMutation) ResetSha256() {
+	m.sha256 = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *UploadMutation) SetStatus(u upload.Status) {
+	m.status = &u
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *UploadMutation) Status() (r upload.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldStatus(ctx context.Context) (v upload.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *UploadMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetStorageKey sets the "storage_key" field.
+func (m *UploadMutation) SetStorageKey(s string) {
+	m.storage_key = &s
+}
+
+// StorageKey returns the value of the "storage_key" field in the mutation.
+func (m *UploadMutation) StorageKey() (r string, exists bool) {
+	v := m.storage_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStorageKey returns the old "storage_key" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldStorageKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStorageKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStorageKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStorageKey: %w", err)
+	}
+	return oldValue.StorageKey, nil
+}
+
+// ClearStorageKey clears the value of the "storage_key" field.
+func (m *UploadMutation) ClearStorageKey() {
+	m.storage_key = nil
+	m.clearedFields[upload.FieldStorageKey] = struct{}{}
+}
+
+// StorageKeyCleared returns if the "storage_key" field was cleared in this mutation.
+func (m *UploadMutation) StorageKeyCleared() bool {
+	_, ok := m.clearedFields[upload.FieldStorageKey]
+	return ok
+}
+
+// ResetStorageKey resets all changes to the "storage_key" field.
+func (m *UploadMutation) ResetStorageKey() {
+	m.storage_key = nil
+	delete(m.clearedFields, upload.FieldStorageKey)
+}
+
+// SetStoredSize sets the "stored_size" field.
+func (m *UploadMutation) SetStoredSize(i int64) {
+	m.stored_size = &i
+	m.addstored_size = nil
+}
+
+// StoredSize returns the value of the "stored_size" field in the mutation.
+func (m *UploadMutation) StoredSize() (r int64, exists bool) {
+	v := m.stored_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStoredSize returns the old "stored_size" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldStoredSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStoredSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStoredSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStoredSize: %w", err)
+	}
+	return oldValue.StoredSize, nil
+}
+
+// AddStoredSize adds i to the "stored_size" field.
+func (m *UploadMutation) AddStoredSize(i int64) {
+	if m.addstored_size != nil {
+		*m.addstored_size += i
+	} else {
+		m.addstored_size = &i
+	}
+}
+
+// AddedStoredSize returns the value that was added to the "stored_size" field in this mutation.
+func (m *UploadMutation) AddedStoredSize() (r int64, exists bool) {
+	v := m.addstored_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearStoredSize clears the value of the "stored_size" field.
+func (m *UploadMutation) ClearStoredSize() {
+	m.stored_size = nil
+	m.addstored_size = nil
+	m.clearedFields[upload.FieldStoredSize] = struct{}{}
+}
+
+// StoredSizeCleared returns if the "stored_size" field was cleared in this mutation.
+func (m *UploadMutation) StoredSizeCleared() bool {
+	_, ok := m.clearedFields[upload.FieldStoredSize]
+	return ok
+}
+
+// ResetStoredSize resets all changes to the "stored_size" field.
+func (m *UploadMutation) ResetStoredSize() {
+	m.stored_size = nil
+	m.addstored_size = nil
+	delete(m.clearedFields, upload.FieldStoredSize)
+}
+
+// SetOwner sets the "owner" field.
+func (m *UploadMutation) SetOwner(s string) {
+	m.owner = &s
+}
+
+// Owner returns the value of the "owner" field in the mutation.
+func (m *UploadMutation) Owner() (r string, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwner returns the old "owner" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwner: %w", err)
+	}
+	return oldValue.Owner, nil
+}
+
+// ResetOwner resets all changes to the "owner" field.
+func (m *UploadMutation) ResetOwner() {
+	m.owner = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *UploadMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *UploadMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *UploadMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCaseID sets the "case" edge to the CitizenCase entity by id.
+func (m *UploadMutation) SetCaseID(id string) {
+	m._case = &id
+}
+
+// ClearCase clears the "case" edge to the CitizenCase entity.
+func (m *UploadMutation) ClearCase() {
+	m.cleared_case = true
+}
+
+// CaseCleared reports if the "case" edge to the CitizenCase entity was cleared.
+func (m *UploadMutation) CaseCleared() bool {
+	return m.cleared_case
+}
+
+// CaseID returns the "case" edge ID in the mutation.
+func (m *UploadMutation) CaseID() (id string, exists bool) {
+	if m._case != nil {
+		return *m._case, true
+	}
+	return
+}
+
+// CaseIDs returns the "case" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CaseID instead. It exists only for internal usage by the builders.
+func (m *UploadMutation) CaseIDs() (ids []string) {
+	if id := m._case; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCase resets all changes to the "case" edge.
+func (m *UploadMutation) ResetCase() {
+	m._case = nil
+	m.cleared_case = false
+}
+
+// Where appends a list predicates to the UploadMutation builder.
+func (m *UploadMutation) Where(ps ...predicate.Upload) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the UploadMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *UploadMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Upload, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *UploadMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *UploadMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Upload).
+func (m *UploadMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *UploadMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.created_at != nil {
+		fields = append(fields, upload.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, upload.FieldUpdatedAt)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, upload.FieldTokenHash)
+	}
+	if m.content_type != nil {
+		fields = append(fields, upload.FieldContentType)
+	}
+	if m.size != nil {
+		fields = append(fields, upload.FieldSize)
+	}
+	if m.sha256 != nil {
+		fields = append(fields, upload.FieldSha256)
+	}
+	if m.status != nil {
+		fields = append(fields, upload.FieldStatus)
+	}
+	if m.storage_key != nil {
+		fields = append(fields, upload.FieldStorageKey)
+	}
+	if m.stored_size != nil {
+		fields = append(fields, upload.FieldStoredSize)
+	}
+	if m.owner != nil {
+		fields = append(fields, upload.FieldOwner)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, upload.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *UploadMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case upload.FieldCreatedAt:
+		return m.CreatedAt()
+	case upload.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case upload.FieldTokenHash:
+		return m.TokenHash()
+	case upload.FieldContentType:
+		return m.ContentType()
+	case upload.FieldSize:
+		return m.Size()
+	case upload.FieldSha256:
+		return m.Sha256()
+	case upload.FieldStatus:
+		return m.Status()
+	case upload.FieldStorageKey:
+		return m.StorageKey()
+	case upload.FieldStoredSize:
+		return m.StoredSize()
+	case upload.FieldOwner:
+		return m.Owner()
+	case upload.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *UploadMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case upload.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case upload.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case upload.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case upload.FieldContentType:
+		return m.OldContentType(ctx)
+	case upload.FieldSize:
+		return m.OldSize(ctx)
+	case upload.FieldSha256:
+		return m.OldSha256(ctx)
+	case upload.FieldStatus:
+		return m.OldStatus(ctx)
+	case upload.FieldStorageKey:
+		return m.OldStorageKey(ctx)
+	case upload.FieldStoredSize:
+		return m.OldStoredSize(ctx)
+	case upload.FieldOwner:
+		return m.OldOwner(ctx)
+	case upload.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Upload field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UploadMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case upload.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case upload.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case upload.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case upload.FieldContentType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentType(v)
+		return nil
+	case upload.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSize(v)
+		return nil
+	case upload.FieldSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSha256(v)
+		return nil
+	case upload.FieldStatus:
+		v, ok := value.(upload.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case upload.FieldStorageKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStorageKey(v)
+		return nil
+	case upload.FieldStoredSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStoredSize(v)
+		return nil
+	case upload.FieldOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwner(v)
+		return nil
+	case upload.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Upload field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *UploadMutation) AddedFields() []string {
+	var fields []string
+	if m.addsize != nil {
+		fields = append(fields, upload.FieldSize)
+	}
+	if m.addstored_size != nil {
+		fields = append(fields, upload.FieldStoredSize)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *UploadMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case upload.FieldSize:
+		return m.AddedSize()
+	case upload.FieldStoredSize:
+		return m.AddedStoredSize()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UploadMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case upload.FieldSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSize(v)
+		return nil
+	case upload.FieldStoredSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStoredSize(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Upload numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *UploadMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(upload.FieldStorageKey) {
+		fields = append(fields, upload.FieldStorageKey)
+	}
+	if m.FieldCleared(upload.FieldStoredSize) {
+		fields = append(fields, upload.FieldStoredSize)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *UploadMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *UploadMutation) ClearField(name string) error {
+	switch name {
+	case upload.FieldStorageKey:
+		m.ClearStorageKey()
+		return nil
+	case upload.FieldStoredSize:
+		m.ClearStoredSize()
+		return nil
+	}
+	return fmt.Errorf("unknown Upload nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *UploadMutation) ResetField(name string) error {
+	switch name {
+	case upload.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case upload.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case upload.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case upload.FieldContentType:
+		m.ResetContentType()
+		return nil
+	case upload.FieldSize:
+		m.ResetSize()
+		return nil
+	case upload.FieldSha256:
+		m.ResetSha256()
+		return nil
+	case upload.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case upload.FieldStorageKey:
+		m.ResetStorageKey()
+		return nil
+	case upload.FieldStoredSize:
+		m.ResetStoredSize()
+		return nil
+	case upload.FieldOwner:
+		m.ResetOwner()
+		return nil
+	case upload.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Upload field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *UploadMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m._case != nil {
+		edges = append(edges, upload.EdgeCase)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *UploadMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case upload.EdgeCase:
+		if id := m._case; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *UploadMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *UploadMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *UploadMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleared_case {
+		edges = append(edges, upload.EdgeCase)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *UploadMutation) EdgeCleared(name string) bool {
+	switch name {
+	case upload.EdgeCase:
+		return m.cleared_case
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *UploadMutation) ClearEdge(name string) error {
+	switch name {
+	case upload.EdgeCase:
+		m.ClearCase()
+		return nil
+	}
+	return fmt.Errorf("unknown Upload unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *UploadMutation) ResetEdge(name string) error {
+	switch name {
+	case upload.EdgeCase:
+		m.ResetCase()
+		return nil
+	}
+	return fmt.Errorf("unknown Upload edge %s", name)
 }

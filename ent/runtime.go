@@ -29,6 +29,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -493,13 +494,13 @@ func init() {
 	// citizencase.DefaultReporterVerified holds the default value on creation for the reporter_verified field.
 	citizencase.DefaultReporterVerified = citizencaseDescReporterVerified.Default.(bool)
 	// citizencaseDescExtensionCount is the schema descriptor for extension_count field.
-	citizencaseDescExtensionCount := citizencaseFields[16].Descriptor()
+	citizencaseDescExtensionCount := citizencaseFields[17].Descriptor()
 	// citizencase.DefaultExtensionCount holds the default value on creation for the extension_count field.
 	citizencase.DefaultExtensionCount = citizencaseDescExtensionCount.Default.(int)
 	// citizencase.ExtensionCountValidator is a validator for the "extension_count" field. It is called by the builders before save.
 	citizencase.ExtensionCountValidator = citizencaseDescExtensionCount.Validators[0].(func(int) error)
 	// citizencaseDescRating is the schema descriptor for rating field.
-	citizencaseDescRating := citizencaseFields[20].Descriptor()
+	citizencaseDescRating := citizencaseFields[21].Descriptor()
 	// citizencase.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
 	citizencase.RatingValidator = citizencaseDescRating.Validators[0].(func(int) error)
 	// citizencaseDescID is the schema descriptor for id field.
@@ -1605,6 +1606,123 @@ func init() {
 	// unit.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	unit.IDValidator = func() func(string) error {
 		validators := unitDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	uploadMixin := schema.Upload{}.Mixin()
+	uploadMixinFields0 := uploadMixin[0].Fields()
+	_ = uploadMixinFields0
+	uploadMixinFields1 := uploadMixin[1].Fields()
+	_ = uploadMixinFields1
+	uploadFields := schema.Upload{}.Fields()
+	_ = uploadFields
+	// uploadDescCreatedAt is the schema descriptor for created_at field.
+	uploadDescCreatedAt := uploadMixinFields1[0].Descriptor()
+	// upload.DefaultCreatedAt holds the default value on creation for the created_at field.
+	upload.DefaultCreatedAt = uploadDescCreatedAt.Default.(func() time.Time)
+	// uploadDescUpdatedAt is the schema descriptor for updated_at field.
+	uploadDescUpdatedAt := uploadMixinFields1[1].Descriptor()
+	// upload.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	upload.DefaultUpdatedAt = uploadDescUpdatedAt.Default.(func() time.Time)
+	// upload.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	upload.UpdateDefaultUpdatedAt = uploadDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// uploadDescTokenHash is the schema descriptor for token_hash field.
+	uploadDescTokenHash := uploadFields[0].Descriptor()
+	// upload.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	upload.TokenHashValidator = func() func(string) error {
+		validators := uploadDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescContentType is the schema descriptor for content_type field.
+	uploadDescContentType := uploadFields[1].Descriptor()
+	// upload.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	upload.ContentTypeValidator = func() func(string) error {
+		validators := uploadDescContentType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_type string) error {
+			for _, fn := range fns {
+				if err := fn(content_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescSize is the schema descriptor for size field.
+	uploadDescSize := uploadFields[2].Descriptor()
+	// upload.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	upload.SizeValidator = uploadDescSize.Validators[0].(func(int64) error)
+	// uploadDescSha256 is the schema descriptor for sha256 field.
+	uploadDescSha256 := uploadFields[3].Descriptor()
+	// upload.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	upload.Sha256Validator = func() func(string) error {
+		validators := uploadDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescStorageKey is the schema descriptor for storage_key field.
+	uploadDescStorageKey := uploadFields[5].Descriptor()
+	// upload.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
+	upload.StorageKeyValidator = uploadDescStorageKey.Validators[0].(func(string) error)
+	// uploadDescOwner is the schema descriptor for owner field.
+	uploadDescOwner := uploadFields[7].Descriptor()
+	// upload.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	upload.OwnerValidator = func() func(string) error {
+		validators := uploadDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescID is the schema descriptor for id field.
+	uploadDescID := uploadMixinFields0[0].Descriptor()
+	// upload.DefaultID holds the default value on creation for the id field.
+	upload.DefaultID = uploadDescID.Default.(func() string)
+	// upload.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	upload.IDValidator = func() func(string) error {
+		validators := uploadDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

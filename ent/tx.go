@@ -58,6 +58,8 @@ type Tx struct {
 	SelfAssessmentItem *SelfAssessmentItemClient
 	// Unit is the client for interacting with the Unit builders.
 	Unit *UnitClient
+	// Upload is the client for interacting with the Upload builders.
+	Upload *UploadClient
 
 	// lazily loaded.
 	client     *Client
@@ -212,6 +214,7 @@ func (tx *Tx) init() {
 	tx.SelfAssessment = NewSelfAssessmentClient(tx.config)
 	tx.SelfAssessmentItem = NewSelfAssessmentItemClient(tx.config)
 	tx.Unit = NewUnitClient(tx.config)
+	tx.Upload = NewUploadClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -101,7 +101,13 @@ func (r *queryResolver) Units(ctx context.Context, after *entgql.Cursor[string],
 		ent.WithUnitOrder(orderBy), ent.WithUnitFilter(where.Filter))
 }
 
+// Case returns generated.CaseResolver implementation.
+func (r *Resolver) Case() generated.CaseResolver { return &caseResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	caseResolver  struct{ *Resolver }
+	queryResolver struct{ *Resolver }
+)

@@ -6,6 +6,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/graph/model"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
 
@@ -53,4 +54,30 @@ func draftOf(in model.SelfAssessmentSaveInput) selfreport.Draft {
 			Rating: it.Rating, Note: deref(it.Note)})
 	}
 	return d
+}
+
+// submissionOf reads a citizen's submission from its GraphQL input.
+func submissionOf(in model.CaseSubmitInput) casework.Submission {
+	s := casework.Submission{Channel: in.Channel, UnitID: in.UnitID, OfficialID: deref(in.OfficialID),
+		Category: in.Category, Description: in.Description, IncidentDate: in.IncidentDate, Place: deref(in.Place),
+		UploadIDs: in.UploadIds}
+	if r := in.Reporter; r != nil {
+		s.Reporter = &casework.Identity{Name: r.Name, Phone: deref(r.Phone), NationalID: deref(r.NationalID), Address: deref(r.Address)}
+	}
+	return s
+}
+
+// scopeInput reads a ScopeInput (exactly one of its fields) as a scope; nil for none.
+func scopeInput(in *model.ScopeInput) *authz.Scope {
+	switch {
+	case in == nil:
+		return nil
+	case in.UnitID != nil:
+		return &authz.Scope{Kind: authz.ScopeUnit, ID: *in.UnitID}
+	case in.DistrictID != nil:
+		return &authz.Scope{Kind: authz.ScopeDistrict, ID: *in.DistrictID}
+	case in.ProvinceID != nil:
+		return &authz.Scope{Kind: authz.ScopeProvince, ID: *in.ProvinceID}
+	}
+	return &authz.Scope{Kind: authz.ScopeNation}
 }

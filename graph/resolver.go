@@ -9,6 +9,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/auth"
+	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
@@ -19,6 +20,7 @@ type Resolver struct {
 	auth   *auth.Service
 	box    *sealbox.Box
 	self   *selfreport.Service
+	cases  *casework.Service
 }
 
 // Deps are what the resolvers need.
@@ -27,11 +29,12 @@ type Deps struct {
 	Auth   *auth.Service
 	Box    *sealbox.Box // opens reporters' identities
 	Self   *selfreport.Service
+	Cases  *casework.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
-		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self},
+		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases},
 	})
 }

@@ -55,6 +55,8 @@ const (
 	FieldAcknowledgeDueAt = "acknowledge_due_at"
 	// FieldDueAt holds the string denoting the due_at field in the database.
 	FieldDueAt = "due_at"
+	// FieldComplexity holds the string denoting the complexity field in the database.
+	FieldComplexity = "complexity"
 	// FieldExtensionCount holds the string denoting the extension_count field in the database.
 	FieldExtensionCount = "extension_count"
 	// FieldAcceptedAt holds the string denoting the accepted_at field in the database.
@@ -81,6 +83,10 @@ const (
 	EdgeMessages = "messages"
 	// EdgeEvidence holds the string denoting the evidence edge name in mutations.
 	EdgeEvidence = "evidence"
+	// EdgeTransferredTo holds the string denoting the transferred_to edge name in mutations.
+	EdgeTransferredTo = "transferred_to"
+	// EdgeUploads holds the string denoting the uploads edge name in mutations.
+	EdgeUploads = "uploads"
 	// EdgeIncidents holds the string denoting the incidents edge name in mutations.
 	EdgeIncidents = "incidents"
 	// Table holds the table name of the citizencase in the database.
@@ -135,6 +141,20 @@ const (
 	EvidenceInverseTable = "evidences"
 	// EvidenceColumn is the table column denoting the evidence relation/edge.
 	EvidenceColumn = "citizen_case_evidence"
+	// TransferredToTable is the table that holds the transferred_to relation/edge.
+	TransferredToTable = "cases"
+	// TransferredToInverseTable is the table name for the Unit entity.
+	// It exists in this package in order to avoid circular dependency with the "unit" package.
+	TransferredToInverseTable = "units"
+	// TransferredToColumn is the table column denoting the transferred_to relation/edge.
+	TransferredToColumn = "citizen_case_transferred_to"
+	// UploadsTable is the table that holds the uploads relation/edge.
+	UploadsTable = "uploads"
+	// UploadsInverseTable is the table name for the Upload entity.
+	// It exists in this package in order to avoid circular dependency with the "upload" package.
+	UploadsInverseTable = "uploads"
+	// UploadsColumn is the table column denoting the uploads relation/edge.
+	UploadsColumn = "citizen_case_uploads"
 	// IncidentsTable is the table that holds the incidents relation/edge.
 	IncidentsTable = "incidents"
 	// IncidentsInverseTable is the table name for the Incident entity.
@@ -165,6 +185,7 @@ var Columns = []string{
 	FieldReceivedAt,
 	FieldAcknowledgeDueAt,
 	FieldDueAt,
+	FieldComplexity,
 	FieldExtensionCount,
 	FieldAcceptedAt,
 	FieldConcludedAt,
@@ -177,6 +198,7 @@ var Columns = []string{
 var ForeignKeys = []string{
 	"account_handled_cases",
 	"citizen_case_duplicates",
+	"citizen_case_transferred_to",
 	"official_cases",
 	"unit_cases",
 }
@@ -291,6 +313,29 @@ func ConclusionValidator(c Conclusion) error {
 	}
 }
 
+// Complexity defines the type for the "complexity" enum field.
+type Complexity string
+
+// Complexity values.
+const (
+	ComplexityCOMPLEX      Complexity = "COMPLEX"
+	ComplexityVERY_COMPLEX Complexity = "VERY_COMPLEX"
+)
+
+func (c Complexity) String() string {
+	return string(c)
+}
+
+// ComplexityValidator is a validator for the "complexity" field enum values. It is called by the builders before save.
+func ComplexityValidator(c Complexity) error {
+	switch c {
+	case ComplexityCOMPLEX, ComplexityVERY_COMPLEX:
+		return nil
+	default:
+		return fmt.Errorf("citizencase: invalid enum value for complexity field: %q", c)
+	}
+}
+
 // OrderOption defines the ordering options for the CitizenCase queries.
 type OrderOption func(*sql.Selector)
 
@@ -382,6 +427,11 @@ func ByAcknowledgeDueAt(opts ...sql.OrderTermOption) OrderOption {
 // ByDueAt orders the results by the due_at field.
 func ByDueAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDueAt, opts...).ToFunc()
+}
+
+// ByComplexity orders the results by the complexity field.
+func ByComplexity(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldComplexity, opts...).ToFunc()
 }
 
 // ByExtensionCount orders the results by the extension_count field.
@@ -493,6 +543,27 @@ func ByEvidence(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 	}
 }
 
+// ByTransferredToField orders the results by transferred_to field.
+func ByTransferredToField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTransferredToStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByUploadsCount orders the results by uploads count.
+func ByUploadsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newUploadsStep(), opts...)
+	}
+}
+
+// ByUploads orders the results by uploads terms.
+func ByUploads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUploadsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByIncidentsCount orders the results by incidents count.
 func ByIncidentsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -562,6 +633,20 @@ func newEvidenceStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, EvidenceTable, EvidenceColumn),
 	)
 }
+func newTransferredToStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TransferredToInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, TransferredToTable, TransferredToColumn),
+	)
+}
+func newUploadsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UploadsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, UploadsTable, UploadsColumn),
+	)
+}
 func newIncidentsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -612,6 +697,24 @@ func (e *Conclusion) UnmarshalGQL(val interface{}) error {
 	*e = Conclusion(str)
 	if err := ConclusionValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Conclusion", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Complexity) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Complexity) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Complexity(str)
+	if err := ComplexityValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Complexity", str)
 	}
 	return nil
 }

@@ -926,6 +926,36 @@ func DueAtNotNil() predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldNotNull(FieldDueAt))
 }
 
+// ComplexityEQ applies the EQ predicate on the "complexity" field.
+func ComplexityEQ(v Complexity) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldComplexity, v))
+}
+
+// ComplexityNEQ applies the NEQ predicate on the "complexity" field.
+func ComplexityNEQ(v Complexity) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldComplexity, v))
+}
+
+// ComplexityIn applies the In predicate on the "complexity" field.
+func ComplexityIn(vs ...Complexity) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldComplexity, vs...))
+}
+
+// ComplexityNotIn applies the NotIn predicate on the "complexity" field.
+func ComplexityNotIn(vs ...Complexity) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldComplexity, vs...))
+}
+
+// ComplexityIsNil applies the IsNil predicate on the "complexity" field.
+func ComplexityIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldComplexity))
+}
+
+// ComplexityNotNil applies the NotNil predicate on the "complexity" field.
+func ComplexityNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldComplexity))
+}
+
 // ExtensionCountEQ applies the EQ predicate on the "extension_count" field.
 func ExtensionCountEQ(v int) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldExtensionCount, v))
@@ -1342,6 +1372,52 @@ func HasEvidence() predicate.CitizenCase {
 func HasEvidenceWith(preds ...predicate.Evidence) predicate.CitizenCase {
 	return predicate.CitizenCase(func(s *sql.Selector) {
 		step := newEvidenceStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTransferredTo applies the HasEdge predicate on the "transferred_to" edge.
+func HasTransferredTo() predicate.CitizenCase {
+	return predicate.CitizenCase(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, TransferredToTable, TransferredToColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTransferredToWith applies the HasEdge predicate on the "transferred_to" edge with a given conditions (other predicates).
+func HasTransferredToWith(preds ...predicate.Unit) predicate.CitizenCase {
+	return predicate.CitizenCase(func(s *sql.Selector) {
+		step := newTransferredToStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUploads applies the HasEdge predicate on the "uploads" edge.
+func HasUploads() predicate.CitizenCase {
+	return predicate.CitizenCase(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, UploadsTable, UploadsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUploadsWith applies the HasEdge predicate on the "uploads" edge with a given conditions (other predicates).
+func HasUploadsWith(preds ...predicate.Upload) predicate.CitizenCase {
+	return predicate.CitizenCase(func(s *sql.Selector) {
+		step := newUploadsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

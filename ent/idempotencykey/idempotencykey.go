@@ -29,6 +29,8 @@ const (
 	FieldClaim = "claim"
 	// FieldResultID holds the string denoting the result_id field in the database.
 	FieldResultID = "result_id"
+	// FieldResultSealed holds the string denoting the result_sealed field in the database.
+	FieldResultSealed = "result_sealed"
 	// Table holds the table name of the idempotencykey in the database.
 	Table = "idempotency_keys"
 )
@@ -44,6 +46,7 @@ var Columns = []string{
 	FieldRequestHash,
 	FieldClaim,
 	FieldResultID,
+	FieldResultSealed,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

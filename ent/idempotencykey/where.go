@@ -104,6 +104,11 @@ func ResultID(v string) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldResultID, v))
 }
 
+// ResultSealed applies equality check predicate on the "result_sealed" field. It's identical to ResultSealedEQ.
+func ResultSealed(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldResultSealed, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldCreatedAt, v))
@@ -582,6 +587,56 @@ func ResultIDEqualFold(v string) predicate.IdempotencyKey {
 // ResultIDContainsFold applies the ContainsFold predicate on the "result_id" field.
 func ResultIDContainsFold(v string) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldContainsFold(FieldResultID, v))
+}
+
+// ResultSealedEQ applies the EQ predicate on the "result_sealed" field.
+func ResultSealedEQ(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldResultSealed, v))
+}
+
+// ResultSealedNEQ applies the NEQ predicate on the "result_sealed" field.
+func ResultSealedNEQ(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNEQ(FieldResultSealed, v))
+}
+
+// ResultSealedIn applies the In predicate on the "result_sealed" field.
+func ResultSealedIn(vs ...[]byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIn(FieldResultSealed, vs...))
+}
+
+// ResultSealedNotIn applies the NotIn predicate on the "result_sealed" field.
+func ResultSealedNotIn(vs ...[]byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotIn(FieldResultSealed, vs...))
+}
+
+// ResultSealedGT applies the GT predicate on the "result_sealed" field.
+func ResultSealedGT(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGT(FieldResultSealed, v))
+}
+
+// ResultSealedGTE applies the GTE predicate on the "result_sealed" field.
+func ResultSealedGTE(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGTE(FieldResultSealed, v))
+}
+
+// ResultSealedLT applies the LT predicate on the "result_sealed" field.
+func ResultSealedLT(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLT(FieldResultSealed, v))
+}
+
+// ResultSealedLTE applies the LTE predicate on the "result_sealed" field.
+func ResultSealedLTE(v []byte) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLTE(FieldResultSealed, v))
+}
+
+// ResultSealedIsNil applies the IsNil predicate on the "result_sealed" field.
+func ResultSealedIsNil() predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIsNull(FieldResultSealed))
+}
+
+// ResultSealedNotNil applies the NotNil predicate on the "result_sealed" field.
+func ResultSealedNotNil() predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotNull(FieldResultSealed))
 }
 
 // And groups predicates with the AND operator between them.

@@ -32,6 +32,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -711,6 +712,33 @@ func (f TraverseUnit) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UnitQuery", q)
 }
 
+// The UploadFunc type is an adapter to allow the use of ordinary function as a Querier.
+type UploadFunc func(context.Context, *ent.UploadQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f UploadFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.UploadQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.UploadQuery", q)
+}
+
+// The TraverseUpload type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseUpload func(context.Context, *ent.UploadQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseUpload) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseUpload) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UploadQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.UploadQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -760,6 +788,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SelfAssessmentItemQuery, predicate.SelfAssessmentItem, selfassessmentitem.OrderOption]{typ: ent.TypeSelfAssessmentItem, tq: q}, nil
 	case *ent.UnitQuery:
 		return &query[*ent.UnitQuery, predicate.Unit, unit.OrderOption]{typ: ent.TypeUnit, tq: q}, nil
+	case *ent.UploadQuery:
+		return &query[*ent.UploadQuery, predicate.Upload, upload.OrderOption]{typ: ent.TypeUpload, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

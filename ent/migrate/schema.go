@@ -359,6 +359,7 @@ var (
 		{Name: "received_at", Type: field.TypeTime},
 		{Name: "acknowledge_due_at", Type: field.TypeTime, Nullable: true},
 		{Name: "due_at", Type: field.TypeTime, Nullable: true},
+		{Name: "complexity", Type: field.TypeEnum, Nullable: true, Enums: []string{"COMPLEX", "VERY_COMPLEX"}},
 		{Name: "extension_count", Type: field.TypeInt, Default: 0},
 		{Name: "accepted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "concluded_at", Type: field.TypeTime, Nullable: true},
@@ -366,6 +367,7 @@ var (
 		{Name: "rating", Type: field.TypeInt, Nullable: true},
 		{Name: "account_handled_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_duplicates", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "citizen_case_transferred_to", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "official_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "unit_cases", Type: field.TypeString, Size: 40},
 	}
@@ -377,25 +379,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "cases_accounts_handled_cases",
-				Columns:    []*schema.Column{CasesColumns[24]},
+				Columns:    []*schema.Column{CasesColumns[25]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_cases_duplicates",
-				Columns:    []*schema.Column{CasesColumns[25]},
+				Columns:    []*schema.Column{CasesColumns[26]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
+				Symbol:     "cases_units_transferred_to",
+				Columns:    []*schema.Column{CasesColumns[27]},
+				RefColumns: []*schema.Column{UnitsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
 				Symbol:     "cases_officials_cases",
-				Columns:    []*schema.Column{CasesColumns[26]},
+				Columns:    []*schema.Column{CasesColumns[28]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_cases",
-				Columns:    []*schema.Column{CasesColumns[27]},
+				Columns:    []*schema.Column{CasesColumns[29]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -404,22 +412,27 @@ var (
 			{
 				Name:    "citizencase_unit_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[27]},
+				Columns: []*schema.Column{CasesColumns[29]},
 			},
 			{
 				Name:    "citizencase_official_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[26]},
+				Columns: []*schema.Column{CasesColumns[28]},
 			},
 			{
 				Name:    "citizencase_account_handled_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[24]},
+				Columns: []*schema.Column{CasesColumns[25]},
 			},
 			{
 				Name:    "citizencase_citizen_case_duplicates",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[25]},
+				Columns: []*schema.Column{CasesColumns[26]},
+			},
+			{
+				Name:    "citizencase_citizen_case_transferred_to",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[27]},
 			},
 			{
 				Name:    "citizencase_state",
@@ -744,6 +757,7 @@ var (
 		{Name: "request_hash", Type: field.TypeString, Size: 64},
 		{Name: "claim", Type: field.TypeString, Size: 40},
 		{Name: "result_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "result_sealed", Type: field.TypeBytes, Nullable: true},
 	}
 	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
 	IdempotencyKeysTable = &schema.Table{
@@ -1391,6 +1405,48 @@ var (
 			},
 		},
 	}
+	// UploadsColumns holds the columns for the "uploads" table.
+	UploadsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "content_type", Type: field.TypeString, Size: 100},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "RECEIVED", "ATTACHED"}, Default: "PENDING"},
+		{Name: "storage_key", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "stored_size", Type: field.TypeInt64, Nullable: true},
+		{Name: "owner", Type: field.TypeString, Size: 80},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "citizen_case_uploads", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// UploadsTable holds the schema information for the "uploads" table.
+	UploadsTable = &schema.Table{
+		Name:       "uploads",
+		Columns:    UploadsColumns,
+		PrimaryKey: []*schema.Column{UploadsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "uploads_cases_uploads",
+				Columns:    []*schema.Column{UploadsColumns[12]},
+				RefColumns: []*schema.Column{CasesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "upload_citizen_case_uploads",
+				Unique:  false,
+				Columns: []*schema.Column{UploadsColumns[12]},
+			},
+			{
+				Name:    "upload_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{UploadsColumns[11]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
@@ -1416,6 +1472,7 @@ var (
 		SelfAssessmentsTable,
 		SelfAssessmentItemsTable,
 		UnitsTable,
+		UploadsTable,
 	}
 )
 
@@ -1434,8 +1491,9 @@ func init() {
 	CaseMessagesTable.ForeignKeys[1].RefTable = CasesTable
 	CasesTable.ForeignKeys[0].RefTable = AccountsTable
 	CasesTable.ForeignKeys[1].RefTable = CasesTable
-	CasesTable.ForeignKeys[2].RefTable = OfficialsTable
-	CasesTable.ForeignKeys[3].RefTable = UnitsTable
+	CasesTable.ForeignKeys[2].RefTable = UnitsTable
+	CasesTable.ForeignKeys[3].RefTable = OfficialsTable
+	CasesTable.ForeignKeys[4].RefTable = UnitsTable
 	CasesTable.Annotation = &entsql.Annotation{
 		Table: "cases",
 	}
@@ -1469,4 +1527,5 @@ func init() {
 	UnitsTable.ForeignKeys[0].RefTable = DistrictsTable
 	UnitsTable.ForeignKeys[1].RefTable = ProvincesTable
 	UnitsTable.ForeignKeys[2].RefTable = UnitsTable
+	UploadsTable.ForeignKeys[0].RefTable = CasesTable
 }

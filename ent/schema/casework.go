@@ -59,6 +59,9 @@ func (CitizenCase) Fields() []ent.Field {
 		field.Time("due_at").Optional().Nillable().
 			Comment("Deadline for the conclusion or answer, extensions included.").
 			Annotations(entgql.OrderField("DUE_AT")),
+		field.Enum("complexity").Values("COMPLEX", "VERY_COMPLEX").Optional().Nillable().
+			Comment("Set by the first extension: a COMPLEX case may be extended once, a VERY_COMPLEX one twice.").
+			Annotations(noFilter()),
 		field.Int("extension_count").Default(0).NonNegative().
 			Comment("How many times the deadline was extended.").Annotations(noFilter()),
 		field.Time("accepted_at").Optional().Nillable().Comment("When accepted.").Annotations(noFilter()),
@@ -89,6 +92,10 @@ func (CitizenCase) Edges() []ent.Edge {
 			Annotations(noFilter(), connection()),
 		edge.To("evidence", Evidence.Type).Comment("Evidence files attached to the case.").
 			Annotations(noFilter()),
+		edge.To("transferred_to", Unit.Type).Unique().
+			Comment("The unit in charge the case was transferred to, if it was.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("uploads", Upload.Type).Comment("Staged uploads attached to the case.").Annotations(hidden()),
 		edge.To("incidents", Incident.Type).Comment("Incidents created by the case's conclusion.").
 			Annotations(noFilter()),
 	}
@@ -100,6 +107,7 @@ func (CitizenCase) Indexes() []ent.Index {
 		index.Edges("official"),
 		index.Edges("handler"),
 		index.Edges("duplicate_of"),
+		index.Edges("transferred_to"),
 		index.Fields("state"),
 		index.Fields("channel"),
 		index.Fields("category"),
@@ -230,4 +238,39 @@ func (Evidence) Indexes() []ent.Index { return []ent.Index{index.Edges("case")} 
 
 func (Evidence) Annotations() []schema.Annotation {
 	return []schema.Annotation{schema.Comment("A file attached to a citizen case as evidence."), entgql.Skip(entgql.SkipWhereInput)}
+}
+
+// Upload is an evidence file staged by a one-time URL: declared first (type, size, SHA-256), then
+// PUT by the client, checked and stored, then attached to a case.
+type Upload struct{ ent.Schema }
+
+func (Upload) Mixin() []ent.Mixin { return base(pid.Upload) }
+
+func (Upload) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("token_hash").NotEmpty().MaxLen(64).Unique().Immutable().Sensitive().
+			Comment("SHA-256 of the one-time upload token."),
+		field.String("content_type").NotEmpty().MaxLen(100).Immutable().Comment("Declared MIME type."),
+		field.Int64("size").Positive().Immutable().Comment("Declared size in bytes."),
+		field.String("sha256").NotEmpty().MaxLen(64).Immutable().Comment("Declared SHA-256, hex."),
+		field.Enum("status").Values("PENDING", "RECEIVED", "ATTACHED").Default("PENDING").Comment("Where the upload stands."),
+		field.String("storage_key").Optional().MaxLen(300).Comment("Where the blob store keeps the checked file."),
+		field.Int64("stored_size").Optional().Comment("Size stored after metadata was stripped."),
+		field.String("owner").NotEmpty().MaxLen(80).Immutable().Comment("Who staged it: an account id or an anonymous client."),
+		field.Time("expires_at").Immutable().Comment("After this the URL no longer works."),
+	}
+}
+
+func (Upload) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("case", CitizenCase.Type).Ref("uploads").Unique().Comment("The case it is attached to."),
+	}
+}
+
+func (Upload) Indexes() []ent.Index {
+	return []ent.Index{index.Edges("case"), index.Fields("expires_at")}
+}
+
+func (Upload) Annotations() []schema.Annotation {
+	return []schema.Annotation{schema.Comment("A staged evidence upload."), hidden()}
 }

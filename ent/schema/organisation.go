@@ -371,6 +371,8 @@ func (IdempotencyKey) Fields() []ent.Field {
 		field.String("claim").NotEmpty().MaxLen(40).Immutable().
 			Comment("Random token of the request that claimed the key (tells the claimant from a retry)."),
 		field.String("result_id").Optional().MaxLen(40).Comment("Id of the object the first request produced."),
+		field.Bytes("result_sealed").Optional().Nillable().Sensitive().
+			Comment("A secret of the first result (a citizen's case secret), sealed, so a retry can show it again."),
 	}
 }
 

@@ -49,9 +49,11 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Case() CaseResolver
 	Mutation() MutationResolver
 	OfficialYear() OfficialYearResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	UnitYear() UnitYearResolver
 	Viewer() ViewerResolver
 }
@@ -193,6 +195,7 @@ type ComplexityRoot struct {
 		Category         func(childComplexity int) int
 		Channel          func(childComplexity int) int
 		ClosedAt         func(childComplexity int) int
+		Complexity       func(childComplexity int) int
 		ConcludedAt      func(childComplexity int) int
 		Conclusion       func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
@@ -206,15 +209,23 @@ type ComplexityRoot struct {
 		ID               func(childComplexity int) int
 		IncidentDate     func(childComplexity int) int
 		Incidents        func(childComplexity int) int
+		LikelyDuplicates func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Messages         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseMessageOrder) int
 		Official         func(childComplexity int) int
+		Overdue          func(childComplexity int) int
 		Place            func(childComplexity int) int
 		Rating           func(childComplexity int) int
 		ReceivedAt       func(childComplexity int) int
 		RequestedChannel func(childComplexity int) int
 		State            func(childComplexity int) int
+		TransferredTo    func(childComplexity int) int
 		Unit             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+	}
+
+	CaseActionPayload struct {
+		Case       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	CaseConnection struct {
@@ -272,6 +283,21 @@ type ComplexityRoot struct {
 	CaseMessageEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CaseSubmitPayload struct {
+		Notice       func(childComplexity int) int
+		Secret       func(childComplexity int) int
+		TrackedCase  func(childComplexity int) int
+		TrackingCode func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	CaseUpdate struct {
+		CaseID     func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		State      func(childComplexity int) int
 	}
 
 	Commendation struct {
@@ -377,6 +403,13 @@ type ComplexityRoot struct {
 		UploadedAt  func(childComplexity int) int
 	}
 
+	EvidenceUploadCreatePayload struct {
+		ExpiresAt  func(childComplexity int) int
+		UploadID   func(childComplexity int) int
+		UploadPath func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Incident struct {
 		Case       func(childComplexity int) int
 		Category   func(childComplexity int) int
@@ -440,21 +473,36 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AccountCreate        func(childComplexity int, input model.AccountCreateInput) int
-		AccountDisable       func(childComplexity int, input model.AccountDisableInput) int
-		AccountSetRole       func(childComplexity int, input model.AccountSetRoleInput) int
-		CampaignAcknowledge  func(childComplexity int, input model.CampaignAcknowledgeInput) int
-		EmulationRegister    func(childComplexity int, input model.EmulationRegisterInput) int
-		Login                func(childComplexity int, input model.LoginInput) int
-		Logout               func(childComplexity int, input model.LogoutInput) int
-		PasswordChange       func(childComplexity int, input model.PasswordChangeInput) int
-		PledgeSign           func(childComplexity int, input model.PledgeSignInput) int
-		PledgeWithdraw       func(childComplexity int, input model.PledgeWithdrawInput) int
-		SelfAssessmentReturn func(childComplexity int, input model.SelfAssessmentReturnInput) int
-		SelfAssessmentReview func(childComplexity int, input model.SelfAssessmentReviewInput) int
-		SelfAssessmentSave   func(childComplexity int, input model.SelfAssessmentSaveInput) int
-		SelfAssessmentSubmit func(childComplexity int, input model.SelfAssessmentSubmitInput) int
-		TokenRefresh         func(childComplexity int, input model.TokenRefreshInput) int
+		AccountCreate         func(childComplexity int, input model.AccountCreateInput) int
+		AccountDisable        func(childComplexity int, input model.AccountDisableInput) int
+		AccountSetRole        func(childComplexity int, input model.AccountSetRoleInput) int
+		CampaignAcknowledge   func(childComplexity int, input model.CampaignAcknowledgeInput) int
+		CaseAccept            func(childComplexity int, input model.CaseActionInput) int
+		CaseAssign            func(childComplexity int, input model.CaseAssignInput) int
+		CaseClose             func(childComplexity int, input model.CaseActionInput) int
+		CaseConclude          func(childComplexity int, input model.CaseConcludeInput) int
+		CaseEvidenceAdd       func(childComplexity int, input model.CaseEvidenceAddInput) int
+		CaseExtend            func(childComplexity int, input model.CaseExtendInput) int
+		CaseMarkDuplicate     func(childComplexity int, input model.CaseMarkDuplicateInput) int
+		CaseMessageSend       func(childComplexity int, input model.CaseMessageSendInput) int
+		CaseRate              func(childComplexity int, input model.CaseRateInput) int
+		CaseReject            func(childComplexity int, input model.CaseActionInput) int
+		CaseStartVerification func(childComplexity int, input model.CaseActionInput) int
+		CaseSubmit            func(childComplexity int, input model.CaseSubmitInput) int
+		CaseTransfer          func(childComplexity int, input model.CaseTransferInput) int
+		CaseWithdraw          func(childComplexity int, input model.CaseWithdrawInput) int
+		EmulationRegister     func(childComplexity int, input model.EmulationRegisterInput) int
+		EvidenceUploadCreate  func(childComplexity int, input model.EvidenceUploadCreateInput) int
+		Login                 func(childComplexity int, input model.LoginInput) int
+		Logout                func(childComplexity int, input model.LogoutInput) int
+		PasswordChange        func(childComplexity int, input model.PasswordChangeInput) int
+		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
+		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
+		SelfAssessmentReturn  func(childComplexity int, input model.SelfAssessmentReturnInput) int
+		SelfAssessmentReview  func(childComplexity int, input model.SelfAssessmentReviewInput) int
+		SelfAssessmentSave    func(childComplexity int, input model.SelfAssessmentSaveInput) int
+		SelfAssessmentSubmit  func(childComplexity int, input model.SelfAssessmentSubmitInput) int
+		TokenRefresh          func(childComplexity int, input model.TokenRefreshInput) int
 	}
 
 	Official struct {
@@ -594,6 +642,7 @@ type ComplexityRoot struct {
 		Accounts        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
 		AuditEvents     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		Campaigns       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) int
+		CaseByTracking  func(childComplexity int, trackingCode string, secret string) int
 		CaseReporter    func(childComplexity int, caseID string, reason *string) int
 		Cases           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
 		Commendations   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
@@ -681,6 +730,11 @@ type ComplexityRoot struct {
 		UserErrors     func(childComplexity int) int
 	}
 
+	Subscription struct {
+		CaseEvents  func(childComplexity int, scope *model.ScopeInput) int
+		CaseUpdated func(childComplexity int, trackingCode string, secret string) int
+	}
+
 	TodoItem struct {
 		Count   func(childComplexity int) int
 		DueAt   func(childComplexity int) int
@@ -695,6 +749,47 @@ type ComplexityRoot struct {
 		Account              func(childComplexity int) int
 		RefreshToken         func(childComplexity int) int
 		UserErrors           func(childComplexity int) int
+	}
+
+	TrackedCase struct {
+		AcknowledgeDueAt func(childComplexity int) int
+		Category         func(childComplexity int) int
+		Channel          func(childComplexity int) int
+		Conclusion       func(childComplexity int) int
+		DueAt            func(childComplexity int) int
+		Evidence         func(childComplexity int) int
+		Messages         func(childComplexity int) int
+		Overdue          func(childComplexity int) int
+		Rating           func(childComplexity int) int
+		ReceivedAt       func(childComplexity int) int
+		RequestedChannel func(childComplexity int) int
+		State            func(childComplexity int) int
+		Timeline         func(childComplexity int) int
+		TrackingCode     func(childComplexity int) int
+	}
+
+	TrackedCaseEvent struct {
+		Kind       func(childComplexity int) int
+		Note       func(childComplexity int) int
+		OccurredAt func(childComplexity int) int
+		State      func(childComplexity int) int
+	}
+
+	TrackedCasePayload struct {
+		TrackedCase func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
+	TrackedEvidence struct {
+		ContentType func(childComplexity int) int
+		Size        func(childComplexity int) int
+		UploadedAt  func(childComplexity int) int
+	}
+
+	TrackedMessage struct {
+		Body      func(childComplexity int) int
+		Direction func(childComplexity int) int
+		SentAt    func(childComplexity int) int
 	}
 
 	Unit struct {
@@ -762,6 +857,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CaseResolver interface {
+	Overdue(ctx context.Context, obj *ent.CitizenCase) (bool, error)
+	LikelyDuplicates(ctx context.Context, obj *ent.CitizenCase, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.CaseConnection, error)
+}
 type MutationResolver interface {
 	Login(ctx context.Context, input model.LoginInput) (*model.SessionPayload, error)
 	TokenRefresh(ctx context.Context, input model.TokenRefreshInput) (*model.SessionPayload, error)
@@ -770,6 +869,21 @@ type MutationResolver interface {
 	AccountCreate(ctx context.Context, input model.AccountCreateInput) (*model.AccountCreatePayload, error)
 	AccountDisable(ctx context.Context, input model.AccountDisableInput) (*model.AccountDisablePayload, error)
 	AccountSetRole(ctx context.Context, input model.AccountSetRoleInput) (*model.AccountSetRolePayload, error)
+	CaseSubmit(ctx context.Context, input model.CaseSubmitInput) (*model.CaseSubmitPayload, error)
+	EvidenceUploadCreate(ctx context.Context, input model.EvidenceUploadCreateInput) (*model.EvidenceUploadCreatePayload, error)
+	CaseEvidenceAdd(ctx context.Context, input model.CaseEvidenceAddInput) (*model.TrackedCasePayload, error)
+	CaseMessageSend(ctx context.Context, input model.CaseMessageSendInput) (*model.TrackedCasePayload, error)
+	CaseWithdraw(ctx context.Context, input model.CaseWithdrawInput) (*model.TrackedCasePayload, error)
+	CaseRate(ctx context.Context, input model.CaseRateInput) (*model.TrackedCasePayload, error)
+	CaseAccept(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
+	CaseReject(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
+	CaseTransfer(ctx context.Context, input model.CaseTransferInput) (*model.CaseActionPayload, error)
+	CaseAssign(ctx context.Context, input model.CaseAssignInput) (*model.CaseActionPayload, error)
+	CaseStartVerification(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
+	CaseExtend(ctx context.Context, input model.CaseExtendInput) (*model.CaseActionPayload, error)
+	CaseConclude(ctx context.Context, input model.CaseConcludeInput) (*model.CaseActionPayload, error)
+	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
+	CaseMarkDuplicate(ctx context.Context, input model.CaseMarkDuplicateInput) (*model.CaseActionPayload, error)
 	CampaignAcknowledge(ctx context.Context, input model.CampaignAcknowledgeInput) (*model.CampaignAcknowledgePayload, error)
 	PledgeSign(ctx context.Context, input model.PledgeSignInput) (*model.PledgeSignPayload, error)
 	PledgeWithdraw(ctx context.Context, input model.PledgeWithdrawInput) (*model.PledgeWithdrawPayload, error)
@@ -800,6 +914,11 @@ type QueryResolver interface {
 	Units(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) (*ent.UnitConnection, error)
 	Viewer(ctx context.Context) (*authz.Viewer, error)
 	CaseReporter(ctx context.Context, caseID string, reason *string) (*casework.ReporterIdentity, error)
+	CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error)
+}
+type SubscriptionResolver interface {
+	CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error)
+	CaseEvents(ctx context.Context, scope *model.ScopeInput) (<-chan *casework.Update, error)
 }
 type UnitYearResolver interface {
 	NotPledged(ctx context.Context, obj *selfreport.UnitYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
@@ -1385,6 +1504,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.ClosedAt(childComplexity), true
+	case "Case.complexity":
+		if e.ComplexityRoot.Case.Complexity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Complexity(childComplexity), true
 	case "Case.concludedAt":
 		if e.ComplexityRoot.Case.ConcludedAt == nil {
 			break
@@ -1468,6 +1593,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Incidents(childComplexity), true
+	case "Case.likelyDuplicates":
+		if e.ComplexityRoot.Case.LikelyDuplicates == nil {
+			break
+		}
+
+		args, err := ec.field_Case_likelyDuplicates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Case.LikelyDuplicates(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Case.messages":
 		if e.ComplexityRoot.Case.Messages == nil {
 			break
@@ -1485,6 +1621,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Official(childComplexity), true
+	case "Case.overdue":
+		if e.ComplexityRoot.Case.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.Overdue(childComplexity), true
 	case "Case.place":
 		if e.ComplexityRoot.Case.Place == nil {
 			break
@@ -1515,6 +1657,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.State(childComplexity), true
+	case "Case.transferredTo":
+		if e.ComplexityRoot.Case.TransferredTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.TransferredTo(childComplexity), true
 	case "Case.unit":
 		if e.ComplexityRoot.Case.Unit == nil {
 			break
@@ -1527,6 +1675,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.UpdatedAt(childComplexity), true
+
+	case "CaseActionPayload.case":
+		if e.ComplexityRoot.CaseActionPayload.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseActionPayload.Case(childComplexity), true
+	case "CaseActionPayload.userErrors":
+		if e.ComplexityRoot.CaseActionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseActionPayload.UserErrors(childComplexity), true
 
 	case "CaseConnection.edges":
 		if e.ComplexityRoot.CaseConnection.Edges == nil {
@@ -1733,6 +1894,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseMessageEdge.Node(childComplexity), true
+
+	case "CaseSubmitPayload.notice":
+		if e.ComplexityRoot.CaseSubmitPayload.Notice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseSubmitPayload.Notice(childComplexity), true
+	case "CaseSubmitPayload.secret":
+		if e.ComplexityRoot.CaseSubmitPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseSubmitPayload.Secret(childComplexity), true
+	case "CaseSubmitPayload.trackedCase":
+		if e.ComplexityRoot.CaseSubmitPayload.TrackedCase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseSubmitPayload.TrackedCase(childComplexity), true
+	case "CaseSubmitPayload.trackingCode":
+		if e.ComplexityRoot.CaseSubmitPayload.TrackingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseSubmitPayload.TrackingCode(childComplexity), true
+	case "CaseSubmitPayload.userErrors":
+		if e.ComplexityRoot.CaseSubmitPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseSubmitPayload.UserErrors(childComplexity), true
+
+	case "CaseUpdate.caseId":
+		if e.ComplexityRoot.CaseUpdate.CaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseUpdate.CaseID(childComplexity), true
+	case "CaseUpdate.kind":
+		if e.ComplexityRoot.CaseUpdate.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseUpdate.Kind(childComplexity), true
+	case "CaseUpdate.occurredAt":
+		if e.ComplexityRoot.CaseUpdate.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseUpdate.OccurredAt(childComplexity), true
+	case "CaseUpdate.state":
+		if e.ComplexityRoot.CaseUpdate.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseUpdate.State(childComplexity), true
 
 	case "Commendation.campaign":
 		if e.ComplexityRoot.Commendation.Campaign == nil {
@@ -2153,6 +2370,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Evidence.UploadedAt(childComplexity), true
 
+	case "EvidenceUploadCreatePayload.expiresAt":
+		if e.ComplexityRoot.EvidenceUploadCreatePayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceUploadCreatePayload.ExpiresAt(childComplexity), true
+	case "EvidenceUploadCreatePayload.uploadId":
+		if e.ComplexityRoot.EvidenceUploadCreatePayload.UploadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceUploadCreatePayload.UploadID(childComplexity), true
+	case "EvidenceUploadCreatePayload.uploadPath":
+		if e.ComplexityRoot.EvidenceUploadCreatePayload.UploadPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceUploadCreatePayload.UploadPath(childComplexity), true
+	case "EvidenceUploadCreatePayload.userErrors":
+		if e.ComplexityRoot.EvidenceUploadCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceUploadCreatePayload.UserErrors(childComplexity), true
+
 	case "Incident.case":
 		if e.ComplexityRoot.Incident.Case == nil {
 			break
@@ -2433,6 +2675,160 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CampaignAcknowledge(childComplexity, args["input"].(model.CampaignAcknowledgeInput)), true
+	case "Mutation.caseAccept":
+		if e.ComplexityRoot.Mutation.CaseAccept == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseAccept_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseAccept(childComplexity, args["input"].(model.CaseActionInput)), true
+	case "Mutation.caseAssign":
+		if e.ComplexityRoot.Mutation.CaseAssign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseAssign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseAssign(childComplexity, args["input"].(model.CaseAssignInput)), true
+	case "Mutation.caseClose":
+		if e.ComplexityRoot.Mutation.CaseClose == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseClose_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseClose(childComplexity, args["input"].(model.CaseActionInput)), true
+	case "Mutation.caseConclude":
+		if e.ComplexityRoot.Mutation.CaseConclude == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseConclude_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseConclude(childComplexity, args["input"].(model.CaseConcludeInput)), true
+	case "Mutation.caseEvidenceAdd":
+		if e.ComplexityRoot.Mutation.CaseEvidenceAdd == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseEvidenceAdd_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseEvidenceAdd(childComplexity, args["input"].(model.CaseEvidenceAddInput)), true
+	case "Mutation.caseExtend":
+		if e.ComplexityRoot.Mutation.CaseExtend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseExtend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseExtend(childComplexity, args["input"].(model.CaseExtendInput)), true
+	case "Mutation.caseMarkDuplicate":
+		if e.ComplexityRoot.Mutation.CaseMarkDuplicate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseMarkDuplicate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseMarkDuplicate(childComplexity, args["input"].(model.CaseMarkDuplicateInput)), true
+	case "Mutation.caseMessageSend":
+		if e.ComplexityRoot.Mutation.CaseMessageSend == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseMessageSend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseMessageSend(childComplexity, args["input"].(model.CaseMessageSendInput)), true
+	case "Mutation.caseRate":
+		if e.ComplexityRoot.Mutation.CaseRate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseRate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseRate(childComplexity, args["input"].(model.CaseRateInput)), true
+	case "Mutation.caseReject":
+		if e.ComplexityRoot.Mutation.CaseReject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseReject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseReject(childComplexity, args["input"].(model.CaseActionInput)), true
+	case "Mutation.caseStartVerification":
+		if e.ComplexityRoot.Mutation.CaseStartVerification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseStartVerification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseStartVerification(childComplexity, args["input"].(model.CaseActionInput)), true
+	case "Mutation.caseSubmit":
+		if e.ComplexityRoot.Mutation.CaseSubmit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseSubmit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseSubmit(childComplexity, args["input"].(model.CaseSubmitInput)), true
+	case "Mutation.caseTransfer":
+		if e.ComplexityRoot.Mutation.CaseTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseTransfer(childComplexity, args["input"].(model.CaseTransferInput)), true
+	case "Mutation.caseWithdraw":
+		if e.ComplexityRoot.Mutation.CaseWithdraw == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseWithdraw_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseWithdraw(childComplexity, args["input"].(model.CaseWithdrawInput)), true
 	case "Mutation.emulationRegister":
 		if e.ComplexityRoot.Mutation.EmulationRegister == nil {
 			break
@@ -2444,6 +2840,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EmulationRegister(childComplexity, args["input"].(model.EmulationRegisterInput)), true
+	case "Mutation.evidenceUploadCreate":
+		if e.ComplexityRoot.Mutation.EvidenceUploadCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_evidenceUploadCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EvidenceUploadCreate(childComplexity, args["input"].(model.EvidenceUploadCreateInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3176,6 +3583,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Campaigns(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CampaignOrder), args["where"].(*ent.CampaignWhereInput)), true
+	case "Query.caseByTracking":
+		if e.ComplexityRoot.Query.CaseByTracking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_caseByTracking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CaseByTracking(childComplexity, args["trackingCode"].(string), args["secret"].(string)), true
 	case "Query.caseReporter":
 		if e.ComplexityRoot.Query.CaseReporter == nil {
 			break
@@ -3600,6 +4018,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SelfAssessmentSubmitPayload.UserErrors(childComplexity), true
 
+	case "Subscription.caseEvents":
+		if e.ComplexityRoot.Subscription.CaseEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_caseEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CaseEvents(childComplexity, args["scope"].(*model.ScopeInput)), true
+	case "Subscription.caseUpdated":
+		if e.ComplexityRoot.Subscription.CaseUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_caseUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CaseUpdated(childComplexity, args["trackingCode"].(string), args["secret"].(string)), true
+
 	case "TodoItem.count":
 		if e.ComplexityRoot.TodoItem.Count == nil {
 			break
@@ -3661,6 +4102,167 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TokenRefreshPayload.UserErrors(childComplexity), true
+
+	case "TrackedCase.acknowledgeDueAt":
+		if e.ComplexityRoot.TrackedCase.AcknowledgeDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.AcknowledgeDueAt(childComplexity), true
+	case "TrackedCase.category":
+		if e.ComplexityRoot.TrackedCase.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Category(childComplexity), true
+	case "TrackedCase.channel":
+		if e.ComplexityRoot.TrackedCase.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Channel(childComplexity), true
+	case "TrackedCase.conclusion":
+		if e.ComplexityRoot.TrackedCase.Conclusion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Conclusion(childComplexity), true
+	case "TrackedCase.dueAt":
+		if e.ComplexityRoot.TrackedCase.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.DueAt(childComplexity), true
+	case "TrackedCase.evidence":
+		if e.ComplexityRoot.TrackedCase.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Evidence(childComplexity), true
+	case "TrackedCase.messages":
+		if e.ComplexityRoot.TrackedCase.Messages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Messages(childComplexity), true
+	case "TrackedCase.overdue":
+		if e.ComplexityRoot.TrackedCase.Overdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Overdue(childComplexity), true
+	case "TrackedCase.rating":
+		if e.ComplexityRoot.TrackedCase.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Rating(childComplexity), true
+	case "TrackedCase.receivedAt":
+		if e.ComplexityRoot.TrackedCase.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.ReceivedAt(childComplexity), true
+	case "TrackedCase.requestedChannel":
+		if e.ComplexityRoot.TrackedCase.RequestedChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.RequestedChannel(childComplexity), true
+	case "TrackedCase.state":
+		if e.ComplexityRoot.TrackedCase.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.State(childComplexity), true
+	case "TrackedCase.timeline":
+		if e.ComplexityRoot.TrackedCase.Timeline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.Timeline(childComplexity), true
+	case "TrackedCase.trackingCode":
+		if e.ComplexityRoot.TrackedCase.TrackingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCase.TrackingCode(childComplexity), true
+
+	case "TrackedCaseEvent.kind":
+		if e.ComplexityRoot.TrackedCaseEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEvent.Kind(childComplexity), true
+	case "TrackedCaseEvent.note":
+		if e.ComplexityRoot.TrackedCaseEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEvent.Note(childComplexity), true
+	case "TrackedCaseEvent.occurredAt":
+		if e.ComplexityRoot.TrackedCaseEvent.OccurredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEvent.OccurredAt(childComplexity), true
+	case "TrackedCaseEvent.state":
+		if e.ComplexityRoot.TrackedCaseEvent.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEvent.State(childComplexity), true
+
+	case "TrackedCasePayload.trackedCase":
+		if e.ComplexityRoot.TrackedCasePayload.TrackedCase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCasePayload.TrackedCase(childComplexity), true
+	case "TrackedCasePayload.userErrors":
+		if e.ComplexityRoot.TrackedCasePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCasePayload.UserErrors(childComplexity), true
+
+	case "TrackedEvidence.contentType":
+		if e.ComplexityRoot.TrackedEvidence.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedEvidence.ContentType(childComplexity), true
+	case "TrackedEvidence.size":
+		if e.ComplexityRoot.TrackedEvidence.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedEvidence.Size(childComplexity), true
+	case "TrackedEvidence.uploadedAt":
+		if e.ComplexityRoot.TrackedEvidence.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedEvidence.UploadedAt(childComplexity), true
+
+	case "TrackedMessage.body":
+		if e.ComplexityRoot.TrackedMessage.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessage.Body(childComplexity), true
+	case "TrackedMessage.direction":
+		if e.ComplexityRoot.TrackedMessage.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessage.Direction(childComplexity), true
+	case "TrackedMessage.sentAt":
+		if e.ComplexityRoot.TrackedMessage.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessage.SentAt(childComplexity), true
 
 	case "Unit.cases":
 		if e.ComplexityRoot.Unit.Cases == nil {
@@ -3996,12 +4598,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CampaignAcknowledgeInput", ec.unmarshalInputCampaignAcknowledgeInput),
 			graphql.NewInputUnmarshaler("CampaignOrder", ec.unmarshalInputCampaignOrder),
 			graphql.NewInputUnmarshaler("CampaignWhereInput", ec.unmarshalInputCampaignWhereInput),
+			graphql.NewInputUnmarshaler("CaseActionInput", ec.unmarshalInputCaseActionInput),
+			graphql.NewInputUnmarshaler("CaseAssignInput", ec.unmarshalInputCaseAssignInput),
+			graphql.NewInputUnmarshaler("CaseConcludeInput", ec.unmarshalInputCaseConcludeInput),
 			graphql.NewInputUnmarshaler("CaseEventOrder", ec.unmarshalInputCaseEventOrder),
 			graphql.NewInputUnmarshaler("CaseEventWhereInput", ec.unmarshalInputCaseEventWhereInput),
+			graphql.NewInputUnmarshaler("CaseEvidenceAddInput", ec.unmarshalInputCaseEvidenceAddInput),
+			graphql.NewInputUnmarshaler("CaseExtendInput", ec.unmarshalInputCaseExtendInput),
+			graphql.NewInputUnmarshaler("CaseMarkDuplicateInput", ec.unmarshalInputCaseMarkDuplicateInput),
 			graphql.NewInputUnmarshaler("CaseMessageOrder", ec.unmarshalInputCaseMessageOrder),
+			graphql.NewInputUnmarshaler("CaseMessageSendInput", ec.unmarshalInputCaseMessageSendInput),
 			graphql.NewInputUnmarshaler("CaseMessageWhereInput", ec.unmarshalInputCaseMessageWhereInput),
 			graphql.NewInputUnmarshaler("CaseOrder", ec.unmarshalInputCaseOrder),
+			graphql.NewInputUnmarshaler("CaseRateInput", ec.unmarshalInputCaseRateInput),
+			graphql.NewInputUnmarshaler("CaseSubmitInput", ec.unmarshalInputCaseSubmitInput),
+			graphql.NewInputUnmarshaler("CaseTransferInput", ec.unmarshalInputCaseTransferInput),
 			graphql.NewInputUnmarshaler("CaseWhereInput", ec.unmarshalInputCaseWhereInput),
+			graphql.NewInputUnmarshaler("CaseWithdrawInput", ec.unmarshalInputCaseWithdrawInput),
 			graphql.NewInputUnmarshaler("CommendationOrder", ec.unmarshalInputCommendationOrder),
 			graphql.NewInputUnmarshaler("CommendationWhereInput", ec.unmarshalInputCommendationWhereInput),
 			graphql.NewInputUnmarshaler("DistrictOrder", ec.unmarshalInputDistrictOrder),
@@ -4009,6 +4622,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmulationRegisterInput", ec.unmarshalInputEmulationRegisterInput),
 			graphql.NewInputUnmarshaler("EmulationRegistrationOrder", ec.unmarshalInputEmulationRegistrationOrder),
 			graphql.NewInputUnmarshaler("EmulationRegistrationWhereInput", ec.unmarshalInputEmulationRegistrationWhereInput),
+			graphql.NewInputUnmarshaler("EvidenceUploadCreateInput", ec.unmarshalInputEvidenceUploadCreateInput),
 			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
 			graphql.NewInputUnmarshaler("IncidentWhereInput", ec.unmarshalInputIncidentWhereInput),
 			graphql.NewInputUnmarshaler("InspectionOrder", ec.unmarshalInputInspectionOrder),
@@ -4024,6 +4638,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PledgeWithdrawInput", ec.unmarshalInputPledgeWithdrawInput),
 			graphql.NewInputUnmarshaler("ProvinceOrder", ec.unmarshalInputProvinceOrder),
 			graphql.NewInputUnmarshaler("ProvinceWhereInput", ec.unmarshalInputProvinceWhereInput),
+			graphql.NewInputUnmarshaler("ReporterInput", ec.unmarshalInputReporterInput),
+			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentItemInput", ec.unmarshalInputSelfAssessmentItemInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentOrder", ec.unmarshalInputSelfAssessmentOrder),
 			graphql.NewInputUnmarshaler("SelfAssessmentReturnInput", ec.unmarshalInputSelfAssessmentReturnInput),
@@ -4078,6 +4694,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -4331,6 +4964,354 @@ type AccountSetRolePayload {
   account: Account
   "Why nothing changed, if so."
   userErrors: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/casework.graphqls", Input: `extend type Query {
+  """
+  A citizen's view of their case, for its tracking code and secret (both required; a wrong secret
+  answers exactly like an unknown code). Attempts are throttled per client address.
+  """
+  caseByTracking("The tracking code given at submission." trackingCode: String!, "The secret given at submission." secret: String!): TrackedCase
+}
+
+extend type Mutation {
+  """
+  Submits feedback, a denunciation or praise; no account needed. Returns the tracking code and the
+  secret, shown once. An anonymous DENUNCIATION is handled as FEEDBACK (Law on Denunciations 2018,
+  art. 25) and the payload's notice says so. Anonymous submissions are throttled per client address.
+  """
+  caseSubmit("The mutation's input." input: CaseSubmitInput!): CaseSubmitPayload!
+  """
+  Declares an evidence file (type, size, SHA-256) and returns a one-time URL path on this server to
+  PUT its bytes to (30 minutes). Images are stripped of location metadata.
+  """
+  evidenceUploadCreate("The mutation's input." input: EvidenceUploadCreateInput!): EvidenceUploadCreatePayload!
+  "Attaches an uploaded file to a case, by tracking code and secret."
+  caseEvidenceAdd("The mutation's input." input: CaseEvidenceAddInput!): TrackedCasePayload!
+  "Sends the citizen's message to the handler, by tracking code and secret."
+  caseMessageSend("The mutation's input." input: CaseMessageSendInput!): TrackedCasePayload!
+  "Withdraws the case before its conclusion, by tracking code and secret."
+  caseWithdraw("The mutation's input." input: CaseWithdrawInput!): TrackedCasePayload!
+  "Rates the outcome of a closed case from 1 to 5, once, by tracking code and secret."
+  caseRate("The mutation's input." input: CaseRateInput!): TrackedCasePayload!
+  "Accepts a submitted case for handling (thụ lý); a denunciation's 30-day conclusion deadline starts."
+  caseAccept("The mutation's input." input: CaseActionInput!): CaseActionPayload!
+  "Rejects a submitted case, with the reason."
+  caseReject("The mutation's input." input: CaseActionInput!): CaseActionPayload!
+  "Transfers a submitted case to the unit in charge, with the reason."
+  caseTransfer("The mutation's input." input: CaseTransferInput!): CaseActionPayload!
+  "Assigns an inspector (whose scope holds the case's unit) to handle the case."
+  caseAssign("The mutation's input." input: CaseAssignInput!): CaseActionPayload!
+  "Starts the verification of an accepted case (the assigned inspector, or a supervisor)."
+  caseStartVerification("The mutation's input." input: CaseActionInput!): CaseActionPayload!
+  "Extends a denunciation's deadline by 30 days with a decision number: once if COMPLEX, twice if VERY_COMPLEX."
+  caseExtend("The mutation's input." input: CaseExtendInput!): CaseActionPayload!
+  """
+  Concludes the verification: SUBSTANTIATED, PARTLY_SUBSTANTIATED or UNSUBSTANTIATED (praise has
+  none). A substantiated or partly substantiated conclusion about an official records an Incident in
+  the year of the conduct and flags that year's awards of the official.
+  """
+  caseConclude("The mutation's input." input: CaseConcludeInput!): CaseActionPayload!
+  "Closes a concluded case."
+  caseClose("The mutation's input." input: CaseActionInput!): CaseActionPayload!
+  "Marks a case as a duplicate of another."
+  caseMarkDuplicate("The mutation's input." input: CaseMarkDuplicateInput!): CaseActionPayload!
+}
+
+extend type Case {
+  "True when the case is open and past its current deadline (acceptance or acknowledgement, then conclusion or answer)."
+  overdue: Boolean!
+  "Likely duplicates to compare with: same official (or unit), same category, received within 90 days."
+  likelyDuplicates(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): CaseConnection!
+}
+
+"A reporter's identity, for an identified submission."
+input ReporterInput {
+  "Full name."
+  name: String!
+  "Phone number (or give an address)."
+  phone: String
+  "National ID number, 12 digits."
+  nationalId: String
+  "Address."
+  address: String
+}
+
+"Input of caseSubmit."
+input CaseSubmitInput {
+  "FEEDBACK, DENUNCIATION or PRAISE."
+  channel: Channel!
+  "The unit concerned (always)."
+  unitId: ID!
+  "The official concerned, if any (working in that unit)."
+  officialId: ID
+  "Which prohibition the conduct breached, or OTHER; none for PRAISE."
+  category: Category
+  "What happened, 10 to 10,000 characters."
+  description: String!
+  "When it happened."
+  incidentDate: Time
+  "Where it happened."
+  place: String
+  "Who is reporting; leave it out to stay anonymous."
+  reporter: ReporterInput
+  "Evidence files uploaded before (evidenceUploadCreate), at most 10."
+  uploadIds: [ID!]
+  "Client-generated key: a retry with the same key returns the first receipt (tracking code and secret included) and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of caseSubmit: keep the tracking code and the secret to follow the case."
+type CaseSubmitPayload {
+  "The tracking code (10 characters, no 0/O/1/I/L)."
+  trackingCode: String
+  "The secret: shown once here, needed with the tracking code for every later access."
+  secret: String
+  "Why the case is handled otherwise than asked, if it is (e.g. an anonymous denunciation)."
+  notice: String
+  "The citizen's view of the case."
+  trackedCase: TrackedCase
+  "Why nothing was submitted, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of evidenceUploadCreate."
+input EvidenceUploadCreateInput {
+  "MIME type: images, PDF, audio or video."
+  contentType: String!
+  "Size in bytes (at most 20 MiB by default)."
+  size: Int!
+  "SHA-256 of the bytes, hex."
+  sha256: String!
+}
+
+"Result of evidenceUploadCreate."
+type EvidenceUploadCreatePayload {
+  "Id of the upload, for caseSubmit's uploadIds or caseEvidenceAdd."
+  uploadId: ID
+  "Path on this server to PUT the bytes to, once."
+  uploadPath: String
+  "When the path stops working."
+  expiresAt: Time
+  "Why it was refused, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of caseEvidenceAdd."
+input CaseEvidenceAddInput {
+  "The tracking code."
+  trackingCode: String!
+  "The secret."
+  secret: String!
+  "The received upload."
+  uploadId: ID!
+}
+
+"Input of caseMessageSend."
+input CaseMessageSendInput {
+  "The tracking code."
+  trackingCode: String!
+  "The secret."
+  secret: String!
+  "The message, 1 to 5,000 characters."
+  body: String!
+}
+
+"Input of caseWithdraw."
+input CaseWithdrawInput {
+  "The tracking code."
+  trackingCode: String!
+  "The secret."
+  secret: String!
+  "Why, optionally."
+  reason: String
+}
+
+"Input of caseRate."
+input CaseRateInput {
+  "The tracking code."
+  trackingCode: String!
+  "The secret."
+  secret: String!
+  "1 to 5."
+  rating: Int!
+}
+
+"Result of a citizen's action on their case."
+type TrackedCasePayload {
+  "The citizen's view of the case after the action."
+  trackedCase: TrackedCase
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"A handler's action on a case."
+input CaseActionInput {
+  "The case."
+  caseId: ID!
+  "Reason (required to reject), or note."
+  note: String
+}
+
+"Input of caseTransfer."
+input CaseTransferInput {
+  "The case."
+  caseId: ID!
+  "The unit in charge."
+  unitId: ID!
+  "Why."
+  note: String
+}
+
+"Input of caseAssign."
+input CaseAssignInput {
+  "The case."
+  caseId: ID!
+  "The inspector's account."
+  inspectorId: ID!
+}
+
+"Input of caseExtend."
+input CaseExtendInput {
+  "The case (a denunciation)."
+  caseId: ID!
+  "Number of the extension decision."
+  decisionNumber: String!
+  "The case's complexity (set by the first extension)."
+  complexity: CaseComplexity!
+  "Note."
+  note: String
+}
+
+"Input of caseConclude."
+input CaseConcludeInput {
+  "The case."
+  caseId: ID!
+  "The conclusion; none for praise."
+  conclusion: CaseConclusion
+  "What the verification established."
+  findings: String!
+}
+
+"Input of caseMarkDuplicate."
+input CaseMarkDuplicateInput {
+  "The duplicate."
+  caseId: ID!
+  "The original case."
+  duplicateOfId: ID!
+}
+
+"Result of a handler's action."
+type CaseActionPayload {
+  "The case after the action."
+  case: Case
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"A citizen's view of their case."
+type TrackedCase {
+  "The tracking code."
+  trackingCode: String!
+  "The channel the case is handled under."
+  channel: Channel!
+  "The channel the citizen chose."
+  requestedChannel: Channel!
+  "The category, if any."
+  category: Category
+  "Where the case stands."
+  state: CaseState!
+  "When it was received."
+  receivedAt: Time!
+  "Deadline to accept or acknowledge."
+  acknowledgeDueAt: Time
+  "Deadline of the conclusion or answer."
+  dueAt: Time
+  "True when open and past its current deadline."
+  overdue: Boolean!
+  "The conclusion, once concluded."
+  conclusion: CaseConclusion
+  "The citizen's rating, once given."
+  rating: Int
+  "The public timeline, oldest first."
+  timeline: [TrackedCaseEvent!]!
+  "Messages between the citizen and the handler, oldest first."
+  messages: [TrackedMessage!]!
+  "Evidence files attached."
+  evidence: [TrackedEvidence!]!
+}
+
+"An event on a citizen's timeline."
+type TrackedCaseEvent {
+  "What happened."
+  kind: CaseEventKind!
+  "The state after it."
+  state: CaseState!
+  "When."
+  occurredAt: Time!
+  "Reason, decision number or findings, when public."
+  note: String!
+}
+
+"A message between the citizen and the handler."
+type TrackedMessage {
+  "TO_REPORTER from the handler, FROM_REPORTER from the citizen."
+  direction: CaseMessageDirection!
+  "The message."
+  body: String!
+  "When sent."
+  sentAt: Time!
+}
+
+"An evidence file as the citizen sees it."
+type TrackedEvidence {
+  "MIME type."
+  contentType: String!
+  "Size in bytes as stored."
+  size: Int!
+  "When received."
+  uploadedAt: Time!
+}
+
+"Where a list of events comes from: exactly one of unitId, districtId, provinceId or national."
+input ScopeInput {
+  "A unit with its sub-units."
+  unitId: ID
+  "A district."
+  districtId: ID
+  "A province (with the provinces merged into it)."
+  provinceId: ID
+  "The whole nation."
+  national: Boolean
+}
+
+"Live updates. Over graphql-transport-ws; no payload ever carries a reporter's identity."
+type Subscription {
+  "Changes of a citizen's case, for its tracking code and secret."
+  caseUpdated("The tracking code." trackingCode: String!, "The secret." secret: String!): CaseUpdate!
+  "Every transition of the cases in a scope the signed-in handler may see."
+  caseEvents("Where; the viewer's own scope by default." scope: ScopeInput): CaseUpdate!
+}
+
+"A change of a case."
+type CaseUpdate {
+  "The case's id (handlers only; null for the citizen's subscription)."
+  caseId: ID
+  "What happened."
+  kind: CaseEventKind!
+  "The state after it."
+  state: CaseState!
+  "When."
+  occurredAt: Time!
 }
 `, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"""
@@ -5920,6 +6901,10 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   """
   dueAt: Time
   """
+  Set by the first extension: a COMPLEX case may be extended once, a VERY_COMPLEX one twice.
+  """
+  complexity: CaseComplexity
+  """
   How many times the deadline was extended.
   """
   extensionCount: Int!
@@ -6018,9 +7003,26 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   """
   evidence: [Evidence!]
   """
+  The unit in charge the case was transferred to, if it was.
+  """
+  transferredTo: Unit
+  """
   Incidents created by the case's conclusion.
   """
   incidents: [Incident!]
+}
+"""
+CaseComplexity is enum for the field complexity
+"""
+enum CaseComplexity @goModel(model: "github.com/liemchinh/liemchinh/ent/citizencase.Complexity") {
+  """
+  CaseComplexity value COMPLEX.
+  """
+  COMPLEX
+  """
+  CaseComplexity value VERY_COMPLEX.
+  """
+  VERY_COMPLEX
 }
 """
 CaseConclusion is enum for the field conclusion
@@ -11485,6 +12487,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_acknowledgeDueAt(ctx, field)
 	case "dueAt":
 		return ec.fieldContext_Case_dueAt(ctx, field)
+	case "complexity":
+		return ec.fieldContext_Case_complexity(ctx, field)
 	case "extensionCount":
 		return ec.fieldContext_Case_extensionCount(ctx, field)
 	case "acceptedAt":
@@ -11509,10 +12513,26 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_messages(ctx, field)
 	case "evidence":
 		return ec.fieldContext_Case_evidence(ctx, field)
+	case "transferredTo":
+		return ec.fieldContext_Case_transferredTo(ctx, field)
 	case "incidents":
 		return ec.fieldContext_Case_incidents(ctx, field)
+	case "overdue":
+		return ec.fieldContext_Case_overdue(ctx, field)
+	case "likelyDuplicates":
+		return ec.fieldContext_Case_likelyDuplicates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Case", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseActionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "case":
+		return ec.fieldContext_CaseActionPayload_case(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseActionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseActionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11627,6 +12647,36 @@ func (ec *executionContext) childFields_CaseMessageEdge(ctx context.Context, fie
 		return ec.fieldContext_CaseMessageEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseMessageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseSubmitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "trackingCode":
+		return ec.fieldContext_CaseSubmitPayload_trackingCode(ctx, field)
+	case "secret":
+		return ec.fieldContext_CaseSubmitPayload_secret(ctx, field)
+	case "notice":
+		return ec.fieldContext_CaseSubmitPayload_notice(ctx, field)
+	case "trackedCase":
+		return ec.fieldContext_CaseSubmitPayload_trackedCase(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseSubmitPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseSubmitPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseUpdate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseId":
+		return ec.fieldContext_CaseUpdate_caseId(ctx, field)
+	case "kind":
+		return ec.fieldContext_CaseUpdate_kind(ctx, field)
+	case "state":
+		return ec.fieldContext_CaseUpdate_state(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_CaseUpdate_occurredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseUpdate", field.Name)
 }
 
 func (ec *executionContext) childFields_Commendation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11833,6 +12883,20 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 		return ec.fieldContext_Evidence_case(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceUploadCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uploadId":
+		return ec.fieldContext_EvidenceUploadCreatePayload_uploadId(ctx, field)
+	case "uploadPath":
+		return ec.fieldContext_EvidenceUploadCreatePayload_uploadPath(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_EvidenceUploadCreatePayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EvidenceUploadCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceUploadCreatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12399,6 +13463,88 @@ func (ec *executionContext) childFields_TokenRefreshPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type TokenRefreshPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackedCase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "trackingCode":
+		return ec.fieldContext_TrackedCase_trackingCode(ctx, field)
+	case "channel":
+		return ec.fieldContext_TrackedCase_channel(ctx, field)
+	case "requestedChannel":
+		return ec.fieldContext_TrackedCase_requestedChannel(ctx, field)
+	case "category":
+		return ec.fieldContext_TrackedCase_category(ctx, field)
+	case "state":
+		return ec.fieldContext_TrackedCase_state(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_TrackedCase_receivedAt(ctx, field)
+	case "acknowledgeDueAt":
+		return ec.fieldContext_TrackedCase_acknowledgeDueAt(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_TrackedCase_dueAt(ctx, field)
+	case "overdue":
+		return ec.fieldContext_TrackedCase_overdue(ctx, field)
+	case "conclusion":
+		return ec.fieldContext_TrackedCase_conclusion(ctx, field)
+	case "rating":
+		return ec.fieldContext_TrackedCase_rating(ctx, field)
+	case "timeline":
+		return ec.fieldContext_TrackedCase_timeline(ctx, field)
+	case "messages":
+		return ec.fieldContext_TrackedCase_messages(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TrackedCase_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCase", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedCaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_TrackedCaseEvent_kind(ctx, field)
+	case "state":
+		return ec.fieldContext_TrackedCaseEvent_state(ctx, field)
+	case "occurredAt":
+		return ec.fieldContext_TrackedCaseEvent_occurredAt(ctx, field)
+	case "note":
+		return ec.fieldContext_TrackedCaseEvent_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCaseEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "trackedCase":
+		return ec.fieldContext_TrackedCasePayload_trackedCase(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TrackedCasePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contentType":
+		return ec.fieldContext_TrackedEvidence_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_TrackedEvidence_size(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_TrackedEvidence_uploadedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "direction":
+		return ec.fieldContext_TrackedMessage_direction(ctx, field)
+	case "body":
+		return ec.fieldContext_TrackedMessage_body(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_TrackedMessage_sentAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedMessage", field.Name)
+}
+
 func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12957,6 +14103,44 @@ func (ec *executionContext) field_Case_events_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Case_likelyDuplicates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Case_messages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13113,12 +14297,222 @@ func (ec *executionContext) field_Mutation_campaignAcknowledge_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_caseAccept_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseActionInput, error) {
+			return ec.unmarshalNCaseActionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseAssign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseAssignInput, error) {
+			return ec.unmarshalNCaseAssignInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseAssignInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseClose_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseActionInput, error) {
+			return ec.unmarshalNCaseActionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseConclude_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseConcludeInput, error) {
+			return ec.unmarshalNCaseConcludeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseConcludeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseEvidenceAdd_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseEvidenceAddInput, error) {
+			return ec.unmarshalNCaseEvidenceAddInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseEvidenceAddInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseExtend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseExtendInput, error) {
+			return ec.unmarshalNCaseExtendInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseExtendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseMarkDuplicate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseMarkDuplicateInput, error) {
+			return ec.unmarshalNCaseMarkDuplicateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMarkDuplicateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseMessageSend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseMessageSendInput, error) {
+			return ec.unmarshalNCaseMessageSendInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMessageSendInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseRate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseRateInput, error) {
+			return ec.unmarshalNCaseRateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseRateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseReject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseActionInput, error) {
+			return ec.unmarshalNCaseActionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseStartVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseActionInput, error) {
+			return ec.unmarshalNCaseActionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseSubmit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseSubmitInput, error) {
+			return ec.unmarshalNCaseSubmitInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseSubmitInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseTransfer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseTransferInput, error) {
+			return ec.unmarshalNCaseTransferInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseTransferInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseWithdraw_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseWithdrawInput, error) {
+			return ec.unmarshalNCaseWithdrawInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_emulationRegister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EmulationRegisterInput, error) {
 			return ec.unmarshalNEmulationRegisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEmulationRegisterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_evidenceUploadCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EvidenceUploadCreateInput, error) {
+			return ec.unmarshalNEvidenceUploadCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEvidenceUploadCreateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13865,6 +15259,28 @@ func (ec *executionContext) field_Query_campaigns_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_caseByTracking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "trackingCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackingCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "secret",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["secret"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_caseReporter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14452,6 +15868,42 @@ func (ec *executionContext) field_Query_units_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_caseEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (*model.ScopeInput, error) {
+			return ec.unmarshalOScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_caseUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "trackingCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackingCode"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "secret",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["secret"] = arg1
 	return args, nil
 }
 
@@ -17498,6 +18950,29 @@ func (ec *executionContext) fieldContext_Case_dueAt(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Case", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Case_complexity(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_complexity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complexity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *citizencase.Complexity) graphql.Marshaler {
+			return ec.marshalOCaseComplexity2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐComplexity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_complexity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "CaseComplexity")
+}
+
 func (ec *executionContext) _Case_extensionCount(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17861,6 +19336,38 @@ func (ec *executionContext) fieldContext_Case_evidence(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Case_transferredTo(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_transferredTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TransferredTo(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_transferredTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Case",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Case_incidents(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17888,6 +19395,137 @@ func (ec *executionContext) fieldContext_Case_incidents(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Incident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Case_overdue(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Case().Overdue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Case_likelyDuplicates(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_likelyDuplicates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Case().LikelyDuplicates(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseConnection) graphql.Marshaler {
+			return ec.marshalNCaseConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_likelyDuplicates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Case",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Case_likelyDuplicates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseActionPayload_case(ctx context.Context, field graphql.CollectedField, obj *model.CaseActionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseActionPayload_case(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Case, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CitizenCase) graphql.Marshaler {
+			return ec.marshalOCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCitizenCase(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseActionPayload_case(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseActionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseActionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CaseActionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseActionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseActionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseActionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18749,6 +20387,231 @@ func (ec *executionContext) _CaseMessageEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_CaseMessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseMessageEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CaseSubmitPayload_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseSubmitPayload_trackingCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseSubmitPayload_trackingCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseSubmitPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CaseSubmitPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseSubmitPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseSubmitPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseSubmitPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CaseSubmitPayload_notice(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseSubmitPayload_notice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Notice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseSubmitPayload_notice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseSubmitPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CaseSubmitPayload_trackedCase(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseSubmitPayload_trackedCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackedCase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Tracked) graphql.Marshaler {
+			return ec.marshalOTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTracked(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseSubmitPayload_trackedCase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseSubmitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseSubmitPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseSubmitPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseSubmitPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseSubmitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseUpdate_caseId(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseUpdate_caseId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseUpdate_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseUpdate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CaseUpdate_kind(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseUpdate_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
+			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseUpdate_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseUpdate", field, false, false, "CaseEventKind")
+}
+
+func (ec *executionContext) _CaseUpdate_state(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseUpdate_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
+			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseUpdate_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseUpdate", field, false, false, "CaseState")
+}
+
+func (ec *executionContext) _CaseUpdate_occurredAt(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseUpdate_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseUpdate_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseUpdate", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Commendation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
@@ -20484,6 +22347,107 @@ func (ec *executionContext) fieldContext_Evidence_case(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _EvidenceUploadCreatePayload_uploadId(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceUploadCreatePayload_uploadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceUploadCreatePayload_uploadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceUploadCreatePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EvidenceUploadCreatePayload_uploadPath(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceUploadCreatePayload_uploadPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceUploadCreatePayload_uploadPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceUploadCreatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvidenceUploadCreatePayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceUploadCreatePayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceUploadCreatePayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvidenceUploadCreatePayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EvidenceUploadCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.EvidenceUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvidenceUploadCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvidenceUploadCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvidenceUploadCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21804,6 +23768,666 @@ func (ec *executionContext) fieldContext_Mutation_accountSetRole(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_accountSetRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseSubmit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseSubmit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseSubmit(ctx, fc.Args["input"].(model.CaseSubmitInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseSubmitPayload) graphql.Marshaler {
+			return ec.marshalNCaseSubmitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseSubmitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseSubmit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseSubmitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseSubmit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_evidenceUploadCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_evidenceUploadCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EvidenceUploadCreate(ctx, fc.Args["input"].(model.EvidenceUploadCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EvidenceUploadCreatePayload) graphql.Marshaler {
+			return ec.marshalNEvidenceUploadCreatePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEvidenceUploadCreatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_evidenceUploadCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvidenceUploadCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_evidenceUploadCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseEvidenceAdd(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseEvidenceAdd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseEvidenceAdd(ctx, fc.Args["input"].(model.CaseEvidenceAddInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackedCasePayload) graphql.Marshaler {
+			return ec.marshalNTrackedCasePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTrackedCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseEvidenceAdd(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseEvidenceAdd_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseMessageSend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseMessageSend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseMessageSend(ctx, fc.Args["input"].(model.CaseMessageSendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackedCasePayload) graphql.Marshaler {
+			return ec.marshalNTrackedCasePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTrackedCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseMessageSend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseMessageSend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseWithdraw(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseWithdraw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseWithdraw(ctx, fc.Args["input"].(model.CaseWithdrawInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackedCasePayload) graphql.Marshaler {
+			return ec.marshalNTrackedCasePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTrackedCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseWithdraw(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseWithdraw_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseRate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseRate(ctx, fc.Args["input"].(model.CaseRateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TrackedCasePayload) graphql.Marshaler {
+			return ec.marshalNTrackedCasePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTrackedCasePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseRate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCasePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseRate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseAccept(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseAccept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseAccept(ctx, fc.Args["input"].(model.CaseActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseAccept(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseAccept_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseReject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseReject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseReject(ctx, fc.Args["input"].(model.CaseActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseReject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseReject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseTransfer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseTransfer(ctx, fc.Args["input"].(model.CaseTransferInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseTransfer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseAssign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseAssign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseAssign(ctx, fc.Args["input"].(model.CaseAssignInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseAssign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseAssign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseStartVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseStartVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseStartVerification(ctx, fc.Args["input"].(model.CaseActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseStartVerification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseStartVerification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseExtend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseExtend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseExtend(ctx, fc.Args["input"].(model.CaseExtendInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseExtend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseExtend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseConclude(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseConclude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseConclude(ctx, fc.Args["input"].(model.CaseConcludeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseConclude(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseConclude_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseClose(ctx, fc.Args["input"].(model.CaseActionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseClose(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseClose_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseMarkDuplicate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseMarkDuplicate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseMarkDuplicate(ctx, fc.Args["input"].(model.CaseMarkDuplicateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseMarkDuplicate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseMarkDuplicate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25363,6 +27987,50 @@ func (ec *executionContext) fieldContext_Query_caseReporter(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_caseByTracking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_caseByTracking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CaseByTracking(ctx, fc.Args["trackingCode"].(string), fc.Args["secret"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Tracked) graphql.Marshaler {
+			return ec.marshalOTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTracked(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_caseByTracking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCase(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_caseByTracking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26595,6 +29263,94 @@ func (ec *executionContext) fieldContext_SelfAssessmentSubmitPayload_userErrors(
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_caseUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_caseUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CaseUpdated(ctx, fc.Args["trackingCode"].(string), fc.Args["secret"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Update) graphql.Marshaler {
+			return ec.marshalNCaseUpdate2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐUpdate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_caseUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseUpdate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_caseUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_caseEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_caseEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CaseEvents(ctx, fc.Args["scope"].(*model.ScopeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Update) graphql.Marshaler {
+			return ec.marshalNCaseUpdate2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐUpdate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_caseEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseUpdate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_caseEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TodoItem_kind(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26841,6 +29597,649 @@ func (ec *executionContext) fieldContext_TokenRefreshPayload_userErrors(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCase_trackingCode(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_trackingCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_trackingCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackedCase_channel(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Channel")
+}
+
+func (ec *executionContext) _TrackedCase_requestedChannel(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_requestedChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedChannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_requestedChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Channel")
+}
+
+func (ec *executionContext) _TrackedCase_category(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.Category) graphql.Marshaler {
+			return ec.marshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Category")
+}
+
+func (ec *executionContext) _TrackedCase_state(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
+			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "CaseState")
+}
+
+func (ec *executionContext) _TrackedCase_receivedAt(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackedCase_acknowledgeDueAt(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_acknowledgeDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcknowledgeDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_acknowledgeDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackedCase_dueAt(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackedCase_overdue(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_overdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TrackedCase_conclusion(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_conclusion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conclusion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *citizencase.Conclusion) graphql.Marshaler {
+			return ec.marshalOCaseConclusion2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_conclusion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "CaseConclusion")
+}
+
+func (ec *executionContext) _TrackedCase_rating(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCase", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackedCase_timeline(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timeline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedEvent) graphql.Marshaler {
+			return ec.marshalNTrackedCaseEvent2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_timeline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCaseEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCase_messages(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_messages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Messages, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedMessage) graphql.Marshaler {
+			return ec.marshalNTrackedMessage2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_messages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCase_evidence(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedEvidence) graphql.Marshaler {
+			return ec.marshalNTrackedEvidence2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCase",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
+			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEvent", field, false, false, "CaseEventKind")
+}
+
+func (ec *executionContext) _TrackedCaseEvent_state(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEvent_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
+			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEvent_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEvent", field, false, false, "CaseState")
+}
+
+func (ec *executionContext) _TrackedCaseEvent_occurredAt(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEvent_occurredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OccurredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEvent_occurredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackedCaseEvent_note(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackedCasePayload_trackedCase(ctx context.Context, field graphql.CollectedField, obj *model.TrackedCasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCasePayload_trackedCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackedCase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Tracked) graphql.Marshaler {
+			return ec.marshalOTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTracked(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCasePayload_trackedCase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCasePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.TrackedCasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCasePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCasePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCasePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedEvidence_contentType(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedEvidence_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedEvidence_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackedEvidence_size(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedEvidence_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedEvidence_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedEvidence", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackedEvidence_uploadedAt(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedEvidence_uploadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedEvidence_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedEvidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackedMessage_direction(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessage_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v casemessage.Direction) graphql.Marshaler {
+			return ec.marshalNCaseMessageDirection2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcasemessageᚐDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessage_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedMessage", field, false, false, "CaseMessageDirection")
+}
+
+func (ec *executionContext) _TrackedMessage_body(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessage_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessage_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackedMessage_sentAt(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessage_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessage_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedMessage", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Unit_id(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
@@ -30832,6 +34231,160 @@ func UnmarshalCampaignWhereInput(ctx context.Context, raw any) (ent.CampaignWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCaseActionInput(ctx context.Context, obj any) (model.CaseActionInput, error) {
+	var it model.CaseActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseActionInput unmarshals raw into the CaseActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseActionInput(ctx context.Context, raw any) (model.CaseActionInput, error) {
+	var out model.CaseActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseActionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseAssignInput(ctx context.Context, obj any) (model.CaseAssignInput, error) {
+	var it model.CaseAssignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "inspectorId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "inspectorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectorId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectorID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseAssignInput unmarshals raw into the CaseAssignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseAssignInput(ctx context.Context, raw any) (model.CaseAssignInput, error) {
+	var out model.CaseAssignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseAssignInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseConcludeInput(ctx context.Context, obj any) (model.CaseConcludeInput, error) {
+	var it model.CaseConcludeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "conclusion", "findings"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "conclusion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conclusion"))
+			data, err := ec.unmarshalOCaseConclusion2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusion(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conclusion = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseConcludeInput unmarshals raw into the CaseConcludeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseConcludeInput(ctx context.Context, raw any) (model.CaseConcludeInput, error) {
+	var out model.CaseConcludeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseConcludeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCaseEventOrder(ctx context.Context, obj any) (ent.CaseEventOrder, error) {
 	var it ent.CaseEventOrder
 	if obj == nil {
@@ -31095,6 +34648,174 @@ func UnmarshalCaseEventWhereInput(ctx context.Context, raw any) (ent.CaseEventWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCaseEvidenceAddInput(ctx context.Context, obj any) (model.CaseEvidenceAddInput, error) {
+	var it model.CaseEvidenceAddInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"trackingCode", "secret", "uploadId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "trackingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingCode = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		case "uploadId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uploadId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UploadID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseEvidenceAddInput unmarshals raw into the CaseEvidenceAddInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseEvidenceAddInput(ctx context.Context, raw any) (model.CaseEvidenceAddInput, error) {
+	var out model.CaseEvidenceAddInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseEvidenceAddInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseExtendInput(ctx context.Context, obj any) (model.CaseExtendInput, error) {
+	var it model.CaseExtendInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "decisionNumber", "complexity", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "decisionNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionNumber = data
+		case "complexity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complexity"))
+			data, err := ec.unmarshalNCaseComplexity2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐComplexity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Complexity = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseExtendInput unmarshals raw into the CaseExtendInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseExtendInput(ctx context.Context, raw any) (model.CaseExtendInput, error) {
+	var out model.CaseExtendInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseExtendInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseMarkDuplicateInput(ctx context.Context, obj any) (model.CaseMarkDuplicateInput, error) {
+	var it model.CaseMarkDuplicateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "duplicateOfId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "duplicateOfId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duplicateOfId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DuplicateOfID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseMarkDuplicateInput unmarshals raw into the CaseMarkDuplicateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseMarkDuplicateInput(ctx context.Context, raw any) (model.CaseMarkDuplicateInput, error) {
+	var out model.CaseMarkDuplicateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseMarkDuplicateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCaseMessageOrder(ctx context.Context, obj any) (ent.CaseMessageOrder, error) {
 	var it ent.CaseMessageOrder
 	if obj == nil {
@@ -31145,6 +34866,62 @@ func (ec *executionContext) unmarshalInputCaseMessageOrder(ctx context.Context, 
 func UnmarshalCaseMessageOrder(ctx context.Context, raw any) (ent.CaseMessageOrder, error) {
 	var out ent.CaseMessageOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseMessageOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseMessageSendInput(ctx context.Context, obj any) (model.CaseMessageSendInput, error) {
+	var it model.CaseMessageSendInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"trackingCode", "secret", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "trackingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingCode = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseMessageSendInput unmarshals raw into the CaseMessageSendInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseMessageSendInput(ctx context.Context, raw any) (model.CaseMessageSendInput, error) {
+	var out model.CaseMessageSendInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseMessageSendInput", raw, &out)
 	return out, err
 }
 
@@ -31408,6 +35185,223 @@ func (ec *executionContext) unmarshalInputCaseOrder(ctx context.Context, obj any
 func UnmarshalCaseOrder(ctx context.Context, raw any) (ent.CaseOrder, error) {
 	var out ent.CaseOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseRateInput(ctx context.Context, obj any) (model.CaseRateInput, error) {
+	var it model.CaseRateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"trackingCode", "secret", "rating"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "trackingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingCode = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseRateInput unmarshals raw into the CaseRateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseRateInput(ctx context.Context, raw any) (model.CaseRateInput, error) {
+	var out model.CaseRateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseRateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseSubmitInput(ctx context.Context, obj any) (model.CaseSubmitInput, error) {
+	var it model.CaseSubmitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"channel", "unitId", "officialId", "category", "description", "incidentDate", "place", "reporter", "uploadIds", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "incidentDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentDate"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncidentDate = data
+		case "place":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("place"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Place = data
+		case "reporter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reporter"))
+			data, err := ec.unmarshalOReporterInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReporterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reporter = data
+		case "uploadIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uploadIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UploadIds = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseSubmitInput unmarshals raw into the CaseSubmitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseSubmitInput(ctx context.Context, raw any) (model.CaseSubmitInput, error) {
+	var out model.CaseSubmitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseSubmitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseTransferInput(ctx context.Context, obj any) (model.CaseTransferInput, error) {
+	var it model.CaseTransferInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "unitId", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseTransferInput unmarshals raw into the CaseTransferInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseTransferInput(ctx context.Context, raw any) (model.CaseTransferInput, error) {
+	var out model.CaseTransferInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseTransferInput", raw, &out)
 	return out, err
 }
 
@@ -31828,6 +35822,62 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 func UnmarshalCaseWhereInput(ctx context.Context, raw any) (ent.CaseWhereInput, error) {
 	var out ent.CaseWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseWithdrawInput(ctx context.Context, obj any) (model.CaseWithdrawInput, error) {
+	var it model.CaseWithdrawInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"trackingCode", "secret", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "trackingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingCode = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseWithdrawInput unmarshals raw into the CaseWithdrawInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseWithdrawInput(ctx context.Context, raw any) (model.CaseWithdrawInput, error) {
+	var out model.CaseWithdrawInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseWithdrawInput", raw, &out)
 	return out, err
 }
 
@@ -33051,6 +37101,62 @@ func (ec *executionContext) unmarshalInputEmulationRegistrationWhereInput(ctx co
 func UnmarshalEmulationRegistrationWhereInput(ctx context.Context, raw any) (ent.EmulationRegistrationWhereInput, error) {
 	var out ent.EmulationRegistrationWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EmulationRegistrationWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvidenceUploadCreateInput(ctx context.Context, obj any) (model.EvidenceUploadCreateInput, error) {
+	var it model.EvidenceUploadCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contentType", "size", "sha256"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "size":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("size"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Size = data
+		case "sha256":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sha256"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sha256 = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvidenceUploadCreateInput unmarshals raw into the EvidenceUploadCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvidenceUploadCreateInput(ctx context.Context, raw any) (model.EvidenceUploadCreateInput, error) {
+	var out model.EvidenceUploadCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvidenceUploadCreateInput", raw, &out)
 	return out, err
 }
 
@@ -35185,6 +39291,132 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 func UnmarshalProvinceWhereInput(ctx context.Context, raw any) (ent.ProvinceWhereInput, error) {
 	var out ent.ProvinceWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProvinceWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReporterInput(ctx context.Context, obj any) (model.ReporterInput, error) {
+	var it model.ReporterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "phone", "nationalId", "address"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "nationalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nationalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NationalID = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReporterInput unmarshals raw into the ReporterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReporterInput(ctx context.Context, raw any) (model.ReporterInput, error) {
+	var out model.ReporterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReporterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScopeInput(ctx context.Context, obj any) (model.ScopeInput, error) {
+	var it model.ScopeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"unitId", "districtId", "provinceId", "national"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "districtId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("districtId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistrictID = data
+		case "provinceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provinceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProvinceID = data
+		case "national":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("national"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.National = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScopeInput unmarshals raw into the ScopeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScopeInput(ctx context.Context, raw any) (model.ScopeInput, error) {
+	var out model.ScopeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScopeInput", raw, &out)
 	return out, err
 }
 
@@ -37466,6 +41698,11 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "complexity":
+			out.Values[i] = ec._Case_complexity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "extensionCount":
 			out.Values[i] = ec._Case_extensionCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37533,12 +41770,68 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_evidence(ctx, field, obj)
 				})
+		case "transferredTo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_transferredTo(ctx, field, obj)
+				})
 		case "incidents":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_incidents(ctx, field, obj)
 				})
+		case "overdue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_overdue(ctx, field, obj)
+				})
+		case "likelyDuplicates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_likelyDuplicates(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var caseActionPayloadImplementors = []string{"CaseActionPayload"}
+
+func (ec *executionContext) _CaseActionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseActionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseActionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseActionPayload")
+		case "case":
+			out.Values[i] = ec._CaseActionPayload_case(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CaseActionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37927,6 +42220,107 @@ func (ec *executionContext) _CaseMessageEdge(ctx context.Context, sel ast.Select
 			}
 		case "cursor":
 			out.Values[i] = ec._CaseMessageEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var caseSubmitPayloadImplementors = []string{"CaseSubmitPayload"}
+
+func (ec *executionContext) _CaseSubmitPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseSubmitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseSubmitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseSubmitPayload")
+		case "trackingCode":
+			out.Values[i] = ec._CaseSubmitPayload_trackingCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._CaseSubmitPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notice":
+			out.Values[i] = ec._CaseSubmitPayload_notice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trackedCase":
+			out.Values[i] = ec._CaseSubmitPayload_trackedCase(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CaseSubmitPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var caseUpdateImplementors = []string{"CaseUpdate"}
+
+func (ec *executionContext) _CaseUpdate(ctx context.Context, sel ast.SelectionSet, obj *casework.Update) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseUpdateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseUpdate")
+		case "caseId":
+			out.Values[i] = ec._CaseUpdate_caseId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._CaseUpdate_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._CaseUpdate_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurredAt":
+			out.Values[i] = ec._CaseUpdate_occurredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38627,6 +43021,54 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var evidenceUploadCreatePayloadImplementors = []string{"EvidenceUploadCreatePayload"}
+
+func (ec *executionContext) _EvidenceUploadCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.EvidenceUploadCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceUploadCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvidenceUploadCreatePayload")
+		case "uploadId":
+			out.Values[i] = ec._EvidenceUploadCreatePayload_uploadId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uploadPath":
+			out.Values[i] = ec._EvidenceUploadCreatePayload_uploadPath(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._EvidenceUploadCreatePayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EvidenceUploadCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var incidentImplementors = []string{"Incident", "Node"}
 
 func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet, obj *ent.Incident) graphql.Marshaler {
@@ -39112,6 +43554,111 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "accountSetRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_accountSetRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseSubmit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseSubmit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidenceUploadCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_evidenceUploadCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseEvidenceAdd":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseEvidenceAdd(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseMessageSend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseMessageSend(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseWithdraw":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseWithdraw(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseRate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseRate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseAccept":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseAccept(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseReject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseReject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseTransfer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseTransfer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseAssign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseAssign(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStartVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseStartVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseExtend":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseExtend(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseConclude":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseConclude(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseClose":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseClose(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseMarkDuplicate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseMarkDuplicate(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -40186,6 +44733,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_caseReporter(ctx, field)
 				})
+		case "caseByTracking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_caseByTracking(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -40694,6 +45247,28 @@ func (ec *executionContext) _SelfAssessmentSubmitPayload(ctx context.Context, se
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "caseUpdated":
+		return ec._Subscription_caseUpdated(ctx, fields[0])
+	case "caseEvents":
+		return ec._Subscription_caseEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var todoItemImplementors = []string{"TodoItem"}
 
 func (ec *executionContext) _TodoItem(ctx context.Context, sel ast.SelectionSet, obj *selfreport.Todo) graphql.Marshaler {
@@ -40781,6 +45356,276 @@ func (ec *executionContext) _TokenRefreshPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._TokenRefreshPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCaseImplementors = []string{"TrackedCase"}
+
+func (ec *executionContext) _TrackedCase(ctx context.Context, sel ast.SelectionSet, obj *casework.Tracked) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCase")
+		case "trackingCode":
+			out.Values[i] = ec._TrackedCase_trackingCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._TrackedCase_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestedChannel":
+			out.Values[i] = ec._TrackedCase_requestedChannel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category":
+			out.Values[i] = ec._TrackedCase_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._TrackedCase_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._TrackedCase_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledgeDueAt":
+			out.Values[i] = ec._TrackedCase_acknowledgeDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dueAt":
+			out.Values[i] = ec._TrackedCase_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdue":
+			out.Values[i] = ec._TrackedCase_overdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conclusion":
+			out.Values[i] = ec._TrackedCase_conclusion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._TrackedCase_rating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timeline":
+			out.Values[i] = ec._TrackedCase_timeline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "messages":
+			out.Values[i] = ec._TrackedCase_messages(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TrackedCase_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCaseEventImplementors = []string{"TrackedCaseEvent"}
+
+func (ec *executionContext) _TrackedCaseEvent(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCaseEvent")
+		case "kind":
+			out.Values[i] = ec._TrackedCaseEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._TrackedCaseEvent_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occurredAt":
+			out.Values[i] = ec._TrackedCaseEvent_occurredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._TrackedCaseEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCasePayloadImplementors = []string{"TrackedCasePayload"}
+
+func (ec *executionContext) _TrackedCasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.TrackedCasePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCasePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCasePayload")
+		case "trackedCase":
+			out.Values[i] = ec._TrackedCasePayload_trackedCase(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._TrackedCasePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedEvidenceImplementors = []string{"TrackedEvidence"}
+
+func (ec *executionContext) _TrackedEvidence(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedEvidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedEvidence")
+		case "contentType":
+			out.Values[i] = ec._TrackedEvidence_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "size":
+			out.Values[i] = ec._TrackedEvidence_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadedAt":
+			out.Values[i] = ec._TrackedEvidence_uploadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedMessageImplementors = []string{"TrackedMessage"}
+
+func (ec *executionContext) _TrackedMessage(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedMessage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedMessageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedMessage")
+		case "direction":
+			out.Values[i] = ec._TrackedMessage_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._TrackedMessage_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._TrackedMessage_sentAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41780,6 +46625,39 @@ func (ec *executionContext) marshalNCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinh
 	return ec._Case(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCaseActionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionInput(ctx context.Context, v any) (model.CaseActionInput, error) {
+	res, err := ec.unmarshalInputCaseActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseActionPayload!")
+		return graphql.Null
+	}
+	return ec._CaseActionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCaseAssignInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseAssignInput(ctx context.Context, v any) (model.CaseAssignInput, error) {
+	res, err := ec.unmarshalInputCaseAssignInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCaseComplexity2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐComplexity(ctx context.Context, v any) (citizencase.Complexity, error) {
+	var res citizencase.Complexity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCaseComplexity2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐComplexity(ctx context.Context, sel ast.SelectionSet, v citizencase.Complexity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNCaseConcludeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseConcludeInput(ctx context.Context, v any) (model.CaseConcludeInput, error) {
+	res, err := ec.unmarshalInputCaseConcludeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCaseConclusion2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusion(ctx context.Context, v any) (citizencase.Conclusion, error) {
 	var res citizencase.Conclusion
 	err := res.UnmarshalGQL(v)
@@ -41845,6 +46723,21 @@ func (ec *executionContext) unmarshalNCaseEventWhereInput2ᚖgithubᚗcomᚋliem
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCaseEvidenceAddInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseEvidenceAddInput(ctx context.Context, v any) (model.CaseEvidenceAddInput, error) {
+	res, err := ec.unmarshalInputCaseEvidenceAddInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCaseExtendInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseExtendInput(ctx context.Context, v any) (model.CaseExtendInput, error) {
+	res, err := ec.unmarshalInputCaseExtendInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCaseMarkDuplicateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMarkDuplicateInput(ctx context.Context, v any) (model.CaseMarkDuplicateInput, error) {
+	res, err := ec.unmarshalInputCaseMarkDuplicateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCaseMessageConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseMessageConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CaseMessageConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseMessageConnection!")
@@ -41877,6 +46770,11 @@ func (ec *executionContext) marshalNCaseMessageOrderField2ᚖgithubᚗcomᚋliem
 	return v
 }
 
+func (ec *executionContext) unmarshalNCaseMessageSendInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMessageSendInput(ctx context.Context, v any) (model.CaseMessageSendInput, error) {
+	res, err := ec.unmarshalInputCaseMessageSendInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCaseMessageWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseMessageWhereInput(ctx context.Context, v any) (*ent.CaseMessageWhereInput, error) {
 	res, err := ec.unmarshalInputCaseMessageWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -41896,6 +46794,11 @@ func (ec *executionContext) marshalNCaseOrderField2ᚖgithubᚗcomᚋliemchinh�
 	return v
 }
 
+func (ec *executionContext) unmarshalNCaseRateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseRateInput(ctx context.Context, v any) (model.CaseRateInput, error) {
+	res, err := ec.unmarshalInputCaseRateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, v any) (enum.CaseState, error) {
 	var res enum.CaseState
 	err := res.UnmarshalGQL(v)
@@ -41906,9 +46809,40 @@ func (ec *executionContext) marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchi
 	return v
 }
 
+func (ec *executionContext) unmarshalNCaseSubmitInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseSubmitInput(ctx context.Context, v any) (model.CaseSubmitInput, error) {
+	res, err := ec.unmarshalInputCaseSubmitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCaseSubmitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseSubmitPayload(ctx context.Context, sel ast.SelectionSet, v *model.CaseSubmitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseSubmitPayload!")
+		return graphql.Null
+	}
+	return ec._CaseSubmitPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCaseTransferInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseTransferInput(ctx context.Context, v any) (model.CaseTransferInput, error) {
+	res, err := ec.unmarshalInputCaseTransferInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCaseUpdate2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐUpdate(ctx context.Context, sel ast.SelectionSet, v *casework.Update) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseUpdate!")
+		return graphql.Null
+	}
+	return ec._CaseUpdate(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCaseWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInput(ctx context.Context, v any) (*ent.CaseWhereInput, error) {
 	res, err := ec.unmarshalInputCaseWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCaseWithdrawInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseWithdrawInput(ctx context.Context, v any) (model.CaseWithdrawInput, error) {
+	res, err := ec.unmarshalInputCaseWithdrawInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx context.Context, v any) (enum.Category, error) {
@@ -42123,6 +47057,19 @@ func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋliemchinhᚋliemc
 		return graphql.Null
 	}
 	return ec._Evidence(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEvidenceUploadCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEvidenceUploadCreateInput(ctx context.Context, v any) (model.EvidenceUploadCreateInput, error) {
+	res, err := ec.unmarshalInputEvidenceUploadCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvidenceUploadCreatePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEvidenceUploadCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.EvidenceUploadCreatePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvidenceUploadCreatePayload!")
+		return graphql.Null
+	}
+	return ec._EvidenceUploadCreatePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -42776,6 +47723,74 @@ func (ec *executionContext) marshalNTokenRefreshPayload2ᚖgithubᚗcomᚋliemch
 	return ec._TokenRefreshPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx context.Context, sel ast.SelectionSet, v casework.TrackedEvent) graphql.Marshaler {
+	return ec._TrackedCaseEvent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseEvent2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackedCasePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTrackedCasePayload(ctx context.Context, sel ast.SelectionSet, v *model.TrackedCasePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedCasePayload!")
+		return graphql.Null
+	}
+	return ec._TrackedCasePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedEvidence2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvidence(ctx context.Context, sel ast.SelectionSet, v casework.TrackedEvidence) graphql.Marshaler {
+	return ec._TrackedEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackedEvidence2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedEvidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedEvidence2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackedMessage2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx context.Context, sel ast.SelectionSet, v casework.TrackedMessage) graphql.Marshaler {
+	return ec._TrackedMessage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackedMessage2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedMessage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedMessage2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx context.Context, sel ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Unit!")
@@ -43414,6 +48429,22 @@ func (ec *executionContext) marshalOCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinh
 		return graphql.Null
 	}
 	return ec._Case(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCaseComplexity2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐComplexity(ctx context.Context, v any) (*citizencase.Complexity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(citizencase.Complexity)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCaseComplexity2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐComplexity(ctx context.Context, sel ast.SelectionSet, v *citizencase.Complexity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCaseConclusion2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusionᚄ(ctx context.Context, v any) ([]citizencase.Conclusion, error) {
@@ -44983,6 +50014,22 @@ func (ec *executionContext) marshalOReporterIdentity2ᚖgithubᚗcomᚋliemchinh
 	return ec._ReporterIdentity(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOReporterInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReporterInput(ctx context.Context, v any) (*model.ReporterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReporterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (*model.ScopeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputScopeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx context.Context, sel ast.SelectionSet, v *ent.SelfAssessment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45246,6 +50293,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTracked(ctx context.Context, sel ast.SelectionSet, v *casework.Tracked) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TrackedCase(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx context.Context, sel ast.SelectionSet, v *ent.Unit) graphql.Marshaler {

@@ -3,11 +3,15 @@
 package model
 
 import (
+	"time"
+
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/casework"
 )
 
 // Input of accountCreate.
@@ -94,6 +98,148 @@ type CampaignAcknowledgePayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// A handler's action on a case.
+type CaseActionInput struct {
+	// The case.
+	CaseID string `json:"caseId"`
+	// Reason (required to reject), or note.
+	Note *string `json:"note,omitempty"`
+}
+
+// Result of a handler's action.
+type CaseActionPayload struct {
+	// The case after the action.
+	Case *ent.CitizenCase `json:"case,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of caseAssign.
+type CaseAssignInput struct {
+	// The case.
+	CaseID string `json:"caseId"`
+	// The inspector's account.
+	InspectorID string `json:"inspectorId"`
+}
+
+// Input of caseConclude.
+type CaseConcludeInput struct {
+	// The case.
+	CaseID string `json:"caseId"`
+	// The conclusion; none for praise.
+	Conclusion *citizencase.Conclusion `json:"conclusion,omitempty"`
+	// What the verification established.
+	Findings string `json:"findings"`
+}
+
+// Input of caseEvidenceAdd.
+type CaseEvidenceAddInput struct {
+	// The tracking code.
+	TrackingCode string `json:"trackingCode"`
+	// The secret.
+	Secret string `json:"secret"`
+	// The received upload.
+	UploadID string `json:"uploadId"`
+}
+
+// Input of caseExtend.
+type CaseExtendInput struct {
+	// The case (a denunciation).
+	CaseID string `json:"caseId"`
+	// Number of the extension decision.
+	DecisionNumber string `json:"decisionNumber"`
+	// The case's complexity (set by the first extension).
+	Complexity citizencase.Complexity `json:"complexity"`
+	// Note.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of caseMarkDuplicate.
+type CaseMarkDuplicateInput struct {
+	// The duplicate.
+	CaseID string `json:"caseId"`
+	// The original case.
+	DuplicateOfID string `json:"duplicateOfId"`
+}
+
+// Input of caseMessageSend.
+type CaseMessageSendInput struct {
+	// The tracking code.
+	TrackingCode string `json:"trackingCode"`
+	// The secret.
+	Secret string `json:"secret"`
+	// The message, 1 to 5,000 characters.
+	Body string `json:"body"`
+}
+
+// Input of caseRate.
+type CaseRateInput struct {
+	// The tracking code.
+	TrackingCode string `json:"trackingCode"`
+	// The secret.
+	Secret string `json:"secret"`
+	// 1 to 5.
+	Rating int `json:"rating"`
+}
+
+// Input of caseSubmit.
+type CaseSubmitInput struct {
+	// FEEDBACK, DENUNCIATION or PRAISE.
+	Channel enum.Channel `json:"channel"`
+	// The unit concerned (always).
+	UnitID string `json:"unitId"`
+	// The official concerned, if any (working in that unit).
+	OfficialID *string `json:"officialId,omitempty"`
+	// Which prohibition the conduct breached, or OTHER; none for PRAISE.
+	Category *enum.Category `json:"category,omitempty"`
+	// What happened, 10 to 10,000 characters.
+	Description string `json:"description"`
+	// When it happened.
+	IncidentDate *time.Time `json:"incidentDate,omitempty"`
+	// Where it happened.
+	Place *string `json:"place,omitempty"`
+	// Who is reporting; leave it out to stay anonymous.
+	Reporter *ReporterInput `json:"reporter,omitempty"`
+	// Evidence files uploaded before (evidenceUploadCreate), at most 10.
+	UploadIds []string `json:"uploadIds,omitempty"`
+	// Client-generated key: a retry with the same key returns the first receipt (tracking code and secret included) and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of caseSubmit: keep the tracking code and the secret to follow the case.
+type CaseSubmitPayload struct {
+	// The tracking code (10 characters, no 0/O/1/I/L).
+	TrackingCode *string `json:"trackingCode,omitempty"`
+	// The secret: shown once here, needed with the tracking code for every later access.
+	Secret *string `json:"secret,omitempty"`
+	// Why the case is handled otherwise than asked, if it is (e.g. an anonymous denunciation).
+	Notice *string `json:"notice,omitempty"`
+	// The citizen's view of the case.
+	TrackedCase *casework.Tracked `json:"trackedCase,omitempty"`
+	// Why nothing was submitted, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of caseTransfer.
+type CaseTransferInput struct {
+	// The case.
+	CaseID string `json:"caseId"`
+	// The unit in charge.
+	UnitID string `json:"unitId"`
+	// Why.
+	Note *string `json:"note,omitempty"`
+}
+
+// Input of caseWithdraw.
+type CaseWithdrawInput struct {
+	// The tracking code.
+	TrackingCode string `json:"trackingCode"`
+	// The secret.
+	Secret string `json:"secret"`
+	// Why, optionally.
+	Reason *string `json:"reason,omitempty"`
+}
+
 // Input of emulationRegister.
 type EmulationRegisterInput struct {
 	// The unit registering.
@@ -113,6 +259,28 @@ type EmulationRegisterPayload struct {
 	// The registration.
 	Registration *ent.EmulationRegistration `json:"registration,omitempty"`
 	// Why nothing was registered, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of evidenceUploadCreate.
+type EvidenceUploadCreateInput struct {
+	// MIME type: images, PDF, audio or video.
+	ContentType string `json:"contentType"`
+	// Size in bytes (at most 20 MiB by default).
+	Size int `json:"size"`
+	// SHA-256 of the bytes, hex.
+	Sha256 string `json:"sha256"`
+}
+
+// Result of evidenceUploadCreate.
+type EvidenceUploadCreatePayload struct {
+	// Id of the upload, for caseSubmit's uploadIds or caseEvidenceAdd.
+	UploadID *string `json:"uploadId,omitempty"`
+	// Path on this server to PUT the bytes to, once.
+	UploadPath *string `json:"uploadPath,omitempty"`
+	// When the path stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why it was refused, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
@@ -178,6 +346,30 @@ type PledgeWithdrawPayload struct {
 	Pledge *ent.Pledge `json:"pledge,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// A reporter's identity, for an identified submission.
+type ReporterInput struct {
+	// Full name.
+	Name string `json:"name"`
+	// Phone number (or give an address).
+	Phone *string `json:"phone,omitempty"`
+	// National ID number, 12 digits.
+	NationalID *string `json:"nationalId,omitempty"`
+	// Address.
+	Address *string `json:"address,omitempty"`
+}
+
+// Where a list of events comes from: exactly one of unitId, districtId, provinceId or national.
+type ScopeInput struct {
+	// A unit with its sub-units.
+	UnitID *string `json:"unitId,omitempty"`
+	// A district.
+	DistrictID *string `json:"districtId,omitempty"`
+	// A province (with the provinces merged into it).
+	ProvinceID *string `json:"provinceId,omitempty"`
+	// The whole nation.
+	National *bool `json:"national,omitempty"`
 }
 
 // One criterion of a self-assessment.
@@ -274,8 +466,20 @@ type SelfAssessmentSubmitPayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// Live updates. Over graphql-transport-ws; no payload ever carries a reporter's identity.
+type Subscription struct {
+}
+
 // Input of tokenRefresh.
 type TokenRefreshInput struct {
 	// The refresh token from login or the last tokenRefresh.
 	RefreshToken string `json:"refreshToken"`
+}
+
+// Result of a citizen's action on their case.
+type TrackedCasePayload struct {
+	// The citizen's view of the case after the action.
+	TrackedCase *casework.Tracked `json:"trackedCase,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
 }

@@ -15,14 +15,11 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent/campaign"
-	"github.com/liemchinh/liemchinh/internal/assessment"
-	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
-	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/server"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
@@ -155,10 +152,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			log.InfoContext(ctx, "demo data loaded", "officials", stats.Officials, "cases", stats.Cases)
 		}
 	}
-	deps, err := serverDeps(cfg, log, db)
+	deps, err := server.Build(cfg, log, db, time.Now)
 	if err != nil {
 		return err
 	}
+	defer deps.Close()
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -190,25 +188,3 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 // demoToday is the "today" the demo data runs up to: the current day, so that loads on the same
 // day give identical rows.
 func demoToday() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
-
-// serverDeps builds what the HTTP server needs from the configuration.
-func serverDeps(cfg config.Config, log *slog.Logger, db *store.DB) (server.Deps, error) {
-	box, err := reporterBox(cfg)
-	if err != nil {
-		return server.Deps{}, err
-	}
-	key, err := base64.StdEncoding.DecodeString(cfg.TokenKey)
-	if err != nil {
-		return server.Deps{}, fmt.Errorf("TOKEN_KEY is not base64: %w", err)
-	}
-	signer, err := auth.NewSigner(key)
-	if err != nil {
-		return server.Deps{}, err
-	}
-	window, err := assessment.ParseWindow(cfg.AssessmentClose)
-	if err != nil {
-		return server.Deps{}, err
-	}
-	return server.Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log),
-		Self: selfreport.New(db.Client, window, time.Now)}, nil
-}

@@ -158,6 +158,9 @@ func Install(c *ent.Client) {
 	c.IdempotencyKey.Intercept(intercept.TraverseIdempotencyKey(func(ctx context.Context, q *ent.IdempotencyKeyQuery) error {
 		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
+	c.Upload.Intercept(intercept.TraverseUpload(func(ctx context.Context, q *ent.UploadQuery) error {
+		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
 	c.Use(guardWrites)
 }
 

@@ -64,7 +64,7 @@ func RevealReporter(ctx context.Context, client *ent.Client, box *sealbox.Box, c
 		ObjectID: c.ID, Reason: reason, Summary: "reporter identity read"}); err != nil {
 		return nil, err
 	}
-	if c.ReporterIdentity == nil {
+	if c.ReporterIdentity == nil || len(*c.ReporterIdentity) == 0 { // anonymous
 		return nil, nil
 	}
 	plain, err := box.Open(*c.ReporterIdentity, []byte(c.ID))

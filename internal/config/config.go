@@ -39,6 +39,42 @@ type Config struct {
 	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
 	TrustProxy      bool          // TRUST_PROXY: take the client address from X-Forwarded-For
 	AssessmentClose string        // ASSESSMENT_WINDOW_CLOSES: MM-DD, the last day self-assessments are accepted
+	BlobDir         string        // BLOB_DIR: folder of evidence files
+	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
+	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
+	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
+	Deadlines       Deadlines
+}
+
+// Rate is "N per period" (burst N, refilled evenly over the period); zero means unlimited.
+type Rate struct {
+	N      int
+	Period time.Duration
+}
+
+// Deadlines are the legal durations of citizen cases (DESIGN.md §5), configurable.
+type Deadlines struct {
+	DenunciationAcceptWorkingDays   int // DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS
+	DenunciationConcludeDays        int // DEADLINE_DENUNCIATION_CONCLUDE_DAYS
+	DenunciationExtensionDays       int // DEADLINE_DENUNCIATION_EXTENSION_DAYS
+	FeedbackAcknowledgeWorkingHours int // DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS
+	FeedbackAnswerDays              int // DEADLINE_FEEDBACK_ANSWER_DAYS
+}
+
+func parseRate(s string) (Rate, error) {
+	if s == "off" || s == "0" {
+		return Rate{}, nil
+	}
+	n, per, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, fmt.Errorf("%q is not N/period such as 5/10m, or off", s)
+	}
+	count, err := strconv.Atoi(n)
+	d, derr := time.ParseDuration(per)
+	if err != nil || derr != nil || count <= 0 || d <= 0 {
+		return Rate{}, fmt.Errorf("%q is not N/period such as 5/10m, or off", s)
+	}
+	return Rate{N: count, Period: d}, nil
 }
 
 // DemoTokenKey signs access tokens outside production when TOKEN_KEY is unset; production refuses it.
@@ -67,6 +103,15 @@ var Variables = []Variable{
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
 	{"TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
+	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
+	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
+	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
+	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
+	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
+	{"DEADLINE_DENUNCIATION_CONCLUDE_DAYS", "30", "days to conclude an accepted denunciation"},
+	{"DEADLINE_DENUNCIATION_EXTENSION_DAYS", "30", "days each extension adds"},
+	{"DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS", "8", "working hours to acknowledge feedback"},
+	{"DEADLINE_FEEDBACK_ANSWER_DAYS", "15", "days to answer feedback"},
 }
 
 // Load reads and validates the configuration through getenv.
@@ -86,6 +131,7 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenKey:    get("TOKEN_KEY", ""),
 
 		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
+		BlobDir:         get("BLOB_DIR", "./data/blobs"),
 	}
 	prod := c.Env == EnvProduction
 	var errs []error
@@ -112,6 +158,34 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.AutoMigrate = parseBool("AUTO_MIGRATE", true)
 	c.TrustProxy = parseBool("TRUST_PROXY", false)
+	for _, r := range []struct {
+		name, def string
+		dst       *Rate
+	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate}} {
+		rate, err := parseRate(get(r.name, r.def))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.name, err))
+		}
+		*r.dst = rate
+	}
+	for _, d := range strings.Split(get("HOLIDAYS_EXTRA", ""), ",") {
+		if d = strings.TrimSpace(d); d == "" {
+			continue
+		}
+		t, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HOLIDAYS_EXTRA: %q is not a date YYYY-MM-DD", d))
+			continue
+		}
+		c.ExtraHolidays = append(c.ExtraHolidays, t)
+	}
+	c.Deadlines = Deadlines{
+		DenunciationAcceptWorkingDays:   parseInt("DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", 7),
+		DenunciationConcludeDays:        parseInt("DEADLINE_DENUNCIATION_CONCLUDE_DAYS", 30),
+		DenunciationExtensionDays:       parseInt("DEADLINE_DENUNCIATION_EXTENSION_DAYS", 30),
+		FeedbackAcknowledgeWorkingHours: parseInt("DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS", 8),
+		FeedbackAnswerDays:              parseInt("DEADLINE_FEEDBACK_ANSWER_DAYS", 15),
+	}
 	if _, err := assessment.ParseWindow(c.AssessmentClose); err != nil {
 		errs = append(errs, fmt.Errorf("ASSESSMENT_WINDOW_CLOSES: %w", err))
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -72,5 +73,30 @@ func TestLoad(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+func TestCaseSettings(t *testing.T) {
+	c, err := Load(func(k string) string {
+		return map[string]string{"CITIZEN_SUBMIT_RATE": "3/1m", "TRACKING_RATE": "off", "HOLIDAYS_EXTRA": "2026-11-24, 2027-11-24",
+			"DEADLINE_FEEDBACK_ANSWER_DAYS": "10"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SubmitRate != (Rate{3, time.Minute}) || c.TrackingRate != (Rate{}) || len(c.ExtraHolidays) != 2 ||
+		c.Deadlines.FeedbackAnswerDays != 10 || c.Deadlines.DenunciationAcceptWorkingDays != 7 {
+		t.Fatalf("%+v", c)
+	}
+	for k, v := range map[string]string{"CITIZEN_SUBMIT_RATE": "lots", "TRACKING_RATE": "5/x", "HOLIDAYS_EXTRA": "24/11/2026",
+		"DEADLINE_DENUNCIATION_CONCLUDE_DAYS": "0"} {
+		if _, err := Load(func(key string) string {
+			if key == k {
+				return v
+			}
+			return ""
+		}); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: %v", k, v, err)
+		}
 	}
 }

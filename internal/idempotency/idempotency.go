@@ -42,14 +42,32 @@ type Claim struct {
 	client *ent.Client
 	// ReplayID is the result of the first request when this one is a retry ("" otherwise).
 	ReplayID string
+	// ReplaySealed is the sealed secret the first request kept with its result, if any.
+	ReplaySealed []byte
 }
 
 // Replay reports whether the request is a retry whose result is ReplayID.
 func (c *Claim) Replay() bool { return c.ReplayID != "" }
 
+// Release gives the key up when the request it was claimed for did not go through (a user error
+// commits the transaction without a result): a corrected retry with the same key may then claim it.
+func (c *Claim) Release(ctx context.Context) error {
+	return c.client.IdempotencyKey.DeleteOne(c.row).Exec(authz.System(ctx))
+}
+
 // Done records the result of the first request.
 func (c *Claim) Done(ctx context.Context, resultID string) error {
-	return c.client.IdempotencyKey.UpdateOne(c.row).SetResultID(resultID).Exec(authz.System(ctx))
+	return c.DoneSealed(ctx, resultID, nil)
+}
+
+// DoneSealed records the result with a sealed secret a retry must get back too (a citizen's case
+// secret is otherwise stored only hashed).
+func (c *Claim) DoneSealed(ctx context.Context, resultID string, sealed []byte) error {
+	u := c.client.IdempotencyKey.UpdateOne(c.row).SetResultID(resultID)
+	if sealed != nil {
+		u.SetResultSealed(sealed)
+	}
+	return u.Exec(authz.System(ctx))
 }
 
 // Begin claims (owner, operation, key) for a request whose input is input (the key excluded), with
@@ -93,5 +111,8 @@ func Begin(ctx context.Context, tx *ent.Client, owner, operation, key string, in
 		return nil, errBusy
 	}
 	c.ReplayID = row.ResultID
+	if row.ResultSealed != nil {
+		c.ReplaySealed = *row.ResultSealed
+	}
 	return c, nil
 }

@@ -37,6 +37,7 @@ const (
 	AuditEvent            = "aud"
 	RefreshToken          = "rtk"
 	IdempotencyKey        = "idk"
+	Upload                = "upl"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -48,6 +49,7 @@ var tables = map[string]string{
 	CaseMessage: "CaseMessage", Evidence: "Evidence", Incident: "Incident",
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
+	Upload: "Upload",
 }
 
 // New returns a fresh id with the given prefix, from the current time and crypto randomness.

@@ -304,27 +304,33 @@ func (s *Service) ReturnAssessment(ctx context.Context, id, comment string) (*en
 // ReviewAssessment sets the final classification (or "not rated" for fewer than six months of
 // service) under the rules of package assessment.
 func (s *Service) ReviewAssessment(ctx context.Context, id string, final *enum.Classification, comment, key string) (*ent.SelfAssessment, error) {
-	a, off, err := s.reviewable(ctx, id)
-	if err != nil {
-		return nil, err
+	v := authz.FromContext(ctx)
+	if v.Anonymous() {
+		return nil, authz.ErrUnauthenticated
 	}
-	sys := authz.System(ctx)
 	tx := s.db(ctx)
-	hasIncident, err := tx.Incident.Query().Where(incident.HasOfficialWith(official.ID(off.ID)), incident.Year(a.Year)).Exist(sys)
-	if err != nil {
-		return nil, err
-	}
-	r := assessment.Review{Final: final, Comment: comment, HasIncident: hasIncident, Scheme: a.Scheme, Score: a.Score,
-		WorkedSixMonths: assessment.WorkedSixMonths(off.ActiveFrom, off.ActiveTo, a.Year)}
-	if err := r.Check(); err != nil {
-		return nil, err
-	}
+	// The key is looked at first: a retry of a review that went through returns it, although the
+	// assessment is no longer SUBMITTED.
 	return idempotent(ctx, tx, "selfAssessmentReview", key, []any{id, final, comment}, tx.SelfAssessment.Get,
 		func(ctx context.Context) (*ent.SelfAssessment, string, error) {
+			a, off, err := s.reviewable(ctx, id)
+			if err != nil {
+				return nil, "", err
+			}
+			hasIncident, err := tx.Incident.Query().Where(incident.HasOfficialWith(official.ID(off.ID)), incident.Year(a.Year)).
+				Exist(authz.System(ctx))
+			if err != nil {
+				return nil, "", err
+			}
+			r := assessment.Review{Final: final, Comment: comment, HasIncident: hasIncident, Scheme: a.Scheme, Score: a.Score,
+				WorkedSixMonths: assessment.WorkedSixMonths(off.ActiveFrom, off.ActiveTo, a.Year)}
+			if err := r.Check(); err != nil {
+				return nil, "", err
+			}
 			out, err := s.transition(ctx, a, "selfAssessmentReview", func(u *ent.SelfAssessmentUpdate) {
 				u.SetStatus(selfassessment.StatusREVIEWED).SetNillableFinalClassification(final).
 					SetNotRated(final == nil).SetReviewComment(comment).SetReviewedAt(s.now()).
-					SetReviewerID(authz.FromContext(ctx).AccountID)
+					SetReviewerID(v.AccountID)
 			})
 			if err != nil {
 				return nil, "", err

@@ -100,6 +100,9 @@ func idempotent[T any](ctx context.Context, tx *ent.Client, operation, key strin
 	}
 	out, id, err := create(authz.Grant(ctx, operation))
 	if err != nil {
+		if rerr := claim.Release(ctx); rerr != nil {
+			return zero, rerr
+		}
 		return zero, err
 	}
 	if err := claim.Done(ctx, id); err != nil {

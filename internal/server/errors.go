@@ -13,6 +13,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/casework"
 )
 
 var errInternal = apperr.New(apperr.Internal,
@@ -26,7 +27,12 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := apperr.As(err); ok {
-			return coded(ctx, gerr, e)
+			gerr = coded(ctx, gerr, e)
+			var rl *casework.RateLimitError
+			if errors.As(err, &rl) {
+				gerr.Extensions["retryAfter"] = rl.RetryAfter
+			}
+			return gerr
 		}
 		switch {
 		case isNotFound(err):

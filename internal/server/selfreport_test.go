@@ -319,6 +319,9 @@ func TestSelfAssessmentLifecycle(t *testing.T) {
 		if r := submit(o.clerkAPI, draft.ID, "k-sub-0"); r.userCode() != "BAD_USER_INPUT" || r.Errors[0].Field[0] != "items" {
 			t.Fatalf("incomplete submission: %+v", r)
 		}
+		if r := submit(o.clerkAPI, draft.ID, "k-sub-0"); r.userCode() != "BAD_USER_INPUT" {
+			t.Fatalf("a refused request kept its key (a retry must be judged again, not be 'busy'): %+v", r)
+		}
 		again := save(o.clerkAPI, map[string]any{"idempotencyKey": "k-save-fixed"})
 		if again.ID != draft.ID {
 			t.Fatalf("saving again made a new assessment: %+v vs %s", again, draft.ID)
@@ -410,6 +413,9 @@ func TestSelfAssessmentLifecycle(t *testing.T) {
 		}
 		if r := review(o.managerAPI, draft.ID, "COMPLETED", "k-rev-3"); r.Status != "REVIEWED" {
 			t.Fatalf("review: %+v", r)
+		}
+		if r := review(o.managerAPI, draft.ID, "COMPLETED", "k-rev-3"); r.Status != "REVIEWED" || len(r.Errors) > 0 {
+			t.Fatalf("a retried review must return the review: %+v", r)
 		}
 		if r := review(o.supervisorAPI, draft.ID, "COMPLETED", "k-rev-4"); r.userCode() != "CONFLICT" {
 			t.Fatalf("reviewing twice: %+v", r)

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -24,7 +25,9 @@ import (
 	"github.com/liemchinh/liemchinh/graph"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/auth"
+	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
@@ -39,6 +42,8 @@ type Deps struct {
 	Auth   *auth.Service
 	Box    *sealbox.Box
 	Self   *selfreport.Service
+	Cases  *casework.Service
+	broker events.Broker
 }
 
 // New returns the whole HTTP handler of the product.
@@ -46,6 +51,7 @@ func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQL(d)
 	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, gql))
+	mux.Handle("PUT /uploads/{token}", d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -77,7 +83,7 @@ func New(d Deps) http.Handler {
 
 func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
-	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self})}
+	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases})}
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,
@@ -177,3 +183,29 @@ func (s *statusWriter) WriteHeader(code int) {
 
 // Unwrap lets http.ResponseController (and the WebSocket upgrade) reach the real writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// uploadHandler receives the bytes of a staged evidence upload at its one-time path.
+func uploadHandler(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		up, err := d.Cases.Uploads.Receive(r.Context(), r.PathValue("token"), r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			e, ok := apperr.As(err)
+			if !ok {
+				d.Logger.ErrorContext(r.Context(), "upload", "error", err.Error())
+				e = errInternal
+			}
+			status := http.StatusBadRequest
+			switch e.Code {
+			case apperr.NotFound:
+				status = http.StatusNotFound
+			case apperr.Internal:
+				status = http.StatusInternalServerError
+			}
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"uploadId": up.ID, "size": up.StoredSize, "status": up.Status})
+	})
+}

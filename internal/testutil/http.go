@@ -2,20 +2,17 @@ package testutil
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/liemchinh/liemchinh/internal/assessment"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/config"
-	"github.com/liemchinh/liemchinh/internal/sealbox"
-	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/server"
 )
 
@@ -55,23 +52,18 @@ func NewAPI(tb testing.TB, db *DB, cfg config.Config) *API {
 // NewAPIAt is NewAPI with the clock the domain runs on (for deadlines and "this year").
 func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *API {
 	tb.Helper()
-	window, err := assessment.ParseWindow(cfg.AssessmentClose)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	box, err := sealbox.New(mustKey(cfg.ReporterKey))
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.DatabaseURL = db.URL // the event broker of PostgreSQL listens on it
+	if cfg.BlobDir == "" || cfg.BlobDir == "./data/blobs" {
+		cfg.BlobDir = tb.TempDir()
+	}
+	deps, err := server.Build(cfg, log, db.DB, now)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	signer, err := auth.NewSigner(mustKey(cfg.TokenKey))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &API{Handler: server.New(server.Deps{Config: cfg, Logger: log, DB: db.DB, Box: box,
-		Auth: auth.NewService(db.Client, signer, log), Self: selfreport.New(db.Client, window, now)}), Logs: logs,
-		signer: signer}
+	tb.Cleanup(func() { deps.Close() })
+	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer()}
 }
 
 // GQLError is one error of a GraphQL response.
@@ -153,14 +145,6 @@ func (a *API) Do(tb testing.TB, req *http.Request) *Response {
 	return r
 }
 
-func mustKey(b64 string) []byte {
-	b, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // As returns a copy of the API that sends the given access token on every request.
 func (a *API) As(token string) *API {
 	c := *a
@@ -170,3 +154,15 @@ func (a *API) As(token string) *API {
 
 // Token returns the access token the API sends, if any.
 func (a *API) Token() string { return a.token }
+
+// lockedWriter serializes writes of concurrent requests to one log buffer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -64,7 +64,7 @@ CREATE INDEX `casemessage_account_case_messages` ON `case_messages` (`account_ca
 -- create index "casemessage_direction" to table: "case_messages"
 CREATE INDEX `casemessage_direction` ON `case_messages` (`direction`);
 -- create "cases" table
-CREATE TABLE `cases` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `tracking_code` text NOT NULL, `secret_hash` text NOT NULL, `channel` text NOT NULL, `requested_channel` text NOT NULL, `category` text NULL, `description` text NOT NULL, `incident_date` datetime NULL, `place` text NULL, `anonymous` bool NOT NULL, `reporter_identity` blob NULL, `reporter_verified` bool NOT NULL DEFAULT (false), `state` text NOT NULL DEFAULT ('SUBMITTED'), `conclusion` text NULL, `received_at` datetime NOT NULL, `acknowledge_due_at` datetime NULL, `due_at` datetime NULL, `extension_count` integer NOT NULL DEFAULT (0), `accepted_at` datetime NULL, `concluded_at` datetime NULL, `closed_at` datetime NULL, `rating` integer NULL, `account_handled_cases` text NULL, `citizen_case_duplicates` text NULL, `official_cases` text NULL, `unit_cases` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `cases_accounts_handled_cases` FOREIGN KEY (`account_handled_cases`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_cases_duplicates` FOREIGN KEY (`citizen_case_duplicates`) REFERENCES `cases` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_officials_cases` FOREIGN KEY (`official_cases`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_units_cases` FOREIGN KEY (`unit_cases`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
+CREATE TABLE `cases` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `tracking_code` text NOT NULL, `secret_hash` text NOT NULL, `channel` text NOT NULL, `requested_channel` text NOT NULL, `category` text NULL, `description` text NOT NULL, `incident_date` datetime NULL, `place` text NULL, `anonymous` bool NOT NULL, `reporter_identity` blob NULL, `reporter_verified` bool NOT NULL DEFAULT (false), `state` text NOT NULL DEFAULT ('SUBMITTED'), `conclusion` text NULL, `received_at` datetime NOT NULL, `acknowledge_due_at` datetime NULL, `due_at` datetime NULL, `complexity` text NULL, `extension_count` integer NOT NULL DEFAULT (0), `accepted_at` datetime NULL, `concluded_at` datetime NULL, `closed_at` datetime NULL, `rating` integer NULL, `account_handled_cases` text NULL, `citizen_case_duplicates` text NULL, `citizen_case_transferred_to` text NULL, `official_cases` text NULL, `unit_cases` text NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `cases_accounts_handled_cases` FOREIGN KEY (`account_handled_cases`) REFERENCES `accounts` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_cases_duplicates` FOREIGN KEY (`citizen_case_duplicates`) REFERENCES `cases` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_units_transferred_to` FOREIGN KEY (`citizen_case_transferred_to`) REFERENCES `units` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_officials_cases` FOREIGN KEY (`official_cases`) REFERENCES `officials` (`id`) ON DELETE SET NULL, CONSTRAINT `cases_units_cases` FOREIGN KEY (`unit_cases`) REFERENCES `units` (`id`) ON DELETE NO ACTION);
 -- create index "cases_tracking_code_key" to table: "cases"
 CREATE UNIQUE INDEX `cases_tracking_code_key` ON `cases` (`tracking_code`);
 -- create index "citizencase_unit_cases" to table: "cases"
@@ -75,6 +75,8 @@ CREATE INDEX `citizencase_official_cases` ON `cases` (`official_cases`);
 CREATE INDEX `citizencase_account_handled_cases` ON `cases` (`account_handled_cases`);
 -- create index "citizencase_citizen_case_duplicates" to table: "cases"
 CREATE INDEX `citizencase_citizen_case_duplicates` ON `cases` (`citizen_case_duplicates`);
+-- create index "citizencase_citizen_case_transferred_to" to table: "cases"
+CREATE INDEX `citizencase_citizen_case_transferred_to` ON `cases` (`citizen_case_transferred_to`);
 -- create index "citizencase_state" to table: "cases"
 CREATE INDEX `citizencase_state` ON `cases` (`state`);
 -- create index "citizencase_channel" to table: "cases"
@@ -142,7 +144,7 @@ CREATE TABLE `evidences` (`id` text NOT NULL, `created_at` datetime NOT NULL, `u
 -- create index "evidence_citizen_case_evidence" to table: "evidences"
 CREATE INDEX `evidence_citizen_case_evidence` ON `evidences` (`citizen_case_evidence`);
 -- create "idempotency_keys" table
-CREATE TABLE `idempotency_keys` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `owner` text NOT NULL, `operation` text NOT NULL, `key` text NOT NULL, `request_hash` text NOT NULL, `claim` text NOT NULL, `result_id` text NULL, PRIMARY KEY (`id`));
+CREATE TABLE `idempotency_keys` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `owner` text NOT NULL, `operation` text NOT NULL, `key` text NOT NULL, `request_hash` text NOT NULL, `claim` text NOT NULL, `result_id` text NULL, `result_sealed` blob NULL, PRIMARY KEY (`id`));
 -- create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
 CREATE UNIQUE INDEX `idempotencykey_owner_operation_key` ON `idempotency_keys` (`owner`, `operation`, `key`);
 -- create index "idempotencykey_created_at" to table: "idempotency_keys"
@@ -275,8 +277,24 @@ CREATE INDEX `unit_province_units` ON `units` (`province_units`);
 CREATE INDEX `unit_district_units` ON `units` (`district_units`);
 -- create index "unit_unit_children" to table: "units"
 CREATE INDEX `unit_unit_children` ON `units` (`unit_children`);
+-- create "uploads" table
+CREATE TABLE `uploads` (`id` text NOT NULL, `created_at` datetime NOT NULL, `updated_at` datetime NOT NULL, `token_hash` text NOT NULL, `content_type` text NOT NULL, `size` integer NOT NULL, `sha256` text NOT NULL, `status` text NOT NULL DEFAULT ('PENDING'), `storage_key` text NULL, `stored_size` integer NULL, `owner` text NOT NULL, `expires_at` datetime NOT NULL, `citizen_case_uploads` text NULL, PRIMARY KEY (`id`), CONSTRAINT `uploads_cases_uploads` FOREIGN KEY (`citizen_case_uploads`) REFERENCES `cases` (`id`) ON DELETE SET NULL);
+-- create index "uploads_token_hash_key" to table: "uploads"
+CREATE UNIQUE INDEX `uploads_token_hash_key` ON `uploads` (`token_hash`);
+-- create index "upload_citizen_case_uploads" to table: "uploads"
+CREATE INDEX `upload_citizen_case_uploads` ON `uploads` (`citizen_case_uploads`);
+-- create index "upload_expires_at" to table: "uploads"
+CREATE INDEX `upload_expires_at` ON `uploads` (`expires_at`);
 
 -- +goose Down
+-- reverse: create index "upload_expires_at" to table: "uploads"
+DROP INDEX `upload_expires_at`;
+-- reverse: create index "upload_citizen_case_uploads" to table: "uploads"
+DROP INDEX `upload_citizen_case_uploads`;
+-- reverse: create index "uploads_token_hash_key" to table: "uploads"
+DROP INDEX `uploads_token_hash_key`;
+-- reverse: create "uploads" table
+DROP TABLE `uploads`;
 -- reverse: create index "unit_unit_children" to table: "units"
 DROP INDEX `unit_unit_children`;
 -- reverse: create index "unit_district_units" to table: "units"
@@ -477,6 +495,8 @@ DROP INDEX `citizencase_category`;
 DROP INDEX `citizencase_channel`;
 -- reverse: create index "citizencase_state" to table: "cases"
 DROP INDEX `citizencase_state`;
+-- reverse: create index "citizencase_citizen_case_transferred_to" to table: "cases"
+DROP INDEX `citizencase_citizen_case_transferred_to`;
 -- reverse: create index "citizencase_citizen_case_duplicates" to table: "cases"
 DROP INDEX `citizencase_citizen_case_duplicates`;
 -- reverse: create index "citizencase_account_handled_cases" to table: "cases"

@@ -1,10 +1,4 @@
 -- +goose Up
--- create "idempotency_keys" table
-CREATE TABLE "idempotency_keys" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "owner" character varying NOT NULL, "operation" character varying NOT NULL, "key" character varying NOT NULL, "request_hash" character varying NOT NULL, "claim" character varying NOT NULL, "result_id" character varying NULL, PRIMARY KEY ("id"));
--- create index "idempotencykey_created_at" to table: "idempotency_keys"
-CREATE INDEX "idempotencykey_created_at" ON "idempotency_keys" ("created_at");
--- create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
-CREATE UNIQUE INDEX "idempotencykey_owner_operation_key" ON "idempotency_keys" ("owner", "operation", "key");
 -- create "provinces" table
 CREATE TABLE "provinces" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "name" character varying NOT NULL, "kind" character varying NOT NULL, "valid_from" timestamptz NOT NULL, "valid_to" timestamptz NULL, "province_predecessors" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "provinces_provinces_predecessors" FOREIGN KEY ("province_predecessors") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- create index "province_code_valid_from" to table: "provinces"
@@ -17,6 +11,12 @@ CREATE INDEX "province_province_predecessors" ON "provinces" ("province_predeces
 CREATE INDEX "province_valid_from" ON "provinces" ("valid_from");
 -- create index "province_valid_to" to table: "provinces"
 CREATE INDEX "province_valid_to" ON "provinces" ("valid_to");
+-- create "idempotency_keys" table
+CREATE TABLE "idempotency_keys" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "owner" character varying NOT NULL, "operation" character varying NOT NULL, "key" character varying NOT NULL, "request_hash" character varying NOT NULL, "claim" character varying NOT NULL, "result_id" character varying NULL, "result_sealed" bytea NULL, PRIMARY KEY ("id"));
+-- create index "idempotencykey_created_at" to table: "idempotency_keys"
+CREATE INDEX "idempotencykey_created_at" ON "idempotency_keys" ("created_at");
+-- create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
+CREATE UNIQUE INDEX "idempotencykey_owner_operation_key" ON "idempotency_keys" ("owner", "operation", "key");
 -- create "districts" table
 CREATE TABLE "districts" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "code" character varying NOT NULL, "name" character varying NOT NULL, "kind" character varying NOT NULL, "valid_from" timestamptz NOT NULL, "valid_to" timestamptz NULL, "province_districts" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "districts_provinces_districts" FOREIGN KEY ("province_districts") REFERENCES "provinces" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
 -- create index "district_code_valid_from" to table: "districts"
@@ -100,7 +100,7 @@ CREATE INDEX "auditevent_object_id" ON "audit_events" ("object_id");
 -- create index "auditevent_occurred_at" to table: "audit_events"
 CREATE INDEX "auditevent_occurred_at" ON "audit_events" ("occurred_at");
 -- create "cases" table
-CREATE TABLE "cases" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "tracking_code" character varying NOT NULL, "secret_hash" character varying NOT NULL, "channel" character varying NOT NULL, "requested_channel" character varying NOT NULL, "category" character varying NULL, "description" text NOT NULL, "incident_date" timestamptz NULL, "place" character varying NULL, "anonymous" boolean NOT NULL, "reporter_identity" bytea NULL, "reporter_verified" boolean NOT NULL DEFAULT false, "state" character varying NOT NULL DEFAULT 'SUBMITTED', "conclusion" character varying NULL, "received_at" timestamptz NOT NULL, "acknowledge_due_at" timestamptz NULL, "due_at" timestamptz NULL, "extension_count" bigint NOT NULL DEFAULT 0, "accepted_at" timestamptz NULL, "concluded_at" timestamptz NULL, "closed_at" timestamptz NULL, "rating" bigint NULL, "account_handled_cases" character varying NULL, "citizen_case_duplicates" character varying NULL, "official_cases" character varying NULL, "unit_cases" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "cases_accounts_handled_cases" FOREIGN KEY ("account_handled_cases") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_cases_duplicates" FOREIGN KEY ("citizen_case_duplicates") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_officials_cases" FOREIGN KEY ("official_cases") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_units_cases" FOREIGN KEY ("unit_cases") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION);
+CREATE TABLE "cases" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "tracking_code" character varying NOT NULL, "secret_hash" character varying NOT NULL, "channel" character varying NOT NULL, "requested_channel" character varying NOT NULL, "category" character varying NULL, "description" text NOT NULL, "incident_date" timestamptz NULL, "place" character varying NULL, "anonymous" boolean NOT NULL, "reporter_identity" bytea NULL, "reporter_verified" boolean NOT NULL DEFAULT false, "state" character varying NOT NULL DEFAULT 'SUBMITTED', "conclusion" character varying NULL, "received_at" timestamptz NOT NULL, "acknowledge_due_at" timestamptz NULL, "due_at" timestamptz NULL, "complexity" character varying NULL, "extension_count" bigint NOT NULL DEFAULT 0, "accepted_at" timestamptz NULL, "concluded_at" timestamptz NULL, "closed_at" timestamptz NULL, "rating" bigint NULL, "account_handled_cases" character varying NULL, "citizen_case_duplicates" character varying NULL, "citizen_case_transferred_to" character varying NULL, "official_cases" character varying NULL, "unit_cases" character varying NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "cases_accounts_handled_cases" FOREIGN KEY ("account_handled_cases") REFERENCES "accounts" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_cases_duplicates" FOREIGN KEY ("citizen_case_duplicates") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_officials_cases" FOREIGN KEY ("official_cases") REFERENCES "officials" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, CONSTRAINT "cases_units_cases" FOREIGN KEY ("unit_cases") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, CONSTRAINT "cases_units_transferred_to" FOREIGN KEY ("citizen_case_transferred_to") REFERENCES "units" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- create index "cases_tracking_code_key" to table: "cases"
 CREATE UNIQUE INDEX "cases_tracking_code_key" ON "cases" ("tracking_code");
 -- create index "citizencase_account_handled_cases" to table: "cases"
@@ -113,6 +113,8 @@ CREATE INDEX "citizencase_category" ON "cases" ("category");
 CREATE INDEX "citizencase_channel" ON "cases" ("channel");
 -- create index "citizencase_citizen_case_duplicates" to table: "cases"
 CREATE INDEX "citizencase_citizen_case_duplicates" ON "cases" ("citizen_case_duplicates");
+-- create index "citizencase_citizen_case_transferred_to" to table: "cases"
+CREATE INDEX "citizencase_citizen_case_transferred_to" ON "cases" ("citizen_case_transferred_to");
 -- create index "citizencase_conclusion" to table: "cases"
 CREATE INDEX "citizencase_conclusion" ON "cases" ("conclusion");
 -- create index "citizencase_due_at" to table: "cases"
@@ -275,8 +277,24 @@ CREATE TABLE "self_assessment_items" ("id" character varying NOT NULL, "created_
 CREATE INDEX "selfassessmentitem_criterion_items" ON "self_assessment_items" ("criterion_items");
 -- create index "selfassessmentitem_self_assessment_items_criterion_items" to table: "self_assessment_items"
 CREATE UNIQUE INDEX "selfassessmentitem_self_assessment_items_criterion_items" ON "self_assessment_items" ("self_assessment_items", "criterion_items");
+-- create "uploads" table
+CREATE TABLE "uploads" ("id" character varying NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "token_hash" character varying NOT NULL, "content_type" character varying NOT NULL, "size" bigint NOT NULL, "sha256" character varying NOT NULL, "status" character varying NOT NULL DEFAULT 'PENDING', "storage_key" character varying NULL, "stored_size" bigint NULL, "owner" character varying NOT NULL, "expires_at" timestamptz NOT NULL, "citizen_case_uploads" character varying NULL, PRIMARY KEY ("id"), CONSTRAINT "uploads_cases_uploads" FOREIGN KEY ("citizen_case_uploads") REFERENCES "cases" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+-- create index "upload_citizen_case_uploads" to table: "uploads"
+CREATE INDEX "upload_citizen_case_uploads" ON "uploads" ("citizen_case_uploads");
+-- create index "upload_expires_at" to table: "uploads"
+CREATE INDEX "upload_expires_at" ON "uploads" ("expires_at");
+-- create index "uploads_token_hash_key" to table: "uploads"
+CREATE UNIQUE INDEX "uploads_token_hash_key" ON "uploads" ("token_hash");
 
 -- +goose Down
+-- reverse: create index "uploads_token_hash_key" to table: "uploads"
+DROP INDEX "uploads_token_hash_key";
+-- reverse: create index "upload_expires_at" to table: "uploads"
+DROP INDEX "upload_expires_at";
+-- reverse: create index "upload_citizen_case_uploads" to table: "uploads"
+DROP INDEX "upload_citizen_case_uploads";
+-- reverse: create "uploads" table
+DROP TABLE "uploads";
 -- reverse: create index "selfassessmentitem_self_assessment_items_criterion_items" to table: "self_assessment_items"
 DROP INDEX "selfassessmentitem_self_assessment_items_criterion_items";
 -- reverse: create index "selfassessmentitem_criterion_items" to table: "self_assessment_items"
@@ -439,6 +457,8 @@ DROP INDEX "citizencase_official_cases";
 DROP INDEX "citizencase_due_at";
 -- reverse: create index "citizencase_conclusion" to table: "cases"
 DROP INDEX "citizencase_conclusion";
+-- reverse: create index "citizencase_citizen_case_transferred_to" to table: "cases"
+DROP INDEX "citizencase_citizen_case_transferred_to";
 -- reverse: create index "citizencase_citizen_case_duplicates" to table: "cases"
 DROP INDEX "citizencase_citizen_case_duplicates";
 -- reverse: create index "citizencase_channel" to table: "cases"
@@ -535,6 +555,12 @@ DROP INDEX "district_name";
 DROP INDEX "district_code_valid_from";
 -- reverse: create "districts" table
 DROP TABLE "districts";
+-- reverse: create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
+DROP INDEX "idempotencykey_owner_operation_key";
+-- reverse: create index "idempotencykey_created_at" to table: "idempotency_keys"
+DROP INDEX "idempotencykey_created_at";
+-- reverse: create "idempotency_keys" table
+DROP TABLE "idempotency_keys";
 -- reverse: create index "province_valid_to" to table: "provinces"
 DROP INDEX "province_valid_to";
 -- reverse: create index "province_valid_from" to table: "provinces"
@@ -547,9 +573,3 @@ DROP INDEX "province_name";
 DROP INDEX "province_code_valid_from";
 -- reverse: create "provinces" table
 DROP TABLE "provinces";
--- reverse: create index "idempotencykey_owner_operation_key" to table: "idempotency_keys"
-DROP INDEX "idempotencykey_owner_operation_key";
--- reverse: create index "idempotencykey_created_at" to table: "idempotency_keys"
-DROP INDEX "idempotencykey_created_at";
--- reverse: create "idempotency_keys" table
-DROP TABLE "idempotency_keys";

@@ -1,0 +1,252 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/incident"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/audit"
+	"github.com/liemchinh/liemchinh/internal/authz"
+)
+
+// Decision is what a handler decides with a transition.
+type Decision struct {
+	Note           string                  // reason, findings or closing note
+	UnitID         string                  // caseTransfer: the unit in charge
+	InspectorID    string                  // caseAssign: the inspector's account
+	DecisionNumber string                  // caseExtend
+	Complexity     citizencase.Complexity  // caseExtend: COMPLEX (once) or VERY_COMPLEX (twice)
+	Conclusion     *citizencase.Conclusion // caseConclude
+	DuplicateOfID  string                  // caseMarkDuplicate
+}
+
+var errNoCase2 = apperr.New(apperr.NotFound, "Không tìm thấy hồ sơ.", "No such case.").OnField("caseId")
+
+// handlerOnly are the actions of the verification itself: the assigned inspector's, or a
+// supervisor's or unit manager's in scope (not another inspector's).
+var handlerOnly = map[Action]bool{StartVerification: true, Extend: true, Conclude: true, Close: true}
+
+// Handle applies a staff action to a case under the state machine, the deadlines and the roles of
+// DESIGN.md §5; the transition is conditional on the state read, so of two concurrent transitions
+// one wins and the other is refused.
+func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decision) (*ent.CitizenCase, error) {
+	v := authz.FromContext(ctx)
+	if v.Anonymous() {
+		return nil, authz.ErrUnauthenticated
+	}
+	if !v.Staff() {
+		return nil, authz.ErrForbidden
+	}
+	tx := s.db(ctx)
+	c, err := tx.CitizenCase.Query().Where(citizencase.ID(caseID)).WithUnit().WithOfficial().WithHandler().Only(ctx)
+	if ent.IsNotFound(err) { // outside the scope is as if it did not exist
+		return nil, errNoCase2
+	} else if err != nil {
+		return nil, err
+	}
+	if handlerOnly[a] && v.Role == authz.RoleInspector && (c.Edges.Handler == nil || c.Edges.Handler.ID != v.AccountID) {
+		return nil, authz.ErrForbidden
+	}
+	to, kind, err := Next(c.State, a)
+	if err != nil {
+		return nil, err
+	}
+	d.Note = strings.TrimSpace(d.Note)
+	now := s.now()
+	u := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.StateEQ(c.State))
+	if to != c.State {
+		u.SetState(to)
+	}
+	note := d.Note
+	switch a {
+	case Accept:
+		u.SetAcceptedAt(now)
+		if c.Channel == enum.ChannelDenunciation {
+			u.SetDueAt(s.cal.AddDays(now, s.dur.DenunciationConcludeDays))
+		}
+	case Reject:
+		if d.Note == "" {
+			return nil, bad("Cần nêu lý do không thụ lý.", "A reason is required to reject a case.", "reason")
+		}
+	case Transfer:
+		if d.UnitID == "" || d.UnitID == c.Edges.Unit.ID {
+			return nil, bad("Cần chọn đơn vị có thẩm quyền khác.", "Choose the (other) unit in charge.", "unitId")
+		}
+		if ok, err := s.client.Unit.Query().Where(unitID(d.UnitID)).Exist(authz.System(ctx)); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
+		}
+		u.SetTransferredToID(d.UnitID)
+	case Assign:
+		if err := s.checkInspector(ctx, d.InspectorID, c.Edges.Unit.ID); err != nil {
+			return nil, err
+		}
+		if v.Role == authz.RoleInspector {
+			return nil, authz.ErrForbidden // inspectors are assigned, they do not assign
+		}
+		u.SetHandlerID(d.InspectorID)
+		note = ""
+	case Extend:
+		if c.Channel != enum.ChannelDenunciation {
+			return nil, apperr.New(apperr.Conflict, "Chỉ gia hạn giải quyết tố cáo.", "Only denunciations are extended.").ForUser()
+		}
+		if strings.TrimSpace(d.DecisionNumber) == "" {
+			return nil, bad("Cần số quyết định gia hạn.", "The extension decision number is required.", "decisionNumber")
+		}
+		complexity := d.Complexity
+		if c.Complexity != nil {
+			complexity = *c.Complexity
+		}
+		max := 1
+		if complexity == citizencase.ComplexityVERY_COMPLEX {
+			max = 2
+		} else if complexity != citizencase.ComplexityCOMPLEX {
+			return nil, bad("Cần nêu mức độ phức tạp.", "The complexity is required.", "complexity")
+		}
+		if c.ExtensionCount >= max {
+			return nil, apperr.Newf(apperr.Conflict, "Đã gia hạn tối đa %d lần theo luật.", "The law allows at most %d extension(s) here.", max).
+				OnField("complexity")
+		}
+		base := now
+		if c.DueAt != nil {
+			base = *c.DueAt
+		}
+		u.SetComplexity(complexity).AddExtensionCount(1).SetDueAt(s.cal.AddDays(base, s.dur.DenunciationExtensionDays))
+		note = fmt.Sprintf("%s %s", d.DecisionNumber, d.Note)
+	case Conclude:
+		if c.Channel != enum.ChannelPraise && d.Conclusion == nil {
+			return nil, bad("Cần kết luận.", "A conclusion is required.", "conclusion")
+		}
+		if d.Note == "" {
+			return nil, bad("Cần nêu kết quả xác minh.", "The findings are required.", "findings")
+		}
+		u.SetNillableConclusion(d.Conclusion).SetConcludedAt(now)
+	case Close:
+		u.SetClosedAt(now)
+	case MarkDuplicate:
+		if d.DuplicateOfID == "" || d.DuplicateOfID == c.ID {
+			return nil, bad("Cần chọn hồ sơ gốc khác.", "Choose the (other) original case.", "duplicateOfId")
+		}
+		orig, err := tx.CitizenCase.Get(ctx, d.DuplicateOfID)
+		if ent.IsNotFound(err) {
+			return nil, bad("Không tìm thấy hồ sơ gốc.", "No such original case.", "duplicateOfId")
+		} else if err != nil {
+			return nil, err
+		}
+		if orig.State == enum.CaseDuplicate {
+			return nil, bad("Hồ sơ gốc cũng là hồ sơ trùng.", "The original is itself a duplicate.", "duplicateOfId")
+		}
+		u.SetDuplicateOfID(orig.ID)
+	}
+	gctx := authz.Grant(ctx, string(a))
+	if n, err := u.Save(gctx); err != nil {
+		return nil, err
+	} else if n != 1 {
+		return nil, errRace
+	}
+	if err := tx.CaseEvent.Create().SetCaseID(c.ID).SetKind(kind).SetFromState(c.State).SetToState(to).
+		SetActorKind(caseevent.ActorKindSTAFF).SetActorID(v.AccountID).SetNote(note).
+		SetPublic(a != Assign).SetOccurredAt(now).Exec(gctx); err != nil {
+		return nil, err
+	}
+	if a == Conclude && d.Conclusion != nil && *d.Conclusion != citizencase.ConclusionUNSUBSTANTIATED && c.Edges.Official != nil {
+		if err := s.recordIncident(gctx, tx, c, d.Note); err != nil {
+			return nil, err
+		}
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Action: string(a), ObjectType: "Case", ObjectID: c.ID,
+		Summary: fmt.Sprintf("%s -> %s", c.State, to)}); err != nil {
+		return nil, err
+	}
+	out, err := tx.CitizenCase.Get(gctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, out, c.Edges.Unit.ID, string(kind), to)
+	return out, nil
+}
+
+// recordIncident creates the Incident a substantiated conclusion establishes, in the year of the
+// conduct, and flags the official's awards of that year for review (Law on Emulation and
+// Commendation 2022: an award is revoked when violations in its period are proven).
+func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.CitizenCase, findings string) error {
+	when := c.ReceivedAt
+	if c.IncidentDate != nil {
+		when = *c.IncidentDate
+	}
+	cat := enum.CategoryOther
+	if c.Category != nil {
+		cat = *c.Category
+	}
+	off := c.Edges.Official
+	if err := tx.Incident.Create().SetOfficialID(off.ID).SetUnitID(c.Edges.Unit.ID).SetCaseID(c.ID).
+		SetYear(when.In(time.FixedZone("ICT", 7*3600)).Year()).SetCategory(cat).SetOccurredOn(when).
+		SetSource(incident.SourceCASE).SetSummary(findings).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.Commendation.Update().Where(commendation.HasOfficialWith(official.ID(off.ID)),
+		commendation.Year(when.Year()), commendation.StatusIn(commendation.StatusAPPROVED, commendation.StatusPROPOSED)).
+		SetFlagged(true).Save(ctx)
+	return err
+}
+
+// checkInspector checks an account is an enabled inspector whose scope holds the unit.
+func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) error {
+	sys := authz.System(ctx)
+	acc, err := s.client.Account.Query().Where(account.ID(accountID), account.RoleEQ(account.RoleINSPECTOR),
+		account.Disabled(false)).Only(sys)
+	if ent.IsNotFound(err) {
+		return bad("Không tìm thấy thanh tra viên.", "No such inspector.", "inspectorId")
+	} else if err != nil {
+		return err
+	}
+	insp := authz.Viewer{AccountID: acc.ID, Role: authz.RoleInspector, Scope: authz.Scope{Kind: authz.ScopeKind(acc.ScopeKind)}}
+	for _, id := range []*string{acc.ScopeUnitID, acc.ScopeDistrictID, acc.ScopeProvinceID} {
+		if id != nil {
+			insp.Scope.ID = *id
+		}
+	}
+	ok, err := authz.UnitInScope(authz.WithViewer(ctx, insp), s.client, unitID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return bad("Thanh tra viên không phụ trách đơn vị của hồ sơ.", "The inspector's scope does not hold the case's unit.", "inspectorId")
+	}
+	return nil
+}
+
+// LikelyDuplicates is the query of cases a handler should compare a case with: about the same
+// official (or, without one, the same unit), of the same category, received within 90 days.
+func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*ent.CitizenCaseQuery, error) {
+	sys := authz.System(ctx)
+	q := s.client.CitizenCase.Query().Where(citizencase.IDNEQ(c.ID),
+		citizencase.ReceivedAtGTE(c.ReceivedAt.AddDate(0, 0, -90)), citizencase.ReceivedAtLTE(c.ReceivedAt.AddDate(0, 0, 90)))
+	if c.Category != nil {
+		q.Where(citizencase.CategoryEQ(*c.Category))
+	} else {
+		q.Where(citizencase.CategoryIsNil())
+	}
+	offID, err := s.client.CitizenCase.QueryOfficial(c).OnlyID(sys)
+	if err == nil {
+		return q.Where(citizencase.HasOfficialWith(official.ID(offID))), nil
+	} else if !ent.IsNotFound(err) {
+		return nil, err
+	}
+	unit, err := s.client.CitizenCase.QueryUnit(c).OnlyID(sys)
+	if err != nil {
+		return nil, err
+	}
+	return q.Where(citizencase.HasUnitWith(unitID(unit))), nil
+}

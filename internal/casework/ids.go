@@ -1,0 +1,11 @@
+package casework
+
+import (
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/predicate"
+	"github.com/liemchinh/liemchinh/ent/unit"
+)
+
+func officialID(id string) predicate.Official { return official.ID(id) }
+
+func unitID(id string) predicate.Unit { return unit.ID(id) }

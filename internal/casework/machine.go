@@ -1,0 +1,76 @@
+package casework
+
+import (
+	"slices"
+
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+)
+
+// Action is something done to a case.
+type Action string
+
+// Actions of DESIGN.md §5, by staff or by the citizen.
+const (
+	Accept            Action = "caseAccept"
+	Reject            Action = "caseReject"
+	Transfer          Action = "caseTransfer"
+	Assign            Action = "caseAssign"
+	StartVerification Action = "caseStartVerification"
+	Extend            Action = "caseExtend"
+	Conclude          Action = "caseConclude"
+	Close             Action = "caseClose"
+	MarkDuplicate     Action = "caseMarkDuplicate"
+	Withdraw          Action = "caseWithdraw"
+	Message           Action = "caseMessageSend"
+	AddEvidence       Action = "caseEvidenceAdd"
+	Rate              Action = "caseRate"
+)
+
+// step is one row of the state machine: in which states an action is allowed, the state it leads
+// to ("" keeps the state) and the event it records.
+type step struct {
+	from []enum.CaseState
+	to   enum.CaseState
+	kind caseevent.Kind
+}
+
+var open = []enum.CaseState{enum.CaseSubmitted, enum.CaseAccepted, enum.CaseVerifying}
+
+// machine is the whole flow: SUBMITTED -> ACCEPTED | REJECTED | TRANSFERRED | DUPLICATE;
+// ACCEPTED -> VERIFYING -> CONCLUDED -> CLOSED; WITHDRAWN by the citizen before conclusion.
+var machine = map[Action]step{
+	Accept:            {[]enum.CaseState{enum.CaseSubmitted}, enum.CaseAccepted, caseevent.KindACCEPTED},
+	Reject:            {[]enum.CaseState{enum.CaseSubmitted}, enum.CaseRejected, caseevent.KindREJECTED},
+	Transfer:          {[]enum.CaseState{enum.CaseSubmitted}, enum.CaseTransferred, caseevent.KindTRANSFERRED},
+	MarkDuplicate:     {[]enum.CaseState{enum.CaseSubmitted, enum.CaseAccepted}, enum.CaseDuplicate, caseevent.KindMARKED_DUPLICATE},
+	Assign:            {open, "", caseevent.KindASSIGNED},
+	StartVerification: {[]enum.CaseState{enum.CaseAccepted}, enum.CaseVerifying, caseevent.KindVERIFICATION_STARTED},
+	Extend:            {[]enum.CaseState{enum.CaseAccepted, enum.CaseVerifying}, "", caseevent.KindEXTENDED},
+	Conclude:          {[]enum.CaseState{enum.CaseVerifying}, enum.CaseConcluded, caseevent.KindCONCLUDED},
+	Close:             {[]enum.CaseState{enum.CaseConcluded}, enum.CaseClosed, caseevent.KindCLOSED},
+	Withdraw:          {open, enum.CaseWithdrawn, caseevent.KindWITHDRAWN},
+	Message:           {append(slices.Clone(open), enum.CaseConcluded), "", caseevent.KindMESSAGE},
+	AddEvidence:       {open, "", caseevent.KindEVIDENCE_ADDED},
+	Rate:              {[]enum.CaseState{enum.CaseClosed}, "", caseevent.KindRATED},
+}
+
+// Next returns the state an action leads to from state and the event kind it records, or a user
+// error when the action is not allowed in that state.
+func Next(state enum.CaseState, a Action) (enum.CaseState, caseevent.Kind, error) {
+	s, ok := machine[a]
+	if !ok || !slices.Contains(s.from, state) {
+		return "", "", apperr.Newf(apperr.Conflict,
+			"Không thể thực hiện thao tác này khi hồ sơ đang ở trạng thái %s.",
+			"This cannot be done while the case is %s.", state).ForUser()
+	}
+	to := s.to
+	if to == "" {
+		to = state
+	}
+	return to, s.kind, nil
+}
+
+// Terminal reports whether a case in state is finished (no deadline runs).
+func Terminal(state enum.CaseState) bool { return !slices.Contains(open, state) }

@@ -1,0 +1,240 @@
+package casework
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/events"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
+)
+
+// Calendar computes deadlines in working time (package workdays).
+type Calendar interface {
+	AddWorkingDays(from time.Time, n int) time.Time
+	AddWorkingHours(from time.Time, h time.Duration) time.Time
+	AddDays(from time.Time, n int) time.Time
+}
+
+// Durations are the legal deadlines, configurable (defaults of DESIGN.md §5).
+type Durations struct {
+	DenunciationAcceptWorkingDays   int // 7
+	DenunciationConcludeDays        int // 30
+	DenunciationExtensionDays       int // 30
+	FeedbackAcknowledgeWorkingHours int // 8
+	FeedbackAnswerDays              int // 15
+}
+
+// DefaultDurations are the deadlines of the Law on Denunciations 2018 and of the feedback rules.
+func DefaultDurations() Durations {
+	return Durations{DenunciationAcceptWorkingDays: 7, DenunciationConcludeDays: 30, DenunciationExtensionDays: 30,
+		FeedbackAcknowledgeWorkingHours: 8, FeedbackAnswerDays: 15}
+}
+
+// Limits throttle what anonymous clients may do, per client address.
+type Limits struct {
+	Submit   *ratelimit.Limiter // anonymous submissions
+	Tracking *ratelimit.Limiter // access by tracking code and secret (guessing)
+}
+
+// Service handles citizen cases.
+type Service struct {
+	client  *ent.Client
+	box     *sealbox.Box
+	cal     Calendar
+	dur     Durations
+	limits  Limits
+	events  events.Broker
+	log     *slog.Logger
+	now     func() time.Time
+	Uploads *Uploads
+}
+
+// Deps are what the service needs.
+type Deps struct {
+	Client    *ent.Client
+	Box       *sealbox.Box
+	Calendar  Calendar
+	Durations Durations
+	Limits    Limits
+	Events    events.Broker
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Uploads   *Uploads
+}
+
+// New returns the service.
+func New(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{client: d.Client, box: d.Box, cal: d.Calendar, dur: d.Durations, limits: d.Limits,
+		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads}
+}
+
+func (s *Service) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return s.client
+}
+
+// trackingAlphabet has no 0/O, 1/I/L: codes are read over the phone and typed on small keyboards.
+const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newTrackingCode returns 10 characters from trackingAlphabet (about 50 bits).
+func newTrackingCode() string {
+	b := make([]byte, 10)
+	var r [10]byte
+	_, _ = rand.Read(r[:])
+	for i := range b {
+		b[i] = trackingAlphabet[int(r[i])%len(trackingAlphabet)]
+	}
+	return string(b)
+}
+
+// newSecret returns a 128-bit secret, base32 without padding (26 characters).
+func newSecret() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
+}
+
+func hashSecret(secret string) string {
+	h := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(secret))))
+	return hex.EncodeToString(h[:])
+}
+
+// NormalizeTrackingCode accepts a code typed with spaces, dashes or in lower case.
+func NormalizeTrackingCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, strings.ToUpper(strings.TrimSpace(code)))
+}
+
+// errNoTracked answers an unknown code and a wrong secret alike.
+var errNoTracked = apperr.New(apperr.NotFound,
+	"Không tìm thấy hồ sơ với mã theo dõi và mã bí mật này.",
+	"No case matches this tracking code and secret.")
+
+func rateLimited(wait time.Duration) error {
+	secs := int(wait.Round(time.Second).Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	e := apperr.Newf(apperr.RateLimited, "Quá nhiều yêu cầu; vui lòng thử lại sau %d giây.",
+		"Too many requests; try again in %d seconds.", secs)
+	return &RateLimitError{Err: e, RetryAfter: secs}
+}
+
+// RateLimitError is RATE_LIMITED with the seconds to wait (extensions.retryAfter).
+type RateLimitError struct {
+	Err        *apperr.Error
+	RetryAfter int
+}
+
+func (e *RateLimitError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the coded error.
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// tracked finds a case by tracking code and secret, throttled per client address; an unknown code
+// and a wrong secret give the same answer in the same way.
+func (s *Service) tracked(ctx context.Context, code, secret string) (*ent.CitizenCase, error) {
+	if s.limits.Tracking != nil {
+		if ok, wait := s.limits.Tracking.Allow(authz.ClientIP(ctx)); !ok {
+			return nil, rateLimited(wait)
+		}
+	}
+	c, err := s.db(ctx).CitizenCase.Query().Where(citizencase.TrackingCode(NormalizeTrackingCode(code))).Only(authz.System(ctx))
+	want := hashSecret(secret)
+	if ent.IsNotFound(err) {
+		return nil, errNoTracked
+	} else if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(want), []byte(c.SecretHash)) != 1 {
+		return nil, errNoTracked
+	}
+	return c, nil
+}
+
+// Identity is a reporter's identity as submitted.
+type Identity struct {
+	Name       string `json:"name"`
+	Phone      string `json:"phone,omitempty"`
+	NationalID string `json:"nationalId,omitempty"`
+	Address    string `json:"address,omitempty"`
+}
+
+func (id *Identity) check() error {
+	id.Name, id.Phone = strings.TrimSpace(id.Name), strings.TrimSpace(id.Phone)
+	id.NationalID, id.Address = strings.TrimSpace(id.NationalID), strings.TrimSpace(id.Address)
+	switch {
+	case id.Name == "" || utf8.RuneCountInString(id.Name) > 200:
+		return bad("Cần họ tên người gửi (tối đa 200 ký tự).", "The reporter's name is required (at most 200 characters).", "reporter", "name")
+	case id.Phone == "" && id.Address == "":
+		return bad("Cần số điện thoại hoặc địa chỉ để liên hệ.", "A phone number or an address is required.", "reporter", "phone")
+	case id.Phone != "" && !phoneRe.MatchString(id.Phone):
+		return bad("Số điện thoại không hợp lệ.", "The phone number is not valid.", "reporter", "phone")
+	case id.NationalID != "" && !nationalIDRe.MatchString(id.NationalID):
+		return bad("Số định danh cá nhân gồm 12 chữ số.", "The national ID number has 12 digits.", "reporter", "nationalId")
+	}
+	return nil
+}
+
+func bad(vi, en string, field ...string) error {
+	return apperr.New(apperr.BadUserInput, vi, en).OnField(field...)
+}
+
+func (s *Service) seal(id Identity, caseID string) ([]byte, error) {
+	b, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.box.Seal(b, []byte(caseID))
+}
+
+// publish sends the event once the mutation's transaction commits (or now, outside one), so a
+// subscriber never hears of a change that was rolled back.
+func (s *Service) publish(ctx context.Context, c *ent.CitizenCase, unitID string, kind string, state enum.CaseState) {
+	if s.events == nil {
+		return
+	}
+	e := events.Event{Topic: "case", CaseID: c.ID, Kind: kind, State: string(state), At: s.now(), UnitID: unitID}
+	send := func() {
+		if err := s.events.Publish(context.WithoutCancel(ctx), e); err != nil && s.log != nil {
+			s.log.ErrorContext(ctx, "publish case event", "case_id", c.ID, "error", err.Error())
+		}
+	}
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				err := next.Commit(ctx, tx)
+				if err == nil {
+					send()
+				}
+				return err
+			})
+		})
+		return
+	}
+	send()
+}

@@ -1,0 +1,225 @@
+package casework
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/audit"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/idempotency"
+	"github.com/liemchinh/liemchinh/internal/pid"
+)
+
+var (
+	phoneRe      = regexp.MustCompile(`^(\+84|0)[0-9]{9,10}$`)
+	nationalIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
+// Submission is what a citizen submits.
+type Submission struct {
+	Channel      enum.Channel   `json:"channel"`
+	UnitID       string         `json:"unitId"`
+	OfficialID   string         `json:"officialId,omitempty"`
+	Category     *enum.Category `json:"category,omitempty"`
+	Description  string         `json:"description"`
+	IncidentDate *time.Time     `json:"incidentDate,omitempty"`
+	Place        string         `json:"place,omitempty"`
+	Reporter     *Identity      `json:"reporter,omitempty"`
+	UploadIDs    []string       `json:"uploadIds,omitempty"`
+}
+
+// Receipt is what the citizen gets back: the tracking code and the secret (shown once; a retry
+// with the same idempotency key shows them again).
+type Receipt struct {
+	Case         *ent.CitizenCase
+	TrackingCode string
+	Secret       string
+	// Notice explains a change the law requires, e.g. an anonymous denunciation handled as feedback.
+	NoticeVI, NoticeEN string
+}
+
+// Notice returns the notice in the reader's language.
+func (r *Receipt) Notice(ctx context.Context) *string {
+	if r.NoticeVI == "" {
+		return nil
+	}
+	if apperr.Lang(ctx) == "en" {
+		return &r.NoticeEN
+	}
+	return &r.NoticeVI
+}
+
+const (
+	anonymousNoticeVI = "Tố cáo nặc danh không phải là tố cáo theo Luật Tố cáo 2018 (Điều 25): nội dung của bạn được tiếp nhận và xử lý như phản ánh, kiến nghị."
+	anonymousNoticeEN = "An anonymous denunciation is not a denunciation under the Law on Denunciations 2018 (art. 25): it is received and handled as feedback."
+)
+
+func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
+	sys := authz.System(ctx)
+	in.Description, in.Place = strings.TrimSpace(in.Description), strings.TrimSpace(in.Place)
+	switch in.Channel {
+	case enum.ChannelFeedback, enum.ChannelDenunciation, enum.ChannelPraise:
+	default:
+		return bad("Kênh không hợp lệ.", "Unknown channel.", "channel")
+	}
+	if n := utf8.RuneCountInString(in.Description); n < 10 || n > 10000 {
+		return bad("Nội dung phải dài từ 10 đến 10.000 ký tự.", "The description must be 10 to 10,000 characters long.", "description")
+	}
+	if utf8.RuneCountInString(in.Place) > 500 {
+		return bad("Địa điểm dài quá 500 ký tự.", "The place is longer than 500 characters.", "place")
+	}
+	if in.Channel == enum.ChannelPraise {
+		if in.Category != nil {
+			return bad("Khen ngợi không có loại vi phạm.", "Praise has no category.", "category")
+		}
+	} else if in.Category == nil {
+		return bad("Cần chọn loại hành vi.", "A category is required.", "category")
+	}
+	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
+		return bad("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
+	}
+	if ok, err := s.client.Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
+		return err
+	} else if !ok {
+		return bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
+	}
+	if in.OfficialID != "" {
+		off, err := s.client.Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(sys)
+		if ent.IsNotFound(err) {
+			return bad("Không tìm thấy cán bộ.", "No such official.", "officialId")
+		} else if err != nil {
+			return err
+		}
+		if off.Edges.Unit.ID != in.UnitID {
+			return bad("Cán bộ không công tác tại đơn vị đã chọn.", "The official does not work in the chosen unit.", "officialId")
+		}
+	}
+	if in.Reporter != nil {
+		if err := in.Reporter.check(); err != nil {
+			return err
+		}
+	}
+	if len(in.UploadIDs) > 10 {
+		return bad("Tối đa 10 tệp chứng cứ.", "At most 10 evidence files.", "uploadIds")
+	}
+	return nil
+}
+
+// Submit receives a citizen's case: no account needed. An anonymous denunciation is handled as
+// feedback, and the receipt says why.
+func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Receipt, error) {
+	v := authz.FromContext(ctx)
+	if v.Anonymous() && s.limits.Submit != nil {
+		if ok, wait := s.limits.Submit.Allow(authz.ClientIP(ctx)); !ok {
+			return nil, rateLimited(wait)
+		}
+	}
+	if err := s.checkSubmission(ctx, &in); err != nil {
+		return nil, err
+	}
+	owner := "citizen"
+	if !v.Anonymous() {
+		owner = "citizen:" + v.AccountID
+	}
+	tx := s.db(ctx)
+	claim, err := idempotency.Begin(ctx, tx, owner, "caseSubmit", key, in)
+	if err != nil {
+		return nil, err
+	}
+	if claim.Replay() {
+		return s.replayReceipt(ctx, claim)
+	}
+	now := s.now()
+	channel := in.Channel
+	r := &Receipt{TrackingCode: newTrackingCode(), Secret: newSecret()}
+	if in.Reporter == nil && channel == enum.ChannelDenunciation {
+		channel = enum.ChannelFeedback
+		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
+	}
+	id := pid.New(pid.Case)
+	gctx := authz.Grant(ctx, "caseSubmit")
+	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
+		SetChannel(channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
+		SetDescription(in.Description).SetNillableIncidentDate(in.IncidentDate).SetAnonymous(in.Reporter == nil).
+		SetReceivedAt(now).SetUnitID(in.UnitID)
+	if in.Place != "" {
+		c.SetPlace(in.Place)
+	}
+	if in.OfficialID != "" {
+		c.SetOfficialID(in.OfficialID)
+	}
+	if in.Reporter != nil {
+		sealed, err := s.seal(*in.Reporter, id)
+		if err != nil {
+			return nil, err
+		}
+		c.SetReporterIdentity(sealed)
+	}
+	switch channel {
+	case enum.ChannelDenunciation:
+		c.SetAcknowledgeDueAt(s.cal.AddWorkingDays(now, s.dur.DenunciationAcceptWorkingDays))
+	case enum.ChannelFeedback:
+		c.SetAcknowledgeDueAt(s.cal.AddWorkingHours(now, time.Duration(s.dur.FeedbackAcknowledgeWorkingHours)*time.Hour)).
+			SetDueAt(s.cal.AddDays(now, s.dur.FeedbackAnswerDays))
+	}
+	if r.Case, err = c.Save(gctx); err != nil {
+		return nil, err
+	}
+	if err := tx.CaseEvent.Create().SetCaseID(id).SetKind(caseevent.KindSUBMITTED).SetToState(enum.CaseSubmitted).
+		SetActorKind(caseevent.ActorKindCITIZEN).SetOccurredAt(now).SetNote(r.NoticeVI).Exec(gctx); err != nil {
+		return nil, err
+	}
+	if err := s.attachUploads(gctx, tx, id, owner, in.UploadIDs); err != nil {
+		if e, ok := apperr.As(err); ok && e.User {
+			// The case row must not stay either: a user error commits the transaction.
+			if _, derr := tx.CaseEvent.Delete().Where(caseevent.HasCaseWith(citizencase.ID(id))).Exec(gctx); derr != nil {
+				return nil, derr
+			}
+			if derr := tx.CitizenCase.DeleteOneID(id).Exec(gctx); derr != nil {
+				return nil, derr
+			}
+			if rerr := claim.Release(ctx); rerr != nil {
+				return nil, rerr
+			}
+		}
+		return nil, err
+	}
+	sealedSecret, err := s.box.Seal([]byte(r.Secret), []byte("caseSubmit:"+id))
+	if err != nil {
+		return nil, err
+	}
+	if err := claim.DoneSealed(ctx, id, sealedSecret); err != nil {
+		return nil, err
+	}
+	if err := audit.Record(ctx, tx, audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: id,
+		Summary: "channel " + string(channel)}); err != nil {
+		return nil, err
+	}
+	s.publish(ctx, r.Case, in.UnitID, string(caseevent.KindSUBMITTED), enum.CaseSubmitted)
+	return r, nil
+}
+
+func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim) (*Receipt, error) {
+	c, err := s.db(ctx).CitizenCase.Get(authz.System(ctx), claim.ReplayID)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.box.Open(claim.ReplaySealed, []byte("caseSubmit:"+c.ID))
+	if err != nil {
+		return nil, err
+	}
+	r := &Receipt{Case: c, TrackingCode: c.TrackingCode, Secret: string(secret)}
+	if c.Channel != c.RequestedChannel {
+		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
+	}
+	return r, nil
+}

@@ -1,0 +1,151 @@
+package casework
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/upload"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/blob"
+	"github.com/liemchinh/liemchinh/internal/evidence"
+	"github.com/liemchinh/liemchinh/internal/pid"
+)
+
+// UploadTTL is how long a one-time upload URL works.
+const UploadTTL = 30 * time.Minute
+
+// Uploads stages evidence files: declared first, then PUT to a one-time URL on this server,
+// checked (size, type, hash), stripped of location metadata and kept in a blob store.
+type Uploads struct {
+	client *ent.Client
+	store  blob.Store
+	limits evidence.Limits
+	now    func() time.Time
+}
+
+// NewUploads returns the upload stage.
+func NewUploads(client *ent.Client, store blob.Store, limits evidence.Limits, now func() time.Time) *Uploads {
+	if now == nil {
+		now = time.Now
+	}
+	return &Uploads{client: client, store: store, limits: limits, now: now}
+}
+
+// Staged is a declared upload and the path its bytes go to.
+type Staged struct {
+	Upload    *ent.Upload
+	Path      string // "/uploads/<token>": PUT the bytes there
+	ExpiresAt time.Time
+}
+
+func uploadOwner(ctx context.Context) string {
+	if v := authz.FromContext(ctx); !v.Anonymous() {
+		return "citizen:" + v.AccountID
+	}
+	return "citizen"
+}
+
+func (u *Uploads) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return u.client
+}
+
+// Create declares an upload and returns its one-time path.
+func (u *Uploads) Create(ctx context.Context, contentType string, size int64, sum string) (*Staged, error) {
+	contentType = strings.ToLower(strings.TrimSpace(contentType))
+	sum = strings.ToLower(strings.TrimSpace(sum))
+	if err := u.limits.CheckDeclared(contentType, size, sum); err != nil {
+		return nil, err
+	}
+	var t [24]byte
+	_, _ = rand.Read(t[:])
+	token := base64.RawURLEncoding.EncodeToString(t[:])
+	h := sha256.Sum256([]byte(token))
+	exp := u.now().Add(UploadTTL)
+	up, err := u.db(ctx).Upload.Create().SetID(pid.New(pid.Upload)).SetTokenHash(hex.EncodeToString(h[:])).
+		SetContentType(contentType).SetSize(size).SetSha256(sum).SetOwner(uploadOwner(ctx)).SetExpiresAt(exp).
+		Save(authz.Grant(ctx, "evidenceUploadCreate"))
+	if err != nil {
+		return nil, err
+	}
+	return &Staged{Upload: up, Path: "/uploads/" + token, ExpiresAt: exp}, nil
+}
+
+var errUploadGone = apperr.New(apperr.NotFound, "Liên kết tải lên không còn hiệu lực.", "This upload link is no longer valid.")
+
+// Receive takes the bytes PUT to a one-time path: they must match the declaration (size, type,
+// SHA-256); location metadata is stripped before storing.
+func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*ent.Upload, error) {
+	sys := authz.System(ctx)
+	h := sha256.Sum256([]byte(token))
+	up, err := u.client.Upload.Query().Where(upload.TokenHash(hex.EncodeToString(h[:]))).Only(sys)
+	if ent.IsNotFound(err) {
+		return nil, errUploadGone
+	} else if err != nil {
+		return nil, err
+	}
+	if up.Status != upload.StatusPENDING || u.now().After(up.ExpiresAt) {
+		return nil, errUploadGone
+	}
+	clean, _, sum, err := evidence.Sanitize(up.ContentType, io.LimitReader(body, up.Size+1), up.Size)
+	if err != nil {
+		return nil, err
+	}
+	if sum != up.Sha256 {
+		return nil, apperr.New(apperr.BadUserInput, "Tệp nhận được không khớp mã SHA-256 đã khai báo.",
+			"The file received does not match the declared SHA-256.").OnField("sha256")
+	}
+	key := "evidence/" + up.ID
+	n, err := u.store.Put(ctx, key, bytes.NewReader(clean))
+	if err != nil {
+		return nil, err
+	}
+	// Only a pending upload moves on: a second PUT of the same URL changes nothing.
+	k, err := u.client.Upload.Update().Where(upload.ID(up.ID), upload.StatusEQ(upload.StatusPENDING)).
+		SetStatus(upload.StatusRECEIVED).SetStorageKey(key).SetStoredSize(n).Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if k != 1 {
+		return nil, errUploadGone
+	}
+	return u.client.Upload.Get(sys, up.ID)
+}
+
+// Open returns the stored bytes of an evidence file.
+func (u *Uploads) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	return u.store.Open(ctx, key)
+}
+
+// attachUploads turns received uploads of owner into the case's evidence.
+func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, owner string, ids []string) error {
+	for i, id := range ids {
+		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(owner)).Only(authz.System(ctx))
+		if ent.IsNotFound(err) || (err == nil && up.Status != upload.StatusRECEIVED) {
+			return apperr.New(apperr.BadUserInput, "Tệp chứng cứ chưa được tải lên hoặc đã được dùng.",
+				"The evidence file was not uploaded, or was already used.").OnField("uploadIds", strconv.Itoa(i))
+		} else if err != nil {
+			return err
+		}
+		if err := tx.Upload.UpdateOne(up).SetStatus(upload.StatusATTACHED).SetCaseID(caseID).Exec(ctx); err != nil {
+			return err
+		}
+		if err := tx.Evidence.Create().SetCaseID(caseID).SetContentType(up.ContentType).SetSize(up.StoredSize).
+			SetSha256(up.Sha256).SetStorageKey(up.StorageKey).SetUploadedAt(s.now()).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}

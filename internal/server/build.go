@@ -1,0 +1,94 @@
+package server
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/liemchinh/liemchinh/internal/assessment"
+	"github.com/liemchinh/liemchinh/internal/auth"
+	"github.com/liemchinh/liemchinh/internal/blob"
+	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/events"
+	"github.com/liemchinh/liemchinh/internal/evidence"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
+	"github.com/liemchinh/liemchinh/internal/selfreport"
+	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+// Build assembles the server's dependencies from the configuration: the one place services are
+// wired, for the command and for tests alike. now is the clock of the domain (time.Now outside
+// tests). Close the returned Deps when done (the event broker holds a connection).
+func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time) (Deps, error) {
+	if now == nil {
+		now = time.Now
+	}
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
+	box, err := sealbox.New(reporterKey)
+	if err != nil {
+		return Deps{}, err
+	}
+	tokenKey, err := base64.StdEncoding.DecodeString(cfg.TokenKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("TOKEN_KEY is not base64: %w", err)
+	}
+	signer, err := auth.NewSigner(tokenKey)
+	if err != nil {
+		return Deps{}, err
+	}
+	window, err := assessment.ParseWindow(cfg.AssessmentClose)
+	if err != nil {
+		return Deps{}, err
+	}
+	store, err := blob.NewDir(cfg.BlobDir)
+	if err != nil {
+		return Deps{}, err
+	}
+	var broker events.Broker
+	if db.Dialect == dialect.Postgres {
+		if broker, err = events.NewPostgres(cfg.DatabaseURL, db.SQL, log); err != nil {
+			return Deps{}, fmt.Errorf("events: %w", err)
+		}
+	} else {
+		broker = events.NewLocal()
+	}
+	limiter := func(r config.Rate) *ratelimit.Limiter {
+		if r.N == 0 {
+			return nil
+		}
+		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
+	}
+	dl := cfg.Deadlines
+	cases := casework.New(casework.Deps{
+		Client: db.Client, Box: box, Calendar: workdays.Default().WithHolidays(cfg.ExtraHolidays...),
+		Durations: casework.Durations{
+			DenunciationAcceptWorkingDays: dl.DenunciationAcceptWorkingDays, DenunciationConcludeDays: dl.DenunciationConcludeDays,
+			DenunciationExtensionDays: dl.DenunciationExtensionDays, FeedbackAcknowledgeWorkingHours: dl.FeedbackAcknowledgeWorkingHours,
+			FeedbackAnswerDays: dl.FeedbackAnswerDays,
+		},
+		Limits:  casework.Limits{Submit: limiter(cfg.SubmitRate), Tracking: limiter(cfg.TrackingRate)},
+		Events:  broker,
+		Logger:  log,
+		Now:     now,
+		Uploads: casework.NewUploads(db.Client, store, evidence.DefaultLimits(), now),
+	})
+	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log),
+		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker}, nil
+}
+
+// Close releases what Build opened.
+func (d Deps) Close() error {
+	if d.broker != nil {
+		return d.broker.Close()
+	}
+	return nil
+}
