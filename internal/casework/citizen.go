@@ -206,4 +206,3 @@ func (s *Service) AddEvidence(ctx context.Context, code, secret, uploadID string
 		return s.attachUploads(gctx, tx, c.ID, uploadOwner(ctx), []string{uploadID})
 	})
 }
-
