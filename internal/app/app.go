@@ -31,6 +31,9 @@ Commands:
   migrate        apply pending database migrations and exit
   seed --demo    load the demo campaign in Bến Tre (refused in production)
   seed --reference  load provinces and districts only
+  load [--clients 32] [--duration 20s]
+                 sustained anonymous caseSubmit load through a real HTTP server on the configured
+                 database, then count the stored cases (refused in production)
   help           show this help and the configuration variables
 `
 
@@ -63,6 +66,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return db.Close()
 	case "seed":
 		return seedCmd(ctx, cfg, log, args, stdout)
+	case "load":
+		return loadCmd(ctx, cfg, log, args, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

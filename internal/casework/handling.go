@@ -82,7 +82,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if d.UnitID == "" || d.UnitID == c.Edges.Unit.ID {
 			return nil, bad("Cần chọn đơn vị có thẩm quyền khác.", "Choose the (other) unit in charge.", "unitId")
 		}
-		if ok, err := s.client.Unit.Query().Where(unitID(d.UnitID)).Exist(authz.System(ctx)); err != nil {
+		if ok, err := s.db(ctx).Unit.Query().Where(unitID(d.UnitID)).Exist(authz.System(ctx)); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
@@ -204,7 +204,7 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 // checkInspector checks an account is an enabled inspector whose scope holds the unit.
 func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) error {
 	sys := authz.System(ctx)
-	acc, err := s.client.Account.Query().Where(account.ID(accountID), account.RoleEQ(account.RoleINSPECTOR),
+	acc, err := s.db(ctx).Account.Query().Where(account.ID(accountID), account.RoleEQ(account.RoleINSPECTOR),
 		account.Disabled(false)).Only(sys)
 	if ent.IsNotFound(err) {
 		return bad("Không tìm thấy thanh tra viên.", "No such inspector.", "inspectorId")
@@ -217,7 +217,7 @@ func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) 
 			insp.Scope.ID = *id
 		}
 	}
-	ok, err := authz.UnitInScope(authz.WithViewer(ctx, insp), s.client, unitID)
+	ok, err := authz.UnitInScope(authz.WithViewer(ctx, insp), s.db(ctx), unitID)
 	if err != nil {
 		return err
 	}
@@ -231,20 +231,20 @@ func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) 
 // official (or, without one, the same unit), of the same category, received within 90 days.
 func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*ent.CitizenCaseQuery, error) {
 	sys := authz.System(ctx)
-	q := s.client.CitizenCase.Query().Where(citizencase.IDNEQ(c.ID),
+	q := s.db(ctx).CitizenCase.Query().Where(citizencase.IDNEQ(c.ID),
 		citizencase.ReceivedAtGTE(c.ReceivedAt.AddDate(0, 0, -90)), citizencase.ReceivedAtLTE(c.ReceivedAt.AddDate(0, 0, 90)))
 	if c.Category != nil {
 		q.Where(citizencase.CategoryEQ(*c.Category))
 	} else {
 		q.Where(citizencase.CategoryIsNil())
 	}
-	offID, err := s.client.CitizenCase.QueryOfficial(c).OnlyID(sys)
+	offID, err := s.db(ctx).CitizenCase.QueryOfficial(c).OnlyID(sys)
 	if err == nil {
 		return q.Where(citizencase.HasOfficialWith(official.ID(offID))), nil
 	} else if !ent.IsNotFound(err) {
 		return nil, err
 	}
-	unit, err := s.client.CitizenCase.QueryUnit(c).OnlyID(sys)
+	unit, err := s.db(ctx).CitizenCase.QueryUnit(c).OnlyID(sys)
 	if err != nil {
 		return nil, err
 	}

@@ -87,13 +87,13 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
 		return bad("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
 	}
-	if ok, err := s.client.Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
+	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
 		return err
 	} else if !ok {
 		return bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
 	}
 	if in.OfficialID != "" {
-		off, err := s.client.Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(sys)
+		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(sys)
 		if ent.IsNotFound(err) {
 			return bad("Không tìm thấy cán bộ.", "No such official.", "officialId")
 		} else if err != nil {

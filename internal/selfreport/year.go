@@ -105,11 +105,11 @@ func later(a, b time.Time) time.Time {
 // into, or one with no province), or nil.
 func (s *Service) campaignFor(ctx context.Context, u *ent.Unit) (*ent.Campaign, error) {
 	sys := authz.System(ctx)
-	provID, err := s.client.Unit.QueryProvince(u).OnlyID(sys)
+	provID, err := s.db(ctx).Unit.QueryProvince(u).OnlyID(sys)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.client.Campaign.Query().Where(campaign.Or(
+	c, err := s.db(ctx).Campaign.Query().Where(campaign.Or(
 		campaign.Not(campaign.HasProvince()),
 		campaign.HasProvinceWith(province.Or(province.ID(provID), province.HasPredecessorsWith(province.ID(provID)),
 			province.HasSuccessorWith(province.ID(provID)))),
@@ -130,7 +130,7 @@ func (s *Service) OfficialYear(ctx context.Context, year *int) (*OfficialYear, e
 	if year != nil {
 		y = *year
 	}
-	off, err := s.client.Official.Query().Where(official.ID(v.OfficialID)).WithUnit().Only(ctx)
+	off, err := s.db(ctx).Official.Query().Where(official.ID(v.OfficialID)).WithUnit().Only(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -140,22 +140,22 @@ func (s *Service) OfficialYear(ctx context.Context, year *int) (*OfficialYear, e
 	}
 	mine := official.ID(off.ID)
 	if out.Campaign != nil {
-		out.Acknowledgement, err = s.client.Acknowledgement.Query().Where(acknowledgement.HasOfficialWith(mine),
+		out.Acknowledgement, err = s.db(ctx).Acknowledgement.Query().Where(acknowledgement.HasOfficialWith(mine),
 			acknowledgement.HasCampaignWith(campaign.ID(out.Campaign.ID))).Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
 	}
-	out.Pledge, err = s.client.Pledge.Query().Where(pledge.HasOfficialWith(mine), pledge.Year(y),
+	out.Pledge, err = s.db(ctx).Pledge.Query().Where(pledge.HasOfficialWith(mine), pledge.Year(y),
 		pledge.StatusEQ(pledge.StatusSIGNED)).First(ctx)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
 	}
-	if out.SelfAssessments, err = s.client.SelfAssessment.Query().Where(selfassessment.HasOfficialWith(mine),
+	if out.SelfAssessments, err = s.db(ctx).SelfAssessment.Query().Where(selfassessment.HasOfficialWith(mine),
 		selfassessment.Year(y)).Order(ent.Asc(selfassessment.FieldPeriodKind), ent.Asc(selfassessment.FieldPeriod)).All(ctx); err != nil {
 		return nil, err
 	}
-	if out.Commendations, err = s.client.Commendation.Query().Where(commendation.HasOfficialWith(mine),
+	if out.Commendations, err = s.db(ctx).Commendation.Query().Where(commendation.HasOfficialWith(mine),
 		commendation.Year(y)).All(ctx); err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Service) UnitYear(ctx context.Context, year *int) (*UnitYear, error) {
 	if year != nil {
 		y = *year
 	}
-	u, err := s.client.Unit.Get(ctx, v.Scope.ID)
+	u, err := s.db(ctx).Unit.Get(ctx, v.Scope.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -218,13 +218,13 @@ func (s *Service) UnitYear(ctx context.Context, year *int) (*UnitYear, error) {
 	}
 	// The viewer's read filter limits officials to the manager's unit tree.
 	yearEnd := time.Date(y, time.December, 31, 0, 0, 0, 0, time.UTC)
-	out.officials = s.client.Official.Query().Where(official.ActiveFromLTE(yearEnd),
+	out.officials = s.db(ctx).Official.Query().Where(official.ActiveFromLTE(yearEnd),
 		official.Or(official.ActiveToIsNil(), official.ActiveToGTE(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC))))
 	if out.Headcount, err = out.officials.Clone().Count(ctx); err != nil {
 		return nil, err
 	}
 	if out.Campaign != nil {
-		out.Registration, err = s.client.EmulationRegistration.Query().Where(
+		out.Registration, err = s.db(ctx).EmulationRegistration.Query().Where(
 			emulationregistration.HasUnitWith(unit.ID(u.ID)), emulationregistration.Year(y),
 			emulationregistration.HasCampaignWith(campaign.ID(out.Campaign.ID))).Only(ctx)
 		if err != nil && !ent.IsNotFound(err) {
@@ -273,7 +273,7 @@ func (s *Service) NotPledged(y *UnitYear) *ent.OfficialQuery {
 // AwaitingReview is the query of the unit's submitted self-assessments of the year that the viewer
 // may review (not their own).
 func (s *Service) AwaitingReview(ctx context.Context, y *UnitYear) *ent.SelfAssessmentQuery {
-	return s.client.SelfAssessment.Query().Where(selfassessment.Year(y.Year),
+	return s.db(ctx).SelfAssessment.Query().Where(selfassessment.Year(y.Year),
 		selfassessment.StatusEQ(selfassessment.StatusSUBMITTED),
 		selfassessment.Not(selfassessment.HasOfficialWith(official.ID(authz.FromContext(ctx).OfficialID))))
 }
