@@ -28,11 +28,11 @@ type Options struct {
 
 // Result is what a run measured.
 type Result struct {
-	Marker            string // written in every description, to count the cases afterwards
-	Sent, OK, Errors  int64
-	Elapsed           time.Duration
+	Marker             string // written in every description, to count the cases afterwards
+	Sent, OK, Errors   int64
+	Elapsed            time.Duration
 	P50, P90, P99, Max time.Duration
-	FirstError        string
+	FirstError         string
 }
 
 // Throughput is successful submissions per second.
