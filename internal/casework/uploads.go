@@ -149,3 +149,32 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 	}
 	return nil
 }
+
+// OpenEvidence returns an evidence file to someone allowed to see its case: staff whose scope
+// holds the case (the read filters decide), or the citizen with the case's tracking code and
+// secret.
+func (s *Service) OpenEvidence(ctx context.Context, id, code, secret string) (*ent.Evidence, io.ReadCloser, error) {
+	var (
+		e   *ent.Evidence
+		err error
+	)
+	if code != "" {
+		c, terr := s.tracked(ctx, code, secret)
+		if terr != nil {
+			return nil, nil, terr
+		}
+		e, err = s.client.Evidence.Query().Where(evidenceID(id), evidenceOfCase(c.ID)).Only(authz.System(ctx))
+	} else {
+		e, err = s.client.Evidence.Query().Where(evidenceID(id)).Only(ctx)
+	}
+	if ent.IsNotFound(err) {
+		return nil, nil, apperr.New(apperr.NotFound, "Không tìm thấy tệp.", "No such file.")
+	} else if err != nil {
+		return nil, nil, err
+	}
+	r, err := s.Uploads.Open(ctx, e.StorageKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, r, nil
+}

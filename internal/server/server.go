@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -52,6 +53,7 @@ func New(d Deps) http.Handler {
 	gql := newGraphQL(d)
 	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, gql))
 	mux.Handle("PUT /uploads/{token}", d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d)))
+	mux.Handle("GET /evidence/{id}", d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -207,5 +209,40 @@ func uploadHandler(d Deps) http.Handler {
 			return
 		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"uploadId": up.ID, "size": up.StoredSize, "status": up.Status})
+	})
+}
+
+// evidenceHandler serves an evidence file to staff allowed to see its case (bearer token) or to
+// the citizen presenting the case's tracking code and secret (X-Tracking-Code, X-Tracking-Secret).
+func evidenceHandler(d Deps) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"), r.Header.Get("X-Tracking-Secret"))
+		if err != nil {
+			ae, ok := apperr.As(err)
+			if !ok {
+				d.Logger.ErrorContext(ctx, "evidence", "error", err.Error())
+				ae = errInternal
+			}
+			status := http.StatusNotFound
+			switch ae.Code {
+			case apperr.Unauthenticated:
+				status = http.StatusUnauthorized
+			case apperr.RateLimited:
+				status = http.StatusTooManyRequests
+			case apperr.Internal:
+				status = http.StatusInternalServerError
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": ae.Code, "message": ae.Message(ctx)}})
+			return
+		}
+		defer body.Close()
+		w.Header().Set("Content-Type", e.ContentType)
+		w.Header().Set("Cache-Control", "private, no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Disposition", "attachment")
+		_, _ = io.Copy(w, body)
 	})
 }
