@@ -200,6 +200,24 @@ func (r *queryResolver) CaseByTracking(ctx context.Context, trackingCode string,
 	return t, err
 }
 
+// CaseStatistics is the resolver for the caseStatistics field.
+func (r *queryResolver) CaseStatistics(ctx context.Context, year *int) (*casework.Stats, error) {
+	y := r.self.Year()
+	if year != nil {
+		y = *year
+	}
+	return r.cases.Statistics(ctx, y)
+}
+
+// PraisedOfficials is the resolver for the praisedOfficials field.
+func (r *queryResolver) PraisedOfficials(ctx context.Context, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error) {
+	y := r.self.Year()
+	if year != nil {
+		y = *year
+	}
+	return r.cases.PraisedOfficials(ctx, y).Paginate(ctx, after, first, before, last)
+}
+
 // CaseUpdated is the resolver for the caseUpdated field.
 func (r *subscriptionResolver) CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error) {
 	return r.cases.SubscribeTracked(ctx, trackingCode, secret)

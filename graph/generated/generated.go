@@ -285,6 +285,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CaseStatistics struct {
+		Concluded       func(childComplexity int) int
+		ConcludedOnTime func(childComplexity int) int
+		Denunciations   func(childComplexity int) int
+		Feedback        func(childComplexity int) int
+		OnTimeRate      func(childComplexity int) int
+		OverdueNow      func(childComplexity int) int
+		Praise          func(childComplexity int) int
+		Received        func(childComplexity int) int
+		Year            func(childComplexity int) int
+	}
+
 	CaseSubmitPayload struct {
 		Notice       func(childComplexity int) int
 		Secret       func(childComplexity int) int
@@ -639,24 +651,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Accounts        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
-		AuditEvents     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		Campaigns       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) int
-		CaseByTracking  func(childComplexity int, trackingCode string, secret string) int
-		CaseReporter    func(childComplexity int, caseID string, reason *string) int
-		Cases           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
-		Commendations   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
-		Districts       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DistrictOrder, where *ent.DistrictWhereInput) int
-		Incidents       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
-		Inspections     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
-		Node            func(childComplexity int, id string) int
-		Nodes           func(childComplexity int, ids []string) int
-		Officials       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) int
-		Pledges         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) int
-		Provinces       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) int
-		SelfAssessments func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
-		Units           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
-		Viewer          func(childComplexity int) int
+		Accounts         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
+		AuditEvents      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		Campaigns        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) int
+		CaseByTracking   func(childComplexity int, trackingCode string, secret string) int
+		CaseReporter     func(childComplexity int, caseID string, reason *string) int
+		CaseStatistics   func(childComplexity int, year *int) int
+		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
+		Commendations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
+		Districts        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DistrictOrder, where *ent.DistrictWhereInput) int
+		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
+		Inspections      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Node             func(childComplexity int, id string) int
+		Nodes            func(childComplexity int, ids []string) int
+		Officials        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) int
+		Pledges          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) int
+		PraisedOfficials func(childComplexity int, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Provinces        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) int
+		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
+		Units            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
+		Viewer           func(childComplexity int) int
 	}
 
 	ReporterIdentity struct {
@@ -915,6 +929,8 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*authz.Viewer, error)
 	CaseReporter(ctx context.Context, caseID string, reason *string) (*casework.ReporterIdentity, error)
 	CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error)
+	CaseStatistics(ctx context.Context, year *int) (*casework.Stats, error)
+	PraisedOfficials(ctx context.Context, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
 }
 type SubscriptionResolver interface {
 	CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error)
@@ -1894,6 +1910,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseMessageEdge.Node(childComplexity), true
+
+	case "CaseStatistics.concluded":
+		if e.ComplexityRoot.CaseStatistics.Concluded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.Concluded(childComplexity), true
+	case "CaseStatistics.concludedOnTime":
+		if e.ComplexityRoot.CaseStatistics.ConcludedOnTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.ConcludedOnTime(childComplexity), true
+	case "CaseStatistics.denunciations":
+		if e.ComplexityRoot.CaseStatistics.Denunciations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.Denunciations(childComplexity), true
+	case "CaseStatistics.feedback":
+		if e.ComplexityRoot.CaseStatistics.Feedback == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.Feedback(childComplexity), true
+	case "CaseStatistics.onTimeRate":
+		if e.ComplexityRoot.CaseStatistics.OnTimeRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.OnTimeRate(childComplexity), true
+	case "CaseStatistics.overdueNow":
+		if e.ComplexityRoot.CaseStatistics.OverdueNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.OverdueNow(childComplexity), true
+	case "CaseStatistics.praise":
+		if e.ComplexityRoot.CaseStatistics.Praise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.Praise(childComplexity), true
+	case "CaseStatistics.received":
+		if e.ComplexityRoot.CaseStatistics.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.Received(childComplexity), true
+	case "CaseStatistics.year":
+		if e.ComplexityRoot.CaseStatistics.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseStatistics.Year(childComplexity), true
 
 	case "CaseSubmitPayload.notice":
 		if e.ComplexityRoot.CaseSubmitPayload.Notice == nil {
@@ -3605,6 +3676,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CaseReporter(childComplexity, args["caseId"].(string), args["reason"].(*string)), true
+	case "Query.caseStatistics":
+		if e.ComplexityRoot.Query.CaseStatistics == nil {
+			break
+		}
+
+		args, err := ec.field_Query_caseStatistics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CaseStatistics(childComplexity, args["year"].(*int)), true
 	case "Query.cases":
 		if e.ComplexityRoot.Query.Cases == nil {
 			break
@@ -3705,6 +3787,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Pledges(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.PledgeOrder), args["where"].(*ent.PledgeWhereInput)), true
+	case "Query.praisedOfficials":
+		if e.ComplexityRoot.Query.PraisedOfficials == nil {
+			break
+		}
+
+		args, err := ec.field_Query_praisedOfficials_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PraisedOfficials(childComplexity, args["year"].(*int), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.provinces":
 		if e.ComplexityRoot.Query.Provinces == nil {
 			break
@@ -5312,6 +5405,50 @@ type CaseUpdate {
   state: CaseState!
   "When."
   occurredAt: Time!
+}
+
+extend type Query {
+  """
+  Case figures of a year in the viewer's scope. onTimeRate = cases concluded by their deadline /
+  cases concluded in the year that had a deadline (praise has none); overdueNow counts open cases
+  past their current deadline.
+  """
+  caseStatistics("The year; the current one by default." year: Int): CaseStatistics!
+  "Officials in the viewer's scope praised by citizens in a year (praise concluded or closed): candidates for commendation."
+  praisedOfficials(
+    "The year; the current one by default."
+    year: Int
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): OfficialConnection!
+}
+
+"Case figures of a year."
+type CaseStatistics {
+  "The year."
+  year: Int!
+  "Cases received in the year."
+  received: Int!
+  "Of those, feedback."
+  feedback: Int!
+  "Of those, denunciations."
+  denunciations: Int!
+  "Of those, praise."
+  praise: Int!
+  "Cases concluded in the year that had a deadline."
+  concluded: Int!
+  "Of those, concluded by their deadline."
+  concludedOnTime: Int!
+  "concludedOnTime / concluded; null when none was concluded."
+  onTimeRate: Float
+  "Open cases past their current deadline now."
+  overdueNow: Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"""
@@ -12649,6 +12786,30 @@ func (ec *executionContext) childFields_CaseMessageEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CaseMessageEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseStatistics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_CaseStatistics_year(ctx, field)
+	case "received":
+		return ec.fieldContext_CaseStatistics_received(ctx, field)
+	case "feedback":
+		return ec.fieldContext_CaseStatistics_feedback(ctx, field)
+	case "denunciations":
+		return ec.fieldContext_CaseStatistics_denunciations(ctx, field)
+	case "praise":
+		return ec.fieldContext_CaseStatistics_praise(ctx, field)
+	case "concluded":
+		return ec.fieldContext_CaseStatistics_concluded(ctx, field)
+	case "concludedOnTime":
+		return ec.fieldContext_CaseStatistics_concludedOnTime(ctx, field)
+	case "onTimeRate":
+		return ec.fieldContext_CaseStatistics_onTimeRate(ctx, field)
+	case "overdueNow":
+		return ec.fieldContext_CaseStatistics_overdueNow(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseStatistics", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseSubmitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "trackingCode":
@@ -15303,6 +15464,20 @@ func (ec *executionContext) field_Query_caseReporter_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_caseStatistics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15706,6 +15881,52 @@ func (ec *executionContext) field_Query_pledges_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_praisedOfficials_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
 	return args, nil
 }
 
@@ -20387,6 +20608,213 @@ func (ec *executionContext) _CaseMessageEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_CaseMessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseMessageEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CaseStatistics_year(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_received(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_feedback(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_feedback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feedback(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_feedback(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_denunciations(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_denunciations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denunciations(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_denunciations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_praise(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_praise(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Praise(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_praise(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_concluded(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_concluded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Concluded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_concluded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_concludedOnTime(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_concludedOnTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConcludedOnTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_concludedOnTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseStatistics_onTimeRate(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_onTimeRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTimeRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_onTimeRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CaseStatistics_overdueNow(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseStatistics_overdueNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueNow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseStatistics_overdueNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseStatistics", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CaseSubmitPayload_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
@@ -28025,6 +28453,94 @@ func (ec *executionContext) fieldContext_Query_caseByTracking(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_caseByTracking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_caseStatistics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_caseStatistics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CaseStatistics(ctx, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Stats) graphql.Marshaler {
+			return ec.marshalNCaseStatistics2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_caseStatistics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseStatistics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_caseStatistics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_praisedOfficials(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_praisedOfficials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PraisedOfficials(ctx, fc.Args["year"].(*int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OfficialConnection) graphql.Marshaler {
+			return ec.marshalNOfficialConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_praisedOfficials(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_praisedOfficials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -42240,6 +42756,79 @@ func (ec *executionContext) _CaseMessageEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var caseStatisticsImplementors = []string{"CaseStatistics"}
+
+func (ec *executionContext) _CaseStatistics(ctx context.Context, sel ast.SelectionSet, obj *casework.Stats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseStatisticsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseStatistics")
+		case "year":
+			out.Values[i] = ec._CaseStatistics_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "received":
+			out.Values[i] = ec._CaseStatistics_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "feedback":
+			out.Values[i] = ec._CaseStatistics_feedback(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denunciations":
+			out.Values[i] = ec._CaseStatistics_denunciations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "praise":
+			out.Values[i] = ec._CaseStatistics_praise(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "concluded":
+			out.Values[i] = ec._CaseStatistics_concluded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "concludedOnTime":
+			out.Values[i] = ec._CaseStatistics_concludedOnTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onTimeRate":
+			out.Values[i] = ec._CaseStatistics_onTimeRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "overdueNow":
+			out.Values[i] = ec._CaseStatistics_overdueNow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var caseSubmitPayloadImplementors = []string{"CaseSubmitPayload"}
 
 func (ec *executionContext) _CaseSubmitPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CaseSubmitPayload) graphql.Marshaler {
@@ -44739,6 +45328,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_caseByTracking(ctx, field)
 				})
+		case "caseStatistics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_caseStatistics(ctx, field)
+				})
+		case "praisedOfficials":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_praisedOfficials(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -46807,6 +47408,14 @@ func (ec *executionContext) unmarshalNCaseState2githubᚗcomᚋliemchinhᚋliemc
 
 func (ec *executionContext) marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx context.Context, sel ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNCaseStatistics2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐStats(ctx context.Context, sel ast.SelectionSet, v *casework.Stats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CaseStatistics!")
+		return graphql.Null
+	}
+	return ec._CaseStatistics(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCaseSubmitInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseSubmitInput(ctx context.Context, v any) (model.CaseSubmitInput, error) {
@@ -49372,6 +49981,23 @@ func (ec *executionContext) marshalOEvidence2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

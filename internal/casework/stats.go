@@ -1,0 +1,91 @@
+package casework
+
+import (
+	"context"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/authz"
+)
+
+// Stats are the case figures of a year in the viewer's scope (the read filters decide what
+// counts, so nobody counts outside their scope).
+type Stats struct {
+	Year            int
+	Received        int
+	Concluded       int // concluded (with a deadline) in the year
+	ConcludedOnTime int // of those, concluded by their deadline
+	OnTimeRate      *float64
+	OverdueNow      int
+	ByChannel       map[enum.Channel]int
+}
+
+func yearRange(y int) (time.Time, time.Time) {
+	return time.Date(y, 1, 1, 0, 0, 0, 0, vietnam), time.Date(y+1, 1, 1, 0, 0, 0, 0, vietnam)
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// Statistics counts the cases of a year: received, concluded, concluded on time (on-time rate =
+// concluded by the deadline / concluded with a deadline), and overdue now.
+func (s *Service) Statistics(ctx context.Context, year int) (*Stats, error) {
+	v := authz.FromContext(ctx)
+	if v.Anonymous() {
+		return nil, authz.ErrUnauthenticated
+	}
+	from, to := yearRange(year)
+	db := s.db(ctx)
+	st := &Stats{Year: year, ByChannel: map[enum.Channel]int{}}
+	var err error
+	received := db.CitizenCase.Query().Where(citizencase.ReceivedAtGTE(from), citizencase.ReceivedAtLT(to))
+	if st.Received, err = received.Clone().Count(ctx); err != nil {
+		return nil, err
+	}
+	for _, ch := range []enum.Channel{enum.ChannelFeedback, enum.ChannelDenunciation, enum.ChannelPraise} {
+		if st.ByChannel[ch], err = received.Clone().Where(citizencase.ChannelEQ(ch)).Count(ctx); err != nil {
+			return nil, err
+		}
+	}
+	concluded := db.CitizenCase.Query().Where(citizencase.ConcludedAtGTE(from), citizencase.ConcludedAtLT(to),
+		citizencase.DueAtNotNil())
+	if st.Concluded, err = concluded.Clone().Count(ctx); err != nil {
+		return nil, err
+	}
+	if st.ConcludedOnTime, err = concluded.Clone().Where(func(s *sql.Selector) {
+		s.Where(sql.ColumnsLTE(s.C(citizencase.FieldConcludedAt), s.C(citizencase.FieldDueAt)))
+	}).Count(ctx); err != nil {
+		return nil, err
+	}
+	if st.Concluded > 0 {
+		r := float64(st.ConcludedOnTime) / float64(st.Concluded)
+		st.OnTimeRate = &r
+	}
+	now := s.now()
+	st.OverdueNow, err = db.CitizenCase.Query().Where(citizencase.Or(
+		citizencase.And(citizencase.StateEQ(enum.CaseSubmitted), citizencase.AcknowledgeDueAtLT(now)),
+		citizencase.And(citizencase.StateIn(enum.CaseAccepted, enum.CaseVerifying), citizencase.DueAtLT(now)),
+	)).Count(ctx)
+	return st, err
+}
+
+// PraisedOfficials is the query of officials in the viewer's scope praised by citizens in a year
+// (a praise case concluded or closed): candidates for a commendation proposal.
+func (s *Service) PraisedOfficials(ctx context.Context, year int) *ent.OfficialQuery {
+	from, to := yearRange(year)
+	return s.db(ctx).Official.Query().Where(official.HasCasesWith(citizencase.ChannelEQ(enum.ChannelPraise),
+		citizencase.StateIn(enum.CaseConcluded, enum.CaseClosed), citizencase.ReceivedAtGTE(from), citizencase.ReceivedAtLT(to)))
+}
+
+// Feedback is the number of feedback cases received.
+func (s *Stats) Feedback() int { return s.ByChannel[enum.ChannelFeedback] }
+
+// Denunciations is the number of denunciations received.
+func (s *Stats) Denunciations() int { return s.ByChannel[enum.ChannelDenunciation] }
+
+// Praise is the number of praise cases received.
+func (s *Stats) Praise() int { return s.ByChannel[enum.ChannelPraise] }
