@@ -191,6 +191,16 @@ func (r *mutationResolver) CaseMarkDuplicate(ctx context.Context, input model.Ca
 	return &model.CaseActionPayload{Case: out, UserErrors: ue}, nil
 }
 
+// CaseMessageReply is the resolver for the caseMessageReply field.
+func (r *mutationResolver) CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error) {
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Message, casework.Decision{Note: input.Body})
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CaseActionPayload{Case: out, UserErrors: ue}, nil
+}
+
 // CaseByTracking is the resolver for the caseByTracking field.
 func (r *queryResolver) CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error) {
 	t, err := r.cases.Track(ctx, trackingCode, secret)

@@ -496,6 +496,7 @@ type ComplexityRoot struct {
 		CaseEvidenceAdd       func(childComplexity int, input model.CaseEvidenceAddInput) int
 		CaseExtend            func(childComplexity int, input model.CaseExtendInput) int
 		CaseMarkDuplicate     func(childComplexity int, input model.CaseMarkDuplicateInput) int
+		CaseMessageReply      func(childComplexity int, input model.CaseMessageReplyInput) int
 		CaseMessageSend       func(childComplexity int, input model.CaseMessageSendInput) int
 		CaseRate              func(childComplexity int, input model.CaseRateInput) int
 		CaseReject            func(childComplexity int, input model.CaseActionInput) int
@@ -898,6 +899,7 @@ type MutationResolver interface {
 	CaseConclude(ctx context.Context, input model.CaseConcludeInput) (*model.CaseActionPayload, error)
 	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
 	CaseMarkDuplicate(ctx context.Context, input model.CaseMarkDuplicateInput) (*model.CaseActionPayload, error)
+	CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error)
 	CampaignAcknowledge(ctx context.Context, input model.CampaignAcknowledgeInput) (*model.CampaignAcknowledgePayload, error)
 	PledgeSign(ctx context.Context, input model.PledgeSignInput) (*model.PledgeSignPayload, error)
 	PledgeWithdraw(ctx context.Context, input model.PledgeWithdrawInput) (*model.PledgeWithdrawPayload, error)
@@ -2823,6 +2825,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CaseMarkDuplicate(childComplexity, args["input"].(model.CaseMarkDuplicateInput)), true
+	case "Mutation.caseMessageReply":
+		if e.ComplexityRoot.Mutation.CaseMessageReply == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_caseMessageReply_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CaseMessageReply(childComplexity, args["input"].(model.CaseMessageReplyInput)), true
 	case "Mutation.caseMessageSend":
 		if e.ComplexityRoot.Mutation.CaseMessageSend == nil {
 			break
@@ -4700,6 +4713,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseExtendInput", ec.unmarshalInputCaseExtendInput),
 			graphql.NewInputUnmarshaler("CaseMarkDuplicateInput", ec.unmarshalInputCaseMarkDuplicateInput),
 			graphql.NewInputUnmarshaler("CaseMessageOrder", ec.unmarshalInputCaseMessageOrder),
+			graphql.NewInputUnmarshaler("CaseMessageReplyInput", ec.unmarshalInputCaseMessageReplyInput),
 			graphql.NewInputUnmarshaler("CaseMessageSendInput", ec.unmarshalInputCaseMessageSendInput),
 			graphql.NewInputUnmarshaler("CaseMessageWhereInput", ec.unmarshalInputCaseMessageWhereInput),
 			graphql.NewInputUnmarshaler("CaseOrder", ec.unmarshalInputCaseOrder),
@@ -5091,11 +5105,11 @@ extend type Mutation {
   caseAccept("The mutation's input." input: CaseActionInput!): CaseActionPayload!
   "Rejects a submitted case, with the reason."
   caseReject("The mutation's input." input: CaseActionInput!): CaseActionPayload!
-  "Transfers a submitted case to the unit in charge, with the reason."
+  "Transfers a submitted case to the unit in charge, with the reason; that unit then decides whether to accept it."
   caseTransfer("The mutation's input." input: CaseTransferInput!): CaseActionPayload!
   "Assigns an inspector (whose scope holds the case's unit) to handle the case."
   caseAssign("The mutation's input." input: CaseAssignInput!): CaseActionPayload!
-  "Starts the verification of an accepted case (the assigned inspector, or a supervisor)."
+  "Starts the verification of an accepted case (the assigned inspector, or a supervisor, unit manager or administrator in scope)."
   caseStartVerification("The mutation's input." input: CaseActionInput!): CaseActionPayload!
   "Extends a denunciation's deadline by 30 days with a decision number: once if COMPLEX, twice if VERY_COMPLEX."
   caseExtend("The mutation's input." input: CaseExtendInput!): CaseActionPayload!
@@ -5109,6 +5123,8 @@ extend type Mutation {
   caseClose("The mutation's input." input: CaseActionInput!): CaseActionPayload!
   "Marks a case as a duplicate of another."
   caseMarkDuplicate("The mutation's input." input: CaseMarkDuplicateInput!): CaseActionPayload!
+  "Sends the handler's message to the citizen (the assigned inspector, or a supervisor or unit manager in scope); the citizen reads it with caseByTracking."
+  caseMessageReply("The mutation's input." input: CaseMessageReplyInput!): CaseActionPayload!
 }
 
 extend type Case {
@@ -5301,6 +5317,14 @@ input CaseMarkDuplicateInput {
   caseId: ID!
   "The original case."
   duplicateOfId: ID!
+}
+
+"Input of caseMessageReply."
+input CaseMessageReplyInput {
+  "The case."
+  caseId: ID!
+  "The message to the citizen, 1 to 5,000 characters."
+  body: String!
 }
 
 "Result of a handler's action."
@@ -14548,6 +14572,20 @@ func (ec *executionContext) field_Mutation_caseMarkDuplicate_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CaseMarkDuplicateInput, error) {
 			return ec.unmarshalNCaseMarkDuplicateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMarkDuplicateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_caseMessageReply_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CaseMessageReplyInput, error) {
+			return ec.unmarshalNCaseMessageReplyInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMessageReplyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -24856,6 +24894,50 @@ func (ec *executionContext) fieldContext_Mutation_caseMarkDuplicate(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_caseMarkDuplicate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_caseMessageReply(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_caseMessageReply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CaseMessageReply(ctx, fc.Args["input"].(model.CaseMessageReplyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
+			return ec.marshalNCaseActionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_caseMessageReply(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseActionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_caseMessageReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -35385,6 +35467,55 @@ func UnmarshalCaseMessageOrder(ctx context.Context, raw any) (ent.CaseMessageOrd
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCaseMessageReplyInput(ctx context.Context, obj any) (model.CaseMessageReplyInput, error) {
+	var it model.CaseMessageReplyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "body"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseMessageReplyInput unmarshals raw into the CaseMessageReplyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseMessageReplyInput(ctx context.Context, raw any) (model.CaseMessageReplyInput, error) {
+	var out model.CaseMessageReplyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseMessageReplyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCaseMessageSendInput(ctx context.Context, obj any) (model.CaseMessageSendInput, error) {
 	var it model.CaseMessageSendInput
 	if obj == nil {
@@ -44252,6 +44383,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "caseMessageReply":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_caseMessageReply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "campaignAcknowledge":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_campaignAcknowledge(ctx, field)
@@ -47369,6 +47507,11 @@ func (ec *executionContext) marshalNCaseMessageOrderField2ᚖgithubᚗcomᚋliem
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNCaseMessageReplyInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMessageReplyInput(ctx context.Context, v any) (model.CaseMessageReplyInput, error) {
+	res, err := ec.unmarshalInputCaseMessageReplyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCaseMessageSendInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseMessageSendInput(ctx context.Context, v any) (model.CaseMessageSendInput, error) {

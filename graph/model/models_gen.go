@@ -162,6 +162,14 @@ type CaseMarkDuplicateInput struct {
 	DuplicateOfID string `json:"duplicateOfId"`
 }
 
+// Input of caseMessageReply.
+type CaseMessageReplyInput struct {
+	// The case.
+	CaseID string `json:"caseId"`
+	// The message to the citizen, 1 to 5,000 characters.
+	Body string `json:"body"`
+}
+
 // Input of caseMessageSend.
 type CaseMessageSendInput struct {
 	// The tracking code.

@@ -166,12 +166,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	// WebSockets are hijacked connections that Shutdown neither waits for nor closes: their
+	// subscriptions end when shutdown begins; ordinary requests get the grace period.
+	closing, closeSockets := context.WithCancel(context.Background())
+	defer closeSockets()
+	deps.Closing = closing
 	srv := &http.Server{
 		Handler:           server.New(deps),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	srv.RegisterOnShutdown(closeSockets)
 	log.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "env", cfg.Env, "dialect", db.Dialect,
 		"startup_ms", time.Since(start).Milliseconds())
 	errc := make(chan error, 1)

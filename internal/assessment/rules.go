@@ -82,7 +82,7 @@ func ParseWindow(s string) (Window, error) {
 // Closes returns the last instant submissions for the year are accepted (the end of the closing
 // day, Vietnam time).
 func (w Window) Closes(year int) time.Time {
-	return time.Date(year, w.Month, w.Day, 0, 0, 0, 0, Vietnam).AddDate(0, 0, 1).Add(-time.Nanosecond)
+	return time.Date(year, w.Month, w.Day, 0, 0, 0, 0, Vietnam).AddDate(0, 0, 1).Add(-time.Microsecond)
 }
 
 // CheckSubmission refuses a submission for year at now when the window is closed or the year has

@@ -67,6 +67,10 @@ func (s *Service) WebsocketInit(ctx context.Context, payload transport.InitPaylo
 		return ctx, nil, &wsError{msg}
 	}
 	ctx = authz.WithViewer(ctx, v)
+	ctx = authz.WithRecheck(ctx, func(ctx context.Context) error {
+		_, err := s.Authenticate(ctx, token)
+		return err
+	})
 	return logging.With(ctx, slog.String("viewer_id", v.AccountID)), nil, nil
 }
 

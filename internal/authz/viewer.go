@@ -82,3 +82,20 @@ func IsSystem(ctx context.Context) bool {
 	b, _ := ctx.Value(systemKey{}).(bool)
 	return b
 }
+
+type recheckKey struct{}
+
+// WithRecheck returns a context carrying a check that the viewer's access still holds (account
+// enabled, token version unchanged). Long-lived streams (subscriptions) call Recheck before each
+// delivery, so disabling an account or changing its role ends them too.
+func WithRecheck(ctx context.Context, check func(context.Context) error) context.Context {
+	return context.WithValue(ctx, recheckKey{}, check)
+}
+
+// Recheck runs the context's access check, if any.
+func Recheck(ctx context.Context) error {
+	if check, ok := ctx.Value(recheckKey{}).(func(context.Context) error); ok {
+		return check(ctx)
+	}
+	return nil
+}

@@ -109,7 +109,7 @@ func (s *Service) Overdue(c *ent.CitizenCase) bool {
 		return false
 	}
 	due := c.DueAt
-	if c.State == enum.CaseSubmitted && c.AcknowledgeDueAt != nil {
+	if (c.State == enum.CaseSubmitted || c.State == enum.CaseTransferred) && c.AcknowledgeDueAt != nil {
 		due = c.AcknowledgeDueAt
 	}
 	return due != nil && s.now().After(*due)

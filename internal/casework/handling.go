@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/casemessage"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/incident"
@@ -33,8 +33,8 @@ type Decision struct {
 var errNoCase2 = apperr.New(apperr.NotFound, "Không tìm thấy hồ sơ.", "No such case.").OnField("caseId")
 
 // handlerOnly are the actions of the verification itself: the assigned inspector's, or a
-// supervisor's or unit manager's in scope (not another inspector's).
-var handlerOnly = map[Action]bool{StartVerification: true, Extend: true, Conclude: true, Close: true}
+// supervisor's, unit manager's or administrator's in scope (not another inspector's).
+var handlerOnly = map[Action]bool{StartVerification: true, Extend: true, Conclude: true, Close: true, Message: true}
 
 // Handle applies a staff action to a case under the state machine, the deadlines and the roles of
 // DESIGN.md §5; the transition is conditional on the state read, so of two concurrent transitions
@@ -63,7 +63,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	}
 	d.Note = strings.TrimSpace(d.Note)
 	now := s.now()
-	u := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.StateEQ(c.State))
+	u := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.StateEQ(c.State)).SetUpdatedAt(now)
 	if to != c.State {
 		u.SetState(to)
 	}
@@ -72,11 +72,11 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	case Accept:
 		u.SetAcceptedAt(now)
 		if c.Channel == enum.ChannelDenunciation {
-			u.SetDueAt(s.cal.AddDays(now, s.dur.DenunciationConcludeDays))
+			u.SetDueAt(s.days(now, s.dur.DenunciationConcludeDays))
 		}
 	case Reject:
 		if d.Note == "" {
-			return nil, bad("Cần nêu lý do không thụ lý.", "A reason is required to reject a case.", "reason")
+			return nil, bad("Cần nêu lý do không thụ lý.", "A reason is required to reject a case.", "note")
 		}
 	case Transfer:
 		if d.UnitID == "" || d.UnitID == c.Edges.Unit.ID {
@@ -87,7 +87,9 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		} else if !ok {
 			return nil, bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
 		}
-		u.SetTransferredToID(d.UnitID)
+		// The case goes to the unit in charge, which decides on it; the move is kept in the event.
+		u.SetTransferredToID(d.UnitID).SetUnitID(d.UnitID)
+		note = fmt.Sprintf("%s -> %s. %s", c.Edges.Unit.ID, d.UnitID, d.Note)
 	case Assign:
 		if err := s.checkInspector(ctx, d.InspectorID, c.Edges.Unit.ID); err != nil {
 			return nil, err
@@ -122,7 +124,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if c.DueAt != nil {
 			base = *c.DueAt
 		}
-		u.SetComplexity(complexity).AddExtensionCount(1).SetDueAt(s.cal.AddDays(base, s.dur.DenunciationExtensionDays))
+		u.SetComplexity(complexity).AddExtensionCount(1).SetDueAt(s.days(base, s.dur.DenunciationExtensionDays))
 		note = fmt.Sprintf("%s %s", d.DecisionNumber, d.Note)
 	case Conclude:
 		if c.Channel != enum.ChannelPraise && d.Conclusion == nil {
@@ -134,6 +136,11 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		u.SetNillableConclusion(d.Conclusion).SetConcludedAt(now)
 	case Close:
 		u.SetClosedAt(now)
+	case Message:
+		if n := len([]rune(d.Note)); n < 1 || n > 5000 {
+			return nil, bad("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
+		}
+		note = "" // the message itself is in the case's messages, not in the event
 	case MarkDuplicate:
 		if d.DuplicateOfID == "" || d.DuplicateOfID == c.ID {
 			return nil, bad("Cần chọn hồ sơ gốc khác.", "Choose the (other) original case.", "duplicateOfId")
@@ -157,8 +164,14 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	}
 	if err := tx.CaseEvent.Create().SetCaseID(c.ID).SetKind(kind).SetFromState(c.State).SetToState(to).
 		SetActorKind(caseevent.ActorKindSTAFF).SetActorID(v.AccountID).SetNote(note).
-		SetPublic(a != Assign).SetOccurredAt(now).Exec(gctx); err != nil {
+		SetPublic(publicKind(kind)).SetOccurredAt(now).Exec(gctx); err != nil {
 		return nil, err
+	}
+	if a == Message {
+		if err := tx.CaseMessage.Create().SetCaseID(c.ID).SetDirection(casemessage.DirectionTO_REPORTER).
+			SetBody(d.Note).SetAuthorID(v.AccountID).SetSentAt(now).Exec(gctx); err != nil {
+			return nil, err
+		}
 	}
 	if a == Conclude && d.Conclusion != nil && *d.Conclusion != citizencase.ConclusionUNSUBSTANTIATED && c.Edges.Official != nil {
 		if err := s.recordIncident(gctx, tx, c, d.Note); err != nil {
@@ -190,13 +203,14 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 		cat = *c.Category
 	}
 	off := c.Edges.Official
+	year := when.In(vietnam).Year() // the year of the conduct, in Vietnam
 	if err := tx.Incident.Create().SetOfficialID(off.ID).SetUnitID(c.Edges.Unit.ID).SetCaseID(c.ID).
-		SetYear(when.In(time.FixedZone("ICT", 7*3600)).Year()).SetCategory(cat).SetOccurredOn(when).
+		SetYear(year).SetCategory(cat).SetOccurredOn(when).
 		SetSource(incident.SourceCASE).SetSummary(findings).Exec(ctx); err != nil {
 		return err
 	}
 	_, err := tx.Commendation.Update().Where(commendation.HasOfficialWith(official.ID(off.ID)),
-		commendation.Year(when.Year()), commendation.StatusIn(commendation.StatusAPPROVED, commendation.StatusPROPOSED)).
+		commendation.Year(year), commendation.StatusIn(commendation.StatusAPPROVED, commendation.StatusPROPOSED)).
 		SetFlagged(true).Save(ctx)
 	return err
 }

@@ -33,11 +33,11 @@ func (s *Service) SubscribeTracked(ctx context.Context, code, secret string) (<-
 	if err != nil {
 		return nil, err
 	}
-	return s.stream(ctx, func(e events.Event) (*Update, bool) {
-		if e.CaseID != c.ID {
-			return nil, false
+	return s.stream(ctx, func(e events.Event) (*Update, bool, error) {
+		if e.CaseID != c.ID || !publicKind(caseevent.Kind(e.Kind)) {
+			return nil, false, nil
 		}
-		return &Update{Kind: caseevent.Kind(e.Kind), State: enum.CaseState(e.State), OccurredAt: e.At}, true
+		return &Update{Kind: caseevent.Kind(e.Kind), State: enum.CaseState(e.State), OccurredAt: e.At}, true, nil
 	})
 }
 
@@ -51,23 +51,29 @@ func (s *Service) SubscribeScope(ctx context.Context, scope *authz.Scope) (<-cha
 	if !v.Staff() {
 		return nil, authz.ErrForbidden
 	}
-	return s.stream(ctx, func(e events.Event) (*Update, bool) {
+	return s.stream(ctx, func(e events.Event) (*Update, bool, error) {
 		ok, err := authz.UnitInScope(ctx, s.client, e.UnitID)
 		if err != nil || !ok {
-			return nil, false
+			return nil, false, nil
+		}
+		// The account may have been disabled, or its role changed, since the subscription began:
+		// then the subscription ends.
+		if err := authz.Recheck(ctx); err != nil {
+			return nil, false, err
 		}
 		if scope != nil {
 			narrowed := authz.WithViewer(ctx, authz.Viewer{AccountID: v.AccountID, Role: authz.RoleSupervisor, Scope: *scope})
 			if ok, err := authz.UnitInScope(narrowed, s.client, e.UnitID); err != nil || !ok {
-				return nil, false
+				return nil, false, nil
 			}
 		}
 		id := e.CaseID
-		return &Update{CaseID: &id, Kind: caseevent.Kind(e.Kind), State: enum.CaseState(e.State), OccurredAt: e.At}, true
+		return &Update{CaseID: &id, Kind: caseevent.Kind(e.Kind), State: enum.CaseState(e.State), OccurredAt: e.At}, true, nil
 	})
 }
 
-func (s *Service) stream(ctx context.Context, keep func(events.Event) (*Update, bool)) (<-chan *Update, error) {
+// stream relays the broker's events that keep lets through; an error from keep ends the stream.
+func (s *Service) stream(ctx context.Context, keep func(events.Event) (*Update, bool, error)) (<-chan *Update, error) {
 	if s.events == nil {
 		return nil, errNoEvents
 	}
@@ -77,7 +83,11 @@ func (s *Service) stream(ctx context.Context, keep func(events.Event) (*Update, 
 		defer close(out)
 		defer cancel()
 		for e := range in {
-			if u, ok := keep(e); ok {
+			u, ok, err := keep(e)
+			if err != nil {
+				return
+			}
+			if ok {
 				select {
 				case out <- u:
 				case <-ctx.Done():
@@ -88,3 +98,7 @@ func (s *Service) stream(ctx context.Context, keep func(events.Event) (*Update, 
 	}()
 	return out, nil
 }
+
+// publicKind reports whether events of a kind are on the citizen's timeline (an assignment is
+// internal: it names who handles the case).
+func publicKind(k caseevent.Kind) bool { return k != caseevent.KindASSIGNED }

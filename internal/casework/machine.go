@@ -36,15 +36,19 @@ type step struct {
 	kind caseevent.Kind
 }
 
-var open = []enum.CaseState{enum.CaseSubmitted, enum.CaseAccepted, enum.CaseVerifying}
+var open = []enum.CaseState{enum.CaseSubmitted, enum.CaseTransferred, enum.CaseAccepted, enum.CaseVerifying}
+
+// received are the states in which the unit holding the case decides whether to accept it.
+var received = []enum.CaseState{enum.CaseSubmitted, enum.CaseTransferred}
 
 // machine is the whole flow: SUBMITTED -> ACCEPTED | REJECTED | TRANSFERRED | DUPLICATE;
-// ACCEPTED -> VERIFYING -> CONCLUDED -> CLOSED; WITHDRAWN by the citizen before conclusion.
+// TRANSFERRED (now with the unit in charge) -> the same decisions; ACCEPTED -> VERIFYING ->
+// CONCLUDED -> CLOSED; WITHDRAWN by the citizen before conclusion.
 var machine = map[Action]step{
-	Accept:            {[]enum.CaseState{enum.CaseSubmitted}, enum.CaseAccepted, caseevent.KindACCEPTED},
-	Reject:            {[]enum.CaseState{enum.CaseSubmitted}, enum.CaseRejected, caseevent.KindREJECTED},
-	Transfer:          {[]enum.CaseState{enum.CaseSubmitted}, enum.CaseTransferred, caseevent.KindTRANSFERRED},
-	MarkDuplicate:     {[]enum.CaseState{enum.CaseSubmitted, enum.CaseAccepted}, enum.CaseDuplicate, caseevent.KindMARKED_DUPLICATE},
+	Accept:            {received, enum.CaseAccepted, caseevent.KindACCEPTED},
+	Reject:            {received, enum.CaseRejected, caseevent.KindREJECTED},
+	Transfer:          {received, enum.CaseTransferred, caseevent.KindTRANSFERRED},
+	MarkDuplicate:     {[]enum.CaseState{enum.CaseSubmitted, enum.CaseTransferred, enum.CaseAccepted}, enum.CaseDuplicate, caseevent.KindMARKED_DUPLICATE},
 	Assign:            {open, "", caseevent.KindASSIGNED},
 	StartVerification: {[]enum.CaseState{enum.CaseAccepted}, enum.CaseVerifying, caseevent.KindVERIFICATION_STARTED},
 	Extend:            {[]enum.CaseState{enum.CaseAccepted, enum.CaseVerifying}, "", caseevent.KindEXTENDED},

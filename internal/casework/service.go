@@ -28,6 +28,17 @@ type Calendar interface {
 	AddWorkingDays(from time.Time, n int) time.Time
 	AddWorkingHours(from time.Time, h time.Duration) time.Time
 	AddDays(from time.Time, n int) time.Time
+	IsWorkingDay(t time.Time) bool
+}
+
+// days is a deadline of n calendar days; one that falls on a day off moves to the end of the
+// next working day (Civil Code 2015, art. 148(5)).
+func (s *Service) days(from time.Time, n int) time.Time {
+	d := s.cal.AddDays(from, n)
+	if !s.cal.IsWorkingDay(d) {
+		d = s.cal.AddWorkingDays(d, 1)
+	}
+	return d
 }
 
 // Durations are the legal deadlines, configurable (defaults of DESIGN.md §5).

@@ -169,7 +169,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		c.SetAcknowledgeDueAt(s.cal.AddWorkingDays(now, s.dur.DenunciationAcceptWorkingDays))
 	case enum.ChannelFeedback:
 		c.SetAcknowledgeDueAt(s.cal.AddWorkingHours(now, time.Duration(s.dur.FeedbackAcknowledgeWorkingHours)*time.Hour)).
-			SetDueAt(s.cal.AddDays(now, s.dur.FeedbackAnswerDays))
+			SetDueAt(s.days(now, s.dur.FeedbackAnswerDays))
 	}
 	if r.Case, err = c.Save(gctx); err != nil {
 		return nil, err

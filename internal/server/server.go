@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -44,14 +45,16 @@ type Deps struct {
 	Box    *sealbox.Box
 	Self   *selfreport.Service
 	Cases  *casework.Service
-	broker events.Broker
+	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
+	Closing context.Context
+	broker  events.Broker
 }
 
 // New returns the whole HTTP handler of the product.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQL(d)
-	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, gql))
+	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, closeOnShutdown(d.Closing, gql)))
 	mux.Handle("PUT /uploads/{token}", d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d)))
 	mux.Handle("GET /evidence/{id}", d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -244,5 +247,24 @@ func evidenceHandler(d Deps) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Content-Disposition", "attachment")
 		_, _ = io.Copy(w, body)
+	})
+}
+
+// closeOnShutdown ties WebSocket upgrades to closing: when it is done, their context ends and
+// gqlgen closes the socket.
+func closeOnShutdown(closing context.Context, next http.Handler) http.Handler {
+	if closing == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(closing, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

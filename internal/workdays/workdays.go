@@ -138,9 +138,10 @@ func (d civilDate) at(off time.Duration) time.Time {
 	return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, Vietnam).Add(off)
 }
 
-// endOfDay returns the last nanosecond of day d in Vietnam (23:59:59.999999999 ICT).
+// endOfDay returns the last microsecond of day d in Vietnam (23:59:59.999999 ICT): PostgreSQL
+// keeps microseconds and would round a last nanosecond up into the next day.
 func (d civilDate) endOfDay() time.Time {
-	return time.Date(d.y, d.m, d.d, 23, 59, 59, 999_999_999, Vietnam)
+	return time.Date(d.y, d.m, d.d, 23, 59, 59, 999_999_000, Vietnam)
 }
 
 // addDays returns the day n days after d (before when n < 0).
@@ -224,7 +225,7 @@ func (c *Calendar) workday(d civilDate) bool {
 
 // AddWorkingDays returns the deadline of a period of n working days starting at instant from (a
 // receipt, say): the day of from (in Vietnam time) does not count, whether or not it is a working
-// day, and the deadline is the end, 23:59:59.999999999 ICT, of the n-th working day after it. For
+// day, and the deadline is the end, 23:59:59.999999 ICT, of the n-th working day after it. For
 // example a denunciation received on Friday with 7 working days to decide falls due at the end of
 // the Tuesday of the second week after (if no holiday intervenes). For n <= 0 it returns the end of
 // the day of from. The result is in [Vietnam].
@@ -292,7 +293,7 @@ func (c *Calendar) AddWorkingHours(from time.Time, h time.Duration) time.Time {
 }
 
 // AddDays returns the deadline of a period of n calendar days starting at instant from (30 days to
-// conclude, say): the end, 23:59:59.999999999 ICT, of the n-th day after the day of from in Vietnam
+// conclude, say): the end, 23:59:59.999999 ICT, of the n-th day after the day of from in Vietnam
 // time. Weekends and holidays count, and a deadline falling on a day off is not moved: the Civil
 // Code 2015, art. 148(5), would move it to the end of the next working day, which a caller applies
 // with c.AddWorkingDays(deadline, 1) when !c.IsWorkingDay(deadline). For n <= 0 it returns the end

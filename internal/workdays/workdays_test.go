@@ -15,7 +15,7 @@ func at(y int, m time.Month, d, hh, mm int) time.Time {
 
 // endOf returns the last instant of the given day in ICT.
 func endOf(y int, m time.Month, d int) time.Time {
-	return time.Date(y, m, d, 23, 59, 59, 999_999_999, Vietnam)
+	return time.Date(y, m, d, 23, 59, 59, 999_999_000, Vietnam)
 }
 
 // date returns a date as the project stores it: midnight UTC.
@@ -445,5 +445,17 @@ func TestDurations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeadlinesSurvivePostgres: PostgreSQL keeps microseconds and rounds a last nanosecond up to
+// the next day, so deadlines end on a whole microsecond.
+func TestDeadlinesSurvivePostgres(t *testing.T) {
+	d := Default().AddWorkingDays(time.Date(2026, 2, 13, 16, 0, 0, 0, Vietnam), 7)
+	if d.Nanosecond()%1000 != 0 {
+		t.Fatalf("deadline %s is not a whole microsecond", d.Format(time.RFC3339Nano))
+	}
+	if got := d.Truncate(time.Microsecond).Format(time.DateOnly); got != "2026-03-03" {
+		t.Fatalf("7 working days after Friday 13 Feb 2026 (Tết 14-22 Feb): %s, want 2026-03-03", got)
 	}
 }
