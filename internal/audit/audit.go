@@ -28,9 +28,14 @@ func Record(ctx context.Context, client *ent.Client, e Entry) error {
 	if actor == "" {
 		actor = authz.FromContext(ctx).AccountID
 	}
+	// A citizen's address would tie them to their case: it is kept only for account holders.
+	ip := ""
+	if actor != "" {
+		ip = authz.ClientIP(ctx)
+	}
 	c := client.AuditEvent.Create().
 		SetAction(e.Action).SetObjectType(e.ObjectType).SetObjectID(e.ObjectID).
-		SetSummary(e.Summary).SetClientIP(authz.ClientIP(ctx)).SetOccurredAt(time.Now())
+		SetSummary(e.Summary).SetClientIP(ip).SetOccurredAt(time.Now())
 	if e.Reason != "" {
 		c.SetReason(e.Reason)
 	}

@@ -65,6 +65,34 @@ func TestEvidenceDownload(t *testing.T) {
 		if sub.CaseSubmit.TrackingCode == "" {
 			t.Fatalf("submit: %+v", sub)
 		}
+		// The audit log keeps no address of the anonymous citizen (it would tie them to the case).
+		admin, _ := api.Login(t, w.Logins["admin"], testutil.Password)
+		var audit struct {
+			AuditEvents struct {
+				Edges []struct {
+					Node struct {
+						ClientIP string `json:"clientIP"`
+					}
+				}
+			}
+		}
+		api.As(admin).Query(t, `{ auditEvents(where: {action: "caseSubmit"}) { edges { node { clientIP } } } }`, nil).Decode(t, &audit)
+		if len(audit.AuditEvents.Edges) != 1 || audit.AuditEvents.Edges[0].Node.ClientIP != "" {
+			t.Fatalf("audit of an anonymous submission: %+v", audit)
+		}
+		var logins struct {
+			AuditEvents struct {
+				Edges []struct {
+					Node struct {
+						ClientIP string `json:"clientIP"`
+					}
+				}
+			}
+		}
+		api.As(admin).Query(t, `{ auditEvents(where: {action: "login"}, first: 1) { edges { node { clientIP } } } }`, nil).Decode(t, &logins)
+		if len(logins.AuditEvents.Edges) != 1 || logins.AuditEvents.Edges[0].Node.ClientIP == "" {
+			t.Fatalf("an account's sign-in lost its address: %+v", logins)
+		}
 		sup, _ := api.Login(t, w.Logins["provinceSupervisor"], testutil.Password)
 		var list struct {
 			Cases struct {
