@@ -161,6 +161,7 @@ func Install(c *ent.Client) {
 	c.Upload.Intercept(intercept.TraverseUpload(func(ctx context.Context, q *ent.UploadQuery) error {
 		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
+	c.CitizenCase.Intercept(maskReporterText)
 	c.Use(guardWrites)
 }
 
@@ -298,3 +299,29 @@ func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error
 		}
 	}).Exist(System(ctx))
 }
+
+// maskReporterText blanks what a citizen wrote (description, place) from the cases an official
+// reads about themself: free text often names its author, and a reporter must never reach the
+// official concerned. Staff in scope, and the server's own work, read the cases whole.
+var maskReporterText = ent.InterceptFunc(func(next ent.Querier) ent.Querier {
+	return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
+		v, err := next.Query(ctx, q)
+		if err != nil || IsSystem(ctx) || FromContext(ctx).Staff() {
+			return v, err
+		}
+		mask := func(c *ent.CitizenCase) {
+			if c != nil {
+				c.Description, c.Place = "", nil
+			}
+		}
+		switch cs := v.(type) {
+		case []*ent.CitizenCase:
+			for _, c := range cs {
+				mask(c)
+			}
+		case *ent.CitizenCase:
+			mask(cs)
+		}
+		return v, nil
+	})
+})
