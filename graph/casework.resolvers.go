@@ -203,11 +203,7 @@ func (r *mutationResolver) CaseMessageReply(ctx context.Context, input model.Cas
 
 // CaseByTracking is the resolver for the caseByTracking field.
 func (r *queryResolver) CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error) {
-	t, err := r.cases.Track(ctx, trackingCode, secret)
-	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-		return nil, nil // a wrong secret answers like an unknown code: nothing
-	}
-	return t, err
+	return r.cases.Track(ctx, trackingCode, secret)
 }
 
 // CaseStatistics is the resolver for the caseStatistics field.

@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -86,13 +85,7 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, migr
 	return db, nil
 }
 
-func reporterBox(cfg config.Config) (*sealbox.Box, error) {
-	key, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
-	if err != nil {
-		return nil, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
-	}
-	return sealbox.New(key)
-}
+func reporterBox(cfg config.Config) (*sealbox.Box, error) { return sealbox.FromBase64(cfg.ReporterKey) }
 
 func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)

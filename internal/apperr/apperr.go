@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Codes, as sent in GraphQL extensions.code.
@@ -22,11 +23,12 @@ const (
 
 // Error is a failure a person may read about.
 type Error struct {
-	Code  string
-	User  bool     // the person can fix it: reported in the payload's userErrors, not as an error
-	Field []string // path of the input field concerned, if any
-	VI    string   // message in Vietnamese
-	EN    string   // message in English
+	Code       string
+	RetryAfter int      // seconds to wait, for RATE_LIMITED (extensions.retryAfter)
+	User       bool     // the person can fix it: reported in the payload's userErrors, not as an error
+	Field      []string // path of the input field concerned, if any
+	VI         string   // message in Vietnamese
+	EN         string   // message in English
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.EN }
@@ -97,6 +99,15 @@ func LangFromHeader(h string) string {
 		}
 	}
 	return "vi"
+}
+
+// Throttled returns RATE_LIMITED with the wait in seconds (at least 1) in both messages (which
+// take it as their one %d) and in RetryAfter.
+func Throttled(wait time.Duration, vi, en string) *Error {
+	secs := max(int(wait.Round(time.Second).Seconds()), 1)
+	e := Newf(RateLimited, vi, en, secs)
+	e.RetryAfter = secs
+	return e
 }
 
 // UserError is an error as a mutation payload reports it (GraphQL type UserError).

@@ -10,10 +10,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // Vietnam is the time zone deadlines are counted in.
-var Vietnam = time.FixedZone("ICT", 7*3600)
+var Vietnam = workdays.Vietnam
 
 // ScoreSchemeFrom is the first year assessed on the 100-point scheme (Decree 335/2025).
 const ScoreSchemeFrom = 2026

@@ -11,7 +11,10 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
@@ -112,11 +115,11 @@ func (s *Service) checkRoleScope(ctx context.Context, role authz.Role, sc authz.
 		}
 		return nil
 	case authz.ScopeUnit:
-		n, err = s.db(ctx).Unit.Query().Where(entUnitID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).Unit.Query().Where(unit.ID(sc.ID)).Count(sys)
 	case authz.ScopeDistrict:
-		n, err = s.db(ctx).District.Query().Where(entDistrictID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).District.Query().Where(district.ID(sc.ID)).Count(sys)
 	case authz.ScopeProvince:
-		n, err = s.db(ctx).Province.Query().Where(entProvinceID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).Province.Query().Where(province.ID(sc.ID)).Count(sys)
 	default:
 		return bad("Loại phạm vi không hợp lệ.", "Unknown scope kind.", "scopeKind")
 	}

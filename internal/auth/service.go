@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // Errors a person signing in can read. A wrong password and an unknown login read the same, so
@@ -75,13 +76,8 @@ func (s *Service) Signer() *Signer { return s.signer }
 func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
 
 func rateLimited(wait time.Duration) *apperr.Error {
-	secs := int(wait.Round(time.Second).Seconds())
-	if secs < 1 {
-		secs = 1
-	}
-	return apperr.Newf(apperr.RateLimited,
-		"Đăng nhập sai quá nhiều lần; vui lòng thử lại sau %d giây.",
-		"Too many failed sign-ins; try again in %d seconds.", secs).ForUser()
+	return apperr.Throttled(wait, "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau %d giây.",
+		"Too many failed sign-ins; try again in %d seconds.").ForUser()
 }
 
 // Login checks a login and password and starts a session.
@@ -252,15 +248,8 @@ func viewerOf(acc *ent.Account) authz.Viewer {
 	return v
 }
 
-// db returns the client of the caller's transaction (a GraphQL mutation runs in one), or the root
-// client: writing through the root client inside a transaction would deadlock SQLite and escape
-// the transaction on PostgreSQL.
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
+// db is the client of the mutation's transaction when there is one (store.ClientFrom).
+func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }
 
 // inTx runs fn in a transaction, or in the caller's (ent.FromContext) when there is one.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,9 +61,13 @@ type TrackedEvidence struct {
 	UploadedAt  time.Time
 }
 
-// Track returns the citizen's view of a case for its tracking code and secret.
+// Track returns the citizen's view of a case for its tracking code and secret, or nil: a wrong
+// secret answers exactly like an unknown code, with nothing (throttling still answers RATE_LIMITED).
 func (s *Service) Track(ctx context.Context, code, secret string) (*Tracked, error) {
 	c, err := s.tracked(ctx, code, secret)
+	if errors.Is(err, errNoTracked) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

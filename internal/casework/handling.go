@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // Decision is what a handler decides with a transition.
@@ -29,8 +30,6 @@ type Decision struct {
 	Conclusion     *citizencase.Conclusion // caseConclude
 	DuplicateOfID  string                  // caseMarkDuplicate
 }
-
-var errNoCase2 = apperr.New(apperr.NotFound, "Không tìm thấy hồ sơ.", "No such case.").OnField("caseId")
 
 // handlerOnly are the actions of the verification itself: the assigned inspector's, or a
 // supervisor's, unit manager's or administrator's in scope (not another inspector's).
@@ -50,7 +49,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	tx := s.db(ctx)
 	c, err := tx.CitizenCase.Query().Where(citizencase.ID(caseID)).WithUnit().WithOfficial().WithHandler().Only(ctx)
 	if ent.IsNotFound(err) { // outside the scope is as if it did not exist
-		return nil, errNoCase2
+		return nil, errNoCase
 	} else if err != nil {
 		return nil, err
 	}
@@ -203,7 +202,7 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 		cat = *c.Category
 	}
 	off := c.Edges.Official
-	year := when.In(vietnam).Year() // the year of the conduct, in Vietnam
+	year := when.In(workdays.Vietnam).Year() // the year of the conduct, in Vietnam
 	if err := tx.Incident.Create().SetOfficialID(off.ID).SetUnitID(c.Edges.Unit.ID).SetCaseID(c.ID).
 		SetYear(year).SetCategory(cat).SetOccurredOn(when).
 		SetSource(incident.SourceCASE).SetSummary(findings).Exec(ctx); err != nil {

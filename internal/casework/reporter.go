@@ -25,7 +25,7 @@ type ReporterIdentity struct {
 }
 
 var (
-	errNoCase = apperr.New(apperr.NotFound, "Không tìm thấy hồ sơ.", "No such case.")
+	errNoCase = apperr.New(apperr.NotFound, "Không tìm thấy hồ sơ.", "No such case.").OnField("caseId")
 	errReason = apperr.New(apperr.BadUserInput,
 		"Quản trị viên phải nêu lý do khi xem danh tính người phản ánh.",
 		"An administrator must give a reason to read a reporter's identity.")

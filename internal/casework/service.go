@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // Calendar computes deadlines in working time (package workdays).
@@ -97,12 +98,8 @@ func New(d Deps) *Service {
 		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads}
 }
 
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
+// db is the client of the mutation's transaction when there is one (store.ClientFrom).
+func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }
 
 // trackingAlphabet has no 0/O, 1/I/L: codes are read over the phone and typed on small keyboards.
 const trackingAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -146,25 +143,8 @@ var errNoTracked = apperr.New(apperr.NotFound,
 	"No case matches this tracking code and secret.")
 
 func rateLimited(wait time.Duration) error {
-	secs := int(wait.Round(time.Second).Seconds())
-	if secs < 1 {
-		secs = 1
-	}
-	e := apperr.Newf(apperr.RateLimited, "Quá nhiều yêu cầu; vui lòng thử lại sau %d giây.",
-		"Too many requests; try again in %d seconds.", secs)
-	return &RateLimitError{Err: e, RetryAfter: secs}
+	return apperr.Throttled(wait, "Quá nhiều yêu cầu; vui lòng thử lại sau %d giây.", "Too many requests; try again in %d seconds.")
 }
-
-// RateLimitError is RATE_LIMITED with the seconds to wait (extensions.retryAfter).
-type RateLimitError struct {
-	Err        *apperr.Error
-	RetryAfter int
-}
-
-func (e *RateLimitError) Error() string { return e.Err.Error() }
-
-// Unwrap exposes the coded error.
-func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // tracked finds a case by tracking code and secret, throttled per client address; an unknown code
 // and a wrong secret give the same answer in the same way.

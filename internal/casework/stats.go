@@ -11,6 +11,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // Stats are the case figures of a year in the viewer's scope (the read filters decide what
@@ -26,10 +27,8 @@ type Stats struct {
 }
 
 func yearRange(y int) (time.Time, time.Time) {
-	return time.Date(y, 1, 1, 0, 0, 0, 0, vietnam), time.Date(y+1, 1, 1, 0, 0, 0, 0, vietnam)
+	return time.Date(y, 1, 1, 0, 0, 0, 0, workdays.Vietnam), time.Date(y+1, 1, 1, 0, 0, 0, 0, workdays.Vietnam)
 }
-
-var vietnam = time.FixedZone("ICT", 7*3600)
 
 // Statistics counts the cases of a year: received, concluded, concluded on time (on-time rate =
 // concluded by the deadline / concluded with a deadline), and overdue now.

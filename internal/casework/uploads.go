@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/blob"
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // UploadTTL is how long a one-time upload URL works.
@@ -55,12 +56,8 @@ func uploadOwner(ctx context.Context) string {
 	return "citizen"
 }
 
-func (u *Uploads) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return u.client
-}
+// db is the client of the mutation's transaction when there is one (store.ClientFrom).
+func (u *Uploads) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, u.client) }
 
 // Create declares an upload and returns its one-time path.
 func (u *Uploads) Create(ctx context.Context, contentType string, size int64, sum string) (*Staged, error) {

@@ -6,6 +6,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,15 @@ func New(key []byte) (*Box, error) {
 		return nil, err
 	}
 	return &Box{aead: aead, rand: rand.Reader}, nil
+}
+
+// FromBase64 returns a Box for a key given as base64 (the REPORTER_KEY setting).
+func FromBase64(key string) (*Box, error) {
+	b, err := base64.StdEncoding.DecodeString(key)
+	if err != nil {
+		return nil, fmt.Errorf("sealbox: key is not base64: %w", err)
+	}
+	return New(b)
 }
 
 // WithRand returns a copy of the box drawing nonces from r; seeds use it for deterministic output.

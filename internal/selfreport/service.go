@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/idempotency"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // Service carries out officials' self-reporting.
@@ -51,13 +52,8 @@ var (
 	errLeft       = apperr.New(apperr.BadUserInput, "Cán bộ đã thôi công tác.", "The official is no longer in service.")
 )
 
-// db is the client of the mutation's transaction when there is one.
-func (s *Service) db(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
+// db is the client of the mutation's transaction when there is one (store.ClientFrom).
+func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }
 
 // self returns the viewer's own official, in service.
 func (s *Service) self(ctx context.Context) (*ent.Official, error) {

@@ -29,13 +29,9 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	if now == nil {
 		now = time.Now
 	}
-	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	box, err := sealbox.FromBase64(cfg.ReporterKey)
 	if err != nil {
-		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
-	}
-	box, err := sealbox.New(reporterKey)
-	if err != nil {
-		return Deps{}, err
+		return Deps{}, fmt.Errorf("REPORTER_KEY: %w", err)
 	}
 	tokenKey, err := base64.StdEncoding.DecodeString(cfg.TokenKey)
 	if err != nil {

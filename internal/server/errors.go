@@ -13,7 +13,6 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
-	"github.com/liemchinh/liemchinh/internal/casework"
 )
 
 var errInternal = apperr.New(apperr.Internal,
@@ -27,12 +26,7 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := apperr.As(err); ok {
-			gerr = coded(ctx, gerr, e)
-			var rl *casework.RateLimitError
-			if errors.As(err, &rl) {
-				gerr.Extensions["retryAfter"] = rl.RetryAfter
-			}
-			return gerr
+			return coded(ctx, gerr, e)
 		}
 		switch {
 		case isNotFound(err):
@@ -102,6 +96,9 @@ func coded(ctx context.Context, gerr *gqlerror.Error, e *apperr.Error) *gqlerror
 	gerr.Extensions = map[string]any{"code": e.Code}
 	if len(e.Field) > 0 {
 		gerr.Extensions["field"] = e.Field
+	}
+	if e.RetryAfter > 0 {
+		gerr.Extensions["retryAfter"] = e.RetryAfter
 	}
 	return gerr
 }

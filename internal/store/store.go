@@ -151,3 +151,14 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	}
 	return nil
 }
+
+// ClientFrom returns the client of the transaction ctx carries (a GraphQL mutation runs in one),
+// or root. Code that may run inside a mutation must use it: a write through the root client would
+// deadlock SQLite and escape the transaction on PostgreSQL, and a read through it would wait for a
+// second pooled connection while the transaction holds one (a pool deadlock under load).
+func ClientFrom(ctx context.Context, root *ent.Client) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return root
+}

@@ -2,7 +2,6 @@ package testutil
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -54,8 +53,7 @@ var Roles = []string{"official", "unitManager", "districtSupervisor", "provinceS
 func NewWorld(tb testing.TB, db *DB, cfg config.Config) *World {
 	tb.Helper()
 	ctx := authz.System(context.Background())
-	key, _ := base64.StdEncoding.DecodeString(cfg.ReporterKey)
-	box, err := sealbox.New(key)
+	box, err := sealbox.FromBase64(cfg.ReporterKey)
 	if err != nil {
 		tb.Fatal(err)
 	}
