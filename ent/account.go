@@ -78,13 +78,15 @@ type AccountEdges struct {
 	ProposedCommendations []*Commendation `json:"proposed_commendations,omitempty"`
 	// Inspections the account recorded.
 	RecordedInspections []*Inspection `json:"recorded_inspections,omitempty"`
+	// Annual reviews the account closed.
+	ClosedReviews []*Review `json:"closed_reviews,omitempty"`
 	// Audit entries of the account's actions.
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
 	// The account's refresh tokens.
 	RefreshTokens []*RefreshToken `json:"refresh_tokens,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [12]bool
+	loadedTypes [13]bool
 	// totalCount holds the count of the edges above.
 	totalCount [4]map[string]int
 
@@ -94,6 +96,7 @@ type AccountEdges struct {
 	namedCaseMessages          map[string][]*CaseMessage
 	namedProposedCommendations map[string][]*Commendation
 	namedRecordedInspections   map[string][]*Inspection
+	namedClosedReviews         map[string][]*Review
 	namedAuditEvents           map[string][]*AuditEvent
 	namedRefreshTokens         map[string][]*RefreshToken
 }
@@ -196,10 +199,19 @@ func (e AccountEdges) RecordedInspectionsOrErr() ([]*Inspection, error) {
 	return nil, &NotLoadedError{edge: "recorded_inspections"}
 }
 
+// ClosedReviewsOrErr returns the ClosedReviews value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) ClosedReviewsOrErr() ([]*Review, error) {
+	if e.loadedTypes[10] {
+		return e.ClosedReviews, nil
+	}
+	return nil, &NotLoadedError{edge: "closed_reviews"}
+}
+
 // AuditEventsOrErr returns the AuditEvents value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
-	if e.loadedTypes[10] {
+	if e.loadedTypes[11] {
 		return e.AuditEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_events"}
@@ -208,7 +220,7 @@ func (e AccountEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 // RefreshTokensOrErr returns the RefreshTokens value or an error if the edge
 // was not loaded in eager-loading.
 func (e AccountEdges) RefreshTokensOrErr() ([]*RefreshToken, error) {
-	if e.loadedTypes[11] {
+	if e.loadedTypes[12] {
 		return e.RefreshTokens, nil
 	}
 	return nil, &NotLoadedError{edge: "refresh_tokens"}
@@ -399,6 +411,11 @@ func (_m *Account) QueryProposedCommendations() *CommendationQuery {
 // QueryRecordedInspections queries the "recorded_inspections" edge of the Account entity.
 func (_m *Account) QueryRecordedInspections() *InspectionQuery {
 	return NewAccountClient(_m.config).QueryRecordedInspections(_m)
+}
+
+// QueryClosedReviews queries the "closed_reviews" edge of the Account entity.
+func (_m *Account) QueryClosedReviews() *ReviewQuery {
+	return NewAccountClient(_m.config).QueryClosedReviews(_m)
 }
 
 // QueryAuditEvents queries the "audit_events" edge of the Account entity.
@@ -631,6 +648,30 @@ func (_m *Account) appendNamedRecordedInspections(name string, edges ...*Inspect
 		_m.Edges.namedRecordedInspections[name] = []*Inspection{}
 	} else {
 		_m.Edges.namedRecordedInspections[name] = append(_m.Edges.namedRecordedInspections[name], edges...)
+	}
+}
+
+// NamedClosedReviews returns the ClosedReviews named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedClosedReviews(name string) ([]*Review, error) {
+	if _m.Edges.namedClosedReviews == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedClosedReviews[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedClosedReviews(name string, edges ...*Review) {
+	if _m.Edges.namedClosedReviews == nil {
+		_m.Edges.namedClosedReviews = make(map[string][]*Review)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedClosedReviews[name] = []*Review{}
+	} else {
+		_m.Edges.namedClosedReviews[name] = append(_m.Edges.namedClosedReviews[name], edges...)
 	}
 }
 

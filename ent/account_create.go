@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -321,6 +322,21 @@ func (_c *AccountCreate) AddRecordedInspections(v ...*Inspection) *AccountCreate
 		ids[i] = v[i].ID
 	}
 	return _c.AddRecordedInspectionIDs(ids...)
+}
+
+// AddClosedReviewIDs adds the "closed_reviews" edge to the Review entity by IDs.
+func (_c *AccountCreate) AddClosedReviewIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddClosedReviewIDs(ids...)
+	return _c
+}
+
+// AddClosedReviews adds the "closed_reviews" edges to the Review entity.
+func (_c *AccountCreate) AddClosedReviews(v ...*Review) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddClosedReviewIDs(ids...)
 }
 
 // AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by IDs.
@@ -699,6 +715,22 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ClosedReviewsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

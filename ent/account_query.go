@@ -25,6 +25,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -46,6 +47,7 @@ type AccountQuery struct {
 	withCaseMessages               *CaseMessageQuery
 	withProposedCommendations      *CommendationQuery
 	withRecordedInspections        *InspectionQuery
+	withClosedReviews              *ReviewQuery
 	withAuditEvents                *AuditEventQuery
 	withRefreshTokens              *RefreshTokenQuery
 	loadTotal                      []func(context.Context, []*Account) error
@@ -56,6 +58,7 @@ type AccountQuery struct {
 	withNamedCaseMessages          map[string]*CaseMessageQuery
 	withNamedProposedCommendations map[string]*CommendationQuery
 	withNamedRecordedInspections   map[string]*InspectionQuery
+	withNamedClosedReviews         map[string]*ReviewQuery
 	withNamedAuditEvents           map[string]*AuditEventQuery
 	withNamedRefreshTokens         map[string]*RefreshTokenQuery
 	// intermediate query (i.e. traversal path).
@@ -314,6 +317,28 @@ func (_q *AccountQuery) QueryRecordedInspections() *InspectionQuery {
 	return query
 }
 
+// QueryClosedReviews chains the current query on the "closed_reviews" edge.
+func (_q *AccountQuery) QueryClosedReviews() *ReviewQuery {
+	query := (&ReviewClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(review.Table, review.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ClosedReviewsTable, account.ClosedReviewsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // QueryAuditEvents chains the current query on the "audit_events" edge.
 func (_q *AccountQuery) QueryAuditEvents() *AuditEventQuery {
 	query := (&AuditEventClient{config: _q.config}).Query()
@@ -560,6 +585,7 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		withCaseMessages:          _q.withCaseMessages.Clone(),
 		withProposedCommendations: _q.withProposedCommendations.Clone(),
 		withRecordedInspections:   _q.withRecordedInspections.Clone(),
+		withClosedReviews:         _q.withClosedReviews.Clone(),
 		withAuditEvents:           _q.withAuditEvents.Clone(),
 		withRefreshTokens:         _q.withRefreshTokens.Clone(),
 		// clone intermediate query.
@@ -678,6 +704,17 @@ func (_q *AccountQuery) WithRecordedInspections(opts ...func(*InspectionQuery)) 
 	return _q
 }
 
+// WithClosedReviews tells the query-builder to eager-load the nodes that are connected to
+// the "closed_reviews" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithClosedReviews(opts ...func(*ReviewQuery)) *AccountQuery {
+	query := (&ReviewClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withClosedReviews = query
+	return _q
+}
+
 // WithAuditEvents tells the query-builder to eager-load the nodes that are connected to
 // the "audit_events" edge. The optional arguments are used to configure the query builder of the edge.
 func (_q *AccountQuery) WithAuditEvents(opts ...func(*AuditEventQuery)) *AccountQuery {
@@ -778,7 +815,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	var (
 		nodes       = []*Account{}
 		_spec       = _q.querySpec()
-		loadedTypes = [12]bool{
+		loadedTypes = [13]bool{
 			_q.withOfficial != nil,
 			_q.withScopeUnit != nil,
 			_q.withScopeDistrict != nil,
@@ -789,6 +826,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			_q.withCaseMessages != nil,
 			_q.withProposedCommendations != nil,
 			_q.withRecordedInspections != nil,
+			_q.withClosedReviews != nil,
 			_q.withAuditEvents != nil,
 			_q.withRefreshTokens != nil,
 		}
@@ -884,6 +922,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			return nil, err
 		}
 	}
+	if query := _q.withClosedReviews; query != nil {
+		if err := _q.loadClosedReviews(ctx, query, nodes,
+			func(n *Account) { n.Edges.ClosedReviews = []*Review{} },
+			func(n *Account, e *Review) { n.Edges.ClosedReviews = append(n.Edges.ClosedReviews, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withAuditEvents; query != nil {
 		if err := _q.loadAuditEvents(ctx, query, nodes,
 			func(n *Account) { n.Edges.AuditEvents = []*AuditEvent{} },
@@ -937,6 +982,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 		if err := _q.loadRecordedInspections(ctx, query, nodes,
 			func(n *Account) { n.appendNamedRecordedInspections(name) },
 			func(n *Account, e *Inspection) { n.appendNamedRecordedInspections(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedClosedReviews {
+		if err := _q.loadClosedReviews(ctx, query, nodes,
+			func(n *Account) { n.appendNamedClosedReviews(name) },
+			func(n *Account, e *Review) { n.appendNamedClosedReviews(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1276,6 +1328,37 @@ func (_q *AccountQuery) loadRecordedInspections(ctx context.Context, query *Insp
 	}
 	return nil
 }
+func (_q *AccountQuery) loadClosedReviews(ctx context.Context, query *ReviewQuery, nodes []*Account, init func(*Account), assign func(*Account, *Review)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Review(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.ClosedReviewsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.account_closed_reviews
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "account_closed_reviews" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_closed_reviews" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 func (_q *AccountQuery) loadAuditEvents(ctx context.Context, query *AuditEventQuery, nodes []*Account, init func(*Account), assign func(*Account, *AuditEvent)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[string]*Account)
@@ -1545,6 +1628,20 @@ func (_q *AccountQuery) WithNamedRecordedInspections(name string, opts ...func(*
 		_q.withNamedRecordedInspections = make(map[string]*InspectionQuery)
 	}
 	_q.withNamedRecordedInspections[name] = query
+	return _q
+}
+
+// WithNamedClosedReviews tells the query-builder to eager-load the nodes that are connected to the "closed_reviews"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedClosedReviews(name string, opts ...func(*ReviewQuery)) *AccountQuery {
+	query := (&ReviewClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedClosedReviews == nil {
+		_q.withNamedClosedReviews = make(map[string]*ReviewQuery)
+	}
+	_q.withNamedClosedReviews[name] = query
 	return _q
 }
 

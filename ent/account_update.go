@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -367,6 +368,21 @@ func (_u *AccountUpdate) AddRecordedInspections(v ...*Inspection) *AccountUpdate
 	return _u.AddRecordedInspectionIDs(ids...)
 }
 
+// AddClosedReviewIDs adds the "closed_reviews" edge to the Review entity by IDs.
+func (_u *AccountUpdate) AddClosedReviewIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddClosedReviewIDs(ids...)
+	return _u
+}
+
+// AddClosedReviews adds the "closed_reviews" edges to the Review entity.
+func (_u *AccountUpdate) AddClosedReviews(v ...*Review) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddClosedReviewIDs(ids...)
+}
+
 // AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by IDs.
 func (_u *AccountUpdate) AddAuditEventIDs(ids ...string) *AccountUpdate {
 	_u.mutation.AddAuditEventIDs(ids...)
@@ -550,6 +566,27 @@ func (_u *AccountUpdate) RemoveRecordedInspections(v ...*Inspection) *AccountUpd
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRecordedInspectionIDs(ids...)
+}
+
+// ClearClosedReviews clears all "closed_reviews" edges to the Review entity.
+func (_u *AccountUpdate) ClearClosedReviews() *AccountUpdate {
+	_u.mutation.ClearClosedReviews()
+	return _u
+}
+
+// RemoveClosedReviewIDs removes the "closed_reviews" edge to Review entities by IDs.
+func (_u *AccountUpdate) RemoveClosedReviewIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveClosedReviewIDs(ids...)
+	return _u
+}
+
+// RemoveClosedReviews removes "closed_reviews" edges to Review entities.
+func (_u *AccountUpdate) RemoveClosedReviews(v ...*Review) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveClosedReviewIDs(ids...)
 }
 
 // ClearAuditEvents clears all "audit_events" edges to the AuditEvent entity.
@@ -1094,6 +1131,51 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ClosedReviewsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedClosedReviewsIDs(); len(nodes) > 0 && !_u.mutation.ClosedReviewsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ClosedReviewsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.AuditEventsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1531,6 +1613,21 @@ func (_u *AccountUpdateOne) AddRecordedInspections(v ...*Inspection) *AccountUpd
 	return _u.AddRecordedInspectionIDs(ids...)
 }
 
+// AddClosedReviewIDs adds the "closed_reviews" edge to the Review entity by IDs.
+func (_u *AccountUpdateOne) AddClosedReviewIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddClosedReviewIDs(ids...)
+	return _u
+}
+
+// AddClosedReviews adds the "closed_reviews" edges to the Review entity.
+func (_u *AccountUpdateOne) AddClosedReviews(v ...*Review) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddClosedReviewIDs(ids...)
+}
+
 // AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by IDs.
 func (_u *AccountUpdateOne) AddAuditEventIDs(ids ...string) *AccountUpdateOne {
 	_u.mutation.AddAuditEventIDs(ids...)
@@ -1714,6 +1811,27 @@ func (_u *AccountUpdateOne) RemoveRecordedInspections(v ...*Inspection) *Account
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRecordedInspectionIDs(ids...)
+}
+
+// ClearClosedReviews clears all "closed_reviews" edges to the Review entity.
+func (_u *AccountUpdateOne) ClearClosedReviews() *AccountUpdateOne {
+	_u.mutation.ClearClosedReviews()
+	return _u
+}
+
+// RemoveClosedReviewIDs removes the "closed_reviews" edge to Review entities by IDs.
+func (_u *AccountUpdateOne) RemoveClosedReviewIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveClosedReviewIDs(ids...)
+	return _u
+}
+
+// RemoveClosedReviews removes "closed_reviews" edges to Review entities.
+func (_u *AccountUpdateOne) RemoveClosedReviews(v ...*Review) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveClosedReviewIDs(ids...)
 }
 
 // ClearAuditEvents clears all "audit_events" edges to the AuditEvent entity.
@@ -2281,6 +2399,51 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ClosedReviewsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedClosedReviewsIDs(); len(nodes) > 0 && !_u.mutation.ClosedReviewsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ClosedReviewsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(review.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

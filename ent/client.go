@@ -33,8 +33,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -82,10 +85,16 @@ type Client struct {
 	Phase *PhaseClient
 	// Pledge is the client for interacting with the Pledge builders.
 	Pledge *PledgeClient
+	// ProgressClock is the client for interacting with the ProgressClock builders.
+	ProgressClock *ProgressClockClient
+	// ProgressCounter is the client for interacting with the ProgressCounter builders.
+	ProgressCounter *ProgressCounterClient
 	// Province is the client for interacting with the Province builders.
 	Province *ProvinceClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Review is the client for interacting with the Review builders.
+	Review *ReviewClient
 	// SelfAssessment is the client for interacting with the SelfAssessment builders.
 	SelfAssessment *SelfAssessmentClient
 	// SelfAssessmentItem is the client for interacting with the SelfAssessmentItem builders.
@@ -123,8 +132,11 @@ func (c *Client) init() {
 	c.Official = NewOfficialClient(c.config)
 	c.Phase = NewPhaseClient(c.config)
 	c.Pledge = NewPledgeClient(c.config)
+	c.ProgressClock = NewProgressClockClient(c.config)
+	c.ProgressCounter = NewProgressCounterClient(c.config)
 	c.Province = NewProvinceClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.Review = NewReviewClient(c.config)
 	c.SelfAssessment = NewSelfAssessmentClient(c.config)
 	c.SelfAssessmentItem = NewSelfAssessmentItemClient(c.config)
 	c.Unit = NewUnitClient(c.config)
@@ -239,8 +251,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Official:              NewOfficialClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
 		Pledge:                NewPledgeClient(cfg),
+		ProgressClock:         NewProgressClockClient(cfg),
+		ProgressCounter:       NewProgressCounterClient(cfg),
 		Province:              NewProvinceClient(cfg),
 		RefreshToken:          NewRefreshTokenClient(cfg),
+		Review:                NewReviewClient(cfg),
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
@@ -282,8 +297,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Official:              NewOfficialClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
 		Pledge:                NewPledgeClient(cfg),
+		ProgressClock:         NewProgressClockClient(cfg),
+		ProgressCounter:       NewProgressCounterClient(cfg),
 		Province:              NewProvinceClient(cfg),
 		RefreshToken:          NewRefreshTokenClient(cfg),
+		Review:                NewReviewClient(cfg),
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
@@ -320,8 +338,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.Phase, c.Pledge, c.Province, c.RefreshToken,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.Inspection, c.Official, c.Phase, c.Pledge, c.ProgressClock,
+		c.ProgressCounter, c.Province, c.RefreshToken, c.Review, c.SelfAssessment,
+		c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -334,8 +353,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.Phase, c.Pledge, c.Province, c.RefreshToken,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.Inspection, c.Official, c.Phase, c.Pledge, c.ProgressClock,
+		c.ProgressCounter, c.Province, c.RefreshToken, c.Review, c.SelfAssessment,
+		c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -380,10 +400,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Phase.mutate(ctx, m)
 	case *PledgeMutation:
 		return c.Pledge.mutate(ctx, m)
+	case *ProgressClockMutation:
+		return c.ProgressClock.mutate(ctx, m)
+	case *ProgressCounterMutation:
+		return c.ProgressCounter.mutate(ctx, m)
 	case *ProvinceMutation:
 		return c.Province.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *ReviewMutation:
+		return c.Review.mutate(ctx, m)
 	case *SelfAssessmentMutation:
 		return c.SelfAssessment.mutate(ctx, m)
 	case *SelfAssessmentItemMutation:
@@ -658,6 +684,22 @@ func (c *AccountClient) QueryRecordedInspections(_m *Account) *InspectionQuery {
 			sqlgraph.From(account.Table, account.FieldID, id),
 			sqlgraph.To(inspection.Table, inspection.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, account.RecordedInspectionsTable, account.RecordedInspectionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryClosedReviews queries the closed_reviews edge of a Account.
+func (c *AccountClient) QueryClosedReviews(_m *Account) *ReviewQuery {
+	query := (&ReviewClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(review.Table, review.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ClosedReviewsTable, account.ClosedReviewsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3911,6 +3953,272 @@ func (c *PledgeClient) mutate(ctx context.Context, m *PledgeMutation) (Value, er
 	}
 }
 
+// ProgressClockClient is a client for the ProgressClock schema.
+type ProgressClockClient struct {
+	config
+}
+
+// NewProgressClockClient returns a client for the ProgressClock from the given config.
+func NewProgressClockClient(c config) *ProgressClockClient {
+	return &ProgressClockClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `progressclock.Hooks(f(g(h())))`.
+func (c *ProgressClockClient) Use(hooks ...Hook) {
+	c.hooks.ProgressClock = append(c.hooks.ProgressClock, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `progressclock.Intercept(f(g(h())))`.
+func (c *ProgressClockClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProgressClock = append(c.inters.ProgressClock, interceptors...)
+}
+
+// Create returns a builder for creating a ProgressClock entity.
+func (c *ProgressClockClient) Create() *ProgressClockCreate {
+	mutation := newProgressClockMutation(c.config, OpCreate)
+	return &ProgressClockCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProgressClock entities.
+func (c *ProgressClockClient) CreateBulk(builders ...*ProgressClockCreate) *ProgressClockCreateBulk {
+	return &ProgressClockCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProgressClockClient) MapCreateBulk(slice any, setFunc func(*ProgressClockCreate, int)) *ProgressClockCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProgressClockCreateBulk{err: fmt.Errorf("calling to ProgressClockClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProgressClockCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProgressClockCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProgressClock.
+func (c *ProgressClockClient) Update() *ProgressClockUpdate {
+	mutation := newProgressClockMutation(c.config, OpUpdate)
+	return &ProgressClockUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProgressClockClient) UpdateOne(_m *ProgressClock) *ProgressClockUpdateOne {
+	mutation := newProgressClockMutation(c.config, OpUpdateOne, withProgressClock(_m))
+	return &ProgressClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProgressClockClient) UpdateOneID(id int) *ProgressClockUpdateOne {
+	mutation := newProgressClockMutation(c.config, OpUpdateOne, withProgressClockID(id))
+	return &ProgressClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProgressClock.
+func (c *ProgressClockClient) Delete() *ProgressClockDelete {
+	mutation := newProgressClockMutation(c.config, OpDelete)
+	return &ProgressClockDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProgressClockClient) DeleteOne(_m *ProgressClock) *ProgressClockDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProgressClockClient) DeleteOneID(id int) *ProgressClockDeleteOne {
+	builder := c.Delete().Where(progressclock.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProgressClockDeleteOne{builder}
+}
+
+// Query returns a query builder for ProgressClock.
+func (c *ProgressClockClient) Query() *ProgressClockQuery {
+	return &ProgressClockQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProgressClock},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProgressClock entity by its id.
+func (c *ProgressClockClient) Get(ctx context.Context, id int) (*ProgressClock, error) {
+	return c.Query().Where(progressclock.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProgressClockClient) GetX(ctx context.Context, id int) *ProgressClock {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProgressClockClient) Hooks() []Hook {
+	return c.hooks.ProgressClock
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProgressClockClient) Interceptors() []Interceptor {
+	return c.inters.ProgressClock
+}
+
+func (c *ProgressClockClient) mutate(ctx context.Context, m *ProgressClockMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProgressClockCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProgressClockUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProgressClockUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProgressClockDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProgressClock mutation op: %q", m.Op())
+	}
+}
+
+// ProgressCounterClient is a client for the ProgressCounter schema.
+type ProgressCounterClient struct {
+	config
+}
+
+// NewProgressCounterClient returns a client for the ProgressCounter from the given config.
+func NewProgressCounterClient(c config) *ProgressCounterClient {
+	return &ProgressCounterClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `progresscounter.Hooks(f(g(h())))`.
+func (c *ProgressCounterClient) Use(hooks ...Hook) {
+	c.hooks.ProgressCounter = append(c.hooks.ProgressCounter, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `progresscounter.Intercept(f(g(h())))`.
+func (c *ProgressCounterClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProgressCounter = append(c.inters.ProgressCounter, interceptors...)
+}
+
+// Create returns a builder for creating a ProgressCounter entity.
+func (c *ProgressCounterClient) Create() *ProgressCounterCreate {
+	mutation := newProgressCounterMutation(c.config, OpCreate)
+	return &ProgressCounterCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProgressCounter entities.
+func (c *ProgressCounterClient) CreateBulk(builders ...*ProgressCounterCreate) *ProgressCounterCreateBulk {
+	return &ProgressCounterCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProgressCounterClient) MapCreateBulk(slice any, setFunc func(*ProgressCounterCreate, int)) *ProgressCounterCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProgressCounterCreateBulk{err: fmt.Errorf("calling to ProgressCounterClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProgressCounterCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProgressCounterCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProgressCounter.
+func (c *ProgressCounterClient) Update() *ProgressCounterUpdate {
+	mutation := newProgressCounterMutation(c.config, OpUpdate)
+	return &ProgressCounterUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProgressCounterClient) UpdateOne(_m *ProgressCounter) *ProgressCounterUpdateOne {
+	mutation := newProgressCounterMutation(c.config, OpUpdateOne, withProgressCounter(_m))
+	return &ProgressCounterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProgressCounterClient) UpdateOneID(id int) *ProgressCounterUpdateOne {
+	mutation := newProgressCounterMutation(c.config, OpUpdateOne, withProgressCounterID(id))
+	return &ProgressCounterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProgressCounter.
+func (c *ProgressCounterClient) Delete() *ProgressCounterDelete {
+	mutation := newProgressCounterMutation(c.config, OpDelete)
+	return &ProgressCounterDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProgressCounterClient) DeleteOne(_m *ProgressCounter) *ProgressCounterDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProgressCounterClient) DeleteOneID(id int) *ProgressCounterDeleteOne {
+	builder := c.Delete().Where(progresscounter.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProgressCounterDeleteOne{builder}
+}
+
+// Query returns a query builder for ProgressCounter.
+func (c *ProgressCounterClient) Query() *ProgressCounterQuery {
+	return &ProgressCounterQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProgressCounter},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProgressCounter entity by its id.
+func (c *ProgressCounterClient) Get(ctx context.Context, id int) (*ProgressCounter, error) {
+	return c.Query().Where(progresscounter.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProgressCounterClient) GetX(ctx context.Context, id int) *ProgressCounter {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProgressCounterClient) Hooks() []Hook {
+	return c.hooks.ProgressCounter
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProgressCounterClient) Interceptors() []Interceptor {
+	return c.inters.ProgressCounter
+}
+
+func (c *ProgressCounterClient) mutate(ctx context.Context, m *ProgressCounterMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProgressCounterCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProgressCounterUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProgressCounterUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProgressCounterDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProgressCounter mutation op: %q", m.Op())
+	}
+}
+
 // ProvinceClient is a client for the Province schema.
 type ProvinceClient struct {
 	config
@@ -4286,6 +4594,155 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 		return (&RefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown RefreshToken mutation op: %q", m.Op())
+	}
+}
+
+// ReviewClient is a client for the Review schema.
+type ReviewClient struct {
+	config
+}
+
+// NewReviewClient returns a client for the Review from the given config.
+func NewReviewClient(c config) *ReviewClient {
+	return &ReviewClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `review.Hooks(f(g(h())))`.
+func (c *ReviewClient) Use(hooks ...Hook) {
+	c.hooks.Review = append(c.hooks.Review, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `review.Intercept(f(g(h())))`.
+func (c *ReviewClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Review = append(c.inters.Review, interceptors...)
+}
+
+// Create returns a builder for creating a Review entity.
+func (c *ReviewClient) Create() *ReviewCreate {
+	mutation := newReviewMutation(c.config, OpCreate)
+	return &ReviewCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Review entities.
+func (c *ReviewClient) CreateBulk(builders ...*ReviewCreate) *ReviewCreateBulk {
+	return &ReviewCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReviewClient) MapCreateBulk(slice any, setFunc func(*ReviewCreate, int)) *ReviewCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReviewCreateBulk{err: fmt.Errorf("calling to ReviewClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReviewCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReviewCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Review.
+func (c *ReviewClient) Update() *ReviewUpdate {
+	mutation := newReviewMutation(c.config, OpUpdate)
+	return &ReviewUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReviewClient) UpdateOne(_m *Review) *ReviewUpdateOne {
+	mutation := newReviewMutation(c.config, OpUpdateOne, withReview(_m))
+	return &ReviewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReviewClient) UpdateOneID(id string) *ReviewUpdateOne {
+	mutation := newReviewMutation(c.config, OpUpdateOne, withReviewID(id))
+	return &ReviewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Review.
+func (c *ReviewClient) Delete() *ReviewDelete {
+	mutation := newReviewMutation(c.config, OpDelete)
+	return &ReviewDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReviewClient) DeleteOne(_m *Review) *ReviewDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReviewClient) DeleteOneID(id string) *ReviewDeleteOne {
+	builder := c.Delete().Where(review.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReviewDeleteOne{builder}
+}
+
+// Query returns a query builder for Review.
+func (c *ReviewClient) Query() *ReviewQuery {
+	return &ReviewQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReview},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Review entity by its id.
+func (c *ReviewClient) Get(ctx context.Context, id string) (*Review, error) {
+	return c.Query().Where(review.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReviewClient) GetX(ctx context.Context, id string) *Review {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryClosedBy queries the closed_by edge of a Review.
+func (c *ReviewClient) QueryClosedBy(_m *Review) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(review.Table, review.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, review.ClosedByTable, review.ClosedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReviewClient) Hooks() []Hook {
+	return c.hooks.Review
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReviewClient) Interceptors() []Interceptor {
+	return c.inters.Review
+}
+
+func (c *ReviewClient) mutate(ctx context.Context, m *ReviewMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReviewCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReviewUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReviewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReviewDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Review mutation op: %q", m.Op())
 	}
 }
 
@@ -5115,14 +5572,14 @@ type (
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, Phase, Pledge,
-		Province, RefreshToken, SelfAssessment, SelfAssessmentItem, Unit,
-		Upload []ent.Hook
+		ProgressClock, ProgressCounter, Province, RefreshToken, Review, SelfAssessment,
+		SelfAssessmentItem, Unit, Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, Phase, Pledge,
-		Province, RefreshToken, SelfAssessment, SelfAssessmentItem, Unit,
-		Upload []ent.Interceptor
+		ProgressClock, ProgressCounter, Province, RefreshToken, Review, SelfAssessment,
+		SelfAssessmentItem, Unit, Upload []ent.Interceptor
 	}
 )

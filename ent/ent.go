@@ -30,8 +30,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -114,8 +117,11 @@ func checkColumn(t, c string) error {
 			official.Table:              official.ValidColumn,
 			phase.Table:                 phase.ValidColumn,
 			pledge.Table:                pledge.ValidColumn,
+			progressclock.Table:         progressclock.ValidColumn,
+			progresscounter.Table:       progresscounter.ValidColumn,
 			province.Table:              province.ValidColumn,
 			refreshtoken.Table:          refreshtoken.ValidColumn,
+			review.Table:                review.ValidColumn,
 			selfassessment.Table:        selfassessment.ValidColumn,
 			selfassessmentitem.Table:    selfassessmentitem.ValidColumn,
 			unit.Table:                  unit.ValidColumn,

@@ -22,8 +22,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -37,7 +40,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -432,6 +435,39 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   progressclock.Table,
+			Columns: progressclock.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: progressclock.FieldID,
+			},
+		},
+		Type: "ProgressClock",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			progressclock.FieldName: {Type: field.TypeString, Column: progressclock.FieldName},
+			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   progresscounter.Table,
+			Columns: progresscounter.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: progresscounter.FieldID,
+			},
+		},
+		Type: "ProgressCounter",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			progresscounter.FieldScope: {Type: field.TypeString, Column: progresscounter.FieldScope},
+			progresscounter.FieldYear:  {Type: field.TypeInt, Column: progresscounter.FieldYear},
+			progresscounter.FieldKey:   {Type: field.TypeString, Column: progresscounter.FieldKey},
+			progresscounter.FieldShard: {Type: field.TypeInt, Column: progresscounter.FieldShard},
+			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -450,7 +486,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -470,7 +506,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   review.Table,
+			Columns: review.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: review.FieldID,
+			},
+		},
+		Type: "Review",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			review.FieldCreatedAt:  {Type: field.TypeTime, Column: review.FieldCreatedAt},
+			review.FieldUpdatedAt:  {Type: field.TypeTime, Column: review.FieldUpdatedAt},
+			review.FieldScopeKind:  {Type: field.TypeEnum, Column: review.FieldScopeKind},
+			review.FieldScopeID:    {Type: field.TypeString, Column: review.FieldScopeID},
+			review.FieldScopeName:  {Type: field.TypeString, Column: review.FieldScopeName},
+			review.FieldYear:       {Type: field.TypeInt, Column: review.FieldYear},
+			review.FieldVersion:    {Type: field.TypeInt, Column: review.FieldVersion},
+			review.FieldReason:     {Type: field.TypeString, Column: review.FieldReason},
+			review.FieldClosedAt:   {Type: field.TypeTime, Column: review.FieldClosedAt},
+			review.FieldFigures:    {Type: field.TypeBytes, Column: review.FieldFigures},
+			review.FieldUnitID:     {Type: field.TypeString, Column: review.FieldUnitID},
+			review.FieldDistrictID: {Type: field.TypeString, Column: review.FieldDistrictID},
+			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
+		},
+	}
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -498,7 +560,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldNotRated:               {Type: field.TypeBool, Column: selfassessment.FieldNotRated},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -516,7 +578,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -535,7 +597,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldCode:      {Type: field.TypeString, Column: unit.FieldCode},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -678,6 +740,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Account",
 		"Inspection",
+	)
+	graph.MustAddE(
+		"closed_reviews",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ClosedReviewsTable,
+			Columns: []string{account.ClosedReviewsColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"Review",
 	)
 	graph.MustAddE(
 		"audit_events",
@@ -1484,6 +1558,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Account",
 	)
 	graph.MustAddE(
+		"closed_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   review.ClosedByTable,
+			Columns: []string{review.ClosedByColumn},
+			Bidi:    false,
+		},
+		"Review",
+		"Account",
+	)
+	graph.MustAddE(
 		"official",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1952,6 +2038,20 @@ func (f *AccountFilter) WhereHasRecordedInspections() {
 // WhereHasRecordedInspectionsWith applies a predicate to check if query has an edge recorded_inspections with a given conditions (other predicates).
 func (f *AccountFilter) WhereHasRecordedInspectionsWith(preds ...predicate.Inspection) {
 	f.Where(entql.HasEdgeWith("recorded_inspections", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasClosedReviews applies a predicate to check if query has an edge closed_reviews.
+func (f *AccountFilter) WhereHasClosedReviews() {
+	f.Where(entql.HasEdge("closed_reviews"))
+}
+
+// WhereHasClosedReviewsWith applies a predicate to check if query has an edge closed_reviews with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasClosedReviewsWith(preds ...predicate.Review) {
+	f.Where(entql.HasEdgeWith("closed_reviews", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -4199,6 +4299,121 @@ func (f *PledgeFilter) WhereHasCampaignWith(preds ...predicate.Campaign) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ProgressClockQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProgressClockQuery builder.
+func (_q *ProgressClockQuery) Filter() *ProgressClockFilter {
+	return &ProgressClockFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProgressClockMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProgressClockMutation builder.
+func (m *ProgressClockMutation) Filter() *ProgressClockFilter {
+	return &ProgressClockFilter{config: m.config, predicateAdder: m}
+}
+
+// ProgressClockFilter provides a generic filtering capability at runtime for ProgressClockQuery.
+type ProgressClockFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProgressClockFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ProgressClockFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(progressclock.FieldID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ProgressClockFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(progressclock.FieldName))
+}
+
+// WhereAsOf applies the entql string predicate on the as_of field.
+func (f *ProgressClockFilter) WhereAsOf(p entql.StringP) {
+	f.Where(p.Field(progressclock.FieldAsOf))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ProgressCounterQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProgressCounterQuery builder.
+func (_q *ProgressCounterQuery) Filter() *ProgressCounterFilter {
+	return &ProgressCounterFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProgressCounterMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProgressCounterMutation builder.
+func (m *ProgressCounterMutation) Filter() *ProgressCounterFilter {
+	return &ProgressCounterFilter{config: m.config, predicateAdder: m}
+}
+
+// ProgressCounterFilter provides a generic filtering capability at runtime for ProgressCounterQuery.
+type ProgressCounterFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProgressCounterFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *ProgressCounterFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(progresscounter.FieldID))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *ProgressCounterFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(progresscounter.FieldScope))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *ProgressCounterFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(progresscounter.FieldYear))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *ProgressCounterFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(progresscounter.FieldKey))
+}
+
+// WhereShard applies the entql int predicate on the shard field.
+func (f *ProgressCounterFilter) WhereShard(p entql.IntP) {
+	f.Where(p.Field(progresscounter.FieldShard))
+}
+
+// WhereValue applies the entql int64 predicate on the value field.
+func (f *ProgressCounterFilter) WhereValue(p entql.Int64P) {
+	f.Where(p.Field(progresscounter.FieldValue))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProvinceQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4227,7 +4442,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4386,7 +4601,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4447,6 +4662,125 @@ func (f *RefreshTokenFilter) WhereHasAccountWith(preds ...predicate.Account) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ReviewQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ReviewQuery builder.
+func (_q *ReviewQuery) Filter() *ReviewFilter {
+	return &ReviewFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ReviewMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ReviewMutation builder.
+func (m *ReviewMutation) Filter() *ReviewFilter {
+	return &ReviewFilter{config: m.config, predicateAdder: m}
+}
+
+// ReviewFilter provides a generic filtering capability at runtime for ReviewQuery.
+type ReviewFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ReviewFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ReviewFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(review.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ReviewFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(review.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ReviewFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(review.FieldUpdatedAt))
+}
+
+// WhereScopeKind applies the entql string predicate on the scope_kind field.
+func (f *ReviewFilter) WhereScopeKind(p entql.StringP) {
+	f.Where(p.Field(review.FieldScopeKind))
+}
+
+// WhereScopeID applies the entql string predicate on the scope_id field.
+func (f *ReviewFilter) WhereScopeID(p entql.StringP) {
+	f.Where(p.Field(review.FieldScopeID))
+}
+
+// WhereScopeName applies the entql string predicate on the scope_name field.
+func (f *ReviewFilter) WhereScopeName(p entql.StringP) {
+	f.Where(p.Field(review.FieldScopeName))
+}
+
+// WhereYear applies the entql int predicate on the year field.
+func (f *ReviewFilter) WhereYear(p entql.IntP) {
+	f.Where(p.Field(review.FieldYear))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *ReviewFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(review.FieldVersion))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *ReviewFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(review.FieldReason))
+}
+
+// WhereClosedAt applies the entql time.Time predicate on the closed_at field.
+func (f *ReviewFilter) WhereClosedAt(p entql.TimeP) {
+	f.Where(p.Field(review.FieldClosedAt))
+}
+
+// WhereFigures applies the entql []byte predicate on the figures field.
+func (f *ReviewFilter) WhereFigures(p entql.BytesP) {
+	f.Where(p.Field(review.FieldFigures))
+}
+
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *ReviewFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(review.FieldUnitID))
+}
+
+// WhereDistrictID applies the entql string predicate on the district_id field.
+func (f *ReviewFilter) WhereDistrictID(p entql.StringP) {
+	f.Where(p.Field(review.FieldDistrictID))
+}
+
+// WhereProvinceID applies the entql string predicate on the province_id field.
+func (f *ReviewFilter) WhereProvinceID(p entql.StringP) {
+	f.Where(p.Field(review.FieldProvinceID))
+}
+
+// WhereHasClosedBy applies a predicate to check if query has an edge closed_by.
+func (f *ReviewFilter) WhereHasClosedBy() {
+	f.Where(entql.HasEdge("closed_by"))
+}
+
+// WhereHasClosedByWith applies a predicate to check if query has an edge closed_by with a given conditions (other predicates).
+func (f *ReviewFilter) WhereHasClosedByWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("closed_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SelfAssessmentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4475,7 +4809,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4646,7 +4980,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4739,7 +5073,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4963,7 +5297,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

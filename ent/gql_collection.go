@@ -28,6 +28,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -4187,6 +4188,130 @@ func newProvincePaginateArgs(rv map[string]any) *provincePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ProvinceWhereInput); ok {
 		args.opts = append(args.opts, WithProvinceFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ReviewQuery) CollectFields(ctx context.Context, satisfies ...string) (*ReviewQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ReviewQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(review.Columns))
+		selectedFields = []string{review.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[review.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, review.FieldCreatedAt)
+				fieldSeen[review.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[review.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, review.FieldUpdatedAt)
+				fieldSeen[review.FieldUpdatedAt] = struct{}{}
+			}
+		case "scopeKind":
+			if _, ok := fieldSeen[review.FieldScopeKind]; !ok {
+				selectedFields = append(selectedFields, review.FieldScopeKind)
+				fieldSeen[review.FieldScopeKind] = struct{}{}
+			}
+		case "scopeName":
+			if _, ok := fieldSeen[review.FieldScopeName]; !ok {
+				selectedFields = append(selectedFields, review.FieldScopeName)
+				fieldSeen[review.FieldScopeName] = struct{}{}
+			}
+		case "year":
+			if _, ok := fieldSeen[review.FieldYear]; !ok {
+				selectedFields = append(selectedFields, review.FieldYear)
+				fieldSeen[review.FieldYear] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[review.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, review.FieldVersion)
+				fieldSeen[review.FieldVersion] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[review.FieldReason]; !ok {
+				selectedFields = append(selectedFields, review.FieldReason)
+				fieldSeen[review.FieldReason] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[review.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, review.FieldClosedAt)
+				fieldSeen[review.FieldClosedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type reviewPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ReviewPaginateOption
+}
+
+func newReviewPaginateArgs(rv map[string]any) *reviewPaginateArgs {
+	args := &reviewPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ReviewOrder{Field: &ReviewOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithReviewOrder(order))
+			}
+		case *ReviewOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithReviewOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ReviewWhereInput); ok {
+		args.opts = append(args.opts, WithReviewFilter(v.Filter))
 	}
 	return args
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -3929,6 +3930,190 @@ func (i *ProvinceWhereInput) P() (predicate.Province, error) {
 		return predicates[0], nil
 	default:
 		return province.And(predicates...), nil
+	}
+}
+
+// ReviewWhereInput represents a where input for filtering Review queries.
+type ReviewWhereInput struct {
+	Predicates []predicate.Review  `json:"-"`
+	Not        *ReviewWhereInput   `json:"not,omitempty"`
+	Or         []*ReviewWhereInput `json:"or,omitempty"`
+	And        []*ReviewWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "scope_kind" field predicates.
+	ScopeKind      *review.ScopeKind  `json:"scopeKind,omitempty"`
+	ScopeKindNEQ   *review.ScopeKind  `json:"scopeKindNEQ,omitempty"`
+	ScopeKindIn    []review.ScopeKind `json:"scopeKindIn,omitempty"`
+	ScopeKindNotIn []review.ScopeKind `json:"scopeKindNotIn,omitempty"`
+
+	// "year" field predicates.
+	Year      *int  `json:"year,omitempty"`
+	YearNEQ   *int  `json:"yearNEQ,omitempty"`
+	YearIn    []int `json:"yearIn,omitempty"`
+	YearNotIn []int `json:"yearNotIn,omitempty"`
+	YearGT    *int  `json:"yearGT,omitempty"`
+	YearGTE   *int  `json:"yearGTE,omitempty"`
+	YearLT    *int  `json:"yearLT,omitempty"`
+	YearLTE   *int  `json:"yearLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ReviewWhereInput) AddPredicates(predicates ...predicate.Review) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ReviewWhereInput filter on the ReviewQuery builder.
+func (i *ReviewWhereInput) Filter(q *ReviewQuery) (*ReviewQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyReviewWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyReviewWhereInput is returned in case the ReviewWhereInput is empty.
+var ErrEmptyReviewWhereInput = errors.New("ent: empty predicate ReviewWhereInput")
+
+// P returns a predicate for filtering reviews.
+// An error is returned if the input is empty or invalid.
+func (i *ReviewWhereInput) P() (predicate.Review, error) {
+	var predicates []predicate.Review
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, review.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Review, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, review.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Review, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, review.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, review.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, review.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, review.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, review.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, review.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, review.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, review.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, review.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, review.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, review.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.ScopeKind != nil {
+		predicates = append(predicates, review.ScopeKindEQ(*i.ScopeKind))
+	}
+	if i.ScopeKindNEQ != nil {
+		predicates = append(predicates, review.ScopeKindNEQ(*i.ScopeKindNEQ))
+	}
+	if len(i.ScopeKindIn) > 0 {
+		predicates = append(predicates, review.ScopeKindIn(i.ScopeKindIn...))
+	}
+	if len(i.ScopeKindNotIn) > 0 {
+		predicates = append(predicates, review.ScopeKindNotIn(i.ScopeKindNotIn...))
+	}
+	if i.Year != nil {
+		predicates = append(predicates, review.YearEQ(*i.Year))
+	}
+	if i.YearNEQ != nil {
+		predicates = append(predicates, review.YearNEQ(*i.YearNEQ))
+	}
+	if len(i.YearIn) > 0 {
+		predicates = append(predicates, review.YearIn(i.YearIn...))
+	}
+	if len(i.YearNotIn) > 0 {
+		predicates = append(predicates, review.YearNotIn(i.YearNotIn...))
+	}
+	if i.YearGT != nil {
+		predicates = append(predicates, review.YearGT(*i.YearGT))
+	}
+	if i.YearGTE != nil {
+		predicates = append(predicates, review.YearGTE(*i.YearGTE))
+	}
+	if i.YearLT != nil {
+		predicates = append(predicates, review.YearLT(*i.YearLT))
+	}
+	if i.YearLTE != nil {
+		predicates = append(predicates, review.YearLTE(*i.YearLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyReviewWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return review.And(predicates...), nil
 	}
 }
 

@@ -30,8 +30,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
@@ -66,8 +69,11 @@ const (
 	TypeOfficial              = "Official"
 	TypePhase                 = "Phase"
 	TypePledge                = "Pledge"
+	TypeProgressClock         = "ProgressClock"
+	TypeProgressCounter       = "ProgressCounter"
 	TypeProvince              = "Province"
 	TypeRefreshToken          = "RefreshToken"
+	TypeReview                = "Review"
 	TypeSelfAssessment        = "SelfAssessment"
 	TypeSelfAssessmentItem    = "SelfAssessmentItem"
 	TypeUnit                  = "Unit"
@@ -118,6 +124,9 @@ type AccountMutation struct {
 	recorded_inspections          map[string]struct{}
 	removedrecorded_inspections   map[string]struct{}
 	clearedrecorded_inspections   bool
+	closed_reviews                map[string]struct{}
+	removedclosed_reviews         map[string]struct{}
+	clearedclosed_reviews         bool
 	audit_events                  map[string]struct{}
 	removedaudit_events           map[string]struct{}
 	clearedaudit_events           bool
@@ -1267,6 +1276,60 @@ func (m *AccountMutation) ResetRecordedInspections() {
 	m.removedrecorded_inspections = nil
 }
 
+// AddClosedReviewIDs adds the "closed_reviews" edge to the Review entity by ids.
+func (m *AccountMutation) AddClosedReviewIDs(ids ...string) {
+	if m.closed_reviews == nil {
+		m.closed_reviews = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.closed_reviews[ids[i]] = struct{}{}
+	}
+}
+
+// ClearClosedReviews clears the "closed_reviews" edge to the Review entity.
+func (m *AccountMutation) ClearClosedReviews() {
+	m.clearedclosed_reviews = true
+}
+
+// ClosedReviewsCleared reports if the "closed_reviews" edge to the Review entity was cleared.
+func (m *AccountMutation) ClosedReviewsCleared() bool {
+	return m.clearedclosed_reviews
+}
+
+// RemoveClosedReviewIDs removes the "closed_reviews" edge to the Review entity by IDs.
+func (m *AccountMutation) RemoveClosedReviewIDs(ids ...string) {
+	if m.removedclosed_reviews == nil {
+		m.removedclosed_reviews = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.closed_reviews, ids[i])
+		m.removedclosed_reviews[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedClosedReviews returns the removed IDs of the "closed_reviews" edge to the Review entity.
+func (m *AccountMutation) RemovedClosedReviewsIDs() (ids []string) {
+	for id := range m.removedclosed_reviews {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ClosedReviewsIDs returns the "closed_reviews" edge IDs in the mutation.
+func (m *AccountMutation) ClosedReviewsIDs() (ids []string) {
+	for id := range m.closed_reviews {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetClosedReviews resets all changes to the "closed_reviews" edge.
+func (m *AccountMutation) ResetClosedReviews() {
+	m.closed_reviews = nil
+	m.clearedclosed_reviews = false
+	m.removedclosed_reviews = nil
+}
+
 // AddAuditEventIDs adds the "audit_events" edge to the AuditEvent entity by ids.
 func (m *AccountMutation) AddAuditEventIDs(ids ...string) {
 	if m.audit_events == nil {
@@ -1783,7 +1846,7 @@ func (m *AccountMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.official != nil {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -1813,6 +1876,9 @@ func (m *AccountMutation) AddedEdges() []string {
 	}
 	if m.recorded_inspections != nil {
 		edges = append(edges, account.EdgeRecordedInspections)
+	}
+	if m.closed_reviews != nil {
+		edges = append(edges, account.EdgeClosedReviews)
 	}
 	if m.audit_events != nil {
 		edges = append(edges, account.EdgeAuditEvents)
@@ -1879,6 +1945,12 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeClosedReviews:
+		ids := make([]ent.Value, 0, len(m.closed_reviews))
+		for id := range m.closed_reviews {
+			ids = append(ids, id)
+		}
+		return ids
 	case account.EdgeAuditEvents:
 		ids := make([]ent.Value, 0, len(m.audit_events))
 		for id := range m.audit_events {
@@ -1897,7 +1969,7 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.removedreviewed_assessments != nil {
 		edges = append(edges, account.EdgeReviewedAssessments)
 	}
@@ -1915,6 +1987,9 @@ func (m *AccountMutation) RemovedEdges() []string {
 	}
 	if m.removedrecorded_inspections != nil {
 		edges = append(edges, account.EdgeRecordedInspections)
+	}
+	if m.removedclosed_reviews != nil {
+		edges = append(edges, account.EdgeClosedReviews)
 	}
 	if m.removedaudit_events != nil {
 		edges = append(edges, account.EdgeAuditEvents)
@@ -1965,6 +2040,12 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeClosedReviews:
+		ids := make([]ent.Value, 0, len(m.removedclosed_reviews))
+		for id := range m.removedclosed_reviews {
+			ids = append(ids, id)
+		}
+		return ids
 	case account.EdgeAuditEvents:
 		ids := make([]ent.Value, 0, len(m.removedaudit_events))
 		for id := range m.removedaudit_events {
@@ -1983,7 +2064,7 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 12)
+	edges := make([]string, 0, 13)
 	if m.clearedofficial {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -2013,6 +2094,9 @@ func (m *AccountMutation) ClearedEdges() []string {
 	}
 	if m.clearedrecorded_inspections {
 		edges = append(edges, account.EdgeRecordedInspections)
+	}
+	if m.clearedclosed_reviews {
+		edges = append(edges, account.EdgeClosedReviews)
 	}
 	if m.clearedaudit_events {
 		edges = append(edges, account.EdgeAuditEvents)
@@ -2047,6 +2131,8 @@ func (m *AccountMutation) EdgeCleared(name string) bool {
 		return m.clearedproposed_commendations
 	case account.EdgeRecordedInspections:
 		return m.clearedrecorded_inspections
+	case account.EdgeClosedReviews:
+		return m.clearedclosed_reviews
 	case account.EdgeAuditEvents:
 		return m.clearedaudit_events
 	case account.EdgeRefreshTokens:
@@ -2108,6 +2194,9 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	case account.EdgeRecordedInspections:
 		m.ResetRecordedInspections()
+		return nil
+	case account.EdgeClosedReviews:
+		m.ResetClosedReviews()
 		return nil
 	case account.EdgeAuditEvents:
 		m.ResetAuditEvents()
@@ -19766,6 +19855,1030 @@ func (m *PledgeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Pledge edge %s", name)
 }
 
+// ProgressClockMutation represents an operation that mutates the ProgressClock nodes in the graph.
+type ProgressClockMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	name          *string
+	as_of         *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ProgressClock, error)
+	predicates    []predicate.ProgressClock
+}
+
+var _ ent.Mutation = (*ProgressClockMutation)(nil)
+
+// progressclockOption allows management of the mutation configuration using functional options.
+type progressclockOption func(*ProgressClockMutation)
+
+// newProgressClockMutation creates new mutation for the ProgressClock entity.
+func newProgressClockMutation(c config, op Op, opts ...progressclockOption) *ProgressClockMutation {
+	m := &ProgressClockMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProgressClock,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProgressClockID sets the ID field of the mutation.
+func withProgressClockID(id int) progressclockOption {
+	return func(m *ProgressClockMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProgressClock
+		)
+		m.oldValue = func(ctx context.Context) (*ProgressClock, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProgressClock.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProgressClock sets the old ProgressClock of the mutation.
+func withProgressClock(node *ProgressClock) progressclockOption {
+	return func(m *ProgressClockMutation) {
+		m.oldValue = func(context.Context) (*ProgressClock, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProgressClockMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProgressClockMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProgressClockMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProgressClockMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProgressClock.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetName sets the "name" field.
+func (m *ProgressClockMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ProgressClockMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ProgressClock entity.
+// If the ProgressClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressClockMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ProgressClockMutation) ResetName() {
+	m.name = nil
+}
+
+// SetAsOf sets the "as_of" field.
+func (m *ProgressClockMutation) SetAsOf(s string) {
+	m.as_of = &s
+}
+
+// AsOf returns the value of the "as_of" field in the mutation.
+func (m *ProgressClockMutation) AsOf() (r string, exists bool) {
+	v := m.as_of
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAsOf returns the old "as_of" field's value of the ProgressClock entity.
+// If the ProgressClock object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressClockMutation) OldAsOf(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAsOf is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAsOf requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAsOf: %w", err)
+	}
+	return oldValue.AsOf, nil
+}
+
+// ResetAsOf resets all changes to the "as_of" field.
+func (m *ProgressClockMutation) ResetAsOf() {
+	m.as_of = nil
+}
+
+// Where appends a list predicates to the ProgressClockMutation builder.
+func (m *ProgressClockMutation) Where(ps ...predicate.ProgressClock) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProgressClockMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProgressClockMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProgressClock, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProgressClockMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProgressClockMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProgressClock).
+func (m *ProgressClockMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProgressClockMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.name != nil {
+		fields = append(fields, progressclock.FieldName)
+	}
+	if m.as_of != nil {
+		fields = append(fields, progressclock.FieldAsOf)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProgressClockMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case progressclock.FieldName:
+		return m.Name()
+	case progressclock.FieldAsOf:
+		return m.AsOf()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProgressClockMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case progressclock.FieldName:
+		return m.OldName(ctx)
+	case progressclock.FieldAsOf:
+		return m.OldAsOf(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProgressClock field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProgressClockMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case progressclock.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case progressclock.FieldAsOf:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAsOf(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressClock field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProgressClockMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProgressClockMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProgressClockMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ProgressClock numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProgressClockMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProgressClockMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProgressClockMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ProgressClock nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProgressClockMutation) ResetField(name string) error {
+	switch name {
+	case progressclock.FieldName:
+		m.ResetName()
+		return nil
+	case progressclock.FieldAsOf:
+		m.ResetAsOf()
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressClock field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProgressClockMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProgressClockMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProgressClockMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProgressClockMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProgressClockMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProgressClockMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProgressClockMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ProgressClock unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProgressClockMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ProgressClock edge %s", name)
+}
+
+// ProgressCounterMutation represents an operation that mutates the ProgressCounter nodes in the graph.
+type ProgressCounterMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	scope         *string
+	year          *int
+	addyear       *int
+	key           *string
+	shard         *int
+	addshard      *int
+	value         *int64
+	addvalue      *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ProgressCounter, error)
+	predicates    []predicate.ProgressCounter
+}
+
+var _ ent.Mutation = (*ProgressCounterMutation)(nil)
+
+// progresscounterOption allows management of the mutation configuration using functional options.
+type progresscounterOption func(*ProgressCounterMutation)
+
+// newProgressCounterMutation creates new mutation for the ProgressCounter entity.
+func newProgressCounterMutation(c config, op Op, opts ...progresscounterOption) *ProgressCounterMutation {
+	m := &ProgressCounterMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProgressCounter,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProgressCounterID sets the ID field of the mutation.
+func withProgressCounterID(id int) progresscounterOption {
+	return func(m *ProgressCounterMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProgressCounter
+		)
+		m.oldValue = func(ctx context.Context) (*ProgressCounter, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProgressCounter.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProgressCounter sets the old ProgressCounter of the mutation.
+func withProgressCounter(node *ProgressCounter) progresscounterOption {
+	return func(m *ProgressCounterMutation) {
+		m.oldValue = func(context.Context) (*ProgressCounter, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProgressCounterMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProgressCounterMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProgressCounterMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProgressCounterMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProgressCounter.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetScope sets the "scope" field.
+func (m *ProgressCounterMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *ProgressCounterMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the ProgressCounter entity.
+// If the ProgressCounter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressCounterMutation) OldScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *ProgressCounterMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetYear sets the "year" field.
+func (m *ProgressCounterMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *ProgressCounterMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the ProgressCounter entity.
+// If the ProgressCounter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressCounterMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *ProgressCounterMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *ProgressCounterMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *ProgressCounterMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetKey sets the "key" field.
+func (m *ProgressCounterMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ProgressCounterMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the ProgressCounter entity.
+// If the ProgressCounter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressCounterMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ProgressCounterMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetShard sets the "shard" field.
+func (m *ProgressCounterMutation) SetShard(i int) {
+	m.shard = &i
+	m.addshard = nil
+}
+
+// Shard returns the value of the "shard" field in the mutation.
+func (m *ProgressCounterMutation) Shard() (r int, exists bool) {
+	v := m.shard
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShard returns the old "shard" field's value of the ProgressCounter entity.
+// If the ProgressCounter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressCounterMutation) OldShard(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShard is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShard requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShard: %w", err)
+	}
+	return oldValue.Shard, nil
+}
+
+// AddShard adds i to the "shard" field.
+func (m *ProgressCounterMutation) AddShard(i int) {
+	if m.addshard != nil {
+		*m.addshard += i
+	} else {
+		m.addshard = &i
+	}
+}
+
+// AddedShard returns the value that was added to the "shard" field in this mutation.
+func (m *ProgressCounterMutation) AddedShard() (r int, exists bool) {
+	v := m.addshard
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShard resets all changes to the "shard" field.
+func (m *ProgressCounterMutation) ResetShard() {
+	m.shard = nil
+	m.addshard = nil
+}
+
+// SetValue sets the "value" field.
+func (m *ProgressCounterMutation) SetValue(i int64) {
+	m.value = &i
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *ProgressCounterMutation) Value() (r int64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the ProgressCounter entity.
+// If the ProgressCounter object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressCounterMutation) OldValue(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds i to the "value" field.
+func (m *ProgressCounterMutation) AddValue(i int64) {
+	if m.addvalue != nil {
+		*m.addvalue += i
+	} else {
+		m.addvalue = &i
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *ProgressCounterMutation) AddedValue() (r int64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *ProgressCounterMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// Where appends a list predicates to the ProgressCounterMutation builder.
+func (m *ProgressCounterMutation) Where(ps ...predicate.ProgressCounter) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProgressCounterMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProgressCounterMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProgressCounter, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProgressCounterMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProgressCounterMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProgressCounter).
+func (m *ProgressCounterMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProgressCounterMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.scope != nil {
+		fields = append(fields, progresscounter.FieldScope)
+	}
+	if m.year != nil {
+		fields = append(fields, progresscounter.FieldYear)
+	}
+	if m.key != nil {
+		fields = append(fields, progresscounter.FieldKey)
+	}
+	if m.shard != nil {
+		fields = append(fields, progresscounter.FieldShard)
+	}
+	if m.value != nil {
+		fields = append(fields, progresscounter.FieldValue)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProgressCounterMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case progresscounter.FieldScope:
+		return m.Scope()
+	case progresscounter.FieldYear:
+		return m.Year()
+	case progresscounter.FieldKey:
+		return m.Key()
+	case progresscounter.FieldShard:
+		return m.Shard()
+	case progresscounter.FieldValue:
+		return m.Value()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProgressCounterMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case progresscounter.FieldScope:
+		return m.OldScope(ctx)
+	case progresscounter.FieldYear:
+		return m.OldYear(ctx)
+	case progresscounter.FieldKey:
+		return m.OldKey(ctx)
+	case progresscounter.FieldShard:
+		return m.OldShard(ctx)
+	case progresscounter.FieldValue:
+		return m.OldValue(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProgressCounter field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProgressCounterMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case progresscounter.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case progresscounter.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case progresscounter.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case progresscounter.FieldShard:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShard(v)
+		return nil
+	case progresscounter.FieldValue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressCounter field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProgressCounterMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, progresscounter.FieldYear)
+	}
+	if m.addshard != nil {
+		fields = append(fields, progresscounter.FieldShard)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, progresscounter.FieldValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProgressCounterMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case progresscounter.FieldYear:
+		return m.AddedYear()
+	case progresscounter.FieldShard:
+		return m.AddedShard()
+	case progresscounter.FieldValue:
+		return m.AddedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProgressCounterMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case progresscounter.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	case progresscounter.FieldShard:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShard(v)
+		return nil
+	case progresscounter.FieldValue:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressCounter numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProgressCounterMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProgressCounterMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProgressCounterMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ProgressCounter nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProgressCounterMutation) ResetField(name string) error {
+	switch name {
+	case progresscounter.FieldScope:
+		m.ResetScope()
+		return nil
+	case progresscounter.FieldYear:
+		m.ResetYear()
+		return nil
+	case progresscounter.FieldKey:
+		m.ResetKey()
+		return nil
+	case progresscounter.FieldShard:
+		m.ResetShard()
+		return nil
+	case progresscounter.FieldValue:
+		m.ResetValue()
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressCounter field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProgressCounterMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProgressCounterMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProgressCounterMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProgressCounterMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProgressCounterMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProgressCounterMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProgressCounterMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ProgressCounter unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProgressCounterMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ProgressCounter edge %s", name)
+}
+
 // ProvinceMutation represents an operation that mutates the Province nodes in the graph.
 type ProvinceMutation struct {
 	config
@@ -21690,6 +22803,1220 @@ func (m *RefreshTokenMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken edge %s", name)
+}
+
+// ReviewMutation represents an operation that mutates the Review nodes in the graph.
+type ReviewMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *string
+	created_at       *time.Time
+	updated_at       *time.Time
+	scope_kind       *review.ScopeKind
+	scope_id         *string
+	scope_name       *string
+	year             *int
+	addyear          *int
+	version          *int
+	addversion       *int
+	reason           *string
+	closed_at        *time.Time
+	figures          *[]byte
+	unit_id          *string
+	district_id      *string
+	province_id      *string
+	clearedFields    map[string]struct{}
+	closed_by        *string
+	clearedclosed_by bool
+	done             bool
+	oldValue         func(context.Context) (*Review, error)
+	predicates       []predicate.Review
+}
+
+var _ ent.Mutation = (*ReviewMutation)(nil)
+
+// reviewOption allows management of the mutation configuration using functional options.
+type reviewOption func(*ReviewMutation)
+
+// newReviewMutation creates new mutation for the Review entity.
+func newReviewMutation(c config, op Op, opts ...reviewOption) *ReviewMutation {
+	m := &ReviewMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReview,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReviewID sets the ID field of the mutation.
+func withReviewID(id string) reviewOption {
+	return func(m *ReviewMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Review
+		)
+		m.oldValue = func(ctx context.Context) (*Review, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Review.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReview sets the old Review of the mutation.
+func withReview(node *Review) reviewOption {
+	return func(m *ReviewMutation) {
+		m.oldValue = func(context.Context) (*Review, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReviewMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReviewMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Review entities.
+func (m *ReviewMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReviewMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReviewMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Review.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReviewMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReviewMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReviewMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReviewMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReviewMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReviewMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetScopeKind sets the "scope_kind" field.
+func (m *ReviewMutation) SetScopeKind(rk review.ScopeKind) {
+	m.scope_kind = &rk
+}
+
+// ScopeKind returns the value of the "scope_kind" field in the mutation.
+func (m *ReviewMutation) ScopeKind() (r review.ScopeKind, exists bool) {
+	v := m.scope_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeKind returns the old "scope_kind" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldScopeKind(ctx context.Context) (v review.ScopeKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeKind: %w", err)
+	}
+	return oldValue.ScopeKind, nil
+}
+
+// ResetScopeKind resets all changes to the "scope_kind" field.
+func (m *ReviewMutation) ResetScopeKind() {
+	m.scope_kind = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *ReviewMutation) SetScopeID(s string) {
+	m.scope_id = &s
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *ReviewMutation) ScopeID() (r string, exists bool) {
+	v := m.scope_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeID returns the old "scope_id" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldScopeID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeID: %w", err)
+	}
+	return oldValue.ScopeID, nil
+}
+
+// ClearScopeID clears the value of the "scope_id" field.
+func (m *ReviewMutation) ClearScopeID() {
+	m.scope_id = nil
+	m.clearedFields[review.FieldScopeID] = struct{}{}
+}
+
+// ScopeIDCleared returns if the "scope_id" field was cleared in this mutation.
+func (m *ReviewMutation) ScopeIDCleared() bool {
+	_, ok := m.clearedFields[review.FieldScopeID]
+	return ok
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *ReviewMutation) ResetScopeID() {
+	m.scope_id = nil
+	delete(m.clearedFields, review.FieldScopeID)
+}
+
+// SetScopeName sets the "scope_name" field.
+func (m *ReviewMutation) SetScopeName(s string) {
+	m.scope_name = &s
+}
+
+// ScopeName returns the value of the "scope_name" field in the mutation.
+func (m *ReviewMutation) ScopeName() (r string, exists bool) {
+	v := m.scope_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeName returns the old "scope_name" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldScopeName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeName: %w", err)
+	}
+	return oldValue.ScopeName, nil
+}
+
+// ResetScopeName resets all changes to the "scope_name" field.
+func (m *ReviewMutation) ResetScopeName() {
+	m.scope_name = nil
+}
+
+// SetYear sets the "year" field.
+func (m *ReviewMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *ReviewMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *ReviewMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *ReviewMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *ReviewMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ReviewMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ReviewMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ReviewMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ReviewMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ReviewMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *ReviewMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *ReviewMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ClearReason clears the value of the "reason" field.
+func (m *ReviewMutation) ClearReason() {
+	m.reason = nil
+	m.clearedFields[review.FieldReason] = struct{}{}
+}
+
+// ReasonCleared returns if the "reason" field was cleared in this mutation.
+func (m *ReviewMutation) ReasonCleared() bool {
+	_, ok := m.clearedFields[review.FieldReason]
+	return ok
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *ReviewMutation) ResetReason() {
+	m.reason = nil
+	delete(m.clearedFields, review.FieldReason)
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (m *ReviewMutation) SetClosedAt(t time.Time) {
+	m.closed_at = &t
+}
+
+// ClosedAt returns the value of the "closed_at" field in the mutation.
+func (m *ReviewMutation) ClosedAt() (r time.Time, exists bool) {
+	v := m.closed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedAt returns the old "closed_at" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldClosedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedAt: %w", err)
+	}
+	return oldValue.ClosedAt, nil
+}
+
+// ResetClosedAt resets all changes to the "closed_at" field.
+func (m *ReviewMutation) ResetClosedAt() {
+	m.closed_at = nil
+}
+
+// SetFigures sets the "figures" field.
+func (m *ReviewMutation) SetFigures(b []byte) {
+	m.figures = &b
+}
+
+// Figures returns the value of the "figures" field in the mutation.
+func (m *ReviewMutation) Figures() (r []byte, exists bool) {
+	v := m.figures
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFigures returns the old "figures" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldFigures(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFigures is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFigures requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFigures: %w", err)
+	}
+	return oldValue.Figures, nil
+}
+
+// ResetFigures resets all changes to the "figures" field.
+func (m *ReviewMutation) ResetFigures() {
+	m.figures = nil
+}
+
+// SetUnitID sets the "unit_id" field.
+func (m *ReviewMutation) SetUnitID(s string) {
+	m.unit_id = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *ReviewMutation) UnitID() (r string, exists bool) {
+	v := m.unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ClearUnitID clears the value of the "unit_id" field.
+func (m *ReviewMutation) ClearUnitID() {
+	m.unit_id = nil
+	m.clearedFields[review.FieldUnitID] = struct{}{}
+}
+
+// UnitIDCleared returns if the "unit_id" field was cleared in this mutation.
+func (m *ReviewMutation) UnitIDCleared() bool {
+	_, ok := m.clearedFields[review.FieldUnitID]
+	return ok
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *ReviewMutation) ResetUnitID() {
+	m.unit_id = nil
+	delete(m.clearedFields, review.FieldUnitID)
+}
+
+// SetDistrictID sets the "district_id" field.
+func (m *ReviewMutation) SetDistrictID(s string) {
+	m.district_id = &s
+}
+
+// DistrictID returns the value of the "district_id" field in the mutation.
+func (m *ReviewMutation) DistrictID() (r string, exists bool) {
+	v := m.district_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDistrictID returns the old "district_id" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldDistrictID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDistrictID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDistrictID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDistrictID: %w", err)
+	}
+	return oldValue.DistrictID, nil
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (m *ReviewMutation) ClearDistrictID() {
+	m.district_id = nil
+	m.clearedFields[review.FieldDistrictID] = struct{}{}
+}
+
+// DistrictIDCleared returns if the "district_id" field was cleared in this mutation.
+func (m *ReviewMutation) DistrictIDCleared() bool {
+	_, ok := m.clearedFields[review.FieldDistrictID]
+	return ok
+}
+
+// ResetDistrictID resets all changes to the "district_id" field.
+func (m *ReviewMutation) ResetDistrictID() {
+	m.district_id = nil
+	delete(m.clearedFields, review.FieldDistrictID)
+}
+
+// SetProvinceID sets the "province_id" field.
+func (m *ReviewMutation) SetProvinceID(s string) {
+	m.province_id = &s
+}
+
+// ProvinceID returns the value of the "province_id" field in the mutation.
+func (m *ReviewMutation) ProvinceID() (r string, exists bool) {
+	v := m.province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvinceID returns the old "province_id" field's value of the Review entity.
+// If the Review object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewMutation) OldProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvinceID: %w", err)
+	}
+	return oldValue.ProvinceID, nil
+}
+
+// ClearProvinceID clears the value of the "province_id" field.
+func (m *ReviewMutation) ClearProvinceID() {
+	m.province_id = nil
+	m.clearedFields[review.FieldProvinceID] = struct{}{}
+}
+
+// ProvinceIDCleared returns if the "province_id" field was cleared in this mutation.
+func (m *ReviewMutation) ProvinceIDCleared() bool {
+	_, ok := m.clearedFields[review.FieldProvinceID]
+	return ok
+}
+
+// ResetProvinceID resets all changes to the "province_id" field.
+func (m *ReviewMutation) ResetProvinceID() {
+	m.province_id = nil
+	delete(m.clearedFields, review.FieldProvinceID)
+}
+
+// SetClosedByID sets the "closed_by" edge to the Account entity by id.
+func (m *ReviewMutation) SetClosedByID(id string) {
+	m.closed_by = &id
+}
+
+// ClearClosedBy clears the "closed_by" edge to the Account entity.
+func (m *ReviewMutation) ClearClosedBy() {
+	m.clearedclosed_by = true
+}
+
+// ClosedByCleared reports if the "closed_by" edge to the Account entity was cleared.
+func (m *ReviewMutation) ClosedByCleared() bool {
+	return m.clearedclosed_by
+}
+
+// ClosedByID returns the "closed_by" edge ID in the mutation.
+func (m *ReviewMutation) ClosedByID() (id string, exists bool) {
+	if m.closed_by != nil {
+		return *m.closed_by, true
+	}
+	return
+}
+
+// ClosedByIDs returns the "closed_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ClosedByID instead. It exists only for internal usage by the builders.
+func (m *ReviewMutation) ClosedByIDs() (ids []string) {
+	if id := m.closed_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetClosedBy resets all changes to the "closed_by" edge.
+func (m *ReviewMutation) ResetClosedBy() {
+	m.closed_by = nil
+	m.clearedclosed_by = false
+}
+
+// Where appends a list predicates to the ReviewMutation builder.
+func (m *ReviewMutation) Where(ps ...predicate.Review) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReviewMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReviewMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Review, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReviewMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReviewMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Review).
+func (m *ReviewMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReviewMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, review.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, review.FieldUpdatedAt)
+	}
+	if m.scope_kind != nil {
+		fields = append(fields, review.FieldScopeKind)
+	}
+	if m.scope_id != nil {
+		fields = append(fields, review.FieldScopeID)
+	}
+	if m.scope_name != nil {
+		fields = append(fields, review.FieldScopeName)
+	}
+	if m.year != nil {
+		fields = append(fields, review.FieldYear)
+	}
+	if m.version != nil {
+		fields = append(fields, review.FieldVersion)
+	}
+	if m.reason != nil {
+		fields = append(fields, review.FieldReason)
+	}
+	if m.closed_at != nil {
+		fields = append(fields, review.FieldClosedAt)
+	}
+	if m.figures != nil {
+		fields = append(fields, review.FieldFigures)
+	}
+	if m.unit_id != nil {
+		fields = append(fields, review.FieldUnitID)
+	}
+	if m.district_id != nil {
+		fields = append(fields, review.FieldDistrictID)
+	}
+	if m.province_id != nil {
+		fields = append(fields, review.FieldProvinceID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReviewMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case review.FieldCreatedAt:
+		return m.CreatedAt()
+	case review.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case review.FieldScopeKind:
+		return m.ScopeKind()
+	case review.FieldScopeID:
+		return m.ScopeID()
+	case review.FieldScopeName:
+		return m.ScopeName()
+	case review.FieldYear:
+		return m.Year()
+	case review.FieldVersion:
+		return m.Version()
+	case review.FieldReason:
+		return m.Reason()
+	case review.FieldClosedAt:
+		return m.ClosedAt()
+	case review.FieldFigures:
+		return m.Figures()
+	case review.FieldUnitID:
+		return m.UnitID()
+	case review.FieldDistrictID:
+		return m.DistrictID()
+	case review.FieldProvinceID:
+		return m.ProvinceID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReviewMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case review.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case review.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case review.FieldScopeKind:
+		return m.OldScopeKind(ctx)
+	case review.FieldScopeID:
+		return m.OldScopeID(ctx)
+	case review.FieldScopeName:
+		return m.OldScopeName(ctx)
+	case review.FieldYear:
+		return m.OldYear(ctx)
+	case review.FieldVersion:
+		return m.OldVersion(ctx)
+	case review.FieldReason:
+		return m.OldReason(ctx)
+	case review.FieldClosedAt:
+		return m.OldClosedAt(ctx)
+	case review.FieldFigures:
+		return m.OldFigures(ctx)
+	case review.FieldUnitID:
+		return m.OldUnitID(ctx)
+	case review.FieldDistrictID:
+		return m.OldDistrictID(ctx)
+	case review.FieldProvinceID:
+		return m.OldProvinceID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Review field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case review.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case review.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case review.FieldScopeKind:
+		v, ok := value.(review.ScopeKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeKind(v)
+		return nil
+	case review.FieldScopeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	case review.FieldScopeName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeName(v)
+		return nil
+	case review.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case review.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case review.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case review.FieldClosedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedAt(v)
+		return nil
+	case review.FieldFigures:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFigures(v)
+		return nil
+	case review.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
+		return nil
+	case review.FieldDistrictID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDistrictID(v)
+		return nil
+	case review.FieldProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvinceID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Review field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReviewMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, review.FieldYear)
+	}
+	if m.addversion != nil {
+		fields = append(fields, review.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReviewMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case review.FieldYear:
+		return m.AddedYear()
+	case review.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case review.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	case review.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Review numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReviewMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(review.FieldScopeID) {
+		fields = append(fields, review.FieldScopeID)
+	}
+	if m.FieldCleared(review.FieldReason) {
+		fields = append(fields, review.FieldReason)
+	}
+	if m.FieldCleared(review.FieldUnitID) {
+		fields = append(fields, review.FieldUnitID)
+	}
+	if m.FieldCleared(review.FieldDistrictID) {
+		fields = append(fields, review.FieldDistrictID)
+	}
+	if m.FieldCleared(review.FieldProvinceID) {
+		fields = append(fields, review.FieldProvinceID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReviewMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReviewMutation) ClearField(name string) error {
+	switch name {
+	case review.FieldScopeID:
+		m.ClearScopeID()
+		return nil
+	case review.FieldReason:
+		m.ClearReason()
+		return nil
+	case review.FieldUnitID:
+		m.ClearUnitID()
+		return nil
+	case review.FieldDistrictID:
+		m.ClearDistrictID()
+		return nil
+	case review.FieldProvinceID:
+		m.ClearProvinceID()
+		return nil
+	}
+	return fmt.Errorf("unknown Review nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReviewMutation) ResetField(name string) error {
+	switch name {
+	case review.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case review.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case review.FieldScopeKind:
+		m.ResetScopeKind()
+		return nil
+	case review.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	case review.FieldScopeName:
+		m.ResetScopeName()
+		return nil
+	case review.FieldYear:
+		m.ResetYear()
+		return nil
+	case review.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case review.FieldReason:
+		m.ResetReason()
+		return nil
+	case review.FieldClosedAt:
+		m.ResetClosedAt()
+		return nil
+	case review.FieldFigures:
+		m.ResetFigures()
+		return nil
+	case review.FieldUnitID:
+		m.ResetUnitID()
+		return nil
+	case review.FieldDistrictID:
+		m.ResetDistrictID()
+		return nil
+	case review.FieldProvinceID:
+		m.ResetProvinceID()
+		return nil
+	}
+	return fmt.Errorf("unknown Review field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReviewMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.closed_by != nil {
+		edges = append(edges, review.EdgeClosedBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReviewMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case review.EdgeClosedBy:
+		if id := m.closed_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReviewMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReviewMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReviewMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedclosed_by {
+		edges = append(edges, review.EdgeClosedBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReviewMutation) EdgeCleared(name string) bool {
+	switch name {
+	case review.EdgeClosedBy:
+		return m.clearedclosed_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReviewMutation) ClearEdge(name string) error {
+	switch name {
+	case review.EdgeClosedBy:
+		m.ClearClosedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Review unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReviewMutation) ResetEdge(name string) error {
+	switch name {
+	case review.EdgeClosedBy:
+		m.ResetClosedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown Review edge %s", name)
 }
 
 // SelfAssessmentMutation represents an operation that mutates the SelfAssessment nodes in the graph.

@@ -23,8 +23,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/schema"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
@@ -1308,6 +1311,86 @@ func init() {
 			return nil
 		}
 	}()
+	progressclockFields := schema.ProgressClock{}.Fields()
+	_ = progressclockFields
+	// progressclockDescName is the schema descriptor for name field.
+	progressclockDescName := progressclockFields[0].Descriptor()
+	// progressclock.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	progressclock.NameValidator = func() func(string) error {
+		validators := progressclockDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progressclockDescAsOf is the schema descriptor for as_of field.
+	progressclockDescAsOf := progressclockFields[1].Descriptor()
+	// progressclock.AsOfValidator is a validator for the "as_of" field. It is called by the builders before save.
+	progressclock.AsOfValidator = func() func(string) error {
+		validators := progressclockDescAsOf.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(as_of string) error {
+			for _, fn := range fns {
+				if err := fn(as_of); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	progresscounterFields := schema.ProgressCounter{}.Fields()
+	_ = progresscounterFields
+	// progresscounterDescScope is the schema descriptor for scope field.
+	progresscounterDescScope := progresscounterFields[0].Descriptor()
+	// progresscounter.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	progresscounter.ScopeValidator = func() func(string) error {
+		validators := progresscounterDescScope.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(scope string) error {
+			for _, fn := range fns {
+				if err := fn(scope); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progresscounterDescKey is the schema descriptor for key field.
+	progresscounterDescKey := progresscounterFields[2].Descriptor()
+	// progresscounter.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	progresscounter.KeyValidator = func() func(string) error {
+		validators := progresscounterDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progresscounterDescShard is the schema descriptor for shard field.
+	progresscounterDescShard := progresscounterFields[3].Descriptor()
+	// progresscounter.ShardValidator is a validator for the "shard" field. It is called by the builders before save.
+	progresscounter.ShardValidator = progresscounterDescShard.Validators[0].(func(int) error)
 	provinceMixin := schema.Province{}.Mixin()
 	provinceMixinFields0 := provinceMixin[0].Fields()
 	_ = provinceMixinFields0
@@ -1441,6 +1524,75 @@ func init() {
 	// refreshtoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	refreshtoken.IDValidator = func() func(string) error {
 		validators := refreshtokenDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	reviewMixin := schema.Review{}.Mixin()
+	reviewMixinFields0 := reviewMixin[0].Fields()
+	_ = reviewMixinFields0
+	reviewMixinFields1 := reviewMixin[1].Fields()
+	_ = reviewMixinFields1
+	reviewFields := schema.Review{}.Fields()
+	_ = reviewFields
+	// reviewDescCreatedAt is the schema descriptor for created_at field.
+	reviewDescCreatedAt := reviewMixinFields1[0].Descriptor()
+	// review.DefaultCreatedAt holds the default value on creation for the created_at field.
+	review.DefaultCreatedAt = reviewDescCreatedAt.Default.(func() time.Time)
+	// reviewDescUpdatedAt is the schema descriptor for updated_at field.
+	reviewDescUpdatedAt := reviewMixinFields1[1].Descriptor()
+	// review.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	review.DefaultUpdatedAt = reviewDescUpdatedAt.Default.(func() time.Time)
+	// review.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	review.UpdateDefaultUpdatedAt = reviewDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewDescScopeID is the schema descriptor for scope_id field.
+	reviewDescScopeID := reviewFields[1].Descriptor()
+	// review.ScopeIDValidator is a validator for the "scope_id" field. It is called by the builders before save.
+	review.ScopeIDValidator = reviewDescScopeID.Validators[0].(func(string) error)
+	// reviewDescScopeName is the schema descriptor for scope_name field.
+	reviewDescScopeName := reviewFields[2].Descriptor()
+	// review.ScopeNameValidator is a validator for the "scope_name" field. It is called by the builders before save.
+	review.ScopeNameValidator = reviewDescScopeName.Validators[0].(func(string) error)
+	// reviewDescYear is the schema descriptor for year field.
+	reviewDescYear := reviewFields[3].Descriptor()
+	// review.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	review.YearValidator = reviewDescYear.Validators[0].(func(int) error)
+	// reviewDescVersion is the schema descriptor for version field.
+	reviewDescVersion := reviewFields[4].Descriptor()
+	// review.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	review.VersionValidator = reviewDescVersion.Validators[0].(func(int) error)
+	// reviewDescReason is the schema descriptor for reason field.
+	reviewDescReason := reviewFields[5].Descriptor()
+	// review.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	review.ReasonValidator = reviewDescReason.Validators[0].(func(string) error)
+	// reviewDescUnitID is the schema descriptor for unit_id field.
+	reviewDescUnitID := reviewFields[8].Descriptor()
+	// review.UnitIDValidator is a validator for the "unit_id" field. It is called by the builders before save.
+	review.UnitIDValidator = reviewDescUnitID.Validators[0].(func(string) error)
+	// reviewDescDistrictID is the schema descriptor for district_id field.
+	reviewDescDistrictID := reviewFields[9].Descriptor()
+	// review.DistrictIDValidator is a validator for the "district_id" field. It is called by the builders before save.
+	review.DistrictIDValidator = reviewDescDistrictID.Validators[0].(func(string) error)
+	// reviewDescProvinceID is the schema descriptor for province_id field.
+	reviewDescProvinceID := reviewFields[10].Descriptor()
+	// review.ProvinceIDValidator is a validator for the "province_id" field. It is called by the builders before save.
+	review.ProvinceIDValidator = reviewDescProvinceID.Validators[0].(func(string) error)
+	// reviewDescID is the schema descriptor for id field.
+	reviewDescID := reviewMixinFields0[0].Descriptor()
+	// review.DefaultID holds the default value on creation for the id field.
+	review.DefaultID = reviewDescID.Default.(func() string)
+	// review.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	review.IDValidator = func() func(string) error {
+		validators := reviewDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

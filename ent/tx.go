@@ -48,10 +48,16 @@ type Tx struct {
 	Phase *PhaseClient
 	// Pledge is the client for interacting with the Pledge builders.
 	Pledge *PledgeClient
+	// ProgressClock is the client for interacting with the ProgressClock builders.
+	ProgressClock *ProgressClockClient
+	// ProgressCounter is the client for interacting with the ProgressCounter builders.
+	ProgressCounter *ProgressCounterClient
 	// Province is the client for interacting with the Province builders.
 	Province *ProvinceClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Review is the client for interacting with the Review builders.
+	Review *ReviewClient
 	// SelfAssessment is the client for interacting with the SelfAssessment builders.
 	SelfAssessment *SelfAssessmentClient
 	// SelfAssessmentItem is the client for interacting with the SelfAssessmentItem builders.
@@ -209,8 +215,11 @@ func (tx *Tx) init() {
 	tx.Official = NewOfficialClient(tx.config)
 	tx.Phase = NewPhaseClient(tx.config)
 	tx.Pledge = NewPledgeClient(tx.config)
+	tx.ProgressClock = NewProgressClockClient(tx.config)
+	tx.ProgressCounter = NewProgressCounterClient(tx.config)
 	tx.Province = NewProvinceClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.Review = NewReviewClient(tx.config)
 	tx.SelfAssessment = NewSelfAssessmentClient(tx.config)
 	tx.SelfAssessmentItem = NewSelfAssessmentItemClient(tx.config)
 	tx.Unit = NewUnitClient(tx.config)

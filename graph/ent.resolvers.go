@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
@@ -89,6 +90,11 @@ func (r *queryResolver) Provinces(ctx context.Context, after *entgql.Cursor[stri
 		ent.WithProvinceOrder(orderBy), ent.WithProvinceFilter(where.Filter))
 }
 
+// Reviews is the resolver for the reviews field.
+func (r *queryResolver) Reviews(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) (*ent.ReviewConnection, error) {
+	panic(fmt.Errorf("not implemented: Reviews - reviews"))
+}
+
 // SelfAssessments is the resolver for the selfAssessments field.
 func (r *queryResolver) SelfAssessments(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) (*ent.SelfAssessmentConnection, error) {
 	return r.client.SelfAssessment.Query().Paginate(ctx, after, first, before, last,
@@ -107,7 +113,11 @@ func (r *Resolver) Case() generated.CaseResolver { return &caseResolver{r} }
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// Review returns generated.ReviewResolver implementation.
+func (r *Resolver) Review() generated.ReviewResolver { return &reviewResolver{r} }
+
 type (
-	caseResolver  struct{ *Resolver }
-	queryResolver struct{ *Resolver }
+	caseResolver   struct{ *Resolver }
+	queryResolver  struct{ *Resolver }
+	reviewResolver struct{ *Resolver }
 )

@@ -65,6 +65,8 @@ const (
 	EdgeProposedCommendations = "proposed_commendations"
 	// EdgeRecordedInspections holds the string denoting the recorded_inspections edge name in mutations.
 	EdgeRecordedInspections = "recorded_inspections"
+	// EdgeClosedReviews holds the string denoting the closed_reviews edge name in mutations.
+	EdgeClosedReviews = "closed_reviews"
 	// EdgeAuditEvents holds the string denoting the audit_events edge name in mutations.
 	EdgeAuditEvents = "audit_events"
 	// EdgeRefreshTokens holds the string denoting the refresh_tokens edge name in mutations.
@@ -141,6 +143,13 @@ const (
 	RecordedInspectionsInverseTable = "inspections"
 	// RecordedInspectionsColumn is the table column denoting the recorded_inspections relation/edge.
 	RecordedInspectionsColumn = "account_recorded_inspections"
+	// ClosedReviewsTable is the table that holds the closed_reviews relation/edge.
+	ClosedReviewsTable = "reviews"
+	// ClosedReviewsInverseTable is the table name for the Review entity.
+	// It exists in this package in order to avoid circular dependency with the "review" package.
+	ClosedReviewsInverseTable = "reviews"
+	// ClosedReviewsColumn is the table column denoting the closed_reviews relation/edge.
+	ClosedReviewsColumn = "account_closed_reviews"
 	// AuditEventsTable is the table that holds the audit_events relation/edge.
 	AuditEventsTable = "audit_events"
 	// AuditEventsInverseTable is the table name for the AuditEvent entity.
@@ -450,6 +459,20 @@ func ByRecordedInspections(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOpti
 	}
 }
 
+// ByClosedReviewsCount orders the results by closed_reviews count.
+func ByClosedReviewsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newClosedReviewsStep(), opts...)
+	}
+}
+
+// ByClosedReviews orders the results by closed_reviews terms.
+func ByClosedReviews(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newClosedReviewsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
 // ByAuditEventsCount orders the results by audit_events count.
 func ByAuditEventsCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -545,6 +568,13 @@ func newRecordedInspectionsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RecordedInspectionsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RecordedInspectionsTable, RecordedInspectionsColumn),
+	)
+}
+func newClosedReviewsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ClosedReviewsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ClosedReviewsTable, ClosedReviewsColumn),
 	)
 }
 func newAuditEventsStep() *sqlgraph.Step {

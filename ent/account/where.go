@@ -1055,6 +1055,29 @@ func HasRecordedInspectionsWith(preds ...predicate.Inspection) predicate.Account
 	})
 }
 
+// HasClosedReviews applies the HasEdge predicate on the "closed_reviews" edge.
+func HasClosedReviews() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ClosedReviewsTable, ClosedReviewsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasClosedReviewsWith applies the HasEdge predicate on the "closed_reviews" edge with a given conditions (other predicates).
+func HasClosedReviewsWith(preds ...predicate.Review) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newClosedReviewsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // HasAuditEvents applies the HasEdge predicate on the "audit_events" edge.
 func HasAuditEvents() predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {

@@ -27,8 +27,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -577,6 +580,60 @@ func (f TraversePledge) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PledgeQuery", q)
 }
 
+// The ProgressClockFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProgressClockFunc func(context.Context, *ent.ProgressClockQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProgressClockFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProgressClockQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProgressClockQuery", q)
+}
+
+// The TraverseProgressClock type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProgressClock func(context.Context, *ent.ProgressClockQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProgressClock) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProgressClock) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProgressClockQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProgressClockQuery", q)
+}
+
+// The ProgressCounterFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProgressCounterFunc func(context.Context, *ent.ProgressCounterQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProgressCounterFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProgressCounterQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProgressCounterQuery", q)
+}
+
+// The TraverseProgressCounter type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProgressCounter func(context.Context, *ent.ProgressCounterQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProgressCounter) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProgressCounter) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProgressCounterQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProgressCounterQuery", q)
+}
+
 // The ProvinceFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ProvinceFunc func(context.Context, *ent.ProvinceQuery) (ent.Value, error)
 
@@ -629,6 +686,33 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
+}
+
+// The ReviewFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReviewFunc func(context.Context, *ent.ReviewQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReviewFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReviewQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReviewQuery", q)
+}
+
+// The TraverseReview type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReview func(context.Context, *ent.ReviewQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReview) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReview) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReviewQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReviewQuery", q)
 }
 
 // The SelfAssessmentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -778,10 +862,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PhaseQuery, predicate.Phase, phase.OrderOption]{typ: ent.TypePhase, tq: q}, nil
 	case *ent.PledgeQuery:
 		return &query[*ent.PledgeQuery, predicate.Pledge, pledge.OrderOption]{typ: ent.TypePledge, tq: q}, nil
+	case *ent.ProgressClockQuery:
+		return &query[*ent.ProgressClockQuery, predicate.ProgressClock, progressclock.OrderOption]{typ: ent.TypeProgressClock, tq: q}, nil
+	case *ent.ProgressCounterQuery:
+		return &query[*ent.ProgressCounterQuery, predicate.ProgressCounter, progresscounter.OrderOption]{typ: ent.TypeProgressCounter, tq: q}, nil
 	case *ent.ProvinceQuery:
 		return &query[*ent.ProvinceQuery, predicate.Province, province.OrderOption]{typ: ent.TypeProvince, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.ReviewQuery:
+		return &query[*ent.ReviewQuery, predicate.Review, review.OrderOption]{typ: ent.TypeReview, tq: q}, nil
 	case *ent.SelfAssessmentQuery:
 		return &query[*ent.SelfAssessmentQuery, predicate.SelfAssessment, selfassessment.OrderOption]{typ: ent.TypeSelfAssessment, tq: q}, nil
 	case *ent.SelfAssessmentItemQuery:

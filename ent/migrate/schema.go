@@ -1095,6 +1095,40 @@ var (
 			},
 		},
 	}
+	// ProgressClocksColumns holds the columns for the "progress_clocks" table.
+	ProgressClocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Unique: true, Size: 32},
+		{Name: "as_of", Type: field.TypeString, Size: 10},
+	}
+	// ProgressClocksTable holds the schema information for the "progress_clocks" table.
+	ProgressClocksTable = &schema.Table{
+		Name:       "progress_clocks",
+		Columns:    ProgressClocksColumns,
+		PrimaryKey: []*schema.Column{ProgressClocksColumns[0]},
+	}
+	// ProgressCountersColumns holds the columns for the "progress_counters" table.
+	ProgressCountersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "scope", Type: field.TypeString, Size: 48},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "key", Type: field.TypeString, Size: 64},
+		{Name: "shard", Type: field.TypeInt},
+		{Name: "value", Type: field.TypeInt64},
+	}
+	// ProgressCountersTable holds the schema information for the "progress_counters" table.
+	ProgressCountersTable = &schema.Table{
+		Name:       "progress_counters",
+		Columns:    ProgressCountersColumns,
+		PrimaryKey: []*schema.Column{ProgressCountersColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "progresscounter_scope_year_key_shard",
+				Unique:  true,
+				Columns: []*schema.Column{ProgressCountersColumns[1], ProgressCountersColumns[2], ProgressCountersColumns[3], ProgressCountersColumns[4]},
+			},
+		},
+	}
 	// ProvincesColumns holds the columns for the "provinces" table.
 	ProvincesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1188,6 +1222,80 @@ var (
 				Name:    "refreshtoken_expires_at",
 				Unique:  false,
 				Columns: []*schema.Column{RefreshTokensColumns[5]},
+			},
+		},
+	}
+	// ReviewsColumns holds the columns for the "reviews" table.
+	ReviewsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"UNIT", "DISTRICT", "PROVINCE", "NATION"}},
+		{Name: "scope_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "scope_name", Type: field.TypeString, Size: 300},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "closed_at", Type: field.TypeTime},
+		{Name: "figures", Type: field.TypeBytes},
+		{Name: "unit_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "district_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "province_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_closed_reviews", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// ReviewsTable holds the schema information for the "reviews" table.
+	ReviewsTable = &schema.Table{
+		Name:       "reviews",
+		Columns:    ReviewsColumns,
+		PrimaryKey: []*schema.Column{ReviewsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "reviews_accounts_closed_reviews",
+				Columns:    []*schema.Column{ReviewsColumns[14]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "review_scope_kind_scope_id_year_version",
+				Unique:  true,
+				Columns: []*schema.Column{ReviewsColumns[3], ReviewsColumns[4], ReviewsColumns[6], ReviewsColumns[7]},
+			},
+			{
+				Name:    "review_year",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[6]},
+			},
+			{
+				Name:    "review_scope_kind",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[3]},
+			},
+			{
+				Name:    "review_closed_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[9]},
+			},
+			{
+				Name:    "review_unit_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[11]},
+			},
+			{
+				Name:    "review_district_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[12]},
+			},
+			{
+				Name:    "review_province_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[13]},
+			},
+			{
+				Name:    "review_account_closed_reviews",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewsColumns[14]},
 			},
 		},
 	}
@@ -1467,8 +1575,11 @@ var (
 		OfficialsTable,
 		PhasesTable,
 		PledgesTable,
+		ProgressClocksTable,
+		ProgressCountersTable,
 		ProvincesTable,
 		RefreshTokensTable,
+		ReviewsTable,
 		SelfAssessmentsTable,
 		SelfAssessmentItemsTable,
 		UnitsTable,
@@ -1519,6 +1630,7 @@ func init() {
 	PledgesTable.ForeignKeys[1].RefTable = OfficialsTable
 	ProvincesTable.ForeignKeys[0].RefTable = ProvincesTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = AccountsTable
+	ReviewsTable.ForeignKeys[0].RefTable = AccountsTable
 	SelfAssessmentsTable.ForeignKeys[0].RefTable = AccountsTable
 	SelfAssessmentsTable.ForeignKeys[1].RefTable = CampaignsTable
 	SelfAssessmentsTable.ForeignKeys[2].RefTable = OfficialsTable

@@ -60,11 +60,20 @@ type Phase func(*sql.Selector)
 // Pledge is the predicate function for pledge builders.
 type Pledge func(*sql.Selector)
 
+// ProgressClock is the predicate function for progressclock builders.
+type ProgressClock func(*sql.Selector)
+
+// ProgressCounter is the predicate function for progresscounter builders.
+type ProgressCounter func(*sql.Selector)
+
 // Province is the predicate function for province builders.
 type Province func(*sql.Selector)
 
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
+
+// Review is the predicate function for review builders.
+type Review func(*sql.Selector)
 
 // SelfAssessment is the predicate function for selfassessment builders.
 type SelfAssessment func(*sql.Selector)

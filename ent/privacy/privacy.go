@@ -543,6 +543,54 @@ func (f PledgeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PledgeMutation", m)
 }
 
+// The ProgressClockQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProgressClockQueryRuleFunc func(context.Context, *ent.ProgressClockQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProgressClockQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProgressClockQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProgressClockQuery", q)
+}
+
+// The ProgressClockMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProgressClockMutationRuleFunc func(context.Context, *ent.ProgressClockMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProgressClockMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProgressClockMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProgressClockMutation", m)
+}
+
+// The ProgressCounterQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProgressCounterQueryRuleFunc func(context.Context, *ent.ProgressCounterQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProgressCounterQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProgressCounterQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProgressCounterQuery", q)
+}
+
+// The ProgressCounterMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProgressCounterMutationRuleFunc func(context.Context, *ent.ProgressCounterMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProgressCounterMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProgressCounterMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProgressCounterMutation", m)
+}
+
 // The ProvinceQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ProvinceQueryRuleFunc func(context.Context, *ent.ProvinceQuery) error
@@ -589,6 +637,30 @@ func (f RefreshTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefreshTokenMutation", m)
+}
+
+// The ReviewQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReviewQueryRuleFunc func(context.Context, *ent.ReviewQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReviewQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReviewQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReviewQuery", q)
+}
+
+// The ReviewMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReviewMutationRuleFunc func(context.Context, *ent.ReviewMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReviewMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReviewMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReviewMutation", m)
 }
 
 // The SelfAssessmentQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -758,9 +830,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PledgeQuery:
 		return q.Filter(), nil
+	case *ent.ProgressClockQuery:
+		return q.Filter(), nil
+	case *ent.ProgressCounterQuery:
+		return q.Filter(), nil
 	case *ent.ProvinceQuery:
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
+		return q.Filter(), nil
+	case *ent.ReviewQuery:
 		return q.Filter(), nil
 	case *ent.SelfAssessmentQuery:
 		return q.Filter(), nil
@@ -813,9 +891,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.PledgeMutation:
 		return m.Filter(), nil
+	case *ent.ProgressClockMutation:
+		return m.Filter(), nil
+	case *ent.ProgressCounterMutation:
+		return m.Filter(), nil
 	case *ent.ProvinceMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
+		return m.Filter(), nil
+	case *ent.ReviewMutation:
 		return m.Filter(), nil
 	case *ent.SelfAssessmentMutation:
 		return m.Filter(), nil

@@ -295,6 +295,7 @@ func (Account) Edges() []ent.Edge {
 		edge.To("case_messages", CaseMessage.Type).Comment("Case messages the account wrote.").Annotations(hidden()),
 		edge.To("proposed_commendations", Commendation.Type).Comment("Commendations the account proposed.").Annotations(hidden()),
 		edge.To("recorded_inspections", Inspection.Type).Comment("Inspections the account recorded.").Annotations(hidden()),
+		edge.To("closed_reviews", Review.Type).Comment("Annual reviews the account closed.").Annotations(hidden()),
 		edge.To("audit_events", AuditEvent.Type).Comment("Audit entries of the account's actions.").Annotations(hidden()),
 		edge.To("refresh_tokens", RefreshToken.Type).Comment("The account's refresh tokens.").Annotations(hidden()),
 	}

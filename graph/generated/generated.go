@@ -27,6 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -34,6 +35,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -53,6 +55,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	OfficialYear() OfficialYearResolver
 	Query() QueryResolver
+	Review() ReviewResolver
 	Subscription() SubscriptionResolver
 	UnitYear() UnitYearResolver
 	Viewer() ViewerResolver
@@ -147,6 +150,11 @@ type ComplexityRoot struct {
 	AuditEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	AwarenessTarget struct {
+		Met    func(childComplexity int) int
+		Target func(childComplexity int) int
 	}
 
 	Campaign struct {
@@ -264,6 +272,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CaseFigures struct {
+		ByCategory   func(childComplexity int) int
+		ByChannel    func(childComplexity int) int
+		ByState      func(childComplexity int) int
+		OnTime       func(childComplexity int) int
+		OverdueNow   func(childComplexity int) int
+		Received     func(childComplexity int) int
+		Satisfaction func(childComplexity int) int
+	}
+
 	CaseMessage struct {
 		Body      func(childComplexity int) int
 		Case      func(childComplexity int) int
@@ -312,6 +330,21 @@ type ComplexityRoot struct {
 		State      func(childComplexity int) int
 	}
 
+	CategoryCount struct {
+		Category func(childComplexity int) int
+		Count    func(childComplexity int) int
+	}
+
+	ChannelCount struct {
+		Channel func(childComplexity int) int
+		Count   func(childComplexity int) int
+	}
+
+	ClassificationCount struct {
+		Classification func(childComplexity int) int
+		Count          func(childComplexity int) int
+	}
+
 	Commendation struct {
 		Campaign       func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
@@ -339,6 +372,22 @@ type ComplexityRoot struct {
 	CommendationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CommendationFigures struct {
+		ByForm  func(childComplexity int) int
+		ByLevel func(childComplexity int) int
+		Total   func(childComplexity int) int
+	}
+
+	CommendationPayload struct {
+		Commendation func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	CommendationProposePayload struct {
+		Commendation func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	Criterion struct {
@@ -422,6 +471,28 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ExportLinkPayload struct {
+		ExpiresAt  func(childComplexity int) int
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	FinalReview struct {
+		Rows  func(childComplexity int) int
+		Scope func(childComplexity int) int
+	}
+
+	FinalReviewRow struct {
+		Figures func(childComplexity int) int
+		Review  func(childComplexity int) int
+		Year    func(childComplexity int) int
+	}
+
+	FormCount struct {
+		Count func(childComplexity int) int
+		Form  func(childComplexity int) int
+	}
+
 	Incident struct {
 		Case       func(childComplexity int) int
 		Category   func(childComplexity int) int
@@ -471,6 +542,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InspectionRecordPayload struct {
+		Inspection func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	LevelCount struct {
+		Count func(childComplexity int) int
+		Level func(childComplexity int) int
+	}
+
 	LoginPayload struct {
 		AccessToken          func(childComplexity int) int
 		AccessTokenExpiresAt func(childComplexity int) int
@@ -482,6 +563,12 @@ type ComplexityRoot struct {
 	LogoutPayload struct {
 		Ok         func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	Metric struct {
+		Denominator func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Rate        func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -504,13 +591,20 @@ type ComplexityRoot struct {
 		CaseSubmit            func(childComplexity int, input model.CaseSubmitInput) int
 		CaseTransfer          func(childComplexity int, input model.CaseTransferInput) int
 		CaseWithdraw          func(childComplexity int, input model.CaseWithdrawInput) int
+		CommendationApprove   func(childComplexity int, input model.CommendationApproveInput) int
+		CommendationDecline   func(childComplexity int, input model.CommendationDeclineInput) int
+		CommendationPropose   func(childComplexity int, input model.CommendationProposeInput) int
+		CommendationRevoke    func(childComplexity int, input model.CommendationRevokeInput) int
 		EmulationRegister     func(childComplexity int, input model.EmulationRegisterInput) int
 		EvidenceUploadCreate  func(childComplexity int, input model.EvidenceUploadCreateInput) int
+		ExportLink            func(childComplexity int, input model.ExportLinkInput) int
+		InspectionRecord      func(childComplexity int, input model.InspectionRecordInput) int
 		Login                 func(childComplexity int, input model.LoginInput) int
 		Logout                func(childComplexity int, input model.LogoutInput) int
 		PasswordChange        func(childComplexity int, input model.PasswordChangeInput) int
 		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
 		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
+		ReviewClose           func(childComplexity int, input model.ReviewCloseInput) int
 		SelfAssessmentReturn  func(childComplexity int, input model.SelfAssessmentReturnInput) int
 		SelfAssessmentReview  func(childComplexity int, input model.SelfAssessmentReviewInput) int
 		SelfAssessmentSave    func(childComplexity int, input model.SelfAssessmentSaveInput) int
@@ -624,6 +718,48 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Progress struct {
+		AsOf                  func(childComplexity int) int
+		Awareness             func(childComplexity int) int
+		AwarenessTarget       func(childComplexity int) int
+		Cases                 func(childComplexity int) int
+		Classifications       func(childComplexity int) int
+		Commendations         func(childComplexity int) int
+		Headcount             func(childComplexity int) int
+		Negativity            func(childComplexity int) int
+		NegativityPerThousand func(childComplexity int) int
+		Pledge                func(childComplexity int) int
+		Reduction             func(childComplexity int) int
+		Registration          func(childComplexity int) int
+		Scope                 func(childComplexity int) int
+		SelfAssessment        func(childComplexity int) int
+		Suppressed            func(childComplexity int) int
+		Units                 func(childComplexity int) int
+		Year                  func(childComplexity int) int
+	}
+
+	ProgressPoint struct {
+		Acknowledged          func(childComplexity int) int
+		AwarenessRate         func(childComplexity int) int
+		CasesReceived         func(childComplexity int) int
+		Month                 func(childComplexity int) int
+		NegativityRate        func(childComplexity int) int
+		OfficialsWithIncident func(childComplexity int) int
+		PledgeRate            func(childComplexity int) int
+		Pledged               func(childComplexity int) int
+		Registered            func(childComplexity int) int
+		SelfAssessed          func(childComplexity int) int
+		SelfAssessmentRate    func(childComplexity int) int
+	}
+
+	ProgressSeries struct {
+		Headcount  func(childComplexity int) int
+		Points     func(childComplexity int) int
+		Scope      func(childComplexity int) int
+		Suppressed func(childComplexity int) int
+		Year       func(childComplexity int) int
+	}
+
 	Province struct {
 		Campaigns    func(childComplexity int) int
 		Code         func(childComplexity int) int
@@ -652,26 +788,63 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Accounts         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
-		AuditEvents      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
-		Campaigns        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) int
-		CaseByTracking   func(childComplexity int, trackingCode string, secret string) int
-		CaseReporter     func(childComplexity int, caseID string, reason *string) int
-		CaseStatistics   func(childComplexity int, year *int) int
-		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
-		Commendations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
-		Districts        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DistrictOrder, where *ent.DistrictWhereInput) int
-		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
-		Inspections      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
-		Node             func(childComplexity int, id string) int
-		Nodes            func(childComplexity int, ids []string) int
-		Officials        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) int
-		Pledges          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) int
-		PraisedOfficials func(childComplexity int, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		Provinces        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) int
-		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
-		Units            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
-		Viewer           func(childComplexity int) int
+		Accounts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
+		AuditEvents            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
+		Campaigns              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) int
+		CaseByTracking         func(childComplexity int, trackingCode string, secret string) int
+		CaseReporter           func(childComplexity int, caseID string, reason *string) int
+		CaseStatistics         func(childComplexity int, year *int) int
+		Cases                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
+		CommendationCandidates func(childComplexity int, scope model.ScopeInput, year int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) int
+		Districts              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DistrictOrder, where *ent.DistrictWhereInput) int
+		FinalReview            func(childComplexity int, scope model.ScopeInput) int
+		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
+		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Node                   func(childComplexity int, id string) int
+		Nodes                  func(childComplexity int, ids []string) int
+		Officials              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) int
+		Pledges                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) int
+		PraisedOfficials       func(childComplexity int, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Progress               func(childComplexity int, scope model.ScopeInput, year int) int
+		ProgressSeries         func(childComplexity int, scope model.ScopeInput, year int) int
+		Provinces              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) int
+		Ranking                func(childComplexity int, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Reviews                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) int
+		SelfAssessments        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
+		Units                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
+		Viewer                 func(childComplexity int) int
+	}
+
+	RankingConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RankingEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RankingEntry struct {
+		Denominator func(childComplexity int) int
+		Headcount   func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Province    func(childComplexity int) int
+		Rank        func(childComplexity int) int
+		Scope       func(childComplexity int) int
+		Unit        func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
+	Reduction struct {
+		PreviousRate func(childComplexity int) int
+		Rate         func(childComplexity int) int
+		Status       func(childComplexity int) int
+		TargetHigh   func(childComplexity int) int
+		TargetLow    func(childComplexity int) int
+		Value        func(childComplexity int) int
 	}
 
 	ReporterIdentity struct {
@@ -679,6 +852,47 @@ type ComplexityRoot struct {
 		Name       func(childComplexity int) int
 		NationalID func(childComplexity int) int
 		Phone      func(childComplexity int) int
+	}
+
+	Review struct {
+		ClosedAt  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Figures   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Scope     func(childComplexity int) int
+		ScopeKind func(childComplexity int) int
+		ScopeName func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Version   func(childComplexity int) int
+		Year      func(childComplexity int) int
+	}
+
+	ReviewClosePayload struct {
+		Review     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ReviewConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReviewEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Satisfaction struct {
+		Mean  func(childComplexity int) int
+		Rated func(childComplexity int) int
+	}
+
+	ScopeRef struct {
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	SelfAssessment struct {
@@ -743,6 +957,11 @@ type ComplexityRoot struct {
 	SelfAssessmentSubmitPayload struct {
 		SelfAssessment func(childComplexity int) int
 		UserErrors     func(childComplexity int) int
+	}
+
+	StateCount struct {
+		Count func(childComplexity int) int
+		State func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -900,6 +1119,13 @@ type MutationResolver interface {
 	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
 	CaseMarkDuplicate(ctx context.Context, input model.CaseMarkDuplicateInput) (*model.CaseActionPayload, error)
 	CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error)
+	ReviewClose(ctx context.Context, input model.ReviewCloseInput) (*model.ReviewClosePayload, error)
+	ExportLink(ctx context.Context, input model.ExportLinkInput) (*model.ExportLinkPayload, error)
+	CommendationPropose(ctx context.Context, input model.CommendationProposeInput) (*model.CommendationProposePayload, error)
+	CommendationApprove(ctx context.Context, input model.CommendationApproveInput) (*model.CommendationPayload, error)
+	CommendationDecline(ctx context.Context, input model.CommendationDeclineInput) (*model.CommendationPayload, error)
+	CommendationRevoke(ctx context.Context, input model.CommendationRevokeInput) (*model.CommendationPayload, error)
+	InspectionRecord(ctx context.Context, input model.InspectionRecordInput) (*model.InspectionRecordPayload, error)
 	CampaignAcknowledge(ctx context.Context, input model.CampaignAcknowledgeInput) (*model.CampaignAcknowledgePayload, error)
 	PledgeSign(ctx context.Context, input model.PledgeSignInput) (*model.PledgeSignPayload, error)
 	PledgeWithdraw(ctx context.Context, input model.PledgeWithdrawInput) (*model.PledgeWithdrawPayload, error)
@@ -926,6 +1152,7 @@ type QueryResolver interface {
 	Officials(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) (*ent.OfficialConnection, error)
 	Pledges(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) (*ent.PledgeConnection, error)
 	Provinces(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) (*ent.ProvinceConnection, error)
+	Reviews(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) (*ent.ReviewConnection, error)
 	SelfAssessments(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) (*ent.SelfAssessmentConnection, error)
 	Units(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) (*ent.UnitConnection, error)
 	Viewer(ctx context.Context) (*authz.Viewer, error)
@@ -933,6 +1160,15 @@ type QueryResolver interface {
 	CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error)
 	CaseStatistics(ctx context.Context, year *int) (*casework.Stats, error)
 	PraisedOfficials(ctx context.Context, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
+	Progress(ctx context.Context, scope model.ScopeInput, year int) (*progress.Report, error)
+	Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error)
+	ProgressSeries(ctx context.Context, scope model.ScopeInput, year int) (*progress.Series, error)
+	FinalReview(ctx context.Context, scope model.ScopeInput) (*model.FinalReview, error)
+	CommendationCandidates(ctx context.Context, scope model.ScopeInput, year int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
+}
+type ReviewResolver interface {
+	Figures(ctx context.Context, obj *ent.Review) (*progress.Report, error)
+	Scope(ctx context.Context, obj *ent.Review) (*progress.ScopeRef, error)
 }
 type SubscriptionResolver interface {
 	CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error)
@@ -1289,6 +1525,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "AwarenessTarget.met":
+		if e.ComplexityRoot.AwarenessTarget.Met == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AwarenessTarget.Met(childComplexity), true
+	case "AwarenessTarget.target":
+		if e.ComplexityRoot.AwarenessTarget.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AwarenessTarget.Target(childComplexity), true
 
 	case "Campaign.acknowledgements":
 		if e.ComplexityRoot.Campaign.Acknowledgements == nil {
@@ -1838,6 +2087,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseEventEdge.Node(childComplexity), true
 
+	case "CaseFigures.byCategory":
+		if e.ComplexityRoot.CaseFigures.ByCategory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.ByCategory(childComplexity), true
+	case "CaseFigures.byChannel":
+		if e.ComplexityRoot.CaseFigures.ByChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.ByChannel(childComplexity), true
+	case "CaseFigures.byState":
+		if e.ComplexityRoot.CaseFigures.ByState == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.ByState(childComplexity), true
+	case "CaseFigures.onTime":
+		if e.ComplexityRoot.CaseFigures.OnTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.OnTime(childComplexity), true
+	case "CaseFigures.overdueNow":
+		if e.ComplexityRoot.CaseFigures.OverdueNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.OverdueNow(childComplexity), true
+	case "CaseFigures.received":
+		if e.ComplexityRoot.CaseFigures.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.Received(childComplexity), true
+	case "CaseFigures.satisfaction":
+		if e.ComplexityRoot.CaseFigures.Satisfaction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseFigures.Satisfaction(childComplexity), true
+
 	case "CaseMessage.body":
 		if e.ComplexityRoot.CaseMessage.Body == nil {
 			break
@@ -2024,6 +2316,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseUpdate.State(childComplexity), true
 
+	case "CategoryCount.category":
+		if e.ComplexityRoot.CategoryCount.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCount.Category(childComplexity), true
+	case "CategoryCount.count":
+		if e.ComplexityRoot.CategoryCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCount.Count(childComplexity), true
+
+	case "ChannelCount.channel":
+		if e.ComplexityRoot.ChannelCount.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelCount.Channel(childComplexity), true
+	case "ChannelCount.count":
+		if e.ComplexityRoot.ChannelCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelCount.Count(childComplexity), true
+
+	case "ClassificationCount.classification":
+		if e.ComplexityRoot.ClassificationCount.Classification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClassificationCount.Classification(childComplexity), true
+	case "ClassificationCount.count":
+		if e.ComplexityRoot.ClassificationCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClassificationCount.Count(childComplexity), true
+
 	case "Commendation.campaign":
 		if e.ComplexityRoot.Commendation.Campaign == nil {
 			break
@@ -2146,6 +2477,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CommendationEdge.Node(childComplexity), true
+
+	case "CommendationFigures.byForm":
+		if e.ComplexityRoot.CommendationFigures.ByForm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationFigures.ByForm(childComplexity), true
+	case "CommendationFigures.byLevel":
+		if e.ComplexityRoot.CommendationFigures.ByLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationFigures.ByLevel(childComplexity), true
+	case "CommendationFigures.total":
+		if e.ComplexityRoot.CommendationFigures.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationFigures.Total(childComplexity), true
+
+	case "CommendationPayload.commendation":
+		if e.ComplexityRoot.CommendationPayload.Commendation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationPayload.Commendation(childComplexity), true
+	case "CommendationPayload.userErrors":
+		if e.ComplexityRoot.CommendationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationPayload.UserErrors(childComplexity), true
+
+	case "CommendationProposePayload.commendation":
+		if e.ComplexityRoot.CommendationProposePayload.Commendation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationProposePayload.Commendation(childComplexity), true
+	case "CommendationProposePayload.userErrors":
+		if e.ComplexityRoot.CommendationProposePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommendationProposePayload.UserErrors(childComplexity), true
 
 	case "Criterion.campaign":
 		if e.ComplexityRoot.Criterion.Campaign == nil {
@@ -2468,6 +2844,70 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EvidenceUploadCreatePayload.UserErrors(childComplexity), true
 
+	case "ExportLinkPayload.expiresAt":
+		if e.ComplexityRoot.ExportLinkPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportLinkPayload.ExpiresAt(childComplexity), true
+	case "ExportLinkPayload.url":
+		if e.ComplexityRoot.ExportLinkPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportLinkPayload.URL(childComplexity), true
+	case "ExportLinkPayload.userErrors":
+		if e.ComplexityRoot.ExportLinkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportLinkPayload.UserErrors(childComplexity), true
+
+	case "FinalReview.rows":
+		if e.ComplexityRoot.FinalReview.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinalReview.Rows(childComplexity), true
+	case "FinalReview.scope":
+		if e.ComplexityRoot.FinalReview.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinalReview.Scope(childComplexity), true
+
+	case "FinalReviewRow.figures":
+		if e.ComplexityRoot.FinalReviewRow.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinalReviewRow.Figures(childComplexity), true
+	case "FinalReviewRow.review":
+		if e.ComplexityRoot.FinalReviewRow.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinalReviewRow.Review(childComplexity), true
+	case "FinalReviewRow.year":
+		if e.ComplexityRoot.FinalReviewRow.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FinalReviewRow.Year(childComplexity), true
+
+	case "FormCount.count":
+		if e.ComplexityRoot.FormCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormCount.Count(childComplexity), true
+	case "FormCount.form":
+		if e.ComplexityRoot.FormCount.Form == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FormCount.Form(childComplexity), true
+
 	case "Incident.case":
 		if e.ComplexityRoot.Incident.Case == nil {
 			break
@@ -2660,6 +3100,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InspectionEdge.Node(childComplexity), true
 
+	case "InspectionRecordPayload.inspection":
+		if e.ComplexityRoot.InspectionRecordPayload.Inspection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionRecordPayload.Inspection(childComplexity), true
+	case "InspectionRecordPayload.userErrors":
+		if e.ComplexityRoot.InspectionRecordPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InspectionRecordPayload.UserErrors(childComplexity), true
+
+	case "LevelCount.count":
+		if e.ComplexityRoot.LevelCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LevelCount.Count(childComplexity), true
+	case "LevelCount.level":
+		if e.ComplexityRoot.LevelCount.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LevelCount.Level(childComplexity), true
+
 	case "LoginPayload.accessToken":
 		if e.ComplexityRoot.LoginPayload.AccessToken == nil {
 			break
@@ -2703,6 +3169,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LogoutPayload.UserErrors(childComplexity), true
+
+	case "Metric.denominator":
+		if e.ComplexityRoot.Metric.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.Denominator(childComplexity), true
+	case "Metric.numerator":
+		if e.ComplexityRoot.Metric.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.Numerator(childComplexity), true
+	case "Metric.rate":
+		if e.ComplexityRoot.Metric.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Metric.Rate(childComplexity), true
 
 	case "Mutation.accountCreate":
 		if e.ComplexityRoot.Mutation.AccountCreate == nil {
@@ -2913,6 +3398,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CaseWithdraw(childComplexity, args["input"].(model.CaseWithdrawInput)), true
+	case "Mutation.commendationApprove":
+		if e.ComplexityRoot.Mutation.CommendationApprove == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commendationApprove_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommendationApprove(childComplexity, args["input"].(model.CommendationApproveInput)), true
+	case "Mutation.commendationDecline":
+		if e.ComplexityRoot.Mutation.CommendationDecline == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commendationDecline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommendationDecline(childComplexity, args["input"].(model.CommendationDeclineInput)), true
+	case "Mutation.commendationPropose":
+		if e.ComplexityRoot.Mutation.CommendationPropose == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commendationPropose_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommendationPropose(childComplexity, args["input"].(model.CommendationProposeInput)), true
+	case "Mutation.commendationRevoke":
+		if e.ComplexityRoot.Mutation.CommendationRevoke == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commendationRevoke_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommendationRevoke(childComplexity, args["input"].(model.CommendationRevokeInput)), true
 	case "Mutation.emulationRegister":
 		if e.ComplexityRoot.Mutation.EmulationRegister == nil {
 			break
@@ -2935,6 +3464,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EvidenceUploadCreate(childComplexity, args["input"].(model.EvidenceUploadCreateInput)), true
+	case "Mutation.exportLink":
+		if e.ComplexityRoot.Mutation.ExportLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportLink(childComplexity, args["input"].(model.ExportLinkInput)), true
+	case "Mutation.inspectionRecord":
+		if e.ComplexityRoot.Mutation.InspectionRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inspectionRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InspectionRecord(childComplexity, args["input"].(model.InspectionRecordInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2990,6 +3541,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PledgeWithdraw(childComplexity, args["input"].(model.PledgeWithdrawInput)), true
+	case "Mutation.reviewClose":
+		if e.ComplexityRoot.Mutation.ReviewClose == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviewClose_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviewClose(childComplexity, args["input"].(model.ReviewCloseInput)), true
 	case "Mutation.selfAssessmentReturn":
 		if e.ComplexityRoot.Mutation.SelfAssessmentReturn == nil {
 			break
@@ -3513,6 +4075,207 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PledgeWithdrawPayload.UserErrors(childComplexity), true
 
+	case "Progress.asOf":
+		if e.ComplexityRoot.Progress.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.AsOf(childComplexity), true
+	case "Progress.awareness":
+		if e.ComplexityRoot.Progress.Awareness == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Awareness(childComplexity), true
+	case "Progress.awarenessTarget":
+		if e.ComplexityRoot.Progress.AwarenessTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.AwarenessTarget(childComplexity), true
+	case "Progress.cases":
+		if e.ComplexityRoot.Progress.Cases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Cases(childComplexity), true
+	case "Progress.classifications":
+		if e.ComplexityRoot.Progress.Classifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Classifications(childComplexity), true
+	case "Progress.commendations":
+		if e.ComplexityRoot.Progress.Commendations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Commendations(childComplexity), true
+	case "Progress.headcount":
+		if e.ComplexityRoot.Progress.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Headcount(childComplexity), true
+	case "Progress.negativity":
+		if e.ComplexityRoot.Progress.Negativity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Negativity(childComplexity), true
+	case "Progress.negativityPerThousand":
+		if e.ComplexityRoot.Progress.NegativityPerThousand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.NegativityPerThousand(childComplexity), true
+	case "Progress.pledge":
+		if e.ComplexityRoot.Progress.Pledge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Pledge(childComplexity), true
+	case "Progress.reduction":
+		if e.ComplexityRoot.Progress.Reduction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Reduction(childComplexity), true
+	case "Progress.registration":
+		if e.ComplexityRoot.Progress.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Registration(childComplexity), true
+	case "Progress.scope":
+		if e.ComplexityRoot.Progress.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Scope(childComplexity), true
+	case "Progress.selfAssessment":
+		if e.ComplexityRoot.Progress.SelfAssessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.SelfAssessment(childComplexity), true
+	case "Progress.suppressed":
+		if e.ComplexityRoot.Progress.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Suppressed(childComplexity), true
+	case "Progress.units":
+		if e.ComplexityRoot.Progress.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Units(childComplexity), true
+	case "Progress.year":
+		if e.ComplexityRoot.Progress.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Progress.Year(childComplexity), true
+
+	case "ProgressPoint.acknowledged":
+		if e.ComplexityRoot.ProgressPoint.Acknowledged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.Acknowledged(childComplexity), true
+	case "ProgressPoint.awarenessRate":
+		if e.ComplexityRoot.ProgressPoint.AwarenessRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.AwarenessRate(childComplexity), true
+	case "ProgressPoint.casesReceived":
+		if e.ComplexityRoot.ProgressPoint.CasesReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.CasesReceived(childComplexity), true
+	case "ProgressPoint.month":
+		if e.ComplexityRoot.ProgressPoint.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.Month(childComplexity), true
+	case "ProgressPoint.negativityRate":
+		if e.ComplexityRoot.ProgressPoint.NegativityRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.NegativityRate(childComplexity), true
+	case "ProgressPoint.officialsWithIncident":
+		if e.ComplexityRoot.ProgressPoint.OfficialsWithIncident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.OfficialsWithIncident(childComplexity), true
+	case "ProgressPoint.pledgeRate":
+		if e.ComplexityRoot.ProgressPoint.PledgeRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.PledgeRate(childComplexity), true
+	case "ProgressPoint.pledged":
+		if e.ComplexityRoot.ProgressPoint.Pledged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.Pledged(childComplexity), true
+	case "ProgressPoint.registered":
+		if e.ComplexityRoot.ProgressPoint.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.Registered(childComplexity), true
+	case "ProgressPoint.selfAssessed":
+		if e.ComplexityRoot.ProgressPoint.SelfAssessed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.SelfAssessed(childComplexity), true
+	case "ProgressPoint.selfAssessmentRate":
+		if e.ComplexityRoot.ProgressPoint.SelfAssessmentRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressPoint.SelfAssessmentRate(childComplexity), true
+
+	case "ProgressSeries.headcount":
+		if e.ComplexityRoot.ProgressSeries.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressSeries.Headcount(childComplexity), true
+	case "ProgressSeries.points":
+		if e.ComplexityRoot.ProgressSeries.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressSeries.Points(childComplexity), true
+	case "ProgressSeries.scope":
+		if e.ComplexityRoot.ProgressSeries.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressSeries.Scope(childComplexity), true
+	case "ProgressSeries.suppressed":
+		if e.ComplexityRoot.ProgressSeries.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressSeries.Suppressed(childComplexity), true
+	case "ProgressSeries.year":
+		if e.ComplexityRoot.ProgressSeries.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgressSeries.Year(childComplexity), true
+
 	case "Province.campaigns":
 		if e.ComplexityRoot.Province.Campaigns == nil {
 			break
@@ -3711,6 +4474,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder), args["where"].(*ent.CaseWhereInput)), true
+	case "Query.commendationCandidates":
+		if e.ComplexityRoot.Query.CommendationCandidates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_commendationCandidates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CommendationCandidates(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.commendations":
 		if e.ComplexityRoot.Query.Commendations == nil {
 			break
@@ -3733,6 +4507,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Districts(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.DistrictOrder), args["where"].(*ent.DistrictWhereInput)), true
+	case "Query.finalReview":
+		if e.ComplexityRoot.Query.FinalReview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_finalReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FinalReview(childComplexity, args["scope"].(model.ScopeInput)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -3811,6 +4596,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PraisedOfficials(childComplexity, args["year"].(*int), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.progress":
+		if e.ComplexityRoot.Query.Progress == nil {
+			break
+		}
+
+		args, err := ec.field_Query_progress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Progress(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int)), true
+	case "Query.progressSeries":
+		if e.ComplexityRoot.Query.ProgressSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_progressSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProgressSeries(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int)), true
 	case "Query.provinces":
 		if e.ComplexityRoot.Query.Provinces == nil {
 			break
@@ -3822,6 +4629,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Provinces(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.ProvinceOrder), args["where"].(*ent.ProvinceWhereInput)), true
+	case "Query.ranking":
+		if e.ComplexityRoot.Query.Ranking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ranking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Ranking(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int), args["metric"].(progress.RankMetric), args["direction"].(*entgql.OrderDirection), args["level"].(*unit.Level), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.reviews":
+		if e.ComplexityRoot.Query.Reviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Reviews(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.ReviewOrder), args["where"].(*ent.ReviewWhereInput)), true
 	case "Query.selfAssessments":
 		if e.ComplexityRoot.Query.SelfAssessments == nil {
 			break
@@ -3851,6 +4680,124 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "RankingConnection.edges":
+		if e.ComplexityRoot.RankingConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConnection.Edges(childComplexity), true
+	case "RankingConnection.pageInfo":
+		if e.ComplexityRoot.RankingConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConnection.PageInfo(childComplexity), true
+	case "RankingConnection.totalCount":
+		if e.ComplexityRoot.RankingConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingConnection.TotalCount(childComplexity), true
+
+	case "RankingEdge.cursor":
+		if e.ComplexityRoot.RankingEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEdge.Cursor(childComplexity), true
+	case "RankingEdge.node":
+		if e.ComplexityRoot.RankingEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEdge.Node(childComplexity), true
+
+	case "RankingEntry.denominator":
+		if e.ComplexityRoot.RankingEntry.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Denominator(childComplexity), true
+	case "RankingEntry.headcount":
+		if e.ComplexityRoot.RankingEntry.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Headcount(childComplexity), true
+	case "RankingEntry.numerator":
+		if e.ComplexityRoot.RankingEntry.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Numerator(childComplexity), true
+	case "RankingEntry.province":
+		if e.ComplexityRoot.RankingEntry.Province == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Province(childComplexity), true
+	case "RankingEntry.rank":
+		if e.ComplexityRoot.RankingEntry.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Rank(childComplexity), true
+	case "RankingEntry.scope":
+		if e.ComplexityRoot.RankingEntry.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Scope(childComplexity), true
+	case "RankingEntry.unit":
+		if e.ComplexityRoot.RankingEntry.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Unit(childComplexity), true
+	case "RankingEntry.value":
+		if e.ComplexityRoot.RankingEntry.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankingEntry.Value(childComplexity), true
+
+	case "Reduction.previousRate":
+		if e.ComplexityRoot.Reduction.PreviousRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reduction.PreviousRate(childComplexity), true
+	case "Reduction.rate":
+		if e.ComplexityRoot.Reduction.Rate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reduction.Rate(childComplexity), true
+	case "Reduction.status":
+		if e.ComplexityRoot.Reduction.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reduction.Status(childComplexity), true
+	case "Reduction.targetHigh":
+		if e.ComplexityRoot.Reduction.TargetHigh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reduction.TargetHigh(childComplexity), true
+	case "Reduction.targetLow":
+		if e.ComplexityRoot.Reduction.TargetLow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reduction.TargetLow(childComplexity), true
+	case "Reduction.value":
+		if e.ComplexityRoot.Reduction.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reduction.Value(childComplexity), true
+
 	case "ReporterIdentity.address":
 		if e.ComplexityRoot.ReporterIdentity.Address == nil {
 			break
@@ -3875,6 +4822,150 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReporterIdentity.Phone(childComplexity), true
+
+	case "Review.closedAt":
+		if e.ComplexityRoot.Review.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.ClosedAt(childComplexity), true
+	case "Review.createdAt":
+		if e.ComplexityRoot.Review.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.CreatedAt(childComplexity), true
+	case "Review.figures":
+		if e.ComplexityRoot.Review.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Figures(childComplexity), true
+	case "Review.id":
+		if e.ComplexityRoot.Review.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.ID(childComplexity), true
+	case "Review.reason":
+		if e.ComplexityRoot.Review.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Reason(childComplexity), true
+	case "Review.scope":
+		if e.ComplexityRoot.Review.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Scope(childComplexity), true
+	case "Review.scopeKind":
+		if e.ComplexityRoot.Review.ScopeKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.ScopeKind(childComplexity), true
+	case "Review.scopeName":
+		if e.ComplexityRoot.Review.ScopeName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.ScopeName(childComplexity), true
+	case "Review.updatedAt":
+		if e.ComplexityRoot.Review.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.UpdatedAt(childComplexity), true
+	case "Review.version":
+		if e.ComplexityRoot.Review.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Version(childComplexity), true
+	case "Review.year":
+		if e.ComplexityRoot.Review.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Review.Year(childComplexity), true
+
+	case "ReviewClosePayload.review":
+		if e.ComplexityRoot.ReviewClosePayload.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewClosePayload.Review(childComplexity), true
+	case "ReviewClosePayload.userErrors":
+		if e.ComplexityRoot.ReviewClosePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewClosePayload.UserErrors(childComplexity), true
+
+	case "ReviewConnection.edges":
+		if e.ComplexityRoot.ReviewConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewConnection.Edges(childComplexity), true
+	case "ReviewConnection.pageInfo":
+		if e.ComplexityRoot.ReviewConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewConnection.PageInfo(childComplexity), true
+	case "ReviewConnection.totalCount":
+		if e.ComplexityRoot.ReviewConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewConnection.TotalCount(childComplexity), true
+
+	case "ReviewEdge.cursor":
+		if e.ComplexityRoot.ReviewEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewEdge.Cursor(childComplexity), true
+	case "ReviewEdge.node":
+		if e.ComplexityRoot.ReviewEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewEdge.Node(childComplexity), true
+
+	case "Satisfaction.mean":
+		if e.ComplexityRoot.Satisfaction.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Satisfaction.Mean(childComplexity), true
+	case "Satisfaction.rated":
+		if e.ComplexityRoot.Satisfaction.Rated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Satisfaction.Rated(childComplexity), true
+
+	case "ScopeRef.id":
+		if e.ComplexityRoot.ScopeRef.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeRef.ID(childComplexity), true
+	case "ScopeRef.kind":
+		if e.ComplexityRoot.ScopeRef.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeRef.Kind(childComplexity), true
+	case "ScopeRef.name":
+		if e.ComplexityRoot.ScopeRef.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScopeRef.Name(childComplexity), true
 
 	case "SelfAssessment.campaign":
 		if e.ComplexityRoot.SelfAssessment.Campaign == nil {
@@ -4123,6 +5214,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SelfAssessmentSubmitPayload.UserErrors(childComplexity), true
+
+	case "StateCount.count":
+		if e.ComplexityRoot.StateCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StateCount.Count(childComplexity), true
+	case "StateCount.state":
+		if e.ComplexityRoot.StateCount.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StateCount.State(childComplexity), true
 
 	case "Subscription.caseEvents":
 		if e.ComplexityRoot.Subscription.CaseEvents == nil {
@@ -4722,7 +5826,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseTransferInput", ec.unmarshalInputCaseTransferInput),
 			graphql.NewInputUnmarshaler("CaseWhereInput", ec.unmarshalInputCaseWhereInput),
 			graphql.NewInputUnmarshaler("CaseWithdrawInput", ec.unmarshalInputCaseWithdrawInput),
+			graphql.NewInputUnmarshaler("CommendationApproveInput", ec.unmarshalInputCommendationApproveInput),
+			graphql.NewInputUnmarshaler("CommendationDeclineInput", ec.unmarshalInputCommendationDeclineInput),
 			graphql.NewInputUnmarshaler("CommendationOrder", ec.unmarshalInputCommendationOrder),
+			graphql.NewInputUnmarshaler("CommendationProposeInput", ec.unmarshalInputCommendationProposeInput),
+			graphql.NewInputUnmarshaler("CommendationRevokeInput", ec.unmarshalInputCommendationRevokeInput),
 			graphql.NewInputUnmarshaler("CommendationWhereInput", ec.unmarshalInputCommendationWhereInput),
 			graphql.NewInputUnmarshaler("DistrictOrder", ec.unmarshalInputDistrictOrder),
 			graphql.NewInputUnmarshaler("DistrictWhereInput", ec.unmarshalInputDistrictWhereInput),
@@ -4730,9 +5838,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EmulationRegistrationOrder", ec.unmarshalInputEmulationRegistrationOrder),
 			graphql.NewInputUnmarshaler("EmulationRegistrationWhereInput", ec.unmarshalInputEmulationRegistrationWhereInput),
 			graphql.NewInputUnmarshaler("EvidenceUploadCreateInput", ec.unmarshalInputEvidenceUploadCreateInput),
+			graphql.NewInputUnmarshaler("ExportLinkInput", ec.unmarshalInputExportLinkInput),
 			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
 			graphql.NewInputUnmarshaler("IncidentWhereInput", ec.unmarshalInputIncidentWhereInput),
+			graphql.NewInputUnmarshaler("InspectionIncidentInput", ec.unmarshalInputInspectionIncidentInput),
 			graphql.NewInputUnmarshaler("InspectionOrder", ec.unmarshalInputInspectionOrder),
+			graphql.NewInputUnmarshaler("InspectionRecordInput", ec.unmarshalInputInspectionRecordInput),
 			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
@@ -4746,6 +5857,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProvinceOrder", ec.unmarshalInputProvinceOrder),
 			graphql.NewInputUnmarshaler("ProvinceWhereInput", ec.unmarshalInputProvinceWhereInput),
 			graphql.NewInputUnmarshaler("ReporterInput", ec.unmarshalInputReporterInput),
+			graphql.NewInputUnmarshaler("ReviewCloseInput", ec.unmarshalInputReviewCloseInput),
+			graphql.NewInputUnmarshaler("ReviewOrder", ec.unmarshalInputReviewOrder),
+			graphql.NewInputUnmarshaler("ReviewWhereInput", ec.unmarshalInputReviewWhereInput),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentItemInput", ec.unmarshalInputSelfAssessmentItemInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentOrder", ec.unmarshalInputSelfAssessmentOrder),
@@ -5485,6 +6599,591 @@ type UserError {
   code: String!
   "Message for the person, in Vietnamese, or in English when the request's Accept-Language asks for it."
   message: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/progress.graphqls", Input: `extend type Query {
+  """
+  The campaign's figures for a scope and a year (DESIGN.md §6), reproducible from the records: each
+  figure's formula is in its description. Staff see the scopes inside their own; an official sees
+  their own unit, with the figures hidden when it has fewer than 10 officials. Answered from
+  aggregates maintained in the same transaction as every change, so it is as fast for the nation as
+  for a unit.
+  """
+  progress("Exactly one of unitId, districtId, provinceId or national." scope: ScopeInput!, "The year, from 2020 to the current one." year: Int!): Progress!
+  """
+  The units under a scope ordered by a metric: for the nation, its provinces; for a province or a
+  district, its top-level units (those without a parent unit in the scope), each with its sub-units;
+  for a unit, its child units; with ` + "`" + `level` + "`" + `, every unit of that level in the scope. Entries whose
+  value is undefined or hidden come last.
+  """
+  ranking(
+    "Exactly one of unitId, districtId, provinceId or national."
+    scope: ScopeInput!
+    "The year."
+    year: Int!
+    "What to order by."
+    metric: ProgressMetric!
+    "DESC (default: best first for rates, highest first for counts) or ASC."
+    direction: OrderDirection
+    "Rank every unit of this level in the scope instead of the scope's top-level units."
+    level: UnitLevel
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): RankingConnection!
+  "A scope's year month by month: cumulative counts at each month's end (to this month, for the current year)."
+  progressSeries("Exactly one of unitId, districtId, provinceId or national." scope: ScopeInput!, "The year." year: Int!): ProgressSeries!
+  "The final review of the campaign's second phase, 2021-2026: one row per year, from the latest closed review of that year or, if none, the live figures."
+  finalReview("Exactly one of unitId, districtId, provinceId or national." scope: ScopeInput!): FinalReview!
+}
+
+extend type Mutation {
+  """
+  Closes the annual review of a scope's year: freezes its figures as an immutable snapshot
+  (supervisors and administrators whose scope holds it). Closing again makes a new version and
+  needs a reason; earlier versions stay readable.
+  """
+  reviewClose("The mutation's input." input: ReviewCloseInput!): ReviewClosePayload!
+  """
+  Makes a download link for progress, a closed review or the final review, as XLSX (Vietnamese
+  headers) or CSV. The link is valid for 10 minutes and only for the account that asked; the
+  download checks the account and its scope again.
+  """
+  exportLink("The mutation's input." input: ExportLinkInput!): ExportLinkPayload!
+}
+
+"What a ranking orders by."
+enum ProgressMetric {
+  "headcount."
+  HEADCOUNT
+  "awareness.rate."
+  AWARENESS_RATE
+  "pledge.rate."
+  PLEDGE_RATE
+  "registration.rate."
+  REGISTRATION_RATE
+  "selfAssessment.rate."
+  SELF_ASSESSMENT_RATE
+  "negativity.rate (the lower the better: DESC puts the lowest first)."
+  NEGATIVITY_RATE
+  "cases.onTime.rate."
+  ON_TIME_RATE
+  "cases.satisfaction.mean."
+  SATISFACTION
+  "cases.received."
+  CASES_RECEIVED
+  "commendations.total."
+  COMMENDATIONS
+}
+
+"Whether the negativity rate fell enough against the previous year."
+enum ReductionStatus {
+  "reduction >= 0.05."
+  MET
+  "reduction < 0.05."
+  NOT_MET
+  "No rate for the previous year (no officials, or hidden), or the previous rate was 0."
+  NO_BASELINE
+}
+
+"What a progress figure covers."
+enum ScopeKind {
+  "A unit with its sub-units."
+  UNIT
+  "A district."
+  DISTRICT
+  "A province, with the provinces merged into it."
+  PROVINCE
+  "The nation."
+  NATION
+}
+
+"A scope: a unit with its sub-units, a district, a province or the nation."
+type ScopeRef {
+  "What it is."
+  kind: ScopeKind!
+  "Id of the unit, district or province; null for the nation."
+  id: ID
+  "Its name."
+  name: String!
+}
+
+"A rate with its parts: rate = numerator / denominator. numerator and rate are null when hidden; rate is null when the denominator is 0."
+type Metric {
+  "What is counted."
+  numerator: Int
+  "What it is counted against."
+  denominator: Int!
+  "numerator / denominator."
+  rate: Float
+}
+
+"Cases of a channel."
+type ChannelCount {
+  "The channel."
+  channel: Channel!
+  "How many."
+  count: Int!
+}
+
+"Cases of a category."
+type CategoryCount {
+  "The category; null for praise, which has none."
+  category: Category
+  "How many."
+  count: Int!
+}
+
+"Cases in a state."
+type StateCount {
+  "The current state."
+  state: CaseState!
+  "How many."
+  count: Int!
+}
+
+"Reviewed self-assessments with a final classification."
+type ClassificationCount {
+  "The final classification; null for those reviewed as not rated (fewer than 6 months worked)."
+  classification: Classification
+  "How many."
+  count: Int!
+}
+
+"Approved commendations of a form."
+type FormCount {
+  "The form."
+  form: CommendationForm!
+  "How many."
+  count: Int!
+}
+
+"Approved commendations of an issuing level."
+type LevelCount {
+  "The level."
+  level: CommendationLevel!
+  "How many."
+  count: Int!
+}
+
+"Citizens' ratings of closed cases."
+type Satisfaction {
+  "Closed cases the citizen rated (1-5)."
+  rated: Int!
+  "Sum of those ratings / rated; null when none was rated."
+  mean: Float
+}
+
+"Figures of the cases received (received_at, Vietnam time) in the year, about units in the scope."
+type CaseFigures {
+  "Cases received in the year."
+  received: Int!
+  "Received, by channel."
+  byChannel: [ChannelCount!]!
+  "Received, by category."
+  byCategory: [CategoryCount!]!
+  "Received, by current state."
+  byState: [StateCount!]!
+  "Of those, open now and past their current deadline: SUBMITTED past the acknowledgement/acceptance deadline, ACCEPTED or VERIFYING past the conclusion deadline; a case counts once the minute of its deadline has passed."
+  overdueNow: Int!
+  "On-time rate = concluded (concluded_at set) by the deadline (concluded_at <= due_at) / concluded with a deadline (due_at set)."
+  onTime: Metric!
+  "Mean rating of closed cases."
+  satisfaction: Satisfaction!
+}
+
+"Approved commendations whose year is the year, of officials whose unit is in the scope and of units in the scope."
+type CommendationFigures {
+  "All approved."
+  total: Int!
+  "By form."
+  byForm: [FormCount!]!
+  "By issuing level."
+  byLevel: [LevelCount!]!
+}
+
+"The fall of the negativity rate: reduction = 1 - negativity.rate(year) / negativity.rate(year - 1); target band 0.05 to 0.10."
+type Reduction {
+  "negativity.rate of the year."
+  rate: Float
+  "negativity.rate of the previous year."
+  previousRate: Float
+  "1 - rate / previousRate; null without a baseline."
+  value: Float
+  "Lower end of the target band: 0.05."
+  targetLow: Float!
+  "Upper end of the target band: 0.10."
+  targetHigh: Float!
+  "MET when value >= 0.05, NOT_MET below, NO_BASELINE without a previous rate above 0."
+  status: ReductionStatus!
+}
+
+"The phase-1 awareness target."
+type AwarenessTarget {
+  "The target awareness rate: 1.0 (every official)."
+  target: Float!
+  "Whether awareness.rate reached it; null when hidden or with no officials."
+  met: Boolean
+}
+
+"""
+The campaign's figures for a scope and a year. The reference date is 31 December of the year, or
+today (Vietnam time) for the current year. An official counts in a scope when their current unit is
+in it, and in the headcount when active on the reference date (active_from <= date, and active_to
+null or >= date).
+"""
+type Progress {
+  "The scope."
+  scope: ScopeRef!
+  "The year."
+  year: Int!
+  "The reference date: 31 December of the year, or today for the current year."
+  asOf: Time!
+  "True when the scope has fewer than 10 officials and the viewer is not one of its supervisors: only headcount and units are shown."
+  suppressed: Boolean!
+  "headcount = officials in the scope active on the reference date."
+  headcount: Int!
+  "units = units in the scope (for a unit: itself and its sub-units)."
+  units: Int!
+  "awareness = officials in the headcount who acknowledged a campaign on or before the reference date / headcount."
+  awareness: Metric!
+  "The phase-1 target: awareness.rate = 1.0."
+  awarenessTarget: AwarenessTarget!
+  "pledge = officials in the headcount with a pledge for the year that is signed and not withdrawn / headcount."
+  pledge: Metric!
+  "registration = units with an emulation registration for the year / units."
+  registration: Metric!
+  "selfAssessment = officials in the headcount with a yearly self-assessment for the year that is SUBMITTED or REVIEWED / headcount."
+  selfAssessment: Metric!
+  "Of the officials in the headcount, those whose yearly self-assessment is REVIEWED, by final classification."
+  classifications: [ClassificationCount!]!
+  "The cases received in the year; null when hidden."
+  cases: CaseFigures
+  "negativity = officials with at least one incident (from a case's conclusion or an inspection) in the year / headcount; also shown per 1,000 officials."
+  negativity: Metric!
+  "negativity.rate * 1000; null when hidden or with no officials."
+  negativityPerThousand: Float
+  "The reduction of the negativity rate against the previous year, and the target band."
+  reduction: Reduction!
+  "Approved commendations of the year; null when hidden."
+  commendations: CommendationFigures
+}
+
+"A month of a year's series. Counts are cumulative to the month's end; rates divide them by the year's headcount."
+type ProgressPoint {
+  "1 to 12."
+  month: Int!
+  "Officials in the headcount who acknowledged a campaign by the month's end (earlier years included)."
+  acknowledged: Int
+  "Officials in the headcount whose pledge for the year (signed, not withdrawn) was signed by the month's end."
+  pledged: Int
+  "Officials in the headcount whose yearly self-assessment (SUBMITTED or REVIEWED) was last submitted by the month's end."
+  selfAssessed: Int
+  "Officials whose first incident of the year occurred by the month's end."
+  officialsWithIncident: Int
+  "Units registered for the year's emulation movement by the month's end."
+  registered: Int
+  "Cases received in the month."
+  casesReceived: Int
+  "acknowledged / headcount."
+  awarenessRate: Float
+  "pledged / headcount."
+  pledgeRate: Float
+  "selfAssessed / headcount."
+  selfAssessmentRate: Float
+  "officialsWithIncident / headcount."
+  negativityRate: Float
+}
+
+"A scope's year month by month."
+type ProgressSeries {
+  "The scope."
+  scope: ScopeRef!
+  "The year."
+  year: Int!
+  "The year's headcount, which the rates divide by."
+  headcount: Int!
+  "True when the figures are hidden (fewer than 10 officials): the points carry no counts."
+  suppressed: Boolean!
+  "January to December, or to the current month for the current year."
+  points: [ProgressPoint!]!
+}
+
+"One place of a ranking."
+type RankingEntry {
+  "1 for the first place; ties share no place (ordered by name then id)."
+  rank: Int!
+  "The province or unit ranked."
+  scope: ScopeRef!
+  "The unit ranked (with its sub-units), if a unit."
+  unit: Unit
+  "The province ranked, if a province."
+  province: Province
+  "Its headcount."
+  headcount: Int!
+  "The metric's value; null when undefined or hidden."
+  value: Float
+  "The metric's numerator, for rates; null when hidden."
+  numerator: Int
+  "The metric's denominator, for rates."
+  denominator: Int!
+}
+
+"An edge of a ranking."
+type RankingEdge {
+  "The entry."
+  node: RankingEntry!
+  "A cursor for pagination."
+  cursor: Cursor!
+}
+
+"A ranking, as a connection."
+type RankingConnection {
+  "The entries of the page."
+  edges: [RankingEdge!]!
+  "Pagination."
+  pageInfo: PageInfo!
+  "How many units or provinces are ranked."
+  totalCount: Int!
+}
+
+extend type Review {
+  "The frozen figures."
+  figures: Progress!
+  "The scope reviewed."
+  scope: ScopeRef!
+}
+
+"Input of reviewClose."
+input ReviewCloseInput {
+  "Exactly one of unitId, districtId, provinceId or national."
+  scope: ScopeInput!
+  "The year reviewed: a past year or the current one."
+  year: Int!
+  "Why it is closed again; required when a review of the scope and year exists."
+  reason: String
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of reviewClose."
+type ReviewClosePayload {
+  "The new review version."
+  review: Review
+  "Why nothing was closed, if so."
+  userErrors: [UserError!]!
+}
+
+"One year of the final review."
+type FinalReviewRow {
+  "The year."
+  year: Int!
+  "The latest closed review of the year, if any."
+  review: Review
+  "The figures: the review's if closed, otherwise live."
+  figures: Progress!
+}
+
+"The final review 2021-2026 of a scope."
+type FinalReview {
+  "The scope."
+  scope: ScopeRef!
+  "2021 to 2026, oldest first."
+  rows: [FinalReviewRow!]!
+}
+
+"What to download."
+enum ExportKind {
+  "progress of a scope and year, with a sheet ranking the units under it."
+  PROGRESS
+  "A closed review (reviewId)."
+  REVIEW
+  "The final review 2021-2026 of a scope."
+  FINAL_REVIEW
+}
+
+"File format of a download."
+enum ExportFormat {
+  "An Excel workbook, Vietnamese headers."
+  XLSX
+  "Comma-separated values, UTF-8 with a byte order mark, Vietnamese headers."
+  CSV
+}
+
+"Input of exportLink."
+input ExportLinkInput {
+  "What to download."
+  kind: ExportKind!
+  "The file format."
+  format: ExportFormat!
+  "The scope, for PROGRESS and FINAL_REVIEW."
+  scope: ScopeInput
+  "The year, for PROGRESS."
+  year: Int
+  "The review, for REVIEW."
+  reviewId: ID
+}
+
+"Result of exportLink."
+type ExportLinkPayload {
+  "Where to download the file (GET, no header needed); valid until expiresAt."
+  url: String
+  "When the link stops working."
+  expiresAt: Time
+  "Why no link was made, if so."
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/recognition.graphqls", Input: `extend type Query {
+  """
+  Officials in a scope who may be proposed for a commendation of a year: a pledge for the year signed
+  and not withdrawn, a yearly self-assessment REVIEWED as GOOD or EXCELLENT, no incident in the year,
+  and praise received (a PRAISE case about them received in the year). Staff whose scope holds it.
+  """
+  commendationCandidates(
+    "Exactly one of unitId, districtId, provinceId or national."
+    scope: ScopeInput!
+    "The year."
+    year: Int!
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): OfficialConnection!
+}
+
+extend type Mutation {
+  """
+  Proposes a commendation of an official or a unit (unit managers, supervisors and administrators
+  whose scope holds the recipient). An official with an incident in the year cannot be proposed;
+  LAO_DONG_TIEN_TIEN and CHIEN_SI_THI_DUA_CO_SO need a reviewed GOOD or EXCELLENT classification that year;
+  TAP_THE_LAO_DONG_TIEN_TIEN is for units only.
+  """
+  commendationPropose("The mutation's input." input: CommendationProposeInput!): CommendationProposePayload!
+  "Approves a proposed commendation with its decision number and date (supervisors and administrators in scope); the eligibility rules are checked again."
+  commendationApprove("The mutation's input." input: CommendationApproveInput!): CommendationPayload!
+  "Declines a proposed commendation with a reason (supervisors and administrators in scope)."
+  commendationDecline("The mutation's input." input: CommendationDeclineInput!): CommendationPayload!
+  """
+  Revokes an approved commendation with a reason (supervisors and administrators in scope), e.g.
+  when a violation in its year is later proven (such awards are flagged).
+  """
+  commendationRevoke("The mutation's input." input: CommendationRevokeInput!): CommendationPayload!
+  """
+  Records an inspection of a unit with its findings and the incidents it found (supervisors,
+  inspectors and administrators whose scope holds the unit). Incidents count toward the negativity
+  rate like a case's conclusion and flag the official's awards of that year.
+  """
+  inspectionRecord("The mutation's input." input: InspectionRecordInput!): InspectionRecordPayload!
+}
+
+"Input of commendationPropose."
+input CommendationProposeInput {
+  "The official commended (exactly one of officialId and unitId)."
+  officialId: ID
+  "The unit commended as a collective (exactly one of officialId and unitId)."
+  unitId: ID
+  "The form of the award."
+  form: CommendationForm!
+  "Level of the issuing authority."
+  level: CommendationLevel!
+  "The year it is for."
+  year: Int!
+  "Why it is proposed."
+  reason: String!
+  "The campaign it is linked to, if any."
+  campaignId: ID
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of commendationPropose."
+type CommendationProposePayload {
+  "The proposal."
+  commendation: Commendation
+  "Why nothing was proposed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of commendationApprove."
+input CommendationApproveInput {
+  "The proposed commendation."
+  commendationId: ID!
+  "Number of the decision."
+  decisionNumber: String!
+  "Date of the decision."
+  decisionDate: Time!
+}
+
+"Input of commendationDecline."
+input CommendationDeclineInput {
+  "The proposed commendation."
+  commendationId: ID!
+  "Why it is declined."
+  reason: String!
+}
+
+"Input of commendationRevoke."
+input CommendationRevokeInput {
+  "The approved commendation."
+  commendationId: ID!
+  "Why it is revoked."
+  reason: String!
+}
+
+"Result of a commendation decision."
+type CommendationPayload {
+  "The commendation, as it now stands."
+  commendation: Commendation
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"An incident an inspection found."
+input InspectionIncidentInput {
+  "The official concerned, in the unit inspected (or its sub-units)."
+  officialId: ID!
+  "Which prohibition was breached."
+  category: Category!
+  "When the conduct happened; its year is the year the incident counts in."
+  occurredOn: Time!
+  "What was established."
+  summary: String!
+}
+
+"Input of inspectionRecord."
+input InspectionRecordInput {
+  "The unit inspected."
+  unitId: ID!
+  "The campaign inspected for, if any."
+  campaignId: ID
+  "Date of the inspection (not in the future)."
+  inspectedOn: Time!
+  "Names of the inspectors (at least one)."
+  inspectors: [String!]!
+  "What the inspection found."
+  findings: String!
+  "Incidents the inspection found, if any."
+  incidents: [InspectionIncidentInput!]
+  "Client-generated key: a retry with the same key returns the first result and writes nothing."
+  idempotencyKey: String!
+}
+
+"Result of inspectionRecord."
+type InspectionRecordPayload {
+  "The inspection, with its incidents."
+  inspection: Inspection
+  "Why nothing was recorded, if so."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/root.graphqls", Input: `"""
@@ -11316,6 +13015,40 @@ type Query {
     where: ProvinceWhereInput
   ): ProvinceConnection!
   """
+  Closed annual reviews in the viewer's scope, every version.
+  """
+  reviews(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+
+    """
+    Ordering options for Reviews returned from the connection.
+    """
+    orderBy: ReviewOrder
+
+    """
+    Filtering options for Reviews returned from the connection.
+    """
+    where: ReviewWhereInput
+  ): ReviewConnection!
+  """
   Officials' self-assessments and their reviews.
   """
   selfAssessments(
@@ -11383,6 +13116,230 @@ type Query {
     """
     where: UnitWhereInput
   ): UnitConnection!
+}
+"""
+A closed annual review: a scope's figures of a year, frozen; each closing is a new version.
+"""
+type Review implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  What the reviewed scope is.
+  """
+  scopeKind: ReviewScopeKind!
+  """
+  Name of the reviewed scope when the review was closed.
+  """
+  scopeName: String!
+  """
+  The year reviewed.
+  """
+  year: Int!
+  """
+  1 for the first closing; each closing again adds one.
+  """
+  version: Int!
+  """
+  Why the review was closed again (required from version 2).
+  """
+  reason: String
+  """
+  When the review was closed.
+  """
+  closedAt: Time!
+}
+"""
+A connection to a list of items.
+"""
+type ReviewConnection {
+  """
+  A list of edges.
+  """
+  edges: [ReviewEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type ReviewEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Review
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Review connections
+"""
+input ReviewOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Reviews.
+  """
+  field: ReviewOrderField!
+}
+"""
+Properties by which Review connections can be ordered.
+"""
+enum ReviewOrderField {
+  """
+  ReviewOrderField value YEAR.
+  """
+  YEAR
+  """
+  ReviewOrderField value CLOSED_AT.
+  """
+  CLOSED_AT
+}
+"""
+ReviewScopeKind is enum for the field scope_kind
+"""
+enum ReviewScopeKind @goModel(model: "github.com/liemchinh/liemchinh/ent/review.ScopeKind") {
+  """
+  ReviewScopeKind value UNIT.
+  """
+  UNIT
+  """
+  ReviewScopeKind value DISTRICT.
+  """
+  DISTRICT
+  """
+  ReviewScopeKind value PROVINCE.
+  """
+  PROVINCE
+  """
+  ReviewScopeKind value NATION.
+  """
+  NATION
+}
+"""
+ReviewWhereInput is used for filtering Review objects.
+Input was generated by ent.
+"""
+input ReviewWhereInput {
+  """
+  Matches objects that do not match the given filter.
+  """
+  not: ReviewWhereInput
+  """
+  Matches objects that match all the given filters.
+  """
+  and: [ReviewWhereInput!]
+  """
+  Matches objects that match any of the given filters.
+  """
+  or: [ReviewWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  """
+  Matches objects whose id differs from the value.
+  """
+  idNEQ: ID
+  """
+  Matches objects whose id is one of the values.
+  """
+  idIn: [ID!]
+  """
+  Matches objects whose id is none of the values.
+  """
+  idNotIn: [ID!]
+  """
+  Matches objects whose id is greater than the value.
+  """
+  idGT: ID
+  """
+  Matches objects whose id is greater than or equal to the value.
+  """
+  idGTE: ID
+  """
+  Matches objects whose id is less than the value.
+  """
+  idLT: ID
+  """
+  Matches objects whose id is less than or equal to the value.
+  """
+  idLTE: ID
+  """
+  Matches objects whose id equals the value, ignoring case.
+  """
+  idEqualFold: ID
+  """
+  Matches objects whose id contains the value, ignoring case.
+  """
+  idContainsFold: ID
+  """
+  scope_kind field predicates
+  """
+  scopeKind: ReviewScopeKind
+  """
+  Matches objects whose scopeKind differs from the value.
+  """
+  scopeKindNEQ: ReviewScopeKind
+  """
+  Matches objects whose scopeKind is one of the values.
+  """
+  scopeKindIn: [ReviewScopeKind!]
+  """
+  Matches objects whose scopeKind is none of the values.
+  """
+  scopeKindNotIn: [ReviewScopeKind!]
+  """
+  year field predicates
+  """
+  year: Int
+  """
+  Matches objects whose year differs from the value.
+  """
+  yearNEQ: Int
+  """
+  Matches objects whose year is one of the values.
+  """
+  yearIn: [Int!]
+  """
+  Matches objects whose year is none of the values.
+  """
+  yearNotIn: [Int!]
+  """
+  Matches objects whose year is greater than the value.
+  """
+  yearGT: Int
+  """
+  Matches objects whose year is greater than or equal to the value.
+  """
+  yearGTE: Int
+  """
+  Matches objects whose year is less than the value.
+  """
+  yearLT: Int
+  """
+  Matches objects whose year is less than or equal to the value.
+  """
+  yearLTE: Int
 }
 """
 An official's self-assessment for a period, and its review.
@@ -12538,6 +14495,16 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AwarenessTarget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "target":
+		return ec.fieldContext_AwarenessTarget_target(ctx, field)
+	case "met":
+		return ec.fieldContext_AwarenessTarget_met(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AwarenessTarget", field.Name)
+}
+
 func (ec *executionContext) childFields_Campaign(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12768,6 +14735,26 @@ func (ec *executionContext) childFields_CaseEventEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type CaseEventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "received":
+		return ec.fieldContext_CaseFigures_received(ctx, field)
+	case "byChannel":
+		return ec.fieldContext_CaseFigures_byChannel(ctx, field)
+	case "byCategory":
+		return ec.fieldContext_CaseFigures_byCategory(ctx, field)
+	case "byState":
+		return ec.fieldContext_CaseFigures_byState(ctx, field)
+	case "overdueNow":
+		return ec.fieldContext_CaseFigures_overdueNow(ctx, field)
+	case "onTime":
+		return ec.fieldContext_CaseFigures_onTime(ctx, field)
+	case "satisfaction":
+		return ec.fieldContext_CaseFigures_satisfaction(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseFigures", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12864,6 +14851,36 @@ func (ec *executionContext) childFields_CaseUpdate(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type CaseUpdate", field.Name)
 }
 
+func (ec *executionContext) childFields_CategoryCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CategoryCount_category(ctx, field)
+	case "count":
+		return ec.fieldContext_CategoryCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryCount", field.Name)
+}
+
+func (ec *executionContext) childFields_ChannelCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelCount_channel(ctx, field)
+	case "count":
+		return ec.fieldContext_ChannelCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelCount", field.Name)
+}
+
+func (ec *executionContext) childFields_ClassificationCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "classification":
+		return ec.fieldContext_ClassificationCount_classification(ctx, field)
+	case "count":
+		return ec.fieldContext_ClassificationCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClassificationCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Commendation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12920,6 +14937,38 @@ func (ec *executionContext) childFields_CommendationEdge(ctx context.Context, fi
 		return ec.fieldContext_CommendationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CommendationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CommendationFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_CommendationFigures_total(ctx, field)
+	case "byForm":
+		return ec.fieldContext_CommendationFigures_byForm(ctx, field)
+	case "byLevel":
+		return ec.fieldContext_CommendationFigures_byLevel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommendationFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_CommendationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "commendation":
+		return ec.fieldContext_CommendationPayload_commendation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CommendationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommendationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CommendationProposePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "commendation":
+		return ec.fieldContext_CommendationProposePayload_commendation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CommendationProposePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommendationProposePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Criterion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13084,6 +15133,50 @@ func (ec *executionContext) childFields_EvidenceUploadCreatePayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type EvidenceUploadCreatePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ExportLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ExportLinkPayload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ExportLinkPayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ExportLinkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportLinkPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FinalReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_FinalReview_scope(ctx, field)
+	case "rows":
+		return ec.fieldContext_FinalReview_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FinalReview", field.Name)
+}
+
+func (ec *executionContext) childFields_FinalReviewRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_FinalReviewRow_year(ctx, field)
+	case "review":
+		return ec.fieldContext_FinalReviewRow_review(ctx, field)
+	case "figures":
+		return ec.fieldContext_FinalReviewRow_figures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FinalReviewRow", field.Name)
+}
+
+func (ec *executionContext) childFields_FormCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "form":
+		return ec.fieldContext_FormCount_form(ctx, field)
+	case "count":
+		return ec.fieldContext_FormCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FormCount", field.Name)
+}
+
 func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13182,6 +15275,26 @@ func (ec *executionContext) childFields_InspectionEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type InspectionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_InspectionRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "inspection":
+		return ec.fieldContext_InspectionRecordPayload_inspection(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InspectionRecordPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InspectionRecordPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LevelCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "level":
+		return ec.fieldContext_LevelCount_level(ctx, field)
+	case "count":
+		return ec.fieldContext_LevelCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LevelCount", field.Name)
+}
+
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accessToken":
@@ -13206,6 +15319,18 @@ func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field
 		return ec.fieldContext_LogoutPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Metric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "numerator":
+		return ec.fieldContext_Metric_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_Metric_denominator(ctx, field)
+	case "rate":
+		return ec.fieldContext_Metric_rate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Metric", field.Name)
 }
 
 func (ec *executionContext) childFields_Official(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13420,6 +15545,90 @@ func (ec *executionContext) childFields_PledgeWithdrawPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type PledgeWithdrawPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Progress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_Progress_scope(ctx, field)
+	case "year":
+		return ec.fieldContext_Progress_year(ctx, field)
+	case "asOf":
+		return ec.fieldContext_Progress_asOf(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_Progress_suppressed(ctx, field)
+	case "headcount":
+		return ec.fieldContext_Progress_headcount(ctx, field)
+	case "units":
+		return ec.fieldContext_Progress_units(ctx, field)
+	case "awareness":
+		return ec.fieldContext_Progress_awareness(ctx, field)
+	case "awarenessTarget":
+		return ec.fieldContext_Progress_awarenessTarget(ctx, field)
+	case "pledge":
+		return ec.fieldContext_Progress_pledge(ctx, field)
+	case "registration":
+		return ec.fieldContext_Progress_registration(ctx, field)
+	case "selfAssessment":
+		return ec.fieldContext_Progress_selfAssessment(ctx, field)
+	case "classifications":
+		return ec.fieldContext_Progress_classifications(ctx, field)
+	case "cases":
+		return ec.fieldContext_Progress_cases(ctx, field)
+	case "negativity":
+		return ec.fieldContext_Progress_negativity(ctx, field)
+	case "negativityPerThousand":
+		return ec.fieldContext_Progress_negativityPerThousand(ctx, field)
+	case "reduction":
+		return ec.fieldContext_Progress_reduction(ctx, field)
+	case "commendations":
+		return ec.fieldContext_Progress_commendations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Progress", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgressPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_ProgressPoint_month(ctx, field)
+	case "acknowledged":
+		return ec.fieldContext_ProgressPoint_acknowledged(ctx, field)
+	case "pledged":
+		return ec.fieldContext_ProgressPoint_pledged(ctx, field)
+	case "selfAssessed":
+		return ec.fieldContext_ProgressPoint_selfAssessed(ctx, field)
+	case "officialsWithIncident":
+		return ec.fieldContext_ProgressPoint_officialsWithIncident(ctx, field)
+	case "registered":
+		return ec.fieldContext_ProgressPoint_registered(ctx, field)
+	case "casesReceived":
+		return ec.fieldContext_ProgressPoint_casesReceived(ctx, field)
+	case "awarenessRate":
+		return ec.fieldContext_ProgressPoint_awarenessRate(ctx, field)
+	case "pledgeRate":
+		return ec.fieldContext_ProgressPoint_pledgeRate(ctx, field)
+	case "selfAssessmentRate":
+		return ec.fieldContext_ProgressPoint_selfAssessmentRate(ctx, field)
+	case "negativityRate":
+		return ec.fieldContext_ProgressPoint_negativityRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgressPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgressSeries(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_ProgressSeries_scope(ctx, field)
+	case "year":
+		return ec.fieldContext_ProgressSeries_year(ctx, field)
+	case "headcount":
+		return ec.fieldContext_ProgressSeries_headcount(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_ProgressSeries_suppressed(ctx, field)
+	case "points":
+		return ec.fieldContext_ProgressSeries_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgressSeries", field.Name)
+}
+
 func (ec *executionContext) childFields_Province(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13474,6 +15683,68 @@ func (ec *executionContext) childFields_ProvinceEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ProvinceEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RankingConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RankingConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RankingConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RankingConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RankingEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_RankingEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_RankingEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RankingEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_RankingEntry_rank(ctx, field)
+	case "scope":
+		return ec.fieldContext_RankingEntry_scope(ctx, field)
+	case "unit":
+		return ec.fieldContext_RankingEntry_unit(ctx, field)
+	case "province":
+		return ec.fieldContext_RankingEntry_province(ctx, field)
+	case "headcount":
+		return ec.fieldContext_RankingEntry_headcount(ctx, field)
+	case "value":
+		return ec.fieldContext_RankingEntry_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_RankingEntry_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_RankingEntry_denominator(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankingEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_Reduction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rate":
+		return ec.fieldContext_Reduction_rate(ctx, field)
+	case "previousRate":
+		return ec.fieldContext_Reduction_previousRate(ctx, field)
+	case "value":
+		return ec.fieldContext_Reduction_value(ctx, field)
+	case "targetLow":
+		return ec.fieldContext_Reduction_targetLow(ctx, field)
+	case "targetHigh":
+		return ec.fieldContext_Reduction_targetHigh(ctx, field)
+	case "status":
+		return ec.fieldContext_Reduction_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reduction", field.Name)
+}
+
 func (ec *executionContext) childFields_ReporterIdentity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -13486,6 +15757,88 @@ func (ec *executionContext) childFields_ReporterIdentity(ctx context.Context, fi
 		return ec.fieldContext_ReporterIdentity_address(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReporterIdentity", field.Name)
+}
+
+func (ec *executionContext) childFields_Review(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Review_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Review_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Review_updatedAt(ctx, field)
+	case "scopeKind":
+		return ec.fieldContext_Review_scopeKind(ctx, field)
+	case "scopeName":
+		return ec.fieldContext_Review_scopeName(ctx, field)
+	case "year":
+		return ec.fieldContext_Review_year(ctx, field)
+	case "version":
+		return ec.fieldContext_Review_version(ctx, field)
+	case "reason":
+		return ec.fieldContext_Review_reason(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Review_closedAt(ctx, field)
+	case "figures":
+		return ec.fieldContext_Review_figures(ctx, field)
+	case "scope":
+		return ec.fieldContext_Review_scope(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Review", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewClosePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "review":
+		return ec.fieldContext_ReviewClosePayload_review(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReviewClosePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewClosePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReviewConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReviewConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReviewConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReviewEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReviewEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Satisfaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rated":
+		return ec.fieldContext_Satisfaction_rated(ctx, field)
+	case "mean":
+		return ec.fieldContext_Satisfaction_mean(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Satisfaction", field.Name)
+}
+
+func (ec *executionContext) childFields_ScopeRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ScopeRef_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_ScopeRef_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ScopeRef_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScopeRef", field.Name)
 }
 
 func (ec *executionContext) childFields_SelfAssessment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13614,6 +15967,16 @@ func (ec *executionContext) childFields_SelfAssessmentSubmitPayload(ctx context.
 		return ec.fieldContext_SelfAssessmentSubmitPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SelfAssessmentSubmitPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StateCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_StateCount_state(ctx, field)
+	case "count":
+		return ec.fieldContext_StateCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StateCount", field.Name)
 }
 
 func (ec *executionContext) childFields_TodoItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14692,6 +17055,62 @@ func (ec *executionContext) field_Mutation_caseWithdraw_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_commendationApprove_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CommendationApproveInput, error) {
+			return ec.unmarshalNCommendationApproveInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationApproveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_commendationDecline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CommendationDeclineInput, error) {
+			return ec.unmarshalNCommendationDeclineInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationDeclineInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_commendationPropose_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CommendationProposeInput, error) {
+			return ec.unmarshalNCommendationProposeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationProposeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_commendationRevoke_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CommendationRevokeInput, error) {
+			return ec.unmarshalNCommendationRevokeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationRevokeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_emulationRegister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14712,6 +17131,34 @@ func (ec *executionContext) field_Mutation_evidenceUploadCreate_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.EvidenceUploadCreateInput, error) {
 			return ec.unmarshalNEvidenceUploadCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐEvidenceUploadCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ExportLinkInput, error) {
+			return ec.unmarshalNExportLinkInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_inspectionRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.InspectionRecordInput, error) {
+			return ec.unmarshalNInspectionRecordInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionRecordInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14782,6 +17229,20 @@ func (ec *executionContext) field_Mutation_pledgeWithdraw_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PledgeWithdrawInput, error) {
 			return ec.unmarshalNPledgeWithdrawInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPledgeWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reviewClose_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReviewCloseInput, error) {
+			return ec.unmarshalNReviewCloseInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReviewCloseInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15570,6 +18031,60 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_commendationCandidates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_commendations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15675,6 +18190,20 @@ func (ec *executionContext) field_Query_districts_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_finalReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
 	return args, nil
 }
 
@@ -15968,6 +18497,50 @@ func (ec *executionContext) field_Query_praisedOfficials_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_progressSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_progress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_provinces_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16014,6 +18587,138 @@ func (ec *executionContext) field_Query_provinces_args(ctx context.Context, rawA
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.ProvinceWhereInput, error) {
 			return ec.unmarshalOProvinceWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvinceWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_ranking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (model.ScopeInput, error) {
+			return ec.unmarshalNScopeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "metric",
+		func(ctx context.Context, v any) (progress.RankMetric, error) {
+			return ec.unmarshalNProgressMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐRankMetric(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["metric"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*entgql.OrderDirection, error) {
+			return ec.unmarshalOOrderDirection2ᚖentgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (*unit.Level, error) {
+			return ec.unmarshalOUnitLevel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_reviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ReviewOrder, error) {
+			return ec.unmarshalOReviewOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ReviewWhereInput, error) {
+			return ec.unmarshalOReviewWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18043,6 +20748,52 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _AwarenessTarget_target(ctx context.Context, field graphql.CollectedField, obj *progress.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AwarenessTarget_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AwarenessTarget_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AwarenessTarget", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AwarenessTarget_met(ctx context.Context, field graphql.CollectedField, obj *progress.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AwarenessTarget_met(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Met, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AwarenessTarget_met(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AwarenessTarget", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Campaign_id(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
@@ -20336,6 +23087,212 @@ func (ec *executionContext) fieldContext_CaseEventEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("CaseEventEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CaseFigures_received(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_received(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_received(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseFigures_byChannel(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_byChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByChannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.ChannelCount) graphql.Marshaler {
+			return ec.marshalNChannelCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐChannelCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_byChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseFigures_byCategory(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_byCategory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByCategory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.CategoryCount) graphql.Marshaler {
+			return ec.marshalNCategoryCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCategoryCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_byCategory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CategoryCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseFigures_byState(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_byState(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByState, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.StateCount) graphql.Marshaler {
+			return ec.marshalNStateCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐStateCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_byState(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StateCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseFigures_overdueNow(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_overdueNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverdueNow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_overdueNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CaseFigures_onTime(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_onTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_onTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CaseFigures_satisfaction(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseFigures_satisfaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Satisfaction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Satisfaction) graphql.Marshaler {
+			return ec.marshalNSatisfaction2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐSatisfaction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CaseFigures_satisfaction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CaseFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Satisfaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CaseMessage_id(ctx context.Context, field graphql.CollectedField, obj *ent.CaseMessage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21080,6 +24037,144 @@ func (ec *executionContext) fieldContext_CaseUpdate_occurredAt(_ context.Context
 	return graphql.NewScalarFieldContext("CaseUpdate", field, false, false, "Time")
 }
 
+func (ec *executionContext) _CategoryCount_category(ctx context.Context, field graphql.CollectedField, obj *progress.CategoryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCount_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.Category) graphql.Marshaler {
+			return ec.marshalOCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCount_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCount", field, false, false, "Category")
+}
+
+func (ec *executionContext) _CategoryCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.CategoryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChannelCount_channel(ctx context.Context, field graphql.CollectedField, obj *progress.ChannelCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelCount_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelCount_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelCount", field, false, false, "Channel")
+}
+
+func (ec *executionContext) _ChannelCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.ChannelCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClassificationCount_classification(ctx context.Context, field graphql.CollectedField, obj *progress.ClassificationCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClassificationCount_classification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Classification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.Classification) graphql.Marshaler {
+			return ec.marshalOClassification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClassificationCount_classification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClassificationCount", field, false, false, "Classification")
+}
+
+func (ec *executionContext) _ClassificationCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.ClassificationCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClassificationCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClassificationCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClassificationCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Commendation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21592,6 +24687,221 @@ func (ec *executionContext) _CommendationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CommendationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CommendationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CommendationFigures_total(ctx context.Context, field graphql.CollectedField, obj *progress.Commendations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationFigures_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationFigures_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CommendationFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CommendationFigures_byForm(ctx context.Context, field graphql.CollectedField, obj *progress.Commendations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationFigures_byForm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByForm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.FormCount) graphql.Marshaler {
+			return ec.marshalNFormCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐFormCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationFigures_byForm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommendationFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FormCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommendationFigures_byLevel(ctx context.Context, field graphql.CollectedField, obj *progress.Commendations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationFigures_byLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.LevelCount) graphql.Marshaler {
+			return ec.marshalNLevelCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationFigures_byLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommendationFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LevelCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommendationPayload_commendation(ctx context.Context, field graphql.CollectedField, obj *model.CommendationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationPayload_commendation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Commendation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Commendation) graphql.Marshaler {
+			return ec.marshalOCommendation2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationPayload_commendation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommendationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Commendation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommendationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CommendationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommendationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommendationProposePayload_commendation(ctx context.Context, field graphql.CollectedField, obj *model.CommendationProposePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationProposePayload_commendation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Commendation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Commendation) graphql.Marshaler {
+			return ec.marshalOCommendation2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationProposePayload_commendation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommendationProposePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Commendation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommendationProposePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CommendationProposePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommendationProposePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommendationProposePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommendationProposePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Criterion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
@@ -22914,6 +26224,281 @@ func (ec *executionContext) fieldContext_EvidenceUploadCreatePayload_userErrors(
 	return fc, nil
 }
 
+func (ec *executionContext) _ExportLinkPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.ExportLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportLinkPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportLinkPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportLinkPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportLinkPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ExportLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportLinkPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportLinkPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportLinkPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExportLinkPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ExportLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportLinkPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportLinkPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportLinkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FinalReview_scope(ctx context.Context, field graphql.CollectedField, obj *model.FinalReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinalReview_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.ScopeRef) graphql.Marshaler {
+			return ec.marshalNScopeRef2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinalReview_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinalReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FinalReview_rows(ctx context.Context, field graphql.CollectedField, obj *model.FinalReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinalReview_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FinalReviewRow) graphql.Marshaler {
+			return ec.marshalNFinalReviewRow2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReviewRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinalReview_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinalReview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FinalReviewRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FinalReviewRow_year(ctx context.Context, field graphql.CollectedField, obj *model.FinalReviewRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinalReviewRow_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinalReviewRow_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FinalReviewRow", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FinalReviewRow_review(ctx context.Context, field graphql.CollectedField, obj *model.FinalReviewRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinalReviewRow_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Review, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Review) graphql.Marshaler {
+			return ec.marshalOReview2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FinalReviewRow_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinalReviewRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FinalReviewRow_figures(ctx context.Context, field graphql.CollectedField, obj *model.FinalReviewRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FinalReviewRow_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Figures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Report) graphql.Marshaler {
+			return ec.marshalNProgress2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FinalReviewRow_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FinalReviewRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Progress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FormCount_form(ctx context.Context, field graphql.CollectedField, obj *progress.FormCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormCount_form(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Form, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commendation.Form) graphql.Marshaler {
+			return ec.marshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormCount_form(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormCount", field, false, false, "CommendationForm")
+}
+
+func (ec *executionContext) _FormCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.FormCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FormCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FormCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FormCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23744,6 +27329,116 @@ func (ec *executionContext) fieldContext_InspectionEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("InspectionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _InspectionRecordPayload_inspection(ctx context.Context, field graphql.CollectedField, obj *model.InspectionRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionRecordPayload_inspection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inspection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+			return ec.marshalOInspection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionRecordPayload_inspection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InspectionRecordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InspectionRecordPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InspectionRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InspectionRecordPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InspectionRecordPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InspectionRecordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LevelCount_level(ctx context.Context, field graphql.CollectedField, obj *progress.LevelCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LevelCount_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v commendation.Level) graphql.Marshaler {
+			return ec.marshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LevelCount_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LevelCount", field, false, false, "CommendationLevel")
+}
+
+func (ec *executionContext) _LevelCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.LevelCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LevelCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LevelCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LevelCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _LoginPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23930,6 +27625,75 @@ func (ec *executionContext) fieldContext_LogoutPayload_userErrors(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Metric_numerator(ctx context.Context, field graphql.CollectedField, obj *progress.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metric_denominator(ctx context.Context, field graphql.CollectedField, obj *progress.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Metric_rate(ctx context.Context, field graphql.CollectedField, obj *progress.Metric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Metric_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Metric_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Metric", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Mutation_login(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -24938,6 +28702,314 @@ func (ec *executionContext) fieldContext_Mutation_caseMessageReply(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_caseMessageReply_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviewClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviewClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviewClose(ctx, fc.Args["input"].(model.ReviewCloseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReviewClosePayload) graphql.Marshaler {
+			return ec.marshalNReviewClosePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReviewClosePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviewClose(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewClosePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviewClose_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportLink(ctx, fc.Args["input"].(model.ExportLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportLinkPayload) graphql.Marshaler {
+			return ec.marshalNExportLinkPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportLinkPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportLinkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_commendationPropose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_commendationPropose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CommendationPropose(ctx, fc.Args["input"].(model.CommendationProposeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommendationProposePayload) graphql.Marshaler {
+			return ec.marshalNCommendationProposePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationProposePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_commendationPropose(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommendationProposePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_commendationPropose_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_commendationApprove(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_commendationApprove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CommendationApprove(ctx, fc.Args["input"].(model.CommendationApproveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommendationPayload) graphql.Marshaler {
+			return ec.marshalNCommendationPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_commendationApprove(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommendationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_commendationApprove_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_commendationDecline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_commendationDecline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CommendationDecline(ctx, fc.Args["input"].(model.CommendationDeclineInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommendationPayload) graphql.Marshaler {
+			return ec.marshalNCommendationPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_commendationDecline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommendationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_commendationDecline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_commendationRevoke(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_commendationRevoke(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CommendationRevoke(ctx, fc.Args["input"].(model.CommendationRevokeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CommendationPayload) graphql.Marshaler {
+			return ec.marshalNCommendationPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_commendationRevoke(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommendationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_commendationRevoke_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inspectionRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inspectionRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InspectionRecord(ctx, fc.Args["input"].(model.InspectionRecordInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.InspectionRecordPayload) graphql.Marshaler {
+			return ec.marshalNInspectionRecordPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inspectionRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InspectionRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inspectionRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27251,6 +31323,882 @@ func (ec *executionContext) fieldContext_PledgeWithdrawPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Progress_scope(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.ScopeRef) graphql.Marshaler {
+			return ec.marshalNScopeRef2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_year(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Progress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Progress_asOf(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Progress", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Progress_suppressed(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Progress", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Progress_headcount(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Progress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Progress_units(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Progress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Progress_awareness(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_awareness(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Awareness, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_awareness(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_awarenessTarget(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_awarenessTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwarenessTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Target) graphql.Marshaler {
+			return ec.marshalNAwarenessTarget2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_awarenessTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AwarenessTarget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_pledge(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_pledge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pledge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_pledge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_registration(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_selfAssessment(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_selfAssessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_selfAssessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_classifications(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_classifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Classifications, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.ClassificationCount) graphql.Marshaler {
+			return ec.marshalNClassificationCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐClassificationCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_classifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClassificationCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_cases(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_cases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Cases) graphql.Marshaler {
+			return ec.marshalOCaseFigures2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCases(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_cases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CaseFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_negativity(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_negativity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Negativity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+			return ec.marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_negativity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Metric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_negativityPerThousand(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_negativityPerThousand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NegativityPerThousand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_negativityPerThousand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Progress", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Progress_reduction(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_reduction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reduction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.Reduction) graphql.Marshaler {
+			return ec.marshalNReduction2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReduction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_reduction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reduction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Progress_commendations(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Progress_commendations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Commendations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Commendations) graphql.Marshaler {
+			return ec.marshalOCommendationFigures2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCommendations(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Progress_commendations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Progress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommendationFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgressPoint_month(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Month, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_acknowledged(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_acknowledged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acknowledged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_acknowledged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_pledged(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_pledged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pledged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_pledged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_selfAssessed(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_selfAssessed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_selfAssessed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_officialsWithIncident(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_officialsWithIncident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfficialsWithIncident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_officialsWithIncident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_registered(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_registered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_registered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_casesReceived(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_casesReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CasesReceived, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_casesReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressPoint_awarenessRate(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_awarenessRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwarenessRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_awarenessRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProgressPoint_pledgeRate(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_pledgeRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PledgeRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_pledgeRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProgressPoint_selfAssessmentRate(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_selfAssessmentRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfAssessmentRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_selfAssessmentRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProgressPoint_negativityRate(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressPoint_negativityRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NegativityRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressPoint_negativityRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProgressSeries_scope(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressSeries_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.ScopeRef) graphql.Marshaler {
+			return ec.marshalNScopeRef2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressSeries_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgressSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProgressSeries_year(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressSeries_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressSeries_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressSeries", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressSeries_headcount(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressSeries_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressSeries_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressSeries", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProgressSeries_suppressed(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressSeries_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressSeries_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProgressSeries", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProgressSeries_points(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProgressSeries_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []progress.Point) graphql.Marshaler {
+			return ec.marshalNProgressPoint2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProgressSeries_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProgressSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Province_id(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28333,6 +33281,50 @@ func (ec *executionContext) fieldContext_Query_provinces(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_reviews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reviews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Reviews(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ReviewOrder), fc.Args["where"].(*ent.ReviewWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewConnection) graphql.Marshaler {
+			return ec.marshalNReviewConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_selfAssessments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28629,6 +33621,226 @@ func (ec *executionContext) fieldContext_Query_praisedOfficials(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_progress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Progress(ctx, fc.Args["scope"].(model.ScopeInput), fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Report) graphql.Marshaler {
+			return ec.marshalNProgress2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_progress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Progress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_progress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ranking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ranking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Ranking(ctx, fc.Args["scope"].(model.ScopeInput), fc.Args["year"].(int), fc.Args["metric"].(progress.RankMetric), fc.Args["direction"].(*entgql.OrderDirection), fc.Args["level"].(*unit.Level), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RankingConnection) graphql.Marshaler {
+			return ec.marshalNRankingConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ranking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ranking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_progressSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_progressSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProgressSeries(ctx, fc.Args["scope"].(model.ScopeInput), fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Series) graphql.Marshaler {
+			return ec.marshalNProgressSeries2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_progressSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgressSeries(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_progressSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_finalReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_finalReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FinalReview(ctx, fc.Args["scope"].(model.ScopeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FinalReview) graphql.Marshaler {
+			return ec.marshalNFinalReview2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_finalReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FinalReview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_finalReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_commendationCandidates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_commendationCandidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CommendationCandidates(ctx, fc.Args["scope"].(model.ScopeInput), fc.Args["year"].(int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OfficialConnection) graphql.Marshaler {
+			return ec.marshalNOfficialConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_commendationCandidates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_commendationCandidates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28703,6 +33915,497 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RankingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RankingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RankingEdge) graphql.Marshaler {
+			return ec.marshalNRankingEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RankingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RankingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RankingEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Entry) graphql.Marshaler {
+			return ec.marshalNRankingEntry2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankingEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RankingEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _RankingEntry_rank(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEntry_scope(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.ScopeRef) graphql.Marshaler {
+			return ec.marshalNScopeRef2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingEntry_unit(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingEntry_province(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_province(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Province, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Province) graphql.Marshaler {
+			return ec.marshalOProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_province(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankingEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Province(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankingEntry_headcount(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEntry_value(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RankingEntry_numerator(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankingEntry_denominator(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankingEntry_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankingEntry_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reduction_rate(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reduction_rate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reduction_rate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reduction", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Reduction_previousRate(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reduction_previousRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reduction_previousRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reduction", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Reduction_value(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reduction_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Reduction_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reduction", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Reduction_targetLow(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reduction_targetLow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetLow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reduction_targetLow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reduction", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Reduction_targetHigh(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reduction_targetHigh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetHigh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reduction_targetHigh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reduction", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Reduction_status(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reduction_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v progress.ReductionStatus) graphql.Marshaler {
+			return ec.marshalNReductionStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReductionStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reduction_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reduction", field, false, false, "ReductionStatus")
 }
 
 func (ec *executionContext) _ReporterIdentity_name(ctx context.Context, field graphql.CollectedField, obj *casework.ReporterIdentity) (ret graphql.Marshaler) {
@@ -28795,6 +34498,598 @@ func (ec *executionContext) _ReporterIdentity_address(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ReporterIdentity_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReporterIdentity", field, false, false, "String")
+}
+
+func (ec *executionContext) _Review_id(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Review_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_scopeKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v review.ScopeKind) graphql.Marshaler {
+			return ec.marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_scopeKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "ReviewScopeKind")
+}
+
+func (ec *executionContext) _Review_scopeName(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_scopeName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_scopeName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "String")
+}
+
+func (ec *executionContext) _Review_year(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Review_version(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Review_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Review_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "String")
+}
+
+func (ec *executionContext) _Review_closedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_closedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Review", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Review_figures(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Review().Figures(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.Report) graphql.Marshaler {
+			return ec.marshalNProgress2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Progress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Review_scope(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Review_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Review().Scope(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *progress.ScopeRef) graphql.Marshaler {
+			return ec.marshalNScopeRef2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Review_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Review",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScopeRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewClosePayload_review(ctx context.Context, field graphql.CollectedField, obj *model.ReviewClosePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewClosePayload_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Review, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Review) graphql.Marshaler {
+			return ec.marshalOReview2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewClosePayload_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewClosePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewClosePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ReviewClosePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewClosePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewClosePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewClosePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReviewEdge) graphql.Marshaler {
+			return ec.marshalOReviewEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReviewEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Review) graphql.Marshaler {
+			return ec.marshalOReview2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Review(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Satisfaction_rated(ctx context.Context, field graphql.CollectedField, obj *progress.Satisfaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Satisfaction_rated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Satisfaction_rated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Satisfaction", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Satisfaction_mean(ctx context.Context, field graphql.CollectedField, obj *progress.Satisfaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Satisfaction_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Satisfaction_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Satisfaction", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ScopeRef_kind(ctx context.Context, field graphql.CollectedField, obj *progress.ScopeRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeRef_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v authz.ScopeKind) graphql.Marshaler {
+			return ec.marshalNScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthzᚐScopeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeRef_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeRef", field, false, false, "ScopeKind")
+}
+
+func (ec *executionContext) _ScopeRef_id(ctx context.Context, field graphql.CollectedField, obj *progress.ScopeRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeRef_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeRef_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ScopeRef_name(ctx context.Context, field graphql.CollectedField, obj *progress.ScopeRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScopeRef_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScopeRef_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScopeRef", field, false, false, "String")
 }
 
 func (ec *executionContext) _SelfAssessment_id(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
@@ -29859,6 +36154,52 @@ func (ec *executionContext) fieldContext_SelfAssessmentSubmitPayload_userErrors(
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StateCount_state(ctx context.Context, field graphql.CollectedField, obj *progress.StateCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StateCount_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
+			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StateCount_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StateCount", field, false, false, "CaseState")
+}
+
+func (ec *executionContext) _StateCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.StateCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StateCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StateCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StateCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Subscription_caseUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -36528,6 +42869,111 @@ func UnmarshalCaseWithdrawInput(ctx context.Context, raw any) (model.CaseWithdra
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCommendationApproveInput(ctx context.Context, obj any) (model.CommendationApproveInput, error) {
+	var it model.CommendationApproveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commendationId", "decisionNumber", "decisionDate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commendationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commendationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommendationID = data
+		case "decisionNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNumber"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionNumber = data
+		case "decisionDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionDate"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionDate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCommendationApproveInput unmarshals raw into the CommendationApproveInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommendationApproveInput(ctx context.Context, raw any) (model.CommendationApproveInput, error) {
+	var out model.CommendationApproveInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommendationApproveInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCommendationDeclineInput(ctx context.Context, obj any) (model.CommendationDeclineInput, error) {
+	var it model.CommendationDeclineInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commendationId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commendationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commendationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommendationID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCommendationDeclineInput unmarshals raw into the CommendationDeclineInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommendationDeclineInput(ctx context.Context, raw any) (model.CommendationDeclineInput, error) {
+	var out model.CommendationDeclineInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommendationDeclineInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCommendationOrder(ctx context.Context, obj any) (ent.CommendationOrder, error) {
 	var it ent.CommendationOrder
 	if obj == nil {
@@ -36578,6 +43024,146 @@ func (ec *executionContext) unmarshalInputCommendationOrder(ctx context.Context,
 func UnmarshalCommendationOrder(ctx context.Context, raw any) (ent.CommendationOrder, error) {
 	var out ent.CommendationOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommendationOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCommendationProposeInput(ctx context.Context, obj any) (model.CommendationProposeInput, error) {
+	var it model.CommendationProposeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "unitId", "form", "level", "year", "reason", "campaignId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "form":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("form"))
+			data, err := ec.unmarshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Form = data
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "campaignId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("campaignId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CampaignID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCommendationProposeInput unmarshals raw into the CommendationProposeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommendationProposeInput(ctx context.Context, raw any) (model.CommendationProposeInput, error) {
+	var out model.CommendationProposeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommendationProposeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCommendationRevokeInput(ctx context.Context, obj any) (model.CommendationRevokeInput, error) {
+	var it model.CommendationRevokeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"commendationId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "commendationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commendationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommendationID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCommendationRevokeInput unmarshals raw into the CommendationRevokeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommendationRevokeInput(ctx context.Context, raw any) (model.CommendationRevokeInput, error) {
+	var out model.CommendationRevokeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommendationRevokeInput", raw, &out)
 	return out, err
 }
 
@@ -37807,6 +44393,76 @@ func UnmarshalEvidenceUploadCreateInput(ctx context.Context, raw any) (model.Evi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExportLinkInput(ctx context.Context, obj any) (model.ExportLinkInput, error) {
+	var it model.ExportLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "format", "scope", "year", "reviewId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNExportKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalNExportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "reviewId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReviewID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExportLinkInput unmarshals raw into the ExportLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExportLinkInput(ctx context.Context, raw any) (model.ExportLinkInput, error) {
+	var out model.ExportLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExportLinkInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIncidentOrder(ctx context.Context, obj any) (ent.IncidentOrder, error) {
 	var it ent.IncidentOrder
 	if obj == nil {
@@ -38112,6 +44768,69 @@ func UnmarshalIncidentWhereInput(ctx context.Context, raw any) (ent.IncidentWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInspectionIncidentInput(ctx context.Context, obj any) (model.InspectionIncidentInput, error) {
+	var it model.InspectionIncidentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "category", "occurredOn", "summary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "occurredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredOn"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurredOn = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInspectionIncidentInput unmarshals raw into the InspectionIncidentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInspectionIncidentInput(ctx context.Context, raw any) (model.InspectionIncidentInput, error) {
+	var out model.InspectionIncidentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InspectionIncidentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInspectionOrder(ctx context.Context, obj any) (ent.InspectionOrder, error) {
 	var it ent.InspectionOrder
 	if obj == nil {
@@ -38162,6 +44881,90 @@ func (ec *executionContext) unmarshalInputInspectionOrder(ctx context.Context, o
 func UnmarshalInspectionOrder(ctx context.Context, raw any) (ent.InspectionOrder, error) {
 	var out ent.InspectionOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InspectionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInspectionRecordInput(ctx context.Context, obj any) (model.InspectionRecordInput, error) {
+	var it model.InspectionRecordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"unitId", "campaignId", "inspectedOn", "inspectors", "findings", "incidents", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "campaignId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("campaignId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CampaignID = data
+		case "inspectedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectedOn"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InspectedOn = data
+		case "inspectors":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectors"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inspectors = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "incidents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidents"))
+			data, err := ec.unmarshalOInspectionIncidentInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionIncidentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Incidents = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalInspectionRecordInput unmarshals raw into the InspectionRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInspectionRecordInput(ctx context.Context, raw any) (model.InspectionRecordInput, error) {
+	var out model.InspectionRecordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InspectionRecordInput", raw, &out)
 	return out, err
 }
 
@@ -40004,6 +46807,332 @@ func UnmarshalReporterInput(ctx context.Context, raw any) (model.ReporterInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReviewCloseInput(ctx context.Context, obj any) (model.ReviewCloseInput, error) {
+	var it model.ReviewCloseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scope", "year", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewCloseInput unmarshals raw into the ReviewCloseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewCloseInput(ctx context.Context, raw any) (model.ReviewCloseInput, error) {
+	var out model.ReviewCloseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewCloseInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewOrder(ctx context.Context, obj any) (ent.ReviewOrder, error) {
+	var it ent.ReviewOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReviewOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewOrder unmarshals raw into the ReviewOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewOrder(ctx context.Context, raw any) (ent.ReviewOrder, error) {
+	var out ent.ReviewOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewWhereInput(ctx context.Context, obj any) (ent.ReviewWhereInput, error) {
+	var it ent.ReviewWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "scopeKind", "scopeKindNEQ", "scopeKindIn", "scopeKindNotIn", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOReviewWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOReviewWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOReviewWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "idEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idEqualFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDEqualFold = data
+		case "idContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idContainsFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDContainsFold = data
+		case "scopeKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeKind"))
+			data, err := ec.unmarshalOReviewScopeKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeKind = data
+		case "scopeKindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeKindNEQ"))
+			data, err := ec.unmarshalOReviewScopeKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeKindNEQ = data
+		case "scopeKindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeKindIn"))
+			data, err := ec.unmarshalOReviewScopeKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeKindIn = data
+		case "scopeKindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopeKindNotIn"))
+			data, err := ec.unmarshalOReviewScopeKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScopeKindNotIn = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "yearNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearNEQ = data
+		case "yearIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearIn = data
+		case "yearNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearNotIn = data
+		case "yearGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearGT = data
+		case "yearGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearGTE = data
+		case "yearLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearLT = data
+		case "yearLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewWhereInput unmarshals raw into the ReviewWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewWhereInput(ctx context.Context, raw any) (ent.ReviewWhereInput, error) {
+	var out ent.ReviewWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScopeInput(ctx context.Context, obj any) (model.ScopeInput, error) {
 	var it model.ScopeInput
 	if obj == nil {
@@ -41302,6 +48431,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SelfAssessment(ctx, sel, obj)
+	case *ent.Review:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Review(ctx, sel, obj)
 	case *ent.Province:
 		if obj == nil {
 			return graphql.Null
@@ -41984,6 +49118,44 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 		case "cursor":
 			out.Values[i] = ec._AuditEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var awarenessTargetImplementors = []string{"AwarenessTarget"}
+
+func (ec *executionContext) _AwarenessTarget(ctx context.Context, sel ast.SelectionSet, obj *progress.Target) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, awarenessTargetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AwarenessTarget")
+		case "target":
+			out.Values[i] = ec._AwarenessTarget_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "met":
+			out.Values[i] = ec._AwarenessTarget_met(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -42742,6 +49914,69 @@ func (ec *executionContext) _CaseEventEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var caseFiguresImplementors = []string{"CaseFigures"}
+
+func (ec *executionContext) _CaseFigures(ctx context.Context, sel ast.SelectionSet, obj *progress.Cases) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CaseFigures")
+		case "received":
+			out.Values[i] = ec._CaseFigures_received(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byChannel":
+			out.Values[i] = ec._CaseFigures_byChannel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byCategory":
+			out.Values[i] = ec._CaseFigures_byCategory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byState":
+			out.Values[i] = ec._CaseFigures_byState(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overdueNow":
+			out.Values[i] = ec._CaseFigures_overdueNow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onTime":
+			out.Values[i] = ec._CaseFigures_onTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "satisfaction":
+			out.Values[i] = ec._CaseFigures_satisfaction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var caseMessageImplementors = []string{"CaseMessage", "Node"}
 
 func (ec *executionContext) _CaseMessage(ctx context.Context, sel ast.SelectionSet, obj *ent.CaseMessage) graphql.Marshaler {
@@ -43061,6 +50296,120 @@ func (ec *executionContext) _CaseUpdate(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var categoryCountImplementors = []string{"CategoryCount"}
+
+func (ec *executionContext) _CategoryCount(ctx context.Context, sel ast.SelectionSet, obj *progress.CategoryCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, categoryCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CategoryCount")
+		case "category":
+			out.Values[i] = ec._CategoryCount_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CategoryCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var channelCountImplementors = []string{"ChannelCount"}
+
+func (ec *executionContext) _ChannelCount(ctx context.Context, sel ast.SelectionSet, obj *progress.ChannelCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelCount")
+		case "channel":
+			out.Values[i] = ec._ChannelCount_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ChannelCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var classificationCountImplementors = []string{"ClassificationCount"}
+
+func (ec *executionContext) _ClassificationCount(ctx context.Context, sel ast.SelectionSet, obj *progress.ClassificationCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, classificationCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClassificationCount")
+		case "classification":
+			out.Values[i] = ec._ClassificationCount_classification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ClassificationCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var commendationImplementors = []string{"Commendation", "Node"}
 
 func (ec *executionContext) _Commendation(ctx context.Context, sel ast.SelectionSet, obj *ent.Commendation) graphql.Marshaler {
@@ -43228,6 +50577,125 @@ func (ec *executionContext) _CommendationEdge(ctx context.Context, sel ast.Selec
 			}
 		case "cursor":
 			out.Values[i] = ec._CommendationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commendationFiguresImplementors = []string{"CommendationFigures"}
+
+func (ec *executionContext) _CommendationFigures(ctx context.Context, sel ast.SelectionSet, obj *progress.Commendations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commendationFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommendationFigures")
+		case "total":
+			out.Values[i] = ec._CommendationFigures_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byForm":
+			out.Values[i] = ec._CommendationFigures_byForm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byLevel":
+			out.Values[i] = ec._CommendationFigures_byLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commendationPayloadImplementors = []string{"CommendationPayload"}
+
+func (ec *executionContext) _CommendationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CommendationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commendationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommendationPayload")
+		case "commendation":
+			out.Values[i] = ec._CommendationPayload_commendation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CommendationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commendationProposePayloadImplementors = []string{"CommendationProposePayload"}
+
+func (ec *executionContext) _CommendationProposePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CommendationProposePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commendationProposePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommendationProposePayload")
+		case "commendation":
+			out.Values[i] = ec._CommendationProposePayload_commendation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CommendationProposePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -43789,6 +51257,168 @@ func (ec *executionContext) _EvidenceUploadCreatePayload(ctx context.Context, se
 	return out
 }
 
+var exportLinkPayloadImplementors = []string{"ExportLinkPayload"}
+
+func (ec *executionContext) _ExportLinkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ExportLinkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportLinkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportLinkPayload")
+		case "url":
+			out.Values[i] = ec._ExportLinkPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ExportLinkPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ExportLinkPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var finalReviewImplementors = []string{"FinalReview"}
+
+func (ec *executionContext) _FinalReview(ctx context.Context, sel ast.SelectionSet, obj *model.FinalReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, finalReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FinalReview")
+		case "scope":
+			out.Values[i] = ec._FinalReview_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._FinalReview_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var finalReviewRowImplementors = []string{"FinalReviewRow"}
+
+func (ec *executionContext) _FinalReviewRow(ctx context.Context, sel ast.SelectionSet, obj *model.FinalReviewRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, finalReviewRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FinalReviewRow")
+		case "year":
+			out.Values[i] = ec._FinalReviewRow_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "review":
+			out.Values[i] = ec._FinalReviewRow_review(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "figures":
+			out.Values[i] = ec._FinalReviewRow_figures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var formCountImplementors = []string{"FormCount"}
+
+func (ec *executionContext) _FormCount(ctx context.Context, sel ast.SelectionSet, obj *progress.FormCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, formCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FormCount")
+		case "form":
+			out.Values[i] = ec._FormCount_form(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._FormCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var incidentImplementors = []string{"Incident", "Node"}
 
 func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet, obj *ent.Incident) graphql.Marshaler {
@@ -44119,6 +51749,82 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var inspectionRecordPayloadImplementors = []string{"InspectionRecordPayload"}
+
+func (ec *executionContext) _InspectionRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InspectionRecordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionRecordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InspectionRecordPayload")
+		case "inspection":
+			out.Values[i] = ec._InspectionRecordPayload_inspection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._InspectionRecordPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var levelCountImplementors = []string{"LevelCount"}
+
+func (ec *executionContext) _LevelCount(ctx context.Context, sel ast.SelectionSet, obj *progress.LevelCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, levelCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LevelCount")
+		case "level":
+			out.Values[i] = ec._LevelCount_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._LevelCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SessionPayload) graphql.Marshaler {
@@ -44191,6 +51897,49 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		case "userErrors":
 			out.Values[i] = ec._LogoutPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricImplementors = []string{"Metric"}
+
+func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, obj *progress.Metric) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Metric")
+		case "numerator":
+			out.Values[i] = ec._Metric_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._Metric_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rate":
+			out.Values[i] = ec._Metric_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -44386,6 +52135,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "caseMessageReply":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_caseMessageReply(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewClose":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviewClose(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commendationPropose":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_commendationPropose(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commendationApprove":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_commendationApprove(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commendationDecline":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_commendationDecline(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commendationRevoke":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_commendationRevoke(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspectionRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inspectionRecord(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -45160,6 +52958,255 @@ func (ec *executionContext) _PledgeWithdrawPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var progressImplementors = []string{"Progress"}
+
+func (ec *executionContext) _Progress(ctx context.Context, sel ast.SelectionSet, obj *progress.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, progressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Progress")
+		case "scope":
+			out.Values[i] = ec._Progress_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._Progress_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._Progress_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._Progress_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._Progress_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "units":
+			out.Values[i] = ec._Progress_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "awareness":
+			out.Values[i] = ec._Progress_awareness(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "awarenessTarget":
+			out.Values[i] = ec._Progress_awarenessTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pledge":
+			out.Values[i] = ec._Progress_pledge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registration":
+			out.Values[i] = ec._Progress_registration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selfAssessment":
+			out.Values[i] = ec._Progress_selfAssessment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "classifications":
+			out.Values[i] = ec._Progress_classifications(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cases":
+			out.Values[i] = ec._Progress_cases(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "negativity":
+			out.Values[i] = ec._Progress_negativity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "negativityPerThousand":
+			out.Values[i] = ec._Progress_negativityPerThousand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reduction":
+			out.Values[i] = ec._Progress_reduction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commendations":
+			out.Values[i] = ec._Progress_commendations(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var progressPointImplementors = []string{"ProgressPoint"}
+
+func (ec *executionContext) _ProgressPoint(ctx context.Context, sel ast.SelectionSet, obj *progress.Point) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, progressPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgressPoint")
+		case "month":
+			out.Values[i] = ec._ProgressPoint_month(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acknowledged":
+			out.Values[i] = ec._ProgressPoint_acknowledged(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pledged":
+			out.Values[i] = ec._ProgressPoint_pledged(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "selfAssessed":
+			out.Values[i] = ec._ProgressPoint_selfAssessed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "officialsWithIncident":
+			out.Values[i] = ec._ProgressPoint_officialsWithIncident(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "registered":
+			out.Values[i] = ec._ProgressPoint_registered(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "casesReceived":
+			out.Values[i] = ec._ProgressPoint_casesReceived(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "awarenessRate":
+			out.Values[i] = ec._ProgressPoint_awarenessRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pledgeRate":
+			out.Values[i] = ec._ProgressPoint_pledgeRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "selfAssessmentRate":
+			out.Values[i] = ec._ProgressPoint_selfAssessmentRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "negativityRate":
+			out.Values[i] = ec._ProgressPoint_negativityRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var progressSeriesImplementors = []string{"ProgressSeries"}
+
+func (ec *executionContext) _ProgressSeries(ctx context.Context, sel ast.SelectionSet, obj *progress.Series) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, progressSeriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProgressSeries")
+		case "scope":
+			out.Values[i] = ec._ProgressSeries_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._ProgressSeries_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._ProgressSeries_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._ProgressSeries_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._ProgressSeries_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var provinceImplementors = []string{"Province", "Node"}
 
 func (ec *executionContext) _Province(ctx context.Context, sel ast.SelectionSet, obj *ent.Province) graphql.Marshaler {
@@ -45436,6 +53483,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_provinces(ctx, field)
 				})
+		case "reviews":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reviews(ctx, field)
+				})
 		case "selfAssessments":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -45478,6 +53531,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_praisedOfficials(ctx, field)
 				})
+		case "progress":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_progress(ctx, field)
+				})
+		case "ranking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ranking(ctx, field)
+				})
+		case "progressSeries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_progressSeries(ctx, field)
+				})
+		case "finalReview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_finalReview(ctx, field)
+				})
+		case "commendationCandidates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_commendationCandidates(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -45491,6 +53574,213 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingConnectionImplementors = []string{"RankingConnection"}
+
+func (ec *executionContext) _RankingConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RankingConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingConnection")
+		case "edges":
+			out.Values[i] = ec._RankingConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RankingConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RankingConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingEdgeImplementors = []string{"RankingEdge"}
+
+func (ec *executionContext) _RankingEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RankingEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingEdge")
+		case "node":
+			out.Values[i] = ec._RankingEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._RankingEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankingEntryImplementors = []string{"RankingEntry"}
+
+func (ec *executionContext) _RankingEntry(ctx context.Context, sel ast.SelectionSet, obj *progress.Entry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankingEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankingEntry")
+		case "rank":
+			out.Values[i] = ec._RankingEntry_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._RankingEntry_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._RankingEntry_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "province":
+			out.Values[i] = ec._RankingEntry_province(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._RankingEntry_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RankingEntry_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._RankingEntry_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._RankingEntry_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reductionImplementors = []string{"Reduction"}
+
+func (ec *executionContext) _Reduction(ctx context.Context, sel ast.SelectionSet, obj *progress.Reduction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reductionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reduction")
+		case "rate":
+			out.Values[i] = ec._Reduction_rate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previousRate":
+			out.Values[i] = ec._Reduction_previousRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Reduction_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "targetLow":
+			out.Values[i] = ec._Reduction_targetLow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "targetHigh":
+			out.Values[i] = ec._Reduction_targetHigh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Reduction_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45538,6 +53828,291 @@ func (ec *executionContext) _ReporterIdentity(ctx context.Context, sel ast.Selec
 		case "address":
 			out.Values[i] = ec._ReporterIdentity_address(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewImplementors = []string{"Review", "Node"}
+
+func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, obj *ent.Review) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Review")
+		case "id":
+			out.Values[i] = ec._Review_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Review_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Review_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeKind":
+			out.Values[i] = ec._Review_scopeKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeName":
+			out.Values[i] = ec._Review_scopeName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "year":
+			out.Values[i] = ec._Review_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Review_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Review_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedAt":
+			out.Values[i] = ec._Review_closedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "figures":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_figures(ctx, field, obj)
+				})
+		case "scope":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Review_scope(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewClosePayloadImplementors = []string{"ReviewClosePayload"}
+
+func (ec *executionContext) _ReviewClosePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReviewClosePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewClosePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewClosePayload")
+		case "review":
+			out.Values[i] = ec._ReviewClosePayload_review(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReviewClosePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewConnectionImplementors = []string{"ReviewConnection"}
+
+func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewConnection")
+		case "edges":
+			out.Values[i] = ec._ReviewConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReviewConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReviewConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewEdgeImplementors = []string{"ReviewEdge"}
+
+func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewEdge")
+		case "node":
+			out.Values[i] = ec._ReviewEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReviewEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var satisfactionImplementors = []string{"Satisfaction"}
+
+func (ec *executionContext) _Satisfaction(ctx context.Context, sel ast.SelectionSet, obj *progress.Satisfaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, satisfactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Satisfaction")
+		case "rated":
+			out.Values[i] = ec._Satisfaction_rated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._Satisfaction_mean(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scopeRefImplementors = []string{"ScopeRef"}
+
+func (ec *executionContext) _ScopeRef(ctx context.Context, sel ast.SelectionSet, obj *progress.ScopeRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scopeRefImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScopeRef")
+		case "kind":
+			out.Values[i] = ec._ScopeRef_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ScopeRef_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ScopeRef_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -45966,6 +54541,44 @@ func (ec *executionContext) _SelfAssessmentSubmitPayload(ctx context.Context, se
 			}
 		case "userErrors":
 			out.Values[i] = ec._SelfAssessmentSubmitPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stateCountImplementors = []string{"StateCount"}
+
+func (ec *executionContext) _StateCount(ctx context.Context, sel ast.SelectionSet, obj *progress.StateCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stateCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StateCount")
+		case "state":
+			out.Values[i] = ec._StateCount_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._StateCount_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -47294,6 +55907,10 @@ func (ec *executionContext) unmarshalNAuditEventWhereInput2ᚖgithubᚗcomᚋlie
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAwarenessTarget2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐTarget(ctx context.Context, sel ast.SelectionSet, v progress.Target) graphql.Marshaler {
+	return ec._AwarenessTarget(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47607,6 +56224,26 @@ func (ec *executionContext) marshalNCategory2githubᚗcomᚋliemchinhᚋliemchin
 	return v
 }
 
+func (ec *executionContext) marshalNCategoryCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCategoryCount(ctx context.Context, sel ast.SelectionSet, v progress.CategoryCount) graphql.Marshaler {
+	return ec._CategoryCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCategoryCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCategoryCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.CategoryCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategoryCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCategoryCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx context.Context, v any) (enum.Channel, error) {
 	var res enum.Channel
 	err := res.UnmarshalGQL(v)
@@ -47617,6 +56254,26 @@ func (ec *executionContext) marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinh
 	return v
 }
 
+func (ec *executionContext) marshalNChannelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐChannelCount(ctx context.Context, sel ast.SelectionSet, v progress.ChannelCount) graphql.Marshaler {
+	return ec._ChannelCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChannelCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐChannelCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.ChannelCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐChannelCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, v any) (enum.Classification, error) {
 	var res enum.Classification
 	err := res.UnmarshalGQL(v)
@@ -47625,6 +56282,26 @@ func (ec *executionContext) unmarshalNClassification2githubᚗcomᚋliemchinhᚋ
 
 func (ec *executionContext) marshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, sel ast.SelectionSet, v enum.Classification) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNClassificationCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐClassificationCount(ctx context.Context, sel ast.SelectionSet, v progress.ClassificationCount) graphql.Marshaler {
+	return ec._ClassificationCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNClassificationCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐClassificationCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.ClassificationCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClassificationCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐClassificationCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCommendation2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Commendation) graphql.Marshaler {
@@ -47651,12 +56328,22 @@ func (ec *executionContext) marshalNCommendation2ᚖgithubᚗcomᚋliemchinhᚋl
 	return ec._Commendation(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCommendationApproveInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationApproveInput(ctx context.Context, v any) (model.CommendationApproveInput, error) {
+	res, err := ec.unmarshalInputCommendationApproveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCommendationConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.CommendationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CommendationConnection!")
 		return graphql.Null
 	}
 	return ec._CommendationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCommendationDeclineInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationDeclineInput(ctx context.Context, v any) (model.CommendationDeclineInput, error) {
+	res, err := ec.unmarshalInputCommendationDeclineInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx context.Context, v any) (commendation.Form, error) {
@@ -47691,6 +56378,32 @@ func (ec *executionContext) marshalNCommendationOrderField2ᚖgithubᚗcomᚋlie
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNCommendationPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationPayload(ctx context.Context, sel ast.SelectionSet, v *model.CommendationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommendationPayload!")
+		return graphql.Null
+	}
+	return ec._CommendationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCommendationProposeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationProposeInput(ctx context.Context, v any) (model.CommendationProposeInput, error) {
+	res, err := ec.unmarshalInputCommendationProposeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCommendationProposePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationProposePayload(ctx context.Context, sel ast.SelectionSet, v *model.CommendationProposePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommendationProposePayload!")
+		return graphql.Null
+	}
+	return ec._CommendationProposePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCommendationRevokeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCommendationRevokeInput(ctx context.Context, v any) (model.CommendationRevokeInput, error) {
+	res, err := ec.unmarshalInputCommendationRevokeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCommendationStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐStatus(ctx context.Context, v any) (commendation.Status, error) {
@@ -47824,6 +56537,71 @@ func (ec *executionContext) marshalNEvidenceUploadCreatePayload2ᚖgithubᚗcom�
 	return ec._EvidenceUploadCreatePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (model.ExportFormat, error) {
+	var res model.ExportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportFormat(ctx context.Context, sel ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportKind(ctx context.Context, v any) (model.ExportKind, error) {
+	var res model.ExportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportKind(ctx context.Context, sel ast.SelectionSet, v model.ExportKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportLinkInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportLinkInput(ctx context.Context, v any) (model.ExportLinkInput, error) {
+	res, err := ec.unmarshalInputExportLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportLinkPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐExportLinkPayload(ctx context.Context, sel ast.SelectionSet, v *model.ExportLinkPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExportLinkPayload!")
+		return graphql.Null
+	}
+	return ec._ExportLinkPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFinalReview2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReview(ctx context.Context, sel ast.SelectionSet, v *model.FinalReview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FinalReview!")
+		return graphql.Null
+	}
+	return ec._FinalReview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFinalReviewRow2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReviewRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FinalReviewRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFinalReviewRow2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReviewRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFinalReviewRow2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReviewRow(ctx context.Context, sel ast.SelectionSet, v *model.FinalReviewRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FinalReviewRow!")
+		return graphql.Null
+	}
+	return ec._FinalReviewRow(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -47836,6 +56614,26 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNFormCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐFormCount(ctx context.Context, sel ast.SelectionSet, v progress.FormCount) graphql.Marshaler {
+	return ec._FormCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFormCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐFormCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.FormCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFormCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐFormCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -47934,6 +56732,11 @@ func (ec *executionContext) marshalNInspectionConnection2ᚖgithubᚗcomᚋliemc
 	return ec._InspectionConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNInspectionIncidentInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionIncidentInput(ctx context.Context, v any) (*model.InspectionIncidentInput, error) {
+	res, err := ec.unmarshalInputInspectionIncidentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNInspectionOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionOrderField(ctx context.Context, v any) (*ent.InspectionOrderField, error) {
 	var res = new(ent.InspectionOrderField)
 	err := res.UnmarshalGQL(v)
@@ -47946,6 +56749,19 @@ func (ec *executionContext) marshalNInspectionOrderField2ᚖgithubᚗcomᚋliemc
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalNInspectionRecordInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionRecordInput(ctx context.Context, v any) (model.InspectionRecordInput, error) {
+	res, err := ec.unmarshalInputInspectionRecordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInspectionRecordPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionRecordPayload(ctx context.Context, sel ast.SelectionSet, v *model.InspectionRecordPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InspectionRecordPayload!")
+		return graphql.Null
+	}
+	return ec._InspectionRecordPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInspectionWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionWhereInput(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
@@ -47981,6 +56797,26 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNLevelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCount(ctx context.Context, sel ast.SelectionSet, v progress.LevelCount) graphql.Marshaler {
+	return ec._LevelCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLevelCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.LevelCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLevelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐLoginInput(ctx context.Context, v any) (model.LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -48005,6 +56841,10 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖgithubᚗcomᚋliemchinhᚋ
 		return graphql.Null
 	}
 	return ec._LogoutPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐMetric(ctx context.Context, sel ast.SelectionSet, v progress.Metric) graphql.Marshaler {
+	return ec._Metric(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
@@ -48074,6 +56914,14 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPasswordChangeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordChangeInput(ctx context.Context, v any) (model.PasswordChangeInput, error) {
@@ -48170,6 +57018,52 @@ func (ec *executionContext) marshalNPledgeWithdrawPayload2ᚖgithubᚗcomᚋliem
 	return ec._PledgeWithdrawPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProgress2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReport(ctx context.Context, sel ast.SelectionSet, v *progress.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Progress!")
+		return graphql.Null
+	}
+	return ec._Progress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProgressMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐRankMetric(ctx context.Context, v any) (progress.RankMetric, error) {
+	var res progress.RankMetric
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProgressMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐRankMetric(ctx context.Context, sel ast.SelectionSet, v progress.RankMetric) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNProgressPoint2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐPoint(ctx context.Context, sel ast.SelectionSet, v progress.Point) graphql.Marshaler {
+	return ec._ProgressPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProgressPoint2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.Point) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgressPoint2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProgressSeries2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐSeries(ctx context.Context, sel ast.SelectionSet, v *progress.Series) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProgressSeries!")
+		return graphql.Null
+	}
+	return ec._ProgressSeries(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx context.Context, sel ast.SelectionSet, v *ent.Province) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Province!")
@@ -48213,6 +57107,146 @@ func (ec *executionContext) marshalNProvinceOrderField2ᚖgithubᚗcomᚋliemchi
 func (ec *executionContext) unmarshalNProvinceWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvinceWhereInput(ctx context.Context, v any) (*ent.ProvinceWhereInput, error) {
 	res, err := ec.unmarshalInputProvinceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRankingConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingConnection(ctx context.Context, sel ast.SelectionSet, v *model.RankingConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankingConnection!")
+		return graphql.Null
+	}
+	return ec._RankingConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRankingEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RankingEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankingEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRankingEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingEdge(ctx context.Context, sel ast.SelectionSet, v *model.RankingEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankingEdge!")
+		return graphql.Null
+	}
+	return ec._RankingEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRankingEntry2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐEntry(ctx context.Context, sel ast.SelectionSet, v *progress.Entry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RankingEntry!")
+		return graphql.Null
+	}
+	return ec._RankingEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReduction2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReduction(ctx context.Context, sel ast.SelectionSet, v progress.Reduction) graphql.Marshaler {
+	return ec._Reduction(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNReductionStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReductionStatus(ctx context.Context, v any) (progress.ReductionStatus, error) {
+	var res progress.ReductionStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReductionStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReductionStatus(ctx context.Context, sel ast.SelectionSet, v progress.ReductionStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewCloseInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReviewCloseInput(ctx context.Context, v any) (model.ReviewCloseInput, error) {
+	res, err := ec.unmarshalInputReviewCloseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewClosePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReviewClosePayload(ctx context.Context, sel ast.SelectionSet, v *model.ReviewClosePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewClosePayload!")
+		return graphql.Null
+	}
+	return ec._ReviewClosePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewConnection!")
+		return graphql.Null
+	}
+	return ec._ReviewConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReviewOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewOrderField(ctx context.Context, v any) (*ent.ReviewOrderField, error) {
+	var res = new(ent.ReviewOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx context.Context, v any) (review.ScopeKind, error) {
+	var res review.ScopeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx context.Context, sel ast.SelectionSet, v review.ScopeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInput(ctx context.Context, v any) (*ent.ReviewWhereInput, error) {
+	res, err := ec.unmarshalInputReviewWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSatisfaction2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐSatisfaction(ctx context.Context, sel ast.SelectionSet, v progress.Satisfaction) graphql.Marshaler {
+	return ec._Satisfaction(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNScopeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (model.ScopeInput, error) {
+	res, err := ec.unmarshalInputScopeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (*model.ScopeInput, error) {
+	res, err := ec.unmarshalInputScopeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthzᚐScopeKind(ctx context.Context, v any) (authz.ScopeKind, error) {
+	var res authz.ScopeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthzᚐScopeKind(ctx context.Context, sel ast.SelectionSet, v authz.ScopeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNScopeRef2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx context.Context, sel ast.SelectionSet, v progress.ScopeRef) graphql.Marshaler {
+	return ec._ScopeRef(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNScopeRef2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐScopeRef(ctx context.Context, sel ast.SelectionSet, v *progress.ScopeRef) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScopeRef!")
+		return graphql.Null
+	}
+	return ec._ScopeRef(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSelfAssessment2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SelfAssessment) graphql.Marshaler {
@@ -48373,6 +57407,26 @@ func (ec *executionContext) marshalNSelfAssessmentSubmitPayload2ᚖgithubᚗcom�
 func (ec *executionContext) unmarshalNSelfAssessmentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInput(ctx context.Context, v any) (*ent.SelfAssessmentWhereInput, error) {
 	res, err := ec.unmarshalInputSelfAssessmentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStateCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐStateCount(ctx context.Context, sel ast.SelectionSet, v progress.StateCount) graphql.Marshaler {
+	return ec._StateCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStateCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐStateCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.StateCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStateCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐStateCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -49383,6 +58437,13 @@ func (ec *executionContext) unmarshalOCaseEventWhereInput2ᚖgithubᚗcomᚋliem
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCaseFigures2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCases(ctx context.Context, sel ast.SelectionSet, v *progress.Cases) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CaseFigures(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCaseMessage2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseMessage(ctx context.Context, sel ast.SelectionSet, v *ent.CaseMessage) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -49761,6 +58822,13 @@ func (ec *executionContext) marshalOCommendationEdge2ᚖgithubᚗcomᚋliemchinh
 		return graphql.Null
 	}
 	return ec._CommendationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCommendationFigures2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCommendations(ctx context.Context, sel ast.SelectionSet, v *progress.Commendations) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CommendationFigures(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCommendationForm2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐFormᚄ(ctx context.Context, v any) ([]commendation.Form, error) {
@@ -50354,6 +59422,23 @@ func (ec *executionContext) marshalOInspectionEdge2ᚖgithubᚗcomᚋliemchinh�
 	return ec._InspectionEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOInspectionIncidentInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionIncidentInputᚄ(ctx context.Context, v any) ([]*model.InspectionIncidentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.InspectionIncidentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInspectionIncidentInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐInspectionIncidentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOInspectionOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionOrder(ctx context.Context, v any) (*ent.InspectionOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -50437,6 +59522,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 
@@ -50564,6 +59667,22 @@ func (ec *executionContext) marshalOOfficialYear2ᚖgithubᚗcomᚋliemchinhᚋl
 		return graphql.Null
 	}
 	return ec._OfficialYear(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOrderDirection2ᚖentgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (*entgql.OrderDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(entgql.OrderDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOrderDirection2ᚖentgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v *entgql.OrderDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOPhase2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhaseᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Phase) graphql.Marshaler {
@@ -50788,6 +59907,118 @@ func (ec *executionContext) unmarshalOReporterInput2ᚖgithubᚗcomᚋliemchinh�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputReporterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReview2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReview(ctx context.Context, sel ast.SelectionSet, v *ent.Review) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Review(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReviewEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOReviewEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReviewEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewOrder(ctx context.Context, v any) (*ent.ReviewOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewScopeKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKindᚄ(ctx context.Context, v any) ([]review.ScopeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]review.ScopeKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewScopeKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKindᚄ(ctx context.Context, sel ast.SelectionSet, v []review.ScopeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewScopeKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx context.Context, v any) (*review.ScopeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(review.ScopeKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewScopeKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx context.Context, sel ast.SelectionSet, v *review.ScopeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReviewWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInputᚄ(ctx context.Context, v any) ([]*ent.ReviewWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ReviewWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReviewWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInput(ctx context.Context, v any) (*ent.ReviewWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

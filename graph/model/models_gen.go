@@ -3,15 +3,22 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/progress"
 )
 
 // Input of accountCreate.
@@ -248,6 +255,68 @@ type CaseWithdrawInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Input of commendationApprove.
+type CommendationApproveInput struct {
+	// The proposed commendation.
+	CommendationID string `json:"commendationId"`
+	// Number of the decision.
+	DecisionNumber string `json:"decisionNumber"`
+	// Date of the decision.
+	DecisionDate time.Time `json:"decisionDate"`
+}
+
+// Input of commendationDecline.
+type CommendationDeclineInput struct {
+	// The proposed commendation.
+	CommendationID string `json:"commendationId"`
+	// Why it is declined.
+	Reason string `json:"reason"`
+}
+
+// Result of a commendation decision.
+type CommendationPayload struct {
+	// The commendation, as it now stands.
+	Commendation *ent.Commendation `json:"commendation,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of commendationPropose.
+type CommendationProposeInput struct {
+	// The official commended (exactly one of officialId and unitId).
+	OfficialID *string `json:"officialId,omitempty"`
+	// The unit commended as a collective (exactly one of officialId and unitId).
+	UnitID *string `json:"unitId,omitempty"`
+	// The form of the award.
+	Form commendation.Form `json:"form"`
+	// Level of the issuing authority.
+	Level commendation.Level `json:"level"`
+	// The year it is for.
+	Year int `json:"year"`
+	// Why it is proposed.
+	Reason string `json:"reason"`
+	// The campaign it is linked to, if any.
+	CampaignID *string `json:"campaignId,omitempty"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of commendationPropose.
+type CommendationProposePayload struct {
+	// The proposal.
+	Commendation *ent.Commendation `json:"commendation,omitempty"`
+	// Why nothing was proposed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of commendationRevoke.
+type CommendationRevokeInput struct {
+	// The approved commendation.
+	CommendationID string `json:"commendationId"`
+	// Why it is revoked.
+	Reason string `json:"reason"`
+}
+
 // Input of emulationRegister.
 type EmulationRegisterInput struct {
 	// The unit registering.
@@ -289,6 +358,86 @@ type EvidenceUploadCreatePayload struct {
 	// When the path stops working.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	// Why it was refused, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of exportLink.
+type ExportLinkInput struct {
+	// What to download.
+	Kind ExportKind `json:"kind"`
+	// The file format.
+	Format ExportFormat `json:"format"`
+	// The scope, for PROGRESS and FINAL_REVIEW.
+	Scope *ScopeInput `json:"scope,omitempty"`
+	// The year, for PROGRESS.
+	Year *int `json:"year,omitempty"`
+	// The review, for REVIEW.
+	ReviewID *string `json:"reviewId,omitempty"`
+}
+
+// Result of exportLink.
+type ExportLinkPayload struct {
+	// Where to download the file (GET, no header needed); valid until expiresAt.
+	URL *string `json:"url,omitempty"`
+	// When the link stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why no link was made, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// The final review 2021-2026 of a scope.
+type FinalReview struct {
+	// The scope.
+	Scope *progress.ScopeRef `json:"scope"`
+	// 2021 to 2026, oldest first.
+	Rows []*FinalReviewRow `json:"rows"`
+}
+
+// One year of the final review.
+type FinalReviewRow struct {
+	// The year.
+	Year int `json:"year"`
+	// The latest closed review of the year, if any.
+	Review *ent.Review `json:"review,omitempty"`
+	// The figures: the review's if closed, otherwise live.
+	Figures *progress.Report `json:"figures"`
+}
+
+// An incident an inspection found.
+type InspectionIncidentInput struct {
+	// The official concerned, in the unit inspected (or its sub-units).
+	OfficialID string `json:"officialId"`
+	// Which prohibition was breached.
+	Category enum.Category `json:"category"`
+	// When the conduct happened; its year is the year the incident counts in.
+	OccurredOn time.Time `json:"occurredOn"`
+	// What was established.
+	Summary string `json:"summary"`
+}
+
+// Input of inspectionRecord.
+type InspectionRecordInput struct {
+	// The unit inspected.
+	UnitID string `json:"unitId"`
+	// The campaign inspected for, if any.
+	CampaignID *string `json:"campaignId,omitempty"`
+	// Date of the inspection (not in the future).
+	InspectedOn time.Time `json:"inspectedOn"`
+	// Names of the inspectors (at least one).
+	Inspectors []string `json:"inspectors"`
+	// What the inspection found.
+	Findings string `json:"findings"`
+	// Incidents the inspection found, if any.
+	Incidents []*InspectionIncidentInput `json:"incidents,omitempty"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of inspectionRecord.
+type InspectionRecordPayload struct {
+	// The inspection, with its incidents.
+	Inspection *ent.Inspection `json:"inspection,omitempty"`
+	// Why nothing was recorded, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
@@ -356,6 +505,24 @@ type PledgeWithdrawPayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// A ranking, as a connection.
+type RankingConnection struct {
+	// The entries of the page.
+	Edges []*RankingEdge `json:"edges"`
+	// Pagination.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// How many units or provinces are ranked.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge of a ranking.
+type RankingEdge struct {
+	// The entry.
+	Node *progress.Entry `json:"node"`
+	// A cursor for pagination.
+	Cursor entgql.Cursor[string] `json:"cursor"`
+}
+
 // A reporter's identity, for an identified submission.
 type ReporterInput struct {
 	// Full name.
@@ -366,6 +533,26 @@ type ReporterInput struct {
 	NationalID *string `json:"nationalId,omitempty"`
 	// Address.
 	Address *string `json:"address,omitempty"`
+}
+
+// Input of reviewClose.
+type ReviewCloseInput struct {
+	// Exactly one of unitId, districtId, provinceId or national.
+	Scope *ScopeInput `json:"scope"`
+	// The year reviewed: a past year or the current one.
+	Year int `json:"year"`
+	// Why it is closed again; required when a review of the scope and year exists.
+	Reason *string `json:"reason,omitempty"`
+	// Client-generated key: a retry with the same key returns the first result and writes nothing.
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+// Result of reviewClose.
+type ReviewClosePayload struct {
+	// The new review version.
+	Review *ent.Review `json:"review,omitempty"`
+	// Why nothing was closed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
 // Where a list of events comes from: exactly one of unitId, districtId, provinceId or national.
@@ -490,4 +677,123 @@ type TrackedCasePayload struct {
 	TrackedCase *casework.Tracked `json:"trackedCase,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// File format of a download.
+type ExportFormat string
+
+const (
+	// An Excel workbook, Vietnamese headers.
+	ExportFormatXlsx ExportFormat = "XLSX"
+	// Comma-separated values, UTF-8 with a byte order mark, Vietnamese headers.
+	ExportFormatCSV ExportFormat = "CSV"
+)
+
+var AllExportFormat = []ExportFormat{
+	ExportFormatXlsx,
+	ExportFormatCSV,
+}
+
+func (e ExportFormat) IsValid() bool {
+	switch e {
+	case ExportFormatXlsx, ExportFormatCSV:
+		return true
+	}
+	return false
+}
+
+func (e ExportFormat) String() string {
+	return string(e)
+}
+
+func (e *ExportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportFormat", str)
+	}
+	return nil
+}
+
+func (e ExportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What to download.
+type ExportKind string
+
+const (
+	// progress of a scope and year, with a sheet ranking the units under it.
+	ExportKindProgress ExportKind = "PROGRESS"
+	// A closed review (reviewId).
+	ExportKindReview ExportKind = "REVIEW"
+	// The final review 2021-2026 of a scope.
+	ExportKindFinalReview ExportKind = "FINAL_REVIEW"
+)
+
+var AllExportKind = []ExportKind{
+	ExportKindProgress,
+	ExportKindReview,
+	ExportKindFinalReview,
+}
+
+func (e ExportKind) IsValid() bool {
+	switch e {
+	case ExportKindProgress, ExportKindReview, ExportKindFinalReview:
+		return true
+	}
+	return false
+}
+
+func (e ExportKind) String() string {
+	return string(e)
+}
+
+func (e *ExportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportKind", str)
+	}
+	return nil
+}
+
+func (e ExportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

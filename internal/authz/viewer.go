@@ -6,6 +6,9 @@ package authz
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"strconv"
 )
 
 // Role is what an account may do.
@@ -98,4 +101,18 @@ func Recheck(ctx context.Context) error {
 		return check(ctx)
 	}
 	return nil
+}
+
+// MarshalGQL writes the scope kind as a GraphQL enum value.
+func (k ScopeKind) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(k))) }
+
+// UnmarshalGQL reads a scope kind.
+func (k *ScopeKind) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	switch ScopeKind(s) {
+	case ScopeUnit, ScopeDistrict, ScopeProvince, ScopeNation:
+		*k = ScopeKind(s)
+		return nil
+	}
+	return fmt.Errorf("%q is not a scope kind", s)
 }

@@ -38,6 +38,7 @@ const (
 	RefreshToken          = "rtk"
 	IdempotencyKey        = "idk"
 	Upload                = "upl"
+	Review                = "rvw"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -49,7 +50,7 @@ var tables = map[string]string{
 	CaseMessage: "CaseMessage", Evidence: "Evidence", Incident: "Incident",
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
-	Upload: "Upload",
+	Upload: "Upload", Review: "Review",
 }
 
 // New returns a fresh id with the given prefix, from the current time and crypto randomness.
