@@ -10,6 +10,9 @@ import (
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/recognition"
+	"github.com/liemchinh/liemchinh/internal/review"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
@@ -21,6 +24,9 @@ type Resolver struct {
 	box    *sealbox.Box
 	self   *selfreport.Service
 	cases  *casework.Service
+	prog   *progress.Service
+	recog  *recognition.Service
+	review *review.Service
 }
 
 // Deps are what the resolvers need.
@@ -30,11 +36,18 @@ type Deps struct {
 	Box    *sealbox.Box // opens reporters' identities
 	Self   *selfreport.Service
 	Cases  *casework.Service
+	// Progress answers progress, rankings and series.
+	Progress *progress.Service
+	// Recognition handles commendations and inspections.
+	Recognition *recognition.Service
+	// Reviews closes annual reviews and makes exports.
+	Reviews *review.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
-		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases},
+		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases,
+			prog: d.Progress, recog: d.Recognition, review: d.Reviews},
 	})
 }

@@ -15,7 +15,10 @@ import (
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/recognition"
+	"github.com/liemchinh/liemchinh/internal/review"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -77,8 +80,11 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Now:     now,
 		Uploads: casework.NewUploads(db.Client, store, evidence.DefaultLimits(), now),
 	})
+	prog := progress.New(db.Client, now)
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log),
-		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker}, nil
+		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
+		Progress: prog, Recognition: recognition.New(db.Client, now),
+		Reviews: review.New(db.Client, prog, tokenKey, now)}, nil
 }
 
 // Close releases what Build opened.

@@ -31,6 +31,9 @@ import (
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/logging"
+	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/recognition"
+	"github.com/liemchinh/liemchinh/internal/review"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -45,6 +48,10 @@ type Deps struct {
 	Box    *sealbox.Box
 	Self   *selfreport.Service
 	Cases  *casework.Service
+	// Progress, Recognition and Reviews serve issue 6: figures, awards and inspections, reviews.
+	Progress    *progress.Service
+	Recognition *recognition.Service
+	Reviews     *review.Service
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
 	broker  events.Broker
@@ -88,7 +95,8 @@ func New(d Deps) http.Handler {
 
 func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
-	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases})}
+	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases,
+		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews})}
 	srv := handler.New(es)
 	srv.AddTransport(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,
