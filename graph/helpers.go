@@ -2,11 +2,16 @@ package graph
 
 import (
 	"context"
+	"strconv"
+
+	"entgo.io/contrib/entgql"
 
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/graph/model"
+	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
 
@@ -80,4 +85,61 @@ func scopeInput(in *model.ScopeInput) *authz.Scope {
 		return &authz.Scope{Kind: authz.ScopeProvince, ID: *in.ProvinceID}
 	}
 	return &authz.Scope{Kind: authz.ScopeNation}
+}
+
+// scopeExactly reads a ScopeInput that must name exactly one scope.
+func scopeExactly(in *model.ScopeInput) (authz.Scope, error) {
+	var sc []authz.Scope
+	if in != nil {
+		if in.UnitID != nil {
+			sc = append(sc, authz.Scope{Kind: authz.ScopeUnit, ID: *in.UnitID})
+		}
+		if in.DistrictID != nil {
+			sc = append(sc, authz.Scope{Kind: authz.ScopeDistrict, ID: *in.DistrictID})
+		}
+		if in.ProvinceID != nil {
+			sc = append(sc, authz.Scope{Kind: authz.ScopeProvince, ID: *in.ProvinceID})
+		}
+		if in.National != nil && *in.National {
+			sc = append(sc, authz.Scope{Kind: authz.ScopeNation})
+		}
+	}
+	if len(sc) != 1 {
+		return authz.Scope{}, apperr.New(apperr.BadUserInput,
+			"Phạm vi phải nêu đúng một trong unitId, districtId, provinceId hoặc national: true.",
+			"A scope names exactly one of unitId, districtId, provinceId or national: true.").OnField("scope")
+	}
+	return sc[0], nil
+}
+
+// rankingPage cuts a page out of a whole ranking; cursors are ranks.
+func rankingPage(entries []progress.Entry, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) *model.RankingConnection {
+	lo, hi := 0, len(entries) // entries[lo:hi] remain after the cursors
+	if after != nil {
+		if n, err := strconv.Atoi(after.ID); err == nil && n > lo {
+			lo = min(n, hi)
+		}
+	}
+	if before != nil {
+		if n, err := strconv.Atoi(before.ID); err == nil && n-1 < hi {
+			hi = max(n-1, lo)
+		}
+	}
+	info := entgql.PageInfo[string]{HasPreviousPage: lo > 0, HasNextPage: hi < len(entries)}
+	if first != nil && *first < hi-lo {
+		hi, info.HasNextPage = lo+max(*first, 0), true
+	}
+	if last != nil && *last < hi-lo {
+		lo, info.HasPreviousPage = hi-max(*last, 0), true
+	}
+	conn := &model.RankingConnection{PageInfo: &info, TotalCount: len(entries)}
+	for i := lo; i < hi; i++ {
+		e := &entries[i]
+		c := entgql.Cursor[string]{ID: strconv.Itoa(e.Rank)}
+		conn.Edges = append(conn.Edges, &model.RankingEdge{Node: e, Cursor: c})
+	}
+	if len(conn.Edges) > 0 {
+		info.StartCursor, info.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[len(conn.Edges)-1].Cursor
+	}
+	return conn
 }

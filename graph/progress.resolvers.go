@@ -28,17 +28,33 @@ func (r *mutationResolver) ExportLink(ctx context.Context, input model.ExportLin
 
 // Progress is the resolver for the progress field.
 func (r *queryResolver) Progress(ctx context.Context, scope model.ScopeInput, year int) (*progress.Report, error) {
-	panic(fmt.Errorf("not implemented: Progress - progress"))
+	sc, err := scopeExactly(&scope)
+	if err != nil {
+		return nil, err
+	}
+	return r.prog.Progress(ctx, sc, year)
 }
 
 // Ranking is the resolver for the ranking field.
 func (r *queryResolver) Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error) {
-	panic(fmt.Errorf("not implemented: Ranking - ranking"))
+	sc, err := scopeExactly(&scope)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := r.prog.Ranking(ctx, sc, year, metric, direction != nil && *direction == entgql.OrderDirectionAsc, level)
+	if err != nil {
+		return nil, err
+	}
+	return rankingPage(entries, after, first, before, last), nil
 }
 
 // ProgressSeries is the resolver for the progressSeries field.
 func (r *queryResolver) ProgressSeries(ctx context.Context, scope model.ScopeInput, year int) (*progress.Series, error) {
-	panic(fmt.Errorf("not implemented: ProgressSeries - progressSeries"))
+	sc, err := scopeExactly(&scope)
+	if err != nil {
+		return nil, err
+	}
+	return r.prog.Series(ctx, sc, year)
 }
 
 // FinalReview is the resolver for the finalReview field.
