@@ -9,7 +9,7 @@ import (
 // Service answers progress, rankings and series, and maintains the counters behind them.
 type Service struct {
 	client *ent.Client
-	now    func() time.Time
+	e      *engine
 }
 
 // New returns the service over client; now is the domain clock (time.Now outside tests).
@@ -17,5 +17,7 @@ func New(client *ent.Client, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{client: client, now: now}
+	e := engineOf(client)
+	e.now.Store(&now)
+	return &Service{client: client, e: e}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
@@ -53,6 +54,7 @@ func (s *Stats) add(o Stats) {
 // record for each of the 11 that did not change), the successor links of the merger, and the 696
 // districts, which all end on 2025-07-01. Rows that exist (same code and valid_from) are skipped.
 func Reference(ctx context.Context, client *ent.Client) (Stats, error) {
+	ctx = progress.Bulk(ctx)
 	var st Stats
 	err := withTx(ctx, client, func(c *ent.Client) error {
 		var err error
@@ -81,6 +83,7 @@ func Demo(ctx context.Context, client *ent.Client, opt Options) (Stats, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	ctx = progress.Bulk(ctx)
 	var st Stats
 	start := time.Now()
 	err := withTx(ctx, client, func(c *ent.Client) error {
@@ -108,12 +111,18 @@ func Demo(ctx context.Context, client *ent.Client, opt Options) (Stats, error) {
 }
 
 // withTx runs fn in a transaction and commits it, or rolls it back on error.
+// The seeds' writes skip the progress counters (progress.Bulk); they are marked for a rebuild on
+// their next use.
 func withTx(ctx context.Context, client *ent.Client, fn func(*ent.Client) error) error {
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("seed: begin: %w", err)
 	}
-	if err := fn(tx.Client()); err != nil {
+	err = fn(tx.Client())
+	if err == nil {
+		err = progress.Invalidate(ctx, tx.Client())
+	}
+	if err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			err = errors.Join(err, rerr)
 		}

@@ -219,3 +219,47 @@ func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
 	t.c.n.Add(1)
 	return t.Tx.Query(ctx, q, args, v)
 }
+
+// execQuerier is what ent's generated ExecContext and QueryContext ask of a driver.
+type execQuerier interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
+func countedExec(c *Counter, d any, ctx context.Context, q string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	eq, ok := d.(execQuerier)
+	if !ok {
+		return nil, fmt.Errorf("driver %T cannot ExecContext", d)
+	}
+	return eq.ExecContext(ctx, q, args...)
+}
+
+func countedQuery(c *Counter, d any, ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	eq, ok := d.(execQuerier)
+	if !ok {
+		return nil, fmt.Errorf("driver %T cannot QueryContext", d)
+	}
+	return eq.QueryContext(ctx, q, args...)
+}
+
+// ExecContext counts raw statements (ent's sql/execquery feature).
+func (d *countingDriver) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return countedExec(d.c, d.Driver, ctx, q, args...)
+}
+
+// QueryContext counts raw queries (ent's sql/execquery feature).
+func (d *countingDriver) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return countedQuery(d.c, d.Driver, ctx, q, args...)
+}
+
+// ExecContext counts raw statements in a transaction.
+func (t *countingTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return countedExec(t.c, t.Tx, ctx, q, args...)
+}
+
+// QueryContext counts raw queries in a transaction.
+func (t *countingTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return countedQuery(t.c, t.Tx, ctx, q, args...)
+}

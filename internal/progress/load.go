@@ -1,0 +1,298 @@
+package progress
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+)
+
+// querier runs raw SQL: an ent client, inside a transaction or not (ent's sql/execquery feature).
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// db is a querier with its dialect: statements are written with ? and rebound for PostgreSQL.
+type db struct {
+	q       querier
+	dialect string
+}
+
+func (d db) rebind(query string) string {
+	if d.dialect != dialect.Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (d db) query(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := d.q.QueryContext(ctx, d.rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (d db) exec(ctx context.Context, query string, args ...any) error {
+	_, err := d.q.ExecContext(ctx, d.rebind(query), args...)
+	return err
+}
+
+// filter is a condition on a table's rows (alias t) with its arguments.
+type filter struct {
+	where string
+	args  []any
+}
+
+// idsIn is "t.col IN (ids)".
+func idsIn(col string, ids []string) filter {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return filter{where: "t." + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")", args: args}
+}
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// loadOfficials reads the facts of the officials matching f (on table officials t), keyed by id.
+func loadOfficials(ctx context.Context, d db, f filter) (map[string]*officialFacts, error) {
+	out := map[string]*officialFacts{}
+	err := d.query(ctx, "SELECT t.id, t.unit_officials, t.active_from, t.active_to FROM officials t WHERE "+f.where, f.args,
+		func(r *sql.Rows) error {
+			o := &officialFacts{}
+			var to sql.NullTime
+			if err := r.Scan(&o.ID, &o.Unit, &o.From, &to); err != nil {
+				return err
+			}
+			o.To = nullTime(to)
+			out[o.ID] = o
+			return nil
+		})
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	sub := "(SELECT t.id FROM officials t WHERE " + f.where + ")"
+	// Acknowledgements: the first of any campaign (an aggregate would lose SQLite's time type).
+	if err := d.query(ctx, "SELECT official_acknowledgements, acknowledged_at FROM acknowledgements WHERE official_acknowledgements IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var at time.Time
+			if err := r.Scan(&id, &at); err != nil {
+				return err
+			}
+			if o := out[id]; o != nil && (o.AckedAt == nil || at.Before(*o.AckedAt)) {
+				o.AckedAt = &at
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := d.query(ctx, "SELECT official_pledges, year, signed_at FROM pledges WHERE status = 'SIGNED' AND official_pledges IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var p pledgeFact
+			if err := r.Scan(&id, &p.Year, &p.SignedAt); err != nil {
+				return err
+			}
+			if o := out[id]; o != nil {
+				o.Pledges = append(o.Pledges, p)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := d.query(ctx, "SELECT official_self_assessments, year, status, final_classification, not_rated, submitted_at FROM self_assessments"+
+		" WHERE period_kind = 'YEAR' AND status IN ('SUBMITTED', 'REVIEWED') AND official_self_assessments IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id, status string
+			var cls sql.NullString
+			var notRatedFlag bool
+			var at sql.NullTime
+			var a assessmentFact
+			if err := r.Scan(&id, &a.Year, &status, &cls, &notRatedFlag, &at); err != nil {
+				return err
+			}
+			a.Reviewed, a.SubmittedAt = status == "REVIEWED", nullTime(at)
+			if cls.Valid && !notRatedFlag {
+				a.Classification = cls.String
+			}
+			if o := out[id]; o != nil {
+				o.Assessed = append(o.Assessed, a)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := d.query(ctx, "SELECT official_incidents, year, occurred_on FROM incidents WHERE official_incidents IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var in incidentFact
+			if err := r.Scan(&id, &in.Year, &in.OccurredOn); err != nil {
+				return err
+			}
+			if o := out[id]; o != nil {
+				o.Incidents = append(o.Incidents, in)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	if err := d.query(ctx, "SELECT official_commendations, year, form, level FROM commendations WHERE status = 'APPROVED' AND official_commendations IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var c commendationFact
+			if err := r.Scan(&id, &c.Year, &c.Form, &c.Level); err != nil {
+				return err
+			}
+			if o := out[id]; o != nil {
+				o.Commended = append(o.Commended, c)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadUnits reads the facts of the units matching f (on table units t), keyed by id.
+func loadUnits(ctx context.Context, d db, f filter) (map[string]*unitFacts, error) {
+	out := map[string]*unitFacts{}
+	if err := d.query(ctx, "SELECT t.id FROM units t WHERE "+f.where, f.args, func(r *sql.Rows) error {
+		u := &unitFacts{}
+		if err := r.Scan(&u.ID); err != nil {
+			return err
+		}
+		out[u.ID] = u
+		return nil
+	}); err != nil || len(out) == 0 {
+		return out, err
+	}
+	sub := "(SELECT t.id FROM units t WHERE " + f.where + ")"
+	if err := d.query(ctx, "SELECT unit_emulation_registrations, year, registered_at FROM emulation_registrations WHERE unit_emulation_registrations IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var g registrationFact
+			if err := r.Scan(&id, &g.Year, &g.RegisteredAt); err != nil {
+				return err
+			}
+			if u := out[id]; u != nil {
+				u.Registered = append(u.Registered, g)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	// A commendation of an official counts with the official; of a unit alone, with the unit.
+	if err := d.query(ctx, "SELECT unit_commendations, year, form, level FROM commendations WHERE status = 'APPROVED' AND official_commendations IS NULL AND unit_commendations IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var c commendationFact
+			if err := r.Scan(&id, &c.Year, &c.Form, &c.Level); err != nil {
+				return err
+			}
+			if u := out[id]; u != nil {
+				u.Commended = append(u.Commended, c)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadCases reads the facts of the cases matching f (on table cases t), keyed by id.
+func loadCases(ctx context.Context, d db, f filter) (map[string]*caseFacts, error) {
+	out := map[string]*caseFacts{}
+	err := d.query(ctx, "SELECT t.id, t.unit_cases, t.channel, t.category, t.state, t.received_at, t.acknowledge_due_at, t.due_at, t.concluded_at, t.rating FROM cases t WHERE "+f.where, f.args,
+		func(r *sql.Rows) error {
+			k := &caseFacts{}
+			var cat sql.NullString
+			var ack, due, concl sql.NullTime
+			var rating sql.NullInt64
+			if err := r.Scan(&k.ID, &k.Unit, &k.Channel, &cat, &k.State, &k.ReceivedAt, &ack, &due, &concl, &rating); err != nil {
+				return err
+			}
+			k.Category, k.AckDueAt, k.DueAt, k.ConcludedAt = cat.String, nullTime(ack), nullTime(due), nullTime(concl)
+			if rating.Valid {
+				v := int(rating.Int64)
+				k.Rating = &v
+			}
+			out[k.ID] = k
+			return nil
+		})
+	return out, err
+}
+
+// unitNode is where a unit sits: its parent, district and province.
+type unitNode struct {
+	Parent, District, Province string
+}
+
+// loadTree reads the units matching f and all their ancestors.
+func loadTree(ctx context.Context, d db, f filter, into map[string]unitNode) error {
+	query := "WITH RECURSIVE chain(id, parent, district, province) AS (" +
+		"SELECT t.id, t.unit_children, t.district_units, t.province_units FROM units t WHERE " + f.where +
+		" UNION SELECT u.id, u.unit_children, u.district_units, u.province_units FROM units u JOIN chain c ON u.id = c.parent)" +
+		" SELECT id, parent, district, province FROM chain"
+	return d.query(ctx, query, f.args, func(r *sql.Rows) error {
+		var id string
+		var parent, district, province sql.NullString
+		if err := r.Scan(&id, &parent, &district, &province); err != nil {
+			return err
+		}
+		into[id] = unitNode{Parent: parent.String, District: district.String, Province: province.String}
+		return nil
+	})
+}
+
+// scopesOf are the counter scopes a unit's records count in: the unit and each ancestor (a unit
+// scope holds its sub-units), its district, its province and the nation.
+func scopesOf(unit string, tree map[string]unitNode) []string {
+	var out []string
+	seen := map[string]bool{}
+	for u := unit; u != "" && !seen[u]; u = tree[u].Parent {
+		seen[u] = true
+		out = append(out, u)
+	}
+	if n, ok := tree[unit]; ok {
+		if n.District != "" {
+			out = append(out, n.District)
+		}
+		if n.Province != "" {
+			out = append(out, n.Province)
+		}
+	}
+	return append(out, nationScope)
+}
+
+// nationScope is the counter scope of the whole nation (ids of units, districts and provinces
+// carry their type prefix, so they never clash with it).
+const nationScope = "nation"

@@ -1,0 +1,358 @@
+package progress_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/testutil"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+// clock is a settable domain clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+var vn = workdays.Vietnam
+
+// world is a random small organisation with activity, written through ent in transactions (so
+// the counters follow every write through the hooks).
+type world struct {
+	t         *testing.T
+	r         *rand.Rand
+	c         *ent.Client
+	camp      *ent.Campaign
+	provinces []*ent.Province
+	districts []*ent.District
+	units     []*ent.Unit
+	officials []*ent.Official
+	n         int
+}
+
+func (w *world) tx(fn func(ctx context.Context, c *ent.Client)) {
+	w.t.Helper()
+	ctx := authz.System(context.Background())
+	tx, err := w.c.Tx(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	fn(ctx, tx.Client())
+	if err := tx.Commit(); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// at is a random instant between two years (inclusive), Vietnam time.
+func (w *world) at(from, to int) time.Time {
+	start := time.Date(from, 1, 1, 0, 0, 0, 0, vn)
+	end := time.Date(to+1, 1, 1, 0, 0, 0, 0, vn)
+	return start.Add(time.Duration(w.r.Int64N(int64(end.Sub(start)))))
+}
+
+func (w *world) pick(n int) int { return w.r.IntN(n) }
+
+func (w *world) build(now time.Time) {
+	t := w.t
+	w.tx(func(ctx context.Context, c *ent.Client) {
+		w.camp = must[*ent.Campaign](t)(c.Campaign.Create().SetCode("P-TEST").SetPlanNumber("1/KH").SetIssuer("T").
+			SetTitleVi("Thử").SetTitleEn("Test").SetIssuedOn(time.Date(2020, 3, 1, 0, 0, 0, 0, vn)).Save(ctx))
+		old := must[*ent.Province](t)(c.Province.Create().SetCode("91").SetName("Tỉnh Cũ").SetKind(province.KindPROVINCE).
+			SetValidFrom(time.Date(2004, 1, 1, 0, 0, 0, 0, vn)).SetValidTo(time.Date(2025, 7, 1, 0, 0, 0, 0, vn)).Save(ctx))
+		merged := must[*ent.Province](t)(c.Province.Create().SetCode("92").SetName("Tỉnh Mới").SetKind(province.KindPROVINCE).
+			SetValidFrom(time.Date(2025, 7, 1, 0, 0, 0, 0, vn)).AddPredecessors(old).Save(ctx))
+		other := must[*ent.Province](t)(c.Province.Create().SetCode("93").SetName("Tỉnh Khác").SetKind(province.KindPROVINCE).
+			SetValidFrom(time.Date(2004, 1, 1, 0, 0, 0, 0, vn)).Save(ctx))
+		w.provinces = []*ent.Province{old, merged, other}
+		for i, p := range []*ent.Province{old, old, other} {
+			w.districts = append(w.districts, must[*ent.District](t)(c.District.Create().SetCode(fmt.Sprintf("D%d", i)).
+				SetName(fmt.Sprintf("Huyện %d", i)).SetKind("Huyện").SetValidFrom(time.Date(2004, 1, 1, 0, 0, 0, 0, vn)).
+				SetProvince(p).Save(ctx)))
+		}
+		for i := range 4 + w.pick(8) {
+			p := w.provinces[w.pick(3)]
+			uc := c.Unit.Create().SetName(fmt.Sprintf("Đơn vị %02d", i)).SetLevel(unit.LevelCOMMUNE).
+				SetKind(unit.KindPEOPLES_COMMITTEE).SetProvince(p)
+			if d := w.districts[w.pick(3)]; w.pick(2) == 0 && d.QueryProvince().OnlyIDX(ctx) == p.ID {
+				uc.SetDistrict(d)
+			}
+			if len(w.units) > 0 && w.pick(3) > 0 {
+				uc.SetParent(w.units[w.pick(len(w.units))])
+			}
+			w.units = append(w.units, must[*ent.Unit](t)(uc.Save(ctx)))
+		}
+	})
+	// Officials and their records, in a few transactions.
+	for range 3 {
+		w.tx(func(ctx context.Context, c *ent.Client) {
+			for range 4 + w.pick(10) {
+				w.addOfficial(ctx, c, now)
+			}
+		})
+	}
+	w.tx(func(ctx context.Context, c *ent.Client) {
+		for _, u := range w.units {
+			for y := 2020; y <= now.Year(); y++ {
+				if w.pick(2) == 0 {
+					must[*ent.EmulationRegistration](t)(c.EmulationRegistration.Create().SetUnit(u).SetCampaign(w.camp).
+						SetYear(y).SetGoals("mục tiêu").SetRegisteredAt(w.at(y, y)).Save(ctx))
+				}
+			}
+			if w.pick(3) == 0 {
+				w.commend(ctx, c, nil, u, now)
+			}
+		}
+		for range 10 + w.pick(30) {
+			w.addCase(ctx, c, now)
+		}
+	})
+}
+
+func (w *world) addOfficial(ctx context.Context, c *ent.Client, now time.Time) {
+	t := w.t
+	w.n++
+	from := w.at(2018, now.Year())
+	oc := c.Official.Create().SetFullName(fmt.Sprintf("Cán bộ %d", w.n)).SetCategory("CONG_CHUC").
+		SetEmployeeCode(fmt.Sprintf("E%04d", w.n)).SetActiveFrom(from).SetUnit(w.units[w.pick(len(w.units))])
+	if w.pick(4) == 0 {
+		oc.SetActiveTo(from.Add(time.Duration(w.r.Int64N(int64(4 * 365 * 24 * time.Hour)))))
+	}
+	o := must[*ent.Official](t)(oc.Save(ctx))
+	w.officials = append(w.officials, o)
+	if w.pick(4) > 0 {
+		must[*ent.Acknowledgement](t)(c.Acknowledgement.Create().SetOfficial(o).SetCampaign(w.camp).SetAcknowledgedAt(w.at(2020, now.Year())).Save(ctx))
+	}
+	for y := 2020; y <= now.Year(); y++ {
+		if w.pick(3) > 0 {
+			pc := c.Pledge.Create().SetOfficial(o).SetCampaign(w.camp).SetYear(y).SetSignedAt(w.at(y, y))
+			if w.pick(6) == 0 {
+				pc.SetStatus(pledge.StatusWITHDRAWN).SetWithdrawnAt(w.at(y, y)).SetWithdrawalReason("lý do")
+			}
+			must[*ent.Pledge](t)(pc.Save(ctx))
+		}
+		if w.pick(3) > 0 {
+			st := []selfassessment.Status{selfassessment.StatusDRAFT, selfassessment.StatusSUBMITTED,
+				selfassessment.StatusREVIEWED, selfassessment.StatusREVIEWED}[w.pick(4)]
+			sc := c.SelfAssessment.Create().SetOfficial(o).SetCampaign(w.camp).SetYear(y).
+				SetScheme(selfassessment.SchemeFOUR_LEVEL).SetStatus(st)
+			if st != selfassessment.StatusDRAFT {
+				sc.SetSubmittedAt(w.at(y, y))
+			}
+			if st == selfassessment.StatusREVIEWED {
+				if w.pick(5) == 0 {
+					sc.SetNotRated(true)
+				} else {
+					sc.SetFinalClassification(enum.Classification(enum.Classification("").Values()[w.pick(4)]))
+				}
+			}
+			must[*ent.SelfAssessment](t)(sc.Save(ctx))
+		}
+		if w.pick(8) == 0 {
+			w.incident(ctx, c, o, y)
+		}
+		if w.pick(6) == 0 {
+			w.commend(ctx, c, o, nil, now)
+		}
+	}
+}
+
+func (w *world) incident(ctx context.Context, c *ent.Client, o *ent.Official, y int) {
+	u := c.Official.QueryUnit(o).OnlyX(ctx)
+	must[*ent.Incident](w.t)(c.Incident.Create().SetOfficial(o).SetUnit(u).SetYear(y).
+		SetCategory(enum.CategoryNoCorruption).SetOccurredOn(w.at(y, y)).SetSource("INSPECTION").SetSummary("vi phạm").Save(ctx))
+}
+
+func (w *world) commend(ctx context.Context, c *ent.Client, o *ent.Official, u *ent.Unit, now time.Time) {
+	forms := []commendation.Form{commendation.FormGIAY_KHEN, commendation.FormBANG_KHEN, commendation.FormPUBLIC_PRAISE}
+	cc := c.Commendation.Create().SetForm(forms[w.pick(3)]).SetLevel(commendation.LevelPROVINCE).
+		SetYear(2020 + w.pick(now.Year()-2019)).SetReason("tốt").
+		SetStatus([]commendation.Status{commendation.StatusPROPOSED, commendation.StatusAPPROVED, commendation.StatusAPPROVED}[w.pick(3)])
+	if o != nil {
+		cc.SetOfficial(o)
+	} else {
+		cc.SetUnit(u)
+	}
+	must[*ent.Commendation](w.t)(cc.Save(ctx))
+}
+
+func (w *world) addCase(ctx context.Context, c *ent.Client, now time.Time) {
+	w.n++
+	received := w.at(2020, now.Year())
+	if received.After(now) {
+		received = now.Add(-time.Hour)
+	}
+	ch := enum.Channel(enum.Channel("").Values()[w.pick(3)])
+	st := enum.CaseState(enum.CaseState("").Values()[w.pick(9)])
+	cc := c.CitizenCase.Create().SetTrackingCode(fmt.Sprintf("TC%06d", w.n)).SetSecretHash("x").SetChannel(ch).
+		SetRequestedChannel(ch).SetDescription("mô tả").SetAnonymous(true).SetState(st).SetReceivedAt(received).
+		SetUnit(w.units[w.pick(len(w.units))])
+	if ch != enum.ChannelPraise {
+		cc.SetCategory(enum.Category(enum.Category("").Values()[w.pick(6)]))
+	}
+	// Deadlines around now, so some are overdue; some on the minute.
+	if w.pick(5) > 0 {
+		cc.SetAcknowledgeDueAt(now.Add(time.Duration(w.r.Int64N(int64(96*time.Hour))) - 48*time.Hour).Truncate(time.Second))
+	}
+	if w.pick(5) > 0 {
+		cc.SetDueAt(now.Add(time.Duration(w.r.Int64N(int64(96*time.Hour))) - 48*time.Hour).Truncate(time.Minute))
+	}
+	if st == enum.CaseConcluded || st == enum.CaseClosed {
+		cc.SetConcludedAt(received.Add(time.Duration(w.r.Int64N(int64(60 * 24 * time.Hour)))))
+	}
+	if st == enum.CaseClosed && w.pick(3) > 0 {
+		cc.SetRating(1 + w.pick(5))
+	}
+	must[*ent.CitizenCase](w.t)(cc.Save(ctx))
+}
+
+// scopes are every scope of the world.
+func (w *world) scopes() []authz.Scope {
+	out := []authz.Scope{{Kind: authz.ScopeNation}}
+	for _, p := range w.provinces {
+		out = append(out, authz.Scope{Kind: authz.ScopeProvince, ID: p.ID})
+	}
+	for _, d := range w.districts {
+		out = append(out, authz.Scope{Kind: authz.ScopeDistrict, ID: d.ID})
+	}
+	for _, u := range w.units {
+		out = append(out, authz.Scope{Kind: authz.ScopeUnit, ID: u.ID})
+	}
+	return out
+}
+
+// check compares every scope's figures of every year with the brute force.
+func check(t *testing.T, svc *progress.Service, c *ent.Client, w *world, now time.Time, stage string) {
+	t.Helper()
+	ctx := authz.System(context.Background())
+	raw := loadRaw(t, c)
+	for _, sc := range w.scopes() {
+		for y := progress.FirstYear; y <= now.In(vn).Year(); y++ {
+			got, err := svc.Figures(ctx, sc, y)
+			if err != nil {
+				t.Fatalf("%s: Figures(%v, %d): %v", stage, sc, y, err)
+			}
+			want := raw.report(sc, y, now)
+			want.Scope, want.AsOf = got.Scope, got.AsOf
+			gj, _ := json.MarshalIndent(got, "", " ")
+			wj, _ := json.MarshalIndent(want, "", " ")
+			if string(gj) != string(wj) {
+				t.Fatalf("%s: %v %d:\n%s", stage, sc, y, diff(string(wj), string(gj)))
+			}
+		}
+	}
+}
+
+func diff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := range max(len(wl), len(gl)) {
+		var a, g string
+		if i < len(wl) {
+			a = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if a != g {
+			fmt.Fprintf(&b, "line %d: want %s | got %s\n", i, strings.TrimSpace(a), strings.TrimSpace(g))
+		}
+	}
+	return b.String()
+}
+
+func TestProgressMatchesRecords(t *testing.T) {
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) { testProgressMatchesRecords(t, seed) })
+	}
+}
+
+func testProgressMatchesRecords(t *testing.T, seed uint64) {
+	{
+		testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+			db := testutil.Open(t, dia)
+			clk := &clock{t: time.Date(2026, 11, 29, 10, 17, 30, 0, vn)}
+			svc := progress.New(db.Client, clk.now)
+			w := &world{t: t, r: rand.New(rand.NewPCG(seed, 7)), c: db.Client}
+			w.build(clk.t)
+			check(t, svc, db.Client, w, clk.t, "built")
+
+			// Records change: pledges withdrawn, cases concluded and closed, officials moved,
+			// a unit moved in the tree, incidents and awards added, a new official.
+			w.tx(func(ctx context.Context, c *ent.Client) {
+				ps := c.Pledge.Query().Where(pledge.StatusEQ(pledge.StatusSIGNED)).Limit(5).AllX(ctx)
+				for _, p := range ps {
+					c.Pledge.UpdateOne(p).SetStatus(pledge.StatusWITHDRAWN).SetWithdrawnAt(clk.t).SetWithdrawalReason("rút").ExecX(ctx)
+				}
+				open := c.CitizenCase.Query().Where(citizencase.StateIn(enum.CaseAccepted, enum.CaseVerifying)).Limit(4).AllX(ctx)
+				for i, k := range open {
+					u := c.CitizenCase.UpdateOne(k).SetState(enum.CaseConcluded).SetConcludedAt(clk.t)
+					if i%2 == 0 {
+						u.SetState(enum.CaseClosed).SetRating(4)
+					}
+					u.ExecX(ctx)
+				}
+				for i := range min(4, len(w.officials)) {
+					o := w.officials[w.pick(len(w.officials))]
+					c.Official.UpdateOneID(o.ID).SetUnit(w.units[(i+w.pick(len(w.units)))%len(w.units)]).ExecX(ctx)
+				}
+				w.incident(ctx, c, w.officials[0], 2026)
+				w.incident(ctx, c, w.officials[len(w.officials)-1], 2025)
+				w.addOfficial(ctx, c, clk.t)
+			})
+			check(t, svc, db.Client, w, clk.t, "changed")
+			w.tx(func(ctx context.Context, c *ent.Client) {
+				// A unit moves under another (not its own descendant: the first unit is a root).
+				last := w.units[len(w.units)-1]
+				if last.ID != w.units[0].ID {
+					c.Unit.UpdateOne(last).SetParent(w.units[0]).SetProvince(w.provinces[2]).ClearDistrict().ExecX(ctx)
+				}
+				cs := c.Commendation.Query().Where(commendation.StatusEQ(commendation.StatusAPPROVED)).Limit(2).AllX(ctx)
+				for _, cm := range cs {
+					c.Commendation.UpdateOne(cm).SetStatus(commendation.StatusREVOKED).SetStatusReason("vi phạm").ExecX(ctx)
+				}
+			})
+			check(t, svc, db.Client, w, clk.t, "moved")
+
+			// Time passes: days (officials' first and last days cross the reference date),
+			// minutes (deadlines pass), then a new year.
+			clk.t = clk.t.Add(3*24*time.Hour + 7*time.Minute)
+			check(t, svc, db.Client, w, clk.t, "days later")
+			w.tx(func(ctx context.Context, c *ent.Client) { w.addOfficial(ctx, c, clk.t) })
+			clk.t = time.Date(2027, 1, 2, 9, 0, 0, 0, vn)
+			check(t, svc, db.Client, w, clk.t, "next year")
+
+			// A write outside a transaction marks the counters for a rebuild.
+			ctx := authz.System(context.Background())
+			db.Client.Official.UpdateOneID(w.officials[1].ID).SetUnit(w.units[0]).ExecX(ctx)
+			check(t, svc, db.Client, w, clk.t, "after a write outside a transaction")
+			if err := svc.Rebuild(ctx); err != nil {
+				t.Fatal(err)
+			}
+			check(t, svc, db.Client, w, clk.t, "rebuilt")
+		})
+	}
+}

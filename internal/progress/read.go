@@ -1,0 +1,635 @@
+package progress
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+// figures are a scope's counters: year -> key -> value.
+type figures map[int]map[string]int64
+
+func (f figures) get(year int, key string) int64 { return f[year][key] }
+
+// sumMonths is the sum of key's monthly counts from before the year to month m.
+func (f figures) sumMonths(year int, key string, m int) int64 {
+	var n int64
+	for i := 0; i <= m; i++ {
+		n += f[year][monthly(key, i)]
+	}
+	return n
+}
+
+func (s *Service) db(ctx context.Context) db {
+	c := s.client
+	if tc := ent.FromContext(ctx); tc != nil {
+		c = tc
+	}
+	return db{q: c, dialect: s.e.dialect}
+}
+
+// fresh brings the counters to today before a read.
+func (s *Service) fresh(ctx context.Context) error {
+	today := s.e.today()
+	if r := s.e.rolled.Load(); r != nil && *r == today {
+		return nil
+	}
+	if tc := ent.FromContext(ctx); tc != nil { // inside a mutation: its transaction
+		return ensure(ctx, db{q: tc, dialect: s.e.dialect}, today)
+	}
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := ensure(ctx, db{q: tx.Client(), dialect: s.e.dialect}, today); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.e.rolled.Store(&today)
+	return nil
+}
+
+// Rebuild recomputes every counter from the records, in one transaction: after a bulk load
+// (seeds), or to repair.
+func (s *Service) Rebuild(ctx context.Context) error {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	d := db{q: tx.Client(), dialect: s.e.dialect}
+	today := s.e.today()
+	err = rebuild(ctx, d, today)
+	if err == nil {
+		if err = d.exec(ctx, "DELETE FROM progress_clocks WHERE name = ?", clockName); err == nil {
+			err = d.exec(ctx, "INSERT INTO progress_clocks (name, as_of) VALUES (?, ?)", clockName, today.String())
+		}
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.e.rolled.Store(&today)
+	return nil
+}
+
+// Ensure brings the counters to today (building them if they never were): the server calls it
+// at start.
+func (s *Service) Ensure(ctx context.Context) error { return s.fresh(ctx) }
+
+var errYear = func(first, last int) error {
+	return apperr.Newf(apperr.BadUserInput, "Năm phải từ %d đến %d.", "The year must be from %d to %d.", first, last).OnField("year")
+}
+
+var errNoScope = apperr.New(apperr.NotFound, "Không tìm thấy phạm vi này.", "No such scope.").OnField("scope")
+
+// Ref names a scope (NOT_FOUND for an unknown id).
+func (s *Service) Ref(ctx context.Context, scope authz.Scope) (ScopeRef, error) {
+	ref := ScopeRef{Kind: scope.Kind}
+	if scope.Kind == authz.ScopeNation {
+		ref.Name = "Toàn quốc"
+		return ref, nil
+	}
+	id := scope.ID
+	ref.ID = &id
+	want := map[authz.ScopeKind]string{authz.ScopeUnit: "Unit", authz.ScopeDistrict: "District", authz.ScopeProvince: "Province"}[scope.Kind]
+	if t, ok := pid.TypeOf(id); !ok || t != want {
+		return ref, errNoScope
+	}
+	c := store(ctx, s.client)
+	sys := authz.System(ctx)
+	var err error
+	switch scope.Kind {
+	case authz.ScopeUnit:
+		var u *ent.Unit
+		if u, err = c.Unit.Query().Where(unit.ID(id)).Only(sys); err == nil {
+			ref.Name = u.Name
+		}
+	case authz.ScopeDistrict:
+		var d *ent.District
+		if d, err = c.District.Query().Where(district.ID(id)).Only(sys); err == nil {
+			ref.Name = d.Name
+		}
+	case authz.ScopeProvince:
+		var p *ent.Province
+		if p, err = c.Province.Query().Where(province.ID(id)).Only(sys); err == nil {
+			ref.Name = p.Name
+		}
+	default:
+		return ref, errNoScope
+	}
+	if ent.IsNotFound(err) {
+		return ref, errNoScope
+	}
+	return ref, err
+}
+
+func store(ctx context.Context, root *ent.Client) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return root
+}
+
+// access checks the viewer may see the scope; full is false when small cells must be hidden
+// from them (anyone but the scope's own supervisors: staff whose scope holds it).
+func (s *Service) access(ctx context.Context, scope authz.Scope) (full bool, err error) {
+	v := authz.FromContext(ctx)
+	if v.Anonymous() {
+		return false, authz.ErrUnauthenticated
+	}
+	ok, err := authz.Covers(ctx, store(ctx, s.client), scope)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, authz.ErrForbidden
+	}
+	return v.Staff(), nil
+}
+
+// counterScopes are the counter scopes whose sum is the scope: a province adds the provinces
+// merged into it.
+func (s *Service) counterScopes(ctx context.Context, scope authz.Scope) ([]string, error) {
+	switch scope.Kind {
+	case authz.ScopeNation:
+		return []string{nationScope}, nil
+	case authz.ScopeProvince:
+		preds, err := store(ctx, s.client).Province.Query().Where(province.HasSuccessorWith(province.ID(scope.ID))).IDs(authz.System(ctx))
+		return append([]string{scope.ID}, preds...), err
+	}
+	return []string{scope.ID}, nil
+}
+
+// read sums the counters of scopes for the years, optionally only some keys; by scope when
+// byScope is set (else all under "").
+func (s *Service) read(ctx context.Context, scopes []string, years []int, keys []string, byScope bool) (map[string]figures, error) {
+	out := map[string]figures{}
+	d := s.db(ctx)
+	for lo := 0; lo < len(scopes); lo += chunk {
+		part := scopes[lo:min(lo+chunk, len(scopes))]
+		f := idsIn("scope", part)
+		args := append([]any{}, f.args...)
+		q := "SELECT t.scope, t.year, t.key, SUM(t.value) FROM progress_counters t WHERE " + f.where + " AND t.year IN (" +
+			strings.TrimSuffix(strings.Repeat("?,", len(years)), ",") + ")"
+		for _, y := range years {
+			args = append(args, y)
+		}
+		if len(keys) > 0 {
+			q += " AND t.key IN (" + strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",") + ")"
+			for _, k := range keys {
+				args = append(args, k)
+			}
+		}
+		q += " GROUP BY t.scope, t.year, t.key"
+		if err := d.query(ctx, q, args, func(r *sql.Rows) error {
+			var sc, key string
+			var year int
+			var v int64
+			if err := r.Scan(&sc, &year, &key, &v); err != nil {
+				return err
+			}
+			if !byScope {
+				sc = ""
+			}
+			if out[sc] == nil {
+				out[sc] = figures{}
+			}
+			if out[sc][year] == nil {
+				out[sc][year] = map[string]int64{}
+			}
+			out[sc][year][key] += v
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) checkYear(year int) error {
+	if last := s.e.today().Y; year < FirstYear || year > last {
+		return errYear(FirstYear, last)
+	}
+	return nil
+}
+
+// Progress is the report of a scope's year for the viewer: staff whose scope holds the scope (and
+// administrators) see it whole; an official sees their own unit, suppressed under 10 officials;
+// anyone else gets FORBIDDEN (UNAUTHENTICATED when signed out).
+func (s *Service) Progress(ctx context.Context, scope authz.Scope, year int) (*Report, error) {
+	if err := s.checkYear(year); err != nil {
+		return nil, err
+	}
+	ref, err := s.Ref(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	full, err := s.access(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	return s.report(ctx, ref, year, full)
+}
+
+// Figures is the whole report of a scope's year, never suppressed and without viewer checks: for
+// callers that checked access themselves (a review's snapshot, an export).
+func (s *Service) Figures(ctx context.Context, scope authz.Scope, year int) (*Report, error) {
+	if err := s.checkYear(year); err != nil {
+		return nil, err
+	}
+	ref, err := s.Ref(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	return s.report(ctx, ref, year, true)
+}
+
+func (s *Service) report(ctx context.Context, ref ScopeRef, year int, full bool) (*Report, error) {
+	if err := s.fresh(ctx); err != nil {
+		return nil, err
+	}
+	scopes, err := s.counterScopes(ctx, ref.Scope())
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.read(ctx, scopes, []int{year, year - 1}, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	return build(ref, year, all[""], s.e.today(), (*s.e.now.Load())(), full), nil
+}
+
+func rate(num, den int64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	r := float64(num) / float64(den)
+	return &r
+}
+
+func metric(num, den int64, hide bool) Metric {
+	if hide {
+		return Metric{Denominator: den}
+	}
+	return Metric{Numerator: &num, Denominator: den, Rate: rate(num, den)}
+}
+
+// build assembles a report from a scope's counters.
+func build(ref ScopeRef, year int, f figures, today day, now time.Time, full bool) *Report {
+	ref0 := refDay(year, today)
+	r := &Report{Scope: ref, Year: year, AsOf: time.Date(ref0.Y, ref0.M, ref0.D, 0, 0, 0, 0, workdays.Vietnam),
+		Headcount: f.get(year, kHeadcount), Units: f.get(year, kUnits)}
+	hide := !full && r.Headcount < SmallCell
+	r.Suppressed = hide
+	hc := r.Headcount
+	r.Awareness = metric(f.get(year, kAware), hc, hide)
+	r.AwarenessTarget = Target{Target: AwarenessTarget}
+	if r.Awareness.Rate != nil {
+		met := *r.Awareness.Rate >= AwarenessTarget
+		r.AwarenessTarget.Met = &met
+	}
+	r.Pledge = metric(f.get(year, kPledge), hc, hide)
+	r.Registration = metric(f.get(year, kRegistered), r.Units, hide)
+	r.SelfAssessment = metric(f.get(year, kAssessed), hc, hide)
+	r.Negativity = metric(f.get(year, kNegative), hc, hide)
+	r.Classifications = []ClassificationCount{}
+	r.Reduction = Reduction{TargetLow: ReductionLow, TargetHigh: ReductionHigh, Status: ReductionNoBaseline}
+	if hide {
+		return r
+	}
+	if r.Negativity.Rate != nil {
+		pt := *r.Negativity.Rate * 1000
+		r.NegativityPerThousand = &pt
+	}
+	for _, c := range (enum.Classification("")).Values() {
+		cl := enum.Classification(c)
+		r.Classifications = append(r.Classifications, ClassificationCount{Classification: &cl, Count: f.get(year, kClass+c)})
+	}
+	r.Classifications = append(r.Classifications, ClassificationCount{Count: f.get(year, kClass+notRated)})
+	r.Reduction.Rate = r.Negativity.Rate
+	if year-1 >= FirstYear {
+		r.Reduction.PreviousRate = rate(f.get(year-1, kNegative), f.get(year-1, kHeadcount))
+	}
+	if p := r.Reduction.PreviousRate; p != nil && *p > 0 && r.Reduction.Rate != nil {
+		v := 1 - *r.Reduction.Rate / *p
+		r.Reduction.Value = &v
+		r.Reduction.Status = ReductionNotMet
+		if v >= ReductionLow {
+			r.Reduction.Status = ReductionMet
+		}
+	}
+	cs := &Cases{Received: f.get(year, kReceived)}
+	for _, ch := range (enum.Channel("")).Values() {
+		cs.ByChannel = append(cs.ByChannel, ChannelCount{Channel: enum.Channel(ch), Count: f.get(year, kChannel+ch)})
+	}
+	for _, c := range (enum.Category("")).Values() {
+		cat := enum.Category(c)
+		cs.ByCategory = append(cs.ByCategory, CategoryCount{Category: &cat, Count: f.get(year, kCategory+c)})
+	}
+	cs.ByCategory = append(cs.ByCategory, CategoryCount{Count: f.get(year, kCategory+noCategory)})
+	for _, st := range (enum.CaseState("")).Values() {
+		cs.ByState = append(cs.ByState, StateCount{State: enum.CaseState(st), Count: f.get(year, kState+st)})
+	}
+	passed := kDue + now.UTC().Truncate(time.Minute).Format(dueLayout)
+	for k, v := range f[year] {
+		if strings.HasPrefix(k, kDue) && k < passed {
+			cs.OverdueNow += v
+		}
+	}
+	cs.OnTime = metric(f.get(year, kOnTime), f.get(year, kConcluded), false)
+	cs.Satisfaction = Satisfaction{Rated: f.get(year, kRated), Mean: rate(f.get(year, kRatingSum), f.get(year, kRated))}
+	r.Cases = cs
+	cm := &Commendations{Total: f.get(year, kCmTotal)}
+	for _, fm := range forms {
+		cm.ByForm = append(cm.ByForm, FormCount{Form: fm, Count: f.get(year, kCmForm+string(fm))})
+	}
+	for _, l := range levels {
+		cm.ByLevel = append(cm.ByLevel, LevelCount{Level: l, Count: f.get(year, kCmLevel+string(l))})
+	}
+	r.Commendations = cm
+	return r
+}
+
+var (
+	forms = []commendation.Form{commendation.FormGIAY_KHEN, commendation.FormBANG_KHEN, commendation.FormLAO_DONG_TIEN_TIEN,
+		commendation.FormCHIEN_SI_THI_DUA_CO_SO, commendation.FormTAP_THE_LAO_DONG_TIEN_TIEN, commendation.FormPUBLIC_PRAISE}
+	levels = []commendation.Level{commendation.LevelCENTRAL, commendation.LevelPROVINCE, commendation.LevelDISTRICT, commendation.LevelUNIT}
+)
+
+// Series is the scope's year month by month, with the same access rules as Progress.
+func (s *Service) Series(ctx context.Context, scope authz.Scope, year int) (*Series, error) {
+	if err := s.checkYear(year); err != nil {
+		return nil, err
+	}
+	ref, err := s.Ref(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	full, err := s.access(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fresh(ctx); err != nil {
+		return nil, err
+	}
+	scopes, err := s.counterScopes(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.read(ctx, scopes, []int{year}, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	f := all[""]
+	today := s.e.today()
+	out := &Series{Scope: ref, Year: year, Headcount: f.get(year, kHeadcount), Points: []Point{}}
+	out.Suppressed = !full && out.Headcount < SmallCell
+	last := 12
+	if year == today.Y {
+		last = int(today.M)
+	}
+	for m := 1; m <= last; m++ {
+		p := Point{Month: m}
+		if !out.Suppressed {
+			n := func(key string) *int64 { v := f.sumMonths(year, key, m); return &v }
+			p.Acknowledged, p.Pledged, p.SelfAssessed = n(kAware), n(kPledge), n(kAssessed)
+			p.OfficialsWithIncident, p.Registered = n(kNegative), n(kRegistered)
+			rc := f.get(year, monthly(kReceived, m))
+			p.CasesReceived = &rc
+			hc := out.Headcount
+			p.AwarenessRate, p.PledgeRate = rate(*p.Acknowledged, hc), rate(*p.Pledged, hc)
+			p.SelfAssessmentRate, p.NegativityRate = rate(*p.SelfAssessed, hc), rate(*p.OfficialsWithIncident, hc)
+		}
+		out.Points = append(out.Points, p)
+	}
+	return out, nil
+}
+
+// rankKeys are the counters a metric needs: numerator and denominator (one for counts).
+func rankKeys(m RankMetric) (num, den string, isRate bool) {
+	switch m {
+	case RankAwareness:
+		return kAware, kHeadcount, true
+	case RankPledge:
+		return kPledge, kHeadcount, true
+	case RankRegistration:
+		return kRegistered, kUnits, true
+	case RankSelfAssessment:
+		return kAssessed, kHeadcount, true
+	case RankNegativity:
+		return kNegative, kHeadcount, true
+	case RankOnTime:
+		return kOnTime, kConcluded, true
+	case RankSatisfaction:
+		return kRatingSum, kRated, true
+	case RankCasesReceived:
+		return kReceived, "", false
+	case RankCommendations:
+		return kCmTotal, "", false
+	}
+	return kHeadcount, "", false
+}
+
+// Ranking is every unit (or, for the nation, province) under the scope ordered by metric, best
+// first (asc reverses), entries without a value last; level ranks every unit of that level in the
+// scope instead. Same access rules as Progress.
+func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metric RankMetric, asc bool, level *unit.Level) ([]Entry, error) {
+	if err := s.checkYear(year); err != nil {
+		return nil, err
+	}
+	if _, err := s.Ref(ctx, scope); err != nil {
+		return nil, err
+	}
+	full, err := s.access(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.fresh(ctx); err != nil {
+		return nil, err
+	}
+	entries, members, err := s.rankedScopes(ctx, scope, level)
+	if err != nil {
+		return nil, err
+	}
+	num, den, isRate := rankKeys(metric)
+	keys := []string{kHeadcount, num}
+	if den != "" {
+		keys = append(keys, den)
+	}
+	var scopes []string
+	for sc := range members {
+		scopes = append(scopes, sc)
+	}
+	sort.Strings(scopes)
+	got, err := s.read(ctx, scopes, []int{year}, keys, true)
+	if err != nil {
+		return nil, err
+	}
+	for sc, f := range got {
+		e := &entries[members[sc]]
+		e.Headcount += f.get(year, kHeadcount)
+		n := f.get(year, num)
+		if e.Numerator == nil {
+			e.Numerator = new(int64)
+		}
+		*e.Numerator += n
+		if den != "" {
+			e.Denominator += f.get(year, den)
+		}
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.Numerator == nil {
+			e.Numerator = new(int64)
+		}
+		switch {
+		case !full && e.Headcount < SmallCell:
+			e.Numerator, e.Value = nil, nil
+		case isRate:
+			e.Value = rate(*e.Numerator, e.Denominator)
+		default:
+			v := float64(*e.Numerator)
+			e.Value = &v
+		}
+		if metric == RankSatisfaction && e.Numerator != nil { // the mean's parts: ratings given
+			e.Numerator = &e.Denominator
+		}
+	}
+	lowerIsBetter := metric == RankNegativity
+	sort.SliceStable(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if (a.Value == nil) != (b.Value == nil) {
+			return a.Value != nil
+		}
+		if a.Value != nil && *a.Value != *b.Value {
+			better := *a.Value > *b.Value
+			if lowerIsBetter {
+				better = *a.Value < *b.Value
+			}
+			return better != asc
+		}
+		if a.Scope.Name != b.Scope.Name {
+			return a.Scope.Name < b.Scope.Name
+		}
+		return *a.Scope.ID < *b.Scope.ID
+	})
+	for i := range entries {
+		entries[i].Rank = i + 1
+	}
+	return entries, nil
+}
+
+// rankedScopes are the entries a scope's ranking orders, and which entry each counter scope
+// adds to.
+func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *unit.Level) ([]Entry, map[string]int, error) {
+	c := store(ctx, s.client)
+	sys := authz.System(ctx)
+	members := map[string]int{}
+	var entries []Entry
+	if scope.Kind == authz.ScopeNation && level == nil {
+		provinces, err := c.Province.Query().Where(province.ValidToIsNil()).WithPredecessors().Order(province.ByName()).All(sys)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range provinces {
+			id := p.ID
+			members[p.ID] = len(entries)
+			for _, pre := range p.Edges.Predecessors {
+				members[pre.ID] = len(entries)
+			}
+			entries = append(entries, Entry{Scope: ScopeRef{Kind: authz.ScopeProvince, ID: &id, Name: p.Name}, Province: p})
+		}
+		return entries, members, nil
+	}
+	q := c.Unit.Query()
+	switch scope.Kind {
+	case authz.ScopeProvince:
+		pids, err := s.counterScopes(ctx, scope)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(unit.HasProvinceWith(province.IDIn(pids...)))
+		if level == nil {
+			q = q.Where(unit.Not(unit.HasParent()))
+		}
+	case authz.ScopeDistrict:
+		q = q.Where(unit.HasDistrictWith(district.ID(scope.ID)))
+		if level == nil {
+			q = q.Where(unit.Not(unit.HasParentWith(unit.HasDistrictWith(district.ID(scope.ID)))))
+		}
+	case authz.ScopeUnit:
+		if level == nil {
+			q = q.Where(unit.HasParentWith(unit.ID(scope.ID)))
+		} else {
+			ids, err := subtree(ctx, s.db(ctx), scope.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			q = q.Where(unit.IDIn(ids...))
+		}
+	}
+	if level != nil {
+		q = q.Where(unit.LevelEQ(*level))
+	}
+	units, err := q.Order(unit.ByName(), unit.ByID()).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, u := range units {
+		id := u.ID
+		members[u.ID] = len(entries)
+		entries = append(entries, Entry{Scope: ScopeRef{Kind: authz.ScopeUnit, ID: &id, Name: u.Name}, Unit: u})
+	}
+	return entries, members, nil
+}
+
+// subtree is a unit and its descendants.
+func subtree(ctx context.Context, d db, root string) ([]string, error) {
+	var ids []string
+	err := d.query(ctx, "WITH RECURSIVE sub(id) AS (SELECT id FROM units WHERE id = ? UNION SELECT u.id FROM units u JOIN sub s ON u.unit_children = s.id) SELECT id FROM sub",
+		[]any{root}, func(r *sql.Rows) error {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("subtree: %w", err)
+	}
+	return ids, nil
+}
+
+// Invalidate marks the counters for a rebuild on their next use, in c's transaction: bulk loads
+// that skip them (Bulk) call it.
+func Invalidate(ctx context.Context, c *ent.Client) error {
+	if _, err := c.ExecContext(ctx, "DELETE FROM progress_clocks"); err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	engines.Range(func(_, v any) bool {
+		v.(*engine).rolled.Store(nil)
+		return true
+	})
+	return nil
+}
