@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
@@ -92,7 +91,8 @@ func (r *queryResolver) Provinces(ctx context.Context, after *entgql.Cursor[stri
 
 // Reviews is the resolver for the reviews field.
 func (r *queryResolver) Reviews(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) (*ent.ReviewConnection, error) {
-	panic(fmt.Errorf("not implemented: Reviews - reviews"))
+	return r.client.Review.Query().Paginate(ctx, after, first, before, last,
+		ent.WithReviewOrder(orderBy), ent.WithReviewFilter(where.Filter))
 }
 
 // SelfAssessments is the resolver for the selfAssessments field.

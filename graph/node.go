@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -37,7 +38,7 @@ var nodeTables = map[string]string{
 	"EmulationRegistration": emulationregistration.Table, "Evidence": evidence.Table,
 	"Incident": incident.Table, "Inspection": inspection.Table, "Official": official.Table,
 	"Phase": phase.Table, "Pledge": pledge.Table, "Province": province.Table,
-	"SelfAssessment": selfassessment.Table, "SelfAssessmentItem": selfassessmentitem.Table,
+	"Review": review.Table, "SelfAssessment": selfassessment.Table, "SelfAssessmentItem": selfassessmentitem.Table,
 	"Unit": unit.Table,
 }
 

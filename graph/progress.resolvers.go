@@ -7,23 +7,61 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/graph/model"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/review"
 )
 
 // ReviewClose is the resolver for the reviewClose field.
 func (r *mutationResolver) ReviewClose(ctx context.Context, input model.ReviewCloseInput) (*model.ReviewClosePayload, error) {
-	panic(fmt.Errorf("not implemented: ReviewClose - reviewClose"))
+	var out *ent.Review
+	sc, err := scopeExactly(input.Scope)
+	if err == nil {
+		out, err = r.review.Close(ctx, sc, input.Year, deref(input.Reason), input.IdempotencyKey)
+	}
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ReviewClosePayload{Review: out, UserErrors: ue}, nil
 }
 
 // ExportLink is the resolver for the exportLink field.
 func (r *mutationResolver) ExportLink(ctx context.Context, input model.ExportLinkInput) (*model.ExportLinkPayload, error) {
-	panic(fmt.Errorf("not implemented: ExportLink - exportLink"))
+	e := review.Export{Kind: review.Kind(input.Kind), Format: review.Format(input.Format), ReviewID: deref(input.ReviewID)}
+	if input.Year != nil {
+		e.Year = *input.Year
+	}
+	var (
+		url string
+		exp time.Time
+		err error
+	)
+	if input.Scope != nil {
+		var sc authz.Scope
+		if sc, err = scopeExactly(input.Scope); err == nil {
+			e.Scope = &sc
+		}
+	}
+	if err == nil {
+		url, exp, err = r.review.Link(ctx, e)
+	}
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.ExportLinkPayload{UserErrors: ue}
+	if len(ue) == 0 {
+		out.URL, out.ExpiresAt = &url, &exp
+	}
+	return out, nil
 }
 
 // Progress is the resolver for the progress field.
@@ -59,15 +97,28 @@ func (r *queryResolver) ProgressSeries(ctx context.Context, scope model.ScopeInp
 
 // FinalReview is the resolver for the finalReview field.
 func (r *queryResolver) FinalReview(ctx context.Context, scope model.ScopeInput) (*model.FinalReview, error) {
-	panic(fmt.Errorf("not implemented: FinalReview - finalReview"))
+	sc, err := scopeExactly(&scope)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.review.Final(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.FinalReview{Scope: &f.Scope, Rows: make([]*model.FinalReviewRow, 0, len(f.Rows))}
+	for _, row := range f.Rows {
+		out.Rows = append(out.Rows, &model.FinalReviewRow{Year: row.Year, Review: row.Review, Figures: row.Figures})
+	}
+	return out, nil
 }
 
 // Figures is the resolver for the figures field.
 func (r *reviewResolver) Figures(ctx context.Context, obj *ent.Review) (*progress.Report, error) {
-	panic(fmt.Errorf("not implemented: Figures - figures"))
+	return review.Figures(obj)
 }
 
 // Scope is the resolver for the scope field.
 func (r *reviewResolver) Scope(ctx context.Context, obj *ent.Review) (*progress.ScopeRef, error) {
-	panic(fmt.Errorf("not implemented: Scope - scope"))
+	ref := review.ScopeOf(obj)
+	return &ref, nil
 }

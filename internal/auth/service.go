@@ -207,7 +207,7 @@ func (s *Service) issue(ctx context.Context, tx *ent.Client, acc *ent.Account, f
 		SetExpiresAt(s.now().Add(RefreshTTL)).Exec(authz.System(ctx)); err != nil {
 		return nil, err
 	}
-	access, exp, err := s.signer.Sign(viewerOf(acc), acc.TokenVersion)
+	access, exp, err := s.signer.Sign(ViewerOf(acc), acc.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -231,11 +231,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (authz.Viewer,
 	if acc.Disabled || acc.TokenVersion != version {
 		return authz.Viewer{}, ErrSessionExpired
 	}
-	return viewerOf(acc), nil
+	return ViewerOf(acc), nil
 }
 
-// viewerOf builds the viewer of an account from its stored role, scope and official.
-func viewerOf(acc *ent.Account) authz.Viewer {
+// ViewerOf builds the viewer of an account from its stored role, scope and official.
+func ViewerOf(acc *ent.Account) authz.Viewer {
 	v := authz.Viewer{AccountID: acc.ID, Role: authz.Role(acc.Role), Scope: authz.Scope{Kind: authz.ScopeKind(acc.ScopeKind)}}
 	for _, id := range []*string{acc.ScopeUnitID, acc.ScopeDistrictID, acc.ScopeProvinceID} {
 		if id != nil {

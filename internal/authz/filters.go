@@ -20,6 +20,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -136,6 +137,9 @@ func Install(c *ent.Client) {
 			return unitsIn(v, s.C(inspection.UnitColumn))
 		})
 	}))
+	c.Review.Intercept(intercept.TraverseReview(func(ctx context.Context, q *ent.ReviewQuery) error {
+		return filter(ctx, q.Where, reviewsIn)
+	}))
 	c.Account.Intercept(intercept.TraverseAccount(func(ctx context.Context, q *ent.AccountQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if v.Role == RoleAdmin {
@@ -217,6 +221,31 @@ func unitsIn(v Viewer, column string) *sql.Predicate {
 				WriteString(" UNION ALL SELECT u.id FROM ").WriteString(unit.Table).WriteString(" u JOIN scope_units su ON u.").
 				WriteString(unit.ParentColumn).WriteString(" = su.id) SELECT id FROM scope_units)")
 		})
+	}
+	return sql.False()
+}
+
+// reviewsIn is "the review's scope lies inside the viewer's": staff only (a review's figures are
+// whole, never hidden for small cells). A province holds the reviews of itself, of the provinces
+// merged into it and of their districts and units (province_id); a district its own reviews and
+// its units'; a unit the reviews of its subtree.
+func reviewsIn(v Viewer, s *sql.Selector) *sql.Predicate {
+	if !v.Staff() {
+		return sql.False()
+	}
+	switch v.Scope.Kind {
+	case ScopeNation:
+		return nil
+	case ScopeProvince:
+		column := s.C(review.FieldProvinceID)
+		return sql.Or(eq(column, v.Scope.ID), sql.P(func(b *sql.Builder) {
+			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(province.Table).WriteString(" WHERE ").
+				WriteString(province.SuccessorColumn).WriteString(" = ").Arg(v.Scope.ID).WriteString(")")
+		}))
+	case ScopeDistrict:
+		return sql.Or(eq(s.C(review.FieldDistrictID), v.Scope.ID), unitsIn(v, s.C(review.FieldUnitID)))
+	case ScopeUnit:
+		return unitsIn(v, s.C(review.FieldUnitID))
 	}
 	return sql.False()
 }

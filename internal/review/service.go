@@ -4,10 +4,23 @@
 package review
 
 import (
+	"context"
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+// FirstYear and LastYear bound the final review: the campaign's second phase, 2021-2026.
+const (
+	FirstYear = 2021
+	LastYear  = 2026
+	// minYear is the first year with figures: the campaign's first phase.
+	minYear = 2020
 )
 
 // Service closes reviews and makes exports.
@@ -24,4 +37,43 @@ func New(client *ent.Client, prog *progress.Service, linkKey []byte, now func() 
 		now = time.Now
 	}
 	return &Service{client: client, progress: prog, linkKey: linkKey, now: now}
+}
+
+// db is the client of the mutation's transaction when there is one (store.ClientFrom).
+func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }
+
+// year is the current year in Vietnam.
+func (s *Service) year() int { return s.now().In(workdays.Vietnam).Year() }
+
+// checkYear refuses a year before the campaign or after the current one.
+func (s *Service) checkYear(year int, field ...string) error {
+	if now := s.year(); year < minYear || year > now {
+		return apperr.Newf(apperr.BadUserInput, "Năm phải từ %d đến %d.", "The year must be from %d to %d.",
+			minYear, now).OnField(field...)
+	}
+	return nil
+}
+
+// signedIn returns the viewer, or authz.ErrUnauthenticated for nobody.
+func signedIn(ctx context.Context) (authz.Viewer, error) {
+	v := authz.FromContext(ctx)
+	if v.Anonymous() {
+		return v, authz.ErrUnauthenticated
+	}
+	return v, nil
+}
+
+// cover refuses a scope the viewer may not see whole (authz.Covers).
+func (s *Service) cover(ctx context.Context, scope authz.Scope) error {
+	if _, err := signedIn(ctx); err != nil {
+		return err
+	}
+	ok, err := authz.Covers(ctx, s.db(ctx), scope)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return authz.ErrForbidden
+	}
+	return nil
 }

@@ -82,29 +82,11 @@ func (s *Service) campaign(ctx context.Context, id string) (*ent.Campaign, error
 	return c, err
 }
 
-// idempotent runs create under the viewer's key for operation: a retry returns the first result
-// (loaded with get) and writes nothing.
+// idempotent runs create under the viewer's key for operation (idempotency.Do), audited on the
+// operation's object type.
 func idempotent[T any](ctx context.Context, tx *ent.Client, operation, key string, input any,
 	get func(context.Context, string) (T, error), create func(context.Context) (T, string, error)) (T, error) {
-	var zero T
-	claim, err := idempotency.Begin(ctx, tx, authz.FromContext(ctx).AccountID, operation, key, input)
-	if err != nil {
-		return zero, err
-	}
-	if claim.Replay() {
-		return get(ctx, claim.ReplayID)
-	}
-	out, id, err := create(authz.Grant(ctx, operation))
-	if err != nil {
-		if rerr := claim.Release(ctx); rerr != nil {
-			return zero, rerr
-		}
-		return zero, err
-	}
-	if err := claim.Done(ctx, id); err != nil {
-		return zero, err
-	}
-	return out, audit.Record(ctx, tx, audit.Entry{Action: operation, ObjectType: objectType(operation), ObjectID: id})
+	return idempotency.Do(ctx, tx, key, input, audit.Entry{Action: operation, ObjectType: objectType(operation)}, get, create)
 }
 
 func objectType(operation string) string {

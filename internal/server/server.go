@@ -64,6 +64,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, closeOnShutdown(d.Closing, gql)))
 	mux.Handle("PUT /uploads/{token}", d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d)))
 	mux.Handle("GET /evidence/{id}", d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d)))
+	mux.Handle("GET /exports/{token}", d.Reviews.Download(d.Logger)) // the token is the credential
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
