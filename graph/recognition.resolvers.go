@@ -7,39 +7,82 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/graph/model"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/recognition"
 )
 
 // CommendationPropose is the resolver for the commendationPropose field.
 func (r *mutationResolver) CommendationPropose(ctx context.Context, input model.CommendationProposeInput) (*model.CommendationProposePayload, error) {
-	panic(fmt.Errorf("not implemented: CommendationPropose - commendationPropose"))
+	p := recognition.Proposal{OfficialID: deref(input.OfficialID), UnitID: deref(input.UnitID), Form: input.Form,
+		Level: input.Level, Year: input.Year, Reason: input.Reason, CampaignID: deref(input.CampaignID)}
+	out, err := r.recog.Propose(ctx, p, input.IdempotencyKey)
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommendationProposePayload{Commendation: out, UserErrors: ue}, nil
 }
 
 // CommendationApprove is the resolver for the commendationApprove field.
 func (r *mutationResolver) CommendationApprove(ctx context.Context, input model.CommendationApproveInput) (*model.CommendationPayload, error) {
-	panic(fmt.Errorf("not implemented: CommendationApprove - commendationApprove"))
+	out, err := r.recog.Approve(ctx, input.CommendationID,
+		recognition.Decision{DecisionNumber: input.DecisionNumber, DecisionDate: input.DecisionDate})
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommendationPayload{Commendation: out, UserErrors: ue}, nil
 }
 
 // CommendationDecline is the resolver for the commendationDecline field.
 func (r *mutationResolver) CommendationDecline(ctx context.Context, input model.CommendationDeclineInput) (*model.CommendationPayload, error) {
-	panic(fmt.Errorf("not implemented: CommendationDecline - commendationDecline"))
+	out, err := r.recog.Decline(ctx, input.CommendationID, input.Reason)
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommendationPayload{Commendation: out, UserErrors: ue}, nil
 }
 
 // CommendationRevoke is the resolver for the commendationRevoke field.
 func (r *mutationResolver) CommendationRevoke(ctx context.Context, input model.CommendationRevokeInput) (*model.CommendationPayload, error) {
-	panic(fmt.Errorf("not implemented: CommendationRevoke - commendationRevoke"))
+	out, err := r.recog.Revoke(ctx, input.CommendationID, input.Reason)
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommendationPayload{Commendation: out, UserErrors: ue}, nil
 }
 
 // InspectionRecord is the resolver for the inspectionRecord field.
 func (r *mutationResolver) InspectionRecord(ctx context.Context, input model.InspectionRecordInput) (*model.InspectionRecordPayload, error) {
-	panic(fmt.Errorf("not implemented: InspectionRecord - inspectionRecord"))
+	in := recognition.InspectionRecord{UnitID: input.UnitID, CampaignID: deref(input.CampaignID), InspectedOn: input.InspectedOn,
+		Inspectors: input.Inspectors, Findings: input.Findings}
+	for _, f := range input.Incidents {
+		in.Incidents = append(in.Incidents, recognition.Finding{OfficialID: f.OfficialID, Category: f.Category,
+			OccurredOn: f.OccurredOn, Summary: f.Summary})
+	}
+	out, err := r.recog.RecordInspection(ctx, in, input.IdempotencyKey)
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.InspectionRecordPayload{Inspection: out, UserErrors: ue}, nil
 }
 
 // CommendationCandidates is the resolver for the commendationCandidates field.
 func (r *queryResolver) CommendationCandidates(ctx context.Context, scope model.ScopeInput, year int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error) {
-	panic(fmt.Errorf("not implemented: CommendationCandidates - commendationCandidates"))
+	sc, err := scopeExactly(&scope)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.recog.Candidates(ctx, sc, year)
+	if err != nil {
+		return nil, err
+	}
+	return q.Paginate(ctx, after, first, before, last)
 }

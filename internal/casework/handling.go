@@ -10,13 +10,13 @@ import (
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
-	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -208,10 +208,7 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 		SetSource(incident.SourceCASE).SetSummary(findings).Exec(ctx); err != nil {
 		return err
 	}
-	_, err := tx.Commendation.Update().Where(commendation.HasOfficialWith(official.ID(off.ID)),
-		commendation.Year(year), commendation.StatusIn(commendation.StatusAPPROVED, commendation.StatusPROPOSED)).
-		SetFlagged(true).Save(ctx)
-	return err
+	return recognition.FlagAwards(ctx, tx, off.ID, year)
 }
 
 // checkInspector checks an account is an enabled inspector whose scope holds the unit.
