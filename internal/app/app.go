@@ -1,5 +1,5 @@
 // Package app is the liemchinh command: it parses the subcommand, loads configuration, opens the
-// database and runs serve, migrate or seed. main only calls Run.
+// database and runs serve, migrate, seed, load or bench. main only calls Run.
 package app
 
 import (
@@ -30,6 +30,17 @@ Commands:
   migrate        apply pending database migrations and exit
   seed --demo    load the demo campaign in Bến Tre (refused in production)
   seed --reference  load provinces and districts only
+  seed --national [--scale 1.0]
+                 load a deterministic synthetic nation (34 provinces, about 3,300 communes, 100,000
+                 units, 2.2 million officials and their records 2021 to today, at scale 1) into an
+                 empty PostgreSQL database with COPY, rebuild the progress counters and print rows
+                 per table, time, rows/s and the database size (refused in production). Logins
+                 national.admin, national.supervisor, province.<code>.supervisor, password
+                 liemchinh-demo
+  bench progress [--iterations 200] [--warmup 20]
+                 time the GraphQL progress query for the nation, the largest province and a commune
+                 through the real handler as national.admin (after seed --national), and ranking and
+                 progressSeries; print median, p90, p99 and max
   load [--clients 32] [--duration 20s]
                  sustained anonymous caseSubmit load through a real HTTP server on the configured
                  database, then count the stored cases (refused in production)
@@ -67,6 +78,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedCmd(ctx, cfg, log, args, stdout)
 	case "load":
 		return loadCmd(ctx, cfg, log, args, stdout)
+	case "bench":
+		return benchCmd(ctx, cfg, log, args, stdout)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -91,20 +104,28 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	demo := fs.Bool("demo", false, "load the demo campaign in Bến Tre")
 	reference := fs.Bool("reference", false, "load provinces and districts only")
+	national := fs.Bool("national", false, "load the synthetic nation into an empty PostgreSQL database")
+	scale := fs.Float64("scale", 1, "with --national: the size of the nation, 1 for the full nation")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *demo == *reference {
-		return errors.New("seed needs exactly one of --demo or --reference")
+	if n := btoi(*demo) + btoi(*reference) + btoi(*national); n != 1 {
+		return errors.New("seed needs exactly one of --demo, --reference or --national")
 	}
 	if *demo && cfg.Production() {
 		return errors.New("seed --demo refuses to run with APP_ENV=production")
+	}
+	if *national && cfg.Production() {
+		return errors.New("seed --national refuses to run with APP_ENV=production")
 	}
 	db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if *national {
+		return seedNational(ctx, cfg, log, db, *scale, stdout)
+	}
 	start := time.Now()
 	var stats seed.Stats
 	if *demo {
@@ -120,6 +141,43 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded in %s: %+v\n", time.Since(start).Round(time.Millisecond), stats)
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// seedNational runs seed --national and prints what it loaded.
+func seedNational(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB, scale float64, stdout io.Writer) error {
+	box, err := reporterBox(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := seed.National(ctx, db, seed.NationalOptions{Scale: scale, Now: demoToday(), Box: box, Logger: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seed --national (scale %g, today %s): %d provinces, %d communes, %d units, %d officials\n",
+		scale, demoToday().Format(time.DateOnly), st.Provinces, st.Communes, st.Units, st.Officials)
+	fmt.Fprintf(stdout, "  %-26s %12s %10s %10s\n", "table", "rows", "time", "rows/s")
+	for _, t := range st.Tables {
+		fmt.Fprintf(stdout, "  %-26s %12d %10s %10.0f\n", t.Table, t.Rows, t.Elapsed.Round(100*time.Millisecond),
+			float64(t.Rows)/t.Elapsed.Seconds())
+	}
+	fmt.Fprintf(stdout, "  %-26s %12d %10s %10.0f  (COPY of every table, its index builds and ANALYZE, 2 workers)\n",
+		"all", st.Rows, st.Load.Round(100*time.Millisecond), float64(st.Rows)/st.Load.Seconds())
+	rebuild := st.Rebuild.Round(100 * time.Millisecond).String()
+	if !st.Rebuilt {
+		rebuild = "not done (package progress has no Rebuild yet)"
+	}
+	fmt.Fprintf(stdout, "plan %s, load %s, foreign keys %s, progress rebuild %s\n", st.Build.Round(100*time.Millisecond),
+		st.Load.Round(100*time.Millisecond), st.ForeignKeys.Round(100*time.Millisecond), rebuild)
+	fmt.Fprintf(stdout, "total %s: %.0f rows/s overall; database size %.0f MB (%.2f GB)\n", st.Elapsed.Round(100*time.Millisecond),
+		float64(st.Rows)/st.Elapsed.Seconds(), float64(st.DatabaseBytes)/(1<<20), float64(st.DatabaseBytes)/(1<<30))
 	return nil
 }
 
