@@ -2,6 +2,7 @@ package progress
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/workdays"
@@ -32,11 +33,22 @@ const (
 	kOnTime     = "case.ontime"
 	kRated      = "case.rated"
 	kRatingSum  = "case.ratingsum"
-	kDue        = "case.due." // + the deadline's minute, UTC, 200601021504: open cases by deadline
-	notRated    = "NOT_RATED"
-	noCategory  = "NONE"
-	dueLayout   = "200601021504"
+	// Open cases by deadline, Vietnam time, counted under the scope's due scope (dueScope): by
+	// day (20060102) and by minute (200601021504). Overdue now is the days before today plus
+	// today's minutes before this one: a few hundred rows however many deadlines there are.
+	kDueDay      = "case.dueday."
+	kDueMin      = "case.duemin."
+	notRated     = "NOT_RATED"
+	noCategory   = "NONE"
+	dueDayLayout = "20060102"
+	dueMinLayout = "200601021504"
 )
+
+// dueScope is the counter scope of a scope's open cases by deadline: kept apart, so reading a
+// scope's figures never reads them, and reading the overdue count reads only the range it needs.
+func dueScope(scope string) string { return "due:" + scope }
+
+func isDue(key string) bool { return strings.HasPrefix(key, "case.due") }
 
 func monthly(key string, m int) string { return fmt.Sprintf("%s.m%02d", key, m) }
 
@@ -329,7 +341,9 @@ func caseContribution(k *caseFacts, today day) contribution {
 		c.add(y, kRatingSum, int64(*k.Rating))
 	}
 	if d := k.openDeadline(); d != nil {
-		c.add(y, kDue+d.UTC().Truncate(time.Minute).Format(dueLayout), 1)
+		t := d.In(workdays.Vietnam)
+		c.add(y, kDueDay+t.Format(dueDayLayout), 1)
+		c.add(y, kDueMin+t.Format(dueMinLayout), 1)
 	}
 	return c
 }

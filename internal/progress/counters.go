@@ -39,6 +39,10 @@ func (dl delta) add(c contribution, sign int64, tree map[string]unitNode) {
 func (dl delta) addTo(c contribution, sign int64, scopes []string) {
 	for _, sc := range scopes {
 		for cl, v := range c.cells {
+			if isDue(cl.key) {
+				dl[counterKey{dueScope(sc), cl.year, cl.key}] += sign * v
+				continue
+			}
 			dl[counterKey{sc, cl.year, cl.key}] += sign * v
 		}
 	}
@@ -96,7 +100,9 @@ func (dl delta) apply(ctx context.Context, d db, shard int) error {
 	return nil
 }
 
-const clockName = "counters"
+// clockName names the counters' layout: a new layout starts without a clock, so the counters are
+// rebuilt on first use.
+const clockName = "counters/2"
 
 // readClock returns the day the counters are reckoned at; false when they were never built.
 func readClock(ctx context.Context, d db) (day, bool, error) {

@@ -276,7 +276,28 @@ func (s *Service) report(ctx context.Context, ref ScopeRef, year int, full bool)
 	if err != nil {
 		return nil, err
 	}
-	return build(ref, year, all[""], s.e.today(), (*s.e.now.Load())(), full), nil
+	overdue, err := s.overdue(ctx, scopes, year)
+	if err != nil {
+		return nil, err
+	}
+	return build(ref, year, all[""], overdue, s.e.today(), full), nil
+}
+
+// overdue counts the open cases of a year past their deadline now: deadlines on days before
+// today, and today's deadlines in minutes before this one.
+func (s *Service) overdue(ctx context.Context, scopes []string, year int) (int64, error) {
+	now := (*s.e.now.Load())().In(workdays.Vietnam)
+	args := make([]any, 0, len(scopes)+5)
+	for _, sc := range scopes {
+		args = append(args, dueScope(sc))
+	}
+	args = append(args, year, kDueDay, kDueDay+now.Format(dueDayLayout),
+		kDueMin+now.Format(dueDayLayout), kDueMin+now.Format(dueMinLayout))
+	var n sql.NullInt64
+	err := s.db(ctx).query(ctx, "SELECT SUM(value) FROM progress_counters WHERE scope IN ("+
+		strings.TrimSuffix(strings.Repeat("?,", len(scopes)), ",")+") AND year = ? AND "+
+		"((key >= ? AND key < ?) OR (key >= ? AND key < ?))", args, func(r *sql.Rows) error { return r.Scan(&n) })
+	return n.Int64, err
 }
 
 func rate(num, den int64) *float64 {
@@ -295,7 +316,7 @@ func metric(num, den int64, hide bool) Metric {
 }
 
 // build assembles a report from a scope's counters.
-func build(ref ScopeRef, year int, f figures, today day, now time.Time, full bool) *Report {
+func build(ref ScopeRef, year int, f figures, overdue int64, today day, full bool) *Report {
 	ref0 := refDay(year, today)
 	r := &Report{Scope: ref, Year: year, AsOf: time.Date(ref0.Y, ref0.M, ref0.D, 0, 0, 0, 0, workdays.Vietnam),
 		Headcount: f.get(year, kHeadcount), Units: f.get(year, kUnits)}
@@ -350,12 +371,7 @@ func build(ref ScopeRef, year int, f figures, today day, now time.Time, full boo
 	for _, st := range (enum.CaseState("")).Values() {
 		cs.ByState = append(cs.ByState, StateCount{State: enum.CaseState(st), Count: f.get(year, kState+st)})
 	}
-	passed := kDue + now.UTC().Truncate(time.Minute).Format(dueLayout)
-	for k, v := range f[year] {
-		if strings.HasPrefix(k, kDue) && k < passed {
-			cs.OverdueNow += v
-		}
-	}
+	cs.OverdueNow = overdue
 	cs.OnTime = metric(f.get(year, kOnTime), f.get(year, kConcluded), false)
 	cs.Satisfaction = Satisfaction{Rated: f.get(year, kRated), Mean: rate(f.get(year, kRatingSum), f.get(year, kRated))}
 	r.Cases = cs
