@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
 	"github.com/liemchinh/liemchinh/internal/server"
@@ -41,6 +42,9 @@ Commands:
                  time the GraphQL progress query for the nation, the largest province and a commune
                  through the real handler as national.admin (after seed --national), and ranking and
                  progressSeries; print median, p90, p99 and max
+  progress rebuild
+                 recompute every progress counter from the records (after a bulk change made
+                 outside the API, or to repair) and print the time it took
   load [--clients 32] [--duration 20s]
                  sustained anonymous caseSubmit load through a real HTTP server on the configured
                  database, then count the stored cases (refused in production)
@@ -80,6 +84,21 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return loadCmd(ctx, cfg, log, args, stdout)
 	case "bench":
 		return benchCmd(ctx, cfg, log, args, stdout)
+	case "progress":
+		if len(args) != 1 || args[0] != "rebuild" {
+			return fmt.Errorf("usage: progress rebuild")
+		}
+		db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		start := time.Now()
+		if err := progress.New(db.Client, nil).Rebuild(authz.System(ctx)); err != nil {
+			return fmt.Errorf("progress rebuild: %w", err)
+		}
+		fmt.Fprintf(stdout, "progress counters rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+		return nil
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }

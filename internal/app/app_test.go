@@ -248,6 +248,8 @@ func TestCommands(t *testing.T) {
 		{"demo refused in production", []string{"seed", "--demo"}, env("APP_ENV", "production",
 			"DATABASE_URL", "postgres://127.0.0.1:1/x", "REPORTER_KEY", "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
 			"TOKEN_KEY", "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI="), "refuses", ""},
+		{"progress rebuild", []string{"progress", "rebuild"}, env("DATABASE_URL", db), "", "progress counters rebuilt in"},
+		{"progress needs rebuild", []string{"progress"}, env("DATABASE_URL", db), "usage: progress rebuild", ""},
 		{"serve takes no arguments", []string{"serve", "extra"}, env("DATABASE_URL", db), "no arguments", ""},
 	}
 	for _, tt := range tests {
