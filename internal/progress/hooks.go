@@ -321,9 +321,9 @@ func (p *pending) touchMutation(ctx context.Context, m txMutation) error {
 	}
 	switch mm := m.(type) {
 	case *ent.OfficialMutation:
-		return p.touch(ctx, kindOfficial, ids...)
+		return p.touchOrNew(ctx, m, kindOfficial, ids)
 	case *ent.CitizenCaseMutation:
-		return p.touch(ctx, kindCase, ids...)
+		return p.touchOrNew(ctx, m, kindCase, ids)
 	case *ent.AcknowledgementMutation:
 		id, set := mm.OfficialID()
 		return errs(owners(kindOfficial, "acknowledgements", "official_acknowledgements"), edge(kindOfficial, id, set))
@@ -345,7 +345,7 @@ func (p *pending) touchMutation(ctx context.Context, m txMutation) error {
 		return errs(owners(kindOfficial, "commendations", "official_commendations"),
 			owners(kindUnit, "commendations", "unit_commendations"), edge(kindOfficial, oid, oset), edge(kindUnit, uid, uset))
 	case *ent.UnitMutation:
-		if err := p.touch(ctx, kindUnit, ids...); err != nil || m.Op().Is(ent.OpCreate) {
+		if err := p.touchOrNew(ctx, m, kindUnit, ids); err != nil || m.Op().Is(ent.OpCreate) {
 			return err
 		}
 		_, parent := mm.ParentID()
@@ -353,6 +353,20 @@ func (p *pending) touchMutation(ctx context.Context, m txMutation) error {
 		_, province := mm.ProvinceID()
 		if parent || district || province || mm.ParentCleared() || mm.DistrictCleared() {
 			return p.touchSubtrees(ctx, ids)
+		}
+	}
+	return nil
+}
+
+// touchOrNew touches the records a mutation changes; a record being created (its id freshly
+// generated) counted nowhere before, so nothing needs reading.
+func (p *pending) touchOrNew(ctx context.Context, m ent.Mutation, kind string, ids []string) error {
+	if !m.Op().Is(ent.OpCreate) {
+		return p.touch(ctx, kind, ids...)
+	}
+	for _, id := range ids {
+		if _, ok := p.before[kind+":"+id]; !ok {
+			p.before[kind+":"+id] = contribution{}
 		}
 	}
 	return nil
