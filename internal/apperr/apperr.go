@@ -132,3 +132,8 @@ func UserErrors(ctx context.Context, err error) ([]*UserError, error) {
 	}
 	return nil, err
 }
+
+// BadInput is a BAD_USER_INPUT user error about the given input field path.
+func BadInput(vi, en string, field ...string) *Error {
+	return New(BadUserInput, vi, en).OnField(field...)
+}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -253,15 +252,5 @@ func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(
 
 // inTx runs fn in a transaction, or in the caller's (ent.FromContext) when there is one.
 func (s *Service) inTx(ctx context.Context, fn func(tx *ent.Client) error) error {
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		return fn(tx.Client())
-	}
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx.Client()); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
+	return store.InTx(ctx, s.client, func(_ context.Context, tx *ent.Client) error { return fn(tx) })
 }

@@ -50,3 +50,19 @@ func Covers(ctx context.Context, c *ent.Client, target Scope) (bool, error) {
 	}
 	return false, nil
 }
+
+// Require refuses a viewer who may not see the whole of target (Covers): UNAUTHENTICATED when
+// signed out, FORBIDDEN otherwise.
+func Require(ctx context.Context, c *ent.Client, target Scope) error {
+	if FromContext(ctx).Anonymous() {
+		return ErrUnauthenticated
+	}
+	ok, err := Covers(ctx, c, target)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrForbidden
+	}
+	return nil
+}

@@ -171,7 +171,7 @@ var errRace = apperr.New(apperr.Conflict, "Hồ sơ vừa được cập nhật;
 func (s *Service) SendMessage(ctx context.Context, code, secret, body string) (*Tracked, error) {
 	body = strings.TrimSpace(body)
 	if n := utf8.RuneCountInString(body); n < 1 || n > 5000 {
-		return nil, bad("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
+		return nil, apperr.BadInput("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
 	}
 	return s.citizenAct(ctx, code, secret, Message, "", func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error {
 		return tx.CaseMessage.Create().SetCaseID(c.ID).SetDirection(casemessage.DirectionFROM_REPORTER).
@@ -183,7 +183,7 @@ func (s *Service) SendMessage(ctx context.Context, code, secret, body string) (*
 func (s *Service) Withdraw(ctx context.Context, code, secret, reason string) (*Tracked, error) {
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 2000 {
-		return nil, bad("Lý do dài quá 2.000 ký tự.", "The reason is longer than 2,000 characters.", "reason")
+		return nil, apperr.BadInput("Lý do dài quá 2.000 ký tự.", "The reason is longer than 2,000 characters.", "reason")
 	}
 	return s.citizenAct(ctx, code, secret, Withdraw, reason, nil)
 }
@@ -191,7 +191,7 @@ func (s *Service) Withdraw(ctx context.Context, code, secret, reason string) (*T
 // Rate records the citizen's rating (1 to 5) of a closed case, once.
 func (s *Service) Rate(ctx context.Context, code, secret string, rating int) (*Tracked, error) {
 	if rating < 1 || rating > 5 {
-		return nil, bad("Đánh giá từ 1 đến 5 sao.", "The rating is 1 to 5.", "rating")
+		return nil, apperr.BadInput("Đánh giá từ 1 đến 5 sao.", "The rating is 1 to 5.", "rating")
 	}
 	return s.citizenAct(ctx, code, secret, Rate, "", func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error {
 		n, err := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.RatingIsNil()).SetRating(rating).Save(ctx)

@@ -75,16 +75,16 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		}
 	case Reject:
 		if d.Note == "" {
-			return nil, bad("Cần nêu lý do không thụ lý.", "A reason is required to reject a case.", "note")
+			return nil, apperr.BadInput("Cần nêu lý do không thụ lý.", "A reason is required to reject a case.", "note")
 		}
 	case Transfer:
 		if d.UnitID == "" || d.UnitID == c.Edges.Unit.ID {
-			return nil, bad("Cần chọn đơn vị có thẩm quyền khác.", "Choose the (other) unit in charge.", "unitId")
+			return nil, apperr.BadInput("Cần chọn đơn vị có thẩm quyền khác.", "Choose the (other) unit in charge.", "unitId")
 		}
 		if ok, err := s.db(ctx).Unit.Query().Where(unitID(d.UnitID)).Exist(authz.System(ctx)); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
+			return nil, apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
 		}
 		// The case goes to the unit in charge, which decides on it; the move is kept in the event.
 		u.SetTransferredToID(d.UnitID).SetUnitID(d.UnitID)
@@ -103,7 +103,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 			return nil, apperr.New(apperr.Conflict, "Chỉ gia hạn giải quyết tố cáo.", "Only denunciations are extended.").ForUser()
 		}
 		if strings.TrimSpace(d.DecisionNumber) == "" {
-			return nil, bad("Cần số quyết định gia hạn.", "The extension decision number is required.", "decisionNumber")
+			return nil, apperr.BadInput("Cần số quyết định gia hạn.", "The extension decision number is required.", "decisionNumber")
 		}
 		complexity := d.Complexity
 		if c.Complexity != nil {
@@ -113,7 +113,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if complexity == citizencase.ComplexityVERY_COMPLEX {
 			max = 2
 		} else if complexity != citizencase.ComplexityCOMPLEX {
-			return nil, bad("Cần nêu mức độ phức tạp.", "The complexity is required.", "complexity")
+			return nil, apperr.BadInput("Cần nêu mức độ phức tạp.", "The complexity is required.", "complexity")
 		}
 		if c.ExtensionCount >= max {
 			return nil, apperr.Newf(apperr.Conflict, "Đã gia hạn tối đa %d lần theo luật.", "The law allows at most %d extension(s) here.", max).
@@ -127,31 +127,31 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		note = fmt.Sprintf("%s %s", d.DecisionNumber, d.Note)
 	case Conclude:
 		if c.Channel != enum.ChannelPraise && d.Conclusion == nil {
-			return nil, bad("Cần kết luận.", "A conclusion is required.", "conclusion")
+			return nil, apperr.BadInput("Cần kết luận.", "A conclusion is required.", "conclusion")
 		}
 		if d.Note == "" {
-			return nil, bad("Cần nêu kết quả xác minh.", "The findings are required.", "findings")
+			return nil, apperr.BadInput("Cần nêu kết quả xác minh.", "The findings are required.", "findings")
 		}
 		u.SetNillableConclusion(d.Conclusion).SetConcludedAt(now)
 	case Close:
 		u.SetClosedAt(now)
 	case Message:
 		if n := len([]rune(d.Note)); n < 1 || n > 5000 {
-			return nil, bad("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
+			return nil, apperr.BadInput("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
 		}
 		note = "" // the message itself is in the case's messages, not in the event
 	case MarkDuplicate:
 		if d.DuplicateOfID == "" || d.DuplicateOfID == c.ID {
-			return nil, bad("Cần chọn hồ sơ gốc khác.", "Choose the (other) original case.", "duplicateOfId")
+			return nil, apperr.BadInput("Cần chọn hồ sơ gốc khác.", "Choose the (other) original case.", "duplicateOfId")
 		}
 		orig, err := tx.CitizenCase.Get(ctx, d.DuplicateOfID)
 		if ent.IsNotFound(err) {
-			return nil, bad("Không tìm thấy hồ sơ gốc.", "No such original case.", "duplicateOfId")
+			return nil, apperr.BadInput("Không tìm thấy hồ sơ gốc.", "No such original case.", "duplicateOfId")
 		} else if err != nil {
 			return nil, err
 		}
 		if orig.State == enum.CaseDuplicate {
-			return nil, bad("Hồ sơ gốc cũng là hồ sơ trùng.", "The original is itself a duplicate.", "duplicateOfId")
+			return nil, apperr.BadInput("Hồ sơ gốc cũng là hồ sơ trùng.", "The original is itself a duplicate.", "duplicateOfId")
 		}
 		u.SetDuplicateOfID(orig.ID)
 	}
@@ -217,7 +217,7 @@ func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) 
 	acc, err := s.db(ctx).Account.Query().Where(account.ID(accountID), account.RoleEQ(account.RoleINSPECTOR),
 		account.Disabled(false)).Only(sys)
 	if ent.IsNotFound(err) {
-		return bad("Không tìm thấy thanh tra viên.", "No such inspector.", "inspectorId")
+		return apperr.BadInput("Không tìm thấy thanh tra viên.", "No such inspector.", "inspectorId")
 	} else if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) 
 		return err
 	}
 	if !ok {
-		return bad("Thanh tra viên không phụ trách đơn vị của hồ sơ.", "The inspector's scope does not hold the case's unit.", "inspectorId")
+		return apperr.BadInput("Thanh tra viên không phụ trách đơn vị của hồ sơ.", "The inspector's scope does not hold the case's unit.", "inspectorId")
 	}
 	return nil
 }

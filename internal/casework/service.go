@@ -180,19 +180,15 @@ func (id *Identity) check() error {
 	id.NationalID, id.Address = strings.TrimSpace(id.NationalID), strings.TrimSpace(id.Address)
 	switch {
 	case id.Name == "" || utf8.RuneCountInString(id.Name) > 200:
-		return bad("Cần họ tên người gửi (tối đa 200 ký tự).", "The reporter's name is required (at most 200 characters).", "reporter", "name")
+		return apperr.BadInput("Cần họ tên người gửi (tối đa 200 ký tự).", "The reporter's name is required (at most 200 characters).", "reporter", "name")
 	case id.Phone == "" && id.Address == "":
-		return bad("Cần số điện thoại hoặc địa chỉ để liên hệ.", "A phone number or an address is required.", "reporter", "phone")
+		return apperr.BadInput("Cần số điện thoại hoặc địa chỉ để liên hệ.", "A phone number or an address is required.", "reporter", "phone")
 	case id.Phone != "" && !phoneRe.MatchString(id.Phone):
-		return bad("Số điện thoại không hợp lệ.", "The phone number is not valid.", "reporter", "phone")
+		return apperr.BadInput("Số điện thoại không hợp lệ.", "The phone number is not valid.", "reporter", "phone")
 	case id.NationalID != "" && !nationalIDRe.MatchString(id.NationalID):
-		return bad("Số định danh cá nhân gồm 12 chữ số.", "The national ID number has 12 digits.", "reporter", "nationalId")
+		return apperr.BadInput("Số định danh cá nhân gồm 12 chữ số.", "The national ID number has 12 digits.", "reporter", "nationalId")
 	}
 	return nil
-}
-
-func bad(vi, en string, field ...string) error {
-	return apperr.New(apperr.BadUserInput, vi, en).OnField(field...)
 }
 
 func (s *Service) seal(id Identity, caseID string) ([]byte, error) {

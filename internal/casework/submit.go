@@ -69,38 +69,38 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	switch in.Channel {
 	case enum.ChannelFeedback, enum.ChannelDenunciation, enum.ChannelPraise:
 	default:
-		return bad("Kênh không hợp lệ.", "Unknown channel.", "channel")
+		return apperr.BadInput("Kênh không hợp lệ.", "Unknown channel.", "channel")
 	}
 	if n := utf8.RuneCountInString(in.Description); n < 10 || n > 10000 {
-		return bad("Nội dung phải dài từ 10 đến 10.000 ký tự.", "The description must be 10 to 10,000 characters long.", "description")
+		return apperr.BadInput("Nội dung phải dài từ 10 đến 10.000 ký tự.", "The description must be 10 to 10,000 characters long.", "description")
 	}
 	if utf8.RuneCountInString(in.Place) > 500 {
-		return bad("Địa điểm dài quá 500 ký tự.", "The place is longer than 500 characters.", "place")
+		return apperr.BadInput("Địa điểm dài quá 500 ký tự.", "The place is longer than 500 characters.", "place")
 	}
 	if in.Channel == enum.ChannelPraise {
 		if in.Category != nil {
-			return bad("Khen ngợi không có loại vi phạm.", "Praise has no category.", "category")
+			return apperr.BadInput("Khen ngợi không có loại vi phạm.", "Praise has no category.", "category")
 		}
 	} else if in.Category == nil {
-		return bad("Cần chọn loại hành vi.", "A category is required.", "category")
+		return apperr.BadInput("Cần chọn loại hành vi.", "A category is required.", "category")
 	}
 	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
-		return bad("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
+		return apperr.BadInput("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
 	}
 	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
 		return err
 	} else if !ok {
-		return bad("Không tìm thấy đơn vị.", "No such unit.", "unitId")
+		return apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
 	}
 	if in.OfficialID != "" {
 		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(sys)
 		if ent.IsNotFound(err) {
-			return bad("Không tìm thấy cán bộ.", "No such official.", "officialId")
+			return apperr.BadInput("Không tìm thấy cán bộ.", "No such official.", "officialId")
 		} else if err != nil {
 			return err
 		}
 		if off.Edges.Unit.ID != in.UnitID {
-			return bad("Cán bộ không công tác tại đơn vị đã chọn.", "The official does not work in the chosen unit.", "officialId")
+			return apperr.BadInput("Cán bộ không công tác tại đơn vị đã chọn.", "The official does not work in the chosen unit.", "officialId")
 		}
 	}
 	if in.Reporter != nil {
@@ -109,7 +109,7 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 		}
 	}
 	if len(in.UploadIDs) > 10 {
-		return bad("Tối đa 10 tệp chứng cứ.", "At most 10 evidence files.", "uploadIds")
+		return apperr.BadInput("Tối đa 10 tệp chứng cứ.", "At most 10 evidence files.", "uploadIds")
 	}
 	return nil
 }

@@ -34,12 +34,15 @@ func (f figures) sumMonths(year int, key string, m int) int64 {
 	return n
 }
 
-func (s *Service) db(ctx context.Context) db {
-	c := s.client
-	if tc := ent.FromContext(ctx); tc != nil {
-		c = tc
+func (s *Service) db(ctx context.Context) db { return db{q: s.ent(ctx), dialect: s.e.dialect} }
+
+// ent is the client of the transaction ctx carries, or the root one: store.ClientFrom, which
+// progress cannot import (store.Open installs progress on every client).
+func (s *Service) ent(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
 	}
-	return db{q: c, dialect: s.e.dialect}
+	return s.client
 }
 
 // fresh brings the counters to today before a read.
@@ -96,10 +99,6 @@ func (s *Service) Rebuild(ctx context.Context) error {
 // at start.
 func (s *Service) Ensure(ctx context.Context) error { return s.fresh(ctx) }
 
-var errYear = func(first, last int) error {
-	return apperr.Newf(apperr.BadUserInput, "Năm phải từ %d đến %d.", "The year must be from %d to %d.", first, last).OnField("year")
-}
-
 var errNoScope = apperr.New(apperr.NotFound, "Không tìm thấy phạm vi này.", "No such scope.").OnField("scope")
 
 // Ref names a scope (NOT_FOUND for an unknown id).
@@ -115,7 +114,7 @@ func (s *Service) Ref(ctx context.Context, scope authz.Scope) (ScopeRef, error) 
 	if t, ok := pid.TypeOf(id); !ok || t != want {
 		return ref, errNoScope
 	}
-	c := store(ctx, s.client)
+	c := s.ent(ctx)
 	sys := authz.System(ctx)
 	var err error
 	switch scope.Kind {
@@ -143,28 +142,13 @@ func (s *Service) Ref(ctx context.Context, scope authz.Scope) (ScopeRef, error) 
 	return ref, err
 }
 
-func store(ctx context.Context, root *ent.Client) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return root
-}
-
 // access checks the viewer may see the scope; full is false when small cells must be hidden
 // from them (anyone but the scope's own supervisors: staff whose scope holds it).
 func (s *Service) access(ctx context.Context, scope authz.Scope) (full bool, err error) {
-	v := authz.FromContext(ctx)
-	if v.Anonymous() {
-		return false, authz.ErrUnauthenticated
-	}
-	ok, err := authz.Covers(ctx, store(ctx, s.client), scope)
-	if err != nil {
+	if err := authz.Require(ctx, s.ent(ctx), scope); err != nil {
 		return false, err
 	}
-	if !ok {
-		return false, authz.ErrForbidden
-	}
-	return v.Staff(), nil
+	return authz.FromContext(ctx).Staff(), nil
 }
 
 // counterScopes are the counter scopes whose sum is the scope: a province adds the provinces
@@ -174,7 +158,7 @@ func (s *Service) counterScopes(ctx context.Context, scope authz.Scope) ([]strin
 	case authz.ScopeNation:
 		return []string{nationScope}, nil
 	case authz.ScopeProvince:
-		preds, err := store(ctx, s.client).Province.Query().Where(province.HasSuccessorWith(province.ID(scope.ID))).IDs(authz.System(ctx))
+		preds, err := s.ent(ctx).Province.Query().Where(province.HasSuccessorWith(province.ID(scope.ID))).IDs(authz.System(ctx))
 		return append([]string{scope.ID}, preds...), err
 	}
 	return []string{scope.ID}, nil
@@ -226,9 +210,15 @@ func (s *Service) read(ctx context.Context, scopes []string, years []int, keys [
 	return out, nil
 }
 
-func (s *Service) checkYear(year int) error {
+// CheckYear refuses a year before the campaign (FirstYear) or after the current one, as a
+// BAD_USER_INPUT on the given field path ("year" by default).
+func (s *Service) CheckYear(year int, field ...string) error {
+	if len(field) == 0 {
+		field = []string{"year"}
+	}
 	if last := s.e.today().Y; year < FirstYear || year > last {
-		return errYear(FirstYear, last)
+		return apperr.Newf(apperr.BadUserInput, "Năm phải từ %d đến %d.", "The year must be from %d to %d.",
+			FirstYear, last).OnField(field...)
 	}
 	return nil
 }
@@ -237,7 +227,7 @@ func (s *Service) checkYear(year int) error {
 // administrators) see it whole; an official sees their own unit, suppressed under 10 officials;
 // anyone else gets FORBIDDEN (UNAUTHENTICATED when signed out).
 func (s *Service) Progress(ctx context.Context, scope authz.Scope, year int) (*Report, error) {
-	if err := s.checkYear(year); err != nil {
+	if err := s.CheckYear(year); err != nil {
 		return nil, err
 	}
 	ref, err := s.Ref(ctx, scope)
@@ -254,7 +244,7 @@ func (s *Service) Progress(ctx context.Context, scope authz.Scope, year int) (*R
 // Figures is the whole report of a scope's year, never suppressed and without viewer checks: for
 // callers that checked access themselves (a review's snapshot, an export).
 func (s *Service) Figures(ctx context.Context, scope authz.Scope, year int) (*Report, error) {
-	if err := s.checkYear(year); err != nil {
+	if err := s.CheckYear(year); err != nil {
 		return nil, err
 	}
 	ref, err := s.Ref(ctx, scope)
@@ -394,7 +384,7 @@ var (
 
 // Series is the scope's year month by month, with the same access rules as Progress.
 func (s *Service) Series(ctx context.Context, scope authz.Scope, year int) (*Series, error) {
-	if err := s.checkYear(year); err != nil {
+	if err := s.CheckYear(year); err != nil {
 		return nil, err
 	}
 	ref, err := s.Ref(ctx, scope)
@@ -470,7 +460,7 @@ func rankKeys(m RankMetric) (num, den string, isRate bool) {
 // first (asc reverses), entries without a value last; level ranks every unit of that level in the
 // scope instead. Same access rules as Progress.
 func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metric RankMetric, asc bool, level *unit.Level) ([]Entry, error) {
-	if err := s.checkYear(year); err != nil {
+	if err := s.CheckYear(year); err != nil {
 		return nil, err
 	}
 	if _, err := s.Ref(ctx, scope); err != nil {
@@ -558,7 +548,7 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 // rankedScopes are the entries a scope's ranking orders, and which entry each counter scope
 // adds to.
 func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *unit.Level) ([]Entry, map[string]int, error) {
-	c := store(ctx, s.client)
+	c := s.ent(ctx)
 	sys := authz.System(ctx)
 	members := map[string]int{}
 	var entries []Entry

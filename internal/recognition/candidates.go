@@ -25,18 +25,10 @@ import (
 // scope only. Each condition is an EXISTS on an indexed column of the official, so a page costs
 // the same in a province of 100,000 officials as in a commune.
 func (s *Service) Candidates(ctx context.Context, scope authz.Scope, year int) (*ent.OfficialQuery, error) {
-	v := authz.FromContext(ctx)
-	if v.Anonymous() {
-		return nil, authz.ErrUnauthenticated
-	}
-	if !v.Staff() {
-		return nil, authz.ErrForbidden
-	}
-	ok, err := authz.Covers(ctx, s.db(ctx), scope)
-	if err != nil {
+	if err := authz.Require(ctx, s.db(ctx), scope); err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !authz.FromContext(ctx).Staff() {
 		return nil, authz.ErrForbidden
 	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, workdays.Vietnam)

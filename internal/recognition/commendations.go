@@ -82,8 +82,8 @@ func (s *Service) Propose(ctx context.Context, p Proposal, key string) (*ent.Com
 			if who.official != nil && who.official.ID == v.OfficialID {
 				return nil, "", errOwn
 			}
-			reason, err := text(p.Reason, 1<<20, bad("Cần nêu lý do đề nghị khen thưởng.", "A reason is required.", "reason"),
-				bad("Lý do quá dài.", "The reason is too long.", "reason"))
+			reason, err := text(p.Reason, 1<<20, apperr.BadInput("Cần nêu lý do đề nghị khen thưởng.", "A reason is required.", "reason"),
+				apperr.BadInput("Lý do quá dài.", "The reason is too long.", "reason"))
 			if err != nil {
 				return nil, "", err
 			}
@@ -145,7 +145,7 @@ func (s *Service) recipientOf(ctx context.Context, officialID, unitID string, lo
 	var who recipient
 	switch {
 	case (officialID == "") == (unitID == ""):
-		return who, bad("Cần chọn đúng một đối tượng khen thưởng: một cán bộ hoặc một đơn vị.",
+		return who, apperr.BadInput("Cần chọn đúng một đối tượng khen thưởng: một cán bộ hoặc một đơn vị.",
 			"Give exactly one recipient: an official or a unit.", "officialId")
 	case officialID != "":
 		q := tx.Official.Query().Where(official.ID(officialID)).WithUnit(func(q *ent.UnitQuery) { q.Select(unit.FieldID) })
@@ -269,13 +269,13 @@ func (s *Service) decide(ctx context.Context, id, action string, from, to commen
 	u := tx.Commendation.Update().Where(commendation.ID(c.ID), commendation.StatusEQ(from)).SetStatus(to)
 	entry := audit.Entry{Action: action, ObjectType: "Commendation", ObjectID: c.ID, Summary: fmt.Sprintf("%s -> %s", from, to)}
 	if to == commendation.StatusAPPROVED {
-		number, err := text(d.DecisionNumber, 60, bad("Cần số quyết định khen thưởng.", "The decision number is required.", "decisionNumber"),
-			bad("Số quyết định dài quá 60 ký tự.", "The decision number is longer than 60 characters.", "decisionNumber"))
+		number, err := text(d.DecisionNumber, 60, apperr.BadInput("Cần số quyết định khen thưởng.", "The decision number is required.", "decisionNumber"),
+			apperr.BadInput("Số quyết định dài quá 60 ký tự.", "The decision number is longer than 60 characters.", "decisionNumber"))
 		if err != nil {
 			return nil, err
 		}
 		if d.DecisionDate.IsZero() || s.future(d.DecisionDate) {
-			return nil, bad("Ngày quyết định không được ở tương lai.", "The decision date cannot be in the future.", "decisionDate")
+			return nil, apperr.BadInput("Ngày quyết định không được ở tương lai.", "The decision date cannot be in the future.", "decisionDate")
 		}
 		if err := s.eligible(ctx, who, c.Form, c.Year); err != nil {
 			e, _ := apperr.As(err)
@@ -287,8 +287,8 @@ func (s *Service) decide(ctx context.Context, id, action string, from, to commen
 		u.SetDecisionNumber(number).SetDecisionDate(d.DecisionDate)
 		entry.Summary += " " + number
 	} else {
-		reason, err := text(d.Reason, maxReason, bad("Cần nêu lý do.", "A reason is required.", "reason"),
-			bad("Lý do quá dài.", "The reason is too long.", "reason"))
+		reason, err := text(d.Reason, maxReason, apperr.BadInput("Cần nêu lý do.", "A reason is required.", "reason"),
+			apperr.BadInput("Lý do quá dài.", "The reason is too long.", "reason"))
 		if err != nil {
 			return nil, err
 		}

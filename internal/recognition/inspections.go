@@ -115,7 +115,7 @@ func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]s
 		return nil, nil, err
 	}
 	if in.InspectedOn.IsZero() || s.future(in.InspectedOn) {
-		return nil, nil, bad("Ngày kiểm tra không được ở tương lai.", "The inspection date cannot be in the future.", "inspectedOn")
+		return nil, nil, apperr.BadInput("Ngày kiểm tra không được ở tương lai.", "The inspection date cannot be in the future.", "inspectedOn")
 	}
 	var names []string
 	for _, n := range in.Inspectors {
@@ -123,19 +123,19 @@ func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]s
 			continue
 		}
 		if len(n) > maxName {
-			return nil, nil, bad("Tên thành viên đoàn kiểm tra quá dài.", "An inspector's name is too long.", "inspectors")
+			return nil, nil, apperr.BadInput("Tên thành viên đoàn kiểm tra quá dài.", "An inspector's name is too long.", "inspectors")
 		}
 		names = append(names, n)
 	}
 	switch {
 	case len(names) == 0:
-		return nil, nil, bad("Cần ghi tên ít nhất một thành viên đoàn kiểm tra.", "At least one inspector's name is required.", "inspectors")
+		return nil, nil, apperr.BadInput("Cần ghi tên ít nhất một thành viên đoàn kiểm tra.", "At least one inspector's name is required.", "inspectors")
 	case len(names) > maxInspectors:
 		return nil, nil, apperr.Newf(apperr.BadUserInput, "Đoàn kiểm tra có tối đa %d thành viên.",
 			"At most %d inspectors.", maxInspectors).OnField("inspectors")
 	}
 	if strings.TrimSpace(in.Findings) == "" {
-		return nil, nil, bad("Cần ghi kết quả kiểm tra.", "The findings are required.", "findings")
+		return nil, nil, apperr.BadInput("Cần ghi kết quả kiểm tra.", "The findings are required.", "findings")
 	}
 	if in.CampaignID != "" {
 		if ok, err := tx.Campaign.Query().Where(campaign.ID(in.CampaignID)).Exist(sys); err != nil {
@@ -155,7 +155,7 @@ func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]s
 		off, err := tx.Official.Query().Where(official.ID(f.OfficialID), authz.UnitsOf(inspected, official.UnitColumn)).
 			WithUnit(func(q *ent.UnitQuery) { q.Select(unit.FieldID) }).Only(sys)
 		if ent.IsNotFound(err) {
-			return nil, nil, bad("Cán bộ không thuộc đơn vị được kiểm tra.", "The official is not in the unit inspected (or its sub-units).",
+			return nil, nil, apperr.BadInput("Cán bộ không thuộc đơn vị được kiểm tra.", "The official is not in the unit inspected (or its sub-units).",
 				at("officialId")...)
 		} else if err != nil {
 			return nil, nil, err
@@ -163,14 +163,14 @@ func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]s
 		units[i] = off.Edges.Unit.ID
 		switch {
 		case f.OccurredOn.IsZero() || s.future(f.OccurredOn):
-			return nil, nil, bad("Ngày xảy ra vi phạm không được ở tương lai.", "The date of the conduct cannot be in the future.", at("occurredOn")...)
+			return nil, nil, apperr.BadInput("Ngày xảy ra vi phạm không được ở tương lai.", "The date of the conduct cannot be in the future.", at("occurredOn")...)
 		case f.OccurredOn.In(workdays.Vietnam).Year() < FirstYear:
 			return nil, nil, apperr.Newf(apperr.BadUserInput, "Vi phạm phải xảy ra từ năm %d.", "The conduct must date from %d on.",
 				FirstYear).OnField(at("occurredOn")...)
 		case day(f.OccurredOn).After(day(in.InspectedOn)):
-			return nil, nil, bad("Vi phạm không thể xảy ra sau ngày kiểm tra.", "The conduct cannot postdate the inspection.", at("occurredOn")...)
+			return nil, nil, apperr.BadInput("Vi phạm không thể xảy ra sau ngày kiểm tra.", "The conduct cannot postdate the inspection.", at("occurredOn")...)
 		case strings.TrimSpace(f.Summary) == "":
-			return nil, nil, bad("Cần mô tả vi phạm đã xác định.", "What was established is required.", at("summary")...)
+			return nil, nil, apperr.BadInput("Cần mô tả vi phạm đã xác định.", "What was established is required.", at("summary")...)
 		}
 	}
 	return names, units, nil

@@ -16,12 +16,13 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // FirstYear is the first year of the campaign (phase 1): nothing is commended or found before it.
-const FirstYear = 2020
+const FirstYear = progress.FirstYear
 
 // Service proposes, decides and revokes commendations and records inspections.
 type Service struct {
@@ -87,10 +88,6 @@ func lockRow(s *sql.Selector) {
 	if s.Dialect() == dialect.Postgres {
 		s.For(sql.LockNoKeyUpdate)
 	}
-}
-
-func bad(vi, en string, field ...string) *apperr.Error {
-	return apperr.New(apperr.BadUserInput, vi, en).OnField(field...)
 }
 
 // text trims s and checks it is present and at most max bytes long (the column's limit).

@@ -20,6 +20,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/idempotency"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 const opClose = "reviewClose"
@@ -51,7 +52,7 @@ func (s *Service) Close(ctx context.Context, scope authz.Scope, year int, reason
 	if err := s.cover(ctx, scope); err != nil {
 		return nil, err
 	}
-	if err := s.checkYear(year, "year"); err != nil {
+	if err := s.progress.CheckYear(year, "year"); err != nil {
 		return nil, err
 	}
 	reason = strings.TrimSpace(reason)
@@ -59,7 +60,7 @@ func (s *Service) Close(ctx context.Context, scope authz.Scope, year int, reason
 		return nil, errReasonLong
 	}
 	var out *ent.Review
-	err = s.inTx(ctx, func(ctx context.Context, tx *ent.Client) error {
+	err = store.InTx(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		var err error
 		out, err = idempotency.Do(ctx, tx, key, []any{scope, year, reason},
 			audit.Entry{Action: opClose, ObjectType: "Review", Reason: reason,
@@ -172,22 +173,6 @@ func placeOf(ctx context.Context, tx *ent.Client, scope authz.Scope) (place, err
 		return p, errNoScope
 	}
 	return p, err
-}
-
-// inTx runs fn in the caller's transaction (a GraphQL mutation runs in one) or in a new one.
-func (s *Service) inTx(ctx context.Context, fn func(context.Context, *ent.Client) error) error {
-	if tx := ent.TxFromContext(ctx); tx != nil {
-		return fn(ctx, tx.Client())
-	}
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return err
-	}
-	ctx = ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
-	if err := fn(ctx, tx.Client()); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
 }
 
 // Get returns a review the viewer may read, or NOT_FOUND.

@@ -59,10 +59,6 @@ type linkClaims struct {
 	jwt.RegisteredClaims
 }
 
-func badInput(field, vi, en string) error {
-	return apperr.New(apperr.BadUserInput, vi, en).OnField(field)
-}
-
 // check validates an export request for the viewer: the fields its kind needs and no others,
 // and that the viewer may see what it names (FORBIDDEN, or NOT_FOUND for a review they may not
 // read). Run when the link is made and again at download.
@@ -71,47 +67,45 @@ func (s *Service) check(ctx context.Context, e Export) error {
 		return err
 	}
 	if e.Format != FormatXLSX && e.Format != FormatCSV {
-		return badInput("format", "Định dạng tệp không hợp lệ.", "Unknown file format.")
+		return apperr.BadInput("Định dạng tệp không hợp lệ.", "Unknown file format.", "format")
 	}
 	switch e.Kind {
 	case KindProgress:
 		switch {
 		case e.Scope == nil:
-			return badInput("scope", "Cần nêu phạm vi để tải tiến độ.", "Progress needs a scope.")
+			return apperr.BadInput("Cần nêu phạm vi để tải tiến độ.", "Progress needs a scope.", "scope")
 		case e.Year == 0:
-			return badInput("year", "Cần nêu năm để tải tiến độ.", "Progress needs a year.")
+			return apperr.BadInput("Cần nêu năm để tải tiến độ.", "Progress needs a year.", "year")
 		case e.ReviewID != "":
-			return badInput("reviewId", "Tiến độ không nhận reviewId.", "Progress takes no reviewId.")
+			return apperr.BadInput("Tiến độ không nhận reviewId.", "Progress takes no reviewId.", "reviewId")
 		}
 		if err := s.cover(ctx, *e.Scope); err != nil {
 			return err
 		}
-		return s.checkYear(e.Year, "year")
+		return s.progress.CheckYear(e.Year, "year")
 	case KindReview:
 		switch {
 		case e.ReviewID == "":
-			return badInput("reviewId", "Cần nêu bản sơ kết (reviewId).", "A review needs reviewId.")
+			return apperr.BadInput("Cần nêu bản sơ kết (reviewId).", "A review needs reviewId.", "reviewId")
 		case e.Scope != nil:
-			return badInput("scope", "Bản sơ kết không nhận phạm vi: phạm vi là của bản sơ kết.",
-				"A review takes no scope: it has its own.")
+			return apperr.BadInput("Bản sơ kết không nhận phạm vi: phạm vi là của bản sơ kết.", "A review takes no scope: it has its own.", "scope")
 		case e.Year != 0:
-			return badInput("year", "Bản sơ kết không nhận năm: năm là của bản sơ kết.",
-				"A review takes no year: it has its own.")
+			return apperr.BadInput("Bản sơ kết không nhận năm: năm là của bản sơ kết.", "A review takes no year: it has its own.", "year")
 		}
 		_, err := s.Get(ctx, e.ReviewID)
 		return err
 	case KindFinalReview:
 		switch {
 		case e.Scope == nil:
-			return badInput("scope", "Cần nêu phạm vi để tải tổng kết.", "The final review needs a scope.")
+			return apperr.BadInput("Cần nêu phạm vi để tải tổng kết.", "The final review needs a scope.", "scope")
 		case e.Year != 0:
-			return badInput("year", "Tổng kết 2021-2026 không nhận năm.", "The final review 2021-2026 takes no year.")
+			return apperr.BadInput("Tổng kết 2021-2026 không nhận năm.", "The final review 2021-2026 takes no year.", "year")
 		case e.ReviewID != "":
-			return badInput("reviewId", "Tổng kết không nhận reviewId.", "The final review takes no reviewId.")
+			return apperr.BadInput("Tổng kết không nhận reviewId.", "The final review takes no reviewId.", "reviewId")
 		}
 		return s.cover(ctx, *e.Scope)
 	}
-	return badInput("kind", "Loại tải xuống không hợp lệ.", "Unknown kind of download.")
+	return apperr.BadInput("Loại tải xuống không hợp lệ.", "Unknown kind of download.", "kind")
 }
 
 // Link checks an export request for the viewer and returns the relative URL of its download

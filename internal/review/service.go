@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
-	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -19,8 +18,6 @@ import (
 const (
 	FirstYear = 2021
 	LastYear  = 2026
-	// minYear is the first year with figures: the campaign's first phase.
-	minYear = 2020
 )
 
 // Service closes reviews and makes exports.
@@ -45,15 +42,6 @@ func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(
 // year is the current year in Vietnam.
 func (s *Service) year() int { return s.now().In(workdays.Vietnam).Year() }
 
-// checkYear refuses a year before the campaign or after the current one.
-func (s *Service) checkYear(year int, field ...string) error {
-	if now := s.year(); year < minYear || year > now {
-		return apperr.Newf(apperr.BadUserInput, "Năm phải từ %d đến %d.", "The year must be from %d to %d.",
-			minYear, now).OnField(field...)
-	}
-	return nil
-}
-
 // signedIn returns the viewer, or authz.ErrUnauthenticated for nobody.
 func signedIn(ctx context.Context) (authz.Viewer, error) {
 	v := authz.FromContext(ctx)
@@ -63,17 +51,7 @@ func signedIn(ctx context.Context) (authz.Viewer, error) {
 	return v, nil
 }
 
-// cover refuses a scope the viewer may not see whole (authz.Covers).
+// cover refuses a scope the viewer may not see whole.
 func (s *Service) cover(ctx context.Context, scope authz.Scope) error {
-	if _, err := signedIn(ctx); err != nil {
-		return err
-	}
-	ok, err := authz.Covers(ctx, s.db(ctx), scope)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return authz.ErrForbidden
-	}
-	return nil
+	return authz.Require(ctx, s.db(ctx), scope)
 }

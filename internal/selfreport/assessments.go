@@ -39,10 +39,6 @@ type Draft struct {
 	Summary    string                    `json:"summary"`
 }
 
-func bad(vi, en string, field ...string) error {
-	return apperr.New(apperr.BadUserInput, vi, en).OnField(field...)
-}
-
 // individualKinds are the criteria an official assesses themself on.
 var individualKinds = []criterion.Kind{criterion.KindINDIVIDUAL_PROHIBITION, criterion.KindINDIVIDUAL_VIRTUE}
 
@@ -53,11 +49,11 @@ func (s *Service) check(ctx context.Context, d *Draft) (map[string]*ent.Criterio
 	}
 	switch {
 	case d.PeriodKind == selfassessment.PeriodKindYEAR && d.Period != 0:
-		return nil, bad("Bản tự đánh giá năm không có kỳ.", "A yearly assessment has no period number.", "period")
+		return nil, apperr.BadInput("Bản tự đánh giá năm không có kỳ.", "A yearly assessment has no period number.", "period")
 	case d.PeriodKind == selfassessment.PeriodKindQUARTER && (d.Period < 1 || d.Period > 4):
-		return nil, bad("Quý phải từ 1 đến 4.", "The quarter must be 1 to 4.", "period")
+		return nil, apperr.BadInput("Quý phải từ 1 đến 4.", "The quarter must be 1 to 4.", "period")
 	case d.PeriodKind == selfassessment.PeriodKindMONTH && (d.Period < 1 || d.Period > 12):
-		return nil, bad("Tháng phải từ 1 đến 12.", "The month must be 1 to 12.", "period")
+		return nil, apperr.BadInput("Tháng phải từ 1 đến 12.", "The month must be 1 to 12.", "period")
 	}
 	if y := s.Year(); d.Year > y || d.Year < y-1 {
 		return nil, apperr.Newf(apperr.BadUserInput, "Chỉ tự đánh giá cho năm %d hoặc %d.",
@@ -66,10 +62,10 @@ func (s *Service) check(ctx context.Context, d *Draft) (map[string]*ent.Criterio
 	scheme := assessment.SchemeFor(d.Year)
 	if d.Score != nil {
 		if scheme != selfassessment.SchemeSCORE_100 {
-			return nil, bad("Năm này xếp loại theo 4 mức, không chấm điểm.", "This year is classified on four levels, without a score.", "score")
+			return nil, apperr.BadInput("Năm này xếp loại theo 4 mức, không chấm điểm.", "This year is classified on four levels, without a score.", "score")
 		}
 		if *d.Score < 0 || *d.Score > 100 {
-			return nil, bad("Điểm phải từ 0 đến 100.", "The score must be 0 to 100.", "score")
+			return nil, apperr.BadInput("Điểm phải từ 0 đến 100.", "The score must be 0 to 100.", "score")
 		}
 		derived := assessment.ClassificationForScore(*d.Score)
 		if d.Proposed != nil && *d.Proposed != derived {
@@ -99,12 +95,12 @@ func (s *Service) check(ctx context.Context, d *Draft) (map[string]*ent.Criterio
 			return nil, apperr.Newf(apperr.BadUserInput, "Tiêu chí %q bị lặp.", "Criterion %q appears twice.", it.CriterionCode).
 				OnField(at("criterionCode")...)
 		case c.Kind == criterion.KindINDIVIDUAL_PROHIBITION && (it.Kept == nil || it.Rating != nil):
-			return nil, bad("Với điều cấm, hãy cho biết đã giữ (kept) hay vi phạm; không chấm điểm.",
+			return nil, apperr.BadInput("Với điều cấm, hãy cho biết đã giữ (kept) hay vi phạm; không chấm điểm.",
 				"For a prohibition, say whether it was kept; it takes no rating.", at("kept")...)
 		case c.Kind == criterion.KindINDIVIDUAL_VIRTUE && (it.Rating == nil || *it.Rating < 1 || *it.Rating > 5 || it.Kept != nil):
-			return nil, bad("Với phẩm chất, hãy tự chấm từ 1 đến 5.", "Rate a virtue from 1 to 5.", at("rating")...)
+			return nil, apperr.BadInput("Với phẩm chất, hãy tự chấm từ 1 đến 5.", "Rate a virtue from 1 to 5.", at("rating")...)
 		case len(it.Note) > 2000:
-			return nil, bad("Ghi chú dài quá 2000 ký tự.", "The note is longer than 2000 characters.", at("note")...)
+			return nil, apperr.BadInput("Ghi chú dài quá 2000 ký tự.", "The note is longer than 2000 characters.", at("note")...)
 		}
 		seen[it.CriterionCode] = true
 	}
@@ -115,7 +111,7 @@ func (s *Service) own(ctx context.Context, id string, off *ent.Official) (*ent.S
 	a, err := s.db(ctx).SelfAssessment.Query().Where(selfassessment.ID(id),
 		selfassessment.HasOfficialWith(official.ID(off.ID))).Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, bad("Không tìm thấy bản tự đánh giá của bạn.", "No such self-assessment of yours.", "selfAssessmentId")
+		return nil, apperr.BadInput("Không tìm thấy bản tự đánh giá của bạn.", "No such self-assessment of yours.", "selfAssessmentId")
 	}
 	return a, err
 }
@@ -245,10 +241,10 @@ func (s *Service) complete(ctx context.Context, a *ent.SelfAssessment) error {
 			OnField("items")
 	}
 	if a.Scheme == selfassessment.SchemeSCORE_100 && a.Score == nil {
-		return bad("Cần tự chấm điểm (thang 100).", "A score out of 100 is required.", "score")
+		return apperr.BadInput("Cần tự chấm điểm (thang 100).", "A score out of 100 is required.", "score")
 	}
 	if a.ProposedClassification == nil {
-		return bad("Cần đề xuất xếp loại.", "A proposed classification is required.", "proposedClassification")
+		return apperr.BadInput("Cần đề xuất xếp loại.", "A proposed classification is required.", "proposedClassification")
 	}
 	return nil
 }
@@ -267,7 +263,7 @@ func (s *Service) reviewable(ctx context.Context, id string) (*ent.SelfAssessmen
 	}
 	a, err := s.db(ctx).SelfAssessment.Query().Where(selfassessment.ID(id)).WithOfficial().Only(ctx)
 	if ent.IsNotFound(err) { // outside the scope is as if it did not exist
-		return nil, nil, bad("Không tìm thấy bản tự đánh giá.", "No such self-assessment.", "selfAssessmentId")
+		return nil, nil, apperr.BadInput("Không tìm thấy bản tự đánh giá.", "No such self-assessment.", "selfAssessmentId")
 	} else if err != nil {
 		return nil, nil, err
 	}
@@ -285,7 +281,7 @@ func (s *Service) reviewable(ctx context.Context, id string) (*ent.SelfAssessmen
 func (s *Service) ReturnAssessment(ctx context.Context, id, comment string) (*ent.SelfAssessment, error) {
 	comment = strings.TrimSpace(comment)
 	if comment == "" {
-		return nil, bad("Cần ghi ý kiến khi trả lại.", "A comment is required to return an assessment.", "comment")
+		return nil, apperr.BadInput("Cần ghi ý kiến khi trả lại.", "A comment is required to return an assessment.", "comment")
 	}
 	a, _, err := s.reviewable(ctx, id)
 	if err != nil {

@@ -164,3 +164,21 @@ func ClientFrom(ctx context.Context, root *ent.Client) *ent.Client {
 	}
 	return root
 }
+
+// InTx runs fn in the transaction ctx carries (a GraphQL mutation runs in one), or in a new one on
+// root that it commits, or rolls back when fn fails. fn's context carries the transaction, so code
+// it calls finds it through ClientFrom.
+func InTx(ctx context.Context, root *ent.Client, fn func(context.Context, *ent.Client) error) error {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return fn(ctx, tx.Client())
+	}
+	tx, err := root.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	ctx = ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
+	if err := fn(ctx, tx.Client()); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
