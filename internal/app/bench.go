@@ -9,16 +9,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/loadtest"
 	"github.com/liemchinh/liemchinh/internal/seed"
 	"github.com/liemchinh/liemchinh/internal/server"
 	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // benchProgressQuery selects every field of Progress.
@@ -119,7 +120,7 @@ func benchProgress(ctx context.Context, cfg config.Config, db *store.DB, iterati
 	if err != nil {
 		return err
 	}
-	year := time.Now().In(time.FixedZone("ICT", 7*3600)).Year()
+	year := time.Now().In(workdays.Vietnam).Year()
 	queries := []*benchQuery{
 		{label: "progress nation", query: benchProgressQuery, target: nation, progress: true},
 		{label: "progress province", query: benchProgressQuery, target: province, progress: true},
@@ -158,9 +159,9 @@ func benchProgress(ctx context.Context, cfg config.Config, db *store.DB, iterati
 		if q.progress {
 			hc = fmt.Sprint(q.headcount)
 		}
-		med[q.label] = pct(q.times, 0.5)
-		fmt.Fprintf(stdout, "  %-24s %10s %9s %9s %9s %9s\n", q.label, hc, ms(pct(q.times, 0.5)), ms(pct(q.times, 0.9)),
-			ms(pct(q.times, 0.99)), ms(q.times[len(q.times)-1]))
+		med[q.label] = loadtest.Percentile(q.times, 0.5)
+		fmt.Fprintf(stdout, "  %-24s %10s %9s %9s %9s %9s\n", q.label, hc, ms(loadtest.Percentile(q.times, 0.5)), ms(loadtest.Percentile(q.times, 0.9)),
+			ms(loadtest.Percentile(q.times, 0.99)), ms(q.times[len(q.times)-1]))
 	}
 	ratio := float64(med["progress nation"]) / float64(med["progress unit"])
 	worst := max(med["progress nation"], med["progress province"], med["progress unit"])
@@ -226,12 +227,6 @@ func benchPost(ctx context.Context, h http.Handler, token, query string, vars ma
 		return fmt.Errorf("%s (%v)", resp.Errors[0].Message, resp.Errors[0].Extensions["code"])
 	}
 	return json.Unmarshal(resp.Data, out)
-}
-
-// pct returns the q-quantile of sorted durations (nearest rank).
-func pct(sorted []time.Duration, q float64) time.Duration {
-	i := int(math.Ceil(q*float64(len(sorted)))) - 1
-	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -98,13 +99,7 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	slices.Sort(latencies)
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
-		}
-		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
-	}
-	res.P50, res.P90, res.P99 = pct(0.50), pct(0.90), pct(0.99)
+	res.P50, res.P90, res.P99 = Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99)
 	if len(latencies) > 0 {
 		res.Max = latencies[len(latencies)-1]
 	}
@@ -134,4 +129,13 @@ func post(client *http.Client, url string, body []byte) (bool, string) {
 		return false, fmt.Sprintf("%.300s", raw)
 	}
 	return true, ""
+}
+
+// Percentile returns the q-quantile (0 < q <= 1) of sorted durations by nearest rank; 0 for none.
+func Percentile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
 }

@@ -1,11 +1,15 @@
 package seed
 
-import "time"
+import (
+	"time"
+
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
 
 // Times are stored in UTC. A date (valid_from, active_from, occurred_on...) is midnight UTC of that
 // day; an instant (received_at, signed_at...) is a moment of Vietnamese office life, made in ICT and
 // stored in UTC.
-var ict = time.FixedZone("ICT", 7*60*60)
+var ict = workdays.Vietnam
 
 // day returns a date: midnight UTC.
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
