@@ -70,6 +70,10 @@ type CitizenCase struct {
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
 	// The citizen's rating of the outcome, 1 to 5.
 	Rating *int `json:"rating,omitempty"`
+	// The notice to the official concerned, written by the handler when verification starts: what they are asked to explain (no citizen text).
+	SubjectNotice *string `json:"subject_notice,omitempty"`
+	// From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.
+	SubjectVisibleAt *time.Time `json:"subject_visible_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CitizenCaseQuery when eager-loading is set.
 	Edges                       CitizenCaseEdges `json:"edges"`
@@ -239,9 +243,9 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case citizencase.FieldExtensionCount, citizencase.FieldRating:
 			values[i] = new(sql.NullInt64)
-		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity:
+		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice:
 			values[i] = new(sql.NullString)
-		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt:
+		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt, citizencase.FieldSubjectVisibleAt:
 			values[i] = new(sql.NullTime)
 		case citizencase.ForeignKeys[0]: // account_handled_cases
 			values[i] = new(sql.NullString)
@@ -428,6 +432,20 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Rating = new(int)
 				*_m.Rating = int(value.Int64)
+			}
+		case citizencase.FieldSubjectNotice:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_notice", values[i])
+			} else if value.Valid {
+				_m.SubjectNotice = new(string)
+				*_m.SubjectNotice = value.String
+			}
+		case citizencase.FieldSubjectVisibleAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field subject_visible_at", values[i])
+			} else if value.Valid {
+				_m.SubjectVisibleAt = new(time.Time)
+				*_m.SubjectVisibleAt = value.Time
 			}
 		case citizencase.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -645,6 +663,16 @@ func (_m *CitizenCase) String() string {
 	if v := _m.Rating; v != nil {
 		builder.WriteString("rating=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SubjectNotice; v != nil {
+		builder.WriteString("subject_notice=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.SubjectVisibleAt; v != nil {
+		builder.WriteString("subject_visible_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

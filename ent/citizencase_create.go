@@ -304,6 +304,34 @@ func (_c *CitizenCaseCreate) SetNillableRating(v *int) *CitizenCaseCreate {
 	return _c
 }
 
+// SetSubjectNotice sets the "subject_notice" field.
+func (_c *CitizenCaseCreate) SetSubjectNotice(v string) *CitizenCaseCreate {
+	_c.mutation.SetSubjectNotice(v)
+	return _c
+}
+
+// SetNillableSubjectNotice sets the "subject_notice" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableSubjectNotice(v *string) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetSubjectNotice(*v)
+	}
+	return _c
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (_c *CitizenCaseCreate) SetSubjectVisibleAt(v time.Time) *CitizenCaseCreate {
+	_c.mutation.SetSubjectVisibleAt(v)
+	return _c
+}
+
+// SetNillableSubjectVisibleAt sets the "subject_visible_at" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableSubjectVisibleAt(v *time.Time) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetSubjectVisibleAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CitizenCaseCreate) SetID(v string) *CitizenCaseCreate {
 	_c.mutation.SetID(v)
@@ -794,6 +822,14 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 		_spec.SetField(citizencase.FieldRating, field.TypeInt, value)
 		_node.Rating = &value
 	}
+	if value, ok := _c.mutation.SubjectNotice(); ok {
+		_spec.SetField(citizencase.FieldSubjectNotice, field.TypeString, value)
+		_node.SubjectNotice = &value
+	}
+	if value, ok := _c.mutation.SubjectVisibleAt(); ok {
+		_spec.SetField(citizencase.FieldSubjectVisibleAt, field.TypeTime, value)
+		_node.SubjectVisibleAt = &value
+	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1231,6 +1267,42 @@ func (u *CitizenCaseUpsert) ClearRating() *CitizenCaseUpsert {
 	return u
 }
 
+// SetSubjectNotice sets the "subject_notice" field.
+func (u *CitizenCaseUpsert) SetSubjectNotice(v string) *CitizenCaseUpsert {
+	u.Set(citizencase.FieldSubjectNotice, v)
+	return u
+}
+
+// UpdateSubjectNotice sets the "subject_notice" field to the value that was provided on create.
+func (u *CitizenCaseUpsert) UpdateSubjectNotice() *CitizenCaseUpsert {
+	u.SetExcluded(citizencase.FieldSubjectNotice)
+	return u
+}
+
+// ClearSubjectNotice clears the value of the "subject_notice" field.
+func (u *CitizenCaseUpsert) ClearSubjectNotice() *CitizenCaseUpsert {
+	u.SetNull(citizencase.FieldSubjectNotice)
+	return u
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (u *CitizenCaseUpsert) SetSubjectVisibleAt(v time.Time) *CitizenCaseUpsert {
+	u.Set(citizencase.FieldSubjectVisibleAt, v)
+	return u
+}
+
+// UpdateSubjectVisibleAt sets the "subject_visible_at" field to the value that was provided on create.
+func (u *CitizenCaseUpsert) UpdateSubjectVisibleAt() *CitizenCaseUpsert {
+	u.SetExcluded(citizencase.FieldSubjectVisibleAt)
+	return u
+}
+
+// ClearSubjectVisibleAt clears the value of the "subject_visible_at" field.
+func (u *CitizenCaseUpsert) ClearSubjectVisibleAt() *CitizenCaseUpsert {
+	u.SetNull(citizencase.FieldSubjectVisibleAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1550,6 +1622,48 @@ func (u *CitizenCaseUpsertOne) UpdateRating() *CitizenCaseUpsertOne {
 func (u *CitizenCaseUpsertOne) ClearRating() *CitizenCaseUpsertOne {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearRating()
+	})
+}
+
+// SetSubjectNotice sets the "subject_notice" field.
+func (u *CitizenCaseUpsertOne) SetSubjectNotice(v string) *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetSubjectNotice(v)
+	})
+}
+
+// UpdateSubjectNotice sets the "subject_notice" field to the value that was provided on create.
+func (u *CitizenCaseUpsertOne) UpdateSubjectNotice() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateSubjectNotice()
+	})
+}
+
+// ClearSubjectNotice clears the value of the "subject_notice" field.
+func (u *CitizenCaseUpsertOne) ClearSubjectNotice() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearSubjectNotice()
+	})
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (u *CitizenCaseUpsertOne) SetSubjectVisibleAt(v time.Time) *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetSubjectVisibleAt(v)
+	})
+}
+
+// UpdateSubjectVisibleAt sets the "subject_visible_at" field to the value that was provided on create.
+func (u *CitizenCaseUpsertOne) UpdateSubjectVisibleAt() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateSubjectVisibleAt()
+	})
+}
+
+// ClearSubjectVisibleAt clears the value of the "subject_visible_at" field.
+func (u *CitizenCaseUpsertOne) ClearSubjectVisibleAt() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearSubjectVisibleAt()
 	})
 }
 
@@ -2039,6 +2153,48 @@ func (u *CitizenCaseUpsertBulk) UpdateRating() *CitizenCaseUpsertBulk {
 func (u *CitizenCaseUpsertBulk) ClearRating() *CitizenCaseUpsertBulk {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearRating()
+	})
+}
+
+// SetSubjectNotice sets the "subject_notice" field.
+func (u *CitizenCaseUpsertBulk) SetSubjectNotice(v string) *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetSubjectNotice(v)
+	})
+}
+
+// UpdateSubjectNotice sets the "subject_notice" field to the value that was provided on create.
+func (u *CitizenCaseUpsertBulk) UpdateSubjectNotice() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateSubjectNotice()
+	})
+}
+
+// ClearSubjectNotice clears the value of the "subject_notice" field.
+func (u *CitizenCaseUpsertBulk) ClearSubjectNotice() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearSubjectNotice()
+	})
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (u *CitizenCaseUpsertBulk) SetSubjectVisibleAt(v time.Time) *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetSubjectVisibleAt(v)
+	})
+}
+
+// UpdateSubjectVisibleAt sets the "subject_visible_at" field to the value that was provided on create.
+func (u *CitizenCaseUpsertBulk) UpdateSubjectVisibleAt() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateSubjectVisibleAt()
+	})
+}
+
+// ClearSubjectVisibleAt clears the value of the "subject_visible_at" field.
+func (u *CitizenCaseUpsertBulk) ClearSubjectVisibleAt() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearSubjectVisibleAt()
 	})
 }
 

@@ -259,6 +259,46 @@ func (_u *CitizenCaseUpdate) ClearRating() *CitizenCaseUpdate {
 	return _u
 }
 
+// SetSubjectNotice sets the "subject_notice" field.
+func (_u *CitizenCaseUpdate) SetSubjectNotice(v string) *CitizenCaseUpdate {
+	_u.mutation.SetSubjectNotice(v)
+	return _u
+}
+
+// SetNillableSubjectNotice sets the "subject_notice" field if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillableSubjectNotice(v *string) *CitizenCaseUpdate {
+	if v != nil {
+		_u.SetSubjectNotice(*v)
+	}
+	return _u
+}
+
+// ClearSubjectNotice clears the value of the "subject_notice" field.
+func (_u *CitizenCaseUpdate) ClearSubjectNotice() *CitizenCaseUpdate {
+	_u.mutation.ClearSubjectNotice()
+	return _u
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (_u *CitizenCaseUpdate) SetSubjectVisibleAt(v time.Time) *CitizenCaseUpdate {
+	_u.mutation.SetSubjectVisibleAt(v)
+	return _u
+}
+
+// SetNillableSubjectVisibleAt sets the "subject_visible_at" field if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillableSubjectVisibleAt(v *time.Time) *CitizenCaseUpdate {
+	if v != nil {
+		_u.SetSubjectVisibleAt(*v)
+	}
+	return _u
+}
+
+// ClearSubjectVisibleAt clears the value of the "subject_visible_at" field.
+func (_u *CitizenCaseUpdate) ClearSubjectVisibleAt() *CitizenCaseUpdate {
+	_u.mutation.ClearSubjectVisibleAt()
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *CitizenCaseUpdate) SetUnitID(id string) *CitizenCaseUpdate {
 	_u.mutation.SetUnitID(id)
@@ -755,6 +795,18 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.RatingCleared() {
 		_spec.ClearField(citizencase.FieldRating, field.TypeInt)
+	}
+	if value, ok := _u.mutation.SubjectNotice(); ok {
+		_spec.SetField(citizencase.FieldSubjectNotice, field.TypeString, value)
+	}
+	if _u.mutation.SubjectNoticeCleared() {
+		_spec.ClearField(citizencase.FieldSubjectNotice, field.TypeString)
+	}
+	if value, ok := _u.mutation.SubjectVisibleAt(); ok {
+		_spec.SetField(citizencase.FieldSubjectVisibleAt, field.TypeTime, value)
+	}
+	if _u.mutation.SubjectVisibleAtCleared() {
+		_spec.ClearField(citizencase.FieldSubjectVisibleAt, field.TypeTime)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1413,6 +1465,46 @@ func (_u *CitizenCaseUpdateOne) ClearRating() *CitizenCaseUpdateOne {
 	return _u
 }
 
+// SetSubjectNotice sets the "subject_notice" field.
+func (_u *CitizenCaseUpdateOne) SetSubjectNotice(v string) *CitizenCaseUpdateOne {
+	_u.mutation.SetSubjectNotice(v)
+	return _u
+}
+
+// SetNillableSubjectNotice sets the "subject_notice" field if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillableSubjectNotice(v *string) *CitizenCaseUpdateOne {
+	if v != nil {
+		_u.SetSubjectNotice(*v)
+	}
+	return _u
+}
+
+// ClearSubjectNotice clears the value of the "subject_notice" field.
+func (_u *CitizenCaseUpdateOne) ClearSubjectNotice() *CitizenCaseUpdateOne {
+	_u.mutation.ClearSubjectNotice()
+	return _u
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (_u *CitizenCaseUpdateOne) SetSubjectVisibleAt(v time.Time) *CitizenCaseUpdateOne {
+	_u.mutation.SetSubjectVisibleAt(v)
+	return _u
+}
+
+// SetNillableSubjectVisibleAt sets the "subject_visible_at" field if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillableSubjectVisibleAt(v *time.Time) *CitizenCaseUpdateOne {
+	if v != nil {
+		_u.SetSubjectVisibleAt(*v)
+	}
+	return _u
+}
+
+// ClearSubjectVisibleAt clears the value of the "subject_visible_at" field.
+func (_u *CitizenCaseUpdateOne) ClearSubjectVisibleAt() *CitizenCaseUpdateOne {
+	_u.mutation.ClearSubjectVisibleAt()
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *CitizenCaseUpdateOne) SetUnitID(id string) *CitizenCaseUpdateOne {
 	_u.mutation.SetUnitID(id)
@@ -1939,6 +2031,18 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	}
 	if _u.mutation.RatingCleared() {
 		_spec.ClearField(citizencase.FieldRating, field.TypeInt)
+	}
+	if value, ok := _u.mutation.SubjectNotice(); ok {
+		_spec.SetField(citizencase.FieldSubjectNotice, field.TypeString, value)
+	}
+	if _u.mutation.SubjectNoticeCleared() {
+		_spec.ClearField(citizencase.FieldSubjectNotice, field.TypeString)
+	}
+	if value, ok := _u.mutation.SubjectVisibleAt(); ok {
+		_spec.SetField(citizencase.FieldSubjectVisibleAt, field.TypeTime, value)
+	}
+	if _u.mutation.SubjectVisibleAtCleared() {
+		_spec.ClearField(citizencase.FieldSubjectVisibleAt, field.TypeTime)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{

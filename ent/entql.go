@@ -204,6 +204,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldConcludedAt:      {Type: field.TypeTime, Column: citizencase.FieldConcludedAt},
 			citizencase.FieldClosedAt:         {Type: field.TypeTime, Column: citizencase.FieldClosedAt},
 			citizencase.FieldRating:           {Type: field.TypeInt, Column: citizencase.FieldRating},
+			citizencase.FieldSubjectNotice:    {Type: field.TypeString, Column: citizencase.FieldSubjectNotice},
+			citizencase.FieldSubjectVisibleAt: {Type: field.TypeTime, Column: citizencase.FieldSubjectVisibleAt},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -306,6 +308,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			evidence.FieldSha256:      {Type: field.TypeString, Column: evidence.FieldSha256},
 			evidence.FieldStorageKey:  {Type: field.TypeString, Column: evidence.FieldStorageKey},
 			evidence.FieldUploadedAt:  {Type: field.TypeTime, Column: evidence.FieldUploadedAt},
+			evidence.FieldSanitized:   {Type: field.TypeBool, Column: evidence.FieldSanitized},
 		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
@@ -617,6 +620,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			upload.FieldStatus:      {Type: field.TypeEnum, Column: upload.FieldStatus},
 			upload.FieldStorageKey:  {Type: field.TypeString, Column: upload.FieldStorageKey},
 			upload.FieldStoredSize:  {Type: field.TypeInt64, Column: upload.FieldStoredSize},
+			upload.FieldSanitized:   {Type: field.TypeBool, Column: upload.FieldSanitized},
 			upload.FieldOwner:       {Type: field.TypeString, Column: upload.FieldOwner},
 			upload.FieldExpiresAt:   {Type: field.TypeTime, Column: upload.FieldExpiresAt},
 		},
@@ -2850,6 +2854,16 @@ func (f *CitizenCaseFilter) WhereRating(p entql.IntP) {
 	f.Where(p.Field(citizencase.FieldRating))
 }
 
+// WhereSubjectNotice applies the entql string predicate on the subject_notice field.
+func (f *CitizenCaseFilter) WhereSubjectNotice(p entql.StringP) {
+	f.Where(p.Field(citizencase.FieldSubjectNotice))
+}
+
+// WhereSubjectVisibleAt applies the entql time.Time predicate on the subject_visible_at field.
+func (f *CitizenCaseFilter) WhereSubjectVisibleAt(p entql.TimeP) {
+	f.Where(p.Field(citizencase.FieldSubjectVisibleAt))
+}
+
 // WhereHasUnit applies a predicate to check if query has an edge unit.
 func (f *CitizenCaseFilter) WhereHasUnit() {
 	f.Where(entql.HasEdge("unit"))
@@ -3541,6 +3555,11 @@ func (f *EvidenceFilter) WhereStorageKey(p entql.StringP) {
 // WhereUploadedAt applies the entql time.Time predicate on the uploaded_at field.
 func (f *EvidenceFilter) WhereUploadedAt(p entql.TimeP) {
 	f.Where(p.Field(evidence.FieldUploadedAt))
+}
+
+// WhereSanitized applies the entql bool predicate on the sanitized field.
+func (f *EvidenceFilter) WhereSanitized(p entql.BoolP) {
+	f.Where(p.Field(evidence.FieldSanitized))
 }
 
 // WhereHasCase applies a predicate to check if query has an edge case.
@@ -5351,6 +5370,11 @@ func (f *UploadFilter) WhereStorageKey(p entql.StringP) {
 // WhereStoredSize applies the entql int64 predicate on the stored_size field.
 func (f *UploadFilter) WhereStoredSize(p entql.Int64P) {
 	f.Where(p.Field(upload.FieldStoredSize))
+}
+
+// WhereSanitized applies the entql bool predicate on the sanitized field.
+func (f *UploadFilter) WhereSanitized(p entql.BoolP) {
+	f.Where(p.Field(upload.FieldSanitized))
 }
 
 // WhereOwner applies the entql string predicate on the owner field.

@@ -33,6 +33,8 @@ type Evidence struct {
 	StorageKey string `json:"storage_key,omitempty"`
 	// When the file was received.
 	UploadedAt time.Time `json:"uploaded_at,omitempty"`
+	// Whether location and author metadata were removed; a file the server could not clean is served only to those who may read the reporter's identity.
+	Sanitized bool `json:"sanitized,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the EvidenceQuery when eager-loading is set.
 	Edges                 EvidenceEdges `json:"edges"`
@@ -67,6 +69,8 @@ func (*Evidence) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case evidence.FieldSanitized:
+			values[i] = new(sql.NullBool)
 		case evidence.FieldSize:
 			values[i] = new(sql.NullInt64)
 		case evidence.FieldID, evidence.FieldContentType, evidence.FieldSha256, evidence.FieldStorageKey:
@@ -138,6 +142,12 @@ func (_m *Evidence) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UploadedAt = value.Time
 			}
+		case evidence.FieldSanitized:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field sanitized", values[i])
+			} else if value.Valid {
+				_m.Sanitized = value.Bool
+			}
 		case evidence.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field citizen_case_evidence", values[i])
@@ -206,6 +216,9 @@ func (_m *Evidence) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("uploaded_at=")
 	builder.WriteString(_m.UploadedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("sanitized=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Sanitized))
 	builder.WriteByte(')')
 	return builder.String()
 }

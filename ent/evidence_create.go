@@ -82,6 +82,20 @@ func (_c *EvidenceCreate) SetUploadedAt(v time.Time) *EvidenceCreate {
 	return _c
 }
 
+// SetSanitized sets the "sanitized" field.
+func (_c *EvidenceCreate) SetSanitized(v bool) *EvidenceCreate {
+	_c.mutation.SetSanitized(v)
+	return _c
+}
+
+// SetNillableSanitized sets the "sanitized" field if the given value is not nil.
+func (_c *EvidenceCreate) SetNillableSanitized(v *bool) *EvidenceCreate {
+	if v != nil {
+		_c.SetSanitized(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *EvidenceCreate) SetID(v string) *EvidenceCreate {
 	_c.mutation.SetID(v)
@@ -150,6 +164,10 @@ func (_c *EvidenceCreate) defaults() {
 		v := evidence.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Sanitized(); !ok {
+		v := evidence.DefaultSanitized
+		_c.mutation.SetSanitized(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := evidence.DefaultID()
 		_c.mutation.SetID(v)
@@ -198,6 +216,9 @@ func (_c *EvidenceCreate) check() error {
 	}
 	if _, ok := _c.mutation.UploadedAt(); !ok {
 		return &ValidationError{Name: "uploaded_at", err: errors.New(`ent: missing required field "Evidence.uploaded_at"`)}
+	}
+	if _, ok := _c.mutation.Sanitized(); !ok {
+		return &ValidationError{Name: "sanitized", err: errors.New(`ent: missing required field "Evidence.sanitized"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := evidence.IDValidator(v); err != nil {
@@ -270,6 +291,10 @@ func (_c *EvidenceCreate) createSpec() (*Evidence, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UploadedAt(); ok {
 		_spec.SetField(evidence.FieldUploadedAt, field.TypeTime, value)
 		_node.UploadedAt = value
+	}
+	if value, ok := _c.mutation.Sanitized(); ok {
+		_spec.SetField(evidence.FieldSanitized, field.TypeBool, value)
+		_node.Sanitized = value
 	}
 	if nodes := _c.mutation.CaseIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -386,6 +411,9 @@ func (u *EvidenceUpsertOne) UpdateNewValues() *EvidenceUpsertOne {
 		}
 		if _, exists := u.create.mutation.UploadedAt(); exists {
 			s.SetIgnore(evidence.FieldUploadedAt)
+		}
+		if _, exists := u.create.mutation.Sanitized(); exists {
+			s.SetIgnore(evidence.FieldSanitized)
 		}
 	}))
 	return u
@@ -632,6 +660,9 @@ func (u *EvidenceUpsertBulk) UpdateNewValues() *EvidenceUpsertBulk {
 			}
 			if _, exists := b.mutation.UploadedAt(); exists {
 				s.SetIgnore(evidence.FieldUploadedAt)
+			}
+			if _, exists := b.mutation.Sanitized(); exists {
+				s.SetIgnore(evidence.FieldSanitized)
 			}
 		}
 	}))

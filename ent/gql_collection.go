@@ -1826,6 +1826,11 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, citizencase.FieldRating)
 				fieldSeen[citizencase.FieldRating] = struct{}{}
 			}
+		case "subjectNotice":
+			if _, ok := fieldSeen[citizencase.FieldSubjectNotice]; !ok {
+				selectedFields = append(selectedFields, citizencase.FieldSubjectNotice)
+				fieldSeen[citizencase.FieldSubjectNotice] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -2577,6 +2582,11 @@ func (_q *EvidenceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[evidence.FieldUploadedAt]; !ok {
 				selectedFields = append(selectedFields, evidence.FieldUploadedAt)
 				fieldSeen[evidence.FieldUploadedAt] = struct{}{}
+			}
+		case "sanitized":
+			if _, ok := fieldSeen[evidence.FieldSanitized]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldSanitized)
+				fieldSeen[evidence.FieldSanitized] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -6796,6 +6796,8 @@ type CitizenCaseMutation struct {
 	closed_at             *time.Time
 	rating                *int
 	addrating             *int
+	subject_notice        *string
+	subject_visible_at    *time.Time
 	clearedFields         map[string]struct{}
 	unit                  *string
 	clearedunit           bool
@@ -7995,6 +7997,104 @@ func (m *CitizenCaseMutation) ResetRating() {
 	delete(m.clearedFields, citizencase.FieldRating)
 }
 
+// SetSubjectNotice sets the "subject_notice" field.
+func (m *CitizenCaseMutation) SetSubjectNotice(s string) {
+	m.subject_notice = &s
+}
+
+// SubjectNotice returns the value of the "subject_notice" field in the mutation.
+func (m *CitizenCaseMutation) SubjectNotice() (r string, exists bool) {
+	v := m.subject_notice
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectNotice returns the old "subject_notice" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldSubjectNotice(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectNotice is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectNotice requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectNotice: %w", err)
+	}
+	return oldValue.SubjectNotice, nil
+}
+
+// ClearSubjectNotice clears the value of the "subject_notice" field.
+func (m *CitizenCaseMutation) ClearSubjectNotice() {
+	m.subject_notice = nil
+	m.clearedFields[citizencase.FieldSubjectNotice] = struct{}{}
+}
+
+// SubjectNoticeCleared returns if the "subject_notice" field was cleared in this mutation.
+func (m *CitizenCaseMutation) SubjectNoticeCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldSubjectNotice]
+	return ok
+}
+
+// ResetSubjectNotice resets all changes to the "subject_notice" field.
+func (m *CitizenCaseMutation) ResetSubjectNotice() {
+	m.subject_notice = nil
+	delete(m.clearedFields, citizencase.FieldSubjectNotice)
+}
+
+// SetSubjectVisibleAt sets the "subject_visible_at" field.
+func (m *CitizenCaseMutation) SetSubjectVisibleAt(t time.Time) {
+	m.subject_visible_at = &t
+}
+
+// SubjectVisibleAt returns the value of the "subject_visible_at" field in the mutation.
+func (m *CitizenCaseMutation) SubjectVisibleAt() (r time.Time, exists bool) {
+	v := m.subject_visible_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubjectVisibleAt returns the old "subject_visible_at" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldSubjectVisibleAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubjectVisibleAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubjectVisibleAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubjectVisibleAt: %w", err)
+	}
+	return oldValue.SubjectVisibleAt, nil
+}
+
+// ClearSubjectVisibleAt clears the value of the "subject_visible_at" field.
+func (m *CitizenCaseMutation) ClearSubjectVisibleAt() {
+	m.subject_visible_at = nil
+	m.clearedFields[citizencase.FieldSubjectVisibleAt] = struct{}{}
+}
+
+// SubjectVisibleAtCleared returns if the "subject_visible_at" field was cleared in this mutation.
+func (m *CitizenCaseMutation) SubjectVisibleAtCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldSubjectVisibleAt]
+	return ok
+}
+
+// ResetSubjectVisibleAt resets all changes to the "subject_visible_at" field.
+func (m *CitizenCaseMutation) ResetSubjectVisibleAt() {
+	m.subject_visible_at = nil
+	delete(m.clearedFields, citizencase.FieldSubjectVisibleAt)
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by id.
 func (m *CitizenCaseMutation) SetUnitID(id string) {
 	m.unit = &id
@@ -8548,7 +8648,7 @@ func (m *CitizenCaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CitizenCaseMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, citizencase.FieldCreatedAt)
 	}
@@ -8621,6 +8721,12 @@ func (m *CitizenCaseMutation) Fields() []string {
 	if m.rating != nil {
 		fields = append(fields, citizencase.FieldRating)
 	}
+	if m.subject_notice != nil {
+		fields = append(fields, citizencase.FieldSubjectNotice)
+	}
+	if m.subject_visible_at != nil {
+		fields = append(fields, citizencase.FieldSubjectVisibleAt)
+	}
 	return fields
 }
 
@@ -8677,6 +8783,10 @@ func (m *CitizenCaseMutation) Field(name string) (ent.Value, bool) {
 		return m.ClosedAt()
 	case citizencase.FieldRating:
 		return m.Rating()
+	case citizencase.FieldSubjectNotice:
+		return m.SubjectNotice()
+	case citizencase.FieldSubjectVisibleAt:
+		return m.SubjectVisibleAt()
 	}
 	return nil, false
 }
@@ -8734,6 +8844,10 @@ func (m *CitizenCaseMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldClosedAt(ctx)
 	case citizencase.FieldRating:
 		return m.OldRating(ctx)
+	case citizencase.FieldSubjectNotice:
+		return m.OldSubjectNotice(ctx)
+	case citizencase.FieldSubjectVisibleAt:
+		return m.OldSubjectVisibleAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -8911,6 +9025,20 @@ func (m *CitizenCaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRating(v)
 		return nil
+	case citizencase.FieldSubjectNotice:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectNotice(v)
+		return nil
+	case citizencase.FieldSubjectVisibleAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubjectVisibleAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -9004,6 +9132,12 @@ func (m *CitizenCaseMutation) ClearedFields() []string {
 	if m.FieldCleared(citizencase.FieldRating) {
 		fields = append(fields, citizencase.FieldRating)
 	}
+	if m.FieldCleared(citizencase.FieldSubjectNotice) {
+		fields = append(fields, citizencase.FieldSubjectNotice)
+	}
+	if m.FieldCleared(citizencase.FieldSubjectVisibleAt) {
+		fields = append(fields, citizencase.FieldSubjectVisibleAt)
+	}
 	return fields
 }
 
@@ -9053,6 +9187,12 @@ func (m *CitizenCaseMutation) ClearField(name string) error {
 		return nil
 	case citizencase.FieldRating:
 		m.ClearRating()
+		return nil
+	case citizencase.FieldSubjectNotice:
+		m.ClearSubjectNotice()
+		return nil
+	case citizencase.FieldSubjectVisibleAt:
+		m.ClearSubjectVisibleAt()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase nullable field %s", name)
@@ -9133,6 +9273,12 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 		return nil
 	case citizencase.FieldRating:
 		m.ResetRating()
+		return nil
+	case citizencase.FieldSubjectNotice:
+		m.ResetSubjectNotice()
+		return nil
+	case citizencase.FieldSubjectVisibleAt:
+		m.ResetSubjectVisibleAt()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
@@ -13135,6 +13281,7 @@ type EvidenceMutation struct {
 	sha256        *string
 	storage_key   *string
 	uploaded_at   *time.Time
+	sanitized     *bool
 	clearedFields map[string]struct{}
 	_case         *string
 	cleared_case  bool
@@ -13519,6 +13666,42 @@ func (m *EvidenceMutation) ResetUploadedAt() {
 	m.uploaded_at = nil
 }
 
+// SetSanitized sets the "sanitized" field.
+func (m *EvidenceMutation) SetSanitized(b bool) {
+	m.sanitized = &b
+}
+
+// Sanitized returns the value of the "sanitized" field in the mutation.
+func (m *EvidenceMutation) Sanitized() (r bool, exists bool) {
+	v := m.sanitized
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSanitized returns the old "sanitized" field's value of the Evidence entity.
+// If the Evidence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvidenceMutation) OldSanitized(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSanitized is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSanitized requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSanitized: %w", err)
+	}
+	return oldValue.Sanitized, nil
+}
+
+// ResetSanitized resets all changes to the "sanitized" field.
+func (m *EvidenceMutation) ResetSanitized() {
+	m.sanitized = nil
+}
+
 // SetCaseID sets the "case" edge to the CitizenCase entity by id.
 func (m *EvidenceMutation) SetCaseID(id string) {
 	m._case = &id
@@ -13592,7 +13775,7 @@ func (m *EvidenceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EvidenceMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, evidence.FieldCreatedAt)
 	}
@@ -13613,6 +13796,9 @@ func (m *EvidenceMutation) Fields() []string {
 	}
 	if m.uploaded_at != nil {
 		fields = append(fields, evidence.FieldUploadedAt)
+	}
+	if m.sanitized != nil {
+		fields = append(fields, evidence.FieldSanitized)
 	}
 	return fields
 }
@@ -13636,6 +13822,8 @@ func (m *EvidenceMutation) Field(name string) (ent.Value, bool) {
 		return m.StorageKey()
 	case evidence.FieldUploadedAt:
 		return m.UploadedAt()
+	case evidence.FieldSanitized:
+		return m.Sanitized()
 	}
 	return nil, false
 }
@@ -13659,6 +13847,8 @@ func (m *EvidenceMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldStorageKey(ctx)
 	case evidence.FieldUploadedAt:
 		return m.OldUploadedAt(ctx)
+	case evidence.FieldSanitized:
+		return m.OldSanitized(ctx)
 	}
 	return nil, fmt.Errorf("unknown Evidence field %s", name)
 }
@@ -13716,6 +13906,13 @@ func (m *EvidenceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUploadedAt(v)
+		return nil
+	case evidence.FieldSanitized:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSanitized(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Evidence field %s", name)
@@ -13801,6 +13998,9 @@ func (m *EvidenceMutation) ResetField(name string) error {
 		return nil
 	case evidence.FieldUploadedAt:
 		m.ResetUploadedAt()
+		return nil
+	case evidence.FieldSanitized:
+		m.ResetSanitized()
 		return nil
 	}
 	return fmt.Errorf("unknown Evidence field %s", name)
@@ -27841,6 +28041,7 @@ type UploadMutation struct {
 	storage_key    *string
 	stored_size    *int64
 	addstored_size *int64
+	sanitized      *bool
 	owner          *string
 	expires_at     *time.Time
 	clearedFields  map[string]struct{}
@@ -28346,6 +28547,42 @@ func (m *UploadMutation) ResetStoredSize() {
 	delete(m.clearedFields, upload.FieldStoredSize)
 }
 
+// SetSanitized sets the "sanitized" field.
+func (m *UploadMutation) SetSanitized(b bool) {
+	m.sanitized = &b
+}
+
+// Sanitized returns the value of the "sanitized" field in the mutation.
+func (m *UploadMutation) Sanitized() (r bool, exists bool) {
+	v := m.sanitized
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSanitized returns the old "sanitized" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldSanitized(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSanitized is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSanitized requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSanitized: %w", err)
+	}
+	return oldValue.Sanitized, nil
+}
+
+// ResetSanitized resets all changes to the "sanitized" field.
+func (m *UploadMutation) ResetSanitized() {
+	m.sanitized = nil
+}
+
 // SetOwner sets the "owner" field.
 func (m *UploadMutation) SetOwner(s string) {
 	m.owner = &s
@@ -28491,7 +28728,7 @@ func (m *UploadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UploadMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, upload.FieldCreatedAt)
 	}
@@ -28518,6 +28755,9 @@ func (m *UploadMutation) Fields() []string {
 	}
 	if m.stored_size != nil {
 		fields = append(fields, upload.FieldStoredSize)
+	}
+	if m.sanitized != nil {
+		fields = append(fields, upload.FieldSanitized)
 	}
 	if m.owner != nil {
 		fields = append(fields, upload.FieldOwner)
@@ -28551,6 +28791,8 @@ func (m *UploadMutation) Field(name string) (ent.Value, bool) {
 		return m.StorageKey()
 	case upload.FieldStoredSize:
 		return m.StoredSize()
+	case upload.FieldSanitized:
+		return m.Sanitized()
 	case upload.FieldOwner:
 		return m.Owner()
 	case upload.FieldExpiresAt:
@@ -28582,6 +28824,8 @@ func (m *UploadMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldStorageKey(ctx)
 	case upload.FieldStoredSize:
 		return m.OldStoredSize(ctx)
+	case upload.FieldSanitized:
+		return m.OldSanitized(ctx)
 	case upload.FieldOwner:
 		return m.OldOwner(ctx)
 	case upload.FieldExpiresAt:
@@ -28657,6 +28901,13 @@ func (m *UploadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStoredSize(v)
+		return nil
+	case upload.FieldSanitized:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSanitized(v)
 		return nil
 	case upload.FieldOwner:
 		v, ok := value.(string)
@@ -28789,6 +29040,9 @@ func (m *UploadMutation) ResetField(name string) error {
 		return nil
 	case upload.FieldStoredSize:
 		m.ResetStoredSize()
+		return nil
+	case upload.FieldSanitized:
+		m.ResetSanitized()
 		return nil
 	case upload.FieldOwner:
 		m.ResetOwner()

@@ -881,6 +881,10 @@ func init() {
 			return nil
 		}
 	}()
+	// evidenceDescSanitized is the schema descriptor for sanitized field.
+	evidenceDescSanitized := evidenceFields[5].Descriptor()
+	// evidence.DefaultSanitized holds the default value on creation for the sanitized field.
+	evidence.DefaultSanitized = evidenceDescSanitized.Default.(bool)
 	// evidenceDescID is the schema descriptor for id field.
 	evidenceDescID := evidenceMixinFields0[0].Descriptor()
 	// evidence.DefaultID holds the default value on creation for the id field.
@@ -1850,8 +1854,12 @@ func init() {
 	uploadDescStorageKey := uploadFields[5].Descriptor()
 	// upload.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
 	upload.StorageKeyValidator = uploadDescStorageKey.Validators[0].(func(string) error)
+	// uploadDescSanitized is the schema descriptor for sanitized field.
+	uploadDescSanitized := uploadFields[7].Descriptor()
+	// upload.DefaultSanitized holds the default value on creation for the sanitized field.
+	upload.DefaultSanitized = uploadDescSanitized.Default.(bool)
 	// uploadDescOwner is the schema descriptor for owner field.
-	uploadDescOwner := uploadFields[7].Descriptor()
+	uploadDescOwner := uploadFields[8].Descriptor()
 	// upload.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
 	upload.OwnerValidator = func() func(string) error {
 		validators := uploadDescOwner.Validators

@@ -37,6 +37,8 @@ type Upload struct {
 	StorageKey string `json:"storage_key,omitempty"`
 	// Size stored after metadata was stripped.
 	StoredSize int64 `json:"stored_size,omitempty"`
+	// Whether the stored file had its location and author metadata removed.
+	Sanitized bool `json:"sanitized,omitempty"`
 	// Who staged it: an account id or an anonymous client.
 	Owner string `json:"owner,omitempty"`
 	// After this the URL no longer works.
@@ -75,6 +77,8 @@ func (*Upload) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case upload.FieldSanitized:
+			values[i] = new(sql.NullBool)
 		case upload.FieldSize, upload.FieldStoredSize:
 			values[i] = new(sql.NullInt64)
 		case upload.FieldID, upload.FieldTokenHash, upload.FieldContentType, upload.FieldSha256, upload.FieldStatus, upload.FieldStorageKey, upload.FieldOwner:
@@ -157,6 +161,12 @@ func (_m *Upload) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field stored_size", values[i])
 			} else if value.Valid {
 				_m.StoredSize = value.Int64
+			}
+		case upload.FieldSanitized:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field sanitized", values[i])
+			} else if value.Valid {
+				_m.Sanitized = value.Bool
 			}
 		case upload.FieldOwner:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -243,6 +253,9 @@ func (_m *Upload) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("stored_size=")
 	builder.WriteString(fmt.Sprintf("%v", _m.StoredSize))
+	builder.WriteString(", ")
+	builder.WriteString("sanitized=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Sanitized))
 	builder.WriteString(", ")
 	builder.WriteString("owner=")
 	builder.WriteString(_m.Owner)

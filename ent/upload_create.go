@@ -118,6 +118,20 @@ func (_c *UploadCreate) SetNillableStoredSize(v *int64) *UploadCreate {
 	return _c
 }
 
+// SetSanitized sets the "sanitized" field.
+func (_c *UploadCreate) SetSanitized(v bool) *UploadCreate {
+	_c.mutation.SetSanitized(v)
+	return _c
+}
+
+// SetNillableSanitized sets the "sanitized" field if the given value is not nil.
+func (_c *UploadCreate) SetNillableSanitized(v *bool) *UploadCreate {
+	if v != nil {
+		_c.SetSanitized(*v)
+	}
+	return _c
+}
+
 // SetOwner sets the "owner" field.
 func (_c *UploadCreate) SetOwner(v string) *UploadCreate {
 	_c.mutation.SetOwner(v)
@@ -210,6 +224,10 @@ func (_c *UploadCreate) defaults() {
 		v := upload.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.Sanitized(); !ok {
+		v := upload.DefaultSanitized
+		_c.mutation.SetSanitized(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := upload.DefaultID()
 		_c.mutation.SetID(v)
@@ -268,6 +286,9 @@ func (_c *UploadCreate) check() error {
 		if err := upload.StorageKeyValidator(v); err != nil {
 			return &ValidationError{Name: "storage_key", err: fmt.Errorf(`ent: validator failed for field "Upload.storage_key": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Sanitized(); !ok {
+		return &ValidationError{Name: "sanitized", err: errors.New(`ent: missing required field "Upload.sanitized"`)}
 	}
 	if _, ok := _c.mutation.Owner(); !ok {
 		return &ValidationError{Name: "owner", err: errors.New(`ent: missing required field "Upload.owner"`)}
@@ -356,6 +377,10 @@ func (_c *UploadCreate) createSpec() (*Upload, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.StoredSize(); ok {
 		_spec.SetField(upload.FieldStoredSize, field.TypeInt64, value)
 		_node.StoredSize = value
+	}
+	if value, ok := _c.mutation.Sanitized(); ok {
+		_spec.SetField(upload.FieldSanitized, field.TypeBool, value)
+		_node.Sanitized = value
 	}
 	if value, ok := _c.mutation.Owner(); ok {
 		_spec.SetField(upload.FieldOwner, field.TypeString, value)
@@ -497,6 +522,18 @@ func (u *UploadUpsert) AddStoredSize(v int64) *UploadUpsert {
 // ClearStoredSize clears the value of the "stored_size" field.
 func (u *UploadUpsert) ClearStoredSize() *UploadUpsert {
 	u.SetNull(upload.FieldStoredSize)
+	return u
+}
+
+// SetSanitized sets the "sanitized" field.
+func (u *UploadUpsert) SetSanitized(v bool) *UploadUpsert {
+	u.Set(upload.FieldSanitized, v)
+	return u
+}
+
+// UpdateSanitized sets the "sanitized" field to the value that was provided on create.
+func (u *UploadUpsert) UpdateSanitized() *UploadUpsert {
+	u.SetExcluded(upload.FieldSanitized)
 	return u
 }
 
@@ -643,6 +680,20 @@ func (u *UploadUpsertOne) UpdateStoredSize() *UploadUpsertOne {
 func (u *UploadUpsertOne) ClearStoredSize() *UploadUpsertOne {
 	return u.Update(func(s *UploadUpsert) {
 		s.ClearStoredSize()
+	})
+}
+
+// SetSanitized sets the "sanitized" field.
+func (u *UploadUpsertOne) SetSanitized(v bool) *UploadUpsertOne {
+	return u.Update(func(s *UploadUpsert) {
+		s.SetSanitized(v)
+	})
+}
+
+// UpdateSanitized sets the "sanitized" field to the value that was provided on create.
+func (u *UploadUpsertOne) UpdateSanitized() *UploadUpsertOne {
+	return u.Update(func(s *UploadUpsert) {
+		s.UpdateSanitized()
 	})
 }
 
@@ -956,6 +1007,20 @@ func (u *UploadUpsertBulk) UpdateStoredSize() *UploadUpsertBulk {
 func (u *UploadUpsertBulk) ClearStoredSize() *UploadUpsertBulk {
 	return u.Update(func(s *UploadUpsert) {
 		s.ClearStoredSize()
+	})
+}
+
+// SetSanitized sets the "sanitized" field.
+func (u *UploadUpsertBulk) SetSanitized(v bool) *UploadUpsertBulk {
+	return u.Update(func(s *UploadUpsert) {
+		s.SetSanitized(v)
+	})
+}
+
+// UpdateSanitized sets the "sanitized" field to the value that was provided on create.
+func (u *UploadUpsertBulk) UpdateSanitized() *UploadUpsertBulk {
+	return u.Update(func(s *UploadUpsert) {
+		s.UpdateSanitized()
 	})
 }
 

@@ -96,6 +96,20 @@ func (_u *UploadUpdate) ClearStoredSize() *UploadUpdate {
 	return _u
 }
 
+// SetSanitized sets the "sanitized" field.
+func (_u *UploadUpdate) SetSanitized(v bool) *UploadUpdate {
+	_u.mutation.SetSanitized(v)
+	return _u
+}
+
+// SetNillableSanitized sets the "sanitized" field if the given value is not nil.
+func (_u *UploadUpdate) SetNillableSanitized(v *bool) *UploadUpdate {
+	if v != nil {
+		_u.SetSanitized(*v)
+	}
+	return _u
+}
+
 // SetCaseID sets the "case" edge to the CitizenCase entity by ID.
 func (_u *UploadUpdate) SetCaseID(id string) *UploadUpdate {
 	_u.mutation.SetCaseID(id)
@@ -210,6 +224,9 @@ func (_u *UploadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.StoredSizeCleared() {
 		_spec.ClearField(upload.FieldStoredSize, field.TypeInt64)
 	}
+	if value, ok := _u.mutation.Sanitized(); ok {
+		_spec.SetField(upload.FieldSanitized, field.TypeBool, value)
+	}
 	if _u.mutation.CaseCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -323,6 +340,20 @@ func (_u *UploadUpdateOne) AddStoredSize(v int64) *UploadUpdateOne {
 // ClearStoredSize clears the value of the "stored_size" field.
 func (_u *UploadUpdateOne) ClearStoredSize() *UploadUpdateOne {
 	_u.mutation.ClearStoredSize()
+	return _u
+}
+
+// SetSanitized sets the "sanitized" field.
+func (_u *UploadUpdateOne) SetSanitized(v bool) *UploadUpdateOne {
+	_u.mutation.SetSanitized(v)
+	return _u
+}
+
+// SetNillableSanitized sets the "sanitized" field if the given value is not nil.
+func (_u *UploadUpdateOne) SetNillableSanitized(v *bool) *UploadUpdateOne {
+	if v != nil {
+		_u.SetSanitized(*v)
+	}
 	return _u
 }
 
@@ -469,6 +500,9 @@ func (_u *UploadUpdateOne) sqlSave(ctx context.Context) (_node *Upload, err erro
 	}
 	if _u.mutation.StoredSizeCleared() {
 		_spec.ClearField(upload.FieldStoredSize, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Sanitized(); ok {
+		_spec.SetField(upload.FieldSanitized, field.TypeBool, value)
 	}
 	if _u.mutation.CaseCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -67,6 +67,10 @@ const (
 	FieldClosedAt = "closed_at"
 	// FieldRating holds the string denoting the rating field in the database.
 	FieldRating = "rating"
+	// FieldSubjectNotice holds the string denoting the subject_notice field in the database.
+	FieldSubjectNotice = "subject_notice"
+	// FieldSubjectVisibleAt holds the string denoting the subject_visible_at field in the database.
+	FieldSubjectVisibleAt = "subject_visible_at"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
@@ -191,6 +195,8 @@ var Columns = []string{
 	FieldConcludedAt,
 	FieldClosedAt,
 	FieldRating,
+	FieldSubjectNotice,
+	FieldSubjectVisibleAt,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "cases"
@@ -457,6 +463,16 @@ func ByClosedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByRating orders the results by the rating field.
 func ByRating(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRating, opts...).ToFunc()
+}
+
+// BySubjectNotice orders the results by the subject_notice field.
+func BySubjectNotice(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectNotice, opts...).ToFunc()
+}
+
+// BySubjectVisibleAt orders the results by the subject_visible_at field.
+func BySubjectVisibleAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSubjectVisibleAt, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

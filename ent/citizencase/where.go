@@ -156,6 +156,16 @@ func Rating(v int) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldRating, v))
 }
 
+// SubjectNotice applies equality check predicate on the "subject_notice" field. It's identical to SubjectNoticeEQ.
+func SubjectNotice(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldSubjectNotice, v))
+}
+
+// SubjectVisibleAt applies equality check predicate on the "subject_visible_at" field. It's identical to SubjectVisibleAtEQ.
+func SubjectVisibleAt(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldSubjectVisibleAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldCreatedAt, v))
@@ -1194,6 +1204,131 @@ func RatingIsNil() predicate.CitizenCase {
 // RatingNotNil applies the NotNil predicate on the "rating" field.
 func RatingNotNil() predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldNotNull(FieldRating))
+}
+
+// SubjectNoticeEQ applies the EQ predicate on the "subject_notice" field.
+func SubjectNoticeEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeNEQ applies the NEQ predicate on the "subject_notice" field.
+func SubjectNoticeNEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeIn applies the In predicate on the "subject_notice" field.
+func SubjectNoticeIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldSubjectNotice, vs...))
+}
+
+// SubjectNoticeNotIn applies the NotIn predicate on the "subject_notice" field.
+func SubjectNoticeNotIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldSubjectNotice, vs...))
+}
+
+// SubjectNoticeGT applies the GT predicate on the "subject_notice" field.
+func SubjectNoticeGT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGT(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeGTE applies the GTE predicate on the "subject_notice" field.
+func SubjectNoticeGTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGTE(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeLT applies the LT predicate on the "subject_notice" field.
+func SubjectNoticeLT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLT(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeLTE applies the LTE predicate on the "subject_notice" field.
+func SubjectNoticeLTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLTE(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeContains applies the Contains predicate on the "subject_notice" field.
+func SubjectNoticeContains(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContains(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeHasPrefix applies the HasPrefix predicate on the "subject_notice" field.
+func SubjectNoticeHasPrefix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasPrefix(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeHasSuffix applies the HasSuffix predicate on the "subject_notice" field.
+func SubjectNoticeHasSuffix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasSuffix(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeIsNil applies the IsNil predicate on the "subject_notice" field.
+func SubjectNoticeIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldSubjectNotice))
+}
+
+// SubjectNoticeNotNil applies the NotNil predicate on the "subject_notice" field.
+func SubjectNoticeNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldSubjectNotice))
+}
+
+// SubjectNoticeEqualFold applies the EqualFold predicate on the "subject_notice" field.
+func SubjectNoticeEqualFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEqualFold(FieldSubjectNotice, v))
+}
+
+// SubjectNoticeContainsFold applies the ContainsFold predicate on the "subject_notice" field.
+func SubjectNoticeContainsFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContainsFold(FieldSubjectNotice, v))
+}
+
+// SubjectVisibleAtEQ applies the EQ predicate on the "subject_visible_at" field.
+func SubjectVisibleAtEQ(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldSubjectVisibleAt, v))
+}
+
+// SubjectVisibleAtNEQ applies the NEQ predicate on the "subject_visible_at" field.
+func SubjectVisibleAtNEQ(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldSubjectVisibleAt, v))
+}
+
+// SubjectVisibleAtIn applies the In predicate on the "subject_visible_at" field.
+func SubjectVisibleAtIn(vs ...time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldSubjectVisibleAt, vs...))
+}
+
+// SubjectVisibleAtNotIn applies the NotIn predicate on the "subject_visible_at" field.
+func SubjectVisibleAtNotIn(vs ...time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldSubjectVisibleAt, vs...))
+}
+
+// SubjectVisibleAtGT applies the GT predicate on the "subject_visible_at" field.
+func SubjectVisibleAtGT(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGT(FieldSubjectVisibleAt, v))
+}
+
+// SubjectVisibleAtGTE applies the GTE predicate on the "subject_visible_at" field.
+func SubjectVisibleAtGTE(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGTE(FieldSubjectVisibleAt, v))
+}
+
+// SubjectVisibleAtLT applies the LT predicate on the "subject_visible_at" field.
+func SubjectVisibleAtLT(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLT(FieldSubjectVisibleAt, v))
+}
+
+// SubjectVisibleAtLTE applies the LTE predicate on the "subject_visible_at" field.
+func SubjectVisibleAtLTE(v time.Time) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLTE(FieldSubjectVisibleAt, v))
+}
+
+// SubjectVisibleAtIsNil applies the IsNil predicate on the "subject_visible_at" field.
+func SubjectVisibleAtIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldSubjectVisibleAt))
+}
+
+// SubjectVisibleAtNotNil applies the NotNil predicate on the "subject_visible_at" field.
+func SubjectVisibleAtNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldSubjectVisibleAt))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

@@ -28,6 +28,8 @@ const (
 	FieldStorageKey = "storage_key"
 	// FieldUploadedAt holds the string denoting the uploaded_at field in the database.
 	FieldUploadedAt = "uploaded_at"
+	// FieldSanitized holds the string denoting the sanitized field in the database.
+	FieldSanitized = "sanitized"
 	// EdgeCase holds the string denoting the case edge name in mutations.
 	EdgeCase = "case"
 	// Table holds the table name of the evidence in the database.
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldSha256,
 	FieldStorageKey,
 	FieldUploadedAt,
+	FieldSanitized,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "evidences"
@@ -89,6 +92,8 @@ var (
 	Sha256Validator func(string) error
 	// StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
 	StorageKeyValidator func(string) error
+	// DefaultSanitized holds the default value on creation for the "sanitized" field.
+	DefaultSanitized bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -136,6 +141,11 @@ func ByStorageKey(opts ...sql.OrderTermOption) OrderOption {
 // ByUploadedAt orders the results by the uploaded_at field.
 func ByUploadedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUploadedAt, opts...).ToFunc()
+}
+
+// BySanitized orders the results by the sanitized field.
+func BySanitized(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSanitized, opts...).ToFunc()
 }
 
 // ByCaseField orders the results by case field.

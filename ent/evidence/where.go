@@ -100,6 +100,11 @@ func UploadedAt(v time.Time) predicate.Evidence {
 	return predicate.Evidence(sql.FieldEQ(FieldUploadedAt, v))
 }
 
+// Sanitized applies equality check predicate on the "sanitized" field. It's identical to SanitizedEQ.
+func Sanitized(v bool) predicate.Evidence {
+	return predicate.Evidence(sql.FieldEQ(FieldSanitized, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Evidence {
 	return predicate.Evidence(sql.FieldEQ(FieldCreatedAt, v))
@@ -453,6 +458,16 @@ func UploadedAtLT(v time.Time) predicate.Evidence {
 // UploadedAtLTE applies the LTE predicate on the "uploaded_at" field.
 func UploadedAtLTE(v time.Time) predicate.Evidence {
 	return predicate.Evidence(sql.FieldLTE(FieldUploadedAt, v))
+}
+
+// SanitizedEQ applies the EQ predicate on the "sanitized" field.
+func SanitizedEQ(v bool) predicate.Evidence {
+	return predicate.Evidence(sql.FieldEQ(FieldSanitized, v))
+}
+
+// SanitizedNEQ applies the NEQ predicate on the "sanitized" field.
+func SanitizedNEQ(v bool) predicate.Evidence {
+	return predicate.Evidence(sql.FieldNEQ(FieldSanitized, v))
 }
 
 // HasCase applies the HasEdge predicate on the "case" edge.

@@ -365,6 +365,8 @@ var (
 		{Name: "concluded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "rating", Type: field.TypeInt, Nullable: true},
+		{Name: "subject_notice", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "subject_visible_at", Type: field.TypeTime, Nullable: true},
 		{Name: "account_handled_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_duplicates", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_transferred_to", Type: field.TypeString, Nullable: true, Size: 40},
@@ -379,31 +381,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "cases_accounts_handled_cases",
-				Columns:    []*schema.Column{CasesColumns[25]},
+				Columns:    []*schema.Column{CasesColumns[27]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_cases_duplicates",
-				Columns:    []*schema.Column{CasesColumns[26]},
+				Columns:    []*schema.Column{CasesColumns[28]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_transferred_to",
-				Columns:    []*schema.Column{CasesColumns[27]},
+				Columns:    []*schema.Column{CasesColumns[29]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_officials_cases",
-				Columns:    []*schema.Column{CasesColumns[28]},
+				Columns:    []*schema.Column{CasesColumns[30]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_cases",
-				Columns:    []*schema.Column{CasesColumns[29]},
+				Columns:    []*schema.Column{CasesColumns[31]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -412,27 +414,27 @@ var (
 			{
 				Name:    "citizencase_unit_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[29]},
+				Columns: []*schema.Column{CasesColumns[31]},
 			},
 			{
 				Name:    "citizencase_official_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[28]},
+				Columns: []*schema.Column{CasesColumns[30]},
 			},
 			{
 				Name:    "citizencase_account_handled_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[25]},
+				Columns: []*schema.Column{CasesColumns[27]},
 			},
 			{
 				Name:    "citizencase_citizen_case_duplicates",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[26]},
+				Columns: []*schema.Column{CasesColumns[28]},
 			},
 			{
 				Name:    "citizencase_citizen_case_transferred_to",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[27]},
+				Columns: []*schema.Column{CasesColumns[29]},
 			},
 			{
 				Name:    "citizencase_state",
@@ -723,6 +725,7 @@ var (
 		{Name: "sha256", Type: field.TypeString, Size: 64},
 		{Name: "storage_key", Type: field.TypeString, Size: 300},
 		{Name: "uploaded_at", Type: field.TypeTime},
+		{Name: "sanitized", Type: field.TypeBool, Default: true},
 		{Name: "citizen_case_evidence", Type: field.TypeString, Size: 40},
 	}
 	// EvidencesTable holds the schema information for the "evidences" table.
@@ -733,7 +736,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "evidences_cases_evidence",
-				Columns:    []*schema.Column{EvidencesColumns[8]},
+				Columns:    []*schema.Column{EvidencesColumns[9]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -742,7 +745,7 @@ var (
 			{
 				Name:    "evidence_citizen_case_evidence",
 				Unique:  false,
-				Columns: []*schema.Column{EvidencesColumns[8]},
+				Columns: []*schema.Column{EvidencesColumns[9]},
 			},
 		},
 	}
@@ -1525,6 +1528,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "RECEIVED", "ATTACHED"}, Default: "PENDING"},
 		{Name: "storage_key", Type: field.TypeString, Nullable: true, Size: 300},
 		{Name: "stored_size", Type: field.TypeInt64, Nullable: true},
+		{Name: "sanitized", Type: field.TypeBool, Default: true},
 		{Name: "owner", Type: field.TypeString, Size: 80},
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "citizen_case_uploads", Type: field.TypeString, Nullable: true, Size: 40},
@@ -1537,7 +1541,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "uploads_cases_uploads",
-				Columns:    []*schema.Column{UploadsColumns[12]},
+				Columns:    []*schema.Column{UploadsColumns[13]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1546,12 +1550,12 @@ var (
 			{
 				Name:    "upload_citizen_case_uploads",
 				Unique:  false,
-				Columns: []*schema.Column{UploadsColumns[12]},
+				Columns: []*schema.Column{UploadsColumns[13]},
 			},
 			{
 				Name:    "upload_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{UploadsColumns[11]},
+				Columns: []*schema.Column{UploadsColumns[12]},
 			},
 		},
 	}

@@ -69,6 +69,12 @@ func (CitizenCase) Fields() []ent.Field {
 		field.Time("closed_at").Optional().Nillable().Comment("When closed.").Annotations(noFilter()),
 		field.Int("rating").Optional().Nillable().Range(1, 5).
 			Comment("The citizen's rating of the outcome, 1 to 5.").Annotations(noFilter()),
+		field.Text("subject_notice").Optional().Nillable().
+			Comment("The notice to the official concerned, written by the handler when verification starts: what they are asked to explain (no citizen text).").
+			Annotations(noFilter()),
+		field.Time("subject_visible_at").Optional().Nillable().
+			Comment("From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.").
+			Annotations(hidden()),
 	}
 }
 
@@ -224,6 +230,8 @@ func (Evidence) Fields() []ent.Field {
 		field.String("storage_key").NotEmpty().MaxLen(300).Immutable().
 			Comment("Where the blob store keeps the file.").Annotations(hidden()),
 		field.Time("uploaded_at").Immutable().Comment("When the file was received."),
+		field.Bool("sanitized").Default(true).Immutable().
+			Comment("Whether location and author metadata were removed; a file the server could not clean is served only to those who may read the reporter's identity."),
 	}
 }
 
@@ -256,6 +264,7 @@ func (Upload) Fields() []ent.Field {
 		field.Enum("status").Values("PENDING", "RECEIVED", "ATTACHED").Default("PENDING").Comment("Where the upload stands."),
 		field.String("storage_key").Optional().MaxLen(300).Comment("Where the blob store keeps the checked file."),
 		field.Int64("stored_size").Optional().Comment("Size stored after metadata was stripped."),
+		field.Bool("sanitized").Default(true).Comment("Whether the stored file had its location and author metadata removed."),
 		field.String("owner").NotEmpty().MaxLen(80).Immutable().Comment("Who staged it: an account id or an anonymous client."),
 		field.Time("expires_at").Immutable().Comment("After this the URL no longer works."),
 	}

@@ -35,6 +35,8 @@ const (
 	FieldStorageKey = "storage_key"
 	// FieldStoredSize holds the string denoting the stored_size field in the database.
 	FieldStoredSize = "stored_size"
+	// FieldSanitized holds the string denoting the sanitized field in the database.
+	FieldSanitized = "sanitized"
 	// FieldOwner holds the string denoting the owner field in the database.
 	FieldOwner = "owner"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -64,6 +66,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldStorageKey,
 	FieldStoredSize,
+	FieldSanitized,
 	FieldOwner,
 	FieldExpiresAt,
 }
@@ -106,6 +109,8 @@ var (
 	Sha256Validator func(string) error
 	// StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
 	StorageKeyValidator func(string) error
+	// DefaultSanitized holds the default value on creation for the "sanitized" field.
+	DefaultSanitized bool
 	// OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
 	OwnerValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
@@ -192,6 +197,11 @@ func ByStorageKey(opts ...sql.OrderTermOption) OrderOption {
 // ByStoredSize orders the results by the stored_size field.
 func ByStoredSize(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStoredSize, opts...).ToFunc()
+}
+
+// BySanitized orders the results by the sanitized field.
+func BySanitized(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSanitized, opts...).ToFunc()
 }
 
 // ByOwner orders the results by the owner field.

@@ -105,6 +105,11 @@ func StoredSize(v int64) predicate.Upload {
 	return predicate.Upload(sql.FieldEQ(FieldStoredSize, v))
 }
 
+// Sanitized applies equality check predicate on the "sanitized" field. It's identical to SanitizedEQ.
+func Sanitized(v bool) predicate.Upload {
+	return predicate.Upload(sql.FieldEQ(FieldSanitized, v))
+}
+
 // Owner applies equality check predicate on the "owner" field. It's identical to OwnerEQ.
 func Owner(v string) predicate.Upload {
 	return predicate.Upload(sql.FieldEQ(FieldOwner, v))
@@ -573,6 +578,16 @@ func StoredSizeIsNil() predicate.Upload {
 // StoredSizeNotNil applies the NotNil predicate on the "stored_size" field.
 func StoredSizeNotNil() predicate.Upload {
 	return predicate.Upload(sql.FieldNotNull(FieldStoredSize))
+}
+
+// SanitizedEQ applies the EQ predicate on the "sanitized" field.
+func SanitizedEQ(v bool) predicate.Upload {
+	return predicate.Upload(sql.FieldEQ(FieldSanitized, v))
+}
+
+// SanitizedNEQ applies the NEQ predicate on the "sanitized" field.
+func SanitizedNEQ(v bool) predicate.Upload {
+	return predicate.Upload(sql.FieldNEQ(FieldSanitized, v))
 }
 
 // OwnerEQ applies the EQ predicate on the "owner" field.

@@ -226,6 +226,7 @@ type ComplexityRoot struct {
 		ReceivedAt       func(childComplexity int) int
 		RequestedChannel func(childComplexity int) int
 		State            func(childComplexity int) int
+		SubjectNotice    func(childComplexity int) int
 		TransferredTo    func(childComplexity int) int
 		Unit             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
@@ -458,6 +459,7 @@ type ComplexityRoot struct {
 		ContentType func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Sanitized   func(childComplexity int) int
 		Sha256      func(childComplexity int) int
 		Size        func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
@@ -1924,6 +1926,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.State(childComplexity), true
+	case "Case.subjectNotice":
+		if e.ComplexityRoot.Case.SubjectNotice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.SubjectNotice(childComplexity), true
 	case "Case.transferredTo":
 		if e.ComplexityRoot.Case.TransferredTo == nil {
 			break
@@ -2794,6 +2802,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Evidence.ID(childComplexity), true
+	case "Evidence.sanitized":
+		if e.ComplexityRoot.Evidence.Sanitized == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Sanitized(childComplexity), true
 	case "Evidence.sha256":
 		if e.ComplexityRoot.Evidence.Sha256 == nil {
 			break
@@ -8785,6 +8799,10 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   """
   rating: Int
   """
+  The notice to the official concerned, written by the handler when verification starts: what they are asked to explain (no citizen text).
+  """
+  subjectNotice: String
+  """
   The unit the case is about (or in charge of it after a transfer).
   """
   unit: Unit!
@@ -10825,6 +10843,10 @@ type Evidence implements Node {
   When the file was received.
   """
   uploadedAt: Time!
+  """
+  Whether location and author metadata were removed; a file the server could not clean is served only to those who may read the reporter's identity.
+  """
+  sanitized: Boolean!
   """
   The case.
   """
@@ -14627,6 +14649,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_closedAt(ctx, field)
 	case "rating":
 		return ec.fieldContext_Case_rating(ctx, field)
+	case "subjectNotice":
+		return ec.fieldContext_Case_subjectNotice(ctx, field)
 	case "unit":
 		return ec.fieldContext_Case_unit(ctx, field)
 	case "official":
@@ -15113,6 +15137,8 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 		return ec.fieldContext_Evidence_sha256(ctx, field)
 	case "uploadedAt":
 		return ec.fieldContext_Evidence_uploadedAt(ctx, field)
+	case "sanitized":
+		return ec.fieldContext_Evidence_sanitized(ctx, field)
 	case "case":
 		return ec.fieldContext_Evidence_case(ctx, field)
 	}
@@ -22098,6 +22124,29 @@ func (ec *executionContext) fieldContext_Case_rating(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Case", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Case_subjectNotice(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_subjectNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectNotice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_subjectNotice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
+}
+
 func (ec *executionContext) _Case_unit(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26089,6 +26138,29 @@ func (ec *executionContext) _Evidence_uploadedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Evidence_uploadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Evidence_sanitized(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_sanitized(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sanitized, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_sanitized(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Evidence_case(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
@@ -49547,6 +49619,11 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "subjectNotice":
+			out.Values[i] = ec._Case_subjectNotice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "unit":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51183,6 +51260,11 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "uploadedAt":
 			out.Values[i] = ec._Evidence_uploadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sanitized":
+			out.Values[i] = ec._Evidence_sanitized(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
