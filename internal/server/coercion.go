@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -223,4 +224,33 @@ func inputRules(base func() *rules.Rules, production bool) func() *rules.Rules {
 		}
 		return r
 	}
+}
+
+// viDetails translates gqlparser's messages about input values (ValuesOfCorrectType and the
+// coercion of variables); anything else stays in English after the Vietnamese lead.
+var viDetails = []struct {
+	re *regexp.Regexp
+	vi string
+}{
+	{regexp.MustCompile(`^Value "(.*)" does not exist in "(.*)" enum\.`), `giá trị "$1" không có trong kiểu liệt kê "$2".`},
+	{regexp.MustCompile(`^(Int|Float|String|Boolean|ID) cannot represent .*?value: (.*)$`), `$2 không phải là giá trị kiểu $1.`},
+	{regexp.MustCompile(`^Enum "(.*)" cannot represent non-enum value: (.*)\.$`), `$2 không phải là giá trị của kiểu liệt kê "$1".`},
+	{regexp.MustCompile(`^Expected value of type "(.*)", found (.*)\.$`), `cần giá trị kiểu "$1", nhưng nhận $2.`},
+	{regexp.MustCompile(`^Field "(.*)" of required type "(.*)" was not provided\.$`), `thiếu trường bắt buộc "$1" (kiểu "$2").`},
+	{regexp.MustCompile(`^Field "(.*)" is not defined by type "(.*)"\.`), `kiểu "$2" không có trường "$1".`},
+	{regexp.MustCompile(`^must be defined$`), `cần có giá trị`},
+	{regexp.MustCompile(`^cannot be null$`), `không được là null`},
+	{regexp.MustCompile(`^(.*) is not a valid (.*)$`), `$1 không phải là giá trị hợp lệ của $2`},
+	{regexp.MustCompile(`^cannot use (.*) as (.*)$`), `không dùng được $1 làm $2`},
+	{regexp.MustCompile(`^must be a (.*), not a (.*)$`), `phải là $1, không phải $2`},
+	{regexp.MustCompile(`^unknown field$`), `trường không tồn tại`},
+}
+
+func viDetail(msg string) string {
+	for _, d := range viDetails {
+		if m := d.re.FindStringSubmatchIndex(msg); m != nil {
+			return string(d.re.ExpandString(nil, d.vi, msg, m))
+		}
+	}
+	return msg
 }

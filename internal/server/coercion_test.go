@@ -44,15 +44,15 @@ func TestInputCoercion(t *testing.T) {
 			{"Cursor variable", `query($c: Cursor) { provinces(before: $c, last: 1) ` + count + ` }`, map[string]any{"c": "AAAA"},
 				"$c không phải là con trỏ phân trang", "$c is not a cursor this server returned", "c"},
 			{"enum literal", `{ provinces(orderBy: {field: POPULATION}) ` + count + ` }`, nil,
-				"Giá trị nhập trong truy vấn không hợp lệ", `Value "POPULATION" does not exist in "ProvinceOrderField!" enum`, ""},
+				`Giá trị nhập trong truy vấn không hợp lệ: giá trị "POPULATION" không có trong kiểu liệt kê "ProvinceOrderField!"`, `Value "POPULATION" does not exist in "ProvinceOrderField!" enum`, ""},
 			{"enum variable", `query($f: ProvinceOrderField!) { provinces(orderBy: {field: $f}) ` + count + ` }`, map[string]any{"f": "POPULATION"},
-				"Biến $f không hợp lệ", "Variable $f is not valid: POPULATION is not a valid ProvinceOrderField", "f"},
+				"Biến $f không hợp lệ: POPULATION không phải là giá trị hợp lệ của ProvinceOrderField", "Variable $f is not valid: POPULATION is not a valid ProvinceOrderField", "f"},
 			{"Int literal", `{ provinces(first: "ten") ` + count + ` }`, nil,
-				"Giá trị nhập trong truy vấn không hợp lệ", "Int cannot represent non-integer value", ""},
+				`Giá trị nhập trong truy vấn không hợp lệ: "ten" không phải là giá trị kiểu Int`, "Int cannot represent non-integer value", ""},
 			{"Int variable", `query($n: Int) { provinces(first: $n) ` + count + ` }`, map[string]any{"n": "ten"},
-				"Biến $n không hợp lệ", "Variable $n is not valid: cannot use string as Int", "n"},
+				"Biến $n không hợp lệ: không dùng được string làm Int", "Variable $n is not valid: cannot use string as Int", "n"},
 			{"required variable missing", `query($n: Int!) { provinces(first: $n) ` + count + ` }`, map[string]any{},
-				"Biến $n không hợp lệ", "Variable $n is not valid: must be defined", "n"},
+				"Biến $n không hợp lệ: cần có giá trị", "Variable $n is not valid: must be defined", "n"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -137,14 +137,15 @@ func inputError(req *gqlerror.Error) *apperr.Error {
 		input, _ := req.Extensions["input"].(string)
 		return scalarError(scalar, input).OnField(strings.Split(input, ".")...)
 	case rules.ValuesOfCorrectTypeRule.Name, rules.ValuesOfCorrectTypeRuleWithoutSuggestions.Name:
-		return apperr.Newf(apperr.BadUserInput, "Giá trị nhập trong truy vấn không hợp lệ: %s",
-			"A value in the query is not valid: %s", req.Message)
+		return &apperr.Error{Code: apperr.BadUserInput, VI: "Giá trị nhập trong truy vấn không hợp lệ: " + viDetail(req.Message),
+			EN: "A value in the query is not valid: " + req.Message}
 	}
 	if code, _ := req.Extensions["code"].(string); code == errcode.ValidationFailed && len(req.Path) >= 2 &&
 		req.Path[0] == ast.PathName("variable") {
 		name := variablePath(req.Path)
-		return apperr.Newf(apperr.BadUserInput, "Biến %s không hợp lệ: %s.", "Variable %s is not valid: %s.",
-			name, req.Message).OnField(fieldOf(req.Path)...)
+		e := &apperr.Error{Code: apperr.BadUserInput, VI: "Biến " + name + " không hợp lệ: " + viDetail(req.Message) + ".",
+			EN: "Variable " + name + " is not valid: " + req.Message + "."}
+		return e.OnField(fieldOf(req.Path)...)
 	}
 	return nil
 }

@@ -36,14 +36,21 @@ type httpTransport struct{}
 
 var _ graphql.Transport = httpTransport{}
 
+// Supports every request but WebSocket upgrades and CORS preflights (OPTIONS), so that other
+// methods get a coded 405 rather than gqlgen's uncoded "transport not supported".
 func (httpTransport) Supports(r *http.Request) bool {
-	return r.Header.Get("Upgrade") == "" && (r.Method == http.MethodGet || r.Method == http.MethodPost)
+	return r.Header.Get("Upgrade") == "" && r.Method != http.MethodOptions
 }
 
 func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	media := responseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		writeError(ctx, w, http.StatusMethodNotAllowed, badRequest("/query nhận GET hoặc POST.", "/query takes GET or POST."))
+		return
+	}
 	start := graphql.Now()
 	params, status, bad := readParams(r)
 	if bad != nil {
