@@ -43,6 +43,9 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case ent.IsConstraintError(err):
 			return coded(ctx, gerr, apperr.New(apperr.Conflict,
 				"Bản ghi đã tồn tại hoặc đang được dùng.", "The record already exists or is in use."))
+		case databaseLost(err):
+			log.WarnContext(ctx, "database connection lost", "error", err.Error(), "path", gerr.Path.String())
+			return coded(ctx, gerr, errDatabaseLost)
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			return coded(ctx, gerr, apperr.New(apperr.Internal,
 				"Yêu cầu đã bị huỷ hoặc quá thời gian.", "The request was cancelled or timed out."))

@@ -2,7 +2,13 @@ package server
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"log/slog"
+	"net"
+	"strings"
+	"syscall"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -22,6 +28,30 @@ var errNotSaved = func() *apperr.Error {
 	e.Retryable = true
 	return e
 }()
+
+// errDatabaseLost answers a request whose database connection failed while it ran: a mutation's
+// transaction is then rolled back, so nothing was done and sending it again is safe.
+var errDatabaseLost = func() *apperr.Error {
+	e := apperr.New(apperr.Unavailable,
+		"Mất kết nối tới cơ sở dữ liệu nên yêu cầu chưa được thực hiện; vui lòng gửi lại.",
+		"The connection to the database failed, so the request was not carried out; please send it again.")
+	e.Retryable = true
+	return e
+}()
+
+// databaseLost reports whether err says the database connection broke (killed, reset, the server
+// shutting down) rather than anything about the request.
+func databaseLost(err error) bool {
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		c := state.SQLState()
+		// 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now.
+		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03"
+	}
+	var op *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.As(err, &op) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED)
+}
 
 // transactioner runs each mutation in one database transaction, as entgql.Transactioner does
 // (whose field serialization it keeps), but answers a failure to open or commit it with a coded,
@@ -45,7 +75,7 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	}
 	txCtx, tx, err := t.OpenTx(ctx)
 	if err != nil {
-		return t.failed(ctx, "open transaction", err)
+		return t.failed(ctx, "begin", err, errDatabaseLost) // nothing was done
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -62,14 +92,14 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
 	}
 	if err := tx.Commit(); err != nil {
-		return t.failed(ctx, "commit", err)
+		return t.failed(ctx, "commit", err, errNotSaved)
 	}
 	return rsp
 }
 
-// failed answers with errNotSaved and no data: nothing the resolvers returned may be believed.
-func (t transactioner) failed(ctx context.Context, what string, err error) *graphql.Response {
-	t.log.ErrorContext(ctx, "mutation not saved", "step", what, "error", err.Error())
-	graphql.AddError(ctx, errNotSaved)
+// failed answers with e and no data: nothing the resolvers returned may be believed.
+func (t transactioner) failed(ctx context.Context, step string, err error, e *apperr.Error) *graphql.Response {
+	t.log.ErrorContext(ctx, "mutation not saved", "step", step, "error", err.Error())
+	graphql.AddError(ctx, e)
 	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
 }

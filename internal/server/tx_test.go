@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -22,14 +24,15 @@ import (
 )
 
 // commitBreaker wraps the database driver so that, once armed, the next transaction loses its
-// database right before COMMIT: on PostgreSQL its backend is terminated from a second connection
-// (pg_terminate_backend), so lib/pq's real COMMIT fails as it does when connections are cut; on
-// SQLite, which has no connection to cut, the transaction is rolled back and COMMIT reports an
-// I/O error, as a failing disk would.
+// database right before COMMIT (or before its next statement): on PostgreSQL its backend is
+// terminated from a second connection (pg_terminate_backend), so lib/pq's real COMMIT or statement
+// fails as it does when connections are cut; on SQLite, which has no connection to cut, the
+// transaction is rolled back and COMMIT (or the statement) reports a lost connection.
 type commitBreaker struct {
 	dialect.Driver
-	armed atomic.Bool
-	admin *sql.DB // PostgreSQL: the second connection
+	armed          atomic.Bool // break the next COMMIT
+	statementArmed atomic.Bool // break the next statement inside a transaction
+	admin          *sql.DB     // PostgreSQL: the second connection
 }
 
 func (b *commitBreaker) Tx(ctx context.Context) (dialect.Tx, error) {
@@ -82,9 +85,37 @@ func (t *breakingTx) Commit() error {
 	if !t.b.armed.CompareAndSwap(true, false) {
 		return t.Tx.Commit()
 	}
-	if t.b.admin == nil {
+	if err := t.cut(); err != nil {
 		_ = t.Tx.Rollback()
-		return errors.New("sqlite: disk I/O error")
+		return err
+	}
+	return t.Tx.Commit()
+}
+
+// Exec and Query cut the connection before the statement when armed for it (statementArmed).
+func (t *breakingTx) Exec(ctx context.Context, q string, args, v any) error {
+	if t.b.statementArmed.CompareAndSwap(true, false) {
+		if err := t.cut(); err != nil {
+			return err
+		}
+	}
+	return t.Tx.Exec(ctx, q, args, v)
+}
+
+func (t *breakingTx) Query(ctx context.Context, q string, args, v any) error {
+	if t.b.statementArmed.CompareAndSwap(true, false) {
+		if err := t.cut(); err != nil {
+			return err
+		}
+	}
+	return t.Tx.Query(ctx, q, args, v)
+}
+
+// cut terminates the transaction's PostgreSQL backend from the second connection, waiting (up to
+// 5 s) until it has exited; on SQLite it returns the error a lost database gives.
+func (t *breakingTx) cut() error {
+	if t.b.admin == nil {
+		return fmt.Errorf("sqlite: disk I/O error: %w", driver.ErrBadConn)
 	}
 	var rows entsql.Rows
 	if err := t.Tx.Query(t.ctx, "SELECT pg_backend_pid()", []any{}, &rows); err != nil {
@@ -97,11 +128,11 @@ func (t *breakingTx) Commit() error {
 		}
 	}
 	rows.Close()
-	var gone bool // waits (up to 5 s) until the backend has exited
+	var gone bool
 	if err := t.b.admin.QueryRowContext(t.ctx, "SELECT pg_terminate_backend($1, 5000)", pid).Scan(&gone); err != nil || !gone {
 		return errors.Join(errors.New("the test could not terminate the backend"), err)
 	}
-	return t.Tx.Commit()
+	return nil
 }
 
 // TestCommitFailure: a mutation whose COMMIT fails answers a coded, retryable error and no data
@@ -172,6 +203,20 @@ func TestCommitFailure(t *testing.T) {
 		}
 		if !strings.Contains(api.Logs.String(), "mutation not saved") {
 			t.Fatalf("the failed commit was not logged:\n%s", api.Logs)
+		}
+		// The connection cut while the resolver works: the same code, nothing done, a warning.
+		breaker.statementArmed.Store(true)
+		r := api.Post(t, submit, "Accept-Language", "en")
+		if breaker.statementArmed.Load() {
+			t.Fatal("the mutation ran no statement in its transaction")
+		}
+		if r.Code() != "SERVICE_UNAVAILABLE" || r.Errors[0].Extensions["retryable"] != true || r.Data != nil ||
+			!strings.Contains(r.Errors[0].Message, "was not carried out") || stored() != 0 {
+			t.Fatalf("connection cut in the resolver: %s, %d stored", r.Raw, stored())
+		}
+		if strings.Contains(api.Logs.String(), `"level":"ERROR","msg":"internal error"`) ||
+			!strings.Contains(api.Logs.String(), "database connection lost") {
+			t.Fatalf("a lost connection logged as an internal error, or not at all:\n%s", api.Logs)
 		}
 		var out struct {
 			CaseSubmit struct{ TrackingCode *string }
