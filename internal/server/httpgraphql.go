@@ -32,7 +32,11 @@ const (
 // object (a batch, bad JSON) or has no query is a coded 400 (gqlgen: a recovered panic for a
 // batch, 422 for no query); an execution that produced no data is 5xx/4xx by its code for
 // application/graphql-response+json; and no answer is ever an empty body.
-type httpTransport struct{}
+type httpTransport struct {
+	// present is the server's error presenter, for the one error the transport makes from a Go
+	// error (the request's context ended before execution).
+	present graphql.ErrorPresenterFunc
+}
 
 var _ graphql.Transport = httpTransport{}
 
@@ -42,7 +46,7 @@ func (httpTransport) Supports(r *http.Request) bool {
 	return r.Header.Get("Upgrade") == "" && r.Method != http.MethodOptions
 }
 
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
 	media := responseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
@@ -79,29 +83,18 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
-	if resp == nil { // gqlgen gives nothing once the request's context has ended
-		writeError(ctx, w, statusFor(media, http.StatusServiceUnavailable), errCancelled)
-		return
+	if resp == nil { // gqlgen gives nothing when the request's context ended before execution
+		cause := context.Cause(ctx)
+		if cause == nil {
+			cause = errors.New("the operation gave no response")
+		}
+		resp = &graphql.Response{Errors: gqlerror.List{t.present(ctx, cause)}}
 	}
 	status = http.StatusOK
 	if len(resp.Data) == 0 && media == mediaGraphQLResponse {
 		status = statusOf(resp.Errors)
 	}
 	writeResponse(w, status, resp)
-}
-
-var errCancelled = func() *apperr.Error {
-	e := apperr.New(apperr.Unavailable, "Yêu cầu đã bị huỷ hoặc quá thời gian; vui lòng thử lại.",
-		"The request was cancelled or ran out of time; please try again.")
-	e.Retryable = true
-	return e
-}()
-
-func statusFor(media string, status int) int {
-	if media == mediaGraphQLResponse {
-		return status
-	}
-	return http.StatusOK
 }
 
 // readParams reads the GraphQL request of a GET or POST, or says why it is not one.

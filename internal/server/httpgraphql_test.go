@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -120,4 +121,19 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			t.Fatalf("bad requests logged errors:\n%s", api.Logs)
 		}
 	})
+}
+
+// A request whose context ended before execution (the client left, a deadline passed) still gets
+// a coded answer, never an empty body (gqlgen's transports wrote "null").
+func TestGraphQLOverHTTPEndedContext(t *testing.T) {
+	db := testutil.Open(t, "sqlite3")
+	api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/query", strings.NewReader(`{"query":"{ __typename }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	r := api.Do(t, req)
+	if r.Code() == "" || r.Data != nil {
+		t.Fatalf("got %d %s, want a coded error and no data", r.Status, r.Raw)
+	}
 }

@@ -108,7 +108,7 @@ func newGraphQL(d Deps) http.Handler {
 		}},
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(httpTransport{})
+	srv.AddTransport(httpTransport{present: errorPresenter(log)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetValidationRulesFn(inputRules(validationRules(d.Config.DepthLimit), d.Config.Production()))
 	srv.SetErrorPresenter(errorPresenter(log))

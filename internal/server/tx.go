@@ -70,8 +70,8 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		return next(ctx)
 	}
 	op := graphql.GetOperationContext(ctx).Operation
-	if op == nil || op.Operation != ast.Mutation {
-		return next(ctx)
+	if op == nil || op.Operation != ast.Mutation || len(graphql.GetErrors(ctx)) > 0 {
+		return next(ctx) // not a mutation, or a refused one (gqlgen's DispatchError): no transaction
 	}
 	txCtx, tx, err := t.OpenTx(ctx)
 	if err != nil {
