@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -17,7 +18,7 @@ import (
 // (https://graphql.github.io/graphql-over-http/draft/) for each kind of failure and each Accept:
 // a request error is 200 for application/json (and no Accept) and 4xx for
 // application/graphql-response+json, never with a "data" entry; a request that is not GraphQL
-// (no query, a batch, not JSON) is 400 whatever the Accept.
+// (no query, a batch, not JSON) is 400 whatever the Accept. Each is answered within a second.
 func TestGraphQLOverHTTP(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		db := testutil.Open(t, dia)
@@ -38,6 +39,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			}
 			return q.Encode()
 		}
+		bigBatch := "[" + strings.Repeat(`{"query":"{ provinces { totalCount } }"},`, 10000) + `{"query":"{ __typename }"}]`
 		tests := []struct {
 			name        string
 			method      string
@@ -59,6 +61,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			{"no query", "POST", plain, `{"variables":{}}`, want{400, 400, "BAD_REQUEST", false}},
 			{"empty query", "POST", plain, `{"query":"  "}`, want{400, 400, "BAD_REQUEST", false}},
 			{"batch", "POST", plain, `[{"query":"{ __typename }"},{"query":"{ __typename }"}]`, want{400, 400, "BAD_REQUEST", false}},
+			{"batch of 10,001", "POST", plain, bigBatch, want{400, 400, "BAD_REQUEST", false}},
 			{"not JSON", "POST", plain, `query { __typename }`, want{400, 400, "BAD_REQUEST", false}},
 			{"variables not an object", "POST", plain, `{"query":"{ __typename }","variables":"x"}`, want{400, 400, "BAD_REQUEST", false}},
 			{"not application/json", "POST", "text/plain", `{"query":"{ __typename }"}`, want{415, 415, "BAD_REQUEST", false}},
@@ -87,7 +90,11 @@ func TestGraphQLOverHTTP(t *testing.T) {
 						req.Header.Set("Accept", accept)
 					}
 					rec := httptest.NewRecorder()
+					start := time.Now()
 					api.Handler.ServeHTTP(rec, req)
+					if took := time.Since(start); took > time.Second {
+						t.Fatalf("answered in %s, want under 1 s", took)
+					}
 					status, media := tt.want.json, plain
 					if strings.HasPrefix(accept, gqlResp) {
 						status, media = tt.want.gql, gqlResp
