@@ -58,7 +58,9 @@ const (
 	ruleNoIntrospection = "NoIntrospection"
 )
 
-// scalarLiteralsRule refuses literal values of custom scalars that do not parse.
+// scalarLiteralsRule refuses literal arguments of custom scalars that do not parse. (Variables'
+// default values are checked per request by scalarVariables, as gqlparser copies them into the
+// variables.)
 func scalarLiteralsRule(observers *core.Events, addError core.AddErrFunc) {
 	var check func(v *ast.Value, path []string)
 	check = func(v *ast.Value, path []string) {
@@ -92,9 +94,6 @@ func scalarLiteralsRule(observers *core.Events, addError core.AddErrFunc) {
 		for _, a := range f.Arguments {
 			check(a.Value, []string{a.Name})
 		}
-	})
-	observers.OnVariable(func(_ *core.Walker, d *ast.VariableDefinition) {
-		check(d.DefaultValue, []string{"$" + d.Variable})
 	})
 }
 
