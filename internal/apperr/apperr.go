@@ -19,12 +19,18 @@ const (
 	Conflict        = "CONFLICT"
 	RateLimited     = "RATE_LIMITED"
 	Internal        = "INTERNAL_SERVER_ERROR"
+	// Unavailable: the server could not finish (the database failed); the request may be retried.
+	Unavailable = "SERVICE_UNAVAILABLE"
+	// BadRequest: the HTTP request is not a GraphQL request the server takes (not JSON, a batch,
+	// no query); Apollo's name for it.
+	BadRequest = "BAD_REQUEST"
 )
 
 // Error is a failure a person may read about.
 type Error struct {
 	Code       string
 	RetryAfter int      // seconds to wait, for RATE_LIMITED (extensions.retryAfter)
+	Retryable  bool     // the same request may succeed if sent again (extensions.retryable)
 	User       bool     // the person can fix it: reported in the payload's userErrors, not as an error
 	Field      []string // path of the input field concerned, if any
 	VI         string   // message in Vietnamese

@@ -53,3 +53,25 @@ func TestErrorPresenter(t *testing.T) {
 		})
 	}
 }
+
+// An argument that fails to convert during execution has a path below its field: it is the
+// client's input (BAD_USER_INPUT, not logged); a resolver's error at the field itself is not.
+func TestErrorPresenterArguments(t *testing.T) {
+	fc := &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "provinces"}}}
+	ctx := graphql.WithFieldContext(context.Background(), fc)
+	for _, tt := range []struct {
+		path ast.Path
+		code string
+	}{
+		{ast.Path{ast.PathName("provinces"), ast.PathName("where"), ast.PathName("x")}, "BAD_USER_INPUT"},
+		{ast.Path{ast.PathName("provinces")}, "INTERNAL_SERVER_ERROR"},
+		{ast.Path{ast.PathName("other"), ast.PathName("where")}, "INTERNAL_SERVER_ERROR"},
+	} {
+		var logs bytes.Buffer
+		got := errorPresenter(slog.New(slog.NewJSONHandler(&logs, nil)))(ctx,
+			&gqlerror.Error{Message: "x is not valid", Err: errors.New("x is not valid"), Path: tt.path})
+		if got.Extensions["code"] != tt.code || (logs.Len() > 0) != (tt.code == "INTERNAL_SERVER_ERROR") {
+			t.Errorf("%v: got %s %v, logged %q", tt.path, got.Message, got.Extensions, logs.String())
+		}
+	}
+}

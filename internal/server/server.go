@@ -108,10 +108,9 @@ func newGraphQL(d Deps) http.Handler {
 		}},
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(httpTransport{present: errorPresenter(log)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetValidationRulesFn(validationRules(d.Config.DepthLimit))
+	srv.SetValidationRulesFn(inputRules(validationRules(d.Config.DepthLimit), d.Config.Production()))
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 	if d.Config.Production() {
@@ -122,7 +121,8 @@ func newGraphQL(d Deps) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(pageSizeVariables{})
 	srv.Use(extension.FixedComplexityLimit(d.Config.ComplexityLimit))
-	srv.Use(entgql.Transactioner{TxOpener: d.DB.Client})
+	srv.Use(scalarVariables{schema: es.Schema()})
+	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: d.DB.Client}, log: log})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		ctx = logging.With(ctx, slog.String("operation", oc.OperationName))

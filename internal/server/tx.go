@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"syscall"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/liemchinh/liemchinh/internal/apperr"
+)
+
+// errNotSaved answers a mutation whose transaction could not be opened or committed (the database
+// went away). Whether a failed COMMIT reached the database cannot be known, so the message says
+// so; retries are safe where the mutation is idempotent (caseSubmit with its idempotency key) or
+// guarded by the case's state.
+var errNotSaved = func() *apperr.Error {
+	e := apperr.New(apperr.Unavailable,
+		"Không lưu được thay đổi vì mất kết nối tới cơ sở dữ liệu; có thể thay đổi chưa được ghi. Vui lòng gửi lại yêu cầu (với cùng khoá idempotency nếu có).",
+		"The change could not be saved: the connection to the database failed, so it may not have been recorded. Please send the request again (with the same idempotency key, if any).")
+	e.Retryable = true
+	return e
+}()
+
+// errDatabaseLost answers a request whose database connection failed while it ran: a mutation's
+// transaction is then rolled back, so nothing was done and sending it again is safe.
+var errDatabaseLost = func() *apperr.Error {
+	e := apperr.New(apperr.Unavailable,
+		"Mất kết nối tới cơ sở dữ liệu nên yêu cầu chưa được thực hiện; vui lòng gửi lại.",
+		"The connection to the database failed, so the request was not carried out; please send it again.")
+	e.Retryable = true
+	return e
+}()
+
+// databaseLost reports whether err says the database connection broke (killed, reset, the server
+// shutting down) rather than anything about the request.
+func databaseLost(err error) bool {
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		c := state.SQLState()
+		// 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now.
+		return strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03"
+	}
+	var op *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.As(err, &op) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// transactioner runs each mutation in one database transaction, as entgql.Transactioner does
+// (whose field serialization it keeps), but answers a failure to open or commit it with a coded,
+// retryable error through the error presenter. entgql's own answer is an uncoded message with the
+// driver's words in it, and it panics when gqlgen reports a request error that has no operation
+// (a batched JSON body).
+type transactioner struct {
+	entgql.Transactioner
+	log *slog.Logger
+}
+
+var _ graphql.ResponseInterceptor = transactioner{}
+
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	op := graphql.GetOperationContext(ctx).Operation
+	if op == nil || op.Operation != ast.Mutation || len(graphql.GetErrors(ctx)) > 0 {
+		return next(ctx) // not a mutation, or a refused one (gqlgen's DispatchError): no transaction
+	}
+	txCtx, tx, err := t.OpenTx(ctx)
+	if err != nil {
+		return t.failed(ctx, "begin", err, errDatabaseLost) // nothing was done
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	rsp := next(txCtx)
+	if rsp == nil || len(rsp.Errors) > 0 {
+		_ = tx.Rollback()
+		if rsp == nil {
+			return nil
+		}
+		return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
+	}
+	if err := tx.Commit(); err != nil {
+		return t.failed(ctx, "commit", err, errNotSaved)
+	}
+	return rsp
+}
+
+// failed answers with e and no data: nothing the resolvers returned may be believed.
+func (t transactioner) failed(ctx context.Context, step string, err error, e *apperr.Error) *graphql.Response {
+	t.log.ErrorContext(ctx, "mutation not saved", "step", step, "error", err.Error())
+	graphql.AddError(ctx, e)
+	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+}
