@@ -70,18 +70,25 @@ func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 }
 
 // Charge spends an event for key even when none is left: the bucket goes into debt, so later
-// events wait longer, but by at most max (beyond it the event is not charged). It returns how long
-// the next event for key has to wait.
+// events wait longer, but at most max (an event that would make them wait longer is not charged).
+// It returns how long the next event for key has to wait.
 func (l *Limiter) Charge(key string, max time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	b := l.get(key, now)
 	r := b.lim.ReserveN(now, 1)
-	if r.DelayFrom(now) > max {
+	d := next(b.lim, now)
+	if d > max {
 		r.CancelAt(now)
+		d = next(b.lim, now)
 	}
-	probe := b.lim.ReserveN(now, 1)
+	return d
+}
+
+// next is how long an event would wait now, without spending one.
+func next(lim *rate.Limiter, now time.Time) time.Duration {
+	probe := lim.ReserveN(now, 1)
 	d := probe.DelayFrom(now)
 	probe.CancelAt(now)
 	return d

@@ -167,6 +167,17 @@ func TestLoginThrottling(t *testing.T) {
 			t.Fatalf("another address is throttled too for %s: %s", l, code)
 		}
 	}
+	// An IPv6 client counts by its /64: drawing a new address per attempt does not escape.
+	v6 := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+	for i := range 5 {
+		attempt(t, api, v6, "wrong-password", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+	}
+	if _, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:2::ff"); code != "RATE_LIMITED" {
+		t.Fatalf("a fresh IPv6 address of the same /64 escaped the throttle: %s", code)
+	}
+	if access, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:3::1"); access == "" {
+		t.Fatalf("another /64 is throttled too: %s", code)
+	}
 	// Behind a proxy that appends to X-Forwarded-For, the client's own entries are not its address.
 	if _, code, _ := attempt(t, api, other, testutil.Password, "203.0.113.9, "+here); code != "RATE_LIMITED" {
 		t.Fatalf("a forged first X-Forwarded-For entry escaped the throttle: %s", code)
