@@ -56,7 +56,7 @@ func (r *mutationResolver) EvidenceUploadCreate(ctx context.Context, input model
 	}
 	p := &model.EvidenceUploadCreatePayload{UserErrors: ue}
 	if st != nil {
-		p.UploadID, p.UploadPath, p.ExpiresAt = &st.Upload.ID, &st.Path, &st.ExpiresAt
+		p.UploadID, p.UploadPath, p.ExpiresAt = &st.ID, &st.Path, &st.ExpiresAt
 	}
 	return p, nil
 }

@@ -6035,7 +6035,10 @@ Changes: every mutation takes one input and returns a payload with the changed o
 type Mutation {
   """
   Signs in with a login (phone number or e-mail) and password. A wrong login or password gives the
-  same answer; repeated failures are throttled per login and per client address.
+  same answer. Repeated failures are throttled per login and client address together and per client
+  address: the error RATE_LIMITED with extensions.retryAfter (seconds). Failures on one login from
+  many addresses never lock it: past a ceiling each address may try it once per a wait growing up to
+  15 minutes, so the right password from another address still signs in.
   """
   login("The mutation's input." input: LoginInput!): LoginPayload!
   """
@@ -6301,9 +6304,19 @@ input CaseSubmitInput {
   place: String
   "Who is reporting; leave it out to stay anonymous."
   reporter: ReporterInput
-  "Evidence files uploaded before (evidenceUploadCreate), at most 10."
+  "Evidence files uploaded before, at most 10: the uploadId each evidenceUploadCreate returned, exactly."
   uploadIds: [ID!]
-  "Client-generated key: a retry with the same key returns the first receipt (tracking code and secret included) and writes nothing."
+  """
+  Client-generated key: a retry with the same key and input returns the first receipt (tracking code
+  and secret included) and writes nothing; the same key with another input is a CONFLICT. Without an
+  account the key is the only thing that makes a retry yours, so it must carry at least 128 random
+  bits, in one of these forms: 16 or more random bytes from a secure generator written as at least 32
+  hex digits (dashes ignored) or at least 22 base64url or base64 characters (padding not counted), or
+  two UUIDs joined (e.g. by "-"). A single UUID is refused (a version 4 UUID has 122 random bits), as
+  are shorter keys: BAD_USER_INPUT on idempotencyKey. The server keeps only a hash of such a key, and
+  the secret it keeps for the retry is encrypted under a key derived from it. Signed in, any key of 1
+  to 100 characters will do.
+  """
   idempotencyKey: String!
 }
 
@@ -6333,7 +6346,11 @@ input EvidenceUploadCreateInput {
 
 "Result of evidenceUploadCreate."
 type EvidenceUploadCreatePayload {
-  "Id of the upload, for caseSubmit's uploadIds or caseEvidenceAdd."
+  """
+  Id of the upload, for caseSubmit's uploadIds or caseEvidenceAdd. Without an account it carries a
+  secret (256 random bits, kept only hashed) after the upload's own id: keep it like the case secret;
+  nobody else can attach the file.
+  """
   uploadId: ID
   "Path on this server to PUT the bytes to, once."
   uploadPath: String
@@ -6349,7 +6366,7 @@ input CaseEvidenceAddInput {
   trackingCode: String!
   "The secret."
   secret: String!
-  "The received upload."
+  "The received upload: the uploadId evidenceUploadCreate returned, exactly."
   uploadId: ID!
 }
 

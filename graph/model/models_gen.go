@@ -145,7 +145,7 @@ type CaseEvidenceAddInput struct {
 	TrackingCode string `json:"trackingCode"`
 	// The secret.
 	Secret string `json:"secret"`
-	// The received upload.
+	// The received upload: the uploadId evidenceUploadCreate returned, exactly.
 	UploadID string `json:"uploadId"`
 }
 
@@ -215,9 +215,17 @@ type CaseSubmitInput struct {
 	Place *string `json:"place,omitempty"`
 	// Who is reporting; leave it out to stay anonymous.
 	Reporter *ReporterInput `json:"reporter,omitempty"`
-	// Evidence files uploaded before (evidenceUploadCreate), at most 10.
+	// Evidence files uploaded before, at most 10: the uploadId each evidenceUploadCreate returned, exactly.
 	UploadIds []string `json:"uploadIds,omitempty"`
-	// Client-generated key: a retry with the same key returns the first receipt (tracking code and secret included) and writes nothing.
+	// Client-generated key: a retry with the same key and input returns the first receipt (tracking code
+	// and secret included) and writes nothing; the same key with another input is a CONFLICT. Without an
+	// account the key is the only thing that makes a retry yours, so it must carry at least 128 random
+	// bits, in one of these forms: 16 or more random bytes from a secure generator written as at least 32
+	// hex digits (dashes ignored) or at least 22 base64url or base64 characters (padding not counted), or
+	// two UUIDs joined (e.g. by "-"). A single UUID is refused (a version 4 UUID has 122 random bits), as
+	// are shorter keys: BAD_USER_INPUT on idempotencyKey. The server keeps only a hash of such a key, and
+	// the secret it keeps for the retry is encrypted under a key derived from it. Signed in, any key of 1
+	// to 100 characters will do.
 	IdempotencyKey string `json:"idempotencyKey"`
 }
 
@@ -351,7 +359,9 @@ type EvidenceUploadCreateInput struct {
 
 // Result of evidenceUploadCreate.
 type EvidenceUploadCreatePayload struct {
-	// Id of the upload, for caseSubmit's uploadIds or caseEvidenceAdd.
+	// Id of the upload, for caseSubmit's uploadIds or caseEvidenceAdd. Without an account it carries a
+	// secret (256 random bits, kept only hashed) after the upload's own id: keep it like the case secret;
+	// nobody else can attach the file.
 	UploadID *string `json:"uploadId,omitempty"`
 	// Path on this server to PUT the bytes to, once.
 	UploadPath *string `json:"uploadPath,omitempty"`

@@ -136,7 +136,7 @@ func TestTwoProcessLiveEvents(t *testing.T) {
 		}
 		gql(t, a.base, "", `mutation($input: CaseSubmitInput!) { caseSubmit(input: $input) { trackingCode userErrors { code message } } }`,
 			map[string]any{"input": map[string]any{"channel": "DENUNCIATION", "unitId": un.ID, "category": "NO_CORRUPTION",
-				"description": "Nhũng nhiễu khi cấp giấy phép xây dựng", "idempotencyKey": randomName(t),
+				"description": "Nhũng nhiễu khi cấp giấy phép xây dựng", "idempotencyKey": randomName(t) + randomName(t),
 				"reporter": map[string]any{"name": name, "phone": "0912345678"}}}, &out)
 		if out.CaseSubmit.TrackingCode == nil {
 			t.Fatalf("caseSubmit on A: %+v", out.CaseSubmit.UserErrors)

@@ -16,7 +16,6 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
-	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -46,9 +45,8 @@ type Service struct {
 	signer *Signer
 	log    *slog.Logger
 	now    func() time.Time
-	// Failed sign-ins: per login name and per client address.
-	byLogin *ratelimit.Limiter
-	byIP    *ratelimit.Limiter
+	// Failed sign-ins (throttle.go).
+	throttle *throttle
 	// dummyHash is compared against when the login is unknown, so both take the same time.
 	dummyHash string
 }
@@ -57,13 +55,16 @@ type Service struct {
 // memory: 64 MiB, 1 pass, 2 lanes is alexedwards/argon2id's default).
 var Params = argon2id.DefaultParams
 
-// NewService returns the sign-in service.
-func NewService(client *ent.Client, signer *Signer, log *slog.Logger) *Service {
+// NewService returns the sign-in service. throttleNow is the clock sign-in throttling reads
+// (time.Now outside tests, which move it instead of sleeping).
+func NewService(client *ent.Client, signer *Signer, log *slog.Logger, throttleNow func() time.Time) *Service {
+	if throttleNow == nil {
+		throttleNow = time.Now
+	}
 	dummy, _ := argon2id.CreateHash("liemchinh-dummy-password", Params)
 	return &Service{
 		client: client, signer: signer, log: log, now: time.Now,
-		byLogin:   ratelimit.New(time.Minute, 5),
-		byIP:      ratelimit.New(6*time.Second, 20),
+		throttle:  newThrottle(throttleNow),
 		dummyHash: dummy,
 	}
 }
@@ -74,20 +75,12 @@ func (s *Service) Signer() *Signer { return s.signer }
 // NormalizeLogin returns the stored form of a login name.
 func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
 
-func rateLimited(wait time.Duration) *apperr.Error {
-	return apperr.Throttled(wait, "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau %d giây.",
-		"Too many failed sign-ins; try again in %d seconds.").ForUser()
-}
-
 // Login checks a login and password and starts a session.
 func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, error) {
 	login = NormalizeLogin(login)
 	ip := authz.ClientIP(ctx)
-	if blocked, wait := s.byIP.Blocked(ip); blocked {
-		return nil, rateLimited(wait)
-	}
-	if blocked, wait := s.byLogin.Blocked(login); blocked {
-		return nil, rateLimited(wait)
+	if err := s.throttle.check(login, ip); err != nil {
+		return nil, err
 	}
 	sys := authz.System(ctx)
 	acc, err := s.db(ctx).Account.Query().Where(account.LoginEQ(login)).Only(sys)
@@ -103,8 +96,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		return nil, fmt.Errorf("compare password: %w", err)
 	}
 	if acc == nil || !match || acc.Disabled {
-		s.byLogin.Allow(login)
-		s.byIP.Allow(ip)
+		s.throttle.failed(login, ip)
 		if acc != nil {
 			if err := audit.Record(ctx, s.db(ctx), audit.Entry{Action: "loginFailed", ObjectType: "Account",
 				ObjectID: acc.ID, ActorID: acc.ID, Summary: "wrong password or disabled account"}); err != nil {
@@ -113,7 +105,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		}
 		return nil, ErrBadCredentials
 	}
-	s.byLogin.Reset(login)
+	s.throttle.succeeded(login, ip)
 	var out *Tokens
 	err = s.inTx(ctx, func(tx *ent.Client) error {
 		acc, err = tx.Account.UpdateOne(acc).SetLastLoginAt(s.now()).Save(sys)

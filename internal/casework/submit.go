@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/idempotency"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
 var (
@@ -126,17 +127,26 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	if err := s.checkSubmission(ctx, &in); err != nil {
 		return nil, err
 	}
-	owner := "citizen"
-	if !v.Anonymous() {
-		owner = "citizen:" + v.AccountID
-	}
 	tx := s.db(ctx)
-	claim, err := idempotency.Begin(ctx, tx, owner, "caseSubmit", key, in)
+	var (
+		claim *idempotency.Claim
+		err   error
+	)
+	if v.Anonymous() {
+		// Anonymous retries are told apart by the key alone, which also seals the kept secret.
+		claim, err = idempotency.BeginAnonymous(ctx, tx, "caseSubmit", key, in)
+	} else {
+		claim, err = idempotency.Begin(ctx, tx, "citizen:"+v.AccountID, "caseSubmit", key, in)
+	}
 	if err != nil {
 		return nil, err
 	}
+	box := s.box
+	if claim.Box != nil {
+		box = claim.Box
+	}
 	if claim.Replay() {
-		return s.replayReceipt(ctx, claim)
+		return s.replayReceipt(ctx, claim, box)
 	}
 	now := s.now()
 	channel := in.Channel
@@ -178,7 +188,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		SetActorKind(caseevent.ActorKindCITIZEN).SetOccurredAt(now).SetNote(r.NoticeVI).Exec(gctx); err != nil {
 		return nil, err
 	}
-	if err := s.attachUploads(gctx, tx, id, owner, in.UploadIDs); err != nil {
+	if err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs); err != nil {
 		if e, ok := apperr.As(err); ok && e.User {
 			// The case row must not stay either: a user error commits the transaction.
 			if _, derr := tx.CaseEvent.Delete().Where(caseevent.HasCaseWith(citizencase.ID(id))).Exec(gctx); derr != nil {
@@ -193,7 +203,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		}
 		return nil, err
 	}
-	sealedSecret, err := s.box.Seal([]byte(r.Secret), []byte("caseSubmit:"+id))
+	sealedSecret, err := box.Seal([]byte(r.Secret), []byte("caseSubmit:"+id))
 	if err != nil {
 		return nil, err
 	}
@@ -208,12 +218,12 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	return r, nil
 }
 
-func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim) (*Receipt, error) {
+func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim, box *sealbox.Box) (*Receipt, error) {
 	c, err := s.db(ctx).CitizenCase.Get(authz.System(ctx), claim.ReplayID)
 	if err != nil {
 		return nil, err
 	}
-	secret, err := s.box.Open(claim.ReplaySealed, []byte("caseSubmit:"+c.ID))
+	secret, err := box.Open(claim.ReplaySealed, []byte("caseSubmit:"+c.ID))
 	if err != nil {
 		return nil, err
 	}

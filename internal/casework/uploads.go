@@ -45,16 +45,31 @@ func NewUploads(client *ent.Client, store blob.Store, limits evidence.Limits, no
 // Staged is a declared upload and the path its bytes go to.
 type Staged struct {
 	Upload    *ent.Upload
+	ID        string // what caseSubmit and caseEvidenceAdd take: the upload's id, and for anonymous uploads its secret
 	Path      string // "/uploads/<token>": PUT the bytes there
 	ExpiresAt time.Time
 }
+
+// anonymousUploads is the owner uploadOwner gives a citizen without an account. Such an upload is
+// theirs by a secret (256 random bits) appended to its id, "upl_....<secret>"; the row keeps only
+// the secret's hash, as its owner ("anon:<SHA-256 hex>"), so neither another client nor a database
+// reader can attach it.
+const anonymousUploads = "anonymous"
 
 func uploadOwner(ctx context.Context) string {
 	if v := authz.FromContext(ctx); !v.Anonymous() {
 		return "citizen:" + v.AccountID
 	}
-	return "citizen"
+	return anonymousUploads
 }
+
+func anonymousUploadOwner(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return "anon:" + hex.EncodeToString(h[:])
+}
+
+// AnonymousUpload reports whether up was staged without an account: its id alone does not attach it.
+func AnonymousUpload(up *ent.Upload) bool { return strings.HasPrefix(up.Owner, "anon:") }
 
 // db is the client of the mutation's transaction when there is one (store.ClientFrom).
 func (u *Uploads) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, u.client) }
@@ -71,13 +86,21 @@ func (u *Uploads) Create(ctx context.Context, contentType string, size int64, su
 	token := base64.RawURLEncoding.EncodeToString(t[:])
 	h := sha256.Sum256([]byte(token))
 	exp := u.now().Add(UploadTTL)
-	up, err := u.db(ctx).Upload.Create().SetID(pid.New(pid.Upload)).SetTokenHash(hex.EncodeToString(h[:])).
-		SetContentType(contentType).SetSize(size).SetSha256(sum).SetOwner(uploadOwner(ctx)).SetExpiresAt(exp).
+	id, owner, ref := pid.New(pid.Upload), uploadOwner(ctx), ""
+	if owner == anonymousUploads {
+		var secret [32]byte
+		_, _ = rand.Read(secret[:])
+		ref = base64.RawURLEncoding.EncodeToString(secret[:])
+		owner = anonymousUploadOwner(ref)
+		ref = "." + ref
+	}
+	up, err := u.db(ctx).Upload.Create().SetID(id).SetTokenHash(hex.EncodeToString(h[:])).
+		SetContentType(contentType).SetSize(size).SetSha256(sum).SetOwner(owner).SetExpiresAt(exp).
 		Save(authz.Grant(ctx, "evidenceUploadCreate"))
 	if err != nil {
 		return nil, err
 	}
-	return &Staged{Upload: up, Path: "/uploads/" + token, ExpiresAt: exp}, nil
+	return &Staged{Upload: up, ID: id + ref, Path: "/uploads/" + token, ExpiresAt: exp}, nil
 }
 
 var errUploadGone = apperr.New(apperr.NotFound, "Liên kết tải lên không còn hiệu lực.", "This upload link is no longer valid.")
@@ -126,10 +149,17 @@ func (u *Uploads) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return u.store.Open(ctx, key)
 }
 
-// attachUploads turns received uploads of owner into the case's evidence.
+// attachUploads turns received uploads of owner (uploadOwner) into the case's evidence.
 func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, owner string, ids []string) error {
 	for i, id := range ids {
-		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(owner)).Only(authz.System(ctx))
+		who := owner
+		if owner == anonymousUploads {
+			// Owned by whoever holds the secret after the id: without it nothing matches.
+			var secret string
+			id, secret, _ = strings.Cut(id, ".")
+			who = anonymousUploadOwner(secret)
+		}
+		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(who)).Only(authz.System(ctx))
 		if ent.IsNotFound(err) || (err == nil && up.Status != upload.StatusRECEIVED) {
 			return apperr.New(apperr.BadUserInput, "Tệp chứng cứ chưa được tải lên hoặc đã được dùng.",
 				"The evidence file was not uploaded, or was already used.").OnField("uploadIds", strconv.Itoa(i))

@@ -101,7 +101,7 @@ var Variables = []Variable{
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
-	{"TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a proxy that sets it)"},
+	{"TRUST_PROXY", "false", "take the client address from the last X-Forwarded-For entry, the one the proxy appended (only behind a proxy that sets it)"},
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
 	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},

@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
 var (
@@ -44,6 +45,9 @@ type Claim struct {
 	ReplayID string
 	// ReplaySealed is the sealed secret the first request kept with its result, if any.
 	ReplaySealed []byte
+	// Box seals that secret, for a key of a caller without an account (BeginAnonymous): its key is
+	// derived from the idempotency key. Nil otherwise: the caller seals with its own.
+	Box *sealbox.Box
 }
 
 // Replay reports whether the request is a retry whose result is ReplayID.
@@ -83,12 +87,16 @@ func Begin(ctx context.Context, tx *ent.Client, owner, operation, key string, in
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
+	return begin(ctx, tx, owner, operation, key, hex.EncodeToString(sum[:]))
+}
+
+// begin claims (owner, operation, key) for a request whose input hashes to hash.
+func begin(ctx context.Context, tx *ent.Client, owner, operation, key, hash string) (*Claim, error) {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	claim := hex.EncodeToString(nonce[:])
 	sys := authz.System(ctx)
-	err = tx.IdempotencyKey.Create().SetOwner(owner).SetOperation(operation).SetKey(key).
+	err := tx.IdempotencyKey.Create().SetOwner(owner).SetOperation(operation).SetKey(key).
 		SetRequestHash(hash).SetClaim(claim).
 		OnConflictColumns(idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey).
 		DoNothing().Exec(sys)

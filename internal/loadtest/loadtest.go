@@ -60,7 +60,7 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 		wg        sync.WaitGroup
 	)
 	start := time.Now()
-	for c := range opt.Clients {
+	for range opt.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -70,7 +70,7 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 				body, _ := json.Marshal(map[string]any{"query": submit, "variables": map[string]any{"in": map[string]any{
 					"channel": "FEEDBACK", "unitId": opt.UnitID, "category": "NO_BUREAUCRACY",
 					"description":    fmt.Sprintf("%s phản ánh số %d: hồ sơ bị chậm trễ nhiều ngày không được giải quyết", res.Marker, n),
-					"idempotencyKey": fmt.Sprintf("%s-%d-%d", res.Marker, c, n),
+					"idempotencyKey": newKey(), // anonymous: 128 random bits at least
 				}}})
 				t0 := time.Now()
 				ok, msg := post(client, opt.URL, body)
@@ -104,6 +104,12 @@ func Run(ctx context.Context, opt Options) (Result, error) {
 		res.Max = latencies[len(latencies)-1]
 	}
 	return res, nil
+}
+
+func newKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func post(client *http.Client, url string, body []byte) (bool, string) {

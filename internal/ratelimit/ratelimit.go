@@ -31,6 +31,12 @@ func New(every time.Duration, burst int) *Limiter {
 	return &Limiter{every: every, burst: burst, maxKeys: 100_000, now: time.Now, buckets: map[string]*bucket{}}
 }
 
+// WithClock makes the limiter read the time from now (tests run it on a fake clock).
+func (l *Limiter) WithClock(now func() time.Time) *Limiter {
+	l.now = now
+	return l
+}
+
 // Allow reports whether an event for key may happen now, and if not, how long to wait.
 func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
@@ -61,6 +67,31 @@ func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 	d := r.DelayFrom(now)
 	r.CancelAt(now)
 	return true, d
+}
+
+// Charge spends an event for key even when none is left: the bucket goes into debt, so later
+// events wait longer, but at most max (an event that would make them wait longer is not charged).
+// It returns how long the next event for key has to wait.
+func (l *Limiter) Charge(key string, max time.Duration) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	b := l.get(key, now)
+	r := b.lim.ReserveN(now, 1)
+	d := next(b.lim, now)
+	if d > max {
+		r.CancelAt(now)
+		d = next(b.lim, now)
+	}
+	return d
+}
+
+// next is how long an event would wait now, without spending one.
+func next(lim *rate.Limiter, now time.Time) time.Duration {
+	probe := lim.ReserveN(now, 1)
+	d := probe.DelayFrom(now)
+	probe.CancelAt(now)
+	return d
 }
 
 // Reset forgets key (after a successful sign-in, say).

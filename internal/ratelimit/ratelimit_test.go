@@ -46,3 +46,27 @@ func TestEviction(t *testing.T) {
 		t.Fatalf("%d keys kept, limit 10", len(l.buckets))
 	}
 }
+
+func TestCharge(t *testing.T) {
+	now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	l := New(time.Minute, 2).WithClock(func() time.Time { return now })
+	var waits []time.Duration
+	for range 6 {
+		waits = append(waits, l.Charge("a", 3*time.Minute))
+	}
+	// Two within the burst, then each charge adds a minute of debt, until the 3-minute cap.
+	want := []time.Duration{0, time.Minute, 2 * time.Minute, 3 * time.Minute, 3 * time.Minute, 3 * time.Minute}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Fatalf("waits %v, want %v", waits, want)
+		}
+	}
+	now = now.Add(2 * time.Minute)
+	if blocked, wait := l.Blocked("a"); !blocked || wait != time.Minute {
+		t.Fatalf("after 2 minutes: blocked %v, wait %s; want a minute more", blocked, wait)
+	}
+	now = now.Add(time.Minute)
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Fatal("still blocked once the debt is paid")
+	}
+}

@@ -117,39 +117,140 @@ func TestLogin(t *testing.T) {
 	})
 }
 
+// attempt signs in from the client address ip (the server trusts X-Forwarded-For) and returns the
+// access token, or the code of the refusal and its retryAfter in seconds.
+func attempt(t *testing.T, api *testutil.API, l, p, ip string) (access, code string, retryAfter float64) {
+	t.Helper()
+	r := api.Query(t, loginMutation, map[string]any{"l": l, "p": p}, "X-Forwarded-For", ip)
+	if len(r.Errors) > 0 {
+		retryAfter, _ = r.Errors[0].Extensions["retryAfter"].(float64)
+		return "", r.Code(), retryAfter
+	}
+	var out loginResult
+	r.Decode(t, &out)
+	if len(out.Login.UserErrors) > 0 {
+		return "", out.Login.UserErrors[0].Code, 0
+	}
+	return out.Login.AccessToken, "", 0
+}
+
 func TestLoginThrottling(t *testing.T) {
 	db := testutil.Open(t, "sqlite3")
-	api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+	api := testutil.NewAPI(t, db, testutil.Config(t, map[string]string{"TRUST_PROXY": "true"}))
 	user := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+	const here = "192.0.2.1"
 	for i := range 5 {
-		if r := login(t, api, user, "wrong-password"); r.Login.UserErrors[0].Code != "UNAUTHENTICATED" {
-			t.Fatalf("failure %d: %+v", i+1, r)
+		if _, code, _ := attempt(t, api, user, "wrong-password", here); code != "UNAUTHENTICATED" {
+			t.Fatalf("failure %d: %s", i+1, code)
 		}
 	}
-	// The login is now throttled, even with the right password; the message says how long to wait.
-	r := login(t, api, user, testutil.Password)
-	if len(r.Login.UserErrors) != 1 || r.Login.UserErrors[0].Code != "RATE_LIMITED" || r.Login.AccessToken != "" {
-		t.Fatalf("sixth attempt: %+v", r)
+	// The login is now throttled from this address, even with the right password; the answer
+	// says how long to wait, in the message and in extensions.retryAfter.
+	r := api.Query(t, loginMutation, map[string]any{"l": user, "p": testutil.Password}, "X-Forwarded-For", here)
+	if r.Code() != "RATE_LIMITED" || !strings.Contains(r.Errors[0].Message, "giây") || strings.Contains(string(r.Data), "ey") {
+		t.Fatalf("sixth attempt: %s", r.Raw)
 	}
-	if !strings.Contains(r.Login.UserErrors[0].Message, "giây") {
-		t.Fatalf("no wait in the message: %q", r.Login.UserErrors[0].Message)
+	if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 60 {
+		t.Fatalf("retryAfter %v", r.Errors[0].Extensions["retryAfter"])
 	}
 	// Per client address: 20 failures on different logins block the address for every login.
 	other := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
 	for i := range 20 {
-		login(t, api, fmt.Sprintf("guess%d@test.vn", i), "x")
+		attempt(t, api, fmt.Sprintf("guess%d@test.vn", i), "x", here)
 	}
-	if r := login(t, api, other, testutil.Password); r.Login.UserErrors[0].Code != "RATE_LIMITED" {
-		t.Fatalf("address not throttled: %+v", r)
+	if _, code, _ := attempt(t, api, other, testutil.Password, here); code != "RATE_LIMITED" {
+		t.Fatalf("address not throttled: %s", code)
 	}
-	// Another address is not.
-	body, _ := json.Marshal(map[string]any{"query": loginMutation, "variables": map[string]any{"l": other, "p": testutil.Password}})
-	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	req.RemoteAddr = "198.51.100.7:4000"
-	if resp := api.Do(t, req); !strings.Contains(string(resp.Data), "accessToken\":\"ey") {
-		t.Fatalf("another address is throttled too: %s", resp.Raw)
+	// Another address is not, for either login.
+	for _, l := range []string{other, user} {
+		if access, code, _ := attempt(t, api, l, testutil.Password, "198.51.100.7"); access == "" {
+			t.Fatalf("another address is throttled too for %s: %s", l, code)
+		}
 	}
+	// An IPv6 client counts by its /64: drawing a new address per attempt does not escape.
+	v6 := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+	for i := range 5 {
+		attempt(t, api, v6, "wrong-password", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+	}
+	if _, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:2::ff"); code != "RATE_LIMITED" {
+		t.Fatalf("a fresh IPv6 address of the same /64 escaped the throttle: %s", code)
+	}
+	if access, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:3::1"); access == "" {
+		t.Fatalf("another /64 is throttled too: %s", code)
+	}
+	// Behind a proxy that appends to X-Forwarded-For, the client's own entries are not its address.
+	if _, code, _ := attempt(t, api, other, testutil.Password, "203.0.113.9, "+here); code != "RATE_LIMITED" {
+		t.Fatalf("a forged first X-Forwarded-For entry escaped the throttle: %s", code)
+	}
+}
+
+// TestSignInWithoutLockout: failing on purpose cannot lock an account out. 1,000 wrong passwords
+// from one address throttle that address only; failures from many addresses past the login's
+// ceiling make each address wait (longer as they go on) but never refuse the right password from
+// an address that has not just failed. The throttle runs on the test's clock: nothing sleeps.
+func TestSignInWithoutLockout(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+		api := testutil.NewAPIAt(t, db, testutil.Config(t, map[string]string{"TRUST_PROXY": "true"}), func() time.Time { return now })
+		admin := testutil.Account(t, db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
+		const attacker = "203.0.113.66"
+
+		start := time.Now()
+		codes := map[string]int{}
+		for range 1000 {
+			_, code, ra := attempt(t, api, admin, fmt.Sprintf("guess-%d", len(codes)), attacker)
+			codes[code]++
+			if code == "RATE_LIMITED" && (ra < 1 || ra > 60) {
+				t.Fatalf("retryAfter %v", ra)
+			}
+		}
+		took := time.Since(start)
+		if codes["UNAUTHENTICATED"] != 5 || codes["RATE_LIMITED"] != 995 {
+			t.Fatalf("1,000 wrong passwords from one address: %v, want 5 checked and 995 RATE_LIMITED", codes)
+		}
+		if _, code, _ := attempt(t, api, admin, testutil.Password, attacker); code != "RATE_LIMITED" {
+			t.Fatalf("the attacker's address is not throttled: %q", code)
+		}
+		if access, code, _ := attempt(t, api, admin, testutil.Password, "198.51.100.20"); access == "" {
+			t.Fatalf("the right password from another address: %s", code)
+		}
+		t.Logf("1,000 wrong passwords from one address answered in %s", took)
+
+		// Up to the login's ceiling of 20 failures (5 above, 15 from as many addresses), then one
+		// more: its address must wait 2 minutes (one past the ceiling, the wait grows by a minute).
+		for i := range 15 {
+			if _, code, _ := attempt(t, api, admin, "wrong", fmt.Sprintf("10.0.0.%d", i+1)); code != "UNAUTHENTICATED" {
+				t.Fatalf("failure %d below the ceiling: %s", i+1, code)
+			}
+		}
+		if _, code, _ := attempt(t, api, admin, "wrong", "10.0.1.1"); code != "UNAUTHENTICATED" {
+			t.Fatalf("the first failure past the ceiling was not checked: %s", code)
+		}
+		_, code, first := attempt(t, api, admin, testutil.Password, "10.0.1.1")
+		if code != "RATE_LIMITED" || first != 120 {
+			t.Fatalf("retry from the address just past the ceiling: %s retryAfter %v, want RATE_LIMITED 120", code, first)
+		}
+		// Many more addresses: each is still heard once, the wait grows to its 15-minute cap.
+		for i := range 20 {
+			if _, code, _ := attempt(t, api, admin, "wrong", fmt.Sprintf("10.0.2.%d", i+1)); code != "UNAUTHENTICATED" {
+				t.Fatalf("a new address past the ceiling was refused: %s", code)
+			}
+		}
+		_, code, last := attempt(t, api, admin, testutil.Password, "10.0.2.20")
+		if code != "RATE_LIMITED" || last != 900 {
+			t.Fatalf("retry after many failures: %s retryAfter %v, want RATE_LIMITED 900", code, last)
+		}
+		// No lockout: the right password from an address that has not just failed gets in at once,
+		// and the one that waited gets in after its wait.
+		if access, code, _ := attempt(t, api, admin, testutil.Password, "198.51.100.21"); access == "" {
+			t.Fatalf("the owner is locked out: %s", code)
+		}
+		now = now.Add(time.Duration(last) * time.Second)
+		if access, code, _ := attempt(t, api, admin, testutil.Password, "10.0.2.20"); access == "" {
+			t.Fatalf("after waiting retryAfter: %s", code)
+		}
+	})
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {

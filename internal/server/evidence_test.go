@@ -61,7 +61,7 @@ func TestEvidenceDownload(t *testing.T) {
 		api.Query(t, `mutation($in: CaseSubmitInput!) { caseSubmit(input: $in) { trackingCode secret userErrors { message } } }`,
 			map[string]any{"in": map[string]any{"channel": "FEEDBACK", "unitId": w.A.ChildUnit, "category": "NO_BUREAUCRACY",
 				"description": "Cán bộ gây khó khăn khi làm thủ tục", "uploadIds": []string{up.EvidenceUploadCreate.UploadID},
-				"idempotencyKey": "k-evd"}}).Decode(t, &sub)
+				"idempotencyKey": testutil.NewKey()}}).Decode(t, &sub)
 		if sub.CaseSubmit.TrackingCode == "" {
 			t.Fatalf("submit: %+v", sub)
 		}

@@ -368,7 +368,7 @@ func (f *liveFixture) submit(t *testing.T, unitID string) (code, secret string) 
 		"channel": "DENUNCIATION", "unitId": unitID, "category": "NO_CORRUPTION",
 		"description":    "Cán bộ đòi tiền khi làm thủ tục " + name, // the name travels in the description too
 		"reporter":       map[string]any{"name": name, "phone": "0901234567", "address": "Số 7 đường " + name},
-		"idempotencyKey": randomHex(t),
+		"idempotencyKey": testutil.NewKey(),
 	}}).Decode(t, &out)
 	if len(out.CaseSubmit.UserErrors) > 0 || out.CaseSubmit.TrackingCode == nil || out.CaseSubmit.Secret == nil {
 		t.Fatalf("caseSubmit: %+v", out.CaseSubmit.UserErrors)

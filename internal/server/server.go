@@ -220,7 +220,11 @@ func uploadHandler(d Deps) http.Handler {
 			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
 			return
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"uploadId": up.ID, "size": up.StoredSize, "status": up.Status})
+		out := map[string]any{"size": up.StoredSize, "status": up.Status}
+		if !casework.AnonymousUpload(up) { // an anonymous upload's id alone would not attach it
+			out["uploadId"] = up.ID
+		}
+		_ = json.NewEncoder(w).Encode(out)
 	})
 }
 
