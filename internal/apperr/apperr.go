@@ -18,7 +18,10 @@ const (
 	BadUserInput    = "BAD_USER_INPUT"
 	Conflict        = "CONFLICT"
 	RateLimited     = "RATE_LIMITED"
-	Internal        = "INTERNAL_SERVER_ERROR"
+	// Timeout: the request reached its deadline (REQUEST_TIMEOUT) and its database work was
+	// cancelled; nothing it would have written is kept. Ask for less, or retry later.
+	Timeout  = "TIMEOUT"
+	Internal = "INTERNAL_SERVER_ERROR"
 )
 
 // Error is a failure a person may read about.
