@@ -21,12 +21,12 @@ import (
 
 // WebSocket limits.
 const (
-	MaxWebsocketMessage          = 64 << 10 // bytes of one client message; a larger one closes the socket (1009)
-	MaxSubscriptionsPerSocket    = 20
-	WebsocketInitTimeout         = 10 * time.Second // to send connection_init after the upgrade
-	MaxCachedQueryBytes          = 64 << 10         // longer query texts are parsed each time, not cached
-	longTransfer                 = 10 * time.Minute // evidence uploads and downloads, past HTTP_READ/WRITE_TIMEOUT
-	subscriptionsKey     ctxKey  = "subscriptions"
+	MaxWebsocketMessage              = 64 << 10 // bytes of one client message; a larger one closes the socket (1009)
+	MaxSubscriptionsPerSocket        = 20
+	WebsocketInitTimeout             = 10 * time.Second // to send connection_init after the upgrade
+	MaxCachedQueryBytes              = 64 << 10         // longer query texts are parsed each time, not cached
+	longTransfer                     = 10 * time.Minute // evidence uploads and downloads, past HTTP_READ/WRITE_TIMEOUT
+	subscriptionsKey          ctxKey = "subscriptions"
 )
 
 type ctxKey string
