@@ -24,6 +24,11 @@ const (
 	Internal = "INTERNAL_SERVER_ERROR"
 )
 
+// ErrTimeout is the answer of a request that reached its deadline (REQUEST_TIMEOUT).
+var ErrTimeout = New(Timeout,
+	"Yêu cầu vượt quá thời gian cho phép nên đã bị dừng; hãy yêu cầu ít dữ liệu hơn hoặc thử lại sau.",
+	"The request took longer than allowed and was stopped; ask for less or try again later.")
+
 // Error is a failure a person may read about.
 type Error struct {
 	Code       string

@@ -119,10 +119,13 @@ func budgetKey(ctx context.Context) string {
 }
 
 func errTimeout(d time.Duration) *apperr.Error {
-	secs := max(int(d.Round(time.Second).Seconds()), 1)
+	if d < time.Second {
+		return apperr.ErrTimeout
+	}
 	return apperr.Newf(apperr.Timeout,
 		"Yêu cầu vượt quá %d giây cho phép nên đã bị dừng; hãy yêu cầu ít dữ liệu hơn hoặc thử lại sau.",
-		"The request took longer than the %d seconds allowed and was stopped; ask for less or try again later.", secs)
+		"The request took longer than the %d seconds allowed and was stopped; ask for less or try again later.",
+		int(d.Round(time.Second).Seconds()))
 }
 
 // withDeadline gives each operation that is not a subscription (over HTTP or a WebSocket) the
@@ -136,7 +139,18 @@ func withDeadline(timeout time.Duration) graphql.OperationMiddleware {
 		h := next(ctx)
 		return func(ctx context.Context) *graphql.Response {
 			defer cancel() // a query or mutation has one response
-			return h(ctx)
+			resp := h(ctx)
+			if resp != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// Errors made outside the error presenter (entgql's transaction opener) carry no
+				// code: past the deadline, they are this timeout.
+				for _, e := range resp.Errors {
+					if _, ok := e.Extensions["code"]; !ok {
+						t := errTimeout(timeout)
+						e.Message, e.Extensions = t.Message(ctx), map[string]any{"code": t.Code}
+					}
+				}
+			}
+			return resp
 		}
 	}
 }

@@ -49,11 +49,24 @@ type inputBounds struct{}
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = inputBounds{}
 
 func (inputBounds) ExtensionName() string                   { return "InputBounds" }
 func (inputBounds) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters checks the variables as decoded from JSON, before gqlparser coerces
+// them to their types (for 50,000 branches of an or, that coercion alone takes a second).
+func (inputBounds) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	for name, v := range p.Variables {
+		w := valueWalk{}
+		if e := w.decoded(v, 0, name); e != nil {
+			return &gqlerror.Error{Err: e, Message: e.EN, Extensions: map[string]any{"code": e.Code}}
+		}
+	}
+	return nil
+}
 
 func (inputBounds) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
