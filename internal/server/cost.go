@@ -137,9 +137,19 @@ func withDeadline(timeout time.Duration) graphql.OperationMiddleware {
 		}
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		h := next(ctx)
+		first := true
 		return func(ctx context.Context) *graphql.Response {
 			defer cancel() // a query or mutation has one response
 			resp := h(ctx)
+			if !first {
+				return resp
+			}
+			first = false
+			if resp == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// gqlgen gives no response at all once the context is done.
+				t := errTimeout(timeout)
+				return &graphql.Response{Errors: gqlerror.List{{Message: t.Message(ctx), Extensions: map[string]any{"code": t.Code}}}}
+			}
 			if resp != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				// Errors made outside the error presenter (entgql's transaction opener) carry no
 				// code: past the deadline, they are this timeout.
