@@ -150,3 +150,59 @@ func TestWebsocketLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestInputBoundsLetOrdinaryFiltersThrough: filters at the bounds (100 branches, 100 ids, 10
+// levels) are served, one past them refused.
+func TestInputBoundsLetOrdinaryFiltersThrough(t *testing.T) {
+	db := testutil.Open(t, "sqlite3")
+	api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+	testutil.Org(t, db.Client, testutil.Shape{Provinces: 2, Districts: 1, Units: 1})
+	q := `query($w: ProvinceWhereInput) { provinces(where: $w) { totalCount } }`
+	branches := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = map[string]any{"code": fmt.Sprintf("T%02d", i+1)}
+		}
+		return out
+	}
+	ids := func(n int) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = fmt.Sprint("prv_", i)
+		}
+		return out
+	}
+	nested := func(levels int) map[string]any { // levels objects deep in all
+		w := map[string]any{"code": "T01"}
+		for range levels - 1 {
+			w = map[string]any{"and": []any{w}}
+		}
+		return w
+	}
+	for _, tc := range []struct {
+		name  string
+		where map[string]any
+		count int // -1: refused
+	}{
+		{"100 branches", map[string]any{"or": branches(server.MaxListItems)}, 2},
+		{"101 branches", map[string]any{"or": branches(server.MaxListItems + 1)}, -1},
+		{"100 ids", map[string]any{"idIn": ids(server.MaxListItems)}, 0},
+		{"10 levels", nested(server.MaxInputDepth), 1},
+		{"11 levels", nested(server.MaxInputDepth + 1), -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := api.Query(t, q, map[string]any{"w": tc.where})
+			if tc.count < 0 {
+				if r.Code() != "BAD_USER_INPUT" {
+					t.Fatalf("not refused: %s", r.Raw)
+				}
+				return
+			}
+			var out struct{ Provinces struct{ TotalCount int } }
+			r.Decode(t, &out)
+			if out.Provinces.TotalCount != tc.count {
+				t.Fatalf("totalCount %d, want %d", out.Provinces.TotalCount, tc.count)
+			}
+		})
+	}
+}
