@@ -244,8 +244,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	srv := &http.Server{
 		Handler:           server.New(deps),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// Hijacked connections (WebSockets) get their deadlines cleared by net/http, so only
+		// ordinary requests are bound by these; evidence transfers extend theirs.
+		ReadTimeout:  cfg.Limits.ReadTimeout,
+		WriteTimeout: cfg.Limits.WriteTimeout,
+		IdleTimeout:  cfg.Limits.IdleTimeout,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	srv.RegisterOnShutdown(closeSockets)
 	log.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "env", cfg.Env, "dialect", db.Dialect,

@@ -45,6 +45,7 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	cfg.SubmitRate = config.Rate{} // the load comes from one address
+	cfg.Limits.ComplexityBudget = 0
 	deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
 	if err != nil {
 		return err

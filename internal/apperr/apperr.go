@@ -18,13 +18,21 @@ const (
 	BadUserInput    = "BAD_USER_INPUT"
 	Conflict        = "CONFLICT"
 	RateLimited     = "RATE_LIMITED"
-	Internal        = "INTERNAL_SERVER_ERROR"
+	// Timeout: the request reached its deadline (REQUEST_TIMEOUT) and its database work was
+	// cancelled; nothing it would have written is kept. Ask for less, or retry later.
+	Timeout  = "TIMEOUT"
+	Internal = "INTERNAL_SERVER_ERROR"
 	// Unavailable: the server could not finish (the database failed); the request may be retried.
 	Unavailable = "SERVICE_UNAVAILABLE"
 	// BadRequest: the HTTP request is not a GraphQL request the server takes (not JSON, a batch,
 	// no query); Apollo's name for it.
 	BadRequest = "BAD_REQUEST"
 )
+
+// ErrTimeout is the answer of a request that reached its deadline (REQUEST_TIMEOUT).
+var ErrTimeout = New(Timeout,
+	"Yêu cầu vượt quá thời gian cho phép nên đã bị dừng; hãy yêu cầu ít dữ liệu hơn hoặc thử lại sau.",
+	"The request took longer than allowed and was stopped; ask for less or try again later.")
 
 // Error is a failure a person may read about.
 type Error struct {

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,9 @@ func (s *Service) Middleware(trustProxy bool, next http.Handler) http.Handler {
 				return
 			}
 			v, err := s.Authenticate(ctx, token)
+			if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = apperr.ErrTimeout
+			}
 			if err != nil {
 				if _, coded := apperr.As(err); !coded {
 					s.log.ErrorContext(ctx, "authenticate", "error", err.Error())
@@ -110,8 +114,11 @@ func clientIP(r *http.Request, trustProxy bool) string {
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e, _ := apperr.As(err)
 	status := http.StatusUnauthorized
-	if e.Code == apperr.Internal {
+	switch e.Code {
+	case apperr.Internal:
 		status = http.StatusInternalServerError
+	case apperr.Timeout:
+		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if status == http.StatusUnauthorized {

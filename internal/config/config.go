@@ -44,6 +44,17 @@ type Config struct {
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
 	Deadlines       Deadlines
+	Limits          Limits
+}
+
+// Limits bound what one request, one connection or one account per minute may cost the server.
+type Limits struct {
+	RequestTimeout   time.Duration // REQUEST_TIMEOUT: deadline of a request's work, database included
+	MaxBodyBytes     int64         // MAX_REQUEST_BODY_BYTES: largest /query body
+	ComplexityBudget int           // COMPLEXITY_BUDGET_PER_MINUTE: complexity an account (or address) may spend per minute; 0 is unlimited
+	ReadTimeout      time.Duration // HTTP_READ_TIMEOUT: to read a whole request, body included
+	WriteTimeout     time.Duration // HTTP_WRITE_TIMEOUT: from the end of the request headers to the end of the response
+	IdleTimeout      time.Duration // HTTP_IDLE_TIMEOUT: a kept-alive connection waiting for its next request
 }
 
 // Rate is "N per period" (burst N, refilled evenly over the period); zero means unlimited.
@@ -96,7 +107,13 @@ var Variables = []Variable{
 	{"SEED_DEMO", "true outside production", "serve loads the demo data when the database has no campaign"},
 	{"CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000 outside production, none in production", "comma-separated origins allowed to call the API from a browser"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"GRAPHQL_COMPLEXITY_LIMIT", "50000", "maximum complexity of an operation (page sizes multiply)"},
+	{"GRAPHQL_COMPLEXITY_LIMIT", "50000", "maximum complexity of an operation (page sizes multiply; aggregates such as progress or caseStatistics weigh what their work costs)"},
+	{"COMPLEXITY_BUDGET_PER_MINUTE", "500000", "complexity an account (or, without a token, a client address) may spend per minute, at least GRAPHQL_COMPLEXITY_LIMIT; 0 turns it off"},
+	{"REQUEST_TIMEOUT", "10s", "deadline of a request (not of a subscription): its database work is cancelled and it answers TIMEOUT"},
+	{"MAX_REQUEST_BODY_BYTES", "1048576", "largest /query request body; a larger one is answered 413 without being read"},
+	{"HTTP_READ_TIMEOUT", "30s", "time to read a whole request, body included (evidence uploads get 10 minutes)"},
+	{"HTTP_WRITE_TIMEOUT", "30s", "time from the request's headers to the end of its response, more than REQUEST_TIMEOUT (WebSockets are not cut; evidence downloads get 10 minutes)"},
+	{"HTTP_IDLE_TIMEOUT", "120s", "how long a kept-alive connection may wait for its next request"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
@@ -192,6 +209,32 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SeedDemo = parseBool("SEED_DEMO", !prod)
 	c.ComplexityLimit = parseInt("GRAPHQL_COMPLEXITY_LIMIT", 50000)
 	c.DepthLimit = parseInt("GRAPHQL_DEPTH_LIMIT", 20)
+	parseDuration := func(name, def string) time.Duration {
+		v := get(name, def)
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive duration such as %s, not %q", name, def, v))
+		}
+		return d
+	}
+	c.Limits = Limits{
+		RequestTimeout: parseDuration("REQUEST_TIMEOUT", "10s"),
+		MaxBodyBytes:   int64(parseInt("MAX_REQUEST_BODY_BYTES", 1<<20)),
+		ReadTimeout:    parseDuration("HTTP_READ_TIMEOUT", "30s"),
+		WriteTimeout:   parseDuration("HTTP_WRITE_TIMEOUT", "30s"),
+		IdleTimeout:    parseDuration("HTTP_IDLE_TIMEOUT", "120s"),
+	}
+	if v := get("COMPLEXITY_BUDGET_PER_MINUTE", "500000"); v != "0" && v != "off" {
+		c.Limits.ComplexityBudget = parseInt("COMPLEXITY_BUDGET_PER_MINUTE", 500000)
+		if c.Limits.ComplexityBudget > 0 && c.Limits.ComplexityBudget < c.ComplexityLimit {
+			errs = append(errs, fmt.Errorf("COMPLEXITY_BUDGET_PER_MINUTE (%d) must be at least GRAPHQL_COMPLEXITY_LIMIT (%d), or 0",
+				c.Limits.ComplexityBudget, c.ComplexityLimit))
+		}
+	}
+	if c.Limits.WriteTimeout > 0 && c.Limits.WriteTimeout <= c.Limits.RequestTimeout {
+		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (%s) must be longer than REQUEST_TIMEOUT (%s), or answers are cut before they are written",
+			c.Limits.WriteTimeout, c.Limits.RequestTimeout))
+	}
 	timeout := get("SHUTDOWN_TIMEOUT", "15s")
 	d, err := time.ParseDuration(timeout)
 	if err != nil || d <= 0 {

@@ -53,6 +53,21 @@ func TestLoad(t *testing.T) {
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT", nil},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"bad window", map[string]string{"ASSESSMENT_WINDOW_CLOSES": "02-30"}, "ASSESSMENT_WINDOW_CLOSES", nil},
+		{"limits", nil, "", func(t *testing.T, c Config) {
+			want := Limits{RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ComplexityBudget: 500000,
+				ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+			if c.Limits != want {
+				t.Fatalf("limits %+v, want %+v", c.Limits, want)
+			}
+		}},
+		{"budget off", map[string]string{"COMPLEXITY_BUDGET_PER_MINUTE": "off"}, "", func(t *testing.T, c Config) {
+			if c.Limits.ComplexityBudget != 0 {
+				t.Fatalf("budget %d", c.Limits.ComplexityBudget)
+			}
+		}},
+		{"budget below the limit", map[string]string{"COMPLEXITY_BUDGET_PER_MINUTE": "1000"}, "COMPLEXITY_BUDGET_PER_MINUTE", nil},
+		{"write timeout within the request timeout", map[string]string{"REQUEST_TIMEOUT": "30s"}, "HTTP_WRITE_TIMEOUT", nil},
+		{"bad request timeout", map[string]string{"REQUEST_TIMEOUT": "0s"}, "REQUEST_TIMEOUT", nil},
 		{"origins", map[string]string{"CORS_ALLOWED_ORIGINS": " https://a.vn , ,https://b.vn"}, "", func(t *testing.T, c Config) {
 			if strings.Join(c.CORSOrigins, "|") != "https://a.vn|https://b.vn" {
 				t.Fatalf("origins %q", c.CORSOrigins)

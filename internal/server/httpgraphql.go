@@ -186,7 +186,7 @@ func statusOf(errs gqlerror.List) int {
 		return http.StatusForbidden
 	case apperr.RateLimited:
 		return http.StatusTooManyRequests
-	case apperr.Unavailable:
+	case apperr.Unavailable, apperr.Timeout:
 		return http.StatusServiceUnavailable
 	case apperr.Internal:
 		return http.StatusInternalServerError

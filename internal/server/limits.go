@@ -35,6 +35,7 @@ func validationRules(maxDepth int) func() *rules.Rules {
 		r := rules.NewDefaultRules()
 		r.AddRule("PageSize", pageSizeRule)
 		r.AddRule("MaxDepth", depthRule(maxDepth))
+		r.AddRule("FragmentSize", fragmentSizeRule)
 		return r
 	}
 }
@@ -85,7 +86,7 @@ func pageSizeError(arg, value string) *apperr.Error {
 func depthRule(max int) core.RuleFunc {
 	return func(observers *core.Events, addError core.AddErrFunc) {
 		observers.OnOperation(func(_ *core.Walker, op *ast.OperationDefinition) {
-			if d := depth(op.SelectionSet, map[string]bool{}); d > max {
+			if d := depth(op.SelectionSet, map[string]int{}); d > max {
 				addError(core.Message("operation is nested %d levels deep, more than the limit of %d", d, max),
 					core.At(op.Position))
 			}
@@ -93,21 +94,28 @@ func depthRule(max int) core.RuleFunc {
 	}
 }
 
-func depth(set ast.SelectionSet, seen map[string]bool) int {
+// depth measures a selection set, each fragment once (memo; -1 while being measured, so a cycle,
+// which validation reports anyway, ends): a fragment used twice at every level stays linear.
+func depth(set ast.SelectionSet, memo map[string]int) int {
 	deepest := 0
 	for _, sel := range set {
 		d := 0
 		switch s := sel.(type) {
 		case *ast.Field:
-			d = 1 + depth(s.SelectionSet, seen)
+			d = 1 + depth(s.SelectionSet, memo)
 		case *ast.InlineFragment:
-			d = depth(s.SelectionSet, seen)
+			d = depth(s.SelectionSet, memo)
 		case *ast.FragmentSpread:
-			if s.Definition != nil && !seen[s.Name] {
-				seen[s.Name] = true
-				d = depth(s.Definition.SelectionSet, seen)
-				delete(seen, s.Name)
+			if s.Definition == nil {
+				break
 			}
+			m, ok := memo[s.Name]
+			if !ok {
+				memo[s.Name] = -1
+				m = depth(s.Definition.SelectionSet, memo)
+				memo[s.Name] = m
+			}
+			d = m
 		}
 		deepest = max(deepest, d)
 	}
@@ -226,10 +234,12 @@ func copyVars(in map[string]any) map[string]any {
 }
 
 // pagedComplexity makes a connection field cost its page size times what one element costs, so
-// the complexity limit bounds the rows a query can return.
+// the complexity limit bounds the rows a query can return, and adds each field's weight
+// (fieldWeights) for the work it does beyond reading rows.
 type pagedComplexity struct{ graphql.ExecutableSchema }
 
 func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	weight := fieldWeights[typeName+"."+field]
 	if def := p.Schema().Types[typeName]; def != nil && isConnection(def.Fields.ForName(field)) {
 		n := DefaultPageSize
 		for _, name := range []string{"first", "last"} {
@@ -239,7 +249,10 @@ func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string,
 				}
 			}
 		}
-		return 1 + max(n, 1)*child, true
+		return weight + 1 + max(n, 1)*child, true
+	}
+	if weight > 0 {
+		return weight + child, true
 	}
 	return p.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
 }

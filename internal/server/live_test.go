@@ -328,8 +328,13 @@ type liveFixture struct {
 
 func newLiveFixture(t *testing.T, dia string) *liveFixture {
 	t.Helper()
+	return newLiveFixtureWith(t, dia, map[string]string{"CITIZEN_SUBMIT_RATE": "off"})
+}
+
+func newLiveFixtureWith(t *testing.T, dia string, env map[string]string) *liveFixture {
+	t.Helper()
 	db := testutil.Open(t, dia)
-	cfg := testutil.Config(t, map[string]string{"CITIZEN_SUBMIT_RATE": "off"})
+	cfg := testutil.Config(t, env)
 	api := testutil.NewAPI(t, db, cfg)
 	srv := httptest.NewServer(api.Handler)
 	t.Cleanup(srv.Close)

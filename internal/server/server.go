@@ -61,10 +61,12 @@ type Deps struct {
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	gql := newGraphQL(d)
-	mux.Handle("/query", d.Auth.Middleware(d.Config.TrustProxy, closeOnShutdown(d.Closing, gql)))
-	mux.Handle("PUT /uploads/{token}", d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d)))
-	mux.Handle("GET /evidence/{id}", d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d)))
-	mux.Handle("GET /exports/{token}", d.Reviews.Download(d.Logger)) // the token is the credential
+	lim := d.Config.Limits
+	mux.Handle("/query", limitBody(lim.MaxBodyBytes, requestDeadline(lim.RequestTimeout,
+		d.Auth.Middleware(d.Config.TrustProxy, closeOnShutdown(d.Closing, gql)))))
+	mux.Handle("PUT /uploads/{token}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d))))
+	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
+	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, d.Reviews.Download(d.Logger))) // the token is the credential
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -99,28 +101,28 @@ func newGraphQL(d Deps) http.Handler {
 	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases,
 		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews})}
 	srv := handler.New(es)
-	srv.AddTransport(transport.Websocket{
+	srv.AddTransport(limitWebsocket(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,
 		KeepAlivePingInterval: 15 * time.Second,
 		PingPongInterval:      15 * time.Second,
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: originPatterns(d.Config.CORSOrigins),
 		}},
-	})
+	}))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(httpTransport{present: errorPresenter(log)})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.AddTransport(httpTransport{present: timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log))})
+	srv.SetQueryCache(smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)})
 	srv.SetValidationRulesFn(inputRules(validationRules(d.Config.DepthLimit), d.Config.Production()))
-	srv.SetErrorPresenter(errorPresenter(log))
+	srv.SetErrorPresenter(timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log)))
 	srv.SetRecoverFunc(recoverFunc(log))
 	if d.Config.Production() {
 		srv.SetDisableSuggestion(true)
 	} else {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: smallQueries[string]{lru.New[string](1000)}})
 	srv.Use(pageSizeVariables{})
-	srv.Use(extension.FixedComplexityLimit(d.Config.ComplexityLimit))
+	useLimits(srv, d)
 	srv.Use(scalarVariables{schema: es.Schema()})
 	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: d.DB.Client}, log: log})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -1,0 +1,150 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/liemchinh/liemchinh/internal/apperr"
+)
+
+// WebSocket limits.
+const (
+	MaxWebsocketMessage              = 64 << 10 // bytes of one client message; a larger one closes the socket (1009)
+	MaxSubscriptionsPerSocket        = 20
+	WebsocketInitTimeout             = 10 * time.Second // to send connection_init after the upgrade
+	MaxCachedQueryBytes              = 64 << 10         // longer query texts are parsed each time, not cached
+	longTransfer                     = 10 * time.Minute // evidence uploads and downloads, past HTTP_READ/WRITE_TIMEOUT
+	subscriptionsKey          ctxKey = "subscriptions"
+)
+
+type ctxKey string
+
+// useLimits installs the limits of every operation on srv: bounded arguments, complexity (with
+// the weights of fieldWeights), the budget per account and minute, the deadline, and what the
+// parser reads.
+func useLimits(srv *handler.Server, d Deps) {
+	srv.SetParserTokenLimit(MaxQueryTokens)
+	srv.Use(inputBounds{})
+	srv.Use(&complexityLimit{limit: d.Config.ComplexityLimit})
+	if n := d.Config.Limits.ComplexityBudget; n > 0 {
+		srv.Use(newComplexityBudget(n))
+	}
+	srv.AroundOperations(withDeadline(d.Config.Limits.RequestTimeout))
+	srv.AroundOperations(limitSubscriptions)
+}
+
+// limitWebsocket bounds a WebSocket transport: message size, time to connection_init, and
+// subscriptions running at once on one connection (counted in the connection's context).
+func limitWebsocket(t transport.Websocket) transport.Websocket {
+	limit := int64(MaxWebsocketMessage)
+	t.PayloadReadLimit = &limit
+	t.InitTimeout = WebsocketInitTimeout
+	init := t.InitFunc
+	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		ctx = context.WithValue(ctx, subscriptionsKey, new(atomic.Int32))
+		if init == nil {
+			return ctx, nil, nil
+		}
+		return init(ctx, p)
+	}
+	return t
+}
+
+// limitSubscriptions refuses a subscription beyond MaxSubscriptionsPerSocket on its connection;
+// one that ends (complete, or its context cancelled) frees its place.
+func limitSubscriptions(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	count, ok := ctx.Value(subscriptionsKey).(*atomic.Int32)
+	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+		return next(ctx)
+	}
+	if count.Add(1) > MaxSubscriptionsPerSocket {
+		count.Add(-1)
+		e := apperr.Newf(apperr.RateLimited,
+			"Mỗi kết nối chỉ được mở tối đa %d đăng ký cùng lúc; hãy huỷ bớt.",
+			"A connection may run at most %d subscriptions at once; complete some first.", MaxSubscriptionsPerSocket)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+			Message: e.Message(ctx), Extensions: map[string]any{"code": e.Code},
+		}}})
+	}
+	context.AfterFunc(ctx, func() { count.Add(-1) })
+	return next(ctx)
+}
+
+// smallQueries keeps only query texts up to MaxCachedQueryBytes in a cache that counts entries,
+// so that a thousand large queries cannot hold a thousand large documents.
+type smallQueries[T any] struct{ graphql.Cache[T] }
+
+func (c smallQueries[T]) Add(ctx context.Context, key string, value T) {
+	if len(key) <= MaxCachedQueryBytes {
+		c.Cache.Add(ctx, key, value)
+	}
+}
+
+func errBodyTooLarge(max int64) *apperr.Error {
+	return apperr.Newf(apperr.BadUserInput,
+		"Nội dung yêu cầu lớn hơn %d byte cho phép.", "The request body is larger than the %d bytes allowed.", max)
+}
+
+// limitBody answers 413 with a coded JSON error when a request body is larger than max: at once
+// from Content-Length, else after reading max+1 bytes of it (and never the rest: the connection
+// is closed after the answer).
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			w.Header().Set("Connection", "close")
+			writeCoded(w, r, http.StatusRequestEntityTooLarge, errBodyTooLarge(max))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				w.Header().Set("Connection", "close")
+				writeCoded(w, r, http.StatusRequestEntityTooLarge, errBodyTooLarge(max))
+				return
+			}
+			writeCoded(w, r, http.StatusBadRequest, apperr.New(apperr.BadUserInput,
+				"Không đọc được nội dung yêu cầu.", "The request body could not be read."))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeCoded answers a GraphQL-shaped error outside GraphQL.
+func writeCoded(w http.ResponseWriter, r *http.Request, status int, e *apperr.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
+		"message": e.Message(r.Context()), "extensions": map[string]any{"code": e.Code},
+	}}})
+}
+
+// allowLongTransfer lets evidence uploads and downloads run past HTTP_READ_TIMEOUT and
+// HTTP_WRITE_TIMEOUT, which bound everything else.
+func allowLongTransfer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(longTransfer))
+		_ = rc.SetWriteDeadline(time.Now().Add(longTransfer))
+		next.ServeHTTP(w, r)
+	})
+}
