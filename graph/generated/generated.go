@@ -6244,7 +6244,8 @@ extend type Mutation {
   """
   Starts the verification of an accepted case (the assigned inspector, or a supervisor, unit manager
   or administrator in scope). From now on the official the case is about sees it, with the notice
-  given here (required when the case names an official) and never the citizen's words.
+  given here (required for feedback or a denunciation naming an official) and never the citizen's
+  words.
   """
   caseStartVerification("The mutation's input." input: CaseStartVerificationInput!): CaseActionPayload!
   "Extends a denunciation's deadline by 30 days with a decision number: once if COMPLEX, twice if VERY_COMPLEX."
@@ -6416,8 +6417,9 @@ input CaseStartVerificationInput {
   """
   The notice to the official the case is about: what they are asked to explain, in the handler's
   words (never the citizen's, nothing that identifies the reporter). Required, 10 to 5,000
-  characters, when the case names an official (Law on Denunciations 2018: the person denounced is
-  informed of the content when it is verified); they read it as the case's subjectNotice.
+  characters, for feedback or a denunciation that names an official (Law on Denunciations 2018: the
+  person denounced is informed of the content when it is verified); optional for praise, which the
+  official sees from acceptance. They read it as the case's subjectNotice.
   """
   subjectNotice: String
 }

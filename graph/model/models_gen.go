@@ -205,8 +205,9 @@ type CaseStartVerificationInput struct {
 	Note *string `json:"note,omitempty"`
 	// The notice to the official the case is about: what they are asked to explain, in the handler's
 	// words (never the citizen's, nothing that identifies the reporter). Required, 10 to 5,000
-	// characters, when the case names an official (Law on Denunciations 2018: the person denounced is
-	// informed of the content when it is verified); they read it as the case's subjectNotice.
+	// characters, for feedback or a denunciation that names an official (Law on Denunciations 2018: the
+	// person denounced is informed of the content when it is verified); optional for praise, which the
+	// official sees from acceptance. They read it as the case's subjectNotice.
 	SubjectNotice *string `json:"subjectNotice,omitempty"`
 }
 

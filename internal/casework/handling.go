@@ -121,7 +121,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if n := len([]rune(notice)); n > maxSubjectNotice {
 			return nil, apperr.BadInput("Thông báo cho người bị phản ánh dài quá 5.000 ký tự.",
 				"The notice to the official concerned is longer than 5,000 characters.", "subjectNotice")
-		} else if n < 10 && named {
+		} else if n < 10 && named && c.Channel != enum.ChannelPraise {
 			return nil, apperr.BadInput("Cần thông báo cho cán bộ bị phản ánh, tố cáo nội dung cần giải trình (ít nhất 10 ký tự, không chép lời người gửi).",
 				"A notice to the official concerned of what they are asked to explain is required (at least 10 characters, no citizen text).", "subjectNotice")
 		}
