@@ -213,7 +213,8 @@ func maskConcernedNotes(c *ent.Client) ent.Interceptor {
 				return nil, err
 			}
 			for _, e := range es {
-				if e != nil && about[e.ID] && !(e.Kind == caseevent.KindCONCLUDED && e.ActorKind == caseevent.ActorKindSTAFF) {
+				// Only staff conclude; a kind not selected reads as "" and is blanked (fails closed).
+				if e != nil && about[e.ID] && e.Kind != caseevent.KindCONCLUDED {
 					e.Note = ""
 				}
 			}

@@ -727,3 +727,93 @@ func (w *rcWorld) progress(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectNotice: the notice to the official concerned is required (and bounded) when
+// verification of feedback or a denunciation about an official starts; the case becomes theirs to
+// see then, with the notice, the conclusion and the findings; praise is theirs from acceptance.
+func TestSubjectNotice(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		d := newCWDesk(t, dia, nil)
+		read := func(id string) *struct {
+			State, Description string
+			SubjectNotice       *string
+			Conclusion          *string
+			Events              struct{ Edges []struct{ Node struct{ Kind, Note string } } }
+		} {
+			var out struct {
+				Node *struct {
+					State, Description string
+					SubjectNotice       *string
+					Conclusion          *string
+					Events              struct{ Edges []struct{ Node struct{ Kind, Note string } } }
+				}
+			}
+			rcData(t, d.clerk, `query($id: ID!) { node(id: $id) { ... on Case { state description subjectNotice conclusion
+				events(first: 50) { edges { node { kind note } } } } } }`, map[string]any{"id": id}, &out)
+			return out.Node
+		}
+		_, _, den := d.file(t, nil)
+		if out := cwCall(t, d.supervisor, "caseAccept", map[string]any{"caseId": den}); out.got() != "" {
+			t.Fatalf("accept: %s", out.raw)
+		}
+		if c := read(den); c != nil {
+			t.Errorf("the official reads the denunciation before its verification: %+v", c)
+		}
+		long := strings.Repeat("Giải trình. ", 500) // 6,000 characters
+		for _, tt := range []struct {
+			name   string
+			notice any
+		}{{"none", nil}, {"blank", "   "}, {"too short", "Giải trình"[:6]}, {"too long", long}} {
+			out := cwCall(t, d.supervisor, "caseStartVerification", map[string]any{"caseId": den, "subjectNotice": tt.notice})
+			if out.got() != "BAD_USER_INPUT" || out.field() != "subjectNotice" {
+				t.Errorf("verification with a notice %s: %s, want BAD_USER_INPUT on subjectNotice", tt.name, out.raw)
+			}
+		}
+		if c := read(den); c != nil {
+			t.Errorf("a refused verification showed the case to the official: %+v", c)
+		}
+		notice := "Đề nghị đồng chí giải trình bằng văn bản việc tiếp nhận hồ sơ đất đai trong tháng 01/2026."
+		if out := cwCall(t, d.supervisor, "caseStartVerification", map[string]any{"caseId": den, "subjectNotice": "  " + notice + " "}); out.got() != "" {
+			t.Fatalf("verification: %s", out.raw)
+		}
+		c := read(den)
+		if c == nil || c.State != "VERIFYING" || c.SubjectNotice == nil || *c.SubjectNotice != notice || c.Description != "" {
+			t.Fatalf("the official reads %+v, want the case in verification with the notice and without the citizen's words", c)
+		}
+		findings := "Không có căn cứ xác định cán bộ nhận tiền."
+		if out := cwCall(t, d.supervisor, "caseConclude", map[string]any{"caseId": den, "conclusion": "UNSUBSTANTIATED", "findings": findings}); out.got() != "" {
+			t.Fatalf("conclude: %s", out.raw)
+		}
+		c = read(den)
+		var got []string
+		for _, e := range c.Events.Edges {
+			if e.Node.Note != "" {
+				got = append(got, e.Node.Kind+": "+e.Node.Note)
+			}
+		}
+		if c.Conclusion == nil || *c.Conclusion != "UNSUBSTANTIATED" || !slices.Equal(got, []string{"CONCLUDED: " + findings}) {
+			t.Errorf("the official reads the conclusion %v and the notes %q, want UNSUBSTANTIATED and only the findings", c.Conclusion, got)
+		}
+
+		// Praise: the official's from acceptance, no notice needed.
+		_, _, praise := d.file(t, map[string]any{"channel": "PRAISE", "category": nil})
+		if c := read(praise); c != nil {
+			t.Errorf("the official reads the praise before its acceptance: %+v", c)
+		}
+		if out := cwCall(t, d.supervisor, "caseAccept", map[string]any{"caseId": praise}); out.got() != "" {
+			t.Fatalf("accept the praise: %s", out.raw)
+		}
+		if c := read(praise); c == nil || c.State != "ACCEPTED" || c.Description != "" {
+			t.Errorf("the official reads the accepted praise as %+v", c)
+		}
+		if out := cwCall(t, d.supervisor, "caseStartVerification", map[string]any{"caseId": praise, "subjectNotice": nil}); out.got() != "" {
+			t.Errorf("verifying praise without a notice: %s", out.raw)
+		}
+		// A case about the unit alone needs no notice.
+		_, _, unitOnly := d.file(t, map[string]any{"officialId": nil})
+		cwCall(t, d.supervisor, "caseAccept", map[string]any{"caseId": unitOnly})
+		if out := cwCall(t, d.supervisor, "caseStartVerification", map[string]any{"caseId": unitOnly, "subjectNotice": nil}); out.got() != "" {
+			t.Errorf("verifying a case about no official without a notice: %s", out.raw)
+		}
+	})
+}
