@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -659,32 +660,31 @@ func Invalidate(ctx context.Context, c *ent.Client) error {
 	return nil
 }
 
-// unseen is what the counters hold that the viewer may not see (DESIGN.md §5, the person
-// concerned): the cases about their own linked official that are still hidden from them, whole,
-// and the ratings of those they see. Counters are sums, so it is subtracted from what they read:
-// exact, and read only for a viewer with a linked official (the cases about one official).
-func (s *Service) unseen(ctx context.Context) (delta, error) {
+// aboutViewer are the cases about the viewer's linked official (none without one), with when each
+// became visible to them (nil: still hidden), and the unit tree above them.
+func (s *Service) aboutViewer(ctx context.Context) (map[string]*caseFacts, map[string]*time.Time, map[string]unitNode, error) {
 	v := authz.FromContext(ctx)
 	if v.OfficialID == "" || authz.IsSystem(ctx) {
-		return nil, nil
+		return nil, nil, nil, nil
 	}
 	d := s.db(ctx)
 	about := filter{where: "t.official_cases = ?", args: []any{v.OfficialID}}
 	cases, err := loadCases(ctx, d, about)
 	if err != nil || len(cases) == 0 {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	visible := map[string]bool{}
-	if err := d.query(ctx, "SELECT t.id FROM cases t WHERE "+about.where+" AND t.subject_visible_at IS NOT NULL", about.args,
-		func(r *sql.Rows) error {
+	visible := map[string]*time.Time{}
+	if err := d.query(ctx, "SELECT t.id, t.subject_visible_at FROM cases t WHERE "+about.where+" AND t.subject_visible_at IS NOT NULL",
+		about.args, func(r *sql.Rows) error {
 			var id string
-			if err := r.Scan(&id); err != nil {
+			var at sql.NullTime
+			if err := r.Scan(&id, &at); err != nil {
 				return err
 			}
-			visible[id] = true
+			visible[id] = nullTime(at)
 			return nil
 		}); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	units := map[string]bool{}
 	for _, k := range cases {
@@ -697,14 +697,26 @@ func (s *Service) unseen(ctx context.Context) (delta, error) {
 	tree := map[string]unitNode{}
 	for lo := 0; lo < len(ids); lo += chunk {
 		if err := loadTree(ctx, d, idsIn("id", ids[lo:min(lo+chunk, len(ids))]), tree); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
+	}
+	return cases, visible, tree, nil
+}
+
+// unseen is what the counters hold that the viewer may not see (DESIGN.md §5, the person
+// concerned): the cases about their own linked official that are still hidden from them, whole,
+// and the ratings of those they see. Counters are sums, so it is subtracted from what they read:
+// exact, and read only for a viewer with a linked official (the cases about one official).
+func (s *Service) unseen(ctx context.Context) (delta, error) {
+	cases, visible, tree, err := s.aboutViewer(ctx)
+	if err != nil || len(cases) == 0 {
+		return nil, err
 	}
 	today := s.e.today()
 	dl := delta{}
 	for _, k := range cases {
 		c := caseContribution(k, today)
-		if visible[k.ID] { // seen, but never its rating
+		if visible[k.ID] != nil { // seen, but never its rating
 			rated := contribution{unit: c.unit}
 			for cl, n := range c.cells {
 				if cl.key == kRated || cl.key == kRatingSum {
@@ -716,6 +728,35 @@ func (s *Service) unseen(ctx context.Context) (delta, error) {
 		dl.add(c, -1, tree)
 	}
 	return dl, nil
+}
+
+// Concerned reports whether figures of the scope's year frozen at a time (a closed review) count
+// something the viewer may not see: a case about their linked official received that year in the
+// scope, hidden from them at that time or rated. Frozen figures cannot be corrected exactly (the
+// cases' states were those of then), so the caller withholds their case figures.
+func (s *Service) Concerned(ctx context.Context, scope authz.Scope, year int, at time.Time) (bool, error) {
+	cases, visible, tree, err := s.aboutViewer(ctx)
+	if err != nil || len(cases) == 0 {
+		return false, err
+	}
+	scopes, err := s.counterScopes(ctx, scope)
+	if err != nil {
+		return false, err
+	}
+	for _, k := range cases {
+		if k.ReceivedAt.In(workdays.Vietnam).Year() != year {
+			continue
+		}
+		if v := visible[k.ID]; v != nil && !v.After(at) && k.Rating == nil {
+			continue
+		}
+		for _, sc := range scopesOf(k.Unit, tree) {
+			if slices.Contains(scopes, sc) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // apply adds the delta's cells of the scopes to figures (under "" unless byScope).

@@ -261,6 +261,7 @@ func TestRecusalMatrix(t *testing.T) {
 		w.mutations(t)
 		w.live(t, conns)
 		w.progress(t)
+		w.review(t)
 		for _, r := range rcRoles {
 			w.check(t, r.name+"/concerned/todo", func(t *testing.T) {
 				if got := string(w.concern[r.name].Query(t, todoQ, nil).Data); got != todoBefore[r.name] {
@@ -848,4 +849,47 @@ func TestSubjectNotice(t *testing.T) {
 			t.Errorf("verifying a case about no official without a notice: %s", out.raw)
 		}
 	})
+}
+
+// review: a closed review froze the figures of its year, hidden cases included; the person
+// concerned reads it without its case figures, the control whole.
+func (w *rcWorld) review(t *testing.T) {
+	var closed struct {
+		ReviewClose struct {
+			Review     *struct{ ID string }
+			UserErrors []struct{ Code, Message string }
+		}
+	}
+	resp := rcData(t, w.sup, `mutation($u: ID!, $y: Int!, $k: String!) { reviewClose(input: {scope: {unitId: $u}, year: $y, idempotencyKey: $k}) {
+		review { id } userErrors { code message } } }`, map[string]any{"u": w.f.w.A.ParentUnit, "y": w.year, "k": randomHex(t)}, &closed)
+	if closed.ReviewClose.Review == nil {
+		t.Fatalf("reviewClose: %s", resp.Raw)
+	}
+	id := closed.ReviewClose.Review.ID
+	for _, r := range rcRoles {
+		if !r.staff {
+			continue // reviews are for staff
+		}
+		w.check(t, r.name+"/review", func(t *testing.T) {
+			read := func(api *testutil.API) *struct{ Received int } {
+				var out struct {
+					Node *struct {
+						Figures struct{ Cases *struct{ Received int } }
+					}
+				}
+				resp := rcData(t, api, `query($id: ID!) { node(id: $id) { ... on Review { figures { cases { received } } } } }`,
+					map[string]any{"id": id}, &out)
+				if out.Node == nil {
+					t.Fatalf("review: %s", resp.Raw)
+				}
+				return out.Node.Figures.Cases
+			}
+			if c := read(w.concern[r.name]); c != nil {
+				t.Errorf("the person concerned reads the frozen case figures %+v", c)
+			}
+			if c := read(w.control[r.name]); c == nil || c.Received == 0 {
+				t.Errorf("the control reads the frozen case figures %+v", c)
+			}
+		})
+	}
 }
