@@ -295,7 +295,7 @@ func (w *rcWorld) paths(t *testing.T, prefix string, r rcRole, api *testutil.API
 				Edges      []struct {
 					Node struct {
 						ID, Description, Channel, RequestedChannel string
-						Place, SubjectNotice, IncidentDate        *string
+						Place, SubjectNotice, IncidentDate         *string
 						Anonymous                                  bool
 						Rating                                     *int
 						DuplicateOf                                *struct{ ID string }
@@ -399,7 +399,9 @@ func (w *rcWorld) paths(t *testing.T, prefix string, r rcRole, api *testutil.API
 			Node *struct {
 				Events struct {
 					TotalCount int
-					Edges      []struct{ Node struct{ Kind, Note, ActorKind string } }
+					Edges      []struct {
+						Node struct{ Kind, Note, ActorKind string }
+					}
 				}
 			}
 		}
@@ -509,8 +511,16 @@ func (w *rcWorld) paths(t *testing.T, prefix string, r rcRole, api *testutil.API
 		// On this case (the other stages are its likely duplicates) and on the unit's case about
 		// nobody (the cases about the viewer are never offered as its duplicates).
 		var out struct {
-			This  *struct{ LikelyDuplicates struct{ Edges []struct{ Node struct{ ID string } } } }
-			Other *struct{ LikelyDuplicates struct{ Edges []struct{ Node struct{ ID string } } } }
+			This *struct {
+				LikelyDuplicates struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
+			Other *struct {
+				LikelyDuplicates struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
 		}
 		resp := rcData(t, api, `query($id: ID!, $o: ID!) { this: node(id: $id) { ... on Case { likelyDuplicates(first: 50) { edges { node { id description } } } } }
 			other: node(id: $o) { ... on Case { likelyDuplicates(first: 50) { edges { node { id } } } } } }`,
@@ -696,7 +706,9 @@ func (w *rcWorld) progress(t *testing.T) {
 					}
 				}
 			}
-			ProgressSeries struct{ Points []struct{ CasesReceived *int } }
+			ProgressSeries struct {
+				Points []struct{ CasesReceived *int }
+			}
 		}
 		resp := rcData(t, api, `query($u: ID!, $y: Int!) { progress(scope: {unitId: $u}, year: $y) { cases { received byState { state count } } }
 			progressSeries(scope: {unitId: $u}, year: $y) { points { casesReceived } } }`,
@@ -769,16 +781,20 @@ func TestSubjectNotice(t *testing.T) {
 		d := newCWDesk(t, dia, nil)
 		read := func(id string) *struct {
 			State, Description string
-			SubjectNotice       *string
-			Conclusion          *string
-			Events              struct{ Edges []struct{ Node struct{ Kind, Note string } } }
+			SubjectNotice      *string
+			Conclusion         *string
+			Events             struct {
+				Edges []struct{ Node struct{ Kind, Note string } }
+			}
 		} {
 			var out struct {
 				Node *struct {
 					State, Description string
-					SubjectNotice       *string
-					Conclusion          *string
-					Events              struct{ Edges []struct{ Node struct{ Kind, Note string } } }
+					SubjectNotice      *string
+					Conclusion         *string
+					Events             struct {
+						Edges []struct{ Node struct{ Kind, Note string } }
+					}
 				}
 			}
 			rcData(t, d.clerk, `query($id: ID!) { node(id: $id) { ... on Case { state description subjectNotice conclusion
