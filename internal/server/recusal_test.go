@@ -845,7 +845,7 @@ func TestSubjectNotice(t *testing.T) {
 		}
 
 		// Praise: the official's from acceptance, no notice needed.
-		_, _, praise := d.file(t, map[string]any{"channel": "PRAISE", "category": nil})
+		pcode, psecret, praise := d.file(t, map[string]any{"channel": "PRAISE", "category": nil})
 		if c := read(praise); c != nil {
 			t.Errorf("the official reads the praise before its acceptance: %+v", c)
 		}
@@ -858,6 +858,42 @@ func TestSubjectNotice(t *testing.T) {
 		if out := cwCall(t, d.supervisor, "caseStartVerification", map[string]any{"caseId": praise, "subjectNotice": nil}); out.got() != "" {
 			t.Errorf("verifying praise without a notice: %s", out.raw)
 		}
+		// Its rating is the citizen's: never the official's, not even as a mean.
+		if out := cwCall(t, d.supervisor, "caseConclude", map[string]any{"caseId": praise, "findings": "Xác nhận đúng."}); out.got() != "" {
+			t.Fatalf("conclude: %s", out.raw)
+		}
+		if out := cwCall(t, d.supervisor, "caseClose", map[string]any{"caseId": praise}); out.got() != "" {
+			t.Fatalf("close: %s", out.raw)
+		}
+		if out := cwCall(t, d.citizen, "caseRate", map[string]any{"trackingCode": pcode, "secret": psecret, "rating": 2}); out.got() != "" {
+			t.Fatalf("rate: %s", out.raw)
+		}
+		rating := func(api *testutil.API) (*int, *int) {
+			var out struct {
+				Node     *struct{ Rating *int }
+				Progress struct {
+					Cases *struct{ Satisfaction struct{ Rated int } }
+				}
+			}
+			resp := rcData(t, api, `query($id: ID!, $u: ID!, $y: Int!) { node(id: $id) { ... on Case { rating } }
+				progress(scope: {unitId: $u}, year: $y) { cases { satisfaction { rated } } } }`,
+				map[string]any{"id": praise, "u": d.o.child, "y": cwDay.Year()}, &out)
+			if out.Node == nil {
+				t.Fatalf("the praise: %s", resp.Raw)
+			}
+			var rated *int
+			if out.Progress.Cases != nil {
+				rated = &out.Progress.Cases.Satisfaction.Rated
+			}
+			return out.Node.Rating, rated
+		}
+		if r, n := rating(d.supervisor); r == nil || *r != 2 || n == nil || *n != 1 {
+			t.Errorf("the supervisor reads the rating %v, %v rated in the unit", r, n)
+		}
+		if r, n := rating(d.clerk); r != nil || n != nil && *n != 0 {
+			t.Errorf("the official reads the rating %v, %v rated in the unit", r, n)
+		}
+
 		// A case about the unit alone needs no notice.
 		_, _, unitOnly := d.file(t, map[string]any{"officialId": nil})
 		cwCall(t, d.supervisor, "caseAccept", map[string]any{"caseId": unitOnly})
