@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,6 +263,7 @@ func TestRecusalMatrix(t *testing.T) {
 		w.mutations(t)
 		w.live(t, conns)
 		w.progress(t)
+		w.export(t)
 		w.review(t)
 		for _, r := range rcRoles {
 			w.check(t, r.name+"/concerned/todo", func(t *testing.T) {
@@ -941,6 +944,64 @@ func (w *rcWorld) review(t *testing.T) {
 			}
 			if c := read(w.control[r.name]); c == nil || c.Received == 0 {
 				t.Errorf("the control reads the frozen case figures %+v", c)
+			}
+		})
+	}
+}
+
+// export: the CSV export of the unit's progress, made by each account and downloaded by its link,
+// counts what progress counts for it.
+func (w *rcWorld) export(t *testing.T) {
+	received := func(t *testing.T, api *testutil.API) int {
+		var out struct {
+			ExportLink struct {
+				URL        *string
+				UserErrors []struct{ Code string }
+			}
+		}
+		resp := rcData(t, api, `mutation($u: ID!, $y: Int!) { exportLink(input: {kind: PROGRESS, format: CSV, scope: {unitId: $u}, year: $y}) {
+			url userErrors { code } } }`, map[string]any{"u": w.f.w.A.ParentUnit, "y": w.year}, &out)
+		if out.ExportLink.URL == nil {
+			if resp.Code() == "FORBIDDEN" {
+				return -1
+			}
+			t.Fatalf("exportLink: %s", resp.Raw)
+		}
+		rec := httptest.NewRecorder()
+		w.f.api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, *out.ExportLink.URL, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET the export: %d %s", rec.Code, rec.Body)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(rec.Body.Bytes(), []byte("\ufeff")))).ReadAll()
+		if err != nil {
+			rows = nil
+			for _, line := range strings.Split(rec.Body.String(), "\n") { // tables of different widths
+				if r, err := csv.NewReader(strings.NewReader(line)).Read(); err == nil {
+					rows = append(rows, r)
+				}
+			}
+		}
+		for _, r := range rows {
+			if len(r) > 1 && r[0] == "Vụ việc nhận được" {
+				n, err := strconv.Atoi(r[1])
+				if err != nil {
+					t.Fatalf("received %q", r[1])
+				}
+				return n
+			}
+		}
+		t.Fatalf("no cases received in the export: %s", rec.Body)
+		return 0
+	}
+	whole := received(t, w.sup)
+	for _, r := range rcRoles {
+		w.check(t, r.name+"/export", func(t *testing.T) {
+			concerned, control := received(t, w.concern[r.name]), received(t, w.control[r.name])
+			if concerned == -1 && control == -1 {
+				return // not theirs to export
+			}
+			if concerned != whole-1 || control != whole {
+				t.Errorf("export: the person concerned counts %d, the control %d, the whole %d (one case hidden)", concerned, control, whole)
 			}
 		})
 	}
