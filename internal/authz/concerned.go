@@ -22,7 +22,7 @@ var ErrRecused = apperr.New(apperr.Forbidden,
 	"Bạn là người bị phản ánh, tố cáo trong hồ sơ này nên không được xử lý, trả lời hay được phân công hồ sơ.",
 	"This case is about you: you may not handle it, reply on it or be assigned to it.")
 
-// inChunks keeps IN lists short on every database.
+// inChunk keeps IN lists short on every database.
 const inChunk = 500
 
 // dbOf is the client of the transaction ctx carries (a mutation's payload reads what it wrote),
