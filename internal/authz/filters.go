@@ -7,6 +7,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -149,10 +150,20 @@ func Install(c *ent.Client) {
 	}))
 	c.AuditEvent.Intercept(intercept.TraverseAuditEvent(func(ctx context.Context, q *ent.AuditEventQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			if v.Role == RoleAdmin {
+			if v.Role != RoleAdmin {
+				return sql.False()
+			}
+			if v.OfficialID == "" {
 				return nil
 			}
-			return sql.False()
+			// An administrator is the person concerned of the cases about their own official: the
+			// log of their handling (and of reads of the reporter) is not theirs to read.
+			return sql.P(func(b *sql.Builder) {
+				b.WriteString("NOT (").WriteString(s.C(auditevent.FieldObjectType)).WriteString(" = ").Arg("Case").
+					WriteString(" AND ").WriteString(s.C(auditevent.FieldObjectID)).WriteString(" IN (SELECT id FROM ").
+					WriteString(citizencase.Table).WriteString(" WHERE ").WriteString(citizencase.OfficialColumn).
+					WriteString(" = ").Arg(v.OfficialID).WriteString("))")
+			})
 		})
 	}))
 	c.RefreshToken.Intercept(intercept.TraverseRefreshToken(func(ctx context.Context, q *ent.RefreshTokenQuery) error {

@@ -510,6 +510,18 @@ func (w *rcWorld) paths(t *testing.T, prefix string, r rcRole, api *testutil.API
 				out.Mine.TotalCount == 1, visible, resp.Raw)
 		}
 	})
+	w.check(t, prefix+"auditEvents", func(t *testing.T) {
+		// The log of the case's handling: administrators' only, never the person concerned's.
+		var out struct{ AuditEvents *struct{ TotalCount int } }
+		resp := rcData(t, api, `query($id: String!) { auditEvents(where: {objectID: $id}) { totalCount } }`, map[string]any{"id": c.id}, &out)
+		n := 0
+		if out.AuditEvents != nil {
+			n = out.AuditEvents.TotalCount
+		}
+		if want := r.role == authz.RoleAdmin && !concerned; (n > 0) != want {
+			t.Errorf("auditEvents of the case: %d: %s", n, resp.Raw)
+		}
+	})
 	w.check(t, prefix+"likelyDuplicates", func(t *testing.T) {
 		// On this case (the other stages are its likely duplicates) and on the unit's case about
 		// nobody (the cases about the viewer are never offered as its duplicates).
