@@ -7,8 +7,8 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
-	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
