@@ -142,8 +142,8 @@ func (r *mutationResolver) CaseAssign(ctx context.Context, input model.CaseAssig
 }
 
 // CaseStartVerification is the resolver for the caseStartVerification field.
-func (r *mutationResolver) CaseStartVerification(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.StartVerification, casework.Decision{Note: deref(input.Note)})
+func (r *mutationResolver) CaseStartVerification(ctx context.Context, input model.CaseStartVerificationInput) (*model.CaseActionPayload, error) {
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.StartVerification, casework.Decision{Note: deref(input.Note), SubjectNotice: deref(input.SubjectNotice)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err

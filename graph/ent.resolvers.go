@@ -11,7 +11,18 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/graph/generated"
+	"github.com/liemchinh/liemchinh/internal/authz"
 )
+
+// Duplicates is the resolver for the duplicates field.
+func (r *caseResolver) Duplicates(ctx context.Context, obj *ent.CitizenCase) ([]*ent.CitizenCase, error) {
+	return r.cases.Duplicates(ctx, obj)
+}
+
+// DuplicateOf is the resolver for the duplicateOf field.
+func (r *caseResolver) DuplicateOf(ctx context.Context, obj *ent.CitizenCase) (*ent.CitizenCase, error) {
+	return r.cases.DuplicateOf(ctx, obj)
+}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
@@ -44,7 +55,7 @@ func (r *queryResolver) Campaigns(ctx context.Context, after *entgql.Cursor[stri
 // Cases is the resolver for the cases field.
 func (r *queryResolver) Cases(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error) {
 	return r.client.CitizenCase.Query().Paginate(ctx, after, first, before, last,
-		ent.WithCaseOrder(orderBy), ent.WithCaseFilter(where.Filter))
+		ent.WithCaseOrder(orderBy), ent.WithCaseFilter(authz.CaseWhere(ctx, where)))
 }
 
 // Commendations is the resolver for the commendations field.

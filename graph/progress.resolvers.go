@@ -114,7 +114,7 @@ func (r *queryResolver) FinalReview(ctx context.Context, scope model.ScopeInput)
 
 // Figures is the resolver for the figures field.
 func (r *reviewResolver) Figures(ctx context.Context, obj *ent.Review) (*progress.Report, error) {
-	return review.Figures(obj)
+	return r.review.FiguresFor(ctx, obj)
 }
 
 // Scope is the resolver for the scope field.

@@ -589,7 +589,7 @@ type ComplexityRoot struct {
 		CaseMessageSend       func(childComplexity int, input model.CaseMessageSendInput) int
 		CaseRate              func(childComplexity int, input model.CaseRateInput) int
 		CaseReject            func(childComplexity int, input model.CaseActionInput) int
-		CaseStartVerification func(childComplexity int, input model.CaseActionInput) int
+		CaseStartVerification func(childComplexity int, input model.CaseStartVerificationInput) int
 		CaseSubmit            func(childComplexity int, input model.CaseSubmitInput) int
 		CaseTransfer          func(childComplexity int, input model.CaseTransferInput) int
 		CaseWithdraw          func(childComplexity int, input model.CaseWithdrawInput) int
@@ -1094,6 +1094,9 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CaseResolver interface {
+	Duplicates(ctx context.Context, obj *ent.CitizenCase) ([]*ent.CitizenCase, error)
+	DuplicateOf(ctx context.Context, obj *ent.CitizenCase) (*ent.CitizenCase, error)
+
 	Overdue(ctx context.Context, obj *ent.CitizenCase) (bool, error)
 	LikelyDuplicates(ctx context.Context, obj *ent.CitizenCase, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.CaseConnection, error)
 }
@@ -1115,7 +1118,7 @@ type MutationResolver interface {
 	CaseReject(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
 	CaseTransfer(ctx context.Context, input model.CaseTransferInput) (*model.CaseActionPayload, error)
 	CaseAssign(ctx context.Context, input model.CaseAssignInput) (*model.CaseActionPayload, error)
-	CaseStartVerification(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
+	CaseStartVerification(ctx context.Context, input model.CaseStartVerificationInput) (*model.CaseActionPayload, error)
 	CaseExtend(ctx context.Context, input model.CaseExtendInput) (*model.CaseActionPayload, error)
 	CaseConclude(ctx context.Context, input model.CaseConcludeInput) (*model.CaseActionPayload, error)
 	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
@@ -3378,7 +3381,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CaseStartVerification(childComplexity, args["input"].(model.CaseActionInput)), true
+		return e.ComplexityRoot.Mutation.CaseStartVerification(childComplexity, args["input"].(model.CaseStartVerificationInput)), true
 	case "Mutation.caseSubmit":
 		if e.ComplexityRoot.Mutation.CaseSubmit == nil {
 			break
@@ -5836,6 +5839,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseMessageWhereInput", ec.unmarshalInputCaseMessageWhereInput),
 			graphql.NewInputUnmarshaler("CaseOrder", ec.unmarshalInputCaseOrder),
 			graphql.NewInputUnmarshaler("CaseRateInput", ec.unmarshalInputCaseRateInput),
+			graphql.NewInputUnmarshaler("CaseStartVerificationInput", ec.unmarshalInputCaseStartVerificationInput),
 			graphql.NewInputUnmarshaler("CaseSubmitInput", ec.unmarshalInputCaseSubmitInput),
 			graphql.NewInputUnmarshaler("CaseTransferInput", ec.unmarshalInputCaseTransferInput),
 			graphql.NewInputUnmarshaler("CaseWhereInput", ec.unmarshalInputCaseWhereInput),
@@ -6240,8 +6244,13 @@ extend type Mutation {
   caseTransfer("The mutation's input." input: CaseTransferInput!): CaseActionPayload!
   "Assigns an inspector (whose scope holds the case's unit) to handle the case."
   caseAssign("The mutation's input." input: CaseAssignInput!): CaseActionPayload!
-  "Starts the verification of an accepted case (the assigned inspector, or a supervisor, unit manager or administrator in scope)."
-  caseStartVerification("The mutation's input." input: CaseActionInput!): CaseActionPayload!
+  """
+  Starts the verification of an accepted case (the assigned inspector, or a supervisor, unit manager
+  or administrator in scope). From now on the official the case is about sees it, with the notice
+  given here (required for feedback or a denunciation naming an official) and never the citizen's
+  words.
+  """
+  caseStartVerification("The mutation's input." input: CaseStartVerificationInput!): CaseActionPayload!
   "Extends a denunciation's deadline by 30 days with a decision number: once if COMPLEX, twice if VERY_COMPLEX."
   caseExtend("The mutation's input." input: CaseExtendInput!): CaseActionPayload!
   """
@@ -6414,6 +6423,22 @@ input CaseActionInput {
   caseId: ID!
   "Reason (required to reject), or note."
   note: String
+}
+
+"Input of caseStartVerification."
+input CaseStartVerificationInput {
+  "The case."
+  caseId: ID!
+  "Note on the case's timeline."
+  note: String
+  """
+  The notice to the official the case is about: what they are asked to explain, in the handler's
+  words (never the citizen's, nothing that identifies the reporter). Required, 10 to 5,000
+  characters, for feedback or a denunciation that names an official (Law on Denunciations 2018: the
+  person denounced is informed of the content when it is verified); optional for praise, which the
+  official sees from acceptance. They read it as the case's subjectNotice.
+  """
+  subjectNotice: String
 }
 
 "Input of caseTransfer."
@@ -17046,8 +17071,8 @@ func (ec *executionContext) field_Mutation_caseStartVerification_args(ctx contex
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (model.CaseActionInput, error) {
-			return ec.unmarshalNCaseActionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseActionInput(ctx, v)
+		func(ctx context.Context, v any) (model.CaseStartVerificationInput, error) {
+			return ec.unmarshalNCaseStartVerificationInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseStartVerificationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -22237,7 +22262,7 @@ func (ec *executionContext) _Case_duplicates(ctx context.Context, field graphql.
 			return ec.fieldContext_Case_duplicates(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Duplicates(ctx)
+			return ec.Resolvers.Case().Duplicates(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ent.CitizenCase) graphql.Marshaler {
@@ -22252,7 +22277,7 @@ func (ec *executionContext) fieldContext_Case_duplicates(_ context.Context, fiel
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Case(ctx, field)
 		},
@@ -22269,7 +22294,7 @@ func (ec *executionContext) _Case_duplicateOf(ctx context.Context, field graphql
 			return ec.fieldContext_Case_duplicateOf(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.DuplicateOf(ctx)
+			return ec.Resolvers.Case().DuplicateOf(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CitizenCase) graphql.Marshaler {
@@ -22284,7 +22309,7 @@ func (ec *executionContext) fieldContext_Case_duplicateOf(_ context.Context, fie
 		Object:     "Case",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Case(ctx, field)
 		},
@@ -28543,7 +28568,7 @@ func (ec *executionContext) _Mutation_caseStartVerification(ctx context.Context,
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CaseStartVerification(ctx, fc.Args["input"].(model.CaseActionInput))
+			return ec.Resolvers.Mutation().CaseStartVerification(ctx, fc.Args["input"].(model.CaseStartVerificationInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseActionPayload) graphql.Marshaler {
@@ -42318,6 +42343,62 @@ func (ec *executionContext) unmarshalInputCaseRateInput(ctx context.Context, obj
 func UnmarshalCaseRateInput(ctx context.Context, raw any) (model.CaseRateInput, error) {
 	var out model.CaseRateInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseRateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCaseStartVerificationInput(ctx context.Context, obj any) (model.CaseStartVerificationInput, error) {
+	var it model.CaseStartVerificationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"caseId", "note", "subjectNotice"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "subjectNotice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectNotice"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectNotice = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCaseStartVerificationInput unmarshals raw into the CaseStartVerificationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCaseStartVerificationInput(ctx context.Context, raw any) (model.CaseStartVerificationInput, error) {
+	var out model.CaseStartVerificationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseStartVerificationInput", raw, &out)
 	return out, err
 }
 
@@ -56256,6 +56337,11 @@ func (ec *executionContext) marshalNCaseOrderField2ᚖgithubᚗcomᚋliemchinh�
 
 func (ec *executionContext) unmarshalNCaseRateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseRateInput(ctx context.Context, v any) (model.CaseRateInput, error) {
 	res, err := ec.unmarshalInputCaseRateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCaseStartVerificationInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseStartVerificationInput(ctx context.Context, v any) (model.CaseStartVerificationInput, error) {
+	res, err := ec.unmarshalInputCaseStartVerificationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -197,6 +197,20 @@ type CaseRateInput struct {
 	Rating int `json:"rating"`
 }
 
+// Input of caseStartVerification.
+type CaseStartVerificationInput struct {
+	// The case.
+	CaseID string `json:"caseId"`
+	// Note on the case's timeline.
+	Note *string `json:"note,omitempty"`
+	// The notice to the official the case is about: what they are asked to explain, in the handler's
+	// words (never the citizen's, nothing that identifies the reporter). Required, 10 to 5,000
+	// characters, for feedback or a denunciation that names an official (Law on Denunciations 2018: the
+	// person denounced is informed of the content when it is verified); optional for praise, which the
+	// official sees from acceptance. They read it as the case's subjectNotice.
+	SubjectNotice *string `json:"subjectNotice,omitempty"`
+}
+
 // Input of caseSubmit.
 type CaseSubmitInput struct {
 	// FEEDBACK, DENUNCIATION or PRAISE.

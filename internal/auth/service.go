@@ -226,18 +226,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (authz.Viewer,
 }
 
 // ViewerOf builds the viewer of an account from its stored role, scope and official.
-func ViewerOf(acc *ent.Account) authz.Viewer {
-	v := authz.Viewer{AccountID: acc.ID, Role: authz.Role(acc.Role), Scope: authz.Scope{Kind: authz.ScopeKind(acc.ScopeKind)}}
-	for _, id := range []*string{acc.ScopeUnitID, acc.ScopeDistrictID, acc.ScopeProvinceID} {
-		if id != nil {
-			v.Scope.ID = *id
-		}
-	}
-	if acc.OfficialID != nil {
-		v.OfficialID = *acc.OfficialID
-	}
-	return v
-}
+func ViewerOf(acc *ent.Account) authz.Viewer { return authz.ViewerOfAccount(acc) }
 
 // db is the client of the mutation's transaction when there is one (store.ClientFrom).
 func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }

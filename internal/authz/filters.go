@@ -8,6 +8,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
@@ -84,33 +85,32 @@ func Install(c *ent.Client) {
 	}))
 	c.CitizenCase.Intercept(intercept.TraverseCitizenCase(func(ctx context.Context, q *ent.CitizenCaseQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			return casesIn(v, s.C(citizencase.FieldID), s.C(citizencase.UnitColumn), s.C(citizencase.OfficialColumn))
+			return casesIn(v, s.C(citizencase.UnitColumn), s.C(citizencase.OfficialColumn), s.C(citizencase.FieldSubjectVisibleAt))
 		})
 	}))
 	c.CaseEvent.Intercept(intercept.TraverseCaseEvent(func(ctx context.Context, q *ent.CaseEventQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			p := caseSubquery(v, s.C(caseevent.CaseColumn))
-			if !v.Staff() {
-				// An official sees the public timeline of cases about them, nothing internal.
-				p = sql.And(p, sql.EQ(s.C(caseevent.FieldPublic), true))
+			column := s.C(caseevent.CaseColumn)
+			if v.OfficialID == "" {
+				return caseSubquery(column, heldIn(v, caseColumns()))
 			}
-			return p
+			// The person concerned sees the public transitions of the cases about them, no
+			// messages, evidence or ratings (their notes are blanked by maskConcerned).
+			concerned := sql.And(caseSubquery(column, concernedIn(v, caseColumns())), eq(s.C(caseevent.FieldPublic), true),
+				notIn(s.C(caseevent.FieldKind), concernedHiddenKinds...))
+			return sql.Or(caseSubquery(column, heldIn(v, caseColumns())), concerned)
 		})
 	}))
 	c.CaseMessage.Intercept(intercept.TraverseCaseMessage(func(ctx context.Context, q *ent.CaseMessageQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			if !v.Staff() {
-				return sql.False() // messages talk with the reporter: never for the official concerned
-			}
-			return caseSubquery(v, s.C(casemessage.CaseColumn))
+			// Messages talk with the reporter: only for staff holding the case, never the person concerned.
+			return caseSubquery(s.C(casemessage.CaseColumn), heldIn(v, caseColumns()))
 		})
 	}))
 	c.Evidence.Intercept(intercept.TraverseEvidence(func(ctx context.Context, q *ent.EvidenceQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			if !v.Staff() {
-				return sql.False() // evidence can identify the reporter
-			}
-			return caseSubquery(v, s.C(evidence.CaseColumn))
+			// Evidence can identify the reporter: only for staff holding the case.
+			return caseSubquery(s.C(evidence.CaseColumn), heldIn(v, caseColumns()))
 		})
 	}))
 	c.Incident.Intercept(intercept.TraverseIncident(func(ctx context.Context, q *ent.IncidentQuery) error {
@@ -150,10 +150,20 @@ func Install(c *ent.Client) {
 	}))
 	c.AuditEvent.Intercept(intercept.TraverseAuditEvent(func(ctx context.Context, q *ent.AuditEventQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			if v.Role == RoleAdmin {
+			if v.Role != RoleAdmin {
+				return sql.False()
+			}
+			if v.OfficialID == "" {
 				return nil
 			}
-			return sql.False()
+			// An administrator is the person concerned of the cases about their own official: the
+			// log of their handling (and of reads of the reporter) is not theirs to read.
+			return sql.P(func(b *sql.Builder) {
+				b.WriteString("NOT (").WriteString(s.C(auditevent.FieldObjectType)).WriteString(" = ").Arg("Case").
+					WriteString(" AND ").WriteString(s.C(auditevent.FieldObjectID)).WriteString(" IN (SELECT id FROM ").
+					WriteString(citizencase.Table).WriteString(" WHERE ").WriteString(citizencase.OfficialColumn).
+					WriteString(" = ").Arg(v.OfficialID).WriteString("))")
+			})
 		})
 	}))
 	c.RefreshToken.Intercept(intercept.TraverseRefreshToken(func(ctx context.Context, q *ent.RefreshTokenQuery) error {
@@ -165,7 +175,8 @@ func Install(c *ent.Client) {
 	c.Upload.Intercept(intercept.TraverseUpload(func(ctx context.Context, q *ent.UploadQuery) error {
 		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
-	c.CitizenCase.Intercept(maskReporterText)
+	c.CitizenCase.Intercept(maskConcerned(c))
+	c.CaseEvent.Intercept(maskConcernedNotes(c))
 	c.Use(guardWrites)
 }
 
@@ -262,23 +273,79 @@ func officialsIn(v Viewer, column string) *sql.Predicate {
 	return subquery(column, official.Table, inner)
 }
 
-// casesIn is the case predicate: staff see the cases of units in scope, an official the cases about
-// themself.
-func casesIn(v Viewer, _ string, unitColumn, officialColumn string) *sql.Predicate {
-	if !v.Staff() {
-		return eq(officialColumn, v.OfficialID)
-	}
-	return unitsIn(v, unitColumn)
+// caseCols are the columns of a case the case predicates read, as SQL.
+type caseCols struct{ unit, official, visible string }
+
+// caseColumns are the case columns qualified for a subquery on the cases table.
+func caseColumns() caseCols {
+	return caseCols{qualified(citizencase.Table, citizencase.UnitColumn),
+		qualified(citizencase.Table, citizencase.OfficialColumn), qualified(citizencase.Table, citizencase.FieldSubjectVisibleAt)}
 }
 
-// caseSubquery is "column holds a case the viewer may see".
-func caseSubquery(v Viewer, column string) *sql.Predicate {
-	inner := casesIn(v, qualified(citizencase.Table, citizencase.FieldID),
-		qualified(citizencase.Table, citizencase.UnitColumn), qualified(citizencase.Table, citizencase.OfficialColumn))
-	if inner == nil {
-		return nil
+// casesIn is the case predicate (DESIGN.md §5, the person concerned and recusal): the cases the
+// viewer holds as staff, and the cases about the viewer's linked official once they are visible to
+// them (the start of verification; praise from acceptance). nil: no restriction.
+func casesIn(v Viewer, unitColumn, officialColumn, visibleColumn string) *sql.Predicate {
+	cols := caseCols{unitColumn, officialColumn, visibleColumn}
+	held := heldIn(v, cols)
+	if v.OfficialID == "" {
+		return held
 	}
-	return subquery(column, citizencase.Table, inner)
+	return sql.Or(held, concernedIn(v, cols))
+}
+
+// heldIn is "the viewer holds the case as staff": in scope and not about the viewer's own official
+// (recusal, whatever the role). nil: no restriction.
+func heldIn(v Viewer, c caseCols) *sql.Predicate {
+	if !v.Staff() {
+		return sql.False()
+	}
+	p := unitsIn(v, c.unit)
+	if v.OfficialID == "" {
+		return p
+	}
+	notAbout := sql.P(func(b *sql.Builder) {
+		b.WriteString("(").WriteString(c.official).WriteString(" IS NULL OR ").WriteString(c.official).
+			WriteString(" <> ").Arg(v.OfficialID).WriteString(")")
+	})
+	if p == nil {
+		return notAbout
+	}
+	return sql.And(p, notAbout)
+}
+
+// concernedIn is "the case is about the viewer's official and already visible to them".
+func concernedIn(v Viewer, c caseCols) *sql.Predicate {
+	if v.OfficialID == "" {
+		return sql.False()
+	}
+	return sql.And(eq(c.official, v.OfficialID), sql.P(func(b *sql.Builder) {
+		b.WriteString(c.visible).WriteString(" IS NOT NULL")
+	}))
+}
+
+// concernedHiddenKinds are the events the person concerned never sees: they would tell of the
+// reporter's messages, evidence, rating or the handler's assignment.
+var concernedHiddenKinds = []string{string(caseevent.KindMESSAGE), string(caseevent.KindEVIDENCE_ADDED),
+	string(caseevent.KindRATED), string(caseevent.KindASSIGNED)}
+
+// caseSubquery is "column holds a case matching p" (p on the cases table, qualified); nil when p is.
+func caseSubquery(column string, p *sql.Predicate) *sql.Predicate {
+	return subquery(column, citizencase.Table, p)
+}
+
+// notIn is "column NOT IN (values)".
+func notIn(column string, values ...string) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) {
+		b.WriteString(column).WriteString(" NOT IN (")
+		for i, v := range values {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.Arg(v)
+		}
+		b.WriteString(")")
+	})
 }
 
 // eq is "column = value" for a column already written as SQL (quoted by a selector, or qualified).
@@ -328,29 +395,3 @@ func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error
 		}
 	}).Exist(System(ctx))
 }
-
-// maskReporterText blanks what a citizen wrote (description, place) from the cases an official
-// reads about themself: free text often names its author, and a reporter must never reach the
-// official concerned. Staff in scope, and the server's own work, read the cases whole.
-var maskReporterText = ent.InterceptFunc(func(next ent.Querier) ent.Querier {
-	return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
-		v, err := next.Query(ctx, q)
-		if err != nil || IsSystem(ctx) || FromContext(ctx).Staff() {
-			return v, err
-		}
-		mask := func(c *ent.CitizenCase) {
-			if c != nil {
-				c.Description, c.Place = "", nil
-			}
-		}
-		switch cs := v.(type) {
-		case []*ent.CitizenCase:
-			for _, c := range cs {
-				mask(c)
-			}
-		case *ent.CitizenCase:
-			mask(cs)
-		}
-		return v, nil
-	})
-})

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/liemchinh/liemchinh/ent"
 )
 
 // Role is what an account may do.
@@ -115,4 +117,18 @@ func (k *ScopeKind) UnmarshalGQL(v any) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not a scope kind", s)
+}
+
+// ViewerOfAccount is the viewer an account signs in as: its role, scope and linked official.
+func ViewerOfAccount(acc *ent.Account) Viewer {
+	v := Viewer{AccountID: acc.ID, Role: Role(acc.Role), Scope: Scope{Kind: ScopeKind(acc.ScopeKind)}}
+	for _, id := range []*string{acc.ScopeUnitID, acc.ScopeDistrictID, acc.ScopeProvinceID} {
+		if id != nil {
+			v.Scope.ID = *id
+		}
+	}
+	if acc.OfficialID != nil {
+		v.OfficialID = *acc.OfficialID
+	}
+	return v
 }

@@ -29,7 +29,11 @@ type Decision struct {
 	Complexity     citizencase.Complexity  // caseExtend: COMPLEX (once) or VERY_COMPLEX (twice)
 	Conclusion     *citizencase.Conclusion // caseConclude
 	DuplicateOfID  string                  // caseMarkDuplicate
+	SubjectNotice  string                  // caseStartVerification: the notice to the official concerned
 }
+
+// maxSubjectNotice bounds the notice to the official concerned (runes).
+const maxSubjectNotice = 5000
 
 // handlerOnly are the actions of the verification itself: the assigned inspector's, or a
 // supervisor's, unit manager's or administrator's in scope (not another inspector's).
@@ -53,6 +57,10 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	} else if err != nil {
 		return nil, err
 	}
+	// Recusal (DESIGN.md §5): the person a case is about never handles it, whatever their role.
+	if err := authz.RequireNotConcerned(ctx, tx, c.ID); err != nil {
+		return nil, err
+	}
 	if handlerOnly[a] && v.Role == authz.RoleInspector && (c.Edges.Handler == nil || c.Edges.Handler.ID != v.AccountID) {
 		return nil, authz.ErrForbidden
 	}
@@ -70,6 +78,9 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	switch a {
 	case Accept:
 		u.SetAcceptedAt(now)
+		if c.Channel == enum.ChannelPraise { // praise is the official's to see from acceptance
+			u.SetSubjectVisibleAt(now)
+		}
 		if c.Channel == enum.ChannelDenunciation {
 			u.SetDueAt(s.days(now, s.dur.DenunciationConcludeDays))
 		}
@@ -90,7 +101,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		u.SetTransferredToID(d.UnitID).SetUnitID(d.UnitID)
 		note = fmt.Sprintf("%s -> %s. %s", c.Edges.Unit.ID, d.UnitID, d.Note)
 	case Assign:
-		if err := s.checkInspector(ctx, d.InspectorID, c.Edges.Unit.ID); err != nil {
+		if err := s.checkInspector(ctx, d.InspectorID, c); err != nil {
 			return nil, err
 		}
 		if v.Role == authz.RoleInspector {
@@ -98,6 +109,26 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		}
 		u.SetHandlerID(d.InspectorID)
 		note = ""
+	case StartVerification:
+		// The law has the person denounced informed of the content when verification starts
+		// (Law on Denunciations 2018): the handler writes what they are asked to explain, never
+		// the citizen's words; from now on the case is visible to them.
+		notice := strings.TrimSpace(d.SubjectNotice)
+		named, err := tx.CitizenCase.QueryOfficial(c).Exist(authz.System(ctx))
+		if err != nil {
+			return nil, err
+		}
+		if n := len([]rune(notice)); n > maxSubjectNotice {
+			return nil, apperr.BadInput("Thông báo cho người bị phản ánh dài quá 5.000 ký tự.",
+				"The notice to the official concerned is longer than 5,000 characters.", "subjectNotice")
+		} else if n < 10 && named && c.Channel != enum.ChannelPraise {
+			return nil, apperr.BadInput("Cần thông báo cho cán bộ bị phản ánh, tố cáo nội dung cần giải trình (ít nhất 10 ký tự, không chép lời người gửi).",
+				"A notice to the official concerned of what they are asked to explain is required (at least 10 characters, no citizen text).", "subjectNotice")
+		}
+		if notice != "" {
+			u.SetSubjectNotice(notice)
+		}
+		u.SetSubjectVisibleAt(now)
 	case Extend:
 		if c.Channel != enum.ChannelDenunciation {
 			return nil, apperr.New(apperr.Conflict, "Chỉ gia hạn giải quyết tố cáo.", "Only denunciations are extended.").ForUser()
@@ -144,7 +175,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if d.DuplicateOfID == "" || d.DuplicateOfID == c.ID {
 			return nil, apperr.BadInput("Cần chọn hồ sơ gốc khác.", "Choose the (other) original case.", "duplicateOfId")
 		}
-		orig, err := tx.CitizenCase.Get(ctx, d.DuplicateOfID)
+		orig, err := tx.CitizenCase.Query().Where(citizencase.ID(d.DuplicateOfID), authz.NotConcerned(ctx)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return nil, apperr.BadInput("Không tìm thấy hồ sơ gốc.", "No such original case.", "duplicateOfId")
 		} else if err != nil {
@@ -211,8 +242,9 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 	return recognition.FlagAwards(ctx, tx, off.ID, year)
 }
 
-// checkInspector checks an account is an enabled inspector whose scope holds the unit.
-func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) error {
+// checkInspector checks an account is an enabled inspector whose scope holds the case's unit and
+// who is not the person the case is about (recusal).
+func (s *Service) checkInspector(ctx context.Context, accountID string, c *ent.CitizenCase) error {
 	sys := authz.System(ctx)
 	acc, err := s.db(ctx).Account.Query().Where(account.ID(accountID), account.RoleEQ(account.RoleINSPECTOR),
 		account.Disabled(false)).Only(sys)
@@ -221,13 +253,14 @@ func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) 
 	} else if err != nil {
 		return err
 	}
-	insp := authz.Viewer{AccountID: acc.ID, Role: authz.RoleInspector, Scope: authz.Scope{Kind: authz.ScopeKind(acc.ScopeKind)}}
-	for _, id := range []*string{acc.ScopeUnitID, acc.ScopeDistrictID, acc.ScopeProvinceID} {
-		if id != nil {
-			insp.Scope.ID = *id
-		}
+	insp := authz.ViewerOfAccount(acc)
+	if concerned, err := authz.Concerned(authz.WithViewer(ctx, insp), s.db(ctx), c.ID); err != nil {
+		return err
+	} else if concerned {
+		return apperr.New(apperr.Forbidden, "Không thể phân công: hồ sơ này phản ánh, tố cáo chính thanh tra viên được chọn.",
+			"The inspector cannot be assigned: this case is about them.").OnField("inspectorId")
 	}
-	ok, err := authz.UnitInScope(authz.WithViewer(ctx, insp), s.db(ctx), unitID)
+	ok, err := authz.UnitInScope(authz.WithViewer(ctx, insp), s.db(ctx), c.Edges.Unit.ID)
 	if err != nil {
 		return err
 	}
@@ -238,11 +271,19 @@ func (s *Service) checkInspector(ctx context.Context, accountID, unitID string) 
 }
 
 // LikelyDuplicates is the query of cases a handler should compare a case with: about the same
-// official (or, without one, the same unit), of the same category, received within 90 days.
+// official (or, without one, the same unit), of the same category, received within 90 days. The
+// person concerned gets none (duplicates are never theirs to see), and nobody is shown the cases
+// about themself as someone else's duplicates.
 func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*ent.CitizenCaseQuery, error) {
 	sys := authz.System(ctx)
 	q := s.db(ctx).CitizenCase.Query().Where(citizencase.IDNEQ(c.ID),
-		citizencase.ReceivedAtGTE(c.ReceivedAt.AddDate(0, 0, -90)), citizencase.ReceivedAtLTE(c.ReceivedAt.AddDate(0, 0, 90)))
+		citizencase.ReceivedAtGTE(c.ReceivedAt.AddDate(0, 0, -90)), citizencase.ReceivedAtLTE(c.ReceivedAt.AddDate(0, 0, 90)),
+		authz.NotConcerned(ctx))
+	if concerned, err := authz.Concerned(ctx, s.db(ctx), c.ID); err != nil {
+		return nil, err
+	} else if concerned {
+		return q.Where(citizencase.IDIn()), nil
+	}
 	if c.Category != nil {
 		q.Where(citizencase.CategoryEQ(*c.Category))
 	} else {
@@ -259,4 +300,31 @@ func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*en
 		return nil, err
 	}
 	return q.Where(citizencase.HasUnitWith(unitID(unit))), nil
+}
+
+// Duplicates are the cases marked as repeating c, DuplicateOf the case c repeats: never for the
+// person c is about, and never a case about the viewer.
+func (s *Service) Duplicates(ctx context.Context, c *ent.CitizenCase) ([]*ent.CitizenCase, error) {
+	if authz.FromContext(ctx).OfficialID == "" {
+		return c.Duplicates(ctx) // eager-loaded with the case when asked for in a list
+	}
+	if concerned, err := authz.Concerned(ctx, s.db(ctx), c.ID); err != nil || concerned {
+		return nil, err
+	}
+	return s.db(ctx).CitizenCase.QueryDuplicates(c).Where(authz.NotConcerned(ctx)).All(ctx)
+}
+
+// DuplicateOf is the case c repeats, under the same rule as Duplicates.
+func (s *Service) DuplicateOf(ctx context.Context, c *ent.CitizenCase) (*ent.CitizenCase, error) {
+	if authz.FromContext(ctx).OfficialID == "" {
+		return c.DuplicateOf(ctx)
+	}
+	if concerned, err := authz.Concerned(ctx, s.db(ctx), c.ID); err != nil || concerned {
+		return nil, err
+	}
+	out, err := s.db(ctx).CitizenCase.QueryDuplicateOf(c).Where(authz.NotConcerned(ctx)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return out, err
 }

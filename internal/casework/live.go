@@ -61,6 +61,10 @@ func (s *Service) SubscribeScope(ctx context.Context, scope *authz.Scope) (<-cha
 		if err := authz.Recheck(ctx); err != nil {
 			return nil, false, err
 		}
+		// The person a case is about never follows it live (recusal), whatever their role.
+		if concerned, err := authz.Concerned(ctx, s.client, e.CaseID); err != nil || concerned {
+			return nil, false, nil
+		}
 		if scope != nil {
 			narrowed := authz.WithViewer(ctx, authz.Viewer{AccountID: v.AccountID, Role: authz.RoleSupervisor, Scope: *scope})
 			if ok, err := authz.UnitInScope(narrowed, s.client, e.UnitID); err != nil || !ok {

@@ -46,6 +46,10 @@ func RevealReporter(ctx context.Context, client *ent.Client, box *sealbox.Box, c
 	} else if err != nil {
 		return nil, err
 	}
+	// The person concerned never reads the reporter, whatever their role (recusal).
+	if err := authz.RequireNotConcerned(ctx, client, c.ID); err != nil {
+		return nil, err
+	}
 	handler, err := client.CitizenCase.QueryHandler(c).OnlyID(authz.System(ctx))
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err

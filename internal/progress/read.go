@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -238,7 +239,7 @@ func (s *Service) Progress(ctx context.Context, scope authz.Scope, year int) (*R
 	if err != nil {
 		return nil, err
 	}
-	return s.report(ctx, ref, year, full)
+	return s.report(ctx, ref, year, full, true)
 }
 
 // Figures is the whole report of a scope's year, never suppressed and without viewer checks: for
@@ -251,10 +252,11 @@ func (s *Service) Figures(ctx context.Context, scope authz.Scope, year int) (*Re
 	if err != nil {
 		return nil, err
 	}
-	return s.report(ctx, ref, year, true)
+	return s.report(ctx, ref, year, true, false)
 }
 
-func (s *Service) report(ctx context.Context, ref ScopeRef, year int, full bool) (*Report, error) {
+// report builds the scope's report; for the viewer, without what they may not see (unseen).
+func (s *Service) report(ctx context.Context, ref ScopeRef, year int, full, forViewer bool) (*Report, error) {
 	if err := s.fresh(ctx); err != nil {
 		return nil, err
 	}
@@ -269,6 +271,14 @@ func (s *Service) report(ctx context.Context, ref ScopeRef, year int, full bool)
 	overdue, err := s.overdue(ctx, scopes, year)
 	if err != nil {
 		return nil, err
+	}
+	if forViewer {
+		unseen, err := s.unseen(ctx)
+		if err != nil {
+			return nil, err
+		}
+		unseen.into(all, scopes, false)
+		overdue += unseen.overdue(scopes, year, (*s.e.now.Load())())
 	}
 	return build(ref, year, all[""], overdue, s.e.today(), full), nil
 }
@@ -406,6 +416,11 @@ func (s *Service) Series(ctx context.Context, scope authz.Scope, year int) (*Ser
 	if err != nil {
 		return nil, err
 	}
+	unseen, err := s.unseen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unseen.into(all, scopes, false)
 	f := all[""]
 	today := s.e.today()
 	out := &Series{Scope: ref, Year: year, Headcount: f.get(year, kHeadcount), Points: []Point{}}
@@ -491,6 +506,11 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 	if err != nil {
 		return nil, err
 	}
+	unseen, err := s.unseen(ctx)
+	if err != nil {
+		return nil, err
+	}
+	unseen.into(got, scopes, true)
 	for sc, f := range got {
 		e := &entries[members[sc]]
 		e.Headcount += f.get(year, kHeadcount)
@@ -638,4 +658,146 @@ func Invalidate(ctx context.Context, c *ent.Client) error {
 		return true
 	})
 	return nil
+}
+
+// aboutViewer are the cases about the viewer's linked official (none without one), with when each
+// became visible to them (nil: still hidden), and the unit tree above them.
+func (s *Service) aboutViewer(ctx context.Context) (map[string]*caseFacts, map[string]*time.Time, map[string]unitNode, error) {
+	v := authz.FromContext(ctx)
+	if v.OfficialID == "" || authz.IsSystem(ctx) {
+		return nil, nil, nil, nil
+	}
+	d := s.db(ctx)
+	about := filter{where: "t.official_cases = ?", args: []any{v.OfficialID}}
+	cases, err := loadCases(ctx, d, about)
+	if err != nil || len(cases) == 0 {
+		return nil, nil, nil, err
+	}
+	visible := map[string]*time.Time{}
+	if err := d.query(ctx, "SELECT t.id, t.subject_visible_at FROM cases t WHERE "+about.where+" AND t.subject_visible_at IS NOT NULL",
+		about.args, func(r *sql.Rows) error {
+			var id string
+			var at sql.NullTime
+			if err := r.Scan(&id, &at); err != nil {
+				return err
+			}
+			visible[id] = nullTime(at)
+			return nil
+		}); err != nil {
+		return nil, nil, nil, err
+	}
+	units := map[string]bool{}
+	for _, k := range cases {
+		units[k.Unit] = true
+	}
+	ids := make([]string, 0, len(units))
+	for u := range units {
+		ids = append(ids, u)
+	}
+	tree := map[string]unitNode{}
+	for lo := 0; lo < len(ids); lo += chunk {
+		if err := loadTree(ctx, d, idsIn("id", ids[lo:min(lo+chunk, len(ids))]), tree); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return cases, visible, tree, nil
+}
+
+// unseen is what the counters hold that the viewer may not see (DESIGN.md §5, the person
+// concerned): the cases about their own linked official that are still hidden from them, whole,
+// and the ratings of those they see. Counters are sums, so it is subtracted from what they read:
+// exact, and read only for a viewer with a linked official (the cases about one official).
+func (s *Service) unseen(ctx context.Context) (delta, error) {
+	cases, visible, tree, err := s.aboutViewer(ctx)
+	if err != nil || len(cases) == 0 {
+		return nil, err
+	}
+	today := s.e.today()
+	dl := delta{}
+	for _, k := range cases {
+		c := caseContribution(k, today)
+		if visible[k.ID] != nil { // seen, but never its rating
+			rated := contribution{unit: c.unit}
+			for cl, n := range c.cells {
+				if cl.key == kRated || cl.key == kRatingSum {
+					rated.add(cl.year, cl.key, n)
+				}
+			}
+			c = rated
+		}
+		dl.add(c, -1, tree)
+	}
+	return dl, nil
+}
+
+// Concerned reports whether figures of the scope's year frozen at a time (a closed review) count
+// something the viewer may not see: a case about their linked official received that year in the
+// scope, hidden from them at that time or rated. Frozen figures cannot be corrected exactly (the
+// cases' states were those of then), so the caller withholds their case figures.
+func (s *Service) Concerned(ctx context.Context, scope authz.Scope, year int, at time.Time) (bool, error) {
+	cases, visible, tree, err := s.aboutViewer(ctx)
+	if err != nil || len(cases) == 0 {
+		return false, err
+	}
+	scopes, err := s.counterScopes(ctx, scope)
+	if err != nil {
+		return false, err
+	}
+	for _, k := range cases {
+		if k.ReceivedAt.In(workdays.Vietnam).Year() != year {
+			continue
+		}
+		if v := visible[k.ID]; v != nil && !v.After(at) && k.Rating == nil {
+			continue
+		}
+		for _, sc := range scopesOf(k.Unit, tree) {
+			if slices.Contains(scopes, sc) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// apply adds the delta's cells of the scopes to figures (under "" unless byScope).
+func (dl delta) into(out map[string]figures, scopes []string, byScope bool) {
+	in := map[string]bool{}
+	for _, sc := range scopes {
+		in[sc] = true
+	}
+	for k, n := range dl {
+		if !in[k.scope] || n == 0 {
+			continue
+		}
+		sc := ""
+		if byScope {
+			sc = k.scope
+		}
+		if out[sc] == nil {
+			out[sc] = figures{}
+		}
+		if out[sc][k.year] == nil {
+			out[sc][k.year] = map[string]int64{}
+		}
+		out[sc][k.year][k.key] += n
+	}
+}
+
+// overdue is the delta's part of the overdue count of the scopes' year now, read as overdue
+// reads the counters.
+func (dl delta) overdue(scopes []string, year int, now time.Time) int64 {
+	now = now.In(workdays.Vietnam)
+	dayHi, minLo, minHi := kDueDay+now.Format(dueDayLayout), kDueMin+now.Format(dueDayLayout), kDueMin+now.Format(dueMinLayout)
+	var n int64
+	for _, sc := range scopes {
+		for k, v := range dl {
+			if k.scope != dueScope(sc) || k.year != year {
+				continue
+			}
+			if (k.key >= kDueDay && k.key < dayHi) || (k.key >= minLo && k.key < minHi) {
+				n += v
+			}
+		}
+	}
+	return n
 }

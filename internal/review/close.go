@@ -198,6 +198,23 @@ func Figures(r *ent.Review) (*progress.Report, error) {
 	return &rep, nil
 }
 
+// FiguresFor is the figures a review froze as the viewer may read them: without the case figures
+// when they count a case about the viewer's own official that was hidden from them (DESIGN.md §5).
+func (s *Service) FiguresFor(ctx context.Context, r *ent.Review) (*progress.Report, error) {
+	rep, err := Figures(r)
+	if err != nil || rep.Cases == nil {
+		return rep, err
+	}
+	concerned, err := s.progress.Concerned(ctx, ScopeOf(r).Scope(), r.Year, r.ClosedAt)
+	if err != nil {
+		return nil, err
+	}
+	if concerned {
+		rep.Cases = nil
+	}
+	return rep, nil
+}
+
 // ScopeOf names the scope a review covers, as it was named when closed.
 func ScopeOf(r *ent.Review) progress.ScopeRef {
 	ref := progress.ScopeRef{Kind: authz.ScopeKind(r.ScopeKind), Name: r.ScopeName}

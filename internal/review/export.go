@@ -56,7 +56,7 @@ func (s *Service) build(ctx context.Context, e Export) (*file, error) {
 		if err != nil {
 			return nil, err
 		}
-		rep, err := Figures(rv)
+		rep, err := s.FiguresFor(ctx, rv)
 		if err != nil {
 			return nil, err
 		}

@@ -54,7 +54,7 @@ func (s *Service) Final(ctx context.Context, scope authz.Scope) (*Final, error) 
 	for y := FirstYear; y <= last; y++ {
 		row := FinalRow{Year: y, Review: latest[y]}
 		if row.Review != nil {
-			row.Figures, err = Figures(row.Review)
+			row.Figures, err = s.FiguresFor(ctx, row.Review)
 		} else {
 			row.Figures, err = s.progress.Progress(ctx, scope, y)
 		}

@@ -73,6 +73,8 @@ type caseRec struct {
 	accepted           *time.Time
 	concluded, closed  *time.Time
 	rating             *int
+	subjectVisible     *time.Time // when the official concerned starts to see it (DESIGN.md §5)
+	subjectNotice      *string    // the handler's notice to them, at the start of verification
 	unit               *unitRec
 	off                *officialRec
 	dupOf              *caseRec
@@ -488,9 +490,19 @@ func (d *demo) handle(s *stream, c *caseRec, plan casePlan, concl *citizencase.C
 		switch kind {
 		case caseevent.KindACCEPTED:
 			c.accepted = &t
+			if c.channel == enum.ChannelPraise {
+				c.subjectVisible = &t
+			}
 			if c.channel == enum.ChannelDenunciation {
 				due := t.AddDate(0, 0, concludeDays)
 				c.due = &due
+			}
+		case caseevent.KindVERIFICATION_STARTED:
+			if c.subjectVisible == nil {
+				c.subjectVisible = &t
+			}
+			if c.channel != enum.ChannelPraise { // written only for a case about an official
+				c.subjectNotice = subjectNotice(c)
 			}
 		case caseevent.KindEXTENDED:
 			due := c.due.AddDate(0, 0, extensionDays)
@@ -694,12 +706,13 @@ func (d *demo) writeCasework(ctx context.Context, inspections []*inspectionRec, 
 			SetAnonymous(k.anonymous).SetReporterVerified(k.verified).SetState(k.state).SetNillableConclusion(k.conclusion).
 			SetReceivedAt(k.received).SetNillableAcknowledgeDueAt(k.ackDue).SetNillableDueAt(k.due).
 			SetExtensionCount(k.extensions).SetNillableAcceptedAt(k.accepted).SetNillableConcludedAt(k.concluded).
-			SetNillableClosedAt(k.closed).SetNillableRating(k.rating).SetUnitID(k.unit.id)
+			SetNillableClosedAt(k.closed).SetNillableRating(k.rating).SetUnitID(k.unit.id).
+			SetNillableSubjectVisibleAt(k.subjectVisible)
 		if k.identity != nil {
 			b.SetReporterIdentity(k.identity)
 		}
 		if k.off != nil {
-			b.SetOfficialID(k.off.id)
+			b.SetOfficialID(k.off.id).SetNillableSubjectNotice(k.subjectNotice)
 		}
 		if k.dupOf != nil {
 			b.SetDuplicateOfID(k.dupOf.id)
@@ -760,4 +773,39 @@ func (d *demo) address(s *stream, u *unitRec) string {
 	}
 	cu := pick(s, dr.communes)
 	return fmt.Sprintf("Ấp %d, %s, %s, tỉnh Bến Tre", s.between(1, 9), lowerFirst(cu.name), lowerFirst(dr.name))
+}
+
+// subjectNotices are what a handler asks the official concerned to explain, by category: the
+// handler's words, never the citizen's (DESIGN.md §5).
+var subjectNotices = map[enum.Category][]string{
+	enum.CategoryNoCorruption: {
+		"Đề nghị đồng chí giải trình bằng văn bản về việc có hay không nhận tiền, quà của người dân khi giải quyết thủ tục hành chính trong thời gian bị phản ánh.",
+		"Đề nghị đồng chí báo cáo, giải trình về việc thu các khoản ngoài quy định khi tiếp nhận hồ sơ, kèm sổ theo dõi tiếp nhận và trả kết quả.",
+	},
+	enum.CategoryNoArrogance: {
+		"Đề nghị đồng chí giải trình về thái độ, cách ứng xử khi tiếp công dân tại bộ phận một cửa trong thời gian bị phản ánh.",
+		"Đề nghị đồng chí giải trình bằng văn bản về việc tiếp nhận, trả lời công dân theo quy tắc ứng xử của cán bộ, công chức.",
+	},
+	enum.CategoryNoBureaucracy: {
+		"Đề nghị đồng chí giải trình về việc giải quyết hồ sơ chậm so với thời hạn quy định và việc yêu cầu bổ sung giấy tờ ngoài danh mục.",
+		"Đề nghị đồng chí báo cáo quá trình tiếp nhận, luân chuyển và giải quyết các hồ sơ liên quan trong thời gian bị phản ánh.",
+	},
+	enum.CategoryNoFlattery: {
+		"Đề nghị đồng chí giải trình về việc báo cáo kết quả công tác của đơn vị có đúng với thực tế hay không.",
+	},
+	enum.CategoryNoAbuseOfPower: {
+		"Đề nghị đồng chí giải trình về căn cứ pháp lý của các quyết định, yêu cầu đã ban hành đối với công dân trong thời gian bị tố cáo.",
+		"Đề nghị đồng chí giải trình bằng văn bản về việc thực hiện nhiệm vụ, quyền hạn được giao trong vụ việc đang được xác minh.",
+	},
+}
+
+// subjectNotice is the notice of a case under verification about an official, picked by the
+// case's sequence (so the seed's random streams stay as they were).
+func subjectNotice(c *caseRec) *string {
+	notices := subjectNotices[enum.CategoryNoAbuseOfPower]
+	if c.cat != nil && len(subjectNotices[*c.cat]) > 0 {
+		notices = subjectNotices[*c.cat]
+	}
+	n := notices[c.seq%len(notices)] + " Thời hạn gửi giải trình: 10 ngày làm việc kể từ ngày nhận thông báo."
+	return &n
 }

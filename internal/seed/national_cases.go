@@ -397,7 +397,8 @@ func (n *nation) casesJob() job {
 		"requested_channel", "category", "description", "incident_date", "place", "anonymous", "reporter_identity",
 		"reporter_verified", "state", "conclusion", "received_at", "acknowledge_due_at", "due_at", "complexity",
 		"extension_count", "accepted_at", "concluded_at", "closed_at", "rating", "account_handled_cases",
-		"citizen_case_duplicates", "citizen_case_transferred_to", "official_cases", "unit_cases"}}
+		"citizen_case_duplicates", "citizen_case_transferred_to", "official_cases", "unit_cases", "subject_notice",
+		"subject_visible_at"}}
 	events := table{name: "case_events", cols: []string{"id", "created_at", "updated_at", "kind", "from_state", "to_state",
 		"actor_kind", "note", "public", "occurred_at", "account_case_events", "citizen_case_events"}}
 	messages := table{name: "case_messages", cols: []string{"id", "created_at", "updated_at", "direction", "body", "sent_at",
@@ -468,6 +469,12 @@ func (n *nation) casesJob() job {
 				r.null()
 			}
 			r.str(n.units[c.unit].id)
+			if c.off >= 0 {
+				r.strp(c.subjectNotice)
+			} else {
+				r.null()
+			}
+			r.timep(c.subjectVisible)
 			if err := w[0].end(ctx); err != nil {
 				return err
 			}

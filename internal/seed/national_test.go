@@ -64,6 +64,23 @@ func TestNational(t *testing.T) {
 			return n
 		}
 
+		t.Run("person concerned", func(t *testing.T) {
+			// Visible to its official from the start of verification (praise: acceptance), with
+			// the handler's notice when it names one; never before (DESIGN.md §5).
+			from := `(SELECT min(e.occurred_at) FROM case_events e WHERE e.citizen_case_events = c.id AND e.kind =
+				CASE WHEN c.channel = 'PRAISE' THEN 'ACCEPTED' ELSE 'VERIFICATION_STARTED' END)`
+			if n := q(`SELECT count(*) FROM cases c WHERE c.subject_visible_at IS DISTINCT FROM ` + from); n != 0 {
+				t.Errorf("%d cases visible to their official from another time than the start of verification", n)
+			}
+			if n := q(`SELECT count(*) FROM cases c WHERE (c.subject_notice IS NOT NULL) <> (c.subject_visible_at IS NOT NULL
+				AND c.official_cases IS NOT NULL AND c.channel <> 'PRAISE')`); n != 0 {
+				t.Errorf("%d cases with a notice to the official concerned where none belongs, or none where one does", n)
+			}
+			if n := q(`SELECT count(*) FROM cases WHERE subject_notice IS NOT NULL`); n == 0 {
+				t.Error("no case with a notice to the official concerned")
+			}
+		})
+
 		t.Run("counts", func(t *testing.T) {
 			if st.Provinces != 34 || q(`SELECT count(DISTINCT province_units) FROM units`) != 34 {
 				t.Errorf("provinces: stats %d, with units %d; want 34", st.Provinces, q(`SELECT count(DISTINCT province_units) FROM units`))

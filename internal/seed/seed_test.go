@@ -675,8 +675,35 @@ func TestDemoAccounts(t *testing.T) {
 		}
 	}
 	off := byLogin[DemoOfficial].Edges.Official
-	if n := client.Official.QueryCases(off).CountX(ctx); n == 0 {
-		t.Error("the demo official has no case about them to show")
+	if n := client.Official.QueryCases(off).Where(citizencase.SubjectVisibleAtNotNil()).CountX(ctx); n == 0 {
+		t.Error("the demo official has no case about them to show (under verification or past it)")
+	}
+	// Recusal: the unit manager is the person concerned of a case their own scope holds.
+	mgr := byLogin[DemoUnitManager].Edges.Official
+	if n := client.Official.QueryCases(mgr).Where(citizencase.SubjectVisibleAtNotNil(), citizencase.ChannelNEQ(enum.ChannelPraise)).CountX(ctx); n == 0 {
+		t.Error("no denunciation or feedback about the demo unit manager under verification: the demo does not show recusal")
+	}
+	// Every case past the start of verification (praise: acceptance) is visible to its official,
+	// with the notice when it names one; none before.
+	for _, c := range client.CitizenCase.Query().WithEvents().WithOfficial().AllX(ctx) {
+		from := caseevent.KindVERIFICATION_STARTED
+		if c.Channel == enum.ChannelPraise {
+			from = caseevent.KindACCEPTED
+		}
+		var want *time.Time
+		for _, e := range c.Edges.Events {
+			if e.Kind == from {
+				at := e.OccurredAt
+				want = &at
+			}
+		}
+		if (want == nil) != (c.SubjectVisibleAt == nil) || (want != nil && !want.Equal(*c.SubjectVisibleAt)) {
+			t.Errorf("case %s (%s, %s): visible to its official from %v, want %v", c.ID, c.Channel, c.State, c.SubjectVisibleAt, want)
+		}
+		needs := want != nil && c.Edges.Official != nil && c.Channel != enum.ChannelPraise
+		if needs != (c.SubjectNotice != nil && len([]rune(*c.SubjectNotice)) >= 10) {
+			t.Errorf("case %s (%s, %s, official %v): notice %v", c.ID, c.Channel, c.State, c.Edges.Official != nil, c.SubjectNotice)
+		}
 	}
 	if n := client.CitizenCase.Query().Where(citizencase.HasHandlerWith(account.Login(DemoInspector))).CountX(ctx); n == 0 {
 		t.Error("the demo inspector handles no case")

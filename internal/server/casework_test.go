@@ -13,6 +13,7 @@ import (
 	"image/color"
 	"image/png"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -365,7 +366,7 @@ func (o cwOutcome) field() string {
 }
 
 var cwInputTypes = map[string]string{
-	"caseAccept": "CaseActionInput", "caseReject": "CaseActionInput", "caseStartVerification": "CaseActionInput",
+	"caseAccept": "CaseActionInput", "caseReject": "CaseActionInput", "caseStartVerification": "CaseStartVerificationInput",
 	"caseClose": "CaseActionInput", "caseTransfer": "CaseTransferInput", "caseAssign": "CaseAssignInput",
 	"caseExtend": "CaseExtendInput", "caseConclude": "CaseConcludeInput", "caseMarkDuplicate": "CaseMarkDuplicateInput",
 	"caseMessageSend": "CaseMessageSendInput", "caseWithdraw": "CaseWithdrawInput", "caseRate": "CaseRateInput",
@@ -377,6 +378,12 @@ func cwCall(t testing.TB, api *testutil.API, field string, in map[string]any, he
 	typ, ok := cwInputTypes[field]
 	if !ok {
 		t.Fatalf("no input type for %s", field)
+	}
+	if _, given := in["subjectNotice"]; field == "caseStartVerification" && !given {
+		// The notice the law requires for a case about an official; a test that is about the
+		// notice gives the key (nil: none).
+		in = maps.Clone(in)
+		in["subjectNotice"] = "Đề nghị ông/bà giải trình về việc tiếp nhận, giải quyết hồ sơ hành chính tại đơn vị."
 	}
 	sel := "case { " + cwHandledFields + " }"
 	if strings.HasPrefix(typ, "CaseMessage") || strings.HasPrefix(typ, "CaseWithdraw") || strings.HasPrefix(typ, "CaseRate") ||
@@ -1499,7 +1506,7 @@ func TestCaseReporterPrivacy(t *testing.T) {
 		}{
 			{"the supervisor", supervisor, "Cần xác minh", "FORBIDDEN"},
 			{"the unit manager", manager, nil, "FORBIDDEN"},
-			{"the official concerned", clerk, nil, "FORBIDDEN"},
+			{"the official concerned (the case is not verified yet: hidden from them)", clerk, nil, "NOT_FOUND"},
 			{"another inspector", inspector2, nil, "FORBIDDEN"},
 			{"the outsider", outsider, nil, "NOT_FOUND"},
 			{"a citizen", citizen, nil, "UNAUTHENTICATED"},
@@ -1542,7 +1549,7 @@ func TestCaseReporterPrivacy(t *testing.T) {
 			name    string
 			api     *testutil.API
 			visible bool
-		}{{"supervisor", supervisor, true}, {"manager", manager, true}, {"official", clerk, true}, {"inspector", inspector, true},
+		}{{"supervisor", supervisor, true}, {"manager", manager, true}, {"official (not before verification)", clerk, false}, {"inspector", inspector, true},
 			{"other inspector", inspector2, true}, {"outsider", outsider, false}, {"admin", admin, true}} {
 			r := who.api.Query(t, q, map[string]any{"id": id})
 			if visible := !bytes.Contains(r.Raw, []byte(`"node":null`)); visible != who.visible {

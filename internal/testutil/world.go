@@ -143,7 +143,9 @@ func NewWorld(tb testing.TB, db *DB, cfg config.Config) *World {
 			cs, err := c.CitizenCase.Create().SetID(caseID).SetTrackingCode(fmt.Sprintf("TRK%s%d", code, seq)).
 				SetSecretHash("x").SetChannel(enum.ChannelDenunciation).SetRequestedChannel(enum.ChannelDenunciation).
 				SetCategory(enum.CategoryNoCorruption).SetDescription("Nhũng nhiễu khi làm thủ tục").SetAnonymous(false).
-				SetReporterIdentity(sealed).SetState(enum.CaseAccepted).SetReceivedAt(day).
+				SetReporterIdentity(sealed).SetState(enum.CaseVerifying).SetReceivedAt(day).
+				// Under verification, so the official it is about sees it (DESIGN.md §5).
+				SetSubjectVisibleAt(day).SetSubjectNotice("Đề nghị giải trình việc tiếp nhận hồ sơ.").
 				SetUnit(who.u).SetOfficial(who.off).Save(ctx)
 			must(err)
 			recs["Case"] = cs.ID
