@@ -1,6 +1,7 @@
 // Package evidence checks and cleans the files citizens attach to cases: a declared upload is
 // checked before it is sent (CheckDeclared), and the bytes received are sniffed, hashed and
-// stripped of location and identifying metadata before they are stored (Sanitize).
+// stripped of location and identifying metadata before they are stored (Limits.Sanitize), or
+// marked as not sanitized where that cannot be done.
 //
 // The package is pure: it reads what it is given and touches no storage.
 package evidence
@@ -94,17 +95,29 @@ func Canonical(contentType string) string {
 
 // Limits says which evidence files are accepted.
 type Limits struct {
-	MaxBytes int64    // largest file accepted
-	Types    []string // accepted content types, canonical (see Canonical)
+	MaxBytes  int64    // largest file accepted
+	Types     []string // accepted content types, canonical (see Canonical)
+	MaxPixels int64    // largest HEIC photo converted to JPEG, in pixels; 0: DefaultMaxPixels
 }
 
+// DefaultMaxPixels is 50 megapixels: an iPhone's largest photos (48 MP, 8064x6048) are converted.
+const DefaultMaxPixels = 50_000_000
+
 // DefaultLimits returns the product's limits: 20 MiB; photos (JPEG, PNG, WebP, HEIC), PDF, audio
-// (MP3, M4A, AAC, WAV) and video (MP4, QuickTime, 3GP).
+// (MP3, M4A, AAC, WAV) and video (MP4, QuickTime, 3GP); HEIC photos up to 50 megapixels converted.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxBytes: 20 * MiB,
-		Types:    []string{JPEG, PNG, WebP, HEIC, PDF, MP3, M4A, AAC, WAV, MP4, QuickTime, ThreeGP},
+		MaxBytes:  20 * MiB,
+		Types:     []string{JPEG, PNG, WebP, HEIC, PDF, MP3, M4A, AAC, WAV, MP4, QuickTime, ThreeGP},
+		MaxPixels: DefaultMaxPixels,
 	}
+}
+
+func (l Limits) maxPixels() int64 {
+	if l.MaxPixels > 0 {
+		return l.MaxPixels
+	}
+	return DefaultMaxPixels
 }
 
 // Allows reports whether the limits accept contentType (in any form Canonical understands). Check the
