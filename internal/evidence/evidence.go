@@ -140,8 +140,8 @@ func (l Limits) Allows(contentType string) bool {
 // with Sanitize's lower-case sum using strings.EqualFold). The error, if any, is the first problem
 // found, an *apperr.Error with code BAD_USER_INPUT on field contentType, size or sha256.
 func (l Limits) CheckDeclared(contentType string, size int64, sha256hex string) error {
-	if !l.Allows(contentType) {
-		return l.typeError()
+	if err := l.CheckType(contentType); err != nil {
+		return err
 	}
 	if err := l.checkSize(size); err != nil {
 		return err
@@ -152,6 +152,15 @@ func (l Limits) CheckDeclared(contentType string, size int64, sha256hex string) 
 			"The SHA-256 hash must be exactly 64 hexadecimal digits.").OnField(FieldSHA256)
 	}
 	return nil
+}
+
+// CheckType returns nil if the limits accept contentType, else a BAD_USER_INPUT *apperr.Error on
+// field contentType listing the accepted types. Check the type Sanitize stores with it.
+func (l Limits) CheckType(contentType string) error {
+	if l.Allows(contentType) {
+		return nil
+	}
+	return l.typeError()
 }
 
 func (l Limits) typeError() error {

@@ -29,7 +29,7 @@ type File struct {
 // refused. It sniffs the real type (see Sniff) and refuses a file whose real type is unknown, or
 // is in another family than the declared type (families: image; PDF; audio and video). Within a
 // family the sniffed type is the truth: it decides the cleaning, and File.Type, the type to store
-// and serve, follows from it (check it with Limits.Allows too). File.SHA256 is the hash of the
+// and serve, follows from it (check it with Limits.CheckType too). File.SHA256 is the hash of the
 // bytes as received, to compare with the hash declared (strings.EqualFold); it is not the hash of
 // File.Data when cleaning changed the bytes.
 //

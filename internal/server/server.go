@@ -226,10 +226,12 @@ func uploadHandler(d Deps) http.Handler {
 
 // evidenceHandler serves an evidence file to staff allowed to see its case (bearer token) or to
 // the citizen presenting the case's tracking code and secret (X-Tracking-Code, X-Tracking-Secret).
+// An administrator opening a file that was not sanitized gives a reason in X-Access-Reason.
 func evidenceHandler(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"), r.Header.Get("X-Tracking-Secret"))
+		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"),
+			r.Header.Get("X-Tracking-Secret"), r.Header.Get("X-Access-Reason"))
 		if err != nil {
 			ae, ok := apperr.As(err)
 			if !ok {
@@ -240,6 +242,10 @@ func evidenceHandler(d Deps) http.Handler {
 			switch ae.Code {
 			case apperr.Unauthenticated:
 				status = http.StatusUnauthorized
+			case apperr.Forbidden:
+				status = http.StatusForbidden
+			case apperr.BadUserInput:
+				status = http.StatusBadRequest
 			case apperr.RateLimited:
 				status = http.StatusTooManyRequests
 			case apperr.Internal:
