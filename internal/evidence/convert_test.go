@@ -7,8 +7,10 @@ import (
 	"image/jpeg"
 	"math"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -113,12 +115,15 @@ func TestSanitizeHEICNotConverted(t *testing.T) {
 	gps := readFile(t, "gps.heic")
 	small := DefaultLimits()
 	small.MaxPixels = 160*120 - 1
+	tiles := DefaultLimits()
+	tiles.MaxPixels = 40_000 // grid.heic: 200x150 shown, from 4 tiles of 128x128 (65,536 pixels)
 	tests := []struct {
 		name   string
 		limits Limits
 		data   []byte
 	}{
 		{"over the pixel limit", small, gps},
+		{"tiles over twice the pixel limit", tiles, readFile(t, "grid.heic")},
 		{"narrower than the wrapper handles", DefaultLimits(), readFile(t, "narrow.heic")},
 		{"not decodable", DefaultLimits(), ftyp("heic", "mif1", "heic")},
 	}
@@ -305,5 +310,32 @@ func TestSanitizedFlag(t *testing.T) {
 		if f.Sanitized != tt.want {
 			t.Errorf("%s: sanitized %v, want %v", tt.declared, f.Sanitized, tt.want)
 		}
+	}
+}
+
+// TestHEICCost converts a real-size photo named by EVIDENCE_HEIC_SAMPLE and logs the time it took
+// and the Go heap it used; run the test binary under /usr/bin/time -v for the peak RSS (README).
+func TestHEICCost(t *testing.T) {
+	name := os.Getenv("EVIDENCE_HEIC_SAMPLE")
+	if name == "" {
+		t.Skip("EVIDENCE_HEIC_SAMPLE names no photo")
+	}
+	in, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := DefaultLimits()
+	l.MaxBytes = int64(len(in))
+	for i := range 3 { // the first run also compiles the decoder
+		start := time.Now()
+		f, err := l.Sanitize("image/heic", bytes.NewReader(in), int64(len(in)))
+		d := time.Since(start)
+		if err != nil || !f.Sanitized {
+			t.Fatalf("not converted: %v", err)
+		}
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		t.Logf("run %d: %d bytes HEIC -> %d bytes JPEG in %v; Go heap total allocated %d MiB, sys %d MiB",
+			i+1, len(in), len(f.Data), d.Round(time.Millisecond), m.TotalAlloc>>20, m.Sys>>20)
 	}
 }

@@ -100,11 +100,12 @@ type Limits struct {
 	MaxPixels int64    // largest HEIC photo converted to JPEG, in pixels; 0: DefaultMaxPixels
 }
 
-// DefaultMaxPixels is 50 megapixels: an iPhone's largest photos (48 MP, 8064x6048) are converted.
-const DefaultMaxPixels = 50_000_000
+// DefaultMaxPixels is 25 megapixels: phones' usual photos (12 MP, 24 MP: 5712x4284) are
+// converted; a 48 MP photo would take about 1.5 GB to convert, and is kept as it came.
+const DefaultMaxPixels = 25_000_000
 
 // DefaultLimits returns the product's limits: 20 MiB; photos (JPEG, PNG, WebP, HEIC), PDF, audio
-// (MP3, M4A, AAC, WAV) and video (MP4, QuickTime, 3GP); HEIC photos up to 50 megapixels converted.
+// (MP3, M4A, AAC, WAV) and video (MP4, QuickTime, 3GP); HEIC photos up to 25 megapixels converted.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxBytes:  20 * MiB,

@@ -7,12 +7,14 @@ import (
 	"image/jpeg"
 
 	"github.com/gen2brain/heic"
+	"go4.org/media/heif/bmff"
 )
 
-// heicSlots bounds how many HEIC photos are decoded at once: a 12-megapixel photo takes about
-// a hundred megabytes while it is converted (see README), and uploads arrive concurrently. It is
-// a process-wide resource guard, like the decoder's own WebAssembly runtime, not configuration.
-var heicSlots = make(chan struct{}, 2)
+// heicSlots makes HEIC photos decoded one at a time: converting one costs about 30 bytes per
+// pixel (measured: 12 MP, 350 MB peak; 24 MP, 750 MB; see README), and uploads arrive
+// concurrently. It is a process-wide resource guard, like the decoder's own WebAssembly runtime,
+// not configuration.
+var heicSlots = make(chan struct{}, 1)
 
 var (
 	errTooManyPixels = errors.New("more pixels than the limit")
@@ -33,20 +35,17 @@ const minHEICWidth = 100
 // orientation tag. The Exif orientation inside a HEIC is ignored, as the HEIF standard says
 // (iPhones write both, the same way).
 //
-// The dimensions are read first (the header only) and a photo of more than maxPixels, or
-// narrower than minHEICWidth, is not decoded. The decoder is libheif and libde265 compiled to
+// The dimensions are read first (see heifSize) and a photo of more than maxPixels, or narrower
+// than minHEICWidth, is not decoded. The decoder is libheif and libde265 compiled to
 // WebAssembly and run by wazero: no cgo, and the decoder's memory is its own, freed after each
 // photo.
 func heicToJPEG(data []byte, maxPixels int64) ([]byte, error) {
-	cfg, err := heic.DecodeConfig(bytes.NewReader(data))
+	w, h, err := heifSize(data, maxPixels)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return nil, fmt.Errorf("%dx%d: %w", cfg.Width, cfg.Height, errTooManyPixels)
-	}
-	if cfg.Width < minHEICWidth {
-		return nil, fmt.Errorf("%dx%d: %w", cfg.Width, cfg.Height, errTooNarrow)
+	if w < minHEICWidth {
+		return nil, fmt.Errorf("%dx%d: %w", w, h, errTooNarrow)
 	}
 	heicSlots <- struct{}{}
 	defer func() { <-heicSlots }()
@@ -60,4 +59,85 @@ func heicToJPEG(data []byte, maxPixels int64) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// heifSize returns the displayed width and height of a HEIF file's primary image, read from its
+// boxes without decoding (the ispe and irot properties, parsed by go4.org/media/heif/bmff), and
+// checks that the decoder's work is bounded: at most maxPixels in the primary image, and twice
+// that in all image items together (the tiles of a grid, which may overhang its edges, and
+// thumbnails). heic.DecodeConfig cannot do this: it hands libheif the first 32 KiB only, which
+// fails for any photo whose data lies beyond. (go4.org/media/heif's File is not used either: its
+// iloc parser misreads a base offset, which libheif writes.)
+func heifSize(data []byte, maxPixels int64) (w, h int, err error) {
+	defer func() { // a parser of hostile input: a panic in it is a file it cannot read
+		if r := recover(); r != nil {
+			err = fmt.Errorf("heif: %v", r)
+		}
+	}()
+	r := bmff.NewReader(bytes.NewReader(data))
+	if _, err := r.ReadAndParseBox(bmff.TypeFtyp); err != nil {
+		return 0, 0, err
+	}
+	b, err := r.ReadAndParseBox(bmff.TypeMeta)
+	if err != nil {
+		return 0, 0, err
+	}
+	var (
+		primary uint32
+		props   *bmff.ItemPropertiesBox
+	)
+	for _, c := range b.(*bmff.MetaBox).Children {
+		p, err := c.Parse()
+		if err != nil {
+			continue // boxes the package does not know, or misreads (iloc), and that are not needed here
+		}
+		switch v := p.(type) {
+		case *bmff.PrimaryItemBox:
+			primary = uint32(v.ItemID)
+		case *bmff.ItemPropertiesBox:
+			props = v
+		}
+	}
+	if primary == 0 || props == nil || props.PropertyContainer == nil {
+		return 0, 0, errors.New("heif: no primary item or no item properties")
+	}
+	var (
+		all      int64
+		rotation int
+	)
+	for _, a := range props.Associations {
+		for _, e := range a.Entries {
+			for _, ip := range e.Associations {
+				i := int(ip.Index) - 1 // 1-based; 0 means none
+				if i < 0 || i >= len(props.PropertyContainer.Properties) {
+					continue
+				}
+				prop, err := props.PropertyContainer.Properties[i].Parse()
+				if err != nil {
+					continue // properties the package does not know (hvcC, colr, pixi, ...)
+				}
+				switch x := prop.(type) {
+				case *bmff.ImageSpatialExtentsProperty:
+					all += int64(x.ImageWidth) * int64(x.ImageHeight)
+					if e.ItemID == primary {
+						w, h = int(x.ImageWidth), int(x.ImageHeight)
+					}
+				case *bmff.ImageRotation:
+					if e.ItemID == primary {
+						rotation = int(x.Angle)
+					}
+				}
+			}
+		}
+	}
+	if w <= 0 || h <= 0 {
+		return 0, 0, errors.New("heif: primary image without dimensions")
+	}
+	if rotation%2 == 1 {
+		w, h = h, w
+	}
+	if int64(w)*int64(h) > maxPixels || all > 2*maxPixels {
+		return 0, 0, fmt.Errorf("%dx%d, %d pixels in all items: %w", w, h, all, errTooManyPixels)
+	}
+	return w, h, nil
 }
