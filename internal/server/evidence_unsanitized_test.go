@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"image/jpeg"
 	"io"
 	"net/http"
@@ -144,6 +145,56 @@ func TestEvidenceHEICServedAsJPEG(t *testing.T) {
 			if b := img.Bounds(); b.Dx() != 120 || b.Dy() != 160 { // the photo's irot applied
 				t.Fatalf("served %v", b)
 			}
+		}
+	})
+}
+
+// pdfWithAuthor is a one-page PDF whose Info dictionary names its author.
+func pdfWithAuthor() []byte {
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+		"<< /Author (Nguyen Van A) /Creator (Phone Scanner) >>",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// TestEvidencePDFCleaned: a PDF is stored without its author and served to staff in scope.
+func TestEvidencePDFCleaned(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, nil)
+		d := evidenceDesk{api: testutil.NewAPI(t, db, cfg), w: testutil.NewWorld(t, db, cfg)}
+		d.submit(t, d.upload(t, "application/pdf", pdfWithAuthor()))
+		sup, _ := d.api.Login(t, d.w.Logins["provinceSupervisor"], testutil.Password)
+		cases := d.evidenceOf(t, sup)
+		if len(cases) != 1 || len(cases[0].Evidence) != 1 {
+			t.Fatalf("evidence: %+v", cases)
+		}
+		e := cases[0].Evidence[0]
+		if e.ContentType != "application/pdf" || !e.Sanitized {
+			t.Fatalf("evidence %+v, want a sanitized PDF", e)
+		}
+		status, _, body := d.get(e.ID, "Authorization", "Bearer "+sup)
+		if status != http.StatusOK || !bytes.HasPrefix(body, []byte("%PDF-")) {
+			t.Fatalf("GET: %d %.200s", status, body)
+		}
+		if bytes.Contains(body, []byte("Nguyen")) || bytes.Contains(body, []byte("Phone Scanner")) {
+			t.Fatal("the served PDF still names its author")
 		}
 	})
 }
