@@ -197,72 +197,104 @@ func testPDF(t *testing.T, embedded bool) []byte {
 var pdfLeaks = []string{"InfoAuthor", "Scanner App", "PhoneScanner", "GPSLatitude", "21.0285N", "XmpAuthor",
 	"xmpmeta", "PieceAuthor", "PieceInfo", "AnnotAuthor", "Exif", gpsText}
 
-func TestSanitizePDF(t *testing.T) {
-	in := testPDF(t, false)
+// pdfObjectStreams rewrites a PDF with pdfcpu using object streams, as many writers do: the
+// dictionaries (Info, annotations, pages) are then compressed, out of sight of a byte search.
+func pdfObjectStreams(t *testing.T, in []byte) []byte {
+	t.Helper()
 	conf := model.NewDefaultConfiguration()
-	if _, err := api.ReadAndValidate(bytes.NewReader(in), conf); err != nil {
+	conf.WriteObjectStream, conf.WriteXRefStream = true, true
+	ctx, err := api.ReadContext(bytes.NewReader(in), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := api.WriteContext(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b.Bytes(), []byte("AnnotAuthor")) {
+		t.Fatal("the annotation is not in an object stream")
+	}
+	return b.Bytes()
+}
+
+func TestSanitizePDF(t *testing.T) {
+	pdfNoConfig() // before any pdfcpu configuration: no configuration directory
+	plain := testPDF(t, false)
+	conf := model.NewDefaultConfiguration()
+	if _, err := api.ReadAndValidate(bytes.NewReader(plain), conf); err != nil {
 		t.Fatalf("the test PDF is not valid: %v", err)
 	}
 	for _, s := range pdfLeaks {
-		if !bytes.Contains(in, []byte(s)) {
+		if !bytes.Contains(plain, []byte(s)) {
 			t.Fatalf("the test PDF has no %q", s)
 		}
 	}
-	f, err := DefaultLimits().Sanitize("application/pdf", bytes.NewReader(in), int64(len(in)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !f.Sanitized || f.Type != PDF {
-		t.Fatalf("stored as %s, sanitized %v", f.Type, f.Sanitized)
-	}
-	// Written without object streams or compression of what was plain: a leftover would show.
-	for _, s := range pdfLeaks {
-		if bytes.Contains(f.Data, []byte(s)) {
-			t.Errorf("cleaned PDF still contains %q", s)
-		}
-	}
-	ctx, err := api.ReadAndValidate(bytes.NewReader(f.Data), conf)
-	if err != nil {
-		t.Fatalf("cleaned PDF does not parse: %v", err)
-	}
-	if ctx.PageCount != 1 {
-		t.Fatalf("%d pages", ctx.PageCount)
-	}
-	info, err := ctx.DereferenceDict(*ctx.Info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k := range info {
-		if k != "Producer" && k != "CreationDate" && k != "ModDate" {
-			t.Errorf("Info keeps %s", k)
-		}
-	}
-	for nr, e := range ctx.Table {
-		var d types.Dict
-		switch o := e.Object.(type) {
-		case types.Dict:
-			d = o
-		case types.StreamDict:
-			d = o.Dict
-			if o.Image() {
-				if _, err := jpeg.Decode(bytes.NewReader(o.Raw)); err != nil {
-					t.Errorf("image %d does not decode: %v", nr, err)
+	for _, tt := range []struct {
+		name string
+		in   []byte
+	}{{"plain", plain}, {"object streams", pdfObjectStreams(t, plain)}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := DefaultLimits().Sanitize("application/pdf", bytes.NewReader(tt.in), int64(len(tt.in)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !f.Sanitized || f.Type != PDF {
+				t.Fatalf("stored as %s, sanitized %v", f.Type, f.Sanitized)
+			}
+			// Written without object streams: a leftover would show.
+			for _, s := range pdfLeaks {
+				if bytes.Contains(f.Data, []byte(s)) {
+					t.Errorf("cleaned PDF still contains %q", s)
 				}
 			}
-		default:
-			continue
-		}
-		if d["Metadata"] != nil || d["PieceInfo"] != nil {
-			t.Errorf("object %d keeps metadata: %v", nr, d)
-		}
-	}
-	// The evidence itself stays: the page's text and its photo.
-	if !bytes.Contains(f.Data, []byte("(Bang chung) Tj")) || !bytes.Contains(f.Data, []byte("ghi chu")) {
-		t.Error("the page's content was changed")
+			ctx, err := api.ReadAndValidate(bytes.NewReader(f.Data), conf)
+			if err != nil {
+				t.Fatalf("cleaned PDF does not parse: %v", err)
+			}
+			if ctx.PageCount != 1 {
+				t.Fatalf("%d pages", ctx.PageCount)
+			}
+			info, err := ctx.DereferenceDict(*ctx.Info)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := range info {
+				if k != "Producer" && k != "CreationDate" && k != "ModDate" {
+					t.Errorf("Info keeps %s", k)
+				}
+			}
+			for nr, e := range ctx.Table {
+				var d types.Dict
+				switch o := e.Object.(type) {
+				case types.Dict:
+					d = o
+				case types.StreamDict:
+					d = o.Dict
+					if o.Image() {
+						if _, err := jpeg.Decode(bytes.NewReader(o.Raw)); err != nil {
+							t.Errorf("image %d does not decode: %v", nr, err)
+						}
+					}
+				default:
+					continue
+				}
+				if d["Metadata"] != nil || d["PieceInfo"] != nil {
+					t.Errorf("object %d keeps metadata: %v", nr, d)
+				}
+				if st := d.Subtype(); st != nil && *st == "Text" && d["T"] != nil {
+					t.Errorf("comment %d keeps its author", nr)
+				}
+			}
+			// The evidence itself stays: the page's text and its photo, the comment's text.
+			if !bytes.Contains(f.Data, []byte("(Bang chung) Tj")) || !bytes.Contains(f.Data, []byte("ghi chu")) {
+				t.Error("the page's content was changed")
+			}
+		})
 	}
 }
 
 func TestSanitizePDFNotCleanable(t *testing.T) {
+	pdfNoConfig()
 	withFile := testPDF(t, true)
 	if _, err := api.ReadAndValidate(bytes.NewReader(withFile), model.NewDefaultConfiguration()); err != nil {
 		t.Fatalf("the test PDF is not valid: %v", err)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"testing"
 
@@ -268,6 +269,7 @@ func TestEvidenceUnsanitizedServing(t *testing.T) {
 			{"no token", nil, http.StatusUnauthorized, "UNAUTHENTICATED"},
 			{"assigned inspector", bearer(inspector), http.StatusOK, ""},
 			{"admin with a reason", bearer(admin, "X-Access-Reason", reason), http.StatusOK, ""},
+			{"admin with a percent-encoded reason", bearer(admin, "X-Access-Reason", url.PathEscape(reason)), http.StatusOK, ""},
 			{"citizen", []string{"X-Tracking-Code", code, "X-Tracking-Secret", secret}, http.StatusOK, ""},
 		}
 		for _, tt := range tests {
@@ -309,8 +311,8 @@ func TestEvidenceUnsanitizedServing(t *testing.T) {
 				withReason++
 			}
 		}
-		if len(events) != 2 || withReason != 1 {
-			t.Fatalf("audit: %d events, %d with the reason; want the inspector's and the admin's", len(events), withReason)
+		if len(events) != 3 || withReason != 2 {
+			t.Fatalf("audit: %d events, %d with the reason; want the inspector's and the admin's two", len(events), withReason)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -226,12 +227,13 @@ func uploadHandler(d Deps) http.Handler {
 
 // evidenceHandler serves an evidence file to staff allowed to see its case (bearer token) or to
 // the citizen presenting the case's tracking code and secret (X-Tracking-Code, X-Tracking-Secret).
-// An administrator opening a file that was not sanitized gives a reason in X-Access-Reason.
+// An administrator opening a file that was not sanitized gives a reason in X-Access-Reason (UTF-8,
+// percent-encoded or not).
 func evidenceHandler(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"),
-			r.Header.Get("X-Tracking-Secret"), r.Header.Get("X-Access-Reason"))
+			r.Header.Get("X-Tracking-Secret"), accessReason(r))
 		if err != nil {
 			ae, ok := apperr.As(err)
 			if !ok {
@@ -263,6 +265,17 @@ func evidenceHandler(d Deps) http.Handler {
 		w.Header().Set("Content-Disposition", "attachment")
 		_, _ = io.Copy(w, body)
 	})
+}
+
+// accessReason reads X-Access-Reason, percent-decoding it: browsers send only Latin-1 in a header,
+// so a Vietnamese reason comes as encodeURIComponent's output. A value that does not decode is
+// taken as it is.
+func accessReason(r *http.Request) string {
+	v := r.Header.Get("X-Access-Reason")
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 // closeOnShutdown ties WebSocket upgrades to closing: when it is done, their context ends and
