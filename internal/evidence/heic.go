@@ -38,7 +38,9 @@ const minHEICWidth = 100
 // The dimensions are read first (see heifSize) and a photo of more than maxPixels, or narrower
 // than minHEICWidth, is not decoded. The decoder is libheif and libde265 compiled to
 // WebAssembly and run by wazero: no cgo, and the decoder's memory is its own, freed after each
-// photo.
+// photo. What the boxes cannot bound: an HEVC stream declaring a larger picture than its ispe
+// makes the decoder allocate for that picture (at most the 4 GiB of 32-bit WebAssembly) before
+// the size check after decoding refuses it.
 func heicToJPEG(data []byte, maxPixels int64) ([]byte, error) {
 	w, h, err := heifSize(data, maxPixels)
 	if err != nil {
@@ -52,6 +54,9 @@ func heicToJPEG(data []byte, maxPixels int64) ([]byte, error) {
 	img, err := heic.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
+	}
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h { // the boxes said otherwise: not the photo we bounded
+		return nil, fmt.Errorf("decoded %v, boxes say %dx%d", b, w, h)
 	}
 	var b bytes.Buffer
 	b.Grow(len(data) * 2)
