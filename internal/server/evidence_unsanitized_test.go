@@ -29,8 +29,8 @@ type evidenceDesk struct {
 	w   *testutil.World
 }
 
-// upload stages and PUTs a file, returning the upload id.
-func (d evidenceDesk) upload(t *testing.T, contentType string, file []byte) string {
+// upload stages and PUTs a file, returning the upload id; the PUT's answer says what is stored.
+func (d evidenceDesk) upload(t *testing.T, contentType string, file []byte, wantType string, wantSanitized bool) string {
 	t.Helper()
 	sum := sha256.Sum256(file)
 	var up struct {
@@ -42,6 +42,13 @@ func (d evidenceDesk) upload(t *testing.T, contentType string, file []byte) stri
 	d.api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, up.EvidenceUploadCreate.UploadPath, bytes.NewReader(file)))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	var put struct {
+		ContentType string
+		Sanitized   bool
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &put); err != nil || put.ContentType != wantType || put.Sanitized != wantSanitized {
+		t.Fatalf("PUT answered %s, want %s sanitized %v", rec.Body, wantType, wantSanitized)
 	}
 	return up.EvidenceUploadCreate.UploadID
 }
@@ -116,7 +123,7 @@ func TestEvidenceHEICServedAsJPEG(t *testing.T) {
 		db := testutil.Open(t, dia)
 		cfg := testutil.Config(t, nil)
 		d := evidenceDesk{api: testutil.NewAPI(t, db, cfg), w: testutil.NewWorld(t, db, cfg)}
-		code, secret := d.submit(t, d.upload(t, "image/heic", heic))
+		code, secret := d.submit(t, d.upload(t, "image/heic", heic, "image/jpeg", true))
 		sup, _ := d.api.Login(t, d.w.Logins["provinceSupervisor"], testutil.Password)
 		cases := d.evidenceOf(t, sup)
 		if len(cases) != 1 || len(cases[0].Evidence) != 1 {
@@ -180,7 +187,7 @@ func TestEvidencePDFCleaned(t *testing.T) {
 		db := testutil.Open(t, dia)
 		cfg := testutil.Config(t, nil)
 		d := evidenceDesk{api: testutil.NewAPI(t, db, cfg), w: testutil.NewWorld(t, db, cfg)}
-		d.submit(t, d.upload(t, "application/pdf", pdfWithAuthor()))
+		d.submit(t, d.upload(t, "application/pdf", pdfWithAuthor(), "application/pdf", true))
 		sup, _ := d.api.Login(t, d.w.Logins["provinceSupervisor"], testutil.Password)
 		cases := d.evidenceOf(t, sup)
 		if len(cases) != 1 || len(cases[0].Evidence) != 1 {
@@ -220,7 +227,7 @@ func TestEvidenceUnsanitizedServing(t *testing.T) {
 		cfg := testutil.Config(t, nil)
 		d := evidenceDesk{api: testutil.NewAPI(t, db, cfg), w: testutil.NewWorld(t, db, cfg)}
 		video := fakeVideo()
-		code, secret := d.submit(t, d.upload(t, "video/mp4", video))
+		code, secret := d.submit(t, d.upload(t, "video/mp4", video, "video/mp4", false))
 		sup, _ := d.api.Login(t, d.w.Logins["provinceSupervisor"], testutil.Password)
 		cases := d.evidenceOf(t, sup)
 		if len(cases) != 1 || len(cases[0].Evidence) != 1 {

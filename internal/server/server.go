@@ -221,7 +221,10 @@ func uploadHandler(d Deps) http.Handler {
 			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
 			return
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"uploadId": up.ID, "size": up.StoredSize, "status": up.Status})
+		// contentType and sanitized tell the client what is kept: a HEIC photo became a JPEG; a file
+		// not sanitized keeps its location and is shown only to whoever may know the reporter.
+		_ = json.NewEncoder(w).Encode(map[string]any{"uploadId": up.ID, "size": up.StoredSize, "status": up.Status,
+			"contentType": up.ContentType, "sanitized": up.Sanitized})
 	})
 }
 
