@@ -25,7 +25,7 @@ type Upload struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// SHA-256 of the one-time upload token.
 	TokenHash string `json:"-"`
-	// Declared MIME type.
+	// MIME type: as declared, then, once received, the stored file's (a HEIC photo is stored as JPEG).
 	ContentType string `json:"content_type,omitempty"`
 	// Declared size in bytes.
 	Size int64 `json:"size,omitempty"`

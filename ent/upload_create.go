@@ -471,6 +471,18 @@ func (u *UploadUpsert) UpdateUpdatedAt() *UploadUpsert {
 	return u
 }
 
+// SetContentType sets the "content_type" field.
+func (u *UploadUpsert) SetContentType(v string) *UploadUpsert {
+	u.Set(upload.FieldContentType, v)
+	return u
+}
+
+// UpdateContentType sets the "content_type" field to the value that was provided on create.
+func (u *UploadUpsert) UpdateContentType() *UploadUpsert {
+	u.SetExcluded(upload.FieldContentType)
+	return u
+}
+
 // SetStatus sets the "status" field.
 func (u *UploadUpsert) SetStatus(v upload.Status) *UploadUpsert {
 	u.Set(upload.FieldStatus, v)
@@ -560,9 +572,6 @@ func (u *UploadUpsertOne) UpdateNewValues() *UploadUpsertOne {
 		if _, exists := u.create.mutation.TokenHash(); exists {
 			s.SetIgnore(upload.FieldTokenHash)
 		}
-		if _, exists := u.create.mutation.ContentType(); exists {
-			s.SetIgnore(upload.FieldContentType)
-		}
 		if _, exists := u.create.mutation.Size(); exists {
 			s.SetIgnore(upload.FieldSize)
 		}
@@ -617,6 +626,20 @@ func (u *UploadUpsertOne) SetUpdatedAt(v time.Time) *UploadUpsertOne {
 func (u *UploadUpsertOne) UpdateUpdatedAt() *UploadUpsertOne {
 	return u.Update(func(s *UploadUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetContentType sets the "content_type" field.
+func (u *UploadUpsertOne) SetContentType(v string) *UploadUpsertOne {
+	return u.Update(func(s *UploadUpsert) {
+		s.SetContentType(v)
+	})
+}
+
+// UpdateContentType sets the "content_type" field to the value that was provided on create.
+func (u *UploadUpsertOne) UpdateContentType() *UploadUpsertOne {
+	return u.Update(func(s *UploadUpsert) {
+		s.UpdateContentType()
 	})
 }
 
@@ -886,9 +909,6 @@ func (u *UploadUpsertBulk) UpdateNewValues() *UploadUpsertBulk {
 			if _, exists := b.mutation.TokenHash(); exists {
 				s.SetIgnore(upload.FieldTokenHash)
 			}
-			if _, exists := b.mutation.ContentType(); exists {
-				s.SetIgnore(upload.FieldContentType)
-			}
 			if _, exists := b.mutation.Size(); exists {
 				s.SetIgnore(upload.FieldSize)
 			}
@@ -944,6 +964,20 @@ func (u *UploadUpsertBulk) SetUpdatedAt(v time.Time) *UploadUpsertBulk {
 func (u *UploadUpsertBulk) UpdateUpdatedAt() *UploadUpsertBulk {
 	return u.Update(func(s *UploadUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetContentType sets the "content_type" field.
+func (u *UploadUpsertBulk) SetContentType(v string) *UploadUpsertBulk {
+	return u.Update(func(s *UploadUpsert) {
+		s.SetContentType(v)
+	})
+}
+
+// UpdateContentType sets the "content_type" field to the value that was provided on create.
+func (u *UploadUpsertBulk) UpdateContentType() *UploadUpsertBulk {
+	return u.Update(func(s *UploadUpsert) {
+		s.UpdateContentType()
 	})
 }
 

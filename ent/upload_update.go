@@ -35,6 +35,20 @@ func (_u *UploadUpdate) SetUpdatedAt(v time.Time) *UploadUpdate {
 	return _u
 }
 
+// SetContentType sets the "content_type" field.
+func (_u *UploadUpdate) SetContentType(v string) *UploadUpdate {
+	_u.mutation.SetContentType(v)
+	return _u
+}
+
+// SetNillableContentType sets the "content_type" field if the given value is not nil.
+func (_u *UploadUpdate) SetNillableContentType(v *string) *UploadUpdate {
+	if v != nil {
+		_u.SetContentType(*v)
+	}
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *UploadUpdate) SetStatus(v upload.Status) *UploadUpdate {
 	_u.mutation.SetStatus(v)
@@ -178,6 +192,11 @@ func (_u *UploadUpdate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *UploadUpdate) check() error {
+	if v, ok := _u.mutation.ContentType(); ok {
+		if err := upload.ContentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "content_type", err: fmt.Errorf(`ent: validator failed for field "Upload.content_type": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := upload.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Upload.status": %w`, err)}
@@ -205,6 +224,9 @@ func (_u *UploadUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(upload.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ContentType(); ok {
+		_spec.SetField(upload.FieldContentType, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(upload.FieldStatus, field.TypeEnum, value)
@@ -279,6 +301,20 @@ type UploadUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *UploadUpdateOne) SetUpdatedAt(v time.Time) *UploadUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetContentType sets the "content_type" field.
+func (_u *UploadUpdateOne) SetContentType(v string) *UploadUpdateOne {
+	_u.mutation.SetContentType(v)
+	return _u
+}
+
+// SetNillableContentType sets the "content_type" field if the given value is not nil.
+func (_u *UploadUpdateOne) SetNillableContentType(v *string) *UploadUpdateOne {
+	if v != nil {
+		_u.SetContentType(*v)
+	}
 	return _u
 }
 
@@ -438,6 +474,11 @@ func (_u *UploadUpdateOne) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *UploadUpdateOne) check() error {
+	if v, ok := _u.mutation.ContentType(); ok {
+		if err := upload.ContentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "content_type", err: fmt.Errorf(`ent: validator failed for field "Upload.content_type": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := upload.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Upload.status": %w`, err)}
@@ -482,6 +523,9 @@ func (_u *UploadUpdateOne) sqlSave(ctx context.Context) (_node *Upload, err erro
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(upload.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.ContentType(); ok {
+		_spec.SetField(upload.FieldContentType, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(upload.FieldStatus, field.TypeEnum, value)

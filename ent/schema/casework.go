@@ -258,7 +258,8 @@ func (Upload) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("token_hash").NotEmpty().MaxLen(64).Unique().Immutable().Sensitive().
 			Comment("SHA-256 of the one-time upload token."),
-		field.String("content_type").NotEmpty().MaxLen(100).Immutable().Comment("Declared MIME type."),
+		field.String("content_type").NotEmpty().MaxLen(100).
+			Comment("MIME type: as declared, then, once received, the stored file's (a HEIC photo is stored as JPEG)."),
 		field.Int64("size").Positive().Immutable().Comment("Declared size in bytes."),
 		field.String("sha256").NotEmpty().MaxLen(64).Immutable().Comment("Declared SHA-256, hex."),
 		field.Enum("status").Values("PENDING", "RECEIVED", "ATTACHED").Default("PENDING").Comment("Where the upload stands."),

@@ -11,10 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/upload"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/blob"
 	"github.com/liemchinh/liemchinh/internal/evidence"
@@ -106,7 +108,9 @@ func (u *Uploads) Create(ctx context.Context, contentType string, size int64, su
 var errUploadGone = apperr.New(apperr.NotFound, "Liên kết tải lên không còn hiệu lực.", "This upload link is no longer valid.")
 
 // Receive takes the bytes PUT to a one-time path: they must match the declaration (size, type,
-// SHA-256); location metadata is stripped before storing.
+// SHA-256). Location and author metadata are removed before storing where the server can
+// (evidence.Limits.Sanitize; a HEIC photo becomes a JPEG); the upload records the stored type and
+// whether it was sanitized.
 func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*ent.Upload, error) {
 	sys := authz.System(ctx)
 	h := sha256.Sum256([]byte(token))
@@ -119,22 +123,26 @@ func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*e
 	if up.Status != upload.StatusPENDING || u.now().After(up.ExpiresAt) {
 		return nil, errUploadGone
 	}
-	clean, _, sum, err := evidence.Sanitize(up.ContentType, io.LimitReader(body, up.Size+1), up.Size)
+	f, err := u.limits.Sanitize(up.ContentType, io.LimitReader(body, up.Size+1), up.Size)
 	if err != nil {
 		return nil, err
 	}
-	if sum != up.Sha256 {
+	if err := u.limits.CheckType(f.Type); err != nil {
+		return nil, err
+	}
+	if f.SHA256 != up.Sha256 {
 		return nil, apperr.New(apperr.BadUserInput, "Tệp nhận được không khớp mã SHA-256 đã khai báo.",
 			"The file received does not match the declared SHA-256.").OnField("sha256")
 	}
 	key := "evidence/" + up.ID
-	n, err := u.store.Put(ctx, key, bytes.NewReader(clean))
+	n, err := u.store.Put(ctx, key, bytes.NewReader(f.Data))
 	if err != nil {
 		return nil, err
 	}
 	// Only a pending upload moves on: a second PUT of the same URL changes nothing.
 	k, err := u.client.Upload.Update().Where(upload.ID(up.ID), upload.StatusEQ(upload.StatusPENDING)).
-		SetStatus(upload.StatusRECEIVED).SetStorageKey(key).SetStoredSize(n).Save(sys)
+		SetStatus(upload.StatusRECEIVED).SetStorageKey(key).SetStoredSize(n).
+		SetContentType(f.Type).SetSanitized(f.Sanitized).Save(sys)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +178,8 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 			return err
 		}
 		if err := tx.Evidence.Create().SetCaseID(caseID).SetContentType(up.ContentType).SetSize(up.StoredSize).
-			SetSha256(up.Sha256).SetStorageKey(up.StorageKey).SetUploadedAt(s.now()).Exec(ctx); err != nil {
+			SetSha256(up.Sha256).SetStorageKey(up.StorageKey).SetUploadedAt(s.now()).
+			SetSanitized(up.Sanitized).Exec(ctx); err != nil {
 			return err
 		}
 	}
@@ -179,8 +188,10 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 
 // OpenEvidence returns an evidence file to someone allowed to see its case: staff whose scope
 // holds the case (the read filters decide), or the citizen with the case's tracking code and
-// secret.
-func (s *Service) OpenEvidence(ctx context.Context, id, code, secret string) (*ent.Evidence, io.ReadCloser, error) {
+// secret. A file whose metadata could not be removed (Evidence.sanitized false) may locate or
+// name the reporter: staff get it only as they would get the reporter's identity (see
+// openUnsanitized).
+func (s *Service) OpenEvidence(ctx context.Context, id, code, secret, reason string) (*ent.Evidence, io.ReadCloser, error) {
 	var (
 		e   *ent.Evidence
 		err error
@@ -199,9 +210,55 @@ func (s *Service) OpenEvidence(ctx context.Context, id, code, secret string) (*e
 	} else if err != nil {
 		return nil, nil, err
 	}
+	if code == "" && !e.Sanitized {
+		if err := s.openUnsanitized(ctx, e, reason); err != nil {
+			return nil, nil, err
+		}
+	}
 	r, err := s.Uploads.Open(ctx, e.StorageKey)
 	if err != nil {
 		return nil, nil, err
 	}
 	return e, r, nil
+}
+
+// MinAccessReason is the shortest reason an administrator may give to open a file that was not
+// sanitized.
+const MinAccessReason = 5
+
+var (
+	errUnsanitized = apperr.New(apperr.Forbidden,
+		"Tệp này còn giữ thông tin vị trí hoặc tác giả có thể làm lộ người phản ánh; chỉ cán bộ được giao xử lý hồ sơ, hoặc quản trị viên nêu lý do, mới được mở.",
+		"This file still carries location or author metadata that may identify the reporter; only the inspector assigned to the case, or an administrator giving a reason, may open it.")
+	errAccessReason = apperr.Newf(apperr.BadUserInput,
+		"Quản trị viên phải nêu lý do (ít nhất %d ký tự, tiêu đề X-Access-Reason) khi mở tệp còn thông tin vị trí hoặc tác giả.",
+		"An administrator must give a reason (at least %d characters, header X-Access-Reason) to open a file that still carries location or author metadata.",
+		MinAccessReason).OnField("reason")
+)
+
+// openUnsanitized lets through, as RevealReporter does for the identity, the inspector assigned
+// to the case and an administrator who gives a reason, and writes the read to the audit log
+// before the file is sent. The viewer already holds the case in scope (OpenEvidence's query).
+func (s *Service) openUnsanitized(ctx context.Context, e *ent.Evidence, reason string) error {
+	v := authz.FromContext(ctx)
+	if v.Anonymous() {
+		return authz.ErrUnauthenticated
+	}
+	sys := authz.System(ctx)
+	handler, err := s.client.Evidence.QueryCase(e).QueryHandler().OnlyID(sys)
+	if err != nil && !ent.IsNotFound(err) {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	switch {
+	case handler != "" && handler == v.AccountID:
+	case v.Role == authz.RoleAdmin:
+		if utf8.RuneCountInString(reason) < MinAccessReason || len(reason) > 2000 {
+			return errAccessReason
+		}
+	default:
+		return errUnsanitized
+	}
+	return audit.Record(ctx, s.client, audit.Entry{Action: "evidenceUnsanitizedRead", ObjectType: "Evidence",
+		ObjectID: e.ID, Reason: reason, Summary: "evidence file not sanitized opened"})
 }

@@ -1,6 +1,7 @@
 // Package evidence checks and cleans the files citizens attach to cases: a declared upload is
 // checked before it is sent (CheckDeclared), and the bytes received are sniffed, hashed and
-// stripped of location and identifying metadata before they are stored (Sanitize).
+// stripped of location and identifying metadata before they are stored (Limits.Sanitize), or
+// marked as not sanitized where that cannot be done.
 //
 // The package is pure: it reads what it is given and touches no storage.
 package evidence
@@ -94,17 +95,30 @@ func Canonical(contentType string) string {
 
 // Limits says which evidence files are accepted.
 type Limits struct {
-	MaxBytes int64    // largest file accepted
-	Types    []string // accepted content types, canonical (see Canonical)
+	MaxBytes  int64    // largest file accepted
+	Types     []string // accepted content types, canonical (see Canonical)
+	MaxPixels int64    // largest HEIC photo converted to JPEG, in pixels; 0: DefaultMaxPixels
 }
 
+// DefaultMaxPixels is 25 megapixels: phones' usual photos (12 MP, 24 MP: 5712x4284) are
+// converted; a 48 MP photo would take about 1.5 GB to convert, and is kept as it came.
+const DefaultMaxPixels = 25_000_000
+
 // DefaultLimits returns the product's limits: 20 MiB; photos (JPEG, PNG, WebP, HEIC), PDF, audio
-// (MP3, M4A, AAC, WAV) and video (MP4, QuickTime, 3GP).
+// (MP3, M4A, AAC, WAV) and video (MP4, QuickTime, 3GP); HEIC photos up to 25 megapixels converted.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxBytes: 20 * MiB,
-		Types:    []string{JPEG, PNG, WebP, HEIC, PDF, MP3, M4A, AAC, WAV, MP4, QuickTime, ThreeGP},
+		MaxBytes:  20 * MiB,
+		Types:     []string{JPEG, PNG, WebP, HEIC, PDF, MP3, M4A, AAC, WAV, MP4, QuickTime, ThreeGP},
+		MaxPixels: DefaultMaxPixels,
 	}
+}
+
+func (l Limits) maxPixels() int64 {
+	if l.MaxPixels > 0 {
+		return l.MaxPixels
+	}
+	return DefaultMaxPixels
 }
 
 // Allows reports whether the limits accept contentType (in any form Canonical understands). Check the
@@ -127,8 +141,8 @@ func (l Limits) Allows(contentType string) bool {
 // with Sanitize's lower-case sum using strings.EqualFold). The error, if any, is the first problem
 // found, an *apperr.Error with code BAD_USER_INPUT on field contentType, size or sha256.
 func (l Limits) CheckDeclared(contentType string, size int64, sha256hex string) error {
-	if !l.Allows(contentType) {
-		return l.typeError()
+	if err := l.CheckType(contentType); err != nil {
+		return err
 	}
 	if err := l.checkSize(size); err != nil {
 		return err
@@ -139,6 +153,15 @@ func (l Limits) CheckDeclared(contentType string, size int64, sha256hex string) 
 			"The SHA-256 hash must be exactly 64 hexadecimal digits.").OnField(FieldSHA256)
 	}
 	return nil
+}
+
+// CheckType returns nil if the limits accept contentType, else a BAD_USER_INPUT *apperr.Error on
+// field contentType listing the accepted types. Check the type Sanitize stores with it.
+func (l Limits) CheckType(contentType string) error {
+	if l.Allows(contentType) {
+		return nil
+	}
+	return l.typeError()
 }
 
 func (l Limits) typeError() error {

@@ -14,17 +14,27 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 )
 
+// File is an upload ready to store.
+type File struct {
+	Data      []byte // the bytes to store
+	Type      string // their canonical content type: the sniffed type, or JPEG for a converted HEIC
+	Sniffed   string // the canonical type of the bytes received
+	SHA256    string // lower-case hex SHA-256 of the bytes received
+	Sanitized bool   // whether location and author metadata were removed (see Sanitize)
+}
+
 // Sanitize reads an uploaded file and returns it ready to store.
 //
-// It reads at most max+1 bytes from r: a longer file is refused. It sniffs the real type (see
-// Sniff) and refuses a file whose real type is unknown, or is in another family than the declared
-// type (families: image; PDF; audio and video). Within a family the sniffed type is the truth: it
-// decides the cleaning, and it is the type to store and serve (check it with Limits.Allows too).
-// sum is the lower-case hex SHA-256 of the bytes as received, to compare with the hash declared
-// (strings.EqualFold); it is not the hash of clean when cleaning changed the bytes.
+// It reads at most max+1 bytes from r (the declared size; at most l.MaxBytes): a longer file is
+// refused. It sniffs the real type (see Sniff) and refuses a file whose real type is unknown, or
+// is in another family than the declared type (families: image; PDF; audio and video). Within a
+// family the sniffed type is the truth: it decides the cleaning, and File.Type, the type to store
+// and serve, follows from it (check it with Limits.CheckType too). File.SHA256 is the hash of the
+// bytes as received, to compare with the hash declared (strings.EqualFold); it is not the hash of
+// File.Data when cleaning changed the bytes.
 //
-// Cleaning removes what can locate or identify the person who took the photo, and keeps what the
-// image needs to decode and display; it only drops whole segments/chunks and never re-encodes:
+// Cleaning removes what can locate or identify the person who took the photo or wrote the
+// document, and keeps what the file needs to display:
 //
 //   - JPEG: APP1 segments (Exif, with GPS, camera serial number, owner name and thumbnail; XMP and
 //     extended XMP) are removed. Every other APPn and COM is removed too (IPTC in APP13, C2PA/JUMBF in
@@ -39,21 +49,27 @@ import (
 //     Kept chunks are copied with their CRCs; data after IEND is dropped.
 //   - WebP: the EXIF and "XMP " chunks are removed, their flags cleared in VP8X and the RIFF size
 //     rewritten; nothing else changes.
+//   - HEIC: converted to JPEG (decoded by libheif, encoded by image/jpeg, which writes no
+//     metadata), upright (see heicToJPEG). Only the primary image is kept: no depth map, no
+//     thumbnail, no Live Photo link. A photo of more than l.MaxPixels, or one the decoder cannot
+//     read, is stored as it came, not sanitized.
+//   - PDF: rewritten by pdfcpu without the Info dictionary (Author, Creator, Producer, dates,
+//     custom keys; a new one names only pdfcpu), without any XMP metadata stream or PieceInfo, with
+//     comment authors removed and JPEG images stripped as above (phone scans often embed the
+//     camera's JPEG, GPS included). The rewrite is read back and validated. An encrypted PDF, one
+//     with embedded files, or one pdfcpu cannot read is stored as it came, not sanitized. The
+//     text and pictures of the pages are the evidence and stay as they are.
 //
-// Other types are stored unchanged, metadata included:
+// Other types are stored unchanged, metadata included, and marked not sanitized:
 //
-//   - HEIC: Exif, GPS included, is an item of the "meta" box that the iloc box locates by absolute
-//     file offsets; removing it means rewriting those offsets, i.e. a HEIF writer.
 //   - MP4, QuickTime, 3GP, M4A: phones write the recording place in moov/udta ("©xyz") or in
 //     QuickTime metadata keys (com.apple.quicktime.location.ISO6709); moov's sample tables hold
-//     absolute offsets into mdat, so removing bytes means remuxing the file.
-//   - PDF: the Info dictionary and XMP stream (author, software) are located through the
-//     cross-reference table's byte offsets; removing them means rewriting the PDF.
+//     absolute offsets into mdat, so removing bytes means remuxing the file, and no maintained
+//     pure-Go ISO BMFF writer is available to this build.
 //   - MP3, AAC, WAV: ID3 and RIFF INFO tags seldom hold a place but may hold a name.
 //
-// Doing these by hand would be a partial job giving false assurance, so they are left alone: treat
-// such files' metadata as identifying (show evidence files only to whoever may see the reporter),
-// and have clients remove location before upload.
+// Such files are served only to those who may read the reporter's identity (casework.OpenEvidence);
+// clients should remove location before upload.
 //
 // The cleaned JPEG or PNG header is read back with image/jpeg or image/png (DecodeConfig, which
 // decodes no pixels); a file failing that is refused as damaged.
@@ -61,71 +77,89 @@ import (
 // Errors the person can fix are *apperr.Error (BAD_USER_INPUT) on field contentType (unknown
 // declared type), size (empty, too large) or file (unrecognised, mismatched or damaged content);
 // a failing r gives its error, wrapped.
-func Sanitize(contentType string, r io.Reader, max int64) (clean []byte, sniffed string, sum string, err error) {
+func (l Limits) Sanitize(contentType string, r io.Reader, max int64) (File, error) {
 	if max <= 0 {
-		return nil, "", "", errors.New("evidence: Sanitize with max <= 0")
+		return File{}, errors.New("evidence: Sanitize with max <= 0")
+	}
+	if l.MaxBytes > 0 {
+		max = min(max, l.MaxBytes)
 	}
 	declared := Canonical(contentType)
 	want, ok := family[declared]
 	if !ok {
-		return nil, "", "", apperr.New(apperr.BadUserInput,
+		return File{}, apperr.New(apperr.BadUserInput,
 			"Loại tệp này không được chấp nhận.", "This file type is not accepted.").OnField(FieldContentType)
 	}
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
-		return nil, "", "", fmt.Errorf("evidence: reading the upload: %w", err)
+		return File{}, fmt.Errorf("evidence: reading the upload: %w", err)
 	}
 	if int64(len(data)) > max {
-		return nil, "", "", tooLargeError(max)
+		return File{}, tooLargeError(max)
 	}
 	if len(data) == 0 {
-		return nil, "", "", emptyError()
+		return File{}, emptyError()
 	}
 	h := sha256.Sum256(data)
-	sum = hex.EncodeToString(h[:])
+	f := File{SHA256: hex.EncodeToString(h[:]), Sniffed: Sniff(data)}
+	f.Type = f.Sniffed
 
-	sniffed = Sniff(data)
-	got, ok := family[sniffed]
+	got, ok := family[f.Sniffed]
 	if !ok {
-		return nil, "", "", apperr.New(apperr.BadUserInput,
+		return File{}, apperr.New(apperr.BadUserInput,
 			"Không nhận ra định dạng của tệp, hoặc định dạng này không được chấp nhận.",
 			"The file's format is not recognised or not accepted.").OnField(FieldFile)
 	}
 	if got != want {
-		return nil, "", "", apperr.New(apperr.BadUserInput,
+		return File{}, apperr.New(apperr.BadUserInput,
 			"Nội dung tệp không khớp với loại tệp đã khai báo.",
 			"The file's content does not match its declared type.").OnField(FieldFile)
 	}
 
-	switch sniffed {
+	switch f.Sniffed {
 	case JPEG:
-		clean, err = stripJPEG(data)
+		f.Data, err = stripJPEG(data)
 		if err == nil {
-			_, err = jpeg.DecodeConfig(bytes.NewReader(clean))
+			_, err = jpeg.DecodeConfig(bytes.NewReader(f.Data))
 			var unsupported jpeg.UnsupportedError // e.g. arithmetic coding: valid, just not decoded by Go
 			if errors.As(err, &unsupported) {
 				err = nil
 			}
 		}
+		f.Sanitized = true
 	case PNG:
-		clean, err = stripPNG(data)
+		f.Data, err = stripPNG(data)
 		if err == nil {
-			_, err = png.DecodeConfig(bytes.NewReader(clean))
+			_, err = png.DecodeConfig(bytes.NewReader(f.Data))
 			var unsupported png.UnsupportedError
 			if errors.As(err, &unsupported) {
 				err = nil
 			}
 		}
+		f.Sanitized = true
 	case WebP:
-		clean, err = stripWebP(data)
+		f.Data, err = stripWebP(data)
+		f.Sanitized = true
+	case HEIC:
+		if j, cerr := heicToJPEG(data, l.maxPixels()); cerr == nil {
+			f.Data, f.Type, f.Sanitized = j, JPEG, true
+		} else {
+			f.Data = data
+		}
+	case PDF:
+		if p, cerr := cleanPDF(data); cerr == nil {
+			f.Data, f.Sanitized = p, true
+		} else {
+			f.Data = data
+		}
 	default:
-		clean = data
+		f.Data = data
 	}
 	if err != nil {
-		return nil, "", "", fmt.Errorf("evidence: %s: %v: %w", sniffed, err, apperr.New(apperr.BadUserInput,
+		return File{}, fmt.Errorf("evidence: %s: %v: %w", f.Sniffed, err, apperr.New(apperr.BadUserInput,
 			"Tệp bị hỏng hoặc không đọc được.", "The file is damaged or cannot be read.").OnField(FieldFile))
 	}
-	return clean, sniffed, sum, nil
+	return f, nil
 }
 
 var errTruncated = errors.New("truncated")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -222,7 +223,9 @@ func uploadHandler(d Deps) http.Handler {
 			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
 			return
 		}
-		out := map[string]any{"size": up.StoredSize, "status": up.Status}
+		// contentType and sanitized tell the client what is kept: a HEIC photo became a JPEG; a file
+		// not sanitized keeps its location and is shown only to whoever may know the reporter.
+		out := map[string]any{"size": up.StoredSize, "status": up.Status, "contentType": up.ContentType, "sanitized": up.Sanitized}
 		if !casework.AnonymousUpload(up) { // an anonymous upload's id alone would not attach it
 			out["uploadId"] = up.ID
 		}
@@ -232,10 +235,13 @@ func uploadHandler(d Deps) http.Handler {
 
 // evidenceHandler serves an evidence file to staff allowed to see its case (bearer token) or to
 // the citizen presenting the case's tracking code and secret (X-Tracking-Code, X-Tracking-Secret).
+// An administrator opening a file that was not sanitized gives a reason in X-Access-Reason (UTF-8,
+// percent-encoded or not).
 func evidenceHandler(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"), r.Header.Get("X-Tracking-Secret"))
+		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"),
+			r.Header.Get("X-Tracking-Secret"), accessReason(r))
 		if err != nil {
 			ae, ok := apperr.As(err)
 			if !ok {
@@ -246,6 +252,10 @@ func evidenceHandler(d Deps) http.Handler {
 			switch ae.Code {
 			case apperr.Unauthenticated:
 				status = http.StatusUnauthorized
+			case apperr.Forbidden:
+				status = http.StatusForbidden
+			case apperr.BadUserInput:
+				status = http.StatusBadRequest
 			case apperr.RateLimited:
 				status = http.StatusTooManyRequests
 			case apperr.Internal:
@@ -263,6 +273,17 @@ func evidenceHandler(d Deps) http.Handler {
 		w.Header().Set("Content-Disposition", "attachment")
 		_, _ = io.Copy(w, body)
 	})
+}
+
+// accessReason reads X-Access-Reason, percent-decoding it: browsers send only Latin-1 in a header,
+// so a Vietnamese reason comes as encodeURIComponent's output. A value that does not decode is
+// taken as it is.
+func accessReason(r *http.Request) string {
+	v := r.Header.Get("X-Access-Reason")
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 // closeOnShutdown ties WebSocket upgrades to closing: when it is done, their context ends and
