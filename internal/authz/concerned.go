@@ -137,52 +137,38 @@ func concernedIDs(ctx context.Context, v Viewer, ids []string, about func(chunk 
 // any eager-loaded duplicate. Non-nullable fields get neutral values (description "", anonymous
 // false, requestedChannel = channel), so nothing distinguishes one case from another.
 func maskConcerned(c *ent.Client) ent.Interceptor {
-	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
-		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
-			val, err := next.Query(ctx, q)
-			v := FromContext(ctx)
-			if err != nil || IsSystem(ctx) || v.OfficialID == "" {
-				return val, err
-			}
-			var cs []*ent.CitizenCase
-			switch x := val.(type) {
-			case []*ent.CitizenCase:
-				cs = x
-			case *ent.CitizenCase:
-				cs = []*ent.CitizenCase{x}
-			default:
-				return val, nil
-			}
-			ids := make([]string, 0, len(cs))
-			for _, k := range cs {
-				if k != nil {
-					ids = append(ids, k.ID)
-				}
-			}
-			about, err := concernedIDs(ctx, v, ids, func(chunk []string) ([]string, error) {
-				return dbOf(ctx, c).CitizenCase.Query().Where(citizencase.IDIn(chunk...), aboutOfficial(v.OfficialID)).IDs(System(ctx))
-			})
-			if err != nil {
-				return nil, err
-			}
-			for _, k := range cs {
-				if k == nil || !about[k.ID] {
-					continue
-				}
-				k.Description, k.Place, k.IncidentDate = "", nil, nil
-				k.Anonymous, k.RequestedChannel, k.ReporterVerified = false, k.Channel, false
-				k.Rating, k.ReporterIdentity, k.SecretHash = nil, nil, ""
-				k.Edges.Duplicates, k.Edges.DuplicateOf, k.Edges.Evidence, k.Edges.Messages = nil, nil, nil, nil
-			}
-			return val, nil
+	return maskAboutViewer(func(k *ent.CitizenCase) string { return k.ID },
+		func(ctx context.Context, v Viewer, chunk []string) ([]string, error) {
+			return dbOf(ctx, c).CitizenCase.Query().Where(citizencase.IDIn(chunk...), aboutOfficial(v.OfficialID)).IDs(System(ctx))
+		},
+		func(k *ent.CitizenCase) {
+			k.Description, k.Place, k.IncidentDate = "", nil, nil
+			k.Anonymous, k.RequestedChannel, k.ReporterVerified = false, k.Channel, false
+			k.Rating, k.ReporterIdentity, k.SecretHash = nil, nil, ""
+			k.Edges.Duplicates, k.Edges.DuplicateOf, k.Edges.Evidence, k.Edges.Messages = nil, nil, nil, nil
 		})
-	})
 }
 
 // maskConcernedNotes blanks the notes of the events the person concerned reads about themself,
 // but the findings of the conclusion: a note may quote the citizen (and a citizen's own note, the
 // withdrawal reason, is theirs). Everyone else who reads events holds the case as staff.
 func maskConcernedNotes(c *ent.Client) ent.Interceptor {
+	return maskAboutViewer(func(e *ent.CaseEvent) string { return e.ID },
+		func(ctx context.Context, v Viewer, chunk []string) ([]string, error) {
+			return dbOf(ctx, c).CaseEvent.Query().Where(caseevent.IDIn(chunk...),
+				caseevent.HasCaseWith(aboutOfficial(v.OfficialID))).IDs(System(ctx))
+		},
+		func(e *ent.CaseEvent) {
+			// Only staff conclude; a kind not selected reads as "" and is blanked (fails closed).
+			if e.Kind != caseevent.KindCONCLUDED {
+				e.Note = ""
+			}
+		})
+}
+
+// maskAboutViewer is an interceptor that calls blank on every row a query returns (one or a list
+// of *T) that is about the viewer's own official, as about tells from a chunk of ids.
+func maskAboutViewer[T any](idOf func(*T) string, about func(context.Context, Viewer, []string) ([]string, error), blank func(*T)) ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
 			val, err := next.Query(ctx, q)
@@ -190,32 +176,28 @@ func maskConcernedNotes(c *ent.Client) ent.Interceptor {
 			if err != nil || IsSystem(ctx) || v.OfficialID == "" {
 				return val, err
 			}
-			var es []*ent.CaseEvent
+			var rows []*T
 			switch x := val.(type) {
-			case []*ent.CaseEvent:
-				es = x
-			case *ent.CaseEvent:
-				es = []*ent.CaseEvent{x}
+			case []*T:
+				rows = x
+			case *T:
+				rows = []*T{x}
 			default:
 				return val, nil
 			}
-			ids := make([]string, 0, len(es))
-			for _, e := range es {
-				if e != nil {
-					ids = append(ids, e.ID)
+			ids := make([]string, 0, len(rows))
+			for _, r := range rows {
+				if r != nil {
+					ids = append(ids, idOf(r))
 				}
 			}
-			about, err := concernedIDs(ctx, v, ids, func(chunk []string) ([]string, error) {
-				return dbOf(ctx, c).CaseEvent.Query().Where(caseevent.IDIn(chunk...),
-					caseevent.HasCaseWith(aboutOfficial(v.OfficialID))).IDs(System(ctx))
-			})
+			mine, err := concernedIDs(ctx, v, ids, func(chunk []string) ([]string, error) { return about(ctx, v, chunk) })
 			if err != nil {
 				return nil, err
 			}
-			for _, e := range es {
-				// Only staff conclude; a kind not selected reads as "" and is blanked (fails closed).
-				if e != nil && about[e.ID] && e.Kind != caseevent.KindCONCLUDED {
-					e.Note = ""
+			for _, r := range rows {
+				if r != nil && mine[idOf(r)] {
+					blank(r)
 				}
 			}
 			return val, nil

@@ -134,7 +134,7 @@ func (w *rcWorld) file(t *testing.T, off, stage string, inspector string) *rcCas
 		"place":        rcMarkOf(n) + "PLACE",
 		"incidentDate": time.Now().Add(-48 * time.Hour).Format(time.RFC3339),
 		"reporter":     map[string]any{"name": rcMarkOf(n) + "NAME", "phone": "0901234567"},
-		"uploadIds":    []string{*up.UploadID}, "idempotencyKey": randomHex(t)}
+		"uploadIds":    []string{*up.UploadID}, "idempotencyKey": testutil.NewKey()}
 	if off != "" {
 		in["officialId"] = off
 	}
