@@ -135,6 +135,7 @@ func (d *demo) casework(ctx context.Context) error {
 		return err
 	}
 	d.otherCases(s)
+	d.showRecusal()
 	slices.SortStableFunc(d.cases, func(a, b *caseRec) int {
 		if c := a.received.Compare(b.received); c != 0 {
 			return c
@@ -142,6 +143,31 @@ func (d *demo) casework(ctx context.Context) error {
 		return cmp.Compare(a.seq, b.seq)
 	})
 	return d.writeCasework(ctx, inspections, planned)
+}
+
+// showRecusal makes sure the demo holds a denunciation about the demo unit manager that is under
+// verification, whatever the day it is seeded on, so that signing in as them shows recusal and
+// the person concerned's view (DESIGN.md §5). It draws from a stream of its own: the other cases
+// stay as they were.
+func (d *demo) showRecusal() {
+	manager := leaderOf(d.districts[0].committee)
+	if manager == nil {
+		return
+	}
+	for _, c := range d.cases {
+		if c.off == manager && c.channel != enum.ChannelPraise && c.subjectVisible != nil {
+			return
+		}
+	}
+	s := newStream("demo/recusal")
+	c := d.newCase()
+	c.received = officeTime(s, nextWorkday(dateOf(d.now).AddDate(0, 0, -30)))
+	c.requested, c.channel = enum.ChannelDenunciation, enum.ChannelDenunciation
+	c.off, c.unit = manager, manager.unit
+	cat := enum.CategoryNoBureaucracy
+	c.cat = &cat
+	d.handle(s, c, planConclude, nil, true) // stalled: still under verification today
+	d.describeCase(s, c)
 }
 
 func (d *demo) newCase() *caseRec {

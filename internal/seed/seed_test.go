@@ -709,3 +709,29 @@ func TestDemoAccounts(t *testing.T) {
 		t.Error("the demo inspector handles no case")
 	}
 }
+
+// TestDemoShowsRecusalAnyDay: seeded on a day whose random cases name no case about the demo unit
+// manager (6 December 2026 did), the demo still holds a denunciation about them under
+// verification, so signing in as them shows recusal.
+func TestDemoShowsRecusalAnyDay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds the whole demo once more")
+	}
+	client := openDB(t, "seed_demo_recusal_day")
+	ctx := context.Background()
+	now := time.Date(2026, time.December, 6, 10, 0, 0, 0, time.UTC)
+	if _, err := Demo(ctx, client, Options{Box: testBox(t), Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	mgr := client.Account.Query().Where(account.Login(DemoUnitManager)).QueryOfficial().OnlyX(ctx)
+	cs := client.Official.QueryCases(mgr).Where(citizencase.SubjectVisibleAtNotNil(), citizencase.ChannelNEQ(enum.ChannelPraise),
+		citizencase.StateEQ(enum.CaseVerifying)).AllX(ctx)
+	if len(cs) == 0 {
+		t.Fatal("no denunciation or feedback about the demo unit manager under verification on 6 December 2026")
+	}
+	for _, c := range cs {
+		if c.SubjectNotice == nil || *c.SubjectNotice == "" || c.SubjectVisibleAt.After(now) || c.DueAt == nil || !c.DueAt.After(now) {
+			t.Errorf("case %s: notice %v, visible from %v, due %v: want a notice, visible before now and not overdue", c.ID, c.SubjectNotice, c.SubjectVisibleAt, c.DueAt)
+		}
+	}
+}
