@@ -6683,7 +6683,8 @@ type UserError {
   """
   The units under a scope ordered by a metric: for the nation, its provinces; for a province, every
   unit of the COMMUNE level in it (the communes' and wards' people's committees, which a province
-  governs directly since the two-tier local government of 1 July 2025, and most of its units); for a
+  governs directly since the two-tier local government of 1 July 2025, and most of its units; its
+  top-level units when it has none); for a
   district, its top-level units (those without a parent unit in the scope), each with its sub-units;
   for a unit, its child units. With ` + "`" + `level` + "`" + `, every unit of that level in the scope; with ` + "`" + `topLevel` + "`" + `,
   the scope's top-level units. Entries whose value is undefined or hidden come last.

@@ -477,8 +477,9 @@ func rankKeys(m RankMetric) (num, den string, isRate bool) {
 const ProvinceRankLevel = unit.LevelCOMMUNE
 
 // RankUnits says which units a ranking orders: every unit of Level in the scope, or the scope's
-// top-level units; neither is the scope's default (ProvinceRankLevel for a province, the top-level
-// units otherwise, the provinces for the nation).
+// top-level units; neither is the scope's default (for a province, its units of ProvinceRankLevel,
+// or its top-level units when it has none; for a district, its top-level units; for a unit, its
+// children; for the nation, the provinces).
 type RankUnits struct {
 	Level    *unit.Level
 	TopLevel bool
@@ -491,8 +492,8 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 	if which.Level != nil && which.TopLevel {
 		return nil, apperr.BadInput("Chỉ chọn một trong level và topLevel.", "Give level or topLevel, not both.", "topLevel")
 	}
-	level := which.Level
-	if level == nil && !which.TopLevel && scope.Kind == authz.ScopeProvince {
+	level, byDefault := which.Level, which.Level == nil && !which.TopLevel && scope.Kind == authz.ScopeProvince
+	if byDefault {
 		l := ProvinceRankLevel
 		level = &l
 	}
@@ -510,6 +511,9 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 		return nil, err
 	}
 	entries, members, err := s.rankedScopes(ctx, scope, level)
+	if err == nil && len(entries) == 0 && byDefault { // a province without communes: its top-level units
+		entries, members, err = s.rankedScopes(ctx, scope, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
