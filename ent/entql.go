@@ -561,6 +561,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldReviewedAt:             {Type: field.TypeTime, Column: selfassessment.FieldReviewedAt},
 			selfassessment.FieldReviewComment:          {Type: field.TypeString, Column: selfassessment.FieldReviewComment},
 			selfassessment.FieldNotRated:               {Type: field.TypeBool, Column: selfassessment.FieldNotRated},
+			selfassessment.FieldFlaggedAt:              {Type: field.TypeTime, Column: selfassessment.FieldFlaggedAt},
+			selfassessment.FieldFlagReason:             {Type: field.TypeString, Column: selfassessment.FieldFlagReason},
 		},
 	}
 	graph.Nodes[24] = &sqlgraph.Node{
@@ -4912,6 +4914,16 @@ func (f *SelfAssessmentFilter) WhereReviewComment(p entql.StringP) {
 // WhereNotRated applies the entql bool predicate on the not_rated field.
 func (f *SelfAssessmentFilter) WhereNotRated(p entql.BoolP) {
 	f.Where(p.Field(selfassessment.FieldNotRated))
+}
+
+// WhereFlaggedAt applies the entql time.Time predicate on the flagged_at field.
+func (f *SelfAssessmentFilter) WhereFlaggedAt(p entql.TimeP) {
+	f.Where(p.Field(selfassessment.FieldFlaggedAt))
+}
+
+// WhereFlagReason applies the entql string predicate on the flag_reason field.
+func (f *SelfAssessmentFilter) WhereFlagReason(p entql.StringP) {
+	f.Where(p.Field(selfassessment.FieldFlagReason))
 }
 
 // WhereHasOfficial applies a predicate to check if query has an edge official.

@@ -4457,6 +4457,16 @@ func (_q *SelfAssessmentQuery) collectField(ctx context.Context, oneNode bool, o
 				selectedFields = append(selectedFields, selfassessment.FieldNotRated)
 				fieldSeen[selfassessment.FieldNotRated] = struct{}{}
 			}
+		case "flaggedAt":
+			if _, ok := fieldSeen[selfassessment.FieldFlaggedAt]; !ok {
+				selectedFields = append(selectedFields, selfassessment.FieldFlaggedAt)
+				fieldSeen[selfassessment.FieldFlaggedAt] = struct{}{}
+			}
+		case "flagReason":
+			if _, ok := fieldSeen[selfassessment.FieldFlagReason]; !ok {
+				selectedFields = append(selectedFields, selfassessment.FieldFlagReason)
+				fieldSeen[selfassessment.FieldFlagReason] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -24243,6 +24243,8 @@ type SelfAssessmentMutation struct {
 	reviewed_at             *time.Time
 	review_comment          *string
 	not_rated               *bool
+	flagged_at              *time.Time
+	flag_reason             *string
 	clearedFields           map[string]struct{}
 	official                *string
 	clearedofficial         bool
@@ -25041,6 +25043,104 @@ func (m *SelfAssessmentMutation) ResetNotRated() {
 	m.not_rated = nil
 }
 
+// SetFlaggedAt sets the "flagged_at" field.
+func (m *SelfAssessmentMutation) SetFlaggedAt(t time.Time) {
+	m.flagged_at = &t
+}
+
+// FlaggedAt returns the value of the "flagged_at" field in the mutation.
+func (m *SelfAssessmentMutation) FlaggedAt() (r time.Time, exists bool) {
+	v := m.flagged_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlaggedAt returns the old "flagged_at" field's value of the SelfAssessment entity.
+// If the SelfAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SelfAssessmentMutation) OldFlaggedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlaggedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlaggedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlaggedAt: %w", err)
+	}
+	return oldValue.FlaggedAt, nil
+}
+
+// ClearFlaggedAt clears the value of the "flagged_at" field.
+func (m *SelfAssessmentMutation) ClearFlaggedAt() {
+	m.flagged_at = nil
+	m.clearedFields[selfassessment.FieldFlaggedAt] = struct{}{}
+}
+
+// FlaggedAtCleared returns if the "flagged_at" field was cleared in this mutation.
+func (m *SelfAssessmentMutation) FlaggedAtCleared() bool {
+	_, ok := m.clearedFields[selfassessment.FieldFlaggedAt]
+	return ok
+}
+
+// ResetFlaggedAt resets all changes to the "flagged_at" field.
+func (m *SelfAssessmentMutation) ResetFlaggedAt() {
+	m.flagged_at = nil
+	delete(m.clearedFields, selfassessment.FieldFlaggedAt)
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (m *SelfAssessmentMutation) SetFlagReason(s string) {
+	m.flag_reason = &s
+}
+
+// FlagReason returns the value of the "flag_reason" field in the mutation.
+func (m *SelfAssessmentMutation) FlagReason() (r string, exists bool) {
+	v := m.flag_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlagReason returns the old "flag_reason" field's value of the SelfAssessment entity.
+// If the SelfAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SelfAssessmentMutation) OldFlagReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlagReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlagReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlagReason: %w", err)
+	}
+	return oldValue.FlagReason, nil
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (m *SelfAssessmentMutation) ClearFlagReason() {
+	m.flag_reason = nil
+	m.clearedFields[selfassessment.FieldFlagReason] = struct{}{}
+}
+
+// FlagReasonCleared returns if the "flag_reason" field was cleared in this mutation.
+func (m *SelfAssessmentMutation) FlagReasonCleared() bool {
+	_, ok := m.clearedFields[selfassessment.FieldFlagReason]
+	return ok
+}
+
+// ResetFlagReason resets all changes to the "flag_reason" field.
+func (m *SelfAssessmentMutation) ResetFlagReason() {
+	m.flag_reason = nil
+	delete(m.clearedFields, selfassessment.FieldFlagReason)
+}
+
 // SetOfficialID sets the "official" edge to the Official entity by id.
 func (m *SelfAssessmentMutation) SetOfficialID(id string) {
 	m.official = &id
@@ -25246,7 +25346,7 @@ func (m *SelfAssessmentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SelfAssessmentMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, selfassessment.FieldCreatedAt)
 	}
@@ -25292,6 +25392,12 @@ func (m *SelfAssessmentMutation) Fields() []string {
 	if m.not_rated != nil {
 		fields = append(fields, selfassessment.FieldNotRated)
 	}
+	if m.flagged_at != nil {
+		fields = append(fields, selfassessment.FieldFlaggedAt)
+	}
+	if m.flag_reason != nil {
+		fields = append(fields, selfassessment.FieldFlagReason)
+	}
 	return fields
 }
 
@@ -25330,6 +25436,10 @@ func (m *SelfAssessmentMutation) Field(name string) (ent.Value, bool) {
 		return m.ReviewComment()
 	case selfassessment.FieldNotRated:
 		return m.NotRated()
+	case selfassessment.FieldFlaggedAt:
+		return m.FlaggedAt()
+	case selfassessment.FieldFlagReason:
+		return m.FlagReason()
 	}
 	return nil, false
 }
@@ -25369,6 +25479,10 @@ func (m *SelfAssessmentMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldReviewComment(ctx)
 	case selfassessment.FieldNotRated:
 		return m.OldNotRated(ctx)
+	case selfassessment.FieldFlaggedAt:
+		return m.OldFlaggedAt(ctx)
+	case selfassessment.FieldFlagReason:
+		return m.OldFlagReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown SelfAssessment field %s", name)
 }
@@ -25483,6 +25597,20 @@ func (m *SelfAssessmentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNotRated(v)
 		return nil
+	case selfassessment.FieldFlaggedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlaggedAt(v)
+		return nil
+	case selfassessment.FieldFlagReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlagReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment field %s", name)
 }
@@ -25570,6 +25698,12 @@ func (m *SelfAssessmentMutation) ClearedFields() []string {
 	if m.FieldCleared(selfassessment.FieldReviewComment) {
 		fields = append(fields, selfassessment.FieldReviewComment)
 	}
+	if m.FieldCleared(selfassessment.FieldFlaggedAt) {
+		fields = append(fields, selfassessment.FieldFlaggedAt)
+	}
+	if m.FieldCleared(selfassessment.FieldFlagReason) {
+		fields = append(fields, selfassessment.FieldFlagReason)
+	}
 	return fields
 }
 
@@ -25601,6 +25735,12 @@ func (m *SelfAssessmentMutation) ClearField(name string) error {
 		return nil
 	case selfassessment.FieldReviewComment:
 		m.ClearReviewComment()
+		return nil
+	case selfassessment.FieldFlaggedAt:
+		m.ClearFlaggedAt()
+		return nil
+	case selfassessment.FieldFlagReason:
+		m.ClearFlagReason()
 		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment nullable field %s", name)
@@ -25654,6 +25794,12 @@ func (m *SelfAssessmentMutation) ResetField(name string) error {
 		return nil
 	case selfassessment.FieldNotRated:
 		m.ResetNotRated()
+		return nil
+	case selfassessment.FieldFlaggedAt:
+		m.ResetFlaggedAt()
+		return nil
+	case selfassessment.FieldFlagReason:
+		m.ResetFlagReason()
 		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment field %s", name)

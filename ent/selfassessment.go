@@ -52,6 +52,10 @@ type SelfAssessment struct {
 	ReviewComment *string `json:"review_comment,omitempty"`
 	// Set by the review when the official worked fewer than 6 months in the year: not rated, no classification.
 	NotRated bool `json:"not_rated,omitempty"`
+	// When an incident of the year established after an EXCELLENT or GOOD review flagged the assessment for a new review (Decree 48/2023); cleared by that review.
+	FlaggedAt *time.Time `json:"flagged_at,omitempty"`
+	// Why the assessment was flagged: the incident established after the review.
+	FlagReason *string `json:"flag_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SelfAssessmentQuery when eager-loading is set.
 	Edges                        SelfAssessmentEdges `json:"edges"`
@@ -131,9 +135,9 @@ func (*SelfAssessment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case selfassessment.FieldYear, selfassessment.FieldPeriod, selfassessment.FieldScore:
 			values[i] = new(sql.NullInt64)
-		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment:
+		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment, selfassessment.FieldFlagReason:
 			values[i] = new(sql.NullString)
-		case selfassessment.FieldCreatedAt, selfassessment.FieldUpdatedAt, selfassessment.FieldSubmittedAt, selfassessment.FieldReviewedAt:
+		case selfassessment.FieldCreatedAt, selfassessment.FieldUpdatedAt, selfassessment.FieldSubmittedAt, selfassessment.FieldReviewedAt, selfassessment.FieldFlaggedAt:
 			values[i] = new(sql.NullTime)
 		case selfassessment.ForeignKeys[0]: // account_reviewed_assessments
 			values[i] = new(sql.NullString)
@@ -257,6 +261,20 @@ func (_m *SelfAssessment) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field not_rated", values[i])
 			} else if value.Valid {
 				_m.NotRated = value.Bool
+			}
+		case selfassessment.FieldFlaggedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field flagged_at", values[i])
+			} else if value.Valid {
+				_m.FlaggedAt = new(time.Time)
+				*_m.FlaggedAt = value.Time
+			}
+		case selfassessment.FieldFlagReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field flag_reason", values[i])
+			} else if value.Valid {
+				_m.FlagReason = new(string)
+				*_m.FlagReason = value.String
 			}
 		case selfassessment.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -391,6 +409,16 @@ func (_m *SelfAssessment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("not_rated=")
 	builder.WriteString(fmt.Sprintf("%v", _m.NotRated))
+	builder.WriteString(", ")
+	if v := _m.FlaggedAt; v != nil {
+		builder.WriteString("flagged_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.FlagReason; v != nil {
+		builder.WriteString("flag_reason=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -222,6 +222,34 @@ func (_c *SelfAssessmentCreate) SetNillableNotRated(v *bool) *SelfAssessmentCrea
 	return _c
 }
 
+// SetFlaggedAt sets the "flagged_at" field.
+func (_c *SelfAssessmentCreate) SetFlaggedAt(v time.Time) *SelfAssessmentCreate {
+	_c.mutation.SetFlaggedAt(v)
+	return _c
+}
+
+// SetNillableFlaggedAt sets the "flagged_at" field if the given value is not nil.
+func (_c *SelfAssessmentCreate) SetNillableFlaggedAt(v *time.Time) *SelfAssessmentCreate {
+	if v != nil {
+		_c.SetFlaggedAt(*v)
+	}
+	return _c
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (_c *SelfAssessmentCreate) SetFlagReason(v string) *SelfAssessmentCreate {
+	_c.mutation.SetFlagReason(v)
+	return _c
+}
+
+// SetNillableFlagReason sets the "flag_reason" field if the given value is not nil.
+func (_c *SelfAssessmentCreate) SetNillableFlagReason(v *string) *SelfAssessmentCreate {
+	if v != nil {
+		_c.SetFlagReason(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SelfAssessmentCreate) SetID(v string) *SelfAssessmentCreate {
 	_c.mutation.SetID(v)
@@ -537,6 +565,14 @@ func (_c *SelfAssessmentCreate) createSpec() (*SelfAssessment, *sqlgraph.CreateS
 		_spec.SetField(selfassessment.FieldNotRated, field.TypeBool, value)
 		_node.NotRated = value
 	}
+	if value, ok := _c.mutation.FlaggedAt(); ok {
+		_spec.SetField(selfassessment.FieldFlaggedAt, field.TypeTime, value)
+		_node.FlaggedAt = &value
+	}
+	if value, ok := _c.mutation.FlagReason(); ok {
+		_spec.SetField(selfassessment.FieldFlagReason, field.TypeString, value)
+		_node.FlagReason = &value
+	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -830,6 +866,42 @@ func (u *SelfAssessmentUpsert) UpdateNotRated() *SelfAssessmentUpsert {
 	return u
 }
 
+// SetFlaggedAt sets the "flagged_at" field.
+func (u *SelfAssessmentUpsert) SetFlaggedAt(v time.Time) *SelfAssessmentUpsert {
+	u.Set(selfassessment.FieldFlaggedAt, v)
+	return u
+}
+
+// UpdateFlaggedAt sets the "flagged_at" field to the value that was provided on create.
+func (u *SelfAssessmentUpsert) UpdateFlaggedAt() *SelfAssessmentUpsert {
+	u.SetExcluded(selfassessment.FieldFlaggedAt)
+	return u
+}
+
+// ClearFlaggedAt clears the value of the "flagged_at" field.
+func (u *SelfAssessmentUpsert) ClearFlaggedAt() *SelfAssessmentUpsert {
+	u.SetNull(selfassessment.FieldFlaggedAt)
+	return u
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (u *SelfAssessmentUpsert) SetFlagReason(v string) *SelfAssessmentUpsert {
+	u.Set(selfassessment.FieldFlagReason, v)
+	return u
+}
+
+// UpdateFlagReason sets the "flag_reason" field to the value that was provided on create.
+func (u *SelfAssessmentUpsert) UpdateFlagReason() *SelfAssessmentUpsert {
+	u.SetExcluded(selfassessment.FieldFlagReason)
+	return u
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (u *SelfAssessmentUpsert) ClearFlagReason() *SelfAssessmentUpsert {
+	u.SetNull(selfassessment.FieldFlagReason)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1090,6 +1162,48 @@ func (u *SelfAssessmentUpsertOne) SetNotRated(v bool) *SelfAssessmentUpsertOne {
 func (u *SelfAssessmentUpsertOne) UpdateNotRated() *SelfAssessmentUpsertOne {
 	return u.Update(func(s *SelfAssessmentUpsert) {
 		s.UpdateNotRated()
+	})
+}
+
+// SetFlaggedAt sets the "flagged_at" field.
+func (u *SelfAssessmentUpsertOne) SetFlaggedAt(v time.Time) *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.SetFlaggedAt(v)
+	})
+}
+
+// UpdateFlaggedAt sets the "flagged_at" field to the value that was provided on create.
+func (u *SelfAssessmentUpsertOne) UpdateFlaggedAt() *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.UpdateFlaggedAt()
+	})
+}
+
+// ClearFlaggedAt clears the value of the "flagged_at" field.
+func (u *SelfAssessmentUpsertOne) ClearFlaggedAt() *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.ClearFlaggedAt()
+	})
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (u *SelfAssessmentUpsertOne) SetFlagReason(v string) *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.SetFlagReason(v)
+	})
+}
+
+// UpdateFlagReason sets the "flag_reason" field to the value that was provided on create.
+func (u *SelfAssessmentUpsertOne) UpdateFlagReason() *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.UpdateFlagReason()
+	})
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (u *SelfAssessmentUpsertOne) ClearFlagReason() *SelfAssessmentUpsertOne {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.ClearFlagReason()
 	})
 }
 
@@ -1520,6 +1634,48 @@ func (u *SelfAssessmentUpsertBulk) SetNotRated(v bool) *SelfAssessmentUpsertBulk
 func (u *SelfAssessmentUpsertBulk) UpdateNotRated() *SelfAssessmentUpsertBulk {
 	return u.Update(func(s *SelfAssessmentUpsert) {
 		s.UpdateNotRated()
+	})
+}
+
+// SetFlaggedAt sets the "flagged_at" field.
+func (u *SelfAssessmentUpsertBulk) SetFlaggedAt(v time.Time) *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.SetFlaggedAt(v)
+	})
+}
+
+// UpdateFlaggedAt sets the "flagged_at" field to the value that was provided on create.
+func (u *SelfAssessmentUpsertBulk) UpdateFlaggedAt() *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.UpdateFlaggedAt()
+	})
+}
+
+// ClearFlaggedAt clears the value of the "flagged_at" field.
+func (u *SelfAssessmentUpsertBulk) ClearFlaggedAt() *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.ClearFlaggedAt()
+	})
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (u *SelfAssessmentUpsertBulk) SetFlagReason(v string) *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.SetFlagReason(v)
+	})
+}
+
+// UpdateFlagReason sets the "flag_reason" field to the value that was provided on create.
+func (u *SelfAssessmentUpsertBulk) UpdateFlagReason() *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.UpdateFlagReason()
+	})
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (u *SelfAssessmentUpsertBulk) ClearFlagReason() *SelfAssessmentUpsertBulk {
+	return u.Update(func(s *SelfAssessmentUpsert) {
+		s.ClearFlagReason()
 	})
 }
 

@@ -220,6 +220,46 @@ func (_u *SelfAssessmentUpdate) SetNillableNotRated(v *bool) *SelfAssessmentUpda
 	return _u
 }
 
+// SetFlaggedAt sets the "flagged_at" field.
+func (_u *SelfAssessmentUpdate) SetFlaggedAt(v time.Time) *SelfAssessmentUpdate {
+	_u.mutation.SetFlaggedAt(v)
+	return _u
+}
+
+// SetNillableFlaggedAt sets the "flagged_at" field if the given value is not nil.
+func (_u *SelfAssessmentUpdate) SetNillableFlaggedAt(v *time.Time) *SelfAssessmentUpdate {
+	if v != nil {
+		_u.SetFlaggedAt(*v)
+	}
+	return _u
+}
+
+// ClearFlaggedAt clears the value of the "flagged_at" field.
+func (_u *SelfAssessmentUpdate) ClearFlaggedAt() *SelfAssessmentUpdate {
+	_u.mutation.ClearFlaggedAt()
+	return _u
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (_u *SelfAssessmentUpdate) SetFlagReason(v string) *SelfAssessmentUpdate {
+	_u.mutation.SetFlagReason(v)
+	return _u
+}
+
+// SetNillableFlagReason sets the "flag_reason" field if the given value is not nil.
+func (_u *SelfAssessmentUpdate) SetNillableFlagReason(v *string) *SelfAssessmentUpdate {
+	if v != nil {
+		_u.SetFlagReason(*v)
+	}
+	return _u
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (_u *SelfAssessmentUpdate) ClearFlagReason() *SelfAssessmentUpdate {
+	_u.mutation.ClearFlagReason()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the SelfAssessmentItem entity by IDs.
 func (_u *SelfAssessmentUpdate) AddItemIDs(ids ...string) *SelfAssessmentUpdate {
 	_u.mutation.AddItemIDs(ids...)
@@ -423,6 +463,18 @@ func (_u *SelfAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.NotRated(); ok {
 		_spec.SetField(selfassessment.FieldNotRated, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.FlaggedAt(); ok {
+		_spec.SetField(selfassessment.FieldFlaggedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FlaggedAtCleared() {
+		_spec.ClearField(selfassessment.FieldFlaggedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FlagReason(); ok {
+		_spec.SetField(selfassessment.FieldFlagReason, field.TypeString, value)
+	}
+	if _u.mutation.FlagReasonCleared() {
+		_spec.ClearField(selfassessment.FieldFlagReason, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -707,6 +759,46 @@ func (_u *SelfAssessmentUpdateOne) SetNillableNotRated(v *bool) *SelfAssessmentU
 	return _u
 }
 
+// SetFlaggedAt sets the "flagged_at" field.
+func (_u *SelfAssessmentUpdateOne) SetFlaggedAt(v time.Time) *SelfAssessmentUpdateOne {
+	_u.mutation.SetFlaggedAt(v)
+	return _u
+}
+
+// SetNillableFlaggedAt sets the "flagged_at" field if the given value is not nil.
+func (_u *SelfAssessmentUpdateOne) SetNillableFlaggedAt(v *time.Time) *SelfAssessmentUpdateOne {
+	if v != nil {
+		_u.SetFlaggedAt(*v)
+	}
+	return _u
+}
+
+// ClearFlaggedAt clears the value of the "flagged_at" field.
+func (_u *SelfAssessmentUpdateOne) ClearFlaggedAt() *SelfAssessmentUpdateOne {
+	_u.mutation.ClearFlaggedAt()
+	return _u
+}
+
+// SetFlagReason sets the "flag_reason" field.
+func (_u *SelfAssessmentUpdateOne) SetFlagReason(v string) *SelfAssessmentUpdateOne {
+	_u.mutation.SetFlagReason(v)
+	return _u
+}
+
+// SetNillableFlagReason sets the "flag_reason" field if the given value is not nil.
+func (_u *SelfAssessmentUpdateOne) SetNillableFlagReason(v *string) *SelfAssessmentUpdateOne {
+	if v != nil {
+		_u.SetFlagReason(*v)
+	}
+	return _u
+}
+
+// ClearFlagReason clears the value of the "flag_reason" field.
+func (_u *SelfAssessmentUpdateOne) ClearFlagReason() *SelfAssessmentUpdateOne {
+	_u.mutation.ClearFlagReason()
+	return _u
+}
+
 // AddItemIDs adds the "items" edge to the SelfAssessmentItem entity by IDs.
 func (_u *SelfAssessmentUpdateOne) AddItemIDs(ids ...string) *SelfAssessmentUpdateOne {
 	_u.mutation.AddItemIDs(ids...)
@@ -940,6 +1032,18 @@ func (_u *SelfAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *SelfAsse
 	}
 	if value, ok := _u.mutation.NotRated(); ok {
 		_spec.SetField(selfassessment.FieldNotRated, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.FlaggedAt(); ok {
+		_spec.SetField(selfassessment.FieldFlaggedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FlaggedAtCleared() {
+		_spec.ClearField(selfassessment.FieldFlaggedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FlagReason(); ok {
+		_spec.SetField(selfassessment.FieldFlagReason, field.TypeString, value)
+	}
+	if _u.mutation.FlagReasonCleared() {
+		_spec.ClearField(selfassessment.FieldFlagReason, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -74,12 +74,13 @@ func (r *queryResolver) Progress(ctx context.Context, scope model.ScopeInput, ye
 }
 
 // Ranking is the resolver for the ranking field.
-func (r *queryResolver) Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error) {
+func (r *queryResolver) Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error) {
 	sc, err := scopeExactly(&scope)
 	if err != nil {
 		return nil, err
 	}
-	entries, err := r.prog.Ranking(ctx, sc, year, metric, direction != nil && *direction == entgql.OrderDirectionAsc, level)
+	entries, err := r.prog.Ranking(ctx, sc, year, metric, direction != nil && *direction == entgql.OrderDirectionAsc,
+		progress.RankUnits{Level: level, TopLevel: topLevel != nil && *topLevel})
 	if err != nil {
 		return nil, err
 	}

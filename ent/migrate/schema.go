@@ -1320,6 +1320,8 @@ var (
 		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "review_comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "not_rated", Type: field.TypeBool, Default: false},
+		{Name: "flagged_at", Type: field.TypeTime, Nullable: true},
+		{Name: "flag_reason", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "account_reviewed_assessments", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "campaign_self_assessments", Type: field.TypeString, Size: 40},
 		{Name: "official_self_assessments", Type: field.TypeString, Size: 40},
@@ -1332,19 +1334,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "self_assessments_accounts_reviewed_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[16]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[18]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "self_assessments_campaigns_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[17]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[19]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "self_assessments_officials_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[18]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[20]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1353,22 +1355,22 @@ var (
 			{
 				Name:    "selfassessment_year_period_kind_period_official_self_assessments_campaign_self_assessments",
 				Unique:  true,
-				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[18], SelfAssessmentsColumns[17]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[20], SelfAssessmentsColumns[19]},
 			},
 			{
 				Name:    "selfassessment_official_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[18]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[20]},
 			},
 			{
 				Name:    "selfassessment_campaign_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[17]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[19]},
 			},
 			{
 				Name:    "selfassessment_account_reviewed_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[16]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[18]},
 			},
 			{
 				Name:    "selfassessment_year_status",

@@ -174,6 +174,12 @@ func (SelfAssessment) Fields() []ent.Field {
 		field.Bool("not_rated").Default(false).
 			Comment("Set by the review when the official worked fewer than 6 months in the year: not rated, no classification.").
 			Annotations(noFilter()),
+		field.Time("flagged_at").Optional().Nillable().
+			Comment("When an incident of the year established after an EXCELLENT or GOOD review flagged the assessment for a new review (Decree 48/2023); cleared by that review.").
+			Annotations(noFilter()),
+		field.Text("flag_reason").Optional().Nillable().
+			Comment("Why the assessment was flagged: the incident established after the review.").
+			Annotations(noFilter()),
 	}
 }
 

@@ -49,6 +49,10 @@ const (
 	FieldReviewComment = "review_comment"
 	// FieldNotRated holds the string denoting the not_rated field in the database.
 	FieldNotRated = "not_rated"
+	// FieldFlaggedAt holds the string denoting the flagged_at field in the database.
+	FieldFlaggedAt = "flagged_at"
+	// FieldFlagReason holds the string denoting the flag_reason field in the database.
+	FieldFlagReason = "flag_reason"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeCampaign holds the string denoting the campaign edge name in mutations.
@@ -107,6 +111,8 @@ var Columns = []string{
 	FieldReviewedAt,
 	FieldReviewComment,
 	FieldNotRated,
+	FieldFlaggedAt,
+	FieldFlagReason,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "self_assessments"
@@ -336,6 +342,16 @@ func ByReviewComment(opts ...sql.OrderTermOption) OrderOption {
 // ByNotRated orders the results by the not_rated field.
 func ByNotRated(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNotRated, opts...).ToFunc()
+}
+
+// ByFlaggedAt orders the results by the flagged_at field.
+func ByFlaggedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFlaggedAt, opts...).ToFunc()
+}
+
+// ByFlagReason orders the results by the flag_reason field.
+func ByFlagReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFlagReason, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

@@ -116,6 +116,16 @@ func NotRated(v bool) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldEQ(FieldNotRated, v))
 }
 
+// FlaggedAt applies equality check predicate on the "flagged_at" field. It's identical to FlaggedAtEQ.
+func FlaggedAt(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldFlaggedAt, v))
+}
+
+// FlagReason applies equality check predicate on the "flag_reason" field. It's identical to FlagReasonEQ.
+func FlagReason(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldFlagReason, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldEQ(FieldCreatedAt, v))
@@ -714,6 +724,131 @@ func NotRatedEQ(v bool) predicate.SelfAssessment {
 // NotRatedNEQ applies the NEQ predicate on the "not_rated" field.
 func NotRatedNEQ(v bool) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldNEQ(FieldNotRated, v))
+}
+
+// FlaggedAtEQ applies the EQ predicate on the "flagged_at" field.
+func FlaggedAtEQ(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldFlaggedAt, v))
+}
+
+// FlaggedAtNEQ applies the NEQ predicate on the "flagged_at" field.
+func FlaggedAtNEQ(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNEQ(FieldFlaggedAt, v))
+}
+
+// FlaggedAtIn applies the In predicate on the "flagged_at" field.
+func FlaggedAtIn(vs ...time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldIn(FieldFlaggedAt, vs...))
+}
+
+// FlaggedAtNotIn applies the NotIn predicate on the "flagged_at" field.
+func FlaggedAtNotIn(vs ...time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNotIn(FieldFlaggedAt, vs...))
+}
+
+// FlaggedAtGT applies the GT predicate on the "flagged_at" field.
+func FlaggedAtGT(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldGT(FieldFlaggedAt, v))
+}
+
+// FlaggedAtGTE applies the GTE predicate on the "flagged_at" field.
+func FlaggedAtGTE(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldGTE(FieldFlaggedAt, v))
+}
+
+// FlaggedAtLT applies the LT predicate on the "flagged_at" field.
+func FlaggedAtLT(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldLT(FieldFlaggedAt, v))
+}
+
+// FlaggedAtLTE applies the LTE predicate on the "flagged_at" field.
+func FlaggedAtLTE(v time.Time) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldLTE(FieldFlaggedAt, v))
+}
+
+// FlaggedAtIsNil applies the IsNil predicate on the "flagged_at" field.
+func FlaggedAtIsNil() predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldIsNull(FieldFlaggedAt))
+}
+
+// FlaggedAtNotNil applies the NotNil predicate on the "flagged_at" field.
+func FlaggedAtNotNil() predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNotNull(FieldFlaggedAt))
+}
+
+// FlagReasonEQ applies the EQ predicate on the "flag_reason" field.
+func FlagReasonEQ(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldFlagReason, v))
+}
+
+// FlagReasonNEQ applies the NEQ predicate on the "flag_reason" field.
+func FlagReasonNEQ(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNEQ(FieldFlagReason, v))
+}
+
+// FlagReasonIn applies the In predicate on the "flag_reason" field.
+func FlagReasonIn(vs ...string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldIn(FieldFlagReason, vs...))
+}
+
+// FlagReasonNotIn applies the NotIn predicate on the "flag_reason" field.
+func FlagReasonNotIn(vs ...string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNotIn(FieldFlagReason, vs...))
+}
+
+// FlagReasonGT applies the GT predicate on the "flag_reason" field.
+func FlagReasonGT(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldGT(FieldFlagReason, v))
+}
+
+// FlagReasonGTE applies the GTE predicate on the "flag_reason" field.
+func FlagReasonGTE(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldGTE(FieldFlagReason, v))
+}
+
+// FlagReasonLT applies the LT predicate on the "flag_reason" field.
+func FlagReasonLT(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldLT(FieldFlagReason, v))
+}
+
+// FlagReasonLTE applies the LTE predicate on the "flag_reason" field.
+func FlagReasonLTE(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldLTE(FieldFlagReason, v))
+}
+
+// FlagReasonContains applies the Contains predicate on the "flag_reason" field.
+func FlagReasonContains(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldContains(FieldFlagReason, v))
+}
+
+// FlagReasonHasPrefix applies the HasPrefix predicate on the "flag_reason" field.
+func FlagReasonHasPrefix(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldHasPrefix(FieldFlagReason, v))
+}
+
+// FlagReasonHasSuffix applies the HasSuffix predicate on the "flag_reason" field.
+func FlagReasonHasSuffix(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldHasSuffix(FieldFlagReason, v))
+}
+
+// FlagReasonIsNil applies the IsNil predicate on the "flag_reason" field.
+func FlagReasonIsNil() predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldIsNull(FieldFlagReason))
+}
+
+// FlagReasonNotNil applies the NotNil predicate on the "flag_reason" field.
+func FlagReasonNotNil() predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNotNull(FieldFlagReason))
+}
+
+// FlagReasonEqualFold applies the EqualFold predicate on the "flag_reason" field.
+func FlagReasonEqualFold(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEqualFold(FieldFlagReason, v))
+}
+
+// FlagReasonContainsFold applies the ContainsFold predicate on the "flag_reason" field.
+func FlagReasonContainsFold(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldContainsFold(FieldFlagReason, v))
 }
 
 // HasOfficial applies the HasEdge predicate on the "official" edge.

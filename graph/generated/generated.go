@@ -811,7 +811,7 @@ type ComplexityRoot struct {
 		Progress               func(childComplexity int, scope model.ScopeInput, year int) int
 		ProgressSeries         func(childComplexity int, scope model.ScopeInput, year int) int
 		Provinces              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) int
-		Ranking                func(childComplexity int, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Ranking                func(childComplexity int, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Reviews                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) int
 		SelfAssessments        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
 		Units                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
@@ -901,6 +901,8 @@ type ComplexityRoot struct {
 		Campaign               func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
 		FinalClassification    func(childComplexity int) int
+		FlagReason             func(childComplexity int) int
+		FlaggedAt              func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Items                  func(childComplexity int) int
 		NotRated               func(childComplexity int) int
@@ -1166,7 +1168,7 @@ type QueryResolver interface {
 	CaseStatistics(ctx context.Context, year *int) (*casework.Stats, error)
 	PraisedOfficials(ctx context.Context, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
 	Progress(ctx context.Context, scope model.ScopeInput, year int) (*progress.Report, error)
-	Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error)
+	Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error)
 	ProgressSeries(ctx context.Context, scope model.ScopeInput, year int) (*progress.Series, error)
 	FinalReview(ctx context.Context, scope model.ScopeInput) (*model.FinalReview, error)
 	CommendationCandidates(ctx context.Context, scope model.ScopeInput, year int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
@@ -4656,7 +4658,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Ranking(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int), args["metric"].(progress.RankMetric), args["direction"].(*entgql.OrderDirection), args["level"].(*unit.Level), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+		return e.ComplexityRoot.Query.Ranking(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int), args["metric"].(progress.RankMetric), args["direction"].(*entgql.OrderDirection), args["level"].(*unit.Level), args["topLevel"].(*bool), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.reviews":
 		if e.ComplexityRoot.Query.Reviews == nil {
 			break
@@ -5002,6 +5004,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SelfAssessment.FinalClassification(childComplexity), true
+	case "SelfAssessment.flagReason":
+		if e.ComplexityRoot.SelfAssessment.FlagReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessment.FlagReason(childComplexity), true
+	case "SelfAssessment.flaggedAt":
+		if e.ComplexityRoot.SelfAssessment.FlaggedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelfAssessment.FlaggedAt(childComplexity), true
 	case "SelfAssessment.id":
 		if e.ComplexityRoot.SelfAssessment.ID == nil {
 			break
@@ -6667,10 +6681,13 @@ type UserError {
   """
   progress("Exactly one of unitId, districtId, provinceId or national." scope: ScopeInput!, "The year, from 2020 to the current one." year: Int!): Progress!
   """
-  The units under a scope ordered by a metric: for the nation, its provinces; for a province or a
+  The units under a scope ordered by a metric: for the nation, its provinces; for a province, every
+  unit of the COMMUNE level in it (the communes' and wards' people's committees, which a province
+  governs directly since the two-tier local government of 1 July 2025, and most of its units; its
+  top-level units when it has none); for a
   district, its top-level units (those without a parent unit in the scope), each with its sub-units;
-  for a unit, its child units; with ` + "`" + `level` + "`" + `, every unit of that level in the scope. Entries whose
-  value is undefined or hidden come last.
+  for a unit, its child units. With ` + "`" + `level` + "`" + `, every unit of that level in the scope; with ` + "`" + `topLevel` + "`" + `,
+  the scope's top-level units. Entries whose value is undefined or hidden come last.
   """
   ranking(
     "Exactly one of unitId, districtId, provinceId or national."
@@ -6681,8 +6698,10 @@ type UserError {
     metric: ProgressMetric!
     "DESC (default: best first for rates, highest first for counts) or ASC."
     direction: OrderDirection
-    "Rank every unit of this level in the scope instead of the scope's top-level units."
+    "Rank every unit of this level in the scope (a province's default: COMMUNE)."
     level: UnitLevel
+    "Rank the scope's top-level units, each with its sub-units, instead of a level; not with ` + "`" + `level` + "`" + `."
+    topLevel: Boolean
     "Returns the elements that come after this cursor."
     after: Cursor
     "Returns the first n elements (default 20, at most 100)."
@@ -7418,7 +7437,7 @@ type SelfAssessmentReturnPayload {
 
 "Input of selfAssessmentReview."
 input SelfAssessmentReviewInput {
-  "A submitted self-assessment."
+  "A submitted self-assessment, or a reviewed one flagged for a new review (flaggedAt), which the new review unflags."
   selfAssessmentId: ID!
   "The final classification; leave it out for an official not rated (fewer than 6 months worked)."
   finalClassification: Classification
@@ -7482,7 +7501,7 @@ type UnitYear {
   campaign: Campaign
   "The unit's emulation registration for the year, if any."
   registration: EmulationRegistration
-  "Officials in service in the unit and its sub-units."
+  "Officials in service in the unit and its sub-units on the year's reference day (today for the current year, 31 December for a past one): progress's headcount."
   headcount: Int!
   "Officials in service without a signed pledge for the year."
   notPledged(
@@ -7495,7 +7514,7 @@ type UnitYear {
     "Returns the last n elements (at most 100)."
     last: Int
   ): OfficialConnection!
-  "Submitted self-assessments of the year waiting for review."
+  "Self-assessments of the year waiting for review: submitted ones, and reviewed ones flagged for a new review (flaggedAt)."
   awaitingReview(
     "Returns the elements that come after this cursor."
     after: Cursor
@@ -7538,6 +7557,8 @@ enum TodoKind {
   REGISTER_EMULATION
   "Review the self-assessments waiting for review."
   REVIEW_SELF_ASSESSMENTS
+  "Review again the self-assessments flagged by an incident of their year established after an EXCELLENT or GOOD review (flagReason)."
+  REREVIEW_SELF_ASSESSMENTS
   "Remind the officials who have not pledged."
   FOLLOW_UP_PLEDGES
 }
@@ -13474,6 +13495,14 @@ type SelfAssessment implements Node {
   """
   notRated: Boolean!
   """
+  When an incident of the year established after an EXCELLENT or GOOD review flagged the assessment for a new review (Decree 48/2023); cleared by that review.
+  """
+  flaggedAt: Time
+  """
+  Why the assessment was flagged: the incident established after the review.
+  """
+  flagReason: String
+  """
   The official assessing themself.
   """
   official: Official!
@@ -15943,6 +15972,10 @@ func (ec *executionContext) childFields_SelfAssessment(ctx context.Context, fiel
 		return ec.fieldContext_SelfAssessment_reviewComment(ctx, field)
 	case "notRated":
 		return ec.fieldContext_SelfAssessment_notRated(ctx, field)
+	case "flaggedAt":
+		return ec.fieldContext_SelfAssessment_flaggedAt(ctx, field)
+	case "flagReason":
+		return ec.fieldContext_SelfAssessment_flagReason(ctx, field)
 	case "official":
 		return ec.fieldContext_SelfAssessment_official(ctx, field)
 	case "campaign":
@@ -18706,38 +18739,46 @@ func (ec *executionContext) field_Query_ranking_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["level"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "topLevel",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topLevel"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
 			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["after"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "before",
 		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
 			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg7
-	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["before"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg8
+	args["last"] = arg9
 	return args, nil
 }
 
@@ -33789,7 +33830,7 @@ func (ec *executionContext) _Query_ranking(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Ranking(ctx, fc.Args["scope"].(model.ScopeInput), fc.Args["year"].(int), fc.Args["metric"].(progress.RankMetric), fc.Args["direction"].(*entgql.OrderDirection), fc.Args["level"].(*unit.Level), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+			return ec.Resolvers.Query().Ranking(ctx, fc.Args["scope"].(model.ScopeInput), fc.Args["year"].(int), fc.Args["metric"].(progress.RankMetric), fc.Args["direction"].(*entgql.OrderDirection), fc.Args["level"].(*unit.Level), fc.Args["topLevel"].(*bool), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RankingConnection) graphql.Marshaler {
@@ -35572,6 +35613,52 @@ func (ec *executionContext) _SelfAssessment_notRated(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_SelfAssessment_notRated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SelfAssessment_flaggedAt(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessment_flaggedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlaggedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessment_flaggedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SelfAssessment_flagReason(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelfAssessment_flagReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FlagReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelfAssessment_flagReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelfAssessment", field, false, false, "String")
 }
 
 func (ec *executionContext) _SelfAssessment_official(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
@@ -54401,6 +54488,16 @@ func (ec *executionContext) _SelfAssessment(ctx context.Context, sel ast.Selecti
 		case "notRated":
 			out.Values[i] = ec._SelfAssessment_notRated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flaggedAt":
+			out.Values[i] = ec._SelfAssessment_flaggedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flagReason":
+			out.Values[i] = ec._SelfAssessment_flagReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "official":

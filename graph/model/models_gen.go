@@ -621,7 +621,7 @@ type SelfAssessmentReturnPayload struct {
 
 // Input of selfAssessmentReview.
 type SelfAssessmentReviewInput struct {
-	// A submitted self-assessment.
+	// A submitted self-assessment, or a reviewed one flagged for a new review (flaggedAt), which the new review unflags.
 	SelfAssessmentID string `json:"selfAssessmentId"`
 	// The final classification; leave it out for an official not rated (fewer than 6 months worked).
 	FinalClassification *enum.Classification `json:"finalClassification,omitempty"`

@@ -102,6 +102,13 @@ func (w Window) CheckSubmission(year int, now time.Time) error {
 	return nil
 }
 
+// BarredByIncident reports whether an official with an incident in the year cannot keep the
+// classification c (Decree 90/2020 as amended by 48/2023: EXCELLENT and GOOD). A review giving it
+// before the incident was established is flagged for a new one.
+func BarredByIncident(c enum.Classification) bool {
+	return c == enum.ClassificationExcellent || c == enum.ClassificationGood
+}
+
 // Review is what a reviewer decides, with the facts the rules need.
 type Review struct {
 	Final           *enum.Classification // nil: not rated
@@ -126,7 +133,7 @@ func (r Review) Check() error {
 		return apperr.New(apperr.BadUserInput, "Cần chọn xếp loại.", "A final classification is required.").
 			OnField("finalClassification")
 	}
-	if r.HasIncident && (*r.Final == enum.ClassificationExcellent || *r.Final == enum.ClassificationGood) {
+	if r.HasIncident && BarredByIncident(*r.Final) {
 		return apperr.New(apperr.BadUserInput,
 			"Cán bộ có vi phạm trong năm không thể được xếp loại Hoàn thành xuất sắc hoặc Hoàn thành tốt nhiệm vụ.",
 			"An official with an incident in the year cannot be classified EXCELLENT or GOOD.").OnField("finalClassification")

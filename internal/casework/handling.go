@@ -221,8 +221,8 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 }
 
 // recordIncident creates the Incident a substantiated conclusion establishes, in the year of the
-// conduct, and flags the official's awards of that year for review (Law on Emulation and
-// Commendation 2022: an award is revoked when violations in its period are proven).
+// conduct (recognition.RecordIncident: the official's awards and EXCELLENT or GOOD reviews of that
+// year are flagged).
 func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.CitizenCase, findings string) error {
 	when := c.ReceivedAt
 	if c.IncidentDate != nil {
@@ -234,12 +234,10 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 	}
 	off := c.Edges.Official
 	year := when.In(workdays.Vietnam).Year() // the year of the conduct, in Vietnam
-	if err := tx.Incident.Create().SetOfficialID(off.ID).SetUnitID(c.Edges.Unit.ID).SetCaseID(c.ID).
-		SetYear(year).SetCategory(cat).SetOccurredOn(when).
-		SetSource(incident.SourceCASE).SetSummary(findings).Exec(ctx); err != nil {
-		return err
-	}
-	return recognition.FlagAwards(ctx, tx, off.ID, year)
+	_, err := recognition.RecordIncident(ctx, tx, tx.Incident.Create().SetOfficialID(off.ID).SetUnitID(c.Edges.Unit.ID).
+		SetCaseID(c.ID).SetYear(year).SetCategory(cat).SetOccurredOn(when).
+		SetSource(incident.SourceCASE).SetSummary(findings), s.now())
+	return err
 }
 
 // checkInspector checks an account is an enabled inspector whose scope holds the case's unit and

@@ -172,10 +172,10 @@ func TestRankingAndSeries(t *testing.T) {
 				}
 			}
 		}
-		q := `query($s: ScopeInput!, $m: ProgressMetric!) { ranking(scope: $s, year: 2025, metric: $m, first: 1) {
+		q := `query($s: ScopeInput!, $m: ProgressMetric!, $top: Boolean) { ranking(scope: $s, year: 2025, metric: $m, first: 1, topLevel: $top) {
 			totalCount pageInfo { hasNextPage } edges { cursor node { rank scope { kind id } unit { id } headcount value } } }
 			progressSeries(scope: $s, year: 2025) { headcount points { month pledged } } }`
-		admin.Query(t, q, map[string]any{"s": map[string]any{"provinceId": w.A.Province}, "m": "HEADCOUNT"}).Decode(t, &got)
+		admin.Query(t, q, map[string]any{"s": map[string]any{"provinceId": w.A.Province}, "m": "HEADCOUNT", "top": true}).Decode(t, &got)
 		// Top-level units of province A: UBND A-1 (3 officials with its child unit) and UBND A-2 (1).
 		rk := got.Ranking
 		if rk.TotalCount != 2 || !rk.PageInfo.HasNextPage || len(rk.Edges) != 1 || rk.Edges[0].Node.Rank != 1 ||

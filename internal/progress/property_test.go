@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
@@ -322,8 +323,28 @@ func testProgressMatchesRecords(t *testing.T, seed uint64) {
 				w.incident(ctx, c, w.officials[0], 2026)
 				w.incident(ctx, c, w.officials[len(w.officials)-1], 2025)
 				w.addOfficial(ctx, c, clk.t)
+				// An incident established after EXCELLENT or GOOD reviews of its year flags them.
+				if a, err := c.SelfAssessment.Query().Where(selfassessment.StatusEQ(selfassessment.StatusREVIEWED),
+					selfassessment.FinalClassificationIn(enum.ClassificationExcellent, enum.ClassificationGood)).WithOfficial().First(ctx); err == nil {
+					u := c.Official.QueryUnit(a.Edges.Official).OnlyX(ctx)
+					must[*ent.Incident](t)(recognition.RecordIncident(ctx, c, c.Incident.Create().SetOfficial(a.Edges.Official).SetUnit(u).
+						SetYear(a.Year).SetCategory(enum.CategoryNoCorruption).SetOccurredOn(w.at(a.Year, a.Year)).SetSource("INSPECTION").
+						SetSummary("vi phạm"), clk.t))
+					if c.SelfAssessment.GetX(ctx, a.ID).FlaggedAt == nil {
+						t.Fatal("the EXCELLENT or GOOD review was not flagged")
+					}
+				}
 			})
 			check(t, svc, db.Client, w, clk.t, "changed")
+			// The flagged assessments are reviewed again: COMPLETED, unflagged.
+			w.tx(func(ctx context.Context, c *ent.Client) {
+				n := c.SelfAssessment.Update().Where(selfassessment.FlaggedAtNotNil()).
+					SetFinalClassification(enum.ClassificationCompleted).ClearFlaggedAt().ClearFlagReason().SaveX(ctx)
+				if n == 0 {
+					t.Fatal("no flagged assessment to review again")
+				}
+			})
+			check(t, svc, db.Client, w, clk.t, "reviewed again")
 			w.tx(func(ctx context.Context, c *ent.Client) {
 				// A unit moves under another (not its own descendant: the first unit is a root).
 				last := w.units[len(w.units)-1]

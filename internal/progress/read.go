@@ -471,10 +471,32 @@ func rankKeys(m RankMetric) (num, den string, isRate bool) {
 	return kHeadcount, "", false
 }
 
+// ProvinceRankLevel is the level a province's ranking orders by default: the communes' and
+// wards' people's committees, which a province governs directly under the two-tier local
+// government (1 July 2025), and the level most of the units of the demo and national seeds are at.
+const ProvinceRankLevel = unit.LevelCOMMUNE
+
+// RankUnits says which units a ranking orders: every unit of Level in the scope, or the scope's
+// top-level units; neither is the scope's default (for a province, its units of ProvinceRankLevel,
+// or its top-level units when it has none; for a district, its top-level units; for a unit, its
+// children; for the nation, the provinces).
+type RankUnits struct {
+	Level    *unit.Level
+	TopLevel bool
+}
+
 // Ranking is every unit (or, for the nation, province) under the scope ordered by metric, best
-// first (asc reverses), entries without a value last; level ranks every unit of that level in the
-// scope instead. Same access rules as Progress.
-func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metric RankMetric, asc bool, level *unit.Level) ([]Entry, error) {
+// first (asc reverses), entries without a value last; which units, RankUnits says. Same access
+// rules as Progress.
+func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metric RankMetric, asc bool, which RankUnits) ([]Entry, error) {
+	if which.Level != nil && which.TopLevel {
+		return nil, apperr.BadInput("Chỉ chọn một trong level và topLevel.", "Give level or topLevel, not both.", "topLevel")
+	}
+	level, byDefault := which.Level, which.Level == nil && !which.TopLevel && scope.Kind == authz.ScopeProvince
+	if byDefault {
+		l := ProvinceRankLevel
+		level = &l
+	}
 	if err := s.CheckYear(year); err != nil {
 		return nil, err
 	}
@@ -489,6 +511,9 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 		return nil, err
 	}
 	entries, members, err := s.rankedScopes(ctx, scope, level)
+	if err == nil && len(entries) == 0 && byDefault { // a province without communes: its top-level units
+		entries, members, err = s.rankedScopes(ctx, scope, nil)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -74,26 +74,11 @@ func (s *Service) RecordInspection(ctx context.Context, in InspectionRecord, key
 			if err != nil {
 				return nil, "", err
 			}
-			type officialYear struct {
-				official string
-				year     int
-			}
-			var flag []officialYear
-			seen := map[officialYear]bool{}
 			for i, f := range in.Incidents {
 				year := f.OccurredOn.In(workdays.Vietnam).Year() // the year of the conduct, in Vietnam
-				if err := tx.Incident.Create().SetOfficialID(f.OfficialID).SetUnitID(units[i]).SetInspection(insp).
-					SetYear(year).SetCategory(f.Category).SetOccurredOn(f.OccurredOn).
-					SetSource(incident.SourceINSPECTION).SetSummary(strings.TrimSpace(f.Summary)).Exec(ctx); err != nil {
-					return nil, "", err
-				}
-				if k := (officialYear{f.OfficialID, year}); !seen[k] {
-					seen[k] = true
-					flag = append(flag, k)
-				}
-			}
-			for _, k := range flag {
-				if err := FlagAwards(ctx, tx, k.official, k.year); err != nil {
+				if _, err := RecordIncident(ctx, tx, tx.Incident.Create().SetOfficialID(f.OfficialID).SetUnitID(units[i]).
+					SetInspection(insp).SetYear(year).SetCategory(f.Category).SetOccurredOn(f.OccurredOn).
+					SetSource(incident.SourceINSPECTION).SetSummary(strings.TrimSpace(f.Summary)), s.now()); err != nil {
 					return nil, "", err
 				}
 			}

@@ -95,13 +95,13 @@ var (
 )
 
 func (s *Service) ranking(ctx context.Context, e Export) (table, error) {
-	order, err := s.progress.Ranking(ctx, *e.Scope, e.Year, rankedBy, false, nil)
+	order, err := s.progress.Ranking(ctx, *e.Scope, e.Year, rankedBy, false, progress.RankUnits{})
 	if err != nil {
 		return table{}, err
 	}
 	others := map[progress.RankMetric][]progress.Entry{}
 	for _, m := range rankJoined {
-		if others[m], err = s.progress.Ranking(ctx, *e.Scope, e.Year, m, false, nil); err != nil {
+		if others[m], err = s.progress.Ranking(ctx, *e.Scope, e.Year, m, false, progress.RankUnits{}); err != nil {
 			return table{}, err
 		}
 	}

@@ -249,9 +249,9 @@ func (s *Service) complete(ctx context.Context, a *ent.SelfAssessment) error {
 	return nil
 }
 
-// reviewable loads a submitted assessment for a reviewer: staff holding the official in scope,
-// never their own.
-func (s *Service) reviewable(ctx context.Context, id string) (*ent.SelfAssessment, *ent.Official, error) {
+// reviewable loads a submitted assessment for a reviewer (for a review, also a reviewed one
+// flagged for a new review): staff holding the official in scope, never their own.
+func (s *Service) reviewable(ctx context.Context, id string, review bool) (*ent.SelfAssessment, *ent.Official, error) {
 	v := authz.FromContext(ctx)
 	if v.Anonymous() {
 		return nil, nil, authz.ErrUnauthenticated
@@ -270,9 +270,10 @@ func (s *Service) reviewable(ctx context.Context, id string) (*ent.SelfAssessmen
 	if err := assessment.CanReview(v.OfficialID, a.Edges.Official.ID); err != nil {
 		return nil, nil, err
 	}
-	if a.Status != selfassessment.StatusSUBMITTED {
-		return nil, nil, apperr.New(apperr.Conflict, "Chỉ xem xét được bản tự đánh giá đã nộp.",
-			"Only a submitted self-assessment can be returned or reviewed.").OnField("selfAssessmentId")
+	if a.Status != selfassessment.StatusSUBMITTED && !(review && a.FlaggedAt != nil) {
+		return nil, nil, apperr.New(apperr.Conflict, "Chỉ xem xét được bản tự đánh giá đã nộp, hoặc đã xếp loại mà bị đánh dấu cần xem xét lại.",
+			"Only a submitted self-assessment, or a reviewed one flagged for a new review, can be reviewed; only a submitted one returned.").
+			OnField("selfAssessmentId")
 	}
 	return a, a.Edges.Official, nil
 }
@@ -283,7 +284,7 @@ func (s *Service) ReturnAssessment(ctx context.Context, id, comment string) (*en
 	if comment == "" {
 		return nil, apperr.BadInput("Cần ghi ý kiến khi trả lại.", "A comment is required to return an assessment.", "comment")
 	}
-	a, _, err := s.reviewable(ctx, id)
+	a, _, err := s.reviewable(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +310,7 @@ func (s *Service) ReviewAssessment(ctx context.Context, id string, final *enum.C
 	// assessment is no longer SUBMITTED.
 	return idempotent(ctx, tx, "selfAssessmentReview", key, []any{id, final, comment}, tx.SelfAssessment.Get,
 		func(ctx context.Context) (*ent.SelfAssessment, string, error) {
-			a, off, err := s.reviewable(ctx, id)
+			a, off, err := s.reviewable(ctx, id, true)
 			if err != nil {
 				return nil, "", err
 			}
@@ -324,9 +325,13 @@ func (s *Service) ReviewAssessment(ctx context.Context, id string, final *enum.C
 				return nil, "", err
 			}
 			out, err := s.transition(ctx, a, "selfAssessmentReview", func(u *ent.SelfAssessmentUpdate) {
-				u.SetStatus(selfassessment.StatusREVIEWED).SetNillableFinalClassification(final).
-					SetNotRated(final == nil).SetReviewComment(comment).SetReviewedAt(s.now()).
-					SetReviewerID(v.AccountID)
+				u.SetStatus(selfassessment.StatusREVIEWED).SetNotRated(final == nil).SetReviewComment(comment).
+					SetReviewedAt(s.now()).SetReviewerID(v.AccountID).ClearFlaggedAt().ClearFlagReason()
+				if final == nil { // a new review may leave an earlier classification behind
+					u.ClearFinalClassification()
+				} else {
+					u.SetFinalClassification(*final)
+				}
 			})
 			if err != nil {
 				return nil, "", err
@@ -335,10 +340,14 @@ func (s *Service) ReviewAssessment(ctx context.Context, id string, final *enum.C
 		})
 }
 
-// transition moves a submitted assessment on, if nobody moved it meanwhile.
+// transition moves a submitted (or flagged) assessment on, if nobody moved it meanwhile.
 func (s *Service) transition(ctx context.Context, a *ent.SelfAssessment, action string, set func(*ent.SelfAssessmentUpdate)) (*ent.SelfAssessment, error) {
 	tx := s.db(ctx)
-	u := tx.SelfAssessment.Update().Where(selfassessment.ID(a.ID), selfassessment.StatusEQ(selfassessment.StatusSUBMITTED))
+	still := selfassessment.StatusEQ(selfassessment.StatusSUBMITTED)
+	if a.FlaggedAt != nil {
+		still = selfassessment.And(selfassessment.StatusEQ(selfassessment.StatusREVIEWED), selfassessment.FlaggedAtNotNil())
+	}
+	u := tx.SelfAssessment.Update().Where(selfassessment.ID(a.ID), still)
 	set(u)
 	n, err := u.Save(authz.Grant(ctx, action))
 	if err != nil {

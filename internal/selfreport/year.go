@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/assessment"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/progress"
 )
 
 // TodoKind is a kind of task on the to-do list.
@@ -34,6 +35,7 @@ const (
 	TodoResubmit      TodoKind = "RESUBMIT_SELF_ASSESSMENT"
 	TodoRegister      TodoKind = "REGISTER_EMULATION"
 	TodoReview        TodoKind = "REVIEW_SELF_ASSESSMENTS"
+	TodoRereview      TodoKind = "REREVIEW_SELF_ASSESSMENTS"
 	TodoFollowPledges TodoKind = "FOLLOW_UP_PLEDGES"
 )
 
@@ -216,10 +218,9 @@ func (s *Service) UnitYear(ctx context.Context, year *int) (*UnitYear, error) {
 	if out.Campaign, err = s.campaignFor(ctx, u); err != nil {
 		return nil, err
 	}
-	// The viewer's read filter limits officials to the manager's unit tree.
-	yearEnd := time.Date(y, time.December, 31, 0, 0, 0, 0, time.UTC)
-	out.officials = s.db(ctx).Official.Query().Where(official.ActiveFromLTE(yearEnd),
-		official.Or(official.ActiveToIsNil(), official.ActiveToGTE(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC))))
+	// The viewer's read filter limits officials to the manager's unit tree; the headcount is
+	// progress's: in service on the year's reference day.
+	out.officials = s.db(ctx).Official.Query().Where(progress.Counted(y, s.now()))
 	if out.Headcount, err = out.officials.Clone().Count(ctx); err != nil {
 		return nil, err
 	}
@@ -235,15 +236,19 @@ func (s *Service) UnitYear(ctx context.Context, year *int) (*UnitYear, error) {
 	if err != nil {
 		return nil, err
 	}
-	waiting, err := s.AwaitingReview(ctx, out).Count(ctx)
+	waiting, err := s.AwaitingReview(ctx, out).Where(selfassessment.StatusEQ(selfassessment.StatusSUBMITTED)).Count(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out.Todo = s.unitTodo(out, notPledged, waiting)
+	again, err := s.AwaitingReview(ctx, out).Where(flagged).Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.Todo = s.unitTodo(out, notPledged, waiting, again)
 	return out, nil
 }
 
-func (s *Service) unitTodo(y *UnitYear, notPledged, waiting int) []Todo {
+func (s *Service) unitTodo(y *UnitYear, notPledged, waiting, again int) []Todo {
 	now := s.now()
 	var todo []Todo
 	add := func(kind TodoKind, vi, en string, due time.Time, n int) {
@@ -261,6 +266,12 @@ func (s *Service) unitTodo(y *UnitYear, notPledged, waiting int) []Todo {
 		add(TodoReview, fmt.Sprintf("%d bản tự đánh giá chờ xem xét", waiting), fmt.Sprintf("%d self-assessments wait for review", waiting),
 			s.window.Closes(y.Year), waiting)
 	}
+	if again > 0 { // due by the year's window, or today for a past year's
+		today := now.In(assessment.Vietnam)
+		add(TodoRereview, fmt.Sprintf("%d bản tự đánh giá cần xem xét lại do vi phạm được xác định sau khi xếp loại", again),
+			fmt.Sprintf("%d self-assessments to review again: an incident was established after their review", again),
+			later(s.window.Closes(y.Year), endOfDay(today.Year(), today.Month(), today.Day())), again)
+	}
 	slices.SortStableFunc(todo, func(a, b Todo) int { return a.DueAt.Compare(b.DueAt) })
 	return todo
 }
@@ -270,10 +281,13 @@ func (s *Service) NotPledged(y *UnitYear) *ent.OfficialQuery {
 	return y.officials.Clone().Where(official.Not(official.HasPledgesWith(pledge.Year(y.Year), pledge.StatusEQ(pledge.StatusSIGNED))))
 }
 
-// AwaitingReview is the query of the unit's submitted self-assessments of the year that the viewer
-// may review (not their own).
+// AwaitingReview is the query of the unit's self-assessments of the year that the viewer may
+// review (not their own): submitted ones, and reviewed ones flagged for a new review.
 func (s *Service) AwaitingReview(ctx context.Context, y *UnitYear) *ent.SelfAssessmentQuery {
 	return s.db(ctx).SelfAssessment.Query().Where(selfassessment.Year(y.Year),
-		selfassessment.StatusEQ(selfassessment.StatusSUBMITTED),
+		selfassessment.Or(selfassessment.StatusEQ(selfassessment.StatusSUBMITTED), flagged),
 		selfassessment.Not(selfassessment.HasOfficialWith(official.ID(authz.FromContext(ctx).OfficialID))))
 }
+
+// flagged are the reviewed self-assessments an incident established later sent back for review.
+var flagged = selfassessment.And(selfassessment.StatusEQ(selfassessment.StatusREVIEWED), selfassessment.FlaggedAtNotNil())
