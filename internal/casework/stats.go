@@ -9,8 +9,10 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/deadline"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -50,8 +52,9 @@ func (s *Service) Statistics(ctx context.Context, year int) (*Stats, error) {
 			return nil, err
 		}
 	}
+	// On time as deadline.OnTime decides: concluded, with a deadline, by it.
 	concluded := db.CitizenCase.Query().Where(citizencase.ConcludedAtGTE(from), citizencase.ConcludedAtLT(to),
-		citizencase.DueAtNotNil())
+		citizencase.ConcludedAtNotNil(), citizencase.DueAtNotNil())
 	if st.Concluded, err = concluded.Clone().Count(ctx); err != nil {
 		return nil, err
 	}
@@ -64,12 +67,27 @@ func (s *Service) Statistics(ctx context.Context, year int) (*Stats, error) {
 		r := float64(st.ConcludedOnTime) / float64(st.Concluded)
 		st.OnTimeRate = &r
 	}
-	now := s.now()
-	st.OverdueNow, err = db.CitizenCase.Query().Where(citizencase.Or(
-		citizencase.And(citizencase.StateEQ(enum.CaseSubmitted), citizencase.AcknowledgeDueAtLT(now)),
-		citizencase.And(citizencase.StateIn(enum.CaseAccepted, enum.CaseVerifying), citizencase.DueAtLT(now)),
-	)).Count(ctx)
+	st.OverdueNow, err = db.CitizenCase.Query().Where(s.OverduePredicate()).Count(ctx)
 	return st, err
+}
+
+// OverduePredicate selects the cases deadline.Overdue calls overdue now.
+func (s *Service) OverduePredicate() predicate.CitizenCase {
+	before := deadline.OverdueBefore(s.now())
+	return citizencase.Or(
+		citizencase.And(citizencase.StateIn(deadline.AcceptanceStates...), citizencase.AcknowledgeDueAtLT(before)),
+		citizencase.And(citizencase.StateIn(deadline.ConclusionStates...), citizencase.DueAtLT(before)),
+	)
+}
+
+// DueSoonPredicate selects the cases deadline.DueSoon calls due soon now.
+func (s *Service) DueSoonPredicate() predicate.CitizenCase {
+	now := s.now()
+	lo, hi := deadline.OverdueBefore(now), deadline.SoonUntil(s.cal, now, s.dur.DueSoonWorkingDays)
+	return citizencase.Or(
+		citizencase.And(citizencase.StateIn(deadline.AcceptanceStates...), citizencase.AcknowledgeDueAtGTE(lo), citizencase.AcknowledgeDueAtLTE(hi)),
+		citizencase.And(citizencase.StateIn(deadline.ConclusionStates...), citizencase.DueAtGTE(lo), citizencase.DueAtLTE(hi)),
+	)
 }
 
 // PraisedOfficials is the query of officials in the viewer's scope praised by citizens in a year
