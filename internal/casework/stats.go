@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -106,3 +107,33 @@ func (s *Stats) Denunciations() int { return s.ByChannel[enum.ChannelDenunciatio
 
 // Praise is the number of praise cases received.
 func (s *Stats) Praise() int { return s.ByChannel[enum.ChannelPraise] }
+
+// WhereOverdue adds Case.overdue to a cases filter: nil leaves it, false keeps the cases not overdue.
+func (s *Service) WhereOverdue(w *ent.CaseWhereInput, want *bool) error {
+	where(w, s.OverduePredicate(), want)
+	return nil
+}
+
+// WhereDueSoon adds Case.dueSoon to a cases filter: nil leaves it, false keeps the cases not due soon.
+func (s *Service) WhereDueSoon(w *ent.CaseWhereInput, want *bool) error {
+	where(w, s.DueSoonPredicate(), want)
+	return nil
+}
+
+// WhereAssignedToMe keeps the cases the viewer handles (or, false, does not); an anonymous viewer
+// handles none.
+func (s *Service) WhereAssignedToMe(ctx context.Context, w *ent.CaseWhereInput, want *bool) error {
+	v := authz.FromContext(ctx)
+	where(w, citizencase.HasHandlerWith(account.ID(v.AccountID)), want)
+	return nil
+}
+
+func where(w *ent.CaseWhereInput, p predicate.CitizenCase, want *bool) {
+	if want == nil {
+		return
+	}
+	if !*want {
+		p = citizencase.Not(p)
+	}
+	w.AddPredicates(p)
+}
