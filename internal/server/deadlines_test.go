@@ -61,9 +61,15 @@ func TestTransferredPastItsDeadline(t *testing.T) {
 			}
 			CaseStatistics struct{ OverdueNow int }
 			Progress       struct{ Cases struct{ OverdueNow int } }
-			Overdue        struct{ Edges []struct{ Node struct{ ID string } } }
-			DueSoon        struct{ Edges []struct{ Node struct{ ID string } } }
-			Mine           struct{ Edges []struct{ Node struct{ ID string } } }
+			Overdue        struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			DueSoon struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			Mine struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		const q = `query($id: ID!, $p: ID!) {
 			node(id: $id) { ... on Case { state acknowledgeDueAt overdue dueSoon } }
@@ -107,8 +113,12 @@ func TestTransferredPastItsDeadline(t *testing.T) {
 
 		insp, _ := api.Login(t, w.Logins["inspector"], testutil.Password)
 		var mine struct {
-			Yes struct{ Edges []struct{ Node struct{ ID string } } }
-			No  struct{ Edges []struct{ Node struct{ ID string } } }
+			Yes struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			No struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
 		}
 		api.As(insp).Query(t, `{ yes: cases(first: 100, where: {assignedToMe: true}) { edges { node { id } } }
 			no: cases(first: 100, where: {assignedToMe: false}) { edges { node { id } } } }`, nil).Decode(t, &mine)
