@@ -21,6 +21,11 @@ func (r *caseResolver) Overdue(ctx context.Context, obj *ent.CitizenCase) (bool,
 	return r.cases.Overdue(obj), nil
 }
 
+// DueSoon is the resolver for the dueSoon field.
+func (r *caseResolver) DueSoon(ctx context.Context, obj *ent.CitizenCase) (bool, error) {
+	return r.cases.DueSoon(obj), nil
+}
+
 // LikelyDuplicates is the resolver for the likelyDuplicates field.
 func (r *caseResolver) LikelyDuplicates(ctx context.Context, obj *ent.CitizenCase, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.CaseConnection, error) {
 	q, err := r.cases.LikelyDuplicates(ctx, obj)
@@ -232,6 +237,21 @@ func (r *subscriptionResolver) CaseUpdated(ctx context.Context, trackingCode str
 // CaseEvents is the resolver for the caseEvents field.
 func (r *subscriptionResolver) CaseEvents(ctx context.Context, scope *model.ScopeInput) (<-chan *casework.Update, error) {
 	return r.cases.SubscribeScope(ctx, scopeInput(scope))
+}
+
+// Overdue is the resolver for the overdue field.
+func (r *caseWhereInputResolver) Overdue(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error {
+	return r.cases.WhereOverdue(obj, data)
+}
+
+// DueSoon is the resolver for the dueSoon field.
+func (r *caseWhereInputResolver) DueSoon(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error {
+	return r.cases.WhereDueSoon(obj, data)
+}
+
+// AssignedToMe is the resolver for the assignedToMe field.
+func (r *caseWhereInputResolver) AssignedToMe(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error {
+	return r.cases.WhereAssignedToMe(ctx, obj, data)
 }
 
 // Subscription returns generated.SubscriptionResolver implementation.

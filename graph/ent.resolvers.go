@@ -127,8 +127,14 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 // Review returns generated.ReviewResolver implementation.
 func (r *Resolver) Review() generated.ReviewResolver { return &reviewResolver{r} }
 
+// CaseWhereInput returns generated.CaseWhereInputResolver implementation.
+func (r *Resolver) CaseWhereInput() generated.CaseWhereInputResolver {
+	return &caseWhereInputResolver{r}
+}
+
 type (
-	caseResolver   struct{ *Resolver }
-	queryResolver  struct{ *Resolver }
-	reviewResolver struct{ *Resolver }
+	caseResolver           struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	reviewResolver         struct{ *Resolver }
+	caseWhereInputResolver struct{ *Resolver }
 )

@@ -46,6 +46,15 @@ func leading(t *schema.Table, column string) bool {
 	return false
 }
 
+// computedFilters are the filters that are no column, with the column their SQL is selective on:
+// overdue and due soon narrow to the few cases in an open state (the open deadline then picks among
+// them), assigned to me is the handler foreign key.
+var computedFilters = map[string]string{
+	"Case.overdue":      "state",
+	"Case.dueSoon":      "state",
+	"Case.assignedToMe": "account_handled_cases",
+}
+
 // TestEveryFilterAndOrderIsIndexed: every field the API filters or orders on, and every foreign
 // key (ent adds no index for those on PostgreSQL), leads an index, so no list scans a table.
 func TestEveryFilterAndOrderIsIndexed(t *testing.T) {
@@ -70,6 +79,9 @@ func TestEveryFilterAndOrderIsIndexed(t *testing.T) {
 					continue // edges are covered by the foreign-key check
 				}
 				column := snake(predicateSuffix.ReplaceAllString(name, ""))
+				if c, ok := computedFilters[typ+"."+name]; ok {
+					column = c
+				}
 				if !leading(tb, column) {
 					t.Errorf("%s can be filtered on %s (where.%s) but no index starts with %s.%s", typ, column, name, table, column)
 				}

@@ -59,6 +59,7 @@ type ResolverRoot interface {
 	Subscription() SubscriptionResolver
 	UnitYear() UnitYearResolver
 	Viewer() ViewerResolver
+	CaseWhereInput() CaseWhereInputResolver
 }
 
 type DirectiveRoot struct {
@@ -209,6 +210,7 @@ type ComplexityRoot struct {
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		DueAt            func(childComplexity int) int
+		DueSoon          func(childComplexity int) int
 		DuplicateOf      func(childComplexity int) int
 		Duplicates       func(childComplexity int) int
 		Events           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseEventOrder) int
@@ -1100,6 +1102,7 @@ type CaseResolver interface {
 	DuplicateOf(ctx context.Context, obj *ent.CitizenCase) (*ent.CitizenCase, error)
 
 	Overdue(ctx context.Context, obj *ent.CitizenCase) (bool, error)
+	DueSoon(ctx context.Context, obj *ent.CitizenCase) (bool, error)
 	LikelyDuplicates(ctx context.Context, obj *ent.CitizenCase, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.CaseConnection, error)
 }
 type MutationResolver interface {
@@ -1195,6 +1198,12 @@ type ViewerResolver interface {
 	Official(ctx context.Context, obj *authz.Viewer) (*ent.Official, error)
 	OfficialYear(ctx context.Context, obj *authz.Viewer, year *int) (*selfreport.OfficialYear, error)
 	UnitYear(ctx context.Context, obj *authz.Viewer, year *int) (*selfreport.UnitYear, error)
+}
+
+type CaseWhereInputResolver interface {
+	Overdue(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error
+	DueSoon(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error
+	AssignedToMe(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1814,6 +1823,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.DueAt(childComplexity), true
+	case "Case.dueSoon":
+		if e.ComplexityRoot.Case.DueSoon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.DueSoon(childComplexity), true
 	case "Case.duplicateOf":
 		if e.ComplexityRoot.Case.DuplicateOf == nil {
 			break
@@ -6282,8 +6297,19 @@ extend type Mutation {
 }
 
 extend type Case {
-  "True when the case is open and past its current deadline (acceptance or acknowledgement, then conclusion or answer)."
+  """
+  True when the case is open and past the deadline it is held to now: acceptance (denunciation) or
+  acknowledgement (feedback) while SUBMITTED or TRANSFERRED, then conclusion or answer while ACCEPTED
+  or VERIFYING; overdue once the minute of the deadline has passed. caseStatistics and progress
+  count the same cases.
+  """
   overdue: Boolean!
+  """
+  True when the case is open, not overdue, and its current deadline falls within the next
+  DUE_SOON_WORKING_DAYS working days (default 2; today's remaining hours count): a warning before it
+  is overdue.
+  """
+  dueSoon: Boolean!
   "Likely duplicates to compare with: same official (or unit), same category, received within 90 days."
   likelyDuplicates(
     "Returns the elements that come after this cursor."
@@ -6657,6 +6683,16 @@ type CaseStatistics {
   onTimeRate: Float
   "Open cases past their current deadline now."
   overdueNow: Int!
+}
+
+# Computed filters on cases, beside the stored fields (resolved in graph by package casework).
+extend input CaseWhereInput {
+  "true: only overdue cases (as Case.overdue); false: only cases that are not."
+  overdue: Boolean
+  "true: only cases due soon (as Case.dueSoon); false: only cases that are not."
+  dueSoon: Boolean
+  "true: only cases the viewer is assigned to handle; false: only cases they are not."
+  assignedToMe: Boolean
 }
 `, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"""
@@ -14742,6 +14778,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_incidents(ctx, field)
 	case "overdue":
 		return ec.fieldContext_Case_overdue(ctx, field)
+	case "dueSoon":
+		return ec.fieldContext_Case_dueSoon(ctx, field)
 	case "likelyDuplicates":
 		return ec.fieldContext_Case_likelyDuplicates(ctx, field)
 	}
@@ -22562,6 +22600,29 @@ func (ec *executionContext) _Case_overdue(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Case_overdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Case_dueSoon(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_dueSoon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Case().DueSoon(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Case_dueSoon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, true, true, "Boolean")
 }
 
@@ -42661,7 +42722,7 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith", "overdue", "dueSoon", "assignedToMe"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43053,6 +43114,33 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasUnitWith = data
+		case "overdue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overdue"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CaseWhereInput().Overdue(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "dueSoon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueSoon"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CaseWhereInput().DueSoon(ctx, &it, data); err != nil {
+				return it, err
+			}
+		case "assignedToMe":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assignedToMe"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.CaseWhereInput().AssignedToMe(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -49868,6 +49956,12 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Case_overdue(ctx, field, obj)
+				})
+		case "dueSoon":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Case_dueSoon(ctx, field, obj)
 				})
 		case "likelyDuplicates":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

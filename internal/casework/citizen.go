@@ -16,6 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/deadline"
 )
 
 // Tracked is the citizen's view of their case: its public status and timeline, the messages
@@ -107,17 +108,15 @@ func (s *Service) view(ctx context.Context, c *ent.CitizenCase) (*Tracked, error
 	return t, nil
 }
 
-// Overdue reports whether an open case is past its current deadline: acceptance (or
-// acknowledgement) while submitted, the conclusion (or answer) after.
+// Overdue reports whether an open case is past the deadline it is held to now (package deadline).
 func (s *Service) Overdue(c *ent.CitizenCase) bool {
-	if Terminal(c.State) || c.State == enum.CaseConcluded {
-		return false
-	}
-	due := c.DueAt
-	if (c.State == enum.CaseSubmitted || c.State == enum.CaseTransferred) && c.AcknowledgeDueAt != nil {
-		due = c.AcknowledgeDueAt
-	}
-	return due != nil && s.now().After(*due)
+	return deadline.Overdue(c.State, c.AcknowledgeDueAt, c.DueAt, s.now())
+}
+
+// DueSoon reports whether an open case's deadline falls within the configured number of working
+// days, before it is overdue (package deadline).
+func (s *Service) DueSoon(c *ent.CitizenCase) bool {
+	return deadline.DueSoon(s.cal, c.State, c.AcknowledgeDueAt, c.DueAt, s.now(), s.dur.DueSoonWorkingDays)
 }
 
 // citizenAct applies a citizen's action to the case of a tracking code and secret.

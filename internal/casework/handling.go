@@ -140,9 +140,9 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if c.Complexity != nil {
 			complexity = *c.Complexity
 		}
-		max := 1
+		max := s.dur.DenunciationMaxExtensionsComplex
 		if complexity == citizencase.ComplexityVERY_COMPLEX {
-			max = 2
+			max = s.dur.DenunciationMaxExtensionsVeryComplex
 		} else if complexity != citizencase.ComplexityCOMPLEX {
 			return nil, apperr.BadInput("Cần nêu mức độ phức tạp.", "The complexity is required.", "complexity")
 		}

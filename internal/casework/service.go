@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // Calendar computes deadlines in working time (package workdays).
@@ -42,21 +43,6 @@ func (s *Service) days(from time.Time, n int) time.Time {
 	return d
 }
 
-// Durations are the legal deadlines, configurable (defaults of DESIGN.md §5).
-type Durations struct {
-	DenunciationAcceptWorkingDays   int // 7
-	DenunciationConcludeDays        int // 30
-	DenunciationExtensionDays       int // 30
-	FeedbackAcknowledgeWorkingHours int // 8
-	FeedbackAnswerDays              int // 15
-}
-
-// DefaultDurations are the deadlines of the Law on Denunciations 2018 and of the feedback rules.
-func DefaultDurations() Durations {
-	return Durations{DenunciationAcceptWorkingDays: 7, DenunciationConcludeDays: 30, DenunciationExtensionDays: 30,
-		FeedbackAcknowledgeWorkingHours: 8, FeedbackAnswerDays: 15}
-}
-
 // Limits throttle what anonymous clients may do, per client address.
 type Limits struct {
 	Submit   *ratelimit.Limiter // anonymous submissions
@@ -68,7 +54,7 @@ type Service struct {
 	client  *ent.Client
 	box     *sealbox.Box
 	cal     Calendar
-	dur     Durations
+	dur     workdays.Durations
 	limits  Limits
 	events  events.Broker
 	log     *slog.Logger
@@ -81,7 +67,7 @@ type Deps struct {
 	Client    *ent.Client
 	Box       *sealbox.Box
 	Calendar  Calendar
-	Durations Durations
+	Durations workdays.Durations // validated by config
 	Limits    Limits
 	Events    events.Broker
 	Logger    *slog.Logger

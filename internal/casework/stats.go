@@ -7,10 +7,13 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/deadline"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -50,8 +53,9 @@ func (s *Service) Statistics(ctx context.Context, year int) (*Stats, error) {
 			return nil, err
 		}
 	}
+	// On time as deadline.OnTime decides: concluded, with a deadline, by it.
 	concluded := db.CitizenCase.Query().Where(citizencase.ConcludedAtGTE(from), citizencase.ConcludedAtLT(to),
-		citizencase.DueAtNotNil())
+		citizencase.ConcludedAtNotNil(), citizencase.DueAtNotNil())
 	if st.Concluded, err = concluded.Clone().Count(ctx); err != nil {
 		return nil, err
 	}
@@ -64,12 +68,27 @@ func (s *Service) Statistics(ctx context.Context, year int) (*Stats, error) {
 		r := float64(st.ConcludedOnTime) / float64(st.Concluded)
 		st.OnTimeRate = &r
 	}
-	now := s.now()
-	st.OverdueNow, err = db.CitizenCase.Query().Where(citizencase.Or(
-		citizencase.And(citizencase.StateEQ(enum.CaseSubmitted), citizencase.AcknowledgeDueAtLT(now)),
-		citizencase.And(citizencase.StateIn(enum.CaseAccepted, enum.CaseVerifying), citizencase.DueAtLT(now)),
-	)).Count(ctx)
+	st.OverdueNow, err = db.CitizenCase.Query().Where(s.OverduePredicate()).Count(ctx)
 	return st, err
+}
+
+// OverduePredicate selects the cases deadline.Overdue calls overdue now.
+func (s *Service) OverduePredicate() predicate.CitizenCase {
+	before := deadline.OverdueBefore(s.now())
+	return citizencase.Or(
+		citizencase.And(citizencase.StateIn(deadline.AcceptanceStates...), citizencase.AcknowledgeDueAtLT(before)),
+		citizencase.And(citizencase.StateIn(deadline.ConclusionStates...), citizencase.DueAtLT(before)),
+	)
+}
+
+// DueSoonPredicate selects the cases deadline.DueSoon calls due soon now.
+func (s *Service) DueSoonPredicate() predicate.CitizenCase {
+	now := s.now()
+	lo, hi := deadline.OverdueBefore(now), deadline.SoonUntil(s.cal, now, s.dur.DueSoonWorkingDays)
+	return citizencase.Or(
+		citizencase.And(citizencase.StateIn(deadline.AcceptanceStates...), citizencase.AcknowledgeDueAtGTE(lo), citizencase.AcknowledgeDueAtLTE(hi)),
+		citizencase.And(citizencase.StateIn(deadline.ConclusionStates...), citizencase.DueAtGTE(lo), citizencase.DueAtLTE(hi)),
+	)
 }
 
 // PraisedOfficials is the query of officials in the viewer's scope praised by citizens in a year
@@ -88,3 +107,33 @@ func (s *Stats) Denunciations() int { return s.ByChannel[enum.ChannelDenunciatio
 
 // Praise is the number of praise cases received.
 func (s *Stats) Praise() int { return s.ByChannel[enum.ChannelPraise] }
+
+// WhereOverdue adds Case.overdue to a cases filter: nil leaves it, false keeps the cases not overdue.
+func (s *Service) WhereOverdue(w *ent.CaseWhereInput, want *bool) error {
+	where(w, s.OverduePredicate(), want)
+	return nil
+}
+
+// WhereDueSoon adds Case.dueSoon to a cases filter: nil leaves it, false keeps the cases not due soon.
+func (s *Service) WhereDueSoon(w *ent.CaseWhereInput, want *bool) error {
+	where(w, s.DueSoonPredicate(), want)
+	return nil
+}
+
+// WhereAssignedToMe keeps the cases the viewer handles (or, false, does not); an anonymous viewer
+// handles none.
+func (s *Service) WhereAssignedToMe(ctx context.Context, w *ent.CaseWhereInput, want *bool) error {
+	v := authz.FromContext(ctx)
+	where(w, citizencase.HasHandlerWith(account.ID(v.AccountID)), want)
+	return nil
+}
+
+func where(w *ent.CaseWhereInput, p predicate.CitizenCase, want *bool) {
+	if want == nil {
+		return
+	}
+	if !*want {
+		p = citizencase.Not(p)
+	}
+	w.AddPredicates(p)
+}

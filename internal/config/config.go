@@ -6,11 +6,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/assessment"
+	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // Environments.
@@ -43,7 +45,8 @@ type Config struct {
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
-	Deadlines       Deadlines
+	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
+	Deadlines       workdays.Durations
 	Limits          Limits
 }
 
@@ -61,15 +64,6 @@ type Limits struct {
 type Rate struct {
 	N      int
 	Period time.Duration
-}
-
-// Deadlines are the legal durations of citizen cases (DESIGN.md §5), configurable.
-type Deadlines struct {
-	DenunciationAcceptWorkingDays   int // DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS
-	DenunciationConcludeDays        int // DEADLINE_DENUNCIATION_CONCLUDE_DAYS
-	DenunciationExtensionDays       int // DEADLINE_DENUNCIATION_EXTENSION_DAYS
-	FeedbackAcknowledgeWorkingHours int // DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS
-	FeedbackAnswerDays              int // DEADLINE_FEEDBACK_ANSWER_DAYS
 }
 
 func parseRate(s string) (Rate, error) {
@@ -124,11 +118,15 @@ var Variables = []Variable{
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
+	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
 	{"DEADLINE_DENUNCIATION_CONCLUDE_DAYS", "30", "days to conclude an accepted denunciation"},
 	{"DEADLINE_DENUNCIATION_EXTENSION_DAYS", "30", "days each extension adds"},
+	{"DEADLINE_DENUNCIATION_MAX_EXTENSIONS_COMPLEX", "1", "extensions allowed for a complex denunciation"},
+	{"DEADLINE_DENUNCIATION_MAX_EXTENSIONS_VERY_COMPLEX", "2", "extensions allowed for a very complex denunciation (at least the complex one's)"},
 	{"DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS", "8", "working hours to acknowledge feedback"},
 	{"DEADLINE_FEEDBACK_ANSWER_DAYS", "15", "days to answer feedback"},
+	{"DUE_SOON_WORKING_DAYS", "2", "an open case is due soon (dueSoon) when its deadline falls within this many working days"},
 }
 
 // Load reads and validates the configuration through getenv.
@@ -185,23 +183,43 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		*r.dst = rate
 	}
-	for _, d := range strings.Split(get("HOLIDAYS_EXTRA", ""), ",") {
-		if d = strings.TrimSpace(d); d == "" {
-			continue
+	parseDates := func(name string) []time.Time {
+		var out []time.Time
+		for _, d := range strings.Split(get(name, ""), ",") {
+			if d = strings.TrimSpace(d); d == "" {
+				continue
+			}
+			t, err := time.Parse(time.DateOnly, d)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a date YYYY-MM-DD", name, d))
+				continue
+			}
+			out = append(out, t)
 		}
-		t, err := time.Parse(time.DateOnly, d)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("HOLIDAYS_EXTRA: %q is not a date YYYY-MM-DD", d))
-			continue
-		}
-		c.ExtraHolidays = append(c.ExtraHolidays, t)
+		return out
 	}
-	c.Deadlines = Deadlines{
-		DenunciationAcceptWorkingDays:   parseInt("DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", 7),
-		DenunciationConcludeDays:        parseInt("DEADLINE_DENUNCIATION_CONCLUDE_DAYS", 30),
-		DenunciationExtensionDays:       parseInt("DEADLINE_DENUNCIATION_EXTENSION_DAYS", 30),
-		FeedbackAcknowledgeWorkingHours: parseInt("DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS", 8),
-		FeedbackAnswerDays:              parseInt("DEADLINE_FEEDBACK_ANSWER_DAYS", 15),
+	c.ExtraHolidays = parseDates("HOLIDAYS_EXTRA")
+	c.ExtraWorkdays = parseDates("WORKDAYS_EXTRA")
+	for _, w := range c.ExtraWorkdays {
+		if slices.ContainsFunc(c.ExtraHolidays, w.Equal) {
+			errs = append(errs, fmt.Errorf("WORKDAYS_EXTRA: %s is also in HOLIDAYS_EXTRA", w.Format(time.DateOnly)))
+		}
+	}
+	parsed, def := len(errs), workdays.DefaultDurations()
+	c.Deadlines = workdays.Durations{
+		DenunciationAcceptWorkingDays:        parseInt("DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", def.DenunciationAcceptWorkingDays),
+		DenunciationConcludeDays:             parseInt("DEADLINE_DENUNCIATION_CONCLUDE_DAYS", def.DenunciationConcludeDays),
+		DenunciationExtensionDays:            parseInt("DEADLINE_DENUNCIATION_EXTENSION_DAYS", def.DenunciationExtensionDays),
+		DenunciationMaxExtensionsComplex:     parseInt("DEADLINE_DENUNCIATION_MAX_EXTENSIONS_COMPLEX", def.DenunciationMaxExtensionsComplex),
+		DenunciationMaxExtensionsVeryComplex: parseInt("DEADLINE_DENUNCIATION_MAX_EXTENSIONS_VERY_COMPLEX", def.DenunciationMaxExtensionsVeryComplex),
+		FeedbackAcknowledgeWorkingHours:      parseInt("DEADLINE_FEEDBACK_ACKNOWLEDGE_WORKING_HOURS", def.FeedbackAcknowledgeWorkingHours),
+		FeedbackAnswerDays:                   parseInt("DEADLINE_FEEDBACK_ANSWER_DAYS", def.FeedbackAnswerDays),
+		DueSoonWorkingDays:                   parseInt("DUE_SOON_WORKING_DAYS", def.DueSoonWorkingDays),
+	}
+	if len(errs) == parsed { // the durations' own rules, once each is a positive integer
+		if err := c.Deadlines.Validate(); err != nil { // only the extensions' order is left to fail
+			errs = append(errs, fmt.Errorf("DEADLINE_DENUNCIATION_MAX_EXTENSIONS_COMPLEX must not exceed DEADLINE_DENUNCIATION_MAX_EXTENSIONS_VERY_COMPLEX: %w", err))
+		}
 	}
 	if _, err := assessment.ParseWindow(c.AssessmentClose); err != nil {
 		errs = append(errs, fmt.Errorf("ASSESSMENT_WINDOW_CLOSES: %w", err))

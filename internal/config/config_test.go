@@ -94,17 +94,20 @@ func TestLoad(t *testing.T) {
 func TestCaseSettings(t *testing.T) {
 	c, err := Load(func(k string) string {
 		return map[string]string{"CITIZEN_SUBMIT_RATE": "3/1m", "TRACKING_RATE": "off", "HOLIDAYS_EXTRA": "2026-11-24, 2027-11-24",
-			"DEADLINE_FEEDBACK_ANSWER_DAYS": "10"}[k]
+			"WORKDAYS_EXTRA": "2027-05-08", "DEADLINE_FEEDBACK_ANSWER_DAYS": "10", "DUE_SOON_WORKING_DAYS": "3"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.SubmitRate != (Rate{3, time.Minute}) || c.TrackingRate != (Rate{}) || len(c.ExtraHolidays) != 2 ||
-		c.Deadlines.FeedbackAnswerDays != 10 || c.Deadlines.DenunciationAcceptWorkingDays != 7 {
+		c.Deadlines.FeedbackAnswerDays != 10 || c.Deadlines.DenunciationAcceptWorkingDays != 7 ||
+		len(c.ExtraWorkdays) != 1 || !c.ExtraWorkdays[0].Equal(time.Date(2027, 5, 8, 0, 0, 0, 0, time.UTC)) ||
+		c.Deadlines.DueSoonWorkingDays != 3 || c.Deadlines.DenunciationMaxExtensionsVeryComplex != 2 {
 		t.Fatalf("%+v", c)
 	}
 	for k, v := range map[string]string{"CITIZEN_SUBMIT_RATE": "lots", "TRACKING_RATE": "5/x", "HOLIDAYS_EXTRA": "24/11/2026",
-		"DEADLINE_DENUNCIATION_CONCLUDE_DAYS": "0"} {
+		"DEADLINE_DENUNCIATION_CONCLUDE_DAYS": "0", "WORKDAYS_EXTRA": "2027-5-8", "DUE_SOON_WORKING_DAYS": "-1",
+		"DEADLINE_DENUNCIATION_MAX_EXTENSIONS_COMPLEX": "3"} {
 		if _, err := Load(func(key string) string {
 			if key == k {
 				return v
@@ -113,5 +116,9 @@ func TestCaseSettings(t *testing.T) {
 		}); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: %v", k, v, err)
 		}
+	}
+	both := map[string]string{"HOLIDAYS_EXTRA": "2027-05-08", "WORKDAYS_EXTRA": "2027-05-08"}
+	if _, err := Load(func(k string) string { return both[k] }); err == nil || !strings.Contains(err.Error(), "also in HOLIDAYS_EXTRA") {
+		t.Errorf("a day both off and worked: %v", err)
 	}
 }

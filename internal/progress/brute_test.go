@@ -249,7 +249,7 @@ func (r *raw) report(sc authz.Scope, y int, now time.Time) *progress.Report {
 		}
 		var deadline *time.Time
 		switch k.State {
-		case enum.CaseSubmitted:
+		case enum.CaseSubmitted, enum.CaseTransferred: // the unit in charge has yet to accept it
 			deadline = k.AcknowledgeDueAt
 		case enum.CaseAccepted, enum.CaseVerifying:
 			deadline = k.DueAt

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/deadline"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -303,16 +305,9 @@ type caseFacts struct {
 	Rating      *int
 }
 
-// openDeadline is the deadline an open case is held to now, if any: acknowledgement (or, for a
-// denunciation, acceptance) while SUBMITTED, conclusion while ACCEPTED or VERIFYING.
+// openDeadline is the deadline an open case is held to now, if any (package deadline).
 func (k *caseFacts) openDeadline() *time.Time {
-	switch k.State {
-	case "SUBMITTED":
-		return k.AckDueAt
-	case "ACCEPTED", "VERIFYING":
-		return k.DueAt
-	}
-	return nil
+	return deadline.Open(enum.CaseState(k.State), k.AckDueAt, k.DueAt)
 }
 
 func caseContribution(k *caseFacts, today day) contribution {
@@ -330,9 +325,9 @@ func caseContribution(k *caseFacts, today day) contribution {
 	}
 	c.add(y, kCategory+cat, 1)
 	c.add(y, kState+k.State, 1)
-	if k.ConcludedAt != nil && k.DueAt != nil {
+	if counted, onTime := deadline.OnTime(k.ConcludedAt, k.DueAt); counted {
 		c.add(y, kConcluded, 1)
-		if !k.ConcludedAt.After(*k.DueAt) {
+		if onTime {
 			c.add(y, kOnTime, 1)
 		}
 	}

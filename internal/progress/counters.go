@@ -101,8 +101,8 @@ func (dl delta) apply(ctx context.Context, d db, shard int) error {
 }
 
 // clockName names the counters' layout: a new layout starts without a clock, so the counters are
-// rebuilt on first use.
-const clockName = "counters/2"
+// rebuilt on first use (3: TRANSFERRED cases counted by their acceptance deadline).
+const clockName = "counters/3"
 
 // readClock returns the day the counters are reckoned at; false when they were never built.
 func readClock(ctx context.Context, d db) (day, bool, error) {

@@ -316,6 +316,15 @@ func testProgressMatchesRecords(t *testing.T, seed uint64) {
 					}
 					u.ExecX(ctx)
 				}
+				// Cases transferred to the unit in charge stay held to their acceptance deadline.
+				sub := c.CitizenCase.Query().Where(citizencase.StateIn(enum.CaseSubmitted, enum.CaseRejected)).Limit(3).AllX(ctx)
+				for i, k := range sub {
+					c.CitizenCase.UpdateOne(k).SetState(enum.CaseTransferred).
+						SetAcknowledgeDueAt(clk.t.Add(time.Duration(i-1) * 90 * time.Minute)).ExecX(ctx)
+				}
+				if c.CitizenCase.Query().Where(citizencase.StateEQ(enum.CaseTransferred), citizencase.AcknowledgeDueAtLT(clk.t)).CountX(ctx) == 0 {
+					t.Fatal("no overdue TRANSFERRED case: the world does not cover them")
+				}
 				for i := range min(4, len(w.officials)) {
 					o := w.officials[w.pick(len(w.officials))]
 					c.Official.UpdateOneID(o.ID).SetUnit(w.units[(i+w.pick(len(w.units)))%len(w.units)]).ExecX(ctx)

@@ -66,19 +66,15 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		}
 		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
 	}
-	dl := cfg.Deadlines
 	cases := casework.New(casework.Deps{
-		Client: db.Client, Box: box, Calendar: workdays.Default().WithHolidays(cfg.ExtraHolidays...),
-		Durations: casework.Durations{
-			DenunciationAcceptWorkingDays: dl.DenunciationAcceptWorkingDays, DenunciationConcludeDays: dl.DenunciationConcludeDays,
-			DenunciationExtensionDays: dl.DenunciationExtensionDays, FeedbackAcknowledgeWorkingHours: dl.FeedbackAcknowledgeWorkingHours,
-			FeedbackAnswerDays: dl.FeedbackAnswerDays,
-		},
-		Limits:  casework.Limits{Submit: limiter(cfg.SubmitRate), Tracking: limiter(cfg.TrackingRate)},
-		Events:  broker,
-		Logger:  log,
-		Now:     now,
-		Uploads: casework.NewUploads(db.Client, store, evidence.DefaultLimits(), now),
+		Client: db.Client, Box: box,
+		Calendar:  workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...),
+		Durations: cfg.Deadlines,
+		Limits:    casework.Limits{Submit: limiter(cfg.SubmitRate), Tracking: limiter(cfg.TrackingRate)},
+		Events:    broker,
+		Logger:    log,
+		Now:       now,
+		Uploads:   casework.NewUploads(db.Client, store, evidence.DefaultLimits(), now),
 	})
 	prog := progress.New(db.Client, now)
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log, now),

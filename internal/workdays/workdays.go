@@ -16,9 +16,10 @@
 //     Day days, compensatory days and working days swapped into a break.
 //
 // The years 2020-2026 follow the announcements; 2027 is provisional (statutory and compensatory days
-// only). Doubtful days are commented in the CSV. Saturdays made working days to make up for a swapped
-// day are not modelled: every Saturday and Sunday is a day off. Days off decided later (a new
-// holiday, a local day off) are added with [Calendar.WithHolidays].
+// only). Doubtful days are commented in the CSV. A weekday swapped into a break is made up on a
+// Saturday, which is then a working day: those Saturdays ship as workingdays.csv, in the same format.
+// Days off decided later (a new holiday, a local day off) are added with [Calendar.WithHolidays],
+// working days with [Calendar.WithWorkingDays].
 //
 // # Counting
 //
@@ -54,6 +55,9 @@ var officeSessions = [...]struct{ from, to time.Duration }{
 
 //go:embed holidays.csv
 var holidaysCSV []byte
+
+//go:embed workingdays.csv
+var workingDaysCSV []byte
 
 // Holiday is one day off of the holiday calendar.
 type Holiday struct {
@@ -118,6 +122,26 @@ var defaultHolidays = sync.OnceValue(func() []Holiday {
 // DefaultHolidays returns the embedded holidays (2020-2027), sorted by date. The slice is a copy.
 func DefaultHolidays() []Holiday { return slices.Clone(defaultHolidays()) }
 
+var defaultWorkingDays = sync.OnceValue(func() []Holiday {
+	h, err := ParseHolidays(bytes.NewReader(workingDaysCSV))
+	if err != nil {
+		panic(err) // the embedded file is checked by the tests
+	}
+	return h
+})
+
+// DefaultWorkingDays returns the embedded Saturdays worked to make up for a swapped weekday
+// (2020-2027), sorted by date, in the format of the holidays. The slice is a copy.
+func DefaultWorkingDays() []Holiday { return slices.Clone(defaultWorkingDays()) }
+
+func dates(h []Holiday) []time.Time {
+	out := make([]time.Time, len(h))
+	for i, x := range h {
+		out[i] = x.Date
+	}
+	return out
+}
+
 // civilDate is a day of the calendar.
 type civilDate struct {
 	y int
@@ -163,24 +187,21 @@ func (d civilDate) before(e civilDate) bool {
 	return d.d < e.d
 }
 
-// Calendar tells working days from days off: Saturdays, Sundays and its holidays. A Calendar is
-// immutable and safe for concurrent use; the zero value has no holidays (weekends only).
+// Calendar tells working days from days off: Saturdays, Sundays and its holidays are off, except
+// its working days (Saturdays worked to make up for a swapped weekday). A Calendar is immutable and
+// safe for concurrent use; the zero value has no holidays (weekends only).
 type Calendar struct {
-	off map[civilDate]bool
+	off  map[civilDate]bool
+	work map[civilDate]bool
 }
 
 var defaultCalendar = sync.OnceValue(func() *Calendar {
-	h := defaultHolidays()
-	days := make([]time.Time, len(h))
-	for i, x := range h {
-		days[i] = x.Date
-	}
-	return New(days)
+	return New(dates(defaultHolidays())).WithWorkingDays(dates(defaultWorkingDays())...)
 })
 
-// Default returns the calendar of the embedded Vietnamese public holidays (2020-2027), with Saturday
-// and Sunday as weekly days off. Outside 2020-2027 it knows weekends only. The calendar is shared;
-// it is immutable.
+// Default returns the calendar of the embedded Vietnamese public holidays and make-up working
+// Saturdays (2020-2027), with Saturday and Sunday as weekly days off. Outside 2020-2027 it knows
+// weekends only. The calendar is shared; it is immutable.
 func Default() *Calendar { return defaultCalendar() }
 
 // New returns a calendar with the given holidays, Saturday and Sunday being days off as well.
@@ -195,14 +216,36 @@ func New(holidays []time.Time) *Calendar {
 }
 
 // WithHolidays returns a copy of c with extra days off (configured local holidays, a new national
-// holiday...), dates as in [New]. c itself is unchanged.
+// holiday...), dates as in [New]; a day that was a working day of c no longer is. c itself is
+// unchanged.
 func (c *Calendar) WithHolidays(extra ...time.Time) *Calendar {
-	n := &Calendar{off: make(map[civilDate]bool, len(c.off)+len(extra))}
+	n := c.clone()
+	for _, h := range extra {
+		n.off[dateOf(h)] = true
+		delete(n.work, dateOf(h))
+	}
+	return n
+}
+
+// WithWorkingDays returns a copy of c with extra working days (a Saturday worked to make up for a
+// swapped weekday, say), dates as in [New]; a day that was a holiday of c no longer is. c itself is
+// unchanged.
+func (c *Calendar) WithWorkingDays(extra ...time.Time) *Calendar {
+	n := c.clone()
+	for _, w := range extra {
+		n.work[dateOf(w)] = true
+		delete(n.off, dateOf(w))
+	}
+	return n
+}
+
+func (c *Calendar) clone() *Calendar {
+	n := &Calendar{off: make(map[civilDate]bool, len(c.off)), work: make(map[civilDate]bool, len(c.work))}
 	for d := range c.off {
 		n.off[d] = true
 	}
-	for _, h := range extra {
-		n.off[dateOf(h)] = true
+	for d := range c.work {
+		n.work[d] = true
 	}
 	return n
 }
@@ -212,10 +255,13 @@ func (c *Calendar) WithHolidays(extra ...time.Time) *Calendar {
 func (c *Calendar) IsHoliday(t time.Time) bool { return c.off[vnDate(t)] }
 
 // IsWorkingDay reports whether the day of instant t, in Vietnam time, is a working day: Monday to
-// Friday and not a holiday.
+// Friday and not a holiday, or one of the calendar's working days.
 func (c *Calendar) IsWorkingDay(t time.Time) bool { return c.workday(vnDate(t)) }
 
 func (c *Calendar) workday(d civilDate) bool {
+	if c.work[d] {
+		return true
+	}
 	switch d.weekday() {
 	case time.Saturday, time.Sunday:
 		return false
@@ -302,36 +348,43 @@ func (c *Calendar) AddDays(from time.Time, n int) time.Time {
 	return vnDate(from).addDays(max(n, 0)).endOfDay()
 }
 
-// Durations are the legal time limits of citizen cases (DESIGN.md §5), configurable with these
-// defaults ([DefaultDurations]):
+// Durations are the legal time limits of citizen cases (DESIGN.md §5), the one type of them:
+// configured (internal/config), validated once there, and used by casework. Defaults
+// ([DefaultDurations]):
 //
 //   - a denunciation's acceptance is decided within 7 working days of receipt (Law on Denunciations
 //     2018, art. 29);
 //   - it is concluded within 30 days of acceptance, extendable by up to 30 days once when complex and
 //     twice when very complex, each extension a recorded decision (art. 30);
-//   - feedback is acknowledged within 8 working hours and answered within 15 days.
+//   - feedback is acknowledged within 8 working hours and answered within 15 days;
+//   - handlers are warned 2 working days before a deadline (not a legal limit: a house rule).
 type Durations struct {
-	DenunciationAcceptWorkingDays   int // working days from receipt to the acceptance decision (7)
-	DenunciationConcludeDays        int // calendar days from acceptance to conclusion (30)
-	DenunciationExtensionDays       int // calendar days of each extension (30)
-	DenunciationMaxExtensions       int // extensions of a very complex case (2); a complex one gets 1
-	FeedbackAcknowledgeWorkingHours int // office hours from receipt to acknowledgement (8)
-	FeedbackAnswerDays              int // calendar days from receipt to the answer (15)
+	DenunciationAcceptWorkingDays        int // working days from receipt to the acceptance decision (7)
+	DenunciationConcludeDays             int // calendar days from acceptance to conclusion (30)
+	DenunciationExtensionDays            int // calendar days of each extension (30)
+	DenunciationMaxExtensionsComplex     int // extensions of a complex case (1)
+	DenunciationMaxExtensionsVeryComplex int // extensions of a very complex case (2)
+	FeedbackAcknowledgeWorkingHours      int // office hours from receipt to acknowledgement (8)
+	FeedbackAnswerDays                   int // calendar days from receipt to the answer (15)
+	DueSoonWorkingDays                   int // a case is due soon this many working days before its deadline (2)
 }
 
 // DefaultDurations returns the durations of the law, as in DESIGN.md §5.
 func DefaultDurations() Durations {
 	return Durations{
-		DenunciationAcceptWorkingDays:   7,
-		DenunciationConcludeDays:        30,
-		DenunciationExtensionDays:       30,
-		DenunciationMaxExtensions:       2,
-		FeedbackAcknowledgeWorkingHours: 8,
-		FeedbackAnswerDays:              15,
+		DenunciationAcceptWorkingDays:        7,
+		DenunciationConcludeDays:             30,
+		DenunciationExtensionDays:            30,
+		DenunciationMaxExtensionsComplex:     1,
+		DenunciationMaxExtensionsVeryComplex: 2,
+		FeedbackAcknowledgeWorkingHours:      8,
+		FeedbackAnswerDays:                   15,
+		DueSoonWorkingDays:                   2,
 	}
 }
 
-// Validate reports every duration that is not positive.
+// Validate reports every duration that is not positive, and a complex case allowed more extensions
+// than a very complex one.
 func (d Durations) Validate() error {
 	var errs []error
 	for _, f := range []struct {
@@ -341,13 +394,19 @@ func (d Durations) Validate() error {
 		{"DenunciationAcceptWorkingDays", d.DenunciationAcceptWorkingDays},
 		{"DenunciationConcludeDays", d.DenunciationConcludeDays},
 		{"DenunciationExtensionDays", d.DenunciationExtensionDays},
-		{"DenunciationMaxExtensions", d.DenunciationMaxExtensions},
+		{"DenunciationMaxExtensionsComplex", d.DenunciationMaxExtensionsComplex},
+		{"DenunciationMaxExtensionsVeryComplex", d.DenunciationMaxExtensionsVeryComplex},
 		{"FeedbackAcknowledgeWorkingHours", d.FeedbackAcknowledgeWorkingHours},
 		{"FeedbackAnswerDays", d.FeedbackAnswerDays},
+		{"DueSoonWorkingDays", d.DueSoonWorkingDays},
 	} {
 		if f.v <= 0 {
 			errs = append(errs, fmt.Errorf("workdays: %s must be positive, got %d", f.name, f.v))
 		}
+	}
+	if d.DenunciationMaxExtensionsComplex > d.DenunciationMaxExtensionsVeryComplex {
+		errs = append(errs, fmt.Errorf("workdays: DenunciationMaxExtensionsComplex (%d) must not exceed DenunciationMaxExtensionsVeryComplex (%d)",
+			d.DenunciationMaxExtensionsComplex, d.DenunciationMaxExtensionsVeryComplex))
 	}
 	return errors.Join(errs...)
 }

@@ -45,8 +45,15 @@ func TestAddWorkingDays(t *testing.T) {
 		{"received during Tết 2026", at(2026, 2, 17, 9, 0), 7, endOf(2026, 3, 3)},
 		// Mon 28 Apr 2025: Tue 29 (1), 30 Apr-2 May off (2 May swapped), Mon 5-Fri 9 (2-6), Mon 12 (7).
 		{"across 30 April and 1 May 2025", at(2025, 4, 28, 9, 0), 7, endOf(2025, 5, 12)},
-		// Fri 26 Apr 2024: 29 Apr swapped, 30 Apr, 1 May off; Thu 2 (1), Fri 3 (2), Mon 6-Fri 10 (3-7).
-		{"across 30 April and 1 May 2024", at(2024, 4, 26, 9, 0), 7, endOf(2024, 5, 10)},
+		// A denunciation received Wed 30 Apr 2025: 1 May off, Fri 2 May swapped, weekend, Mon 5-Fri 9
+		// (1-5), Mon 12 (6), Tue 13 (7). The make-up Saturday 26 Apr is before the receipt.
+		{"received 30 April 2025", at(2025, 4, 30, 9, 0), 7, endOf(2025, 5, 13)},
+		// Fri 25 Apr 2025: Sat 26 worked (1), Mon 28 (2), Tue 29 (3), 30 Apr-4 May off, Mon 5-Thu 8 (4-7).
+		{"across the make-up Saturday 26 April 2025", at(2025, 4, 25, 9, 0), 7, endOf(2025, 5, 8)},
+		{"received on the make-up Saturday", at(2025, 4, 26, 9, 0), 1, endOf(2025, 4, 28)},
+		// Fri 26 Apr 2024: 29 Apr swapped, 30 Apr, 1 May off; Thu 2 (1), Fri 3 (2), Sat 4 worked (3),
+		// Mon 6-Thu 9 (4-7).
+		{"across 30 April and 1 May 2024", at(2024, 4, 26, 9, 0), 7, endOf(2024, 5, 9)},
 		// Hùng Kings' day 2023 on Saturday 29 Apr: 29 Apr-3 May off.
 		{"across Hùng Kings, 30 April and 1 May 2023", at(2023, 4, 28, 9, 0), 1, endOf(2023, 5, 4)},
 		// New Year 2026: 1 Jan and 2 Jan (swapped) off.
@@ -182,6 +189,10 @@ func TestIsWorkingDay(t *testing.T) {
 		{"Hùng Kings 2025", at(2025, 4, 7, 9, 0), false},
 		{"compensatory day", at(2022, 4, 11, 9, 0), false},
 		{"swapped day", at(2024, 4, 29, 9, 0), false},
+		{"make-up Saturday 2024", at(2024, 5, 4, 9, 0), true},
+		{"make-up Saturday 2025", at(2025, 4, 26, 9, 0), true},
+		{"make-up Saturday 2026", at(2026, 1, 10, 9, 0), true},
+		{"the Sunday after a make-up Saturday", at(2025, 4, 27, 9, 0), false},
 		{"National Day 2025", at(2025, 9, 1, 9, 0), false},
 		{"holiday as a date at midnight UTC", date(2026, 9, 2), false},
 		// 17:30 UTC on Friday 13 Feb 2026 is 00:30 ICT on Saturday 14 Feb.
@@ -236,6 +247,71 @@ func TestWithHolidays(t *testing.T) {
 			t.Error("holiday given to New is a working day")
 		}
 	})
+}
+
+func TestWithWorkingDays(t *testing.T) {
+	base := Default()
+	// Saturday 9 and Sunday 10 March 2024 worked.
+	cal := base.WithWorkingDays(date(2024, 3, 9), time.Date(2024, 3, 10, 0, 0, 0, 0, Vietnam))
+	if got, want := cal.AddWorkingDays(at(2024, 3, 8, 10, 0), 7), endOf(2024, 3, 15); !got.Equal(want) {
+		t.Errorf("AddWorkingDays = %s, want %s", got, want)
+	}
+	if base.IsWorkingDay(at(2024, 3, 9, 9, 0)) {
+		t.Error("the default calendar changed")
+	}
+	if got, want := cal.AddWorkingHours(at(2024, 3, 8, 16, 0), 2*time.Hour), at(2024, 3, 9, 8, 30); !got.Equal(want) {
+		t.Errorf("office hours on a worked Saturday: %s, want %s", got, want)
+	}
+	off := cal.WithHolidays(date(2024, 3, 9))
+	if off.IsWorkingDay(at(2024, 3, 9, 9, 0)) || !off.IsWorkingDay(at(2024, 3, 10, 9, 0)) {
+		t.Error("a later holiday does not override a working day")
+	}
+	if back := off.WithWorkingDays(date(2024, 3, 9)); !back.IsWorkingDay(at(2024, 3, 9, 9, 0)) || back.IsHoliday(at(2024, 3, 9, 9, 0)) {
+		t.Error("a later working day does not override a holiday")
+	}
+	if got := cal.WorkingDaysBetween(at(2024, 3, 8, 9, 0), at(2024, 3, 11, 9, 0)); got != 3 {
+		t.Errorf("WorkingDaysBetween = %d, want 3", got)
+	}
+}
+
+func TestWorkingDayData(t *testing.T) {
+	ws, err := ParseHolidays(bytes.NewReader(workingDaysCSV))
+	if err != nil {
+		t.Fatalf("the embedded CSV does not parse: %v", err)
+	}
+	want := []time.Time{date(2024, 5, 4), date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)}
+	if len(ws) != len(want) {
+		t.Fatalf("%d make-up days, want %d", len(ws), len(want))
+	}
+	hs := map[time.Time]bool{}
+	for _, h := range DefaultHolidays() {
+		hs[h.Date] = true
+	}
+	for i, w := range ws {
+		if !w.Date.Equal(want[i]) {
+			t.Errorf("make-up day %d is %s, want %s", i, w.Date.Format(time.DateOnly), want[i].Format(time.DateOnly))
+		}
+		if w.Date.Weekday() != time.Saturday {
+			t.Errorf("%s is a %s, not a Saturday", w.Date.Format(time.DateOnly), w.Date.Weekday())
+		}
+		if hs[w.Date] {
+			t.Errorf("%s is both a holiday and a working day", w.Date.Format(time.DateOnly))
+		}
+		if !Default().IsWorkingDay(w.Date) {
+			t.Errorf("%s is not a working day of the default calendar", w.Date.Format(time.DateOnly))
+		}
+	}
+	// Each make-up Saturday is named in holidays.csv beside the swapped weekday.
+	for _, w := range ws {
+		if !bytes.Contains(holidaysCSV, []byte("make-up working Saturday: "+w.Date.Format(time.DateOnly))) {
+			t.Errorf("%s not named in holidays.csv", w.Date.Format(time.DateOnly))
+		}
+	}
+	a := DefaultWorkingDays()
+	a[0].NameEN = "changed"
+	if DefaultWorkingDays()[0].NameEN == "changed" {
+		t.Error("DefaultWorkingDays shares its slice")
+	}
 }
 
 func TestHolidayData(t *testing.T) {
@@ -408,7 +484,9 @@ func TestParseHolidays(t *testing.T) {
 
 func TestDurations(t *testing.T) {
 	d := DefaultDurations()
-	want := Durations{7, 30, 30, 2, 8, 15}
+	want := Durations{DenunciationAcceptWorkingDays: 7, DenunciationConcludeDays: 30, DenunciationExtensionDays: 30,
+		DenunciationMaxExtensionsComplex: 1, DenunciationMaxExtensionsVeryComplex: 2, FeedbackAcknowledgeWorkingHours: 8,
+		FeedbackAnswerDays: 15, DueSoonWorkingDays: 2}
 	if d != want {
 		t.Errorf("DefaultDurations() = %+v, want %+v", d, want)
 	}
@@ -420,9 +498,10 @@ func TestDurations(t *testing.T) {
 		{"defaults", func(*Durations) {}, nil},
 		{"zero accept", func(d *Durations) { d.DenunciationAcceptWorkingDays = 0 }, []string{"DenunciationAcceptWorkingDays"}},
 		{"negative extensions and hours", func(d *Durations) {
-			d.DenunciationMaxExtensions = -1
+			d.DenunciationMaxExtensionsVeryComplex = -1
 			d.FeedbackAcknowledgeWorkingHours = 0
-		}, []string{"DenunciationMaxExtensions", "FeedbackAcknowledgeWorkingHours"}},
+		}, []string{"DenunciationMaxExtensionsVeryComplex", "FeedbackAcknowledgeWorkingHours"}},
+		{"complex above very complex", func(d *Durations) { d.DenunciationMaxExtensionsComplex = 3 }, []string{"must not exceed"}},
 		{"zero value", func(d *Durations) { *d = Durations{} }, []string{"DenunciationConcludeDays", "DenunciationExtensionDays", "FeedbackAnswerDays"}},
 	}
 	for _, tt := range tests {
