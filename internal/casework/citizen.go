@@ -7,8 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"entgo.io/contrib/entgql"
-
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -169,10 +167,11 @@ func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMe
 }
 
 // TrackedTimelinePage is a page of the public timeline, oldest first; the page size is bounded
-// as every connection's (the server's page-size rule).
+// as every connection's (the server's page-size rule). Pages go by id: a ULID of the time the
+// row was written (pid), so id order is the order of events, and the cursor is the id alone. A
+// cursor holding a time would compare as text on SQLite, which keeps each time's own offset.
 func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedEventConnection, error) {
-	conn, err := s.trackedEvents(ctx, t).Paginate(authz.System(ctx), after, first, before, last,
-		ent.WithCaseEventOrder(&ent.CaseEventOrder{Direction: entgql.OrderDirectionAsc, Field: ent.CaseEventOrderFieldOccurredAt}))
+	conn, err := s.trackedEvents(ctx, t).Paginate(authz.System(ctx), after, first, before, last)
 	if err != nil {
 		return nil, err
 	}
@@ -183,10 +182,9 @@ func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *en
 	return out, nil
 }
 
-// TrackedMessagesPage is a page of the messages, oldest first.
+// TrackedMessagesPage is a page of the messages, oldest first (by id, as TrackedTimelinePage).
 func (s *Service) TrackedMessagesPage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedMessageConnection, error) {
-	conn, err := s.trackedMessages(ctx, t).Paginate(authz.System(ctx), after, first, before, last,
-		ent.WithCaseMessageOrder(&ent.CaseMessageOrder{Direction: entgql.OrderDirectionAsc, Field: ent.CaseMessageOrderFieldSentAt}))
+	conn, err := s.trackedMessages(ctx, t).Paginate(authz.System(ctx), after, first, before, last)
 	if err != nil {
 		return nil, err
 	}
