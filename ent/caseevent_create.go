@@ -171,7 +171,9 @@ func (_c *CaseEventCreate) Mutation() *CaseEventMutation {
 
 // Save creates the CaseEvent in the database.
 func (_c *CaseEventCreate) Save(ctx context.Context) (*CaseEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -198,12 +200,18 @@ func (_c *CaseEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CaseEventCreate) defaults() {
+func (_c *CaseEventCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if caseevent.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized caseevent.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := caseevent.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if caseevent.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized caseevent.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := caseevent.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -216,9 +224,13 @@ func (_c *CaseEventCreate) defaults() {
 		_c.mutation.SetPublic(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if caseevent.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized caseevent.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := caseevent.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -122,7 +122,9 @@ func (_c *CaseMessageCreate) Mutation() *CaseMessageMutation {
 
 // Save creates the CaseMessage in the database.
 func (_c *CaseMessageCreate) Save(ctx context.Context) (*CaseMessage, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -149,19 +151,29 @@ func (_c *CaseMessageCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *CaseMessageCreate) defaults() {
+func (_c *CaseMessageCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if casemessage.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized casemessage.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := casemessage.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if casemessage.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized casemessage.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := casemessage.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if casemessage.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized casemessage.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := casemessage.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -41,7 +41,9 @@ func (_u *CaseMessageUpdate) Mutation() *CaseMessageMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *CaseMessageUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -68,11 +70,15 @@ func (_u *CaseMessageUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CaseMessageUpdate) defaults() {
+func (_u *CaseMessageUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if casemessage.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized casemessage.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := casemessage.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -144,7 +150,9 @@ func (_u *CaseMessageUpdateOne) Select(field string, fields ...string) *CaseMess
 
 // Save executes the query and returns the updated CaseMessage entity.
 func (_u *CaseMessageUpdateOne) Save(ctx context.Context) (*CaseMessage, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -171,11 +179,15 @@ func (_u *CaseMessageUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *CaseMessageUpdateOne) defaults() {
+func (_u *CaseMessageUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if casemessage.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized casemessage.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := casemessage.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -1499,7 +1499,8 @@ func (c *CaseEventClient) QueryActor(_m *CaseEvent) *AccountQuery {
 
 // Hooks returns the client hooks.
 func (c *CaseEventClient) Hooks() []Hook {
-	return c.hooks.CaseEvent
+	hooks := c.hooks.CaseEvent
+	return append(hooks[:len(hooks):len(hooks)], caseevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1664,7 +1665,8 @@ func (c *CaseMessageClient) QueryAuthor(_m *CaseMessage) *AccountQuery {
 
 // Hooks returns the client hooks.
 func (c *CaseMessageClient) Hooks() []Hook {
-	return c.hooks.CaseMessage
+	hooks := c.hooks.CaseMessage
+	return append(hooks[:len(hooks):len(hooks)], casemessage.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

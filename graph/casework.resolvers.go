@@ -239,6 +239,26 @@ func (r *subscriptionResolver) CaseEvents(ctx context.Context, scope *model.Scop
 	return r.cases.SubscribeScope(ctx, scopeInput(scope))
 }
 
+// Timeline is the resolver for the timeline field.
+func (r *trackedCaseResolver) Timeline(ctx context.Context, obj *casework.Tracked) ([]*casework.TrackedEvent, error) {
+	return r.cases.TrackedTimeline(ctx, obj)
+}
+
+// Messages is the resolver for the messages field.
+func (r *trackedCaseResolver) Messages(ctx context.Context, obj *casework.Tracked) ([]*casework.TrackedMessage, error) {
+	return r.cases.TrackedMessages(ctx, obj)
+}
+
+// TimelineConnection is the resolver for the timelineConnection field.
+func (r *trackedCaseResolver) TimelineConnection(ctx context.Context, obj *casework.Tracked, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedEventConnection, error) {
+	return r.cases.TrackedTimelinePage(ctx, obj, after, first, before, last)
+}
+
+// MessageConnection is the resolver for the messageConnection field.
+func (r *trackedCaseResolver) MessageConnection(ctx context.Context, obj *casework.Tracked, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedMessageConnection, error) {
+	return r.cases.TrackedMessagesPage(ctx, obj, after, first, before, last)
+}
+
 // Overdue is the resolver for the overdue field.
 func (r *caseWhereInputResolver) Overdue(ctx context.Context, obj *ent.CaseWhereInput, data *bool) error {
 	return r.cases.WhereOverdue(obj, data)
@@ -257,4 +277,10 @@ func (r *caseWhereInputResolver) AssignedToMe(ctx context.Context, obj *ent.Case
 // Subscription returns generated.SubscriptionResolver implementation.
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
-type subscriptionResolver struct{ *Resolver }
+// TrackedCase returns generated.TrackedCaseResolver implementation.
+func (r *Resolver) TrackedCase() generated.TrackedCaseResolver { return &trackedCaseResolver{r} }
+
+type (
+	subscriptionResolver struct{ *Resolver }
+	trackedCaseResolver  struct{ *Resolver }
+)

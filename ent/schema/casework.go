@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"context"
+	"strings"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
@@ -167,6 +170,10 @@ func (CaseEvent) Edges() []ent.Edge {
 	}
 }
 
+// Hooks trim the note on every write (handling, citizen actions, seeds): no recorded note keeps
+// surrounding spaces, and nothing inside it is changed.
+func (CaseEvent) Hooks() []ent.Hook { return []ent.Hook{trimmed("note")} }
+
 func (CaseEvent) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Edges("case"),
@@ -205,6 +212,9 @@ func (CaseMessage) Edges() []ent.Edge {
 			Comment("The staff author, if not the citizen.").Annotations(hidden()),
 	}
 }
+
+// Hooks trim the body on every write, as CaseEvent's note.
+func (CaseMessage) Hooks() []ent.Hook { return []ent.Hook{trimmed("body")} }
 
 func (CaseMessage) Indexes() []ent.Index {
 	return []ent.Index{index.Edges("case"), index.Fields("sent_at"), index.Edges("author"), index.Fields("direction")}
@@ -283,4 +293,23 @@ func (Upload) Indexes() []ent.Index {
 
 func (Upload) Annotations() []schema.Annotation {
 	return []schema.Annotation{schema.Comment("A staged evidence upload."), hidden()}
+}
+
+// trimmed removes the surrounding white space of a text field on create and update (one rule for
+// every writer). An empty result still meets the field's validators, which run after hooks.
+func trimmed(name string) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if v, ok := m.Field(name); ok {
+				if s, ok := v.(string); ok {
+					if t := strings.TrimSpace(s); t != s {
+						if err := m.SetField(name, t); err != nil {
+							return nil, err
+						}
+					}
+				}
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 }

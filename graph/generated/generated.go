@@ -57,6 +57,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Review() ReviewResolver
 	Subscription() SubscriptionResolver
+	TrackedCase() TrackedCaseResolver
 	UnitYear() UnitYearResolver
 	Viewer() ViewerResolver
 	CaseWhereInput() CaseWhereInputResolver
@@ -992,20 +993,22 @@ type ComplexityRoot struct {
 	}
 
 	TrackedCase struct {
-		AcknowledgeDueAt func(childComplexity int) int
-		Category         func(childComplexity int) int
-		Channel          func(childComplexity int) int
-		Conclusion       func(childComplexity int) int
-		DueAt            func(childComplexity int) int
-		Evidence         func(childComplexity int) int
-		Messages         func(childComplexity int) int
-		Overdue          func(childComplexity int) int
-		Rating           func(childComplexity int) int
-		ReceivedAt       func(childComplexity int) int
-		RequestedChannel func(childComplexity int) int
-		State            func(childComplexity int) int
-		Timeline         func(childComplexity int) int
-		TrackingCode     func(childComplexity int) int
+		AcknowledgeDueAt   func(childComplexity int) int
+		Category           func(childComplexity int) int
+		Channel            func(childComplexity int) int
+		Conclusion         func(childComplexity int) int
+		DueAt              func(childComplexity int) int
+		Evidence           func(childComplexity int) int
+		MessageConnection  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Messages           func(childComplexity int) int
+		Overdue            func(childComplexity int) int
+		Rating             func(childComplexity int) int
+		ReceivedAt         func(childComplexity int) int
+		RequestedChannel   func(childComplexity int) int
+		State              func(childComplexity int) int
+		Timeline           func(childComplexity int) int
+		TimelineConnection func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		TrackingCode       func(childComplexity int) int
 	}
 
 	TrackedCaseEvent struct {
@@ -1015,6 +1018,17 @@ type ComplexityRoot struct {
 		State      func(childComplexity int) int
 	}
 
+	TrackedCaseEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TrackedCaseEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	TrackedCasePayload struct {
 		TrackedCase func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
@@ -1022,6 +1036,8 @@ type ComplexityRoot struct {
 
 	TrackedEvidence struct {
 		ContentType func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Sanitized   func(childComplexity int) int
 		Size        func(childComplexity int) int
 		UploadedAt  func(childComplexity int) int
 	}
@@ -1030,6 +1046,17 @@ type ComplexityRoot struct {
 		Body      func(childComplexity int) int
 		Direction func(childComplexity int) int
 		SentAt    func(childComplexity int) int
+	}
+
+	TrackedMessageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TrackedMessageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Unit struct {
@@ -1183,6 +1210,12 @@ type ReviewResolver interface {
 type SubscriptionResolver interface {
 	CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error)
 	CaseEvents(ctx context.Context, scope *model.ScopeInput) (<-chan *casework.Update, error)
+}
+type TrackedCaseResolver interface {
+	Timeline(ctx context.Context, obj *casework.Tracked) ([]*casework.TrackedEvent, error)
+	Messages(ctx context.Context, obj *casework.Tracked) ([]*casework.TrackedMessage, error)
+	TimelineConnection(ctx context.Context, obj *casework.Tracked, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedEventConnection, error)
+	MessageConnection(ctx context.Context, obj *casework.Tracked, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedMessageConnection, error)
 }
 type UnitYearResolver interface {
 	NotPledged(ctx context.Context, obj *selfreport.UnitYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
@@ -5395,6 +5428,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackedCase.Evidence(childComplexity), true
+	case "TrackedCase.messageConnection":
+		if e.ComplexityRoot.TrackedCase.MessageConnection == nil {
+			break
+		}
+
+		args, err := ec.field_TrackedCase_messageConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TrackedCase.MessageConnection(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "TrackedCase.messages":
 		if e.ComplexityRoot.TrackedCase.Messages == nil {
 			break
@@ -5437,6 +5481,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackedCase.Timeline(childComplexity), true
+	case "TrackedCase.timelineConnection":
+		if e.ComplexityRoot.TrackedCase.TimelineConnection == nil {
+			break
+		}
+
+		args, err := ec.field_TrackedCase_timelineConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TrackedCase.TimelineConnection(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "TrackedCase.trackingCode":
 		if e.ComplexityRoot.TrackedCase.TrackingCode == nil {
 			break
@@ -5469,6 +5524,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackedCaseEvent.State(childComplexity), true
 
+	case "TrackedCaseEventConnection.edges":
+		if e.ComplexityRoot.TrackedCaseEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEventConnection.Edges(childComplexity), true
+	case "TrackedCaseEventConnection.pageInfo":
+		if e.ComplexityRoot.TrackedCaseEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEventConnection.PageInfo(childComplexity), true
+	case "TrackedCaseEventConnection.totalCount":
+		if e.ComplexityRoot.TrackedCaseEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEventConnection.TotalCount(childComplexity), true
+
+	case "TrackedCaseEventEdge.cursor":
+		if e.ComplexityRoot.TrackedCaseEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEventEdge.Cursor(childComplexity), true
+	case "TrackedCaseEventEdge.node":
+		if e.ComplexityRoot.TrackedCaseEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEventEdge.Node(childComplexity), true
+
 	case "TrackedCasePayload.trackedCase":
 		if e.ComplexityRoot.TrackedCasePayload.TrackedCase == nil {
 			break
@@ -5488,6 +5575,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackedEvidence.ContentType(childComplexity), true
+	case "TrackedEvidence.id":
+		if e.ComplexityRoot.TrackedEvidence.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedEvidence.ID(childComplexity), true
+	case "TrackedEvidence.sanitized":
+		if e.ComplexityRoot.TrackedEvidence.Sanitized == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedEvidence.Sanitized(childComplexity), true
 	case "TrackedEvidence.size":
 		if e.ComplexityRoot.TrackedEvidence.Size == nil {
 			break
@@ -5519,6 +5618,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrackedMessage.SentAt(childComplexity), true
+
+	case "TrackedMessageConnection.edges":
+		if e.ComplexityRoot.TrackedMessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessageConnection.Edges(childComplexity), true
+	case "TrackedMessageConnection.pageInfo":
+		if e.ComplexityRoot.TrackedMessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessageConnection.PageInfo(childComplexity), true
+	case "TrackedMessageConnection.totalCount":
+		if e.ComplexityRoot.TrackedMessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessageConnection.TotalCount(childComplexity), true
+
+	case "TrackedMessageEdge.cursor":
+		if e.ComplexityRoot.TrackedMessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessageEdge.Cursor(childComplexity), true
+	case "TrackedMessageEdge.node":
+		if e.ComplexityRoot.TrackedMessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedMessageEdge.Node(childComplexity), true
 
 	case "Unit.cases":
 		if e.ComplexityRoot.Unit.Cases == nil {
@@ -6570,11 +6701,69 @@ type TrackedCase {
   "The citizen's rating, once given."
   rating: Int
   "The public timeline, oldest first."
-  timeline: [TrackedCaseEvent!]!
+  timeline: [TrackedCaseEvent!]! @deprecated(reason: "Use timelineConnection, which pages.")
   "Messages between the citizen and the handler, oldest first."
-  messages: [TrackedMessage!]!
-  "Evidence files attached."
+  messages: [TrackedMessage!]! @deprecated(reason: "Use messageConnection, which pages.")
+  "The public timeline, oldest first, page by page."
+  timelineConnection(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): TrackedCaseEventConnection!
+  "Messages between the citizen and the handler, oldest first, page by page."
+  messageConnection(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): TrackedMessageConnection!
+  "Evidence files attached, oldest first."
   evidence: [TrackedEvidence!]!
+}
+
+"A page of a citizen's timeline."
+type TrackedCaseEventConnection {
+  "The events of the page."
+  edges: [TrackedCaseEventEdge!]!
+  "Pagination."
+  pageInfo: PageInfo!
+  "How many events the timeline holds."
+  totalCount: Int!
+}
+
+"An event of a citizen's timeline and its cursor."
+type TrackedCaseEventEdge {
+  "The event."
+  node: TrackedCaseEvent!
+  "A cursor for pagination."
+  cursor: Cursor!
+}
+
+"A page of the messages between a citizen and the handler."
+type TrackedMessageConnection {
+  "The messages of the page."
+  edges: [TrackedMessageEdge!]!
+  "Pagination."
+  pageInfo: PageInfo!
+  "How many messages there are."
+  totalCount: Int!
+}
+
+"A message and its cursor."
+type TrackedMessageEdge {
+  "The message."
+  node: TrackedMessage!
+  "A cursor for pagination."
+  cursor: Cursor!
 }
 
 "An event on a citizen's timeline."
@@ -6601,8 +6790,15 @@ type TrackedMessage {
 
 "An evidence file as the citizen sees it."
 type TrackedEvidence {
-  "MIME type."
+  """
+  The file's id: GET /evidence/{id} with the headers X-Tracking-Code and X-Tracking-Secret returns
+  the file as stored.
+  """
+  id: ID!
+  "MIME type as stored (a HEIC photo is stored as JPEG)."
   contentType: String!
+  "False when location or author metadata could not be removed from the file."
+  sanitized: Boolean!
   "Size in bytes as stored."
   size: Int!
   "When received."
@@ -16178,6 +16374,10 @@ func (ec *executionContext) childFields_TrackedCase(ctx context.Context, field g
 		return ec.fieldContext_TrackedCase_timeline(ctx, field)
 	case "messages":
 		return ec.fieldContext_TrackedCase_messages(ctx, field)
+	case "timelineConnection":
+		return ec.fieldContext_TrackedCase_timelineConnection(ctx, field)
+	case "messageConnection":
+		return ec.fieldContext_TrackedCase_messageConnection(ctx, field)
 	case "evidence":
 		return ec.fieldContext_TrackedCase_evidence(ctx, field)
 	}
@@ -16198,6 +16398,28 @@ func (ec *executionContext) childFields_TrackedCaseEvent(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type TrackedCaseEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackedCaseEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrackedCaseEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrackedCaseEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackedCaseEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCaseEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedCaseEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TrackedCaseEventEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TrackedCaseEventEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCaseEventEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackedCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "trackedCase":
@@ -16210,8 +16432,12 @@ func (ec *executionContext) childFields_TrackedCasePayload(ctx context.Context, 
 
 func (ec *executionContext) childFields_TrackedEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_TrackedEvidence_id(ctx, field)
 	case "contentType":
 		return ec.fieldContext_TrackedEvidence_contentType(ctx, field)
+	case "sanitized":
+		return ec.fieldContext_TrackedEvidence_sanitized(ctx, field)
 	case "size":
 		return ec.fieldContext_TrackedEvidence_size(ctx, field)
 	case "uploadedAt":
@@ -16230,6 +16456,28 @@ func (ec *executionContext) childFields_TrackedMessage(ctx context.Context, fiel
 		return ec.fieldContext_TrackedMessage_sentAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackedMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedMessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrackedMessageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrackedMessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackedMessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedMessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedMessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TrackedMessageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TrackedMessageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedMessageEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19015,6 +19263,82 @@ func (ec *executionContext) field_Subscription_caseUpdated_args(ctx context.Cont
 		return nil, err
 	}
 	args["secret"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_TrackedCase_messageConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_TrackedCase_timelineConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -37062,11 +37386,11 @@ func (ec *executionContext) _TrackedCase_timeline(ctx context.Context, field gra
 			return ec.fieldContext_TrackedCase_timeline(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Timeline, nil
+			return ec.Resolvers.TrackedCase().Timeline(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedEvent) graphql.Marshaler {
-			return ec.marshalNTrackedCaseEvent2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*casework.TrackedEvent) graphql.Marshaler {
+			return ec.marshalNTrackedCaseEvent2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -37076,8 +37400,8 @@ func (ec *executionContext) fieldContext_TrackedCase_timeline(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "TrackedCase",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TrackedCaseEvent(ctx, field)
 		},
@@ -37094,11 +37418,11 @@ func (ec *executionContext) _TrackedCase_messages(ctx context.Context, field gra
 			return ec.fieldContext_TrackedCase_messages(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Messages, nil
+			return ec.Resolvers.TrackedCase().Messages(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedMessage) graphql.Marshaler {
-			return ec.marshalNTrackedMessage2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*casework.TrackedMessage) graphql.Marshaler {
+			return ec.marshalNTrackedMessage2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -37108,11 +37432,99 @@ func (ec *executionContext) fieldContext_TrackedCase_messages(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "TrackedCase",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TrackedMessage(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCase_timelineConnection(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_timelineConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TrackedCase().TimelineConnection(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.TrackedEventConnection) graphql.Marshaler {
+			return ec.marshalNTrackedCaseEventConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_timelineConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCaseEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TrackedCase_timelineConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCase_messageConnection(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCase_messageConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TrackedCase().MessageConnection(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.TrackedMessageConnection) graphql.Marshaler {
+			return ec.marshalNTrackedMessageConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCase_messageConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCase",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedMessageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TrackedCase_messageConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -37241,6 +37653,148 @@ func (ec *executionContext) fieldContext_TrackedCaseEvent_note(_ context.Context
 	return graphql.NewScalarFieldContext("TrackedCaseEvent", field, false, false, "String")
 }
 
+func (ec *executionContext) _TrackedCaseEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedEventEdge) graphql.Marshaler {
+			return ec.marshalNTrackedCaseEventEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCaseEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCaseEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCaseEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackedCaseEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v casework.TrackedEvent) graphql.Marshaler {
+			return ec.marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCaseEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCaseEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEventEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _TrackedCasePayload_trackedCase(ctx context.Context, field graphql.CollectedField, obj *model.TrackedCasePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37305,6 +37859,29 @@ func (ec *executionContext) fieldContext_TrackedCasePayload_userErrors(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _TrackedEvidence_id(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedEvidence_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedEvidence_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedEvidence", field, false, false, "ID")
+}
+
 func (ec *executionContext) _TrackedEvidence_contentType(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37326,6 +37903,29 @@ func (ec *executionContext) _TrackedEvidence_contentType(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_TrackedEvidence_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackedEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrackedEvidence_sanitized(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedEvidence_sanitized(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sanitized, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedEvidence_sanitized(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedEvidence", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _TrackedEvidence_size(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
@@ -37441,6 +38041,148 @@ func (ec *executionContext) _TrackedMessage_sentAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_TrackedMessage_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackedMessage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TrackedMessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedMessageEdge) graphql.Marshaler {
+			return ec.marshalNTrackedMessageEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedMessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedMessageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedMessageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedMessageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedMessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedMessageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackedMessageEdge_node(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v casework.TrackedMessage) graphql.Marshaler {
+			return ec.marshalNTrackedMessage2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedMessageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedMessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedMessageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedMessageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedMessageEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Unit_id(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
@@ -55113,72 +55855,86 @@ func (ec *executionContext) _TrackedCase(ctx context.Context, sel ast.SelectionS
 		case "trackingCode":
 			out.Values[i] = ec._TrackedCase_trackingCode(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "channel":
 			out.Values[i] = ec._TrackedCase_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "requestedChannel":
 			out.Values[i] = ec._TrackedCase_requestedChannel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "category":
 			out.Values[i] = ec._TrackedCase_category(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "state":
 			out.Values[i] = ec._TrackedCase_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "receivedAt":
 			out.Values[i] = ec._TrackedCase_receivedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "acknowledgeDueAt":
 			out.Values[i] = ec._TrackedCase_acknowledgeDueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "dueAt":
 			out.Values[i] = ec._TrackedCase_dueAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "overdue":
 			out.Values[i] = ec._TrackedCase_overdue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "conclusion":
 			out.Values[i] = ec._TrackedCase_conclusion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rating":
 			out.Values[i] = ec._TrackedCase_rating(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeline":
-			out.Values[i] = ec._TrackedCase_timeline(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrackedCase_timeline(ctx, field, obj)
+				})
 		case "messages":
-			out.Values[i] = ec._TrackedCase_messages(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrackedCase_messages(ctx, field, obj)
+				})
+		case "timelineConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrackedCase_timelineConnection(ctx, field, obj)
+				})
+		case "messageConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrackedCase_messageConnection(ctx, field, obj)
+				})
 		case "evidence":
 			out.Values[i] = ec._TrackedCase_evidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -55225,6 +55981,87 @@ func (ec *executionContext) _TrackedCaseEvent(ctx context.Context, sel ast.Selec
 			}
 		case "note":
 			out.Values[i] = ec._TrackedCaseEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCaseEventConnectionImplementors = []string{"TrackedCaseEventConnection"}
+
+func (ec *executionContext) _TrackedCaseEventConnection(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCaseEventConnection")
+		case "edges":
+			out.Values[i] = ec._TrackedCaseEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrackedCaseEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TrackedCaseEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCaseEventEdgeImplementors = []string{"TrackedCaseEventEdge"}
+
+func (ec *executionContext) _TrackedCaseEventEdge(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCaseEventEdge")
+		case "node":
+			out.Values[i] = ec._TrackedCaseEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TrackedCaseEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -55294,8 +56131,18 @@ func (ec *executionContext) _TrackedEvidence(ctx context.Context, sel ast.Select
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TrackedEvidence")
+		case "id":
+			out.Values[i] = ec._TrackedEvidence_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "contentType":
 			out.Values[i] = ec._TrackedEvidence_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sanitized":
+			out.Values[i] = ec._TrackedEvidence_sanitized(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -55349,6 +56196,87 @@ func (ec *executionContext) _TrackedMessage(ctx context.Context, sel ast.Selecti
 			}
 		case "sentAt":
 			out.Values[i] = ec._TrackedMessage_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedMessageConnectionImplementors = []string{"TrackedMessageConnection"}
+
+func (ec *executionContext) _TrackedMessageConnection(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedMessageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedMessageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedMessageConnection")
+		case "edges":
+			out.Values[i] = ec._TrackedMessageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrackedMessageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TrackedMessageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedMessageEdgeImplementors = []string{"TrackedMessageEdge"}
+
+func (ec *executionContext) _TrackedMessageEdge(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedMessageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedMessageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedMessageEdge")
+		case "node":
+			out.Values[i] = ec._TrackedMessageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TrackedMessageEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -57849,13 +58777,13 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
 	_ = sel
-	res := graphql.MarshalTime(v)
+	res := model.MarshalTime(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
@@ -57909,11 +58837,47 @@ func (ec *executionContext) marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋ
 	return ec._TrackedCaseEvent(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTrackedCaseEvent2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedEvent) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackedCaseEvent2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*casework.TrackedEvent) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx, sel, v[i])
+		return ec.marshalNTrackedCaseEvent2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackedCaseEvent2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx context.Context, sel ast.SelectionSet, v *casework.TrackedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedCaseEvent!")
+		return graphql.Null
+	}
+	return ec._TrackedCaseEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseEventConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventConnection(ctx context.Context, sel ast.SelectionSet, v *casework.TrackedEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedCaseEventConnection!")
+		return graphql.Null
+	}
+	return ec._TrackedCaseEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseEventEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventEdge(ctx context.Context, sel ast.SelectionSet, v casework.TrackedEventEdge) graphql.Marshaler {
+	return ec._TrackedCaseEventEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseEventEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedCaseEventEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -57957,11 +58921,47 @@ func (ec *executionContext) marshalNTrackedMessage2githubᚗcomᚋliemchinhᚋli
 	return ec._TrackedMessage(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTrackedMessage2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedMessage) graphql.Marshaler {
+func (ec *executionContext) marshalNTrackedMessage2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*casework.TrackedMessage) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTrackedMessage2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx, sel, v[i])
+		return ec.marshalNTrackedMessage2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackedMessage2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx context.Context, sel ast.SelectionSet, v *casework.TrackedMessage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedMessage!")
+		return graphql.Null
+	}
+	return ec._TrackedMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedMessageConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageConnection(ctx context.Context, sel ast.SelectionSet, v *casework.TrackedMessageConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedMessageConnection!")
+		return graphql.Null
+	}
+	return ec._TrackedMessageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedMessageEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageEdge(ctx context.Context, sel ast.SelectionSet, v casework.TrackedMessageEdge) graphql.Marshaler {
+	return ec._TrackedMessageEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackedMessageEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedMessageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedMessageEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -60657,7 +61657,7 @@ func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalTime(v)
+	res, err := model.UnmarshalTime(v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -60667,7 +61667,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(*v)
+	res := model.MarshalTime(*v)
 	return res
 }
 

@@ -21,7 +21,8 @@ import (
 
 // Tracked is the citizen's view of their case: its public status and timeline, the messages
 // between them and the handler, the deadlines and the outcome; nothing about the handler, the
-// internal events or anyone's identity.
+// internal events or anyone's identity. The timeline and the messages are read when asked for
+// (TrackedTimeline, TrackedMessages and their pages).
 type Tracked struct {
 	TrackingCode     string
 	Channel          enum.Channel
@@ -34,8 +35,6 @@ type Tracked struct {
 	Overdue          bool
 	Conclusion       *citizencase.Conclusion
 	Rating           *int
-	Timeline         []TrackedEvent
-	Messages         []TrackedMessage
 	Evidence         []TrackedEvidence
 	caseID           string
 }
@@ -55,11 +54,40 @@ type TrackedMessage struct {
 	SentAt    time.Time
 }
 
-// TrackedEvidence is an evidence file as the citizen sees it.
+// TrackedEvidence is an evidence file as the citizen sees it. ID is the evidence's opaque id: the
+// citizen downloads the file from GET /evidence/{id} with their tracking code and secret.
 type TrackedEvidence struct {
-	ContentType string
+	ID          string
+	ContentType string // as stored (a HEIC photo is stored as JPEG)
+	Sanitized   bool
 	Size        int64
 	UploadedAt  time.Time
+}
+
+// TrackedEventConnection is a page of the public timeline.
+type TrackedEventConnection struct {
+	Edges      []TrackedEventEdge
+	PageInfo   ent.PageInfo
+	TotalCount int
+}
+
+// TrackedEventEdge is an event of a page and its cursor.
+type TrackedEventEdge struct {
+	Node   TrackedEvent
+	Cursor ent.Cursor
+}
+
+// TrackedMessageConnection is a page of the messages.
+type TrackedMessageConnection struct {
+	Edges      []TrackedMessageEdge
+	PageInfo   ent.PageInfo
+	TotalCount int
+}
+
+// TrackedMessageEdge is a message of a page and its cursor.
+type TrackedMessageEdge struct {
+	Node   TrackedMessage
+	Cursor ent.Cursor
 }
 
 // Track returns the citizen's view of a case for its tracking code and secret, or nil: a wrong
@@ -76,36 +104,96 @@ func (s *Service) Track(ctx context.Context, code, secret string) (*Tracked, err
 }
 
 func (s *Service) view(ctx context.Context, c *ent.CitizenCase) (*Tracked, error) {
-	sys := authz.System(ctx)
-	db := s.db(ctx)
 	t := &Tracked{TrackingCode: c.TrackingCode, Channel: c.Channel, RequestedChannel: c.RequestedChannel,
 		Category: c.Category, State: c.State, ReceivedAt: c.ReceivedAt, AcknowledgeDueAt: c.AcknowledgeDueAt,
 		DueAt: c.DueAt, Overdue: s.Overdue(c), Conclusion: c.Conclusion, Rating: c.Rating, caseID: c.ID}
-	evs, err := db.CaseEvent.Query().Where(caseevent.HasCaseWith(citizencase.ID(c.ID)), caseevent.Public(true)).
-		Order(caseevent.ByOccurredAt()).All(sys)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range evs {
-		t.Timeline = append(t.Timeline, TrackedEvent{Kind: e.Kind, State: e.ToState, OccurredAt: e.OccurredAt, Note: e.Note})
-	}
-	msgs, err := db.CaseMessage.Query().Where(casemessage.HasCaseWith(citizencase.ID(c.ID)),
-		casemessage.DirectionIn(casemessage.DirectionTO_REPORTER, casemessage.DirectionFROM_REPORTER)).
-		Order(casemessage.BySentAt()).All(sys)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range msgs {
-		t.Messages = append(t.Messages, TrackedMessage{Direction: m.Direction, Body: m.Body, SentAt: m.SentAt})
-	}
-	evd, err := db.Evidence.Query().Where(evidence.HasCaseWith(citizencase.ID(c.ID))).All(sys)
+	evd, err := s.db(ctx).Evidence.Query().Where(evidence.HasCaseWith(citizencase.ID(c.ID))).
+		Order(evidence.ByUploadedAt(), evidence.ByID()).All(authz.System(ctx))
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range evd {
-		t.Evidence = append(t.Evidence, TrackedEvidence{ContentType: e.ContentType, Size: e.Size, UploadedAt: e.UploadedAt})
+		t.Evidence = append(t.Evidence, TrackedEvidence{ID: e.ID, ContentType: e.ContentType, Sanitized: e.Sanitized,
+			Size: e.Size, UploadedAt: e.UploadedAt})
 	}
 	return t, nil
+}
+
+// A Tracked comes only from Track or a citizen's action, which checked the code and secret: the
+// queries below read its case with the system's rights.
+
+func (s *Service) trackedEvents(ctx context.Context, t *Tracked) *ent.CaseEventQuery {
+	return s.db(ctx).CaseEvent.Query().Where(caseevent.HasCaseWith(citizencase.ID(t.caseID)), caseevent.Public(true))
+}
+
+func (s *Service) trackedMessages(ctx context.Context, t *Tracked) *ent.CaseMessageQuery {
+	return s.db(ctx).CaseMessage.Query().Where(casemessage.HasCaseWith(citizencase.ID(t.caseID)),
+		casemessage.DirectionIn(casemessage.DirectionTO_REPORTER, casemessage.DirectionFROM_REPORTER))
+}
+
+func trackedEvent(e *ent.CaseEvent) TrackedEvent {
+	return TrackedEvent{Kind: e.Kind, State: e.ToState, OccurredAt: e.OccurredAt, Note: e.Note}
+}
+
+func trackedMessage(m *ent.CaseMessage) TrackedMessage {
+	return TrackedMessage{Direction: m.Direction, Body: m.Body, SentAt: m.SentAt}
+}
+
+// TrackedTimeline is the whole public timeline, oldest first (the deprecated list field).
+func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEvent, error) {
+	evs, err := s.trackedEvents(ctx, t).Order(caseevent.ByOccurredAt(), caseevent.ByID()).All(authz.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*TrackedEvent, 0, len(evs))
+	for _, e := range evs {
+		te := trackedEvent(e)
+		out = append(out, &te)
+	}
+	return out, nil
+}
+
+// TrackedMessages are all the messages, oldest first (the deprecated list field).
+func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMessage, error) {
+	msgs, err := s.trackedMessages(ctx, t).Order(casemessage.BySentAt(), casemessage.ByID()).All(authz.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*TrackedMessage, 0, len(msgs))
+	for _, m := range msgs {
+		tm := trackedMessage(m)
+		out = append(out, &tm)
+	}
+	return out, nil
+}
+
+// TrackedTimelinePage is a page of the public timeline, oldest first; the page size is bounded
+// as every connection's (the server's page-size rule). Pages go by id: a ULID of the time the
+// row was written (pid), so id order is the order of events, and the cursor is the id alone. A
+// cursor holding a time would compare as text on SQLite, which keeps each time's own offset.
+func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedEventConnection, error) {
+	conn, err := s.trackedEvents(ctx, t).Paginate(authz.System(ctx), after, first, before, last)
+	if err != nil {
+		return nil, err
+	}
+	out := &TrackedEventConnection{PageInfo: conn.PageInfo, TotalCount: conn.TotalCount, Edges: make([]TrackedEventEdge, 0, len(conn.Edges))}
+	for _, e := range conn.Edges {
+		out.Edges = append(out.Edges, TrackedEventEdge{Node: trackedEvent(e.Node), Cursor: e.Cursor})
+	}
+	return out, nil
+}
+
+// TrackedMessagesPage is a page of the messages, oldest first (by id, as TrackedTimelinePage).
+func (s *Service) TrackedMessagesPage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedMessageConnection, error) {
+	conn, err := s.trackedMessages(ctx, t).Paginate(authz.System(ctx), after, first, before, last)
+	if err != nil {
+		return nil, err
+	}
+	out := &TrackedMessageConnection{PageInfo: conn.PageInfo, TotalCount: conn.TotalCount, Edges: make([]TrackedMessageEdge, 0, len(conn.Edges))}
+	for _, m := range conn.Edges {
+		out.Edges = append(out.Edges, TrackedMessageEdge{Node: trackedMessage(m.Node), Cursor: m.Cursor})
+	}
+	return out, nil
 }
 
 // Overdue reports whether an open case is past the deadline it is held to now (package deadline).

@@ -485,6 +485,7 @@ func (n *nation) casesJob() job {
 				if e.kind == caseevent.KindTRANSFERRED {
 					note = strings.ReplaceAll(note, "tỉnh Bến Tre", n.provinces[c.prov].in)
 				}
+				note = strings.TrimSpace(note) // the bulk copy bypasses the ent hook that trims notes
 				var from *string
 				if e.from != nil {
 					v := string(*e.from)
@@ -497,7 +498,7 @@ func (n *nation) casesJob() job {
 				}
 			}
 			for _, m := range c.messages {
-				w[2].add().str(s.id(pid.CaseMessage, m.at)).time(m.at).time(m.at).str(string(m.dir)).str(m.body).time(m.at).
+				w[2].add().str(s.id(pid.CaseMessage, m.at)).time(m.at).time(m.at).str(string(m.dir)).str(strings.TrimSpace(m.body)).time(m.at).
 					null().str(c.id)
 				if err := w[2].end(ctx); err != nil {
 					return err
