@@ -2,7 +2,1917 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/liemchinh/liemchinh/ent/runtime.go
+import (
+	"time"
+
+	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
+	"github.com/liemchinh/liemchinh/ent/campaign"
+	"github.com/liemchinh/liemchinh/ent/caseevent"
+	"github.com/liemchinh/liemchinh/ent/casemessage"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/criterion"
+	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/emulationregistration"
+	"github.com/liemchinh/liemchinh/ent/evidence"
+	"github.com/liemchinh/liemchinh/ent/idempotencykey"
+	"github.com/liemchinh/liemchinh/ent/incident"
+	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/phase"
+	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/progressclock"
+	"github.com/liemchinh/liemchinh/ent/progresscounter"
+	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/refreshtoken"
+	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/schema"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
+	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/upload"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	accountMixin := schema.Account{}.Mixin()
+	accountMixinFields0 := accountMixin[0].Fields()
+	_ = accountMixinFields0
+	accountMixinFields1 := accountMixin[1].Fields()
+	_ = accountMixinFields1
+	accountFields := schema.Account{}.Fields()
+	_ = accountFields
+	// accountDescCreatedAt is the schema descriptor for created_at field.
+	accountDescCreatedAt := accountMixinFields1[0].Descriptor()
+	// account.DefaultCreatedAt holds the default value on creation for the created_at field.
+	account.DefaultCreatedAt = accountDescCreatedAt.Default.(func() time.Time)
+	// accountDescUpdatedAt is the schema descriptor for updated_at field.
+	accountDescUpdatedAt := accountMixinFields1[1].Descriptor()
+	// account.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	account.DefaultUpdatedAt = accountDescUpdatedAt.Default.(func() time.Time)
+	// account.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	account.UpdateDefaultUpdatedAt = accountDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// accountDescLogin is the schema descriptor for login field.
+	accountDescLogin := accountFields[0].Descriptor()
+	// account.LoginValidator is a validator for the "login" field. It is called by the builders before save.
+	account.LoginValidator = func() func(string) error {
+		validators := accountDescLogin.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(login string) error {
+			for _, fn := range fns {
+				if err := fn(login); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountDescPasswordHash is the schema descriptor for password_hash field.
+	accountDescPasswordHash := accountFields[1].Descriptor()
+	// account.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	account.PasswordHashValidator = accountDescPasswordHash.Validators[0].(func(string) error)
+	// accountDescDisabled is the schema descriptor for disabled field.
+	accountDescDisabled := accountFields[4].Descriptor()
+	// account.DefaultDisabled holds the default value on creation for the disabled field.
+	account.DefaultDisabled = accountDescDisabled.Default.(bool)
+	// accountDescTokenVersion is the schema descriptor for token_version field.
+	accountDescTokenVersion := accountFields[11].Descriptor()
+	// account.DefaultTokenVersion holds the default value on creation for the token_version field.
+	account.DefaultTokenVersion = accountDescTokenVersion.Default.(int)
+	// account.TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
+	account.TokenVersionValidator = accountDescTokenVersion.Validators[0].(func(int) error)
+	// accountDescID is the schema descriptor for id field.
+	accountDescID := accountMixinFields0[0].Descriptor()
+	// account.DefaultID holds the default value on creation for the id field.
+	account.DefaultID = accountDescID.Default.(func() string)
+	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	account.IDValidator = func() func(string) error {
+		validators := accountDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	acknowledgementMixin := schema.Acknowledgement{}.Mixin()
+	acknowledgementMixinFields0 := acknowledgementMixin[0].Fields()
+	_ = acknowledgementMixinFields0
+	acknowledgementMixinFields1 := acknowledgementMixin[1].Fields()
+	_ = acknowledgementMixinFields1
+	acknowledgementFields := schema.Acknowledgement{}.Fields()
+	_ = acknowledgementFields
+	// acknowledgementDescCreatedAt is the schema descriptor for created_at field.
+	acknowledgementDescCreatedAt := acknowledgementMixinFields1[0].Descriptor()
+	// acknowledgement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	acknowledgement.DefaultCreatedAt = acknowledgementDescCreatedAt.Default.(func() time.Time)
+	// acknowledgementDescUpdatedAt is the schema descriptor for updated_at field.
+	acknowledgementDescUpdatedAt := acknowledgementMixinFields1[1].Descriptor()
+	// acknowledgement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	acknowledgement.DefaultUpdatedAt = acknowledgementDescUpdatedAt.Default.(func() time.Time)
+	// acknowledgement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	acknowledgement.UpdateDefaultUpdatedAt = acknowledgementDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// acknowledgementDescID is the schema descriptor for id field.
+	acknowledgementDescID := acknowledgementMixinFields0[0].Descriptor()
+	// acknowledgement.DefaultID holds the default value on creation for the id field.
+	acknowledgement.DefaultID = acknowledgementDescID.Default.(func() string)
+	// acknowledgement.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	acknowledgement.IDValidator = func() func(string) error {
+		validators := acknowledgementDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditeventMixinFields0 := auditeventMixin[0].Fields()
+	_ = auditeventMixinFields0
+	auditeventMixinFields1 := auditeventMixin[1].Fields()
+	_ = auditeventMixinFields1
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescCreatedAt is the schema descriptor for created_at field.
+	auditeventDescCreatedAt := auditeventMixinFields1[0].Descriptor()
+	// auditevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditevent.DefaultCreatedAt = auditeventDescCreatedAt.Default.(func() time.Time)
+	// auditeventDescUpdatedAt is the schema descriptor for updated_at field.
+	auditeventDescUpdatedAt := auditeventMixinFields1[1].Descriptor()
+	// auditevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	auditevent.DefaultUpdatedAt = auditeventDescUpdatedAt.Default.(func() time.Time)
+	// auditevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	auditevent.UpdateDefaultUpdatedAt = auditeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[0].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = func() func(string) error {
+		validators := auditeventDescAction.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(action string) error {
+			for _, fn := range fns {
+				if err := fn(action); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditeventDescObjectType is the schema descriptor for object_type field.
+	auditeventDescObjectType := auditeventFields[1].Descriptor()
+	// auditevent.ObjectTypeValidator is a validator for the "object_type" field. It is called by the builders before save.
+	auditevent.ObjectTypeValidator = auditeventDescObjectType.Validators[0].(func(string) error)
+	// auditeventDescObjectID is the schema descriptor for object_id field.
+	auditeventDescObjectID := auditeventFields[2].Descriptor()
+	// auditevent.ObjectIDValidator is a validator for the "object_id" field. It is called by the builders before save.
+	auditevent.ObjectIDValidator = auditeventDescObjectID.Validators[0].(func(string) error)
+	// auditeventDescSummary is the schema descriptor for summary field.
+	auditeventDescSummary := auditeventFields[3].Descriptor()
+	// auditevent.DefaultSummary holds the default value on creation for the summary field.
+	auditevent.DefaultSummary = auditeventDescSummary.Default.(string)
+	// auditevent.SummaryValidator is a validator for the "summary" field. It is called by the builders before save.
+	auditevent.SummaryValidator = auditeventDescSummary.Validators[0].(func(string) error)
+	// auditeventDescReason is the schema descriptor for reason field.
+	auditeventDescReason := auditeventFields[4].Descriptor()
+	// auditevent.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	auditevent.ReasonValidator = auditeventDescReason.Validators[0].(func(string) error)
+	// auditeventDescClientIP is the schema descriptor for client_ip field.
+	auditeventDescClientIP := auditeventFields[5].Descriptor()
+	// auditevent.DefaultClientIP holds the default value on creation for the client_ip field.
+	auditevent.DefaultClientIP = auditeventDescClientIP.Default.(string)
+	// auditevent.ClientIPValidator is a validator for the "client_ip" field. It is called by the builders before save.
+	auditevent.ClientIPValidator = auditeventDescClientIP.Validators[0].(func(string) error)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventMixinFields0[0].Descriptor()
+	// auditevent.DefaultID holds the default value on creation for the id field.
+	auditevent.DefaultID = auditeventDescID.Default.(func() string)
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = func() func(string) error {
+		validators := auditeventDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	campaignMixin := schema.Campaign{}.Mixin()
+	campaignMixinFields0 := campaignMixin[0].Fields()
+	_ = campaignMixinFields0
+	campaignMixinFields1 := campaignMixin[1].Fields()
+	_ = campaignMixinFields1
+	campaignFields := schema.Campaign{}.Fields()
+	_ = campaignFields
+	// campaignDescCreatedAt is the schema descriptor for created_at field.
+	campaignDescCreatedAt := campaignMixinFields1[0].Descriptor()
+	// campaign.DefaultCreatedAt holds the default value on creation for the created_at field.
+	campaign.DefaultCreatedAt = campaignDescCreatedAt.Default.(func() time.Time)
+	// campaignDescUpdatedAt is the schema descriptor for updated_at field.
+	campaignDescUpdatedAt := campaignMixinFields1[1].Descriptor()
+	// campaign.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	campaign.DefaultUpdatedAt = campaignDescUpdatedAt.Default.(func() time.Time)
+	// campaign.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	campaign.UpdateDefaultUpdatedAt = campaignDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// campaignDescCode is the schema descriptor for code field.
+	campaignDescCode := campaignFields[0].Descriptor()
+	// campaign.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	campaign.CodeValidator = func() func(string) error {
+		validators := campaignDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// campaignDescPlanNumber is the schema descriptor for plan_number field.
+	campaignDescPlanNumber := campaignFields[1].Descriptor()
+	// campaign.PlanNumberValidator is a validator for the "plan_number" field. It is called by the builders before save.
+	campaign.PlanNumberValidator = func() func(string) error {
+		validators := campaignDescPlanNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(plan_number string) error {
+			for _, fn := range fns {
+				if err := fn(plan_number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// campaignDescIssuer is the schema descriptor for issuer field.
+	campaignDescIssuer := campaignFields[2].Descriptor()
+	// campaign.IssuerValidator is a validator for the "issuer" field. It is called by the builders before save.
+	campaign.IssuerValidator = func() func(string) error {
+		validators := campaignDescIssuer.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(issuer string) error {
+			for _, fn := range fns {
+				if err := fn(issuer); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// campaignDescTitleVi is the schema descriptor for title_vi field.
+	campaignDescTitleVi := campaignFields[3].Descriptor()
+	// campaign.TitleViValidator is a validator for the "title_vi" field. It is called by the builders before save.
+	campaign.TitleViValidator = func() func(string) error {
+		validators := campaignDescTitleVi.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title_vi string) error {
+			for _, fn := range fns {
+				if err := fn(title_vi); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// campaignDescTitleEn is the schema descriptor for title_en field.
+	campaignDescTitleEn := campaignFields[4].Descriptor()
+	// campaign.TitleEnValidator is a validator for the "title_en" field. It is called by the builders before save.
+	campaign.TitleEnValidator = func() func(string) error {
+		validators := campaignDescTitleEn.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title_en string) error {
+			for _, fn := range fns {
+				if err := fn(title_en); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// campaignDescSummaryVi is the schema descriptor for summary_vi field.
+	campaignDescSummaryVi := campaignFields[5].Descriptor()
+	// campaign.DefaultSummaryVi holds the default value on creation for the summary_vi field.
+	campaign.DefaultSummaryVi = campaignDescSummaryVi.Default.(string)
+	// campaignDescSummaryEn is the schema descriptor for summary_en field.
+	campaignDescSummaryEn := campaignFields[6].Descriptor()
+	// campaign.DefaultSummaryEn holds the default value on creation for the summary_en field.
+	campaign.DefaultSummaryEn = campaignDescSummaryEn.Default.(string)
+	// campaignDescID is the schema descriptor for id field.
+	campaignDescID := campaignMixinFields0[0].Descriptor()
+	// campaign.DefaultID holds the default value on creation for the id field.
+	campaign.DefaultID = campaignDescID.Default.(func() string)
+	// campaign.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	campaign.IDValidator = func() func(string) error {
+		validators := campaignDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	caseeventMixin := schema.CaseEvent{}.Mixin()
+	caseeventMixinFields0 := caseeventMixin[0].Fields()
+	_ = caseeventMixinFields0
+	caseeventMixinFields1 := caseeventMixin[1].Fields()
+	_ = caseeventMixinFields1
+	caseeventFields := schema.CaseEvent{}.Fields()
+	_ = caseeventFields
+	// caseeventDescCreatedAt is the schema descriptor for created_at field.
+	caseeventDescCreatedAt := caseeventMixinFields1[0].Descriptor()
+	// caseevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	caseevent.DefaultCreatedAt = caseeventDescCreatedAt.Default.(func() time.Time)
+	// caseeventDescUpdatedAt is the schema descriptor for updated_at field.
+	caseeventDescUpdatedAt := caseeventMixinFields1[1].Descriptor()
+	// caseevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	caseevent.DefaultUpdatedAt = caseeventDescUpdatedAt.Default.(func() time.Time)
+	// caseevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	caseevent.UpdateDefaultUpdatedAt = caseeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// caseeventDescNote is the schema descriptor for note field.
+	caseeventDescNote := caseeventFields[4].Descriptor()
+	// caseevent.DefaultNote holds the default value on creation for the note field.
+	caseevent.DefaultNote = caseeventDescNote.Default.(string)
+	// caseeventDescPublic is the schema descriptor for public field.
+	caseeventDescPublic := caseeventFields[5].Descriptor()
+	// caseevent.DefaultPublic holds the default value on creation for the public field.
+	caseevent.DefaultPublic = caseeventDescPublic.Default.(bool)
+	// caseeventDescID is the schema descriptor for id field.
+	caseeventDescID := caseeventMixinFields0[0].Descriptor()
+	// caseevent.DefaultID holds the default value on creation for the id field.
+	caseevent.DefaultID = caseeventDescID.Default.(func() string)
+	// caseevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	caseevent.IDValidator = func() func(string) error {
+		validators := caseeventDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	casemessageMixin := schema.CaseMessage{}.Mixin()
+	casemessageMixinFields0 := casemessageMixin[0].Fields()
+	_ = casemessageMixinFields0
+	casemessageMixinFields1 := casemessageMixin[1].Fields()
+	_ = casemessageMixinFields1
+	casemessageFields := schema.CaseMessage{}.Fields()
+	_ = casemessageFields
+	// casemessageDescCreatedAt is the schema descriptor for created_at field.
+	casemessageDescCreatedAt := casemessageMixinFields1[0].Descriptor()
+	// casemessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	casemessage.DefaultCreatedAt = casemessageDescCreatedAt.Default.(func() time.Time)
+	// casemessageDescUpdatedAt is the schema descriptor for updated_at field.
+	casemessageDescUpdatedAt := casemessageMixinFields1[1].Descriptor()
+	// casemessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	casemessage.DefaultUpdatedAt = casemessageDescUpdatedAt.Default.(func() time.Time)
+	// casemessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	casemessage.UpdateDefaultUpdatedAt = casemessageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// casemessageDescBody is the schema descriptor for body field.
+	casemessageDescBody := casemessageFields[1].Descriptor()
+	// casemessage.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	casemessage.BodyValidator = casemessageDescBody.Validators[0].(func(string) error)
+	// casemessageDescID is the schema descriptor for id field.
+	casemessageDescID := casemessageMixinFields0[0].Descriptor()
+	// casemessage.DefaultID holds the default value on creation for the id field.
+	casemessage.DefaultID = casemessageDescID.Default.(func() string)
+	// casemessage.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	casemessage.IDValidator = func() func(string) error {
+		validators := casemessageDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	citizencaseMixin := schema.CitizenCase{}.Mixin()
+	citizencaseMixinFields0 := citizencaseMixin[0].Fields()
+	_ = citizencaseMixinFields0
+	citizencaseMixinFields1 := citizencaseMixin[1].Fields()
+	_ = citizencaseMixinFields1
+	citizencaseFields := schema.CitizenCase{}.Fields()
+	_ = citizencaseFields
+	// citizencaseDescCreatedAt is the schema descriptor for created_at field.
+	citizencaseDescCreatedAt := citizencaseMixinFields1[0].Descriptor()
+	// citizencase.DefaultCreatedAt holds the default value on creation for the created_at field.
+	citizencase.DefaultCreatedAt = citizencaseDescCreatedAt.Default.(func() time.Time)
+	// citizencaseDescUpdatedAt is the schema descriptor for updated_at field.
+	citizencaseDescUpdatedAt := citizencaseMixinFields1[1].Descriptor()
+	// citizencase.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	citizencase.DefaultUpdatedAt = citizencaseDescUpdatedAt.Default.(func() time.Time)
+	// citizencase.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	citizencase.UpdateDefaultUpdatedAt = citizencaseDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// citizencaseDescTrackingCode is the schema descriptor for tracking_code field.
+	citizencaseDescTrackingCode := citizencaseFields[0].Descriptor()
+	// citizencase.TrackingCodeValidator is a validator for the "tracking_code" field. It is called by the builders before save.
+	citizencase.TrackingCodeValidator = func() func(string) error {
+		validators := citizencaseDescTrackingCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tracking_code string) error {
+			for _, fn := range fns {
+				if err := fn(tracking_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// citizencaseDescSecretHash is the schema descriptor for secret_hash field.
+	citizencaseDescSecretHash := citizencaseFields[1].Descriptor()
+	// citizencase.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	citizencase.SecretHashValidator = citizencaseDescSecretHash.Validators[0].(func(string) error)
+	// citizencaseDescDescription is the schema descriptor for description field.
+	citizencaseDescDescription := citizencaseFields[5].Descriptor()
+	// citizencase.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	citizencase.DescriptionValidator = citizencaseDescDescription.Validators[0].(func(string) error)
+	// citizencaseDescPlace is the schema descriptor for place field.
+	citizencaseDescPlace := citizencaseFields[7].Descriptor()
+	// citizencase.PlaceValidator is a validator for the "place" field. It is called by the builders before save.
+	citizencase.PlaceValidator = citizencaseDescPlace.Validators[0].(func(string) error)
+	// citizencaseDescReporterVerified is the schema descriptor for reporter_verified field.
+	citizencaseDescReporterVerified := citizencaseFields[10].Descriptor()
+	// citizencase.DefaultReporterVerified holds the default value on creation for the reporter_verified field.
+	citizencase.DefaultReporterVerified = citizencaseDescReporterVerified.Default.(bool)
+	// citizencaseDescExtensionCount is the schema descriptor for extension_count field.
+	citizencaseDescExtensionCount := citizencaseFields[17].Descriptor()
+	// citizencase.DefaultExtensionCount holds the default value on creation for the extension_count field.
+	citizencase.DefaultExtensionCount = citizencaseDescExtensionCount.Default.(int)
+	// citizencase.ExtensionCountValidator is a validator for the "extension_count" field. It is called by the builders before save.
+	citizencase.ExtensionCountValidator = citizencaseDescExtensionCount.Validators[0].(func(int) error)
+	// citizencaseDescRating is the schema descriptor for rating field.
+	citizencaseDescRating := citizencaseFields[21].Descriptor()
+	// citizencase.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
+	citizencase.RatingValidator = citizencaseDescRating.Validators[0].(func(int) error)
+	// citizencaseDescID is the schema descriptor for id field.
+	citizencaseDescID := citizencaseMixinFields0[0].Descriptor()
+	// citizencase.DefaultID holds the default value on creation for the id field.
+	citizencase.DefaultID = citizencaseDescID.Default.(func() string)
+	// citizencase.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	citizencase.IDValidator = func() func(string) error {
+		validators := citizencaseDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	commendationMixin := schema.Commendation{}.Mixin()
+	commendationMixinFields0 := commendationMixin[0].Fields()
+	_ = commendationMixinFields0
+	commendationMixinFields1 := commendationMixin[1].Fields()
+	_ = commendationMixinFields1
+	commendationFields := schema.Commendation{}.Fields()
+	_ = commendationFields
+	// commendationDescCreatedAt is the schema descriptor for created_at field.
+	commendationDescCreatedAt := commendationMixinFields1[0].Descriptor()
+	// commendation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	commendation.DefaultCreatedAt = commendationDescCreatedAt.Default.(func() time.Time)
+	// commendationDescUpdatedAt is the schema descriptor for updated_at field.
+	commendationDescUpdatedAt := commendationMixinFields1[1].Descriptor()
+	// commendation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	commendation.DefaultUpdatedAt = commendationDescUpdatedAt.Default.(func() time.Time)
+	// commendation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	commendation.UpdateDefaultUpdatedAt = commendationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// commendationDescYear is the schema descriptor for year field.
+	commendationDescYear := commendationFields[2].Descriptor()
+	// commendation.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	commendation.YearValidator = commendationDescYear.Validators[0].(func(int) error)
+	// commendationDescDecisionNumber is the schema descriptor for decision_number field.
+	commendationDescDecisionNumber := commendationFields[3].Descriptor()
+	// commendation.DecisionNumberValidator is a validator for the "decision_number" field. It is called by the builders before save.
+	commendation.DecisionNumberValidator = commendationDescDecisionNumber.Validators[0].(func(string) error)
+	// commendationDescStatusReason is the schema descriptor for status_reason field.
+	commendationDescStatusReason := commendationFields[7].Descriptor()
+	// commendation.StatusReasonValidator is a validator for the "status_reason" field. It is called by the builders before save.
+	commendation.StatusReasonValidator = commendationDescStatusReason.Validators[0].(func(string) error)
+	// commendationDescFlagged is the schema descriptor for flagged field.
+	commendationDescFlagged := commendationFields[8].Descriptor()
+	// commendation.DefaultFlagged holds the default value on creation for the flagged field.
+	commendation.DefaultFlagged = commendationDescFlagged.Default.(bool)
+	// commendationDescID is the schema descriptor for id field.
+	commendationDescID := commendationMixinFields0[0].Descriptor()
+	// commendation.DefaultID holds the default value on creation for the id field.
+	commendation.DefaultID = commendationDescID.Default.(func() string)
+	// commendation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	commendation.IDValidator = func() func(string) error {
+		validators := commendationDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	criterionMixin := schema.Criterion{}.Mixin()
+	criterionMixinFields0 := criterionMixin[0].Fields()
+	_ = criterionMixinFields0
+	criterionMixinFields1 := criterionMixin[1].Fields()
+	_ = criterionMixinFields1
+	criterionFields := schema.Criterion{}.Fields()
+	_ = criterionFields
+	// criterionDescCreatedAt is the schema descriptor for created_at field.
+	criterionDescCreatedAt := criterionMixinFields1[0].Descriptor()
+	// criterion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	criterion.DefaultCreatedAt = criterionDescCreatedAt.Default.(func() time.Time)
+	// criterionDescUpdatedAt is the schema descriptor for updated_at field.
+	criterionDescUpdatedAt := criterionMixinFields1[1].Descriptor()
+	// criterion.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	criterion.DefaultUpdatedAt = criterionDescUpdatedAt.Default.(func() time.Time)
+	// criterion.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	criterion.UpdateDefaultUpdatedAt = criterionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// criterionDescCode is the schema descriptor for code field.
+	criterionDescCode := criterionFields[0].Descriptor()
+	// criterion.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	criterion.CodeValidator = func() func(string) error {
+		validators := criterionDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// criterionDescTitleVi is the schema descriptor for title_vi field.
+	criterionDescTitleVi := criterionFields[2].Descriptor()
+	// criterion.TitleViValidator is a validator for the "title_vi" field. It is called by the builders before save.
+	criterion.TitleViValidator = func() func(string) error {
+		validators := criterionDescTitleVi.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title_vi string) error {
+			for _, fn := range fns {
+				if err := fn(title_vi); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// criterionDescTitleEn is the schema descriptor for title_en field.
+	criterionDescTitleEn := criterionFields[3].Descriptor()
+	// criterion.TitleEnValidator is a validator for the "title_en" field. It is called by the builders before save.
+	criterion.TitleEnValidator = func() func(string) error {
+		validators := criterionDescTitleEn.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title_en string) error {
+			for _, fn := range fns {
+				if err := fn(title_en); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// criterionDescPosition is the schema descriptor for position field.
+	criterionDescPosition := criterionFields[4].Descriptor()
+	// criterion.DefaultPosition holds the default value on creation for the position field.
+	criterion.DefaultPosition = criterionDescPosition.Default.(int)
+	// criterionDescID is the schema descriptor for id field.
+	criterionDescID := criterionMixinFields0[0].Descriptor()
+	// criterion.DefaultID holds the default value on creation for the id field.
+	criterion.DefaultID = criterionDescID.Default.(func() string)
+	// criterion.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	criterion.IDValidator = func() func(string) error {
+		validators := criterionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	districtMixin := schema.District{}.Mixin()
+	districtMixinFields0 := districtMixin[0].Fields()
+	_ = districtMixinFields0
+	districtMixinFields1 := districtMixin[1].Fields()
+	_ = districtMixinFields1
+	districtFields := schema.District{}.Fields()
+	_ = districtFields
+	// districtDescCreatedAt is the schema descriptor for created_at field.
+	districtDescCreatedAt := districtMixinFields1[0].Descriptor()
+	// district.DefaultCreatedAt holds the default value on creation for the created_at field.
+	district.DefaultCreatedAt = districtDescCreatedAt.Default.(func() time.Time)
+	// districtDescUpdatedAt is the schema descriptor for updated_at field.
+	districtDescUpdatedAt := districtMixinFields1[1].Descriptor()
+	// district.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	district.DefaultUpdatedAt = districtDescUpdatedAt.Default.(func() time.Time)
+	// district.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	district.UpdateDefaultUpdatedAt = districtDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// districtDescCode is the schema descriptor for code field.
+	districtDescCode := districtFields[0].Descriptor()
+	// district.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	district.CodeValidator = func() func(string) error {
+		validators := districtDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// districtDescName is the schema descriptor for name field.
+	districtDescName := districtFields[1].Descriptor()
+	// district.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	district.NameValidator = func() func(string) error {
+		validators := districtDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// districtDescKind is the schema descriptor for kind field.
+	districtDescKind := districtFields[2].Descriptor()
+	// district.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	district.KindValidator = func() func(string) error {
+		validators := districtDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// districtDescID is the schema descriptor for id field.
+	districtDescID := districtMixinFields0[0].Descriptor()
+	// district.DefaultID holds the default value on creation for the id field.
+	district.DefaultID = districtDescID.Default.(func() string)
+	// district.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	district.IDValidator = func() func(string) error {
+		validators := districtDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	emulationregistrationMixin := schema.EmulationRegistration{}.Mixin()
+	emulationregistrationMixinFields0 := emulationregistrationMixin[0].Fields()
+	_ = emulationregistrationMixinFields0
+	emulationregistrationMixinFields1 := emulationregistrationMixin[1].Fields()
+	_ = emulationregistrationMixinFields1
+	emulationregistrationFields := schema.EmulationRegistration{}.Fields()
+	_ = emulationregistrationFields
+	// emulationregistrationDescCreatedAt is the schema descriptor for created_at field.
+	emulationregistrationDescCreatedAt := emulationregistrationMixinFields1[0].Descriptor()
+	// emulationregistration.DefaultCreatedAt holds the default value on creation for the created_at field.
+	emulationregistration.DefaultCreatedAt = emulationregistrationDescCreatedAt.Default.(func() time.Time)
+	// emulationregistrationDescUpdatedAt is the schema descriptor for updated_at field.
+	emulationregistrationDescUpdatedAt := emulationregistrationMixinFields1[1].Descriptor()
+	// emulationregistration.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	emulationregistration.DefaultUpdatedAt = emulationregistrationDescUpdatedAt.Default.(func() time.Time)
+	// emulationregistration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	emulationregistration.UpdateDefaultUpdatedAt = emulationregistrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// emulationregistrationDescYear is the schema descriptor for year field.
+	emulationregistrationDescYear := emulationregistrationFields[0].Descriptor()
+	// emulationregistration.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	emulationregistration.YearValidator = emulationregistrationDescYear.Validators[0].(func(int) error)
+	// emulationregistrationDescID is the schema descriptor for id field.
+	emulationregistrationDescID := emulationregistrationMixinFields0[0].Descriptor()
+	// emulationregistration.DefaultID holds the default value on creation for the id field.
+	emulationregistration.DefaultID = emulationregistrationDescID.Default.(func() string)
+	// emulationregistration.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	emulationregistration.IDValidator = func() func(string) error {
+		validators := emulationregistrationDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	evidenceMixin := schema.Evidence{}.Mixin()
+	evidenceMixinFields0 := evidenceMixin[0].Fields()
+	_ = evidenceMixinFields0
+	evidenceMixinFields1 := evidenceMixin[1].Fields()
+	_ = evidenceMixinFields1
+	evidenceFields := schema.Evidence{}.Fields()
+	_ = evidenceFields
+	// evidenceDescCreatedAt is the schema descriptor for created_at field.
+	evidenceDescCreatedAt := evidenceMixinFields1[0].Descriptor()
+	// evidence.DefaultCreatedAt holds the default value on creation for the created_at field.
+	evidence.DefaultCreatedAt = evidenceDescCreatedAt.Default.(func() time.Time)
+	// evidenceDescUpdatedAt is the schema descriptor for updated_at field.
+	evidenceDescUpdatedAt := evidenceMixinFields1[1].Descriptor()
+	// evidence.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	evidence.DefaultUpdatedAt = evidenceDescUpdatedAt.Default.(func() time.Time)
+	// evidence.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	evidence.UpdateDefaultUpdatedAt = evidenceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// evidenceDescContentType is the schema descriptor for content_type field.
+	evidenceDescContentType := evidenceFields[0].Descriptor()
+	// evidence.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	evidence.ContentTypeValidator = func() func(string) error {
+		validators := evidenceDescContentType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_type string) error {
+			for _, fn := range fns {
+				if err := fn(content_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evidenceDescSize is the schema descriptor for size field.
+	evidenceDescSize := evidenceFields[1].Descriptor()
+	// evidence.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	evidence.SizeValidator = evidenceDescSize.Validators[0].(func(int64) error)
+	// evidenceDescSha256 is the schema descriptor for sha256 field.
+	evidenceDescSha256 := evidenceFields[2].Descriptor()
+	// evidence.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	evidence.Sha256Validator = func() func(string) error {
+		validators := evidenceDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evidenceDescStorageKey is the schema descriptor for storage_key field.
+	evidenceDescStorageKey := evidenceFields[3].Descriptor()
+	// evidence.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
+	evidence.StorageKeyValidator = func() func(string) error {
+		validators := evidenceDescStorageKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(storage_key string) error {
+			for _, fn := range fns {
+				if err := fn(storage_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evidenceDescSanitized is the schema descriptor for sanitized field.
+	evidenceDescSanitized := evidenceFields[5].Descriptor()
+	// evidence.DefaultSanitized holds the default value on creation for the sanitized field.
+	evidence.DefaultSanitized = evidenceDescSanitized.Default.(bool)
+	// evidenceDescID is the schema descriptor for id field.
+	evidenceDescID := evidenceMixinFields0[0].Descriptor()
+	// evidence.DefaultID holds the default value on creation for the id field.
+	evidence.DefaultID = evidenceDescID.Default.(func() string)
+	// evidence.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	evidence.IDValidator = func() func(string) error {
+		validators := evidenceDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	idempotencykeyMixin := schema.IdempotencyKey{}.Mixin()
+	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
+	_ = idempotencykeyMixinFields0
+	idempotencykeyMixinFields1 := idempotencykeyMixin[1].Fields()
+	_ = idempotencykeyMixinFields1
+	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
+	_ = idempotencykeyFields
+	// idempotencykeyDescCreatedAt is the schema descriptor for created_at field.
+	idempotencykeyDescCreatedAt := idempotencykeyMixinFields1[0].Descriptor()
+	// idempotencykey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencykey.DefaultCreatedAt = idempotencykeyDescCreatedAt.Default.(func() time.Time)
+	// idempotencykeyDescUpdatedAt is the schema descriptor for updated_at field.
+	idempotencykeyDescUpdatedAt := idempotencykeyMixinFields1[1].Descriptor()
+	// idempotencykey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	idempotencykey.DefaultUpdatedAt = idempotencykeyDescUpdatedAt.Default.(func() time.Time)
+	// idempotencykey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	idempotencykey.UpdateDefaultUpdatedAt = idempotencykeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// idempotencykeyDescOwner is the schema descriptor for owner field.
+	idempotencykeyDescOwner := idempotencykeyFields[0].Descriptor()
+	// idempotencykey.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	idempotencykey.OwnerValidator = func() func(string) error {
+		validators := idempotencykeyDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescOperation is the schema descriptor for operation field.
+	idempotencykeyDescOperation := idempotencykeyFields[1].Descriptor()
+	// idempotencykey.OperationValidator is a validator for the "operation" field. It is called by the builders before save.
+	idempotencykey.OperationValidator = func() func(string) error {
+		validators := idempotencykeyDescOperation.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(operation string) error {
+			for _, fn := range fns {
+				if err := fn(operation); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescKey is the schema descriptor for key field.
+	idempotencykeyDescKey := idempotencykeyFields[2].Descriptor()
+	// idempotencykey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencykey.KeyValidator = func() func(string) error {
+		validators := idempotencykeyDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescRequestHash is the schema descriptor for request_hash field.
+	idempotencykeyDescRequestHash := idempotencykeyFields[3].Descriptor()
+	// idempotencykey.RequestHashValidator is a validator for the "request_hash" field. It is called by the builders before save.
+	idempotencykey.RequestHashValidator = func() func(string) error {
+		validators := idempotencykeyDescRequestHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(request_hash string) error {
+			for _, fn := range fns {
+				if err := fn(request_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescClaim is the schema descriptor for claim field.
+	idempotencykeyDescClaim := idempotencykeyFields[4].Descriptor()
+	// idempotencykey.ClaimValidator is a validator for the "claim" field. It is called by the builders before save.
+	idempotencykey.ClaimValidator = func() func(string) error {
+		validators := idempotencykeyDescClaim.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(claim string) error {
+			for _, fn := range fns {
+				if err := fn(claim); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencykeyDescResultID is the schema descriptor for result_id field.
+	idempotencykeyDescResultID := idempotencykeyFields[5].Descriptor()
+	// idempotencykey.ResultIDValidator is a validator for the "result_id" field. It is called by the builders before save.
+	idempotencykey.ResultIDValidator = idempotencykeyDescResultID.Validators[0].(func(string) error)
+	// idempotencykeyDescID is the schema descriptor for id field.
+	idempotencykeyDescID := idempotencykeyMixinFields0[0].Descriptor()
+	// idempotencykey.DefaultID holds the default value on creation for the id field.
+	idempotencykey.DefaultID = idempotencykeyDescID.Default.(func() string)
+	// idempotencykey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	idempotencykey.IDValidator = func() func(string) error {
+		validators := idempotencykeyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	incidentMixin := schema.Incident{}.Mixin()
+	incidentMixinFields0 := incidentMixin[0].Fields()
+	_ = incidentMixinFields0
+	incidentMixinFields1 := incidentMixin[1].Fields()
+	_ = incidentMixinFields1
+	incidentFields := schema.Incident{}.Fields()
+	_ = incidentFields
+	// incidentDescCreatedAt is the schema descriptor for created_at field.
+	incidentDescCreatedAt := incidentMixinFields1[0].Descriptor()
+	// incident.DefaultCreatedAt holds the default value on creation for the created_at field.
+	incident.DefaultCreatedAt = incidentDescCreatedAt.Default.(func() time.Time)
+	// incidentDescUpdatedAt is the schema descriptor for updated_at field.
+	incidentDescUpdatedAt := incidentMixinFields1[1].Descriptor()
+	// incident.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	incident.DefaultUpdatedAt = incidentDescUpdatedAt.Default.(func() time.Time)
+	// incident.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	incident.UpdateDefaultUpdatedAt = incidentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// incidentDescYear is the schema descriptor for year field.
+	incidentDescYear := incidentFields[0].Descriptor()
+	// incident.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	incident.YearValidator = incidentDescYear.Validators[0].(func(int) error)
+	// incidentDescID is the schema descriptor for id field.
+	incidentDescID := incidentMixinFields0[0].Descriptor()
+	// incident.DefaultID holds the default value on creation for the id field.
+	incident.DefaultID = incidentDescID.Default.(func() string)
+	// incident.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	incident.IDValidator = func() func(string) error {
+		validators := incidentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	inspectionMixin := schema.Inspection{}.Mixin()
+	inspectionMixinFields0 := inspectionMixin[0].Fields()
+	_ = inspectionMixinFields0
+	inspectionMixinFields1 := inspectionMixin[1].Fields()
+	_ = inspectionMixinFields1
+	inspectionFields := schema.Inspection{}.Fields()
+	_ = inspectionFields
+	// inspectionDescCreatedAt is the schema descriptor for created_at field.
+	inspectionDescCreatedAt := inspectionMixinFields1[0].Descriptor()
+	// inspection.DefaultCreatedAt holds the default value on creation for the created_at field.
+	inspection.DefaultCreatedAt = inspectionDescCreatedAt.Default.(func() time.Time)
+	// inspectionDescUpdatedAt is the schema descriptor for updated_at field.
+	inspectionDescUpdatedAt := inspectionMixinFields1[1].Descriptor()
+	// inspection.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	inspection.DefaultUpdatedAt = inspectionDescUpdatedAt.Default.(func() time.Time)
+	// inspection.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	inspection.UpdateDefaultUpdatedAt = inspectionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// inspectionDescID is the schema descriptor for id field.
+	inspectionDescID := inspectionMixinFields0[0].Descriptor()
+	// inspection.DefaultID holds the default value on creation for the id field.
+	inspection.DefaultID = inspectionDescID.Default.(func() string)
+	// inspection.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	inspection.IDValidator = func() func(string) error {
+		validators := inspectionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	officialMixin := schema.Official{}.Mixin()
+	officialHooks := schema.Official{}.Hooks()
+	official.Hooks[0] = officialHooks[0]
+	officialMixinFields0 := officialMixin[0].Fields()
+	_ = officialMixinFields0
+	officialMixinFields1 := officialMixin[1].Fields()
+	_ = officialMixinFields1
+	officialFields := schema.Official{}.Fields()
+	_ = officialFields
+	// officialDescCreatedAt is the schema descriptor for created_at field.
+	officialDescCreatedAt := officialMixinFields1[0].Descriptor()
+	// official.DefaultCreatedAt holds the default value on creation for the created_at field.
+	official.DefaultCreatedAt = officialDescCreatedAt.Default.(func() time.Time)
+	// officialDescUpdatedAt is the schema descriptor for updated_at field.
+	officialDescUpdatedAt := officialMixinFields1[1].Descriptor()
+	// official.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	official.DefaultUpdatedAt = officialDescUpdatedAt.Default.(func() time.Time)
+	// official.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	official.UpdateDefaultUpdatedAt = officialDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// officialDescFullName is the schema descriptor for full_name field.
+	officialDescFullName := officialFields[0].Descriptor()
+	// official.FullNameValidator is a validator for the "full_name" field. It is called by the builders before save.
+	official.FullNameValidator = func() func(string) error {
+		validators := officialDescFullName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(full_name string) error {
+			for _, fn := range fns {
+				if err := fn(full_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// officialDescPosition is the schema descriptor for position field.
+	officialDescPosition := officialFields[2].Descriptor()
+	// official.DefaultPosition holds the default value on creation for the position field.
+	official.DefaultPosition = officialDescPosition.Default.(string)
+	// official.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	official.PositionValidator = officialDescPosition.Validators[0].(func(string) error)
+	// officialDescEmployeeCode is the schema descriptor for employee_code field.
+	officialDescEmployeeCode := officialFields[3].Descriptor()
+	// official.EmployeeCodeValidator is a validator for the "employee_code" field. It is called by the builders before save.
+	official.EmployeeCodeValidator = func() func(string) error {
+		validators := officialDescEmployeeCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(employee_code string) error {
+			for _, fn := range fns {
+				if err := fn(employee_code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// officialDescFullNameFolded is the schema descriptor for full_name_folded field.
+	officialDescFullNameFolded := officialFields[6].Descriptor()
+	// official.DefaultFullNameFolded holds the default value on creation for the full_name_folded field.
+	official.DefaultFullNameFolded = officialDescFullNameFolded.Default.(string)
+	// official.FullNameFoldedValidator is a validator for the "full_name_folded" field. It is called by the builders before save.
+	official.FullNameFoldedValidator = officialDescFullNameFolded.Validators[0].(func(string) error)
+	// officialDescID is the schema descriptor for id field.
+	officialDescID := officialMixinFields0[0].Descriptor()
+	// official.DefaultID holds the default value on creation for the id field.
+	official.DefaultID = officialDescID.Default.(func() string)
+	// official.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	official.IDValidator = func() func(string) error {
+		validators := officialDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	phaseMixin := schema.Phase{}.Mixin()
+	phaseMixinFields0 := phaseMixin[0].Fields()
+	_ = phaseMixinFields0
+	phaseMixinFields1 := phaseMixin[1].Fields()
+	_ = phaseMixinFields1
+	phaseFields := schema.Phase{}.Fields()
+	_ = phaseFields
+	// phaseDescCreatedAt is the schema descriptor for created_at field.
+	phaseDescCreatedAt := phaseMixinFields1[0].Descriptor()
+	// phase.DefaultCreatedAt holds the default value on creation for the created_at field.
+	phase.DefaultCreatedAt = phaseDescCreatedAt.Default.(func() time.Time)
+	// phaseDescUpdatedAt is the schema descriptor for updated_at field.
+	phaseDescUpdatedAt := phaseMixinFields1[1].Descriptor()
+	// phase.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	phase.DefaultUpdatedAt = phaseDescUpdatedAt.Default.(func() time.Time)
+	// phase.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	phase.UpdateDefaultUpdatedAt = phaseDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// phaseDescNumber is the schema descriptor for number field.
+	phaseDescNumber := phaseFields[0].Descriptor()
+	// phase.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	phase.NumberValidator = phaseDescNumber.Validators[0].(func(int) error)
+	// phaseDescTitleVi is the schema descriptor for title_vi field.
+	phaseDescTitleVi := phaseFields[1].Descriptor()
+	// phase.TitleViValidator is a validator for the "title_vi" field. It is called by the builders before save.
+	phase.TitleViValidator = func() func(string) error {
+		validators := phaseDescTitleVi.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title_vi string) error {
+			for _, fn := range fns {
+				if err := fn(title_vi); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// phaseDescTitleEn is the schema descriptor for title_en field.
+	phaseDescTitleEn := phaseFields[2].Descriptor()
+	// phase.TitleEnValidator is a validator for the "title_en" field. It is called by the builders before save.
+	phase.TitleEnValidator = func() func(string) error {
+		validators := phaseDescTitleEn.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title_en string) error {
+			for _, fn := range fns {
+				if err := fn(title_en); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// phaseDescID is the schema descriptor for id field.
+	phaseDescID := phaseMixinFields0[0].Descriptor()
+	// phase.DefaultID holds the default value on creation for the id field.
+	phase.DefaultID = phaseDescID.Default.(func() string)
+	// phase.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	phase.IDValidator = func() func(string) error {
+		validators := phaseDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	pledgeMixin := schema.Pledge{}.Mixin()
+	pledgeMixinFields0 := pledgeMixin[0].Fields()
+	_ = pledgeMixinFields0
+	pledgeMixinFields1 := pledgeMixin[1].Fields()
+	_ = pledgeMixinFields1
+	pledgeFields := schema.Pledge{}.Fields()
+	_ = pledgeFields
+	// pledgeDescCreatedAt is the schema descriptor for created_at field.
+	pledgeDescCreatedAt := pledgeMixinFields1[0].Descriptor()
+	// pledge.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pledge.DefaultCreatedAt = pledgeDescCreatedAt.Default.(func() time.Time)
+	// pledgeDescUpdatedAt is the schema descriptor for updated_at field.
+	pledgeDescUpdatedAt := pledgeMixinFields1[1].Descriptor()
+	// pledge.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pledge.DefaultUpdatedAt = pledgeDescUpdatedAt.Default.(func() time.Time)
+	// pledge.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pledge.UpdateDefaultUpdatedAt = pledgeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pledgeDescYear is the schema descriptor for year field.
+	pledgeDescYear := pledgeFields[0].Descriptor()
+	// pledge.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	pledge.YearValidator = pledgeDescYear.Validators[0].(func(int) error)
+	// pledgeDescWithdrawalReason is the schema descriptor for withdrawal_reason field.
+	pledgeDescWithdrawalReason := pledgeFields[4].Descriptor()
+	// pledge.WithdrawalReasonValidator is a validator for the "withdrawal_reason" field. It is called by the builders before save.
+	pledge.WithdrawalReasonValidator = pledgeDescWithdrawalReason.Validators[0].(func(string) error)
+	// pledgeDescID is the schema descriptor for id field.
+	pledgeDescID := pledgeMixinFields0[0].Descriptor()
+	// pledge.DefaultID holds the default value on creation for the id field.
+	pledge.DefaultID = pledgeDescID.Default.(func() string)
+	// pledge.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	pledge.IDValidator = func() func(string) error {
+		validators := pledgeDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	progressclockFields := schema.ProgressClock{}.Fields()
+	_ = progressclockFields
+	// progressclockDescName is the schema descriptor for name field.
+	progressclockDescName := progressclockFields[0].Descriptor()
+	// progressclock.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	progressclock.NameValidator = func() func(string) error {
+		validators := progressclockDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progressclockDescAsOf is the schema descriptor for as_of field.
+	progressclockDescAsOf := progressclockFields[1].Descriptor()
+	// progressclock.AsOfValidator is a validator for the "as_of" field. It is called by the builders before save.
+	progressclock.AsOfValidator = func() func(string) error {
+		validators := progressclockDescAsOf.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(as_of string) error {
+			for _, fn := range fns {
+				if err := fn(as_of); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	progresscounterFields := schema.ProgressCounter{}.Fields()
+	_ = progresscounterFields
+	// progresscounterDescScope is the schema descriptor for scope field.
+	progresscounterDescScope := progresscounterFields[0].Descriptor()
+	// progresscounter.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	progresscounter.ScopeValidator = func() func(string) error {
+		validators := progresscounterDescScope.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(scope string) error {
+			for _, fn := range fns {
+				if err := fn(scope); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progresscounterDescKey is the schema descriptor for key field.
+	progresscounterDescKey := progresscounterFields[2].Descriptor()
+	// progresscounter.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	progresscounter.KeyValidator = func() func(string) error {
+		validators := progresscounterDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progresscounterDescShard is the schema descriptor for shard field.
+	progresscounterDescShard := progresscounterFields[3].Descriptor()
+	// progresscounter.ShardValidator is a validator for the "shard" field. It is called by the builders before save.
+	progresscounter.ShardValidator = progresscounterDescShard.Validators[0].(func(int) error)
+	provinceMixin := schema.Province{}.Mixin()
+	provinceMixinFields0 := provinceMixin[0].Fields()
+	_ = provinceMixinFields0
+	provinceMixinFields1 := provinceMixin[1].Fields()
+	_ = provinceMixinFields1
+	provinceFields := schema.Province{}.Fields()
+	_ = provinceFields
+	// provinceDescCreatedAt is the schema descriptor for created_at field.
+	provinceDescCreatedAt := provinceMixinFields1[0].Descriptor()
+	// province.DefaultCreatedAt holds the default value on creation for the created_at field.
+	province.DefaultCreatedAt = provinceDescCreatedAt.Default.(func() time.Time)
+	// provinceDescUpdatedAt is the schema descriptor for updated_at field.
+	provinceDescUpdatedAt := provinceMixinFields1[1].Descriptor()
+	// province.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	province.DefaultUpdatedAt = provinceDescUpdatedAt.Default.(func() time.Time)
+	// province.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	province.UpdateDefaultUpdatedAt = provinceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// provinceDescCode is the schema descriptor for code field.
+	provinceDescCode := provinceFields[0].Descriptor()
+	// province.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	province.CodeValidator = func() func(string) error {
+		validators := provinceDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// provinceDescName is the schema descriptor for name field.
+	provinceDescName := provinceFields[1].Descriptor()
+	// province.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	province.NameValidator = func() func(string) error {
+		validators := provinceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// provinceDescID is the schema descriptor for id field.
+	provinceDescID := provinceMixinFields0[0].Descriptor()
+	// province.DefaultID holds the default value on creation for the id field.
+	province.DefaultID = provinceDescID.Default.(func() string)
+	// province.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	province.IDValidator = func() func(string) error {
+		validators := provinceDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	refreshtokenMixin := schema.RefreshToken{}.Mixin()
+	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
+	_ = refreshtokenMixinFields0
+	refreshtokenMixinFields1 := refreshtokenMixin[1].Fields()
+	_ = refreshtokenMixinFields1
+	refreshtokenFields := schema.RefreshToken{}.Fields()
+	_ = refreshtokenFields
+	// refreshtokenDescCreatedAt is the schema descriptor for created_at field.
+	refreshtokenDescCreatedAt := refreshtokenMixinFields1[0].Descriptor()
+	// refreshtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	refreshtoken.DefaultCreatedAt = refreshtokenDescCreatedAt.Default.(func() time.Time)
+	// refreshtokenDescUpdatedAt is the schema descriptor for updated_at field.
+	refreshtokenDescUpdatedAt := refreshtokenMixinFields1[1].Descriptor()
+	// refreshtoken.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	refreshtoken.DefaultUpdatedAt = refreshtokenDescUpdatedAt.Default.(func() time.Time)
+	// refreshtoken.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	refreshtoken.UpdateDefaultUpdatedAt = refreshtokenDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.
+	refreshtokenDescTokenHash := refreshtokenFields[0].Descriptor()
+	// refreshtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	refreshtoken.TokenHashValidator = func() func(string) error {
+		validators := refreshtokenDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// refreshtokenDescFamily is the schema descriptor for family field.
+	refreshtokenDescFamily := refreshtokenFields[1].Descriptor()
+	// refreshtoken.FamilyValidator is a validator for the "family" field. It is called by the builders before save.
+	refreshtoken.FamilyValidator = func() func(string) error {
+		validators := refreshtokenDescFamily.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(family string) error {
+			for _, fn := range fns {
+				if err := fn(family); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// refreshtokenDescID is the schema descriptor for id field.
+	refreshtokenDescID := refreshtokenMixinFields0[0].Descriptor()
+	// refreshtoken.DefaultID holds the default value on creation for the id field.
+	refreshtoken.DefaultID = refreshtokenDescID.Default.(func() string)
+	// refreshtoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	refreshtoken.IDValidator = func() func(string) error {
+		validators := refreshtokenDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	reviewMixin := schema.Review{}.Mixin()
+	reviewMixinFields0 := reviewMixin[0].Fields()
+	_ = reviewMixinFields0
+	reviewMixinFields1 := reviewMixin[1].Fields()
+	_ = reviewMixinFields1
+	reviewFields := schema.Review{}.Fields()
+	_ = reviewFields
+	// reviewDescCreatedAt is the schema descriptor for created_at field.
+	reviewDescCreatedAt := reviewMixinFields1[0].Descriptor()
+	// review.DefaultCreatedAt holds the default value on creation for the created_at field.
+	review.DefaultCreatedAt = reviewDescCreatedAt.Default.(func() time.Time)
+	// reviewDescUpdatedAt is the schema descriptor for updated_at field.
+	reviewDescUpdatedAt := reviewMixinFields1[1].Descriptor()
+	// review.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	review.DefaultUpdatedAt = reviewDescUpdatedAt.Default.(func() time.Time)
+	// review.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	review.UpdateDefaultUpdatedAt = reviewDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewDescScopeID is the schema descriptor for scope_id field.
+	reviewDescScopeID := reviewFields[1].Descriptor()
+	// review.ScopeIDValidator is a validator for the "scope_id" field. It is called by the builders before save.
+	review.ScopeIDValidator = reviewDescScopeID.Validators[0].(func(string) error)
+	// reviewDescScopeName is the schema descriptor for scope_name field.
+	reviewDescScopeName := reviewFields[2].Descriptor()
+	// review.ScopeNameValidator is a validator for the "scope_name" field. It is called by the builders before save.
+	review.ScopeNameValidator = reviewDescScopeName.Validators[0].(func(string) error)
+	// reviewDescYear is the schema descriptor for year field.
+	reviewDescYear := reviewFields[3].Descriptor()
+	// review.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	review.YearValidator = reviewDescYear.Validators[0].(func(int) error)
+	// reviewDescVersion is the schema descriptor for version field.
+	reviewDescVersion := reviewFields[4].Descriptor()
+	// review.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	review.VersionValidator = reviewDescVersion.Validators[0].(func(int) error)
+	// reviewDescReason is the schema descriptor for reason field.
+	reviewDescReason := reviewFields[5].Descriptor()
+	// review.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	review.ReasonValidator = reviewDescReason.Validators[0].(func(string) error)
+	// reviewDescUnitID is the schema descriptor for unit_id field.
+	reviewDescUnitID := reviewFields[8].Descriptor()
+	// review.UnitIDValidator is a validator for the "unit_id" field. It is called by the builders before save.
+	review.UnitIDValidator = reviewDescUnitID.Validators[0].(func(string) error)
+	// reviewDescDistrictID is the schema descriptor for district_id field.
+	reviewDescDistrictID := reviewFields[9].Descriptor()
+	// review.DistrictIDValidator is a validator for the "district_id" field. It is called by the builders before save.
+	review.DistrictIDValidator = reviewDescDistrictID.Validators[0].(func(string) error)
+	// reviewDescProvinceID is the schema descriptor for province_id field.
+	reviewDescProvinceID := reviewFields[10].Descriptor()
+	// review.ProvinceIDValidator is a validator for the "province_id" field. It is called by the builders before save.
+	review.ProvinceIDValidator = reviewDescProvinceID.Validators[0].(func(string) error)
+	// reviewDescID is the schema descriptor for id field.
+	reviewDescID := reviewMixinFields0[0].Descriptor()
+	// review.DefaultID holds the default value on creation for the id field.
+	review.DefaultID = reviewDescID.Default.(func() string)
+	// review.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	review.IDValidator = func() func(string) error {
+		validators := reviewDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	selfassessmentMixin := schema.SelfAssessment{}.Mixin()
+	selfassessmentMixinFields0 := selfassessmentMixin[0].Fields()
+	_ = selfassessmentMixinFields0
+	selfassessmentMixinFields1 := selfassessmentMixin[1].Fields()
+	_ = selfassessmentMixinFields1
+	selfassessmentFields := schema.SelfAssessment{}.Fields()
+	_ = selfassessmentFields
+	// selfassessmentDescCreatedAt is the schema descriptor for created_at field.
+	selfassessmentDescCreatedAt := selfassessmentMixinFields1[0].Descriptor()
+	// selfassessment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	selfassessment.DefaultCreatedAt = selfassessmentDescCreatedAt.Default.(func() time.Time)
+	// selfassessmentDescUpdatedAt is the schema descriptor for updated_at field.
+	selfassessmentDescUpdatedAt := selfassessmentMixinFields1[1].Descriptor()
+	// selfassessment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	selfassessment.DefaultUpdatedAt = selfassessmentDescUpdatedAt.Default.(func() time.Time)
+	// selfassessment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	selfassessment.UpdateDefaultUpdatedAt = selfassessmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// selfassessmentDescYear is the schema descriptor for year field.
+	selfassessmentDescYear := selfassessmentFields[0].Descriptor()
+	// selfassessment.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	selfassessment.YearValidator = selfassessmentDescYear.Validators[0].(func(int) error)
+	// selfassessmentDescPeriod is the schema descriptor for period field.
+	selfassessmentDescPeriod := selfassessmentFields[2].Descriptor()
+	// selfassessment.DefaultPeriod holds the default value on creation for the period field.
+	selfassessment.DefaultPeriod = selfassessmentDescPeriod.Default.(int)
+	// selfassessment.PeriodValidator is a validator for the "period" field. It is called by the builders before save.
+	selfassessment.PeriodValidator = selfassessmentDescPeriod.Validators[0].(func(int) error)
+	// selfassessmentDescScore is the schema descriptor for score field.
+	selfassessmentDescScore := selfassessmentFields[4].Descriptor()
+	// selfassessment.ScoreValidator is a validator for the "score" field. It is called by the builders before save.
+	selfassessment.ScoreValidator = selfassessmentDescScore.Validators[0].(func(int) error)
+	// selfassessmentDescSummary is the schema descriptor for summary field.
+	selfassessmentDescSummary := selfassessmentFields[8].Descriptor()
+	// selfassessment.DefaultSummary holds the default value on creation for the summary field.
+	selfassessment.DefaultSummary = selfassessmentDescSummary.Default.(string)
+	// selfassessmentDescNotRated is the schema descriptor for not_rated field.
+	selfassessmentDescNotRated := selfassessmentFields[12].Descriptor()
+	// selfassessment.DefaultNotRated holds the default value on creation for the not_rated field.
+	selfassessment.DefaultNotRated = selfassessmentDescNotRated.Default.(bool)
+	// selfassessmentDescID is the schema descriptor for id field.
+	selfassessmentDescID := selfassessmentMixinFields0[0].Descriptor()
+	// selfassessment.DefaultID holds the default value on creation for the id field.
+	selfassessment.DefaultID = selfassessmentDescID.Default.(func() string)
+	// selfassessment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	selfassessment.IDValidator = func() func(string) error {
+		validators := selfassessmentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	selfassessmentitemMixin := schema.SelfAssessmentItem{}.Mixin()
+	selfassessmentitemMixinFields0 := selfassessmentitemMixin[0].Fields()
+	_ = selfassessmentitemMixinFields0
+	selfassessmentitemMixinFields1 := selfassessmentitemMixin[1].Fields()
+	_ = selfassessmentitemMixinFields1
+	selfassessmentitemFields := schema.SelfAssessmentItem{}.Fields()
+	_ = selfassessmentitemFields
+	// selfassessmentitemDescCreatedAt is the schema descriptor for created_at field.
+	selfassessmentitemDescCreatedAt := selfassessmentitemMixinFields1[0].Descriptor()
+	// selfassessmentitem.DefaultCreatedAt holds the default value on creation for the created_at field.
+	selfassessmentitem.DefaultCreatedAt = selfassessmentitemDescCreatedAt.Default.(func() time.Time)
+	// selfassessmentitemDescUpdatedAt is the schema descriptor for updated_at field.
+	selfassessmentitemDescUpdatedAt := selfassessmentitemMixinFields1[1].Descriptor()
+	// selfassessmentitem.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	selfassessmentitem.DefaultUpdatedAt = selfassessmentitemDescUpdatedAt.Default.(func() time.Time)
+	// selfassessmentitem.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	selfassessmentitem.UpdateDefaultUpdatedAt = selfassessmentitemDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// selfassessmentitemDescRating is the schema descriptor for rating field.
+	selfassessmentitemDescRating := selfassessmentitemFields[1].Descriptor()
+	// selfassessmentitem.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
+	selfassessmentitem.RatingValidator = selfassessmentitemDescRating.Validators[0].(func(int) error)
+	// selfassessmentitemDescNote is the schema descriptor for note field.
+	selfassessmentitemDescNote := selfassessmentitemFields[2].Descriptor()
+	// selfassessmentitem.DefaultNote holds the default value on creation for the note field.
+	selfassessmentitem.DefaultNote = selfassessmentitemDescNote.Default.(string)
+	// selfassessmentitem.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	selfassessmentitem.NoteValidator = selfassessmentitemDescNote.Validators[0].(func(string) error)
+	// selfassessmentitemDescID is the schema descriptor for id field.
+	selfassessmentitemDescID := selfassessmentitemMixinFields0[0].Descriptor()
+	// selfassessmentitem.DefaultID holds the default value on creation for the id field.
+	selfassessmentitem.DefaultID = selfassessmentitemDescID.Default.(func() string)
+	// selfassessmentitem.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	selfassessmentitem.IDValidator = func() func(string) error {
+		validators := selfassessmentitemDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	unitMixin := schema.Unit{}.Mixin()
+	unitHooks := schema.Unit{}.Hooks()
+	unit.Hooks[0] = unitHooks[0]
+	unitMixinFields0 := unitMixin[0].Fields()
+	_ = unitMixinFields0
+	unitMixinFields1 := unitMixin[1].Fields()
+	_ = unitMixinFields1
+	unitFields := schema.Unit{}.Fields()
+	_ = unitFields
+	// unitDescCreatedAt is the schema descriptor for created_at field.
+	unitDescCreatedAt := unitMixinFields1[0].Descriptor()
+	// unit.DefaultCreatedAt holds the default value on creation for the created_at field.
+	unit.DefaultCreatedAt = unitDescCreatedAt.Default.(func() time.Time)
+	// unitDescUpdatedAt is the schema descriptor for updated_at field.
+	unitDescUpdatedAt := unitMixinFields1[1].Descriptor()
+	// unit.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	unit.DefaultUpdatedAt = unitDescUpdatedAt.Default.(func() time.Time)
+	// unit.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	unit.UpdateDefaultUpdatedAt = unitDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// unitDescName is the schema descriptor for name field.
+	unitDescName := unitFields[0].Descriptor()
+	// unit.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	unit.NameValidator = func() func(string) error {
+		validators := unitDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// unitDescCode is the schema descriptor for code field.
+	unitDescCode := unitFields[3].Descriptor()
+	// unit.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	unit.CodeValidator = unitDescCode.Validators[0].(func(string) error)
+	// unitDescNameFolded is the schema descriptor for name_folded field.
+	unitDescNameFolded := unitFields[4].Descriptor()
+	// unit.DefaultNameFolded holds the default value on creation for the name_folded field.
+	unit.DefaultNameFolded = unitDescNameFolded.Default.(string)
+	// unit.NameFoldedValidator is a validator for the "name_folded" field. It is called by the builders before save.
+	unit.NameFoldedValidator = unitDescNameFolded.Validators[0].(func(string) error)
+	// unitDescID is the schema descriptor for id field.
+	unitDescID := unitMixinFields0[0].Descriptor()
+	// unit.DefaultID holds the default value on creation for the id field.
+	unit.DefaultID = unitDescID.Default.(func() string)
+	// unit.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	unit.IDValidator = func() func(string) error {
+		validators := unitDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	uploadMixin := schema.Upload{}.Mixin()
+	uploadMixinFields0 := uploadMixin[0].Fields()
+	_ = uploadMixinFields0
+	uploadMixinFields1 := uploadMixin[1].Fields()
+	_ = uploadMixinFields1
+	uploadFields := schema.Upload{}.Fields()
+	_ = uploadFields
+	// uploadDescCreatedAt is the schema descriptor for created_at field.
+	uploadDescCreatedAt := uploadMixinFields1[0].Descriptor()
+	// upload.DefaultCreatedAt holds the default value on creation for the created_at field.
+	upload.DefaultCreatedAt = uploadDescCreatedAt.Default.(func() time.Time)
+	// uploadDescUpdatedAt is the schema descriptor for updated_at field.
+	uploadDescUpdatedAt := uploadMixinFields1[1].Descriptor()
+	// upload.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	upload.DefaultUpdatedAt = uploadDescUpdatedAt.Default.(func() time.Time)
+	// upload.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	upload.UpdateDefaultUpdatedAt = uploadDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// uploadDescTokenHash is the schema descriptor for token_hash field.
+	uploadDescTokenHash := uploadFields[0].Descriptor()
+	// upload.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	upload.TokenHashValidator = func() func(string) error {
+		validators := uploadDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescContentType is the schema descriptor for content_type field.
+	uploadDescContentType := uploadFields[1].Descriptor()
+	// upload.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	upload.ContentTypeValidator = func() func(string) error {
+		validators := uploadDescContentType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_type string) error {
+			for _, fn := range fns {
+				if err := fn(content_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescSize is the schema descriptor for size field.
+	uploadDescSize := uploadFields[2].Descriptor()
+	// upload.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	upload.SizeValidator = uploadDescSize.Validators[0].(func(int64) error)
+	// uploadDescSha256 is the schema descriptor for sha256 field.
+	uploadDescSha256 := uploadFields[3].Descriptor()
+	// upload.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	upload.Sha256Validator = func() func(string) error {
+		validators := uploadDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescStorageKey is the schema descriptor for storage_key field.
+	uploadDescStorageKey := uploadFields[5].Descriptor()
+	// upload.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
+	upload.StorageKeyValidator = uploadDescStorageKey.Validators[0].(func(string) error)
+	// uploadDescSanitized is the schema descriptor for sanitized field.
+	uploadDescSanitized := uploadFields[7].Descriptor()
+	// upload.DefaultSanitized holds the default value on creation for the sanitized field.
+	upload.DefaultSanitized = uploadDescSanitized.Default.(bool)
+	// uploadDescOwner is the schema descriptor for owner field.
+	uploadDescOwner := uploadFields[8].Descriptor()
+	// upload.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	upload.OwnerValidator = func() func(string) error {
+		validators := uploadDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// uploadDescID is the schema descriptor for id field.
+	uploadDescID := uploadMixinFields0[0].Descriptor()
+	// upload.DefaultID holds the default value on creation for the id field.
+	upload.DefaultID = uploadDescID.Default.(func() string)
+	// upload.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	upload.IDValidator = func() func(string) error {
+		validators := uploadDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.
