@@ -3620,7 +3620,8 @@ func (c *OfficialClient) QueryCases(_m *Official) *CitizenCaseQuery {
 
 // Hooks returns the client hooks.
 func (c *OfficialClient) Hooks() []Hook {
-	return c.hooks.Official
+	hooks := c.hooks.Official
+	return append(hooks[:len(hooks):len(hooks)], official.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -5398,7 +5399,8 @@ func (c *UnitClient) QueryScopedAccounts(_m *Unit) *AccountQuery {
 
 // Hooks returns the client hooks.
 func (c *UnitClient) Hooks() []Hook {
-	return c.hooks.Unit
+	hooks := c.hooks.Unit
+	return append(hooks[:len(hooks):len(hooks)], unit.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.

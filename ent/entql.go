@@ -382,14 +382,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Official",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			official.FieldCreatedAt:    {Type: field.TypeTime, Column: official.FieldCreatedAt},
-			official.FieldUpdatedAt:    {Type: field.TypeTime, Column: official.FieldUpdatedAt},
-			official.FieldFullName:     {Type: field.TypeString, Column: official.FieldFullName},
-			official.FieldCategory:     {Type: field.TypeEnum, Column: official.FieldCategory},
-			official.FieldPosition:     {Type: field.TypeString, Column: official.FieldPosition},
-			official.FieldEmployeeCode: {Type: field.TypeString, Column: official.FieldEmployeeCode},
-			official.FieldActiveFrom:   {Type: field.TypeTime, Column: official.FieldActiveFrom},
-			official.FieldActiveTo:     {Type: field.TypeTime, Column: official.FieldActiveTo},
+			official.FieldCreatedAt:      {Type: field.TypeTime, Column: official.FieldCreatedAt},
+			official.FieldUpdatedAt:      {Type: field.TypeTime, Column: official.FieldUpdatedAt},
+			official.FieldFullName:       {Type: field.TypeString, Column: official.FieldFullName},
+			official.FieldCategory:       {Type: field.TypeEnum, Column: official.FieldCategory},
+			official.FieldPosition:       {Type: field.TypeString, Column: official.FieldPosition},
+			official.FieldEmployeeCode:   {Type: field.TypeString, Column: official.FieldEmployeeCode},
+			official.FieldActiveFrom:     {Type: field.TypeTime, Column: official.FieldActiveFrom},
+			official.FieldActiveTo:       {Type: field.TypeTime, Column: official.FieldActiveTo},
+			official.FieldFullNameFolded: {Type: field.TypeString, Column: official.FieldFullNameFolded},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
@@ -594,12 +595,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Unit",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			unit.FieldCreatedAt: {Type: field.TypeTime, Column: unit.FieldCreatedAt},
-			unit.FieldUpdatedAt: {Type: field.TypeTime, Column: unit.FieldUpdatedAt},
-			unit.FieldName:      {Type: field.TypeString, Column: unit.FieldName},
-			unit.FieldLevel:     {Type: field.TypeEnum, Column: unit.FieldLevel},
-			unit.FieldKind:      {Type: field.TypeEnum, Column: unit.FieldKind},
-			unit.FieldCode:      {Type: field.TypeString, Column: unit.FieldCode},
+			unit.FieldCreatedAt:  {Type: field.TypeTime, Column: unit.FieldCreatedAt},
+			unit.FieldUpdatedAt:  {Type: field.TypeTime, Column: unit.FieldUpdatedAt},
+			unit.FieldName:       {Type: field.TypeString, Column: unit.FieldName},
+			unit.FieldLevel:      {Type: field.TypeEnum, Column: unit.FieldLevel},
+			unit.FieldKind:       {Type: field.TypeEnum, Column: unit.FieldKind},
+			unit.FieldCode:       {Type: field.TypeString, Column: unit.FieldCode},
+			unit.FieldNameFolded: {Type: field.TypeString, Column: unit.FieldNameFolded},
 		},
 	}
 	graph.Nodes[26] = &sqlgraph.Node{
@@ -3995,6 +3997,11 @@ func (f *OfficialFilter) WhereActiveTo(p entql.TimeP) {
 	f.Where(p.Field(official.FieldActiveTo))
 }
 
+// WhereFullNameFolded applies the entql string predicate on the full_name_folded field.
+func (f *OfficialFilter) WhereFullNameFolded(p entql.StringP) {
+	f.Where(p.Field(official.FieldFullNameFolded))
+}
+
 // WhereHasUnit applies a predicate to check if query has an edge unit.
 func (f *OfficialFilter) WhereHasUnit() {
 	f.Where(entql.HasEdge("unit"))
@@ -5143,6 +5150,11 @@ func (f *UnitFilter) WhereKind(p entql.StringP) {
 // WhereCode applies the entql string predicate on the code field.
 func (f *UnitFilter) WhereCode(p entql.StringP) {
 	f.Where(p.Field(unit.FieldCode))
+}
+
+// WhereNameFolded applies the entql string predicate on the name_folded field.
+func (f *UnitFilter) WhereNameFolded(p entql.StringP) {
+	f.Where(p.Field(unit.FieldNameFolded))
 }
 
 // WhereHasProvince applies a predicate to check if query has an edge province.

@@ -1383,6 +1383,12 @@ type CaseWhereInput struct {
 	ChannelIn    []enum.Channel `json:"channelIn,omitempty"`
 	ChannelNotIn []enum.Channel `json:"channelNotIn,omitempty"`
 
+	// "requested_channel" field predicates.
+	RequestedChannel      *enum.Channel  `json:"requestedChannel,omitempty"`
+	RequestedChannelNEQ   *enum.Channel  `json:"requestedChannelNEQ,omitempty"`
+	RequestedChannelIn    []enum.Channel `json:"requestedChannelIn,omitempty"`
+	RequestedChannelNotIn []enum.Channel `json:"requestedChannelNotIn,omitempty"`
+
 	// "category" field predicates.
 	Category       *enum.Category  `json:"category,omitempty"`
 	CategoryNEQ    *enum.Category  `json:"categoryNEQ,omitempty"`
@@ -1587,6 +1593,18 @@ func (i *CaseWhereInput) P() (predicate.CitizenCase, error) {
 	}
 	if len(i.ChannelNotIn) > 0 {
 		predicates = append(predicates, citizencase.ChannelNotIn(i.ChannelNotIn...))
+	}
+	if i.RequestedChannel != nil {
+		predicates = append(predicates, citizencase.RequestedChannelEQ(*i.RequestedChannel))
+	}
+	if i.RequestedChannelNEQ != nil {
+		predicates = append(predicates, citizencase.RequestedChannelNEQ(*i.RequestedChannelNEQ))
+	}
+	if len(i.RequestedChannelIn) > 0 {
+		predicates = append(predicates, citizencase.RequestedChannelIn(i.RequestedChannelIn...))
+	}
+	if len(i.RequestedChannelNotIn) > 0 {
+		predicates = append(predicates, citizencase.RequestedChannelNotIn(i.RequestedChannelNotIn...))
 	}
 	if i.Category != nil {
 		predicates = append(predicates, citizencase.CategoryEQ(*i.Category))

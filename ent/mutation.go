@@ -16669,6 +16669,7 @@ type OfficialMutation struct {
 	employee_code           *string
 	active_from             *time.Time
 	active_to               *time.Time
+	full_name_folded        *string
 	clearedFields           map[string]struct{}
 	unit                    *string
 	clearedunit             bool
@@ -17100,6 +17101,42 @@ func (m *OfficialMutation) ActiveToCleared() bool {
 func (m *OfficialMutation) ResetActiveTo() {
 	m.active_to = nil
 	delete(m.clearedFields, official.FieldActiveTo)
+}
+
+// SetFullNameFolded sets the "full_name_folded" field.
+func (m *OfficialMutation) SetFullNameFolded(s string) {
+	m.full_name_folded = &s
+}
+
+// FullNameFolded returns the value of the "full_name_folded" field in the mutation.
+func (m *OfficialMutation) FullNameFolded() (r string, exists bool) {
+	v := m.full_name_folded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFullNameFolded returns the old "full_name_folded" field's value of the Official entity.
+// If the Official object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialMutation) OldFullNameFolded(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFullNameFolded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFullNameFolded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFullNameFolded: %w", err)
+	}
+	return oldValue.FullNameFolded, nil
+}
+
+// ResetFullNameFolded resets all changes to the "full_name_folded" field.
+func (m *OfficialMutation) ResetFullNameFolded() {
+	m.full_name_folded = nil
 }
 
 // SetUnitID sets the "unit" edge to the Unit entity by id.
@@ -17538,7 +17575,7 @@ func (m *OfficialMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OfficialMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, official.FieldCreatedAt)
 	}
@@ -17562,6 +17599,9 @@ func (m *OfficialMutation) Fields() []string {
 	}
 	if m.active_to != nil {
 		fields = append(fields, official.FieldActiveTo)
+	}
+	if m.full_name_folded != nil {
+		fields = append(fields, official.FieldFullNameFolded)
 	}
 	return fields
 }
@@ -17587,6 +17627,8 @@ func (m *OfficialMutation) Field(name string) (ent.Value, bool) {
 		return m.ActiveFrom()
 	case official.FieldActiveTo:
 		return m.ActiveTo()
+	case official.FieldFullNameFolded:
+		return m.FullNameFolded()
 	}
 	return nil, false
 }
@@ -17612,6 +17654,8 @@ func (m *OfficialMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldActiveFrom(ctx)
 	case official.FieldActiveTo:
 		return m.OldActiveTo(ctx)
+	case official.FieldFullNameFolded:
+		return m.OldFullNameFolded(ctx)
 	}
 	return nil, fmt.Errorf("unknown Official field %s", name)
 }
@@ -17676,6 +17720,13 @@ func (m *OfficialMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetActiveTo(v)
+		return nil
+	case official.FieldFullNameFolded:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFullNameFolded(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
@@ -17758,6 +17809,9 @@ func (m *OfficialMutation) ResetField(name string) error {
 		return nil
 	case official.FieldActiveTo:
 		m.ResetActiveTo()
+		return nil
+	case official.FieldFullNameFolded:
+		m.ResetFullNameFolded()
 		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
@@ -26707,6 +26761,7 @@ type UnitMutation struct {
 	level                          *unit.Level
 	kind                           *unit.Kind
 	code                           *string
+	name_folded                    *string
 	clearedFields                  map[string]struct{}
 	province                       *string
 	clearedprovince                bool
@@ -27074,6 +27129,42 @@ func (m *UnitMutation) CodeCleared() bool {
 func (m *UnitMutation) ResetCode() {
 	m.code = nil
 	delete(m.clearedFields, unit.FieldCode)
+}
+
+// SetNameFolded sets the "name_folded" field.
+func (m *UnitMutation) SetNameFolded(s string) {
+	m.name_folded = &s
+}
+
+// NameFolded returns the value of the "name_folded" field in the mutation.
+func (m *UnitMutation) NameFolded() (r string, exists bool) {
+	v := m.name_folded
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNameFolded returns the old "name_folded" field's value of the Unit entity.
+// If the Unit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitMutation) OldNameFolded(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNameFolded is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNameFolded requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNameFolded: %w", err)
+	}
+	return oldValue.NameFolded, nil
+}
+
+// ResetNameFolded resets all changes to the "name_folded" field.
+func (m *UnitMutation) ResetNameFolded() {
+	m.name_folded = nil
 }
 
 // SetProvinceID sets the "province" edge to the Province entity by id.
@@ -27659,7 +27750,7 @@ func (m *UnitMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UnitMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, unit.FieldCreatedAt)
 	}
@@ -27677,6 +27768,9 @@ func (m *UnitMutation) Fields() []string {
 	}
 	if m.code != nil {
 		fields = append(fields, unit.FieldCode)
+	}
+	if m.name_folded != nil {
+		fields = append(fields, unit.FieldNameFolded)
 	}
 	return fields
 }
@@ -27698,6 +27792,8 @@ func (m *UnitMutation) Field(name string) (ent.Value, bool) {
 		return m.Kind()
 	case unit.FieldCode:
 		return m.Code()
+	case unit.FieldNameFolded:
+		return m.NameFolded()
 	}
 	return nil, false
 }
@@ -27719,6 +27815,8 @@ func (m *UnitMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldKind(ctx)
 	case unit.FieldCode:
 		return m.OldCode(ctx)
+	case unit.FieldNameFolded:
+		return m.OldNameFolded(ctx)
 	}
 	return nil, fmt.Errorf("unknown Unit field %s", name)
 }
@@ -27769,6 +27867,13 @@ func (m *UnitMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCode(v)
+		return nil
+	case unit.FieldNameFolded:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNameFolded(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Unit field %s", name)
@@ -27845,6 +27950,9 @@ func (m *UnitMutation) ResetField(name string) error {
 		return nil
 	case unit.FieldCode:
 		m.ResetCode()
+		return nil
+	case unit.FieldNameFolded:
+		m.ResetNameFolded()
 		return nil
 	}
 	return fmt.Errorf("unknown Unit field %s", name)

@@ -36,6 +36,8 @@ type Official struct {
 	ActiveFrom time.Time `json:"active_from,omitempty"`
 	// Last day of service, if the official has left.
 	ActiveTo *time.Time `json:"active_to,omitempty"`
+	// Folded copy of the name for search (lower case, no diacritics, đ as d), kept by a hook.
+	FullNameFolded string `json:"full_name_folded,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OfficialQuery when eager-loading is set.
 	Edges          OfficialEdges `json:"edges"`
@@ -156,7 +158,7 @@ func (*Official) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode:
+		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded:
 			values[i] = new(sql.NullString)
 		case official.FieldCreatedAt, official.FieldUpdatedAt, official.FieldActiveFrom, official.FieldActiveTo:
 			values[i] = new(sql.NullTime)
@@ -231,6 +233,12 @@ func (_m *Official) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ActiveTo = new(time.Time)
 				*_m.ActiveTo = value.Time
+			}
+		case official.FieldFullNameFolded:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field full_name_folded", values[i])
+			} else if value.Valid {
+				_m.FullNameFolded = value.String
 			}
 		case official.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -340,6 +348,9 @@ func (_m *Official) String() string {
 		builder.WriteString("active_to=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("full_name_folded=")
+	builder.WriteString(_m.FullNameFolded)
 	builder.WriteByte(')')
 	return builder.String()
 }

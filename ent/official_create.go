@@ -111,6 +111,20 @@ func (_c *OfficialCreate) SetNillableActiveTo(v *time.Time) *OfficialCreate {
 	return _c
 }
 
+// SetFullNameFolded sets the "full_name_folded" field.
+func (_c *OfficialCreate) SetFullNameFolded(v string) *OfficialCreate {
+	_c.mutation.SetFullNameFolded(v)
+	return _c
+}
+
+// SetNillableFullNameFolded sets the "full_name_folded" field if the given value is not nil.
+func (_c *OfficialCreate) SetNillableFullNameFolded(v *string) *OfficialCreate {
+	if v != nil {
+		_c.SetFullNameFolded(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OfficialCreate) SetID(v string) *OfficialCreate {
 	_c.mutation.SetID(v)
@@ -252,7 +266,9 @@ func (_c *OfficialCreate) Mutation() *OfficialMutation {
 
 // Save creates the Official in the database.
 func (_c *OfficialCreate) Save(ctx context.Context) (*Official, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -279,12 +295,18 @@ func (_c *OfficialCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *OfficialCreate) defaults() {
+func (_c *OfficialCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if official.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized official.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := official.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if official.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized official.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := official.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -292,10 +314,18 @@ func (_c *OfficialCreate) defaults() {
 		v := official.DefaultPosition
 		_c.mutation.SetPosition(v)
 	}
+	if _, ok := _c.mutation.FullNameFolded(); !ok {
+		v := official.DefaultFullNameFolded
+		_c.mutation.SetFullNameFolded(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if official.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized official.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := official.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -340,6 +370,14 @@ func (_c *OfficialCreate) check() error {
 	}
 	if _, ok := _c.mutation.ActiveFrom(); !ok {
 		return &ValidationError{Name: "active_from", err: errors.New(`ent: missing required field "Official.active_from"`)}
+	}
+	if _, ok := _c.mutation.FullNameFolded(); !ok {
+		return &ValidationError{Name: "full_name_folded", err: errors.New(`ent: missing required field "Official.full_name_folded"`)}
+	}
+	if v, ok := _c.mutation.FullNameFolded(); ok {
+		if err := official.FullNameFoldedValidator(v); err != nil {
+			return &ValidationError{Name: "full_name_folded", err: fmt.Errorf(`ent: validator failed for field "Official.full_name_folded": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := official.IDValidator(v); err != nil {
@@ -416,6 +454,10 @@ func (_c *OfficialCreate) createSpec() (*Official, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ActiveTo(); ok {
 		_spec.SetField(official.FieldActiveTo, field.TypeTime, value)
 		_node.ActiveTo = &value
+	}
+	if value, ok := _c.mutation.FullNameFolded(); ok {
+		_spec.SetField(official.FieldFullNameFolded, field.TypeString, value)
+		_node.FullNameFolded = value
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -688,6 +730,18 @@ func (u *OfficialUpsert) ClearActiveTo() *OfficialUpsert {
 	return u
 }
 
+// SetFullNameFolded sets the "full_name_folded" field.
+func (u *OfficialUpsert) SetFullNameFolded(v string) *OfficialUpsert {
+	u.Set(official.FieldFullNameFolded, v)
+	return u
+}
+
+// UpdateFullNameFolded sets the "full_name_folded" field to the value that was provided on create.
+func (u *OfficialUpsert) UpdateFullNameFolded() *OfficialUpsert {
+	u.SetExcluded(official.FieldFullNameFolded)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -841,6 +895,20 @@ func (u *OfficialUpsertOne) UpdateActiveTo() *OfficialUpsertOne {
 func (u *OfficialUpsertOne) ClearActiveTo() *OfficialUpsertOne {
 	return u.Update(func(s *OfficialUpsert) {
 		s.ClearActiveTo()
+	})
+}
+
+// SetFullNameFolded sets the "full_name_folded" field.
+func (u *OfficialUpsertOne) SetFullNameFolded(v string) *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetFullNameFolded(v)
+	})
+}
+
+// UpdateFullNameFolded sets the "full_name_folded" field to the value that was provided on create.
+func (u *OfficialUpsertOne) UpdateFullNameFolded() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateFullNameFolded()
 	})
 }
 
@@ -1164,6 +1232,20 @@ func (u *OfficialUpsertBulk) UpdateActiveTo() *OfficialUpsertBulk {
 func (u *OfficialUpsertBulk) ClearActiveTo() *OfficialUpsertBulk {
 	return u.Update(func(s *OfficialUpsert) {
 		s.ClearActiveTo()
+	})
+}
+
+// SetFullNameFolded sets the "full_name_folded" field.
+func (u *OfficialUpsertBulk) SetFullNameFolded(v string) *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetFullNameFolded(v)
+	})
+}
+
+// UpdateFullNameFolded sets the "full_name_folded" field to the value that was provided on create.
+func (u *OfficialUpsertBulk) UpdateFullNameFolded() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateFullNameFolded()
 	})
 }
 

@@ -132,6 +132,20 @@ func (_u *OfficialUpdate) ClearActiveTo() *OfficialUpdate {
 	return _u
 }
 
+// SetFullNameFolded sets the "full_name_folded" field.
+func (_u *OfficialUpdate) SetFullNameFolded(v string) *OfficialUpdate {
+	_u.mutation.SetFullNameFolded(v)
+	return _u
+}
+
+// SetNillableFullNameFolded sets the "full_name_folded" field if the given value is not nil.
+func (_u *OfficialUpdate) SetNillableFullNameFolded(v *string) *OfficialUpdate {
+	if v != nil {
+		_u.SetFullNameFolded(*v)
+	}
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *OfficialUpdate) SetUnitID(id string) *OfficialUpdate {
 	_u.mutation.SetUnitID(id)
@@ -397,7 +411,9 @@ func (_u *OfficialUpdate) RemoveCases(v ...*CitizenCase) *OfficialUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *OfficialUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -424,11 +440,15 @@ func (_u *OfficialUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OfficialUpdate) defaults() {
+func (_u *OfficialUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if official.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized official.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := official.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -451,6 +471,11 @@ func (_u *OfficialUpdate) check() error {
 	if v, ok := _u.mutation.EmployeeCode(); ok {
 		if err := official.EmployeeCodeValidator(v); err != nil {
 			return &ValidationError{Name: "employee_code", err: fmt.Errorf(`ent: validator failed for field "Official.employee_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FullNameFolded(); ok {
+		if err := official.FullNameFoldedValidator(v); err != nil {
+			return &ValidationError{Name: "full_name_folded", err: fmt.Errorf(`ent: validator failed for field "Official.full_name_folded": %w`, err)}
 		}
 	}
 	if _u.mutation.UnitCleared() && len(_u.mutation.UnitIDs()) > 0 {
@@ -494,6 +519,9 @@ func (_u *OfficialUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ActiveToCleared() {
 		_spec.ClearField(official.FieldActiveTo, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FullNameFolded(); ok {
+		_spec.SetField(official.FieldFullNameFolded, field.TypeString, value)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -939,6 +967,20 @@ func (_u *OfficialUpdateOne) ClearActiveTo() *OfficialUpdateOne {
 	return _u
 }
 
+// SetFullNameFolded sets the "full_name_folded" field.
+func (_u *OfficialUpdateOne) SetFullNameFolded(v string) *OfficialUpdateOne {
+	_u.mutation.SetFullNameFolded(v)
+	return _u
+}
+
+// SetNillableFullNameFolded sets the "full_name_folded" field if the given value is not nil.
+func (_u *OfficialUpdateOne) SetNillableFullNameFolded(v *string) *OfficialUpdateOne {
+	if v != nil {
+		_u.SetFullNameFolded(*v)
+	}
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *OfficialUpdateOne) SetUnitID(id string) *OfficialUpdateOne {
 	_u.mutation.SetUnitID(id)
@@ -1217,7 +1259,9 @@ func (_u *OfficialUpdateOne) Select(field string, fields ...string) *OfficialUpd
 
 // Save executes the query and returns the updated Official entity.
 func (_u *OfficialUpdateOne) Save(ctx context.Context) (*Official, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1244,11 +1288,15 @@ func (_u *OfficialUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *OfficialUpdateOne) defaults() {
+func (_u *OfficialUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if official.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized official.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := official.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1271,6 +1319,11 @@ func (_u *OfficialUpdateOne) check() error {
 	if v, ok := _u.mutation.EmployeeCode(); ok {
 		if err := official.EmployeeCodeValidator(v); err != nil {
 			return &ValidationError{Name: "employee_code", err: fmt.Errorf(`ent: validator failed for field "Official.employee_code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FullNameFolded(); ok {
+		if err := official.FullNameFoldedValidator(v); err != nil {
+			return &ValidationError{Name: "full_name_folded", err: fmt.Errorf(`ent: validator failed for field "Official.full_name_folded": %w`, err)}
 		}
 	}
 	if _u.mutation.UnitCleared() && len(_u.mutation.UnitIDs()) > 0 {
@@ -1331,6 +1384,9 @@ func (_u *OfficialUpdateOne) sqlSave(ctx context.Context) (_node *Official, err 
 	}
 	if _u.mutation.ActiveToCleared() {
 		_spec.ClearField(official.FieldActiveTo, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FullNameFolded(); ok {
+		_spec.SetField(official.FieldFullNameFolded, field.TypeString, value)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -32,6 +32,8 @@ type Unit struct {
 	Kind unit.Kind `json:"kind,omitempty"`
 	// Administrative code of the commune a commune-level unit serves, when it has one.
 	Code string `json:"code,omitempty"`
+	// Folded copy of the name for search (lower case, no diacritics, đ as d), kept by a hook.
+	NameFolded string `json:"name_folded,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UnitQuery when eager-loading is set.
 	Edges          UnitEdges `json:"edges"`
@@ -191,7 +193,7 @@ func (*Unit) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case unit.FieldID, unit.FieldName, unit.FieldLevel, unit.FieldKind, unit.FieldCode:
+		case unit.FieldID, unit.FieldName, unit.FieldLevel, unit.FieldKind, unit.FieldCode, unit.FieldNameFolded:
 			values[i] = new(sql.NullString)
 		case unit.FieldCreatedAt, unit.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -257,6 +259,12 @@ func (_m *Unit) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field code", values[i])
 			} else if value.Valid {
 				_m.Code = value.String
+			}
+		case unit.FieldNameFolded:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name_folded", values[i])
+			} else if value.Valid {
+				_m.NameFolded = value.String
 			}
 		case unit.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -387,6 +395,9 @@ func (_m *Unit) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("code=")
 	builder.WriteString(_m.Code)
+	builder.WriteString(", ")
+	builder.WriteString("name_folded=")
+	builder.WriteString(_m.NameFolded)
 	builder.WriteByte(')')
 	return builder.String()
 }

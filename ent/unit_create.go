@@ -92,6 +92,20 @@ func (_c *UnitCreate) SetNillableCode(v *string) *UnitCreate {
 	return _c
 }
 
+// SetNameFolded sets the "name_folded" field.
+func (_c *UnitCreate) SetNameFolded(v string) *UnitCreate {
+	_c.mutation.SetNameFolded(v)
+	return _c
+}
+
+// SetNillableNameFolded sets the "name_folded" field if the given value is not nil.
+func (_c *UnitCreate) SetNillableNameFolded(v *string) *UnitCreate {
+	if v != nil {
+		_c.SetNameFolded(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UnitCreate) SetID(v string) *UnitCreate {
 	_c.mutation.SetID(v)
@@ -282,7 +296,9 @@ func (_c *UnitCreate) Mutation() *UnitMutation {
 
 // Save creates the Unit in the database.
 func (_c *UnitCreate) Save(ctx context.Context) (*Unit, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -309,19 +325,33 @@ func (_c *UnitCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *UnitCreate) defaults() {
+func (_c *UnitCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if unit.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized unit.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := unit.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if unit.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized unit.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := unit.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.NameFolded(); !ok {
+		v := unit.DefaultNameFolded
+		_c.mutation.SetNameFolded(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if unit.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized unit.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := unit.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -359,6 +389,14 @@ func (_c *UnitCreate) check() error {
 	if v, ok := _c.mutation.Code(); ok {
 		if err := unit.CodeValidator(v); err != nil {
 			return &ValidationError{Name: "code", err: fmt.Errorf(`ent: validator failed for field "Unit.code": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.NameFolded(); !ok {
+		return &ValidationError{Name: "name_folded", err: errors.New(`ent: missing required field "Unit.name_folded"`)}
+	}
+	if v, ok := _c.mutation.NameFolded(); ok {
+		if err := unit.NameFoldedValidator(v); err != nil {
+			return &ValidationError{Name: "name_folded", err: fmt.Errorf(`ent: validator failed for field "Unit.name_folded": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -428,6 +466,10 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Code(); ok {
 		_spec.SetField(unit.FieldCode, field.TypeString, value)
 		_node.Code = value
+	}
+	if value, ok := _c.mutation.NameFolded(); ok {
+		_spec.SetField(unit.FieldNameFolded, field.TypeString, value)
+		_node.NameFolded = value
 	}
 	if nodes := _c.mutation.ProvinceIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -726,6 +768,18 @@ func (u *UnitUpsert) ClearCode() *UnitUpsert {
 	return u
 }
 
+// SetNameFolded sets the "name_folded" field.
+func (u *UnitUpsert) SetNameFolded(v string) *UnitUpsert {
+	u.Set(unit.FieldNameFolded, v)
+	return u
+}
+
+// UpdateNameFolded sets the "name_folded" field to the value that was provided on create.
+func (u *UnitUpsert) UpdateNameFolded() *UnitUpsert {
+	u.SetExcluded(unit.FieldNameFolded)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -851,6 +905,20 @@ func (u *UnitUpsertOne) UpdateCode() *UnitUpsertOne {
 func (u *UnitUpsertOne) ClearCode() *UnitUpsertOne {
 	return u.Update(func(s *UnitUpsert) {
 		s.ClearCode()
+	})
+}
+
+// SetNameFolded sets the "name_folded" field.
+func (u *UnitUpsertOne) SetNameFolded(v string) *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetNameFolded(v)
+	})
+}
+
+// UpdateNameFolded sets the "name_folded" field to the value that was provided on create.
+func (u *UnitUpsertOne) UpdateNameFolded() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateNameFolded()
 	})
 }
 
@@ -1146,6 +1214,20 @@ func (u *UnitUpsertBulk) UpdateCode() *UnitUpsertBulk {
 func (u *UnitUpsertBulk) ClearCode() *UnitUpsertBulk {
 	return u.Update(func(s *UnitUpsert) {
 		s.ClearCode()
+	})
+}
+
+// SetNameFolded sets the "name_folded" field.
+func (u *UnitUpsertBulk) SetNameFolded(v string) *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetNameFolded(v)
+	})
+}
+
+// UpdateNameFolded sets the "name_folded" field to the value that was provided on create.
+func (u *UnitUpsertBulk) UpdateNameFolded() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateNameFolded()
 	})
 }
 

@@ -105,6 +105,20 @@ func (_u *UnitUpdate) ClearCode() *UnitUpdate {
 	return _u
 }
 
+// SetNameFolded sets the "name_folded" field.
+func (_u *UnitUpdate) SetNameFolded(v string) *UnitUpdate {
+	_u.mutation.SetNameFolded(v)
+	return _u
+}
+
+// SetNillableNameFolded sets the "name_folded" field if the given value is not nil.
+func (_u *UnitUpdate) SetNillableNameFolded(v *string) *UnitUpdate {
+	if v != nil {
+		_u.SetNameFolded(*v)
+	}
+	return _u
+}
+
 // SetProvinceID sets the "province" edge to the Province entity by ID.
 func (_u *UnitUpdate) SetProvinceID(id string) *UnitUpdate {
 	_u.mutation.SetProvinceID(id)
@@ -467,7 +481,9 @@ func (_u *UnitUpdate) RemoveScopedAccounts(v ...*Account) *UnitUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UnitUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -494,11 +510,15 @@ func (_u *UnitUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UnitUpdate) defaults() {
+func (_u *UnitUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if unit.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized unit.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := unit.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -521,6 +541,11 @@ func (_u *UnitUpdate) check() error {
 	if v, ok := _u.mutation.Code(); ok {
 		if err := unit.CodeValidator(v); err != nil {
 			return &ValidationError{Name: "code", err: fmt.Errorf(`ent: validator failed for field "Unit.code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NameFolded(); ok {
+		if err := unit.NameFoldedValidator(v); err != nil {
+			return &ValidationError{Name: "name_folded", err: fmt.Errorf(`ent: validator failed for field "Unit.name_folded": %w`, err)}
 		}
 	}
 	if _u.mutation.ProvinceCleared() && len(_u.mutation.ProvinceIDs()) > 0 {
@@ -558,6 +583,9 @@ func (_u *UnitUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.CodeCleared() {
 		_spec.ClearField(unit.FieldCode, field.TypeString)
+	}
+	if value, ok := _u.mutation.NameFolded(); ok {
+		_spec.SetField(unit.FieldNameFolded, field.TypeString, value)
 	}
 	if _u.mutation.ProvinceCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1094,6 +1122,20 @@ func (_u *UnitUpdateOne) ClearCode() *UnitUpdateOne {
 	return _u
 }
 
+// SetNameFolded sets the "name_folded" field.
+func (_u *UnitUpdateOne) SetNameFolded(v string) *UnitUpdateOne {
+	_u.mutation.SetNameFolded(v)
+	return _u
+}
+
+// SetNillableNameFolded sets the "name_folded" field if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableNameFolded(v *string) *UnitUpdateOne {
+	if v != nil {
+		_u.SetNameFolded(*v)
+	}
+	return _u
+}
+
 // SetProvinceID sets the "province" edge to the Province entity by ID.
 func (_u *UnitUpdateOne) SetProvinceID(id string) *UnitUpdateOne {
 	_u.mutation.SetProvinceID(id)
@@ -1469,7 +1511,9 @@ func (_u *UnitUpdateOne) Select(field string, fields ...string) *UnitUpdateOne {
 
 // Save executes the query and returns the updated Unit entity.
 func (_u *UnitUpdateOne) Save(ctx context.Context) (*Unit, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1496,11 +1540,15 @@ func (_u *UnitUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *UnitUpdateOne) defaults() {
+func (_u *UnitUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if unit.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized unit.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := unit.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1523,6 +1571,11 @@ func (_u *UnitUpdateOne) check() error {
 	if v, ok := _u.mutation.Code(); ok {
 		if err := unit.CodeValidator(v); err != nil {
 			return &ValidationError{Name: "code", err: fmt.Errorf(`ent: validator failed for field "Unit.code": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NameFolded(); ok {
+		if err := unit.NameFoldedValidator(v); err != nil {
+			return &ValidationError{Name: "name_folded", err: fmt.Errorf(`ent: validator failed for field "Unit.name_folded": %w`, err)}
 		}
 	}
 	if _u.mutation.ProvinceCleared() && len(_u.mutation.ProvinceIDs()) > 0 {
@@ -1577,6 +1630,9 @@ func (_u *UnitUpdateOne) sqlSave(ctx context.Context) (_node *Unit, err error) {
 	}
 	if _u.mutation.CodeCleared() {
 		_spec.ClearField(unit.FieldCode, field.TypeString)
+	}
+	if value, ok := _u.mutation.NameFolded(); ok {
+		_spec.SetField(unit.FieldNameFolded, field.TypeString, value)
 	}
 	if _u.mutation.ProvinceCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -11,7 +11,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/graph/generated"
-	"github.com/liemchinh/liemchinh/internal/authz"
 )
 
 // Duplicates is the resolver for the duplicates field.
@@ -52,12 +51,6 @@ func (r *queryResolver) Campaigns(ctx context.Context, after *entgql.Cursor[stri
 		ent.WithCampaignOrder(orderBy), ent.WithCampaignFilter(where.Filter))
 }
 
-// Cases is the resolver for the cases field.
-func (r *queryResolver) Cases(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error) {
-	return r.client.CitizenCase.Query().Paginate(ctx, after, first, before, last,
-		ent.WithCaseOrder(orderBy), ent.WithCaseFilter(authz.CaseWhere(ctx, where)))
-}
-
 // Commendations is the resolver for the commendations field.
 func (r *queryResolver) Commendations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) (*ent.CommendationConnection, error) {
 	return r.client.Commendation.Query().Paginate(ctx, after, first, before, last,
@@ -82,12 +75,6 @@ func (r *queryResolver) Inspections(ctx context.Context, after *entgql.Cursor[st
 		ent.WithInspectionOrder(orderBy), ent.WithInspectionFilter(where.Filter))
 }
 
-// Officials is the resolver for the officials field.
-func (r *queryResolver) Officials(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) (*ent.OfficialConnection, error) {
-	return r.client.Official.Query().Paginate(ctx, after, first, before, last,
-		ent.WithOfficialOrder(orderBy), ent.WithOfficialFilter(where.Filter))
-}
-
 // Pledges is the resolver for the pledges field.
 func (r *queryResolver) Pledges(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) (*ent.PledgeConnection, error) {
 	return r.client.Pledge.Query().Paginate(ctx, after, first, before, last,
@@ -110,12 +97,6 @@ func (r *queryResolver) Reviews(ctx context.Context, after *entgql.Cursor[string
 func (r *queryResolver) SelfAssessments(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) (*ent.SelfAssessmentConnection, error) {
 	return r.client.SelfAssessment.Query().Paginate(ctx, after, first, before, last,
 		ent.WithSelfAssessmentOrder(orderBy), ent.WithSelfAssessmentFilter(where.Filter))
-}
-
-// Units is the resolver for the units field.
-func (r *queryResolver) Units(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) (*ent.UnitConnection, error) {
-	return r.client.Unit.Query().Paginate(ctx, after, first, before, last,
-		ent.WithUnitOrder(orderBy), ent.WithUnitFilter(where.Filter))
 }
 
 // Case returns generated.CaseResolver implementation.

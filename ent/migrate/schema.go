@@ -447,6 +447,11 @@ var (
 				Columns: []*schema.Column{CasesColumns[5]},
 			},
 			{
+				Name:    "citizencase_requested_channel",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[6]},
+			},
+			{
 				Name:    "citizencase_category",
 				Unique:  false,
 				Columns: []*schema.Column{CasesColumns[7]},
@@ -950,6 +955,7 @@ var (
 		{Name: "employee_code", Type: field.TypeString, Unique: true, Size: 40},
 		{Name: "active_from", Type: field.TypeTime},
 		{Name: "active_to", Type: field.TypeTime, Nullable: true},
+		{Name: "full_name_folded", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "unit_officials", Type: field.TypeString, Size: 40},
 	}
 	// OfficialsTable holds the schema information for the "officials" table.
@@ -960,7 +966,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "officials_units_officials",
-				Columns:    []*schema.Column{OfficialsColumns[9]},
+				Columns:    []*schema.Column{OfficialsColumns[10]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -970,6 +976,17 @@ var (
 				Name:    "official_full_name",
 				Unique:  false,
 				Columns: []*schema.Column{OfficialsColumns[3]},
+			},
+			{
+				Name:    "official_full_name_folded",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialsColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
 			},
 			{
 				Name:    "official_category",
@@ -984,7 +1001,7 @@ var (
 			{
 				Name:    "official_unit_officials",
 				Unique:  false,
-				Columns: []*schema.Column{OfficialsColumns[9]},
+				Columns: []*schema.Column{OfficialsColumns[10]},
 			},
 		},
 	}
@@ -1451,6 +1468,7 @@ var (
 		{Name: "level", Type: field.TypeEnum, Enums: []string{"PROVINCE", "DISTRICT", "COMMUNE"}},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PEOPLES_COMMITTEE", "DEPARTMENT", "AGENCY", "PUBLIC_SERVICE", "TRADE_UNION"}},
 		{Name: "code", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "name_folded", Type: field.TypeString, Size: 300, Default: ""},
 		{Name: "district_units", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "province_units", Type: field.TypeString, Size: 40},
 		{Name: "unit_children", Type: field.TypeString, Nullable: true, Size: 40},
@@ -1463,19 +1481,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "units_districts_units",
-				Columns:    []*schema.Column{UnitsColumns[7]},
+				Columns:    []*schema.Column{UnitsColumns[8]},
 				RefColumns: []*schema.Column{DistrictsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "units_provinces_units",
-				Columns:    []*schema.Column{UnitsColumns[8]},
+				Columns:    []*schema.Column{UnitsColumns[9]},
 				RefColumns: []*schema.Column{ProvincesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "units_units_children",
-				Columns:    []*schema.Column{UnitsColumns[9]},
+				Columns:    []*schema.Column{UnitsColumns[10]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1485,6 +1503,17 @@ var (
 				Name:    "unit_name",
 				Unique:  false,
 				Columns: []*schema.Column{UnitsColumns[3]},
+			},
+			{
+				Name:    "unit_name_folded",
+				Unique:  false,
+				Columns: []*schema.Column{UnitsColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
 			},
 			{
 				Name:    "unit_level",
@@ -1504,17 +1533,17 @@ var (
 			{
 				Name:    "unit_province_units",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[8]},
+				Columns: []*schema.Column{UnitsColumns[9]},
 			},
 			{
 				Name:    "unit_district_units",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[7]},
+				Columns: []*schema.Column{UnitsColumns[8]},
 			},
 			{
 				Name:    "unit_unit_children",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[9]},
+				Columns: []*schema.Column{UnitsColumns[10]},
 			},
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -33,6 +34,8 @@ const (
 	FieldActiveFrom = "active_from"
 	// FieldActiveTo holds the string denoting the active_to field in the database.
 	FieldActiveTo = "active_to"
+	// FieldFullNameFolded holds the string denoting the full_name_folded field in the database.
+	FieldFullNameFolded = "full_name_folded"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -120,6 +123,7 @@ var Columns = []string{
 	FieldEmployeeCode,
 	FieldActiveFrom,
 	FieldActiveTo,
+	FieldFullNameFolded,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "officials"
@@ -143,7 +147,13 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/liemchinh/liemchinh/ent/runtime"
 var (
+	Hooks [1]ent.Hook
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -158,6 +168,10 @@ var (
 	PositionValidator func(string) error
 	// EmployeeCodeValidator is a validator for the "employee_code" field. It is called by the builders before save.
 	EmployeeCodeValidator func(string) error
+	// DefaultFullNameFolded holds the default value on creation for the "full_name_folded" field.
+	DefaultFullNameFolded string
+	// FullNameFoldedValidator is a validator for the "full_name_folded" field. It is called by the builders before save.
+	FullNameFoldedValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -235,6 +249,11 @@ func ByActiveFrom(opts ...sql.OrderTermOption) OrderOption {
 // ByActiveTo orders the results by the active_to field.
 func ByActiveTo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActiveTo, opts...).ToFunc()
+}
+
+// ByFullNameFolded orders the results by the full_name_folded field.
+func ByFullNameFolded(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFullNameFolded, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

@@ -100,6 +100,11 @@ func ActiveTo(v time.Time) predicate.Official {
 	return predicate.Official(sql.FieldEQ(FieldActiveTo, v))
 }
 
+// FullNameFolded applies equality check predicate on the "full_name_folded" field. It's identical to FullNameFoldedEQ.
+func FullNameFolded(v string) predicate.Official {
+	return predicate.Official(sql.FieldEQ(FieldFullNameFolded, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Official {
 	return predicate.Official(sql.FieldEQ(FieldCreatedAt, v))
@@ -483,6 +488,71 @@ func ActiveToIsNil() predicate.Official {
 // ActiveToNotNil applies the NotNil predicate on the "active_to" field.
 func ActiveToNotNil() predicate.Official {
 	return predicate.Official(sql.FieldNotNull(FieldActiveTo))
+}
+
+// FullNameFoldedEQ applies the EQ predicate on the "full_name_folded" field.
+func FullNameFoldedEQ(v string) predicate.Official {
+	return predicate.Official(sql.FieldEQ(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedNEQ applies the NEQ predicate on the "full_name_folded" field.
+func FullNameFoldedNEQ(v string) predicate.Official {
+	return predicate.Official(sql.FieldNEQ(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedIn applies the In predicate on the "full_name_folded" field.
+func FullNameFoldedIn(vs ...string) predicate.Official {
+	return predicate.Official(sql.FieldIn(FieldFullNameFolded, vs...))
+}
+
+// FullNameFoldedNotIn applies the NotIn predicate on the "full_name_folded" field.
+func FullNameFoldedNotIn(vs ...string) predicate.Official {
+	return predicate.Official(sql.FieldNotIn(FieldFullNameFolded, vs...))
+}
+
+// FullNameFoldedGT applies the GT predicate on the "full_name_folded" field.
+func FullNameFoldedGT(v string) predicate.Official {
+	return predicate.Official(sql.FieldGT(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedGTE applies the GTE predicate on the "full_name_folded" field.
+func FullNameFoldedGTE(v string) predicate.Official {
+	return predicate.Official(sql.FieldGTE(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedLT applies the LT predicate on the "full_name_folded" field.
+func FullNameFoldedLT(v string) predicate.Official {
+	return predicate.Official(sql.FieldLT(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedLTE applies the LTE predicate on the "full_name_folded" field.
+func FullNameFoldedLTE(v string) predicate.Official {
+	return predicate.Official(sql.FieldLTE(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedContains applies the Contains predicate on the "full_name_folded" field.
+func FullNameFoldedContains(v string) predicate.Official {
+	return predicate.Official(sql.FieldContains(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedHasPrefix applies the HasPrefix predicate on the "full_name_folded" field.
+func FullNameFoldedHasPrefix(v string) predicate.Official {
+	return predicate.Official(sql.FieldHasPrefix(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedHasSuffix applies the HasSuffix predicate on the "full_name_folded" field.
+func FullNameFoldedHasSuffix(v string) predicate.Official {
+	return predicate.Official(sql.FieldHasSuffix(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedEqualFold applies the EqualFold predicate on the "full_name_folded" field.
+func FullNameFoldedEqualFold(v string) predicate.Official {
+	return predicate.Official(sql.FieldEqualFold(FieldFullNameFolded, v))
+}
+
+// FullNameFoldedContainsFold applies the ContainsFold predicate on the "full_name_folded" field.
+func FullNameFoldedContainsFold(v string) predicate.Official {
+	return predicate.Official(sql.FieldContainsFold(FieldFullNameFolded, v))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

@@ -1119,6 +1119,8 @@ func init() {
 		}
 	}()
 	officialMixin := schema.Official{}.Mixin()
+	officialHooks := schema.Official{}.Hooks()
+	official.Hooks[0] = officialHooks[0]
 	officialMixinFields0 := officialMixin[0].Fields()
 	_ = officialMixinFields0
 	officialMixinFields1 := officialMixin[1].Fields()
@@ -1177,6 +1179,12 @@ func init() {
 			return nil
 		}
 	}()
+	// officialDescFullNameFolded is the schema descriptor for full_name_folded field.
+	officialDescFullNameFolded := officialFields[6].Descriptor()
+	// official.DefaultFullNameFolded holds the default value on creation for the full_name_folded field.
+	official.DefaultFullNameFolded = officialDescFullNameFolded.Default.(string)
+	// official.FullNameFoldedValidator is a validator for the "full_name_folded" field. It is called by the builders before save.
+	official.FullNameFoldedValidator = officialDescFullNameFolded.Validators[0].(func(string) error)
 	// officialDescID is the schema descriptor for id field.
 	officialDescID := officialMixinFields0[0].Descriptor()
 	// official.DefaultID holds the default value on creation for the id field.
@@ -1721,6 +1729,8 @@ func init() {
 		}
 	}()
 	unitMixin := schema.Unit{}.Mixin()
+	unitHooks := schema.Unit{}.Hooks()
+	unit.Hooks[0] = unitHooks[0]
 	unitMixinFields0 := unitMixin[0].Fields()
 	_ = unitMixinFields0
 	unitMixinFields1 := unitMixin[1].Fields()
@@ -1759,6 +1769,12 @@ func init() {
 	unitDescCode := unitFields[3].Descriptor()
 	// unit.CodeValidator is a validator for the "code" field. It is called by the builders before save.
 	unit.CodeValidator = unitDescCode.Validators[0].(func(string) error)
+	// unitDescNameFolded is the schema descriptor for name_folded field.
+	unitDescNameFolded := unitFields[4].Descriptor()
+	// unit.DefaultNameFolded holds the default value on creation for the name_folded field.
+	unit.DefaultNameFolded = unitDescNameFolded.Default.(string)
+	// unit.NameFoldedValidator is a validator for the "name_folded" field. It is called by the builders before save.
+	unit.NameFoldedValidator = unitDescNameFolded.Validators[0].(func(string) error)
 	// unitDescID is the schema descriptor for id field.
 	unitDescID := unitMixinFields0[0].Descriptor()
 	// unit.DefaultID holds the default value on creation for the id field.

@@ -33,7 +33,7 @@ func (CitizenCase) Fields() []ent.Field {
 			Comment("The channel the case is handled under (an anonymous denunciation is handled as FEEDBACK).").
 			Annotations(entgql.Type("Channel")),
 		field.Enum("requested_channel").GoType(enum.Channel("")).Immutable().
-			Comment("The channel the citizen chose when submitting.").Annotations(entgql.Type("Channel"), noFilter()),
+			Comment("The channel the citizen chose when submitting.").Annotations(entgql.Type("Channel")),
 		field.Enum("category").GoType(enum.Category("")).Optional().Nillable().Immutable().
 			Comment("What the case is about; PRAISE has none.").
 			Annotations(entgql.Type("Category")),
@@ -119,6 +119,7 @@ func (CitizenCase) Indexes() []ent.Index {
 		index.Edges("transferred_to"),
 		index.Fields("state"),
 		index.Fields("channel"),
+		index.Fields("requested_channel"),
 		index.Fields("category"),
 		index.Fields("anonymous"),
 		index.Fields("conclusion"),
@@ -131,7 +132,7 @@ func (CitizenCase) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A citizen's feedback, denunciation or praise about an official or a unit."),
 		entsql.Annotation{Table: "cases"},
-		entgql.Type("Case"), entgql.QueryField("cases").Description("Citizen cases: feedback, denunciations and praise."), entgql.RelayConnection(),
+		entgql.Type("Case"), entgql.RelayConnection(), // Query.cases is declared in graph/schema/search.graphqls (it takes search)
 	}
 }
 

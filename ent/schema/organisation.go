@@ -136,6 +136,7 @@ func (Unit) Fields() []ent.Field {
 			Comment("What the unit is: a people's committee, a department, another state agency, a public service unit (school, hospital) or a trade union."),
 		field.String("code").Optional().MaxLen(20).
 			Comment("Administrative code of the commune a commune-level unit serves, when it has one."),
+		folded("name_folded", 300), // last: SQLite adds a last column in place
 	}
 }
 
@@ -163,9 +164,12 @@ func (Unit) Edges() []ent.Edge {
 	}
 }
 
+func (Unit) Hooks() []ent.Hook { return []ent.Hook{foldHook("name", "name_folded")} }
+
 func (Unit) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("name"),
+		trigram("name_folded"),
 		index.Fields("level"),
 		index.Fields("kind"),
 		index.Fields("code"),
@@ -178,7 +182,7 @@ func (Unit) Indexes() []ent.Index {
 func (Unit) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An agency, department, public service unit, commune people's committee or trade union where officials work."),
-		entgql.QueryField().Description("Units: agencies, departments, public service units, commune committees and trade unions."), entgql.RelayConnection(),
+		entgql.RelayConnection(), // Query.units is declared in graph/schema/search.graphqls (it takes search)
 	}
 }
 
@@ -204,6 +208,7 @@ func (Official) Fields() []ent.Field {
 			Annotations(noFilter()),
 		field.Time("active_to").Optional().Nillable().
 			Comment("Last day of service, if the official has left."),
+		folded("full_name_folded", 200), // last: SQLite adds a last column in place
 	}
 }
 
@@ -228,9 +233,12 @@ func (Official) Edges() []ent.Edge {
 	}
 }
 
+func (Official) Hooks() []ent.Hook { return []ent.Hook{foldHook("full_name", "full_name_folded")} }
+
 func (Official) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("full_name"),
+		trigram("full_name_folded"),
 		index.Fields("category"),
 		index.Fields("active_to"),
 		index.Edges("unit"),
@@ -240,7 +248,7 @@ func (Official) Indexes() []ent.Index {
 func (Official) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An official, civil servant, public employee or contract employee of a unit."),
-		entgql.QueryField().Description("Officials, civil servants, public employees and contract staff."), entgql.RelayConnection(),
+		entgql.RelayConnection(), // Query.officials is declared in graph/schema/search.graphqls (it takes search)
 	}
 }
 

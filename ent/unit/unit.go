@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -29,6 +30,8 @@ const (
 	FieldKind = "kind"
 	// FieldCode holds the string denoting the code field in the database.
 	FieldCode = "code"
+	// FieldNameFolded holds the string denoting the name_folded field in the database.
+	FieldNameFolded = "name_folded"
 	// EdgeProvince holds the string denoting the province edge name in mutations.
 	EdgeProvince = "province"
 	// EdgeDistrict holds the string denoting the district edge name in mutations.
@@ -135,6 +138,7 @@ var Columns = []string{
 	FieldLevel,
 	FieldKind,
 	FieldCode,
+	FieldNameFolded,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "units"
@@ -160,7 +164,13 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/liemchinh/liemchinh/ent/runtime"
 var (
+	Hooks [1]ent.Hook
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -171,6 +181,10 @@ var (
 	NameValidator func(string) error
 	// CodeValidator is a validator for the "code" field. It is called by the builders before save.
 	CodeValidator func(string) error
+	// DefaultNameFolded holds the default value on creation for the "name_folded" field.
+	DefaultNameFolded string
+	// NameFoldedValidator is a validator for the "name_folded" field. It is called by the builders before save.
+	NameFoldedValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -263,6 +277,11 @@ func ByKind(opts ...sql.OrderTermOption) OrderOption {
 // ByCode orders the results by the code field.
 func ByCode(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCode, opts...).ToFunc()
+}
+
+// ByNameFolded orders the results by the name_folded field.
+func ByNameFolded(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNameFolded, opts...).ToFunc()
 }
 
 // ByProvinceField orders the results by province field.

@@ -85,6 +85,11 @@ func Code(v string) predicate.Unit {
 	return predicate.Unit(sql.FieldEQ(FieldCode, v))
 }
 
+// NameFolded applies equality check predicate on the "name_folded" field. It's identical to NameFoldedEQ.
+func NameFolded(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldNameFolded, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Unit {
 	return predicate.Unit(sql.FieldEQ(FieldCreatedAt, v))
@@ -343,6 +348,71 @@ func CodeEqualFold(v string) predicate.Unit {
 // CodeContainsFold applies the ContainsFold predicate on the "code" field.
 func CodeContainsFold(v string) predicate.Unit {
 	return predicate.Unit(sql.FieldContainsFold(FieldCode, v))
+}
+
+// NameFoldedEQ applies the EQ predicate on the "name_folded" field.
+func NameFoldedEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldNameFolded, v))
+}
+
+// NameFoldedNEQ applies the NEQ predicate on the "name_folded" field.
+func NameFoldedNEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldNEQ(FieldNameFolded, v))
+}
+
+// NameFoldedIn applies the In predicate on the "name_folded" field.
+func NameFoldedIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldIn(FieldNameFolded, vs...))
+}
+
+// NameFoldedNotIn applies the NotIn predicate on the "name_folded" field.
+func NameFoldedNotIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldNotIn(FieldNameFolded, vs...))
+}
+
+// NameFoldedGT applies the GT predicate on the "name_folded" field.
+func NameFoldedGT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGT(FieldNameFolded, v))
+}
+
+// NameFoldedGTE applies the GTE predicate on the "name_folded" field.
+func NameFoldedGTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGTE(FieldNameFolded, v))
+}
+
+// NameFoldedLT applies the LT predicate on the "name_folded" field.
+func NameFoldedLT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLT(FieldNameFolded, v))
+}
+
+// NameFoldedLTE applies the LTE predicate on the "name_folded" field.
+func NameFoldedLTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLTE(FieldNameFolded, v))
+}
+
+// NameFoldedContains applies the Contains predicate on the "name_folded" field.
+func NameFoldedContains(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContains(FieldNameFolded, v))
+}
+
+// NameFoldedHasPrefix applies the HasPrefix predicate on the "name_folded" field.
+func NameFoldedHasPrefix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasPrefix(FieldNameFolded, v))
+}
+
+// NameFoldedHasSuffix applies the HasSuffix predicate on the "name_folded" field.
+func NameFoldedHasSuffix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasSuffix(FieldNameFolded, v))
+}
+
+// NameFoldedEqualFold applies the EqualFold predicate on the "name_folded" field.
+func NameFoldedEqualFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEqualFold(FieldNameFolded, v))
+}
+
+// NameFoldedContainsFold applies the ContainsFold predicate on the "name_folded" field.
+func NameFoldedContainsFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContainsFold(FieldNameFolded, v))
 }
 
 // HasProvince applies the HasEdge predicate on the "province" edge.

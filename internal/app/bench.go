@@ -53,25 +53,28 @@ const benchSeriesQuery = `query BenchSeries($scope: ScopeInput!, $year: Int!) {
   }
 }`
 
-// benchCmd runs `liemchinh bench progress`.
+// benchCmd runs `liemchinh bench progress` and `liemchinh bench search`.
 func benchCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "progress" {
-		return errors.New("usage: liemchinh bench progress [--iterations 200] [--warmup 20]")
+	if len(args) == 0 || (args[0] != "progress" && args[0] != "search") {
+		return errors.New("usage: liemchinh bench progress|search [--iterations 200] [--warmup 20]")
 	}
-	fs := flag.NewFlagSet("bench progress", flag.ContinueOnError)
+	fs := flag.NewFlagSet("bench "+args[0], flag.ContinueOnError)
 	iterations := fs.Int("iterations", 200, "timed rounds (each round asks every query once)")
 	warmup := fs.Int("warmup", 20, "untimed rounds first")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *iterations < 1 || *warmup < 0 {
-		return errors.New("bench progress: --iterations must be 1 or more and --warmup 0 or more")
+		return errors.New("bench: --iterations must be 1 or more and --warmup 0 or more")
 	}
 	db, err := openMigrated(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if args[0] == "search" {
+		return benchSearch(ctx, cfg, db, *iterations, *warmup, stdout)
+	}
 	return benchProgress(ctx, cfg, db, *iterations, *warmup, stdout)
 }
 
@@ -102,20 +105,10 @@ func benchProgress(ctx context.Context, cfg config.Config, db *store.DB, iterati
 	defer deps.Close()
 	h := server.New(deps)
 
-	var resp struct {
-		Login struct {
-			AccessToken string
-			UserErrors  []struct{ Message string }
-		}
+	token, err := benchLogin(ctx, h, seed.NationalAdmin)
+	if err != nil {
+		return err
 	}
-	if err := benchPost(ctx, h, "", `mutation($l: String!, $p: String!) { login(input: {login: $l, password: $p}) {
-		accessToken userErrors { message } } }`, map[string]any{"l": seed.NationalAdmin, "p": seed.DemoPassword}, &resp); err != nil {
-		return fmt.Errorf("login: %w", err)
-	}
-	if resp.Login.AccessToken == "" {
-		return fmt.Errorf("login as %s failed (%+v): run seed --national first", seed.NationalAdmin, resp.Login.UserErrors)
-	}
-	token := resp.Login.AccessToken
 
 	nation, province, commune, officials, err := benchTargets(ctx, db)
 	if err != nil {
@@ -169,6 +162,24 @@ func benchProgress(ctx context.Context, cfg config.Config, db *store.DB, iterati
 	fmt.Fprintf(stdout, "median(nation)/median(unit) = %.2f (target <= 3); slowest progress median %s (target < 100 ms): %s\n",
 		ratio, ms(worst), map[bool]string{true: "met", false: "NOT met"}[ratio <= 3 && worst < 100*time.Millisecond])
 	return nil
+}
+
+// benchLogin signs in with the demo password and returns the access token.
+func benchLogin(ctx context.Context, h http.Handler, login string) (string, error) {
+	var resp struct {
+		Login struct {
+			AccessToken string
+			UserErrors  []struct{ Message string }
+		}
+	}
+	if err := benchPost(ctx, h, "", `mutation($l: String!, $p: String!) { login(input: {login: $l, password: $p}) {
+		accessToken userErrors { message } } }`, map[string]any{"l": login, "p": seed.DemoPassword}, &resp); err != nil {
+		return "", fmt.Errorf("login: %w", err)
+	}
+	if resp.Login.AccessToken == "" {
+		return "", fmt.Errorf("login as %s failed (%+v): run seed --national first", login, resp.Login.UserErrors)
+	}
+	return resp.Login.AccessToken, nil
 }
 
 // benchTargets finds the scopes to ask about.

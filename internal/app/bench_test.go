@@ -21,8 +21,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// TestBenchProgress runs `bench progress` on a tiny synthetic nation: it prints the timings of
-// every query, and fails on a database without the national data.
+// TestBenchProgress runs `bench progress` and `bench search` on a tiny synthetic nation: they print
+// the timings of every query, and fail on a database without the national data.
 func TestBenchProgress(t *testing.T) {
 	if !strings.Contains(strings.Join(testutil.Dialects(), ","), dialect.Postgres) {
 		t.Skip("the national data needs PostgreSQL: set " + testutil.EnvPostgres)
@@ -51,6 +51,20 @@ func TestBenchProgress(t *testing.T) {
 		"ranking province", "progressSeries nation", "progressSeries unit", "median(nation)/median(unit) =", "p99"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
+		}
+	}
+
+	out.Reset()
+	err = app.Run(ctx, []string{"bench", "search", "--iterations", "3", "--warmup", "1"},
+		env("DATABASE_URL", db.URL, "APP_ENV", "test"), &out, &logs)
+	if err != nil {
+		t.Fatalf("bench search: %v\n%s\n%s", err, out.String(), logs.String())
+	}
+	t.Logf("\n%s", out.String())
+	for _, want := range []string{"officials 'nguyen van' admin", "officials 'nguyen van' province", "units 'uy ban' admin",
+		"cases tracking code admin", "p99"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("bench search output lacks %q", want)
 		}
 	}
 }

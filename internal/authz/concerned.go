@@ -75,7 +75,7 @@ func RequireNotConcerned(ctx context.Context, c *ent.Client, caseID string) erro
 }
 
 // CaseWhere is the filter of a cases list for the viewer: where itself, and, when where asks
-// about the reporter (anonymous), only the cases the viewer holds, so that the person concerned
+// about the reporter (anonymous, requestedChannel), only the cases the viewer holds, so that the person concerned
 // cannot learn by filtering what they may not read.
 func CaseWhere(ctx context.Context, where *ent.CaseWhereInput) func(*ent.CitizenCaseQuery) (*ent.CitizenCaseQuery, error) {
 	return func(q *ent.CitizenCaseQuery) (*ent.CitizenCaseQuery, error) {
@@ -91,7 +91,10 @@ func asksAnonymous(w *ent.CaseWhereInput, depth int) bool {
 	if w == nil || depth > 64 {
 		return w != nil
 	}
-	if w.Anonymous != nil || w.AnonymousNEQ != nil || asksAnonymous(w.Not, depth+1) {
+	// requestedChannel tells an anonymous denunciation from feedback, and is masked for the
+	// person concerned like anonymous: the same guard.
+	if w.Anonymous != nil || w.AnonymousNEQ != nil || w.RequestedChannel != nil || w.RequestedChannelNEQ != nil ||
+		len(w.RequestedChannelIn) > 0 || len(w.RequestedChannelNotIn) > 0 || asksAnonymous(w.Not, depth+1) {
 		return true
 	}
 	for _, ws := range [][]*ent.CaseWhereInput{w.And, w.Or} {

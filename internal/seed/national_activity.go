@@ -9,16 +9,17 @@ import (
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
+	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/pid"
 )
 
 func (n *nation) unitsTable() table {
 	return table{name: "units",
-		cols: []string{"id", "created_at", "updated_at", "name", "level", "kind", "code", "district_units",
+		cols: []string{"id", "created_at", "updated_at", "name", "name_folded", "level", "kind", "code", "district_units",
 			"province_units", "unit_children"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			for _, u := range n.units {
-				r := w.add().str(u.id).time(systemStart).time(systemStart).str(u.name).str(string(u.level)).
+				r := w.add().str(u.id).time(systemStart).time(systemStart).str(u.name).str(fold.Fold(u.name)).str(string(u.level)).
 					str(string(u.kind))
 				if u.code != "" {
 					r.str(u.code)
@@ -41,7 +42,7 @@ func (n *nation) unitsTable() table {
 
 func (n *nation) officialsTable() table {
 	return table{name: "officials",
-		cols: []string{"id", "created_at", "updated_at", "full_name", "category", "position", "employee_code",
+		cols: []string{"id", "created_at", "updated_at", "full_name", "full_name_folded", "category", "position", "employee_code",
 			"active_from", "active_to", "unit_officials"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			s := n.stream("names")
@@ -54,7 +55,8 @@ func (n *nation) officialsTable() table {
 				if o.to != 0 {
 					updated = at(dateNum(o.to), 16, 0)
 				}
-				w.add().str(o.id).time(created).time(updated).str(personName(s)).str(string(p.cat)).str(p.title).
+				name := personName(s)
+				w.add().str(o.id).time(created).time(updated).str(name).str(fold.Fold(name)).str(string(p.cat)).str(p.title).
 					str(n.employeeCode(i)).time(o.fromDate()).timep(o.toDate()).str(u.id)
 				if err := w.end(ctx); err != nil {
 					return err

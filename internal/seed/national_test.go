@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
@@ -63,6 +64,21 @@ func TestNational(t *testing.T) {
 			}
 			return n
 		}
+
+		t.Run("folded names", func(t *testing.T) {
+			// COPY bypasses the ent hooks: the loader writes the folded copies search matches.
+			if n := q(`SELECT count(*) FROM officials WHERE full_name_folded = '' OR full_name_folded <> lower(full_name_folded)`) +
+				q(`SELECT count(*) FROM units WHERE name_folded = ''`); n != 0 {
+				t.Errorf("%d officials or units without their folded name", n)
+			}
+			var name, folded string
+			if err := db.SQL.QueryRowContext(ctx, `SELECT full_name, full_name_folded FROM officials ORDER BY id LIMIT 1`).Scan(&name, &folded); err != nil {
+				t.Fatal(err)
+			}
+			if folded != fold.Fold(name) {
+				t.Errorf("official %q folded as %q, want %q", name, folded, fold.Fold(name))
+			}
+		})
 
 		t.Run("person concerned", func(t *testing.T) {
 			// Visible to its official from the start of verification (praise: acceptance), with

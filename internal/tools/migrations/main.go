@@ -93,6 +93,15 @@ func scratchPostgres(ctx context.Context, admin string) (string, func(), error) 
 		return "", nil, err
 	}
 	u.Path = "/" + name
+	// The trigram indexes (search) need pg_trgm, which their migration creates; the diff checks its
+	// plan on this database, so the extension must be there first.
+	if dev, err := sql.Open("postgres", u.String()); err == nil {
+		_, err = dev.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_trgm")
+		dev.Close()
+		if err != nil {
+			return "", nil, err
+		}
+	}
 	return u.String(), func() {
 		_, _ = db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name)
 		db.Close()
