@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -142,9 +143,27 @@ func UserErrors(ctx context.Context, err error) ([]*UserError, error) {
 		if field == nil {
 			field = []string{}
 		}
+		for w, _ := ctx.Value(watchKey{}).(*watch); w != nil; w = w.parent {
+			w.seen.Store(true)
+		}
 		return []*UserError{{Field: field, Code: e.Code, Message: e.Message(ctx)}}, nil
 	}
 	return nil, err
+}
+
+type watchKey struct{}
+
+type watch struct {
+	seen   atomic.Bool
+	parent *watch
+}
+
+// WatchUserErrors returns a context in which UserErrors records that it answered with user
+// errors, and the function telling whether it did: the server rolls such a mutation back.
+func WatchUserErrors(ctx context.Context) (context.Context, func() bool) {
+	parent, _ := ctx.Value(watchKey{}).(*watch)
+	w := &watch{parent: parent}
+	return context.WithValue(ctx, watchKey{}, w), w.seen.Load
 }
 
 // BadInput is a BAD_USER_INPUT user error about the given input field path.

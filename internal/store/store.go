@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -181,4 +182,20 @@ func InTx(ctx context.Context, root *ent.Client, fn func(context.Context, *ent.C
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
+}
+
+type undoneKey struct{}
+
+// WithUndo returns a context for one part of a transaction (a mutation field) that may be rolled
+// back to a savepoint on its own, and the function that records it was. Commit hooks registered
+// in that part check Undone before acting on what it did.
+func WithUndo(ctx context.Context) (context.Context, func()) {
+	var undone atomic.Bool
+	return context.WithValue(ctx, undoneKey{}, &undone), func() { undone.Store(true) }
+}
+
+// Undone reports whether the part of the transaction ctx belongs to was rolled back.
+func Undone(ctx context.Context) bool {
+	u, _ := ctx.Value(undoneKey{}).(*atomic.Bool)
+	return u != nil && u.Load()
 }
