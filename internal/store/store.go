@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +26,6 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
 	"github.com/liemchinh/liemchinh/internal/authz"
-	"github.com/liemchinh/liemchinh/internal/progress"
 )
 
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
@@ -40,6 +40,26 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+
+	mu       sync.Mutex
+	attached map[any]any
+}
+
+// Attach returns what is attached to the database under key, attaching make() the first time:
+// what must exist once per database however often the server is wired on it (the progress
+// hooks), without a package-global registry.
+func (d *DB) Attach(key any, make func() any) any {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.attached[key]; ok {
+		return v
+	}
+	if d.attached == nil {
+		d.attached = map[any]any{}
+	}
+	v := make()
+	d.attached[key] = v
+	return v
 }
 
 // Close closes the client and the pool.
@@ -95,7 +115,6 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	}
 	client := ent.NewClient(ent.Driver(drv))
 	authz.Install(client)
-	progress.Install(client, dia)
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 
