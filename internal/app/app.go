@@ -94,7 +94,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer db.Close()
 		start := time.Now()
-		if err := progress.New(db.Client, nil).Rebuild(authz.System(ctx)); err != nil {
+		if err := progress.New(db, nil).Rebuild(authz.System(ctx)); err != nil {
 			return fmt.Errorf("progress rebuild: %w", err)
 		}
 		fmt.Fprintf(stdout, "progress counters rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
@@ -190,9 +190,6 @@ func seedNational(ctx context.Context, cfg config.Config, log *slog.Logger, db *
 	fmt.Fprintf(stdout, "  %-26s %12d %10s %10.0f  (COPY of every table, its index builds and ANALYZE, 2 workers)\n",
 		"all", st.Rows, st.Load.Round(100*time.Millisecond), float64(st.Rows)/st.Load.Seconds())
 	rebuild := st.Rebuild.Round(100 * time.Millisecond).String()
-	if !st.Rebuilt {
-		rebuild = "not done (package progress has no Rebuild yet)"
-	}
 	fmt.Fprintf(stdout, "plan %s, load %s, foreign keys %s, progress rebuild %s\n", st.Build.Round(100*time.Millisecond),
 		st.Load.Round(100*time.Millisecond), st.ForeignKeys.Round(100*time.Millisecond), rebuild)
 	fmt.Fprintf(stdout, "total %s: %.0f rows/s overall; database size %.0f MB (%.2f GB)\n", st.Elapsed.Round(100*time.Millisecond),

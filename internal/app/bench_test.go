@@ -3,7 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +14,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testutil.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // TestBenchProgress runs `bench progress` and `bench search` on a tiny synthetic nation: they print
 // the timings of every query, and fail on a database without the national data.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,7 @@ type Error struct {
 	RetryAfter int      // seconds to wait, for RATE_LIMITED (extensions.retryAfter)
 	Retryable  bool     // the same request may succeed if sent again (extensions.retryable)
 	User       bool     // the person can fix it: reported in the payload's userErrors, not as an error
+	Keeps      bool     // what was written before this user error stands (the mutation is not rolled back)
 	Field      []string // path of the input field concerned, if any
 	VI         string   // message in Vietnamese
 	EN         string   // message in English
@@ -76,6 +78,15 @@ func (e *Error) OnField(path ...string) *Error {
 func (e *Error) ForUser() *Error {
 	c := *e
 	c.User = true
+	return &c
+}
+
+// KeepingWrites returns a copy of the error whose mutation keeps what it wrote before refusing:
+// a refusal that is itself recorded (a reused refresh token's family revoked, a failed sign-in
+// audited). Any other user error rolls its mutation back.
+func (e *Error) KeepingWrites() *Error {
+	c := *e
+	c.Keeps = true
 	return &c
 }
 
@@ -142,9 +153,27 @@ func UserErrors(ctx context.Context, err error) ([]*UserError, error) {
 		if field == nil {
 			field = []string{}
 		}
+		for w, _ := ctx.Value(watchKey{}).(*watch); w != nil && !e.Keeps; w = w.parent {
+			w.seen.Store(true)
+		}
 		return []*UserError{{Field: field, Code: e.Code, Message: e.Message(ctx)}}, nil
 	}
 	return nil, err
+}
+
+type watchKey struct{}
+
+type watch struct {
+	seen   atomic.Bool
+	parent *watch
+}
+
+// WatchUserErrors returns a context in which UserErrors records that it answered with user
+// errors, and the function telling whether it did: the server rolls such a mutation back.
+func WatchUserErrors(ctx context.Context) (context.Context, func() bool) {
+	parent, _ := ctx.Value(watchKey{}).(*watch)
+	w := &watch{parent: parent}
+	return context.WithValue(ctx, watchKey{}, w), w.seen.Load
 }
 
 // BadInput is a BAD_USER_INPUT user error about the given input field path.

@@ -102,6 +102,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 				ObjectID: acc.ID, ActorID: acc.ID, Summary: "wrong password or disabled account"}); err != nil {
 				return nil, err
 			}
+			return nil, ErrBadCredentials.KeepingWrites()
 		}
 		return nil, ErrBadCredentials
 	}
@@ -139,7 +140,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 			return nil, err
 		}
 		s.log.WarnContext(ctx, "refresh token reuse", "account_id", rt.Edges.Account.ID, "family", rt.Family)
-		return nil, ErrBadRefresh
+		return nil, ErrBadRefresh.KeepingWrites()
 	}
 	acc := rt.Edges.Account
 	if now.After(rt.ExpiresAt) || acc.Disabled {

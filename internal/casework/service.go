@@ -198,10 +198,11 @@ func (s *Service) publish(ctx context.Context, c *ent.CitizenCase, unitID string
 		}
 	}
 	if tx := ent.TxFromContext(ctx); tx != nil {
+		pubCtx := ctx
 		tx.OnCommit(func(next ent.Committer) ent.Committer {
 			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 				err := next.Commit(ctx, tx)
-				if err == nil {
+				if err == nil && !store.Undone(pubCtx) { // its mutation field was not rolled back
 					send()
 				}
 				return err

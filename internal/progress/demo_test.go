@@ -33,7 +33,7 @@ func demo(t *testing.T, dia string) (*testutil.DB, *testutil.API) {
 	}
 	api := testutil.NewAPIAt(t, db, testutil.Config(t, nil), func() time.Time { return demoNow })
 	// The counters are built here, not by the first request, which has a deadline.
-	if err := progress.New(db.Client, func() time.Time { return demoNow }).Rebuild(sys); err != nil {
+	if err := progress.New(db.DB, func() time.Time { return demoNow }).Rebuild(sys); err != nil {
 		t.Fatal(err)
 	}
 	return db, api

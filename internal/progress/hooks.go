@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,42 +13,32 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
-// engine keeps one client's counters in step with its records.
+// engine keeps one database's counters in step with its records.
 type engine struct {
 	dialect string
-	now     atomic.Pointer[func() time.Time]
+	now     func() time.Time    // the clock of the first Service on the database
 	rolled  atomic.Pointer[day] // the last day the counters were seen reckoned at
-	txs     sync.Map            // transaction (txKey) -> *pending
+	txs     sync.Map            // transaction (*ent.Tx the mutation's context carries) -> *pending
 }
 
-var engines sync.Map // *ent.Client -> *engine
+type engineKey struct{}
 
-// Install keeps the progress counters of client in step with every change to the records they
-// count, whatever path the change takes: hooks on officials, acknowledgements, pledges,
-// self-assessments, incidents, commendations, units, emulation registrations and cases add each
-// change's difference to the counters in the change's own transaction, just before it commits.
-// store.Open calls it for every client.
-func Install(client *ent.Client, dialectName string) {
-	e := &engine{dialect: dialectName}
-	now := time.Now
-	e.now.Store(&now)
-	if _, loaded := engines.LoadOrStore(client, e); loaded {
-		return
-	}
-	client.Use(e.hook)
+// engineOf returns the engine of db, installing it on db's client the first time: hooks on
+// officials, acknowledgements, pledges, self-assessments, incidents, commendations, units,
+// emulation registrations and cases add each change's difference to the counters in the change's
+// own transaction, just before it commits, whatever path the change takes.
+func engineOf(db *store.DB, now func() time.Time) *engine {
+	return db.Attach(engineKey{}, func() any {
+		e := &engine{dialect: db.Dialect, now: now}
+		db.Client.Use(e.hook)
+		return e
+	}).(*engine)
 }
 
-func engineOf(client *ent.Client) *engine {
-	e, ok := engines.Load(client)
-	if !ok {
-		panic("progress: the client was not opened by store.Open (progress.Install missing)")
-	}
-	return e.(*engine)
-}
-
-func (e *engine) today() day { return dayOf((*e.now.Load())()) }
+func (e *engine) today() day { return dayOf(e.now()) }
 
 type bulkKey struct{}
 
@@ -232,9 +221,22 @@ func (e *engine) pendingOf(ctx context.Context, m txMutation) (*pending, func(co
 		// Not in a transaction (test fixtures, maintenance): the write cannot carry its
 		// difference atomically, and a bulk create runs every hook before any insert, so the
 		// counters are marked for a rebuild on their next use instead.
-		return nil, func(ctx context.Context) error { return Invalidate(ctx, m.Client()) }, nil
+		return nil, func(ctx context.Context) error { return e.invalidate(ctx, m.Client()) }, nil
 	}
-	key := txKey(tx)
+	// ent hands each mutation a fresh *ent.Tx; the one the context carries (entgql's, InTx's)
+	// names the transaction. One the context does not carry cannot be found again by the next
+	// mutation: mark the counters for a rebuild once it commits.
+	key := ent.TxFromContext(ctx)
+	if key == nil {
+		tx.OnCommit(func(next ent.Committer) ent.Committer {
+			return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+				err := next.Commit(ctx, tx)
+				e.rolled.Store(nil)
+				return err
+			})
+		})
+		return nil, func(ctx context.Context) error { return e.invalidate(ctx, m.Client()) }, nil
+	}
 	if v, ok := e.txs.Load(key); ok {
 		return v.(*pending), nil, nil
 	}
@@ -410,14 +412,4 @@ func errs(es ...error) error {
 		}
 	}
 	return nil
-}
-
-// txKey identifies a transaction: ent hands each mutation a fresh *ent.Tx value, but all of them
-// share the transaction's driver (where ent keeps the commit hooks too).
-func txKey(tx *ent.Tx) uintptr {
-	v := reflect.ValueOf(tx).Elem().FieldByName("config").FieldByName("driver")
-	if v.Kind() == reflect.Interface {
-		v = v.Elem()
-	}
-	return v.Pointer()
 }

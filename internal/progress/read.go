@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -37,18 +38,12 @@ func (f figures) sumMonths(year int, key string, m int) int64 {
 
 func (s *Service) db(ctx context.Context) db { return db{q: s.ent(ctx), dialect: s.e.dialect} }
 
-// ent is the client of the transaction ctx carries, or the root one: store.ClientFrom, which
-// progress cannot import (store.Open installs progress on every client).
-func (s *Service) ent(ctx context.Context) *ent.Client {
-	if c := ent.FromContext(ctx); c != nil {
-		return c
-	}
-	return s.client
-}
+// ent is the client of the transaction ctx carries, or the root one.
+func (s *Service) ent(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }
 
 // fresh brings the counters to today before a read.
 func (s *Service) fresh(ctx context.Context) error {
-	today := s.e.today()
+	today := s.today()
 	if r := s.e.rolled.Load(); r != nil && *r == today {
 		return nil
 	}
@@ -78,7 +73,7 @@ func (s *Service) Rebuild(ctx context.Context) error {
 		return err
 	}
 	d := db{q: tx.Client(), dialect: s.e.dialect}
-	today := s.e.today()
+	today := s.today()
 	err = rebuild(ctx, d, today)
 	if err == nil {
 		if err = d.exec(ctx, "DELETE FROM progress_clocks WHERE name = ?", clockName); err == nil {
@@ -95,10 +90,6 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	s.e.rolled.Store(&today)
 	return nil
 }
-
-// Ensure brings the counters to today (building them if they never were): the server calls it
-// at start.
-func (s *Service) Ensure(ctx context.Context) error { return s.fresh(ctx) }
 
 var errNoScope = apperr.New(apperr.NotFound, "Không tìm thấy phạm vi này.", "No such scope.").OnField("scope")
 
@@ -217,7 +208,7 @@ func (s *Service) CheckYear(year int, field ...string) error {
 	if len(field) == 0 {
 		field = []string{"year"}
 	}
-	if last := s.e.today().Y; year < FirstYear || year > last {
+	if last := s.today().Y; year < FirstYear || year > last {
 		return apperr.Newf(apperr.BadUserInput, "Năm phải từ %d đến %d.", "The year must be from %d to %d.",
 			FirstYear, last).OnField(field...)
 	}
@@ -278,15 +269,15 @@ func (s *Service) report(ctx context.Context, ref ScopeRef, year int, full, forV
 			return nil, err
 		}
 		unseen.into(all, scopes, false)
-		overdue += unseen.overdue(scopes, year, (*s.e.now.Load())())
+		overdue += unseen.overdue(scopes, year, s.now())
 	}
-	return build(ref, year, all[""], overdue, s.e.today(), full), nil
+	return build(ref, year, all[""], overdue, s.today(), full), nil
 }
 
 // overdue counts the open cases of a year past their deadline now: deadlines on days before
 // today, and today's deadlines in minutes before this one.
 func (s *Service) overdue(ctx context.Context, scopes []string, year int) (int64, error) {
-	now := (*s.e.now.Load())().In(workdays.Vietnam)
+	now := s.now().In(workdays.Vietnam)
 	args := make([]any, 0, len(scopes)+5)
 	for _, sc := range scopes {
 		args = append(args, dueScope(sc))
@@ -422,7 +413,7 @@ func (s *Service) Series(ctx context.Context, scope authz.Scope, year int) (*Ser
 	}
 	unseen.into(all, scopes, false)
 	f := all[""]
-	today := s.e.today()
+	today := s.today()
 	out := &Series{Scope: ref, Year: year, Headcount: f.get(year, kHeadcount), Points: []Point{}}
 	out.Suppressed = !full && out.Headcount < SmallCell
 	last := 12
@@ -673,16 +664,18 @@ func subtree(ctx context.Context, d db, root string) ([]string, error) {
 }
 
 // Invalidate marks the counters for a rebuild on their next use, in c's transaction: bulk loads
-// that skip them (Bulk) call it.
+// that skip them (Bulk) call it, before the server's Service is made (a Service knows the counters
+// reckoned for the day and reads them until the next day).
 func Invalidate(ctx context.Context, c *ent.Client) error {
 	if _, err := c.ExecContext(ctx, "DELETE FROM progress_clocks"); err != nil {
 		return fmt.Errorf("progress: %w", err)
 	}
-	engines.Range(func(_, v any) bool {
-		v.(*engine).rolled.Store(nil)
-		return true
-	})
 	return nil
+}
+
+func (e *engine) invalidate(ctx context.Context, c *ent.Client) error {
+	e.rolled.Store(nil)
+	return Invalidate(ctx, c)
 }
 
 // aboutViewer are the cases about the viewer's linked official (none without one), with when each
@@ -737,7 +730,7 @@ func (s *Service) unseen(ctx context.Context) (delta, error) {
 	if err != nil || len(cases) == 0 {
 		return nil, err
 	}
-	today := s.e.today()
+	today := s.today()
 	dl := delta{}
 	for _, k := range cases {
 		c := caseContribution(k, today)

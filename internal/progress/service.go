@@ -4,20 +4,24 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // Service answers progress, rankings and series, and maintains the counters behind them.
 type Service struct {
 	client *ent.Client
 	e      *engine
+	now    func() time.Time
 }
 
-// New returns the service over client; now is the domain clock (time.Now outside tests).
-func New(client *ent.Client, now func() time.Time) *Service {
+// New returns the service over db; now is the domain clock (time.Now outside tests). The first
+// New on a database installs the hooks keeping its counters in step (where the server is wired);
+// later ones share them, and each keeps its own clock for what it reads.
+func New(db *store.DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	e := engineOf(client)
-	e.now.Store(&now)
-	return &Service{client: client, e: e}
+	return &Service{client: db.Client, e: engineOf(db, now), now: now}
 }
+
+func (s *Service) today() day { return dayOf(s.now()) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,11 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testutil.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // today is "now" for these tests: Monday 15 June 2026, 09:00 in Vietnam.
 var today = time.Date(2026, 6, 15, 9, 0, 0, 0, workdays.Vietnam)

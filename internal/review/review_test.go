@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -28,11 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testutil.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // today is the domain clock of these tests: March 2026, so 2025 is a closed past year and the
 // final review runs 2021-2026.

@@ -78,7 +78,6 @@ type NationalStats struct {
 	ForeignKeys                           time.Duration // adding the foreign keys back and validating them
 	Rebuild                               time.Duration // the progress counters
 	Elapsed                               time.Duration // the whole run
-	Rebuilt                               bool          // false until package progress has Rebuild
 	DatabaseBytes                         int64         // pg_database_size after the load
 }
 
@@ -206,16 +205,12 @@ func National(ctx context.Context, db *store.DB, opt NationalOptions) (NationalS
 	}
 
 	t = time.Now()
-	if st.Rebuilt, err = rebuildProgress(ctx, db); err != nil {
+	if err := progress.New(db, time.Now).Rebuild(ctx); err != nil {
 		return st, fmt.Errorf("seed: rebuilding progress: %w", err)
 	}
 	st.Rebuild = time.Since(t)
-	if st.Rebuilt {
-		if _, err := db.SQL.ExecContext(ctx, "ANALYZE progress_counters, progress_clocks"); err != nil {
-			return st, fmt.Errorf("seed: analyze: %w", err)
-		}
-	} else {
-		log.Warn("seed: progress has no Rebuild yet: the progress counters of the national data are not built")
+	if _, err := db.SQL.ExecContext(ctx, "ANALYZE progress_counters, progress_clocks"); err != nil {
+		return st, fmt.Errorf("seed: analyze: %w", err)
 	}
 	if err := db.SQL.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&st.DatabaseBytes); err != nil {
 		return st, err
@@ -224,17 +219,6 @@ func National(ctx context.Context, db *store.DB, opt NationalOptions) (NationalS
 	log.Info("seed: national data loaded", "elapsed", st.Elapsed.Round(time.Millisecond), "rows", st.Rows,
 		"load", st.Load.Round(time.Millisecond), "rebuild", st.Rebuild.Round(time.Millisecond), "bytes", st.DatabaseBytes)
 	return st, nil
-}
-
-// rebuildProgress recomputes every progress counter from the records, through
-// progress.Service.Rebuild; it reports false (and does nothing) while the service has none.
-func rebuildProgress(ctx context.Context, db *store.DB) (bool, error) {
-	svc := any(progress.New(db.Client, time.Now))
-	r, ok := svc.(interface{ Rebuild(context.Context) error })
-	if !ok {
-		return false, nil
-	}
-	return true, r.Rebuild(ctx)
 }
 
 // checkEmpty refuses a database that holds anything National would load.

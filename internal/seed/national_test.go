@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testutil.DropTemplate()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
 // nationalScale is small enough for a test: 34 provinces, a commune each, about 150 units and
 // 1,800 officials.
@@ -199,14 +194,11 @@ func TestNational(t *testing.T) {
 		})
 
 		t.Run("headcount", func(t *testing.T) {
-			if !st.Rebuilt {
-				t.Skip("package progress has no Rebuild yet")
-			}
 			ict := time.FixedZone("ICT", 7*3600)
 			now := time.Now().In(ict)
 			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 			want := q(`SELECT count(*) FROM officials WHERE active_from <= $1 AND (active_to IS NULL OR active_to >= $1)`, today)
-			r, err := progress.New(db.Client, time.Now).Figures(authz.System(ctx), authz.Scope{Kind: authz.ScopeNation}, now.Year())
+			r, err := progress.New(db.DB, time.Now).Figures(authz.System(ctx), authz.Scope{Kind: authz.ScopeNation}, now.Year())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -76,7 +76,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Now:       now,
 		Uploads:   casework.NewUploads(db.Client, store, evidence.DefaultLimits(), now),
 	})
-	prog := progress.New(db.Client, now)
+	prog := progress.New(db, now)
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log, now),
 		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),

@@ -14,7 +14,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // errNotSaved answers a mutation whose transaction could not be opened or committed (the database
@@ -83,6 +85,14 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 			panic(r)
 		}
 	}()
+	// A field answering with userErrors is rolled back: alone, or to its savepoint when the
+	// operation has other mutation fields whose answers stand.
+	oc := graphql.GetOperationContext(ctx)
+	multi := len(graphql.CollectFields(oc, op.SelectionSet, []string{"Mutation"})) > 1
+	if multi {
+		txCtx = context.WithValue(txCtx, savepointsKey{}, true)
+	}
+	txCtx, userErrors := apperr.WatchUserErrors(txCtx)
 	rsp := next(txCtx)
 	if rsp == nil || len(rsp.Errors) > 0 {
 		_ = tx.Rollback()
@@ -90,6 +100,12 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 			return nil
 		}
 		return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
+	}
+	if !multi && userErrors() {
+		if err := tx.Rollback(); err != nil {
+			t.log.ErrorContext(ctx, "rollback after user errors", "error", err.Error())
+		}
+		return rsp
 	}
 	if err := tx.Commit(); err != nil {
 		return t.failed(ctx, "commit", err, errNotSaved)
@@ -102,4 +118,35 @@ func (t transactioner) failed(ctx context.Context, step string, err error, e *ap
 	t.log.ErrorContext(ctx, "mutation not saved", "step", step, "error", err.Error())
 	graphql.AddError(ctx, e)
 	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+}
+
+type savepointsKey struct{}
+
+var _ graphql.FieldInterceptor = transactioner{}
+
+// InterceptField puts each mutation field of an operation with several behind a savepoint, and
+// rolls the field back to it when it answers with userErrors.
+func (t transactioner) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	tx := ent.TxFromContext(ctx)
+	if on, _ := ctx.Value(savepointsKey{}).(bool); !on || tx == nil || fc == nil || fc.Object != "Mutation" {
+		return next(ctx)
+	}
+	c := tx.Client()
+	if _, err := c.ExecContext(ctx, "SAVEPOINT mutation_field"); err != nil {
+		return nil, err
+	}
+	ctx, userErrors := apperr.WatchUserErrors(ctx)
+	ctx, undo := store.WithUndo(ctx)
+	res, err := next(ctx)
+	if err == nil && userErrors() {
+		if _, err := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT mutation_field"); err != nil {
+			return nil, err
+		}
+		undo()
+	}
+	if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT mutation_field"); rerr != nil && err == nil {
+		return nil, rerr
+	}
+	return res, err
 }

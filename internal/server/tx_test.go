@@ -17,7 +17,9 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
+	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/testutil"
@@ -231,5 +233,53 @@ func TestCommitFailure(t *testing.T) {
 			*replay.CaseSubmit.TrackingCode != *out.CaseSubmit.TrackingCode || stored() != 1 {
 			t.Fatalf("the retry after the failure: %v / %v, %d stored", out.CaseSubmit.TrackingCode, replay.CaseSubmit.TrackingCode, stored())
 		}
+	})
+}
+
+// TestUserErrorRollsBack: a mutation field answering with userErrors keeps nothing it wrote
+// before the error, alone in its operation or beside another mutation field (rolled back to its
+// savepoint, while the other field's write stands). The user error is forced by an ent hook
+// refusing the received event of a case whose place says so, after the case row was inserted.
+func TestUserErrorRollsBack(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		d := newCWDesk(t, dia, nil)
+		const refused = "REFUSE-AFTER-WRITE"
+		d.o.db.Client.CaseEvent.Use(func(next ent.Mutator) ent.Mutator {
+			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+				if id, ok := m.(*ent.CaseEventMutation).CaseID(); ok {
+					c, err := m.(*ent.CaseEventMutation).Client().CitizenCase.Get(authz.System(ctx), id)
+					if err == nil && c.Place != nil && *c.Place == refused {
+						return nil, apperr.BadInput("từ chối", "refused", "input", "place")
+					}
+				}
+				return next.Mutate(ctx, m)
+			})
+		})
+		r := cwSubmit(t, d.citizen, d.input(map[string]any{"place": refused}))
+		if len(r.UserErrors) != 1 || r.UserErrors[0].Code != apperr.BadUserInput {
+			t.Fatalf("want the forced user error, got %+v", r)
+		}
+		if n := d.cases(); n != 0 {
+			t.Fatalf("%d cases kept after a user error", n)
+		}
+
+		// Two fields: the first submits, the second is refused after its write.
+		q := `mutation($a: CaseSubmitInput!, $b: CaseSubmitInput!) {
+			a: caseSubmit(input: $a) { trackingCode userErrors { code } }
+			b: caseSubmit(input: $b) { trackingCode userErrors { code } } }`
+		var out struct {
+			A, B struct {
+				TrackingCode *string
+				UserErrors   []struct{ Code string }
+			}
+		}
+		d.citizen.Query(t, q, map[string]any{"a": d.input(nil), "b": d.input(map[string]any{"place": refused})}).Decode(t, &out)
+		if out.A.TrackingCode == nil || len(out.A.UserErrors) != 0 || len(out.B.UserErrors) != 1 {
+			t.Fatalf("want a submitted and b refused, got %+v", out)
+		}
+		if n := d.cases(); n != 1 {
+			t.Fatalf("%d cases kept, want only a's", n)
+		}
+		d.caseID(t, *out.A.TrackingCode)
 	})
 }

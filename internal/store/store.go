@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -24,7 +26,6 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
 	"github.com/liemchinh/liemchinh/internal/authz"
-	"github.com/liemchinh/liemchinh/internal/progress"
 )
 
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
@@ -39,6 +40,26 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+
+	mu       sync.Mutex
+	attached map[any]any
+}
+
+// Attach returns what is attached to the database under key, attaching make() the first time:
+// what must exist once per database however often the server is wired on it (the progress
+// hooks), without a package-global registry.
+func (d *DB) Attach(key any, make func() any) any {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.attached[key]; ok {
+		return v
+	}
+	if d.attached == nil {
+		d.attached = map[any]any{}
+	}
+	v := make()
+	d.attached[key] = v
+	return v
 }
 
 // Close closes the client and the pool.
@@ -94,7 +115,6 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	}
 	client := ent.NewClient(ent.Driver(drv))
 	authz.Install(client)
-	progress.Install(client, dia)
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 
@@ -181,4 +201,20 @@ func InTx(ctx context.Context, root *ent.Client, fn func(context.Context, *ent.C
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
+}
+
+type undoneKey struct{}
+
+// WithUndo returns a context for one part of a transaction (a mutation field) that may be rolled
+// back to a savepoint on its own, and the function that records it was. Commit hooks registered
+// in that part check Undone before acting on what it did.
+func WithUndo(ctx context.Context) (context.Context, func()) {
+	var undone atomic.Bool
+	return context.WithValue(ctx, undoneKey{}, &undone), func() { undone.Store(true) }
+}
+
+// Undone reports whether the part of the transaction ctx belongs to was rolled back.
+func Undone(ctx context.Context) bool {
+	u, _ := ctx.Value(undoneKey{}).(*atomic.Bool)
+	return u != nil && u.Load()
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -128,7 +129,35 @@ func freshPostgres(tb testing.TB) string {
 	return withDatabase(base, name)
 }
 
-// DropTemplate removes the template database; call it from TestMain after m.Run.
+// Main runs a package's tests; call it from TestMain in every package using Open. It drops the
+// PostgreSQL template afterwards and, without EnvPostgres, says that the PostgreSQL half did not run.
+func Main(m *testing.M) {
+	code := m.Run()
+	DropTemplate()
+	if os.Getenv(EnvPostgres) == "" {
+		sayPostgresSkipped()
+	}
+	os.Exit(code)
+}
+
+// sayPostgresSkipped prints the notice. `go test ./...` shows a passing package's output only
+// with -v, so the notice also goes to the go command's own stderr when it is our parent (Linux).
+// The path opened names the parent's pid, so go's test cache never replays such a run silently.
+func sayPostgresSkipped() {
+	pkg, _ := os.Getwd()
+	line := fmt.Sprintf("%s: PostgreSQL tests did NOT run (SQLite only): set %s to run them\n", filepath.Base(pkg), EnvPostgres)
+	fmt.Print(line)
+	ppid := os.Getppid()
+	if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid)); err != nil || strings.TrimSpace(string(comm)) != "go" {
+		return
+	}
+	if f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/2", ppid), os.O_WRONLY|os.O_APPEND, 0); err == nil {
+		_, _ = f.WriteString(line)
+		f.Close()
+	}
+}
+
+// DropTemplate removes the template database; Main calls it after the tests.
 func DropTemplate() {
 	base := os.Getenv(EnvPostgres)
 	if base == "" || templateName == "" {
