@@ -141,7 +141,7 @@ func trackedMessage(m *ent.CaseMessage) TrackedMessage {
 
 // TrackedTimeline is the whole public timeline, oldest first (the deprecated list field).
 func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEvent, error) {
-	evs, err := s.trackedEvents(ctx, t).Order(caseevent.ByOccurredAt(), caseevent.ByID()).All(authz.System(ctx))
+	evs, err := s.trackedEvents(ctx, t).Order(caseevent.ByID()).All(authz.System(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEv
 
 // TrackedMessages are all the messages, oldest first (the deprecated list field).
 func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMessage, error) {
-	msgs, err := s.trackedMessages(ctx, t).Order(casemessage.BySentAt(), casemessage.ByID()).All(authz.System(ctx))
+	msgs, err := s.trackedMessages(ctx, t).Order(casemessage.ByID()).All(authz.System(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -53,9 +53,13 @@ var tables = map[string]string{
 	Upload: "Upload", Review: "Review",
 }
 
+// entropy is crypto randomness that increases within a millisecond, so that the ids one process
+// issues sort in the order they were made (connections page by id, oldest first).
+var entropy = &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)}
+
 // New returns a fresh id with the given prefix, from the current time and crypto randomness.
 func New(prefix string) string {
-	return NewAt(prefix, time.Now(), rand.Reader)
+	return NewAt(prefix, time.Now(), entropy)
 }
 
 // NewAt returns an id for the given time drawn from entropy; seeds use it with a fixed source so

@@ -40,3 +40,16 @@ func TestNewAndTypeOf(t *testing.T) {
 		}
 	}
 }
+
+// TestNewSortsInOrderMade: ids made one after the other, many in the same millisecond, sort in the
+// order they were made (connections page by id and must read oldest first).
+func TestNewSortsInOrderMade(t *testing.T) {
+	prev := New(CaseMessage)
+	for i := range 10000 {
+		id := New(CaseMessage)
+		if id <= prev {
+			t.Fatalf("id %d (%s) sorts before the one made before it (%s)", i, id, prev)
+		}
+		prev = id
+	}
+}
