@@ -179,11 +179,24 @@ func statusOf(errs gqlerror.List) int {
 	if len(errs) > 0 {
 		code, _ = errs[0].Extensions["code"].(string)
 	}
+	if code == apperr.NotFound {
+		return http.StatusBadRequest // a GraphQL request is found; what it names is its own matter
+	}
+	return httpStatus(code, http.StatusBadRequest)
+}
+
+// httpStatus is the HTTP status of an error code, for every answer the server gives outside a
+// GraphQL response with data; fallback for the codes it does not name.
+func httpStatus(code string, fallback int) int {
 	switch code {
+	case apperr.BadUserInput:
+		return http.StatusBadRequest
 	case apperr.Unauthenticated:
 		return http.StatusUnauthorized
 	case apperr.Forbidden:
 		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
 	case apperr.RateLimited:
 		return http.StatusTooManyRequests
 	case apperr.Unavailable, apperr.Timeout:
@@ -191,7 +204,7 @@ func statusOf(errs gqlerror.List) int {
 	case apperr.Internal:
 		return http.StatusInternalServerError
 	}
-	return http.StatusBadRequest
+	return fallback
 }
 
 // wireResponse is graphql.Response without a "data" entry when there is no data: the spec's

@@ -207,20 +207,7 @@ func uploadHandler(d Deps) http.Handler {
 		up, err := d.Cases.Uploads.Receive(r.Context(), r.PathValue("token"), r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		if err != nil {
-			e, ok := apperr.As(err)
-			if !ok {
-				d.Logger.ErrorContext(r.Context(), "upload", "error", err.Error())
-				e = errInternal
-			}
-			status := http.StatusBadRequest
-			switch e.Code {
-			case apperr.NotFound:
-				status = http.StatusNotFound
-			case apperr.Internal:
-				status = http.StatusInternalServerError
-			}
-			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
+			writeFileError(w, r, d.Logger, "upload", err, http.StatusBadRequest)
 			return
 		}
 		// contentType and sanitized tell the client what is kept: a HEIC photo became a JPEG; a file
@@ -243,27 +230,8 @@ func evidenceHandler(d Deps) http.Handler {
 		e, body, err := d.Cases.OpenEvidence(ctx, r.PathValue("id"), r.Header.Get("X-Tracking-Code"),
 			r.Header.Get("X-Tracking-Secret"), accessReason(r))
 		if err != nil {
-			ae, ok := apperr.As(err)
-			if !ok {
-				d.Logger.ErrorContext(ctx, "evidence", "error", err.Error())
-				ae = errInternal
-			}
-			status := http.StatusNotFound
-			switch ae.Code {
-			case apperr.Unauthenticated:
-				status = http.StatusUnauthorized
-			case apperr.Forbidden:
-				status = http.StatusForbidden
-			case apperr.BadUserInput:
-				status = http.StatusBadRequest
-			case apperr.RateLimited:
-				status = http.StatusTooManyRequests
-			case apperr.Internal:
-				status = http.StatusInternalServerError
-			}
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": ae.Code, "message": ae.Message(ctx)}})
+			writeFileError(w, r, d.Logger, "evidence", err, http.StatusNotFound)
 			return
 		}
 		defer body.Close()
@@ -273,6 +241,19 @@ func evidenceHandler(d Deps) http.Handler {
 		w.Header().Set("Content-Disposition", "attachment")
 		_, _ = io.Copy(w, body)
 	})
+}
+
+// writeFileError answers a failed upload or download with its code's status (fallback for the
+// others) and {"error": {code, message, field}}; an uncoded error is logged and answered
+// INTERNAL_SERVER_ERROR, never with its text.
+func writeFileError(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string, err error, fallback int) {
+	e, ok := apperr.As(err)
+	if !ok {
+		log.ErrorContext(r.Context(), what, "error", err.Error())
+		e = errInternal
+	}
+	w.WriteHeader(httpStatus(e.Code, fallback))
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
 }
 
 // accessReason reads X-Access-Reason, percent-decoding it: browsers send only Latin-1 in a header,

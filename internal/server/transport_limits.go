@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -132,10 +131,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 // writeCoded answers a GraphQL-shaped error outside GraphQL.
 func writeCoded(w http.ResponseWriter, r *http.Request, status int, e *apperr.Error) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
-		"message": e.Message(r.Context()), "extensions": map[string]any{"code": e.Code},
-	}}})
+	writeError(r.Context(), w, status, e)
 }
 
 // allowLongTransfer lets evidence uploads and downloads run past HTTP_READ_TIMEOUT and
