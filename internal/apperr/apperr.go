@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -179,4 +180,27 @@ func WatchUserErrors(ctx context.Context) (context.Context, func() bool) {
 // BadInput is a BAD_USER_INPUT user error about the given input field path.
 func BadInput(vi, en string, field ...string) *Error {
 	return New(BadUserInput, vi, en).OnField(field...)
+}
+
+// HTTPStatus is the HTTP status of a code, for every answer given outside a GraphQL response with
+// data (GraphQL over HTTP, file uploads and downloads, the sign-in check, exports); fallback for
+// the codes it does not name.
+func HTTPStatus(code string, fallback int) int {
+	switch code {
+	case BadUserInput:
+		return http.StatusBadRequest
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case Forbidden:
+		return http.StatusForbidden
+	case NotFound:
+		return http.StatusNotFound
+	case RateLimited:
+		return http.StatusTooManyRequests
+	case Unavailable, Timeout:
+		return http.StatusServiceUnavailable
+	case Internal:
+		return http.StatusInternalServerError
+	}
+	return fallback
 }

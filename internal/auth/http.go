@@ -113,13 +113,7 @@ func clientIP(r *http.Request, trustProxy bool) string {
 
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e, _ := apperr.As(err)
-	status := http.StatusUnauthorized
-	switch e.Code {
-	case apperr.Internal:
-		status = http.StatusInternalServerError
-	case apperr.Timeout:
-		status = http.StatusServiceUnavailable
-	}
+	status := apperr.HTTPStatus(e.Code, http.StatusUnauthorized)
 	w.Header().Set("Content-Type", "application/json")
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)

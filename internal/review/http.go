@@ -103,6 +103,8 @@ func failure(err error) (int, string) {
 			return http.StatusNotFound, "Không tìm thấy nội dung cần tải.\nThere is nothing to download here.\n"
 		case apperr.BadUserInput:
 			return http.StatusBadRequest, "Yêu cầu tải xuống không hợp lệ.\nNot a valid download request.\n"
+		case apperr.Timeout, apperr.RateLimited:
+			return apperr.HTTPStatus(e.Code, http.StatusServiceUnavailable), e.VI + "\n" + e.EN + "\n"
 		}
 	}
 	return http.StatusInternalServerError, "Lỗi máy chủ; vui lòng thử lại sau.\nServer error; please try again later.\n"

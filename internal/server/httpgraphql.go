@@ -123,8 +123,7 @@ func readParams(r *http.Request) (*graphql.RawParams, int, *apperr.Error) {
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				return nil, http.StatusRequestEntityTooLarge, apperr.Newf(apperr.BadRequest,
-					"Nội dung yêu cầu vượt quá giới hạn %d byte.", "The request body is larger than the limit of %d bytes.", tooLarge.Limit)
+				return nil, http.StatusRequestEntityTooLarge, errBodyTooLarge(tooLarge.Limit)
 			}
 			return nil, http.StatusBadRequest, badRequest("Không đọc được nội dung yêu cầu.", "The request body could not be read.")
 		}
@@ -182,29 +181,7 @@ func statusOf(errs gqlerror.List) int {
 	if code == apperr.NotFound {
 		return http.StatusBadRequest // a GraphQL request is found; what it names is its own matter
 	}
-	return httpStatus(code, http.StatusBadRequest)
-}
-
-// httpStatus is the HTTP status of an error code, for every answer the server gives outside a
-// GraphQL response with data; fallback for the codes it does not name.
-func httpStatus(code string, fallback int) int {
-	switch code {
-	case apperr.BadUserInput:
-		return http.StatusBadRequest
-	case apperr.Unauthenticated:
-		return http.StatusUnauthorized
-	case apperr.Forbidden:
-		return http.StatusForbidden
-	case apperr.NotFound:
-		return http.StatusNotFound
-	case apperr.RateLimited:
-		return http.StatusTooManyRequests
-	case apperr.Unavailable, apperr.Timeout:
-		return http.StatusServiceUnavailable
-	case apperr.Internal:
-		return http.StatusInternalServerError
-	}
-	return fallback
+	return apperr.HTTPStatus(code, http.StatusBadRequest)
 }
 
 // wireResponse is graphql.Response without a "data" entry when there is no data: the spec's

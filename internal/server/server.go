@@ -252,7 +252,7 @@ func writeFileError(w http.ResponseWriter, r *http.Request, log *slog.Logger, wh
 		log.ErrorContext(r.Context(), what, "error", err.Error())
 		e = errInternal
 	}
-	w.WriteHeader(httpStatus(e.Code, fallback))
+	w.WriteHeader(apperr.HTTPStatus(e.Code, fallback))
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": e.Code, "message": e.Message(r.Context()), "field": e.Field}})
 }
 

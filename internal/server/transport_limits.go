@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -98,8 +95,8 @@ func errBodyTooLarge(max int64) *apperr.Error {
 }
 
 // limitBody answers 413 with a coded JSON error when a request body is larger than max: at once
-// from Content-Length, else after reading max+1 bytes of it (and never the rest: the connection
-// is closed after the answer).
+// from Content-Length, else when the transport's read passes max bytes (http.MaxBytesReader then
+// has the connection closed after the answer, so the rest is never read).
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodGet || r.Method == http.MethodOptions {
@@ -111,19 +108,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 			writeCoded(w, r, http.StatusRequestEntityTooLarge, errBodyTooLarge(max))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				w.Header().Set("Connection", "close")
-				writeCoded(w, r, http.StatusRequestEntityTooLarge, errBodyTooLarge(max))
-				return
-			}
-			writeCoded(w, r, http.StatusBadRequest, apperr.New(apperr.BadUserInput,
-				"Không đọc được nội dung yêu cầu.", "The request body could not be read."))
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
 }

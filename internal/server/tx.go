@@ -115,6 +115,13 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 
 // failed answers with e and no data: nothing the resolvers returned may be believed.
 func (t transactioner) failed(ctx context.Context, step string, err error, e *apperr.Error) *graphql.Response {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The request deadline ended the transaction: the client asked for too much, the
+		// database did not go away.
+		t.log.WarnContext(ctx, "mutation not saved: request deadline", "step", step)
+		graphql.AddError(ctx, apperr.ErrTimeout)
+		return &graphql.Response{Errors: graphql.GetErrors(ctx)}
+	}
 	t.log.ErrorContext(ctx, "mutation not saved", "step", step, "error", err.Error())
 	graphql.AddError(ctx, e)
 	return &graphql.Response{Errors: graphql.GetErrors(ctx)}
@@ -127,9 +134,12 @@ var _ graphql.FieldInterceptor = transactioner{}
 // InterceptField puts each mutation field of an operation with several behind a savepoint, and
 // rolls the field back to it when it answers with userErrors.
 func (t transactioner) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
+	// Called for every field of every operation: the cheap test first, so queries pay nothing more.
+	if fc := graphql.GetFieldContext(ctx); fc == nil || fc.Object != "Mutation" {
+		return next(ctx)
+	}
 	tx := ent.TxFromContext(ctx)
-	if on, _ := ctx.Value(savepointsKey{}).(bool); !on || tx == nil || fc == nil || fc.Object != "Mutation" {
+	if on, _ := ctx.Value(savepointsKey{}).(bool); !on || tx == nil {
 		return next(ctx)
 	}
 	c := tx.Client()
