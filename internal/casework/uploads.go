@@ -16,7 +16,6 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/upload"
 	"github.com/liemchinh/liemchinh/internal/apperr"
-	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/blob"
 	"github.com/liemchinh/liemchinh/internal/evidence"
@@ -236,29 +235,19 @@ var (
 		MinAccessReason).OnField("reason")
 )
 
-// openUnsanitized lets through, as RevealReporter does for the identity, the inspector assigned
-// to the case and an administrator who gives a reason, and writes the read to the audit log
-// before the file is sent. The viewer already holds the case in scope (OpenEvidence's query).
+// unsanitizedRead is the rule of an evidence file not sanitized: the reporter's (readRule), with
+// a reason of MinAccessReason to 2,000 characters.
+var unsanitizedRead = readRule{action: "evidenceUnsanitizedRead",
+	reasonOK:  func(r string) bool { return utf8.RuneCountInString(r) >= MinAccessReason && len(r) <= 2000 },
+	errReason: errAccessReason, errRefused: errUnsanitized}
+
+// openUnsanitized lets through whoever may read the reporter of the file's case, and writes the
+// read to the audit log before the file is sent. The viewer already holds the case in scope
+// (OpenEvidence's query).
 func (s *Service) openUnsanitized(ctx context.Context, e *ent.Evidence, reason string) error {
-	v := authz.FromContext(ctx)
-	if v.Anonymous() {
-		return authz.ErrUnauthenticated
-	}
-	sys := authz.System(ctx)
-	handler, err := s.client.Evidence.QueryCase(e).QueryHandler().OnlyID(sys)
-	if err != nil && !ent.IsNotFound(err) {
+	caseID, err := s.client.Evidence.QueryCase(e).OnlyID(authz.System(ctx))
+	if err != nil {
 		return err
 	}
-	reason = strings.TrimSpace(reason)
-	switch {
-	case handler != "" && handler == v.AccountID:
-	case v.Role == authz.RoleAdmin:
-		if utf8.RuneCountInString(reason) < MinAccessReason || len(reason) > 2000 {
-			return errAccessReason
-		}
-	default:
-		return errUnsanitized
-	}
-	return audit.Record(ctx, s.client, audit.Entry{Action: "evidenceUnsanitizedRead", ObjectType: "Evidence",
-		ObjectID: e.ID, Reason: reason, Summary: "evidence file not sanitized opened"})
+	return unsanitizedRead.authorize(ctx, s.client, caseID, reason, "evidence file not sanitized opened: "+e.ID)
 }

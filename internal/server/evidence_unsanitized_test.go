@@ -308,7 +308,7 @@ func TestEvidenceUnsanitizedServing(t *testing.T) {
 			t.Errorf("refusal messages: %s / %s", vi, en)
 		}
 		// Each opening by staff is in the audit log, the administrator's with the reason.
-		events, err := db.Client.AuditEvent.Query().Where(auditevent.Action("evidenceUnsanitizedRead"), auditevent.ObjectID(e.ID)).All(ctx)
+		events, err := db.Client.AuditEvent.Query().Where(auditevent.Action("evidenceUnsanitizedRead"), auditevent.ObjectType("Case"), auditevent.SummaryContains(e.ID)).All(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
