@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/apperr"
@@ -41,17 +40,6 @@ func newThrottle(now func() time.Time) *throttle {
 
 func pairKey(login, ip string) string { return login + "\x00" + ip }
 
-// network is the address throttling counts by: an IPv6 client usually holds a whole /64, so it
-// counts as one address (or it could draw a fresh one for every attempt).
-func network(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil || a.Unmap().Is4() {
-		return ip
-	}
-	p, _ := a.Prefix(64)
-	return p.String()
-}
-
 func rateLimited(wait time.Duration) *apperr.Error {
 	return apperr.Throttled(wait, "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau %d giây.",
 		"Too many failed sign-ins; try again in %d seconds.")
@@ -59,7 +47,7 @@ func rateLimited(wait time.Duration) *apperr.Error {
 
 // check refuses a sign-in attempt before its password is looked at.
 func (t *throttle) check(login, ip string) error {
-	ip = network(ip)
+	ip = ratelimit.AddressKey(ip)
 	if blocked, wait := t.addr.Blocked(ip); blocked {
 		return rateLimited(wait)
 	}
@@ -80,7 +68,7 @@ func (t *throttle) check(login, ip string) error {
 // failed counts a failed attempt (a wrong password, an unknown login or a disabled account alike,
 // so that throttling tells nothing about which).
 func (t *throttle) failed(login, ip string) {
-	ip = network(ip)
+	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
 	t.addr.Allow(ip)
 	t.pair.Allow(pair)
@@ -94,7 +82,7 @@ func (t *throttle) failed(login, ip string) {
 // succeeded forgets the address's failures on the login; the login's own count stays, or a
 // signed-in owner would reopen the way for someone guessing from elsewhere.
 func (t *throttle) succeeded(login, ip string) {
-	ip = network(ip)
+	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
 	t.pair.Reset(pair)
 	t.over.Reset(pair)

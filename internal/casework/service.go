@@ -136,7 +136,7 @@ func rateLimited(wait time.Duration) error {
 // and a wrong secret give the same answer in the same way.
 func (s *Service) tracked(ctx context.Context, code, secret string) (*ent.CitizenCase, error) {
 	if s.limits.Tracking != nil {
-		if ok, wait := s.limits.Tracking.Allow(authz.ClientIP(ctx)); !ok {
+		if ok, wait := s.limits.Tracking.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
 			return nil, rateLimited(wait)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/idempotency"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
@@ -120,7 +121,7 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Receipt, error) {
 	v := authz.FromContext(ctx)
 	if v.Anonymous() && s.limits.Submit != nil {
-		if ok, wait := s.limits.Submit.Allow(authz.ClientIP(ctx)); !ok {
+		if ok, wait := s.limits.Submit.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
 			return nil, rateLimited(wait)
 		}
 	}

@@ -4,6 +4,7 @@
 package ratelimit
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 
@@ -134,4 +135,15 @@ func (l *Limiter) evict(now time.Time) {
 			return
 		}
 	}
+}
+
+// AddressKey is the client address every limit counts by: an IPv6 client usually holds a whole
+// /64, so it counts as one address (or it could draw a fresh one for every request).
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }

@@ -70,3 +70,19 @@ func TestCharge(t *testing.T) {
 		t.Fatal("still blocked once the debt is paid")
 	}
 }
+
+func TestAddressKey(t *testing.T) {
+	tests := map[string]string{
+		"203.0.113.7":          "203.0.113.7",
+		"::ffff:203.0.113.7":   "::ffff:203.0.113.7",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::1": "2001:db8:1:2::/64",
+		"2001:db8:1:3::1":      "2001:db8:1:3::/64",
+		"not an address":       "not an address",
+	}
+	for ip, want := range tests {
+		if got := AddressKey(ip); got != want {
+			t.Errorf("AddressKey(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}

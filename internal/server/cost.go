@@ -115,7 +115,7 @@ func budgetKey(ctx context.Context) string {
 	if v := authz.FromContext(ctx); !v.Anonymous() {
 		return "account:" + v.AccountID
 	}
-	return "address:" + authz.ClientIP(ctx)
+	return "address:" + ratelimit.AddressKey(authz.ClientIP(ctx))
 }
 
 func errTimeout(d time.Duration) *apperr.Error {
