@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -150,6 +151,13 @@ func TestSanitizeHEICNotConverted(t *testing.T) {
 // with Exif GPS.
 func testPDF(t *testing.T, embedded bool) []byte {
 	t.Helper()
+	return pdfFixture(t, embedded, false)
+}
+
+// pdfFixture is testPDF, with the photo compressed once more (FlateDecode over DCTDecode) when
+// flateJPEG is set.
+func pdfFixture(t *testing.T, embedded, flateJPEG bool) []byte {
+	t.Helper()
 	xmp := `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
 		`<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="21,1.71N" ` +
 		`exif:GPSLongitude="105,51.25E"><dc:creator>XmpAuthor Nguyen</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>`
@@ -172,6 +180,13 @@ func testPDF(t *testing.T, embedded bool) []byte {
 		stream("/Type /XObject /Subtype /Image /Width 67 /Height 45 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode /Metadata 10 0 R", photo),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 		stream("/Type /Metadata /Subtype /XML", []byte(xmp)),
+	}
+	if flateJPEG {
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		_, _ = zw.Write(photo)
+		_ = zw.Close()
+		objs[7] = stream("/Type /XObject /Subtype /Image /Width 67 /Height 45 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter [/FlateDecode /DCTDecode] /Metadata 10 0 R", z.Bytes())
 	}
 	if embedded { // the phone's original photo attached to the document
 		objs[0] = "<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R /Names << /EmbeddedFiles << /Names [(a.jpg) 12 0 R] >> >> >>"
@@ -305,6 +320,7 @@ func TestSanitizePDFNotCleanable(t *testing.T) {
 	}{
 		{"not a PDF pdfcpu reads", []byte("%PDF-1.7\n1 0 obj << /Author (Nguyen Van A) >> endobj\ntrailer << /Info 1 0 R >>\n%%EOF\n")},
 		{"embedded files", withFile},
+		{"a photo behind FlateDecode", pdfFixture(t, false, true)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,6 +61,10 @@ func cleanPDF(data []byte) (out []byte, err error) {
 				return nil, fmt.Errorf("embedded file: %w", errPDFNotCleanable)
 			}
 			// A photo in the page is often the camera's JPEG as it was, Exif and GPS included.
+			if dctBehindOtherFilters(o.FilterPipeline) {
+				// A JPEG under another filter (FlateDecode over DCTDecode) is not rewritten here.
+				return nil, fmt.Errorf("image object %d: JPEG behind other filters: %w", nr, errPDFNotCleanable)
+			}
 			if len(o.FilterPipeline) == 1 && o.FilterPipeline[0].Name == "DCTDecode" && o.Raw != nil {
 				raw, err := stripJPEG(o.Raw)
 				if err != nil {
@@ -115,4 +119,18 @@ var pdfMarkup = map[string]bool{
 	"Text": true, "FreeText": true, "Line": true, "Square": true, "Circle": true, "Polygon": true,
 	"PolyLine": true, "Highlight": true, "Underline": true, "Squiggly": true, "StrikeOut": true,
 	"Stamp": true, "Caret": true, "Ink": true, "FileAttachment": true, "Sound": true, "Redact": true,
+}
+
+// dctBehindOtherFilters reports whether a stream holds a JPEG under more filters than DCTDecode
+// alone: its Exif cannot be removed without decoding the others.
+func dctBehindOtherFilters(fs []types.PDFFilter) bool {
+	if len(fs) < 2 {
+		return false
+	}
+	for _, f := range fs {
+		if f.Name == "DCTDecode" {
+			return true
+		}
+	}
+	return false
 }
