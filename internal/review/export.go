@@ -11,8 +11,8 @@ import (
 	"unicode"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/unicode/norm"
 
+	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/progress"
 )
 
@@ -242,14 +242,7 @@ func writeXLSX(buf *bytes.Buffer, tables []table) error {
 func slug(name string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range norm.NFD.String(name) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case r == 'đ' || r == 'Đ':
-			r = 'd'
-		}
-		r = unicode.ToLower(r)
+	for _, r := range fold.Fold(name) {
 		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
 			b.WriteRune(r)
 			dash = false
