@@ -325,9 +325,9 @@ func concernedIn(v Viewer, c caseCols) *sql.Predicate {
 }
 
 // concernedHiddenKinds are the events the person concerned never sees: they would tell of the
-// reporter's messages, evidence, rating or the handler's assignment.
+// reporter's messages, evidence, rating, duplicates (DESIGN.md §5) or the handler's assignment.
 var concernedHiddenKinds = []string{string(caseevent.KindMESSAGE), string(caseevent.KindEVIDENCE_ADDED),
-	string(caseevent.KindRATED), string(caseevent.KindASSIGNED)}
+	string(caseevent.KindRATED), string(caseevent.KindASSIGNED), string(caseevent.KindMARKED_DUPLICATE)}
 
 // caseSubquery is "column holds a case matching p" (p on the cases table, qualified); nil when p is.
 func caseSubquery(column string, p *sql.Predicate) *sql.Predicate {
