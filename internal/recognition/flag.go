@@ -21,11 +21,11 @@ import (
 // awards (FlagAwards) and their self-assessments reviewed EXCELLENT or GOOD (FlagAssessments). tx
 // is the transaction's client and ctx must carry the grant of the action establishing it.
 func RecordIncident(ctx context.Context, tx *ent.Client, c *ent.IncidentCreate, now time.Time) (*ent.Incident, error) {
-	inc, err := c.Save(ctx)
-	if err != nil {
-		return nil, err
+	officialID, ok := c.Mutation().OfficialID()
+	if !ok {
+		return nil, fmt.Errorf("recognition: an incident names no official")
 	}
-	officialID, err := tx.Incident.QueryOfficial(inc).OnlyID(authz.System(ctx))
+	inc, err := c.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
