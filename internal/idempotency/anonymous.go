@@ -6,7 +6,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"regexp"
 	"strings"
 
@@ -72,16 +71,12 @@ func derive(key, operation, purpose string) []byte {
 // and the claim's Box, under a third derived key, seals the secret a retry must get back. Who holds
 // only the database, or another key, can therefore neither find the row nor open what it keeps.
 func BeginAnonymous(ctx context.Context, tx *ent.Client, operation, key string, input any) (*Claim, error) {
-	key = strings.TrimSpace(key)
-	if key == "" || len(key) > 100 {
-		return nil, errKey
+	key, body, err := prepare(key, input)
+	if err != nil {
+		return nil, err
 	}
 	if KeyBits(key) < MinAnonymousKeyBits {
 		return nil, errWeakKey
-	}
-	body, err := json.Marshal(input)
-	if err != nil {
-		return nil, err
 	}
 	mac := hmac.New(sha256.New, derive(key, operation, "request"))
 	mac.Write(body)

@@ -78,16 +78,22 @@ func (c *Claim) DoneSealed(ctx context.Context, resultID string, sealed []byte) 
 // the transaction's client. The caller does its work only when the claim is not a replay, then
 // calls Done with the id of what it made.
 func Begin(ctx context.Context, tx *ent.Client, owner, operation, key string, input any) (*Claim, error) {
-	key = strings.TrimSpace(key)
-	if key == "" || len(key) > 100 {
-		return nil, errKey
-	}
-	body, err := json.Marshal(input)
+	key, body, err := prepare(key, input)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
 	return begin(ctx, tx, owner, operation, key, hex.EncodeToString(sum[:]))
+}
+
+// prepare checks a client's key (trimmed, 1 to 100 characters) and encodes the request's input.
+func prepare(key string, input any) (string, []byte, error) {
+	key = strings.TrimSpace(key)
+	if key == "" || len(key) > 100 {
+		return "", nil, errKey
+	}
+	body, err := json.Marshal(input)
+	return key, body, err
 }
 
 // begin claims (owner, operation, key) for a request whose input hashes to hash.
