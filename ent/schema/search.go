@@ -12,11 +12,11 @@ import (
 	"github.com/liemchinh/liemchinh/internal/fold"
 )
 
-// folded is the lower-case, diacritic-free copy of a name that search matches (internal/fold); it is
-// never set by hand: foldHook keeps it, and the migration that added it backfilled it.
+// folded is the search form of a name (fold.Query: lower case, no diacritics, words separated by
+// single spaces); it is never set by hand: foldHook keeps it, and migrations backfilled it.
 func folded(name string, max int) ent.Field {
 	return field.String(name).MaxLen(max).Default("").
-		Comment("Folded copy of the name for search (lower case, no diacritics, đ as d), kept by a hook.").
+		Comment("Search form of the name (lower case, no diacritics, đ as d, punctuation as spaces), kept by a hook.").
 		Annotations(hidden())
 }
 
@@ -29,13 +29,13 @@ func trigram(column string) ent.Index {
 	)
 }
 
-// foldHook sets the folded copy whenever a mutation sets the name, in one place for every writer.
+// foldHook sets the search form whenever a mutation sets the name, in one place for every writer.
 func foldHook(source, target string) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if v, ok := m.Field(source); ok {
 				if s, ok := v.(string); ok {
-					if err := m.SetField(target, fold.Fold(s)); err != nil {
+					if err := m.SetField(target, fold.Query(s)); err != nil {
 						return nil, err
 					}
 				}

@@ -33,8 +33,10 @@ func Fold(s string) string {
 	return strings.ToLower(out)
 }
 
-// Query folds a search query into words separated by single spaces: anything but letters and digits
-// separates words (so LIKE's % and _ never reach the database). Empty when nothing is left.
+// Query folds text into its search form: folded words separated by single spaces, anything but
+// letters and digits separating words (so LIKE's % and _ never reach the database). Names are
+// stored in this form and queries folded to it, so "Sản Nhi" finds "Bệnh viện Sản - Nhi". Empty
+// when nothing is left.
 func Query(s string) string {
 	return strings.Join(strings.FieldsFunc(Fold(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)

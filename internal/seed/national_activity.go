@@ -19,7 +19,7 @@ func (n *nation) unitsTable() table {
 			"province_units", "unit_children"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			for _, u := range n.units {
-				r := w.add().str(u.id).time(systemStart).time(systemStart).str(u.name).str(fold.Fold(u.name)).str(string(u.level)).
+				r := w.add().str(u.id).time(systemStart).time(systemStart).str(u.name).str(fold.Query(u.name)).str(string(u.level)).
 					str(string(u.kind))
 				if u.code != "" {
 					r.str(u.code)
@@ -56,7 +56,7 @@ func (n *nation) officialsTable() table {
 					updated = at(dateNum(o.to), 16, 0)
 				}
 				name := personName(s)
-				w.add().str(o.id).time(created).time(updated).str(name).str(fold.Fold(name)).str(string(p.cat)).str(p.title).
+				w.add().str(o.id).time(created).time(updated).str(name).str(fold.Query(name)).str(string(p.cat)).str(p.title).
 					str(n.employeeCode(i)).time(o.fromDate()).timep(o.toDate()).str(u.id)
 				if err := w.end(ctx); err != nil {
 					return err

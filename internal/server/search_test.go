@@ -98,6 +98,21 @@ func TestSearchFoldsVietnamese(t *testing.T) {
 		if got := searchNames(t, admin, "units", "name", "tre ben"); got != nil {
 			t.Errorf("units(search: \"tre ben\") = %q: words match in order", got)
 		}
+		// Punctuation separates words in names as in queries: before, the stored form kept "-" and ","
+		// and these searches found nothing.
+		for name, searches := range map[string][]string{
+			"Bệnh viện Sản - Nhi":             {"san nhi", "Sản-Nhi", "benh vien san nhi", "nhi"},
+			"Sở Văn hóa, Thể thao và Du lịch": {"van hoa the thao", "hoa, the", "the thao va du lich"},
+		} {
+			if err := db.Client.Unit.UpdateOneID(w.A.OtherUnit).SetName(name).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range searches {
+				if got := searchNames(t, admin, "units", "name", s); !slices.Equal(got, []string{name}) {
+					t.Errorf("units(search: %q) = %q, want %q", s, got, name)
+				}
+			}
+		}
 	})
 }
 

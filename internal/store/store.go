@@ -158,7 +158,8 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	if d.Dialect == dialect.SQLite {
 		gd = goose.DialectSQLite3
 	}
-	p, err := goose.NewProvider(gd, d.SQL, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(gd, d.SQL, fsys, goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(goMigrations(d.Dialect)...))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

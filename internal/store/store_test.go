@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 	atlas "ariga.io/atlas/sql/migrate"
 
+	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -98,4 +100,73 @@ func withoutRewrittenPredicates(cmds []string) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// TestRefoldNames: rows written before the search form became fold.Query (punctuation kept, as
+// fold.Fold wrote it) are rewritten by the backfill migration, and only they are.
+func TestRefoldNames(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		w := testutil.NewWorld(t, db, testutil.Config(t, nil))
+		ctx := context.Background()
+		arg := func(i int) string {
+			if dia == dialect.Postgres {
+				return fmt.Sprintf("$%d", i)
+			}
+			return "?"
+		}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if _, err := db.SQL.ExecContext(ctx, q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Raw SQL bypasses the hook: the old form, as the first search migration backfilled it.
+		exec("UPDATE units SET name = "+arg(1)+", name_folded = "+arg(2)+" WHERE id = "+arg(3),
+			"Bệnh viện Sản - Nhi", "benh vien san - nhi", w.A.OtherUnit)
+		exec("UPDATE officials SET full_name = "+arg(1)+", full_name_folded = "+arg(2)+" WHERE id = "+arg(3),
+			"Nguyễn Thị Mai (Ánh)", "nguyen thi mai (anh)", w.A.Clerk)
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.RefoldNames(dia)(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ q, id, want string }{
+			{"SELECT name_folded FROM units WHERE id = " + arg(1), w.A.OtherUnit, "benh vien san nhi"},
+			{"SELECT full_name_folded FROM officials WHERE id = " + arg(1), w.A.Clerk, "nguyen thi mai anh"},
+		} {
+			var got string
+			if err := db.SQL.QueryRowContext(ctx, c.q, c.id).Scan(&got); err != nil || got != c.want {
+				t.Errorf("%s: %q, %v; want %q", c.q, got, err, c.want)
+			}
+		}
+		// Every other row already had the form the hook writes.
+		var stale int
+		for _, q := range []string{"SELECT name, name_folded FROM units", "SELECT full_name, full_name_folded FROM officials"} {
+			rows, err := db.SQL.QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var name, folded string
+				if err := rows.Scan(&name, &folded); err != nil {
+					t.Fatal(err)
+				}
+				if fold.Query(name) != folded {
+					stale++
+				}
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if stale != 0 {
+			t.Errorf("%d rows not in fold.Query form after the backfill", stale)
+		}
+	})
 }

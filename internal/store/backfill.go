@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+	"github.com/pressly/goose/v3"
+
+	"github.com/liemchinh/liemchinh/internal/fold"
+)
+
+// goMigrations are the migrations that rewrite data by a rule that lives in Go, applied in version
+// order among the SQL files of both dialects (their versions are not used by any file): the rule
+// then has one definition, rather than a copy in each dialect's SQL.
+func goMigrations(dia string) []*goose.Migration {
+	return []*goose.Migration{
+		// The search form of names became fold.Query (punctuation separates words), so that "Sản Nhi"
+		// finds "Bệnh viện Sản - Nhi"; rows written before keep fold.Fold's form until rewritten.
+		goose.NewGoMigration(20261206060000, &goose.GoFunc{RunTx: refoldNames(dia)}, nil),
+	}
+}
+
+// refoldNames rewrites the search form of officials' and units' names (fold.Query).
+func refoldNames(dia string) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		for _, t := range []struct{ table, source, target string }{
+			{"officials", "full_name", "full_name_folded"},
+			{"units", "name", "name_folded"},
+		} {
+			if err := refold(ctx, tx, dia, t.table, t.source, t.target); err != nil {
+				return fmt.Errorf("backfill %s.%s: %w", t.table, t.target, err)
+			}
+		}
+		return nil
+	}
+}
+
+// refold rewrites target as fold.Query(source) on the rows where it differs. The changed rows are
+// collected first: lib/pq cannot run a statement while a result set is still open.
+func refold(ctx context.Context, tx *sql.Tx, dia, table, source, target string) error {
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT id, %s, %s FROM %s`, source, target, table))
+	if err != nil {
+		return err
+	}
+	type change struct{ id, key string }
+	var changes []change
+	for rows.Next() {
+		var id, name, current string
+		if err := rows.Scan(&id, &name, &current); err != nil {
+			rows.Close()
+			return err
+		}
+		if k := fold.Query(name); k != current {
+			changes = append(changes, change{id, k})
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	update := fmt.Sprintf(`UPDATE %s SET %s = ? WHERE id = ?`, table, target)
+	if dia == dialect.Postgres {
+		update = fmt.Sprintf(`UPDATE %s SET %s = $1 WHERE id = $2`, table, target)
+	}
+	stmt, err := tx.PrepareContext(ctx, update)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range changes {
+		if _, err := stmt.ExecContext(ctx, c.key, c.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

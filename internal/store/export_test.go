@@ -1,0 +1,4 @@
+package store
+
+// RefoldNames is the search-form backfill migration, for the test that runs it on old rows.
+var RefoldNames = refoldNames
