@@ -31,6 +31,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/progressclock"
@@ -83,6 +84,8 @@ type Client struct {
 	Inspection *InspectionClient
 	// Official is the client for interacting with the Official builders.
 	Official *OfficialClient
+	// OfficialNameKey is the client for interacting with the OfficialNameKey builders.
+	OfficialNameKey *OfficialNameKeyClient
 	// Phase is the client for interacting with the Phase builders.
 	Phase *PhaseClient
 	// Pledge is the client for interacting with the Pledge builders.
@@ -132,6 +135,7 @@ func (c *Client) init() {
 	c.Incident = NewIncidentClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.Official = NewOfficialClient(c.config)
+	c.OfficialNameKey = NewOfficialNameKeyClient(c.config)
 	c.Phase = NewPhaseClient(c.config)
 	c.Pledge = NewPledgeClient(c.config)
 	c.ProgressClock = NewProgressClockClient(c.config)
@@ -251,6 +255,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Incident:              NewIncidentClient(cfg),
 		Inspection:            NewInspectionClient(cfg),
 		Official:              NewOfficialClient(cfg),
+		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
 		Pledge:                NewPledgeClient(cfg),
 		ProgressClock:         NewProgressClockClient(cfg),
@@ -297,6 +302,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Incident:              NewIncidentClient(cfg),
 		Inspection:            NewInspectionClient(cfg),
 		Official:              NewOfficialClient(cfg),
+		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
 		Pledge:                NewPledgeClient(cfg),
 		ProgressClock:         NewProgressClockClient(cfg),
@@ -340,9 +346,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.Phase, c.Pledge, c.ProgressClock,
-		c.ProgressCounter, c.Province, c.RefreshToken, c.Review, c.SelfAssessment,
-		c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.Inspection, c.Official, c.OfficialNameKey, c.Phase, c.Pledge,
+		c.ProgressClock, c.ProgressCounter, c.Province, c.RefreshToken, c.Review,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -355,9 +361,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.Phase, c.Pledge, c.ProgressClock,
-		c.ProgressCounter, c.Province, c.RefreshToken, c.Review, c.SelfAssessment,
-		c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.Inspection, c.Official, c.OfficialNameKey, c.Phase, c.Pledge,
+		c.ProgressClock, c.ProgressCounter, c.Province, c.RefreshToken, c.Review,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -398,6 +404,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Inspection.mutate(ctx, m)
 	case *OfficialMutation:
 		return c.Official.mutate(ctx, m)
+	case *OfficialNameKeyMutation:
+		return c.OfficialNameKey.mutate(ctx, m)
 	case *PhaseMutation:
 		return c.Phase.mutate(ctx, m)
 	case *PledgeMutation:
@@ -3644,6 +3652,139 @@ func (c *OfficialClient) mutate(ctx context.Context, m *OfficialMutation) (Value
 	}
 }
 
+// OfficialNameKeyClient is a client for the OfficialNameKey schema.
+type OfficialNameKeyClient struct {
+	config
+}
+
+// NewOfficialNameKeyClient returns a client for the OfficialNameKey from the given config.
+func NewOfficialNameKeyClient(c config) *OfficialNameKeyClient {
+	return &OfficialNameKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `officialnamekey.Hooks(f(g(h())))`.
+func (c *OfficialNameKeyClient) Use(hooks ...Hook) {
+	c.hooks.OfficialNameKey = append(c.hooks.OfficialNameKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `officialnamekey.Intercept(f(g(h())))`.
+func (c *OfficialNameKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OfficialNameKey = append(c.inters.OfficialNameKey, interceptors...)
+}
+
+// Create returns a builder for creating a OfficialNameKey entity.
+func (c *OfficialNameKeyClient) Create() *OfficialNameKeyCreate {
+	mutation := newOfficialNameKeyMutation(c.config, OpCreate)
+	return &OfficialNameKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OfficialNameKey entities.
+func (c *OfficialNameKeyClient) CreateBulk(builders ...*OfficialNameKeyCreate) *OfficialNameKeyCreateBulk {
+	return &OfficialNameKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OfficialNameKeyClient) MapCreateBulk(slice any, setFunc func(*OfficialNameKeyCreate, int)) *OfficialNameKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OfficialNameKeyCreateBulk{err: fmt.Errorf("calling to OfficialNameKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OfficialNameKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OfficialNameKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OfficialNameKey.
+func (c *OfficialNameKeyClient) Update() *OfficialNameKeyUpdate {
+	mutation := newOfficialNameKeyMutation(c.config, OpUpdate)
+	return &OfficialNameKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OfficialNameKeyClient) UpdateOne(_m *OfficialNameKey) *OfficialNameKeyUpdateOne {
+	mutation := newOfficialNameKeyMutation(c.config, OpUpdateOne, withOfficialNameKey(_m))
+	return &OfficialNameKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OfficialNameKeyClient) UpdateOneID(id int) *OfficialNameKeyUpdateOne {
+	mutation := newOfficialNameKeyMutation(c.config, OpUpdateOne, withOfficialNameKeyID(id))
+	return &OfficialNameKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OfficialNameKey.
+func (c *OfficialNameKeyClient) Delete() *OfficialNameKeyDelete {
+	mutation := newOfficialNameKeyMutation(c.config, OpDelete)
+	return &OfficialNameKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OfficialNameKeyClient) DeleteOne(_m *OfficialNameKey) *OfficialNameKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OfficialNameKeyClient) DeleteOneID(id int) *OfficialNameKeyDeleteOne {
+	builder := c.Delete().Where(officialnamekey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OfficialNameKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for OfficialNameKey.
+func (c *OfficialNameKeyClient) Query() *OfficialNameKeyQuery {
+	return &OfficialNameKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOfficialNameKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OfficialNameKey entity by its id.
+func (c *OfficialNameKeyClient) Get(ctx context.Context, id int) (*OfficialNameKey, error) {
+	return c.Query().Where(officialnamekey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OfficialNameKeyClient) GetX(ctx context.Context, id int) *OfficialNameKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *OfficialNameKeyClient) Hooks() []Hook {
+	return c.hooks.OfficialNameKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *OfficialNameKeyClient) Interceptors() []Interceptor {
+	return c.inters.OfficialNameKey
+}
+
+func (c *OfficialNameKeyClient) mutate(ctx context.Context, m *OfficialNameKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OfficialNameKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OfficialNameKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OfficialNameKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OfficialNameKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OfficialNameKey mutation op: %q", m.Op())
+	}
+}
+
 // PhaseClient is a client for the Phase schema.
 type PhaseClient struct {
 	config
@@ -5577,16 +5718,16 @@ type (
 	hooks struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
-		Evidence, IdempotencyKey, Incident, Inspection, Official, Phase, Pledge,
-		ProgressClock, ProgressCounter, Province, RefreshToken, Review, SelfAssessment,
-		SelfAssessmentItem, Unit, Upload []ent.Hook
+		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
+		Phase, Pledge, ProgressClock, ProgressCounter, Province, RefreshToken, Review,
+		SelfAssessment, SelfAssessmentItem, Unit, Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
-		Evidence, IdempotencyKey, Incident, Inspection, Official, Phase, Pledge,
-		ProgressClock, ProgressCounter, Province, RefreshToken, Review, SelfAssessment,
-		SelfAssessmentItem, Unit, Upload []ent.Interceptor
+		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
+		Phase, Pledge, ProgressClock, ProgressCounter, Province, RefreshToken, Review,
+		SelfAssessment, SelfAssessmentItem, Unit, Upload []ent.Interceptor
 	}
 )
 

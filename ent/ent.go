@@ -28,6 +28,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/progressclock"
@@ -115,6 +116,7 @@ func checkColumn(t, c string) error {
 			incident.Table:              incident.ValidColumn,
 			inspection.Table:            inspection.ValidColumn,
 			official.Table:              official.ValidColumn,
+			officialnamekey.Table:       officialnamekey.ValidColumn,
 			phase.Table:                 phase.ValidColumn,
 			pledge.Table:                pledge.ValidColumn,
 			progressclock.Table:         progressclock.ValidColumn,

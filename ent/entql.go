@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -40,7 +41,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 28)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -395,6 +396,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   officialnamekey.Table,
+			Columns: officialnamekey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: officialnamekey.FieldID,
+			},
+		},
+		Type: "OfficialNameKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			officialnamekey.FieldKey:        {Type: field.TypeString, Column: officialnamekey.FieldKey},
+			officialnamekey.FieldOfficialID: {Type: field.TypeString, Column: officialnamekey.FieldOfficialID},
+			officialnamekey.FieldUnitID:     {Type: field.TypeString, Column: officialnamekey.FieldUnitID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   phase.Table,
 			Columns: phase.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -417,7 +434,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			phase.FieldTargetMax:    {Type: field.TypeFloat64, Column: phase.FieldTargetMax},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pledge.Table,
 			Columns: pledge.Columns,
@@ -437,7 +454,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldWithdrawalReason: {Type: field.TypeString, Column: pledge.FieldWithdrawalReason},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progressclock.Table,
 			Columns: progressclock.Columns,
@@ -452,7 +469,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progresscounter.Table,
 			Columns: progresscounter.Columns,
@@ -470,7 +487,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
@@ -490,7 +507,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -510,7 +527,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -536,7 +553,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -566,7 +583,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldFlagReason:             {Type: field.TypeString, Column: selfassessment.FieldFlagReason},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -584,7 +601,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -604,7 +621,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldNameFolded: {Type: field.TypeString, Column: unit.FieldNameFolded},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -4115,6 +4132,61 @@ func (f *OfficialFilter) WhereHasCasesWith(preds ...predicate.CitizenCase) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *OfficialNameKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OfficialNameKeyQuery builder.
+func (_q *OfficialNameKeyQuery) Filter() *OfficialNameKeyFilter {
+	return &OfficialNameKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OfficialNameKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OfficialNameKeyMutation builder.
+func (m *OfficialNameKeyMutation) Filter() *OfficialNameKeyFilter {
+	return &OfficialNameKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// OfficialNameKeyFilter provides a generic filtering capability at runtime for OfficialNameKeyQuery.
+type OfficialNameKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OfficialNameKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *OfficialNameKeyFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(officialnamekey.FieldID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *OfficialNameKeyFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(officialnamekey.FieldKey))
+}
+
+// WhereOfficialID applies the entql string predicate on the official_id field.
+func (f *OfficialNameKeyFilter) WhereOfficialID(p entql.StringP) {
+	f.Where(p.Field(officialnamekey.FieldOfficialID))
+}
+
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *OfficialNameKeyFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(officialnamekey.FieldUnitID))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PhaseQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4143,7 +4215,7 @@ type PhaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4252,7 +4324,7 @@ type PledgeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PledgeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4355,7 +4427,7 @@ type ProgressClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4405,7 +4477,7 @@ type ProgressCounterFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressCounterFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4470,7 +4542,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4629,7 +4701,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4718,7 +4790,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4837,7 +4909,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5018,7 +5090,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5111,7 +5183,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5340,7 +5412,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -27,6 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -67,6 +68,7 @@ const (
 	TypeIncident              = "Incident"
 	TypeInspection            = "Inspection"
 	TypeOfficial              = "Official"
+	TypeOfficialNameKey       = "OfficialNameKey"
 	TypePhase                 = "Phase"
 	TypePledge                = "Pledge"
 	TypeProgressClock         = "ProgressClock"
@@ -18065,6 +18067,440 @@ func (m *OfficialMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Official edge %s", name)
+}
+
+// OfficialNameKeyMutation represents an operation that mutates the OfficialNameKey nodes in the graph.
+type OfficialNameKeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	key           *string
+	official_id   *string
+	unit_id       *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*OfficialNameKey, error)
+	predicates    []predicate.OfficialNameKey
+}
+
+var _ ent.Mutation = (*OfficialNameKeyMutation)(nil)
+
+// officialnamekeyOption allows management of the mutation configuration using functional options.
+type officialnamekeyOption func(*OfficialNameKeyMutation)
+
+// newOfficialNameKeyMutation creates new mutation for the OfficialNameKey entity.
+func newOfficialNameKeyMutation(c config, op Op, opts ...officialnamekeyOption) *OfficialNameKeyMutation {
+	m := &OfficialNameKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOfficialNameKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOfficialNameKeyID sets the ID field of the mutation.
+func withOfficialNameKeyID(id int) officialnamekeyOption {
+	return func(m *OfficialNameKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OfficialNameKey
+		)
+		m.oldValue = func(ctx context.Context) (*OfficialNameKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OfficialNameKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOfficialNameKey sets the old OfficialNameKey of the mutation.
+func withOfficialNameKey(node *OfficialNameKey) officialnamekeyOption {
+	return func(m *OfficialNameKeyMutation) {
+		m.oldValue = func(context.Context) (*OfficialNameKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OfficialNameKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OfficialNameKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OfficialNameKeyMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OfficialNameKeyMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OfficialNameKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *OfficialNameKeyMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *OfficialNameKeyMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the OfficialNameKey entity.
+// If the OfficialNameKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialNameKeyMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *OfficialNameKeyMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetOfficialID sets the "official_id" field.
+func (m *OfficialNameKeyMutation) SetOfficialID(s string) {
+	m.official_id = &s
+}
+
+// OfficialID returns the value of the "official_id" field in the mutation.
+func (m *OfficialNameKeyMutation) OfficialID() (r string, exists bool) {
+	v := m.official_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficialID returns the old "official_id" field's value of the OfficialNameKey entity.
+// If the OfficialNameKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialNameKeyMutation) OldOfficialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficialID: %w", err)
+	}
+	return oldValue.OfficialID, nil
+}
+
+// ResetOfficialID resets all changes to the "official_id" field.
+func (m *OfficialNameKeyMutation) ResetOfficialID() {
+	m.official_id = nil
+}
+
+// SetUnitID sets the "unit_id" field.
+func (m *OfficialNameKeyMutation) SetUnitID(s string) {
+	m.unit_id = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *OfficialNameKeyMutation) UnitID() (r string, exists bool) {
+	v := m.unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the OfficialNameKey entity.
+// If the OfficialNameKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialNameKeyMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *OfficialNameKeyMutation) ResetUnitID() {
+	m.unit_id = nil
+}
+
+// Where appends a list predicates to the OfficialNameKeyMutation builder.
+func (m *OfficialNameKeyMutation) Where(ps ...predicate.OfficialNameKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OfficialNameKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OfficialNameKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OfficialNameKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OfficialNameKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OfficialNameKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OfficialNameKey).
+func (m *OfficialNameKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OfficialNameKeyMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.key != nil {
+		fields = append(fields, officialnamekey.FieldKey)
+	}
+	if m.official_id != nil {
+		fields = append(fields, officialnamekey.FieldOfficialID)
+	}
+	if m.unit_id != nil {
+		fields = append(fields, officialnamekey.FieldUnitID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OfficialNameKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case officialnamekey.FieldKey:
+		return m.Key()
+	case officialnamekey.FieldOfficialID:
+		return m.OfficialID()
+	case officialnamekey.FieldUnitID:
+		return m.UnitID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OfficialNameKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case officialnamekey.FieldKey:
+		return m.OldKey(ctx)
+	case officialnamekey.FieldOfficialID:
+		return m.OldOfficialID(ctx)
+	case officialnamekey.FieldUnitID:
+		return m.OldUnitID(ctx)
+	}
+	return nil, fmt.Errorf("unknown OfficialNameKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfficialNameKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case officialnamekey.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case officialnamekey.FieldOfficialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficialID(v)
+		return nil
+	case officialnamekey.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialNameKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OfficialNameKeyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OfficialNameKeyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfficialNameKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OfficialNameKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OfficialNameKeyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OfficialNameKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OfficialNameKeyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown OfficialNameKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OfficialNameKeyMutation) ResetField(name string) error {
+	switch name {
+	case officialnamekey.FieldKey:
+		m.ResetKey()
+		return nil
+	case officialnamekey.FieldOfficialID:
+		m.ResetOfficialID()
+		return nil
+	case officialnamekey.FieldUnitID:
+		m.ResetUnitID()
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialNameKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OfficialNameKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OfficialNameKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OfficialNameKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OfficialNameKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OfficialNameKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OfficialNameKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OfficialNameKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown OfficialNameKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OfficialNameKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown OfficialNameKey edge %s", name)
 }
 
 // PhaseMutation represents an operation that mutates the Phase nodes in the graph.

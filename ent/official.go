@@ -36,7 +36,7 @@ type Official struct {
 	ActiveFrom time.Time `json:"active_from,omitempty"`
 	// Last day of service, if the official has left.
 	ActiveTo *time.Time `json:"active_to,omitempty"`
-	// Folded copy of the name for search (lower case, no diacritics, đ as d), kept by a hook.
+	// Search form of the name (lower case, no diacritics, đ as d, punctuation as spaces), kept by a hook.
 	FullNameFolded string `json:"full_name_folded,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OfficialQuery when eager-loading is set.

@@ -46,6 +46,8 @@ type Tx struct {
 	Inspection *InspectionClient
 	// Official is the client for interacting with the Official builders.
 	Official *OfficialClient
+	// OfficialNameKey is the client for interacting with the OfficialNameKey builders.
+	OfficialNameKey *OfficialNameKeyClient
 	// Phase is the client for interacting with the Phase builders.
 	Phase *PhaseClient
 	// Pledge is the client for interacting with the Pledge builders.
@@ -215,6 +217,7 @@ func (tx *Tx) init() {
 	tx.Incident = NewIncidentClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Official = NewOfficialClient(tx.config)
+	tx.OfficialNameKey = NewOfficialNameKeyClient(tx.config)
 	tx.Phase = NewPhaseClient(tx.config)
 	tx.Pledge = NewPledgeClient(tx.config)
 	tx.ProgressClock = NewProgressClockClient(tx.config)

@@ -32,7 +32,7 @@ type Unit struct {
 	Kind unit.Kind `json:"kind,omitempty"`
 	// Administrative code of the commune a commune-level unit serves, when it has one.
 	Code string `json:"code,omitempty"`
-	// Folded copy of the name for search (lower case, no diacritics, đ as d), kept by a hook.
+	// Search form of the name (lower case, no diacritics, đ as d, punctuation as spaces), kept by a hook.
 	NameFolded string `json:"name_folded,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UnitQuery when eager-loading is set.

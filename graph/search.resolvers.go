@@ -10,18 +10,19 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
-	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/namesearch"
 )
 
 // Officials is the resolver for the officials field.
 func (r *queryResolver) Officials(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput, search *string) (*ent.OfficialConnection, error) {
-	q := r.client.Official.Query()
-	if p := wordStarts(official.FieldFullNameFolded, search); p != nil {
-		q = q.Where(p)
+	if search != nil {
+		if q := namesearch.Query(*search); q != "" {
+			return officialsSearch(ctx, r.client, q, after, first, before, last, orderBy, where)
+		}
 	}
-	return q.Paginate(ctx, after, first, before, last,
+	return r.client.Official.Query().Paginate(ctx, after, first, before, last,
 		ent.WithOfficialOrder(orderBy), ent.WithOfficialFilter(where.Filter))
 }
 

@@ -201,6 +201,18 @@ func (f OfficialFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfficialMutation", m)
 }
 
+// The OfficialNameKeyFunc type is an adapter to allow the use of ordinary
+// function as OfficialNameKey mutator.
+type OfficialNameKeyFunc func(context.Context, *ent.OfficialNameKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OfficialNameKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OfficialNameKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfficialNameKeyMutation", m)
+}
+
 // The PhaseFunc type is an adapter to allow the use of ordinary
 // function as Phase mutator.
 type PhaseFunc func(context.Context, *ent.PhaseMutation) (ent.Value, error)

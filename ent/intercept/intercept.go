@@ -24,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -526,6 +527,33 @@ func (f TraverseOfficial) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OfficialQuery", q)
 }
 
+// The OfficialNameKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OfficialNameKeyFunc func(context.Context, *ent.OfficialNameKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OfficialNameKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OfficialNameKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OfficialNameKeyQuery", q)
+}
+
+// The TraverseOfficialNameKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOfficialNameKey func(context.Context, *ent.OfficialNameKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOfficialNameKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOfficialNameKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OfficialNameKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OfficialNameKeyQuery", q)
+}
+
 // The PhaseFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PhaseFunc func(context.Context, *ent.PhaseQuery) (ent.Value, error)
 
@@ -858,6 +886,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
 	case *ent.OfficialQuery:
 		return &query[*ent.OfficialQuery, predicate.Official, official.OrderOption]{typ: ent.TypeOfficial, tq: q}, nil
+	case *ent.OfficialNameKeyQuery:
+		return &query[*ent.OfficialNameKeyQuery, predicate.OfficialNameKey, officialnamekey.OrderOption]{typ: ent.TypeOfficialNameKey, tq: q}, nil
 	case *ent.PhaseQuery:
 		return &query[*ent.PhaseQuery, predicate.Phase, phase.OrderOption]{typ: ent.TypePhase, tq: q}, nil
 	case *ent.PledgeQuery:

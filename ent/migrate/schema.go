@@ -1005,6 +1005,36 @@ var (
 			},
 		},
 	}
+	// OfficialNameKeysColumns holds the columns for the "official_name_keys" table.
+	OfficialNameKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Size: 200},
+		{Name: "official_id", Type: field.TypeString},
+		{Name: "unit_id", Type: field.TypeString},
+	}
+	// OfficialNameKeysTable holds the schema information for the "official_name_keys" table.
+	OfficialNameKeysTable = &schema.Table{
+		Name:       "official_name_keys",
+		Columns:    OfficialNameKeysColumns,
+		PrimaryKey: []*schema.Column{OfficialNameKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "officialnamekey_key_unit_id_official_id",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialNameKeysColumns[1], OfficialNameKeysColumns[3], OfficialNameKeysColumns[2]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClassColumns: map[string]string{
+						OfficialNameKeysColumns[1].Name: "varchar_pattern_ops",
+					},
+				},
+			},
+			{
+				Name:    "officialnamekey_official_id",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialNameKeysColumns[2]},
+			},
+		},
+	}
 	// PhasesColumns holds the columns for the "phases" table.
 	PhasesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1608,6 +1638,7 @@ var (
 		IncidentsTable,
 		InspectionsTable,
 		OfficialsTable,
+		OfficialNameKeysTable,
 		PhasesTable,
 		PledgesTable,
 		ProgressClocksTable,
@@ -1660,6 +1691,9 @@ func init() {
 	InspectionsTable.ForeignKeys[1].RefTable = CampaignsTable
 	InspectionsTable.ForeignKeys[2].RefTable = UnitsTable
 	OfficialsTable.ForeignKeys[0].RefTable = UnitsTable
+	OfficialNameKeysTable.Annotation = &entsql.Annotation{
+		Table: "official_name_keys",
+	}
 	PhasesTable.ForeignKeys[0].RefTable = CampaignsTable
 	PledgesTable.ForeignKeys[0].RefTable = CampaignsTable
 	PledgesTable.ForeignKeys[1].RefTable = OfficialsTable

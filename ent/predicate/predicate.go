@@ -54,6 +54,9 @@ type Inspection func(*sql.Selector)
 // Official is the predicate function for official builders.
 type Official func(*sql.Selector)
 
+// OfficialNameKey is the predicate function for officialnamekey builders.
+type OfficialNameKey func(*sql.Selector)
+
 // Phase is the predicate function for phase builders.
 type Phase func(*sql.Selector)
 

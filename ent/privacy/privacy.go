@@ -495,6 +495,30 @@ func (f OfficialMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialMutation", m)
 }
 
+// The OfficialNameKeyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OfficialNameKeyQueryRuleFunc func(context.Context, *ent.OfficialNameKeyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OfficialNameKeyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OfficialNameKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OfficialNameKeyQuery", q)
+}
+
+// The OfficialNameKeyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OfficialNameKeyMutationRuleFunc func(context.Context, *ent.OfficialNameKeyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OfficialNameKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OfficialNameKeyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialNameKeyMutation", m)
+}
+
 // The PhaseQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PhaseQueryRuleFunc func(context.Context, *ent.PhaseQuery) error
@@ -826,6 +850,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OfficialQuery:
 		return q.Filter(), nil
+	case *ent.OfficialNameKeyQuery:
+		return q.Filter(), nil
 	case *ent.PhaseQuery:
 		return q.Filter(), nil
 	case *ent.PledgeQuery:
@@ -886,6 +912,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.InspectionMutation:
 		return m.Filter(), nil
 	case *ent.OfficialMutation:
+		return m.Filter(), nil
+	case *ent.OfficialNameKeyMutation:
 		return m.Filter(), nil
 	case *ent.PhaseMutation:
 		return m.Filter(), nil

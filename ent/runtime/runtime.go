@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/progressclock"
@@ -1205,6 +1206,12 @@ func init() {
 			return nil
 		}
 	}()
+	officialnamekeyFields := schema.OfficialNameKey{}.Fields()
+	_ = officialnamekeyFields
+	// officialnamekeyDescKey is the schema descriptor for key field.
+	officialnamekeyDescKey := officialnamekeyFields[0].Descriptor()
+	// officialnamekey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	officialnamekey.KeyValidator = officialnamekeyDescKey.Validators[0].(func(string) error)
 	phaseMixin := schema.Phase{}.Mixin()
 	phaseMixinFields0 := phaseMixin[0].Fields()
 	_ = phaseMixinFields0

@@ -3,9 +3,11 @@ package schema
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -42,5 +44,38 @@ func foldHook(source, target string) ent.Hook {
 			}
 			return next.Mutate(ctx, m)
 		})
+	}
+}
+
+// OfficialNameKey is one word start of an official's name: for "nguyen van an", the keys "nguyen van
+// an", "van an" and "an", each with the official and their unit. A search for words at word starts
+// is then a prefix range on one index that also holds what the count and the scope filter need, so
+// PostgreSQL answers both from the index alone (a trigram index could not: it rechecks every
+// candidate row). Derived data, kept by internal/namesearch on every write of an official; never in
+// the API.
+type OfficialNameKey struct{ ent.Schema }
+
+func (OfficialNameKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("key").MaxLen(200).Immutable().Comment("A suffix of the name's search form starting at a word."),
+		field.String("official_id").Immutable().Comment("The official."),
+		field.String("unit_id").Comment("The official's unit, for the scope filter."),
+	}
+}
+
+func (OfficialNameKey) Indexes() []ent.Index {
+	return []ent.Index{
+		// varchar_pattern_ops: PostgreSQL serves LIKE 'prefix%' from it whatever the database's
+		// collation; the other columns make the count an index-only scan.
+		index.Fields("key", "unit_id", "official_id").Annotations(entsql.OpClassColumn("key", "varchar_pattern_ops")),
+		index.Fields("official_id"),
+	}
+}
+
+func (OfficialNameKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entsql.Table("official_name_keys"),
+		entgql.Skip(entgql.SkipAll),
+		schema.Comment("Word starts of officials' names, for search (derived, kept by internal/namesearch)."),
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/intercept"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/review"
@@ -55,6 +56,16 @@ func Install(c *ent.Client) {
 				return sql.EQ(s.C(official.FieldID), v.OfficialID)
 			}
 			return unitsIn(v, s.C(official.UnitColumn))
+		})
+	}))
+	// The word starts of officials' names (search) carry the official's unit: the same rule as
+	// officials, so a search's count sees exactly the officials the viewer may.
+	c.OfficialNameKey.Intercept(intercept.TraverseOfficialNameKey(func(ctx context.Context, q *ent.OfficialNameKeyQuery) error {
+		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.EQ(s.C(officialnamekey.FieldOfficialID), v.OfficialID)
+			}
+			return unitsIn(v, s.C(officialnamekey.FieldUnitID))
 		})
 	}))
 	c.Acknowledgement.Intercept(intercept.TraverseAcknowledgement(func(ctx context.Context, q *ent.AcknowledgementQuery) error {

@@ -93,7 +93,7 @@ func (s NationalStats) RowsOf(table string) int64 {
 
 // bulkTables are the tables National fills with COPY: all must be empty before it starts, and
 // they are emptied again if it fails.
-var bulkTables = []string{"units", "officials", "acknowledgements", "pledges", "emulation_registrations",
+var bulkTables = []string{"units", "officials", "official_name_keys", "acknowledgements", "pledges", "emulation_registrations",
 	"self_assessments", "inspections", "cases", "case_events", "case_messages", "incidents", "commendations"}
 
 // National loads a deterministic synthetic nation into an empty PostgreSQL database: the
@@ -360,7 +360,7 @@ func (n *nation) load(ctx context.Context, db *store.DB, d *deferredSchema) ([]T
 		{n.pledgesTable().job(), nil},
 		{n.selfAssessmentsTable().job(), nil},
 		{n.casesJob(), nil},
-		{n.officialsTable().job(), nil},
+		{n.officialsJob(), nil},
 		{n.acknowledgementsTable().job(), nil},
 		{n.unitsTable().job(), nil},
 		{n.inspectionsTable().job(), nil},

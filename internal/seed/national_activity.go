@@ -10,6 +10,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/internal/fold"
+	"github.com/liemchinh/liemchinh/internal/namesearch"
 	"github.com/liemchinh/liemchinh/internal/pid"
 )
 
@@ -40,30 +41,40 @@ func (n *nation) unitsTable() table {
 		}}
 }
 
-func (n *nation) officialsTable() table {
-	return table{name: "officials",
+// officialsJob writes the officials and the word starts of their names that search matches
+// (internal/namesearch keeps them for every later write; COPY bypasses it).
+func (n *nation) officialsJob() job {
+	officials := table{name: "officials",
 		cols: []string{"id", "created_at", "updated_at", "full_name", "full_name_folded", "category", "position", "employee_code",
-			"active_from", "active_to", "unit_officials"},
-		gen: func(ctx context.Context, w *rowWriter) error {
-			s := n.stream("names")
-			for i := range n.officials {
-				o := &n.officials[i]
-				u := &n.units[o.unit]
-				p := postOf(u.fl, o.post)
-				created := n.officialCreated(i)
-				updated := created
-				if o.to != 0 {
-					updated = at(dateNum(o.to), 16, 0)
-				}
-				name := personName(s)
-				w.add().str(o.id).time(created).time(updated).str(name).str(fold.Query(name)).str(string(p.cat)).str(p.title).
-					str(n.employeeCode(i)).time(o.fromDate()).timep(o.toDate()).str(u.id)
-				if err := w.end(ctx); err != nil {
+			"active_from", "active_to", "unit_officials"}}
+	keys := table{name: "official_name_keys", cols: []string{"key", "official_id", "unit_id"}}
+	return job{tables: []table{officials, keys}, gen: func(ctx context.Context, w []*rowWriter) error {
+		s := n.stream("names")
+		for i := range n.officials {
+			o := &n.officials[i]
+			u := &n.units[o.unit]
+			p := postOf(u.fl, o.post)
+			created := n.officialCreated(i)
+			updated := created
+			if o.to != 0 {
+				updated = at(dateNum(o.to), 16, 0)
+			}
+			name := personName(s)
+			folded := fold.Query(name)
+			w[0].add().str(o.id).time(created).time(updated).str(name).str(folded).str(string(p.cat)).str(p.title).
+				str(n.employeeCode(i)).time(o.fromDate()).timep(o.toDate()).str(u.id)
+			if err := w[0].end(ctx); err != nil {
+				return err
+			}
+			for _, k := range namesearch.Keys(folded) {
+				w[1].add().str(k).str(o.id).str(u.id)
+				if err := w[1].end(ctx); err != nil {
 					return err
 				}
 			}
-			return nil
-		}}
+		}
+		return nil
+	}}
 }
 
 // acknowledgementsTable: nearly everyone in service read the campaign in its first months, some

@@ -322,7 +322,7 @@ func maintenance(ctx context.Context, db *sql.DB, stmt string) error {
 
 // tableRank orders the bulk tables by size, biggest first (their index builds take longest).
 func tableRank(t string) int {
-	for i, b := range []string{"self_assessments", "pledges", "case_events", "officials", "acknowledgements", "cases",
+	for i, b := range []string{"self_assessments", "pledges", "case_events", "official_name_keys", "officials", "acknowledgements", "cases",
 		"emulation_registrations", "commendations", "units", "incidents", "inspections", "case_messages"} {
 		if b == t {
 			return i

@@ -13,6 +13,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/fold"
+	"github.com/liemchinh/liemchinh/internal/namesearch"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
@@ -70,8 +71,28 @@ func TestNational(t *testing.T) {
 			if err := db.SQL.QueryRowContext(ctx, `SELECT full_name, full_name_folded FROM officials ORDER BY id LIMIT 1`).Scan(&name, &folded); err != nil {
 				t.Fatal(err)
 			}
-			if folded != fold.Fold(name) {
-				t.Errorf("official %q folded as %q, want %q", name, folded, fold.Fold(name))
+			if folded != fold.Query(name) {
+				t.Errorf("official %q folded as %q, want %q", name, folded, fold.Query(name))
+			}
+			// And the word starts of every official's name, with their unit, that search counts.
+			rows, err := db.SQL.QueryContext(ctx, `SELECT full_name_folded FROM officials`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			for rows.Next() {
+				if err := rows.Scan(&folded); err != nil {
+					t.Fatal(err)
+				}
+				want += int64(len(namesearch.Keys(folded)))
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := q(`SELECT count(*) FROM official_name_keys k JOIN officials o ON o.id = k.official_id
+				AND o.unit_officials = k.unit_id AND (o.full_name_folded = k.key OR o.full_name_folded LIKE '% ' || k.key)`); got != want ||
+				q(`SELECT count(*) FROM official_name_keys`) != want {
+				t.Errorf("%d name keys matching their official and unit, want %d", got, want)
 			}
 		})
 

@@ -218,3 +218,104 @@ func TestCaseSearchByTrackingCode(t *testing.T) {
 		}
 	})
 }
+
+// TestOfficialSearchCounts: a search's totalCount and pageInfo come from the name keys
+// (internal/namesearch), which follow every rename and transfer, honour the viewer's scope (an
+// official counts only themself) and every shape of query that asks for them; a where filter
+// falls back to counting officials.
+func TestOfficialSearchCounts(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, nil)
+		api := testutil.NewAPI(t, db, cfg)
+		w := testutil.NewWorld(t, db, cfg)
+		ctx := authz.System(context.Background())
+		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		var ids []string
+		for i, u := range []string{w.A.ChildUnit, w.A.OtherUnit, w.A.ParentUnit, w.B.ChildUnit} {
+			o, err := db.Client.Official.Create().SetFullName("Lê Quý Đôn").SetCategory(official.CategoryCONG_CHUC).
+				SetEmployeeCode(fmt.Sprintf("C-%d", i)).SetActiveFrom(day).SetUnitID(u).Save(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, o.ID)
+		}
+		admin := api.SignedIn(t, db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
+		supervisor := api.SignedIn(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeProvince, ID: w.A.Province}, "")
+		self := api.SignedIn(t, db, authz.RoleOfficial, authz.Scope{Kind: authz.ScopeUnit, ID: w.A.ChildUnit}, ids[0])
+
+		type page struct {
+			TotalCount int
+			PageInfo   struct{ HasNextPage, HasPreviousPage bool }
+			Edges      []struct{ Node struct{ ID string } }
+		}
+		ask := func(a *testutil.API, query string, vars map[string]any) page {
+			t.Helper()
+			var out struct{ Officials page }
+			a.Query(t, query, vars).Decode(t, &out)
+			return out.Officials
+		}
+		counts := func(a *testutil.API, search string) (int, int) {
+			t.Helper()
+			p := ask(a, `query($q: String) { officials(search: $q, first: 100) { totalCount edges { node { id } } } }`,
+				map[string]any{"q": search})
+			return p.TotalCount, len(p.Edges)
+		}
+		for _, c := range []struct {
+			name   string
+			api    *testutil.API
+			search string
+			want   int
+		}{
+			{"admin", admin, "quy don", 4},
+			{"province supervisor", supervisor, "le quy", 3},
+			{"the official themself", self, "don", 1},
+			{"nothing", admin, "quy le", 0},
+		} {
+			if total, edges := counts(c.api, c.search); total != c.want || edges != c.want {
+				t.Errorf("%s, %q: totalCount %d, %d edges; want %d", c.name, c.search, total, edges, c.want)
+			}
+		}
+
+		// Count only, pageInfo only, through a fragment, and pages: each as the officials' own count.
+		vars := map[string]any{"q": "lê quý đôn"}
+		if p := ask(admin, `query($q: String) { officials(search: $q) { totalCount } }`, vars); p.TotalCount != 4 {
+			t.Errorf("totalCount alone: %d", p.TotalCount)
+		}
+		if p := ask(admin, `query($q: String) { officials(search: $q, first: 2) { pageInfo { hasNextPage } } }`, vars); !p.PageInfo.HasNextPage {
+			t.Errorf("pageInfo alone, first 2 of 4: no next page")
+		}
+		if p := ask(admin, `query($q: String) { officials(search: $q, first: 3) { ...c edges { node { id } } } }
+			fragment c on OfficialConnection { totalCount pageInfo { hasNextPage } }`, vars); p.TotalCount != 4 || len(p.Edges) != 3 || !p.PageInfo.HasNextPage {
+			t.Errorf("through a fragment, first 3: %+v", p)
+		}
+		if p := ask(admin, `query($q: String) { officials(search: $q, first: 4) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`, vars); p.TotalCount != 4 || len(p.Edges) != 4 || p.PageInfo.HasNextPage {
+			t.Errorf("first 4 of 4: %+v", p)
+		}
+		// A where filter counts the officials themselves.
+		if p := ask(supervisor, `query($q: String, $u: ID!) { officials(search: $q, where: {hasUnitWith: {id: $u}}) { totalCount edges { node { id } } } }`,
+			map[string]any{"q": "don", "u": w.A.OtherUnit}); p.TotalCount != 1 || len(p.Edges) != 1 {
+			t.Errorf("with where: %+v", p)
+		}
+
+		// A rename and a transfer out of province A: the keys follow, in the count as in the page.
+		if err := db.Client.Official.UpdateOneID(ids[1]).SetFullName("Lê Quý Đông").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Client.Official.UpdateOneID(ids[2]).SetUnitID(w.B.OtherUnit).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if total, edges := counts(supervisor, "le quy don"); total != 2 || edges != 2 {
+			t.Errorf("after a rename and a transfer, supervisor of A: totalCount %d, %d edges; want 2 (Đông matches the prefix, the transferred official is gone)", total, edges)
+		}
+		if total, _ := counts(admin, "le quy dong"); total != 1 {
+			t.Errorf("after the rename: %d officials named Lê Quý Đông, want 1", total)
+		}
+		if err := db.Client.Official.DeleteOneID(ids[3]).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if total, edges := counts(admin, "quy don"); total != 3 || edges != 3 {
+			t.Errorf("after a delete: totalCount %d, %d edges; want 3", total, edges)
+		}
+	})
+}

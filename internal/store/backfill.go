@@ -9,6 +9,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/liemchinh/liemchinh/internal/fold"
+	"github.com/liemchinh/liemchinh/internal/namesearch"
 )
 
 // goMigrations are the migrations that rewrite data by a rule that lives in Go, applied in version
@@ -19,6 +20,11 @@ func goMigrations(dia string) []*goose.Migration {
 		// The search form of names became fold.Query (punctuation separates words), so that "Sản Nhi"
 		// finds "Bệnh viện Sản - Nhi"; rows written before keep fold.Fold's form until rewritten.
 		goose.NewGoMigration(20261206060000, &goose.GoFunc{RunTx: refoldNames(dia)}, nil),
+		// The word starts of officials' names (internal/namesearch), after the migration that made
+		// their table (20261206061430).
+		goose.NewGoMigration(20261206061500, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return namesearch.Backfill(ctx, tx, dia)
+		}}, nil),
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/namesearch"
 )
 
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
@@ -115,6 +116,7 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	}
 	client := ent.NewClient(ent.Driver(drv))
 	authz.Install(client)
+	namesearch.Install(client, dia)
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 
