@@ -49,7 +49,11 @@ func caseSearch(ctx context.Context, search *string) (predicate.CitizenCase, err
 // so that it does not count the officials' rows again.
 func officialsSearch(ctx context.Context, c *ent.Client, q string, after *entgql.Cursor[string], first *int,
 	before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) (*ent.OfficialConnection, error) {
-	query := c.Official.Query().Where(namesearch.Officials(q))
+	match, err := namesearch.Officials(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	query := c.Official.Query().Where(match)
 	opts := []ent.OfficialPaginateOption{ent.WithOfficialOrder(orderBy), ent.WithOfficialFilter(where.Filter)}
 	fc := graphql.GetFieldContext(ctx)
 	if where != nil || fc == nil {

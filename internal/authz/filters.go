@@ -61,12 +61,7 @@ func Install(c *ent.Client) {
 	// The word starts of officials' names (search) carry the official's unit: the same rule as
 	// officials, so a search's count sees exactly the officials the viewer may.
 	c.OfficialNameKey.Intercept(intercept.TraverseOfficialNameKey(func(ctx context.Context, q *ent.OfficialNameKeyQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			if !v.Staff() {
-				return sql.EQ(s.C(officialnamekey.FieldOfficialID), v.OfficialID)
-			}
-			return unitsIn(v, s.C(officialnamekey.FieldUnitID))
-		})
+		return filter(ctx, q.Where, nameKeysIn)
 	}))
 	c.Acknowledgement.Intercept(intercept.TraverseAcknowledgement(func(ctx context.Context, q *ent.AcknowledgementQuery) error {
 		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
@@ -209,6 +204,28 @@ func filter[P ~func(*sql.Selector), Q any](ctx context.Context, where func(...P)
 	return nil
 }
 
+// nameKeysIn is the officials' rule on the word starts of their names, which carry the official
+// and their unit.
+func nameKeysIn(v Viewer, s *sql.Selector) *sql.Predicate {
+	if !v.Staff() {
+		return sql.EQ(s.C(officialnamekey.FieldOfficialID), v.OfficialID)
+	}
+	return unitsIn(v, s.C(officialnamekey.FieldUnitID))
+}
+
+// NameKeysWhere is the same rule for a subquery on official_name_keys that a search builds outside
+// ent (an ent query would be filtered by the interceptor): narrowing the keys to the viewer's scope
+// before they meet the officials, whose own filter still applies.
+func NameKeysWhere(ctx context.Context) (func(*sql.Selector), error) {
+	var ps []func(*sql.Selector)
+	err := filter(ctx, func(p ...func(*sql.Selector)) int { ps = append(ps, p...); return len(ps) }, nameKeysIn)
+	return func(s *sql.Selector) {
+		for _, p := range ps {
+			p(s)
+		}
+	}, err
+}
+
 // unitsIn is "column holds a unit in the viewer's scope"; nil for the nation.
 func unitsIn(v Viewer, column string) *sql.Predicate {
 	if !v.Staff() {
@@ -222,12 +239,13 @@ func unitsIn(v Viewer, column string) *sql.Predicate {
 	case ScopeNation:
 		return nil
 	case ScopeProvince:
-		// The province and the provinces merged into it, so history stays in scope.
+		// The province and the provinces merged into it, so history stays in scope. The provinces
+		// are found first (a handful of rows), then their units through the units' province index:
+		// "province = $1 OR province IN (...)" made PostgreSQL scan every unit of the nation.
 		return sql.P(func(b *sql.Builder) {
 			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table).WriteString(" WHERE ").
-				WriteString(unit.ProvinceColumn).WriteString(" = ").Arg(v.Scope.ID).
-				WriteString(" OR ").WriteString(unit.ProvinceColumn).WriteString(" IN (SELECT id FROM ").
-				WriteString(province.Table).WriteString(" WHERE ").WriteString(province.SuccessorColumn).
+				WriteString(unit.ProvinceColumn).WriteString(" IN (SELECT id FROM ").WriteString(province.Table).
+				WriteString(" WHERE id = ").Arg(v.Scope.ID).WriteString(" OR ").WriteString(province.SuccessorColumn).
 				WriteString(" = ").Arg(v.Scope.ID).WriteString("))")
 		})
 	case ScopeDistrict:

@@ -24,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/hook"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/fold"
 )
 
@@ -62,13 +63,19 @@ func match(q string) func(*sql.Selector) {
 
 // Officials is the predicate "a word of the official's name, with the words after it, begins with
 // q" (q from Query, not empty): "nguyen van a" finds Nguyễn Văn An and Trần Nguyễn Văn Anh, not
-// Nguyễn Thị Vân A.
-func Officials(q string) func(*sql.Selector) {
+// Nguyễn Thị Vân A. The keys are narrowed to the viewer's scope first (authz.NameKeysWhere), so
+// that only the officials the viewer may see are looked up.
+func Officials(ctx context.Context, q string) (func(*sql.Selector), error) {
+	scope, err := authz.NameKeysWhere(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return func(s *sql.Selector) {
 		keys := sql.Dialect(s.Dialect()).Select(officialnamekey.FieldOfficialID).From(sql.Table(officialnamekey.Table))
 		match(q)(keys)
+		scope(keys)
 		s.Where(sql.In(s.C(official.FieldID), keys))
-	}
+	}, nil
 }
 
 // Count counts the officials matching q that the viewer of ctx may see, from the keys alone: the
