@@ -80,4 +80,6 @@ func (EdgeWhere) Name() string { return "EdgeWhere" }
 // (eager-loaded and paginated per parent like any edge) without the hasX/hasXWith predicates entgql
 // would add beside it to the parent's where input: those are a SQL subquery the read filters never
 // see (authz.PublicTypes), so ent/describe.go removes them from the schema.
-func filteredEdge() []schema.Annotation { return []schema.Annotation{entgql.RelayConnection(), EdgeWhere{}} }
+func filteredEdge() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), EdgeWhere{}}
+}
