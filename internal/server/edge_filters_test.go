@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,14 +272,11 @@ func TestEdgeWhereScope(t *testing.T) {
 				}
 			})
 		}
-		// Signed out, a public unit's edges tell nothing either.
-		r := api.Query(t, unitEdge("cases", "CaseWhereInput"), map[string]any{"id": a.ChildUnit, "w": anyCase})
-		var out struct {
-			Node *struct{ Cases *edgePage }
-		}
-		_ = json.Unmarshal(r.Data, &out)
-		if out.Node != nil && out.Node.Cases != nil && (out.Node.Cases.TotalCount != 0 || len(out.Node.Cases.Edges) != 0) {
-			t.Errorf("signed out, Unit.cases(where) reads %s", r.Raw)
+		// Signed out, a public unit's filtered edges are refused, not answered empty.
+		r := api.Query(t, `query($id: ID!, $w: CaseWhereInput) { units(where: {id: $id}) { edges { node { name
+			cases(where: $w) { totalCount edges { node { id } } } } } } }`, map[string]any{"id": a.ChildUnit, "w": anyCase})
+		if r.Code() != "UNAUTHENTICATED" || strings.Contains(string(r.Raw), a.Records["Case"]) {
+			t.Errorf("signed out, Unit.cases(where): %s", r.Raw)
 		}
 	})
 }
