@@ -2,6 +2,7 @@ package graph
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,5 +147,29 @@ func TestNoFilterCrossesIntoScopedData(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no edge filters found at all: the test looks at the wrong names")
+	}
+}
+
+// TestForeignKeyFiltersAreEqualityOnly: a filter on a foreign key to the official offers equality
+// and membership, nothing else (ent/describe.go): ordering or matching opaque ids means nothing,
+// and NEQ, NotIn or IsNil would tell a case about an official the viewer cannot read from a case
+// about no one.
+func TestForeignKeyFiltersAreEqualityOnly(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	for key := range storedAs {
+		typ, base, _ := strings.Cut(key, ".")
+		where := s.Types[typ+"WhereInput"]
+		if where == nil {
+			t.Fatalf("no %sWhereInput", typ)
+		}
+		var got []string
+		for _, f := range where.Fields {
+			if strings.HasPrefix(f.Name, base) {
+				got = append(got, f.Name)
+			}
+		}
+		if want := []string{base, base + "In"}; !slices.Equal(got, want) {
+			t.Errorf("%sWhereInput filters %s with %v, want %v", typ, base, got, want)
+		}
 	}
 }
