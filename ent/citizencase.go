@@ -74,13 +74,14 @@ type CitizenCase struct {
 	SubjectNotice *string `json:"subject_notice,omitempty"`
 	// From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.
 	SubjectVisibleAt *time.Time `json:"subject_visible_at,omitempty"`
+	// Id of the official the case is about, if named.
+	OfficialID string `json:"official_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CitizenCaseQuery when eager-loading is set.
 	Edges                       CitizenCaseEdges `json:"edges"`
 	account_handled_cases       *string
 	citizen_case_duplicates     *string
 	citizen_case_transferred_to *string
-	official_cases              *string
 	unit_cases                  *string
 	selectValues                sql.SelectValues
 }
@@ -243,7 +244,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case citizencase.FieldExtensionCount, citizencase.FieldRating:
 			values[i] = new(sql.NullInt64)
-		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice:
+		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldOfficialID:
 			values[i] = new(sql.NullString)
 		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt, citizencase.FieldSubjectVisibleAt:
 			values[i] = new(sql.NullTime)
@@ -253,9 +254,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case citizencase.ForeignKeys[2]: // citizen_case_transferred_to
 			values[i] = new(sql.NullString)
-		case citizencase.ForeignKeys[3]: // official_cases
-			values[i] = new(sql.NullString)
-		case citizencase.ForeignKeys[4]: // unit_cases
+		case citizencase.ForeignKeys[3]: // unit_cases
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -447,6 +446,12 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 				_m.SubjectVisibleAt = new(time.Time)
 				*_m.SubjectVisibleAt = value.Time
 			}
+		case citizencase.FieldOfficialID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field official_id", values[i])
+			} else if value.Valid {
+				_m.OfficialID = value.String
+			}
 		case citizencase.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field account_handled_cases", values[i])
@@ -469,13 +474,6 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 				*_m.citizen_case_transferred_to = value.String
 			}
 		case citizencase.ForeignKeys[3]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field official_cases", values[i])
-			} else if value.Valid {
-				_m.official_cases = new(string)
-				*_m.official_cases = value.String
-			}
-		case citizencase.ForeignKeys[4]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field unit_cases", values[i])
 			} else if value.Valid {
@@ -674,6 +672,9 @@ func (_m *CitizenCase) String() string {
 		builder.WriteString("subject_visible_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("official_id=")
+	builder.WriteString(_m.OfficialID)
 	builder.WriteByte(')')
 	return builder.String()
 }

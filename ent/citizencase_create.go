@@ -332,6 +332,20 @@ func (_c *CitizenCaseCreate) SetNillableSubjectVisibleAt(v *time.Time) *CitizenC
 	return _c
 }
 
+// SetOfficialID sets the "official_id" field.
+func (_c *CitizenCaseCreate) SetOfficialID(v string) *CitizenCaseCreate {
+	_c.mutation.SetOfficialID(v)
+	return _c
+}
+
+// SetNillableOfficialID sets the "official_id" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableOfficialID(v *string) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetOfficialID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CitizenCaseCreate) SetID(v string) *CitizenCaseCreate {
 	_c.mutation.SetID(v)
@@ -355,20 +369,6 @@ func (_c *CitizenCaseCreate) SetUnitID(id string) *CitizenCaseCreate {
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_c *CitizenCaseCreate) SetUnit(v *Unit) *CitizenCaseCreate {
 	return _c.SetUnitID(v.ID)
-}
-
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_c *CitizenCaseCreate) SetOfficialID(id string) *CitizenCaseCreate {
-	_c.mutation.SetOfficialID(id)
-	return _c
-}
-
-// SetNillableOfficialID sets the "official" edge to the Official entity by ID if the given value is not nil.
-func (_c *CitizenCaseCreate) SetNillableOfficialID(id *string) *CitizenCaseCreate {
-	if id != nil {
-		_c = _c.SetOfficialID(*id)
-	}
-	return _c
 }
 
 // SetOfficial sets the "official" edge to the Official entity.
@@ -861,7 +861,7 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.official_cases = &nodes[0]
+		_node.OfficialID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.HandlerIDs(); len(nodes) > 0 {
@@ -1303,6 +1303,24 @@ func (u *CitizenCaseUpsert) ClearSubjectVisibleAt() *CitizenCaseUpsert {
 	return u
 }
 
+// SetOfficialID sets the "official_id" field.
+func (u *CitizenCaseUpsert) SetOfficialID(v string) *CitizenCaseUpsert {
+	u.Set(citizencase.FieldOfficialID, v)
+	return u
+}
+
+// UpdateOfficialID sets the "official_id" field to the value that was provided on create.
+func (u *CitizenCaseUpsert) UpdateOfficialID() *CitizenCaseUpsert {
+	u.SetExcluded(citizencase.FieldOfficialID)
+	return u
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (u *CitizenCaseUpsert) ClearOfficialID() *CitizenCaseUpsert {
+	u.SetNull(citizencase.FieldOfficialID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1664,6 +1682,27 @@ func (u *CitizenCaseUpsertOne) UpdateSubjectVisibleAt() *CitizenCaseUpsertOne {
 func (u *CitizenCaseUpsertOne) ClearSubjectVisibleAt() *CitizenCaseUpsertOne {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearSubjectVisibleAt()
+	})
+}
+
+// SetOfficialID sets the "official_id" field.
+func (u *CitizenCaseUpsertOne) SetOfficialID(v string) *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetOfficialID(v)
+	})
+}
+
+// UpdateOfficialID sets the "official_id" field to the value that was provided on create.
+func (u *CitizenCaseUpsertOne) UpdateOfficialID() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateOfficialID()
+	})
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (u *CitizenCaseUpsertOne) ClearOfficialID() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearOfficialID()
 	})
 }
 
@@ -2195,6 +2234,27 @@ func (u *CitizenCaseUpsertBulk) UpdateSubjectVisibleAt() *CitizenCaseUpsertBulk 
 func (u *CitizenCaseUpsertBulk) ClearSubjectVisibleAt() *CitizenCaseUpsertBulk {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearSubjectVisibleAt()
+	})
+}
+
+// SetOfficialID sets the "official_id" field.
+func (u *CitizenCaseUpsertBulk) SetOfficialID(v string) *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetOfficialID(v)
+	})
+}
+
+// UpdateOfficialID sets the "official_id" field to the value that was provided on create.
+func (u *CitizenCaseUpsertBulk) UpdateOfficialID() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateOfficialID()
+	})
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (u *CitizenCaseUpsertBulk) ClearOfficialID() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearOfficialID()
 	})
 }
 

@@ -753,7 +753,7 @@ func (_q *CitizenCaseQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 			_q.withIncidents != nil,
 		}
 	)
-	if _q.withUnit != nil || _q.withOfficial != nil || _q.withHandler != nil || _q.withDuplicateOf != nil || _q.withTransferredTo != nil {
+	if _q.withUnit != nil || _q.withHandler != nil || _q.withDuplicateOf != nil || _q.withTransferredTo != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -938,10 +938,7 @@ func (_q *CitizenCaseQuery) loadOfficial(ctx context.Context, query *OfficialQue
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*CitizenCase)
 	for i := range nodes {
-		if nodes[i].official_cases == nil {
-			continue
-		}
-		fk := *nodes[i].official_cases
+		fk := nodes[i].OfficialID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -958,7 +955,7 @@ func (_q *CitizenCaseQuery) loadOfficial(ctx context.Context, query *OfficialQue
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "official_cases" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "official_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1276,6 +1273,9 @@ func (_q *CitizenCaseQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != citizencase.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOfficial != nil {
+			_spec.Node.AddColumnOnce(citizencase.FieldOfficialID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

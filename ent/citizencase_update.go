@@ -299,6 +299,26 @@ func (_u *CitizenCaseUpdate) ClearSubjectVisibleAt() *CitizenCaseUpdate {
 	return _u
 }
 
+// SetOfficialID sets the "official_id" field.
+func (_u *CitizenCaseUpdate) SetOfficialID(v string) *CitizenCaseUpdate {
+	_u.mutation.SetOfficialID(v)
+	return _u
+}
+
+// SetNillableOfficialID sets the "official_id" field if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillableOfficialID(v *string) *CitizenCaseUpdate {
+	if v != nil {
+		_u.SetOfficialID(*v)
+	}
+	return _u
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (_u *CitizenCaseUpdate) ClearOfficialID() *CitizenCaseUpdate {
+	_u.mutation.ClearOfficialID()
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *CitizenCaseUpdate) SetUnitID(id string) *CitizenCaseUpdate {
 	_u.mutation.SetUnitID(id)
@@ -308,20 +328,6 @@ func (_u *CitizenCaseUpdate) SetUnitID(id string) *CitizenCaseUpdate {
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_u *CitizenCaseUpdate) SetUnit(v *Unit) *CitizenCaseUpdate {
 	return _u.SetUnitID(v.ID)
-}
-
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_u *CitizenCaseUpdate) SetOfficialID(id string) *CitizenCaseUpdate {
-	_u.mutation.SetOfficialID(id)
-	return _u
-}
-
-// SetNillableOfficialID sets the "official" edge to the Official entity by ID if the given value is not nil.
-func (_u *CitizenCaseUpdate) SetNillableOfficialID(id *string) *CitizenCaseUpdate {
-	if id != nil {
-		_u = _u.SetOfficialID(*id)
-	}
-	return _u
 }
 
 // SetOfficial sets the "official" edge to the Official entity.
@@ -1505,6 +1511,26 @@ func (_u *CitizenCaseUpdateOne) ClearSubjectVisibleAt() *CitizenCaseUpdateOne {
 	return _u
 }
 
+// SetOfficialID sets the "official_id" field.
+func (_u *CitizenCaseUpdateOne) SetOfficialID(v string) *CitizenCaseUpdateOne {
+	_u.mutation.SetOfficialID(v)
+	return _u
+}
+
+// SetNillableOfficialID sets the "official_id" field if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillableOfficialID(v *string) *CitizenCaseUpdateOne {
+	if v != nil {
+		_u.SetOfficialID(*v)
+	}
+	return _u
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (_u *CitizenCaseUpdateOne) ClearOfficialID() *CitizenCaseUpdateOne {
+	_u.mutation.ClearOfficialID()
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *CitizenCaseUpdateOne) SetUnitID(id string) *CitizenCaseUpdateOne {
 	_u.mutation.SetUnitID(id)
@@ -1514,20 +1540,6 @@ func (_u *CitizenCaseUpdateOne) SetUnitID(id string) *CitizenCaseUpdateOne {
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_u *CitizenCaseUpdateOne) SetUnit(v *Unit) *CitizenCaseUpdateOne {
 	return _u.SetUnitID(v.ID)
-}
-
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_u *CitizenCaseUpdateOne) SetOfficialID(id string) *CitizenCaseUpdateOne {
-	_u.mutation.SetOfficialID(id)
-	return _u
-}
-
-// SetNillableOfficialID sets the "official" edge to the Official entity by ID if the given value is not nil.
-func (_u *CitizenCaseUpdateOne) SetNillableOfficialID(id *string) *CitizenCaseUpdateOne {
-	if id != nil {
-		_u = _u.SetOfficialID(*id)
-	}
-	return _u
 }
 
 // SetOfficial sets the "official" edge to the Official entity.

@@ -36,6 +36,9 @@ func describeGenerated(g *gen.Graph, s *ast.Schema) error {
 		if !ok {
 			continue
 		}
+		if w := s.Types[gqlName(n)+"WhereInput"]; w != nil {
+			w.Fields = filterPredicates(n, w.Fields)
+		}
 		if c, ok := n.Annotations["Comment"].(map[string]any); ok && d.Description == "" {
 			d.Description, _ = c["Text"].(string)
 		}
@@ -72,6 +75,38 @@ func describeGenerated(g *gen.Graph, s *ast.Schema) error {
 		}
 	}
 	return nil
+}
+
+// filterPredicates drops from a type's where input the predicates the API must not offer: hasX and
+// hasXWith of an edge that takes its own where argument (schema.EdgeWhere: they would filter the
+// parent by rows the read filters never see), and every operator on a foreign-key field but
+// equality and membership (ordering or matching opaque ids means nothing; unset-or-not and
+// inequality would tell a row about someone unreadable from one about no one).
+func filterPredicates(n *gen.Type, fields ast.FieldList) ast.FieldList {
+	camel := gen.Funcs["camel"].(func(string) string) // entgql's names: official_id -> officialID
+	drop := map[string]bool{}
+	for _, e := range n.Edges {
+		if _, ok := e.Annotations["EdgeWhere"]; ok {
+			drop[camel("has_"+e.Name)], drop[camel("has_"+e.Name+"_with")] = true, true
+		}
+	}
+	for _, f := range n.Fields {
+		if !f.IsEdgeField() {
+			continue
+		}
+		for _, op := range f.Ops() {
+			if op != gen.EQ && op != gen.In {
+				drop[camel(f.Name+"_"+op.Name())] = true
+			}
+		}
+	}
+	kept := fields[:0]
+	for _, f := range fields {
+		if !drop[f.Name] {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }
 
 func typeDescription(d *ast.Definition) string {

@@ -207,6 +207,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldRating:           {Type: field.TypeInt, Column: citizencase.FieldRating},
 			citizencase.FieldSubjectNotice:    {Type: field.TypeString, Column: citizencase.FieldSubjectNotice},
 			citizencase.FieldSubjectVisibleAt: {Type: field.TypeTime, Column: citizencase.FieldSubjectVisibleAt},
+			citizencase.FieldOfficialID:       {Type: field.TypeString, Column: citizencase.FieldOfficialID},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -352,6 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			incident.FieldOccurredOn: {Type: field.TypeTime, Column: incident.FieldOccurredOn},
 			incident.FieldSource:     {Type: field.TypeEnum, Column: incident.FieldSource},
 			incident.FieldSummary:    {Type: field.TypeString, Column: incident.FieldSummary},
+			incident.FieldOfficialID: {Type: field.TypeString, Column: incident.FieldOfficialID},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -581,6 +583,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldNotRated:               {Type: field.TypeBool, Column: selfassessment.FieldNotRated},
 			selfassessment.FieldFlaggedAt:              {Type: field.TypeTime, Column: selfassessment.FieldFlaggedAt},
 			selfassessment.FieldFlagReason:             {Type: field.TypeString, Column: selfassessment.FieldFlagReason},
+			selfassessment.FieldOfficialID:             {Type: field.TypeString, Column: selfassessment.FieldOfficialID},
 		},
 	}
 	graph.Nodes[25] = &sqlgraph.Node{
@@ -2885,6 +2888,11 @@ func (f *CitizenCaseFilter) WhereSubjectVisibleAt(p entql.TimeP) {
 	f.Where(p.Field(citizencase.FieldSubjectVisibleAt))
 }
 
+// WhereOfficialID applies the entql string predicate on the official_id field.
+func (f *CitizenCaseFilter) WhereOfficialID(p entql.StringP) {
+	f.Where(p.Field(citizencase.FieldOfficialID))
+}
+
 // WhereHasUnit applies a predicate to check if query has an edge unit.
 func (f *CitizenCaseFilter) WhereHasUnit() {
 	f.Where(entql.HasEdge("unit"))
@@ -3755,6 +3763,11 @@ func (f *IncidentFilter) WhereSource(p entql.StringP) {
 // WhereSummary applies the entql string predicate on the summary field.
 func (f *IncidentFilter) WhereSummary(p entql.StringP) {
 	f.Where(p.Field(incident.FieldSummary))
+}
+
+// WhereOfficialID applies the entql string predicate on the official_id field.
+func (f *IncidentFilter) WhereOfficialID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldOfficialID))
 }
 
 // WhereHasOfficial applies a predicate to check if query has an edge official.
@@ -5003,6 +5016,11 @@ func (f *SelfAssessmentFilter) WhereFlaggedAt(p entql.TimeP) {
 // WhereFlagReason applies the entql string predicate on the flag_reason field.
 func (f *SelfAssessmentFilter) WhereFlagReason(p entql.StringP) {
 	f.Where(p.Field(selfassessment.FieldFlagReason))
+}
+
+// WhereOfficialID applies the entql string predicate on the official_id field.
+func (f *SelfAssessmentFilter) WhereOfficialID(p entql.StringP) {
+	f.Where(p.Field(selfassessment.FieldOfficialID))
 }
 
 // WhereHasOfficial applies a predicate to check if query has an edge official.

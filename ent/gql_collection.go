@@ -1487,6 +1487,10 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 				return err
 			}
 			_q.withOfficial = query
+			if _, ok := fieldSeen[citizencase.FieldOfficialID]; !ok {
+				selectedFields = append(selectedFields, citizencase.FieldOfficialID)
+				fieldSeen[citizencase.FieldOfficialID] = struct{}{}
+			}
 
 		case "duplicates":
 			var (
@@ -2658,6 +2662,10 @@ func (_q *IncidentQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				return err
 			}
 			_q.withOfficial = query
+			if _, ok := fieldSeen[incident.FieldOfficialID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldOfficialID)
+				fieldSeen[incident.FieldOfficialID] = struct{}{}
+			}
 
 		case "unit":
 			var (
@@ -3150,7 +3158,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&SelfAssessmentClient{config: _q.config}).Query()
 			)
-			args := newSelfAssessmentPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newSelfAssessmentPaginateArgs(fieldArgs(ctx, new(SelfAssessmentWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3239,7 +3247,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&IncidentClient{config: _q.config}).Query()
 			)
-			args := newIncidentPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newIncidentPaginateArgs(fieldArgs(ctx, new(IncidentWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3417,7 +3425,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				path  = append(path, alias)
 				query = (&CitizenCaseClient{config: _q.config}).Query()
 			)
-			args := newCasePaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newCasePaginateArgs(fieldArgs(ctx, new(CaseWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -4358,6 +4366,10 @@ func (_q *SelfAssessmentQuery) collectField(ctx context.Context, oneNode bool, o
 				return err
 			}
 			_q.withOfficial = query
+			if _, ok := fieldSeen[selfassessment.FieldOfficialID]; !ok {
+				selectedFields = append(selectedFields, selfassessment.FieldOfficialID)
+				fieldSeen[selfassessment.FieldOfficialID] = struct{}{}
+			}
 
 		case "campaign":
 			var (
@@ -4964,7 +4976,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&CitizenCaseClient{config: _q.config}).Query()
 			)
-			args := newCasePaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newCasePaginateArgs(fieldArgs(ctx, new(CaseWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -5053,7 +5065,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				path  = append(path, alias)
 				query = (&IncidentClient{config: _q.config}).Query()
 			)
-			args := newIncidentPaginateArgs(fieldArgs(ctx, nil, path...))
+			args := newIncidentPaginateArgs(fieldArgs(ctx, new(IncidentWhereInput), path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

@@ -534,10 +534,11 @@ func (_m *Official) Pledges(
 }
 
 func (_m *Official) SelfAssessments(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SelfAssessmentOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *SelfAssessmentOrder, where *SelfAssessmentWhereInput,
 ) (*SelfAssessmentConnection, error) {
 	opts := []SelfAssessmentPaginateOption{
 		WithSelfAssessmentOrder(orderBy),
+		WithSelfAssessmentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
@@ -554,10 +555,11 @@ func (_m *Official) SelfAssessments(
 }
 
 func (_m *Official) Incidents(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder, where *IncidentWhereInput,
 ) (*IncidentConnection, error) {
 	opts := []IncidentPaginateOption{
 		WithIncidentOrder(orderBy),
+		WithIncidentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -594,10 +596,11 @@ func (_m *Official) Commendations(
 }
 
 func (_m *Official) Cases(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder, where *CaseWhereInput,
 ) (*CaseConnection, error) {
 	opts := []CasePaginateOption{
 		WithCaseOrder(orderBy),
+		WithCaseFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
@@ -841,10 +844,11 @@ func (_m *Unit) EmulationRegistrations(
 }
 
 func (_m *Unit) Cases(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseOrder, where *CaseWhereInput,
 ) (*CaseConnection, error) {
 	opts := []CasePaginateOption{
 		WithCaseOrder(orderBy),
+		WithCaseFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
@@ -861,10 +865,11 @@ func (_m *Unit) Cases(
 }
 
 func (_m *Unit) Incidents(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder, where *IncidentWhereInput,
 ) (*IncidentConnection, error) {
 	opts := []IncidentPaginateOption{
 		WithIncidentOrder(orderBy),
+		WithIncidentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]

@@ -1437,6 +1437,23 @@ type CaseWhereInput struct {
 	DueAtIsNil  bool        `json:"dueAtIsNil,omitempty"`
 	DueAtNotNil bool        `json:"dueAtNotNil,omitempty"`
 
+	// "official_id" field predicates.
+	OfficialID             *string  `json:"officialID,omitempty"`
+	OfficialIDNEQ          *string  `json:"officialIDNEQ,omitempty"`
+	OfficialIDIn           []string `json:"officialIDIn,omitempty"`
+	OfficialIDNotIn        []string `json:"officialIDNotIn,omitempty"`
+	OfficialIDGT           *string  `json:"officialIDGT,omitempty"`
+	OfficialIDGTE          *string  `json:"officialIDGTE,omitempty"`
+	OfficialIDLT           *string  `json:"officialIDLT,omitempty"`
+	OfficialIDLTE          *string  `json:"officialIDLTE,omitempty"`
+	OfficialIDContains     *string  `json:"officialIDContains,omitempty"`
+	OfficialIDHasPrefix    *string  `json:"officialIDHasPrefix,omitempty"`
+	OfficialIDHasSuffix    *string  `json:"officialIDHasSuffix,omitempty"`
+	OfficialIDIsNil        bool     `json:"officialIDIsNil,omitempty"`
+	OfficialIDNotNil       bool     `json:"officialIDNotNil,omitempty"`
+	OfficialIDEqualFold    *string  `json:"officialIDEqualFold,omitempty"`
+	OfficialIDContainsFold *string  `json:"officialIDContainsFold,omitempty"`
+
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
@@ -1713,6 +1730,51 @@ func (i *CaseWhereInput) P() (predicate.CitizenCase, error) {
 	}
 	if i.DueAtNotNil {
 		predicates = append(predicates, citizencase.DueAtNotNil())
+	}
+	if i.OfficialID != nil {
+		predicates = append(predicates, citizencase.OfficialIDEQ(*i.OfficialID))
+	}
+	if i.OfficialIDNEQ != nil {
+		predicates = append(predicates, citizencase.OfficialIDNEQ(*i.OfficialIDNEQ))
+	}
+	if len(i.OfficialIDIn) > 0 {
+		predicates = append(predicates, citizencase.OfficialIDIn(i.OfficialIDIn...))
+	}
+	if len(i.OfficialIDNotIn) > 0 {
+		predicates = append(predicates, citizencase.OfficialIDNotIn(i.OfficialIDNotIn...))
+	}
+	if i.OfficialIDGT != nil {
+		predicates = append(predicates, citizencase.OfficialIDGT(*i.OfficialIDGT))
+	}
+	if i.OfficialIDGTE != nil {
+		predicates = append(predicates, citizencase.OfficialIDGTE(*i.OfficialIDGTE))
+	}
+	if i.OfficialIDLT != nil {
+		predicates = append(predicates, citizencase.OfficialIDLT(*i.OfficialIDLT))
+	}
+	if i.OfficialIDLTE != nil {
+		predicates = append(predicates, citizencase.OfficialIDLTE(*i.OfficialIDLTE))
+	}
+	if i.OfficialIDContains != nil {
+		predicates = append(predicates, citizencase.OfficialIDContains(*i.OfficialIDContains))
+	}
+	if i.OfficialIDHasPrefix != nil {
+		predicates = append(predicates, citizencase.OfficialIDHasPrefix(*i.OfficialIDHasPrefix))
+	}
+	if i.OfficialIDHasSuffix != nil {
+		predicates = append(predicates, citizencase.OfficialIDHasSuffix(*i.OfficialIDHasSuffix))
+	}
+	if i.OfficialIDIsNil {
+		predicates = append(predicates, citizencase.OfficialIDIsNil())
+	}
+	if i.OfficialIDNotNil {
+		predicates = append(predicates, citizencase.OfficialIDNotNil())
+	}
+	if i.OfficialIDEqualFold != nil {
+		predicates = append(predicates, citizencase.OfficialIDEqualFold(*i.OfficialIDEqualFold))
+	}
+	if i.OfficialIDContainsFold != nil {
+		predicates = append(predicates, citizencase.OfficialIDContainsFold(*i.OfficialIDContainsFold))
 	}
 
 	if i.HasUnit != nil {
@@ -2636,6 +2698,21 @@ type IncidentWhereInput struct {
 	SourceIn    []incident.Source `json:"sourceIn,omitempty"`
 	SourceNotIn []incident.Source `json:"sourceNotIn,omitempty"`
 
+	// "official_id" field predicates.
+	OfficialID             *string  `json:"officialID,omitempty"`
+	OfficialIDNEQ          *string  `json:"officialIDNEQ,omitempty"`
+	OfficialIDIn           []string `json:"officialIDIn,omitempty"`
+	OfficialIDNotIn        []string `json:"officialIDNotIn,omitempty"`
+	OfficialIDGT           *string  `json:"officialIDGT,omitempty"`
+	OfficialIDGTE          *string  `json:"officialIDGTE,omitempty"`
+	OfficialIDLT           *string  `json:"officialIDLT,omitempty"`
+	OfficialIDLTE          *string  `json:"officialIDLTE,omitempty"`
+	OfficialIDContains     *string  `json:"officialIDContains,omitempty"`
+	OfficialIDHasPrefix    *string  `json:"officialIDHasPrefix,omitempty"`
+	OfficialIDHasSuffix    *string  `json:"officialIDHasSuffix,omitempty"`
+	OfficialIDEqualFold    *string  `json:"officialIDEqualFold,omitempty"`
+	OfficialIDContainsFold *string  `json:"officialIDContainsFold,omitempty"`
+
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
@@ -2789,6 +2866,45 @@ func (i *IncidentWhereInput) P() (predicate.Incident, error) {
 	}
 	if len(i.SourceNotIn) > 0 {
 		predicates = append(predicates, incident.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.OfficialID != nil {
+		predicates = append(predicates, incident.OfficialIDEQ(*i.OfficialID))
+	}
+	if i.OfficialIDNEQ != nil {
+		predicates = append(predicates, incident.OfficialIDNEQ(*i.OfficialIDNEQ))
+	}
+	if len(i.OfficialIDIn) > 0 {
+		predicates = append(predicates, incident.OfficialIDIn(i.OfficialIDIn...))
+	}
+	if len(i.OfficialIDNotIn) > 0 {
+		predicates = append(predicates, incident.OfficialIDNotIn(i.OfficialIDNotIn...))
+	}
+	if i.OfficialIDGT != nil {
+		predicates = append(predicates, incident.OfficialIDGT(*i.OfficialIDGT))
+	}
+	if i.OfficialIDGTE != nil {
+		predicates = append(predicates, incident.OfficialIDGTE(*i.OfficialIDGTE))
+	}
+	if i.OfficialIDLT != nil {
+		predicates = append(predicates, incident.OfficialIDLT(*i.OfficialIDLT))
+	}
+	if i.OfficialIDLTE != nil {
+		predicates = append(predicates, incident.OfficialIDLTE(*i.OfficialIDLTE))
+	}
+	if i.OfficialIDContains != nil {
+		predicates = append(predicates, incident.OfficialIDContains(*i.OfficialIDContains))
+	}
+	if i.OfficialIDHasPrefix != nil {
+		predicates = append(predicates, incident.OfficialIDHasPrefix(*i.OfficialIDHasPrefix))
+	}
+	if i.OfficialIDHasSuffix != nil {
+		predicates = append(predicates, incident.OfficialIDHasSuffix(*i.OfficialIDHasSuffix))
+	}
+	if i.OfficialIDEqualFold != nil {
+		predicates = append(predicates, incident.OfficialIDEqualFold(*i.OfficialIDEqualFold))
+	}
+	if i.OfficialIDContainsFold != nil {
+		predicates = append(predicates, incident.OfficialIDContainsFold(*i.OfficialIDContainsFold))
 	}
 
 	if i.HasUnit != nil {
@@ -3077,6 +3193,18 @@ type OfficialWhereInput struct {
 	// "unit" edge predicates.
 	HasUnit     *bool             `json:"hasUnit,omitempty"`
 	HasUnitWith []*UnitWhereInput `json:"hasUnitWith,omitempty"`
+
+	// "self_assessments" edge predicates.
+	HasSelfAssessments     *bool                       `json:"hasSelfAssessments,omitempty"`
+	HasSelfAssessmentsWith []*SelfAssessmentWhereInput `json:"hasSelfAssessmentsWith,omitempty"`
+
+	// "incidents" edge predicates.
+	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
+	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
+
+	// "cases" edge predicates.
+	HasCases     *bool             `json:"hasCases,omitempty"`
+	HasCasesWith []*CaseWhereInput `json:"hasCasesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3318,6 +3446,60 @@ func (i *OfficialWhereInput) P() (predicate.Official, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, official.HasUnitWith(with...))
+	}
+	if i.HasSelfAssessments != nil {
+		p := official.HasSelfAssessments()
+		if !*i.HasSelfAssessments {
+			p = official.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSelfAssessmentsWith) > 0 {
+		with := make([]predicate.SelfAssessment, 0, len(i.HasSelfAssessmentsWith))
+		for _, w := range i.HasSelfAssessmentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSelfAssessmentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, official.HasSelfAssessmentsWith(with...))
+	}
+	if i.HasIncidents != nil {
+		p := official.HasIncidents()
+		if !*i.HasIncidents {
+			p = official.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIncidentsWith) > 0 {
+		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
+		for _, w := range i.HasIncidentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, official.HasIncidentsWith(with...))
+	}
+	if i.HasCases != nil {
+		p := official.HasCases()
+		if !*i.HasCases {
+			p = official.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCasesWith) > 0 {
+		with := make([]predicate.CitizenCase, 0, len(i.HasCasesWith))
+		for _, w := range i.HasCasesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCasesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, official.HasCasesWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -4186,6 +4368,21 @@ type SelfAssessmentWhereInput struct {
 	StatusIn    []selfassessment.Status `json:"statusIn,omitempty"`
 	StatusNotIn []selfassessment.Status `json:"statusNotIn,omitempty"`
 
+	// "official_id" field predicates.
+	OfficialID             *string  `json:"officialID,omitempty"`
+	OfficialIDNEQ          *string  `json:"officialIDNEQ,omitempty"`
+	OfficialIDIn           []string `json:"officialIDIn,omitempty"`
+	OfficialIDNotIn        []string `json:"officialIDNotIn,omitempty"`
+	OfficialIDGT           *string  `json:"officialIDGT,omitempty"`
+	OfficialIDGTE          *string  `json:"officialIDGTE,omitempty"`
+	OfficialIDLT           *string  `json:"officialIDLT,omitempty"`
+	OfficialIDLTE          *string  `json:"officialIDLTE,omitempty"`
+	OfficialIDContains     *string  `json:"officialIDContains,omitempty"`
+	OfficialIDHasPrefix    *string  `json:"officialIDHasPrefix,omitempty"`
+	OfficialIDHasSuffix    *string  `json:"officialIDHasSuffix,omitempty"`
+	OfficialIDEqualFold    *string  `json:"officialIDEqualFold,omitempty"`
+	OfficialIDContainsFold *string  `json:"officialIDContainsFold,omitempty"`
+
 	// "campaign" edge predicates.
 	HasCampaign     *bool                 `json:"hasCampaign,omitempty"`
 	HasCampaignWith []*CampaignWhereInput `json:"hasCampaignWith,omitempty"`
@@ -4364,6 +4561,45 @@ func (i *SelfAssessmentWhereInput) P() (predicate.SelfAssessment, error) {
 	if len(i.StatusNotIn) > 0 {
 		predicates = append(predicates, selfassessment.StatusNotIn(i.StatusNotIn...))
 	}
+	if i.OfficialID != nil {
+		predicates = append(predicates, selfassessment.OfficialIDEQ(*i.OfficialID))
+	}
+	if i.OfficialIDNEQ != nil {
+		predicates = append(predicates, selfassessment.OfficialIDNEQ(*i.OfficialIDNEQ))
+	}
+	if len(i.OfficialIDIn) > 0 {
+		predicates = append(predicates, selfassessment.OfficialIDIn(i.OfficialIDIn...))
+	}
+	if len(i.OfficialIDNotIn) > 0 {
+		predicates = append(predicates, selfassessment.OfficialIDNotIn(i.OfficialIDNotIn...))
+	}
+	if i.OfficialIDGT != nil {
+		predicates = append(predicates, selfassessment.OfficialIDGT(*i.OfficialIDGT))
+	}
+	if i.OfficialIDGTE != nil {
+		predicates = append(predicates, selfassessment.OfficialIDGTE(*i.OfficialIDGTE))
+	}
+	if i.OfficialIDLT != nil {
+		predicates = append(predicates, selfassessment.OfficialIDLT(*i.OfficialIDLT))
+	}
+	if i.OfficialIDLTE != nil {
+		predicates = append(predicates, selfassessment.OfficialIDLTE(*i.OfficialIDLTE))
+	}
+	if i.OfficialIDContains != nil {
+		predicates = append(predicates, selfassessment.OfficialIDContains(*i.OfficialIDContains))
+	}
+	if i.OfficialIDHasPrefix != nil {
+		predicates = append(predicates, selfassessment.OfficialIDHasPrefix(*i.OfficialIDHasPrefix))
+	}
+	if i.OfficialIDHasSuffix != nil {
+		predicates = append(predicates, selfassessment.OfficialIDHasSuffix(*i.OfficialIDHasSuffix))
+	}
+	if i.OfficialIDEqualFold != nil {
+		predicates = append(predicates, selfassessment.OfficialIDEqualFold(*i.OfficialIDEqualFold))
+	}
+	if i.OfficialIDContainsFold != nil {
+		predicates = append(predicates, selfassessment.OfficialIDContainsFold(*i.OfficialIDContainsFold))
+	}
 
 	if i.HasCampaign != nil {
 		p := selfassessment.HasCampaign()
@@ -4471,6 +4707,14 @@ type UnitWhereInput struct {
 	// "parent" edge predicates.
 	HasParent     *bool             `json:"hasParent,omitempty"`
 	HasParentWith []*UnitWhereInput `json:"hasParentWith,omitempty"`
+
+	// "cases" edge predicates.
+	HasCases     *bool             `json:"hasCases,omitempty"`
+	HasCasesWith []*CaseWhereInput `json:"hasCasesWith,omitempty"`
+
+	// "incidents" edge predicates.
+	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
+	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4754,6 +4998,42 @@ func (i *UnitWhereInput) P() (predicate.Unit, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, unit.HasParentWith(with...))
+	}
+	if i.HasCases != nil {
+		p := unit.HasCases()
+		if !*i.HasCases {
+			p = unit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCasesWith) > 0 {
+		with := make([]predicate.CitizenCase, 0, len(i.HasCasesWith))
+		for _, w := range i.HasCasesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCasesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, unit.HasCasesWith(with...))
+	}
+	if i.HasIncidents != nil {
+		p := unit.HasIncidents()
+		if !*i.HasIncidents {
+			p = unit.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIncidentsWith) > 0 {
+		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
+		for _, w := range i.HasIncidentsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, unit.HasIncidentsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

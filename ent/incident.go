@@ -37,12 +37,13 @@ type Incident struct {
 	Source incident.Source `json:"source,omitempty"`
 	// What was established.
 	Summary string `json:"summary,omitempty"`
+	// Id of the official concerned.
+	OfficialID string `json:"official_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the IncidentQuery when eager-loading is set.
 	Edges                  IncidentEdges `json:"edges"`
 	citizen_case_incidents *string
 	inspection_incidents   *string
-	official_incidents     *string
 	unit_incidents         *string
 	selectValues           sql.SelectValues
 }
@@ -115,7 +116,7 @@ func (*Incident) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case incident.FieldYear:
 			values[i] = new(sql.NullInt64)
-		case incident.FieldID, incident.FieldCategory, incident.FieldSource, incident.FieldSummary:
+		case incident.FieldID, incident.FieldCategory, incident.FieldSource, incident.FieldSummary, incident.FieldOfficialID:
 			values[i] = new(sql.NullString)
 		case incident.FieldCreatedAt, incident.FieldUpdatedAt, incident.FieldOccurredOn:
 			values[i] = new(sql.NullTime)
@@ -123,9 +124,7 @@ func (*Incident) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullString)
 		case incident.ForeignKeys[1]: // inspection_incidents
 			values[i] = new(sql.NullString)
-		case incident.ForeignKeys[2]: // official_incidents
-			values[i] = new(sql.NullString)
-		case incident.ForeignKeys[3]: // unit_incidents
+		case incident.ForeignKeys[2]: // unit_incidents
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -190,6 +189,12 @@ func (_m *Incident) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Summary = value.String
 			}
+		case incident.FieldOfficialID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field official_id", values[i])
+			} else if value.Valid {
+				_m.OfficialID = value.String
+			}
 		case incident.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field citizen_case_incidents", values[i])
@@ -205,13 +210,6 @@ func (_m *Incident) assignValues(columns []string, values []any) error {
 				*_m.inspection_incidents = value.String
 			}
 		case incident.ForeignKeys[2]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field official_incidents", values[i])
-			} else if value.Valid {
-				_m.official_incidents = new(string)
-				*_m.official_incidents = value.String
-			}
-		case incident.ForeignKeys[3]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field unit_incidents", values[i])
 			} else if value.Valid {
@@ -294,6 +292,9 @@ func (_m *Incident) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("summary=")
 	builder.WriteString(_m.Summary)
+	builder.WriteString(", ")
+	builder.WriteString("official_id=")
+	builder.WriteString(_m.OfficialID)
 	builder.WriteByte(')')
 	return builder.String()
 }

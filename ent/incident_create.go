@@ -86,6 +86,12 @@ func (_c *IncidentCreate) SetSummary(v string) *IncidentCreate {
 	return _c
 }
 
+// SetOfficialID sets the "official_id" field.
+func (_c *IncidentCreate) SetOfficialID(v string) *IncidentCreate {
+	_c.mutation.SetOfficialID(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *IncidentCreate) SetID(v string) *IncidentCreate {
 	_c.mutation.SetID(v)
@@ -97,12 +103,6 @@ func (_c *IncidentCreate) SetNillableID(v *string) *IncidentCreate {
 	if v != nil {
 		_c.SetID(*v)
 	}
-	return _c
-}
-
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_c *IncidentCreate) SetOfficialID(id string) *IncidentCreate {
-	_c.mutation.SetOfficialID(id)
 	return _c
 }
 
@@ -247,6 +247,9 @@ func (_c *IncidentCreate) check() error {
 	if _, ok := _c.mutation.Summary(); !ok {
 		return &ValidationError{Name: "summary", err: errors.New(`ent: missing required field "Incident.summary"`)}
 	}
+	if _, ok := _c.mutation.OfficialID(); !ok {
+		return &ValidationError{Name: "official_id", err: errors.New(`ent: missing required field "Incident.official_id"`)}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := incident.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Incident.id": %w`, err)}
@@ -336,7 +339,7 @@ func (_c *IncidentCreate) createSpec() (*Incident, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.official_incidents = &nodes[0]
+		_node.OfficialID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
@@ -488,6 +491,9 @@ func (u *IncidentUpsertOne) UpdateNewValues() *IncidentUpsertOne {
 		}
 		if _, exists := u.create.mutation.Summary(); exists {
 			s.SetIgnore(incident.FieldSummary)
+		}
+		if _, exists := u.create.mutation.OfficialID(); exists {
+			s.SetIgnore(incident.FieldOfficialID)
 		}
 	}))
 	return u
@@ -734,6 +740,9 @@ func (u *IncidentUpsertBulk) UpdateNewValues() *IncidentUpsertBulk {
 			}
 			if _, exists := b.mutation.Summary(); exists {
 				s.SetIgnore(incident.FieldSummary)
+			}
+			if _, exists := b.mutation.OfficialID(); exists {
+				s.SetIgnore(incident.FieldOfficialID)
 			}
 		}
 	}))

@@ -490,7 +490,7 @@ func (_q *IncidentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Inc
 			_q.withInspection != nil,
 		}
 	)
-	if _q.withOfficial != nil || _q.withUnit != nil || _q.withCase != nil || _q.withInspection != nil {
+	if _q.withUnit != nil || _q.withCase != nil || _q.withInspection != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -553,10 +553,7 @@ func (_q *IncidentQuery) loadOfficial(ctx context.Context, query *OfficialQuery,
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Incident)
 	for i := range nodes {
-		if nodes[i].official_incidents == nil {
-			continue
-		}
-		fk := *nodes[i].official_incidents
+		fk := nodes[i].OfficialID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -573,7 +570,7 @@ func (_q *IncidentQuery) loadOfficial(ctx context.Context, query *OfficialQuery,
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "official_incidents" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "official_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -705,6 +702,9 @@ func (_q *IncidentQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != incident.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOfficial != nil {
+			_spec.Node.AddColumnOnce(incident.FieldOfficialID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

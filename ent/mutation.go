@@ -8097,6 +8097,55 @@ func (m *CitizenCaseMutation) ResetSubjectVisibleAt() {
 	delete(m.clearedFields, citizencase.FieldSubjectVisibleAt)
 }
 
+// SetOfficialID sets the "official_id" field.
+func (m *CitizenCaseMutation) SetOfficialID(s string) {
+	m.official = &s
+}
+
+// OfficialID returns the value of the "official_id" field in the mutation.
+func (m *CitizenCaseMutation) OfficialID() (r string, exists bool) {
+	v := m.official
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficialID returns the old "official_id" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldOfficialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficialID: %w", err)
+	}
+	return oldValue.OfficialID, nil
+}
+
+// ClearOfficialID clears the value of the "official_id" field.
+func (m *CitizenCaseMutation) ClearOfficialID() {
+	m.official = nil
+	m.clearedFields[citizencase.FieldOfficialID] = struct{}{}
+}
+
+// OfficialIDCleared returns if the "official_id" field was cleared in this mutation.
+func (m *CitizenCaseMutation) OfficialIDCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldOfficialID]
+	return ok
+}
+
+// ResetOfficialID resets all changes to the "official_id" field.
+func (m *CitizenCaseMutation) ResetOfficialID() {
+	m.official = nil
+	delete(m.clearedFields, citizencase.FieldOfficialID)
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by id.
 func (m *CitizenCaseMutation) SetUnitID(id string) {
 	m.unit = &id
@@ -8136,27 +8185,15 @@ func (m *CitizenCaseMutation) ResetUnit() {
 	m.clearedunit = false
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by id.
-func (m *CitizenCaseMutation) SetOfficialID(id string) {
-	m.official = &id
-}
-
 // ClearOfficial clears the "official" edge to the Official entity.
 func (m *CitizenCaseMutation) ClearOfficial() {
 	m.clearedofficial = true
+	m.clearedFields[citizencase.FieldOfficialID] = struct{}{}
 }
 
 // OfficialCleared reports if the "official" edge to the Official entity was cleared.
 func (m *CitizenCaseMutation) OfficialCleared() bool {
-	return m.clearedofficial
-}
-
-// OfficialID returns the "official" edge ID in the mutation.
-func (m *CitizenCaseMutation) OfficialID() (id string, exists bool) {
-	if m.official != nil {
-		return *m.official, true
-	}
-	return
+	return m.OfficialIDCleared() || m.clearedofficial
 }
 
 // OfficialIDs returns the "official" edge IDs in the mutation.
@@ -8650,7 +8687,7 @@ func (m *CitizenCaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CitizenCaseMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.created_at != nil {
 		fields = append(fields, citizencase.FieldCreatedAt)
 	}
@@ -8729,6 +8766,9 @@ func (m *CitizenCaseMutation) Fields() []string {
 	if m.subject_visible_at != nil {
 		fields = append(fields, citizencase.FieldSubjectVisibleAt)
 	}
+	if m.official != nil {
+		fields = append(fields, citizencase.FieldOfficialID)
+	}
 	return fields
 }
 
@@ -8789,6 +8829,8 @@ func (m *CitizenCaseMutation) Field(name string) (ent.Value, bool) {
 		return m.SubjectNotice()
 	case citizencase.FieldSubjectVisibleAt:
 		return m.SubjectVisibleAt()
+	case citizencase.FieldOfficialID:
+		return m.OfficialID()
 	}
 	return nil, false
 }
@@ -8850,6 +8892,8 @@ func (m *CitizenCaseMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldSubjectNotice(ctx)
 	case citizencase.FieldSubjectVisibleAt:
 		return m.OldSubjectVisibleAt(ctx)
+	case citizencase.FieldOfficialID:
+		return m.OldOfficialID(ctx)
 	}
 	return nil, fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -9041,6 +9085,13 @@ func (m *CitizenCaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSubjectVisibleAt(v)
 		return nil
+	case citizencase.FieldOfficialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficialID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -9140,6 +9191,9 @@ func (m *CitizenCaseMutation) ClearedFields() []string {
 	if m.FieldCleared(citizencase.FieldSubjectVisibleAt) {
 		fields = append(fields, citizencase.FieldSubjectVisibleAt)
 	}
+	if m.FieldCleared(citizencase.FieldOfficialID) {
+		fields = append(fields, citizencase.FieldOfficialID)
+	}
 	return fields
 }
 
@@ -9195,6 +9249,9 @@ func (m *CitizenCaseMutation) ClearField(name string) error {
 		return nil
 	case citizencase.FieldSubjectVisibleAt:
 		m.ClearSubjectVisibleAt()
+		return nil
+	case citizencase.FieldOfficialID:
+		m.ClearOfficialID()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase nullable field %s", name)
@@ -9281,6 +9338,9 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 		return nil
 	case citizencase.FieldSubjectVisibleAt:
 		m.ResetSubjectVisibleAt()
+		return nil
+	case citizencase.FieldOfficialID:
+		m.ResetOfficialID()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
@@ -15291,27 +15351,51 @@ func (m *IncidentMutation) ResetSummary() {
 	m.summary = nil
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by id.
-func (m *IncidentMutation) SetOfficialID(id string) {
-	m.official = &id
+// SetOfficialID sets the "official_id" field.
+func (m *IncidentMutation) SetOfficialID(s string) {
+	m.official = &s
+}
+
+// OfficialID returns the value of the "official_id" field in the mutation.
+func (m *IncidentMutation) OfficialID() (r string, exists bool) {
+	v := m.official
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficialID returns the old "official_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldOfficialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficialID: %w", err)
+	}
+	return oldValue.OfficialID, nil
+}
+
+// ResetOfficialID resets all changes to the "official_id" field.
+func (m *IncidentMutation) ResetOfficialID() {
+	m.official = nil
 }
 
 // ClearOfficial clears the "official" edge to the Official entity.
 func (m *IncidentMutation) ClearOfficial() {
 	m.clearedofficial = true
+	m.clearedFields[incident.FieldOfficialID] = struct{}{}
 }
 
 // OfficialCleared reports if the "official" edge to the Official entity was cleared.
 func (m *IncidentMutation) OfficialCleared() bool {
 	return m.clearedofficial
-}
-
-// OfficialID returns the "official" edge ID in the mutation.
-func (m *IncidentMutation) OfficialID() (id string, exists bool) {
-	if m.official != nil {
-		return *m.official, true
-	}
-	return
 }
 
 // OfficialIDs returns the "official" edge IDs in the mutation.
@@ -15481,7 +15565,7 @@ func (m *IncidentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IncidentMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, incident.FieldCreatedAt)
 	}
@@ -15502,6 +15586,9 @@ func (m *IncidentMutation) Fields() []string {
 	}
 	if m.summary != nil {
 		fields = append(fields, incident.FieldSummary)
+	}
+	if m.official != nil {
+		fields = append(fields, incident.FieldOfficialID)
 	}
 	return fields
 }
@@ -15525,6 +15612,8 @@ func (m *IncidentMutation) Field(name string) (ent.Value, bool) {
 		return m.Source()
 	case incident.FieldSummary:
 		return m.Summary()
+	case incident.FieldOfficialID:
+		return m.OfficialID()
 	}
 	return nil, false
 }
@@ -15548,6 +15637,8 @@ func (m *IncidentMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldSource(ctx)
 	case incident.FieldSummary:
 		return m.OldSummary(ctx)
+	case incident.FieldOfficialID:
+		return m.OldOfficialID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Incident field %s", name)
 }
@@ -15605,6 +15696,13 @@ func (m *IncidentMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetSummary(v)
+		return nil
+	case incident.FieldOfficialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficialID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Incident field %s", name)
@@ -15690,6 +15788,9 @@ func (m *IncidentMutation) ResetField(name string) error {
 		return nil
 	case incident.FieldSummary:
 		m.ResetSummary()
+		return nil
+	case incident.FieldOfficialID:
+		m.ResetOfficialID()
 		return nil
 	}
 	return fmt.Errorf("unknown Incident field %s", name)
@@ -25631,27 +25732,51 @@ func (m *SelfAssessmentMutation) ResetFlagReason() {
 	delete(m.clearedFields, selfassessment.FieldFlagReason)
 }
 
-// SetOfficialID sets the "official" edge to the Official entity by id.
-func (m *SelfAssessmentMutation) SetOfficialID(id string) {
-	m.official = &id
+// SetOfficialID sets the "official_id" field.
+func (m *SelfAssessmentMutation) SetOfficialID(s string) {
+	m.official = &s
+}
+
+// OfficialID returns the value of the "official_id" field in the mutation.
+func (m *SelfAssessmentMutation) OfficialID() (r string, exists bool) {
+	v := m.official
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficialID returns the old "official_id" field's value of the SelfAssessment entity.
+// If the SelfAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SelfAssessmentMutation) OldOfficialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficialID: %w", err)
+	}
+	return oldValue.OfficialID, nil
+}
+
+// ResetOfficialID resets all changes to the "official_id" field.
+func (m *SelfAssessmentMutation) ResetOfficialID() {
+	m.official = nil
 }
 
 // ClearOfficial clears the "official" edge to the Official entity.
 func (m *SelfAssessmentMutation) ClearOfficial() {
 	m.clearedofficial = true
+	m.clearedFields[selfassessment.FieldOfficialID] = struct{}{}
 }
 
 // OfficialCleared reports if the "official" edge to the Official entity was cleared.
 func (m *SelfAssessmentMutation) OfficialCleared() bool {
 	return m.clearedofficial
-}
-
-// OfficialID returns the "official" edge ID in the mutation.
-func (m *SelfAssessmentMutation) OfficialID() (id string, exists bool) {
-	if m.official != nil {
-		return *m.official, true
-	}
-	return
 }
 
 // OfficialIDs returns the "official" edge IDs in the mutation.
@@ -25836,7 +25961,7 @@ func (m *SelfAssessmentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SelfAssessmentMutation) Fields() []string {
-	fields := make([]string, 0, 17)
+	fields := make([]string, 0, 18)
 	if m.created_at != nil {
 		fields = append(fields, selfassessment.FieldCreatedAt)
 	}
@@ -25888,6 +26013,9 @@ func (m *SelfAssessmentMutation) Fields() []string {
 	if m.flag_reason != nil {
 		fields = append(fields, selfassessment.FieldFlagReason)
 	}
+	if m.official != nil {
+		fields = append(fields, selfassessment.FieldOfficialID)
+	}
 	return fields
 }
 
@@ -25930,6 +26058,8 @@ func (m *SelfAssessmentMutation) Field(name string) (ent.Value, bool) {
 		return m.FlaggedAt()
 	case selfassessment.FieldFlagReason:
 		return m.FlagReason()
+	case selfassessment.FieldOfficialID:
+		return m.OfficialID()
 	}
 	return nil, false
 }
@@ -25973,6 +26103,8 @@ func (m *SelfAssessmentMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldFlaggedAt(ctx)
 	case selfassessment.FieldFlagReason:
 		return m.OldFlagReason(ctx)
+	case selfassessment.FieldOfficialID:
+		return m.OldOfficialID(ctx)
 	}
 	return nil, fmt.Errorf("unknown SelfAssessment field %s", name)
 }
@@ -26100,6 +26232,13 @@ func (m *SelfAssessmentMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFlagReason(v)
+		return nil
+	case selfassessment.FieldOfficialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficialID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment field %s", name)
@@ -26290,6 +26429,9 @@ func (m *SelfAssessmentMutation) ResetField(name string) error {
 		return nil
 	case selfassessment.FieldFlagReason:
 		m.ResetFlagReason()
+		return nil
+	case selfassessment.FieldOfficialID:
+		m.ResetOfficialID()
 		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment field %s", name)

@@ -911,6 +911,9 @@ func (_q *OfficialQuery) loadSelfAssessments(ctx context.Context, query *SelfAss
 		}
 	}
 	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(selfassessment.FieldOfficialID)
+	}
 	query.Where(predicate.SelfAssessment(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(official.SelfAssessmentsColumn), fks...))
 	}))
@@ -919,13 +922,10 @@ func (_q *OfficialQuery) loadSelfAssessments(ctx context.Context, query *SelfAss
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.official_self_assessments
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "official_self_assessments" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		fk := n.OfficialID
+		node, ok := nodeids[fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "official_self_assessments" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "official_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -942,6 +942,9 @@ func (_q *OfficialQuery) loadIncidents(ctx context.Context, query *IncidentQuery
 		}
 	}
 	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(incident.FieldOfficialID)
+	}
 	query.Where(predicate.Incident(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(official.IncidentsColumn), fks...))
 	}))
@@ -950,13 +953,10 @@ func (_q *OfficialQuery) loadIncidents(ctx context.Context, query *IncidentQuery
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.official_incidents
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "official_incidents" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		fk := n.OfficialID
+		node, ok := nodeids[fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "official_incidents" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "official_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -1004,6 +1004,9 @@ func (_q *OfficialQuery) loadCases(ctx context.Context, query *CitizenCaseQuery,
 		}
 	}
 	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(citizencase.FieldOfficialID)
+	}
 	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(official.CasesColumn), fks...))
 	}))
@@ -1012,13 +1015,10 @@ func (_q *OfficialQuery) loadCases(ctx context.Context, query *CitizenCaseQuery,
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.official_cases
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "official_cases" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		fk := n.OfficialID
+		node, ok := nodeids[fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "official_cases" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "official_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

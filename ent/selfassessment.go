@@ -56,12 +56,13 @@ type SelfAssessment struct {
 	FlaggedAt *time.Time `json:"flagged_at,omitempty"`
 	// Why the assessment was flagged: the incident established after the review.
 	FlagReason *string `json:"flag_reason,omitempty"`
+	// Id of the official assessing themself.
+	OfficialID string `json:"official_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SelfAssessmentQuery when eager-loading is set.
 	Edges                        SelfAssessmentEdges `json:"edges"`
 	account_reviewed_assessments *string
 	campaign_self_assessments    *string
-	official_self_assessments    *string
 	selectValues                 sql.SelectValues
 }
 
@@ -135,15 +136,13 @@ func (*SelfAssessment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case selfassessment.FieldYear, selfassessment.FieldPeriod, selfassessment.FieldScore:
 			values[i] = new(sql.NullInt64)
-		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment, selfassessment.FieldFlagReason:
+		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment, selfassessment.FieldFlagReason, selfassessment.FieldOfficialID:
 			values[i] = new(sql.NullString)
 		case selfassessment.FieldCreatedAt, selfassessment.FieldUpdatedAt, selfassessment.FieldSubmittedAt, selfassessment.FieldReviewedAt, selfassessment.FieldFlaggedAt:
 			values[i] = new(sql.NullTime)
 		case selfassessment.ForeignKeys[0]: // account_reviewed_assessments
 			values[i] = new(sql.NullString)
 		case selfassessment.ForeignKeys[1]: // campaign_self_assessments
-			values[i] = new(sql.NullString)
-		case selfassessment.ForeignKeys[2]: // official_self_assessments
 			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -276,6 +275,12 @@ func (_m *SelfAssessment) assignValues(columns []string, values []any) error {
 				_m.FlagReason = new(string)
 				*_m.FlagReason = value.String
 			}
+		case selfassessment.FieldOfficialID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field official_id", values[i])
+			} else if value.Valid {
+				_m.OfficialID = value.String
+			}
 		case selfassessment.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field account_reviewed_assessments", values[i])
@@ -289,13 +294,6 @@ func (_m *SelfAssessment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.campaign_self_assessments = new(string)
 				*_m.campaign_self_assessments = value.String
-			}
-		case selfassessment.ForeignKeys[2]:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field official_self_assessments", values[i])
-			} else if value.Valid {
-				_m.official_self_assessments = new(string)
-				*_m.official_self_assessments = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -419,6 +417,9 @@ func (_m *SelfAssessment) String() string {
 		builder.WriteString("flag_reason=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("official_id=")
+	builder.WriteString(_m.OfficialID)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -250,6 +250,12 @@ func (_c *SelfAssessmentCreate) SetNillableFlagReason(v *string) *SelfAssessment
 	return _c
 }
 
+// SetOfficialID sets the "official_id" field.
+func (_c *SelfAssessmentCreate) SetOfficialID(v string) *SelfAssessmentCreate {
+	_c.mutation.SetOfficialID(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SelfAssessmentCreate) SetID(v string) *SelfAssessmentCreate {
 	_c.mutation.SetID(v)
@@ -261,12 +267,6 @@ func (_c *SelfAssessmentCreate) SetNillableID(v *string) *SelfAssessmentCreate {
 	if v != nil {
 		_c.SetID(*v)
 	}
-	return _c
-}
-
-// SetOfficialID sets the "official" edge to the Official entity by ID.
-func (_c *SelfAssessmentCreate) SetOfficialID(id string) *SelfAssessmentCreate {
-	_c.mutation.SetOfficialID(id)
 	return _c
 }
 
@@ -458,6 +458,9 @@ func (_c *SelfAssessmentCreate) check() error {
 	if _, ok := _c.mutation.NotRated(); !ok {
 		return &ValidationError{Name: "not_rated", err: errors.New(`ent: missing required field "SelfAssessment.not_rated"`)}
 	}
+	if _, ok := _c.mutation.OfficialID(); !ok {
+		return &ValidationError{Name: "official_id", err: errors.New(`ent: missing required field "SelfAssessment.official_id"`)}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := selfassessment.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "SelfAssessment.id": %w`, err)}
@@ -587,7 +590,7 @@ func (_c *SelfAssessmentCreate) createSpec() (*SelfAssessment, *sqlgraph.CreateS
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.official_self_assessments = &nodes[0]
+		_node.OfficialID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.CampaignIDs(); len(nodes) > 0 {
@@ -930,6 +933,9 @@ func (u *SelfAssessmentUpsertOne) UpdateNewValues() *SelfAssessmentUpsertOne {
 		}
 		if _, exists := u.create.mutation.Period(); exists {
 			s.SetIgnore(selfassessment.FieldPeriod)
+		}
+		if _, exists := u.create.mutation.OfficialID(); exists {
+			s.SetIgnore(selfassessment.FieldOfficialID)
 		}
 	}))
 	return u
@@ -1401,6 +1407,9 @@ func (u *SelfAssessmentUpsertBulk) UpdateNewValues() *SelfAssessmentUpsertBulk {
 			}
 			if _, exists := b.mutation.Period(); exists {
 				s.SetIgnore(selfassessment.FieldPeriod)
+			}
+			if _, exists := b.mutation.OfficialID(); exists {
+				s.SetIgnore(selfassessment.FieldOfficialID)
 			}
 		}
 	}))

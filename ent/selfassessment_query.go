@@ -492,7 +492,7 @@ func (_q *SelfAssessmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 			_q.withReviewer != nil,
 		}
 	)
-	if _q.withOfficial != nil || _q.withCampaign != nil || _q.withReviewer != nil {
+	if _q.withCampaign != nil || _q.withReviewer != nil {
 		withFKs = true
 	}
 	if withFKs {
@@ -563,10 +563,7 @@ func (_q *SelfAssessmentQuery) loadOfficial(ctx context.Context, query *Official
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*SelfAssessment)
 	for i := range nodes {
-		if nodes[i].official_self_assessments == nil {
-			continue
-		}
-		fk := *nodes[i].official_self_assessments
+		fk := nodes[i].OfficialID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -583,7 +580,7 @@ func (_q *SelfAssessmentQuery) loadOfficial(ctx context.Context, query *Official
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "official_self_assessments" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "official_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -714,6 +711,9 @@ func (_q *SelfAssessmentQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != selfassessment.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOfficial != nil {
+			_spec.Node.AddColumnOnce(selfassessment.FieldOfficialID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

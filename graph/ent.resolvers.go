@@ -23,6 +23,13 @@ func (r *caseResolver) DuplicateOf(ctx context.Context, obj *ent.CitizenCase) (*
 	return r.cases.DuplicateOf(ctx, obj)
 }
 
+// Cases is the resolver for the cases field.
+func (r *officialResolver) Cases(ctx context.Context, obj *ent.Official, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error) {
+	return casesEdge(ctx, obj.QueryCases(), func() (*ent.CaseConnection, error) {
+		return obj.Cases(ctx, after, first, before, last, orderBy, where)
+	}, after, first, before, last, orderBy, where)
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
 	return r.client.Noder(ctx, id, nodeType)
@@ -99,14 +106,27 @@ func (r *queryResolver) SelfAssessments(ctx context.Context, after *entgql.Curso
 		ent.WithSelfAssessmentOrder(orderBy), ent.WithSelfAssessmentFilter(where.Filter))
 }
 
+// Cases is the resolver for the cases field.
+func (r *unitResolver) Cases(ctx context.Context, obj *ent.Unit, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error) {
+	return casesEdge(ctx, obj.QueryCases(), func() (*ent.CaseConnection, error) {
+		return obj.Cases(ctx, after, first, before, last, orderBy, where)
+	}, after, first, before, last, orderBy, where)
+}
+
 // Case returns generated.CaseResolver implementation.
 func (r *Resolver) Case() generated.CaseResolver { return &caseResolver{r} }
+
+// Official returns generated.OfficialResolver implementation.
+func (r *Resolver) Official() generated.OfficialResolver { return &officialResolver{r} }
 
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 // Review returns generated.ReviewResolver implementation.
 func (r *Resolver) Review() generated.ReviewResolver { return &reviewResolver{r} }
+
+// Unit returns generated.UnitResolver implementation.
+func (r *Resolver) Unit() generated.UnitResolver { return &unitResolver{r} }
 
 // CaseWhereInput returns generated.CaseWhereInputResolver implementation.
 func (r *Resolver) CaseWhereInput() generated.CaseWhereInputResolver {
@@ -115,7 +135,9 @@ func (r *Resolver) CaseWhereInput() generated.CaseWhereInputResolver {
 
 type (
 	caseResolver           struct{ *Resolver }
+	officialResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reviewResolver         struct{ *Resolver }
+	unitResolver           struct{ *Resolver }
 	caseWhereInputResolver struct{ *Resolver }
 )

@@ -2,12 +2,16 @@ package graph
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"entgo.io/ent/dialect/sql/schema"
 
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/migrate"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/authz"
 )
@@ -55,6 +59,14 @@ var computedFilters = map[string]string{
 	"Case.assignedToMe": "account_handled_cases",
 }
 
+// storedAs are the filters on a column not named after them: the foreign keys to the official,
+// which keep the column name ent gave the edge before they were fields.
+var storedAs = map[string]string{
+	"Case.officialID":           citizencase.FieldOfficialID,
+	"Incident.officialID":       incident.FieldOfficialID,
+	"SelfAssessment.officialID": selfassessment.FieldOfficialID,
+}
+
 // TestEveryFilterAndOrderIsIndexed: every field the API filters or orders on, and every foreign
 // key (ent adds no index for those on PostgreSQL), leads an index, so no list scans a table.
 func TestEveryFilterAndOrderIsIndexed(t *testing.T) {
@@ -78,7 +90,11 @@ func TestEveryFilterAndOrderIsIndexed(t *testing.T) {
 				if name == "not" || name == "and" || name == "or" || strings.HasPrefix(name, "has") {
 					continue // edges are covered by the foreign-key check
 				}
-				column := snake(predicateSuffix.ReplaceAllString(name, ""))
+				base := predicateSuffix.ReplaceAllString(name, "")
+				column := snake(base)
+				if c, ok := storedAs[typ+"."+base]; ok {
+					column = c
+				}
 				if c, ok := computedFilters[typ+"."+name]; ok {
 					column = c
 				}
@@ -131,5 +147,29 @@ func TestNoFilterCrossesIntoScopedData(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no edge filters found at all: the test looks at the wrong names")
+	}
+}
+
+// TestForeignKeyFiltersAreEqualityOnly: a filter on a foreign key to the official offers equality
+// and membership, nothing else (ent/describe.go): ordering or matching opaque ids means nothing,
+// and NEQ, NotIn or IsNil would tell a case about an official the viewer cannot read from a case
+// about no one.
+func TestForeignKeyFiltersAreEqualityOnly(t *testing.T) {
+	s := generated.NewExecutableSchema(generated.Config{}).Schema()
+	for key := range storedAs {
+		typ, base, _ := strings.Cut(key, ".")
+		where := s.Types[typ+"WhereInput"]
+		if where == nil {
+			t.Fatalf("no %sWhereInput", typ)
+		}
+		var got []string
+		for _, f := range where.Fields {
+			if strings.HasPrefix(f.Name, base) {
+				got = append(got, f.Name)
+			}
+		}
+		if want := []string{base, base + "In"}; !slices.Equal(got, want) {
+			t.Errorf("%sWhereInput filters %s with %v, want %v", typ, base, got, want)
+		}
 	}
 }

@@ -71,6 +71,8 @@ const (
 	FieldSubjectNotice = "subject_notice"
 	// FieldSubjectVisibleAt holds the string denoting the subject_visible_at field in the database.
 	FieldSubjectVisibleAt = "subject_visible_at"
+	// FieldOfficialID holds the string denoting the official_id field in the database.
+	FieldOfficialID = "official_cases"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
@@ -197,6 +199,7 @@ var Columns = []string{
 	FieldRating,
 	FieldSubjectNotice,
 	FieldSubjectVisibleAt,
+	FieldOfficialID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "cases"
@@ -205,7 +208,6 @@ var ForeignKeys = []string{
 	"account_handled_cases",
 	"citizen_case_duplicates",
 	"citizen_case_transferred_to",
-	"official_cases",
 	"unit_cases",
 }
 
@@ -473,6 +475,11 @@ func BySubjectNotice(opts ...sql.OrderTermOption) OrderOption {
 // BySubjectVisibleAt orders the results by the subject_visible_at field.
 func BySubjectVisibleAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubjectVisibleAt, opts...).ToFunc()
+}
+
+// ByOfficialID orders the results by the official_id field.
+func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfficialID, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

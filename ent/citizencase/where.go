@@ -166,6 +166,11 @@ func SubjectVisibleAt(v time.Time) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldSubjectVisibleAt, v))
 }
 
+// OfficialID applies equality check predicate on the "official_id" field. It's identical to OfficialIDEQ.
+func OfficialID(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldOfficialID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldCreatedAt, v))
@@ -1329,6 +1334,81 @@ func SubjectVisibleAtIsNil() predicate.CitizenCase {
 // SubjectVisibleAtNotNil applies the NotNil predicate on the "subject_visible_at" field.
 func SubjectVisibleAtNotNil() predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldNotNull(FieldSubjectVisibleAt))
+}
+
+// OfficialIDEQ applies the EQ predicate on the "official_id" field.
+func OfficialIDEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldOfficialID, v))
+}
+
+// OfficialIDNEQ applies the NEQ predicate on the "official_id" field.
+func OfficialIDNEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldOfficialID, v))
+}
+
+// OfficialIDIn applies the In predicate on the "official_id" field.
+func OfficialIDIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDNotIn applies the NotIn predicate on the "official_id" field.
+func OfficialIDNotIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDGT applies the GT predicate on the "official_id" field.
+func OfficialIDGT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGT(FieldOfficialID, v))
+}
+
+// OfficialIDGTE applies the GTE predicate on the "official_id" field.
+func OfficialIDGTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGTE(FieldOfficialID, v))
+}
+
+// OfficialIDLT applies the LT predicate on the "official_id" field.
+func OfficialIDLT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLT(FieldOfficialID, v))
+}
+
+// OfficialIDLTE applies the LTE predicate on the "official_id" field.
+func OfficialIDLTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLTE(FieldOfficialID, v))
+}
+
+// OfficialIDContains applies the Contains predicate on the "official_id" field.
+func OfficialIDContains(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContains(FieldOfficialID, v))
+}
+
+// OfficialIDHasPrefix applies the HasPrefix predicate on the "official_id" field.
+func OfficialIDHasPrefix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasPrefix(FieldOfficialID, v))
+}
+
+// OfficialIDHasSuffix applies the HasSuffix predicate on the "official_id" field.
+func OfficialIDHasSuffix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasSuffix(FieldOfficialID, v))
+}
+
+// OfficialIDIsNil applies the IsNil predicate on the "official_id" field.
+func OfficialIDIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldOfficialID))
+}
+
+// OfficialIDNotNil applies the NotNil predicate on the "official_id" field.
+func OfficialIDNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldOfficialID))
+}
+
+// OfficialIDEqualFold applies the EqualFold predicate on the "official_id" field.
+func OfficialIDEqualFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEqualFold(FieldOfficialID, v))
+}
+
+// OfficialIDContainsFold applies the ContainsFold predicate on the "official_id" field.
+func OfficialIDContainsFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContainsFold(FieldOfficialID, v))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

@@ -33,6 +33,8 @@ const (
 	FieldSource = "source"
 	// FieldSummary holds the string denoting the summary field in the database.
 	FieldSummary = "summary"
+	// FieldOfficialID holds the string denoting the official_id field in the database.
+	FieldOfficialID = "official_incidents"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
@@ -83,6 +85,7 @@ var Columns = []string{
 	FieldOccurredOn,
 	FieldSource,
 	FieldSummary,
+	FieldOfficialID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "incidents"
@@ -90,7 +93,6 @@ var Columns = []string{
 var ForeignKeys = []string{
 	"citizen_case_incidents",
 	"inspection_incidents",
-	"official_incidents",
 	"unit_incidents",
 }
 
@@ -198,6 +200,11 @@ func BySource(opts ...sql.OrderTermOption) OrderOption {
 // BySummary orders the results by the summary field.
 func BySummary(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSummary, opts...).ToFunc()
+}
+
+// ByOfficialID orders the results by the official_id field.
+func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfficialID, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

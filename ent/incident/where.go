@@ -91,6 +91,11 @@ func Summary(v string) predicate.Incident {
 	return predicate.Incident(sql.FieldEQ(FieldSummary, v))
 }
 
+// OfficialID applies equality check predicate on the "official_id" field. It's identical to OfficialIDEQ.
+func OfficialID(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldEQ(FieldOfficialID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Incident {
 	return predicate.Incident(sql.FieldEQ(FieldCreatedAt, v))
@@ -364,6 +369,71 @@ func SummaryEqualFold(v string) predicate.Incident {
 // SummaryContainsFold applies the ContainsFold predicate on the "summary" field.
 func SummaryContainsFold(v string) predicate.Incident {
 	return predicate.Incident(sql.FieldContainsFold(FieldSummary, v))
+}
+
+// OfficialIDEQ applies the EQ predicate on the "official_id" field.
+func OfficialIDEQ(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldEQ(FieldOfficialID, v))
+}
+
+// OfficialIDNEQ applies the NEQ predicate on the "official_id" field.
+func OfficialIDNEQ(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldNEQ(FieldOfficialID, v))
+}
+
+// OfficialIDIn applies the In predicate on the "official_id" field.
+func OfficialIDIn(vs ...string) predicate.Incident {
+	return predicate.Incident(sql.FieldIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDNotIn applies the NotIn predicate on the "official_id" field.
+func OfficialIDNotIn(vs ...string) predicate.Incident {
+	return predicate.Incident(sql.FieldNotIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDGT applies the GT predicate on the "official_id" field.
+func OfficialIDGT(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldGT(FieldOfficialID, v))
+}
+
+// OfficialIDGTE applies the GTE predicate on the "official_id" field.
+func OfficialIDGTE(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldGTE(FieldOfficialID, v))
+}
+
+// OfficialIDLT applies the LT predicate on the "official_id" field.
+func OfficialIDLT(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldLT(FieldOfficialID, v))
+}
+
+// OfficialIDLTE applies the LTE predicate on the "official_id" field.
+func OfficialIDLTE(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldLTE(FieldOfficialID, v))
+}
+
+// OfficialIDContains applies the Contains predicate on the "official_id" field.
+func OfficialIDContains(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldContains(FieldOfficialID, v))
+}
+
+// OfficialIDHasPrefix applies the HasPrefix predicate on the "official_id" field.
+func OfficialIDHasPrefix(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldHasPrefix(FieldOfficialID, v))
+}
+
+// OfficialIDHasSuffix applies the HasSuffix predicate on the "official_id" field.
+func OfficialIDHasSuffix(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldHasSuffix(FieldOfficialID, v))
+}
+
+// OfficialIDEqualFold applies the EqualFold predicate on the "official_id" field.
+func OfficialIDEqualFold(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldEqualFold(FieldOfficialID, v))
+}
+
+// OfficialIDContainsFold applies the ContainsFold predicate on the "official_id" field.
+func OfficialIDContainsFold(v string) predicate.Incident {
+	return predicate.Incident(sql.FieldContainsFold(FieldOfficialID, v))
 }
 
 // HasOfficial applies the HasEdge predicate on the "official" edge.

@@ -78,6 +78,7 @@ func (CitizenCase) Fields() []ent.Field {
 		field.Time("subject_visible_at").Optional().Nillable().
 			Comment("From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.").
 			Annotations(hidden()),
+		officialID("official_cases", "Id of the official the case is about, if named.", true),
 	}
 }
 
@@ -85,7 +86,7 @@ func (CitizenCase) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("unit", Unit.Type).Ref("cases").Unique().Required().
 			Comment("The unit the case is about (or in charge of it after a transfer)."),
-		edge.From("official", Official.Type).Ref("cases").Unique().
+		edge.From("official", Official.Type).Ref("cases").Unique().Field("official_id").
 			Comment("The official the case is about, if named.").
 			Annotations(noFilter()),
 		edge.From("handler", Account.Type).Ref("handled_cases").Unique().

@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 
@@ -48,6 +49,18 @@ func (timeMixin) Fields() []ent.Field {
 // base is the mixin set of every type: id and times.
 func base(prefix string) []ent.Mixin { return []ent.Mixin{idMixin{prefix: prefix}, timeMixin{}} }
 
+// officialID is the foreign key of an edge to the official as a field, so that where inputs filter
+// on it (officialID, officialIDIn; ent/describe.go keeps only those two) without a join. It keeps
+// the column name ent gave the edge (column), and stays out of the object type: the edge is there.
+// Optional for an edge that may be unset (and may change), immutable otherwise.
+func officialID(column, comment string, optional bool) ent.Field {
+	f := field.String("official_id").StorageKey(column).Comment(comment).Annotations(entgql.Skip(entgql.SkipType))
+	if optional {
+		return f.Optional()
+	}
+	return f.Immutable()
+}
+
 // noFilter keeps a field out of the generated where input: only indexed fields are filterable.
 func noFilter() entgql.Annotation { return entgql.Skip(entgql.SkipWhereInput) }
 
@@ -56,3 +69,17 @@ func hidden() entgql.Annotation { return entgql.Skip(entgql.SkipAll) }
 
 // connection makes a to-many edge a Relay connection.
 func connection() entgql.Annotation { return entgql.RelayConnection() }
+
+// EdgeWhere is the annotation of filteredEdge, read by the schema hook in ent/describe.go.
+type EdgeWhere struct{}
+
+// Name implements schema.Annotation.
+func (EdgeWhere) Name() string { return "EdgeWhere" }
+
+// filteredEdge makes a to-many edge a Relay connection that takes a where argument on its own rows
+// (eager-loaded and paginated per parent like any edge) without the hasX/hasXWith predicates entgql
+// would add beside it to the parent's where input: those are a SQL subquery the read filters never
+// see (authz.PublicTypes), so ent/describe.go removes them from the schema.
+func filteredEdge() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), EdgeWhere{}}
+}

@@ -153,9 +153,9 @@ func (Unit) Edges() []ent.Edge {
 		edge.To("emulation_registrations", EmulationRegistration.Type).
 			Comment("The unit's yearly registrations for the emulation movement.").Annotations(noFilter(), connection()),
 		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the unit or its officials.").
-			Annotations(noFilter(), connection()),
+			Annotations(filteredEdge()...),
 		edge.To("incidents", Incident.Type).Comment("Incidents of officials while in this unit.").
-			Annotations(noFilter(), connection()),
+			Annotations(filteredEdge()...),
 		edge.To("commendations", Commendation.Type).Comment("Commendations awarded to the unit as a collective.").
 			Annotations(noFilter(), connection()),
 		edge.To("inspections", Inspection.Type).Comment("Inspections of the unit.").
@@ -223,13 +223,13 @@ func (Official) Edges() []ent.Edge {
 		edge.To("pledges", Pledge.Type).Comment("The official's yearly pledges, withdrawn ones included.").
 			Annotations(noFilter(), connection()),
 		edge.To("self_assessments", SelfAssessment.Type).Comment("The official's self-assessments.").
-			Annotations(noFilter(), connection()),
+			Annotations(filteredEdge()...),
 		edge.To("incidents", Incident.Type).Comment("Substantiated negative practices of the official.").
-			Annotations(noFilter(), connection()),
+			Annotations(filteredEdge()...),
 		edge.To("commendations", Commendation.Type).Comment("Commendations of the official.").
 			Annotations(noFilter(), connection()),
 		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the official.").
-			Annotations(noFilter(), connection()),
+			Annotations(filteredEdge()...),
 	}
 }
 

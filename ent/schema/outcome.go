@@ -29,12 +29,13 @@ func (Incident) Fields() []ent.Field {
 		field.Enum("source").Values("CASE", "INSPECTION").Immutable().
 			Comment("Whether a case's conclusion or an inspection established it."),
 		field.Text("summary").Immutable().Comment("What was established.").Annotations(noFilter()),
+		officialID("official_incidents", "Id of the official concerned.", false),
 	}
 }
 
 func (Incident) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("official", Official.Type).Ref("incidents").Unique().Required().Immutable().
+		edge.From("official", Official.Type).Ref("incidents").Unique().Required().Immutable().Field("official_id").
 			Comment("The official concerned.").
 			Annotations(noFilter()),
 		edge.From("unit", Unit.Type).Ref("incidents").Unique().Required().Immutable().

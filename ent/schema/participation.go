@@ -180,12 +180,13 @@ func (SelfAssessment) Fields() []ent.Field {
 		field.Text("flag_reason").Optional().Nillable().
 			Comment("Why the assessment was flagged: the incident established after the review.").
 			Annotations(noFilter()),
+		officialID("official_self_assessments", "Id of the official assessing themself.", false),
 	}
 }
 
 func (SelfAssessment) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("official", Official.Type).Ref("self_assessments").Unique().Required().Immutable().
+		edge.From("official", Official.Type).Ref("self_assessments").Unique().Required().Immutable().Field("official_id").
 			Comment("The official assessing themself.").
 			Annotations(noFilter()),
 		edge.From("campaign", Campaign.Type).Ref("self_assessments").Unique().Required().Immutable().

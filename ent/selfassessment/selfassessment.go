@@ -53,6 +53,8 @@ const (
 	FieldFlaggedAt = "flagged_at"
 	// FieldFlagReason holds the string denoting the flag_reason field in the database.
 	FieldFlagReason = "flag_reason"
+	// FieldOfficialID holds the string denoting the official_id field in the database.
+	FieldOfficialID = "official_self_assessments"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeCampaign holds the string denoting the campaign edge name in mutations.
@@ -113,6 +115,7 @@ var Columns = []string{
 	FieldNotRated,
 	FieldFlaggedAt,
 	FieldFlagReason,
+	FieldOfficialID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "self_assessments"
@@ -120,7 +123,6 @@ var Columns = []string{
 var ForeignKeys = []string{
 	"account_reviewed_assessments",
 	"campaign_self_assessments",
-	"official_self_assessments",
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -352,6 +354,11 @@ func ByFlaggedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByFlagReason orders the results by the flag_reason field.
 func ByFlagReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFlagReason, opts...).ToFunc()
+}
+
+// ByOfficialID orders the results by the official_id field.
+func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfficialID, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

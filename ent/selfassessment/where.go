@@ -126,6 +126,11 @@ func FlagReason(v string) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldEQ(FieldFlagReason, v))
 }
 
+// OfficialID applies equality check predicate on the "official_id" field. It's identical to OfficialIDEQ.
+func OfficialID(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldOfficialID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldEQ(FieldCreatedAt, v))
@@ -849,6 +854,71 @@ func FlagReasonEqualFold(v string) predicate.SelfAssessment {
 // FlagReasonContainsFold applies the ContainsFold predicate on the "flag_reason" field.
 func FlagReasonContainsFold(v string) predicate.SelfAssessment {
 	return predicate.SelfAssessment(sql.FieldContainsFold(FieldFlagReason, v))
+}
+
+// OfficialIDEQ applies the EQ predicate on the "official_id" field.
+func OfficialIDEQ(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEQ(FieldOfficialID, v))
+}
+
+// OfficialIDNEQ applies the NEQ predicate on the "official_id" field.
+func OfficialIDNEQ(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNEQ(FieldOfficialID, v))
+}
+
+// OfficialIDIn applies the In predicate on the "official_id" field.
+func OfficialIDIn(vs ...string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDNotIn applies the NotIn predicate on the "official_id" field.
+func OfficialIDNotIn(vs ...string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldNotIn(FieldOfficialID, vs...))
+}
+
+// OfficialIDGT applies the GT predicate on the "official_id" field.
+func OfficialIDGT(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldGT(FieldOfficialID, v))
+}
+
+// OfficialIDGTE applies the GTE predicate on the "official_id" field.
+func OfficialIDGTE(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldGTE(FieldOfficialID, v))
+}
+
+// OfficialIDLT applies the LT predicate on the "official_id" field.
+func OfficialIDLT(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldLT(FieldOfficialID, v))
+}
+
+// OfficialIDLTE applies the LTE predicate on the "official_id" field.
+func OfficialIDLTE(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldLTE(FieldOfficialID, v))
+}
+
+// OfficialIDContains applies the Contains predicate on the "official_id" field.
+func OfficialIDContains(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldContains(FieldOfficialID, v))
+}
+
+// OfficialIDHasPrefix applies the HasPrefix predicate on the "official_id" field.
+func OfficialIDHasPrefix(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldHasPrefix(FieldOfficialID, v))
+}
+
+// OfficialIDHasSuffix applies the HasSuffix predicate on the "official_id" field.
+func OfficialIDHasSuffix(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldHasSuffix(FieldOfficialID, v))
+}
+
+// OfficialIDEqualFold applies the EqualFold predicate on the "official_id" field.
+func OfficialIDEqualFold(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldEqualFold(FieldOfficialID, v))
+}
+
+// OfficialIDContainsFold applies the ContainsFold predicate on the "official_id" field.
+func OfficialIDContainsFold(v string) predicate.SelfAssessment {
+	return predicate.SelfAssessment(sql.FieldContainsFold(FieldOfficialID, v))
 }
 
 // HasOfficial applies the HasEdge predicate on the "official" edge.

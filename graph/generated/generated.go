@@ -53,11 +53,13 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Case() CaseResolver
 	Mutation() MutationResolver
+	Official() OfficialResolver
 	OfficialYear() OfficialYearResolver
 	Query() QueryResolver
 	Review() ReviewResolver
 	Subscription() SubscriptionResolver
 	TrackedCase() TrackedCaseResolver
+	Unit() UnitResolver
 	UnitYear() UnitYearResolver
 	Viewer() ViewerResolver
 	CaseWhereInput() CaseWhereInputResolver
@@ -621,17 +623,17 @@ type ComplexityRoot struct {
 		Acknowledgements func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder) int
 		ActiveFrom       func(childComplexity int) int
 		ActiveTo         func(childComplexity int) int
-		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder) int
+		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
 		Category         func(childComplexity int) int
 		Commendations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
 		CreatedAt        func(childComplexity int) int
 		EmployeeCode     func(childComplexity int) int
 		FullName         func(childComplexity int) int
 		ID               func(childComplexity int) int
-		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder) int
+		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		Pledges          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder) int
 		Position         func(childComplexity int) int
-		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder) int
+		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
 		Unit             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 	}
@@ -1060,7 +1062,7 @@ type ComplexityRoot struct {
 	}
 
 	Unit struct {
-		Cases                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder) int
+		Cases                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
 		Children               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
 		Code                   func(childComplexity int) int
 		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
@@ -1068,7 +1070,7 @@ type ComplexityRoot struct {
 		District               func(childComplexity int) int
 		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder) int
 		ID                     func(childComplexity int) int
-		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder) int
+		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder) int
 		Kind                   func(childComplexity int) int
 		Level                  func(childComplexity int) int
@@ -1172,6 +1174,9 @@ type MutationResolver interface {
 	SelfAssessmentReturn(ctx context.Context, input model.SelfAssessmentReturnInput) (*model.SelfAssessmentReturnPayload, error)
 	SelfAssessmentReview(ctx context.Context, input model.SelfAssessmentReviewInput) (*model.SelfAssessmentReviewPayload, error)
 }
+type OfficialResolver interface {
+	Cases(ctx context.Context, obj *ent.Official, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error)
+}
 type OfficialYearResolver interface {
 	Cases(ctx context.Context, obj *selfreport.OfficialYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.CaseConnection, error)
 }
@@ -1216,6 +1221,9 @@ type TrackedCaseResolver interface {
 	Messages(ctx context.Context, obj *casework.Tracked) ([]*casework.TrackedMessage, error)
 	TimelineConnection(ctx context.Context, obj *casework.Tracked, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedEventConnection, error)
 	MessageConnection(ctx context.Context, obj *casework.Tracked, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedMessageConnection, error)
+}
+type UnitResolver interface {
+	Cases(ctx context.Context, obj *ent.Unit, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error)
 }
 type UnitYearResolver interface {
 	NotPledged(ctx context.Context, obj *selfreport.UnitYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
@@ -3708,7 +3716,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder)), true
+		return e.ComplexityRoot.Official.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder), args["where"].(*ent.CaseWhereInput)), true
 	case "Official.category":
 		if e.ComplexityRoot.Official.Category == nil {
 			break
@@ -3760,7 +3768,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder)), true
+		return e.ComplexityRoot.Official.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder), args["where"].(*ent.IncidentWhereInput)), true
 	case "Official.pledges":
 		if e.ComplexityRoot.Official.Pledges == nil {
 			break
@@ -3788,7 +3796,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Official.SelfAssessments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.SelfAssessmentOrder)), true
+		return e.ComplexityRoot.Official.SelfAssessments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.SelfAssessmentOrder), args["where"].(*ent.SelfAssessmentWhereInput)), true
 	case "Official.unit":
 		if e.ComplexityRoot.Official.Unit == nil {
 			break
@@ -5661,7 +5669,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder)), true
+		return e.ComplexityRoot.Unit.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseOrder), args["where"].(*ent.CaseWhereInput)), true
 	case "Unit.children":
 		if e.ComplexityRoot.Unit.Children == nil {
 			break
@@ -5729,7 +5737,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Unit.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder)), true
+		return e.ComplexityRoot.Unit.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder), args["where"].(*ent.IncidentWhereInput)), true
 	case "Unit.inspections":
 		if e.ComplexityRoot.Unit.Inspections == nil {
 			break
@@ -10172,6 +10180,14 @@ input CaseWhereInput {
   """
   dueAtNotNil: Boolean
   """
+  official_id field predicates
+  """
+  officialID: ID
+  """
+  Matches objects whose officialID is one of the values.
+  """
+  officialIDIn: [ID!]
+  """
   unit edge predicates
   """
   hasUnit: Boolean
@@ -11537,6 +11553,14 @@ input IncidentWhereInput {
   """
   sourceNotIn: [IncidentSource!]
   """
+  official_id field predicates
+  """
+  officialID: ID
+  """
+  Matches objects whose officialID is one of the values.
+  """
+  officialIDIn: [ID!]
+  """
   unit edge predicates
   """
   hasUnit: Boolean
@@ -11876,6 +11900,11 @@ type Official implements Node {
     Ordering options for SelfAssessments returned from the connection.
     """
     orderBy: SelfAssessmentOrder
+
+    """
+    Filtering options for SelfAssessments returned from the connection.
+    """
+    where: SelfAssessmentWhereInput
   ): SelfAssessmentConnection!
   """
   Substantiated negative practices of the official.
@@ -11905,6 +11934,11 @@ type Official implements Node {
     Ordering options for Incidents returned from the connection.
     """
     orderBy: IncidentOrder
+
+    """
+    Filtering options for Incidents returned from the connection.
+    """
+    where: IncidentWhereInput
   ): IncidentConnection!
   """
   Commendations of the official.
@@ -11963,6 +11997,11 @@ type Official implements Node {
     Ordering options for Cases returned from the connection.
     """
     orderBy: CaseOrder
+
+    """
+    Filtering options for Cases returned from the connection.
+    """
+    where: CaseWhereInput
   ): CaseConnection!
 }
 """
@@ -14089,6 +14128,14 @@ input SelfAssessmentWhereInput {
   """
   statusNotIn: [SelfAssessmentStatus!]
   """
+  official_id field predicates
+  """
+  officialID: ID
+  """
+  Matches objects whose officialID is one of the values.
+  """
+  officialIDIn: [ID!]
+  """
   campaign edge predicates
   """
   hasCampaign: Boolean
@@ -14261,6 +14308,11 @@ type Unit implements Node {
     Ordering options for Cases returned from the connection.
     """
     orderBy: CaseOrder
+
+    """
+    Filtering options for Cases returned from the connection.
+    """
+    where: CaseWhereInput
   ): CaseConnection!
   """
   Incidents of officials while in this unit.
@@ -14290,6 +14342,11 @@ type Unit implements Node {
     Ordering options for Incidents returned from the connection.
     """
     orderBy: IncidentOrder
+
+    """
+    Filtering options for Incidents returned from the connection.
+    """
+    where: IncidentWhereInput
   ): IncidentConnection!
   """
   Commendations awarded to the unit as a collective.
@@ -17879,6 +17936,14 @@ func (ec *executionContext) field_Official_cases_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CaseWhereInput, error) {
+			return ec.unmarshalOCaseWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -17971,6 +18036,14 @@ func (ec *executionContext) field_Official_incidents_args(ctx context.Context, r
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.IncidentWhereInput, error) {
+			return ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -18063,6 +18136,14 @@ func (ec *executionContext) field_Official_selfAssessments_args(ctx context.Cont
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.SelfAssessmentWhereInput, error) {
+			return ec.unmarshalOSelfAssessmentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -19529,6 +19610,14 @@ func (ec *executionContext) field_Unit_cases_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.CaseWhereInput, error) {
+			return ec.unmarshalOCaseWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -19721,6 +19810,14 @@ func (ec *executionContext) field_Unit_incidents_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.IncidentWhereInput, error) {
+			return ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -30313,7 +30410,7 @@ func (ec *executionContext) _Official_selfAssessments(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.SelfAssessments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SelfAssessmentOrder))
+			return obj.SelfAssessments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.SelfAssessmentOrder), fc.Args["where"].(*ent.SelfAssessmentWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.SelfAssessmentConnection) graphql.Marshaler {
@@ -30357,7 +30454,7 @@ func (ec *executionContext) _Official_incidents(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder))
+			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder), fc.Args["where"].(*ent.IncidentWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IncidentConnection) graphql.Marshaler {
@@ -30445,7 +30542,7 @@ func (ec *executionContext) _Official_cases(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Cases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder))
+			return ec.Resolvers.Official().Cases(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder), fc.Args["where"].(*ent.CaseWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseConnection) graphql.Marshaler {
@@ -30460,7 +30557,7 @@ func (ec *executionContext) fieldContext_Official_cases(ctx context.Context, fie
 		Object:     "Official",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseConnection(ctx, field)
 		},
@@ -38652,7 +38749,7 @@ func (ec *executionContext) _Unit_cases(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Cases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder))
+			return ec.Resolvers.Unit().Cases(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.CaseOrder), fc.Args["where"].(*ent.CaseWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.CaseConnection) graphql.Marshaler {
@@ -38667,7 +38764,7 @@ func (ec *executionContext) fieldContext_Unit_cases(ctx context.Context, field g
 		Object:     "Unit",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseConnection(ctx, field)
 		},
@@ -38696,7 +38793,7 @@ func (ec *executionContext) _Unit_incidents(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder))
+			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder), fc.Args["where"].(*ent.IncidentWhereInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IncidentConnection) graphql.Marshaler {
@@ -43532,7 +43629,7 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "requestedChannel", "requestedChannelNEQ", "requestedChannelIn", "requestedChannelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "hasUnit", "hasUnitWith", "overdue", "dueSoon", "assignedToMe"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "channel", "channelNEQ", "channelIn", "channelNotIn", "requestedChannel", "requestedChannelNEQ", "requestedChannelIn", "requestedChannelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryIsNil", "categoryNotNil", "anonymous", "anonymousNEQ", "state", "stateNEQ", "stateIn", "stateNotIn", "conclusion", "conclusionNEQ", "conclusionIn", "conclusionNotIn", "conclusionIsNil", "conclusionNotNil", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "dueAtIsNil", "dueAtNotNil", "officialID", "officialIDIn", "hasUnit", "hasUnitWith", "overdue", "dueSoon", "assignedToMe"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43938,6 +44035,20 @@ func (ec *executionContext) unmarshalInputCaseWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.DueAtNotNil = data
+		case "officialID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialID"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "officialIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialIDIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialIDIn = data
 		case "hasUnit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUnit"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -45710,7 +45821,7 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "hasUnit", "hasUnitWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "officialID", "officialIDIn", "hasUnit", "hasUnitWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -45920,6 +46031,20 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.SourceNotIn = data
+		case "officialID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialID"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "officialIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialIDIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialIDIn = data
 		case "hasUnit":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUnit"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -48765,7 +48890,7 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "proposedClassification", "proposedClassificationNEQ", "proposedClassificationIn", "proposedClassificationNotIn", "proposedClassificationIsNil", "proposedClassificationNotNil", "finalClassification", "finalClassificationNEQ", "finalClassificationIn", "finalClassificationNotIn", "finalClassificationIsNil", "finalClassificationNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "hasCampaign", "hasCampaignWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "proposedClassification", "proposedClassificationNEQ", "proposedClassificationIn", "proposedClassificationNotIn", "proposedClassificationIsNil", "proposedClassificationNotNil", "finalClassification", "finalClassificationNEQ", "finalClassificationIn", "finalClassificationNotIn", "finalClassificationIsNil", "finalClassificationNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "officialID", "officialIDIn", "hasCampaign", "hasCampaignWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -49031,6 +49156,20 @@ func (ec *executionContext) unmarshalInputSelfAssessmentWhereInput(ctx context.C
 				return it, err
 			}
 			it.StatusNotIn = data
+		case "officialID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialID"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "officialIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialIDIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialIDIn = data
 		case "hasCampaign":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCampaign"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)

@@ -87,6 +87,13 @@ func CaseWhere(ctx context.Context, where *ent.CaseWhereInput) func(*ent.Citizen
 	}
 }
 
+// CaseWhereGuarded reports whether CaseWhere adds anything to where.Filter for the viewer: where
+// asks about the reporter and the viewer has an official the cases could be about. A page loaded
+// with where.Filter alone (an eager-loaded edge) is the viewer's page only when it does not.
+func CaseWhereGuarded(ctx context.Context, where *ent.CaseWhereInput) bool {
+	return FromContext(ctx).OfficialID != "" && !IsSystem(ctx) && asksAnonymous(where, 0)
+}
+
 func asksAnonymous(w *ent.CaseWhereInput, depth int) bool {
 	if w == nil || depth > 64 {
 		return w != nil
