@@ -133,6 +133,61 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
 }
 
+// key is one row of official_name_keys.
+type key struct{ key, official, unit string }
+
+var keyColumns = []string{officialnamekey.FieldKey, officialnamekey.FieldOfficialID, officialnamekey.FieldUnitID}
+
+// readKeys selects officials (id, search form, unit) by where and returns their keys, the last id
+// read and how many officials were read. The rows are read to the end before anything else runs:
+// lib/pq cannot run a statement while a result set is open.
+func readKeys(ctx context.Context, x execer, dia string, where *sql.Predicate, limit int) ([]key, string, int, error) {
+	sel := sql.Dialect(dia).Select(official.FieldID, official.FieldFullNameFolded, official.UnitColumn).
+		From(sql.Table(official.Table)).Where(where).OrderBy(official.FieldID)
+	if limit > 0 {
+		sel.Limit(limit)
+	}
+	q, args := sel.Query()
+	rows, err := x.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	defer rows.Close()
+	var (
+		keys []key
+		last string
+		n    int
+	)
+	for rows.Next() {
+		var id, name, unit string
+		if err := rows.Scan(&id, &name, &unit); err != nil {
+			return nil, "", 0, err
+		}
+		for _, k := range Keys(name) {
+			keys = append(keys, key{k, id, unit})
+		}
+		last, n = id, n+1
+	}
+	return keys, last, n, rows.Err()
+}
+
+// insertKeys writes keys with multi-row INSERTs.
+func insertKeys(ctx context.Context, x execer, dia string, keys []key) error {
+	for len(keys) > 0 {
+		n := min(1000, len(keys))
+		ins := sql.Dialect(dia).Insert(officialnamekey.Table).Columns(keyColumns...)
+		for _, k := range keys[:n] {
+			ins.Values(k.key, k.official, k.unit)
+		}
+		keys = keys[n:]
+		q, args := ins.Query()
+		if _, err := x.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // refresh rewrites the keys of the officials ids from their rows as they are now (none for an
 // official that no longer exists).
 func refresh(ctx context.Context, x execer, dia string, ids []string) error {
@@ -144,117 +199,57 @@ func refresh(ctx context.Context, x execer, dia string, ids []string) error {
 			part[i] = id
 		}
 		ids = ids[n:]
-		q, args := sql.Dialect(dia).Select(official.FieldID, official.FieldFullNameFolded, official.UnitColumn).
-			From(sql.Table(official.Table)).Where(sql.In(official.FieldID, part...)).Query()
-		rows, err := x.QueryContext(ctx, q, args...)
+		keys, _, _, err := readKeys(ctx, x, dia, sql.In(official.FieldID, part...), 0)
 		if err != nil {
 			return err
 		}
-		ins := sql.Dialect(dia).Insert(officialnamekey.Table).
-			Columns(officialnamekey.FieldKey, officialnamekey.FieldOfficialID, officialnamekey.FieldUnitID)
-		added := false
-		for rows.Next() {
-			var id, name, unit string
-			if err := rows.Scan(&id, &name, &unit); err != nil {
-				rows.Close()
-				return err
-			}
-			for _, k := range Keys(name) {
-				ins.Values(k, id, unit)
-				added = true
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		q, args = sql.Dialect(dia).Delete(officialnamekey.Table).Where(sql.In(officialnamekey.FieldOfficialID, part...)).Query()
+		q, args := sql.Dialect(dia).Delete(officialnamekey.Table).Where(sql.In(officialnamekey.FieldOfficialID, part...)).Query()
 		if _, err := x.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
-		if added {
-			q, args = ins.Query()
-			if _, err := x.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
+		if err := insertKeys(ctx, x, dia, keys); err != nil {
+			return err
 		}
 	}
 	return nil
 }
+
+// backfillPage is how many officials Backfill reads at a time.
+var backfillPage = 20000
 
 // Backfill writes the keys of every official already in the database (the migration that added
 // the keys table runs it once), a page of officials at a time; COPY on PostgreSQL.
 func Backfill(ctx context.Context, tx *stdsql.Tx, dia string) error {
-	const page = 20000
 	last := ""
 	for {
-		q, args := sql.Dialect(dia).Select(official.FieldID, official.FieldFullNameFolded, official.UnitColumn).
-			From(sql.Table(official.Table)).Where(sql.GT(official.FieldID, last)).
-			OrderBy(official.FieldID).Limit(page).Query()
-		rows, err := tx.QueryContext(ctx, q, args...)
+		keys, end, n, err := readKeys(ctx, tx, dia, sql.GT(official.FieldID, last), backfillPage)
 		if err != nil {
 			return err
 		}
-		var keys [][3]string
-		n := 0
-		for rows.Next() {
-			var id, name, unit string
-			if err := rows.Scan(&id, &name, &unit); err != nil {
-				rows.Close()
-				return err
-			}
-			for _, k := range Keys(name) {
-				keys = append(keys, [3]string{k, id, unit})
-			}
-			last, n = id, n+1
+		if dia == dialect.Postgres {
+			err = copyKeys(ctx, tx, keys)
+		} else {
+			err = insertKeys(ctx, tx, dia, keys)
 		}
-		if err := rows.Close(); err != nil {
+		if err != nil || n < backfillPage {
 			return err
 		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if err := insertKeys(ctx, tx, dia, keys); err != nil {
-			return err
-		}
-		if n < page {
-			return nil
-		}
+		last = end
 	}
 }
 
-func insertKeys(ctx context.Context, tx *stdsql.Tx, dia string, keys [][3]string) error {
-	cols := []string{officialnamekey.FieldKey, officialnamekey.FieldOfficialID, officialnamekey.FieldUnitID}
-	if dia == dialect.Postgres {
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn(officialnamekey.Table, cols...))
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if _, err := stmt.ExecContext(ctx, k[0], k[1], k[2]); err != nil {
-				stmt.Close()
-				return err
-			}
-		}
-		if _, err := stmt.ExecContext(ctx); err != nil {
-			stmt.Close()
-			return err
-		}
-		return stmt.Close()
+// copyKeys writes keys with COPY (PostgreSQL).
+func copyKeys(ctx context.Context, tx *stdsql.Tx, keys []key) error {
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(officialnamekey.Table, keyColumns...))
+	if err != nil {
+		return err
 	}
-	for len(keys) > 0 {
-		n := min(1000, len(keys))
-		ins := sql.Dialect(dia).Insert(officialnamekey.Table).Columns(cols...)
-		for _, k := range keys[:n] {
-			ins.Values(k[0], k[1], k[2])
-		}
-		keys = keys[n:]
-		q, args := ins.Query()
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+	defer stmt.Close()
+	for _, k := range keys {
+		if _, err := stmt.ExecContext(ctx, k.key, k.official, k.unit); err != nil {
 			return err
 		}
 	}
-	return nil
+	_, err = stmt.ExecContext(ctx)
+	return err
 }
