@@ -25,9 +25,9 @@ const benchCasesSearch = `query($q: String!) { cases(search: $q, first: 20) {
   totalCount edges { node { id state } } } }`
 
 // benchSearch times the search queries through the real handler, as national.admin and as the
-// supervisor of the province with the most officials: a common name prefix (hundreds of
-// thousands of matches, so totalCount is the costly part), a rarer one, a unit name and a
-// tracking code.
+// supervisor of the province with the most officials: a whole name, the commonest family name
+// (hundreds of thousands of matches, so totalCount is the costly part), a common name prefix, a
+// rarer one, a unit name and a tracking code.
 func benchSearch(ctx context.Context, cfg config.Config, db *store.DB, iterations, warmup int, stdout io.Writer) error {
 	cfg.Limits.ComplexityBudget = 0 // one account asks again and again, on purpose
 	deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
@@ -62,6 +62,8 @@ func benchSearch(ctx context.Context, cfg config.Config, db *store.DB, iteration
 		total                       int64
 	}
 	queries := []*q{
+		{label: "officials 'Nguyễn Văn An' admin", token: admin, query: benchOfficialsSearch, search: "Nguyễn Văn An"},
+		{label: "officials 'nguyen' admin", token: admin, query: benchOfficialsSearch, search: "nguyen"},
 		{label: "officials 'nguyen van' admin", token: admin, query: benchOfficialsSearch, search: "nguyen van"},
 		{label: "officials 'nguyen van' province", token: supervisor, query: benchOfficialsSearch, search: "nguyen van"},
 		{label: "officials 'Trần Thị H' admin", token: admin, query: benchOfficialsSearch, search: "Trần Thị H"},
