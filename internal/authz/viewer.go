@@ -76,18 +76,6 @@ func FromContext(ctx context.Context) Viewer {
 	return v
 }
 
-type systemKey struct{}
-
-// System returns a context for the server's own work (migrations, seeds, sign-in bookkeeping):
-// it bypasses the viewer filters. Never derive one from a request without a reason to.
-func System(ctx context.Context) context.Context { return context.WithValue(ctx, systemKey{}, true) }
-
-// IsSystem reports whether ctx is the server's own.
-func IsSystem(ctx context.Context) bool {
-	b, _ := ctx.Value(systemKey{}).(bool)
-	return b
-}
-
 type recheckKey struct{}
 
 // WithRecheck returns a context carrying a check that the viewer's access still holds (account

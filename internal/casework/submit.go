@@ -66,7 +66,7 @@ const (
 )
 
 func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysNamedOfficial)
 	in.Description, in.Place = strings.TrimSpace(in.Description), strings.TrimSpace(in.Place)
 	switch in.Channel {
 	case enum.ChannelFeedback, enum.ChannelDenunciation, enum.ChannelPraise:
@@ -157,7 +157,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
 	}
 	id := pid.New(pid.Case)
-	gctx := authz.Grant(ctx, "caseSubmit")
+	gctx := authz.Grant(ctx, "caseSubmit", ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeEvidence, ent.TypeUpload)
 	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
 		SetChannel(channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
 		SetDescription(in.Description).SetNillableIncidentDate(in.IncidentDate).SetAnonymous(in.Reporter == nil).
@@ -220,7 +220,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 }
 
 func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim, box *sealbox.Box) (*Receipt, error) {
-	c, err := s.db(ctx).CitizenCase.Get(authz.System(ctx), claim.ReplayID)
+	c, err := s.db(ctx).CitizenCase.Get(authz.System(ctx, authz.SysTrackedCase), claim.ReplayID)
 	if err != nil {
 		return nil, err
 	}

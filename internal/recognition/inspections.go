@@ -59,7 +59,7 @@ func (s *Service) RecordInspection(ctx context.Context, in InspectionRecord, key
 	tx := s.db(ctx)
 	entry := audit.Entry{Action: "inspectionRecord", ObjectType: "Inspection",
 		Summary: fmt.Sprintf("inspection of unit %s, %d incident(s)", in.UnitID, len(in.Incidents))}
-	return idempotency.Do(ctx, tx, key, in, entry, tx.Inspection.Get,
+	return idempotency.Do(ctx, tx, key, in, entry, inspectionWrites, tx.Inspection.Get,
 		func(ctx context.Context) (*ent.Inspection, string, error) {
 			inspectors, units, err := s.checkInspection(ctx, in)
 			if err != nil {
@@ -86,10 +86,14 @@ func (s *Service) RecordInspection(ctx context.Context, in InspectionRecord, key
 		})
 }
 
+// inspectionWrites are what recording an inspection writes: the inspection, its incidents, and
+// the awards and assessments they flag.
+var inspectionWrites = []string{ent.TypeInspection, ent.TypeIncident, ent.TypeCommendation, ent.TypeSelfAssessment}
+
 // checkInspection checks the whole record before anything is written; it returns the inspectors'
 // names (trimmed, blanks dropped) and each incident's unit (the official's current unit).
 func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]string, []string, error) {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysNamedOfficial)
 	tx := s.db(ctx)
 	if ok, err := tx.Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
 		return nil, nil, err
