@@ -26,19 +26,27 @@ func (p *Purpose) Reason() string { return p.reason }
 func (p *Purpose) Every() bool { return p.every }
 
 // Reads reports whether the purpose reads typ past the viewer filters.
-func (p *Purpose) Reads(typ string) bool { return p != nil && (p.every || slices.Contains(p.reads, typ)) }
+func (p *Purpose) Reads(typ string) bool {
+	return p != nil && (p.every || slices.Contains(p.reads, typ))
+}
 
 // Writes reports whether the purpose writes typ.
-func (p *Purpose) Writes(typ string) bool { return p != nil && (p.every || slices.Contains(p.writes, typ)) }
+func (p *Purpose) Writes(typ string) bool {
+	return p != nil && (p.every || slices.Contains(p.writes, typ))
+}
 
 func (p *Purpose) String() string { return p.name }
 
 // A purposeOption fills a declaration: reads, writes or everyType.
 type purposeOption func(*Purpose)
 
-func reads(types ...string) purposeOption  { return func(p *Purpose) { p.reads = append(p.reads, types...) } }
-func writes(types ...string) purposeOption { return func(p *Purpose) { p.writes = append(p.writes, types...) } }
-func everyType(p *Purpose)                 { p.every = true }
+func reads(types ...string) purposeOption {
+	return func(p *Purpose) { p.reads = append(p.reads, types...) }
+}
+func writes(types ...string) purposeOption {
+	return func(p *Purpose) { p.writes = append(p.writes, types...) }
+}
+func everyType(p *Purpose) { p.every = true }
 
 var declared []*Purpose
 
