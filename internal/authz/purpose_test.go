@@ -109,6 +109,10 @@ func TestGuardRefusesWritesOutOfPurpose(t *testing.T) {
 	})
 }
 
+type counter interface {
+	Count(context.Context) (int, error)
+}
+
 // A purpose reads its own types past the viewer filters; every other type keeps the viewer's
 // filter (for an anonymous viewer: none at all).
 func TestPurposeReadsOnlyItsTypes(t *testing.T) {
@@ -120,11 +124,14 @@ func TestPurposeReadsOnlyItsTypes(t *testing.T) {
 		official := authz.WithViewer(context.Background(), authz.Viewer{AccountID: "acc-test", Role: authz.RoleOfficial,
 			Scope: authz.Scope{Kind: authz.ScopeUnit, ID: me.Edges.Unit.ID}, OfficialID: me.ID})
 		named := authz.System(official, authz.SysNamedOfficial) // reads Official only
-		count := func(ctx context.Context, q interface {
-			Count(context.Context) (int, error)
-		}) int { t.Helper(); n, err := q.Count(ctx); if err != nil {
-			t.Fatal(err)
-		}; return n }
+		count := func(ctx context.Context, q counter) int {
+			t.Helper()
+			n, err := q.Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
 		if n := count(official, c.Official.Query()); n != 1 {
 			t.Errorf("the official reads %d officials, want only themself", n)
 		}
