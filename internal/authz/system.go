@@ -22,9 +22,6 @@ func (p *Purpose) Name() string { return p.name }
 // Reason says why the purpose exists.
 func (p *Purpose) Reason() string { return p.reason }
 
-// Every reports whether the purpose may read and write every type (seeds and test fixtures).
-func (p *Purpose) Every() bool { return p.every }
-
 // Reads reports whether the purpose reads typ past the viewer filters.
 func (p *Purpose) Reads(typ string) bool {
 	return p != nil && (p.every || slices.Contains(p.reads, typ))

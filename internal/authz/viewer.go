@@ -1,7 +1,8 @@
 // Package authz decides who may see and do what (DESIGN.md §8), in one place: the viewer carried
 // in the context, the scope predicates every query is filtered by (installed on the ent client as
-// interceptors, so they hold for root lists, nested edges, counts and node lookups alike), and the
-// checks mutations must pass before they write.
+// interceptors, so they hold for root lists, nested edges, counts and node lookups alike), the
+// checks mutations must pass before they write, and the declared purposes (purposes.go) for which
+// the server's own work reads or writes past them.
 package authz
 
 import (

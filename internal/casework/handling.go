@@ -273,7 +273,6 @@ func (s *Service) checkInspector(ctx context.Context, accountID string, c *ent.C
 // person concerned gets none (duplicates are never theirs to see), and nobody is shown the cases
 // about themself as someone else's duplicates.
 func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*ent.CitizenCaseQuery, error) {
-	sys := authz.System(ctx, authz.SysNamedOfficial)
 	q := s.db(ctx).CitizenCase.Query().Where(citizencase.IDNEQ(c.ID),
 		citizencase.ReceivedAtGTE(c.ReceivedAt.AddDate(0, 0, -90)), citizencase.ReceivedAtLTE(c.ReceivedAt.AddDate(0, 0, 90)),
 		authz.NotConcerned(ctx))
@@ -287,13 +286,13 @@ func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*en
 	} else {
 		q.Where(citizencase.CategoryIsNil())
 	}
-	offID, err := s.db(ctx).CitizenCase.QueryOfficial(c).OnlyID(sys)
+	offID, err := s.db(ctx).CitizenCase.QueryOfficial(c).OnlyID(authz.System(ctx, authz.SysNamedOfficial))
 	if err == nil {
 		return q.Where(citizencase.HasOfficialWith(official.ID(offID))), nil
 	} else if !ent.IsNotFound(err) {
 		return nil, err
 	}
-	unit, err := s.db(ctx).CitizenCase.QueryUnit(c).OnlyID(sys)
+	unit, err := s.db(ctx).CitizenCase.QueryUnit(c).OnlyID(ctx)
 	if err != nil {
 		return nil, err
 	}

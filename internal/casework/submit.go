@@ -66,7 +66,6 @@ const (
 )
 
 func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
-	sys := authz.System(ctx, authz.SysNamedOfficial)
 	in.Description, in.Place = strings.TrimSpace(in.Description), strings.TrimSpace(in.Place)
 	switch in.Channel {
 	case enum.ChannelFeedback, enum.ChannelDenunciation, enum.ChannelPraise:
@@ -89,13 +88,13 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
 		return apperr.BadInput("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
 	}
-	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
+	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(ctx); err != nil {
 		return err
 	} else if !ok {
 		return apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
 	}
 	if in.OfficialID != "" {
-		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(sys)
+		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(authz.System(ctx, authz.SysNamedOfficial))
 		if ent.IsNotFound(err) {
 			return apperr.BadInput("Không tìm thấy cán bộ.", "No such official.", "officialId")
 		} else if err != nil {

@@ -82,7 +82,7 @@ func (s *Service) Close(ctx context.Context, scope authz.Scope, year int, reason
 // version is read again once before giving up with CONFLICT.
 func (s *Service) close(ctx context.Context, tx *ent.Client, v authz.Viewer, scope authz.Scope, year int, reason string) (*ent.Review, error) {
 	sys := authz.System(ctx, authz.SysReviewVersion)
-	ids, err := placeOf(sys, tx, scope)
+	ids, err := placeOf(ctx, tx, scope)
 	if err != nil {
 		return nil, err
 	}

@@ -222,17 +222,16 @@ func (s *Service) SubmitAssessment(ctx context.Context, id, key string) (*ent.Se
 
 // complete checks every individual criterion has an item and a classification is proposed.
 func (s *Service) complete(ctx context.Context, a *ent.SelfAssessment) error {
-	sys := authz.System(ctx, authz.SysAssessmentItems)
-	campID, err := s.db(ctx).SelfAssessment.QueryCampaign(a).OnlyID(sys)
+	campID, err := s.db(ctx).SelfAssessment.QueryCampaign(a).OnlyID(ctx)
 	if err != nil {
 		return err
 	}
 	want, err := s.db(ctx).Criterion.Query().Where(criterion.HasCampaignWith(campaign.ID(campID)),
-		criterion.KindIn(individualKinds...)).Count(sys)
+		criterion.KindIn(individualKinds...)).Count(ctx)
 	if err != nil {
 		return err
 	}
-	have, err := s.db(ctx).SelfAssessmentItem.Query().Where(selfassessmentitem.HasAssessmentWith(selfassessment.ID(a.ID))).Count(sys)
+	have, err := s.db(ctx).SelfAssessmentItem.Query().Where(selfassessmentitem.HasAssessmentWith(selfassessment.ID(a.ID))).Count(authz.System(ctx, authz.SysAssessmentItems))
 	if err != nil {
 		return err
 	}
