@@ -157,3 +157,34 @@ func TestPurposeReadsOnlyItsTypes(t *testing.T) {
 		}
 	})
 }
+
+// Seed, the purpose of every type, is refused in a request's context: it writes nothing there and
+// reads only what the viewer may.
+func TestSeedRefusedInRequest(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		org(t, db)
+		c := db.Client
+		seed := authz.System(context.Background(), authz.SysSeed)
+		if err := auditEntry(c).Exec(seed); err != nil {
+			t.Fatalf("Seed outside a request: %v", err)
+		}
+		request := authz.System(authz.WithClientIP(context.Background(), "203.0.113.7"), authz.SysSeed)
+		var refused *authz.WriteRefused
+		if err := auditEntry(c).Exec(request); !errors.As(err, &refused) || !strings.Contains(err.Error(), "refused in a request") {
+			t.Errorf("Seed in a request writes: err = %v", err)
+		}
+		if _, err := c.Pledge.Query().Count(request); !errors.Is(err, authz.ErrUnauthenticated) {
+			t.Errorf("Seed in an anonymous request reads pledges: err = %v, want ErrUnauthenticated", err)
+		}
+		offs, err := c.Official.Query().All(fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signedIn := authz.System(authz.WithViewer(context.Background(), authz.Viewer{AccountID: "acc-test",
+			Role: authz.RoleOfficial, OfficialID: offs[0].ID}), authz.SysSeed)
+		if n, err := c.Pledge.Query().Count(signedIn); err != nil || n != 1 {
+			t.Errorf("Seed for a signed-in official reads %d pledges (%v), want their own 1", n, err)
+		}
+	})
+}

@@ -9,8 +9,8 @@ import "github.com/liemchinh/liemchinh/ent"
 // (testdata/uses.golden), so a new one shows up in review.
 var (
 	// SysSeed is every type, for seeds, demo data and the load command's reference data: the
-	// server's own start-up and command-line work, never a request. A test holds it to
-	// internal/seed and internal/app.
+	// server's own start-up and command-line work, never a request (System refuses it in one). A
+	// test holds it to internal/seed and internal/app.
 	SysSeed = declare("Seed", "seeds, demo data and command-line loads write the database from nothing", everyType)
 
 	// SysTestFixture is every type, for tests building and inspecting their fixtures. A test

@@ -66,9 +66,15 @@ type systemKey struct{}
 // pass the viewer filters (other types keep them) and writes of its types pass the write guard.
 // It replaces any purpose ctx had. Enter it for the one operation that needs it, not for a
 // request's whole path.
+//
+// SysSeed is refused in a request's context (one with a client address or a signed-in viewer): it
+// then reads nothing past the viewer filters and writes nothing, and the guard's error says so.
 func System(ctx context.Context, purpose *Purpose) context.Context {
 	if purpose == nil {
 		panic("authz: System without a purpose")
+	}
+	if purpose == SysSeed && (ClientIP(ctx) != "" || !FromContext(ctx).Anonymous()) {
+		purpose = &Purpose{name: purpose.name + " (refused in a request)", reason: purpose.reason}
 	}
 	return context.WithValue(ctx, systemKey{}, purpose)
 }
