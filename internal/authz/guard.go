@@ -35,7 +35,7 @@ func guardWrites(next ent.Mutator) ent.Mutator {
 }
 
 func mayWrite(ctx context.Context, typ string) error {
-	p := PurposeOf(ctx)
+	p := purposeOf(ctx)
 	g, granted := ctx.Value(grantKey{}).(grant)
 	if p == nil && !granted {
 		return ErrForbidden

@@ -79,14 +79,14 @@ func System(ctx context.Context, purpose *Purpose) context.Context {
 	return context.WithValue(ctx, systemKey{}, purpose)
 }
 
-// PurposeOf returns the purpose ctx acts for, or nil.
-func PurposeOf(ctx context.Context) *Purpose {
+// purposeOf returns the purpose ctx acts for, or nil.
+func purposeOf(ctx context.Context) *Purpose {
 	p, _ := ctx.Value(systemKey{}).(*Purpose)
 	return p
 }
 
 // SystemReads reports whether ctx reads typ past the viewer filters (its purpose reads typ).
-func SystemReads(ctx context.Context, typ string) bool { return PurposeOf(ctx).Reads(typ) }
+func SystemReads(ctx context.Context, typ string) bool { return purposeOf(ctx).Reads(typ) }
 
 // WriteRefused is the guard's error for a write that ctx's purpose and grant do not cover: a
 // bug in the server (an undeclared write), so it is not the client's to read.
