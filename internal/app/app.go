@@ -94,7 +94,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer db.Close()
 		start := time.Now()
-		if err := progress.New(db, nil).Rebuild(authz.System(ctx)); err != nil {
+		if err := progress.New(db, nil).Rebuild(ctx); err != nil {
 			return fmt.Errorf("progress rebuild: %w", err)
 		}
 		fmt.Fprintf(stdout, "progress counters rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
@@ -152,11 +152,11 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		if err != nil {
 			return err
 		}
-		stats, err = seed.Demo(authz.System(ctx), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
+		stats, err = seed.Demo(authz.System(ctx, authz.SysSeed), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
 		if err != nil {
 			return err
 		}
-	} else if stats, err = seed.Reference(authz.System(ctx), db.Client); err != nil {
+	} else if stats, err = seed.Reference(authz.System(ctx, authz.SysSeed), db.Client); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded in %s: %+v\n", time.Since(start).Round(time.Millisecond), stats)
@@ -217,7 +217,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			if err != nil {
 				return err
 			}
-			stats, err := seed.Demo(authz.System(ctx), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
+			stats, err := seed.Demo(authz.System(ctx, authz.SysSeed), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
 			if err != nil {
 				return fmt.Errorf("demo data: %w", err)
 			}

@@ -79,7 +79,7 @@ func TestTwoProcessLiveEvents(t *testing.T) {
 	}
 
 	// There is no mutation creating provinces, units or the first accounts: write them directly.
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	db, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)

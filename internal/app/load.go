@@ -64,7 +64,7 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	stored, err := db.Client.CitizenCase.Query().Where(citizencase.DescriptionHasPrefix(res.Marker)).Count(authz.System(ctx))
+	stored, err := db.Client.CitizenCase.Query().Where(citizencase.DescriptionHasPrefix(res.Marker)).Count(authz.System(ctx, authz.SysLoadCount))
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 // loadUnit returns a unit to submit cases about, creating reference data and a test unit in an
 // empty database.
 func loadUnit(ctx context.Context, db *store.DB) (string, error) {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysSeed)
 	if id, err := db.Client.Unit.Query().Order(unit.ByName()).FirstID(sys); err == nil {
 		return id, nil
 	}

@@ -42,5 +42,5 @@ func Record(ctx context.Context, client *ent.Client, e Entry) error {
 	if actor != "" {
 		c.SetActorID(actor)
 	}
-	return c.Exec(authz.System(ctx))
+	return c.Exec(authz.System(ctx, authz.SysAudit))
 }

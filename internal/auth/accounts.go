@@ -75,7 +75,6 @@ func requireAdmin(ctx context.Context) (authz.Viewer, error) {
 
 // checkRoleScope validates a role, scope and linked official together and loads what they name.
 func (s *Service) checkRoleScope(ctx context.Context, role authz.Role, sc authz.Scope, officialID string) error {
-	sys := authz.System(ctx)
 	bad := func(vi, en string, field string) error {
 		return apperr.New(apperr.BadUserInput, vi, en).OnField(field)
 	}
@@ -92,13 +91,13 @@ func (s *Service) checkRoleScope(ctx context.Context, role authz.Role, sc authz.
 			"Official and unit manager accounts must be linked to an official.", "officialId")
 	}
 	if officialID != "" {
-		off, err := s.db(ctx).Official.Get(sys, officialID)
+		off, err := s.db(ctx).Official.Get(ctx, officialID)
 		if ent.IsNotFound(err) {
 			return bad("Không tìm thấy cán bộ.", "No such official.", "officialId")
 		} else if err != nil {
 			return err
 		}
-		unitID, err := s.db(ctx).Official.QueryUnit(off).OnlyID(sys)
+		unitID, err := s.db(ctx).Official.QueryUnit(off).OnlyID(ctx)
 		if err != nil {
 			return err
 		}
@@ -115,11 +114,11 @@ func (s *Service) checkRoleScope(ctx context.Context, role authz.Role, sc authz.
 		}
 		return nil
 	case authz.ScopeUnit:
-		n, err = s.db(ctx).Unit.Query().Where(unit.ID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).Unit.Query().Where(unit.ID(sc.ID)).Count(ctx)
 	case authz.ScopeDistrict:
-		n, err = s.db(ctx).District.Query().Where(district.ID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).District.Query().Where(district.ID(sc.ID)).Count(ctx)
 	case authz.ScopeProvince:
-		n, err = s.db(ctx).Province.Query().Where(province.ID(sc.ID)).Count(sys)
+		n, err = s.db(ctx).Province.Query().Where(province.ID(sc.ID)).Count(ctx)
 	default:
 		return bad("Loại phạm vi không hợp lệ.", "Unknown scope kind.", "scopeKind")
 	}
@@ -174,8 +173,8 @@ func (s *Service) CreateAccount(ctx context.Context, spec AccountSpec) (*ent.Acc
 	}
 	var acc *ent.Account
 	err = s.inTx(ctx, func(tx *ent.Client) error {
-		gctx := authz.Grant(ctx, "accountCreate")
-		taken, err := tx.Account.Query().Where(account.LoginEQ(login)).Exist(authz.System(ctx))
+		gctx := authz.Grant(ctx, "accountCreate", ent.TypeAccount)
+		taken, err := tx.Account.Query().Where(account.LoginEQ(login)).Exist(ctx)
 		if err != nil {
 			return err
 		}
@@ -183,7 +182,7 @@ func (s *Service) CreateAccount(ctx context.Context, spec AccountSpec) (*ent.Acc
 			return apperr.New(apperr.Conflict, "Tên đăng nhập đã được dùng.", "The login is already taken.").OnField("login")
 		}
 		if spec.OfficialID != "" {
-			linked, err := tx.Account.Query().Where(account.OfficialID(spec.OfficialID)).Exist(authz.System(ctx))
+			linked, err := tx.Account.Query().Where(account.OfficialID(spec.OfficialID)).Exist(ctx)
 			if err != nil {
 				return err
 			}
@@ -229,7 +228,7 @@ func (s *Service) SetRole(ctx context.Context, id string, role authz.Role, sc au
 	if _, err := requireAdmin(ctx); err != nil {
 		return nil, err
 	}
-	acc, err := s.db(ctx).Account.Get(authz.System(ctx), id)
+	acc, err := s.db(ctx).Account.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, apperr.New(apperr.NotFound, "Không tìm thấy tài khoản.", "No such account.").OnField("accountId")
 	} else if err != nil {
@@ -255,8 +254,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 	if v.Anonymous() {
 		return nil, authz.ErrUnauthenticated
 	}
-	sys := authz.System(ctx)
-	acc, err := s.db(ctx).Account.Get(sys, v.AccountID)
+	acc, err := s.db(ctx).Account.Get(ctx, v.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +276,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 	var out *Tokens
 	err = s.inTx(ctx, func(tx *ent.Client) error {
 		acc, err = tx.Account.UpdateOneID(acc.ID).SetPasswordHash(hash).SetPasswordChangedAt(s.now()).
-			AddTokenVersion(1).Save(authz.Grant(ctx, "passwordChange"))
+			AddTokenVersion(1).Save(authz.Grant(ctx, "passwordChange", ent.TypeAccount))
 		if err != nil {
 			return err
 		}
@@ -301,7 +299,7 @@ func (s *Service) changeAccount(ctx context.Context, id, action, summary string,
 		u := tx.Account.UpdateOneID(id).AddTokenVersion(1)
 		change(u)
 		var err error
-		if acc, err = u.Save(authz.Grant(ctx, action)); ent.IsNotFound(err) {
+		if acc, err = u.Save(authz.Grant(ctx, action, ent.TypeAccount)); ent.IsNotFound(err) {
 			return apperr.New(apperr.NotFound, "Không tìm thấy tài khoản.", "No such account.").OnField("accountId")
 		} else if err != nil {
 			return err
@@ -317,6 +315,6 @@ func (s *Service) changeAccount(ctx context.Context, id, action, summary string,
 func (s *Service) revokeAll(ctx context.Context, tx *ent.Client, accountID string) error {
 	_, err := tx.RefreshToken.Update().
 		Where(refreshtoken.HasAccountWith(account.ID(accountID)), refreshtoken.RevokedAtIsNil()).
-		SetRevokedAt(s.now()).Save(authz.System(ctx))
+		SetRevokedAt(s.now()).Save(authz.System(ctx, authz.SysSession))
 	return err
 }

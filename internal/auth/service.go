@@ -82,7 +82,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 	if err := s.throttle.check(login, ip); err != nil {
 		return nil, err
 	}
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysSignIn)
 	acc, err := s.db(ctx).Account.Query().Where(account.LoginEQ(login)).Only(sys)
 	if err != nil && !ent.IsNotFound(err) {
 		return nil, err
@@ -125,7 +125,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 // Refresh spends a refresh token and returns new tokens of the same family. Presenting a spent or
 // revoked token revokes the family: someone else holds a copy.
 func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysSession)
 	now := s.now()
 	rt, err := s.db(ctx).RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
 		WithAccount().Only(sys)
@@ -171,7 +171,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 // too: there is nothing left to end.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	rt, err := s.db(ctx).RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
-		WithAccount().Only(authz.System(ctx))
+		WithAccount().Only(authz.System(ctx, authz.SysSession))
 	if ent.IsNotFound(err) {
 		return nil
 	}
@@ -184,7 +184,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 func (s *Service) revokeFamily(ctx context.Context, family, summary, accountID string) error {
 	return s.inTx(ctx, func(tx *ent.Client) error {
 		if _, err := tx.RefreshToken.Update().Where(refreshtoken.Family(family), refreshtoken.RevokedAtIsNil()).
-			SetRevokedAt(s.now()).Save(authz.System(ctx)); err != nil {
+			SetRevokedAt(s.now()).Save(authz.System(ctx, authz.SysSession)); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "logout", ObjectType: "Account", ObjectID: accountID,
@@ -196,7 +196,7 @@ func (s *Service) revokeFamily(ctx context.Context, family, summary, accountID s
 func (s *Service) issue(ctx context.Context, tx *ent.Client, acc *ent.Account, family string) (*Tokens, error) {
 	token, hash := newRefreshToken()
 	if err := tx.RefreshToken.Create().SetTokenHash(hash).SetFamily(family).SetAccount(acc).
-		SetExpiresAt(s.now().Add(RefreshTTL)).Exec(authz.System(ctx)); err != nil {
+		SetExpiresAt(s.now().Add(RefreshTTL)).Exec(authz.System(ctx, authz.SysSession)); err != nil {
 		return nil, err
 	}
 	access, exp, err := s.signer.Sign(ViewerOf(acc), acc.TokenVersion)
@@ -213,7 +213,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (authz.Viewer,
 	if err != nil {
 		return authz.Viewer{}, ErrSessionExpired
 	}
-	acc, err := s.db(ctx).Account.Get(authz.System(ctx), claimed.AccountID)
+	acc, err := s.db(ctx).Account.Get(authz.System(ctx, authz.SysAuthenticate), claimed.AccountID)
 	if ent.IsNotFound(err) {
 		return authz.Viewer{}, ErrSessionExpired
 	}

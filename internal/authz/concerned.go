@@ -45,7 +45,7 @@ func aboutOfficial(officialID string) predicate.CitizenCase {
 func NotConcerned(ctx context.Context) predicate.CitizenCase {
 	v := FromContext(ctx)
 	return func(s *sql.Selector) {
-		if v.OfficialID == "" || IsSystem(ctx) {
+		if v.OfficialID == "" || SystemReads(ctx, ent.TypeCitizenCase) {
 			return
 		}
 		s.Where(sql.Or(sql.IsNull(s.C(citizencase.OfficialColumn)), sql.NEQ(s.C(citizencase.OfficialColumn), v.OfficialID)))
@@ -56,10 +56,10 @@ func NotConcerned(ctx context.Context) predicate.CitizenCase {
 // the case's official), whatever they may otherwise read of it.
 func Concerned(ctx context.Context, c *ent.Client, caseID string) (bool, error) {
 	v := FromContext(ctx)
-	if v.OfficialID == "" || IsSystem(ctx) {
+	if v.OfficialID == "" || SystemReads(ctx, ent.TypeCitizenCase) {
 		return false, nil
 	}
-	return dbOf(ctx, c).CitizenCase.Query().Where(citizencase.ID(caseID), aboutOfficial(v.OfficialID)).Exist(System(ctx))
+	return dbOf(ctx, c).CitizenCase.Query().Where(citizencase.ID(caseID), aboutOfficial(v.OfficialID)).Exist(System(ctx, SysConcerned))
 }
 
 // RequireNotConcerned refuses the person concerned (ErrRecused).
@@ -147,9 +147,9 @@ func concernedIDs(ctx context.Context, v Viewer, ids []string, about func(chunk 
 // any eager-loaded duplicate. Non-nullable fields get neutral values (description "", anonymous
 // false, requestedChannel = channel), so nothing distinguishes one case from another.
 func maskConcerned(c *ent.Client) ent.Interceptor {
-	return maskAboutViewer(func(k *ent.CitizenCase) string { return k.ID },
+	return maskAboutViewer(ent.TypeCitizenCase, func(k *ent.CitizenCase) string { return k.ID },
 		func(ctx context.Context, v Viewer, chunk []string) ([]string, error) {
-			return dbOf(ctx, c).CitizenCase.Query().Where(citizencase.IDIn(chunk...), aboutOfficial(v.OfficialID)).IDs(System(ctx))
+			return dbOf(ctx, c).CitizenCase.Query().Where(citizencase.IDIn(chunk...), aboutOfficial(v.OfficialID)).IDs(System(ctx, SysConcerned))
 		},
 		func(k *ent.CitizenCase) {
 			k.Description, k.Place, k.IncidentDate = "", nil, nil
@@ -163,10 +163,10 @@ func maskConcerned(c *ent.Client) ent.Interceptor {
 // but the findings of the conclusion: a note may quote the citizen (and a citizen's own note, the
 // withdrawal reason, is theirs). Everyone else who reads events holds the case as staff.
 func maskConcernedNotes(c *ent.Client) ent.Interceptor {
-	return maskAboutViewer(func(e *ent.CaseEvent) string { return e.ID },
+	return maskAboutViewer(ent.TypeCaseEvent, func(e *ent.CaseEvent) string { return e.ID },
 		func(ctx context.Context, v Viewer, chunk []string) ([]string, error) {
 			return dbOf(ctx, c).CaseEvent.Query().Where(caseevent.IDIn(chunk...),
-				caseevent.HasCaseWith(aboutOfficial(v.OfficialID))).IDs(System(ctx))
+				caseevent.HasCaseWith(aboutOfficial(v.OfficialID))).IDs(System(ctx, SysConcerned))
 		},
 		func(e *ent.CaseEvent) {
 			// Only staff conclude; a kind not selected reads as "" and is blanked (fails closed).
@@ -176,14 +176,15 @@ func maskConcernedNotes(c *ent.Client) ent.Interceptor {
 		})
 }
 
-// maskAboutViewer is an interceptor that calls blank on every row a query returns (one or a list
-// of *T) that is about the viewer's own official, as about tells from a chunk of ids.
-func maskAboutViewer[T any](idOf func(*T) string, about func(context.Context, Viewer, []string) ([]string, error), blank func(*T)) ent.Interceptor {
+// maskAboutViewer is an interceptor that calls blank on every row a query of typ returns (one or
+// a list of *T) that is about the viewer's own official, as about tells from a chunk of ids; not
+// for a purpose that reads typ past the viewer filters.
+func maskAboutViewer[T any](typ string, idOf func(*T) string, about func(context.Context, Viewer, []string) ([]string, error), blank func(*T)) ent.Interceptor {
 	return ent.InterceptFunc(func(next ent.Querier) ent.Querier {
 		return ent.QuerierFunc(func(ctx context.Context, q ent.Query) (ent.Value, error) {
 			val, err := next.Query(ctx, q)
 			v := FromContext(ctx)
-			if err != nil || IsSystem(ctx) || v.OfficialID == "" {
+			if err != nil || SystemReads(ctx, typ) || v.OfficialID == "" {
 				return val, err
 			}
 			var rows []*T

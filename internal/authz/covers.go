@@ -17,7 +17,6 @@ func Covers(ctx context.Context, c *ent.Client, target Scope) (bool, error) {
 	if v.Anonymous() {
 		return false, nil
 	}
-	sys := System(ctx)
 	if !v.Staff() {
 		if target.Kind != ScopeUnit {
 			return false, nil
@@ -38,14 +37,14 @@ func Covers(ctx context.Context, c *ent.Client, target Scope) (bool, error) {
 			return target.ID == v.Scope.ID, nil
 		case ScopeProvince:
 			return c.District.Query().Where(district.ID(target.ID), district.HasProvinceWith(
-				province.Or(province.ID(v.Scope.ID), province.HasSuccessorWith(province.ID(v.Scope.ID))))).Exist(sys)
+				province.Or(province.ID(v.Scope.ID), province.HasSuccessorWith(province.ID(v.Scope.ID))))).Exist(ctx)
 		}
 	case ScopeProvince:
 		if v.Scope.Kind == ScopeProvince {
 			if target.ID == v.Scope.ID {
 				return true, nil
 			}
-			return c.Province.Query().Where(province.ID(target.ID), province.HasSuccessorWith(province.ID(v.Scope.ID))).Exist(sys)
+			return c.Province.Query().Where(province.ID(target.ID), province.HasSuccessorWith(province.ID(v.Scope.ID))).Exist(ctx)
 		}
 	}
 	return false, nil

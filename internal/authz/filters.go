@@ -51,7 +51,7 @@ var PublicTypes = []string{"Province", "District", "Unit", "Campaign", "Phase", 
 // about people and their conduct is filtered by the viewer's scope.
 func Install(c *ent.Client) {
 	c.Official.Intercept(intercept.TraverseOfficial(func(ctx context.Context, q *ent.OfficialQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeOfficial, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if !v.Staff() {
 				return sql.EQ(s.C(official.FieldID), v.OfficialID)
 			}
@@ -64,38 +64,38 @@ func Install(c *ent.Client) {
 		return filter(ctx, q.Where, nameKeysIn)
 	}))
 	c.Acknowledgement.Intercept(intercept.TraverseAcknowledgement(func(ctx context.Context, q *ent.AcknowledgementQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeAcknowledgement, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return officialsIn(v, s.C(acknowledgement.OfficialColumn))
 		})
 	}))
 	c.Pledge.Intercept(intercept.TraversePledge(func(ctx context.Context, q *ent.PledgeQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypePledge, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return officialsIn(v, s.C(pledge.OfficialColumn))
 		})
 	}))
 	c.SelfAssessment.Intercept(intercept.TraverseSelfAssessment(func(ctx context.Context, q *ent.SelfAssessmentQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeSelfAssessment, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return officialsIn(v, s.C(selfassessment.OfficialColumn))
 		})
 	}))
 	c.SelfAssessmentItem.Intercept(intercept.TraverseSelfAssessmentItem(func(ctx context.Context, q *ent.SelfAssessmentItemQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeSelfAssessmentItem, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return subquery(s.C(selfassessmentitem.AssessmentColumn), selfassessment.Table,
 				officialsIn(v, qualified(selfassessment.Table, selfassessment.OfficialColumn)))
 		})
 	}))
 	c.EmulationRegistration.Intercept(intercept.TraverseEmulationRegistration(func(ctx context.Context, q *ent.EmulationRegistrationQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeEmulationRegistration, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return unitsIn(v, s.C(emulationregistration.UnitColumn))
 		})
 	}))
 	c.CitizenCase.Intercept(intercept.TraverseCitizenCase(func(ctx context.Context, q *ent.CitizenCaseQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeCitizenCase, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return casesIn(v, s.C(citizencase.UnitColumn), s.C(citizencase.OfficialColumn), s.C(citizencase.FieldSubjectVisibleAt))
 		})
 	}))
 	c.CaseEvent.Intercept(intercept.TraverseCaseEvent(func(ctx context.Context, q *ent.CaseEventQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeCaseEvent, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			column := s.C(caseevent.CaseColumn)
 			if v.OfficialID == "" {
 				return caseSubquery(column, heldIn(v, caseColumns()))
@@ -108,19 +108,19 @@ func Install(c *ent.Client) {
 		})
 	}))
 	c.CaseMessage.Intercept(intercept.TraverseCaseMessage(func(ctx context.Context, q *ent.CaseMessageQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeCaseMessage, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			// Messages talk with the reporter: only for staff holding the case, never the person concerned.
 			return caseSubquery(s.C(casemessage.CaseColumn), heldIn(v, caseColumns()))
 		})
 	}))
 	c.Evidence.Intercept(intercept.TraverseEvidence(func(ctx context.Context, q *ent.EvidenceQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeEvidence, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			// Evidence can identify the reporter: only for staff holding the case.
 			return caseSubquery(s.C(evidence.CaseColumn), heldIn(v, caseColumns()))
 		})
 	}))
 	c.Incident.Intercept(intercept.TraverseIncident(func(ctx context.Context, q *ent.IncidentQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeIncident, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if !v.Staff() {
 				return sql.EQ(s.C(incident.OfficialColumn), v.OfficialID)
 			}
@@ -128,7 +128,7 @@ func Install(c *ent.Client) {
 		})
 	}))
 	c.Commendation.Intercept(intercept.TraverseCommendation(func(ctx context.Context, q *ent.CommendationQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeCommendation, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if !v.Staff() {
 				return sql.EQ(s.C(commendation.OfficialColumn), v.OfficialID)
 			}
@@ -136,7 +136,7 @@ func Install(c *ent.Client) {
 		})
 	}))
 	c.Inspection.Intercept(intercept.TraverseInspection(func(ctx context.Context, q *ent.InspectionQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeInspection, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if !v.Staff() {
 				return sql.False()
 			}
@@ -144,10 +144,10 @@ func Install(c *ent.Client) {
 		})
 	}))
 	c.Review.Intercept(intercept.TraverseReview(func(ctx context.Context, q *ent.ReviewQuery) error {
-		return filter(ctx, q.Where, reviewsIn)
+		return filter(ctx, ent.TypeReview, q.Where, reviewsIn)
 	}))
 	c.Account.Intercept(intercept.TraverseAccount(func(ctx context.Context, q *ent.AccountQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeAccount, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if v.Role == RoleAdmin {
 				return nil
 			}
@@ -155,7 +155,7 @@ func Install(c *ent.Client) {
 		})
 	}))
 	c.AuditEvent.Intercept(intercept.TraverseAuditEvent(func(ctx context.Context, q *ent.AuditEventQuery) error {
-		return filter(ctx, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+		return filter(ctx, ent.TypeAuditEvent, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			if v.Role != RoleAdmin {
 				return sql.False()
 			}
@@ -173,23 +173,24 @@ func Install(c *ent.Client) {
 		})
 	}))
 	c.RefreshToken.Intercept(intercept.TraverseRefreshToken(func(ctx context.Context, q *ent.RefreshTokenQuery) error {
-		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+		return filter(ctx, ent.TypeRefreshToken, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
 	c.IdempotencyKey.Intercept(intercept.TraverseIdempotencyKey(func(ctx context.Context, q *ent.IdempotencyKeyQuery) error {
-		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+		return filter(ctx, ent.TypeIdempotencyKey, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
 	c.Upload.Intercept(intercept.TraverseUpload(func(ctx context.Context, q *ent.UploadQuery) error {
-		return filter(ctx, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+		return filter(ctx, ent.TypeUpload, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
 	c.CitizenCase.Intercept(maskConcerned(c))
 	c.CaseEvent.Intercept(maskConcernedNotes(c))
 	c.Use(guardWrites)
 }
 
-// filter adds the viewer's predicate to a query: nothing for the server's own work, an error for
-// an anonymous viewer, and for others the predicate build returns (nil: no restriction).
-func filter[P ~func(*sql.Selector), Q any](ctx context.Context, where func(...P) Q, build func(Viewer, *sql.Selector) *sql.Predicate) error {
-	if IsSystem(ctx) {
+// filter adds the viewer's predicate to a query of typ: nothing when the context's purpose reads
+// typ (System), an error for an anonymous viewer, and for others the predicate build returns (nil:
+// no restriction).
+func filter[P ~func(*sql.Selector), Q any](ctx context.Context, typ string, where func(...P) Q, build func(Viewer, *sql.Selector) *sql.Predicate) error {
+	if SystemReads(ctx, typ) {
 		return nil
 	}
 	v := FromContext(ctx)
@@ -411,8 +412,8 @@ func subquery(column, table string, p *sql.Predicate) *sql.Predicate {
 }
 
 // UnitInScope reports whether the unit is in the viewer's scope (for an official: their own unit).
-// Units themselves are public, so mutations about a unit ask this rather than rely on the read
-// filter.
+// Units themselves are public (read without a purpose), so mutations about a unit ask this
+// rather than rely on the read filter.
 func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error) {
 	v := FromContext(ctx)
 	if v.Anonymous() {
@@ -422,5 +423,5 @@ func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error
 		if p := unitsIn(v, s.C(unit.FieldID)); p != nil {
 			s.Where(p)
 		}
-	}).Exist(System(ctx))
+	}).Exist(ctx)
 }

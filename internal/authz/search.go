@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 
+	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/internal/apperr"
@@ -19,7 +20,7 @@ var ErrCaseSearch = apperr.New(apperr.Forbidden,
 // viewer's own official, whether or not they may read it, so that the person concerned cannot
 // match a code to a case about them.
 func CaseSearch(ctx context.Context, trackingCode string) (predicate.CitizenCase, error) {
-	if !FromContext(ctx).Staff() && !IsSystem(ctx) {
+	if !FromContext(ctx).Staff() && !SystemReads(ctx, ent.TypeCitizenCase) {
 		return nil, ErrCaseSearch
 	}
 	return citizencase.And(citizencase.TrackingCode(trackingCode), NotConcerned(ctx)), nil

@@ -1,7 +1,8 @@
 // Package authz decides who may see and do what (DESIGN.md §8), in one place: the viewer carried
 // in the context, the scope predicates every query is filtered by (installed on the ent client as
-// interceptors, so they hold for root lists, nested edges, counts and node lookups alike), and the
-// checks mutations must pass before they write.
+// interceptors, so they hold for root lists, nested edges, counts and node lookups alike), the
+// checks mutations must pass before they write, and the declared purposes (purposes.go) for which
+// the server's own work reads or writes past them.
 package authz
 
 import (
@@ -74,18 +75,6 @@ func WithViewer(ctx context.Context, v Viewer) context.Context {
 func FromContext(ctx context.Context) Viewer {
 	v, _ := ctx.Value(viewerKey{}).(Viewer)
 	return v
-}
-
-type systemKey struct{}
-
-// System returns a context for the server's own work (migrations, seeds, sign-in bookkeeping):
-// it bypasses the viewer filters. Never derive one from a request without a reason to.
-func System(ctx context.Context) context.Context { return context.WithValue(ctx, systemKey{}, true) }
-
-// IsSystem reports whether ctx is the server's own.
-func IsSystem(ctx context.Context) bool {
-	b, _ := ctx.Value(systemKey{}).(bool)
-	return b
 }
 
 type recheckKey struct{}

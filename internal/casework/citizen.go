@@ -108,7 +108,7 @@ func (s *Service) view(ctx context.Context, c *ent.CitizenCase) (*Tracked, error
 		Category: c.Category, State: c.State, ReceivedAt: c.ReceivedAt, AcknowledgeDueAt: c.AcknowledgeDueAt,
 		DueAt: c.DueAt, Overdue: s.Overdue(c), Conclusion: c.Conclusion, Rating: c.Rating, caseID: c.ID}
 	evd, err := s.db(ctx).Evidence.Query().Where(evidence.HasCaseWith(citizencase.ID(c.ID))).
-		Order(evidence.ByUploadedAt(), evidence.ByID()).All(authz.System(ctx))
+		Order(evidence.ByUploadedAt(), evidence.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func trackedMessage(m *ent.CaseMessage) TrackedMessage {
 
 // TrackedTimeline is the whole public timeline, oldest first (the deprecated list field).
 func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEvent, error) {
-	evs, err := s.trackedEvents(ctx, t).Order(caseevent.ByID()).All(authz.System(ctx))
+	evs, err := s.trackedEvents(ctx, t).Order(caseevent.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEv
 
 // TrackedMessages are all the messages, oldest first (the deprecated list field).
 func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMessage, error) {
-	msgs, err := s.trackedMessages(ctx, t).Order(casemessage.ByID()).All(authz.System(ctx))
+	msgs, err := s.trackedMessages(ctx, t).Order(casemessage.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMe
 // row was written (pid), so id order is the order of events, and the cursor is the id alone. A
 // cursor holding a time would compare as text on SQLite, which keeps each time's own offset.
 func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedEventConnection, error) {
-	conn, err := s.trackedEvents(ctx, t).Paginate(authz.System(ctx), after, first, before, last)
+	conn, err := s.trackedEvents(ctx, t).Paginate(authz.System(ctx, authz.SysTrackedCase), after, first, before, last)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *en
 
 // TrackedMessagesPage is a page of the messages, oldest first (by id, as TrackedTimelinePage).
 func (s *Service) TrackedMessagesPage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedMessageConnection, error) {
-	conn, err := s.trackedMessages(ctx, t).Paginate(authz.System(ctx), after, first, before, last)
+	conn, err := s.trackedMessages(ctx, t).Paginate(authz.System(ctx, authz.SysTrackedCase), after, first, before, last)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,7 @@ func (s *Service) citizenAct(ctx context.Context, code, secret string, a Action,
 		return nil, err
 	}
 	tx := s.db(ctx)
-	gctx := authz.Grant(authz.System(ctx), string(a))
+	gctx := authz.Grant(ctx, string(a), a.writes()...)
 	u := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.StateEQ(c.State))
 	if to != c.State {
 		u.SetState(to)
@@ -242,11 +242,11 @@ func (s *Service) citizenAct(ctx context.Context, code, secret string, a Action,
 	if err := audit.Record(ctx, tx, audit.Entry{Action: string(a), ObjectType: "Case", ObjectID: c.ID, Summary: "by the citizen"}); err != nil {
 		return nil, err
 	}
-	c, err = tx.CitizenCase.Get(gctx, c.ID)
+	c, err = tx.CitizenCase.Get(authz.System(ctx, authz.SysTrackedCase), c.ID)
 	if err != nil {
 		return nil, err
 	}
-	unitID, _ := tx.CitizenCase.QueryUnit(c).OnlyID(authz.System(ctx))
+	unitID, _ := tx.CitizenCase.QueryUnit(c).OnlyID(ctx)
 	s.publish(ctx, c, unitID, string(kind), to)
 	return s.view(ctx, c)
 }

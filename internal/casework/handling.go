@@ -92,7 +92,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		if d.UnitID == "" || d.UnitID == c.Edges.Unit.ID {
 			return nil, apperr.BadInput("Cần chọn đơn vị có thẩm quyền khác.", "Choose the (other) unit in charge.", "unitId")
 		}
-		if ok, err := s.db(ctx).Unit.Query().Where(unitID(d.UnitID)).Exist(authz.System(ctx)); err != nil {
+		if ok, err := s.db(ctx).Unit.Query().Where(unitID(d.UnitID)).Exist(ctx); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
@@ -114,7 +114,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		// (Law on Denunciations 2018): the handler writes what they are asked to explain, never
 		// the citizen's words; from now on the case is visible to them.
 		notice := strings.TrimSpace(d.SubjectNotice)
-		named, err := tx.CitizenCase.QueryOfficial(c).Exist(authz.System(ctx))
+		named, err := tx.CitizenCase.QueryOfficial(c).Exist(authz.System(ctx, authz.SysNamedOfficial))
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +186,7 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		}
 		u.SetDuplicateOfID(orig.ID)
 	}
-	gctx := authz.Grant(ctx, string(a))
+	gctx := authz.Grant(ctx, string(a), a.writes()...)
 	if n, err := u.Save(gctx); err != nil {
 		return nil, err
 	} else if n != 1 {
@@ -243,7 +243,7 @@ func (s *Service) recordIncident(ctx context.Context, tx *ent.Client, c *ent.Cit
 // checkInspector checks an account is an enabled inspector whose scope holds the case's unit and
 // who is not the person the case is about (recusal).
 func (s *Service) checkInspector(ctx context.Context, accountID string, c *ent.CitizenCase) error {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysAssignee)
 	acc, err := s.db(ctx).Account.Query().Where(account.ID(accountID), account.RoleEQ(account.RoleINSPECTOR),
 		account.Disabled(false)).Only(sys)
 	if ent.IsNotFound(err) {
@@ -273,7 +273,6 @@ func (s *Service) checkInspector(ctx context.Context, accountID string, c *ent.C
 // person concerned gets none (duplicates are never theirs to see), and nobody is shown the cases
 // about themself as someone else's duplicates.
 func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*ent.CitizenCaseQuery, error) {
-	sys := authz.System(ctx)
 	q := s.db(ctx).CitizenCase.Query().Where(citizencase.IDNEQ(c.ID),
 		citizencase.ReceivedAtGTE(c.ReceivedAt.AddDate(0, 0, -90)), citizencase.ReceivedAtLTE(c.ReceivedAt.AddDate(0, 0, 90)),
 		authz.NotConcerned(ctx))
@@ -287,13 +286,13 @@ func (s *Service) LikelyDuplicates(ctx context.Context, c *ent.CitizenCase) (*en
 	} else {
 		q.Where(citizencase.CategoryIsNil())
 	}
-	offID, err := s.db(ctx).CitizenCase.QueryOfficial(c).OnlyID(sys)
+	offID, err := s.db(ctx).CitizenCase.QueryOfficial(c).OnlyID(authz.System(ctx, authz.SysNamedOfficial))
 	if err == nil {
 		return q.Where(citizencase.HasOfficialWith(official.ID(offID))), nil
 	} else if !ent.IsNotFound(err) {
 		return nil, err
 	}
-	unit, err := s.db(ctx).CitizenCase.QueryUnit(c).OnlyID(sys)
+	unit, err := s.db(ctx).CitizenCase.QueryUnit(c).OnlyID(ctx)
 	if err != nil {
 		return nil, err
 	}

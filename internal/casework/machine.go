@@ -3,6 +3,7 @@ package casework
 import (
 	"slices"
 
+	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/apperr"
@@ -34,6 +35,21 @@ type step struct {
 	from []enum.CaseState
 	to   enum.CaseState
 	kind caseevent.Kind
+}
+
+// writes are the types an action writes, for its grant (authz.Grant): the case and its event, and
+// a message, a file, or a conclusion's incident with the awards and assessments it flags.
+func (a Action) writes() []string {
+	types := []string{ent.TypeCitizenCase, ent.TypeCaseEvent}
+	switch a {
+	case Message:
+		types = append(types, ent.TypeCaseMessage)
+	case AddEvidence:
+		types = append(types, ent.TypeEvidence, ent.TypeUpload)
+	case Conclude:
+		types = append(types, ent.TypeIncident, ent.TypeCommendation, ent.TypeSelfAssessment)
+	}
+	return types
 }
 
 var open = []enum.CaseState{enum.CaseSubmitted, enum.CaseTransferred, enum.CaseAccepted, enum.CaseVerifying}

@@ -87,7 +87,7 @@ func (r readRule) authorize(ctx context.Context, client *ent.Client, caseID, rea
 	if err := authz.RequireNotConcerned(ctx, client, caseID); err != nil {
 		return err
 	}
-	handler, err := client.CitizenCase.Query().Where(citizencase.ID(caseID)).QueryHandler().OnlyID(authz.System(ctx))
+	handler, err := client.CitizenCase.Query().Where(citizencase.ID(caseID)).QueryHandler().OnlyID(authz.System(ctx, authz.SysCaseHandler))
 	if err != nil && !ent.IsNotFound(err) {
 		return err
 	}

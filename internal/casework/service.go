@@ -140,7 +140,7 @@ func (s *Service) tracked(ctx context.Context, code, secret string) (*ent.Citize
 			return nil, rateLimited(wait)
 		}
 	}
-	c, err := s.db(ctx).CitizenCase.Query().Where(citizencase.TrackingCode(NormalizeTrackingCode(code))).Only(authz.System(ctx))
+	c, err := s.db(ctx).CitizenCase.Query().Where(citizencase.TrackingCode(NormalizeTrackingCode(code))).Only(authz.System(ctx, authz.SysTrackedCase))
 	want := hashSecret(secret)
 	if ent.IsNotFound(err) {
 		return nil, errNoTracked

@@ -66,7 +66,6 @@ const (
 )
 
 func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
-	sys := authz.System(ctx)
 	in.Description, in.Place = strings.TrimSpace(in.Description), strings.TrimSpace(in.Place)
 	switch in.Channel {
 	case enum.ChannelFeedback, enum.ChannelDenunciation, enum.ChannelPraise:
@@ -89,13 +88,13 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
 		return apperr.BadInput("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
 	}
-	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
+	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(ctx); err != nil {
 		return err
 	} else if !ok {
 		return apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
 	}
 	if in.OfficialID != "" {
-		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(sys)
+		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(authz.System(ctx, authz.SysNamedOfficial))
 		if ent.IsNotFound(err) {
 			return apperr.BadInput("Không tìm thấy cán bộ.", "No such official.", "officialId")
 		} else if err != nil {
@@ -157,7 +156,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
 	}
 	id := pid.New(pid.Case)
-	gctx := authz.Grant(ctx, "caseSubmit")
+	gctx := authz.Grant(ctx, "caseSubmit", ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeEvidence, ent.TypeUpload)
 	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
 		SetChannel(channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
 		SetDescription(in.Description).SetNillableIncidentDate(in.IncidentDate).SetAnonymous(in.Reporter == nil).
@@ -220,7 +219,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 }
 
 func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim, box *sealbox.Box) (*Receipt, error) {
-	c, err := s.db(ctx).CitizenCase.Get(authz.System(ctx), claim.ReplayID)
+	c, err := s.db(ctx).CitizenCase.Get(authz.System(ctx, authz.SysTrackedCase), claim.ReplayID)
 	if err != nil {
 		return nil, err
 	}

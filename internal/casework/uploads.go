@@ -97,7 +97,7 @@ func (u *Uploads) Create(ctx context.Context, contentType string, size int64, su
 	}
 	up, err := u.db(ctx).Upload.Create().SetID(id).SetTokenHash(hex.EncodeToString(h[:])).
 		SetContentType(contentType).SetSize(size).SetSha256(sum).SetOwner(owner).SetExpiresAt(exp).
-		Save(authz.Grant(ctx, "evidenceUploadCreate"))
+		Save(authz.Grant(ctx, "evidenceUploadCreate", ent.TypeUpload))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ var errUploadGone = apperr.New(apperr.NotFound, "Liên kết tải lên không c
 // (evidence.Limits.Sanitize; a HEIC photo becomes a JPEG); the upload records the stored type and
 // whether it was sanitized.
 func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*ent.Upload, error) {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysUpload)
 	h := sha256.Sum256([]byte(token))
 	up, err := u.client.Upload.Query().Where(upload.TokenHash(hex.EncodeToString(h[:]))).Only(sys)
 	if ent.IsNotFound(err) {
@@ -166,7 +166,7 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 			id, secret, _ = strings.Cut(id, ".")
 			who = anonymousUploadOwner(secret)
 		}
-		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(who)).Only(authz.System(ctx))
+		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(who)).Only(authz.System(ctx, authz.SysUpload))
 		if ent.IsNotFound(err) || (err == nil && up.Status != upload.StatusRECEIVED) {
 			return apperr.New(apperr.BadUserInput, "Tệp chứng cứ chưa được tải lên hoặc đã được dùng.",
 				"The evidence file was not uploaded, or was already used.").OnField("uploadIds", strconv.Itoa(i))
@@ -200,7 +200,7 @@ func (s *Service) OpenEvidence(ctx context.Context, id, code, secret, reason str
 		if terr != nil {
 			return nil, nil, terr
 		}
-		e, err = s.client.Evidence.Query().Where(evidenceID(id), evidenceOfCase(c.ID)).Only(authz.System(ctx))
+		e, err = s.client.Evidence.Query().Where(evidenceID(id), evidenceOfCase(c.ID)).Only(authz.System(ctx, authz.SysTrackedCase))
 	} else {
 		e, err = s.client.Evidence.Query().Where(evidenceID(id)).Only(ctx)
 	}
@@ -245,7 +245,7 @@ var unsanitizedRead = readRule{action: "evidenceUnsanitizedRead",
 // read to the audit log before the file is sent. The viewer already holds the case in scope
 // (OpenEvidence's query).
 func (s *Service) openUnsanitized(ctx context.Context, e *ent.Evidence, reason string) error {
-	caseID, err := s.client.Evidence.QueryCase(e).OnlyID(authz.System(ctx))
+	caseID, err := s.client.Evidence.QueryCase(e).OnlyID(ctx)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (c *Claim) Replay() bool { return c.ReplayID != "" }
 // Release gives the key up when the request it was claimed for did not go through (a user error
 // commits the transaction without a result): a corrected retry with the same key may then claim it.
 func (c *Claim) Release(ctx context.Context) error {
-	return c.client.IdempotencyKey.DeleteOne(c.row).Exec(authz.System(ctx))
+	return c.client.IdempotencyKey.DeleteOne(c.row).Exec(authz.System(ctx, authz.SysIdempotency))
 }
 
 // Done records the result of the first request.
@@ -71,7 +71,7 @@ func (c *Claim) DoneSealed(ctx context.Context, resultID string, sealed []byte) 
 	if sealed != nil {
 		u.SetResultSealed(sealed)
 	}
-	return u.Exec(authz.System(ctx))
+	return u.Exec(authz.System(ctx, authz.SysIdempotency))
 }
 
 // Begin claims (owner, operation, key) for a request whose input is input (the key excluded), with
@@ -101,7 +101,7 @@ func begin(ctx context.Context, tx *ent.Client, owner, operation, key, hash stri
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	claim := hex.EncodeToString(nonce[:])
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysIdempotency)
 	err := tx.IdempotencyKey.Create().SetOwner(owner).SetOperation(operation).SetKey(key).
 		SetRequestHash(hash).SetClaim(claim).
 		OnConflictColumns(idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey).

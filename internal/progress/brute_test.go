@@ -26,7 +26,7 @@ type raw struct {
 }
 
 func loadRaw(t *testing.T, c *ent.Client) *raw {
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	r := &raw{}
 	var err error
 	if r.units, err = c.Unit.Query().WithParent().WithDistrict().WithProvince().All(ctx); err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
 
-var sys = authz.System(context.Background())
+var sys = authz.System(context.Background(), authz.SysTestFixture)
 
 // demoNow is the day the demo is loaded and served at (the current year's reference day).
 var demoNow = time.Date(2026, time.November, 29, 10, 0, 0, 0, time.UTC)

@@ -193,7 +193,7 @@ func (e *engine) hook(next ent.Mutator) ent.Mutator {
 			return nil, err
 		}
 		if p != nil {
-			if err := p.touchMutation(authz.System(ctx), tm); err != nil {
+			if err := p.touchMutation(authz.System(ctx, authz.SysProgressTrack), tm); err != nil {
 				return nil, fmt.Errorf("progress: %w", err)
 			}
 		}

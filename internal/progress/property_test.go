@@ -48,7 +48,7 @@ type world struct {
 
 func (w *world) tx(fn func(ctx context.Context, c *ent.Client)) {
 	w.t.Helper()
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	reckoned := w.c.ProgressClock.Query().CountX(ctx) > 0
 	// As the server does: the context carries the transaction, so the counters follow each change.
 	if err := store.InTx(ctx, w.c, func(ctx context.Context, c *ent.Client) error { fn(ctx, c); return nil }); err != nil {
@@ -249,7 +249,7 @@ func (w *world) scopes() []authz.Scope {
 // check compares every scope's figures of every year with the brute force.
 func check(t *testing.T, svc *progress.Service, c *ent.Client, w *world, now time.Time, stage string) {
 	t.Helper()
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	raw := loadRaw(t, c)
 	for _, sc := range w.scopes() {
 		for y := progress.FirstYear; y <= now.In(vn).Year(); y++ {
@@ -377,7 +377,7 @@ func testProgressMatchesRecords(t *testing.T, seed uint64) {
 			check(t, svc, db.Client, w, clk.t, "next year")
 
 			// A write outside a transaction marks the counters for a rebuild.
-			ctx := authz.System(context.Background())
+			ctx := authz.System(context.Background(), authz.SysTestFixture)
 			db.Client.Official.UpdateOneID(w.officials[1].ID).SetUnit(w.units[0]).ExecX(ctx)
 			check(t, svc, db.Client, w, clk.t, "after a write outside a transaction")
 			if err := svc.Rebuild(ctx); err != nil {

@@ -107,22 +107,21 @@ func (s *Service) Ref(ctx context.Context, scope authz.Scope) (ScopeRef, error) 
 		return ref, errNoScope
 	}
 	c := s.ent(ctx)
-	sys := authz.System(ctx)
 	var err error
 	switch scope.Kind {
 	case authz.ScopeUnit:
 		var u *ent.Unit
-		if u, err = c.Unit.Query().Where(unit.ID(id)).Only(sys); err == nil {
+		if u, err = c.Unit.Query().Where(unit.ID(id)).Only(ctx); err == nil {
 			ref.Name = u.Name
 		}
 	case authz.ScopeDistrict:
 		var d *ent.District
-		if d, err = c.District.Query().Where(district.ID(id)).Only(sys); err == nil {
+		if d, err = c.District.Query().Where(district.ID(id)).Only(ctx); err == nil {
 			ref.Name = d.Name
 		}
 	case authz.ScopeProvince:
 		var p *ent.Province
-		if p, err = c.Province.Query().Where(province.ID(id)).Only(sys); err == nil {
+		if p, err = c.Province.Query().Where(province.ID(id)).Only(ctx); err == nil {
 			ref.Name = p.Name
 		}
 	default:
@@ -150,7 +149,7 @@ func (s *Service) counterScopes(ctx context.Context, scope authz.Scope) ([]strin
 	case authz.ScopeNation:
 		return []string{nationScope}, nil
 	case authz.ScopeProvince:
-		preds, err := s.ent(ctx).Province.Query().Where(province.HasSuccessorWith(province.ID(scope.ID))).IDs(authz.System(ctx))
+		preds, err := s.ent(ctx).Province.Query().Where(province.HasSuccessorWith(province.ID(scope.ID))).IDs(ctx)
 		return append([]string{scope.ID}, preds...), err
 	}
 	return []string{scope.ID}, nil
@@ -585,11 +584,10 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 // adds to.
 func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *unit.Level) ([]Entry, map[string]int, error) {
 	c := s.ent(ctx)
-	sys := authz.System(ctx)
 	members := map[string]int{}
 	var entries []Entry
 	if scope.Kind == authz.ScopeNation && level == nil {
-		provinces, err := c.Province.Query().Where(province.ValidToIsNil()).WithPredecessors().Order(province.ByName()).All(sys)
+		provinces, err := c.Province.Query().Where(province.ValidToIsNil()).WithPredecessors().Order(province.ByName()).All(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -633,7 +631,7 @@ func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *un
 	if level != nil {
 		q = q.Where(unit.LevelEQ(*level))
 	}
-	units, err := q.Order(unit.ByName(), unit.ByID()).All(sys)
+	units, err := q.Order(unit.ByName(), unit.ByID()).All(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -682,7 +680,7 @@ func (e *engine) invalidate(ctx context.Context, c *ent.Client) error {
 // became visible to them (nil: still hidden), and the unit tree above them.
 func (s *Service) aboutViewer(ctx context.Context) (map[string]*caseFacts, map[string]*time.Time, map[string]unitNode, error) {
 	v := authz.FromContext(ctx)
-	if v.OfficialID == "" || authz.IsSystem(ctx) {
+	if v.OfficialID == "" || authz.SystemReads(ctx, ent.TypeCitizenCase) {
 		return nil, nil, nil, nil
 	}
 	d := s.db(ctx)

@@ -73,7 +73,7 @@ func (s *Service) Propose(ctx context.Context, p Proposal, key string) (*ent.Com
 	tx := s.db(ctx)
 	entry := audit.Entry{Action: "commendationPropose", ObjectType: "Commendation",
 		Summary: fmt.Sprintf("PROPOSED %s %s %d", p.Form, p.Level, p.Year), Reason: clip(strings.TrimSpace(p.Reason), maxReason)}
-	return idempotency.Do(ctx, tx, key, p, entry, tx.Commendation.Get,
+	return idempotency.Do(ctx, tx, key, p, entry, []string{ent.TypeCommendation}, tx.Commendation.Get,
 		func(ctx context.Context) (*ent.Commendation, string, error) {
 			who, err := s.recipientOf(ctx, p.OfficialID, p.UnitID, true)
 			if err != nil {
@@ -95,7 +95,7 @@ func (s *Service) Propose(ctx context.Context, p Proposal, key string) (*ent.Com
 				return nil, "", err
 			}
 			if p.CampaignID != "" {
-				ok, err := tx.Campaign.Query().Where(campaign.ID(p.CampaignID)).Exist(authz.System(ctx))
+				ok, err := tx.Campaign.Query().Where(campaign.ID(p.CampaignID)).Exist(ctx)
 				if err != nil {
 					return nil, "", err
 				}
@@ -112,7 +112,7 @@ func (s *Service) Propose(ctx context.Context, p Proposal, key string) (*ent.Com
 			} else {
 				dup.Where(commendation.HasUnitWith(unit.ID(who.unitID)))
 			}
-			if taken, err := dup.Exist(authz.System(ctx)); err != nil {
+			if taken, err := dup.Exist(authz.System(ctx, authz.SysAwardCheck)); err != nil {
 				return nil, "", err
 			} else if taken {
 				return nil, "", apperr.Newf(apperr.Conflict,
@@ -140,7 +140,7 @@ func (s *Service) Propose(ctx context.Context, p Proposal, key string) (*ent.Com
 // recipientOf loads the official or the unit (exactly one id given) and checks the viewer's scope
 // holds it; lock locks its row for the rest of the transaction.
 func (s *Service) recipientOf(ctx context.Context, officialID, unitID string, lock bool) (recipient, error) {
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysAwardCheck)
 	tx := s.db(ctx)
 	var who recipient
 	switch {
@@ -189,7 +189,7 @@ func (s *Service) eligible(ctx context.Context, who recipient, form commendation
 	if collectiveOnly[form] {
 		return apperr.Newf(apperr.BadUserInput, "Danh hiệu %s chỉ dành cho tập thể (đơn vị).", "%s is for units only.", form).OnField("form")
 	}
-	sys := authz.System(ctx)
+	sys := authz.System(ctx, authz.SysAwardCheck)
 	tx := s.db(ctx)
 	hasIncident, err := tx.Incident.Query().Where(incident.HasOfficialWith(official.ID(who.official.ID)), incident.Year(year)).Exist(sys)
 	if err != nil {
@@ -242,7 +242,7 @@ func (s *Service) decide(ctx context.Context, id, action string, from, to commen
 	tx := s.db(ctx)
 	c, err := tx.Commendation.Query().Where(commendation.ID(id)).
 		WithOfficial(func(q *ent.OfficialQuery) { q.Select(official.FieldID) }).
-		WithUnit(func(q *ent.UnitQuery) { q.Select(unit.FieldID) }).Only(authz.System(ctx))
+		WithUnit(func(q *ent.UnitQuery) { q.Select(unit.FieldID) }).Only(authz.System(ctx, authz.SysAwardCheck))
 	if ent.IsNotFound(err) {
 		return nil, errNoCommendation
 	} else if err != nil {
@@ -295,7 +295,7 @@ func (s *Service) decide(ctx context.Context, id, action string, from, to commen
 		u.SetStatusReason(reason)
 		entry.Reason = reason
 	}
-	n, err := u.Save(authz.Grant(ctx, action))
+	n, err := u.Save(authz.Grant(ctx, action, ent.TypeCommendation))
 	if err != nil {
 		return nil, err
 	}

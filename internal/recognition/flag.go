@@ -43,7 +43,7 @@ func RecordIncident(ctx context.Context, tx *ent.Client, c *ent.IncidentCreate, 
 func FlagAwards(ctx context.Context, tx *ent.Client, officialID string, year int) error {
 	ids, err := tx.Commendation.Query().Where(commendation.HasOfficialWith(official.ID(officialID)),
 		commendation.Year(year), commendation.StatusIn(commendation.StatusAPPROVED, commendation.StatusPROPOSED),
-		commendation.Flagged(false)).IDs(authz.System(ctx))
+		commendation.Flagged(false)).IDs(authz.System(ctx, authz.SysIncidentFlags))
 	if err != nil || len(ids) == 0 {
 		return err
 	}
@@ -72,7 +72,7 @@ func FlagAssessments(ctx context.Context, tx *ent.Client, officialID string, inc
 	}
 	ids, err := tx.SelfAssessment.Query().Where(selfassessment.HasOfficialWith(official.ID(officialID)),
 		selfassessment.Year(inc.Year), selfassessment.StatusEQ(selfassessment.StatusREVIEWED),
-		selfassessment.FinalClassificationIn(barred...), selfassessment.FlaggedAtIsNil()).IDs(authz.System(ctx))
+		selfassessment.FinalClassificationIn(barred...), selfassessment.FlaggedAtIsNil()).IDs(authz.System(ctx, authz.SysIncidentFlags))
 	if err != nil || len(ids) == 0 {
 		return err
 	}

@@ -24,7 +24,7 @@ func TestMain(m *testing.M) { testutil.Main(m) }
 // today is "now" for these tests: Monday 15 June 2026, 09:00 in Vietnam.
 var today = time.Date(2026, 6, 15, 9, 0, 0, 0, workdays.Vietnam)
 
-var sys = authz.System(context.Background())
+var sys = authz.System(context.Background(), authz.SysTestFixture)
 
 // fixture is a testutil.World (province A in the accounts' scopes, province B outside) served on
 // the fixed clock, with an API per role of the World.

@@ -59,7 +59,7 @@ func (s *Service) RecordInspection(ctx context.Context, in InspectionRecord, key
 	tx := s.db(ctx)
 	entry := audit.Entry{Action: "inspectionRecord", ObjectType: "Inspection",
 		Summary: fmt.Sprintf("inspection of unit %s, %d incident(s)", in.UnitID, len(in.Incidents))}
-	return idempotency.Do(ctx, tx, key, in, entry, tx.Inspection.Get,
+	return idempotency.Do(ctx, tx, key, in, entry, inspectionWrites, tx.Inspection.Get,
 		func(ctx context.Context) (*ent.Inspection, string, error) {
 			inspectors, units, err := s.checkInspection(ctx, in)
 			if err != nil {
@@ -86,12 +86,15 @@ func (s *Service) RecordInspection(ctx context.Context, in InspectionRecord, key
 		})
 }
 
+// inspectionWrites are what recording an inspection writes: the inspection, its incidents, and
+// the awards and assessments they flag.
+var inspectionWrites = []string{ent.TypeInspection, ent.TypeIncident, ent.TypeCommendation, ent.TypeSelfAssessment}
+
 // checkInspection checks the whole record before anything is written; it returns the inspectors'
 // names (trimmed, blanks dropped) and each incident's unit (the official's current unit).
 func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]string, []string, error) {
-	sys := authz.System(ctx)
 	tx := s.db(ctx)
-	if ok, err := tx.Unit.Query().Where(unit.ID(in.UnitID)).Exist(sys); err != nil {
+	if ok, err := tx.Unit.Query().Where(unit.ID(in.UnitID)).Exist(ctx); err != nil {
 		return nil, nil, err
 	} else if !ok {
 		return nil, nil, apperr.New(apperr.NotFound, "Không tìm thấy đơn vị.", "No such unit.").OnField("unitId")
@@ -123,7 +126,7 @@ func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]s
 		return nil, nil, apperr.BadInput("Cần ghi kết quả kiểm tra.", "The findings are required.", "findings")
 	}
 	if in.CampaignID != "" {
-		if ok, err := tx.Campaign.Query().Where(campaign.ID(in.CampaignID)).Exist(sys); err != nil {
+		if ok, err := tx.Campaign.Query().Where(campaign.ID(in.CampaignID)).Exist(ctx); err != nil {
 			return nil, nil, err
 		} else if !ok {
 			return nil, nil, apperr.New(apperr.NotFound, "Không tìm thấy cuộc vận động.", "No such campaign.").OnField("campaignId")
@@ -138,7 +141,7 @@ func (s *Service) checkInspection(ctx context.Context, in InspectionRecord) ([]s
 	for i, f := range in.Incidents {
 		at := func(field string) []string { return []string{"incidents", strconv.Itoa(i), field} }
 		off, err := tx.Official.Query().Where(official.ID(f.OfficialID), authz.UnitsOf(inspected, official.UnitColumn)).
-			WithUnit(func(q *ent.UnitQuery) { q.Select(unit.FieldID) }).Only(sys)
+			WithUnit(func(q *ent.UnitQuery) { q.Select(unit.FieldID) }).Only(authz.System(ctx, authz.SysNamedOfficial))
 		if ent.IsNotFound(err) {
 			return nil, nil, apperr.BadInput("Cán bộ không thuộc đơn vị được kiểm tra.", "The official is not in the unit inspected (or its sub-units).",
 				at("officialId")...)

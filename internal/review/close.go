@@ -64,7 +64,7 @@ func (s *Service) Close(ctx context.Context, scope authz.Scope, year int, reason
 		var err error
 		out, err = idempotency.Do(ctx, tx, key, []any{scope, year, reason},
 			audit.Entry{Action: opClose, ObjectType: "Review", Reason: reason,
-				Summary: fmt.Sprintf("%s %s %d", scope.Kind, scope.ID, year)},
+				Summary: fmt.Sprintf("%s %s %d", scope.Kind, scope.ID, year)}, []string{ent.TypeReview},
 			tx.Review.Get, func(ctx context.Context) (*ent.Review, string, error) {
 				r, err := s.close(ctx, tx, v, scope, year, reason)
 				if err != nil {
@@ -81,8 +81,8 @@ func (s *Service) Close(ctx context.Context, scope authz.Scope, year int, reason
 // took it first makes the insert do nothing (unique index on scope, year and version), and the
 // version is read again once before giving up with CONFLICT.
 func (s *Service) close(ctx context.Context, tx *ent.Client, v authz.Viewer, scope authz.Scope, year int, reason string) (*ent.Review, error) {
-	sys := authz.System(ctx)
-	ids, err := placeOf(sys, tx, scope)
+	sys := authz.System(ctx, authz.SysReviewVersion)
+	ids, err := placeOf(ctx, tx, scope)
 	if err != nil {
 		return nil, err
 	}

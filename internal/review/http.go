@@ -54,7 +54,7 @@ func (s *Service) download(ctx context.Context, token string) (*file, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := s.client.Account.Get(authz.System(ctx), sub)
+	acc, err := s.client.Account.Get(authz.System(ctx, authz.SysAuthenticate), sub)
 	if ent.IsNotFound(err) {
 		return nil, errLinkRevoked
 	}

@@ -117,7 +117,7 @@ func (s *Service) Link(ctx context.Context, e Export) (string, time.Time, error)
 		return "", time.Time{}, err
 	}
 	v := authz.FromContext(ctx)
-	acc, err := s.db(ctx).Account.Query().Where(account.ID(v.AccountID)).Only(authz.System(ctx))
+	acc, err := s.db(ctx).Account.Query().Where(account.ID(v.AccountID)).Only(ctx)
 	if err != nil {
 		return "", time.Time{}, err
 	}

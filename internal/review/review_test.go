@@ -62,7 +62,7 @@ func setup(t *testing.T, dia string) *fixture {
 	return fx
 }
 
-func sys() context.Context { return authz.System(context.Background()) }
+func sys() context.Context { return authz.System(context.Background(), authz.SysTestFixture) }
 
 // userError is one entry of a payload's userErrors.
 type userError struct {

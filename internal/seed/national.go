@@ -136,7 +136,7 @@ func National(ctx context.Context, db *store.DB, opt NationalOptions) (NationalS
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ctx = authz.System(ctx)
+	ctx = authz.System(ctx, authz.SysSeed)
 	if err := checkEmpty(ctx, db); err != nil {
 		return st, err
 	}
@@ -249,7 +249,7 @@ func checkEmpty(ctx context.Context, db *store.DB) error {
 // cleanupNational empties what a failed load filled (the bulk tables, the national accounts and
 // the national campaign) and puts back the indexes and foreign keys it took off.
 func cleanupNational(ctx context.Context, db *store.DB, deferred *deferredSchema, log *slog.Logger) error {
-	ctx = authz.System(ctx)
+	ctx = authz.System(ctx, authz.SysSeed)
 	if _, err := db.SQL.ExecContext(ctx, "TRUNCATE "+strings.Join(bulkTables, ", ")); err != nil {
 		return err
 	}

@@ -219,7 +219,7 @@ func TestNational(t *testing.T) {
 			now := time.Now().In(ict)
 			today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 			want := q(`SELECT count(*) FROM officials WHERE active_from <= $1 AND (active_to IS NULL OR active_to >= $1)`, today)
-			r, err := progress.New(db.DB, time.Now).Figures(authz.System(ctx), authz.Scope{Kind: authz.ScopeNation}, now.Year())
+			r, err := progress.New(db.DB, time.Now).Figures(authz.System(ctx, authz.SysTestFixture), authz.Scope{Kind: authz.ScopeNation}, now.Year())
 			if err != nil {
 				t.Fatal(err)
 			}

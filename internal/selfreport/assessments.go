@@ -75,7 +75,7 @@ func (s *Service) check(ctx context.Context, d *Draft) (map[string]*ent.Criterio
 		d.Proposed = &derived
 	}
 	crits, err := s.db(ctx).Criterion.Query().Where(criterion.HasCampaignWith(campaign.ID(d.CampaignID)),
-		criterion.KindIn(individualKinds...)).All(authz.System(ctx))
+		criterion.KindIn(individualKinds...)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -222,17 +222,16 @@ func (s *Service) SubmitAssessment(ctx context.Context, id, key string) (*ent.Se
 
 // complete checks every individual criterion has an item and a classification is proposed.
 func (s *Service) complete(ctx context.Context, a *ent.SelfAssessment) error {
-	sys := authz.System(ctx)
-	campID, err := s.db(ctx).SelfAssessment.QueryCampaign(a).OnlyID(sys)
+	campID, err := s.db(ctx).SelfAssessment.QueryCampaign(a).OnlyID(ctx)
 	if err != nil {
 		return err
 	}
 	want, err := s.db(ctx).Criterion.Query().Where(criterion.HasCampaignWith(campaign.ID(campID)),
-		criterion.KindIn(individualKinds...)).Count(sys)
+		criterion.KindIn(individualKinds...)).Count(ctx)
 	if err != nil {
 		return err
 	}
-	have, err := s.db(ctx).SelfAssessmentItem.Query().Where(selfassessmentitem.HasAssessmentWith(selfassessment.ID(a.ID))).Count(sys)
+	have, err := s.db(ctx).SelfAssessmentItem.Query().Where(selfassessmentitem.HasAssessmentWith(selfassessment.ID(a.ID))).Count(authz.System(ctx, authz.SysAssessmentItems))
 	if err != nil {
 		return err
 	}
@@ -315,7 +314,7 @@ func (s *Service) ReviewAssessment(ctx context.Context, id string, final *enum.C
 				return nil, "", err
 			}
 			hasIncident, err := tx.Incident.Query().Where(incident.HasOfficialWith(official.ID(off.ID)), incident.Year(a.Year)).
-				Exist(authz.System(ctx))
+				Exist(authz.System(ctx, authz.SysIncidentBar))
 			if err != nil {
 				return nil, "", err
 			}
@@ -349,7 +348,7 @@ func (s *Service) transition(ctx context.Context, a *ent.SelfAssessment, action 
 	}
 	u := tx.SelfAssessment.Update().Where(selfassessment.ID(a.ID), still)
 	set(u)
-	n, err := u.Save(authz.Grant(ctx, action))
+	n, err := u.Save(authz.Grant(ctx, action, ent.TypeSelfAssessment))
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,25 @@ func (s *Service) campaign(ctx context.Context, id string) (*ent.Campaign, error
 // operation's object type.
 func idempotent[T any](ctx context.Context, tx *ent.Client, operation, key string, input any,
 	get func(context.Context, string) (T, error), create func(context.Context) (T, string, error)) (T, error) {
-	return idempotency.Do(ctx, tx, key, input, audit.Entry{Action: operation, ObjectType: objectType(operation)}, get, create)
+	return idempotency.Do(ctx, tx, key, input, audit.Entry{Action: operation, ObjectType: objectType(operation)},
+		writesOf(operation), get, create)
+}
+
+// writesOf are the types an operation writes (its grant).
+func writesOf(operation string) []string {
+	switch operation {
+	case "campaignAcknowledge":
+		return []string{ent.TypeAcknowledgement}
+	case "pledgeSign":
+		return []string{ent.TypePledge}
+	case "emulationRegister":
+		return []string{ent.TypeEmulationRegistration}
+	case "selfAssessmentSave":
+		return []string{ent.TypeSelfAssessment, ent.TypeSelfAssessmentItem}
+	case "selfAssessmentSubmit", "selfAssessmentReview":
+		return []string{ent.TypeSelfAssessment}
+	}
+	return nil
 }
 
 func objectType(operation string) string {
@@ -193,7 +211,7 @@ func (s *Service) WithdrawPledge(ctx context.Context, pledgeID, reason string) (
 	}
 	n, err := tx.Pledge.Update().Where(pledge.ID(p.ID), pledge.StatusEQ(pledge.StatusSIGNED)).
 		SetStatus(pledge.StatusWITHDRAWN).SetWithdrawnAt(s.now()).SetWithdrawalReason(reason).
-		Save(authz.Grant(ctx, "pledgeWithdraw"))
+		Save(authz.Grant(ctx, "pledgeWithdraw", ent.TypePledge))
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +280,7 @@ func (s *Service) inScope(ctx context.Context, unitID string) error {
 	if !v.Staff() {
 		return authz.ErrForbidden
 	}
-	n, err := s.db(ctx).Unit.Query().Where(unit.ID(unitID)).Count(authz.System(ctx))
+	n, err := s.db(ctx).Unit.Query().Where(unit.ID(unitID)).Count(ctx)
 	if err != nil {
 		return err
 	}

@@ -106,8 +106,7 @@ func later(a, b time.Time) time.Time {
 // campaignFor returns the latest campaign of the unit's province (or of the province it merged
 // into, or one with no province), or nil.
 func (s *Service) campaignFor(ctx context.Context, u *ent.Unit) (*ent.Campaign, error) {
-	sys := authz.System(ctx)
-	provID, err := s.db(ctx).Unit.QueryProvince(u).OnlyID(sys)
+	provID, err := s.db(ctx).Unit.QueryProvince(u).OnlyID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +114,7 @@ func (s *Service) campaignFor(ctx context.Context, u *ent.Unit) (*ent.Campaign, 
 		campaign.Not(campaign.HasProvince()),
 		campaign.HasProvinceWith(province.Or(province.ID(provID), province.HasPredecessorsWith(province.ID(provID)),
 			province.HasSuccessorWith(province.ID(provID)))),
-	)).Order(ent.Desc(campaign.FieldIssuedOn)).First(sys)
+	)).Order(ent.Desc(campaign.FieldIssuedOn)).First(ctx)
 	if ent.IsNotFound(err) {
 		return nil, nil
 	}

@@ -38,7 +38,7 @@ func anUUID() string {
 func TestAnonymousRetries(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		d := newCWDesk(t, dia, nil)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		db := d.o.db.Client
 
 		// (a) The same client retrying gets the same tracking code and secret, and nothing new is stored.
@@ -151,7 +151,7 @@ func TestAnonymousRetries(t *testing.T) {
 func TestAnonymousUploadIDs(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		d := newCWDesk(t, dia, nil)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		stage := func(api *testutil.API, shade uint8) string {
 			t.Helper()
 			file := cwPNG(t, shade)

@@ -79,7 +79,7 @@ func TestLogin(t *testing.T) {
 		user := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
 		disabled := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
 		if _, err := db.Client.Account.Update().Where(account.Login(disabled)).SetDisabled(true).
-			Save(authz.System(context.Background())); err != nil {
+			Save(authz.System(context.Background(), authz.SysTestFixture)); err != nil {
 			t.Fatal(err)
 		}
 

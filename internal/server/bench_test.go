@@ -36,7 +36,7 @@ func benchNested(b *testing.B, dia string, provinces int, scoped bool) {
 	testutil.Org(b, db.Client, testutil.Shape{Provinces: provinces, Districts: 5, Units: 5, Officials: 5, Pledges: 5})
 	sc := authz.Scope{Kind: authz.ScopeNation}
 	if scoped {
-		id, err := db.Client.Province.Query().Where(province.Code("T01")).OnlyID(authz.System(b.Context()))
+		id, err := db.Client.Province.Query().Where(province.Code("T01")).OnlyID(authz.System(b.Context(), authz.SysTestFixture))
 		if err != nil {
 			b.Fatal(err)
 		}

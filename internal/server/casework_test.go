@@ -111,7 +111,7 @@ func newCWDesk(t *testing.T, dia string, env map[string]string) *cwDesk {
 	d.supervisor = d.citizen.As(o.supervisorAPI.Token())
 	d.manager = d.citizen.As(o.managerAPI.Token())
 	d.clerk = d.citizen.As(o.clerkAPI.Token())
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	c := o.db.Client
 	d.province = c.Unit.Query().Where(unit.ID(o.child)).QueryProvince().OnlyIDX(ctx)
 	day := time.Date(2020, 3, 15, 0, 0, 0, 0, time.UTC)
@@ -257,11 +257,11 @@ func (d *cwDesk) file(t testing.TB, changes map[string]any) (code, secret, id st
 
 func (d *cwDesk) caseID(t testing.TB, code string) string {
 	t.Helper()
-	return d.o.db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(code)).OnlyIDX(authz.System(context.Background()))
+	return d.o.db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(code)).OnlyIDX(authz.System(context.Background(), authz.SysTestFixture))
 }
 
 func (d *cwDesk) cases() int {
-	return d.o.db.Client.CitizenCase.Query().CountX(authz.System(context.Background()))
+	return d.o.db.Client.CitizenCase.Query().CountX(authz.System(context.Background(), authz.SysTestFixture))
 }
 
 func cwTrack(t testing.TB, api *testutil.API, code, secret string, headers ...string) (*cwTracked, *testutil.Response) {
@@ -752,7 +752,7 @@ func TestCaseByTracking(t *testing.T) {
 			t.Fatalf("assign: %s", out.raw)
 		}
 		*d.o.now = cwDay.Add(time.Hour)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		d.o.db.Client.CaseMessage.Create().SetCaseID(id).SetDirection(casemessage.DirectionTO_REPORTER).
 			SetBody("Xin cho biết thời gian cụ thể.").SetSentAt(*d.o.now).ExecX(ctx)
 		d.o.db.Client.CaseMessage.Create().SetCaseID(id).SetDirection(casemessage.DirectionINTERNAL).
@@ -879,7 +879,7 @@ func TestCaseThrottling(t *testing.T) {
 func TestCaseHandling(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		d := newCWDesk(t, dia, nil)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		c := d.o.db.Client
 		// Awards of the clerk and the manager, to be flagged by incidents of their year only.
 		award := func(off string, year int) string {
@@ -1273,7 +1273,7 @@ func TestCaseConcurrentAccept(t *testing.T) {
 				}
 			}
 			accepted := d.o.db.Client.CaseEvent.Query().Where(caseevent.HasCaseWith(citizencase.ID(id)), caseevent.KindEQ(caseevent.KindACCEPTED)).
-				CountX(authz.System(context.Background()))
+				CountX(authz.System(context.Background(), authz.SysTestFixture))
 			if wins != 1 || conflicts != attempts-1 || accepted != 1 {
 				t.Errorf("round %d: %d acceptances, %d conflicts, %d ACCEPTED events; want 1, %d, 1", round, wins, conflicts, accepted, attempts-1)
 			}
@@ -1420,7 +1420,7 @@ func TestCaseEvidence(t *testing.T) {
 		if n := d.cases() - before; n != 1 {
 			t.Errorf("%d cases stored, want 1 (refused submissions leave none)", n)
 		}
-		if n := d.o.db.Client.CaseEvent.Query().CountX(authz.System(context.Background())); n != 1 {
+		if n := d.o.db.Client.CaseEvent.Query().CountX(authz.System(context.Background(), authz.SysTestFixture)); n != 1 {
 			t.Errorf("%d case events, want 1", n)
 		}
 

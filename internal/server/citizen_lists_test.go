@@ -210,7 +210,7 @@ func TestRecordedNotesTrimmed(t *testing.T) {
 			t.Fatalf("transfer: %s", out.raw)
 		}
 		// Any other writer (seeds, tests, a future action) goes through the same rule.
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		d.o.db.Client.CaseEvent.Create().SetCaseID(id).SetKind(caseevent.KindMESSAGE).SetToState("TRANSFERRED").
 			SetActorKind(caseevent.ActorKindSYSTEM).SetNote("  Ghi chú  hai khoảng trắng  ").SetOccurredAt(d.o.now.Add(time.Hour)).ExecX(ctx)
 		d.o.db.Client.CaseMessage.Create().SetCaseID(id).SetDirection(casemessage.DirectionFROM_REPORTER).

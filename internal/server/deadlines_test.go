@@ -42,13 +42,13 @@ func TestTransferredPastItsDeadline(t *testing.T) {
 		if !r.ok() {
 			t.Fatalf("submit: %+v", r)
 		}
-		id := db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(*r.TrackingCode)).OnlyIDX(authz.System(context.Background()))
+		id := db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(*r.TrackingCode)).OnlyIDX(authz.System(context.Background(), authz.SysTestFixture))
 		sup, _ := api.Login(t, w.Logins["provinceSupervisor"], testutil.Password)
 		supAPI := api.As(sup)
 		if out := cwCall(t, supAPI, "caseTransfer", map[string]any{"caseId": id, "unitId": a.OtherUnit, "note": "Chuyển đơn vị có thẩm quyền"}); out.got() != "" {
 			t.Fatalf("transfer: %s", out.got())
 		}
-		inspectorID := db.Client.Account.Query().Where(account.Login(w.Logins["inspector"])).OnlyIDX(authz.System(context.Background()))
+		inspectorID := db.Client.Account.Query().Where(account.Login(w.Logins["inspector"])).OnlyIDX(authz.System(context.Background(), authz.SysTestFixture))
 		if out := cwCall(t, supAPI, "caseAssign", map[string]any{"caseId": id, "inspectorId": inspectorID}); out.got() != "" {
 			t.Fatalf("assign: %s", out.got())
 		}
@@ -125,7 +125,7 @@ func TestTransferredPastItsDeadline(t *testing.T) {
 		if !has(mine.Yes.Edges) || has(mine.No.Edges) || len(mine.No.Edges) == 0 {
 			t.Errorf("assignedToMe for the inspector: %+v", mine)
 		}
-		sys := authz.System(context.Background())
+		sys := authz.System(context.Background(), authz.SysTestFixture)
 		for _, e := range mine.Yes.Edges {
 			if !db.Client.CitizenCase.Query().Where(citizencase.ID(e.Node.ID), citizencase.HasHandlerWith(account.ID(inspectorID))).ExistX(sys) {
 				t.Errorf("assignedToMe: %s is not the inspector's", e.Node.ID)

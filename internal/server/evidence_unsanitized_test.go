@@ -238,7 +238,7 @@ func TestEvidenceUnsanitizedServing(t *testing.T) {
 			t.Fatalf("evidence %+v, want an unsanitized video/mp4", e)
 		}
 		// Assign the case to the World's inspector.
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		inspectorID, err := db.Client.Account.Query().Where(account.Login(d.w.Logins["inspector"])).OnlyID(ctx)
 		if err != nil {
 			t.Fatal(err)

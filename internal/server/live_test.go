@@ -595,7 +595,7 @@ func TestLiveCaseUpdatedPublicOnly(t *testing.T) {
 		wantUpdate(t, "supervisor A", sup.update(t, "all"), caseID, "ACCEPTED")
 
 		inspector, err := f.db.Client.Account.Query().Where(account.Login(f.w.Logins["inspector"])).
-			OnlyID(authz.System(context.Background()))
+			OnlyID(authz.System(context.Background(), authz.SysTestFixture))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -646,7 +646,7 @@ func TestLiveSubscriptionEndsWithAccess(t *testing.T) {
 
 		admin := f.api.SignedIn(t, f.db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
 		supID, err := f.db.Client.Account.Query().Where(account.Login(f.w.Logins["provinceSupervisor"])).
-			OnlyID(authz.System(context.Background()))
+			OnlyID(authz.System(context.Background(), authz.SysTestFixture))
 		if err != nil {
 			t.Fatal(err)
 		}

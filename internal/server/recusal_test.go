@@ -143,7 +143,7 @@ func (w *rcWorld) file(t *testing.T, off, stage string, inspector string) *rcCas
 		t.Fatalf("submit: %s", r)
 	}
 	c := &rcCase{code: *r.TrackingCode, secret: *r.Secret, stage: stage, n: n}
-	c.id = w.f.db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(c.code)).OnlyIDX(authz.System(context.Background()))
+	c.id = w.f.db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(c.code)).OnlyIDX(authz.System(context.Background(), authz.SysTestFixture))
 	var ev struct {
 		Node struct{ Evidence []struct{ ID string } }
 	}
@@ -183,7 +183,7 @@ func TestRecusalMatrix(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		start := time.Now()
 		f := newLiveFixture(t, dia)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		db := f.db.Client
 		w := &rcWorld{f: f, sup: f.supA, officer: map[string]string{}, concern: map[string]*testutil.API{},
 			control: map[string]*testutil.API{}, accounts: map[string]string{}, cases: map[string][]*rcCase{},

@@ -43,7 +43,7 @@ func TestSearchFoldsVietnamese(t *testing.T) {
 		cfg := testutil.Config(t, nil)
 		api := testutil.NewAPI(t, db, cfg)
 		w := testutil.NewWorld(t, db, cfg)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		names := map[string]string{} // full name -> side
 		for i, n := range []struct{ name, unit, side string }{
@@ -122,7 +122,7 @@ func TestCaseSearchByTrackingCode(t *testing.T) {
 		cfg := testutil.Config(t, nil)
 		api := testutil.NewAPI(t, db, cfg)
 		w := testutil.NewWorld(t, db, cfg)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		caseA, err := db.Client.CitizenCase.Get(ctx, w.A.Records["Case"])
 		if err != nil {
 			t.Fatal(err)

@@ -44,7 +44,7 @@ type office struct {
 func newOffice(t testing.TB, dia string) *office {
 	t.Helper()
 	db := testutil.Open(t, dia)
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	c := db.Client
 	now := officeDay
 	o := &office{db: db, now: &now}
@@ -175,7 +175,7 @@ func TestPledgesAndAcknowledgement(t *testing.T) {
 		if r := ack(o.anonymous, "k-ack-4"); r.Code != "UNAUTHENTICATED" {
 			t.Fatalf("anonymous acknowledged: %+v", r)
 		}
-		if n := o.db.Client.Acknowledgement.Query().CountX(authz.System(context.Background())); n != 1 {
+		if n := o.db.Client.Acknowledgement.Query().CountX(authz.System(context.Background(), authz.SysTestFixture)); n != 1 {
 			t.Fatalf("%d acknowledgements, want 1", n)
 		}
 
@@ -212,7 +212,7 @@ func TestPledgesAndAcknowledgement(t *testing.T) {
 		if p2.Status != "SIGNED" || p2.ID == p1.ID {
 			t.Fatalf("re-sign after withdrawal: %+v", p2)
 		}
-		pledges := o.db.Client.Pledge.Query().AllX(authz.System(context.Background()))
+		pledges := o.db.Client.Pledge.Query().AllX(authz.System(context.Background(), authz.SysTestFixture))
 		if len(pledges) != 2 {
 			t.Fatalf("%d pledges kept, want 2 (the withdrawn one stays)", len(pledges))
 		}
@@ -307,7 +307,7 @@ func TestSelfAssessmentLifecycle(t *testing.T) {
 				t.Errorf("%s: %+v", tt.name, r)
 			}
 		}
-		if n := o.db.Client.SelfAssessment.Query().CountX(authz.System(context.Background())); n != 0 {
+		if n := o.db.Client.SelfAssessment.Query().CountX(authz.System(context.Background(), authz.SysTestFixture)); n != 0 {
 			t.Fatalf("rejected drafts wrote %d assessments", n)
 		}
 
@@ -401,7 +401,7 @@ func TestSelfAssessmentLifecycle(t *testing.T) {
 		// Review: an incident in the year forbids GOOD; the manager cannot review their own.
 		o.db.Client.Incident.Create().SetOfficialID(o.clerk).SetUnitID(o.child).SetYear(2026).
 			SetCategory(enum.CategoryNoBureaucracy).SetOccurredOn(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)).
-			SetSource(incident.SourceINSPECTION).SetSummary("Chậm trễ").ExecX(authz.System(context.Background()))
+			SetSource(incident.SourceINSPECTION).SetSummary("Chậm trễ").ExecX(authz.System(context.Background(), authz.SysTestFixture))
 		if r := review(o.clerkAPI, draft.ID, "GOOD", "k-rev-0"); r.Code != "FORBIDDEN" {
 			t.Fatalf("an official reviewed: %+v", r)
 		}
@@ -566,7 +566,7 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
-		n := o.db.Client.Pledge.Query().CountX(authz.System(context.Background()))
+		n := o.db.Client.Pledge.Query().CountX(authz.System(context.Background(), authz.SysTestFixture))
 		if n != 1 {
 			t.Fatalf("%d pledges created by %d identical requests, want 1", n, clients)
 		}
@@ -582,7 +582,7 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 // official adds an official in the office's child unit and returns the API acting as them.
 func (o *office) official(tb testing.TB, i int) *testutil.API {
 	tb.Helper()
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	child := o.db.Client.Unit.GetX(ctx, o.child)
 	id := o.db.Client.Official.Create().SetFullName(fmt.Sprint("Cán bộ ", i)).SetCategory(official.CategoryVIEN_CHUC).
 		SetEmployeeCode(fmt.Sprint("B-", i)).SetActiveFrom(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)).SetUnit(child).SaveX(ctx).ID

@@ -18,7 +18,7 @@ func TestCaseStatistics(t *testing.T) {
 		w := testutil.NewWorld(t, db, cfg)
 		now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 		api := testutil.NewAPIAt(t, db, cfg, func() time.Time { return now })
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 10, 0, 0, 0, time.UTC) }
 		mk := func(unitID, officialID string, ch enum.Channel, state enum.CaseState, received time.Time, due, concluded *time.Time) {
 			t.Helper()

@@ -161,7 +161,7 @@ func TestCommitFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		testutil.Org(t, db.Client, testutil.Shape{Provinces: 1, Districts: 1, Units: 1})
 		unitID := db.Client.Unit.Query().FirstIDX(ctx)
 		api := testutil.NewAPI(t, &testutil.DB{DB: db, URL: base.URL, Counter: base.Counter},
@@ -247,7 +247,7 @@ func TestUserErrorRollsBack(t *testing.T) {
 		d.o.db.Client.CaseEvent.Use(func(next ent.Mutator) ent.Mutator {
 			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 				if id, ok := m.(*ent.CaseEventMutation).CaseID(); ok {
-					c, err := m.(*ent.CaseEventMutation).Client().CitizenCase.Get(authz.System(ctx), id)
+					c, err := m.(*ent.CaseEventMutation).Client().CitizenCase.Get(authz.System(ctx, authz.SysTestFixture), id)
 					if err == nil && c.Place != nil && *c.Place == refused {
 						return nil, apperr.BadInput("từ chối", "refused", "input", "place")
 					}

@@ -45,7 +45,7 @@ func Account(tb testing.TB, db *DB, role authz.Role, scope authz.Scope, official
 	if officialID != "" {
 		c.SetOfficialID(officialID)
 	}
-	if err := c.Exec(authz.System(context.Background())); err != nil {
+	if err := c.Exec(authz.System(context.Background(), authz.SysTestFixture)); err != nil {
 		tb.Fatal(err)
 	}
 	return login
@@ -81,7 +81,7 @@ func (a *API) SignedIn(tb testing.TB, db *DB, role authz.Role, scope authz.Scope
 func (a *API) SignedInQuick(tb testing.TB, db *DB, role authz.Role, scope authz.Scope, officialID string) *API {
 	tb.Helper()
 	login := Account(tb, db, role, scope, officialID)
-	acc, err := db.Client.Account.Query().Where(account.Login(login)).Only(authz.System(context.Background()))
+	acc, err := db.Client.Account.Query().Where(account.Login(login)).Only(authz.System(context.Background(), authz.SysTestFixture))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -19,7 +19,7 @@ type Shape struct{ Provinces, Districts, Units, Officials, Pledges int }
 // 2020) in the given shape, with province codes T01, T02, ... and district codes T01-01, ...
 func Org(tb testing.TB, client *ent.Client, s Shape) *ent.Campaign {
 	tb.Helper()
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	camp, err := client.Campaign.Create().SetCode(fmt.Sprintf("TEST-%d", time.Now().UnixNano())).
 		SetPlanNumber("1/KH-TEST").SetIssuer("Test").SetTitleVi("Thử").SetTitleEn("Test").

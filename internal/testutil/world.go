@@ -52,7 +52,7 @@ var Roles = []string{"official", "unitManager", "districtSupervisor", "provinceS
 // NewWorld builds the World in db.
 func NewWorld(tb testing.TB, db *DB, cfg config.Config) *World {
 	tb.Helper()
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	box, err := sealbox.FromBase64(cfg.ReporterKey)
 	if err != nil {
 		tb.Fatal(err)

@@ -1,0 +1,94 @@
+package authz
+
+import "github.com/liemchinh/liemchinh/ent"
+
+// The purposes for which the server acts past the viewer's own rights: each is declared here
+// once, with its reason, the types it reads past the viewer filters and the types it writes
+// (ent.TypeX, a mutation's m.Type()). Public reference data (PublicTypes) needs no purpose to be
+// read. A test lists every System call by file, function and purpose against a golden file
+// (testdata/uses.golden), so a new one shows up in review.
+var (
+	// SysSeed is every type, for seeds, demo data and the load command's reference data: the
+	// server's own start-up and command-line work, never a request (System refuses it in one). A
+	// test holds it to internal/seed and internal/app.
+	SysSeed = declare("Seed", "seeds, demo data and command-line loads write the database from nothing", everyType)
+
+	// SysTestFixture is every type, for tests building and inspecting their fixtures. A test
+	// holds it to _test.go files and internal/testutil.
+	SysTestFixture = declare("TestFixture", "tests build and inspect their fixtures", everyType)
+
+	// SysLoadCount counts what the load command submitted, whoever the cases are about.
+	SysLoadCount = declare("LoadCount", "the load command counts the cases its run stored",
+		reads(ent.TypeCitizenCase))
+
+	// SysSignIn finds an account by its login before anyone is signed in, and records the login.
+	SysSignIn = declare("SignIn", "sign-in finds the account by login and records the time",
+		reads(ent.TypeAccount), writes(ent.TypeAccount))
+
+	// SysSession issues, spends and revokes refresh tokens, which no viewer ever reads.
+	SysSession = declare("Session", "refresh tokens are issued, spent and revoked on the account's behalf",
+		reads(ent.TypeRefreshToken, ent.TypeAccount), writes(ent.TypeRefreshToken))
+
+	// SysAuthenticate checks a token (access or export link) against its account as it is now.
+	SysAuthenticate = declare("Authenticate", "a token is checked against its account's state before a viewer exists",
+		reads(ent.TypeAccount))
+
+	// SysAudit appends to the audit log, which only administrators read.
+	SysAudit = declare("Audit", "every audited action appends its entry, whoever acted",
+		writes(ent.TypeAuditEvent))
+
+	// SysIdempotency claims, completes and releases idempotency keys, which no viewer reads.
+	SysIdempotency = declare("Idempotency", "a creating mutation claims and records its idempotency key",
+		reads(ent.TypeIdempotencyKey), writes(ent.TypeIdempotencyKey))
+
+	// SysUpload receives a citizen's upload and finds it again for the case it is attached to.
+	SysUpload = declare("Upload", "uploads have no reader: the uploader is found by an owner token",
+		reads(ent.TypeUpload), writes(ent.TypeUpload))
+
+	// SysTrackedCase reads the one case whose tracking code and secret a citizen presented.
+	SysTrackedCase = declare("TrackedCase", "a citizen with a case's tracking code and secret reads that case",
+		reads(ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeCaseMessage, ent.TypeEvidence))
+
+	// SysNamedOfficial checks the official a submission, case or inspection names, whom the
+	// viewer (a citizen, or staff of another scope) may not otherwise read.
+	SysNamedOfficial = declare("NamedOfficial", "a submission, case or inspection is checked against the official it names",
+		reads(ent.TypeOfficial))
+
+	// SysAssignee checks the account a case is assigned to (role, scope, enabled).
+	SysAssignee = declare("Assignee", "a case is assigned only to an enabled inspector whose scope holds it",
+		reads(ent.TypeAccount))
+
+	// SysCaseHandler finds who handles a case, to tell whether the viewer may read its reporter.
+	SysCaseHandler = declare("CaseHandler", "reading a reporter asks who handles the case",
+		reads(ent.TypeCitizenCase, ent.TypeAccount))
+
+	// SysConcerned tells the cases (and their events) about the viewer's own official, whether or
+	// not the viewer may read them: recusal and masking (DESIGN.md §5).
+	SysConcerned = declare("Concerned", "recusal and masking ask which cases are about the viewer's official",
+		reads(ent.TypeCitizenCase, ent.TypeCaseEvent))
+
+	// SysAwardCheck checks a commendation's recipient, eligibility and duplicates across scopes.
+	SysAwardCheck = declare("AwardCheck", "a commendation is checked against its recipient's record in every unit",
+		reads(ent.TypeOfficial, ent.TypeCommendation, ent.TypeIncident, ent.TypeSelfAssessment))
+
+	// SysIncidentFlags finds the awards and assessments an established incident puts in doubt.
+	SysIncidentFlags = declare("IncidentFlags", "an established incident flags the official's awards and assessments",
+		reads(ent.TypeCommendation, ent.TypeSelfAssessment))
+
+	// SysAssessmentItems counts the answers of an assessment being submitted.
+	SysAssessmentItems = declare("AssessmentItems", "a submitted assessment must answer every criterion",
+		reads(ent.TypeSelfAssessmentItem))
+
+	// SysIncidentBar finds the incidents of the year that bar a classification, in any unit.
+	SysIncidentBar = declare("IncidentBar", "a classification is barred by an incident of the year in any unit",
+		reads(ent.TypeIncident))
+
+	// SysReviewVersion reads the last closed version of a review to number the next.
+	SysReviewVersion = declare("ReviewVersion", "closing a review numbers it after every version before",
+		reads(ent.TypeReview))
+
+	// SysProgressTrack reads the row a mutation changes, to move the progress counters.
+	SysProgressTrack = declare("ProgressTrack", "the progress counters follow every change of a counted type",
+		reads(ent.TypeOfficial, ent.TypeAcknowledgement, ent.TypePledge, ent.TypeSelfAssessment, ent.TypeIncident,
+			ent.TypeCommendation, ent.TypeEmulationRegistration, ent.TypeCitizenCase))
+)
