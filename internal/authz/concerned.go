@@ -91,7 +91,7 @@ func CaseWhere(ctx context.Context, where *ent.CaseWhereInput) func(*ent.Citizen
 // asks about the reporter and the viewer has an official the cases could be about. A page loaded
 // with where.Filter alone (an eager-loaded edge) is the viewer's page only when it does not.
 func CaseWhereGuarded(ctx context.Context, where *ent.CaseWhereInput) bool {
-	return FromContext(ctx).OfficialID != "" && !IsSystem(ctx) && asksAnonymous(where, 0)
+	return FromContext(ctx).OfficialID != "" && !SystemReads(ctx, ent.TypeCitizenCase) && asksAnonymous(where, 0)
 }
 
 func asksAnonymous(w *ent.CaseWhereInput, depth int) bool {

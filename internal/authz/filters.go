@@ -61,7 +61,7 @@ func Install(c *ent.Client) {
 	// The word starts of officials' names (search) carry the official's unit: the same rule as
 	// officials, so a search's count sees exactly the officials the viewer may.
 	c.OfficialNameKey.Intercept(intercept.TraverseOfficialNameKey(func(ctx context.Context, q *ent.OfficialNameKeyQuery) error {
-		return filter(ctx, q.Where, nameKeysIn)
+		return filter(ctx, ent.TypeOfficialNameKey, q.Where, nameKeysIn)
 	}))
 	c.Acknowledgement.Intercept(intercept.TraverseAcknowledgement(func(ctx context.Context, q *ent.AcknowledgementQuery) error {
 		return filter(ctx, ent.TypeAcknowledgement, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
@@ -219,7 +219,7 @@ func nameKeysIn(v Viewer, s *sql.Selector) *sql.Predicate {
 // before they meet the officials, whose own filter still applies.
 func NameKeysWhere(ctx context.Context) (func(*sql.Selector), error) {
 	var ps []func(*sql.Selector)
-	err := filter(ctx, func(p ...func(*sql.Selector)) int { ps = append(ps, p...); return len(ps) }, nameKeysIn)
+	err := filter(ctx, ent.TypeOfficialNameKey, func(p ...func(*sql.Selector)) int { ps = append(ps, p...); return len(ps) }, nameKeysIn)
 	return func(s *sql.Selector) {
 		for _, p := range ps {
 			p(s)

@@ -99,7 +99,7 @@ func newEdgeFixture(t *testing.T, dia string) *edgeFixture {
 	db := testutil.Open(t, dia)
 	cfg := testutil.Config(t, nil)
 	w := testutil.NewWorld(t, db, cfg)
-	ctx := authz.System(context.Background())
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	c := db.Client
 	a := w.A
 	day := time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)
@@ -140,7 +140,7 @@ func edgeCase(t *testing.T, c *ent.Client, code, unitID, officialID string, set 
 		q.SetOfficialID(officialID)
 	}
 	set(q)
-	k, err := q.Save(authz.System(context.Background()))
+	k, err := q.Save(authz.System(context.Background(), authz.SysTestFixture))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +355,7 @@ func TestUnitCasesComputedFilters(t *testing.T) {
 		w := testutil.NewWorld(t, db, cfg)
 		now := time.Date(2025, 6, 10, 10, 0, 0, 0, workdays.Vietnam) // a Tuesday
 		api := testutil.NewAPIAt(t, db, cfg, func() time.Time { return now })
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		a := w.A
 		handler := db.Client.CitizenCase.GetX(ctx, a.Records["Case"]).QueryHandler().OnlyIDX(ctx) // the inspector
 		mk := func(code string, state enum.CaseState, due time.Time, assigned bool) string {
@@ -414,7 +414,7 @@ func TestOfficialSelfAssessmentsWhereStatements(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		db := testutil.Open(t, dia)
 		camp := testutil.Org(t, db.Client, testutil.Shape{Provinces: 1, Districts: 1, Units: 1, Officials: 4})
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		for _, o := range db.Client.Official.Query().Order(ent.Asc(official.FieldEmployeeCode)).AllX(ctx) {
 			for year := 2021; year <= 2023; year++ {
 				db.Client.SelfAssessment.Create().SetOfficial(o).SetCampaign(camp).SetYear(year).

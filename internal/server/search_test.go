@@ -229,7 +229,7 @@ func TestOfficialSearchCounts(t *testing.T) {
 		cfg := testutil.Config(t, nil)
 		api := testutil.NewAPI(t, db, cfg)
 		w := testutil.NewWorld(t, db, cfg)
-		ctx := authz.System(context.Background())
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		var ids []string
 		for i, u := range []string{w.A.ChildUnit, w.A.OtherUnit, w.A.ParentUnit, w.B.ChildUnit} {
