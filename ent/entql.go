@@ -410,6 +410,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialnamekey.FieldKey:        {Type: field.TypeString, Column: officialnamekey.FieldKey},
 			officialnamekey.FieldOfficialID: {Type: field.TypeString, Column: officialnamekey.FieldOfficialID},
 			officialnamekey.FieldUnitID:     {Type: field.TypeString, Column: officialnamekey.FieldUnitID},
+			officialnamekey.FieldOverlap:    {Type: field.TypeInt, Column: officialnamekey.FieldOverlap},
 		},
 	}
 	graph.Nodes[17] = &sqlgraph.Node{
@@ -4197,6 +4198,11 @@ func (f *OfficialNameKeyFilter) WhereOfficialID(p entql.StringP) {
 // WhereUnitID applies the entql string predicate on the unit_id field.
 func (f *OfficialNameKeyFilter) WhereUnitID(p entql.StringP) {
 	f.Where(p.Field(officialnamekey.FieldUnitID))
+}
+
+// WhereOverlap applies the entql int predicate on the overlap field.
+func (f *OfficialNameKeyFilter) WhereOverlap(p entql.IntP) {
+	f.Where(p.Field(officialnamekey.FieldOverlap))
 }
 
 // addPredicate implements the predicateAdder interface.

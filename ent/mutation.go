@@ -18179,6 +18179,8 @@ type OfficialNameKeyMutation struct {
 	key           *string
 	official_id   *string
 	unit_id       *string
+	overlap       *int
+	addoverlap    *int
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*OfficialNameKey, error)
@@ -18391,6 +18393,62 @@ func (m *OfficialNameKeyMutation) ResetUnitID() {
 	m.unit_id = nil
 }
 
+// SetOverlap sets the "overlap" field.
+func (m *OfficialNameKeyMutation) SetOverlap(i int) {
+	m.overlap = &i
+	m.addoverlap = nil
+}
+
+// Overlap returns the value of the "overlap" field in the mutation.
+func (m *OfficialNameKeyMutation) Overlap() (r int, exists bool) {
+	v := m.overlap
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverlap returns the old "overlap" field's value of the OfficialNameKey entity.
+// If the OfficialNameKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialNameKeyMutation) OldOverlap(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverlap is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverlap requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverlap: %w", err)
+	}
+	return oldValue.Overlap, nil
+}
+
+// AddOverlap adds i to the "overlap" field.
+func (m *OfficialNameKeyMutation) AddOverlap(i int) {
+	if m.addoverlap != nil {
+		*m.addoverlap += i
+	} else {
+		m.addoverlap = &i
+	}
+}
+
+// AddedOverlap returns the value that was added to the "overlap" field in this mutation.
+func (m *OfficialNameKeyMutation) AddedOverlap() (r int, exists bool) {
+	v := m.addoverlap
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOverlap resets all changes to the "overlap" field.
+func (m *OfficialNameKeyMutation) ResetOverlap() {
+	m.overlap = nil
+	m.addoverlap = nil
+}
+
 // Where appends a list predicates to the OfficialNameKeyMutation builder.
 func (m *OfficialNameKeyMutation) Where(ps ...predicate.OfficialNameKey) {
 	m.predicates = append(m.predicates, ps...)
@@ -18425,7 +18483,7 @@ func (m *OfficialNameKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OfficialNameKeyMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 4)
 	if m.key != nil {
 		fields = append(fields, officialnamekey.FieldKey)
 	}
@@ -18434,6 +18492,9 @@ func (m *OfficialNameKeyMutation) Fields() []string {
 	}
 	if m.unit_id != nil {
 		fields = append(fields, officialnamekey.FieldUnitID)
+	}
+	if m.overlap != nil {
+		fields = append(fields, officialnamekey.FieldOverlap)
 	}
 	return fields
 }
@@ -18449,6 +18510,8 @@ func (m *OfficialNameKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.OfficialID()
 	case officialnamekey.FieldUnitID:
 		return m.UnitID()
+	case officialnamekey.FieldOverlap:
+		return m.Overlap()
 	}
 	return nil, false
 }
@@ -18464,6 +18527,8 @@ func (m *OfficialNameKeyMutation) OldField(ctx context.Context, name string) (en
 		return m.OldOfficialID(ctx)
 	case officialnamekey.FieldUnitID:
 		return m.OldUnitID(ctx)
+	case officialnamekey.FieldOverlap:
+		return m.OldOverlap(ctx)
 	}
 	return nil, fmt.Errorf("unknown OfficialNameKey field %s", name)
 }
@@ -18494,6 +18559,13 @@ func (m *OfficialNameKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUnitID(v)
 		return nil
+	case officialnamekey.FieldOverlap:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverlap(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OfficialNameKey field %s", name)
 }
@@ -18501,13 +18573,21 @@ func (m *OfficialNameKeyMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *OfficialNameKeyMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addoverlap != nil {
+		fields = append(fields, officialnamekey.FieldOverlap)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *OfficialNameKeyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case officialnamekey.FieldOverlap:
+		return m.AddedOverlap()
+	}
 	return nil, false
 }
 
@@ -18516,6 +18596,13 @@ func (m *OfficialNameKeyMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *OfficialNameKeyMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case officialnamekey.FieldOverlap:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOverlap(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OfficialNameKey numeric field %s", name)
 }
@@ -18551,6 +18638,9 @@ func (m *OfficialNameKeyMutation) ResetField(name string) error {
 		return nil
 	case officialnamekey.FieldUnitID:
 		m.ResetUnitID()
+		return nil
+	case officialnamekey.FieldOverlap:
+		m.ResetOverlap()
 		return nil
 	}
 	return fmt.Errorf("unknown OfficialNameKey field %s", name)

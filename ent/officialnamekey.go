@@ -21,7 +21,9 @@ type OfficialNameKey struct {
 	// The official.
 	OfficialID string `json:"official_id,omitempty"`
 	// The official's unit, for the scope filter.
-	UnitID       string `json:"unit_id,omitempty"`
+	UnitID string `json:"unit_id,omitempty"`
+	// How many characters the key shares at its start with a longer word start of the same name: a query no longer than that matched the official already, so counting keys with overlap < length(query) counts each official once.
+	Overlap      int `json:"overlap,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -30,7 +32,7 @@ func (*OfficialNameKey) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case officialnamekey.FieldID:
+		case officialnamekey.FieldID, officialnamekey.FieldOverlap:
 			values[i] = new(sql.NullInt64)
 		case officialnamekey.FieldKey, officialnamekey.FieldOfficialID, officialnamekey.FieldUnitID:
 			values[i] = new(sql.NullString)
@@ -72,6 +74,12 @@ func (_m *OfficialNameKey) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field unit_id", values[i])
 			} else if value.Valid {
 				_m.UnitID = value.String
+			}
+		case officialnamekey.FieldOverlap:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field overlap", values[i])
+			} else if value.Valid {
+				_m.Overlap = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -117,6 +125,9 @@ func (_m *OfficialNameKey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("unit_id=")
 	builder.WriteString(_m.UnitID)
+	builder.WriteString(", ")
+	builder.WriteString("overlap=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Overlap))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -39,6 +39,12 @@ func (_c *OfficialNameKeyCreate) SetUnitID(v string) *OfficialNameKeyCreate {
 	return _c
 }
 
+// SetOverlap sets the "overlap" field.
+func (_c *OfficialNameKeyCreate) SetOverlap(v int) *OfficialNameKeyCreate {
+	_c.mutation.SetOverlap(v)
+	return _c
+}
+
 // Mutation returns the OfficialNameKeyMutation object of the builder.
 func (_c *OfficialNameKeyCreate) Mutation() *OfficialNameKeyMutation {
 	return _c.mutation
@@ -87,6 +93,14 @@ func (_c *OfficialNameKeyCreate) check() error {
 	if _, ok := _c.mutation.UnitID(); !ok {
 		return &ValidationError{Name: "unit_id", err: errors.New(`ent: missing required field "OfficialNameKey.unit_id"`)}
 	}
+	if _, ok := _c.mutation.Overlap(); !ok {
+		return &ValidationError{Name: "overlap", err: errors.New(`ent: missing required field "OfficialNameKey.overlap"`)}
+	}
+	if v, ok := _c.mutation.Overlap(); ok {
+		if err := officialnamekey.OverlapValidator(v); err != nil {
+			return &ValidationError{Name: "overlap", err: fmt.Errorf(`ent: validator failed for field "OfficialNameKey.overlap": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -125,6 +139,10 @@ func (_c *OfficialNameKeyCreate) createSpec() (*OfficialNameKey, *sqlgraph.Creat
 	if value, ok := _c.mutation.UnitID(); ok {
 		_spec.SetField(officialnamekey.FieldUnitID, field.TypeString, value)
 		_node.UnitID = value
+	}
+	if value, ok := _c.mutation.Overlap(); ok {
+		_spec.SetField(officialnamekey.FieldOverlap, field.TypeInt, value)
+		_node.Overlap = value
 	}
 	return _node, _spec
 }
@@ -206,6 +224,9 @@ func (u *OfficialNameKeyUpsertOne) UpdateNewValues() *OfficialNameKeyUpsertOne {
 		}
 		if _, exists := u.create.mutation.OfficialID(); exists {
 			s.SetIgnore(officialnamekey.FieldOfficialID)
+		}
+		if _, exists := u.create.mutation.Overlap(); exists {
+			s.SetIgnore(officialnamekey.FieldOverlap)
 		}
 	}))
 	return u
@@ -432,6 +453,9 @@ func (u *OfficialNameKeyUpsertBulk) UpdateNewValues() *OfficialNameKeyUpsertBulk
 			}
 			if _, exists := b.mutation.OfficialID(); exists {
 				s.SetIgnore(officialnamekey.FieldOfficialID)
+			}
+			if _, exists := b.mutation.Overlap(); exists {
+				s.SetIgnore(officialnamekey.FieldOverlap)
 			}
 		}
 	}))

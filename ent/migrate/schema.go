@@ -1011,6 +1011,7 @@ var (
 		{Name: "key", Type: field.TypeString, Size: 200},
 		{Name: "official_id", Type: field.TypeString},
 		{Name: "unit_id", Type: field.TypeString},
+		{Name: "overlap", Type: field.TypeInt},
 	}
 	// OfficialNameKeysTable holds the schema information for the "official_name_keys" table.
 	OfficialNameKeysTable = &schema.Table{
@@ -1019,9 +1020,9 @@ var (
 		PrimaryKey: []*schema.Column{OfficialNameKeysColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "officialnamekey_key_unit_id_official_id",
+				Name:    "officialnamekey_key_overlap_unit_id_official_id",
 				Unique:  false,
-				Columns: []*schema.Column{OfficialNameKeysColumns[1], OfficialNameKeysColumns[3], OfficialNameKeysColumns[2]},
+				Columns: []*schema.Column{OfficialNameKeysColumns[1], OfficialNameKeysColumns[4], OfficialNameKeysColumns[3], OfficialNameKeysColumns[2]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
 						OfficialNameKeysColumns[1].Name: "varchar_pattern_ops",

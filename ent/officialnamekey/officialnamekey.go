@@ -17,6 +17,8 @@ const (
 	FieldOfficialID = "official_id"
 	// FieldUnitID holds the string denoting the unit_id field in the database.
 	FieldUnitID = "unit_id"
+	// FieldOverlap holds the string denoting the overlap field in the database.
+	FieldOverlap = "overlap"
 	// Table holds the table name of the officialnamekey in the database.
 	Table = "official_name_keys"
 )
@@ -27,6 +29,7 @@ var Columns = []string{
 	FieldKey,
 	FieldOfficialID,
 	FieldUnitID,
+	FieldOverlap,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -42,6 +45,8 @@ func ValidColumn(column string) bool {
 var (
 	// KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	KeyValidator func(string) error
+	// OverlapValidator is a validator for the "overlap" field. It is called by the builders before save.
+	OverlapValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the OfficialNameKey queries.
@@ -65,4 +70,9 @@ func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
 // ByUnitID orders the results by the unit_id field.
 func ByUnitID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUnitID, opts...).ToFunc()
+}
+
+// ByOverlap orders the results by the overlap field.
+func ByOverlap(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOverlap, opts...).ToFunc()
 }

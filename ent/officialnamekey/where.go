@@ -67,6 +67,11 @@ func UnitID(v string) predicate.OfficialNameKey {
 	return predicate.OfficialNameKey(sql.FieldEQ(FieldUnitID, v))
 }
 
+// Overlap applies equality check predicate on the "overlap" field. It's identical to OverlapEQ.
+func Overlap(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldEQ(FieldOverlap, v))
+}
+
 // KeyEQ applies the EQ predicate on the "key" field.
 func KeyEQ(v string) predicate.OfficialNameKey {
 	return predicate.OfficialNameKey(sql.FieldEQ(FieldKey, v))
@@ -260,6 +265,46 @@ func UnitIDEqualFold(v string) predicate.OfficialNameKey {
 // UnitIDContainsFold applies the ContainsFold predicate on the "unit_id" field.
 func UnitIDContainsFold(v string) predicate.OfficialNameKey {
 	return predicate.OfficialNameKey(sql.FieldContainsFold(FieldUnitID, v))
+}
+
+// OverlapEQ applies the EQ predicate on the "overlap" field.
+func OverlapEQ(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldEQ(FieldOverlap, v))
+}
+
+// OverlapNEQ applies the NEQ predicate on the "overlap" field.
+func OverlapNEQ(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldNEQ(FieldOverlap, v))
+}
+
+// OverlapIn applies the In predicate on the "overlap" field.
+func OverlapIn(vs ...int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldIn(FieldOverlap, vs...))
+}
+
+// OverlapNotIn applies the NotIn predicate on the "overlap" field.
+func OverlapNotIn(vs ...int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldNotIn(FieldOverlap, vs...))
+}
+
+// OverlapGT applies the GT predicate on the "overlap" field.
+func OverlapGT(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldGT(FieldOverlap, v))
+}
+
+// OverlapGTE applies the GTE predicate on the "overlap" field.
+func OverlapGTE(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldGTE(FieldOverlap, v))
+}
+
+// OverlapLT applies the LT predicate on the "overlap" field.
+func OverlapLT(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldLT(FieldOverlap, v))
+}
+
+// OverlapLTE applies the LTE predicate on the "overlap" field.
+func OverlapLTE(v int) predicate.OfficialNameKey {
+	return predicate.OfficialNameKey(sql.FieldLTE(FieldOverlap, v))
 }
 
 // And groups predicates with the AND operator between them.

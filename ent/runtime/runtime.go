@@ -1212,6 +1212,10 @@ func init() {
 	officialnamekeyDescKey := officialnamekeyFields[0].Descriptor()
 	// officialnamekey.KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	officialnamekey.KeyValidator = officialnamekeyDescKey.Validators[0].(func(string) error)
+	// officialnamekeyDescOverlap is the schema descriptor for overlap field.
+	officialnamekeyDescOverlap := officialnamekeyFields[3].Descriptor()
+	// officialnamekey.OverlapValidator is a validator for the "overlap" field. It is called by the builders before save.
+	officialnamekey.OverlapValidator = officialnamekeyDescOverlap.Validators[0].(func(int) error)
 	phaseMixin := schema.Phase{}.Mixin()
 	phaseMixinFields0 := phaseMixin[0].Fields()
 	_ = phaseMixinFields0

@@ -60,14 +60,16 @@ func (OfficialNameKey) Fields() []ent.Field {
 		field.String("key").MaxLen(200).Immutable().Comment("A suffix of the name's search form starting at a word."),
 		field.String("official_id").Immutable().Comment("The official."),
 		field.String("unit_id").Comment("The official's unit, for the scope filter."),
+		field.Int("overlap").Immutable().NonNegative().
+			Comment("How many characters the key shares at its start with a longer word start of the same name: a query no longer than that matched the official already, so counting keys with overlap < length(query) counts each official once."),
 	}
 }
 
 func (OfficialNameKey) Indexes() []ent.Index {
 	return []ent.Index{
 		// varchar_pattern_ops: PostgreSQL serves LIKE 'prefix%' from it whatever the database's
-		// collation; the other columns make the count an index-only scan.
-		index.Fields("key", "unit_id", "official_id").Annotations(entsql.OpClassColumn("key", "varchar_pattern_ops")),
+		// collation; the other columns make the count an index-only scan without DISTINCT.
+		index.Fields("key", "overlap", "unit_id", "official_id").Annotations(entsql.OpClassColumn("key", "varchar_pattern_ops")),
 		index.Fields("official_id"),
 	}
 }

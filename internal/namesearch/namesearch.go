@@ -15,6 +15,7 @@ import (
 	stdsql "database/sql"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -28,36 +29,56 @@ import (
 	"github.com/liemchinh/liemchinh/internal/fold"
 )
 
-// Keys returns the word starts of a name's search form (fold.Query): the suffixes that begin at a
-// word, longest first, without repeats.
-func Keys(searchForm string) []string {
+// Key is one word start of a name: the suffix of its search form from a word on, and how many
+// characters it shares at its start with a longer word start of the same name (Overlap). A query
+// that is a prefix of the key and no longer than Overlap is a prefix of that longer one too, so
+// counting the keys a query matches with Overlap < its length counts each official once.
+type Key struct {
+	Text    string
+	Overlap int
+}
+
+// Keys returns the word starts of a name's search form (fold.Query), longest first: for "van thi
+// van", "van thi van" (overlap 0), "thi van" (0) and "van" (3, all of it begins "van thi van").
+func Keys(searchForm string) []Key {
 	words := strings.Fields(searchForm)
-	keys := make([]string, 0, len(words))
-	seen := map[string]bool{}
+	keys := make([]Key, 0, len(words))
 	for i := range words {
-		k := strings.Join(words[i:], " ")
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
+		k := Key{Text: strings.Join(words[i:], " ")}
+		r := []rune(k.Text)
+		for _, longer := range keys {
+			k.Overlap = max(k.Overlap, commonPrefix(r, []rune(longer.Text)))
 		}
+		keys = append(keys, k)
 	}
 	return keys
+}
+
+// commonPrefix is how many runes a and b share at their start.
+func commonPrefix(a, b []rune) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
 }
 
 // Query folds a search into the form keys are matched with; empty when nothing is left to match.
 func Query(search string) string { return fold.Query(search) }
 
-// match is "the key begins with q" on the keys table: LIKE on PostgreSQL, which the
-// varchar_pattern_ops index serves whatever the database's collation (q holds letters, digits and
-// spaces only, never a wildcard); a byte range on SQLite, whose default collation is binary.
+// match is "the key begins with q, and no longer word start of the same name does": LIKE on
+// PostgreSQL, which the varchar_pattern_ops index serves whatever the database's collation (q holds
+// letters, digits and spaces only, never a wildcard); a byte range on SQLite, whose default
+// collation is binary.
 func match(q string) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		c := s.C(officialnamekey.FieldKey)
+		first := sql.LT(s.C(officialnamekey.FieldOverlap), utf8.RuneCountInString(q))
 		if s.Dialect() == dialect.Postgres {
-			s.Where(sql.HasPrefix(c, q))
+			s.Where(sql.And(sql.HasPrefix(c, q), first))
 			return
 		}
-		s.Where(sql.And(sql.GTE(c, q), sql.LT(c, q+"\U0010FFFF")))
+		s.Where(sql.And(sql.GTE(c, q), sql.LT(c, q+"\U0010FFFF"), first))
 	}
 }
 
@@ -81,9 +102,7 @@ func Officials(ctx context.Context, q string) (func(*sql.Selector), error) {
 // Count counts the officials matching q that the viewer of ctx may see, from the keys alone: the
 // keys carry the official's unit and are filtered by the same rule as officials (package authz).
 func Count(ctx context.Context, c *ent.Client, q string) (int, error) {
-	return c.OfficialNameKey.Query().Where(match(q)).
-		Aggregate(func(s *sql.Selector) string { return sql.Count(sql.Distinct(s.C(officialnamekey.FieldOfficialID))) }).
-		Int(ctx)
+	return c.OfficialNameKey.Query().Where(match(q)).Count(ctx)
 }
 
 // Install keeps the keys of every official written through c in step with its name and unit, in
@@ -134,9 +153,13 @@ type execer interface {
 }
 
 // key is one row of official_name_keys.
-type key struct{ key, official, unit string }
+type key struct {
+	Key
+	official, unit string
+}
 
-var keyColumns = []string{officialnamekey.FieldKey, officialnamekey.FieldOfficialID, officialnamekey.FieldUnitID}
+var keyColumns = []string{officialnamekey.FieldKey, officialnamekey.FieldOverlap, officialnamekey.FieldOfficialID,
+	officialnamekey.FieldUnitID}
 
 // readKeys selects officials (id, search form, unit) by where and returns their keys, the last id
 // read and how many officials were read. The rows are read to the end before anything else runs:
@@ -177,7 +200,7 @@ func insertKeys(ctx context.Context, x execer, dia string, keys []key) error {
 		n := min(1000, len(keys))
 		ins := sql.Dialect(dia).Insert(officialnamekey.Table).Columns(keyColumns...)
 		for _, k := range keys[:n] {
-			ins.Values(k.key, k.official, k.unit)
+			ins.Values(k.Text, k.Overlap, k.official, k.unit)
 		}
 		keys = keys[n:]
 		q, args := ins.Query()
@@ -246,7 +269,7 @@ func copyKeys(ctx context.Context, tx *stdsql.Tx, keys []key) error {
 	}
 	defer stmt.Close()
 	for _, k := range keys {
-		if _, err := stmt.ExecContext(ctx, k.key, k.official, k.unit); err != nil {
+		if _, err := stmt.ExecContext(ctx, k.Text, k.Overlap, k.official, k.unit); err != nil {
 			return err
 		}
 	}

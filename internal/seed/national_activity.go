@@ -47,7 +47,7 @@ func (n *nation) officialsJob() job {
 	officials := table{name: "officials",
 		cols: []string{"id", "created_at", "updated_at", "full_name", "full_name_folded", "category", "position", "employee_code",
 			"active_from", "active_to", "unit_officials"}}
-	keys := table{name: "official_name_keys", cols: []string{"key", "official_id", "unit_id"}}
+	keys := table{name: "official_name_keys", cols: []string{"key", "overlap", "official_id", "unit_id"}}
 	return job{tables: []table{officials, keys}, gen: func(ctx context.Context, w []*rowWriter) error {
 		s := n.stream("names")
 		for i := range n.officials {
@@ -67,7 +67,7 @@ func (n *nation) officialsJob() job {
 				return err
 			}
 			for _, k := range namesearch.Keys(folded) {
-				w[1].add().str(k).str(o.id).str(u.id)
+				w[1].add().str(k.Text).int(k.Overlap).str(o.id).str(u.id)
 				if err := w[1].end(ctx); err != nil {
 					return err
 				}

@@ -21,8 +21,8 @@ func goMigrations(dia string) []*goose.Migration {
 		// finds "Bệnh viện Sản - Nhi"; rows written before keep fold.Fold's form until rewritten.
 		goose.NewGoMigration(20261206060000, &goose.GoFunc{RunTx: refoldNames(dia)}, nil),
 		// The word starts of officials' names (internal/namesearch), after the migration that made
-		// their table (20261206061430).
-		goose.NewGoMigration(20261206061500, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+		// their table (20261206064818).
+		goose.NewGoMigration(20261206064900, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return namesearch.Backfill(ctx, tx, dia)
 		}}, nil),
 	}
