@@ -325,11 +325,13 @@ const handshakeNote = "Bắt tay"
 // live makes subscriptions usable. graphql-transport-ws does not acknowledge a subscription, and an
 // event published before the subscription's resolver has reached the broker is not delivered (best
 // effort, at most once), so live has b's citizen send a message on the case, an event every op
-// hears, until each op has received it. A message sent before and heard late is told apart by its
-// time (the server runs in this process, on this clock: the event of a message happens after the
-// message was sent) and skipped, so that when live returns nothing of the handshake is left to
-// arrive. Every subscription already live that hears b must be among ops. The wait before the
-// next message grows from 20 ms: it decides how many messages are sent, never the outcome.
+// hears, until each op has received it. Events arrive in the order they happened, so once the
+// message has arrived nothing older is left to come: what happened before it was sent (an earlier
+// message of the handshake heard late; with PostgreSQL, an event published before the subscription
+// and still on its way from the database) is skipped, told apart by its time (the server runs in
+// this process, on this clock). Every subscription already live that hears b must be among ops.
+// The wait before the next message grows from 20 ms: it decides how many messages are sent, never
+// the outcome.
 func (f *liveFixture) live(t *testing.T, b beacon, ops ...liveOp) {
 	t.Helper()
 	deadline := time.Now().Add(liveWait)
@@ -362,8 +364,8 @@ func (f *liveFixture) live(t *testing.T, b beacon, ops ...liveOp) {
 }
 
 // heard reads operation id until it receives the message of b sent at sent or later (true),
-// skipping those sent earlier; false when none came within d. Anything else fails the test: ops
-// are made live before anything else is expected of them.
+// skipping whatever happened before sent; false when it has not come within d. Anything else fails
+// the test: ops are made live before anything else is expected of them.
 func (c *liveConn) heard(t *testing.T, id string, b beacon, sent time.Time, d time.Duration) bool {
 	t.Helper()
 	until := time.Now().Add(d)
@@ -376,16 +378,20 @@ func (c *liveConn) heard(t *testing.T, id string, b beacon, sent time.Time, d ti
 			return false
 		}
 		u, isUpdate := decodeUpdate(m)
-		if !isUpdate || u.Kind != "MESSAGE" || (u.CaseID != nil && *u.CaseID != b.caseID) {
+		if !isUpdate {
 			t.Fatalf("%s/%s: during the handshake received %s %s", c.name, id, m.Type, m.Payload)
 		}
 		at, err := time.Parse(time.RFC3339Nano, u.OccurredAt)
 		if err != nil {
 			t.Fatalf("%s/%s: occurredAt %q: %v", c.name, id, u.OccurredAt, err)
 		}
-		if !at.Before(sent) {
-			return true
+		if at.Before(sent) {
+			continue
 		}
+		if u.Kind != "MESSAGE" || (u.CaseID != nil && *u.CaseID != b.caseID) {
+			t.Fatalf("%s/%s: during the handshake received %s %s", c.name, id, m.Type, m.Payload)
+		}
+		return true
 	}
 }
 
