@@ -682,9 +682,11 @@ func TestLiveSubscriptionRefusals(t *testing.T) {
 		if code := off.refused(t, "1"); code != "FORBIDDEN" {
 			t.Fatalf("official caseEvents: code %q, want FORBIDDEN", code)
 		}
-		// Nothing arrives after the refusal, not even for a case about the official: both
-		// connections also follow a case by its tracking code, whose withdrawal comes after a
-		// submission and its acceptance; when it has arrived, nothing has for the refused ones.
+		// Nothing arrives after the refusal: both connections also follow a case by its tracking
+		// code, whose withdrawal comes after another case's submission and acceptance (which
+		// caseEvents would carry); when the withdrawal has arrived, nothing has for the refused
+		// operations. (Each operation has its own goroutine on the server, so this is as strong as
+		// a client can check; a refused one has no subscriber left to send anything.)
 		tracked := f.file(t, f.supA, f.w.A.ChildUnit)
 		for _, c := range []*liveConn{anon, off} {
 			c.subscribe(t, "tracked", liveCaseUpdated, map[string]any{"c": tracked.code, "s": tracked.secret})
