@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,18 @@ import (
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine writing and the test reading.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed at the next write
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -33,6 +39,16 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// next returns what was written so far and a channel closed at the next write.
+func (s *syncBuffer) next() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.b.String(), s.changed
 }
 
 func env(kv ...string) func(string) string {
@@ -206,56 +222,70 @@ func TestServeFreshDatabase(t *testing.T) {
 	}
 }
 
+// waitForListening returns the address serve logs once it listens, reading stderr at each write.
 func waitForListening(t *testing.T, stderr *syncBuffer, done chan error) string {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
-		default:
-		}
-		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+	timeout := time.NewTimer(2 * time.Minute)
+	defer timeout.Stop()
+	for {
+		logged, changed := stderr.next()
+		sc := bufio.NewScanner(strings.NewReader(logged))
 		for sc.Scan() {
 			var line struct{ Msg, Addr string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
 				return line.Addr
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("server never listened:\n%s", stderr.String())
+		}
 	}
-	t.Fatalf("server never listened:\n%s", stderr.String())
-	return ""
 }
 
 func TestCommands(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + dir + "/x.db"
+	const ownDB = "<the subtest's own database>" // each subtest starts from an empty one
 	tests := []struct {
 		name    string
 		args    []string
-		env     func(string) string
+		env     []string // variables and values; ownDB stands for a new SQLite database
+		before  []string // a command run first, that must succeed
 		wantErr string
 		wantOut string
 	}{
-		{"help", []string{"help"}, env(), "", "DATABASE_URL"},
-		{"unknown command", []string{"frobnicate"}, env("DATABASE_URL", db), "unknown command", ""},
-		{"bad configuration", []string{"migrate"}, env("APP_ENV", "nowhere"), "APP_ENV", ""},
-		{"migrate", []string{"migrate"}, env("DATABASE_URL", db), "", ""},
-		{"seed needs a kind", []string{"seed"}, env("DATABASE_URL", db), "exactly one", ""},
-		{"seed reference", []string{"seed", "--reference"}, env("DATABASE_URL", db), "", "Provinces:86"},
-		{"seed reference again", []string{"seed", "--reference"}, env("DATABASE_URL", db), "", "Provinces:0"},
-		{"demo refused in production", []string{"seed", "--demo"}, env("APP_ENV", "production",
+		{"help", []string{"help"}, nil, nil, "", "DATABASE_URL"},
+		{"unknown command", []string{"frobnicate"}, []string{"DATABASE_URL", ownDB}, nil, "unknown command", ""},
+		{"bad configuration", []string{"migrate"}, []string{"APP_ENV", "nowhere"}, nil, "APP_ENV", ""},
+		{"migrate", []string{"migrate"}, []string{"DATABASE_URL", ownDB}, nil, "", ""},
+		{"seed needs a kind", []string{"seed"}, []string{"DATABASE_URL", ownDB}, nil, "exactly one", ""},
+		{"seed reference", []string{"seed", "--reference"}, []string{"DATABASE_URL", ownDB}, nil, "", "Provinces:86"},
+		{"seed reference again", []string{"seed", "--reference"}, []string{"DATABASE_URL", ownDB}, []string{"seed", "--reference"}, "", "Provinces:0"},
+		{"demo refused in production", []string{"seed", "--demo"}, []string{"APP_ENV", "production",
 			"DATABASE_URL", "postgres://127.0.0.1:1/x", "REPORTER_KEY", "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
-			"TOKEN_KEY", "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI="), "refuses", ""},
-		{"progress rebuild", []string{"progress", "rebuild"}, env("DATABASE_URL", db), "", "progress counters rebuilt in"},
-		{"progress needs rebuild", []string{"progress"}, env("DATABASE_URL", db), "usage: progress rebuild", ""},
-		{"serve takes no arguments", []string{"serve", "extra"}, env("DATABASE_URL", db), "no arguments", ""},
+			"TOKEN_KEY", "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI="}, nil, "refuses", ""},
+		{"progress rebuild", []string{"progress", "rebuild"}, []string{"DATABASE_URL", ownDB}, nil, "", "progress counters rebuilt in"},
+		{"progress needs rebuild", []string{"progress"}, []string{"DATABASE_URL", ownDB}, nil, "usage: progress rebuild", ""},
+		{"serve takes no arguments", []string{"serve", "extra"}, []string{"DATABASE_URL", ownDB}, nil, "no arguments", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			kv := slices.Clone(tt.env)
+			for i, v := range kv {
+				if v == ownDB {
+					kv[i] = "sqlite:" + t.TempDir() + "/x.db"
+				}
+			}
+			getenv := env(kv...)
+			if tt.before != nil {
+				if err := app.Run(context.Background(), tt.before, getenv, io.Discard, io.Discard); err != nil {
+					t.Fatalf("%v: %v", tt.before, err)
+				}
+			}
 			var out bytes.Buffer
-			err := app.Run(context.Background(), tt.args, tt.env, &out, io.Discard)
+			err := app.Run(context.Background(), tt.args, getenv, &out, io.Discard)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)

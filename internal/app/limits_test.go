@@ -81,7 +81,8 @@ func TestServerTimeouts(t *testing.T) {
 		t.Fatalf("100 MB body: %d %s", res.StatusCode, body)
 	}
 
-	// The WebSocket outlived both timeouts.
+	// The WebSocket outlived both timeouts. Time must pass here, not be waited for: the deadlines
+	// are net/http's, on the real clock.
 	time.Sleep(2500*time.Millisecond - time.Since(start))
 	if err := ws.Write(wctx, websocket.MessageText, []byte(`{"type":"ping"}`)); err != nil {
 		t.Fatalf("WebSocket write after the HTTP timeouts: %v", err)

@@ -119,29 +119,54 @@ func TestTwoProcessLiveEvents(t *testing.T) {
 	if token == "" {
 		t.Fatalf("login on B: %+v", signedIn.Login.UserErrors)
 	}
-	sub := dialSubscriber(t, b.base, token)
-	sub.subscribe(t, `subscription { caseEvents { caseId kind state occurredAt } }`)
-	time.Sleep(150 * time.Millisecond) // no acknowledgement of a subscription in graphql-transport-ws
-
 	var names []string
-	submit := func() {
+	// submit files a case on A as a citizen and returns its tracking code and secret.
+	submit := func() (code, secret string) {
 		t.Helper()
 		name := "Người Báo Tin " + randomName(t)
 		names = append(names, name)
 		var out struct {
 			CaseSubmit struct {
-				TrackingCode *string
-				UserErrors   []struct{ Code, Message string }
+				TrackingCode, Secret *string
+				UserErrors           []struct{ Code, Message string }
 			}
 		}
-		gql(t, a.base, "", `mutation($input: CaseSubmitInput!) { caseSubmit(input: $input) { trackingCode userErrors { code message } } }`,
+		gql(t, a.base, "", `mutation($input: CaseSubmitInput!) { caseSubmit(input: $input) { trackingCode secret userErrors { code message } } }`,
 			map[string]any{"input": map[string]any{"channel": "DENUNCIATION", "unitId": un.ID, "category": "NO_CORRUPTION",
 				"description": "Nhũng nhiễu khi cấp giấy phép xây dựng", "idempotencyKey": randomName(t) + randomName(t),
 				"reporter": map[string]any{"name": name, "phone": "0912345678"}}}, &out)
-		if out.CaseSubmit.TrackingCode == nil {
+		if out.CaseSubmit.TrackingCode == nil || out.CaseSubmit.Secret == nil {
 			t.Fatalf("caseSubmit on A: %+v", out.CaseSubmit.UserErrors)
 		}
+		return *out.CaseSubmit.TrackingCode, *out.CaseSubmit.Secret
 	}
+
+	// The handshake's case, filed before the subscription; the supervisor finds its id on A.
+	beaconCode, beaconSecret := submit()
+	var found struct {
+		Cases struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	gql(t, a.base, token, `query($s: String!) { cases(search: $s, first: 2) { edges { node { id } } } }`,
+		map[string]any{"s": beaconCode}, &found)
+	if len(found.Cases.Edges) != 1 {
+		t.Fatalf("cases(search: %s) on A: %+v", beaconCode, found)
+	}
+	sub := dialSubscriber(t, b.base, token)
+	sub.subscribe(t, `subscription { caseEvents { caseId kind state occurredAt } }`)
+	sub.live(t, found.Cases.Edges[0].Node.ID, func() {
+		var out struct {
+			CaseMessageSend struct {
+				UserErrors []struct{ Code, Message string }
+			}
+		}
+		gql(t, a.base, "", `mutation($c: String!, $s: String!) { caseMessageSend(input: {trackingCode: $c, secret: $s, body: "Bắt tay"}) {
+			userErrors { code message } } }`, map[string]any{"c": beaconCode, "s": beaconSecret}, &out)
+		if len(out.CaseMessageSend.UserErrors) > 0 {
+			t.Fatalf("caseMessageSend on A: %+v", out.CaseMessageSend.UserErrors)
+		}
+	})
 
 	const cases = 10
 	var delays, roundTrips []time.Duration
@@ -327,6 +352,53 @@ func (s *subscriber) write(t *testing.T, v any) {
 func (s *subscriber) subscribe(t *testing.T, query string) {
 	t.Helper()
 	s.write(t, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": query}})
+}
+
+// live is the handshake that makes the subscription usable: graphql-transport-ws does not
+// acknowledge a subscription, and an event published before the subscriber's process has
+// subscribed to its broker is not delivered. So poke (a citizen's message on the case caseID) is
+// repeated until the subscriber receives its event. Events arrive in the order they happened, so
+// nothing older is left to come then: what happened before the poke was sent (an earlier poke heard
+// late, or an event published before the subscription and still on its way from the database) is
+// skipped, told apart by its time (both processes run in this one, on one clock). The wait before
+// the next poke grows from 20 ms: it decides how many pokes are sent, never the outcome.
+func (s *subscriber) live(t *testing.T, caseID string, poke func()) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for round := 20 * time.Millisecond; ; round = min(2*round, time.Second) {
+		sent := time.Now()
+		poke()
+		timer := time.NewTimer(min(round, time.Until(deadline)))
+	wait:
+		for {
+			select {
+			case e, ok := <-s.updates:
+				if !ok {
+					s.mu.Lock()
+					err := s.err
+					s.mu.Unlock()
+					t.Fatalf("the subscriber's connection ended during the handshake: %v", err)
+				}
+				at, err := time.Parse(time.RFC3339Nano, e.OccurredAt)
+				if err != nil {
+					t.Fatalf("occurredAt %q: %v", e.OccurredAt, err)
+				}
+				if at.Before(sent) {
+					continue
+				}
+				if e.Kind != "MESSAGE" || e.CaseID == nil || *e.CaseID != caseID {
+					t.Fatalf("during the handshake the subscriber received %+v", e)
+				}
+				timer.Stop()
+				return
+			case <-timer.C:
+				break wait
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the subscription is not live after 10s")
+		}
+	}
 }
 
 func (s *subscriber) read() {

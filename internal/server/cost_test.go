@@ -119,19 +119,25 @@ func TestRequestTimeout(t *testing.T) {
 func TestWebsocketLimits(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		f := newLiveFixture(t, dia)
+		beaconA := f.file(t, f.supA, f.w.A.ChildUnit)
 		c := dialLive(t, f.srv, "supervisor A", f.supA.Token())
+		var ops []liveOp
 		for i := range server.MaxSubscriptionsPerSocket {
-			c.subscribe(t, fmt.Sprint("s", i), liveCaseEvents, nil)
+			id := fmt.Sprint("s", i)
+			c.subscribe(t, id, liveCaseEvents, nil)
+			ops = append(ops, liveOp{c, id})
 		}
-		settle()
+		f.live(t, beaconA, ops...) // all running: the next one is over the limit
 		c.subscribe(t, "over", liveCaseEvents, nil)
 		if code := c.refused(t, "over"); code != "RATE_LIMITED" {
 			t.Fatalf("subscription %d: code %q, want RATE_LIMITED", server.MaxSubscriptionsPerSocket+1, code)
 		}
 		c.send(t, wsMessage{ID: "s0", Type: "complete"})
-		settle()
+		if m := c.next(t, "s0"); m.Type != "complete" { // the server has ended it: its place is free
+			t.Fatalf("s0 after complete: got %s %s, want complete", m.Type, m.Payload)
+		}
 		c.subscribe(t, "again", liveCaseEvents, nil)
-		settle()
+		f.live(t, beaconA, append(ops[1:], liveOp{c, "again"})...)
 		f.submit(t, f.w.A.ChildUnit)
 		if u := c.update(t, "again"); u.Kind != "SUBMITTED" {
 			t.Fatalf("the subscription in the freed place got %+v", u)
@@ -142,9 +148,10 @@ func TestWebsocketLimits(t *testing.T) {
 		defer cancel()
 		msg := `{"id":"x","type":"subscribe","payload":{"query":"` + strings.Repeat(" ", server.MaxWebsocketMessage) + `{ __typename }"}}`
 		_ = big.conn.Write(ctx, websocket.MessageText, []byte(msg))
-		deadline := time.Now().Add(5 * time.Second)
-		for big.readErr() == nil && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
+		select {
+		case <-big.closed():
+		case <-time.After(liveWait):
+			t.Fatalf("after a %d-byte message the socket is still open after %s", len(msg), liveWait)
 		}
 		if st := websocket.CloseStatus(big.readErr()); st != websocket.StatusMessageTooBig {
 			t.Fatalf("after a %d-byte message: %v (status %d), want closed with 1009", len(msg), big.readErr(), st)
@@ -213,8 +220,12 @@ func TestInputBoundsLetOrdinaryFiltersThrough(t *testing.T) {
 func TestSubscriptionOutlivesRequestTimeout(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		f := newLiveFixtureWith(t, dia, map[string]string{"CITIZEN_SUBMIT_RATE": "off", "REQUEST_TIMEOUT": "1s"}) // sign-in (argon2id) needs room
+		beaconA := f.file(t, f.supA, f.w.A.ChildUnit)
 		c := dialLive(t, f.srv, "supervisor A", f.supA.Token())
 		c.subscribe(t, "all", liveCaseEvents, nil)
+		f.live(t, beaconA, liveOp{c, "all"})
+		// Time must pass here, not be waited for: the deadline is a context timeout on the real
+		// clock, and what is tested is that the subscription lives on after it.
 		time.Sleep(2200 * time.Millisecond)
 		f.submit(t, f.w.A.ChildUnit)
 		if u := c.update(t, "all"); u.Kind != "SUBMITTED" {

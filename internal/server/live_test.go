@@ -28,8 +28,7 @@ const (
 		caseUpdated(trackingCode: $c, secret: $s) { caseId kind state occurredAt } }`
 	liveCaseEvents = `subscription($scope: ScopeInput) { caseEvents(scope: $scope) { caseId kind state occurredAt } }`
 
-	liveWait  = 10 * time.Second       // how long an expected message may take
-	liveQuiet = 400 * time.Millisecond // how long a subscriber that must get nothing is watched
+	liveWait = 10 * time.Second // how long an expected message may take
 )
 
 // wsMessage is one graphql-transport-ws message.
@@ -56,7 +55,8 @@ type liveConn struct {
 	mu   sync.Mutex
 	raw  [][]byte
 	subs map[string]chan wsMessage
-	err  error // why reading stopped
+	err  error         // why reading stopped
+	done chan struct{} // closed when reading stopped
 }
 
 // dialLive opens a WebSocket to srv's /query, sends connection_init (with the access token when
@@ -71,7 +71,7 @@ func dialLive(t *testing.T, srv *httptest.Server, name, token string) *liveConn 
 		t.Fatalf("%s: dial: %v", name, err)
 	}
 	conn.SetReadLimit(1 << 20)
-	c := &liveConn{name: name, conn: conn, subs: map[string]chan wsMessage{}}
+	c := &liveConn{name: name, conn: conn, subs: map[string]chan wsMessage{}, done: make(chan struct{})}
 	t.Cleanup(func() { _ = conn.Close(websocket.StatusNormalClosure, "") })
 	payload := map[string]any{}
 	if token != "" {
@@ -138,6 +138,7 @@ func (c *liveConn) read() {
 			}
 			c.subs = map[string]chan wsMessage{}
 			c.mu.Unlock()
+			close(c.done)
 			return
 		}
 		c.record(b)
@@ -203,23 +204,32 @@ func (c *liveConn) readErr() error {
 func (c *liveConn) update(t *testing.T, id string) liveUpdate {
 	t.Helper()
 	m := c.next(t, id)
+	u, ok := decodeUpdate(m)
+	if !ok {
+		t.Fatalf("%s/%s: got %s %s, want a case update", c.name, id, m.Type, m.Payload)
+	}
+	return u
+}
+
+// decodeUpdate returns the CaseUpdate a message carries; ok is false for anything else (another
+// type, errors, no data).
+func decodeUpdate(m wsMessage) (u liveUpdate, ok bool) {
 	if m.Type != "next" {
-		t.Fatalf("%s/%s: got %s %s, want next", c.name, id, m.Type, m.Payload)
+		return liveUpdate{}, false
 	}
 	var p struct {
 		Data   map[string]*liveUpdate `json:"data"`
 		Errors []testutil.GQLError    `json:"errors"`
 	}
 	if err := json.Unmarshal(m.Payload, &p); err != nil || len(p.Errors) > 0 || len(p.Data) != 1 {
-		t.Fatalf("%s/%s: unexpected payload %s (%v)", c.name, id, m.Payload, err)
+		return liveUpdate{}, false
 	}
 	for _, u := range p.Data {
-		if u == nil {
-			t.Fatalf("%s/%s: null update %s", c.name, id, m.Payload)
+		if u != nil {
+			return *u, true
 		}
-		return *u
 	}
-	return liveUpdate{}
+	return liveUpdate{}, false
 }
 
 // refused returns the code of the error ending operation id, which must carry no data, and checks
@@ -267,26 +277,171 @@ func (c *liveConn) poll(id string, d time.Duration) (m wsMessage, ok bool) {
 	if ch == nil {
 		return wsMessage{}, false
 	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
 	select {
 	case m, ok = <-ch:
 		return m, ok
-	case <-time.After(d):
+	case <-timer.C:
 		return wsMessage{}, false
 	}
 }
 
-// quiet checks operation id receives nothing for liveQuiet.
-func (c *liveConn) quiet(t *testing.T, id string) {
+// nothingFor checks operation id, which has ended (refused), has received nothing more so far. It
+// does not wait: call it once a sentinel sent after the event it must not get has arrived on
+// another operation of the connection.
+func (c *liveConn) nothingFor(t *testing.T, id string) {
 	t.Helper()
-	if m, ok := c.poll(id, liveQuiet); ok {
-		t.Fatalf("%s/%s: received %s %s, want nothing", c.name, id, m.Type, m.Payload)
+	c.mu.Lock()
+	ch := c.subs[id]
+	c.mu.Unlock()
+	select {
+	case m, ok := <-ch:
+		if ok {
+			t.Fatalf("%s/%s: received %s %s after it ended", c.name, id, m.Type, m.Payload)
+		}
+	default:
 	}
 }
 
-// settle gives subscriptions just sent time to reach the broker: graphql-transport-ws does not
-// acknowledge a subscription, and an event published before its resolver subscribed is not
-// delivered (best effort, at most once). Tests then wait for a first event before relying on one.
-func settle() { time.Sleep(150 * time.Millisecond) }
+// closed returns a channel closed once the connection has stopped reading (closed by either side).
+func (c *liveConn) closed() <-chan struct{} { return c.done }
+
+// liveOp is one subscription of a connection.
+type liveOp struct {
+	c  *liveConn
+	id string
+}
+
+// beacon is a case whose citizen's messages are the handshake of live subscriptions (see live).
+type beacon struct {
+	code, secret string
+	caseID       string // as handlers' caseEvents carry it; the citizen's caseUpdated carries none
+}
+
+// handshakeNote is the body of the messages live sends.
+const handshakeNote = "Bắt tay"
+
+// live makes subscriptions usable. graphql-transport-ws does not acknowledge a subscription, and an
+// event published before the subscription's resolver has reached the broker is not delivered (best
+// effort, at most once), so live has b's citizen send a message on the case, an event every op
+// hears, until each op has received it. Events arrive in the order they happened, so once the
+// message has arrived nothing older is left to come: what happened before it was sent (an earlier
+// message of the handshake heard late; with PostgreSQL, an event published before the subscription
+// and still on its way from the database) is skipped, told apart by its time (the server runs in
+// this process, on this clock). Every subscription already live that hears b must be among ops.
+// The wait before the next message grows from 20 ms: it decides how many messages are sent, never
+// the outcome.
+func (f *liveFixture) live(t *testing.T, b beacon, ops ...liveOp) {
+	t.Helper()
+	deadline := time.Now().Add(liveWait)
+	heard := make([]bool, len(ops))
+	for round := 20 * time.Millisecond; ; round = min(2*round, time.Second) {
+		sent := time.Now()
+		f.message(t, b, handshakeNote)
+		all := true
+		for i, op := range ops {
+			wait := min(round, time.Until(deadline))
+			if heard[i] { // live: the message will come
+				wait = time.Until(deadline)
+			}
+			if heard[i] = op.c.heard(t, op.id, b, sent, wait); !heard[i] {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		if time.Now().After(deadline) {
+			for i, op := range ops {
+				if !heard[i] {
+					t.Errorf("%s/%s: not live after %s", op.c.name, op.id, liveWait)
+				}
+			}
+			t.FailNow()
+		}
+	}
+}
+
+// heard reads operation id until it receives the message of b sent at sent or later (true),
+// skipping whatever happened before sent; false when it has not come within d. Anything else fails
+// the test: ops are made live before anything else is expected of them.
+func (c *liveConn) heard(t *testing.T, id string, b beacon, sent time.Time, d time.Duration) bool {
+	t.Helper()
+	until := time.Now().Add(d)
+	for {
+		m, ok := c.poll(id, time.Until(until))
+		if !ok {
+			if err := c.readErr(); err != nil {
+				t.Fatalf("%s/%s: connection ended during the handshake: %v", c.name, id, err)
+			}
+			return false
+		}
+		u, isUpdate := decodeUpdate(m)
+		if !isUpdate {
+			t.Fatalf("%s/%s: during the handshake received %s %s", c.name, id, m.Type, m.Payload)
+		}
+		at, err := time.Parse(time.RFC3339Nano, u.OccurredAt)
+		if err != nil {
+			t.Fatalf("%s/%s: occurredAt %q: %v", c.name, id, u.OccurredAt, err)
+		}
+		if at.Before(sent) {
+			continue
+		}
+		if u.Kind != "MESSAGE" || (u.CaseID != nil && *u.CaseID != b.caseID) {
+			t.Fatalf("%s/%s: during the handshake received %s %s", c.name, id, m.Type, m.Payload)
+		}
+		return true
+	}
+}
+
+// message sends a citizen's message on the case of b.
+func (f *liveFixture) message(t *testing.T, b beacon, body string) {
+	t.Helper()
+	var out struct {
+		CaseMessageSend struct {
+			UserErrors []struct{ Code, Message string }
+		}
+	}
+	f.api.Query(t, `mutation($c: String!, $s: String!, $b: String!) { caseMessageSend(input: {trackingCode: $c, secret: $s, body: $b}) {
+		userErrors { code message } } }`, map[string]any{"c": b.code, "s": b.secret, "b": body}).Decode(t, &out)
+	if len(out.CaseMessageSend.UserErrors) > 0 {
+		t.Fatalf("caseMessageSend: %+v", out.CaseMessageSend.UserErrors)
+	}
+}
+
+// withdraw withdraws the case of b as its citizen.
+func (f *liveFixture) withdraw(t *testing.T, b beacon) {
+	t.Helper()
+	var out struct {
+		CaseWithdraw struct {
+			TrackedCase *struct{ State string }
+			UserErrors  []struct{ Code, Message string }
+		}
+	}
+	f.api.Query(t, `mutation($c: String!, $s: String!) { caseWithdraw(input: {trackingCode: $c, secret: $s}) {
+		trackedCase { state } userErrors { code message } } }`, map[string]any{"c": b.code, "s": b.secret}).Decode(t, &out)
+	if len(out.CaseWithdraw.UserErrors) > 0 || out.CaseWithdraw.TrackedCase == nil || out.CaseWithdraw.TrackedCase.State != "WITHDRAWN" {
+		t.Fatalf("caseWithdraw: %+v", out.CaseWithdraw)
+	}
+}
+
+// file submits a case about unitID as a citizen and finds its id as api, a handler holding it.
+func (f *liveFixture) file(t *testing.T, api *testutil.API, unitID string) beacon {
+	t.Helper()
+	code, secret := f.submit(t, unitID)
+	var out struct {
+		Cases struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	api.Query(t, `query($s: String!) { cases(search: $s, first: 2) { edges { node { id } } } }`,
+		map[string]any{"s": code}).Decode(t, &out)
+	if len(out.Cases.Edges) != 1 {
+		t.Fatalf("cases(search: %s): %+v", code, out)
+	}
+	return beacon{code: code, secret: secret, caseID: out.Cases.Edges[0].Node.ID}
+}
 
 // messages returns the raw messages the server sent so far.
 func (c *liveConn) messages() [][]byte {
@@ -328,7 +483,7 @@ type liveFixture struct {
 
 func newLiveFixture(t *testing.T, dia string) *liveFixture {
 	t.Helper()
-	return newLiveFixtureWith(t, dia, map[string]string{"CITIZEN_SUBMIT_RATE": "off"})
+	return newLiveFixtureWith(t, dia, map[string]string{"CITIZEN_SUBMIT_RATE": "off", "TRACKING_RATE": "off"})
 }
 
 func newLiveFixtureWith(t *testing.T, dia string, env map[string]string) *liveFixture {
@@ -397,19 +552,6 @@ func (f *liveFixture) accept(t *testing.T, caseID string) {
 	}
 }
 
-// caseUnit returns the unit of a case, read over HTTP as api (a handler holding it in scope).
-func caseUnit(t *testing.T, api *testutil.API, caseID string) string {
-	t.Helper()
-	var out struct {
-		Node *struct{ Unit struct{ ID string } }
-	}
-	api.Query(t, `query($id: ID!) { node(id: $id) { ... on Case { unit { id } } } }`, map[string]any{"id": caseID}).Decode(t, &out)
-	if out.Node == nil {
-		t.Fatalf("case %s: not found", caseID)
-	}
-	return out.Node.Unit.ID
-}
-
 // wantUpdate checks a handler's update: the case id, kind and state.
 func wantUpdate(t *testing.T, who string, u liveUpdate, caseID, kind string) {
 	t.Helper()
@@ -428,30 +570,19 @@ func wantUpdate(t *testing.T, who string, u liveUpdate, caseID, kind string) {
 func TestLiveCaseUpdated(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		f := newLiveFixture(t, dia)
+		mine := f.file(t, f.supA, f.w.A.ChildUnit)
 		sup := dialLive(t, f.srv, "supervisor A", f.supA.Token())
 		sup.subscribe(t, "all", liveCaseEvents, nil)
-		settle()
-
-		code, secret := f.submit(t, f.w.A.ChildUnit)
-		submitted := sup.update(t, "all") // the supervisor learns the case id from the submission
-		if submitted.CaseID == nil {
-			t.Fatal("caseEvents gave no case id")
-		}
-		caseID := *submitted.CaseID
-		wantUpdate(t, "supervisor A (submission)", submitted, caseID, "SUBMITTED")
-
 		citizen := dialLive(t, f.srv, "citizen", "")
-		citizen.subscribe(t, "mine", liveCaseUpdated, map[string]any{"c": code, "s": secret})
-		citizen.subscribe(t, "wrong", liveCaseUpdated, map[string]any{"c": code, "s": secret + "x"})
+		citizen.subscribe(t, "mine", liveCaseUpdated, map[string]any{"c": mine.code, "s": mine.secret})
+		citizen.subscribe(t, "wrong", liveCaseUpdated, map[string]any{"c": mine.code, "s": mine.secret + "x"})
 		if got := citizen.refused(t, "wrong"); got != "NOT_FOUND" {
 			t.Fatalf("wrong secret: code %q, want NOT_FOUND", got)
 		}
-		// "mine" was sent before "wrong", which has been answered; give its resolver a moment to
-		// reach the broker too.
-		settle()
+		f.live(t, mine, liveOp{sup, "all"}, liveOp{citizen, "mine"})
 
 		start := time.Now()
-		f.accept(t, caseID)
+		f.accept(t, mine.caseID)
 		u := citizen.update(t, "mine")
 		t.Logf("%s: citizen received the acceptance %s after caseAccept was sent", dia, time.Since(start).Round(time.Microsecond))
 		if u.CaseID != nil || u.Kind != "ACCEPTED" || u.State != "ACCEPTED" || u.OccurredAt == "" {
@@ -460,15 +591,20 @@ func TestLiveCaseUpdated(t *testing.T) {
 		if _, err := time.Parse(time.RFC3339, u.OccurredAt); err != nil {
 			t.Fatalf("occurredAt %q: %v", u.OccurredAt, err)
 		}
-		wantUpdate(t, "supervisor A", sup.update(t, "all"), caseID, "ACCEPTED")
+		wantUpdate(t, "supervisor A", sup.update(t, "all"), mine.caseID, "ACCEPTED")
 
-		// Another case's transitions do not reach the citizen's subscription.
+		// Another case's transitions do not reach the citizen's subscription: the next thing it
+		// receives is the withdrawal of its own case, which comes after them.
 		f.submit(t, f.w.A.ChildUnit)
 		other := sup.update(t, "all")
 		f.accept(t, *other.CaseID)
 		wantUpdate(t, "supervisor A (other case)", sup.update(t, "all"), *other.CaseID, "ACCEPTED")
-		citizen.quiet(t, "mine")
-		citizen.quiet(t, "wrong")
+		f.withdraw(t, mine)
+		if u := citizen.update(t, "mine"); u.Kind != "WITHDRAWN" {
+			t.Fatalf("citizen: got %+v, want its own case's WITHDRAWN (and nothing of the other case before it)", u)
+		}
+		wantUpdate(t, "supervisor A", sup.update(t, "all"), mine.caseID, "WITHDRAWN")
+		citizen.nothingFor(t, "wrong")
 
 		noLeak(t, f.names, citizen, sup)
 	})
@@ -479,73 +615,53 @@ func TestLiveCaseUpdated(t *testing.T) {
 func TestLiveCaseEventsScope(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		f := newLiveFixture(t, dia)
+		supB := f.api.As(f.supB)
+		beaconA := f.file(t, f.supA, f.w.A.ChildUnit) // ChildUnit is under ParentUnit
+		beaconB := f.file(t, supB, f.w.B.ChildUnit)
 		a := dialLive(t, f.srv, "supervisor A", f.supA.Token())
 		b := dialLive(t, f.srv, "supervisor B", f.supB)
 		a.subscribe(t, "all", liveCaseEvents, nil)
 		a.subscribe(t, "parentUnit", liveCaseEvents, map[string]any{"scope": map[string]any{"unitId": f.w.A.ParentUnit}})
+		// A scope wider than the viewer's own never widens it: A narrowed to the nation hears A's
+		// cases only.
+		a.subscribe(t, "nation", liveCaseEvents, map[string]any{"scope": map[string]any{"national": true}})
 		b.subscribe(t, "all", liveCaseEvents, nil)
-		settle()
+		// Each handshake also checks the other province's subscriptions hear nothing of it: they
+		// would fail on receiving it in theirs.
+		f.live(t, beaconA, liveOp{a, "all"}, liveOp{a, "parentUnit"}, liveOp{a, "nation"})
+		f.live(t, beaconB, liveOp{b, "all"})
 
-		// The subscriptions are live once each has received an event of its own (B's proves A
-		// gets nothing of B's on the way).
-		f.submit(t, f.w.B.ChildUnit)
-		bWarm := b.update(t, "all")
-		if bWarm.CaseID == nil || bWarm.Kind != "SUBMITTED" {
-			t.Fatalf("supervisor B: warm-up %+v", bWarm)
-		}
-		f.submit(t, f.w.A.ChildUnit) // ChildUnit is under ParentUnit: both of A's subscriptions
-		x := a.update(t, "all")
-		if x.CaseID == nil {
-			t.Fatal("supervisor A: no case id")
-		}
-		wantUpdate(t, "supervisor A", x, *x.CaseID, "SUBMITTED")
-		if u := caseUnit(t, f.supA, *x.CaseID); u != f.w.A.ChildUnit { // not B's case, which came first
-			t.Fatalf("supervisor A's first event is about unit %s, want %s", u, f.w.A.ChildUnit)
-		}
-		if u := caseUnit(t, f.api.As(f.supB), *bWarm.CaseID); u != f.w.B.ChildUnit {
-			t.Fatalf("supervisor B's first event is about unit %s, want %s", u, f.w.B.ChildUnit)
-		}
-		wantUpdate(t, "supervisor A, narrowed", a.update(t, "parentUnit"), *x.CaseID, "SUBMITTED")
+		x := f.file(t, f.supA, f.w.A.ChildUnit) // under ParentUnit: all of A's subscriptions
+		wantUpdate(t, "supervisor A", a.update(t, "all"), x.caseID, "SUBMITTED")
+		wantUpdate(t, "supervisor A, narrowed", a.update(t, "parentUnit"), x.caseID, "SUBMITTED")
+		wantUpdate(t, "supervisor A, nation", a.update(t, "nation"), x.caseID, "SUBMITTED")
 
-		// The transition, with the case id, reaches A's subscriptions and not B's.
-		f.accept(t, *x.CaseID)
-		wantUpdate(t, "supervisor A", a.update(t, "all"), *x.CaseID, "ACCEPTED")
-		wantUpdate(t, "supervisor A, narrowed", a.update(t, "parentUnit"), *x.CaseID, "ACCEPTED")
-		b.quiet(t, "all")
+		// The transition, with the case id, reaches A's subscriptions...
+		f.accept(t, x.caseID)
+		wantUpdate(t, "supervisor A", a.update(t, "all"), x.caseID, "ACCEPTED")
+		wantUpdate(t, "supervisor A, narrowed", a.update(t, "parentUnit"), x.caseID, "ACCEPTED")
+		wantUpdate(t, "supervisor A, nation", a.update(t, "nation"), x.caseID, "ACCEPTED")
 
 		// A case in A's other district: the whole province sees it, the narrowed subscription does not.
-		f.submit(t, f.w.A.OtherUnit)
-		y := a.update(t, "all")
-		wantUpdate(t, "supervisor A (other district)", y, *y.CaseID, "SUBMITTED")
-		if u := caseUnit(t, f.supA, *y.CaseID); u != f.w.A.OtherUnit {
-			t.Fatalf("supervisor A's event is about unit %s, want %s", u, f.w.A.OtherUnit)
-		}
-		f.accept(t, *y.CaseID)
-		wantUpdate(t, "supervisor A (other district)", a.update(t, "all"), *y.CaseID, "ACCEPTED")
-		a.quiet(t, "parentUnit")
-		b.quiet(t, "all")
+		y := f.file(t, f.supA, f.w.A.OtherUnit)
+		wantUpdate(t, "supervisor A (other district)", a.update(t, "all"), y.caseID, "SUBMITTED")
+		f.accept(t, y.caseID)
+		wantUpdate(t, "supervisor A (other district)", a.update(t, "all"), y.caseID, "ACCEPTED")
 
-		// A case of ParentUnit itself passes the narrowed subscription: the next thing it receives
-		// is this one (not the other district's, which it skipped).
-		f.submit(t, f.w.A.ParentUnit)
-		z := a.update(t, "all")
-		if u := caseUnit(t, f.supA, *z.CaseID); u != f.w.A.ParentUnit {
-			t.Fatalf("supervisor A's event is about unit %s, want %s", u, f.w.A.ParentUnit)
-		}
-		wantUpdate(t, "supervisor A (parent unit)", a.update(t, "parentUnit"), *z.CaseID, "SUBMITTED")
-		// And B's next event is B's own, not any of A's.
-		f.submit(t, f.w.B.OtherUnit)
-		if u := b.update(t, "all"); u.CaseID == nil || *u.CaseID == *x.CaseID || *u.CaseID == *y.CaseID || *u.CaseID == *z.CaseID || u.Kind != "SUBMITTED" {
-			t.Fatalf("supervisor B received %+v", u)
-		}
+		// ...and not B's, and B's own cases not A's: after all of A's above, B's next event is this
+		// case of B's...
+		bCase := f.file(t, supB, f.w.B.OtherUnit)
+		wantUpdate(t, "supervisor B", b.update(t, "all"), bCase.caseID, "SUBMITTED")
 
-		// A scope outside the viewer's own never widens it: A narrowed to province B gets nothing.
-		a.subscribe(t, "provinceB", liveCaseEvents, map[string]any{"scope": map[string]any{"provinceId": f.w.B.Province}})
-		settle()
-		f.submit(t, f.w.B.ChildUnit)
-		b.update(t, "all")
-		a.quiet(t, "provinceB")
-		a.quiet(t, "all")
+		// ...and a case of ParentUnit itself is the next thing the narrowed subscription receives
+		// (not the other district's before it), and the next the nation one receives after x (not
+		// y, which it may see, nor B's case, which it may not).
+		z := f.file(t, f.supA, f.w.A.ParentUnit)
+		wantUpdate(t, "supervisor A (parent unit)", a.update(t, "all"), z.caseID, "SUBMITTED")
+		wantUpdate(t, "supervisor A (parent unit), narrowed", a.update(t, "parentUnit"), z.caseID, "SUBMITTED")
+		wantUpdate(t, "supervisor A, nation", a.update(t, "nation"), y.caseID, "SUBMITTED")
+		wantUpdate(t, "supervisor A, nation", a.update(t, "nation"), y.caseID, "ACCEPTED")
+		wantUpdate(t, "supervisor A (parent unit), nation", a.update(t, "nation"), z.caseID, "SUBMITTED")
 
 		noLeak(t, f.names, a, b)
 	})
@@ -566,10 +682,25 @@ func TestLiveSubscriptionRefusals(t *testing.T) {
 		if code := off.refused(t, "1"); code != "FORBIDDEN" {
 			t.Fatalf("official caseEvents: code %q, want FORBIDDEN", code)
 		}
-		// Nothing arrives after the refusal, not even for a case about the official.
-		f.submit(t, f.w.A.ChildUnit)
-		anon.quiet(t, "1")
-		off.quiet(t, "1")
+		// Nothing arrives after the refusal: both connections also follow a case by its tracking
+		// code, whose withdrawal comes after another case's submission and acceptance (which
+		// caseEvents would carry); when the withdrawal has arrived, nothing has for the refused
+		// operations. (Each operation has its own goroutine on the server, so this is as strong as
+		// a client can check; a refused one has no subscriber left to send anything.)
+		tracked := f.file(t, f.supA, f.w.A.ChildUnit)
+		for _, c := range []*liveConn{anon, off} {
+			c.subscribe(t, "tracked", liveCaseUpdated, map[string]any{"c": tracked.code, "s": tracked.secret})
+		}
+		f.live(t, tracked, liveOp{anon, "tracked"}, liveOp{off, "tracked"})
+		about := f.file(t, f.supA, f.w.A.ChildUnit)
+		f.accept(t, about.caseID)
+		f.withdraw(t, tracked)
+		for _, c := range []*liveConn{anon, off} {
+			if u := c.update(t, "tracked"); u.Kind != "WITHDRAWN" {
+				t.Fatalf("%s: got %+v, want WITHDRAWN", c.name, u)
+			}
+			c.nothingFor(t, "1")
+		}
 		noLeak(t, f.names, anon, off)
 	})
 }
@@ -580,14 +711,13 @@ func TestLiveSubscriptionRefusals(t *testing.T) {
 func TestLiveCaseUpdatedPublicOnly(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		f := newLiveFixture(t, dia)
+		mine := f.file(t, f.supA, f.w.A.ChildUnit)
 		sup := dialLive(t, f.srv, "supervisor A", f.supA.Token())
 		sup.subscribe(t, "all", liveCaseEvents, nil)
-		settle()
-		code, secret := f.submit(t, f.w.A.ChildUnit)
-		caseID := *sup.update(t, "all").CaseID
 		citizen := dialLive(t, f.srv, "citizen", "")
-		citizen.subscribe(t, "mine", liveCaseUpdated, map[string]any{"c": code, "s": secret})
-		settle()
+		citizen.subscribe(t, "mine", liveCaseUpdated, map[string]any{"c": mine.code, "s": mine.secret})
+		f.live(t, mine, liveOp{sup, "all"}, liveOp{citizen, "mine"})
+		caseID := mine.caseID
 		f.accept(t, caseID)
 		if u := citizen.update(t, "mine"); u.Kind != "ACCEPTED" {
 			t.Fatalf("citizen: %+v, want ACCEPTED", u)
@@ -618,31 +748,33 @@ func TestLiveCaseUpdatedPublicOnly(t *testing.T) {
 			CaseByTracking struct{ Timeline []struct{ Kind string } }
 		}
 		f.api.Query(t, `query($c: String!, $s: String!) { caseByTracking(trackingCode: $c, secret: $s) { timeline { kind } } }`,
-			map[string]any{"c": code, "s": secret}).Decode(t, &tracked)
+			map[string]any{"c": mine.code, "s": mine.secret}).Decode(t, &tracked)
 		for _, e := range tracked.CaseByTracking.Timeline {
 			if e.Kind == "ASSIGNED" {
 				t.Fatalf("the citizen's timeline shows the assignment: %+v", tracked)
 			}
 		}
-		// ...so neither does the citizen's live view.
-		citizen.quiet(t, "mine")
+		// ...so neither does the citizen's live view: the next thing it receives is the withdrawal
+		// that followed.
+		f.withdraw(t, mine)
+		if u := citizen.update(t, "mine"); u.Kind != "WITHDRAWN" {
+			t.Fatalf("citizen: got %+v, want WITHDRAWN (and not the assignment before it)", u)
+		}
 		noLeak(t, f.names, citizen, sup)
 	})
 }
 
 // TestLiveSubscriptionEndsWithAccess: "disabling an account ends its access at once" (README)
 // holds for an open subscription too: once the account is disabled, its caseEvents subscription
-// delivers no further event (it may end with an error, complete, or a closed socket).
+// delivers no further event; the next event in its scope ends it (with an error, complete, or a
+// closed socket).
 func TestLiveSubscriptionEndsWithAccess(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		f := newLiveFixture(t, dia)
+		beaconA := f.file(t, f.supA, f.w.A.ChildUnit)
 		sup := dialLive(t, f.srv, "supervisor A", f.supA.Token())
 		sup.subscribe(t, "all", liveCaseEvents, nil)
-		settle()
-		f.submit(t, f.w.A.ChildUnit)
-		if u := sup.update(t, "all"); u.Kind != "SUBMITTED" {
-			t.Fatalf("before: %+v", u)
-		}
+		f.live(t, beaconA, liveOp{sup, "all"})
 
 		admin := f.api.SignedIn(t, f.db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
 		supID, err := f.db.Client.Account.Query().Where(account.Login(f.w.Logins["provinceSupervisor"])).
@@ -665,8 +797,20 @@ func TestLiveSubscriptionEndsWithAccess(t *testing.T) {
 		}
 
 		f.submit(t, f.w.A.ChildUnit)
-		if m, ok := sup.poll("all", liveQuiet); ok && m.Type == "next" && !bytes.Contains(m.Payload, []byte(`"errors"`)) {
+		select {
+		case <-sup.closed():
+			return
+		default:
+		}
+		m, ok := sup.poll("all", liveWait)
+		switch {
+		case !ok && sup.readErr() != nil: // the socket closed
+		case !ok:
+			t.Fatalf("the disabled account's subscription neither ended nor delivered within %s", liveWait)
+		case m.Type == "next" && !bytes.Contains(m.Payload, []byte(`"errors"`)):
 			t.Fatalf("the disabled account's subscription still delivers events: %s", m.Payload)
+		default:
+			t.Logf("%s: the subscription ended with %s %s", dia, m.Type, m.Payload)
 		}
 	})
 }

@@ -227,10 +227,13 @@ func TestRecusalMatrix(t *testing.T) {
 				w.cases[r.name] = append(w.cases[r.name], w.file(t, w.officer[r.name], st, handler))
 			}
 		}
-		w.other = w.file(t, "", rcStages[1], handler).id
+		other := w.file(t, "", rcStages[1], handler)
+		w.other = other.id
 
 		// Live updates: every account subscribes to its scope's case events before the changes.
+		// The case about nobody, which all of them hear, is the handshake's.
 		conns := map[string]*liveConn{}
+		var ops []liveOp
 		for _, r := range rcRoles {
 			for who, api := range map[string]*testutil.API{"concerned": w.concern[r.name], "control": w.control[r.name]} {
 				if !r.staff {
@@ -239,9 +242,10 @@ func TestRecusalMatrix(t *testing.T) {
 				c := dialLive(t, f.srv, r.name+"/"+who, api.Token())
 				c.subscribe(t, "ev", liveCaseEvents, nil)
 				conns[r.name+"/"+who] = c
+				ops = append(ops, liveOp{c, "ev"})
 			}
 		}
-		settle()
+		f.live(t, beacon{code: other.code, secret: other.secret, caseID: other.id}, ops...)
 
 		for _, r := range rcRoles {
 			for _, c := range w.cases[r.name] {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,7 +60,10 @@ func limitWebsocket(t transport.Websocket) transport.Websocket {
 }
 
 // limitSubscriptions refuses a subscription beyond MaxSubscriptionsPerSocket on its connection;
-// one that ends (complete, or its context cancelled) frees its place.
+// one that ends (complete, or its context cancelled) frees its place. The place is freed when its
+// stream ends, before the transport sends "complete", so that a client that waited for it may
+// subscribe again at once; the context's end frees it too, for a subscription whose stream is
+// never read again.
 func limitSubscriptions(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	count, ok := ctx.Value(subscriptionsKey).(*atomic.Int32)
@@ -75,8 +79,17 @@ func limitSubscriptions(ctx context.Context, next graphql.OperationHandler) grap
 			Message: e.Message(ctx), Extensions: map[string]any{"code": e.Code},
 		}}})
 	}
-	context.AfterFunc(ctx, func() { count.Add(-1) })
-	return next(ctx)
+	var once sync.Once
+	release := func() { once.Do(func() { count.Add(-1) }) }
+	context.AfterFunc(ctx, release)
+	responses := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		r := responses(ctx)
+		if r == nil {
+			release()
+		}
+		return r
+	}
 }
 
 // smallQueries keeps only query texts up to MaxCachedQueryBytes in a cache that counts entries,
