@@ -49,13 +49,22 @@ func caseSearch(ctx context.Context, search *string) (predicate.CitizenCase, err
 // so that it does not count the officials' rows again.
 func officialsSearch(ctx context.Context, c *ent.Client, q string, after *entgql.Cursor[string], first *int,
 	before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput) (*ent.OfficialConnection, error) {
-	match, err := namesearch.Officials(ctx, q)
+	fc := graphql.GetFieldContext(ctx)
+	var page *namesearch.Page
+	if fc != nil && where == nil && orderBy == nil && first != nil && before == nil && last == nil {
+		// The default order (id) forward: the keys choose the page (first, and one more to tell
+		// whether a next page exists, as the pager asks).
+		page = &namesearch.Page{Limit: *first + 1}
+		if after != nil {
+			page.After = after.ID
+		}
+	}
+	match, err := namesearch.Officials(ctx, q, page)
 	if err != nil {
 		return nil, err
 	}
 	query := c.Official.Query().Where(match)
 	opts := []ent.OfficialPaginateOption{ent.WithOfficialOrder(orderBy), ent.WithOfficialFilter(where.Filter)}
-	fc := graphql.GetFieldContext(ctx)
 	if where != nil || fc == nil {
 		return query.Paginate(ctx, after, first, before, last, opts...)
 	}

@@ -62,7 +62,7 @@ func benchSearch(ctx context.Context, cfg config.Config, db *store.DB, iteration
 		total                       int64
 	}
 	queries := []*q{
-		{label: "officials 'Nguyễn Văn An' admin", token: admin, query: benchOfficialsSearch, search: "Nguyễn Văn An"},
+		{label: "officials 'Nguyễn Văn Vinh' admin", token: admin, query: benchOfficialsSearch, search: "Nguyễn Văn Vinh"},
 		{label: "officials 'nguyen' admin", token: admin, query: benchOfficialsSearch, search: "nguyen"},
 		{label: "officials 'nguyen van' admin", token: admin, query: benchOfficialsSearch, search: "nguyen van"},
 		{label: "officials 'nguyen van' province", token: supervisor, query: benchOfficialsSearch, search: "nguyen van"},

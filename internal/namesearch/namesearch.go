@@ -86,7 +86,11 @@ func match(q string) func(*sql.Selector) {
 // q" (q from Query, not empty): "nguyen van a" finds Nguyễn Văn An and Trần Nguyễn Văn Anh, not
 // Nguyễn Thị Vân A. The keys are narrowed to the viewer's scope first (authz.NameKeysWhere), so
 // that only the officials the viewer may see are looked up.
-func Officials(ctx context.Context, q string) (func(*sql.Selector), error) {
+//
+// With a page (officials in id order after an id, at most a number of them, and no other filter
+// than the scope), the keys pick that page themselves: each official matches through one key only
+// (see Key), so the first ids in key order are the page, and only its officials are read.
+func Officials(ctx context.Context, q string, page *Page) (func(*sql.Selector), error) {
 	scope, err := authz.NameKeysWhere(ctx)
 	if err != nil {
 		return nil, err
@@ -95,14 +99,30 @@ func Officials(ctx context.Context, q string) (func(*sql.Selector), error) {
 		keys := sql.Dialect(s.Dialect()).Select(officialnamekey.FieldOfficialID).From(sql.Table(officialnamekey.Table))
 		match(q)(keys)
 		scope(keys)
+		if page != nil {
+			if page.After != "" {
+				keys.Where(sql.GT(keys.C(officialnamekey.FieldOfficialID), page.After))
+			}
+			keys.OrderBy(keys.C(officialnamekey.FieldOfficialID)).Limit(page.Limit)
+		}
 		s.Where(sql.In(s.C(official.FieldID), keys))
 	}, nil
+}
+
+// Page is a forward page of a search in id order: the officials after After (an id; "" from the
+// start), at most Limit of them.
+type Page struct {
+	After string
+	Limit int
 }
 
 // Count counts the officials matching q that the viewer of ctx may see, from the keys alone: the
 // keys carry the official's unit and are filtered by the same rule as officials (package authz).
 func Count(ctx context.Context, c *ent.Client, q string) (int, error) {
-	return c.OfficialNameKey.Query().Where(match(q)).Count(ctx)
+	// count(*), not ent's Count (count of the id column, which is not in the index: it would read
+	// every matching row from the table).
+	return c.OfficialNameKey.Query().Where(match(q)).
+		Aggregate(func(*sql.Selector) string { return sql.Count("*") }).Int(ctx)
 }
 
 // Install keeps the keys of every official written through c in step with its name and unit, in

@@ -49,7 +49,7 @@ func TestCountsEachOfficialOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				match, err := namesearch.Officials(ctx, q)
+				match, err := namesearch.Officials(ctx, q, nil)
 				if err != nil {
 					t.Fatal(err)
 				}

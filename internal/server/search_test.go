@@ -292,6 +292,59 @@ func TestOfficialSearchCounts(t *testing.T) {
 		if p := ask(admin, `query($q: String) { officials(search: $q, first: 4) { totalCount pageInfo { hasNextPage } edges { node { id } } } }`, vars); p.TotalCount != 4 || len(p.Edges) != 4 || p.PageInfo.HasNextPage {
 			t.Errorf("first 4 of 4: %+v", p)
 		}
+		// Walking the pages two by two gives the whole list in id order, whether the keys pick the
+		// page (default order, forward) or the officials are sorted (orderBy, backward).
+		walk := func(a *testutil.API, query string) []string {
+			t.Helper()
+			var ids []string
+			var cursor any
+			for range 10 {
+				var out struct {
+					Officials struct {
+						PageInfo struct {
+							HasNextPage bool
+							EndCursor   *string
+						}
+						Edges []struct{ Node struct{ ID string } }
+					}
+				}
+				a.Query(t, query, map[string]any{"q": "le quy don", "after": cursor}).Decode(t, &out)
+				for _, e := range out.Officials.Edges {
+					ids = append(ids, e.Node.ID)
+				}
+				if !out.Officials.PageInfo.HasNextPage {
+					return ids
+				}
+				cursor = *out.Officials.PageInfo.EndCursor
+			}
+			t.Fatalf("no last page after 10 pages: %q", ids)
+			return nil
+		}
+		for _, a := range []*testutil.API{admin, supervisor} {
+			var all struct {
+				Officials struct{ Edges []struct{ Node struct{ ID string } } }
+			}
+			a.Query(t, `query($q: String) { officials(search: $q, first: 100) { edges { node { id } } } }`,
+				map[string]any{"q": "le quy don"}).Decode(t, &all)
+			var want []string
+			for _, e := range all.Officials.Edges {
+				want = append(want, e.Node.ID)
+			}
+			if !slices.IsSorted(want) || len(want) < 3 {
+				t.Fatalf("the whole list is not in id order, or too short to page: %q", want)
+			}
+			if got := walk(a, `query($q: String, $after: Cursor) { officials(search: $q, first: 2, after: $after) {
+				pageInfo { hasNextPage endCursor } edges { node { id } } } }`); !slices.Equal(got, want) {
+				t.Errorf("pages of 2 in id order: %q, want %q", got, want)
+			}
+			got := walk(a, `query($q: String, $after: Cursor) { officials(search: $q, first: 2, after: $after, orderBy: {field: FULL_NAME}) {
+				pageInfo { hasNextPage endCursor } edges { node { id } } } }`)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("pages of 2 by name: %q, want %q", got, want)
+			}
+		}
+
 		// A where filter counts the officials themselves.
 		if p := ask(supervisor, `query($q: String, $u: ID!) { officials(search: $q, where: {hasUnitWith: {id: $u}}) { totalCount edges { node { id } } } }`,
 			map[string]any{"q": "don", "u": w.A.OtherUnit}); p.TotalCount != 1 || len(p.Edges) != 1 {
