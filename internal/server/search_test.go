@@ -322,7 +322,9 @@ func TestOfficialSearchCounts(t *testing.T) {
 		}
 		for _, a := range []*testutil.API{admin, supervisor} {
 			var all struct {
-				Officials struct{ Edges []struct{ Node struct{ ID string } } }
+				Officials struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
 			}
 			a.Query(t, `query($q: String) { officials(search: $q, first: 100) { edges { node { id } } } }`,
 				map[string]any{"q": "le quy don"}).Decode(t, &all)
