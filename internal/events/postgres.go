@@ -33,9 +33,9 @@ type Postgres struct {
 	hub      *hub
 	listener *pq.Listener
 
-	failed    chan error    // connection attempts that failed, for NewPostgres
-	watchMu   sync.Mutex    // guards up and watchers; held while telling watchers of the connection
-	up        bool          // the listener is connected and LISTENs on every channel
+	failed    chan error // connection attempts that failed, for NewPostgres
+	watchMu   sync.Mutex // guards up and watchers; held while telling watchers of the connection
+	up        bool       // the listener is connected and LISTENs on every channel
 	watchers  map[string]Watcher
 	stop      chan struct{} // closed by Close
 	done      chan struct{} // closed when dispatch has returned

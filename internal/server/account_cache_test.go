@@ -36,7 +36,9 @@ func ask(t *testing.T, db *testutil.DB, api *testutil.API) seen {
 	db.Counter.Reset()
 	r := api.Query(t, `{ viewer { role scopeKind } }`, nil)
 	s := seen{status: r.Status, code: r.Code(), statements: db.Counter.Count(), raw: string(r.Raw)}
-	var out struct{ Viewer *struct{ Role, ScopeKind string } }
+	var out struct {
+		Viewer *struct{ Role, ScopeKind string }
+	}
 	if len(r.Errors) == 0 && json.Unmarshal(r.Data, &out) == nil && out.Viewer != nil {
 		s.role, s.scopeKind = out.Viewer.Role, out.Viewer.ScopeKind
 	}
