@@ -232,7 +232,7 @@ func TestAccountChangeRolledBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n := cache.Seen(); n != before {
-			t.Fatalf("the rolled-back change was announced in this process (%d -> %d)", before, n)
+			t.Fatalf("the rolled-back change was announced (heard %d -> %d)", before, n)
 		}
 		// A committed change of another account: heard locally at once and, on PostgreSQL,
 		// through its notification too, after any the rolled-back transaction sent.
