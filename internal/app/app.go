@@ -108,6 +108,7 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, migr
 	if err != nil {
 		return nil, err
 	}
+	db.SetPool(store.Pool{Conns: cfg.DBConns, MaxLifetime: cfg.DBConnLifetime})
 	if migrate {
 		if err := db.Migrate(ctx, log); err != nil {
 			db.Close()

@@ -49,6 +49,8 @@ type Service struct {
 	throttle *throttle
 	// dummyHash is compared against when the login is unknown, so both take the same time.
 	dummyHash string
+	// cache holds the accounts' sign-in state (cache.go); nil reads the database every time.
+	cache *AccountCache
 }
 
 // Params are the argon2id parameters of new hashes (RFC 9106's second recommended set, lighter on
@@ -213,17 +215,48 @@ func (s *Service) Authenticate(ctx context.Context, token string) (authz.Viewer,
 	if err != nil {
 		return authz.Viewer{}, ErrSessionExpired
 	}
-	acc, err := s.db(ctx).Account.Get(authz.System(ctx, authz.SysAuthenticate), claimed.AccountID)
+	acc, err := s.account(ctx, claimed.AccountID)
 	if ent.IsNotFound(err) {
 		return authz.Viewer{}, ErrSessionExpired
 	}
 	if err != nil {
 		return authz.Viewer{}, err
 	}
-	if acc.Disabled || acc.TokenVersion != version {
+	if acc.disabled || acc.version != version {
 		return authz.Viewer{}, ErrSessionExpired
 	}
-	return ViewerOf(acc), nil
+	return acc.viewer, nil
+}
+
+// UseCache makes Authenticate read accounts through c (nil: always from the database).
+func (s *Service) UseCache(c *AccountCache) { s.cache = c }
+
+// Cache returns the account cache in use, or nil.
+func (s *Service) Cache() *AccountCache { return s.cache }
+
+// account returns what Authenticate checks of an account: from the cache when it has it, else
+// from the database (and then into the cache). Inside a transaction it reads the transaction.
+func (s *Service) account(ctx context.Context, id string) (cachedAccount, error) {
+	c := s.cache
+	if c == nil || ent.FromContext(ctx) != nil {
+		c = nil
+	} else if e, ok := c.get(id); ok {
+		return e, nil
+	}
+	var epoch uint64
+	var up bool
+	if c != nil {
+		epoch, up = c.begin()
+	}
+	acc, err := s.db(ctx).Account.Get(authz.System(ctx, authz.SysAuthenticate), id)
+	if err != nil {
+		return cachedAccount{}, err
+	}
+	e := cachedAccount{viewer: ViewerOf(acc), disabled: acc.Disabled, version: acc.TokenVersion}
+	if up {
+		c.put(id, e, epoch)
+	}
+	return e, nil
 }
 
 // ViewerOf builds the viewer of an account from its stored role, scope and official.

@@ -48,6 +48,9 @@ type Config struct {
 	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
 	Deadlines       workdays.Durations
 	Limits          Limits
+	DBConns         int           // DB_MAX_CONNS: PostgreSQL connections, all kept open while idle
+	DBConnLifetime  time.Duration // DB_CONN_MAX_LIFETIME: a PostgreSQL connection is replaced after this; 0 keeps it
+	AccountCache    int           // ACCOUNT_CACHE_SIZE: accounts whose sign-in state is cached per process; 0 turns the cache off
 }
 
 // Limits bound what one request, one connection or one account per minute may cost the server.
@@ -108,6 +111,9 @@ var Variables = []Variable{
 	{"HTTP_READ_TIMEOUT", "30s", "time to read a whole request, body included (evidence uploads get 10 minutes)"},
 	{"HTTP_WRITE_TIMEOUT", "30s", "time from the request's headers to the end of its response, more than REQUEST_TIMEOUT (WebSockets are not cut; evidence downloads get 10 minutes)"},
 	{"HTTP_IDLE_TIMEOUT", "120s", "how long a kept-alive connection may wait for its next request"},
+	{"DB_MAX_CONNS", "20", "PostgreSQL connections of the pool, all kept open while idle (no session churn under bursts)"},
+	{"DB_CONN_MAX_LIFETIME", "0", "a PostgreSQL connection is closed and replaced after this long (e.g. 30m, to rebalance behind a pooler); 0 keeps connections"},
+	{"ACCOUNT_CACHE_SIZE", "10000", "accounts whose sign-in state (enabled, token version, role, scope) each process caches, dropped at once on every change of the account on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
@@ -248,6 +254,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("COMPLEXITY_BUDGET_PER_MINUTE (%d) must be at least GRAPHQL_COMPLEXITY_LIMIT (%d), or 0",
 				c.Limits.ComplexityBudget, c.ComplexityLimit))
 		}
+	}
+	c.DBConns = parseInt("DB_MAX_CONNS", 20)
+	if v := get("DB_CONN_MAX_LIFETIME", "0"); v != "0" {
+		c.DBConnLifetime = parseDuration("DB_CONN_MAX_LIFETIME", "30m")
+	}
+	if v := get("ACCOUNT_CACHE_SIZE", "10000"); v != "0" {
+		c.AccountCache = parseInt("ACCOUNT_CACHE_SIZE", 10000)
 	}
 	if c.Limits.WriteTimeout > 0 && c.Limits.WriteTimeout <= c.Limits.RequestTimeout {
 		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (%s) must be longer than REQUEST_TIMEOUT (%s), or answers are cut before they are written",

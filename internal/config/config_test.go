@@ -53,6 +53,20 @@ func TestLoad(t *testing.T) {
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT", nil},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"bad window", map[string]string{"ASSESSMENT_WINDOW_CLOSES": "02-30"}, "ASSESSMENT_WINDOW_CLOSES", nil},
+		{"pool and account cache defaults", nil, "", func(t *testing.T, c Config) {
+			if c.DBConns != 20 || c.DBConnLifetime != 0 || c.AccountCache != 10000 {
+				t.Fatalf("pool %d, lifetime %s, account cache %d", c.DBConns, c.DBConnLifetime, c.AccountCache)
+			}
+		}},
+		{"pool and account cache set", map[string]string{"DB_MAX_CONNS": "32", "DB_CONN_MAX_LIFETIME": "30m", "ACCOUNT_CACHE_SIZE": "0"}, "",
+			func(t *testing.T, c Config) {
+				if c.DBConns != 32 || c.DBConnLifetime != 30*time.Minute || c.AccountCache != 0 {
+					t.Fatalf("pool %d, lifetime %s, account cache %d", c.DBConns, c.DBConnLifetime, c.AccountCache)
+				}
+			}},
+		{"bad lifetime", map[string]string{"DB_CONN_MAX_LIFETIME": "forever"}, "DB_CONN_MAX_LIFETIME", nil},
+		{"bad pool size", map[string]string{"DB_MAX_CONNS": "0"}, "DB_MAX_CONNS", nil},
+		{"bad cache size", map[string]string{"ACCOUNT_CACHE_SIZE": "-1"}, "ACCOUNT_CACHE_SIZE", nil},
 		{"limits", nil, "", func(t *testing.T, c Config) {
 			want := Limits{RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ComplexityBudget: 500000,
 				ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}

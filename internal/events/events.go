@@ -9,6 +9,9 @@
 //     any server process sharing the database reaches the subscribers of every process, the
 //     publishing one included (through the database, once).
 //
+// Postgres.Watch lets another notification channel (the account changes of package store) share
+// the broker's one listener connection, and tells its watcher when the connection is lost.
+//
 // Delivery is best effort and at most once: it is a signal for live views, never the record.
 // Events are lost when a subscriber falls behind (see SubscriberBuffer) and, with PostgreSQL, while
 // the listener's connection is down (the reconnection is logged). A subscriber that must not miss

@@ -33,7 +33,10 @@ type Postgres struct {
 	hub      *hub
 	listener *pq.Listener
 
-	failed    chan error    // connection attempts that failed, for NewPostgres
+	failed    chan error // connection attempts that failed, for NewPostgres
+	watchMu   sync.Mutex // guards up and watchers; held while telling watchers of the connection
+	up        bool       // the listener is connected and LISTENs on every channel
+	watchers  map[string]Watcher
 	stop      chan struct{} // closed by Close
 	done      chan struct{} // closed when dispatch has returned
 	closed    atomic.Bool
@@ -93,6 +96,12 @@ func NewPostgres(dsn string, db *sql.DB, log *slog.Logger) (*Postgres, error) {
 // onListenerEvent is pq's event callback. It runs on the listener's goroutine: it must not block.
 func (p *Postgres) onListenerEvent(ev pq.ListenerEventType, err error) {
 	switch ev {
+	case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+		p.setUp(true)
+	case pq.ListenerEventDisconnected:
+		p.setUp(false)
+	}
+	switch ev {
 	case pq.ListenerEventConnected:
 		p.log.Info("events listener connected", slog.String("channel", Channel))
 	case pq.ListenerEventDisconnected:
@@ -135,7 +144,16 @@ func (p *Postgres) dispatch() {
 }
 
 func (p *Postgres) deliver(n *pq.Notification) {
-	if n == nil || n.Channel != Channel { // nil: the connection was re-established (logged)
+	if n == nil { // the connection was re-established (logged)
+		return
+	}
+	if n.Channel != Channel {
+		p.watchMu.Lock()
+		w := p.watchers[n.Channel]
+		p.watchMu.Unlock()
+		if w != nil {
+			w.Notified(n.Extra)
+		}
 		return
 	}
 	var e Event
@@ -145,6 +163,62 @@ func (p *Postgres) deliver(n *pq.Notification) {
 		return
 	}
 	p.hub.publish(e)
+}
+
+// Watcher is told what arrives on a notification channel other than Channel (see Postgres.Watch).
+// Its methods run on the broker's goroutines and must not block.
+type Watcher interface {
+	// Notified receives the payload of one notification on the watched channel.
+	Notified(payload string)
+	// Connected says whether notifications are being received: false as soon as the listener's
+	// connection is known to be lost (what is sent from then on is never delivered), true once it
+	// LISTENs again. It is called in the order the changes happen, never concurrently.
+	Connected(up bool)
+}
+
+// Watch LISTENs on channel too, on the broker's one listener connection, and hands w what arrives
+// on it and every change of the connection, until Close. w starts disconnected: Connected(true)
+// comes once the channel is listened to (at once when the connection is up). A channel is watched
+// by one Watcher; Channel itself cannot be watched.
+func (p *Postgres) Watch(channel string, w Watcher) error {
+	if channel == Channel {
+		return errors.New("events: Watch: the events channel is the broker's own")
+	}
+	p.watchMu.Lock()
+	if p.watchers == nil {
+		p.watchers = map[string]Watcher{}
+	}
+	if _, taken := p.watchers[channel]; taken {
+		p.watchMu.Unlock()
+		return fmt.Errorf("events: Watch: %s is watched already", channel)
+	}
+	p.watchers[channel] = w
+	p.watchMu.Unlock()
+	// Listen returns once the channel is listened to on a live connection (or is queued for the
+	// next one, which LISTENs on it before reporting itself connected).
+	if err := p.listener.Listen(channel); err != nil {
+		p.watchMu.Lock()
+		delete(p.watchers, channel)
+		p.watchMu.Unlock()
+		return fmt.Errorf("events: listen on %s: %w", channel, err)
+	}
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	if p.up { // a loss since Listen returned set up to false and told w nothing it must undo
+		w.Connected(true)
+	}
+	return nil
+}
+
+// setUp records the listener's connection state and tells the watchers, under watchMu so that
+// Watch and the listener's events are seen in one order.
+func (p *Postgres) setUp(up bool) {
+	p.watchMu.Lock()
+	defer p.watchMu.Unlock()
+	p.up = up
+	for _, w := range p.watchers {
+		w.Connected(up)
+	}
 }
 
 // pinger checks the listener's connection now and then, so a silently dead one is noticed and
@@ -202,6 +276,7 @@ func (p *Postgres) Close() error {
 		close(p.stop)
 		_ = p.listener.Close() // only fails when already closed
 		<-p.done
+		p.setUp(false) // the watchers hear nothing more
 		p.hub.close()
 	})
 	return nil

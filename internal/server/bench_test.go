@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/internal/authz"
@@ -112,4 +113,42 @@ func benchSelfReport(b *testing.B, dia string, submit bool) {
 		}
 	}
 	b.ReportMetric(float64(db.Counter.Count())/float64(b.N), "sql/op")
+}
+
+// BenchmarkSignedInRead times a small signed-in read (the viewer and a page of provinces) through
+// the HTTP handler, with the account cache (the default) and without it (ACCOUNT_CACHE_SIZE=0, one
+// more statement per request: the account check as it was before the cache):
+//
+//	go test ./internal/server -run '^$' -bench SignedInRead -benchtime 2000x -count 5
+func BenchmarkSignedInRead(b *testing.B) {
+	for _, dia := range testutil.Dialects() {
+		for _, c := range []struct{ name, size string }{{"cache", ""}, {"nocache", "0"}} {
+			b.Run(dia+"/"+c.name, func(b *testing.B) {
+				db := testutil.Open(b, dia)
+				testutil.Org(b, db.Client, testutil.Shape{Provinces: 5, Districts: 1, Units: 1, Officials: 1, Pledges: 1})
+				env := map[string]string{}
+				if c.size != "" {
+					env["ACCOUNT_CACHE_SIZE"] = c.size
+				}
+				api := testutil.NewAPI(b, db, testutil.Config(b, env))
+				if cache := api.Auth.Cache(); cache != nil && !cache.WaitUp(true, time.Now().Add(30*time.Second)) {
+					b.Fatal("the account cache did not come up")
+				}
+				user := api.SignedIn(b, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+				const q = `{ viewer { role } provinces(first: 5) { totalCount edges { node { id name } } } }`
+				if r := user.Query(b, q, nil); len(r.Errors) > 0 {
+					b.Fatalf("errors: %s", r.Raw)
+				}
+				db.Counter.Reset()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if r := user.Query(b, q, nil); len(r.Errors) > 0 {
+						b.Fatalf("errors: %s", r.Raw)
+					}
+				}
+				b.ReportMetric(float64(db.Counter.Count())/float64(b.N), "sql/op")
+			})
+		}
+	}
 }

@@ -48,7 +48,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	if err != nil {
 		return Deps{}, err
 	}
-	store, err := blob.NewDir(cfg.BlobDir)
+	blobs, err := blob.NewDir(cfg.BlobDir)
 	if err != nil {
 		return Deps{}, err
 	}
@@ -74,10 +74,27 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Events:    broker,
 		Logger:    log,
 		Now:       now,
-		Uploads:   casework.NewUploads(db.Client, store, evidence.DefaultLimits(), now),
+		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
 	})
 	prog := progress.New(db, now)
-	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: auth.NewService(db.Client, signer, log, now),
+	authn := auth.NewService(db.Client, signer, log, now)
+	var closers []func()
+	if cfg.AccountCache > 0 {
+		cache := auth.NewAccountCache(cfg.AccountCache)
+		closers = append(closers, db.WatchAccounts(cache.Invalidate)) // this process's commits, at once
+		if pg, ok := broker.(*events.Postgres); ok {
+			// Every process's commits; the cache stays off until the channel is listened to,
+			// and goes off again whenever the connection is lost.
+			if err := pg.Watch(store.AccountsChannel, cache); err != nil {
+				_ = broker.Close()
+				return Deps{}, fmt.Errorf("account cache: %w", err)
+			}
+		} else {
+			cache.Connected(true) // SQLite: one process, whose commits WatchAccounts reports
+		}
+		authn.UseCache(cache)
+	}
+	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers,
 		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
 		Reviews: review.New(db.Client, prog, tokenKey, now)}, nil
@@ -85,6 +102,9 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 
 // Close releases what Build opened.
 func (d Deps) Close() error {
+	for _, c := range d.closers {
+		c()
+	}
 	if d.broker != nil {
 		return d.broker.Close()
 	}

@@ -56,6 +56,7 @@ type Deps struct {
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
 	broker  events.Broker
+	closers []func() // what Close undoes besides the broker (the account cache's watch)
 }
 
 // New returns the whole HTTP handler of the product.

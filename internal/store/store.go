@@ -44,6 +44,7 @@ type DB struct {
 
 	mu       sync.Mutex
 	attached map[any]any
+	accounts *accountWatchers // WatchAccounts
 }
 
 // Attach returns what is attached to the database under key, attaching make() the first time:
@@ -86,9 +87,7 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
-		db.SetConnMaxIdleTime(5 * time.Minute)
+		setPool(db, DefaultPool)
 	default:
 		dia = dialect.SQLite
 		dsn, err := sqliteDSN(url)
@@ -117,7 +116,36 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	client := ent.NewClient(ent.Driver(drv))
 	authz.Install(client)
 	namesearch.Install(client, dia)
-	return &DB{Client: client, SQL: db, Dialect: dia}, nil
+	accounts := &accountWatchers{}
+	installAccountHooks(client, dia, accounts)
+	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts}, nil
+}
+
+// Pool is the PostgreSQL connection pool: Conns connections, all kept open while idle (a burst
+// then never opens and closes sessions), each replaced after MaxLifetime when it is not zero.
+type Pool struct {
+	Conns       int
+	MaxLifetime time.Duration
+}
+
+// DefaultPool is the pool Open starts PostgreSQL with.
+var DefaultPool = Pool{Conns: 20}
+
+// SetPool resizes the PostgreSQL pool (SQLite's is left as Open made it).
+func (d *DB) SetPool(p Pool) {
+	if d.Dialect == dialect.Postgres {
+		setPool(d.SQL, p)
+	}
+}
+
+func setPool(db *sql.DB, p Pool) {
+	if p.Conns <= 0 {
+		p.Conns = DefaultPool.Conns
+	}
+	db.SetMaxOpenConns(p.Conns)
+	db.SetMaxIdleConns(p.Conns) // idle = open: no churn
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(p.MaxLifetime)
 }
 
 func sqliteDSN(url string) (string, error) {

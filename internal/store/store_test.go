@@ -2,9 +2,12 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
@@ -169,4 +172,38 @@ func TestRefoldNames(t *testing.T) {
 			t.Errorf("%d rows not in fold.Query form after the backfill", stale)
 		}
 	})
+}
+
+// TestPoolKeepsIdleConnections (PostgreSQL): a burst that takes every connection of the pool
+// leaves them all open and idle afterwards, none closed, so the next burst opens no session.
+func TestPoolKeepsIdleConnections(t *testing.T) {
+	if !slices.Contains(testutil.Dialects(), dialect.Postgres) {
+		t.Skip(testutil.EnvPostgres + " is not set: the pool setting is PostgreSQL's")
+	}
+	db := testutil.Open(t, dialect.Postgres)
+	db.SetPool(store.Pool{Conns: 12, MaxLifetime: time.Hour})
+	ctx := context.Background()
+	burst := func() {
+		var conns []*sql.Conn
+		for range 12 {
+			c, err := db.SQL.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	burst()
+	opened := db.SQL.Stats()
+	burst()
+	s := db.SQL.Stats()
+	if s.MaxOpenConnections != 12 || s.OpenConnections != 12 || s.Idle != 12 {
+		t.Fatalf("after a burst: %d open of at most %d, %d idle; want all 12 open and idle", s.OpenConnections, s.MaxOpenConnections, s.Idle)
+	}
+	if s.MaxIdleClosed != 0 || s.MaxIdleTimeClosed != 0 || s.OpenConnections != opened.OpenConnections {
+		t.Fatalf("the pool closed idle connections: %+v (after the first burst %+v)", s, opened)
+	}
 }

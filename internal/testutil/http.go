@@ -44,6 +44,8 @@ type API struct {
 	token   string
 	seen    *responses
 	signer  *auth.Signer
+	// Auth is the server's sign-in service (its account cache, for tests that await invalidations).
+	Auth *auth.Service
 }
 
 // NewAPI builds the product's handler over db with the given configuration.
@@ -66,7 +68,7 @@ func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *A
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { deps.Close() })
-	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer()}
+	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer(), Auth: deps.Auth}
 }
 
 // GQLError is one error of a GraphQL response.

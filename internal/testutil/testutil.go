@@ -78,6 +78,19 @@ func Open(tb testing.TB, dia string) *DB {
 	return &DB{DB: db, URL: u, Counter: counter}
 }
 
+// Reopen opens db's database again, with its own pool, client and statement counter: what another
+// server process sharing the database sees (PostgreSQL; on SQLite a second handle of the file).
+func Reopen(tb testing.TB, db *DB) *DB {
+	tb.Helper()
+	counter := &Counter{}
+	other, err := store.Open(context.Background(), db.URL, counter.Wrap)
+	if err != nil {
+		tb.Fatalf("reopen: %v", err)
+	}
+	tb.Cleanup(func() { other.Close() })
+	return &DB{DB: other, URL: db.URL, Counter: counter}
+}
+
 var (
 	templateOnce sync.Once
 	templateName string
