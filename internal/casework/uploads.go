@@ -122,7 +122,7 @@ func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*e
 	if up.Status != upload.StatusPENDING || u.now().After(up.ExpiresAt) {
 		return nil, errUploadGone
 	}
-	f, err := u.limits.Sanitize(up.ContentType, io.LimitReader(body, up.Size+1), up.Size)
+	f, err := u.limits.Sanitize(ctx, up.ContentType, io.LimitReader(body, up.Size+1), up.Size)
 	if err != nil {
 		return nil, err
 	}

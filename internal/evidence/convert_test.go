@@ -3,6 +3,7 @@ package evidence
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -44,7 +45,7 @@ func TestSanitizeHEIC(t *testing.T) {
 					}
 				}
 			}
-			f, err := DefaultLimits().Sanitize("image/heic", bytes.NewReader(in), int64(len(in)))
+			f, err := DefaultLimits().Sanitize(context.Background(), "image/heic", bytes.NewReader(in), int64(len(in)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,7 +78,7 @@ func TestSanitizeHEIC(t *testing.T) {
 				t.Fatalf("differs from libheif's rendering by %.1f on average", d)
 			}
 			// The JPEG is an ordinary upload now: cleaning it again changes nothing.
-			again, err := DefaultLimits().Sanitize("image/heic", bytes.NewReader(f.Data), int64(len(f.Data)))
+			again, err := DefaultLimits().Sanitize(context.Background(), "image/heic", bytes.NewReader(f.Data), int64(len(f.Data)))
 			if err != nil || !bytes.Equal(again.Data, f.Data) || again.Type != JPEG {
 				t.Fatalf("the converted JPEG is not stable: %v", err)
 			}
@@ -130,7 +131,7 @@ func TestSanitizeHEICNotConverted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := tt.limits.Sanitize("image/heic", bytes.NewReader(tt.data), int64(len(tt.data)))
+			f, err := tt.limits.Sanitize(context.Background(), "image/heic", bytes.NewReader(tt.data), int64(len(tt.data)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +141,7 @@ func TestSanitizeHEICNotConverted(t *testing.T) {
 		})
 	}
 	small.MaxPixels = 160 * 120
-	if f, err := small.Sanitize("image/heic", bytes.NewReader(gps), int64(len(gps))); err != nil || !f.Sanitized {
+	if f, err := small.Sanitize(context.Background(), "image/heic", bytes.NewReader(gps), int64(len(gps))); err != nil || !f.Sanitized {
 		t.Fatalf("a photo at the pixel limit: %v, sanitized %v", err, f.Sanitized)
 	}
 }
@@ -249,7 +250,7 @@ func TestSanitizePDF(t *testing.T) {
 		in   []byte
 	}{{"plain", plain}, {"object streams", pdfObjectStreams(t, plain)}} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := DefaultLimits().Sanitize("application/pdf", bytes.NewReader(tt.in), int64(len(tt.in)))
+			f, err := DefaultLimits().Sanitize(context.Background(), "application/pdf", bytes.NewReader(tt.in), int64(len(tt.in)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -324,7 +325,7 @@ func TestSanitizePDFNotCleanable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := DefaultLimits().Sanitize("application/pdf", bytes.NewReader(tt.data), int64(len(tt.data)))
+			f, err := DefaultLimits().Sanitize(context.Background(), "application/pdf", bytes.NewReader(tt.data), int64(len(tt.data)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -351,7 +352,7 @@ func TestSanitizedFlag(t *testing.T) {
 		{MP3, []byte{0xFF, 0xFB, 0x90, 0x64, 0, 0, 0}, false},
 	}
 	for _, tt := range tests {
-		f, err := DefaultLimits().Sanitize(tt.declared, bytes.NewReader(tt.data), int64(len(tt.data)))
+		f, err := DefaultLimits().Sanitize(context.Background(), tt.declared, bytes.NewReader(tt.data), int64(len(tt.data)))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.declared, err)
 		}
@@ -376,7 +377,7 @@ func TestHEICCost(t *testing.T) {
 	l.MaxBytes = int64(len(in))
 	for i := range 3 { // the first run also compiles the decoder
 		start := time.Now()
-		f, err := l.Sanitize("image/heic", bytes.NewReader(in), int64(len(in)))
+		f, err := l.Sanitize(context.Background(), "image/heic", bytes.NewReader(in), int64(len(in)))
 		d := time.Since(start)
 		if err != nil || !f.Sanitized {
 			t.Fatalf("not converted: %v", err)

@@ -98,7 +98,15 @@ type Limits struct {
 	MaxBytes  int64    // largest file accepted
 	Types     []string // accepted content types, canonical (see Canonical)
 	MaxPixels int64    // largest HEIC photo converted to JPEG, in pixels; 0: DefaultMaxPixels
+	// MaxInflated bounds what a PDF's compressed streams may expand to, in all, before it is
+	// rewritten; 0: DefaultMaxInflated. A PDF beyond it is kept as it came, not sanitized.
+	MaxInflated int64
 }
+
+// DefaultMaxInflated is 256 MiB of decompressed streams: ordinary PDFs compress text and vector
+// graphics about 3 to 10 times (a 20 MiB scan holds mostly JPEGs, which are not inflated); a
+// compression bomb (1,000 times) is stopped there instead of being expanded in memory.
+const DefaultMaxInflated = 256 * MiB
 
 // DefaultMaxPixels is 25 megapixels: phones' usual photos (12 MP, 24 MP: 5712x4284) are
 // converted; a 48 MP photo would take about 1.5 GB to convert, and is kept as it came.
@@ -112,6 +120,13 @@ func DefaultLimits() Limits {
 		Types:     []string{JPEG, PNG, WebP, HEIC, PDF, MP3, M4A, AAC, WAV, MP4, QuickTime, ThreeGP},
 		MaxPixels: DefaultMaxPixels,
 	}
+}
+
+func (l Limits) maxInflated() int64 {
+	if l.MaxInflated > 0 {
+		return l.MaxInflated
+	}
+	return DefaultMaxInflated
 }
 
 func (l Limits) maxPixels() int64 {

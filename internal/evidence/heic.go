@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -15,6 +16,17 @@ import (
 // concurrently. It is a process-wide resource guard, like the decoder's own WebAssembly runtime,
 // not configuration.
 var heicSlots = make(chan struct{}, 1)
+
+// takeSlot waits for a place in slots, or for ctx to end (a request past its deadline gives up its
+// place in the queue instead of converting for nobody); release gives the place back.
+func takeSlot(ctx context.Context, slots chan struct{}) (release func(), err error) {
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 var (
 	errTooManyPixels = errors.New("more pixels than the limit")
@@ -41,7 +53,7 @@ const minHEICWidth = 100
 // photo. What the boxes cannot bound: an HEVC stream declaring a larger picture than its ispe
 // makes the decoder allocate for that picture (at most the 4 GiB of 32-bit WebAssembly) before
 // the size check after decoding refuses it.
-func heicToJPEG(data []byte, maxPixels int64) ([]byte, error) {
+func heicToJPEG(ctx context.Context, data []byte, maxPixels int64) ([]byte, error) {
 	w, h, err := heifSize(data, maxPixels)
 	if err != nil {
 		return nil, err
@@ -49,8 +61,11 @@ func heicToJPEG(data []byte, maxPixels int64) ([]byte, error) {
 	if w < minHEICWidth {
 		return nil, fmt.Errorf("%dx%d: %w", w, h, errTooNarrow)
 	}
-	heicSlots <- struct{}{}
-	defer func() { <-heicSlots }()
+	release, err := takeSlot(ctx, heicSlots)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	img, err := heic.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, err

@@ -2,11 +2,16 @@ package evidence
 
 import (
 	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/ascii85"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -16,11 +21,25 @@ var pdfNoConfig = sync.OnceFunc(api.DisableConfigDir)
 
 var errPDFNotCleanable = errors.New("not cleanable")
 
+// pdfSlots makes PDFs rewritten one at a time: pdfcpu holds the whole document, its object
+// streams decoded, in memory. A process-wide resource guard, like heicSlots.
+var pdfSlots = make(chan struct{}, 1)
+
 // cleanPDF rewrites a PDF without its metadata (see Sanitize). It returns errPDFNotCleanable,
-// wrapped, for a PDF it will not vouch for: encrypted, or carrying embedded files (each has its
-// own metadata, which nothing here reads).
-func cleanPDF(data []byte) (out []byte, err error) {
+// wrapped, for a PDF it will not vouch for: encrypted, carrying embedded files (each has its own
+// metadata, which nothing here reads), or whose compressed streams expand beyond maxInflated (a
+// compression bomb: pdfcpu would decode its object streams whole, in memory). It waits for its
+// slot and reads only while rc (the request's context) lasts, and then returns rc's error.
+func cleanPDF(rc context.Context, data []byte, maxInflated int64) (out []byte, err error) {
 	pdfNoConfig()
+	if err := inflateBounded(rc, data, maxInflated); err != nil {
+		return nil, err
+	}
+	release, err := takeSlot(rc, pdfSlots)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	defer func() { // a parser of hostile input: a panic in it is a file it cannot read
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("pdfcpu: %v", r)
@@ -31,12 +50,15 @@ func cleanPDF(data []byte) (out []byte, err error) {
 	// Plain objects (no object streams): what is left in the file can be seen in its bytes.
 	conf.WriteObjectStream = false
 	conf.WriteXRefStream = false
-	ctx, err := api.ReadContext(bytes.NewReader(data), conf)
+	ctx, err := pdfcpu.ReadWithContext(rc, bytes.NewReader(data), conf)
 	if err != nil {
 		return nil, err
 	}
 	if ctx.Encrypt != nil {
 		return nil, fmt.Errorf("encrypted: %w", errPDFNotCleanable)
+	}
+	if err := rc.Err(); err != nil {
+		return nil, err
 	}
 	if err := api.ValidateContext(ctx); err != nil {
 		return nil, err
@@ -78,12 +100,15 @@ func cleanPDF(data []byte) (out []byte, err error) {
 			}
 		}
 	}
+	if err := rc.Err(); err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	if err := api.WriteContext(ctx, &b); err != nil {
 		return nil, err
 	}
 	// Read back what was written: a rewrite that does not parse is not stored.
-	check, err := api.ReadContext(bytes.NewReader(b.Bytes()), conf)
+	check, err := pdfcpu.ReadWithContext(rc, bytes.NewReader(b.Bytes()), conf)
 	if err != nil {
 		return nil, fmt.Errorf("reading the cleaned PDF: %w", err)
 	}
@@ -133,4 +158,144 @@ func dctBehindOtherFilters(fs []types.PDFFilter) bool {
 		}
 	}
 	return false
+}
+
+var errInflatesTooMuch = errors.New("compressed streams expand beyond the limit")
+
+// inflateBounded reads every compressed stream of a PDF without keeping what it expands to, and
+// returns errPDFNotCleanable, wrapped, when they expand beyond max in all. A stream's data begins
+// after the keyword "stream" and its end of line, whatever the object's dictionary says, so every
+// such place is tried: zlib (FlateDecode) as it is, and under ASCII85Decode and ASCIIHexDecode,
+// the encodings found in front of it. A place that is not a zlib stream fails at its first bytes.
+// LZWDecode, the other expanding filter, is obsolete (PDF 1.2 replaced it): a PDF naming it is not
+// rewritten.
+func inflateBounded(ctx context.Context, data []byte, max int64) error {
+	if namesLZW(data) {
+		return fmt.Errorf("LZWDecode: %w", errPDFNotCleanable)
+	}
+	var total int64
+	for rest := data; ; {
+		i := bytes.Index(rest, []byte("stream"))
+		if i < 0 {
+			return nil
+		}
+		start := i + len("stream")
+		if start < len(rest) && rest[start] == '\r' {
+			start++
+		}
+		if start < len(rest) && rest[start] == '\n' {
+			start++
+		}
+		body := rest[start:]
+		for _, r := range []io.Reader{bytes.NewReader(body), ascii85.NewDecoder(bytes.NewReader(body)), hexReader(body)} {
+			n, err := inflatedSize(r, max-total+1)
+			if err != nil && n == 0 {
+				continue
+			}
+			total += n
+			break
+		}
+		if total > max {
+			return fmt.Errorf("%w (%d bytes): %w", errInflatesTooMuch, max, errPDFNotCleanable)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rest = rest[start:]
+	}
+}
+
+// namesLZW reports whether a PDF names the LZWDecode filter, also spelt with #xx escapes
+// ("/LZ#57Decode" is the same name).
+func namesLZW(data []byte) bool {
+	if bytes.Contains(data, []byte("LZW")) {
+		return true
+	}
+	for rest := data; ; {
+		i := bytes.IndexByte(rest, '/')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		end := bytes.IndexAny(rest, " \t\r\n\f\x00/[]<>(){}%")
+		if end < 0 {
+			end = len(rest)
+		}
+		name := rest[:end]
+		if bytes.IndexByte(name, '#') < 0 {
+			continue
+		}
+		var plain []byte
+		for j := 0; j < len(name); j++ {
+			if name[j] == '#' && j+2 < len(name) {
+				var v byte
+				if _, err := fmt.Sscanf(string(name[j+1:j+3]), "%02x", &v); err == nil {
+					plain = append(plain, v)
+					j += 2
+					continue
+				}
+			}
+			plain = append(plain, name[j])
+		}
+		if bytes.Contains(bytes.ToUpper(plain), []byte("LZW")) {
+			return true
+		}
+	}
+}
+
+// inflatedSize is how many bytes the zlib stream r expands to, read up to limit.
+func inflatedSize(r io.Reader, limit int64) (int64, error) {
+	z, err := zlib.NewReader(r)
+	if err != nil {
+		return 0, err
+	}
+	defer z.Close()
+	return io.Copy(io.Discard, io.LimitReader(z, limit))
+}
+
+// hexReader decodes ASCIIHexDecode data: hex digits, white space ignored, up to '>'.
+func hexReader(b []byte) io.Reader {
+	return &hexDecoder{b: b}
+}
+
+type hexDecoder struct {
+	b    []byte
+	half int // -1: no pending digit
+	init bool
+}
+
+func (h *hexDecoder) Read(p []byte) (int, error) {
+	if !h.init {
+		h.half, h.init = -1, true
+	}
+	n := 0
+	for n < len(p) && len(h.b) > 0 {
+		c := h.b[0]
+		h.b = h.b[1:]
+		var v int
+		switch {
+		case c >= '0' && c <= '9':
+			v = int(c - '0')
+		case c >= 'a' && c <= 'f':
+			v = int(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			v = int(c-'A') + 10
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0:
+			continue
+		default: // '>' ends the data; anything else is not hex data
+			h.b = nil
+			continue
+		}
+		if h.half < 0 {
+			h.half = v
+			continue
+		}
+		p[n] = byte(h.half<<4 | v)
+		n++
+		h.half = -1
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
 }

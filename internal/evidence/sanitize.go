@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -77,7 +78,7 @@ type File struct {
 // Errors the person can fix are *apperr.Error (BAD_USER_INPUT) on field contentType (unknown
 // declared type), size (empty, too large) or file (unrecognised, mismatched or damaged content);
 // a failing r gives its error, wrapped.
-func (l Limits) Sanitize(contentType string, r io.Reader, max int64) (File, error) {
+func (l Limits) Sanitize(ctx context.Context, contentType string, r io.Reader, max int64) (File, error) {
 	if max <= 0 {
 		return File{}, errors.New("evidence: Sanitize with max <= 0")
 	}
@@ -141,15 +142,23 @@ func (l Limits) Sanitize(contentType string, r io.Reader, max int64) (File, erro
 		f.Data, err = stripWebP(data)
 		f.Sanitized = true
 	case HEIC:
-		if j, cerr := heicToJPEG(data, l.maxPixels()); cerr == nil {
+		j, cerr := heicToJPEG(ctx, data, l.maxPixels())
+		switch {
+		case cerr == nil:
 			f.Data, f.Type, f.Sanitized = j, JPEG, true
-		} else {
+		case ctx.Err() != nil: // the request ended while waiting or converting: nothing is kept
+			return File{}, fmt.Errorf("evidence: converting a HEIC photo: %w", ctx.Err())
+		default:
 			f.Data = data
 		}
 	case PDF:
-		if p, cerr := cleanPDF(data); cerr == nil {
+		p, cerr := cleanPDF(ctx, data, l.maxInflated())
+		switch {
+		case cerr == nil:
 			f.Data, f.Sanitized = p, true
-		} else {
+		case ctx.Err() != nil:
+			return File{}, fmt.Errorf("evidence: cleaning a PDF: %w", ctx.Err())
+		default:
 			f.Data = data
 		}
 	default:

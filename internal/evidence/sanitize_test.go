@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -22,7 +23,7 @@ import (
 // sanitize calls Limits.Sanitize with the default limits and returns the stored bytes, the
 // sniffed type and the hash received.
 func sanitize(contentType string, r io.Reader, max int64) ([]byte, string, string, error) {
-	f, err := DefaultLimits().Sanitize(contentType, r, max)
+	f, err := DefaultLimits().Sanitize(context.Background(), contentType, r, max)
 	return f.Data, f.Sniffed, f.SHA256, err
 }
 
@@ -496,7 +497,7 @@ func TestSanitizePassThrough(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.declared+"/"+tt.sniffed, func(t *testing.T) {
-			f, err := DefaultLimits().Sanitize(tt.declared, bytes.NewReader(tt.data), int64(len(tt.data)))
+			f, err := DefaultLimits().Sanitize(context.Background(), tt.declared, bytes.NewReader(tt.data), int64(len(tt.data)))
 			if err != nil {
 				t.Fatal(err)
 			}
