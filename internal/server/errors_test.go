@@ -3,9 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -72,6 +75,29 @@ func TestErrorPresenterArguments(t *testing.T) {
 			&gqlerror.Error{Message: "x is not valid", Err: errors.New("x is not valid"), Path: tt.path})
 		if got.Extensions["code"] != tt.code || (logs.Len() > 0) != (tt.code == "INTERNAL_SERVER_ERROR") {
 			t.Errorf("%v: got %s %v, logged %q", tt.path, got.Message, got.Extensions, logs.String())
+		}
+	}
+}
+
+// TestFileErrorPastDeadline: an upload or download that ran out of its request's time (a
+// conversion waiting for its turn) answers 503 TIMEOUT, not 500 INTERNAL.
+func TestFileErrorPastDeadline(t *testing.T) {
+	for _, tt := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("evidence: converting a HEIC photo: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, apperr.Timeout},
+		{errors.New("disk on fire"), http.StatusInternalServerError, apperr.Internal},
+	} {
+		w := httptest.NewRecorder()
+		writeFileError(w, httptest.NewRequest(http.MethodPut, "/uploads/x", nil), slog.New(slog.DiscardHandler), "upload", tt.err, http.StatusBadRequest)
+		var out struct{ Error struct{ Code string } }
+		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+		if w.Code != tt.status || out.Error.Code != tt.code {
+			t.Errorf("%v: %d %s, want %d %s", tt.err, w.Code, out.Error.Code, tt.status, tt.code)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -249,7 +250,12 @@ func evidenceHandler(d Deps) http.Handler {
 // INTERNAL_SERVER_ERROR, never with its text.
 func writeFileError(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string, err error, fallback int) {
 	e, ok := apperr.As(err)
-	if !ok {
+	switch {
+	case ok:
+	case errors.Is(err, context.DeadlineExceeded): // e.g. a conversion waiting for its turn
+		log.WarnContext(r.Context(), what+": past the request's deadline", "error", err.Error())
+		e = apperr.ErrTimeout
+	default:
 		log.ErrorContext(r.Context(), what, "error", err.Error())
 		e = errInternal
 	}
