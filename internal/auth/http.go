@@ -22,9 +22,9 @@ const CloseForbidden = 4403
 // Middleware puts the viewer of the request's bearer token (or an anonymous one) and the client
 // address into the context. A token that does not verify is answered UNAUTHENTICATED at once,
 // so a client knows to refresh rather than silently seeing the public surface.
-func (s *Service) Middleware(trustProxy bool, next http.Handler) http.Handler {
+func (s *Service) Middleware(proxyHops int, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := authz.WithClientIP(r.Context(), clientIP(r, trustProxy))
+		ctx := authz.WithClientIP(r.Context(), clientIP(r, proxyHops))
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := bearer(h)
 			if !ok {
@@ -90,16 +90,21 @@ func bearer(h string) (string, bool) {
 	return strings.TrimSpace(token), true
 }
 
-func clientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		// The last address is the one our proxy appended; earlier ones are whatever the client
-		// sent, and trusting them would let it pick a new address for every throttled attempt.
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			last := xff[len(xff)-1]
-			if i := strings.LastIndexByte(last, ','); i >= 0 {
-				last = last[i+1:]
+// clientIP is the address of the client: behind proxyHops proxies that each append the address
+// they received from to X-Forwarded-For (TRUST_PROXY), the entry the outermost of them appended,
+// proxyHops from the right; else the connection's peer. Entries further left are whatever the
+// client sent, and trusting them would let it pick a new address for every throttled attempt. A
+// request with fewer entries than hops (it reached an inner proxy directly) gets the leftmost.
+func clientIP(r *http.Request, proxyHops int) string {
+	if proxyHops > 0 {
+		var list []string
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			for _, a := range strings.Split(v, ",") {
+				list = append(list, strings.TrimSpace(a))
 			}
-			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
+		}
+		if len(list) > 0 {
+			if ip := net.ParseIP(list[max(len(list)-proxyHops, 0)]); ip != nil {
 				return ip.String()
 			}
 		}

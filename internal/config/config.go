@@ -39,7 +39,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
 	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
 	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
-	TrustProxy      bool          // TRUST_PROXY: take the client address from X-Forwarded-For
+	TrustProxy      int           // TRUST_PROXY: how many proxies append to X-Forwarded-For (0: none, take the peer)
 	AssessmentClose string        // ASSESSMENT_WINDOW_CLOSES: MM-DD, the last day self-assessments are accepted
 	BlobDir         string        // BLOB_DIR: folder of evidence files
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
@@ -118,7 +118,7 @@ var Variables = []Variable{
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
-	{"TRUST_PROXY", "false", "take the client address from the last X-Forwarded-For entry, the one the proxy appended (only behind a proxy that sets it)"},
+	{"TRUST_PROXY", "false", "behind proxies that append to X-Forwarded-For: true for one (a load balancer), or their number (2: a CDN then a load balancer); the client address is the entry the outermost appended. false: the connection's peer"},
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
 	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
@@ -178,7 +178,18 @@ func Load(getenv func(string) string) (Config, error) {
 		return n
 	}
 	c.AutoMigrate = parseBool("AUTO_MIGRATE", true)
-	c.TrustProxy = parseBool("TRUST_PROXY", false)
+	switch v := get("TRUST_PROXY", "false"); v {
+	case "false", "0":
+		c.TrustProxy = 0
+	case "true":
+		c.TrustProxy = 1
+	default:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 10 {
+			errs = append(errs, fmt.Errorf("TRUST_PROXY must be false, true or a number of proxies from 0 to 10, not %q", v))
+		}
+		c.TrustProxy = n
+	}
 	for _, r := range []struct {
 		name, def string
 		dst       *Rate

@@ -53,6 +53,18 @@ func TestLoad(t *testing.T) {
 		{"bad duration", map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT", nil},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL", nil},
 		{"bad window", map[string]string{"ASSESSMENT_WINDOW_CLOSES": "02-30"}, "ASSESSMENT_WINDOW_CLOSES", nil},
+		{"proxy hops", map[string]string{"TRUST_PROXY": "2"}, "", func(t *testing.T, c Config) {
+			if c.TrustProxy != 2 {
+				t.Fatalf("TRUST_PROXY=2: %d hops", c.TrustProxy)
+			}
+		}},
+		{"one proxy", map[string]string{"TRUST_PROXY": "true"}, "", func(t *testing.T, c Config) {
+			if c.TrustProxy != 1 {
+				t.Fatalf("TRUST_PROXY=true: %d hops", c.TrustProxy)
+			}
+		}},
+		{"bad proxy hops", map[string]string{"TRUST_PROXY": "-1"}, "TRUST_PROXY", nil},
+		{"bad proxy word", map[string]string{"TRUST_PROXY": "yes"}, "TRUST_PROXY", nil},
 		{"pool and account cache defaults", nil, "", func(t *testing.T, c Config) {
 			if c.DBConns != 20 || c.DBConnLifetime != 0 || c.AccountCache != 10000 {
 				t.Fatalf("pool %d, lifetime %s, account cache %d", c.DBConns, c.DBConnLifetime, c.AccountCache)
