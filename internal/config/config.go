@@ -44,6 +44,7 @@ type Config struct {
 	BlobDir         string        // BLOB_DIR: folder of evidence files
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
+	ExportRate      Rate          // EXPORT_DOWNLOAD_RATE: export downloads per account
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
 	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
 	Deadlines       workdays.Durations
@@ -123,6 +124,7 @@ var Variables = []Variable{
 	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
+	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
 	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
@@ -193,7 +195,8 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, r := range []struct {
 		name, def string
 		dst       *Rate
-	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate}} {
+	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate},
+		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}} {
 		rate, err := parseRate(get(r.name, r.def))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.name, err))

@@ -22,8 +22,9 @@ var errLinkRevoked = errors.New("review: link revoked")
 // loads its account as it is now (it must exist, be enabled and still have the token version the
 // link was made with), rebuilds the viewer, checks access again, and sends the file. Failures are
 // answered 401 (not a valid link, or no longer valid for its account), 403 (no longer allowed),
-// 404 (the review or scope is not there for this viewer) or 410 (expired), with a short text in
-// Vietnamese and English.
+// 404 (the review or scope is not there for this viewer), 410 (expired) or 429 with Retry-After
+// (the account's downloads are over EXPORT_DOWNLOAD_RATE), with a short text in Vietnamese and
+// English.
 func (s *Service) Download(log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -34,6 +35,9 @@ func (s *Service) Download(log *slog.Logger) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		if err != nil {
 			status, text := failure(err)
+			if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
+				h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+			}
 			if status == http.StatusInternalServerError {
 				log.ErrorContext(ctx, "export download", "error", err.Error())
 			}
@@ -63,6 +67,12 @@ func (s *Service) download(ctx context.Context, token string) (*file, error) {
 	}
 	if acc.Disabled || acc.TokenVersion != version {
 		return nil, errLinkRevoked
+	}
+	if s.downloads != nil {
+		if ok, wait := s.downloads.Allow(acc.ID); !ok {
+			return nil, apperr.Throttled(wait, "Quá nhiều lượt tải xuống; thử lại sau %d giây.",
+				"Too many downloads; try again in %d seconds.")
+		}
 	}
 	ctx = authz.WithViewer(ctx, auth.ViewerOf(acc))
 	if err := s.check(ctx, e); err != nil {

@@ -46,10 +46,13 @@ type fixture struct {
 	as   map[string]*testutil.API // by testutil.Roles name, plus "outsider": province B's supervisor
 }
 
-func setup(t *testing.T, dia string) *fixture {
+func setup(t *testing.T, dia string) *fixture { return setupWith(t, dia, nil) }
+
+// setupWith is setup with settings (environment variables) of its own.
+func setupWith(t *testing.T, dia string, env map[string]string) *fixture {
 	t.Helper()
 	db := testutil.Open(t, dia)
-	cfg := testutil.Config(t, nil)
+	cfg := testutil.Config(t, env)
 	fx := &fixture{db: db, w: testutil.NewWorld(t, db, cfg), as: map[string]*testutil.API{}}
 	now := today
 	fx.now = &now
@@ -918,5 +921,34 @@ func TestExportDownloadRefusals(t *testing.T) {
 		fx.db.Client.Account.Update().Where(account.Login(login)).SetScopeProvinceID(fx.w.B.Province).ExecX(sys())
 		refused(url, http.StatusForbidden, "không có quyền", "not allowed")
 		refused(reviewURL, http.StatusNotFound) // the review of A is no longer readable for it
+	})
+}
+
+// TestExportDownloadRate: an account's downloads past EXPORT_DOWNLOAD_RATE answer 429 with
+// Retry-After and a text in both languages, whatever link they use; another account is not
+// affected; the allowance comes back with time.
+func TestExportDownloadRate(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		fx := setupWith(t, dia, map[string]string{"EXPORT_DOWNLOAD_RATE": "2/10m"})
+		in := map[string]any{"kind": "PROGRESS", "format": "CSV", "scope": province(fx.w.A.Province), "year": 2025}
+		url := mustLink(t, fx.as["provinceSupervisor"], in)
+		other := mustLink(t, fx.as["provinceSupervisor"], in)
+		for i, u := range []string{url, other} {
+			if rec := get(fx.anon, u); rec.Code != http.StatusOK {
+				t.Fatalf("download %d: %d %s", i+1, rec.Code, rec.Body)
+			}
+		}
+		rec := get(fx.anon, url)
+		if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" ||
+			!strings.Contains(rec.Body.String(), "thử lại sau") || !strings.Contains(rec.Body.String(), "try again in") {
+			t.Fatalf("third download: %d, Retry-After %q, %q", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+		}
+		if rec := get(fx.anon, mustLink(t, fx.as["admin"], in)); rec.Code != http.StatusOK {
+			t.Errorf("another account's download: %d", rec.Code)
+		}
+		*fx.now = fx.now.Add(5 * time.Minute)
+		if rec := get(fx.anon, url); rec.Code != http.StatusOK {
+			t.Errorf("five minutes later: %d %s", rec.Code, rec.Body)
+		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
@@ -22,10 +23,19 @@ const (
 
 // Service closes reviews and makes exports.
 type Service struct {
-	client   *ent.Client
-	progress *progress.Service
-	linkKey  []byte
-	now      func() time.Time
+	client    *ent.Client
+	progress  *progress.Service
+	linkKey   []byte
+	now       func() time.Time
+	downloads *ratelimit.Limiter // per account; nil: unlimited
+}
+
+// LimitDownloads bounds the export downloads of each account (each rebuilds its file): at most
+// n in period, refilled evenly on the service's clock. n 0: no limit.
+func (s *Service) LimitDownloads(n int, period time.Duration) {
+	if n > 0 {
+		s.downloads = ratelimit.New(period/time.Duration(n), n).WithClock(s.now)
+	}
 }
 
 // New returns the service over client; linkKey signs download links; now is the domain clock.

@@ -77,6 +77,8 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
 	})
 	prog := progress.New(db, now)
+	reviews := review.New(db.Client, prog, tokenKey, now)
+	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
 	authn := auth.NewService(db.Client, signer, log, now)
 	var closers []func()
 	if cfg.AccountCache > 0 {
@@ -97,7 +99,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers,
 		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
-		Reviews: review.New(db.Client, prog, tokenKey, now)}, nil
+		Reviews: reviews}, nil
 }
 
 // Close releases what Build opened.
