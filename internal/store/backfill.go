@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/pressly/goose/v3"
@@ -22,6 +24,14 @@ func goMigrations(dia string) []*goose.Migration {
 		goose.NewGoMigration(20261206060000, &goose.GoFunc{RunTx: refoldNames(dia)}, nil),
 		// The word starts of officials' names (internal/namesearch), after the migration that made
 		// their table (20261206064818).
+		// Times that SQLite databases kept with another offset than UTC, rewritten in UTC (the
+		// driver now writes UTC; see sqlitePragmas). Nothing to do on PostgreSQL (timestamptz).
+		goose.NewGoMigration(20261206073000, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if dia != dialect.SQLite {
+				return nil
+			}
+			return utcTimes(ctx, tx)
+		}}, nil),
 		goose.NewGoMigration(20261206064900, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return namesearch.Backfill(ctx, tx, dia)
 		}}, nil),
@@ -83,4 +93,83 @@ func refold(ctx context.Context, tx *sql.Tx, dia, table, source, target string) 
 		}
 	}
 	return nil
+}
+
+// utcTimes rewrites in UTC every time value of a SQLite database stored with another offset: the
+// columns declared datetime in every table, found in the database itself (not in today's schema,
+// which may have columns a database at this migration does not have yet).
+func utcTimes(ctx context.Context, tx *sql.Tx) error {
+	tables, err := column[string](ctx, tx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		rows, err := tx.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?)`, t)
+		if err != nil {
+			return err
+		}
+		var cols []string
+		for rows.Next() {
+			var name, typ string
+			if err := rows.Scan(&name, &typ); err != nil {
+				rows.Close()
+				return err
+			}
+			if strings.EqualFold(typ, "datetime") {
+				cols = append(cols, name)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for _, c := range cols {
+			// The driver reads an offset it finds and writes UTC: reading the value and writing it
+			// back is the conversion, to the nanosecond.
+			type row struct {
+				id any
+				at time.Time
+			}
+			q := fmt.Sprintf(`SELECT rowid, %q FROM %q WHERE %q IS NOT NULL AND CAST(%q AS TEXT) NOT LIKE '%%+00:00'`, c, t, c, c)
+			rs, err := tx.QueryContext(ctx, q)
+			if err != nil {
+				return fmt.Errorf("%s.%s: %w", t, c, err)
+			}
+			var stale []row
+			for rs.Next() {
+				var r row
+				if err := rs.Scan(&r.id, &r.at); err != nil {
+					rs.Close()
+					return fmt.Errorf("%s.%s: %w", t, c, err)
+				}
+				stale = append(stale, r)
+			}
+			if err := rs.Close(); err != nil {
+				return err
+			}
+			for _, r := range stale {
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %q SET %q = ? WHERE rowid = ?`, t, c), r.at.UTC(), r.id); err != nil {
+					return fmt.Errorf("%s.%s: %w", t, c, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// column reads the one column a query selects.
+func column[T any](ctx context.Context, tx *sql.Tx, query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

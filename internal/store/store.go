@@ -33,8 +33,12 @@ import (
 var migrations embed.FS
 
 // sqlitePragmas are set on every pooled connection (in the DSN, so none misses them).
+//
+// Times are written in UTC (_timezone): SQLite keeps them as text and compares them as text, so a
+// deadline written at 23:59:59+07:00 (Vietnam's end of day) sorted and compared after a 17:30+00:00
+// "now" that is later in fact.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_timezone=UTC&_txlock=immediate"
 
 // DB is an open database: the ent client over it, the raw handle, and its dialect.
 type DB struct {

@@ -14,6 +14,7 @@ import (
 
 	atlas "ariga.io/atlas/sql/migrate"
 
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/testutil"
@@ -206,4 +207,76 @@ func TestPoolKeepsIdleConnections(t *testing.T) {
 	if s.MaxIdleClosed != 0 || s.MaxIdleTimeClosed != 0 || s.OpenConnections != opened.OpenConnections {
 		t.Fatalf("the pool closed idle connections: %+v (after the first burst %+v)", s, opened)
 	}
+}
+
+// TestTimesInUTC: a time written in Vietnam's zone (a deadline at the end of the day) compares
+// with a later UTC "now" as the instant it is, on both databases. SQLite compares times as text:
+// before, "…23:59:59+07:00" came after "…17:30:00+00:00" and the case was not overdue there. The
+// migration rewrites such text already stored.
+func TestTimesInUTC(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		w := testutil.NewWorld(t, db, testutil.Config(t, nil))
+		ctx := context.Background()
+		vn := time.FixedZone("ICT", 7*3600)
+		due := time.Date(2026, 12, 10, 23, 59, 59, 999_999_000, vn)
+		id := w.A.Records["Case"]
+		if id == "" {
+			t.Fatalf("no case in the world: %v", w.A.Records)
+		}
+		if err := db.Client.CitizenCase.UpdateOneID(id).SetDueAt(due).Exec(authz.System(ctx, authz.SysTestFixture)); err != nil {
+			t.Fatal(err)
+		}
+		arg := func(i int) string {
+			if dia == dialect.Postgres {
+				return fmt.Sprintf("$%d", i)
+			}
+			return "?"
+		}
+		overdue := func(now time.Time) int {
+			t.Helper()
+			var n int
+			if err := db.SQL.QueryRowContext(ctx, "SELECT count(*) FROM cases WHERE id = "+arg(1)+" AND due_at < "+arg(2), id, now).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := overdue(time.Date(2026, 12, 10, 17, 30, 0, 0, time.UTC)); n != 1 {
+			t.Errorf("due 23:59:59+07:00, now 17:30Z (half an hour later): overdue %d, want 1", n)
+		}
+		if n := overdue(time.Date(2026, 12, 10, 16, 30, 0, 0, time.UTC)); n != 0 {
+			t.Errorf("due 23:59:59+07:00, now 16:30Z (half an hour before): overdue %d, want 0", n)
+		}
+		if dia != dialect.SQLite {
+			return
+		}
+		text := func() string {
+			t.Helper()
+			var s string
+			if err := db.SQL.QueryRowContext(ctx, "SELECT CAST(due_at AS TEXT) FROM cases WHERE id = ?", id).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		if s := text(); s != "2026-12-10 16:59:59.999999+00:00" {
+			t.Errorf("stored as %q", s)
+		}
+		// A value an older server wrote in Vietnam's zone, rewritten by the migration.
+		if _, err := db.SQL.ExecContext(ctx, "UPDATE cases SET due_at = '2026-12-10 23:59:59.999999+07:00' WHERE id = ?", id); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.UTCTimes(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if s := text(); s != "2026-12-10 16:59:59.999999+00:00" {
+			t.Errorf("after the migration: %q", s)
+		}
+	})
 }
