@@ -280,3 +280,35 @@ func TestTimesInUTC(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrateTogether: processes starting together on one empty PostgreSQL database migrate once:
+// an advisory lock makes them take turns, so none fails on a table another has just made and every
+// migration is recorded once. (SQLite is one process's file: nothing to share.)
+func TestMigrateTogether(t *testing.T) {
+	url := testutil.EmptyPostgres(t)
+	ctx := context.Background()
+	const processes = 4
+	dbs := make([]*store.DB, processes)
+	for i := range dbs {
+		db, err := store.Open(ctx, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	errs := make(chan error, processes)
+	for _, db := range dbs {
+		go func() { errs <- db.Migrate(ctx, nil) }()
+	}
+	for range processes {
+		if err := <-errs; err != nil {
+			t.Errorf("a process migrating beside others: %v", err)
+		}
+	}
+	var twice int
+	if err := dbs[0].SQL.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT version_id FROM goose_db_version
+		GROUP BY version_id HAVING count(*) > 1) d`).Scan(&twice); err != nil || twice != 0 {
+		t.Errorf("migrations recorded more than once: %d, %v", twice, err)
+	}
+}

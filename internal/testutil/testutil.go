@@ -127,8 +127,30 @@ func freshPostgres(tb testing.TB) string {
 	if templateErr != nil {
 		tb.Fatalf("postgres template: %v", templateErr)
 	}
+	return createPostgres(tb, base, admin, "TEMPLATE "+templateName)
+}
+
+// EmptyPostgres creates a PostgreSQL database with nothing in it, not even the migrations (tests
+// of migrating itself), dropped after the test; it skips the test without EnvPostgres.
+func EmptyPostgres(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		tb.Skipf("%s is not set", EnvPostgres)
+	}
+	admin, err := sql.Open("postgres", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	return createPostgres(tb, base, admin, "")
+}
+
+// createPostgres creates a database (from what the options say) dropped after the test.
+func createPostgres(tb testing.TB, base string, admin *sql.DB, options string) string {
+	tb.Helper()
 	name := "lc_test_" + randomSuffix()
-	if _, err := admin.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, templateName)); err != nil {
+	if _, err := admin.ExecContext(context.Background(), strings.TrimSpace("CREATE DATABASE "+name+" "+options)); err != nil {
 		tb.Fatalf("create database: %v", err)
 	}
 	tb.Cleanup(func() {
