@@ -239,6 +239,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	closing, closeSockets := context.WithCancel(context.Background())
 	defer closeSockets()
 	deps.Closing = closing
+	draining, drain := context.WithCancel(context.Background())
+	defer drain()
+	deps.Draining = draining
 	srv := &http.Server{
 		Handler:           server.New(deps),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -260,7 +263,17 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		return err
 	case <-ctx.Done():
 	}
-	log.InfoContext(ctx, "shutting down", "timeout", cfg.ShutdownTimeout.String())
+	// Not ready from now on, still serving for SHUTDOWN_DRAIN: a load balancer polling /readyz
+	// takes the process out before its listener closes, so no new request is refused.
+	drain()
+	log.InfoContext(ctx, "shutting down", "drain", cfg.ShutdownDrain.String(), "timeout", cfg.ShutdownTimeout.String())
+	if cfg.ShutdownDrain > 0 {
+		select {
+		case <-time.After(cfg.ShutdownDrain):
+		case err := <-errc:
+			return err
+		}
+	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

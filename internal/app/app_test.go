@@ -301,3 +301,60 @@ func TestCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestShutdownDrains: from the moment shutdown begins, /readyz answers 503 "shutting down" while
+// requests are still served for SHUTDOWN_DRAIN; then the server stops.
+func TestShutdownDrains(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
+			"SEED_DEMO", "false", "SHUTDOWN_DRAIN", "5s"), io.Discard, stderr)
+	}()
+	base := "http://" + waitForListening(t, stderr, done)
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s while draining: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := get("/readyz"); code != http.StatusOK {
+		t.Fatalf("readyz before shutdown: %d", code)
+	}
+	cancel()
+	// The log line is written once draining has begun (after /readyz turned).
+	for {
+		logged, changed := stderr.next()
+		if strings.Contains(logged, `"msg":"shutting down"`) {
+			break
+		}
+		select {
+		case <-changed:
+		case err := <-done:
+			t.Fatalf("serve stopped before draining: %v", err)
+		case <-time.After(20 * time.Second):
+			t.Fatal("no shutdown logged")
+		}
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
+		t.Errorf("readyz while draining: %d %q", code, body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("a request while draining: %d", code)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after draining: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("serve did not stop after draining")
+	}
+}

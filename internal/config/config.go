@@ -37,6 +37,7 @@ type Config struct {
 	ComplexityLimit int           // GRAPHQL_COMPLEXITY_LIMIT
 	DepthLimit      int           // GRAPHQL_DEPTH_LIMIT
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT
+	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN: not ready but still serving, before shutting down
 	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
 	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
 	TrustProxy      int           // TRUST_PROXY: how many proxies append to X-Forwarded-For (0: none, take the peer)
@@ -117,6 +118,7 @@ var Variables = []Variable{
 	{"ACCOUNT_CACHE_SIZE", "10000", "accounts whose sign-in state (enabled, token version, role, scope) each process caches, dropped at once on every change of the account on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
+	{"SHUTDOWN_DRAIN", "0s (5s in production)", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending new ones before the listener closes"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
 	{"TRUST_PROXY", "false", "behind proxies that append to X-Forwarded-For: true for one (a load balancer), or their number (2: a CDN then a load balancer); the client address is the entry the outermost appended. false: the connection's peer"},
@@ -286,6 +288,14 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT must be a positive duration such as 15s, not %q", timeout))
 	}
 	c.ShutdownTimeout = d
+	defDrain := "0s"
+	if prod {
+		defDrain = "5s"
+	}
+	drain := get("SHUTDOWN_DRAIN", defDrain)
+	if c.ShutdownDrain, err = time.ParseDuration(drain); err != nil || c.ShutdownDrain < 0 {
+		errs = append(errs, fmt.Errorf("SHUTDOWN_DRAIN must be a duration such as 5s (0 for none), not %q", drain))
+	}
 	defOrigins := "http://localhost:3000,http://127.0.0.1:3000"
 	if prod {
 		defOrigins = ""

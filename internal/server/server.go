@@ -56,6 +56,9 @@ type Deps struct {
 	Reviews     *review.Service
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
+	// Draining, when set and done, makes /readyz answer 503 while requests are still served:
+	// shutdown has begun, and load balancers should send new requests elsewhere.
+	Draining context.Context
 	broker  events.Broker
 	closers []func() // what Close undoes besides the broker (the account cache's watch)
 }
@@ -78,6 +81,11 @@ func New(d Deps) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if d.Draining != nil && d.Draining.Err() != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("shutting down\n"))
+			return
+		}
 		if err := d.DB.Ping(ctx); err != nil {
 			d.Logger.WarnContext(ctx, "not ready", "error", err.Error())
 			w.WriteHeader(http.StatusServiceUnavailable)
