@@ -254,6 +254,19 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	srv.RegisterOnShutdown(closeSockets)
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", deps.Metrics.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.InfoContext(ctx, "metrics listening", "addr", mln.Addr().String())
+	}
 	log.InfoContext(ctx, "listening", "addr", ln.Addr().String(), "env", cfg.Env, "dialect", db.Dialect,
 		"startup_ms", time.Since(start).Milliseconds())
 	errc := make(chan error, 1)

@@ -225,6 +225,12 @@ func TestServeFreshDatabase(t *testing.T) {
 // waitForListening returns the address serve logs once it listens, reading stderr at each write.
 func waitForListening(t *testing.T, stderr *syncBuffer, done chan error) string {
 	t.Helper()
+	return waitForAddr(t, stderr, done, "listening")
+}
+
+// waitForAddr returns the address of the first log line with message msg.
+func waitForAddr(t *testing.T, stderr *syncBuffer, done chan error, msg string) string {
+	t.Helper()
 	timeout := time.NewTimer(2 * time.Minute)
 	defer timeout.Stop()
 	for {
@@ -232,7 +238,7 @@ func waitForListening(t *testing.T, stderr *syncBuffer, done chan error) string 
 		sc := bufio.NewScanner(strings.NewReader(logged))
 		for sc.Scan() {
 			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == msg {
 				return line.Addr
 			}
 		}
@@ -356,5 +362,55 @@ func TestShutdownDrains(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Error("serve did not stop after draining")
+	}
+}
+
+// TestMetrics: with METRICS_ADDR, a second listener serves Prometheus metrics: operations by name,
+// type and outcome with their latency, HTTP requests by route, the database pool; the public
+// port does not serve them.
+func TestMetrics(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
+			"SEED_DEMO", "false", "METRICS_ADDR", "127.0.0.1:0"), io.Discard, stderr)
+	}()
+	base := "http://" + waitForListening(t, stderr, done)
+	metricsURL := "http://" + waitForAddr(t, stderr, done, "metrics listening") + "/metrics"
+	post(t, base, `query Provinces { provinces(first: 1) { totalCount } }`, "")
+	post(t, base, `query Provinces { provinces(first: 1) { totalCount } }`, "")
+	post(t, base, `query Officials { officials(first: 1) { totalCount } }`, "")
+	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode == http.StatusOK {
+		t.Errorf("the public port serves /metrics: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	resp, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	text := string(b)
+	for _, want := range []string{
+		`liemchinh_graphql_operations_total{operation="Provinces",outcome="ok",type="query"} 2`,
+		`liemchinh_graphql_operations_total{operation="Officials",outcome="UNAUTHENTICATED",type="query"} 1`,
+		`liemchinh_graphql_operation_duration_seconds_count{operation="Provinces",type="query"} 2`,
+		`liemchinh_http_requests_total{route="/query",status="200"}`,
+		`liemchinh_http_requests_total{route="other",status="404"} 1`,
+		`liemchinh_websocket_connections 0`,
+		`liemchinh_graphql_subscriptions 0`,
+		`go_sql_max_open_connections{db_name="liemchinh"}`,
+		`liemchinh_graphql_complexity_count 3`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", text)
 	}
 }

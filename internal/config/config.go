@@ -29,6 +29,7 @@ const DefaultDatabaseURL = "sqlite:./data/liemchinh.db"
 type Config struct {
 	Env             string        // APP_ENV: development (default), test or production
 	ListenAddr      string        // LISTEN_ADDR
+	MetricsAddr     string        // METRICS_ADDR: where /metrics is served; "" (the default): nowhere
 	DatabaseURL     string        // DATABASE_URL
 	AutoMigrate     bool          // AUTO_MIGRATE: serve applies pending migrations first
 	SeedDemo        bool          // SEED_DEMO: serve loads the demo data into an empty database
@@ -101,6 +102,7 @@ type Variable struct{ Name, Default, Meaning string }
 var Variables = []Variable{
 	{"APP_ENV", EnvDevelopment, "development, test or production; production turns introspection, GraphiQL and demo seeding off and refuses demo secrets"},
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
+	{"METRICS_ADDR", "(off)", "address of a second listener serving Prometheus metrics at /metrics (e.g. 0.0.0.0:9090, kept off the public port)"},
 	{"DATABASE_URL", DefaultDatabaseURL, "postgres://... for PostgreSQL (required in production), or sqlite:PATH for the embedded database"},
 	{"AUTO_MIGRATE", "true", "serve applies pending migrations before listening (set false to run `liemchinh migrate` separately)"},
 	{"SEED_DEMO", "true outside production", "serve loads the demo data when the database has no campaign"},
@@ -150,6 +152,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		Env:         get("APP_ENV", EnvDevelopment),
 		ListenAddr:  get("LISTEN_ADDR", "127.0.0.1:8080"),
+		MetricsAddr: get("METRICS_ADDR", ""),
 		DatabaseURL: get("DATABASE_URL", ""),
 		LogLevel:    get("LOG_LEVEL", "info"),
 		ReporterKey: get("REPORTER_KEY", ""),

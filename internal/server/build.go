@@ -15,6 +15,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
+	"github.com/liemchinh/liemchinh/internal/metrics"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/recognition"
@@ -96,7 +97,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		}
 		authn.UseCache(cache)
 	}
-	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers,
+	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: metrics.New(db.SQL),
 		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
 		Reviews: reviews}, nil

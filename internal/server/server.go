@@ -33,6 +33,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/logging"
+	"github.com/liemchinh/liemchinh/internal/metrics"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
@@ -56,11 +57,13 @@ type Deps struct {
 	Reviews     *review.Service
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
+	// Metrics counts what the server does (served on METRICS_ADDR by the serve command).
+	Metrics *metrics.Metrics
 	// Draining, when set and done, makes /readyz answer 503 while requests are still served:
 	// shutdown has begun, and load balancers should send new requests elsewhere.
 	Draining context.Context
-	broker  events.Broker
-	closers []func() // what Close undoes besides the broker (the account cache's watch)
+	broker   events.Broker
+	closers  []func() // what Close undoes besides the broker (the account cache's watch)
 }
 
 // New returns the whole HTTP handler of the product.
@@ -104,7 +107,7 @@ func New(d Deps) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	})
-	return requestContext(d.Logger, c.Handler(mux))
+	return requestContext(d.Logger, d.Metrics, c.Handler(mux))
 }
 
 func newGraphQL(d Deps) http.Handler {
@@ -119,7 +122,7 @@ func newGraphQL(d Deps) http.Handler {
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: originPatterns(d.Config.CORSOrigins),
 		}},
-	}))
+	}, d.Metrics))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{present: timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log))})
 	srv.SetQueryCache(smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)})
@@ -144,8 +147,12 @@ func newGraphQL(d Deps) http.Handler {
 		return func(ctx context.Context) *graphql.Response {
 			resp := h(ctx)
 			if resp != nil && oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
-				log.InfoContext(ctx, "graphql", "errors", len(resp.Errors),
-					"duration_ms", time.Since(start).Milliseconds())
+				took := time.Since(start)
+				log.InfoContext(ctx, "graphql", "errors", len(resp.Errors), "duration_ms", took.Milliseconds())
+				d.Metrics.Operation(operationName(oc), string(oc.Operation.Operation), outcome(resp), took.Seconds())
+				if n := costOf(oc); n > 0 {
+					d.Metrics.Complexity(n)
+				}
 			}
 			return resp
 		}
@@ -177,7 +184,37 @@ func cutScheme(origin string) (string, bool) {
 
 // requestContext gives each request an id (kept from X-Request-Id when sane), the reader's
 // language, and a logger context; it logs the request once it is done.
-func requestContext(log *slog.Logger, next http.Handler) http.Handler {
+// operationName is the name of the operation run: the request's operationName, or the name the
+// document gives its one operation.
+func operationName(oc *graphql.OperationContext) string {
+	if oc.OperationName == "" && oc.Operation != nil {
+		return oc.Operation.Name
+	}
+	return oc.OperationName
+}
+
+// outcome is "ok" for an answer without errors, else its first error's code.
+func outcome(resp *graphql.Response) string {
+	if len(resp.Errors) == 0 {
+		return "ok"
+	}
+	if code, ok := resp.Errors[0].Extensions["code"].(string); ok && code != "" {
+		return code
+	}
+	return "ERROR"
+}
+
+// route names a request's endpoint for metrics: a fixed set, never the path's tokens or ids.
+func route(path string) string {
+	for _, r := range []string{"/query", "/uploads/", "/evidence/", "/exports/", "/healthz", "/readyz"} {
+		if path == r || (strings.HasSuffix(r, "/") && strings.HasPrefix(path, r)) {
+			return strings.TrimSuffix(r, "/")
+		}
+	}
+	return "other"
+}
+
+func requestContext(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if len(id) == 0 || len(id) > 64 {
@@ -191,6 +228,7 @@ func requestContext(log *slog.Logger, next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
+		m.HTTP(route(r.URL.Path), sw.status)
 		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 			log.DebugContext(ctx, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"duration_ms", time.Since(start).Milliseconds())

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/metrics"
 )
 
 // WebSocket limits.
@@ -39,18 +40,20 @@ func useLimits(srv *handler.Server, d Deps) {
 		srv.Use(newComplexityBudget(n))
 	}
 	srv.AroundOperations(withDeadline(d.Config.Limits.RequestTimeout))
-	srv.AroundOperations(limitSubscriptions)
+	srv.AroundOperations(limitSubscriptions(d.Metrics))
 }
 
 // limitWebsocket bounds a WebSocket transport: message size, time to connection_init, and
 // subscriptions running at once on one connection (counted in the connection's context).
-func limitWebsocket(t transport.Websocket) transport.Websocket {
+func limitWebsocket(t transport.Websocket, m *metrics.Metrics) transport.Websocket {
 	limit := int64(MaxWebsocketMessage)
 	t.PayloadReadLimit = &limit
 	t.InitTimeout = WebsocketInitTimeout
 	init := t.InitFunc
 	t.InitFunc = func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		ctx = context.WithValue(ctx, subscriptionsKey, new(atomic.Int32))
+		m.WebSocket(1)
+		context.AfterFunc(ctx, func() { m.WebSocket(-1) })
 		if init == nil {
 			return ctx, nil, nil
 		}
@@ -64,7 +67,13 @@ func limitWebsocket(t transport.Websocket) transport.Websocket {
 // stream ends, before the transport sends "complete", so that a client that waited for it may
 // subscribe again at once; the context's end frees it too, for a subscription whose stream is
 // never read again.
-func limitSubscriptions(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+func limitSubscriptions(m *metrics.Metrics) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return limitSubscription(ctx, next, m)
+	}
+}
+
+func limitSubscription(ctx context.Context, next graphql.OperationHandler, m *metrics.Metrics) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	count, ok := ctx.Value(subscriptionsKey).(*atomic.Int32)
 	if !ok || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
@@ -75,12 +84,14 @@ func limitSubscriptions(ctx context.Context, next graphql.OperationHandler) grap
 		e := apperr.Newf(apperr.RateLimited,
 			"Mỗi kết nối chỉ được mở tối đa %d đăng ký cùng lúc; hãy huỷ bớt.",
 			"A connection may run at most %d subscriptions at once; complete some first.", MaxSubscriptionsPerSocket)
+		m.Operation(operationName(oc), "subscription", e.Code, -1)
 		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 			Message: e.Message(ctx), Extensions: map[string]any{"code": e.Code},
 		}}})
 	}
+	m.Subscription(1)
 	var once sync.Once
-	release := func() { once.Do(func() { count.Add(-1) }) }
+	release := func() { once.Do(func() { count.Add(-1); m.Subscription(-1) }) }
 	context.AfterFunc(ctx, release)
 	responses := next(ctx)
 	return func(ctx context.Context) *graphql.Response {

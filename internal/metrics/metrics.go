@@ -1,0 +1,138 @@
+// Package metrics is what a process exposes to Prometheus (METRICS_ADDR): GraphQL operations by
+// name, type and outcome with their latency and complexity, HTTP requests by route and status,
+// refusals by rate limits, open WebSockets and subscriptions, and the database pool. Each server
+// has its own registry (github.com/prometheus/client_golang), so tests and several servers in one
+// process do not share counters.
+package metrics
+
+import (
+	"database/sql"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// maxOperationNames bounds the operation label: names are the client's, and each new one would
+// be a new series; past this many, further names count as "other".
+const maxOperationNames = 200
+
+// Metrics holds one server's collectors.
+type Metrics struct {
+	registry      *prometheus.Registry
+	operations    *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
+	complexity    prometheus.Histogram
+	http          *prometheus.CounterVec
+	refused       *prometheus.CounterVec
+	websockets    prometheus.Gauge
+	subscriptions prometheus.Gauge
+
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+// New returns the collectors of a server whose database pool is db.
+func New(db *sql.DB) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liemchinh_graphql_operations_total",
+			Help: "GraphQL operations answered, by operation name, type and outcome (ok, or the first error's code)."},
+			[]string{"operation", "type", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "liemchinh_graphql_operation_duration_seconds",
+			Help:    "Time to answer a query or mutation, by operation name and type.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}},
+			[]string{"operation", "type"}),
+		complexity: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "liemchinh_graphql_complexity",
+			Help:    "Complexity of the operations admitted.",
+			Buckets: prometheus.ExponentialBuckets(10, 4, 8)}),
+		http: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liemchinh_http_requests_total",
+			Help: "HTTP requests answered, by route and status."}, []string{"route", "status"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liemchinh_rate_limited_total",
+			Help: "Requests refused by a rate limit or budget (RATE_LIMITED, HTTP 429), by route."}, []string{"route"}),
+		websockets: prometheus.NewGauge(prometheus.GaugeOpts{Name: "liemchinh_websocket_connections",
+			Help: "WebSocket connections open (initialised)."}),
+		subscriptions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "liemchinh_graphql_subscriptions",
+			Help: "GraphQL subscriptions running."}),
+		names: map[string]bool{},
+	}
+	m.registry.MustRegister(m.operations, m.duration, m.complexity, m.http, m.refused, m.websockets, m.subscriptions,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if db != nil {
+		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "liemchinh"))
+	}
+	return m
+}
+
+// Handler serves the metrics in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// operation returns the label of an operation name: the name, "anonymous" without one, "other"
+// once maxOperationNames names were seen.
+func (m *Metrics) operation(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.names[name] {
+		return name
+	}
+	if len(m.names) >= maxOperationNames {
+		return "other"
+	}
+	m.names[name] = true
+	return name
+}
+
+// Operation records a query or mutation answered (seconds < 0: a subscription's event, not timed).
+func (m *Metrics) Operation(name, typ, outcome string, seconds float64) {
+	if m == nil {
+		return
+	}
+	op := m.operation(name)
+	m.operations.WithLabelValues(op, typ, outcome).Inc()
+	if seconds >= 0 {
+		m.duration.WithLabelValues(op, typ).Observe(seconds)
+	}
+	if outcome == "RATE_LIMITED" {
+		m.refused.WithLabelValues("/query").Inc()
+	}
+}
+
+// Complexity records an admitted operation's complexity.
+func (m *Metrics) Complexity(n int) {
+	if m != nil {
+		m.complexity.Observe(float64(n))
+	}
+}
+
+// HTTP records a request answered (route: a fixed name, never the path's variable parts).
+func (m *Metrics) HTTP(route string, status int) {
+	if m == nil {
+		return
+	}
+	m.http.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	if status == http.StatusTooManyRequests && route != "/query" { // /query counts RATE_LIMITED itself
+		m.refused.WithLabelValues(route).Inc()
+	}
+}
+
+// WebSocket counts a connection opened (+1) or closed (-1).
+func (m *Metrics) WebSocket(delta float64) {
+	if m != nil {
+		m.websockets.Add(delta)
+	}
+}
+
+// Subscription counts a subscription started (+1) or ended (-1).
+func (m *Metrics) Subscription(delta float64) {
+	if m != nil {
+		m.subscriptions.Add(delta)
+	}
+}
