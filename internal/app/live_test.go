@@ -533,3 +533,46 @@ func TestLiveShutdownClosesWebSockets(t *testing.T) {
 		}
 	}
 }
+
+// TestWebsocketClosesForRestart: when the server shuts down, an open WebSocket is closed with
+// 1012 (Service Restart), the code the app reconnects on, not 1000 (the conversation is over).
+func TestWebsocketClosesForRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
+			"SEED_DEMO", "false"), io.Discard, stderr)
+	}()
+	base := "http://" + waitForListening(t, stderr, done)
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	conn, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(base, "http")+"/query",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if err := conn.Write(dctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := conn.Read(dctx); err != nil || !bytes.Contains(msg, []byte("connection_ack")) {
+		t.Fatalf("connection_init: %s %v", msg, err)
+	}
+	cancel()
+	for {
+		_, msg, err := conn.Read(dctx)
+		if err == nil {
+			continue // a connection error message before the close frame
+		}
+		if code := websocket.CloseStatus(err); code != 1012 {
+			t.Fatalf("closed with %d (%v), last message %s; want 1012", code, err, msg)
+		}
+		break
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}

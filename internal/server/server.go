@@ -119,9 +119,9 @@ func newGraphQL(d Deps) http.Handler {
 		InitFunc:              d.Auth.WebsocketInit,
 		KeepAlivePingInterval: 15 * time.Second,
 		PingPongInterval:      15 * time.Second,
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: restartOnShutdown{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: originPatterns(d.Config.CORSOrigins),
-		}},
+		}}, d.Closing},
 	}, d.Metrics))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{present: timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log))})

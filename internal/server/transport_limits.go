@@ -153,3 +153,50 @@ func allowLongTransfer(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// WebsocketCloseServiceRestart is the close code (RFC 6455 registry: Service Restart) a WebSocket
+// gets when the server shuts down: the app reconnects, to another process or to this one once it
+// is back. gqlgen itself closes with 1000 "terminated", which says the conversation is over.
+const WebsocketCloseServiceRestart = 1012
+
+// restartOnShutdown makes a WebSocket implementation close with WebsocketCloseServiceRestart
+// instead of gqlgen's normal closure once closing is done.
+type restartOnShutdown struct {
+	transport.WebsocketImplementation
+	closing context.Context
+}
+
+func (r restartOnShutdown) Accept(w http.ResponseWriter, req *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	c, err := r.WebsocketImplementation.Accept(w, req, o)
+	if err != nil || r.closing == nil {
+		return c, err
+	}
+	return restartConn{WebsocketConn: c, closing: r.closing}, nil
+}
+
+// restartConn forwards everything to the connection, the optional read limit and deadline
+// included, and changes the close code of a shutdown.
+type restartConn struct {
+	transport.WebsocketConn
+	closing context.Context
+}
+
+func (c restartConn) WriteClose(code int, message string) error {
+	if code == transport.WebsocketCloseNormalClosure && c.closing.Err() != nil {
+		code, message = WebsocketCloseServiceRestart, "server restarting; reconnect"
+	}
+	return c.WebsocketConn.WriteClose(code, message)
+}
+
+func (c restartConn) SetReadLimit(limit int64) {
+	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
+		l.SetReadLimit(limit)
+	}
+}
+
+func (c restartConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
+}
