@@ -222,6 +222,19 @@ func TestServeFreshDatabase(t *testing.T) {
 	}
 }
 
+// serveEmbedded runs serve on a new embedded database without demo data (and the settings kv
+// adds) until the test ends or cancel is called; it returns once the server listens.
+func serveEmbedded(t *testing.T, kv ...string) (base string, stderr *syncBuffer, done chan error, cancel func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	stderr, done = &syncBuffer{}, make(chan error, 1)
+	getenv := env(append([]string{"DATABASE_URL", "sqlite:" + t.TempDir() + "/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
+		"SEED_DEMO", "false"}, kv...)...)
+	go func() { done <- app.Run(ctx, nil, getenv, io.Discard, stderr) }()
+	return "http://" + waitForListening(t, stderr, done), stderr, done, cancel
+}
+
 // waitForListening returns the address serve logs once it listens, reading stderr at each write.
 func waitForListening(t *testing.T, stderr *syncBuffer, done chan error) string {
 	t.Helper()
@@ -311,16 +324,7 @@ func TestCommands(t *testing.T) {
 // TestShutdownDrains: from the moment shutdown begins, /readyz answers 503 "shutting down" while
 // requests are still served for SHUTDOWN_DRAIN; then the server stops.
 func TestShutdownDrains(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
-			"SEED_DEMO", "false", "SHUTDOWN_DRAIN", "5s"), io.Discard, stderr)
-	}()
-	base := "http://" + waitForListening(t, stderr, done)
+	base, stderr, done, cancel := serveEmbedded(t, "SHUTDOWN_DRAIN", "5s")
 	get := func(path string) (int, string) {
 		t.Helper()
 		resp, err := http.Get(base + path)
@@ -369,16 +373,7 @@ func TestShutdownDrains(t *testing.T) {
 // type and outcome with their latency, HTTP requests by route, the database pool; the public
 // port does not serve them.
 func TestMetrics(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
-			"SEED_DEMO", "false", "METRICS_ADDR", "127.0.0.1:0"), io.Discard, stderr)
-	}()
-	base := "http://" + waitForListening(t, stderr, done)
+	base, stderr, done, _ := serveEmbedded(t, "METRICS_ADDR", "127.0.0.1:0")
 	metricsURL := "http://" + waitForAddr(t, stderr, done, "metrics listening") + "/metrics"
 	post(t, base, `query Provinces { provinces(first: 1) { totalCount } }`, "")
 	post(t, base, `query Provinces { provinces(first: 1) { totalCount } }`, "")

@@ -468,19 +468,11 @@ func (s *subscriber) messages() [][]byte {
 func (s *subscriber) close() { _ = s.conn.Close(websocket.StatusNormalClosure, "") }
 
 // TestLiveShutdownClosesWebSockets: once serve has returned, nothing of the server is left
-// answering. A WebSocket open at shutdown must be closed (so that a client reconnects, to another
-// instance behind the load balancer) rather than kept alive by a server whose database and event
-// broker are closed.
+// answering. A WebSocket open at shutdown must be closed, with 1012 (Service Restart) so that a
+// client reconnects (to another instance behind the load balancer), rather than kept alive by a
+// server whose database and event broker are closed.
 func TestLiveShutdownClosesWebSockets(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+t.TempDir()+"/live.db", "LISTEN_ADDR", "127.0.0.1:0",
-			"SEED_DEMO", "false", "APP_ENV", "test", "BLOB_DIR", t.TempDir()), io.Discard, stderr)
-	}()
-	base := "http://" + waitForListening(t, stderr, done)
+	base, stderr, done, cancel := serveEmbedded(t, "APP_ENV", "test", "BLOB_DIR", t.TempDir())
 
 	dialCtx, dialCancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer dialCancel()
@@ -498,6 +490,18 @@ func TestLiveShutdownClosesWebSockets(t *testing.T) {
 	}
 
 	cancel()
+	// Closed with 1012 (Service Restart), the code the app reconnects on; gqlgen's own is 1000
+	// (the conversation is over).
+	for {
+		_, m, err := conn.Read(dialCtx)
+		if err == nil {
+			continue // a connection error message before the close frame
+		}
+		if code := websocket.CloseStatus(err); code != 1012 {
+			t.Errorf("closed with %d (%v), last message %s; want 1012", code, err, m)
+		}
+		break
+	}
 	select {
 	case err := <-done:
 		if err != nil {
@@ -531,48 +535,5 @@ func TestLiveShutdownClosesWebSockets(t *testing.T) {
 			}
 			t.Fatalf("serve has returned, yet its WebSocket still answers operations: %s\nlogged: %s", m, strings.Join(logged, "\n"))
 		}
-	}
-}
-
-// TestWebsocketClosesForRestart: when the server shuts down, an open WebSocket is closed with
-// 1012 (Service Restart), the code the app reconnects on, not 1000 (the conversation is over).
-func TestWebsocketClosesForRestart(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stderr := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, nil, env("DATABASE_URL", "sqlite:"+dir+"/liemchinh.db", "LISTEN_ADDR", "127.0.0.1:0",
-			"SEED_DEMO", "false"), io.Discard, stderr)
-	}()
-	base := "http://" + waitForListening(t, stderr, done)
-	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer dcancel()
-	conn, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(base, "http")+"/query",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	if err := conn.Write(dctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{}}`)); err != nil {
-		t.Fatal(err)
-	}
-	if _, msg, err := conn.Read(dctx); err != nil || !bytes.Contains(msg, []byte("connection_ack")) {
-		t.Fatalf("connection_init: %s %v", msg, err)
-	}
-	cancel()
-	for {
-		_, msg, err := conn.Read(dctx)
-		if err == nil {
-			continue // a connection error message before the close frame
-		}
-		if code := websocket.CloseStatus(err); code != 1012 {
-			t.Fatalf("closed with %d (%v), last message %s; want 1012", code, err, msg)
-		}
-		break
-	}
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
 	}
 }

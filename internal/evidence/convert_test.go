@@ -194,6 +194,12 @@ func pdfFixture(t *testing.T, embedded, flateJPEG bool) []byte {
 		objs = append(objs, stream("/Type /EmbeddedFile /Subtype /image#2Fjpeg", photo),
 			"<< /Type /Filespec /F (a.jpg) /UF (a.jpg) /EF << /F 11 0 R >> >>")
 	}
+	return writePDF(objs, 7)
+}
+
+// writePDF writes a PDF of the objects (numbered from 1, the catalog first) with its cross
+// reference table, and the object info as its Info dictionary.
+func writePDF(objs []string, info int) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	offsets := make([]int, len(objs))
@@ -206,7 +212,7 @@ func pdfFixture(t *testing.T, embedded, flateJPEG bool) []byte {
 	for _, off := range offsets {
 		fmt.Fprintf(&b, "%010d 00000 n \n", off)
 	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 7 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, info, xref)
 	return b.Bytes()
 }
 
