@@ -242,9 +242,9 @@ func formatRead(r loadtest.ReadResult) string {
 	if r.Requests > 0 {
 		perReq = r.Bytes / r.Requests
 	}
-	return fmt.Sprintf("%.1f req/s (%d ok in %s), p50 %s, p90 %s, p99 %s, max %s, errors %d (non-200 %d, GraphQL %d, no answer %d), %.1f MB read (%d B/request)",
+	return fmt.Sprintf("%.1f req/s (%d ok in %s), p50 %s, p90 %s, p99 %s, max %s, errors %d (non-200 %d, GraphQL %d, no answer %d), %.1f MB read (%d B/request), drained in %s",
 		r.Throughput(), r.OK, r.Elapsed.Round(time.Millisecond), ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max),
-		r.Errors(), r.Non200, r.GraphQLErrors, r.Failed, float64(r.Bytes)/1e6, perReq)
+		r.Errors(), r.Non200, r.GraphQLErrors, r.Failed, float64(r.Bytes)/1e6, perReq, r.Drain.Round(time.Millisecond))
 }
 
 type medians struct {

@@ -51,7 +51,7 @@ func TestBenchHTTPReport(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
-	rounds := regexp.MustCompile(`(?m)^round (\d) ([AB]): ([\d.]+) req/s .* errors (\d+) .*\(([\d]+) B/request\)$`).FindAllStringSubmatch(out, -1)
+	rounds := regexp.MustCompile(`(?m)^round (\d) ([AB]): ([\d.]+) req/s .* errors (\d+) .*\(([\d]+) B/request\), drained in \S+$`).FindAllStringSubmatch(out, -1)
 	var order []string
 	for _, r := range rounds {
 		order = append(order, r[1]+r[2])

@@ -33,9 +33,10 @@ type ReadOptions struct {
 // errors count as OK and enter the latencies.
 type ReadResult struct {
 	Requests, OK                  int64
-	Non200, GraphQLErrors, Failed int64 // Failed: no answer (connection error, timeout)
-	Bytes                         int64 // response bodies of the timed requests
-	Elapsed                       time.Duration
+	Non200, GraphQLErrors, Failed int64         // Failed: no answer (connection error, timeout)
+	Bytes                         int64         // response bodies of the timed requests
+	Elapsed                       time.Duration // the timed window
+	Drain                         time.Duration // how long the requests in flight at its end took to finish
 	P50, P90, P99, Max            time.Duration
 	FirstError                    string
 }
@@ -82,45 +83,39 @@ func (o ReadOptions) Do(ctx context.Context) (int, []byte, error) {
 	return resp.StatusCode, raw, err
 }
 
-// RunRead sends opt.Body from opt.Clients clients, first for opt.Warmup (not counted), then for
-// opt.Duration.
+// RunRead sends opt.Body from opt.Clients clients in a closed loop for opt.Warmup then
+// opt.Duration, and counts the requests that complete inside the timed window (steady state: a
+// request started in the warm-up that ends in the window counts). After the window no request is
+// started, and those in flight are let finish uncounted rather than cancelled: a peer that goes on
+// working on abandoned requests (PostgreSQL does, when the client of a query goes away) would
+// otherwise still load the machine during the next round of an interleaved run.
 func RunRead(ctx context.Context, opt ReadOptions) (ReadResult, error) {
-	if opt.Clients < 1 || opt.Duration <= 0 {
-		return ReadResult{}, fmt.Errorf("loadtest: clients must be 1 or more and the duration positive")
+	if opt.Clients < 1 || opt.Duration <= 0 || opt.Warmup < 0 {
+		return ReadResult{}, fmt.Errorf("loadtest: clients must be 1 or more, the duration positive and the warm-up 0 or more")
 	}
 	if opt.Client == nil {
 		opt.Client = NewReadClient(opt.Clients)
 	}
-	if opt.Warmup > 0 {
-		if _, err := readPhase(ctx, opt, opt.Warmup); err != nil {
-			return ReadResult{}, err
-		}
-	}
-	return readPhase(ctx, opt, opt.Duration)
-}
-
-func readPhase(parent context.Context, opt ReadOptions, d time.Duration) (ReadResult, error) {
 	var (
 		res       ReadResult
 		mu        sync.Mutex
 		latencies []time.Duration
 		wg        sync.WaitGroup
 	)
-	ctx, cancel := context.WithTimeout(parent, d)
-	defer cancel()
-	start := time.Now()
+	from := time.Now().Add(opt.Warmup)
+	until := from.Add(opt.Duration)
 	for range opt.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
 			var bytesRead int64
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && time.Now().Before(until) {
 				t0 := time.Now()
 				status, raw, err := opt.Do(ctx)
-				el := time.Since(t0)
-				if ctx.Err() != nil && (err != nil || status == 0) {
-					break // cut off by the end of the phase, not a failure
+				t1 := time.Now()
+				if t1.Before(from) || t1.After(until) || ctx.Err() != nil {
+					continue // warm-up, or after the window: not counted
 				}
 				atomic.AddInt64(&res.Requests, 1)
 				bytesRead += int64(len(raw))
@@ -137,7 +132,7 @@ func readPhase(parent context.Context, opt ReadOptions, d time.Duration) (ReadRe
 					msg = fmt.Sprintf("%.300s", raw)
 				default:
 					atomic.AddInt64(&res.OK, 1)
-					mine = append(mine, el)
+					mine = append(mine, t1.Sub(t0))
 					continue
 				}
 				mu.Lock()
@@ -153,10 +148,11 @@ func readPhase(parent context.Context, opt ReadOptions, d time.Duration) (ReadRe
 		}()
 	}
 	wg.Wait()
-	res.Elapsed = time.Since(start)
-	if err := parent.Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	res.Elapsed = opt.Duration
+	res.Drain = max(time.Since(until), 0)
 	slices.Sort(latencies)
 	res.P50, res.P90, res.P99 = Percentile(latencies, 0.50), Percentile(latencies, 0.90), Percentile(latencies, 0.99)
 	if len(latencies) > 0 {

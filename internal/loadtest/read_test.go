@@ -130,3 +130,31 @@ func TestRunRead(t *testing.T) {
 		t.Fatal("no first error kept")
 	}
 }
+
+// TestRunReadDrains: a request still running when the window closes is let finish (a cancelled
+// request would leave a peer's database working into the next round) and not counted.
+func TestRunReadDrains(t *testing.T) {
+	var cancelled, finished atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(300 * time.Millisecond): // a slow server, longer than the window
+			finished.Add(1)
+			fmt.Fprint(w, `{"data":{}}`)
+		case <-r.Context().Done():
+			cancelled.Add(1)
+		}
+	}))
+	defer srv.Close()
+	res, err := loadtest.RunRead(context.Background(), loadtest.ReadOptions{URL: srv.URL, Body: []byte(`{}`),
+		Clients: 2, Duration: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 0 || res.Drain <= 0 {
+		t.Fatalf("%d requests counted, drained in %s: want 0 and a drain", res.Requests, res.Drain)
+	}
+	srv.Close() // waits for the handlers
+	if cancelled.Load() != 0 || finished.Load() != 2 {
+		t.Fatalf("%d requests cancelled, %d finished: want 0 and 2", cancelled.Load(), finished.Load())
+	}
+}
