@@ -42,6 +42,12 @@ Commands:
                  time the GraphQL progress query for the nation, the largest province and a commune
                  through the real handler as national.admin (after seed --national), and ranking and
                  progressSeries; print median, p90, p99 and max
+  bench http --url URL (--query FILE | --query-text Q) [--variables JSON] [--token T | --login L
+             --password P] [--clients 10] [--duration 10s] [--warmup 2s] [--rounds N]
+             [--interleave URL2 --query2 FILE2 [--token2 | --login2 --password2] [--variables2]]
+                 a load client against any running GraphQL server over HTTP (ours or a peer such as
+                 PostGraphile): req/s, p50/p90/p99/max, errors, bytes and a payload fingerprint;
+                 with --interleave, alternating rounds A B A B, medians and the ratio A/B
   progress rebuild
                  recompute every progress counter from the records (after a bulk change made
                  outside the API, or to repair) and print the time it took

@@ -53,10 +53,13 @@ const benchSeriesQuery = `query BenchSeries($scope: ScopeInput!, $year: Int!) {
   }
 }`
 
-// benchCmd runs `liemchinh bench progress` and `liemchinh bench search`.
+// benchCmd runs `liemchinh bench progress`, `liemchinh bench search` and `liemchinh bench http`.
 func benchCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "http" {
+		return benchHTTP(ctx, args[1:], stdout) // a load client: no database here
+	}
 	if len(args) == 0 || (args[0] != "progress" && args[0] != "search") {
-		return errors.New("usage: liemchinh bench progress|search [--iterations 200] [--warmup 20]")
+		return errors.New("usage: liemchinh bench progress|search [--iterations 200] [--warmup 20], or liemchinh bench http --url URL --query FILE ...")
 	}
 	fs := flag.NewFlagSet("bench "+args[0], flag.ContinueOnError)
 	iterations := fs.Int("iterations", 200, "timed rounds (each round asks every query once)")
