@@ -101,14 +101,7 @@ var (
 // each test starts from the committed migrations without replaying them.
 func freshPostgres(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv(EnvPostgres)
-	if base == "" {
-		tb.Skipf("%s is not set", EnvPostgres)
-	}
-	admin, err := sql.Open("postgres", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	base, admin := postgresAdmin(tb)
 	defer admin.Close()
 	ctx := context.Background()
 	templateOnce.Do(func() {
@@ -134,6 +127,15 @@ func freshPostgres(tb testing.TB) string {
 // of migrating itself), dropped after the test; it skips the test without EnvPostgres.
 func EmptyPostgres(tb testing.TB) string {
 	tb.Helper()
+	base, admin := postgresAdmin(tb)
+	defer admin.Close()
+	return createPostgres(tb, base, admin, "")
+}
+
+// postgresAdmin returns the server's URL (EnvPostgres) and a connection to it for creating
+// databases; it skips the test without EnvPostgres.
+func postgresAdmin(tb testing.TB) (string, *sql.DB) {
+	tb.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
 		tb.Skipf("%s is not set", EnvPostgres)
@@ -142,8 +144,7 @@ func EmptyPostgres(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer admin.Close()
-	return createPostgres(tb, base, admin, "")
+	return base, admin
 }
 
 // createPostgres creates a database (from what the options say) dropped after the test.
