@@ -263,6 +263,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
+			ln.Close()
 			return fmt.Errorf("listen for metrics: %w", err)
 		}
 		mux := http.NewServeMux()
