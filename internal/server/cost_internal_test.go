@@ -30,6 +30,13 @@ func TestOperationsFitTheLimits(t *testing.T) {
 			t.Errorf("fieldWeights names %s, which the schema does not have", name)
 		}
 	}
+	for name := range searchWeights {
+		typ, field, _ := cutDot(name)
+		if def := es.Schema().Types[typ]; def == nil || def.Fields.ForName(field) == nil ||
+			def.Fields.ForName(field).Arguments.ForName("search") == nil {
+			t.Errorf("searchWeights names %s, which has no search argument", name)
+		}
+	}
 	paths, err := filepath.Glob("../../graph/operations/*.graphql")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no operations: %v", err)
@@ -68,4 +75,26 @@ func cutDot(s string) (string, string, bool) {
 		}
 	}
 	return s, "", false
+}
+
+// TestSearchWeighs: a search costs its measured weight on top of the page; the same list without
+// one does not.
+func TestSearchWeighs(t *testing.T) {
+	es := pagedComplexity{generated.NewExecutableSchema(generated.Config{})}
+	cost := func(q string) int {
+		t.Helper()
+		doc, err := parser.ParseQuery(&ast.Source{Input: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := validator.Validate(es.Schema(), doc); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		return complexity.Calculate(context.Background(), es, doc.Operations[0], nil)
+	}
+	plain := cost(`{ officials(first: 20) { totalCount edges { node { id } } } }`)
+	searched := cost(`{ officials(first: 20, search: "nguyen") { totalCount edges { node { id } } } }`)
+	if searched-plain != searchWeights["Query.officials"] {
+		t.Errorf("officials: %d with a search, %d without; want the difference %d", searched, plain, searchWeights["Query.officials"])
+	}
 }

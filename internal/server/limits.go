@@ -240,6 +240,9 @@ type pagedComplexity struct{ graphql.ExecutableSchema }
 
 func (p pagedComplexity) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
 	weight := fieldWeights[typeName+"."+field]
+	if v, ok := args["search"]; ok && v != nil {
+		weight += searchWeights[typeName+"."+field]
+	}
 	if def := p.Schema().Types[typeName]; def != nil && isConnection(def.Fields.ForName(field)) {
 		n := DefaultPageSize
 		for _, name := range []string{"first", "last"} {
