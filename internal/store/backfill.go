@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/pressly/goose/v3"
 
 	"github.com/liemchinh/liemchinh/internal/fold"
@@ -53,23 +53,38 @@ func refoldNames(dia string) func(context.Context, *sql.Tx) error {
 	}
 }
 
-// refold rewrites target as fold.Query(source) on the rows where it differs. The changed rows are
-// collected first: lib/pq cannot run a statement while a result set is still open.
+// refold rewrites target as fold.Query(source) on the rows where it differs.
 func refold(ctx context.Context, tx *sql.Tx, dia, table, source, target string) error {
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf(`SELECT id, %s, %s FROM %s`, source, target, table))
+	update, _ := entsql.Dialect(dia).Update(table).Set(target, "").Where(entsql.EQ("id", "")).Query()
+	return rewriteRows(ctx, tx, fmt.Sprintf(`SELECT id, %s, %s FROM %s`, source, target, table), update,
+		func(rows *sql.Rows) (any, any, bool, error) {
+			var id, name, current string
+			if err := rows.Scan(&id, &name, &current); err != nil {
+				return nil, nil, false, err
+			}
+			k := fold.Query(name)
+			return id, k, k != current, nil
+		})
+}
+
+// rewriteRows reads every row query selects and, for those change says changed, writes the new
+// value with update (its arguments: the value, then the row's key). All rows are read before any
+// is written: lib/pq cannot run a statement while a result set is still open.
+func rewriteRows(ctx context.Context, tx *sql.Tx, query, update string,
+	change func(*sql.Rows) (key, value any, changed bool, err error)) error {
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return err
 	}
-	type change struct{ id, key string }
-	var changes []change
+	var changes [][2]any
 	for rows.Next() {
-		var id, name, current string
-		if err := rows.Scan(&id, &name, &current); err != nil {
+		key, value, changed, err := change(rows)
+		if err != nil {
 			rows.Close()
 			return err
 		}
-		if k := fold.Query(name); k != current {
-			changes = append(changes, change{id, k})
+		if changed {
+			changes = append(changes, [2]any{value, key})
 		}
 	}
 	if err := rows.Close(); err != nil {
@@ -78,17 +93,13 @@ func refold(ctx context.Context, tx *sql.Tx, dia, table, source, target string) 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	update := fmt.Sprintf(`UPDATE %s SET %s = ? WHERE id = ?`, table, target)
-	if dia == dialect.Postgres {
-		update = fmt.Sprintf(`UPDATE %s SET %s = $1 WHERE id = $2`, table, target)
-	}
 	stmt, err := tx.PrepareContext(ctx, update)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for _, c := range changes {
-		if _, err := stmt.ExecContext(ctx, c.key, c.id); err != nil {
+		if _, err := stmt.ExecContext(ctx, c[0], c[1]); err != nil {
 			return err
 		}
 	}
@@ -104,52 +115,23 @@ func utcTimes(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	for _, t := range tables {
-		rows, err := tx.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?)`, t)
+		cols, err := column[string](ctx, tx, `SELECT name FROM pragma_table_info(?) WHERE upper(type) = 'DATETIME'`, t)
 		if err != nil {
-			return err
-		}
-		var cols []string
-		for rows.Next() {
-			var name, typ string
-			if err := rows.Scan(&name, &typ); err != nil {
-				rows.Close()
-				return err
-			}
-			if strings.EqualFold(typ, "datetime") {
-				cols = append(cols, name)
-			}
-		}
-		if err := rows.Close(); err != nil {
 			return err
 		}
 		for _, c := range cols {
 			// The driver reads an offset it finds and writes UTC: reading the value and writing it
 			// back is the conversion, to the nanosecond.
-			type row struct {
-				id any
-				at time.Time
-			}
-			q := fmt.Sprintf(`SELECT rowid, %q FROM %q WHERE %q IS NOT NULL AND CAST(%q AS TEXT) NOT LIKE '%%+00:00'`, c, t, c, c)
-			rs, err := tx.QueryContext(ctx, q)
+			query := fmt.Sprintf(`SELECT rowid, %q FROM %q WHERE %q IS NOT NULL AND CAST(%q AS TEXT) NOT LIKE '%%+00:00'`, c, t, c, c)
+			err := rewriteRows(ctx, tx, query, fmt.Sprintf(`UPDATE %q SET %q = ? WHERE rowid = ?`, t, c),
+				func(rows *sql.Rows) (any, any, bool, error) {
+					var id any
+					var at time.Time
+					err := rows.Scan(&id, &at)
+					return id, at.UTC(), true, err
+				})
 			if err != nil {
 				return fmt.Errorf("%s.%s: %w", t, c, err)
-			}
-			var stale []row
-			for rs.Next() {
-				var r row
-				if err := rs.Scan(&r.id, &r.at); err != nil {
-					rs.Close()
-					return fmt.Errorf("%s.%s: %w", t, c, err)
-				}
-				stale = append(stale, r)
-			}
-			if err := rs.Close(); err != nil {
-				return err
-			}
-			for _, r := range stale {
-				if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %q SET %q = ? WHERE rowid = ?`, t, c), r.at.UTC(), r.id); err != nil {
-					return fmt.Errorf("%s.%s: %w", t, c, err)
-				}
 			}
 		}
 	}
