@@ -37,13 +37,17 @@ func searchNames(t *testing.T, api *testutil.API, field, name, search string) []
 	return names
 }
 
+// searchWorld is the database, API and World the search tests start from, and a fixture context.
+func searchWorld(t *testing.T, dia string) (*testutil.DB, *testutil.API, *testutil.World, context.Context) {
+	t.Helper()
+	db := testutil.Open(t, dia)
+	cfg := testutil.Config(t, nil)
+	return db, testutil.NewAPI(t, db, cfg), testutil.NewWorld(t, db, cfg), authz.System(context.Background(), authz.SysTestFixture)
+}
+
 func TestSearchFoldsVietnamese(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
-		db := testutil.Open(t, dia)
-		cfg := testutil.Config(t, nil)
-		api := testutil.NewAPI(t, db, cfg)
-		w := testutil.NewWorld(t, db, cfg)
-		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		db, api, w, ctx := searchWorld(t, dia)
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		names := map[string]string{} // full name -> side
 		for i, n := range []struct{ name, unit, side string }{
@@ -118,11 +122,7 @@ func TestSearchFoldsVietnamese(t *testing.T) {
 
 func TestCaseSearchByTrackingCode(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
-		db := testutil.Open(t, dia)
-		cfg := testutil.Config(t, nil)
-		api := testutil.NewAPI(t, db, cfg)
-		w := testutil.NewWorld(t, db, cfg)
-		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		db, api, w, ctx := searchWorld(t, dia)
 		caseA, err := db.Client.CitizenCase.Get(ctx, w.A.Records["Case"])
 		if err != nil {
 			t.Fatal(err)
@@ -225,11 +225,7 @@ func TestCaseSearchByTrackingCode(t *testing.T) {
 // falls back to counting officials.
 func TestOfficialSearchCounts(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
-		db := testutil.Open(t, dia)
-		cfg := testutil.Config(t, nil)
-		api := testutil.NewAPI(t, db, cfg)
-		w := testutil.NewWorld(t, db, cfg)
-		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		db, api, w, ctx := searchWorld(t, dia)
 		day := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		var ids []string
 		for i, u := range []string{w.A.ChildUnit, w.A.OtherUnit, w.A.ParentUnit, w.B.ChildUnit} {
