@@ -26,6 +26,10 @@ type Acknowledgement struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// When the official acknowledged the campaign.
 	AcknowledgedAt time.Time `json:"acknowledged_at,omitempty"`
+	// The unit the record was made in: the official's unit when it was written, or the unit commended.
+	ScopeUnitID string `json:"scope_unit_id,omitempty"`
+	// The province of scope_unit_id.
+	ScopeProvinceID string `json:"scope_province_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AcknowledgementQuery when eager-loading is set.
 	Edges                     AcknowledgementEdges `json:"edges"`
@@ -74,7 +78,7 @@ func (*Acknowledgement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case acknowledgement.FieldID:
+		case acknowledgement.FieldID, acknowledgement.FieldScopeUnitID, acknowledgement.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
 		case acknowledgement.FieldCreatedAt, acknowledgement.FieldUpdatedAt, acknowledgement.FieldAcknowledgedAt:
 			values[i] = new(sql.NullTime)
@@ -120,6 +124,18 @@ func (_m *Acknowledgement) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field acknowledged_at", values[i])
 			} else if value.Valid {
 				_m.AcknowledgedAt = value.Time
+			}
+		case acknowledgement.FieldScopeUnitID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_unit_id", values[i])
+			} else if value.Valid {
+				_m.ScopeUnitID = value.String
+			}
+		case acknowledgement.FieldScopeProvinceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
+			} else if value.Valid {
+				_m.ScopeProvinceID = value.String
 			}
 		case acknowledgement.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -189,6 +205,12 @@ func (_m *Acknowledgement) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("acknowledged_at=")
 	builder.WriteString(_m.AcknowledgedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("scope_unit_id=")
+	builder.WriteString(_m.ScopeUnitID)
+	builder.WriteString(", ")
+	builder.WriteString("scope_province_id=")
+	builder.WriteString(_m.ScopeProvinceID)
 	builder.WriteByte(')')
 	return builder.String()
 }

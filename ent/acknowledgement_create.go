@@ -59,6 +59,34 @@ func (_c *AcknowledgementCreate) SetAcknowledgedAt(v time.Time) *Acknowledgement
 	return _c
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_c *AcknowledgementCreate) SetScopeUnitID(v string) *AcknowledgementCreate {
+	_c.mutation.SetScopeUnitID(v)
+	return _c
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_c *AcknowledgementCreate) SetNillableScopeUnitID(v *string) *AcknowledgementCreate {
+	if v != nil {
+		_c.SetScopeUnitID(*v)
+	}
+	return _c
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_c *AcknowledgementCreate) SetScopeProvinceID(v string) *AcknowledgementCreate {
+	_c.mutation.SetScopeProvinceID(v)
+	return _c
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_c *AcknowledgementCreate) SetNillableScopeProvinceID(v *string) *AcknowledgementCreate {
+	if v != nil {
+		_c.SetScopeProvinceID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AcknowledgementCreate) SetID(v string) *AcknowledgementCreate {
 	_c.mutation.SetID(v)
@@ -214,6 +242,14 @@ func (_c *AcknowledgementCreate) createSpec() (*Acknowledgement, *sqlgraph.Creat
 		_spec.SetField(acknowledgement.FieldAcknowledgedAt, field.TypeTime, value)
 		_node.AcknowledgedAt = value
 	}
+	if value, ok := _c.mutation.ScopeUnitID(); ok {
+		_spec.SetField(acknowledgement.FieldScopeUnitID, field.TypeString, value)
+		_node.ScopeUnitID = value
+	}
+	if value, ok := _c.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(acknowledgement.FieldScopeProvinceID, field.TypeString, value)
+		_node.ScopeProvinceID = value
+	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -334,6 +370,12 @@ func (u *AcknowledgementUpsertOne) UpdateNewValues() *AcknowledgementUpsertOne {
 		}
 		if _, exists := u.create.mutation.AcknowledgedAt(); exists {
 			s.SetIgnore(acknowledgement.FieldAcknowledgedAt)
+		}
+		if _, exists := u.create.mutation.ScopeUnitID(); exists {
+			s.SetIgnore(acknowledgement.FieldScopeUnitID)
+		}
+		if _, exists := u.create.mutation.ScopeProvinceID(); exists {
+			s.SetIgnore(acknowledgement.FieldScopeProvinceID)
 		}
 	}))
 	return u
@@ -568,6 +610,12 @@ func (u *AcknowledgementUpsertBulk) UpdateNewValues() *AcknowledgementUpsertBulk
 			}
 			if _, exists := b.mutation.AcknowledgedAt(); exists {
 				s.SetIgnore(acknowledgement.FieldAcknowledgedAt)
+			}
+			if _, exists := b.mutation.ScopeUnitID(); exists {
+				s.SetIgnore(acknowledgement.FieldScopeUnitID)
+			}
+			if _, exists := b.mutation.ScopeProvinceID(); exists {
+				s.SetIgnore(acknowledgement.FieldScopeProvinceID)
 			}
 		}
 	}))

@@ -101,6 +101,12 @@ func (_u *AcknowledgementUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(acknowledgement.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(acknowledgement.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(acknowledgement.FieldScopeProvinceID, field.TypeString)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{acknowledgement.Label}
@@ -223,6 +229,12 @@ func (_u *AcknowledgementUpdateOne) sqlSave(ctx context.Context) (_node *Acknowl
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(acknowledgement.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(acknowledgement.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(acknowledgement.FieldScopeProvinceID, field.TypeString)
 	}
 	_node = &Acknowledgement{config: _u.config}
 	_spec.Assign = _node.assignValues

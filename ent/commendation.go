@@ -44,6 +44,10 @@ type Commendation struct {
 	StatusReason *string `json:"status_reason,omitempty"`
 	// Set when an incident in the award's year was later established: the award is to be reviewed for revocation.
 	Flagged bool `json:"flagged,omitempty"`
+	// The unit the record was made in: the official's unit when it was written, or the unit commended.
+	ScopeUnitID string `json:"scope_unit_id,omitempty"`
+	// The province of scope_unit_id.
+	ScopeProvinceID string `json:"scope_province_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CommendationQuery when eager-loading is set.
 	Edges                          CommendationEdges `json:"edges"`
@@ -124,7 +128,7 @@ func (*Commendation) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case commendation.FieldYear:
 			values[i] = new(sql.NullInt64)
-		case commendation.FieldID, commendation.FieldForm, commendation.FieldLevel, commendation.FieldDecisionNumber, commendation.FieldReason, commendation.FieldStatus, commendation.FieldStatusReason:
+		case commendation.FieldID, commendation.FieldForm, commendation.FieldLevel, commendation.FieldDecisionNumber, commendation.FieldReason, commendation.FieldStatus, commendation.FieldStatusReason, commendation.FieldScopeUnitID, commendation.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
 		case commendation.FieldCreatedAt, commendation.FieldUpdatedAt, commendation.FieldDecisionDate:
 			values[i] = new(sql.NullTime)
@@ -225,6 +229,18 @@ func (_m *Commendation) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field flagged", values[i])
 			} else if value.Valid {
 				_m.Flagged = value.Bool
+			}
+		case commendation.FieldScopeUnitID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_unit_id", values[i])
+			} else if value.Valid {
+				_m.ScopeUnitID = value.String
+			}
+		case commendation.FieldScopeProvinceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
+			} else if value.Valid {
+				_m.ScopeProvinceID = value.String
 			}
 		case commendation.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -348,6 +364,12 @@ func (_m *Commendation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("flagged=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Flagged))
+	builder.WriteString(", ")
+	builder.WriteString("scope_unit_id=")
+	builder.WriteString(_m.ScopeUnitID)
+	builder.WriteString(", ")
+	builder.WriteString("scope_province_id=")
+	builder.WriteString(_m.ScopeProvinceID)
 	builder.WriteByte(')')
 	return builder.String()
 }

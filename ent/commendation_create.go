@@ -149,6 +149,34 @@ func (_c *CommendationCreate) SetNillableFlagged(v *bool) *CommendationCreate {
 	return _c
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_c *CommendationCreate) SetScopeUnitID(v string) *CommendationCreate {
+	_c.mutation.SetScopeUnitID(v)
+	return _c
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_c *CommendationCreate) SetNillableScopeUnitID(v *string) *CommendationCreate {
+	if v != nil {
+		_c.SetScopeUnitID(*v)
+	}
+	return _c
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_c *CommendationCreate) SetScopeProvinceID(v string) *CommendationCreate {
+	_c.mutation.SetScopeProvinceID(v)
+	return _c
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_c *CommendationCreate) SetNillableScopeProvinceID(v *string) *CommendationCreate {
+	if v != nil {
+		_c.SetScopeProvinceID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CommendationCreate) SetID(v string) *CommendationCreate {
 	_c.mutation.SetID(v)
@@ -437,6 +465,14 @@ func (_c *CommendationCreate) createSpec() (*Commendation, *sqlgraph.CreateSpec)
 		_spec.SetField(commendation.FieldFlagged, field.TypeBool, value)
 		_node.Flagged = value
 	}
+	if value, ok := _c.mutation.ScopeUnitID(); ok {
+		_spec.SetField(commendation.FieldScopeUnitID, field.TypeString, value)
+		_node.ScopeUnitID = value
+	}
+	if value, ok := _c.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(commendation.FieldScopeProvinceID, field.TypeString, value)
+		_node.ScopeProvinceID = value
+	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -720,6 +756,12 @@ func (u *CommendationUpsertOne) UpdateNewValues() *CommendationUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(commendation.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.ScopeUnitID(); exists {
+			s.SetIgnore(commendation.FieldScopeUnitID)
+		}
+		if _, exists := u.create.mutation.ScopeProvinceID(); exists {
+			s.SetIgnore(commendation.FieldScopeProvinceID)
 		}
 	}))
 	return u
@@ -1105,6 +1147,12 @@ func (u *CommendationUpsertBulk) UpdateNewValues() *CommendationUpsertBulk {
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(commendation.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.ScopeUnitID(); exists {
+				s.SetIgnore(commendation.FieldScopeUnitID)
+			}
+			if _, exists := b.mutation.ScopeProvinceID(); exists {
+				s.SetIgnore(commendation.FieldScopeProvinceID)
 			}
 		}
 	}))

@@ -419,6 +419,12 @@ func (_u *CommendationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.Flagged(); ok {
 		_spec.SetField(commendation.FieldFlagged, field.TypeBool, value)
 	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(commendation.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(commendation.FieldScopeProvinceID, field.TypeString)
+	}
 	if _u.mutation.OfficialCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -971,6 +977,12 @@ func (_u *CommendationUpdateOne) sqlSave(ctx context.Context) (_node *Commendati
 	}
 	if value, ok := _u.mutation.Flagged(); ok {
 		_spec.SetField(commendation.FieldFlagged, field.TypeBool, value)
+	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(commendation.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(commendation.FieldScopeProvinceID, field.TypeString)
 	}
 	if _u.mutation.OfficialCleared() {
 		edge := &sqlgraph.EdgeSpec{

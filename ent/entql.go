@@ -80,9 +80,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Acknowledgement",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			acknowledgement.FieldCreatedAt:      {Type: field.TypeTime, Column: acknowledgement.FieldCreatedAt},
-			acknowledgement.FieldUpdatedAt:      {Type: field.TypeTime, Column: acknowledgement.FieldUpdatedAt},
-			acknowledgement.FieldAcknowledgedAt: {Type: field.TypeTime, Column: acknowledgement.FieldAcknowledgedAt},
+			acknowledgement.FieldCreatedAt:       {Type: field.TypeTime, Column: acknowledgement.FieldCreatedAt},
+			acknowledgement.FieldUpdatedAt:       {Type: field.TypeTime, Column: acknowledgement.FieldUpdatedAt},
+			acknowledgement.FieldAcknowledgedAt:  {Type: field.TypeTime, Column: acknowledgement.FieldAcknowledgedAt},
+			acknowledgement.FieldScopeUnitID:     {Type: field.TypeString, Column: acknowledgement.FieldScopeUnitID},
+			acknowledgement.FieldScopeProvinceID: {Type: field.TypeString, Column: acknowledgement.FieldScopeProvinceID},
 		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
@@ -221,17 +223,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Commendation",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			commendation.FieldCreatedAt:      {Type: field.TypeTime, Column: commendation.FieldCreatedAt},
-			commendation.FieldUpdatedAt:      {Type: field.TypeTime, Column: commendation.FieldUpdatedAt},
-			commendation.FieldForm:           {Type: field.TypeEnum, Column: commendation.FieldForm},
-			commendation.FieldLevel:          {Type: field.TypeEnum, Column: commendation.FieldLevel},
-			commendation.FieldYear:           {Type: field.TypeInt, Column: commendation.FieldYear},
-			commendation.FieldDecisionNumber: {Type: field.TypeString, Column: commendation.FieldDecisionNumber},
-			commendation.FieldDecisionDate:   {Type: field.TypeTime, Column: commendation.FieldDecisionDate},
-			commendation.FieldReason:         {Type: field.TypeString, Column: commendation.FieldReason},
-			commendation.FieldStatus:         {Type: field.TypeEnum, Column: commendation.FieldStatus},
-			commendation.FieldStatusReason:   {Type: field.TypeString, Column: commendation.FieldStatusReason},
-			commendation.FieldFlagged:        {Type: field.TypeBool, Column: commendation.FieldFlagged},
+			commendation.FieldCreatedAt:       {Type: field.TypeTime, Column: commendation.FieldCreatedAt},
+			commendation.FieldUpdatedAt:       {Type: field.TypeTime, Column: commendation.FieldUpdatedAt},
+			commendation.FieldForm:            {Type: field.TypeEnum, Column: commendation.FieldForm},
+			commendation.FieldLevel:           {Type: field.TypeEnum, Column: commendation.FieldLevel},
+			commendation.FieldYear:            {Type: field.TypeInt, Column: commendation.FieldYear},
+			commendation.FieldDecisionNumber:  {Type: field.TypeString, Column: commendation.FieldDecisionNumber},
+			commendation.FieldDecisionDate:    {Type: field.TypeTime, Column: commendation.FieldDecisionDate},
+			commendation.FieldReason:          {Type: field.TypeString, Column: commendation.FieldReason},
+			commendation.FieldStatus:          {Type: field.TypeEnum, Column: commendation.FieldStatus},
+			commendation.FieldStatusReason:    {Type: field.TypeString, Column: commendation.FieldStatusReason},
+			commendation.FieldFlagged:         {Type: field.TypeBool, Column: commendation.FieldFlagged},
+			commendation.FieldScopeUnitID:     {Type: field.TypeString, Column: commendation.FieldScopeUnitID},
+			commendation.FieldScopeProvinceID: {Type: field.TypeString, Column: commendation.FieldScopeProvinceID},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -455,6 +459,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldSignedAt:         {Type: field.TypeTime, Column: pledge.FieldSignedAt},
 			pledge.FieldWithdrawnAt:      {Type: field.TypeTime, Column: pledge.FieldWithdrawnAt},
 			pledge.FieldWithdrawalReason: {Type: field.TypeString, Column: pledge.FieldWithdrawalReason},
+			pledge.FieldScopeUnitID:      {Type: field.TypeString, Column: pledge.FieldScopeUnitID},
+			pledge.FieldScopeProvinceID:  {Type: field.TypeString, Column: pledge.FieldScopeProvinceID},
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
@@ -585,6 +591,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldFlaggedAt:              {Type: field.TypeTime, Column: selfassessment.FieldFlaggedAt},
 			selfassessment.FieldFlagReason:             {Type: field.TypeString, Column: selfassessment.FieldFlagReason},
 			selfassessment.FieldOfficialID:             {Type: field.TypeString, Column: selfassessment.FieldOfficialID},
+			selfassessment.FieldScopeUnitID:            {Type: field.TypeString, Column: selfassessment.FieldScopeUnitID},
+			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
 	graph.Nodes[25] = &sqlgraph.Node{
@@ -2170,6 +2178,16 @@ func (f *AcknowledgementFilter) WhereAcknowledgedAt(p entql.TimeP) {
 	f.Where(p.Field(acknowledgement.FieldAcknowledgedAt))
 }
 
+// WhereScopeUnitID applies the entql string predicate on the scope_unit_id field.
+func (f *AcknowledgementFilter) WhereScopeUnitID(p entql.StringP) {
+	f.Where(p.Field(acknowledgement.FieldScopeUnitID))
+}
+
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *AcknowledgementFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(acknowledgement.FieldScopeProvinceID))
+}
+
 // WhereHasOfficial applies a predicate to check if query has an edge official.
 func (f *AcknowledgementFilter) WhereHasOfficial() {
 	f.Where(entql.HasEdge("official"))
@@ -3141,6 +3159,16 @@ func (f *CommendationFilter) WhereStatusReason(p entql.StringP) {
 // WhereFlagged applies the entql bool predicate on the flagged field.
 func (f *CommendationFilter) WhereFlagged(p entql.BoolP) {
 	f.Where(p.Field(commendation.FieldFlagged))
+}
+
+// WhereScopeUnitID applies the entql string predicate on the scope_unit_id field.
+func (f *CommendationFilter) WhereScopeUnitID(p entql.StringP) {
+	f.Where(p.Field(commendation.FieldScopeUnitID))
+}
+
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *CommendationFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(commendation.FieldScopeProvinceID))
 }
 
 // WhereHasOfficial applies a predicate to check if query has an edge official.
@@ -4389,6 +4417,16 @@ func (f *PledgeFilter) WhereWithdrawalReason(p entql.StringP) {
 	f.Where(p.Field(pledge.FieldWithdrawalReason))
 }
 
+// WhereScopeUnitID applies the entql string predicate on the scope_unit_id field.
+func (f *PledgeFilter) WhereScopeUnitID(p entql.StringP) {
+	f.Where(p.Field(pledge.FieldScopeUnitID))
+}
+
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *PledgeFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(pledge.FieldScopeProvinceID))
+}
+
 // WhereHasOfficial applies a predicate to check if query has an edge official.
 func (f *PledgeFilter) WhereHasOfficial() {
 	f.Where(entql.HasEdge("official"))
@@ -5027,6 +5065,16 @@ func (f *SelfAssessmentFilter) WhereFlagReason(p entql.StringP) {
 // WhereOfficialID applies the entql string predicate on the official_id field.
 func (f *SelfAssessmentFilter) WhereOfficialID(p entql.StringP) {
 	f.Where(p.Field(selfassessment.FieldOfficialID))
+}
+
+// WhereScopeUnitID applies the entql string predicate on the scope_unit_id field.
+func (f *SelfAssessmentFilter) WhereScopeUnitID(p entql.StringP) {
+	f.Where(p.Field(selfassessment.FieldScopeUnitID))
+}
+
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *SelfAssessmentFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(selfassessment.FieldScopeProvinceID))
 }
 
 // WhereHasOfficial applies a predicate to check if query has an edge official.

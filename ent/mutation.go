@@ -2213,20 +2213,22 @@ func (m *AccountMutation) ResetEdge(name string) error {
 // AcknowledgementMutation represents an operation that mutates the Acknowledgement nodes in the graph.
 type AcknowledgementMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *string
-	created_at      *time.Time
-	updated_at      *time.Time
-	acknowledged_at *time.Time
-	clearedFields   map[string]struct{}
-	official        *string
-	clearedofficial bool
-	campaign        *string
-	clearedcampaign bool
-	done            bool
-	oldValue        func(context.Context) (*Acknowledgement, error)
-	predicates      []predicate.Acknowledgement
+	op                Op
+	typ               string
+	id                *string
+	created_at        *time.Time
+	updated_at        *time.Time
+	acknowledged_at   *time.Time
+	scope_unit_id     *string
+	scope_province_id *string
+	clearedFields     map[string]struct{}
+	official          *string
+	clearedofficial   bool
+	campaign          *string
+	clearedcampaign   bool
+	done              bool
+	oldValue          func(context.Context) (*Acknowledgement, error)
+	predicates        []predicate.Acknowledgement
 }
 
 var _ ent.Mutation = (*AcknowledgementMutation)(nil)
@@ -2441,6 +2443,104 @@ func (m *AcknowledgementMutation) ResetAcknowledgedAt() {
 	m.acknowledged_at = nil
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (m *AcknowledgementMutation) SetScopeUnitID(s string) {
+	m.scope_unit_id = &s
+}
+
+// ScopeUnitID returns the value of the "scope_unit_id" field in the mutation.
+func (m *AcknowledgementMutation) ScopeUnitID() (r string, exists bool) {
+	v := m.scope_unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeUnitID returns the old "scope_unit_id" field's value of the Acknowledgement entity.
+// If the Acknowledgement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AcknowledgementMutation) OldScopeUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeUnitID: %w", err)
+	}
+	return oldValue.ScopeUnitID, nil
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (m *AcknowledgementMutation) ClearScopeUnitID() {
+	m.scope_unit_id = nil
+	m.clearedFields[acknowledgement.FieldScopeUnitID] = struct{}{}
+}
+
+// ScopeUnitIDCleared returns if the "scope_unit_id" field was cleared in this mutation.
+func (m *AcknowledgementMutation) ScopeUnitIDCleared() bool {
+	_, ok := m.clearedFields[acknowledgement.FieldScopeUnitID]
+	return ok
+}
+
+// ResetScopeUnitID resets all changes to the "scope_unit_id" field.
+func (m *AcknowledgementMutation) ResetScopeUnitID() {
+	m.scope_unit_id = nil
+	delete(m.clearedFields, acknowledgement.FieldScopeUnitID)
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *AcknowledgementMutation) SetScopeProvinceID(s string) {
+	m.scope_province_id = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *AcknowledgementMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the Acknowledgement entity.
+// If the Acknowledgement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AcknowledgementMutation) OldScopeProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (m *AcknowledgementMutation) ClearScopeProvinceID() {
+	m.scope_province_id = nil
+	m.clearedFields[acknowledgement.FieldScopeProvinceID] = struct{}{}
+}
+
+// ScopeProvinceIDCleared returns if the "scope_province_id" field was cleared in this mutation.
+func (m *AcknowledgementMutation) ScopeProvinceIDCleared() bool {
+	_, ok := m.clearedFields[acknowledgement.FieldScopeProvinceID]
+	return ok
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *AcknowledgementMutation) ResetScopeProvinceID() {
+	m.scope_province_id = nil
+	delete(m.clearedFields, acknowledgement.FieldScopeProvinceID)
+}
+
 // SetOfficialID sets the "official" edge to the Official entity by id.
 func (m *AcknowledgementMutation) SetOfficialID(id string) {
 	m.official = &id
@@ -2553,7 +2653,7 @@ func (m *AcknowledgementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AcknowledgementMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 5)
 	if m.created_at != nil {
 		fields = append(fields, acknowledgement.FieldCreatedAt)
 	}
@@ -2562,6 +2662,12 @@ func (m *AcknowledgementMutation) Fields() []string {
 	}
 	if m.acknowledged_at != nil {
 		fields = append(fields, acknowledgement.FieldAcknowledgedAt)
+	}
+	if m.scope_unit_id != nil {
+		fields = append(fields, acknowledgement.FieldScopeUnitID)
+	}
+	if m.scope_province_id != nil {
+		fields = append(fields, acknowledgement.FieldScopeProvinceID)
 	}
 	return fields
 }
@@ -2577,6 +2683,10 @@ func (m *AcknowledgementMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case acknowledgement.FieldAcknowledgedAt:
 		return m.AcknowledgedAt()
+	case acknowledgement.FieldScopeUnitID:
+		return m.ScopeUnitID()
+	case acknowledgement.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
 	}
 	return nil, false
 }
@@ -2592,6 +2702,10 @@ func (m *AcknowledgementMutation) OldField(ctx context.Context, name string) (en
 		return m.OldUpdatedAt(ctx)
 	case acknowledgement.FieldAcknowledgedAt:
 		return m.OldAcknowledgedAt(ctx)
+	case acknowledgement.FieldScopeUnitID:
+		return m.OldScopeUnitID(ctx)
+	case acknowledgement.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Acknowledgement field %s", name)
 }
@@ -2622,6 +2736,20 @@ func (m *AcknowledgementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAcknowledgedAt(v)
 		return nil
+	case acknowledgement.FieldScopeUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeUnitID(v)
+		return nil
+	case acknowledgement.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Acknowledgement field %s", name)
 }
@@ -2651,7 +2779,14 @@ func (m *AcknowledgementMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *AcknowledgementMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(acknowledgement.FieldScopeUnitID) {
+		fields = append(fields, acknowledgement.FieldScopeUnitID)
+	}
+	if m.FieldCleared(acknowledgement.FieldScopeProvinceID) {
+		fields = append(fields, acknowledgement.FieldScopeProvinceID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -2664,6 +2799,14 @@ func (m *AcknowledgementMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *AcknowledgementMutation) ClearField(name string) error {
+	switch name {
+	case acknowledgement.FieldScopeUnitID:
+		m.ClearScopeUnitID()
+		return nil
+	case acknowledgement.FieldScopeProvinceID:
+		m.ClearScopeProvinceID()
+		return nil
+	}
 	return fmt.Errorf("unknown Acknowledgement nullable field %s", name)
 }
 
@@ -2679,6 +2822,12 @@ func (m *AcknowledgementMutation) ResetField(name string) error {
 		return nil
 	case acknowledgement.FieldAcknowledgedAt:
 		m.ResetAcknowledgedAt()
+		return nil
+	case acknowledgement.FieldScopeUnitID:
+		m.ResetScopeUnitID()
+		return nil
+	case acknowledgement.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown Acknowledgement field %s", name)
@@ -9668,6 +9817,8 @@ type CommendationMutation struct {
 	status             *commendation.Status
 	status_reason      *string
 	flagged            *bool
+	scope_unit_id      *string
+	scope_province_id  *string
 	clearedFields      map[string]struct{}
 	official           *string
 	clearedofficial    bool
@@ -10241,6 +10392,104 @@ func (m *CommendationMutation) ResetFlagged() {
 	m.flagged = nil
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (m *CommendationMutation) SetScopeUnitID(s string) {
+	m.scope_unit_id = &s
+}
+
+// ScopeUnitID returns the value of the "scope_unit_id" field in the mutation.
+func (m *CommendationMutation) ScopeUnitID() (r string, exists bool) {
+	v := m.scope_unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeUnitID returns the old "scope_unit_id" field's value of the Commendation entity.
+// If the Commendation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommendationMutation) OldScopeUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeUnitID: %w", err)
+	}
+	return oldValue.ScopeUnitID, nil
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (m *CommendationMutation) ClearScopeUnitID() {
+	m.scope_unit_id = nil
+	m.clearedFields[commendation.FieldScopeUnitID] = struct{}{}
+}
+
+// ScopeUnitIDCleared returns if the "scope_unit_id" field was cleared in this mutation.
+func (m *CommendationMutation) ScopeUnitIDCleared() bool {
+	_, ok := m.clearedFields[commendation.FieldScopeUnitID]
+	return ok
+}
+
+// ResetScopeUnitID resets all changes to the "scope_unit_id" field.
+func (m *CommendationMutation) ResetScopeUnitID() {
+	m.scope_unit_id = nil
+	delete(m.clearedFields, commendation.FieldScopeUnitID)
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *CommendationMutation) SetScopeProvinceID(s string) {
+	m.scope_province_id = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *CommendationMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the Commendation entity.
+// If the Commendation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CommendationMutation) OldScopeProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (m *CommendationMutation) ClearScopeProvinceID() {
+	m.scope_province_id = nil
+	m.clearedFields[commendation.FieldScopeProvinceID] = struct{}{}
+}
+
+// ScopeProvinceIDCleared returns if the "scope_province_id" field was cleared in this mutation.
+func (m *CommendationMutation) ScopeProvinceIDCleared() bool {
+	_, ok := m.clearedFields[commendation.FieldScopeProvinceID]
+	return ok
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *CommendationMutation) ResetScopeProvinceID() {
+	m.scope_province_id = nil
+	delete(m.clearedFields, commendation.FieldScopeProvinceID)
+}
+
 // SetOfficialID sets the "official" edge to the Official entity by id.
 func (m *CommendationMutation) SetOfficialID(id string) {
 	m.official = &id
@@ -10431,7 +10680,7 @@ func (m *CommendationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CommendationMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, commendation.FieldCreatedAt)
 	}
@@ -10465,6 +10714,12 @@ func (m *CommendationMutation) Fields() []string {
 	if m.flagged != nil {
 		fields = append(fields, commendation.FieldFlagged)
 	}
+	if m.scope_unit_id != nil {
+		fields = append(fields, commendation.FieldScopeUnitID)
+	}
+	if m.scope_province_id != nil {
+		fields = append(fields, commendation.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -10495,6 +10750,10 @@ func (m *CommendationMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusReason()
 	case commendation.FieldFlagged:
 		return m.Flagged()
+	case commendation.FieldScopeUnitID:
+		return m.ScopeUnitID()
+	case commendation.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
 	}
 	return nil, false
 }
@@ -10526,6 +10785,10 @@ func (m *CommendationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldStatusReason(ctx)
 	case commendation.FieldFlagged:
 		return m.OldFlagged(ctx)
+	case commendation.FieldScopeUnitID:
+		return m.OldScopeUnitID(ctx)
+	case commendation.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Commendation field %s", name)
 }
@@ -10612,6 +10875,20 @@ func (m *CommendationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFlagged(v)
 		return nil
+	case commendation.FieldScopeUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeUnitID(v)
+		return nil
+	case commendation.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Commendation field %s", name)
 }
@@ -10666,6 +10943,12 @@ func (m *CommendationMutation) ClearedFields() []string {
 	if m.FieldCleared(commendation.FieldStatusReason) {
 		fields = append(fields, commendation.FieldStatusReason)
 	}
+	if m.FieldCleared(commendation.FieldScopeUnitID) {
+		fields = append(fields, commendation.FieldScopeUnitID)
+	}
+	if m.FieldCleared(commendation.FieldScopeProvinceID) {
+		fields = append(fields, commendation.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -10688,6 +10971,12 @@ func (m *CommendationMutation) ClearField(name string) error {
 		return nil
 	case commendation.FieldStatusReason:
 		m.ClearStatusReason()
+		return nil
+	case commendation.FieldScopeUnitID:
+		m.ClearScopeUnitID()
+		return nil
+	case commendation.FieldScopeProvinceID:
+		m.ClearScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown Commendation nullable field %s", name)
@@ -10729,6 +11018,12 @@ func (m *CommendationMutation) ResetField(name string) error {
 		return nil
 	case commendation.FieldFlagged:
 		m.ResetFlagged()
+		return nil
+	case commendation.FieldScopeUnitID:
+		m.ResetScopeUnitID()
+		return nil
+	case commendation.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown Commendation field %s", name)
@@ -19891,6 +20186,8 @@ type PledgeMutation struct {
 	signed_at         *time.Time
 	withdrawn_at      *time.Time
 	withdrawal_reason *string
+	scope_unit_id     *string
+	scope_province_id *string
 	clearedFields     map[string]struct{}
 	official          *string
 	clearedofficial   bool
@@ -20303,6 +20600,104 @@ func (m *PledgeMutation) ResetWithdrawalReason() {
 	delete(m.clearedFields, pledge.FieldWithdrawalReason)
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (m *PledgeMutation) SetScopeUnitID(s string) {
+	m.scope_unit_id = &s
+}
+
+// ScopeUnitID returns the value of the "scope_unit_id" field in the mutation.
+func (m *PledgeMutation) ScopeUnitID() (r string, exists bool) {
+	v := m.scope_unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeUnitID returns the old "scope_unit_id" field's value of the Pledge entity.
+// If the Pledge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PledgeMutation) OldScopeUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeUnitID: %w", err)
+	}
+	return oldValue.ScopeUnitID, nil
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (m *PledgeMutation) ClearScopeUnitID() {
+	m.scope_unit_id = nil
+	m.clearedFields[pledge.FieldScopeUnitID] = struct{}{}
+}
+
+// ScopeUnitIDCleared returns if the "scope_unit_id" field was cleared in this mutation.
+func (m *PledgeMutation) ScopeUnitIDCleared() bool {
+	_, ok := m.clearedFields[pledge.FieldScopeUnitID]
+	return ok
+}
+
+// ResetScopeUnitID resets all changes to the "scope_unit_id" field.
+func (m *PledgeMutation) ResetScopeUnitID() {
+	m.scope_unit_id = nil
+	delete(m.clearedFields, pledge.FieldScopeUnitID)
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *PledgeMutation) SetScopeProvinceID(s string) {
+	m.scope_province_id = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *PledgeMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the Pledge entity.
+// If the Pledge object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PledgeMutation) OldScopeProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (m *PledgeMutation) ClearScopeProvinceID() {
+	m.scope_province_id = nil
+	m.clearedFields[pledge.FieldScopeProvinceID] = struct{}{}
+}
+
+// ScopeProvinceIDCleared returns if the "scope_province_id" field was cleared in this mutation.
+func (m *PledgeMutation) ScopeProvinceIDCleared() bool {
+	_, ok := m.clearedFields[pledge.FieldScopeProvinceID]
+	return ok
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *PledgeMutation) ResetScopeProvinceID() {
+	m.scope_province_id = nil
+	delete(m.clearedFields, pledge.FieldScopeProvinceID)
+}
+
 // SetOfficialID sets the "official" edge to the Official entity by id.
 func (m *PledgeMutation) SetOfficialID(id string) {
 	m.official = &id
@@ -20415,7 +20810,7 @@ func (m *PledgeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PledgeMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.created_at != nil {
 		fields = append(fields, pledge.FieldCreatedAt)
 	}
@@ -20436,6 +20831,12 @@ func (m *PledgeMutation) Fields() []string {
 	}
 	if m.withdrawal_reason != nil {
 		fields = append(fields, pledge.FieldWithdrawalReason)
+	}
+	if m.scope_unit_id != nil {
+		fields = append(fields, pledge.FieldScopeUnitID)
+	}
+	if m.scope_province_id != nil {
+		fields = append(fields, pledge.FieldScopeProvinceID)
 	}
 	return fields
 }
@@ -20459,6 +20860,10 @@ func (m *PledgeMutation) Field(name string) (ent.Value, bool) {
 		return m.WithdrawnAt()
 	case pledge.FieldWithdrawalReason:
 		return m.WithdrawalReason()
+	case pledge.FieldScopeUnitID:
+		return m.ScopeUnitID()
+	case pledge.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
 	}
 	return nil, false
 }
@@ -20482,6 +20887,10 @@ func (m *PledgeMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldWithdrawnAt(ctx)
 	case pledge.FieldWithdrawalReason:
 		return m.OldWithdrawalReason(ctx)
+	case pledge.FieldScopeUnitID:
+		return m.OldScopeUnitID(ctx)
+	case pledge.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Pledge field %s", name)
 }
@@ -20540,6 +20949,20 @@ func (m *PledgeMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetWithdrawalReason(v)
 		return nil
+	case pledge.FieldScopeUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeUnitID(v)
+		return nil
+	case pledge.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Pledge field %s", name)
 }
@@ -20591,6 +21014,12 @@ func (m *PledgeMutation) ClearedFields() []string {
 	if m.FieldCleared(pledge.FieldWithdrawalReason) {
 		fields = append(fields, pledge.FieldWithdrawalReason)
 	}
+	if m.FieldCleared(pledge.FieldScopeUnitID) {
+		fields = append(fields, pledge.FieldScopeUnitID)
+	}
+	if m.FieldCleared(pledge.FieldScopeProvinceID) {
+		fields = append(fields, pledge.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -20610,6 +21039,12 @@ func (m *PledgeMutation) ClearField(name string) error {
 		return nil
 	case pledge.FieldWithdrawalReason:
 		m.ClearWithdrawalReason()
+		return nil
+	case pledge.FieldScopeUnitID:
+		m.ClearScopeUnitID()
+		return nil
+	case pledge.FieldScopeProvinceID:
+		m.ClearScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown Pledge nullable field %s", name)
@@ -20639,6 +21074,12 @@ func (m *PledgeMutation) ResetField(name string) error {
 		return nil
 	case pledge.FieldWithdrawalReason:
 		m.ResetWithdrawalReason()
+		return nil
+	case pledge.FieldScopeUnitID:
+		m.ResetScopeUnitID()
+		return nil
+	case pledge.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown Pledge field %s", name)
@@ -24926,6 +25367,8 @@ type SelfAssessmentMutation struct {
 	not_rated               *bool
 	flagged_at              *time.Time
 	flag_reason             *string
+	scope_unit_id           *string
+	scope_province_id       *string
 	clearedFields           map[string]struct{}
 	official                *string
 	clearedofficial         bool
@@ -25858,6 +26301,104 @@ func (m *SelfAssessmentMutation) ResetOfficialID() {
 	m.official = nil
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (m *SelfAssessmentMutation) SetScopeUnitID(s string) {
+	m.scope_unit_id = &s
+}
+
+// ScopeUnitID returns the value of the "scope_unit_id" field in the mutation.
+func (m *SelfAssessmentMutation) ScopeUnitID() (r string, exists bool) {
+	v := m.scope_unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeUnitID returns the old "scope_unit_id" field's value of the SelfAssessment entity.
+// If the SelfAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SelfAssessmentMutation) OldScopeUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeUnitID: %w", err)
+	}
+	return oldValue.ScopeUnitID, nil
+}
+
+// ClearScopeUnitID clears the value of the "scope_unit_id" field.
+func (m *SelfAssessmentMutation) ClearScopeUnitID() {
+	m.scope_unit_id = nil
+	m.clearedFields[selfassessment.FieldScopeUnitID] = struct{}{}
+}
+
+// ScopeUnitIDCleared returns if the "scope_unit_id" field was cleared in this mutation.
+func (m *SelfAssessmentMutation) ScopeUnitIDCleared() bool {
+	_, ok := m.clearedFields[selfassessment.FieldScopeUnitID]
+	return ok
+}
+
+// ResetScopeUnitID resets all changes to the "scope_unit_id" field.
+func (m *SelfAssessmentMutation) ResetScopeUnitID() {
+	m.scope_unit_id = nil
+	delete(m.clearedFields, selfassessment.FieldScopeUnitID)
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *SelfAssessmentMutation) SetScopeProvinceID(s string) {
+	m.scope_province_id = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *SelfAssessmentMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the SelfAssessment entity.
+// If the SelfAssessment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SelfAssessmentMutation) OldScopeProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (m *SelfAssessmentMutation) ClearScopeProvinceID() {
+	m.scope_province_id = nil
+	m.clearedFields[selfassessment.FieldScopeProvinceID] = struct{}{}
+}
+
+// ScopeProvinceIDCleared returns if the "scope_province_id" field was cleared in this mutation.
+func (m *SelfAssessmentMutation) ScopeProvinceIDCleared() bool {
+	_, ok := m.clearedFields[selfassessment.FieldScopeProvinceID]
+	return ok
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *SelfAssessmentMutation) ResetScopeProvinceID() {
+	m.scope_province_id = nil
+	delete(m.clearedFields, selfassessment.FieldScopeProvinceID)
+}
+
 // ClearOfficial clears the "official" edge to the Official entity.
 func (m *SelfAssessmentMutation) ClearOfficial() {
 	m.clearedofficial = true
@@ -26051,7 +26592,7 @@ func (m *SelfAssessmentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SelfAssessmentMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 20)
 	if m.created_at != nil {
 		fields = append(fields, selfassessment.FieldCreatedAt)
 	}
@@ -26106,6 +26647,12 @@ func (m *SelfAssessmentMutation) Fields() []string {
 	if m.official != nil {
 		fields = append(fields, selfassessment.FieldOfficialID)
 	}
+	if m.scope_unit_id != nil {
+		fields = append(fields, selfassessment.FieldScopeUnitID)
+	}
+	if m.scope_province_id != nil {
+		fields = append(fields, selfassessment.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -26150,6 +26697,10 @@ func (m *SelfAssessmentMutation) Field(name string) (ent.Value, bool) {
 		return m.FlagReason()
 	case selfassessment.FieldOfficialID:
 		return m.OfficialID()
+	case selfassessment.FieldScopeUnitID:
+		return m.ScopeUnitID()
+	case selfassessment.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
 	}
 	return nil, false
 }
@@ -26195,6 +26746,10 @@ func (m *SelfAssessmentMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldFlagReason(ctx)
 	case selfassessment.FieldOfficialID:
 		return m.OldOfficialID(ctx)
+	case selfassessment.FieldScopeUnitID:
+		return m.OldScopeUnitID(ctx)
+	case selfassessment.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
 	}
 	return nil, fmt.Errorf("unknown SelfAssessment field %s", name)
 }
@@ -26330,6 +26885,20 @@ func (m *SelfAssessmentMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOfficialID(v)
 		return nil
+	case selfassessment.FieldScopeUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeUnitID(v)
+		return nil
+	case selfassessment.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment field %s", name)
 }
@@ -26423,6 +26992,12 @@ func (m *SelfAssessmentMutation) ClearedFields() []string {
 	if m.FieldCleared(selfassessment.FieldFlagReason) {
 		fields = append(fields, selfassessment.FieldFlagReason)
 	}
+	if m.FieldCleared(selfassessment.FieldScopeUnitID) {
+		fields = append(fields, selfassessment.FieldScopeUnitID)
+	}
+	if m.FieldCleared(selfassessment.FieldScopeProvinceID) {
+		fields = append(fields, selfassessment.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -26460,6 +27035,12 @@ func (m *SelfAssessmentMutation) ClearField(name string) error {
 		return nil
 	case selfassessment.FieldFlagReason:
 		m.ClearFlagReason()
+		return nil
+	case selfassessment.FieldScopeUnitID:
+		m.ClearScopeUnitID()
+		return nil
+	case selfassessment.FieldScopeProvinceID:
+		m.ClearScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment nullable field %s", name)
@@ -26522,6 +27103,12 @@ func (m *SelfAssessmentMutation) ResetField(name string) error {
 		return nil
 	case selfassessment.FieldOfficialID:
 		m.ResetOfficialID()
+		return nil
+	case selfassessment.FieldScopeUnitID:
+		m.ResetScopeUnitID()
+		return nil
+	case selfassessment.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown SelfAssessment field %s", name)

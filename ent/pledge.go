@@ -34,6 +34,10 @@ type Pledge struct {
 	WithdrawnAt *time.Time `json:"withdrawn_at,omitempty"`
 	// Why the pledge was withdrawn.
 	WithdrawalReason *string `json:"withdrawal_reason,omitempty"`
+	// The unit the record was made in: the official's unit when it was written, or the unit commended.
+	ScopeUnitID string `json:"scope_unit_id,omitempty"`
+	// The province of scope_unit_id.
+	ScopeProvinceID string `json:"scope_province_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the PledgeQuery when eager-loading is set.
 	Edges            PledgeEdges `json:"edges"`
@@ -84,7 +88,7 @@ func (*Pledge) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case pledge.FieldYear:
 			values[i] = new(sql.NullInt64)
-		case pledge.FieldID, pledge.FieldStatus, pledge.FieldWithdrawalReason:
+		case pledge.FieldID, pledge.FieldStatus, pledge.FieldWithdrawalReason, pledge.FieldScopeUnitID, pledge.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
 		case pledge.FieldCreatedAt, pledge.FieldUpdatedAt, pledge.FieldSignedAt, pledge.FieldWithdrawnAt:
 			values[i] = new(sql.NullTime)
@@ -156,6 +160,18 @@ func (_m *Pledge) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.WithdrawalReason = new(string)
 				*_m.WithdrawalReason = value.String
+			}
+		case pledge.FieldScopeUnitID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_unit_id", values[i])
+			} else if value.Valid {
+				_m.ScopeUnitID = value.String
+			}
+		case pledge.FieldScopeProvinceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
+			} else if value.Valid {
+				_m.ScopeProvinceID = value.String
 			}
 		case pledge.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -241,6 +257,12 @@ func (_m *Pledge) String() string {
 		builder.WriteString("withdrawal_reason=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("scope_unit_id=")
+	builder.WriteString(_m.ScopeUnitID)
+	builder.WriteString(", ")
+	builder.WriteString("scope_province_id=")
+	builder.WriteString(_m.ScopeProvinceID)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -107,6 +107,34 @@ func (_c *PledgeCreate) SetNillableWithdrawalReason(v *string) *PledgeCreate {
 	return _c
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_c *PledgeCreate) SetScopeUnitID(v string) *PledgeCreate {
+	_c.mutation.SetScopeUnitID(v)
+	return _c
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_c *PledgeCreate) SetNillableScopeUnitID(v *string) *PledgeCreate {
+	if v != nil {
+		_c.SetScopeUnitID(*v)
+	}
+	return _c
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_c *PledgeCreate) SetScopeProvinceID(v string) *PledgeCreate {
+	_c.mutation.SetScopeProvinceID(v)
+	return _c
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_c *PledgeCreate) SetNillableScopeProvinceID(v *string) *PledgeCreate {
+	if v != nil {
+		_c.SetScopeProvinceID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *PledgeCreate) SetID(v string) *PledgeCreate {
 	_c.mutation.SetID(v)
@@ -303,6 +331,14 @@ func (_c *PledgeCreate) createSpec() (*Pledge, *sqlgraph.CreateSpec) {
 		_spec.SetField(pledge.FieldWithdrawalReason, field.TypeString, value)
 		_node.WithdrawalReason = &value
 	}
+	if value, ok := _c.mutation.ScopeUnitID(); ok {
+		_spec.SetField(pledge.FieldScopeUnitID, field.TypeString, value)
+		_node.ScopeUnitID = value
+	}
+	if value, ok := _c.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(pledge.FieldScopeProvinceID, field.TypeString, value)
+		_node.ScopeProvinceID = value
+	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -474,6 +510,12 @@ func (u *PledgeUpsertOne) UpdateNewValues() *PledgeUpsertOne {
 		}
 		if _, exists := u.create.mutation.SignedAt(); exists {
 			s.SetIgnore(pledge.FieldSignedAt)
+		}
+		if _, exists := u.create.mutation.ScopeUnitID(); exists {
+			s.SetIgnore(pledge.FieldScopeUnitID)
+		}
+		if _, exists := u.create.mutation.ScopeProvinceID(); exists {
+			s.SetIgnore(pledge.FieldScopeProvinceID)
 		}
 	}))
 	return u
@@ -767,6 +809,12 @@ func (u *PledgeUpsertBulk) UpdateNewValues() *PledgeUpsertBulk {
 			}
 			if _, exists := b.mutation.SignedAt(); exists {
 				s.SetIgnore(pledge.FieldSignedAt)
+			}
+			if _, exists := b.mutation.ScopeUnitID(); exists {
+				s.SetIgnore(pledge.FieldScopeUnitID)
+			}
+			if _, exists := b.mutation.ScopeProvinceID(); exists {
+				s.SetIgnore(pledge.FieldScopeProvinceID)
 			}
 		}
 	}))

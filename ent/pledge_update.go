@@ -180,6 +180,12 @@ func (_u *PledgeUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.WithdrawalReasonCleared() {
 		_spec.ClearField(pledge.FieldWithdrawalReason, field.TypeString)
 	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(pledge.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(pledge.FieldScopeProvinceID, field.TypeString)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{pledge.Label}
@@ -381,6 +387,12 @@ func (_u *PledgeUpdateOne) sqlSave(ctx context.Context) (_node *Pledge, err erro
 	}
 	if _u.mutation.WithdrawalReasonCleared() {
 		_spec.ClearField(pledge.FieldWithdrawalReason, field.TypeString)
+	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(pledge.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(pledge.FieldScopeProvinceID, field.TypeString)
 	}
 	_node = &Pledge{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -58,6 +58,10 @@ type SelfAssessment struct {
 	FlagReason *string `json:"flag_reason,omitempty"`
 	// Id of the official assessing themself.
 	OfficialID string `json:"official_id,omitempty"`
+	// The unit the record was made in: the official's unit when it was written, or the unit commended.
+	ScopeUnitID string `json:"scope_unit_id,omitempty"`
+	// The province of scope_unit_id.
+	ScopeProvinceID string `json:"scope_province_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the SelfAssessmentQuery when eager-loading is set.
 	Edges                        SelfAssessmentEdges `json:"edges"`
@@ -136,7 +140,7 @@ func (*SelfAssessment) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case selfassessment.FieldYear, selfassessment.FieldPeriod, selfassessment.FieldScore:
 			values[i] = new(sql.NullInt64)
-		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment, selfassessment.FieldFlagReason, selfassessment.FieldOfficialID:
+		case selfassessment.FieldID, selfassessment.FieldPeriodKind, selfassessment.FieldScheme, selfassessment.FieldProposedClassification, selfassessment.FieldFinalClassification, selfassessment.FieldStatus, selfassessment.FieldSummary, selfassessment.FieldReviewComment, selfassessment.FieldFlagReason, selfassessment.FieldOfficialID, selfassessment.FieldScopeUnitID, selfassessment.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
 		case selfassessment.FieldCreatedAt, selfassessment.FieldUpdatedAt, selfassessment.FieldSubmittedAt, selfassessment.FieldReviewedAt, selfassessment.FieldFlaggedAt:
 			values[i] = new(sql.NullTime)
@@ -281,6 +285,18 @@ func (_m *SelfAssessment) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.OfficialID = value.String
 			}
+		case selfassessment.FieldScopeUnitID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_unit_id", values[i])
+			} else if value.Valid {
+				_m.ScopeUnitID = value.String
+			}
+		case selfassessment.FieldScopeProvinceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
+			} else if value.Valid {
+				_m.ScopeProvinceID = value.String
+			}
 		case selfassessment.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field account_reviewed_assessments", values[i])
@@ -420,6 +436,12 @@ func (_m *SelfAssessment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("official_id=")
 	builder.WriteString(_m.OfficialID)
+	builder.WriteString(", ")
+	builder.WriteString("scope_unit_id=")
+	builder.WriteString(_m.ScopeUnitID)
+	builder.WriteString(", ")
+	builder.WriteString("scope_province_id=")
+	builder.WriteString(_m.ScopeProvinceID)
 	builder.WriteByte(')')
 	return builder.String()
 }

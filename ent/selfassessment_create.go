@@ -256,6 +256,34 @@ func (_c *SelfAssessmentCreate) SetOfficialID(v string) *SelfAssessmentCreate {
 	return _c
 }
 
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (_c *SelfAssessmentCreate) SetScopeUnitID(v string) *SelfAssessmentCreate {
+	_c.mutation.SetScopeUnitID(v)
+	return _c
+}
+
+// SetNillableScopeUnitID sets the "scope_unit_id" field if the given value is not nil.
+func (_c *SelfAssessmentCreate) SetNillableScopeUnitID(v *string) *SelfAssessmentCreate {
+	if v != nil {
+		_c.SetScopeUnitID(*v)
+	}
+	return _c
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_c *SelfAssessmentCreate) SetScopeProvinceID(v string) *SelfAssessmentCreate {
+	_c.mutation.SetScopeProvinceID(v)
+	return _c
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_c *SelfAssessmentCreate) SetNillableScopeProvinceID(v *string) *SelfAssessmentCreate {
+	if v != nil {
+		_c.SetScopeProvinceID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *SelfAssessmentCreate) SetID(v string) *SelfAssessmentCreate {
 	_c.mutation.SetID(v)
@@ -575,6 +603,14 @@ func (_c *SelfAssessmentCreate) createSpec() (*SelfAssessment, *sqlgraph.CreateS
 	if value, ok := _c.mutation.FlagReason(); ok {
 		_spec.SetField(selfassessment.FieldFlagReason, field.TypeString, value)
 		_node.FlagReason = &value
+	}
+	if value, ok := _c.mutation.ScopeUnitID(); ok {
+		_spec.SetField(selfassessment.FieldScopeUnitID, field.TypeString, value)
+		_node.ScopeUnitID = value
+	}
+	if value, ok := _c.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(selfassessment.FieldScopeProvinceID, field.TypeString, value)
+		_node.ScopeProvinceID = value
 	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -936,6 +972,12 @@ func (u *SelfAssessmentUpsertOne) UpdateNewValues() *SelfAssessmentUpsertOne {
 		}
 		if _, exists := u.create.mutation.OfficialID(); exists {
 			s.SetIgnore(selfassessment.FieldOfficialID)
+		}
+		if _, exists := u.create.mutation.ScopeUnitID(); exists {
+			s.SetIgnore(selfassessment.FieldScopeUnitID)
+		}
+		if _, exists := u.create.mutation.ScopeProvinceID(); exists {
+			s.SetIgnore(selfassessment.FieldScopeProvinceID)
 		}
 	}))
 	return u
@@ -1410,6 +1452,12 @@ func (u *SelfAssessmentUpsertBulk) UpdateNewValues() *SelfAssessmentUpsertBulk {
 			}
 			if _, exists := b.mutation.OfficialID(); exists {
 				s.SetIgnore(selfassessment.FieldOfficialID)
+			}
+			if _, exists := b.mutation.ScopeUnitID(); exists {
+				s.SetIgnore(selfassessment.FieldScopeUnitID)
+			}
+			if _, exists := b.mutation.ScopeProvinceID(); exists {
+				s.SetIgnore(selfassessment.FieldScopeProvinceID)
 			}
 		}
 	}))

@@ -476,6 +476,12 @@ func (_u *SelfAssessmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.FlagReasonCleared() {
 		_spec.ClearField(selfassessment.FieldFlagReason, field.TypeString)
 	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(selfassessment.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(selfassessment.FieldScopeProvinceID, field.TypeString)
+	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1044,6 +1050,12 @@ func (_u *SelfAssessmentUpdateOne) sqlSave(ctx context.Context) (_node *SelfAsse
 	}
 	if _u.mutation.FlagReasonCleared() {
 		_spec.ClearField(selfassessment.FieldFlagReason, field.TypeString)
+	}
+	if _u.mutation.ScopeUnitIDCleared() {
+		_spec.ClearField(selfassessment.FieldScopeUnitID, field.TypeString)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(selfassessment.FieldScopeProvinceID, field.TypeString)
 	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{

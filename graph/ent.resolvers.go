@@ -46,6 +46,12 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[strin
 		ent.WithAccountOrder(orderBy), ent.WithAccountFilter(where.Filter))
 }
 
+// Acknowledgements is the resolver for the acknowledgements field.
+func (r *queryResolver) Acknowledgements(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) (*ent.AcknowledgementConnection, error) {
+	return r.client.Acknowledgement.Query().Paginate(ctx, after, first, before, last,
+		ent.WithAcknowledgementOrder(orderBy), ent.WithAcknowledgementFilter(where.Filter))
+}
+
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
 	return r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,
@@ -68,6 +74,12 @@ func (r *queryResolver) Commendations(ctx context.Context, after *entgql.Cursor[
 func (r *queryResolver) Districts(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.DistrictOrder, where *ent.DistrictWhereInput) (*ent.DistrictConnection, error) {
 	return r.client.District.Query().Paginate(ctx, after, first, before, last,
 		ent.WithDistrictOrder(orderBy), ent.WithDistrictFilter(where.Filter))
+}
+
+// EmulationRegistrations is the resolver for the emulationRegistrations field.
+func (r *queryResolver) EmulationRegistrations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder, where *ent.EmulationRegistrationWhereInput) (*ent.EmulationRegistrationConnection, error) {
+	return r.client.EmulationRegistration.Query().Paginate(ctx, after, first, before, last,
+		ent.WithEmulationRegistrationOrder(orderBy), ent.WithEmulationRegistrationFilter(where.Filter))
 }
 
 // Incidents is the resolver for the incidents field.

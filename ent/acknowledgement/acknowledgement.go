@@ -20,6 +20,10 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldAcknowledgedAt holds the string denoting the acknowledged_at field in the database.
 	FieldAcknowledgedAt = "acknowledged_at"
+	// FieldScopeUnitID holds the string denoting the scope_unit_id field in the database.
+	FieldScopeUnitID = "scope_unit_id"
+	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
+	FieldScopeProvinceID = "scope_province_id"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeCampaign holds the string denoting the campaign edge name in mutations.
@@ -48,6 +52,8 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldAcknowledgedAt,
+	FieldScopeUnitID,
+	FieldScopeProvinceID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "acknowledgements"
@@ -106,6 +112,16 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAcknowledgedAt orders the results by the acknowledged_at field.
 func ByAcknowledgedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAcknowledgedAt, opts...).ToFunc()
+}
+
+// ByScopeUnitID orders the results by the scope_unit_id field.
+func ByScopeUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeUnitID, opts...).ToFunc()
+}
+
+// ByScopeProvinceID orders the results by the scope_province_id field.
+func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

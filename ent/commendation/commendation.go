@@ -39,6 +39,10 @@ const (
 	FieldStatusReason = "status_reason"
 	// FieldFlagged holds the string denoting the flagged field in the database.
 	FieldFlagged = "flagged"
+	// FieldScopeUnitID holds the string denoting the scope_unit_id field in the database.
+	FieldScopeUnitID = "scope_unit_id"
+	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
+	FieldScopeProvinceID = "scope_province_id"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
@@ -93,6 +97,8 @@ var Columns = []string{
 	FieldStatus,
 	FieldStatusReason,
 	FieldFlagged,
+	FieldScopeUnitID,
+	FieldScopeProvinceID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "commendations"
@@ -281,6 +287,16 @@ func ByStatusReason(opts ...sql.OrderTermOption) OrderOption {
 // ByFlagged orders the results by the flagged field.
 func ByFlagged(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFlagged, opts...).ToFunc()
+}
+
+// ByScopeUnitID orders the results by the scope_unit_id field.
+func ByScopeUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeUnitID, opts...).ToFunc()
+}
+
+// ByScopeProvinceID orders the results by the scope_province_id field.
+func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

@@ -105,6 +105,16 @@ func Flagged(v bool) predicate.Commendation {
 	return predicate.Commendation(sql.FieldEQ(FieldFlagged, v))
 }
 
+// ScopeUnitID applies equality check predicate on the "scope_unit_id" field. It's identical to ScopeUnitIDEQ.
+func ScopeUnitID(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldEQ(FieldScopeUnitID, v))
+}
+
+// ScopeProvinceID applies equality check predicate on the "scope_province_id" field. It's identical to ScopeProvinceIDEQ.
+func ScopeProvinceID(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Commendation {
 	return predicate.Commendation(sql.FieldEQ(FieldCreatedAt, v))
@@ -558,6 +568,156 @@ func FlaggedEQ(v bool) predicate.Commendation {
 // FlaggedNEQ applies the NEQ predicate on the "flagged" field.
 func FlaggedNEQ(v bool) predicate.Commendation {
 	return predicate.Commendation(sql.FieldNEQ(FieldFlagged, v))
+}
+
+// ScopeUnitIDEQ applies the EQ predicate on the "scope_unit_id" field.
+func ScopeUnitIDEQ(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldEQ(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDNEQ applies the NEQ predicate on the "scope_unit_id" field.
+func ScopeUnitIDNEQ(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldNEQ(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDIn applies the In predicate on the "scope_unit_id" field.
+func ScopeUnitIDIn(vs ...string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldIn(FieldScopeUnitID, vs...))
+}
+
+// ScopeUnitIDNotIn applies the NotIn predicate on the "scope_unit_id" field.
+func ScopeUnitIDNotIn(vs ...string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldNotIn(FieldScopeUnitID, vs...))
+}
+
+// ScopeUnitIDGT applies the GT predicate on the "scope_unit_id" field.
+func ScopeUnitIDGT(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldGT(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDGTE applies the GTE predicate on the "scope_unit_id" field.
+func ScopeUnitIDGTE(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldGTE(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDLT applies the LT predicate on the "scope_unit_id" field.
+func ScopeUnitIDLT(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldLT(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDLTE applies the LTE predicate on the "scope_unit_id" field.
+func ScopeUnitIDLTE(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldLTE(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDContains applies the Contains predicate on the "scope_unit_id" field.
+func ScopeUnitIDContains(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldContains(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDHasPrefix applies the HasPrefix predicate on the "scope_unit_id" field.
+func ScopeUnitIDHasPrefix(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldHasPrefix(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDHasSuffix applies the HasSuffix predicate on the "scope_unit_id" field.
+func ScopeUnitIDHasSuffix(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldHasSuffix(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDIsNil applies the IsNil predicate on the "scope_unit_id" field.
+func ScopeUnitIDIsNil() predicate.Commendation {
+	return predicate.Commendation(sql.FieldIsNull(FieldScopeUnitID))
+}
+
+// ScopeUnitIDNotNil applies the NotNil predicate on the "scope_unit_id" field.
+func ScopeUnitIDNotNil() predicate.Commendation {
+	return predicate.Commendation(sql.FieldNotNull(FieldScopeUnitID))
+}
+
+// ScopeUnitIDEqualFold applies the EqualFold predicate on the "scope_unit_id" field.
+func ScopeUnitIDEqualFold(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldEqualFold(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDContainsFold applies the ContainsFold predicate on the "scope_unit_id" field.
+func ScopeUnitIDContainsFold(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldContainsFold(FieldScopeUnitID, v))
+}
+
+// ScopeProvinceIDEQ applies the EQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDEQ(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDNEQ applies the NEQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDNEQ(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldNEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIn applies the In predicate on the "scope_province_id" field.
+func ScopeProvinceIDIn(vs ...string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDNotIn applies the NotIn predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotIn(vs ...string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldNotIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDGT applies the GT predicate on the "scope_province_id" field.
+func ScopeProvinceIDGT(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldGT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDGTE applies the GTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDGTE(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldGTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLT applies the LT predicate on the "scope_province_id" field.
+func ScopeProvinceIDLT(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldLT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLTE applies the LTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDLTE(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldLTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContains applies the Contains predicate on the "scope_province_id" field.
+func ScopeProvinceIDContains(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldContains(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasPrefix applies the HasPrefix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasPrefix(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldHasPrefix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasSuffix applies the HasSuffix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasSuffix(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldHasSuffix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIsNil applies the IsNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDIsNil() predicate.Commendation {
+	return predicate.Commendation(sql.FieldIsNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDNotNil applies the NotNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotNil() predicate.Commendation {
+	return predicate.Commendation(sql.FieldNotNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDEqualFold applies the EqualFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDEqualFold(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldEqualFold(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContainsFold applies the ContainsFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDContainsFold(v string) predicate.Commendation {
+	return predicate.Commendation(sql.FieldContainsFold(FieldScopeProvinceID, v))
 }
 
 // HasOfficial applies the HasEdge predicate on the "official" edge.

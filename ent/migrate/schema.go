@@ -97,6 +97,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "acknowledged_at", Type: field.TypeTime},
+		{Name: "scope_unit_id", Type: field.TypeString, Nullable: true},
+		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
 		{Name: "campaign_acknowledgements", Type: field.TypeString, Size: 40},
 		{Name: "official_acknowledgements", Type: field.TypeString, Size: 40},
 	}
@@ -108,13 +110,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "acknowledgements_campaigns_acknowledgements",
-				Columns:    []*schema.Column{AcknowledgementsColumns[4]},
+				Columns:    []*schema.Column{AcknowledgementsColumns[6]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "acknowledgements_officials_acknowledgements",
-				Columns:    []*schema.Column{AcknowledgementsColumns[5]},
+				Columns:    []*schema.Column{AcknowledgementsColumns[7]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -123,17 +125,27 @@ var (
 			{
 				Name:    "acknowledgement_official_acknowledgements_campaign_acknowledgements",
 				Unique:  true,
-				Columns: []*schema.Column{AcknowledgementsColumns[5], AcknowledgementsColumns[4]},
+				Columns: []*schema.Column{AcknowledgementsColumns[7], AcknowledgementsColumns[6]},
 			},
 			{
 				Name:    "acknowledgement_campaign_acknowledgements",
 				Unique:  false,
-				Columns: []*schema.Column{AcknowledgementsColumns[4]},
+				Columns: []*schema.Column{AcknowledgementsColumns[6]},
 			},
 			{
 				Name:    "acknowledgement_acknowledged_at",
 				Unique:  false,
 				Columns: []*schema.Column{AcknowledgementsColumns[3]},
+			},
+			{
+				Name:    "acknowledgement_scope_unit_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AcknowledgementsColumns[4], AcknowledgementsColumns[0]},
+			},
+			{
+				Name:    "acknowledgement_scope_province_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AcknowledgementsColumns[5], AcknowledgementsColumns[0]},
 			},
 		},
 	}
@@ -492,6 +504,8 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROPOSED", "APPROVED", "DECLINED", "REVOKED"}, Default: "PROPOSED"},
 		{Name: "status_reason", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "flagged", Type: field.TypeBool, Default: false},
+		{Name: "scope_unit_id", Type: field.TypeString, Nullable: true},
+		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
 		{Name: "account_proposed_commendations", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "campaign_commendations", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "official_commendations", Type: field.TypeString, Nullable: true, Size: 40},
@@ -505,25 +519,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "commendations_accounts_proposed_commendations",
-				Columns:    []*schema.Column{CommendationsColumns[12]},
+				Columns:    []*schema.Column{CommendationsColumns[14]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "commendations_campaigns_commendations",
-				Columns:    []*schema.Column{CommendationsColumns[13]},
+				Columns:    []*schema.Column{CommendationsColumns[15]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "commendations_officials_commendations",
-				Columns:    []*schema.Column{CommendationsColumns[14]},
+				Columns:    []*schema.Column{CommendationsColumns[16]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "commendations_units_commendations",
-				Columns:    []*schema.Column{CommendationsColumns[15]},
+				Columns:    []*schema.Column{CommendationsColumns[17]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -532,32 +546,32 @@ var (
 			{
 				Name:    "commendation_year_official_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[5], CommendationsColumns[14]},
+				Columns: []*schema.Column{CommendationsColumns[5], CommendationsColumns[16]},
 			},
 			{
 				Name:    "commendation_official_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[14]},
+				Columns: []*schema.Column{CommendationsColumns[16]},
 			},
 			{
 				Name:    "commendation_year_unit_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[5], CommendationsColumns[15]},
+				Columns: []*schema.Column{CommendationsColumns[5], CommendationsColumns[17]},
 			},
 			{
 				Name:    "commendation_unit_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[15]},
+				Columns: []*schema.Column{CommendationsColumns[17]},
 			},
 			{
 				Name:    "commendation_campaign_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[13]},
+				Columns: []*schema.Column{CommendationsColumns[15]},
 			},
 			{
 				Name:    "commendation_account_proposed_commendations",
 				Unique:  false,
-				Columns: []*schema.Column{CommendationsColumns[12]},
+				Columns: []*schema.Column{CommendationsColumns[14]},
 			},
 			{
 				Name:    "commendation_form",
@@ -583,6 +597,16 @@ var (
 				Name:    "commendation_decision_date",
 				Unique:  false,
 				Columns: []*schema.Column{CommendationsColumns[7]},
+			},
+			{
+				Name:    "commendation_scope_unit_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{CommendationsColumns[12], CommendationsColumns[0]},
+			},
+			{
+				Name:    "commendation_scope_province_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{CommendationsColumns[13], CommendationsColumns[0]},
 			},
 		},
 	}
@@ -1088,6 +1112,8 @@ var (
 		{Name: "signed_at", Type: field.TypeTime},
 		{Name: "withdrawn_at", Type: field.TypeTime, Nullable: true},
 		{Name: "withdrawal_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "scope_unit_id", Type: field.TypeString, Nullable: true},
+		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
 		{Name: "campaign_pledges", Type: field.TypeString, Size: 40},
 		{Name: "official_pledges", Type: field.TypeString, Size: 40},
 	}
@@ -1099,13 +1125,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "pledges_campaigns_pledges",
-				Columns:    []*schema.Column{PledgesColumns[8]},
+				Columns:    []*schema.Column{PledgesColumns[10]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "pledges_officials_pledges",
-				Columns:    []*schema.Column{PledgesColumns[9]},
+				Columns:    []*schema.Column{PledgesColumns[11]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1114,7 +1140,7 @@ var (
 			{
 				Name:    "pledge_year_official_pledges_campaign_pledges",
 				Unique:  true,
-				Columns: []*schema.Column{PledgesColumns[3], PledgesColumns[9], PledgesColumns[8]},
+				Columns: []*schema.Column{PledgesColumns[3], PledgesColumns[11], PledgesColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'SIGNED'",
 				},
@@ -1122,12 +1148,12 @@ var (
 			{
 				Name:    "pledge_official_pledges",
 				Unique:  false,
-				Columns: []*schema.Column{PledgesColumns[9]},
+				Columns: []*schema.Column{PledgesColumns[11]},
 			},
 			{
 				Name:    "pledge_campaign_pledges",
 				Unique:  false,
-				Columns: []*schema.Column{PledgesColumns[8]},
+				Columns: []*schema.Column{PledgesColumns[10]},
 			},
 			{
 				Name:    "pledge_year_status",
@@ -1143,6 +1169,16 @@ var (
 				Name:    "pledge_signed_at",
 				Unique:  false,
 				Columns: []*schema.Column{PledgesColumns[5]},
+			},
+			{
+				Name:    "pledge_scope_unit_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{PledgesColumns[8], PledgesColumns[0]},
+			},
+			{
+				Name:    "pledge_scope_province_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{PledgesColumns[9], PledgesColumns[0]},
 			},
 		},
 	}
@@ -1370,6 +1406,8 @@ var (
 		{Name: "not_rated", Type: field.TypeBool, Default: false},
 		{Name: "flagged_at", Type: field.TypeTime, Nullable: true},
 		{Name: "flag_reason", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "scope_unit_id", Type: field.TypeString, Nullable: true},
+		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
 		{Name: "account_reviewed_assessments", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "campaign_self_assessments", Type: field.TypeString, Size: 40},
 		{Name: "official_self_assessments", Type: field.TypeString, Size: 40},
@@ -1382,19 +1420,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "self_assessments_accounts_reviewed_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[18]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[20]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "self_assessments_campaigns_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[19]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[21]},
 				RefColumns: []*schema.Column{CampaignsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "self_assessments_officials_self_assessments",
-				Columns:    []*schema.Column{SelfAssessmentsColumns[20]},
+				Columns:    []*schema.Column{SelfAssessmentsColumns[22]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1403,22 +1441,22 @@ var (
 			{
 				Name:    "selfassessment_year_period_kind_period_official_self_assessments_campaign_self_assessments",
 				Unique:  true,
-				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[20], SelfAssessmentsColumns[19]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[3], SelfAssessmentsColumns[4], SelfAssessmentsColumns[5], SelfAssessmentsColumns[22], SelfAssessmentsColumns[21]},
 			},
 			{
 				Name:    "selfassessment_official_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[20]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[22]},
 			},
 			{
 				Name:    "selfassessment_campaign_self_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[19]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[21]},
 			},
 			{
 				Name:    "selfassessment_account_reviewed_assessments",
 				Unique:  false,
-				Columns: []*schema.Column{SelfAssessmentsColumns[18]},
+				Columns: []*schema.Column{SelfAssessmentsColumns[20]},
 			},
 			{
 				Name:    "selfassessment_year_status",
@@ -1444,6 +1482,16 @@ var (
 				Name:    "selfassessment_proposed_classification",
 				Unique:  false,
 				Columns: []*schema.Column{SelfAssessmentsColumns[8]},
+			},
+			{
+				Name:    "selfassessment_scope_unit_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{SelfAssessmentsColumns[18], SelfAssessmentsColumns[0]},
+			},
+			{
+				Name:    "selfassessment_scope_province_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{SelfAssessmentsColumns[19], SelfAssessmentsColumns[0]},
 			},
 		},
 	}

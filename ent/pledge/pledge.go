@@ -31,6 +31,10 @@ const (
 	FieldWithdrawnAt = "withdrawn_at"
 	// FieldWithdrawalReason holds the string denoting the withdrawal_reason field in the database.
 	FieldWithdrawalReason = "withdrawal_reason"
+	// FieldScopeUnitID holds the string denoting the scope_unit_id field in the database.
+	FieldScopeUnitID = "scope_unit_id"
+	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
+	FieldScopeProvinceID = "scope_province_id"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeCampaign holds the string denoting the campaign edge name in mutations.
@@ -63,6 +67,8 @@ var Columns = []string{
 	FieldSignedAt,
 	FieldWithdrawnAt,
 	FieldWithdrawalReason,
+	FieldScopeUnitID,
+	FieldScopeProvinceID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "pledges"
@@ -171,6 +177,16 @@ func ByWithdrawnAt(opts ...sql.OrderTermOption) OrderOption {
 // ByWithdrawalReason orders the results by the withdrawal_reason field.
 func ByWithdrawalReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWithdrawalReason, opts...).ToFunc()
+}
+
+// ByScopeUnitID orders the results by the scope_unit_id field.
+func ByScopeUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeUnitID, opts...).ToFunc()
+}
+
+// ByScopeProvinceID orders the results by the scope_province_id field.
+func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

@@ -95,6 +95,16 @@ func WithdrawalReason(v string) predicate.Pledge {
 	return predicate.Pledge(sql.FieldEQ(FieldWithdrawalReason, v))
 }
 
+// ScopeUnitID applies equality check predicate on the "scope_unit_id" field. It's identical to ScopeUnitIDEQ.
+func ScopeUnitID(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldEQ(FieldScopeUnitID, v))
+}
+
+// ScopeProvinceID applies equality check predicate on the "scope_province_id" field. It's identical to ScopeProvinceIDEQ.
+func ScopeProvinceID(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Pledge {
 	return predicate.Pledge(sql.FieldEQ(FieldCreatedAt, v))
@@ -398,6 +408,156 @@ func WithdrawalReasonEqualFold(v string) predicate.Pledge {
 // WithdrawalReasonContainsFold applies the ContainsFold predicate on the "withdrawal_reason" field.
 func WithdrawalReasonContainsFold(v string) predicate.Pledge {
 	return predicate.Pledge(sql.FieldContainsFold(FieldWithdrawalReason, v))
+}
+
+// ScopeUnitIDEQ applies the EQ predicate on the "scope_unit_id" field.
+func ScopeUnitIDEQ(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldEQ(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDNEQ applies the NEQ predicate on the "scope_unit_id" field.
+func ScopeUnitIDNEQ(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldNEQ(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDIn applies the In predicate on the "scope_unit_id" field.
+func ScopeUnitIDIn(vs ...string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldIn(FieldScopeUnitID, vs...))
+}
+
+// ScopeUnitIDNotIn applies the NotIn predicate on the "scope_unit_id" field.
+func ScopeUnitIDNotIn(vs ...string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldNotIn(FieldScopeUnitID, vs...))
+}
+
+// ScopeUnitIDGT applies the GT predicate on the "scope_unit_id" field.
+func ScopeUnitIDGT(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldGT(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDGTE applies the GTE predicate on the "scope_unit_id" field.
+func ScopeUnitIDGTE(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldGTE(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDLT applies the LT predicate on the "scope_unit_id" field.
+func ScopeUnitIDLT(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldLT(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDLTE applies the LTE predicate on the "scope_unit_id" field.
+func ScopeUnitIDLTE(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldLTE(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDContains applies the Contains predicate on the "scope_unit_id" field.
+func ScopeUnitIDContains(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldContains(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDHasPrefix applies the HasPrefix predicate on the "scope_unit_id" field.
+func ScopeUnitIDHasPrefix(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldHasPrefix(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDHasSuffix applies the HasSuffix predicate on the "scope_unit_id" field.
+func ScopeUnitIDHasSuffix(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldHasSuffix(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDIsNil applies the IsNil predicate on the "scope_unit_id" field.
+func ScopeUnitIDIsNil() predicate.Pledge {
+	return predicate.Pledge(sql.FieldIsNull(FieldScopeUnitID))
+}
+
+// ScopeUnitIDNotNil applies the NotNil predicate on the "scope_unit_id" field.
+func ScopeUnitIDNotNil() predicate.Pledge {
+	return predicate.Pledge(sql.FieldNotNull(FieldScopeUnitID))
+}
+
+// ScopeUnitIDEqualFold applies the EqualFold predicate on the "scope_unit_id" field.
+func ScopeUnitIDEqualFold(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldEqualFold(FieldScopeUnitID, v))
+}
+
+// ScopeUnitIDContainsFold applies the ContainsFold predicate on the "scope_unit_id" field.
+func ScopeUnitIDContainsFold(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldContainsFold(FieldScopeUnitID, v))
+}
+
+// ScopeProvinceIDEQ applies the EQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDEQ(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDNEQ applies the NEQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDNEQ(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldNEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIn applies the In predicate on the "scope_province_id" field.
+func ScopeProvinceIDIn(vs ...string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDNotIn applies the NotIn predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotIn(vs ...string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldNotIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDGT applies the GT predicate on the "scope_province_id" field.
+func ScopeProvinceIDGT(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldGT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDGTE applies the GTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDGTE(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldGTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLT applies the LT predicate on the "scope_province_id" field.
+func ScopeProvinceIDLT(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldLT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLTE applies the LTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDLTE(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldLTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContains applies the Contains predicate on the "scope_province_id" field.
+func ScopeProvinceIDContains(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldContains(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasPrefix applies the HasPrefix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasPrefix(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldHasPrefix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasSuffix applies the HasSuffix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasSuffix(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldHasSuffix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIsNil applies the IsNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDIsNil() predicate.Pledge {
+	return predicate.Pledge(sql.FieldIsNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDNotNil applies the NotNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotNil() predicate.Pledge {
+	return predicate.Pledge(sql.FieldNotNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDEqualFold applies the EqualFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDEqualFold(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldEqualFold(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContainsFold applies the ContainsFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDContainsFold(v string) predicate.Pledge {
+	return predicate.Pledge(sql.FieldContainsFold(FieldScopeProvinceID, v))
 }
 
 // HasOfficial applies the HasEdge predicate on the "official" edge.

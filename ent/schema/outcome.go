@@ -76,7 +76,7 @@ type Commendation struct{ ent.Schema }
 func (Commendation) Mixin() []ent.Mixin { return base(pid.Commendation) }
 
 func (Commendation) Fields() []ent.Field {
-	return []ent.Field{
+	return append([]ent.Field{
 		field.Enum("form").Values("GIAY_KHEN", "BANG_KHEN", "LAO_DONG_TIEN_TIEN", "CHIEN_SI_THI_DUA_CO_SO",
 			"TAP_THE_LAO_DONG_TIEN_TIEN", "PUBLIC_PRAISE").
 			Comment("GIAY_KHEN certificate of merit, BANG_KHEN, the titles LAO_DONG_TIEN_TIEN, CHIEN_SI_THI_DUA_CO_SO, TAP_THE_LAO_DONG_TIEN_TIEN, or PUBLIC_PRAISE."),
@@ -95,7 +95,7 @@ func (Commendation) Fields() []ent.Field {
 			Comment("Why it was declined or revoked.").Annotations(noFilter()),
 		field.Bool("flagged").Default(false).
 			Comment("Set when an incident in the award's year was later established: the award is to be reviewed for revocation."),
-	}
+	}, recordScopeFields()...)
 }
 
 func (Commendation) Edges() []ent.Edge {
@@ -113,7 +113,7 @@ func (Commendation) Edges() []ent.Edge {
 }
 
 func (Commendation) Indexes() []ent.Index {
-	return []ent.Index{
+	return append([]ent.Index{
 		index.Fields("year").Edges("official"),
 		index.Edges("official"),
 		index.Fields("year").Edges("unit"),
@@ -125,7 +125,7 @@ func (Commendation) Indexes() []ent.Index {
 		index.Fields("status"),
 		index.Fields("flagged"),
 		index.Fields("decision_date"),
-	}
+	}, recordScopeIndexes()...)
 }
 
 func (Commendation) Annotations() []schema.Annotation {

@@ -20,10 +20,10 @@ type Acknowledgement struct{ ent.Schema }
 func (Acknowledgement) Mixin() []ent.Mixin { return base(pid.Acknowledgement) }
 
 func (Acknowledgement) Fields() []ent.Field {
-	return []ent.Field{
+	return append([]ent.Field{
 		field.Time("acknowledged_at").Immutable().Comment("When the official acknowledged the campaign.").
 			Annotations(entgql.OrderField("ACKNOWLEDGED_AT")),
-	}
+	}, recordScopeFields()...)
 }
 
 func (Acknowledgement) Edges() []ent.Edge {
@@ -37,17 +37,17 @@ func (Acknowledgement) Edges() []ent.Edge {
 }
 
 func (Acknowledgement) Indexes() []ent.Index {
-	return []ent.Index{
+	return append([]ent.Index{
 		index.Edges("official", "campaign").Unique(),
 		index.Edges("campaign"),
 		index.Fields("acknowledged_at"),
-	}
+	}, recordScopeIndexes()...)
 }
 
 func (Acknowledgement) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("An official's confirmation of having read and understood a campaign."),
-		entgql.RelayConnection(),
+		entgql.QueryField().Description("Officials' acknowledgements of campaigns."), entgql.RelayConnection(),
 	}
 }
 
@@ -58,7 +58,7 @@ type Pledge struct{ ent.Schema }
 func (Pledge) Mixin() []ent.Mixin { return base(pid.Pledge) }
 
 func (Pledge) Fields() []ent.Field {
-	return []ent.Field{
+	return append([]ent.Field{
 		field.Int("year").Immutable().Range(2000, 2100).Comment("The year pledged for.").
 			Annotations(entgql.OrderField("YEAR")),
 		field.Enum("status").Values("SIGNED", "WITHDRAWN").Default("SIGNED").
@@ -69,7 +69,7 @@ func (Pledge) Fields() []ent.Field {
 			Annotations(noFilter()),
 		field.String("withdrawal_reason").Optional().Nillable().MaxLen(2000).
 			Comment("Why the pledge was withdrawn.").Annotations(noFilter()),
-	}
+	}, recordScopeFields()...)
 }
 
 func (Pledge) Edges() []ent.Edge {
@@ -83,7 +83,7 @@ func (Pledge) Edges() []ent.Edge {
 }
 
 func (Pledge) Indexes() []ent.Index {
-	return []ent.Index{
+	return append([]ent.Index{
 		// One pledge in force per official, campaign and year; withdrawn ones stay beside it.
 		index.Fields("year").Edges("official", "campaign").Unique().
 			Annotations(entsql.IndexWhere("status = 'SIGNED'")),
@@ -92,7 +92,7 @@ func (Pledge) Indexes() []ent.Index {
 		index.Fields("year", "status"),
 		index.Fields("status"),
 		index.Fields("signed_at"),
-	}
+	}, recordScopeIndexes()...)
 }
 
 func (Pledge) Annotations() []schema.Annotation {
@@ -136,7 +136,7 @@ func (EmulationRegistration) Indexes() []ent.Index {
 func (EmulationRegistration) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		schema.Comment("A unit's yearly registration for the emulation movement, with its goals."),
-		entgql.RelayConnection(),
+		entgql.QueryField().Description("Units' yearly registrations for the emulation movement."), entgql.RelayConnection(),
 	}
 }
 
@@ -146,7 +146,7 @@ type SelfAssessment struct{ ent.Schema }
 func (SelfAssessment) Mixin() []ent.Mixin { return base(pid.SelfAssessment) }
 
 func (SelfAssessment) Fields() []ent.Field {
-	return []ent.Field{
+	return append([]ent.Field{
 		field.Int("year").Immutable().Range(2000, 2100).Comment("Year of the period assessed.").
 			Annotations(entgql.OrderField("YEAR")),
 		field.Enum("period_kind").Values("YEAR", "QUARTER", "MONTH").Default("YEAR").Immutable().
@@ -181,7 +181,7 @@ func (SelfAssessment) Fields() []ent.Field {
 			Comment("Why the assessment was flagged: the incident established after the review.").
 			Annotations(noFilter()),
 		officialID("official_self_assessments", "Id of the official assessing themself.", false),
-	}
+	}, recordScopeFields()...)
 }
 
 func (SelfAssessment) Edges() []ent.Edge {
@@ -199,7 +199,7 @@ func (SelfAssessment) Edges() []ent.Edge {
 }
 
 func (SelfAssessment) Indexes() []ent.Index {
-	return []ent.Index{
+	return append([]ent.Index{
 		index.Fields("year", "period_kind", "period").Edges("official", "campaign").Unique(),
 		index.Edges("official"),
 		index.Edges("campaign"),
@@ -209,7 +209,7 @@ func (SelfAssessment) Indexes() []ent.Index {
 		index.Fields("final_classification"),
 		index.Fields("submitted_at"),
 		index.Fields("proposed_classification"),
-	}
+	}, recordScopeIndexes()...)
 }
 
 func (SelfAssessment) Annotations() []schema.Annotation {

@@ -55,6 +55,10 @@ const (
 	FieldFlagReason = "flag_reason"
 	// FieldOfficialID holds the string denoting the official_id field in the database.
 	FieldOfficialID = "official_self_assessments"
+	// FieldScopeUnitID holds the string denoting the scope_unit_id field in the database.
+	FieldScopeUnitID = "scope_unit_id"
+	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
+	FieldScopeProvinceID = "scope_province_id"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeCampaign holds the string denoting the campaign edge name in mutations.
@@ -116,6 +120,8 @@ var Columns = []string{
 	FieldFlaggedAt,
 	FieldFlagReason,
 	FieldOfficialID,
+	FieldScopeUnitID,
+	FieldScopeProvinceID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "self_assessments"
@@ -359,6 +365,16 @@ func ByFlagReason(opts ...sql.OrderTermOption) OrderOption {
 // ByOfficialID orders the results by the official_id field.
 func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOfficialID, opts...).ToFunc()
+}
+
+// ByScopeUnitID orders the results by the scope_unit_id field.
+func ByScopeUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeUnitID, opts...).ToFunc()
+}
+
+// ByScopeProvinceID orders the results by the scope_province_id field.
+func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"time"
 
@@ -58,12 +60,13 @@ func benchCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if len(args) > 0 && args[0] == "http" {
 		return benchHTTP(ctx, args[1:], stdout) // a load client: no database here
 	}
-	if len(args) == 0 || (args[0] != "progress" && args[0] != "search") {
-		return errors.New("usage: liemchinh bench progress|search [--iterations 200] [--warmup 20], or liemchinh bench http --url URL --query FILE ...")
+	if len(args) == 0 || (args[0] != "progress" && args[0] != "search" && args[0] != "scoped") {
+		return errors.New("usage: liemchinh bench progress|search|scoped [--iterations 200] [--warmup 20] [--url URL], or liemchinh bench http --url URL --query FILE ...")
 	}
 	fs := flag.NewFlagSet("bench "+args[0], flag.ContinueOnError)
 	iterations := fs.Int("iterations", 200, "timed rounds (each round asks every query once)")
 	warmup := fs.Int("warmup", 20, "untimed rounds first")
+	target := fs.String("url", "", "GraphQL endpoint of a running server on the same database (with COMPLEXITY_BUDGET_PER_MINUTE=0), path included; default: a server in this process")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -75,10 +78,36 @@ func benchCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		return err
 	}
 	defer db.Close()
-	if args[0] == "search" {
-		return benchSearch(ctx, cfg, db, *iterations, *warmup, stdout)
+	h, done, err := benchHandler(cfg, db, *target)
+	if err != nil {
+		return err
 	}
-	return benchProgress(ctx, cfg, db, *iterations, *warmup, stdout)
+	defer done()
+	switch args[0] {
+	case "search":
+		return benchSearch(ctx, h, db, *iterations, *warmup, stdout)
+	case "scoped":
+		return benchScoped(ctx, h, db, *iterations, *warmup, stdout)
+	}
+	return benchProgress(ctx, h, db, *iterations, *warmup, stdout)
+}
+
+// benchHandler is what the benches send their requests to: a running server at target, through
+// HTTP, or a server built in this process on db (its handler, without a listener).
+func benchHandler(cfg config.Config, db *store.DB, target string) (http.Handler, func(), error) {
+	if target != "" {
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			return nil, nil, fmt.Errorf("bench: --url %q is not an absolute URL", target)
+		}
+		return &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.Out.URL = u }}, func() {}, nil
+	}
+	cfg.Limits.ComplexityBudget = 0 // one account asks again and again, on purpose
+	deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return server.New(deps), func() { _ = deps.Close() }, nil
 }
 
 // benchTarget is a scope the bench asks about.
@@ -96,18 +125,10 @@ type benchQuery struct {
 	headcount    int64
 }
 
-// benchProgress builds the server in process, signs in as national.admin and times the progress
+// benchProgress signs in as national.admin and times the progress
 // query for the nation, the province with the most officials and the commune people's committee
 // with the most officials in its tree, interleaved, with ranking and progressSeries beside them.
-func benchProgress(ctx context.Context, cfg config.Config, db *store.DB, iterations, warmup int, stdout io.Writer) error {
-	cfg.Limits.ComplexityBudget = 0 // one account asks again and again, on purpose
-	deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
-	if err != nil {
-		return err
-	}
-	defer deps.Close()
-	h := server.New(deps)
-
+func benchProgress(ctx context.Context, h http.Handler, db *store.DB, iterations, warmup int, stdout io.Writer) error {
 	token, err := benchLogin(ctx, h, seed.NationalAdmin)
 	if err != nil {
 		return err

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
-	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/loadtest"
 	"github.com/liemchinh/liemchinh/internal/seed"
-	"github.com/liemchinh/liemchinh/internal/server"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -28,14 +26,7 @@ const benchCasesSearch = `query($q: String!) { cases(search: $q, first: 20) {
 // supervisor of the province with the most officials: a whole name, the commonest family name
 // (hundreds of thousands of matches, so totalCount is the costly part), a common name prefix, a
 // rarer one, a unit name and a tracking code.
-func benchSearch(ctx context.Context, cfg config.Config, db *store.DB, iterations, warmup int, stdout io.Writer) error {
-	cfg.Limits.ComplexityBudget = 0 // one account asks again and again, on purpose
-	deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
-	if err != nil {
-		return err
-	}
-	defer deps.Close()
-	h := server.New(deps)
+func benchSearch(ctx context.Context, h http.Handler, db *store.DB, iterations, warmup int, stdout io.Writer) error {
 	_, province, _, officials, err := benchTargets(ctx, db)
 	if err != nil {
 		return err

@@ -65,23 +65,24 @@ func Install(c *ent.Client) {
 	}))
 	c.Acknowledgement.Intercept(intercept.TraverseAcknowledgement(func(ctx context.Context, q *ent.AcknowledgementQuery) error {
 		return filter(ctx, ent.TypeAcknowledgement, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			return officialsIn(v, s.C(acknowledgement.OfficialColumn))
+			return recordsIn(v, s.C(acknowledgement.OfficialColumn), s.C(acknowledgement.FieldScopeUnitID), s.C(acknowledgement.FieldScopeProvinceID))
 		})
 	}))
 	c.Pledge.Intercept(intercept.TraversePledge(func(ctx context.Context, q *ent.PledgeQuery) error {
 		return filter(ctx, ent.TypePledge, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			return officialsIn(v, s.C(pledge.OfficialColumn))
+			return recordsIn(v, s.C(pledge.OfficialColumn), s.C(pledge.FieldScopeUnitID), s.C(pledge.FieldScopeProvinceID))
 		})
 	}))
 	c.SelfAssessment.Intercept(intercept.TraverseSelfAssessment(func(ctx context.Context, q *ent.SelfAssessmentQuery) error {
 		return filter(ctx, ent.TypeSelfAssessment, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			return officialsIn(v, s.C(selfassessment.OfficialColumn))
+			return recordsIn(v, s.C(selfassessment.OfficialColumn), s.C(selfassessment.FieldScopeUnitID), s.C(selfassessment.FieldScopeProvinceID))
 		})
 	}))
 	c.SelfAssessmentItem.Intercept(intercept.TraverseSelfAssessmentItem(func(ctx context.Context, q *ent.SelfAssessmentItemQuery) error {
 		return filter(ctx, ent.TypeSelfAssessmentItem, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
 			return subquery(s.C(selfassessmentitem.AssessmentColumn), selfassessment.Table,
-				officialsIn(v, qualified(selfassessment.Table, selfassessment.OfficialColumn)))
+				recordsIn(v, qualified(selfassessment.Table, selfassessment.OfficialColumn),
+					qualified(selfassessment.Table, selfassessment.FieldScopeUnitID), qualified(selfassessment.Table, selfassessment.FieldScopeProvinceID)))
 		})
 	}))
 	c.EmulationRegistration.Intercept(intercept.TraverseEmulationRegistration(func(ctx context.Context, q *ent.EmulationRegistrationQuery) error {
@@ -132,7 +133,7 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.EQ(s.C(commendation.OfficialColumn), v.OfficialID)
 			}
-			return anyOf(officialsIn(v, s.C(commendation.OfficialColumn)), unitsIn(v, s.C(commendation.UnitColumn)))
+			return scopeIn(v, s.C(commendation.FieldScopeUnitID), s.C(commendation.FieldScopeProvinceID))
 		})
 	}))
 	c.Inspection.Intercept(intercept.TraverseInspection(func(ctx context.Context, q *ent.InspectionQuery) error {
@@ -245,9 +246,9 @@ func unitsIn(v Viewer, column string) *sql.Predicate {
 		// "province = $1 OR province IN (...)" made PostgreSQL scan every unit of the nation.
 		return sql.P(func(b *sql.Builder) {
 			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table).WriteString(" WHERE ").
-				WriteString(unit.ProvinceColumn).WriteString(" IN (SELECT id FROM ").WriteString(province.Table).
-				WriteString(" WHERE id = ").Arg(v.Scope.ID).WriteString(" OR ").WriteString(province.SuccessorColumn).
-				WriteString(" = ").Arg(v.Scope.ID).WriteString("))")
+				WriteString(unit.ProvinceColumn).WriteString(" IN ")
+			provincesOf(b, v.Scope.ID)
+			b.WriteString(")")
 		})
 	case ScopeDistrict:
 		return sql.P(func(b *sql.Builder) {
@@ -278,11 +279,7 @@ func reviewsIn(v Viewer, s *sql.Selector) *sql.Predicate {
 	case ScopeNation:
 		return nil
 	case ScopeProvince:
-		column := s.C(review.FieldProvinceID)
-		return sql.Or(eq(column, v.Scope.ID), sql.P(func(b *sql.Builder) {
-			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(province.Table).WriteString(" WHERE ").
-				WriteString(province.SuccessorColumn).WriteString(" = ").Arg(v.Scope.ID).WriteString(")")
-		}))
+		return inProvince(s.C(review.FieldProvinceID), v.Scope.ID)
 	case ScopeDistrict:
 		return sql.Or(eq(s.C(review.FieldDistrictID), v.Scope.ID), unitsIn(v, s.C(review.FieldUnitID)))
 	case ScopeUnit:
@@ -291,16 +288,39 @@ func reviewsIn(v Viewer, s *sql.Selector) *sql.Predicate {
 	return sql.False()
 }
 
-// officialsIn is "column holds an official the viewer may see".
-func officialsIn(v Viewer, column string) *sql.Predicate {
+// recordsIn is the rule of a record about an official (acknowledgement, pledge, self-assessment):
+// an official sees their own; staff those made in their scope (scopeIn).
+func recordsIn(v Viewer, officialColumn, unitColumn, provinceColumn string) *sql.Predicate {
 	if !v.Staff() {
-		return eq(column, v.OfficialID)
+		return eq(officialColumn, v.OfficialID)
 	}
-	inner := unitsIn(v, qualified(official.Table, official.UnitColumn))
-	if inner == nil {
-		return nil
+	return scopeIn(v, unitColumn, provinceColumn)
+}
+
+// scopeIn is "the record was made in the viewer's scope", read from the record's own scope
+// columns (ent/schema/scope.go): a province's records are one range of the province column's
+// index (the province and the provinces merged into it), a district's or unit's those of its
+// units. Staff only; nil for the nation.
+func scopeIn(v Viewer, unitColumn, provinceColumn string) *sql.Predicate {
+	if v.Scope.Kind != ScopeProvince {
+		return unitsIn(v, unitColumn)
 	}
-	return subquery(column, official.Table, inner)
+	return inProvince(provinceColumn, v.Scope.ID)
+}
+
+// inProvince is "column holds the province id or one merged into it".
+func inProvince(column, id string) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) {
+		b.WriteString(column).WriteString(" IN ")
+		provincesOf(b, id)
+	})
+}
+
+// provincesOf writes the subquery of a province and the provinces merged into it, so history
+// stays in its scope.
+func provincesOf(b *sql.Builder, id string) {
+	b.WriteString("(SELECT id FROM ").WriteString(province.Table).WriteString(" WHERE id = ").Arg(id).
+		WriteString(" OR ").WriteString(province.SuccessorColumn).WriteString(" = ").Arg(id).WriteString(")")
 }
 
 // caseCols are the columns of a case the case predicates read, as SQL.

@@ -43,7 +43,8 @@ func (d *demo) acknowledgements(ctx context.Context) error {
 			continue
 		}
 		sk.add(ctx, d.c.Acknowledgement.Create().SetID(s.id(pid.Acknowledgement, t)).SetCreatedAt(t).SetUpdatedAt(t).
-			SetAcknowledgedAt(t).SetOfficialID(o.id).SetCampaignID(d.campaignID))
+			SetAcknowledgedAt(t).SetOfficialID(o.id).SetCampaignID(d.campaignID).
+			SetScopeUnitID(o.unit.id).SetScopeProvinceID(d.provinceID))
 	}
 	d.st.Acknowledgements = sk.n
 	return sk.flush(ctx)
@@ -58,7 +59,8 @@ func (d *demo) pledges(ctx context.Context) error {
 	})
 	add := func(o *officialRec, y int, signed time.Time, withdrawn *time.Time, reason *string) {
 		b := d.c.Pledge.Create().SetID(s.id(pid.Pledge, signed)).SetCreatedAt(signed).SetUpdatedAt(signed).
-			SetYear(y).SetSignedAt(signed).SetStatus(pledge.StatusSIGNED).SetOfficialID(o.id).SetCampaignID(d.campaignID)
+			SetYear(y).SetSignedAt(signed).SetStatus(pledge.StatusSIGNED).SetOfficialID(o.id).SetCampaignID(d.campaignID).
+			SetScopeUnitID(o.unit.id).SetScopeProvinceID(d.provinceID)
 		if withdrawn != nil {
 			b.SetStatus(pledge.StatusWITHDRAWN).SetWithdrawnAt(*withdrawn).SetWithdrawalReason(*reason).SetUpdatedAt(*withdrawn)
 		}
@@ -205,7 +207,8 @@ func (d *demo) selfAssessments(ctx context.Context) error {
 			created := officeTime(s, nextWorkday(randDate(s, open, minTime(day(y, 11, 28), nowD))))
 			b := d.c.SelfAssessment.Create().SetYear(y).SetPeriodKind(selfassessment.PeriodKindYEAR).SetPeriod(0).
 				SetScheme(scheme).SetProposedClassification(proposed).SetSummary(pick(s, selfSummaries)).
-				SetOfficialID(o.id).SetCampaignID(d.campaignID).SetCreatedAt(created)
+				SetOfficialID(o.id).SetCampaignID(d.campaignID).SetCreatedAt(created).
+				SetScopeUnitID(o.unit.id).SetScopeProvinceID(d.provinceID)
 			if scheme == selfassessment.SchemeSCORE_100 {
 				b.SetScore(scoreFor(s, proposed))
 			}

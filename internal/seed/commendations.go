@@ -259,12 +259,13 @@ func (d *demo) commendations(ctx context.Context) error {
 			SetUpdatedAt(maxTime(c.proposed, c.statusChanged)).SetForm(c.form).SetLevel(c.level).SetYear(c.year).
 			SetNillableDecisionNumber(c.number).SetNillableDecisionDate(c.decision).SetReason(c.reason).
 			SetStatus(c.status).SetNillableStatusReason(c.statusReason).SetFlagged(c.flagged).SetCampaignID(d.campaignID)
-		if c.off != nil {
-			b.SetOfficialID(c.off.id)
-		}
 		if c.unit != nil {
-			b.SetUnitID(c.unit.id)
+			b.SetUnitID(c.unit.id).SetScopeUnitID(c.unit.id)
 		}
+		if c.off != nil { // stamped where the official worked (internal/recordscope)
+			b.SetOfficialID(c.off.id).SetScopeUnitID(c.off.unit.id)
+		}
+		b.SetScopeProvinceID(d.provinceID)
 		sk.add(ctx, b)
 	}
 	d.st.Commendations = sk.n

@@ -82,7 +82,7 @@ func (n *nation) officialsJob() job {
 func (n *nation) acknowledgementsTable() table {
 	return table{name: "acknowledgements",
 		cols: []string{"id", "created_at", "updated_at", "acknowledged_at", "campaign_acknowledgements",
-			"official_acknowledgements"},
+			"official_acknowledgements", "scope_unit_id", "scope_province_id"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			k := n.keyed("acknowledgements")
 			nowD := dateOf(n.now)
@@ -109,7 +109,9 @@ func (n *nation) acknowledgementsTable() table {
 				if t.After(n.now) {
 					continue
 				}
-				w.add().str(s.id(pid.Acknowledgement, t)).time(t).time(t).time(t).str(n.campaignID).str(o.id)
+				unitID, provinceID := n.placeOf(o)
+				w.add().str(s.id(pid.Acknowledgement, t)).time(t).time(t).time(t).str(n.campaignID).str(o.id).
+					str(unitID).str(provinceID)
 				if err := w.end(ctx); err != nil {
 					return err
 				}
@@ -124,7 +126,7 @@ func (n *nation) acknowledgementsTable() table {
 func (n *nation) pledgesTable() table {
 	return table{name: "pledges",
 		cols: []string{"id", "created_at", "updated_at", "year", "status", "signed_at", "withdrawn_at",
-			"withdrawal_reason", "campaign_pledges", "official_pledges"},
+			"withdrawal_reason", "campaign_pledges", "official_pledges", "scope_unit_id", "scope_province_id"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			k := n.keyed("pledges")
 			for _, y := range n.years {
@@ -145,13 +147,14 @@ func (n *nation) pledgesTable() table {
 					if signed.After(n.now) || signed.Year() != y || (o.to != 0 && dayNum(dateOf(signed)) > o.to) {
 						continue
 					}
+					unitID, provinceID := n.placeOf(o)
 					emit := func(signed time.Time, withdrawn *time.Time, reason *string) error {
 						status, updated := pledge.StatusSIGNED, signed
 						if withdrawn != nil {
 							status, updated = pledge.StatusWITHDRAWN, *withdrawn
 						}
 						w.add().str(s.id(pid.Pledge, signed)).time(signed).time(updated).int(y).str(string(status)).
-							time(signed).timep(withdrawn).strp(reason).str(n.campaignID).str(o.id)
+							time(signed).timep(withdrawn).strp(reason).str(n.campaignID).str(o.id).str(unitID).str(provinceID)
 						return w.end(ctx)
 					}
 					if !s.chance(0.006) {
@@ -246,7 +249,7 @@ func (n *nation) selfAssessmentsTable() table {
 		cols: []string{"id", "created_at", "updated_at", "year", "period_kind", "period", "scheme", "score",
 			"proposed_classification", "final_classification", "status", "summary", "submitted_at", "reviewed_at",
 			"review_comment", "not_rated", "account_reviewed_assessments", "campaign_self_assessments",
-			"official_self_assessments"},
+			"official_self_assessments", "scope_unit_id", "scope_province_id"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			k, kc := n.keyed("self-assessments"), n.keyed("classification")
 			nowD := dateOf(n.now)
@@ -323,8 +326,9 @@ func (n *nation) selfAssessmentsTable() table {
 					} else {
 						r.null()
 					}
+					unitID, provinceID := n.placeOf(o)
 					r.str(string(status)).str(summary).timep(submitted).timep(reviewAt).strp(comment).bool(false).null().
-						str(n.campaignID).str(o.id)
+						str(n.campaignID).str(o.id).str(unitID).str(provinceID)
 					if err := w.end(ctx); err != nil {
 						return err
 					}
@@ -342,10 +346,20 @@ func (n *nation) commendationsTable() table {
 	return table{name: "commendations",
 		cols: []string{"id", "created_at", "updated_at", "form", "level", "year", "decision_number", "decision_date",
 			"reason", "status", "status_reason", "flagged", "account_proposed_commendations", "campaign_commendations",
-			"official_commendations", "unit_commendations"},
+			"official_commendations", "unit_commendations", "scope_unit_id", "scope_province_id"},
 		gen: func(ctx context.Context, w *rowWriter) error {
 			k, kc := n.keyed("commendations"), n.keyed("classification")
-			emit := func(s *stream, form commendation.Form, level commendation.Level, y int, off, unitID *string, reason string) error {
+			// off or unit: the official commended (stamped with their unit) or the unit.
+			emit := func(s *stream, form commendation.Form, level commendation.Level, y int, off *natOfficial, u *natUnit, reason string) error {
+				var offID, unitID *string
+				var scopeUnit, scopeProvince string
+				if off != nil {
+					offID = &off.id
+					scopeUnit, scopeProvince = n.placeOf(off)
+				} else {
+					unitID = &u.id
+					scopeUnit, scopeProvince = u.id, n.provinces[u.prov].id
+				}
 				proposed := officeTime(s, nextWorkday(randDate(s, day(y, 12, 1), day(y, 12, 12))))
 				decided := officeTime(s, nextWorkday(randDate(s, day(y, 12, 18), day(y, 12, 29))))
 				status, statusReason := commendation.StatusAPPROVED, (*string)(nil)
@@ -361,7 +375,8 @@ func (n *nation) commendationsTable() table {
 				updated := decided
 				w.add().str(s.id(pid.Commendation, proposed)).time(proposed).time(updated).str(string(form)).
 					str(string(level)).int(y).strp(numberp).timep(decidedp).str(reason).str(string(status)).
-					strp(statusReason).bool(false).null().str(n.campaignID).strp(off).strp(unitID)
+					strp(statusReason).bool(false).null().str(n.campaignID).strp(offID).strp(unitID).
+					str(scopeUnit).str(scopeProvince)
 				return w.end(ctx)
 			}
 			for _, y := range n.years {
@@ -377,7 +392,7 @@ func (n *nation) commendationsTable() table {
 						continue
 					}
 					s := k.at(uint64(i), uint64(y))
-					id := &n.officials[i].id
+					id := &n.officials[i]
 					var err error
 					switch r := s.Float64(); {
 					case final == enum.ClassificationExcellent && r < 0.1:
@@ -396,7 +411,7 @@ func (n *nation) commendationsTable() table {
 				}
 				for ui := range n.units {
 					s := k.at(uint64(ui)|1<<40, uint64(y))
-					id := &n.units[ui].id
+					id := &n.units[ui]
 					var err error
 					switch r := s.Float64(); {
 					case r < 0.08:

@@ -61,6 +61,13 @@ type natOfficial struct {
 	post     uint8 // index into the unit's posts, leaders first
 }
 
+// placeOf is where a record about an official is made (internal/recordscope): their unit and its
+// province. Officials of the national data never move.
+func (n *nation) placeOf(o *natOfficial) (unitID, provinceID string) {
+	u := &n.units[o.unit]
+	return u.id, n.provinces[u.prov].id
+}
+
 // dayNum is the number of a date (midnight UTC); dateNum its inverse.
 func dayNum(t time.Time) int32  { return int32(t.Unix() / 86400) }
 func dateNum(n int32) time.Time { return time.Unix(int64(n)*86400, 0).UTC() }

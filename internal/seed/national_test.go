@@ -14,6 +14,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/namesearch"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
@@ -93,6 +94,19 @@ func TestNational(t *testing.T) {
 				AND o.unit_officials = k.unit_id AND (o.full_name_folded = k.key OR o.full_name_folded LIKE '% ' || k.key)`); got != want ||
 				q(`SELECT count(*) FROM official_name_keys`) != want {
 				t.Errorf("%d name keys matching their official and unit, want %d", got, want)
+			}
+		})
+
+		t.Run("record scope", func(t *testing.T) {
+			// COPY bypasses the ent hooks: the loader stamps where each record was made.
+			got, err := recordscope.Unstamped(ctx, db.SQL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for table, n := range got {
+				if n != 0 {
+					t.Errorf("%s: %d records stamped otherwise than the hook's rule", table, n)
+				}
 			}
 		})
 

@@ -30,6 +30,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
@@ -732,6 +733,21 @@ func TestDemoShowsRecusalAnyDay(t *testing.T) {
 	for _, c := range cs {
 		if c.SubjectNotice == nil || *c.SubjectNotice == "" || c.SubjectVisibleAt.After(now) || c.DueAt == nil || !c.DueAt.After(now) {
 			t.Errorf("case %s: notice %v, visible from %v, due %v: want a notice, visible before now and not overdue", c.ID, c.SubjectNotice, c.SubjectVisibleAt, c.DueAt)
+		}
+	}
+}
+
+// TestDemoRecordScope: the demo stamps its records about officials itself (in bulk, sparing the
+// hook a query per row) exactly as internal/recordscope's hook would.
+func TestDemoRecordScope(t *testing.T) {
+	client, _ := seeded(t)
+	got, err := recordscope.Unstamped(context.Background(), client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, n := range got {
+		if n != 0 {
+			t.Errorf("%s: %d records stamped otherwise than the hook's rule", table, n)
 		}
 	}
 }

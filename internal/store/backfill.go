@@ -12,6 +12,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/namesearch"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 )
 
 // goMigrations are the migrations that rewrite data by a rule that lives in Go, applied in version
@@ -22,8 +23,6 @@ func goMigrations(dia string) []*goose.Migration {
 		// The search form of names became fold.Query (punctuation separates words), so that "Sản Nhi"
 		// finds "Bệnh viện Sản - Nhi"; rows written before keep fold.Fold's form until rewritten.
 		goose.NewGoMigration(20261206060000, &goose.GoFunc{RunTx: refoldNames(dia)}, nil),
-		// The word starts of officials' names (internal/namesearch), after the migration that made
-		// their table (20261206064818).
 		// Times that SQLite databases kept with another offset than UTC, rewritten in UTC (the
 		// driver now writes UTC; see sqlitePragmas). Nothing to do on PostgreSQL (timestamptz).
 		goose.NewGoMigration(20261206073000, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
@@ -32,9 +31,14 @@ func goMigrations(dia string) []*goose.Migration {
 			}
 			return utcTimes(ctx, tx)
 		}}, nil),
+		// The word starts of officials' names (internal/namesearch), after the migration that made
+		// their table (20261206064818).
 		goose.NewGoMigration(20261206064900, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return namesearch.Backfill(ctx, tx, dia)
 		}}, nil),
+		// Where the records about officials were made (internal/recordscope), after the migration
+		// that made their columns (20261206091818 on SQLite, 20261206091823 on PostgreSQL).
+		goose.NewGoMigration(20261206092000, &goose.GoFunc{RunTx: recordscope.Backfill}, nil),
 	}
 }
 

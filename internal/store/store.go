@@ -28,6 +28,7 @@ import (
 	_ "github.com/liemchinh/liemchinh/ent/runtime" // schema defaults and hooks
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/namesearch"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 )
 
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
@@ -121,6 +122,7 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	client := ent.NewClient(ent.Driver(drv))
 	authz.Install(client)
 	namesearch.Install(client, dia)
+	recordscope.Install(client, dia)
 	accounts := &accountWatchers{}
 	installAccountHooks(client, dia, accounts)
 	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts}, nil

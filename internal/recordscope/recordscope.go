@@ -1,0 +1,183 @@
+// Package recordscope stamps the records about officials (acknowledgements, pledges,
+// self-assessments, commendations) with where they were made: the official's unit at the time
+// and its province (ent/schema/scope.go says why). The read filters of internal/authz find a
+// scope's records by these two columns.
+package recordscope
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/hook"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/pledge"
+	"github.com/liemchinh/liemchinh/ent/selfassessment"
+	"github.com/liemchinh/liemchinh/ent/unit"
+)
+
+// stamped is what the mutations of the stamped types have in common.
+type stamped interface {
+	ent.Mutation
+	ScopeUnitID() (string, bool)
+	SetScopeUnitID(string)
+	SetScopeProvinceID(string)
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
+// Install stamps every acknowledgement, pledge, self-assessment and commendation created through
+// c that does not carry its scope already (the national seed writes it in its COPY rows).
+func Install(c *ent.Client, dia string) {
+	byOfficial := func(m interface{ OfficialID() (string, bool) }) (string, string) {
+		id, _ := m.OfficialID()
+		return "official", id
+	}
+	c.Acknowledgement.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
+		return byOfficial(m.(*ent.AcknowledgementMutation))
+	}), ent.OpCreate))
+	c.Pledge.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
+		return byOfficial(m.(*ent.PledgeMutation))
+	}), ent.OpCreate))
+	c.SelfAssessment.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
+		return byOfficial(m.(*ent.SelfAssessmentMutation))
+	}), ent.OpCreate))
+	// A commendation of an official is stamped with the official's unit, a collective's with the unit.
+	c.Commendation.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
+		cm := m.(*ent.CommendationMutation)
+		if id, ok := cm.OfficialID(); ok {
+			return "official", id
+		}
+		id, _ := cm.UnitID()
+		return "unit", id
+	}), ent.OpCreate))
+}
+
+// stamp is the hook: of reads which official or unit the record is about.
+func stamp(dia string, of func(ent.Mutation) (kind, id string)) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			sm, ok := m.(stamped)
+			if !ok {
+				return nil, fmt.Errorf("recordscope: unexpected mutation %T", m)
+			}
+			if _, done := sm.ScopeUnitID(); done {
+				return next.Mutate(ctx, m)
+			}
+			kind, id := of(m)
+			if id == "" {
+				return next.Mutate(ctx, m) // the required edge is missing: ent's own check says so
+			}
+			unitID, provinceID, err := place(ctx, sm, dia, kind, id)
+			if err != nil {
+				return nil, err
+			}
+			if unitID != "" {
+				sm.SetScopeUnitID(unitID)
+				sm.SetScopeProvinceID(provinceID)
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+}
+
+// place reads the unit and province of an official (their unit now, as the record is written)
+// or of a unit, in the mutation's transaction and outside the viewer's read filter (the filter
+// is for what a viewer reads back; the stamp must hold whoever writes). Nothing for an id that
+// does not exist: the foreign key refuses the record.
+func place(ctx context.Context, m stamped, dia, kind, id string) (unitID, provinceID string, err error) {
+	d := sql.Dialect(dia)
+	var q *sql.Selector
+	if kind == "official" {
+		o, u := d.Table(official.Table).As("o"), d.Table(unit.Table).As("u")
+		q = d.Select(u.C(unit.FieldID), u.C(unit.ProvinceColumn)).From(o).
+			Join(u).On(u.C(unit.FieldID), o.C(official.UnitColumn)).Where(sql.EQ(o.C(official.FieldID), id))
+	} else {
+		u := d.Table(unit.Table)
+		q = d.Select(u.C(unit.FieldID), u.C(unit.ProvinceColumn)).From(u).Where(sql.EQ(u.C(unit.FieldID), id))
+	}
+	query, args := q.Query()
+	rows, err := m.QueryContext(ctx, query, args...)
+	if err != nil {
+		return "", "", fmt.Errorf("recordscope: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		err = rows.Scan(&unitID, &provinceID)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	return unitID, provinceID, err
+}
+
+// tables are the stamped tables: the column of the official a record is about, and of the unit
+// for a record that may be about a unit alone (a collective commendation).
+var tables = []struct{ table, official, unit string }{
+	{acknowledgement.Table, acknowledgement.OfficialColumn, ""},
+	{pledge.Table, pledge.OfficialColumn, ""},
+	{selfassessment.Table, selfassessment.OfficialColumn, ""},
+	{commendation.Table, commendation.OfficialColumn, commendation.UnitColumn},
+}
+
+// Backfill stamps the records written before the scope columns existed, by the hook's rule: the
+// official's unit (no official had moved: there was no transfer yet), or the unit commended. An
+// UPDATE ... FROM per table and rule, on both dialects.
+func Backfill(ctx context.Context, tx *stdsql.Tx) error {
+	for _, t := range tables {
+		qs := []string{fmt.Sprintf(`UPDATE %[1]s SET scope_unit_id = units.id, scope_province_id = units.%[3]s
+			FROM officials JOIN units ON units.id = officials.%[4]s
+			WHERE officials.id = %[1]s.%[2]s AND %[1]s.scope_unit_id IS NULL`,
+			t.table, t.official, unit.ProvinceColumn, official.UnitColumn)}
+		if t.unit != "" {
+			qs = append(qs, fmt.Sprintf(`UPDATE %[1]s SET scope_unit_id = units.id, scope_province_id = units.%[3]s
+				FROM units WHERE units.id = %[1]s.%[2]s AND %[1]s.scope_unit_id IS NULL`,
+				t.table, t.unit, unit.ProvinceColumn))
+		}
+		for _, q := range qs {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("recordscope: backfill %s: %w", t.table, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Unstamped counts, per table, the records whose stamp is not the rule's for an organisation where
+// nobody has moved since: the official's unit and its province, or the unit commended. Seeds that
+// write the stamps themselves (the demo, the national COPY) are held to the hook by it.
+func Unstamped(ctx context.Context, db interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}) (map[string]int, error) {
+	out := map[string]int{}
+	var n int
+	for _, t := range tables {
+		unitOf := "NULL"
+		if t.unit != "" {
+			unitOf = t.table + "." + t.unit
+		}
+		q := fmt.Sprintf(`SELECT count(*) FROM %[1]s
+			LEFT JOIN officials ON officials.id = %[1]s.%[2]s
+			JOIN units ON units.id = COALESCE(officials.%[3]s, %[5]s)
+			WHERE %[1]s.scope_unit_id IS NULL OR %[1]s.scope_unit_id <> units.id
+			OR %[1]s.scope_province_id IS NULL OR %[1]s.scope_province_id <> units.%[4]s`,
+			t.table, t.official, official.UnitColumn, unit.ProvinceColumn, unitOf)
+		rows, err := db.QueryContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("recordscope: %s: %w", t.table, err)
+		}
+		for rows.Next() {
+			err = rows.Scan(&n)
+		}
+		if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("recordscope: %s: %w", t.table, err)
+		}
+		out[t.table] = n
+	}
+	return out, nil
+}
