@@ -47,9 +47,10 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
 
-	mu       sync.Mutex
-	attached map[any]any
-	accounts *accountWatchers // WatchAccounts
+	mu        sync.Mutex
+	attached  map[any]any
+	accounts  *watchers // WatchAccounts
+	reference *watchers // WatchReference
 }
 
 // Attach returns what is attached to the database under key, attaching make() the first time:
@@ -121,9 +122,10 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	client := ent.NewClient(ent.Driver(drv))
 	authz.Install(client)
 	namesearch.Install(client, dia)
-	accounts := &accountWatchers{}
+	accounts, reference := &watchers{}, &watchers{}
 	installAccountHooks(client, dia, accounts)
-	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts}, nil
+	installReferenceHooks(client, dia, reference)
+	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts, reference: reference}, nil
 }
 
 // Pool is the PostgreSQL connection pool: Conns connections, all kept open while idle (a burst
