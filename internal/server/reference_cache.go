@@ -77,6 +77,22 @@ type cachedAnswer struct {
 // their ETag over GET).
 type referenceCache = watchcache.Cache[cachedAnswer]
 
+// Watched is what a test awaits of a cache fed by notifications.
+type Watched interface {
+	WaitUp(up bool, deadline time.Time) bool
+	Seen() uint64
+	WaitSeen(n uint64, deadline time.Time) bool
+	Len() int
+}
+
+// ReferenceCache returns the public reference cache, or nil when it is off.
+func (d Deps) ReferenceCache() Watched {
+	if d.reference == nil {
+		return nil
+	}
+	return d.reference
+}
+
 func newReferenceCache(size int) *referenceCache {
 	return watchcache.New[cachedAnswer](size, referenceCacheTTL, store.AllReference)
 }
