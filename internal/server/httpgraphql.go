@@ -92,6 +92,9 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if public && t.reference != nil {
 		if a, ok := t.reference.Get(key); ok {
 			t.metrics.Operation(operationName(oc), string(ast.Query), "ok", time.Since(start).Seconds())
+			if n := costOf(oc); n > 0 {
+				t.metrics.Complexity(n)
+			}
 			writeAnswer(w, r, a)
 			return
 		}

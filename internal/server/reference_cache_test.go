@@ -159,7 +159,7 @@ func TestReferenceChangesSeenAtOnce(t *testing.T) {
 			{"unit created", func(t *testing.T) string {
 				u := u121
 				n++
-				return db.Client.Unit.Create().SetName("Đơn vị mới "+string(rune('A'+n))).SetLevel(unit.LevelDISTRICT).
+				return db.Client.Unit.Create().SetName("Đơn vị mới " + string(rune('A'+n))).SetLevel(unit.LevelDISTRICT).
 					SetKind(unit.KindAGENCY).SetProvince(u.QueryProvince().OnlyX(sys)).SetDistrict(u.QueryDistrict().OnlyX(sys)).SaveX(sys).Name
 			}},
 			{"district renamed in a transaction", func(t *testing.T) string {
