@@ -14,22 +14,22 @@ import (
 func TestAccountCache(t *testing.T) {
 	e := cachedAccount{viewer: authz.Viewer{AccountID: "a", Role: authz.RoleSupervisor}, version: 1}
 	fill := func(c *AccountCache, id string) {
-		epoch, _ := c.begin()
-		c.put(id, e, epoch)
+		epoch, _ := c.Begin()
+		c.Put(id, e, epoch)
 	}
 	t.Run("down until connected", func(t *testing.T) {
 		c := NewAccountCache(10)
 		fill(c, "a")
-		if _, ok := c.get("a"); ok || c.Len() != 0 {
+		if _, ok := c.Get("a"); ok || c.Len() != 0 {
 			t.Fatal("a cache that never heard it was connected kept an account")
 		}
 		c.Connected(true)
 		fill(c, "a")
-		if _, ok := c.get("a"); !ok {
+		if _, ok := c.Get("a"); !ok {
 			t.Fatal("connected cache did not keep the account")
 		}
 		c.Connected(false)
-		if _, ok := c.get("a"); ok || c.Len() != 0 {
+		if _, ok := c.Get("a"); ok || c.Len() != 0 {
 			t.Fatal("the cache kept its accounts when the connection was lost")
 		}
 		fill(c, "a")
@@ -49,13 +49,13 @@ func TestAccountCache(t *testing.T) {
 		t.Run("read overlapping: "+race.name, func(t *testing.T) {
 			c := NewAccountCache(10)
 			c.Connected(true)
-			epoch, up := c.begin() // the database read starts
+			epoch, up := c.Begin() // the database read starts
 			race.in(c)             // a change is announced before it ends
 			if !up {
 				t.Fatal("connected cache is down")
 			}
-			c.put("a", e, epoch)
-			if _, ok := c.get("a"); ok {
+			c.Put("a", e, epoch)
+			if _, ok := c.Get("a"); ok {
 				t.Fatal("a read that overlapped an invalidation was kept: it may be the row before the change")
 			}
 		})
@@ -66,10 +66,10 @@ func TestAccountCache(t *testing.T) {
 		fill(c, "a")
 		fill(c, "b")
 		c.Invalidate("a")
-		if _, ok := c.get("a"); ok {
+		if _, ok := c.Get("a"); ok {
 			t.Fatal("invalidated account still cached")
 		}
-		if _, ok := c.get("b"); !ok {
+		if _, ok := c.Get("b"); !ok {
 			t.Fatal("another account was dropped")
 		}
 		c.Invalidate(store.AllAccounts)
@@ -86,18 +86,18 @@ func TestAccountCache(t *testing.T) {
 		if c.Len() != 3 {
 			t.Fatalf("%d accounts cached, at most 3", c.Len())
 		}
-		if _, ok := c.get("e"); !ok {
+		if _, ok := c.Get("e"); !ok {
 			t.Fatal("the latest read was not kept")
 		}
 	})
 	t.Run("old entries are read again", func(t *testing.T) {
 		c := NewAccountCache(3)
 		now := time.Now()
-		c.now = func() time.Time { return now }
+		c.SetClock(func() time.Time { return now })
 		c.Connected(true)
 		fill(c, "a")
 		now = now.Add(cacheTTL + time.Second)
-		if _, ok := c.get("a"); ok {
+		if _, ok := c.Get("a"); ok {
 			t.Fatal("an entry older than the TTL was used")
 		}
 	})

@@ -240,13 +240,13 @@ func (s *Service) account(ctx context.Context, id string) (cachedAccount, error)
 	c := s.cache
 	if c == nil || ent.FromContext(ctx) != nil {
 		c = nil
-	} else if e, ok := c.get(id); ok {
+	} else if e, ok := c.Get(id); ok {
 		return e, nil
 	}
 	var epoch uint64
 	var up bool
 	if c != nil {
-		epoch, up = c.begin()
+		epoch, up = c.Begin()
 	}
 	acc, err := s.db(ctx).Account.Get(authz.System(ctx, authz.SysAuthenticate), id)
 	if err != nil {
@@ -254,7 +254,7 @@ func (s *Service) account(ctx context.Context, id string) (cachedAccount, error)
 	}
 	e := cachedAccount{viewer: ViewerOf(acc), disabled: acc.Disabled, version: acc.TokenVersion}
 	if up {
-		c.put(id, e, epoch)
+		c.Put(id, e, epoch)
 	}
 	return e, nil
 }

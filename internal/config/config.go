@@ -54,6 +54,7 @@ type Config struct {
 	DBConns         int           // DB_MAX_CONNS: PostgreSQL connections, all kept open while idle
 	DBConnLifetime  time.Duration // DB_CONN_MAX_LIFETIME: a PostgreSQL connection is replaced after this; 0 keeps it
 	AccountCache    int           // ACCOUNT_CACHE_SIZE: accounts whose sign-in state is cached per process; 0 turns the cache off
+	ReferenceCache  int           // REFERENCE_CACHE_SIZE: answers of public reference queries cached per process; 0 turns the cache off
 }
 
 // Limits bound what one request, one connection or one account per minute may cost the server.
@@ -118,6 +119,7 @@ var Variables = []Variable{
 	{"DB_MAX_CONNS", "20", "PostgreSQL connections of the pool, all kept open while idle (no session churn under bursts)"},
 	{"DB_CONN_MAX_LIFETIME", "0", "a PostgreSQL connection is closed and replaced after this long (e.g. 30m, to rebalance behind a pooler); 0 keeps connections"},
 	{"ACCOUNT_CACHE_SIZE", "10000", "accounts whose sign-in state (enabled, token version, role, scope) each process caches, dropped at once on every change of the account on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
+	{"REFERENCE_CACHE_SIZE", "256", "answers to anonymous queries of public reference data only (provinces, districts, units) each process caches, up to 256 KB each, dropped at once on every change of a province, district or unit on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"SHUTDOWN_DRAIN", "0s (5s in production)", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending new ones before the listener closes"},
@@ -280,6 +282,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if v := get("ACCOUNT_CACHE_SIZE", "10000"); v != "0" {
 		c.AccountCache = parseInt("ACCOUNT_CACHE_SIZE", 10000)
+	}
+	if v := get("REFERENCE_CACHE_SIZE", "256"); v != "0" {
+		c.ReferenceCache = parseInt("REFERENCE_CACHE_SIZE", 256)
 	}
 	if c.Limits.WriteTimeout > 0 && c.Limits.WriteTimeout <= c.Limits.RequestTimeout {
 		errs = append(errs, fmt.Errorf("HTTP_WRITE_TIMEOUT (%s) must be longer than REQUEST_TIMEOUT (%s), or answers are cut before they are written",

@@ -97,8 +97,22 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		}
 		authn.UseCache(cache)
 	}
+	var reference *referenceCache
+	if cfg.ReferenceCache > 0 {
+		reference = newReferenceCache(cfg.ReferenceCache)
+		closers = append(closers, db.WatchReference(reference.Invalidate))
+		if pg, ok := broker.(*events.Postgres); ok {
+			if err := pg.Watch(store.ReferenceChannel, reference); err != nil {
+				_ = broker.Close()
+				return Deps{}, fmt.Errorf("reference cache: %w", err)
+			}
+		} else {
+			reference.Connected(true)
+		}
+	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: metrics.New(db.SQL),
-		Self: selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
+		reference: reference,
+		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
 		Reviews: reviews}, nil
 }

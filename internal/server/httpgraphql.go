@@ -11,12 +11,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/metrics"
 )
 
 // Media types of GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/).
@@ -36,6 +38,10 @@ type httpTransport struct {
 	// present is the server's error presenter, for the one error the transport makes from a Go
 	// error (the request's context ended before execution).
 	present graphql.ErrorPresenterFunc
+	// reference caches the answers to public reference queries (nil: none kept); metrics counts
+	// the operations answered from it, which skip the operation middleware.
+	reference *referenceCache
+	metrics   *metrics.Metrics
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -81,8 +87,31 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			"Only queries can be sent with GET; mutations and subscriptions need POST or a WebSocket."))
 		return
 	}
+	key, public := referenceKey(ctx, oc)
+	var epoch uint64
+	if public && t.reference != nil {
+		if a, ok := t.reference.Get(key); ok {
+			t.metrics.Operation(operationName(oc), string(ast.Query), "ok", time.Since(start).Seconds())
+			if n := costOf(oc); n > 0 {
+				t.metrics.Complexity(n)
+			}
+			writeAnswer(w, r, a)
+			return
+		}
+		epoch, _ = t.reference.Begin() // before the reads: a change announced meanwhile is not kept
+	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
+	if public && resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 {
+		if b, err := encodeResponse(resp); err == nil {
+			a := newCachedAnswer(b)
+			if t.reference != nil && len(b) <= maxCachedAnswer {
+				t.reference.Put(key, a, epoch)
+			}
+			writeAnswer(w, r, a)
+			return
+		}
+	}
 	if resp == nil { // gqlgen gives nothing when the request's context ended before execution
 		cause := context.Cause(ctx)
 		if cause == nil {
@@ -192,13 +221,26 @@ type wireResponse struct {
 	Extensions map[string]any  `json:"extensions,omitempty"`
 }
 
+// encodeResponse is the JSON of a response. An answer with data only (most of them) is framed
+// around the data as gqlgen wrote it: json.Marshal would scan and compact the whole data again
+// (5% of a large read's CPU).
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if len(resp.Errors) == 0 && resp.Extensions == nil && len(resp.Data) > 0 {
+		b := make([]byte, 0, len(resp.Data)+10)
+		b = append(b, `{"data":`...)
+		b = append(b, resp.Data...)
+		return append(b, '}'), nil
+	}
+	return json.Marshal(wireResponse{Errors: resp.Errors, Data: resp.Data, Extensions: resp.Extensions})
+}
+
 func writeResponse(w http.ResponseWriter, status int, resp *graphql.Response) {
 	if len(resp.Errors) > 0 {
 		if s, ok := resp.Errors[0].Extensions["retryAfter"].(int); ok && s > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(s))
 		}
 	}
-	b, err := json.Marshal(wireResponse{Errors: resp.Errors, Data: resp.Data, Extensions: resp.Extensions})
+	b, err := encodeResponse(resp)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"response could not be encoded","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)

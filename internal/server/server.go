@@ -63,7 +63,9 @@ type Deps struct {
 	// shutdown has begun, and load balancers should send new requests elsewhere.
 	Draining context.Context
 	broker   events.Broker
-	closers  []func() // what Close undoes besides the broker (the account cache's watch)
+	closers  []func() // what Close undoes besides the broker (the caches' watches)
+	// reference caches public reference answers (reference_cache.go); nil: off.
+	reference *referenceCache
 }
 
 // New returns the whole HTTP handler of the product.
@@ -124,7 +126,8 @@ func newGraphQL(d Deps) http.Handler {
 		}}, d.Closing},
 	}, d.Metrics))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(httpTransport{present: timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log))})
+	srv.AddTransport(httpTransport{present: timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log)),
+		reference: d.reference, metrics: d.Metrics})
 	srv.SetQueryCache(smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)})
 	srv.SetValidationRulesFn(inputRules(validationRules(d.Config.DepthLimit), d.Config.Production()))
 	srv.SetErrorPresenter(timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log)))

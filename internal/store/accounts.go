@@ -37,14 +37,15 @@ const (
 
 const notifyAccountsSQL = "SELECT pg_notify('" + AccountsChannel + "', $1)"
 
-// accountWatchers are the in-process listeners of account changes on one database.
-type accountWatchers struct {
+// watchers are the in-process listeners of one kind of change (accounts, reference data) on one
+// database.
+type watchers struct {
 	mu   sync.Mutex
 	next int
 	fns  map[int]func(id string)
 }
 
-func (w *accountWatchers) add(fn func(string)) func() {
+func (w *watchers) add(fn func(string)) func() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.fns == nil {
@@ -60,7 +61,7 @@ func (w *accountWatchers) add(fn func(string)) func() {
 	}
 }
 
-func (w *accountWatchers) tell(id string) {
+func (w *watchers) tell(id string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, fn := range w.fns {
@@ -79,7 +80,7 @@ func (d *DB) WatchAccounts(fn func(id string)) (stop func()) { return d.accounts
 var accountSignInIrrelevant = map[string]bool{account.FieldLastLoginAt: true, account.FieldUpdatedAt: true}
 
 // installAccountHooks announces account changes (see AccountsChannel) on the client.
-func installAccountHooks(c *ent.Client, dia string, w *accountWatchers) {
+func installAccountHooks(c *ent.Client, dia string, w *watchers) {
 	announce := func(changed func(ent.Mutation) (string, bool)) ent.Hook {
 		return func(next ent.Mutator) ent.Mutator {
 			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
@@ -91,7 +92,7 @@ func installAccountHooks(c *ent.Client, dia string, w *accountWatchers) {
 				if err != nil {
 					return v, err
 				}
-				return v, announceAccount(ctx, m, dia, w, id)
+				return v, announce(ctx, m, dia, notifyAccountsSQL, w, id)
 			})
 		}
 	}
@@ -147,10 +148,10 @@ func accountChange(m ent.Mutation) (string, bool) {
 	return AllAccounts, true
 }
 
-// announceAccount sends the NOTIFY in the mutation's transaction (PostgreSQL) and tells this
-// process's watchers after the commit; outside a transaction the write is committed already,
-// and both happen at once.
-func announceAccount(ctx context.Context, m ent.Mutation, dia string, w *accountWatchers, id string) error {
+// announce sends the NOTIFY (notify, with payload as $1) in the mutation's transaction
+// (PostgreSQL) and tells this process's watchers after the commit; outside a transaction the write
+// is committed already, and both happen at once.
+func announce(ctx context.Context, m ent.Mutation, dia, notify string, w *watchers, payload string) error {
 	if dia == dialect.Postgres {
 		ex, ok := m.(interface {
 			ExecContext(context.Context, string, ...any) (sql.Result, error)
@@ -158,8 +159,8 @@ func announceAccount(ctx context.Context, m ent.Mutation, dia string, w *account
 		if !ok {
 			return fmt.Errorf("store: %T cannot send a notification", m)
 		}
-		if _, err := ex.ExecContext(ctx, notifyAccountsSQL, id); err != nil {
-			return fmt.Errorf("store: announce account change: %w", err)
+		if _, err := ex.ExecContext(ctx, notify, payload); err != nil {
+			return fmt.Errorf("store: announce change: %w", err)
 		}
 	}
 	if tx, err := txOf(m); err == nil && tx != nil {
@@ -168,13 +169,13 @@ func announceAccount(ctx context.Context, m ent.Mutation, dia string, w *account
 				if err := next.Commit(ctx, tx); err != nil {
 					return err
 				}
-				w.tell(id)
+				w.tell(payload)
 				return nil
 			})
 		})
 		return nil
 	}
-	w.tell(id)
+	w.tell(payload)
 	return nil
 }
 

@@ -48,9 +48,10 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
 
-	mu       sync.Mutex
-	attached map[any]any
-	accounts *accountWatchers // WatchAccounts
+	mu        sync.Mutex
+	attached  map[any]any
+	accounts  *watchers // WatchAccounts
+	reference *watchers // WatchReference
 }
 
 // Attach returns what is attached to the database under key, attaching make() the first time:
@@ -123,9 +124,10 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	authz.Install(client)
 	namesearch.Install(client, dia)
 	recordscope.Install(client, dia)
-	accounts := &accountWatchers{}
+	accounts, reference := &watchers{}, &watchers{}
 	installAccountHooks(client, dia, accounts)
-	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts}, nil
+	installReferenceHooks(client, dia, reference)
+	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts, reference: reference}, nil
 }
 
 // Pool is the PostgreSQL connection pool: Conns connections, all kept open while idle (a burst

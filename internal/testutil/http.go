@@ -46,6 +46,8 @@ type API struct {
 	signer  *auth.Signer
 	// Auth is the server's sign-in service (its account cache, for tests that await invalidations).
 	Auth *auth.Service
+	// Reference is the server's public reference cache (nil when off), for the same purpose.
+	Reference server.Watched
 }
 
 // NewAPI builds the product's handler over db with the given configuration.
@@ -68,7 +70,8 @@ func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *A
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { deps.Close() })
-	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer(), Auth: deps.Auth}
+	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer(), Auth: deps.Auth,
+		Reference: deps.ReferenceCache()}
 }
 
 // GQLError is one error of a GraphQL response.
