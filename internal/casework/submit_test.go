@@ -1,7 +1,13 @@
 package casework_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/liemchinh/liemchinh/internal/config"
 
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -53,4 +59,55 @@ func TestSubmitStatements(t *testing.T) {
 			t.Errorf("a retry cost %d statements, want 4", n)
 		}
 	})
+}
+
+// TestLoadTestKey: outside production, submissions carrying LOAD_TEST_KEY in X-Load-Test-Key skip
+// the per-address limit (`liemchinh load --url`); without it, or with another key, the limit
+// holds. Production refuses to start with the key, and its handler ignores one all the same.
+func TestLoadTestKey(t *testing.T) {
+	const key = "a-load-test-key-for-this-test"
+	db := testutil.Open(t, dialect.SQLite)
+	env := map[string]string{"CITIZEN_SUBMIT_RATE": "2/10m", "LOAD_TEST_KEY": key}
+	cfg := testutil.Config(t, env)
+	w := testutil.NewWorld(t, db, cfg)
+	submit := func(api *testutil.API, headers ...string) string {
+		in := map[string]any{"channel": "FEEDBACK", "unitId": w.A.ParentUnit, "category": "NO_BUREAUCRACY",
+			"description": "Hồ sơ bị chậm trễ nhiều ngày không được giải quyết", "idempotencyKey": testutil.NewKey()}
+		r := api.Query(t, submitMutation, map[string]any{"in": in}, headers...)
+		if c := r.Code(); c != "" {
+			return c
+		}
+		var out struct {
+			CaseSubmit struct{ TrackingCode *string }
+		}
+		r.Decode(t, &out)
+		if out.CaseSubmit.TrackingCode == nil {
+			t.Fatalf("no tracking code: %s", r.Raw)
+		}
+		return "OK"
+	}
+	expect := func(api *testutil.API, want []string, headers ...string) {
+		t.Helper()
+		var got []string
+		for range want {
+			got = append(got, submit(api, headers...))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("headers %q: got %v, want %v", headers, got, want)
+		}
+	}
+	limited := []string{"OK", "OK", "RATE_LIMITED", "RATE_LIMITED"}
+	expect(testutil.NewAPI(t, db, cfg), []string{"OK", "OK", "OK", "OK", "OK"}, config.LoadTestHeader, key)
+	expect(testutil.NewAPI(t, db, cfg), limited)
+	expect(testutil.NewAPI(t, db, cfg), limited, config.LoadTestHeader, key+"x")
+
+	prodEnv := map[string]string{"APP_ENV": config.EnvProduction, "DATABASE_URL": "postgres://db/x", "SEED_DEMO": "false",
+		"REPORTER_KEY": "cHJvZHVjdGlvbi1yZXBvcnRlci1rZXktMzItYnl0ZXMh", "TOKEN_KEY": "cHJvZHVjdGlvbi10b2tlbi1rZXktb2YtMzItYnl0ZXMhIQ==",
+		"LOAD_TEST_KEY": key}
+	if _, err := config.Load(func(k string) string { return prodEnv[k] }); err == nil || !strings.Contains(err.Error(), "LOAD_TEST_KEY") {
+		t.Errorf("production started with LOAD_TEST_KEY: %v", err)
+	}
+	prod := cfg
+	prod.Env = config.EnvProduction // as if the refusal above were bypassed: the handler must not honour the key
+	expect(testutil.NewAPI(t, db, prod), limited, config.LoadTestHeader, key)
 }
