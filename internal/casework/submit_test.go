@@ -1,12 +1,15 @@
 package casework_test
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"entgo.io/ent/dialect"
 
+	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
 
 	"github.com/liemchinh/liemchinh/internal/testutil"
@@ -110,4 +113,47 @@ func TestLoadTestKey(t *testing.T) {
 	prod := cfg
 	prod.Env = config.EnvProduction // as if the refusal above were bypassed: the handler must not honour the key
 	expect(testutil.NewAPI(t, db, prod), limited, config.LoadTestHeader, key)
+}
+
+// TestSubmitConcurrently: 32 clients submit at once through the handler; every submission is
+// answered with a receipt and stored (on SQLite through the one writer connection, without
+// SQLITE_BUSY).
+func TestSubmitConcurrently(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"CITIZEN_SUBMIT_RATE": "off"})
+		w := testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		before, err := db.Client.CitizenCase.Query().Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const clients, each = 32, 8
+		var wg sync.WaitGroup
+		failed := make(chan string, clients*each)
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					in := map[string]any{"channel": "FEEDBACK", "unitId": w.A.ParentUnit, "category": "NO_BUREAUCRACY",
+						"description": "Hồ sơ bị chậm trễ nhiều ngày không được giải quyết", "idempotencyKey": testutil.NewKey()}
+					r := api.Query(t, submitMutation, map[string]any{"in": in})
+					if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"trackingCode":"`) {
+						failed <- string(r.Raw)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(failed)
+		for raw := range failed {
+			t.Errorf("submission failed: %s", raw)
+		}
+		after, err := db.Client.CitizenCase.Query().Count(ctx)
+		if err != nil || after-before != clients*each {
+			t.Fatalf("%d cases stored (%v), want %d", after-before, err, clients*each)
+		}
+	})
 }
