@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent/citizencase"
@@ -22,20 +26,26 @@ import (
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
-// loadCmd runs `liemchinh load`: sustained anonymous caseSubmit traffic through a real HTTP server
-// (in process, on the configured database, with the submission rate limit off), then counts the
-// cases in the database to prove none was lost.
+// loadCmd runs `liemchinh load`: sustained anonymous caseSubmit traffic through a real HTTP server,
+// then counts the cases in the database to prove none was lost. The server is started in process
+// on the configured database, or, with --url, is one already running (on DATABASE_URL, where the
+// cases are counted). The requests carry LOAD_TEST_KEY, which lifts the per-address limits of a
+// server outside production (in process, a fresh key).
 func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	clients := fs.Int("clients", 32, "concurrent clients")
 	duration := fs.Duration("duration", 20*time.Second, "how long to send")
+	target := fs.String("url", "", "GraphQL endpoint of a running server, e.g. http://127.0.0.1:8080/query (default: a server in process); "+
+		"the cases are counted in DATABASE_URL, which must be that server's database, and the server needs the same LOAD_TEST_KEY")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (in process: server and client) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.Production() {
 		return errors.New("load refuses to run with APP_ENV=production")
 	}
-	db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
+	// In process the schema is ours to migrate; a running server has migrated its own.
+	db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate && *target == "")
 	if err != nil {
 		return err
 	}
@@ -44,26 +54,45 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	cfg.SubmitRate = config.Rate{} // the load comes from one address
-	cfg.Limits.ComplexityBudget = 0
-	deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
+	url := *target
+	if url == "" {
+		// The load comes from one address: a fresh key lifts the per-address limits for it.
+		cfg.LoadTestKey = rand.Text()
+		deps, err := server.Build(cfg, slog.New(slog.DiscardHandler), db, time.Now)
+		if err != nil {
+			return err
+		}
+		defer deps.Close()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: server.New(deps), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		url = "http://" + ln.Addr().String() + "/query"
+	} else if cfg.LoadTestKey == "" {
+		fmt.Fprintln(stdout, "load: LOAD_TEST_KEY is not set: the server's per-address submission limit will refuse most submissions")
+	}
+	fmt.Fprintf(stdout, "load: %d clients for %s against %s (cases counted in %s)\n", *clients, *duration, url, db.Dialect)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	cpu0 := processCPU()
+	res, err := loadtest.Run(ctx, loadtest.Options{URL: url, UnitID: unitID, Clients: *clients, Duration: *duration,
+		LoadTestKey: cfg.LoadTestKey})
 	if err != nil {
 		return err
 	}
-	defer deps.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: server.New(deps), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/query"
-	fmt.Fprintf(stdout, "load: %d clients for %s against %s (%s)\n", *clients, *duration, url, db.Dialect)
-	res, err := loadtest.Run(ctx, loadtest.Options{URL: url, UnitID: unitID, Clients: *clients, Duration: *duration})
-	if err != nil {
-		return err
-	}
+	cpu := processCPU() - cpu0
 	stored, err := db.Client.CitizenCase.Query().Where(citizencase.DescriptionHasPrefix(res.Marker)).Count(authz.System(ctx, authz.SysLoadCount))
 	if err != nil {
 		return err
@@ -72,6 +101,14 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		res.Elapsed.Round(time.Millisecond), res.Throughput())
 	fmt.Fprintf(stdout, "latency p50 %s, p90 %s, p99 %s, max %s\n", res.P50.Round(time.Microsecond*100),
 		res.P90.Round(time.Microsecond*100), res.P99.Round(time.Microsecond*100), res.Max.Round(time.Millisecond))
+	if res.Sent > 0 {
+		who := "client"
+		if *target == "" {
+			who = "server and client"
+		}
+		fmt.Fprintf(stdout, "cpu of this process (%s): %s, %.2f ms per request\n", who, cpu.Round(time.Millisecond),
+			float64(cpu.Microseconds())/1000/float64(res.Sent))
+	}
 	fmt.Fprintf(stdout, "cases stored with this run's marker: %d (answered ok: %d, lost: %d)\n", stored, res.OK, res.OK-int64(stored))
 	if res.Errors > 0 {
 		return fmt.Errorf("%d requests failed, first: %s", res.Errors, res.FirstError)
@@ -80,6 +117,15 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return fmt.Errorf("%d answered submissions are not in the database", res.OK-int64(stored))
 	}
 	return nil
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // loadUnit returns a unit to submit cases about, creating reference data and a test unit in an

@@ -1,8 +1,10 @@
 package casework
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -107,10 +109,19 @@ func (s *Service) view(ctx context.Context, c *ent.CitizenCase) (*Tracked, error
 	t := &Tracked{TrackingCode: c.TrackingCode, Channel: c.Channel, RequestedChannel: c.RequestedChannel,
 		Category: c.Category, State: c.State, ReceivedAt: c.ReceivedAt, AcknowledgeDueAt: c.AcknowledgeDueAt,
 		DueAt: c.DueAt, Overdue: s.Overdue(c), Conclusion: c.Conclusion, Rating: c.Rating, caseID: c.ID}
-	evd, err := s.db(ctx).Evidence.Query().Where(evidence.HasCaseWith(citizencase.ID(c.ID))).
-		Order(evidence.ByUploadedAt(), evidence.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
-	if err != nil {
-		return nil, err
+	evd := c.Edges.Evidence // known already when the case was just submitted (non-nil, maybe empty)
+	if evd == nil {
+		var err error
+		evd, err = s.db(ctx).Evidence.Query().Where(evidence.HasCaseWith(citizencase.ID(c.ID))).
+			Order(evidence.ByUploadedAt(), evidence.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		evd = slices.Clone(evd)
+		slices.SortFunc(evd, func(a, b *ent.Evidence) int {
+			return cmp.Or(a.UploadedAt.Compare(b.UploadedAt), cmp.Compare(a.ID, b.ID))
+		})
 	}
 	for _, e := range evd {
 		t.Evidence = append(t.Evidence, TrackedEvidence{ID: e.ID, ContentType: e.ContentType, Sanitized: e.Sanitized,
@@ -295,6 +306,7 @@ func (s *Service) Rate(ctx context.Context, code, secret string, rating int) (*T
 // AddEvidence attaches an uploaded file to the case of a tracking code and secret.
 func (s *Service) AddEvidence(ctx context.Context, code, secret, uploadID string) (*Tracked, error) {
 	return s.citizenAct(ctx, code, secret, AddEvidence, "", func(tx *ent.Client, c *ent.CitizenCase, gctx context.Context) error {
-		return s.attachUploads(gctx, tx, c.ID, uploadOwner(ctx), []string{uploadID})
+		_, err := s.attachUploads(gctx, tx, c.ID, uploadOwner(ctx), []string{uploadID})
+		return err
 	})
 }

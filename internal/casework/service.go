@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -60,6 +62,9 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	Uploads *Uploads
+
+	knownUnits     sync.Map // unit id -> struct{}: units seen to exist (unitExists)
+	knownUnitCount atomic.Int64
 }
 
 // Deps are what the service needs.

@@ -88,7 +88,7 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
 		return apperr.BadInput("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
 	}
-	if ok, err := s.db(ctx).Unit.Query().Where(unit.ID(in.UnitID)).Exist(ctx); err != nil {
+	if ok, err := s.unitExists(ctx, in.UnitID); err != nil {
 		return err
 	} else if !ok {
 		return apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
@@ -115,11 +115,33 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	return nil
 }
 
+// maxKnownUnits bounds the units remembered as existing (the national seed has about 100,000).
+const maxKnownUnits = 250_000
+
+// unitExists reports whether a unit exists, remembering those that do: units are closed, never
+// deleted, so a unit once seen stays (and the case's foreign key would refuse one that did not).
+// An unknown id is asked of the database each time.
+func (s *Service) unitExists(ctx context.Context, id string) (bool, error) {
+	if _, ok := s.knownUnits.Load(id); ok {
+		return true, nil
+	}
+	ok, err := s.db(ctx).Unit.Query().Where(unit.ID(id)).Exist(ctx)
+	if err != nil || !ok {
+		return false, err
+	}
+	if s.knownUnitCount.Load() < maxKnownUnits {
+		if _, had := s.knownUnits.LoadOrStore(id, struct{}{}); !had {
+			s.knownUnitCount.Add(1)
+		}
+	}
+	return true, nil
+}
+
 // Submit receives a citizen's case: no account needed. An anonymous denunciation is handled as
 // feedback, and the receipt says why.
 func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Receipt, error) {
 	v := authz.FromContext(ctx)
-	if v.Anonymous() && s.limits.Submit != nil {
+	if v.Anonymous() && s.limits.Submit != nil && !ratelimit.IsExempt(ctx) {
 		if ok, wait := s.limits.Submit.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
 			return nil, rateLimited(wait)
 		}
@@ -128,34 +150,42 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		return nil, err
 	}
 	tx := s.db(ctx)
-	var (
-		claim *idempotency.Claim
-		err   error
-	)
+	// The case's id, tracking code and secret are chosen first, so the idempotency claim records
+	// its result in the one INSERT that claims the key: a retry finds them, and no update follows.
+	id := pid.New(pid.Case)
+	r := &Receipt{TrackingCode: newTrackingCode(), Secret: newSecret()}
+	var req *idempotency.Request
+	var err error
 	if v.Anonymous() {
 		// Anonymous retries are told apart by the key alone, which also seals the kept secret.
-		claim, err = idempotency.BeginAnonymous(ctx, tx, "caseSubmit", key, in)
+		req, err = idempotency.NewAnonymousRequest("caseSubmit", key, in)
 	} else {
-		claim, err = idempotency.Begin(ctx, tx, "citizen:"+v.AccountID, "caseSubmit", key, in)
+		req, err = idempotency.NewRequest("citizen:"+v.AccountID, "caseSubmit", key, in)
 	}
 	if err != nil {
 		return nil, err
 	}
 	box := s.box
-	if claim.Box != nil {
-		box = claim.Box
+	if req.Box != nil {
+		box = req.Box
+	}
+	sealedSecret, err := box.Seal([]byte(r.Secret), []byte("caseSubmit:"+id))
+	if err != nil {
+		return nil, err
+	}
+	claim, err := req.BeginDone(ctx, tx, id, sealedSecret)
+	if err != nil {
+		return nil, err
 	}
 	if claim.Replay() {
 		return s.replayReceipt(ctx, claim, box)
 	}
 	now := s.now()
 	channel := in.Channel
-	r := &Receipt{TrackingCode: newTrackingCode(), Secret: newSecret()}
 	if in.Reporter == nil && channel == enum.ChannelDenunciation {
 		channel = enum.ChannelFeedback
 		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
 	}
-	id := pid.New(pid.Case)
 	gctx := authz.Grant(ctx, "caseSubmit", ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeEvidence, ent.TypeUpload)
 	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
 		SetChannel(channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
@@ -188,7 +218,8 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		SetActorKind(caseevent.ActorKindCITIZEN).SetOccurredAt(now).SetNote(r.NoticeVI).Exec(gctx); err != nil {
 		return nil, err
 	}
-	if err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs); err != nil {
+	evd, err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs)
+	if err != nil {
 		if e, ok := apperr.As(err); ok && e.User {
 			// The case row must not stay either: a user error commits the transaction.
 			if _, derr := tx.CaseEvent.Delete().Where(caseevent.HasCaseWith(citizencase.ID(id))).Exec(gctx); derr != nil {
@@ -203,13 +234,8 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		}
 		return nil, err
 	}
-	sealedSecret, err := box.Seal([]byte(r.Secret), []byte("caseSubmit:"+id))
-	if err != nil {
-		return nil, err
-	}
-	if err := claim.DoneSealed(ctx, id, sealedSecret); err != nil {
-		return nil, err
-	}
+	// The receipt's view shows the evidence just attached without reading it back.
+	r.Case.Edges.Evidence = evd
 	if err := audit.Record(ctx, tx, audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: id,
 		Summary: "channel " + string(channel)}); err != nil {
 		return nil, err

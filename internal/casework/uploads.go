@@ -157,7 +157,8 @@ func (u *Uploads) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 }
 
 // attachUploads turns received uploads of owner (uploadOwner) into the case's evidence.
-func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, owner string, ids []string) error {
+func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, owner string, ids []string) ([]*ent.Evidence, error) {
+	evd := make([]*ent.Evidence, 0, len(ids))
 	for i, id := range ids {
 		who := owner
 		if owner == anonymousUploads {
@@ -168,21 +169,23 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 		}
 		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(who)).Only(authz.System(ctx, authz.SysUpload))
 		if ent.IsNotFound(err) || (err == nil && up.Status != upload.StatusRECEIVED) {
-			return apperr.New(apperr.BadUserInput, "Tệp chứng cứ chưa được tải lên hoặc đã được dùng.",
+			return nil, apperr.New(apperr.BadUserInput, "Tệp chứng cứ chưa được tải lên hoặc đã được dùng.",
 				"The evidence file was not uploaded, or was already used.").OnField("uploadIds", strconv.Itoa(i))
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.Upload.UpdateOne(up).SetStatus(upload.StatusATTACHED).SetCaseID(caseID).Exec(ctx); err != nil {
-			return err
+			return nil, err
 		}
-		if err := tx.Evidence.Create().SetCaseID(caseID).SetContentType(up.ContentType).SetSize(up.StoredSize).
+		e, err := tx.Evidence.Create().SetCaseID(caseID).SetContentType(up.ContentType).SetSize(up.StoredSize).
 			SetSha256(up.Sha256).SetStorageKey(up.StorageKey).SetUploadedAt(s.now()).
-			SetSanitized(up.Sanitized).Exec(ctx); err != nil {
-			return err
+			SetSanitized(up.Sanitized).Save(ctx)
+		if err != nil {
+			return nil, err
 		}
+		evd = append(evd, e)
 	}
-	return nil
+	return evd, nil
 }
 
 // OpenEvidence returns an evidence file to someone allowed to see its case: staff whose scope

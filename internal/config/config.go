@@ -55,7 +55,14 @@ type Config struct {
 	DBConnLifetime  time.Duration // DB_CONN_MAX_LIFETIME: a PostgreSQL connection is replaced after this; 0 keeps it
 	AccountCache    int           // ACCOUNT_CACHE_SIZE: accounts whose sign-in state is cached per process; 0 turns the cache off
 	ReferenceCache  int           // REFERENCE_CACHE_SIZE: answers of public reference queries cached per process; 0 turns the cache off
+	LoadTestKey     string        // LOAD_TEST_KEY: requests carrying it (X-Load-Test-Key) skip the per-address limits; refused in production
 }
+
+// LoadTestHeader carries LOAD_TEST_KEY from `liemchinh load` to a server outside production.
+const LoadTestHeader = "X-Load-Test-Key"
+
+// MinLoadTestKey is the shortest LOAD_TEST_KEY accepted (it lifts the per-address limits).
+const MinLoadTestKey = 16
 
 // Limits bound what one request, one connection or one account per minute may cost the server.
 type Limits struct {
@@ -120,6 +127,7 @@ var Variables = []Variable{
 	{"DB_CONN_MAX_LIFETIME", "0", "a PostgreSQL connection is closed and replaced after this long (e.g. 30m, to rebalance behind a pooler); 0 keeps connections"},
 	{"ACCOUNT_CACHE_SIZE", "10000", "accounts whose sign-in state (enabled, token version, role, scope) each process caches, dropped at once on every change of the account on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"REFERENCE_CACHE_SIZE", "256", "answers to anonymous queries of public reference data only (provinces, districts, units) each process caches, up to 256 KB each, dropped at once on every change of a province, district or unit on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
+	{"LOAD_TEST_KEY", "(none)", "outside production only (production refuses to start with it): a secret of at least 16 characters; requests whose X-Load-Test-Key header carries it skip the per-address submission limit and complexity budget, so that `liemchinh load --url` can drive the server from one address"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
 	{"SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on SIGTERM"},
 	{"SHUTDOWN_DRAIN", "0s (5s in production)", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending new ones before the listener closes"},
@@ -159,6 +167,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:    get("LOG_LEVEL", "info"),
 		ReporterKey: get("REPORTER_KEY", ""),
 		TokenKey:    get("TOKEN_KEY", ""),
+		LoadTestKey: get("LOAD_TEST_KEY", ""),
 
 		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
 		BlobDir:         get("BLOB_DIR", "./data/blobs"),
@@ -331,6 +340,11 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.TokenKey == "" || c.TokenKey == DemoTokenKey {
 			errs = append(errs, errors.New("production needs its own TOKEN_KEY (base64 of 32 or more random bytes), not the demo key"))
 		}
+		if c.LoadTestKey != "" {
+			errs = append(errs, errors.New("production refuses LOAD_TEST_KEY: the per-address limits cannot be lifted there"))
+		}
+	} else if c.LoadTestKey != "" && len(c.LoadTestKey) < MinLoadTestKey {
+		errs = append(errs, fmt.Errorf("LOAD_TEST_KEY must be at least %d characters", MinLoadTestKey))
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = DefaultDatabaseURL

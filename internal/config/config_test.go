@@ -133,7 +133,7 @@ func TestCaseSettings(t *testing.T) {
 	}
 	for k, v := range map[string]string{"CITIZEN_SUBMIT_RATE": "lots", "TRACKING_RATE": "5/x", "HOLIDAYS_EXTRA": "24/11/2026",
 		"DEADLINE_DENUNCIATION_CONCLUDE_DAYS": "0", "WORKDAYS_EXTRA": "2027-5-8", "DUE_SOON_WORKING_DAYS": "-1",
-		"DEADLINE_DENUNCIATION_MAX_EXTENSIONS_COMPLEX": "3"} {
+		"DEADLINE_DENUNCIATION_MAX_EXTENSIONS_COMPLEX": "3", "LOAD_TEST_KEY": "too-short"} {
 		if _, err := Load(func(key string) string {
 			if key == k {
 				return v

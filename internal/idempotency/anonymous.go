@@ -71,6 +71,16 @@ func derive(key, operation, purpose string) []byte {
 // and the claim's Box, under a third derived key, seals the secret a retry must get back. Who holds
 // only the database, or another key, can therefore neither find the row nor open what it keeps.
 func BeginAnonymous(ctx context.Context, tx *ent.Client, operation, key string, input any) (*Claim, error) {
+	r, err := NewAnonymousRequest(operation, key, input)
+	if err != nil {
+		return nil, err
+	}
+	return r.Begin(ctx, tx)
+}
+
+// NewAnonymousRequest prepares a key of a caller without an account (see BeginAnonymous); its
+// Box is ready before the key is claimed, for BeginDone.
+func NewAnonymousRequest(operation, key string, input any) (*Request, error) {
 	key, body, err := prepare(key, input)
 	if err != nil {
 		return nil, err
@@ -84,11 +94,6 @@ func BeginAnonymous(ctx context.Context, tx *ent.Client, operation, key string, 
 	if err != nil {
 		return nil, err
 	}
-	c, err := begin(ctx, tx, AnonymousOwner, operation, hex.EncodeToString(derive(key, operation, "lookup")),
-		hex.EncodeToString(mac.Sum(nil)))
-	if err != nil {
-		return nil, err
-	}
-	c.Box = box
-	return c, nil
+	return &Request{owner: AnonymousOwner, operation: operation, key: hex.EncodeToString(derive(key, operation, "lookup")),
+		hash: hex.EncodeToString(mac.Sum(nil)), Box: box}, nil
 }

@@ -65,9 +65,9 @@ func (c *Claim) Done(ctx context.Context, resultID string) error {
 }
 
 // DoneSealed records the result with a sealed secret a retry must get back too (a citizen's case
-// secret is otherwise stored only hashed).
+// secret is otherwise stored only hashed). One UPDATE: nothing is read back.
 func (c *Claim) DoneSealed(ctx context.Context, resultID string, sealed []byte) error {
-	u := c.client.IdempotencyKey.UpdateOne(c.row).SetResultID(resultID)
+	u := c.client.IdempotencyKey.Update().Where(idempotencykey.ID(c.row.ID)).SetResultID(resultID)
 	if sealed != nil {
 		u.SetResultSealed(sealed)
 	}
@@ -78,12 +78,46 @@ func (c *Claim) DoneSealed(ctx context.Context, resultID string, sealed []byte) 
 // the transaction's client. The caller does its work only when the claim is not a replay, then
 // calls Done with the id of what it made.
 func Begin(ctx context.Context, tx *ent.Client, owner, operation, key string, input any) (*Claim, error) {
+	r, err := NewRequest(owner, operation, key, input)
+	if err != nil {
+		return nil, err
+	}
+	return r.Begin(ctx, tx)
+}
+
+// Request is a key checked and its input hashed, before it is claimed.
+type Request struct {
+	owner, operation, key, hash string
+	// Box seals the secret a retry must get back, for a key of a caller without an account
+	// (NewAnonymousRequest); nil otherwise (the caller seals with its own).
+	Box *sealbox.Box
+}
+
+// NewRequest prepares (owner, operation, key) for a request whose input is input.
+func NewRequest(owner, operation, key string, input any) (*Request, error) {
 	key, body, err := prepare(key, input)
 	if err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(body)
-	return begin(ctx, tx, owner, operation, key, hex.EncodeToString(sum[:]))
+	return &Request{owner: owner, operation: operation, key: key, hash: hex.EncodeToString(sum[:])}, nil
+}
+
+// Begin claims the key; the caller records the result with Done once its work is done.
+func (r *Request) Begin(ctx context.Context, tx *ent.Client) (*Claim, error) {
+	return begin(ctx, tx, r, "", nil)
+}
+
+// BeginDone claims the key with its result recorded at once: for a request whose result id (and
+// sealed secret) are chosen before its work is done. The claim's row is written in the request's
+// transaction, so nobody sees the result before the work commits with it, and a rollback takes
+// both away; a user error after the claim must Release it. The claim costs one statement (two
+// for a retry), and no Done follows.
+func (r *Request) BeginDone(ctx context.Context, tx *ent.Client, resultID string, sealed []byte) (*Claim, error) {
+	if resultID == "" {
+		return nil, errors.New("idempotency: BeginDone without a result")
+	}
+	return begin(ctx, tx, r, resultID, sealed)
 }
 
 // prepare checks a client's key (trimmed, 1 to 100 characters) and encodes the request's input.
@@ -96,29 +130,34 @@ func prepare(key string, input any) (string, []byte, error) {
 	return key, body, err
 }
 
-// begin claims (owner, operation, key) for a request whose input hashes to hash.
-func begin(ctx context.Context, tx *ent.Client, owner, operation, key, hash string) (*Claim, error) {
+// begin claims the request's key, recording resultID (and sealed) with it when not empty.
+func begin(ctx context.Context, tx *ent.Client, r *Request, resultID string, sealed []byte) (*Claim, error) {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	claim := hex.EncodeToString(nonce[:])
 	sys := authz.System(ctx, authz.SysIdempotency)
-	err := tx.IdempotencyKey.Create().SetOwner(owner).SetOperation(operation).SetKey(key).
-		SetRequestHash(hash).SetClaim(claim).
-		OnConflictColumns(idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey).
-		DoNothing().Exec(sys)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	create := tx.IdempotencyKey.Create().SetOwner(r.owner).SetOperation(r.operation).SetKey(r.key).
+		SetRequestHash(r.hash).SetClaim(claim)
+	if resultID != "" {
+		create.SetResultID(resultID).SetResultSealed(sealed)
+	}
+	id, err := create.OnConflictColumns(idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey).
+		DoNothing().ID(sys)
+	if err == nil {
+		// Claimed: the row is the one just written, nothing to read back.
+		return &Claim{row: &ent.IdempotencyKey{ID: id, Claim: claim}, client: tx, Box: r.Box}, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	row, err := tx.IdempotencyKey.Query().Where(idempotencykey.Owner(owner), idempotencykey.Operation(operation),
-		idempotencykey.Key(key)).Only(sys)
+	// Taken: by an earlier request with this key (a retry), or by a concurrent one that committed.
+	row, err := tx.IdempotencyKey.Query().Where(idempotencykey.Owner(r.owner), idempotencykey.Operation(r.operation),
+		idempotencykey.Key(r.key)).Only(sys)
 	if err != nil {
 		return nil, err
 	}
-	c := &Claim{row: row, client: tx}
-	if row.Claim == claim {
-		return c, nil
-	}
-	if row.RequestHash != hash {
+	c := &Claim{row: row, client: tx, Box: r.Box}
+	if row.RequestHash != r.hash {
 		return nil, errReused
 	}
 	if row.ResultID == "" {

@@ -15,8 +15,11 @@ import (
 )
 
 // shards is how many rows a figure of a scope is split over on PostgreSQL: a writer adds to one
-// at random, so concurrent writers to the same scope (the nation) seldom wait on one row lock.
-const shards = 4
+// at random, so concurrent writers to the same scope (the nation) seldom wait on one row lock,
+// and each row's dead versions pile up more slowly. With 4, 32 clients submitting cases spent
+// 4.7-6.3 ms of PostgreSQL CPU per submission on these hot rows; with 64, 3.6 ms (reads sum the
+// shards of the few scopes that are written live; the seed's rebuild writes shard 0 only).
+const shards = 64
 
 type counterKey struct {
 	scope string

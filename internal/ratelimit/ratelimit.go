@@ -4,6 +4,7 @@
 package ratelimit
 
 import (
+	"context"
 	"net/netip"
 	"sync"
 	"time"
@@ -147,3 +148,12 @@ func AddressKey(ip string) string {
 	p, _ := a.Prefix(64)
 	return p.String()
 }
+
+type exemptKey struct{}
+
+// Exempt returns a context whose request skips the per-address limits: a load test that showed
+// the server's LOAD_TEST_KEY, which only a server outside production accepts (internal/server).
+func Exempt(ctx context.Context) context.Context { return context.WithValue(ctx, exemptKey{}, true) }
+
+// IsExempt reports whether ctx's request skips the per-address limits (Exempt).
+func IsExempt(ctx context.Context) bool { b, _ := ctx.Value(exemptKey{}).(bool); return b }

@@ -110,6 +110,9 @@ func (b *complexityBudget) ExtensionName() string                   { return "Co
 func (b *complexityBudget) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (b *complexityBudget) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if ratelimit.IsExempt(ctx) {
+		return nil // a declared load test, outside production (loadTestExempt)
+	}
 	n := min(costOf(oc), b.lim.Burst())
 	if ok, wait := b.lim.AllowN(budgetKey(ctx), n); !ok {
 		e := apperr.Throttled(wait,

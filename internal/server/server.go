@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/metrics"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
@@ -74,7 +76,7 @@ func New(d Deps) http.Handler {
 	gql := newGraphQL(d)
 	lim := d.Config.Limits
 	mux.Handle("/query", limitBody(lim.MaxBodyBytes, requestDeadline(lim.RequestTimeout,
-		d.Auth.Middleware(d.Config.TrustProxy, closeOnShutdown(d.Closing, gql)))))
+		d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, closeOnShutdown(d.Closing, gql))))))
 	mux.Handle("PUT /uploads/{token}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d))))
 	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
 	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, d.Reviews.Download(d.Logger))) // the token is the credential
@@ -110,6 +112,22 @@ func New(d Deps) http.Handler {
 		MaxAge:           600,
 	})
 	return requestContext(d.Logger, d.Metrics, c.Handler(mux))
+}
+
+// loadTestExempt lets the requests that carry LOAD_TEST_KEY in X-Load-Test-Key skip the
+// per-address limits (`liemchinh load --url` sends it): never in production, which refuses to
+// start with the key and is checked again here.
+func loadTestExempt(cfg config.Config, next http.Handler) http.Handler {
+	if cfg.LoadTestKey == "" || cfg.Production() {
+		return next
+	}
+	key := []byte(cfg.LoadTestKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := r.Header.Get(config.LoadTestHeader); h != "" && subtle.ConstantTimeCompare([]byte(h), key) == 1 {
+			r = r.WithContext(ratelimit.Exempt(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func newGraphQL(d Deps) http.Handler {

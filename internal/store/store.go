@@ -39,8 +39,14 @@ var migrations embed.FS
 // Times are written in UTC (_timezone): SQLite keeps them as text and compares them as text, so a
 // deadline written at 23:59:59+07:00 (Vietnam's end of day) sorted and compared after a 17:30+00:00
 // "now" that is later in fact.
-const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+//
+// The busy timeout is how long a raw statement through DB.SQL (seed, migrations) or another
+// process waits for the write lock; ent's writes queue for their own connection instead
+// (writerDriver). A URL that sets busy_timeout itself replaces it (tests set 0).
+const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(NORMAL)&_time_format=sqlite&_timezone=UTC&_txlock=immediate"
+
+const sqliteBusyTimeout = "&_pragma=busy_timeout(10000)"
 
 // DB is an open database: the ent client over it, the raw handle, and its dialect.
 type DB struct {
@@ -83,9 +89,10 @@ func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
 // the authorization rules of package authz installed: there is no client without them.
 func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Driver) (*DB, error) {
 	var (
-		db  *sql.DB
-		dia string
-		err error
+		db     *sql.DB
+		writer *sql.DB // SQLite files: the one connection ent writes through (writerDriver)
+		dia    string
+		err    error
 	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
@@ -108,15 +115,24 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 		if strings.Contains(dsn, "mode=memory") {
 			// One connection: an in-memory database lives and dies with it.
 			db.SetMaxOpenConns(1)
+		} else if writer, err = openSQLiteWriter(dsn); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
+		if writer != nil {
+			writer.Close()
+		}
 		return nil, fmt.Errorf("database unreachable: %w", err)
 	}
 	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if writer != nil {
+		drv = writerDriver{read: entsql.OpenDB(dia, db), write: entsql.OpenDB(dia, writer)}
+	}
 	if wrap != nil {
 		drv = wrap(drv)
 	}
@@ -172,6 +188,9 @@ func sqliteDSN(url string) (string, error) {
 		}
 	}
 	dsn := "file:" + path + "?" + sqlitePragmas
+	if !strings.Contains(query, "busy_timeout") {
+		dsn += sqliteBusyTimeout
+	}
 	if query != "" {
 		dsn += "&" + query
 	}

@@ -1,0 +1,159 @@
+package casework_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/config"
+
+	"github.com/liemchinh/liemchinh/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+const submitMutation = `mutation($in: CaseSubmitInput!) { caseSubmit(input: $in) { trackingCode secret userErrors { code message } } }`
+
+// TestSubmitStatements counts the SQL statements of an anonymous submission through the real
+// handler (BEGIN and COMMIT not counted): the idempotency claim with its result, the case, its
+// SUBMITTED event, the audit entry, and the progress counters' three (the case's contribution,
+// its unit's chain, the counters' upsert). The unit's existence is known after the first
+// submission about it; the receipt's view reads nothing back. A retry with the same key costs
+// the refused claim, the claim's row, the case and its evidence.
+func TestSubmitStatements(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"CITIZEN_SUBMIT_RATE": "off"})
+		w := testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		submit := func(key string) (*testutil.Response, int) {
+			in := map[string]any{"channel": "FEEDBACK", "unitId": w.A.ParentUnit, "category": "NO_BUREAUCRACY",
+				"description": "Hồ sơ bị chậm trễ nhiều ngày không được giải quyết", "idempotencyKey": key}
+			db.Counter.Reset()
+			r := api.Query(t, submitMutation, map[string]any{"in": in})
+			var out struct {
+				CaseSubmit struct {
+					TrackingCode *string
+					UserErrors   []any
+				}
+			}
+			r.Decode(t, &out)
+			if out.CaseSubmit.TrackingCode == nil || len(out.CaseSubmit.UserErrors) > 0 {
+				t.Fatalf("submission refused: %s", r.Raw)
+			}
+			return r, db.Counter.Count()
+		}
+		submit(testutil.NewKey()) // the unit is now known
+		key := testutil.NewKey()
+		first, n := submit(key)
+		if n != 7 {
+			t.Errorf("a submission cost %d statements, want 7", n)
+		}
+		retry, n := submit(key)
+		if string(retry.Data) != string(first.Data) {
+			t.Errorf("the retry answered %s, the first %s", retry.Data, first.Data)
+		}
+		if n != 4 {
+			t.Errorf("a retry cost %d statements, want 4", n)
+		}
+	})
+}
+
+// TestLoadTestKey: outside production, submissions carrying LOAD_TEST_KEY in X-Load-Test-Key skip
+// the per-address limit (`liemchinh load --url`); without it, or with another key, the limit
+// holds. Production refuses to start with the key, and its handler ignores one all the same.
+func TestLoadTestKey(t *testing.T) {
+	const key = "a-load-test-key-for-this-test"
+	db := testutil.Open(t, dialect.SQLite)
+	env := map[string]string{"CITIZEN_SUBMIT_RATE": "2/10m", "LOAD_TEST_KEY": key}
+	cfg := testutil.Config(t, env)
+	w := testutil.NewWorld(t, db, cfg)
+	submit := func(api *testutil.API, headers ...string) string {
+		in := map[string]any{"channel": "FEEDBACK", "unitId": w.A.ParentUnit, "category": "NO_BUREAUCRACY",
+			"description": "Hồ sơ bị chậm trễ nhiều ngày không được giải quyết", "idempotencyKey": testutil.NewKey()}
+		r := api.Query(t, submitMutation, map[string]any{"in": in}, headers...)
+		if c := r.Code(); c != "" {
+			return c
+		}
+		var out struct {
+			CaseSubmit struct{ TrackingCode *string }
+		}
+		r.Decode(t, &out)
+		if out.CaseSubmit.TrackingCode == nil {
+			t.Fatalf("no tracking code: %s", r.Raw)
+		}
+		return "OK"
+	}
+	expect := func(api *testutil.API, want []string, headers ...string) {
+		t.Helper()
+		var got []string
+		for range want {
+			got = append(got, submit(api, headers...))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("headers %q: got %v, want %v", headers, got, want)
+		}
+	}
+	limited := []string{"OK", "OK", "RATE_LIMITED", "RATE_LIMITED"}
+	expect(testutil.NewAPI(t, db, cfg), []string{"OK", "OK", "OK", "OK", "OK"}, config.LoadTestHeader, key)
+	expect(testutil.NewAPI(t, db, cfg), limited)
+	expect(testutil.NewAPI(t, db, cfg), limited, config.LoadTestHeader, key+"x")
+
+	prodEnv := map[string]string{"APP_ENV": config.EnvProduction, "DATABASE_URL": "postgres://db/x", "SEED_DEMO": "false",
+		"REPORTER_KEY": "cHJvZHVjdGlvbi1yZXBvcnRlci1rZXktMzItYnl0ZXMh", "TOKEN_KEY": "cHJvZHVjdGlvbi10b2tlbi1rZXktb2YtMzItYnl0ZXMhIQ==",
+		"LOAD_TEST_KEY": key}
+	if _, err := config.Load(func(k string) string { return prodEnv[k] }); err == nil || !strings.Contains(err.Error(), "LOAD_TEST_KEY") {
+		t.Errorf("production started with LOAD_TEST_KEY: %v", err)
+	}
+	prod := cfg
+	prod.Env = config.EnvProduction // as if the refusal above were bypassed: the handler must not honour the key
+	expect(testutil.NewAPI(t, db, prod), limited, config.LoadTestHeader, key)
+}
+
+// TestSubmitConcurrently: 32 clients submit at once through the handler; every submission is
+// answered with a receipt and stored (on SQLite through the one writer connection, without
+// SQLITE_BUSY).
+func TestSubmitConcurrently(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"CITIZEN_SUBMIT_RATE": "off"})
+		w := testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		before, err := db.Client.CitizenCase.Query().Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const clients, each = 32, 8
+		var wg sync.WaitGroup
+		failed := make(chan string, clients*each)
+		for range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each {
+					in := map[string]any{"channel": "FEEDBACK", "unitId": w.A.ParentUnit, "category": "NO_BUREAUCRACY",
+						"description": "Hồ sơ bị chậm trễ nhiều ngày không được giải quyết", "idempotencyKey": testutil.NewKey()}
+					r := api.Query(t, submitMutation, map[string]any{"in": in})
+					if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"trackingCode":"`) {
+						failed <- string(r.Raw)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(failed)
+		for raw := range failed {
+			t.Errorf("submission failed: %s", raw)
+		}
+		after, err := db.Client.CitizenCase.Query().Count(ctx)
+		if err != nil || after-before != clients*each {
+			t.Fatalf("%d cases stored (%v), want %d", after-before, err, clients*each)
+		}
+	})
+}
