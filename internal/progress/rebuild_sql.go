@@ -19,7 +19,9 @@ import (
 type sqlRules struct{ today day }
 
 // local is an instant's wall clock in Vietnam time (workdays.Vietnam: UTC+7, no daylight saving).
-func (sqlRules) local(t string) string { return "((" + t + ") AT TIME ZONE 'UTC' + interval '7 hours')" }
+func (sqlRules) local(t string) string {
+	return "((" + t + ") AT TIME ZONE 'UTC' + interval '7 hours')"
+}
 
 // day is dayOf.
 func (r sqlRules) day(t string) string { return r.local(t) + "::date" }
