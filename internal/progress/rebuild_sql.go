@@ -63,8 +63,12 @@ func quoted(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// statements are the rebuild's statements, in order. pc_unit receives each record's
-// contribution to its unit (unit, year, key, v); the last statement adds them up into every scope.
+// statements are the rebuild's statements, in order. pc_off holds each official's unit and the
+// years they are counted in (active on the year's reference day: the reference days grow from
+// year to year, so those years are one range, ylo to yhi); pc_scope where each unit counts;
+// pc_unit receives what the records contribute to each unit (unit, year, key, v), each kind of
+// record grouped by what its keys depend on before the keys are written out; the last statement
+// adds the units' figures up into every scope.
 func (r sqlRules) statements() []string {
 	var acceptance, conclusion []string
 	for _, s := range deadline.AcceptanceStates {
@@ -73,11 +77,26 @@ func (r sqlRules) statements() []string {
 	for _, s := range deadline.ConclusionStates {
 		conclusion = append(conclusion, string(s))
 	}
+	year := func(t string) string { return "extract(year FROM " + r.local(t) + ")::int" }
+	// firstYear is the first year whose reference day is on or after the day of instant t.
+	firstYear := func(t string) string {
+		y := fmt.Sprintf("greatest(%d, %s)", FirstYear, year(t))
+		return fmt.Sprintf("(%s + (%s > %s)::int)", y, r.day(t), r.ref(y))
+	}
+	// lastYear is the last year whose reference day is on or before the day of instant t.
+	lastYear := func(t string) string {
+		y := fmt.Sprintf("least(%d, %s)", r.today.Y, year(t))
+		return fmt.Sprintf("(%s - (%s < %s)::int)", y, r.day(t), r.ref(y))
+	}
 	contrib := func(sel string) string { return "INSERT INTO pc_unit (unit, year, key, v) " + sel }
 	return []string{
 		"DELETE FROM progress_counters",
-		"SET LOCAL work_mem = '256MB'",
+		"SET LOCAL work_mem = '1GB'",
 		"CREATE TEMP TABLE pc_unit (unit text NOT NULL, year bigint NOT NULL, key text NOT NULL, v bigint NOT NULL) ON COMMIT DROP",
+		fmt.Sprintf(`CREATE TEMP TABLE pc_off ON COMMIT DROP AS
+		SELECT id, unit_officials AS unit, %s AS ylo, CASE WHEN active_to IS NULL THEN %d ELSE %s END AS yhi FROM officials`,
+			firstYear("active_from"), r.today.Y, lastYear("active_to")),
+		"ANALYZE pc_off",
 		// Where each unit counts: itself and its ancestors (UNION stops at a cycle, as scopesOf
 		// does), its district, its province and the nation.
 		`CREATE TEMP TABLE pc_scope ON COMMIT DROP AS
@@ -88,50 +107,55 @@ func (r sqlRules) statements() []string {
 		UNION ALL SELECT id, district_units FROM units WHERE district_units IS NOT NULL
 		UNION ALL SELECT id, province_units FROM units WHERE province_units IS NOT NULL
 		UNION ALL SELECT id, '` + nationScope + `' FROM units`,
-		// Officials: the headcount of each year they are active on its reference day, and those
-		// aware by then (their first acknowledgement of any campaign) by its month.
-		contrib(fmt.Sprintf(`SELECT o.unit_officials, y, k, count(*) FROM officials o
-		LEFT JOIN (SELECT official_acknowledgements AS id, min(acknowledged_at) AS at FROM acknowledgements GROUP BY 1) a ON a.id = o.id
-		CROSS JOIN generate_series(%d, %d) y
-		CROSS JOIN LATERAL unnest(CASE WHEN a.at IS NOT NULL AND %s <= %s THEN ARRAY['%s', '%s', %s] ELSE ARRAY['%s'] END) k
-		WHERE %s GROUP BY 1, 2, 3`,
-			FirstYear, r.today.Y, r.day("a.at"), r.ref("y"), kHeadcount, kAware, r.monthly(kAware, r.month("a.at", "y")),
-			kHeadcount, r.active("o", "y"))),
-		// Pledges: once a year an official is counted, from the earliest signature.
-		contrib(fmt.Sprintf(`SELECT o.unit_officials, p.year, k, count(*) FROM
-		(SELECT official_pledges AS id, year, min(signed_at) AS at FROM pledges WHERE status = 'SIGNED' AND %s GROUP BY 1, 2) p
-		JOIN officials o ON o.id = p.id
-		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k
-		WHERE %s GROUP BY 1, 2, 3`,
-			r.inYears("year"), kPledge, r.monthly(kPledge, r.month("p.at", "p.year")), r.active("o", "p.year"))),
-		// Yearly self-assessments: once a year an official is counted, by the month of the earliest
-		// submission (13 without one), classified by the latest reviewed (later: by submission,
-		// none first, then by classification, not rated as "").
-		contrib(fmt.Sprintf(`SELECT o.unit_officials, s.year, k, count(*) FROM
-		(SELECT official_self_assessments AS id, year,
-			min(CASE WHEN submitted_at IS NULL THEN 13 ELSE %s END) AS m,
-			(array_agg(cls ORDER BY submitted_at DESC NULLS LAST, cls COLLATE "C" DESC) FILTER (WHERE status = 'REVIEWED'))[1] AS cls
-			FROM (SELECT *, CASE WHEN final_classification IS NULL OR not_rated THEN '' ELSE final_classification END AS cls
-				FROM self_assessments WHERE period_kind = 'YEAR' AND status IN ('SUBMITTED', 'REVIEWED') AND %s) x
-			GROUP BY 1, 2) s
-		JOIN officials o ON o.id = s.id
-		CROSS JOIN LATERAL unnest(ARRAY['%s', %s] || CASE WHEN s.cls IS NULL THEN '{}'::text[]
-			ELSE ARRAY['%s' || CASE WHEN s.cls = '' THEN '%s' ELSE s.cls END] END) k
-		WHERE %s GROUP BY 1, 2, 3`,
-			r.month("submitted_at", "year"), r.inYears("year"), kAssessed, r.monthly(kAssessed, "s.m"), kClass, notRated,
-			r.active("o", "s.year"))),
-		// Incidents: officials with one in a year (active or not), by the month of the first.
-		contrib(fmt.Sprintf(`SELECT o.unit_officials, i.year, k, count(*) FROM
+		"ANALYZE pc_scope",
+		// Officials: the headcount of each year they are counted in, and those aware by its
+		// reference day (their first acknowledgement of any campaign) by the month (0 when
+		// acknowledged in an earlier year).
+		contrib(fmt.Sprintf(`SELECT g.unit, y, k, sum(g.n) FROM
+		(SELECT o.unit, o.ylo, o.yhi, a.ya, a.ay, a.am, count(*) AS n FROM pc_off o
+			LEFT JOIN (SELECT id, %s AS ya, %s AS ay, extract(month FROM %s)::int AS am FROM
+				(SELECT official_acknowledgements AS id, min(acknowledged_at) AS at FROM acknowledgements GROUP BY 1) x) a ON a.id = o.id
+			WHERE o.ylo <= o.yhi GROUP BY 1, 2, 3, 4, 5, 6) g
+		CROSS JOIN generate_series(g.ylo, g.yhi) y
+		CROSS JOIN LATERAL unnest(CASE WHEN y >= g.ya THEN ARRAY['%s', '%s', %s] ELSE ARRAY['%s'] END) k
+		GROUP BY 1, 2, 3`,
+			firstYear("at"), year("at"), r.local("at"),
+			kHeadcount, kAware, r.monthly(kAware, "CASE WHEN g.ay < y THEN 0 ELSE g.am END"), kHeadcount)),
+		// Pledges: once a year an official is counted in, from the earliest signature.
+		contrib(fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
+		(SELECT o.unit, p.year, %s AS m, count(*) AS n FROM
+			(SELECT official_pledges AS id, year, min(signed_at) AS at FROM pledges WHERE status = 'SIGNED' AND %s GROUP BY 1, 2) p
+			JOIN pc_off o ON o.id = p.id AND p.year BETWEEN o.ylo AND o.yhi GROUP BY 1, 2, 3) g
+		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k GROUP BY 1, 2, 3`,
+			r.month("p.at", "p.year"), r.inYears("year"), kPledge, r.monthly(kPledge, "g.m"))),
+		// Yearly self-assessments: once a year an official is counted in, by the month of the
+		// earliest submission (13 without any), classified by the latest reviewed ("later": by
+		// submission, none first, then by classification, not rated as "", compared as Go does:
+		// the submission in microseconds, padded, then the classification, in byte order).
+		contrib(fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
+		(SELECT o.unit, s.year, CASE WHEN s.at IS NULL THEN 13 ELSE %s END AS m, substr(s.r, 21) AS cls, count(*) AS n FROM
+			(SELECT official_self_assessments AS id, year, min(submitted_at) AS at,
+				max(CASE WHEN status = 'REVIEWED' THEN lpad(CASE WHEN submitted_at IS NULL THEN 0
+					ELSE (extract(epoch FROM submitted_at) * 1000000)::bigint + 100000000000000000 END::text, 20, '0')
+					|| CASE WHEN final_classification IS NULL OR not_rated THEN '' ELSE final_classification END END COLLATE "C") AS r
+				FROM self_assessments WHERE period_kind = 'YEAR' AND status IN ('SUBMITTED', 'REVIEWED') AND %s GROUP BY 1, 2) s
+			JOIN pc_off o ON o.id = s.id AND s.year BETWEEN o.ylo AND o.yhi GROUP BY 1, 2, 3, 4) g
+		CROSS JOIN LATERAL unnest(ARRAY['%s', %s] || CASE WHEN g.cls IS NULL THEN '{}'::text[]
+			ELSE ARRAY['%s' || CASE WHEN g.cls = '' THEN '%s' ELSE g.cls END] END) k
+		GROUP BY 1, 2, 3`,
+			r.month("s.at", "s.year"), r.inYears("year"), kAssessed, r.monthly(kAssessed, "g.m"), kClass, notRated)),
+		// Incidents: officials with one in a year (counted in it or not), by the month of the first.
+		contrib(fmt.Sprintf(`SELECT o.unit, i.year, k, count(*) FROM
 		(SELECT official_incidents AS id, year, min(occurred_on) AS at FROM incidents WHERE %s GROUP BY 1, 2) i
-		JOIN officials o ON o.id = i.id
+		JOIN pc_off o ON o.id = i.id
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k GROUP BY 1, 2, 3`,
 			r.inYears("year"), kNegative, r.monthly(kNegative, r.month("i.at", "i.year")))),
 		// Approved commendations: an official's with the official's unit, a unit's alone with the unit.
-		contrib(fmt.Sprintf(`SELECT coalesce(o.unit_officials, c.unit_commendations), c.year, k, count(*) FROM commendations c
-		LEFT JOIN officials o ON o.id = c.official_commendations
+		contrib(fmt.Sprintf(`SELECT coalesce(o.unit, c.unit_commendations), c.year, k, count(*) FROM commendations c
+		LEFT JOIN pc_off o ON o.id = c.official_commendations
 		CROSS JOIN LATERAL unnest(ARRAY['%s', '%s' || c.form, '%s' || c.level]) k
 		WHERE c.status = 'APPROVED' AND %s AND (c.official_commendations IS NULL OR o.id IS NOT NULL)
-			AND coalesce(o.unit_officials, c.unit_commendations) IS NOT NULL
+			AND coalesce(o.unit, c.unit_commendations) IS NOT NULL
 		GROUP BY 1, 2, 3`, kCmTotal, kCmForm, kCmLevel, r.inYears("c.year"))),
 		// Units: one each year; their emulation registrations by month.
 		contrib(fmt.Sprintf(`SELECT id, y, '%s', 1 FROM units CROSS JOIN generate_series(%d, %d) y`, kUnits, FirstYear, r.today.Y)),
@@ -139,23 +163,28 @@ func (r sqlRules) statements() []string {
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k WHERE %s GROUP BY 1, 2, 3`,
 			kRegistered, r.monthly(kRegistered, r.month("registered_at", "year")), r.inYears("year"))),
 		// Cases, in the year they were received: by month, channel, category, state; concluded and
-		// on time; rated; and the open ones by the deadline they are held to (deadline.Open).
-		contrib(fmt.Sprintf(`SELECT unit_cases, y, kv.k, sum(kv.v) FROM
-		(SELECT *, extract(year FROM %s)::int AS y,
-			CASE WHEN state IN (%s) THEN acknowledge_due_at WHEN state IN (%s) THEN due_at END AS open_due FROM cases) c
+		// on time; rated; and the open ones by the deadline they are held to (deadline.Open), to
+		// the minute, Vietnam time.
+		contrib(fmt.Sprintf(`SELECT g.unit, g.y, kv.k, sum(kv.v) FROM
+		(SELECT unit_cases AS unit, y, m, channel, cat, state, concluded, ontime, rated, due, count(*) AS n, sum(rating) AS rs FROM
+			(SELECT unit_cases, %s AS y, extract(month FROM %s)::int AS m, channel, coalesce(nullif(category, ''), '%s') AS cat, state,
+				concluded_at IS NOT NULL AND due_at IS NOT NULL AS concluded, coalesce(concluded_at <= due_at, false) AS ontime,
+				state = 'CLOSED' AND rating IS NOT NULL AS rated, CASE WHEN state = 'CLOSED' THEN rating END AS rating,
+				date_trunc('minute', %s) AS due FROM cases) c
+			WHERE %s GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) g
 		CROSS JOIN LATERAL (VALUES
-			('%s', 1), (%s, 1), ('%s' || channel, 1), ('%s' || coalesce(nullif(category, ''), '%s'), 1), ('%s' || state, 1),
-			(CASE WHEN concluded_at IS NOT NULL AND due_at IS NOT NULL THEN '%s' END, 1),
-			(CASE WHEN concluded_at <= due_at THEN '%s' END, 1),
-			(CASE WHEN state = 'CLOSED' AND rating IS NOT NULL THEN '%s' END, 1),
-			(CASE WHEN state = 'CLOSED' AND rating IS NOT NULL THEN '%s' END, rating),
-			(CASE WHEN open_due IS NOT NULL THEN '%s' || to_char(%s, 'YYYYMMDD') END, 1),
-			(CASE WHEN open_due IS NOT NULL THEN '%s' || to_char(%s, 'YYYYMMDDHH24MI') END, 1)) kv(k, v)
-		WHERE kv.k IS NOT NULL AND %s GROUP BY 1, 2, 3`,
-			r.local("received_at"), quoted(acceptance), quoted(conclusion),
-			kReceived, r.monthly(kReceived, r.month("received_at", "y")), kChannel, kCategory, noCategory, kState,
-			kConcluded, kOnTime, kRated, kRatingSum,
-			kDueDay, r.local("open_due"), kDueMin, r.local("open_due"), r.inYears("y"))),
+			('%s', g.n), (%s, g.n), ('%s' || g.channel, g.n), ('%s' || g.cat, g.n), ('%s' || g.state, g.n),
+			(CASE WHEN g.concluded THEN '%s' END, g.n), (CASE WHEN g.ontime THEN '%s' END, g.n),
+			(CASE WHEN g.rated THEN '%s' END, g.n), (CASE WHEN g.rated THEN '%s' END, g.rs),
+			(CASE WHEN g.due IS NOT NULL THEN '%s' || to_char(g.due, 'YYYYMMDD') END, g.n),
+			(CASE WHEN g.due IS NOT NULL THEN '%s' || to_char(g.due, 'YYYYMMDDHH24MI') END, g.n)) kv(k, v)
+		WHERE kv.k IS NOT NULL GROUP BY 1, 2, 3`,
+			year("received_at"), r.local("received_at"), noCategory,
+			r.local(fmt.Sprintf("CASE WHEN state IN (%s) THEN acknowledge_due_at WHEN state IN (%s) THEN due_at END",
+				quoted(acceptance), quoted(conclusion))), r.inYears("y"),
+			kReceived, r.monthly(kReceived, "g.m"), kChannel, kCategory, kState,
+			kConcluded, kOnTime, kRated, kRatingSum, kDueDay, kDueMin)),
+		"ANALYZE pc_unit",
 		// Every unit's figures into every scope holding it; deadlines under the scopes' due scopes.
 		`INSERT INTO progress_counters (scope, year, key, shard, value)
 		SELECT CASE WHEN u.key LIKE 'case.due%' THEN 'due:' || s.scope ELSE s.scope END, u.year, u.key, 0, sum(u.v)
