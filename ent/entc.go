@@ -5,7 +5,9 @@
 package main
 
 import (
+	"bytes"
 	"log"
+	"text/template/parse"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -13,6 +15,7 @@ import (
 )
 
 func main() {
+	pageEdgesPerParent()
 	ex, err := entgql.NewExtension(
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
@@ -37,8 +40,50 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(ex))
+	}, entc.Extensions(ex), entc.TemplateFiles("./ent/template/edgepage.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
+	}
+}
+
+// pageEdgesPerParent makes the nested connections read only the rows they keep: entgql's field
+// collection pages a nested edge with entgql.LimitPerRow (a ROW_NUMBER() window over every child of
+// every parent); the generated code calls limitPerRow instead (ent/template/edgepage.tmpl, which
+// is internal/edgepage.LimitPerRow: a LATERAL page per parent). The call is rewritten in the parsed
+// template, so entgql's template itself is used as shipped; codegen stops if it no longer has the
+// call (an entgql upgrade that moved it must be looked at).
+func pageEdgesPerParent() {
+	const from, to = "entgql.LimitPerRow(", "limitPerRow("
+	n := 0
+	var walk func(parse.Node)
+	walk = func(node parse.Node) {
+		switch node := node.(type) {
+		case *parse.ListNode:
+			if node != nil {
+				for _, c := range node.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.TextNode:
+			n += bytes.Count(node.Text, []byte(from))
+			node.Text = bytes.ReplaceAll(node.Text, []byte(from), []byte(to))
+		case *parse.IfNode:
+			walk(node.List)
+			walk(node.ElseList)
+		case *parse.RangeNode:
+			walk(node.List)
+			walk(node.ElseList)
+		case *parse.WithNode:
+			walk(node.List)
+			walk(node.ElseList)
+		}
+	}
+	for _, t := range entgql.CollectionTemplate.Templates() {
+		if t.Tree != nil {
+			walk(t.Tree.Root)
+		}
+	}
+	if n == 0 {
+		log.Fatalf("entgql's collection template no longer calls %s: see pageEdgesPerParent", from)
 	}
 }
