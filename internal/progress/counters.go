@@ -206,9 +206,18 @@ func loadTreeOf(ctx context.Context, d db, units []string, tree map[string]unitN
 // chunk bounds the ids of one IN list.
 const chunk = 500
 
-// rebuild recomputes every counter from the records, province by province (so memory stays
-// bounded at national scale).
+// rebuild recomputes every counter from the records: set-based on PostgreSQL (rebuildSQL), by
+// reading the records into Go on SQLite (rebuildInGo).
 func rebuild(ctx context.Context, d db, today day) error {
+	if d.dialect == dialect.Postgres {
+		return rebuildSQL(ctx, d, today)
+	}
+	return rebuildInGo(ctx, d, today)
+}
+
+// rebuildInGo recomputes every counter from the records read into Go, province by province (so
+// memory stays bounded at national scale), with the rules the hooks apply to each change.
+func rebuildInGo(ctx context.Context, d db, today day) error {
 	if err := d.exec(ctx, "DELETE FROM progress_counters"); err != nil {
 		return err
 	}

@@ -367,6 +367,12 @@ func testProgressMatchesRecords(t *testing.T, seed uint64) {
 				}
 			})
 			check(t, svc, db.Client, w, clk.t, "moved")
+			// The counters the hooks kept are exactly those a rebuild computes (set-based on PostgreSQL).
+			incremental := counters(t, db)
+			if err := svc.Rebuild(authz.System(context.Background(), authz.SysTestFixture)); err != nil {
+				t.Fatal(err)
+			}
+			sameCounters(t, "rebuilt against the incremental counters", incremental, counters(t, db))
 
 			// Time passes: days (officials' first and last days cross the reference date),
 			// minutes (deadlines pass), then a new year.
