@@ -567,7 +567,9 @@ func (_q *DistrictQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(unit.FieldDistrictID)
+	}
 	query.Where(predicate.Unit(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(district.UnitsColumn), fks...))
 	}))
@@ -576,13 +578,13 @@ func (_q *DistrictQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.district_units
+		fk := n.DistrictID
 		if fk == nil {
-			return fmt.Errorf(`foreign-key "district_units" is nil for node %v`, n.ID)
+			return fmt.Errorf(`foreign-key "district_id" is nil for node %v`, n.ID)
 		}
 		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "district_units" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "district_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

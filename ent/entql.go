@@ -398,6 +398,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			official.FieldActiveFrom:     {Type: field.TypeTime, Column: official.FieldActiveFrom},
 			official.FieldActiveTo:       {Type: field.TypeTime, Column: official.FieldActiveTo},
 			official.FieldFullNameFolded: {Type: field.TypeString, Column: official.FieldFullNameFolded},
+			official.FieldUnitID:         {Type: field.TypeString, Column: official.FieldUnitID},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
@@ -631,6 +632,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldKind:       {Type: field.TypeEnum, Column: unit.FieldKind},
 			unit.FieldCode:       {Type: field.TypeString, Column: unit.FieldCode},
 			unit.FieldNameFolded: {Type: field.TypeString, Column: unit.FieldNameFolded},
+			unit.FieldProvinceID: {Type: field.TypeString, Column: unit.FieldProvinceID},
+			unit.FieldDistrictID: {Type: field.TypeString, Column: unit.FieldDistrictID},
+			unit.FieldParentID:   {Type: field.TypeString, Column: unit.FieldParentID},
 		},
 	}
 	graph.Nodes[27] = &sqlgraph.Node{
@@ -4061,6 +4065,11 @@ func (f *OfficialFilter) WhereFullNameFolded(p entql.StringP) {
 	f.Where(p.Field(official.FieldFullNameFolded))
 }
 
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *OfficialFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(official.FieldUnitID))
+}
+
 // WhereHasUnit applies a predicate to check if query has an edge unit.
 func (f *OfficialFilter) WhereHasUnit() {
 	f.Where(entql.HasEdge("unit"))
@@ -5299,6 +5308,21 @@ func (f *UnitFilter) WhereCode(p entql.StringP) {
 // WhereNameFolded applies the entql string predicate on the name_folded field.
 func (f *UnitFilter) WhereNameFolded(p entql.StringP) {
 	f.Where(p.Field(unit.FieldNameFolded))
+}
+
+// WhereProvinceID applies the entql string predicate on the province_id field.
+func (f *UnitFilter) WhereProvinceID(p entql.StringP) {
+	f.Where(p.Field(unit.FieldProvinceID))
+}
+
+// WhereDistrictID applies the entql string predicate on the district_id field.
+func (f *UnitFilter) WhereDistrictID(p entql.StringP) {
+	f.Where(p.Field(unit.FieldDistrictID))
+}
+
+// WhereParentID applies the entql string predicate on the parent_id field.
+func (f *UnitFilter) WhereParentID(p entql.StringP) {
+	f.Where(p.Field(unit.FieldParentID))
 }
 
 // WhereHasProvince applies a predicate to check if query has an edge province.

@@ -2973,6 +2973,10 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				return err
 			}
 			_q.withUnit = query
+			if _, ok := fieldSeen[official.FieldUnitID]; !ok {
+				selectedFields = append(selectedFields, official.FieldUnitID)
+				fieldSeen[official.FieldUnitID] = struct{}{}
+			}
 
 		case "acknowledgements":
 			var (
@@ -4680,6 +4684,10 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				return err
 			}
 			_q.withProvince = query
+			if _, ok := fieldSeen[unit.FieldProvinceID]; !ok {
+				selectedFields = append(selectedFields, unit.FieldProvinceID)
+				fieldSeen[unit.FieldProvinceID] = struct{}{}
+			}
 
 		case "district":
 			var (
@@ -4691,6 +4699,10 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				return err
 			}
 			_q.withDistrict = query
+			if _, ok := fieldSeen[unit.FieldDistrictID]; !ok {
+				selectedFields = append(selectedFields, unit.FieldDistrictID)
+				fieldSeen[unit.FieldDistrictID] = struct{}{}
+			}
 
 		case "children":
 			var (
@@ -4791,6 +4803,10 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				return err
 			}
 			_q.withParent = query
+			if _, ok := fieldSeen[unit.FieldParentID]; !ok {
+				selectedFields = append(selectedFields, unit.FieldParentID)
+				fieldSeen[unit.FieldParentID] = struct{}{}
+			}
 
 		case "officials":
 			var (

@@ -17537,27 +17537,51 @@ func (m *OfficialMutation) ResetFullNameFolded() {
 	m.full_name_folded = nil
 }
 
-// SetUnitID sets the "unit" edge to the Unit entity by id.
-func (m *OfficialMutation) SetUnitID(id string) {
-	m.unit = &id
+// SetUnitID sets the "unit_id" field.
+func (m *OfficialMutation) SetUnitID(s string) {
+	m.unit = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *OfficialMutation) UnitID() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the Official entity.
+// If the Official object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *OfficialMutation) ResetUnitID() {
+	m.unit = nil
 }
 
 // ClearUnit clears the "unit" edge to the Unit entity.
 func (m *OfficialMutation) ClearUnit() {
 	m.clearedunit = true
+	m.clearedFields[official.FieldUnitID] = struct{}{}
 }
 
 // UnitCleared reports if the "unit" edge to the Unit entity was cleared.
 func (m *OfficialMutation) UnitCleared() bool {
 	return m.clearedunit
-}
-
-// UnitID returns the "unit" edge ID in the mutation.
-func (m *OfficialMutation) UnitID() (id string, exists bool) {
-	if m.unit != nil {
-		return *m.unit, true
-	}
-	return
 }
 
 // UnitIDs returns the "unit" edge IDs in the mutation.
@@ -17973,7 +17997,7 @@ func (m *OfficialMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OfficialMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, official.FieldCreatedAt)
 	}
@@ -18001,6 +18025,9 @@ func (m *OfficialMutation) Fields() []string {
 	if m.full_name_folded != nil {
 		fields = append(fields, official.FieldFullNameFolded)
 	}
+	if m.unit != nil {
+		fields = append(fields, official.FieldUnitID)
+	}
 	return fields
 }
 
@@ -18027,6 +18054,8 @@ func (m *OfficialMutation) Field(name string) (ent.Value, bool) {
 		return m.ActiveTo()
 	case official.FieldFullNameFolded:
 		return m.FullNameFolded()
+	case official.FieldUnitID:
+		return m.UnitID()
 	}
 	return nil, false
 }
@@ -18054,6 +18083,8 @@ func (m *OfficialMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldActiveTo(ctx)
 	case official.FieldFullNameFolded:
 		return m.OldFullNameFolded(ctx)
+	case official.FieldUnitID:
+		return m.OldUnitID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Official field %s", name)
 }
@@ -18125,6 +18156,13 @@ func (m *OfficialMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFullNameFolded(v)
+		return nil
+	case official.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
@@ -18210,6 +18248,9 @@ func (m *OfficialMutation) ResetField(name string) error {
 		return nil
 	case official.FieldFullNameFolded:
 		m.ResetFullNameFolded()
+		return nil
+	case official.FieldUnitID:
+		m.ResetUnitID()
 		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
@@ -28422,27 +28463,149 @@ func (m *UnitMutation) ResetNameFolded() {
 	m.name_folded = nil
 }
 
-// SetProvinceID sets the "province" edge to the Province entity by id.
-func (m *UnitMutation) SetProvinceID(id string) {
-	m.province = &id
+// SetProvinceID sets the "province_id" field.
+func (m *UnitMutation) SetProvinceID(s string) {
+	m.province = &s
+}
+
+// ProvinceID returns the value of the "province_id" field in the mutation.
+func (m *UnitMutation) ProvinceID() (r string, exists bool) {
+	v := m.province
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvinceID returns the old "province_id" field's value of the Unit entity.
+// If the Unit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitMutation) OldProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvinceID: %w", err)
+	}
+	return oldValue.ProvinceID, nil
+}
+
+// ResetProvinceID resets all changes to the "province_id" field.
+func (m *UnitMutation) ResetProvinceID() {
+	m.province = nil
+}
+
+// SetDistrictID sets the "district_id" field.
+func (m *UnitMutation) SetDistrictID(s string) {
+	m.district = &s
+}
+
+// DistrictID returns the value of the "district_id" field in the mutation.
+func (m *UnitMutation) DistrictID() (r string, exists bool) {
+	v := m.district
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDistrictID returns the old "district_id" field's value of the Unit entity.
+// If the Unit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitMutation) OldDistrictID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDistrictID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDistrictID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDistrictID: %w", err)
+	}
+	return oldValue.DistrictID, nil
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (m *UnitMutation) ClearDistrictID() {
+	m.district = nil
+	m.clearedFields[unit.FieldDistrictID] = struct{}{}
+}
+
+// DistrictIDCleared returns if the "district_id" field was cleared in this mutation.
+func (m *UnitMutation) DistrictIDCleared() bool {
+	_, ok := m.clearedFields[unit.FieldDistrictID]
+	return ok
+}
+
+// ResetDistrictID resets all changes to the "district_id" field.
+func (m *UnitMutation) ResetDistrictID() {
+	m.district = nil
+	delete(m.clearedFields, unit.FieldDistrictID)
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *UnitMutation) SetParentID(s string) {
+	m.parent = &s
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *UnitMutation) ParentID() (r string, exists bool) {
+	v := m.parent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the Unit entity.
+// If the Unit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitMutation) OldParentID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (m *UnitMutation) ClearParentID() {
+	m.parent = nil
+	m.clearedFields[unit.FieldParentID] = struct{}{}
+}
+
+// ParentIDCleared returns if the "parent_id" field was cleared in this mutation.
+func (m *UnitMutation) ParentIDCleared() bool {
+	_, ok := m.clearedFields[unit.FieldParentID]
+	return ok
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *UnitMutation) ResetParentID() {
+	m.parent = nil
+	delete(m.clearedFields, unit.FieldParentID)
 }
 
 // ClearProvince clears the "province" edge to the Province entity.
 func (m *UnitMutation) ClearProvince() {
 	m.clearedprovince = true
+	m.clearedFields[unit.FieldProvinceID] = struct{}{}
 }
 
 // ProvinceCleared reports if the "province" edge to the Province entity was cleared.
 func (m *UnitMutation) ProvinceCleared() bool {
 	return m.clearedprovince
-}
-
-// ProvinceID returns the "province" edge ID in the mutation.
-func (m *UnitMutation) ProvinceID() (id string, exists bool) {
-	if m.province != nil {
-		return *m.province, true
-	}
-	return
 }
 
 // ProvinceIDs returns the "province" edge IDs in the mutation.
@@ -28461,27 +28624,15 @@ func (m *UnitMutation) ResetProvince() {
 	m.clearedprovince = false
 }
 
-// SetDistrictID sets the "district" edge to the District entity by id.
-func (m *UnitMutation) SetDistrictID(id string) {
-	m.district = &id
-}
-
 // ClearDistrict clears the "district" edge to the District entity.
 func (m *UnitMutation) ClearDistrict() {
 	m.cleareddistrict = true
+	m.clearedFields[unit.FieldDistrictID] = struct{}{}
 }
 
 // DistrictCleared reports if the "district" edge to the District entity was cleared.
 func (m *UnitMutation) DistrictCleared() bool {
-	return m.cleareddistrict
-}
-
-// DistrictID returns the "district" edge ID in the mutation.
-func (m *UnitMutation) DistrictID() (id string, exists bool) {
-	if m.district != nil {
-		return *m.district, true
-	}
-	return
+	return m.DistrictIDCleared() || m.cleareddistrict
 }
 
 // DistrictIDs returns the "district" edge IDs in the mutation.
@@ -28554,27 +28705,15 @@ func (m *UnitMutation) ResetChildren() {
 	m.removedchildren = nil
 }
 
-// SetParentID sets the "parent" edge to the Unit entity by id.
-func (m *UnitMutation) SetParentID(id string) {
-	m.parent = &id
-}
-
 // ClearParent clears the "parent" edge to the Unit entity.
 func (m *UnitMutation) ClearParent() {
 	m.clearedparent = true
+	m.clearedFields[unit.FieldParentID] = struct{}{}
 }
 
 // ParentCleared reports if the "parent" edge to the Unit entity was cleared.
 func (m *UnitMutation) ParentCleared() bool {
-	return m.clearedparent
-}
-
-// ParentID returns the "parent" edge ID in the mutation.
-func (m *UnitMutation) ParentID() (id string, exists bool) {
-	if m.parent != nil {
-		return *m.parent, true
-	}
-	return
+	return m.ParentIDCleared() || m.clearedparent
 }
 
 // ParentIDs returns the "parent" edge IDs in the mutation.
@@ -29005,7 +29144,7 @@ func (m *UnitMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UnitMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, unit.FieldCreatedAt)
 	}
@@ -29026,6 +29165,15 @@ func (m *UnitMutation) Fields() []string {
 	}
 	if m.name_folded != nil {
 		fields = append(fields, unit.FieldNameFolded)
+	}
+	if m.province != nil {
+		fields = append(fields, unit.FieldProvinceID)
+	}
+	if m.district != nil {
+		fields = append(fields, unit.FieldDistrictID)
+	}
+	if m.parent != nil {
+		fields = append(fields, unit.FieldParentID)
 	}
 	return fields
 }
@@ -29049,6 +29197,12 @@ func (m *UnitMutation) Field(name string) (ent.Value, bool) {
 		return m.Code()
 	case unit.FieldNameFolded:
 		return m.NameFolded()
+	case unit.FieldProvinceID:
+		return m.ProvinceID()
+	case unit.FieldDistrictID:
+		return m.DistrictID()
+	case unit.FieldParentID:
+		return m.ParentID()
 	}
 	return nil, false
 }
@@ -29072,6 +29226,12 @@ func (m *UnitMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCode(ctx)
 	case unit.FieldNameFolded:
 		return m.OldNameFolded(ctx)
+	case unit.FieldProvinceID:
+		return m.OldProvinceID(ctx)
+	case unit.FieldDistrictID:
+		return m.OldDistrictID(ctx)
+	case unit.FieldParentID:
+		return m.OldParentID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Unit field %s", name)
 }
@@ -29130,6 +29290,27 @@ func (m *UnitMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNameFolded(v)
 		return nil
+	case unit.FieldProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvinceID(v)
+		return nil
+	case unit.FieldDistrictID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDistrictID(v)
+		return nil
+	case unit.FieldParentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Unit field %s", name)
 }
@@ -29163,6 +29344,12 @@ func (m *UnitMutation) ClearedFields() []string {
 	if m.FieldCleared(unit.FieldCode) {
 		fields = append(fields, unit.FieldCode)
 	}
+	if m.FieldCleared(unit.FieldDistrictID) {
+		fields = append(fields, unit.FieldDistrictID)
+	}
+	if m.FieldCleared(unit.FieldParentID) {
+		fields = append(fields, unit.FieldParentID)
+	}
 	return fields
 }
 
@@ -29179,6 +29366,12 @@ func (m *UnitMutation) ClearField(name string) error {
 	switch name {
 	case unit.FieldCode:
 		m.ClearCode()
+		return nil
+	case unit.FieldDistrictID:
+		m.ClearDistrictID()
+		return nil
+	case unit.FieldParentID:
+		m.ClearParentID()
 		return nil
 	}
 	return fmt.Errorf("unknown Unit nullable field %s", name)
@@ -29208,6 +29401,15 @@ func (m *UnitMutation) ResetField(name string) error {
 		return nil
 	case unit.FieldNameFolded:
 		m.ResetNameFolded()
+		return nil
+	case unit.FieldProvinceID:
+		m.ResetProvinceID()
+		return nil
+	case unit.FieldDistrictID:
+		m.ResetDistrictID()
+		return nil
+	case unit.FieldParentID:
+		m.ResetParentID()
 		return nil
 	}
 	return fmt.Errorf("unknown Unit field %s", name)

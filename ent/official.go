@@ -38,11 +38,12 @@ type Official struct {
 	ActiveTo *time.Time `json:"active_to,omitempty"`
 	// Search form of the name (lower case, no diacritics, đ as d, punctuation as spaces), kept by a hook.
 	FullNameFolded string `json:"full_name_folded,omitempty"`
+	// Id of the unit the official works in.
+	UnitID string `json:"unit_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OfficialQuery when eager-loading is set.
-	Edges          OfficialEdges `json:"edges"`
-	unit_officials *string
-	selectValues   sql.SelectValues
+	Edges        OfficialEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // OfficialEdges holds the relations/edges for other nodes in the graph.
@@ -158,12 +159,10 @@ func (*Official) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded:
+		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded, official.FieldUnitID:
 			values[i] = new(sql.NullString)
 		case official.FieldCreatedAt, official.FieldUpdatedAt, official.FieldActiveFrom, official.FieldActiveTo:
 			values[i] = new(sql.NullTime)
-		case official.ForeignKeys[0]: // unit_officials
-			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -240,12 +239,11 @@ func (_m *Official) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.FullNameFolded = value.String
 			}
-		case official.ForeignKeys[0]:
+		case official.FieldUnitID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field unit_officials", values[i])
+				return fmt.Errorf("unexpected type %T for field unit_id", values[i])
 			} else if value.Valid {
-				_m.unit_officials = new(string)
-				*_m.unit_officials = value.String
+				_m.UnitID = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -351,6 +349,9 @@ func (_m *Official) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("full_name_folded=")
 	builder.WriteString(_m.FullNameFolded)
+	builder.WriteString(", ")
+	builder.WriteString("unit_id=")
+	builder.WriteString(_m.UnitID)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -125,6 +125,12 @@ func (_c *OfficialCreate) SetNillableFullNameFolded(v *string) *OfficialCreate {
 	return _c
 }
 
+// SetUnitID sets the "unit_id" field.
+func (_c *OfficialCreate) SetUnitID(v string) *OfficialCreate {
+	_c.mutation.SetUnitID(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OfficialCreate) SetID(v string) *OfficialCreate {
 	_c.mutation.SetID(v)
@@ -136,12 +142,6 @@ func (_c *OfficialCreate) SetNillableID(v *string) *OfficialCreate {
 	if v != nil {
 		_c.SetID(*v)
 	}
-	return _c
-}
-
-// SetUnitID sets the "unit" edge to the Unit entity by ID.
-func (_c *OfficialCreate) SetUnitID(id string) *OfficialCreate {
-	_c.mutation.SetUnitID(id)
 	return _c
 }
 
@@ -379,6 +379,9 @@ func (_c *OfficialCreate) check() error {
 			return &ValidationError{Name: "full_name_folded", err: fmt.Errorf(`ent: validator failed for field "Official.full_name_folded": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.UnitID(); !ok {
+		return &ValidationError{Name: "unit_id", err: errors.New(`ent: missing required field "Official.unit_id"`)}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := official.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Official.id": %w`, err)}
@@ -473,7 +476,7 @@ func (_c *OfficialCreate) createSpec() (*Official, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.unit_officials = &nodes[0]
+		_node.UnitID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
@@ -742,6 +745,18 @@ func (u *OfficialUpsert) UpdateFullNameFolded() *OfficialUpsert {
 	return u
 }
 
+// SetUnitID sets the "unit_id" field.
+func (u *OfficialUpsert) SetUnitID(v string) *OfficialUpsert {
+	u.Set(official.FieldUnitID, v)
+	return u
+}
+
+// UpdateUnitID sets the "unit_id" field to the value that was provided on create.
+func (u *OfficialUpsert) UpdateUnitID() *OfficialUpsert {
+	u.SetExcluded(official.FieldUnitID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -909,6 +924,20 @@ func (u *OfficialUpsertOne) SetFullNameFolded(v string) *OfficialUpsertOne {
 func (u *OfficialUpsertOne) UpdateFullNameFolded() *OfficialUpsertOne {
 	return u.Update(func(s *OfficialUpsert) {
 		s.UpdateFullNameFolded()
+	})
+}
+
+// SetUnitID sets the "unit_id" field.
+func (u *OfficialUpsertOne) SetUnitID(v string) *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetUnitID(v)
+	})
+}
+
+// UpdateUnitID sets the "unit_id" field to the value that was provided on create.
+func (u *OfficialUpsertOne) UpdateUnitID() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateUnitID()
 	})
 }
 
@@ -1246,6 +1275,20 @@ func (u *OfficialUpsertBulk) SetFullNameFolded(v string) *OfficialUpsertBulk {
 func (u *OfficialUpsertBulk) UpdateFullNameFolded() *OfficialUpsertBulk {
 	return u.Update(func(s *OfficialUpsert) {
 		s.UpdateFullNameFolded()
+	})
+}
+
+// SetUnitID sets the "unit_id" field.
+func (u *OfficialUpsertBulk) SetUnitID(v string) *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetUnitID(v)
+	})
+}
+
+// UpdateUnitID sets the "unit_id" field to the value that was provided on create.
+func (u *OfficialUpsertBulk) UpdateUnitID() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateUnitID()
 	})
 }
 

@@ -40,7 +40,6 @@ type OfficialQuery struct {
 	withIncidents             *IncidentQuery
 	withCommendations         *CommendationQuery
 	withCases                 *CitizenCaseQuery
-	withFKs                   bool
 	loadTotal                 []func(context.Context, []*Official) error
 	modifiers                 []func(*sql.Selector)
 	withNamedAcknowledgements map[string]*AcknowledgementQuery
@@ -632,7 +631,6 @@ func (_q *OfficialQuery) prepareQuery(ctx context.Context) error {
 func (_q *OfficialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Official, error) {
 	var (
 		nodes       = []*Official{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
 		loadedTypes = [8]bool{
 			_q.withUnit != nil,
@@ -645,12 +643,6 @@ func (_q *OfficialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Off
 			_q.withCases != nil,
 		}
 	)
-	if _q.withUnit != nil {
-		withFKs = true
-	}
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, official.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Official).scanValues(nil, columns)
 	}
@@ -780,10 +772,7 @@ func (_q *OfficialQuery) loadUnit(ctx context.Context, query *UnitQuery, nodes [
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Official)
 	for i := range nodes {
-		if nodes[i].unit_officials == nil {
-			continue
-		}
-		fk := *nodes[i].unit_officials
+		fk := nodes[i].UnitID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -800,7 +789,7 @@ func (_q *OfficialQuery) loadUnit(ctx context.Context, query *UnitQuery, nodes [
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "unit_officials" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "unit_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1052,6 +1041,9 @@ func (_q *OfficialQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != official.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withUnit != nil {
+			_spec.Node.AddColumnOnce(official.FieldUnitID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

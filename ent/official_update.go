@@ -146,9 +146,17 @@ func (_u *OfficialUpdate) SetNillableFullNameFolded(v *string) *OfficialUpdate {
 	return _u
 }
 
-// SetUnitID sets the "unit" edge to the Unit entity by ID.
-func (_u *OfficialUpdate) SetUnitID(id string) *OfficialUpdate {
-	_u.mutation.SetUnitID(id)
+// SetUnitID sets the "unit_id" field.
+func (_u *OfficialUpdate) SetUnitID(v string) *OfficialUpdate {
+	_u.mutation.SetUnitID(v)
+	return _u
+}
+
+// SetNillableUnitID sets the "unit_id" field if the given value is not nil.
+func (_u *OfficialUpdate) SetNillableUnitID(v *string) *OfficialUpdate {
+	if v != nil {
+		_u.SetUnitID(*v)
+	}
 	return _u
 }
 
@@ -981,9 +989,17 @@ func (_u *OfficialUpdateOne) SetNillableFullNameFolded(v *string) *OfficialUpdat
 	return _u
 }
 
-// SetUnitID sets the "unit" edge to the Unit entity by ID.
-func (_u *OfficialUpdateOne) SetUnitID(id string) *OfficialUpdateOne {
-	_u.mutation.SetUnitID(id)
+// SetUnitID sets the "unit_id" field.
+func (_u *OfficialUpdateOne) SetUnitID(v string) *OfficialUpdateOne {
+	_u.mutation.SetUnitID(v)
+	return _u
+}
+
+// SetNillableUnitID sets the "unit_id" field if the given value is not nil.
+func (_u *OfficialUpdateOne) SetNillableUnitID(v *string) *OfficialUpdateOne {
+	if v != nil {
+		_u.SetUnitID(*v)
+	}
 	return _u
 }
 

@@ -783,7 +783,9 @@ func (_q *ProvinceQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(unit.FieldProvinceID)
+	}
 	query.Where(predicate.Unit(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(province.UnitsColumn), fks...))
 	}))
@@ -792,13 +794,10 @@ func (_q *ProvinceQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.province_units
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "province_units" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		fk := n.ProvinceID
+		node, ok := nodeids[fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "province_units" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "province_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

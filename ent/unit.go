@@ -34,13 +34,16 @@ type Unit struct {
 	Code string `json:"code,omitempty"`
 	// Search form of the name (lower case, no diacritics, đ as d, punctuation as spaces), kept by a hook.
 	NameFolded string `json:"name_folded,omitempty"`
+	// Id of the province the unit belongs to.
+	ProvinceID string `json:"province_id,omitempty"`
+	// Id of the district the unit belonged to, if any.
+	DistrictID *string `json:"district_id,omitempty"`
+	// Id of the unit this one reports to, if any.
+	ParentID *string `json:"parent_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UnitQuery when eager-loading is set.
-	Edges          UnitEdges `json:"edges"`
-	district_units *string
-	province_units *string
-	unit_children  *string
-	selectValues   sql.SelectValues
+	Edges        UnitEdges `json:"edges"`
+	selectValues sql.SelectValues
 }
 
 // UnitEdges holds the relations/edges for other nodes in the graph.
@@ -193,16 +196,10 @@ func (*Unit) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case unit.FieldID, unit.FieldName, unit.FieldLevel, unit.FieldKind, unit.FieldCode, unit.FieldNameFolded:
+		case unit.FieldID, unit.FieldName, unit.FieldLevel, unit.FieldKind, unit.FieldCode, unit.FieldNameFolded, unit.FieldProvinceID, unit.FieldDistrictID, unit.FieldParentID:
 			values[i] = new(sql.NullString)
 		case unit.FieldCreatedAt, unit.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
-		case unit.ForeignKeys[0]: // district_units
-			values[i] = new(sql.NullString)
-		case unit.ForeignKeys[1]: // province_units
-			values[i] = new(sql.NullString)
-		case unit.ForeignKeys[2]: // unit_children
-			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -266,26 +263,25 @@ func (_m *Unit) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.NameFolded = value.String
 			}
-		case unit.ForeignKeys[0]:
+		case unit.FieldProvinceID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field district_units", values[i])
+				return fmt.Errorf("unexpected type %T for field province_id", values[i])
 			} else if value.Valid {
-				_m.district_units = new(string)
-				*_m.district_units = value.String
+				_m.ProvinceID = value.String
 			}
-		case unit.ForeignKeys[1]:
+		case unit.FieldDistrictID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field province_units", values[i])
+				return fmt.Errorf("unexpected type %T for field district_id", values[i])
 			} else if value.Valid {
-				_m.province_units = new(string)
-				*_m.province_units = value.String
+				_m.DistrictID = new(string)
+				*_m.DistrictID = value.String
 			}
-		case unit.ForeignKeys[2]:
+		case unit.FieldParentID:
 			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field unit_children", values[i])
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
 			} else if value.Valid {
-				_m.unit_children = new(string)
-				*_m.unit_children = value.String
+				_m.ParentID = new(string)
+				*_m.ParentID = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -398,6 +394,19 @@ func (_m *Unit) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name_folded=")
 	builder.WriteString(_m.NameFolded)
+	builder.WriteString(", ")
+	builder.WriteString("province_id=")
+	builder.WriteString(_m.ProvinceID)
+	builder.WriteString(", ")
+	if v := _m.DistrictID; v != nil {
+		builder.WriteString("district_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -106,6 +106,40 @@ func (_c *UnitCreate) SetNillableNameFolded(v *string) *UnitCreate {
 	return _c
 }
 
+// SetProvinceID sets the "province_id" field.
+func (_c *UnitCreate) SetProvinceID(v string) *UnitCreate {
+	_c.mutation.SetProvinceID(v)
+	return _c
+}
+
+// SetDistrictID sets the "district_id" field.
+func (_c *UnitCreate) SetDistrictID(v string) *UnitCreate {
+	_c.mutation.SetDistrictID(v)
+	return _c
+}
+
+// SetNillableDistrictID sets the "district_id" field if the given value is not nil.
+func (_c *UnitCreate) SetNillableDistrictID(v *string) *UnitCreate {
+	if v != nil {
+		_c.SetDistrictID(*v)
+	}
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *UnitCreate) SetParentID(v string) *UnitCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *UnitCreate) SetNillableParentID(v *string) *UnitCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UnitCreate) SetID(v string) *UnitCreate {
 	_c.mutation.SetID(v)
@@ -120,29 +154,9 @@ func (_c *UnitCreate) SetNillableID(v *string) *UnitCreate {
 	return _c
 }
 
-// SetProvinceID sets the "province" edge to the Province entity by ID.
-func (_c *UnitCreate) SetProvinceID(id string) *UnitCreate {
-	_c.mutation.SetProvinceID(id)
-	return _c
-}
-
 // SetProvince sets the "province" edge to the Province entity.
 func (_c *UnitCreate) SetProvince(v *Province) *UnitCreate {
 	return _c.SetProvinceID(v.ID)
-}
-
-// SetDistrictID sets the "district" edge to the District entity by ID.
-func (_c *UnitCreate) SetDistrictID(id string) *UnitCreate {
-	_c.mutation.SetDistrictID(id)
-	return _c
-}
-
-// SetNillableDistrictID sets the "district" edge to the District entity by ID if the given value is not nil.
-func (_c *UnitCreate) SetNillableDistrictID(id *string) *UnitCreate {
-	if id != nil {
-		_c = _c.SetDistrictID(*id)
-	}
-	return _c
 }
 
 // SetDistrict sets the "district" edge to the District entity.
@@ -163,20 +177,6 @@ func (_c *UnitCreate) AddChildren(v ...*Unit) *UnitCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddChildIDs(ids...)
-}
-
-// SetParentID sets the "parent" edge to the Unit entity by ID.
-func (_c *UnitCreate) SetParentID(id string) *UnitCreate {
-	_c.mutation.SetParentID(id)
-	return _c
-}
-
-// SetNillableParentID sets the "parent" edge to the Unit entity by ID if the given value is not nil.
-func (_c *UnitCreate) SetNillableParentID(id *string) *UnitCreate {
-	if id != nil {
-		_c = _c.SetParentID(*id)
-	}
-	return _c
 }
 
 // SetParent sets the "parent" edge to the Unit entity.
@@ -399,6 +399,9 @@ func (_c *UnitCreate) check() error {
 			return &ValidationError{Name: "name_folded", err: fmt.Errorf(`ent: validator failed for field "Unit.name_folded": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.ProvinceID(); !ok {
+		return &ValidationError{Name: "province_id", err: errors.New(`ent: missing required field "Unit.province_id"`)}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := unit.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Unit.id": %w`, err)}
@@ -485,7 +488,7 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.province_units = &nodes[0]
+		_node.ProvinceID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.DistrictIDs(); len(nodes) > 0 {
@@ -502,7 +505,7 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.district_units = &nodes[0]
+		_node.DistrictID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.ChildrenIDs(); len(nodes) > 0 {
@@ -535,7 +538,7 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.unit_children = &nodes[0]
+		_node.ParentID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.OfficialsIDs(); len(nodes) > 0 {
@@ -780,6 +783,54 @@ func (u *UnitUpsert) UpdateNameFolded() *UnitUpsert {
 	return u
 }
 
+// SetProvinceID sets the "province_id" field.
+func (u *UnitUpsert) SetProvinceID(v string) *UnitUpsert {
+	u.Set(unit.FieldProvinceID, v)
+	return u
+}
+
+// UpdateProvinceID sets the "province_id" field to the value that was provided on create.
+func (u *UnitUpsert) UpdateProvinceID() *UnitUpsert {
+	u.SetExcluded(unit.FieldProvinceID)
+	return u
+}
+
+// SetDistrictID sets the "district_id" field.
+func (u *UnitUpsert) SetDistrictID(v string) *UnitUpsert {
+	u.Set(unit.FieldDistrictID, v)
+	return u
+}
+
+// UpdateDistrictID sets the "district_id" field to the value that was provided on create.
+func (u *UnitUpsert) UpdateDistrictID() *UnitUpsert {
+	u.SetExcluded(unit.FieldDistrictID)
+	return u
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (u *UnitUpsert) ClearDistrictID() *UnitUpsert {
+	u.SetNull(unit.FieldDistrictID)
+	return u
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *UnitUpsert) SetParentID(v string) *UnitUpsert {
+	u.Set(unit.FieldParentID, v)
+	return u
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *UnitUpsert) UpdateParentID() *UnitUpsert {
+	u.SetExcluded(unit.FieldParentID)
+	return u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *UnitUpsert) ClearParentID() *UnitUpsert {
+	u.SetNull(unit.FieldParentID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -919,6 +970,62 @@ func (u *UnitUpsertOne) SetNameFolded(v string) *UnitUpsertOne {
 func (u *UnitUpsertOne) UpdateNameFolded() *UnitUpsertOne {
 	return u.Update(func(s *UnitUpsert) {
 		s.UpdateNameFolded()
+	})
+}
+
+// SetProvinceID sets the "province_id" field.
+func (u *UnitUpsertOne) SetProvinceID(v string) *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetProvinceID(v)
+	})
+}
+
+// UpdateProvinceID sets the "province_id" field to the value that was provided on create.
+func (u *UnitUpsertOne) UpdateProvinceID() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateProvinceID()
+	})
+}
+
+// SetDistrictID sets the "district_id" field.
+func (u *UnitUpsertOne) SetDistrictID(v string) *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetDistrictID(v)
+	})
+}
+
+// UpdateDistrictID sets the "district_id" field to the value that was provided on create.
+func (u *UnitUpsertOne) UpdateDistrictID() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateDistrictID()
+	})
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (u *UnitUpsertOne) ClearDistrictID() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearDistrictID()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *UnitUpsertOne) SetParentID(v string) *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *UnitUpsertOne) UpdateParentID() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *UnitUpsertOne) ClearParentID() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearParentID()
 	})
 }
 
@@ -1228,6 +1335,62 @@ func (u *UnitUpsertBulk) SetNameFolded(v string) *UnitUpsertBulk {
 func (u *UnitUpsertBulk) UpdateNameFolded() *UnitUpsertBulk {
 	return u.Update(func(s *UnitUpsert) {
 		s.UpdateNameFolded()
+	})
+}
+
+// SetProvinceID sets the "province_id" field.
+func (u *UnitUpsertBulk) SetProvinceID(v string) *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetProvinceID(v)
+	})
+}
+
+// UpdateProvinceID sets the "province_id" field to the value that was provided on create.
+func (u *UnitUpsertBulk) UpdateProvinceID() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateProvinceID()
+	})
+}
+
+// SetDistrictID sets the "district_id" field.
+func (u *UnitUpsertBulk) SetDistrictID(v string) *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetDistrictID(v)
+	})
+}
+
+// UpdateDistrictID sets the "district_id" field to the value that was provided on create.
+func (u *UnitUpsertBulk) UpdateDistrictID() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateDistrictID()
+	})
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (u *UnitUpsertBulk) ClearDistrictID() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearDistrictID()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *UnitUpsertBulk) SetParentID(v string) *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *UnitUpsertBulk) UpdateParentID() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *UnitUpsertBulk) ClearParentID() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearParentID()
 	})
 }
 

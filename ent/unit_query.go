@@ -44,7 +44,6 @@ type UnitQuery struct {
 	withCommendations               *CommendationQuery
 	withInspections                 *InspectionQuery
 	withScopedAccounts              *AccountQuery
-	withFKs                         bool
 	loadTotal                       []func(context.Context, []*Unit) error
 	modifiers                       []func(*sql.Selector)
 	withNamedChildren               map[string]*UnitQuery
@@ -740,7 +739,6 @@ func (_q *UnitQuery) prepareQuery(ctx context.Context) error {
 func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, error) {
 	var (
 		nodes       = []*Unit{}
-		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
 		loadedTypes = [11]bool{
 			_q.withProvince != nil,
@@ -756,12 +754,6 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 			_q.withScopedAccounts != nil,
 		}
 	)
-	if _q.withProvince != nil || _q.withDistrict != nil || _q.withParent != nil {
-		withFKs = true
-	}
-	if withFKs {
-		_spec.Node.Columns = append(_spec.Node.Columns, unit.ForeignKeys...)
-	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Unit).scanValues(nil, columns)
 	}
@@ -927,10 +919,7 @@ func (_q *UnitQuery) loadProvince(ctx context.Context, query *ProvinceQuery, nod
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Unit)
 	for i := range nodes {
-		if nodes[i].province_units == nil {
-			continue
-		}
-		fk := *nodes[i].province_units
+		fk := nodes[i].ProvinceID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -947,7 +936,7 @@ func (_q *UnitQuery) loadProvince(ctx context.Context, query *ProvinceQuery, nod
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "province_units" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "province_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -959,10 +948,10 @@ func (_q *UnitQuery) loadDistrict(ctx context.Context, query *DistrictQuery, nod
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Unit)
 	for i := range nodes {
-		if nodes[i].district_units == nil {
+		if nodes[i].DistrictID == nil {
 			continue
 		}
-		fk := *nodes[i].district_units
+		fk := *nodes[i].DistrictID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -979,7 +968,7 @@ func (_q *UnitQuery) loadDistrict(ctx context.Context, query *DistrictQuery, nod
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "district_units" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "district_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -997,7 +986,9 @@ func (_q *UnitQuery) loadChildren(ctx context.Context, query *UnitQuery, nodes [
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(unit.FieldParentID)
+	}
 	query.Where(predicate.Unit(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(unit.ChildrenColumn), fks...))
 	}))
@@ -1006,13 +997,13 @@ func (_q *UnitQuery) loadChildren(ctx context.Context, query *UnitQuery, nodes [
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.unit_children
+		fk := n.ParentID
 		if fk == nil {
-			return fmt.Errorf(`foreign-key "unit_children" is nil for node %v`, n.ID)
+			return fmt.Errorf(`foreign-key "parent_id" is nil for node %v`, n.ID)
 		}
 		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "unit_children" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "parent_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -1022,10 +1013,10 @@ func (_q *UnitQuery) loadParent(ctx context.Context, query *UnitQuery, nodes []*
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Unit)
 	for i := range nodes {
-		if nodes[i].unit_children == nil {
+		if nodes[i].ParentID == nil {
 			continue
 		}
-		fk := *nodes[i].unit_children
+		fk := *nodes[i].ParentID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}
@@ -1042,7 +1033,7 @@ func (_q *UnitQuery) loadParent(ctx context.Context, query *UnitQuery, nodes []*
 	for _, n := range neighbors {
 		nodes, ok := nodeids[n.ID]
 		if !ok {
-			return fmt.Errorf(`unexpected foreign-key "unit_children" returned %v`, n.ID)
+			return fmt.Errorf(`unexpected foreign-key "parent_id" returned %v`, n.ID)
 		}
 		for i := range nodes {
 			assign(nodes[i], n)
@@ -1060,7 +1051,9 @@ func (_q *UnitQuery) loadOfficials(ctx context.Context, query *OfficialQuery, no
 			init(nodes[i])
 		}
 	}
-	query.withFKs = true
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(official.FieldUnitID)
+	}
 	query.Where(predicate.Official(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(unit.OfficialsColumn), fks...))
 	}))
@@ -1069,13 +1062,10 @@ func (_q *UnitQuery) loadOfficials(ctx context.Context, query *OfficialQuery, no
 		return err
 	}
 	for _, n := range neighbors {
-		fk := n.unit_officials
-		if fk == nil {
-			return fmt.Errorf(`foreign-key "unit_officials" is nil for node %v`, n.ID)
-		}
-		node, ok := nodeids[*fk]
+		fk := n.UnitID
+		node, ok := nodeids[fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "unit_officials" returned %v for node %v`, *fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "unit_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -1297,6 +1287,15 @@ func (_q *UnitQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != unit.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withProvince != nil {
+			_spec.Node.AddColumnOnce(unit.FieldProvinceID)
+		}
+		if _q.withDistrict != nil {
+			_spec.Node.AddColumnOnce(unit.FieldDistrictID)
+		}
+		if _q.withParent != nil {
+			_spec.Node.AddColumnOnce(unit.FieldParentID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

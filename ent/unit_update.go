@@ -119,29 +119,63 @@ func (_u *UnitUpdate) SetNillableNameFolded(v *string) *UnitUpdate {
 	return _u
 }
 
-// SetProvinceID sets the "province" edge to the Province entity by ID.
-func (_u *UnitUpdate) SetProvinceID(id string) *UnitUpdate {
-	_u.mutation.SetProvinceID(id)
+// SetProvinceID sets the "province_id" field.
+func (_u *UnitUpdate) SetProvinceID(v string) *UnitUpdate {
+	_u.mutation.SetProvinceID(v)
+	return _u
+}
+
+// SetNillableProvinceID sets the "province_id" field if the given value is not nil.
+func (_u *UnitUpdate) SetNillableProvinceID(v *string) *UnitUpdate {
+	if v != nil {
+		_u.SetProvinceID(*v)
+	}
+	return _u
+}
+
+// SetDistrictID sets the "district_id" field.
+func (_u *UnitUpdate) SetDistrictID(v string) *UnitUpdate {
+	_u.mutation.SetDistrictID(v)
+	return _u
+}
+
+// SetNillableDistrictID sets the "district_id" field if the given value is not nil.
+func (_u *UnitUpdate) SetNillableDistrictID(v *string) *UnitUpdate {
+	if v != nil {
+		_u.SetDistrictID(*v)
+	}
+	return _u
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (_u *UnitUpdate) ClearDistrictID() *UnitUpdate {
+	_u.mutation.ClearDistrictID()
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *UnitUpdate) SetParentID(v string) *UnitUpdate {
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *UnitUpdate) SetNillableParentID(v *string) *UnitUpdate {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *UnitUpdate) ClearParentID() *UnitUpdate {
+	_u.mutation.ClearParentID()
 	return _u
 }
 
 // SetProvince sets the "province" edge to the Province entity.
 func (_u *UnitUpdate) SetProvince(v *Province) *UnitUpdate {
 	return _u.SetProvinceID(v.ID)
-}
-
-// SetDistrictID sets the "district" edge to the District entity by ID.
-func (_u *UnitUpdate) SetDistrictID(id string) *UnitUpdate {
-	_u.mutation.SetDistrictID(id)
-	return _u
-}
-
-// SetNillableDistrictID sets the "district" edge to the District entity by ID if the given value is not nil.
-func (_u *UnitUpdate) SetNillableDistrictID(id *string) *UnitUpdate {
-	if id != nil {
-		_u = _u.SetDistrictID(*id)
-	}
-	return _u
 }
 
 // SetDistrict sets the "district" edge to the District entity.
@@ -162,20 +196,6 @@ func (_u *UnitUpdate) AddChildren(v ...*Unit) *UnitUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddChildIDs(ids...)
-}
-
-// SetParentID sets the "parent" edge to the Unit entity by ID.
-func (_u *UnitUpdate) SetParentID(id string) *UnitUpdate {
-	_u.mutation.SetParentID(id)
-	return _u
-}
-
-// SetNillableParentID sets the "parent" edge to the Unit entity by ID if the given value is not nil.
-func (_u *UnitUpdate) SetNillableParentID(id *string) *UnitUpdate {
-	if id != nil {
-		_u = _u.SetParentID(*id)
-	}
-	return _u
 }
 
 // SetParent sets the "parent" edge to the Unit entity.
@@ -1136,29 +1156,63 @@ func (_u *UnitUpdateOne) SetNillableNameFolded(v *string) *UnitUpdateOne {
 	return _u
 }
 
-// SetProvinceID sets the "province" edge to the Province entity by ID.
-func (_u *UnitUpdateOne) SetProvinceID(id string) *UnitUpdateOne {
-	_u.mutation.SetProvinceID(id)
+// SetProvinceID sets the "province_id" field.
+func (_u *UnitUpdateOne) SetProvinceID(v string) *UnitUpdateOne {
+	_u.mutation.SetProvinceID(v)
+	return _u
+}
+
+// SetNillableProvinceID sets the "province_id" field if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableProvinceID(v *string) *UnitUpdateOne {
+	if v != nil {
+		_u.SetProvinceID(*v)
+	}
+	return _u
+}
+
+// SetDistrictID sets the "district_id" field.
+func (_u *UnitUpdateOne) SetDistrictID(v string) *UnitUpdateOne {
+	_u.mutation.SetDistrictID(v)
+	return _u
+}
+
+// SetNillableDistrictID sets the "district_id" field if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableDistrictID(v *string) *UnitUpdateOne {
+	if v != nil {
+		_u.SetDistrictID(*v)
+	}
+	return _u
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (_u *UnitUpdateOne) ClearDistrictID() *UnitUpdateOne {
+	_u.mutation.ClearDistrictID()
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *UnitUpdateOne) SetParentID(v string) *UnitUpdateOne {
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableParentID(v *string) *UnitUpdateOne {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *UnitUpdateOne) ClearParentID() *UnitUpdateOne {
+	_u.mutation.ClearParentID()
 	return _u
 }
 
 // SetProvince sets the "province" edge to the Province entity.
 func (_u *UnitUpdateOne) SetProvince(v *Province) *UnitUpdateOne {
 	return _u.SetProvinceID(v.ID)
-}
-
-// SetDistrictID sets the "district" edge to the District entity by ID.
-func (_u *UnitUpdateOne) SetDistrictID(id string) *UnitUpdateOne {
-	_u.mutation.SetDistrictID(id)
-	return _u
-}
-
-// SetNillableDistrictID sets the "district" edge to the District entity by ID if the given value is not nil.
-func (_u *UnitUpdateOne) SetNillableDistrictID(id *string) *UnitUpdateOne {
-	if id != nil {
-		_u = _u.SetDistrictID(*id)
-	}
-	return _u
 }
 
 // SetDistrict sets the "district" edge to the District entity.
@@ -1179,20 +1233,6 @@ func (_u *UnitUpdateOne) AddChildren(v ...*Unit) *UnitUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddChildIDs(ids...)
-}
-
-// SetParentID sets the "parent" edge to the Unit entity by ID.
-func (_u *UnitUpdateOne) SetParentID(id string) *UnitUpdateOne {
-	_u.mutation.SetParentID(id)
-	return _u
-}
-
-// SetNillableParentID sets the "parent" edge to the Unit entity by ID if the given value is not nil.
-func (_u *UnitUpdateOne) SetNillableParentID(id *string) *UnitUpdateOne {
-	if id != nil {
-		_u = _u.SetParentID(*id)
-	}
-	return _u
 }
 
 // SetParent sets the "parent" edge to the Unit entity.

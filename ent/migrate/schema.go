@@ -1023,9 +1023,9 @@ var (
 				Columns: []*schema.Column{OfficialsColumns[8]},
 			},
 			{
-				Name:    "official_unit_officials",
+				Name:    "official_unit_officials_id",
 				Unique:  false,
-				Columns: []*schema.Column{OfficialsColumns[10]},
+				Columns: []*schema.Column{OfficialsColumns[10], OfficialsColumns[0]},
 			},
 		},
 	}
@@ -1610,19 +1610,19 @@ var (
 				Columns: []*schema.Column{UnitsColumns[6]},
 			},
 			{
-				Name:    "unit_province_units",
+				Name:    "unit_province_units_id",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[9]},
+				Columns: []*schema.Column{UnitsColumns[9], UnitsColumns[0]},
 			},
 			{
-				Name:    "unit_district_units",
+				Name:    "unit_district_units_id",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[8]},
+				Columns: []*schema.Column{UnitsColumns[8], UnitsColumns[0]},
 			},
 			{
-				Name:    "unit_unit_children",
+				Name:    "unit_unit_children_id",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[10]},
+				Columns: []*schema.Column{UnitsColumns[10], UnitsColumns[0]},
 			},
 		},
 	}

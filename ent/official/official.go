@@ -36,6 +36,8 @@ const (
 	FieldActiveTo = "active_to"
 	// FieldFullNameFolded holds the string denoting the full_name_folded field in the database.
 	FieldFullNameFolded = "full_name_folded"
+	// FieldUnitID holds the string denoting the unit_id field in the database.
+	FieldUnitID = "unit_officials"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -124,23 +126,13 @@ var Columns = []string{
 	FieldActiveFrom,
 	FieldActiveTo,
 	FieldFullNameFolded,
-}
-
-// ForeignKeys holds the SQL foreign-keys that are owned by the "officials"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"unit_officials",
+	FieldUnitID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -254,6 +246,11 @@ func ByActiveTo(opts ...sql.OrderTermOption) OrderOption {
 // ByFullNameFolded orders the results by the full_name_folded field.
 func ByFullNameFolded(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFullNameFolded, opts...).ToFunc()
+}
+
+// ByUnitID orders the results by the unit_id field.
+func ByUnitID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUnitID, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

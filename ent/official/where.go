@@ -105,6 +105,11 @@ func FullNameFolded(v string) predicate.Official {
 	return predicate.Official(sql.FieldEQ(FieldFullNameFolded, v))
 }
 
+// UnitID applies equality check predicate on the "unit_id" field. It's identical to UnitIDEQ.
+func UnitID(v string) predicate.Official {
+	return predicate.Official(sql.FieldEQ(FieldUnitID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Official {
 	return predicate.Official(sql.FieldEQ(FieldCreatedAt, v))
@@ -553,6 +558,71 @@ func FullNameFoldedEqualFold(v string) predicate.Official {
 // FullNameFoldedContainsFold applies the ContainsFold predicate on the "full_name_folded" field.
 func FullNameFoldedContainsFold(v string) predicate.Official {
 	return predicate.Official(sql.FieldContainsFold(FieldFullNameFolded, v))
+}
+
+// UnitIDEQ applies the EQ predicate on the "unit_id" field.
+func UnitIDEQ(v string) predicate.Official {
+	return predicate.Official(sql.FieldEQ(FieldUnitID, v))
+}
+
+// UnitIDNEQ applies the NEQ predicate on the "unit_id" field.
+func UnitIDNEQ(v string) predicate.Official {
+	return predicate.Official(sql.FieldNEQ(FieldUnitID, v))
+}
+
+// UnitIDIn applies the In predicate on the "unit_id" field.
+func UnitIDIn(vs ...string) predicate.Official {
+	return predicate.Official(sql.FieldIn(FieldUnitID, vs...))
+}
+
+// UnitIDNotIn applies the NotIn predicate on the "unit_id" field.
+func UnitIDNotIn(vs ...string) predicate.Official {
+	return predicate.Official(sql.FieldNotIn(FieldUnitID, vs...))
+}
+
+// UnitIDGT applies the GT predicate on the "unit_id" field.
+func UnitIDGT(v string) predicate.Official {
+	return predicate.Official(sql.FieldGT(FieldUnitID, v))
+}
+
+// UnitIDGTE applies the GTE predicate on the "unit_id" field.
+func UnitIDGTE(v string) predicate.Official {
+	return predicate.Official(sql.FieldGTE(FieldUnitID, v))
+}
+
+// UnitIDLT applies the LT predicate on the "unit_id" field.
+func UnitIDLT(v string) predicate.Official {
+	return predicate.Official(sql.FieldLT(FieldUnitID, v))
+}
+
+// UnitIDLTE applies the LTE predicate on the "unit_id" field.
+func UnitIDLTE(v string) predicate.Official {
+	return predicate.Official(sql.FieldLTE(FieldUnitID, v))
+}
+
+// UnitIDContains applies the Contains predicate on the "unit_id" field.
+func UnitIDContains(v string) predicate.Official {
+	return predicate.Official(sql.FieldContains(FieldUnitID, v))
+}
+
+// UnitIDHasPrefix applies the HasPrefix predicate on the "unit_id" field.
+func UnitIDHasPrefix(v string) predicate.Official {
+	return predicate.Official(sql.FieldHasPrefix(FieldUnitID, v))
+}
+
+// UnitIDHasSuffix applies the HasSuffix predicate on the "unit_id" field.
+func UnitIDHasSuffix(v string) predicate.Official {
+	return predicate.Official(sql.FieldHasSuffix(FieldUnitID, v))
+}
+
+// UnitIDEqualFold applies the EqualFold predicate on the "unit_id" field.
+func UnitIDEqualFold(v string) predicate.Official {
+	return predicate.Official(sql.FieldEqualFold(FieldUnitID, v))
+}
+
+// UnitIDContainsFold applies the ContainsFold predicate on the "unit_id" field.
+func UnitIDContainsFold(v string) predicate.Official {
+	return predicate.Official(sql.FieldContainsFold(FieldUnitID, v))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

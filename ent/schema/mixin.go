@@ -61,6 +61,17 @@ func officialID(column, comment string, optional bool) ent.Field {
 	return f.Immutable()
 }
 
+// parentKey is the foreign key of an edge to a parent as a field, under the column name ent gave
+// the edge, so that an index can lead with it: (parent, id) lets a nested page read only the
+// rows it keeps. Out of the GraphQL API (the edge is there); optional for an edge that may be unset.
+func parentKey(name, column, comment string, optional bool) ent.Field {
+	f := field.String(name).StorageKey(column).Comment(comment).Annotations(hidden())
+	if optional {
+		return f.Optional().Nillable()
+	}
+	return f
+}
+
 // noFilter keeps a field out of the generated where input: only indexed fields are filterable.
 func noFilter() entgql.Annotation { return entgql.Skip(entgql.SkipWhereInput) }
 

@@ -137,17 +137,20 @@ func (Unit) Fields() []ent.Field {
 		field.String("code").Optional().MaxLen(20).
 			Comment("Administrative code of the commune a commune-level unit serves, when it has one."),
 		folded("name_folded", 300), // last: SQLite adds a last column in place
+		parentKey("province_id", "province_units", "Id of the province the unit belongs to.", false),
+		parentKey("district_id", "district_units", "Id of the district the unit belonged to, if any.", true),
+		parentKey("parent_id", "unit_children", "Id of the unit this one reports to, if any.", true),
 	}
 }
 
 func (Unit) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("province", Province.Type).Ref("units").Unique().Required().
+		edge.From("province", Province.Type).Ref("units").Unique().Required().Field("province_id").
 			Comment("The province the unit belongs to."),
-		edge.From("district", District.Type).Ref("units").Unique().
+		edge.From("district", District.Type).Ref("units").Unique().Field("district_id").
 			Comment("The district the unit belonged to, if any (none after July 2025)."),
 		edge.To("children", Unit.Type).Comment("Units reporting to this one.").Annotations(connection()),
-		edge.From("parent", Unit.Type).Ref("children").Unique().Comment("The unit this one reports to."),
+		edge.From("parent", Unit.Type).Ref("children").Unique().Field("parent_id").Comment("The unit this one reports to."),
 		edge.To("officials", Official.Type).Comment("Officials working in the unit now.").
 			Annotations(noFilter(), connection()),
 		edge.To("emulation_registrations", EmulationRegistration.Type).
@@ -173,9 +176,10 @@ func (Unit) Indexes() []ent.Index {
 		index.Fields("level"),
 		index.Fields("kind"),
 		index.Fields("code"),
-		index.Edges("province"),
-		index.Edges("district"),
-		index.Edges("parent"),
+		// A parent's page of units is a range of these (internal/edgepage).
+		index.Fields("province_id", "id"),
+		index.Fields("district_id", "id"),
+		index.Fields("parent_id", "id"),
 	}
 }
 
@@ -209,12 +213,13 @@ func (Official) Fields() []ent.Field {
 		field.Time("active_to").Optional().Nillable().
 			Comment("Last day of service, if the official has left."),
 		folded("full_name_folded", 200), // last: SQLite adds a last column in place
+		parentKey("unit_id", "unit_officials", "Id of the unit the official works in.", false),
 	}
 }
 
 func (Official) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("unit", Unit.Type).Ref("officials").Unique().Required().
+		edge.From("unit", Unit.Type).Ref("officials").Unique().Required().Field("unit_id").
 			Comment("The unit the official works in."),
 		edge.To("account", Account.Type).Unique().
 			Comment("The official's sign-in account, if any.").Annotations(hidden()),
@@ -241,7 +246,7 @@ func (Official) Indexes() []ent.Index {
 		trigram("full_name_folded"),
 		index.Fields("category"),
 		index.Fields("active_to"),
-		index.Edges("unit"),
+		index.Fields("unit_id", "id"), // a unit's page of officials is a range (internal/edgepage)
 	}
 }
 

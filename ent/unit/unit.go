@@ -32,6 +32,12 @@ const (
 	FieldCode = "code"
 	// FieldNameFolded holds the string denoting the name_folded field in the database.
 	FieldNameFolded = "name_folded"
+	// FieldProvinceID holds the string denoting the province_id field in the database.
+	FieldProvinceID = "province_units"
+	// FieldDistrictID holds the string denoting the district_id field in the database.
+	FieldDistrictID = "district_units"
+	// FieldParentID holds the string denoting the parent_id field in the database.
+	FieldParentID = "unit_children"
 	// EdgeProvince holds the string denoting the province edge name in mutations.
 	EdgeProvince = "province"
 	// EdgeDistrict holds the string denoting the district edge name in mutations.
@@ -139,25 +145,15 @@ var Columns = []string{
 	FieldKind,
 	FieldCode,
 	FieldNameFolded,
-}
-
-// ForeignKeys holds the SQL foreign-keys that are owned by the "units"
-// table and are not defined as standalone fields in the schema.
-var ForeignKeys = []string{
-	"district_units",
-	"province_units",
-	"unit_children",
+	FieldProvinceID,
+	FieldDistrictID,
+	FieldParentID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
-			return true
-		}
-	}
-	for i := range ForeignKeys {
-		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -282,6 +278,21 @@ func ByCode(opts ...sql.OrderTermOption) OrderOption {
 // ByNameFolded orders the results by the name_folded field.
 func ByNameFolded(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNameFolded, opts...).ToFunc()
+}
+
+// ByProvinceID orders the results by the province_id field.
+func ByProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProvinceID, opts...).ToFunc()
+}
+
+// ByDistrictID orders the results by the district_id field.
+func ByDistrictID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDistrictID, opts...).ToFunc()
+}
+
+// ByParentID orders the results by the parent_id field.
+func ByParentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentID, opts...).ToFunc()
 }
 
 // ByProvinceField orders the results by province field.

@@ -90,6 +90,21 @@ func NameFolded(v string) predicate.Unit {
 	return predicate.Unit(sql.FieldEQ(FieldNameFolded, v))
 }
 
+// ProvinceID applies equality check predicate on the "province_id" field. It's identical to ProvinceIDEQ.
+func ProvinceID(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldProvinceID, v))
+}
+
+// DistrictID applies equality check predicate on the "district_id" field. It's identical to DistrictIDEQ.
+func DistrictID(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldDistrictID, v))
+}
+
+// ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
+func ParentID(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldParentID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Unit {
 	return predicate.Unit(sql.FieldEQ(FieldCreatedAt, v))
@@ -413,6 +428,221 @@ func NameFoldedEqualFold(v string) predicate.Unit {
 // NameFoldedContainsFold applies the ContainsFold predicate on the "name_folded" field.
 func NameFoldedContainsFold(v string) predicate.Unit {
 	return predicate.Unit(sql.FieldContainsFold(FieldNameFolded, v))
+}
+
+// ProvinceIDEQ applies the EQ predicate on the "province_id" field.
+func ProvinceIDEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldProvinceID, v))
+}
+
+// ProvinceIDNEQ applies the NEQ predicate on the "province_id" field.
+func ProvinceIDNEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldNEQ(FieldProvinceID, v))
+}
+
+// ProvinceIDIn applies the In predicate on the "province_id" field.
+func ProvinceIDIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldIn(FieldProvinceID, vs...))
+}
+
+// ProvinceIDNotIn applies the NotIn predicate on the "province_id" field.
+func ProvinceIDNotIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldNotIn(FieldProvinceID, vs...))
+}
+
+// ProvinceIDGT applies the GT predicate on the "province_id" field.
+func ProvinceIDGT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGT(FieldProvinceID, v))
+}
+
+// ProvinceIDGTE applies the GTE predicate on the "province_id" field.
+func ProvinceIDGTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGTE(FieldProvinceID, v))
+}
+
+// ProvinceIDLT applies the LT predicate on the "province_id" field.
+func ProvinceIDLT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLT(FieldProvinceID, v))
+}
+
+// ProvinceIDLTE applies the LTE predicate on the "province_id" field.
+func ProvinceIDLTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLTE(FieldProvinceID, v))
+}
+
+// ProvinceIDContains applies the Contains predicate on the "province_id" field.
+func ProvinceIDContains(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContains(FieldProvinceID, v))
+}
+
+// ProvinceIDHasPrefix applies the HasPrefix predicate on the "province_id" field.
+func ProvinceIDHasPrefix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasPrefix(FieldProvinceID, v))
+}
+
+// ProvinceIDHasSuffix applies the HasSuffix predicate on the "province_id" field.
+func ProvinceIDHasSuffix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasSuffix(FieldProvinceID, v))
+}
+
+// ProvinceIDEqualFold applies the EqualFold predicate on the "province_id" field.
+func ProvinceIDEqualFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEqualFold(FieldProvinceID, v))
+}
+
+// ProvinceIDContainsFold applies the ContainsFold predicate on the "province_id" field.
+func ProvinceIDContainsFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContainsFold(FieldProvinceID, v))
+}
+
+// DistrictIDEQ applies the EQ predicate on the "district_id" field.
+func DistrictIDEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldDistrictID, v))
+}
+
+// DistrictIDNEQ applies the NEQ predicate on the "district_id" field.
+func DistrictIDNEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldNEQ(FieldDistrictID, v))
+}
+
+// DistrictIDIn applies the In predicate on the "district_id" field.
+func DistrictIDIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldIn(FieldDistrictID, vs...))
+}
+
+// DistrictIDNotIn applies the NotIn predicate on the "district_id" field.
+func DistrictIDNotIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldNotIn(FieldDistrictID, vs...))
+}
+
+// DistrictIDGT applies the GT predicate on the "district_id" field.
+func DistrictIDGT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGT(FieldDistrictID, v))
+}
+
+// DistrictIDGTE applies the GTE predicate on the "district_id" field.
+func DistrictIDGTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGTE(FieldDistrictID, v))
+}
+
+// DistrictIDLT applies the LT predicate on the "district_id" field.
+func DistrictIDLT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLT(FieldDistrictID, v))
+}
+
+// DistrictIDLTE applies the LTE predicate on the "district_id" field.
+func DistrictIDLTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLTE(FieldDistrictID, v))
+}
+
+// DistrictIDContains applies the Contains predicate on the "district_id" field.
+func DistrictIDContains(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContains(FieldDistrictID, v))
+}
+
+// DistrictIDHasPrefix applies the HasPrefix predicate on the "district_id" field.
+func DistrictIDHasPrefix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasPrefix(FieldDistrictID, v))
+}
+
+// DistrictIDHasSuffix applies the HasSuffix predicate on the "district_id" field.
+func DistrictIDHasSuffix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasSuffix(FieldDistrictID, v))
+}
+
+// DistrictIDIsNil applies the IsNil predicate on the "district_id" field.
+func DistrictIDIsNil() predicate.Unit {
+	return predicate.Unit(sql.FieldIsNull(FieldDistrictID))
+}
+
+// DistrictIDNotNil applies the NotNil predicate on the "district_id" field.
+func DistrictIDNotNil() predicate.Unit {
+	return predicate.Unit(sql.FieldNotNull(FieldDistrictID))
+}
+
+// DistrictIDEqualFold applies the EqualFold predicate on the "district_id" field.
+func DistrictIDEqualFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEqualFold(FieldDistrictID, v))
+}
+
+// DistrictIDContainsFold applies the ContainsFold predicate on the "district_id" field.
+func DistrictIDContainsFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContainsFold(FieldDistrictID, v))
+}
+
+// ParentIDEQ applies the EQ predicate on the "parent_id" field.
+func ParentIDEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldParentID, v))
+}
+
+// ParentIDNEQ applies the NEQ predicate on the "parent_id" field.
+func ParentIDNEQ(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldNEQ(FieldParentID, v))
+}
+
+// ParentIDIn applies the In predicate on the "parent_id" field.
+func ParentIDIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldIn(FieldParentID, vs...))
+}
+
+// ParentIDNotIn applies the NotIn predicate on the "parent_id" field.
+func ParentIDNotIn(vs ...string) predicate.Unit {
+	return predicate.Unit(sql.FieldNotIn(FieldParentID, vs...))
+}
+
+// ParentIDGT applies the GT predicate on the "parent_id" field.
+func ParentIDGT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGT(FieldParentID, v))
+}
+
+// ParentIDGTE applies the GTE predicate on the "parent_id" field.
+func ParentIDGTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldGTE(FieldParentID, v))
+}
+
+// ParentIDLT applies the LT predicate on the "parent_id" field.
+func ParentIDLT(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLT(FieldParentID, v))
+}
+
+// ParentIDLTE applies the LTE predicate on the "parent_id" field.
+func ParentIDLTE(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldLTE(FieldParentID, v))
+}
+
+// ParentIDContains applies the Contains predicate on the "parent_id" field.
+func ParentIDContains(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContains(FieldParentID, v))
+}
+
+// ParentIDHasPrefix applies the HasPrefix predicate on the "parent_id" field.
+func ParentIDHasPrefix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasPrefix(FieldParentID, v))
+}
+
+// ParentIDHasSuffix applies the HasSuffix predicate on the "parent_id" field.
+func ParentIDHasSuffix(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldHasSuffix(FieldParentID, v))
+}
+
+// ParentIDIsNil applies the IsNil predicate on the "parent_id" field.
+func ParentIDIsNil() predicate.Unit {
+	return predicate.Unit(sql.FieldIsNull(FieldParentID))
+}
+
+// ParentIDNotNil applies the NotNil predicate on the "parent_id" field.
+func ParentIDNotNil() predicate.Unit {
+	return predicate.Unit(sql.FieldNotNull(FieldParentID))
+}
+
+// ParentIDEqualFold applies the EqualFold predicate on the "parent_id" field.
+func ParentIDEqualFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldEqualFold(FieldParentID, v))
+}
+
+// ParentIDContainsFold applies the ContainsFold predicate on the "parent_id" field.
+func ParentIDContainsFold(v string) predicate.Unit {
+	return predicate.Unit(sql.FieldContainsFold(FieldParentID, v))
 }
 
 // HasProvince applies the HasEdge predicate on the "province" edge.
