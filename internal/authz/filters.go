@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/liemchinh/liemchinh/ent"
@@ -256,12 +257,19 @@ func unitsIn(v Viewer, column string) *sql.Predicate {
 				WriteString(unit.DistrictColumn).WriteString(" = ").Arg(v.Scope.ID).WriteString(")")
 		})
 	case ScopeUnit:
-		// The unit and all its descendants.
+		// The unit and all its descendants. PostgreSQL cannot estimate a recursive subtree (it
+		// guessed 2,711 units for 31 on the national seed) and so paged a unit's pledges by
+		// walking the primary key of all 12 million (1.6 s); as an array computed once, the
+		// subtree's units are looked up in the column's index (12 ms).
 		return sql.P(func(b *sql.Builder) {
-			b.WriteString(column).WriteString(" IN (WITH RECURSIVE scope_units(id) AS (SELECT id FROM ").
+			open, end := " IN (", ")"
+			if b.Dialect() == dialect.Postgres {
+				open, end = " = ANY(ARRAY(", "))"
+			}
+			b.WriteString(column).WriteString(open).WriteString("WITH RECURSIVE scope_units(id) AS (SELECT id FROM ").
 				WriteString(unit.Table).WriteString(" WHERE id = ").Arg(v.Scope.ID).
 				WriteString(" UNION ALL SELECT u.id FROM ").WriteString(unit.Table).WriteString(" u JOIN scope_units su ON u.").
-				WriteString(unit.ParentColumn).WriteString(" = su.id) SELECT id FROM scope_units)")
+				WriteString(unit.ParentColumn).WriteString(" = su.id) SELECT id FROM scope_units").WriteString(end)
 		})
 	}
 	return sql.False()
