@@ -34,32 +34,29 @@ type stamped interface {
 // Install stamps every acknowledgement, pledge, self-assessment and commendation created through
 // c that does not carry its scope already (the national seed writes it in its COPY rows).
 func Install(c *ent.Client, dia string) {
-	byOfficial := func(m interface{ OfficialID() (string, bool) }) (string, string) {
-		id, _ := m.OfficialID()
-		return "official", id
-	}
 	c.Acknowledgement.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
-		return byOfficial(m.(*ent.AcknowledgementMutation))
+		id, _ := m.(*ent.AcknowledgementMutation).OfficialID()
+		return id, ""
 	}), ent.OpCreate))
 	c.Pledge.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
-		return byOfficial(m.(*ent.PledgeMutation))
+		id, _ := m.(*ent.PledgeMutation).OfficialID()
+		return id, ""
 	}), ent.OpCreate))
 	c.SelfAssessment.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
-		return byOfficial(m.(*ent.SelfAssessmentMutation))
+		id, _ := m.(*ent.SelfAssessmentMutation).OfficialID()
+		return id, ""
 	}), ent.OpCreate))
 	// A commendation of an official is stamped with the official's unit, a collective's with the unit.
 	c.Commendation.Use(hook.On(stamp(dia, func(m ent.Mutation) (string, string) {
 		cm := m.(*ent.CommendationMutation)
-		if id, ok := cm.OfficialID(); ok {
-			return "official", id
-		}
-		id, _ := cm.UnitID()
-		return "unit", id
+		officialID, _ := cm.OfficialID()
+		unitID, _ := cm.UnitID()
+		return officialID, unitID
 	}), ent.OpCreate))
 }
 
-// stamp is the hook: of reads which official or unit the record is about.
-func stamp(dia string, of func(ent.Mutation) (kind, id string)) ent.Hook {
+// stamp is the hook: of reads the official the record is about, or else the unit.
+func stamp(dia string, of func(ent.Mutation) (officialID, unitID string)) ent.Hook {
 	return func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			sm, ok := m.(stamped)
@@ -69,11 +66,11 @@ func stamp(dia string, of func(ent.Mutation) (kind, id string)) ent.Hook {
 			if _, done := sm.ScopeUnitID(); done {
 				return next.Mutate(ctx, m)
 			}
-			kind, id := of(m)
-			if id == "" {
+			officialID, unitID := of(m)
+			if officialID == "" && unitID == "" {
 				return next.Mutate(ctx, m) // the required edge is missing: ent's own check says so
 			}
-			unitID, provinceID, err := place(ctx, sm, dia, kind, id)
+			unitID, provinceID, err := place(ctx, sm, dia, officialID, unitID)
 			if err != nil {
 				return nil, err
 			}
@@ -86,21 +83,22 @@ func stamp(dia string, of func(ent.Mutation) (kind, id string)) ent.Hook {
 	}
 }
 
-// place reads the unit and province of an official (their unit now, as the record is written)
-// or of a unit, in the mutation's transaction and outside the viewer's read filter (the filter
+// place reads the unit and province of the official (their unit now, as the record is written)
+// or else of the unit, in the mutation's transaction and outside the viewer's read filter (the filter
 // is for what a viewer reads back; the stamp must hold whoever writes). Nothing for an id that
 // does not exist: the foreign key refuses the record.
-func place(ctx context.Context, m stamped, dia, kind, id string) (unitID, provinceID string, err error) {
+func place(ctx context.Context, m stamped, dia, officialID, unitID string) (string, string, error) {
 	d := sql.Dialect(dia)
 	var q *sql.Selector
-	if kind == "official" {
+	if officialID != "" {
 		o, u := d.Table(official.Table).As("o"), d.Table(unit.Table).As("u")
 		q = d.Select(u.C(unit.FieldID), u.C(unit.ProvinceColumn)).From(o).
-			Join(u).On(u.C(unit.FieldID), o.C(official.UnitColumn)).Where(sql.EQ(o.C(official.FieldID), id))
+			Join(u).On(u.C(unit.FieldID), o.C(official.UnitColumn)).Where(sql.EQ(o.C(official.FieldID), officialID))
 	} else {
 		u := d.Table(unit.Table)
-		q = d.Select(u.C(unit.FieldID), u.C(unit.ProvinceColumn)).From(u).Where(sql.EQ(u.C(unit.FieldID), id))
+		q = d.Select(u.C(unit.FieldID), u.C(unit.ProvinceColumn)).From(u).Where(sql.EQ(u.C(unit.FieldID), unitID))
 	}
+	var placeUnit, placeProvince string
 	query, args := q.Query()
 	rows, err := m.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -108,12 +106,12 @@ func place(ctx context.Context, m stamped, dia, kind, id string) (unitID, provin
 	}
 	defer rows.Close()
 	if rows.Next() {
-		err = rows.Scan(&unitID, &provinceID)
+		err = rows.Scan(&placeUnit, &placeProvince)
 	}
 	if err == nil {
 		err = rows.Err()
 	}
-	return unitID, provinceID, err
+	return placeUnit, placeProvince, err
 }
 
 // tables are the stamped tables: the column of the official a record is about, and of the unit
