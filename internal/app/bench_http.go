@@ -23,6 +23,7 @@ type httpTarget struct {
 	login, password            string
 	queryFile, queryText, vars string
 	body                       []byte
+	pid                        int // the server's process, whose memory is sampled during the rounds (0: not)
 }
 
 func (t *httpTarget) flags(fs *flag.FlagSet, suffix, what string) {
@@ -32,6 +33,7 @@ func (t *httpTarget) flags(fs *flag.FlagSet, suffix, what string) {
 	fs.StringVar(&t.queryFile, "query"+suffix, "", "file holding the GraphQL query for "+what)
 	fs.StringVar(&t.queryText, "query-text"+suffix, "", "the GraphQL query for "+what+", inline")
 	fs.StringVar(&t.vars, "variables"+suffix, "", "variables for "+what+" as JSON, or @file")
+	fs.IntVar(&t.pid, "pid"+suffix, 0, "process id of the server behind "+what+" on this machine: its resident memory (RSS) is sampled every 50 ms during each round and the highest reported")
 }
 
 // prepare checks the target's flags and builds its request body.
@@ -175,6 +177,7 @@ func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 
 	results := make([][]loadtest.ReadResult, len(targets))
+	peaks := make([]loadtest.RSS, len(targets))
 	var failed error
 	for r := 1; r <= *rounds; r++ {
 		for i, t := range targets {
@@ -182,7 +185,23 @@ func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
 			if err != nil {
 				return err
 			}
+			var watch *loadtest.RSSWatch
+			if t.pid != 0 {
+				if watch, err = loadtest.WatchRSS(ctx, t.pid, 50*time.Millisecond); err != nil {
+					return fmt.Errorf("bench http: %s: %w", t.label, err)
+				}
+			}
 			res, err := loadtest.RunRead(ctx, opt)
+			if watch != nil {
+				mem, werr := watch.Stop()
+				if err == nil && werr != nil {
+					err = fmt.Errorf("bench http: %s: %w", t.label, werr)
+				}
+				if mem.Current > peaks[i].Current {
+					peaks[i] = mem
+				}
+				fmt.Fprintf(stdout, "round %d %s: server highest %s\n", r, t.label, mem)
+			}
 			if err != nil {
 				return err
 			}
@@ -208,6 +227,9 @@ func benchHTTP(ctx context.Context, args []string, stdout io.Writer) error {
 		m := med[i]
 		fmt.Fprintf(stdout, "median %s: %.1f req/s, p50 %s, p90 %s, p99 %s, max %s\n", t.label, m.rps,
 			ms(m.p50), ms(m.p90), ms(m.p99), ms(m.max))
+		if t.pid != 0 {
+			fmt.Fprintf(stdout, "memory %s: highest during the rounds %s\n", t.label, peaks[i])
+		}
 	}
 	if len(targets) == 2 {
 		fmt.Fprintf(stdout, "ratio A/B: req/s %.2fx, p50 %.2fx, p90 %.2fx, p99 %.2fx\n", ratio(med[0].rps, med[1].rps),

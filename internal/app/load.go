@@ -38,6 +38,7 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	target := fs.String("url", "", "GraphQL endpoint of a running server, e.g. http://127.0.0.1:8080/query (default: a server in process); "+
 		"the cases are counted in DATABASE_URL, which must be that server's database, and the server needs the same LOAD_TEST_KEY")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (in process: server and client) to this file")
+	pid := fs.Int("pid", 0, "with --url: process id of the server on this machine, whose resident memory (RSS) is sampled during the run (in process: this process's, always)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +87,16 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		}
 		defer pprof.StopCPUProfile()
 	}
+	memPID := *pid
+	if *target == "" {
+		memPID = os.Getpid()
+	}
+	var watch *loadtest.RSSWatch
+	if memPID != 0 {
+		if watch, err = loadtest.WatchRSS(ctx, memPID, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
 	cpu0 := processCPU()
 	res, err := loadtest.Run(ctx, loadtest.Options{URL: url, UnitID: unitID, Clients: *clients, Duration: *duration,
 		LoadTestKey: cfg.LoadTestKey})
@@ -93,6 +104,12 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return err
 	}
 	cpu := processCPU() - cpu0
+	var mem loadtest.RSS
+	if watch != nil {
+		if mem, err = watch.Stop(); err != nil {
+			return err
+		}
+	}
 	stored, err := db.Client.CitizenCase.Query().Where(citizencase.DescriptionHasPrefix(res.Marker)).Count(authz.System(ctx, authz.SysLoadCount))
 	if err != nil {
 		return err
@@ -108,6 +125,13 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		}
 		fmt.Fprintf(stdout, "cpu of this process (%s): %s, %.2f ms per request\n", who, cpu.Round(time.Millisecond),
 			float64(cpu.Microseconds())/1000/float64(res.Sent))
+	}
+	if watch != nil {
+		who := "server"
+		if *target == "" {
+			who = "this process (server and client)"
+		}
+		fmt.Fprintf(stdout, "memory of the %s: highest during the run %s\n", who, mem)
 	}
 	fmt.Fprintf(stdout, "cases stored with this run's marker: %d (answered ok: %d, lost: %d)\n", stored, res.OK, res.OK-int64(stored))
 	if res.Errors > 0 {
