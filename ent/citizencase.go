@@ -76,6 +76,8 @@ type CitizenCase struct {
 	SubjectVisibleAt *time.Time `json:"subject_visible_at,omitempty"`
 	// Id of the official the case is about, if named.
 	OfficialID string `json:"official_id,omitempty"`
+	// The province of the case's unit, kept with it.
+	ScopeProvinceID string `json:"scope_province_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CitizenCaseQuery when eager-loading is set.
 	Edges                       CitizenCaseEdges `json:"edges"`
@@ -244,7 +246,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case citizencase.FieldExtensionCount, citizencase.FieldRating:
 			values[i] = new(sql.NullInt64)
-		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldOfficialID:
+		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldOfficialID, citizencase.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
 		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt, citizencase.FieldSubjectVisibleAt:
 			values[i] = new(sql.NullTime)
@@ -451,6 +453,12 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field official_id", values[i])
 			} else if value.Valid {
 				_m.OfficialID = value.String
+			}
+		case citizencase.FieldScopeProvinceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
+			} else if value.Valid {
+				_m.ScopeProvinceID = value.String
 			}
 		case citizencase.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -675,6 +683,9 @@ func (_m *CitizenCase) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("official_id=")
 	builder.WriteString(_m.OfficialID)
+	builder.WriteString(", ")
+	builder.WriteString("scope_province_id=")
+	builder.WriteString(_m.ScopeProvinceID)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -346,6 +346,20 @@ func (_c *CitizenCaseCreate) SetNillableOfficialID(v *string) *CitizenCaseCreate
 	return _c
 }
 
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_c *CitizenCaseCreate) SetScopeProvinceID(v string) *CitizenCaseCreate {
+	_c.mutation.SetScopeProvinceID(v)
+	return _c
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableScopeProvinceID(v *string) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetScopeProvinceID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CitizenCaseCreate) SetID(v string) *CitizenCaseCreate {
 	_c.mutation.SetID(v)
@@ -829,6 +843,10 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.SubjectVisibleAt(); ok {
 		_spec.SetField(citizencase.FieldSubjectVisibleAt, field.TypeTime, value)
 		_node.SubjectVisibleAt = &value
+	}
+	if value, ok := _c.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)
+		_node.ScopeProvinceID = value
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1321,6 +1339,24 @@ func (u *CitizenCaseUpsert) ClearOfficialID() *CitizenCaseUpsert {
 	return u
 }
 
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (u *CitizenCaseUpsert) SetScopeProvinceID(v string) *CitizenCaseUpsert {
+	u.Set(citizencase.FieldScopeProvinceID, v)
+	return u
+}
+
+// UpdateScopeProvinceID sets the "scope_province_id" field to the value that was provided on create.
+func (u *CitizenCaseUpsert) UpdateScopeProvinceID() *CitizenCaseUpsert {
+	u.SetExcluded(citizencase.FieldScopeProvinceID)
+	return u
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (u *CitizenCaseUpsert) ClearScopeProvinceID() *CitizenCaseUpsert {
+	u.SetNull(citizencase.FieldScopeProvinceID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1703,6 +1739,27 @@ func (u *CitizenCaseUpsertOne) UpdateOfficialID() *CitizenCaseUpsertOne {
 func (u *CitizenCaseUpsertOne) ClearOfficialID() *CitizenCaseUpsertOne {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearOfficialID()
+	})
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (u *CitizenCaseUpsertOne) SetScopeProvinceID(v string) *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetScopeProvinceID(v)
+	})
+}
+
+// UpdateScopeProvinceID sets the "scope_province_id" field to the value that was provided on create.
+func (u *CitizenCaseUpsertOne) UpdateScopeProvinceID() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateScopeProvinceID()
+	})
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (u *CitizenCaseUpsertOne) ClearScopeProvinceID() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearScopeProvinceID()
 	})
 }
 
@@ -2255,6 +2312,27 @@ func (u *CitizenCaseUpsertBulk) UpdateOfficialID() *CitizenCaseUpsertBulk {
 func (u *CitizenCaseUpsertBulk) ClearOfficialID() *CitizenCaseUpsertBulk {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearOfficialID()
+	})
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (u *CitizenCaseUpsertBulk) SetScopeProvinceID(v string) *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetScopeProvinceID(v)
+	})
+}
+
+// UpdateScopeProvinceID sets the "scope_province_id" field to the value that was provided on create.
+func (u *CitizenCaseUpsertBulk) UpdateScopeProvinceID() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdateScopeProvinceID()
+	})
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (u *CitizenCaseUpsertBulk) ClearScopeProvinceID() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearScopeProvinceID()
 	})
 }
 

@@ -319,6 +319,26 @@ func (_u *CitizenCaseUpdate) ClearOfficialID() *CitizenCaseUpdate {
 	return _u
 }
 
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_u *CitizenCaseUpdate) SetScopeProvinceID(v string) *CitizenCaseUpdate {
+	_u.mutation.SetScopeProvinceID(v)
+	return _u
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillableScopeProvinceID(v *string) *CitizenCaseUpdate {
+	if v != nil {
+		_u.SetScopeProvinceID(*v)
+	}
+	return _u
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (_u *CitizenCaseUpdate) ClearScopeProvinceID() *CitizenCaseUpdate {
+	_u.mutation.ClearScopeProvinceID()
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *CitizenCaseUpdate) SetUnitID(id string) *CitizenCaseUpdate {
 	_u.mutation.SetUnitID(id)
@@ -813,6 +833,12 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.SubjectVisibleAtCleared() {
 		_spec.ClearField(citizencase.FieldSubjectVisibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(citizencase.FieldScopeProvinceID, field.TypeString)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1531,6 +1557,26 @@ func (_u *CitizenCaseUpdateOne) ClearOfficialID() *CitizenCaseUpdateOne {
 	return _u
 }
 
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (_u *CitizenCaseUpdateOne) SetScopeProvinceID(v string) *CitizenCaseUpdateOne {
+	_u.mutation.SetScopeProvinceID(v)
+	return _u
+}
+
+// SetNillableScopeProvinceID sets the "scope_province_id" field if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillableScopeProvinceID(v *string) *CitizenCaseUpdateOne {
+	if v != nil {
+		_u.SetScopeProvinceID(*v)
+	}
+	return _u
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (_u *CitizenCaseUpdateOne) ClearScopeProvinceID() *CitizenCaseUpdateOne {
+	_u.mutation.ClearScopeProvinceID()
+	return _u
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by ID.
 func (_u *CitizenCaseUpdateOne) SetUnitID(id string) *CitizenCaseUpdateOne {
 	_u.mutation.SetUnitID(id)
@@ -2055,6 +2101,12 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	}
 	if _u.mutation.SubjectVisibleAtCleared() {
 		_spec.ClearField(citizencase.FieldSubjectVisibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ScopeProvinceID(); ok {
+		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)
+	}
+	if _u.mutation.ScopeProvinceIDCleared() {
+		_spec.ClearField(citizencase.FieldScopeProvinceID, field.TypeString)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -37,6 +37,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/progressclock"
 	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -96,6 +97,8 @@ type Client struct {
 	ProgressCounter *ProgressCounterClient
 	// Province is the client for interacting with the Province builders.
 	Province *ProvinceClient
+	// RecordCount is the client for interacting with the RecordCount builders.
+	RecordCount *RecordCountClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Review is the client for interacting with the Review builders.
@@ -141,6 +144,7 @@ func (c *Client) init() {
 	c.ProgressClock = NewProgressClockClient(c.config)
 	c.ProgressCounter = NewProgressCounterClient(c.config)
 	c.Province = NewProvinceClient(c.config)
+	c.RecordCount = NewRecordCountClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Review = NewReviewClient(c.config)
 	c.SelfAssessment = NewSelfAssessmentClient(c.config)
@@ -261,6 +265,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ProgressClock:         NewProgressClockClient(cfg),
 		ProgressCounter:       NewProgressCounterClient(cfg),
 		Province:              NewProvinceClient(cfg),
+		RecordCount:           NewRecordCountClient(cfg),
 		RefreshToken:          NewRefreshTokenClient(cfg),
 		Review:                NewReviewClient(cfg),
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
@@ -308,6 +313,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ProgressClock:         NewProgressClockClient(cfg),
 		ProgressCounter:       NewProgressCounterClient(cfg),
 		Province:              NewProvinceClient(cfg),
+		RecordCount:           NewRecordCountClient(cfg),
 		RefreshToken:          NewRefreshTokenClient(cfg),
 		Review:                NewReviewClient(cfg),
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
@@ -347,8 +353,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
 		c.Inspection, c.Official, c.OfficialNameKey, c.Phase, c.Pledge,
-		c.ProgressClock, c.ProgressCounter, c.Province, c.RefreshToken, c.Review,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
+		c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -362,8 +368,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
 		c.Inspection, c.Official, c.OfficialNameKey, c.Phase, c.Pledge,
-		c.ProgressClock, c.ProgressCounter, c.Province, c.RefreshToken, c.Review,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
+		c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -416,6 +422,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ProgressCounter.mutate(ctx, m)
 	case *ProvinceMutation:
 		return c.Province.mutate(ctx, m)
+	case *RecordCountMutation:
+		return c.RecordCount.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
 	case *ReviewMutation:
@@ -4594,6 +4602,139 @@ func (c *ProvinceClient) mutate(ctx context.Context, m *ProvinceMutation) (Value
 	}
 }
 
+// RecordCountClient is a client for the RecordCount schema.
+type RecordCountClient struct {
+	config
+}
+
+// NewRecordCountClient returns a client for the RecordCount from the given config.
+func NewRecordCountClient(c config) *RecordCountClient {
+	return &RecordCountClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `recordcount.Hooks(f(g(h())))`.
+func (c *RecordCountClient) Use(hooks ...Hook) {
+	c.hooks.RecordCount = append(c.hooks.RecordCount, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `recordcount.Intercept(f(g(h())))`.
+func (c *RecordCountClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RecordCount = append(c.inters.RecordCount, interceptors...)
+}
+
+// Create returns a builder for creating a RecordCount entity.
+func (c *RecordCountClient) Create() *RecordCountCreate {
+	mutation := newRecordCountMutation(c.config, OpCreate)
+	return &RecordCountCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RecordCount entities.
+func (c *RecordCountClient) CreateBulk(builders ...*RecordCountCreate) *RecordCountCreateBulk {
+	return &RecordCountCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RecordCountClient) MapCreateBulk(slice any, setFunc func(*RecordCountCreate, int)) *RecordCountCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RecordCountCreateBulk{err: fmt.Errorf("calling to RecordCountClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RecordCountCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RecordCountCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RecordCount.
+func (c *RecordCountClient) Update() *RecordCountUpdate {
+	mutation := newRecordCountMutation(c.config, OpUpdate)
+	return &RecordCountUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RecordCountClient) UpdateOne(_m *RecordCount) *RecordCountUpdateOne {
+	mutation := newRecordCountMutation(c.config, OpUpdateOne, withRecordCount(_m))
+	return &RecordCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RecordCountClient) UpdateOneID(id int) *RecordCountUpdateOne {
+	mutation := newRecordCountMutation(c.config, OpUpdateOne, withRecordCountID(id))
+	return &RecordCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RecordCount.
+func (c *RecordCountClient) Delete() *RecordCountDelete {
+	mutation := newRecordCountMutation(c.config, OpDelete)
+	return &RecordCountDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RecordCountClient) DeleteOne(_m *RecordCount) *RecordCountDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RecordCountClient) DeleteOneID(id int) *RecordCountDeleteOne {
+	builder := c.Delete().Where(recordcount.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RecordCountDeleteOne{builder}
+}
+
+// Query returns a query builder for RecordCount.
+func (c *RecordCountClient) Query() *RecordCountQuery {
+	return &RecordCountQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRecordCount},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RecordCount entity by its id.
+func (c *RecordCountClient) Get(ctx context.Context, id int) (*RecordCount, error) {
+	return c.Query().Where(recordcount.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RecordCountClient) GetX(ctx context.Context, id int) *RecordCount {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RecordCountClient) Hooks() []Hook {
+	return c.hooks.RecordCount
+}
+
+// Interceptors returns the client interceptors.
+func (c *RecordCountClient) Interceptors() []Interceptor {
+	return c.inters.RecordCount
+}
+
+func (c *RecordCountClient) mutate(ctx context.Context, m *RecordCountMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RecordCountCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RecordCountUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RecordCountUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RecordCountDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RecordCount mutation op: %q", m.Op())
+	}
+}
+
 // RefreshTokenClient is a client for the RefreshToken schema.
 type RefreshTokenClient struct {
 	config
@@ -5719,15 +5860,17 @@ type (
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
-		Phase, Pledge, ProgressClock, ProgressCounter, Province, RefreshToken, Review,
-		SelfAssessment, SelfAssessmentItem, Unit, Upload []ent.Hook
+		Phase, Pledge, ProgressClock, ProgressCounter, Province, RecordCount,
+		RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
+		Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
-		Phase, Pledge, ProgressClock, ProgressCounter, Province, RefreshToken, Review,
-		SelfAssessment, SelfAssessmentItem, Unit, Upload []ent.Interceptor
+		Phase, Pledge, ProgressClock, ProgressCounter, Province, RecordCount,
+		RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
+		Upload []ent.Interceptor
 	}
 )
 

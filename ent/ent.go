@@ -34,6 +34,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/progressclock"
 	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -122,6 +123,7 @@ func checkColumn(t, c string) error {
 			progressclock.Table:         progressclock.ValidColumn,
 			progresscounter.Table:       progresscounter.ValidColumn,
 			province.Table:              province.ValidColumn,
+			recordcount.Table:           recordcount.ValidColumn,
 			refreshtoken.Table:          refreshtoken.ValidColumn,
 			review.Table:                review.ValidColumn,
 			selfassessment.Table:        selfassessment.ValidColumn,

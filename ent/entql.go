@@ -26,6 +26,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/progressclock"
 	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -41,7 +42,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 28)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -210,6 +211,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldSubjectNotice:    {Type: field.TypeString, Column: citizencase.FieldSubjectNotice},
 			citizencase.FieldSubjectVisibleAt: {Type: field.TypeTime, Column: citizencase.FieldSubjectVisibleAt},
 			citizencase.FieldOfficialID:       {Type: field.TypeString, Column: citizencase.FieldOfficialID},
+			citizencase.FieldScopeProvinceID:  {Type: field.TypeString, Column: citizencase.FieldScopeProvinceID},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -519,6 +521,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   recordcount.Table,
+			Columns: recordcount.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt,
+				Column: recordcount.FieldID,
+			},
+		},
+		Type: "RecordCount",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			recordcount.FieldKind:            {Type: field.TypeString, Column: recordcount.FieldKind},
+			recordcount.FieldScopeUnitID:     {Type: field.TypeString, Column: recordcount.FieldScopeUnitID},
+			recordcount.FieldScopeProvinceID: {Type: field.TypeString, Column: recordcount.FieldScopeProvinceID},
+			recordcount.FieldShard:           {Type: field.TypeInt, Column: recordcount.FieldShard},
+			recordcount.FieldN:               {Type: field.TypeInt64, Column: recordcount.FieldN},
+		},
+	}
+	graph.Nodes[23] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -537,7 +557,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -563,7 +583,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -596,7 +616,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -614,7 +634,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -637,7 +657,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldParentID:   {Type: field.TypeString, Column: unit.FieldParentID},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -2916,6 +2936,11 @@ func (f *CitizenCaseFilter) WhereOfficialID(p entql.StringP) {
 	f.Where(p.Field(citizencase.FieldOfficialID))
 }
 
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *CitizenCaseFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(citizencase.FieldScopeProvinceID))
+}
+
 // WhereHasUnit applies a predicate to check if query has an edge unit.
 func (f *CitizenCaseFilter) WhereHasUnit() {
 	f.Where(entql.HasEdge("unit"))
@@ -4739,6 +4764,71 @@ func (f *ProvinceFilter) WhereHasCampaignsWith(preds ...predicate.Campaign) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RecordCountQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RecordCountQuery builder.
+func (_q *RecordCountQuery) Filter() *RecordCountFilter {
+	return &RecordCountFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RecordCountMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RecordCountMutation builder.
+func (m *RecordCountMutation) Filter() *RecordCountFilter {
+	return &RecordCountFilter{config: m.config, predicateAdder: m}
+}
+
+// RecordCountFilter provides a generic filtering capability at runtime for RecordCountQuery.
+type RecordCountFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RecordCountFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int predicate on the id field.
+func (f *RecordCountFilter) WhereID(p entql.IntP) {
+	f.Where(p.Field(recordcount.FieldID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *RecordCountFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(recordcount.FieldKind))
+}
+
+// WhereScopeUnitID applies the entql string predicate on the scope_unit_id field.
+func (f *RecordCountFilter) WhereScopeUnitID(p entql.StringP) {
+	f.Where(p.Field(recordcount.FieldScopeUnitID))
+}
+
+// WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
+func (f *RecordCountFilter) WhereScopeProvinceID(p entql.StringP) {
+	f.Where(p.Field(recordcount.FieldScopeProvinceID))
+}
+
+// WhereShard applies the entql int predicate on the shard field.
+func (f *RecordCountFilter) WhereShard(p entql.IntP) {
+	f.Where(p.Field(recordcount.FieldShard))
+}
+
+// WhereN applies the entql int64 predicate on the n field.
+func (f *RecordCountFilter) WhereN(p entql.Int64P) {
+	f.Where(p.Field(recordcount.FieldN))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4767,7 +4857,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4856,7 +4946,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4975,7 +5065,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5171,7 +5261,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5264,7 +5354,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5508,7 +5598,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -34,6 +34,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/progressclock"
 	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
@@ -74,6 +75,7 @@ const (
 	TypeProgressClock         = "ProgressClock"
 	TypeProgressCounter       = "ProgressCounter"
 	TypeProvince              = "Province"
+	TypeRecordCount           = "RecordCount"
 	TypeRefreshToken          = "RefreshToken"
 	TypeReview                = "Review"
 	TypeSelfAssessment        = "SelfAssessment"
@@ -6949,6 +6951,7 @@ type CitizenCaseMutation struct {
 	addrating             *int
 	subject_notice        *string
 	subject_visible_at    *time.Time
+	scope_province_id     *string
 	clearedFields         map[string]struct{}
 	unit                  *string
 	clearedunit           bool
@@ -8295,6 +8298,55 @@ func (m *CitizenCaseMutation) ResetOfficialID() {
 	delete(m.clearedFields, citizencase.FieldOfficialID)
 }
 
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *CitizenCaseMutation) SetScopeProvinceID(s string) {
+	m.scope_province_id = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *CitizenCaseMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldScopeProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ClearScopeProvinceID clears the value of the "scope_province_id" field.
+func (m *CitizenCaseMutation) ClearScopeProvinceID() {
+	m.scope_province_id = nil
+	m.clearedFields[citizencase.FieldScopeProvinceID] = struct{}{}
+}
+
+// ScopeProvinceIDCleared returns if the "scope_province_id" field was cleared in this mutation.
+func (m *CitizenCaseMutation) ScopeProvinceIDCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldScopeProvinceID]
+	return ok
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *CitizenCaseMutation) ResetScopeProvinceID() {
+	m.scope_province_id = nil
+	delete(m.clearedFields, citizencase.FieldScopeProvinceID)
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by id.
 func (m *CitizenCaseMutation) SetUnitID(id string) {
 	m.unit = &id
@@ -8836,7 +8888,7 @@ func (m *CitizenCaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CitizenCaseMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 28)
 	if m.created_at != nil {
 		fields = append(fields, citizencase.FieldCreatedAt)
 	}
@@ -8918,6 +8970,9 @@ func (m *CitizenCaseMutation) Fields() []string {
 	if m.official != nil {
 		fields = append(fields, citizencase.FieldOfficialID)
 	}
+	if m.scope_province_id != nil {
+		fields = append(fields, citizencase.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -8980,6 +9035,8 @@ func (m *CitizenCaseMutation) Field(name string) (ent.Value, bool) {
 		return m.SubjectVisibleAt()
 	case citizencase.FieldOfficialID:
 		return m.OfficialID()
+	case citizencase.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
 	}
 	return nil, false
 }
@@ -9043,6 +9100,8 @@ func (m *CitizenCaseMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldSubjectVisibleAt(ctx)
 	case citizencase.FieldOfficialID:
 		return m.OldOfficialID(ctx)
+	case citizencase.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
 	}
 	return nil, fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -9241,6 +9300,13 @@ func (m *CitizenCaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOfficialID(v)
 		return nil
+	case citizencase.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -9343,6 +9409,9 @@ func (m *CitizenCaseMutation) ClearedFields() []string {
 	if m.FieldCleared(citizencase.FieldOfficialID) {
 		fields = append(fields, citizencase.FieldOfficialID)
 	}
+	if m.FieldCleared(citizencase.FieldScopeProvinceID) {
+		fields = append(fields, citizencase.FieldScopeProvinceID)
+	}
 	return fields
 }
 
@@ -9401,6 +9470,9 @@ func (m *CitizenCaseMutation) ClearField(name string) error {
 		return nil
 	case citizencase.FieldOfficialID:
 		m.ClearOfficialID()
+		return nil
+	case citizencase.FieldScopeProvinceID:
+		m.ClearScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase nullable field %s", name)
@@ -9490,6 +9562,9 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 		return nil
 	case citizencase.FieldOfficialID:
 		m.ResetOfficialID()
+		return nil
+	case citizencase.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
@@ -23402,6 +23477,617 @@ func (m *ProvinceMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Province edge %s", name)
+}
+
+// RecordCountMutation represents an operation that mutates the RecordCount nodes in the graph.
+type RecordCountMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	kind              *string
+	scope_unit_id     *string
+	scope_province_id *string
+	shard             *int
+	addshard          *int
+	n                 *int64
+	addn              *int64
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*RecordCount, error)
+	predicates        []predicate.RecordCount
+}
+
+var _ ent.Mutation = (*RecordCountMutation)(nil)
+
+// recordcountOption allows management of the mutation configuration using functional options.
+type recordcountOption func(*RecordCountMutation)
+
+// newRecordCountMutation creates new mutation for the RecordCount entity.
+func newRecordCountMutation(c config, op Op, opts ...recordcountOption) *RecordCountMutation {
+	m := &RecordCountMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRecordCount,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRecordCountID sets the ID field of the mutation.
+func withRecordCountID(id int) recordcountOption {
+	return func(m *RecordCountMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RecordCount
+		)
+		m.oldValue = func(ctx context.Context) (*RecordCount, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RecordCount.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRecordCount sets the old RecordCount of the mutation.
+func withRecordCount(node *RecordCount) recordcountOption {
+	return func(m *RecordCountMutation) {
+		m.oldValue = func(context.Context) (*RecordCount, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RecordCountMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RecordCountMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RecordCountMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RecordCountMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RecordCount.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKind sets the "kind" field.
+func (m *RecordCountMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *RecordCountMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the RecordCount entity.
+// If the RecordCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordCountMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *RecordCountMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetScopeUnitID sets the "scope_unit_id" field.
+func (m *RecordCountMutation) SetScopeUnitID(s string) {
+	m.scope_unit_id = &s
+}
+
+// ScopeUnitID returns the value of the "scope_unit_id" field in the mutation.
+func (m *RecordCountMutation) ScopeUnitID() (r string, exists bool) {
+	v := m.scope_unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeUnitID returns the old "scope_unit_id" field's value of the RecordCount entity.
+// If the RecordCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordCountMutation) OldScopeUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeUnitID: %w", err)
+	}
+	return oldValue.ScopeUnitID, nil
+}
+
+// ResetScopeUnitID resets all changes to the "scope_unit_id" field.
+func (m *RecordCountMutation) ResetScopeUnitID() {
+	m.scope_unit_id = nil
+}
+
+// SetScopeProvinceID sets the "scope_province_id" field.
+func (m *RecordCountMutation) SetScopeProvinceID(s string) {
+	m.scope_province_id = &s
+}
+
+// ScopeProvinceID returns the value of the "scope_province_id" field in the mutation.
+func (m *RecordCountMutation) ScopeProvinceID() (r string, exists bool) {
+	v := m.scope_province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeProvinceID returns the old "scope_province_id" field's value of the RecordCount entity.
+// If the RecordCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordCountMutation) OldScopeProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeProvinceID: %w", err)
+	}
+	return oldValue.ScopeProvinceID, nil
+}
+
+// ResetScopeProvinceID resets all changes to the "scope_province_id" field.
+func (m *RecordCountMutation) ResetScopeProvinceID() {
+	m.scope_province_id = nil
+}
+
+// SetShard sets the "shard" field.
+func (m *RecordCountMutation) SetShard(i int) {
+	m.shard = &i
+	m.addshard = nil
+}
+
+// Shard returns the value of the "shard" field in the mutation.
+func (m *RecordCountMutation) Shard() (r int, exists bool) {
+	v := m.shard
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShard returns the old "shard" field's value of the RecordCount entity.
+// If the RecordCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordCountMutation) OldShard(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShard is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShard requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShard: %w", err)
+	}
+	return oldValue.Shard, nil
+}
+
+// AddShard adds i to the "shard" field.
+func (m *RecordCountMutation) AddShard(i int) {
+	if m.addshard != nil {
+		*m.addshard += i
+	} else {
+		m.addshard = &i
+	}
+}
+
+// AddedShard returns the value that was added to the "shard" field in this mutation.
+func (m *RecordCountMutation) AddedShard() (r int, exists bool) {
+	v := m.addshard
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetShard resets all changes to the "shard" field.
+func (m *RecordCountMutation) ResetShard() {
+	m.shard = nil
+	m.addshard = nil
+}
+
+// SetN sets the "n" field.
+func (m *RecordCountMutation) SetN(i int64) {
+	m.n = &i
+	m.addn = nil
+}
+
+// N returns the value of the "n" field in the mutation.
+func (m *RecordCountMutation) N() (r int64, exists bool) {
+	v := m.n
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldN returns the old "n" field's value of the RecordCount entity.
+// If the RecordCount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecordCountMutation) OldN(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldN is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldN requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldN: %w", err)
+	}
+	return oldValue.N, nil
+}
+
+// AddN adds i to the "n" field.
+func (m *RecordCountMutation) AddN(i int64) {
+	if m.addn != nil {
+		*m.addn += i
+	} else {
+		m.addn = &i
+	}
+}
+
+// AddedN returns the value that was added to the "n" field in this mutation.
+func (m *RecordCountMutation) AddedN() (r int64, exists bool) {
+	v := m.addn
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetN resets all changes to the "n" field.
+func (m *RecordCountMutation) ResetN() {
+	m.n = nil
+	m.addn = nil
+}
+
+// Where appends a list predicates to the RecordCountMutation builder.
+func (m *RecordCountMutation) Where(ps ...predicate.RecordCount) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RecordCountMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RecordCountMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RecordCount, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RecordCountMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RecordCountMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RecordCount).
+func (m *RecordCountMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RecordCountMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.kind != nil {
+		fields = append(fields, recordcount.FieldKind)
+	}
+	if m.scope_unit_id != nil {
+		fields = append(fields, recordcount.FieldScopeUnitID)
+	}
+	if m.scope_province_id != nil {
+		fields = append(fields, recordcount.FieldScopeProvinceID)
+	}
+	if m.shard != nil {
+		fields = append(fields, recordcount.FieldShard)
+	}
+	if m.n != nil {
+		fields = append(fields, recordcount.FieldN)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RecordCountMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case recordcount.FieldKind:
+		return m.Kind()
+	case recordcount.FieldScopeUnitID:
+		return m.ScopeUnitID()
+	case recordcount.FieldScopeProvinceID:
+		return m.ScopeProvinceID()
+	case recordcount.FieldShard:
+		return m.Shard()
+	case recordcount.FieldN:
+		return m.N()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RecordCountMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case recordcount.FieldKind:
+		return m.OldKind(ctx)
+	case recordcount.FieldScopeUnitID:
+		return m.OldScopeUnitID(ctx)
+	case recordcount.FieldScopeProvinceID:
+		return m.OldScopeProvinceID(ctx)
+	case recordcount.FieldShard:
+		return m.OldShard(ctx)
+	case recordcount.FieldN:
+		return m.OldN(ctx)
+	}
+	return nil, fmt.Errorf("unknown RecordCount field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecordCountMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case recordcount.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case recordcount.FieldScopeUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeUnitID(v)
+		return nil
+	case recordcount.FieldScopeProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeProvinceID(v)
+		return nil
+	case recordcount.FieldShard:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShard(v)
+		return nil
+	case recordcount.FieldN:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetN(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecordCount field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RecordCountMutation) AddedFields() []string {
+	var fields []string
+	if m.addshard != nil {
+		fields = append(fields, recordcount.FieldShard)
+	}
+	if m.addn != nil {
+		fields = append(fields, recordcount.FieldN)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RecordCountMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case recordcount.FieldShard:
+		return m.AddedShard()
+	case recordcount.FieldN:
+		return m.AddedN()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecordCountMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case recordcount.FieldShard:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddShard(v)
+		return nil
+	case recordcount.FieldN:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddN(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecordCount numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RecordCountMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RecordCountMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RecordCountMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RecordCount nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RecordCountMutation) ResetField(name string) error {
+	switch name {
+	case recordcount.FieldKind:
+		m.ResetKind()
+		return nil
+	case recordcount.FieldScopeUnitID:
+		m.ResetScopeUnitID()
+		return nil
+	case recordcount.FieldScopeProvinceID:
+		m.ResetScopeProvinceID()
+		return nil
+	case recordcount.FieldShard:
+		m.ResetShard()
+		return nil
+	case recordcount.FieldN:
+		m.ResetN()
+		return nil
+	}
+	return fmt.Errorf("unknown RecordCount field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RecordCountMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RecordCountMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RecordCountMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RecordCountMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RecordCountMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RecordCountMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RecordCountMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RecordCount unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RecordCountMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RecordCount edge %s", name)
 }
 
 // RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.

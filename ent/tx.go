@@ -58,6 +58,8 @@ type Tx struct {
 	ProgressCounter *ProgressCounterClient
 	// Province is the client for interacting with the Province builders.
 	Province *ProvinceClient
+	// RecordCount is the client for interacting with the RecordCount builders.
+	RecordCount *RecordCountClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Review is the client for interacting with the Review builders.
@@ -223,6 +225,7 @@ func (tx *Tx) init() {
 	tx.ProgressClock = NewProgressClockClient(tx.config)
 	tx.ProgressCounter = NewProgressCounterClient(tx.config)
 	tx.Province = NewProvinceClient(tx.config)
+	tx.RecordCount = NewRecordCountClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
 	tx.SelfAssessment = NewSelfAssessmentClient(tx.config)

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
@@ -48,6 +49,9 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[strin
 
 // Acknowledgements is the resolver for the acknowledgements field.
 func (r *queryResolver) Acknowledgements(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) (*ent.AcknowledgementConnection, error) {
+	if where == nil {
+		ctx = recordscope.Totals(ctx) // the viewer's total, from the counts kept per unit
+	}
 	return r.client.Acknowledgement.Query().Paginate(ctx, after, first, before, last,
 		ent.WithAcknowledgementOrder(orderBy), ent.WithAcknowledgementFilter(where.Filter))
 }
@@ -96,6 +100,9 @@ func (r *queryResolver) Inspections(ctx context.Context, after *entgql.Cursor[st
 
 // Pledges is the resolver for the pledges field.
 func (r *queryResolver) Pledges(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder, where *ent.PledgeWhereInput) (*ent.PledgeConnection, error) {
+	if where == nil {
+		ctx = recordscope.Totals(ctx) // the viewer's total, from the counts kept per unit
+	}
 	return r.client.Pledge.Query().Paginate(ctx, after, first, before, last,
 		ent.WithPledgeOrder(orderBy), ent.WithPledgeFilter(where.Filter))
 }
@@ -114,6 +121,9 @@ func (r *queryResolver) Reviews(ctx context.Context, after *entgql.Cursor[string
 
 // SelfAssessments is the resolver for the selfAssessments field.
 func (r *queryResolver) SelfAssessments(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) (*ent.SelfAssessmentConnection, error) {
+	if where == nil {
+		ctx = recordscope.Totals(ctx) // the viewer's total, from the counts kept per unit
+	}
 	return r.client.SelfAssessment.Query().Paginate(ctx, after, first, before, last,
 		ent.WithSelfAssessmentOrder(orderBy), ent.WithSelfAssessmentFilter(where.Filter))
 }

@@ -73,6 +73,8 @@ const (
 	FieldSubjectVisibleAt = "subject_visible_at"
 	// FieldOfficialID holds the string denoting the official_id field in the database.
 	FieldOfficialID = "official_cases"
+	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
+	FieldScopeProvinceID = "scope_province_id"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
@@ -200,6 +202,7 @@ var Columns = []string{
 	FieldSubjectNotice,
 	FieldSubjectVisibleAt,
 	FieldOfficialID,
+	FieldScopeProvinceID,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "cases"
@@ -480,6 +483,11 @@ func BySubjectVisibleAt(opts ...sql.OrderTermOption) OrderOption {
 // ByOfficialID orders the results by the official_id field.
 func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOfficialID, opts...).ToFunc()
+}
+
+// ByScopeProvinceID orders the results by the scope_province_id field.
+func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

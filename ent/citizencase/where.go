@@ -171,6 +171,11 @@ func OfficialID(v string) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldOfficialID, v))
 }
 
+// ScopeProvinceID applies equality check predicate on the "scope_province_id" field. It's identical to ScopeProvinceIDEQ.
+func ScopeProvinceID(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldCreatedAt, v))
@@ -1409,6 +1414,81 @@ func OfficialIDEqualFold(v string) predicate.CitizenCase {
 // OfficialIDContainsFold applies the ContainsFold predicate on the "official_id" field.
 func OfficialIDContainsFold(v string) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldContainsFold(FieldOfficialID, v))
+}
+
+// ScopeProvinceIDEQ applies the EQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDNEQ applies the NEQ predicate on the "scope_province_id" field.
+func ScopeProvinceIDNEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIn applies the In predicate on the "scope_province_id" field.
+func ScopeProvinceIDIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDNotIn applies the NotIn predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldScopeProvinceID, vs...))
+}
+
+// ScopeProvinceIDGT applies the GT predicate on the "scope_province_id" field.
+func ScopeProvinceIDGT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDGTE applies the GTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDGTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLT applies the LT predicate on the "scope_province_id" field.
+func ScopeProvinceIDLT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLT(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDLTE applies the LTE predicate on the "scope_province_id" field.
+func ScopeProvinceIDLTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLTE(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContains applies the Contains predicate on the "scope_province_id" field.
+func ScopeProvinceIDContains(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContains(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasPrefix applies the HasPrefix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasPrefix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasPrefix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDHasSuffix applies the HasSuffix predicate on the "scope_province_id" field.
+func ScopeProvinceIDHasSuffix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasSuffix(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDIsNil applies the IsNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDNotNil applies the NotNil predicate on the "scope_province_id" field.
+func ScopeProvinceIDNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldScopeProvinceID))
+}
+
+// ScopeProvinceIDEqualFold applies the EqualFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDEqualFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEqualFold(FieldScopeProvinceID, v))
+}
+
+// ScopeProvinceIDContainsFold applies the ContainsFold predicate on the "scope_province_id" field.
+func ScopeProvinceIDContainsFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContainsFold(FieldScopeProvinceID, v))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

@@ -273,6 +273,18 @@ func (f ProvinceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProvinceMutation", m)
 }
 
+// The RecordCountFunc type is an adapter to allow the use of ordinary
+// function as RecordCount mutator.
+type RecordCountFunc func(context.Context, *ent.RecordCountMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RecordCountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RecordCountMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RecordCountMutation", m)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary
 // function as RefreshToken mutator.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenMutation) (ent.Value, error)

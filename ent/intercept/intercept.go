@@ -31,6 +31,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/progressclock"
 	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -689,6 +690,33 @@ func (f TraverseProvince) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProvinceQuery", q)
 }
 
+// The RecordCountFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RecordCountFunc func(context.Context, *ent.RecordCountQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RecordCountFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RecordCountQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RecordCountQuery", q)
+}
+
+// The TraverseRecordCount type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRecordCount func(context.Context, *ent.RecordCountQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRecordCount) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRecordCount) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecordCountQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RecordCountQuery", q)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenQuery) (ent.Value, error)
 
@@ -898,6 +926,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ProgressCounterQuery, predicate.ProgressCounter, progresscounter.OrderOption]{typ: ent.TypeProgressCounter, tq: q}, nil
 	case *ent.ProvinceQuery:
 		return &query[*ent.ProvinceQuery, predicate.Province, province.OrderOption]{typ: ent.TypeProvince, tq: q}, nil
+	case *ent.RecordCountQuery:
+		return &query[*ent.RecordCountQuery, predicate.RecordCount, recordcount.OrderOption]{typ: ent.TypeRecordCount, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.ReviewQuery:

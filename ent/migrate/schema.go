@@ -379,6 +379,7 @@ var (
 		{Name: "rating", Type: field.TypeInt, Nullable: true},
 		{Name: "subject_notice", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "subject_visible_at", Type: field.TypeTime, Nullable: true},
+		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
 		{Name: "account_handled_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_duplicates", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_transferred_to", Type: field.TypeString, Nullable: true, Size: 40},
@@ -393,31 +394,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "cases_accounts_handled_cases",
-				Columns:    []*schema.Column{CasesColumns[27]},
+				Columns:    []*schema.Column{CasesColumns[28]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_cases_duplicates",
-				Columns:    []*schema.Column{CasesColumns[28]},
+				Columns:    []*schema.Column{CasesColumns[29]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_transferred_to",
-				Columns:    []*schema.Column{CasesColumns[29]},
+				Columns:    []*schema.Column{CasesColumns[30]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_officials_cases",
-				Columns:    []*schema.Column{CasesColumns[30]},
+				Columns:    []*schema.Column{CasesColumns[31]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_cases",
-				Columns:    []*schema.Column{CasesColumns[31]},
+				Columns:    []*schema.Column{CasesColumns[32]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -426,27 +427,27 @@ var (
 			{
 				Name:    "citizencase_unit_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[31]},
+				Columns: []*schema.Column{CasesColumns[32]},
 			},
 			{
 				Name:    "citizencase_official_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[30]},
+				Columns: []*schema.Column{CasesColumns[31]},
 			},
 			{
 				Name:    "citizencase_account_handled_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[27]},
+				Columns: []*schema.Column{CasesColumns[28]},
 			},
 			{
 				Name:    "citizencase_citizen_case_duplicates",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[28]},
+				Columns: []*schema.Column{CasesColumns[29]},
 			},
 			{
 				Name:    "citizencase_citizen_case_transferred_to",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[29]},
+				Columns: []*schema.Column{CasesColumns[30]},
 			},
 			{
 				Name:    "citizencase_state",
@@ -487,6 +488,11 @@ var (
 				Name:    "citizencase_due_at",
 				Unique:  false,
 				Columns: []*schema.Column{CasesColumns[18]},
+			},
+			{
+				Name:    "citizencase_scope_province_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[27], CasesColumns[0]},
 			},
 		},
 	}
@@ -1269,6 +1275,33 @@ var (
 			},
 		},
 	}
+	// RecordCountsColumns holds the columns for the "record_counts" table.
+	RecordCountsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeString, Size: 32},
+		{Name: "scope_unit_id", Type: field.TypeString},
+		{Name: "scope_province_id", Type: field.TypeString},
+		{Name: "shard", Type: field.TypeInt},
+		{Name: "n", Type: field.TypeInt64},
+	}
+	// RecordCountsTable holds the schema information for the "record_counts" table.
+	RecordCountsTable = &schema.Table{
+		Name:       "record_counts",
+		Columns:    RecordCountsColumns,
+		PrimaryKey: []*schema.Column{RecordCountsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "recordcount_kind_scope_unit_id_scope_province_id_shard",
+				Unique:  true,
+				Columns: []*schema.Column{RecordCountsColumns[1], RecordCountsColumns[2], RecordCountsColumns[3], RecordCountsColumns[4]},
+			},
+			{
+				Name:    "recordcount_kind_scope_province_id",
+				Unique:  false,
+				Columns: []*schema.Column{RecordCountsColumns[1], RecordCountsColumns[3]},
+			},
+		},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1693,6 +1726,7 @@ var (
 		ProgressClocksTable,
 		ProgressCountersTable,
 		ProvincesTable,
+		RecordCountsTable,
 		RefreshTokensTable,
 		ReviewsTable,
 		SelfAssessmentsTable,

@@ -72,6 +72,9 @@ type ProgressCounter func(*sql.Selector)
 // Province is the predicate function for province builders.
 type Province func(*sql.Selector)
 
+// RecordCount is the predicate function for recordcount builders.
+type RecordCount func(*sql.Selector)
+
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
 

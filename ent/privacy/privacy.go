@@ -639,6 +639,30 @@ func (f ProvinceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProvinceMutation", m)
 }
 
+// The RecordCountQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RecordCountQueryRuleFunc func(context.Context, *ent.RecordCountQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RecordCountQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RecordCountQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RecordCountQuery", q)
+}
+
+// The RecordCountMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RecordCountMutationRuleFunc func(context.Context, *ent.RecordCountMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RecordCountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RecordCountMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RecordCountMutation", m)
+}
+
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RefreshTokenQueryRuleFunc func(context.Context, *ent.RefreshTokenQuery) error
@@ -862,6 +886,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ProvinceQuery:
 		return q.Filter(), nil
+	case *ent.RecordCountQuery:
+		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.ReviewQuery:
@@ -924,6 +950,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.ProgressCounterMutation:
 		return m.Filter(), nil
 	case *ent.ProvinceMutation:
+		return m.Filter(), nil
+	case *ent.RecordCountMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil

@@ -27,6 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/progressclock"
 	"github.com/liemchinh/liemchinh/ent/progresscounter"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/schema"
@@ -1491,6 +1492,30 @@ func init() {
 			return nil
 		}
 	}()
+	recordcountFields := schema.RecordCount{}.Fields()
+	_ = recordcountFields
+	// recordcountDescKind is the schema descriptor for kind field.
+	recordcountDescKind := recordcountFields[0].Descriptor()
+	// recordcount.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	recordcount.KindValidator = func() func(string) error {
+		validators := recordcountDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// recordcountDescShard is the schema descriptor for shard field.
+	recordcountDescShard := recordcountFields[3].Descriptor()
+	// recordcount.ShardValidator is a validator for the "shard" field. It is called by the builders before save.
+	recordcount.ShardValidator = recordcountDescShard.Validators[0].(func(int) error)
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
 	_ = refreshtokenMixinFields0

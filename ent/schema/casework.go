@@ -79,6 +79,7 @@ func (CitizenCase) Fields() []ent.Field {
 			Comment("From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.").
 			Annotations(hidden()),
 		officialID("official_cases", "Id of the official the case is about, if named.", true),
+		caseProvinceField(),
 	}
 }
 
@@ -126,6 +127,7 @@ func (CitizenCase) Indexes() []ent.Index {
 		index.Fields("conclusion"),
 		index.Fields("received_at"),
 		index.Fields("due_at"),
+		index.Fields("scope_province_id", "id"),
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/seed"
 	"github.com/liemchinh/liemchinh/internal/server"
@@ -106,6 +107,19 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("progress rebuild: %w", err)
 		}
 		fmt.Fprintf(stdout, "progress counters rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
+		// The totals of supervisors' lists (internal/recordscope), from the same records.
+		start = time.Now()
+		tx, err := db.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := recordscope.RebuildCounts(ctx, tx); err != nil {
+			return errors.Join(fmt.Errorf("progress rebuild: %w", err), tx.Rollback())
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("progress rebuild: %w", err)
+		}
+		fmt.Fprintf(stdout, "record counts rebuilt in %s\n", time.Since(start).Round(time.Millisecond))
 		return nil
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)

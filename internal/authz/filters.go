@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/review"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
@@ -93,7 +94,8 @@ func Install(c *ent.Client) {
 	}))
 	c.CitizenCase.Intercept(intercept.TraverseCitizenCase(func(ctx context.Context, q *ent.CitizenCaseQuery) error {
 		return filter(ctx, ent.TypeCitizenCase, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			return casesIn(v, s.C(citizencase.UnitColumn), s.C(citizencase.OfficialColumn), s.C(citizencase.FieldSubjectVisibleAt))
+			return casesIn(v, caseCols{s.C(citizencase.UnitColumn), s.C(citizencase.FieldScopeProvinceID),
+				s.C(citizencase.OfficialColumn), s.C(citizencase.FieldSubjectVisibleAt)})
 		})
 	}))
 	c.CaseEvent.Intercept(intercept.TraverseCaseEvent(func(ctx context.Context, q *ent.CaseEventQuery) error {
@@ -316,6 +318,29 @@ func scopeIn(v Viewer, unitColumn, provinceColumn string) *sql.Predicate {
 	return inProvince(provinceColumn, v.Scope.ID)
 }
 
+// RecordCountsWhere is the rule of the counts internal/recordscope keeps (record_counts) for a
+// list of typ's records (acknowledgements, pledges, self-assessments) without a filter of its
+// own: the counts of the units in the viewer's scope, by scopeIn over the counts' own scope
+// columns, exactly the staff rule of the records (recordsIn). ok is false when the total is to be
+// counted from the records instead: an official's own records, and a System purpose.
+func RecordCountsWhere(ctx context.Context, typ string) (where func(*sql.Selector), ok bool, err error) {
+	if SystemReads(ctx, typ) {
+		return nil, false, nil
+	}
+	v := FromContext(ctx)
+	if v.Anonymous() {
+		return nil, false, ErrUnauthenticated
+	}
+	if !v.Staff() {
+		return nil, false, nil
+	}
+	return func(s *sql.Selector) {
+		if p := scopeIn(v, s.C(recordcount.FieldScopeUnitID), s.C(recordcount.FieldScopeProvinceID)); p != nil {
+			s.Where(p)
+		}
+	}, true, nil
+}
+
 // inProvince is "column holds the province id or one merged into it".
 func inProvince(column, id string) *sql.Predicate {
 	return sql.P(func(b *sql.Builder) {
@@ -331,20 +356,20 @@ func provincesOf(b *sql.Builder, id string) {
 		WriteString(" OR ").WriteString(province.SuccessorColumn).WriteString(" = ").Arg(id).WriteString(")")
 }
 
-// caseCols are the columns of a case the case predicates read, as SQL.
-type caseCols struct{ unit, official, visible string }
+// caseCols are the columns of a case the case predicates read, as SQL: its unit and that unit's
+// province (kept with it by internal/recordscope), the official it is about, and from when they see it.
+type caseCols struct{ unit, province, official, visible string }
 
 // caseColumns are the case columns qualified for a subquery on the cases table.
 func caseColumns() caseCols {
-	return caseCols{qualified(citizencase.Table, citizencase.UnitColumn),
+	return caseCols{qualified(citizencase.Table, citizencase.UnitColumn), qualified(citizencase.Table, citizencase.FieldScopeProvinceID),
 		qualified(citizencase.Table, citizencase.OfficialColumn), qualified(citizencase.Table, citizencase.FieldSubjectVisibleAt)}
 }
 
 // casesIn is the case predicate (DESIGN.md §5, the person concerned and recusal): the cases the
 // viewer holds as staff, and the cases about the viewer's linked official once they are visible to
 // them (the start of verification; praise from acceptance). nil: no restriction.
-func casesIn(v Viewer, unitColumn, officialColumn, visibleColumn string) *sql.Predicate {
-	cols := caseCols{unitColumn, officialColumn, visibleColumn}
+func casesIn(v Viewer, cols caseCols) *sql.Predicate {
 	held := heldIn(v, cols)
 	if v.OfficialID == "" {
 		return held
@@ -358,7 +383,9 @@ func heldIn(v Viewer, c caseCols) *sql.Predicate {
 	if !v.Staff() {
 		return sql.False()
 	}
-	p := unitsIn(v, c.unit)
+	// A province's cases are one range of the province column's index (scopeIn), a district's or
+	// unit's those of its units.
+	p := scopeIn(v, c.unit, c.province)
 	if v.OfficialID == "" {
 		return p
 	}

@@ -37,6 +37,8 @@ type Submission struct {
 	Place        string         `json:"place,omitempty"`
 	Reporter     *Identity      `json:"reporter,omitempty"`
 	UploadIDs    []string       `json:"uploadIds,omitempty"`
+
+	province string // the unit's province, found by the checks
 }
 
 // Receipt is what the citizen gets back: the tracking code and the secret (shown once; a retry
@@ -88,10 +90,12 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	if in.IncidentDate != nil && in.IncidentDate.After(s.now()) {
 		return apperr.BadInput("Ngày xảy ra không thể ở tương lai.", "The incident date cannot be in the future.", "incidentDate")
 	}
-	if ok, err := s.unitExists(ctx, in.UnitID); err != nil {
+	if province, ok, err := s.unitProvince(ctx, in.UnitID); err != nil {
 		return err
 	} else if !ok {
 		return apperr.BadInput("Không tìm thấy đơn vị.", "No such unit.", "unitId")
+	} else {
+		in.province = province
 	}
 	if in.OfficialID != "" {
 		off, err := s.db(ctx).Official.Query().Where(officialID(in.OfficialID)).WithUnit().Only(authz.System(ctx, authz.SysNamedOfficial))
@@ -115,26 +119,31 @@ func (s *Service) checkSubmission(ctx context.Context, in *Submission) error {
 	return nil
 }
 
-// maxKnownUnits bounds the units remembered as existing (the national seed has about 100,000).
+// maxKnownUnits bounds the units remembered (the national seed has about 100,000).
 const maxKnownUnits = 250_000
 
-// unitExists reports whether a unit exists, remembering those that do: units are closed, never
-// deleted, so a unit once seen stays (and the case's foreign key would refuse one that did not).
-// An unknown id is asked of the database each time.
-func (s *Service) unitExists(ctx context.Context, id string) (bool, error) {
-	if _, ok := s.knownUnits.Load(id); ok {
-		return true, nil
+// unitProvince reports whether a unit exists and its province, remembering the units that do:
+// units are closed, never deleted, so a unit once seen stays (and the case's foreign key would
+// refuse one that did not), and none moves to another province (an operation that moved one
+// would have to forget it here and restamp its cases). An unknown id is asked of the database
+// each time.
+func (s *Service) unitProvince(ctx context.Context, id string) (string, bool, error) {
+	if p, ok := s.knownUnits.Load(id); ok {
+		return p.(string), true, nil
 	}
-	ok, err := s.db(ctx).Unit.Query().Where(unit.ID(id)).Exist(ctx)
-	if err != nil || !ok {
-		return false, err
+	u, err := s.db(ctx).Unit.Query().Where(unit.ID(id)).Select(unit.FieldProvinceID).Only(ctx)
+	if ent.IsNotFound(err) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, err
 	}
+	province := u.ProvinceID
 	if s.knownUnitCount.Load() < maxKnownUnits {
-		if _, had := s.knownUnits.LoadOrStore(id, struct{}{}); !had {
+		if _, had := s.knownUnits.LoadOrStore(id, province); !had {
 			s.knownUnitCount.Add(1)
 		}
 	}
-	return true, nil
+	return province, true, nil
 }
 
 // Submit receives a citizen's case: no account needed. An anonymous denunciation is handled as
@@ -190,7 +199,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
 		SetChannel(channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
 		SetDescription(in.Description).SetNillableIncidentDate(in.IncidentDate).SetAnonymous(in.Reporter == nil).
-		SetReceivedAt(now).SetUnitID(in.UnitID)
+		SetReceivedAt(now).SetUnitID(in.UnitID).SetScopeProvinceID(in.province)
 	if in.Place != "" {
 		c.SetPlace(in.Place)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/hook"
 	"github.com/liemchinh/liemchinh/ent/official"
@@ -22,13 +24,18 @@ import (
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
 
+// querier reads in a mutation's transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
 // stamped is what the mutations of the stamped types have in common.
 type stamped interface {
 	ent.Mutation
+	querier
 	ScopeUnitID() (string, bool)
 	SetScopeUnitID(string)
 	SetScopeProvinceID(string)
-	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
 }
 
 // Install stamps every acknowledgement, pledge, self-assessment and commendation created through
@@ -53,6 +60,31 @@ func Install(c *ent.Client, dia string) {
 		unitID, _ := cm.UnitID()
 		return officialID, unitID
 	}), ent.OpCreate))
+	// Counted after the stamp (hooks run in the order they are added): the count goes to the
+	// record's place.
+	installCounts(c, dia)
+	c.CitizenCase.Use(hook.On(caseProvince(dia), ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne))
+}
+
+// caseProvince is the cases' hook: whenever a case's unit is set (its creation, a transfer), its
+// scope_province_id becomes that unit's province, unless the writer gives it with the unit.
+func caseProvince(dia string) ent.Hook {
+	return func(next ent.Mutator) ent.Mutator {
+		return hook.CitizenCaseFunc(func(ctx context.Context, m *ent.CitizenCaseMutation) (ent.Value, error) {
+			unitID, ok := m.UnitID()
+			if _, given := m.ScopeProvinceID(); !ok || given {
+				return next.Mutate(ctx, m) // no new unit, or its province given by the writer (caseSubmit, seeds)
+			}
+			_, provinceID, err := place(ctx, m, dia, "", unitID)
+			if err != nil {
+				return nil, err
+			}
+			if provinceID != "" {
+				m.SetScopeProvinceID(provinceID)
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 }
 
 // stamp is the hook: of reads the official the record is about, or else the unit.
@@ -87,7 +119,7 @@ func stamp(dia string, of func(ent.Mutation) (officialID, unitID string)) ent.Ho
 // or else of the unit, in the mutation's transaction and outside the viewer's read filter (the filter
 // is for what a viewer reads back; the stamp must hold whoever writes). Nothing for an id that
 // does not exist: the foreign key refuses the record.
-func place(ctx context.Context, m stamped, dia, officialID, unitID string) (string, string, error) {
+func place(ctx context.Context, m querier, dia, officialID, unitID string) (string, string, error) {
 	d := sql.Dialect(dia)
 	var q *sql.Selector
 	if officialID != "" {
@@ -147,8 +179,10 @@ func Backfill(ctx context.Context, tx *stdsql.Tx) error {
 }
 
 // Unstamped counts, per table, the records whose stamp is not the rule's for an organisation where
-// nobody has moved since: the official's unit and its province, or the unit commended. Seeds that
-// write the stamps themselves (the demo, the national COPY) are held to the hook by it.
+// nobody has moved since: the official's unit and its province, or the unit commended; under
+// "cases" the cases whose province is not their unit's, and under "record_counts" the places
+// (kind, unit, province) whose kept count is not the records' count. Seeds that write the stamps
+// and counts themselves (the demo, the national COPY) are held to the hooks by it.
 func Unstamped(ctx context.Context, db interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
 }) (map[string]int, error) {
@@ -176,6 +210,35 @@ func Unstamped(ctx context.Context, db interface {
 			return nil, fmt.Errorf("recordscope: %s: %w", t.table, err)
 		}
 		out[t.table] = n
+	}
+	// A case's province is its unit's, whatever moved.
+	cases := fmt.Sprintf(`SELECT count(*) FROM %[1]s JOIN units ON units.id = %[1]s.%[2]s
+		WHERE %[1]s.scope_province_id IS NULL OR %[1]s.scope_province_id <> units.%[3]s`,
+		citizencase.Table, citizencase.UnitColumn, unit.ProvinceColumn)
+	// The counts kept for each kind and place against the records: the places where they differ.
+	counts := ""
+	for _, k := range counted {
+		if counts != "" {
+			counts += " UNION ALL "
+		}
+		counts += fmt.Sprintf(`SELECT '%[1]s' AS kind, COALESCE(scope_unit_id, '') AS u, COALESCE(scope_province_id, '') AS p, count(*) AS n
+			FROM %[1]s GROUP BY 2, 3`, k.kind)
+	}
+	drift := fmt.Sprintf(`SELECT count(*) FROM (SELECT kind, u, p, sum(n) AS n FROM (%[1]s
+		UNION ALL SELECT kind, scope_unit_id, scope_province_id, -n FROM %[2]s) x GROUP BY 1, 2, 3 HAVING sum(n) <> 0) d`,
+		counts, recordcount.Table)
+	for _, c := range []struct{ name, q string }{{citizencase.Table, cases}, {recordcount.Table, drift}} {
+		rows, err := db.QueryContext(ctx, c.q)
+		if err != nil {
+			return nil, fmt.Errorf("recordscope: %s: %w", c.name, err)
+		}
+		for rows.Next() {
+			err = rows.Scan(&n)
+		}
+		if err = errors.Join(err, rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("recordscope: %s: %w", c.name, err)
+		}
+		out[c.name] = n
 	}
 	return out, nil
 }

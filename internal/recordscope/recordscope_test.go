@@ -139,8 +139,8 @@ func TestBackfill(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := 0
-			for _, v := range got {
-				n += v
+			for _, table := range tables {
+				n += got[table]
 			}
 			return n
 		}
@@ -160,6 +160,10 @@ func TestBackfill(t *testing.T) {
 		after := snapshot()
 		if n := unstamped(); n != 0 {
 			t.Errorf("Unstamped counts %d records after the backfill", n)
+		}
+		// Restamped where the hook had put them, the records match their kept counts again.
+		if got, err := recordscope.Unstamped(context.Background(), db.SQL); err != nil || got["record_counts"] != 0 || got["cases"] != 0 {
+			t.Errorf("after the backfill: %v, %v", got, err)
 		}
 		for id, want := range before {
 			if want == "/" {

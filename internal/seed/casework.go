@@ -733,6 +733,7 @@ func (d *demo) writeCasework(ctx context.Context, inspections []*inspectionRec, 
 			SetReceivedAt(k.received).SetNillableAcknowledgeDueAt(k.ackDue).SetNillableDueAt(k.due).
 			SetExtensionCount(k.extensions).SetNillableAcceptedAt(k.accepted).SetNillableConcludedAt(k.concluded).
 			SetNillableClosedAt(k.closed).SetNillableRating(k.rating).SetUnitID(k.unit.id).
+			SetScopeProvinceID(d.provinceID). // the unit's province, as internal/recordscope keeps it
 			SetNillableSubjectVisibleAt(k.subjectVisible)
 		if k.identity != nil {
 			b.SetReporterIdentity(k.identity)

@@ -24,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
@@ -205,11 +206,15 @@ func National(ctx context.Context, db *store.DB, opt NationalOptions) (NationalS
 	}
 
 	t = time.Now()
+	if err := recordscope.RebuildCounts(ctx, db.SQL); err != nil {
+		return st, fmt.Errorf("seed: %w", err)
+	}
+	log.Info("seed: record counts built", "elapsed", time.Since(t).Round(time.Millisecond))
 	if err := progress.New(db, time.Now).Rebuild(ctx); err != nil {
 		return st, fmt.Errorf("seed: rebuilding progress: %w", err)
 	}
 	st.Rebuild = time.Since(t)
-	if _, err := db.SQL.ExecContext(ctx, "ANALYZE progress_counters, progress_clocks"); err != nil {
+	if _, err := db.SQL.ExecContext(ctx, "ANALYZE progress_counters, progress_clocks, record_counts"); err != nil {
 		return st, fmt.Errorf("seed: analyze: %w", err)
 	}
 	if err := db.SQL.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&st.DatabaseBytes); err != nil {
@@ -250,7 +255,7 @@ func checkEmpty(ctx context.Context, db *store.DB) error {
 // the national campaign) and puts back the indexes and foreign keys it took off.
 func cleanupNational(ctx context.Context, db *store.DB, deferred *deferredSchema, log *slog.Logger) error {
 	ctx = authz.System(ctx, authz.SysSeed)
-	if _, err := db.SQL.ExecContext(ctx, "TRUNCATE "+strings.Join(bulkTables, ", ")); err != nil {
+	if _, err := db.SQL.ExecContext(ctx, "TRUNCATE record_counts, "+strings.Join(bulkTables, ", ")); err != nil {
 		return err
 	}
 	if deferred != nil {

@@ -398,7 +398,7 @@ func (n *nation) casesJob() job {
 		"reporter_verified", "state", "conclusion", "received_at", "acknowledge_due_at", "due_at", "complexity",
 		"extension_count", "accepted_at", "concluded_at", "closed_at", "rating", "account_handled_cases",
 		"citizen_case_duplicates", "citizen_case_transferred_to", "official_cases", "unit_cases", "subject_notice",
-		"subject_visible_at"}}
+		"subject_visible_at", "scope_province_id"}}
 	events := table{name: "case_events", cols: []string{"id", "created_at", "updated_at", "kind", "from_state", "to_state",
 		"actor_kind", "note", "public", "occurred_at", "account_case_events", "citizen_case_events"}}
 	messages := table{name: "case_messages", cols: []string{"id", "created_at", "updated_at", "direction", "body", "sent_at",
@@ -474,7 +474,7 @@ func (n *nation) casesJob() job {
 			} else {
 				r.null()
 			}
-			r.timep(c.subjectVisible)
+			r.timep(c.subjectVisible).str(n.provinces[n.units[c.unit].prov].id) // the unit's province (recordscope)
 			if err := w[0].end(ctx); err != nil {
 				return err
 			}

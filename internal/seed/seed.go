@@ -18,6 +18,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
@@ -112,7 +113,8 @@ func Demo(ctx context.Context, client *ent.Client, opt Options) (Stats, error) {
 
 // withTx runs fn in a transaction and commits it, or rolls it back on error.
 // The seeds' writes skip the progress counters (progress.Bulk); they are marked for a rebuild on
-// their next use.
+// their next use. The counts of records per unit are rebuilt from what is there (a client without
+// internal/recordscope's hooks, as in tests, keeps none).
 func withTx(ctx context.Context, client *ent.Client, fn func(*ent.Client) error) error {
 	tx, err := client.Tx(ctx)
 	if err != nil {
@@ -121,6 +123,9 @@ func withTx(ctx context.Context, client *ent.Client, fn func(*ent.Client) error)
 	err = fn(tx.Client())
 	if err == nil {
 		err = progress.Invalidate(ctx, tx.Client())
+	}
+	if err == nil {
+		err = recordscope.RebuildCounts(ctx, tx.Client())
 	}
 	if err != nil {
 		if rerr := tx.Rollback(); rerr != nil {

@@ -123,6 +123,17 @@ func mxProbes(key string, s mxSide, all []mxSide, campaign string) []mxProbe {
 			idPath: []string{"node", field, "edges", "*", "node", "id"}, totalPath: []string{"node", field, "totalCount"},
 			members: members}
 	}
+	// The root list without a filter: every side's records, the total of acknowledgements, pledges
+	// and self-assessments summed from the counts kept per unit (internal/recordscope) for staff.
+	rootAll := func(field string) mxProbe {
+		p := camp(field)
+		p.path = "rootAll." + field
+		p.query = fmt.Sprintf(`{ %s(first: 50) { totalCount edges { node { id } } } }`, field)
+		p.vars = nil
+		p.idPath = []string{field, "edges", "*", "node", "id"}
+		p.totalPath = []string{field, "totalCount"}
+		return p
+	}
 	off := func(field string) mxProbe {
 		return mxProbe{path: "official." + field,
 			query:     fmt.Sprintf(`query($o: ID!) { officials(where: {id: $o}) { edges { node { %s { totalCount edges { node { id } } } } } } }`, field),
@@ -149,11 +160,11 @@ func mxProbes(key string, s mxSide, all []mxSide, campaign string) []mxProbe {
 	case "Official":
 		return []mxProbe{root("officials"), unit("officials")}
 	case "Acknowledgement":
-		return []mxProbe{camp("acknowledgements"), off("acknowledgements")}
+		return []mxProbe{camp("acknowledgements"), off("acknowledgements"), rootAll("acknowledgements")}
 	case "Pledge":
-		return []mxProbe{root("pledges"), camp("pledges"), off("pledges")}
+		return []mxProbe{root("pledges"), camp("pledges"), off("pledges"), rootAll("pledges")}
 	case "SelfAssessment":
-		return []mxProbe{root("selfAssessments"), camp("selfAssessments"), off("selfAssessments")}
+		return []mxProbe{root("selfAssessments"), camp("selfAssessments"), off("selfAssessments"), rootAll("selfAssessments")}
 	case "SelfAssessmentItem":
 		return []mxProbe{{path: "selfAssessment.items",
 			query:  `query($s: ID!) { selfAssessments(where: {id: $s}) { edges { node { items { id } } } } }`,

@@ -39,6 +39,14 @@ func goMigrations(dia string) []*goose.Migration {
 		// Where the records about officials were made (internal/recordscope), after the migration
 		// that made their columns (20261206091818 on SQLite, 20261206091823 on PostgreSQL).
 		goose.NewGoMigration(20261206092000, &goose.GoFunc{RunTx: recordscope.Backfill}, nil),
+		// The cases' province and the counts of records per unit (internal/recordscope), after the
+		// migration that made them (20261206113524 on SQLite, 20261206113529 on PostgreSQL).
+		goose.NewGoMigration(20261206113600, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if err := recordscope.BackfillCases(ctx, tx); err != nil {
+				return err
+			}
+			return recordscope.RebuildCounts(ctx, tx)
+		}}, nil),
 	}
 }
 
