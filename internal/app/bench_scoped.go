@@ -110,7 +110,7 @@ func benchUnitAccount(ctx context.Context, db *store.DB, unitID string) error {
 	case !ent.IsNotFound(err):
 		return err
 	}
-	hash, err := auth.HashPassword(seed.DemoPassword)
+	hash, err := auth.HashPassword(ctx, seed.DemoPassword)
 	if err != nil {
 		return err
 	}

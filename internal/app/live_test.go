@@ -96,7 +96,7 @@ func TestTwoProcessLiveEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	const login, password = "supervisor.two@test.vn", "two-process-password"
-	hash, err := auth.HashPassword(password)
+	hash, err := auth.HashPassword(context.Background(), password)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/alexedwards/argon2id"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
@@ -59,8 +58,6 @@ func ValidatePassword(password, login string, field string) *apperr.Error {
 	return nil
 }
 
-// HashPassword returns the argon2id hash of a password.
-func HashPassword(password string) (string, error) { return argon2id.CreateHash(password, Params) }
 
 func requireAdmin(ctx context.Context) (authz.Viewer, error) {
 	v := authz.FromContext(ctx)
@@ -167,7 +164,7 @@ func (s *Service) CreateAccount(ctx context.Context, spec AccountSpec) (*ent.Acc
 	if err := s.checkRoleScope(ctx, spec.Role, spec.Scope, spec.OfficialID); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(spec.Password)
+	hash, err := HashPassword(ctx, spec.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +255,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 	if err != nil {
 		return nil, err
 	}
-	ok, err := argon2id.ComparePasswordAndHash(current, acc.PasswordHash)
+	ok, _, err := checkPassword(ctx, current, acc.PasswordHash)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +266,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 	if e := ValidatePassword(next, acc.Login, "newPassword"); e != nil {
 		return nil, e
 	}
-	hash, err := HashPassword(next)
+	hash, err := HashPassword(ctx, next)
 	if err != nil {
 		return nil, err
 	}

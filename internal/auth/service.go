@@ -53,10 +53,6 @@ type Service struct {
 	cache *AccountCache
 }
 
-// Params are the argon2id parameters of new hashes (RFC 9106's second recommended set, lighter on
-// memory: 64 MiB, 1 pass, 2 lanes is alexedwards/argon2id's default).
-var Params = argon2id.DefaultParams
-
 // NewService returns the sign-in service. throttleNow is the clock sign-in throttling reads
 // (time.Now outside tests, which move it instead of sleeping).
 func NewService(client *ent.Client, signer *Signer, log *slog.Logger, throttleNow func() time.Time) *Service {
@@ -93,7 +89,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 	if acc != nil {
 		hash = acc.PasswordHash
 	}
-	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	match, outdated, err := checkPassword(ctx, password, hash)
 	if err != nil {
 		return nil, fmt.Errorf("compare password: %w", err)
 	}
@@ -111,7 +107,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 	s.throttle.succeeded(login, ip)
 	var out *Tokens
 	err = s.inTx(ctx, func(tx *ent.Client) error {
-		acc, err = tx.Account.UpdateOne(acc).SetLastLoginAt(s.now()).Save(sys)
+		up := tx.Account.UpdateOne(acc).SetLastLoginAt(s.now())
+		if outdated { // made with older parameters: made again with Params, now that the password is known
+			rehash, err := HashPassword(ctx, password)
+			if err != nil {
+				return err
+			}
+			up.SetPasswordHash(rehash)
+		}
+		acc, err = up.Save(sys)
 		if err != nil {
 			return err
 		}

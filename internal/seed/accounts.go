@@ -11,6 +11,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/pid"
 )
 
@@ -27,13 +28,15 @@ const (
 	DemoOfficial           = "official"
 )
 
-// demoHash is the argon2id hash of DemoPassword in the PHC format alexedwards/argon2id reads
-// (m=64 MiB, t=1, p=2), with a salt from the stream so the demo stays deterministic.
+// demoHash is the argon2id hash of DemoPassword in the PHC format alexedwards/argon2id reads,
+// with the product's parameters (auth.Params) and a salt from the stream so the demo stays
+// deterministic.
 func demoHash(s *stream) string {
-	salt := make([]byte, 16)
+	p := auth.Params
+	salt := make([]byte, p.SaltLength)
 	_, _ = s.Read(salt)
-	key := argon2.IDKey([]byte(DemoPassword), salt, 1, 64*1024, 2, 32)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, 64*1024, 1, 2,
+	key := argon2.IDKey([]byte(DemoPassword), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Iterations, p.Parallelism,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 

@@ -12,10 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/argon2id"
 	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/testutil"
@@ -603,4 +605,39 @@ func TestWebsocketInit(t *testing.T) {
 			t.Fatalf("%q: close status %d (%v), want 4403", bad, got, err)
 		}
 	}
+}
+
+// TestLoginRehashesOldHashes: an account whose hash was made with other argon2id parameters (the
+// 64 MiB of earlier versions) still signs in, and its hash is made again with auth.Params, which
+// the next sign-in verifies; a wrong password leaves the old hash alone.
+func TestLoginRehashesOldHashes(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+		user := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+		sys := authz.System(context.Background(), authz.SysTestFixture)
+		old, err := argon2id.CreateHash(testutil.Password, argon2id.DefaultParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Client.Account.Update().Where(account.Login(user)).SetPasswordHash(old).ExecX(sys)
+		stored := func() *argon2id.Params {
+			p, _, _, err := argon2id.DecodeHash(db.Client.Account.Query().Where(account.Login(user)).OnlyX(sys).PasswordHash)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		if r := login(t, api, user, "wrong-password"); r.Login.AccessToken != "" || *stored() != *argon2id.DefaultParams {
+			t.Fatalf("a wrong password signed in or changed the hash: %+v, %+v", r, stored())
+		}
+		for i := range 2 {
+			if r := login(t, api, user, testutil.Password); r.Login.AccessToken == "" {
+				t.Fatalf("sign-in %d with the right password refused: %+v", i+1, r)
+			}
+			if p := stored(); *p != *auth.Params {
+				t.Fatalf("after sign-in %d the hash has parameters %+v, want %+v", i+1, p, auth.Params)
+			}
+		}
+	})
 }

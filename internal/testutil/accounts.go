@@ -27,7 +27,7 @@ func Account(tb testing.TB, db *DB, role authz.Role, scope authz.Scope, official
 	tb.Helper()
 	hashOnce.Do(func() {
 		var err error
-		if hash, err = auth.HashPassword(Password); err != nil {
+		if hash, err = auth.HashPassword(context.Background(), Password); err != nil {
 			panic(err)
 		}
 	})
