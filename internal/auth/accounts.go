@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/district"
@@ -57,7 +56,6 @@ func ValidatePassword(password, login string, field string) *apperr.Error {
 	}
 	return nil
 }
-
 
 func requireAdmin(ctx context.Context) (authz.Viewer, error) {
 	v := authz.FromContext(ctx)
