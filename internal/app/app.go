@@ -225,6 +225,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if len(args) > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", args)
 	}
+	if cfg.HeapLimit > 0 {
+		debug.SetMemoryLimit(cfg.HeapLimit)
+	}
 	start := time.Now()
 	db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
 	if err != nil {

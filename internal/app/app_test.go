@@ -6,9 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/app"
+	"github.com/liemchinh/liemchinh/internal/config"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine writing and the test reading.
@@ -111,6 +114,11 @@ func TestServeFreshDatabase(t *testing.T) {
 	addr := waitForListening(t, stderr, done)
 	base := "http://" + addr
 	ready := time.Since(start)
+	// Without GOMEMLIMIT the server puts its own soft limit on the heap (then lifted for the
+	// other tests of this process).
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != config.DefaultHeapLimit {
+		t.Errorf("heap limit %d, want %d", got, config.DefaultHeapLimit)
+	}
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz: %v %v", resp, err)
