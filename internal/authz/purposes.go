@@ -75,6 +75,11 @@ var (
 	SysIncidentFlags = declare("IncidentFlags", "an established incident flags the official's awards and assessments",
 		reads(ent.TypeCommendation, ent.TypeSelfAssessment))
 
+	// SysRecordCounts finds every record a delete removes, whoever may read it, so that the
+	// counts kept per unit (internal/recordscope) lose exactly those.
+	SysRecordCounts = declare("RecordCounts", "the counts kept per unit follow every record a delete removes",
+		reads(ent.TypeAcknowledgement, ent.TypePledge, ent.TypeSelfAssessment))
+
 	// SysAssessmentItems counts the answers of an assessment being submitted.
 	SysAssessmentItems = declare("AssessmentItems", "a submitted assessment must answer every criterion",
 		reads(ent.TypeSelfAssessmentItem))
