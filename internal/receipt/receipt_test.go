@@ -104,10 +104,10 @@ func TestSignVerify(t *testing.T) {
 		"not a JWS":                  {"hello", Malformed},
 		"empty":                      {"", Malformed},
 		"too long":                   {strings.Repeat("a", MaxLen+1), Malformed},
-		"algorithm none":             {base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"` + k.SigningKeyID() + `"}`)) + "." + parts[1] + ".", Malformed},
-		"HS256 with the public key":  {base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","kid":"` + k.SigningKeyID() + `"}`)) + "." + parts[1] + "." + parts[2], Malformed},
+		"algorithm none":             {base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","kid":"`+k.SigningKeyID()+`"}`)) + "." + parts[1] + ".", Malformed},
+		"HS256 with the public key":  {base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","kid":"`+k.SigningKeyID()+`"}`)) + "." + parts[1] + "." + parts[2], Malformed},
 		"signature cut":              {parts[0] + "." + parts[1] + "." + parts[2][:10], BadSignature},
-		"kid of ours, other's token": {base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","kid":"` + k.SigningKeyID() + `"}`)) + "." + fparts[1] + "." + fparts[2], BadSignature},
+		"kid of ours, other's token": {base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","kid":"`+k.SigningKeyID()+`"}`)) + "." + fparts[1] + "." + fparts[2], BadSignature},
 	} {
 		t.Run(name, func(t *testing.T) {
 			v := k.Verify(tc.in)
