@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/assessment"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -41,6 +42,7 @@ type Config struct {
 	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN: not ready but still serving, before shutting down
 	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
 	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
+	ReceiptKeys     []string      // RECEIPT_KEY: base64 Ed25519 seeds, comma-separated; the first signs receipts, all verify
 	TrustProxy      int           // TRUST_PROXY: how many proxies append to X-Forwarded-For (0: none, take the peer)
 	AssessmentClose string        // ASSESSMENT_WINDOW_CLOSES: MM-DD, the last day self-assessments are accepted
 	BlobDir         string        // BLOB_DIR: folder of evidence files
@@ -103,6 +105,13 @@ const DemoTokenKey = "bGllbWNoaW5oLWRlbW8tdG9rZW4ta2V5LW5vdC1wcm9kIQ=="
 // refuses it.
 const DemoReporterKey = "bGllbWNoaW5oLWRlbW8ta2V5LW5vdC1mb3ItcHJvZCE="
 
+// isDemoReceiptKey reports whether k is the demo receipt key, however written.
+func isDemoReceiptKey(k string) bool {
+	demo, _ := receipt.ParseSeed(receipt.DemoKey)
+	key, err := receipt.ParseSeed(k)
+	return err == nil && key.Equal(demo)
+}
+
 // Variable describes one environment variable, for the README and `liemchinh help`.
 type Variable struct{ Name, Default, Meaning string }
 
@@ -133,6 +142,7 @@ var Variables = []Variable{
 	{"SHUTDOWN_DRAIN", "0s (5s in production)", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending new ones before the listener closes"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
+	{"RECEIPT_KEY", "a demo key outside production", "Ed25519 keys signing citizens' receipts: comma-separated, each the base64 of a 32-byte seed (openssl rand -base64 32); the first signs, every one listed is published at /.well-known/jwks.json and verifies, so to rotate put the new key first and keep the old ones after it (required in production)"},
 	{"TRUST_PROXY", "false", "behind proxies that append to X-Forwarded-For: true for one (a load balancer), or their number (2: a CDN then a load balancer); the client address is the entry the outermost appended. false: the connection's peer"},
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
 	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
@@ -167,6 +177,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:    get("LOG_LEVEL", "info"),
 		ReporterKey: get("REPORTER_KEY", ""),
 		TokenKey:    get("TOKEN_KEY", ""),
+		ReceiptKeys: receipt.SplitKeys(getenv("RECEIPT_KEY")),
 		LoadTestKey: get("LOAD_TEST_KEY", ""),
 
 		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
@@ -340,6 +351,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.TokenKey == "" || c.TokenKey == DemoTokenKey {
 			errs = append(errs, errors.New("production needs its own TOKEN_KEY (base64 of 32 or more random bytes), not the demo key"))
 		}
+		if len(c.ReceiptKeys) == 0 || slices.ContainsFunc(c.ReceiptKeys, isDemoReceiptKey) {
+			errs = append(errs, errors.New("production needs its own RECEIPT_KEY (base64 of a 32-byte Ed25519 seed, comma-separated when rotating), not the demo key"))
+		}
 		if c.LoadTestKey != "" {
 			errs = append(errs, errors.New("production refuses LOAD_TEST_KEY: the per-address limits cannot be lifted there"))
 		}
@@ -354,6 +368,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.TokenKey == "" {
 		c.TokenKey = DemoTokenKey
+	}
+	if len(c.ReceiptKeys) == 0 {
+		c.ReceiptKeys = []string{receipt.DemoKey}
+	}
+	for i, k := range c.ReceiptKeys {
+		if _, err := receipt.ParseSeed(k); err != nil {
+			errs = append(errs, fmt.Errorf("RECEIPT_KEY: key %d is not the base64 of a 32-byte Ed25519 seed (%v)", i+1, err))
+		}
 	}
 	for name, key := range map[string]string{"REPORTER_KEY": c.ReporterKey, "TOKEN_KEY": c.TokenKey} {
 		if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) < 32 {

@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/metrics"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
@@ -44,6 +45,10 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	signer, err := auth.NewSigner(tokenKey)
 	if err != nil {
 		return Deps{}, err
+	}
+	receipts, err := receipt.NewKeys(cfg.ReceiptKeys)
+	if err != nil {
+		return Deps{}, fmt.Errorf("RECEIPT_KEY: %w", err)
 	}
 	window, err := assessment.ParseWindow(cfg.AssessmentClose)
 	if err != nil {
@@ -76,6 +81,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Logger:    log,
 		Now:       now,
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
+		Receipts:  receipts,
 	})
 	prog := progress.New(db, now)
 	reviews := review.New(db.Client, prog, tokenKey, now)

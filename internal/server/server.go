@@ -80,6 +80,9 @@ func New(d Deps) http.Handler {
 	mux.Handle("PUT /uploads/{token}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d))))
 	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
 	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, d.Reviews.Download(d.Logger))) // the token is the credential
+	if d.Cases.Receipts != nil {
+		mux.Handle("GET /.well-known/jwks.json", jwksHandler(d.Cases.Receipts))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
