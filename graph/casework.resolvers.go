@@ -109,7 +109,7 @@ func (r *mutationResolver) CaseRate(ctx context.Context, input model.CaseRateInp
 
 // CaseAccept is the resolver for the caseAccept field.
 func (r *mutationResolver) CaseAccept(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.Accept, casework.Decision{Note: deref(input.Note)})
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Accept, casework.Decision{Note: deref(input.Note), PublicNote: deref(input.PublicNote)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (r *mutationResolver) CaseAccept(ctx context.Context, input model.CaseActio
 
 // CaseReject is the resolver for the caseReject field.
 func (r *mutationResolver) CaseReject(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.Reject, casework.Decision{Note: deref(input.Note)})
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Reject, casework.Decision{Note: deref(input.Note), PublicNote: deref(input.PublicNote)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (r *mutationResolver) CaseConclude(ctx context.Context, input model.CaseCon
 
 // CaseClose is the resolver for the caseClose field.
 func (r *mutationResolver) CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.Close, casework.Decision{Note: deref(input.Note)})
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Close, casework.Decision{Note: deref(input.Note), PublicNote: deref(input.PublicNote)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err

@@ -227,6 +227,7 @@ type ComplexityRoot struct {
 		Official         func(childComplexity int) int
 		Overdue          func(childComplexity int) int
 		Place            func(childComplexity int) int
+		PublicNote       func(childComplexity int) int
 		Rating           func(childComplexity int) int
 		ReceivedAt       func(childComplexity int) int
 		RequestedChannel func(childComplexity int) int
@@ -609,6 +610,8 @@ type ComplexityRoot struct {
 		InspectionRecord      func(childComplexity int, input model.InspectionRecordInput) int
 		Login                 func(childComplexity int, input model.LoginInput) int
 		Logout                func(childComplexity int, input model.LogoutInput) int
+		PartnerKeyIssue       func(childComplexity int, input model.PartnerKeyIssueInput) int
+		PartnerKeyRevoke      func(childComplexity int, input model.PartnerKeyRevokeInput) int
 		PasswordChange        func(childComplexity int, input model.PasswordChangeInput) int
 		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
 		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
@@ -666,6 +669,17 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PartnerKeyIssuePayload struct {
+		APIKey     func(childComplexity int) int
+		KeyID      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PartnerKeyRevokePayload struct {
+		Revoked    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PasswordChangePayload struct {
@@ -1177,6 +1191,8 @@ type MutationResolver interface {
 	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
 	CaseMarkDuplicate(ctx context.Context, input model.CaseMarkDuplicateInput) (*model.CaseActionPayload, error)
 	CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error)
+	PartnerKeyIssue(ctx context.Context, input model.PartnerKeyIssueInput) (*model.PartnerKeyIssuePayload, error)
+	PartnerKeyRevoke(ctx context.Context, input model.PartnerKeyRevokeInput) (*model.PartnerKeyRevokePayload, error)
 	ReviewClose(ctx context.Context, input model.ReviewCloseInput) (*model.ReviewClosePayload, error)
 	ExportLink(ctx context.Context, input model.ExportLinkInput) (*model.ExportLinkPayload, error)
 	CommendationPropose(ctx context.Context, input model.CommendationProposeInput) (*model.CommendationProposePayload, error)
@@ -1985,6 +2001,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Place(childComplexity), true
+	case "Case.publicNote":
+		if e.ComplexityRoot.Case.PublicNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.PublicNote(childComplexity), true
 	case "Case.rating":
 		if e.ComplexityRoot.Case.Rating == nil {
 			break
@@ -3611,6 +3633,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.partnerKeyIssue":
+		if e.ComplexityRoot.Mutation.PartnerKeyIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_partnerKeyIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PartnerKeyIssue(childComplexity, args["input"].(model.PartnerKeyIssueInput)), true
+	case "Mutation.partnerKeyRevoke":
+		if e.ComplexityRoot.Mutation.PartnerKeyRevoke == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_partnerKeyRevoke_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PartnerKeyRevoke(childComplexity, args["input"].(model.PartnerKeyRevokeInput)), true
 	case "Mutation.passwordChange":
 		if e.ComplexityRoot.Mutation.PasswordChange == nil {
 			break
@@ -3948,6 +3992,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PartnerKeyIssuePayload.apiKey":
+		if e.ComplexityRoot.PartnerKeyIssuePayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyIssuePayload.APIKey(childComplexity), true
+	case "PartnerKeyIssuePayload.keyId":
+		if e.ComplexityRoot.PartnerKeyIssuePayload.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyIssuePayload.KeyID(childComplexity), true
+	case "PartnerKeyIssuePayload.userErrors":
+		if e.ComplexityRoot.PartnerKeyIssuePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyIssuePayload.UserErrors(childComplexity), true
+
+	case "PartnerKeyRevokePayload.revoked":
+		if e.ComplexityRoot.PartnerKeyRevokePayload.Revoked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyRevokePayload.Revoked(childComplexity), true
+	case "PartnerKeyRevokePayload.userErrors":
+		if e.ComplexityRoot.PartnerKeyRevokePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyRevokePayload.UserErrors(childComplexity), true
 
 	case "PasswordChangePayload.accessToken":
 		if e.ComplexityRoot.PasswordChangePayload.AccessToken == nil {
@@ -6169,6 +6245,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
 			graphql.NewInputUnmarshaler("OfficialOrder", ec.unmarshalInputOfficialOrder),
 			graphql.NewInputUnmarshaler("OfficialWhereInput", ec.unmarshalInputOfficialWhereInput),
+			graphql.NewInputUnmarshaler("PartnerKeyIssueInput", ec.unmarshalInputPartnerKeyIssueInput),
+			graphql.NewInputUnmarshaler("PartnerKeyRevokeInput", ec.unmarshalInputPartnerKeyRevokeInput),
 			graphql.NewInputUnmarshaler("PasswordChangeInput", ec.unmarshalInputPasswordChangeInput),
 			graphql.NewInputUnmarshaler("PledgeOrder", ec.unmarshalInputPledgeOrder),
 			graphql.NewInputUnmarshaler("PledgeSignInput", ec.unmarshalInputPledgeSignInput),
@@ -6737,6 +6815,12 @@ input CaseActionInput {
   caseId: ID!
   "Reason (required to reject), or note."
   note: String
+  """
+  caseClose only: the public outcome note of a feedback or praise case, published as open data
+  (Open311 status_notes), at most 2,000 characters. Write it for the public: no citizen text, no
+  names. Refused on other actions and on denunciations.
+  """
+  publicNote: String
 }
 
 "Input of caseStartVerification."
@@ -7044,6 +7128,47 @@ type UserError {
   code: String!
   "Message for the person, in Vietnamese, or in English when the request's Accept-Language asks for it."
   message: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/open311.graphqls", Input: `extend type Mutation {
+  """
+  Issues an api_key to a partner app (administrators): with it the app submits anonymous feedback
+  through Open311 GeoReport v2 (POST /open311/v2/requests.json). The key is shown once; only its
+  hash is kept. Audited.
+  """
+  partnerKeyIssue("The mutation's input." input: PartnerKeyIssueInput!): PartnerKeyIssuePayload!
+  "Revokes a partner app's api_key (administrators): from now on it is refused. Audited."
+  partnerKeyRevoke("The mutation's input." input: PartnerKeyRevokeInput!): PartnerKeyRevokePayload!
+}
+
+"Input of partnerKeyIssue."
+input PartnerKeyIssueInput {
+  "The partner app's name, 1 to 100 characters."
+  partner: String!
+}
+
+"Result of partnerKeyIssue."
+type PartnerKeyIssuePayload {
+  "The key's id, to revoke it."
+  keyId: ID
+  "The api_key, shown once."
+  apiKey: String
+  "Why nothing was issued, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of partnerKeyRevoke."
+input PartnerKeyRevokeInput {
+  "The key's id (partnerKeyIssue's keyId)."
+  keyId: ID!
+}
+
+"Result of partnerKeyRevoke."
+type PartnerKeyRevokePayload {
+  "True when the key is revoked (now or before)."
+  revoked: Boolean!
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/progress.graphqls", Input: `extend type Query {
@@ -9458,6 +9583,10 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   The notice to the official concerned, written by the handler when verification starts: what they are asked to explain (no citizen text).
   """
   subjectNotice: String
+  """
+  The handler's public outcome note, written when closing a feedback or praise case and published as open data (Open311 status_notes): no citizen text, no names.
+  """
+  publicNote: String
   """
   The unit the case is about (or in charge of it after a transfer).
   """
@@ -15346,6 +15475,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_rating(ctx, field)
 	case "subjectNotice":
 		return ec.fieldContext_Case_subjectNotice(ctx, field)
+	case "publicNote":
+		return ec.fieldContext_Case_publicNote(ctx, field)
 	case "unit":
 		return ec.fieldContext_Case_unit(ctx, field)
 	case "official":
@@ -16152,6 +16283,28 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerKeyIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keyId":
+		return ec.fieldContext_PartnerKeyIssuePayload_keyId(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_PartnerKeyIssuePayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PartnerKeyIssuePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerKeyRevokePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revoked":
+		return ec.fieldContext_PartnerKeyRevokePayload_revoked(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PartnerKeyRevokePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyRevokePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PasswordChangePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17998,6 +18151,34 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LogoutInput, error) {
 			return ec.unmarshalNLogoutInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐLogoutInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_partnerKeyIssue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartnerKeyIssueInput, error) {
+			return ec.unmarshalNPartnerKeyIssueInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssueInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_partnerKeyRevoke_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartnerKeyRevokeInput, error) {
+			return ec.unmarshalNPartnerKeyRevokeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -23207,6 +23388,29 @@ func (ec *executionContext) _Case_subjectNotice(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Case_subjectNotice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
+}
+
+func (ec *executionContext) _Case_publicNote(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_publicNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublicNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_publicNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
 }
 
@@ -29889,6 +30093,94 @@ func (ec *executionContext) fieldContext_Mutation_caseMessageReply(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_partnerKeyIssue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_partnerKeyIssue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PartnerKeyIssue(ctx, fc.Args["input"].(model.PartnerKeyIssueInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnerKeyIssuePayload) graphql.Marshaler {
+			return ec.marshalNPartnerKeyIssuePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssuePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_partnerKeyIssue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKeyIssuePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_partnerKeyIssue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_partnerKeyRevoke(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_partnerKeyRevoke(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PartnerKeyRevoke(ctx, fc.Args["input"].(model.PartnerKeyRevokeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnerKeyRevokePayload) graphql.Marshaler {
+			return ec.marshalNPartnerKeyRevokePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_partnerKeyRevoke(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKeyRevokePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_partnerKeyRevoke_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_reviewClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31543,6 +31835,139 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PartnerKeyIssuePayload_keyId(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyIssuePayload_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyIssuePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PartnerKeyIssuePayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyIssuePayload_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyIssuePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartnerKeyIssuePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyIssuePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyIssuePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerKeyRevokePayload_revoked(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyRevokePayload_revoked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revoked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyRevokePayload_revoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyRevokePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PartnerKeyRevokePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyRevokePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyRevokePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyRevokePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PasswordChangePayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
@@ -43243,7 +43668,7 @@ func (ec *executionContext) unmarshalInputCaseActionInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"caseId", "note"}
+	fieldsInOrder := [...]string{"caseId", "note", "publicNote"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43264,6 +43689,13 @@ func (ec *executionContext) unmarshalInputCaseActionInput(ctx context.Context, o
 				return it, err
 			}
 			it.Note = data
+		case "publicNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicNote = data
 		}
 	}
 	return it, nil
@@ -47929,6 +48361,90 @@ func UnmarshalOfficialWhereInput(ctx context.Context, raw any) (ent.OfficialWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPartnerKeyIssueInput(ctx context.Context, obj any) (model.PartnerKeyIssueInput, error) {
+	var it model.PartnerKeyIssueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"partner"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "partner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partner"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Partner = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartnerKeyIssueInput unmarshals raw into the PartnerKeyIssueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartnerKeyIssueInput(ctx context.Context, raw any) (model.PartnerKeyIssueInput, error) {
+	var out model.PartnerKeyIssueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartnerKeyIssueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPartnerKeyRevokeInput(ctx context.Context, obj any) (model.PartnerKeyRevokeInput, error) {
+	var it model.PartnerKeyRevokeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"keyId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "keyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartnerKeyRevokeInput unmarshals raw into the PartnerKeyRevokeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartnerKeyRevokeInput(ctx context.Context, raw any) (model.PartnerKeyRevokeInput, error) {
+	var out model.PartnerKeyRevokeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartnerKeyRevokeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPasswordChangeInput(ctx context.Context, obj any) (model.PasswordChangeInput, error) {
 	var it model.PasswordChangeInput
 	if obj == nil {
@@ -51816,6 +52332,11 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "publicNote":
+			out.Values[i] = ec._Case_publicNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "unit":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -54424,6 +54945,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "partnerKeyIssue":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_partnerKeyIssue(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnerKeyRevoke":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_partnerKeyRevoke(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reviewClose":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reviewClose(ctx, field)
@@ -54840,6 +55375,87 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyIssuePayloadImplementors = []string{"PartnerKeyIssuePayload"}
+
+func (ec *executionContext) _PartnerKeyIssuePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PartnerKeyIssuePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyIssuePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKeyIssuePayload")
+		case "keyId":
+			out.Values[i] = ec._PartnerKeyIssuePayload_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apiKey":
+			out.Values[i] = ec._PartnerKeyIssuePayload_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PartnerKeyIssuePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyRevokePayloadImplementors = []string{"PartnerKeyRevokePayload"}
+
+func (ec *executionContext) _PartnerKeyRevokePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PartnerKeyRevokePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyRevokePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKeyRevokePayload")
+		case "revoked":
+			out.Values[i] = ec._PartnerKeyRevokePayload_revoked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PartnerKeyRevokePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -59514,6 +60130,32 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPartnerKeyIssueInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssueInput(ctx context.Context, v any) (model.PartnerKeyIssueInput, error) {
+	res, err := ec.unmarshalInputPartnerKeyIssueInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartnerKeyIssuePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssuePayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnerKeyIssuePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnerKeyIssuePayload!")
+		return graphql.Null
+	}
+	return ec._PartnerKeyIssuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPartnerKeyRevokeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokeInput(ctx context.Context, v any) (model.PartnerKeyRevokeInput, error) {
+	res, err := ec.unmarshalInputPartnerKeyRevokeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartnerKeyRevokePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokePayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnerKeyRevokePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnerKeyRevokePayload!")
+		return graphql.Null
+	}
+	return ec._PartnerKeyRevokePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPasswordChangeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordChangeInput(ctx context.Context, v any) (model.PasswordChangeInput, error) {

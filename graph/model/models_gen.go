@@ -111,6 +111,10 @@ type CaseActionInput struct {
 	CaseID string `json:"caseId"`
 	// Reason (required to reject), or note.
 	Note *string `json:"note,omitempty"`
+	// caseClose only: the public outcome note of a feedback or praise case, published as open data
+	// (Open311 status_notes), at most 2,000 characters. Write it for the public: no citizen text, no
+	// names. Refused on other actions and on denunciations.
+	PublicNote *string `json:"publicNote,omitempty"`
 }
 
 // Result of a handler's action.
@@ -492,6 +496,36 @@ type LogoutPayload struct {
 	// True once the session is ended.
 	Ok bool `json:"ok"`
 	// Problems, if any.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of partnerKeyIssue.
+type PartnerKeyIssueInput struct {
+	// The partner app's name, 1 to 100 characters.
+	Partner string `json:"partner"`
+}
+
+// Result of partnerKeyIssue.
+type PartnerKeyIssuePayload struct {
+	// The key's id, to revoke it.
+	KeyID *string `json:"keyId,omitempty"`
+	// The api_key, shown once.
+	APIKey *string `json:"apiKey,omitempty"`
+	// Why nothing was issued, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of partnerKeyRevoke.
+type PartnerKeyRevokeInput struct {
+	// The key's id (partnerKeyIssue's keyId).
+	KeyID string `json:"keyId"`
+}
+
+// Result of partnerKeyRevoke.
+type PartnerKeyRevokePayload struct {
+	// True when the key is revoked (now or before).
+	Revoked bool `json:"revoked"`
+	// Why nothing changed, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 

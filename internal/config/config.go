@@ -49,6 +49,8 @@ type Config struct {
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExportRate      Rate          // EXPORT_DOWNLOAD_RATE: export downloads per account
+	Open311Rate     Rate          // OPEN311_RATE: Open311 GET requests per client address
+	Open311Submit   Rate          // OPEN311_SUBMIT_RATE: Open311 submissions per partner api_key
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
 	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
 	Deadlines       workdays.Durations
@@ -149,6 +151,8 @@ var Variables = []Variable{
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
+	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off); answers are cached for a minute"},
+	{"OPEN311_SUBMIT_RATE", "60/1m", "Open311 submissions (POST /open311/v2/requests.json) per partner api_key, in place of the per-address limit its users share (N/period, or off)"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
 	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
@@ -223,7 +227,8 @@ func Load(getenv func(string) string) (Config, error) {
 		name, def string
 		dst       *Rate
 	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate},
-		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}} {
+		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}, {"OPEN311_RATE", "120/1m", &c.Open311Rate},
+		{"OPEN311_SUBMIT_RATE", "60/1m", &c.Open311Submit}} {
 		rate, err := parseRate(get(r.name, r.def))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.name, err))

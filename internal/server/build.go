@@ -16,6 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/metrics"
+	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/receipt"
@@ -83,6 +84,15 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
 		Receipts:  receipts,
 	})
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
+	open, err := open311.New(open311.Deps{Client: db.Client, Cases: cases, IDKey: reporterKey, Now: now, Logger: log,
+		ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
+	if err != nil {
+		return Deps{}, err
+	}
 	prog := progress.New(db, now)
 	reviews := review.New(db.Client, prog, tokenKey, now)
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
@@ -120,7 +130,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		reference: reference,
 		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
-		Reviews: reviews}, nil
+		Reviews: reviews, Open311: open}, nil
 }
 
 // Close releases what Build opened.
