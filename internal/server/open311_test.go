@@ -91,6 +91,13 @@ func osCheckRequest(t *testing.T, r map[string]any) {
 	if st := r["status"]; st != "open" && st != "closed" {
 		t.Errorf("status %v", st)
 	}
+	// Types as the GeoReport v2 JSON Schema has them (open311/schema-validation, request.json):
+	// strings, or null where optional.
+	for k, v := range r {
+		if _, isString := v.(string); !isString && (v != nil || slices.Contains(osRequired, k)) {
+			t.Errorf("%s is %T, want a string", k, v)
+		}
+	}
 	for _, k := range []string{"requested_datetime", "updated_datetime"} {
 		if _, err := time.Parse(time.RFC3339, r[k].(string)); err != nil {
 			t.Errorf("%s %v: %v", k, r[k], err)
@@ -187,6 +194,13 @@ func TestOpen311(t *testing.T) {
 			}
 		}
 		supAPI := api.As(sup)
+		// A public note is given only when closing.
+		var refused map[string]struct{ UserErrors []struct{ Field []string } }
+		supAPI.Query(t, `mutation($in: CaseActionInput!) { caseAccept(input: $in) { userErrors { field } } }`,
+			map[string]any{"in": map[string]any{"caseId": fbCase, "publicNote": "Ghi chú sớm."}}).Decode(t, &refused)
+		if ue := refused["caseAccept"].UserErrors; len(ue) != 1 || ue[0].Field[len(ue[0].Field)-1] != "publicNote" {
+			t.Fatalf("publicNote on caseAccept: %+v", refused)
+		}
 		osAct(t, supAPI, "caseAccept", "CaseActionInput", map[string]any{"caseId": fbCase})
 		osAct(t, supAPI, "caseStartVerification", "CaseStartVerificationInput", map[string]any{"caseId": fbCase,
 			"subjectNotice": "Đề nghị giải trình về việc tiếp nhận hồ sơ tại bộ phận một cửa."})
@@ -194,6 +208,23 @@ func TestOpen311(t *testing.T) {
 			"findings": "Ông Trưởng phòng đã nhận quà."})
 		const publicNote = "Đơn vị đã chấn chỉnh quy trình tiếp nhận hồ sơ."
 		osAct(t, supAPI, "caseClose", "CaseActionInput", map[string]any{"caseId": fbCase, "publicNote": publicNote})
+
+		// A denunciation takes no public note.
+		var denCase string
+		for _, c := range db.Client.CitizenCase.Query().AllX(ctx) {
+			if c.TrackingCode == den.TrackingCode {
+				denCase = c.ID
+			}
+		}
+		osAct(t, supAPI, "caseAccept", "CaseActionInput", map[string]any{"caseId": denCase})
+		osAct(t, supAPI, "caseStartVerification", "CaseStartVerificationInput", map[string]any{"caseId": denCase})
+		osAct(t, supAPI, "caseConclude", "CaseConcludeInput", map[string]any{"caseId": denCase, "conclusion": "UNSUBSTANTIATED", "findings": "Không có căn cứ."})
+		var denClose map[string]struct{ UserErrors []struct{ Field []string } }
+		supAPI.Query(t, `mutation($in: CaseActionInput!) { caseClose(input: $in) { userErrors { field } } }`,
+			map[string]any{"in": map[string]any{"caseId": denCase, "publicNote": "Đã xử lý xong."}}).Decode(t, &denClose)
+		if ue := denClose["caseClose"].UserErrors; len(ue) != 1 || ue[0].Field[len(ue[0].Field)-1] != "publicNote" {
+			t.Fatalf("publicNote on a denunciation: %+v", denClose)
+		}
 
 		// Discovery and services.
 		var disc map[string]any
@@ -236,10 +267,23 @@ func TestOpen311(t *testing.T) {
 		if sx.XMLName.Local != "services" || len(sx.Children) != 7 || !slices.Equal(sx.Children[0].names(), osServiceFields) {
 			t.Fatalf("services.xml %v", sx.Children[0].names())
 		}
-		var def map[string]any
+		var def struct {
+			ServiceCode string           `json:"service_code"`
+			Attributes  []map[string]any `json:"attributes"`
+		}
 		if err := json.Unmarshal(osGet(t, api, "/open311/v2/services/FEEDBACK-NO_CORRUPTION.json").Body.Bytes(), &def); err != nil ||
-			def["service_code"] != "FEEDBACK-NO_CORRUPTION" || len(def["attributes"].([]any)) != 1 {
+			def.ServiceCode != "FEEDBACK-NO_CORRUPTION" || len(def.Attributes) != 1 {
 			t.Fatalf("service definition %v", def)
+		}
+		// service-definition.json: variable, code, datatype, required; datatype of its list.
+		a := def.Attributes[0]
+		if _, ok := a["variable"].(bool); !ok || a["code"] != "unit_id" || a["required"] != true ||
+			!slices.Contains([]any{"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}, a["datatype"]) {
+			t.Fatalf("attribute %v", a)
+		}
+		if x := osParseXML(t, osGet(t, api, "/open311/v2/services/FEEDBACK-NO_CORRUPTION.xml")); x.XMLName.Local != "service_definition" ||
+			!slices.Equal(x.names(), []string{"service_code", "attributes"}) || x.Children[1].Children[0].XMLName.Local != "attribute" {
+			t.Fatalf("service definition XML %+v", x)
 		}
 		if rec := osGet(t, api, "/open311/v2/services/DENUNCIATION.json"); rec.Code != 404 {
 			t.Fatalf("unknown service: %d", rec.Code)
