@@ -1,6 +1,7 @@
-// Package open311 publishes citizen feedback and praise as Open311 GeoReport v2
-// (http://wiki.open311.org/GeoReport_v2), in JSON and XML, and lets partner apps holding an
-// administrator-issued api_key submit anonymous feedback through it. What may be published is
+// Package open311 owns open data (DESIGN.md §13): it publishes citizen feedback and praise as
+// Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), in JSON and XML, lets partner apps
+// holding an administrator-issued api_key submit anonymous feedback through it, and serves the
+// open figures (figures.go). What may be published is
 // decided in internal/authz (PublishedCases, PublishCase); this package formats it, caches it
 // and limits who asks how often.
 package open311
@@ -11,6 +12,7 @@ import (
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base32"
 	"errors"
 	"log/slog"
@@ -27,14 +29,18 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
 // Service answers GeoReport v2.
 type Service struct {
-	client *ent.Client
-	cases  *casework.Service
+	client  *ent.Client
+	sql     *sql.DB // the open figures' aggregates
+	dialect string
+	prog    *progress.Service
+	cases   *casework.Service
 	ids    cipher.Block
 	now    func() time.Time
 	log    *slog.Logger
@@ -46,7 +52,12 @@ type Service struct {
 // Deps are what the service needs.
 type Deps struct {
 	Client *ent.Client
-	Cases  *casework.Service
+	// SQL and Dialect are the database the open figures aggregate in; Progress gives the
+	// provinces' figures.
+	SQL      *sql.DB
+	Dialect  string
+	Progress *progress.Service
+	Cases    *casework.Service
 	// IDKey is the secret the public request ids are derived from (a server key; see PublicID).
 	IDKey    []byte
 	Now      func() time.Time
@@ -74,7 +85,7 @@ func New(d Deps) (*Service, error) {
 	if d.CacheTTL <= 0 {
 		d.CacheTTL = time.Minute
 	}
-	return &Service{client: d.Client, cases: d.Cases, ids: block, now: d.Now, log: d.Logger,
+	return &Service{client: d.Client, sql: d.SQL, dialect: d.Dialect, prog: d.Progress, cases: d.Cases, ids: block, now: d.Now, log: d.Logger,
 		cache: newCache(d.CacheTTL, 2000), read: d.ReadRate, submit: d.SubmitRate}, nil
 }
 

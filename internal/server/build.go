@@ -88,12 +88,12 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	if err != nil {
 		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
 	}
-	open, err := open311.New(open311.Deps{Client: db.Client, Cases: cases, IDKey: reporterKey, Now: now, Logger: log,
-		ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
+	prog := progress.New(db, now)
+	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Progress: prog, Cases: cases,
+		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
 	if err != nil {
 		return Deps{}, err
 	}
-	prog := progress.New(db, now)
 	reviews := review.New(db.Client, prog, tokenKey, now)
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
 	authn := auth.NewService(db.Client, signer, log, now)

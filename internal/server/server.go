@@ -85,6 +85,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, d.Reviews.Download(d.Logger))) // the token is the credential
 	if d.Open311 != nil {
 		mux.Handle(open311.Prefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, d.Open311.Handler()))))
+		mux.Handle("GET "+open311.FiguresPrefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, d.Open311.FiguresHandler()))))
 	}
 	if d.Cases.Receipts != nil {
 		mux.Handle("GET /.well-known/jwks.json", jwksHandler(d.Cases.Receipts))
