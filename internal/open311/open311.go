@@ -41,12 +41,12 @@ type Service struct {
 	dialect string
 	prog    *progress.Service
 	cases   *casework.Service
-	ids    cipher.Block
-	now    func() time.Time
-	log    *slog.Logger
-	cache  *cache
-	read   *ratelimit.Limiter // GET requests per client address
-	submit *ratelimit.Limiter // POST requests per api_key
+	ids     cipher.Block
+	now     func() time.Time
+	log     *slog.Logger
+	cache   *cache
+	read    *ratelimit.Limiter // GET requests per client address
+	submit  *ratelimit.Limiter // POST requests per api_key
 }
 
 // Deps are what the service needs.
