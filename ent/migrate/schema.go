@@ -489,6 +489,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{CasesColumns[18]},
 			},
+			{
+				Name:    "citizencase_closed_at",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[23]},
+			},
 		},
 	}
 	// CommendationsColumns holds the columns for the "commendations" table.

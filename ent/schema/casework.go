@@ -129,6 +129,7 @@ func (CitizenCase) Indexes() []ent.Index {
 		index.Fields("conclusion"),
 		index.Fields("received_at"),
 		index.Fields("due_at"),
+		index.Fields("closed_at"), // a month's closed cases (the open figures)
 	}
 }
 
