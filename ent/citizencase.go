@@ -74,6 +74,8 @@ type CitizenCase struct {
 	SubjectNotice *string `json:"subject_notice,omitempty"`
 	// From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.
 	SubjectVisibleAt *time.Time `json:"subject_visible_at,omitempty"`
+	// The handler's public outcome note, written when closing a feedback or praise case and published as open data (Open311 status_notes): no citizen text, no names.
+	PublicNote *string `json:"public_note,omitempty"`
 	// Id of the official the case is about, if named.
 	OfficialID string `json:"official_id,omitempty"`
 	// The province of the case's unit, kept with it.
@@ -246,7 +248,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case citizencase.FieldExtensionCount, citizencase.FieldRating:
 			values[i] = new(sql.NullInt64)
-		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldOfficialID, citizencase.FieldScopeProvinceID:
+		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldPublicNote, citizencase.FieldOfficialID, citizencase.FieldScopeProvinceID:
 			values[i] = new(sql.NullString)
 		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt, citizencase.FieldSubjectVisibleAt:
 			values[i] = new(sql.NullTime)
@@ -447,6 +449,13 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SubjectVisibleAt = new(time.Time)
 				*_m.SubjectVisibleAt = value.Time
+			}
+		case citizencase.FieldPublicNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field public_note", values[i])
+			} else if value.Valid {
+				_m.PublicNote = new(string)
+				*_m.PublicNote = value.String
 			}
 		case citizencase.FieldOfficialID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -679,6 +688,11 @@ func (_m *CitizenCase) String() string {
 	if v := _m.SubjectVisibleAt; v != nil {
 		builder.WriteString("subject_visible_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.PublicNote; v != nil {
+		builder.WriteString("public_note=")
+		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
 	builder.WriteString("official_id=")

@@ -332,6 +332,20 @@ func (_c *CitizenCaseCreate) SetNillableSubjectVisibleAt(v *time.Time) *CitizenC
 	return _c
 }
 
+// SetPublicNote sets the "public_note" field.
+func (_c *CitizenCaseCreate) SetPublicNote(v string) *CitizenCaseCreate {
+	_c.mutation.SetPublicNote(v)
+	return _c
+}
+
+// SetNillablePublicNote sets the "public_note" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillablePublicNote(v *string) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetPublicNote(*v)
+	}
+	return _c
+}
+
 // SetOfficialID sets the "official_id" field.
 func (_c *CitizenCaseCreate) SetOfficialID(v string) *CitizenCaseCreate {
 	_c.mutation.SetOfficialID(v)
@@ -844,6 +858,10 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 		_spec.SetField(citizencase.FieldSubjectVisibleAt, field.TypeTime, value)
 		_node.SubjectVisibleAt = &value
 	}
+	if value, ok := _c.mutation.PublicNote(); ok {
+		_spec.SetField(citizencase.FieldPublicNote, field.TypeString, value)
+		_node.PublicNote = &value
+	}
 	if value, ok := _c.mutation.ScopeProvinceID(); ok {
 		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)
 		_node.ScopeProvinceID = value
@@ -1321,6 +1339,24 @@ func (u *CitizenCaseUpsert) ClearSubjectVisibleAt() *CitizenCaseUpsert {
 	return u
 }
 
+// SetPublicNote sets the "public_note" field.
+func (u *CitizenCaseUpsert) SetPublicNote(v string) *CitizenCaseUpsert {
+	u.Set(citizencase.FieldPublicNote, v)
+	return u
+}
+
+// UpdatePublicNote sets the "public_note" field to the value that was provided on create.
+func (u *CitizenCaseUpsert) UpdatePublicNote() *CitizenCaseUpsert {
+	u.SetExcluded(citizencase.FieldPublicNote)
+	return u
+}
+
+// ClearPublicNote clears the value of the "public_note" field.
+func (u *CitizenCaseUpsert) ClearPublicNote() *CitizenCaseUpsert {
+	u.SetNull(citizencase.FieldPublicNote)
+	return u
+}
+
 // SetOfficialID sets the "official_id" field.
 func (u *CitizenCaseUpsert) SetOfficialID(v string) *CitizenCaseUpsert {
 	u.Set(citizencase.FieldOfficialID, v)
@@ -1718,6 +1754,27 @@ func (u *CitizenCaseUpsertOne) UpdateSubjectVisibleAt() *CitizenCaseUpsertOne {
 func (u *CitizenCaseUpsertOne) ClearSubjectVisibleAt() *CitizenCaseUpsertOne {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearSubjectVisibleAt()
+	})
+}
+
+// SetPublicNote sets the "public_note" field.
+func (u *CitizenCaseUpsertOne) SetPublicNote(v string) *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetPublicNote(v)
+	})
+}
+
+// UpdatePublicNote sets the "public_note" field to the value that was provided on create.
+func (u *CitizenCaseUpsertOne) UpdatePublicNote() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdatePublicNote()
+	})
+}
+
+// ClearPublicNote clears the value of the "public_note" field.
+func (u *CitizenCaseUpsertOne) ClearPublicNote() *CitizenCaseUpsertOne {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearPublicNote()
 	})
 }
 
@@ -2291,6 +2348,27 @@ func (u *CitizenCaseUpsertBulk) UpdateSubjectVisibleAt() *CitizenCaseUpsertBulk 
 func (u *CitizenCaseUpsertBulk) ClearSubjectVisibleAt() *CitizenCaseUpsertBulk {
 	return u.Update(func(s *CitizenCaseUpsert) {
 		s.ClearSubjectVisibleAt()
+	})
+}
+
+// SetPublicNote sets the "public_note" field.
+func (u *CitizenCaseUpsertBulk) SetPublicNote(v string) *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.SetPublicNote(v)
+	})
+}
+
+// UpdatePublicNote sets the "public_note" field to the value that was provided on create.
+func (u *CitizenCaseUpsertBulk) UpdatePublicNote() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.UpdatePublicNote()
+	})
+}
+
+// ClearPublicNote clears the value of the "public_note" field.
+func (u *CitizenCaseUpsertBulk) ClearPublicNote() *CitizenCaseUpsertBulk {
+	return u.Update(func(s *CitizenCaseUpsert) {
+		s.ClearPublicNote()
 	})
 }
 

@@ -299,6 +299,26 @@ func (_u *CitizenCaseUpdate) ClearSubjectVisibleAt() *CitizenCaseUpdate {
 	return _u
 }
 
+// SetPublicNote sets the "public_note" field.
+func (_u *CitizenCaseUpdate) SetPublicNote(v string) *CitizenCaseUpdate {
+	_u.mutation.SetPublicNote(v)
+	return _u
+}
+
+// SetNillablePublicNote sets the "public_note" field if the given value is not nil.
+func (_u *CitizenCaseUpdate) SetNillablePublicNote(v *string) *CitizenCaseUpdate {
+	if v != nil {
+		_u.SetPublicNote(*v)
+	}
+	return _u
+}
+
+// ClearPublicNote clears the value of the "public_note" field.
+func (_u *CitizenCaseUpdate) ClearPublicNote() *CitizenCaseUpdate {
+	_u.mutation.ClearPublicNote()
+	return _u
+}
+
 // SetOfficialID sets the "official_id" field.
 func (_u *CitizenCaseUpdate) SetOfficialID(v string) *CitizenCaseUpdate {
 	_u.mutation.SetOfficialID(v)
@@ -833,6 +853,12 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.SubjectVisibleAtCleared() {
 		_spec.ClearField(citizencase.FieldSubjectVisibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PublicNote(); ok {
+		_spec.SetField(citizencase.FieldPublicNote, field.TypeString, value)
+	}
+	if _u.mutation.PublicNoteCleared() {
+		_spec.ClearField(citizencase.FieldPublicNote, field.TypeString)
 	}
 	if value, ok := _u.mutation.ScopeProvinceID(); ok {
 		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)
@@ -1537,6 +1563,26 @@ func (_u *CitizenCaseUpdateOne) ClearSubjectVisibleAt() *CitizenCaseUpdateOne {
 	return _u
 }
 
+// SetPublicNote sets the "public_note" field.
+func (_u *CitizenCaseUpdateOne) SetPublicNote(v string) *CitizenCaseUpdateOne {
+	_u.mutation.SetPublicNote(v)
+	return _u
+}
+
+// SetNillablePublicNote sets the "public_note" field if the given value is not nil.
+func (_u *CitizenCaseUpdateOne) SetNillablePublicNote(v *string) *CitizenCaseUpdateOne {
+	if v != nil {
+		_u.SetPublicNote(*v)
+	}
+	return _u
+}
+
+// ClearPublicNote clears the value of the "public_note" field.
+func (_u *CitizenCaseUpdateOne) ClearPublicNote() *CitizenCaseUpdateOne {
+	_u.mutation.ClearPublicNote()
+	return _u
+}
+
 // SetOfficialID sets the "official_id" field.
 func (_u *CitizenCaseUpdateOne) SetOfficialID(v string) *CitizenCaseUpdateOne {
 	_u.mutation.SetOfficialID(v)
@@ -2101,6 +2147,12 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	}
 	if _u.mutation.SubjectVisibleAtCleared() {
 		_spec.ClearField(citizencase.FieldSubjectVisibleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PublicNote(); ok {
+		_spec.SetField(citizencase.FieldPublicNote, field.TypeString, value)
+	}
+	if _u.mutation.PublicNoteCleared() {
+		_spec.ClearField(citizencase.FieldPublicNote, field.TypeString)
 	}
 	if value, ok := _u.mutation.ScopeProvinceID(); ok {
 		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)

@@ -32,6 +32,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/progressclock"
@@ -87,6 +88,8 @@ type Client struct {
 	Official *OfficialClient
 	// OfficialNameKey is the client for interacting with the OfficialNameKey builders.
 	OfficialNameKey *OfficialNameKeyClient
+	// PartnerKey is the client for interacting with the PartnerKey builders.
+	PartnerKey *PartnerKeyClient
 	// Phase is the client for interacting with the Phase builders.
 	Phase *PhaseClient
 	// Pledge is the client for interacting with the Pledge builders.
@@ -139,6 +142,7 @@ func (c *Client) init() {
 	c.Inspection = NewInspectionClient(c.config)
 	c.Official = NewOfficialClient(c.config)
 	c.OfficialNameKey = NewOfficialNameKeyClient(c.config)
+	c.PartnerKey = NewPartnerKeyClient(c.config)
 	c.Phase = NewPhaseClient(c.config)
 	c.Pledge = NewPledgeClient(c.config)
 	c.ProgressClock = NewProgressClockClient(c.config)
@@ -260,6 +264,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Inspection:            NewInspectionClient(cfg),
 		Official:              NewOfficialClient(cfg),
 		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
+		PartnerKey:            NewPartnerKeyClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
 		Pledge:                NewPledgeClient(cfg),
 		ProgressClock:         NewProgressClockClient(cfg),
@@ -308,6 +313,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Inspection:            NewInspectionClient(cfg),
 		Official:              NewOfficialClient(cfg),
 		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
+		PartnerKey:            NewPartnerKeyClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
 		Pledge:                NewPledgeClient(cfg),
 		ProgressClock:         NewProgressClockClient(cfg),
@@ -352,7 +358,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.OfficialNameKey, c.Phase, c.Pledge,
+		c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase, c.Pledge,
 		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
 		c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
@@ -367,7 +373,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
 		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
 		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.OfficialNameKey, c.Phase, c.Pledge,
+		c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase, c.Pledge,
 		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
 		c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
@@ -412,6 +418,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Official.mutate(ctx, m)
 	case *OfficialNameKeyMutation:
 		return c.OfficialNameKey.mutate(ctx, m)
+	case *PartnerKeyMutation:
+		return c.PartnerKey.mutate(ctx, m)
 	case *PhaseMutation:
 		return c.Phase.mutate(ctx, m)
 	case *PledgeMutation:
@@ -3793,6 +3801,139 @@ func (c *OfficialNameKeyClient) mutate(ctx context.Context, m *OfficialNameKeyMu
 	}
 }
 
+// PartnerKeyClient is a client for the PartnerKey schema.
+type PartnerKeyClient struct {
+	config
+}
+
+// NewPartnerKeyClient returns a client for the PartnerKey from the given config.
+func NewPartnerKeyClient(c config) *PartnerKeyClient {
+	return &PartnerKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `partnerkey.Hooks(f(g(h())))`.
+func (c *PartnerKeyClient) Use(hooks ...Hook) {
+	c.hooks.PartnerKey = append(c.hooks.PartnerKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `partnerkey.Intercept(f(g(h())))`.
+func (c *PartnerKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PartnerKey = append(c.inters.PartnerKey, interceptors...)
+}
+
+// Create returns a builder for creating a PartnerKey entity.
+func (c *PartnerKeyClient) Create() *PartnerKeyCreate {
+	mutation := newPartnerKeyMutation(c.config, OpCreate)
+	return &PartnerKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PartnerKey entities.
+func (c *PartnerKeyClient) CreateBulk(builders ...*PartnerKeyCreate) *PartnerKeyCreateBulk {
+	return &PartnerKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PartnerKeyClient) MapCreateBulk(slice any, setFunc func(*PartnerKeyCreate, int)) *PartnerKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PartnerKeyCreateBulk{err: fmt.Errorf("calling to PartnerKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PartnerKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PartnerKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PartnerKey.
+func (c *PartnerKeyClient) Update() *PartnerKeyUpdate {
+	mutation := newPartnerKeyMutation(c.config, OpUpdate)
+	return &PartnerKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PartnerKeyClient) UpdateOne(_m *PartnerKey) *PartnerKeyUpdateOne {
+	mutation := newPartnerKeyMutation(c.config, OpUpdateOne, withPartnerKey(_m))
+	return &PartnerKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PartnerKeyClient) UpdateOneID(id string) *PartnerKeyUpdateOne {
+	mutation := newPartnerKeyMutation(c.config, OpUpdateOne, withPartnerKeyID(id))
+	return &PartnerKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PartnerKey.
+func (c *PartnerKeyClient) Delete() *PartnerKeyDelete {
+	mutation := newPartnerKeyMutation(c.config, OpDelete)
+	return &PartnerKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PartnerKeyClient) DeleteOne(_m *PartnerKey) *PartnerKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PartnerKeyClient) DeleteOneID(id string) *PartnerKeyDeleteOne {
+	builder := c.Delete().Where(partnerkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PartnerKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for PartnerKey.
+func (c *PartnerKeyClient) Query() *PartnerKeyQuery {
+	return &PartnerKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePartnerKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PartnerKey entity by its id.
+func (c *PartnerKeyClient) Get(ctx context.Context, id string) (*PartnerKey, error) {
+	return c.Query().Where(partnerkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PartnerKeyClient) GetX(ctx context.Context, id string) *PartnerKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PartnerKeyClient) Hooks() []Hook {
+	return c.hooks.PartnerKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *PartnerKeyClient) Interceptors() []Interceptor {
+	return c.inters.PartnerKey
+}
+
+func (c *PartnerKeyClient) mutate(ctx context.Context, m *PartnerKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PartnerKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PartnerKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PartnerKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PartnerKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PartnerKey mutation op: %q", m.Op())
+	}
+}
+
 // PhaseClient is a client for the Phase schema.
 type PhaseClient struct {
 	config
@@ -5860,16 +6001,16 @@ type (
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
-		Phase, Pledge, ProgressClock, ProgressCounter, Province, RecordCount,
-		RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
+		PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter, Province,
+		RecordCount, RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
 		Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
 		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
 		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
-		Phase, Pledge, ProgressClock, ProgressCounter, Province, RecordCount,
-		RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
+		PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter, Province,
+		RecordCount, RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
 		Upload []ent.Interceptor
 	}
 )

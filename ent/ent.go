@@ -29,6 +29,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/progressclock"
@@ -118,6 +119,7 @@ func checkColumn(t, c string) error {
 			inspection.Table:            inspection.ValidColumn,
 			official.Table:              official.ValidColumn,
 			officialnamekey.Table:       officialnamekey.ValidColumn,
+			partnerkey.Table:            partnerkey.ValidColumn,
 			phase.Table:                 phase.ValidColumn,
 			pledge.Table:                pledge.ValidColumn,
 			progressclock.Table:         progressclock.ValidColumn,

@@ -20,6 +20,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -42,7 +43,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -210,6 +211,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldRating:           {Type: field.TypeInt, Column: citizencase.FieldRating},
 			citizencase.FieldSubjectNotice:    {Type: field.TypeString, Column: citizencase.FieldSubjectNotice},
 			citizencase.FieldSubjectVisibleAt: {Type: field.TypeTime, Column: citizencase.FieldSubjectVisibleAt},
+			citizencase.FieldPublicNote:       {Type: field.TypeString, Column: citizencase.FieldPublicNote},
 			citizencase.FieldOfficialID:       {Type: field.TypeString, Column: citizencase.FieldOfficialID},
 			citizencase.FieldScopeProvinceID:  {Type: field.TypeString, Column: citizencase.FieldScopeProvinceID},
 		},
@@ -422,6 +424,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   partnerkey.Table,
+			Columns: partnerkey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: partnerkey.FieldID,
+			},
+		},
+		Type: "PartnerKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			partnerkey.FieldCreatedAt: {Type: field.TypeTime, Column: partnerkey.FieldCreatedAt},
+			partnerkey.FieldUpdatedAt: {Type: field.TypeTime, Column: partnerkey.FieldUpdatedAt},
+			partnerkey.FieldPartner:   {Type: field.TypeString, Column: partnerkey.FieldPartner},
+			partnerkey.FieldKeyHash:   {Type: field.TypeString, Column: partnerkey.FieldKeyHash},
+			partnerkey.FieldIssuedBy:  {Type: field.TypeString, Column: partnerkey.FieldIssuedBy},
+			partnerkey.FieldRevokedAt: {Type: field.TypeTime, Column: partnerkey.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   phase.Table,
 			Columns: phase.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -444,7 +465,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			phase.FieldTargetMax:    {Type: field.TypeFloat64, Column: phase.FieldTargetMax},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pledge.Table,
 			Columns: pledge.Columns,
@@ -466,7 +487,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldScopeProvinceID:  {Type: field.TypeString, Column: pledge.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progressclock.Table,
 			Columns: progressclock.Columns,
@@ -481,7 +502,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progresscounter.Table,
 			Columns: progresscounter.Columns,
@@ -499,7 +520,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
@@ -519,7 +540,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordcount.Table,
 			Columns: recordcount.Columns,
@@ -537,7 +558,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordcount.FieldN:               {Type: field.TypeInt64, Column: recordcount.FieldN},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -557,7 +578,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -583,7 +604,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -616,7 +637,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -634,7 +655,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -657,7 +678,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldParentID:   {Type: field.TypeString, Column: unit.FieldParentID},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -2931,6 +2952,11 @@ func (f *CitizenCaseFilter) WhereSubjectVisibleAt(p entql.TimeP) {
 	f.Where(p.Field(citizencase.FieldSubjectVisibleAt))
 }
 
+// WherePublicNote applies the entql string predicate on the public_note field.
+func (f *CitizenCaseFilter) WherePublicNote(p entql.StringP) {
+	f.Where(p.Field(citizencase.FieldPublicNote))
+}
+
 // WhereOfficialID applies the entql string predicate on the official_id field.
 func (f *CitizenCaseFilter) WhereOfficialID(p entql.StringP) {
 	f.Where(p.Field(citizencase.FieldOfficialID))
@@ -4268,6 +4294,76 @@ func (f *OfficialNameKeyFilter) WhereOverlap(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PartnerKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PartnerKeyQuery builder.
+func (_q *PartnerKeyQuery) Filter() *PartnerKeyFilter {
+	return &PartnerKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PartnerKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PartnerKeyMutation builder.
+func (m *PartnerKeyMutation) Filter() *PartnerKeyFilter {
+	return &PartnerKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// PartnerKeyFilter provides a generic filtering capability at runtime for PartnerKeyQuery.
+type PartnerKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PartnerKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PartnerKeyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(partnerkey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PartnerKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerkey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PartnerKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerkey.FieldUpdatedAt))
+}
+
+// WherePartner applies the entql string predicate on the partner field.
+func (f *PartnerKeyFilter) WherePartner(p entql.StringP) {
+	f.Where(p.Field(partnerkey.FieldPartner))
+}
+
+// WhereKeyHash applies the entql string predicate on the key_hash field.
+func (f *PartnerKeyFilter) WhereKeyHash(p entql.StringP) {
+	f.Where(p.Field(partnerkey.FieldKeyHash))
+}
+
+// WhereIssuedBy applies the entql string predicate on the issued_by field.
+func (f *PartnerKeyFilter) WhereIssuedBy(p entql.StringP) {
+	f.Where(p.Field(partnerkey.FieldIssuedBy))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *PartnerKeyFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(partnerkey.FieldRevokedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PhaseQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4296,7 +4392,7 @@ type PhaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4405,7 +4501,7 @@ type PledgeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PledgeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4518,7 +4614,7 @@ type ProgressClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4568,7 +4664,7 @@ type ProgressCounterFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressCounterFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4633,7 +4729,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4792,7 +4888,7 @@ type RecordCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4857,7 +4953,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4946,7 +5042,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5065,7 +5161,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5261,7 +5357,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5354,7 +5450,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5598,7 +5694,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -1835,6 +1835,11 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, citizencase.FieldSubjectNotice)
 				fieldSeen[citizencase.FieldSubjectNotice] = struct{}{}
 			}
+		case "publicNote":
+			if _, ok := fieldSeen[citizencase.FieldPublicNote]; !ok {
+				selectedFields = append(selectedFields, citizencase.FieldPublicNote)
+				fieldSeen[citizencase.FieldPublicNote] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -28,6 +28,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -70,6 +71,7 @@ const (
 	TypeInspection            = "Inspection"
 	TypeOfficial              = "Official"
 	TypeOfficialNameKey       = "OfficialNameKey"
+	TypePartnerKey            = "PartnerKey"
 	TypePhase                 = "Phase"
 	TypePledge                = "Pledge"
 	TypeProgressClock         = "ProgressClock"
@@ -6951,6 +6953,7 @@ type CitizenCaseMutation struct {
 	addrating             *int
 	subject_notice        *string
 	subject_visible_at    *time.Time
+	public_note           *string
 	scope_province_id     *string
 	clearedFields         map[string]struct{}
 	unit                  *string
@@ -8249,6 +8252,55 @@ func (m *CitizenCaseMutation) ResetSubjectVisibleAt() {
 	delete(m.clearedFields, citizencase.FieldSubjectVisibleAt)
 }
 
+// SetPublicNote sets the "public_note" field.
+func (m *CitizenCaseMutation) SetPublicNote(s string) {
+	m.public_note = &s
+}
+
+// PublicNote returns the value of the "public_note" field in the mutation.
+func (m *CitizenCaseMutation) PublicNote() (r string, exists bool) {
+	v := m.public_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublicNote returns the old "public_note" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldPublicNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublicNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublicNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublicNote: %w", err)
+	}
+	return oldValue.PublicNote, nil
+}
+
+// ClearPublicNote clears the value of the "public_note" field.
+func (m *CitizenCaseMutation) ClearPublicNote() {
+	m.public_note = nil
+	m.clearedFields[citizencase.FieldPublicNote] = struct{}{}
+}
+
+// PublicNoteCleared returns if the "public_note" field was cleared in this mutation.
+func (m *CitizenCaseMutation) PublicNoteCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldPublicNote]
+	return ok
+}
+
+// ResetPublicNote resets all changes to the "public_note" field.
+func (m *CitizenCaseMutation) ResetPublicNote() {
+	m.public_note = nil
+	delete(m.clearedFields, citizencase.FieldPublicNote)
+}
+
 // SetOfficialID sets the "official_id" field.
 func (m *CitizenCaseMutation) SetOfficialID(s string) {
 	m.official = &s
@@ -8888,7 +8940,7 @@ func (m *CitizenCaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CitizenCaseMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 29)
 	if m.created_at != nil {
 		fields = append(fields, citizencase.FieldCreatedAt)
 	}
@@ -8967,6 +9019,9 @@ func (m *CitizenCaseMutation) Fields() []string {
 	if m.subject_visible_at != nil {
 		fields = append(fields, citizencase.FieldSubjectVisibleAt)
 	}
+	if m.public_note != nil {
+		fields = append(fields, citizencase.FieldPublicNote)
+	}
 	if m.official != nil {
 		fields = append(fields, citizencase.FieldOfficialID)
 	}
@@ -9033,6 +9088,8 @@ func (m *CitizenCaseMutation) Field(name string) (ent.Value, bool) {
 		return m.SubjectNotice()
 	case citizencase.FieldSubjectVisibleAt:
 		return m.SubjectVisibleAt()
+	case citizencase.FieldPublicNote:
+		return m.PublicNote()
 	case citizencase.FieldOfficialID:
 		return m.OfficialID()
 	case citizencase.FieldScopeProvinceID:
@@ -9098,6 +9155,8 @@ func (m *CitizenCaseMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldSubjectNotice(ctx)
 	case citizencase.FieldSubjectVisibleAt:
 		return m.OldSubjectVisibleAt(ctx)
+	case citizencase.FieldPublicNote:
+		return m.OldPublicNote(ctx)
 	case citizencase.FieldOfficialID:
 		return m.OldOfficialID(ctx)
 	case citizencase.FieldScopeProvinceID:
@@ -9293,6 +9352,13 @@ func (m *CitizenCaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSubjectVisibleAt(v)
 		return nil
+	case citizencase.FieldPublicNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublicNote(v)
+		return nil
 	case citizencase.FieldOfficialID:
 		v, ok := value.(string)
 		if !ok {
@@ -9406,6 +9472,9 @@ func (m *CitizenCaseMutation) ClearedFields() []string {
 	if m.FieldCleared(citizencase.FieldSubjectVisibleAt) {
 		fields = append(fields, citizencase.FieldSubjectVisibleAt)
 	}
+	if m.FieldCleared(citizencase.FieldPublicNote) {
+		fields = append(fields, citizencase.FieldPublicNote)
+	}
 	if m.FieldCleared(citizencase.FieldOfficialID) {
 		fields = append(fields, citizencase.FieldOfficialID)
 	}
@@ -9467,6 +9536,9 @@ func (m *CitizenCaseMutation) ClearField(name string) error {
 		return nil
 	case citizencase.FieldSubjectVisibleAt:
 		m.ClearSubjectVisibleAt()
+		return nil
+	case citizencase.FieldPublicNote:
+		m.ClearPublicNote()
 		return nil
 	case citizencase.FieldOfficialID:
 		m.ClearOfficialID()
@@ -9559,6 +9631,9 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 		return nil
 	case citizencase.FieldSubjectVisibleAt:
 		m.ResetSubjectVisibleAt()
+		return nil
+	case citizencase.FieldPublicNote:
+		m.ResetPublicNote()
 		return nil
 	case citizencase.FieldOfficialID:
 		m.ResetOfficialID()
@@ -19103,6 +19178,630 @@ func (m *OfficialNameKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *OfficialNameKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown OfficialNameKey edge %s", name)
+}
+
+// PartnerKeyMutation represents an operation that mutates the PartnerKey nodes in the graph.
+type PartnerKeyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	partner       *string
+	key_hash      *string
+	issued_by     *string
+	revoked_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*PartnerKey, error)
+	predicates    []predicate.PartnerKey
+}
+
+var _ ent.Mutation = (*PartnerKeyMutation)(nil)
+
+// partnerkeyOption allows management of the mutation configuration using functional options.
+type partnerkeyOption func(*PartnerKeyMutation)
+
+// newPartnerKeyMutation creates new mutation for the PartnerKey entity.
+func newPartnerKeyMutation(c config, op Op, opts ...partnerkeyOption) *PartnerKeyMutation {
+	m := &PartnerKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePartnerKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPartnerKeyID sets the ID field of the mutation.
+func withPartnerKeyID(id string) partnerkeyOption {
+	return func(m *PartnerKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PartnerKey
+		)
+		m.oldValue = func(ctx context.Context) (*PartnerKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PartnerKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPartnerKey sets the old PartnerKey of the mutation.
+func withPartnerKey(node *PartnerKey) partnerkeyOption {
+	return func(m *PartnerKeyMutation) {
+		m.oldValue = func(context.Context) (*PartnerKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PartnerKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PartnerKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of PartnerKey entities.
+func (m *PartnerKeyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PartnerKeyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PartnerKeyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PartnerKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *PartnerKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *PartnerKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the PartnerKey entity.
+// If the PartnerKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *PartnerKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *PartnerKeyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *PartnerKeyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the PartnerKey entity.
+// If the PartnerKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerKeyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *PartnerKeyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetPartner sets the "partner" field.
+func (m *PartnerKeyMutation) SetPartner(s string) {
+	m.partner = &s
+}
+
+// Partner returns the value of the "partner" field in the mutation.
+func (m *PartnerKeyMutation) Partner() (r string, exists bool) {
+	v := m.partner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartner returns the old "partner" field's value of the PartnerKey entity.
+// If the PartnerKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerKeyMutation) OldPartner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartner: %w", err)
+	}
+	return oldValue.Partner, nil
+}
+
+// ResetPartner resets all changes to the "partner" field.
+func (m *PartnerKeyMutation) ResetPartner() {
+	m.partner = nil
+}
+
+// SetKeyHash sets the "key_hash" field.
+func (m *PartnerKeyMutation) SetKeyHash(s string) {
+	m.key_hash = &s
+}
+
+// KeyHash returns the value of the "key_hash" field in the mutation.
+func (m *PartnerKeyMutation) KeyHash() (r string, exists bool) {
+	v := m.key_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKeyHash returns the old "key_hash" field's value of the PartnerKey entity.
+// If the PartnerKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerKeyMutation) OldKeyHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKeyHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKeyHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKeyHash: %w", err)
+	}
+	return oldValue.KeyHash, nil
+}
+
+// ResetKeyHash resets all changes to the "key_hash" field.
+func (m *PartnerKeyMutation) ResetKeyHash() {
+	m.key_hash = nil
+}
+
+// SetIssuedBy sets the "issued_by" field.
+func (m *PartnerKeyMutation) SetIssuedBy(s string) {
+	m.issued_by = &s
+}
+
+// IssuedBy returns the value of the "issued_by" field in the mutation.
+func (m *PartnerKeyMutation) IssuedBy() (r string, exists bool) {
+	v := m.issued_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedBy returns the old "issued_by" field's value of the PartnerKey entity.
+// If the PartnerKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerKeyMutation) OldIssuedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedBy: %w", err)
+	}
+	return oldValue.IssuedBy, nil
+}
+
+// ResetIssuedBy resets all changes to the "issued_by" field.
+func (m *PartnerKeyMutation) ResetIssuedBy() {
+	m.issued_by = nil
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *PartnerKeyMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *PartnerKeyMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the PartnerKey entity.
+// If the PartnerKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PartnerKeyMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *PartnerKeyMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[partnerkey.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *PartnerKeyMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[partnerkey.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *PartnerKeyMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, partnerkey.FieldRevokedAt)
+}
+
+// Where appends a list predicates to the PartnerKeyMutation builder.
+func (m *PartnerKeyMutation) Where(ps ...predicate.PartnerKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PartnerKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PartnerKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PartnerKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PartnerKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PartnerKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PartnerKey).
+func (m *PartnerKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PartnerKeyMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, partnerkey.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, partnerkey.FieldUpdatedAt)
+	}
+	if m.partner != nil {
+		fields = append(fields, partnerkey.FieldPartner)
+	}
+	if m.key_hash != nil {
+		fields = append(fields, partnerkey.FieldKeyHash)
+	}
+	if m.issued_by != nil {
+		fields = append(fields, partnerkey.FieldIssuedBy)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, partnerkey.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PartnerKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case partnerkey.FieldCreatedAt:
+		return m.CreatedAt()
+	case partnerkey.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case partnerkey.FieldPartner:
+		return m.Partner()
+	case partnerkey.FieldKeyHash:
+		return m.KeyHash()
+	case partnerkey.FieldIssuedBy:
+		return m.IssuedBy()
+	case partnerkey.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PartnerKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case partnerkey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case partnerkey.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case partnerkey.FieldPartner:
+		return m.OldPartner(ctx)
+	case partnerkey.FieldKeyHash:
+		return m.OldKeyHash(ctx)
+	case partnerkey.FieldIssuedBy:
+		return m.OldIssuedBy(ctx)
+	case partnerkey.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown PartnerKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case partnerkey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case partnerkey.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case partnerkey.FieldPartner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartner(v)
+		return nil
+	case partnerkey.FieldKeyHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKeyHash(v)
+		return nil
+	case partnerkey.FieldIssuedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedBy(v)
+		return nil
+	case partnerkey.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PartnerKeyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PartnerKeyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PartnerKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown PartnerKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PartnerKeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(partnerkey.FieldRevokedAt) {
+		fields = append(fields, partnerkey.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PartnerKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PartnerKeyMutation) ClearField(name string) error {
+	switch name {
+	case partnerkey.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PartnerKeyMutation) ResetField(name string) error {
+	switch name {
+	case partnerkey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case partnerkey.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case partnerkey.FieldPartner:
+		m.ResetPartner()
+		return nil
+	case partnerkey.FieldKeyHash:
+		m.ResetKeyHash()
+		return nil
+	case partnerkey.FieldIssuedBy:
+		m.ResetIssuedBy()
+		return nil
+	case partnerkey.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown PartnerKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PartnerKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PartnerKeyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PartnerKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PartnerKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PartnerKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PartnerKeyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PartnerKeyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PartnerKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PartnerKeyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PartnerKey edge %s", name)
 }
 
 // PhaseMutation represents an operation that mutates the Phase nodes in the graph.

@@ -48,6 +48,8 @@ type Tx struct {
 	Official *OfficialClient
 	// OfficialNameKey is the client for interacting with the OfficialNameKey builders.
 	OfficialNameKey *OfficialNameKeyClient
+	// PartnerKey is the client for interacting with the PartnerKey builders.
+	PartnerKey *PartnerKeyClient
 	// Phase is the client for interacting with the Phase builders.
 	Phase *PhaseClient
 	// Pledge is the client for interacting with the Pledge builders.
@@ -220,6 +222,7 @@ func (tx *Tx) init() {
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Official = NewOfficialClient(tx.config)
 	tx.OfficialNameKey = NewOfficialNameKeyClient(tx.config)
+	tx.PartnerKey = NewPartnerKeyClient(tx.config)
 	tx.Phase = NewPhaseClient(tx.config)
 	tx.Pledge = NewPledgeClient(tx.config)
 	tx.ProgressClock = NewProgressClockClient(tx.config)

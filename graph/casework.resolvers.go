@@ -45,6 +45,7 @@ func (r *mutationResolver) CaseSubmit(ctx context.Context, input model.CaseSubmi
 	p := &model.CaseSubmitPayload{UserErrors: ue}
 	if rc != nil {
 		p.TrackingCode, p.Secret, p.Notice = &rc.TrackingCode, &rc.Secret, rc.Notice(ctx)
+		p.Receipt = nonEmpty(rc.Signed)
 		if p.TrackedCase, err = r.cases.View(ctx, rc.Case); err != nil {
 			return nil, err
 		}
@@ -68,22 +69,22 @@ func (r *mutationResolver) EvidenceUploadCreate(ctx context.Context, input model
 
 // CaseEvidenceAdd is the resolver for the caseEvidenceAdd field.
 func (r *mutationResolver) CaseEvidenceAdd(ctx context.Context, input model.CaseEvidenceAddInput) (*model.TrackedCasePayload, error) {
-	out, err := r.cases.AddEvidence(ctx, input.TrackingCode, input.Secret, input.UploadID)
+	out, rcpt, err := r.cases.AddEvidence(ctx, input.TrackingCode, input.Secret, input.UploadID)
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
 	}
-	return &model.TrackedCasePayload{TrackedCase: out, UserErrors: ue}, nil
+	return &model.TrackedCasePayload{TrackedCase: out, Receipt: nonEmpty(rcpt), UserErrors: ue}, nil
 }
 
 // CaseMessageSend is the resolver for the caseMessageSend field.
 func (r *mutationResolver) CaseMessageSend(ctx context.Context, input model.CaseMessageSendInput) (*model.TrackedCasePayload, error) {
-	out, err := r.cases.SendMessage(ctx, input.TrackingCode, input.Secret, input.Body)
+	out, rcpt, err := r.cases.SendMessage(ctx, input.TrackingCode, input.Secret, input.Body)
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
 	}
-	return &model.TrackedCasePayload{TrackedCase: out, UserErrors: ue}, nil
+	return &model.TrackedCasePayload{TrackedCase: out, Receipt: nonEmpty(rcpt), UserErrors: ue}, nil
 }
 
 // CaseWithdraw is the resolver for the caseWithdraw field.
@@ -108,7 +109,7 @@ func (r *mutationResolver) CaseRate(ctx context.Context, input model.CaseRateInp
 
 // CaseAccept is the resolver for the caseAccept field.
 func (r *mutationResolver) CaseAccept(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.Accept, casework.Decision{Note: deref(input.Note)})
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Accept, casework.Decision{Note: deref(input.Note), PublicNote: deref(input.PublicNote)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
@@ -118,7 +119,7 @@ func (r *mutationResolver) CaseAccept(ctx context.Context, input model.CaseActio
 
 // CaseReject is the resolver for the caseReject field.
 func (r *mutationResolver) CaseReject(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.Reject, casework.Decision{Note: deref(input.Note)})
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Reject, casework.Decision{Note: deref(input.Note), PublicNote: deref(input.PublicNote)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
@@ -178,7 +179,7 @@ func (r *mutationResolver) CaseConclude(ctx context.Context, input model.CaseCon
 
 // CaseClose is the resolver for the caseClose field.
 func (r *mutationResolver) CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error) {
-	out, err := r.cases.Handle(ctx, input.CaseID, casework.Close, casework.Decision{Note: deref(input.Note)})
+	out, err := r.cases.Handle(ctx, input.CaseID, casework.Close, casework.Decision{Note: deref(input.Note), PublicNote: deref(input.PublicNote)})
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err

@@ -7,11 +7,11 @@ package graph
 
 import (
 	"context"
-	"github.com/liemchinh/liemchinh/internal/recordscope"
 
 	"entgo.io/contrib/entgql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/graph/generated"
+	"github.com/liemchinh/liemchinh/internal/recordscope"
 )
 
 // Duplicates is the resolver for the duplicates field.

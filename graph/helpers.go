@@ -15,6 +15,14 @@ import (
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
 
+// nonEmpty is nil for "", else &s.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""

@@ -10,6 +10,7 @@ import (
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
@@ -27,6 +28,7 @@ type Resolver struct {
 	prog   *progress.Service
 	recog  *recognition.Service
 	review *review.Service
+	open   *open311.Service
 }
 
 // Deps are what the resolvers need.
@@ -42,12 +44,14 @@ type Deps struct {
 	Recognition *recognition.Service
 	// Reviews closes annual reviews and makes exports.
 	Reviews *review.Service
+	// Open311 issues and revokes partner apps' api_keys.
+	Open311 *open311.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases,
-			prog: d.Progress, recog: d.Recognition, review: d.Reviews},
+			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311},
 	})
 }

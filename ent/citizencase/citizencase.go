@@ -71,6 +71,8 @@ const (
 	FieldSubjectNotice = "subject_notice"
 	// FieldSubjectVisibleAt holds the string denoting the subject_visible_at field in the database.
 	FieldSubjectVisibleAt = "subject_visible_at"
+	// FieldPublicNote holds the string denoting the public_note field in the database.
+	FieldPublicNote = "public_note"
 	// FieldOfficialID holds the string denoting the official_id field in the database.
 	FieldOfficialID = "official_cases"
 	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
@@ -201,6 +203,7 @@ var Columns = []string{
 	FieldRating,
 	FieldSubjectNotice,
 	FieldSubjectVisibleAt,
+	FieldPublicNote,
 	FieldOfficialID,
 	FieldScopeProvinceID,
 }
@@ -478,6 +481,11 @@ func BySubjectNotice(opts ...sql.OrderTermOption) OrderOption {
 // BySubjectVisibleAt orders the results by the subject_visible_at field.
 func BySubjectVisibleAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSubjectVisibleAt, opts...).ToFunc()
+}
+
+// ByPublicNote orders the results by the public_note field.
+func ByPublicNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPublicNote, opts...).ToFunc()
 }
 
 // ByOfficialID orders the results by the official_id field.

@@ -166,6 +166,11 @@ func SubjectVisibleAt(v time.Time) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldSubjectVisibleAt, v))
 }
 
+// PublicNote applies equality check predicate on the "public_note" field. It's identical to PublicNoteEQ.
+func PublicNote(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldPublicNote, v))
+}
+
 // OfficialID applies equality check predicate on the "official_id" field. It's identical to OfficialIDEQ.
 func OfficialID(v string) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldOfficialID, v))
@@ -1339,6 +1344,81 @@ func SubjectVisibleAtIsNil() predicate.CitizenCase {
 // SubjectVisibleAtNotNil applies the NotNil predicate on the "subject_visible_at" field.
 func SubjectVisibleAtNotNil() predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldNotNull(FieldSubjectVisibleAt))
+}
+
+// PublicNoteEQ applies the EQ predicate on the "public_note" field.
+func PublicNoteEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldPublicNote, v))
+}
+
+// PublicNoteNEQ applies the NEQ predicate on the "public_note" field.
+func PublicNoteNEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldPublicNote, v))
+}
+
+// PublicNoteIn applies the In predicate on the "public_note" field.
+func PublicNoteIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldPublicNote, vs...))
+}
+
+// PublicNoteNotIn applies the NotIn predicate on the "public_note" field.
+func PublicNoteNotIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldPublicNote, vs...))
+}
+
+// PublicNoteGT applies the GT predicate on the "public_note" field.
+func PublicNoteGT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGT(FieldPublicNote, v))
+}
+
+// PublicNoteGTE applies the GTE predicate on the "public_note" field.
+func PublicNoteGTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGTE(FieldPublicNote, v))
+}
+
+// PublicNoteLT applies the LT predicate on the "public_note" field.
+func PublicNoteLT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLT(FieldPublicNote, v))
+}
+
+// PublicNoteLTE applies the LTE predicate on the "public_note" field.
+func PublicNoteLTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLTE(FieldPublicNote, v))
+}
+
+// PublicNoteContains applies the Contains predicate on the "public_note" field.
+func PublicNoteContains(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContains(FieldPublicNote, v))
+}
+
+// PublicNoteHasPrefix applies the HasPrefix predicate on the "public_note" field.
+func PublicNoteHasPrefix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasPrefix(FieldPublicNote, v))
+}
+
+// PublicNoteHasSuffix applies the HasSuffix predicate on the "public_note" field.
+func PublicNoteHasSuffix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasSuffix(FieldPublicNote, v))
+}
+
+// PublicNoteIsNil applies the IsNil predicate on the "public_note" field.
+func PublicNoteIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldPublicNote))
+}
+
+// PublicNoteNotNil applies the NotNil predicate on the "public_note" field.
+func PublicNoteNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldPublicNote))
+}
+
+// PublicNoteEqualFold applies the EqualFold predicate on the "public_note" field.
+func PublicNoteEqualFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEqualFold(FieldPublicNote, v))
+}
+
+// PublicNoteContainsFold applies the ContainsFold predicate on the "public_note" field.
+func PublicNoteContainsFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContainsFold(FieldPublicNote, v))
 }
 
 // OfficialIDEQ applies the EQ predicate on the "official_id" field.

@@ -213,6 +213,18 @@ func (f OfficialNameKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfficialNameKeyMutation", m)
 }
 
+// The PartnerKeyFunc type is an adapter to allow the use of ordinary
+// function as PartnerKey mutator.
+type PartnerKeyFunc func(context.Context, *ent.PartnerKeyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PartnerKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PartnerKeyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PartnerKeyMutation", m)
+}
+
 // The PhaseFunc type is an adapter to allow the use of ordinary
 // function as Phase mutator.
 type PhaseFunc func(context.Context, *ent.PhaseMutation) (ent.Value, error)

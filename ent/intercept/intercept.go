@@ -25,6 +25,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
@@ -555,6 +556,33 @@ func (f TraverseOfficialNameKey) Traverse(ctx context.Context, q ent.Query) erro
 	return fmt.Errorf("unexpected query type %T. expect *ent.OfficialNameKeyQuery", q)
 }
 
+// The PartnerKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PartnerKeyFunc func(context.Context, *ent.PartnerKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PartnerKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PartnerKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PartnerKeyQuery", q)
+}
+
+// The TraversePartnerKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePartnerKey func(context.Context, *ent.PartnerKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePartnerKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePartnerKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PartnerKeyQuery", q)
+}
+
 // The PhaseFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PhaseFunc func(context.Context, *ent.PhaseQuery) (ent.Value, error)
 
@@ -916,6 +944,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OfficialQuery, predicate.Official, official.OrderOption]{typ: ent.TypeOfficial, tq: q}, nil
 	case *ent.OfficialNameKeyQuery:
 		return &query[*ent.OfficialNameKeyQuery, predicate.OfficialNameKey, officialnamekey.OrderOption]{typ: ent.TypeOfficialNameKey, tq: q}, nil
+	case *ent.PartnerKeyQuery:
+		return &query[*ent.PartnerKeyQuery, predicate.PartnerKey, partnerkey.OrderOption]{typ: ent.TypePartnerKey, tq: q}, nil
 	case *ent.PhaseQuery:
 		return &query[*ent.PhaseQuery, predicate.Phase, phase.OrderOption]{typ: ent.TypePhase, tq: q}, nil
 	case *ent.PledgeQuery:

@@ -379,6 +379,7 @@ var (
 		{Name: "rating", Type: field.TypeInt, Nullable: true},
 		{Name: "subject_notice", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "subject_visible_at", Type: field.TypeTime, Nullable: true},
+		{Name: "public_note", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
 		{Name: "account_handled_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_duplicates", Type: field.TypeString, Nullable: true, Size: 40},
@@ -394,31 +395,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "cases_accounts_handled_cases",
-				Columns:    []*schema.Column{CasesColumns[28]},
+				Columns:    []*schema.Column{CasesColumns[29]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_cases_duplicates",
-				Columns:    []*schema.Column{CasesColumns[29]},
+				Columns:    []*schema.Column{CasesColumns[30]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_transferred_to",
-				Columns:    []*schema.Column{CasesColumns[30]},
+				Columns:    []*schema.Column{CasesColumns[31]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_officials_cases",
-				Columns:    []*schema.Column{CasesColumns[31]},
+				Columns:    []*schema.Column{CasesColumns[32]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_cases",
-				Columns:    []*schema.Column{CasesColumns[32]},
+				Columns:    []*schema.Column{CasesColumns[33]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -427,27 +428,27 @@ var (
 			{
 				Name:    "citizencase_unit_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[32]},
+				Columns: []*schema.Column{CasesColumns[33]},
 			},
 			{
 				Name:    "citizencase_official_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[31]},
+				Columns: []*schema.Column{CasesColumns[32]},
 			},
 			{
 				Name:    "citizencase_account_handled_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[28]},
+				Columns: []*schema.Column{CasesColumns[29]},
 			},
 			{
 				Name:    "citizencase_citizen_case_duplicates",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[29]},
+				Columns: []*schema.Column{CasesColumns[30]},
 			},
 			{
 				Name:    "citizencase_citizen_case_transferred_to",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[30]},
+				Columns: []*schema.Column{CasesColumns[31]},
 			},
 			{
 				Name:    "citizencase_state",
@@ -492,7 +493,12 @@ var (
 			{
 				Name:    "citizencase_scope_province_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[27], CasesColumns[0]},
+				Columns: []*schema.Column{CasesColumns[28], CasesColumns[0]},
+			},
+			{
+				Name:    "citizencase_closed_at",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[23]},
 			},
 		},
 	}
@@ -1065,6 +1071,22 @@ var (
 				Columns: []*schema.Column{OfficialNameKeysColumns[2]},
 			},
 		},
+	}
+	// PartnerKeysColumns holds the columns for the "partner_keys" table.
+	PartnerKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "partner", Type: field.TypeString, Size: 100},
+		{Name: "key_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "issued_by", Type: field.TypeString, Size: 40},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+	}
+	// PartnerKeysTable holds the schema information for the "partner_keys" table.
+	PartnerKeysTable = &schema.Table{
+		Name:       "partner_keys",
+		Columns:    PartnerKeysColumns,
+		PrimaryKey: []*schema.Column{PartnerKeysColumns[0]},
 	}
 	// PhasesColumns holds the columns for the "phases" table.
 	PhasesColumns = []*schema.Column{
@@ -1721,6 +1743,7 @@ var (
 		InspectionsTable,
 		OfficialsTable,
 		OfficialNameKeysTable,
+		PartnerKeysTable,
 		PhasesTable,
 		PledgesTable,
 		ProgressClocksTable,

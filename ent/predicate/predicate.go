@@ -57,6 +57,9 @@ type Official func(*sql.Selector)
 // OfficialNameKey is the predicate function for officialnamekey builders.
 type OfficialNameKey func(*sql.Selector)
 
+// PartnerKey is the predicate function for partnerkey builders.
+type PartnerKey func(*sql.Selector)
+
 // Phase is the predicate function for phase builders.
 type Phase func(*sql.Selector)
 

@@ -519,6 +519,30 @@ func (f OfficialNameKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialNameKeyMutation", m)
 }
 
+// The PartnerKeyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PartnerKeyQueryRuleFunc func(context.Context, *ent.PartnerKeyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PartnerKeyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PartnerKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PartnerKeyQuery", q)
+}
+
+// The PartnerKeyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PartnerKeyMutationRuleFunc func(context.Context, *ent.PartnerKeyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PartnerKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PartnerKeyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PartnerKeyMutation", m)
+}
+
 // The PhaseQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PhaseQueryRuleFunc func(context.Context, *ent.PhaseQuery) error
@@ -876,6 +900,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OfficialNameKeyQuery:
 		return q.Filter(), nil
+	case *ent.PartnerKeyQuery:
+		return q.Filter(), nil
 	case *ent.PhaseQuery:
 		return q.Filter(), nil
 	case *ent.PledgeQuery:
@@ -940,6 +966,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OfficialMutation:
 		return m.Filter(), nil
 	case *ent.OfficialNameKeyMutation:
+		return m.Filter(), nil
+	case *ent.PartnerKeyMutation:
 		return m.Filter(), nil
 	case *ent.PhaseMutation:
 		return m.Filter(), nil

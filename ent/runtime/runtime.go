@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
+	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/progressclock"
@@ -1217,6 +1218,97 @@ func init() {
 	officialnamekeyDescOverlap := officialnamekeyFields[3].Descriptor()
 	// officialnamekey.OverlapValidator is a validator for the "overlap" field. It is called by the builders before save.
 	officialnamekey.OverlapValidator = officialnamekeyDescOverlap.Validators[0].(func(int) error)
+	partnerkeyMixin := schema.PartnerKey{}.Mixin()
+	partnerkeyMixinFields0 := partnerkeyMixin[0].Fields()
+	_ = partnerkeyMixinFields0
+	partnerkeyMixinFields1 := partnerkeyMixin[1].Fields()
+	_ = partnerkeyMixinFields1
+	partnerkeyFields := schema.PartnerKey{}.Fields()
+	_ = partnerkeyFields
+	// partnerkeyDescCreatedAt is the schema descriptor for created_at field.
+	partnerkeyDescCreatedAt := partnerkeyMixinFields1[0].Descriptor()
+	// partnerkey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	partnerkey.DefaultCreatedAt = partnerkeyDescCreatedAt.Default.(func() time.Time)
+	// partnerkeyDescUpdatedAt is the schema descriptor for updated_at field.
+	partnerkeyDescUpdatedAt := partnerkeyMixinFields1[1].Descriptor()
+	// partnerkey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	partnerkey.DefaultUpdatedAt = partnerkeyDescUpdatedAt.Default.(func() time.Time)
+	// partnerkey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	partnerkey.UpdateDefaultUpdatedAt = partnerkeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// partnerkeyDescPartner is the schema descriptor for partner field.
+	partnerkeyDescPartner := partnerkeyFields[0].Descriptor()
+	// partnerkey.PartnerValidator is a validator for the "partner" field. It is called by the builders before save.
+	partnerkey.PartnerValidator = func() func(string) error {
+		validators := partnerkeyDescPartner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(partner string) error {
+			for _, fn := range fns {
+				if err := fn(partner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partnerkeyDescKeyHash is the schema descriptor for key_hash field.
+	partnerkeyDescKeyHash := partnerkeyFields[1].Descriptor()
+	// partnerkey.KeyHashValidator is a validator for the "key_hash" field. It is called by the builders before save.
+	partnerkey.KeyHashValidator = func() func(string) error {
+		validators := partnerkeyDescKeyHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key_hash string) error {
+			for _, fn := range fns {
+				if err := fn(key_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partnerkeyDescIssuedBy is the schema descriptor for issued_by field.
+	partnerkeyDescIssuedBy := partnerkeyFields[2].Descriptor()
+	// partnerkey.IssuedByValidator is a validator for the "issued_by" field. It is called by the builders before save.
+	partnerkey.IssuedByValidator = func() func(string) error {
+		validators := partnerkeyDescIssuedBy.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(issued_by string) error {
+			for _, fn := range fns {
+				if err := fn(issued_by); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// partnerkeyDescID is the schema descriptor for id field.
+	partnerkeyDescID := partnerkeyMixinFields0[0].Descriptor()
+	// partnerkey.DefaultID holds the default value on creation for the id field.
+	partnerkey.DefaultID = partnerkeyDescID.Default.(func() string)
+	// partnerkey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	partnerkey.IDValidator = func() func(string) error {
+		validators := partnerkeyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	phaseMixin := schema.Phase{}.Mixin()
 	phaseMixinFields0 := phaseMixin[0].Fields()
 	_ = phaseMixinFields0

@@ -78,6 +78,9 @@ func (CitizenCase) Fields() []ent.Field {
 		field.Time("subject_visible_at").Optional().Nillable().
 			Comment("From when the official concerned sees the case: the start of verification (praise: acceptance); null while hidden from them.").
 			Annotations(hidden()),
+		field.Text("public_note").Optional().Nillable().
+			Comment("The handler's public outcome note, written when closing a feedback or praise case and published as open data (Open311 status_notes): no citizen text, no names.").
+			Annotations(noFilter()),
 		officialID("official_cases", "Id of the official the case is about, if named.", true),
 		caseProvinceField(),
 	}
@@ -128,6 +131,7 @@ func (CitizenCase) Indexes() []ent.Index {
 		index.Fields("received_at"),
 		index.Fields("due_at"),
 		index.Fields("scope_province_id", "id"),
+		index.Fields("closed_at"), // a month's closed cases (the open figures)
 	}
 }
 

@@ -397,3 +397,23 @@ func (IdempotencyKey) Indexes() []ent.Index {
 func (IdempotencyKey) Annotations() []schema.Annotation {
 	return []schema.Annotation{schema.Comment("A client-generated key of a mutation, for safe retries."), hidden()}
 }
+
+// PartnerKey is an api_key an administrator issued to a partner app, with which the app submits
+// feedback through Open311 GeoReport v2 (POST requests). Only its hash is kept.
+type PartnerKey struct{ ent.Schema }
+
+func (PartnerKey) Mixin() []ent.Mixin { return base(pid.PartnerKey) }
+
+func (PartnerKey) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("partner").NotEmpty().MaxLen(100).Immutable().Comment("The partner app's name."),
+		field.String("key_hash").NotEmpty().MaxLen(64).Unique().Immutable().Sensitive().
+			Comment("SHA-256 of the api_key, hex."),
+		field.String("issued_by").NotEmpty().MaxLen(40).Immutable().Comment("Id of the administrator's account that issued it."),
+		field.Time("revoked_at").Optional().Nillable().Comment("When an administrator revoked it."),
+	}
+}
+
+func (PartnerKey) Annotations() []schema.Annotation {
+	return []schema.Annotation{schema.Comment("An Open311 api_key of a partner app."), hidden()}
+}

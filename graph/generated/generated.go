@@ -227,6 +227,7 @@ type ComplexityRoot struct {
 		Official         func(childComplexity int) int
 		Overdue          func(childComplexity int) int
 		Place            func(childComplexity int) int
+		PublicNote       func(childComplexity int) int
 		Rating           func(childComplexity int) int
 		ReceivedAt       func(childComplexity int) int
 		RequestedChannel func(childComplexity int) int
@@ -323,6 +324,7 @@ type ComplexityRoot struct {
 
 	CaseSubmitPayload struct {
 		Notice       func(childComplexity int) int
+		Receipt      func(childComplexity int) int
 		Secret       func(childComplexity int) int
 		TrackedCase  func(childComplexity int) int
 		TrackingCode func(childComplexity int) int
@@ -608,6 +610,8 @@ type ComplexityRoot struct {
 		InspectionRecord      func(childComplexity int, input model.InspectionRecordInput) int
 		Login                 func(childComplexity int, input model.LoginInput) int
 		Logout                func(childComplexity int, input model.LogoutInput) int
+		PartnerKeyIssue       func(childComplexity int, input model.PartnerKeyIssueInput) int
+		PartnerKeyRevoke      func(childComplexity int, input model.PartnerKeyRevokeInput) int
 		PasswordChange        func(childComplexity int, input model.PasswordChangeInput) int
 		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
 		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
@@ -665,6 +669,17 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PartnerKeyIssuePayload struct {
+		APIKey     func(childComplexity int) int
+		KeyID      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PartnerKeyRevokePayload struct {
+		Revoked    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PasswordChangePayload struct {
@@ -819,6 +834,7 @@ type ComplexityRoot struct {
 		ProgressSeries         func(childComplexity int, scope model.ScopeInput, year int) int
 		Provinces              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ProvinceOrder, where *ent.ProvinceWhereInput) int
 		Ranking                func(childComplexity int, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		ReceiptVerify          func(childComplexity int, receipt string, content *model.ReceiptContentInput) int
 		Reviews                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.ReviewOrder, where *ent.ReviewWhereInput) int
 		SelfAssessments        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
 		Units                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput, search *string) int
@@ -845,6 +861,20 @@ type ComplexityRoot struct {
 		Scope       func(childComplexity int) int
 		Unit        func(childComplexity int) int
 		Value       func(childComplexity int) int
+	}
+
+	ReceiptVerification struct {
+		Channel        func(childComplexity int) int
+		ContentMatches func(childComplexity int) int
+		ContentSha256  func(childComplexity int) int
+		KeyID          func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Message        func(childComplexity int) int
+		Problem        func(childComplexity int) int
+		ReceivedAt     func(childComplexity int) int
+		TrackingCode   func(childComplexity int) int
+		Unit           func(childComplexity int) int
+		Valid          func(childComplexity int) int
 	}
 
 	Reduction struct {
@@ -1034,6 +1064,7 @@ type ComplexityRoot struct {
 	}
 
 	TrackedCasePayload struct {
+		Receipt     func(childComplexity int) int
 		TrackedCase func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
 	}
@@ -1160,6 +1191,8 @@ type MutationResolver interface {
 	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
 	CaseMarkDuplicate(ctx context.Context, input model.CaseMarkDuplicateInput) (*model.CaseActionPayload, error)
 	CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error)
+	PartnerKeyIssue(ctx context.Context, input model.PartnerKeyIssueInput) (*model.PartnerKeyIssuePayload, error)
+	PartnerKeyRevoke(ctx context.Context, input model.PartnerKeyRevokeInput) (*model.PartnerKeyRevokePayload, error)
 	ReviewClose(ctx context.Context, input model.ReviewCloseInput) (*model.ReviewClosePayload, error)
 	ExportLink(ctx context.Context, input model.ExportLinkInput) (*model.ExportLinkPayload, error)
 	CommendationPropose(ctx context.Context, input model.CommendationProposeInput) (*model.CommendationProposePayload, error)
@@ -1207,6 +1240,7 @@ type QueryResolver interface {
 	Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error)
 	ProgressSeries(ctx context.Context, scope model.ScopeInput, year int) (*progress.Series, error)
 	FinalReview(ctx context.Context, scope model.ScopeInput) (*model.FinalReview, error)
+	ReceiptVerify(ctx context.Context, receipt string, content *model.ReceiptContentInput) (*model.ReceiptVerification, error)
 	CommendationCandidates(ctx context.Context, scope model.ScopeInput, year int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
 	Officials(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput, search *string) (*ent.OfficialConnection, error)
 	Units(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput, search *string) (*ent.UnitConnection, error)
@@ -1967,6 +2001,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.Place(childComplexity), true
+	case "Case.publicNote":
+		if e.ComplexityRoot.Case.PublicNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.PublicNote(childComplexity), true
 	case "Case.rating":
 		if e.ComplexityRoot.Case.Rating == nil {
 			break
@@ -2339,6 +2379,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseSubmitPayload.Notice(childComplexity), true
+	case "CaseSubmitPayload.receipt":
+		if e.ComplexityRoot.CaseSubmitPayload.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseSubmitPayload.Receipt(childComplexity), true
 	case "CaseSubmitPayload.secret":
 		if e.ComplexityRoot.CaseSubmitPayload.Secret == nil {
 			break
@@ -3587,6 +3633,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.partnerKeyIssue":
+		if e.ComplexityRoot.Mutation.PartnerKeyIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_partnerKeyIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PartnerKeyIssue(childComplexity, args["input"].(model.PartnerKeyIssueInput)), true
+	case "Mutation.partnerKeyRevoke":
+		if e.ComplexityRoot.Mutation.PartnerKeyRevoke == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_partnerKeyRevoke_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PartnerKeyRevoke(childComplexity, args["input"].(model.PartnerKeyRevokeInput)), true
 	case "Mutation.passwordChange":
 		if e.ComplexityRoot.Mutation.PasswordChange == nil {
 			break
@@ -3924,6 +3992,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PartnerKeyIssuePayload.apiKey":
+		if e.ComplexityRoot.PartnerKeyIssuePayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyIssuePayload.APIKey(childComplexity), true
+	case "PartnerKeyIssuePayload.keyId":
+		if e.ComplexityRoot.PartnerKeyIssuePayload.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyIssuePayload.KeyID(childComplexity), true
+	case "PartnerKeyIssuePayload.userErrors":
+		if e.ComplexityRoot.PartnerKeyIssuePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyIssuePayload.UserErrors(childComplexity), true
+
+	case "PartnerKeyRevokePayload.revoked":
+		if e.ComplexityRoot.PartnerKeyRevokePayload.Revoked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyRevokePayload.Revoked(childComplexity), true
+	case "PartnerKeyRevokePayload.userErrors":
+		if e.ComplexityRoot.PartnerKeyRevokePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyRevokePayload.UserErrors(childComplexity), true
 
 	case "PasswordChangePayload.accessToken":
 		if e.ComplexityRoot.PasswordChangePayload.AccessToken == nil {
@@ -4741,6 +4841,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Ranking(childComplexity, args["scope"].(model.ScopeInput), args["year"].(int), args["metric"].(progress.RankMetric), args["direction"].(*entgql.OrderDirection), args["level"].(*unit.Level), args["topLevel"].(*bool), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.receiptVerify":
+		if e.ComplexityRoot.Query.ReceiptVerify == nil {
+			break
+		}
+
+		args, err := ec.field_Query_receiptVerify_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReceiptVerify(childComplexity, args["receipt"].(string), args["content"].(*model.ReceiptContentInput)), true
 	case "Query.reviews":
 		if e.ComplexityRoot.Query.Reviews == nil {
 			break
@@ -4861,6 +4972,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RankingEntry.Value(childComplexity), true
+
+	case "ReceiptVerification.channel":
+		if e.ComplexityRoot.ReceiptVerification.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.Channel(childComplexity), true
+	case "ReceiptVerification.contentMatches":
+		if e.ComplexityRoot.ReceiptVerification.ContentMatches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.ContentMatches(childComplexity), true
+	case "ReceiptVerification.contentSha256":
+		if e.ComplexityRoot.ReceiptVerification.ContentSha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.ContentSha256(childComplexity), true
+	case "ReceiptVerification.keyId":
+		if e.ComplexityRoot.ReceiptVerification.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.KeyID(childComplexity), true
+	case "ReceiptVerification.kind":
+		if e.ComplexityRoot.ReceiptVerification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.Kind(childComplexity), true
+	case "ReceiptVerification.message":
+		if e.ComplexityRoot.ReceiptVerification.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.Message(childComplexity), true
+	case "ReceiptVerification.problem":
+		if e.ComplexityRoot.ReceiptVerification.Problem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.Problem(childComplexity), true
+	case "ReceiptVerification.receivedAt":
+		if e.ComplexityRoot.ReceiptVerification.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.ReceivedAt(childComplexity), true
+	case "ReceiptVerification.trackingCode":
+		if e.ComplexityRoot.ReceiptVerification.TrackingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.TrackingCode(childComplexity), true
+	case "ReceiptVerification.unit":
+		if e.ComplexityRoot.ReceiptVerification.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.Unit(childComplexity), true
+	case "ReceiptVerification.valid":
+		if e.ComplexityRoot.ReceiptVerification.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReceiptVerification.Valid(childComplexity), true
 
 	case "Reduction.previousRate":
 		if e.ComplexityRoot.Reduction.PreviousRate == nil {
@@ -5590,6 +5768,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackedCaseEventEdge.Node(childComplexity), true
 
+	case "TrackedCasePayload.receipt":
+		if e.ComplexityRoot.TrackedCasePayload.Receipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCasePayload.Receipt(childComplexity), true
 	case "TrackedCasePayload.trackedCase":
 		if e.ComplexityRoot.TrackedCasePayload.TrackedCase == nil {
 			break
@@ -6061,6 +6245,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
 			graphql.NewInputUnmarshaler("OfficialOrder", ec.unmarshalInputOfficialOrder),
 			graphql.NewInputUnmarshaler("OfficialWhereInput", ec.unmarshalInputOfficialWhereInput),
+			graphql.NewInputUnmarshaler("PartnerKeyIssueInput", ec.unmarshalInputPartnerKeyIssueInput),
+			graphql.NewInputUnmarshaler("PartnerKeyRevokeInput", ec.unmarshalInputPartnerKeyRevokeInput),
 			graphql.NewInputUnmarshaler("PasswordChangeInput", ec.unmarshalInputPasswordChangeInput),
 			graphql.NewInputUnmarshaler("PledgeOrder", ec.unmarshalInputPledgeOrder),
 			graphql.NewInputUnmarshaler("PledgeSignInput", ec.unmarshalInputPledgeSignInput),
@@ -6068,6 +6254,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PledgeWithdrawInput", ec.unmarshalInputPledgeWithdrawInput),
 			graphql.NewInputUnmarshaler("ProvinceOrder", ec.unmarshalInputProvinceOrder),
 			graphql.NewInputUnmarshaler("ProvinceWhereInput", ec.unmarshalInputProvinceWhereInput),
+			graphql.NewInputUnmarshaler("ReceiptContentInput", ec.unmarshalInputReceiptContentInput),
 			graphql.NewInputUnmarshaler("ReporterInput", ec.unmarshalInputReporterInput),
 			graphql.NewInputUnmarshaler("ReviewCloseInput", ec.unmarshalInputReviewCloseInput),
 			graphql.NewInputUnmarshaler("ReviewOrder", ec.unmarshalInputReviewOrder),
@@ -6628,6 +6815,12 @@ input CaseActionInput {
   caseId: ID!
   "Reason (required to reject), or note."
   note: String
+  """
+  caseClose only: the public outcome note of a feedback or praise case, published as open data
+  (Open311 status_notes), at most 2,000 characters. Write it for the public: no citizen text, no
+  names. Refused on other actions and on denunciations.
+  """
+  publicNote: String
 }
 
 "Input of caseStartVerification."
@@ -6935,6 +7128,47 @@ type UserError {
   code: String!
   "Message for the person, in Vietnamese, or in English when the request's Accept-Language asks for it."
   message: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/open311.graphqls", Input: `extend type Mutation {
+  """
+  Issues an api_key to a partner app (administrators): with it the app submits anonymous feedback
+  through Open311 GeoReport v2 (POST /open311/v2/requests.json). The key is shown once; only its
+  hash is kept. Audited.
+  """
+  partnerKeyIssue("The mutation's input." input: PartnerKeyIssueInput!): PartnerKeyIssuePayload!
+  "Revokes a partner app's api_key (administrators): from now on it is refused. Audited."
+  partnerKeyRevoke("The mutation's input." input: PartnerKeyRevokeInput!): PartnerKeyRevokePayload!
+}
+
+"Input of partnerKeyIssue."
+input PartnerKeyIssueInput {
+  "The partner app's name, 1 to 100 characters."
+  partner: String!
+}
+
+"Result of partnerKeyIssue."
+type PartnerKeyIssuePayload {
+  "The key's id, to revoke it."
+  keyId: ID
+  "The api_key, shown once."
+  apiKey: String
+  "Why nothing was issued, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of partnerKeyRevoke."
+input PartnerKeyRevokeInput {
+  "The key's id (partnerKeyIssue's keyId)."
+  keyId: ID!
+}
+
+"Result of partnerKeyRevoke."
+type PartnerKeyRevokePayload {
+  "True when the key is revoked (now or before)."
+  revoked: Boolean!
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/progress.graphqls", Input: `extend type Query {
@@ -7378,6 +7612,94 @@ type ExportLinkPayload {
   expiresAt: Time
   "Why no link was made, if so."
   userErrors: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/receipt.graphqls", Input: `extend type Query {
+  """
+  Checks a receipt (caseSubmit's, caseEvidenceAdd's or caseMessageSend's) against the server's
+  published keys: no secret and no account needed. Says whether it is valid and what it attests.
+  Give the content too (the text as sent, and each evidence file's SHA-256) to learn whether the
+  receipt is about exactly that content. The same check can be made offline with any JOSE library
+  against the keys at /.well-known/jwks.json (EdDSA, Ed25519).
+  """
+  receiptVerify("The receipt, a compact JWS." receipt: String!, "The content to compare with the receipt's digest, optionally." content: ReceiptContentInput): ReceiptVerification!
+}
+
+extend type CaseSubmitPayload {
+  """
+  The signed receipt of the submission: a compact JWS (EdDSA over Ed25519, the key named by its
+  kid among /.well-known/jwks.json) whose payload holds the tracking code (tc), the channel the case
+  is handled in (ch), the unit's id (unit), the time received in seconds since 1970 (iat), the kind
+  (knd: case) and the content's digest (sha256): the hex SHA-256 of the text's hex SHA-256 followed,
+  for each evidence file in ascending order of its hex SHA-256, by a line feed and that hex SHA-256.
+  The text is the description as received, without leading and trailing white space. No identity,
+  no text. A retry with the same idempotency key gets the same receipt while the key is unchanged.
+  """
+  receipt: String
+}
+
+extend type TrackedCasePayload {
+  """
+  For caseEvidenceAdd and caseMessageSend, the signed receipt of what was added (see
+  CaseSubmitPayload.receipt): knd evidence with the file's SHA-256, or knd message with the SHA-256
+  of the message as received (without leading and trailing white space); iat the time received.
+  Null for the other actions.
+  """
+  receipt: String
+}
+
+"What receiptVerify is asked to compare the receipt with."
+input ReceiptContentInput {
+  "The text: a case's description or a message, as sent."
+  text: String
+  "A case's evidence files (in any order), or the one file added: the hex SHA-256 of each."
+  fileSha256: [String!]
+}
+
+"What a receipt is for."
+enum ReceiptKind {
+  "A submission (caseSubmit): its text and evidence files."
+  CASE
+  "An evidence file added later (caseEvidenceAdd)."
+  EVIDENCE
+  "A message the citizen sent (caseMessageSend)."
+  MESSAGE
+}
+
+"Why a receipt is not valid."
+enum ReceiptProblem {
+  "Not a compact JWS signed with EdDSA, or its payload is not a receipt."
+  MALFORMED
+  "Signed with a key this server does not publish (another server's, or one withdrawn)."
+  UNKNOWN_KEY
+  "The signature does not match: the receipt was altered, or not signed by this server."
+  BAD_SIGNATURE
+}
+
+"The outcome of receiptVerify: whether the receipt is valid and, if so, what it attests."
+type ReceiptVerification {
+  "True when the signature is this server's and the payload is a receipt."
+  valid: Boolean!
+  "Why it is not valid, when it is not."
+  problem: ReceiptProblem
+  "A sentence saying the outcome, in the reader's language."
+  message: String!
+  "The id (kid) of the key the receipt names, if it could be read."
+  keyId: String
+  "What the receipt is for, when valid."
+  kind: ReceiptKind
+  "The case's tracking code, when valid."
+  trackingCode: String
+  "The channel the case is handled in, when valid."
+  channel: Channel
+  "The unit the case is about, when valid."
+  unit: Unit
+  "When the content was received (to the second), when valid."
+  receivedAt: Time
+  "The content's digest the receipt holds (hex SHA-256), when valid."
+  contentSha256: String
+  "Whether the content given matches the digest; null without content or when not valid."
+  contentMatches: Boolean
 }
 `, BuiltIn: false},
 	{Name: "../schema/recognition.graphqls", Input: `extend type Query {
@@ -9261,6 +9583,10 @@ type Case implements Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Ci
   The notice to the official concerned, written by the handler when verification starts: what they are asked to explain (no citizen text).
   """
   subjectNotice: String
+  """
+  The handler's public outcome note, written when closing a feedback or praise case and published as open data (Open311 status_notes): no citizen text, no names.
+  """
+  publicNote: String
   """
   The unit the case is about (or in charge of it after a transfer).
   """
@@ -15149,6 +15475,8 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_rating(ctx, field)
 	case "subjectNotice":
 		return ec.fieldContext_Case_subjectNotice(ctx, field)
+	case "publicNote":
+		return ec.fieldContext_Case_publicNote(ctx, field)
 	case "unit":
 		return ec.fieldContext_Case_unit(ctx, field)
 	case "official":
@@ -15357,6 +15685,8 @@ func (ec *executionContext) childFields_CaseSubmitPayload(ctx context.Context, f
 		return ec.fieldContext_CaseSubmitPayload_trackedCase(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_CaseSubmitPayload_userErrors(ctx, field)
+	case "receipt":
+		return ec.fieldContext_CaseSubmitPayload_receipt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CaseSubmitPayload", field.Name)
 }
@@ -15955,6 +16285,28 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnerKeyIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keyId":
+		return ec.fieldContext_PartnerKeyIssuePayload_keyId(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_PartnerKeyIssuePayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PartnerKeyIssuePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerKeyRevokePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "revoked":
+		return ec.fieldContext_PartnerKeyRevokePayload_revoked(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PartnerKeyRevokePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyRevokePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PasswordChangePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "accessToken":
@@ -16251,6 +16603,34 @@ func (ec *executionContext) childFields_RankingEntry(ctx context.Context, field 
 		return ec.fieldContext_RankingEntry_denominator(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RankingEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_ReceiptVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "valid":
+		return ec.fieldContext_ReceiptVerification_valid(ctx, field)
+	case "problem":
+		return ec.fieldContext_ReceiptVerification_problem(ctx, field)
+	case "message":
+		return ec.fieldContext_ReceiptVerification_message(ctx, field)
+	case "keyId":
+		return ec.fieldContext_ReceiptVerification_keyId(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReceiptVerification_kind(ctx, field)
+	case "trackingCode":
+		return ec.fieldContext_ReceiptVerification_trackingCode(ctx, field)
+	case "channel":
+		return ec.fieldContext_ReceiptVerification_channel(ctx, field)
+	case "unit":
+		return ec.fieldContext_ReceiptVerification_unit(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_ReceiptVerification_receivedAt(ctx, field)
+	case "contentSha256":
+		return ec.fieldContext_ReceiptVerification_contentSha256(ctx, field)
+	case "contentMatches":
+		return ec.fieldContext_ReceiptVerification_contentMatches(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReceiptVerification", field.Name)
 }
 
 func (ec *executionContext) childFields_Reduction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16621,6 +17001,8 @@ func (ec *executionContext) childFields_TrackedCasePayload(ctx context.Context, 
 		return ec.fieldContext_TrackedCasePayload_trackedCase(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_TrackedCasePayload_userErrors(ctx, field)
+	case "receipt":
+		return ec.fieldContext_TrackedCasePayload_receipt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackedCasePayload", field.Name)
 }
@@ -17769,6 +18151,34 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LogoutInput, error) {
 			return ec.unmarshalNLogoutInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐLogoutInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_partnerKeyIssue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartnerKeyIssueInput, error) {
+			return ec.unmarshalNPartnerKeyIssueInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssueInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_partnerKeyRevoke_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PartnerKeyRevokeInput, error) {
+			return ec.unmarshalNPartnerKeyRevokeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -19408,6 +19818,28 @@ func (ec *executionContext) field_Query_ranking_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["last"] = arg9
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_receiptVerify_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "receipt",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["receipt"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "content",
+		func(ctx context.Context, v any) (*model.ReceiptContentInput, error) {
+			return ec.unmarshalOReceiptContentInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptContentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["content"] = arg1
 	return args, nil
 }
 
@@ -22959,6 +23391,29 @@ func (ec *executionContext) fieldContext_Case_subjectNotice(_ context.Context, f
 	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
 }
 
+func (ec *executionContext) _Case_publicNote(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_publicNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublicNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_publicNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
+}
+
 func (ec *executionContext) _Case_unit(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24827,6 +25282,29 @@ func (ec *executionContext) fieldContext_CaseSubmitPayload_userErrors(_ context.
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CaseSubmitPayload_receipt(ctx context.Context, field graphql.CollectedField, obj *model.CaseSubmitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CaseSubmitPayload_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CaseSubmitPayload_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CaseSubmitPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _CaseUpdate_caseId(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
@@ -29615,6 +30093,94 @@ func (ec *executionContext) fieldContext_Mutation_caseMessageReply(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_partnerKeyIssue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_partnerKeyIssue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PartnerKeyIssue(ctx, fc.Args["input"].(model.PartnerKeyIssueInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnerKeyIssuePayload) graphql.Marshaler {
+			return ec.marshalNPartnerKeyIssuePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssuePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_partnerKeyIssue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKeyIssuePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_partnerKeyIssue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_partnerKeyRevoke(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_partnerKeyRevoke(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PartnerKeyRevoke(ctx, fc.Args["input"].(model.PartnerKeyRevokeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PartnerKeyRevokePayload) graphql.Marshaler {
+			return ec.marshalNPartnerKeyRevokePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_partnerKeyRevoke(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKeyRevokePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_partnerKeyRevoke_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_reviewClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31269,6 +31835,139 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PartnerKeyIssuePayload_keyId(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyIssuePayload_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyIssuePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PartnerKeyIssuePayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyIssuePayload_apiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.APIKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_apiKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyIssuePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartnerKeyIssuePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyIssuePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyIssuePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerKeyRevokePayload_revoked(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyRevokePayload_revoked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revoked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyRevokePayload_revoked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyRevokePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PartnerKeyRevokePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyRevokePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyRevokePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyRevokePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyRevokePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PasswordChangePayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
@@ -34660,6 +35359,50 @@ func (ec *executionContext) fieldContext_Query_finalReview(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_receiptVerify(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_receiptVerify(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReceiptVerify(ctx, fc.Args["receipt"].(string), fc.Args["content"].(*model.ReceiptContentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReceiptVerification) graphql.Marshaler {
+			return ec.marshalNReceiptVerification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptVerification(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_receiptVerify(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReceiptVerification(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_receiptVerify_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_commendationCandidates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35263,6 +36006,268 @@ func (ec *executionContext) _RankingEntry_denominator(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_RankingEntry_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RankingEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReceiptVerification_valid(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_valid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Valid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_valid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ReceiptVerification_problem(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_problem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Problem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReceiptProblem) graphql.Marshaler {
+			return ec.marshalOReceiptProblem2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptProblem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_problem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "ReceiptProblem")
+}
+
+func (ec *executionContext) _ReceiptVerification_message(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReceiptVerification_keyId(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_keyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_keyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReceiptVerification_kind(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReceiptKind) graphql.Marshaler {
+			return ec.marshalOReceiptKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "ReceiptKind")
+}
+
+func (ec *executionContext) _ReceiptVerification_trackingCode(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_trackingCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_trackingCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReceiptVerification_channel(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.Channel) graphql.Marshaler {
+			return ec.marshalOChannel2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "Channel")
+}
+
+func (ec *executionContext) _ReceiptVerification_unit(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReceiptVerification",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReceiptVerification_receivedAt(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_receivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_receivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReceiptVerification_contentSha256(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_contentSha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentSha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_contentSha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReceiptVerification_contentMatches(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReceiptVerification_contentMatches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentMatches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReceiptVerification_contentMatches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReceiptVerification", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Reduction_rate(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
@@ -38312,6 +39317,29 @@ func (ec *executionContext) fieldContext_TrackedCasePayload_userErrors(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCasePayload_receipt(ctx context.Context, field graphql.CollectedField, obj *model.TrackedCasePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCasePayload_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Receipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCasePayload_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCasePayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _TrackedEvidence_id(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
@@ -42640,7 +43668,7 @@ func (ec *executionContext) unmarshalInputCaseActionInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"caseId", "note"}
+	fieldsInOrder := [...]string{"caseId", "note", "publicNote"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42661,6 +43689,13 @@ func (ec *executionContext) unmarshalInputCaseActionInput(ctx context.Context, o
 				return it, err
 			}
 			it.Note = data
+		case "publicNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PublicNote = data
 		}
 	}
 	return it, nil
@@ -47326,6 +48361,90 @@ func UnmarshalOfficialWhereInput(ctx context.Context, raw any) (ent.OfficialWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPartnerKeyIssueInput(ctx context.Context, obj any) (model.PartnerKeyIssueInput, error) {
+	var it model.PartnerKeyIssueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"partner"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "partner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partner"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Partner = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartnerKeyIssueInput unmarshals raw into the PartnerKeyIssueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartnerKeyIssueInput(ctx context.Context, raw any) (model.PartnerKeyIssueInput, error) {
+	var out model.PartnerKeyIssueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartnerKeyIssueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPartnerKeyRevokeInput(ctx context.Context, obj any) (model.PartnerKeyRevokeInput, error) {
+	var it model.PartnerKeyRevokeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"keyId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "keyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPartnerKeyRevokeInput unmarshals raw into the PartnerKeyRevokeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPartnerKeyRevokeInput(ctx context.Context, raw any) (model.PartnerKeyRevokeInput, error) {
+	var out model.PartnerKeyRevokeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PartnerKeyRevokeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPasswordChangeInput(ctx context.Context, obj any) (model.PasswordChangeInput, error) {
 	var it model.PasswordChangeInput
 	if obj == nil {
@@ -48339,6 +49458,55 @@ func (ec *executionContext) unmarshalInputProvinceWhereInput(ctx context.Context
 func UnmarshalProvinceWhereInput(ctx context.Context, raw any) (ent.ProvinceWhereInput, error) {
 	var out ent.ProvinceWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProvinceWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReceiptContentInput(ctx context.Context, obj any) (model.ReceiptContentInput, error) {
+	var it model.ReceiptContentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"text", "fileSha256"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "fileSha256":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fileSha256"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FileSha256 = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReceiptContentInput unmarshals raw into the ReceiptContentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReceiptContentInput(ctx context.Context, raw any) (model.ReceiptContentInput, error) {
+	var out model.ReceiptContentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReceiptContentInput", raw, &out)
 	return out, err
 }
 
@@ -51164,6 +52332,11 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "publicNote":
+			out.Values[i] = ec._Case_publicNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "unit":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -51852,6 +53025,11 @@ func (ec *executionContext) _CaseSubmitPayload(ctx context.Context, sel ast.Sele
 		case "userErrors":
 			out.Values[i] = ec._CaseSubmitPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receipt":
+			out.Values[i] = ec._CaseSubmitPayload_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -53767,6 +54945,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "partnerKeyIssue":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_partnerKeyIssue(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnerKeyRevoke":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_partnerKeyRevoke(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reviewClose":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reviewClose(ctx, field)
@@ -54183,6 +55375,87 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyIssuePayloadImplementors = []string{"PartnerKeyIssuePayload"}
+
+func (ec *executionContext) _PartnerKeyIssuePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PartnerKeyIssuePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyIssuePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKeyIssuePayload")
+		case "keyId":
+			out.Values[i] = ec._PartnerKeyIssuePayload_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "apiKey":
+			out.Values[i] = ec._PartnerKeyIssuePayload_apiKey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PartnerKeyIssuePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyRevokePayloadImplementors = []string{"PartnerKeyRevokePayload"}
+
+func (ec *executionContext) _PartnerKeyRevokePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PartnerKeyRevokePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyRevokePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKeyRevokePayload")
+		case "revoked":
+			out.Values[i] = ec._PartnerKeyRevokePayload_revoked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PartnerKeyRevokePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -55177,6 +56450,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_finalReview(ctx, field)
 				})
+		case "receiptVerify":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_receiptVerify(ctx, field)
+				})
 		case "commendationCandidates":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -55362,6 +56641,89 @@ func (ec *executionContext) _RankingEntry(ctx context.Context, sel ast.Selection
 		case "denominator":
 			out.Values[i] = ec._RankingEntry_denominator(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var receiptVerificationImplementors = []string{"ReceiptVerification"}
+
+func (ec *executionContext) _ReceiptVerification(ctx context.Context, sel ast.SelectionSet, obj *model.ReceiptVerification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, receiptVerificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReceiptVerification")
+		case "valid":
+			out.Values[i] = ec._ReceiptVerification_valid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "problem":
+			out.Values[i] = ec._ReceiptVerification_problem(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ReceiptVerification_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "keyId":
+			out.Values[i] = ec._ReceiptVerification_keyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ReceiptVerification_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "trackingCode":
+			out.Values[i] = ec._ReceiptVerification_trackingCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._ReceiptVerification_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._ReceiptVerification_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "receivedAt":
+			out.Values[i] = ec._ReceiptVerification_receivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contentSha256":
+			out.Values[i] = ec._ReceiptVerification_contentSha256(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "contentMatches":
+			out.Values[i] = ec._ReceiptVerification_contentMatches(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -56638,6 +58000,11 @@ func (ec *executionContext) _TrackedCasePayload(ctx context.Context, sel ast.Sel
 		case "userErrors":
 			out.Values[i] = ec._TrackedCasePayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receipt":
+			out.Values[i] = ec._TrackedCasePayload_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -58765,6 +60132,32 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPartnerKeyIssueInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssueInput(ctx context.Context, v any) (model.PartnerKeyIssueInput, error) {
+	res, err := ec.unmarshalInputPartnerKeyIssueInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartnerKeyIssuePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyIssuePayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnerKeyIssuePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnerKeyIssuePayload!")
+		return graphql.Null
+	}
+	return ec._PartnerKeyIssuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPartnerKeyRevokeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokeInput(ctx context.Context, v any) (model.PartnerKeyRevokeInput, error) {
+	res, err := ec.unmarshalInputPartnerKeyRevokeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartnerKeyRevokePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPartnerKeyRevokePayload(ctx context.Context, sel ast.SelectionSet, v *model.PartnerKeyRevokePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnerKeyRevokePayload!")
+		return graphql.Null
+	}
+	return ec._PartnerKeyRevokePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPasswordChangeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordChangeInput(ctx context.Context, v any) (model.PasswordChangeInput, error) {
 	res, err := ec.unmarshalInputPasswordChangeInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -58988,6 +60381,14 @@ func (ec *executionContext) marshalNRankingEntry2ᚖgithubᚗcomᚋliemchinhᚋl
 		return graphql.Null
 	}
 	return ec._RankingEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReceiptVerification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptVerification(ctx context.Context, sel ast.SelectionSet, v *model.ReceiptVerification) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReceiptVerification!")
+		return graphql.Null
+	}
+	return ec._ReceiptVerification(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReduction2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReduction(ctx context.Context, sel ast.SelectionSet, v progress.Reduction) graphql.Marshaler {
@@ -61806,6 +63207,46 @@ func (ec *executionContext) unmarshalOProvinceWhereInput2ᚖgithubᚗcomᚋliemc
 	}
 	res, err := ec.unmarshalInputProvinceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReceiptContentInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptContentInput(ctx context.Context, v any) (*model.ReceiptContentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReceiptContentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReceiptKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptKind(ctx context.Context, v any) (*model.ReceiptKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ReceiptKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReceiptKind2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptKind(ctx context.Context, sel ast.SelectionSet, v *model.ReceiptKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReceiptProblem2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptProblem(ctx context.Context, v any) (*model.ReceiptProblem, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ReceiptProblem)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReceiptProblem2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐReceiptProblem(ctx context.Context, sel ast.SelectionSet, v *model.ReceiptProblem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOReporterIdentity2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐReporterIdentity(ctx context.Context, sel ast.SelectionSet, v *casework.ReporterIdentity) graphql.Marshaler {

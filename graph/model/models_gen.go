@@ -111,6 +111,10 @@ type CaseActionInput struct {
 	CaseID string `json:"caseId"`
 	// Reason (required to reject), or note.
 	Note *string `json:"note,omitempty"`
+	// caseClose only: the public outcome note of a feedback or praise case, published as open data
+	// (Open311 status_notes), at most 2,000 characters. Write it for the public: no citizen text, no
+	// names. Refused on other actions and on denunciations.
+	PublicNote *string `json:"publicNote,omitempty"`
 }
 
 // Result of a handler's action.
@@ -255,6 +259,14 @@ type CaseSubmitPayload struct {
 	TrackedCase *casework.Tracked `json:"trackedCase,omitempty"`
 	// Why nothing was submitted, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
+	// The signed receipt of the submission: a compact JWS (EdDSA over Ed25519, the key named by its
+	// kid among /.well-known/jwks.json) whose payload holds the tracking code (tc), the channel the case
+	// is handled in (ch), the unit's id (unit), the time received in seconds since 1970 (iat), the kind
+	// (knd: case) and the content's digest (sha256): the hex SHA-256 of the text's hex SHA-256 followed,
+	// for each evidence file in ascending order of its hex SHA-256, by a line feed and that hex SHA-256.
+	// The text is the description as received, without leading and trailing white space. No identity,
+	// no text. A retry with the same idempotency key gets the same receipt while the key is unchanged.
+	Receipt *string `json:"receipt,omitempty"`
 }
 
 // Input of caseTransfer.
@@ -487,6 +499,36 @@ type LogoutPayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// Input of partnerKeyIssue.
+type PartnerKeyIssueInput struct {
+	// The partner app's name, 1 to 100 characters.
+	Partner string `json:"partner"`
+}
+
+// Result of partnerKeyIssue.
+type PartnerKeyIssuePayload struct {
+	// The key's id, to revoke it.
+	KeyID *string `json:"keyId,omitempty"`
+	// The api_key, shown once.
+	APIKey *string `json:"apiKey,omitempty"`
+	// Why nothing was issued, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of partnerKeyRevoke.
+type PartnerKeyRevokeInput struct {
+	// The key's id (partnerKeyIssue's keyId).
+	KeyID string `json:"keyId"`
+}
+
+// Result of partnerKeyRevoke.
+type PartnerKeyRevokePayload struct {
+	// True when the key is revoked (now or before).
+	Revoked bool `json:"revoked"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
 // Input of passwordChange.
 type PasswordChangeInput struct {
 	// The current password.
@@ -545,6 +587,40 @@ type RankingEdge struct {
 	Node *progress.Entry `json:"node"`
 	// A cursor for pagination.
 	Cursor entgql.Cursor[string] `json:"cursor"`
+}
+
+// What receiptVerify is asked to compare the receipt with.
+type ReceiptContentInput struct {
+	// The text: a case's description or a message, as sent.
+	Text *string `json:"text,omitempty"`
+	// A case's evidence files (in any order), or the one file added: the hex SHA-256 of each.
+	FileSha256 []string `json:"fileSha256,omitempty"`
+}
+
+// The outcome of receiptVerify: whether the receipt is valid and, if so, what it attests.
+type ReceiptVerification struct {
+	// True when the signature is this server's and the payload is a receipt.
+	Valid bool `json:"valid"`
+	// Why it is not valid, when it is not.
+	Problem *ReceiptProblem `json:"problem,omitempty"`
+	// A sentence saying the outcome, in the reader's language.
+	Message string `json:"message"`
+	// The id (kid) of the key the receipt names, if it could be read.
+	KeyID *string `json:"keyId,omitempty"`
+	// What the receipt is for, when valid.
+	Kind *ReceiptKind `json:"kind,omitempty"`
+	// The case's tracking code, when valid.
+	TrackingCode *string `json:"trackingCode,omitempty"`
+	// The channel the case is handled in, when valid.
+	Channel *enum.Channel `json:"channel,omitempty"`
+	// The unit the case is about, when valid.
+	Unit *ent.Unit `json:"unit,omitempty"`
+	// When the content was received (to the second), when valid.
+	ReceivedAt *time.Time `json:"receivedAt,omitempty"`
+	// The content's digest the receipt holds (hex SHA-256), when valid.
+	ContentSha256 *string `json:"contentSha256,omitempty"`
+	// Whether the content given matches the digest; null without content or when not valid.
+	ContentMatches *bool `json:"contentMatches,omitempty"`
 }
 
 // A reporter's identity, for an identified submission.
@@ -701,6 +777,11 @@ type TrackedCasePayload struct {
 	TrackedCase *casework.Tracked `json:"trackedCase,omitempty"`
 	// Why nothing changed, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
+	// For caseEvidenceAdd and caseMessageSend, the signed receipt of what was added (see
+	// CaseSubmitPayload.receipt): knd evidence with the file's SHA-256, or knd message with the SHA-256
+	// of the message as received (without leading and trailing white space); iat the time received.
+	// Null for the other actions.
+	Receipt *string `json:"receipt,omitempty"`
 }
 
 // File format of a download.
@@ -817,6 +898,128 @@ func (e *ExportKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a receipt is for.
+type ReceiptKind string
+
+const (
+	// A submission (caseSubmit): its text and evidence files.
+	ReceiptKindCase ReceiptKind = "CASE"
+	// An evidence file added later (caseEvidenceAdd).
+	ReceiptKindEvidence ReceiptKind = "EVIDENCE"
+	// A message the citizen sent (caseMessageSend).
+	ReceiptKindMessage ReceiptKind = "MESSAGE"
+)
+
+var AllReceiptKind = []ReceiptKind{
+	ReceiptKindCase,
+	ReceiptKindEvidence,
+	ReceiptKindMessage,
+}
+
+func (e ReceiptKind) IsValid() bool {
+	switch e {
+	case ReceiptKindCase, ReceiptKindEvidence, ReceiptKindMessage:
+		return true
+	}
+	return false
+}
+
+func (e ReceiptKind) String() string {
+	return string(e)
+}
+
+func (e *ReceiptKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReceiptKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReceiptKind", str)
+	}
+	return nil
+}
+
+func (e ReceiptKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReceiptKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReceiptKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why a receipt is not valid.
+type ReceiptProblem string
+
+const (
+	// Not a compact JWS signed with EdDSA, or its payload is not a receipt.
+	ReceiptProblemMalformed ReceiptProblem = "MALFORMED"
+	// Signed with a key this server does not publish (another server's, or one withdrawn).
+	ReceiptProblemUnknownKey ReceiptProblem = "UNKNOWN_KEY"
+	// The signature does not match: the receipt was altered, or not signed by this server.
+	ReceiptProblemBadSignature ReceiptProblem = "BAD_SIGNATURE"
+)
+
+var AllReceiptProblem = []ReceiptProblem{
+	ReceiptProblemMalformed,
+	ReceiptProblemUnknownKey,
+	ReceiptProblemBadSignature,
+}
+
+func (e ReceiptProblem) IsValid() bool {
+	switch e {
+	case ReceiptProblemMalformed, ReceiptProblemUnknownKey, ReceiptProblemBadSignature:
+		return true
+	}
+	return false
+}
+
+func (e ReceiptProblem) String() string {
+	return string(e)
+}
+
+func (e *ReceiptProblem) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReceiptProblem(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReceiptProblem", str)
+	}
+	return nil
+}
+
+func (e ReceiptProblem) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReceiptProblem) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReceiptProblem) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

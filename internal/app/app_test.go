@@ -292,7 +292,7 @@ func TestCommands(t *testing.T) {
 		{"seed reference again", []string{"seed", "--reference"}, []string{"DATABASE_URL", ownDB}, []string{"seed", "--reference"}, "", "Provinces:0"},
 		{"demo refused in production", []string{"seed", "--demo"}, []string{"APP_ENV", "production",
 			"DATABASE_URL", "postgres://127.0.0.1:1/x", "REPORTER_KEY", "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
-			"TOKEN_KEY", "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI="}, nil, "refuses", ""},
+			"TOKEN_KEY", "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI=", "RECEIPT_KEY", "cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTE="}, nil, "refuses", ""},
 		{"progress rebuild", []string{"progress", "rebuild"}, []string{"DATABASE_URL", ownDB}, nil, "", "progress counters rebuilt in"},
 		{"progress needs rebuild", []string{"progress"}, []string{"DATABASE_URL", ownDB}, nil, "usage: progress rebuild", ""},
 		{"serve takes no arguments", []string{"serve", "extra"}, []string{"DATABASE_URL", ownDB}, nil, "no arguments", ""},

@@ -182,6 +182,10 @@ func Install(c *ent.Client) {
 	c.IdempotencyKey.Intercept(intercept.TraverseIdempotencyKey(func(ctx context.Context, q *ent.IdempotencyKeyQuery) error {
 		return filter(ctx, ent.TypeIdempotencyKey, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
+	// Partner apps' api_keys are checked by their hash (SysPartnerKey) and read by nobody.
+	c.PartnerKey.Intercept(intercept.TraversePartnerKey(func(ctx context.Context, q *ent.PartnerKeyQuery) error {
+		return filter(ctx, ent.TypePartnerKey, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
 	c.Upload.Intercept(intercept.TraverseUpload(func(ctx context.Context, q *ent.UploadQuery) error {
 		return filter(ctx, ent.TypeUpload, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))

@@ -96,4 +96,14 @@ var (
 	SysProgressTrack = declare("ProgressTrack", "the progress counters follow every change of a counted type",
 		reads(ent.TypeOfficial, ent.TypeAcknowledgement, ent.TypePledge, ent.TypeSelfAssessment, ent.TypeIncident,
 			ent.TypeCommendation, ent.TypeEmulationRegistration, ent.TypeCitizenCase))
+
+	// SysOpenData publishes the feedback and praise cases open data may show (PublishedCases:
+	// never a denunciation, nothing of a unit under MinPublishedOfficials) and counts officials
+	// for the small-cell rule, for anyone, through Open311 (internal/open311).
+	SysOpenData = declare("OpenData", "open data publishes feedback and praise outside denunciations and small units",
+		reads(ent.TypeCitizenCase, ent.TypeOfficial))
+
+	// SysPartnerKey checks a partner app's api_key (Open311 POST), which no viewer reads.
+	SysPartnerKey = declare("PartnerKey", "a partner app's api_key is checked before its submission",
+		reads(ent.TypePartnerKey))
 )

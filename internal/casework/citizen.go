@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/deadline"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 )
 
 // Tracked is the citizen's view of their case: its public status and timeline, the messages
@@ -218,9 +219,16 @@ func (s *Service) DueSoon(c *ent.CitizenCase) bool {
 	return deadline.DueSoon(s.cal, c.State, c.AcknowledgeDueAt, c.DueAt, s.now(), s.dur.DueSoonWorkingDays)
 }
 
+// acted is the outcome of a citizen's action: their view, and the case and its unit for a receipt.
+type acted struct {
+	view   *Tracked
+	c      *ent.CitizenCase
+	unitID string
+}
+
 // citizenAct applies a citizen's action to the case of a tracking code and secret.
 func (s *Service) citizenAct(ctx context.Context, code, secret string, a Action, note string,
-	apply func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error) (*Tracked, error) {
+	apply func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error) (*acted, error) {
 	c, err := s.tracked(ctx, code, secret)
 	if err != nil {
 		return nil, err
@@ -259,22 +267,42 @@ func (s *Service) citizenAct(ctx context.Context, code, secret string, a Action,
 	}
 	unitID, _ := tx.CitizenCase.QueryUnit(c).OnlyID(ctx)
 	s.publish(ctx, c, unitID, string(kind), to)
-	return s.view(ctx, c)
+	t, err := s.view(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return &acted{view: t, c: c, unitID: unitID}, nil
+}
+
+func (a *acted) tracked(err error) (*Tracked, error) {
+	if err != nil {
+		return nil, err
+	}
+	return a.view, nil
 }
 
 var errRace = apperr.New(apperr.Conflict, "Hồ sơ vừa được cập nhật; vui lòng tải lại.",
 	"The case has just changed; please reload it.").ForUser()
 
-// SendMessage adds the citizen's message to the case.
-func (s *Service) SendMessage(ctx context.Context, code, secret, body string) (*Tracked, error) {
+// SendMessage adds the citizen's message to the case, and returns its receipt (its text's SHA-256).
+func (s *Service) SendMessage(ctx context.Context, code, secret, body string) (*Tracked, string, error) {
 	body = strings.TrimSpace(body)
 	if n := utf8.RuneCountInString(body); n < 1 || n > 5000 {
-		return nil, apperr.BadInput("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
+		return nil, "", apperr.BadInput("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")
 	}
-	return s.citizenAct(ctx, code, secret, Message, "", func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error {
+	at := s.now()
+	a, err := s.citizenAct(ctx, code, secret, Message, "", func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error {
 		return tx.CaseMessage.Create().SetCaseID(c.ID).SetDirection(casemessage.DirectionFROM_REPORTER).
-			SetBody(body).SetSentAt(s.now()).Exec(ctx)
+			SetBody(body).SetSentAt(at).Exec(ctx)
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := s.sign(receipt.KindMessage, a.c, a.unitID, at, receipt.TextDigest(body))
+	if err != nil {
+		return nil, "", err
+	}
+	return a.view, r, nil
 }
 
 // Withdraw withdraws the case before its conclusion.
@@ -283,7 +311,8 @@ func (s *Service) Withdraw(ctx context.Context, code, secret, reason string) (*T
 	if utf8.RuneCountInString(reason) > 2000 {
 		return nil, apperr.BadInput("Lý do dài quá 2.000 ký tự.", "The reason is longer than 2,000 characters.", "reason")
 	}
-	return s.citizenAct(ctx, code, secret, Withdraw, reason, nil)
+	a, err := s.citizenAct(ctx, code, secret, Withdraw, reason, nil)
+	return a.tracked(err)
 }
 
 // Rate records the citizen's rating (1 to 5) of a closed case, once.
@@ -291,7 +320,7 @@ func (s *Service) Rate(ctx context.Context, code, secret string, rating int) (*T
 	if rating < 1 || rating > 5 {
 		return nil, apperr.BadInput("Đánh giá từ 1 đến 5 sao.", "The rating is 1 to 5.", "rating")
 	}
-	return s.citizenAct(ctx, code, secret, Rate, "", func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error {
+	a, err := s.citizenAct(ctx, code, secret, Rate, "", func(tx *ent.Client, c *ent.CitizenCase, ctx context.Context) error {
 		n, err := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.RatingIsNil()).SetRating(rating).Save(ctx)
 		if err != nil {
 			return err
@@ -301,12 +330,25 @@ func (s *Service) Rate(ctx context.Context, code, secret string, rating int) (*T
 		}
 		return nil
 	})
+	return a.tracked(err)
 }
 
-// AddEvidence attaches an uploaded file to the case of a tracking code and secret.
-func (s *Service) AddEvidence(ctx context.Context, code, secret, uploadID string) (*Tracked, error) {
-	return s.citizenAct(ctx, code, secret, AddEvidence, "", func(tx *ent.Client, c *ent.CitizenCase, gctx context.Context) error {
-		_, err := s.attachUploads(gctx, tx, c.ID, uploadOwner(ctx), []string{uploadID})
+// AddEvidence attaches an uploaded file to the case of a tracking code and secret, and returns its
+// receipt (the file's SHA-256).
+func (s *Service) AddEvidence(ctx context.Context, code, secret, uploadID string) (*Tracked, string, error) {
+	at := s.now()
+	var evd []*ent.Evidence
+	a, err := s.citizenAct(ctx, code, secret, AddEvidence, "", func(tx *ent.Client, c *ent.CitizenCase, gctx context.Context) error {
+		var err error
+		evd, err = s.attachUploads(gctx, tx, c.ID, uploadOwner(ctx), []string{uploadID}, at)
 		return err
 	})
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := s.sign(receipt.KindEvidence, a.c, a.unitID, at, evd[0].Sha256)
+	if err != nil {
+		return nil, "", err
+	}
+	return a.view, r, nil
 }

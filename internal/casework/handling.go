@@ -30,7 +30,11 @@ type Decision struct {
 	Conclusion     *citizencase.Conclusion // caseConclude
 	DuplicateOfID  string                  // caseMarkDuplicate
 	SubjectNotice  string                  // caseStartVerification: the notice to the official concerned
+	PublicNote     string                  // caseClose: the public outcome note (open data)
 }
+
+// maxPublicNote bounds the public outcome note (runes).
+const maxPublicNote = 2000
 
 // maxSubjectNotice bounds the notice to the official concerned (runes).
 const maxSubjectNotice = 5000
@@ -69,6 +73,9 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		return nil, err
 	}
 	d.Note = strings.TrimSpace(d.Note)
+	if a != Close && strings.TrimSpace(d.PublicNote) != "" {
+		return nil, apperr.BadInput("Chỉ ghi chú công khai khi đóng hồ sơ.", "A public note is given only when closing a case.", "publicNote")
+	}
 	now := s.now()
 	u := tx.CitizenCase.Update().Where(citizencase.ID(c.ID), citizencase.StateEQ(c.State)).SetUpdatedAt(now)
 	if to != c.State {
@@ -166,6 +173,16 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 		u.SetNillableConclusion(d.Conclusion).SetConcludedAt(now)
 	case Close:
 		u.SetClosedAt(now)
+		if note := strings.TrimSpace(d.PublicNote); note != "" {
+			if c.Channel == enum.ChannelDenunciation || c.RequestedChannel == enum.ChannelDenunciation {
+				return nil, apperr.BadInput("Tố cáo không được công bố nên không có ghi chú công khai.",
+					"Denunciations are never published, so they take no public note.", "publicNote")
+			}
+			if len([]rune(note)) > maxPublicNote {
+				return nil, apperr.BadInput("Ghi chú công khai dài quá 2.000 ký tự.", "The public note is longer than 2,000 characters.", "publicNote")
+			}
+			u.SetPublicNote(note)
+		}
 	case Message:
 		if n := len([]rune(d.Note)); n < 1 || n > 5000 {
 			return nil, apperr.BadInput("Tin nhắn phải dài từ 1 đến 5.000 ký tự.", "A message must be 1 to 5,000 characters long.", "body")

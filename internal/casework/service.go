@@ -22,6 +22,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/workdays"
@@ -62,6 +63,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	Uploads *Uploads
+	// Receipts signs the receipts of what citizens send (nil: none are issued).
+	Receipts *receipt.Keys
 
 	knownUnits     sync.Map // unit id -> struct{}: units seen to exist (unitExists)
 	knownUnitCount atomic.Int64
@@ -78,6 +81,7 @@ type Deps struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	Uploads   *Uploads
+	Receipts  *receipt.Keys // signs citizens' receipts
 }
 
 // New returns the service.
@@ -86,7 +90,7 @@ func New(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{client: d.Client, box: d.Box, cal: d.Calendar, dur: d.Durations, limits: d.Limits,
-		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads}
+		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads, Receipts: d.Receipts}
 }
 
 // db is the client of the mutation's transaction when there is one (store.ClientFrom).

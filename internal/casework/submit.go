@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/evidence"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/apperr"
@@ -47,6 +49,8 @@ type Receipt struct {
 	Case         *ent.CitizenCase
 	TrackingCode string
 	Secret       string
+	// Signed is the signed receipt (package receipt) of what was received; "" without keys.
+	Signed string
 	// Notice explains a change the law requires, e.g. an anonymous denunciation handled as feedback.
 	NoticeVI, NoticeEN string
 }
@@ -227,7 +231,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		SetActorKind(caseevent.ActorKindCITIZEN).SetOccurredAt(now).SetNote(r.NoticeVI).Exec(gctx); err != nil {
 		return nil, err
 	}
-	evd, err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs)
+	evd, err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs, now)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.User {
 			// The case row must not stay either: a user error commits the transaction.
@@ -245,6 +249,9 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	}
 	// The receipt's view shows the evidence just attached without reading it back.
 	r.Case.Edges.Evidence = evd
+	if r.Signed, err = s.signCase(r.Case, in.UnitID, evd); err != nil {
+		return nil, err
+	}
 	if err := audit.Record(ctx, tx, audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: id,
 		Summary: "channel " + string(channel)}); err != nil {
 		return nil, err
@@ -265,6 +272,25 @@ func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim, b
 	r := &Receipt{Case: c, TrackingCode: c.TrackingCode, Secret: string(secret)}
 	if c.Channel != c.RequestedChannel {
 		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
+	}
+	if s.Receipts != nil {
+		// The same claims as the first time, so the same receipt (Ed25519 is deterministic) while
+		// the signing key is the same: the files are those recorded at the time received. The
+		// files read here are also the receipt's view's (Edges.Evidence), which reads nothing then.
+		sctx := authz.System(ctx, authz.SysTrackedCase)
+		unitID, err := s.db(ctx).CitizenCase.QueryUnit(c).OnlyID(sctx)
+		if err != nil {
+			return nil, err
+		}
+		all, err := s.db(ctx).Evidence.Query().Where(evidence.HasCaseWith(citizencase.ID(c.ID))).All(sctx)
+		if err != nil {
+			return nil, err
+		}
+		c.Edges.Evidence = all
+		sent := slices.DeleteFunc(slices.Clone(all), func(e *ent.Evidence) bool { return e.UploadedAt.After(c.ReceivedAt) })
+		if r.Signed, err = s.signCase(c, unitID, sent); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

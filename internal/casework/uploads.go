@@ -157,7 +157,9 @@ func (u *Uploads) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 }
 
 // attachUploads turns received uploads of owner (uploadOwner) into the case's evidence.
-func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, owner string, ids []string) ([]*ent.Evidence, error) {
+// The files are recorded as uploaded at (for a submission, its time received: the receipt of a
+// retry finds them by it).
+func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, owner string, ids []string, at time.Time) ([]*ent.Evidence, error) {
 	evd := make([]*ent.Evidence, 0, len(ids))
 	for i, id := range ids {
 		who := owner
@@ -178,7 +180,7 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 			return nil, err
 		}
 		e, err := tx.Evidence.Create().SetCaseID(caseID).SetContentType(up.ContentType).SetSize(up.StoredSize).
-			SetSha256(up.Sha256).SetStorageKey(up.StorageKey).SetUploadedAt(s.now()).
+			SetSha256(up.Sha256).SetStorageKey(up.StorageKey).SetUploadedAt(at).
 			SetSanitized(up.Sanitized).Save(ctx)
 		if err != nil {
 			return nil, err

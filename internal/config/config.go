@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/assessment"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
@@ -41,12 +42,15 @@ type Config struct {
 	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN: not ready but still serving, before shutting down
 	ReporterKey     string        // REPORTER_KEY: base64 of 32 bytes sealing reporters' identities
 	TokenKey        string        // TOKEN_KEY: base64 of 32 or more bytes signing access tokens
+	ReceiptKeys     []string      // RECEIPT_KEY: base64 Ed25519 seeds, comma-separated; the first signs receipts, all verify
 	TrustProxy      int           // TRUST_PROXY: how many proxies append to X-Forwarded-For (0: none, take the peer)
 	AssessmentClose string        // ASSESSMENT_WINDOW_CLOSES: MM-DD, the last day self-assessments are accepted
 	BlobDir         string        // BLOB_DIR: folder of evidence files
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExportRate      Rate          // EXPORT_DOWNLOAD_RATE: export downloads per account
+	Open311Rate     Rate          // OPEN311_RATE: Open311 GET requests per client address
+	Open311Submit   Rate          // OPEN311_SUBMIT_RATE: Open311 submissions per partner api_key
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
 	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
 	Deadlines       workdays.Durations
@@ -112,6 +116,13 @@ const DemoTokenKey = "bGllbWNoaW5oLWRlbW8tdG9rZW4ta2V5LW5vdC1wcm9kIQ=="
 // refuses it.
 const DemoReporterKey = "bGllbWNoaW5oLWRlbW8ta2V5LW5vdC1mb3ItcHJvZCE="
 
+// isDemoReceiptKey reports whether k is the demo receipt key, however written.
+func isDemoReceiptKey(k string) bool {
+	demo, _ := receipt.ParseSeed(receipt.DemoKey)
+	key, err := receipt.ParseSeed(k)
+	return err == nil && key.Equal(demo)
+}
+
 // Variable describes one environment variable, for the README and `liemchinh help`.
 type Variable struct{ Name, Default, Meaning string }
 
@@ -143,12 +154,15 @@ var Variables = []Variable{
 	{"SHUTDOWN_DRAIN", "0s (5s in production)", "on SIGTERM, how long /readyz answers 503 while requests are still served, so that a load balancer stops sending new ones before the listener closes"},
 	{"REPORTER_KEY", "a demo key outside production", "base64 of 32 random bytes sealing reporters' identities (required in production)"},
 	{"TOKEN_KEY", "a demo key outside production", "base64 of 32 or more random bytes signing access tokens (required in production)"},
+	{"RECEIPT_KEY", "a demo key outside production", "Ed25519 keys signing citizens' receipts: comma-separated, each the base64 of a 32-byte seed (openssl rand -base64 32); the first signs, every one listed is published at /.well-known/jwks.json and verifies, so to rotate put the new key first and keep the old ones after it (required in production)"},
 	{"TRUST_PROXY", "false", "behind proxies that append to X-Forwarded-For: true for one (a load balancer), or their number (2: a CDN then a load balancer); the client address is the entry the outermost appended. false: the connection's peer"},
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
 	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
+	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off); answers are cached for a minute"},
+	{"OPEN311_SUBMIT_RATE", "60/1m", "Open311 submissions (POST /open311/v2/requests.json) per partner api_key, in place of the per-address limit its users share (N/period, or off)"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
 	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
@@ -177,6 +191,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:    get("LOG_LEVEL", "info"),
 		ReporterKey: get("REPORTER_KEY", ""),
 		TokenKey:    get("TOKEN_KEY", ""),
+		ReceiptKeys: receipt.SplitKeys(getenv("RECEIPT_KEY")),
 		LoadTestKey: get("LOAD_TEST_KEY", ""),
 
 		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
@@ -222,7 +237,8 @@ func Load(getenv func(string) string) (Config, error) {
 		name, def string
 		dst       *Rate
 	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate},
-		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}} {
+		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}, {"OPEN311_RATE", "120/1m", &c.Open311Rate},
+		{"OPEN311_SUBMIT_RATE", "60/1m", &c.Open311Submit}} {
 		rate, err := parseRate(get(r.name, r.def))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.name, err))
@@ -353,6 +369,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.TokenKey == "" || c.TokenKey == DemoTokenKey {
 			errs = append(errs, errors.New("production needs its own TOKEN_KEY (base64 of 32 or more random bytes), not the demo key"))
 		}
+		if len(c.ReceiptKeys) == 0 || slices.ContainsFunc(c.ReceiptKeys, isDemoReceiptKey) {
+			errs = append(errs, errors.New("production needs its own RECEIPT_KEY (base64 of a 32-byte Ed25519 seed, comma-separated when rotating), not the demo key"))
+		}
 		if c.LoadTestKey != "" {
 			errs = append(errs, errors.New("production refuses LOAD_TEST_KEY: the per-address limits cannot be lifted there"))
 		}
@@ -367,6 +386,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.TokenKey == "" {
 		c.TokenKey = DemoTokenKey
+	}
+	if len(c.ReceiptKeys) == 0 {
+		c.ReceiptKeys = []string{receipt.DemoKey}
+	}
+	for i, k := range c.ReceiptKeys {
+		if _, err := receipt.ParseSeed(k); err != nil {
+			errs = append(errs, fmt.Errorf("RECEIPT_KEY: key %d is not the base64 of a 32-byte Ed25519 seed (%v)", i+1, err))
+		}
 	}
 	for name, key := range map[string]string{"REPORTER_KEY": c.ReporterKey, "TOKEN_KEY": c.TokenKey} {
 		if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) < 32 {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/liemchinh/liemchinh/internal/receipt"
 )
 
 func TestLoad(t *testing.T) {
@@ -11,6 +13,7 @@ func TestLoad(t *testing.T) {
 		"APP_ENV": "production", "DATABASE_URL": "postgres://db/liemchinh",
 		"REPORTER_KEY": "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
 		"TOKEN_KEY":    "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI=",
+		"RECEIPT_KEY":  "cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTE=",
 	}
 	with := func(base map[string]string, kv ...string) map[string]string {
 		m := map[string]string{}
@@ -45,6 +48,20 @@ func TestLoad(t *testing.T) {
 		{"production with demo key", with(prodOK, "REPORTER_KEY", DemoReporterKey), "REPORTER_KEY", nil},
 		{"production without key", with(prodOK, "REPORTER_KEY", ""), "REPORTER_KEY", nil},
 		{"production with demo token key", with(prodOK, "TOKEN_KEY", DemoTokenKey), "TOKEN_KEY", nil},
+		{"production without receipt key", with(prodOK, "RECEIPT_KEY", ""), "RECEIPT_KEY", nil},
+		{"production with the demo receipt key", with(prodOK, "RECEIPT_KEY", "cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTE=,"+strings.TrimRight(receipt.DemoKey, "=")), "RECEIPT_KEY", nil},
+		{"receipt key of 31 bytes", map[string]string{"RECEIPT_KEY": "cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLQ=="}, "RECEIPT_KEY", nil},
+		{"receipt keys rotated", with(prodOK, "RECEIPT_KEY", " cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTI=, cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTE="), "",
+			func(t *testing.T, c Config) {
+				if len(c.ReceiptKeys) != 2 || c.ReceiptKeys[0] != "cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTI=" {
+					t.Fatalf("receipt keys %q", c.ReceiptKeys)
+				}
+			}},
+		{"demo receipt key outside production", nil, "", func(t *testing.T, c Config) {
+			if len(c.ReceiptKeys) != 1 || c.ReceiptKeys[0] != receipt.DemoKey {
+				t.Fatalf("receipt keys %q", c.ReceiptKeys)
+			}
+		}},
 		{"short token key", map[string]string{"TOKEN_KEY": "c2hvcnQ="}, "TOKEN_KEY", nil},
 		{"production seeding demo", with(prodOK, "SEED_DEMO", "true"), "SEED_DEMO", nil},
 		{"unknown env", map[string]string{"APP_ENV": "staging"}, "APP_ENV", nil},

@@ -39,6 +39,7 @@ const (
 	IdempotencyKey        = "idk"
 	Upload                = "upl"
 	Review                = "rvw"
+	PartnerKey            = "pak"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -50,7 +51,7 @@ var tables = map[string]string{
 	CaseMessage: "CaseMessage", Evidence: "Evidence", Incident: "Incident",
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
-	Upload: "Upload", Review: "Review",
+	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
 }
 
 // entropy is crypto randomness that increases within a millisecond, so that the ids one process

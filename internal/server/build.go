@@ -16,8 +16,10 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/metrics"
+	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
@@ -44,6 +46,10 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	signer, err := auth.NewSigner(tokenKey)
 	if err != nil {
 		return Deps{}, err
+	}
+	receipts, err := receipt.NewKeys(cfg.ReceiptKeys)
+	if err != nil {
+		return Deps{}, fmt.Errorf("RECEIPT_KEY: %w", err)
 	}
 	window, err := assessment.ParseWindow(cfg.AssessmentClose)
 	if err != nil {
@@ -76,8 +82,18 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Logger:    log,
 		Now:       now,
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
+		Receipts:  receipts,
 	})
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
 	prog := progress.New(db, now)
+	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Progress: prog, Cases: cases,
+		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
+	if err != nil {
+		return Deps{}, err
+	}
 	reviews := review.New(db.Client, prog, tokenKey, now)
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
 	authn := auth.NewService(db.Client, signer, log, now)
@@ -114,7 +130,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		reference: reference,
 		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
-		Reviews: reviews}, nil
+		Reviews: reviews, Open311: open}, nil
 }
 
 // Close releases what Build opened.

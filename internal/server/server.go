@@ -35,6 +35,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/metrics"
+	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/recognition"
@@ -57,6 +58,8 @@ type Deps struct {
 	Progress    *progress.Service
 	Recognition *recognition.Service
 	Reviews     *review.Service
+	// Open311 publishes open data as GeoReport v2 and takes partner apps' submissions.
+	Open311 *open311.Service
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
 	// Metrics counts what the server does (served on METRICS_ADDR by the serve command).
@@ -80,6 +83,13 @@ func New(d Deps) http.Handler {
 	mux.Handle("PUT /uploads/{token}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d))))
 	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
 	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, d.Reviews.Download(d.Logger))) // the token is the credential
+	if d.Open311 != nil {
+		mux.Handle(open311.Prefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, d.Open311.Handler()))))
+		mux.Handle("GET "+open311.FiguresPrefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, d.Open311.FiguresHandler()))))
+	}
+	if d.Cases.Receipts != nil {
+		mux.Handle("GET /.well-known/jwks.json", jwksHandler(d.Cases.Receipts))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -133,7 +143,7 @@ func loadTestExempt(cfg config.Config, next http.Handler) http.Handler {
 func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
 	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases,
-		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews})}
+		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews, Open311: d.Open311})}
 	srv := handler.New(es)
 	srv.AddTransport(limitWebsocket(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,

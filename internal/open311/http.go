@@ -1,0 +1,378 @@
+package open311
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
+)
+
+// Prefix is where GeoReport v2 is served.
+const Prefix = "/open311/v2/"
+
+// Spec is the GeoReport v2 specification's address (discovery).
+const Spec = "http://wiki.open311.org/GeoReport_v2"
+
+// maxPostBytes bounds a POST's form.
+const maxPostBytes = 64 << 10
+
+// Handler serves GeoReport v2 under Prefix. base is the server's public URL for discovery
+// ("" : taken from the request).
+func (s *Service) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		path := strings.TrimPrefix(r.URL.Path, Prefix)
+		format := ""
+		for _, f := range []string{"json", "xml"} {
+			if strings.HasSuffix(path, "."+f) {
+				format, path = f, strings.TrimSuffix(path, "."+f)
+			}
+		}
+		if format == "" {
+			s.fail(ctx, w, "json", http.StatusNotFound, "Không có tài nguyên này (đuôi .json hoặc .xml).", "No such resource (end it in .json or .xml).")
+			return
+		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodPost && path == "requests" {
+			s.post(w, r, format)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			s.fail(ctx, w, format, http.StatusMethodNotAllowed, "Phương thức không được hỗ trợ.", "Method not allowed.")
+			return
+		}
+		if s.read != nil && !ratelimit.IsExempt(ctx) {
+			if ok, wait := s.read.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
+				s.throttled(ctx, w, format, wait)
+				return
+			}
+		}
+		lang := apperr.Lang(ctx)
+		ck := cacheKey(path, format, lang, r.URL.Query())
+		if e, ok := s.cache.get(ck); ok {
+			s.write(w, format, e.status, e.body)
+			return
+		}
+		status, v := s.get(r, path, format)
+		body, err := encode(format, v)
+		if err != nil {
+			s.log.ErrorContext(ctx, "open311 encode", "error", err.Error())
+			s.fail(ctx, w, format, http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+			return
+		}
+		if status == http.StatusOK || status == http.StatusNotFound {
+			s.cache.put(ck, entry{status: status, body: body})
+		}
+		s.write(w, format, status, body)
+	})
+}
+
+func (s *Service) write(w http.ResponseWriter, format string, status int, body []byte) {
+	if format == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	if status == http.StatusOK {
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(s.cache.ttl.Seconds())))
+	} else {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// get answers a GET: a status and the value to encode.
+func (s *Service) get(r *http.Request, path, format string) (int, any) {
+	ctx := r.Context()
+	en := apperr.Lang(ctx) == "en"
+	q := r.URL.Query()
+	switch {
+	case path == "discovery":
+		return http.StatusOK, discoveryOf(baseURL(r))
+	case path == "services":
+		out := make([]serviceJSON, len(services))
+		for i, sv := range services {
+			out[i] = sv.json(en)
+		}
+		return http.StatusOK, servicesXML{Services: out}
+	case strings.HasPrefix(path, "services/"):
+		sv, ok := serviceByCode(strings.TrimPrefix(path, "services/"))
+		if !ok {
+			return http.StatusNotFound, errorsOf(404, en, "Không có dịch vụ này.", "No such service.")
+		}
+		return http.StatusOK, definitionOf(sv, en)
+	case path == "requests":
+		f, e := parseFilter(q, en)
+		if e != nil {
+			return http.StatusBadRequest, e
+		}
+		rs, err := s.Requests(ctx, f)
+		if err != nil {
+			return s.internal(ctx, err, en)
+		}
+		return http.StatusOK, requestsOf(rs, en)
+	case strings.HasPrefix(path, "requests/"):
+		rq, err := s.Request(ctx, strings.TrimPrefix(path, "requests/"))
+		if err != nil {
+			return s.internal(ctx, err, en)
+		}
+		if rq == nil {
+			return http.StatusNotFound, errorsOf(404, en, "Không có yêu cầu này (hoặc không được công bố).", "No such request (or it is not published).")
+		}
+		return http.StatusOK, requestsOf([]Request{*rq}, en)
+	}
+	return http.StatusNotFound, errorsOf(404, en, "Không có tài nguyên này.", "No such resource.")
+}
+
+func (s *Service) internal(ctx context.Context, err error, en bool) (int, any) {
+	s.log.ErrorContext(ctx, "open311", "error", err.Error())
+	return http.StatusInternalServerError, errorsOf(500, en, "Lỗi máy chủ.", "Server error.")
+}
+
+func parseFilter(q url.Values, en bool) (Filter, any) {
+	var f Filter
+	bad := func(vi, eng string) (Filter, any) { return f, errorsOf(400, en, vi, eng) }
+	list := func(name string) []string {
+		var out []string
+		for _, v := range strings.Split(q.Get(name), ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	f.IDs = list("service_request_id")
+	if len(f.IDs) > MaxPageSize {
+		return bad("Tối đa 200 service_request_id.", "At most 200 service_request_id.")
+	}
+	f.Services = list("service_code")
+	for _, c := range f.Services {
+		if _, ok := serviceByCode(c); !ok {
+			return bad("service_code không có: "+c+".", "Unknown service_code: "+c+".")
+		}
+	}
+	for _, st := range list("status") {
+		if st != "open" && st != "closed" {
+			return bad("status là open hoặc closed.", "status is open or closed.")
+		}
+		if !slices.Contains(f.Status, st) {
+			f.Status = append(f.Status, st)
+		}
+	}
+	for name, dst := range map[string]**time.Time{"start_date": &f.Start, "end_date": &f.End} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return bad(name+" phải theo định dạng W3C (ví dụ 2026-01-31T00:00:00+07:00).",
+					name+" must be a W3C date and time (e.g. 2026-01-31T00:00:00+07:00).")
+			}
+			*dst = &t
+		}
+	}
+	if f.Start != nil && f.End != nil && f.End.Before(*f.Start) {
+		return bad("end_date trước start_date.", "end_date is before start_date.")
+	}
+	for name, dst := range map[string]*int{"page": &f.Page, "page_size": &f.PageSize} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || (name == "page_size" && n > MaxPageSize) || (name == "page" && n > 10000) {
+				return bad(name+" phải là số nguyên dương (page_size tối đa 200, page tối đa 10.000).",
+					name+" must be a positive integer (page_size at most 200, page at most 10,000).")
+			}
+			*dst = n
+		}
+	}
+	return f, nil
+}
+
+// post answers a partner app's submission (POST requests.json or .xml, a form).
+func (s *Service) post(w http.ResponseWriter, r *http.Request, format string) {
+	ctx := r.Context()
+	en := apperr.Lang(ctx) == "en"
+	r.Body = http.MaxBytesReader(w, r.Body, maxPostBytes)
+	if err := r.ParseForm(); err != nil {
+		s.fail(ctx, w, format, http.StatusBadRequest, "Biểu mẫu không đọc được (tối đa 64 KiB, application/x-www-form-urlencoded).",
+			"The form could not be read (at most 64 KiB, application/x-www-form-urlencoded).")
+		return
+	}
+	f := r.PostForm
+	out, err := s.Submit(ctx, Submission{APIKey: f.Get("api_key"), ServiceCode: f.Get("service_code"),
+		UnitID: f.Get("attribute[unit_id]"), Description: f.Get("description"), Address: f.Get("address_string"),
+		MediaURL: f.Get("media_url"), Idempotency: f.Get("idempotency_key")})
+	if err != nil {
+		e, ok := apperr.As(err)
+		if !ok {
+			s.log.ErrorContext(ctx, "open311 submit", "error", err.Error())
+			s.fail(ctx, w, format, http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+			return
+		}
+		status := http.StatusBadRequest
+		switch e.Code {
+		case apperr.Forbidden:
+			status = http.StatusForbidden
+		case apperr.RateLimited:
+			s.throttled(ctx, w, format, time.Duration(e.RetryAfter)*time.Second)
+			return
+		case apperr.Conflict:
+			status = http.StatusConflict
+		case apperr.BadUserInput, apperr.NotFound:
+		default:
+			status = http.StatusInternalServerError
+		}
+		s.fail(ctx, w, format, status, e.VI, e.EN)
+		return
+	}
+	notice := "Đã tiếp nhận ẩn danh; thông tin cá nhân (nếu có) không được lưu. Giữ token (mã theo dõi và mã bí mật) để theo dõi."
+	if en {
+		notice = "Received anonymously; personal details, if any were sent, are not kept. Keep the token (tracking code and secret) to follow it."
+	}
+	if out.NoticeVI != "" {
+		notice = out.NoticeVI + " " + notice
+		if en {
+			notice = out.NoticeEN + " " + notice
+		}
+	}
+	body, err := encode(format, postedXML{Requests: []postedJSON{{Token: out.TrackingCode + "." + out.Secret, ServiceNotice: notice,
+		TrackingCode: out.TrackingCode, Secret: out.Secret, Receipt: out.Receipt}}})
+	if err != nil {
+		s.fail(ctx, w, format, http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+		return
+	}
+	if format == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(body)
+}
+
+func (s *Service) throttled(ctx context.Context, w http.ResponseWriter, format string, wait time.Duration) {
+	secs := max(int(wait.Round(time.Second)/time.Second), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.fail(ctx, w, format, http.StatusTooManyRequests,
+		"Quá nhiều yêu cầu; vui lòng thử lại sau "+strconv.Itoa(secs)+" giây.", "Too many requests; try again in "+strconv.Itoa(secs)+" seconds.")
+}
+
+// fail answers GeoReport v2's errors: [{"code": status, "description": ...}].
+func (s *Service) fail(ctx context.Context, w http.ResponseWriter, format string, status int, vi, en string) {
+	body, _ := encode(format, errorsOf(status, apperr.Lang(ctx) == "en", vi, en))
+	if format == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + strings.TrimSuffix(Prefix, "/")
+}
+
+// encode writes v as JSON (its top-level list: GeoReport v2 answers arrays) or XML.
+func encode(format string, v any) ([]byte, error) {
+	if format == "xml" {
+		var b bytes.Buffer
+		b.WriteString(xml.Header)
+		enc := xml.NewEncoder(&b)
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	if l, ok := v.(interface{ list() any }); ok {
+		v = l.list()
+	}
+	return json.Marshal(v)
+}
+
+// The cache keeps whole answers of GET for a short time: open data is the same for everyone.
+type entry struct {
+	status int
+	body   []byte
+	at     time.Time
+}
+
+type cache struct {
+	mu   sync.Mutex
+	ttl  time.Duration
+	max  int
+	m    map[string]entry
+	now  func() time.Time
+	hits int
+}
+
+func newCache(ttl time.Duration, max int) *cache {
+	return &cache{ttl: ttl, max: max, m: map[string]entry{}, now: time.Now}
+}
+
+func (c *cache) get(k string) (entry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		return entry{}, false
+	}
+	c.hits++
+	return e, true
+}
+
+func (c *cache) put(k string, e entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		now := c.now()
+		for k, old := range c.m {
+			if now.Sub(old.at) > c.ttl {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= c.max {
+			c.m = map[string]entry{} // full of fresh answers: start again
+		}
+	}
+	e.at = c.now()
+	c.m[k] = e
+}
+
+// Hits is how many answers came from the cache (tests).
+func (s *Service) Hits() int {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return s.cache.hits
+}
+
+func cacheKey(path, format, lang string, q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString(path + "." + format + "|" + lang)
+	for _, k := range keys {
+		b.WriteString("|" + k + "=" + strings.Join(q[k], ","))
+	}
+	return b.String()
+}
