@@ -21,6 +21,11 @@ var (
 	SysLoadCount = declare("LoadCount", "the load command counts the cases its run stored",
 		reads(ent.TypeCitizenCase))
 
+	// SysOverdueMetric counts the overdue cases of every province for the operators' metrics
+	// (METRICS_ADDR, never the public port): counts only, no case is read.
+	SysOverdueMetric = declare("OverdueMetric", "the operators' metrics count the overdue cases of each province",
+		reads(ent.TypeCitizenCase))
+
 	// SysSignIn finds an account by its login before anyone is signed in, and records the login.
 	SysSignIn = declare("SignIn", "sign-in finds the account by login and records the time",
 		reads(ent.TypeAccount), writes(ent.TypeAccount))

@@ -11,6 +11,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/predicate"
+	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/deadline"
@@ -79,6 +80,38 @@ func (s *Service) OverduePredicate() predicate.CitizenCase {
 		citizencase.And(citizencase.StateIn(deadline.AcceptanceStates...), citizencase.AcknowledgeDueAtLT(before)),
 		citizencase.And(citizencase.StateIn(deadline.ConclusionStates...), citizencase.DueAtLT(before)),
 	)
+}
+
+// OverdueByProvince counts the cases overdue now (OverduePredicate) of every province, by the code
+// of their unit's province, whoever holds them: the operators' metric (METRICS_ADDR).
+func (s *Service) OverdueByProvince(ctx context.Context) (map[string]int, error) {
+	ctx = authz.System(ctx, authz.SysOverdueMetric)
+	var rows []struct {
+		Province string `json:"scope_province_id"`
+		Count    int    `json:"count"`
+	}
+	err := s.db(ctx).CitizenCase.Query().Where(s.OverduePredicate(), citizencase.ScopeProvinceIDNotNil()).
+		GroupBy(citizencase.FieldScopeProvinceID).Aggregate(ent.Count()).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.Province
+	}
+	provinces, err := s.db(ctx).Province.Query().Where(province.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	code := make(map[string]string, len(provinces))
+	for _, p := range provinces {
+		code[p.ID] = p.Code
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[code[r.Province]] += r.Count
+	}
+	return out, nil
 }
 
 // DueSoonPredicate selects the cases deadline.DueSoon calls due soon now.

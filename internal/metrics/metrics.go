@@ -1,15 +1,17 @@
 // Package metrics is what a process exposes to Prometheus (METRICS_ADDR): GraphQL operations by
 // name, type and outcome with their latency and complexity, HTTP requests by route and status,
-// refusals by rate limits, open WebSockets and subscriptions, and the database pool. Each server
-// has its own registry (github.com/prometheus/client_golang), so tests and several servers in one
-// process do not share counters.
+// refusals by rate limits, open WebSockets and subscriptions, the cases overdue by province, and
+// the database pool. Each server has its own registry (github.com/prometheus/client_golang), so
+// tests and several servers in one process do not share counters.
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -30,6 +32,7 @@ type Metrics struct {
 	refused       *prometheus.CounterVec
 	websockets    prometheus.Gauge
 	subscriptions prometheus.Gauge
+	overdue       *overdue
 
 	mu    sync.Mutex
 	names map[string]bool
@@ -57,9 +60,12 @@ func New(db *sql.DB) *Metrics {
 			Help: "WebSocket connections open (initialised)."}),
 		subscriptions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "liemchinh_graphql_subscriptions",
 			Help: "GraphQL subscriptions running."}),
+		overdue: &overdue{desc: prometheus.NewDesc("liemchinh_cases_overdue",
+			"Citizen cases past the deadline they are held to now, by the code of their unit's province (counted at most every 30 s).",
+			[]string{"province"}, nil), now: time.Now},
 		names: map[string]bool{},
 	}
-	m.registry.MustRegister(m.operations, m.duration, m.complexity, m.http, m.refused, m.websockets, m.subscriptions,
+	m.registry.MustRegister(m.operations, m.duration, m.complexity, m.http, m.refused, m.websockets, m.subscriptions, m.overdue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "liemchinh"))
@@ -135,4 +141,54 @@ func (m *Metrics) Subscription(delta float64) {
 	if m != nil {
 		m.subscriptions.Add(delta)
 	}
+}
+
+// overdueEvery is how often a scrape may count the overdue cases again; between, the last count
+// is served (the count reads the database).
+const overdueEvery = 30 * time.Second
+
+// overdue is the collector of the cases overdue now by province: counted by the function the
+// server sets (Overdue), at most every overdueEvery.
+type overdue struct {
+	desc *prometheus.Desc
+
+	mu    sync.Mutex
+	count func(context.Context) (map[string]int, error)
+	at    time.Time
+	last  map[string]int
+	now   func() time.Time
+}
+
+func (o *overdue) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+
+func (o *overdue) Collect(ch chan<- prometheus.Metric) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.count == nil {
+		return
+	}
+	if o.last == nil || o.now().Sub(o.at) >= overdueEvery {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		byProvince, err := o.count(ctx)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(o.desc, err)
+			return
+		}
+		o.last, o.at = byProvince, o.now()
+	}
+	for province, n := range o.last {
+		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(n), province)
+	}
+}
+
+// Overdue sets how the cases overdue now are counted by province code (casework's rule); until it
+// is set the gauge has no series.
+func (m *Metrics) Overdue(count func(context.Context) (map[string]int, error)) {
+	if m == nil {
+		return
+	}
+	m.overdue.mu.Lock()
+	defer m.overdue.mu.Unlock()
+	m.overdue.count, m.overdue.last = count, nil
 }

@@ -126,7 +126,9 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 			reference.Connected(true)
 		}
 	}
-	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: metrics.New(db.SQL),
+	m := metrics.New(db.SQL)
+	m.Overdue(cases.OverdueByProvince)
+	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
 		reference: reference,
 		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),

@@ -2,7 +2,11 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -110,6 +114,13 @@ func TestTransferredPastItsDeadline(t *testing.T) {
 		if has(after.Mine.Edges) {
 			t.Error("assignedToMe: the supervisor is not assigned the case")
 		}
+		// The operators' metric counts the same cases, by the code of the case's province.
+		code := db.Client.Province.GetX(authz.System(context.Background(), authz.SysTestFixture), a.Province).Code
+		rec := httptest.NewRecorder()
+		api.Metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if want := fmt.Sprintf("liemchinh_cases_overdue{province=%q} %d\n", code, after.CaseStatistics.OverdueNow); !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %q:\n%s", want, grepLines(rec.Body.String(), "liemchinh_cases_overdue"))
+		}
 
 		insp, _ := api.Login(t, w.Logins["inspector"], testutil.Password)
 		var mine struct {
@@ -137,4 +148,15 @@ func TestTransferredPastItsDeadline(t *testing.T) {
 			}
 		}
 	})
+}
+
+// grepLines returns the lines of text holding sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -48,6 +48,8 @@ type API struct {
 	Auth *auth.Service
 	// Reference is the server's public reference cache (nil when off), for the same purpose.
 	Reference server.Watched
+	// Metrics serves the server's Prometheus metrics (what METRICS_ADDR serves).
+	Metrics http.Handler
 }
 
 // NewAPI builds the product's handler over db with the given configuration.
@@ -71,7 +73,7 @@ func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *A
 	}
 	tb.Cleanup(func() { deps.Close() })
 	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer(), Auth: deps.Auth,
-		Reference: deps.ReferenceCache()}
+		Reference: deps.ReferenceCache(), Metrics: deps.Metrics.Handler()}
 }
 
 // GQLError is one error of a GraphQL response.
