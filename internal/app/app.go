@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/config"
@@ -24,6 +26,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/seed"
 	"github.com/liemchinh/liemchinh/internal/server"
 	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/tracing"
 )
 
 const usage = `Usage: liemchinh [command] [flags]
@@ -127,7 +130,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL, nil)
+	return openMigratedWith(ctx, cfg, log, migrate, nil)
+}
+
+// openMigratedWith is openMigrated with the ent driver wrapped (tracing).
+func openMigratedWith(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool, wrap func(dialect.Driver) dialect.Driver) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, wrap)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +237,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 		debug.SetMemoryLimit(cfg.HeapLimit)
 	}
 	start := time.Now()
-	db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
+	tr, err := tracing.Start(ctx, cfg.Tracing, version())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tr.Shutdown(sctx); err != nil {
+			log.WarnContext(ctx, "traces not all sent", "error", err.Error())
+		}
+	}()
+	db, err := openMigratedWith(ctx, cfg, log, cfg.AutoMigrate, tr.Driver)
 	if err != nil {
 		return err
 	}
@@ -269,7 +288,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	defer drain()
 	deps.Draining = draining
 	srv := &http.Server{
-		Handler:           server.New(deps),
+		Handler:           tr.Handler(server.New(deps)),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Hijacked connections (WebSockets) get their deadlines cleared by net/http, so only
 		// ordinary requests are bound by these; evidence transfers extend theirs.
@@ -329,3 +348,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 // demoToday is the "today" the demo data runs up to: the current day, so that loads on the same
 // day give identical rows.
 func demoToday() time.Time { return time.Now().UTC().Truncate(24 * time.Hour) }
+
+// version is the module version the binary was built from ("(devel)" from a work tree).
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Main.Version
+	}
+	return "unknown"
+}

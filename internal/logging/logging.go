@@ -1,12 +1,15 @@
 // Package logging builds the one structured logger of the process (log/slog, JSON) and carries
-// per-request attributes (request id, operation, viewer id) in the context so every line of a
-// request has them. Personal data never goes in a log line.
+// per-request attributes (request id, operation, viewer id, and the trace and span ids of a traced
+// request) in the context so every line of a request has them. Personal data never goes in a log
+// line.
 package logging
 
 import (
 	"context"
 	"io"
 	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 type attrsKey struct{}
@@ -31,6 +34,10 @@ type contextHandler struct{ slog.Handler }
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
 	if attrs, ok := ctx.Value(attrsKey{}).([]slog.Attr); ok {
 		r.AddAttrs(attrs...)
+	}
+	// Under a traced request (internal/tracing), the line names its trace and span.
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }
