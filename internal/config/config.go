@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,9 @@ type Config struct {
 	AccountCache    int           // ACCOUNT_CACHE_SIZE: accounts whose sign-in state is cached per process; 0 turns the cache off
 	ReferenceCache  int           // REFERENCE_CACHE_SIZE: answers of public reference queries cached per process; 0 turns the cache off
 	LoadTestKey     string        // LOAD_TEST_KEY: requests carrying it (X-Load-Test-Key) skip the per-address limits; refused in production
+	// MaxOperations bounds the GraphQL operations executing at once over HTTP
+	// (MAX_CONCURRENT_OPERATIONS; 0: no bound).
+	MaxOperations int
 	// Tracing is on when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or
 	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; internal/tracing).
 	Tracing bool
@@ -150,6 +154,7 @@ var Variables = []Variable{
 	{"DB_CONN_MAX_LIFETIME", "0", "a PostgreSQL connection is closed and replaced after this long (e.g. 30m, to rebalance behind a pooler); 0 keeps connections"},
 	{"ACCOUNT_CACHE_SIZE", "10000", "accounts whose sign-in state (enabled, token version, role, scope) each process caches, dropped at once on every change of the account on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(off)", "an OpenTelemetry collector's OTLP/HTTP endpoint (e.g. http://collector:4318): traces with a span per request (continuing a W3C traceparent) and per SQL statement; the other standard OTEL_EXPORTER_OTLP_* variables apply"},
+	{"MAX_CONCURRENT_OPERATIONS", "4 per processor", "GraphQL queries and mutations over HTTP executing at once; others wait for a turn up to REQUEST_TIMEOUT, then answer 503 TIMEOUT with Retry-After (subscriptions and cached reference answers take none); 0 for no bound"},
 	{"GOMEMLIMIT", "80MiB (set by serve)", "Go's soft limit on the heap (e.g. 512MiB, or off): the collector works harder as the heap nears it; raise it when more memory is given to the process"},
 	{"REFERENCE_CACHE_SIZE", "256", "answers to anonymous queries of public reference data only (provinces, districts, units) each process caches, up to 256 KB each, dropped at once on every change of a province, district or unit on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"LOAD_TEST_KEY", "(none)", "outside production only (production refuses to start with it): a secret of at least 16 characters; requests whose X-Load-Test-Key header carries it skip the per-address submission limit and complexity budget, so that `liemchinh load --url` can drive the server from one address"},
@@ -327,6 +332,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		c.HeapLimit = DefaultHeapLimit
+	}
+	if v := get("MAX_CONCURRENT_OPERATIONS", ""); v != "0" {
+		c.MaxOperations = parseInt("MAX_CONCURRENT_OPERATIONS", 4*runtime.GOMAXPROCS(0))
 	}
 	c.Tracing = getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""
 	if c.Limits.WriteTimeout > 0 && c.Limits.WriteTimeout <= c.Limits.RequestTimeout {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/liemchinh/liemchinh/internal/authz"
@@ -327,4 +328,24 @@ func TestCORS(t *testing.T) {
 			t.Errorf("origin %s: allowed %v, want %v", origin, got, allowed)
 		}
 	}
+}
+
+// TestBoundedOperations: with one operation at a time, concurrent queries are all answered, in
+// turn, through the real handler.
+func TestBoundedOperations(t *testing.T) {
+	db := testutil.Open(t, "sqlite3")
+	testutil.Org(t, db.Client, testutil.Shape{Provinces: 1, Districts: 2, Units: 2, Officials: 2, Pledges: 1})
+	api := testutil.NewAPI(t, db, testutil.Config(t, map[string]string{"MAX_CONCURRENT_OPERATIONS": "1", "REFERENCE_CACHE_SIZE": "0"}))
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := api.Query(t, `query($n: Int) { provinces(first: $n) { totalCount edges { node { districts { totalCount } } } } }`, map[string]any{"n": 1 + i%3})
+			if r.Status != 200 || len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"totalCount":1`) {
+				t.Errorf("query %d: %d %s", i, r.Status, r.Raw)
+			}
+		}()
+	}
+	wg.Wait()
 }

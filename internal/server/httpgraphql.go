@@ -42,6 +42,8 @@ type httpTransport struct {
 	// the operations answered from it, which skip the operation middleware.
 	reference *referenceCache
 	metrics   *metrics.Metrics
+	// admit bounds the operations executing at once (nil: no bound).
+	admit *admission
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -100,6 +102,13 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		}
 		epoch, _ = t.reference.Begin() // before the reads: a change announced meanwhile is not kept
 	}
+	release, err := t.admit.acquire(ctx)
+	if err != nil {
+		w.Header().Set("Retry-After", "1")
+		writeError(ctx, w, http.StatusServiceUnavailable, apperr.ErrTimeout)
+		return
+	}
+	defer release() // after the answer is written: until then it is held in memory
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
 	if public && resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 {

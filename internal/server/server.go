@@ -155,7 +155,7 @@ func newGraphQL(d Deps) http.Handler {
 	}, d.Metrics))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(httpTransport{present: timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log)),
-		reference: d.reference, metrics: d.Metrics})
+		reference: d.reference, metrics: d.Metrics, admit: newAdmission(d.Config.MaxOperations, d.Config.Limits.RequestTimeout)})
 	srv.SetQueryCache(smallQueries[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000)})
 	srv.SetValidationRulesFn(inputRules(validationRules(d.Config.DepthLimit), d.Config.Production()))
 	srv.SetErrorPresenter(timeoutPresenter(d.Config.Limits.RequestTimeout, errorPresenter(log)))
