@@ -48,39 +48,31 @@ func rateLimited(wait time.Duration) *apperr.Error {
 		"Too many failed sign-ins; try again in %d seconds.")
 }
 
-// check refuses a sign-in attempt before its password is looked at.
+// check refuses a sign-in attempt before its password is looked at. It reads the four counts
+// at once (one statement on PostgreSQL), then decides as if one after the other.
 func (t *throttle) check(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
-	if blocked, wait, err := t.addr.Blocked(ctx, ip); err != nil || blocked {
-		return refusal(wait, err)
-	}
 	pair := pairKey(login, ip)
-	if blocked, wait, err := t.pair.Blocked(ctx, pair); err != nil || blocked {
-		return refusal(wait, err)
-	}
-	over, wait, err := t.login.Blocked(ctx, login)
+	w, err := ratelimit.BlockedAll(ctx, ratelimit.Probe{Limit: t.addr, Key: ip}, ratelimit.Probe{Limit: t.pair, Key: pair},
+		ratelimit.Probe{Limit: t.login, Key: login}, ratelimit.Probe{Limit: t.over, Key: pair})
 	if err != nil {
 		return err
 	}
-	if over {
+	addr, pairs, logins, over := w[0], w[1], w[2], w[3]
+	if addr.Blocked {
+		return rateLimited(addr.Wait)
+	}
+	if pairs.Blocked {
+		return rateLimited(pairs.Wait)
+	}
+	if logins.Blocked {
 		// The address may try once per wait: it last tried throttleMaxWait-left ago.
-		wait = min(wait, throttleMaxWait)
-		_, left, err := t.over.Blocked(ctx, pair)
-		if err != nil {
-			return err
-		}
+		wait, left := min(logins.Wait, throttleMaxWait), over.Wait
 		if left > throttleMaxWait-wait {
 			return rateLimited(left - (throttleMaxWait - wait))
 		}
 	}
 	return nil
-}
-
-func refusal(wait time.Duration, err error) error {
-	if err != nil {
-		return err
-	}
-	return rateLimited(wait)
 }
 
 // failed counts a failed attempt (a wrong password, an unknown login or a disabled account alike,
@@ -115,8 +107,5 @@ func (t *throttle) failed(ctx context.Context, login, ip string) error {
 func (t *throttle) succeeded(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
-	if err := t.pair.Reset(ctx, pair); err != nil {
-		return err
-	}
-	return t.over.Reset(ctx, pair)
+	return ratelimit.ResetAll(ctx, ratelimit.Probe{Limit: t.pair, Key: pair}, ratelimit.Probe{Limit: t.over, Key: pair})
 }

@@ -71,3 +71,45 @@ func (p inProcess) Reset(_ context.Context, key string) error {
 }
 
 func (p inProcess) Burst() int { return p.l.Burst() }
+
+// Probe is a key of a limit, for BlockedAll and ResetAll.
+type Probe struct {
+	Limit Limit
+	Key   string
+}
+
+// BlockedAll is Blocked for each probe, read at once: in one statement when the limits are all
+// of one Postgres store (sign-in reads four).
+func BlockedAll(ctx context.Context, probes ...Probe) ([]Wait, error) {
+	if p, ok := onePostgres(probes); ok {
+		return p.blockedAll(ctx, probes)
+	}
+	out := make([]Wait, len(probes))
+	for i, pr := range probes {
+		b, wait, err := pr.Limit.Blocked(ctx, pr.Key)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Wait{Blocked: b, Wait: wait}
+	}
+	return out, nil
+}
+
+// ResetAll is Reset for each probe: one statement when the limits are all of one Postgres store.
+func ResetAll(ctx context.Context, probes ...Probe) error {
+	if p, ok := onePostgres(probes); ok {
+		return p.resetAll(ctx, probes)
+	}
+	for _, pr := range probes {
+		if err := pr.Limit.Reset(ctx, pr.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Wait is what Blocked answers.
+type Wait struct {
+	Blocked bool
+	Wait    time.Duration
+}

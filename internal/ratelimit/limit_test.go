@@ -263,3 +263,73 @@ func BenchmarkSharedBlocked(b *testing.B) {
 		}
 	}
 }
+
+// TestBlockedAll reads several limits' keys at once (one statement on PostgreSQL) with the
+// answers Blocked gives one by one, and ResetAll forgets them all.
+func TestBlockedAll(t *testing.T) {
+	ctx := context.Background()
+	kinds := map[string]ratelimit.Store{"memory": ratelimit.Memory{}}
+	for _, dia := range testutil.Dialects() {
+		if dia == dialect.Postgres {
+			kinds["postgres"] = ratelimit.NewPostgres(testutil.Open(t, dialect.Postgres).SQL)
+		}
+	}
+	for kind, store := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			now := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			one, two := store.Limit("one", time.Minute, 1, clock), store.Limit("two", time.Second, 2, clock)
+			for _, spend := range []struct {
+				l   ratelimit.Limit
+				key string
+			}{{one, "a"}, {two, "a"}, {two, "a"}, {two, "b"}} {
+				if _, _, err := spend.l.Allow(ctx, spend.key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			probes := []ratelimit.Probe{{one, "a"}, {two, "a"}, {two, "b"}, {one, "b"}, {one, "never"}}
+			got, err := ratelimit.BlockedAll(ctx, probes...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []ratelimit.Wait{{true, time.Minute}, {true, time.Second}, {}, {}, {}}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("BlockedAll %v, want %v", got, want)
+			}
+			for i, p := range probes {
+				if b, wait, _ := p.Limit.Blocked(ctx, p.Key); b != got[i].Blocked || wait != got[i].Wait {
+					t.Fatalf("probe %d: Blocked %v %s, BlockedAll %v", i, b, wait, got[i])
+				}
+			}
+			if err := ratelimit.ResetAll(ctx, probes[:2]...); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := ratelimit.BlockedAll(ctx, probes...); fmt.Sprint(got) != fmt.Sprint(make([]ratelimit.Wait, 5)) {
+				t.Fatalf("after ResetAll: %v", got)
+			}
+		})
+	}
+}
+
+// BenchmarkSharedSignInCheck is the cost of sign-in's check on PostgreSQL: four limits' keys
+// read in one statement.
+func BenchmarkSharedSignInCheck(b *testing.B) {
+	db := testutil.Open(b, dialect.Postgres)
+	store := ratelimit.NewPostgres(db.SQL)
+	var limits []ratelimit.Limit
+	for i, n := range []int{5, 20, 20, 1} {
+		limits = append(limits, store.Limit(fmt.Sprint("signin", i), time.Minute, n, time.Now))
+	}
+	ctx := context.Background()
+	for i := range 1000 {
+		_, _, _ = limits[i%4].Allow(ctx, fmt.Sprintf("198.51.100.%d", i%250))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		key := fmt.Sprintf("198.51.100.%d", i%250)
+		if _, err := ratelimit.BlockedAll(ctx, ratelimit.Probe{limits[0], key}, ratelimit.Probe{limits[1], key},
+			ratelimit.Probe{limits[2], key}, ratelimit.Probe{limits[3], key}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

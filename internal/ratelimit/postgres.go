@@ -66,7 +66,7 @@ func (p *Postgres) Limit(name string, every time.Duration, burst int, now func()
 	if _, ok := p.limits[name]; ok {
 		panic(fmt.Sprintf("ratelimit: limit %q made twice", name))
 	}
-	s := &shared{db: p.db, name: name, every: int64(every), burst: burst, now: now}
+	s := &shared{db: p.db, store: p, name: name, every: int64(every), burst: burst, now: now}
 	p.limits[name] = s
 	return s
 }
@@ -119,6 +119,7 @@ func (p *Postgres) Run(every time.Duration, log *slog.Logger) (stop func()) {
 // (the processes' clocks agree to far less than any period here).
 type shared struct {
 	db    *sql.DB
+	store *Postgres
 	name  string
 	every int64
 	burst int
@@ -202,3 +203,58 @@ func (s *shared) Reset(ctx context.Context, key string) error {
 }
 
 func (s *shared) Burst() int { return s.burst }
+
+// onePostgres returns the store of probes' limits when they are all of one Postgres store.
+func onePostgres(probes []Probe) (*Postgres, bool) {
+	var p *Postgres
+	for _, pr := range probes {
+		s, ok := pr.Limit.(*shared)
+		if !ok || (p != nil && s.store != p) {
+			return nil, false
+		}
+		p = s.store
+	}
+	return p, p != nil
+}
+
+func probeArrays(probes []Probe) ([]string, [][]byte) {
+	names, keys := make([]string, len(probes)), make([][]byte, len(probes))
+	for i, pr := range probes {
+		names[i], keys[i] = pr.Limit.(*shared).name, rowKey(pr.Key)
+	}
+	return names, keys
+}
+
+func (p *Postgres) blockedAll(ctx context.Context, probes []Probe) ([]Wait, error) {
+	names, keys := probeArrays(probes)
+	rows, err := p.db.QueryContext(ctx, `SELECT c.i, r.tat FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS c(name, key, i)
+		JOIN rate_limits r ON r.name = c.name AND r.key = c.key`, pq.Array(names), pq.ByteaArray(keys))
+	if err != nil {
+		return nil, fmt.Errorf("rate limits: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Wait, len(probes))
+	for rows.Next() {
+		var i, tat int64
+		if err := rows.Scan(&i, &tat); err != nil {
+			return nil, fmt.Errorf("rate limits: %w", err)
+		}
+		s := probes[i-1].Limit.(*shared)
+		if wait := tat - s.now().UnixNano() - int64(s.burst-1)*s.every; wait > 0 {
+			out[i-1] = Wait{Blocked: true, Wait: time.Duration(wait)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rate limits: %w", err)
+	}
+	return out, nil
+}
+
+func (p *Postgres) resetAll(ctx context.Context, probes []Probe) error {
+	names, keys := probeArrays(probes)
+	if _, err := p.db.ExecContext(ctx, `DELETE FROM rate_limits r USING unnest($1::text[], $2::bytea[]) AS c(name, key)
+		WHERE r.name = c.name AND r.key = c.key`, pq.Array(names), pq.ByteaArray(keys)); err != nil {
+		return fmt.Errorf("rate limits: %w", err)
+	}
+	return nil
+}
