@@ -30,7 +30,11 @@ func stores(t *testing.T) map[string]func(name string, every time.Duration, burs
 		}
 		out["postgres"] = func(name string, every time.Duration, burst int, now func() time.Time) ratelimit.Limit {
 			db := testutil.Open(t, dialect.Postgres)
-			a, b := ratelimit.NewPostgres(db.SQL), ratelimit.NewPostgres(testutil.Reopen(t, db).SQL)
+			other := testutil.Reopen(t, db)
+			// Pools as small as the server's for its limits (4): the database server is shared.
+			db.SQL.SetMaxOpenConns(4)
+			other.SQL.SetMaxOpenConns(4)
+			a, b := ratelimit.NewPostgres(db.SQL), ratelimit.NewPostgres(other.SQL)
 			return alternating{a.Limit(name, every, burst, now), b.Limit(name, every, burst, now)}
 		}
 	}
