@@ -16,6 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -45,8 +46,9 @@ type Service struct {
 	signer *Signer
 	log    *slog.Logger
 	now    func() time.Time
-	// Failed sign-ins (throttle.go).
-	throttle *throttle
+	// Failed sign-ins (throttle.go), on the clock throttleNow.
+	throttle    *throttle
+	throttleNow func() time.Time
 	// dummyHash is compared against when the login is unknown, so both take the same time.
 	dummyHash string
 	// cache holds the accounts' sign-in state (cache.go); nil reads the database every time.
@@ -62,9 +64,15 @@ func NewService(client *ent.Client, signer *Signer, log *slog.Logger, throttleNo
 	dummy, _ := argon2id.CreateHash("liemchinh-dummy-password", Params)
 	return &Service{
 		client: client, signer: signer, log: log, now: time.Now,
-		throttle:  newThrottle(throttleNow),
+		throttle: newThrottle(ratelimit.Memory{}, throttleNow), throttleNow: throttleNow,
 		dummyHash: dummy,
 	}
+}
+
+// ShareThrottle keeps the sign-in throttle's counts in store (ratelimit.Postgres: shared by every
+// server process on the database) rather than in this process's memory.
+func (s *Service) ShareThrottle(store ratelimit.Store) {
+	s.throttle = newThrottle(store, s.throttleNow)
 }
 
 // Signer returns the access-token signer.
@@ -77,7 +85,7 @@ func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSp
 func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, error) {
 	login = NormalizeLogin(login)
 	ip := authz.ClientIP(ctx)
-	if err := s.throttle.check(login, ip); err != nil {
+	if err := s.throttle.check(ctx, login, ip); err != nil {
 		return nil, err
 	}
 	sys := authz.System(ctx, authz.SysSignIn)
@@ -94,7 +102,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		return nil, fmt.Errorf("compare password: %w", err)
 	}
 	if acc == nil || !match || acc.Disabled {
-		s.throttle.failed(login, ip)
+		if err := s.throttle.failed(ctx, login, ip); err != nil {
+			return nil, err
+		}
 		if acc != nil {
 			if err := audit.Record(ctx, s.db(ctx), audit.Entry{Action: "loginFailed", ObjectType: "Account",
 				ObjectID: acc.ID, ActorID: acc.ID, Summary: "wrong password or disabled account"}); err != nil {
@@ -104,7 +114,9 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		}
 		return nil, ErrBadCredentials
 	}
-	s.throttle.succeeded(login, ip)
+	if err := s.throttle.succeeded(ctx, login, ip); err != nil {
+		return nil, err
+	}
 	var out *Tokens
 	err = s.inTx(ctx, func(tx *ent.Client) error {
 		up := tx.Account.UpdateOne(acc).SetLastLoginAt(s.now())

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/apperr"
@@ -23,18 +24,20 @@ const (
 )
 
 type throttle struct {
-	pair, addr, login *ratelimit.Limiter
+	pair, addr, login ratelimit.Limit
 	// over holds, per login and address, one token refilling over throttleMaxWait, emptied by a
 	// failure past the login's ceiling: how long ago the address last tried is then readable.
-	over *ratelimit.Limiter
+	over ratelimit.Limit
 }
 
-func newThrottle(now func() time.Time) *throttle {
+// newThrottle makes the throttle's limits in store (in process, or shared by every process on
+// one PostgreSQL database), on the clock now.
+func newThrottle(store ratelimit.Store, now func() time.Time) *throttle {
 	return &throttle{
-		pair:  ratelimit.New(pairEvery, pairFailures).WithClock(now),
-		addr:  ratelimit.New(addrEvery, addrFailures).WithClock(now),
-		login: ratelimit.New(loginEvery, loginCeiling).WithClock(now),
-		over:  ratelimit.New(throttleMaxWait, 1).WithClock(now),
+		pair:  store.Limit("signin_pair", pairEvery, pairFailures, now),
+		addr:  store.Limit("signin_address", addrEvery, addrFailures, now),
+		login: store.Limit("signin_login", loginEvery, loginCeiling, now),
+		over:  store.Limit("signin_over", throttleMaxWait, 1, now),
 	}
 }
 
@@ -45,20 +48,27 @@ func rateLimited(wait time.Duration) *apperr.Error {
 		"Too many failed sign-ins; try again in %d seconds.")
 }
 
-// check refuses a sign-in attempt before its password is looked at.
-func (t *throttle) check(login, ip string) error {
+// check refuses a sign-in attempt before its password is looked at. It reads the four counts
+// at once (one statement on PostgreSQL), then decides as if one after the other.
+func (t *throttle) check(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
-	if blocked, wait := t.addr.Blocked(ip); blocked {
-		return rateLimited(wait)
-	}
 	pair := pairKey(login, ip)
-	if blocked, wait := t.pair.Blocked(pair); blocked {
-		return rateLimited(wait)
+	w, err := ratelimit.BlockedAll(ctx, ratelimit.Probe{Limit: t.addr, Key: ip}, ratelimit.Probe{Limit: t.pair, Key: pair},
+		ratelimit.Probe{Limit: t.login, Key: login}, ratelimit.Probe{Limit: t.over, Key: pair})
+	if err != nil {
+		return err
 	}
-	if over, wait := t.login.Blocked(login); over {
+	addr, pairs, logins, over := w[0], w[1], w[2], w[3]
+	if addr.Blocked {
+		return rateLimited(addr.Wait)
+	}
+	if pairs.Blocked {
+		return rateLimited(pairs.Wait)
+	}
+	if logins.Blocked {
 		// The address may try once per wait: it last tried throttleMaxWait-left ago.
-		wait = min(wait, throttleMaxWait)
-		if _, left := t.over.Blocked(pair); left > throttleMaxWait-wait {
+		wait, left := min(logins.Wait, throttleMaxWait), over.Wait
+		if left > throttleMaxWait-wait {
 			return rateLimited(left - (throttleMaxWait - wait))
 		}
 	}
@@ -67,23 +77,35 @@ func (t *throttle) check(login, ip string) error {
 
 // failed counts a failed attempt (a wrong password, an unknown login or a disabled account alike,
 // so that throttling tells nothing about which).
-func (t *throttle) failed(login, ip string) {
+func (t *throttle) failed(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
-	t.addr.Allow(ip)
-	t.pair.Allow(pair)
-	if over, _ := t.login.Blocked(login); over {
-		t.over.Reset(pair)
-		t.over.Allow(pair)
+	if _, _, err := t.addr.Allow(ctx, ip); err != nil {
+		return err
 	}
-	t.login.Charge(login, throttleMaxWait)
+	if _, _, err := t.pair.Allow(ctx, pair); err != nil {
+		return err
+	}
+	over, _, err := t.login.Blocked(ctx, login)
+	if err != nil {
+		return err
+	}
+	if over {
+		if err := t.over.Reset(ctx, pair); err != nil {
+			return err
+		}
+		if _, _, err := t.over.Allow(ctx, pair); err != nil {
+			return err
+		}
+	}
+	_, err = t.login.Charge(ctx, login, throttleMaxWait)
+	return err
 }
 
 // succeeded forgets the address's failures on the login; the login's own count stays, or a
 // signed-in owner would reopen the way for someone guessing from elsewhere.
-func (t *throttle) succeeded(login, ip string) {
+func (t *throttle) succeeded(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
-	t.pair.Reset(pair)
-	t.over.Reset(pair)
+	return ratelimit.ResetAll(ctx, ratelimit.Probe{Limit: t.pair, Key: pair}, ratelimit.Probe{Limit: t.over, Key: pair})
 }

@@ -46,10 +46,11 @@ func (s *Service) days(from time.Time, n int) time.Time {
 	return d
 }
 
-// Limits throttle what anonymous clients may do, per client address.
+// Limits throttle what anonymous clients may do, per client address (in process, or shared by
+// every process on one PostgreSQL database); nil: unlimited.
 type Limits struct {
-	Submit   *ratelimit.Limiter // anonymous submissions
-	Tracking *ratelimit.Limiter // access by tracking code and secret (guessing)
+	Submit   ratelimit.Limit // anonymous submissions
+	Tracking ratelimit.Limit // access by tracking code and secret (guessing)
 }
 
 // Service handles citizen cases.
@@ -145,7 +146,9 @@ func rateLimited(wait time.Duration) error {
 // and a wrong secret give the same answer in the same way.
 func (s *Service) tracked(ctx context.Context, code, secret string) (*ent.CitizenCase, error) {
 	if s.limits.Tracking != nil {
-		if ok, wait := s.limits.Tracking.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
+		if ok, wait, err := s.limits.Tracking.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx))); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, rateLimited(wait)
 		}
 	}

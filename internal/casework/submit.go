@@ -155,7 +155,9 @@ func (s *Service) unitProvince(ctx context.Context, id string) (string, bool, er
 func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Receipt, error) {
 	v := authz.FromContext(ctx)
 	if v.Anonymous() && s.limits.Submit != nil && !ratelimit.IsExempt(ctx) {
-		if ok, wait := s.limits.Submit.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
+		if ok, wait, err := s.limits.Submit.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx))); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, rateLimited(wait)
 		}
 	}

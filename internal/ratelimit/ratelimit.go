@@ -1,6 +1,7 @@
-// Package ratelimit throttles by key (a client address, a login name) with token buckets from
-// golang.org/x/time/rate, keeping at most a bounded number of keys in memory. Limits are per
-// process: several server processes each keep their own.
+// Package ratelimit throttles by key (a client address, a login name): in process with token
+// buckets from golang.org/x/time/rate, keeping at most a bounded number of keys in memory
+// (Limiter, Memory: SQLite's one process), or shared by every server process on one PostgreSQL
+// database, as GCRA state updated by one statement per check (Postgres).
 package ratelimit
 
 import (

@@ -139,54 +139,56 @@ func attempt(t *testing.T, api *testutil.API, l, p, ip string) (access, code str
 // TestLoginThrottling runs the throttle on a clock that stands still: on the real one a busy
 // machine let the address's one attempt per 6 seconds refill before the last check.
 func TestLoginThrottling(t *testing.T) {
-	db := testutil.Open(t, "sqlite3")
-	now := time.Now()
-	api := testutil.NewAPIAt(t, db, testutil.Config(t, map[string]string{"TRUST_PROXY": "true"}), func() time.Time { return now })
-	user := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
-	const here = "192.0.2.1"
-	for i := range 5 {
-		if _, code, _ := attempt(t, api, user, "wrong-password", here); code != "UNAUTHENTICATED" {
-			t.Fatalf("failure %d: %s", i+1, code)
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		now := time.Now()
+		api := testutil.NewAPIAt(t, db, testutil.Config(t, map[string]string{"TRUST_PROXY": "true"}), func() time.Time { return now })
+		user := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+		const here = "192.0.2.1"
+		for i := range 5 {
+			if _, code, _ := attempt(t, api, user, "wrong-password", here); code != "UNAUTHENTICATED" {
+				t.Fatalf("failure %d: %s", i+1, code)
+			}
 		}
-	}
-	// The login is now throttled from this address, even with the right password; the answer
-	// says how long to wait, in the message and in extensions.retryAfter.
-	r := api.Query(t, loginMutation, map[string]any{"l": user, "p": testutil.Password}, "X-Forwarded-For", here)
-	if r.Code() != "RATE_LIMITED" || !strings.Contains(r.Errors[0].Message, "giây") || strings.Contains(string(r.Data), "ey") {
-		t.Fatalf("sixth attempt: %s", r.Raw)
-	}
-	if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 60 {
-		t.Fatalf("retryAfter %v", r.Errors[0].Extensions["retryAfter"])
-	}
-	// Per client address: 20 failures on different logins block the address for every login.
-	other := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
-	for i := range 20 {
-		attempt(t, api, fmt.Sprintf("guess%d@test.vn", i), "x", here)
-	}
-	if _, code, _ := attempt(t, api, other, testutil.Password, here); code != "RATE_LIMITED" {
-		t.Fatalf("address not throttled: %s", code)
-	}
-	// Another address is not, for either login.
-	for _, l := range []string{other, user} {
-		if access, code, _ := attempt(t, api, l, testutil.Password, "198.51.100.7"); access == "" {
-			t.Fatalf("another address is throttled too for %s: %s", l, code)
+		// The login is now throttled from this address, even with the right password; the answer
+		// says how long to wait, in the message and in extensions.retryAfter.
+		r := api.Query(t, loginMutation, map[string]any{"l": user, "p": testutil.Password}, "X-Forwarded-For", here)
+		if r.Code() != "RATE_LIMITED" || !strings.Contains(r.Errors[0].Message, "giây") || strings.Contains(string(r.Data), "ey") {
+			t.Fatalf("sixth attempt: %s", r.Raw)
 		}
-	}
-	// An IPv6 client counts by its /64: drawing a new address per attempt does not escape.
-	v6 := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
-	for i := range 5 {
-		attempt(t, api, v6, "wrong-password", fmt.Sprintf("2001:db8:1:2::%x", i+1))
-	}
-	if _, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:2::ff"); code != "RATE_LIMITED" {
-		t.Fatalf("a fresh IPv6 address of the same /64 escaped the throttle: %s", code)
-	}
-	if access, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:3::1"); access == "" {
-		t.Fatalf("another /64 is throttled too: %s", code)
-	}
-	// Behind a proxy that appends to X-Forwarded-For, the client's own entries are not its address.
-	if _, code, _ := attempt(t, api, other, testutil.Password, "203.0.113.9, "+here); code != "RATE_LIMITED" {
-		t.Fatalf("a forged first X-Forwarded-For entry escaped the throttle: %s", code)
-	}
+		if ra, _ := r.Errors[0].Extensions["retryAfter"].(float64); ra < 1 || ra > 60 {
+			t.Fatalf("retryAfter %v", r.Errors[0].Extensions["retryAfter"])
+		}
+		// Per client address: 20 failures on different logins block the address for every login.
+		other := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+		for i := range 20 {
+			attempt(t, api, fmt.Sprintf("guess%d@test.vn", i), "x", here)
+		}
+		if _, code, _ := attempt(t, api, other, testutil.Password, here); code != "RATE_LIMITED" {
+			t.Fatalf("address not throttled: %s", code)
+		}
+		// Another address is not, for either login.
+		for _, l := range []string{other, user} {
+			if access, code, _ := attempt(t, api, l, testutil.Password, "198.51.100.7"); access == "" {
+				t.Fatalf("another address is throttled too for %s: %s", l, code)
+			}
+		}
+		// An IPv6 client counts by its /64: drawing a new address per attempt does not escape.
+		v6 := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+		for i := range 5 {
+			attempt(t, api, v6, "wrong-password", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		}
+		if _, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:2::ff"); code != "RATE_LIMITED" {
+			t.Fatalf("a fresh IPv6 address of the same /64 escaped the throttle: %s", code)
+		}
+		if access, code, _ := attempt(t, api, v6, testutil.Password, "2001:db8:1:3::1"); access == "" {
+			t.Fatalf("another /64 is throttled too: %s", code)
+		}
+		// Behind a proxy that appends to X-Forwarded-For, the client's own entries are not its address.
+		if _, code, _ := attempt(t, api, other, testutil.Password, "203.0.113.9, "+here); code != "RATE_LIMITED" {
+			t.Fatalf("a forged first X-Forwarded-For entry escaped the throttle: %s", code)
+		}
+	})
 }
 
 // TestSignInWithoutLockout: failing on purpose cannot lock an account out. 1,000 wrong passwords

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -67,6 +68,18 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	} else {
 		broker = events.NewLocal()
 	}
+	limits, closeLimits, err := limitStore(cfg, db, log)
+	if err != nil {
+		_ = broker.Close()
+		return Deps{}, err
+	}
+	closers := []func(){closeLimits}
+	shared := func(name string, r config.Rate) ratelimit.Limit {
+		if r.N == 0 {
+			return nil // an untyped nil: no limit
+		}
+		return limits.Limit(name, r.Period/time.Duration(r.N), r.N, time.Now)
+	}
 	limiter := func(r config.Rate) *ratelimit.Limiter {
 		if r.N == 0 {
 			return nil
@@ -77,7 +90,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		Client: db.Client, Box: box,
 		Calendar:  workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...),
 		Durations: cfg.Deadlines,
-		Limits:    casework.Limits{Submit: limiter(cfg.SubmitRate), Tracking: limiter(cfg.TrackingRate)},
+		Limits:    casework.Limits{Submit: shared("citizen_submit", cfg.SubmitRate), Tracking: shared("tracking", cfg.TrackingRate)},
 		Events:    broker,
 		Logger:    log,
 		Now:       now,
@@ -92,12 +105,14 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
 	if err != nil {
+		closeLimits()
+		_ = broker.Close()
 		return Deps{}, err
 	}
 	reviews := review.New(db.Client, prog, tokenKey, now)
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
 	authn := auth.NewService(db.Client, signer, log, now)
-	var closers []func()
+	authn.ShareThrottle(limits)
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
 		closers = append(closers, db.WatchAccounts(cache.Invalidate)) // this process's commits, at once
@@ -105,6 +120,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 			// Every process's commits; the cache stays off until the channel is listened to,
 			// and goes off again whenever the connection is lost.
 			if err := pg.Watch(store.AccountsChannel, cache); err != nil {
+				closeAll(closers)
 				_ = broker.Close()
 				return Deps{}, fmt.Errorf("account cache: %w", err)
 			}
@@ -119,6 +135,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 		closers = append(closers, db.WatchReference(reference.Invalidate))
 		if pg, ok := broker.(*events.Postgres); ok {
 			if err := pg.Watch(store.ReferenceChannel, reference); err != nil {
+				closeAll(closers)
 				_ = broker.Close()
 				return Deps{}, fmt.Errorf("reference cache: %w", err)
 			}
@@ -129,17 +146,47 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	m := metrics.New(db.SQL)
 	m.Overdue(cases.OverdueByProvince)
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
+		Limits:    limits,
 		reference: reference,
 		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
 		Reviews: reviews, Open311: open}, nil
 }
 
-// Close releases what Build opened.
-func (d Deps) Close() error {
-	for _, c := range d.closers {
+// LimitsPoolConns is the size of the connection pool the shared limits use on PostgreSQL: their
+// own, so that a check made inside a mutation's transaction never waits for a connection of the
+// pool that the transactions hold. A check takes about 0.3 ms.
+const LimitsPoolConns = 4
+
+// LimitsSweepEvery is how often each process deletes the shared limits' keys that have refilled.
+const LimitsSweepEvery = time.Minute
+
+// limitStore returns where the limits are kept: on PostgreSQL a table every process shares (through
+// a small pool of its own, swept every LimitsSweepEvery), on SQLite this process's memory.
+func limitStore(cfg config.Config, db *store.DB, log *slog.Logger) (ratelimit.Store, func(), error) {
+	if db.Dialect != dialect.Postgres {
+		return ratelimit.Memory{}, func() {}, nil
+	}
+	pool, err := sql.Open("postgres", cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rate limits: %w", err)
+	}
+	pool.SetMaxOpenConns(LimitsPoolConns)
+	pool.SetMaxIdleConns(LimitsPoolConns)
+	limits := ratelimit.NewPostgres(pool)
+	stop := limits.Run(LimitsSweepEvery, log)
+	return limits, func() { stop(); _ = pool.Close() }, nil
+}
+
+func closeAll(closers []func()) {
+	for _, c := range closers {
 		c()
 	}
+}
+
+// Close releases what Build opened.
+func (d Deps) Close() error {
+	closeAll(d.closers)
 	if d.broker != nil {
 		return d.broker.Close()
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -99,13 +100,26 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, oc *graphq
 }
 
 // complexityBudget spends each operation's complexity from a budget per account (per client
-// address without a token), refilled evenly over a minute. In process memory: each server process
-// keeps its own.
-type complexityBudget struct{ lim *ratelimit.Limiter }
-
-func newComplexityBudget(perMinute int) *complexityBudget {
-	return &complexityBudget{lim: ratelimit.New(time.Minute/time.Duration(perMinute), perMinute)}
+// address without a token), refilled evenly over a minute: shared by every server process on
+// PostgreSQL, in this process on SQLite (Deps.Limits).
+type complexityBudget struct {
+	lim ratelimit.Limit
+	log *slog.Logger
 }
+
+func newComplexityBudget(limits ratelimit.Store, perMinute int, log *slog.Logger) *complexityBudget {
+	return &complexityBudget{lim: limits.Limit("complexity_budget", time.Minute/time.Duration(perMinute), perMinute, time.Now), log: log}
+}
+
+// errBudgetUnchecked answers an operation whose budget could not be read (the database of the
+// shared limits failed): nothing was done, and sending it again is safe.
+var errBudgetUnchecked = func() *apperr.Error {
+	e := apperr.New(apperr.Unavailable,
+		"Không kiểm tra được hạn mức truy vấn nên yêu cầu chưa được thực hiện; vui lòng gửi lại.",
+		"The query budget could not be checked, so the request was not carried out; please send it again.")
+	e.Retryable = true
+	return e
+}()
 
 func (b *complexityBudget) ExtensionName() string                   { return "ComplexityBudget" }
 func (b *complexityBudget) Validate(graphql.ExecutableSchema) error { return nil }
@@ -115,7 +129,13 @@ func (b *complexityBudget) MutateOperationContext(ctx context.Context, oc *graph
 		return nil // a declared load test, outside production (loadTestExempt)
 	}
 	n := min(costOf(oc), b.lim.Burst())
-	if ok, wait := b.lim.AllowN(budgetKey(ctx), n); !ok {
+	ok, wait, err := b.lim.AllowN(ctx, budgetKey(ctx), n)
+	if err != nil {
+		b.log.ErrorContext(ctx, "complexity budget", "error", err.Error())
+		e := errBudgetUnchecked
+		return &gqlerror.Error{Err: e, Message: e.EN, Extensions: map[string]any{"code": e.Code, "retryable": true}}
+	}
+	if !ok {
 		e := apperr.Throttled(wait,
 			"Tài khoản (hoặc địa chỉ) này đã dùng hết hạn mức truy vấn trong một phút; vui lòng thử lại sau %d giây.",
 			"This account (or address) has used up its query budget for the minute; please try again in %d seconds.")

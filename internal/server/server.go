@@ -64,6 +64,9 @@ type Deps struct {
 	Closing context.Context
 	// Metrics counts what the server does (served on METRICS_ADDR by the serve command).
 	Metrics *metrics.Metrics
+	// Limits keeps the limits per address and account: shared by every process on PostgreSQL,
+	// in this process on SQLite.
+	Limits ratelimit.Store
 	// Draining, when set and done, makes /readyz answer 503 while requests are still served:
 	// shutdown has begun, and load balancers should send new requests elsewhere.
 	Draining context.Context

@@ -37,7 +37,7 @@ func useLimits(srv *handler.Server, d Deps) {
 	srv.Use(inputBounds{})
 	srv.Use(&complexityLimit{limit: d.Config.ComplexityLimit})
 	if n := d.Config.Limits.ComplexityBudget; n > 0 {
-		srv.Use(newComplexityBudget(n))
+		srv.Use(newComplexityBudget(d.Limits, n, d.Logger))
 	}
 	srv.AroundOperations(withDeadline(d.Config.Limits.RequestTimeout))
 	srv.AroundOperations(limitSubscriptions(d.Metrics))

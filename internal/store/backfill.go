@@ -12,6 +12,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/namesearch"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/recordscope"
 )
 
@@ -46,6 +47,17 @@ func goMigrations(dia string) []*goose.Migration {
 				return err
 			}
 			return recordscope.RebuildCounts(ctx, tx)
+		}}, nil),
+		// The limits shared by the server processes (internal/ratelimit), on PostgreSQL only
+		// (SQLite has one process, which keeps them in memory). Made here rather than in the SQL
+		// files, which are diffs of the ent schema: ent can say neither UNLOGGED nor a table it
+		// does not manage, and the next diff would drop it.
+		goose.NewGoMigration(20261206124000, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			if dia != dialect.Postgres {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, ratelimit.TableDDL)
+			return err
 		}}, nil),
 	}
 }

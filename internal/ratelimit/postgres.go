@@ -1,0 +1,260 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Table is the PostgreSQL table of shared limits (made by a migration in internal/store): one row
+// per limit and key, holding the key's theoretical arrival time (GCRA), in nanoseconds since the
+// Unix epoch. UNLOGGED: the state is worth less than the WAL it would cost; a crash empties it, as a
+// restart emptied the in-process limits, and standbys never check limits.
+const Table = "rate_limits"
+
+// TableDDL creates Table.
+const TableDDL = `CREATE UNLOGGED TABLE IF NOT EXISTS rate_limits (
+	name text NOT NULL,
+	key bytea NOT NULL,
+	tat bigint NOT NULL,
+	prev bigint,
+	PRIMARY KEY (name, key)
+)`
+
+// spendSQL is the one statement of Allow, AllowN and Charge. A key's bucket is its theoretical
+// arrival time tat: it holds burst - (tat-now)/every events, full once tat <= now. Spending cost
+// (events x every) moves tat to max(tat, now) + cost if that stays within limit of now, and
+// otherwise leaves it; prev returns the time it had (NULL for a new key), from which the caller
+// tells which happened and how long to wait. $3 now, $4 cost, $5 limit.
+const spendSQL = `INSERT INTO rate_limits AS r (name, key, tat) VALUES ($1, $2,
+	CASE WHEN $4::bigint <= $5::bigint THEN $3::bigint + $4::bigint ELSE $3::bigint END)
+ON CONFLICT (name, key) DO UPDATE SET prev = r.tat,
+	tat = CASE WHEN GREATEST(r.tat, $3::bigint) + $4::bigint - $3::bigint <= $5::bigint
+		THEN GREATEST(r.tat, $3::bigint) + $4::bigint ELSE r.tat END
+RETURNING prev`
+
+// Postgres makes limits shared by every server process on one PostgreSQL database: each check is
+// one statement on Table. Sweep (or Run) deletes the keys whose buckets have refilled.
+type Postgres struct {
+	db *sql.DB
+
+	mu     sync.Mutex
+	limits map[string]*shared
+}
+
+// NewPostgres returns a store of limits in db's Table.
+func NewPostgres(db *sql.DB) *Postgres { return &Postgres{db: db, limits: map[string]*shared{}} }
+
+// Limit returns the limit name, shared with every process whose limit has that name. A name
+// given twice to one store is a bug (the two would count as one) and panics.
+func (p *Postgres) Limit(name string, every time.Duration, burst int, now func() time.Time) Limit {
+	if now == nil {
+		now = time.Now
+	}
+	if every <= 0 || burst <= 0 {
+		panic(fmt.Sprintf("ratelimit: limit %q needs a period and a burst", name))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.limits[name]; ok {
+		panic(fmt.Sprintf("ratelimit: limit %q made twice", name))
+	}
+	s := &shared{db: p.db, store: p, name: name, every: int64(every), burst: burst, now: now}
+	p.limits[name] = s
+	return s
+}
+
+// Sweep deletes the keys whose buckets have refilled by their limit's clock: such a key behaves
+// exactly as one never seen, so sweeping changes no answer, whenever it runs. One statement.
+func (p *Postgres) Sweep(ctx context.Context) (int64, error) {
+	p.mu.Lock()
+	var names []string
+	var nows []int64
+	for name, s := range p.limits {
+		names = append(names, name)
+		nows = append(nows, s.now().UnixNano())
+	}
+	p.mu.Unlock()
+	if len(names) == 0 {
+		return 0, nil
+	}
+	res, err := p.db.ExecContext(ctx, `DELETE FROM rate_limits r USING unnest($1::text[], $2::bigint[]) AS c(name, now)
+		WHERE r.name = c.name AND r.tat <= c.now`, pq.Array(names), pq.Array(nows))
+	if err != nil {
+		return 0, fmt.Errorf("sweep %s: %w", Table, err)
+	}
+	return res.RowsAffected()
+}
+
+// Run sweeps every period until stop is called.
+func (p *Postgres) Run(every time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := p.Sweep(ctx); err != nil && ctx.Err() == nil && log != nil {
+					log.Warn("rate limits: sweep failed", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// shared is one limit in Table. Times are nanoseconds since the Unix epoch on the limit's clock
+// (the processes' clocks agree to far less than any period here).
+type shared struct {
+	db    *sql.DB
+	store *Postgres
+	name  string
+	every int64
+	burst int
+	now   func() time.Time
+}
+
+// rowKey is what Table stores for key: its SHA-256, so that neither addresses nor login names
+// (personal data, of any length and bytes) are written.
+func rowKey(key string) []byte {
+	h := sha256.Sum256([]byte(key))
+	return h[:]
+}
+
+// spend spends cost if tat stays within limit of now, in one statement. It returns whether it
+// did, and the bucket's time before (never earlier than now).
+func (s *shared) spend(ctx context.Context, key string, now, cost, limit int64) (bool, int64, error) {
+	var prev sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, spendSQL, s.name, rowKey(key), now, cost, limit).Scan(&prev); err != nil {
+		return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+	}
+	start := now
+	if prev.Valid && prev.Int64 > now {
+		start = prev.Int64
+	}
+	return start+cost-now <= limit, start, nil
+}
+
+func (s *shared) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
+	return s.AllowN(ctx, key, 1)
+}
+
+func (s *shared) AllowN(ctx context.Context, key string, n int) (bool, time.Duration, error) {
+	if n <= 0 {
+		return true, 0, nil
+	}
+	if n > s.burst {
+		return false, time.Duration(int64(n) * s.every), nil
+	}
+	now := s.now().UnixNano()
+	cost, limit := int64(n)*s.every, int64(s.burst)*s.every
+	ok, start, err := s.spend(ctx, key, now, cost, limit)
+	if err != nil || ok {
+		return ok, 0, err
+	}
+	return false, time.Duration(start + cost - now - limit), nil
+}
+
+func (s *shared) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {
+	var tat int64
+	err := s.db.QueryRowContext(ctx, `SELECT tat FROM rate_limits WHERE name = $1 AND key = $2`, s.name, rowKey(key)).Scan(&tat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
+	} else if err != nil {
+		return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+	}
+	if wait := tat - s.now().UnixNano() - int64(s.burst-1)*s.every; wait > 0 {
+		return true, time.Duration(wait), nil
+	}
+	return false, 0, nil
+}
+
+func (s *shared) Charge(ctx context.Context, key string, ceiling time.Duration) (time.Duration, error) {
+	now := s.now().UnixNano()
+	free := int64(s.burst-1) * s.every // what tat may run ahead of now with an event still left
+	ok, start, err := s.spend(ctx, key, now, s.every, free+int64(ceiling))
+	if err != nil {
+		return 0, err
+	}
+	tat := start
+	if ok {
+		tat += s.every
+	}
+	return time.Duration(max(0, tat-now-free)), nil
+}
+
+func (s *shared) Reset(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE name = $1 AND key = $2`, s.name, rowKey(key)); err != nil {
+		return fmt.Errorf("rate limit %s: %w", s.name, err)
+	}
+	return nil
+}
+
+func (s *shared) Burst() int { return s.burst }
+
+// onePostgres returns the store of probes' limits when they are all of one Postgres store.
+func onePostgres(probes []Probe) (*Postgres, bool) {
+	var p *Postgres
+	for _, pr := range probes {
+		s, ok := pr.Limit.(*shared)
+		if !ok || (p != nil && s.store != p) {
+			return nil, false
+		}
+		p = s.store
+	}
+	return p, p != nil
+}
+
+func probeArrays(probes []Probe) ([]string, [][]byte) {
+	names, keys := make([]string, len(probes)), make([][]byte, len(probes))
+	for i, pr := range probes {
+		names[i], keys[i] = pr.Limit.(*shared).name, rowKey(pr.Key)
+	}
+	return names, keys
+}
+
+func (p *Postgres) blockedAll(ctx context.Context, probes []Probe) ([]Wait, error) {
+	names, keys := probeArrays(probes)
+	rows, err := p.db.QueryContext(ctx, `SELECT c.i, r.tat FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS c(name, key, i)
+		JOIN rate_limits r ON r.name = c.name AND r.key = c.key`, pq.Array(names), pq.ByteaArray(keys))
+	if err != nil {
+		return nil, fmt.Errorf("rate limits: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Wait, len(probes))
+	for rows.Next() {
+		var i, tat int64
+		if err := rows.Scan(&i, &tat); err != nil {
+			return nil, fmt.Errorf("rate limits: %w", err)
+		}
+		s := probes[i-1].Limit.(*shared)
+		if wait := tat - s.now().UnixNano() - int64(s.burst-1)*s.every; wait > 0 {
+			out[i-1] = Wait{Blocked: true, Wait: time.Duration(wait)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rate limits: %w", err)
+	}
+	return out, nil
+}
+
+func (p *Postgres) resetAll(ctx context.Context, probes []Probe) error {
+	names, keys := probeArrays(probes)
+	if _, err := p.db.ExecContext(ctx, `DELETE FROM rate_limits r USING unnest($1::text[], $2::bytea[]) AS c(name, key)
+		WHERE r.name = c.name AND r.key = c.key`, pq.Array(names), pq.ByteaArray(keys)); err != nil {
+		return fmt.Errorf("rate limits: %w", err)
+	}
+	return nil
+}
