@@ -3,6 +3,7 @@ package blob
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -129,8 +130,9 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 		return nil, err
 	}
 	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	var info minio.ObjectInfo
 	if err == nil {
-		_, err = obj.Stat()
+		info, err = obj.Stat()
 	}
 	if err != nil {
 		if obj != nil {
@@ -141,8 +143,53 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 		}
 		return nil, fmt.Errorf("blob: open %s: %w", key, err)
 	}
-	return obj, nil
+	return &s3Object{obj: obj, size: info.Size}, nil
 }
+
+// s3Object seeks lazily: minio-go's Object asks for a new range on every Seek that moves (even
+// one moving back to where the stream stands), so a sealed object's Seek to the end for its size,
+// then back, would cost a second GET.
+type s3Object struct {
+	obj  *minio.Object
+	size int64
+	pos  int64 // where the caller stands
+	at   int64 // where obj stands
+}
+
+func (o *s3Object) Read(p []byte) (int, error) {
+	if o.pos >= o.size {
+		return 0, io.EOF
+	}
+	if o.pos != o.at {
+		if _, err := o.obj.Seek(o.pos, io.SeekStart); err != nil {
+			return 0, err
+		}
+		o.at = o.pos
+	}
+	n, err := o.obj.Read(p)
+	o.pos += int64(n)
+	o.at += int64(n)
+	return n, err
+}
+
+func (o *s3Object) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += o.pos
+	case io.SeekEnd:
+		offset += o.size
+	default:
+		return 0, fmt.Errorf("blob: seek: whence %d", whence)
+	}
+	if offset < 0 {
+		return 0, errors.New("blob: seek: negative position")
+	}
+	o.pos = offset
+	return offset, nil
+}
+
+func (o *s3Object) Close() error { return o.obj.Close() }
 
 // Delete implements Store.
 func (s *S3) Delete(ctx context.Context, key string) error {
