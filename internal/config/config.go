@@ -166,7 +166,7 @@ var Variables = []Variable{
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
 	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept (unless BLOB_URL is set)"},
 	{"BLOB_URL", "(none: BLOB_DIR)", "s3://BUCKET?endpoint=HOST:PORT&region=REGION keeps evidence files in an existing bucket of an S3-compatible store (AWS S3, MinIO) instead of BLOB_DIR; https unless endpoint starts with http://; without endpoint, AWS S3. Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else MINIO_ROOT_USER and MINIO_ROOT_PASSWORD"},
-	{"BLOB_KEY", "a demo key outside production", "base64 of 32 random bytes (openssl rand -base64 32) wrapping the per-file data key of every evidence file, which is encrypted at rest (AES-256-GCM in 64 KiB chunks) in either store; files stored before encryption stay readable as they are (required in production)"},
+	{"BLOB_KEY", "a demo key outside production", "base64 of 32 random bytes (openssl rand -base64 32) wrapping the per-file data key of every evidence file, which is encrypted at rest (AES-256-GCM in 64 KiB chunks) in either store; files stored before encryption stay readable as they are and `liemchinh blobs seal` encrypts them (required in production)"},
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},

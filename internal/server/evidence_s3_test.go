@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/internal/blob"
 	"github.com/liemchinh/liemchinh/internal/blob/blobtest"
+	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/server"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -161,4 +163,47 @@ func evidenceID(t *testing.T, api *testutil.API, code, secret string) string {
 		t.Fatalf("tracked evidence: %+v", out.CaseByTracking)
 	}
 	return out.CaseByTracking.Evidence[0].ID
+}
+
+// storedFiles returns the evidence files kept under a BLOB_DIR, decrypted with the demo BLOB_KEY
+// the tests run with; a file kept in plaintext fails the test.
+func storedFiles(t *testing.T, dir string) [][]byte {
+	t.Helper()
+	d, err := blob.NewDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := blob.NewSealed(d, config.DemoBlobKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files [][]byte
+	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if !bytes.HasPrefix(raw, []byte("LCBLOB")) {
+			t.Errorf("%s is kept in plaintext", p)
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rc, err := s.Open(context.Background(), filepath.ToSlash(rel))
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		files = append(files, b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
