@@ -61,6 +61,8 @@ Commands:
                  database, then count the stored cases (refused in production). With --url, against
                  a running server whose database is DATABASE_URL (where the cases are counted); both
                  need the same LOAD_TEST_KEY, which lifts the per-address limits (not in production)
+  blobs seal     encrypt (BLOB_KEY) every evidence file still stored in plaintext, written before
+                 encryption existed; files already encrypted are left alone, so it can run again
   help           show this help and the configuration variables
 `
 
@@ -97,6 +99,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return loadCmd(ctx, cfg, log, args, stdout)
 	case "bench":
 		return benchCmd(ctx, cfg, log, args, stdout)
+	case "blobs":
+		return blobsCmd(ctx, cfg, log, args, stdout)
 	case "progress":
 		if len(args) != 1 || args[0] != "rebuild" {
 			return fmt.Errorf("usage: progress rebuild")

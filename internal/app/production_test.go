@@ -34,7 +34,7 @@ func TestProductionSettings(t *testing.T) {
 		return base64.StdEncoding.EncodeToString(b)
 	}
 	vars := []string{"APP_ENV", "production", "DATABASE_URL", db.URL, "LISTEN_ADDR", "127.0.0.1:0",
-		"REPORTER_KEY", key(), "TOKEN_KEY", key(), "RECEIPT_KEY", key(), "LOG_LEVEL", "debug", "BLOB_DIR", t.TempDir()}
+		"REPORTER_KEY", key(), "TOKEN_KEY", key(), "RECEIPT_KEY", key(), "BLOB_KEY", key(), "LOG_LEVEL", "debug", "BLOB_DIR", t.TempDir()}
 
 	for _, tt := range []struct {
 		name string

@@ -50,6 +50,11 @@ var (
 	SysUpload = declare("Upload", "uploads have no reader: the uploader is found by an owner token",
 		reads(ent.TypeUpload), writes(ent.TypeUpload))
 
+	// SysBlobSeal lists where evidence files are kept, so that `liemchinh blobs seal` encrypts
+	// those stored before BLOB_KEY.
+	SysBlobSeal = declare("BlobSeal", "the blobs seal command encrypts every evidence file stored before encryption",
+		reads(ent.TypeUpload, ent.TypeEvidence))
+
 	// SysTrackedCase reads the one case whose tracking code and secret a citizen presented.
 	SysTrackedCase = declare("TrackedCase", "a citizen with a case's tracking code and secret reads that case",
 		reads(ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeCaseMessage, ent.TypeEvidence))

@@ -1,6 +1,6 @@
 // Package blob stores opaque objects (evidence files) under string keys. The product uses the
-// Store interface; Dir keeps each object as a file under one folder, and an object store (S3 and
-// the like) can implement Store later.
+// Store interface; Dir keeps each object as a file under one folder, S3 as an object of an
+// S3-compatible bucket, and Sealed encrypts what either holds (AES-256-GCM, a data key per object).
 //
 // Keys are chosen by the server, never by a client: a key is one or more "/"-separated segments of
 // [a-z0-9_.-], each starting with a letter or digit (so "..", "." and hidden names are impossible),
@@ -36,9 +36,9 @@ type Store interface {
 	// Put stores everything r yields under key, replacing any object already there, and returns the
 	// number of bytes stored. Readers of key see either the old object or the new one, never a part.
 	Put(ctx context.Context, key string, r io.Reader) (int64, error)
-	// Open returns the object under key; the caller closes it. A missing object gives an error
-	// for which errors.Is(err, ErrNotFound) holds.
-	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Open returns the object under key, seekable so that a download can honour Range; the
+	// caller closes it. A missing object gives an error for which errors.Is(err, ErrNotFound) holds.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
 	// Delete removes the object under key. Deleting a missing object is not an error, as with
 	// object stores.
 	Delete(ctx context.Context, key string) error
@@ -215,7 +215,7 @@ func syncDir(root *os.Root, dir string) {
 }
 
 // Open implements Store.
-func (d *Dir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+func (d *Dir) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

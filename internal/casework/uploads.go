@@ -151,8 +151,8 @@ func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*e
 	return u.client.Upload.Get(sys, up.ID)
 }
 
-// Open returns the stored bytes of an evidence file.
-func (u *Uploads) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+// Open returns the stored bytes of an evidence file, seekable (HTTP Range).
+func (u *Uploads) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	return u.store.Open(ctx, key)
 }
 
@@ -195,7 +195,7 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 // secret. A file whose metadata could not be removed (Evidence.sanitized false) may locate or
 // name the reporter: staff get it only as they would get the reporter's identity (see
 // openUnsanitized).
-func (s *Service) OpenEvidence(ctx context.Context, id, code, secret, reason string) (*ent.Evidence, io.ReadCloser, error) {
+func (s *Service) OpenEvidence(ctx context.Context, id, code, secret, reason string) (*ent.Evidence, io.ReadSeekCloser, error) {
 	var (
 		e   *ent.Evidence
 		err error

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/internal/assessment"
+	"github.com/liemchinh/liemchinh/internal/blob"
 	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
@@ -47,6 +48,8 @@ type Config struct {
 	TrustProxy      int           // TRUST_PROXY: how many proxies append to X-Forwarded-For (0: none, take the peer)
 	AssessmentClose string        // ASSESSMENT_WINDOW_CLOSES: MM-DD, the last day self-assessments are accepted
 	BlobDir         string        // BLOB_DIR: folder of evidence files
+	BlobURL         string        // BLOB_URL: s3://bucket?endpoint=...&region=..., in place of BLOB_DIR
+	BlobKey         string        // BLOB_KEY: base64 of 32 bytes wrapping the data key of every evidence file
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExportRate      Rate          // EXPORT_DOWNLOAD_RATE: export downloads per account
@@ -123,6 +126,10 @@ const DemoTokenKey = "bGllbWNoaW5oLWRlbW8tdG9rZW4ta2V5LW5vdC1wcm9kIQ=="
 // refuses it.
 const DemoReporterKey = "bGllbWNoaW5oLWRlbW8ta2V5LW5vdC1mb3ItcHJvZCE="
 
+// DemoBlobKey is the key wrapping evidence files' data keys outside production when BLOB_KEY is
+// unset; production refuses it.
+const DemoBlobKey = "bGllbWNoaW5oLWRlbW8tYmxvYi1rZXktbm90LXByb2Q="
+
 // isDemoReceiptKey reports whether k is the demo receipt key, however written.
 func isDemoReceiptKey(k string) bool {
 	demo, _ := receipt.ParseSeed(receipt.DemoKey)
@@ -166,7 +173,9 @@ var Variables = []Variable{
 	{"RECEIPT_KEY", "a demo key outside production", "Ed25519 keys signing citizens' receipts: comma-separated, each the base64 of a 32-byte seed (openssl rand -base64 32); the first signs, every one listed is published at /.well-known/jwks.json and verifies, so to rotate put the new key first and keep the old ones after it (required in production)"},
 	{"TRUST_PROXY", "false", "behind proxies that append to X-Forwarded-For: true for one (a load balancer), or their number (2: a CDN then a load balancer); the client address is the entry the outermost appended. false: the connection's peer"},
 	{"ASSESSMENT_WINDOW_CLOSES", "12-15", "MM-DD: the last day (Vietnam time) a year's self-assessments can be submitted"},
-	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept"},
+	{"BLOB_DIR", "./data/blobs", "folder where evidence files are kept (unless BLOB_URL is set)"},
+	{"BLOB_URL", "(none: BLOB_DIR)", "s3://BUCKET?endpoint=HOST:PORT&region=REGION keeps evidence files in an existing bucket of an S3-compatible store (AWS S3, MinIO) instead of BLOB_DIR; https unless endpoint starts with http://; without endpoint, AWS S3. Credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else MINIO_ROOT_USER and MINIO_ROOT_PASSWORD"},
+	{"BLOB_KEY", "a demo key outside production", "base64 of 32 random bytes (openssl rand -base64 32) wrapping the per-file data key of every evidence file, which is encrypted at rest (AES-256-GCM in 64 KiB chunks) in either store; files stored before encryption stay readable as they are and `liemchinh blobs seal` encrypts them (required in production)"},
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
@@ -205,6 +214,8 @@ func Load(getenv func(string) string) (Config, error) {
 
 		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
 		BlobDir:         get("BLOB_DIR", "./data/blobs"),
+		BlobURL:         get("BLOB_URL", ""),
+		BlobKey:         get("BLOB_KEY", ""),
 	}
 	prod := c.Env == EnvProduction
 	var errs []error
@@ -379,6 +390,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.ReporterKey == "" || c.ReporterKey == DemoReporterKey {
 			errs = append(errs, errors.New("production needs its own REPORTER_KEY (base64 of 32 random bytes), not the demo key"))
 		}
+		if c.BlobKey == "" || c.BlobKey == DemoBlobKey {
+			errs = append(errs, errors.New("production needs its own BLOB_KEY (base64 of 32 random bytes), not the demo key"))
+		}
 		if c.TokenKey == "" || c.TokenKey == DemoTokenKey {
 			errs = append(errs, errors.New("production needs its own TOKEN_KEY (base64 of 32 or more random bytes), not the demo key"))
 		}
@@ -399,6 +413,17 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.TokenKey == "" {
 		c.TokenKey = DemoTokenKey
+	}
+	if c.BlobKey == "" {
+		c.BlobKey = DemoBlobKey
+	}
+	if b, err := base64.StdEncoding.DecodeString(c.BlobKey); err != nil || len(b) != 32 {
+		errs = append(errs, errors.New("BLOB_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)"))
+	}
+	if c.BlobURL != "" {
+		if _, err := blob.ParseS3URL(c.BlobURL); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(c.ReceiptKeys) == 0 {
 		c.ReceiptKeys = []string{receipt.DemoKey}

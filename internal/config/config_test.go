@@ -14,6 +14,7 @@ func TestLoad(t *testing.T) {
 		"REPORTER_KEY": "c2VjcmV0LWtleS1mb3ItcHJvZHVjdGlvbi11c2UtMzI=",
 		"TOKEN_KEY":    "dG9rZW4ta2V5LWZvci1wcm9kdWN0aW9uLXVzZS0zMmI=",
 		"RECEIPT_KEY":  "cmVjZWlwdC1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTE=",
+		"BLOB_KEY":     "YmxvYi1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTMyYiE=",
 	}
 	with := func(base map[string]string, kv ...string) map[string]string {
 		m := map[string]string{}
@@ -63,6 +64,20 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{"short token key", map[string]string{"TOKEN_KEY": "c2hvcnQ="}, "TOKEN_KEY", nil},
+		{"production with the demo blob key", with(prodOK, "BLOB_KEY", DemoBlobKey), "BLOB_KEY", nil},
+		{"production without blob key", with(prodOK, "BLOB_KEY", ""), "BLOB_KEY", nil},
+		{"blob key of 33 bytes", map[string]string{"BLOB_KEY": "YmxvYi1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTMyYiEh"}, "BLOB_KEY", nil},
+		{"demo blob key outside production", nil, "", func(t *testing.T, c Config) {
+			if c.BlobKey != DemoBlobKey || c.BlobURL != "" {
+				t.Fatalf("blob key %q, url %q", c.BlobKey, c.BlobURL)
+			}
+		}},
+		{"blob url", map[string]string{"BLOB_URL": "s3://evidence?endpoint=minio:9000&region=vn"}, "", func(t *testing.T, c Config) {
+			if c.BlobURL != "s3://evidence?endpoint=minio:9000&region=vn" {
+				t.Fatalf("BLOB_URL %q", c.BlobURL)
+			}
+		}},
+		{"bad blob url", map[string]string{"BLOB_URL": "https://minio:9000/evidence"}, "BLOB_URL", nil},
 		{"production seeding demo", with(prodOK, "SEED_DEMO", "true"), "SEED_DEMO", nil},
 		{"unknown env", map[string]string{"APP_ENV": "staging"}, "APP_ENV", nil},
 		{"bad bool", map[string]string{"AUTO_MIGRATE": "perhaps"}, "AUTO_MIGRATE", nil},

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -33,6 +35,18 @@ import (
 // wired, for the command and for tests alike. now is the clock of the domain (time.Now outside
 // tests). Close the returned Deps when done (the event broker holds a connection).
 func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time) (Deps, error) {
+	return BuildWith(cfg, log, db, now, Options{})
+}
+
+// Options are what Build takes besides the configuration, for tests.
+type Options struct {
+	// BlobTransport carries the requests to the S3 store of BLOB_URL (nil: the default), e.g. to
+	// trust the certificate of a test server.
+	BlobTransport http.RoundTripper
+}
+
+// BuildWith is Build with options.
+func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, opt Options) (Deps, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -56,7 +70,7 @@ func Build(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Ti
 	if err != nil {
 		return Deps{}, err
 	}
-	blobs, err := blob.NewDir(cfg.BlobDir)
+	blobs, err := OpenBlobs(context.Background(), cfg, opt.BlobTransport)
 	if err != nil {
 		return Deps{}, err
 	}
@@ -191,4 +205,29 @@ func (d Deps) Close() error {
 		return d.broker.Close()
 	}
 	return nil
+}
+
+// OpenBlobs returns the store of evidence files: the bucket of BLOB_URL, else the folder BLOB_DIR,
+// encrypting under BLOB_KEY.
+func OpenBlobs(ctx context.Context, cfg config.Config, transport http.RoundTripper) (*blob.Sealed, error) {
+	var inner blob.Store
+	if cfg.BlobURL != "" {
+		c, err := blob.ParseS3URL(cfg.BlobURL)
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		c.Transport = transport
+		if inner, err = blob.NewS3(ctx, c); err != nil {
+			return nil, fmt.Errorf("BLOB_URL: %w", err)
+		}
+	} else {
+		d, err := blob.NewDir(cfg.BlobDir)
+		if err != nil {
+			return nil, fmt.Errorf("BLOB_DIR: %w", err)
+		}
+		inner = d
+	}
+	return blob.NewSealed(inner, cfg.BlobKey)
 }

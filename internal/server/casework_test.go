@@ -12,12 +12,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io/fs"
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -1358,14 +1355,7 @@ func TestCaseEvidence(t *testing.T) {
 			t.Errorf("second PUT: %d %v", status, body)
 		}
 		// Kept without the location, still an image.
-		var blobs [][]byte
-		_ = filepath.WalkDir(d.blobs, func(p string, e fs.DirEntry, err error) error {
-			if err == nil && !e.IsDir() {
-				b, _ := os.ReadFile(p)
-				blobs = append(blobs, b)
-			}
-			return nil
-		})
+		blobs := storedFiles(t, d.blobs)
 		if len(blobs) != 1 || bytes.Contains(blobs[0], []byte("GPS")) || len(blobs[0]) != int(stored) {
 			t.Errorf("stored files: %d, the first of %d bytes (GPS in it: %v)", len(blobs), len(blobs[0]), bytes.Contains(blobs[0], []byte("GPS")))
 		} else if _, err := png.Decode(bytes.NewReader(blobs[0])); err != nil {

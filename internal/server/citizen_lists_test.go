@@ -7,11 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -44,17 +41,12 @@ func TestTrackedEvidenceDownload(t *testing.T) {
 			t.Fatalf("submit: %+v", r)
 		}
 		code, secret := *r.TrackingCode, *r.Secret
-		stored := map[string]bool{} // the files as the blob store keeps them
-		err := filepath.WalkDir(d.blobs, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || e.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
+		stored := map[string]bool{} // the files as the blob store keeps them, decrypted
+		for _, b := range storedFiles(t, d.blobs) {
 			stored[string(b)] = true
-			return err
-		})
-		if err != nil || len(stored) != 2 {
-			t.Fatalf("stored files: %d, %v", len(stored), err)
+		}
+		if len(stored) != 2 {
+			t.Fatalf("stored files: %d", len(stored))
 		}
 
 		var out struct {

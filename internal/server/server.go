@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -321,7 +320,8 @@ func evidenceHandler(d Deps) http.Handler {
 		w.Header().Set("Cache-Control", "private, no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Content-Disposition", "attachment")
-		_, _ = io.Copy(w, body)
+		// Range and If-Range (a resumed download); the zero time sends no Last-Modified.
+		http.ServeContent(w, r, "", time.Time{}, body)
 	})
 }
 

@@ -61,13 +61,19 @@ func NewAPI(tb testing.TB, db *DB, cfg config.Config) *API {
 // NewAPIAt is NewAPI with the clock the domain runs on (for deadlines and "this year").
 func NewAPIAt(tb testing.TB, db *DB, cfg config.Config, now func() time.Time) *API {
 	tb.Helper()
+	return NewAPIWith(tb, db, cfg, now, server.Options{})
+}
+
+// NewAPIWith is NewAPIAt with build options (e.g. the transport to a test S3 server).
+func NewAPIWith(tb testing.TB, db *DB, cfg config.Config, now func() time.Time, opt server.Options) *API {
+	tb.Helper()
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.DatabaseURL = db.URL // the event broker of PostgreSQL listens on it
 	if cfg.BlobDir == "" || cfg.BlobDir == "./data/blobs" {
 		cfg.BlobDir = tb.TempDir()
 	}
-	deps, err := server.Build(cfg, log, db.DB, now)
+	deps, err := server.BuildWith(cfg, log, db.DB, now, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
