@@ -8,6 +8,8 @@ package tracing
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -122,6 +124,58 @@ func (d *txDriver) Exec(ctx context.Context, query string, args, v any) error {
 
 func (d *txDriver) Query(ctx context.Context, query string, args, v any) error {
 	return d.t.statement(ctx, d.dialect, "query", query, func(ctx context.Context) error { return d.Tx.Query(ctx, query, args, v) })
+}
+
+// ExecContext and QueryContext are database/sql's, which ent's client offers (ExecContext,
+// QueryContext) when its driver has them: traced the same way.
+func (d *driver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return execContext(ctx, d.t, d.Driver, d.Dialect(), query, args)
+}
+
+func (d *driver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return queryContext(ctx, d.t, d.Driver, d.Dialect(), query, args)
+}
+
+func (d *txDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return execContext(ctx, d.t, d.Tx, d.dialect, query, args)
+}
+
+func (d *txDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return queryContext(ctx, d.t, d.Tx, d.dialect, query, args)
+}
+
+type execerContext interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+type querierContext interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func execContext(ctx context.Context, t *Tracing, under any, dia, query string, args []any) (sql.Result, error) {
+	ex, ok := under.(execerContext)
+	if !ok {
+		return nil, errors.New("tracing: the driver has no ExecContext")
+	}
+	var res sql.Result
+	err := t.statement(ctx, dia, "exec", query, func(ctx context.Context) (err error) {
+		res, err = ex.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
+func queryContext(ctx context.Context, t *Tracing, under any, dia, query string, args []any) (*sql.Rows, error) {
+	q, ok := under.(querierContext)
+	if !ok {
+		return nil, errors.New("tracing: the driver has no QueryContext")
+	}
+	var rows *sql.Rows
+	err := t.statement(ctx, dia, "query", query, func(ctx context.Context) (err error) {
+		rows, err = q.QueryContext(ctx, query, args...)
+		return err
+	})
+	return rows, err
 }
 
 // statement runs one statement under its span.
