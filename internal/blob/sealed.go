@@ -199,8 +199,16 @@ func (s *Sealed) open(key string, rc io.ReadSeekCloser) (io.ReadSeekCloser, erro
 	if rem < tagLen { // the last chunk is always there, empty or short
 		return nil, fmt.Errorf("%w: %s: cut", ErrSealed, key)
 	}
-	return &sealedObject{key: key, rc: rc, aead: aead, chunk: chunk, size: full*chunk + rem - tagLen,
-		lastIdx: full, at: end, cur: -1}, nil
+	o := &sealedObject{key: key, rc: rc, aead: aead, chunk: chunk, size: full*chunk + rem - tagLen,
+		lastIdx: full, at: end, cur: -1}
+	if rem == tagLen {
+		// An empty last chunk is never read for the plaintext's sake: authenticated now (16 bytes),
+		// or an object cut at a chunk's end would be served as whole.
+		if err := o.load(full); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
 }
 
 // sealedObject decrypts a sealed object chunk by chunk; Seek costs nothing until the next Read.
