@@ -292,7 +292,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	defer drain()
 	deps.Draining = draining
 	srv := &http.Server{
-		Handler:           tr.Handler(server.New(deps)),
+		Handler:           tr.Handler(server.New(deps), server.Route),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Hijacked connections (WebSockets) get their deadlines cleared by net/http, so only
 		// ordinary requests are bound by these; evidence transfers extend theirs.

@@ -48,8 +48,7 @@ func (a *admission) acquire(ctx context.Context) (release func(), err error) {
 			return nil, errBusy
 		}
 	}
-	if n := a.running.Add(1); n > a.peak.Load() {
-		a.peak.Store(n) // close enough under races: a test bound, not an accounting
+	for n, p := a.running.Add(1), a.peak.Load(); n > p && !a.peak.CompareAndSwap(p, n); p = a.peak.Load() {
 	}
 	return func() {
 		a.running.Add(-1)

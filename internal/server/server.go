@@ -237,9 +237,10 @@ func outcome(resp *graphql.Response) string {
 	return "ERROR"
 }
 
-// route names a request's endpoint for metrics: a fixed set, never the path's tokens or ids.
-func route(path string) string {
-	for _, r := range []string{"/query", "/uploads/", "/evidence/", "/exports/", "/healthz", "/readyz"} {
+// Route names a request's endpoint for metrics and traces: a fixed set, never the path's tokens or
+// ids ("other" for any other path).
+func Route(path string) string {
+	for _, r := range []string{"/query", "/uploads/", "/evidence/", "/exports/", "/open311/", "/open-data/", "/.well-known/", "/healthz", "/readyz"} {
 		if path == r || (strings.HasSuffix(r, "/") && strings.HasPrefix(path, r)) {
 			return strings.TrimSuffix(r, "/")
 		}
@@ -261,7 +262,7 @@ func requestContext(log *slog.Logger, m *metrics.Metrics, next http.Handler) htt
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		m.HTTP(route(r.URL.Path), sw.status)
+		m.HTTP(Route(r.URL.Path), sw.status)
 		if r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
 			log.DebugContext(ctx, "http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 				"duration_ms", time.Since(start).Milliseconds())

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"entgo.io/ent/dialect"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
@@ -63,23 +62,14 @@ func (t *Tracing) Shutdown(ctx context.Context) error {
 	return t.provider.Shutdown(ctx)
 }
 
-// Handler puts a span around every request, continuing the caller's trace context. The span is
-// named by the route, never the path's variable parts.
-func (t *Tracing) Handler(h http.Handler) http.Handler {
+// Handler puts a span around every request, continuing the caller's trace context, named by
+// route (the server's fixed names of its endpoints, never the path's variable parts).
+func (t *Tracing) Handler(h http.Handler, route func(path string) string) http.Handler {
 	if t == nil {
 		return h
 	}
 	return otelhttp.NewHandler(h, "http", otelhttp.WithTracerProvider(t.provider),
-		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + Route(r.URL.Path) }))
-}
-
-// Route is the fixed name of a path: its first segment (/query, /evidence/, /open311/, ...).
-func Route(path string) string {
-	rest := strings.TrimPrefix(path, "/")
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		return "/" + rest[:i+1]
-	}
-	return "/" + rest
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + route(r.URL.Path) }))
 }
 
 // Driver wraps an ent driver so that every statement is a span: the statement's text (never its
