@@ -67,7 +67,7 @@ type Service struct {
 	// Receipts signs the receipts of what citizens send (nil: none are issued).
 	Receipts *receipt.Keys
 
-	knownUnits     sync.Map // unit id -> struct{}: units seen to exist (unitExists)
+	knownUnits     sync.Map // unit id -> its province id: units seen to exist (unitProvince)
 	knownUnitCount atomic.Int64
 }
 

@@ -241,6 +241,9 @@ func (s *Service) Requests(ctx context.Context, f Filter) ([]Request, error) {
 	size := f.PageSize
 	if size <= 0 {
 		size = DefaultPageSize
+		if len(f.IDs) > size { // asked for by id (at most MaxPageSize): all of them, not a first page
+			size = len(f.IDs)
+		}
 	}
 	page := max(f.Page, 1)
 	cs, err := q.Order(ent.Desc(citizencase.FieldReceivedAt), ent.Desc(citizencase.FieldID)).
