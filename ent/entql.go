@@ -403,6 +403,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			official.FieldActiveTo:       {Type: field.TypeTime, Column: official.FieldActiveTo},
 			official.FieldFullNameFolded: {Type: field.TypeString, Column: official.FieldFullNameFolded},
 			official.FieldUnitID:         {Type: field.TypeString, Column: official.FieldUnitID},
+			official.FieldContactPhone:   {Type: field.TypeString, Column: official.FieldContactPhone},
+			official.FieldContactEmail:   {Type: field.TypeString, Column: official.FieldContactEmail},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
@@ -4119,6 +4121,16 @@ func (f *OfficialFilter) WhereFullNameFolded(p entql.StringP) {
 // WhereUnitID applies the entql string predicate on the unit_id field.
 func (f *OfficialFilter) WhereUnitID(p entql.StringP) {
 	f.Where(p.Field(official.FieldUnitID))
+}
+
+// WhereContactPhone applies the entql string predicate on the contact_phone field.
+func (f *OfficialFilter) WhereContactPhone(p entql.StringP) {
+	f.Where(p.Field(official.FieldContactPhone))
+}
+
+// WhereContactEmail applies the entql string predicate on the contact_email field.
+func (f *OfficialFilter) WhereContactEmail(p entql.StringP) {
+	f.Where(p.Field(official.FieldContactEmail))
 }
 
 // WhereHasUnit applies a predicate to check if query has an edge unit.

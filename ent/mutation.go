@@ -17218,6 +17218,8 @@ type OfficialMutation struct {
 	active_from             *time.Time
 	active_to               *time.Time
 	full_name_folded        *string
+	contact_phone           *string
+	contact_email           *string
 	clearedFields           map[string]struct{}
 	unit                    *string
 	clearedunit             bool
@@ -17723,6 +17725,104 @@ func (m *OfficialMutation) ResetUnitID() {
 	m.unit = nil
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (m *OfficialMutation) SetContactPhone(s string) {
+	m.contact_phone = &s
+}
+
+// ContactPhone returns the value of the "contact_phone" field in the mutation.
+func (m *OfficialMutation) ContactPhone() (r string, exists bool) {
+	v := m.contact_phone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContactPhone returns the old "contact_phone" field's value of the Official entity.
+// If the Official object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialMutation) OldContactPhone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContactPhone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContactPhone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContactPhone: %w", err)
+	}
+	return oldValue.ContactPhone, nil
+}
+
+// ClearContactPhone clears the value of the "contact_phone" field.
+func (m *OfficialMutation) ClearContactPhone() {
+	m.contact_phone = nil
+	m.clearedFields[official.FieldContactPhone] = struct{}{}
+}
+
+// ContactPhoneCleared returns if the "contact_phone" field was cleared in this mutation.
+func (m *OfficialMutation) ContactPhoneCleared() bool {
+	_, ok := m.clearedFields[official.FieldContactPhone]
+	return ok
+}
+
+// ResetContactPhone resets all changes to the "contact_phone" field.
+func (m *OfficialMutation) ResetContactPhone() {
+	m.contact_phone = nil
+	delete(m.clearedFields, official.FieldContactPhone)
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (m *OfficialMutation) SetContactEmail(s string) {
+	m.contact_email = &s
+}
+
+// ContactEmail returns the value of the "contact_email" field in the mutation.
+func (m *OfficialMutation) ContactEmail() (r string, exists bool) {
+	v := m.contact_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContactEmail returns the old "contact_email" field's value of the Official entity.
+// If the Official object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialMutation) OldContactEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContactEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContactEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContactEmail: %w", err)
+	}
+	return oldValue.ContactEmail, nil
+}
+
+// ClearContactEmail clears the value of the "contact_email" field.
+func (m *OfficialMutation) ClearContactEmail() {
+	m.contact_email = nil
+	m.clearedFields[official.FieldContactEmail] = struct{}{}
+}
+
+// ContactEmailCleared returns if the "contact_email" field was cleared in this mutation.
+func (m *OfficialMutation) ContactEmailCleared() bool {
+	_, ok := m.clearedFields[official.FieldContactEmail]
+	return ok
+}
+
+// ResetContactEmail resets all changes to the "contact_email" field.
+func (m *OfficialMutation) ResetContactEmail() {
+	m.contact_email = nil
+	delete(m.clearedFields, official.FieldContactEmail)
+}
+
 // ClearUnit clears the "unit" edge to the Unit entity.
 func (m *OfficialMutation) ClearUnit() {
 	m.clearedunit = true
@@ -18147,7 +18247,7 @@ func (m *OfficialMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OfficialMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, official.FieldCreatedAt)
 	}
@@ -18178,6 +18278,12 @@ func (m *OfficialMutation) Fields() []string {
 	if m.unit != nil {
 		fields = append(fields, official.FieldUnitID)
 	}
+	if m.contact_phone != nil {
+		fields = append(fields, official.FieldContactPhone)
+	}
+	if m.contact_email != nil {
+		fields = append(fields, official.FieldContactEmail)
+	}
 	return fields
 }
 
@@ -18206,6 +18312,10 @@ func (m *OfficialMutation) Field(name string) (ent.Value, bool) {
 		return m.FullNameFolded()
 	case official.FieldUnitID:
 		return m.UnitID()
+	case official.FieldContactPhone:
+		return m.ContactPhone()
+	case official.FieldContactEmail:
+		return m.ContactEmail()
 	}
 	return nil, false
 }
@@ -18235,6 +18345,10 @@ func (m *OfficialMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldFullNameFolded(ctx)
 	case official.FieldUnitID:
 		return m.OldUnitID(ctx)
+	case official.FieldContactPhone:
+		return m.OldContactPhone(ctx)
+	case official.FieldContactEmail:
+		return m.OldContactEmail(ctx)
 	}
 	return nil, fmt.Errorf("unknown Official field %s", name)
 }
@@ -18314,6 +18428,20 @@ func (m *OfficialMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUnitID(v)
 		return nil
+	case official.FieldContactPhone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContactPhone(v)
+		return nil
+	case official.FieldContactEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContactEmail(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
 }
@@ -18347,6 +18475,12 @@ func (m *OfficialMutation) ClearedFields() []string {
 	if m.FieldCleared(official.FieldActiveTo) {
 		fields = append(fields, official.FieldActiveTo)
 	}
+	if m.FieldCleared(official.FieldContactPhone) {
+		fields = append(fields, official.FieldContactPhone)
+	}
+	if m.FieldCleared(official.FieldContactEmail) {
+		fields = append(fields, official.FieldContactEmail)
+	}
 	return fields
 }
 
@@ -18363,6 +18497,12 @@ func (m *OfficialMutation) ClearField(name string) error {
 	switch name {
 	case official.FieldActiveTo:
 		m.ClearActiveTo()
+		return nil
+	case official.FieldContactPhone:
+		m.ClearContactPhone()
+		return nil
+	case official.FieldContactEmail:
+		m.ClearContactEmail()
 		return nil
 	}
 	return fmt.Errorf("unknown Official nullable field %s", name)
@@ -18401,6 +18541,12 @@ func (m *OfficialMutation) ResetField(name string) error {
 		return nil
 	case official.FieldUnitID:
 		m.ResetUnitID()
+		return nil
+	case official.FieldContactPhone:
+		m.ResetContactPhone()
+		return nil
+	case official.FieldContactEmail:
+		m.ResetContactEmail()
 		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)

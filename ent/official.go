@@ -40,6 +40,10 @@ type Official struct {
 	FullNameFolded string `json:"full_name_folded,omitempty"`
 	// Id of the unit the official works in.
 	UnitID string `json:"unit_id,omitempty"`
+	// Registered mobile phone (E.164), for activation and recovery codes.
+	ContactPhone string `json:"-"`
+	// Registered e-mail address, for activation and recovery codes.
+	ContactEmail string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OfficialQuery when eager-loading is set.
 	Edges        OfficialEdges `json:"edges"`
@@ -159,7 +163,7 @@ func (*Official) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded, official.FieldUnitID:
+		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded, official.FieldUnitID, official.FieldContactPhone, official.FieldContactEmail:
 			values[i] = new(sql.NullString)
 		case official.FieldCreatedAt, official.FieldUpdatedAt, official.FieldActiveFrom, official.FieldActiveTo:
 			values[i] = new(sql.NullTime)
@@ -244,6 +248,18 @@ func (_m *Official) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field unit_id", values[i])
 			} else if value.Valid {
 				_m.UnitID = value.String
+			}
+		case official.FieldContactPhone:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field contact_phone", values[i])
+			} else if value.Valid {
+				_m.ContactPhone = value.String
+			}
+		case official.FieldContactEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field contact_email", values[i])
+			} else if value.Valid {
+				_m.ContactEmail = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -352,6 +368,10 @@ func (_m *Official) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("unit_id=")
 	builder.WriteString(_m.UnitID)
+	builder.WriteString(", ")
+	builder.WriteString("contact_phone=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("contact_email=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

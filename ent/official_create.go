@@ -131,6 +131,34 @@ func (_c *OfficialCreate) SetUnitID(v string) *OfficialCreate {
 	return _c
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_c *OfficialCreate) SetContactPhone(v string) *OfficialCreate {
+	_c.mutation.SetContactPhone(v)
+	return _c
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_c *OfficialCreate) SetNillableContactPhone(v *string) *OfficialCreate {
+	if v != nil {
+		_c.SetContactPhone(*v)
+	}
+	return _c
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (_c *OfficialCreate) SetContactEmail(v string) *OfficialCreate {
+	_c.mutation.SetContactEmail(v)
+	return _c
+}
+
+// SetNillableContactEmail sets the "contact_email" field if the given value is not nil.
+func (_c *OfficialCreate) SetNillableContactEmail(v *string) *OfficialCreate {
+	if v != nil {
+		_c.SetContactEmail(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OfficialCreate) SetID(v string) *OfficialCreate {
 	_c.mutation.SetID(v)
@@ -382,6 +410,16 @@ func (_c *OfficialCreate) check() error {
 	if _, ok := _c.mutation.UnitID(); !ok {
 		return &ValidationError{Name: "unit_id", err: errors.New(`ent: missing required field "Official.unit_id"`)}
 	}
+	if v, ok := _c.mutation.ContactPhone(); ok {
+		if err := official.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Official.contact_phone": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ContactEmail(); ok {
+		if err := official.ContactEmailValidator(v); err != nil {
+			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Official.contact_email": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := official.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Official.id": %w`, err)}
@@ -461,6 +499,14 @@ func (_c *OfficialCreate) createSpec() (*Official, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FullNameFolded(); ok {
 		_spec.SetField(official.FieldFullNameFolded, field.TypeString, value)
 		_node.FullNameFolded = value
+	}
+	if value, ok := _c.mutation.ContactPhone(); ok {
+		_spec.SetField(official.FieldContactPhone, field.TypeString, value)
+		_node.ContactPhone = value
+	}
+	if value, ok := _c.mutation.ContactEmail(); ok {
+		_spec.SetField(official.FieldContactEmail, field.TypeString, value)
+		_node.ContactEmail = value
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -757,6 +803,42 @@ func (u *OfficialUpsert) UpdateUnitID() *OfficialUpsert {
 	return u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (u *OfficialUpsert) SetContactPhone(v string) *OfficialUpsert {
+	u.Set(official.FieldContactPhone, v)
+	return u
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *OfficialUpsert) UpdateContactPhone() *OfficialUpsert {
+	u.SetExcluded(official.FieldContactPhone)
+	return u
+}
+
+// ClearContactPhone clears the value of the "contact_phone" field.
+func (u *OfficialUpsert) ClearContactPhone() *OfficialUpsert {
+	u.SetNull(official.FieldContactPhone)
+	return u
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (u *OfficialUpsert) SetContactEmail(v string) *OfficialUpsert {
+	u.Set(official.FieldContactEmail, v)
+	return u
+}
+
+// UpdateContactEmail sets the "contact_email" field to the value that was provided on create.
+func (u *OfficialUpsert) UpdateContactEmail() *OfficialUpsert {
+	u.SetExcluded(official.FieldContactEmail)
+	return u
+}
+
+// ClearContactEmail clears the value of the "contact_email" field.
+func (u *OfficialUpsert) ClearContactEmail() *OfficialUpsert {
+	u.SetNull(official.FieldContactEmail)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -938,6 +1020,48 @@ func (u *OfficialUpsertOne) SetUnitID(v string) *OfficialUpsertOne {
 func (u *OfficialUpsertOne) UpdateUnitID() *OfficialUpsertOne {
 	return u.Update(func(s *OfficialUpsert) {
 		s.UpdateUnitID()
+	})
+}
+
+// SetContactPhone sets the "contact_phone" field.
+func (u *OfficialUpsertOne) SetContactPhone(v string) *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetContactPhone(v)
+	})
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *OfficialUpsertOne) UpdateContactPhone() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateContactPhone()
+	})
+}
+
+// ClearContactPhone clears the value of the "contact_phone" field.
+func (u *OfficialUpsertOne) ClearContactPhone() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.ClearContactPhone()
+	})
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (u *OfficialUpsertOne) SetContactEmail(v string) *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetContactEmail(v)
+	})
+}
+
+// UpdateContactEmail sets the "contact_email" field to the value that was provided on create.
+func (u *OfficialUpsertOne) UpdateContactEmail() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateContactEmail()
+	})
+}
+
+// ClearContactEmail clears the value of the "contact_email" field.
+func (u *OfficialUpsertOne) ClearContactEmail() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.ClearContactEmail()
 	})
 }
 
@@ -1289,6 +1413,48 @@ func (u *OfficialUpsertBulk) SetUnitID(v string) *OfficialUpsertBulk {
 func (u *OfficialUpsertBulk) UpdateUnitID() *OfficialUpsertBulk {
 	return u.Update(func(s *OfficialUpsert) {
 		s.UpdateUnitID()
+	})
+}
+
+// SetContactPhone sets the "contact_phone" field.
+func (u *OfficialUpsertBulk) SetContactPhone(v string) *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetContactPhone(v)
+	})
+}
+
+// UpdateContactPhone sets the "contact_phone" field to the value that was provided on create.
+func (u *OfficialUpsertBulk) UpdateContactPhone() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateContactPhone()
+	})
+}
+
+// ClearContactPhone clears the value of the "contact_phone" field.
+func (u *OfficialUpsertBulk) ClearContactPhone() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.ClearContactPhone()
+	})
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (u *OfficialUpsertBulk) SetContactEmail(v string) *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetContactEmail(v)
+	})
+}
+
+// UpdateContactEmail sets the "contact_email" field to the value that was provided on create.
+func (u *OfficialUpsertBulk) UpdateContactEmail() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateContactEmail()
+	})
+}
+
+// ClearContactEmail clears the value of the "contact_email" field.
+func (u *OfficialUpsertBulk) ClearContactEmail() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.ClearContactEmail()
 	})
 }
 

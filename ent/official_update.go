@@ -160,6 +160,46 @@ func (_u *OfficialUpdate) SetNillableUnitID(v *string) *OfficialUpdate {
 	return _u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_u *OfficialUpdate) SetContactPhone(v string) *OfficialUpdate {
+	_u.mutation.SetContactPhone(v)
+	return _u
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_u *OfficialUpdate) SetNillableContactPhone(v *string) *OfficialUpdate {
+	if v != nil {
+		_u.SetContactPhone(*v)
+	}
+	return _u
+}
+
+// ClearContactPhone clears the value of the "contact_phone" field.
+func (_u *OfficialUpdate) ClearContactPhone() *OfficialUpdate {
+	_u.mutation.ClearContactPhone()
+	return _u
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (_u *OfficialUpdate) SetContactEmail(v string) *OfficialUpdate {
+	_u.mutation.SetContactEmail(v)
+	return _u
+}
+
+// SetNillableContactEmail sets the "contact_email" field if the given value is not nil.
+func (_u *OfficialUpdate) SetNillableContactEmail(v *string) *OfficialUpdate {
+	if v != nil {
+		_u.SetContactEmail(*v)
+	}
+	return _u
+}
+
+// ClearContactEmail clears the value of the "contact_email" field.
+func (_u *OfficialUpdate) ClearContactEmail() *OfficialUpdate {
+	_u.mutation.ClearContactEmail()
+	return _u
+}
+
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_u *OfficialUpdate) SetUnit(v *Unit) *OfficialUpdate {
 	return _u.SetUnitID(v.ID)
@@ -486,6 +526,16 @@ func (_u *OfficialUpdate) check() error {
 			return &ValidationError{Name: "full_name_folded", err: fmt.Errorf(`ent: validator failed for field "Official.full_name_folded": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ContactPhone(); ok {
+		if err := official.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Official.contact_phone": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ContactEmail(); ok {
+		if err := official.ContactEmailValidator(v); err != nil {
+			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Official.contact_email": %w`, err)}
+		}
+	}
 	if _u.mutation.UnitCleared() && len(_u.mutation.UnitIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Official.unit"`)
 	}
@@ -530,6 +580,18 @@ func (_u *OfficialUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.FullNameFolded(); ok {
 		_spec.SetField(official.FieldFullNameFolded, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ContactPhone(); ok {
+		_spec.SetField(official.FieldContactPhone, field.TypeString, value)
+	}
+	if _u.mutation.ContactPhoneCleared() {
+		_spec.ClearField(official.FieldContactPhone, field.TypeString)
+	}
+	if value, ok := _u.mutation.ContactEmail(); ok {
+		_spec.SetField(official.FieldContactEmail, field.TypeString, value)
+	}
+	if _u.mutation.ContactEmailCleared() {
+		_spec.ClearField(official.FieldContactEmail, field.TypeString)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1003,6 +1065,46 @@ func (_u *OfficialUpdateOne) SetNillableUnitID(v *string) *OfficialUpdateOne {
 	return _u
 }
 
+// SetContactPhone sets the "contact_phone" field.
+func (_u *OfficialUpdateOne) SetContactPhone(v string) *OfficialUpdateOne {
+	_u.mutation.SetContactPhone(v)
+	return _u
+}
+
+// SetNillableContactPhone sets the "contact_phone" field if the given value is not nil.
+func (_u *OfficialUpdateOne) SetNillableContactPhone(v *string) *OfficialUpdateOne {
+	if v != nil {
+		_u.SetContactPhone(*v)
+	}
+	return _u
+}
+
+// ClearContactPhone clears the value of the "contact_phone" field.
+func (_u *OfficialUpdateOne) ClearContactPhone() *OfficialUpdateOne {
+	_u.mutation.ClearContactPhone()
+	return _u
+}
+
+// SetContactEmail sets the "contact_email" field.
+func (_u *OfficialUpdateOne) SetContactEmail(v string) *OfficialUpdateOne {
+	_u.mutation.SetContactEmail(v)
+	return _u
+}
+
+// SetNillableContactEmail sets the "contact_email" field if the given value is not nil.
+func (_u *OfficialUpdateOne) SetNillableContactEmail(v *string) *OfficialUpdateOne {
+	if v != nil {
+		_u.SetContactEmail(*v)
+	}
+	return _u
+}
+
+// ClearContactEmail clears the value of the "contact_email" field.
+func (_u *OfficialUpdateOne) ClearContactEmail() *OfficialUpdateOne {
+	_u.mutation.ClearContactEmail()
+	return _u
+}
+
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_u *OfficialUpdateOne) SetUnit(v *Unit) *OfficialUpdateOne {
 	return _u.SetUnitID(v.ID)
@@ -1342,6 +1444,16 @@ func (_u *OfficialUpdateOne) check() error {
 			return &ValidationError{Name: "full_name_folded", err: fmt.Errorf(`ent: validator failed for field "Official.full_name_folded": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ContactPhone(); ok {
+		if err := official.ContactPhoneValidator(v); err != nil {
+			return &ValidationError{Name: "contact_phone", err: fmt.Errorf(`ent: validator failed for field "Official.contact_phone": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ContactEmail(); ok {
+		if err := official.ContactEmailValidator(v); err != nil {
+			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Official.contact_email": %w`, err)}
+		}
+	}
 	if _u.mutation.UnitCleared() && len(_u.mutation.UnitIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Official.unit"`)
 	}
@@ -1403,6 +1515,18 @@ func (_u *OfficialUpdateOne) sqlSave(ctx context.Context) (_node *Official, err 
 	}
 	if value, ok := _u.mutation.FullNameFolded(); ok {
 		_spec.SetField(official.FieldFullNameFolded, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ContactPhone(); ok {
+		_spec.SetField(official.FieldContactPhone, field.TypeString, value)
+	}
+	if _u.mutation.ContactPhoneCleared() {
+		_spec.ClearField(official.FieldContactPhone, field.TypeString)
+	}
+	if value, ok := _u.mutation.ContactEmail(); ok {
+		_spec.SetField(official.FieldContactEmail, field.TypeString, value)
+	}
+	if _u.mutation.ContactEmailCleared() {
+		_spec.ClearField(official.FieldContactEmail, field.TypeString)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -992,6 +992,8 @@ var (
 		{Name: "active_from", Type: field.TypeTime},
 		{Name: "active_to", Type: field.TypeTime, Nullable: true},
 		{Name: "full_name_folded", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "contact_phone", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "contact_email", Type: field.TypeString, Nullable: true, Size: 254},
 		{Name: "unit_officials", Type: field.TypeString, Size: 40},
 	}
 	// OfficialsTable holds the schema information for the "officials" table.
@@ -1002,7 +1004,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "officials_units_officials",
-				Columns:    []*schema.Column{OfficialsColumns[10]},
+				Columns:    []*schema.Column{OfficialsColumns[12]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1037,7 +1039,7 @@ var (
 			{
 				Name:    "official_unit_officials_id",
 				Unique:  false,
-				Columns: []*schema.Column{OfficialsColumns[10], OfficialsColumns[0]},
+				Columns: []*schema.Column{OfficialsColumns[12], OfficialsColumns[0]},
 			},
 		},
 	}

@@ -38,6 +38,10 @@ const (
 	FieldFullNameFolded = "full_name_folded"
 	// FieldUnitID holds the string denoting the unit_id field in the database.
 	FieldUnitID = "unit_officials"
+	// FieldContactPhone holds the string denoting the contact_phone field in the database.
+	FieldContactPhone = "contact_phone"
+	// FieldContactEmail holds the string denoting the contact_email field in the database.
+	FieldContactEmail = "contact_email"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -127,6 +131,8 @@ var Columns = []string{
 	FieldActiveTo,
 	FieldFullNameFolded,
 	FieldUnitID,
+	FieldContactPhone,
+	FieldContactEmail,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -164,6 +170,10 @@ var (
 	DefaultFullNameFolded string
 	// FullNameFoldedValidator is a validator for the "full_name_folded" field. It is called by the builders before save.
 	FullNameFoldedValidator func(string) error
+	// ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	ContactPhoneValidator func(string) error
+	// ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
+	ContactEmailValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -251,6 +261,16 @@ func ByFullNameFolded(opts ...sql.OrderTermOption) OrderOption {
 // ByUnitID orders the results by the unit_id field.
 func ByUnitID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUnitID, opts...).ToFunc()
+}
+
+// ByContactPhone orders the results by the contact_phone field.
+func ByContactPhone(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContactPhone, opts...).ToFunc()
+}
+
+// ByContactEmail orders the results by the contact_email field.
+func ByContactEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContactEmail, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

@@ -1188,6 +1188,14 @@ func init() {
 	official.DefaultFullNameFolded = officialDescFullNameFolded.Default.(string)
 	// official.FullNameFoldedValidator is a validator for the "full_name_folded" field. It is called by the builders before save.
 	official.FullNameFoldedValidator = officialDescFullNameFolded.Validators[0].(func(string) error)
+	// officialDescContactPhone is the schema descriptor for contact_phone field.
+	officialDescContactPhone := officialFields[8].Descriptor()
+	// official.ContactPhoneValidator is a validator for the "contact_phone" field. It is called by the builders before save.
+	official.ContactPhoneValidator = officialDescContactPhone.Validators[0].(func(string) error)
+	// officialDescContactEmail is the schema descriptor for contact_email field.
+	officialDescContactEmail := officialFields[9].Descriptor()
+	// official.ContactEmailValidator is a validator for the "contact_email" field. It is called by the builders before save.
+	official.ContactEmailValidator = officialDescContactEmail.Validators[0].(func(string) error)
 	// officialDescID is the schema descriptor for id field.
 	officialDescID := officialMixinFields0[0].Descriptor()
 	// official.DefaultID holds the default value on creation for the id field.

@@ -214,6 +214,11 @@ func (Official) Fields() []ent.Field {
 			Comment("Last day of service, if the official has left."),
 		folded("full_name_folded", 200), // last: SQLite adds a last column in place
 		parentKey("unit_id", "unit_officials", "Id of the unit the official works in.", false),
+		// Contact for activation codes and password resets (DESIGN.md §11): personal data, never in the API.
+		field.String("contact_phone").Optional().MaxLen(20).Sensitive().Annotations(hidden()).
+			Comment("Registered mobile phone (E.164), for activation and recovery codes."),
+		field.String("contact_email").Optional().MaxLen(254).Sensitive().Annotations(hidden()).
+			Comment("Registered e-mail address, for activation and recovery codes."),
 	}
 }
 
