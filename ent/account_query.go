@@ -1154,7 +1154,7 @@ func (_q *AccountQuery) loadReviewedAssessments(ctx context.Context, query *Self
 	}
 	query.withFKs = true
 	query.Where(predicate.SelfAssessment(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.ReviewedAssessmentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.ReviewedAssessmentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1185,7 +1185,7 @@ func (_q *AccountQuery) loadHandledCases(ctx context.Context, query *CitizenCase
 	}
 	query.withFKs = true
 	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.HandledCasesColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.HandledCasesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1216,7 +1216,7 @@ func (_q *AccountQuery) loadCaseEvents(ctx context.Context, query *CaseEventQuer
 	}
 	query.withFKs = true
 	query.Where(predicate.CaseEvent(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.CaseEventsColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.CaseEventsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1247,7 +1247,7 @@ func (_q *AccountQuery) loadCaseMessages(ctx context.Context, query *CaseMessage
 	}
 	query.withFKs = true
 	query.Where(predicate.CaseMessage(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.CaseMessagesColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.CaseMessagesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1278,7 +1278,7 @@ func (_q *AccountQuery) loadProposedCommendations(ctx context.Context, query *Co
 	}
 	query.withFKs = true
 	query.Where(predicate.Commendation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.ProposedCommendationsColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.ProposedCommendationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1309,7 +1309,7 @@ func (_q *AccountQuery) loadRecordedInspections(ctx context.Context, query *Insp
 	}
 	query.withFKs = true
 	query.Where(predicate.Inspection(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.RecordedInspectionsColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.RecordedInspectionsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1340,7 +1340,7 @@ func (_q *AccountQuery) loadClosedReviews(ctx context.Context, query *ReviewQuer
 	}
 	query.withFKs = true
 	query.Where(predicate.Review(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.ClosedReviewsColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.ClosedReviewsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1371,7 +1371,7 @@ func (_q *AccountQuery) loadAuditEvents(ctx context.Context, query *AuditEventQu
 	}
 	query.withFKs = true
 	query.Where(predicate.AuditEvent(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.AuditEventsColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.AuditEventsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1402,7 +1402,7 @@ func (_q *AccountQuery) loadRefreshTokens(ctx context.Context, query *RefreshTok
 	}
 	query.withFKs = true
 	query.Where(predicate.RefreshToken(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.RefreshTokensColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.RefreshTokensColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

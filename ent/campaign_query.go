@@ -883,7 +883,7 @@ func (_q *CampaignQuery) loadPhases(ctx context.Context, query *PhaseQuery, node
 	}
 	query.withFKs = true
 	query.Where(predicate.Phase(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.PhasesColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.PhasesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -914,7 +914,7 @@ func (_q *CampaignQuery) loadCriteria(ctx context.Context, query *CriterionQuery
 	}
 	query.withFKs = true
 	query.Where(predicate.Criterion(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.CriteriaColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.CriteriaColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -945,7 +945,7 @@ func (_q *CampaignQuery) loadAcknowledgements(ctx context.Context, query *Acknow
 	}
 	query.withFKs = true
 	query.Where(predicate.Acknowledgement(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.AcknowledgementsColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.AcknowledgementsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -976,7 +976,7 @@ func (_q *CampaignQuery) loadPledges(ctx context.Context, query *PledgeQuery, no
 	}
 	query.withFKs = true
 	query.Where(predicate.Pledge(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.PledgesColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.PledgesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1007,7 +1007,7 @@ func (_q *CampaignQuery) loadEmulationRegistrations(ctx context.Context, query *
 	}
 	query.withFKs = true
 	query.Where(predicate.EmulationRegistration(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.EmulationRegistrationsColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.EmulationRegistrationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1038,7 +1038,7 @@ func (_q *CampaignQuery) loadSelfAssessments(ctx context.Context, query *SelfAss
 	}
 	query.withFKs = true
 	query.Where(predicate.SelfAssessment(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.SelfAssessmentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.SelfAssessmentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1069,7 +1069,7 @@ func (_q *CampaignQuery) loadCommendations(ctx context.Context, query *Commendat
 	}
 	query.withFKs = true
 	query.Where(predicate.Commendation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.CommendationsColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.CommendationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1100,7 +1100,7 @@ func (_q *CampaignQuery) loadInspections(ctx context.Context, query *InspectionQ
 	}
 	query.withFKs = true
 	query.Where(predicate.Inspection(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(campaign.InspectionsColumn), fks...))
+		s.Where(edgeParents(s, s.C(campaign.InspectionsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -1007,7 +1007,7 @@ func (_q *CitizenCaseQuery) loadDuplicates(ctx context.Context, query *CitizenCa
 	}
 	query.withFKs = true
 	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.DuplicatesColumn), fks...))
+		s.Where(edgeParents(s, s.C(citizencase.DuplicatesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1070,7 +1070,7 @@ func (_q *CitizenCaseQuery) loadEvents(ctx context.Context, query *CaseEventQuer
 	}
 	query.withFKs = true
 	query.Where(predicate.CaseEvent(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.EventsColumn), fks...))
+		s.Where(edgeParents(s, s.C(citizencase.EventsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1101,7 +1101,7 @@ func (_q *CitizenCaseQuery) loadMessages(ctx context.Context, query *CaseMessage
 	}
 	query.withFKs = true
 	query.Where(predicate.CaseMessage(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.MessagesColumn), fks...))
+		s.Where(edgeParents(s, s.C(citizencase.MessagesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1132,7 +1132,7 @@ func (_q *CitizenCaseQuery) loadEvidence(ctx context.Context, query *EvidenceQue
 	}
 	query.withFKs = true
 	query.Where(predicate.Evidence(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.EvidenceColumn), fks...))
+		s.Where(edgeParents(s, s.C(citizencase.EvidenceColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1195,7 +1195,7 @@ func (_q *CitizenCaseQuery) loadUploads(ctx context.Context, query *UploadQuery,
 	}
 	query.withFKs = true
 	query.Where(predicate.Upload(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.UploadsColumn), fks...))
+		s.Where(edgeParents(s, s.C(citizencase.UploadsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1226,7 +1226,7 @@ func (_q *CitizenCaseQuery) loadIncidents(ctx context.Context, query *IncidentQu
 	}
 	query.withFKs = true
 	query.Where(predicate.Incident(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(citizencase.IncidentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(citizencase.IncidentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

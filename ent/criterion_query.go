@@ -517,7 +517,7 @@ func (_q *CriterionQuery) loadItems(ctx context.Context, query *SelfAssessmentIt
 	}
 	query.withFKs = true
 	query.Where(predicate.SelfAssessmentItem(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(criterion.ItemsColumn), fks...))
+		s.Where(edgeParents(s, s.C(criterion.ItemsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

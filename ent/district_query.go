@@ -571,7 +571,7 @@ func (_q *DistrictQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 		query.ctx.AppendFieldOnce(unit.FieldDistrictID)
 	}
 	query.Where(predicate.Unit(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(district.UnitsColumn), fks...))
+		s.Where(edgeParents(s, s.C(district.UnitsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -604,7 +604,7 @@ func (_q *DistrictQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 		query.ctx.AppendFieldOnce(account.FieldScopeDistrictID)
 	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(district.ScopedAccountsColumn), fks...))
+		s.Where(edgeParents(s, s.C(district.ScopedAccountsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

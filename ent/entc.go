@@ -7,6 +7,8 @@ package main
 import (
 	"bytes"
 	"log"
+	"os"
+	"path/filepath"
 	"text/template/parse"
 
 	"entgo.io/contrib/entgql"
@@ -40,6 +42,7 @@ func main() {
 			gen.FeatureLock,
 			gen.FeatureExecQuery,
 		},
+		Hooks: []gen.Hook{markEdgeParents},
 	}, entc.Extensions(ex), entc.TemplateFiles("./ent/template/edgepage.tmpl"))
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
@@ -86,4 +89,38 @@ func pageEdgesPerParent() {
 	if n == 0 {
 		log.Fatalf("entgql's collection template no longer calls %s: see pageEdgesPerParent", from)
 	}
+}
+
+// markEdgeParents has the eager loaders of to-many edges state their parents through edgeParents
+// (internal/edgepage.Parents) instead of sql.InValues, so that a nested page per parent can leave
+// that list out of each parent's query. ent's loader template is used as shipped; the call is
+// rewritten in the generated files, and codegen stops if it finds none to rewrite.
+func markEdgeParents(next gen.Generator) gen.Generator {
+	return gen.GenerateFunc(func(g *gen.Graph) error {
+		if err := next.Generate(g); err != nil {
+			return err
+		}
+		from, to := []byte("s.Where(sql.InValues(s.C("), []byte("s.Where(edgeParents(s, s.C(")
+		files, err := filepath.Glob(filepath.Join(g.Config.Target, "*_query.go"))
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return err
+			}
+			if c := bytes.Count(b, from); c > 0 {
+				n += c
+				if err := os.WriteFile(f, bytes.ReplaceAll(b, from, to), 0o644); err != nil {
+					return err
+				}
+			}
+		}
+		if n == 0 {
+			log.Fatalf("ent's eager loaders no longer call sql.InValues(s.C(...)): see markEdgeParents")
+		}
+		return nil
+	})
 }

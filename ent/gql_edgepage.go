@@ -7,3 +7,7 @@ import "github.com/liemchinh/liemchinh/internal/edgepage"
 // limitPerRow pages a nested connection by reading only the rows it keeps (a LATERAL page per
 // parent on PostgreSQL); the field collection calls it where entgql calls entgql.LimitPerRow.
 var limitPerRow = edgepage.LimitPerRow
+
+// edgeParents is an eager loader's "parent IN (parents)", which limitPerRow leaves out of each
+// parent's page; the loaders call it where ent writes sql.InValues (ent/entc.go, markEdgeParents).
+var edgeParents = edgepage.Parents

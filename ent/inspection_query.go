@@ -635,7 +635,7 @@ func (_q *InspectionQuery) loadIncidents(ctx context.Context, query *IncidentQue
 	}
 	query.withFKs = true
 	query.Where(predicate.Incident(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(inspection.IncidentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(inspection.IncidentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

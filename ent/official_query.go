@@ -808,7 +808,7 @@ func (_q *OfficialQuery) loadAccount(ctx context.Context, query *AccountQuery, n
 		query.ctx.AppendFieldOnce(account.FieldOfficialID)
 	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.AccountColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.AccountColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -839,7 +839,7 @@ func (_q *OfficialQuery) loadAcknowledgements(ctx context.Context, query *Acknow
 	}
 	query.withFKs = true
 	query.Where(predicate.Acknowledgement(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.AcknowledgementsColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.AcknowledgementsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -870,7 +870,7 @@ func (_q *OfficialQuery) loadPledges(ctx context.Context, query *PledgeQuery, no
 	}
 	query.withFKs = true
 	query.Where(predicate.Pledge(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.PledgesColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.PledgesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -904,7 +904,7 @@ func (_q *OfficialQuery) loadSelfAssessments(ctx context.Context, query *SelfAss
 		query.ctx.AppendFieldOnce(selfassessment.FieldOfficialID)
 	}
 	query.Where(predicate.SelfAssessment(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.SelfAssessmentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.SelfAssessmentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -935,7 +935,7 @@ func (_q *OfficialQuery) loadIncidents(ctx context.Context, query *IncidentQuery
 		query.ctx.AppendFieldOnce(incident.FieldOfficialID)
 	}
 	query.Where(predicate.Incident(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.IncidentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.IncidentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -963,7 +963,7 @@ func (_q *OfficialQuery) loadCommendations(ctx context.Context, query *Commendat
 	}
 	query.withFKs = true
 	query.Where(predicate.Commendation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.CommendationsColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.CommendationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -997,7 +997,7 @@ func (_q *OfficialQuery) loadCases(ctx context.Context, query *CitizenCaseQuery,
 		query.ctx.AppendFieldOnce(citizencase.FieldOfficialID)
 	}
 	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(official.CasesColumn), fks...))
+		s.Where(edgeParents(s, s.C(official.CasesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

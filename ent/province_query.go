@@ -691,7 +691,7 @@ func (_q *ProvinceQuery) loadPredecessors(ctx context.Context, query *ProvinceQu
 	}
 	query.withFKs = true
 	query.Where(predicate.Province(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(province.PredecessorsColumn), fks...))
+		s.Where(edgeParents(s, s.C(province.PredecessorsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -754,7 +754,7 @@ func (_q *ProvinceQuery) loadDistricts(ctx context.Context, query *DistrictQuery
 	}
 	query.withFKs = true
 	query.Where(predicate.District(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(province.DistrictsColumn), fks...))
+		s.Where(edgeParents(s, s.C(province.DistrictsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -787,7 +787,7 @@ func (_q *ProvinceQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 		query.ctx.AppendFieldOnce(unit.FieldProvinceID)
 	}
 	query.Where(predicate.Unit(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(province.UnitsColumn), fks...))
+		s.Where(edgeParents(s, s.C(province.UnitsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -817,7 +817,7 @@ func (_q *ProvinceQuery) loadScopedAccounts(ctx context.Context, query *AccountQ
 		query.ctx.AppendFieldOnce(account.FieldScopeProvinceID)
 	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(province.ScopedAccountsColumn), fks...))
+		s.Where(edgeParents(s, s.C(province.ScopedAccountsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -848,7 +848,7 @@ func (_q *ProvinceQuery) loadCampaigns(ctx context.Context, query *CampaignQuery
 	}
 	query.withFKs = true
 	query.Where(predicate.Campaign(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(province.CampaignsColumn), fks...))
+		s.Where(edgeParents(s, s.C(province.CampaignsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -632,7 +632,7 @@ func (_q *SelfAssessmentQuery) loadItems(ctx context.Context, query *SelfAssessm
 	}
 	query.withFKs = true
 	query.Where(predicate.SelfAssessmentItem(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(selfassessment.ItemsColumn), fks...))
+		s.Where(edgeParents(s, s.C(selfassessment.ItemsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -990,7 +990,7 @@ func (_q *UnitQuery) loadChildren(ctx context.Context, query *UnitQuery, nodes [
 		query.ctx.AppendFieldOnce(unit.FieldParentID)
 	}
 	query.Where(predicate.Unit(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.ChildrenColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.ChildrenColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1055,7 +1055,7 @@ func (_q *UnitQuery) loadOfficials(ctx context.Context, query *OfficialQuery, no
 		query.ctx.AppendFieldOnce(official.FieldUnitID)
 	}
 	query.Where(predicate.Official(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.OfficialsColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.OfficialsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1083,7 +1083,7 @@ func (_q *UnitQuery) loadEmulationRegistrations(ctx context.Context, query *Emul
 	}
 	query.withFKs = true
 	query.Where(predicate.EmulationRegistration(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.EmulationRegistrationsColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.EmulationRegistrationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1114,7 +1114,7 @@ func (_q *UnitQuery) loadCases(ctx context.Context, query *CitizenCaseQuery, nod
 	}
 	query.withFKs = true
 	query.Where(predicate.CitizenCase(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.CasesColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.CasesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1145,7 +1145,7 @@ func (_q *UnitQuery) loadIncidents(ctx context.Context, query *IncidentQuery, no
 	}
 	query.withFKs = true
 	query.Where(predicate.Incident(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.IncidentsColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.IncidentsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1176,7 +1176,7 @@ func (_q *UnitQuery) loadCommendations(ctx context.Context, query *CommendationQ
 	}
 	query.withFKs = true
 	query.Where(predicate.Commendation(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.CommendationsColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.CommendationsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1207,7 +1207,7 @@ func (_q *UnitQuery) loadInspections(ctx context.Context, query *InspectionQuery
 	}
 	query.withFKs = true
 	query.Where(predicate.Inspection(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.InspectionsColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.InspectionsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1240,7 +1240,7 @@ func (_q *UnitQuery) loadScopedAccounts(ctx context.Context, query *AccountQuery
 		query.ctx.AppendFieldOnce(account.FieldScopeUnitID)
 	}
 	query.Where(predicate.Account(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(unit.ScopedAccountsColumn), fks...))
+		s.Where(edgeParents(s, s.C(unit.ScopedAccountsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
