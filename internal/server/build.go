@@ -116,7 +116,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
 	}
 	prog := progress.New(db, now)
-	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Progress: prog, Cases: cases,
+	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
 	if err != nil {
 		closeLimits()
