@@ -159,6 +159,9 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	}
 	m := metrics.New(db.SQL)
 	m.Overdue(cases.OverdueByProvince)
+	if r := db.Replica; r != nil {
+		m.Replica(r.SQL, r.Lag, r.Usable, r.Served)
+	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
 		Limits:    limits,
 		reference: reference,

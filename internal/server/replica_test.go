@@ -3,7 +3,11 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,6 +157,18 @@ func TestReadReplica(t *testing.T) {
 	}
 	if rdb.Replica.Served() == served {
 		t.Fatal("the standby served no statement after resuming")
+	}
+	// Its figures on /metrics.
+	rec := httptest.NewRecorder()
+	api.Metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, want := range []string{"liemchinh_db_replica_usable 1", "\nliemchinh_db_replica_lag_seconds ",
+		`go_sql_open_connections{db_name="liemchinh_replica"}`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^liemchinh_db_replica_statements_total [1-9]`).MatchString(rec.Body.String()) {
+		t.Error("/metrics counts no statement served by the standby")
 	}
 	// The standby's own view: a hot standby in recovery, which refuses writes.
 	var recovery bool
