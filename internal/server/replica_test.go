@@ -158,8 +158,18 @@ func TestReadReplica(t *testing.T) {
 	if rdb.Replica.Served() == served {
 		t.Fatal("the standby served no statement after resuming")
 	}
-	// Its figures on /metrics.
+	// The open data's raw aggregate (store.DB.Reader) is the standby's too.
+	served = rdb.Replica.Served()
 	rec := httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/open-data/closed-cases/"+time.Now().Format("2006-01")+".csv", nil))
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Body.String(), "month,province_code") {
+		t.Fatalf("open data: %d %s", rec.Code, rec.Body)
+	}
+	if rdb.Replica.Served() == served {
+		t.Fatal("the standby served no statement of the open data")
+	}
+	// Its figures on /metrics.
+	rec = httptest.NewRecorder()
 	api.Metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	for _, want := range []string{"liemchinh_db_replica_usable 1", "\nliemchinh_db_replica_lag_seconds ",
 		`go_sql_open_connections{db_name="liemchinh_replica"}`} {
