@@ -168,6 +168,16 @@ func TestReadReplica(t *testing.T) {
 	if rdb.Replica.Served() == served {
 		t.Fatal("the standby served no statement of the open data")
 	}
+	// So are Open311's reads.
+	served = rdb.Replica.Served()
+	rec = httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/open311/v2/requests.json", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("Open311 requests: %d %s", rec.Code, rec.Body)
+	}
+	if rdb.Replica.Served() == served {
+		t.Fatal("the standby served no statement of Open311's requests")
+	}
 	// Its figures on /metrics.
 	rec = httptest.NewRecorder()
 	api.Metrics.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
