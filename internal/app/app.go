@@ -139,11 +139,15 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, migr
 
 // openMigratedWith is openMigrated with the ent driver wrapped (tracing).
 func openMigratedWith(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool, wrap func(dialect.Driver) dialect.Driver) (*store.DB, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL, wrap)
+	db, err := store.OpenReplicated(ctx, cfg.DatabaseURL, cfg.DatabaseReadURL, wrap)
 	if err != nil {
 		return nil, err
 	}
 	db.SetPool(store.Pool{Conns: cfg.DBConns, MaxLifetime: cfg.DBConnLifetime})
+	if db.Replica != nil {
+		db.Replica.SetMaxLag(cfg.ReadMaxLag)
+		db.WatchReplica(log)
+	}
 	if migrate {
 		if err := db.Migrate(ctx, log); err != nil {
 			db.Close()

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,12 @@ import (
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(serveChildEnv) == "1" {
+		os.Exit(serveChild()) // a server process of TestTwoProcesses
+	}
+	testutil.Main(m)
+}
 
 // TestBenchProgress runs `bench progress` and `bench search` on a tiny synthetic nation: they print
 // the timings of every query, and fail on a database without the national data.

@@ -253,6 +253,7 @@ func (s *Service) Cache() *AccountCache { return s.cache }
 // account returns what Authenticate checks of an account: from the cache when it has it, else
 // from the database (and then into the cache). Inside a transaction it reads the transaction.
 func (s *Service) account(ctx context.Context, id string) (cachedAccount, error) {
+	ctx = store.Primary(ctx) // never the read replica's lagging copy
 	c := s.cache
 	if c == nil || ent.FromContext(ctx) != nil {
 		c = nil

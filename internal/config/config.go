@@ -34,6 +34,8 @@ type Config struct {
 	ListenAddr      string        // LISTEN_ADDR
 	MetricsAddr     string        // METRICS_ADDR: where /metrics is served; "" (the default): nowhere
 	DatabaseURL     string        // DATABASE_URL
+	DatabaseReadURL string        // DATABASE_READ_URL: a streaming standby for lag-tolerant reads; "": none
+	ReadMaxLag      time.Duration // DATABASE_READ_MAX_LAG: beyond it the standby's reads go to the primary
 	AutoMigrate     bool          // AUTO_MIGRATE: serve applies pending migrations first
 	SeedDemo        bool          // SEED_DEMO: serve loads the demo data into an empty database
 	CORSOrigins     []string      // CORS_ALLOWED_ORIGINS, comma-separated
@@ -146,6 +148,8 @@ var Variables = []Variable{
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the HTTP server listens on"},
 	{"METRICS_ADDR", "(off)", "address of a second listener serving Prometheus metrics at /metrics (e.g. 0.0.0.0:9090, kept off the public port)"},
 	{"DATABASE_URL", DefaultDatabaseURL, "postgres://... for PostgreSQL (required in production), or sqlite:PATH for the embedded database"},
+	{"DATABASE_READ_URL", "(none)", "postgres://... of a streaming standby of DATABASE_URL's database: reads that tolerate a short lag (progress, ranking, reviews, exports, open data, Open311 reads, supervisors' lists) go there, everything else to the primary"},
+	{"DATABASE_READ_MAX_LAG", "30s", "while the standby lags more than this (or cannot be reached) its reads go to the primary"},
 	{"AUTO_MIGRATE", "true", "serve applies pending migrations before listening (set false to run `liemchinh migrate` separately)"},
 	{"SEED_DEMO", "true outside production", "serve loads the demo data when the database has no campaign"},
 	{"CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000 outside production, none in production", "comma-separated origins allowed to call the API from a browser"},
@@ -202,15 +206,16 @@ func Load(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		Env:         get("APP_ENV", EnvDevelopment),
-		ListenAddr:  get("LISTEN_ADDR", "127.0.0.1:8080"),
-		MetricsAddr: get("METRICS_ADDR", ""),
-		DatabaseURL: get("DATABASE_URL", ""),
-		LogLevel:    get("LOG_LEVEL", "info"),
-		ReporterKey: get("REPORTER_KEY", ""),
-		TokenKey:    get("TOKEN_KEY", ""),
-		ReceiptKeys: receipt.SplitKeys(getenv("RECEIPT_KEY")),
-		LoadTestKey: get("LOAD_TEST_KEY", ""),
+		Env:             get("APP_ENV", EnvDevelopment),
+		ListenAddr:      get("LISTEN_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:     get("METRICS_ADDR", ""),
+		DatabaseURL:     get("DATABASE_URL", ""),
+		DatabaseReadURL: get("DATABASE_READ_URL", ""),
+		LogLevel:        get("LOG_LEVEL", "info"),
+		ReporterKey:     get("REPORTER_KEY", ""),
+		TokenKey:        get("TOKEN_KEY", ""),
+		ReceiptKeys:     receipt.SplitKeys(getenv("RECEIPT_KEY")),
+		LoadTestKey:     get("LOAD_TEST_KEY", ""),
 
 		AssessmentClose: get("ASSESSMENT_WINDOW_CLOSES", "12-15"),
 		BlobDir:         get("BLOB_DIR", "./data/blobs"),
@@ -332,6 +337,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.DBConns = parseInt("DB_MAX_CONNS", 20)
+	c.ReadMaxLag = parseDuration("DATABASE_READ_MAX_LAG", "30s")
 	if v := get("DB_CONN_MAX_LIFETIME", "0"); v != "0" {
 		c.DBConnLifetime = parseDuration("DB_CONN_MAX_LIFETIME", "30m")
 	}
@@ -407,6 +413,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = DefaultDatabaseURL
+	}
+	if c.DatabaseReadURL != "" && (!strings.HasPrefix(c.DatabaseURL, "postgres") || !strings.HasPrefix(c.DatabaseReadURL, "postgres")) {
+		errs = append(errs, errors.New("DATABASE_READ_URL needs PostgreSQL: postgres://... for it and for DATABASE_URL"))
 	}
 	if c.ReporterKey == "" {
 		c.ReporterKey = DemoReporterKey

@@ -78,6 +78,20 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{"bad blob url", map[string]string{"BLOB_URL": "https://minio:9000/evidence"}, "BLOB_URL", nil},
+		{"read replica", map[string]string{"DATABASE_URL": "postgres://primary/lc", "DATABASE_READ_URL": "postgres://standby/lc",
+			"DATABASE_READ_MAX_LAG": "5s"}, "", func(t *testing.T, c Config) {
+			if c.DatabaseReadURL != "postgres://standby/lc" || c.ReadMaxLag != 5*time.Second {
+				t.Fatalf("read URL %q, max lag %s", c.DatabaseReadURL, c.ReadMaxLag)
+			}
+		}},
+		{"no read replica by default", nil, "", func(t *testing.T, c Config) {
+			if c.DatabaseReadURL != "" || c.ReadMaxLag != 30*time.Second {
+				t.Fatalf("read URL %q, max lag %s", c.DatabaseReadURL, c.ReadMaxLag)
+			}
+		}},
+		{"read replica of SQLite", map[string]string{"DATABASE_READ_URL": "postgres://standby/lc"}, "DATABASE_READ_URL", nil},
+		{"read replica not PostgreSQL", map[string]string{"DATABASE_URL": "postgres://primary/lc", "DATABASE_READ_URL": "sqlite:x.db"}, "DATABASE_READ_URL", nil},
+		{"bad read lag", map[string]string{"DATABASE_READ_MAX_LAG": "-1s"}, "DATABASE_READ_MAX_LAG", nil},
 		{"production seeding demo", with(prodOK, "SEED_DEMO", "true"), "SEED_DEMO", nil},
 		{"unknown env", map[string]string{"APP_ENV": "staging"}, "APP_ENV", nil},
 		{"bad bool", map[string]string{"AUTO_MIGRATE": "perhaps"}, "AUTO_MIGRATE", nil},

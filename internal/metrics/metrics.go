@@ -74,6 +74,34 @@ func New(db *sql.DB) *Metrics {
 }
 
 // Handler serves the metrics in the Prometheus exposition format.
+// Replica adds the read replica's figures (DATABASE_READ_URL): its lag at the last check, whether it
+// serves reads, the statements it served, and its pool (go_sql_* with db_name="liemchinh_replica").
+func (m *Metrics) Replica(db *sql.DB, lag func() time.Duration, usable func() bool, served func() int64) {
+	if m == nil {
+		return
+	}
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "liemchinh_db_replica_lag_seconds",
+			Help: "Replay lag of the read replica at its last check, each second (-1: unknown, unreachable)."},
+			func() float64 {
+				if d := lag(); d >= 0 {
+					return d.Seconds()
+				}
+				return -1
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "liemchinh_db_replica_usable",
+			Help: "1 while the read replica serves the lag-tolerant reads, 0 while they go to the primary."},
+			func() float64 {
+				if usable() {
+					return 1
+				}
+				return 0
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "liemchinh_db_replica_statements_total",
+			Help: "Statements the read replica served."}, func() float64 { return float64(served()) }),
+		collectors.NewDBStatsCollector(db, "liemchinh_replica"))
+}
+
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }

@@ -38,6 +38,7 @@ import (
 type Service struct {
 	client  *ent.Client
 	sql     *sql.DB // the open figures' aggregates
+	reader  func(context.Context) *sql.DB
 	dialect string
 	prog    *progress.Service
 	cases   *casework.Service
@@ -54,7 +55,10 @@ type Deps struct {
 	Client *ent.Client
 	// SQL and Dialect are the database the open figures aggregate in; Progress gives the
 	// provinces' figures.
-	SQL      *sql.DB
+	SQL *sql.DB
+	// Reader, when set, picks the pool of a read (the standby's for a lag-tolerant one) in place
+	// of SQL.
+	Reader   func(context.Context) *sql.DB
 	Dialect  string
 	Progress *progress.Service
 	Cases    *casework.Service
@@ -85,7 +89,7 @@ func New(d Deps) (*Service, error) {
 	if d.CacheTTL <= 0 {
 		d.CacheTTL = time.Minute
 	}
-	return &Service{client: d.Client, sql: d.SQL, dialect: d.Dialect, prog: d.Progress, cases: d.Cases, ids: block, now: d.Now, log: d.Logger,
+	return &Service{client: d.Client, sql: d.SQL, reader: d.Reader, dialect: d.Dialect, prog: d.Progress, cases: d.Cases, ids: block, now: d.Now, log: d.Logger,
 		cache: newCache(d.CacheTTL, 2000), read: d.ReadRate, submit: d.SubmitRate}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // errLinkRevoked is a link of an account that is gone, disabled, or whose sessions were ended
@@ -58,7 +59,8 @@ func (s *Service) download(ctx context.Context, token string) (*file, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := s.client.Account.Get(authz.System(ctx, authz.SysAuthenticate), sub)
+	// The account as it is now (the primary's), whatever the rest of the download may read.
+	acc, err := s.client.Account.Get(authz.System(store.Primary(ctx), authz.SysAuthenticate), sub)
 	if ent.IsNotFound(err) {
 		return nil, errLinkRevoked
 	}

@@ -116,7 +116,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
 	}
 	prog := progress.New(db, now)
-	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Dialect: db.Dialect, Progress: prog, Cases: cases,
+	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
 	if err != nil {
 		closeLimits()
@@ -159,6 +159,9 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	}
 	m := metrics.New(db.SQL)
 	m.Overdue(cases.OverdueByProvince)
+	if r := db.Replica; r != nil {
+		m.Replica(r.SQL, r.Lag, r.Usable, r.Served)
+	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
 		Limits:    limits,
 		reference: reference,

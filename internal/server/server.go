@@ -84,10 +84,10 @@ func New(d Deps) http.Handler {
 		d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, closeOnShutdown(d.Closing, gql))))))
 	mux.Handle("PUT /uploads/{token}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d))))
 	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
-	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, d.Reviews.Download(d.Logger))) // the token is the credential
+	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, lagTolerantGET(d.Reviews.Download(d.Logger)))) // the token is the credential
 	if d.Open311 != nil {
-		mux.Handle(open311.Prefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, d.Open311.Handler()))))
-		mux.Handle("GET "+open311.FiguresPrefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, d.Open311.FiguresHandler()))))
+		mux.Handle(open311.Prefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, lagTolerantGET(d.Open311.Handler())))))
+		mux.Handle("GET "+open311.FiguresPrefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, lagTolerantGET(d.Open311.FiguresHandler())))))
 	}
 	if d.Cases.Receipts != nil {
 		mux.Handle("GET /.well-known/jwks.json", jwksHandler(d.Cases.Receipts))
@@ -172,6 +172,7 @@ func newGraphQL(d Deps) http.Handler {
 	useLimits(srv, d)
 	srv.Use(scalarVariables{schema: es.Schema()})
 	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: d.DB.Client}, log: log})
+	srv.AroundRootFields(routeReads)
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		ctx = logging.With(ctx, slog.String("operation", oc.OperationName))

@@ -53,6 +53,10 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// Replica is the standby of DATABASE_READ_URL (nil without one): see replica.go.
+	Replica *Replica
+
+	stopWatch func() // ends the replica's checks
 
 	mu        sync.Mutex
 	attached  map[any]any
@@ -77,8 +81,13 @@ func (d *DB) Attach(key any, make func() any) any {
 	return v
 }
 
-// Close closes the client and the pool.
-func (d *DB) Close() error { return d.Client.Close() }
+// Close closes the client and the pools.
+func (d *DB) Close() error {
+	if d.stopWatch != nil {
+		d.stopWatch()
+	}
+	return d.Client.Close()
+}
 
 // Ping checks the database answers (readiness).
 func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
@@ -88,6 +97,16 @@ func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
 // ent.Driver wrappers can be added with wrap (used by tests that count statements). The client has
 // the authorization rules of package authz installed: there is no client without them.
 func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Driver) (*DB, error) {
+	return OpenReplicated(ctx, url, "", wrap)
+}
+
+// ReplicaCheckEvery is how often the standby's lag is measured.
+const ReplicaCheckEvery = time.Second
+
+// OpenReplicated is Open with a read replica: readURL, when not empty, is a PostgreSQL streaming
+// standby of url's database that serves the reads marked LagTolerant (replica.go), through a pool
+// sized like the primary's, while its lag stays under DefaultMaxLag (Replica.SetMaxLag).
+func OpenReplicated(ctx context.Context, url, readURL string, wrap func(dialect.Driver) dialect.Driver) (*DB, error) {
 	var (
 		db     *sql.DB
 		writer *sql.DB // SQLite files: the one connection ent writes through (writerDriver)
@@ -133,6 +152,29 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	if writer != nil {
 		drv = writerDriver{read: entsql.OpenDB(dia, db), write: entsql.OpenDB(dia, writer)}
 	}
+	var replica *Replica
+	if readURL != "" {
+		if dia != dialect.Postgres || !(strings.HasPrefix(readURL, "postgres://") || strings.HasPrefix(readURL, "postgresql://")) {
+			db.Close()
+			return nil, errors.New("DATABASE_READ_URL needs PostgreSQL for both DATABASE_URL and itself")
+		}
+		rdb, err := sql.Open("postgres", readURL)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open read replica: %w", err)
+		}
+		setPool(rdb, DefaultPool)
+		replica = &Replica{SQL: rdb}
+		replica.SetMaxLag(DefaultMaxLag)
+		// A standby that does not answer at start is not fatal (reads go to the primary until
+		// it does); one that answers but is not a standby is a mistake in the configuration.
+		if err := replica.Check(pingCtx); errors.Is(err, ErrNotStandby) {
+			db.Close()
+			rdb.Close()
+			return nil, err
+		}
+		drv = replicaDriver{Driver: drv, standby: entsql.OpenDB(dia, rdb), r: replica}
+	}
 	if wrap != nil {
 		drv = wrap(drv)
 	}
@@ -143,7 +185,21 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	accounts, reference := &watchers{}, &watchers{}
 	installAccountHooks(client, dia, accounts)
 	installReferenceHooks(client, dia, reference)
-	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts, reference: reference}, nil
+	d := &DB{Client: client, SQL: db, Dialect: dia, Replica: replica, accounts: accounts, reference: reference}
+	if replica != nil {
+		wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { defer close(done); replica.Watch(wctx, ReplicaCheckEvery, nil) }()
+		d.stopWatch = func() { stop(); <-done }
+	}
+	return d, nil
+}
+
+// WatchReplica logs when the standby stops or starts serving reads (nothing without one).
+func (d *DB) WatchReplica(log *slog.Logger) {
+	if d.Replica != nil {
+		d.Replica.log.Store(log)
+	}
 }
 
 // Pool is the PostgreSQL connection pool: Conns connections, all kept open while idle (a burst
@@ -160,6 +216,9 @@ var DefaultPool = Pool{Conns: 20}
 func (d *DB) SetPool(p Pool) {
 	if d.Dialect == dialect.Postgres {
 		setPool(d.SQL, p)
+		if d.Replica != nil {
+			setPool(d.Replica.SQL, p) // sized like the primary's: it takes the same kind of reads
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ package blobtest
 
 import (
 	"context"
+	"encoding/pem"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -25,6 +26,14 @@ const Bucket = "evidence"
 // chunk-signature framing inside multipart uploads without an error (STACK.md trap 12).
 func S3Config(t testing.TB) blob.S3Config {
 	t.Helper()
+	c, _ := S3Server(t)
+	return c
+}
+
+// S3Server is S3Config, with the PEM certificate of the server's TLS: what another process needs
+// to trust it (SSL_CERT_FILE, which Go honours on Linux, naming a file holding it).
+func S3Server(t testing.TB) (blob.S3Config, []byte) {
+	t.Helper()
 	backend := s3mem.New()
 	if err := backend.CreateBucket(Bucket); err != nil {
 		t.Fatal(err)
@@ -33,6 +42,7 @@ func S3Config(t testing.TB) blob.S3Config {
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // gofakes3 writes some error headers twice
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
 	return blob.S3Config{
 		Bucket:    Bucket,
 		Endpoint:  ts.Listener.Addr().String(),
@@ -41,7 +51,7 @@ func S3Config(t testing.TB) blob.S3Config {
 		Creds:     credentials.NewStaticV4("test-access", "test-secret", ""),
 		Transport: ts.Client().Transport,
 		PartSize:  5 << 20, // S3's least, so that tests of a few MiB cross parts
-	}
+	}, cert
 }
 
 // NewS3 returns a blob.S3 store on a fresh fake server (S3Config).
