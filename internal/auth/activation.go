@@ -241,7 +241,8 @@ func (s *Service) RequestReset(ctx context.Context, login string) error {
 	if err != nil || !ok {
 		return err
 	}
-	bg := context.WithoutCancel(ctx)
+	// Detached from the request: its cancellation, and the mutation's transaction.
+	bg := ent.NewTxContext(ent.NewContext(context.WithoutCancel(ctx), nil), nil)
 	s.resets.Add(1)
 	go func() {
 		defer s.resets.Done()

@@ -302,3 +302,194 @@ func TestAccountsProvision(t *testing.T) {
 		}
 	})
 }
+
+// TestMustChangePassword: an account an administrator creates signs in to a session that may
+// only change its password.
+func TestMustChangePassword(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		api := testutil.NewAPI(t, db, testutil.Config(t, nil))
+		admin := api.SignedIn(t, db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
+		var created struct {
+			AccountCreate struct {
+				Account    *struct{ MustChangePassword bool }
+				UserErrors []userError
+			}
+		}
+		admin.Query(t, `mutation { accountCreate(input: {login: "new.supervisor@test.vn", password: "set-by-the-admin-1",
+			role: SUPERVISOR, scopeKind: NATION}) { account { mustChangePassword } userErrors { field code } } }`, nil).Decode(t, &created)
+		if created.AccountCreate.Account == nil || !created.AccountCreate.Account.MustChangePassword {
+			t.Fatalf("accountCreate: %+v", created.AccountCreate)
+		}
+		// The administrator's password is refused like any other when it is a common one.
+		var common struct{ AccountCreate struct{ UserErrors []userError } }
+		admin.Query(t, `mutation { accountCreate(input: {login: "other@test.vn", password: "1234567890",
+			role: SUPERVISOR, scopeKind: NATION}) { userErrors { field code } } }`, nil).Decode(t, &common)
+		if ue := common.AccountCreate.UserErrors; len(ue) != 1 || ue[0].Field[0] != "password" {
+			t.Fatalf("common password: %+v", ue)
+		}
+		access, _ := api.Login(t, "new.supervisor@test.vn", "set-by-the-admin-1")
+		limited := api.As(access)
+		var v struct {
+			Viewer struct {
+				Role    string
+				Account struct{ MustChangePassword bool }
+			}
+		}
+		limited.Query(t, `{ viewer { role account { mustChangePassword } } }`, nil).Decode(t, &v)
+		if !v.Viewer.Account.MustChangePassword {
+			t.Fatalf("viewer: %+v", v)
+		}
+		if r := limited.Query(t, `{ officials(first: 1) { totalCount } }`, nil); r.Code() != "FORBIDDEN" ||
+			!strings.Contains(r.Errors[0].Message, "passwordChange") {
+			t.Fatalf("a limited session read officials: %s", r.Raw)
+		}
+		if r := limited.Query(t, `{ progress(scope: {national: true}, year: 2025) { headcount } }`, nil); r.Code() != "FORBIDDEN" {
+			t.Fatalf("a limited session read progress: %s", r.Raw)
+		}
+		var changed struct {
+			PasswordChange struct {
+				AccessToken *string
+				UserErrors  []userError
+			}
+		}
+		limited.Query(t, `mutation { passwordChange(input: {currentPassword: "set-by-the-admin-1", newPassword: "my own passphrase"}) {
+			accessToken userErrors { field code } } }`, nil).Decode(t, &changed)
+		if changed.PasswordChange.AccessToken == nil {
+			t.Fatalf("passwordChange: %+v", changed.PasswordChange)
+		}
+		full := api.As(*changed.PasswordChange.AccessToken)
+		var n struct{ Officials struct{ TotalCount int } }
+		full.Query(t, `{ officials(first: 1) { totalCount } }`, nil).Decode(t, &n)
+		if r := limited.Query(t, `{ viewer { role } }`, nil); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("the limited token after the change: %s", r.Raw)
+		}
+	})
+}
+
+// TestRecovery: a unit manager issues a new code to an official in scope (audited), and an
+// official resets their password by a code sent to their registered phone; a reset request
+// answers the same for every login and is throttled per address.
+func TestRecovery(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, nil)
+		box := &outbox{}
+		api := testutil.NewAPIWith(t, db, cfg, nil, server.Options{Sender: box})
+		w := testutil.NewWorld(t, db, cfg)
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		clerk, err := db.Client.Official.UpdateOneID(w.A.Clerk).SetContactEmail("clerk@test.vn").Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as := func(role string) *testutil.API {
+			access, _ := api.Login(t, w.Logins[role], testutil.Password)
+			return api.As(access)
+		}
+		const issue = `mutation($o: ID!, $s: Boolean) { activationCodeIssue(input: {officialId: $o, send: $s}) {
+			code sent account { login } userErrors { field code } } }`
+		type issued struct {
+			ActivationCodeIssue struct {
+				Code       *string
+				Sent       bool
+				Account    *struct{ Login string }
+				UserErrors []userError
+			}
+		}
+		um := as("unitManager")
+		for _, c := range []struct {
+			api      *testutil.API
+			official string
+			code     string
+		}{{um, w.A.Outsider, "NOT_FOUND"}, {um, w.B.Staff, "NOT_FOUND"}, {as("official"), w.A.Clerk, "FORBIDDEN"},
+			{as("inspector"), w.A.Clerk, "FORBIDDEN"}} {
+			r := c.api.Query(t, issue, map[string]any{"o": c.official})
+			code := r.Code()
+			if code == "" {
+				var out issued
+				r.Decode(t, &out)
+				if len(out.ActivationCodeIssue.UserErrors) > 0 {
+					code = out.ActivationCodeIssue.UserErrors[0].Code
+				}
+			}
+			if code != c.code {
+				t.Fatalf("issue for %s: %s, want %s", c.official, r.Raw, c.code)
+			}
+		}
+		// The staff of the manager's unit has no account yet: one is made, with a code shown once.
+		var staff issued
+		um.Query(t, issue, map[string]any{"o": w.A.Staff}).Decode(t, &staff)
+		if staff.ActivationCodeIssue.Code == nil || staff.ActivationCodeIssue.Account == nil {
+			t.Fatalf("issue for the staff: %+v", staff.ActivationCodeIssue)
+		}
+		// The staff has no registered contact: sending is refused on the field.
+		var nowhere issued
+		um.Query(t, issue, map[string]any{"o": w.A.Staff, "s": true}).Decode(t, &nowhere)
+		if ue := nowhere.ActivationCodeIssue.UserErrors; len(ue) != 1 || ue[0].Field[0] != "send" {
+			t.Fatalf("send without a contact: %+v", nowhere.ActivationCodeIssue)
+		}
+		// The clerk (in the child unit) has an account and an e-mail: the code is sent there; the
+		// old password keeps working until the code is used.
+		var sent issued
+		um.Query(t, issue, map[string]any{"o": w.A.Clerk, "s": true}).Decode(t, &sent)
+		if !sent.ActivationCodeIssue.Sent || sent.ActivationCodeIssue.Code != nil {
+			t.Fatalf("issue by e-mail: %+v", sent.ActivationCodeIssue)
+		}
+		mail := box.take()
+		if len(mail) != 1 || mail[0].Channel != delivery.Email || mail[0].To != clerk.ContactEmail || codeInText.FindString(mail[0].Text) != mail[0].Code {
+			t.Fatalf("mail: %+v", mail)
+		}
+		api.Login(t, w.Logins["official"], testutil.Password)
+		if r := activate(t, api, w.Logins["official"], mail[0].Code, "clerk's new passphrase"); r.AccountActivate.AccessToken == nil {
+			t.Fatalf("activation with the issued code: %+v", r.AccountActivate)
+		}
+		if r := login(t, api, w.Logins["official"], testutil.Password); r.Login.AccessToken != "" {
+			t.Fatal("the old password still works after the code set a new one")
+		}
+		var audit struct{ AuditEvents struct{ TotalCount int } }
+		as("admin").Query(t, `{ auditEvents(where: {action: "activationCodeIssue"}) { totalCount } }`, nil).Decode(t, &audit)
+		if audit.AuditEvents.TotalCount != 2 {
+			t.Fatalf("activationCodeIssue audit entries: %d, want 2", audit.AuditEvents.TotalCount)
+		}
+
+		// Self-service reset: the same answer for an account with a contact, one without, and no
+		// account; only the first gets a message.
+		const reset = `mutation($l: String!) { passwordResetRequest(input: {login: $l}) { ok userErrors { field code } } }`
+		var answers []string
+		for _, l := range []string{w.Logins["official"], staff.ActivationCodeIssue.Account.Login, "nobody@test.vn"} {
+			r := api.Query(t, reset, map[string]any{"l": l})
+			answers = append(answers, string(r.Raw))
+		}
+		if answers[0] != answers[1] || answers[1] != answers[2] || !strings.Contains(answers[0], `"ok":true`) {
+			t.Fatalf("reset answers differ: %q", answers)
+		}
+		api.Auth.WaitResets()
+		mail = box.take()
+		if len(mail) != 1 || mail[0].To != clerk.ContactEmail {
+			t.Fatalf("reset messages: %+v\n%s", mail, api.Logs.String())
+		}
+		if r := activate(t, api, w.Logins["official"], mail[0].Code, "clerk's third passphrase"); r.AccountActivate.AccessToken == nil {
+			t.Fatalf("reset with the code: %+v", r.AccountActivate)
+		}
+		// Throttled per address: 10 requests, then RATE_LIMITED (the three above count).
+		limited := ""
+		for i := 0; i < 10 && limited == ""; i++ {
+			var out struct {
+				PasswordResetRequest struct{ UserErrors []userError }
+			}
+			r := api.Query(t, reset, map[string]any{"l": "someone@test.vn"})
+			if r.Code() != "" {
+				limited = r.Code()
+				break
+			}
+			r.Decode(t, &out)
+			if ue := out.PasswordResetRequest.UserErrors; len(ue) > 0 {
+				limited = ue[0].Code
+			}
+		}
+		if limited != "RATE_LIMITED" {
+			t.Fatalf("reset requests were not throttled: %q", limited)
+		}
+		api.Auth.WaitResets()
+	})
+}
