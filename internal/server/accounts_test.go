@@ -322,7 +322,9 @@ func TestMustChangePassword(t *testing.T) {
 			t.Fatalf("accountCreate: %+v", created.AccountCreate)
 		}
 		// The administrator's password is refused like any other when it is a common one.
-		var common struct{ AccountCreate struct{ UserErrors []userError } }
+		var common struct {
+			AccountCreate struct{ UserErrors []userError }
+		}
 		admin.Query(t, `mutation { accountCreate(input: {login: "other@test.vn", password: "1234567890",
 			role: SUPERVISOR, scopeKind: NATION}) { userErrors { field code } } }`, nil).Decode(t, &common)
 		if ue := common.AccountCreate.UserErrors; len(ue) != 1 || ue[0].Field[0] != "password" {
