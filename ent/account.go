@@ -28,7 +28,7 @@ type Account struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Login name: a phone number or an e-mail address, stored in lower case.
 	Login string `json:"login,omitempty"`
-	// argon2id hash of the password.
+	// argon2id hash of the password; empty until a provisioned account is activated (no password signs in).
 	PasswordHash string `json:"-"`
 	// The one role of the account: OFFICIAL, UNIT_MANAGER, SUPERVISOR, INSPECTOR or ADMIN.
 	Role account.Role `json:"role,omitempty"`
@@ -50,6 +50,10 @@ type Account struct {
 	ScopeProvinceID *string `json:"scope_province_id,omitempty"`
 	// Raised when the password, role or scope changes or the account is disabled: access tokens of an older version stop working at once.
 	TokenVersion int `json:"token_version,omitempty"`
+	// The password was set by someone else (an administrator): until it is changed, a sign-in gives a session that may only change it.
+	MustChangePassword bool `json:"must_change_password,omitempty"`
+	// Keyed hash (HMAC-SHA256 under a key derived from REPORTER_KEY) of the verified OpenID Connect claim linked to the account; never the claim itself.
+	IdentityHash *string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountQuery when eager-loading is set.
 	Edges        AccountEdges `json:"edges"`
@@ -84,9 +88,11 @@ type AccountEdges struct {
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
 	// The account's refresh tokens.
 	RefreshTokens []*RefreshToken `json:"refresh_tokens,omitempty"`
+	// The account's one-time activation and reset codes.
+	ActivationCodes []*ActivationCode `json:"activation_codes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [13]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
 	totalCount [4]map[string]int
 
@@ -99,6 +105,7 @@ type AccountEdges struct {
 	namedClosedReviews         map[string][]*Review
 	namedAuditEvents           map[string][]*AuditEvent
 	namedRefreshTokens         map[string][]*RefreshToken
+	namedActivationCodes       map[string][]*ActivationCode
 }
 
 // OfficialOrErr returns the Official value or an error if the edge
@@ -226,16 +233,25 @@ func (e AccountEdges) RefreshTokensOrErr() ([]*RefreshToken, error) {
 	return nil, &NotLoadedError{edge: "refresh_tokens"}
 }
 
+// ActivationCodesOrErr returns the ActivationCodes value or an error if the edge
+// was not loaded in eager-loading.
+func (e AccountEdges) ActivationCodesOrErr() ([]*ActivationCode, error) {
+	if e.loadedTypes[13] {
+		return e.ActivationCodes, nil
+	}
+	return nil, &NotLoadedError{edge: "activation_codes"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Account) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case account.FieldDisabled:
+		case account.FieldDisabled, account.FieldMustChangePassword:
 			values[i] = new(sql.NullBool)
 		case account.FieldTokenVersion:
 			values[i] = new(sql.NullInt64)
-		case account.FieldID, account.FieldLogin, account.FieldPasswordHash, account.FieldRole, account.FieldScopeKind, account.FieldOfficialID, account.FieldScopeUnitID, account.FieldScopeDistrictID, account.FieldScopeProvinceID:
+		case account.FieldID, account.FieldLogin, account.FieldPasswordHash, account.FieldRole, account.FieldScopeKind, account.FieldOfficialID, account.FieldScopeUnitID, account.FieldScopeDistrictID, account.FieldScopeProvinceID, account.FieldIdentityHash:
 			values[i] = new(sql.NullString)
 		case account.FieldCreatedAt, account.FieldUpdatedAt, account.FieldLastLoginAt, account.FieldPasswordChangedAt:
 			values[i] = new(sql.NullTime)
@@ -350,6 +366,19 @@ func (_m *Account) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TokenVersion = int(value.Int64)
 			}
+		case account.FieldMustChangePassword:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field must_change_password", values[i])
+			} else if value.Valid {
+				_m.MustChangePassword = value.Bool
+			}
+		case account.FieldIdentityHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field identity_hash", values[i])
+			} else if value.Valid {
+				_m.IdentityHash = new(string)
+				*_m.IdentityHash = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -428,6 +457,11 @@ func (_m *Account) QueryRefreshTokens() *RefreshTokenQuery {
 	return NewAccountClient(_m.config).QueryRefreshTokens(_m)
 }
 
+// QueryActivationCodes queries the "activation_codes" edge of the Account entity.
+func (_m *Account) QueryActivationCodes() *ActivationCodeQuery {
+	return NewAccountClient(_m.config).QueryActivationCodes(_m)
+}
+
 // Update returns a builder for updating this Account.
 // Note that you need to call Account.Unwrap() before calling this method if this Account
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -503,6 +537,11 @@ func (_m *Account) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("token_version=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TokenVersion))
+	builder.WriteString(", ")
+	builder.WriteString("must_change_password=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MustChangePassword))
+	builder.WriteString(", ")
+	builder.WriteString("identity_hash=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -720,6 +759,30 @@ func (_m *Account) appendNamedRefreshTokens(name string, edges ...*RefreshToken)
 		_m.Edges.namedRefreshTokens[name] = []*RefreshToken{}
 	} else {
 		_m.Edges.namedRefreshTokens[name] = append(_m.Edges.namedRefreshTokens[name], edges...)
+	}
+}
+
+// NamedActivationCodes returns the ActivationCodes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Account) NamedActivationCodes(name string) ([]*ActivationCode, error) {
+	if _m.Edges.namedActivationCodes == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedActivationCodes[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Account) appendNamedActivationCodes(name string, edges ...*ActivationCode) {
+	if _m.Edges.namedActivationCodes == nil {
+		_m.Edges.namedActivationCodes = make(map[string][]*ActivationCode)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedActivationCodes[name] = []*ActivationCode{}
+	} else {
+		_m.Edges.namedActivationCodes[name] = append(_m.Edges.namedActivationCodes[name], edges...)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -73,6 +74,14 @@ func (_c *AccountCreate) SetLogin(v string) *AccountCreate {
 // SetPasswordHash sets the "password_hash" field.
 func (_c *AccountCreate) SetPasswordHash(v string) *AccountCreate {
 	_c.mutation.SetPasswordHash(v)
+	return _c
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_c *AccountCreate) SetNillablePasswordHash(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetPasswordHash(*v)
+	}
 	return _c
 }
 
@@ -196,6 +205,34 @@ func (_c *AccountCreate) SetTokenVersion(v int) *AccountCreate {
 func (_c *AccountCreate) SetNillableTokenVersion(v *int) *AccountCreate {
 	if v != nil {
 		_c.SetTokenVersion(*v)
+	}
+	return _c
+}
+
+// SetMustChangePassword sets the "must_change_password" field.
+func (_c *AccountCreate) SetMustChangePassword(v bool) *AccountCreate {
+	_c.mutation.SetMustChangePassword(v)
+	return _c
+}
+
+// SetNillableMustChangePassword sets the "must_change_password" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableMustChangePassword(v *bool) *AccountCreate {
+	if v != nil {
+		_c.SetMustChangePassword(*v)
+	}
+	return _c
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (_c *AccountCreate) SetIdentityHash(v string) *AccountCreate {
+	_c.mutation.SetIdentityHash(v)
+	return _c
+}
+
+// SetNillableIdentityHash sets the "identity_hash" field if the given value is not nil.
+func (_c *AccountCreate) SetNillableIdentityHash(v *string) *AccountCreate {
+	if v != nil {
+		_c.SetIdentityHash(*v)
 	}
 	return _c
 }
@@ -369,6 +406,21 @@ func (_c *AccountCreate) AddRefreshTokens(v ...*RefreshToken) *AccountCreate {
 	return _c.AddRefreshTokenIDs(ids...)
 }
 
+// AddActivationCodeIDs adds the "activation_codes" edge to the ActivationCode entity by IDs.
+func (_c *AccountCreate) AddActivationCodeIDs(ids ...string) *AccountCreate {
+	_c.mutation.AddActivationCodeIDs(ids...)
+	return _c
+}
+
+// AddActivationCodes adds the "activation_codes" edges to the ActivationCode entity.
+func (_c *AccountCreate) AddActivationCodes(v ...*ActivationCode) *AccountCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddActivationCodeIDs(ids...)
+}
+
 // Mutation returns the AccountMutation object of the builder.
 func (_c *AccountCreate) Mutation() *AccountMutation {
 	return _c.mutation
@@ -420,6 +472,10 @@ func (_c *AccountCreate) defaults() {
 		v := account.DefaultTokenVersion
 		_c.mutation.SetTokenVersion(v)
 	}
+	if _, ok := _c.mutation.MustChangePassword(); !ok {
+		v := account.DefaultMustChangePassword
+		_c.mutation.SetMustChangePassword(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := account.DefaultID()
 		_c.mutation.SetID(v)
@@ -440,14 +496,6 @@ func (_c *AccountCreate) check() error {
 	if v, ok := _c.mutation.Login(); ok {
 		if err := account.LoginValidator(v); err != nil {
 			return &ValidationError{Name: "login", err: fmt.Errorf(`ent: validator failed for field "Account.login": %w`, err)}
-		}
-	}
-	if _, ok := _c.mutation.PasswordHash(); !ok {
-		return &ValidationError{Name: "password_hash", err: errors.New(`ent: missing required field "Account.password_hash"`)}
-	}
-	if v, ok := _c.mutation.PasswordHash(); ok {
-		if err := account.PasswordHashValidator(v); err != nil {
-			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "Account.password_hash": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Role(); !ok {
@@ -475,6 +523,14 @@ func (_c *AccountCreate) check() error {
 	if v, ok := _c.mutation.TokenVersion(); ok {
 		if err := account.TokenVersionValidator(v); err != nil {
 			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Account.token_version": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MustChangePassword(); !ok {
+		return &ValidationError{Name: "must_change_password", err: errors.New(`ent: missing required field "Account.must_change_password"`)}
+	}
+	if v, ok := _c.mutation.IdentityHash(); ok {
+		if err := account.IdentityHashValidator(v); err != nil {
+			return &ValidationError{Name: "identity_hash", err: fmt.Errorf(`ent: validator failed for field "Account.identity_hash": %w`, err)}
 		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
@@ -557,6 +613,14 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TokenVersion(); ok {
 		_spec.SetField(account.FieldTokenVersion, field.TypeInt, value)
 		_node.TokenVersion = value
+	}
+	if value, ok := _c.mutation.MustChangePassword(); ok {
+		_spec.SetField(account.FieldMustChangePassword, field.TypeBool, value)
+		_node.MustChangePassword = value
+	}
+	if value, ok := _c.mutation.IdentityHash(); ok {
+		_spec.SetField(account.FieldIdentityHash, field.TypeString, value)
+		_node.IdentityHash = &value
 	}
 	if nodes := _c.mutation.OfficialIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -770,6 +834,22 @@ func (_c *AccountCreate) createSpec() (*Account, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.ActivationCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -855,6 +935,12 @@ func (u *AccountUpsert) SetPasswordHash(v string) *AccountUpsert {
 // UpdatePasswordHash sets the "password_hash" field to the value that was provided on create.
 func (u *AccountUpsert) UpdatePasswordHash() *AccountUpsert {
 	u.SetExcluded(account.FieldPasswordHash)
+	return u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (u *AccountUpsert) ClearPasswordHash() *AccountUpsert {
+	u.SetNull(account.FieldPasswordHash)
 	return u
 }
 
@@ -1020,6 +1106,36 @@ func (u *AccountUpsert) AddTokenVersion(v int) *AccountUpsert {
 	return u
 }
 
+// SetMustChangePassword sets the "must_change_password" field.
+func (u *AccountUpsert) SetMustChangePassword(v bool) *AccountUpsert {
+	u.Set(account.FieldMustChangePassword, v)
+	return u
+}
+
+// UpdateMustChangePassword sets the "must_change_password" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateMustChangePassword() *AccountUpsert {
+	u.SetExcluded(account.FieldMustChangePassword)
+	return u
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (u *AccountUpsert) SetIdentityHash(v string) *AccountUpsert {
+	u.Set(account.FieldIdentityHash, v)
+	return u
+}
+
+// UpdateIdentityHash sets the "identity_hash" field to the value that was provided on create.
+func (u *AccountUpsert) UpdateIdentityHash() *AccountUpsert {
+	u.SetExcluded(account.FieldIdentityHash)
+	return u
+}
+
+// ClearIdentityHash clears the value of the "identity_hash" field.
+func (u *AccountUpsert) ClearIdentityHash() *AccountUpsert {
+	u.SetNull(account.FieldIdentityHash)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1110,6 +1226,13 @@ func (u *AccountUpsertOne) SetPasswordHash(v string) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdatePasswordHash() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdatePasswordHash()
+	})
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (u *AccountUpsertOne) ClearPasswordHash() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearPasswordHash()
 	})
 }
 
@@ -1299,6 +1422,41 @@ func (u *AccountUpsertOne) AddTokenVersion(v int) *AccountUpsertOne {
 func (u *AccountUpsertOne) UpdateTokenVersion() *AccountUpsertOne {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateTokenVersion()
+	})
+}
+
+// SetMustChangePassword sets the "must_change_password" field.
+func (u *AccountUpsertOne) SetMustChangePassword(v bool) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetMustChangePassword(v)
+	})
+}
+
+// UpdateMustChangePassword sets the "must_change_password" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateMustChangePassword() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateMustChangePassword()
+	})
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (u *AccountUpsertOne) SetIdentityHash(v string) *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetIdentityHash(v)
+	})
+}
+
+// UpdateIdentityHash sets the "identity_hash" field to the value that was provided on create.
+func (u *AccountUpsertOne) UpdateIdentityHash() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateIdentityHash()
+	})
+}
+
+// ClearIdentityHash clears the value of the "identity_hash" field.
+func (u *AccountUpsertOne) ClearIdentityHash() *AccountUpsertOne {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearIdentityHash()
 	})
 }
 
@@ -1562,6 +1720,13 @@ func (u *AccountUpsertBulk) UpdatePasswordHash() *AccountUpsertBulk {
 	})
 }
 
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (u *AccountUpsertBulk) ClearPasswordHash() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearPasswordHash()
+	})
+}
+
 // SetRole sets the "role" field.
 func (u *AccountUpsertBulk) SetRole(v account.Role) *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
@@ -1748,6 +1913,41 @@ func (u *AccountUpsertBulk) AddTokenVersion(v int) *AccountUpsertBulk {
 func (u *AccountUpsertBulk) UpdateTokenVersion() *AccountUpsertBulk {
 	return u.Update(func(s *AccountUpsert) {
 		s.UpdateTokenVersion()
+	})
+}
+
+// SetMustChangePassword sets the "must_change_password" field.
+func (u *AccountUpsertBulk) SetMustChangePassword(v bool) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetMustChangePassword(v)
+	})
+}
+
+// UpdateMustChangePassword sets the "must_change_password" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateMustChangePassword() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateMustChangePassword()
+	})
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (u *AccountUpsertBulk) SetIdentityHash(v string) *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.SetIdentityHash(v)
+	})
+}
+
+// UpdateIdentityHash sets the "identity_hash" field to the value that was provided on create.
+func (u *AccountUpsertBulk) UpdateIdentityHash() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.UpdateIdentityHash()
+	})
+}
+
+// ClearIdentityHash clears the value of the "identity_hash" field.
+func (u *AccountUpsertBulk) ClearIdentityHash() *AccountUpsertBulk {
+	return u.Update(func(s *AccountUpsert) {
+		s.ClearIdentityHash()
 	})
 }
 

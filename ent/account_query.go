@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -50,6 +51,7 @@ type AccountQuery struct {
 	withClosedReviews              *ReviewQuery
 	withAuditEvents                *AuditEventQuery
 	withRefreshTokens              *RefreshTokenQuery
+	withActivationCodes            *ActivationCodeQuery
 	loadTotal                      []func(context.Context, []*Account) error
 	modifiers                      []func(*sql.Selector)
 	withNamedReviewedAssessments   map[string]*SelfAssessmentQuery
@@ -61,6 +63,7 @@ type AccountQuery struct {
 	withNamedClosedReviews         map[string]*ReviewQuery
 	withNamedAuditEvents           map[string]*AuditEventQuery
 	withNamedRefreshTokens         map[string]*RefreshTokenQuery
+	withNamedActivationCodes       map[string]*ActivationCodeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -383,6 +386,28 @@ func (_q *AccountQuery) QueryRefreshTokens() *RefreshTokenQuery {
 	return query
 }
 
+// QueryActivationCodes chains the current query on the "activation_codes" edge.
+func (_q *AccountQuery) QueryActivationCodes() *ActivationCodeQuery {
+	query := (&ActivationCodeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, selector),
+			sqlgraph.To(activationcode.Table, activationcode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ActivationCodesTable, account.ActivationCodesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Account entity from the query.
 // Returns a *NotFoundError when no Account was found.
 func (_q *AccountQuery) First(ctx context.Context) (*Account, error) {
@@ -588,6 +613,7 @@ func (_q *AccountQuery) Clone() *AccountQuery {
 		withClosedReviews:         _q.withClosedReviews.Clone(),
 		withAuditEvents:           _q.withAuditEvents.Clone(),
 		withRefreshTokens:         _q.withRefreshTokens.Clone(),
+		withActivationCodes:       _q.withActivationCodes.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -737,6 +763,17 @@ func (_q *AccountQuery) WithRefreshTokens(opts ...func(*RefreshTokenQuery)) *Acc
 	return _q
 }
 
+// WithActivationCodes tells the query-builder to eager-load the nodes that are connected to
+// the "activation_codes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithActivationCodes(opts ...func(*ActivationCodeQuery)) *AccountQuery {
+	query := (&ActivationCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withActivationCodes = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -815,7 +852,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 	var (
 		nodes       = []*Account{}
 		_spec       = _q.querySpec()
-		loadedTypes = [13]bool{
+		loadedTypes = [14]bool{
 			_q.withOfficial != nil,
 			_q.withScopeUnit != nil,
 			_q.withScopeDistrict != nil,
@@ -829,6 +866,7 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			_q.withClosedReviews != nil,
 			_q.withAuditEvents != nil,
 			_q.withRefreshTokens != nil,
+			_q.withActivationCodes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -943,6 +981,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 			return nil, err
 		}
 	}
+	if query := _q.withActivationCodes; query != nil {
+		if err := _q.loadActivationCodes(ctx, query, nodes,
+			func(n *Account) { n.Edges.ActivationCodes = []*ActivationCode{} },
+			func(n *Account, e *ActivationCode) { n.Edges.ActivationCodes = append(n.Edges.ActivationCodes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedReviewedAssessments {
 		if err := _q.loadReviewedAssessments(ctx, query, nodes,
 			func(n *Account) { n.appendNamedReviewedAssessments(name) },
@@ -1003,6 +1048,13 @@ func (_q *AccountQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Acco
 		if err := _q.loadRefreshTokens(ctx, query, nodes,
 			func(n *Account) { n.appendNamedRefreshTokens(name) },
 			func(n *Account, e *RefreshToken) { n.appendNamedRefreshTokens(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedActivationCodes {
+		if err := _q.loadActivationCodes(ctx, query, nodes,
+			func(n *Account) { n.appendNamedActivationCodes(name) },
+			func(n *Account, e *ActivationCode) { n.appendNamedActivationCodes(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1421,6 +1473,36 @@ func (_q *AccountQuery) loadRefreshTokens(ctx context.Context, query *RefreshTok
 	}
 	return nil
 }
+func (_q *AccountQuery) loadActivationCodes(ctx context.Context, query *ActivationCodeQuery, nodes []*Account, init func(*Account), assign func(*Account, *ActivationCode)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Account)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(activationcode.FieldAccountID)
+	}
+	query.Where(predicate.ActivationCode(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(account.ActivationCodesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AccountID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "account_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *AccountQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1670,6 +1752,20 @@ func (_q *AccountQuery) WithNamedRefreshTokens(name string, opts ...func(*Refres
 		_q.withNamedRefreshTokens = make(map[string]*RefreshTokenQuery)
 	}
 	_q.withNamedRefreshTokens[name] = query
+	return _q
+}
+
+// WithNamedActivationCodes tells the query-builder to eager-load the nodes that are connected to the "activation_codes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *AccountQuery) WithNamedActivationCodes(name string, opts ...func(*ActivationCodeQuery)) *AccountQuery {
+	query := (&ActivationCodeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedActivationCodes == nil {
+		_q.withNamedActivationCodes = make(map[string]*ActivationCodeQuery)
+	}
+	_q.withNamedActivationCodes[name] = query
 	return _q
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -72,6 +73,12 @@ func (_u *AccountUpdate) SetNillablePasswordHash(v *string) *AccountUpdate {
 	if v != nil {
 		_u.SetPasswordHash(*v)
 	}
+	return _u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (_u *AccountUpdate) ClearPasswordHash() *AccountUpdate {
+	_u.mutation.ClearPasswordHash()
 	return _u
 }
 
@@ -258,6 +265,40 @@ func (_u *AccountUpdate) AddTokenVersion(v int) *AccountUpdate {
 	return _u
 }
 
+// SetMustChangePassword sets the "must_change_password" field.
+func (_u *AccountUpdate) SetMustChangePassword(v bool) *AccountUpdate {
+	_u.mutation.SetMustChangePassword(v)
+	return _u
+}
+
+// SetNillableMustChangePassword sets the "must_change_password" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableMustChangePassword(v *bool) *AccountUpdate {
+	if v != nil {
+		_u.SetMustChangePassword(*v)
+	}
+	return _u
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (_u *AccountUpdate) SetIdentityHash(v string) *AccountUpdate {
+	_u.mutation.SetIdentityHash(v)
+	return _u
+}
+
+// SetNillableIdentityHash sets the "identity_hash" field if the given value is not nil.
+func (_u *AccountUpdate) SetNillableIdentityHash(v *string) *AccountUpdate {
+	if v != nil {
+		_u.SetIdentityHash(*v)
+	}
+	return _u
+}
+
+// ClearIdentityHash clears the value of the "identity_hash" field.
+func (_u *AccountUpdate) ClearIdentityHash() *AccountUpdate {
+	_u.mutation.ClearIdentityHash()
+	return _u
+}
+
 // SetOfficial sets the "official" edge to the Official entity.
 func (_u *AccountUpdate) SetOfficial(v *Official) *AccountUpdate {
 	return _u.SetOfficialID(v.ID)
@@ -411,6 +452,21 @@ func (_u *AccountUpdate) AddRefreshTokens(v ...*RefreshToken) *AccountUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddRefreshTokenIDs(ids...)
+}
+
+// AddActivationCodeIDs adds the "activation_codes" edge to the ActivationCode entity by IDs.
+func (_u *AccountUpdate) AddActivationCodeIDs(ids ...string) *AccountUpdate {
+	_u.mutation.AddActivationCodeIDs(ids...)
+	return _u
+}
+
+// AddActivationCodes adds the "activation_codes" edges to the ActivationCode entity.
+func (_u *AccountUpdate) AddActivationCodes(v ...*ActivationCode) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddActivationCodeIDs(ids...)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -631,6 +687,27 @@ func (_u *AccountUpdate) RemoveRefreshTokens(v ...*RefreshToken) *AccountUpdate 
 	return _u.RemoveRefreshTokenIDs(ids...)
 }
 
+// ClearActivationCodes clears all "activation_codes" edges to the ActivationCode entity.
+func (_u *AccountUpdate) ClearActivationCodes() *AccountUpdate {
+	_u.mutation.ClearActivationCodes()
+	return _u
+}
+
+// RemoveActivationCodeIDs removes the "activation_codes" edge to ActivationCode entities by IDs.
+func (_u *AccountUpdate) RemoveActivationCodeIDs(ids ...string) *AccountUpdate {
+	_u.mutation.RemoveActivationCodeIDs(ids...)
+	return _u
+}
+
+// RemoveActivationCodes removes "activation_codes" edges to ActivationCode entities.
+func (_u *AccountUpdate) RemoveActivationCodes(v ...*ActivationCode) *AccountUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveActivationCodeIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AccountUpdate) Save(ctx context.Context) (int, error) {
 	_u.defaults()
@@ -674,11 +751,6 @@ func (_u *AccountUpdate) check() error {
 			return &ValidationError{Name: "login", err: fmt.Errorf(`ent: validator failed for field "Account.login": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.PasswordHash(); ok {
-		if err := account.PasswordHashValidator(v); err != nil {
-			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "Account.password_hash": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.Role(); ok {
 		if err := account.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Account.role": %w`, err)}
@@ -692,6 +764,11 @@ func (_u *AccountUpdate) check() error {
 	if v, ok := _u.mutation.TokenVersion(); ok {
 		if err := account.TokenVersionValidator(v); err != nil {
 			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Account.token_version": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdentityHash(); ok {
+		if err := account.IdentityHashValidator(v); err != nil {
+			return &ValidationError{Name: "identity_hash", err: fmt.Errorf(`ent: validator failed for field "Account.identity_hash": %w`, err)}
 		}
 	}
 	return nil
@@ -717,6 +794,9 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.PasswordHash(); ok {
 		_spec.SetField(account.FieldPasswordHash, field.TypeString, value)
+	}
+	if _u.mutation.PasswordHashCleared() {
+		_spec.ClearField(account.FieldPasswordHash, field.TypeString)
 	}
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(account.FieldRole, field.TypeEnum, value)
@@ -744,6 +824,15 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedTokenVersion(); ok {
 		_spec.AddField(account.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MustChangePassword(); ok {
+		_spec.SetField(account.FieldMustChangePassword, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.IdentityHash(); ok {
+		_spec.SetField(account.FieldIdentityHash, field.TypeString, value)
+	}
+	if _u.mutation.IdentityHashCleared() {
+		_spec.ClearField(account.FieldIdentityHash, field.TypeString)
 	}
 	if _u.mutation.OfficialCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1266,6 +1355,51 @@ func (_u *AccountUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ActivationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedActivationCodesIDs(); len(nodes) > 0 && !_u.mutation.ActivationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ActivationCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{account.Label}
@@ -1317,6 +1451,12 @@ func (_u *AccountUpdateOne) SetNillablePasswordHash(v *string) *AccountUpdateOne
 	if v != nil {
 		_u.SetPasswordHash(*v)
 	}
+	return _u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (_u *AccountUpdateOne) ClearPasswordHash() *AccountUpdateOne {
+	_u.mutation.ClearPasswordHash()
 	return _u
 }
 
@@ -1503,6 +1643,40 @@ func (_u *AccountUpdateOne) AddTokenVersion(v int) *AccountUpdateOne {
 	return _u
 }
 
+// SetMustChangePassword sets the "must_change_password" field.
+func (_u *AccountUpdateOne) SetMustChangePassword(v bool) *AccountUpdateOne {
+	_u.mutation.SetMustChangePassword(v)
+	return _u
+}
+
+// SetNillableMustChangePassword sets the "must_change_password" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableMustChangePassword(v *bool) *AccountUpdateOne {
+	if v != nil {
+		_u.SetMustChangePassword(*v)
+	}
+	return _u
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (_u *AccountUpdateOne) SetIdentityHash(v string) *AccountUpdateOne {
+	_u.mutation.SetIdentityHash(v)
+	return _u
+}
+
+// SetNillableIdentityHash sets the "identity_hash" field if the given value is not nil.
+func (_u *AccountUpdateOne) SetNillableIdentityHash(v *string) *AccountUpdateOne {
+	if v != nil {
+		_u.SetIdentityHash(*v)
+	}
+	return _u
+}
+
+// ClearIdentityHash clears the value of the "identity_hash" field.
+func (_u *AccountUpdateOne) ClearIdentityHash() *AccountUpdateOne {
+	_u.mutation.ClearIdentityHash()
+	return _u
+}
+
 // SetOfficial sets the "official" edge to the Official entity.
 func (_u *AccountUpdateOne) SetOfficial(v *Official) *AccountUpdateOne {
 	return _u.SetOfficialID(v.ID)
@@ -1656,6 +1830,21 @@ func (_u *AccountUpdateOne) AddRefreshTokens(v ...*RefreshToken) *AccountUpdateO
 		ids[i] = v[i].ID
 	}
 	return _u.AddRefreshTokenIDs(ids...)
+}
+
+// AddActivationCodeIDs adds the "activation_codes" edge to the ActivationCode entity by IDs.
+func (_u *AccountUpdateOne) AddActivationCodeIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.AddActivationCodeIDs(ids...)
+	return _u
+}
+
+// AddActivationCodes adds the "activation_codes" edges to the ActivationCode entity.
+func (_u *AccountUpdateOne) AddActivationCodes(v ...*ActivationCode) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddActivationCodeIDs(ids...)
 }
 
 // Mutation returns the AccountMutation object of the builder.
@@ -1876,6 +2065,27 @@ func (_u *AccountUpdateOne) RemoveRefreshTokens(v ...*RefreshToken) *AccountUpda
 	return _u.RemoveRefreshTokenIDs(ids...)
 }
 
+// ClearActivationCodes clears all "activation_codes" edges to the ActivationCode entity.
+func (_u *AccountUpdateOne) ClearActivationCodes() *AccountUpdateOne {
+	_u.mutation.ClearActivationCodes()
+	return _u
+}
+
+// RemoveActivationCodeIDs removes the "activation_codes" edge to ActivationCode entities by IDs.
+func (_u *AccountUpdateOne) RemoveActivationCodeIDs(ids ...string) *AccountUpdateOne {
+	_u.mutation.RemoveActivationCodeIDs(ids...)
+	return _u
+}
+
+// RemoveActivationCodes removes "activation_codes" edges to ActivationCode entities.
+func (_u *AccountUpdateOne) RemoveActivationCodes(v ...*ActivationCode) *AccountUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveActivationCodeIDs(ids...)
+}
+
 // Where appends a list predicates to the AccountUpdate builder.
 func (_u *AccountUpdateOne) Where(ps ...predicate.Account) *AccountUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1932,11 +2142,6 @@ func (_u *AccountUpdateOne) check() error {
 			return &ValidationError{Name: "login", err: fmt.Errorf(`ent: validator failed for field "Account.login": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.PasswordHash(); ok {
-		if err := account.PasswordHashValidator(v); err != nil {
-			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "Account.password_hash": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.Role(); ok {
 		if err := account.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Account.role": %w`, err)}
@@ -1950,6 +2155,11 @@ func (_u *AccountUpdateOne) check() error {
 	if v, ok := _u.mutation.TokenVersion(); ok {
 		if err := account.TokenVersionValidator(v); err != nil {
 			return &ValidationError{Name: "token_version", err: fmt.Errorf(`ent: validator failed for field "Account.token_version": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdentityHash(); ok {
+		if err := account.IdentityHashValidator(v); err != nil {
+			return &ValidationError{Name: "identity_hash", err: fmt.Errorf(`ent: validator failed for field "Account.identity_hash": %w`, err)}
 		}
 	}
 	return nil
@@ -1993,6 +2203,9 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	if value, ok := _u.mutation.PasswordHash(); ok {
 		_spec.SetField(account.FieldPasswordHash, field.TypeString, value)
 	}
+	if _u.mutation.PasswordHashCleared() {
+		_spec.ClearField(account.FieldPasswordHash, field.TypeString)
+	}
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(account.FieldRole, field.TypeEnum, value)
 	}
@@ -2019,6 +2232,15 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 	}
 	if value, ok := _u.mutation.AddedTokenVersion(); ok {
 		_spec.AddField(account.FieldTokenVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MustChangePassword(); ok {
+		_spec.SetField(account.FieldMustChangePassword, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.IdentityHash(); ok {
+		_spec.SetField(account.FieldIdentityHash, field.TypeString, value)
+	}
+	if _u.mutation.IdentityHashCleared() {
+		_spec.ClearField(account.FieldIdentityHash, field.TypeString)
 	}
 	if _u.mutation.OfficialCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2534,6 +2756,51 @@ func (_u *AccountUpdateOne) sqlSave(ctx context.Context) (_node *Account, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(refreshtoken.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ActivationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedActivationCodesIDs(); len(nodes) > 0 && !_u.mutation.ActivationCodesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ActivationCodesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(activationcode.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -58,6 +60,10 @@ type Client struct {
 	Account *AccountClient
 	// Acknowledgement is the client for interacting with the Acknowledgement builders.
 	Acknowledgement *AcknowledgementClient
+	// ActivationCode is the client for interacting with the ActivationCode builders.
+	ActivationCode *ActivationCodeClient
+	// ActivationSheet is the client for interacting with the ActivationSheet builders.
+	ActivationSheet *ActivationSheetClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// Campaign is the client for interacting with the Campaign builders.
@@ -127,6 +133,8 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
 	c.Acknowledgement = NewAcknowledgementClient(c.config)
+	c.ActivationCode = NewActivationCodeClient(c.config)
+	c.ActivationSheet = NewActivationSheetClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Campaign = NewCampaignClient(c.config)
 	c.CaseEvent = NewCaseEventClient(c.config)
@@ -249,6 +257,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:                cfg,
 		Account:               NewAccountClient(cfg),
 		Acknowledgement:       NewAcknowledgementClient(cfg),
+		ActivationCode:        NewActivationCodeClient(cfg),
+		ActivationSheet:       NewActivationSheetClient(cfg),
 		AuditEvent:            NewAuditEventClient(cfg),
 		Campaign:              NewCampaignClient(cfg),
 		CaseEvent:             NewCaseEventClient(cfg),
@@ -298,6 +308,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:                cfg,
 		Account:               NewAccountClient(cfg),
 		Acknowledgement:       NewAcknowledgementClient(cfg),
+		ActivationCode:        NewActivationCodeClient(cfg),
+		ActivationSheet:       NewActivationSheetClient(cfg),
 		AuditEvent:            NewAuditEventClient(cfg),
 		Campaign:              NewCampaignClient(cfg),
 		CaseEvent:             NewCaseEventClient(cfg),
@@ -355,12 +367,13 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
-		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
-		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase, c.Pledge,
-		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
-		c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
+		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
+		c.Criterion, c.District, c.EmulationRegistration, c.Evidence, c.IdempotencyKey,
+		c.Incident, c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase,
+		c.Pledge, c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount,
+		c.RefreshToken, c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
+		c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -370,12 +383,13 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.Acknowledgement, c.AuditEvent, c.Campaign, c.CaseEvent,
-		c.CaseMessage, c.CitizenCase, c.Commendation, c.Criterion, c.District,
-		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
-		c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase, c.Pledge,
-		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
-		c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
+		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
+		c.Criterion, c.District, c.EmulationRegistration, c.Evidence, c.IdempotencyKey,
+		c.Incident, c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase,
+		c.Pledge, c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount,
+		c.RefreshToken, c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
+		c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -388,6 +402,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *AcknowledgementMutation:
 		return c.Acknowledgement.mutate(ctx, m)
+	case *ActivationCodeMutation:
+		return c.ActivationCode.mutate(ctx, m)
+	case *ActivationSheetMutation:
+		return c.ActivationSheet.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
 	case *CampaignMutation:
@@ -765,6 +783,22 @@ func (c *AccountClient) QueryRefreshTokens(_m *Account) *RefreshTokenQuery {
 	return query
 }
 
+// QueryActivationCodes queries the activation_codes edge of a Account.
+func (c *AccountClient) QueryActivationCodes(_m *Account) *ActivationCodeQuery {
+	query := (&ActivationCodeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(account.Table, account.FieldID, id),
+			sqlgraph.To(activationcode.Table, activationcode.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, account.ActivationCodesTable, account.ActivationCodesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AccountClient) Hooks() []Hook {
 	return c.hooks.Account
@@ -952,6 +986,288 @@ func (c *AcknowledgementClient) mutate(ctx context.Context, m *AcknowledgementMu
 		return (&AcknowledgementDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Acknowledgement mutation op: %q", m.Op())
+	}
+}
+
+// ActivationCodeClient is a client for the ActivationCode schema.
+type ActivationCodeClient struct {
+	config
+}
+
+// NewActivationCodeClient returns a client for the ActivationCode from the given config.
+func NewActivationCodeClient(c config) *ActivationCodeClient {
+	return &ActivationCodeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `activationcode.Hooks(f(g(h())))`.
+func (c *ActivationCodeClient) Use(hooks ...Hook) {
+	c.hooks.ActivationCode = append(c.hooks.ActivationCode, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `activationcode.Intercept(f(g(h())))`.
+func (c *ActivationCodeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ActivationCode = append(c.inters.ActivationCode, interceptors...)
+}
+
+// Create returns a builder for creating a ActivationCode entity.
+func (c *ActivationCodeClient) Create() *ActivationCodeCreate {
+	mutation := newActivationCodeMutation(c.config, OpCreate)
+	return &ActivationCodeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ActivationCode entities.
+func (c *ActivationCodeClient) CreateBulk(builders ...*ActivationCodeCreate) *ActivationCodeCreateBulk {
+	return &ActivationCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActivationCodeClient) MapCreateBulk(slice any, setFunc func(*ActivationCodeCreate, int)) *ActivationCodeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActivationCodeCreateBulk{err: fmt.Errorf("calling to ActivationCodeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActivationCodeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActivationCodeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ActivationCode.
+func (c *ActivationCodeClient) Update() *ActivationCodeUpdate {
+	mutation := newActivationCodeMutation(c.config, OpUpdate)
+	return &ActivationCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActivationCodeClient) UpdateOne(_m *ActivationCode) *ActivationCodeUpdateOne {
+	mutation := newActivationCodeMutation(c.config, OpUpdateOne, withActivationCode(_m))
+	return &ActivationCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActivationCodeClient) UpdateOneID(id string) *ActivationCodeUpdateOne {
+	mutation := newActivationCodeMutation(c.config, OpUpdateOne, withActivationCodeID(id))
+	return &ActivationCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ActivationCode.
+func (c *ActivationCodeClient) Delete() *ActivationCodeDelete {
+	mutation := newActivationCodeMutation(c.config, OpDelete)
+	return &ActivationCodeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActivationCodeClient) DeleteOne(_m *ActivationCode) *ActivationCodeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActivationCodeClient) DeleteOneID(id string) *ActivationCodeDeleteOne {
+	builder := c.Delete().Where(activationcode.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActivationCodeDeleteOne{builder}
+}
+
+// Query returns a query builder for ActivationCode.
+func (c *ActivationCodeClient) Query() *ActivationCodeQuery {
+	return &ActivationCodeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActivationCode},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ActivationCode entity by its id.
+func (c *ActivationCodeClient) Get(ctx context.Context, id string) (*ActivationCode, error) {
+	return c.Query().Where(activationcode.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActivationCodeClient) GetX(ctx context.Context, id string) *ActivationCode {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAccount queries the account edge of a ActivationCode.
+func (c *ActivationCodeClient) QueryAccount(_m *ActivationCode) *AccountQuery {
+	query := (&AccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activationcode.Table, activationcode.FieldID, id),
+			sqlgraph.To(account.Table, account.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activationcode.AccountTable, activationcode.AccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ActivationCodeClient) Hooks() []Hook {
+	return c.hooks.ActivationCode
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActivationCodeClient) Interceptors() []Interceptor {
+	return c.inters.ActivationCode
+}
+
+func (c *ActivationCodeClient) mutate(ctx context.Context, m *ActivationCodeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActivationCodeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActivationCodeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActivationCodeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActivationCodeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ActivationCode mutation op: %q", m.Op())
+	}
+}
+
+// ActivationSheetClient is a client for the ActivationSheet schema.
+type ActivationSheetClient struct {
+	config
+}
+
+// NewActivationSheetClient returns a client for the ActivationSheet from the given config.
+func NewActivationSheetClient(c config) *ActivationSheetClient {
+	return &ActivationSheetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `activationsheet.Hooks(f(g(h())))`.
+func (c *ActivationSheetClient) Use(hooks ...Hook) {
+	c.hooks.ActivationSheet = append(c.hooks.ActivationSheet, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `activationsheet.Intercept(f(g(h())))`.
+func (c *ActivationSheetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ActivationSheet = append(c.inters.ActivationSheet, interceptors...)
+}
+
+// Create returns a builder for creating a ActivationSheet entity.
+func (c *ActivationSheetClient) Create() *ActivationSheetCreate {
+	mutation := newActivationSheetMutation(c.config, OpCreate)
+	return &ActivationSheetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ActivationSheet entities.
+func (c *ActivationSheetClient) CreateBulk(builders ...*ActivationSheetCreate) *ActivationSheetCreateBulk {
+	return &ActivationSheetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActivationSheetClient) MapCreateBulk(slice any, setFunc func(*ActivationSheetCreate, int)) *ActivationSheetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActivationSheetCreateBulk{err: fmt.Errorf("calling to ActivationSheetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActivationSheetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActivationSheetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ActivationSheet.
+func (c *ActivationSheetClient) Update() *ActivationSheetUpdate {
+	mutation := newActivationSheetMutation(c.config, OpUpdate)
+	return &ActivationSheetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActivationSheetClient) UpdateOne(_m *ActivationSheet) *ActivationSheetUpdateOne {
+	mutation := newActivationSheetMutation(c.config, OpUpdateOne, withActivationSheet(_m))
+	return &ActivationSheetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActivationSheetClient) UpdateOneID(id string) *ActivationSheetUpdateOne {
+	mutation := newActivationSheetMutation(c.config, OpUpdateOne, withActivationSheetID(id))
+	return &ActivationSheetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ActivationSheet.
+func (c *ActivationSheetClient) Delete() *ActivationSheetDelete {
+	mutation := newActivationSheetMutation(c.config, OpDelete)
+	return &ActivationSheetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActivationSheetClient) DeleteOne(_m *ActivationSheet) *ActivationSheetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActivationSheetClient) DeleteOneID(id string) *ActivationSheetDeleteOne {
+	builder := c.Delete().Where(activationsheet.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActivationSheetDeleteOne{builder}
+}
+
+// Query returns a query builder for ActivationSheet.
+func (c *ActivationSheetClient) Query() *ActivationSheetQuery {
+	return &ActivationSheetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActivationSheet},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ActivationSheet entity by its id.
+func (c *ActivationSheetClient) Get(ctx context.Context, id string) (*ActivationSheet, error) {
+	return c.Query().Where(activationsheet.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActivationSheetClient) GetX(ctx context.Context, id string) *ActivationSheet {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ActivationSheetClient) Hooks() []Hook {
+	return c.hooks.ActivationSheet
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActivationSheetClient) Interceptors() []Interceptor {
+	return c.inters.ActivationSheet
+}
+
+func (c *ActivationSheetClient) mutate(ctx context.Context, m *ActivationSheetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActivationSheetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActivationSheetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActivationSheetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActivationSheetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ActivationSheet mutation op: %q", m.Op())
 	}
 }
 
@@ -5998,20 +6314,20 @@ func (c *UploadClient) mutate(ctx context.Context, m *UploadMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
-		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
-		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
-		PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter, Province,
-		RecordCount, RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
-		Upload []ent.Hook
+		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
+		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, District,
+		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
+		Official, OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock,
+		ProgressCounter, Province, RecordCount, RefreshToken, Review, SelfAssessment,
+		SelfAssessmentItem, Unit, Upload []ent.Hook
 	}
 	inters struct {
-		Account, Acknowledgement, AuditEvent, Campaign, CaseEvent, CaseMessage,
-		CitizenCase, Commendation, Criterion, District, EmulationRegistration,
-		Evidence, IdempotencyKey, Incident, Inspection, Official, OfficialNameKey,
-		PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter, Province,
-		RecordCount, RefreshToken, Review, SelfAssessment, SelfAssessmentItem, Unit,
-		Upload []ent.Interceptor
+		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
+		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, District,
+		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
+		Official, OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock,
+		ProgressCounter, Province, RecordCount, RefreshToken, Review, SelfAssessment,
+		SelfAssessmentItem, Unit, Upload []ent.Interceptor
 	}
 )
 

@@ -14,6 +14,8 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -104,6 +106,8 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:               account.ValidColumn,
 			acknowledgement.Table:       acknowledgement.ValidColumn,
+			activationcode.Table:        activationcode.ValidColumn,
+			activationsheet.Table:       activationsheet.ValidColumn,
 			auditevent.Table:            auditevent.ValidColumn,
 			campaign.Table:              campaign.ValidColumn,
 			caseevent.Table:             caseevent.ValidColumn,

@@ -5,6 +5,8 @@ package ent
 import (
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -43,7 +45,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 30)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -55,20 +57,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Account",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			account.FieldCreatedAt:         {Type: field.TypeTime, Column: account.FieldCreatedAt},
-			account.FieldUpdatedAt:         {Type: field.TypeTime, Column: account.FieldUpdatedAt},
-			account.FieldLogin:             {Type: field.TypeString, Column: account.FieldLogin},
-			account.FieldPasswordHash:      {Type: field.TypeString, Column: account.FieldPasswordHash},
-			account.FieldRole:              {Type: field.TypeEnum, Column: account.FieldRole},
-			account.FieldScopeKind:         {Type: field.TypeEnum, Column: account.FieldScopeKind},
-			account.FieldDisabled:          {Type: field.TypeBool, Column: account.FieldDisabled},
-			account.FieldLastLoginAt:       {Type: field.TypeTime, Column: account.FieldLastLoginAt},
-			account.FieldPasswordChangedAt: {Type: field.TypeTime, Column: account.FieldPasswordChangedAt},
-			account.FieldOfficialID:        {Type: field.TypeString, Column: account.FieldOfficialID},
-			account.FieldScopeUnitID:       {Type: field.TypeString, Column: account.FieldScopeUnitID},
-			account.FieldScopeDistrictID:   {Type: field.TypeString, Column: account.FieldScopeDistrictID},
-			account.FieldScopeProvinceID:   {Type: field.TypeString, Column: account.FieldScopeProvinceID},
-			account.FieldTokenVersion:      {Type: field.TypeInt, Column: account.FieldTokenVersion},
+			account.FieldCreatedAt:          {Type: field.TypeTime, Column: account.FieldCreatedAt},
+			account.FieldUpdatedAt:          {Type: field.TypeTime, Column: account.FieldUpdatedAt},
+			account.FieldLogin:              {Type: field.TypeString, Column: account.FieldLogin},
+			account.FieldPasswordHash:       {Type: field.TypeString, Column: account.FieldPasswordHash},
+			account.FieldRole:               {Type: field.TypeEnum, Column: account.FieldRole},
+			account.FieldScopeKind:          {Type: field.TypeEnum, Column: account.FieldScopeKind},
+			account.FieldDisabled:           {Type: field.TypeBool, Column: account.FieldDisabled},
+			account.FieldLastLoginAt:        {Type: field.TypeTime, Column: account.FieldLastLoginAt},
+			account.FieldPasswordChangedAt:  {Type: field.TypeTime, Column: account.FieldPasswordChangedAt},
+			account.FieldOfficialID:         {Type: field.TypeString, Column: account.FieldOfficialID},
+			account.FieldScopeUnitID:        {Type: field.TypeString, Column: account.FieldScopeUnitID},
+			account.FieldScopeDistrictID:    {Type: field.TypeString, Column: account.FieldScopeDistrictID},
+			account.FieldScopeProvinceID:    {Type: field.TypeString, Column: account.FieldScopeProvinceID},
+			account.FieldTokenVersion:       {Type: field.TypeInt, Column: account.FieldTokenVersion},
+			account.FieldMustChangePassword: {Type: field.TypeBool, Column: account.FieldMustChangePassword},
+			account.FieldIdentityHash:       {Type: field.TypeString, Column: account.FieldIdentityHash},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -91,6 +95,49 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   activationcode.Table,
+			Columns: activationcode.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: activationcode.FieldID,
+			},
+		},
+		Type: "ActivationCode",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			activationcode.FieldCreatedAt: {Type: field.TypeTime, Column: activationcode.FieldCreatedAt},
+			activationcode.FieldUpdatedAt: {Type: field.TypeTime, Column: activationcode.FieldUpdatedAt},
+			activationcode.FieldCodeHash:  {Type: field.TypeString, Column: activationcode.FieldCodeHash},
+			activationcode.FieldPurpose:   {Type: field.TypeEnum, Column: activationcode.FieldPurpose},
+			activationcode.FieldExpiresAt: {Type: field.TypeTime, Column: activationcode.FieldExpiresAt},
+			activationcode.FieldUsedAt:    {Type: field.TypeTime, Column: activationcode.FieldUsedAt},
+			activationcode.FieldAccountID: {Type: field.TypeString, Column: activationcode.FieldAccountID},
+			activationcode.FieldIssuedBy:  {Type: field.TypeString, Column: activationcode.FieldIssuedBy},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   activationsheet.Table,
+			Columns: activationsheet.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: activationsheet.FieldID,
+			},
+		},
+		Type: "ActivationSheet",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			activationsheet.FieldCreatedAt:    {Type: field.TypeTime, Column: activationsheet.FieldCreatedAt},
+			activationsheet.FieldUpdatedAt:    {Type: field.TypeTime, Column: activationsheet.FieldUpdatedAt},
+			activationsheet.FieldUnitID:       {Type: field.TypeString, Column: activationsheet.FieldUnitID},
+			activationsheet.FieldAccounts:     {Type: field.TypeInt, Column: activationsheet.FieldAccounts},
+			activationsheet.FieldSealed:       {Type: field.TypeBytes, Column: activationsheet.FieldSealed},
+			activationsheet.FieldExpiresAt:    {Type: field.TypeTime, Column: activationsheet.FieldExpiresAt},
+			activationsheet.FieldDownloadedAt: {Type: field.TypeTime, Column: activationsheet.FieldDownloadedAt},
+			activationsheet.FieldDownloadedBy: {Type: field.TypeString, Column: activationsheet.FieldDownloadedBy},
+			activationsheet.FieldIssuedBy:     {Type: field.TypeString, Column: activationsheet.FieldIssuedBy},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
 			Columns: auditevent.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -111,7 +158,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldOccurredAt: {Type: field.TypeTime, Column: auditevent.FieldOccurredAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   campaign.Table,
 			Columns: campaign.Columns,
@@ -134,7 +181,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			campaign.FieldIssuedOn:   {Type: field.TypeTime, Column: campaign.FieldIssuedOn},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   caseevent.Table,
 			Columns: caseevent.Columns,
@@ -156,7 +203,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			caseevent.FieldOccurredAt: {Type: field.TypeTime, Column: caseevent.FieldOccurredAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   casemessage.Table,
 			Columns: casemessage.Columns,
@@ -174,7 +221,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			casemessage.FieldSentAt:    {Type: field.TypeTime, Column: casemessage.FieldSentAt},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   citizencase.Table,
 			Columns: citizencase.Columns,
@@ -216,7 +263,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldScopeProvinceID:  {Type: field.TypeString, Column: citizencase.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   commendation.Table,
 			Columns: commendation.Columns,
@@ -242,7 +289,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			commendation.FieldScopeProvinceID: {Type: field.TypeString, Column: commendation.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   criterion.Table,
 			Columns: criterion.Columns,
@@ -262,7 +309,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			criterion.FieldPosition:  {Type: field.TypeInt, Column: criterion.FieldPosition},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   district.Table,
 			Columns: district.Columns,
@@ -282,7 +329,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			district.FieldValidTo:   {Type: field.TypeTime, Column: district.FieldValidTo},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   emulationregistration.Table,
 			Columns: emulationregistration.Columns,
@@ -300,7 +347,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			emulationregistration.FieldRegisteredAt: {Type: field.TypeTime, Column: emulationregistration.FieldRegisteredAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   evidence.Table,
 			Columns: evidence.Columns,
@@ -321,7 +368,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			evidence.FieldSanitized:   {Type: field.TypeBool, Column: evidence.FieldSanitized},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -343,7 +390,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultSealed: {Type: field.TypeBytes, Column: idempotencykey.FieldResultSealed},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   incident.Table,
 			Columns: incident.Columns,
@@ -364,7 +411,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			incident.FieldOfficialID: {Type: field.TypeString, Column: incident.FieldOfficialID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -382,7 +429,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldFindings:    {Type: field.TypeString, Column: inspection.FieldFindings},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   official.Table,
 			Columns: official.Columns,
@@ -407,7 +454,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			official.FieldContactEmail:   {Type: field.TypeString, Column: official.FieldContactEmail},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   officialnamekey.Table,
 			Columns: officialnamekey.Columns,
@@ -424,7 +471,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialnamekey.FieldOverlap:    {Type: field.TypeInt, Column: officialnamekey.FieldOverlap},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   partnerkey.Table,
 			Columns: partnerkey.Columns,
@@ -443,7 +490,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partnerkey.FieldRevokedAt: {Type: field.TypeTime, Column: partnerkey.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   phase.Table,
 			Columns: phase.Columns,
@@ -467,7 +514,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			phase.FieldTargetMax:    {Type: field.TypeFloat64, Column: phase.FieldTargetMax},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pledge.Table,
 			Columns: pledge.Columns,
@@ -489,7 +536,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldScopeProvinceID:  {Type: field.TypeString, Column: pledge.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progressclock.Table,
 			Columns: progressclock.Columns,
@@ -504,7 +551,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progresscounter.Table,
 			Columns: progresscounter.Columns,
@@ -522,7 +569,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
@@ -542,7 +589,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordcount.Table,
 			Columns: recordcount.Columns,
@@ -560,7 +607,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordcount.FieldN:               {Type: field.TypeInt64, Column: recordcount.FieldN},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -580,7 +627,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -606,7 +653,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -639,7 +686,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -657,7 +704,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -680,7 +727,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldParentID:   {Type: field.TypeString, Column: unit.FieldParentID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -862,6 +909,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"RefreshToken",
 	)
 	graph.MustAddE(
+		"activation_codes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   account.ActivationCodesTable,
+			Columns: []string{account.ActivationCodesColumn},
+			Bidi:    false,
+		},
+		"Account",
+		"ActivationCode",
+	)
+	graph.MustAddE(
 		"official",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -884,6 +943,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Acknowledgement",
 		"Campaign",
+	)
+	graph.MustAddE(
+		"account",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activationcode.AccountTable,
+			Columns: []string{activationcode.AccountColumn},
+			Bidi:    false,
+		},
+		"ActivationCode",
+		"Account",
 	)
 	graph.MustAddE(
 		"actor",
@@ -1988,6 +2059,16 @@ func (f *AccountFilter) WhereTokenVersion(p entql.IntP) {
 	f.Where(p.Field(account.FieldTokenVersion))
 }
 
+// WhereMustChangePassword applies the entql bool predicate on the must_change_password field.
+func (f *AccountFilter) WhereMustChangePassword(p entql.BoolP) {
+	f.Where(p.Field(account.FieldMustChangePassword))
+}
+
+// WhereIdentityHash applies the entql string predicate on the identity_hash field.
+func (f *AccountFilter) WhereIdentityHash(p entql.StringP) {
+	f.Where(p.Field(account.FieldIdentityHash))
+}
+
 // WhereHasOfficial applies a predicate to check if query has an edge official.
 func (f *AccountFilter) WhereHasOfficial() {
 	f.Where(entql.HasEdge("official"))
@@ -2170,6 +2251,20 @@ func (f *AccountFilter) WhereHasRefreshTokensWith(preds ...predicate.RefreshToke
 	})))
 }
 
+// WhereHasActivationCodes applies a predicate to check if query has an edge activation_codes.
+func (f *AccountFilter) WhereHasActivationCodes() {
+	f.Where(entql.HasEdge("activation_codes"))
+}
+
+// WhereHasActivationCodesWith applies a predicate to check if query has an edge activation_codes with a given conditions (other predicates).
+func (f *AccountFilter) WhereHasActivationCodesWith(preds ...predicate.ActivationCode) {
+	f.Where(entql.HasEdgeWith("activation_codes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AcknowledgementQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2264,6 +2359,185 @@ func (f *AcknowledgementFilter) WhereHasCampaignWith(preds ...predicate.Campaign
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ActivationCodeQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ActivationCodeQuery builder.
+func (_q *ActivationCodeQuery) Filter() *ActivationCodeFilter {
+	return &ActivationCodeFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ActivationCodeMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ActivationCodeMutation builder.
+func (m *ActivationCodeMutation) Filter() *ActivationCodeFilter {
+	return &ActivationCodeFilter{config: m.config, predicateAdder: m}
+}
+
+// ActivationCodeFilter provides a generic filtering capability at runtime for ActivationCodeQuery.
+type ActivationCodeFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ActivationCodeFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ActivationCodeFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(activationcode.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ActivationCodeFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(activationcode.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ActivationCodeFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(activationcode.FieldUpdatedAt))
+}
+
+// WhereCodeHash applies the entql string predicate on the code_hash field.
+func (f *ActivationCodeFilter) WhereCodeHash(p entql.StringP) {
+	f.Where(p.Field(activationcode.FieldCodeHash))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *ActivationCodeFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(activationcode.FieldPurpose))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *ActivationCodeFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(activationcode.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *ActivationCodeFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(activationcode.FieldUsedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *ActivationCodeFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(activationcode.FieldAccountID))
+}
+
+// WhereIssuedBy applies the entql string predicate on the issued_by field.
+func (f *ActivationCodeFilter) WhereIssuedBy(p entql.StringP) {
+	f.Where(p.Field(activationcode.FieldIssuedBy))
+}
+
+// WhereHasAccount applies a predicate to check if query has an edge account.
+func (f *ActivationCodeFilter) WhereHasAccount() {
+	f.Where(entql.HasEdge("account"))
+}
+
+// WhereHasAccountWith applies a predicate to check if query has an edge account with a given conditions (other predicates).
+func (f *ActivationCodeFilter) WhereHasAccountWith(preds ...predicate.Account) {
+	f.Where(entql.HasEdgeWith("account", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ActivationSheetQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ActivationSheetQuery builder.
+func (_q *ActivationSheetQuery) Filter() *ActivationSheetFilter {
+	return &ActivationSheetFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ActivationSheetMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ActivationSheetMutation builder.
+func (m *ActivationSheetMutation) Filter() *ActivationSheetFilter {
+	return &ActivationSheetFilter{config: m.config, predicateAdder: m}
+}
+
+// ActivationSheetFilter provides a generic filtering capability at runtime for ActivationSheetQuery.
+type ActivationSheetFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ActivationSheetFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ActivationSheetFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(activationsheet.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ActivationSheetFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(activationsheet.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ActivationSheetFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(activationsheet.FieldUpdatedAt))
+}
+
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *ActivationSheetFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(activationsheet.FieldUnitID))
+}
+
+// WhereAccounts applies the entql int predicate on the accounts field.
+func (f *ActivationSheetFilter) WhereAccounts(p entql.IntP) {
+	f.Where(p.Field(activationsheet.FieldAccounts))
+}
+
+// WhereSealed applies the entql []byte predicate on the sealed field.
+func (f *ActivationSheetFilter) WhereSealed(p entql.BytesP) {
+	f.Where(p.Field(activationsheet.FieldSealed))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *ActivationSheetFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(activationsheet.FieldExpiresAt))
+}
+
+// WhereDownloadedAt applies the entql time.Time predicate on the downloaded_at field.
+func (f *ActivationSheetFilter) WhereDownloadedAt(p entql.TimeP) {
+	f.Where(p.Field(activationsheet.FieldDownloadedAt))
+}
+
+// WhereDownloadedBy applies the entql string predicate on the downloaded_by field.
+func (f *ActivationSheetFilter) WhereDownloadedBy(p entql.StringP) {
+	f.Where(p.Field(activationsheet.FieldDownloadedBy))
+}
+
+// WhereIssuedBy applies the entql string predicate on the issued_by field.
+func (f *ActivationSheetFilter) WhereIssuedBy(p entql.StringP) {
+	f.Where(p.Field(activationsheet.FieldIssuedBy))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2292,7 +2566,7 @@ type AuditEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2391,7 +2665,7 @@ type CampaignFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CampaignFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2607,7 +2881,7 @@ type CaseEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CaseEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2720,7 +2994,7 @@ type CaseMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CaseMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2813,7 +3087,7 @@ type CitizenCaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CitizenCaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3152,7 +3426,7 @@ type CommendationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CommendationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3313,7 +3587,7 @@ type CriterionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CriterionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3416,7 +3690,7 @@ type DistrictFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DistrictFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3533,7 +3807,7 @@ type EmulationRegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EmulationRegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3626,7 +3900,7 @@ type EvidenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EvidenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3720,7 +3994,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3805,7 +4079,7 @@ type IncidentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IncidentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3941,7 +4215,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4062,7 +4336,7 @@ type OfficialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4274,7 +4548,7 @@ type OfficialNameKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialNameKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4334,7 +4608,7 @@ type PartnerKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PartnerKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4404,7 +4678,7 @@ type PhaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4513,7 +4787,7 @@ type PledgeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PledgeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4626,7 +4900,7 @@ type ProgressClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4676,7 +4950,7 @@ type ProgressCounterFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressCounterFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4741,7 +5015,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4900,7 +5174,7 @@ type RecordCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4965,7 +5239,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5054,7 +5328,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5173,7 +5447,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5369,7 +5643,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5462,7 +5736,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5706,7 +5980,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -154,6 +155,11 @@ func (_q *AccountQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[account.FieldPasswordChangedAt]; !ok {
 				selectedFields = append(selectedFields, account.FieldPasswordChangedAt)
 				fieldSeen[account.FieldPasswordChangedAt] = struct{}{}
+			}
+		case "mustChangePassword":
+			if _, ok := fieldSeen[account.FieldMustChangePassword]; !ok {
+				selectedFields = append(selectedFields, account.FieldMustChangePassword)
+				fieldSeen[account.FieldMustChangePassword] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -335,6 +341,98 @@ func newAcknowledgementPaginateArgs(rv map[string]any) *acknowledgementPaginateA
 	}
 	if v, ok := rv[whereField].(*AcknowledgementWhereInput); ok {
 		args.opts = append(args.opts, WithAcknowledgementFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ActivationSheetQuery) CollectFields(ctx context.Context, satisfies ...string) (*ActivationSheetQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ActivationSheetQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(activationsheet.Columns))
+		selectedFields = []string{activationsheet.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[activationsheet.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldCreatedAt)
+				fieldSeen[activationsheet.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[activationsheet.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldUpdatedAt)
+				fieldSeen[activationsheet.FieldUpdatedAt] = struct{}{}
+			}
+		case "unitID":
+			if _, ok := fieldSeen[activationsheet.FieldUnitID]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldUnitID)
+				fieldSeen[activationsheet.FieldUnitID] = struct{}{}
+			}
+		case "accounts":
+			if _, ok := fieldSeen[activationsheet.FieldAccounts]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldAccounts)
+				fieldSeen[activationsheet.FieldAccounts] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[activationsheet.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldExpiresAt)
+				fieldSeen[activationsheet.FieldExpiresAt] = struct{}{}
+			}
+		case "downloadedAt":
+			if _, ok := fieldSeen[activationsheet.FieldDownloadedAt]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldDownloadedAt)
+				fieldSeen[activationsheet.FieldDownloadedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type activationsheetPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ActivationSheetPaginateOption
+}
+
+func newActivationSheetPaginateArgs(rv map[string]any) *activationsheetPaginateArgs {
+	args := &activationsheetPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*ActivationSheetWhereInput); ok {
+		args.opts = append(args.opts, WithActivationSheetFilter(v.Filter))
 	}
 	return args
 }

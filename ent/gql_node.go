@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -47,6 +48,11 @@ var acknowledgementImplementors = []string{"Acknowledgement", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Acknowledgement) IsNode() {}
+
+var activationsheetImplementors = []string{"ActivationSheet", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ActivationSheet) IsNode() {}
 
 var auditeventImplementors = []string{"AuditEvent", "Node"}
 
@@ -220,6 +226,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(acknowledgement.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, acknowledgementImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case activationsheet.Table:
+		query := c.ActivationSheet.Query().
+			Where(activationsheet.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, activationsheetImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -497,6 +512,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.Acknowledgement.Query().
 			Where(acknowledgement.IDIn(ids...))
 		query, err := query.CollectFields(ctx, acknowledgementImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case activationsheet.Table:
+		query := c.ActivationSheet.Query().
+			Where(activationsheet.IDIn(ids...))
+		query, err := query.CollectFields(ctx, activationsheetImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -724,6 +725,255 @@ func (_m *Acknowledgement) ToEdge(order *AcknowledgementOrder) *AcknowledgementE
 		order = DefaultAcknowledgementOrder
 	}
 	return &AcknowledgementEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ActivationSheetEdge is the edge representation of ActivationSheet.
+type ActivationSheetEdge struct {
+	Node   *ActivationSheet `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// ActivationSheetConnection is the connection containing edges to ActivationSheet.
+type ActivationSheetConnection struct {
+	Edges      []*ActivationSheetEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *ActivationSheetConnection) build(nodes []*ActivationSheet, pager *activationsheetPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ActivationSheet
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ActivationSheet {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ActivationSheet {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ActivationSheetEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ActivationSheetEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ActivationSheetPaginateOption enables pagination customization.
+type ActivationSheetPaginateOption func(*activationsheetPager) error
+
+// WithActivationSheetOrder configures pagination ordering.
+func WithActivationSheetOrder(order *ActivationSheetOrder) ActivationSheetPaginateOption {
+	if order == nil {
+		order = DefaultActivationSheetOrder
+	}
+	o := *order
+	return func(pager *activationsheetPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultActivationSheetOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithActivationSheetFilter configures pagination filter.
+func WithActivationSheetFilter(filter func(*ActivationSheetQuery) (*ActivationSheetQuery, error)) ActivationSheetPaginateOption {
+	return func(pager *activationsheetPager) error {
+		if filter == nil {
+			return errors.New("ActivationSheetQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type activationsheetPager struct {
+	reverse bool
+	order   *ActivationSheetOrder
+	filter  func(*ActivationSheetQuery) (*ActivationSheetQuery, error)
+}
+
+func newActivationSheetPager(opts []ActivationSheetPaginateOption, reverse bool) (*activationsheetPager, error) {
+	pager := &activationsheetPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultActivationSheetOrder
+	}
+	return pager, nil
+}
+
+func (p *activationsheetPager) applyFilter(query *ActivationSheetQuery) (*ActivationSheetQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *activationsheetPager) toCursor(_m *ActivationSheet) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *activationsheetPager) applyCursors(query *ActivationSheetQuery, after, before *Cursor) (*ActivationSheetQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultActivationSheetOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *activationsheetPager) applyOrder(query *ActivationSheetQuery) *ActivationSheetQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultActivationSheetOrder.Field {
+		query = query.Order(DefaultActivationSheetOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *activationsheetPager) orderExpr(query *ActivationSheetQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultActivationSheetOrder.Field {
+			b.Comma().Ident(DefaultActivationSheetOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ActivationSheet.
+func (_m *ActivationSheetQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ActivationSheetPaginateOption,
+) (*ActivationSheetConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newActivationSheetPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ActivationSheetConnection{Edges: []*ActivationSheetEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// ActivationSheetOrderField defines the ordering field of ActivationSheet.
+type ActivationSheetOrderField struct {
+	// Value extracts the ordering value from the given ActivationSheet.
+	Value    func(*ActivationSheet) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) activationsheet.OrderOption
+	toCursor func(*ActivationSheet) Cursor
+}
+
+// ActivationSheetOrder defines the ordering of ActivationSheet.
+type ActivationSheetOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *ActivationSheetOrderField `json:"field"`
+}
+
+// DefaultActivationSheetOrder is the default ordering of ActivationSheet.
+var DefaultActivationSheetOrder = &ActivationSheetOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ActivationSheetOrderField{
+		Value: func(_m *ActivationSheet) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: activationsheet.FieldID,
+		toTerm: activationsheet.ByID,
+		toCursor: func(_m *ActivationSheet) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ActivationSheet into ActivationSheetEdge.
+func (_m *ActivationSheet) ToEdge(order *ActivationSheetOrder) *ActivationSheetEdge {
+	if order == nil {
+		order = DefaultActivationSheetOrder
+	}
+	return &ActivationSheetEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -512,6 +513,234 @@ func (i *AcknowledgementWhereInput) P() (predicate.Acknowledgement, error) {
 		return predicates[0], nil
 	default:
 		return acknowledgement.And(predicates...), nil
+	}
+}
+
+// ActivationSheetWhereInput represents a where input for filtering ActivationSheet queries.
+type ActivationSheetWhereInput struct {
+	Predicates []predicate.ActivationSheet  `json:"-"`
+	Not        *ActivationSheetWhereInput   `json:"not,omitempty"`
+	Or         []*ActivationSheetWhereInput `json:"or,omitempty"`
+	And        []*ActivationSheetWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "unit_id" field predicates.
+	UnitID             *string  `json:"unitID,omitempty"`
+	UnitIDNEQ          *string  `json:"unitIDNEQ,omitempty"`
+	UnitIDIn           []string `json:"unitIDIn,omitempty"`
+	UnitIDNotIn        []string `json:"unitIDNotIn,omitempty"`
+	UnitIDGT           *string  `json:"unitIDGT,omitempty"`
+	UnitIDGTE          *string  `json:"unitIDGTE,omitempty"`
+	UnitIDLT           *string  `json:"unitIDLT,omitempty"`
+	UnitIDLTE          *string  `json:"unitIDLTE,omitempty"`
+	UnitIDContains     *string  `json:"unitIDContains,omitempty"`
+	UnitIDHasPrefix    *string  `json:"unitIDHasPrefix,omitempty"`
+	UnitIDHasSuffix    *string  `json:"unitIDHasSuffix,omitempty"`
+	UnitIDEqualFold    *string  `json:"unitIDEqualFold,omitempty"`
+	UnitIDContainsFold *string  `json:"unitIDContainsFold,omitempty"`
+
+	// "downloaded_at" field predicates.
+	DownloadedAt       *time.Time  `json:"downloadedAt,omitempty"`
+	DownloadedAtNEQ    *time.Time  `json:"downloadedAtNEQ,omitempty"`
+	DownloadedAtIn     []time.Time `json:"downloadedAtIn,omitempty"`
+	DownloadedAtNotIn  []time.Time `json:"downloadedAtNotIn,omitempty"`
+	DownloadedAtGT     *time.Time  `json:"downloadedAtGT,omitempty"`
+	DownloadedAtGTE    *time.Time  `json:"downloadedAtGTE,omitempty"`
+	DownloadedAtLT     *time.Time  `json:"downloadedAtLT,omitempty"`
+	DownloadedAtLTE    *time.Time  `json:"downloadedAtLTE,omitempty"`
+	DownloadedAtIsNil  bool        `json:"downloadedAtIsNil,omitempty"`
+	DownloadedAtNotNil bool        `json:"downloadedAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ActivationSheetWhereInput) AddPredicates(predicates ...predicate.ActivationSheet) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ActivationSheetWhereInput filter on the ActivationSheetQuery builder.
+func (i *ActivationSheetWhereInput) Filter(q *ActivationSheetQuery) (*ActivationSheetQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyActivationSheetWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyActivationSheetWhereInput is returned in case the ActivationSheetWhereInput is empty.
+var ErrEmptyActivationSheetWhereInput = errors.New("ent: empty predicate ActivationSheetWhereInput")
+
+// P returns a predicate for filtering activationsheets.
+// An error is returned if the input is empty or invalid.
+func (i *ActivationSheetWhereInput) P() (predicate.ActivationSheet, error) {
+	var predicates []predicate.ActivationSheet
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, activationsheet.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ActivationSheet, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, activationsheet.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ActivationSheet, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, activationsheet.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, activationsheet.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, activationsheet.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, activationsheet.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, activationsheet.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, activationsheet.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, activationsheet.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, activationsheet.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, activationsheet.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, activationsheet.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, activationsheet.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.UnitID != nil {
+		predicates = append(predicates, activationsheet.UnitIDEQ(*i.UnitID))
+	}
+	if i.UnitIDNEQ != nil {
+		predicates = append(predicates, activationsheet.UnitIDNEQ(*i.UnitIDNEQ))
+	}
+	if len(i.UnitIDIn) > 0 {
+		predicates = append(predicates, activationsheet.UnitIDIn(i.UnitIDIn...))
+	}
+	if len(i.UnitIDNotIn) > 0 {
+		predicates = append(predicates, activationsheet.UnitIDNotIn(i.UnitIDNotIn...))
+	}
+	if i.UnitIDGT != nil {
+		predicates = append(predicates, activationsheet.UnitIDGT(*i.UnitIDGT))
+	}
+	if i.UnitIDGTE != nil {
+		predicates = append(predicates, activationsheet.UnitIDGTE(*i.UnitIDGTE))
+	}
+	if i.UnitIDLT != nil {
+		predicates = append(predicates, activationsheet.UnitIDLT(*i.UnitIDLT))
+	}
+	if i.UnitIDLTE != nil {
+		predicates = append(predicates, activationsheet.UnitIDLTE(*i.UnitIDLTE))
+	}
+	if i.UnitIDContains != nil {
+		predicates = append(predicates, activationsheet.UnitIDContains(*i.UnitIDContains))
+	}
+	if i.UnitIDHasPrefix != nil {
+		predicates = append(predicates, activationsheet.UnitIDHasPrefix(*i.UnitIDHasPrefix))
+	}
+	if i.UnitIDHasSuffix != nil {
+		predicates = append(predicates, activationsheet.UnitIDHasSuffix(*i.UnitIDHasSuffix))
+	}
+	if i.UnitIDEqualFold != nil {
+		predicates = append(predicates, activationsheet.UnitIDEqualFold(*i.UnitIDEqualFold))
+	}
+	if i.UnitIDContainsFold != nil {
+		predicates = append(predicates, activationsheet.UnitIDContainsFold(*i.UnitIDContainsFold))
+	}
+	if i.DownloadedAt != nil {
+		predicates = append(predicates, activationsheet.DownloadedAtEQ(*i.DownloadedAt))
+	}
+	if i.DownloadedAtNEQ != nil {
+		predicates = append(predicates, activationsheet.DownloadedAtNEQ(*i.DownloadedAtNEQ))
+	}
+	if len(i.DownloadedAtIn) > 0 {
+		predicates = append(predicates, activationsheet.DownloadedAtIn(i.DownloadedAtIn...))
+	}
+	if len(i.DownloadedAtNotIn) > 0 {
+		predicates = append(predicates, activationsheet.DownloadedAtNotIn(i.DownloadedAtNotIn...))
+	}
+	if i.DownloadedAtGT != nil {
+		predicates = append(predicates, activationsheet.DownloadedAtGT(*i.DownloadedAtGT))
+	}
+	if i.DownloadedAtGTE != nil {
+		predicates = append(predicates, activationsheet.DownloadedAtGTE(*i.DownloadedAtGTE))
+	}
+	if i.DownloadedAtLT != nil {
+		predicates = append(predicates, activationsheet.DownloadedAtLT(*i.DownloadedAtLT))
+	}
+	if i.DownloadedAtLTE != nil {
+		predicates = append(predicates, activationsheet.DownloadedAtLTE(*i.DownloadedAtLTE))
+	}
+	if i.DownloadedAtIsNil {
+		predicates = append(predicates, activationsheet.DownloadedAtIsNil())
+	}
+	if i.DownloadedAtNotNil {
+		predicates = append(predicates, activationsheet.DownloadedAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyActivationSheetWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return activationsheet.And(predicates...), nil
 	}
 }
 

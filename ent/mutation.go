@@ -13,6 +13,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -56,6 +58,8 @@ const (
 	// Node types.
 	TypeAccount               = "Account"
 	TypeAcknowledgement       = "Acknowledgement"
+	TypeActivationCode        = "ActivationCode"
+	TypeActivationSheet       = "ActivationSheet"
 	TypeAuditEvent            = "AuditEvent"
 	TypeCampaign              = "Campaign"
 	TypeCaseEvent             = "CaseEvent"
@@ -103,6 +107,8 @@ type AccountMutation struct {
 	password_changed_at           *time.Time
 	token_version                 *int
 	addtoken_version              *int
+	must_change_password          *bool
+	identity_hash                 *string
 	clearedFields                 map[string]struct{}
 	official                      *string
 	clearedofficial               bool
@@ -139,6 +145,9 @@ type AccountMutation struct {
 	refresh_tokens                map[string]struct{}
 	removedrefresh_tokens         map[string]struct{}
 	clearedrefresh_tokens         bool
+	activation_codes              map[string]struct{}
+	removedactivation_codes       map[string]struct{}
+	clearedactivation_codes       bool
 	done                          bool
 	oldValue                      func(context.Context) (*Account, error)
 	predicates                    []predicate.Account
@@ -387,9 +396,22 @@ func (m *AccountMutation) OldPasswordHash(ctx context.Context) (v string, err er
 	return oldValue.PasswordHash, nil
 }
 
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (m *AccountMutation) ClearPasswordHash() {
+	m.password_hash = nil
+	m.clearedFields[account.FieldPasswordHash] = struct{}{}
+}
+
+// PasswordHashCleared returns if the "password_hash" field was cleared in this mutation.
+func (m *AccountMutation) PasswordHashCleared() bool {
+	_, ok := m.clearedFields[account.FieldPasswordHash]
+	return ok
+}
+
 // ResetPasswordHash resets all changes to the "password_hash" field.
 func (m *AccountMutation) ResetPasswordHash() {
 	m.password_hash = nil
+	delete(m.clearedFields, account.FieldPasswordHash)
 }
 
 // SetRole sets the "role" field.
@@ -848,6 +870,91 @@ func (m *AccountMutation) AddedTokenVersion() (r int, exists bool) {
 func (m *AccountMutation) ResetTokenVersion() {
 	m.token_version = nil
 	m.addtoken_version = nil
+}
+
+// SetMustChangePassword sets the "must_change_password" field.
+func (m *AccountMutation) SetMustChangePassword(b bool) {
+	m.must_change_password = &b
+}
+
+// MustChangePassword returns the value of the "must_change_password" field in the mutation.
+func (m *AccountMutation) MustChangePassword() (r bool, exists bool) {
+	v := m.must_change_password
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMustChangePassword returns the old "must_change_password" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldMustChangePassword(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMustChangePassword is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMustChangePassword requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMustChangePassword: %w", err)
+	}
+	return oldValue.MustChangePassword, nil
+}
+
+// ResetMustChangePassword resets all changes to the "must_change_password" field.
+func (m *AccountMutation) ResetMustChangePassword() {
+	m.must_change_password = nil
+}
+
+// SetIdentityHash sets the "identity_hash" field.
+func (m *AccountMutation) SetIdentityHash(s string) {
+	m.identity_hash = &s
+}
+
+// IdentityHash returns the value of the "identity_hash" field in the mutation.
+func (m *AccountMutation) IdentityHash() (r string, exists bool) {
+	v := m.identity_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentityHash returns the old "identity_hash" field's value of the Account entity.
+// If the Account object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountMutation) OldIdentityHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentityHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentityHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentityHash: %w", err)
+	}
+	return oldValue.IdentityHash, nil
+}
+
+// ClearIdentityHash clears the value of the "identity_hash" field.
+func (m *AccountMutation) ClearIdentityHash() {
+	m.identity_hash = nil
+	m.clearedFields[account.FieldIdentityHash] = struct{}{}
+}
+
+// IdentityHashCleared returns if the "identity_hash" field was cleared in this mutation.
+func (m *AccountMutation) IdentityHashCleared() bool {
+	_, ok := m.clearedFields[account.FieldIdentityHash]
+	return ok
+}
+
+// ResetIdentityHash resets all changes to the "identity_hash" field.
+func (m *AccountMutation) ResetIdentityHash() {
+	m.identity_hash = nil
+	delete(m.clearedFields, account.FieldIdentityHash)
 }
 
 // ClearOfficial clears the "official" edge to the Official entity.
@@ -1444,6 +1551,60 @@ func (m *AccountMutation) ResetRefreshTokens() {
 	m.removedrefresh_tokens = nil
 }
 
+// AddActivationCodeIDs adds the "activation_codes" edge to the ActivationCode entity by ids.
+func (m *AccountMutation) AddActivationCodeIDs(ids ...string) {
+	if m.activation_codes == nil {
+		m.activation_codes = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.activation_codes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearActivationCodes clears the "activation_codes" edge to the ActivationCode entity.
+func (m *AccountMutation) ClearActivationCodes() {
+	m.clearedactivation_codes = true
+}
+
+// ActivationCodesCleared reports if the "activation_codes" edge to the ActivationCode entity was cleared.
+func (m *AccountMutation) ActivationCodesCleared() bool {
+	return m.clearedactivation_codes
+}
+
+// RemoveActivationCodeIDs removes the "activation_codes" edge to the ActivationCode entity by IDs.
+func (m *AccountMutation) RemoveActivationCodeIDs(ids ...string) {
+	if m.removedactivation_codes == nil {
+		m.removedactivation_codes = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.activation_codes, ids[i])
+		m.removedactivation_codes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedActivationCodes returns the removed IDs of the "activation_codes" edge to the ActivationCode entity.
+func (m *AccountMutation) RemovedActivationCodesIDs() (ids []string) {
+	for id := range m.removedactivation_codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ActivationCodesIDs returns the "activation_codes" edge IDs in the mutation.
+func (m *AccountMutation) ActivationCodesIDs() (ids []string) {
+	for id := range m.activation_codes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetActivationCodes resets all changes to the "activation_codes" edge.
+func (m *AccountMutation) ResetActivationCodes() {
+	m.activation_codes = nil
+	m.clearedactivation_codes = false
+	m.removedactivation_codes = nil
+}
+
 // Where appends a list predicates to the AccountMutation builder.
 func (m *AccountMutation) Where(ps ...predicate.Account) {
 	m.predicates = append(m.predicates, ps...)
@@ -1478,7 +1639,7 @@ func (m *AccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, account.FieldCreatedAt)
 	}
@@ -1521,6 +1682,12 @@ func (m *AccountMutation) Fields() []string {
 	if m.token_version != nil {
 		fields = append(fields, account.FieldTokenVersion)
 	}
+	if m.must_change_password != nil {
+		fields = append(fields, account.FieldMustChangePassword)
+	}
+	if m.identity_hash != nil {
+		fields = append(fields, account.FieldIdentityHash)
+	}
 	return fields
 }
 
@@ -1557,6 +1724,10 @@ func (m *AccountMutation) Field(name string) (ent.Value, bool) {
 		return m.ScopeProvinceID()
 	case account.FieldTokenVersion:
 		return m.TokenVersion()
+	case account.FieldMustChangePassword:
+		return m.MustChangePassword()
+	case account.FieldIdentityHash:
+		return m.IdentityHash()
 	}
 	return nil, false
 }
@@ -1594,6 +1765,10 @@ func (m *AccountMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldScopeProvinceID(ctx)
 	case account.FieldTokenVersion:
 		return m.OldTokenVersion(ctx)
+	case account.FieldMustChangePassword:
+		return m.OldMustChangePassword(ctx)
+	case account.FieldIdentityHash:
+		return m.OldIdentityHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown Account field %s", name)
 }
@@ -1701,6 +1876,20 @@ func (m *AccountMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTokenVersion(v)
 		return nil
+	case account.FieldMustChangePassword:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMustChangePassword(v)
+		return nil
+	case account.FieldIdentityHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentityHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
@@ -1746,6 +1935,9 @@ func (m *AccountMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *AccountMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(account.FieldPasswordHash) {
+		fields = append(fields, account.FieldPasswordHash)
+	}
 	if m.FieldCleared(account.FieldLastLoginAt) {
 		fields = append(fields, account.FieldLastLoginAt)
 	}
@@ -1764,6 +1956,9 @@ func (m *AccountMutation) ClearedFields() []string {
 	if m.FieldCleared(account.FieldScopeProvinceID) {
 		fields = append(fields, account.FieldScopeProvinceID)
 	}
+	if m.FieldCleared(account.FieldIdentityHash) {
+		fields = append(fields, account.FieldIdentityHash)
+	}
 	return fields
 }
 
@@ -1778,6 +1973,9 @@ func (m *AccountMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *AccountMutation) ClearField(name string) error {
 	switch name {
+	case account.FieldPasswordHash:
+		m.ClearPasswordHash()
+		return nil
 	case account.FieldLastLoginAt:
 		m.ClearLastLoginAt()
 		return nil
@@ -1795,6 +1993,9 @@ func (m *AccountMutation) ClearField(name string) error {
 		return nil
 	case account.FieldScopeProvinceID:
 		m.ClearScopeProvinceID()
+		return nil
+	case account.FieldIdentityHash:
+		m.ClearIdentityHash()
 		return nil
 	}
 	return fmt.Errorf("unknown Account nullable field %s", name)
@@ -1846,13 +2047,19 @@ func (m *AccountMutation) ResetField(name string) error {
 	case account.FieldTokenVersion:
 		m.ResetTokenVersion()
 		return nil
+	case account.FieldMustChangePassword:
+		m.ResetMustChangePassword()
+		return nil
+	case account.FieldIdentityHash:
+		m.ResetIdentityHash()
+		return nil
 	}
 	return fmt.Errorf("unknown Account field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.official != nil {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -1891,6 +2098,9 @@ func (m *AccountMutation) AddedEdges() []string {
 	}
 	if m.refresh_tokens != nil {
 		edges = append(edges, account.EdgeRefreshTokens)
+	}
+	if m.activation_codes != nil {
+		edges = append(edges, account.EdgeActivationCodes)
 	}
 	return edges
 }
@@ -1969,13 +2179,19 @@ func (m *AccountMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeActivationCodes:
+		ids := make([]ent.Value, 0, len(m.activation_codes))
+		for id := range m.activation_codes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.removedreviewed_assessments != nil {
 		edges = append(edges, account.EdgeReviewedAssessments)
 	}
@@ -2002,6 +2218,9 @@ func (m *AccountMutation) RemovedEdges() []string {
 	}
 	if m.removedrefresh_tokens != nil {
 		edges = append(edges, account.EdgeRefreshTokens)
+	}
+	if m.removedactivation_codes != nil {
+		edges = append(edges, account.EdgeActivationCodes)
 	}
 	return edges
 }
@@ -2064,13 +2283,19 @@ func (m *AccountMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case account.EdgeActivationCodes:
+		ids := make([]ent.Value, 0, len(m.removedactivation_codes))
+		for id := range m.removedactivation_codes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 13)
+	edges := make([]string, 0, 14)
 	if m.clearedofficial {
 		edges = append(edges, account.EdgeOfficial)
 	}
@@ -2110,6 +2335,9 @@ func (m *AccountMutation) ClearedEdges() []string {
 	if m.clearedrefresh_tokens {
 		edges = append(edges, account.EdgeRefreshTokens)
 	}
+	if m.clearedactivation_codes {
+		edges = append(edges, account.EdgeActivationCodes)
+	}
 	return edges
 }
 
@@ -2143,6 +2371,8 @@ func (m *AccountMutation) EdgeCleared(name string) bool {
 		return m.clearedaudit_events
 	case account.EdgeRefreshTokens:
 		return m.clearedrefresh_tokens
+	case account.EdgeActivationCodes:
+		return m.clearedactivation_codes
 	}
 	return false
 }
@@ -2209,6 +2439,9 @@ func (m *AccountMutation) ResetEdge(name string) error {
 		return nil
 	case account.EdgeRefreshTokens:
 		m.ResetRefreshTokens()
+		return nil
+	case account.EdgeActivationCodes:
+		m.ResetActivationCodes()
 		return nil
 	}
 	return fmt.Errorf("unknown Account edge %s", name)
@@ -2927,6 +3160,1690 @@ func (m *AcknowledgementMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Acknowledgement edge %s", name)
+}
+
+// ActivationCodeMutation represents an operation that mutates the ActivationCode nodes in the graph.
+type ActivationCodeMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	code_hash      *string
+	purpose        *activationcode.Purpose
+	expires_at     *time.Time
+	used_at        *time.Time
+	issued_by      *string
+	clearedFields  map[string]struct{}
+	account        *string
+	clearedaccount bool
+	done           bool
+	oldValue       func(context.Context) (*ActivationCode, error)
+	predicates     []predicate.ActivationCode
+}
+
+var _ ent.Mutation = (*ActivationCodeMutation)(nil)
+
+// activationcodeOption allows management of the mutation configuration using functional options.
+type activationcodeOption func(*ActivationCodeMutation)
+
+// newActivationCodeMutation creates new mutation for the ActivationCode entity.
+func newActivationCodeMutation(c config, op Op, opts ...activationcodeOption) *ActivationCodeMutation {
+	m := &ActivationCodeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeActivationCode,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withActivationCodeID sets the ID field of the mutation.
+func withActivationCodeID(id string) activationcodeOption {
+	return func(m *ActivationCodeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ActivationCode
+		)
+		m.oldValue = func(ctx context.Context) (*ActivationCode, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ActivationCode.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withActivationCode sets the old ActivationCode of the mutation.
+func withActivationCode(node *ActivationCode) activationcodeOption {
+	return func(m *ActivationCodeMutation) {
+		m.oldValue = func(context.Context) (*ActivationCode, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ActivationCodeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ActivationCodeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ActivationCode entities.
+func (m *ActivationCodeMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ActivationCodeMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ActivationCodeMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ActivationCode.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ActivationCodeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ActivationCodeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ActivationCodeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ActivationCodeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ActivationCodeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ActivationCodeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCodeHash sets the "code_hash" field.
+func (m *ActivationCodeMutation) SetCodeHash(s string) {
+	m.code_hash = &s
+}
+
+// CodeHash returns the value of the "code_hash" field in the mutation.
+func (m *ActivationCodeMutation) CodeHash() (r string, exists bool) {
+	v := m.code_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCodeHash returns the old "code_hash" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldCodeHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCodeHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCodeHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCodeHash: %w", err)
+	}
+	return oldValue.CodeHash, nil
+}
+
+// ResetCodeHash resets all changes to the "code_hash" field.
+func (m *ActivationCodeMutation) ResetCodeHash() {
+	m.code_hash = nil
+}
+
+// SetPurpose sets the "purpose" field.
+func (m *ActivationCodeMutation) SetPurpose(a activationcode.Purpose) {
+	m.purpose = &a
+}
+
+// Purpose returns the value of the "purpose" field in the mutation.
+func (m *ActivationCodeMutation) Purpose() (r activationcode.Purpose, exists bool) {
+	v := m.purpose
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurpose returns the old "purpose" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldPurpose(ctx context.Context) (v activationcode.Purpose, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurpose is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurpose requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurpose: %w", err)
+	}
+	return oldValue.Purpose, nil
+}
+
+// ResetPurpose resets all changes to the "purpose" field.
+func (m *ActivationCodeMutation) ResetPurpose() {
+	m.purpose = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *ActivationCodeMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *ActivationCodeMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *ActivationCodeMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *ActivationCodeMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *ActivationCodeMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *ActivationCodeMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[activationcode.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *ActivationCodeMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[activationcode.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *ActivationCodeMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, activationcode.FieldUsedAt)
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *ActivationCodeMutation) SetAccountID(s string) {
+	m.account = &s
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *ActivationCodeMutation) AccountID() (r string, exists bool) {
+	v := m.account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldAccountID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *ActivationCodeMutation) ResetAccountID() {
+	m.account = nil
+}
+
+// SetIssuedBy sets the "issued_by" field.
+func (m *ActivationCodeMutation) SetIssuedBy(s string) {
+	m.issued_by = &s
+}
+
+// IssuedBy returns the value of the "issued_by" field in the mutation.
+func (m *ActivationCodeMutation) IssuedBy() (r string, exists bool) {
+	v := m.issued_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedBy returns the old "issued_by" field's value of the ActivationCode entity.
+// If the ActivationCode object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationCodeMutation) OldIssuedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedBy: %w", err)
+	}
+	return oldValue.IssuedBy, nil
+}
+
+// ClearIssuedBy clears the value of the "issued_by" field.
+func (m *ActivationCodeMutation) ClearIssuedBy() {
+	m.issued_by = nil
+	m.clearedFields[activationcode.FieldIssuedBy] = struct{}{}
+}
+
+// IssuedByCleared returns if the "issued_by" field was cleared in this mutation.
+func (m *ActivationCodeMutation) IssuedByCleared() bool {
+	_, ok := m.clearedFields[activationcode.FieldIssuedBy]
+	return ok
+}
+
+// ResetIssuedBy resets all changes to the "issued_by" field.
+func (m *ActivationCodeMutation) ResetIssuedBy() {
+	m.issued_by = nil
+	delete(m.clearedFields, activationcode.FieldIssuedBy)
+}
+
+// ClearAccount clears the "account" edge to the Account entity.
+func (m *ActivationCodeMutation) ClearAccount() {
+	m.clearedaccount = true
+	m.clearedFields[activationcode.FieldAccountID] = struct{}{}
+}
+
+// AccountCleared reports if the "account" edge to the Account entity was cleared.
+func (m *ActivationCodeMutation) AccountCleared() bool {
+	return m.clearedaccount
+}
+
+// AccountIDs returns the "account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AccountID instead. It exists only for internal usage by the builders.
+func (m *ActivationCodeMutation) AccountIDs() (ids []string) {
+	if id := m.account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAccount resets all changes to the "account" edge.
+func (m *ActivationCodeMutation) ResetAccount() {
+	m.account = nil
+	m.clearedaccount = false
+}
+
+// Where appends a list predicates to the ActivationCodeMutation builder.
+func (m *ActivationCodeMutation) Where(ps ...predicate.ActivationCode) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ActivationCodeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ActivationCodeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ActivationCode, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ActivationCodeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ActivationCodeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ActivationCode).
+func (m *ActivationCodeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ActivationCodeMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, activationcode.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, activationcode.FieldUpdatedAt)
+	}
+	if m.code_hash != nil {
+		fields = append(fields, activationcode.FieldCodeHash)
+	}
+	if m.purpose != nil {
+		fields = append(fields, activationcode.FieldPurpose)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, activationcode.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, activationcode.FieldUsedAt)
+	}
+	if m.account != nil {
+		fields = append(fields, activationcode.FieldAccountID)
+	}
+	if m.issued_by != nil {
+		fields = append(fields, activationcode.FieldIssuedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ActivationCodeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case activationcode.FieldCreatedAt:
+		return m.CreatedAt()
+	case activationcode.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case activationcode.FieldCodeHash:
+		return m.CodeHash()
+	case activationcode.FieldPurpose:
+		return m.Purpose()
+	case activationcode.FieldExpiresAt:
+		return m.ExpiresAt()
+	case activationcode.FieldUsedAt:
+		return m.UsedAt()
+	case activationcode.FieldAccountID:
+		return m.AccountID()
+	case activationcode.FieldIssuedBy:
+		return m.IssuedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ActivationCodeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case activationcode.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case activationcode.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case activationcode.FieldCodeHash:
+		return m.OldCodeHash(ctx)
+	case activationcode.FieldPurpose:
+		return m.OldPurpose(ctx)
+	case activationcode.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case activationcode.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	case activationcode.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case activationcode.FieldIssuedBy:
+		return m.OldIssuedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown ActivationCode field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActivationCodeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case activationcode.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case activationcode.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case activationcode.FieldCodeHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCodeHash(v)
+		return nil
+	case activationcode.FieldPurpose:
+		v, ok := value.(activationcode.Purpose)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurpose(v)
+		return nil
+	case activationcode.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case activationcode.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	case activationcode.FieldAccountID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case activationcode.FieldIssuedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationCode field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ActivationCodeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ActivationCodeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActivationCodeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ActivationCode numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ActivationCodeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(activationcode.FieldUsedAt) {
+		fields = append(fields, activationcode.FieldUsedAt)
+	}
+	if m.FieldCleared(activationcode.FieldIssuedBy) {
+		fields = append(fields, activationcode.FieldIssuedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ActivationCodeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ActivationCodeMutation) ClearField(name string) error {
+	switch name {
+	case activationcode.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	case activationcode.FieldIssuedBy:
+		m.ClearIssuedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationCode nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ActivationCodeMutation) ResetField(name string) error {
+	switch name {
+	case activationcode.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case activationcode.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case activationcode.FieldCodeHash:
+		m.ResetCodeHash()
+		return nil
+	case activationcode.FieldPurpose:
+		m.ResetPurpose()
+		return nil
+	case activationcode.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case activationcode.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	case activationcode.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case activationcode.FieldIssuedBy:
+		m.ResetIssuedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationCode field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ActivationCodeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.account != nil {
+		edges = append(edges, activationcode.EdgeAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ActivationCodeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case activationcode.EdgeAccount:
+		if id := m.account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ActivationCodeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ActivationCodeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ActivationCodeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedaccount {
+		edges = append(edges, activationcode.EdgeAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ActivationCodeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case activationcode.EdgeAccount:
+		return m.clearedaccount
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ActivationCodeMutation) ClearEdge(name string) error {
+	switch name {
+	case activationcode.EdgeAccount:
+		m.ClearAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationCode unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ActivationCodeMutation) ResetEdge(name string) error {
+	switch name {
+	case activationcode.EdgeAccount:
+		m.ResetAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationCode edge %s", name)
+}
+
+// ActivationSheetMutation represents an operation that mutates the ActivationSheet nodes in the graph.
+type ActivationSheetMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	unit_id       *string
+	accounts      *int
+	addaccounts   *int
+	sealed        *[]byte
+	expires_at    *time.Time
+	downloaded_at *time.Time
+	downloaded_by *string
+	issued_by     *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ActivationSheet, error)
+	predicates    []predicate.ActivationSheet
+}
+
+var _ ent.Mutation = (*ActivationSheetMutation)(nil)
+
+// activationsheetOption allows management of the mutation configuration using functional options.
+type activationsheetOption func(*ActivationSheetMutation)
+
+// newActivationSheetMutation creates new mutation for the ActivationSheet entity.
+func newActivationSheetMutation(c config, op Op, opts ...activationsheetOption) *ActivationSheetMutation {
+	m := &ActivationSheetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeActivationSheet,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withActivationSheetID sets the ID field of the mutation.
+func withActivationSheetID(id string) activationsheetOption {
+	return func(m *ActivationSheetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ActivationSheet
+		)
+		m.oldValue = func(ctx context.Context) (*ActivationSheet, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ActivationSheet.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withActivationSheet sets the old ActivationSheet of the mutation.
+func withActivationSheet(node *ActivationSheet) activationsheetOption {
+	return func(m *ActivationSheetMutation) {
+		m.oldValue = func(context.Context) (*ActivationSheet, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ActivationSheetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ActivationSheetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ActivationSheet entities.
+func (m *ActivationSheetMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ActivationSheetMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ActivationSheetMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ActivationSheet.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ActivationSheetMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ActivationSheetMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ActivationSheetMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ActivationSheetMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ActivationSheetMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ActivationSheetMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUnitID sets the "unit_id" field.
+func (m *ActivationSheetMutation) SetUnitID(s string) {
+	m.unit_id = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *ActivationSheetMutation) UnitID() (r string, exists bool) {
+	v := m.unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *ActivationSheetMutation) ResetUnitID() {
+	m.unit_id = nil
+}
+
+// SetAccounts sets the "accounts" field.
+func (m *ActivationSheetMutation) SetAccounts(i int) {
+	m.accounts = &i
+	m.addaccounts = nil
+}
+
+// Accounts returns the value of the "accounts" field in the mutation.
+func (m *ActivationSheetMutation) Accounts() (r int, exists bool) {
+	v := m.accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccounts returns the old "accounts" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldAccounts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccounts: %w", err)
+	}
+	return oldValue.Accounts, nil
+}
+
+// AddAccounts adds i to the "accounts" field.
+func (m *ActivationSheetMutation) AddAccounts(i int) {
+	if m.addaccounts != nil {
+		*m.addaccounts += i
+	} else {
+		m.addaccounts = &i
+	}
+}
+
+// AddedAccounts returns the value that was added to the "accounts" field in this mutation.
+func (m *ActivationSheetMutation) AddedAccounts() (r int, exists bool) {
+	v := m.addaccounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAccounts resets all changes to the "accounts" field.
+func (m *ActivationSheetMutation) ResetAccounts() {
+	m.accounts = nil
+	m.addaccounts = nil
+}
+
+// SetSealed sets the "sealed" field.
+func (m *ActivationSheetMutation) SetSealed(b []byte) {
+	m.sealed = &b
+}
+
+// Sealed returns the value of the "sealed" field in the mutation.
+func (m *ActivationSheetMutation) Sealed() (r []byte, exists bool) {
+	v := m.sealed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSealed returns the old "sealed" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldSealed(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSealed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSealed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSealed: %w", err)
+	}
+	return oldValue.Sealed, nil
+}
+
+// ClearSealed clears the value of the "sealed" field.
+func (m *ActivationSheetMutation) ClearSealed() {
+	m.sealed = nil
+	m.clearedFields[activationsheet.FieldSealed] = struct{}{}
+}
+
+// SealedCleared returns if the "sealed" field was cleared in this mutation.
+func (m *ActivationSheetMutation) SealedCleared() bool {
+	_, ok := m.clearedFields[activationsheet.FieldSealed]
+	return ok
+}
+
+// ResetSealed resets all changes to the "sealed" field.
+func (m *ActivationSheetMutation) ResetSealed() {
+	m.sealed = nil
+	delete(m.clearedFields, activationsheet.FieldSealed)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *ActivationSheetMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *ActivationSheetMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *ActivationSheetMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetDownloadedAt sets the "downloaded_at" field.
+func (m *ActivationSheetMutation) SetDownloadedAt(t time.Time) {
+	m.downloaded_at = &t
+}
+
+// DownloadedAt returns the value of the "downloaded_at" field in the mutation.
+func (m *ActivationSheetMutation) DownloadedAt() (r time.Time, exists bool) {
+	v := m.downloaded_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDownloadedAt returns the old "downloaded_at" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldDownloadedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDownloadedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDownloadedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDownloadedAt: %w", err)
+	}
+	return oldValue.DownloadedAt, nil
+}
+
+// ClearDownloadedAt clears the value of the "downloaded_at" field.
+func (m *ActivationSheetMutation) ClearDownloadedAt() {
+	m.downloaded_at = nil
+	m.clearedFields[activationsheet.FieldDownloadedAt] = struct{}{}
+}
+
+// DownloadedAtCleared returns if the "downloaded_at" field was cleared in this mutation.
+func (m *ActivationSheetMutation) DownloadedAtCleared() bool {
+	_, ok := m.clearedFields[activationsheet.FieldDownloadedAt]
+	return ok
+}
+
+// ResetDownloadedAt resets all changes to the "downloaded_at" field.
+func (m *ActivationSheetMutation) ResetDownloadedAt() {
+	m.downloaded_at = nil
+	delete(m.clearedFields, activationsheet.FieldDownloadedAt)
+}
+
+// SetDownloadedBy sets the "downloaded_by" field.
+func (m *ActivationSheetMutation) SetDownloadedBy(s string) {
+	m.downloaded_by = &s
+}
+
+// DownloadedBy returns the value of the "downloaded_by" field in the mutation.
+func (m *ActivationSheetMutation) DownloadedBy() (r string, exists bool) {
+	v := m.downloaded_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDownloadedBy returns the old "downloaded_by" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldDownloadedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDownloadedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDownloadedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDownloadedBy: %w", err)
+	}
+	return oldValue.DownloadedBy, nil
+}
+
+// ClearDownloadedBy clears the value of the "downloaded_by" field.
+func (m *ActivationSheetMutation) ClearDownloadedBy() {
+	m.downloaded_by = nil
+	m.clearedFields[activationsheet.FieldDownloadedBy] = struct{}{}
+}
+
+// DownloadedByCleared returns if the "downloaded_by" field was cleared in this mutation.
+func (m *ActivationSheetMutation) DownloadedByCleared() bool {
+	_, ok := m.clearedFields[activationsheet.FieldDownloadedBy]
+	return ok
+}
+
+// ResetDownloadedBy resets all changes to the "downloaded_by" field.
+func (m *ActivationSheetMutation) ResetDownloadedBy() {
+	m.downloaded_by = nil
+	delete(m.clearedFields, activationsheet.FieldDownloadedBy)
+}
+
+// SetIssuedBy sets the "issued_by" field.
+func (m *ActivationSheetMutation) SetIssuedBy(s string) {
+	m.issued_by = &s
+}
+
+// IssuedBy returns the value of the "issued_by" field in the mutation.
+func (m *ActivationSheetMutation) IssuedBy() (r string, exists bool) {
+	v := m.issued_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIssuedBy returns the old "issued_by" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldIssuedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIssuedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIssuedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIssuedBy: %w", err)
+	}
+	return oldValue.IssuedBy, nil
+}
+
+// ClearIssuedBy clears the value of the "issued_by" field.
+func (m *ActivationSheetMutation) ClearIssuedBy() {
+	m.issued_by = nil
+	m.clearedFields[activationsheet.FieldIssuedBy] = struct{}{}
+}
+
+// IssuedByCleared returns if the "issued_by" field was cleared in this mutation.
+func (m *ActivationSheetMutation) IssuedByCleared() bool {
+	_, ok := m.clearedFields[activationsheet.FieldIssuedBy]
+	return ok
+}
+
+// ResetIssuedBy resets all changes to the "issued_by" field.
+func (m *ActivationSheetMutation) ResetIssuedBy() {
+	m.issued_by = nil
+	delete(m.clearedFields, activationsheet.FieldIssuedBy)
+}
+
+// Where appends a list predicates to the ActivationSheetMutation builder.
+func (m *ActivationSheetMutation) Where(ps ...predicate.ActivationSheet) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ActivationSheetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ActivationSheetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ActivationSheet, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ActivationSheetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ActivationSheetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ActivationSheet).
+func (m *ActivationSheetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ActivationSheetMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, activationsheet.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, activationsheet.FieldUpdatedAt)
+	}
+	if m.unit_id != nil {
+		fields = append(fields, activationsheet.FieldUnitID)
+	}
+	if m.accounts != nil {
+		fields = append(fields, activationsheet.FieldAccounts)
+	}
+	if m.sealed != nil {
+		fields = append(fields, activationsheet.FieldSealed)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, activationsheet.FieldExpiresAt)
+	}
+	if m.downloaded_at != nil {
+		fields = append(fields, activationsheet.FieldDownloadedAt)
+	}
+	if m.downloaded_by != nil {
+		fields = append(fields, activationsheet.FieldDownloadedBy)
+	}
+	if m.issued_by != nil {
+		fields = append(fields, activationsheet.FieldIssuedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ActivationSheetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case activationsheet.FieldCreatedAt:
+		return m.CreatedAt()
+	case activationsheet.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case activationsheet.FieldUnitID:
+		return m.UnitID()
+	case activationsheet.FieldAccounts:
+		return m.Accounts()
+	case activationsheet.FieldSealed:
+		return m.Sealed()
+	case activationsheet.FieldExpiresAt:
+		return m.ExpiresAt()
+	case activationsheet.FieldDownloadedAt:
+		return m.DownloadedAt()
+	case activationsheet.FieldDownloadedBy:
+		return m.DownloadedBy()
+	case activationsheet.FieldIssuedBy:
+		return m.IssuedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ActivationSheetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case activationsheet.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case activationsheet.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case activationsheet.FieldUnitID:
+		return m.OldUnitID(ctx)
+	case activationsheet.FieldAccounts:
+		return m.OldAccounts(ctx)
+	case activationsheet.FieldSealed:
+		return m.OldSealed(ctx)
+	case activationsheet.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case activationsheet.FieldDownloadedAt:
+		return m.OldDownloadedAt(ctx)
+	case activationsheet.FieldDownloadedBy:
+		return m.OldDownloadedBy(ctx)
+	case activationsheet.FieldIssuedBy:
+		return m.OldIssuedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown ActivationSheet field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActivationSheetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case activationsheet.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case activationsheet.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case activationsheet.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
+		return nil
+	case activationsheet.FieldAccounts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccounts(v)
+		return nil
+	case activationsheet.FieldSealed:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSealed(v)
+		return nil
+	case activationsheet.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case activationsheet.FieldDownloadedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDownloadedAt(v)
+		return nil
+	case activationsheet.FieldDownloadedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDownloadedBy(v)
+		return nil
+	case activationsheet.FieldIssuedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIssuedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationSheet field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ActivationSheetMutation) AddedFields() []string {
+	var fields []string
+	if m.addaccounts != nil {
+		fields = append(fields, activationsheet.FieldAccounts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ActivationSheetMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case activationsheet.FieldAccounts:
+		return m.AddedAccounts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ActivationSheetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case activationsheet.FieldAccounts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAccounts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationSheet numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ActivationSheetMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(activationsheet.FieldSealed) {
+		fields = append(fields, activationsheet.FieldSealed)
+	}
+	if m.FieldCleared(activationsheet.FieldDownloadedAt) {
+		fields = append(fields, activationsheet.FieldDownloadedAt)
+	}
+	if m.FieldCleared(activationsheet.FieldDownloadedBy) {
+		fields = append(fields, activationsheet.FieldDownloadedBy)
+	}
+	if m.FieldCleared(activationsheet.FieldIssuedBy) {
+		fields = append(fields, activationsheet.FieldIssuedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ActivationSheetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ActivationSheetMutation) ClearField(name string) error {
+	switch name {
+	case activationsheet.FieldSealed:
+		m.ClearSealed()
+		return nil
+	case activationsheet.FieldDownloadedAt:
+		m.ClearDownloadedAt()
+		return nil
+	case activationsheet.FieldDownloadedBy:
+		m.ClearDownloadedBy()
+		return nil
+	case activationsheet.FieldIssuedBy:
+		m.ClearIssuedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationSheet nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ActivationSheetMutation) ResetField(name string) error {
+	switch name {
+	case activationsheet.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case activationsheet.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case activationsheet.FieldUnitID:
+		m.ResetUnitID()
+		return nil
+	case activationsheet.FieldAccounts:
+		m.ResetAccounts()
+		return nil
+	case activationsheet.FieldSealed:
+		m.ResetSealed()
+		return nil
+	case activationsheet.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case activationsheet.FieldDownloadedAt:
+		m.ResetDownloadedAt()
+		return nil
+	case activationsheet.FieldDownloadedBy:
+		m.ResetDownloadedBy()
+		return nil
+	case activationsheet.FieldIssuedBy:
+		m.ResetIssuedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown ActivationSheet field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ActivationSheetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ActivationSheetMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ActivationSheetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ActivationSheetMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ActivationSheetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ActivationSheetMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ActivationSheetMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ActivationSheet unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ActivationSheetMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ActivationSheet edge %s", name)
 }
 
 // AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.

@@ -18,6 +18,10 @@ type Tx struct {
 	Account *AccountClient
 	// Acknowledgement is the client for interacting with the Acknowledgement builders.
 	Acknowledgement *AcknowledgementClient
+	// ActivationCode is the client for interacting with the ActivationCode builders.
+	ActivationCode *ActivationCodeClient
+	// ActivationSheet is the client for interacting with the ActivationSheet builders.
+	ActivationSheet *ActivationSheetClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// Campaign is the client for interacting with the Campaign builders.
@@ -207,6 +211,8 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.Acknowledgement = NewAcknowledgementClient(tx.config)
+	tx.ActivationCode = NewActivationCodeClient(tx.config)
+	tx.ActivationSheet = NewActivationSheetClient(tx.config)
 	tx.AuditEvent = NewAuditEventClient(tx.config)
 	tx.Campaign = NewCampaignClient(tx.config)
 	tx.CaseEvent = NewCaseEventClient(tx.config)

@@ -56,6 +56,12 @@ func (r *queryResolver) Acknowledgements(ctx context.Context, after *entgql.Curs
 		ent.WithAcknowledgementOrder(orderBy), ent.WithAcknowledgementFilter(where.Filter))
 }
 
+// ActivationSheets is the resolver for the activationSheets field.
+func (r *queryResolver) ActivationSheets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) (*ent.ActivationSheetConnection, error) {
+	return r.client.ActivationSheet.Query().Paginate(ctx, after, first, before, last,
+		ent.WithActivationSheetFilter(where.Filter))
+}
+
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
 	return r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,

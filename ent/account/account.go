@@ -45,6 +45,10 @@ const (
 	FieldScopeProvinceID = "scope_province_id"
 	// FieldTokenVersion holds the string denoting the token_version field in the database.
 	FieldTokenVersion = "token_version"
+	// FieldMustChangePassword holds the string denoting the must_change_password field in the database.
+	FieldMustChangePassword = "must_change_password"
+	// FieldIdentityHash holds the string denoting the identity_hash field in the database.
+	FieldIdentityHash = "identity_hash"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
 	EdgeOfficial = "official"
 	// EdgeScopeUnit holds the string denoting the scope_unit edge name in mutations.
@@ -71,6 +75,8 @@ const (
 	EdgeAuditEvents = "audit_events"
 	// EdgeRefreshTokens holds the string denoting the refresh_tokens edge name in mutations.
 	EdgeRefreshTokens = "refresh_tokens"
+	// EdgeActivationCodes holds the string denoting the activation_codes edge name in mutations.
+	EdgeActivationCodes = "activation_codes"
 	// Table holds the table name of the account in the database.
 	Table = "accounts"
 	// OfficialTable is the table that holds the official relation/edge.
@@ -164,6 +170,13 @@ const (
 	RefreshTokensInverseTable = "refresh_tokens"
 	// RefreshTokensColumn is the table column denoting the refresh_tokens relation/edge.
 	RefreshTokensColumn = "account_refresh_tokens"
+	// ActivationCodesTable is the table that holds the activation_codes relation/edge.
+	ActivationCodesTable = "activation_codes"
+	// ActivationCodesInverseTable is the table name for the ActivationCode entity.
+	// It exists in this package in order to avoid circular dependency with the "activationcode" package.
+	ActivationCodesInverseTable = "activation_codes"
+	// ActivationCodesColumn is the table column denoting the activation_codes relation/edge.
+	ActivationCodesColumn = "account_id"
 )
 
 // Columns holds all SQL columns for account fields.
@@ -183,6 +196,8 @@ var Columns = []string{
 	FieldScopeDistrictID,
 	FieldScopeProvinceID,
 	FieldTokenVersion,
+	FieldMustChangePassword,
+	FieldIdentityHash,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -204,14 +219,16 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// LoginValidator is a validator for the "login" field. It is called by the builders before save.
 	LoginValidator func(string) error
-	// PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
-	PasswordHashValidator func(string) error
 	// DefaultDisabled holds the default value on creation for the "disabled" field.
 	DefaultDisabled bool
 	// DefaultTokenVersion holds the default value on creation for the "token_version" field.
 	DefaultTokenVersion int
 	// TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
 	TokenVersionValidator func(int) error
+	// DefaultMustChangePassword holds the default value on creation for the "must_change_password" field.
+	DefaultMustChangePassword bool
+	// IdentityHashValidator is a validator for the "identity_hash" field. It is called by the builders before save.
+	IdentityHashValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -345,6 +362,16 @@ func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
 // ByTokenVersion orders the results by the token_version field.
 func ByTokenVersion(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTokenVersion, opts...).ToFunc()
+}
+
+// ByMustChangePassword orders the results by the must_change_password field.
+func ByMustChangePassword(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMustChangePassword, opts...).ToFunc()
+}
+
+// ByIdentityHash orders the results by the identity_hash field.
+func ByIdentityHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentityHash, opts...).ToFunc()
 }
 
 // ByOfficialField orders the results by official field.
@@ -500,6 +527,20 @@ func ByRefreshTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRefreshTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByActivationCodesCount orders the results by activation_codes count.
+func ByActivationCodesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newActivationCodesStep(), opts...)
+	}
+}
+
+// ByActivationCodes orders the results by activation_codes terms.
+func ByActivationCodes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newActivationCodesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOfficialStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -589,6 +630,13 @@ func newRefreshTokensStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(RefreshTokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, RefreshTokensTable, RefreshTokensColumn),
+	)
+}
+func newActivationCodesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ActivationCodesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ActivationCodesTable, ActivationCodesColumn),
 	)
 }
 

@@ -125,6 +125,16 @@ func TokenVersion(v int) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldTokenVersion, v))
 }
 
+// MustChangePassword applies equality check predicate on the "must_change_password" field. It's identical to MustChangePasswordEQ.
+func MustChangePassword(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldMustChangePassword, v))
+}
+
+// IdentityHash applies equality check predicate on the "identity_hash" field. It's identical to IdentityHashEQ.
+func IdentityHash(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldIdentityHash, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Account {
 	return predicate.Account(sql.FieldEQ(FieldCreatedAt, v))
@@ -323,6 +333,16 @@ func PasswordHashHasPrefix(v string) predicate.Account {
 // PasswordHashHasSuffix applies the HasSuffix predicate on the "password_hash" field.
 func PasswordHashHasSuffix(v string) predicate.Account {
 	return predicate.Account(sql.FieldHasSuffix(FieldPasswordHash, v))
+}
+
+// PasswordHashIsNil applies the IsNil predicate on the "password_hash" field.
+func PasswordHashIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldPasswordHash))
+}
+
+// PasswordHashNotNil applies the NotNil predicate on the "password_hash" field.
+func PasswordHashNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldPasswordHash))
 }
 
 // PasswordHashEqualFold applies the EqualFold predicate on the "password_hash" field.
@@ -825,6 +845,91 @@ func TokenVersionLTE(v int) predicate.Account {
 	return predicate.Account(sql.FieldLTE(FieldTokenVersion, v))
 }
 
+// MustChangePasswordEQ applies the EQ predicate on the "must_change_password" field.
+func MustChangePasswordEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldMustChangePassword, v))
+}
+
+// MustChangePasswordNEQ applies the NEQ predicate on the "must_change_password" field.
+func MustChangePasswordNEQ(v bool) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldMustChangePassword, v))
+}
+
+// IdentityHashEQ applies the EQ predicate on the "identity_hash" field.
+func IdentityHashEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldEQ(FieldIdentityHash, v))
+}
+
+// IdentityHashNEQ applies the NEQ predicate on the "identity_hash" field.
+func IdentityHashNEQ(v string) predicate.Account {
+	return predicate.Account(sql.FieldNEQ(FieldIdentityHash, v))
+}
+
+// IdentityHashIn applies the In predicate on the "identity_hash" field.
+func IdentityHashIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldIn(FieldIdentityHash, vs...))
+}
+
+// IdentityHashNotIn applies the NotIn predicate on the "identity_hash" field.
+func IdentityHashNotIn(vs ...string) predicate.Account {
+	return predicate.Account(sql.FieldNotIn(FieldIdentityHash, vs...))
+}
+
+// IdentityHashGT applies the GT predicate on the "identity_hash" field.
+func IdentityHashGT(v string) predicate.Account {
+	return predicate.Account(sql.FieldGT(FieldIdentityHash, v))
+}
+
+// IdentityHashGTE applies the GTE predicate on the "identity_hash" field.
+func IdentityHashGTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldGTE(FieldIdentityHash, v))
+}
+
+// IdentityHashLT applies the LT predicate on the "identity_hash" field.
+func IdentityHashLT(v string) predicate.Account {
+	return predicate.Account(sql.FieldLT(FieldIdentityHash, v))
+}
+
+// IdentityHashLTE applies the LTE predicate on the "identity_hash" field.
+func IdentityHashLTE(v string) predicate.Account {
+	return predicate.Account(sql.FieldLTE(FieldIdentityHash, v))
+}
+
+// IdentityHashContains applies the Contains predicate on the "identity_hash" field.
+func IdentityHashContains(v string) predicate.Account {
+	return predicate.Account(sql.FieldContains(FieldIdentityHash, v))
+}
+
+// IdentityHashHasPrefix applies the HasPrefix predicate on the "identity_hash" field.
+func IdentityHashHasPrefix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasPrefix(FieldIdentityHash, v))
+}
+
+// IdentityHashHasSuffix applies the HasSuffix predicate on the "identity_hash" field.
+func IdentityHashHasSuffix(v string) predicate.Account {
+	return predicate.Account(sql.FieldHasSuffix(FieldIdentityHash, v))
+}
+
+// IdentityHashIsNil applies the IsNil predicate on the "identity_hash" field.
+func IdentityHashIsNil() predicate.Account {
+	return predicate.Account(sql.FieldIsNull(FieldIdentityHash))
+}
+
+// IdentityHashNotNil applies the NotNil predicate on the "identity_hash" field.
+func IdentityHashNotNil() predicate.Account {
+	return predicate.Account(sql.FieldNotNull(FieldIdentityHash))
+}
+
+// IdentityHashEqualFold applies the EqualFold predicate on the "identity_hash" field.
+func IdentityHashEqualFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldEqualFold(FieldIdentityHash, v))
+}
+
+// IdentityHashContainsFold applies the ContainsFold predicate on the "identity_hash" field.
+func IdentityHashContainsFold(v string) predicate.Account {
+	return predicate.Account(sql.FieldContainsFold(FieldIdentityHash, v))
+}
+
 // HasOfficial applies the HasEdge predicate on the "official" edge.
 func HasOfficial() predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
@@ -1116,6 +1221,29 @@ func HasRefreshTokens() predicate.Account {
 func HasRefreshTokensWith(preds ...predicate.RefreshToken) predicate.Account {
 	return predicate.Account(func(s *sql.Selector) {
 		step := newRefreshTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasActivationCodes applies the HasEdge predicate on the "activation_codes" edge.
+func HasActivationCodes() predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ActivationCodesTable, ActivationCodesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasActivationCodesWith applies the HasEdge predicate on the "activation_codes" edge with a given conditions (other predicates).
+func HasActivationCodesWith(preds ...predicate.ActivationCode) predicate.Account {
+	return predicate.Account(func(s *sql.Selector) {
+		step := newActivationCodesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -33,6 +33,30 @@ func (f AcknowledgementFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Va
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AcknowledgementMutation", m)
 }
 
+// The ActivationCodeFunc type is an adapter to allow the use of ordinary
+// function as ActivationCode mutator.
+type ActivationCodeFunc func(context.Context, *ent.ActivationCodeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActivationCodeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActivationCodeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActivationCodeMutation", m)
+}
+
+// The ActivationSheetFunc type is an adapter to allow the use of ordinary
+// function as ActivationSheet mutator.
+type ActivationSheetFunc func(context.Context, *ent.ActivationSheetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ActivationSheetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ActivationSheetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ActivationSheetMutation", m)
+}
+
 // The AuditEventFunc type is an adapter to allow the use of ordinary
 // function as AuditEvent mutator.
 type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)

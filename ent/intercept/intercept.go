@@ -10,6 +10,8 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -149,6 +151,60 @@ func (f TraverseAcknowledgement) Traverse(ctx context.Context, q ent.Query) erro
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AcknowledgementQuery", q)
+}
+
+// The ActivationCodeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ActivationCodeFunc func(context.Context, *ent.ActivationCodeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ActivationCodeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ActivationCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ActivationCodeQuery", q)
+}
+
+// The TraverseActivationCode type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseActivationCode func(context.Context, *ent.ActivationCodeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseActivationCode) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseActivationCode) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActivationCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ActivationCodeQuery", q)
+}
+
+// The ActivationSheetFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ActivationSheetFunc func(context.Context, *ent.ActivationSheetQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ActivationSheetFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ActivationSheetQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ActivationSheetQuery", q)
+}
+
+// The TraverseActivationSheet type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseActivationSheet func(context.Context, *ent.ActivationSheetQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseActivationSheet) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseActivationSheet) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActivationSheetQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ActivationSheetQuery", q)
 }
 
 // The AuditEventFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -914,6 +970,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
 	case *ent.AcknowledgementQuery:
 		return &query[*ent.AcknowledgementQuery, predicate.Acknowledgement, acknowledgement.OrderOption]{typ: ent.TypeAcknowledgement, tq: q}, nil
+	case *ent.ActivationCodeQuery:
+		return &query[*ent.ActivationCodeQuery, predicate.ActivationCode, activationcode.OrderOption]{typ: ent.TypeActivationCode, tq: q}, nil
+	case *ent.ActivationSheetQuery:
+		return &query[*ent.ActivationSheetQuery, predicate.ActivationSheet, activationsheet.OrderOption]{typ: ent.TypeActivationSheet, tq: q}, nil
 	case *ent.AuditEventQuery:
 		return &query[*ent.AuditEventQuery, predicate.AuditEvent, auditevent.OrderOption]{typ: ent.TypeAuditEvent, tq: q}, nil
 	case *ent.CampaignQuery:

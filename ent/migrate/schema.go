@@ -15,13 +15,15 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "login", Type: field.TypeString, Unique: true, Size: 200},
-		{Name: "password_hash", Type: field.TypeString},
+		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"OFFICIAL", "UNIT_MANAGER", "SUPERVISOR", "INSPECTOR", "ADMIN"}},
 		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"UNIT", "DISTRICT", "PROVINCE", "NATION"}},
 		{Name: "disabled", Type: field.TypeBool, Default: false},
 		{Name: "last_login_at", Type: field.TypeTime, Nullable: true},
 		{Name: "password_changed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "token_version", Type: field.TypeInt, Default: 0},
+		{Name: "must_change_password", Type: field.TypeBool, Default: false},
+		{Name: "identity_hash", Type: field.TypeString, Unique: true, Nullable: true, Size: 64},
 		{Name: "scope_district_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "official_id", Type: field.TypeString, Unique: true, Nullable: true, Size: 40},
 		{Name: "scope_province_id", Type: field.TypeString, Nullable: true, Size: 40},
@@ -35,25 +37,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "accounts_districts_scoped_accounts",
-				Columns:    []*schema.Column{AccountsColumns[11]},
+				Columns:    []*schema.Column{AccountsColumns[13]},
 				RefColumns: []*schema.Column{DistrictsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_officials_account",
-				Columns:    []*schema.Column{AccountsColumns[12]},
+				Columns:    []*schema.Column{AccountsColumns[14]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_provinces_scoped_accounts",
-				Columns:    []*schema.Column{AccountsColumns[13]},
+				Columns:    []*schema.Column{AccountsColumns[15]},
 				RefColumns: []*schema.Column{ProvincesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "accounts_units_scoped_accounts",
-				Columns:    []*schema.Column{AccountsColumns[14]},
+				Columns:    []*schema.Column{AccountsColumns[16]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -77,17 +79,17 @@ var (
 			{
 				Name:    "account_scope_unit_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[14]},
+				Columns: []*schema.Column{AccountsColumns[16]},
 			},
 			{
 				Name:    "account_scope_district_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[11]},
+				Columns: []*schema.Column{AccountsColumns[13]},
 			},
 			{
 				Name:    "account_scope_province_id",
 				Unique:  false,
-				Columns: []*schema.Column{AccountsColumns[13]},
+				Columns: []*schema.Column{AccountsColumns[15]},
 			},
 		},
 	}
@@ -146,6 +148,70 @@ var (
 				Name:    "acknowledgement_scope_province_id_id",
 				Unique:  false,
 				Columns: []*schema.Column{AcknowledgementsColumns[5], AcknowledgementsColumns[0]},
+			},
+		},
+	}
+	// ActivationCodesColumns holds the columns for the "activation_codes" table.
+	ActivationCodesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "purpose", Type: field.TypeEnum, Enums: []string{"ACTIVATION", "RESET"}},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "issued_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "account_id", Type: field.TypeString, Size: 40},
+	}
+	// ActivationCodesTable holds the schema information for the "activation_codes" table.
+	ActivationCodesTable = &schema.Table{
+		Name:       "activation_codes",
+		Columns:    ActivationCodesColumns,
+		PrimaryKey: []*schema.Column{ActivationCodesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "activation_codes_accounts_activation_codes",
+				Columns:    []*schema.Column{ActivationCodesColumns[8]},
+				RefColumns: []*schema.Column{AccountsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "activationcode_account_id_used_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActivationCodesColumns[8], ActivationCodesColumns[6]},
+			},
+			{
+				Name:    "activationcode_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{ActivationCodesColumns[5]},
+			},
+		},
+	}
+	// ActivationSheetsColumns holds the columns for the "activation_sheets" table.
+	ActivationSheetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "unit_id", Type: field.TypeString, Size: 40},
+		{Name: "accounts", Type: field.TypeInt},
+		{Name: "sealed", Type: field.TypeBytes, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "downloaded_at", Type: field.TypeTime, Nullable: true},
+		{Name: "downloaded_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "issued_by", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// ActivationSheetsTable holds the schema information for the "activation_sheets" table.
+	ActivationSheetsTable = &schema.Table{
+		Name:       "activation_sheets",
+		Columns:    ActivationSheetsColumns,
+		PrimaryKey: []*schema.Column{ActivationSheetsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "activationsheet_unit_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivationSheetsColumns[3], ActivationSheetsColumns[0]},
 			},
 		},
 	}
@@ -1730,6 +1796,8 @@ var (
 	Tables = []*schema.Table{
 		AccountsTable,
 		AcknowledgementsTable,
+		ActivationCodesTable,
+		ActivationSheetsTable,
 		AuditEventsTable,
 		CampaignsTable,
 		CaseEventsTable,
@@ -1768,6 +1836,7 @@ func init() {
 	AccountsTable.ForeignKeys[3].RefTable = UnitsTable
 	AcknowledgementsTable.ForeignKeys[0].RefTable = CampaignsTable
 	AcknowledgementsTable.ForeignKeys[1].RefTable = OfficialsTable
+	ActivationCodesTable.ForeignKeys[0].RefTable = AccountsTable
 	AuditEventsTable.ForeignKeys[0].RefTable = AccountsTable
 	CampaignsTable.ForeignKeys[0].RefTable = ProvincesTable
 	CaseEventsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -12,6 +12,12 @@ type Account func(*sql.Selector)
 // Acknowledgement is the predicate function for acknowledgement builders.
 type Acknowledgement func(*sql.Selector)
 
+// ActivationCode is the predicate function for activationcode builders.
+type ActivationCode func(*sql.Selector)
+
+// ActivationSheet is the predicate function for activationsheet builders.
+type ActivationSheet func(*sql.Selector)
+
 // AuditEvent is the predicate function for auditevent builders.
 type AuditEvent func(*sql.Selector)
 

@@ -159,6 +159,54 @@ func (f AcknowledgementMutationRuleFunc) EvalMutation(ctx context.Context, m ent
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AcknowledgementMutation", m)
 }
 
+// The ActivationCodeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ActivationCodeQueryRuleFunc func(context.Context, *ent.ActivationCodeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ActivationCodeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActivationCodeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ActivationCodeQuery", q)
+}
+
+// The ActivationCodeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ActivationCodeMutationRuleFunc func(context.Context, *ent.ActivationCodeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ActivationCodeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ActivationCodeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActivationCodeMutation", m)
+}
+
+// The ActivationSheetQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ActivationSheetQueryRuleFunc func(context.Context, *ent.ActivationSheetQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ActivationSheetQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ActivationSheetQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ActivationSheetQuery", q)
+}
+
+// The ActivationSheetMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ActivationSheetMutationRuleFunc func(context.Context, *ent.ActivationSheetMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ActivationSheetMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ActivationSheetMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ActivationSheetMutation", m)
+}
+
 // The AuditEventQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEventQueryRuleFunc func(context.Context, *ent.AuditEventQuery) error
@@ -870,6 +918,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AcknowledgementQuery:
 		return q.Filter(), nil
+	case *ent.ActivationCodeQuery:
+		return q.Filter(), nil
+	case *ent.ActivationSheetQuery:
+		return q.Filter(), nil
 	case *ent.AuditEventQuery:
 		return q.Filter(), nil
 	case *ent.CampaignQuery:
@@ -936,6 +988,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AccountMutation:
 		return m.Filter(), nil
 	case *ent.AcknowledgementMutation:
+		return m.Filter(), nil
+	case *ent.ActivationCodeMutation:
+		return m.Filter(), nil
+	case *ent.ActivationSheetMutation:
 		return m.Filter(), nil
 	case *ent.AuditEventMutation:
 		return m.Filter(), nil

@@ -7,6 +7,8 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationcode"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -77,10 +79,6 @@ func init() {
 			return nil
 		}
 	}()
-	// accountDescPasswordHash is the schema descriptor for password_hash field.
-	accountDescPasswordHash := accountFields[1].Descriptor()
-	// account.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
-	account.PasswordHashValidator = accountDescPasswordHash.Validators[0].(func(string) error)
 	// accountDescDisabled is the schema descriptor for disabled field.
 	accountDescDisabled := accountFields[4].Descriptor()
 	// account.DefaultDisabled holds the default value on creation for the disabled field.
@@ -91,6 +89,14 @@ func init() {
 	account.DefaultTokenVersion = accountDescTokenVersion.Default.(int)
 	// account.TokenVersionValidator is a validator for the "token_version" field. It is called by the builders before save.
 	account.TokenVersionValidator = accountDescTokenVersion.Validators[0].(func(int) error)
+	// accountDescMustChangePassword is the schema descriptor for must_change_password field.
+	accountDescMustChangePassword := accountFields[12].Descriptor()
+	// account.DefaultMustChangePassword holds the default value on creation for the must_change_password field.
+	account.DefaultMustChangePassword = accountDescMustChangePassword.Default.(bool)
+	// accountDescIdentityHash is the schema descriptor for identity_hash field.
+	accountDescIdentityHash := accountFields[13].Descriptor()
+	// account.IdentityHashValidator is a validator for the "identity_hash" field. It is called by the builders before save.
+	account.IdentityHashValidator = accountDescIdentityHash.Validators[0].(func(string) error)
 	// accountDescID is the schema descriptor for id field.
 	accountDescID := accountMixinFields0[0].Descriptor()
 	// account.DefaultID holds the default value on creation for the id field.
@@ -135,6 +141,132 @@ func init() {
 	// acknowledgement.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	acknowledgement.IDValidator = func() func(string) error {
 		validators := acknowledgementDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	activationcodeMixin := schema.ActivationCode{}.Mixin()
+	activationcodeMixinFields0 := activationcodeMixin[0].Fields()
+	_ = activationcodeMixinFields0
+	activationcodeMixinFields1 := activationcodeMixin[1].Fields()
+	_ = activationcodeMixinFields1
+	activationcodeFields := schema.ActivationCode{}.Fields()
+	_ = activationcodeFields
+	// activationcodeDescCreatedAt is the schema descriptor for created_at field.
+	activationcodeDescCreatedAt := activationcodeMixinFields1[0].Descriptor()
+	// activationcode.DefaultCreatedAt holds the default value on creation for the created_at field.
+	activationcode.DefaultCreatedAt = activationcodeDescCreatedAt.Default.(func() time.Time)
+	// activationcodeDescUpdatedAt is the schema descriptor for updated_at field.
+	activationcodeDescUpdatedAt := activationcodeMixinFields1[1].Descriptor()
+	// activationcode.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	activationcode.DefaultUpdatedAt = activationcodeDescUpdatedAt.Default.(func() time.Time)
+	// activationcode.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	activationcode.UpdateDefaultUpdatedAt = activationcodeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// activationcodeDescCodeHash is the schema descriptor for code_hash field.
+	activationcodeDescCodeHash := activationcodeFields[0].Descriptor()
+	// activationcode.CodeHashValidator is a validator for the "code_hash" field. It is called by the builders before save.
+	activationcode.CodeHashValidator = func() func(string) error {
+		validators := activationcodeDescCodeHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code_hash string) error {
+			for _, fn := range fns {
+				if err := fn(code_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// activationcodeDescIssuedBy is the schema descriptor for issued_by field.
+	activationcodeDescIssuedBy := activationcodeFields[5].Descriptor()
+	// activationcode.IssuedByValidator is a validator for the "issued_by" field. It is called by the builders before save.
+	activationcode.IssuedByValidator = activationcodeDescIssuedBy.Validators[0].(func(string) error)
+	// activationcodeDescID is the schema descriptor for id field.
+	activationcodeDescID := activationcodeMixinFields0[0].Descriptor()
+	// activationcode.DefaultID holds the default value on creation for the id field.
+	activationcode.DefaultID = activationcodeDescID.Default.(func() string)
+	// activationcode.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	activationcode.IDValidator = func() func(string) error {
+		validators := activationcodeDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	activationsheetMixin := schema.ActivationSheet{}.Mixin()
+	activationsheetMixinFields0 := activationsheetMixin[0].Fields()
+	_ = activationsheetMixinFields0
+	activationsheetMixinFields1 := activationsheetMixin[1].Fields()
+	_ = activationsheetMixinFields1
+	activationsheetFields := schema.ActivationSheet{}.Fields()
+	_ = activationsheetFields
+	// activationsheetDescCreatedAt is the schema descriptor for created_at field.
+	activationsheetDescCreatedAt := activationsheetMixinFields1[0].Descriptor()
+	// activationsheet.DefaultCreatedAt holds the default value on creation for the created_at field.
+	activationsheet.DefaultCreatedAt = activationsheetDescCreatedAt.Default.(func() time.Time)
+	// activationsheetDescUpdatedAt is the schema descriptor for updated_at field.
+	activationsheetDescUpdatedAt := activationsheetMixinFields1[1].Descriptor()
+	// activationsheet.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	activationsheet.DefaultUpdatedAt = activationsheetDescUpdatedAt.Default.(func() time.Time)
+	// activationsheet.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	activationsheet.UpdateDefaultUpdatedAt = activationsheetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// activationsheetDescUnitID is the schema descriptor for unit_id field.
+	activationsheetDescUnitID := activationsheetFields[0].Descriptor()
+	// activationsheet.UnitIDValidator is a validator for the "unit_id" field. It is called by the builders before save.
+	activationsheet.UnitIDValidator = func() func(string) error {
+		validators := activationsheetDescUnitID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(unit_id string) error {
+			for _, fn := range fns {
+				if err := fn(unit_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// activationsheetDescAccounts is the schema descriptor for accounts field.
+	activationsheetDescAccounts := activationsheetFields[1].Descriptor()
+	// activationsheet.AccountsValidator is a validator for the "accounts" field. It is called by the builders before save.
+	activationsheet.AccountsValidator = activationsheetDescAccounts.Validators[0].(func(int) error)
+	// activationsheetDescDownloadedBy is the schema descriptor for downloaded_by field.
+	activationsheetDescDownloadedBy := activationsheetFields[5].Descriptor()
+	// activationsheet.DownloadedByValidator is a validator for the "downloaded_by" field. It is called by the builders before save.
+	activationsheet.DownloadedByValidator = activationsheetDescDownloadedBy.Validators[0].(func(string) error)
+	// activationsheetDescIssuedBy is the schema descriptor for issued_by field.
+	activationsheetDescIssuedBy := activationsheetFields[6].Descriptor()
+	// activationsheet.IssuedByValidator is a validator for the "issued_by" field. It is called by the builders before save.
+	activationsheet.IssuedByValidator = activationsheetDescIssuedBy.Validators[0].(func(string) error)
+	// activationsheetDescID is the schema descriptor for id field.
+	activationsheetDescID := activationsheetMixinFields0[0].Descriptor()
+	// activationsheet.DefaultID holds the default value on creation for the id field.
+	activationsheet.DefaultID = activationsheetDescID.Default.(func() string)
+	// activationsheet.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	activationsheet.IDValidator = func() func(string) error {
+		validators := activationsheetDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -273,8 +273,8 @@ func (Account) Fields() []ent.Field {
 		field.String("login").NotEmpty().MaxLen(200).Unique().
 			Comment("Login name: a phone number or an e-mail address, stored in lower case.").
 			Annotations(entgql.OrderField("LOGIN")),
-		field.String("password_hash").Sensitive().NotEmpty().
-			Comment("argon2id hash of the password.").Annotations(hidden()),
+		field.String("password_hash").Sensitive().Optional().
+			Comment("argon2id hash of the password; empty until a provisioned account is activated (no password signs in).").Annotations(hidden()),
 		field.Enum("role").Values("OFFICIAL", "UNIT_MANAGER", "SUPERVISOR", "INSPECTOR", "ADMIN").
 			Comment("The one role of the account: OFFICIAL, UNIT_MANAGER, SUPERVISOR, INSPECTOR or ADMIN.").
 			Annotations(entgql.OrderField("ROLE")),
@@ -292,6 +292,12 @@ func (Account) Fields() []ent.Field {
 		field.String("scope_province_id").Optional().Nillable().Annotations(hidden()).Comment("Id of the scope province."),
 		field.Int("token_version").Default(0).NonNegative().
 			Comment("Raised when the password, role or scope changes or the account is disabled: access tokens of an older version stop working at once.").
+			Annotations(hidden()),
+		field.Bool("must_change_password").Default(false).
+			Comment("The password was set by someone else (an administrator): until it is changed, a sign-in gives a session that may only change it.").
+			Annotations(noFilter()),
+		field.String("identity_hash").Optional().Nillable().MaxLen(64).Unique().Sensitive().
+			Comment("Keyed hash (HMAC-SHA256 under a key derived from REPORTER_KEY) of the verified OpenID Connect claim linked to the account; never the claim itself.").
 			Annotations(hidden()),
 	}
 }
@@ -316,6 +322,7 @@ func (Account) Edges() []ent.Edge {
 		edge.To("closed_reviews", Review.Type).Comment("Annual reviews the account closed.").Annotations(hidden()),
 		edge.To("audit_events", AuditEvent.Type).Comment("Audit entries of the account's actions.").Annotations(hidden()),
 		edge.To("refresh_tokens", RefreshToken.Type).Comment("The account's refresh tokens.").Annotations(hidden()),
+		edge.To("activation_codes", ActivationCode.Type).Comment("The account's one-time activation and reset codes.").Annotations(hidden()),
 	}
 }
 

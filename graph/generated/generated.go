@@ -33,6 +33,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/graph/model"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -70,19 +71,28 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Account struct {
-		CreatedAt         func(childComplexity int) int
-		Disabled          func(childComplexity int) int
-		ID                func(childComplexity int) int
-		LastLoginAt       func(childComplexity int) int
-		Login             func(childComplexity int) int
-		Official          func(childComplexity int) int
-		PasswordChangedAt func(childComplexity int) int
-		Role              func(childComplexity int) int
-		ScopeDistrict     func(childComplexity int) int
-		ScopeKind         func(childComplexity int) int
-		ScopeProvince     func(childComplexity int) int
-		ScopeUnit         func(childComplexity int) int
-		UpdatedAt         func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Disabled           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		LastLoginAt        func(childComplexity int) int
+		Login              func(childComplexity int) int
+		MustChangePassword func(childComplexity int) int
+		Official           func(childComplexity int) int
+		PasswordChangedAt  func(childComplexity int) int
+		Role               func(childComplexity int) int
+		ScopeDistrict      func(childComplexity int) int
+		ScopeKind          func(childComplexity int) int
+		ScopeProvince      func(childComplexity int) int
+		ScopeUnit          func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+	}
+
+	AccountActivatePayload struct {
+		AccessToken          func(childComplexity int) int
+		AccessTokenExpiresAt func(childComplexity int) int
+		Account              func(childComplexity int) int
+		RefreshToken         func(childComplexity int) int
+		UserErrors           func(childComplexity int) int
 	}
 
 	AccountConnection struct {
@@ -111,6 +121,15 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AccountsProvisionPayload struct {
+		Created    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		Sent       func(childComplexity int) int
+		Sheets     func(childComplexity int) int
+		Skipped    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Acknowledgement struct {
 		AcknowledgedAt func(childComplexity int) int
 		Campaign       func(childComplexity int) int
@@ -129,6 +148,41 @@ type ComplexityRoot struct {
 	AcknowledgementEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ActivationCodeIssuePayload struct {
+		Account    func(childComplexity int) int
+		Code       func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		Sent       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ActivationSheet struct {
+		Accounts     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		DownloadedAt func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		UnitID       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	ActivationSheetConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ActivationSheetEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ActivationSheetLinkPayload struct {
+		ExpiresAt  func(childComplexity int) int
+		URL        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	AuditEvent struct {
@@ -581,9 +635,13 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AccountActivate       func(childComplexity int, input model.AccountActivateInput) int
 		AccountCreate         func(childComplexity int, input model.AccountCreateInput) int
 		AccountDisable        func(childComplexity int, input model.AccountDisableInput) int
 		AccountSetRole        func(childComplexity int, input model.AccountSetRoleInput) int
+		AccountsProvision     func(childComplexity int, input model.AccountsProvisionInput) int
+		ActivationCodeIssue   func(childComplexity int, input model.ActivationCodeIssueInput) int
+		ActivationSheetLink   func(childComplexity int, input model.ActivationSheetLinkInput) int
 		CampaignAcknowledge   func(childComplexity int, input model.CampaignAcknowledgeInput) int
 		CaseAccept            func(childComplexity int, input model.CaseActionInput) int
 		CaseAssign            func(childComplexity int, input model.CaseAssignInput) int
@@ -610,9 +668,12 @@ type ComplexityRoot struct {
 		InspectionRecord      func(childComplexity int, input model.InspectionRecordInput) int
 		Login                 func(childComplexity int, input model.LoginInput) int
 		Logout                func(childComplexity int, input model.LogoutInput) int
+		OidcLink              func(childComplexity int, input model.OidcLinkInput) int
+		OidcSignIn            func(childComplexity int, input model.OidcSignInInput) int
 		PartnerKeyIssue       func(childComplexity int, input model.PartnerKeyIssueInput) int
 		PartnerKeyRevoke      func(childComplexity int, input model.PartnerKeyRevokeInput) int
 		PasswordChange        func(childComplexity int, input model.PasswordChangeInput) int
+		PasswordResetRequest  func(childComplexity int, input model.PasswordResetRequestInput) int
 		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
 		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
 		ReviewClose           func(childComplexity int, input model.ReviewCloseInput) int
@@ -664,6 +725,19 @@ type ComplexityRoot struct {
 		Year            func(childComplexity int) int
 	}
 
+	OidcLinkPayload struct {
+		Account    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	OidcSignInPayload struct {
+		AccessToken          func(childComplexity int) int
+		AccessTokenExpiresAt func(childComplexity int) int
+		Account              func(childComplexity int) int
+		RefreshToken         func(childComplexity int) int
+		UserErrors           func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -688,6 +762,11 @@ type ComplexityRoot struct {
 		Account              func(childComplexity int) int
 		RefreshToken         func(childComplexity int) int
 		UserErrors           func(childComplexity int) int
+	}
+
+	PasswordResetRequestPayload struct {
+		Ok         func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Phase struct {
@@ -809,9 +888,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProvisionSkip struct {
+		Code         func(childComplexity int) int
+		EmployeeCode func(childComplexity int) int
+	}
+
 	Query struct {
 		Accounts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
 		Acknowledgements       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) int
+		ActivationSheets       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) int
 		AuditEvents            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) int
 		Campaigns              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) int
 		CaseByTracking         func(childComplexity int, trackingCode string, secret string) int
@@ -1175,6 +1260,13 @@ type MutationResolver interface {
 	AccountCreate(ctx context.Context, input model.AccountCreateInput) (*model.AccountCreatePayload, error)
 	AccountDisable(ctx context.Context, input model.AccountDisableInput) (*model.AccountDisablePayload, error)
 	AccountSetRole(ctx context.Context, input model.AccountSetRoleInput) (*model.AccountSetRolePayload, error)
+	AccountsProvision(ctx context.Context, input model.AccountsProvisionInput) (*auth.ProvisionResult, error)
+	AccountActivate(ctx context.Context, input model.AccountActivateInput) (*model.SessionPayload, error)
+	ActivationCodeIssue(ctx context.Context, input model.ActivationCodeIssueInput) (*model.ActivationCodeIssuePayload, error)
+	PasswordResetRequest(ctx context.Context, input model.PasswordResetRequestInput) (*model.PasswordResetRequestPayload, error)
+	ActivationSheetLink(ctx context.Context, input model.ActivationSheetLinkInput) (*model.ActivationSheetLinkPayload, error)
+	OidcSignIn(ctx context.Context, input model.OidcSignInInput) (*model.SessionPayload, error)
+	OidcLink(ctx context.Context, input model.OidcLinkInput) (*model.OidcLinkPayload, error)
 	CaseSubmit(ctx context.Context, input model.CaseSubmitInput) (*model.CaseSubmitPayload, error)
 	EvidenceUploadCreate(ctx context.Context, input model.EvidenceUploadCreateInput) (*model.EvidenceUploadCreatePayload, error)
 	CaseEvidenceAdd(ctx context.Context, input model.CaseEvidenceAddInput) (*model.TrackedCasePayload, error)
@@ -1220,6 +1312,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	Accounts(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error)
 	Acknowledgements(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) (*ent.AcknowledgementConnection, error)
+	ActivationSheets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) (*ent.ActivationSheetConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 	Campaigns(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CampaignOrder, where *ent.CampaignWhereInput) (*ent.CampaignConnection, error)
 	Commendations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder, where *ent.CommendationWhereInput) (*ent.CommendationConnection, error)
@@ -1333,6 +1426,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Login(childComplexity), true
+	case "Account.mustChangePassword":
+		if e.ComplexityRoot.Account.MustChangePassword == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.MustChangePassword(childComplexity), true
 	case "Account.official":
 		if e.ComplexityRoot.Account.Official == nil {
 			break
@@ -1381,6 +1480,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.UpdatedAt(childComplexity), true
+
+	case "AccountActivatePayload.accessToken":
+		if e.ComplexityRoot.AccountActivatePayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountActivatePayload.AccessToken(childComplexity), true
+	case "AccountActivatePayload.accessTokenExpiresAt":
+		if e.ComplexityRoot.AccountActivatePayload.AccessTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountActivatePayload.AccessTokenExpiresAt(childComplexity), true
+	case "AccountActivatePayload.account":
+		if e.ComplexityRoot.AccountActivatePayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountActivatePayload.Account(childComplexity), true
+	case "AccountActivatePayload.refreshToken":
+		if e.ComplexityRoot.AccountActivatePayload.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountActivatePayload.RefreshToken(childComplexity), true
+	case "AccountActivatePayload.userErrors":
+		if e.ComplexityRoot.AccountActivatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountActivatePayload.UserErrors(childComplexity), true
 
 	case "AccountConnection.edges":
 		if e.ComplexityRoot.AccountConnection.Edges == nil {
@@ -1453,6 +1583,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountSetRolePayload.UserErrors(childComplexity), true
 
+	case "AccountsProvisionPayload.created":
+		if e.ComplexityRoot.AccountsProvisionPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Created(childComplexity), true
+	case "AccountsProvisionPayload.expiresAt":
+		if e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt(childComplexity), true
+	case "AccountsProvisionPayload.sent":
+		if e.ComplexityRoot.AccountsProvisionPayload.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Sent(childComplexity), true
+	case "AccountsProvisionPayload.sheets":
+		if e.ComplexityRoot.AccountsProvisionPayload.Sheets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Sheets(childComplexity), true
+	case "AccountsProvisionPayload.skipped":
+		if e.ComplexityRoot.AccountsProvisionPayload.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Skipped(childComplexity), true
+	case "AccountsProvisionPayload.userErrors":
+		if e.ComplexityRoot.AccountsProvisionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.UserErrors(childComplexity), true
+
 	case "Acknowledgement.acknowledgedAt":
 		if e.ComplexityRoot.Acknowledgement.AcknowledgedAt == nil {
 			break
@@ -1521,6 +1688,131 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AcknowledgementEdge.Node(childComplexity), true
+
+	case "ActivationCodeIssuePayload.account":
+		if e.ComplexityRoot.ActivationCodeIssuePayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationCodeIssuePayload.Account(childComplexity), true
+	case "ActivationCodeIssuePayload.code":
+		if e.ComplexityRoot.ActivationCodeIssuePayload.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationCodeIssuePayload.Code(childComplexity), true
+	case "ActivationCodeIssuePayload.expiresAt":
+		if e.ComplexityRoot.ActivationCodeIssuePayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationCodeIssuePayload.ExpiresAt(childComplexity), true
+	case "ActivationCodeIssuePayload.sent":
+		if e.ComplexityRoot.ActivationCodeIssuePayload.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationCodeIssuePayload.Sent(childComplexity), true
+	case "ActivationCodeIssuePayload.userErrors":
+		if e.ComplexityRoot.ActivationCodeIssuePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationCodeIssuePayload.UserErrors(childComplexity), true
+
+	case "ActivationSheet.accounts":
+		if e.ComplexityRoot.ActivationSheet.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.Accounts(childComplexity), true
+	case "ActivationSheet.createdAt":
+		if e.ComplexityRoot.ActivationSheet.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.CreatedAt(childComplexity), true
+	case "ActivationSheet.downloadedAt":
+		if e.ComplexityRoot.ActivationSheet.DownloadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.DownloadedAt(childComplexity), true
+	case "ActivationSheet.expiresAt":
+		if e.ComplexityRoot.ActivationSheet.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.ExpiresAt(childComplexity), true
+	case "ActivationSheet.id":
+		if e.ComplexityRoot.ActivationSheet.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.ID(childComplexity), true
+	case "ActivationSheet.unitID":
+		if e.ComplexityRoot.ActivationSheet.UnitID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.UnitID(childComplexity), true
+	case "ActivationSheet.updatedAt":
+		if e.ComplexityRoot.ActivationSheet.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.UpdatedAt(childComplexity), true
+
+	case "ActivationSheetConnection.edges":
+		if e.ComplexityRoot.ActivationSheetConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetConnection.Edges(childComplexity), true
+	case "ActivationSheetConnection.pageInfo":
+		if e.ComplexityRoot.ActivationSheetConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetConnection.PageInfo(childComplexity), true
+	case "ActivationSheetConnection.totalCount":
+		if e.ComplexityRoot.ActivationSheetConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetConnection.TotalCount(childComplexity), true
+
+	case "ActivationSheetEdge.cursor":
+		if e.ComplexityRoot.ActivationSheetEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetEdge.Cursor(childComplexity), true
+	case "ActivationSheetEdge.node":
+		if e.ComplexityRoot.ActivationSheetEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetEdge.Node(childComplexity), true
+
+	case "ActivationSheetLinkPayload.expiresAt":
+		if e.ComplexityRoot.ActivationSheetLinkPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetLinkPayload.ExpiresAt(childComplexity), true
+	case "ActivationSheetLinkPayload.url":
+		if e.ComplexityRoot.ActivationSheetLinkPayload.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetLinkPayload.URL(childComplexity), true
+	case "ActivationSheetLinkPayload.userErrors":
+		if e.ComplexityRoot.ActivationSheetLinkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheetLinkPayload.UserErrors(childComplexity), true
 
 	case "AuditEvent.action":
 		if e.ComplexityRoot.AuditEvent.Action == nil {
@@ -3314,6 +3606,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Metric.Rate(childComplexity), true
 
+	case "Mutation.accountActivate":
+		if e.ComplexityRoot.Mutation.AccountActivate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountActivate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountActivate(childComplexity, args["input"].(model.AccountActivateInput)), true
 	case "Mutation.accountCreate":
 		if e.ComplexityRoot.Mutation.AccountCreate == nil {
 			break
@@ -3347,6 +3650,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AccountSetRole(childComplexity, args["input"].(model.AccountSetRoleInput)), true
+	case "Mutation.accountsProvision":
+		if e.ComplexityRoot.Mutation.AccountsProvision == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_accountsProvision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AccountsProvision(childComplexity, args["input"].(model.AccountsProvisionInput)), true
+	case "Mutation.activationCodeIssue":
+		if e.ComplexityRoot.Mutation.ActivationCodeIssue == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activationCodeIssue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivationCodeIssue(childComplexity, args["input"].(model.ActivationCodeIssueInput)), true
+	case "Mutation.activationSheetLink":
+		if e.ComplexityRoot.Mutation.ActivationSheetLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activationSheetLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivationSheetLink(childComplexity, args["input"].(model.ActivationSheetLinkInput)), true
 	case "Mutation.campaignAcknowledge":
 		if e.ComplexityRoot.Mutation.CampaignAcknowledge == nil {
 			break
@@ -3633,6 +3969,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.oidcLink":
+		if e.ComplexityRoot.Mutation.OidcLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_oidcLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OidcLink(childComplexity, args["input"].(model.OidcLinkInput)), true
+	case "Mutation.oidcSignIn":
+		if e.ComplexityRoot.Mutation.OidcSignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_oidcSignIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OidcSignIn(childComplexity, args["input"].(model.OidcSignInInput)), true
 	case "Mutation.partnerKeyIssue":
 		if e.ComplexityRoot.Mutation.PartnerKeyIssue == nil {
 			break
@@ -3666,6 +4024,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PasswordChange(childComplexity, args["input"].(model.PasswordChangeInput)), true
+	case "Mutation.passwordResetRequest":
+		if e.ComplexityRoot.Mutation.PasswordResetRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_passwordResetRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PasswordResetRequest(childComplexity, args["input"].(model.PasswordResetRequestInput)), true
 	case "Mutation.pledgeSign":
 		if e.ComplexityRoot.Mutation.PledgeSign == nil {
 			break
@@ -3968,6 +4337,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfficialYear.Year(childComplexity), true
 
+	case "OidcLinkPayload.account":
+		if e.ComplexityRoot.OidcLinkPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcLinkPayload.Account(childComplexity), true
+	case "OidcLinkPayload.userErrors":
+		if e.ComplexityRoot.OidcLinkPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcLinkPayload.UserErrors(childComplexity), true
+
+	case "OidcSignInPayload.accessToken":
+		if e.ComplexityRoot.OidcSignInPayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcSignInPayload.AccessToken(childComplexity), true
+	case "OidcSignInPayload.accessTokenExpiresAt":
+		if e.ComplexityRoot.OidcSignInPayload.AccessTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcSignInPayload.AccessTokenExpiresAt(childComplexity), true
+	case "OidcSignInPayload.account":
+		if e.ComplexityRoot.OidcSignInPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcSignInPayload.Account(childComplexity), true
+	case "OidcSignInPayload.refreshToken":
+		if e.ComplexityRoot.OidcSignInPayload.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcSignInPayload.RefreshToken(childComplexity), true
+	case "OidcSignInPayload.userErrors":
+		if e.ComplexityRoot.OidcSignInPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OidcSignInPayload.UserErrors(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -4055,6 +4468,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PasswordChangePayload.UserErrors(childComplexity), true
+
+	case "PasswordResetRequestPayload.ok":
+		if e.ComplexityRoot.PasswordResetRequestPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordResetRequestPayload.Ok(childComplexity), true
+	case "PasswordResetRequestPayload.userErrors":
+		if e.ComplexityRoot.PasswordResetRequestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PasswordResetRequestPayload.UserErrors(childComplexity), true
 
 	case "Phase.campaign":
 		if e.ComplexityRoot.Phase.Campaign == nil {
@@ -4576,6 +5002,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProvinceEdge.Node(childComplexity), true
 
+	case "ProvisionSkip.code":
+		if e.ComplexityRoot.ProvisionSkip.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionSkip.Code(childComplexity), true
+	case "ProvisionSkip.employeeCode":
+		if e.ComplexityRoot.ProvisionSkip.EmployeeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProvisionSkip.EmployeeCode(childComplexity), true
+
 	case "Query.accounts":
 		if e.ComplexityRoot.Query.Accounts == nil {
 			break
@@ -4598,6 +5037,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Acknowledgements(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.AcknowledgementOrder), args["where"].(*ent.AcknowledgementWhereInput)), true
+	case "Query.activationSheets":
+		if e.ComplexityRoot.Query.ActivationSheets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_activationSheets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActivationSheets(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.ActivationSheetWhereInput)), true
 	case "Query.auditEvents":
 		if e.ComplexityRoot.Query.AuditEvents == nil {
 			break
@@ -6191,13 +6641,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AccountActivateInput", ec.unmarshalInputAccountActivateInput),
 			graphql.NewInputUnmarshaler("AccountCreateInput", ec.unmarshalInputAccountCreateInput),
 			graphql.NewInputUnmarshaler("AccountDisableInput", ec.unmarshalInputAccountDisableInput),
 			graphql.NewInputUnmarshaler("AccountOrder", ec.unmarshalInputAccountOrder),
 			graphql.NewInputUnmarshaler("AccountSetRoleInput", ec.unmarshalInputAccountSetRoleInput),
 			graphql.NewInputUnmarshaler("AccountWhereInput", ec.unmarshalInputAccountWhereInput),
+			graphql.NewInputUnmarshaler("AccountsProvisionInput", ec.unmarshalInputAccountsProvisionInput),
 			graphql.NewInputUnmarshaler("AcknowledgementOrder", ec.unmarshalInputAcknowledgementOrder),
 			graphql.NewInputUnmarshaler("AcknowledgementWhereInput", ec.unmarshalInputAcknowledgementWhereInput),
+			graphql.NewInputUnmarshaler("ActivationCodeIssueInput", ec.unmarshalInputActivationCodeIssueInput),
+			graphql.NewInputUnmarshaler("ActivationSheetLinkInput", ec.unmarshalInputActivationSheetLinkInput),
+			graphql.NewInputUnmarshaler("ActivationSheetWhereInput", ec.unmarshalInputActivationSheetWhereInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CampaignAcknowledgeInput", ec.unmarshalInputCampaignAcknowledgeInput),
@@ -6245,9 +6700,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
 			graphql.NewInputUnmarshaler("OfficialOrder", ec.unmarshalInputOfficialOrder),
 			graphql.NewInputUnmarshaler("OfficialWhereInput", ec.unmarshalInputOfficialWhereInput),
+			graphql.NewInputUnmarshaler("OidcLinkInput", ec.unmarshalInputOidcLinkInput),
+			graphql.NewInputUnmarshaler("OidcSignInInput", ec.unmarshalInputOidcSignInInput),
 			graphql.NewInputUnmarshaler("PartnerKeyIssueInput", ec.unmarshalInputPartnerKeyIssueInput),
 			graphql.NewInputUnmarshaler("PartnerKeyRevokeInput", ec.unmarshalInputPartnerKeyRevokeInput),
 			graphql.NewInputUnmarshaler("PasswordChangeInput", ec.unmarshalInputPasswordChangeInput),
+			graphql.NewInputUnmarshaler("PasswordResetRequestInput", ec.unmarshalInputPasswordResetRequestInput),
 			graphql.NewInputUnmarshaler("PledgeOrder", ec.unmarshalInputPledgeOrder),
 			graphql.NewInputUnmarshaler("PledgeSignInput", ec.unmarshalInputPledgeSignInput),
 			graphql.NewInputUnmarshaler("PledgeWhereInput", ec.unmarshalInputPledgeWhereInput),
@@ -6363,6 +6821,217 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/accounts.graphqls", Input: `extend type Mutation {
+  """
+  Creates an account (role OFFICIAL, login = employee code, no password) for every official in service
+  in the scope who has none, and issues each a one-time activation code (12 characters, valid
+  ACTIVATION_CODE_TTL). The codes go on one printable sheet per unit (activationSheetLink) and,
+  with delivery SHEET_AND_SEND, also to the official's registered phone or e-mail. Supervisors and
+  administrators whose scope holds the scope; running it again only adds the officials still
+  without an account. Audited.
+  """
+  accountsProvision("The mutation's input." input: AccountsProvisionInput!): AccountsProvisionPayload!
+  """
+  Sets the password with a one-time code (activation, a manager's new code, or a self-service
+  reset) and signs in. A wrong code, an expired or spent one, and an unknown login give the same
+  answer; failures are throttled like login. The password: 10 to 256 characters, not containing the
+  login, and not one of the 30,000 most common passwords.
+  """
+  accountActivate("The mutation's input." input: AccountActivateInput!): AccountActivatePayload!
+  """
+  Issues a new activation code for an official (unit managers and supervisors whose scope holds
+  the official, administrators), creating their account if they have none: the earlier codes stop
+  working, the password (if any) keeps working until the code is used. The code is shown once in
+  the payload, or sent to the official's registered phone or e-mail. Audited.
+  """
+  activationCodeIssue("The mutation's input." input: ActivationCodeIssueInput!): ActivationCodeIssuePayload!
+  """
+  Self-service reset: sends a reset code to the registered phone or e-mail of the official whose
+  account has this login. The answer is the same whether or not the account exists or has a
+  contact, and is throttled per client address and per login.
+  """
+  passwordResetRequest("The mutation's input." input: PasswordResetRequestInput!): PasswordResetRequestPayload!
+  """
+  A 10-minute link to download an activation sheet once (XLSX), for unit managers, supervisors and
+  administrators whose scope holds its unit. The download erases the codes it holds; it is audited.
+  """
+  activationSheetLink("The mutation's input." input: ActivationSheetLinkInput!): ActivationSheetLinkPayload!
+  """
+  Signs in with OpenID Connect (OIDC_ISSUER, OIDC_CLIENT_ID): the app runs the authorization code
+  flow with PKCE against the provider and sends the code, its code_verifier, the redirect URI and
+  the nonce; the server exchanges the code, verifies the ID token and finds the account linked to
+  its claim (OIDC_LINK_CLAIM), then issues its own tokens.
+  """
+  oidcSignIn("The mutation's input." input: OidcSignInInput!): OidcSignInPayload!
+  """
+  Links the signed-in account to an OpenID Connect identity (same inputs as oidcSignIn), so that it
+  may sign in with it. Only a keyed hash of the claim is kept.
+  """
+  oidcLink("The mutation's input." input: OidcLinkInput!): OidcLinkPayload!
+}
+
+"How accountsProvision delivers the codes."
+enum ActivationDelivery {
+  "On the units' printable sheets only."
+  SHEET
+  "On the sheets, and also to each official's registered phone or e-mail when there is one."
+  SHEET_AND_SEND
+}
+
+"Input of accountsProvision."
+input AccountsProvisionInput {
+  "The unit (with its sub-units), district or province whose officials get accounts."
+  scope: ScopeInput!
+  "How codes are delivered; SHEET_AND_SEND by default."
+  delivery: ActivationDelivery
+}
+
+"An official left without an account by accountsProvision."
+type ProvisionSkip {
+  "The official's employee code."
+  employeeCode: String!
+  "Why (e.g. LOGIN_TAKEN: another account already has the employee code as its login)."
+  code: String!
+}
+
+"Result of accountsProvision."
+type AccountsProvisionPayload {
+  "Accounts created."
+  created: Int!
+  "Codes sent (queued) to registered phones or e-mails."
+  sent: Int!
+  "The sheets made, one per unit with new accounts (download each with activationSheetLink)."
+  sheets: [ActivationSheet!]!
+  "Officials left without an account, and why (at most 100)."
+  skipped: [ProvisionSkip!]!
+  "When the codes issued expire."
+  expiresAt: Time
+  "Why nothing was done, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of accountActivate."
+input AccountActivateInput {
+  "The login (an official's employee code, or a phone number or e-mail)."
+  login: String!
+  "The one-time code (letters and digits; dashes and spaces are ignored)."
+  code: String!
+  "The new password."
+  newPassword: String!
+}
+
+"Result of accountActivate: a session, as login returns."
+type AccountActivatePayload {
+  "Access token."
+  accessToken: String
+  "When the access token expires."
+  accessTokenExpiresAt: Time
+  "Refresh token."
+  refreshToken: String
+  "The account."
+  account: Account
+  "Why nothing changed, if so; the password typed is never lost: only the field is named."
+  userErrors: [UserError!]!
+}
+
+"Input of activationCodeIssue."
+input ActivationCodeIssueInput {
+  "The official."
+  officialId: ID!
+  "Send it to the official's registered phone or e-mail instead of showing it (default false)."
+  send: Boolean
+}
+
+"Result of activationCodeIssue."
+type ActivationCodeIssuePayload {
+  "The official's account."
+  account: Account
+  "The code, shown once (null when sent)."
+  code: String
+  "Whether it was sent to the registered contact."
+  sent: Boolean!
+  "When the code expires."
+  expiresAt: Time
+  "Why nothing was issued, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of passwordResetRequest."
+input PasswordResetRequestInput {
+  "The login."
+  login: String!
+}
+
+"Result of passwordResetRequest: the same for every login."
+type PasswordResetRequestPayload {
+  "Always true when not throttled: a code was sent if the account exists and has a registered contact."
+  ok: Boolean!
+  "Throttling, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of activationSheetLink."
+input ActivationSheetLinkInput {
+  "The sheet."
+  sheetId: ID!
+}
+
+"Result of activationSheetLink."
+type ActivationSheetLinkPayload {
+  "Relative URL of the download (GET, once)."
+  url: String
+  "When the link stops working."
+  expiresAt: Time
+  "Why not, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of oidcSignIn."
+input OidcSignInInput {
+  "The authorization code the provider returned to the app."
+  code: String!
+  "The PKCE code_verifier the app made (43 to 128 characters)."
+  codeVerifier: String!
+  "The redirect URI the app used (one of OIDC_REDIRECT_URIS)."
+  redirectUri: String!
+  "The nonce the app put in its authorization request."
+  nonce: String!
+}
+
+"Result of oidcSignIn: a session, as login returns."
+type OidcSignInPayload {
+  "Access token."
+  accessToken: String
+  "When the access token expires."
+  accessTokenExpiresAt: Time
+  "Refresh token."
+  refreshToken: String
+  "The account."
+  account: Account
+  "Why not, if so (NOT_FOUND on field code when no account is linked to the identity)."
+  userErrors: [UserError!]!
+}
+
+"Input of oidcLink."
+input OidcLinkInput {
+  "The authorization code."
+  code: String!
+  "The PKCE code_verifier."
+  codeVerifier: String!
+  "The redirect URI used."
+  redirectUri: String!
+  "The nonce of the authorization request."
+  nonce: String!
+}
+
+"Result of oidcLink."
+type OidcLinkPayload {
+  "The account, now linked."
+  account: Account
+  "Why not, if so."
+  userErrors: [UserError!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/auth.graphqls", Input: `extend type Query {
   """
   Who is asking: the signed-in account with its role, scope and official, or null without a token.
@@ -8324,6 +8993,10 @@ type Account implements Node {
   """
   passwordChangedAt: Time
   """
+  The password was set by someone else (an administrator): until it is changed, a sign-in gives a session that may only change it.
+  """
+  mustChangePassword: Boolean!
+  """
   The official this account belongs to (officials and unit managers).
   """
   official: Official
@@ -8794,6 +9467,219 @@ input AcknowledgementWhereInput {
   Matches objects with a campaign matching any of the given filters.
   """
   hasCampaignWith: [CampaignWhereInput!]
+}
+"""
+A unit's printable activation codes, sealed until downloaded once.
+"""
+type ActivationSheet implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  Id of the unit whose officials' codes the sheet holds.
+  """
+  unitID: String!
+  """
+  How many codes the sheet holds.
+  """
+  accounts: Int!
+  """
+  When the codes it holds expire.
+  """
+  expiresAt: Time!
+  """
+  When it was downloaded (it can be only once).
+  """
+  downloadedAt: Time
+}
+"""
+A connection to a list of items.
+"""
+type ActivationSheetConnection {
+  """
+  A list of edges.
+  """
+  edges: [ActivationSheetEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type ActivationSheetEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: ActivationSheet
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+ActivationSheetWhereInput is used for filtering ActivationSheet objects.
+Input was generated by ent.
+"""
+input ActivationSheetWhereInput {
+  """
+  Matches objects that do not match the given filter.
+  """
+  not: ActivationSheetWhereInput
+  """
+  Matches objects that match all the given filters.
+  """
+  and: [ActivationSheetWhereInput!]
+  """
+  Matches objects that match any of the given filters.
+  """
+  or: [ActivationSheetWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  """
+  Matches objects whose id differs from the value.
+  """
+  idNEQ: ID
+  """
+  Matches objects whose id is one of the values.
+  """
+  idIn: [ID!]
+  """
+  Matches objects whose id is none of the values.
+  """
+  idNotIn: [ID!]
+  """
+  Matches objects whose id is greater than the value.
+  """
+  idGT: ID
+  """
+  Matches objects whose id is greater than or equal to the value.
+  """
+  idGTE: ID
+  """
+  Matches objects whose id is less than the value.
+  """
+  idLT: ID
+  """
+  Matches objects whose id is less than or equal to the value.
+  """
+  idLTE: ID
+  """
+  Matches objects whose id equals the value, ignoring case.
+  """
+  idEqualFold: ID
+  """
+  Matches objects whose id contains the value, ignoring case.
+  """
+  idContainsFold: ID
+  """
+  unit_id field predicates
+  """
+  unitID: String
+  """
+  Matches objects whose unitID differs from the value.
+  """
+  unitIDNEQ: String
+  """
+  Matches objects whose unitID is one of the values.
+  """
+  unitIDIn: [String!]
+  """
+  Matches objects whose unitID is none of the values.
+  """
+  unitIDNotIn: [String!]
+  """
+  Matches objects whose unitID is greater than the value.
+  """
+  unitIDGT: String
+  """
+  Matches objects whose unitID is greater than or equal to the value.
+  """
+  unitIDGTE: String
+  """
+  Matches objects whose unitID is less than the value.
+  """
+  unitIDLT: String
+  """
+  Matches objects whose unitID is less than or equal to the value.
+  """
+  unitIDLTE: String
+  """
+  Matches objects whose unitID contains the value.
+  """
+  unitIDContains: String
+  """
+  Matches objects whose unitID starts with the value.
+  """
+  unitIDHasPrefix: String
+  """
+  Matches objects whose unitID ends with the value.
+  """
+  unitIDHasSuffix: String
+  """
+  Matches objects whose unitID equals the value, ignoring case.
+  """
+  unitIDEqualFold: String
+  """
+  Matches objects whose unitID contains the value, ignoring case.
+  """
+  unitIDContainsFold: String
+  """
+  downloaded_at field predicates
+  """
+  downloadedAt: Time
+  """
+  Matches objects whose downloadedAt differs from the value.
+  """
+  downloadedAtNEQ: Time
+  """
+  Matches objects whose downloadedAt is one of the values.
+  """
+  downloadedAtIn: [Time!]
+  """
+  Matches objects whose downloadedAt is none of the values.
+  """
+  downloadedAtNotIn: [Time!]
+  """
+  Matches objects whose downloadedAt is greater than the value.
+  """
+  downloadedAtGT: Time
+  """
+  Matches objects whose downloadedAt is greater than or equal to the value.
+  """
+  downloadedAtGTE: Time
+  """
+  Matches objects whose downloadedAt is less than the value.
+  """
+  downloadedAtLT: Time
+  """
+  Matches objects whose downloadedAt is less than or equal to the value.
+  """
+  downloadedAtLTE: Time
+  """
+  Matches objects whose downloadedAt is not set.
+  """
+  downloadedAtIsNil: Boolean
+  """
+  Matches objects whose downloadedAt is set.
+  """
+  downloadedAtNotNil: Boolean
 }
 """
 An entry of the audit log: who did what to which object, when and why.
@@ -13563,6 +14449,35 @@ type Query {
     where: AcknowledgementWhereInput
   ): AcknowledgementConnection!
   """
+  Activation sheets of the units in the viewer's scope (unit managers, supervisors, administrators).
+  """
+  activationSheets(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+
+    """
+    Filtering options for ActivationSheets returned from the connection.
+    """
+    where: ActivationSheetWhereInput
+  ): ActivationSheetConnection!
+  """
   The audit log, newest first by default; administrators only.
   """
   auditEvents(
@@ -15187,6 +16102,8 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_lastLoginAt(ctx, field)
 	case "passwordChangedAt":
 		return ec.fieldContext_Account_passwordChangedAt(ctx, field)
+	case "mustChangePassword":
+		return ec.fieldContext_Account_mustChangePassword(ctx, field)
 	case "official":
 		return ec.fieldContext_Account_official(ctx, field)
 	case "scopeUnit":
@@ -15197,6 +16114,22 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_scopeProvince(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountActivatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_AccountActivatePayload_accessToken(ctx, field)
+	case "accessTokenExpiresAt":
+		return ec.fieldContext_AccountActivatePayload_accessTokenExpiresAt(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_AccountActivatePayload_refreshToken(ctx, field)
+	case "account":
+		return ec.fieldContext_AccountActivatePayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AccountActivatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountActivatePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AccountConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15251,6 +16184,24 @@ func (ec *executionContext) childFields_AccountSetRolePayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type AccountSetRolePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AccountsProvisionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
+	case "sent":
+		return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
+	case "sheets":
+		return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
+	case "skipped":
+		return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AccountsProvisionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountsProvisionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Acknowledgement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -15289,6 +16240,76 @@ func (ec *executionContext) childFields_AcknowledgementEdge(ctx context.Context,
 		return ec.fieldContext_AcknowledgementEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AcknowledgementEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationCodeIssuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_ActivationCodeIssuePayload_account(ctx, field)
+	case "code":
+		return ec.fieldContext_ActivationCodeIssuePayload_code(ctx, field)
+	case "sent":
+		return ec.fieldContext_ActivationCodeIssuePayload_sent(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ActivationCodeIssuePayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ActivationCodeIssuePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationCodeIssuePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationSheet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ActivationSheet_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ActivationSheet_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ActivationSheet_updatedAt(ctx, field)
+	case "unitID":
+		return ec.fieldContext_ActivationSheet_unitID(ctx, field)
+	case "accounts":
+		return ec.fieldContext_ActivationSheet_accounts(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ActivationSheet_expiresAt(ctx, field)
+	case "downloadedAt":
+		return ec.fieldContext_ActivationSheet_downloadedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationSheet", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationSheetConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ActivationSheetConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ActivationSheetConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ActivationSheetConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationSheetConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationSheetEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ActivationSheetEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ActivationSheetEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationSheetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivationSheetLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ActivationSheetLinkPayload_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ActivationSheetLinkPayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ActivationSheetLinkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivationSheetLinkPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16271,6 +17292,32 @@ func (ec *executionContext) childFields_OfficialYear(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type OfficialYear", field.Name)
 }
 
+func (ec *executionContext) childFields_OidcLinkPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_OidcLinkPayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OidcLinkPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OidcLinkPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OidcSignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_OidcSignInPayload_accessToken(ctx, field)
+	case "accessTokenExpiresAt":
+		return ec.fieldContext_OidcSignInPayload_accessTokenExpiresAt(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_OidcSignInPayload_refreshToken(ctx, field)
+	case "account":
+		return ec.fieldContext_OidcSignInPayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OidcSignInPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OidcSignInPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -16321,6 +17368,16 @@ func (ec *executionContext) childFields_PasswordChangePayload(ctx context.Contex
 		return ec.fieldContext_PasswordChangePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PasswordChangePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PasswordResetRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_PasswordResetRequestPayload_ok(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PasswordResetRequestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PasswordResetRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Phase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16559,6 +17616,16 @@ func (ec *executionContext) childFields_ProvinceEdge(ctx context.Context, field 
 		return ec.fieldContext_ProvinceEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProvinceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProvisionSkip(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "employeeCode":
+		return ec.fieldContext_ProvisionSkip_employeeCode(ctx, field)
+	case "code":
+		return ec.fieldContext_ProvisionSkip_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProvisionSkip", field.Name)
 }
 
 func (ec *executionContext) childFields_RankingConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17753,6 +18820,20 @@ func (ec *executionContext) field_District_units_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_accountActivate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountActivateInput, error) {
+			return ec.unmarshalNAccountActivateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐAccountActivateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_accountCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17787,6 +18868,48 @@ func (ec *executionContext) field_Mutation_accountSetRole_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.AccountSetRoleInput, error) {
 			return ec.unmarshalNAccountSetRoleInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐAccountSetRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_accountsProvision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AccountsProvisionInput, error) {
+			return ec.unmarshalNAccountsProvisionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐAccountsProvisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_activationCodeIssue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ActivationCodeIssueInput, error) {
+			return ec.unmarshalNActivationCodeIssueInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationCodeIssueInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_activationSheetLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ActivationSheetLinkInput, error) {
+			return ec.unmarshalNActivationSheetLinkInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationSheetLinkInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18159,6 +19282,34 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_oidcLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OidcLinkInput, error) {
+			return ec.unmarshalNOidcLinkInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcLinkInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_oidcSignIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OidcSignInInput, error) {
+			return ec.unmarshalNOidcSignInInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_partnerKeyIssue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -18193,6 +19344,20 @@ func (ec *executionContext) field_Mutation_passwordChange_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.PasswordChangeInput, error) {
 			return ec.unmarshalNPasswordChangeInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordChangeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_passwordResetRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PasswordResetRequestInput, error) {
+			return ec.unmarshalNPasswordResetRequestInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordResetRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -18878,6 +20043,52 @@ func (ec *executionContext) field_Query_acknowledgements_args(ctx context.Contex
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_activationSheets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ActivationSheetWhereInput, error) {
+			return ec.unmarshalOActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
 	return args, nil
 }
 
@@ -20856,6 +22067,29 @@ func (ec *executionContext) fieldContext_Account_passwordChangedAt(_ context.Con
 	return graphql.NewScalarFieldContext("Account", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Account_mustChangePassword(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_mustChangePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MustChangePassword, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_mustChangePassword(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Account_official(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20979,6 +22213,139 @@ func (ec *executionContext) fieldContext_Account_scopeProvince(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Province(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountActivatePayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountActivatePayload_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountActivatePayload_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountActivatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountActivatePayload_accessTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountActivatePayload_accessTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountActivatePayload_accessTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountActivatePayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountActivatePayload_refreshToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountActivatePayload_refreshToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountActivatePayload_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountActivatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountActivatePayload_account(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountActivatePayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountActivatePayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountActivatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountActivatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountActivatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountActivatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountActivatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21318,6 +22685,171 @@ func (ec *executionContext) fieldContext_AccountSetRolePayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _AccountsProvisionPayload_created(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_sent(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_sheets(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
+			return ec.marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_skipped(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
+			return ec.marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionSkip(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Acknowledgement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Acknowledgement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21614,6 +23146,520 @@ func (ec *executionContext) _AcknowledgementEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_AcknowledgementEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AcknowledgementEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ActivationCodeIssuePayload_account(ctx context.Context, field graphql.CollectedField, obj *model.ActivationCodeIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationCodeIssuePayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationCodeIssuePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationCodeIssuePayload_code(ctx context.Context, field graphql.CollectedField, obj *model.ActivationCodeIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationCodeIssuePayload_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationCodeIssuePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationCodeIssuePayload_sent(ctx context.Context, field graphql.CollectedField, obj *model.ActivationCodeIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationCodeIssuePayload_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationCodeIssuePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ActivationCodeIssuePayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivationCodeIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationCodeIssuePayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationCodeIssuePayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationCodeIssuePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ActivationCodeIssuePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationCodeIssuePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationCodeIssuePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationSheet_id(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ActivationSheet_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheet_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheet_unitID(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_unitID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_unitID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationSheet_accounts(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_accounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActivationSheet_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheet_downloadedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_downloadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_downloadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ActivationSheetEdge) graphql.Marshaler {
+			return ec.marshalOActivationSheetEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationSheetConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheetEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationSheetConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationSheetConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationSheetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheetConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActivationSheetEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ActivationSheet) graphql.Marshaler {
+			return ec.marshalOActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationSheetEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivationSheetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheetEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ActivationSheetLinkPayload_url(ctx context.Context, field graphql.CollectedField, obj *model.ActivationSheetLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetLinkPayload_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetLinkPayload_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheetLinkPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivationSheetLinkPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ActivationSheetLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetLinkPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetLinkPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivationSheetLinkPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheetLinkPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ActivationSheetLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheetLinkPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheetLinkPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationSheetLinkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
@@ -29389,6 +31435,314 @@ func (ec *executionContext) fieldContext_Mutation_accountSetRole(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_accountsProvision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountsProvision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountsProvision(ctx, fc.Args["input"].(model.AccountsProvisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.ProvisionResult) graphql.Marshaler {
+			return ec.marshalNAccountsProvisionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountsProvision(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountsProvisionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountsProvision_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_accountActivate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_accountActivate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AccountActivate(ctx, fc.Args["input"].(model.AccountActivateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SessionPayload) graphql.Marshaler {
+			return ec.marshalNAccountActivatePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_accountActivate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountActivatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_accountActivate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activationCodeIssue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activationCodeIssue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivationCodeIssue(ctx, fc.Args["input"].(model.ActivationCodeIssueInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationCodeIssuePayload) graphql.Marshaler {
+			return ec.marshalNActivationCodeIssuePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationCodeIssuePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activationCodeIssue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationCodeIssuePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activationCodeIssue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_passwordResetRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_passwordResetRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PasswordResetRequest(ctx, fc.Args["input"].(model.PasswordResetRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PasswordResetRequestPayload) graphql.Marshaler {
+			return ec.marshalNPasswordResetRequestPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordResetRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_passwordResetRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PasswordResetRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_passwordResetRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activationSheetLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activationSheetLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivationSheetLink(ctx, fc.Args["input"].(model.ActivationSheetLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ActivationSheetLinkPayload) graphql.Marshaler {
+			return ec.marshalNActivationSheetLinkPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationSheetLinkPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activationSheetLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheetLinkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activationSheetLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_oidcSignIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_oidcSignIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OidcSignIn(ctx, fc.Args["input"].(model.OidcSignInInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SessionPayload) graphql.Marshaler {
+			return ec.marshalNOidcSignInPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSessionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_oidcSignIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OidcSignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_oidcSignIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_oidcLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_oidcLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OidcLink(ctx, fc.Args["input"].(model.OidcLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OidcLinkPayload) graphql.Marshaler {
+			return ec.marshalNOidcLinkPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcLinkPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_oidcLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OidcLinkPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_oidcLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_caseSubmit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31745,6 +34099,203 @@ func (ec *executionContext) fieldContext_OfficialYear_todo(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _OidcLinkPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.OidcLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcLinkPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OidcLinkPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OidcLinkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OidcLinkPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OidcLinkPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcLinkPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OidcLinkPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OidcLinkPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OidcSignInPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcSignInPayload_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OidcSignInPayload_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OidcSignInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _OidcSignInPayload_accessTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcSignInPayload_accessTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OidcSignInPayload_accessTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OidcSignInPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OidcSignInPayload_refreshToken(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcSignInPayload_refreshToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OidcSignInPayload_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OidcSignInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _OidcSignInPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcSignInPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OidcSignInPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OidcSignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OidcSignInPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SessionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OidcSignInPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OidcSignInPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OidcSignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32093,6 +34644,61 @@ func (ec *executionContext) _PasswordChangePayload_userErrors(ctx context.Contex
 func (ec *executionContext) fieldContext_PasswordChangePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "PasswordChangePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PasswordResetRequestPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.PasswordResetRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordResetRequestPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordResetRequestPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PasswordResetRequestPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PasswordResetRequestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.PasswordResetRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PasswordResetRequestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PasswordResetRequestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PasswordResetRequestPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -34315,6 +36921,52 @@ func (ec *executionContext) fieldContext_ProvinceEdge_cursor(_ context.Context, 
 	return graphql.NewScalarFieldContext("ProvinceEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ProvisionSkip_employeeCode(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionSkip_employeeCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmployeeCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionSkip_employeeCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProvisionSkip", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProvisionSkip_code(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionSkip) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProvisionSkip_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProvisionSkip_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProvisionSkip", field, false, false, "String")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34485,6 +37137,50 @@ func (ec *executionContext) fieldContext_Query_acknowledgements(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_acknowledgements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_activationSheets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_activationSheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActivationSheets(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["where"].(*ent.ActivationSheetWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {
+			return ec.marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_activationSheets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheetConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_activationSheets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -42073,6 +44769,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAccountActivateInput(ctx context.Context, obj any) (model.AccountActivateInput, error) {
+	var it model.AccountActivateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"login", "code", "newPassword"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "login":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("login"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Login = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "newPassword":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("newPassword"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NewPassword = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountActivateInput unmarshals raw into the AccountActivateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountActivateInput(ctx context.Context, raw any) (model.AccountActivateInput, error) {
+	var out model.AccountActivateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountActivateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAccountCreateInput(ctx context.Context, obj any) (model.AccountCreateInput, error) {
 	var it model.AccountCreateInput
 	if obj == nil {
@@ -42672,6 +45424,55 @@ func UnmarshalAccountWhereInput(ctx context.Context, raw any) (ent.AccountWhereI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAccountsProvisionInput(ctx context.Context, obj any) (model.AccountsProvisionInput, error) {
+	var it model.AccountsProvisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"scope", "delivery"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "delivery":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("delivery"))
+			data, err := ec.unmarshalOActivationDelivery2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationDelivery(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Delivery = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAccountsProvisionInput unmarshals raw into the AccountsProvisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAccountsProvisionInput(ctx context.Context, raw any) (model.AccountsProvisionInput, error) {
+	var out model.AccountsProvisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AccountsProvisionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAcknowledgementOrder(ctx context.Context, obj any) (ent.AcknowledgementOrder, error) {
 	var it ent.AcknowledgementOrder
 	if obj == nil {
@@ -42918,6 +45719,384 @@ func (ec *executionContext) unmarshalInputAcknowledgementWhereInput(ctx context.
 func UnmarshalAcknowledgementWhereInput(ctx context.Context, raw any) (ent.AcknowledgementWhereInput, error) {
 	var out ent.AcknowledgementWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AcknowledgementWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputActivationCodeIssueInput(ctx context.Context, obj any) (model.ActivationCodeIssueInput, error) {
+	var it model.ActivationCodeIssueInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "send"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "send":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("send"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Send = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivationCodeIssueInput unmarshals raw into the ActivationCodeIssueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivationCodeIssueInput(ctx context.Context, raw any) (model.ActivationCodeIssueInput, error) {
+	var out model.ActivationCodeIssueInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivationCodeIssueInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputActivationSheetLinkInput(ctx context.Context, obj any) (model.ActivationSheetLinkInput, error) {
+	var it model.ActivationSheetLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sheetId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sheetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sheetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SheetID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivationSheetLinkInput unmarshals raw into the ActivationSheetLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivationSheetLinkInput(ctx context.Context, raw any) (model.ActivationSheetLinkInput, error) {
+	var out model.ActivationSheetLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivationSheetLinkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputActivationSheetWhereInput(ctx context.Context, obj any) (ent.ActivationSheetWhereInput, error) {
+	var it ent.ActivationSheetWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "unitID", "unitIDNEQ", "unitIDIn", "unitIDNotIn", "unitIDGT", "unitIDGTE", "unitIDLT", "unitIDLTE", "unitIDContains", "unitIDHasPrefix", "unitIDHasSuffix", "unitIDEqualFold", "unitIDContainsFold", "downloadedAt", "downloadedAtNEQ", "downloadedAtIn", "downloadedAtNotIn", "downloadedAtGT", "downloadedAtGTE", "downloadedAtLT", "downloadedAtLTE", "downloadedAtIsNil", "downloadedAtNotNil"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOActivationSheetWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOActivationSheetWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "idEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idEqualFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDEqualFold = data
+		case "idContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idContainsFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDContainsFold = data
+		case "unitID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitID"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "unitIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDNEQ = data
+		case "unitIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDIn = data
+		case "unitIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDNotIn = data
+		case "unitIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDGT = data
+		case "unitIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDGTE = data
+		case "unitIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDLT = data
+		case "unitIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDLTE = data
+		case "unitIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDContains = data
+		case "unitIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDHasPrefix = data
+		case "unitIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDHasSuffix = data
+		case "unitIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDEqualFold = data
+		case "unitIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIDContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIDContainsFold = data
+		case "downloadedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAt = data
+		case "downloadedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtNEQ = data
+		case "downloadedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtIn = data
+		case "downloadedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtNotIn = data
+		case "downloadedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtGT = data
+		case "downloadedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtGTE = data
+		case "downloadedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtLT = data
+		case "downloadedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtLTE = data
+		case "downloadedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtIsNil = data
+		case "downloadedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadedAtNotNil = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivationSheetWhereInput unmarshals raw into the ActivationSheetWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivationSheetWhereInput(ctx context.Context, raw any) (ent.ActivationSheetWhereInput, error) {
+	var out ent.ActivationSheetWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivationSheetWhereInput", raw, &out)
 	return out, err
 }
 
@@ -48361,6 +51540,132 @@ func UnmarshalOfficialWhereInput(ctx context.Context, raw any) (ent.OfficialWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOidcLinkInput(ctx context.Context, obj any) (model.OidcLinkInput, error) {
+	var it model.OidcLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "codeVerifier", "redirectUri", "nonce"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "codeVerifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeVerifier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeVerifier = data
+		case "redirectUri":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redirectUri"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RedirectURI = data
+		case "nonce":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nonce"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nonce = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOidcLinkInput unmarshals raw into the OidcLinkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOidcLinkInput(ctx context.Context, raw any) (model.OidcLinkInput, error) {
+	var out model.OidcLinkInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OidcLinkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOidcSignInInput(ctx context.Context, obj any) (model.OidcSignInInput, error) {
+	var it model.OidcSignInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "codeVerifier", "redirectUri", "nonce"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "codeVerifier":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("codeVerifier"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CodeVerifier = data
+		case "redirectUri":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redirectUri"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RedirectURI = data
+		case "nonce":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nonce"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Nonce = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOidcSignInInput unmarshals raw into the OidcSignInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOidcSignInInput(ctx context.Context, raw any) (model.OidcSignInInput, error) {
+	var out model.OidcSignInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OidcSignInInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPartnerKeyIssueInput(ctx context.Context, obj any) (model.PartnerKeyIssueInput, error) {
 	var it model.PartnerKeyIssueInput
 	if obj == nil {
@@ -48491,6 +51796,48 @@ func (ec *executionContext) unmarshalInputPasswordChangeInput(ctx context.Contex
 func UnmarshalPasswordChangeInput(ctx context.Context, raw any) (model.PasswordChangeInput, error) {
 	var out model.PasswordChangeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PasswordChangeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPasswordResetRequestInput(ctx context.Context, obj any) (model.PasswordResetRequestInput, error) {
+	var it model.PasswordResetRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"login"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "login":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("login"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Login = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPasswordResetRequestInput unmarshals raw into the PasswordResetRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPasswordResetRequestInput(ctx context.Context, raw any) (model.PasswordResetRequestInput, error) {
+	var out model.PasswordResetRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PasswordResetRequestInput", raw, &out)
 	return out, err
 }
 
@@ -51296,6 +54643,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._AuditEvent(ctx, sel, obj)
+	case *ent.ActivationSheet:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ActivationSheet(ctx, sel, obj)
 	case *ent.Acknowledgement:
 		if obj == nil {
 			return graphql.Null
@@ -51375,6 +54727,11 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "mustChangePassword":
+			out.Values[i] = ec._Account_mustChangePassword(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "official":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -51399,6 +54756,59 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_scopeProvince(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountActivatePayloadImplementors = []string{"AccountActivatePayload"}
+
+func (ec *executionContext) _AccountActivatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountActivatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountActivatePayload")
+		case "accessToken":
+			out.Values[i] = ec._AccountActivatePayload_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "accessTokenExpiresAt":
+			out.Values[i] = ec._AccountActivatePayload_accessTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refreshToken":
+			out.Values[i] = ec._AccountActivatePayload_refreshToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._AccountActivatePayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AccountActivatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51611,6 +55021,64 @@ func (ec *executionContext) _AccountSetRolePayload(ctx context.Context, sel ast.
 	return out
 }
 
+var accountsProvisionPayloadImplementors = []string{"AccountsProvisionPayload"}
+
+func (ec *executionContext) _AccountsProvisionPayload(ctx context.Context, sel ast.SelectionSet, obj *auth.ProvisionResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountsProvisionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountsProvisionPayload")
+		case "created":
+			out.Values[i] = ec._AccountsProvisionPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._AccountsProvisionPayload_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sheets":
+			out.Values[i] = ec._AccountsProvisionPayload_sheets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._AccountsProvisionPayload_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._AccountsProvisionPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AccountsProvisionPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var acknowledgementImplementors = []string{"Acknowledgement", "Node"}
 
 func (ec *executionContext) _Acknowledgement(ctx context.Context, sel ast.SelectionSet, obj *ent.Acknowledgement) graphql.Marshaler {
@@ -51732,6 +55200,246 @@ func (ec *executionContext) _AcknowledgementEdge(ctx context.Context, sel ast.Se
 			}
 		case "cursor":
 			out.Values[i] = ec._AcknowledgementEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationCodeIssuePayloadImplementors = []string{"ActivationCodeIssuePayload"}
+
+func (ec *executionContext) _ActivationCodeIssuePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationCodeIssuePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationCodeIssuePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationCodeIssuePayload")
+		case "account":
+			out.Values[i] = ec._ActivationCodeIssuePayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ActivationCodeIssuePayload_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._ActivationCodeIssuePayload_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ActivationCodeIssuePayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ActivationCodeIssuePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationSheetImplementors = []string{"ActivationSheet", "Node"}
+
+func (ec *executionContext) _ActivationSheet(ctx context.Context, sel ast.SelectionSet, obj *ent.ActivationSheet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationSheet")
+		case "id":
+			out.Values[i] = ec._ActivationSheet_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ActivationSheet_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ActivationSheet_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitID":
+			out.Values[i] = ec._ActivationSheet_unitID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accounts":
+			out.Values[i] = ec._ActivationSheet_accounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ActivationSheet_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadedAt":
+			out.Values[i] = ec._ActivationSheet_downloadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationSheetConnectionImplementors = []string{"ActivationSheetConnection"}
+
+func (ec *executionContext) _ActivationSheetConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ActivationSheetConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationSheetConnection")
+		case "edges":
+			out.Values[i] = ec._ActivationSheetConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ActivationSheetConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ActivationSheetConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationSheetEdgeImplementors = []string{"ActivationSheetEdge"}
+
+func (ec *executionContext) _ActivationSheetEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ActivationSheetEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationSheetEdge")
+		case "node":
+			out.Values[i] = ec._ActivationSheetEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ActivationSheetEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activationSheetLinkPayloadImplementors = []string{"ActivationSheetLinkPayload"}
+
+func (ec *executionContext) _ActivationSheetLinkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ActivationSheetLinkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetLinkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivationSheetLinkPayload")
+		case "url":
+			out.Values[i] = ec._ActivationSheetLinkPayload_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ActivationSheetLinkPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ActivationSheetLinkPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -54833,6 +58541,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "accountsProvision":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountsProvision(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accountActivate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_accountActivate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activationCodeIssue":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activationCodeIssue(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passwordResetRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_passwordResetRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activationSheetLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activationSheetLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oidcSignIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_oidcSignIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oidcLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_oidcLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "caseSubmit":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_caseSubmit(ctx, field)
@@ -55346,6 +59103,97 @@ func (ec *executionContext) _OfficialYear(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var oidcLinkPayloadImplementors = []string{"OidcLinkPayload"}
+
+func (ec *executionContext) _OidcLinkPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OidcLinkPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oidcLinkPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OidcLinkPayload")
+		case "account":
+			out.Values[i] = ec._OidcLinkPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OidcLinkPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var oidcSignInPayloadImplementors = []string{"OidcSignInPayload"}
+
+func (ec *executionContext) _OidcSignInPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SessionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, oidcSignInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OidcSignInPayload")
+		case "accessToken":
+			out.Values[i] = ec._OidcSignInPayload_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "accessTokenExpiresAt":
+			out.Values[i] = ec._OidcSignInPayload_accessTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refreshToken":
+			out.Values[i] = ec._OidcSignInPayload_refreshToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._OidcSignInPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OidcSignInPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[string]) graphql.Marshaler {
@@ -55508,6 +59356,44 @@ func (ec *executionContext) _PasswordChangePayload(ctx context.Context, sel ast.
 			}
 		case "userErrors":
 			out.Values[i] = ec._PasswordChangePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var passwordResetRequestPayloadImplementors = []string{"PasswordResetRequestPayload"}
+
+func (ec *executionContext) _PasswordResetRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PasswordResetRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passwordResetRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PasswordResetRequestPayload")
+		case "ok":
+			out.Values[i] = ec._PasswordResetRequestPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._PasswordResetRequestPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -56287,6 +60173,44 @@ func (ec *executionContext) _ProvinceEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var provisionSkipImplementors = []string{"ProvisionSkip"}
+
+func (ec *executionContext) _ProvisionSkip(ctx context.Context, sel ast.SelectionSet, obj *auth.ProvisionSkip) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, provisionSkipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProvisionSkip")
+		case "employeeCode":
+			out.Values[i] = ec._ProvisionSkip_employeeCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ProvisionSkip_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -56329,6 +60253,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_acknowledgements(ctx, field)
+				})
+		case "activationSheets":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_activationSheets(ctx, field)
 				})
 		case "auditEvents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -58970,6 +62900,19 @@ func (ec *executionContext) marshalNAccount2ᚖgithubᚗcomᚋliemchinhᚋliemch
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAccountActivateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐAccountActivateInput(ctx context.Context, v any) (model.AccountActivateInput, error) {
+	res, err := ec.unmarshalInputAccountActivateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountActivatePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.SessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountActivatePayload!")
+		return graphql.Null
+	}
+	return ec._AccountActivatePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAccountConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AccountConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccountConnection!")
@@ -59056,6 +62999,19 @@ func (ec *executionContext) unmarshalNAccountWhereInput2ᚖgithubᚗcomᚋliemch
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAccountsProvisionInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐAccountsProvisionInput(ctx context.Context, v any) (model.AccountsProvisionInput, error) {
+	res, err := ec.unmarshalInputAccountsProvisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountsProvisionPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionResult(ctx context.Context, sel ast.SelectionSet, v *auth.ProvisionResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountsProvisionPayload!")
+		return graphql.Null
+	}
+	return ec._AccountsProvisionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAcknowledgementConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AcknowledgementConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AcknowledgementConnection!")
@@ -59080,6 +63036,69 @@ func (ec *executionContext) marshalNAcknowledgementOrderField2ᚖgithubᚗcomᚋ
 
 func (ec *executionContext) unmarshalNAcknowledgementWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementWhereInput(ctx context.Context, v any) (*ent.AcknowledgementWhereInput, error) {
 	res, err := ec.unmarshalInputAcknowledgementWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNActivationCodeIssueInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationCodeIssueInput(ctx context.Context, v any) (model.ActivationCodeIssueInput, error) {
+	res, err := ec.unmarshalInputActivationCodeIssueInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActivationCodeIssuePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationCodeIssuePayload(ctx context.Context, sel ast.SelectionSet, v *model.ActivationCodeIssuePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationCodeIssuePayload!")
+		return graphql.Null
+	}
+	return ec._ActivationCodeIssuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationSheet!")
+		return graphql.Null
+	}
+	return ec._ActivationSheet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationSheetConnection!")
+		return graphql.Null
+	}
+	return ec._ActivationSheetConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNActivationSheetLinkInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationSheetLinkInput(ctx context.Context, v any) (model.ActivationSheetLinkInput, error) {
+	res, err := ec.unmarshalInputActivationSheetLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActivationSheetLinkPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationSheetLinkPayload(ctx context.Context, sel ast.SelectionSet, v *model.ActivationSheetLinkPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationSheetLinkPayload!")
+		return graphql.Null
+	}
+	return ec._ActivationSheetLinkPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx context.Context, v any) (*ent.ActivationSheetWhereInput, error) {
+	res, err := ec.unmarshalInputActivationSheetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -60110,6 +64129,32 @@ func (ec *executionContext) unmarshalNOfficialWhereInput2ᚖgithubᚗcomᚋliemc
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNOidcLinkInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcLinkInput(ctx context.Context, v any) (model.OidcLinkInput, error) {
+	res, err := ec.unmarshalInputOidcLinkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOidcLinkPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcLinkPayload(ctx context.Context, sel ast.SelectionSet, v *model.OidcLinkPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OidcLinkPayload!")
+		return graphql.Null
+	}
+	return ec._OidcLinkPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOidcSignInInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcSignInInput(ctx context.Context, v any) (model.OidcSignInInput, error) {
+	res, err := ec.unmarshalInputOidcSignInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOidcSignInPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐSessionPayload(ctx context.Context, sel ast.SelectionSet, v *model.SessionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OidcSignInPayload!")
+		return graphql.Null
+	}
+	return ec._OidcSignInPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, v any) (entgql.OrderDirection, error) {
 	var res entgql.OrderDirection
 	err := res.UnmarshalGQL(v)
@@ -60169,6 +64214,19 @@ func (ec *executionContext) marshalNPasswordChangePayload2ᚖgithubᚗcomᚋliem
 		return graphql.Null
 	}
 	return ec._PasswordChangePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPasswordResetRequestInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordResetRequestInput(ctx context.Context, v any) (model.PasswordResetRequestInput, error) {
+	res, err := ec.unmarshalInputPasswordResetRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPasswordResetRequestPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐPasswordResetRequestPayload(ctx context.Context, sel ast.SelectionSet, v *model.PasswordResetRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PasswordResetRequestPayload!")
+		return graphql.Null
+	}
+	return ec._PasswordResetRequestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPhase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhase(ctx context.Context, sel ast.SelectionSet, v *ent.Phase) graphql.Marshaler {
@@ -60341,6 +64399,30 @@ func (ec *executionContext) marshalNProvinceOrderField2ᚖgithubᚗcomᚋliemchi
 func (ec *executionContext) unmarshalNProvinceWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvinceWhereInput(ctx context.Context, v any) (*ent.ProvinceWhereInput, error) {
 	res, err := ec.unmarshalInputProvinceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx context.Context, sel ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProvisionSkip2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkip(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProvisionSkip2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkip(ctx context.Context, sel ast.SelectionSet, v *auth.ProvisionSkip) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProvisionSkip!")
+		return graphql.Null
+	}
+	return ec._ProvisionSkip(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRankingConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingConnection(ctx context.Context, sel ast.SelectionSet, v *model.RankingConnection) graphql.Marshaler {
@@ -61353,6 +65435,74 @@ func (ec *executionContext) unmarshalOAcknowledgementWhereInput2ᚖgithubᚗcom�
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputAcknowledgementWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOActivationDelivery2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationDelivery(ctx context.Context, v any) (*model.ActivationDelivery, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ActivationDelivery)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActivationDelivery2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐActivationDelivery(ctx context.Context, sel ast.SelectionSet, v *model.ActivationDelivery) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheet) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActivationSheet(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOActivationSheetEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ActivationSheetEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOActivationSheetEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOActivationSheetEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheetEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActivationSheetEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOActivationSheetWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInputᚄ(ctx context.Context, v any) ([]*ent.ActivationSheetWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ActivationSheetWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx context.Context, v any) (*ent.ActivationSheetWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputActivationSheetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -21,6 +21,16 @@ import (
 	"github.com/liemchinh/liemchinh/internal/progress"
 )
 
+// Input of accountActivate.
+type AccountActivateInput struct {
+	// The login (an official's employee code, or a phone number or e-mail).
+	Login string `json:"login"`
+	// The one-time code (letters and digits; dashes and spaces are ignored).
+	Code string `json:"code"`
+	// The new password.
+	NewPassword string `json:"newPassword"`
+}
+
 // Input of accountCreate.
 type AccountCreateInput struct {
 	// Phone number or e-mail address; stored in lower case.
@@ -86,6 +96,52 @@ type AccountSetRolePayload struct {
 	// The account changed.
 	Account *ent.Account `json:"account,omitempty"`
 	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of accountsProvision.
+type AccountsProvisionInput struct {
+	// The unit (with its sub-units), district or province whose officials get accounts.
+	Scope *ScopeInput `json:"scope"`
+	// How codes are delivered; SHEET_AND_SEND by default.
+	Delivery *ActivationDelivery `json:"delivery,omitempty"`
+}
+
+// Input of activationCodeIssue.
+type ActivationCodeIssueInput struct {
+	// The official.
+	OfficialID string `json:"officialId"`
+	// Send it to the official's registered phone or e-mail instead of showing it (default false).
+	Send *bool `json:"send,omitempty"`
+}
+
+// Result of activationCodeIssue.
+type ActivationCodeIssuePayload struct {
+	// The official's account.
+	Account *ent.Account `json:"account,omitempty"`
+	// The code, shown once (null when sent).
+	Code *string `json:"code,omitempty"`
+	// Whether it was sent to the registered contact.
+	Sent bool `json:"sent"`
+	// When the code expires.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why nothing was issued, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of activationSheetLink.
+type ActivationSheetLinkInput struct {
+	// The sheet.
+	SheetID string `json:"sheetId"`
+}
+
+// Result of activationSheetLink.
+type ActivationSheetLinkPayload struct {
+	// Relative URL of the download (GET, once).
+	URL *string `json:"url,omitempty"`
+	// When the link stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why not, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
@@ -499,6 +555,38 @@ type LogoutPayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// Input of oidcLink.
+type OidcLinkInput struct {
+	// The authorization code.
+	Code string `json:"code"`
+	// The PKCE code_verifier.
+	CodeVerifier string `json:"codeVerifier"`
+	// The redirect URI used.
+	RedirectURI string `json:"redirectUri"`
+	// The nonce of the authorization request.
+	Nonce string `json:"nonce"`
+}
+
+// Result of oidcLink.
+type OidcLinkPayload struct {
+	// The account, now linked.
+	Account *ent.Account `json:"account,omitempty"`
+	// Why not, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of oidcSignIn.
+type OidcSignInInput struct {
+	// The authorization code the provider returned to the app.
+	Code string `json:"code"`
+	// The PKCE code_verifier the app made (43 to 128 characters).
+	CodeVerifier string `json:"codeVerifier"`
+	// The redirect URI the app used (one of OIDC_REDIRECT_URIS).
+	RedirectURI string `json:"redirectUri"`
+	// The nonce the app put in its authorization request.
+	Nonce string `json:"nonce"`
+}
+
 // Input of partnerKeyIssue.
 type PartnerKeyIssueInput struct {
 	// The partner app's name, 1 to 100 characters.
@@ -535,6 +623,20 @@ type PasswordChangeInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	// The new password: 10 to 256 characters, not containing the login.
 	NewPassword string `json:"newPassword"`
+}
+
+// Input of passwordResetRequest.
+type PasswordResetRequestInput struct {
+	// The login.
+	Login string `json:"login"`
+}
+
+// Result of passwordResetRequest: the same for every login.
+type PasswordResetRequestPayload struct {
+	// Always true when not throttled: a code was sent if the account exists and has a registered contact.
+	Ok bool `json:"ok"`
+	// Throttling, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
 // Input of pledgeSign.
@@ -782,6 +884,64 @@ type TrackedCasePayload struct {
 	// of the message as received (without leading and trailing white space); iat the time received.
 	// Null for the other actions.
 	Receipt *string `json:"receipt,omitempty"`
+}
+
+// How accountsProvision delivers the codes.
+type ActivationDelivery string
+
+const (
+	// On the units' printable sheets only.
+	ActivationDeliverySheet ActivationDelivery = "SHEET"
+	// On the sheets, and also to each official's registered phone or e-mail when there is one.
+	ActivationDeliverySheetAndSend ActivationDelivery = "SHEET_AND_SEND"
+)
+
+var AllActivationDelivery = []ActivationDelivery{
+	ActivationDeliverySheet,
+	ActivationDeliverySheetAndSend,
+}
+
+func (e ActivationDelivery) IsValid() bool {
+	switch e {
+	case ActivationDeliverySheet, ActivationDeliverySheetAndSend:
+		return true
+	}
+	return false
+}
+
+func (e ActivationDelivery) String() string {
+	return string(e)
+}
+
+func (e *ActivationDelivery) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ActivationDelivery(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ActivationDelivery", str)
+	}
+	return nil
+}
+
+func (e ActivationDelivery) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ActivationDelivery) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ActivationDelivery) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // File format of a download.

@@ -53,6 +53,9 @@ func ValidatePassword(password, login string, field string) *apperr.Error {
 	case login != "" && strings.Contains(strings.ToLower(password), strings.ToLower(login)):
 		return apperr.New(apperr.BadUserInput, "Mật khẩu không được chứa tên đăng nhập.",
 			"The password must not contain the login.").OnField(field)
+	case IsCommonPassword(password):
+		return apperr.New(apperr.BadUserInput, "Mật khẩu này nằm trong số mật khẩu phổ biến nhất và dễ bị đoán; hãy chọn mật khẩu khác.",
+			"This password is among the most common ones and easily guessed; choose another.").OnField(field)
 	}
 	return nil
 }
@@ -186,7 +189,7 @@ func (s *Service) CreateAccount(ctx context.Context, spec AccountSpec) (*ent.Acc
 			}
 		}
 		c := tx.Account.Create().SetID(pid.New(pid.Account)).SetLogin(login).SetPasswordHash(hash).
-			SetRole(account.Role(spec.Role)).SetPasswordChangedAt(s.now())
+			SetRole(account.Role(spec.Role)).SetPasswordChangedAt(s.now()).SetMustChangePassword(true)
 		if spec.OfficialID != "" {
 			c.SetOfficialID(spec.OfficialID)
 		}
@@ -253,10 +256,15 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 	if err != nil {
 		return nil, err
 	}
-	ok, _, err := checkPassword(ctx, current, acc.PasswordHash)
+	hash := acc.PasswordHash
+	if hash == "" {
+		hash = s.dummyHash
+	}
+	ok, _, err := checkPassword(ctx, current, hash)
 	if err != nil {
 		return nil, err
 	}
+	ok = ok && acc.PasswordHash != ""
 	if !ok {
 		return nil, apperr.New(apperr.BadUserInput, "Mật khẩu hiện tại không đúng.",
 			"The current password is wrong.").OnField("currentPassword")
@@ -264,14 +272,14 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (*To
 	if e := ValidatePassword(next, acc.Login, "newPassword"); e != nil {
 		return nil, e
 	}
-	hash, err := HashPassword(ctx, next)
+	hash, err = HashPassword(ctx, next)
 	if err != nil {
 		return nil, err
 	}
 	var out *Tokens
 	err = s.inTx(ctx, func(tx *ent.Client) error {
 		acc, err = tx.Account.UpdateOneID(acc.ID).SetPasswordHash(hash).SetPasswordChangedAt(s.now()).
-			AddTokenVersion(1).Save(authz.Grant(ctx, "passwordChange", ent.TypeAccount))
+			SetMustChangePassword(false).AddTokenVersion(1).Save(authz.Grant(ctx, authz.PasswordChangeAction, ent.TypeAccount))
 		if err != nil {
 			return err
 		}

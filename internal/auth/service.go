@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -49,10 +50,36 @@ type Service struct {
 	// Failed sign-ins (throttle.go), on the clock throttleNow.
 	throttle    *throttle
 	throttleNow func() time.Time
+	reset       *resetLimits
+	resets      sync.WaitGroup // reset requests under way
 	// dummyHash is compared against when the login is unknown, so both take the same time.
 	dummyHash string
 	// cache holds the accounts' sign-in state (cache.go); nil reads the database every time.
 	cache *AccountCache
+	// accounts configures activation codes, their delivery and single sign-on (Configure).
+	accounts Accounts
+	keys     accountKeys
+	oidc     *oidcClient
+}
+
+// Configure sets what activation codes, their delivery and single sign-on need.
+func (s *Service) Configure(a Accounts) {
+	if a.ActivationTTL <= 0 {
+		a.ActivationTTL = 14 * 24 * time.Hour
+	}
+	if a.ResetTTL <= 0 {
+		a.ResetTTL = 30 * time.Minute
+	}
+	if a.Limits == nil {
+		a.Limits = ratelimit.Memory{}
+	}
+	if a.Log == nil {
+		a.Log = s.log
+	}
+	s.accounts = a
+	s.keys = deriveKeys(a.ReporterKey)
+	s.oidc = newOIDCClient(a.OIDC)
+	s.reset = newResetLimits(a.Limits, s.throttleNow)
 }
 
 // NewService returns the sign-in service. throttleNow is the clock sign-in throttling reads
@@ -94,12 +121,15 @@ func (s *Service) Login(ctx context.Context, login, password string) (*Tokens, e
 		return nil, err
 	}
 	hash := s.dummyHash
-	if acc != nil {
+	if acc != nil && acc.PasswordHash != "" {
 		hash = acc.PasswordHash
 	}
 	match, outdated, err := checkPassword(ctx, password, hash)
 	if err != nil {
 		return nil, fmt.Errorf("compare password: %w", err)
+	}
+	if acc != nil && acc.PasswordHash == "" {
+		match = false // provisioned, not yet activated: no password signs in
 	}
 	if acc == nil || !match || acc.Disabled {
 		if err := s.throttle.failed(ctx, login, ip); err != nil {

@@ -14,7 +14,7 @@ import (
 // (progress, rankings, reviews, exports, candidates) ask this before anything is read.
 func Covers(ctx context.Context, c *ent.Client, target Scope) (bool, error) {
 	v := FromContext(ctx)
-	if v.Anonymous() {
+	if v.Anonymous() || v.MustChangePassword {
 		return false, nil
 	}
 	if !v.Staff() {

@@ -9,6 +9,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
+	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -179,6 +180,19 @@ func Install(c *ent.Client) {
 	c.RefreshToken.Intercept(intercept.TraverseRefreshToken(func(ctx context.Context, q *ent.RefreshTokenQuery) error {
 		return filter(ctx, ent.TypeRefreshToken, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
+	// Activation codes are checked by their hash (SysActivation) and read by nobody.
+	c.ActivationCode.Intercept(intercept.TraverseActivationCode(func(ctx context.Context, q *ent.ActivationCodeQuery) error {
+		return filter(ctx, ent.TypeActivationCode, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
+	// A unit's activation sheet: its managers, supervisors and administrators whose scope holds the unit.
+	c.ActivationSheet.Intercept(intercept.TraverseActivationSheet(func(ctx context.Context, q *ent.ActivationSheetQuery) error {
+		return filter(ctx, ent.TypeActivationSheet, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !MayHandleAccounts(v) {
+				return sql.False()
+			}
+			return unitsIn(v, s.C(activationsheet.FieldUnitID))
+		})
+	}))
 	c.IdempotencyKey.Intercept(intercept.TraverseIdempotencyKey(func(ctx context.Context, q *ent.IdempotencyKeyQuery) error {
 		return filter(ctx, ent.TypeIdempotencyKey, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
 	}))
@@ -204,6 +218,9 @@ func filter[P ~func(*sql.Selector), Q any](ctx context.Context, typ string, wher
 	v := FromContext(ctx)
 	if v.Anonymous() {
 		return ErrUnauthenticated
+	}
+	if v.MustChangePassword && typ != ent.TypeAccount {
+		return ErrPasswordChangeRequired
 	}
 	where(func(s *sql.Selector) {
 		if p := build(v, s); p != nil {

@@ -40,6 +40,9 @@ func mayWrite(ctx context.Context, typ string) error {
 	if p == nil && !granted {
 		return ErrForbidden
 	}
+	if p == nil && FromContext(ctx).MustChangePassword && g.action != PasswordChangeAction {
+		return ErrPasswordChangeRequired
+	}
 	if p.Writes(typ) || (granted && slices.Contains(g.types, typ)) {
 		return nil
 	}

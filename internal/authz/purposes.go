@@ -116,4 +116,25 @@ var (
 	// SysPartnerKey checks a partner app's api_key (Open311 POST), which no viewer reads.
 	SysPartnerKey = declare("PartnerKey", "a partner app's api_key is checked before its submission",
 		reads(ent.TypePartnerKey))
+
+	// SysActivation finds an account and its one-time code before anyone is signed in (activation,
+	// reset), spends the code and sets the password.
+	SysActivation = declare("Activation", "a one-time code is checked against its account before anyone is signed in, then spent",
+		reads(ent.TypeAccount, ent.TypeActivationCode), writes(ent.TypeAccount, ent.TypeActivationCode))
+
+	// SysPasswordReset finds the account of a login and its official's registered contact, for a
+	// self-service reset requested without signing in, and stores the reset code's hash.
+	SysPasswordReset = declare("PasswordReset", "a reset code is sent to the registered contact of the login's official",
+		reads(ent.TypeAccount, ent.TypeOfficial), writes(ent.TypeActivationCode))
+
+	// SysProvision reads the accounts of officials in a scope the viewer may provision (accounts
+	// are otherwise read by administrators only), the logins already taken, and ends the codes a
+	// new one replaces.
+	SysProvision = declare("Provision", "provisioning and new codes look up the accounts of officials in scope and the logins taken",
+		reads(ent.TypeAccount, ent.TypeActivationCode), writes(ent.TypeActivationCode))
+
+	// SysIdentity finds the account linked to a verified OpenID Connect identity before anyone is
+	// signed in.
+	SysIdentity = declare("Identity", "single sign-on finds the account linked to the identity's keyed hash",
+		reads(ent.TypeAccount), writes(ent.TypeAccount))
 )

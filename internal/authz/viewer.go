@@ -50,6 +50,9 @@ type Viewer struct {
 	Role       Role   `json:"role"`
 	Scope      Scope  `json:"scope"`
 	OfficialID string `json:"off,omitempty"` // the linked official, for officials and unit managers
+	// MustChangePassword: the password was set by an administrator; until the account changes it,
+	// the viewer reads its own account only and may write nothing but a new password.
+	MustChangePassword bool `json:"mcp,omitempty"`
 }
 
 // Anonymous reports whether nobody is signed in.
@@ -119,5 +122,6 @@ func ViewerOfAccount(acc *ent.Account) Viewer {
 	if acc.OfficialID != nil {
 		v.OfficialID = *acc.OfficialID
 	}
+	v.MustChangePassword = acc.MustChangePassword
 	return v
 }

@@ -72,6 +72,8 @@ type Config struct {
 	// Tracing is on when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or
 	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT; internal/tracing).
 	Tracing bool
+	// Accounts: activation codes, their delivery and single sign-on (DESIGN.md §11).
+	Accounts Accounts
 	// HeapLimit is the soft limit serve puts on the Go heap when GOMEMLIMIT is not set
 	// (DefaultHeapLimit); 0 when it is, the Go runtime having applied it already.
 	HeapLimit int64
@@ -88,6 +90,23 @@ const LoadTestHeader = "X-Load-Test-Key"
 
 // MinLoadTestKey is the shortest LOAD_TEST_KEY accepted (it lifts the per-address limits).
 const MinLoadTestKey = 16
+
+// Accounts configures activation codes, the senders that deliver them, and OpenID Connect.
+type Accounts struct {
+	ActivationTTL time.Duration // ACTIVATION_CODE_TTL: how long a provisioned or reissued code works
+	ResetTTL      time.Duration // RESET_CODE_TTL: how long a self-service reset code works
+	SMTPAddr      string        // SMTP_ADDR: host:port of the mail relay (STARTTLS when offered); "" logs instead
+	SMTPFrom      string        // SMTP_FROM
+	SMTPUser      string        // SMTP_USERNAME
+	SMTPPassword  string        // SMTP_PASSWORD
+	SMSURL        string        // SMS_GATEWAY_URL: an HTTP SMS gateway taking POST {"to","text"}; "" logs instead
+	SMSToken      string        // SMS_GATEWAY_TOKEN: sent as Authorization: Bearer
+	OIDCIssuer    string        // OIDC_ISSUER
+	OIDCClientID  string        // OIDC_CLIENT_ID
+	OIDCSecret    string        // OIDC_CLIENT_SECRET (optional: a public client with PKCE has none)
+	OIDCLinkClaim string        // OIDC_LINK_CLAIM: the ID token claim accounts are linked by
+	OIDCRedirects []string      // OIDC_REDIRECT_URIS: the redirect URIs the app may use
+}
 
 // Limits bound what one request, one connection or one account per minute may cost the server.
 type Limits struct {
@@ -185,6 +204,19 @@ var Variables = []Variable{
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
 	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off); answers are cached for a minute"},
 	{"OPEN311_SUBMIT_RATE", "60/1m", "Open311 submissions (POST /open311/v2/requests.json) per partner api_key, in place of the per-address limit its users share (N/period, or off)"},
+	{"ACTIVATION_CODE_TTL", "336h", "how long an activation code (provisioning, or a manager's new code) works"},
+	{"RESET_CODE_TTL", "30m", "how long a self-service password reset code works"},
+	{"SMTP_ADDR", "(none: codes are logged)", "host:port of the mail relay that e-mails activation and reset codes (STARTTLS when the relay offers it); SMTP_FROM, SMTP_USERNAME and SMTP_PASSWORD go with it"},
+	{"SMTP_FROM", "(none)", "sender address of the e-mailed codes"},
+	{"SMTP_USERNAME", "(none)", "user of the mail relay (PLAIN auth, only over TLS)"},
+	{"SMTP_PASSWORD", "(none)", "password of the mail relay"},
+	{"SMS_GATEWAY_URL", "(none: codes are logged)", "an HTTP SMS gateway: each code is a POST of {\"to\": phone, \"text\": message} (JSON), a 2xx answer is success"},
+	{"SMS_GATEWAY_TOKEN", "(none)", "sent to the SMS gateway as Authorization: Bearer"},
+	{"OIDC_ISSUER", "(off)", "issuer URL of an OpenID Connect provider for single sign-on (discovery at ISSUER/.well-known/openid-configuration)"},
+	{"OIDC_CLIENT_ID", "(none)", "the app's client id at the provider (required with OIDC_ISSUER)"},
+	{"OIDC_CLIENT_SECRET", "(none)", "client secret, for a confidential client; a public client with PKCE has none"},
+	{"OIDC_LINK_CLAIM", "sub", "the ID token claim accounts are linked by (e.g. a national identity number claim); `email` also requires email_verified"},
+	{"OIDC_REDIRECT_URIS", "(none)", "comma-separated redirect URIs the app may use (required with OIDC_ISSUER)"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
 	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
@@ -285,6 +317,34 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return out
 	}
+	parseDuration := func(name, def string) time.Duration {
+		v := get(name, def)
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a positive duration such as %s, not %q", name, def, v))
+		}
+		return d
+	}
+	c.Accounts = Accounts{
+		ActivationTTL: parseDuration("ACTIVATION_CODE_TTL", "336h"),
+		ResetTTL:      parseDuration("RESET_CODE_TTL", "30m"),
+		SMTPAddr:      get("SMTP_ADDR", ""), SMTPFrom: get("SMTP_FROM", ""),
+		SMTPUser: get("SMTP_USERNAME", ""), SMTPPassword: get("SMTP_PASSWORD", ""),
+		SMSURL: get("SMS_GATEWAY_URL", ""), SMSToken: get("SMS_GATEWAY_TOKEN", ""),
+		OIDCIssuer: get("OIDC_ISSUER", ""), OIDCClientID: get("OIDC_CLIENT_ID", ""),
+		OIDCSecret: get("OIDC_CLIENT_SECRET", ""), OIDCLinkClaim: get("OIDC_LINK_CLAIM", "sub"),
+	}
+	for _, u := range strings.Split(get("OIDC_REDIRECT_URIS", ""), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.Accounts.OIDCRedirects = append(c.Accounts.OIDCRedirects, u)
+		}
+	}
+	if c.Accounts.OIDCIssuer != "" && (c.Accounts.OIDCClientID == "" || len(c.Accounts.OIDCRedirects) == 0) {
+		errs = append(errs, errors.New("OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_REDIRECT_URIS"))
+	}
+	if c.Accounts.SMTPAddr != "" && c.Accounts.SMTPFrom == "" {
+		errs = append(errs, errors.New("SMTP_ADDR needs SMTP_FROM"))
+	}
 	c.ExtraHolidays = parseDates("HOLIDAYS_EXTRA")
 	c.ExtraWorkdays = parseDates("WORKDAYS_EXTRA")
 	for _, w := range c.ExtraWorkdays {
@@ -314,14 +374,6 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SeedDemo = parseBool("SEED_DEMO", !prod)
 	c.ComplexityLimit = parseInt("GRAPHQL_COMPLEXITY_LIMIT", 50000)
 	c.DepthLimit = parseInt("GRAPHQL_DEPTH_LIMIT", 20)
-	parseDuration := func(name, def string) time.Duration {
-		v := get(name, def)
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be a positive duration such as %s, not %q", name, def, v))
-		}
-		return d
-	}
 	c.Limits = Limits{
 		RequestTimeout: parseDuration("REQUEST_TIMEOUT", "10s"),
 		MaxBodyBytes:   int64(parseInt("MAX_REQUEST_BODY_BYTES", 1<<20)),

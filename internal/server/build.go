@@ -16,6 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/blob"
 	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/config"
+	"github.com/liemchinh/liemchinh/internal/delivery"
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/metrics"
@@ -43,6 +44,11 @@ type Options struct {
 	// BlobTransport carries the requests to the S3 store of BLOB_URL (nil: the default), e.g. to
 	// trust the certificate of a test server.
 	BlobTransport http.RoundTripper
+	// OIDCContext carries the HTTP client (oauth2.HTTPClient) the OpenID Connect calls use, e.g.
+	// to reach a provider started in a test.
+	OIDCContext context.Context
+	// Sender, when set, delivers activation and reset codes in place of the configured senders.
+	Sender delivery.Sender
 }
 
 // BuildWith is Build with options.
@@ -127,6 +133,14 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
 	authn := auth.NewService(db.Client, signer, log, now)
 	authn.ShareThrottle(limits)
+	a := cfg.Accounts
+	authn.Configure(auth.Accounts{ReporterKey: reporterKey, Box: box, Limits: limits, Log: log,
+		ActivationTTL: a.ActivationTTL, ResetTTL: a.ResetTTL,
+		Sender: delivery.New(delivery.Settings{SMTPAddr: a.SMTPAddr, SMTPFrom: a.SMTPFrom, SMTPUser: a.SMTPUser,
+			SMTPPassword: a.SMTPPassword, SMSURL: a.SMSURL, SMSToken: a.SMSToken, Production: cfg.Production()}, log, opt.Sender),
+		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
+			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
+	})
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
 		closers = append(closers, db.WatchAccounts(cache.Invalidate)) // this process's commits, at once

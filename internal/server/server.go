@@ -84,7 +84,8 @@ func New(d Deps) http.Handler {
 		d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, closeOnShutdown(d.Closing, gql))))))
 	mux.Handle("PUT /uploads/{token}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, uploadHandler(d))))
 	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
-	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, lagTolerantGET(d.Reviews.Download(d.Logger)))) // the token is the credential
+	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, lagTolerantGET(d.Reviews.Download(d.Logger))))                                     // the token is the credential
+	mux.Handle("GET /activation-sheets/{token}", requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, d.Auth.SheetDownload(d.Logger)))) // the token is the credential
 	if d.Open311 != nil {
 		mux.Handle(open311.Prefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, lagTolerantGET(d.Open311.Handler())))))
 		mux.Handle("GET "+open311.FiguresPrefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, lagTolerantGET(d.Open311.FiguresHandler())))))
@@ -241,7 +242,7 @@ func outcome(resp *graphql.Response) string {
 // Route names a request's endpoint for metrics and traces: a fixed set, never the path's tokens or
 // ids ("other" for any other path).
 func Route(path string) string {
-	for _, r := range []string{"/query", "/uploads/", "/evidence/", "/exports/", "/open311/", "/open-data/", "/.well-known/", "/healthz", "/readyz"} {
+	for _, r := range []string{"/query", "/uploads/", "/evidence/", "/exports/", "/activation-sheets/", "/open311/", "/open-data/", "/.well-known/", "/healthz", "/readyz"} {
 		if path == r || (strings.HasSuffix(r, "/") && strings.HasPrefix(path, r)) {
 			return strings.TrimSuffix(r, "/")
 		}

@@ -1,0 +1,9 @@
+package auth_test
+
+import (
+	"testing"
+
+	"github.com/liemchinh/liemchinh/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
