@@ -1487,7 +1487,7 @@ func (_q *AccountQuery) loadActivationCodes(ctx context.Context, query *Activati
 		query.ctx.AppendFieldOnce(activationcode.FieldAccountID)
 	}
 	query.Where(predicate.ActivationCode(func(s *sql.Selector) {
-		s.Where(sql.InValues(s.C(account.ActivationCodesColumn), fks...))
+		s.Where(edgeParents(s, s.C(account.ActivationCodesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
