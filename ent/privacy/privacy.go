@@ -495,6 +495,30 @@ func (f OfficialMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialMutation", m)
 }
 
+// The OfficialAssignmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OfficialAssignmentQueryRuleFunc func(context.Context, *ent.OfficialAssignmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OfficialAssignmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OfficialAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OfficialAssignmentQuery", q)
+}
+
+// The OfficialAssignmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OfficialAssignmentMutationRuleFunc func(context.Context, *ent.OfficialAssignmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OfficialAssignmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OfficialAssignmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialAssignmentMutation", m)
+}
+
 // The OfficialNameKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OfficialNameKeyQueryRuleFunc func(context.Context, *ent.OfficialNameKeyQuery) error
@@ -735,6 +759,30 @@ func (f ReviewMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReviewMutation", m)
 }
 
+// The RosterImportQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RosterImportQueryRuleFunc func(context.Context, *ent.RosterImportQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RosterImportQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RosterImportQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RosterImportQuery", q)
+}
+
+// The RosterImportMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RosterImportMutationRuleFunc func(context.Context, *ent.RosterImportMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RosterImportMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RosterImportMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RosterImportMutation", m)
+}
+
 // The SelfAssessmentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SelfAssessmentQueryRuleFunc func(context.Context, *ent.SelfAssessmentQuery) error
@@ -898,6 +946,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OfficialQuery:
 		return q.Filter(), nil
+	case *ent.OfficialAssignmentQuery:
+		return q.Filter(), nil
 	case *ent.OfficialNameKeyQuery:
 		return q.Filter(), nil
 	case *ent.PartnerKeyQuery:
@@ -917,6 +967,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.ReviewQuery:
+		return q.Filter(), nil
+	case *ent.RosterImportQuery:
 		return q.Filter(), nil
 	case *ent.SelfAssessmentQuery:
 		return q.Filter(), nil
@@ -965,6 +1017,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.OfficialMutation:
 		return m.Filter(), nil
+	case *ent.OfficialAssignmentMutation:
+		return m.Filter(), nil
 	case *ent.OfficialNameKeyMutation:
 		return m.Filter(), nil
 	case *ent.PartnerKeyMutation:
@@ -984,6 +1038,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.ReviewMutation:
+		return m.Filter(), nil
+	case *ent.RosterImportMutation:
 		return m.Filter(), nil
 	case *ent.SelfAssessmentMutation:
 		return m.Filter(), nil

@@ -296,3 +296,12 @@ func copyKeys(ctx context.Context, tx *stdsql.Tx, keys []key) error {
 	_, err = stmt.ExecContext(ctx)
 	return err
 }
+
+// Refresh rewrites the keys of the officials ids (a bulk write with its own SQL, such as a roster
+// import, which ent's hook does not see) in x's transaction.
+func Refresh(ctx context.Context, x interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}, dia string, ids []string) error {
+	return refresh(ctx, x, dia, ids)
+}

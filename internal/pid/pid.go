@@ -40,6 +40,8 @@ const (
 	Upload                = "upl"
 	Review                = "rvw"
 	PartnerKey            = "pak"
+	OfficialAssignment    = "oas"
+	RosterImport          = "rim"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -52,6 +54,7 @@ var tables = map[string]string{
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
 	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
+	OfficialAssignment: "OfficialAssignment", RosterImport: "RosterImport",
 }
 
 // entropy is crypto randomness that increases within a millisecond, so that the ids one process
