@@ -1081,6 +1081,11 @@ var (
 				Columns: []*schema.Column{OfficialAssignmentsColumns[6], OfficialAssignmentsColumns[3]},
 			},
 			{
+				Name:    "officialassignment_valid_from",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialAssignmentsColumns[3]},
+			},
+			{
 				Name:    "officialassignment_unit_assignments_id",
 				Unique:  false,
 				Columns: []*schema.Column{OfficialAssignmentsColumns[7], OfficialAssignmentsColumns[0]},
@@ -1789,6 +1794,11 @@ var (
 				Name:    "unit_unit_absorbed",
 				Unique:  false,
 				Columns: []*schema.Column{UnitsColumns[13]},
+			},
+			{
+				Name:    "unit_closed_on",
+				Unique:  false,
+				Columns: []*schema.Column{UnitsColumns[9]},
 			},
 		},
 	}

@@ -192,6 +192,7 @@ func (Unit) Indexes() []ent.Index {
 		index.Fields("district_id", "id"),
 		index.Fields("parent_id", "id"),
 		index.Edges("successor"),
+		index.Fields("closed_on"),
 	}
 }
 

@@ -44,6 +44,7 @@ func (OfficialAssignment) Edges() []ent.Edge {
 func (OfficialAssignment) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("official_id", "valid_from"),
+		index.Fields("valid_from"),
 		index.Fields("unit_id", "id"),
 	}
 }

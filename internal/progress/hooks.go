@@ -277,6 +277,25 @@ func (e *engine) pendingIn(ctx context.Context, key *ent.Tx, d db) (*pending, er
 	return p, nil
 }
 
+// TrackNew is TrackOfficials for officials the change creates: they counted nowhere before, so
+// nothing is read now.
+func (s *Service) TrackNew(ctx context.Context, ids []string) error {
+	key := ent.TxFromContext(ctx)
+	if key == nil {
+		return fmt.Errorf("progress: TrackNew outside a transaction")
+	}
+	p, err := s.e.pendingIn(ctx, key, db{q: key.Client(), dialect: s.e.dialect})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, ok := p.before[kindOfficial+":"+id]; !ok {
+			p.before[kindOfficial+":"+id] = contribution{}
+		}
+	}
+	return nil
+}
+
 // TrackOfficials makes the counters follow officials (and their assignments) that the
 // transaction ctx carries is about to change in bulk with its own SQL (a roster import): their
 // contributions are read now and again just before the commit, and the difference is added to

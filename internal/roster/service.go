@@ -277,17 +277,31 @@ func (s *Service) Run(ctx context.Context, id string) error {
 		return finish(ctx, c)
 	}
 	created, changed := plan.assignIDs()
-	touched := append(append([]string{}, created...), changed...)
+	phase := time.Now()
+	took := func(name string) {
+		s.log.Info("roster import phase", "import", id, "phase", name, "ms", time.Since(phase).Milliseconds())
+		phase = time.Now()
+	}
+	took("read and plan")
 	err = func() error {
-		if err := s.prog.TrackOfficials(tctx, touched); err != nil {
+		if err := s.prog.TrackOfficials(tctx, changed); err != nil {
 			return err
 		}
+		if err := s.prog.TrackNew(tctx, created); err != nil {
+			return err
+		}
+		took("counters: before")
 		if err := plan.apply(tctx, d, created, s.now()); err != nil {
 			return err
 		}
-		if err := namesearch.Refresh(tctx, tx.Client(), s.db.Dialect, touched); err != nil {
+		took("write")
+		if err := namesearch.Refresh(tctx, tx.Client(), s.db.Dialect, changed); err != nil {
 			return err
 		}
+		if err := namesearch.Add(tctx, tx.Client(), s.db.Dialect, created); err != nil {
+			return err
+		}
+		took("name keys")
 		if err := audit.Record(tctx, tx.Client(), audit.Entry{Action: "rosterImportApply", ObjectType: "RosterImport", ObjectID: id,
 			ActorID: ri.RequestedBy, Summary: fmt.Sprintf("%s %s: %d created, %d updated, %d transferred, %d ended, %d unchanged",
 				ri.ScopeKind, ri.ScopeID, plan.Create, plan.Update, plan.Transfer, plan.End, plan.Unchanged)}); err != nil {
@@ -302,6 +316,7 @@ func (s *Service) Run(ctx context.Context, id string) error {
 	if err := tx.Commit(); err != nil {
 		return fail(err)
 	}
+	took("counters: after, and commit")
 	return nil
 }
 

@@ -149,7 +149,9 @@ func TestOrgChartChanges(t *testing.T) {
 		}
 		// Update and leave.
 		var up struct {
-			OfficialUpdate struct{ Official struct{ FullName, Position string } }
+			OfficialUpdate struct {
+				Official struct{ FullName, Position string }
+			}
 		}
 		f.sup.Query(t, `mutation($in: OfficialUpdateInput!) { officialUpdate(input: $in) { official { fullName position } } }`,
 			map[string]any{"in": map[string]any{"officialId": hired, "fullName": "Phạm Thị Hoa Mai", "position": "Trưởng phòng"}}).Decode(t, &up)
@@ -254,9 +256,9 @@ func uploadRoster(t *testing.T, api *testutil.API, contentType string, file []by
 }
 
 type importResult struct {
-	ID, Status                                                       string
+	ID, Status                                                             string
 	RowsRead, ToCreate, ToUpdate, ToTransfer, ToEnd, Unchanged, ErrorCount int
-	ErrorList                                                        []struct {
+	ErrorList                                                              []struct {
 		Row     int
 		Column  *string
 		Code    string
@@ -319,11 +321,11 @@ func TestRosterImport(t *testing.T) {
 		// A file with every kind of error: nothing is applied, each error has its row and column.
 		bad := csvFile(
 			"U1,N-1,Nguyễn Một,Chuyên viên,CONG_CHUC,2024-01-15,,0912345678",
-			"U1,N-1,Nguyễn Hai,,CONG_CHUC,2024-01-15,,",           // duplicate code in the file
-			"ZZ,N-3,Nguyễn Ba,,CONG_CHUC,2024-01-15,,",            // unknown unit
-			"V1,N-4,Nguyễn Bốn,,CONG_CHUC,2024-01-15,,",           // outside the scope
-			"U1,N-5,Nguyễn Năm,,CONG_CHUC,15/13/2024,,",           // bad date
-			"U1,N-6,Nguyễn Sáu,,CONG_CHUC,2024-01-15,2023-01-01,", // end before start
+			"U1,N-1,Nguyễn Hai,,CONG_CHUC,2024-01-15,,",                                                   // duplicate code in the file
+			"ZZ,N-3,Nguyễn Ba,,CONG_CHUC,2024-01-15,,",                                                    // unknown unit
+			"V1,N-4,Nguyễn Bốn,,CONG_CHUC,2024-01-15,,",                                                   // outside the scope
+			"U1,N-5,Nguyễn Năm,,CONG_CHUC,15/13/2024,,",                                                   // bad date
+			"U1,N-6,Nguyễn Sáu,,CONG_CHUC,2024-01-15,2023-01-01,",                                         // end before start
 			"U1,"+f.officials[len(f.officials)-1].EmployeeCode+",Người Tỉnh Khác,,CONG_CHUC,2020-01-01,,", // code of another scope
 			"U1,N-8,Nguyễn Tám,,CONG_CHUC,2024-01-15,,không-phải-liên-hệ")
 		res := runImport(t, f.sup, uploadRoster(t, f.sup, "text/csv", bad), prov, "MERGE", false)
