@@ -33,6 +33,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
@@ -43,6 +44,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -92,6 +94,8 @@ type Client struct {
 	Inspection *InspectionClient
 	// Official is the client for interacting with the Official builders.
 	Official *OfficialClient
+	// OfficialAssignment is the client for interacting with the OfficialAssignment builders.
+	OfficialAssignment *OfficialAssignmentClient
 	// OfficialNameKey is the client for interacting with the OfficialNameKey builders.
 	OfficialNameKey *OfficialNameKeyClient
 	// PartnerKey is the client for interacting with the PartnerKey builders.
@@ -112,6 +116,8 @@ type Client struct {
 	RefreshToken *RefreshTokenClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
+	// RosterImport is the client for interacting with the RosterImport builders.
+	RosterImport *RosterImportClient
 	// SelfAssessment is the client for interacting with the SelfAssessment builders.
 	SelfAssessment *SelfAssessmentClient
 	// SelfAssessmentItem is the client for interacting with the SelfAssessmentItem builders.
@@ -149,6 +155,7 @@ func (c *Client) init() {
 	c.Incident = NewIncidentClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.Official = NewOfficialClient(c.config)
+	c.OfficialAssignment = NewOfficialAssignmentClient(c.config)
 	c.OfficialNameKey = NewOfficialNameKeyClient(c.config)
 	c.PartnerKey = NewPartnerKeyClient(c.config)
 	c.Phase = NewPhaseClient(c.config)
@@ -159,6 +166,7 @@ func (c *Client) init() {
 	c.RecordCount = NewRecordCountClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Review = NewReviewClient(c.config)
+	c.RosterImport = NewRosterImportClient(c.config)
 	c.SelfAssessment = NewSelfAssessmentClient(c.config)
 	c.SelfAssessmentItem = NewSelfAssessmentItemClient(c.config)
 	c.Unit = NewUnitClient(c.config)
@@ -273,6 +281,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Incident:              NewIncidentClient(cfg),
 		Inspection:            NewInspectionClient(cfg),
 		Official:              NewOfficialClient(cfg),
+		OfficialAssignment:    NewOfficialAssignmentClient(cfg),
 		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
 		PartnerKey:            NewPartnerKeyClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
@@ -283,6 +292,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		RecordCount:           NewRecordCountClient(cfg),
 		RefreshToken:          NewRefreshTokenClient(cfg),
 		Review:                NewReviewClient(cfg),
+		RosterImport:          NewRosterImportClient(cfg),
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
@@ -324,6 +334,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Incident:              NewIncidentClient(cfg),
 		Inspection:            NewInspectionClient(cfg),
 		Official:              NewOfficialClient(cfg),
+		OfficialAssignment:    NewOfficialAssignmentClient(cfg),
 		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
 		PartnerKey:            NewPartnerKeyClient(cfg),
 		Phase:                 NewPhaseClient(cfg),
@@ -334,6 +345,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		RecordCount:           NewRecordCountClient(cfg),
 		RefreshToken:          NewRefreshTokenClient(cfg),
 		Review:                NewReviewClient(cfg),
+		RosterImport:          NewRosterImportClient(cfg),
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
@@ -370,10 +382,10 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
 		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
 		c.Criterion, c.District, c.EmulationRegistration, c.Evidence, c.IdempotencyKey,
-		c.Incident, c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase,
-		c.Pledge, c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount,
-		c.RefreshToken, c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
-		c.Upload,
+		c.Incident, c.Inspection, c.Official, c.OfficialAssignment, c.OfficialNameKey,
+		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
+		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -386,10 +398,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
 		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
 		c.Criterion, c.District, c.EmulationRegistration, c.Evidence, c.IdempotencyKey,
-		c.Incident, c.Inspection, c.Official, c.OfficialNameKey, c.PartnerKey, c.Phase,
-		c.Pledge, c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount,
-		c.RefreshToken, c.Review, c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
-		c.Upload,
+		c.Incident, c.Inspection, c.Official, c.OfficialAssignment, c.OfficialNameKey,
+		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
+		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -434,6 +446,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Inspection.mutate(ctx, m)
 	case *OfficialMutation:
 		return c.Official.mutate(ctx, m)
+	case *OfficialAssignmentMutation:
+		return c.OfficialAssignment.mutate(ctx, m)
 	case *OfficialNameKeyMutation:
 		return c.OfficialNameKey.mutate(ctx, m)
 	case *PartnerKeyMutation:
@@ -454,6 +468,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RefreshToken.mutate(ctx, m)
 	case *ReviewMutation:
 		return c.Review.mutate(ctx, m)
+	case *RosterImportMutation:
+		return c.RosterImport.mutate(ctx, m)
 	case *SelfAssessmentMutation:
 		return c.SelfAssessment.mutate(ctx, m)
 	case *SelfAssessmentItemMutation:
@@ -3958,6 +3974,22 @@ func (c *OfficialClient) QueryCases(_m *Official) *CitizenCaseQuery {
 	return query
 }
 
+// QueryAssignments queries the assignments edge of a Official.
+func (c *OfficialClient) QueryAssignments(_m *Official) *OfficialAssignmentQuery {
+	query := (&OfficialAssignmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(official.Table, official.FieldID, id),
+			sqlgraph.To(officialassignment.Table, officialassignment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, official.AssignmentsTable, official.AssignmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *OfficialClient) Hooks() []Hook {
 	hooks := c.hooks.Official
@@ -3981,6 +4013,171 @@ func (c *OfficialClient) mutate(ctx context.Context, m *OfficialMutation) (Value
 		return (&OfficialDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Official mutation op: %q", m.Op())
+	}
+}
+
+// OfficialAssignmentClient is a client for the OfficialAssignment schema.
+type OfficialAssignmentClient struct {
+	config
+}
+
+// NewOfficialAssignmentClient returns a client for the OfficialAssignment from the given config.
+func NewOfficialAssignmentClient(c config) *OfficialAssignmentClient {
+	return &OfficialAssignmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `officialassignment.Hooks(f(g(h())))`.
+func (c *OfficialAssignmentClient) Use(hooks ...Hook) {
+	c.hooks.OfficialAssignment = append(c.hooks.OfficialAssignment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `officialassignment.Intercept(f(g(h())))`.
+func (c *OfficialAssignmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.OfficialAssignment = append(c.inters.OfficialAssignment, interceptors...)
+}
+
+// Create returns a builder for creating a OfficialAssignment entity.
+func (c *OfficialAssignmentClient) Create() *OfficialAssignmentCreate {
+	mutation := newOfficialAssignmentMutation(c.config, OpCreate)
+	return &OfficialAssignmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of OfficialAssignment entities.
+func (c *OfficialAssignmentClient) CreateBulk(builders ...*OfficialAssignmentCreate) *OfficialAssignmentCreateBulk {
+	return &OfficialAssignmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OfficialAssignmentClient) MapCreateBulk(slice any, setFunc func(*OfficialAssignmentCreate, int)) *OfficialAssignmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OfficialAssignmentCreateBulk{err: fmt.Errorf("calling to OfficialAssignmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OfficialAssignmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OfficialAssignmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for OfficialAssignment.
+func (c *OfficialAssignmentClient) Update() *OfficialAssignmentUpdate {
+	mutation := newOfficialAssignmentMutation(c.config, OpUpdate)
+	return &OfficialAssignmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OfficialAssignmentClient) UpdateOne(_m *OfficialAssignment) *OfficialAssignmentUpdateOne {
+	mutation := newOfficialAssignmentMutation(c.config, OpUpdateOne, withOfficialAssignment(_m))
+	return &OfficialAssignmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OfficialAssignmentClient) UpdateOneID(id string) *OfficialAssignmentUpdateOne {
+	mutation := newOfficialAssignmentMutation(c.config, OpUpdateOne, withOfficialAssignmentID(id))
+	return &OfficialAssignmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for OfficialAssignment.
+func (c *OfficialAssignmentClient) Delete() *OfficialAssignmentDelete {
+	mutation := newOfficialAssignmentMutation(c.config, OpDelete)
+	return &OfficialAssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OfficialAssignmentClient) DeleteOne(_m *OfficialAssignment) *OfficialAssignmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OfficialAssignmentClient) DeleteOneID(id string) *OfficialAssignmentDeleteOne {
+	builder := c.Delete().Where(officialassignment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OfficialAssignmentDeleteOne{builder}
+}
+
+// Query returns a query builder for OfficialAssignment.
+func (c *OfficialAssignmentClient) Query() *OfficialAssignmentQuery {
+	return &OfficialAssignmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOfficialAssignment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a OfficialAssignment entity by its id.
+func (c *OfficialAssignmentClient) Get(ctx context.Context, id string) (*OfficialAssignment, error) {
+	return c.Query().Where(officialassignment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OfficialAssignmentClient) GetX(ctx context.Context, id string) *OfficialAssignment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOfficial queries the official edge of a OfficialAssignment.
+func (c *OfficialAssignmentClient) QueryOfficial(_m *OfficialAssignment) *OfficialQuery {
+	query := (&OfficialClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(officialassignment.Table, officialassignment.FieldID, id),
+			sqlgraph.To(official.Table, official.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, officialassignment.OfficialTable, officialassignment.OfficialColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUnit queries the unit edge of a OfficialAssignment.
+func (c *OfficialAssignmentClient) QueryUnit(_m *OfficialAssignment) *UnitQuery {
+	query := (&UnitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(officialassignment.Table, officialassignment.FieldID, id),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, officialassignment.UnitTable, officialassignment.UnitColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OfficialAssignmentClient) Hooks() []Hook {
+	return c.hooks.OfficialAssignment
+}
+
+// Interceptors returns the client interceptors.
+func (c *OfficialAssignmentClient) Interceptors() []Interceptor {
+	return c.inters.OfficialAssignment
+}
+
+func (c *OfficialAssignmentClient) mutate(ctx context.Context, m *OfficialAssignmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OfficialAssignmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OfficialAssignmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OfficialAssignmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OfficialAssignmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown OfficialAssignment mutation op: %q", m.Op())
 	}
 }
 
@@ -5490,6 +5687,139 @@ func (c *ReviewClient) mutate(ctx context.Context, m *ReviewMutation) (Value, er
 	}
 }
 
+// RosterImportClient is a client for the RosterImport schema.
+type RosterImportClient struct {
+	config
+}
+
+// NewRosterImportClient returns a client for the RosterImport from the given config.
+func NewRosterImportClient(c config) *RosterImportClient {
+	return &RosterImportClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `rosterimport.Hooks(f(g(h())))`.
+func (c *RosterImportClient) Use(hooks ...Hook) {
+	c.hooks.RosterImport = append(c.hooks.RosterImport, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `rosterimport.Intercept(f(g(h())))`.
+func (c *RosterImportClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RosterImport = append(c.inters.RosterImport, interceptors...)
+}
+
+// Create returns a builder for creating a RosterImport entity.
+func (c *RosterImportClient) Create() *RosterImportCreate {
+	mutation := newRosterImportMutation(c.config, OpCreate)
+	return &RosterImportCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RosterImport entities.
+func (c *RosterImportClient) CreateBulk(builders ...*RosterImportCreate) *RosterImportCreateBulk {
+	return &RosterImportCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RosterImportClient) MapCreateBulk(slice any, setFunc func(*RosterImportCreate, int)) *RosterImportCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RosterImportCreateBulk{err: fmt.Errorf("calling to RosterImportClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RosterImportCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RosterImportCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RosterImport.
+func (c *RosterImportClient) Update() *RosterImportUpdate {
+	mutation := newRosterImportMutation(c.config, OpUpdate)
+	return &RosterImportUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RosterImportClient) UpdateOne(_m *RosterImport) *RosterImportUpdateOne {
+	mutation := newRosterImportMutation(c.config, OpUpdateOne, withRosterImport(_m))
+	return &RosterImportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RosterImportClient) UpdateOneID(id string) *RosterImportUpdateOne {
+	mutation := newRosterImportMutation(c.config, OpUpdateOne, withRosterImportID(id))
+	return &RosterImportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RosterImport.
+func (c *RosterImportClient) Delete() *RosterImportDelete {
+	mutation := newRosterImportMutation(c.config, OpDelete)
+	return &RosterImportDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RosterImportClient) DeleteOne(_m *RosterImport) *RosterImportDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RosterImportClient) DeleteOneID(id string) *RosterImportDeleteOne {
+	builder := c.Delete().Where(rosterimport.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RosterImportDeleteOne{builder}
+}
+
+// Query returns a query builder for RosterImport.
+func (c *RosterImportClient) Query() *RosterImportQuery {
+	return &RosterImportQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRosterImport},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RosterImport entity by its id.
+func (c *RosterImportClient) Get(ctx context.Context, id string) (*RosterImport, error) {
+	return c.Query().Where(rosterimport.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RosterImportClient) GetX(ctx context.Context, id string) *RosterImport {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RosterImportClient) Hooks() []Hook {
+	return c.hooks.RosterImport
+}
+
+// Interceptors returns the client interceptors.
+func (c *RosterImportClient) Interceptors() []Interceptor {
+	return c.inters.RosterImport
+}
+
+func (c *RosterImportClient) mutate(ctx context.Context, m *RosterImportMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RosterImportCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RosterImportUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RosterImportUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RosterImportDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RosterImport mutation op: %q", m.Op())
+	}
+}
+
 // SelfAssessmentClient is a client for the SelfAssessment schema.
 type SelfAssessmentClient struct {
 	config
@@ -6136,6 +6466,54 @@ func (c *UnitClient) QueryScopedAccounts(_m *Unit) *AccountQuery {
 	return query
 }
 
+// QueryAbsorbed queries the absorbed edge of a Unit.
+func (c *UnitClient) QueryAbsorbed(_m *Unit) *UnitQuery {
+	query := (&UnitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, id),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, unit.AbsorbedTable, unit.AbsorbedColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySuccessor queries the successor edge of a Unit.
+func (c *UnitClient) QuerySuccessor(_m *Unit) *UnitQuery {
+	query := (&UnitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, id),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, unit.SuccessorTable, unit.SuccessorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAssignments queries the assignments edge of a Unit.
+func (c *UnitClient) QueryAssignments(_m *Unit) *OfficialAssignmentQuery {
+	query := (&OfficialAssignmentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, id),
+			sqlgraph.To(officialassignment.Table, officialassignment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, unit.AssignmentsTable, unit.AssignmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UnitClient) Hooks() []Hook {
 	hooks := c.hooks.Unit
@@ -6317,17 +6695,18 @@ type (
 		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
 		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, District,
 		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
-		Official, OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock,
-		ProgressCounter, Province, RecordCount, RefreshToken, Review, SelfAssessment,
-		SelfAssessmentItem, Unit, Upload []ent.Hook
+		Official, OfficialAssignment, OfficialNameKey, PartnerKey, Phase, Pledge,
+		ProgressClock, ProgressCounter, Province, RecordCount, RefreshToken, Review,
+		RosterImport, SelfAssessment, SelfAssessmentItem, Unit, Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
 		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, District,
 		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
-		Official, OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock,
-		ProgressCounter, Province, RecordCount, RefreshToken, Review, SelfAssessment,
-		SelfAssessmentItem, Unit, Upload []ent.Interceptor
+		Official, OfficialAssignment, OfficialNameKey, PartnerKey, Phase, Pledge,
+		ProgressClock, ProgressCounter, Province, RecordCount, RefreshToken, Review,
+		RosterImport, SelfAssessment, SelfAssessmentItem, Unit,
+		Upload []ent.Interceptor
 	}
 )
 

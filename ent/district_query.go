@@ -567,6 +567,7 @@ func (_q *DistrictQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 			init(nodes[i])
 		}
 	}
+	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(unit.FieldDistrictID)
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
@@ -40,6 +41,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -122,6 +124,7 @@ func checkColumn(t, c string) error {
 			incident.Table:              incident.ValidColumn,
 			inspection.Table:            inspection.ValidColumn,
 			official.Table:              official.ValidColumn,
+			officialassignment.Table:    officialassignment.ValidColumn,
 			officialnamekey.Table:       officialnamekey.ValidColumn,
 			partnerkey.Table:            partnerkey.ValidColumn,
 			phase.Table:                 phase.ValidColumn,
@@ -132,6 +135,7 @@ func checkColumn(t, c string) error {
 			recordcount.Table:           recordcount.ValidColumn,
 			refreshtoken.Table:          refreshtoken.ValidColumn,
 			review.Table:                review.ValidColumn,
+			rosterimport.Table:          rosterimport.ValidColumn,
 			selfassessment.Table:        selfassessment.ValidColumn,
 			selfassessmentitem.Table:    selfassessmentitem.ValidColumn,
 			unit.Table:                  unit.ValidColumn,

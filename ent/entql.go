@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
@@ -32,6 +33,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -45,7 +47,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 32)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 34)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -452,9 +454,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			official.FieldUnitID:         {Type: field.TypeString, Column: official.FieldUnitID},
 			official.FieldContactPhone:   {Type: field.TypeString, Column: official.FieldContactPhone},
 			official.FieldContactEmail:   {Type: field.TypeString, Column: official.FieldContactEmail},
+			official.FieldLeaveReason:    {Type: field.TypeEnum, Column: official.FieldLeaveReason},
 		},
 	}
 	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   officialassignment.Table,
+			Columns: officialassignment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: officialassignment.FieldID,
+			},
+		},
+		Type: "OfficialAssignment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			officialassignment.FieldCreatedAt:  {Type: field.TypeTime, Column: officialassignment.FieldCreatedAt},
+			officialassignment.FieldUpdatedAt:  {Type: field.TypeTime, Column: officialassignment.FieldUpdatedAt},
+			officialassignment.FieldValidFrom:  {Type: field.TypeTime, Column: officialassignment.FieldValidFrom},
+			officialassignment.FieldValidTo:    {Type: field.TypeTime, Column: officialassignment.FieldValidTo},
+			officialassignment.FieldReason:     {Type: field.TypeEnum, Column: officialassignment.FieldReason},
+			officialassignment.FieldOfficialID: {Type: field.TypeString, Column: officialassignment.FieldOfficialID},
+			officialassignment.FieldUnitID:     {Type: field.TypeString, Column: officialassignment.FieldUnitID},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   officialnamekey.Table,
 			Columns: officialnamekey.Columns,
@@ -471,7 +494,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialnamekey.FieldOverlap:    {Type: field.TypeInt, Column: officialnamekey.FieldOverlap},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   partnerkey.Table,
 			Columns: partnerkey.Columns,
@@ -490,7 +513,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partnerkey.FieldRevokedAt: {Type: field.TypeTime, Column: partnerkey.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   phase.Table,
 			Columns: phase.Columns,
@@ -514,7 +537,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			phase.FieldTargetMax:    {Type: field.TypeFloat64, Column: phase.FieldTargetMax},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pledge.Table,
 			Columns: pledge.Columns,
@@ -536,7 +559,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldScopeProvinceID:  {Type: field.TypeString, Column: pledge.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progressclock.Table,
 			Columns: progressclock.Columns,
@@ -551,7 +574,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progresscounter.Table,
 			Columns: progresscounter.Columns,
@@ -569,7 +592,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
@@ -589,7 +612,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordcount.Table,
 			Columns: recordcount.Columns,
@@ -607,7 +630,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordcount.FieldN:               {Type: field.TypeInt64, Column: recordcount.FieldN},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -627,7 +650,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -653,7 +676,44 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   rosterimport.Table,
+			Columns: rosterimport.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: rosterimport.FieldID,
+			},
+		},
+		Type: "RosterImport",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			rosterimport.FieldCreatedAt:   {Type: field.TypeTime, Column: rosterimport.FieldCreatedAt},
+			rosterimport.FieldUpdatedAt:   {Type: field.TypeTime, Column: rosterimport.FieldUpdatedAt},
+			rosterimport.FieldScopeKind:   {Type: field.TypeEnum, Column: rosterimport.FieldScopeKind},
+			rosterimport.FieldScopeID:     {Type: field.TypeString, Column: rosterimport.FieldScopeID},
+			rosterimport.FieldMode:        {Type: field.TypeEnum, Column: rosterimport.FieldMode},
+			rosterimport.FieldDryRun:      {Type: field.TypeBool, Column: rosterimport.FieldDryRun},
+			rosterimport.FieldStatus:      {Type: field.TypeEnum, Column: rosterimport.FieldStatus},
+			rosterimport.FieldFormat:      {Type: field.TypeEnum, Column: rosterimport.FieldFormat},
+			rosterimport.FieldEffectiveOn: {Type: field.TypeTime, Column: rosterimport.FieldEffectiveOn},
+			rosterimport.FieldUploadID:    {Type: field.TypeString, Column: rosterimport.FieldUploadID},
+			rosterimport.FieldStorageKey:  {Type: field.TypeString, Column: rosterimport.FieldStorageKey},
+			rosterimport.FieldRequestedBy: {Type: field.TypeString, Column: rosterimport.FieldRequestedBy},
+			rosterimport.FieldRowsRead:    {Type: field.TypeInt, Column: rosterimport.FieldRowsRead},
+			rosterimport.FieldRowsChecked: {Type: field.TypeInt, Column: rosterimport.FieldRowsChecked},
+			rosterimport.FieldToCreate:    {Type: field.TypeInt, Column: rosterimport.FieldToCreate},
+			rosterimport.FieldToUpdate:    {Type: field.TypeInt, Column: rosterimport.FieldToUpdate},
+			rosterimport.FieldToTransfer:  {Type: field.TypeInt, Column: rosterimport.FieldToTransfer},
+			rosterimport.FieldToEnd:       {Type: field.TypeInt, Column: rosterimport.FieldToEnd},
+			rosterimport.FieldUnchanged:   {Type: field.TypeInt, Column: rosterimport.FieldUnchanged},
+			rosterimport.FieldErrorCount:  {Type: field.TypeInt, Column: rosterimport.FieldErrorCount},
+			rosterimport.FieldErrors:      {Type: field.TypeBytes, Column: rosterimport.FieldErrors},
+			rosterimport.FieldFailure:     {Type: field.TypeString, Column: rosterimport.FieldFailure},
+			rosterimport.FieldStartedAt:   {Type: field.TypeTime, Column: rosterimport.FieldStartedAt},
+			rosterimport.FieldFinishedAt:  {Type: field.TypeTime, Column: rosterimport.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -686,7 +746,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -704,7 +764,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -725,9 +785,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldProvinceID: {Type: field.TypeString, Column: unit.FieldProvinceID},
 			unit.FieldDistrictID: {Type: field.TypeString, Column: unit.FieldDistrictID},
 			unit.FieldParentID:   {Type: field.TypeString, Column: unit.FieldParentID},
+			unit.FieldOpenedOn:   {Type: field.TypeTime, Column: unit.FieldOpenedOn},
+			unit.FieldClosedOn:   {Type: field.TypeTime, Column: unit.FieldClosedOn},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -750,6 +812,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			upload.FieldSanitized:   {Type: field.TypeBool, Column: upload.FieldSanitized},
 			upload.FieldOwner:       {Type: field.TypeString, Column: upload.FieldOwner},
 			upload.FieldExpiresAt:   {Type: field.TypeTime, Column: upload.FieldExpiresAt},
+			upload.FieldPurpose:     {Type: field.TypeEnum, Column: upload.FieldPurpose},
 		},
 	}
 	graph.MustAddE(
@@ -1593,6 +1656,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"CitizenCase",
 	)
 	graph.MustAddE(
+		"assignments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+		},
+		"Official",
+		"OfficialAssignment",
+	)
+	graph.MustAddE(
+		"official",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   officialassignment.OfficialTable,
+			Columns: []string{officialassignment.OfficialColumn},
+			Bidi:    false,
+		},
+		"OfficialAssignment",
+		"Official",
+	)
+	graph.MustAddE(
+		"unit",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   officialassignment.UnitTable,
+			Columns: []string{officialassignment.UnitColumn},
+			Bidi:    false,
+		},
+		"OfficialAssignment",
+		"Unit",
+	)
+	graph.MustAddE(
 		"campaign",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1927,6 +2026,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Unit",
 		"Account",
+	)
+	graph.MustAddE(
+		"absorbed",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+		},
+		"Unit",
+		"Unit",
+	)
+	graph.MustAddE(
+		"successor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unit.SuccessorTable,
+			Columns: []string{unit.SuccessorColumn},
+			Bidi:    false,
+		},
+		"Unit",
+		"Unit",
+	)
+	graph.MustAddE(
+		"assignments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+		},
+		"Unit",
+		"OfficialAssignment",
 	)
 	graph.MustAddE(
 		"case",
@@ -4407,6 +4542,11 @@ func (f *OfficialFilter) WhereContactEmail(p entql.StringP) {
 	f.Where(p.Field(official.FieldContactEmail))
 }
 
+// WhereLeaveReason applies the entql string predicate on the leave_reason field.
+func (f *OfficialFilter) WhereLeaveReason(p entql.StringP) {
+	f.Where(p.Field(official.FieldLeaveReason))
+}
+
 // WhereHasUnit applies a predicate to check if query has an edge unit.
 func (f *OfficialFilter) WhereHasUnit() {
 	f.Where(entql.HasEdge("unit"))
@@ -4519,6 +4659,123 @@ func (f *OfficialFilter) WhereHasCasesWith(preds ...predicate.CitizenCase) {
 	})))
 }
 
+// WhereHasAssignments applies a predicate to check if query has an edge assignments.
+func (f *OfficialFilter) WhereHasAssignments() {
+	f.Where(entql.HasEdge("assignments"))
+}
+
+// WhereHasAssignmentsWith applies a predicate to check if query has an edge assignments with a given conditions (other predicates).
+func (f *OfficialFilter) WhereHasAssignmentsWith(preds ...predicate.OfficialAssignment) {
+	f.Where(entql.HasEdgeWith("assignments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *OfficialAssignmentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the OfficialAssignmentQuery builder.
+func (_q *OfficialAssignmentQuery) Filter() *OfficialAssignmentFilter {
+	return &OfficialAssignmentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *OfficialAssignmentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the OfficialAssignmentMutation builder.
+func (m *OfficialAssignmentMutation) Filter() *OfficialAssignmentFilter {
+	return &OfficialAssignmentFilter{config: m.config, predicateAdder: m}
+}
+
+// OfficialAssignmentFilter provides a generic filtering capability at runtime for OfficialAssignmentQuery.
+type OfficialAssignmentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *OfficialAssignmentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *OfficialAssignmentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(officialassignment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *OfficialAssignmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(officialassignment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *OfficialAssignmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(officialassignment.FieldUpdatedAt))
+}
+
+// WhereValidFrom applies the entql time.Time predicate on the valid_from field.
+func (f *OfficialAssignmentFilter) WhereValidFrom(p entql.TimeP) {
+	f.Where(p.Field(officialassignment.FieldValidFrom))
+}
+
+// WhereValidTo applies the entql time.Time predicate on the valid_to field.
+func (f *OfficialAssignmentFilter) WhereValidTo(p entql.TimeP) {
+	f.Where(p.Field(officialassignment.FieldValidTo))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *OfficialAssignmentFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(officialassignment.FieldReason))
+}
+
+// WhereOfficialID applies the entql string predicate on the official_id field.
+func (f *OfficialAssignmentFilter) WhereOfficialID(p entql.StringP) {
+	f.Where(p.Field(officialassignment.FieldOfficialID))
+}
+
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *OfficialAssignmentFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(officialassignment.FieldUnitID))
+}
+
+// WhereHasOfficial applies a predicate to check if query has an edge official.
+func (f *OfficialAssignmentFilter) WhereHasOfficial() {
+	f.Where(entql.HasEdge("official"))
+}
+
+// WhereHasOfficialWith applies a predicate to check if query has an edge official with a given conditions (other predicates).
+func (f *OfficialAssignmentFilter) WhereHasOfficialWith(preds ...predicate.Official) {
+	f.Where(entql.HasEdgeWith("official", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUnit applies a predicate to check if query has an edge unit.
+func (f *OfficialAssignmentFilter) WhereHasUnit() {
+	f.Where(entql.HasEdge("unit"))
+}
+
+// WhereHasUnitWith applies a predicate to check if query has an edge unit with a given conditions (other predicates).
+func (f *OfficialAssignmentFilter) WhereHasUnitWith(preds ...predicate.Unit) {
+	f.Where(entql.HasEdgeWith("unit", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *OfficialNameKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -4548,7 +4805,7 @@ type OfficialNameKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialNameKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4608,7 +4865,7 @@ type PartnerKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PartnerKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4678,7 +4935,7 @@ type PhaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4787,7 +5044,7 @@ type PledgeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PledgeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4900,7 +5157,7 @@ type ProgressClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4950,7 +5207,7 @@ type ProgressCounterFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressCounterFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5015,7 +5272,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5174,7 +5431,7 @@ type RecordCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5239,7 +5496,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5328,7 +5585,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5419,6 +5676,166 @@ func (f *ReviewFilter) WhereHasClosedByWith(preds ...predicate.Account) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RosterImportQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RosterImportQuery builder.
+func (_q *RosterImportQuery) Filter() *RosterImportFilter {
+	return &RosterImportFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RosterImportMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RosterImportMutation builder.
+func (m *RosterImportMutation) Filter() *RosterImportFilter {
+	return &RosterImportFilter{config: m.config, predicateAdder: m}
+}
+
+// RosterImportFilter provides a generic filtering capability at runtime for RosterImportQuery.
+type RosterImportFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RosterImportFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RosterImportFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RosterImportFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(rosterimport.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RosterImportFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(rosterimport.FieldUpdatedAt))
+}
+
+// WhereScopeKind applies the entql string predicate on the scope_kind field.
+func (f *RosterImportFilter) WhereScopeKind(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldScopeKind))
+}
+
+// WhereScopeID applies the entql string predicate on the scope_id field.
+func (f *RosterImportFilter) WhereScopeID(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldScopeID))
+}
+
+// WhereMode applies the entql string predicate on the mode field.
+func (f *RosterImportFilter) WhereMode(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldMode))
+}
+
+// WhereDryRun applies the entql bool predicate on the dry_run field.
+func (f *RosterImportFilter) WhereDryRun(p entql.BoolP) {
+	f.Where(p.Field(rosterimport.FieldDryRun))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *RosterImportFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldStatus))
+}
+
+// WhereFormat applies the entql string predicate on the format field.
+func (f *RosterImportFilter) WhereFormat(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldFormat))
+}
+
+// WhereEffectiveOn applies the entql time.Time predicate on the effective_on field.
+func (f *RosterImportFilter) WhereEffectiveOn(p entql.TimeP) {
+	f.Where(p.Field(rosterimport.FieldEffectiveOn))
+}
+
+// WhereUploadID applies the entql string predicate on the upload_id field.
+func (f *RosterImportFilter) WhereUploadID(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldUploadID))
+}
+
+// WhereStorageKey applies the entql string predicate on the storage_key field.
+func (f *RosterImportFilter) WhereStorageKey(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldStorageKey))
+}
+
+// WhereRequestedBy applies the entql string predicate on the requested_by field.
+func (f *RosterImportFilter) WhereRequestedBy(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldRequestedBy))
+}
+
+// WhereRowsRead applies the entql int predicate on the rows_read field.
+func (f *RosterImportFilter) WhereRowsRead(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldRowsRead))
+}
+
+// WhereRowsChecked applies the entql int predicate on the rows_checked field.
+func (f *RosterImportFilter) WhereRowsChecked(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldRowsChecked))
+}
+
+// WhereToCreate applies the entql int predicate on the to_create field.
+func (f *RosterImportFilter) WhereToCreate(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldToCreate))
+}
+
+// WhereToUpdate applies the entql int predicate on the to_update field.
+func (f *RosterImportFilter) WhereToUpdate(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldToUpdate))
+}
+
+// WhereToTransfer applies the entql int predicate on the to_transfer field.
+func (f *RosterImportFilter) WhereToTransfer(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldToTransfer))
+}
+
+// WhereToEnd applies the entql int predicate on the to_end field.
+func (f *RosterImportFilter) WhereToEnd(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldToEnd))
+}
+
+// WhereUnchanged applies the entql int predicate on the unchanged field.
+func (f *RosterImportFilter) WhereUnchanged(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldUnchanged))
+}
+
+// WhereErrorCount applies the entql int predicate on the error_count field.
+func (f *RosterImportFilter) WhereErrorCount(p entql.IntP) {
+	f.Where(p.Field(rosterimport.FieldErrorCount))
+}
+
+// WhereErrors applies the entql []byte predicate on the errors field.
+func (f *RosterImportFilter) WhereErrors(p entql.BytesP) {
+	f.Where(p.Field(rosterimport.FieldErrors))
+}
+
+// WhereFailure applies the entql string predicate on the failure field.
+func (f *RosterImportFilter) WhereFailure(p entql.StringP) {
+	f.Where(p.Field(rosterimport.FieldFailure))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *RosterImportFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(rosterimport.FieldStartedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *RosterImportFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(rosterimport.FieldFinishedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SelfAssessmentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -5447,7 +5864,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5643,7 +6060,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5736,7 +6153,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5795,6 +6212,16 @@ func (f *UnitFilter) WhereDistrictID(p entql.StringP) {
 // WhereParentID applies the entql string predicate on the parent_id field.
 func (f *UnitFilter) WhereParentID(p entql.StringP) {
 	f.Where(p.Field(unit.FieldParentID))
+}
+
+// WhereOpenedOn applies the entql time.Time predicate on the opened_on field.
+func (f *UnitFilter) WhereOpenedOn(p entql.TimeP) {
+	f.Where(p.Field(unit.FieldOpenedOn))
+}
+
+// WhereClosedOn applies the entql time.Time predicate on the closed_on field.
+func (f *UnitFilter) WhereClosedOn(p entql.TimeP) {
+	f.Where(p.Field(unit.FieldClosedOn))
 }
 
 // WhereHasProvince applies a predicate to check if query has an edge province.
@@ -5951,6 +6378,48 @@ func (f *UnitFilter) WhereHasScopedAccountsWith(preds ...predicate.Account) {
 	})))
 }
 
+// WhereHasAbsorbed applies a predicate to check if query has an edge absorbed.
+func (f *UnitFilter) WhereHasAbsorbed() {
+	f.Where(entql.HasEdge("absorbed"))
+}
+
+// WhereHasAbsorbedWith applies a predicate to check if query has an edge absorbed with a given conditions (other predicates).
+func (f *UnitFilter) WhereHasAbsorbedWith(preds ...predicate.Unit) {
+	f.Where(entql.HasEdgeWith("absorbed", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSuccessor applies a predicate to check if query has an edge successor.
+func (f *UnitFilter) WhereHasSuccessor() {
+	f.Where(entql.HasEdge("successor"))
+}
+
+// WhereHasSuccessorWith applies a predicate to check if query has an edge successor with a given conditions (other predicates).
+func (f *UnitFilter) WhereHasSuccessorWith(preds ...predicate.Unit) {
+	f.Where(entql.HasEdgeWith("successor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAssignments applies a predicate to check if query has an edge assignments.
+func (f *UnitFilter) WhereHasAssignments() {
+	f.Where(entql.HasEdge("assignments"))
+}
+
+// WhereHasAssignmentsWith applies a predicate to check if query has an edge assignments with a given conditions (other predicates).
+func (f *UnitFilter) WhereHasAssignmentsWith(preds ...predicate.OfficialAssignment) {
+	f.Where(entql.HasEdgeWith("assignments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *UploadQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -5980,7 +6449,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6049,6 +6518,11 @@ func (f *UploadFilter) WhereOwner(p entql.StringP) {
 // WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
 func (f *UploadFilter) WhereExpiresAt(p entql.TimeP) {
 	f.Where(p.Field(upload.FieldExpiresAt))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *UploadFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(upload.FieldPurpose))
 }
 
 // WhereHasCase applies a predicate to check if query has an edge case.

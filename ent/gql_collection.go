@@ -26,10 +26,12 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -3614,6 +3616,95 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedCases(alias, func(wq *CitizenCaseQuery) {
 				*wq = *query
 			})
+
+		case "assignments":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OfficialAssignmentClient{config: _q.config}).Query()
+			)
+			args := newOfficialAssignmentPaginateArgs(fieldArgs(ctx, nil, path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newOfficialAssignmentPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Official) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"official_assignments"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(official.AssignmentsColumn), ids...))
+						})
+						if err := query.GroupBy(official.AssignmentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Official) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Assignments)
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, officialassignmentImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := limitPerRow(official.AssignmentsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedAssignments(alias, func(wq *OfficialAssignmentQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[official.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, official.FieldCreatedAt)
@@ -3653,6 +3744,11 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[official.FieldActiveTo]; !ok {
 				selectedFields = append(selectedFields, official.FieldActiveTo)
 				fieldSeen[official.FieldActiveTo] = struct{}{}
+			}
+		case "leaveReason":
+			if _, ok := fieldSeen[official.FieldLeaveReason]; !ok {
+				selectedFields = append(selectedFields, official.FieldLeaveReason)
+				fieldSeen[official.FieldLeaveReason] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -3713,6 +3809,142 @@ func newOfficialPaginateArgs(rv map[string]any) *officialPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*OfficialWhereInput); ok {
 		args.opts = append(args.opts, WithOfficialFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OfficialAssignmentQuery) CollectFields(ctx context.Context, satisfies ...string) (*OfficialAssignmentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OfficialAssignmentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(officialassignment.Columns))
+		selectedFields = []string{officialassignment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "official":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OfficialClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, officialImplementors)...); err != nil {
+				return err
+			}
+			_q.withOfficial = query
+			if _, ok := fieldSeen[officialassignment.FieldOfficialID]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldOfficialID)
+				fieldSeen[officialassignment.FieldOfficialID] = struct{}{}
+			}
+
+		case "unit":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UnitClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, unitImplementors)...); err != nil {
+				return err
+			}
+			_q.withUnit = query
+			if _, ok := fieldSeen[officialassignment.FieldUnitID]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldUnitID)
+				fieldSeen[officialassignment.FieldUnitID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[officialassignment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldCreatedAt)
+				fieldSeen[officialassignment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[officialassignment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldUpdatedAt)
+				fieldSeen[officialassignment.FieldUpdatedAt] = struct{}{}
+			}
+		case "validFrom":
+			if _, ok := fieldSeen[officialassignment.FieldValidFrom]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldValidFrom)
+				fieldSeen[officialassignment.FieldValidFrom] = struct{}{}
+			}
+		case "validTo":
+			if _, ok := fieldSeen[officialassignment.FieldValidTo]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldValidTo)
+				fieldSeen[officialassignment.FieldValidTo] = struct{}{}
+			}
+		case "reason":
+			if _, ok := fieldSeen[officialassignment.FieldReason]; !ok {
+				selectedFields = append(selectedFields, officialassignment.FieldReason)
+				fieldSeen[officialassignment.FieldReason] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type officialassignmentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OfficialAssignmentPaginateOption
+}
+
+func newOfficialAssignmentPaginateArgs(rv map[string]any) *officialassignmentPaginateArgs {
+	args := &officialassignmentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &OfficialAssignmentOrder{Field: &OfficialAssignmentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithOfficialAssignmentOrder(order))
+			}
+		case *OfficialAssignmentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithOfficialAssignmentOrder(v))
+			}
+		}
 	}
 	return args
 }
@@ -4437,6 +4669,165 @@ func newReviewPaginateArgs(rv map[string]any) *reviewPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ReviewWhereInput); ok {
 		args.opts = append(args.opts, WithReviewFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *RosterImportQuery) CollectFields(ctx context.Context, satisfies ...string) (*RosterImportQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *RosterImportQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(rosterimport.Columns))
+		selectedFields = []string{rosterimport.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[rosterimport.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldCreatedAt)
+				fieldSeen[rosterimport.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[rosterimport.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldUpdatedAt)
+				fieldSeen[rosterimport.FieldUpdatedAt] = struct{}{}
+			}
+		case "scopeKind":
+			if _, ok := fieldSeen[rosterimport.FieldScopeKind]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldScopeKind)
+				fieldSeen[rosterimport.FieldScopeKind] = struct{}{}
+			}
+		case "scopeID":
+			if _, ok := fieldSeen[rosterimport.FieldScopeID]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldScopeID)
+				fieldSeen[rosterimport.FieldScopeID] = struct{}{}
+			}
+		case "mode":
+			if _, ok := fieldSeen[rosterimport.FieldMode]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldMode)
+				fieldSeen[rosterimport.FieldMode] = struct{}{}
+			}
+		case "dryRun":
+			if _, ok := fieldSeen[rosterimport.FieldDryRun]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldDryRun)
+				fieldSeen[rosterimport.FieldDryRun] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[rosterimport.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldStatus)
+				fieldSeen[rosterimport.FieldStatus] = struct{}{}
+			}
+		case "format":
+			if _, ok := fieldSeen[rosterimport.FieldFormat]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldFormat)
+				fieldSeen[rosterimport.FieldFormat] = struct{}{}
+			}
+		case "effectiveOn":
+			if _, ok := fieldSeen[rosterimport.FieldEffectiveOn]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldEffectiveOn)
+				fieldSeen[rosterimport.FieldEffectiveOn] = struct{}{}
+			}
+		case "rowsRead":
+			if _, ok := fieldSeen[rosterimport.FieldRowsRead]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldRowsRead)
+				fieldSeen[rosterimport.FieldRowsRead] = struct{}{}
+			}
+		case "rowsChecked":
+			if _, ok := fieldSeen[rosterimport.FieldRowsChecked]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldRowsChecked)
+				fieldSeen[rosterimport.FieldRowsChecked] = struct{}{}
+			}
+		case "toCreate":
+			if _, ok := fieldSeen[rosterimport.FieldToCreate]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldToCreate)
+				fieldSeen[rosterimport.FieldToCreate] = struct{}{}
+			}
+		case "toUpdate":
+			if _, ok := fieldSeen[rosterimport.FieldToUpdate]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldToUpdate)
+				fieldSeen[rosterimport.FieldToUpdate] = struct{}{}
+			}
+		case "toTransfer":
+			if _, ok := fieldSeen[rosterimport.FieldToTransfer]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldToTransfer)
+				fieldSeen[rosterimport.FieldToTransfer] = struct{}{}
+			}
+		case "toEnd":
+			if _, ok := fieldSeen[rosterimport.FieldToEnd]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldToEnd)
+				fieldSeen[rosterimport.FieldToEnd] = struct{}{}
+			}
+		case "unchanged":
+			if _, ok := fieldSeen[rosterimport.FieldUnchanged]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldUnchanged)
+				fieldSeen[rosterimport.FieldUnchanged] = struct{}{}
+			}
+		case "errorCount":
+			if _, ok := fieldSeen[rosterimport.FieldErrorCount]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldErrorCount)
+				fieldSeen[rosterimport.FieldErrorCount] = struct{}{}
+			}
+		case "failure":
+			if _, ok := fieldSeen[rosterimport.FieldFailure]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldFailure)
+				fieldSeen[rosterimport.FieldFailure] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[rosterimport.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldStartedAt)
+				fieldSeen[rosterimport.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[rosterimport.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, rosterimport.FieldFinishedAt)
+				fieldSeen[rosterimport.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type rosterimportPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []RosterImportPaginateOption
+}
+
+func newRosterImportPaginateArgs(rv map[string]any) *rosterimportPaginateArgs {
+	args := &rosterimportPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
 	}
 	return args
 }
@@ -5444,6 +5835,30 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			_q.WithNamedInspections(alias, func(wq *InspectionQuery) {
 				*wq = *query
 			})
+
+		case "absorbed":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UnitClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, unitImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAbsorbed(alias, func(wq *UnitQuery) {
+				*wq = *query
+			})
+
+		case "successor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UnitClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, unitImplementors)...); err != nil {
+				return err
+			}
+			_q.withSuccessor = query
 		case "createdAt":
 			if _, ok := fieldSeen[unit.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, unit.FieldCreatedAt)
@@ -5473,6 +5888,16 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[unit.FieldCode]; !ok {
 				selectedFields = append(selectedFields, unit.FieldCode)
 				fieldSeen[unit.FieldCode] = struct{}{}
+			}
+		case "openedOn":
+			if _, ok := fieldSeen[unit.FieldOpenedOn]; !ok {
+				selectedFields = append(selectedFields, unit.FieldOpenedOn)
+				fieldSeen[unit.FieldOpenedOn] = struct{}{}
+			}
+		case "closedOn":
+			if _, ok := fieldSeen[unit.FieldClosedOn]; !ok {
+				selectedFields = append(selectedFields, unit.FieldClosedOn)
+				fieldSeen[unit.FieldClosedOn] = struct{}{}
 			}
 		case "id":
 		case "__typename":

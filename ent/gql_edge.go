@@ -616,6 +616,42 @@ func (_m *Official) Cases(
 	return _m.QueryCases().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Official) Assignments(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *OfficialAssignmentOrder,
+) (*OfficialAssignmentConnection, error) {
+	opts := []OfficialAssignmentPaginateOption{
+		WithOfficialAssignmentOrder(orderBy),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	if nodes, err := _m.NamedAssignments(alias); err == nil || hasTotalCount {
+		pager, err := newOfficialAssignmentPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &OfficialAssignmentConnection{Edges: []*OfficialAssignmentEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryAssignments().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *OfficialAssignment) Official(ctx context.Context) (*Official, error) {
+	result, err := _m.Edges.OfficialOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOfficial().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *OfficialAssignment) Unit(ctx context.Context) (*Unit, error) {
+	result, err := _m.Edges.UnitOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUnit().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Phase) Campaign(ctx context.Context) (*Campaign, error) {
 	result, err := _m.Edges.CampaignOrErr()
 	if IsNotLoaded(err) {
@@ -923,4 +959,24 @@ func (_m *Unit) Inspections(
 		return conn, nil
 	}
 	return _m.QueryInspections().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Unit) Absorbed(ctx context.Context) (result []*Unit, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAbsorbed(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AbsorbedOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAbsorbed().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Unit) Successor(ctx context.Context) (*Unit, error) {
+	result, err := _m.Edges.SuccessorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySuccessor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }

@@ -25,10 +25,12 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -119,6 +121,11 @@ var officialImplementors = []string{"Official", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Official) IsNode() {}
 
+var officialassignmentImplementors = []string{"OfficialAssignment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*OfficialAssignment) IsNode() {}
+
 var phaseImplementors = []string{"Phase", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -138,6 +145,11 @@ var reviewImplementors = []string{"Review", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Review) IsNode() {}
+
+var rosterimportImplementors = []string{"RosterImport", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*RosterImport) IsNode() {}
 
 var selfassessmentImplementors = []string{"SelfAssessment", "Node"}
 
@@ -356,6 +368,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case officialassignment.Table:
+		query := c.OfficialAssignment.Query().
+			Where(officialassignment.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, officialassignmentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case phase.Table:
 		query := c.Phase.Query().
 			Where(phase.ID(id))
@@ -388,6 +409,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(review.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reviewImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case rosterimport.Table:
+		query := c.RosterImport.Query().
+			Where(rosterimport.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, rosterimportImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -748,6 +778,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case officialassignment.Table:
+		query := c.OfficialAssignment.Query().
+			Where(officialassignment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, officialassignmentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case phase.Table:
 		query := c.Phase.Query().
 			Where(phase.IDIn(ids...))
@@ -800,6 +846,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.Review.Query().
 			Where(review.IDIn(ids...))
 		query, err := query.CollectFields(ctx, reviewImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case rosterimport.Table:
+		query := c.RosterImport.Query().
+			Where(rosterimport.IDIn(ids...))
+		query, err := query.CollectFields(ctx, rosterimportImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -30,10 +30,12 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -4862,6 +4864,302 @@ func (_m *Official) ToEdge(order *OfficialOrder) *OfficialEdge {
 	}
 }
 
+// OfficialAssignmentEdge is the edge representation of OfficialAssignment.
+type OfficialAssignmentEdge struct {
+	Node   *OfficialAssignment `json:"node"`
+	Cursor Cursor              `json:"cursor"`
+}
+
+// OfficialAssignmentConnection is the connection containing edges to OfficialAssignment.
+type OfficialAssignmentConnection struct {
+	Edges      []*OfficialAssignmentEdge `json:"edges"`
+	PageInfo   PageInfo                  `json:"pageInfo"`
+	TotalCount int                       `json:"totalCount"`
+}
+
+func (c *OfficialAssignmentConnection) build(nodes []*OfficialAssignment, pager *officialassignmentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *OfficialAssignment
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *OfficialAssignment {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *OfficialAssignment {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OfficialAssignmentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OfficialAssignmentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OfficialAssignmentPaginateOption enables pagination customization.
+type OfficialAssignmentPaginateOption func(*officialassignmentPager) error
+
+// WithOfficialAssignmentOrder configures pagination ordering.
+func WithOfficialAssignmentOrder(order *OfficialAssignmentOrder) OfficialAssignmentPaginateOption {
+	if order == nil {
+		order = DefaultOfficialAssignmentOrder
+	}
+	o := *order
+	return func(pager *officialassignmentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultOfficialAssignmentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithOfficialAssignmentFilter configures pagination filter.
+func WithOfficialAssignmentFilter(filter func(*OfficialAssignmentQuery) (*OfficialAssignmentQuery, error)) OfficialAssignmentPaginateOption {
+	return func(pager *officialassignmentPager) error {
+		if filter == nil {
+			return errors.New("OfficialAssignmentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type officialassignmentPager struct {
+	reverse bool
+	order   *OfficialAssignmentOrder
+	filter  func(*OfficialAssignmentQuery) (*OfficialAssignmentQuery, error)
+}
+
+func newOfficialAssignmentPager(opts []OfficialAssignmentPaginateOption, reverse bool) (*officialassignmentPager, error) {
+	pager := &officialassignmentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultOfficialAssignmentOrder
+	}
+	return pager, nil
+}
+
+func (p *officialassignmentPager) applyFilter(query *OfficialAssignmentQuery) (*OfficialAssignmentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *officialassignmentPager) toCursor(_m *OfficialAssignment) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *officialassignmentPager) applyCursors(query *OfficialAssignmentQuery, after, before *Cursor) (*OfficialAssignmentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultOfficialAssignmentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *officialassignmentPager) applyOrder(query *OfficialAssignmentQuery) *OfficialAssignmentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultOfficialAssignmentOrder.Field {
+		query = query.Order(DefaultOfficialAssignmentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *officialassignmentPager) orderExpr(query *OfficialAssignmentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultOfficialAssignmentOrder.Field {
+			b.Comma().Ident(DefaultOfficialAssignmentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to OfficialAssignment.
+func (_m *OfficialAssignmentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OfficialAssignmentPaginateOption,
+) (*OfficialAssignmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOfficialAssignmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OfficialAssignmentConnection{Edges: []*OfficialAssignmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// OfficialAssignmentOrderFieldValidFrom orders OfficialAssignment by valid_from.
+	OfficialAssignmentOrderFieldValidFrom = &OfficialAssignmentOrderField{
+		Value: func(_m *OfficialAssignment) (ent.Value, error) {
+			return _m.ValidFrom, nil
+		},
+		column: officialassignment.FieldValidFrom,
+		toTerm: officialassignment.ByValidFrom,
+		toCursor: func(_m *OfficialAssignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ValidFrom,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f OfficialAssignmentOrderField) String() string {
+	var str string
+	switch f.column {
+	case OfficialAssignmentOrderFieldValidFrom.column:
+		str = "VALID_FROM"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f OfficialAssignmentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *OfficialAssignmentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("OfficialAssignmentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "VALID_FROM":
+		*f = *OfficialAssignmentOrderFieldValidFrom
+	default:
+		return fmt.Errorf("%s is not a valid OfficialAssignmentOrderField", str)
+	}
+	return nil
+}
+
+// OfficialAssignmentOrderField defines the ordering field of OfficialAssignment.
+type OfficialAssignmentOrderField struct {
+	// Value extracts the ordering value from the given OfficialAssignment.
+	Value    func(*OfficialAssignment) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) officialassignment.OrderOption
+	toCursor func(*OfficialAssignment) Cursor
+}
+
+// OfficialAssignmentOrder defines the ordering of OfficialAssignment.
+type OfficialAssignmentOrder struct {
+	Direction OrderDirection                `json:"direction"`
+	Field     *OfficialAssignmentOrderField `json:"field"`
+}
+
+// DefaultOfficialAssignmentOrder is the default ordering of OfficialAssignment.
+var DefaultOfficialAssignmentOrder = &OfficialAssignmentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OfficialAssignmentOrderField{
+		Value: func(_m *OfficialAssignment) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: officialassignment.FieldID,
+		toTerm: officialassignment.ByID,
+		toCursor: func(_m *OfficialAssignment) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts OfficialAssignment into OfficialAssignmentEdge.
+func (_m *OfficialAssignment) ToEdge(order *OfficialAssignmentOrder) *OfficialAssignmentEdge {
+	if order == nil {
+		order = DefaultOfficialAssignmentOrder
+	}
+	return &OfficialAssignmentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // PhaseEdge is the edge representation of Phase.
 type PhaseEdge struct {
 	Node   *Phase `json:"node"`
@@ -6066,6 +6364,255 @@ func (_m *Review) ToEdge(order *ReviewOrder) *ReviewEdge {
 		order = DefaultReviewOrder
 	}
 	return &ReviewEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// RosterImportEdge is the edge representation of RosterImport.
+type RosterImportEdge struct {
+	Node   *RosterImport `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// RosterImportConnection is the connection containing edges to RosterImport.
+type RosterImportConnection struct {
+	Edges      []*RosterImportEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *RosterImportConnection) build(nodes []*RosterImport, pager *rosterimportPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *RosterImport
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *RosterImport {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *RosterImport {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*RosterImportEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &RosterImportEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// RosterImportPaginateOption enables pagination customization.
+type RosterImportPaginateOption func(*rosterimportPager) error
+
+// WithRosterImportOrder configures pagination ordering.
+func WithRosterImportOrder(order *RosterImportOrder) RosterImportPaginateOption {
+	if order == nil {
+		order = DefaultRosterImportOrder
+	}
+	o := *order
+	return func(pager *rosterimportPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultRosterImportOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithRosterImportFilter configures pagination filter.
+func WithRosterImportFilter(filter func(*RosterImportQuery) (*RosterImportQuery, error)) RosterImportPaginateOption {
+	return func(pager *rosterimportPager) error {
+		if filter == nil {
+			return errors.New("RosterImportQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type rosterimportPager struct {
+	reverse bool
+	order   *RosterImportOrder
+	filter  func(*RosterImportQuery) (*RosterImportQuery, error)
+}
+
+func newRosterImportPager(opts []RosterImportPaginateOption, reverse bool) (*rosterimportPager, error) {
+	pager := &rosterimportPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultRosterImportOrder
+	}
+	return pager, nil
+}
+
+func (p *rosterimportPager) applyFilter(query *RosterImportQuery) (*RosterImportQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *rosterimportPager) toCursor(_m *RosterImport) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *rosterimportPager) applyCursors(query *RosterImportQuery, after, before *Cursor) (*RosterImportQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultRosterImportOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *rosterimportPager) applyOrder(query *RosterImportQuery) *RosterImportQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultRosterImportOrder.Field {
+		query = query.Order(DefaultRosterImportOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *rosterimportPager) orderExpr(query *RosterImportQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultRosterImportOrder.Field {
+			b.Comma().Ident(DefaultRosterImportOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to RosterImport.
+func (_m *RosterImportQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...RosterImportPaginateOption,
+) (*RosterImportConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newRosterImportPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &RosterImportConnection{Edges: []*RosterImportEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// RosterImportOrderField defines the ordering field of RosterImport.
+type RosterImportOrderField struct {
+	// Value extracts the ordering value from the given RosterImport.
+	Value    func(*RosterImport) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) rosterimport.OrderOption
+	toCursor func(*RosterImport) Cursor
+}
+
+// RosterImportOrder defines the ordering of RosterImport.
+type RosterImportOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *RosterImportOrderField `json:"field"`
+}
+
+// DefaultRosterImportOrder is the default ordering of RosterImport.
+var DefaultRosterImportOrder = &RosterImportOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &RosterImportOrderField{
+		Value: func(_m *RosterImport) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: rosterimport.FieldID,
+		toTerm: rosterimport.ByID,
+		toCursor: func(_m *RosterImport) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts RosterImport into RosterImportEdge.
+func (_m *RosterImport) ToEdge(order *RosterImportOrder) *RosterImportEdge {
+	if order == nil {
+		order = DefaultRosterImportOrder
+	}
+	return &RosterImportEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -4921,6 +4921,18 @@ type UnitWhereInput struct {
 	CodeEqualFold    *string  `json:"codeEqualFold,omitempty"`
 	CodeContainsFold *string  `json:"codeContainsFold,omitempty"`
 
+	// "closed_on" field predicates.
+	ClosedOn       *time.Time  `json:"closedOn,omitempty"`
+	ClosedOnNEQ    *time.Time  `json:"closedOnNEQ,omitempty"`
+	ClosedOnIn     []time.Time `json:"closedOnIn,omitempty"`
+	ClosedOnNotIn  []time.Time `json:"closedOnNotIn,omitempty"`
+	ClosedOnGT     *time.Time  `json:"closedOnGT,omitempty"`
+	ClosedOnGTE    *time.Time  `json:"closedOnGTE,omitempty"`
+	ClosedOnLT     *time.Time  `json:"closedOnLT,omitempty"`
+	ClosedOnLTE    *time.Time  `json:"closedOnLTE,omitempty"`
+	ClosedOnIsNil  bool        `json:"closedOnIsNil,omitempty"`
+	ClosedOnNotNil bool        `json:"closedOnNotNil,omitempty"`
+
 	// "province" edge predicates.
 	HasProvince     *bool                 `json:"hasProvince,omitempty"`
 	HasProvinceWith []*ProvinceWhereInput `json:"hasProvinceWith,omitempty"`
@@ -5154,6 +5166,36 @@ func (i *UnitWhereInput) P() (predicate.Unit, error) {
 	}
 	if i.CodeContainsFold != nil {
 		predicates = append(predicates, unit.CodeContainsFold(*i.CodeContainsFold))
+	}
+	if i.ClosedOn != nil {
+		predicates = append(predicates, unit.ClosedOnEQ(*i.ClosedOn))
+	}
+	if i.ClosedOnNEQ != nil {
+		predicates = append(predicates, unit.ClosedOnNEQ(*i.ClosedOnNEQ))
+	}
+	if len(i.ClosedOnIn) > 0 {
+		predicates = append(predicates, unit.ClosedOnIn(i.ClosedOnIn...))
+	}
+	if len(i.ClosedOnNotIn) > 0 {
+		predicates = append(predicates, unit.ClosedOnNotIn(i.ClosedOnNotIn...))
+	}
+	if i.ClosedOnGT != nil {
+		predicates = append(predicates, unit.ClosedOnGT(*i.ClosedOnGT))
+	}
+	if i.ClosedOnGTE != nil {
+		predicates = append(predicates, unit.ClosedOnGTE(*i.ClosedOnGTE))
+	}
+	if i.ClosedOnLT != nil {
+		predicates = append(predicates, unit.ClosedOnLT(*i.ClosedOnLT))
+	}
+	if i.ClosedOnLTE != nil {
+		predicates = append(predicates, unit.ClosedOnLTE(*i.ClosedOnLTE))
+	}
+	if i.ClosedOnIsNil {
+		predicates = append(predicates, unit.ClosedOnIsNil())
+	}
+	if i.ClosedOnNotNil {
+		predicates = append(predicates, unit.ClosedOnNotNil())
 	}
 
 	if i.HasProvince != nil {

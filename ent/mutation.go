@@ -29,6 +29,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
@@ -40,6 +41,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
@@ -74,6 +76,7 @@ const (
 	TypeIncident              = "Incident"
 	TypeInspection            = "Inspection"
 	TypeOfficial              = "Official"
+	TypeOfficialAssignment    = "OfficialAssignment"
 	TypeOfficialNameKey       = "OfficialNameKey"
 	TypePartnerKey            = "PartnerKey"
 	TypePhase                 = "Phase"
@@ -84,6 +87,7 @@ const (
 	TypeRecordCount           = "RecordCount"
 	TypeRefreshToken          = "RefreshToken"
 	TypeReview                = "Review"
+	TypeRosterImport          = "RosterImport"
 	TypeSelfAssessment        = "SelfAssessment"
 	TypeSelfAssessmentItem    = "SelfAssessmentItem"
 	TypeUnit                  = "Unit"
@@ -19137,6 +19141,7 @@ type OfficialMutation struct {
 	full_name_folded        *string
 	contact_phone           *string
 	contact_email           *string
+	leave_reason            *official.LeaveReason
 	clearedFields           map[string]struct{}
 	unit                    *string
 	clearedunit             bool
@@ -19160,6 +19165,9 @@ type OfficialMutation struct {
 	cases                   map[string]struct{}
 	removedcases            map[string]struct{}
 	clearedcases            bool
+	assignments             map[string]struct{}
+	removedassignments      map[string]struct{}
+	clearedassignments      bool
 	done                    bool
 	oldValue                func(context.Context) (*Official, error)
 	predicates              []predicate.Official
@@ -19740,6 +19748,55 @@ func (m *OfficialMutation) ResetContactEmail() {
 	delete(m.clearedFields, official.FieldContactEmail)
 }
 
+// SetLeaveReason sets the "leave_reason" field.
+func (m *OfficialMutation) SetLeaveReason(or official.LeaveReason) {
+	m.leave_reason = &or
+}
+
+// LeaveReason returns the value of the "leave_reason" field in the mutation.
+func (m *OfficialMutation) LeaveReason() (r official.LeaveReason, exists bool) {
+	v := m.leave_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaveReason returns the old "leave_reason" field's value of the Official entity.
+// If the Official object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialMutation) OldLeaveReason(ctx context.Context) (v *official.LeaveReason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaveReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaveReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaveReason: %w", err)
+	}
+	return oldValue.LeaveReason, nil
+}
+
+// ClearLeaveReason clears the value of the "leave_reason" field.
+func (m *OfficialMutation) ClearLeaveReason() {
+	m.leave_reason = nil
+	m.clearedFields[official.FieldLeaveReason] = struct{}{}
+}
+
+// LeaveReasonCleared returns if the "leave_reason" field was cleared in this mutation.
+func (m *OfficialMutation) LeaveReasonCleared() bool {
+	_, ok := m.clearedFields[official.FieldLeaveReason]
+	return ok
+}
+
+// ResetLeaveReason resets all changes to the "leave_reason" field.
+func (m *OfficialMutation) ResetLeaveReason() {
+	m.leave_reason = nil
+	delete(m.clearedFields, official.FieldLeaveReason)
+}
+
 // ClearUnit clears the "unit" edge to the Unit entity.
 func (m *OfficialMutation) ClearUnit() {
 	m.clearedunit = true
@@ -20130,6 +20187,60 @@ func (m *OfficialMutation) ResetCases() {
 	m.removedcases = nil
 }
 
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by ids.
+func (m *OfficialMutation) AddAssignmentIDs(ids ...string) {
+	if m.assignments == nil {
+		m.assignments = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.assignments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAssignments clears the "assignments" edge to the OfficialAssignment entity.
+func (m *OfficialMutation) ClearAssignments() {
+	m.clearedassignments = true
+}
+
+// AssignmentsCleared reports if the "assignments" edge to the OfficialAssignment entity was cleared.
+func (m *OfficialMutation) AssignmentsCleared() bool {
+	return m.clearedassignments
+}
+
+// RemoveAssignmentIDs removes the "assignments" edge to the OfficialAssignment entity by IDs.
+func (m *OfficialMutation) RemoveAssignmentIDs(ids ...string) {
+	if m.removedassignments == nil {
+		m.removedassignments = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.assignments, ids[i])
+		m.removedassignments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAssignments returns the removed IDs of the "assignments" edge to the OfficialAssignment entity.
+func (m *OfficialMutation) RemovedAssignmentsIDs() (ids []string) {
+	for id := range m.removedassignments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AssignmentsIDs returns the "assignments" edge IDs in the mutation.
+func (m *OfficialMutation) AssignmentsIDs() (ids []string) {
+	for id := range m.assignments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAssignments resets all changes to the "assignments" edge.
+func (m *OfficialMutation) ResetAssignments() {
+	m.assignments = nil
+	m.clearedassignments = false
+	m.removedassignments = nil
+}
+
 // Where appends a list predicates to the OfficialMutation builder.
 func (m *OfficialMutation) Where(ps ...predicate.Official) {
 	m.predicates = append(m.predicates, ps...)
@@ -20164,7 +20275,7 @@ func (m *OfficialMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OfficialMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, official.FieldCreatedAt)
 	}
@@ -20201,6 +20312,9 @@ func (m *OfficialMutation) Fields() []string {
 	if m.contact_email != nil {
 		fields = append(fields, official.FieldContactEmail)
 	}
+	if m.leave_reason != nil {
+		fields = append(fields, official.FieldLeaveReason)
+	}
 	return fields
 }
 
@@ -20233,6 +20347,8 @@ func (m *OfficialMutation) Field(name string) (ent.Value, bool) {
 		return m.ContactPhone()
 	case official.FieldContactEmail:
 		return m.ContactEmail()
+	case official.FieldLeaveReason:
+		return m.LeaveReason()
 	}
 	return nil, false
 }
@@ -20266,6 +20382,8 @@ func (m *OfficialMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldContactPhone(ctx)
 	case official.FieldContactEmail:
 		return m.OldContactEmail(ctx)
+	case official.FieldLeaveReason:
+		return m.OldLeaveReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown Official field %s", name)
 }
@@ -20359,6 +20477,13 @@ func (m *OfficialMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetContactEmail(v)
 		return nil
+	case official.FieldLeaveReason:
+		v, ok := value.(official.LeaveReason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaveReason(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
 }
@@ -20398,6 +20523,9 @@ func (m *OfficialMutation) ClearedFields() []string {
 	if m.FieldCleared(official.FieldContactEmail) {
 		fields = append(fields, official.FieldContactEmail)
 	}
+	if m.FieldCleared(official.FieldLeaveReason) {
+		fields = append(fields, official.FieldLeaveReason)
+	}
 	return fields
 }
 
@@ -20420,6 +20548,9 @@ func (m *OfficialMutation) ClearField(name string) error {
 		return nil
 	case official.FieldContactEmail:
 		m.ClearContactEmail()
+		return nil
+	case official.FieldLeaveReason:
+		m.ClearLeaveReason()
 		return nil
 	}
 	return fmt.Errorf("unknown Official nullable field %s", name)
@@ -20465,13 +20596,16 @@ func (m *OfficialMutation) ResetField(name string) error {
 	case official.FieldContactEmail:
 		m.ResetContactEmail()
 		return nil
+	case official.FieldLeaveReason:
+		m.ResetLeaveReason()
+		return nil
 	}
 	return fmt.Errorf("unknown Official field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *OfficialMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.unit != nil {
 		edges = append(edges, official.EdgeUnit)
 	}
@@ -20495,6 +20629,9 @@ func (m *OfficialMutation) AddedEdges() []string {
 	}
 	if m.cases != nil {
 		edges = append(edges, official.EdgeCases)
+	}
+	if m.assignments != nil {
+		edges = append(edges, official.EdgeAssignments)
 	}
 	return edges
 }
@@ -20547,13 +20684,19 @@ func (m *OfficialMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case official.EdgeAssignments:
+		ids := make([]ent.Value, 0, len(m.assignments))
+		for id := range m.assignments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *OfficialMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.removedacknowledgements != nil {
 		edges = append(edges, official.EdgeAcknowledgements)
 	}
@@ -20571,6 +20714,9 @@ func (m *OfficialMutation) RemovedEdges() []string {
 	}
 	if m.removedcases != nil {
 		edges = append(edges, official.EdgeCases)
+	}
+	if m.removedassignments != nil {
+		edges = append(edges, official.EdgeAssignments)
 	}
 	return edges
 }
@@ -20615,13 +20761,19 @@ func (m *OfficialMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case official.EdgeAssignments:
+		ids := make([]ent.Value, 0, len(m.removedassignments))
+		for id := range m.removedassignments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *OfficialMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.clearedunit {
 		edges = append(edges, official.EdgeUnit)
 	}
@@ -20646,6 +20798,9 @@ func (m *OfficialMutation) ClearedEdges() []string {
 	if m.clearedcases {
 		edges = append(edges, official.EdgeCases)
 	}
+	if m.clearedassignments {
+		edges = append(edges, official.EdgeAssignments)
+	}
 	return edges
 }
 
@@ -20669,6 +20824,8 @@ func (m *OfficialMutation) EdgeCleared(name string) bool {
 		return m.clearedcommendations
 	case official.EdgeCases:
 		return m.clearedcases
+	case official.EdgeAssignments:
+		return m.clearedassignments
 	}
 	return false
 }
@@ -20715,8 +20872,789 @@ func (m *OfficialMutation) ResetEdge(name string) error {
 	case official.EdgeCases:
 		m.ResetCases()
 		return nil
+	case official.EdgeAssignments:
+		m.ResetAssignments()
+		return nil
 	}
 	return fmt.Errorf("unknown Official edge %s", name)
+}
+
+// OfficialAssignmentMutation represents an operation that mutates the OfficialAssignment nodes in the graph.
+type OfficialAssignmentMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	created_at      *time.Time
+	updated_at      *time.Time
+	valid_from      *time.Time
+	valid_to        *time.Time
+	reason          *officialassignment.Reason
+	clearedFields   map[string]struct{}
+	official        *string
+	clearedofficial bool
+	unit            *string
+	clearedunit     bool
+	done            bool
+	oldValue        func(context.Context) (*OfficialAssignment, error)
+	predicates      []predicate.OfficialAssignment
+}
+
+var _ ent.Mutation = (*OfficialAssignmentMutation)(nil)
+
+// officialassignmentOption allows management of the mutation configuration using functional options.
+type officialassignmentOption func(*OfficialAssignmentMutation)
+
+// newOfficialAssignmentMutation creates new mutation for the OfficialAssignment entity.
+func newOfficialAssignmentMutation(c config, op Op, opts ...officialassignmentOption) *OfficialAssignmentMutation {
+	m := &OfficialAssignmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOfficialAssignment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOfficialAssignmentID sets the ID field of the mutation.
+func withOfficialAssignmentID(id string) officialassignmentOption {
+	return func(m *OfficialAssignmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *OfficialAssignment
+		)
+		m.oldValue = func(ctx context.Context) (*OfficialAssignment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().OfficialAssignment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOfficialAssignment sets the old OfficialAssignment of the mutation.
+func withOfficialAssignment(node *OfficialAssignment) officialassignmentOption {
+	return func(m *OfficialAssignmentMutation) {
+		m.oldValue = func(context.Context) (*OfficialAssignment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OfficialAssignmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OfficialAssignmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of OfficialAssignment entities.
+func (m *OfficialAssignmentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OfficialAssignmentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OfficialAssignmentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().OfficialAssignment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OfficialAssignmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OfficialAssignmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OfficialAssignmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *OfficialAssignmentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *OfficialAssignmentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *OfficialAssignmentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (m *OfficialAssignmentMutation) SetValidFrom(t time.Time) {
+	m.valid_from = &t
+}
+
+// ValidFrom returns the value of the "valid_from" field in the mutation.
+func (m *OfficialAssignmentMutation) ValidFrom() (r time.Time, exists bool) {
+	v := m.valid_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidFrom returns the old "valid_from" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldValidFrom(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidFrom: %w", err)
+	}
+	return oldValue.ValidFrom, nil
+}
+
+// ResetValidFrom resets all changes to the "valid_from" field.
+func (m *OfficialAssignmentMutation) ResetValidFrom() {
+	m.valid_from = nil
+}
+
+// SetValidTo sets the "valid_to" field.
+func (m *OfficialAssignmentMutation) SetValidTo(t time.Time) {
+	m.valid_to = &t
+}
+
+// ValidTo returns the value of the "valid_to" field in the mutation.
+func (m *OfficialAssignmentMutation) ValidTo() (r time.Time, exists bool) {
+	v := m.valid_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidTo returns the old "valid_to" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldValidTo(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidTo: %w", err)
+	}
+	return oldValue.ValidTo, nil
+}
+
+// ClearValidTo clears the value of the "valid_to" field.
+func (m *OfficialAssignmentMutation) ClearValidTo() {
+	m.valid_to = nil
+	m.clearedFields[officialassignment.FieldValidTo] = struct{}{}
+}
+
+// ValidToCleared returns if the "valid_to" field was cleared in this mutation.
+func (m *OfficialAssignmentMutation) ValidToCleared() bool {
+	_, ok := m.clearedFields[officialassignment.FieldValidTo]
+	return ok
+}
+
+// ResetValidTo resets all changes to the "valid_to" field.
+func (m *OfficialAssignmentMutation) ResetValidTo() {
+	m.valid_to = nil
+	delete(m.clearedFields, officialassignment.FieldValidTo)
+}
+
+// SetReason sets the "reason" field.
+func (m *OfficialAssignmentMutation) SetReason(o officialassignment.Reason) {
+	m.reason = &o
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *OfficialAssignmentMutation) Reason() (r officialassignment.Reason, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldReason(ctx context.Context) (v officialassignment.Reason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *OfficialAssignmentMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetOfficialID sets the "official_id" field.
+func (m *OfficialAssignmentMutation) SetOfficialID(s string) {
+	m.official = &s
+}
+
+// OfficialID returns the value of the "official_id" field in the mutation.
+func (m *OfficialAssignmentMutation) OfficialID() (r string, exists bool) {
+	v := m.official
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficialID returns the old "official_id" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldOfficialID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficialID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficialID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficialID: %w", err)
+	}
+	return oldValue.OfficialID, nil
+}
+
+// ResetOfficialID resets all changes to the "official_id" field.
+func (m *OfficialAssignmentMutation) ResetOfficialID() {
+	m.official = nil
+}
+
+// SetUnitID sets the "unit_id" field.
+func (m *OfficialAssignmentMutation) SetUnitID(s string) {
+	m.unit = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *OfficialAssignmentMutation) UnitID() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the OfficialAssignment entity.
+// If the OfficialAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfficialAssignmentMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *OfficialAssignmentMutation) ResetUnitID() {
+	m.unit = nil
+}
+
+// ClearOfficial clears the "official" edge to the Official entity.
+func (m *OfficialAssignmentMutation) ClearOfficial() {
+	m.clearedofficial = true
+	m.clearedFields[officialassignment.FieldOfficialID] = struct{}{}
+}
+
+// OfficialCleared reports if the "official" edge to the Official entity was cleared.
+func (m *OfficialAssignmentMutation) OfficialCleared() bool {
+	return m.clearedofficial
+}
+
+// OfficialIDs returns the "official" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OfficialID instead. It exists only for internal usage by the builders.
+func (m *OfficialAssignmentMutation) OfficialIDs() (ids []string) {
+	if id := m.official; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOfficial resets all changes to the "official" edge.
+func (m *OfficialAssignmentMutation) ResetOfficial() {
+	m.official = nil
+	m.clearedofficial = false
+}
+
+// ClearUnit clears the "unit" edge to the Unit entity.
+func (m *OfficialAssignmentMutation) ClearUnit() {
+	m.clearedunit = true
+	m.clearedFields[officialassignment.FieldUnitID] = struct{}{}
+}
+
+// UnitCleared reports if the "unit" edge to the Unit entity was cleared.
+func (m *OfficialAssignmentMutation) UnitCleared() bool {
+	return m.clearedunit
+}
+
+// UnitIDs returns the "unit" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UnitID instead. It exists only for internal usage by the builders.
+func (m *OfficialAssignmentMutation) UnitIDs() (ids []string) {
+	if id := m.unit; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUnit resets all changes to the "unit" edge.
+func (m *OfficialAssignmentMutation) ResetUnit() {
+	m.unit = nil
+	m.clearedunit = false
+}
+
+// Where appends a list predicates to the OfficialAssignmentMutation builder.
+func (m *OfficialAssignmentMutation) Where(ps ...predicate.OfficialAssignment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OfficialAssignmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OfficialAssignmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.OfficialAssignment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OfficialAssignmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OfficialAssignmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (OfficialAssignment).
+func (m *OfficialAssignmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OfficialAssignmentMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, officialassignment.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, officialassignment.FieldUpdatedAt)
+	}
+	if m.valid_from != nil {
+		fields = append(fields, officialassignment.FieldValidFrom)
+	}
+	if m.valid_to != nil {
+		fields = append(fields, officialassignment.FieldValidTo)
+	}
+	if m.reason != nil {
+		fields = append(fields, officialassignment.FieldReason)
+	}
+	if m.official != nil {
+		fields = append(fields, officialassignment.FieldOfficialID)
+	}
+	if m.unit != nil {
+		fields = append(fields, officialassignment.FieldUnitID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OfficialAssignmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case officialassignment.FieldCreatedAt:
+		return m.CreatedAt()
+	case officialassignment.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case officialassignment.FieldValidFrom:
+		return m.ValidFrom()
+	case officialassignment.FieldValidTo:
+		return m.ValidTo()
+	case officialassignment.FieldReason:
+		return m.Reason()
+	case officialassignment.FieldOfficialID:
+		return m.OfficialID()
+	case officialassignment.FieldUnitID:
+		return m.UnitID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OfficialAssignmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case officialassignment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case officialassignment.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case officialassignment.FieldValidFrom:
+		return m.OldValidFrom(ctx)
+	case officialassignment.FieldValidTo:
+		return m.OldValidTo(ctx)
+	case officialassignment.FieldReason:
+		return m.OldReason(ctx)
+	case officialassignment.FieldOfficialID:
+		return m.OldOfficialID(ctx)
+	case officialassignment.FieldUnitID:
+		return m.OldUnitID(ctx)
+	}
+	return nil, fmt.Errorf("unknown OfficialAssignment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfficialAssignmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case officialassignment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case officialassignment.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case officialassignment.FieldValidFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidFrom(v)
+		return nil
+	case officialassignment.FieldValidTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidTo(v)
+		return nil
+	case officialassignment.FieldReason:
+		v, ok := value.(officialassignment.Reason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case officialassignment.FieldOfficialID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficialID(v)
+		return nil
+	case officialassignment.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialAssignment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OfficialAssignmentMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OfficialAssignmentMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfficialAssignmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown OfficialAssignment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OfficialAssignmentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(officialassignment.FieldValidTo) {
+		fields = append(fields, officialassignment.FieldValidTo)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OfficialAssignmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OfficialAssignmentMutation) ClearField(name string) error {
+	switch name {
+	case officialassignment.FieldValidTo:
+		m.ClearValidTo()
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialAssignment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OfficialAssignmentMutation) ResetField(name string) error {
+	switch name {
+	case officialassignment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case officialassignment.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case officialassignment.FieldValidFrom:
+		m.ResetValidFrom()
+		return nil
+	case officialassignment.FieldValidTo:
+		m.ResetValidTo()
+		return nil
+	case officialassignment.FieldReason:
+		m.ResetReason()
+		return nil
+	case officialassignment.FieldOfficialID:
+		m.ResetOfficialID()
+		return nil
+	case officialassignment.FieldUnitID:
+		m.ResetUnitID()
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialAssignment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OfficialAssignmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.official != nil {
+		edges = append(edges, officialassignment.EdgeOfficial)
+	}
+	if m.unit != nil {
+		edges = append(edges, officialassignment.EdgeUnit)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OfficialAssignmentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case officialassignment.EdgeOfficial:
+		if id := m.official; id != nil {
+			return []ent.Value{*id}
+		}
+	case officialassignment.EdgeUnit:
+		if id := m.unit; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OfficialAssignmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OfficialAssignmentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OfficialAssignmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedofficial {
+		edges = append(edges, officialassignment.EdgeOfficial)
+	}
+	if m.clearedunit {
+		edges = append(edges, officialassignment.EdgeUnit)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OfficialAssignmentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case officialassignment.EdgeOfficial:
+		return m.clearedofficial
+	case officialassignment.EdgeUnit:
+		return m.clearedunit
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OfficialAssignmentMutation) ClearEdge(name string) error {
+	switch name {
+	case officialassignment.EdgeOfficial:
+		m.ClearOfficial()
+		return nil
+	case officialassignment.EdgeUnit:
+		m.ClearUnit()
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialAssignment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OfficialAssignmentMutation) ResetEdge(name string) error {
+	switch name {
+	case officialassignment.EdgeOfficial:
+		m.ResetOfficial()
+		return nil
+	case officialassignment.EdgeUnit:
+		m.ResetUnit()
+		return nil
+	}
+	return fmt.Errorf("unknown OfficialAssignment edge %s", name)
 }
 
 // OfficialNameKeyMutation represents an operation that mutates the OfficialNameKey nodes in the graph.
@@ -28830,6 +29768,1964 @@ func (m *ReviewMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Review edge %s", name)
 }
 
+// RosterImportMutation represents an operation that mutates the RosterImport nodes in the graph.
+type RosterImportMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	created_at      *time.Time
+	updated_at      *time.Time
+	scope_kind      *rosterimport.ScopeKind
+	scope_id        *string
+	mode            *rosterimport.Mode
+	dry_run         *bool
+	status          *rosterimport.Status
+	format          *rosterimport.Format
+	effective_on    *time.Time
+	upload_id       *string
+	storage_key     *string
+	requested_by    *string
+	rows_read       *int
+	addrows_read    *int
+	rows_checked    *int
+	addrows_checked *int
+	to_create       *int
+	addto_create    *int
+	to_update       *int
+	addto_update    *int
+	to_transfer     *int
+	addto_transfer  *int
+	to_end          *int
+	addto_end       *int
+	unchanged       *int
+	addunchanged    *int
+	error_count     *int
+	adderror_count  *int
+	errors          *[]byte
+	failure         *string
+	started_at      *time.Time
+	finished_at     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*RosterImport, error)
+	predicates      []predicate.RosterImport
+}
+
+var _ ent.Mutation = (*RosterImportMutation)(nil)
+
+// rosterimportOption allows management of the mutation configuration using functional options.
+type rosterimportOption func(*RosterImportMutation)
+
+// newRosterImportMutation creates new mutation for the RosterImport entity.
+func newRosterImportMutation(c config, op Op, opts ...rosterimportOption) *RosterImportMutation {
+	m := &RosterImportMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRosterImport,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRosterImportID sets the ID field of the mutation.
+func withRosterImportID(id string) rosterimportOption {
+	return func(m *RosterImportMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RosterImport
+		)
+		m.oldValue = func(ctx context.Context) (*RosterImport, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RosterImport.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRosterImport sets the old RosterImport of the mutation.
+func withRosterImport(node *RosterImport) rosterimportOption {
+	return func(m *RosterImportMutation) {
+		m.oldValue = func(context.Context) (*RosterImport, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RosterImportMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RosterImportMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RosterImport entities.
+func (m *RosterImportMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RosterImportMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RosterImportMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RosterImport.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RosterImportMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RosterImportMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RosterImportMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RosterImportMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RosterImportMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RosterImportMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetScopeKind sets the "scope_kind" field.
+func (m *RosterImportMutation) SetScopeKind(rk rosterimport.ScopeKind) {
+	m.scope_kind = &rk
+}
+
+// ScopeKind returns the value of the "scope_kind" field in the mutation.
+func (m *RosterImportMutation) ScopeKind() (r rosterimport.ScopeKind, exists bool) {
+	v := m.scope_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeKind returns the old "scope_kind" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldScopeKind(ctx context.Context) (v rosterimport.ScopeKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeKind: %w", err)
+	}
+	return oldValue.ScopeKind, nil
+}
+
+// ResetScopeKind resets all changes to the "scope_kind" field.
+func (m *RosterImportMutation) ResetScopeKind() {
+	m.scope_kind = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *RosterImportMutation) SetScopeID(s string) {
+	m.scope_id = &s
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *RosterImportMutation) ScopeID() (r string, exists bool) {
+	v := m.scope_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeID returns the old "scope_id" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldScopeID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeID: %w", err)
+	}
+	return oldValue.ScopeID, nil
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *RosterImportMutation) ResetScopeID() {
+	m.scope_id = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *RosterImportMutation) SetMode(r rosterimport.Mode) {
+	m.mode = &r
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *RosterImportMutation) Mode() (r rosterimport.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldMode(ctx context.Context) (v rosterimport.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *RosterImportMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetDryRun sets the "dry_run" field.
+func (m *RosterImportMutation) SetDryRun(b bool) {
+	m.dry_run = &b
+}
+
+// DryRun returns the value of the "dry_run" field in the mutation.
+func (m *RosterImportMutation) DryRun() (r bool, exists bool) {
+	v := m.dry_run
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDryRun returns the old "dry_run" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldDryRun(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDryRun is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDryRun requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDryRun: %w", err)
+	}
+	return oldValue.DryRun, nil
+}
+
+// ResetDryRun resets all changes to the "dry_run" field.
+func (m *RosterImportMutation) ResetDryRun() {
+	m.dry_run = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *RosterImportMutation) SetStatus(r rosterimport.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RosterImportMutation) Status() (r rosterimport.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldStatus(ctx context.Context) (v rosterimport.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RosterImportMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetFormat sets the "format" field.
+func (m *RosterImportMutation) SetFormat(r rosterimport.Format) {
+	m.format = &r
+}
+
+// Format returns the value of the "format" field in the mutation.
+func (m *RosterImportMutation) Format() (r rosterimport.Format, exists bool) {
+	v := m.format
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormat returns the old "format" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldFormat(ctx context.Context) (v rosterimport.Format, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormat: %w", err)
+	}
+	return oldValue.Format, nil
+}
+
+// ResetFormat resets all changes to the "format" field.
+func (m *RosterImportMutation) ResetFormat() {
+	m.format = nil
+}
+
+// SetEffectiveOn sets the "effective_on" field.
+func (m *RosterImportMutation) SetEffectiveOn(t time.Time) {
+	m.effective_on = &t
+}
+
+// EffectiveOn returns the value of the "effective_on" field in the mutation.
+func (m *RosterImportMutation) EffectiveOn() (r time.Time, exists bool) {
+	v := m.effective_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEffectiveOn returns the old "effective_on" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldEffectiveOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEffectiveOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEffectiveOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEffectiveOn: %w", err)
+	}
+	return oldValue.EffectiveOn, nil
+}
+
+// ResetEffectiveOn resets all changes to the "effective_on" field.
+func (m *RosterImportMutation) ResetEffectiveOn() {
+	m.effective_on = nil
+}
+
+// SetUploadID sets the "upload_id" field.
+func (m *RosterImportMutation) SetUploadID(s string) {
+	m.upload_id = &s
+}
+
+// UploadID returns the value of the "upload_id" field in the mutation.
+func (m *RosterImportMutation) UploadID() (r string, exists bool) {
+	v := m.upload_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUploadID returns the old "upload_id" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldUploadID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUploadID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUploadID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUploadID: %w", err)
+	}
+	return oldValue.UploadID, nil
+}
+
+// ClearUploadID clears the value of the "upload_id" field.
+func (m *RosterImportMutation) ClearUploadID() {
+	m.upload_id = nil
+	m.clearedFields[rosterimport.FieldUploadID] = struct{}{}
+}
+
+// UploadIDCleared returns if the "upload_id" field was cleared in this mutation.
+func (m *RosterImportMutation) UploadIDCleared() bool {
+	_, ok := m.clearedFields[rosterimport.FieldUploadID]
+	return ok
+}
+
+// ResetUploadID resets all changes to the "upload_id" field.
+func (m *RosterImportMutation) ResetUploadID() {
+	m.upload_id = nil
+	delete(m.clearedFields, rosterimport.FieldUploadID)
+}
+
+// SetStorageKey sets the "storage_key" field.
+func (m *RosterImportMutation) SetStorageKey(s string) {
+	m.storage_key = &s
+}
+
+// StorageKey returns the value of the "storage_key" field in the mutation.
+func (m *RosterImportMutation) StorageKey() (r string, exists bool) {
+	v := m.storage_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStorageKey returns the old "storage_key" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldStorageKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStorageKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStorageKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStorageKey: %w", err)
+	}
+	return oldValue.StorageKey, nil
+}
+
+// ResetStorageKey resets all changes to the "storage_key" field.
+func (m *RosterImportMutation) ResetStorageKey() {
+	m.storage_key = nil
+}
+
+// SetRequestedBy sets the "requested_by" field.
+func (m *RosterImportMutation) SetRequestedBy(s string) {
+	m.requested_by = &s
+}
+
+// RequestedBy returns the value of the "requested_by" field in the mutation.
+func (m *RosterImportMutation) RequestedBy() (r string, exists bool) {
+	v := m.requested_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedBy returns the old "requested_by" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldRequestedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedBy: %w", err)
+	}
+	return oldValue.RequestedBy, nil
+}
+
+// ClearRequestedBy clears the value of the "requested_by" field.
+func (m *RosterImportMutation) ClearRequestedBy() {
+	m.requested_by = nil
+	m.clearedFields[rosterimport.FieldRequestedBy] = struct{}{}
+}
+
+// RequestedByCleared returns if the "requested_by" field was cleared in this mutation.
+func (m *RosterImportMutation) RequestedByCleared() bool {
+	_, ok := m.clearedFields[rosterimport.FieldRequestedBy]
+	return ok
+}
+
+// ResetRequestedBy resets all changes to the "requested_by" field.
+func (m *RosterImportMutation) ResetRequestedBy() {
+	m.requested_by = nil
+	delete(m.clearedFields, rosterimport.FieldRequestedBy)
+}
+
+// SetRowsRead sets the "rows_read" field.
+func (m *RosterImportMutation) SetRowsRead(i int) {
+	m.rows_read = &i
+	m.addrows_read = nil
+}
+
+// RowsRead returns the value of the "rows_read" field in the mutation.
+func (m *RosterImportMutation) RowsRead() (r int, exists bool) {
+	v := m.rows_read
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRowsRead returns the old "rows_read" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldRowsRead(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRowsRead is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRowsRead requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRowsRead: %w", err)
+	}
+	return oldValue.RowsRead, nil
+}
+
+// AddRowsRead adds i to the "rows_read" field.
+func (m *RosterImportMutation) AddRowsRead(i int) {
+	if m.addrows_read != nil {
+		*m.addrows_read += i
+	} else {
+		m.addrows_read = &i
+	}
+}
+
+// AddedRowsRead returns the value that was added to the "rows_read" field in this mutation.
+func (m *RosterImportMutation) AddedRowsRead() (r int, exists bool) {
+	v := m.addrows_read
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRowsRead resets all changes to the "rows_read" field.
+func (m *RosterImportMutation) ResetRowsRead() {
+	m.rows_read = nil
+	m.addrows_read = nil
+}
+
+// SetRowsChecked sets the "rows_checked" field.
+func (m *RosterImportMutation) SetRowsChecked(i int) {
+	m.rows_checked = &i
+	m.addrows_checked = nil
+}
+
+// RowsChecked returns the value of the "rows_checked" field in the mutation.
+func (m *RosterImportMutation) RowsChecked() (r int, exists bool) {
+	v := m.rows_checked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRowsChecked returns the old "rows_checked" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldRowsChecked(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRowsChecked is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRowsChecked requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRowsChecked: %w", err)
+	}
+	return oldValue.RowsChecked, nil
+}
+
+// AddRowsChecked adds i to the "rows_checked" field.
+func (m *RosterImportMutation) AddRowsChecked(i int) {
+	if m.addrows_checked != nil {
+		*m.addrows_checked += i
+	} else {
+		m.addrows_checked = &i
+	}
+}
+
+// AddedRowsChecked returns the value that was added to the "rows_checked" field in this mutation.
+func (m *RosterImportMutation) AddedRowsChecked() (r int, exists bool) {
+	v := m.addrows_checked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRowsChecked resets all changes to the "rows_checked" field.
+func (m *RosterImportMutation) ResetRowsChecked() {
+	m.rows_checked = nil
+	m.addrows_checked = nil
+}
+
+// SetToCreate sets the "to_create" field.
+func (m *RosterImportMutation) SetToCreate(i int) {
+	m.to_create = &i
+	m.addto_create = nil
+}
+
+// ToCreate returns the value of the "to_create" field in the mutation.
+func (m *RosterImportMutation) ToCreate() (r int, exists bool) {
+	v := m.to_create
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToCreate returns the old "to_create" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldToCreate(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToCreate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToCreate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToCreate: %w", err)
+	}
+	return oldValue.ToCreate, nil
+}
+
+// AddToCreate adds i to the "to_create" field.
+func (m *RosterImportMutation) AddToCreate(i int) {
+	if m.addto_create != nil {
+		*m.addto_create += i
+	} else {
+		m.addto_create = &i
+	}
+}
+
+// AddedToCreate returns the value that was added to the "to_create" field in this mutation.
+func (m *RosterImportMutation) AddedToCreate() (r int, exists bool) {
+	v := m.addto_create
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToCreate resets all changes to the "to_create" field.
+func (m *RosterImportMutation) ResetToCreate() {
+	m.to_create = nil
+	m.addto_create = nil
+}
+
+// SetToUpdate sets the "to_update" field.
+func (m *RosterImportMutation) SetToUpdate(i int) {
+	m.to_update = &i
+	m.addto_update = nil
+}
+
+// ToUpdate returns the value of the "to_update" field in the mutation.
+func (m *RosterImportMutation) ToUpdate() (r int, exists bool) {
+	v := m.to_update
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToUpdate returns the old "to_update" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldToUpdate(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToUpdate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToUpdate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToUpdate: %w", err)
+	}
+	return oldValue.ToUpdate, nil
+}
+
+// AddToUpdate adds i to the "to_update" field.
+func (m *RosterImportMutation) AddToUpdate(i int) {
+	if m.addto_update != nil {
+		*m.addto_update += i
+	} else {
+		m.addto_update = &i
+	}
+}
+
+// AddedToUpdate returns the value that was added to the "to_update" field in this mutation.
+func (m *RosterImportMutation) AddedToUpdate() (r int, exists bool) {
+	v := m.addto_update
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToUpdate resets all changes to the "to_update" field.
+func (m *RosterImportMutation) ResetToUpdate() {
+	m.to_update = nil
+	m.addto_update = nil
+}
+
+// SetToTransfer sets the "to_transfer" field.
+func (m *RosterImportMutation) SetToTransfer(i int) {
+	m.to_transfer = &i
+	m.addto_transfer = nil
+}
+
+// ToTransfer returns the value of the "to_transfer" field in the mutation.
+func (m *RosterImportMutation) ToTransfer() (r int, exists bool) {
+	v := m.to_transfer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToTransfer returns the old "to_transfer" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldToTransfer(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToTransfer is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToTransfer requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToTransfer: %w", err)
+	}
+	return oldValue.ToTransfer, nil
+}
+
+// AddToTransfer adds i to the "to_transfer" field.
+func (m *RosterImportMutation) AddToTransfer(i int) {
+	if m.addto_transfer != nil {
+		*m.addto_transfer += i
+	} else {
+		m.addto_transfer = &i
+	}
+}
+
+// AddedToTransfer returns the value that was added to the "to_transfer" field in this mutation.
+func (m *RosterImportMutation) AddedToTransfer() (r int, exists bool) {
+	v := m.addto_transfer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToTransfer resets all changes to the "to_transfer" field.
+func (m *RosterImportMutation) ResetToTransfer() {
+	m.to_transfer = nil
+	m.addto_transfer = nil
+}
+
+// SetToEnd sets the "to_end" field.
+func (m *RosterImportMutation) SetToEnd(i int) {
+	m.to_end = &i
+	m.addto_end = nil
+}
+
+// ToEnd returns the value of the "to_end" field in the mutation.
+func (m *RosterImportMutation) ToEnd() (r int, exists bool) {
+	v := m.to_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToEnd returns the old "to_end" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldToEnd(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToEnd: %w", err)
+	}
+	return oldValue.ToEnd, nil
+}
+
+// AddToEnd adds i to the "to_end" field.
+func (m *RosterImportMutation) AddToEnd(i int) {
+	if m.addto_end != nil {
+		*m.addto_end += i
+	} else {
+		m.addto_end = &i
+	}
+}
+
+// AddedToEnd returns the value that was added to the "to_end" field in this mutation.
+func (m *RosterImportMutation) AddedToEnd() (r int, exists bool) {
+	v := m.addto_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetToEnd resets all changes to the "to_end" field.
+func (m *RosterImportMutation) ResetToEnd() {
+	m.to_end = nil
+	m.addto_end = nil
+}
+
+// SetUnchanged sets the "unchanged" field.
+func (m *RosterImportMutation) SetUnchanged(i int) {
+	m.unchanged = &i
+	m.addunchanged = nil
+}
+
+// Unchanged returns the value of the "unchanged" field in the mutation.
+func (m *RosterImportMutation) Unchanged() (r int, exists bool) {
+	v := m.unchanged
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnchanged returns the old "unchanged" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldUnchanged(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnchanged is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnchanged requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnchanged: %w", err)
+	}
+	return oldValue.Unchanged, nil
+}
+
+// AddUnchanged adds i to the "unchanged" field.
+func (m *RosterImportMutation) AddUnchanged(i int) {
+	if m.addunchanged != nil {
+		*m.addunchanged += i
+	} else {
+		m.addunchanged = &i
+	}
+}
+
+// AddedUnchanged returns the value that was added to the "unchanged" field in this mutation.
+func (m *RosterImportMutation) AddedUnchanged() (r int, exists bool) {
+	v := m.addunchanged
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUnchanged resets all changes to the "unchanged" field.
+func (m *RosterImportMutation) ResetUnchanged() {
+	m.unchanged = nil
+	m.addunchanged = nil
+}
+
+// SetErrorCount sets the "error_count" field.
+func (m *RosterImportMutation) SetErrorCount(i int) {
+	m.error_count = &i
+	m.adderror_count = nil
+}
+
+// ErrorCount returns the value of the "error_count" field in the mutation.
+func (m *RosterImportMutation) ErrorCount() (r int, exists bool) {
+	v := m.error_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorCount returns the old "error_count" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldErrorCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorCount: %w", err)
+	}
+	return oldValue.ErrorCount, nil
+}
+
+// AddErrorCount adds i to the "error_count" field.
+func (m *RosterImportMutation) AddErrorCount(i int) {
+	if m.adderror_count != nil {
+		*m.adderror_count += i
+	} else {
+		m.adderror_count = &i
+	}
+}
+
+// AddedErrorCount returns the value that was added to the "error_count" field in this mutation.
+func (m *RosterImportMutation) AddedErrorCount() (r int, exists bool) {
+	v := m.adderror_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetErrorCount resets all changes to the "error_count" field.
+func (m *RosterImportMutation) ResetErrorCount() {
+	m.error_count = nil
+	m.adderror_count = nil
+}
+
+// SetErrors sets the "errors" field.
+func (m *RosterImportMutation) SetErrors(b []byte) {
+	m.errors = &b
+}
+
+// Errors returns the value of the "errors" field in the mutation.
+func (m *RosterImportMutation) Errors() (r []byte, exists bool) {
+	v := m.errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrors returns the old "errors" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldErrors(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrors: %w", err)
+	}
+	return oldValue.Errors, nil
+}
+
+// ClearErrors clears the value of the "errors" field.
+func (m *RosterImportMutation) ClearErrors() {
+	m.errors = nil
+	m.clearedFields[rosterimport.FieldErrors] = struct{}{}
+}
+
+// ErrorsCleared returns if the "errors" field was cleared in this mutation.
+func (m *RosterImportMutation) ErrorsCleared() bool {
+	_, ok := m.clearedFields[rosterimport.FieldErrors]
+	return ok
+}
+
+// ResetErrors resets all changes to the "errors" field.
+func (m *RosterImportMutation) ResetErrors() {
+	m.errors = nil
+	delete(m.clearedFields, rosterimport.FieldErrors)
+}
+
+// SetFailure sets the "failure" field.
+func (m *RosterImportMutation) SetFailure(s string) {
+	m.failure = &s
+}
+
+// Failure returns the value of the "failure" field in the mutation.
+func (m *RosterImportMutation) Failure() (r string, exists bool) {
+	v := m.failure
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailure returns the old "failure" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldFailure(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailure is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailure requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailure: %w", err)
+	}
+	return oldValue.Failure, nil
+}
+
+// ClearFailure clears the value of the "failure" field.
+func (m *RosterImportMutation) ClearFailure() {
+	m.failure = nil
+	m.clearedFields[rosterimport.FieldFailure] = struct{}{}
+}
+
+// FailureCleared returns if the "failure" field was cleared in this mutation.
+func (m *RosterImportMutation) FailureCleared() bool {
+	_, ok := m.clearedFields[rosterimport.FieldFailure]
+	return ok
+}
+
+// ResetFailure resets all changes to the "failure" field.
+func (m *RosterImportMutation) ResetFailure() {
+	m.failure = nil
+	delete(m.clearedFields, rosterimport.FieldFailure)
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *RosterImportMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *RosterImportMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *RosterImportMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[rosterimport.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *RosterImportMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[rosterimport.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *RosterImportMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, rosterimport.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *RosterImportMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *RosterImportMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the RosterImport entity.
+// If the RosterImport object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RosterImportMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *RosterImportMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[rosterimport.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *RosterImportMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[rosterimport.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *RosterImportMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, rosterimport.FieldFinishedAt)
+}
+
+// Where appends a list predicates to the RosterImportMutation builder.
+func (m *RosterImportMutation) Where(ps ...predicate.RosterImport) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RosterImportMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RosterImportMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RosterImport, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RosterImportMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RosterImportMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RosterImport).
+func (m *RosterImportMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RosterImportMutation) Fields() []string {
+	fields := make([]string, 0, 24)
+	if m.created_at != nil {
+		fields = append(fields, rosterimport.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, rosterimport.FieldUpdatedAt)
+	}
+	if m.scope_kind != nil {
+		fields = append(fields, rosterimport.FieldScopeKind)
+	}
+	if m.scope_id != nil {
+		fields = append(fields, rosterimport.FieldScopeID)
+	}
+	if m.mode != nil {
+		fields = append(fields, rosterimport.FieldMode)
+	}
+	if m.dry_run != nil {
+		fields = append(fields, rosterimport.FieldDryRun)
+	}
+	if m.status != nil {
+		fields = append(fields, rosterimport.FieldStatus)
+	}
+	if m.format != nil {
+		fields = append(fields, rosterimport.FieldFormat)
+	}
+	if m.effective_on != nil {
+		fields = append(fields, rosterimport.FieldEffectiveOn)
+	}
+	if m.upload_id != nil {
+		fields = append(fields, rosterimport.FieldUploadID)
+	}
+	if m.storage_key != nil {
+		fields = append(fields, rosterimport.FieldStorageKey)
+	}
+	if m.requested_by != nil {
+		fields = append(fields, rosterimport.FieldRequestedBy)
+	}
+	if m.rows_read != nil {
+		fields = append(fields, rosterimport.FieldRowsRead)
+	}
+	if m.rows_checked != nil {
+		fields = append(fields, rosterimport.FieldRowsChecked)
+	}
+	if m.to_create != nil {
+		fields = append(fields, rosterimport.FieldToCreate)
+	}
+	if m.to_update != nil {
+		fields = append(fields, rosterimport.FieldToUpdate)
+	}
+	if m.to_transfer != nil {
+		fields = append(fields, rosterimport.FieldToTransfer)
+	}
+	if m.to_end != nil {
+		fields = append(fields, rosterimport.FieldToEnd)
+	}
+	if m.unchanged != nil {
+		fields = append(fields, rosterimport.FieldUnchanged)
+	}
+	if m.error_count != nil {
+		fields = append(fields, rosterimport.FieldErrorCount)
+	}
+	if m.errors != nil {
+		fields = append(fields, rosterimport.FieldErrors)
+	}
+	if m.failure != nil {
+		fields = append(fields, rosterimport.FieldFailure)
+	}
+	if m.started_at != nil {
+		fields = append(fields, rosterimport.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, rosterimport.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RosterImportMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case rosterimport.FieldCreatedAt:
+		return m.CreatedAt()
+	case rosterimport.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case rosterimport.FieldScopeKind:
+		return m.ScopeKind()
+	case rosterimport.FieldScopeID:
+		return m.ScopeID()
+	case rosterimport.FieldMode:
+		return m.Mode()
+	case rosterimport.FieldDryRun:
+		return m.DryRun()
+	case rosterimport.FieldStatus:
+		return m.Status()
+	case rosterimport.FieldFormat:
+		return m.Format()
+	case rosterimport.FieldEffectiveOn:
+		return m.EffectiveOn()
+	case rosterimport.FieldUploadID:
+		return m.UploadID()
+	case rosterimport.FieldStorageKey:
+		return m.StorageKey()
+	case rosterimport.FieldRequestedBy:
+		return m.RequestedBy()
+	case rosterimport.FieldRowsRead:
+		return m.RowsRead()
+	case rosterimport.FieldRowsChecked:
+		return m.RowsChecked()
+	case rosterimport.FieldToCreate:
+		return m.ToCreate()
+	case rosterimport.FieldToUpdate:
+		return m.ToUpdate()
+	case rosterimport.FieldToTransfer:
+		return m.ToTransfer()
+	case rosterimport.FieldToEnd:
+		return m.ToEnd()
+	case rosterimport.FieldUnchanged:
+		return m.Unchanged()
+	case rosterimport.FieldErrorCount:
+		return m.ErrorCount()
+	case rosterimport.FieldErrors:
+		return m.Errors()
+	case rosterimport.FieldFailure:
+		return m.Failure()
+	case rosterimport.FieldStartedAt:
+		return m.StartedAt()
+	case rosterimport.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RosterImportMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case rosterimport.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case rosterimport.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case rosterimport.FieldScopeKind:
+		return m.OldScopeKind(ctx)
+	case rosterimport.FieldScopeID:
+		return m.OldScopeID(ctx)
+	case rosterimport.FieldMode:
+		return m.OldMode(ctx)
+	case rosterimport.FieldDryRun:
+		return m.OldDryRun(ctx)
+	case rosterimport.FieldStatus:
+		return m.OldStatus(ctx)
+	case rosterimport.FieldFormat:
+		return m.OldFormat(ctx)
+	case rosterimport.FieldEffectiveOn:
+		return m.OldEffectiveOn(ctx)
+	case rosterimport.FieldUploadID:
+		return m.OldUploadID(ctx)
+	case rosterimport.FieldStorageKey:
+		return m.OldStorageKey(ctx)
+	case rosterimport.FieldRequestedBy:
+		return m.OldRequestedBy(ctx)
+	case rosterimport.FieldRowsRead:
+		return m.OldRowsRead(ctx)
+	case rosterimport.FieldRowsChecked:
+		return m.OldRowsChecked(ctx)
+	case rosterimport.FieldToCreate:
+		return m.OldToCreate(ctx)
+	case rosterimport.FieldToUpdate:
+		return m.OldToUpdate(ctx)
+	case rosterimport.FieldToTransfer:
+		return m.OldToTransfer(ctx)
+	case rosterimport.FieldToEnd:
+		return m.OldToEnd(ctx)
+	case rosterimport.FieldUnchanged:
+		return m.OldUnchanged(ctx)
+	case rosterimport.FieldErrorCount:
+		return m.OldErrorCount(ctx)
+	case rosterimport.FieldErrors:
+		return m.OldErrors(ctx)
+	case rosterimport.FieldFailure:
+		return m.OldFailure(ctx)
+	case rosterimport.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case rosterimport.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RosterImport field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RosterImportMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case rosterimport.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case rosterimport.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case rosterimport.FieldScopeKind:
+		v, ok := value.(rosterimport.ScopeKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeKind(v)
+		return nil
+	case rosterimport.FieldScopeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	case rosterimport.FieldMode:
+		v, ok := value.(rosterimport.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case rosterimport.FieldDryRun:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDryRun(v)
+		return nil
+	case rosterimport.FieldStatus:
+		v, ok := value.(rosterimport.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case rosterimport.FieldFormat:
+		v, ok := value.(rosterimport.Format)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormat(v)
+		return nil
+	case rosterimport.FieldEffectiveOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEffectiveOn(v)
+		return nil
+	case rosterimport.FieldUploadID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUploadID(v)
+		return nil
+	case rosterimport.FieldStorageKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStorageKey(v)
+		return nil
+	case rosterimport.FieldRequestedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedBy(v)
+		return nil
+	case rosterimport.FieldRowsRead:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRowsRead(v)
+		return nil
+	case rosterimport.FieldRowsChecked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRowsChecked(v)
+		return nil
+	case rosterimport.FieldToCreate:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToCreate(v)
+		return nil
+	case rosterimport.FieldToUpdate:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToUpdate(v)
+		return nil
+	case rosterimport.FieldToTransfer:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToTransfer(v)
+		return nil
+	case rosterimport.FieldToEnd:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToEnd(v)
+		return nil
+	case rosterimport.FieldUnchanged:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnchanged(v)
+		return nil
+	case rosterimport.FieldErrorCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorCount(v)
+		return nil
+	case rosterimport.FieldErrors:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrors(v)
+		return nil
+	case rosterimport.FieldFailure:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailure(v)
+		return nil
+	case rosterimport.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case rosterimport.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RosterImport field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RosterImportMutation) AddedFields() []string {
+	var fields []string
+	if m.addrows_read != nil {
+		fields = append(fields, rosterimport.FieldRowsRead)
+	}
+	if m.addrows_checked != nil {
+		fields = append(fields, rosterimport.FieldRowsChecked)
+	}
+	if m.addto_create != nil {
+		fields = append(fields, rosterimport.FieldToCreate)
+	}
+	if m.addto_update != nil {
+		fields = append(fields, rosterimport.FieldToUpdate)
+	}
+	if m.addto_transfer != nil {
+		fields = append(fields, rosterimport.FieldToTransfer)
+	}
+	if m.addto_end != nil {
+		fields = append(fields, rosterimport.FieldToEnd)
+	}
+	if m.addunchanged != nil {
+		fields = append(fields, rosterimport.FieldUnchanged)
+	}
+	if m.adderror_count != nil {
+		fields = append(fields, rosterimport.FieldErrorCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RosterImportMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case rosterimport.FieldRowsRead:
+		return m.AddedRowsRead()
+	case rosterimport.FieldRowsChecked:
+		return m.AddedRowsChecked()
+	case rosterimport.FieldToCreate:
+		return m.AddedToCreate()
+	case rosterimport.FieldToUpdate:
+		return m.AddedToUpdate()
+	case rosterimport.FieldToTransfer:
+		return m.AddedToTransfer()
+	case rosterimport.FieldToEnd:
+		return m.AddedToEnd()
+	case rosterimport.FieldUnchanged:
+		return m.AddedUnchanged()
+	case rosterimport.FieldErrorCount:
+		return m.AddedErrorCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RosterImportMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case rosterimport.FieldRowsRead:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRowsRead(v)
+		return nil
+	case rosterimport.FieldRowsChecked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRowsChecked(v)
+		return nil
+	case rosterimport.FieldToCreate:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToCreate(v)
+		return nil
+	case rosterimport.FieldToUpdate:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToUpdate(v)
+		return nil
+	case rosterimport.FieldToTransfer:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToTransfer(v)
+		return nil
+	case rosterimport.FieldToEnd:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddToEnd(v)
+		return nil
+	case rosterimport.FieldUnchanged:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUnchanged(v)
+		return nil
+	case rosterimport.FieldErrorCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddErrorCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RosterImport numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RosterImportMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(rosterimport.FieldUploadID) {
+		fields = append(fields, rosterimport.FieldUploadID)
+	}
+	if m.FieldCleared(rosterimport.FieldRequestedBy) {
+		fields = append(fields, rosterimport.FieldRequestedBy)
+	}
+	if m.FieldCleared(rosterimport.FieldErrors) {
+		fields = append(fields, rosterimport.FieldErrors)
+	}
+	if m.FieldCleared(rosterimport.FieldFailure) {
+		fields = append(fields, rosterimport.FieldFailure)
+	}
+	if m.FieldCleared(rosterimport.FieldStartedAt) {
+		fields = append(fields, rosterimport.FieldStartedAt)
+	}
+	if m.FieldCleared(rosterimport.FieldFinishedAt) {
+		fields = append(fields, rosterimport.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RosterImportMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RosterImportMutation) ClearField(name string) error {
+	switch name {
+	case rosterimport.FieldUploadID:
+		m.ClearUploadID()
+		return nil
+	case rosterimport.FieldRequestedBy:
+		m.ClearRequestedBy()
+		return nil
+	case rosterimport.FieldErrors:
+		m.ClearErrors()
+		return nil
+	case rosterimport.FieldFailure:
+		m.ClearFailure()
+		return nil
+	case rosterimport.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case rosterimport.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RosterImport nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RosterImportMutation) ResetField(name string) error {
+	switch name {
+	case rosterimport.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case rosterimport.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case rosterimport.FieldScopeKind:
+		m.ResetScopeKind()
+		return nil
+	case rosterimport.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	case rosterimport.FieldMode:
+		m.ResetMode()
+		return nil
+	case rosterimport.FieldDryRun:
+		m.ResetDryRun()
+		return nil
+	case rosterimport.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case rosterimport.FieldFormat:
+		m.ResetFormat()
+		return nil
+	case rosterimport.FieldEffectiveOn:
+		m.ResetEffectiveOn()
+		return nil
+	case rosterimport.FieldUploadID:
+		m.ResetUploadID()
+		return nil
+	case rosterimport.FieldStorageKey:
+		m.ResetStorageKey()
+		return nil
+	case rosterimport.FieldRequestedBy:
+		m.ResetRequestedBy()
+		return nil
+	case rosterimport.FieldRowsRead:
+		m.ResetRowsRead()
+		return nil
+	case rosterimport.FieldRowsChecked:
+		m.ResetRowsChecked()
+		return nil
+	case rosterimport.FieldToCreate:
+		m.ResetToCreate()
+		return nil
+	case rosterimport.FieldToUpdate:
+		m.ResetToUpdate()
+		return nil
+	case rosterimport.FieldToTransfer:
+		m.ResetToTransfer()
+		return nil
+	case rosterimport.FieldToEnd:
+		m.ResetToEnd()
+		return nil
+	case rosterimport.FieldUnchanged:
+		m.ResetUnchanged()
+		return nil
+	case rosterimport.FieldErrorCount:
+		m.ResetErrorCount()
+		return nil
+	case rosterimport.FieldErrors:
+		m.ResetErrors()
+		return nil
+	case rosterimport.FieldFailure:
+		m.ResetFailure()
+		return nil
+	case rosterimport.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case rosterimport.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RosterImport field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RosterImportMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RosterImportMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RosterImportMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RosterImportMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RosterImportMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RosterImportMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RosterImportMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RosterImport unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RosterImportMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RosterImport edge %s", name)
+}
+
 // SelfAssessmentMutation represents an operation that mutates the SelfAssessment nodes in the graph.
 type SelfAssessmentMutation struct {
 	config
@@ -31506,6 +34402,8 @@ type UnitMutation struct {
 	kind                           *unit.Kind
 	code                           *string
 	name_folded                    *string
+	opened_on                      *time.Time
+	closed_on                      *time.Time
 	clearedFields                  map[string]struct{}
 	province                       *string
 	clearedprovince                bool
@@ -31537,6 +34435,14 @@ type UnitMutation struct {
 	scoped_accounts                map[string]struct{}
 	removedscoped_accounts         map[string]struct{}
 	clearedscoped_accounts         bool
+	absorbed                       map[string]struct{}
+	removedabsorbed                map[string]struct{}
+	clearedabsorbed                bool
+	successor                      *string
+	clearedsuccessor               bool
+	assignments                    map[string]struct{}
+	removedassignments             map[string]struct{}
+	clearedassignments             bool
 	done                           bool
 	oldValue                       func(context.Context) (*Unit, error)
 	predicates                     []predicate.Unit
@@ -32043,6 +34949,104 @@ func (m *UnitMutation) ParentIDCleared() bool {
 func (m *UnitMutation) ResetParentID() {
 	m.parent = nil
 	delete(m.clearedFields, unit.FieldParentID)
+}
+
+// SetOpenedOn sets the "opened_on" field.
+func (m *UnitMutation) SetOpenedOn(t time.Time) {
+	m.opened_on = &t
+}
+
+// OpenedOn returns the value of the "opened_on" field in the mutation.
+func (m *UnitMutation) OpenedOn() (r time.Time, exists bool) {
+	v := m.opened_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenedOn returns the old "opened_on" field's value of the Unit entity.
+// If the Unit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitMutation) OldOpenedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenedOn: %w", err)
+	}
+	return oldValue.OpenedOn, nil
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (m *UnitMutation) ClearOpenedOn() {
+	m.opened_on = nil
+	m.clearedFields[unit.FieldOpenedOn] = struct{}{}
+}
+
+// OpenedOnCleared returns if the "opened_on" field was cleared in this mutation.
+func (m *UnitMutation) OpenedOnCleared() bool {
+	_, ok := m.clearedFields[unit.FieldOpenedOn]
+	return ok
+}
+
+// ResetOpenedOn resets all changes to the "opened_on" field.
+func (m *UnitMutation) ResetOpenedOn() {
+	m.opened_on = nil
+	delete(m.clearedFields, unit.FieldOpenedOn)
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (m *UnitMutation) SetClosedOn(t time.Time) {
+	m.closed_on = &t
+}
+
+// ClosedOn returns the value of the "closed_on" field in the mutation.
+func (m *UnitMutation) ClosedOn() (r time.Time, exists bool) {
+	v := m.closed_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedOn returns the old "closed_on" field's value of the Unit entity.
+// If the Unit object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitMutation) OldClosedOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedOn: %w", err)
+	}
+	return oldValue.ClosedOn, nil
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (m *UnitMutation) ClearClosedOn() {
+	m.closed_on = nil
+	m.clearedFields[unit.FieldClosedOn] = struct{}{}
+}
+
+// ClosedOnCleared returns if the "closed_on" field was cleared in this mutation.
+func (m *UnitMutation) ClosedOnCleared() bool {
+	_, ok := m.clearedFields[unit.FieldClosedOn]
+	return ok
+}
+
+// ResetClosedOn resets all changes to the "closed_on" field.
+func (m *UnitMutation) ResetClosedOn() {
+	m.closed_on = nil
+	delete(m.clearedFields, unit.FieldClosedOn)
 }
 
 // ClearProvince clears the "province" edge to the Province entity.
@@ -32558,6 +35562,153 @@ func (m *UnitMutation) ResetScopedAccounts() {
 	m.removedscoped_accounts = nil
 }
 
+// AddAbsorbedIDs adds the "absorbed" edge to the Unit entity by ids.
+func (m *UnitMutation) AddAbsorbedIDs(ids ...string) {
+	if m.absorbed == nil {
+		m.absorbed = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.absorbed[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAbsorbed clears the "absorbed" edge to the Unit entity.
+func (m *UnitMutation) ClearAbsorbed() {
+	m.clearedabsorbed = true
+}
+
+// AbsorbedCleared reports if the "absorbed" edge to the Unit entity was cleared.
+func (m *UnitMutation) AbsorbedCleared() bool {
+	return m.clearedabsorbed
+}
+
+// RemoveAbsorbedIDs removes the "absorbed" edge to the Unit entity by IDs.
+func (m *UnitMutation) RemoveAbsorbedIDs(ids ...string) {
+	if m.removedabsorbed == nil {
+		m.removedabsorbed = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.absorbed, ids[i])
+		m.removedabsorbed[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAbsorbed returns the removed IDs of the "absorbed" edge to the Unit entity.
+func (m *UnitMutation) RemovedAbsorbedIDs() (ids []string) {
+	for id := range m.removedabsorbed {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AbsorbedIDs returns the "absorbed" edge IDs in the mutation.
+func (m *UnitMutation) AbsorbedIDs() (ids []string) {
+	for id := range m.absorbed {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAbsorbed resets all changes to the "absorbed" edge.
+func (m *UnitMutation) ResetAbsorbed() {
+	m.absorbed = nil
+	m.clearedabsorbed = false
+	m.removedabsorbed = nil
+}
+
+// SetSuccessorID sets the "successor" edge to the Unit entity by id.
+func (m *UnitMutation) SetSuccessorID(id string) {
+	m.successor = &id
+}
+
+// ClearSuccessor clears the "successor" edge to the Unit entity.
+func (m *UnitMutation) ClearSuccessor() {
+	m.clearedsuccessor = true
+}
+
+// SuccessorCleared reports if the "successor" edge to the Unit entity was cleared.
+func (m *UnitMutation) SuccessorCleared() bool {
+	return m.clearedsuccessor
+}
+
+// SuccessorID returns the "successor" edge ID in the mutation.
+func (m *UnitMutation) SuccessorID() (id string, exists bool) {
+	if m.successor != nil {
+		return *m.successor, true
+	}
+	return
+}
+
+// SuccessorIDs returns the "successor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SuccessorID instead. It exists only for internal usage by the builders.
+func (m *UnitMutation) SuccessorIDs() (ids []string) {
+	if id := m.successor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSuccessor resets all changes to the "successor" edge.
+func (m *UnitMutation) ResetSuccessor() {
+	m.successor = nil
+	m.clearedsuccessor = false
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by ids.
+func (m *UnitMutation) AddAssignmentIDs(ids ...string) {
+	if m.assignments == nil {
+		m.assignments = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.assignments[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAssignments clears the "assignments" edge to the OfficialAssignment entity.
+func (m *UnitMutation) ClearAssignments() {
+	m.clearedassignments = true
+}
+
+// AssignmentsCleared reports if the "assignments" edge to the OfficialAssignment entity was cleared.
+func (m *UnitMutation) AssignmentsCleared() bool {
+	return m.clearedassignments
+}
+
+// RemoveAssignmentIDs removes the "assignments" edge to the OfficialAssignment entity by IDs.
+func (m *UnitMutation) RemoveAssignmentIDs(ids ...string) {
+	if m.removedassignments == nil {
+		m.removedassignments = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.assignments, ids[i])
+		m.removedassignments[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAssignments returns the removed IDs of the "assignments" edge to the OfficialAssignment entity.
+func (m *UnitMutation) RemovedAssignmentsIDs() (ids []string) {
+	for id := range m.removedassignments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AssignmentsIDs returns the "assignments" edge IDs in the mutation.
+func (m *UnitMutation) AssignmentsIDs() (ids []string) {
+	for id := range m.assignments {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAssignments resets all changes to the "assignments" edge.
+func (m *UnitMutation) ResetAssignments() {
+	m.assignments = nil
+	m.clearedassignments = false
+	m.removedassignments = nil
+}
+
 // Where appends a list predicates to the UnitMutation builder.
 func (m *UnitMutation) Where(ps ...predicate.Unit) {
 	m.predicates = append(m.predicates, ps...)
@@ -32592,7 +35743,7 @@ func (m *UnitMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UnitMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, unit.FieldCreatedAt)
 	}
@@ -32623,6 +35774,12 @@ func (m *UnitMutation) Fields() []string {
 	if m.parent != nil {
 		fields = append(fields, unit.FieldParentID)
 	}
+	if m.opened_on != nil {
+		fields = append(fields, unit.FieldOpenedOn)
+	}
+	if m.closed_on != nil {
+		fields = append(fields, unit.FieldClosedOn)
+	}
 	return fields
 }
 
@@ -32651,6 +35808,10 @@ func (m *UnitMutation) Field(name string) (ent.Value, bool) {
 		return m.DistrictID()
 	case unit.FieldParentID:
 		return m.ParentID()
+	case unit.FieldOpenedOn:
+		return m.OpenedOn()
+	case unit.FieldClosedOn:
+		return m.ClosedOn()
 	}
 	return nil, false
 }
@@ -32680,6 +35841,10 @@ func (m *UnitMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldDistrictID(ctx)
 	case unit.FieldParentID:
 		return m.OldParentID(ctx)
+	case unit.FieldOpenedOn:
+		return m.OldOpenedOn(ctx)
+	case unit.FieldClosedOn:
+		return m.OldClosedOn(ctx)
 	}
 	return nil, fmt.Errorf("unknown Unit field %s", name)
 }
@@ -32759,6 +35924,20 @@ func (m *UnitMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetParentID(v)
 		return nil
+	case unit.FieldOpenedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenedOn(v)
+		return nil
+	case unit.FieldClosedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedOn(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Unit field %s", name)
 }
@@ -32798,6 +35977,12 @@ func (m *UnitMutation) ClearedFields() []string {
 	if m.FieldCleared(unit.FieldParentID) {
 		fields = append(fields, unit.FieldParentID)
 	}
+	if m.FieldCleared(unit.FieldOpenedOn) {
+		fields = append(fields, unit.FieldOpenedOn)
+	}
+	if m.FieldCleared(unit.FieldClosedOn) {
+		fields = append(fields, unit.FieldClosedOn)
+	}
 	return fields
 }
 
@@ -32820,6 +36005,12 @@ func (m *UnitMutation) ClearField(name string) error {
 		return nil
 	case unit.FieldParentID:
 		m.ClearParentID()
+		return nil
+	case unit.FieldOpenedOn:
+		m.ClearOpenedOn()
+		return nil
+	case unit.FieldClosedOn:
+		m.ClearClosedOn()
 		return nil
 	}
 	return fmt.Errorf("unknown Unit nullable field %s", name)
@@ -32859,13 +36050,19 @@ func (m *UnitMutation) ResetField(name string) error {
 	case unit.FieldParentID:
 		m.ResetParentID()
 		return nil
+	case unit.FieldOpenedOn:
+		m.ResetOpenedOn()
+		return nil
+	case unit.FieldClosedOn:
+		m.ResetClosedOn()
+		return nil
 	}
 	return fmt.Errorf("unknown Unit field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UnitMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 14)
 	if m.province != nil {
 		edges = append(edges, unit.EdgeProvince)
 	}
@@ -32898,6 +36095,15 @@ func (m *UnitMutation) AddedEdges() []string {
 	}
 	if m.scoped_accounts != nil {
 		edges = append(edges, unit.EdgeScopedAccounts)
+	}
+	if m.absorbed != nil {
+		edges = append(edges, unit.EdgeAbsorbed)
+	}
+	if m.successor != nil {
+		edges = append(edges, unit.EdgeSuccessor)
+	}
+	if m.assignments != nil {
+		edges = append(edges, unit.EdgeAssignments)
 	}
 	return edges
 }
@@ -32966,13 +36172,29 @@ func (m *UnitMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case unit.EdgeAbsorbed:
+		ids := make([]ent.Value, 0, len(m.absorbed))
+		for id := range m.absorbed {
+			ids = append(ids, id)
+		}
+		return ids
+	case unit.EdgeSuccessor:
+		if id := m.successor; id != nil {
+			return []ent.Value{*id}
+		}
+	case unit.EdgeAssignments:
+		ids := make([]ent.Value, 0, len(m.assignments))
+		for id := range m.assignments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UnitMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 14)
 	if m.removedchildren != nil {
 		edges = append(edges, unit.EdgeChildren)
 	}
@@ -32996,6 +36218,12 @@ func (m *UnitMutation) RemovedEdges() []string {
 	}
 	if m.removedscoped_accounts != nil {
 		edges = append(edges, unit.EdgeScopedAccounts)
+	}
+	if m.removedabsorbed != nil {
+		edges = append(edges, unit.EdgeAbsorbed)
+	}
+	if m.removedassignments != nil {
+		edges = append(edges, unit.EdgeAssignments)
 	}
 	return edges
 }
@@ -33052,13 +36280,25 @@ func (m *UnitMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case unit.EdgeAbsorbed:
+		ids := make([]ent.Value, 0, len(m.removedabsorbed))
+		for id := range m.removedabsorbed {
+			ids = append(ids, id)
+		}
+		return ids
+	case unit.EdgeAssignments:
+		ids := make([]ent.Value, 0, len(m.removedassignments))
+		for id := range m.removedassignments {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UnitMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 14)
 	if m.clearedprovince {
 		edges = append(edges, unit.EdgeProvince)
 	}
@@ -33092,6 +36332,15 @@ func (m *UnitMutation) ClearedEdges() []string {
 	if m.clearedscoped_accounts {
 		edges = append(edges, unit.EdgeScopedAccounts)
 	}
+	if m.clearedabsorbed {
+		edges = append(edges, unit.EdgeAbsorbed)
+	}
+	if m.clearedsuccessor {
+		edges = append(edges, unit.EdgeSuccessor)
+	}
+	if m.clearedassignments {
+		edges = append(edges, unit.EdgeAssignments)
+	}
 	return edges
 }
 
@@ -33121,6 +36370,12 @@ func (m *UnitMutation) EdgeCleared(name string) bool {
 		return m.clearedinspections
 	case unit.EdgeScopedAccounts:
 		return m.clearedscoped_accounts
+	case unit.EdgeAbsorbed:
+		return m.clearedabsorbed
+	case unit.EdgeSuccessor:
+		return m.clearedsuccessor
+	case unit.EdgeAssignments:
+		return m.clearedassignments
 	}
 	return false
 }
@@ -33137,6 +36392,9 @@ func (m *UnitMutation) ClearEdge(name string) error {
 		return nil
 	case unit.EdgeParent:
 		m.ClearParent()
+		return nil
+	case unit.EdgeSuccessor:
+		m.ClearSuccessor()
 		return nil
 	}
 	return fmt.Errorf("unknown Unit unique edge %s", name)
@@ -33179,6 +36437,15 @@ func (m *UnitMutation) ResetEdge(name string) error {
 	case unit.EdgeScopedAccounts:
 		m.ResetScopedAccounts()
 		return nil
+	case unit.EdgeAbsorbed:
+		m.ResetAbsorbed()
+		return nil
+	case unit.EdgeSuccessor:
+		m.ResetSuccessor()
+		return nil
+	case unit.EdgeAssignments:
+		m.ResetAssignments()
+		return nil
 	}
 	return fmt.Errorf("unknown Unit edge %s", name)
 }
@@ -33203,6 +36470,7 @@ type UploadMutation struct {
 	sanitized      *bool
 	owner          *string
 	expires_at     *time.Time
+	purpose        *upload.Purpose
 	clearedFields  map[string]struct{}
 	_case          *string
 	cleared_case   bool
@@ -33814,6 +37082,42 @@ func (m *UploadMutation) ResetExpiresAt() {
 	m.expires_at = nil
 }
 
+// SetPurpose sets the "purpose" field.
+func (m *UploadMutation) SetPurpose(u upload.Purpose) {
+	m.purpose = &u
+}
+
+// Purpose returns the value of the "purpose" field in the mutation.
+func (m *UploadMutation) Purpose() (r upload.Purpose, exists bool) {
+	v := m.purpose
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPurpose returns the old "purpose" field's value of the Upload entity.
+// If the Upload object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UploadMutation) OldPurpose(ctx context.Context) (v upload.Purpose, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPurpose is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPurpose requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPurpose: %w", err)
+	}
+	return oldValue.Purpose, nil
+}
+
+// ResetPurpose resets all changes to the "purpose" field.
+func (m *UploadMutation) ResetPurpose() {
+	m.purpose = nil
+}
+
 // SetCaseID sets the "case" edge to the CitizenCase entity by id.
 func (m *UploadMutation) SetCaseID(id string) {
 	m._case = &id
@@ -33887,7 +37191,7 @@ func (m *UploadMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UploadMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, upload.FieldCreatedAt)
 	}
@@ -33924,6 +37228,9 @@ func (m *UploadMutation) Fields() []string {
 	if m.expires_at != nil {
 		fields = append(fields, upload.FieldExpiresAt)
 	}
+	if m.purpose != nil {
+		fields = append(fields, upload.FieldPurpose)
+	}
 	return fields
 }
 
@@ -33956,6 +37263,8 @@ func (m *UploadMutation) Field(name string) (ent.Value, bool) {
 		return m.Owner()
 	case upload.FieldExpiresAt:
 		return m.ExpiresAt()
+	case upload.FieldPurpose:
+		return m.Purpose()
 	}
 	return nil, false
 }
@@ -33989,6 +37298,8 @@ func (m *UploadMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldOwner(ctx)
 	case upload.FieldExpiresAt:
 		return m.OldExpiresAt(ctx)
+	case upload.FieldPurpose:
+		return m.OldPurpose(ctx)
 	}
 	return nil, fmt.Errorf("unknown Upload field %s", name)
 }
@@ -34081,6 +37392,13 @@ func (m *UploadMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetExpiresAt(v)
+		return nil
+	case upload.FieldPurpose:
+		v, ok := value.(upload.Purpose)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPurpose(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Upload field %s", name)
@@ -34208,6 +37526,9 @@ func (m *UploadMutation) ResetField(name string) error {
 		return nil
 	case upload.FieldExpiresAt:
 		m.ResetExpiresAt()
+		return nil
+	case upload.FieldPurpose:
+		m.ResetPurpose()
 		return nil
 	}
 	return fmt.Errorf("unknown Upload field %s", name)

@@ -44,6 +44,8 @@ type Official struct {
 	ContactPhone string `json:"-"`
 	// Registered e-mail address, for activation and recovery codes.
 	ContactEmail string `json:"-"`
+	// Why the official left (with activeTo): RETIREMENT, RESIGNATION, DISMISSAL, DEATH or OTHER.
+	LeaveReason *official.LeaveReason `json:"leave_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OfficialQuery when eager-loading is set.
 	Edges        OfficialEdges `json:"edges"`
@@ -68,11 +70,13 @@ type OfficialEdges struct {
 	Commendations []*Commendation `json:"commendations,omitempty"`
 	// Citizen cases about the official.
 	Cases []*CitizenCase `json:"cases,omitempty"`
+	// The official's assignments to units, oldest first: where they worked from which day (history of transfers).
+	Assignments []*OfficialAssignment `json:"assignments,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 	// totalCount holds the count of the edges above.
-	totalCount [7]map[string]int
+	totalCount [8]map[string]int
 
 	namedAcknowledgements map[string][]*Acknowledgement
 	namedPledges          map[string][]*Pledge
@@ -80,6 +84,7 @@ type OfficialEdges struct {
 	namedIncidents        map[string][]*Incident
 	namedCommendations    map[string][]*Commendation
 	namedCases            map[string][]*CitizenCase
+	namedAssignments      map[string][]*OfficialAssignment
 }
 
 // UnitOrErr returns the Unit value or an error if the edge
@@ -158,12 +163,21 @@ func (e OfficialEdges) CasesOrErr() ([]*CitizenCase, error) {
 	return nil, &NotLoadedError{edge: "cases"}
 }
 
+// AssignmentsOrErr returns the Assignments value or an error if the edge
+// was not loaded in eager-loading.
+func (e OfficialEdges) AssignmentsOrErr() ([]*OfficialAssignment, error) {
+	if e.loadedTypes[8] {
+		return e.Assignments, nil
+	}
+	return nil, &NotLoadedError{edge: "assignments"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Official) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded, official.FieldUnitID, official.FieldContactPhone, official.FieldContactEmail:
+		case official.FieldID, official.FieldFullName, official.FieldCategory, official.FieldPosition, official.FieldEmployeeCode, official.FieldFullNameFolded, official.FieldUnitID, official.FieldContactPhone, official.FieldContactEmail, official.FieldLeaveReason:
 			values[i] = new(sql.NullString)
 		case official.FieldCreatedAt, official.FieldUpdatedAt, official.FieldActiveFrom, official.FieldActiveTo:
 			values[i] = new(sql.NullTime)
@@ -261,6 +275,13 @@ func (_m *Official) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ContactEmail = value.String
 			}
+		case official.FieldLeaveReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field leave_reason", values[i])
+			} else if value.Valid {
+				_m.LeaveReason = new(official.LeaveReason)
+				*_m.LeaveReason = official.LeaveReason(value.String)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -312,6 +333,11 @@ func (_m *Official) QueryCommendations() *CommendationQuery {
 // QueryCases queries the "cases" edge of the Official entity.
 func (_m *Official) QueryCases() *CitizenCaseQuery {
 	return NewOfficialClient(_m.config).QueryCases(_m)
+}
+
+// QueryAssignments queries the "assignments" edge of the Official entity.
+func (_m *Official) QueryAssignments() *OfficialAssignmentQuery {
+	return NewOfficialClient(_m.config).QueryAssignments(_m)
 }
 
 // Update returns a builder for updating this Official.
@@ -372,6 +398,11 @@ func (_m *Official) String() string {
 	builder.WriteString("contact_phone=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("contact_email=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.LeaveReason; v != nil {
+		builder.WriteString("leave_reason=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -517,6 +548,30 @@ func (_m *Official) appendNamedCases(name string, edges ...*CitizenCase) {
 		_m.Edges.namedCases[name] = []*CitizenCase{}
 	} else {
 		_m.Edges.namedCases[name] = append(_m.Edges.namedCases[name], edges...)
+	}
+}
+
+// NamedAssignments returns the Assignments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Official) NamedAssignments(name string) ([]*OfficialAssignment, error) {
+	if _m.Edges.namedAssignments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAssignments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Official) appendNamedAssignments(name string, edges ...*OfficialAssignment) {
+	if _m.Edges.namedAssignments == nil {
+		_m.Edges.namedAssignments = make(map[string][]*OfficialAssignment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAssignments[name] = []*OfficialAssignment{}
+	} else {
+		_m.Edges.namedAssignments[name] = append(_m.Edges.namedAssignments[name], edges...)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -159,6 +160,20 @@ func (_c *OfficialCreate) SetNillableContactEmail(v *string) *OfficialCreate {
 	return _c
 }
 
+// SetLeaveReason sets the "leave_reason" field.
+func (_c *OfficialCreate) SetLeaveReason(v official.LeaveReason) *OfficialCreate {
+	_c.mutation.SetLeaveReason(v)
+	return _c
+}
+
+// SetNillableLeaveReason sets the "leave_reason" field if the given value is not nil.
+func (_c *OfficialCreate) SetNillableLeaveReason(v *official.LeaveReason) *OfficialCreate {
+	if v != nil {
+		_c.SetLeaveReason(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OfficialCreate) SetID(v string) *OfficialCreate {
 	_c.mutation.SetID(v)
@@ -285,6 +300,21 @@ func (_c *OfficialCreate) AddCases(v ...*CitizenCase) *OfficialCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddCaseIDs(ids...)
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by IDs.
+func (_c *OfficialCreate) AddAssignmentIDs(ids ...string) *OfficialCreate {
+	_c.mutation.AddAssignmentIDs(ids...)
+	return _c
+}
+
+// AddAssignments adds the "assignments" edges to the OfficialAssignment entity.
+func (_c *OfficialCreate) AddAssignments(v ...*OfficialAssignment) *OfficialCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAssignmentIDs(ids...)
 }
 
 // Mutation returns the OfficialMutation object of the builder.
@@ -420,6 +450,11 @@ func (_c *OfficialCreate) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Official.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.LeaveReason(); ok {
+		if err := official.LeaveReasonValidator(v); err != nil {
+			return &ValidationError{Name: "leave_reason", err: fmt.Errorf(`ent: validator failed for field "Official.leave_reason": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := official.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Official.id": %w`, err)}
@@ -507,6 +542,10 @@ func (_c *OfficialCreate) createSpec() (*Official, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ContactEmail(); ok {
 		_spec.SetField(official.FieldContactEmail, field.TypeString, value)
 		_node.ContactEmail = value
+	}
+	if value, ok := _c.mutation.LeaveReason(); ok {
+		_spec.SetField(official.FieldLeaveReason, field.TypeEnum, value)
+		_node.LeaveReason = &value
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -630,6 +669,22 @@ func (_c *OfficialCreate) createSpec() (*Official, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AssignmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -836,6 +891,24 @@ func (u *OfficialUpsert) UpdateContactEmail() *OfficialUpsert {
 // ClearContactEmail clears the value of the "contact_email" field.
 func (u *OfficialUpsert) ClearContactEmail() *OfficialUpsert {
 	u.SetNull(official.FieldContactEmail)
+	return u
+}
+
+// SetLeaveReason sets the "leave_reason" field.
+func (u *OfficialUpsert) SetLeaveReason(v official.LeaveReason) *OfficialUpsert {
+	u.Set(official.FieldLeaveReason, v)
+	return u
+}
+
+// UpdateLeaveReason sets the "leave_reason" field to the value that was provided on create.
+func (u *OfficialUpsert) UpdateLeaveReason() *OfficialUpsert {
+	u.SetExcluded(official.FieldLeaveReason)
+	return u
+}
+
+// ClearLeaveReason clears the value of the "leave_reason" field.
+func (u *OfficialUpsert) ClearLeaveReason() *OfficialUpsert {
+	u.SetNull(official.FieldLeaveReason)
 	return u
 }
 
@@ -1062,6 +1135,27 @@ func (u *OfficialUpsertOne) UpdateContactEmail() *OfficialUpsertOne {
 func (u *OfficialUpsertOne) ClearContactEmail() *OfficialUpsertOne {
 	return u.Update(func(s *OfficialUpsert) {
 		s.ClearContactEmail()
+	})
+}
+
+// SetLeaveReason sets the "leave_reason" field.
+func (u *OfficialUpsertOne) SetLeaveReason(v official.LeaveReason) *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetLeaveReason(v)
+	})
+}
+
+// UpdateLeaveReason sets the "leave_reason" field to the value that was provided on create.
+func (u *OfficialUpsertOne) UpdateLeaveReason() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateLeaveReason()
+	})
+}
+
+// ClearLeaveReason clears the value of the "leave_reason" field.
+func (u *OfficialUpsertOne) ClearLeaveReason() *OfficialUpsertOne {
+	return u.Update(func(s *OfficialUpsert) {
+		s.ClearLeaveReason()
 	})
 }
 
@@ -1455,6 +1549,27 @@ func (u *OfficialUpsertBulk) UpdateContactEmail() *OfficialUpsertBulk {
 func (u *OfficialUpsertBulk) ClearContactEmail() *OfficialUpsertBulk {
 	return u.Update(func(s *OfficialUpsert) {
 		s.ClearContactEmail()
+	})
+}
+
+// SetLeaveReason sets the "leave_reason" field.
+func (u *OfficialUpsertBulk) SetLeaveReason(v official.LeaveReason) *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.SetLeaveReason(v)
+	})
+}
+
+// UpdateLeaveReason sets the "leave_reason" field to the value that was provided on create.
+func (u *OfficialUpsertBulk) UpdateLeaveReason() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.UpdateLeaveReason()
+	})
+}
+
+// ClearLeaveReason clears the value of the "leave_reason" field.
+func (u *OfficialUpsertBulk) ClearLeaveReason() *OfficialUpsertBulk {
+	return u.Update(func(s *OfficialUpsert) {
+		s.ClearLeaveReason()
 	})
 }
 

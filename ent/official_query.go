@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -40,6 +41,7 @@ type OfficialQuery struct {
 	withIncidents             *IncidentQuery
 	withCommendations         *CommendationQuery
 	withCases                 *CitizenCaseQuery
+	withAssignments           *OfficialAssignmentQuery
 	loadTotal                 []func(context.Context, []*Official) error
 	modifiers                 []func(*sql.Selector)
 	withNamedAcknowledgements map[string]*AcknowledgementQuery
@@ -48,6 +50,7 @@ type OfficialQuery struct {
 	withNamedIncidents        map[string]*IncidentQuery
 	withNamedCommendations    map[string]*CommendationQuery
 	withNamedCases            map[string]*CitizenCaseQuery
+	withNamedAssignments      map[string]*OfficialAssignmentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -260,6 +263,28 @@ func (_q *OfficialQuery) QueryCases() *CitizenCaseQuery {
 	return query
 }
 
+// QueryAssignments chains the current query on the "assignments" edge.
+func (_q *OfficialQuery) QueryAssignments() *OfficialAssignmentQuery {
+	query := (&OfficialAssignmentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(official.Table, official.FieldID, selector),
+			sqlgraph.To(officialassignment.Table, officialassignment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, official.AssignmentsTable, official.AssignmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Official entity from the query.
 // Returns a *NotFoundError when no Official was found.
 func (_q *OfficialQuery) First(ctx context.Context) (*Official, error) {
@@ -460,6 +485,7 @@ func (_q *OfficialQuery) Clone() *OfficialQuery {
 		withIncidents:        _q.withIncidents.Clone(),
 		withCommendations:    _q.withCommendations.Clone(),
 		withCases:            _q.withCases.Clone(),
+		withAssignments:      _q.withAssignments.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -554,6 +580,17 @@ func (_q *OfficialQuery) WithCases(opts ...func(*CitizenCaseQuery)) *OfficialQue
 	return _q
 }
 
+// WithAssignments tells the query-builder to eager-load the nodes that are connected to
+// the "assignments" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *OfficialQuery) WithAssignments(opts ...func(*OfficialAssignmentQuery)) *OfficialQuery {
+	query := (&OfficialAssignmentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAssignments = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -632,7 +669,7 @@ func (_q *OfficialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Off
 	var (
 		nodes       = []*Official{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [9]bool{
 			_q.withUnit != nil,
 			_q.withAccount != nil,
 			_q.withAcknowledgements != nil,
@@ -641,6 +678,7 @@ func (_q *OfficialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Off
 			_q.withIncidents != nil,
 			_q.withCommendations != nil,
 			_q.withCases != nil,
+			_q.withAssignments != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -718,6 +756,13 @@ func (_q *OfficialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Off
 			return nil, err
 		}
 	}
+	if query := _q.withAssignments; query != nil {
+		if err := _q.loadAssignments(ctx, query, nodes,
+			func(n *Official) { n.Edges.Assignments = []*OfficialAssignment{} },
+			func(n *Official, e *OfficialAssignment) { n.Edges.Assignments = append(n.Edges.Assignments, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedAcknowledgements {
 		if err := _q.loadAcknowledgements(ctx, query, nodes,
 			func(n *Official) { n.appendNamedAcknowledgements(name) },
@@ -757,6 +802,13 @@ func (_q *OfficialQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Off
 		if err := _q.loadCases(ctx, query, nodes,
 			func(n *Official) { n.appendNamedCases(name) },
 			func(n *Official, e *CitizenCase) { n.appendNamedCases(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAssignments {
+		if err := _q.loadAssignments(ctx, query, nodes,
+			func(n *Official) { n.appendNamedAssignments(name) },
+			func(n *Official, e *OfficialAssignment) { n.appendNamedAssignments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1013,6 +1065,36 @@ func (_q *OfficialQuery) loadCases(ctx context.Context, query *CitizenCaseQuery,
 	}
 	return nil
 }
+func (_q *OfficialQuery) loadAssignments(ctx context.Context, query *OfficialAssignmentQuery, nodes []*Official, init func(*Official), assign func(*Official, *OfficialAssignment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Official)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(officialassignment.FieldOfficialID)
+	}
+	query.Where(predicate.OfficialAssignment(func(s *sql.Selector) {
+		s.Where(edgeParents(s, s.C(official.AssignmentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.OfficialID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "official_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *OfficialQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1211,6 +1293,20 @@ func (_q *OfficialQuery) WithNamedCases(name string, opts ...func(*CitizenCaseQu
 		_q.withNamedCases = make(map[string]*CitizenCaseQuery)
 	}
 	_q.withNamedCases[name] = query
+	return _q
+}
+
+// WithNamedAssignments tells the query-builder to eager-load the nodes that are connected to the "assignments"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *OfficialQuery) WithNamedAssignments(name string, opts ...func(*OfficialAssignmentQuery)) *OfficialQuery {
+	query := (&OfficialAssignmentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAssignments == nil {
+		_q.withNamedAssignments = make(map[string]*OfficialAssignmentQuery)
+	}
+	_q.withNamedAssignments[name] = query
 	return _q
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -200,6 +201,26 @@ func (_u *OfficialUpdate) ClearContactEmail() *OfficialUpdate {
 	return _u
 }
 
+// SetLeaveReason sets the "leave_reason" field.
+func (_u *OfficialUpdate) SetLeaveReason(v official.LeaveReason) *OfficialUpdate {
+	_u.mutation.SetLeaveReason(v)
+	return _u
+}
+
+// SetNillableLeaveReason sets the "leave_reason" field if the given value is not nil.
+func (_u *OfficialUpdate) SetNillableLeaveReason(v *official.LeaveReason) *OfficialUpdate {
+	if v != nil {
+		_u.SetLeaveReason(*v)
+	}
+	return _u
+}
+
+// ClearLeaveReason clears the value of the "leave_reason" field.
+func (_u *OfficialUpdate) ClearLeaveReason() *OfficialUpdate {
+	_u.mutation.ClearLeaveReason()
+	return _u
+}
+
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_u *OfficialUpdate) SetUnit(v *Unit) *OfficialUpdate {
 	return _u.SetUnitID(v.ID)
@@ -312,6 +333,21 @@ func (_u *OfficialUpdate) AddCases(v ...*CitizenCase) *OfficialUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddCaseIDs(ids...)
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by IDs.
+func (_u *OfficialUpdate) AddAssignmentIDs(ids ...string) *OfficialUpdate {
+	_u.mutation.AddAssignmentIDs(ids...)
+	return _u
+}
+
+// AddAssignments adds the "assignments" edges to the OfficialAssignment entity.
+func (_u *OfficialUpdate) AddAssignments(v ...*OfficialAssignment) *OfficialUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAssignmentIDs(ids...)
 }
 
 // Mutation returns the OfficialMutation object of the builder.
@@ -457,6 +493,27 @@ func (_u *OfficialUpdate) RemoveCases(v ...*CitizenCase) *OfficialUpdate {
 	return _u.RemoveCaseIDs(ids...)
 }
 
+// ClearAssignments clears all "assignments" edges to the OfficialAssignment entity.
+func (_u *OfficialUpdate) ClearAssignments() *OfficialUpdate {
+	_u.mutation.ClearAssignments()
+	return _u
+}
+
+// RemoveAssignmentIDs removes the "assignments" edge to OfficialAssignment entities by IDs.
+func (_u *OfficialUpdate) RemoveAssignmentIDs(ids ...string) *OfficialUpdate {
+	_u.mutation.RemoveAssignmentIDs(ids...)
+	return _u
+}
+
+// RemoveAssignments removes "assignments" edges to OfficialAssignment entities.
+func (_u *OfficialUpdate) RemoveAssignments(v ...*OfficialAssignment) *OfficialUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAssignmentIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *OfficialUpdate) Save(ctx context.Context) (int, error) {
 	if err := _u.defaults(); err != nil {
@@ -536,6 +593,11 @@ func (_u *OfficialUpdate) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Official.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LeaveReason(); ok {
+		if err := official.LeaveReasonValidator(v); err != nil {
+			return &ValidationError{Name: "leave_reason", err: fmt.Errorf(`ent: validator failed for field "Official.leave_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.UnitCleared() && len(_u.mutation.UnitIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Official.unit"`)
 	}
@@ -592,6 +654,12 @@ func (_u *OfficialUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ContactEmailCleared() {
 		_spec.ClearField(official.FieldContactEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.LeaveReason(); ok {
+		_spec.SetField(official.FieldLeaveReason, field.TypeEnum, value)
+	}
+	if _u.mutation.LeaveReasonCleared() {
+		_spec.ClearField(official.FieldLeaveReason, field.TypeEnum)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -914,6 +982,51 @@ func (_u *OfficialUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAssignmentsIDs(); len(nodes) > 0 && !_u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssignmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1105,6 +1218,26 @@ func (_u *OfficialUpdateOne) ClearContactEmail() *OfficialUpdateOne {
 	return _u
 }
 
+// SetLeaveReason sets the "leave_reason" field.
+func (_u *OfficialUpdateOne) SetLeaveReason(v official.LeaveReason) *OfficialUpdateOne {
+	_u.mutation.SetLeaveReason(v)
+	return _u
+}
+
+// SetNillableLeaveReason sets the "leave_reason" field if the given value is not nil.
+func (_u *OfficialUpdateOne) SetNillableLeaveReason(v *official.LeaveReason) *OfficialUpdateOne {
+	if v != nil {
+		_u.SetLeaveReason(*v)
+	}
+	return _u
+}
+
+// ClearLeaveReason clears the value of the "leave_reason" field.
+func (_u *OfficialUpdateOne) ClearLeaveReason() *OfficialUpdateOne {
+	_u.mutation.ClearLeaveReason()
+	return _u
+}
+
 // SetUnit sets the "unit" edge to the Unit entity.
 func (_u *OfficialUpdateOne) SetUnit(v *Unit) *OfficialUpdateOne {
 	return _u.SetUnitID(v.ID)
@@ -1217,6 +1350,21 @@ func (_u *OfficialUpdateOne) AddCases(v ...*CitizenCase) *OfficialUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddCaseIDs(ids...)
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by IDs.
+func (_u *OfficialUpdateOne) AddAssignmentIDs(ids ...string) *OfficialUpdateOne {
+	_u.mutation.AddAssignmentIDs(ids...)
+	return _u
+}
+
+// AddAssignments adds the "assignments" edges to the OfficialAssignment entity.
+func (_u *OfficialUpdateOne) AddAssignments(v ...*OfficialAssignment) *OfficialUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAssignmentIDs(ids...)
 }
 
 // Mutation returns the OfficialMutation object of the builder.
@@ -1362,6 +1510,27 @@ func (_u *OfficialUpdateOne) RemoveCases(v ...*CitizenCase) *OfficialUpdateOne {
 	return _u.RemoveCaseIDs(ids...)
 }
 
+// ClearAssignments clears all "assignments" edges to the OfficialAssignment entity.
+func (_u *OfficialUpdateOne) ClearAssignments() *OfficialUpdateOne {
+	_u.mutation.ClearAssignments()
+	return _u
+}
+
+// RemoveAssignmentIDs removes the "assignments" edge to OfficialAssignment entities by IDs.
+func (_u *OfficialUpdateOne) RemoveAssignmentIDs(ids ...string) *OfficialUpdateOne {
+	_u.mutation.RemoveAssignmentIDs(ids...)
+	return _u
+}
+
+// RemoveAssignments removes "assignments" edges to OfficialAssignment entities.
+func (_u *OfficialUpdateOne) RemoveAssignments(v ...*OfficialAssignment) *OfficialUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAssignmentIDs(ids...)
+}
+
 // Where appends a list predicates to the OfficialUpdate builder.
 func (_u *OfficialUpdateOne) Where(ps ...predicate.Official) *OfficialUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1454,6 +1623,11 @@ func (_u *OfficialUpdateOne) check() error {
 			return &ValidationError{Name: "contact_email", err: fmt.Errorf(`ent: validator failed for field "Official.contact_email": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LeaveReason(); ok {
+		if err := official.LeaveReasonValidator(v); err != nil {
+			return &ValidationError{Name: "leave_reason", err: fmt.Errorf(`ent: validator failed for field "Official.leave_reason": %w`, err)}
+		}
+	}
 	if _u.mutation.UnitCleared() && len(_u.mutation.UnitIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Official.unit"`)
 	}
@@ -1527,6 +1701,12 @@ func (_u *OfficialUpdateOne) sqlSave(ctx context.Context) (_node *Official, err 
 	}
 	if _u.mutation.ContactEmailCleared() {
 		_spec.ClearField(official.FieldContactEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.LeaveReason(); ok {
+		_spec.SetField(official.FieldLeaveReason, field.TypeEnum, value)
+	}
+	if _u.mutation.LeaveReasonCleared() {
+		_spec.ClearField(official.FieldLeaveReason, field.TypeEnum)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1849,6 +2029,51 @@ func (_u *OfficialUpdateOne) sqlSave(ctx context.Context) (_node *Official, err 
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(citizencase.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAssignmentsIDs(); len(nodes) > 0 && !_u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssignmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   official.AssignmentsTable,
+			Columns: []string{official.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -783,6 +783,7 @@ func (_q *ProvinceQuery) loadUnits(ctx context.Context, query *UnitQuery, nodes 
 			init(nodes[i])
 		}
 	}
+	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(unit.FieldProvinceID)
 	}

@@ -50,6 +50,8 @@ type Tx struct {
 	Inspection *InspectionClient
 	// Official is the client for interacting with the Official builders.
 	Official *OfficialClient
+	// OfficialAssignment is the client for interacting with the OfficialAssignment builders.
+	OfficialAssignment *OfficialAssignmentClient
 	// OfficialNameKey is the client for interacting with the OfficialNameKey builders.
 	OfficialNameKey *OfficialNameKeyClient
 	// PartnerKey is the client for interacting with the PartnerKey builders.
@@ -70,6 +72,8 @@ type Tx struct {
 	RefreshToken *RefreshTokenClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
+	// RosterImport is the client for interacting with the RosterImport builders.
+	RosterImport *RosterImportClient
 	// SelfAssessment is the client for interacting with the SelfAssessment builders.
 	SelfAssessment *SelfAssessmentClient
 	// SelfAssessmentItem is the client for interacting with the SelfAssessmentItem builders.
@@ -227,6 +231,7 @@ func (tx *Tx) init() {
 	tx.Incident = NewIncidentClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Official = NewOfficialClient(tx.config)
+	tx.OfficialAssignment = NewOfficialAssignmentClient(tx.config)
 	tx.OfficialNameKey = NewOfficialNameKeyClient(tx.config)
 	tx.PartnerKey = NewPartnerKeyClient(tx.config)
 	tx.Phase = NewPhaseClient(tx.config)
@@ -237,6 +242,7 @@ func (tx *Tx) init() {
 	tx.RecordCount = NewRecordCountClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
+	tx.RosterImport = NewRosterImportClient(tx.config)
 	tx.SelfAssessment = NewSelfAssessmentClient(tx.config)
 	tx.SelfAssessmentItem = NewSelfAssessmentItemClient(tx.config)
 	tx.Unit = NewUnitClient(tx.config)

@@ -40,10 +40,15 @@ type Unit struct {
 	DistrictID *string `json:"district_id,omitempty"`
 	// Id of the unit this one reports to, if any.
 	ParentID *string `json:"parent_id,omitempty"`
+	// First day the unit existed, when it was created through the API (null: it always has, for the figures).
+	OpenedOn *time.Time `json:"opened_on,omitempty"`
+	// First day the unit no longer existed (its officials and open cases went to its successor), if it was closed.
+	ClosedOn *time.Time `json:"closed_on,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UnitQuery when eager-loading is set.
-	Edges        UnitEdges `json:"edges"`
-	selectValues sql.SelectValues
+	Edges         UnitEdges `json:"edges"`
+	unit_absorbed *string
+	selectValues  sql.SelectValues
 }
 
 // UnitEdges holds the relations/edges for other nodes in the graph.
@@ -70,11 +75,17 @@ type UnitEdges struct {
 	Inspections []*Inspection `json:"inspections,omitempty"`
 	// Accounts scoped to the unit tree.
 	ScopedAccounts []*Account `json:"scoped_accounts,omitempty"`
+	// The closed units whose officials and open cases this unit received.
+	Absorbed []*Unit `json:"absorbed,omitempty"`
+	// The unit that received this one's officials and open cases when it closed.
+	Successor *Unit `json:"successor,omitempty"`
+	// Assignments of officials to the unit, past and present.
+	Assignments []*OfficialAssignment `json:"assignments,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [14]bool
 	// totalCount holds the count of the edges above.
-	totalCount [10]map[string]int
+	totalCount [12]map[string]int
 
 	namedChildren               map[string][]*Unit
 	namedOfficials              map[string][]*Official
@@ -84,6 +95,8 @@ type UnitEdges struct {
 	namedCommendations          map[string][]*Commendation
 	namedInspections            map[string][]*Inspection
 	namedScopedAccounts         map[string][]*Account
+	namedAbsorbed               map[string][]*Unit
+	namedAssignments            map[string][]*OfficialAssignment
 }
 
 // ProvinceOrErr returns the Province value or an error if the edge
@@ -191,6 +204,35 @@ func (e UnitEdges) ScopedAccountsOrErr() ([]*Account, error) {
 	return nil, &NotLoadedError{edge: "scoped_accounts"}
 }
 
+// AbsorbedOrErr returns the Absorbed value or an error if the edge
+// was not loaded in eager-loading.
+func (e UnitEdges) AbsorbedOrErr() ([]*Unit, error) {
+	if e.loadedTypes[11] {
+		return e.Absorbed, nil
+	}
+	return nil, &NotLoadedError{edge: "absorbed"}
+}
+
+// SuccessorOrErr returns the Successor value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e UnitEdges) SuccessorOrErr() (*Unit, error) {
+	if e.Successor != nil {
+		return e.Successor, nil
+	} else if e.loadedTypes[12] {
+		return nil, &NotFoundError{label: unit.Label}
+	}
+	return nil, &NotLoadedError{edge: "successor"}
+}
+
+// AssignmentsOrErr returns the Assignments value or an error if the edge
+// was not loaded in eager-loading.
+func (e UnitEdges) AssignmentsOrErr() ([]*OfficialAssignment, error) {
+	if e.loadedTypes[13] {
+		return e.Assignments, nil
+	}
+	return nil, &NotLoadedError{edge: "assignments"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Unit) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -198,8 +240,10 @@ func (*Unit) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case unit.FieldID, unit.FieldName, unit.FieldLevel, unit.FieldKind, unit.FieldCode, unit.FieldNameFolded, unit.FieldProvinceID, unit.FieldDistrictID, unit.FieldParentID:
 			values[i] = new(sql.NullString)
-		case unit.FieldCreatedAt, unit.FieldUpdatedAt:
+		case unit.FieldCreatedAt, unit.FieldUpdatedAt, unit.FieldOpenedOn, unit.FieldClosedOn:
 			values[i] = new(sql.NullTime)
+		case unit.ForeignKeys[0]: // unit_absorbed
+			values[i] = new(sql.NullString)
 		default:
 			values[i] = new(sql.UnknownType)
 		}
@@ -283,6 +327,27 @@ func (_m *Unit) assignValues(columns []string, values []any) error {
 				_m.ParentID = new(string)
 				*_m.ParentID = value.String
 			}
+		case unit.FieldOpenedOn:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field opened_on", values[i])
+			} else if value.Valid {
+				_m.OpenedOn = new(time.Time)
+				*_m.OpenedOn = value.Time
+			}
+		case unit.FieldClosedOn:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field closed_on", values[i])
+			} else if value.Valid {
+				_m.ClosedOn = new(time.Time)
+				*_m.ClosedOn = value.Time
+			}
+		case unit.ForeignKeys[0]:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field unit_absorbed", values[i])
+			} else if value.Valid {
+				_m.unit_absorbed = new(string)
+				*_m.unit_absorbed = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -351,6 +416,21 @@ func (_m *Unit) QueryScopedAccounts() *AccountQuery {
 	return NewUnitClient(_m.config).QueryScopedAccounts(_m)
 }
 
+// QueryAbsorbed queries the "absorbed" edge of the Unit entity.
+func (_m *Unit) QueryAbsorbed() *UnitQuery {
+	return NewUnitClient(_m.config).QueryAbsorbed(_m)
+}
+
+// QuerySuccessor queries the "successor" edge of the Unit entity.
+func (_m *Unit) QuerySuccessor() *UnitQuery {
+	return NewUnitClient(_m.config).QuerySuccessor(_m)
+}
+
+// QueryAssignments queries the "assignments" edge of the Unit entity.
+func (_m *Unit) QueryAssignments() *OfficialAssignmentQuery {
+	return NewUnitClient(_m.config).QueryAssignments(_m)
+}
+
 // Update returns a builder for updating this Unit.
 // Note that you need to call Unit.Unwrap() before calling this method if this Unit
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -406,6 +486,16 @@ func (_m *Unit) String() string {
 	if v := _m.ParentID; v != nil {
 		builder.WriteString("parent_id=")
 		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.OpenedOn; v != nil {
+		builder.WriteString("opened_on=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ClosedOn; v != nil {
+		builder.WriteString("closed_on=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()
@@ -600,6 +690,54 @@ func (_m *Unit) appendNamedScopedAccounts(name string, edges ...*Account) {
 		_m.Edges.namedScopedAccounts[name] = []*Account{}
 	} else {
 		_m.Edges.namedScopedAccounts[name] = append(_m.Edges.namedScopedAccounts[name], edges...)
+	}
+}
+
+// NamedAbsorbed returns the Absorbed named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Unit) NamedAbsorbed(name string) ([]*Unit, error) {
+	if _m.Edges.namedAbsorbed == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAbsorbed[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Unit) appendNamedAbsorbed(name string, edges ...*Unit) {
+	if _m.Edges.namedAbsorbed == nil {
+		_m.Edges.namedAbsorbed = make(map[string][]*Unit)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAbsorbed[name] = []*Unit{}
+	} else {
+		_m.Edges.namedAbsorbed[name] = append(_m.Edges.namedAbsorbed[name], edges...)
+	}
+}
+
+// NamedAssignments returns the Assignments named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Unit) NamedAssignments(name string) ([]*OfficialAssignment, error) {
+	if _m.Edges.namedAssignments == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAssignments[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Unit) appendNamedAssignments(name string, edges ...*OfficialAssignment) {
+	if _m.Edges.namedAssignments == nil {
+		_m.Edges.namedAssignments = make(map[string][]*OfficialAssignment)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAssignments[name] = []*OfficialAssignment{}
+	} else {
+		_m.Edges.namedAssignments[name] = append(_m.Edges.namedAssignments[name], edges...)
 	}
 }
 

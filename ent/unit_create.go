@@ -20,6 +20,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/unit"
 )
@@ -136,6 +137,34 @@ func (_c *UnitCreate) SetParentID(v string) *UnitCreate {
 func (_c *UnitCreate) SetNillableParentID(v *string) *UnitCreate {
 	if v != nil {
 		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetOpenedOn sets the "opened_on" field.
+func (_c *UnitCreate) SetOpenedOn(v time.Time) *UnitCreate {
+	_c.mutation.SetOpenedOn(v)
+	return _c
+}
+
+// SetNillableOpenedOn sets the "opened_on" field if the given value is not nil.
+func (_c *UnitCreate) SetNillableOpenedOn(v *time.Time) *UnitCreate {
+	if v != nil {
+		_c.SetOpenedOn(*v)
+	}
+	return _c
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (_c *UnitCreate) SetClosedOn(v time.Time) *UnitCreate {
+	_c.mutation.SetClosedOn(v)
+	return _c
+}
+
+// SetNillableClosedOn sets the "closed_on" field if the given value is not nil.
+func (_c *UnitCreate) SetNillableClosedOn(v *time.Time) *UnitCreate {
+	if v != nil {
+		_c.SetClosedOn(*v)
 	}
 	return _c
 }
@@ -287,6 +316,55 @@ func (_c *UnitCreate) AddScopedAccounts(v ...*Account) *UnitCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddScopedAccountIDs(ids...)
+}
+
+// AddAbsorbedIDs adds the "absorbed" edge to the Unit entity by IDs.
+func (_c *UnitCreate) AddAbsorbedIDs(ids ...string) *UnitCreate {
+	_c.mutation.AddAbsorbedIDs(ids...)
+	return _c
+}
+
+// AddAbsorbed adds the "absorbed" edges to the Unit entity.
+func (_c *UnitCreate) AddAbsorbed(v ...*Unit) *UnitCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAbsorbedIDs(ids...)
+}
+
+// SetSuccessorID sets the "successor" edge to the Unit entity by ID.
+func (_c *UnitCreate) SetSuccessorID(id string) *UnitCreate {
+	_c.mutation.SetSuccessorID(id)
+	return _c
+}
+
+// SetNillableSuccessorID sets the "successor" edge to the Unit entity by ID if the given value is not nil.
+func (_c *UnitCreate) SetNillableSuccessorID(id *string) *UnitCreate {
+	if id != nil {
+		_c = _c.SetSuccessorID(*id)
+	}
+	return _c
+}
+
+// SetSuccessor sets the "successor" edge to the Unit entity.
+func (_c *UnitCreate) SetSuccessor(v *Unit) *UnitCreate {
+	return _c.SetSuccessorID(v.ID)
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by IDs.
+func (_c *UnitCreate) AddAssignmentIDs(ids ...string) *UnitCreate {
+	_c.mutation.AddAssignmentIDs(ids...)
+	return _c
+}
+
+// AddAssignments adds the "assignments" edges to the OfficialAssignment entity.
+func (_c *UnitCreate) AddAssignments(v ...*OfficialAssignment) *UnitCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAssignmentIDs(ids...)
 }
 
 // Mutation returns the UnitMutation object of the builder.
@@ -474,6 +552,14 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 		_spec.SetField(unit.FieldNameFolded, field.TypeString, value)
 		_node.NameFolded = value
 	}
+	if value, ok := _c.mutation.OpenedOn(); ok {
+		_spec.SetField(unit.FieldOpenedOn, field.TypeTime, value)
+		_node.OpenedOn = &value
+	}
+	if value, ok := _c.mutation.ClosedOn(); ok {
+		_spec.SetField(unit.FieldClosedOn, field.TypeTime, value)
+		_node.ClosedOn = &value
+	}
 	if nodes := _c.mutation.ProvinceIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -646,6 +732,55 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(account.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AbsorbedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SuccessorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unit.SuccessorTable,
+			Columns: []string{unit.SuccessorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.unit_absorbed = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AssignmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -828,6 +963,42 @@ func (u *UnitUpsert) UpdateParentID() *UnitUpsert {
 // ClearParentID clears the value of the "parent_id" field.
 func (u *UnitUpsert) ClearParentID() *UnitUpsert {
 	u.SetNull(unit.FieldParentID)
+	return u
+}
+
+// SetOpenedOn sets the "opened_on" field.
+func (u *UnitUpsert) SetOpenedOn(v time.Time) *UnitUpsert {
+	u.Set(unit.FieldOpenedOn, v)
+	return u
+}
+
+// UpdateOpenedOn sets the "opened_on" field to the value that was provided on create.
+func (u *UnitUpsert) UpdateOpenedOn() *UnitUpsert {
+	u.SetExcluded(unit.FieldOpenedOn)
+	return u
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (u *UnitUpsert) ClearOpenedOn() *UnitUpsert {
+	u.SetNull(unit.FieldOpenedOn)
+	return u
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (u *UnitUpsert) SetClosedOn(v time.Time) *UnitUpsert {
+	u.Set(unit.FieldClosedOn, v)
+	return u
+}
+
+// UpdateClosedOn sets the "closed_on" field to the value that was provided on create.
+func (u *UnitUpsert) UpdateClosedOn() *UnitUpsert {
+	u.SetExcluded(unit.FieldClosedOn)
+	return u
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (u *UnitUpsert) ClearClosedOn() *UnitUpsert {
+	u.SetNull(unit.FieldClosedOn)
 	return u
 }
 
@@ -1026,6 +1197,48 @@ func (u *UnitUpsertOne) UpdateParentID() *UnitUpsertOne {
 func (u *UnitUpsertOne) ClearParentID() *UnitUpsertOne {
 	return u.Update(func(s *UnitUpsert) {
 		s.ClearParentID()
+	})
+}
+
+// SetOpenedOn sets the "opened_on" field.
+func (u *UnitUpsertOne) SetOpenedOn(v time.Time) *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetOpenedOn(v)
+	})
+}
+
+// UpdateOpenedOn sets the "opened_on" field to the value that was provided on create.
+func (u *UnitUpsertOne) UpdateOpenedOn() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateOpenedOn()
+	})
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (u *UnitUpsertOne) ClearOpenedOn() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearOpenedOn()
+	})
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (u *UnitUpsertOne) SetClosedOn(v time.Time) *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetClosedOn(v)
+	})
+}
+
+// UpdateClosedOn sets the "closed_on" field to the value that was provided on create.
+func (u *UnitUpsertOne) UpdateClosedOn() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateClosedOn()
+	})
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (u *UnitUpsertOne) ClearClosedOn() *UnitUpsertOne {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearClosedOn()
 	})
 }
 
@@ -1391,6 +1604,48 @@ func (u *UnitUpsertBulk) UpdateParentID() *UnitUpsertBulk {
 func (u *UnitUpsertBulk) ClearParentID() *UnitUpsertBulk {
 	return u.Update(func(s *UnitUpsert) {
 		s.ClearParentID()
+	})
+}
+
+// SetOpenedOn sets the "opened_on" field.
+func (u *UnitUpsertBulk) SetOpenedOn(v time.Time) *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetOpenedOn(v)
+	})
+}
+
+// UpdateOpenedOn sets the "opened_on" field to the value that was provided on create.
+func (u *UnitUpsertBulk) UpdateOpenedOn() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateOpenedOn()
+	})
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (u *UnitUpsertBulk) ClearOpenedOn() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearOpenedOn()
+	})
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (u *UnitUpsertBulk) SetClosedOn(v time.Time) *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.SetClosedOn(v)
+	})
+}
+
+// UpdateClosedOn sets the "closed_on" field to the value that was provided on create.
+func (u *UnitUpsertBulk) UpdateClosedOn() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.UpdateClosedOn()
+	})
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (u *UnitUpsertBulk) ClearClosedOn() *UnitUpsertBulk {
+	return u.Update(func(s *UnitUpsert) {
+		s.ClearClosedOn()
 	})
 }
 

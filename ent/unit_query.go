@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -44,6 +45,10 @@ type UnitQuery struct {
 	withCommendations               *CommendationQuery
 	withInspections                 *InspectionQuery
 	withScopedAccounts              *AccountQuery
+	withAbsorbed                    *UnitQuery
+	withSuccessor                   *UnitQuery
+	withAssignments                 *OfficialAssignmentQuery
+	withFKs                         bool
 	loadTotal                       []func(context.Context, []*Unit) error
 	modifiers                       []func(*sql.Selector)
 	withNamedChildren               map[string]*UnitQuery
@@ -54,6 +59,8 @@ type UnitQuery struct {
 	withNamedCommendations          map[string]*CommendationQuery
 	withNamedInspections            map[string]*InspectionQuery
 	withNamedScopedAccounts         map[string]*AccountQuery
+	withNamedAbsorbed               map[string]*UnitQuery
+	withNamedAssignments            map[string]*OfficialAssignmentQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -332,6 +339,72 @@ func (_q *UnitQuery) QueryScopedAccounts() *AccountQuery {
 	return query
 }
 
+// QueryAbsorbed chains the current query on the "absorbed" edge.
+func (_q *UnitQuery) QueryAbsorbed() *UnitQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, selector),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, unit.AbsorbedTable, unit.AbsorbedColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySuccessor chains the current query on the "successor" edge.
+func (_q *UnitQuery) QuerySuccessor() *UnitQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, selector),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, unit.SuccessorTable, unit.SuccessorColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAssignments chains the current query on the "assignments" edge.
+func (_q *UnitQuery) QueryAssignments() *OfficialAssignmentQuery {
+	query := (&OfficialAssignmentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, selector),
+			sqlgraph.To(officialassignment.Table, officialassignment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, unit.AssignmentsTable, unit.AssignmentsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Unit entity from the query.
 // Returns a *NotFoundError when no Unit was found.
 func (_q *UnitQuery) First(ctx context.Context) (*Unit, error) {
@@ -535,6 +608,9 @@ func (_q *UnitQuery) Clone() *UnitQuery {
 		withCommendations:          _q.withCommendations.Clone(),
 		withInspections:            _q.withInspections.Clone(),
 		withScopedAccounts:         _q.withScopedAccounts.Clone(),
+		withAbsorbed:               _q.withAbsorbed.Clone(),
+		withSuccessor:              _q.withSuccessor.Clone(),
+		withAssignments:            _q.withAssignments.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -662,6 +738,39 @@ func (_q *UnitQuery) WithScopedAccounts(opts ...func(*AccountQuery)) *UnitQuery 
 	return _q
 }
 
+// WithAbsorbed tells the query-builder to eager-load the nodes that are connected to
+// the "absorbed" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithAbsorbed(opts ...func(*UnitQuery)) *UnitQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAbsorbed = query
+	return _q
+}
+
+// WithSuccessor tells the query-builder to eager-load the nodes that are connected to
+// the "successor" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithSuccessor(opts ...func(*UnitQuery)) *UnitQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSuccessor = query
+	return _q
+}
+
+// WithAssignments tells the query-builder to eager-load the nodes that are connected to
+// the "assignments" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithAssignments(opts ...func(*OfficialAssignmentQuery)) *UnitQuery {
+	query := (&OfficialAssignmentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAssignments = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -739,8 +848,9 @@ func (_q *UnitQuery) prepareQuery(ctx context.Context) error {
 func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, error) {
 	var (
 		nodes       = []*Unit{}
+		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [14]bool{
 			_q.withProvince != nil,
 			_q.withDistrict != nil,
 			_q.withChildren != nil,
@@ -752,8 +862,17 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 			_q.withCommendations != nil,
 			_q.withInspections != nil,
 			_q.withScopedAccounts != nil,
+			_q.withAbsorbed != nil,
+			_q.withSuccessor != nil,
+			_q.withAssignments != nil,
 		}
 	)
+	if _q.withSuccessor != nil {
+		withFKs = true
+	}
+	if withFKs {
+		_spec.Node.Columns = append(_spec.Node.Columns, unit.ForeignKeys...)
+	}
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Unit).scanValues(nil, columns)
 	}
@@ -851,6 +970,26 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 			return nil, err
 		}
 	}
+	if query := _q.withAbsorbed; query != nil {
+		if err := _q.loadAbsorbed(ctx, query, nodes,
+			func(n *Unit) { n.Edges.Absorbed = []*Unit{} },
+			func(n *Unit, e *Unit) { n.Edges.Absorbed = append(n.Edges.Absorbed, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSuccessor; query != nil {
+		if err := _q.loadSuccessor(ctx, query, nodes, nil,
+			func(n *Unit, e *Unit) { n.Edges.Successor = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAssignments; query != nil {
+		if err := _q.loadAssignments(ctx, query, nodes,
+			func(n *Unit) { n.Edges.Assignments = []*OfficialAssignment{} },
+			func(n *Unit, e *OfficialAssignment) { n.Edges.Assignments = append(n.Edges.Assignments, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChildren {
 		if err := _q.loadChildren(ctx, query, nodes,
 			func(n *Unit) { n.appendNamedChildren(name) },
@@ -904,6 +1043,20 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 		if err := _q.loadScopedAccounts(ctx, query, nodes,
 			func(n *Unit) { n.appendNamedScopedAccounts(name) },
 			func(n *Unit, e *Account) { n.appendNamedScopedAccounts(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAbsorbed {
+		if err := _q.loadAbsorbed(ctx, query, nodes,
+			func(n *Unit) { n.appendNamedAbsorbed(name) },
+			func(n *Unit, e *Unit) { n.appendNamedAbsorbed(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAssignments {
+		if err := _q.loadAssignments(ctx, query, nodes,
+			func(n *Unit) { n.appendNamedAssignments(name) },
+			func(n *Unit, e *OfficialAssignment) { n.appendNamedAssignments(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -986,6 +1139,7 @@ func (_q *UnitQuery) loadChildren(ctx context.Context, query *UnitQuery, nodes [
 			init(nodes[i])
 		}
 	}
+	query.withFKs = true
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(unit.FieldParentID)
 	}
@@ -1259,6 +1413,99 @@ func (_q *UnitQuery) loadScopedAccounts(ctx context.Context, query *AccountQuery
 	}
 	return nil
 }
+func (_q *UnitQuery) loadAbsorbed(ctx context.Context, query *UnitQuery, nodes []*Unit, init func(*Unit), assign func(*Unit, *Unit)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Unit)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	query.withFKs = true
+	query.Where(predicate.Unit(func(s *sql.Selector) {
+		s.Where(edgeParents(s, s.C(unit.AbsorbedColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.unit_absorbed
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "unit_absorbed" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "unit_absorbed" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UnitQuery) loadSuccessor(ctx context.Context, query *UnitQuery, nodes []*Unit, init func(*Unit), assign func(*Unit, *Unit)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*Unit)
+	for i := range nodes {
+		if nodes[i].unit_absorbed == nil {
+			continue
+		}
+		fk := *nodes[i].unit_absorbed
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(unit.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "unit_absorbed" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *UnitQuery) loadAssignments(ctx context.Context, query *OfficialAssignmentQuery, nodes []*Unit, init func(*Unit), assign func(*Unit, *OfficialAssignment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Unit)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(officialassignment.FieldUnitID)
+	}
+	query.Where(predicate.OfficialAssignment(func(s *sql.Selector) {
+		s.Where(edgeParents(s, s.C(unit.AssignmentsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UnitID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "unit_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *UnitQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1491,6 +1738,34 @@ func (_q *UnitQuery) WithNamedScopedAccounts(name string, opts ...func(*AccountQ
 		_q.withNamedScopedAccounts = make(map[string]*AccountQuery)
 	}
 	_q.withNamedScopedAccounts[name] = query
+	return _q
+}
+
+// WithNamedAbsorbed tells the query-builder to eager-load the nodes that are connected to the "absorbed"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithNamedAbsorbed(name string, opts ...func(*UnitQuery)) *UnitQuery {
+	query := (&UnitClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAbsorbed == nil {
+		_q.withNamedAbsorbed = make(map[string]*UnitQuery)
+	}
+	_q.withNamedAbsorbed[name] = query
+	return _q
+}
+
+// WithNamedAssignments tells the query-builder to eager-load the nodes that are connected to the "assignments"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithNamedAssignments(name string, opts ...func(*OfficialAssignmentQuery)) *UnitQuery {
+	query := (&OfficialAssignmentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAssignments == nil {
+		_q.withNamedAssignments = make(map[string]*OfficialAssignmentQuery)
+	}
+	_q.withNamedAssignments[name] = query
 	return _q
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -173,6 +174,46 @@ func (_u *UnitUpdate) ClearParentID() *UnitUpdate {
 	return _u
 }
 
+// SetOpenedOn sets the "opened_on" field.
+func (_u *UnitUpdate) SetOpenedOn(v time.Time) *UnitUpdate {
+	_u.mutation.SetOpenedOn(v)
+	return _u
+}
+
+// SetNillableOpenedOn sets the "opened_on" field if the given value is not nil.
+func (_u *UnitUpdate) SetNillableOpenedOn(v *time.Time) *UnitUpdate {
+	if v != nil {
+		_u.SetOpenedOn(*v)
+	}
+	return _u
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (_u *UnitUpdate) ClearOpenedOn() *UnitUpdate {
+	_u.mutation.ClearOpenedOn()
+	return _u
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (_u *UnitUpdate) SetClosedOn(v time.Time) *UnitUpdate {
+	_u.mutation.SetClosedOn(v)
+	return _u
+}
+
+// SetNillableClosedOn sets the "closed_on" field if the given value is not nil.
+func (_u *UnitUpdate) SetNillableClosedOn(v *time.Time) *UnitUpdate {
+	if v != nil {
+		_u.SetClosedOn(*v)
+	}
+	return _u
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (_u *UnitUpdate) ClearClosedOn() *UnitUpdate {
+	_u.mutation.ClearClosedOn()
+	return _u
+}
+
 // SetProvince sets the "province" edge to the Province entity.
 func (_u *UnitUpdate) SetProvince(v *Province) *UnitUpdate {
 	return _u.SetProvinceID(v.ID)
@@ -306,6 +347,55 @@ func (_u *UnitUpdate) AddScopedAccounts(v ...*Account) *UnitUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddScopedAccountIDs(ids...)
+}
+
+// AddAbsorbedIDs adds the "absorbed" edge to the Unit entity by IDs.
+func (_u *UnitUpdate) AddAbsorbedIDs(ids ...string) *UnitUpdate {
+	_u.mutation.AddAbsorbedIDs(ids...)
+	return _u
+}
+
+// AddAbsorbed adds the "absorbed" edges to the Unit entity.
+func (_u *UnitUpdate) AddAbsorbed(v ...*Unit) *UnitUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAbsorbedIDs(ids...)
+}
+
+// SetSuccessorID sets the "successor" edge to the Unit entity by ID.
+func (_u *UnitUpdate) SetSuccessorID(id string) *UnitUpdate {
+	_u.mutation.SetSuccessorID(id)
+	return _u
+}
+
+// SetNillableSuccessorID sets the "successor" edge to the Unit entity by ID if the given value is not nil.
+func (_u *UnitUpdate) SetNillableSuccessorID(id *string) *UnitUpdate {
+	if id != nil {
+		_u = _u.SetSuccessorID(*id)
+	}
+	return _u
+}
+
+// SetSuccessor sets the "successor" edge to the Unit entity.
+func (_u *UnitUpdate) SetSuccessor(v *Unit) *UnitUpdate {
+	return _u.SetSuccessorID(v.ID)
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by IDs.
+func (_u *UnitUpdate) AddAssignmentIDs(ids ...string) *UnitUpdate {
+	_u.mutation.AddAssignmentIDs(ids...)
+	return _u
+}
+
+// AddAssignments adds the "assignments" edges to the OfficialAssignment entity.
+func (_u *UnitUpdate) AddAssignments(v ...*OfficialAssignment) *UnitUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAssignmentIDs(ids...)
 }
 
 // Mutation returns the UnitMutation object of the builder.
@@ -499,6 +589,54 @@ func (_u *UnitUpdate) RemoveScopedAccounts(v ...*Account) *UnitUpdate {
 	return _u.RemoveScopedAccountIDs(ids...)
 }
 
+// ClearAbsorbed clears all "absorbed" edges to the Unit entity.
+func (_u *UnitUpdate) ClearAbsorbed() *UnitUpdate {
+	_u.mutation.ClearAbsorbed()
+	return _u
+}
+
+// RemoveAbsorbedIDs removes the "absorbed" edge to Unit entities by IDs.
+func (_u *UnitUpdate) RemoveAbsorbedIDs(ids ...string) *UnitUpdate {
+	_u.mutation.RemoveAbsorbedIDs(ids...)
+	return _u
+}
+
+// RemoveAbsorbed removes "absorbed" edges to Unit entities.
+func (_u *UnitUpdate) RemoveAbsorbed(v ...*Unit) *UnitUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAbsorbedIDs(ids...)
+}
+
+// ClearSuccessor clears the "successor" edge to the Unit entity.
+func (_u *UnitUpdate) ClearSuccessor() *UnitUpdate {
+	_u.mutation.ClearSuccessor()
+	return _u
+}
+
+// ClearAssignments clears all "assignments" edges to the OfficialAssignment entity.
+func (_u *UnitUpdate) ClearAssignments() *UnitUpdate {
+	_u.mutation.ClearAssignments()
+	return _u
+}
+
+// RemoveAssignmentIDs removes the "assignments" edge to OfficialAssignment entities by IDs.
+func (_u *UnitUpdate) RemoveAssignmentIDs(ids ...string) *UnitUpdate {
+	_u.mutation.RemoveAssignmentIDs(ids...)
+	return _u
+}
+
+// RemoveAssignments removes "assignments" edges to OfficialAssignment entities.
+func (_u *UnitUpdate) RemoveAssignments(v ...*OfficialAssignment) *UnitUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAssignmentIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UnitUpdate) Save(ctx context.Context) (int, error) {
 	if err := _u.defaults(); err != nil {
@@ -606,6 +744,18 @@ func (_u *UnitUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.NameFolded(); ok {
 		_spec.SetField(unit.FieldNameFolded, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.OpenedOn(); ok {
+		_spec.SetField(unit.FieldOpenedOn, field.TypeTime, value)
+	}
+	if _u.mutation.OpenedOnCleared() {
+		_spec.ClearField(unit.FieldOpenedOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ClosedOn(); ok {
+		_spec.SetField(unit.FieldClosedOn, field.TypeTime, value)
+	}
+	if _u.mutation.ClosedOnCleared() {
+		_spec.ClearField(unit.FieldClosedOn, field.TypeTime)
 	}
 	if _u.mutation.ProvinceCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1054,6 +1204,125 @@ func (_u *UnitUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AbsorbedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAbsorbedIDs(); len(nodes) > 0 && !_u.mutation.AbsorbedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AbsorbedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SuccessorCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unit.SuccessorTable,
+			Columns: []string{unit.SuccessorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SuccessorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unit.SuccessorTable,
+			Columns: []string{unit.SuccessorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAssignmentsIDs(); len(nodes) > 0 && !_u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssignmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{unit.Label}
@@ -1210,6 +1479,46 @@ func (_u *UnitUpdateOne) ClearParentID() *UnitUpdateOne {
 	return _u
 }
 
+// SetOpenedOn sets the "opened_on" field.
+func (_u *UnitUpdateOne) SetOpenedOn(v time.Time) *UnitUpdateOne {
+	_u.mutation.SetOpenedOn(v)
+	return _u
+}
+
+// SetNillableOpenedOn sets the "opened_on" field if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableOpenedOn(v *time.Time) *UnitUpdateOne {
+	if v != nil {
+		_u.SetOpenedOn(*v)
+	}
+	return _u
+}
+
+// ClearOpenedOn clears the value of the "opened_on" field.
+func (_u *UnitUpdateOne) ClearOpenedOn() *UnitUpdateOne {
+	_u.mutation.ClearOpenedOn()
+	return _u
+}
+
+// SetClosedOn sets the "closed_on" field.
+func (_u *UnitUpdateOne) SetClosedOn(v time.Time) *UnitUpdateOne {
+	_u.mutation.SetClosedOn(v)
+	return _u
+}
+
+// SetNillableClosedOn sets the "closed_on" field if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableClosedOn(v *time.Time) *UnitUpdateOne {
+	if v != nil {
+		_u.SetClosedOn(*v)
+	}
+	return _u
+}
+
+// ClearClosedOn clears the value of the "closed_on" field.
+func (_u *UnitUpdateOne) ClearClosedOn() *UnitUpdateOne {
+	_u.mutation.ClearClosedOn()
+	return _u
+}
+
 // SetProvince sets the "province" edge to the Province entity.
 func (_u *UnitUpdateOne) SetProvince(v *Province) *UnitUpdateOne {
 	return _u.SetProvinceID(v.ID)
@@ -1343,6 +1652,55 @@ func (_u *UnitUpdateOne) AddScopedAccounts(v ...*Account) *UnitUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddScopedAccountIDs(ids...)
+}
+
+// AddAbsorbedIDs adds the "absorbed" edge to the Unit entity by IDs.
+func (_u *UnitUpdateOne) AddAbsorbedIDs(ids ...string) *UnitUpdateOne {
+	_u.mutation.AddAbsorbedIDs(ids...)
+	return _u
+}
+
+// AddAbsorbed adds the "absorbed" edges to the Unit entity.
+func (_u *UnitUpdateOne) AddAbsorbed(v ...*Unit) *UnitUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAbsorbedIDs(ids...)
+}
+
+// SetSuccessorID sets the "successor" edge to the Unit entity by ID.
+func (_u *UnitUpdateOne) SetSuccessorID(id string) *UnitUpdateOne {
+	_u.mutation.SetSuccessorID(id)
+	return _u
+}
+
+// SetNillableSuccessorID sets the "successor" edge to the Unit entity by ID if the given value is not nil.
+func (_u *UnitUpdateOne) SetNillableSuccessorID(id *string) *UnitUpdateOne {
+	if id != nil {
+		_u = _u.SetSuccessorID(*id)
+	}
+	return _u
+}
+
+// SetSuccessor sets the "successor" edge to the Unit entity.
+func (_u *UnitUpdateOne) SetSuccessor(v *Unit) *UnitUpdateOne {
+	return _u.SetSuccessorID(v.ID)
+}
+
+// AddAssignmentIDs adds the "assignments" edge to the OfficialAssignment entity by IDs.
+func (_u *UnitUpdateOne) AddAssignmentIDs(ids ...string) *UnitUpdateOne {
+	_u.mutation.AddAssignmentIDs(ids...)
+	return _u
+}
+
+// AddAssignments adds the "assignments" edges to the OfficialAssignment entity.
+func (_u *UnitUpdateOne) AddAssignments(v ...*OfficialAssignment) *UnitUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAssignmentIDs(ids...)
 }
 
 // Mutation returns the UnitMutation object of the builder.
@@ -1536,6 +1894,54 @@ func (_u *UnitUpdateOne) RemoveScopedAccounts(v ...*Account) *UnitUpdateOne {
 	return _u.RemoveScopedAccountIDs(ids...)
 }
 
+// ClearAbsorbed clears all "absorbed" edges to the Unit entity.
+func (_u *UnitUpdateOne) ClearAbsorbed() *UnitUpdateOne {
+	_u.mutation.ClearAbsorbed()
+	return _u
+}
+
+// RemoveAbsorbedIDs removes the "absorbed" edge to Unit entities by IDs.
+func (_u *UnitUpdateOne) RemoveAbsorbedIDs(ids ...string) *UnitUpdateOne {
+	_u.mutation.RemoveAbsorbedIDs(ids...)
+	return _u
+}
+
+// RemoveAbsorbed removes "absorbed" edges to Unit entities.
+func (_u *UnitUpdateOne) RemoveAbsorbed(v ...*Unit) *UnitUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAbsorbedIDs(ids...)
+}
+
+// ClearSuccessor clears the "successor" edge to the Unit entity.
+func (_u *UnitUpdateOne) ClearSuccessor() *UnitUpdateOne {
+	_u.mutation.ClearSuccessor()
+	return _u
+}
+
+// ClearAssignments clears all "assignments" edges to the OfficialAssignment entity.
+func (_u *UnitUpdateOne) ClearAssignments() *UnitUpdateOne {
+	_u.mutation.ClearAssignments()
+	return _u
+}
+
+// RemoveAssignmentIDs removes the "assignments" edge to OfficialAssignment entities by IDs.
+func (_u *UnitUpdateOne) RemoveAssignmentIDs(ids ...string) *UnitUpdateOne {
+	_u.mutation.RemoveAssignmentIDs(ids...)
+	return _u
+}
+
+// RemoveAssignments removes "assignments" edges to OfficialAssignment entities.
+func (_u *UnitUpdateOne) RemoveAssignments(v ...*OfficialAssignment) *UnitUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAssignmentIDs(ids...)
+}
+
 // Where appends a list predicates to the UnitUpdate builder.
 func (_u *UnitUpdateOne) Where(ps ...predicate.Unit) *UnitUpdateOne {
 	_u.mutation.Where(ps...)
@@ -1673,6 +2079,18 @@ func (_u *UnitUpdateOne) sqlSave(ctx context.Context) (_node *Unit, err error) {
 	}
 	if value, ok := _u.mutation.NameFolded(); ok {
 		_spec.SetField(unit.FieldNameFolded, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.OpenedOn(); ok {
+		_spec.SetField(unit.FieldOpenedOn, field.TypeTime, value)
+	}
+	if _u.mutation.OpenedOnCleared() {
+		_spec.ClearField(unit.FieldOpenedOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ClosedOn(); ok {
+		_spec.SetField(unit.FieldClosedOn, field.TypeTime, value)
+	}
+	if _u.mutation.ClosedOnCleared() {
+		_spec.ClearField(unit.FieldClosedOn, field.TypeTime)
 	}
 	if _u.mutation.ProvinceCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -2114,6 +2532,125 @@ func (_u *UnitUpdateOne) sqlSave(ctx context.Context) (_node *Unit, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(account.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AbsorbedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAbsorbedIDs(); len(nodes) > 0 && !_u.mutation.AbsorbedCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AbsorbedIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AbsorbedTable,
+			Columns: []string{unit.AbsorbedColumn},
+			Bidi:    true,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SuccessorCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unit.SuccessorTable,
+			Columns: []string{unit.SuccessorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SuccessorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unit.SuccessorTable,
+			Columns: []string{unit.SuccessorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unit.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAssignmentsIDs(); len(nodes) > 0 && !_u.mutation.AssignmentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssignmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.AssignmentsTable,
+			Columns: []string{unit.AssignmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

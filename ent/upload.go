@@ -43,6 +43,8 @@ type Upload struct {
 	Owner string `json:"owner,omitempty"`
 	// After this the URL no longer works.
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
+	// What the file is for: a case's evidence, or a roster to import (CSV or XLSX, staff only).
+	Purpose upload.Purpose `json:"purpose,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UploadQuery when eager-loading is set.
 	Edges                UploadEdges `json:"edges"`
@@ -81,7 +83,7 @@ func (*Upload) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case upload.FieldSize, upload.FieldStoredSize:
 			values[i] = new(sql.NullInt64)
-		case upload.FieldID, upload.FieldTokenHash, upload.FieldContentType, upload.FieldSha256, upload.FieldStatus, upload.FieldStorageKey, upload.FieldOwner:
+		case upload.FieldID, upload.FieldTokenHash, upload.FieldContentType, upload.FieldSha256, upload.FieldStatus, upload.FieldStorageKey, upload.FieldOwner, upload.FieldPurpose:
 			values[i] = new(sql.NullString)
 		case upload.FieldCreatedAt, upload.FieldUpdatedAt, upload.FieldExpiresAt:
 			values[i] = new(sql.NullTime)
@@ -180,6 +182,12 @@ func (_m *Upload) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ExpiresAt = value.Time
 			}
+		case upload.FieldPurpose:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field purpose", values[i])
+			} else if value.Valid {
+				_m.Purpose = upload.Purpose(value.String)
+			}
 		case upload.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field citizen_case_uploads", values[i])
@@ -262,6 +270,9 @@ func (_m *Upload) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("expires_at=")
 	builder.WriteString(_m.ExpiresAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("purpose=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Purpose))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -144,6 +144,20 @@ func (_c *UploadCreate) SetExpiresAt(v time.Time) *UploadCreate {
 	return _c
 }
 
+// SetPurpose sets the "purpose" field.
+func (_c *UploadCreate) SetPurpose(v upload.Purpose) *UploadCreate {
+	_c.mutation.SetPurpose(v)
+	return _c
+}
+
+// SetNillablePurpose sets the "purpose" field if the given value is not nil.
+func (_c *UploadCreate) SetNillablePurpose(v *upload.Purpose) *UploadCreate {
+	if v != nil {
+		_c.SetPurpose(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UploadCreate) SetID(v string) *UploadCreate {
 	_c.mutation.SetID(v)
@@ -228,6 +242,10 @@ func (_c *UploadCreate) defaults() {
 		v := upload.DefaultSanitized
 		_c.mutation.SetSanitized(v)
 	}
+	if _, ok := _c.mutation.Purpose(); !ok {
+		v := upload.DefaultPurpose
+		_c.mutation.SetPurpose(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		v := upload.DefaultID()
 		_c.mutation.SetID(v)
@@ -300,6 +318,14 @@ func (_c *UploadCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExpiresAt(); !ok {
 		return &ValidationError{Name: "expires_at", err: errors.New(`ent: missing required field "Upload.expires_at"`)}
+	}
+	if _, ok := _c.mutation.Purpose(); !ok {
+		return &ValidationError{Name: "purpose", err: errors.New(`ent: missing required field "Upload.purpose"`)}
+	}
+	if v, ok := _c.mutation.Purpose(); ok {
+		if err := upload.PurposeValidator(v); err != nil {
+			return &ValidationError{Name: "purpose", err: fmt.Errorf(`ent: validator failed for field "Upload.purpose": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := upload.IDValidator(v); err != nil {
@@ -389,6 +415,10 @@ func (_c *UploadCreate) createSpec() (*Upload, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(upload.FieldExpiresAt, field.TypeTime, value)
 		_node.ExpiresAt = value
+	}
+	if value, ok := _c.mutation.Purpose(); ok {
+		_spec.SetField(upload.FieldPurpose, field.TypeEnum, value)
+		_node.Purpose = value
 	}
 	if nodes := _c.mutation.CaseIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -583,6 +613,9 @@ func (u *UploadUpsertOne) UpdateNewValues() *UploadUpsertOne {
 		}
 		if _, exists := u.create.mutation.ExpiresAt(); exists {
 			s.SetIgnore(upload.FieldExpiresAt)
+		}
+		if _, exists := u.create.mutation.Purpose(); exists {
+			s.SetIgnore(upload.FieldPurpose)
 		}
 	}))
 	return u
@@ -920,6 +953,9 @@ func (u *UploadUpsertBulk) UpdateNewValues() *UploadUpsertBulk {
 			}
 			if _, exists := b.mutation.ExpiresAt(); exists {
 				s.SetIgnore(upload.FieldExpiresAt)
+			}
+			if _, exists := b.mutation.Purpose(); exists {
+				s.SetIgnore(upload.FieldPurpose)
 			}
 		}
 	}))

@@ -153,6 +153,9 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 // Review returns generated.ReviewResolver implementation.
 func (r *Resolver) Review() generated.ReviewResolver { return &reviewResolver{r} }
 
+// RosterImport returns generated.RosterImportResolver implementation.
+func (r *Resolver) RosterImport() generated.RosterImportResolver { return &rosterImportResolver{r} }
+
 // Unit returns generated.UnitResolver implementation.
 func (r *Resolver) Unit() generated.UnitResolver { return &unitResolver{r} }
 
@@ -166,6 +169,7 @@ type (
 	officialResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reviewResolver         struct{ *Resolver }
+	rosterImportResolver   struct{ *Resolver }
 	unitResolver           struct{ *Resolver }
 	caseWhereInputResolver struct{ *Resolver }
 )

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"entgo.io/contrib/entgql"
 
@@ -150,4 +151,12 @@ func rankingPage(entries []progress.Entry, after *entgql.Cursor[string], first *
 		info.StartCursor, info.EndCursor = &conn.Edges[0].Cursor, &conn.Edges[len(conn.Edges)-1].Cursor
 	}
 	return conn
+}
+
+// derefTime is *t, or the zero time for nil.
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

@@ -19,10 +19,12 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -39,7 +41,7 @@ var nodeTables = map[string]string{
 	"Incident": incident.Table, "Inspection": inspection.Table, "Official": official.Table,
 	"Phase": phase.Table, "Pledge": pledge.Table, "Province": province.Table,
 	"Review": review.Table, "SelfAssessment": selfassessment.Table, "SelfAssessmentItem": selfassessmentitem.Table,
-	"Unit": unit.Table,
+	"Unit": unit.Table, "OfficialAssignment": officialassignment.Table, "RosterImport": rosterimport.Table,
 }
 
 // nodeType tells ent which table an opaque id lives in, from its prefix alone.

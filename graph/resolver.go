@@ -11,9 +11,11 @@ import (
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/open311"
+	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
+	"github.com/liemchinh/liemchinh/internal/roster"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 )
@@ -29,6 +31,8 @@ type Resolver struct {
 	recog  *recognition.Service
 	review *review.Service
 	open   *open311.Service
+	org    *orgchart.Service
+	roster *roster.Service
 }
 
 // Deps are what the resolvers need.
@@ -46,12 +50,15 @@ type Deps struct {
 	Reviews *review.Service
 	// Open311 issues and revokes partner apps' api_keys.
 	Open311 *open311.Service
+	// OrgChart changes units and officials; Roster imports rosters.
+	OrgChart *orgchart.Service
+	Roster   *roster.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases,
-			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311},
+			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311, org: d.OrgChart, roster: d.Roster},
 	})
 }

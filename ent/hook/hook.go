@@ -225,6 +225,18 @@ func (f OfficialFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfficialMutation", m)
 }
 
+// The OfficialAssignmentFunc type is an adapter to allow the use of ordinary
+// function as OfficialAssignment mutator.
+type OfficialAssignmentFunc func(context.Context, *ent.OfficialAssignmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f OfficialAssignmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.OfficialAssignmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfficialAssignmentMutation", m)
+}
+
 // The OfficialNameKeyFunc type is an adapter to allow the use of ordinary
 // function as OfficialNameKey mutator.
 type OfficialNameKeyFunc func(context.Context, *ent.OfficialNameKeyMutation) (ent.Value, error)
@@ -343,6 +355,18 @@ func (f ReviewFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReviewMutation", m)
+}
+
+// The RosterImportFunc type is an adapter to allow the use of ordinary
+// function as RosterImport mutator.
+type RosterImportFunc func(context.Context, *ent.RosterImportMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RosterImportFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RosterImportMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RosterImportMutation", m)
 }
 
 // The SelfAssessmentFunc type is an adapter to allow the use of ordinary

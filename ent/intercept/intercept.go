@@ -26,6 +26,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
@@ -37,6 +38,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -585,6 +587,33 @@ func (f TraverseOfficial) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OfficialQuery", q)
 }
 
+// The OfficialAssignmentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type OfficialAssignmentFunc func(context.Context, *ent.OfficialAssignmentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f OfficialAssignmentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.OfficialAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.OfficialAssignmentQuery", q)
+}
+
+// The TraverseOfficialAssignment type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseOfficialAssignment func(context.Context, *ent.OfficialAssignmentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseOfficialAssignment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseOfficialAssignment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OfficialAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.OfficialAssignmentQuery", q)
+}
+
 // The OfficialNameKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type OfficialNameKeyFunc func(context.Context, *ent.OfficialNameKeyQuery) (ent.Value, error)
 
@@ -855,6 +884,33 @@ func (f TraverseReview) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ReviewQuery", q)
 }
 
+// The RosterImportFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RosterImportFunc func(context.Context, *ent.RosterImportQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RosterImportFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RosterImportQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RosterImportQuery", q)
+}
+
+// The TraverseRosterImport type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRosterImport func(context.Context, *ent.RosterImportQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRosterImport) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRosterImport) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RosterImportQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RosterImportQuery", q)
+}
+
 // The SelfAssessmentFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SelfAssessmentFunc func(context.Context, *ent.SelfAssessmentQuery) (ent.Value, error)
 
@@ -1002,6 +1058,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
 	case *ent.OfficialQuery:
 		return &query[*ent.OfficialQuery, predicate.Official, official.OrderOption]{typ: ent.TypeOfficial, tq: q}, nil
+	case *ent.OfficialAssignmentQuery:
+		return &query[*ent.OfficialAssignmentQuery, predicate.OfficialAssignment, officialassignment.OrderOption]{typ: ent.TypeOfficialAssignment, tq: q}, nil
 	case *ent.OfficialNameKeyQuery:
 		return &query[*ent.OfficialNameKeyQuery, predicate.OfficialNameKey, officialnamekey.OrderOption]{typ: ent.TypeOfficialNameKey, tq: q}, nil
 	case *ent.PartnerKeyQuery:
@@ -1022,6 +1080,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.ReviewQuery:
 		return &query[*ent.ReviewQuery, predicate.Review, review.OrderOption]{typ: ent.TypeReview, tq: q}, nil
+	case *ent.RosterImportQuery:
+		return &query[*ent.RosterImportQuery, predicate.RosterImport, rosterimport.OrderOption]{typ: ent.TypeRosterImport, tq: q}, nil
 	case *ent.SelfAssessmentQuery:
 		return &query[*ent.SelfAssessmentQuery, predicate.SelfAssessment, selfassessment.OrderOption]{typ: ent.TypeSelfAssessment, tq: q}, nil
 	case *ent.SelfAssessmentItemQuery:

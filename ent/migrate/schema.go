@@ -1060,6 +1060,7 @@ var (
 		{Name: "full_name_folded", Type: field.TypeString, Size: 200, Default: ""},
 		{Name: "contact_phone", Type: field.TypeString, Nullable: true, Size: 20},
 		{Name: "contact_email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "leave_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"RETIREMENT", "RESIGNATION", "DISMISSAL", "DEATH", "OTHER"}},
 		{Name: "unit_officials", Type: field.TypeString, Size: 40},
 	}
 	// OfficialsTable holds the schema information for the "officials" table.
@@ -1070,7 +1071,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "officials_units_officials",
-				Columns:    []*schema.Column{OfficialsColumns[12]},
+				Columns:    []*schema.Column{OfficialsColumns[13]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1105,7 +1106,55 @@ var (
 			{
 				Name:    "official_unit_officials_id",
 				Unique:  false,
-				Columns: []*schema.Column{OfficialsColumns[12], OfficialsColumns[0]},
+				Columns: []*schema.Column{OfficialsColumns[13], OfficialsColumns[0]},
+			},
+		},
+	}
+	// OfficialAssignmentsColumns holds the columns for the "official_assignments" table.
+	OfficialAssignmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "valid_from", Type: field.TypeTime},
+		{Name: "valid_to", Type: field.TypeTime, Nullable: true},
+		{Name: "reason", Type: field.TypeEnum, Enums: []string{"HIRE", "TRANSFER", "UNIT_CLOSED", "IMPORT", "RECORDED"}},
+		{Name: "official_assignments", Type: field.TypeString, Size: 40},
+		{Name: "unit_assignments", Type: field.TypeString, Size: 40},
+	}
+	// OfficialAssignmentsTable holds the schema information for the "official_assignments" table.
+	OfficialAssignmentsTable = &schema.Table{
+		Name:       "official_assignments",
+		Columns:    OfficialAssignmentsColumns,
+		PrimaryKey: []*schema.Column{OfficialAssignmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "official_assignments_officials_assignments",
+				Columns:    []*schema.Column{OfficialAssignmentsColumns[6]},
+				RefColumns: []*schema.Column{OfficialsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "official_assignments_units_assignments",
+				Columns:    []*schema.Column{OfficialAssignmentsColumns[7]},
+				RefColumns: []*schema.Column{UnitsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "officialassignment_official_assignments_valid_from",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialAssignmentsColumns[6], OfficialAssignmentsColumns[3]},
+			},
+			{
+				Name:    "officialassignment_valid_from",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialAssignmentsColumns[3]},
+			},
+			{
+				Name:    "officialassignment_unit_assignments_id",
+				Unique:  false,
+				Columns: []*schema.Column{OfficialAssignmentsColumns[7], OfficialAssignmentsColumns[0]},
 			},
 		},
 	}
@@ -1509,6 +1558,57 @@ var (
 			},
 		},
 	}
+	// RosterImportsColumns holds the columns for the "roster_imports" table.
+	RosterImportsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"UNIT", "DISTRICT", "PROVINCE"}},
+		{Name: "scope_id", Type: field.TypeString, Size: 40},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"MERGE", "FULL"}},
+		{Name: "dry_run", Type: field.TypeBool},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "RUNNING", "SUCCEEDED", "FAILED"}, Default: "PENDING"},
+		{Name: "format", Type: field.TypeEnum, Enums: []string{"CSV", "XLSX"}},
+		{Name: "effective_on", Type: field.TypeTime},
+		{Name: "upload_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "storage_key", Type: field.TypeString, Size: 300},
+		{Name: "requested_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "rows_read", Type: field.TypeInt, Default: 0},
+		{Name: "rows_checked", Type: field.TypeInt, Default: 0},
+		{Name: "to_create", Type: field.TypeInt, Default: 0},
+		{Name: "to_update", Type: field.TypeInt, Default: 0},
+		{Name: "to_transfer", Type: field.TypeInt, Default: 0},
+		{Name: "to_end", Type: field.TypeInt, Default: 0},
+		{Name: "unchanged", Type: field.TypeInt, Default: 0},
+		{Name: "error_count", Type: field.TypeInt, Default: 0},
+		{Name: "errors", Type: field.TypeBytes, Nullable: true},
+		{Name: "failure", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// RosterImportsTable holds the schema information for the "roster_imports" table.
+	RosterImportsTable = &schema.Table{
+		Name:       "roster_imports",
+		Columns:    RosterImportsColumns,
+		PrimaryKey: []*schema.Column{RosterImportsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "rosterimport_requested_by",
+				Unique:  false,
+				Columns: []*schema.Column{RosterImportsColumns[12]},
+			},
+			{
+				Name:    "rosterimport_scope_id",
+				Unique:  false,
+				Columns: []*schema.Column{RosterImportsColumns[4]},
+			},
+			{
+				Name:    "rosterimport_status",
+				Unique:  false,
+				Columns: []*schema.Column{RosterImportsColumns[7]},
+			},
+		},
+	}
 	// SelfAssessmentsColumns holds the columns for the "self_assessments" table.
 	SelfAssessmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1671,9 +1771,12 @@ var (
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PEOPLES_COMMITTEE", "DEPARTMENT", "AGENCY", "PUBLIC_SERVICE", "TRADE_UNION"}},
 		{Name: "code", Type: field.TypeString, Nullable: true, Size: 20},
 		{Name: "name_folded", Type: field.TypeString, Size: 300, Default: ""},
+		{Name: "opened_on", Type: field.TypeTime, Nullable: true},
+		{Name: "closed_on", Type: field.TypeTime, Nullable: true},
 		{Name: "district_units", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "province_units", Type: field.TypeString, Size: 40},
 		{Name: "unit_children", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "unit_absorbed", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// UnitsTable holds the schema information for the "units" table.
 	UnitsTable = &schema.Table{
@@ -1683,19 +1786,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "units_districts_units",
-				Columns:    []*schema.Column{UnitsColumns[8]},
+				Columns:    []*schema.Column{UnitsColumns[10]},
 				RefColumns: []*schema.Column{DistrictsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "units_provinces_units",
-				Columns:    []*schema.Column{UnitsColumns[9]},
+				Columns:    []*schema.Column{UnitsColumns[11]},
 				RefColumns: []*schema.Column{ProvincesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "units_units_children",
-				Columns:    []*schema.Column{UnitsColumns[10]},
+				Columns:    []*schema.Column{UnitsColumns[12]},
+				RefColumns: []*schema.Column{UnitsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "units_units_absorbed",
+				Columns:    []*schema.Column{UnitsColumns[13]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1735,17 +1844,27 @@ var (
 			{
 				Name:    "unit_province_units_id",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[9], UnitsColumns[0]},
+				Columns: []*schema.Column{UnitsColumns[11], UnitsColumns[0]},
 			},
 			{
 				Name:    "unit_district_units_id",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[8], UnitsColumns[0]},
+				Columns: []*schema.Column{UnitsColumns[10], UnitsColumns[0]},
 			},
 			{
 				Name:    "unit_unit_children_id",
 				Unique:  false,
-				Columns: []*schema.Column{UnitsColumns[10], UnitsColumns[0]},
+				Columns: []*schema.Column{UnitsColumns[12], UnitsColumns[0]},
+			},
+			{
+				Name:    "unit_unit_absorbed",
+				Unique:  false,
+				Columns: []*schema.Column{UnitsColumns[13]},
+			},
+			{
+				Name:    "unit_closed_on",
+				Unique:  false,
+				Columns: []*schema.Column{UnitsColumns[9]},
 			},
 		},
 	}
@@ -1764,6 +1883,7 @@ var (
 		{Name: "sanitized", Type: field.TypeBool, Default: true},
 		{Name: "owner", Type: field.TypeString, Size: 80},
 		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "purpose", Type: field.TypeEnum, Enums: []string{"EVIDENCE", "ROSTER"}, Default: "EVIDENCE"},
 		{Name: "citizen_case_uploads", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// UploadsTable holds the schema information for the "uploads" table.
@@ -1774,7 +1894,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "uploads_cases_uploads",
-				Columns:    []*schema.Column{UploadsColumns[13]},
+				Columns:    []*schema.Column{UploadsColumns[14]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1783,7 +1903,7 @@ var (
 			{
 				Name:    "upload_citizen_case_uploads",
 				Unique:  false,
-				Columns: []*schema.Column{UploadsColumns[13]},
+				Columns: []*schema.Column{UploadsColumns[14]},
 			},
 			{
 				Name:    "upload_expires_at",
@@ -1812,6 +1932,7 @@ var (
 		IncidentsTable,
 		InspectionsTable,
 		OfficialsTable,
+		OfficialAssignmentsTable,
 		OfficialNameKeysTable,
 		PartnerKeysTable,
 		PhasesTable,
@@ -1822,6 +1943,7 @@ var (
 		RecordCountsTable,
 		RefreshTokensTable,
 		ReviewsTable,
+		RosterImportsTable,
 		SelfAssessmentsTable,
 		SelfAssessmentItemsTable,
 		UnitsTable,
@@ -1868,6 +1990,8 @@ func init() {
 	InspectionsTable.ForeignKeys[1].RefTable = CampaignsTable
 	InspectionsTable.ForeignKeys[2].RefTable = UnitsTable
 	OfficialsTable.ForeignKeys[0].RefTable = UnitsTable
+	OfficialAssignmentsTable.ForeignKeys[0].RefTable = OfficialsTable
+	OfficialAssignmentsTable.ForeignKeys[1].RefTable = UnitsTable
 	OfficialNameKeysTable.Annotation = &entsql.Annotation{
 		Table: "official_name_keys",
 	}
@@ -1885,5 +2009,6 @@ func init() {
 	UnitsTable.ForeignKeys[0].RefTable = DistrictsTable
 	UnitsTable.ForeignKeys[1].RefTable = ProvincesTable
 	UnitsTable.ForeignKeys[2].RefTable = UnitsTable
+	UnitsTable.ForeignKeys[3].RefTable = UnitsTable
 	UploadsTable.ForeignKeys[0].RefTable = CasesTable
 }

@@ -42,6 +42,8 @@ const (
 	FieldContactPhone = "contact_phone"
 	// FieldContactEmail holds the string denoting the contact_email field in the database.
 	FieldContactEmail = "contact_email"
+	// FieldLeaveReason holds the string denoting the leave_reason field in the database.
+	FieldLeaveReason = "leave_reason"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
@@ -58,6 +60,8 @@ const (
 	EdgeCommendations = "commendations"
 	// EdgeCases holds the string denoting the cases edge name in mutations.
 	EdgeCases = "cases"
+	// EdgeAssignments holds the string denoting the assignments edge name in mutations.
+	EdgeAssignments = "assignments"
 	// Table holds the table name of the official in the database.
 	Table = "officials"
 	// UnitTable is the table that holds the unit relation/edge.
@@ -116,6 +120,13 @@ const (
 	CasesInverseTable = "cases"
 	// CasesColumn is the table column denoting the cases relation/edge.
 	CasesColumn = "official_cases"
+	// AssignmentsTable is the table that holds the assignments relation/edge.
+	AssignmentsTable = "official_assignments"
+	// AssignmentsInverseTable is the table name for the OfficialAssignment entity.
+	// It exists in this package in order to avoid circular dependency with the "officialassignment" package.
+	AssignmentsInverseTable = "official_assignments"
+	// AssignmentsColumn is the table column denoting the assignments relation/edge.
+	AssignmentsColumn = "official_assignments"
 )
 
 // Columns holds all SQL columns for official fields.
@@ -133,6 +144,7 @@ var Columns = []string{
 	FieldUnitID,
 	FieldContactPhone,
 	FieldContactEmail,
+	FieldLeaveReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -205,6 +217,32 @@ func CategoryValidator(c Category) error {
 	}
 }
 
+// LeaveReason defines the type for the "leave_reason" enum field.
+type LeaveReason string
+
+// LeaveReason values.
+const (
+	LeaveReasonRETIREMENT  LeaveReason = "RETIREMENT"
+	LeaveReasonRESIGNATION LeaveReason = "RESIGNATION"
+	LeaveReasonDISMISSAL   LeaveReason = "DISMISSAL"
+	LeaveReasonDEATH       LeaveReason = "DEATH"
+	LeaveReasonOTHER       LeaveReason = "OTHER"
+)
+
+func (lr LeaveReason) String() string {
+	return string(lr)
+}
+
+// LeaveReasonValidator is a validator for the "leave_reason" field enum values. It is called by the builders before save.
+func LeaveReasonValidator(lr LeaveReason) error {
+	switch lr {
+	case LeaveReasonRETIREMENT, LeaveReasonRESIGNATION, LeaveReasonDISMISSAL, LeaveReasonDEATH, LeaveReasonOTHER:
+		return nil
+	default:
+		return fmt.Errorf("official: invalid enum value for leave_reason field: %q", lr)
+	}
+}
+
 // OrderOption defines the ordering options for the Official queries.
 type OrderOption func(*sql.Selector)
 
@@ -271,6 +309,11 @@ func ByContactPhone(opts ...sql.OrderTermOption) OrderOption {
 // ByContactEmail orders the results by the contact_email field.
 func ByContactEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldContactEmail, opts...).ToFunc()
+}
+
+// ByLeaveReason orders the results by the leave_reason field.
+func ByLeaveReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaveReason, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.
@@ -370,6 +413,20 @@ func ByCases(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newCasesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAssignmentsCount orders the results by assignments count.
+func ByAssignmentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAssignmentsStep(), opts...)
+	}
+}
+
+// ByAssignments orders the results by assignments terms.
+func ByAssignments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAssignmentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newUnitStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -426,6 +483,13 @@ func newCasesStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, CasesTable, CasesColumn),
 	)
 }
+func newAssignmentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AssignmentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AssignmentsTable, AssignmentsColumn),
+	)
+}
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Category) MarshalGQL(w io.Writer) {
@@ -441,6 +505,24 @@ func (e *Category) UnmarshalGQL(val interface{}) error {
 	*e = Category(str)
 	if err := CategoryValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Category", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e LeaveReason) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *LeaveReason) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = LeaveReason(str)
+	if err := LeaveReasonValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid LeaveReason", str)
 	}
 	return nil
 }

@@ -785,6 +785,36 @@ func ContactEmailContainsFold(v string) predicate.Official {
 	return predicate.Official(sql.FieldContainsFold(FieldContactEmail, v))
 }
 
+// LeaveReasonEQ applies the EQ predicate on the "leave_reason" field.
+func LeaveReasonEQ(v LeaveReason) predicate.Official {
+	return predicate.Official(sql.FieldEQ(FieldLeaveReason, v))
+}
+
+// LeaveReasonNEQ applies the NEQ predicate on the "leave_reason" field.
+func LeaveReasonNEQ(v LeaveReason) predicate.Official {
+	return predicate.Official(sql.FieldNEQ(FieldLeaveReason, v))
+}
+
+// LeaveReasonIn applies the In predicate on the "leave_reason" field.
+func LeaveReasonIn(vs ...LeaveReason) predicate.Official {
+	return predicate.Official(sql.FieldIn(FieldLeaveReason, vs...))
+}
+
+// LeaveReasonNotIn applies the NotIn predicate on the "leave_reason" field.
+func LeaveReasonNotIn(vs ...LeaveReason) predicate.Official {
+	return predicate.Official(sql.FieldNotIn(FieldLeaveReason, vs...))
+}
+
+// LeaveReasonIsNil applies the IsNil predicate on the "leave_reason" field.
+func LeaveReasonIsNil() predicate.Official {
+	return predicate.Official(sql.FieldIsNull(FieldLeaveReason))
+}
+
+// LeaveReasonNotNil applies the NotNil predicate on the "leave_reason" field.
+func LeaveReasonNotNil() predicate.Official {
+	return predicate.Official(sql.FieldNotNull(FieldLeaveReason))
+}
+
 // HasUnit applies the HasEdge predicate on the "unit" edge.
 func HasUnit() predicate.Official {
 	return predicate.Official(func(s *sql.Selector) {
@@ -961,6 +991,29 @@ func HasCases() predicate.Official {
 func HasCasesWith(preds ...predicate.CitizenCase) predicate.Official {
 	return predicate.Official(func(s *sql.Selector) {
 		step := newCasesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAssignments applies the HasEdge predicate on the "assignments" edge.
+func HasAssignments() predicate.Official {
+	return predicate.Official(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AssignmentsTable, AssignmentsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAssignmentsWith applies the HasEdge predicate on the "assignments" edge with a given conditions (other predicates).
+func HasAssignmentsWith(preds ...predicate.OfficialAssignment) predicate.Official {
+	return predicate.Official(func(s *sql.Selector) {
+		step := newAssignmentsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -60,6 +60,9 @@ type Inspection func(*sql.Selector)
 // Official is the predicate function for official builders.
 type Official func(*sql.Selector)
 
+// OfficialAssignment is the predicate function for officialassignment builders.
+type OfficialAssignment func(*sql.Selector)
+
 // OfficialNameKey is the predicate function for officialnamekey builders.
 type OfficialNameKey func(*sql.Selector)
 
@@ -89,6 +92,9 @@ type RefreshToken func(*sql.Selector)
 
 // Review is the predicate function for review builders.
 type Review func(*sql.Selector)
+
+// RosterImport is the predicate function for rosterimport builders.
+type RosterImport func(*sql.Selector)
 
 // SelfAssessment is the predicate function for selfassessment builders.
 type SelfAssessment func(*sql.Selector)

@@ -543,6 +543,30 @@ func (f OfficialMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialMutation", m)
 }
 
+// The OfficialAssignmentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type OfficialAssignmentQueryRuleFunc func(context.Context, *ent.OfficialAssignmentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f OfficialAssignmentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.OfficialAssignmentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.OfficialAssignmentQuery", q)
+}
+
+// The OfficialAssignmentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type OfficialAssignmentMutationRuleFunc func(context.Context, *ent.OfficialAssignmentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f OfficialAssignmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.OfficialAssignmentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.OfficialAssignmentMutation", m)
+}
+
 // The OfficialNameKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type OfficialNameKeyQueryRuleFunc func(context.Context, *ent.OfficialNameKeyQuery) error
@@ -783,6 +807,30 @@ func (f ReviewMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReviewMutation", m)
 }
 
+// The RosterImportQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RosterImportQueryRuleFunc func(context.Context, *ent.RosterImportQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RosterImportQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RosterImportQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RosterImportQuery", q)
+}
+
+// The RosterImportMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RosterImportMutationRuleFunc func(context.Context, *ent.RosterImportMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RosterImportMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RosterImportMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RosterImportMutation", m)
+}
+
 // The SelfAssessmentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SelfAssessmentQueryRuleFunc func(context.Context, *ent.SelfAssessmentQuery) error
@@ -950,6 +998,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.OfficialQuery:
 		return q.Filter(), nil
+	case *ent.OfficialAssignmentQuery:
+		return q.Filter(), nil
 	case *ent.OfficialNameKeyQuery:
 		return q.Filter(), nil
 	case *ent.PartnerKeyQuery:
@@ -969,6 +1019,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.ReviewQuery:
+		return q.Filter(), nil
+	case *ent.RosterImportQuery:
 		return q.Filter(), nil
 	case *ent.SelfAssessmentQuery:
 		return q.Filter(), nil
@@ -1021,6 +1073,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.OfficialMutation:
 		return m.Filter(), nil
+	case *ent.OfficialAssignmentMutation:
+		return m.Filter(), nil
 	case *ent.OfficialNameKeyMutation:
 		return m.Filter(), nil
 	case *ent.PartnerKeyMutation:
@@ -1040,6 +1094,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.ReviewMutation:
+		return m.Filter(), nil
+	case *ent.RosterImportMutation:
 		return m.Filter(), nil
 	case *ent.SelfAssessmentMutation:
 		return m.Filter(), nil

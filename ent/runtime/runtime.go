@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/partnerkey"
 	"github.com/liemchinh/liemchinh/ent/phase"
@@ -33,6 +34,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/refreshtoken"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/schema"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
@@ -1348,6 +1350,43 @@ func init() {
 			return nil
 		}
 	}()
+	officialassignmentMixin := schema.OfficialAssignment{}.Mixin()
+	officialassignmentMixinFields0 := officialassignmentMixin[0].Fields()
+	_ = officialassignmentMixinFields0
+	officialassignmentMixinFields1 := officialassignmentMixin[1].Fields()
+	_ = officialassignmentMixinFields1
+	officialassignmentFields := schema.OfficialAssignment{}.Fields()
+	_ = officialassignmentFields
+	// officialassignmentDescCreatedAt is the schema descriptor for created_at field.
+	officialassignmentDescCreatedAt := officialassignmentMixinFields1[0].Descriptor()
+	// officialassignment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	officialassignment.DefaultCreatedAt = officialassignmentDescCreatedAt.Default.(func() time.Time)
+	// officialassignmentDescUpdatedAt is the schema descriptor for updated_at field.
+	officialassignmentDescUpdatedAt := officialassignmentMixinFields1[1].Descriptor()
+	// officialassignment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	officialassignment.DefaultUpdatedAt = officialassignmentDescUpdatedAt.Default.(func() time.Time)
+	// officialassignment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	officialassignment.UpdateDefaultUpdatedAt = officialassignmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// officialassignmentDescID is the schema descriptor for id field.
+	officialassignmentDescID := officialassignmentMixinFields0[0].Descriptor()
+	// officialassignment.DefaultID holds the default value on creation for the id field.
+	officialassignment.DefaultID = officialassignmentDescID.Default.(func() string)
+	// officialassignment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	officialassignment.IDValidator = func() func(string) error {
+		validators := officialassignmentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	officialnamekeyFields := schema.OfficialNameKey{}.Fields()
 	_ = officialnamekeyFields
 	// officialnamekeyDescKey is the schema descriptor for key field.
@@ -1877,6 +1916,123 @@ func init() {
 	// review.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	review.IDValidator = func() func(string) error {
 		validators := reviewDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	rosterimportMixin := schema.RosterImport{}.Mixin()
+	rosterimportMixinFields0 := rosterimportMixin[0].Fields()
+	_ = rosterimportMixinFields0
+	rosterimportMixinFields1 := rosterimportMixin[1].Fields()
+	_ = rosterimportMixinFields1
+	rosterimportFields := schema.RosterImport{}.Fields()
+	_ = rosterimportFields
+	// rosterimportDescCreatedAt is the schema descriptor for created_at field.
+	rosterimportDescCreatedAt := rosterimportMixinFields1[0].Descriptor()
+	// rosterimport.DefaultCreatedAt holds the default value on creation for the created_at field.
+	rosterimport.DefaultCreatedAt = rosterimportDescCreatedAt.Default.(func() time.Time)
+	// rosterimportDescUpdatedAt is the schema descriptor for updated_at field.
+	rosterimportDescUpdatedAt := rosterimportMixinFields1[1].Descriptor()
+	// rosterimport.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	rosterimport.DefaultUpdatedAt = rosterimportDescUpdatedAt.Default.(func() time.Time)
+	// rosterimport.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	rosterimport.UpdateDefaultUpdatedAt = rosterimportDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// rosterimportDescScopeID is the schema descriptor for scope_id field.
+	rosterimportDescScopeID := rosterimportFields[1].Descriptor()
+	// rosterimport.ScopeIDValidator is a validator for the "scope_id" field. It is called by the builders before save.
+	rosterimport.ScopeIDValidator = func() func(string) error {
+		validators := rosterimportDescScopeID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(scope_id string) error {
+			for _, fn := range fns {
+				if err := fn(scope_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// rosterimportDescUploadID is the schema descriptor for upload_id field.
+	rosterimportDescUploadID := rosterimportFields[7].Descriptor()
+	// rosterimport.UploadIDValidator is a validator for the "upload_id" field. It is called by the builders before save.
+	rosterimport.UploadIDValidator = rosterimportDescUploadID.Validators[0].(func(string) error)
+	// rosterimportDescStorageKey is the schema descriptor for storage_key field.
+	rosterimportDescStorageKey := rosterimportFields[8].Descriptor()
+	// rosterimport.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
+	rosterimport.StorageKeyValidator = func() func(string) error {
+		validators := rosterimportDescStorageKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(storage_key string) error {
+			for _, fn := range fns {
+				if err := fn(storage_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// rosterimportDescRequestedBy is the schema descriptor for requested_by field.
+	rosterimportDescRequestedBy := rosterimportFields[9].Descriptor()
+	// rosterimport.RequestedByValidator is a validator for the "requested_by" field. It is called by the builders before save.
+	rosterimport.RequestedByValidator = rosterimportDescRequestedBy.Validators[0].(func(string) error)
+	// rosterimportDescRowsRead is the schema descriptor for rows_read field.
+	rosterimportDescRowsRead := rosterimportFields[10].Descriptor()
+	// rosterimport.DefaultRowsRead holds the default value on creation for the rows_read field.
+	rosterimport.DefaultRowsRead = rosterimportDescRowsRead.Default.(int)
+	// rosterimportDescRowsChecked is the schema descriptor for rows_checked field.
+	rosterimportDescRowsChecked := rosterimportFields[11].Descriptor()
+	// rosterimport.DefaultRowsChecked holds the default value on creation for the rows_checked field.
+	rosterimport.DefaultRowsChecked = rosterimportDescRowsChecked.Default.(int)
+	// rosterimportDescToCreate is the schema descriptor for to_create field.
+	rosterimportDescToCreate := rosterimportFields[12].Descriptor()
+	// rosterimport.DefaultToCreate holds the default value on creation for the to_create field.
+	rosterimport.DefaultToCreate = rosterimportDescToCreate.Default.(int)
+	// rosterimportDescToUpdate is the schema descriptor for to_update field.
+	rosterimportDescToUpdate := rosterimportFields[13].Descriptor()
+	// rosterimport.DefaultToUpdate holds the default value on creation for the to_update field.
+	rosterimport.DefaultToUpdate = rosterimportDescToUpdate.Default.(int)
+	// rosterimportDescToTransfer is the schema descriptor for to_transfer field.
+	rosterimportDescToTransfer := rosterimportFields[14].Descriptor()
+	// rosterimport.DefaultToTransfer holds the default value on creation for the to_transfer field.
+	rosterimport.DefaultToTransfer = rosterimportDescToTransfer.Default.(int)
+	// rosterimportDescToEnd is the schema descriptor for to_end field.
+	rosterimportDescToEnd := rosterimportFields[15].Descriptor()
+	// rosterimport.DefaultToEnd holds the default value on creation for the to_end field.
+	rosterimport.DefaultToEnd = rosterimportDescToEnd.Default.(int)
+	// rosterimportDescUnchanged is the schema descriptor for unchanged field.
+	rosterimportDescUnchanged := rosterimportFields[16].Descriptor()
+	// rosterimport.DefaultUnchanged holds the default value on creation for the unchanged field.
+	rosterimport.DefaultUnchanged = rosterimportDescUnchanged.Default.(int)
+	// rosterimportDescErrorCount is the schema descriptor for error_count field.
+	rosterimportDescErrorCount := rosterimportFields[17].Descriptor()
+	// rosterimport.DefaultErrorCount holds the default value on creation for the error_count field.
+	rosterimport.DefaultErrorCount = rosterimportDescErrorCount.Default.(int)
+	// rosterimportDescFailure is the schema descriptor for failure field.
+	rosterimportDescFailure := rosterimportFields[19].Descriptor()
+	// rosterimport.FailureValidator is a validator for the "failure" field. It is called by the builders before save.
+	rosterimport.FailureValidator = rosterimportDescFailure.Validators[0].(func(string) error)
+	// rosterimportDescID is the schema descriptor for id field.
+	rosterimportDescID := rosterimportMixinFields0[0].Descriptor()
+	// rosterimport.DefaultID holds the default value on creation for the id field.
+	rosterimport.DefaultID = rosterimportDescID.Default.(func() string)
+	// rosterimport.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	rosterimport.IDValidator = func() func(string) error {
+		validators := rosterimportDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

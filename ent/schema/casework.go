@@ -286,6 +286,8 @@ func (Upload) Fields() []ent.Field {
 		field.Bool("sanitized").Default(true).Comment("Whether the stored file had its location and author metadata removed."),
 		field.String("owner").NotEmpty().MaxLen(80).Immutable().Comment("Who staged it: an account id or an anonymous client."),
 		field.Time("expires_at").Immutable().Comment("After this the URL no longer works."),
+		field.Enum("purpose").Values("EVIDENCE", "ROSTER").Default("EVIDENCE").Immutable().
+			Comment("What the file is for: a case's evidence, or a roster to import (CSV or XLSX, staff only)."),
 	}
 }
 

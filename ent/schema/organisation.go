@@ -140,6 +140,10 @@ func (Unit) Fields() []ent.Field {
 		parentKey("province_id", "province_units", "Id of the province the unit belongs to.", false),
 		parentKey("district_id", "district_units", "Id of the district the unit belonged to, if any.", true),
 		parentKey("parent_id", "unit_children", "Id of the unit this one reports to, if any.", true),
+		field.Time("opened_on").Optional().Nillable().Annotations(noFilter()).
+			Comment("First day the unit existed, when it was created through the API (null: it always has, for the figures)."),
+		field.Time("closed_on").Optional().Nillable().
+			Comment("First day the unit no longer existed (its officials and open cases went to its successor), if it was closed."),
 	}
 }
 
@@ -164,6 +168,13 @@ func (Unit) Edges() []ent.Edge {
 		edge.To("inspections", Inspection.Type).Comment("Inspections of the unit.").
 			Annotations(noFilter(), connection()),
 		edge.To("scoped_accounts", Account.Type).Comment("Accounts scoped to the unit tree.").Annotations(hidden()),
+		edge.To("absorbed", Unit.Type).Comment("The closed units whose officials and open cases this unit received.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.From("successor", Unit.Type).Ref("absorbed").Unique().
+			Comment("The unit that received this one's officials and open cases when it closed.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("assignments", OfficialAssignment.Type).Comment("Assignments of officials to the unit, past and present.").
+			Annotations(hidden()),
 	}
 }
 
@@ -180,6 +191,8 @@ func (Unit) Indexes() []ent.Index {
 		index.Fields("province_id", "id"),
 		index.Fields("district_id", "id"),
 		index.Fields("parent_id", "id"),
+		index.Edges("successor"),
+		index.Fields("closed_on"),
 	}
 }
 
@@ -219,6 +232,9 @@ func (Official) Fields() []ent.Field {
 			Comment("Registered mobile phone (E.164), for activation and recovery codes."),
 		field.String("contact_email").Optional().MaxLen(254).Sensitive().Annotations(hidden()).
 			Comment("Registered e-mail address, for activation and recovery codes."),
+		field.Enum("leave_reason").Values("RETIREMENT", "RESIGNATION", "DISMISSAL", "DEATH", "OTHER").Optional().Nillable().
+			Annotations(noFilter()).
+			Comment("Why the official left (with activeTo): RETIREMENT, RESIGNATION, DISMISSAL, DEATH or OTHER."),
 	}
 }
 
@@ -240,6 +256,9 @@ func (Official) Edges() []ent.Edge {
 			Annotations(noFilter(), connection()),
 		edge.To("cases", CitizenCase.Type).Comment("Citizen cases about the official.").
 			Annotations(filteredEdge()...),
+		edge.To("assignments", OfficialAssignment.Type).
+			Comment("The official's assignments to units, oldest first: where they worked from which day (history of transfers).").
+			Annotations(noFilter(), connection()),
 	}
 }
 

@@ -38,6 +38,10 @@ const (
 	FieldDistrictID = "district_units"
 	// FieldParentID holds the string denoting the parent_id field in the database.
 	FieldParentID = "unit_children"
+	// FieldOpenedOn holds the string denoting the opened_on field in the database.
+	FieldOpenedOn = "opened_on"
+	// FieldClosedOn holds the string denoting the closed_on field in the database.
+	FieldClosedOn = "closed_on"
 	// EdgeProvince holds the string denoting the province edge name in mutations.
 	EdgeProvince = "province"
 	// EdgeDistrict holds the string denoting the district edge name in mutations.
@@ -60,6 +64,12 @@ const (
 	EdgeInspections = "inspections"
 	// EdgeScopedAccounts holds the string denoting the scoped_accounts edge name in mutations.
 	EdgeScopedAccounts = "scoped_accounts"
+	// EdgeAbsorbed holds the string denoting the absorbed edge name in mutations.
+	EdgeAbsorbed = "absorbed"
+	// EdgeSuccessor holds the string denoting the successor edge name in mutations.
+	EdgeSuccessor = "successor"
+	// EdgeAssignments holds the string denoting the assignments edge name in mutations.
+	EdgeAssignments = "assignments"
 	// Table holds the table name of the unit in the database.
 	Table = "units"
 	// ProvinceTable is the table that holds the province relation/edge.
@@ -133,6 +143,21 @@ const (
 	ScopedAccountsInverseTable = "accounts"
 	// ScopedAccountsColumn is the table column denoting the scoped_accounts relation/edge.
 	ScopedAccountsColumn = "scope_unit_id"
+	// AbsorbedTable is the table that holds the absorbed relation/edge.
+	AbsorbedTable = "units"
+	// AbsorbedColumn is the table column denoting the absorbed relation/edge.
+	AbsorbedColumn = "unit_absorbed"
+	// SuccessorTable is the table that holds the successor relation/edge.
+	SuccessorTable = "units"
+	// SuccessorColumn is the table column denoting the successor relation/edge.
+	SuccessorColumn = "unit_absorbed"
+	// AssignmentsTable is the table that holds the assignments relation/edge.
+	AssignmentsTable = "official_assignments"
+	// AssignmentsInverseTable is the table name for the OfficialAssignment entity.
+	// It exists in this package in order to avoid circular dependency with the "officialassignment" package.
+	AssignmentsInverseTable = "official_assignments"
+	// AssignmentsColumn is the table column denoting the assignments relation/edge.
+	AssignmentsColumn = "unit_assignments"
 )
 
 // Columns holds all SQL columns for unit fields.
@@ -148,12 +173,25 @@ var Columns = []string{
 	FieldProvinceID,
 	FieldDistrictID,
 	FieldParentID,
+	FieldOpenedOn,
+	FieldClosedOn,
+}
+
+// ForeignKeys holds the SQL foreign-keys that are owned by the "units"
+// table and are not defined as standalone fields in the schema.
+var ForeignKeys = []string{
+	"unit_absorbed",
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
 	for i := range Columns {
 		if column == Columns[i] {
+			return true
+		}
+	}
+	for i := range ForeignKeys {
+		if column == ForeignKeys[i] {
 			return true
 		}
 	}
@@ -295,6 +333,16 @@ func ByParentID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldParentID, opts...).ToFunc()
 }
 
+// ByOpenedOn orders the results by the opened_on field.
+func ByOpenedOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOpenedOn, opts...).ToFunc()
+}
+
+// ByClosedOn orders the results by the closed_on field.
+func ByClosedOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldClosedOn, opts...).ToFunc()
+}
+
 // ByProvinceField orders the results by province field.
 func ByProvinceField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -427,6 +475,41 @@ func ByScopedAccounts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newScopedAccountsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAbsorbedCount orders the results by absorbed count.
+func ByAbsorbedCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAbsorbedStep(), opts...)
+	}
+}
+
+// ByAbsorbed orders the results by absorbed terms.
+func ByAbsorbed(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAbsorbedStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// BySuccessorField orders the results by successor field.
+func BySuccessorField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSuccessorStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAssignmentsCount orders the results by assignments count.
+func ByAssignmentsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAssignmentsStep(), opts...)
+	}
+}
+
+// ByAssignments orders the results by assignments terms.
+func ByAssignments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAssignmentsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newProvinceStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -502,6 +585,27 @@ func newScopedAccountsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ScopedAccountsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ScopedAccountsTable, ScopedAccountsColumn),
+	)
+}
+func newAbsorbedStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AbsorbedTable, AbsorbedColumn),
+	)
+}
+func newSuccessorStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, SuccessorTable, SuccessorColumn),
+	)
+}
+func newAssignmentsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AssignmentsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AssignmentsTable, AssignmentsColumn),
 	)
 }
 

@@ -105,6 +105,16 @@ func ParentID(v string) predicate.Unit {
 	return predicate.Unit(sql.FieldEQ(FieldParentID, v))
 }
 
+// OpenedOn applies equality check predicate on the "opened_on" field. It's identical to OpenedOnEQ.
+func OpenedOn(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldOpenedOn, v))
+}
+
+// ClosedOn applies equality check predicate on the "closed_on" field. It's identical to ClosedOnEQ.
+func ClosedOn(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldClosedOn, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Unit {
 	return predicate.Unit(sql.FieldEQ(FieldCreatedAt, v))
@@ -645,6 +655,106 @@ func ParentIDContainsFold(v string) predicate.Unit {
 	return predicate.Unit(sql.FieldContainsFold(FieldParentID, v))
 }
 
+// OpenedOnEQ applies the EQ predicate on the "opened_on" field.
+func OpenedOnEQ(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldOpenedOn, v))
+}
+
+// OpenedOnNEQ applies the NEQ predicate on the "opened_on" field.
+func OpenedOnNEQ(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldNEQ(FieldOpenedOn, v))
+}
+
+// OpenedOnIn applies the In predicate on the "opened_on" field.
+func OpenedOnIn(vs ...time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldIn(FieldOpenedOn, vs...))
+}
+
+// OpenedOnNotIn applies the NotIn predicate on the "opened_on" field.
+func OpenedOnNotIn(vs ...time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldNotIn(FieldOpenedOn, vs...))
+}
+
+// OpenedOnGT applies the GT predicate on the "opened_on" field.
+func OpenedOnGT(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldGT(FieldOpenedOn, v))
+}
+
+// OpenedOnGTE applies the GTE predicate on the "opened_on" field.
+func OpenedOnGTE(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldGTE(FieldOpenedOn, v))
+}
+
+// OpenedOnLT applies the LT predicate on the "opened_on" field.
+func OpenedOnLT(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldLT(FieldOpenedOn, v))
+}
+
+// OpenedOnLTE applies the LTE predicate on the "opened_on" field.
+func OpenedOnLTE(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldLTE(FieldOpenedOn, v))
+}
+
+// OpenedOnIsNil applies the IsNil predicate on the "opened_on" field.
+func OpenedOnIsNil() predicate.Unit {
+	return predicate.Unit(sql.FieldIsNull(FieldOpenedOn))
+}
+
+// OpenedOnNotNil applies the NotNil predicate on the "opened_on" field.
+func OpenedOnNotNil() predicate.Unit {
+	return predicate.Unit(sql.FieldNotNull(FieldOpenedOn))
+}
+
+// ClosedOnEQ applies the EQ predicate on the "closed_on" field.
+func ClosedOnEQ(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldEQ(FieldClosedOn, v))
+}
+
+// ClosedOnNEQ applies the NEQ predicate on the "closed_on" field.
+func ClosedOnNEQ(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldNEQ(FieldClosedOn, v))
+}
+
+// ClosedOnIn applies the In predicate on the "closed_on" field.
+func ClosedOnIn(vs ...time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldIn(FieldClosedOn, vs...))
+}
+
+// ClosedOnNotIn applies the NotIn predicate on the "closed_on" field.
+func ClosedOnNotIn(vs ...time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldNotIn(FieldClosedOn, vs...))
+}
+
+// ClosedOnGT applies the GT predicate on the "closed_on" field.
+func ClosedOnGT(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldGT(FieldClosedOn, v))
+}
+
+// ClosedOnGTE applies the GTE predicate on the "closed_on" field.
+func ClosedOnGTE(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldGTE(FieldClosedOn, v))
+}
+
+// ClosedOnLT applies the LT predicate on the "closed_on" field.
+func ClosedOnLT(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldLT(FieldClosedOn, v))
+}
+
+// ClosedOnLTE applies the LTE predicate on the "closed_on" field.
+func ClosedOnLTE(v time.Time) predicate.Unit {
+	return predicate.Unit(sql.FieldLTE(FieldClosedOn, v))
+}
+
+// ClosedOnIsNil applies the IsNil predicate on the "closed_on" field.
+func ClosedOnIsNil() predicate.Unit {
+	return predicate.Unit(sql.FieldIsNull(FieldClosedOn))
+}
+
+// ClosedOnNotNil applies the NotNil predicate on the "closed_on" field.
+func ClosedOnNotNil() predicate.Unit {
+	return predicate.Unit(sql.FieldNotNull(FieldClosedOn))
+}
+
 // HasProvince applies the HasEdge predicate on the "province" edge.
 func HasProvince() predicate.Unit {
 	return predicate.Unit(func(s *sql.Selector) {
@@ -890,6 +1000,75 @@ func HasScopedAccounts() predicate.Unit {
 func HasScopedAccountsWith(preds ...predicate.Account) predicate.Unit {
 	return predicate.Unit(func(s *sql.Selector) {
 		step := newScopedAccountsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAbsorbed applies the HasEdge predicate on the "absorbed" edge.
+func HasAbsorbed() predicate.Unit {
+	return predicate.Unit(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AbsorbedTable, AbsorbedColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAbsorbedWith applies the HasEdge predicate on the "absorbed" edge with a given conditions (other predicates).
+func HasAbsorbedWith(preds ...predicate.Unit) predicate.Unit {
+	return predicate.Unit(func(s *sql.Selector) {
+		step := newAbsorbedStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSuccessor applies the HasEdge predicate on the "successor" edge.
+func HasSuccessor() predicate.Unit {
+	return predicate.Unit(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, SuccessorTable, SuccessorColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSuccessorWith applies the HasEdge predicate on the "successor" edge with a given conditions (other predicates).
+func HasSuccessorWith(preds ...predicate.Unit) predicate.Unit {
+	return predicate.Unit(func(s *sql.Selector) {
+		step := newSuccessorStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAssignments applies the HasEdge predicate on the "assignments" edge.
+func HasAssignments() predicate.Unit {
+	return predicate.Unit(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AssignmentsTable, AssignmentsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAssignmentsWith applies the HasEdge predicate on the "assignments" edge with a given conditions (other predicates).
+func HasAssignmentsWith(preds ...predicate.OfficialAssignment) predicate.Unit {
+	return predicate.Unit(func(s *sql.Selector) {
+		step := newAssignmentsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -41,6 +41,8 @@ const (
 	FieldOwner = "owner"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
 	FieldExpiresAt = "expires_at"
+	// FieldPurpose holds the string denoting the purpose field in the database.
+	FieldPurpose = "purpose"
 	// EdgeCase holds the string denoting the case edge name in mutations.
 	EdgeCase = "case"
 	// Table holds the table name of the upload in the database.
@@ -69,6 +71,7 @@ var Columns = []string{
 	FieldSanitized,
 	FieldOwner,
 	FieldExpiresAt,
+	FieldPurpose,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "uploads"
@@ -146,6 +149,32 @@ func StatusValidator(s Status) error {
 	}
 }
 
+// Purpose defines the type for the "purpose" enum field.
+type Purpose string
+
+// PurposeEVIDENCE is the default value of the Purpose enum.
+const DefaultPurpose = PurposeEVIDENCE
+
+// Purpose values.
+const (
+	PurposeEVIDENCE Purpose = "EVIDENCE"
+	PurposeROSTER   Purpose = "ROSTER"
+)
+
+func (pu Purpose) String() string {
+	return string(pu)
+}
+
+// PurposeValidator is a validator for the "purpose" field enum values. It is called by the builders before save.
+func PurposeValidator(pu Purpose) error {
+	switch pu {
+	case PurposeEVIDENCE, PurposeROSTER:
+		return nil
+	default:
+		return fmt.Errorf("upload: invalid enum value for purpose field: %q", pu)
+	}
+}
+
 // OrderOption defines the ordering options for the Upload queries.
 type OrderOption func(*sql.Selector)
 
@@ -214,6 +243,11 @@ func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
 }
 
+// ByPurpose orders the results by the purpose field.
+func ByPurpose(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPurpose, opts...).ToFunc()
+}
+
 // ByCaseField orders the results by case field.
 func ByCaseField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -242,6 +276,24 @@ func (e *Status) UnmarshalGQL(val interface{}) error {
 	*e = Status(str)
 	if err := StatusValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Status", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Purpose) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Purpose) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Purpose(str)
+	if err := PurposeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Purpose", str)
 	}
 	return nil
 }

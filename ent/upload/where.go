@@ -695,6 +695,26 @@ func ExpiresAtLTE(v time.Time) predicate.Upload {
 	return predicate.Upload(sql.FieldLTE(FieldExpiresAt, v))
 }
 
+// PurposeEQ applies the EQ predicate on the "purpose" field.
+func PurposeEQ(v Purpose) predicate.Upload {
+	return predicate.Upload(sql.FieldEQ(FieldPurpose, v))
+}
+
+// PurposeNEQ applies the NEQ predicate on the "purpose" field.
+func PurposeNEQ(v Purpose) predicate.Upload {
+	return predicate.Upload(sql.FieldNEQ(FieldPurpose, v))
+}
+
+// PurposeIn applies the In predicate on the "purpose" field.
+func PurposeIn(vs ...Purpose) predicate.Upload {
+	return predicate.Upload(sql.FieldIn(FieldPurpose, vs...))
+}
+
+// PurposeNotIn applies the NotIn predicate on the "purpose" field.
+func PurposeNotIn(vs ...Purpose) predicate.Upload {
+	return predicate.Upload(sql.FieldNotIn(FieldPurpose, vs...))
+}
+
 // HasCase applies the HasEdge predicate on the "case" edge.
 func HasCase() predicate.Upload {
 	return predicate.Upload(func(s *sql.Selector) {

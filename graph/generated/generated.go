@@ -24,10 +24,12 @@ import (
 	"github.com/liemchinh/liemchinh/ent/criterion"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/phase"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -58,6 +60,7 @@ type ResolverRoot interface {
 	OfficialYear() OfficialYearResolver
 	Query() QueryResolver
 	Review() ReviewResolver
+	RosterImport() RosterImportResolver
 	Subscription() SubscriptionResolver
 	TrackedCase() TrackedCaseResolver
 	Unit() UnitResolver
@@ -668,6 +671,10 @@ type ComplexityRoot struct {
 		InspectionRecord      func(childComplexity int, input model.InspectionRecordInput) int
 		Login                 func(childComplexity int, input model.LoginInput) int
 		Logout                func(childComplexity int, input model.LogoutInput) int
+		OfficialCreate        func(childComplexity int, input model.OfficialCreateInput) int
+		OfficialLeave         func(childComplexity int, input model.OfficialLeaveInput) int
+		OfficialTransfer      func(childComplexity int, input model.OfficialTransferInput) int
+		OfficialUpdate        func(childComplexity int, input model.OfficialUpdateInput) int
 		OidcLink              func(childComplexity int, input model.OidcLinkInput) int
 		OidcSignIn            func(childComplexity int, input model.OidcSignInInput) int
 		PartnerKeyIssue       func(childComplexity int, input model.PartnerKeyIssueInput) int
@@ -677,17 +684,23 @@ type ComplexityRoot struct {
 		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
 		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
 		ReviewClose           func(childComplexity int, input model.ReviewCloseInput) int
+		RosterImport          func(childComplexity int, input model.RosterImportInput) int
+		RosterUploadCreate    func(childComplexity int, input model.RosterUploadCreateInput) int
 		SelfAssessmentReturn  func(childComplexity int, input model.SelfAssessmentReturnInput) int
 		SelfAssessmentReview  func(childComplexity int, input model.SelfAssessmentReviewInput) int
 		SelfAssessmentSave    func(childComplexity int, input model.SelfAssessmentSaveInput) int
 		SelfAssessmentSubmit  func(childComplexity int, input model.SelfAssessmentSubmitInput) int
 		TokenRefresh          func(childComplexity int, input model.TokenRefreshInput) int
+		UnitClose             func(childComplexity int, input model.UnitCloseInput) int
+		UnitCreate            func(childComplexity int, input model.UnitCreateInput) int
+		UnitUpdate            func(childComplexity int, input model.UnitUpdateInput) int
 	}
 
 	Official struct {
 		Acknowledgements func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder) int
 		ActiveFrom       func(childComplexity int) int
 		ActiveTo         func(childComplexity int) int
+		Assignments      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialAssignmentOrder) int
 		Cases            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
 		Category         func(childComplexity int) int
 		Commendations    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
@@ -696,11 +709,34 @@ type ComplexityRoot struct {
 		FullName         func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Incidents        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
+		LeaveReason      func(childComplexity int) int
 		Pledges          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.PledgeOrder) int
 		Position         func(childComplexity int) int
 		SelfAssessments  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.SelfAssessmentOrder, where *ent.SelfAssessmentWhereInput) int
 		Unit             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+	}
+
+	OfficialAssignment struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Official  func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Unit      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		ValidFrom func(childComplexity int) int
+		ValidTo   func(childComplexity int) int
+	}
+
+	OfficialAssignmentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OfficialAssignmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	OfficialConnection struct {
@@ -712,6 +748,11 @@ type ComplexityRoot struct {
 	OfficialEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OfficialPayload struct {
+		Official   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	OfficialYear struct {
@@ -1008,6 +1049,50 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RosterImport struct {
+		CreatedAt   func(childComplexity int) int
+		DryRun      func(childComplexity int) int
+		EffectiveOn func(childComplexity int) int
+		ErrorCount  func(childComplexity int) int
+		ErrorList   func(childComplexity int) int
+		Failure     func(childComplexity int) int
+		FinishedAt  func(childComplexity int) int
+		Format      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Mode        func(childComplexity int) int
+		RowsChecked func(childComplexity int) int
+		RowsRead    func(childComplexity int) int
+		ScopeID     func(childComplexity int) int
+		ScopeKind   func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		ToCreate    func(childComplexity int) int
+		ToEnd       func(childComplexity int) int
+		ToTransfer  func(childComplexity int) int
+		ToUpdate    func(childComplexity int) int
+		Unchanged   func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	RosterImportError struct {
+		Code    func(childComplexity int) int
+		Column  func(childComplexity int) int
+		Message func(childComplexity int) int
+		Row     func(childComplexity int) int
+	}
+
+	RosterImportPayload struct {
+		RosterImport func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	RosterUploadCreatePayload struct {
+		ExpiresAt  func(childComplexity int) int
+		UploadID   func(childComplexity int) int
+		UploadPath func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Satisfaction struct {
 		Mean  func(childComplexity int) int
 		Rated func(childComplexity int) int
@@ -1180,8 +1265,10 @@ type ComplexityRoot struct {
 	}
 
 	Unit struct {
+		Absorbed               func(childComplexity int) int
 		Cases                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) int
 		Children               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.UnitOrder, where *ent.UnitWhereInput) int
+		ClosedOn               func(childComplexity int) int
 		Code                   func(childComplexity int) int
 		Commendations          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CommendationOrder) int
 		CreatedAt              func(childComplexity int) int
@@ -1194,8 +1281,10 @@ type ComplexityRoot struct {
 		Level                  func(childComplexity int) int
 		Name                   func(childComplexity int) int
 		Officials              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder) int
+		OpenedOn               func(childComplexity int) int
 		Parent                 func(childComplexity int) int
 		Province               func(childComplexity int) int
+		Successor              func(childComplexity int) int
 		UpdatedAt              func(childComplexity int) int
 	}
 
@@ -1208,6 +1297,11 @@ type ComplexityRoot struct {
 	UnitEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	UnitPayload struct {
+		Unit       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	UnitYear struct {
@@ -1285,6 +1379,15 @@ type MutationResolver interface {
 	CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error)
 	PartnerKeyIssue(ctx context.Context, input model.PartnerKeyIssueInput) (*model.PartnerKeyIssuePayload, error)
 	PartnerKeyRevoke(ctx context.Context, input model.PartnerKeyRevokeInput) (*model.PartnerKeyRevokePayload, error)
+	UnitCreate(ctx context.Context, input model.UnitCreateInput) (*model.UnitPayload, error)
+	UnitUpdate(ctx context.Context, input model.UnitUpdateInput) (*model.UnitPayload, error)
+	UnitClose(ctx context.Context, input model.UnitCloseInput) (*model.UnitPayload, error)
+	OfficialCreate(ctx context.Context, input model.OfficialCreateInput) (*model.OfficialPayload, error)
+	OfficialUpdate(ctx context.Context, input model.OfficialUpdateInput) (*model.OfficialPayload, error)
+	OfficialTransfer(ctx context.Context, input model.OfficialTransferInput) (*model.OfficialPayload, error)
+	OfficialLeave(ctx context.Context, input model.OfficialLeaveInput) (*model.OfficialPayload, error)
+	RosterUploadCreate(ctx context.Context, input model.RosterUploadCreateInput) (*model.RosterUploadCreatePayload, error)
+	RosterImport(ctx context.Context, input model.RosterImportInput) (*model.RosterImportPayload, error)
 	ReviewClose(ctx context.Context, input model.ReviewCloseInput) (*model.ReviewClosePayload, error)
 	ExportLink(ctx context.Context, input model.ExportLinkInput) (*model.ExportLinkPayload, error)
 	CommendationPropose(ctx context.Context, input model.CommendationProposeInput) (*model.CommendationProposePayload, error)
@@ -1342,6 +1445,9 @@ type QueryResolver interface {
 type ReviewResolver interface {
 	Figures(ctx context.Context, obj *ent.Review) (*progress.Report, error)
 	Scope(ctx context.Context, obj *ent.Review) (*progress.ScopeRef, error)
+}
+type RosterImportResolver interface {
+	ErrorList(ctx context.Context, obj *ent.RosterImport) ([]*model.RosterImportError, error)
 }
 type SubscriptionResolver interface {
 	CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error)
@@ -3969,6 +4075,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.officialCreate":
+		if e.ComplexityRoot.Mutation.OfficialCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_officialCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OfficialCreate(childComplexity, args["input"].(model.OfficialCreateInput)), true
+	case "Mutation.officialLeave":
+		if e.ComplexityRoot.Mutation.OfficialLeave == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_officialLeave_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OfficialLeave(childComplexity, args["input"].(model.OfficialLeaveInput)), true
+	case "Mutation.officialTransfer":
+		if e.ComplexityRoot.Mutation.OfficialTransfer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_officialTransfer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OfficialTransfer(childComplexity, args["input"].(model.OfficialTransferInput)), true
+	case "Mutation.officialUpdate":
+		if e.ComplexityRoot.Mutation.OfficialUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_officialUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OfficialUpdate(childComplexity, args["input"].(model.OfficialUpdateInput)), true
 	case "Mutation.oidcLink":
 		if e.ComplexityRoot.Mutation.OidcLink == nil {
 			break
@@ -4068,6 +4218,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReviewClose(childComplexity, args["input"].(model.ReviewCloseInput)), true
+	case "Mutation.rosterImport":
+		if e.ComplexityRoot.Mutation.RosterImport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rosterImport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RosterImport(childComplexity, args["input"].(model.RosterImportInput)), true
+	case "Mutation.rosterUploadCreate":
+		if e.ComplexityRoot.Mutation.RosterUploadCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rosterUploadCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RosterUploadCreate(childComplexity, args["input"].(model.RosterUploadCreateInput)), true
 	case "Mutation.selfAssessmentReturn":
 		if e.ComplexityRoot.Mutation.SelfAssessmentReturn == nil {
 			break
@@ -4123,6 +4295,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TokenRefresh(childComplexity, args["input"].(model.TokenRefreshInput)), true
+	case "Mutation.unitClose":
+		if e.ComplexityRoot.Mutation.UnitClose == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unitClose_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnitClose(childComplexity, args["input"].(model.UnitCloseInput)), true
+	case "Mutation.unitCreate":
+		if e.ComplexityRoot.Mutation.UnitCreate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unitCreate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnitCreate(childComplexity, args["input"].(model.UnitCreateInput)), true
+	case "Mutation.unitUpdate":
+		if e.ComplexityRoot.Mutation.UnitUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unitUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnitUpdate(childComplexity, args["input"].(model.UnitUpdateInput)), true
 
 	case "Official.acknowledgements":
 		if e.ComplexityRoot.Official.Acknowledgements == nil {
@@ -4147,6 +4352,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Official.ActiveTo(childComplexity), true
+	case "Official.assignments":
+		if e.ComplexityRoot.Official.Assignments == nil {
+			break
+		}
+
+		args, err := ec.field_Official_assignments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Official.Assignments(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.OfficialAssignmentOrder)), true
 	case "Official.cases":
 		if e.ComplexityRoot.Official.Cases == nil {
 			break
@@ -4210,6 +4426,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Official.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder), args["where"].(*ent.IncidentWhereInput)), true
+	case "Official.leaveReason":
+		if e.ComplexityRoot.Official.LeaveReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Official.LeaveReason(childComplexity), true
 	case "Official.pledges":
 		if e.ComplexityRoot.Official.Pledges == nil {
 			break
@@ -4251,6 +4473,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Official.UpdatedAt(childComplexity), true
 
+	case "OfficialAssignment.createdAt":
+		if e.ComplexityRoot.OfficialAssignment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.CreatedAt(childComplexity), true
+	case "OfficialAssignment.id":
+		if e.ComplexityRoot.OfficialAssignment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.ID(childComplexity), true
+	case "OfficialAssignment.official":
+		if e.ComplexityRoot.OfficialAssignment.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.Official(childComplexity), true
+	case "OfficialAssignment.reason":
+		if e.ComplexityRoot.OfficialAssignment.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.Reason(childComplexity), true
+	case "OfficialAssignment.unit":
+		if e.ComplexityRoot.OfficialAssignment.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.Unit(childComplexity), true
+	case "OfficialAssignment.updatedAt":
+		if e.ComplexityRoot.OfficialAssignment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.UpdatedAt(childComplexity), true
+	case "OfficialAssignment.validFrom":
+		if e.ComplexityRoot.OfficialAssignment.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.ValidFrom(childComplexity), true
+	case "OfficialAssignment.validTo":
+		if e.ComplexityRoot.OfficialAssignment.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignment.ValidTo(childComplexity), true
+
+	case "OfficialAssignmentConnection.edges":
+		if e.ComplexityRoot.OfficialAssignmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignmentConnection.Edges(childComplexity), true
+	case "OfficialAssignmentConnection.pageInfo":
+		if e.ComplexityRoot.OfficialAssignmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignmentConnection.PageInfo(childComplexity), true
+	case "OfficialAssignmentConnection.totalCount":
+		if e.ComplexityRoot.OfficialAssignmentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignmentConnection.TotalCount(childComplexity), true
+
+	case "OfficialAssignmentEdge.cursor":
+		if e.ComplexityRoot.OfficialAssignmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignmentEdge.Cursor(childComplexity), true
+	case "OfficialAssignmentEdge.node":
+		if e.ComplexityRoot.OfficialAssignmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialAssignmentEdge.Node(childComplexity), true
+
 	case "OfficialConnection.edges":
 		if e.ComplexityRoot.OfficialConnection.Edges == nil {
 			break
@@ -4282,6 +4585,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OfficialEdge.Node(childComplexity), true
+
+	case "OfficialPayload.official":
+		if e.ComplexityRoot.OfficialPayload.Official == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialPayload.Official(childComplexity), true
+	case "OfficialPayload.userErrors":
+		if e.ComplexityRoot.OfficialPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfficialPayload.UserErrors(childComplexity), true
 
 	case "OfficialYear.acknowledgement":
 		if e.ComplexityRoot.OfficialYear.Acknowledgement == nil {
@@ -5664,6 +5980,202 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReviewEdge.Node(childComplexity), true
 
+	case "RosterImport.createdAt":
+		if e.ComplexityRoot.RosterImport.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.CreatedAt(childComplexity), true
+	case "RosterImport.dryRun":
+		if e.ComplexityRoot.RosterImport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.DryRun(childComplexity), true
+	case "RosterImport.effectiveOn":
+		if e.ComplexityRoot.RosterImport.EffectiveOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.EffectiveOn(childComplexity), true
+	case "RosterImport.errorCount":
+		if e.ComplexityRoot.RosterImport.ErrorCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ErrorCount(childComplexity), true
+	case "RosterImport.errorList":
+		if e.ComplexityRoot.RosterImport.ErrorList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ErrorList(childComplexity), true
+	case "RosterImport.failure":
+		if e.ComplexityRoot.RosterImport.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Failure(childComplexity), true
+	case "RosterImport.finishedAt":
+		if e.ComplexityRoot.RosterImport.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.FinishedAt(childComplexity), true
+	case "RosterImport.format":
+		if e.ComplexityRoot.RosterImport.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Format(childComplexity), true
+	case "RosterImport.id":
+		if e.ComplexityRoot.RosterImport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ID(childComplexity), true
+	case "RosterImport.mode":
+		if e.ComplexityRoot.RosterImport.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Mode(childComplexity), true
+	case "RosterImport.rowsChecked":
+		if e.ComplexityRoot.RosterImport.RowsChecked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.RowsChecked(childComplexity), true
+	case "RosterImport.rowsRead":
+		if e.ComplexityRoot.RosterImport.RowsRead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.RowsRead(childComplexity), true
+	case "RosterImport.scopeID":
+		if e.ComplexityRoot.RosterImport.ScopeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ScopeID(childComplexity), true
+	case "RosterImport.scopeKind":
+		if e.ComplexityRoot.RosterImport.ScopeKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ScopeKind(childComplexity), true
+	case "RosterImport.startedAt":
+		if e.ComplexityRoot.RosterImport.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.StartedAt(childComplexity), true
+	case "RosterImport.status":
+		if e.ComplexityRoot.RosterImport.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Status(childComplexity), true
+	case "RosterImport.toCreate":
+		if e.ComplexityRoot.RosterImport.ToCreate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ToCreate(childComplexity), true
+	case "RosterImport.toEnd":
+		if e.ComplexityRoot.RosterImport.ToEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ToEnd(childComplexity), true
+	case "RosterImport.toTransfer":
+		if e.ComplexityRoot.RosterImport.ToTransfer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ToTransfer(childComplexity), true
+	case "RosterImport.toUpdate":
+		if e.ComplexityRoot.RosterImport.ToUpdate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.ToUpdate(childComplexity), true
+	case "RosterImport.unchanged":
+		if e.ComplexityRoot.RosterImport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.Unchanged(childComplexity), true
+	case "RosterImport.updatedAt":
+		if e.ComplexityRoot.RosterImport.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImport.UpdatedAt(childComplexity), true
+
+	case "RosterImportError.code":
+		if e.ComplexityRoot.RosterImportError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportError.Code(childComplexity), true
+	case "RosterImportError.column":
+		if e.ComplexityRoot.RosterImportError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportError.Column(childComplexity), true
+	case "RosterImportError.message":
+		if e.ComplexityRoot.RosterImportError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportError.Message(childComplexity), true
+	case "RosterImportError.row":
+		if e.ComplexityRoot.RosterImportError.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportError.Row(childComplexity), true
+
+	case "RosterImportPayload.rosterImport":
+		if e.ComplexityRoot.RosterImportPayload.RosterImport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPayload.RosterImport(childComplexity), true
+	case "RosterImportPayload.userErrors":
+		if e.ComplexityRoot.RosterImportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterImportPayload.UserErrors(childComplexity), true
+
+	case "RosterUploadCreatePayload.expiresAt":
+		if e.ComplexityRoot.RosterUploadCreatePayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterUploadCreatePayload.ExpiresAt(childComplexity), true
+	case "RosterUploadCreatePayload.uploadId":
+		if e.ComplexityRoot.RosterUploadCreatePayload.UploadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterUploadCreatePayload.UploadID(childComplexity), true
+	case "RosterUploadCreatePayload.uploadPath":
+		if e.ComplexityRoot.RosterUploadCreatePayload.UploadPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterUploadCreatePayload.UploadPath(childComplexity), true
+	case "RosterUploadCreatePayload.userErrors":
+		if e.ComplexityRoot.RosterUploadCreatePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RosterUploadCreatePayload.UserErrors(childComplexity), true
+
 	case "Satisfaction.mean":
 		if e.ComplexityRoot.Satisfaction.Mean == nil {
 			break
@@ -6319,6 +6831,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackedMessageEdge.Node(childComplexity), true
 
+	case "Unit.absorbed":
+		if e.ComplexityRoot.Unit.Absorbed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.Absorbed(childComplexity), true
 	case "Unit.cases":
 		if e.ComplexityRoot.Unit.Cases == nil {
 			break
@@ -6341,6 +6859,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Unit.Children(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.UnitOrder), args["where"].(*ent.UnitWhereInput)), true
+	case "Unit.closedOn":
+		if e.ComplexityRoot.Unit.ClosedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.ClosedOn(childComplexity), true
 	case "Unit.code":
 		if e.ComplexityRoot.Unit.Code == nil {
 			break
@@ -6438,6 +6962,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Unit.Officials(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.OfficialOrder)), true
+	case "Unit.openedOn":
+		if e.ComplexityRoot.Unit.OpenedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.OpenedOn(childComplexity), true
 	case "Unit.parent":
 		if e.ComplexityRoot.Unit.Parent == nil {
 			break
@@ -6450,6 +6980,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Unit.Province(childComplexity), true
+	case "Unit.successor":
+		if e.ComplexityRoot.Unit.Successor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.Successor(childComplexity), true
 	case "Unit.updatedAt":
 		if e.ComplexityRoot.Unit.UpdatedAt == nil {
 			break
@@ -6488,6 +7024,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UnitEdge.Node(childComplexity), true
+
+	case "UnitPayload.unit":
+		if e.ComplexityRoot.UnitPayload.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPayload.Unit(childComplexity), true
+	case "UnitPayload.userErrors":
+		if e.ComplexityRoot.UnitPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPayload.UserErrors(childComplexity), true
 
 	case "UnitYear.awaitingReview":
 		if e.ComplexityRoot.UnitYear.AwaitingReview == nil {
@@ -6698,7 +7247,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
+			graphql.NewInputUnmarshaler("OfficialAssignmentOrder", ec.unmarshalInputOfficialAssignmentOrder),
+			graphql.NewInputUnmarshaler("OfficialCreateInput", ec.unmarshalInputOfficialCreateInput),
+			graphql.NewInputUnmarshaler("OfficialLeaveInput", ec.unmarshalInputOfficialLeaveInput),
 			graphql.NewInputUnmarshaler("OfficialOrder", ec.unmarshalInputOfficialOrder),
+			graphql.NewInputUnmarshaler("OfficialTransferInput", ec.unmarshalInputOfficialTransferInput),
+			graphql.NewInputUnmarshaler("OfficialUpdateInput", ec.unmarshalInputOfficialUpdateInput),
 			graphql.NewInputUnmarshaler("OfficialWhereInput", ec.unmarshalInputOfficialWhereInput),
 			graphql.NewInputUnmarshaler("OidcLinkInput", ec.unmarshalInputOidcLinkInput),
 			graphql.NewInputUnmarshaler("OidcSignInInput", ec.unmarshalInputOidcSignInInput),
@@ -6717,6 +7271,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReviewCloseInput", ec.unmarshalInputReviewCloseInput),
 			graphql.NewInputUnmarshaler("ReviewOrder", ec.unmarshalInputReviewOrder),
 			graphql.NewInputUnmarshaler("ReviewWhereInput", ec.unmarshalInputReviewWhereInput),
+			graphql.NewInputUnmarshaler("RosterImportInput", ec.unmarshalInputRosterImportInput),
+			graphql.NewInputUnmarshaler("RosterUploadCreateInput", ec.unmarshalInputRosterUploadCreateInput),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentItemInput", ec.unmarshalInputSelfAssessmentItemInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentOrder", ec.unmarshalInputSelfAssessmentOrder),
@@ -6726,7 +7282,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SelfAssessmentSubmitInput", ec.unmarshalInputSelfAssessmentSubmitInput),
 			graphql.NewInputUnmarshaler("SelfAssessmentWhereInput", ec.unmarshalInputSelfAssessmentWhereInput),
 			graphql.NewInputUnmarshaler("TokenRefreshInput", ec.unmarshalInputTokenRefreshInput),
+			graphql.NewInputUnmarshaler("UnitCloseInput", ec.unmarshalInputUnitCloseInput),
+			graphql.NewInputUnmarshaler("UnitCreateInput", ec.unmarshalInputUnitCreateInput),
 			graphql.NewInputUnmarshaler("UnitOrder", ec.unmarshalInputUnitOrder),
+			graphql.NewInputUnmarshaler("UnitUpdateInput", ec.unmarshalInputUnitUpdateInput),
 			graphql.NewInputUnmarshaler("UnitWhereInput", ec.unmarshalInputUnitWhereInput),
 		)
 	}
@@ -7838,6 +8397,218 @@ type PartnerKeyRevokePayload {
   revoked: Boolean!
   "Why nothing changed, if so."
   userErrors: [UserError!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/orgchart.graphqls", Input: `extend type Mutation {
+  """
+  Creates a unit under a parent unit (it takes the parent's province and district) or directly
+  under a province (and optionally a district), from a day (default today, never in the future).
+  Supervisors and administrators whose scope holds the parent, district or province. Audited.
+  """
+  unitCreate("The mutation's input." input: UnitCreateInput!): UnitPayload!
+  """
+  Renames a unit and/or moves it under another unit of the same province (not under itself or its
+  own sub-units). Supervisors and administrators whose scope holds the unit and the new parent. Audited.
+  """
+  unitUpdate("The mutation's input." input: UnitUpdateInput!): UnitPayload!
+  """
+  Closes a unit on a day (not in the future) into a successor unit: its officials in service are
+  transferred to the successor from that day and its open cases go to the successor; figures of
+  earlier years stay with the closed unit. A unit with open sub-units is refused. Supervisors and
+  administrators whose scope holds both units. Audited.
+  """
+  unitClose("The mutation's input." input: UnitCloseInput!): UnitPayload!
+  "Hires an official into a unit from a start date (supervisors and administrators in scope). Audited."
+  officialCreate("The mutation's input." input: OfficialCreateInput!): OfficialPayload!
+  "Changes an official's name, position or category (supervisors and administrators in scope). Audited."
+  officialUpdate("The mutation's input." input: OfficialUpdateInput!): OfficialPayload!
+  """
+  Transfers an official to another unit from a day (not in the future, not before their current
+  assignment began). Figures of years whose reference day falls before that day stay with the old
+  unit. Supervisors and administrators whose scope holds both units. Audited.
+  """
+  officialTransfer("The mutation's input." input: OfficialTransferInput!): OfficialPayload!
+  "Ends an official's service on a last day (it may lie ahead) with a reason (supervisors and administrators in scope). Audited."
+  officialLeave("The mutation's input." input: OfficialLeaveInput!): OfficialPayload!
+  """
+  Declares a roster file (CSV or XLSX, see GET /roster/template.csv and /roster/template.xlsx) to
+  upload for rosterImport: PUT its bytes to the path returned, once. Supervisors and administrators.
+  """
+  rosterUploadCreate("The mutation's input." input: RosterUploadCreateInput!): RosterUploadCreatePayload!
+  """
+  Imports an uploaded roster for a unit (with its sub-units), a district or a province, in the
+  background: poll the returned import with node(id) until its status is SUCCEEDED or FAILED. A dry
+  run writes nothing and reports what would change and every error by row and column. Applying is
+  all or nothing (any error: nothing changes) and idempotent; FULL mode also ends, on the import's
+  date, the officials of the scope missing from the file. Two imports of one scope never run at once.
+  Supervisors and administrators whose scope holds the imported scope. Audited.
+  """
+  rosterImport("The mutation's input." input: RosterImportInput!): RosterImportPayload!
+}
+
+"Input of unitCreate."
+input UnitCreateInput {
+  "Full Vietnamese name."
+  name: String!
+  "Administrative level."
+  level: UnitLevel!
+  "What the unit is."
+  kind: UnitKind!
+  "Administrative code (commune code), if any; roster files name units by it."
+  code: String
+  "The unit it reports to (exactly one of parentId and provinceId)."
+  parentId: ID
+  "The province it hangs under directly (exactly one of parentId and provinceId)."
+  provinceId: ID
+  "The district, with provinceId, if any."
+  districtId: ID
+  "First day it exists (default today; not in the future)."
+  openedOn: Time
+}
+
+"Input of unitUpdate."
+input UnitUpdateInput {
+  "The unit."
+  unitId: ID!
+  "New name, if it changes."
+  name: String
+  "New parent unit, if it moves."
+  parentId: ID
+}
+
+"Input of unitClose."
+input UnitCloseInput {
+  "The unit closed."
+  unitId: ID!
+  "The unit receiving its officials and open cases."
+  successorId: ID!
+  "First day the unit no longer exists (not in the future)."
+  closedOn: Time!
+}
+
+"Result of a unit change."
+type UnitPayload {
+  "The unit, as it now stands."
+  unit: Unit
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of officialCreate."
+input OfficialCreateInput {
+  "The unit the official joins."
+  unitId: ID!
+  "Full name."
+  fullName: String!
+  "Employee code, unique nationally (the login of their account)."
+  employeeCode: String!
+  "Category."
+  category: OfficialCategory!
+  "Position or job title."
+  position: String
+  "First day of service (may lie ahead)."
+  startDate: Time!
+}
+
+"Input of officialUpdate."
+input OfficialUpdateInput {
+  "The official."
+  officialId: ID!
+  "New full name, if it changes."
+  fullName: String
+  "New position, if it changes."
+  position: String
+  "New category, if it changes."
+  category: OfficialCategory
+}
+
+"Input of officialTransfer."
+input OfficialTransferInput {
+  "The official."
+  officialId: ID!
+  "The unit they move to."
+  unitId: ID!
+  "First day in the new unit (not in the future)."
+  from: Time!
+}
+
+"Input of officialLeave."
+input OfficialLeaveInput {
+  "The official."
+  officialId: ID!
+  "Last day of service."
+  endDate: Time!
+  "Why they leave."
+  reason: OfficialLeaveReason!
+}
+
+"Result of an official change."
+type OfficialPayload {
+  "The official, as they now stand."
+  official: Official
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of rosterUploadCreate."
+input RosterUploadCreateInput {
+  "text/csv, or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet for XLSX."
+  contentType: String!
+  "Size in bytes (at most 50 MiB)."
+  size: Int!
+  "SHA-256 of the bytes, hex."
+  sha256: String!
+}
+
+"Result of rosterUploadCreate."
+type RosterUploadCreatePayload {
+  "Id of the upload, for rosterImport's uploadId."
+  uploadId: ID
+  "Path on this server to PUT the bytes to, once."
+  uploadPath: String
+  "When the path stops working."
+  expiresAt: Time
+  "Why it was refused, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of rosterImport."
+input RosterImportInput {
+  "The received upload (rosterUploadCreate's uploadId)."
+  uploadId: ID!
+  "The scope imported: exactly one of unitId, districtId, provinceId (not national)."
+  scope: ScopeInput!
+  "MERGE or FULL."
+  mode: RosterImportMode!
+  "Report what would change and write nothing."
+  dryRun: Boolean!
+  "The import's date: transfers start and FULL mode's ends fall on it (default today; not in the future)."
+  effectiveOn: Time
+}
+
+"Result of rosterImport."
+type RosterImportPayload {
+  "The import, queued: poll it with node(id)."
+  rosterImport: RosterImport
+  "Why it was refused, if so."
+  userErrors: [UserError!]!
+}
+
+"An error in a roster file."
+type RosterImportError {
+  "Row of the file (1 is the header, so the first official is row 2); 0 for the file as a whole."
+  row: Int!
+  "Column header concerned, if any."
+  column: String
+  "Machine-readable code, e.g. UNKNOWN_UNIT, DUPLICATE_CODE, BAD_DATE, END_BEFORE_START, OUTSIDE_SCOPE."
+  code: String!
+  "Message for the person, in Vietnamese, or in English when the request's Accept-Language asks for it."
+  message: String!
+}
+
+extend type RosterImport {
+  "The errors found, in row order (at most the first 1,000)."
+  errorList: [RosterImportError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/progress.graphqls", Input: `extend type Query {
@@ -13049,6 +13820,10 @@ type Official implements Node {
   """
   activeTo: Time
   """
+  Why the official left (with activeTo): RETIREMENT, RESIGNATION, DISMISSAL, DEATH or OTHER.
+  """
+  leaveReason: OfficialLeaveReason
+  """
   The unit the official works in.
   """
   unit: Unit!
@@ -13241,6 +14016,149 @@ type Official implements Node {
     """
     where: CaseWhereInput
   ): CaseConnection!
+  """
+  The official's assignments to units, oldest first: where they worked from which day (history of transfers).
+  """
+  assignments(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+
+    """
+    Ordering options for OfficialAssignments returned from the connection.
+    """
+    orderBy: OfficialAssignmentOrder
+  ): OfficialAssignmentConnection!
+}
+"""
+A stretch of an official's career in one unit, effective-dated.
+"""
+type OfficialAssignment implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  First day the official worked in the unit.
+  """
+  validFrom: Time!
+  """
+  First day the official no longer worked in the unit (null while they still do).
+  """
+  validTo: Time
+  """
+  How the assignment began: HIRE, TRANSFER, UNIT_CLOSED (the unit's successor received the official), IMPORT (a roster import), RECORDED (the unit held before history was kept).
+  """
+  reason: OfficialAssignmentReason!
+  """
+  The official.
+  """
+  official: Official!
+  """
+  The unit.
+  """
+  unit: Unit!
+}
+"""
+A connection to a list of items.
+"""
+type OfficialAssignmentConnection {
+  """
+  A list of edges.
+  """
+  edges: [OfficialAssignmentEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type OfficialAssignmentEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: OfficialAssignment
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for OfficialAssignment connections
+"""
+input OfficialAssignmentOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order OfficialAssignments.
+  """
+  field: OfficialAssignmentOrderField!
+}
+"""
+Properties by which OfficialAssignment connections can be ordered.
+"""
+enum OfficialAssignmentOrderField {
+  """
+  OfficialAssignmentOrderField value VALID_FROM.
+  """
+  VALID_FROM
+}
+"""
+OfficialAssignmentReason is enum for the field reason
+"""
+enum OfficialAssignmentReason @goModel(model: "github.com/liemchinh/liemchinh/ent/officialassignment.Reason") {
+  """
+  OfficialAssignmentReason value HIRE.
+  """
+  HIRE
+  """
+  OfficialAssignmentReason value TRANSFER.
+  """
+  TRANSFER
+  """
+  OfficialAssignmentReason value UNIT_CLOSED.
+  """
+  UNIT_CLOSED
+  """
+  OfficialAssignmentReason value IMPORT.
+  """
+  IMPORT
+  """
+  OfficialAssignmentReason value RECORDED.
+  """
+  RECORDED
 }
 """
 OfficialCategory is enum for the field category
@@ -13292,6 +14210,31 @@ type OfficialEdge {
   A cursor for use in pagination.
   """
   cursor: Cursor!
+}
+"""
+OfficialLeaveReason is enum for the field leave_reason
+"""
+enum OfficialLeaveReason @goModel(model: "github.com/liemchinh/liemchinh/ent/official.LeaveReason") {
+  """
+  OfficialLeaveReason value RETIREMENT.
+  """
+  RETIREMENT
+  """
+  OfficialLeaveReason value RESIGNATION.
+  """
+  RESIGNATION
+  """
+  OfficialLeaveReason value DISMISSAL.
+  """
+  DISMISSAL
+  """
+  OfficialLeaveReason value DEATH.
+  """
+  DEATH
+  """
+  OfficialLeaveReason value OTHER.
+  """
+  OTHER
 }
 """
 Ordering options for Official connections
@@ -15077,6 +16020,159 @@ input ReviewWhereInput {
   yearLTE: Int
 }
 """
+An import of a roster file for a scope: a dry run or an application, with its progress and errors.
+"""
+type RosterImport implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  What the imported scope is: a unit with its sub-units, a district or a province.
+  """
+  scopeKind: RosterImportScopeKind!
+  """
+  Id of the unit, district or province imported.
+  """
+  scopeID: String!
+  """
+  MERGE creates and updates the officials in the file; FULL also ends those of the scope missing from it.
+  """
+  mode: RosterImportMode!
+  """
+  A dry run reports what would change and writes nothing.
+  """
+  dryRun: Boolean!
+  """
+  PENDING, RUNNING, SUCCEEDED, or FAILED (the file has errors, or the import could not finish: nothing was changed).
+  """
+  status: RosterImportStatus!
+  """
+  The file's format.
+  """
+  format: RosterImportFormat!
+  """
+  The import's date: transfers start and FULL mode's ends fall on it.
+  """
+  effectiveOn: Time!
+  """
+  Rows read from the file (the header excluded).
+  """
+  rowsRead: Int!
+  """
+  Rows checked so far: the progress of a running import.
+  """
+  rowsChecked: Int!
+  """
+  Officials created (or, in a dry run, to create).
+  """
+  toCreate: Int!
+  """
+  Officials whose name, position, category, dates or contact change.
+  """
+  toUpdate: Int!
+  """
+  Officials moved to another unit on the import's date.
+  """
+  toTransfer: Int!
+  """
+  Officials whose service ends (an end date in the file, or FULL mode).
+  """
+  toEnd: Int!
+  """
+  Rows that change nothing.
+  """
+  unchanged: Int!
+  """
+  Errors found; any error means nothing was applied.
+  """
+  errorCount: Int!
+  """
+  Why the import could not finish, when it failed other than by errors in the file.
+  """
+  failure: String
+  """
+  When it started running.
+  """
+  startedAt: Time
+  """
+  When it finished.
+  """
+  finishedAt: Time
+}
+"""
+RosterImportFormat is enum for the field format
+"""
+enum RosterImportFormat @goModel(model: "github.com/liemchinh/liemchinh/ent/rosterimport.Format") {
+  """
+  RosterImportFormat value CSV.
+  """
+  CSV
+  """
+  RosterImportFormat value XLSX.
+  """
+  XLSX
+}
+"""
+RosterImportMode is enum for the field mode
+"""
+enum RosterImportMode @goModel(model: "github.com/liemchinh/liemchinh/ent/rosterimport.Mode") {
+  """
+  RosterImportMode value MERGE.
+  """
+  MERGE
+  """
+  RosterImportMode value FULL.
+  """
+  FULL
+}
+"""
+RosterImportScopeKind is enum for the field scope_kind
+"""
+enum RosterImportScopeKind @goModel(model: "github.com/liemchinh/liemchinh/ent/rosterimport.ScopeKind") {
+  """
+  RosterImportScopeKind value UNIT.
+  """
+  UNIT
+  """
+  RosterImportScopeKind value DISTRICT.
+  """
+  DISTRICT
+  """
+  RosterImportScopeKind value PROVINCE.
+  """
+  PROVINCE
+}
+"""
+RosterImportStatus is enum for the field status
+"""
+enum RosterImportStatus @goModel(model: "github.com/liemchinh/liemchinh/ent/rosterimport.Status") {
+  """
+  RosterImportStatus value PENDING.
+  """
+  PENDING
+  """
+  RosterImportStatus value RUNNING.
+  """
+  RUNNING
+  """
+  RosterImportStatus value SUCCEEDED.
+  """
+  SUCCEEDED
+  """
+  RosterImportStatus value FAILED.
+  """
+  FAILED
+}
+"""
 An official's self-assessment for a period, and its review.
 """
 type SelfAssessment implements Node {
@@ -15512,6 +16608,14 @@ type Unit implements Node {
   """
   code: String
   """
+  First day the unit existed, when it was created through the API (null: it always has, for the figures).
+  """
+  openedOn: Time
+  """
+  First day the unit no longer existed (its officials and open cases went to its successor), if it was closed.
+  """
+  closedOn: Time
+  """
   The province the unit belongs to.
   """
   province: Province!
@@ -15741,6 +16845,14 @@ type Unit implements Node {
     """
     orderBy: InspectionOrder
   ): InspectionConnection!
+  """
+  The closed units whose officials and open cases this unit received.
+  """
+  absorbed: [Unit!]
+  """
+  The unit that received this one's officials and open cases when it closed.
+  """
+  successor: Unit
 }
 """
 A connection to a list of items.
@@ -16041,6 +17153,46 @@ input UnitWhereInput {
   Matches objects whose code contains the value, ignoring case.
   """
   codeContainsFold: String
+  """
+  closed_on field predicates
+  """
+  closedOn: Time
+  """
+  Matches objects whose closedOn differs from the value.
+  """
+  closedOnNEQ: Time
+  """
+  Matches objects whose closedOn is one of the values.
+  """
+  closedOnIn: [Time!]
+  """
+  Matches objects whose closedOn is none of the values.
+  """
+  closedOnNotIn: [Time!]
+  """
+  Matches objects whose closedOn is greater than the value.
+  """
+  closedOnGT: Time
+  """
+  Matches objects whose closedOn is greater than or equal to the value.
+  """
+  closedOnGTE: Time
+  """
+  Matches objects whose closedOn is less than the value.
+  """
+  closedOnLT: Time
+  """
+  Matches objects whose closedOn is less than or equal to the value.
+  """
+  closedOnLTE: Time
+  """
+  Matches objects whose closedOn is not set.
+  """
+  closedOnIsNil: Boolean
+  """
+  Matches objects whose closedOn is set.
+  """
+  closedOnNotNil: Boolean
   """
   province edge predicates
   """
@@ -17230,6 +18382,8 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 		return ec.fieldContext_Official_activeFrom(ctx, field)
 	case "activeTo":
 		return ec.fieldContext_Official_activeTo(ctx, field)
+	case "leaveReason":
+		return ec.fieldContext_Official_leaveReason(ctx, field)
 	case "unit":
 		return ec.fieldContext_Official_unit(ctx, field)
 	case "acknowledgements":
@@ -17244,8 +18398,54 @@ func (ec *executionContext) childFields_Official(ctx context.Context, field grap
 		return ec.fieldContext_Official_commendations(ctx, field)
 	case "cases":
 		return ec.fieldContext_Official_cases(ctx, field)
+	case "assignments":
+		return ec.fieldContext_Official_assignments(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Official", field.Name)
+}
+
+func (ec *executionContext) childFields_OfficialAssignment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OfficialAssignment_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OfficialAssignment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_OfficialAssignment_updatedAt(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_OfficialAssignment_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_OfficialAssignment_validTo(ctx, field)
+	case "reason":
+		return ec.fieldContext_OfficialAssignment_reason(ctx, field)
+	case "official":
+		return ec.fieldContext_OfficialAssignment_official(ctx, field)
+	case "unit":
+		return ec.fieldContext_OfficialAssignment_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialAssignment", field.Name)
+}
+
+func (ec *executionContext) childFields_OfficialAssignmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OfficialAssignmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OfficialAssignmentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OfficialAssignmentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialAssignmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OfficialAssignmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_OfficialAssignmentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_OfficialAssignmentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialAssignmentEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_OfficialConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17268,6 +18468,16 @@ func (ec *executionContext) childFields_OfficialEdge(ctx context.Context, field 
 		return ec.fieldContext_OfficialEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OfficialEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OfficialPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "official":
+		return ec.fieldContext_OfficialPayload_official(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OfficialPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfficialPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_OfficialYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17792,6 +19002,94 @@ func (ec *executionContext) childFields_ReviewEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ReviewEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RosterImport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RosterImport_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_RosterImport_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_RosterImport_updatedAt(ctx, field)
+	case "scopeKind":
+		return ec.fieldContext_RosterImport_scopeKind(ctx, field)
+	case "scopeID":
+		return ec.fieldContext_RosterImport_scopeID(ctx, field)
+	case "mode":
+		return ec.fieldContext_RosterImport_mode(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_RosterImport_dryRun(ctx, field)
+	case "status":
+		return ec.fieldContext_RosterImport_status(ctx, field)
+	case "format":
+		return ec.fieldContext_RosterImport_format(ctx, field)
+	case "effectiveOn":
+		return ec.fieldContext_RosterImport_effectiveOn(ctx, field)
+	case "rowsRead":
+		return ec.fieldContext_RosterImport_rowsRead(ctx, field)
+	case "rowsChecked":
+		return ec.fieldContext_RosterImport_rowsChecked(ctx, field)
+	case "toCreate":
+		return ec.fieldContext_RosterImport_toCreate(ctx, field)
+	case "toUpdate":
+		return ec.fieldContext_RosterImport_toUpdate(ctx, field)
+	case "toTransfer":
+		return ec.fieldContext_RosterImport_toTransfer(ctx, field)
+	case "toEnd":
+		return ec.fieldContext_RosterImport_toEnd(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_RosterImport_unchanged(ctx, field)
+	case "errorCount":
+		return ec.fieldContext_RosterImport_errorCount(ctx, field)
+	case "failure":
+		return ec.fieldContext_RosterImport_failure(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_RosterImport_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_RosterImport_finishedAt(ctx, field)
+	case "errorList":
+		return ec.fieldContext_RosterImport_errorList(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImport", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterImportError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_RosterImportError_row(ctx, field)
+	case "column":
+		return ec.fieldContext_RosterImportError_column(ctx, field)
+	case "code":
+		return ec.fieldContext_RosterImportError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_RosterImportError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImportError", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterImportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rosterImport":
+		return ec.fieldContext_RosterImportPayload_rosterImport(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RosterImportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterImportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RosterUploadCreatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uploadId":
+		return ec.fieldContext_RosterUploadCreatePayload_uploadId(ctx, field)
+	case "uploadPath":
+		return ec.fieldContext_RosterUploadCreatePayload_uploadPath(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_RosterUploadCreatePayload_expiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RosterUploadCreatePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RosterUploadCreatePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Satisfaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "rated":
@@ -18140,6 +19438,10 @@ func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.
 		return ec.fieldContext_Unit_kind(ctx, field)
 	case "code":
 		return ec.fieldContext_Unit_code(ctx, field)
+	case "openedOn":
+		return ec.fieldContext_Unit_openedOn(ctx, field)
+	case "closedOn":
+		return ec.fieldContext_Unit_closedOn(ctx, field)
 	case "province":
 		return ec.fieldContext_Unit_province(ctx, field)
 	case "district":
@@ -18160,6 +19462,10 @@ func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.
 		return ec.fieldContext_Unit_commendations(ctx, field)
 	case "inspections":
 		return ec.fieldContext_Unit_inspections(ctx, field)
+	case "absorbed":
+		return ec.fieldContext_Unit_absorbed(ctx, field)
+	case "successor":
+		return ec.fieldContext_Unit_successor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Unit", field.Name)
 }
@@ -18184,6 +19490,16 @@ func (ec *executionContext) childFields_UnitEdge(ctx context.Context, field grap
 		return ec.fieldContext_UnitEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UnitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UnitPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_UnitPayload_unit(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UnitPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnitPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UnitYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19282,6 +20598,62 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_officialCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OfficialCreateInput, error) {
+			return ec.unmarshalNOfficialCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_officialLeave_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OfficialLeaveInput, error) {
+			return ec.unmarshalNOfficialLeaveInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialLeaveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_officialTransfer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OfficialTransferInput, error) {
+			return ec.unmarshalNOfficialTransferInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialTransferInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_officialUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OfficialUpdateInput, error) {
+			return ec.unmarshalNOfficialUpdateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialUpdateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_oidcLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19408,6 +20780,34 @@ func (ec *executionContext) field_Mutation_reviewClose_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rosterImport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RosterImportInput, error) {
+			return ec.unmarshalNRosterImportInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rosterUploadCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RosterUploadCreateInput, error) {
+			return ec.unmarshalNRosterUploadCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterUploadCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_selfAssessmentReturn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -19470,6 +20870,48 @@ func (ec *executionContext) field_Mutation_tokenRefresh_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.TokenRefreshInput, error) {
 			return ec.unmarshalNTokenRefreshInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐTokenRefreshInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unitClose_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnitCloseInput, error) {
+			return ec.unmarshalNUnitCloseInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitCloseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unitCreate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnitCreateInput, error) {
+			return ec.unmarshalNUnitCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unitUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UnitUpdateInput, error) {
+			return ec.unmarshalNUnitUpdateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitUpdateInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -19554,6 +20996,52 @@ func (ec *executionContext) field_Official_acknowledgements_args(ctx context.Con
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*ent.AcknowledgementOrder, error) {
 			return ec.unmarshalOAcknowledgementOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Official_assignments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.OfficialAssignmentOrder, error) {
+			return ec.unmarshalOOfficialAssignmentOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -32535,6 +34023,402 @@ func (ec *executionContext) fieldContext_Mutation_partnerKeyRevoke(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_unitCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unitCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnitCreate(ctx, fc.Args["input"].(model.UnitCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnitPayload) graphql.Marshaler {
+			return ec.marshalNUnitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unitCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unitCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unitUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unitUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnitUpdate(ctx, fc.Args["input"].(model.UnitUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnitPayload) graphql.Marshaler {
+			return ec.marshalNUnitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unitUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unitUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unitClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unitClose(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnitClose(ctx, fc.Args["input"].(model.UnitCloseInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UnitPayload) graphql.Marshaler {
+			return ec.marshalNUnitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unitClose(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unitClose_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_officialCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_officialCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OfficialCreate(ctx, fc.Args["input"].(model.OfficialCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+			return ec.marshalNOfficialPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_officialCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_officialCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_officialUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_officialUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OfficialUpdate(ctx, fc.Args["input"].(model.OfficialUpdateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+			return ec.marshalNOfficialPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_officialUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_officialUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_officialTransfer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_officialTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OfficialTransfer(ctx, fc.Args["input"].(model.OfficialTransferInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+			return ec.marshalNOfficialPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_officialTransfer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_officialTransfer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_officialLeave(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_officialLeave(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OfficialLeave(ctx, fc.Args["input"].(model.OfficialLeaveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+			return ec.marshalNOfficialPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_officialLeave(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_officialLeave_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rosterUploadCreate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rosterUploadCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RosterUploadCreate(ctx, fc.Args["input"].(model.RosterUploadCreateInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterUploadCreatePayload) graphql.Marshaler {
+			return ec.marshalNRosterUploadCreatePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterUploadCreatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rosterUploadCreate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterUploadCreatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rosterUploadCreate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rosterImport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rosterImport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RosterImport(ctx, fc.Args["input"].(model.RosterImportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RosterImportPayload) graphql.Marshaler {
+			return ec.marshalNRosterImportPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rosterImport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rosterImport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_reviewClose(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33402,6 +35286,29 @@ func (ec *executionContext) fieldContext_Official_activeTo(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Official", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Official_leaveReason(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Official_leaveReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LeaveReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *official.LeaveReason) graphql.Marshaler {
+			return ec.marshalOOfficialLeaveReason2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐLeaveReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Official_leaveReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Official", field, false, false, "OfficialLeaveReason")
+}
+
 func (ec *executionContext) _Official_unit(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33698,6 +35605,394 @@ func (ec *executionContext) fieldContext_Official_cases(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Official_assignments(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Official_assignments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Assignments(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.OfficialAssignmentOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OfficialAssignmentConnection) graphql.Marshaler {
+			return ec.marshalNOfficialAssignmentConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Official_assignments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Official",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialAssignmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Official_assignments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialAssignment_id(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OfficialAssignment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OfficialAssignment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OfficialAssignment_validFrom(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OfficialAssignment_validTo(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OfficialAssignment_reason(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v officialassignment.Reason) graphql.Marshaler {
+			return ec.marshalNOfficialAssignmentReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialassignmentᚐReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignment", field, false, false, "OfficialAssignmentReason")
+}
+
+func (ec *executionContext) _OfficialAssignment_official(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Official) graphql.Marshaler {
+			return ec.marshalNOfficial2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficial(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialAssignment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialAssignment_unit(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignment_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalNUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignment_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialAssignment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialAssignmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.OfficialAssignmentEdge) graphql.Marshaler {
+			return ec.marshalOOfficialAssignmentEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialAssignmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialAssignmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialAssignmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialAssignmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialAssignmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignmentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignmentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignmentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OfficialAssignmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.OfficialAssignment) graphql.Marshaler {
+			return ec.marshalOOfficialAssignment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialAssignmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficialAssignment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialAssignmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialAssignmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialAssignmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OfficialAssignmentEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _OfficialConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33838,6 +36133,70 @@ func (ec *executionContext) _OfficialEdge_cursor(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_OfficialEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OfficialEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _OfficialPayload_official(ctx context.Context, field graphql.CollectedField, obj *model.OfficialPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialPayload_official(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Official, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Official) graphql.Marshaler {
+			return ec.marshalOOfficial2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficial(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialPayload_official(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Official(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OfficialPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.OfficialPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OfficialPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OfficialPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OfficialPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OfficialYear_year(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
@@ -39673,6 +42032,778 @@ func (ec *executionContext) fieldContext_ReviewEdge_cursor(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ReviewEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _RosterImport_id(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RosterImport_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_scopeKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.ScopeKind) graphql.Marshaler {
+			return ec.marshalNRosterImportScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐScopeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_scopeKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "RosterImportScopeKind")
+}
+
+func (ec *executionContext) _RosterImport_scopeID(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_scopeID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_scopeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImport_mode(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Mode) graphql.Marshaler {
+			return ec.marshalNRosterImportMode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "RosterImportMode")
+}
+
+func (ec *executionContext) _RosterImport_dryRun(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RosterImport_status(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Status) graphql.Marshaler {
+			return ec.marshalNRosterImportStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "RosterImportStatus")
+}
+
+func (ec *executionContext) _RosterImport_format(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Format) graphql.Marshaler {
+			return ec.marshalNRosterImportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "RosterImportFormat")
+}
+
+func (ec *executionContext) _RosterImport_effectiveOn(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_effectiveOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_effectiveOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_rowsRead(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_rowsRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsRead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_rowsRead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_rowsChecked(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_rowsChecked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsChecked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_rowsChecked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_toCreate(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_toCreate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToCreate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_toCreate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_toUpdate(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_toUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToUpdate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_toUpdate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_toTransfer(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_toTransfer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToTransfer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_toTransfer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_toEnd(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_toEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_toEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_unchanged(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_errorCount(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_errorCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_errorCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImport_failure(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImport_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterImport_errorList(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImport_errorList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RosterImport().ErrorList(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RosterImportError) graphql.Marshaler {
+			return ec.marshalNRosterImportError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImport_errorList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImportError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportError_row(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportError_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportError_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RosterImportError_column(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportError_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportError_code(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportError_message(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterImportPayload_rosterImport(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPayload_rosterImport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RosterImport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.RosterImport) graphql.Marshaler {
+			return ec.marshalORosterImport2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐRosterImport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPayload_rosterImport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RosterImport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterImportPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterImportPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterImportPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterImportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RosterUploadCreatePayload_uploadId(ctx context.Context, field graphql.CollectedField, obj *model.RosterUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterUploadCreatePayload_uploadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterUploadCreatePayload_uploadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterUploadCreatePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RosterUploadCreatePayload_uploadPath(ctx context.Context, field graphql.CollectedField, obj *model.RosterUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterUploadCreatePayload_uploadPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterUploadCreatePayload_uploadPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterUploadCreatePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RosterUploadCreatePayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.RosterUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterUploadCreatePayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RosterUploadCreatePayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RosterUploadCreatePayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RosterUploadCreatePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RosterUploadCreatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RosterUploadCreatePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RosterUploadCreatePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RosterUploadCreatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Satisfaction_rated(ctx context.Context, field graphql.CollectedField, obj *progress.Satisfaction) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -42525,6 +45656,52 @@ func (ec *executionContext) fieldContext_Unit_code(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Unit", field, false, false, "String")
 }
 
+func (ec *executionContext) _Unit_openedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Unit_openedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Unit_openedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Unit", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Unit_closedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Unit_closedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Unit_closedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Unit", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Unit_province(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -42929,6 +46106,70 @@ func (ec *executionContext) fieldContext_Unit_inspections(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Unit_absorbed(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Unit_absorbed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Absorbed(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnitᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Unit_absorbed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Unit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Unit_successor(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Unit_successor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Successor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Unit_successor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Unit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UnitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UnitConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -43069,6 +46310,70 @@ func (ec *executionContext) _UnitEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_UnitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UnitEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UnitPayload_unit(ctx context.Context, field graphql.CollectedField, obj *model.UnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPayload_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPayload_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UnitPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _UnitYear_year(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
@@ -51067,6 +54372,192 @@ func UnmarshalLogoutInput(ctx context.Context, raw any) (model.LogoutInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputOfficialAssignmentOrder(ctx context.Context, obj any) (ent.OfficialAssignmentOrder, error) {
+	var it ent.OfficialAssignmentOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNOfficialAssignmentOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialAssignmentOrder unmarshals raw into the OfficialAssignmentOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialAssignmentOrder(ctx context.Context, raw any) (ent.OfficialAssignmentOrder, error) {
+	var out ent.OfficialAssignmentOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialAssignmentOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialCreateInput(ctx context.Context, obj any) (model.OfficialCreateInput, error) {
+	var it model.OfficialCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"unitId", "fullName", "employeeCode", "category", "position", "startDate"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "employeeCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeCode = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNOfficialCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "startDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startDate"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartDate = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialCreateInput unmarshals raw into the OfficialCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialCreateInput(ctx context.Context, raw any) (model.OfficialCreateInput, error) {
+	var out model.OfficialCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialCreateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialLeaveInput(ctx context.Context, obj any) (model.OfficialLeaveInput, error) {
+	var it model.OfficialLeaveInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "endDate", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "endDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endDate"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndDate = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNOfficialLeaveReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐLeaveReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialLeaveInput unmarshals raw into the OfficialLeaveInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialLeaveInput(ctx context.Context, raw any) (model.OfficialLeaveInput, error) {
+	var out model.OfficialLeaveInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialLeaveInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputOfficialOrder(ctx context.Context, obj any) (ent.OfficialOrder, error) {
 	var it ent.OfficialOrder
 	if obj == nil {
@@ -51117,6 +54608,125 @@ func (ec *executionContext) unmarshalInputOfficialOrder(ctx context.Context, obj
 func UnmarshalOfficialOrder(ctx context.Context, raw any) (ent.OfficialOrder, error) {
 	var out ent.OfficialOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialTransferInput(ctx context.Context, obj any) (model.OfficialTransferInput, error) {
+	var it model.OfficialTransferInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "unitId", "from"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialTransferInput unmarshals raw into the OfficialTransferInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialTransferInput(ctx context.Context, raw any) (model.OfficialTransferInput, error) {
+	var out model.OfficialTransferInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialTransferInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOfficialUpdateInput(ctx context.Context, obj any) (model.OfficialUpdateInput, error) {
+	var it model.OfficialUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"officialId", "fullName", "position", "category"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "officialId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("officialId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OfficialID = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalOOfficialCategory2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOfficialUpdateInput unmarshals raw into the OfficialUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOfficialUpdateInput(ctx context.Context, raw any) (model.OfficialUpdateInput, error) {
+	var out model.OfficialUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OfficialUpdateInput", raw, &out)
 	return out, err
 }
 
@@ -53246,6 +56856,132 @@ func UnmarshalReviewWhereInput(ctx context.Context, raw any) (ent.ReviewWhereInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRosterImportInput(ctx context.Context, obj any) (model.RosterImportInput, error) {
+	var it model.RosterImportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uploadId", "scope", "mode", "dryRun", "effectiveOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uploadId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uploadId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UploadID = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalNRosterImportMode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		case "effectiveOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("effectiveOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EffectiveOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRosterImportInput unmarshals raw into the RosterImportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRosterImportInput(ctx context.Context, raw any) (model.RosterImportInput, error) {
+	var out model.RosterImportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RosterImportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRosterUploadCreateInput(ctx context.Context, obj any) (model.RosterUploadCreateInput, error) {
+	var it model.RosterUploadCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contentType", "size", "sha256"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "size":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("size"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Size = data
+		case "sha256":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sha256"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sha256 = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRosterUploadCreateInput unmarshals raw into the RosterUploadCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRosterUploadCreateInput(ctx context.Context, raw any) (model.RosterUploadCreateInput, error) {
+	var out model.RosterUploadCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RosterUploadCreateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScopeInput(ctx context.Context, obj any) (model.ScopeInput, error) {
 	var it model.ScopeInput
 	if obj == nil {
@@ -54048,6 +57784,153 @@ func UnmarshalTokenRefreshInput(ctx context.Context, raw any) (model.TokenRefres
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUnitCloseInput(ctx context.Context, obj any) (model.UnitCloseInput, error) {
+	var it model.UnitCloseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"unitId", "successorId", "closedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "successorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("successorId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuccessorID = data
+		case "closedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOn"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnitCloseInput unmarshals raw into the UnitCloseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnitCloseInput(ctx context.Context, raw any) (model.UnitCloseInput, error) {
+	var out model.UnitCloseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnitCloseInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnitCreateInput(ctx context.Context, obj any) (model.UnitCreateInput, error) {
+	var it model.UnitCreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "level", "kind", "code", "parentId", "provinceId", "districtId", "openedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalNUnitLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNUnitKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		case "provinceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provinceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProvinceID = data
+		case "districtId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("districtId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DistrictID = data
+		case "openedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnitCreateInput unmarshals raw into the UnitCreateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnitCreateInput(ctx context.Context, raw any) (model.UnitCreateInput, error) {
+	var out model.UnitCreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnitCreateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnitOrder(ctx context.Context, obj any) (ent.UnitOrder, error) {
 	var it ent.UnitOrder
 	if obj == nil {
@@ -54101,6 +57984,62 @@ func UnmarshalUnitOrder(ctx context.Context, raw any) (ent.UnitOrder, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUnitUpdateInput(ctx context.Context, obj any) (model.UnitUpdateInput, error) {
+	var it model.UnitUpdateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"unitId", "name", "parentId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "unitId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUnitUpdateInput unmarshals raw into the UnitUpdateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnitUpdateInput(ctx context.Context, raw any) (model.UnitUpdateInput, error) {
+	var out model.UnitUpdateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnitUpdateInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnitWhereInput(ctx context.Context, obj any) (ent.UnitWhereInput, error) {
 	var it ent.UnitWhereInput
 	if obj == nil {
@@ -54112,7 +58051,7 @@ func (ec *executionContext) unmarshalInputUnitWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeIsNil", "codeNotNil", "codeEqualFold", "codeContainsFold", "hasProvince", "hasProvinceWith", "hasDistrict", "hasDistrictWith", "hasChildren", "hasChildrenWith", "hasParent", "hasParentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeIsNil", "codeNotNil", "codeEqualFold", "codeContainsFold", "closedOn", "closedOnNEQ", "closedOnIn", "closedOnNotIn", "closedOnGT", "closedOnGTE", "closedOnLT", "closedOnLTE", "closedOnIsNil", "closedOnNotNil", "hasProvince", "hasProvinceWith", "hasDistrict", "hasDistrictWith", "hasChildren", "hasChildrenWith", "hasParent", "hasParentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54462,6 +58401,76 @@ func (ec *executionContext) unmarshalInputUnitWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CodeContainsFold = data
+		case "closedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOn"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOn = data
+		case "closedOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnNEQ = data
+		case "closedOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnIn = data
+		case "closedOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnNotIn = data
+		case "closedOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnGT = data
+		case "closedOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnGTE = data
+		case "closedOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnLT = data
+		case "closedOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnLTE = data
+		case "closedOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnIsNil = data
+		case "closedOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedOnNotNil = data
 		case "hasProvince":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProvince"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -54558,6 +58567,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._SelfAssessment(ctx, sel, obj)
+	case *ent.RosterImport:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RosterImport(ctx, sel, obj)
 	case *ent.Review:
 		if obj == nil {
 			return graphql.Null
@@ -54578,6 +58592,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Phase(ctx, sel, obj)
+	case *ent.OfficialAssignment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OfficialAssignment(ctx, sel, obj)
 	case *ent.Official:
 		if obj == nil {
 			return graphql.Null
@@ -58716,6 +62735,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "unitCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unitCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unitUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unitClose":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unitClose(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_officialCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_officialUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialTransfer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_officialTransfer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "officialLeave":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_officialLeave(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rosterUploadCreate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rosterUploadCreate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rosterImport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rosterImport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reviewClose":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reviewClose(ctx, field)
@@ -58894,6 +62976,11 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "leaveReason":
+			out.Values[i] = ec._Official_leaveReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "unit":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -58936,6 +63023,163 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Official_cases(ctx, field, obj)
 				})
+		case "assignments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Official_assignments(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialAssignmentImplementors = []string{"OfficialAssignment", "Node"}
+
+func (ec *executionContext) _OfficialAssignment(ctx context.Context, sel ast.SelectionSet, obj *ent.OfficialAssignment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialAssignmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialAssignment")
+		case "id":
+			out.Values[i] = ec._OfficialAssignment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._OfficialAssignment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._OfficialAssignment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validFrom":
+			out.Values[i] = ec._OfficialAssignment_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "validTo":
+			out.Values[i] = ec._OfficialAssignment_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._OfficialAssignment_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "official":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OfficialAssignment_official(ctx, field, obj)
+				})
+		case "unit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OfficialAssignment_unit(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialAssignmentConnectionImplementors = []string{"OfficialAssignmentConnection"}
+
+func (ec *executionContext) _OfficialAssignmentConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.OfficialAssignmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialAssignmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialAssignmentConnection")
+		case "edges":
+			out.Values[i] = ec._OfficialAssignmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OfficialAssignmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OfficialAssignmentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialAssignmentEdgeImplementors = []string{"OfficialAssignmentEdge"}
+
+func (ec *executionContext) _OfficialAssignmentEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.OfficialAssignmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialAssignmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialAssignmentEdge")
+		case "node":
+			out.Values[i] = ec._OfficialAssignmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._OfficialAssignmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -59014,6 +63258,44 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 			}
 		case "cursor":
 			out.Values[i] = ec._OfficialEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var officialPayloadImplementors = []string{"OfficialPayload"}
+
+func (ec *executionContext) _OfficialPayload(ctx context.Context, sel ast.SelectionSet, obj *model.OfficialPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, officialPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OfficialPayload")
+		case "official":
+			out.Values[i] = ec._OfficialPayload_official(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._OfficialPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -60983,6 +65265,279 @@ func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var rosterImportImplementors = []string{"RosterImport", "Node"}
+
+func (ec *executionContext) _RosterImport(ctx context.Context, sel ast.SelectionSet, obj *ent.RosterImport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImport")
+		case "id":
+			out.Values[i] = ec._RosterImport_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._RosterImport_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._RosterImport_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeKind":
+			out.Values[i] = ec._RosterImport_scopeKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeID":
+			out.Values[i] = ec._RosterImport_scopeID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._RosterImport_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dryRun":
+			out.Values[i] = ec._RosterImport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._RosterImport_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "format":
+			out.Values[i] = ec._RosterImport_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "effectiveOn":
+			out.Values[i] = ec._RosterImport_effectiveOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsRead":
+			out.Values[i] = ec._RosterImport_rowsRead(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsChecked":
+			out.Values[i] = ec._RosterImport_rowsChecked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toCreate":
+			out.Values[i] = ec._RosterImport_toCreate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toUpdate":
+			out.Values[i] = ec._RosterImport_toUpdate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toTransfer":
+			out.Values[i] = ec._RosterImport_toTransfer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toEnd":
+			out.Values[i] = ec._RosterImport_toEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unchanged":
+			out.Values[i] = ec._RosterImport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorCount":
+			out.Values[i] = ec._RosterImport_errorCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failure":
+			out.Values[i] = ec._RosterImport_failure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._RosterImport_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._RosterImport_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorList":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RosterImport_errorList(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rosterImportErrorImplementors = []string{"RosterImportError"}
+
+func (ec *executionContext) _RosterImportError(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImportError")
+		case "row":
+			out.Values[i] = ec._RosterImportError_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._RosterImportError_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._RosterImportError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._RosterImportError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rosterImportPayloadImplementors = []string{"RosterImportPayload"}
+
+func (ec *executionContext) _RosterImportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RosterImportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterImportPayload")
+		case "rosterImport":
+			out.Values[i] = ec._RosterImportPayload_rosterImport(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RosterImportPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rosterUploadCreatePayloadImplementors = []string{"RosterUploadCreatePayload"}
+
+func (ec *executionContext) _RosterUploadCreatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.RosterUploadCreatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rosterUploadCreatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RosterUploadCreatePayload")
+		case "uploadId":
+			out.Values[i] = ec._RosterUploadCreatePayload_uploadId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uploadPath":
+			out.Values[i] = ec._RosterUploadCreatePayload_uploadPath(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._RosterUploadCreatePayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RosterUploadCreatePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var satisfactionImplementors = []string{"Satisfaction"}
 
 func (ec *executionContext) _Satisfaction(ctx context.Context, sel ast.SelectionSet, obj *progress.Satisfaction) graphql.Marshaler {
@@ -62177,6 +66732,16 @@ func (ec *executionContext) _Unit(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "openedOn":
+			out.Values[i] = ec._Unit_openedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closedOn":
+			out.Values[i] = ec._Unit_closedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "province":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -62236,6 +66801,18 @@ func (ec *executionContext) _Unit(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Unit_inspections(ctx, field, obj)
+				})
+		case "absorbed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Unit_absorbed(ctx, field, obj)
+				})
+		case "successor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Unit_successor(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -62315,6 +66892,44 @@ func (ec *executionContext) _UnitEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._UnitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unitPayloadImplementors = []string{"UnitPayload"}
+
+func (ec *executionContext) _UnitPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UnitPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unitPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnitPayload")
+		case "unit":
+			out.Values[i] = ec._UnitPayload_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UnitPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -64092,6 +68707,38 @@ func (ec *executionContext) marshalNOfficial2ᚖgithubᚗcomᚋliemchinhᚋliemc
 	return ec._Official(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOfficialAssignmentConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.OfficialAssignmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialAssignmentConnection!")
+		return graphql.Null
+	}
+	return ec._OfficialAssignmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOfficialAssignmentOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentOrderField(ctx context.Context, v any) (*ent.OfficialAssignmentOrderField, error) {
+	var res = new(ent.OfficialAssignmentOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficialAssignmentOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.OfficialAssignmentOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialAssignmentOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNOfficialAssignmentReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialassignmentᚐReason(ctx context.Context, v any) (officialassignment.Reason, error) {
+	var res officialassignment.Reason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficialAssignmentReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialassignmentᚐReason(ctx context.Context, sel ast.SelectionSet, v officialassignment.Reason) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNOfficialCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategory(ctx context.Context, v any) (official.Category, error) {
 	var res official.Category
 	err := res.UnmarshalGQL(v)
@@ -64110,6 +68757,26 @@ func (ec *executionContext) marshalNOfficialConnection2ᚖgithubᚗcomᚋliemchi
 	return ec._OfficialConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOfficialCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialCreateInput(ctx context.Context, v any) (model.OfficialCreateInput, error) {
+	res, err := ec.unmarshalInputOfficialCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOfficialLeaveInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialLeaveInput(ctx context.Context, v any) (model.OfficialLeaveInput, error) {
+	res, err := ec.unmarshalInputOfficialLeaveInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOfficialLeaveReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐLeaveReason(ctx context.Context, v any) (official.LeaveReason, error) {
+	var res official.LeaveReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfficialLeaveReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐLeaveReason(ctx context.Context, sel ast.SelectionSet, v official.LeaveReason) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNOfficialOrderField2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialOrderField(ctx context.Context, v any) (*ent.OfficialOrderField, error) {
 	var res = new(ent.OfficialOrderField)
 	err := res.UnmarshalGQL(v)
@@ -64122,6 +68789,24 @@ func (ec *executionContext) marshalNOfficialOrderField2ᚖgithubᚗcomᚋliemchi
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNOfficialPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialPayload(ctx context.Context, sel ast.SelectionSet, v *model.OfficialPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OfficialPayload!")
+		return graphql.Null
+	}
+	return ec._OfficialPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOfficialTransferInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialTransferInput(ctx context.Context, v any) (model.OfficialTransferInput, error) {
+	res, err := ec.unmarshalInputOfficialTransferInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOfficialUpdateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOfficialUpdateInput(ctx context.Context, v any) (model.OfficialUpdateInput, error) {
+	res, err := ec.unmarshalInputOfficialUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNOfficialWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialWhereInput(ctx context.Context, v any) (*ent.OfficialWhereInput, error) {
@@ -64535,6 +69220,96 @@ func (ec *executionContext) marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋl
 func (ec *executionContext) unmarshalNReviewWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewWhereInput(ctx context.Context, v any) (*ent.ReviewWhereInput, error) {
 	res, err := ec.unmarshalInputReviewWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterImportError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterImportError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRosterImportError2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRosterImportError2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportError(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterImportError!")
+		return graphql.Null
+	}
+	return ec._RosterImportError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRosterImportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐFormat(ctx context.Context, v any) (rosterimport.Format, error) {
+	var res rosterimport.Format
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterImportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐFormat(ctx context.Context, sel ast.SelectionSet, v rosterimport.Format) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRosterImportInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportInput(ctx context.Context, v any) (model.RosterImportInput, error) {
+	res, err := ec.unmarshalInputRosterImportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRosterImportMode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐMode(ctx context.Context, v any) (rosterimport.Mode, error) {
+	var res rosterimport.Mode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterImportMode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐMode(ctx context.Context, sel ast.SelectionSet, v rosterimport.Mode) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRosterImportPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportPayload(ctx context.Context, sel ast.SelectionSet, v *model.RosterImportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterImportPayload!")
+		return graphql.Null
+	}
+	return ec._RosterImportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRosterImportScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐScopeKind(ctx context.Context, v any) (rosterimport.ScopeKind, error) {
+	var res rosterimport.ScopeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterImportScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐScopeKind(ctx context.Context, sel ast.SelectionSet, v rosterimport.ScopeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRosterImportStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐStatus(ctx context.Context, v any) (rosterimport.Status, error) {
+	var res rosterimport.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterImportStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐStatus(ctx context.Context, sel ast.SelectionSet, v rosterimport.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNRosterUploadCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterUploadCreateInput(ctx context.Context, v any) (model.RosterUploadCreateInput, error) {
+	res, err := ec.unmarshalInputRosterUploadCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRosterUploadCreatePayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterUploadCreatePayload(ctx context.Context, sel ast.SelectionSet, v *model.RosterUploadCreatePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RosterUploadCreatePayload!")
+		return graphql.Null
+	}
+	return ec._RosterUploadCreatePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSatisfaction2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐSatisfaction(ctx context.Context, sel ast.SelectionSet, v progress.Satisfaction) graphql.Marshaler {
@@ -65001,12 +69776,22 @@ func (ec *executionContext) marshalNUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinh
 	return ec._Unit(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUnitCloseInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitCloseInput(ctx context.Context, v any) (model.UnitCloseInput, error) {
+	res, err := ec.unmarshalInputUnitCloseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUnitConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnitConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UnitConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UnitConnection!")
 		return graphql.Null
 	}
 	return ec._UnitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUnitCreateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitCreateInput(ctx context.Context, v any) (model.UnitCreateInput, error) {
+	res, err := ec.unmarshalInputUnitCreateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUnitKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐKind(ctx context.Context, v any) (unit.Kind, error) {
@@ -65041,6 +69826,19 @@ func (ec *executionContext) marshalNUnitOrderField2ᚖgithubᚗcomᚋliemchinh�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNUnitPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitPayload(ctx context.Context, sel ast.SelectionSet, v *model.UnitPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnitPayload!")
+		return graphql.Null
+	}
+	return ec._UnitPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUnitUpdateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitUpdateInput(ctx context.Context, v any) (model.UnitUpdateInput, error) {
+	res, err := ec.unmarshalInputUnitUpdateInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUnitWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnitWhereInput(ctx context.Context, v any) (*ent.UnitWhereInput, error) {
@@ -67021,6 +71819,41 @@ func (ec *executionContext) marshalOOfficial2ᚖgithubᚗcomᚋliemchinhᚋliemc
 	return ec._Official(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOfficialAssignment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignment(ctx context.Context, sel ast.SelectionSet, v *ent.OfficialAssignment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OfficialAssignment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOfficialAssignmentEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.OfficialAssignmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOOfficialAssignmentEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOOfficialAssignmentEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentEdge(ctx context.Context, sel ast.SelectionSet, v *ent.OfficialAssignmentEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OfficialAssignmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOfficialAssignmentOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentOrder(ctx context.Context, v any) (*ent.OfficialAssignmentOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOfficialAssignmentOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOOfficialCategory2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategoryᚄ(ctx context.Context, v any) ([]official.Category, error) {
 	if v == nil {
 		return nil, nil
@@ -67091,6 +71924,22 @@ func (ec *executionContext) marshalOOfficialEdge2ᚖgithubᚗcomᚋliemchinhᚋl
 		return graphql.Null
 	}
 	return ec._OfficialEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOOfficialLeaveReason2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐLeaveReason(ctx context.Context, v any) (*official.LeaveReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(official.LeaveReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOOfficialLeaveReason2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐLeaveReason(ctx context.Context, sel ast.SelectionSet, v *official.LeaveReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOOfficialOrder2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialOrder(ctx context.Context, v any) (*ent.OfficialOrder, error) {
@@ -67526,6 +72375,13 @@ func (ec *executionContext) unmarshalOReviewWhereInput2ᚖgithubᚗcomᚋliemchi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalORosterImport2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐRosterImport(ctx context.Context, sel ast.SelectionSet, v *ent.RosterImport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RosterImport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOScopeInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐScopeInput(ctx context.Context, v any) (*model.ScopeInput, error) {
 	if v == nil {
 		return nil, nil
@@ -67804,6 +72660,25 @@ func (ec *executionContext) marshalOTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋli
 		return graphql.Null
 	}
 	return ec._TrackedCase(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUnit2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Unit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx context.Context, sel ast.SelectionSet, v *ent.Unit) graphql.Marshaler {

@@ -14,8 +14,11 @@ import (
 	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
+	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -555,6 +558,62 @@ type LogoutPayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// Input of officialCreate.
+type OfficialCreateInput struct {
+	// The unit the official joins.
+	UnitID string `json:"unitId"`
+	// Full name.
+	FullName string `json:"fullName"`
+	// Employee code, unique nationally (the login of their account).
+	EmployeeCode string `json:"employeeCode"`
+	// Category.
+	Category official.Category `json:"category"`
+	// Position or job title.
+	Position *string `json:"position,omitempty"`
+	// First day of service (may lie ahead).
+	StartDate time.Time `json:"startDate"`
+}
+
+// Input of officialLeave.
+type OfficialLeaveInput struct {
+	// The official.
+	OfficialID string `json:"officialId"`
+	// Last day of service.
+	EndDate time.Time `json:"endDate"`
+	// Why they leave.
+	Reason official.LeaveReason `json:"reason"`
+}
+
+// Result of an official change.
+type OfficialPayload struct {
+	// The official, as they now stand.
+	Official *ent.Official `json:"official,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of officialTransfer.
+type OfficialTransferInput struct {
+	// The official.
+	OfficialID string `json:"officialId"`
+	// The unit they move to.
+	UnitID string `json:"unitId"`
+	// First day in the new unit (not in the future).
+	From time.Time `json:"from"`
+}
+
+// Input of officialUpdate.
+type OfficialUpdateInput struct {
+	// The official.
+	OfficialID string `json:"officialId"`
+	// New full name, if it changes.
+	FullName *string `json:"fullName,omitempty"`
+	// New position, if it changes.
+	Position *string `json:"position,omitempty"`
+	// New category, if it changes.
+	Category *official.Category `json:"category,omitempty"`
+}
+
 // Input of oidcLink.
 type OidcLinkInput struct {
 	// The authorization code.
@@ -757,6 +816,62 @@ type ReviewClosePayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// An error in a roster file.
+type RosterImportError struct {
+	// Row of the file (1 is the header, so the first official is row 2); 0 for the file as a whole.
+	Row int `json:"row"`
+	// Column header concerned, if any.
+	Column *string `json:"column,omitempty"`
+	// Machine-readable code, e.g. UNKNOWN_UNIT, DUPLICATE_CODE, BAD_DATE, END_BEFORE_START, OUTSIDE_SCOPE.
+	Code string `json:"code"`
+	// Message for the person, in Vietnamese, or in English when the request's Accept-Language asks for it.
+	Message string `json:"message"`
+}
+
+// Input of rosterImport.
+type RosterImportInput struct {
+	// The received upload (rosterUploadCreate's uploadId).
+	UploadID string `json:"uploadId"`
+	// The scope imported: exactly one of unitId, districtId, provinceId (not national).
+	Scope *ScopeInput `json:"scope"`
+	// MERGE or FULL.
+	Mode rosterimport.Mode `json:"mode"`
+	// Report what would change and write nothing.
+	DryRun bool `json:"dryRun"`
+	// The import's date: transfers start and FULL mode's ends fall on it (default today; not in the future).
+	EffectiveOn *time.Time `json:"effectiveOn,omitempty"`
+}
+
+// Result of rosterImport.
+type RosterImportPayload struct {
+	// The import, queued: poll it with node(id).
+	RosterImport *ent.RosterImport `json:"rosterImport,omitempty"`
+	// Why it was refused, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of rosterUploadCreate.
+type RosterUploadCreateInput struct {
+	// text/csv, or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet for XLSX.
+	ContentType string `json:"contentType"`
+	// Size in bytes (at most 50 MiB).
+	Size int `json:"size"`
+	// SHA-256 of the bytes, hex.
+	Sha256 string `json:"sha256"`
+}
+
+// Result of rosterUploadCreate.
+type RosterUploadCreatePayload struct {
+	// Id of the upload, for rosterImport's uploadId.
+	UploadID *string `json:"uploadId,omitempty"`
+	// Path on this server to PUT the bytes to, once.
+	UploadPath *string `json:"uploadPath,omitempty"`
+	// When the path stops working.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Why it was refused, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
 // Where a list of events comes from: exactly one of unitId, districtId, provinceId or national.
 type ScopeInput struct {
 	// A unit with its sub-units.
@@ -884,6 +999,54 @@ type TrackedCasePayload struct {
 	// of the message as received (without leading and trailing white space); iat the time received.
 	// Null for the other actions.
 	Receipt *string `json:"receipt,omitempty"`
+}
+
+// Input of unitClose.
+type UnitCloseInput struct {
+	// The unit closed.
+	UnitID string `json:"unitId"`
+	// The unit receiving its officials and open cases.
+	SuccessorID string `json:"successorId"`
+	// First day the unit no longer exists (not in the future).
+	ClosedOn time.Time `json:"closedOn"`
+}
+
+// Input of unitCreate.
+type UnitCreateInput struct {
+	// Full Vietnamese name.
+	Name string `json:"name"`
+	// Administrative level.
+	Level unit.Level `json:"level"`
+	// What the unit is.
+	Kind unit.Kind `json:"kind"`
+	// Administrative code (commune code), if any; roster files name units by it.
+	Code *string `json:"code,omitempty"`
+	// The unit it reports to (exactly one of parentId and provinceId).
+	ParentID *string `json:"parentId,omitempty"`
+	// The province it hangs under directly (exactly one of parentId and provinceId).
+	ProvinceID *string `json:"provinceId,omitempty"`
+	// The district, with provinceId, if any.
+	DistrictID *string `json:"districtId,omitempty"`
+	// First day it exists (default today; not in the future).
+	OpenedOn *time.Time `json:"openedOn,omitempty"`
+}
+
+// Result of a unit change.
+type UnitPayload struct {
+	// The unit, as it now stands.
+	Unit *ent.Unit `json:"unit,omitempty"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of unitUpdate.
+type UnitUpdateInput struct {
+	// The unit.
+	UnitID string `json:"unitId"`
+	// New name, if it changes.
+	Name *string `json:"name,omitempty"`
+	// New parent unit, if it moves.
+	ParentID *string `json:"parentId,omitempty"`
 }
 
 // How accountsProvision delivers the codes.

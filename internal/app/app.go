@@ -61,6 +61,18 @@ Commands:
                  database, then count the stored cases (refused in production). With --url, against
                  a running server whose database is DATABASE_URL (where the cases are counted); both
                  need the same LOAD_TEST_KEY, which lifts the per-address limits (not in production)
+  progress check
+                 compare every maintained progress counter with a rebuild from the records (in a
+                 transaction rolled back: nothing changes); prints the differences, fails if any
+  import roster FILE --scope KIND:ID [--mode MERGE|FULL] [--dry-run] [--date YYYY-MM-DD]
+                 import a roster (CSV or XLSX, the template of GET /roster/template.csv) for a unit
+                 (unit:ID), district (district:ID) or province (province:ID or province-code:CODE);
+                 prints rows read, created, updated, transferred, ended, unchanged, the errors by row
+                 and column, and the time; all or nothing, idempotent (README: Roster import)
+  roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1]
+                 make a synthetic province with units coded R1-0001... (if missing) and write a
+                 roster CSV of that many officials over them, for measuring imports (refused in
+                 production)
   blobs seal     encrypt (BLOB_KEY) every evidence file still stored in plaintext, written before
                  encryption existed; files already encrypted are left alone, so it can run again
   help           show this help and the configuration variables
@@ -101,9 +113,16 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return benchCmd(ctx, cfg, log, args, stdout)
 	case "blobs":
 		return blobsCmd(ctx, cfg, log, args, stdout)
+	case "import":
+		return importCmd(ctx, cfg, log, args, stdout)
+	case "roster":
+		return rosterCmd(ctx, cfg, log, args, stdout)
 	case "progress":
+		if len(args) == 1 && args[0] == "check" {
+			return progressCheck(ctx, cfg, log, stdout)
+		}
 		if len(args) != 1 || args[0] != "rebuild" {
-			return fmt.Errorf("usage: progress rebuild")
+			return fmt.Errorf("usage: progress rebuild | progress check")
 		}
 		db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
 		if err != nil {

@@ -21,11 +21,13 @@ import (
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/intercept"
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/recordcount"
 	"github.com/liemchinh/liemchinh/ent/review"
+	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
@@ -202,6 +204,30 @@ func Install(c *ent.Client) {
 	}))
 	c.Upload.Intercept(intercept.TraverseUpload(func(ctx context.Context, q *ent.UploadQuery) error {
 		return filter(ctx, ent.TypeUpload, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
+	// An official's assignments: the official's own, or, for staff, those of officials in scope
+	// and those in units in scope (a unit's past officials).
+	c.OfficialAssignment.Intercept(intercept.TraverseOfficialAssignment(func(ctx context.Context, q *ent.OfficialAssignmentQuery) error {
+		return filter(ctx, ent.TypeOfficialAssignment, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.EQ(s.C(officialassignment.OfficialColumn), v.OfficialID)
+			}
+			in := unitsIn(v, s.C(officialassignment.UnitColumn))
+			if in == nil {
+				return nil
+			}
+			return sql.Or(in, subquery(s.C(officialassignment.OfficialColumn), official.Table,
+				unitsIn(v, qualified(official.Table, official.UnitColumn))))
+		})
+	}))
+	// A roster import is read by whoever asked for it, and by administrators.
+	c.RosterImport.Intercept(intercept.TraverseRosterImport(func(ctx context.Context, q *ent.RosterImportQuery) error {
+		return filter(ctx, ent.TypeRosterImport, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if v.Role == RoleAdmin {
+				return nil
+			}
+			return sql.EQ(s.C(rosterimport.FieldRequestedBy), v.AccountID)
+		})
 	}))
 	c.CitizenCase.Intercept(maskConcerned(c))
 	c.CaseEvent.Intercept(maskConcernedNotes(c))

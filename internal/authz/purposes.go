@@ -105,7 +105,7 @@ var (
 	// SysProgressTrack reads the row a mutation changes, to move the progress counters.
 	SysProgressTrack = declare("ProgressTrack", "the progress counters follow every change of a counted type",
 		reads(ent.TypeOfficial, ent.TypeAcknowledgement, ent.TypePledge, ent.TypeSelfAssessment, ent.TypeIncident,
-			ent.TypeCommendation, ent.TypeEmulationRegistration, ent.TypeCitizenCase))
+			ent.TypeCommendation, ent.TypeEmulationRegistration, ent.TypeCitizenCase, ent.TypeOfficialAssignment))
 
 	// SysOpenData publishes the feedback and praise cases open data may show (PublishedCases:
 	// never a denunciation, nothing of a unit under MinPublishedOfficials) and counts officials
@@ -137,4 +137,15 @@ var (
 	// signed in.
 	SysIdentity = declare("Identity", "single sign-on finds the account linked to the identity's keyed hash",
 		reads(ent.TypeAccount), writes(ent.TypeAccount))
+	// SysOrgChart reads the officials, units and assignments a change of the organisation chart or
+	// a roster import names, once authz.OrgEditor has allowed the change (employee codes are
+	// unique nationally: a code is checked against every official).
+	SysOrgChart = declare("OrgChart", "an org chart change or roster import reads the officials and units it changes, and every employee code",
+		reads(ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeUnit, ent.TypeRosterImport, ent.TypeUpload))
+
+	// SysRosterImport runs a roster import in the background, after its request was allowed: it
+	// writes the import's progress and, applying, the officials and their assignments.
+	SysRosterImport = declare("RosterImport", "a roster import runs in the background after its request was allowed",
+		reads(ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeUnit, ent.TypeRosterImport, ent.TypeUpload),
+		writes(ent.TypeRosterImport, ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeAuditEvent))
 )

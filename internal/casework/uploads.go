@@ -104,6 +104,70 @@ func (u *Uploads) Create(ctx context.Context, contentType string, size int64, su
 	return &Staged{Upload: up, ID: id + ref, Path: "/uploads/" + token, ExpiresAt: exp}, nil
 }
 
+// MaxRosterBytes bounds a roster file's upload.
+const MaxRosterBytes = 50 << 20
+
+// CreateRoster declares the upload of a roster file (CSV or XLSX) for a roster import: staff who
+// may change the organisation chart only (authz.OrgEditor); the file is kept as sent.
+func (u *Uploads) CreateRoster(ctx context.Context, contentType string, size int64, sum string) (*Staged, error) {
+	if err := authz.OrgEditor(ctx, u.db(ctx)); err != nil {
+		return nil, err
+	}
+	contentType = strings.ToLower(strings.TrimSpace(contentType))
+	sum = strings.ToLower(strings.TrimSpace(sum))
+	switch contentType {
+	case "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+	default:
+		return nil, apperr.BadInput("Tệp danh sách phải là CSV hoặc XLSX.", "A roster must be a CSV or XLSX file.", "contentType")
+	}
+	if size <= 0 || size > MaxRosterBytes {
+		return nil, apperr.Newf(apperr.BadUserInput, "Tệp danh sách tối đa %d MiB.", "A roster file is at most %d MiB.", MaxRosterBytes>>20).OnField("size")
+	}
+	if b, err := hex.DecodeString(sum); err != nil || len(b) != sha256.Size {
+		return nil, apperr.BadInput("Mã SHA-256 không hợp lệ.", "Bad SHA-256.", "sha256")
+	}
+	var t [24]byte
+	_, _ = rand.Read(t[:])
+	token := base64.RawURLEncoding.EncodeToString(t[:])
+	h := sha256.Sum256([]byte(token))
+	exp := u.now().Add(UploadTTL)
+	up, err := u.db(ctx).Upload.Create().SetTokenHash(hex.EncodeToString(h[:])).SetPurpose(upload.PurposeROSTER).
+		SetContentType(contentType).SetSize(size).SetSha256(sum).SetOwner(uploadOwner(ctx)).SetExpiresAt(exp).SetSanitized(false).
+		Save(authz.Grant(ctx, "rosterUploadCreate", ent.TypeUpload))
+	if err != nil {
+		return nil, err
+	}
+	return &Staged{Upload: up, ID: up.ID, Path: "/uploads/" + token, ExpiresAt: exp}, nil
+}
+
+// receiveRoster keeps a roster file's bytes as sent, once they match the declaration.
+func (u *Uploads) receiveRoster(ctx context.Context, up *ent.Upload, body io.Reader) (*ent.Upload, error) {
+	data, err := io.ReadAll(io.LimitReader(body, up.Size+1))
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(data)
+	if int64(len(data)) != up.Size || hex.EncodeToString(h[:]) != up.Sha256 {
+		return nil, apperr.New(apperr.BadUserInput, "Tệp nhận được không khớp kích thước hoặc mã SHA-256 đã khai báo.",
+			"The file received does not match the declared size or SHA-256.").OnField("sha256")
+	}
+	key := "roster/" + up.ID
+	n, err := u.store.Put(ctx, key, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	sys := authz.System(ctx, authz.SysUpload)
+	k, err := u.client.Upload.Update().Where(upload.ID(up.ID), upload.StatusEQ(upload.StatusPENDING)).
+		SetStatus(upload.StatusRECEIVED).SetStorageKey(key).SetStoredSize(n).Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if k != 1 {
+		return nil, errUploadGone
+	}
+	return u.client.Upload.Get(sys, up.ID)
+}
+
 var errUploadGone = apperr.New(apperr.NotFound, "Liên kết tải lên không còn hiệu lực.", "This upload link is no longer valid.")
 
 // Receive takes the bytes PUT to a one-time path: they must match the declaration (size, type,
@@ -121,6 +185,9 @@ func (u *Uploads) Receive(ctx context.Context, token string, body io.Reader) (*e
 	}
 	if up.Status != upload.StatusPENDING || u.now().After(up.ExpiresAt) {
 		return nil, errUploadGone
+	}
+	if up.Purpose == upload.PurposeROSTER {
+		return u.receiveRoster(ctx, up, body)
 	}
 	f, err := u.limits.Sanitize(ctx, up.ContentType, io.LimitReader(body, up.Size+1), up.Size)
 	if err != nil {
@@ -169,7 +236,7 @@ func (s *Service) attachUploads(ctx context.Context, tx *ent.Client, caseID, own
 			id, secret, _ = strings.Cut(id, ".")
 			who = anonymousUploadOwner(secret)
 		}
-		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(who)).Only(authz.System(ctx, authz.SysUpload))
+		up, err := tx.Upload.Query().Where(upload.ID(id), upload.Owner(who), upload.PurposeEQ(upload.PurposeEVIDENCE)).Only(authz.System(ctx, authz.SysUpload))
 		if ent.IsNotFound(err) || (err == nil && up.Status != upload.StatusRECEIVED) {
 			return nil, apperr.New(apperr.BadUserInput, "Tệp chứng cứ chưa được tải lên hoặc đã được dùng.",
 				"The evidence file was not uploaded, or was already used.").OnField("uploadIds", strconv.Itoa(i))

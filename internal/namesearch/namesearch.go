@@ -296,3 +296,45 @@ func copyKeys(ctx context.Context, tx *stdsql.Tx, keys []key) error {
 	_, err = stmt.ExecContext(ctx)
 	return err
 }
+
+// Refresh rewrites the keys of the officials ids (a bulk write with its own SQL, such as a roster
+// import, which ent's hook does not see) in x's transaction.
+func Refresh(ctx context.Context, x interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}, dia string, ids []string) error {
+	return refresh(ctx, x, dia, ids)
+}
+
+// Add writes the keys of officials just created with a bulk write of its own SQL (none exist yet),
+// in x's transaction.
+func Add(ctx context.Context, x interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}, dia string, ids []string) error {
+	for len(ids) > 0 {
+		n := min(5000, len(ids))
+		strs := ids[:n]
+		part := make([]any, n)
+		for i, id := range strs {
+			part[i] = id
+		}
+		ids = ids[n:]
+		var where *sql.Predicate
+		if dia == dialect.Postgres {
+			where = sql.P(func(b *sql.Builder) {
+				b.Ident(official.FieldID).WriteString(" = ANY(").Arg(pq.Array(strs)).WriteString(")")
+			})
+		} else {
+			where = sql.In(official.FieldID, part...)
+		}
+		keys, _, _, err := readKeys(ctx, x, dia, where, 0)
+		if err != nil {
+			return err
+		}
+		if err := insertKeys(ctx, x, dia, keys); err != nil {
+			return err
+		}
+	}
+	return nil
+}

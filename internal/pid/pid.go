@@ -42,6 +42,8 @@ const (
 	PartnerKey            = "pak"
 	ActivationCode        = "acd"
 	ActivationSheet       = "ash"
+	OfficialAssignment    = "oas"
+	RosterImport          = "rim"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -55,6 +57,7 @@ var tables = map[string]string{
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
 	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
 	ActivationCode: "ActivationCode", ActivationSheet: "ActivationSheet",
+	OfficialAssignment: "OfficialAssignment", RosterImport: "RosterImport",
 }
 
 // entropy is crypto randomness that increases within a millisecond, so that the ids one process

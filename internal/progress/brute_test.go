@@ -2,6 +2,8 @@ package progress_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,7 +38,7 @@ func loadRaw(t *testing.T, c *ent.Client) *raw {
 		t.Fatal(err)
 	}
 	if r.officials, err = c.Official.Query().WithUnit().WithAcknowledgements().WithPledges().
-		WithSelfAssessments().WithIncidents().WithCommendations().All(ctx); err != nil {
+		WithSelfAssessments().WithIncidents().WithCommendations().WithAssignments().All(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r.cases, err = c.CitizenCase.Query().WithUnit().All(ctx); err != nil {
@@ -103,6 +105,33 @@ func active(o *ent.Official, day string) bool {
 	return date(o.ActiveFrom) <= day && (o.ActiveTo == nil || date(*o.ActiveTo) >= day)
 }
 
+// unitIn is the unit an official's figures of a year count in: their assignment on the year's
+// reference day (the last begun by then, the first before any), or their unit without history.
+func unitIn(o *ent.Official, y int, now time.Time) string {
+	as := slices.Clone(o.Edges.Assignments)
+	if len(as) == 0 {
+		return o.Edges.Unit.ID
+	}
+	slices.SortFunc(as, func(a, b *ent.OfficialAssignment) int {
+		if c := strings.Compare(date(a.ValidFrom), date(b.ValidFrom)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	u := as[0].UnitID
+	for _, a := range as[1:] {
+		if date(a.ValidFrom) <= ref(y, now) {
+			u = a.UnitID
+		}
+	}
+	return u
+}
+
+// exists reports whether a unit existed on a day (opened by then, not yet closed).
+func exists(u *ent.Unit, day string) bool {
+	return (u.OpenedOn == nil || date(*u.OpenedOn) <= day) && (u.ClosedOn == nil || date(*u.ClosedOn) > day)
+}
+
 type counts struct {
 	headcount, aware, pledged, assessed, negative, units, registered int64
 	classes                                                          map[string]int64
@@ -112,7 +141,7 @@ func (r *raw) count(in map[string]bool, y int, now time.Time) counts {
 	c := counts{classes: map[string]int64{}}
 	day := ref(y, now)
 	for _, o := range r.officials {
-		if !in[o.Edges.Unit.ID] {
+		if !in[unitIn(o, y, now)] {
 			continue
 		}
 		for _, i := range o.Edges.Incidents {
@@ -161,7 +190,7 @@ func (r *raw) count(in map[string]bool, y int, now time.Time) counts {
 		}
 	}
 	for _, u := range r.units {
-		if in[u.ID] {
+		if in[u.ID] && exists(u, day) {
 			c.units++
 		}
 	}
@@ -283,7 +312,7 @@ func (r *raw) report(sc authz.Scope, y int, now time.Time) *progress.Report {
 		if a.Edges.Official != nil {
 			for _, o := range r.officials {
 				if o.ID == a.Edges.Official.ID {
-					u = o.Edges.Unit.ID
+					u = unitIn(o, a.Year, now)
 				}
 			}
 		} else if a.Edges.Unit != nil {

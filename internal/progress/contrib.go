@@ -2,6 +2,7 @@ package progress
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -115,8 +116,30 @@ type cell struct {
 // contribution is what one record (an official with their records, a unit, a case) adds to the
 // figures of the scopes holding its unit.
 type contribution struct {
-	unit  string // the unit whose scopes it counts in; "" when it counts nowhere
+	unit  string         // the unit whose scopes it counts in; "" when it counts nowhere
+	years map[int]string // an official's unit of a year, where it is not unit (assignment history)
 	cells map[cell]int64
+}
+
+// unitOf is the unit a figure of the year counts in.
+func (c *contribution) unitOf(year int) string {
+	if u, ok := c.years[year]; ok {
+		return u
+	}
+	return c.unit
+}
+
+// units are every unit the contribution counts in.
+func (c *contribution) units() []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for cl := range c.cells {
+		if u := c.unitOf(cl.year); u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func (c *contribution) add(year int, key string, v int64) {
@@ -137,6 +160,44 @@ type officialFacts struct {
 	Assessed  []assessmentFact
 	Incidents []incidentFact
 	Commended []commendationFact
+	// Assignments are the official's stretches in units, by first day (then id); none for an
+	// official recorded before assignment history was kept, who counts in Unit every year.
+	Assignments []assignmentFact
+}
+
+type assignmentFact struct {
+	ID   string
+	Unit string
+	From time.Time
+}
+
+// unitAt is the unit an official's figures of a year count in: the assignment holding the
+// official on the year's reference day (the last one begun by then), or, before the first, the
+// first (DESIGN.md §11: a transfer in 2026 does not move 2025's figures).
+func (o *officialFacts) unitAt(y int, today day) string {
+	if len(o.Assignments) == 0 {
+		return o.Unit
+	}
+	ref := refDay(y, today)
+	u := o.Assignments[0].Unit
+	for _, a := range o.Assignments[1:] {
+		if ref.before(dayOf(a.From)) {
+			break
+		}
+		u = a.Unit
+	}
+	return u
+}
+
+// sortAssignments orders assignments by first day (Vietnam), then id.
+func sortAssignments(as []assignmentFact) {
+	sort.Slice(as, func(i, j int) bool {
+		di, dj := dayOf(as[i].From), dayOf(as[j].From)
+		if di != dj {
+			return di.before(dj)
+		}
+		return as[i].ID < as[j].ID
+	})
 }
 
 type pledgeFact struct {
@@ -250,6 +311,14 @@ func officialContribution(o *officialFacts, today day) contribution {
 	for _, cm := range o.Commended {
 		addCommendation(&c, cm, today)
 	}
+	if len(o.Assignments) > 0 {
+		c.years = map[int]string{}
+		for y := FirstYear; y <= today.Y; y++ {
+			if u := o.unitAt(y, today); u != c.unit {
+				c.years[y] = u
+			}
+		}
+	}
 	return c
 }
 
@@ -265,6 +334,8 @@ func addCommendation(c *contribution, cm commendationFact, today day) {
 // unitFacts are a unit's own records that progress counts.
 type unitFacts struct {
 	ID         string
+	Opened     *time.Time // first day, when created through the API
+	Closed     *time.Time // first day it no longer existed
 	Registered []registrationFact
 	Commended  []commendationFact
 }
@@ -274,10 +345,20 @@ type registrationFact struct {
 	RegisteredAt time.Time
 }
 
+// existsOn reports whether the unit existed on day d: opened on or before it, not closed by it.
+func (u *unitFacts) existsOn(d day) bool {
+	if u.Opened != nil && d.before(dayOf(*u.Opened)) {
+		return false
+	}
+	return u.Closed == nil || d.before(dayOf(*u.Closed))
+}
+
 func unitContribution(u *unitFacts, today day) contribution {
 	c := contribution{unit: u.ID}
 	for y := FirstYear; y <= today.Y; y++ {
-		c.add(y, kUnits, 1)
+		if u.existsOn(refDay(y, today)) {
+			c.add(y, kUnits, 1)
+		}
 	}
 	for _, r := range u.Registered {
 		if r.Year >= FirstYear && r.Year <= today.Y {

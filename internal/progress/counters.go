@@ -30,18 +30,31 @@ type counterKey struct {
 // delta is what to add to the counters.
 type delta map[counterKey]int64
 
-// add adds sign times the contribution to every scope of its unit.
+// add adds sign times the contribution to every scope of its units.
 func (dl delta) add(c contribution, sign int64, tree map[string]unitNode) {
-	if c.unit == "" || len(c.cells) == 0 {
+	if len(c.cells) == 0 {
 		return
 	}
-	dl.addTo(c, sign, scopesOf(c.unit, tree))
+	dl.addTo(c, sign, scopesByUnit(c.units(), tree))
 }
 
-// addTo adds sign times the contribution to the given scopes.
-func (dl delta) addTo(c contribution, sign int64, scopes []string) {
-	for _, sc := range scopes {
-		for cl, v := range c.cells {
+// scopesByUnit are the scopes of each unit.
+func scopesByUnit(units []string, tree map[string]unitNode) map[string][]string {
+	out := make(map[string][]string, len(units))
+	for _, u := range units {
+		out[u] = scopesOf(u, tree)
+	}
+	return out
+}
+
+// addTo adds sign times the contribution to the scopes of the unit each figure counts in.
+func (dl delta) addTo(c contribution, sign int64, scopes map[string][]string) {
+	for cl, v := range c.cells {
+		u := c.unitOf(cl.year)
+		if u == "" {
+			continue
+		}
+		for _, sc := range scopes[u] {
 			if isDue(cl.key) {
 				dl[counterKey{dueScope(sc), cl.year, cl.key}] += sign * v
 				continue
@@ -162,25 +175,43 @@ func roll(ctx context.Context, d db, from, to day) error {
 	}
 	start := time.Date(lo.Y, lo.M, lo.D, 0, 0, 0, 0, workdays.Vietnam)
 	end := time.Date(hi.Y, hi.M, hi.D+1, 0, 0, 0, 0, workdays.Vietnam)
+	// Officials whose first or last day, or an assignment's first day, lies between the two days;
+	// units opened or closed between them.
 	offs, err := loadOfficials(ctx, d, filter{
-		where: "(t.active_from >= ? AND t.active_from < ?) OR (t.active_to >= ? AND t.active_to < ?)",
-		args:  []any{start, end, start, end},
+		where: "(t.active_from >= ? AND t.active_from < ?) OR (t.active_to >= ? AND t.active_to < ?)" +
+			" OR t.id IN (SELECT official_assignments FROM official_assignments WHERE valid_from >= ? AND valid_from < ?)",
+		args: []any{start, end, start, end, start, end},
 	})
-	if err != nil || len(offs) == 0 {
+	if err != nil {
 		return err
 	}
-	tree := map[string]unitNode{}
-	units := make([]string, 0, len(offs))
-	for _, o := range offs {
-		units = append(units, o.Unit)
+	us, err := loadUnits(ctx, d, filter{
+		where: "(t.opened_on >= ? AND t.opened_on < ?) OR (t.closed_on >= ? AND t.closed_on < ?)",
+		args:  []any{start, end, start, end},
+	})
+	if err != nil || len(offs)+len(us) == 0 {
+		return err
 	}
+	var cs []contribution
+	var units []string
+	for _, o := range offs {
+		for _, c := range []contribution{officialContribution(o, from), officialContribution(o, to)} {
+			cs = append(cs, c)
+			units = append(units, c.units()...)
+		}
+	}
+	for _, u := range us {
+		cs = append(cs, unitContribution(u, from), unitContribution(u, to))
+		units = append(units, u.ID)
+	}
+	tree := map[string]unitNode{}
 	if err := loadTreeOf(ctx, d, units, tree); err != nil {
 		return err
 	}
 	dl := delta{}
-	for _, o := range offs {
-		dl.add(officialContribution(o, from), -1, tree)
-		dl.add(officialContribution(o, to), 1, tree)
+	for i := 0; i < len(cs); i += 2 {
+		dl.add(cs[i], -1, tree)
+		dl.add(cs[i+1], 1, tree)
 	}
 	return dl.apply(ctx, d, 0)
 }

@@ -53,14 +53,14 @@ type pending struct {
 	e      *engine
 	d      db
 	today  day
-	before map[string]contribution // kind + ":" + id
-	scopes map[string][]string     // the scopes each counted in before any change
-	tree   map[string]unitNode     // the unit tree before any change
+	before map[string]contribution        // kind + ":" + id
+	scopes map[string]map[string][]string // the scopes of each unit each counted in before any change
+	tree   map[string]unitNode            // the unit tree before any change
 }
 
 func newPending(e *engine, d db) *pending {
 	return &pending{e: e, d: d, today: e.today(), before: map[string]contribution{},
-		scopes: map[string][]string{}, tree: map[string]unitNode{}}
+		scopes: map[string]map[string][]string{}, tree: map[string]unitNode{}}
 }
 
 const (
@@ -87,17 +87,17 @@ func (p *pending) touch(ctx context.Context, kind string, ids ...string) error {
 	}
 	units := make([]string, 0, len(todo))
 	for _, id := range todo {
-		units = append(units, cs[id].unit)
+		c := cs[id]
+		units = append(units, c.units()...)
 	}
 	// Where they count is read now too: a unit may move later in the transaction.
 	if err := loadTreeOf(ctx, p.d, units, p.tree); err != nil {
 		return err
 	}
 	for _, id := range todo {
-		p.before[kind+":"+id] = cs[id]
-		if u := cs[id].unit; u != "" {
-			p.scopes[kind+":"+id] = scopesOf(u, p.tree)
-		}
+		c := cs[id]
+		p.before[kind+":"+id] = c
+		p.scopes[kind+":"+id] = scopesByUnit(c.units(), p.tree)
 	}
 	return nil
 }
@@ -106,11 +106,15 @@ func (p *pending) touch(ctx context.Context, kind string, ids ...string) error {
 // not exist).
 func contributions(ctx context.Context, d db, kind string, ids []string, today day) (map[string]contribution, error) {
 	out := make(map[string]contribution, len(ids))
-	for lo := 0; lo < len(ids); lo += chunk {
-		part := ids[lo:min(lo+chunk, len(ids))]
+	size := chunk
+	if d.dialect == dialect.Postgres {
+		size = bigChunk
+	}
+	for lo := 0; lo < len(ids); lo += size {
+		part := ids[lo:min(lo+size, len(ids))]
 		switch kind {
 		case kindOfficial:
-			m, err := loadOfficials(ctx, d, idsIn("id", part))
+			m, err := loadOfficials(ctx, d, d.idsIn("id", part))
 			if err != nil {
 				return nil, err
 			}
@@ -118,7 +122,7 @@ func contributions(ctx context.Context, d db, kind string, ids []string, today d
 				out[id] = officialContribution(o, today)
 			}
 		case kindUnit:
-			m, err := loadUnits(ctx, d, idsIn("id", part))
+			m, err := loadUnits(ctx, d, d.idsIn("id", part))
 			if err != nil {
 				return nil, err
 			}
@@ -126,7 +130,7 @@ func contributions(ctx context.Context, d db, kind string, ids []string, today d
 				out[id] = unitContribution(u, today)
 			}
 		case kindCase:
-			m, err := loadCases(ctx, d, idsIn("id", part))
+			m, err := loadCases(ctx, d, d.idsIn("id", part))
 			if err != nil {
 				return nil, err
 			}
@@ -154,8 +158,9 @@ func (p *pending) flush(ctx context.Context) error {
 			return err
 		}
 		for _, id := range ids {
-			after[kind+":"+id] = cs[id]
-			units = append(units, cs[id].unit)
+			c := cs[id]
+			after[kind+":"+id] = c
+			units = append(units, c.units()...)
 		}
 	}
 	if err := loadTreeOf(ctx, p.d, units, tree); err != nil {
@@ -209,7 +214,7 @@ func (e *engine) hook(next ent.Mutator) ent.Mutator {
 var counted = map[string]bool{
 	ent.TypeOfficial: true, ent.TypeAcknowledgement: true, ent.TypePledge: true, ent.TypeSelfAssessment: true,
 	ent.TypeIncident: true, ent.TypeCommendation: true, ent.TypeUnit: true, ent.TypeEmulationRegistration: true,
-	ent.TypeCitizenCase: true,
+	ent.TypeCitizenCase: true, ent.TypeOfficialAssignment: true,
 }
 
 // pendingOf returns the transaction's pending changes (registering the flush before its commit),
@@ -237,16 +242,23 @@ func (e *engine) pendingOf(ctx context.Context, m txMutation) (*pending, func(co
 		})
 		return nil, func(ctx context.Context) error { return e.invalidate(ctx, m.Client()) }, nil
 	}
+	p, err := e.pendingIn(ctx, key, d)
+	return p, nil, err
+}
+
+// pendingIn returns the pending changes of the transaction key, registering them (and their
+// flush before its commit) the first time.
+func (e *engine) pendingIn(ctx context.Context, key *ent.Tx, d db) (*pending, error) {
 	if v, ok := e.txs.Load(key); ok {
-		return v.(*pending), nil, nil
+		return v.(*pending), nil
 	}
 	p := newPending(e, d)
 	// Bring the counters to today first, so the differences apply to today's figures.
 	if err := e.ensureIn(ctx, d, p.today); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	e.txs.Store(key, p)
-	tx.OnCommit(func(next ent.Committer) ent.Committer {
+	key.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 			e.txs.Delete(key)
 			if err := p.flush(ctx); err != nil {
@@ -256,13 +268,50 @@ func (e *engine) pendingOf(ctx context.Context, m txMutation) (*pending, func(co
 			return next.Commit(ctx, tx)
 		})
 	})
-	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+	key.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
 		return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
 			e.txs.Delete(key)
 			return next.Rollback(ctx, tx)
 		})
 	})
-	return p, nil, nil
+	return p, nil
+}
+
+// TrackNew is TrackOfficials for officials the change creates: they counted nowhere before, so
+// nothing is read now.
+func (s *Service) TrackNew(ctx context.Context, ids []string) error {
+	key := ent.TxFromContext(ctx)
+	if key == nil {
+		return fmt.Errorf("progress: TrackNew outside a transaction")
+	}
+	p, err := s.e.pendingIn(ctx, key, db{q: key.Client(), dialect: s.e.dialect})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, ok := p.before[kindOfficial+":"+id]; !ok {
+			p.before[kindOfficial+":"+id] = contribution{}
+		}
+	}
+	return nil
+}
+
+// TrackOfficials makes the counters follow officials (and their assignments) that the
+// transaction ctx carries is about to change in bulk with its own SQL (a roster import): their
+// contributions are read now and again just before the commit, and the difference is added to
+// the counters in that same transaction, set-based. Call it before the change; officials created
+// by the change are passed too (they counted nowhere before).
+func (s *Service) TrackOfficials(ctx context.Context, ids []string) error {
+	key := ent.TxFromContext(ctx)
+	if key == nil {
+		return fmt.Errorf("progress: TrackOfficials outside a transaction")
+	}
+	d := db{q: key.Client(), dialect: s.e.dialect}
+	p, err := s.e.pendingIn(ctx, key, d)
+	if err != nil {
+		return err
+	}
+	return p.touch(authz.System(ctx, authz.SysProgressTrack), kindOfficial, ids...)
 }
 
 // ensureIn brings the counters to today inside d's transaction, unless they are known to be.
@@ -338,6 +387,9 @@ func (p *pending) touchMutation(ctx context.Context, m txMutation) error {
 	case *ent.IncidentMutation:
 		id, set := mm.OfficialID()
 		return errs(owners(kindOfficial, "incidents", "official_incidents"), edge(kindOfficial, id, set))
+	case *ent.OfficialAssignmentMutation:
+		id, set := mm.OfficialID()
+		return errs(owners(kindOfficial, "official_assignments", "official_assignments"), edge(kindOfficial, id, set))
 	case *ent.EmulationRegistrationMutation:
 		id, set := mm.UnitID()
 		return errs(owners(kindUnit, "emulation_registrations", "unit_emulation_registrations"), edge(kindUnit, id, set))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/lib/pq"
 )
 
 // querier runs raw SQL: an ent client, inside a transaction or not (ent's sql/execquery feature).
@@ -63,6 +64,17 @@ func (d db) exec(ctx context.Context, query string, args ...any) error {
 type filter struct {
 	where string
 	args  []any
+}
+
+// bigChunk bounds the ids of one array on PostgreSQL (bulk changes track many officials).
+const bigChunk = 20000
+
+// idsIn is idsIn, as one array parameter on PostgreSQL (any number of ids in one statement).
+func (d db) idsIn(col string, ids []string) filter {
+	if d.dialect == dialect.Postgres {
+		return filter{where: "t." + col + " = ANY(?)", args: []any{pq.Array(ids)}}
+	}
+	return idsIn(col, ids)
 }
 
 // idsIn is "t.col IN (ids)".
@@ -165,6 +177,23 @@ func loadOfficials(ctx context.Context, d db, f filter) (map[string]*officialFac
 		}); err != nil {
 		return nil, err
 	}
+	if err := d.query(ctx, "SELECT id, official_assignments, unit_assignments, valid_from FROM official_assignments WHERE official_assignments IN "+sub, f.args,
+		func(r *sql.Rows) error {
+			var id string
+			var a assignmentFact
+			if err := r.Scan(&a.ID, &id, &a.Unit, &a.From); err != nil {
+				return err
+			}
+			if o := out[id]; o != nil {
+				o.Assignments = append(o.Assignments, a)
+			}
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	for _, o := range out {
+		sortAssignments(o.Assignments)
+	}
 	if err := d.query(ctx, "SELECT official_commendations, year, form, level FROM commendations WHERE status = 'APPROVED' AND official_commendations IN "+sub, f.args,
 		func(r *sql.Rows) error {
 			var id string
@@ -185,11 +214,13 @@ func loadOfficials(ctx context.Context, d db, f filter) (map[string]*officialFac
 // loadUnits reads the facts of the units matching f (on table units t), keyed by id.
 func loadUnits(ctx context.Context, d db, f filter) (map[string]*unitFacts, error) {
 	out := map[string]*unitFacts{}
-	if err := d.query(ctx, "SELECT t.id FROM units t WHERE "+f.where, f.args, func(r *sql.Rows) error {
+	if err := d.query(ctx, "SELECT t.id, t.opened_on, t.closed_on FROM units t WHERE "+f.where, f.args, func(r *sql.Rows) error {
 		u := &unitFacts{}
-		if err := r.Scan(&u.ID); err != nil {
+		var opened, closed sql.NullTime
+		if err := r.Scan(&u.ID, &opened, &closed); err != nil {
 			return err
 		}
+		u.Opened, u.Closed = nullTime(opened), nullTime(closed)
 		out[u.ID] = u
 		return nil
 	}); err != nil || len(out) == 0 {

@@ -10,14 +10,17 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
+	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/pledge"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -367,6 +370,9 @@ func testProgressMatchesRecords(t *testing.T, seed uint64) {
 				}
 			})
 			check(t, svc, db.Client, w, clk.t, "moved")
+			if seed == 0 { // each step is checked against the brute force: once is enough
+				w.orgChart(svc, clk)
+			}
 			// The counters the hooks kept are exactly those a rebuild computes (set-based on PostgreSQL).
 			incremental := counters(t, db)
 			if err := svc.Rebuild(authz.System(context.Background(), authz.SysTestFixture)); err != nil {
@@ -392,4 +398,132 @@ func testProgressMatchesRecords(t *testing.T, seed uint64) {
 			check(t, svc, db.Client, w, clk.t, "rebuilt")
 		})
 	}
+}
+
+// orgChart changes the organisation through internal/orgchart as an administrator would (hires,
+// transfers in 2026 and one backdated into 2025, a leave, a new unit, a unit closed into another),
+// checking the figures after each step, and that a 2026 transfer leaves 2025's figures alone.
+func (w *world) orgChart(svc *progress.Service, clk *clock) {
+	t := w.t
+	sys := authz.System(context.Background(), authz.SysTestFixture)
+	admin := w.c.Account.Create().SetLogin(fmt.Sprintf("admin%d", w.pick(1e9))).SetPasswordHash("x").
+		SetRole(account.RoleADMIN).SetScopeKind(account.ScopeKindNATION).SaveX(sys)
+	ctx := authz.WithViewer(sys, authz.Viewer{AccountID: admin.ID, Role: authz.RoleAdmin, Scope: authz.Scope{Kind: authz.ScopeNation}})
+	org := orgchart.New(w.c, clk.now)
+	step := func(name string, fn func(ctx context.Context) error) {
+		t.Helper()
+		if err := store.InTx(ctx, w.c, func(ctx context.Context, _ *ent.Client) error { return fn(ctx) }); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	figures := func(unitID string, year int) *progress.Report {
+		r, err := svc.Figures(sys, authz.Scope{Kind: authz.ScopeUnit, ID: unitID}, year)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	vnDay := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, vn) }
+	var hired *ent.Official
+	step("official hired", func(ctx context.Context) error {
+		var err error
+		hired, err = org.OfficialCreate(ctx, orgchart.OfficialInput{UnitID: w.units[1%len(w.units)].ID, FullName: "Trần Thị Mới",
+			EmployeeCode: fmt.Sprintf("NEW%d", w.n), Category: official.CategoryCONG_CHUC, StartDate: vnDay(2024, 3, 1)})
+		return err
+	})
+	w.officials = append(w.officials, hired)
+	// Officials in service in 2025 and now, moved in 2026: their 2025 figures stay where they were.
+	var movers []*ent.Official
+	for _, o := range w.c.Official.Query().Where(official.ActiveFromLT(vnDay(2025, 1, 1)), official.ActiveToIsNil()).Limit(3).AllX(sys) {
+		movers = append(movers, o)
+	}
+	if len(movers) == 0 {
+		t.Fatal("no official in service since 2024 to transfer: the world does not cover transfers")
+	}
+	for i, o := range movers {
+		to := w.units[(i+1+w.pick(len(w.units)-1))%len(w.units)]
+		if to.ID == o.UnitID {
+			to = w.units[(indexOf(w.units, to)+1)%len(w.units)]
+		}
+		before := figures(o.UnitID, 2025)
+		step(fmt.Sprintf("transfer %d in 2026", i), func(ctx context.Context) error {
+			_, err := org.OfficialTransfer(ctx, o.ID, to.ID, vnDay(2026, time.Month(3+i), 1))
+			return err
+		})
+		if after := figures(o.UnitID, 2025); after.Headcount != before.Headcount || *after.Pledge.Numerator != *before.Pledge.Numerator {
+			t.Fatalf("a 2026 transfer moved 2025's figures: headcount %d -> %d", before.Headcount, after.Headcount)
+		}
+		if now := figures(to.ID, 2026); now.Headcount == 0 {
+			t.Fatal("the transferred official does not count in the new unit's 2026 figures")
+		}
+	}
+	check(t, svc, w.c, w, clk.t, "hired and transferred in 2026")
+	// A transfer recorded late, from mid-2025: 2025's figures (reckoned on 31 December) move with it.
+	late, err := w.c.Official.Query().Where(official.ActiveFromLT(vnDay(2025, 1, 1)), official.ActiveToIsNil(),
+		official.IDNotIn(movers[0].ID, movers[len(movers)-1].ID), official.Not(official.HasAssignments())).First(sys)
+	if ent.IsNotFound(err) {
+		t.Fatal("no official in service since 2024 left to transfer from mid-2025")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	{
+		to := w.units[0]
+		if to.ID == late.UnitID {
+			to = w.units[1]
+		}
+		step("transfer from mid-2025", func(ctx context.Context) error {
+			_, err := org.OfficialTransfer(ctx, late.ID, to.ID, vnDay(2025, 6, 1))
+			return err
+		})
+		if figures(to.ID, 2025).Headcount == 0 {
+			t.Fatal("a transfer from mid-2025 does not count in the new unit's 2025 figures")
+		}
+	}
+	step("official leaves", func(ctx context.Context) error {
+		_, err := org.OfficialLeave(ctx, movers[len(movers)-1].ID, vnDay(2026, 8, 31), official.LeaveReasonRETIREMENT)
+		return err
+	})
+	var fresh *ent.Unit
+	step("unit created", func(ctx context.Context) error {
+		var err error
+		fresh, err = org.UnitCreate(ctx, orgchart.UnitInput{Name: "Đơn vị mới", Level: unit.LevelCOMMUNE, Kind: unit.KindAGENCY,
+			ParentID: w.units[0].ID, OpenedOn: vnDay(2026, 2, 1)})
+		return err
+	})
+	w.units = append(w.units, fresh)
+	step("official hired into the new unit", func(ctx context.Context) error {
+		_, err := org.OfficialCreate(ctx, orgchart.OfficialInput{UnitID: fresh.ID, FullName: "Lê Văn Đến",
+			EmployeeCode: fmt.Sprintf("NEW%dB", w.n), Category: official.CategoryVIEN_CHUC, StartDate: vnDay(2026, 2, 1)})
+		return err
+	})
+	check(t, svc, w.c, w, clk.t, "left, unit created, hired into it")
+	// A leaf unit with officials closes into the new unit.
+	var leaf *ent.Unit
+	for _, u := range w.units {
+		if u.ID != fresh.ID && w.c.Unit.Query().Where(unit.ParentID(u.ID)).CountX(sys) == 0 &&
+			w.c.Official.Query().Where(official.UnitID(u.ID)).CountX(sys) > 0 {
+			leaf = u
+			break
+		}
+	}
+	if leaf == nil {
+		t.Fatal("no leaf unit with officials to close")
+	}
+	step("unit closed into a successor", func(ctx context.Context) error {
+		_, err := org.UnitClose(ctx, leaf.ID, fresh.ID, vnDay(2026, 10, 1))
+		return err
+	})
+	check(t, svc, w.c, w, clk.t, "unit closed")
+	if n := w.c.Official.Query().Where(official.UnitID(leaf.ID), official.Or(official.ActiveToIsNil(), official.ActiveToGTE(vnDay(2026, 10, 1)))).CountX(sys); n != 0 {
+		t.Fatalf("%d officials in service stayed in the closed unit", n)
+	}
+}
+
+func indexOf(us []*ent.Unit, u *ent.Unit) int {
+	for i, x := range us {
+		if x.ID == u.ID {
+			return i
+		}
+	}
+	return -1
 }

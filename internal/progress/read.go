@@ -817,3 +817,59 @@ func (dl delta) overdue(scopes []string, year int, now time.Time) int64 {
 	}
 	return n
 }
+
+// Check compares the maintained counters (brought to today) with what a rebuild from the records
+// computes, in one transaction rolled back at the end (nothing changes), and returns the figures
+// that differ as "scope year key: kept, rebuilt" (none when they agree). The counters' check
+// after a bulk change: `liemchinh progress check`.
+func (s *Service) Check(ctx context.Context) ([]string, error) {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	d := db{q: tx.Client(), dialect: s.e.dialect}
+	today := s.today()
+	if err := ensure(ctx, d, today); err != nil {
+		return nil, err
+	}
+	read := func() (map[counterKey]int64, error) {
+		out := map[counterKey]int64{}
+		err := d.query(ctx, "SELECT scope, year, key, sum(value) FROM progress_counters GROUP BY scope, year, key", nil, func(r *sql.Rows) error {
+			var k counterKey
+			var v int64
+			if err := r.Scan(&k.scope, &k.year, &k.key, &v); err != nil {
+				return err
+			}
+			if v != 0 {
+				out[k] = v
+			}
+			return nil
+		})
+		return out, err
+	}
+	kept, err := read()
+	if err != nil {
+		return nil, err
+	}
+	if err := rebuild(ctx, d, today); err != nil {
+		return nil, err
+	}
+	rebuilt, err := read()
+	if err != nil {
+		return nil, err
+	}
+	var diffs []string
+	for k, v := range kept {
+		if rebuilt[k] != v {
+			diffs = append(diffs, fmt.Sprintf("%s %d %s: %d, %d", k.scope, k.year, k.key, v, rebuilt[k]))
+		}
+	}
+	for k, v := range rebuilt {
+		if _, ok := kept[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s %d %s: 0, %d", k.scope, k.year, k.key, v))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs, nil
+}

@@ -96,9 +96,25 @@ func (r sqlRules) statements() []string {
 		"SET LOCAL work_mem = '1GB'",
 		"CREATE TEMP TABLE pc_unit (unit text NOT NULL, year bigint NOT NULL, key text NOT NULL, v bigint NOT NULL) ON COMMIT DROP",
 		fmt.Sprintf(`CREATE TEMP TABLE pc_off ON COMMIT DROP AS
-		SELECT id, unit_officials AS unit, %s AS ylo, CASE WHEN active_to IS NULL THEN %d ELSE %s END AS yhi FROM officials`,
+		SELECT id, %s AS ylo, CASE WHEN active_to IS NULL THEN %d ELSE %s END AS yhi FROM officials`,
 			firstYear("active_from"), r.today.Y, lastYear("active_to")),
 		"ANALYZE pc_off",
+		// The unit each official's figures of a year count in (officialFacts.unitAt): an official
+		// without assignments counts in their unit every year; otherwise each assignment holds the
+		// years whose reference day falls from its first day to the next one's (the first also
+		// holds the years before it), as ranges alo to ahi.
+		fmt.Sprintf(`CREATE TEMP TABLE pc_span ON COMMIT DROP AS
+		SELECT id, unit_officials AS unit, %d AS alo, %d AS ahi FROM officials o
+			WHERE NOT EXISTS (SELECT 1 FROM official_assignments a WHERE a.official_assignments = o.id)
+		UNION ALL SELECT id, unit, alo, ahi FROM (
+			SELECT official_assignments AS id, unit_assignments AS unit,
+				CASE WHEN row_number() OVER w = 1 THEN %d ELSE %s END AS alo,
+				CASE WHEN lead(valid_from) OVER w IS NULL THEN %d ELSE least(%d, %s - 1) END AS ahi
+			FROM official_assignments WINDOW w AS (PARTITION BY official_assignments ORDER BY %s, id)) a
+			WHERE alo <= ahi`,
+			FirstYear, r.today.Y, FirstYear, firstYear("valid_from"), r.today.Y, r.today.Y,
+			firstYear("lead(valid_from) OVER w"), r.day("valid_from")),
+		"ANALYZE pc_span",
 		// Where each unit counts: itself and its ancestors (UNION stops at a cycle, as scopesOf
 		// does), its district, its province and the nation.
 		`CREATE TEMP TABLE pc_scope ON COMMIT DROP AS
@@ -114,10 +130,11 @@ func (r sqlRules) statements() []string {
 		// reference day (their first acknowledgement of any campaign) by the month (0 when
 		// acknowledged in an earlier year).
 		contrib(fmt.Sprintf(`SELECT g.unit, y, k, sum(g.n) FROM
-		(SELECT o.unit, o.ylo, o.yhi, a.ya, a.ay, a.am, count(*) AS n FROM pc_off o
+		(SELECT s.unit, greatest(o.ylo, s.alo) AS ylo, least(o.yhi, s.ahi) AS yhi, a.ya, a.ay, a.am, count(*) AS n FROM pc_off o
+			JOIN pc_span s ON s.id = o.id
 			LEFT JOIN (SELECT id, %s AS ya, %s AS ay, extract(month FROM %s)::int AS am FROM
 				(SELECT official_acknowledgements AS id, min(acknowledged_at) AS at FROM acknowledgements GROUP BY 1) x) a ON a.id = o.id
-			WHERE o.ylo <= o.yhi GROUP BY 1, 2, 3, 4, 5, 6) g
+			WHERE greatest(o.ylo, s.alo) <= least(o.yhi, s.ahi) GROUP BY 1, 2, 3, 4, 5, 6) g
 		CROSS JOIN generate_series(g.ylo, g.yhi) y
 		CROSS JOIN LATERAL unnest(CASE WHEN y >= g.ya THEN ARRAY['%s', '%s', %s] ELSE ARRAY['%s'] END) k
 		GROUP BY 1, 2, 3`,
@@ -125,9 +142,10 @@ func (r sqlRules) statements() []string {
 			kHeadcount, kAware, r.monthly(kAware, "CASE WHEN g.ay < y THEN 0 ELSE g.am END"), kHeadcount)),
 		// Pledges: once a year an official is counted in, from the earliest signature.
 		contrib(fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
-		(SELECT o.unit, p.year, %s AS m, count(*) AS n FROM
+		(SELECT s.unit, p.year, %s AS m, count(*) AS n FROM
 			(SELECT official_pledges AS id, year, min(signed_at) AS at FROM pledges WHERE status = 'SIGNED' AND %s GROUP BY 1, 2) p
-			JOIN pc_off o ON o.id = p.id AND p.year BETWEEN o.ylo AND o.yhi GROUP BY 1, 2, 3) g
+			JOIN pc_off o ON o.id = p.id AND p.year BETWEEN o.ylo AND o.yhi
+			JOIN pc_span s ON s.id = p.id AND p.year BETWEEN s.alo AND s.ahi GROUP BY 1, 2, 3) g
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k GROUP BY 1, 2, 3`,
 			r.month("p.at", "p.year"), r.inYears("year"), kPledge, r.monthly(kPledge, "g.m"))),
 		// Yearly self-assessments: once a year an official is counted in, by the month of the
@@ -135,13 +153,14 @@ func (r sqlRules) statements() []string {
 		// submission, none first, then by classification, not rated as "", compared as Go does:
 		// the submission in microseconds, padded, then the classification, in byte order).
 		contrib(fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
-		(SELECT o.unit, s.year, CASE WHEN s.at IS NULL THEN 13 ELSE %s END AS m, substr(s.r, 21) AS cls, count(*) AS n FROM
+		(SELECT sp.unit, s.year, CASE WHEN s.at IS NULL THEN 13 ELSE %s END AS m, substr(s.r, 21) AS cls, count(*) AS n FROM
 			(SELECT official_self_assessments AS id, year, min(submitted_at) AS at,
 				max(CASE WHEN status = 'REVIEWED' THEN lpad(CASE WHEN submitted_at IS NULL THEN 0
 					ELSE (extract(epoch FROM submitted_at) * 1000000)::bigint + 100000000000000000 END::text, 20, '0')
 					|| CASE WHEN final_classification IS NULL OR not_rated THEN '' ELSE final_classification END END COLLATE "C") AS r
 				FROM self_assessments WHERE period_kind = 'YEAR' AND status IN ('SUBMITTED', 'REVIEWED') AND %s GROUP BY 1, 2) s
-			JOIN pc_off o ON o.id = s.id AND s.year BETWEEN o.ylo AND o.yhi GROUP BY 1, 2, 3, 4) g
+			JOIN pc_off o ON o.id = s.id AND s.year BETWEEN o.ylo AND o.yhi
+			JOIN pc_span sp ON sp.id = s.id AND s.year BETWEEN sp.alo AND sp.ahi GROUP BY 1, 2, 3, 4) g
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s] || CASE WHEN g.cls IS NULL THEN '{}'::text[]
 			ELSE ARRAY['%s' || CASE WHEN g.cls = '' THEN '%s' ELSE g.cls END] END) k
 		GROUP BY 1, 2, 3`,
@@ -149,18 +168,20 @@ func (r sqlRules) statements() []string {
 		// Incidents: officials with one in a year (counted in it or not), by the month of the first.
 		contrib(fmt.Sprintf(`SELECT o.unit, i.year, k, count(*) FROM
 		(SELECT official_incidents AS id, year, min(occurred_on) AS at FROM incidents WHERE %s GROUP BY 1, 2) i
-		JOIN pc_off o ON o.id = i.id
+		JOIN pc_span o ON o.id = i.id AND i.year BETWEEN o.alo AND o.ahi
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k GROUP BY 1, 2, 3`,
 			r.inYears("year"), kNegative, r.monthly(kNegative, r.month("i.at", "i.year")))),
 		// Approved commendations: an official's with the official's unit, a unit's alone with the unit.
 		contrib(fmt.Sprintf(`SELECT coalesce(o.unit, c.unit_commendations), c.year, k, count(*) FROM commendations c
-		LEFT JOIN pc_off o ON o.id = c.official_commendations
+		LEFT JOIN pc_span o ON o.id = c.official_commendations AND c.year BETWEEN o.alo AND o.ahi
 		CROSS JOIN LATERAL unnest(ARRAY['%s', '%s' || c.form, '%s' || c.level]) k
 		WHERE c.status = 'APPROVED' AND %s AND (c.official_commendations IS NULL OR o.id IS NOT NULL)
 			AND coalesce(o.unit, c.unit_commendations) IS NOT NULL
 		GROUP BY 1, 2, 3`, kCmTotal, kCmForm, kCmLevel, r.inYears("c.year"))),
 		// Units: one each year; their emulation registrations by month.
-		contrib(fmt.Sprintf(`SELECT id, y, '%s', 1 FROM units CROSS JOIN generate_series(%d, %d) y`, kUnits, FirstYear, r.today.Y)),
+		contrib(fmt.Sprintf(`SELECT id, y, '%s', 1 FROM units CROSS JOIN generate_series(%d, %d) y
+		WHERE (opened_on IS NULL OR %s <= %s) AND (closed_on IS NULL OR %s > %s)`,
+			kUnits, FirstYear, r.today.Y, r.day("opened_on"), r.ref("y"), r.day("closed_on"), r.ref("y"))),
 		contrib(fmt.Sprintf(`SELECT unit_emulation_registrations, year, k, count(*) FROM emulation_registrations
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k WHERE %s GROUP BY 1, 2, 3`,
 			kRegistered, r.monthly(kRegistered, r.month("registered_at", "year")), r.inYears("year"))),

@@ -21,11 +21,13 @@ import (
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/metrics"
 	"github.com/liemchinh/liemchinh/internal/open311"
+	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
+	"github.com/liemchinh/liemchinh/internal/roster"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -181,7 +183,8 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		reference: reference,
 		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
-		Reviews: reviews, Open311: open}, nil
+		Reviews: reviews, Open311: open,
+		OrgChart: orgchart.New(db.Client, now), Roster: roster.New(db, blobs, prog, now, log)}, nil
 }
 
 // LimitsPoolConns is the size of the connection pool the shared limits use on PostgreSQL: their

@@ -35,10 +35,12 @@ import (
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/metrics"
 	"github.com/liemchinh/liemchinh/internal/open311"
+	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/recognition"
 	"github.com/liemchinh/liemchinh/internal/review"
+	"github.com/liemchinh/liemchinh/internal/roster"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -59,6 +61,9 @@ type Deps struct {
 	Reviews     *review.Service
 	// Open311 publishes open data as GeoReport v2 and takes partner apps' submissions.
 	Open311 *open311.Service
+	// OrgChart changes units and officials; Roster imports rosters in the background.
+	OrgChart *orgchart.Service
+	Roster   *roster.Service
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
 	// Metrics counts what the server does (served on METRICS_ADDR by the serve command).
@@ -86,6 +91,8 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /evidence/{id}", allowLongTransfer(d.Auth.Middleware(d.Config.TrustProxy, evidenceHandler(d))))
 	mux.Handle("GET /exports/{token}", requestDeadline(lim.RequestTimeout, lagTolerantGET(d.Reviews.Download(d.Logger))))                                     // the token is the credential
 	mux.Handle("GET /activation-sheets/{token}", requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, d.Auth.SheetDownload(d.Logger)))) // the token is the credential
+	mux.HandleFunc("GET /roster/template.csv", rosterTemplate(roster.CSV))
+	mux.HandleFunc("GET /roster/template.xlsx", rosterTemplate(roster.XLSX))
 	if d.Open311 != nil {
 		mux.Handle(open311.Prefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, lagTolerantGET(d.Open311.Handler())))))
 		mux.Handle("GET "+open311.FiguresPrefix, requestDeadline(lim.RequestTimeout, d.Auth.Middleware(d.Config.TrustProxy, loadTestExempt(d.Config, lagTolerantGET(d.Open311.FiguresHandler())))))
@@ -146,7 +153,8 @@ func loadTestExempt(cfg config.Config, next http.Handler) http.Handler {
 func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
 	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases,
-		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews, Open311: d.Open311})}
+		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews, Open311: d.Open311,
+		OrgChart: d.OrgChart, Roster: d.Roster})}
 	srv := handler.New(es)
 	srv.AddTransport(limitWebsocket(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,
@@ -374,4 +382,24 @@ func closeOnShutdown(closing context.Context, next http.Handler) http.Handler {
 		defer stop()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// rosterTemplate serves the roster import's template (README: Roster import), CSV or XLSX.
+func rosterTemplate(f roster.Format) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if f == roster.CSV {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="danh-sach-can-bo.csv"`)
+			_, _ = w.Write(roster.TemplateCSV())
+			return
+		}
+		b, err := roster.TemplateXLSX()
+		if err != nil {
+			http.Error(w, "template", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="danh-sach-can-bo.xlsx"`)
+		_, _ = w.Write(b)
+	}
 }

@@ -1,0 +1,36 @@
+package authz
+
+import (
+	"context"
+
+	"github.com/liemchinh/liemchinh/ent"
+)
+
+// OrgEditor is the rule of the organisation chart and rosters (DESIGN.md §3, §8, §11): supervisors
+// and administrators change the units and officials their scope holds (an administrator's scope is
+// the nation). It refuses anyone else (UNAUTHENTICATED signed out, FORBIDDEN otherwise), and any
+// target outside the viewer's scope with FORBIDDEN, whatever path the change takes (a mutation, a
+// roster import).
+func OrgEditor(ctx context.Context, c *ent.Client, targets ...Scope) error {
+	v := FromContext(ctx)
+	if v.Anonymous() {
+		return ErrUnauthenticated
+	}
+	if v.Role != RoleSupervisor && v.Role != RoleAdmin {
+		return ErrForbidden
+	}
+	for _, t := range targets {
+		ok, err := Covers(ctx, c, t)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrForbidden
+		}
+	}
+	return nil
+}
+
+// OrgChartWrites are the types a change of the organisation chart writes: units, officials, their
+// assignments, the cases a closed unit hands over, and the audit log.
+var OrgChartWrites = []string{ent.TypeUnit, ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeCitizenCase, ent.TypeAuditEvent}

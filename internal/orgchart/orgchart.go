@@ -1,0 +1,523 @@
+// Package orgchart owns changes of the organisation (DESIGN.md §3, §11): units created, renamed,
+// moved and closed into a successor; officials hired, updated, transferred and leaving. Every change
+// is effective-dated, checked whole before anything is written, granted (authz.OrgEditor: supervisors
+// and administrators in scope), written in the caller's transaction and audited. An official's
+// career is kept as assignments (unit, first day, end), which the progress figures read: a
+// transfer in 2026 does not move 2025's figures.
+package orgchart
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
+	"github.com/liemchinh/liemchinh/ent/district"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/audit"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/deadline"
+	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+// Service changes the organisation chart.
+type Service struct {
+	client *ent.Client
+	now    func() time.Time
+}
+
+// New returns the service over client; now is the domain clock (time.Now outside tests).
+func New(client *ent.Client, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{client: client, now: now}
+}
+
+// db is the client of the caller's transaction when there is one.
+func (s *Service) db(ctx context.Context) *ent.Client { return store.ClientFrom(ctx, s.client) }
+
+// Day is a calendar day as the organisation keeps it: midnight in Vietnam.
+func Day(t time.Time) time.Time {
+	y, m, d := t.In(workdays.Vietnam).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, workdays.Vietnam)
+}
+
+func (s *Service) today() time.Time { return Day(s.now()) }
+
+// sys reads past the viewer filters, for checks the rule has already allowed.
+func sys(ctx context.Context) context.Context { return authz.System(ctx, authz.SysOrgChart) }
+
+// run checks the viewer may change the targets, then runs fn in the transaction with the writes of
+// an org chart change granted, and records the audit entry fn returns.
+func (s *Service) run(ctx context.Context, action string, fn func(ctx context.Context, tx *ent.Client) (audit.Entry, error)) error {
+	return store.InTx(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
+		e, err := fn(authz.Grant(ctx, action, authz.OrgChartWrites...), tx)
+		if err != nil {
+			return err
+		}
+		e.Action = action
+		return audit.Record(ctx, tx, e)
+	})
+}
+
+func unitScope(id string) authz.Scope { return authz.Scope{Kind: authz.ScopeUnit, ID: id} }
+
+var (
+	errNoUnit     = apperr.New(apperr.NotFound, "Không tìm thấy đơn vị.", "No such unit.")
+	errNoOfficial = apperr.New(apperr.NotFound, "Không tìm thấy cán bộ.", "No such official.")
+	errFuture     = apperr.New(apperr.BadUserInput, "Ngày hiệu lực không được ở tương lai.", "The effective date cannot be in the future.")
+	errClosed     = apperr.New(apperr.BadUserInput, "Đơn vị đã giải thể.", "The unit is closed.")
+)
+
+// openUnit reads a unit that is not closed, in the viewer's scope; field names the input.
+func (s *Service) openUnit(ctx context.Context, tx *ent.Client, id, field string) (*ent.Unit, error) {
+	if err := authz.OrgEditor(ctx, tx, unitScope(id)); err != nil {
+		if ok, _ := tx.Unit.Query().Where(unit.ID(id)).Exist(sys(ctx)); !ok {
+			return nil, errNoUnit.OnField(field)
+		}
+		return nil, err
+	}
+	u, err := tx.Unit.Get(sys(ctx), id)
+	if ent.IsNotFound(err) {
+		return nil, errNoUnit.OnField(field)
+	} else if err != nil {
+		return nil, err
+	}
+	if u.ClosedOn != nil {
+		return nil, errClosed.OnField(field)
+	}
+	return u, nil
+}
+
+// text trims a required text and checks its length.
+func text(v string, max int, field, viName, enName string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch {
+	case v == "":
+		return "", apperr.New(apperr.BadUserInput, "Cần nhập "+viName+".", "The "+enName+" is required.").OnField(field)
+	case len(v) > max:
+		return "", apperr.New(apperr.BadUserInput, fmt.Sprintf("%s quá dài (tối đa %d byte).", viName, max),
+			fmt.Sprintf("The %s is too long (at most %d bytes).", enName, max)).OnField(field)
+	}
+	return v, nil
+}
+
+// UnitInput is a new unit.
+type UnitInput struct {
+	Name       string
+	Level      unit.Level
+	Kind       unit.Kind
+	Code       string
+	ParentID   string // the unit it reports to; or else
+	ProvinceID string // the province it hangs under directly
+	DistrictID string // optional, with ProvinceID
+	OpenedOn   time.Time
+}
+
+// UnitCreate creates a unit under a parent unit (it takes the parent's province and district) or
+// directly under a province, from a day (not in the future).
+func (s *Service) UnitCreate(ctx context.Context, in UnitInput) (*ent.Unit, error) {
+	var out *ent.Unit
+	err := s.run(ctx, "unitCreate", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		name, err := text(in.Name, 300, "name", "tên đơn vị", "unit's name")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if in.Code = strings.TrimSpace(in.Code); len(in.Code) > 20 {
+			return audit.Entry{}, apperr.BadInput("Mã đơn vị tối đa 20 ký tự.", "The unit's code is at most 20 characters.", "code")
+		}
+		opened := Day(in.OpenedOn)
+		if in.OpenedOn.IsZero() {
+			opened = s.today()
+		} else if opened.After(s.today()) {
+			return audit.Entry{}, errFuture.OnField("openedOn")
+		}
+		c := tx.Unit.Create().SetName(name).SetLevel(in.Level).SetKind(in.Kind).SetOpenedOn(opened)
+		if in.Code != "" {
+			c.SetCode(in.Code)
+		}
+		switch {
+		case in.ParentID != "" && in.ProvinceID != "":
+			return audit.Entry{}, apperr.BadInput("Chọn đơn vị cấp trên hoặc tỉnh, không chọn cả hai.",
+				"Give either the parent unit or the province, not both.", "parentId")
+		case in.ParentID != "":
+			p, err := s.openUnit(ctx, tx, in.ParentID, "parentId")
+			if err != nil {
+				return audit.Entry{}, err
+			}
+			c.SetParentID(p.ID).SetProvinceID(p.ProvinceID).SetNillableDistrictID(p.DistrictID)
+		case in.ProvinceID != "":
+			target := authz.Scope{Kind: authz.ScopeProvince, ID: in.ProvinceID}
+			if in.DistrictID != "" {
+				d, err := tx.District.Query().Where(district.ID(in.DistrictID)).WithProvince().Only(sys(ctx))
+				if ent.IsNotFound(err) || (err == nil && d.Edges.Province.ID != in.ProvinceID) {
+					return audit.Entry{}, apperr.New(apperr.NotFound, "Không tìm thấy huyện trong tỉnh này.",
+						"No such district in this province.").OnField("districtId")
+				} else if err != nil {
+					return audit.Entry{}, err
+				}
+				target = authz.Scope{Kind: authz.ScopeDistrict, ID: in.DistrictID}
+				c.SetDistrictID(in.DistrictID)
+			}
+			if err := authz.OrgEditor(ctx, tx, target); err != nil {
+				return audit.Entry{}, err
+			}
+			c.SetProvinceID(in.ProvinceID)
+		default:
+			return audit.Entry{}, apperr.BadInput("Cần chọn đơn vị cấp trên hoặc tỉnh.", "The parent unit or the province is required.", "parentId")
+		}
+		if out, err = c.Save(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Unit", ObjectID: out.ID, Summary: "unit created from " + opened.Format(time.DateOnly)}, nil
+	})
+	return out, err
+}
+
+// UnitUpdate renames a unit and/or moves it under another parent of the same province (not under
+// itself or its own sub-units). The tree is the present one: a unit's figures are always read under
+// its present parent.
+func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *string) (*ent.Unit, error) {
+	var out *ent.Unit
+	err := s.run(ctx, "unitUpdate", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		u, err := s.openUnit(ctx, tx, id, "unitId")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		up := tx.Unit.UpdateOne(u)
+		var what []string
+		if name != nil {
+			n, err := text(*name, 300, "name", "tên đơn vị", "unit's name")
+			if err != nil {
+				return audit.Entry{}, err
+			}
+			up.SetName(n)
+			what = append(what, "renamed")
+		}
+		if parentID != nil && *parentID != "" {
+			p, err := s.openUnit(ctx, tx, *parentID, "parentId")
+			if err != nil {
+				return audit.Entry{}, err
+			}
+			if p.ProvinceID != u.ProvinceID {
+				return audit.Entry{}, apperr.BadInput("Đơn vị cấp trên mới phải cùng tỉnh.",
+					"The new parent must be in the same province.", "parentId")
+			}
+			// Not under itself or a descendant: walk up from the new parent.
+			for a := p; ; {
+				if a.ID == u.ID {
+					return audit.Entry{}, apperr.BadInput("Không thể chuyển đơn vị vào dưới chính nó hoặc đơn vị cấp dưới của nó.",
+						"A unit cannot move under itself or one of its sub-units.", "parentId")
+				}
+				if a.ParentID == nil {
+					break
+				}
+				if a, err = tx.Unit.Get(sys(ctx), *a.ParentID); err != nil {
+					return audit.Entry{}, err
+				}
+			}
+			up.SetParentID(p.ID).SetNillableDistrictID(p.DistrictID)
+			if p.DistrictID == nil {
+				up.ClearDistrictID()
+			}
+			what = append(what, "moved under "+p.ID)
+		}
+		if len(what) == 0 {
+			return audit.Entry{}, apperr.BadInput("Không có gì để thay đổi.", "Nothing to change.", "name")
+		}
+		if out, err = up.Save(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Unit", ObjectID: id, Summary: strings.Join(what, ", ")}, nil
+	})
+	return out, err
+}
+
+// UnitClose closes a unit on a day (not in the future) into a successor: its officials in
+// service then are transferred to the successor from that day, its open cases go to the successor.
+// A unit with open sub-units is refused (move or close them first).
+func (s *Service) UnitClose(ctx context.Context, id, successorID string, on time.Time) (*ent.Unit, error) {
+	var out *ent.Unit
+	err := s.run(ctx, "unitClose", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		u, err := s.openUnit(ctx, tx, id, "unitId")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		succ, err := s.openUnit(ctx, tx, successorID, "successorId")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if succ.ID == u.ID {
+			return audit.Entry{}, apperr.BadInput("Đơn vị kế thừa phải là đơn vị khác.", "The successor must be another unit.", "successorId")
+		}
+		day := Day(on)
+		switch {
+		case on.IsZero():
+			return audit.Entry{}, apperr.BadInput("Cần nhập ngày giải thể.", "The closing date is required.", "closedOn")
+		case day.After(s.today()):
+			return audit.Entry{}, errFuture.OnField("closedOn")
+		case u.OpenedOn != nil && !day.After(*u.OpenedOn):
+			return audit.Entry{}, apperr.BadInput("Ngày giải thể phải sau ngày thành lập.", "The closing date must be after the opening date.", "closedOn")
+		}
+		if n, err := tx.Unit.Query().Where(unit.ParentID(u.ID), unit.ClosedOnIsNil()).Count(sys(ctx)); err != nil {
+			return audit.Entry{}, err
+		} else if n > 0 {
+			return audit.Entry{}, apperr.Newf(apperr.BadUserInput, "Đơn vị còn %d đơn vị cấp dưới: chuyển hoặc giải thể chúng trước.",
+				"The unit still has %d sub-units: move or close them first.", n).OnField("unitId")
+		}
+		offs, err := tx.Official.Query().Where(official.UnitID(u.ID),
+			official.Or(official.ActiveToIsNil(), official.ActiveToGTE(day))).All(sys(ctx))
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		for _, o := range offs {
+			if err := s.move(ctx, tx, o, succ.ID, day, officialassignment.ReasonUNIT_CLOSED, "closedOn"); err != nil {
+				return audit.Entry{}, err
+			}
+		}
+		var open []enum.CaseState
+		open = append(append(open, deadline.AcceptanceStates...), deadline.ConclusionStates...)
+		moved, err := tx.CitizenCase.Update().Where(citizencase.HasUnitWith(unit.ID(u.ID)), citizencase.StateIn(open...)).
+			SetUnitID(succ.ID).Save(ctx)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if out, err = tx.Unit.UpdateOne(u).SetClosedOn(day).SetSuccessorID(succ.ID).Save(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Unit", ObjectID: id, Summary: fmt.Sprintf("closed on %s into %s: %d official(s), %d open case(s) handed over",
+			day.Format(time.DateOnly), succ.ID, len(offs), moved)}, nil
+	})
+	return out, err
+}
+
+// OfficialInput is a new official.
+type OfficialInput struct {
+	UnitID       string
+	FullName     string
+	EmployeeCode string
+	Category     official.Category
+	Position     string
+	StartDate    time.Time
+}
+
+// OfficialCreate hires an official into a unit from a start date (which may lie ahead).
+func (s *Service) OfficialCreate(ctx context.Context, in OfficialInput) (*ent.Official, error) {
+	var out *ent.Official
+	err := s.run(ctx, "officialCreate", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		u, err := s.openUnit(ctx, tx, in.UnitID, "unitId")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		name, err := text(in.FullName, 200, "fullName", "họ tên", "full name")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		code, err := text(in.EmployeeCode, 40, "employeeCode", "mã cán bộ", "employee code")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if len(strings.TrimSpace(in.Position)) > 200 {
+			return audit.Entry{}, apperr.BadInput("Chức vụ quá dài.", "The position is too long.", "position")
+		}
+		if in.StartDate.IsZero() {
+			return audit.Entry{}, apperr.BadInput("Cần nhập ngày bắt đầu.", "The start date is required.", "startDate")
+		}
+		if ok, err := tx.Official.Query().Where(official.EmployeeCode(code)).Exist(sys(ctx)); err != nil {
+			return audit.Entry{}, err
+		} else if ok {
+			return audit.Entry{}, apperr.New(apperr.Conflict, "Mã cán bộ đã được dùng.", "The employee code is already in use.").OnField("employeeCode")
+		}
+		start := Day(in.StartDate)
+		if out, err = tx.Official.Create().SetFullName(name).SetEmployeeCode(code).SetCategory(in.Category).
+			SetPosition(strings.TrimSpace(in.Position)).SetActiveFrom(start).SetUnitID(u.ID).Save(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		if err := tx.OfficialAssignment.Create().SetOfficialID(out.ID).SetUnitID(u.ID).SetValidFrom(start).
+			SetReason(officialassignment.ReasonHIRE).Exec(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Official", ObjectID: out.ID, Summary: "hired into " + u.ID + " from " + start.Format(time.DateOnly)}, nil
+	})
+	return out, err
+}
+
+// inScopeOfficial reads an official whose unit the viewer may change.
+func (s *Service) inScopeOfficial(ctx context.Context, tx *ent.Client, id string) (*ent.Official, error) {
+	o, err := tx.Official.Get(sys(ctx), id)
+	if ent.IsNotFound(err) {
+		return nil, errNoOfficial.OnField("officialId")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := authz.OrgEditor(ctx, tx, unitScope(o.UnitID)); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// OfficialUpdate changes an official's name, position and/or category (not their history).
+func (s *Service) OfficialUpdate(ctx context.Context, id string, fullName, position *string, category *official.Category) (*ent.Official, error) {
+	var out *ent.Official
+	err := s.run(ctx, "officialUpdate", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		o, err := s.inScopeOfficial(ctx, tx, id)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		up := tx.Official.UpdateOne(o)
+		var what []string
+		if fullName != nil {
+			n, err := text(*fullName, 200, "fullName", "họ tên", "full name")
+			if err != nil {
+				return audit.Entry{}, err
+			}
+			up.SetFullName(n)
+			what = append(what, "name")
+		}
+		if position != nil {
+			if len(strings.TrimSpace(*position)) > 200 {
+				return audit.Entry{}, apperr.BadInput("Chức vụ quá dài.", "The position is too long.", "position")
+			}
+			up.SetPosition(strings.TrimSpace(*position))
+			what = append(what, "position")
+		}
+		if category != nil {
+			up.SetCategory(*category)
+			what = append(what, "category")
+		}
+		if len(what) == 0 {
+			return audit.Entry{}, apperr.BadInput("Không có gì để thay đổi.", "Nothing to change.", "fullName")
+		}
+		if out, err = up.Save(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Official", ObjectID: id, Summary: "changed " + strings.Join(what, ", ")}, nil
+	})
+	return out, err
+}
+
+// OfficialTransfer moves an official to another unit from a day (not in the future, not before
+// their current assignment began, while in service). Figures of years whose reference day falls
+// before that day stay with the old unit.
+func (s *Service) OfficialTransfer(ctx context.Context, id, unitID string, from time.Time) (*ent.Official, error) {
+	var out *ent.Official
+	err := s.run(ctx, "officialTransfer", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		o, err := s.inScopeOfficial(ctx, tx, id)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		u, err := s.openUnit(ctx, tx, unitID, "unitId")
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if u.ID == o.UnitID {
+			return audit.Entry{}, apperr.BadInput("Cán bộ đã thuộc đơn vị này.", "The official already works in this unit.", "unitId")
+		}
+		day := Day(from)
+		switch {
+		case from.IsZero():
+			return audit.Entry{}, apperr.BadInput("Cần nhập ngày chuyển.", "The transfer date is required.", "from")
+		case day.After(s.today()):
+			return audit.Entry{}, errFuture.OnField("from")
+		case o.ActiveTo != nil && day.After(Day(*o.ActiveTo)):
+			return audit.Entry{}, apperr.BadInput("Cán bộ đã nghỉ trước ngày chuyển.", "The official left before the transfer date.", "from")
+		}
+		if err := s.move(ctx, tx, o, u.ID, day, officialassignment.ReasonTRANSFER, "from"); err != nil {
+			return audit.Entry{}, err
+		}
+		if out, err = tx.Official.Get(sys(ctx), id); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Official", ObjectID: id,
+			Summary: fmt.Sprintf("transferred from %s to %s from %s", o.UnitID, u.ID, day.Format(time.DateOnly))}, nil
+	})
+	return out, err
+}
+
+// move ends the official's current assignment on day and starts one in unitID (or, when the
+// current one began that very day, puts it in unitID instead), and makes unitID the official's
+// unit. An official without history first gets their unit recorded from their first day.
+func (s *Service) move(ctx context.Context, tx *ent.Client, o *ent.Official, unitID string, day time.Time, reason officialassignment.Reason, field string) error {
+	cur, err := Current(ctx, tx, o)
+	if err != nil {
+		return err
+	}
+	switch {
+	case day.Before(Day(cur.ValidFrom)):
+		return apperr.Newf(apperr.BadUserInput, "Ngày chuyển không được trước ngày bắt đầu ở đơn vị hiện tại (%s).",
+			"The date cannot precede the start in the current unit (%s).", Day(cur.ValidFrom).Format(time.DateOnly)).OnField(field)
+	case day.Equal(Day(cur.ValidFrom)):
+		if err := tx.OfficialAssignment.UpdateOne(cur).SetUnitID(unitID).Exec(ctx); err != nil {
+			return err
+		}
+	default:
+		if err := tx.OfficialAssignment.UpdateOne(cur).SetValidTo(day).Exec(ctx); err != nil {
+			return err
+		}
+		if err := tx.OfficialAssignment.Create().SetOfficialID(o.ID).SetUnitID(unitID).SetValidFrom(day).
+			SetReason(reason).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return tx.Official.UpdateOneID(o.ID).SetUnitID(unitID).Exec(ctx)
+}
+
+// Current returns the official's latest assignment, recording their unit from their first day
+// first when they have no history (officials seeded before history was kept).
+func Current(ctx context.Context, tx *ent.Client, o *ent.Official) (*ent.OfficialAssignment, error) {
+	cur, err := tx.OfficialAssignment.Query().Where(officialassignment.OfficialID(o.ID)).
+		Order(ent.Desc(officialassignment.FieldValidFrom), ent.Desc(officialassignment.FieldID)).First(sys(ctx))
+	if ent.IsNotFound(err) {
+		return tx.OfficialAssignment.Create().SetOfficialID(o.ID).SetUnitID(o.UnitID).SetValidFrom(Day(o.ActiveFrom)).
+			SetReason(officialassignment.ReasonRECORDED).Save(ctx)
+	}
+	return cur, err
+}
+
+// LeaveReason is why an official left.
+type LeaveReason = official.LeaveReason
+
+// OfficialLeave ends an official's service on a last day (it may lie ahead: a retirement
+// announced) with a reason; their current assignment ends with it.
+func (s *Service) OfficialLeave(ctx context.Context, id string, last time.Time, reason LeaveReason) (*ent.Official, error) {
+	var out *ent.Official
+	err := s.run(ctx, "officialLeave", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
+		o, err := s.inScopeOfficial(ctx, tx, id)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		day := Day(last)
+		switch {
+		case last.IsZero():
+			return audit.Entry{}, apperr.BadInput("Cần nhập ngày nghỉ.", "The end date is required.", "endDate")
+		case day.Before(Day(o.ActiveFrom)):
+			return audit.Entry{}, apperr.BadInput("Ngày nghỉ không được trước ngày bắt đầu.", "The end date cannot precede the start date.", "endDate")
+		case official.LeaveReasonValidator(reason) != nil:
+			return audit.Entry{}, apperr.BadInput("Lý do nghỉ không hợp lệ.", "Unknown reason.", "reason")
+		}
+		cur, err := Current(ctx, tx, o)
+		if err != nil {
+			return audit.Entry{}, err
+		}
+		if day.Before(Day(cur.ValidFrom)) {
+			return audit.Entry{}, apperr.BadInput("Ngày nghỉ không được trước ngày bắt đầu ở đơn vị hiện tại.",
+				"The end date cannot precede the start in the current unit.", "endDate")
+		}
+		if err := tx.OfficialAssignment.UpdateOne(cur).SetValidTo(day.AddDate(0, 0, 1)).Exec(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		if out, err = tx.Official.UpdateOne(o).SetActiveTo(day).SetLeaveReason(reason).Save(ctx); err != nil {
+			return audit.Entry{}, err
+		}
+		return audit.Entry{ObjectType: "Official", ObjectID: id, Summary: fmt.Sprintf("left on %s (%s)", day.Format(time.DateOnly), reason)}, nil
+	})
+	return out, err
+}

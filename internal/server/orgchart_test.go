@@ -1,0 +1,439 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/auditevent"
+	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/officialassignment"
+	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/progress"
+	"github.com/liemchinh/liemchinh/internal/roster"
+	"github.com/liemchinh/liemchinh/internal/testutil"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+// orgFixture is two provinces of three units each (codes U1..U3 and V1..V3), two officials a
+// unit, and a supervisor of the first province.
+type orgFixture struct {
+	db        *testutil.DB
+	api, sup  *testutil.API
+	prov      [2]string
+	units     map[string]string // code -> id
+	officials []*ent.Official
+}
+
+func newOrgFixture(t *testing.T, dia string) *orgFixture {
+	db := testutil.Open(t, dia)
+	testutil.Org(t, db.Client, testutil.Shape{Provinces: 2, Districts: 1, Units: 3, Officials: 2})
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
+	f := &orgFixture{db: db, units: map[string]string{}}
+	us := db.Client.Unit.Query().WithProvince().Order(ent.Asc(unit.FieldName)).AllX(ctx)
+	for i, u := range us {
+		code := fmt.Sprintf("%c%d", "UV"[i/3], i%3+1)
+		db.Client.Unit.UpdateOne(u).SetCode(code).ExecX(ctx)
+		f.units[code] = u.ID
+		f.prov[i/3] = u.Edges.Province.ID
+	}
+	f.officials = db.Client.Official.Query().Order(ent.Asc(official.FieldEmployeeCode)).AllX(ctx)
+	cfg := testutil.Config(t, nil)
+	f.api = testutil.NewAPI(t, db, cfg)
+	f.sup = f.api.SignedIn(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeProvince, ID: f.prov[0]}, "")
+	return f
+}
+
+type userErrors []struct {
+	Field []string
+	Code  string
+}
+
+func TestOrgChartChanges(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		f := newOrgFixture(t, dia)
+		sys := authz.System(context.Background(), authz.SysTestFixture)
+		today := time.Now().In(workdays.Vietnam)
+		day := func(d time.Time) string { return d.Format(time.RFC3339) }
+
+		// A new unit under U1, an official hired into it.
+		var uc struct {
+			UnitCreate struct {
+				Unit       struct{ ID, Name string }
+				UserErrors userErrors
+			}
+		}
+		f.sup.Query(t, `mutation($in: UnitCreateInput!) { unitCreate(input: $in) { unit { id name } userErrors { field code } } }`,
+			map[string]any{"in": map[string]any{"name": "Phòng Mới", "level": "COMMUNE", "kind": "AGENCY", "code": "U9",
+				"parentId": f.units["U1"]}}).Decode(t, &uc)
+		if uc.UnitCreate.Unit.ID == "" {
+			t.Fatalf("unitCreate: %+v", uc)
+		}
+		newUnit := uc.UnitCreate.Unit.ID
+		var oc struct {
+			OfficialCreate struct {
+				Official   struct{ ID string }
+				UserErrors userErrors
+			}
+		}
+		create := `mutation($in: OfficialCreateInput!) { officialCreate(input: $in) { official { id } userErrors { field code } } }`
+		f.sup.Query(t, create, map[string]any{"in": map[string]any{"unitId": newUnit, "fullName": "Phạm Thị Hoa", "employeeCode": "HOA-1",
+			"category": "VIEN_CHUC", "startDate": day(today.AddDate(-2, 0, 0))}}).Decode(t, &oc)
+		hired := oc.OfficialCreate.Official.ID
+		if hired == "" {
+			t.Fatalf("officialCreate: %+v", oc)
+		}
+		// The same employee code again: a userError on the field, nothing written.
+		f.sup.Query(t, create, map[string]any{"in": map[string]any{"unitId": newUnit, "fullName": "Người Khác", "employeeCode": "HOA-1",
+			"category": "VIEN_CHUC", "startDate": day(today)}}).Decode(t, &oc)
+		if len(oc.OfficialCreate.UserErrors) != 1 || oc.OfficialCreate.UserErrors[0].Field[0] != "employeeCode" {
+			t.Fatalf("duplicate code: %+v", oc)
+		}
+
+		// Transfer: the future is refused on the field; today moves the official and keeps history.
+		transfer := `mutation($in: OfficialTransferInput!) { officialTransfer(input: $in) { official { id unit { id } } userErrors { field code } } }`
+		var tr struct {
+			OfficialTransfer struct {
+				Official   *struct{ Unit struct{ ID string } }
+				UserErrors userErrors
+			}
+		}
+		f.sup.Query(t, transfer, map[string]any{"in": map[string]any{"officialId": hired, "unitId": f.units["U2"],
+			"from": day(today.AddDate(0, 0, 3))}}).Decode(t, &tr)
+		if tr.OfficialTransfer.Official != nil || tr.OfficialTransfer.UserErrors[0].Field[0] != "from" {
+			t.Fatalf("future transfer: %+v", tr)
+		}
+		f.sup.Query(t, transfer, map[string]any{"in": map[string]any{"officialId": hired, "unitId": f.units["U2"],
+			"from": day(today)}}).Decode(t, &tr)
+		if tr.OfficialTransfer.Official == nil || tr.OfficialTransfer.Official.Unit.ID != f.units["U2"] {
+			t.Fatalf("transfer: %+v", tr)
+		}
+		// Out of scope: a unit of the other province is forbidden.
+		if r := f.sup.Query(t, transfer, map[string]any{"in": map[string]any{"officialId": hired, "unitId": f.units["V1"],
+			"from": day(today)}}); r.Code() != "FORBIDDEN" {
+			t.Fatalf("transfer out of scope: %s", r.Raw)
+		}
+		// History, queryable: two assignments, the first ended by the second.
+		var hist struct {
+			Node struct {
+				Assignments struct {
+					Edges []struct {
+						Node struct {
+							Reason  string
+							ValidTo *string
+							Unit    struct{ ID string }
+						}
+					}
+				}
+			}
+		}
+		f.sup.Query(t, `query($id: ID!) { node(id: $id) { ... on Official { assignments(first: 10, orderBy: {field: VALID_FROM}) {
+			edges { node { reason validTo unit { id } } } } } } }`, map[string]any{"id": hired}).Decode(t, &hist)
+		es := hist.Node.Assignments.Edges
+		if len(es) != 1 || es[0].Node.Unit.ID != f.units["U2"] {
+			// Hired two years ago and moved today: the hire's assignment ends today, the transfer's begins.
+			if len(es) != 2 || es[0].Node.Unit.ID != newUnit || es[0].Node.ValidTo == nil || es[1].Node.Reason != "TRANSFER" || es[1].Node.Unit.ID != f.units["U2"] {
+				t.Fatalf("history: %+v", es)
+			}
+		}
+		// Update and leave.
+		var up struct {
+			OfficialUpdate struct {
+				Official struct{ FullName, Position string }
+			}
+		}
+		f.sup.Query(t, `mutation($in: OfficialUpdateInput!) { officialUpdate(input: $in) { official { fullName position } } }`,
+			map[string]any{"in": map[string]any{"officialId": hired, "fullName": "Phạm Thị Hoa Mai", "position": "Trưởng phòng"}}).Decode(t, &up)
+		if up.OfficialUpdate.Official.FullName != "Phạm Thị Hoa Mai" || up.OfficialUpdate.Official.Position != "Trưởng phòng" {
+			t.Fatalf("update: %+v", up)
+		}
+		var lv struct {
+			OfficialLeave struct {
+				Official   *struct{ ActiveTo *string }
+				UserErrors userErrors
+			}
+		}
+		leave := `mutation($in: OfficialLeaveInput!) { officialLeave(input: $in) { official { activeTo } userErrors { field code } } }`
+		f.sup.Query(t, leave, map[string]any{"in": map[string]any{"officialId": f.officials[0].ID, "endDate": day(time.Date(2019, 1, 1, 0, 0, 0, 0, workdays.Vietnam)),
+			"reason": "RETIREMENT"}}).Decode(t, &lv)
+		if lv.OfficialLeave.Official != nil || lv.OfficialLeave.UserErrors[0].Field[0] != "endDate" {
+			t.Fatalf("leave before start: %+v", lv)
+		}
+		f.sup.Query(t, leave, map[string]any{"in": map[string]any{"officialId": f.officials[0].ID, "endDate": day(today.AddDate(0, 1, 0)),
+			"reason": "RETIREMENT"}}).Decode(t, &lv)
+		if lv.OfficialLeave.Official == nil || lv.OfficialLeave.Official.ActiveTo == nil {
+			t.Fatalf("leave: %+v", lv)
+		}
+		// Close U3 into U2: its officials and open cases go to U2; U1 (with a sub-unit) is refused.
+		closeUnit := `mutation($in: UnitCloseInput!) { unitClose(input: $in) { unit { id closedOn successor { id } } userErrors { field code } } }`
+		var cl struct {
+			UnitClose struct {
+				Unit *struct {
+					ClosedOn  *string
+					Successor *struct{ ID string }
+				}
+				UserErrors userErrors
+			}
+		}
+		f.sup.Query(t, closeUnit, map[string]any{"in": map[string]any{"unitId": f.units["U1"], "successorId": f.units["U2"], "closedOn": day(today)}}).Decode(t, &cl)
+		if cl.UnitClose.Unit != nil || cl.UnitClose.UserErrors[0].Field[0] != "unitId" {
+			t.Fatalf("close with a sub-unit: %+v", cl)
+		}
+		f.sup.Query(t, closeUnit, map[string]any{"in": map[string]any{"unitId": f.units["U3"], "successorId": f.units["U2"], "closedOn": day(today)}}).Decode(t, &cl)
+		if cl.UnitClose.Unit == nil || cl.UnitClose.Unit.Successor.ID != f.units["U2"] {
+			t.Fatalf("close: %+v", cl)
+		}
+		if n := f.db.Client.Official.Query().Where(official.UnitID(f.units["U3"])).CountX(sys); n != 0 {
+			t.Fatalf("%d officials left in the closed unit", n)
+		}
+		if n := f.db.Client.OfficialAssignment.Query().Where(officialassignment.UnitID(f.units["U2"]),
+			officialassignment.ReasonEQ(officialassignment.ReasonUNIT_CLOSED)).CountX(sys); n != 2 {
+			t.Fatalf("%d officials handed over, want 2", n)
+		}
+		// A unit manager may not change the chart.
+		mgr := f.api.SignedIn(t, f.db, authz.RoleUnitManager, authz.Scope{Kind: authz.ScopeUnit, ID: f.units["U1"]}, "")
+		if r := mgr.Query(t, `mutation($in: UnitUpdateInput!) { unitUpdate(input: $in) { unit { id } } }`,
+			map[string]any{"in": map[string]any{"unitId": f.units["U1"], "name": "X"}}); r.Code() != "FORBIDDEN" {
+			t.Fatalf("unit manager renamed a unit: %s", r.Raw)
+		}
+		// Every change is audited.
+		for _, action := range []string{"unitCreate", "officialCreate", "officialTransfer", "officialUpdate", "officialLeave", "unitClose"} {
+			if n := f.db.Client.AuditEvent.Query().Where(auditevent.ActionEQ(action)).CountX(sys); n != 1 {
+				t.Fatalf("%d audit entries of %s, want 1", n, action)
+			}
+		}
+		// The counters kept in step are those a rebuild computes.
+		checkCounters(t, f.db)
+	})
+}
+
+// checkCounters compares the maintained counters with a rebuild (progress.Check).
+func checkCounters(t *testing.T, db *testutil.DB) {
+	t.Helper()
+	diffs, err := progress.New(db.DB, nil).Check(authz.System(context.Background(), authz.SysTestFixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("counters differ from a rebuild: %v", diffs[:min(len(diffs), 10)])
+	}
+}
+
+// uploadRoster stages a roster file through rosterUploadCreate and a PUT.
+func uploadRoster(t *testing.T, api *testutil.API, contentType string, file []byte) string {
+	t.Helper()
+	sum := sha256.Sum256(file)
+	var up struct {
+		RosterUploadCreate struct {
+			UploadID, UploadPath string
+			UserErrors           userErrors
+		}
+	}
+	api.Query(t, `mutation($in: RosterUploadCreateInput!) { rosterUploadCreate(input: $in) { uploadId uploadPath userErrors { field code } } }`,
+		map[string]any{"in": map[string]any{"contentType": contentType, "size": len(file), "sha256": hex.EncodeToString(sum[:])}}).Decode(t, &up)
+	if up.RosterUploadCreate.UploadID == "" {
+		t.Fatalf("rosterUploadCreate: %+v", up)
+	}
+	req := httptest.NewRequest(http.MethodPut, up.RosterUploadCreate.UploadPath, bytes.NewReader(file))
+	req.Header.Set("Authorization", "Bearer "+api.Token())
+	rec := httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("PUT: %d %s", rec.Code, rec.Body)
+	}
+	return up.RosterUploadCreate.UploadID
+}
+
+type importResult struct {
+	ID, Status                                                             string
+	RowsRead, ToCreate, ToUpdate, ToTransfer, ToEnd, Unchanged, ErrorCount int
+	ErrorList                                                              []struct {
+		Row     int
+		Column  *string
+		Code    string
+		Message string
+	}
+}
+
+// runImport asks for an import and polls it with node(id) until it ends.
+func runImport(t *testing.T, api *testutil.API, uploadID string, scope map[string]any, mode string, dryRun bool) importResult {
+	t.Helper()
+	var q struct {
+		RosterImport struct {
+			RosterImport *struct{ ID string }
+			UserErrors   userErrors
+		}
+	}
+	api.Query(t, `mutation($in: RosterImportInput!) { rosterImport(input: $in) { rosterImport { id } userErrors { field code } } }`,
+		map[string]any{"in": map[string]any{"uploadId": uploadID, "scope": scope, "mode": mode, "dryRun": dryRun}}).Decode(t, &q)
+	if q.RosterImport.RosterImport == nil {
+		t.Fatalf("rosterImport: %+v", q)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n struct{ Node importResult }
+		api.Query(t, `query($id: ID!) { node(id: $id) { ... on RosterImport { id status rowsRead toCreate toUpdate toTransfer toEnd
+			unchanged errorCount errorList { row column code message } } } }`, map[string]any{"id": q.RosterImport.RosterImport.ID},
+			"Accept-Language", "en").Decode(t, &n)
+		if n.Node.Status == "SUCCEEDED" || n.Node.Status == "FAILED" {
+			return n.Node
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("import still %s after 30 s", n.Node.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func csvFile(rows ...string) []byte {
+	return []byte("Mã đơn vị,Mã cán bộ,Họ và tên,Chức vụ,Loại,Ngày bắt đầu,Ngày kết thúc,Liên hệ\n" + strings.Join(rows, "\n") + "\n")
+}
+
+func TestRosterImport(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		f := newOrgFixture(t, dia)
+		sys := authz.System(context.Background(), authz.SysTestFixture)
+		prov := map[string]any{"provinceId": f.prov[0]}
+		// The template is served, with the Vietnamese headers.
+		rec := httptest.NewRecorder()
+		f.api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/roster/template.csv", nil))
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), "Mã cán bộ") {
+			t.Fatalf("template: %d %s", rec.Code, rec.Body)
+		}
+		rec = httptest.NewRecorder()
+		f.api.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/roster/template.xlsx", nil))
+		if rec.Code != 200 || !bytes.HasPrefix(rec.Body.Bytes(), []byte("PK")) {
+			t.Fatalf("xlsx template: %d", rec.Code)
+		}
+		before := f.db.Client.Official.Query().CountX(sys)
+
+		// A file with every kind of error: nothing is applied, each error has its row and column.
+		bad := csvFile(
+			"U1,N-1,Nguyễn Một,Chuyên viên,CONG_CHUC,2024-01-15,,0912345678",
+			"U1,N-1,Nguyễn Hai,,CONG_CHUC,2024-01-15,,",                                                   // duplicate code in the file
+			"ZZ,N-3,Nguyễn Ba,,CONG_CHUC,2024-01-15,,",                                                    // unknown unit
+			"V1,N-4,Nguyễn Bốn,,CONG_CHUC,2024-01-15,,",                                                   // outside the scope
+			"U1,N-5,Nguyễn Năm,,CONG_CHUC,15/13/2024,,",                                                   // bad date
+			"U1,N-6,Nguyễn Sáu,,CONG_CHUC,2024-01-15,2023-01-01,",                                         // end before start
+			"U1,"+f.officials[len(f.officials)-1].EmployeeCode+",Người Tỉnh Khác,,CONG_CHUC,2020-01-01,,", // code of another scope
+			"U1,N-8,Nguyễn Tám,,CONG_CHUC,2024-01-15,,không-phải-liên-hệ")
+		res := runImport(t, f.sup, uploadRoster(t, f.sup, "text/csv", bad), prov, "MERGE", false)
+		want := map[int]string{3: "DUPLICATE_CODE", 4: "UNKNOWN_UNIT", 5: "OUTSIDE_SCOPE", 6: "BAD_DATE", 7: "END_BEFORE_START",
+			8: "CODE_OUTSIDE_SCOPE", 9: "BAD_CONTACT"}
+		if res.Status != "FAILED" || res.ErrorCount != len(want) {
+			t.Fatalf("bad file: %+v", res)
+		}
+		for _, e := range res.ErrorList {
+			if want[e.Row] != e.Code || e.Column == nil || e.Message == "" {
+				t.Fatalf("row %d: got %s (column %v), want %s", e.Row, e.Code, e.Column, want[e.Row])
+			}
+		}
+		if n := f.db.Client.Official.Query().CountX(sys); n != before {
+			t.Fatalf("a failed import changed the officials: %d -> %d", before, n)
+		}
+
+		// A good file: two new officials, one existing official transferred and renamed.
+		moved := f.officials[0] // in U1 (province 1)
+		good := csvFile(
+			"U1,N-1,Nguyễn Một,Chuyên viên,CONG_CHUC,2024-01-15,,0912 345 678",
+			"U2,N-2,Trần Hai,,Viên chức,15/01/2024,,hai@example.vn",
+			"U3,"+moved.EmployeeCode+",Nguyễn Văn Đổi,,CONG_CHUC,2020-01-01,,")
+		upID := uploadRoster(t, f.sup, "text/csv", good)
+		dry := runImport(t, f.sup, upID, prov, "MERGE", true)
+		if dry.Status != "SUCCEEDED" || dry.RowsRead != 3 || dry.ToCreate != 2 || dry.ToTransfer != 1 || dry.ToUpdate != 1 || dry.ErrorCount != 0 {
+			t.Fatalf("dry run: %+v", dry)
+		}
+		if n := f.db.Client.Official.Query().CountX(sys); n != before {
+			t.Fatal("a dry run wrote officials")
+		}
+		applied := runImport(t, f.sup, upID, prov, "MERGE", false)
+		if applied.Status != "SUCCEEDED" || applied.ToCreate != 2 || applied.ToTransfer != 1 {
+			t.Fatalf("apply: %+v", applied)
+		}
+		n1 := f.db.Client.Official.Query().Where(official.EmployeeCode("N-1")).OnlyX(sys)
+		if n1.UnitID != f.units["U1"] || n1.ContactPhone != "+84912345678" {
+			t.Fatalf("created: %+v", n1)
+		}
+		if o := f.db.Client.Official.GetX(sys, moved.ID); o.UnitID != f.units["U3"] || o.FullName != "Nguyễn Văn Đổi" {
+			t.Fatalf("transferred: %+v", o)
+		}
+		checkCounters(t, f.db)
+		// The same file again changes nothing.
+		again := runImport(t, f.sup, upID, prov, "MERGE", false)
+		if again.Status != "SUCCEEDED" || again.Unchanged != 3 || again.ToCreate+again.ToUpdate+again.ToTransfer+again.ToEnd != 0 {
+			t.Fatalf("second application: %+v", again)
+		}
+		// FULL mode with a later file: N-2 leaves (missing), the officials of the province not in the
+		// file end on the import's date; province 2 is untouched.
+		later := csvFile(
+			"U1,N-1,Nguyễn Một,Chuyên viên,CONG_CHUC,2024-01-15,,",
+			"U3,"+moved.EmployeeCode+",Nguyễn Văn Đổi,,CONG_CHUC,2020-01-01,,")
+		inScope := f.db.Client.Official.Query().Where(official.HasUnitWith(unit.ProvinceID(f.prov[0])), official.ActiveToIsNil()).CountX(sys)
+		full := runImport(t, f.sup, uploadRoster(t, f.sup, "text/csv", later), prov, "FULL", false)
+		if full.Status != "SUCCEEDED" || full.Unchanged != 2 || full.ToEnd != inScope-2 {
+			t.Fatalf("full: %+v (in scope %d)", full, inScope)
+		}
+		if n := f.db.Client.Official.Query().Where(official.HasUnitWith(unit.ProvinceID(f.prov[0])), official.ActiveToIsNil()).CountX(sys); n != 2 {
+			t.Fatalf("%d officials of the province still in service, want 2", n)
+		}
+		if n := f.db.Client.Official.Query().Where(official.HasUnitWith(unit.ProvinceID(f.prov[1])), official.ActiveToIsNil()).CountX(sys); n != 6 {
+			t.Fatalf("another province's officials were ended: %d in service", n)
+		}
+		checkCounters(t, f.db)
+		// Every import keeps the file it read.
+		for _, ri := range f.db.Client.RosterImport.Query().AllX(sys) {
+			if ri.StorageKey == "" || ri.UploadID == "" {
+				t.Fatalf("import %s lost its file", ri.ID)
+			}
+		}
+		// XLSX: the template filled in, imported as a dry run.
+		x := xlsxRoster(t, []string{"U2", "X-1", "Đỗ Xuân", "", "CAN_BO", "2025-02-01", "", "x@example.vn"})
+		xr := runImport(t, f.sup, uploadRoster(t, f.sup, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", x), prov, "MERGE", true)
+		if xr.Status != "SUCCEEDED" || xr.ToCreate != 1 || xr.RowsRead != 1 {
+			t.Fatalf("xlsx dry run: %+v", xr)
+		}
+		// Outside the supervisor's scope: refused.
+		if r := f.sup.Query(t, `mutation($in: RosterImportInput!) { rosterImport(input: $in) { rosterImport { id } } }`,
+			map[string]any{"in": map[string]any{"uploadId": upID, "scope": map[string]any{"provinceId": f.prov[1]}, "mode": "MERGE", "dryRun": true}}); r.Code() != "FORBIDDEN" {
+			t.Fatalf("import outside scope: %s", r.Raw)
+		}
+	})
+}
+
+// xlsxRoster is the XLSX template with one row written under its header.
+func xlsxRoster(t *testing.T, row []string) []byte {
+	t.Helper()
+	tpl, err := roster.TemplateXLSX()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(tpl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	sheet := x.GetSheetList()[0]
+	cells := make([]any, len(row))
+	for i, v := range row {
+		cells[i] = v
+	}
+	if err := x.SetSheetRow(sheet, "A2", &cells); err != nil { // over the example row
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := x.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
