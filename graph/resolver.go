@@ -10,6 +10,7 @@ import (
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/recognition"
@@ -29,6 +30,7 @@ type Resolver struct {
 	recog  *recognition.Service
 	review *review.Service
 	open   *open311.Service
+	notify *notify.Service
 }
 
 // Deps are what the resolvers need.
@@ -46,12 +48,14 @@ type Deps struct {
 	Reviews *review.Service
 	// Open311 issues and revokes partner apps' api_keys.
 	Open311 *open311.Service
+	// Notify holds devices, the inbox and the job queue's figures.
+	Notify *notify.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases,
-			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311},
+			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311, notify: d.Notify},
 	})
 }

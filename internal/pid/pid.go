@@ -40,6 +40,9 @@ const (
 	Upload                = "upl"
 	Review                = "rvw"
 	PartnerKey            = "pak"
+	Device                = "dvc"
+	Notification          = "ntf"
+	NotificationSetting   = "nst"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -52,6 +55,7 @@ var tables = map[string]string{
 	Commendation: "Commendation", Inspection: "Inspection", AuditEvent: "AuditEvent",
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
 	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
+	Device: "Device", Notification: "Notification", NotificationSetting: "NotificationSetting",
 }
 
 // entropy is crypto randomness that increases within a millisecond, so that the ids one process

@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/metrics"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
@@ -43,6 +44,11 @@ type Options struct {
 	// BlobTransport carries the requests to the S3 store of BLOB_URL (nil: the default), e.g. to
 	// trust the certificate of a test server.
 	BlobTransport http.RoundTripper
+	// PushSender replaces the sender PUSH_SENDER names (tests).
+	PushSender notify.Sender
+	// PushHTTPClient carries the FCM sender's requests, token requests included (nil: the
+	// default), e.g. to trust a test server.
+	PushHTTPClient *http.Client
 }
 
 // BuildWith is Build with options.
@@ -100,6 +106,19 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		}
 		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
 	}
+	notifier, err := newNotifier(cfg, log, db, now, window, opt)
+	if err != nil {
+		closeLimits()
+		_ = broker.Close()
+		return Deps{}, err
+	}
+	closers = append(closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := notifier.Stop(ctx); err != nil {
+			log.Warn("job queue stopped with an error", "error", err.Error())
+		}
+	})
 	cases := casework.New(casework.Deps{
 		Client: db.Client, Box: box,
 		Calendar:  workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...),
@@ -110,6 +129,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Now:       now,
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
 		Receipts:  receipts,
+		Notify:    notifier,
 	})
 	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
 	if err != nil {
@@ -127,6 +147,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
 	authn := auth.NewService(db.Client, signer, log, now)
 	authn.ShareThrottle(limits)
+	authn.UseDevices(notifier)
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
 		closers = append(closers, db.WatchAccounts(cache.Invalidate)) // this process's commits, at once
@@ -159,12 +180,49 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	}
 	m := metrics.New(db.SQL)
 	m.Overdue(cases.OverdueByProvince)
+	m.Jobs(func(ctx context.Context) (map[string]int, error) {
+		st, err := notifier.Depth(ctx)
+		return st.ByState, err
+	}, notifier.Counts)
+	if err := notifier.Start(context.Background()); err != nil {
+		closeAll(closers)
+		_ = broker.Close()
+		return Deps{}, fmt.Errorf("job queue: %w", err)
+	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
 		Limits:    limits,
 		reference: reference,
 		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
 		Progress: prog, Recognition: recognition.New(db.Client, now),
-		Reviews: reviews, Open311: open}, nil
+		Reviews: reviews, Open311: open, Notify: notifier}, nil
+}
+
+// newNotifier builds the notification service on the job queue (package notify), with the sender
+// PUSH_SENDER names; its jobs run once Start is called.
+func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, window assessment.Window, opt Options) (*notify.Service, error) {
+	nc := cfg.Notify
+	sender := opt.PushSender
+	if sender == nil && nc.Sender == "fcm" {
+		fcm, err := notify.NewFCM(context.Background(), nc.Credentials, nc.FCMEndpoint, opt.PushHTTPClient)
+		if err != nil {
+			return nil, err
+		}
+		sender = fcm
+	}
+	listen := ""
+	if nc.Listen && db.Dialect == dialect.Postgres {
+		listen = cfg.DatabaseURL
+	}
+	return notify.New(context.Background(), db, log, notify.Options{
+		Sender: sender, Rate: nc.Rate, Retention: nc.Retention, PollInterval: nc.PollInterval, Workers: nc.Workers,
+		ListenURL: listen, Run: nc.Run, Now: now,
+		Reminders: &notify.Reminders{
+			PledgeDue: func(year int) time.Time { return time.Date(year, time.January, 31, 0, 0, 0, 0, workdays.Vietnam) },
+			AssessmentClose: func(year int) time.Time {
+				return time.Date(year, window.Month, window.Day, 0, 0, 0, 0, workdays.Vietnam)
+			},
+		},
+	})
 }
 
 // LimitsPoolConns is the size of the connection pool the shared limits use on PostgreSQL: their

@@ -50,8 +50,12 @@ const sqliteBusyTimeout = "&_pragma=busy_timeout(10000)"
 
 // DB is an open database: the ent client over it, the raw handle, and its dialect.
 type DB struct {
-	Client  *ent.Client
-	SQL     *sql.DB
+	Client *ent.Client
+	SQL    *sql.DB
+	// Writer is the one connection ent writes a SQLite file through (nil otherwise): the job
+	// queue writes through it too, so that its writes queue with ent's instead of meeting them
+	// as SQLITE_BUSY.
+	Writer  *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
 
 	mu        sync.Mutex
@@ -129,7 +133,7 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 		}
 		return nil, fmt.Errorf("database unreachable: %w", err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	var drv dialect.Driver = probingDriver{entsql.OpenDB(dia, db)}
 	if writer != nil {
 		drv = writerDriver{read: entsql.OpenDB(dia, db), write: entsql.OpenDB(dia, writer)}
 	}
@@ -143,7 +147,7 @@ func Open(ctx context.Context, url string, wrap func(dialect.Driver) dialect.Dri
 	accounts, reference := &watchers{}, &watchers{}
 	installAccountHooks(client, dia, accounts)
 	installReferenceHooks(client, dia, reference)
-	return &DB{Client: client, SQL: db, Dialect: dia, accounts: accounts, reference: reference}, nil
+	return &DB{Client: client, SQL: db, Writer: writer, Dialect: dia, accounts: accounts, reference: reference}, nil
 }
 
 // Pool is the PostgreSQL connection pool: Conns connections, all kept open while idle (a burst
