@@ -27,6 +27,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/notification"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
@@ -292,4 +293,22 @@ func pushJobs(ids []string, at time.Time) []river.InsertManyParams {
 		ids = ids[n:]
 	}
 	return ps
+}
+
+// ToOfficial enqueues a notification of kind for every enabled account linked to the official,
+// in the transaction ctx carries (a nil Service does nothing).
+func (s *Service) ToOfficial(ctx context.Context, officialID string, kind Kind, subject, cause string, params map[string]string) error {
+	if s == nil || officialID == "" {
+		return nil
+	}
+	accounts, err := store.ClientFrom(ctx, s.client).Account.Query().
+		Where(account.OfficialID(officialID), account.Disabled(false)).IDs(authz.System(ctx, authz.SysNotify))
+	if err != nil {
+		return err
+	}
+	items := make([]Item, 0, len(accounts))
+	for _, a := range accounts {
+		items = append(items, Item{Kind: kind, AccountID: a, Subject: subject, Cause: cause, Params: params})
+	}
+	return s.Enqueue(ctx, items...)
 }

@@ -178,6 +178,10 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 			reference.Connected(true)
 		}
 	}
+	self := selfreport.New(db.Client, window, now)
+	self.UseNotify(notifier)
+	recog := recognition.New(db.Client, now)
+	recog.UseNotify(notifier)
 	m := metrics.New(db.SQL)
 	m.Overdue(cases.OverdueByProvince)
 	m.Jobs(func(ctx context.Context) (map[string]int, error) {
@@ -192,8 +196,8 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
 		Limits:    limits,
 		reference: reference,
-		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
-		Progress: prog, Recognition: recognition.New(db.Client, now),
+		Self:      self, Cases: cases, broker: broker,
+		Progress: prog, Recognition: recog,
 		Reviews: reviews, Open311: open, Notify: notifier}, nil
 }
 
