@@ -55,6 +55,8 @@ type Options struct {
 	Run bool
 	// Reminders decides the dates of the reminders (nil: no periodic reminders).
 	Reminders *Reminders
+	// Deadlines decides when handlers are warned of their cases' deadlines (nil: never).
+	Deadlines *Deadlines
 	Now       func() time.Time
 }
 
@@ -105,6 +107,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, opt Options) (*Ser
 	river.AddWorker(workers, &pushWorker{s: s})
 	river.AddWorker(workers, &remindWorker{s: s})
 	river.AddWorker(workers, &cleanupWorker{s: s})
+	river.AddWorker(workers, &deadlinesWorker{s: s})
 	cfg := &river.Config{
 		Workers:           workers,
 		FetchPollInterval: opt.PollInterval,

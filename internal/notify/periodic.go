@@ -57,6 +57,27 @@ func (w *remindWorker) Work(ctx context.Context, job *river.Job[RemindArgs]) err
 	return err
 }
 
+// DeadlinesArgs is the periodic job warning handlers of their cases' deadlines, once an hour.
+type DeadlinesArgs struct {
+	Hour string `json:"hour"`
+}
+
+func (DeadlinesArgs) Kind() string { return "notify_deadlines" }
+
+func (DeadlinesArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+type deadlinesWorker struct {
+	river.WorkerDefaults[DeadlinesArgs]
+	s *Service
+}
+
+func (w *deadlinesWorker) Work(ctx context.Context, _ *river.Job[DeadlinesArgs]) error {
+	_, err := w.s.RemindHandlers(ctx, w.s.opt.Now())
+	return err
+}
+
 // CleanupArgs is the periodic job removing notifications past their retention.
 type CleanupArgs struct{}
 
@@ -90,6 +111,11 @@ func (s *Service) periodicJobs() []*river.PeriodicJob {
 			}
 			return RemindArgs{Day: now.Format(time.DateOnly)}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "notify_remind"}))
+	}
+	if s.opt.Deadlines != nil {
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			return DeadlinesArgs{Hour: s.opt.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "notify_deadlines"}))
 	}
 	if s.opt.Retention > 0 {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {

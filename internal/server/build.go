@@ -220,6 +220,8 @@ func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() t
 	return notify.New(context.Background(), db, log, notify.Options{
 		Sender: sender, Rate: nc.Rate, Retention: nc.Retention, PollInterval: nc.PollInterval, Workers: nc.Workers,
 		ListenURL: listen, Run: nc.Run, Now: now,
+		Deadlines: &notify.Deadlines{DueSoonDays: cfg.Deadlines.DueSoonWorkingDays,
+			Calendar: workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...)},
 		Reminders: &notify.Reminders{
 			PledgeDue: func(year int) time.Time { return time.Date(year, time.January, 31, 0, 0, 0, 0, workdays.Vietnam) },
 			AssessmentClose: func(year int) time.Time {

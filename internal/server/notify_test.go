@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/notification"
@@ -365,6 +366,21 @@ func TestPushNotifications(t *testing.T) {
 		api.As(adminAccess).Query(t, `{ jobQueue { sent deadTokens states { state count } } }`, nil).Decode(t, &jq)
 		if jq.JobQueue.Sent < 3 || jq.JobQueue.DeadTokens != 1 {
 			t.Fatalf("jobQueue: %+v", jq.JobQueue)
+		}
+
+		// Assigned: the inspector hears of it in their inbox.
+		inspectorID, err := db.Client.Account.Query().Where(account.Login(w.Logins["inspector"])).OnlyID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := sup.Query(t, `mutation($id: ID!, $i: ID!) { caseAssign(input: {caseId: $id, inspectorId: $i}) { userErrors { code } } }`,
+			map[string]any{"id": caseID, "i": inspectorID}); !strings.Contains(string(r.Raw), `"userErrors":[]`) {
+			t.Fatalf("caseAssign: %s", r.Raw)
+		}
+		inspAccess, _ := api.Login(t, w.Logins["inspector"], testutil.Password)
+		api.As(inspAccess).Query(t, q, nil).Decode(t, &inbox)
+		if n := inbox.Viewer.Notifications; n.TotalCount != 1 || n.Edges[0].Node.Kind != "CASE_ASSIGNED" || n.Edges[0].Node.SubjectID != caseID {
+			t.Fatalf("inspector's inbox: %+v", n)
 		}
 
 		// Signing out with the device's token unregisters it.
