@@ -26,12 +26,15 @@ import (
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
+	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
 	"github.com/liemchinh/liemchinh/ent/evidence"
 	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/notification"
+	"github.com/liemchinh/liemchinh/ent/notificationsetting"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
@@ -80,6 +83,8 @@ type Client struct {
 	Commendation *CommendationClient
 	// Criterion is the client for interacting with the Criterion builders.
 	Criterion *CriterionClient
+	// Device is the client for interacting with the Device builders.
+	Device *DeviceClient
 	// District is the client for interacting with the District builders.
 	District *DistrictClient
 	// EmulationRegistration is the client for interacting with the EmulationRegistration builders.
@@ -92,6 +97,10 @@ type Client struct {
 	Incident *IncidentClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
+	// NotificationSetting is the client for interacting with the NotificationSetting builders.
+	NotificationSetting *NotificationSettingClient
 	// Official is the client for interacting with the Official builders.
 	Official *OfficialClient
 	// OfficialAssignment is the client for interacting with the OfficialAssignment builders.
@@ -148,12 +157,15 @@ func (c *Client) init() {
 	c.CitizenCase = NewCitizenCaseClient(c.config)
 	c.Commendation = NewCommendationClient(c.config)
 	c.Criterion = NewCriterionClient(c.config)
+	c.Device = NewDeviceClient(c.config)
 	c.District = NewDistrictClient(c.config)
 	c.EmulationRegistration = NewEmulationRegistrationClient(c.config)
 	c.Evidence = NewEvidenceClient(c.config)
 	c.IdempotencyKey = NewIdempotencyKeyClient(c.config)
 	c.Incident = NewIncidentClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
+	c.Notification = NewNotificationClient(c.config)
+	c.NotificationSetting = NewNotificationSettingClient(c.config)
 	c.Official = NewOfficialClient(c.config)
 	c.OfficialAssignment = NewOfficialAssignmentClient(c.config)
 	c.OfficialNameKey = NewOfficialNameKeyClient(c.config)
@@ -274,12 +286,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CitizenCase:           NewCitizenCaseClient(cfg),
 		Commendation:          NewCommendationClient(cfg),
 		Criterion:             NewCriterionClient(cfg),
+		Device:                NewDeviceClient(cfg),
 		District:              NewDistrictClient(cfg),
 		EmulationRegistration: NewEmulationRegistrationClient(cfg),
 		Evidence:              NewEvidenceClient(cfg),
 		IdempotencyKey:        NewIdempotencyKeyClient(cfg),
 		Incident:              NewIncidentClient(cfg),
 		Inspection:            NewInspectionClient(cfg),
+		Notification:          NewNotificationClient(cfg),
+		NotificationSetting:   NewNotificationSettingClient(cfg),
 		Official:              NewOfficialClient(cfg),
 		OfficialAssignment:    NewOfficialAssignmentClient(cfg),
 		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
@@ -327,12 +342,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CitizenCase:           NewCitizenCaseClient(cfg),
 		Commendation:          NewCommendationClient(cfg),
 		Criterion:             NewCriterionClient(cfg),
+		Device:                NewDeviceClient(cfg),
 		District:              NewDistrictClient(cfg),
 		EmulationRegistration: NewEmulationRegistrationClient(cfg),
 		Evidence:              NewEvidenceClient(cfg),
 		IdempotencyKey:        NewIdempotencyKeyClient(cfg),
 		Incident:              NewIncidentClient(cfg),
 		Inspection:            NewInspectionClient(cfg),
+		Notification:          NewNotificationClient(cfg),
+		NotificationSetting:   NewNotificationSettingClient(cfg),
 		Official:              NewOfficialClient(cfg),
 		OfficialAssignment:    NewOfficialAssignmentClient(cfg),
 		OfficialNameKey:       NewOfficialNameKeyClient(cfg),
@@ -381,8 +399,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
 		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
-		c.Criterion, c.District, c.EmulationRegistration, c.Evidence, c.IdempotencyKey,
-		c.Incident, c.Inspection, c.Official, c.OfficialAssignment, c.OfficialNameKey,
+		c.Criterion, c.Device, c.District, c.EmulationRegistration, c.Evidence,
+		c.IdempotencyKey, c.Incident, c.Inspection, c.Notification,
+		c.NotificationSetting, c.Official, c.OfficialAssignment, c.OfficialNameKey,
 		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
 		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
 		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
@@ -397,8 +416,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
 		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
-		c.Criterion, c.District, c.EmulationRegistration, c.Evidence, c.IdempotencyKey,
-		c.Incident, c.Inspection, c.Official, c.OfficialAssignment, c.OfficialNameKey,
+		c.Criterion, c.Device, c.District, c.EmulationRegistration, c.Evidence,
+		c.IdempotencyKey, c.Incident, c.Inspection, c.Notification,
+		c.NotificationSetting, c.Official, c.OfficialAssignment, c.OfficialNameKey,
 		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
 		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
 		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
@@ -432,6 +452,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Commendation.mutate(ctx, m)
 	case *CriterionMutation:
 		return c.Criterion.mutate(ctx, m)
+	case *DeviceMutation:
+		return c.Device.mutate(ctx, m)
 	case *DistrictMutation:
 		return c.District.mutate(ctx, m)
 	case *EmulationRegistrationMutation:
@@ -444,6 +466,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Incident.mutate(ctx, m)
 	case *InspectionMutation:
 		return c.Inspection.mutate(ctx, m)
+	case *NotificationMutation:
+		return c.Notification.mutate(ctx, m)
+	case *NotificationSettingMutation:
+		return c.NotificationSetting.mutate(ctx, m)
 	case *OfficialMutation:
 		return c.Official.mutate(ctx, m)
 	case *OfficialAssignmentMutation:
@@ -2716,6 +2742,139 @@ func (c *CriterionClient) mutate(ctx context.Context, m *CriterionMutation) (Val
 	}
 }
 
+// DeviceClient is a client for the Device schema.
+type DeviceClient struct {
+	config
+}
+
+// NewDeviceClient returns a client for the Device from the given config.
+func NewDeviceClient(c config) *DeviceClient {
+	return &DeviceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `device.Hooks(f(g(h())))`.
+func (c *DeviceClient) Use(hooks ...Hook) {
+	c.hooks.Device = append(c.hooks.Device, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `device.Intercept(f(g(h())))`.
+func (c *DeviceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Device = append(c.inters.Device, interceptors...)
+}
+
+// Create returns a builder for creating a Device entity.
+func (c *DeviceClient) Create() *DeviceCreate {
+	mutation := newDeviceMutation(c.config, OpCreate)
+	return &DeviceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Device entities.
+func (c *DeviceClient) CreateBulk(builders ...*DeviceCreate) *DeviceCreateBulk {
+	return &DeviceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DeviceClient) MapCreateBulk(slice any, setFunc func(*DeviceCreate, int)) *DeviceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DeviceCreateBulk{err: fmt.Errorf("calling to DeviceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DeviceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DeviceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Device.
+func (c *DeviceClient) Update() *DeviceUpdate {
+	mutation := newDeviceMutation(c.config, OpUpdate)
+	return &DeviceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DeviceClient) UpdateOne(_m *Device) *DeviceUpdateOne {
+	mutation := newDeviceMutation(c.config, OpUpdateOne, withDevice(_m))
+	return &DeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DeviceClient) UpdateOneID(id string) *DeviceUpdateOne {
+	mutation := newDeviceMutation(c.config, OpUpdateOne, withDeviceID(id))
+	return &DeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Device.
+func (c *DeviceClient) Delete() *DeviceDelete {
+	mutation := newDeviceMutation(c.config, OpDelete)
+	return &DeviceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DeviceClient) DeleteOne(_m *Device) *DeviceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DeviceClient) DeleteOneID(id string) *DeviceDeleteOne {
+	builder := c.Delete().Where(device.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DeviceDeleteOne{builder}
+}
+
+// Query returns a query builder for Device.
+func (c *DeviceClient) Query() *DeviceQuery {
+	return &DeviceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDevice},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Device entity by its id.
+func (c *DeviceClient) Get(ctx context.Context, id string) (*Device, error) {
+	return c.Query().Where(device.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DeviceClient) GetX(ctx context.Context, id string) *Device {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DeviceClient) Hooks() []Hook {
+	return c.hooks.Device
+}
+
+// Interceptors returns the client interceptors.
+func (c *DeviceClient) Interceptors() []Interceptor {
+	return c.inters.Device
+}
+
+func (c *DeviceClient) mutate(ctx context.Context, m *DeviceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DeviceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DeviceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DeviceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DeviceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Device mutation op: %q", m.Op())
+	}
+}
+
 // DistrictClient is a client for the District schema.
 type DistrictClient struct {
 	config
@@ -3735,6 +3894,272 @@ func (c *InspectionClient) mutate(ctx context.Context, m *InspectionMutation) (V
 		return (&InspectionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Inspection mutation op: %q", m.Op())
+	}
+}
+
+// NotificationClient is a client for the Notification schema.
+type NotificationClient struct {
+	config
+}
+
+// NewNotificationClient returns a client for the Notification from the given config.
+func NewNotificationClient(c config) *NotificationClient {
+	return &NotificationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notification.Hooks(f(g(h())))`.
+func (c *NotificationClient) Use(hooks ...Hook) {
+	c.hooks.Notification = append(c.hooks.Notification, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notification.Intercept(f(g(h())))`.
+func (c *NotificationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Notification = append(c.inters.Notification, interceptors...)
+}
+
+// Create returns a builder for creating a Notification entity.
+func (c *NotificationClient) Create() *NotificationCreate {
+	mutation := newNotificationMutation(c.config, OpCreate)
+	return &NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Notification entities.
+func (c *NotificationClient) CreateBulk(builders ...*NotificationCreate) *NotificationCreateBulk {
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationClient) MapCreateBulk(slice any, setFunc func(*NotificationCreate, int)) *NotificationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationCreateBulk{err: fmt.Errorf("calling to NotificationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Notification.
+func (c *NotificationClient) Update() *NotificationUpdate {
+	mutation := newNotificationMutation(c.config, OpUpdate)
+	return &NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationClient) UpdateOne(_m *Notification) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotification(_m))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationClient) UpdateOneID(id string) *NotificationUpdateOne {
+	mutation := newNotificationMutation(c.config, OpUpdateOne, withNotificationID(id))
+	return &NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Notification.
+func (c *NotificationClient) Delete() *NotificationDelete {
+	mutation := newNotificationMutation(c.config, OpDelete)
+	return &NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationClient) DeleteOne(_m *Notification) *NotificationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationClient) DeleteOneID(id string) *NotificationDeleteOne {
+	builder := c.Delete().Where(notification.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationDeleteOne{builder}
+}
+
+// Query returns a query builder for Notification.
+func (c *NotificationClient) Query() *NotificationQuery {
+	return &NotificationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotification},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Notification entity by its id.
+func (c *NotificationClient) Get(ctx context.Context, id string) (*Notification, error) {
+	return c.Query().Where(notification.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationClient) GetX(ctx context.Context, id string) *Notification {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationClient) Hooks() []Hook {
+	return c.hooks.Notification
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationClient) Interceptors() []Interceptor {
+	return c.inters.Notification
+}
+
+func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Notification mutation op: %q", m.Op())
+	}
+}
+
+// NotificationSettingClient is a client for the NotificationSetting schema.
+type NotificationSettingClient struct {
+	config
+}
+
+// NewNotificationSettingClient returns a client for the NotificationSetting from the given config.
+func NewNotificationSettingClient(c config) *NotificationSettingClient {
+	return &NotificationSettingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notificationsetting.Hooks(f(g(h())))`.
+func (c *NotificationSettingClient) Use(hooks ...Hook) {
+	c.hooks.NotificationSetting = append(c.hooks.NotificationSetting, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notificationsetting.Intercept(f(g(h())))`.
+func (c *NotificationSettingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NotificationSetting = append(c.inters.NotificationSetting, interceptors...)
+}
+
+// Create returns a builder for creating a NotificationSetting entity.
+func (c *NotificationSettingClient) Create() *NotificationSettingCreate {
+	mutation := newNotificationSettingMutation(c.config, OpCreate)
+	return &NotificationSettingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NotificationSetting entities.
+func (c *NotificationSettingClient) CreateBulk(builders ...*NotificationSettingCreate) *NotificationSettingCreateBulk {
+	return &NotificationSettingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationSettingClient) MapCreateBulk(slice any, setFunc func(*NotificationSettingCreate, int)) *NotificationSettingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationSettingCreateBulk{err: fmt.Errorf("calling to NotificationSettingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationSettingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationSettingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NotificationSetting.
+func (c *NotificationSettingClient) Update() *NotificationSettingUpdate {
+	mutation := newNotificationSettingMutation(c.config, OpUpdate)
+	return &NotificationSettingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationSettingClient) UpdateOne(_m *NotificationSetting) *NotificationSettingUpdateOne {
+	mutation := newNotificationSettingMutation(c.config, OpUpdateOne, withNotificationSetting(_m))
+	return &NotificationSettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationSettingClient) UpdateOneID(id string) *NotificationSettingUpdateOne {
+	mutation := newNotificationSettingMutation(c.config, OpUpdateOne, withNotificationSettingID(id))
+	return &NotificationSettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NotificationSetting.
+func (c *NotificationSettingClient) Delete() *NotificationSettingDelete {
+	mutation := newNotificationSettingMutation(c.config, OpDelete)
+	return &NotificationSettingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationSettingClient) DeleteOne(_m *NotificationSetting) *NotificationSettingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationSettingClient) DeleteOneID(id string) *NotificationSettingDeleteOne {
+	builder := c.Delete().Where(notificationsetting.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationSettingDeleteOne{builder}
+}
+
+// Query returns a query builder for NotificationSetting.
+func (c *NotificationSettingClient) Query() *NotificationSettingQuery {
+	return &NotificationSettingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotificationSetting},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NotificationSetting entity by its id.
+func (c *NotificationSettingClient) Get(ctx context.Context, id string) (*NotificationSetting, error) {
+	return c.Query().Where(notificationsetting.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationSettingClient) GetX(ctx context.Context, id string) *NotificationSetting {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationSettingClient) Hooks() []Hook {
+	return c.hooks.NotificationSetting
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationSettingClient) Interceptors() []Interceptor {
+	return c.inters.NotificationSetting
+}
+
+func (c *NotificationSettingClient) mutate(ctx context.Context, m *NotificationSettingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationSettingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationSettingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationSettingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationSettingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NotificationSetting mutation op: %q", m.Op())
 	}
 }
 
@@ -6693,20 +7118,21 @@ func (c *UploadClient) mutate(ctx context.Context, m *UploadMutation) (Value, er
 type (
 	hooks struct {
 		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
-		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, District,
+		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, Device, District,
 		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
-		Official, OfficialAssignment, OfficialNameKey, PartnerKey, Phase, Pledge,
-		ProgressClock, ProgressCounter, Province, RecordCount, RefreshToken, Review,
-		RosterImport, SelfAssessment, SelfAssessmentItem, Unit, Upload []ent.Hook
+		Notification, NotificationSetting, Official, OfficialAssignment,
+		OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter,
+		Province, RecordCount, RefreshToken, Review, RosterImport, SelfAssessment,
+		SelfAssessmentItem, Unit, Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
-		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, District,
+		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, Device, District,
 		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
-		Official, OfficialAssignment, OfficialNameKey, PartnerKey, Phase, Pledge,
-		ProgressClock, ProgressCounter, Province, RecordCount, RefreshToken, Review,
-		RosterImport, SelfAssessment, SelfAssessmentItem, Unit,
-		Upload []ent.Interceptor
+		Notification, NotificationSetting, Official, OfficialAssignment,
+		OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter,
+		Province, RecordCount, RefreshToken, Review, RosterImport, SelfAssessment,
+		SelfAssessmentItem, Unit, Upload []ent.Interceptor
 	}
 )
 

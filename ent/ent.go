@@ -23,12 +23,15 @@ import (
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
+	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
 	"github.com/liemchinh/liemchinh/ent/evidence"
 	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/notification"
+	"github.com/liemchinh/liemchinh/ent/notificationsetting"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
@@ -117,12 +120,15 @@ func checkColumn(t, c string) error {
 			citizencase.Table:           citizencase.ValidColumn,
 			commendation.Table:          commendation.ValidColumn,
 			criterion.Table:             criterion.ValidColumn,
+			device.Table:                device.ValidColumn,
 			district.Table:              district.ValidColumn,
 			emulationregistration.Table: emulationregistration.ValidColumn,
 			evidence.Table:              evidence.ValidColumn,
 			idempotencykey.Table:        idempotencykey.ValidColumn,
 			incident.Table:              incident.ValidColumn,
 			inspection.Table:            inspection.ValidColumn,
+			notification.Table:          notification.ValidColumn,
+			notificationsetting.Table:   notificationsetting.ValidColumn,
 			official.Table:              official.ValidColumn,
 			officialassignment.Table:    officialassignment.ValidColumn,
 			officialnamekey.Table:       officialnamekey.ValidColumn,

@@ -14,12 +14,15 @@ import (
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
+	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
 	"github.com/liemchinh/liemchinh/ent/evidence"
 	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/notification"
+	"github.com/liemchinh/liemchinh/ent/notificationsetting"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
@@ -47,7 +50,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 34)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 37)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -313,6 +316,28 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   device.Table,
+			Columns: device.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: device.FieldID,
+			},
+		},
+		Type: "Device",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			device.FieldCreatedAt:  {Type: field.TypeTime, Column: device.FieldCreatedAt},
+			device.FieldUpdatedAt:  {Type: field.TypeTime, Column: device.FieldUpdatedAt},
+			device.FieldPlatform:   {Type: field.TypeEnum, Column: device.FieldPlatform},
+			device.FieldToken:      {Type: field.TypeString, Column: device.FieldToken},
+			device.FieldLocale:     {Type: field.TypeEnum, Column: device.FieldLocale},
+			device.FieldOwner:      {Type: field.TypeString, Column: device.FieldOwner},
+			device.FieldAccountID:  {Type: field.TypeString, Column: device.FieldAccountID},
+			device.FieldCaseID:     {Type: field.TypeString, Column: device.FieldCaseID},
+			device.FieldLastSeenAt: {Type: field.TypeTime, Column: device.FieldLastSeenAt},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   district.Table,
 			Columns: district.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -331,7 +356,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			district.FieldValidTo:   {Type: field.TypeTime, Column: district.FieldValidTo},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   emulationregistration.Table,
 			Columns: emulationregistration.Columns,
@@ -349,7 +374,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			emulationregistration.FieldRegisteredAt: {Type: field.TypeTime, Column: emulationregistration.FieldRegisteredAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   evidence.Table,
 			Columns: evidence.Columns,
@@ -370,7 +395,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			evidence.FieldSanitized:   {Type: field.TypeBool, Column: evidence.FieldSanitized},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -392,7 +417,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultSealed: {Type: field.TypeBytes, Column: idempotencykey.FieldResultSealed},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   incident.Table,
 			Columns: incident.Columns,
@@ -413,7 +438,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			incident.FieldOfficialID: {Type: field.TypeString, Column: incident.FieldOfficialID},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -431,7 +456,50 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldFindings:    {Type: field.TypeString, Column: inspection.FieldFindings},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notification.Table,
+			Columns: notification.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: notification.FieldID,
+			},
+		},
+		Type: "Notification",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notification.FieldCreatedAt: {Type: field.TypeTime, Column: notification.FieldCreatedAt},
+			notification.FieldUpdatedAt: {Type: field.TypeTime, Column: notification.FieldUpdatedAt},
+			notification.FieldAccountID: {Type: field.TypeString, Column: notification.FieldAccountID},
+			notification.FieldCaseID:    {Type: field.TypeString, Column: notification.FieldCaseID},
+			notification.FieldKind:      {Type: field.TypeString, Column: notification.FieldKind},
+			notification.FieldSubjectID: {Type: field.TypeString, Column: notification.FieldSubjectID},
+			notification.FieldParams:    {Type: field.TypeJSON, Column: notification.FieldParams},
+			notification.FieldDedupeKey: {Type: field.TypeString, Column: notification.FieldDedupeKey},
+			notification.FieldReadAt:    {Type: field.TypeTime, Column: notification.FieldReadAt},
+			notification.FieldPushedAt:  {Type: field.TypeTime, Column: notification.FieldPushedAt},
+		},
+	}
+	graph.Nodes[19] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notificationsetting.Table,
+			Columns: notificationsetting.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: notificationsetting.FieldID,
+			},
+		},
+		Type: "NotificationSetting",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notificationsetting.FieldCreatedAt:  {Type: field.TypeTime, Column: notificationsetting.FieldCreatedAt},
+			notificationsetting.FieldUpdatedAt:  {Type: field.TypeTime, Column: notificationsetting.FieldUpdatedAt},
+			notificationsetting.FieldAccountID:  {Type: field.TypeString, Column: notificationsetting.FieldAccountID},
+			notificationsetting.FieldMutedKinds: {Type: field.TypeJSON, Column: notificationsetting.FieldMutedKinds},
+			notificationsetting.FieldQuietHours: {Type: field.TypeBool, Column: notificationsetting.FieldQuietHours},
+			notificationsetting.FieldQuietStart: {Type: field.TypeInt, Column: notificationsetting.FieldQuietStart},
+			notificationsetting.FieldQuietEnd:   {Type: field.TypeInt, Column: notificationsetting.FieldQuietEnd},
+		},
+	}
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   official.Table,
 			Columns: official.Columns,
@@ -457,7 +525,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			official.FieldLeaveReason:    {Type: field.TypeEnum, Column: official.FieldLeaveReason},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   officialassignment.Table,
 			Columns: officialassignment.Columns,
@@ -477,7 +545,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialassignment.FieldUnitID:     {Type: field.TypeString, Column: officialassignment.FieldUnitID},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   officialnamekey.Table,
 			Columns: officialnamekey.Columns,
@@ -494,7 +562,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialnamekey.FieldOverlap:    {Type: field.TypeInt, Column: officialnamekey.FieldOverlap},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   partnerkey.Table,
 			Columns: partnerkey.Columns,
@@ -513,7 +581,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partnerkey.FieldRevokedAt: {Type: field.TypeTime, Column: partnerkey.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   phase.Table,
 			Columns: phase.Columns,
@@ -537,7 +605,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			phase.FieldTargetMax:    {Type: field.TypeFloat64, Column: phase.FieldTargetMax},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pledge.Table,
 			Columns: pledge.Columns,
@@ -559,7 +627,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldScopeProvinceID:  {Type: field.TypeString, Column: pledge.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progressclock.Table,
 			Columns: progressclock.Columns,
@@ -574,7 +642,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progresscounter.Table,
 			Columns: progresscounter.Columns,
@@ -592,7 +660,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
@@ -612,7 +680,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordcount.Table,
 			Columns: recordcount.Columns,
@@ -630,7 +698,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordcount.FieldN:               {Type: field.TypeInt64, Column: recordcount.FieldN},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -650,7 +718,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -676,7 +744,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rosterimport.Table,
 			Columns: rosterimport.Columns,
@@ -713,7 +781,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rosterimport.FieldFinishedAt:  {Type: field.TypeTime, Column: rosterimport.FieldFinishedAt},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -746,7 +814,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -764,7 +832,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -789,7 +857,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldClosedOn:   {Type: field.TypeTime, Column: unit.FieldClosedOn},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -3797,6 +3865,91 @@ func (f *CriterionFilter) WhereHasItemsWith(preds ...predicate.SelfAssessmentIte
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *DeviceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DeviceQuery builder.
+func (_q *DeviceQuery) Filter() *DeviceFilter {
+	return &DeviceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DeviceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DeviceMutation builder.
+func (m *DeviceMutation) Filter() *DeviceFilter {
+	return &DeviceFilter{config: m.config, predicateAdder: m}
+}
+
+// DeviceFilter provides a generic filtering capability at runtime for DeviceQuery.
+type DeviceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DeviceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *DeviceFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(device.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *DeviceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(device.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *DeviceFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(device.FieldUpdatedAt))
+}
+
+// WherePlatform applies the entql string predicate on the platform field.
+func (f *DeviceFilter) WherePlatform(p entql.StringP) {
+	f.Where(p.Field(device.FieldPlatform))
+}
+
+// WhereToken applies the entql string predicate on the token field.
+func (f *DeviceFilter) WhereToken(p entql.StringP) {
+	f.Where(p.Field(device.FieldToken))
+}
+
+// WhereLocale applies the entql string predicate on the locale field.
+func (f *DeviceFilter) WhereLocale(p entql.StringP) {
+	f.Where(p.Field(device.FieldLocale))
+}
+
+// WhereOwner applies the entql string predicate on the owner field.
+func (f *DeviceFilter) WhereOwner(p entql.StringP) {
+	f.Where(p.Field(device.FieldOwner))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *DeviceFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(device.FieldAccountID))
+}
+
+// WhereCaseID applies the entql string predicate on the case_id field.
+func (f *DeviceFilter) WhereCaseID(p entql.StringP) {
+	f.Where(p.Field(device.FieldCaseID))
+}
+
+// WhereLastSeenAt applies the entql time.Time predicate on the last_seen_at field.
+func (f *DeviceFilter) WhereLastSeenAt(p entql.TimeP) {
+	f.Where(p.Field(device.FieldLastSeenAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *DistrictQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3825,7 +3978,7 @@ type DistrictFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DistrictFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3942,7 +4095,7 @@ type EmulationRegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EmulationRegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4035,7 +4188,7 @@ type EvidenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EvidenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4129,7 +4282,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4214,7 +4367,7 @@ type IncidentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IncidentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4350,7 +4503,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4443,6 +4596,171 @@ func (f *InspectionFilter) WhereHasRecordedByWith(preds ...predicate.Account) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NotificationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationQuery builder.
+func (_q *NotificationQuery) Filter() *NotificationFilter {
+	return &NotificationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationMutation builder.
+func (m *NotificationMutation) Filter() *NotificationFilter {
+	return &NotificationFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationFilter provides a generic filtering capability at runtime for NotificationQuery.
+type NotificationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NotificationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NotificationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldUpdatedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *NotificationFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldAccountID))
+}
+
+// WhereCaseID applies the entql string predicate on the case_id field.
+func (f *NotificationFilter) WhereCaseID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldCaseID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NotificationFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notification.FieldKind))
+}
+
+// WhereSubjectID applies the entql string predicate on the subject_id field.
+func (f *NotificationFilter) WhereSubjectID(p entql.StringP) {
+	f.Where(p.Field(notification.FieldSubjectID))
+}
+
+// WhereParams applies the entql json.RawMessage predicate on the params field.
+func (f *NotificationFilter) WhereParams(p entql.BytesP) {
+	f.Where(p.Field(notification.FieldParams))
+}
+
+// WhereDedupeKey applies the entql string predicate on the dedupe_key field.
+func (f *NotificationFilter) WhereDedupeKey(p entql.StringP) {
+	f.Where(p.Field(notification.FieldDedupeKey))
+}
+
+// WhereReadAt applies the entql time.Time predicate on the read_at field.
+func (f *NotificationFilter) WhereReadAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldReadAt))
+}
+
+// WherePushedAt applies the entql time.Time predicate on the pushed_at field.
+func (f *NotificationFilter) WherePushedAt(p entql.TimeP) {
+	f.Where(p.Field(notification.FieldPushedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *NotificationSettingQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationSettingQuery builder.
+func (_q *NotificationSettingQuery) Filter() *NotificationSettingFilter {
+	return &NotificationSettingFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationSettingMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationSettingMutation builder.
+func (m *NotificationSettingMutation) Filter() *NotificationSettingFilter {
+	return &NotificationSettingFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationSettingFilter provides a generic filtering capability at runtime for NotificationSettingQuery.
+type NotificationSettingFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationSettingFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NotificationSettingFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(notificationsetting.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationSettingFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notificationsetting.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NotificationSettingFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notificationsetting.FieldUpdatedAt))
+}
+
+// WhereAccountID applies the entql string predicate on the account_id field.
+func (f *NotificationSettingFilter) WhereAccountID(p entql.StringP) {
+	f.Where(p.Field(notificationsetting.FieldAccountID))
+}
+
+// WhereMutedKinds applies the entql json.RawMessage predicate on the muted_kinds field.
+func (f *NotificationSettingFilter) WhereMutedKinds(p entql.BytesP) {
+	f.Where(p.Field(notificationsetting.FieldMutedKinds))
+}
+
+// WhereQuietHours applies the entql bool predicate on the quiet_hours field.
+func (f *NotificationSettingFilter) WhereQuietHours(p entql.BoolP) {
+	f.Where(p.Field(notificationsetting.FieldQuietHours))
+}
+
+// WhereQuietStart applies the entql int predicate on the quiet_start field.
+func (f *NotificationSettingFilter) WhereQuietStart(p entql.IntP) {
+	f.Where(p.Field(notificationsetting.FieldQuietStart))
+}
+
+// WhereQuietEnd applies the entql int predicate on the quiet_end field.
+func (f *NotificationSettingFilter) WhereQuietEnd(p entql.IntP) {
+	f.Where(p.Field(notificationsetting.FieldQuietEnd))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *OfficialQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4471,7 +4789,7 @@ type OfficialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4702,7 +5020,7 @@ type OfficialAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4805,7 +5123,7 @@ type OfficialNameKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialNameKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4865,7 +5183,7 @@ type PartnerKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PartnerKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4935,7 +5253,7 @@ type PhaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5044,7 +5362,7 @@ type PledgeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PledgeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5157,7 +5475,7 @@ type ProgressClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5207,7 +5525,7 @@ type ProgressCounterFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressCounterFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5272,7 +5590,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5431,7 +5749,7 @@ type RecordCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5496,7 +5814,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5585,7 +5903,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5704,7 +6022,7 @@ type RosterImportFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RosterImportFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5864,7 +6182,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6060,7 +6378,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6153,7 +6471,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6449,7 +6767,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -36,6 +36,8 @@ type Tx struct {
 	Commendation *CommendationClient
 	// Criterion is the client for interacting with the Criterion builders.
 	Criterion *CriterionClient
+	// Device is the client for interacting with the Device builders.
+	Device *DeviceClient
 	// District is the client for interacting with the District builders.
 	District *DistrictClient
 	// EmulationRegistration is the client for interacting with the EmulationRegistration builders.
@@ -48,6 +50,10 @@ type Tx struct {
 	Incident *IncidentClient
 	// Inspection is the client for interacting with the Inspection builders.
 	Inspection *InspectionClient
+	// Notification is the client for interacting with the Notification builders.
+	Notification *NotificationClient
+	// NotificationSetting is the client for interacting with the NotificationSetting builders.
+	NotificationSetting *NotificationSettingClient
 	// Official is the client for interacting with the Official builders.
 	Official *OfficialClient
 	// OfficialAssignment is the client for interacting with the OfficialAssignment builders.
@@ -224,12 +230,15 @@ func (tx *Tx) init() {
 	tx.CitizenCase = NewCitizenCaseClient(tx.config)
 	tx.Commendation = NewCommendationClient(tx.config)
 	tx.Criterion = NewCriterionClient(tx.config)
+	tx.Device = NewDeviceClient(tx.config)
 	tx.District = NewDistrictClient(tx.config)
 	tx.EmulationRegistration = NewEmulationRegistrationClient(tx.config)
 	tx.Evidence = NewEvidenceClient(tx.config)
 	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.Incident = NewIncidentClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
+	tx.Notification = NewNotificationClient(tx.config)
+	tx.NotificationSetting = NewNotificationSettingClient(tx.config)
 	tx.Official = NewOfficialClient(tx.config)
 	tx.OfficialAssignment = NewOfficialAssignmentClient(tx.config)
 	tx.OfficialNameKey = NewOfficialNameKeyClient(tx.config)

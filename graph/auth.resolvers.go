@@ -40,7 +40,7 @@ func (r *mutationResolver) TokenRefresh(ctx context.Context, input model.TokenRe
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context, input model.LogoutInput) (*model.LogoutPayload, error) {
-	ue, err := apperr.UserErrors(ctx, r.auth.Logout(ctx, input.RefreshToken))
+	ue, err := apperr.UserErrors(ctx, r.auth.LogoutDevice(ctx, input.RefreshToken, deref(input.DeviceToken)))
 	if err != nil {
 		return nil, err
 	}

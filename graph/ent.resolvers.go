@@ -144,6 +144,9 @@ func (r *unitResolver) Cases(ctx context.Context, obj *ent.Unit, after *entgql.C
 // Case returns generated.CaseResolver implementation.
 func (r *Resolver) Case() generated.CaseResolver { return &caseResolver{r} }
 
+// Notification returns generated.NotificationResolver implementation.
+func (r *Resolver) Notification() generated.NotificationResolver { return &notificationResolver{r} }
+
 // Official returns generated.OfficialResolver implementation.
 func (r *Resolver) Official() generated.OfficialResolver { return &officialResolver{r} }
 
@@ -166,6 +169,7 @@ func (r *Resolver) CaseWhereInput() generated.CaseWhereInputResolver {
 
 type (
 	caseResolver           struct{ *Resolver }
+	notificationResolver   struct{ *Resolver }
 	officialResolver       struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reviewResolver         struct{ *Resolver }

@@ -10,6 +10,7 @@ import (
 	"github.com/liemchinh/liemchinh/graph/generated"
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -33,6 +34,7 @@ type Resolver struct {
 	open   *open311.Service
 	org    *orgchart.Service
 	roster *roster.Service
+	notify *notify.Service
 }
 
 // Deps are what the resolvers need.
@@ -53,12 +55,14 @@ type Deps struct {
 	// OrgChart changes units and officials; Roster imports rosters.
 	OrgChart *orgchart.Service
 	Roster   *roster.Service
+	// Notify holds devices, the inbox and the job queue's figures.
+	Notify *notify.Service
 }
 
 // NewSchema returns the executable schema.
 func NewSchema(d Deps) graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{
 		Resolvers: &Resolver{client: d.Client, auth: d.Auth, box: d.Box, self: d.Self, cases: d.Cases,
-			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311, org: d.OrgChart, roster: d.Roster},
+			prog: d.Progress, recog: d.Recognition, review: d.Reviews, open: d.Open311, org: d.OrgChart, roster: d.Roster, notify: d.Notify},
 	})
 }

@@ -19,12 +19,15 @@ import (
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
+	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
 	"github.com/liemchinh/liemchinh/ent/evidence"
 	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/notification"
+	"github.com/liemchinh/liemchinh/ent/notificationsetting"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
@@ -398,6 +401,33 @@ func (f TraverseCriterion) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.CriterionQuery", q)
 }
 
+// The DeviceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DeviceFunc func(context.Context, *ent.DeviceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DeviceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DeviceQuery", q)
+}
+
+// The TraverseDevice type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDevice func(context.Context, *ent.DeviceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDevice) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDevice) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DeviceQuery", q)
+}
+
 // The DistrictFunc type is an adapter to allow the use of ordinary function as a Querier.
 type DistrictFunc func(context.Context, *ent.DistrictQuery) (ent.Value, error)
 
@@ -558,6 +588,60 @@ func (f TraverseInspection) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InspectionQuery", q)
+}
+
+// The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The TraverseNotification type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotification func(context.Context, *ent.NotificationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotification) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
+}
+
+// The NotificationSettingFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationSettingFunc func(context.Context, *ent.NotificationSettingQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationSettingFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationSettingQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationSettingQuery", q)
+}
+
+// The TraverseNotificationSetting type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotificationSetting func(context.Context, *ent.NotificationSettingQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotificationSetting) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotificationSetting) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationSettingQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationSettingQuery", q)
 }
 
 // The OfficialFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1044,6 +1128,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CommendationQuery, predicate.Commendation, commendation.OrderOption]{typ: ent.TypeCommendation, tq: q}, nil
 	case *ent.CriterionQuery:
 		return &query[*ent.CriterionQuery, predicate.Criterion, criterion.OrderOption]{typ: ent.TypeCriterion, tq: q}, nil
+	case *ent.DeviceQuery:
+		return &query[*ent.DeviceQuery, predicate.Device, device.OrderOption]{typ: ent.TypeDevice, tq: q}, nil
 	case *ent.DistrictQuery:
 		return &query[*ent.DistrictQuery, predicate.District, district.OrderOption]{typ: ent.TypeDistrict, tq: q}, nil
 	case *ent.EmulationRegistrationQuery:
@@ -1056,6 +1142,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IncidentQuery, predicate.Incident, incident.OrderOption]{typ: ent.TypeIncident, tq: q}, nil
 	case *ent.InspectionQuery:
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
+	case *ent.NotificationQuery:
+		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.NotificationSettingQuery:
+		return &query[*ent.NotificationSettingQuery, predicate.NotificationSetting, notificationsetting.OrderOption]{typ: ent.TypeNotificationSetting, tq: q}, nil
 	case *ent.OfficialQuery:
 		return &query[*ent.OfficialQuery, predicate.Official, official.OrderOption]{typ: ent.TypeOfficial, tq: q}, nil
 	case *ent.OfficialAssignmentQuery:

@@ -726,6 +726,42 @@ var (
 			},
 		},
 	}
+	// DevicesColumns holds the columns for the "devices" table.
+	DevicesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "platform", Type: field.TypeEnum, Enums: []string{"ANDROID", "IOS", "WEB"}},
+		{Name: "token", Type: field.TypeString, Size: 4096},
+		{Name: "locale", Type: field.TypeEnum, Enums: []string{"vi", "en"}, Default: "vi"},
+		{Name: "owner", Type: field.TypeString, Size: 48},
+		{Name: "account_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "case_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "last_seen_at", Type: field.TypeTime},
+	}
+	// DevicesTable holds the schema information for the "devices" table.
+	DevicesTable = &schema.Table{
+		Name:       "devices",
+		Columns:    DevicesColumns,
+		PrimaryKey: []*schema.Column{DevicesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "device_token_owner",
+				Unique:  true,
+				Columns: []*schema.Column{DevicesColumns[4], DevicesColumns[6]},
+			},
+			{
+				Name:    "device_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{DevicesColumns[7]},
+			},
+			{
+				Name:    "device_case_id",
+				Unique:  false,
+				Columns: []*schema.Column{DevicesColumns[8]},
+			},
+		},
+	}
 	// DistrictsColumns holds the columns for the "districts" table.
 	DistrictsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -1045,6 +1081,60 @@ var (
 				Columns: []*schema.Column{InspectionsColumns[3]},
 			},
 		},
+	}
+	// NotificationsColumns holds the columns for the "notifications" table.
+	NotificationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "account_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "case_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "kind", Type: field.TypeString, Size: 40},
+		{Name: "subject_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "params", Type: field.TypeJSON, Nullable: true},
+		{Name: "dedupe_key", Type: field.TypeString, Unique: true, Size: 200},
+		{Name: "read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pushed_at", Type: field.TypeTime, Nullable: true},
+	}
+	// NotificationsTable holds the schema information for the "notifications" table.
+	NotificationsTable = &schema.Table{
+		Name:       "notifications",
+		Columns:    NotificationsColumns,
+		PrimaryKey: []*schema.Column{NotificationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notification_account_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[3], NotificationsColumns[0]},
+			},
+			{
+				Name:    "notification_case_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[4]},
+			},
+			{
+				Name:    "notification_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationsColumns[1]},
+			},
+		},
+	}
+	// NotificationSettingsColumns holds the columns for the "notification_settings" table.
+	NotificationSettingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "account_id", Type: field.TypeString, Unique: true, Size: 40},
+		{Name: "muted_kinds", Type: field.TypeJSON, Nullable: true},
+		{Name: "quiet_hours", Type: field.TypeBool, Default: true},
+		{Name: "quiet_start", Type: field.TypeInt, Default: 1260},
+		{Name: "quiet_end", Type: field.TypeInt, Default: 420},
+	}
+	// NotificationSettingsTable holds the schema information for the "notification_settings" table.
+	NotificationSettingsTable = &schema.Table{
+		Name:       "notification_settings",
+		Columns:    NotificationSettingsColumns,
+		PrimaryKey: []*schema.Column{NotificationSettingsColumns[0]},
 	}
 	// OfficialsColumns holds the columns for the "officials" table.
 	OfficialsColumns = []*schema.Column{
@@ -1925,12 +2015,15 @@ var (
 		CasesTable,
 		CommendationsTable,
 		CriterionsTable,
+		DevicesTable,
 		DistrictsTable,
 		EmulationRegistrationsTable,
 		EvidencesTable,
 		IdempotencyKeysTable,
 		IncidentsTable,
 		InspectionsTable,
+		NotificationsTable,
+		NotificationSettingsTable,
 		OfficialsTable,
 		OfficialAssignmentsTable,
 		OfficialNameKeysTable,

@@ -39,6 +39,9 @@ type Commendation func(*sql.Selector)
 // Criterion is the predicate function for criterion builders.
 type Criterion func(*sql.Selector)
 
+// Device is the predicate function for device builders.
+type Device func(*sql.Selector)
+
 // District is the predicate function for district builders.
 type District func(*sql.Selector)
 
@@ -56,6 +59,12 @@ type Incident func(*sql.Selector)
 
 // Inspection is the predicate function for inspection builders.
 type Inspection func(*sql.Selector)
+
+// Notification is the predicate function for notification builders.
+type Notification func(*sql.Selector)
+
+// NotificationSetting is the predicate function for notificationsetting builders.
+type NotificationSetting func(*sql.Selector)
 
 // Official is the predicate function for official builders.
 type Official func(*sql.Selector)

@@ -375,6 +375,30 @@ func (f CriterionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CriterionMutation", m)
 }
 
+// The DeviceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DeviceQueryRuleFunc func(context.Context, *ent.DeviceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DeviceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DeviceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DeviceQuery", q)
+}
+
+// The DeviceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DeviceMutationRuleFunc func(context.Context, *ent.DeviceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DeviceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DeviceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DeviceMutation", m)
+}
+
 // The DistrictQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DistrictQueryRuleFunc func(context.Context, *ent.DistrictQuery) error
@@ -517,6 +541,54 @@ func (f InspectionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InspectionMutation", m)
+}
+
+// The NotificationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationQueryRuleFunc func(context.Context, *ent.NotificationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationQuery", q)
+}
+
+// The NotificationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationMutationRuleFunc func(context.Context, *ent.NotificationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationMutation", m)
+}
+
+// The NotificationSettingQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationSettingQueryRuleFunc func(context.Context, *ent.NotificationSettingQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationSettingQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationSettingQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationSettingQuery", q)
+}
+
+// The NotificationSettingMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationSettingMutationRuleFunc func(context.Context, *ent.NotificationSettingMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationSettingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationSettingMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationSettingMutation", m)
 }
 
 // The OfficialQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -984,6 +1056,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CriterionQuery:
 		return q.Filter(), nil
+	case *ent.DeviceQuery:
+		return q.Filter(), nil
 	case *ent.DistrictQuery:
 		return q.Filter(), nil
 	case *ent.EmulationRegistrationQuery:
@@ -995,6 +1069,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.IncidentQuery:
 		return q.Filter(), nil
 	case *ent.InspectionQuery:
+		return q.Filter(), nil
+	case *ent.NotificationQuery:
+		return q.Filter(), nil
+	case *ent.NotificationSettingQuery:
 		return q.Filter(), nil
 	case *ent.OfficialQuery:
 		return q.Filter(), nil
@@ -1059,6 +1137,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.CriterionMutation:
 		return m.Filter(), nil
+	case *ent.DeviceMutation:
+		return m.Filter(), nil
 	case *ent.DistrictMutation:
 		return m.Filter(), nil
 	case *ent.EmulationRegistrationMutation:
@@ -1070,6 +1150,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.IncidentMutation:
 		return m.Filter(), nil
 	case *ent.InspectionMutation:
+		return m.Filter(), nil
+	case *ent.NotificationMutation:
+		return m.Filter(), nil
+	case *ent.NotificationSettingMutation:
 		return m.Filter(), nil
 	case *ent.OfficialMutation:
 		return m.Filter(), nil

@@ -16,12 +16,15 @@ import (
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/commendation"
 	"github.com/liemchinh/liemchinh/ent/criterion"
+	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/emulationregistration"
 	"github.com/liemchinh/liemchinh/ent/evidence"
 	"github.com/liemchinh/liemchinh/ent/idempotencykey"
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
+	"github.com/liemchinh/liemchinh/ent/notification"
+	"github.com/liemchinh/liemchinh/ent/notificationsetting"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
@@ -815,6 +818,87 @@ func init() {
 			return nil
 		}
 	}()
+	deviceMixin := schema.Device{}.Mixin()
+	deviceMixinFields0 := deviceMixin[0].Fields()
+	_ = deviceMixinFields0
+	deviceMixinFields1 := deviceMixin[1].Fields()
+	_ = deviceMixinFields1
+	deviceFields := schema.Device{}.Fields()
+	_ = deviceFields
+	// deviceDescCreatedAt is the schema descriptor for created_at field.
+	deviceDescCreatedAt := deviceMixinFields1[0].Descriptor()
+	// device.DefaultCreatedAt holds the default value on creation for the created_at field.
+	device.DefaultCreatedAt = deviceDescCreatedAt.Default.(func() time.Time)
+	// deviceDescUpdatedAt is the schema descriptor for updated_at field.
+	deviceDescUpdatedAt := deviceMixinFields1[1].Descriptor()
+	// device.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	device.DefaultUpdatedAt = deviceDescUpdatedAt.Default.(func() time.Time)
+	// device.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	device.UpdateDefaultUpdatedAt = deviceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// deviceDescToken is the schema descriptor for token field.
+	deviceDescToken := deviceFields[1].Descriptor()
+	// device.TokenValidator is a validator for the "token" field. It is called by the builders before save.
+	device.TokenValidator = func() func(string) error {
+		validators := deviceDescToken.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token string) error {
+			for _, fn := range fns {
+				if err := fn(token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// deviceDescOwner is the schema descriptor for owner field.
+	deviceDescOwner := deviceFields[3].Descriptor()
+	// device.OwnerValidator is a validator for the "owner" field. It is called by the builders before save.
+	device.OwnerValidator = func() func(string) error {
+		validators := deviceDescOwner.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(owner string) error {
+			for _, fn := range fns {
+				if err := fn(owner); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// deviceDescAccountID is the schema descriptor for account_id field.
+	deviceDescAccountID := deviceFields[4].Descriptor()
+	// device.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	device.AccountIDValidator = deviceDescAccountID.Validators[0].(func(string) error)
+	// deviceDescCaseID is the schema descriptor for case_id field.
+	deviceDescCaseID := deviceFields[5].Descriptor()
+	// device.CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
+	device.CaseIDValidator = deviceDescCaseID.Validators[0].(func(string) error)
+	// deviceDescID is the schema descriptor for id field.
+	deviceDescID := deviceMixinFields0[0].Descriptor()
+	// device.DefaultID holds the default value on creation for the id field.
+	device.DefaultID = deviceDescID.Default.(func() string)
+	// device.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	device.IDValidator = func() func(string) error {
+		validators := deviceDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	districtMixin := schema.District{}.Mixin()
 	districtMixinFields0 := districtMixin[0].Fields()
 	_ = districtMixinFields0
@@ -1242,6 +1326,190 @@ func init() {
 	// inspection.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	inspection.IDValidator = func() func(string) error {
 		validators := inspectionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	notificationMixin := schema.Notification{}.Mixin()
+	notificationMixinFields0 := notificationMixin[0].Fields()
+	_ = notificationMixinFields0
+	notificationMixinFields1 := notificationMixin[1].Fields()
+	_ = notificationMixinFields1
+	notificationFields := schema.Notification{}.Fields()
+	_ = notificationFields
+	// notificationDescCreatedAt is the schema descriptor for created_at field.
+	notificationDescCreatedAt := notificationMixinFields1[0].Descriptor()
+	// notification.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notification.DefaultCreatedAt = notificationDescCreatedAt.Default.(func() time.Time)
+	// notificationDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationDescUpdatedAt := notificationMixinFields1[1].Descriptor()
+	// notification.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notification.DefaultUpdatedAt = notificationDescUpdatedAt.Default.(func() time.Time)
+	// notification.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notification.UpdateDefaultUpdatedAt = notificationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationDescAccountID is the schema descriptor for account_id field.
+	notificationDescAccountID := notificationFields[0].Descriptor()
+	// notification.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	notification.AccountIDValidator = notificationDescAccountID.Validators[0].(func(string) error)
+	// notificationDescCaseID is the schema descriptor for case_id field.
+	notificationDescCaseID := notificationFields[1].Descriptor()
+	// notification.CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
+	notification.CaseIDValidator = notificationDescCaseID.Validators[0].(func(string) error)
+	// notificationDescKind is the schema descriptor for kind field.
+	notificationDescKind := notificationFields[2].Descriptor()
+	// notification.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	notification.KindValidator = func() func(string) error {
+		validators := notificationDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescSubjectID is the schema descriptor for subject_id field.
+	notificationDescSubjectID := notificationFields[3].Descriptor()
+	// notification.SubjectIDValidator is a validator for the "subject_id" field. It is called by the builders before save.
+	notification.SubjectIDValidator = notificationDescSubjectID.Validators[0].(func(string) error)
+	// notificationDescDedupeKey is the schema descriptor for dedupe_key field.
+	notificationDescDedupeKey := notificationFields[5].Descriptor()
+	// notification.DedupeKeyValidator is a validator for the "dedupe_key" field. It is called by the builders before save.
+	notification.DedupeKeyValidator = func() func(string) error {
+		validators := notificationDescDedupeKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(dedupe_key string) error {
+			for _, fn := range fns {
+				if err := fn(dedupe_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationDescID is the schema descriptor for id field.
+	notificationDescID := notificationMixinFields0[0].Descriptor()
+	// notification.DefaultID holds the default value on creation for the id field.
+	notification.DefaultID = notificationDescID.Default.(func() string)
+	// notification.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notification.IDValidator = func() func(string) error {
+		validators := notificationDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	notificationsettingMixin := schema.NotificationSetting{}.Mixin()
+	notificationsettingMixinFields0 := notificationsettingMixin[0].Fields()
+	_ = notificationsettingMixinFields0
+	notificationsettingMixinFields1 := notificationsettingMixin[1].Fields()
+	_ = notificationsettingMixinFields1
+	notificationsettingFields := schema.NotificationSetting{}.Fields()
+	_ = notificationsettingFields
+	// notificationsettingDescCreatedAt is the schema descriptor for created_at field.
+	notificationsettingDescCreatedAt := notificationsettingMixinFields1[0].Descriptor()
+	// notificationsetting.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notificationsetting.DefaultCreatedAt = notificationsettingDescCreatedAt.Default.(func() time.Time)
+	// notificationsettingDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationsettingDescUpdatedAt := notificationsettingMixinFields1[1].Descriptor()
+	// notificationsetting.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notificationsetting.DefaultUpdatedAt = notificationsettingDescUpdatedAt.Default.(func() time.Time)
+	// notificationsetting.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notificationsetting.UpdateDefaultUpdatedAt = notificationsettingDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationsettingDescAccountID is the schema descriptor for account_id field.
+	notificationsettingDescAccountID := notificationsettingFields[0].Descriptor()
+	// notificationsetting.AccountIDValidator is a validator for the "account_id" field. It is called by the builders before save.
+	notificationsetting.AccountIDValidator = func() func(string) error {
+		validators := notificationsettingDescAccountID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(account_id string) error {
+			for _, fn := range fns {
+				if err := fn(account_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationsettingDescQuietHours is the schema descriptor for quiet_hours field.
+	notificationsettingDescQuietHours := notificationsettingFields[2].Descriptor()
+	// notificationsetting.DefaultQuietHours holds the default value on creation for the quiet_hours field.
+	notificationsetting.DefaultQuietHours = notificationsettingDescQuietHours.Default.(bool)
+	// notificationsettingDescQuietStart is the schema descriptor for quiet_start field.
+	notificationsettingDescQuietStart := notificationsettingFields[3].Descriptor()
+	// notificationsetting.DefaultQuietStart holds the default value on creation for the quiet_start field.
+	notificationsetting.DefaultQuietStart = notificationsettingDescQuietStart.Default.(int)
+	// notificationsetting.QuietStartValidator is a validator for the "quiet_start" field. It is called by the builders before save.
+	notificationsetting.QuietStartValidator = func() func(int) error {
+		validators := notificationsettingDescQuietStart.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(quiet_start int) error {
+			for _, fn := range fns {
+				if err := fn(quiet_start); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationsettingDescQuietEnd is the schema descriptor for quiet_end field.
+	notificationsettingDescQuietEnd := notificationsettingFields[4].Descriptor()
+	// notificationsetting.DefaultQuietEnd holds the default value on creation for the quiet_end field.
+	notificationsetting.DefaultQuietEnd = notificationsettingDescQuietEnd.Default.(int)
+	// notificationsetting.QuietEndValidator is a validator for the "quiet_end" field. It is called by the builders before save.
+	notificationsetting.QuietEndValidator = func() func(int) error {
+		validators := notificationsettingDescQuietEnd.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(quiet_end int) error {
+			for _, fn := range fns {
+				if err := fn(quiet_end); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationsettingDescID is the schema descriptor for id field.
+	notificationsettingDescID := notificationsettingMixinFields0[0].Descriptor()
+	// notificationsetting.DefaultID holds the default value on creation for the id field.
+	notificationsetting.DefaultID = notificationsettingDescID.Default.(func() string)
+	// notificationsetting.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notificationsetting.IDValidator = func() func(string) error {
+		validators := notificationsettingDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

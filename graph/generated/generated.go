@@ -56,6 +56,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Case() CaseResolver
 	Mutation() MutationResolver
+	Notification() NotificationResolver
 	Official() OfficialResolver
 	OfficialYear() OfficialYearResolver
 	Query() QueryResolver
@@ -467,6 +468,16 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	DeviceRegisterPayload struct {
+		DeviceID   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DeviceUnregisterPayload struct {
+		Removed    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	District struct {
 		Code      func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -613,6 +624,20 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	JobQueueStats struct {
+		DeadTokens            func(childComplexity int) int
+		Failed                func(childComplexity int) int
+		OldestDueAt           func(childComplexity int) int
+		Sent                  func(childComplexity int) int
+		States                func(childComplexity int) int
+		UnpushedNotifications func(childComplexity int) int
+	}
+
+	JobStateCount struct {
+		Count func(childComplexity int) int
+		State func(childComplexity int) int
+	}
+
 	LevelCount struct {
 		Count func(childComplexity int) int
 		Level func(childComplexity int) int
@@ -638,62 +663,105 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AccountActivate       func(childComplexity int, input model.AccountActivateInput) int
-		AccountCreate         func(childComplexity int, input model.AccountCreateInput) int
-		AccountDisable        func(childComplexity int, input model.AccountDisableInput) int
-		AccountSetRole        func(childComplexity int, input model.AccountSetRoleInput) int
-		AccountsProvision     func(childComplexity int, input model.AccountsProvisionInput) int
-		ActivationCodeIssue   func(childComplexity int, input model.ActivationCodeIssueInput) int
-		ActivationSheetLink   func(childComplexity int, input model.ActivationSheetLinkInput) int
-		CampaignAcknowledge   func(childComplexity int, input model.CampaignAcknowledgeInput) int
-		CaseAccept            func(childComplexity int, input model.CaseActionInput) int
-		CaseAssign            func(childComplexity int, input model.CaseAssignInput) int
-		CaseClose             func(childComplexity int, input model.CaseActionInput) int
-		CaseConclude          func(childComplexity int, input model.CaseConcludeInput) int
-		CaseEvidenceAdd       func(childComplexity int, input model.CaseEvidenceAddInput) int
-		CaseExtend            func(childComplexity int, input model.CaseExtendInput) int
-		CaseMarkDuplicate     func(childComplexity int, input model.CaseMarkDuplicateInput) int
-		CaseMessageReply      func(childComplexity int, input model.CaseMessageReplyInput) int
-		CaseMessageSend       func(childComplexity int, input model.CaseMessageSendInput) int
-		CaseRate              func(childComplexity int, input model.CaseRateInput) int
-		CaseReject            func(childComplexity int, input model.CaseActionInput) int
-		CaseStartVerification func(childComplexity int, input model.CaseStartVerificationInput) int
-		CaseSubmit            func(childComplexity int, input model.CaseSubmitInput) int
-		CaseTransfer          func(childComplexity int, input model.CaseTransferInput) int
-		CaseWithdraw          func(childComplexity int, input model.CaseWithdrawInput) int
-		CommendationApprove   func(childComplexity int, input model.CommendationApproveInput) int
-		CommendationDecline   func(childComplexity int, input model.CommendationDeclineInput) int
-		CommendationPropose   func(childComplexity int, input model.CommendationProposeInput) int
-		CommendationRevoke    func(childComplexity int, input model.CommendationRevokeInput) int
-		EmulationRegister     func(childComplexity int, input model.EmulationRegisterInput) int
-		EvidenceUploadCreate  func(childComplexity int, input model.EvidenceUploadCreateInput) int
-		ExportLink            func(childComplexity int, input model.ExportLinkInput) int
-		InspectionRecord      func(childComplexity int, input model.InspectionRecordInput) int
-		Login                 func(childComplexity int, input model.LoginInput) int
-		Logout                func(childComplexity int, input model.LogoutInput) int
-		OfficialCreate        func(childComplexity int, input model.OfficialCreateInput) int
-		OfficialLeave         func(childComplexity int, input model.OfficialLeaveInput) int
-		OfficialTransfer      func(childComplexity int, input model.OfficialTransferInput) int
-		OfficialUpdate        func(childComplexity int, input model.OfficialUpdateInput) int
-		OidcLink              func(childComplexity int, input model.OidcLinkInput) int
-		OidcSignIn            func(childComplexity int, input model.OidcSignInInput) int
-		PartnerKeyIssue       func(childComplexity int, input model.PartnerKeyIssueInput) int
-		PartnerKeyRevoke      func(childComplexity int, input model.PartnerKeyRevokeInput) int
-		PasswordChange        func(childComplexity int, input model.PasswordChangeInput) int
-		PasswordResetRequest  func(childComplexity int, input model.PasswordResetRequestInput) int
-		PledgeSign            func(childComplexity int, input model.PledgeSignInput) int
-		PledgeWithdraw        func(childComplexity int, input model.PledgeWithdrawInput) int
-		ReviewClose           func(childComplexity int, input model.ReviewCloseInput) int
-		RosterImport          func(childComplexity int, input model.RosterImportInput) int
-		RosterUploadCreate    func(childComplexity int, input model.RosterUploadCreateInput) int
-		SelfAssessmentReturn  func(childComplexity int, input model.SelfAssessmentReturnInput) int
-		SelfAssessmentReview  func(childComplexity int, input model.SelfAssessmentReviewInput) int
-		SelfAssessmentSave    func(childComplexity int, input model.SelfAssessmentSaveInput) int
-		SelfAssessmentSubmit  func(childComplexity int, input model.SelfAssessmentSubmitInput) int
-		TokenRefresh          func(childComplexity int, input model.TokenRefreshInput) int
-		UnitClose             func(childComplexity int, input model.UnitCloseInput) int
-		UnitCreate            func(childComplexity int, input model.UnitCreateInput) int
-		UnitUpdate            func(childComplexity int, input model.UnitUpdateInput) int
+		AccountActivate            func(childComplexity int, input model.AccountActivateInput) int
+		AccountCreate              func(childComplexity int, input model.AccountCreateInput) int
+		AccountDisable             func(childComplexity int, input model.AccountDisableInput) int
+		AccountSetRole             func(childComplexity int, input model.AccountSetRoleInput) int
+		AccountsProvision          func(childComplexity int, input model.AccountsProvisionInput) int
+		ActivationCodeIssue        func(childComplexity int, input model.ActivationCodeIssueInput) int
+		ActivationSheetLink        func(childComplexity int, input model.ActivationSheetLinkInput) int
+		CampaignAcknowledge        func(childComplexity int, input model.CampaignAcknowledgeInput) int
+		CaseAccept                 func(childComplexity int, input model.CaseActionInput) int
+		CaseAssign                 func(childComplexity int, input model.CaseAssignInput) int
+		CaseClose                  func(childComplexity int, input model.CaseActionInput) int
+		CaseConclude               func(childComplexity int, input model.CaseConcludeInput) int
+		CaseEvidenceAdd            func(childComplexity int, input model.CaseEvidenceAddInput) int
+		CaseExtend                 func(childComplexity int, input model.CaseExtendInput) int
+		CaseMarkDuplicate          func(childComplexity int, input model.CaseMarkDuplicateInput) int
+		CaseMessageReply           func(childComplexity int, input model.CaseMessageReplyInput) int
+		CaseMessageSend            func(childComplexity int, input model.CaseMessageSendInput) int
+		CaseRate                   func(childComplexity int, input model.CaseRateInput) int
+		CaseReject                 func(childComplexity int, input model.CaseActionInput) int
+		CaseStartVerification      func(childComplexity int, input model.CaseStartVerificationInput) int
+		CaseSubmit                 func(childComplexity int, input model.CaseSubmitInput) int
+		CaseTransfer               func(childComplexity int, input model.CaseTransferInput) int
+		CaseWithdraw               func(childComplexity int, input model.CaseWithdrawInput) int
+		CommendationApprove        func(childComplexity int, input model.CommendationApproveInput) int
+		CommendationDecline        func(childComplexity int, input model.CommendationDeclineInput) int
+		CommendationPropose        func(childComplexity int, input model.CommendationProposeInput) int
+		CommendationRevoke         func(childComplexity int, input model.CommendationRevokeInput) int
+		DeviceRegister             func(childComplexity int, input model.DeviceRegisterInput) int
+		DeviceUnregister           func(childComplexity int, input model.DeviceUnregisterInput) int
+		EmulationRegister          func(childComplexity int, input model.EmulationRegisterInput) int
+		EvidenceUploadCreate       func(childComplexity int, input model.EvidenceUploadCreateInput) int
+		ExportLink                 func(childComplexity int, input model.ExportLinkInput) int
+		InspectionRecord           func(childComplexity int, input model.InspectionRecordInput) int
+		Login                      func(childComplexity int, input model.LoginInput) int
+		Logout                     func(childComplexity int, input model.LogoutInput) int
+		NotificationMarkRead       func(childComplexity int, input model.NotificationMarkReadInput) int
+		NotificationSettingsUpdate func(childComplexity int, input model.NotificationSettingsInput) int
+		OfficialCreate             func(childComplexity int, input model.OfficialCreateInput) int
+		OfficialLeave              func(childComplexity int, input model.OfficialLeaveInput) int
+		OfficialTransfer           func(childComplexity int, input model.OfficialTransferInput) int
+		OfficialUpdate             func(childComplexity int, input model.OfficialUpdateInput) int
+		OidcLink                   func(childComplexity int, input model.OidcLinkInput) int
+		OidcSignIn                 func(childComplexity int, input model.OidcSignInInput) int
+		PartnerKeyIssue            func(childComplexity int, input model.PartnerKeyIssueInput) int
+		PartnerKeyRevoke           func(childComplexity int, input model.PartnerKeyRevokeInput) int
+		PasswordChange             func(childComplexity int, input model.PasswordChangeInput) int
+		PasswordResetRequest       func(childComplexity int, input model.PasswordResetRequestInput) int
+		PledgeSign                 func(childComplexity int, input model.PledgeSignInput) int
+		PledgeWithdraw             func(childComplexity int, input model.PledgeWithdrawInput) int
+		ReviewClose                func(childComplexity int, input model.ReviewCloseInput) int
+		RosterImport               func(childComplexity int, input model.RosterImportInput) int
+		RosterUploadCreate         func(childComplexity int, input model.RosterUploadCreateInput) int
+		SelfAssessmentReturn       func(childComplexity int, input model.SelfAssessmentReturnInput) int
+		SelfAssessmentReview       func(childComplexity int, input model.SelfAssessmentReviewInput) int
+		SelfAssessmentSave         func(childComplexity int, input model.SelfAssessmentSaveInput) int
+		SelfAssessmentSubmit       func(childComplexity int, input model.SelfAssessmentSubmitInput) int
+		TokenRefresh               func(childComplexity int, input model.TokenRefreshInput) int
+		UnitClose                  func(childComplexity int, input model.UnitCloseInput) int
+		UnitCreate                 func(childComplexity int, input model.UnitCreateInput) int
+		UnitUpdate                 func(childComplexity int, input model.UnitUpdateInput) int
+	}
+
+	Notification struct {
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		ReadAt    func(childComplexity int) int
+		SubjectID func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	NotificationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NotificationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	NotificationMarkReadPayload struct {
+		Marked     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	NotificationPreferences struct {
+		Muted      func(childComplexity int) int
+		QuietEnd   func(childComplexity int) int
+		QuietHours func(childComplexity int) int
+		QuietStart func(childComplexity int) int
+	}
+
+	NotificationSettingsPayload struct {
+		Settings   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Official struct {
@@ -951,6 +1019,7 @@ type ComplexityRoot struct {
 		FinalReview            func(childComplexity int, scope model.ScopeInput) int
 		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		JobQueue               func(childComplexity int) int
 		Node                   func(childComplexity int, id string) int
 		Nodes                  func(childComplexity int, ids []string) int
 		Officials              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput, search *string) int
@@ -1322,15 +1391,17 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Account       func(childComplexity int) int
-		Official      func(childComplexity int) int
-		OfficialYear  func(childComplexity int, year *int) int
-		Role          func(childComplexity int) int
-		ScopeDistrict func(childComplexity int) int
-		ScopeKind     func(childComplexity int) int
-		ScopeProvince func(childComplexity int) int
-		ScopeUnit     func(childComplexity int) int
-		UnitYear      func(childComplexity int, year *int) int
+		Account              func(childComplexity int) int
+		NotificationSettings func(childComplexity int) int
+		Notifications        func(childComplexity int, after *entgql.Cursor[string], first *int, unreadOnly *bool) int
+		Official             func(childComplexity int) int
+		OfficialYear         func(childComplexity int, year *int) int
+		Role                 func(childComplexity int) int
+		ScopeDistrict        func(childComplexity int) int
+		ScopeKind            func(childComplexity int) int
+		ScopeProvince        func(childComplexity int) int
+		ScopeUnit            func(childComplexity int) int
+		UnitYear             func(childComplexity int, year *int) int
 	}
 }
 
@@ -1377,6 +1448,10 @@ type MutationResolver interface {
 	CaseClose(ctx context.Context, input model.CaseActionInput) (*model.CaseActionPayload, error)
 	CaseMarkDuplicate(ctx context.Context, input model.CaseMarkDuplicateInput) (*model.CaseActionPayload, error)
 	CaseMessageReply(ctx context.Context, input model.CaseMessageReplyInput) (*model.CaseActionPayload, error)
+	DeviceRegister(ctx context.Context, input model.DeviceRegisterInput) (*model.DeviceRegisterPayload, error)
+	DeviceUnregister(ctx context.Context, input model.DeviceUnregisterInput) (*model.DeviceUnregisterPayload, error)
+	NotificationMarkRead(ctx context.Context, input model.NotificationMarkReadInput) (*model.NotificationMarkReadPayload, error)
+	NotificationSettingsUpdate(ctx context.Context, input model.NotificationSettingsInput) (*model.NotificationSettingsPayload, error)
 	PartnerKeyIssue(ctx context.Context, input model.PartnerKeyIssueInput) (*model.PartnerKeyIssuePayload, error)
 	PartnerKeyRevoke(ctx context.Context, input model.PartnerKeyRevokeInput) (*model.PartnerKeyRevokePayload, error)
 	UnitCreate(ctx context.Context, input model.UnitCreateInput) (*model.UnitPayload, error)
@@ -1403,6 +1478,11 @@ type MutationResolver interface {
 	SelfAssessmentSubmit(ctx context.Context, input model.SelfAssessmentSubmitInput) (*model.SelfAssessmentSubmitPayload, error)
 	SelfAssessmentReturn(ctx context.Context, input model.SelfAssessmentReturnInput) (*model.SelfAssessmentReturnPayload, error)
 	SelfAssessmentReview(ctx context.Context, input model.SelfAssessmentReviewInput) (*model.SelfAssessmentReviewPayload, error)
+}
+type NotificationResolver interface {
+	Kind(ctx context.Context, obj *ent.Notification) (model.NotificationKind, error)
+	Title(ctx context.Context, obj *ent.Notification) (string, error)
+	Body(ctx context.Context, obj *ent.Notification) (string, error)
 }
 type OfficialResolver interface {
 	Cases(ctx context.Context, obj *ent.Official, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error)
@@ -1432,6 +1512,7 @@ type QueryResolver interface {
 	CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error)
 	CaseStatistics(ctx context.Context, year *int) (*casework.Stats, error)
 	PraisedOfficials(ctx context.Context, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
+	JobQueue(ctx context.Context) (*model.JobQueueStats, error)
 	Progress(ctx context.Context, scope model.ScopeInput, year int) (*progress.Report, error)
 	Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error)
 	ProgressSeries(ctx context.Context, scope model.ScopeInput, year int) (*progress.Series, error)
@@ -1474,6 +1555,8 @@ type ViewerResolver interface {
 	ScopeDistrict(ctx context.Context, obj *authz.Viewer) (*ent.District, error)
 	ScopeProvince(ctx context.Context, obj *authz.Viewer) (*ent.Province, error)
 	Official(ctx context.Context, obj *authz.Viewer) (*ent.Official, error)
+	Notifications(ctx context.Context, obj *authz.Viewer, after *entgql.Cursor[string], first *int, unreadOnly *bool) (*ent.NotificationConnection, error)
+	NotificationSettings(ctx context.Context, obj *authz.Viewer) (*model.NotificationPreferences, error)
 	OfficialYear(ctx context.Context, obj *authz.Viewer, year *int) (*selfreport.OfficialYear, error)
 	UnitYear(ctx context.Context, obj *authz.Viewer, year *int) (*selfreport.UnitYear, error)
 }
@@ -3095,6 +3178,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Criterion.UpdatedAt(childComplexity), true
 
+	case "DeviceRegisterPayload.deviceId":
+		if e.ComplexityRoot.DeviceRegisterPayload.DeviceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceRegisterPayload.DeviceID(childComplexity), true
+	case "DeviceRegisterPayload.userErrors":
+		if e.ComplexityRoot.DeviceRegisterPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceRegisterPayload.UserErrors(childComplexity), true
+
+	case "DeviceUnregisterPayload.removed":
+		if e.ComplexityRoot.DeviceUnregisterPayload.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceUnregisterPayload.Removed(childComplexity), true
+	case "DeviceUnregisterPayload.userErrors":
+		if e.ComplexityRoot.DeviceUnregisterPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceUnregisterPayload.UserErrors(childComplexity), true
+
 	case "District.code":
 		if e.ComplexityRoot.District.Code == nil {
 			break
@@ -3636,6 +3745,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InspectionRecordPayload.UserErrors(childComplexity), true
 
+	case "JobQueueStats.deadTokens":
+		if e.ComplexityRoot.JobQueueStats.DeadTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobQueueStats.DeadTokens(childComplexity), true
+	case "JobQueueStats.failed":
+		if e.ComplexityRoot.JobQueueStats.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobQueueStats.Failed(childComplexity), true
+	case "JobQueueStats.oldestDueAt":
+		if e.ComplexityRoot.JobQueueStats.OldestDueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobQueueStats.OldestDueAt(childComplexity), true
+	case "JobQueueStats.sent":
+		if e.ComplexityRoot.JobQueueStats.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobQueueStats.Sent(childComplexity), true
+	case "JobQueueStats.states":
+		if e.ComplexityRoot.JobQueueStats.States == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobQueueStats.States(childComplexity), true
+	case "JobQueueStats.unpushedNotifications":
+		if e.ComplexityRoot.JobQueueStats.UnpushedNotifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobQueueStats.UnpushedNotifications(childComplexity), true
+
+	case "JobStateCount.count":
+		if e.ComplexityRoot.JobStateCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobStateCount.Count(childComplexity), true
+	case "JobStateCount.state":
+		if e.ComplexityRoot.JobStateCount.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JobStateCount.State(childComplexity), true
+
 	case "LevelCount.count":
 		if e.ComplexityRoot.LevelCount.Count == nil {
 			break
@@ -4009,6 +4168,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CommendationRevoke(childComplexity, args["input"].(model.CommendationRevokeInput)), true
+	case "Mutation.deviceRegister":
+		if e.ComplexityRoot.Mutation.DeviceRegister == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deviceRegister_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeviceRegister(childComplexity, args["input"].(model.DeviceRegisterInput)), true
+	case "Mutation.deviceUnregister":
+		if e.ComplexityRoot.Mutation.DeviceUnregister == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deviceUnregister_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeviceUnregister(childComplexity, args["input"].(model.DeviceUnregisterInput)), true
 	case "Mutation.emulationRegister":
 		if e.ComplexityRoot.Mutation.EmulationRegister == nil {
 			break
@@ -4075,6 +4256,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(model.LogoutInput)), true
+	case "Mutation.notificationMarkRead":
+		if e.ComplexityRoot.Mutation.NotificationMarkRead == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_notificationMarkRead_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.NotificationMarkRead(childComplexity, args["input"].(model.NotificationMarkReadInput)), true
+	case "Mutation.notificationSettingsUpdate":
+		if e.ComplexityRoot.Mutation.NotificationSettingsUpdate == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_notificationSettingsUpdate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.NotificationSettingsUpdate(childComplexity, args["input"].(model.NotificationSettingsInput)), true
 	case "Mutation.officialCreate":
 		if e.ComplexityRoot.Mutation.OfficialCreate == nil {
 			break
@@ -4328,6 +4531,138 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnitUpdate(childComplexity, args["input"].(model.UnitUpdateInput)), true
+
+	case "Notification.body":
+		if e.ComplexityRoot.Notification.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Body(childComplexity), true
+	case "Notification.createdAt":
+		if e.ComplexityRoot.Notification.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.CreatedAt(childComplexity), true
+	case "Notification.id":
+		if e.ComplexityRoot.Notification.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ID(childComplexity), true
+	case "Notification.kind":
+		if e.ComplexityRoot.Notification.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Kind(childComplexity), true
+	case "Notification.readAt":
+		if e.ComplexityRoot.Notification.ReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.ReadAt(childComplexity), true
+	case "Notification.subjectId":
+		if e.ComplexityRoot.Notification.SubjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.SubjectID(childComplexity), true
+	case "Notification.title":
+		if e.ComplexityRoot.Notification.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.Title(childComplexity), true
+	case "Notification.updatedAt":
+		if e.ComplexityRoot.Notification.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Notification.UpdatedAt(childComplexity), true
+
+	case "NotificationConnection.edges":
+		if e.ComplexityRoot.NotificationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.Edges(childComplexity), true
+	case "NotificationConnection.pageInfo":
+		if e.ComplexityRoot.NotificationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.PageInfo(childComplexity), true
+	case "NotificationConnection.totalCount":
+		if e.ComplexityRoot.NotificationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationConnection.TotalCount(childComplexity), true
+
+	case "NotificationEdge.cursor":
+		if e.ComplexityRoot.NotificationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEdge.Cursor(childComplexity), true
+	case "NotificationEdge.node":
+		if e.ComplexityRoot.NotificationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationEdge.Node(childComplexity), true
+
+	case "NotificationMarkReadPayload.marked":
+		if e.ComplexityRoot.NotificationMarkReadPayload.Marked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationMarkReadPayload.Marked(childComplexity), true
+	case "NotificationMarkReadPayload.userErrors":
+		if e.ComplexityRoot.NotificationMarkReadPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationMarkReadPayload.UserErrors(childComplexity), true
+
+	case "NotificationPreferences.muted":
+		if e.ComplexityRoot.NotificationPreferences.Muted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.Muted(childComplexity), true
+	case "NotificationPreferences.quietEnd":
+		if e.ComplexityRoot.NotificationPreferences.QuietEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.QuietEnd(childComplexity), true
+	case "NotificationPreferences.quietHours":
+		if e.ComplexityRoot.NotificationPreferences.QuietHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.QuietHours(childComplexity), true
+	case "NotificationPreferences.quietStart":
+		if e.ComplexityRoot.NotificationPreferences.QuietStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationPreferences.QuietStart(childComplexity), true
+
+	case "NotificationSettingsPayload.settings":
+		if e.ComplexityRoot.NotificationSettingsPayload.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettingsPayload.Settings(childComplexity), true
+	case "NotificationSettingsPayload.userErrors":
+		if e.ComplexityRoot.NotificationSettingsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationSettingsPayload.UserErrors(childComplexity), true
 
 	case "Official.acknowledgements":
 		if e.ComplexityRoot.Official.Acknowledgements == nil {
@@ -5508,6 +5843,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Inspections(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
 
+	case "Query.jobQueue":
+		if e.ComplexityRoot.Query.JobQueue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.JobQueue(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -7122,6 +7463,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Account(childComplexity), true
+	case "Viewer.notificationSettings":
+		if e.ComplexityRoot.Viewer.NotificationSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.NotificationSettings(childComplexity), true
+	case "Viewer.notifications":
+		if e.ComplexityRoot.Viewer.Notifications == nil {
+			break
+		}
+
+		args, err := ec.field_Viewer_notifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.Notifications(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["unreadOnly"].(*bool)), true
 	case "Viewer.official":
 		if e.ComplexityRoot.Viewer.Official == nil {
 			break
@@ -7232,6 +7590,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CommendationProposeInput", ec.unmarshalInputCommendationProposeInput),
 			graphql.NewInputUnmarshaler("CommendationRevokeInput", ec.unmarshalInputCommendationRevokeInput),
 			graphql.NewInputUnmarshaler("CommendationWhereInput", ec.unmarshalInputCommendationWhereInput),
+			graphql.NewInputUnmarshaler("DeviceRegisterInput", ec.unmarshalInputDeviceRegisterInput),
+			graphql.NewInputUnmarshaler("DeviceUnregisterInput", ec.unmarshalInputDeviceUnregisterInput),
 			graphql.NewInputUnmarshaler("DistrictOrder", ec.unmarshalInputDistrictOrder),
 			graphql.NewInputUnmarshaler("DistrictWhereInput", ec.unmarshalInputDistrictWhereInput),
 			graphql.NewInputUnmarshaler("EmulationRegisterInput", ec.unmarshalInputEmulationRegisterInput),
@@ -7247,6 +7607,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InspectionWhereInput", ec.unmarshalInputInspectionWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
+			graphql.NewInputUnmarshaler("NotificationMarkReadInput", ec.unmarshalInputNotificationMarkReadInput),
+			graphql.NewInputUnmarshaler("NotificationSettingsInput", ec.unmarshalInputNotificationSettingsInput),
+			graphql.NewInputUnmarshaler("NotificationWhereInput", ec.unmarshalInputNotificationWhereInput),
 			graphql.NewInputUnmarshaler("OfficialAssignmentOrder", ec.unmarshalInputOfficialAssignmentOrder),
 			graphql.NewInputUnmarshaler("OfficialCreateInput", ec.unmarshalInputOfficialCreateInput),
 			graphql.NewInputUnmarshaler("OfficialLeaveInput", ec.unmarshalInputOfficialLeaveInput),
@@ -7717,6 +8080,8 @@ type TokenRefreshPayload {
 input LogoutInput {
   "The session's refresh token."
   refreshToken: String!
+  "The push registration token of the device signing out (deviceRegister), unregistered with the session."
+  deviceToken: String
 }
 
 "Result of logout."
@@ -8356,6 +8721,215 @@ type UserError {
   code: String!
   "Message for the person, in Vietnamese, or in English when the request's Accept-Language asks for it."
   message: String!
+}
+`, BuiltIn: false},
+	{Name: "../schema/notify.graphqls", Input: `"What a device is, for push notifications."
+enum DevicePlatform {
+  "An Android phone (through FCM)."
+  ANDROID
+  "An iPhone (through FCM)."
+  IOS
+  "A browser."
+  WEB
+}
+
+"What a notification tells (DESIGN.md §12)."
+enum NotificationKind {
+  "A citizen's case was accepted."
+  CASE_ACCEPTED
+  "A citizen's case was not accepted."
+  CASE_REJECTED
+  "A citizen's case was transferred to the unit in charge."
+  CASE_TRANSFERRED
+  "The handler replied to the citizen."
+  CASE_REPLY
+  "Verification of a citizen's case started."
+  CASE_VERIFICATION_STARTED
+  "A citizen's case was concluded."
+  CASE_CONCLUDED
+  "A citizen's case was closed."
+  CASE_CLOSED
+  "The official's self-assessment was returned."
+  SELF_ASSESSMENT_RETURNED
+  "The official's self-assessment was reviewed."
+  SELF_ASSESSMENT_REVIEWED
+  "A commendation of the official was approved."
+  COMMENDATION_APPROVED
+  "A commendation of the official was declined."
+  COMMENDATION_DECLINED
+  "A commendation of the official was revoked."
+  COMMENDATION_REVOKED
+  "A case about the official became visible to them (the person concerned)."
+  CASE_ABOUT_YOU
+  "The pledge is not signed and its due date is near (14 and 3 days before)."
+  PLEDGE_REMINDER
+  "The self-assessment window closes soon (7 days and 1 day before)."
+  SELF_ASSESSMENT_REMINDER
+  "A case was assigned to the handler."
+  CASE_ASSIGNED
+  "A deadline of a case the handler holds is near."
+  CASE_DUE_SOON
+  "A deadline of a case the handler holds has passed."
+  CASE_OVERDUE
+  "A unit manager's weekly digest."
+  WEEKLY_DIGEST
+}
+
+extend type Notification {
+  "What it tells."
+  kind: NotificationKind!
+  "Its title, in the request's language (Accept-Language), as pushed."
+  title: String!
+  "Its text, in the request's language, as pushed: never a name, a reporter or a citizen's words."
+  body: String!
+  "The id of the node it is about (its deep link), if any."
+  subjectId: ID
+}
+
+extend type Viewer {
+  "The signed-in account's notifications, newest first."
+  notifications(
+    "Returns the elements that come after the specified cursor."
+    after: Cursor
+    "Returns the first n elements (at most 100; 20 by default)."
+    first: Int
+    "Only those not marked read."
+    unreadOnly: Boolean = false
+  ): NotificationConnection!
+  "The signed-in account's notification preferences."
+  notificationSettings: NotificationPreferences!
+}
+
+"An account's notification preferences."
+type NotificationPreferences {
+  "Kinds not pushed (they stay in the inbox)."
+  muted: [NotificationKind!]!
+  "Whether pushes wait for the end of quiet hours (case news for citizens never waits)."
+  quietHours: Boolean!
+  "Start of the quiet hours, minutes after midnight, Vietnam time (21:00 = 1260 by default)."
+  quietStart: Int!
+  "End of the quiet hours, minutes after midnight, Vietnam time (07:00 = 420 by default)."
+  quietEnd: Int!
+}
+
+"The job queue at a glance (administrators)."
+type JobQueueStats {
+  "Jobs by River state (available, scheduled, running, retryable, completed, discarded, cancelled)."
+  states: [JobStateCount!]!
+  "Notifications not pushed yet."
+  unpushedNotifications: Int!
+  "When the oldest job waiting to run became due, if any."
+  oldestDueAt: Time
+  "Pushes sent, refused for a dead token, and failed by this process since it started."
+  sent: Int!
+  "Pushes refused by the push service for a dead token (the device was forgotten), by this process."
+  deadTokens: Int!
+  "Pushes that failed and were left to retry, by this process."
+  failed: Int!
+}
+
+"A number of jobs in a state."
+type JobStateCount {
+  "The state."
+  state: String!
+  "How many jobs are in it."
+  count: Int!
+}
+
+extend type Query {
+  "The notification job queue's depth and failures (administrators)."
+  jobQueue: JobQueueStats!
+}
+
+extend type Mutation {
+  """
+  Registers a device for push notifications: for the signed-in account, or, without an account,
+  for one case with its tracking code and secret. Registering a token again updates it.
+  """
+  deviceRegister("The mutation's input." input: DeviceRegisterInput!): DeviceRegisterPayload!
+  "Removes a device registration (the account's, or the case's with its tracking code and secret)."
+  deviceUnregister("The mutation's input." input: DeviceUnregisterInput!): DeviceUnregisterPayload!
+  "Marks one of the signed-in account's notifications read, or all of them without an id."
+  notificationMarkRead("The mutation's input." input: NotificationMarkReadInput!): NotificationMarkReadPayload!
+  "Sets the signed-in account's notification preferences."
+  notificationSettingsUpdate("The mutation's input." input: NotificationSettingsInput!): NotificationSettingsPayload!
+}
+
+"Input of deviceRegister."
+input DeviceRegisterInput {
+  "What the device is."
+  platform: DevicePlatform!
+  "The push service's registration token (FCM)."
+  token: String!
+  "The language of its notifications: vi (default) or en."
+  locale: String
+  "For a citizen without an account: the case's tracking code."
+  trackingCode: String
+  "For a citizen without an account: the case's secret."
+  secret: String
+}
+
+"Result of deviceRegister."
+type DeviceRegisterPayload {
+  """
+  The registration's id. A citizen's pushes link to it (liemchinh://case/<deviceId>): the app
+  keeps it beside the tracking code and secret, and it opens nothing without them.
+  """
+  deviceId: ID
+  "Why nothing was registered, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of deviceUnregister."
+input DeviceUnregisterInput {
+  "The registration token."
+  token: String!
+  "For a citizen: the case's tracking code."
+  trackingCode: String
+  "For a citizen: the case's secret."
+  secret: String
+}
+
+"Result of deviceUnregister."
+type DeviceUnregisterPayload {
+  "True when a registration was removed."
+  removed: Boolean!
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of notificationMarkRead."
+input NotificationMarkReadInput {
+  "The notification; without it, all of the account's."
+  id: ID
+}
+
+"Result of notificationMarkRead."
+type NotificationMarkReadPayload {
+  "How many were marked read."
+  marked: Int!
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
+}
+
+"Input of notificationSettingsUpdate."
+input NotificationSettingsInput {
+  "Kinds not to push."
+  muted: [NotificationKind!]!
+  "Whether pushes wait for the end of quiet hours."
+  quietHours: Boolean!
+  "Start of the quiet hours, minutes after midnight, Vietnam time (0 to 1439)."
+  quietStart: Int!
+  "End of the quiet hours, minutes after midnight, Vietnam time (0 to 1439)."
+  quietEnd: Int!
+}
+
+"Result of notificationSettingsUpdate."
+type NotificationSettingsPayload {
+  "The preferences as saved."
+  settings: NotificationPreferences
+  "Why nothing changed, if so."
+  userErrors: [UserError!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/open311.graphqls", Input: `extend type Mutation {
@@ -13780,6 +14354,115 @@ interface Node @goModel(model: "github.com/liemchinh/liemchinh/ent.Noder") {
   id: ID!
 }
 """
+A notification in an account's inbox, or a citizen's notice about their case.
+"""
+type Notification implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  When the recipient marked it read.
+  """
+  readAt: Time
+}
+"""
+A connection to a list of items.
+"""
+type NotificationConnection {
+  """
+  A list of edges.
+  """
+  edges: [NotificationEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type NotificationEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Notification
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+NotificationWhereInput is used for filtering Notification objects.
+Input was generated by ent.
+"""
+input NotificationWhereInput {
+  """
+  Matches objects that do not match the given filter.
+  """
+  not: NotificationWhereInput
+  """
+  Matches objects that match all the given filters.
+  """
+  and: [NotificationWhereInput!]
+  """
+  Matches objects that match any of the given filters.
+  """
+  or: [NotificationWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  """
+  Matches objects whose id differs from the value.
+  """
+  idNEQ: ID
+  """
+  Matches objects whose id is one of the values.
+  """
+  idIn: [ID!]
+  """
+  Matches objects whose id is none of the values.
+  """
+  idNotIn: [ID!]
+  """
+  Matches objects whose id is greater than the value.
+  """
+  idGT: ID
+  """
+  Matches objects whose id is greater than or equal to the value.
+  """
+  idGTE: ID
+  """
+  Matches objects whose id is less than the value.
+  """
+  idLT: ID
+  """
+  Matches objects whose id is less than or equal to the value.
+  """
+  idLTE: ID
+  """
+  Matches objects whose id equals the value, ignoring case.
+  """
+  idEqualFold: ID
+  """
+  Matches objects whose id contains the value, ignoring case.
+  """
+  idContainsFold: ID
+}
+"""
 An official, civil servant, public employee or contract employee of a unit.
 """
 type Official implements Node {
@@ -18022,6 +18705,26 @@ func (ec *executionContext) childFields_Criterion(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Criterion", field.Name)
 }
 
+func (ec *executionContext) childFields_DeviceRegisterPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deviceId":
+		return ec.fieldContext_DeviceRegisterPayload_deviceId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeviceRegisterPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceRegisterPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeviceUnregisterPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removed":
+		return ec.fieldContext_DeviceUnregisterPayload_removed(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeviceUnregisterPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceUnregisterPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_District(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -18314,6 +19017,34 @@ func (ec *executionContext) childFields_InspectionRecordPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type InspectionRecordPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_JobQueueStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "states":
+		return ec.fieldContext_JobQueueStats_states(ctx, field)
+	case "unpushedNotifications":
+		return ec.fieldContext_JobQueueStats_unpushedNotifications(ctx, field)
+	case "oldestDueAt":
+		return ec.fieldContext_JobQueueStats_oldestDueAt(ctx, field)
+	case "sent":
+		return ec.fieldContext_JobQueueStats_sent(ctx, field)
+	case "deadTokens":
+		return ec.fieldContext_JobQueueStats_deadTokens(ctx, field)
+	case "failed":
+		return ec.fieldContext_JobQueueStats_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobQueueStats", field.Name)
+}
+
+func (ec *executionContext) childFields_JobStateCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "state":
+		return ec.fieldContext_JobStateCount_state(ctx, field)
+	case "count":
+		return ec.fieldContext_JobStateCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JobStateCount", field.Name)
+}
+
 func (ec *executionContext) childFields_LevelCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "level":
@@ -18360,6 +19091,84 @@ func (ec *executionContext) childFields_Metric(ctx context.Context, field graphq
 		return ec.fieldContext_Metric_rate(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Metric", field.Name)
+}
+
+func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Notification_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Notification_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Notification_updatedAt(ctx, field)
+	case "readAt":
+		return ec.fieldContext_Notification_readAt(ctx, field)
+	case "kind":
+		return ec.fieldContext_Notification_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_Notification_title(ctx, field)
+	case "body":
+		return ec.fieldContext_Notification_body(ctx, field)
+	case "subjectId":
+		return ec.fieldContext_Notification_subjectId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NotificationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_NotificationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationMarkReadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "marked":
+		return ec.fieldContext_NotificationMarkReadPayload_marked(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_NotificationMarkReadPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationMarkReadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "muted":
+		return ec.fieldContext_NotificationPreferences_muted(ctx, field)
+	case "quietHours":
+		return ec.fieldContext_NotificationPreferences_quietHours(ctx, field)
+	case "quietStart":
+		return ec.fieldContext_NotificationPreferences_quietStart(ctx, field)
+	case "quietEnd":
+		return ec.fieldContext_NotificationPreferences_quietEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationPreferences", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "settings":
+		return ec.fieldContext_NotificationSettingsPayload_settings(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_NotificationSettingsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Official(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19552,6 +20361,10 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_scopeProvince(ctx, field)
 	case "official":
 		return ec.fieldContext_Viewer_official(ctx, field)
+	case "notifications":
+		return ec.fieldContext_Viewer_notifications(ctx, field)
+	case "notificationSettings":
+		return ec.fieldContext_Viewer_notificationSettings(ctx, field)
 	case "officialYear":
 		return ec.fieldContext_Viewer_officialYear(ctx, field)
 	case "unitYear":
@@ -20514,6 +21327,34 @@ func (ec *executionContext) field_Mutation_commendationRevoke_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deviceRegister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeviceRegisterInput, error) {
+			return ec.unmarshalNDeviceRegisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceRegisterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deviceUnregister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeviceUnregisterInput, error) {
+			return ec.unmarshalNDeviceUnregisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceUnregisterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_emulationRegister_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -20590,6 +21431,34 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LogoutInput, error) {
 			return ec.unmarshalNLogoutInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐLogoutInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_notificationMarkRead_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.NotificationMarkReadInput, error) {
+			return ec.unmarshalNNotificationMarkReadInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationMarkReadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_notificationSettingsUpdate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.NotificationSettingsInput, error) {
+			return ec.unmarshalNNotificationSettingsInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationSettingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -23243,6 +24112,36 @@ func (ec *executionContext) field_Unit_officials_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Viewer_notifications_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "unreadOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["unreadOnly"] = arg2
 	return args, nil
 }
 
@@ -30016,6 +30915,116 @@ func (ec *executionContext) fieldContext_Criterion_campaign(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _DeviceRegisterPayload_deviceId(ctx context.Context, field graphql.CollectedField, obj *model.DeviceRegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceRegisterPayload_deviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceRegisterPayload_deviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceRegisterPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeviceRegisterPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeviceRegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceRegisterPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceRegisterPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceRegisterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceUnregisterPayload_removed(ctx context.Context, field graphql.CollectedField, obj *model.DeviceUnregisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceUnregisterPayload_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceUnregisterPayload_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceUnregisterPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DeviceUnregisterPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeviceUnregisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceUnregisterPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceUnregisterPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceUnregisterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _District_id(ctx context.Context, field graphql.CollectedField, obj *ent.District) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32312,6 +33321,199 @@ func (ec *executionContext) fieldContext_InspectionRecordPayload_userErrors(_ co
 	return fc, nil
 }
 
+func (ec *executionContext) _JobQueueStats_states(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobQueueStats_states(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.States, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.JobStateCount) graphql.Marshaler {
+			return ec.marshalNJobStateCount2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobStateCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobQueueStats_states(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JobQueueStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobStateCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JobQueueStats_unpushedNotifications(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobQueueStats_unpushedNotifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnpushedNotifications, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobQueueStats_unpushedNotifications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobQueueStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobQueueStats_oldestDueAt(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobQueueStats_oldestDueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldestDueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_JobQueueStats_oldestDueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobQueueStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _JobQueueStats_sent(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobQueueStats_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobQueueStats_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobQueueStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobQueueStats_deadTokens(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobQueueStats_deadTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeadTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobQueueStats_deadTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobQueueStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobQueueStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobQueueStats_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobQueueStats_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobQueueStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _JobStateCount_state(ctx context.Context, field graphql.CollectedField, obj *model.JobStateCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobStateCount_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobStateCount_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobStateCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _JobStateCount_count(ctx context.Context, field graphql.CollectedField, obj *model.JobStateCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JobStateCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JobStateCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("JobStateCount", field, false, false, "Int")
+}
+
 func (ec *executionContext) _LevelCount_level(ctx context.Context, field graphql.CollectedField, obj *progress.LevelCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33935,6 +35137,182 @@ func (ec *executionContext) fieldContext_Mutation_caseMessageReply(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_deviceRegister(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deviceRegister(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeviceRegister(ctx, fc.Args["input"].(model.DeviceRegisterInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceRegisterPayload) graphql.Marshaler {
+			return ec.marshalNDeviceRegisterPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceRegisterPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deviceRegister(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceRegisterPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deviceRegister_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deviceUnregister(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deviceUnregister(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeviceUnregister(ctx, fc.Args["input"].(model.DeviceUnregisterInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceUnregisterPayload) graphql.Marshaler {
+			return ec.marshalNDeviceUnregisterPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceUnregisterPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deviceUnregister(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceUnregisterPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deviceUnregister_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_notificationMarkRead(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_notificationMarkRead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().NotificationMarkRead(ctx, fc.Args["input"].(model.NotificationMarkReadInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationMarkReadPayload) graphql.Marshaler {
+			return ec.marshalNNotificationMarkReadPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationMarkReadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_notificationMarkRead(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationMarkReadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_notificationMarkRead_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_notificationSettingsUpdate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_notificationSettingsUpdate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().NotificationSettingsUpdate(ctx, fc.Args["input"].(model.NotificationSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationSettingsPayload) graphql.Marshaler {
+			return ec.marshalNNotificationSettingsPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_notificationSettingsUpdate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_notificationSettingsUpdate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_partnerKeyIssue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35075,6 +36453,543 @@ func (ec *executionContext) fieldContext_Mutation_selfAssessmentReview(ctx conte
 	if fc.Args, err = ec.field_Mutation_selfAssessmentReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Notification_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Notification_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Notification_readAt(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_readAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_readAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Notification_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NotificationKind) graphql.Marshaler {
+			return ec.marshalNNotificationKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "NotificationKind")
+}
+
+func (ec *executionContext) _Notification_title(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Title(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "String")
+}
+
+func (ec *executionContext) _Notification_body(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Notification().Body(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, true, true, "String")
+}
+
+func (ec *executionContext) _Notification_subjectId(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Notification_subjectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOID2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Notification_subjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Notification", field, false, false, "ID")
+}
+
+func (ec *executionContext) _NotificationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.NotificationEdge) graphql.Marshaler {
+			return ec.marshalONotificationEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+			return ec.marshalONotification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Notification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _NotificationMarkReadPayload_marked(ctx context.Context, field graphql.CollectedField, obj *model.NotificationMarkReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationMarkReadPayload_marked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Marked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationMarkReadPayload_marked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationMarkReadPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationMarkReadPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.NotificationMarkReadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationMarkReadPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationMarkReadPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationMarkReadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationPreferences_muted(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_muted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Muted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.NotificationKind) graphql.Marshaler {
+			return ec.marshalNNotificationKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_muted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "NotificationKind")
+}
+
+func (ec *executionContext) _NotificationPreferences_quietHours(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_quietHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuietHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_quietHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NotificationPreferences_quietStart(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_quietStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuietStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_quietStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationPreferences_quietEnd(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationPreferences_quietEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QuietEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationPreferences_quietEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationPreferences", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NotificationSettingsPayload_settings(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSettingsPayload_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Settings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+			return ec.marshalONotificationPreferences2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationPreferences(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSettingsPayload_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferences(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NotificationSettingsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.NotificationSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationSettingsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationSettingsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NotificationSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -40234,6 +42149,38 @@ func (ec *executionContext) fieldContext_Query_praisedOfficials(ctx context.Cont
 	if fc.Args, err = ec.field_Query_praisedOfficials_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_jobQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_jobQueue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().JobQueue(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.JobQueueStats) graphql.Marshaler {
+			return ec.marshalNJobQueueStats2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobQueueStats(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_jobQueue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JobQueueStats(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -46913,6 +48860,82 @@ func (ec *executionContext) fieldContext_Viewer_official(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Viewer_notifications(ctx context.Context, field graphql.CollectedField, obj *authz.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_notifications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Viewer().Notifications(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["unreadOnly"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {
+			return ec.marshalNNotificationConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_notifications(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Viewer_notifications_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_notificationSettings(ctx context.Context, field graphql.CollectedField, obj *authz.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_notificationSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().NotificationSettings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+			return ec.marshalNNotificationPreferences2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_notificationSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationPreferences(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Viewer_officialYear(ctx context.Context, field graphql.CollectedField, obj *authz.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -52648,6 +54671,132 @@ func UnmarshalCommendationWhereInput(ctx context.Context, raw any) (ent.Commenda
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeviceRegisterInput(ctx context.Context, obj any) (model.DeviceRegisterInput, error) {
+	var it model.DeviceRegisterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "token", "locale", "trackingCode", "secret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNDevicePlatform2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDevicePlatform(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		case "trackingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingCode = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeviceRegisterInput unmarshals raw into the DeviceRegisterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeviceRegisterInput(ctx context.Context, raw any) (model.DeviceRegisterInput, error) {
+	var out model.DeviceRegisterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeviceRegisterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeviceUnregisterInput(ctx context.Context, obj any) (model.DeviceUnregisterInput, error) {
+	var it model.DeviceUnregisterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "trackingCode", "secret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "trackingCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackingCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackingCode = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeviceUnregisterInput unmarshals raw into the DeviceUnregisterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeviceUnregisterInput(ctx context.Context, raw any) (model.DeviceUnregisterInput, error) {
+	var out model.DeviceUnregisterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeviceUnregisterInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDistrictOrder(ctx context.Context, obj any) (ent.DistrictOrder, error) {
 	var it ent.DistrictOrder
 	if obj == nil {
@@ -54341,7 +56490,7 @@ func (ec *executionContext) unmarshalInputLogoutInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"refreshToken"}
+	fieldsInOrder := [...]string{"refreshToken", "deviceToken"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -54355,6 +56504,13 @@ func (ec *executionContext) unmarshalInputLogoutInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.RefreshToken = data
+		case "deviceToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceToken = data
 		}
 	}
 	return it, nil
@@ -54369,6 +56525,237 @@ func (ec *executionContext) unmarshalInputLogoutInput(ctx context.Context, obj a
 func UnmarshalLogoutInput(ctx context.Context, raw any) (model.LogoutInput, error) {
 	var out model.LogoutInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogoutInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNotificationMarkReadInput(ctx context.Context, obj any) (model.NotificationMarkReadInput, error) {
+	var it model.NotificationMarkReadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationMarkReadInput unmarshals raw into the NotificationMarkReadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationMarkReadInput(ctx context.Context, raw any) (model.NotificationMarkReadInput, error) {
+	var out model.NotificationMarkReadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationMarkReadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNotificationSettingsInput(ctx context.Context, obj any) (model.NotificationSettingsInput, error) {
+	var it model.NotificationSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"muted", "quietHours", "quietStart", "quietEnd"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "muted":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("muted"))
+			data, err := ec.unmarshalNNotificationKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Muted = data
+		case "quietHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quietHours"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuietHours = data
+		case "quietStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quietStart"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuietStart = data
+		case "quietEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quietEnd"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.QuietEnd = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationSettingsInput unmarshals raw into the NotificationSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationSettingsInput(ctx context.Context, raw any) (model.NotificationSettingsInput, error) {
+	var out model.NotificationSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNotificationWhereInput(ctx context.Context, obj any) (ent.NotificationWhereInput, error) {
+	var it ent.NotificationWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalONotificationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalONotificationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalONotificationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "idEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idEqualFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDEqualFold = data
+		case "idContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idContainsFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDContainsFold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNotificationWhereInput unmarshals raw into the NotificationWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNotificationWhereInput(ctx context.Context, raw any) (ent.NotificationWhereInput, error) {
+	var out ent.NotificationWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NotificationWhereInput", raw, &out)
 	return out, err
 }
 
@@ -58602,6 +60989,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Official(ctx, sel, obj)
+	case *ent.Notification:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Notification(ctx, sel, obj)
 	case *ent.Inspection:
 		if obj == nil {
 			return graphql.Null
@@ -61318,6 +63710,82 @@ func (ec *executionContext) _Criterion(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var deviceRegisterPayloadImplementors = []string{"DeviceRegisterPayload"}
+
+func (ec *executionContext) _DeviceRegisterPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceRegisterPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceRegisterPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceRegisterPayload")
+		case "deviceId":
+			out.Values[i] = ec._DeviceRegisterPayload_deviceId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeviceRegisterPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deviceUnregisterPayloadImplementors = []string{"DeviceUnregisterPayload"}
+
+func (ec *executionContext) _DeviceUnregisterPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceUnregisterPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceUnregisterPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceUnregisterPayload")
+		case "removed":
+			out.Values[i] = ec._DeviceUnregisterPayload_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeviceUnregisterPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var districtImplementors = []string{"District", "Node"}
 
 func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet, obj *ent.District) graphql.Marshaler {
@@ -62320,6 +64788,102 @@ func (ec *executionContext) _InspectionRecordPayload(ctx context.Context, sel as
 	return out
 }
 
+var jobQueueStatsImplementors = []string{"JobQueueStats"}
+
+func (ec *executionContext) _JobQueueStats(ctx context.Context, sel ast.SelectionSet, obj *model.JobQueueStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobQueueStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobQueueStats")
+		case "states":
+			out.Values[i] = ec._JobQueueStats_states(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpushedNotifications":
+			out.Values[i] = ec._JobQueueStats_unpushedNotifications(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldestDueAt":
+			out.Values[i] = ec._JobQueueStats_oldestDueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._JobQueueStats_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadTokens":
+			out.Values[i] = ec._JobQueueStats_deadTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._JobQueueStats_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var jobStateCountImplementors = []string{"JobStateCount"}
+
+func (ec *executionContext) _JobStateCount(ctx context.Context, sel ast.SelectionSet, obj *model.JobStateCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, jobStateCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JobStateCount")
+		case "state":
+			out.Values[i] = ec._JobStateCount_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._JobStateCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var levelCountImplementors = []string{"LevelCount"}
 
 func (ec *executionContext) _LevelCount(ctx context.Context, sel ast.SelectionSet, obj *progress.LevelCount) graphql.Marshaler {
@@ -62721,6 +65285,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "deviceRegister":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deviceRegister(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deviceUnregister":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deviceUnregister(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notificationMarkRead":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_notificationMarkRead(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "notificationSettingsUpdate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_notificationSettingsUpdate(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "partnerKeyIssue":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_partnerKeyIssue(ctx, field)
@@ -62900,6 +65492,282 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_selfAssessmentReview(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationImplementors = []string{"Notification", "Node"}
+
+func (ec *executionContext) _Notification(ctx context.Context, sel ast.SelectionSet, obj *ent.Notification) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Notification")
+		case "id":
+			out.Values[i] = ec._Notification_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Notification_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Notification_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "readAt":
+			out.Values[i] = ec._Notification_readAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_kind(ctx, field, obj)
+				})
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_title(ctx, field, obj)
+				})
+		case "body":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Notification_body(ctx, field, obj)
+				})
+		case "subjectId":
+			out.Values[i] = ec._Notification_subjectId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationConnectionImplementors = []string{"NotificationConnection"}
+
+func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationConnection")
+		case "edges":
+			out.Values[i] = ec._NotificationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._NotificationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._NotificationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationEdgeImplementors = []string{"NotificationEdge"}
+
+func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.NotificationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationEdge")
+		case "node":
+			out.Values[i] = ec._NotificationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._NotificationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationMarkReadPayloadImplementors = []string{"NotificationMarkReadPayload"}
+
+func (ec *executionContext) _NotificationMarkReadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationMarkReadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationMarkReadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationMarkReadPayload")
+		case "marked":
+			out.Values[i] = ec._NotificationMarkReadPayload_marked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._NotificationMarkReadPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationPreferencesImplementors = []string{"NotificationPreferences"}
+
+func (ec *executionContext) _NotificationPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationPreferences")
+		case "muted":
+			out.Values[i] = ec._NotificationPreferences_muted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quietHours":
+			out.Values[i] = ec._NotificationPreferences_quietHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quietStart":
+			out.Values[i] = ec._NotificationPreferences_quietStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quietEnd":
+			out.Values[i] = ec._NotificationPreferences_quietEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationSettingsPayloadImplementors = []string{"NotificationSettingsPayload"}
+
+func (ec *executionContext) _NotificationSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationSettingsPayload")
+		case "settings":
+			out.Values[i] = ec._NotificationSettingsPayload_settings(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._NotificationSettingsPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -64637,6 +67505,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_praisedOfficials(ctx, field)
+				})
+		case "jobQueue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_jobQueue(ctx, field)
 				})
 		case "progress":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -67116,6 +69990,18 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_official(ctx, field, obj)
 				})
+		case "notifications":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_notifications(ctx, field, obj)
+				})
+		case "notificationSettings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_notificationSettings(ctx, field, obj)
+				})
 		case "officialYear":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -68291,6 +71177,42 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) unmarshalNDevicePlatform2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDevicePlatform(ctx context.Context, v any) (model.DevicePlatform, error) {
+	var res model.DevicePlatform
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDevicePlatform2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDevicePlatform(ctx context.Context, sel ast.SelectionSet, v model.DevicePlatform) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDeviceRegisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceRegisterInput(ctx context.Context, v any) (model.DeviceRegisterInput, error) {
+	res, err := ec.unmarshalInputDeviceRegisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeviceRegisterPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceRegisterPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeviceRegisterPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeviceRegisterPayload!")
+		return graphql.Null
+	}
+	return ec._DeviceRegisterPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeviceUnregisterInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceUnregisterInput(ctx context.Context, v any) (model.DeviceUnregisterInput, error) {
+	res, err := ec.unmarshalInputDeviceUnregisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeviceUnregisterPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐDeviceUnregisterPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeviceUnregisterPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeviceUnregisterPayload!")
+		return graphql.Null
+	}
+	return ec._DeviceUnregisterPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDistrictConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐDistrictConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DistrictConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DistrictConnection!")
@@ -68639,6 +71561,38 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNJobQueueStats2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobQueueStats(ctx context.Context, sel ast.SelectionSet, v *model.JobQueueStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobQueueStats!")
+		return graphql.Null
+	}
+	return ec._JobQueueStats(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNJobStateCount2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobStateCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobStateCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJobStateCount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobStateCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJobStateCount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobStateCount(ctx context.Context, sel ast.SelectionSet, v *model.JobStateCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "JobStateCount!")
+		return graphql.Null
+	}
+	return ec._JobStateCount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNLevelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCount(ctx context.Context, sel ast.SelectionSet, v progress.LevelCount) graphql.Marshaler {
 	return ec._LevelCount(ctx, sel, &v)
 }
@@ -68697,6 +71651,93 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋliemchinhᚋliemchinh
 	})
 
 	return ret
+}
+
+func (ec *executionContext) marshalNNotificationConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationConnection!")
+		return graphql.Null
+	}
+	return ec._NotificationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKind(ctx context.Context, v any) (model.NotificationKind, error) {
+	var res model.NotificationKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKind(ctx context.Context, sel ast.SelectionSet, v model.NotificationKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNNotificationKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKindᚄ(ctx context.Context, v any) ([]model.NotificationKind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.NotificationKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNNotificationKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.NotificationKind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNNotificationMarkReadInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationMarkReadInput(ctx context.Context, v any) (model.NotificationMarkReadInput, error) {
+	res, err := ec.unmarshalInputNotificationMarkReadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationMarkReadPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationMarkReadPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationMarkReadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationMarkReadPayload!")
+		return graphql.Null
+	}
+	return ec._NotificationMarkReadPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNotificationPreferences2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationPreferences(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationPreferences!")
+		return graphql.Null
+	}
+	return ec._NotificationPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationSettingsInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationSettingsInput(ctx context.Context, v any) (model.NotificationSettingsInput, error) {
+	res, err := ec.unmarshalInputNotificationSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationSettingsPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *model.NotificationSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._NotificationSettingsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInput(ctx context.Context, v any) (*ent.NotificationWhereInput, error) {
+	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNOfficial2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *ent.Official) graphql.Marshaler {
@@ -71473,6 +74514,18 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalID(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -71810,6 +74863,65 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋliemchinhᚋliemchinhᚋ
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotification2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotification(ctx context.Context, sel ast.SelectionSet, v *ent.Notification) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Notification(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotificationEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.NotificationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONotificationEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalONotificationEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationEdge(ctx context.Context, sel ast.SelectionSet, v *ent.NotificationEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalONotificationPreferences2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationPreferences(ctx context.Context, sel ast.SelectionSet, v *model.NotificationPreferences) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._NotificationPreferences(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalONotificationWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInputᚄ(ctx context.Context, v any) ([]*ent.NotificationWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.NotificationWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNotificationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalONotificationWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationWhereInput(ctx context.Context, v any) (*ent.NotificationWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNotificationWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOOfficial2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficial(ctx context.Context, sel ast.SelectionSet, v *ent.Official) graphql.Marshaler {

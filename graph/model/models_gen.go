@@ -410,6 +410,47 @@ type CommendationRevokeInput struct {
 	Reason string `json:"reason"`
 }
 
+// Input of deviceRegister.
+type DeviceRegisterInput struct {
+	// What the device is.
+	Platform DevicePlatform `json:"platform"`
+	// The push service's registration token (FCM).
+	Token string `json:"token"`
+	// The language of its notifications: vi (default) or en.
+	Locale *string `json:"locale,omitempty"`
+	// For a citizen without an account: the case's tracking code.
+	TrackingCode *string `json:"trackingCode,omitempty"`
+	// For a citizen without an account: the case's secret.
+	Secret *string `json:"secret,omitempty"`
+}
+
+// Result of deviceRegister.
+type DeviceRegisterPayload struct {
+	// The registration's id. A citizen's pushes link to it (liemchinh://case/<deviceId>): the app
+	// keeps it beside the tracking code and secret, and it opens nothing without them.
+	DeviceID *string `json:"deviceId,omitempty"`
+	// Why nothing was registered, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of deviceUnregister.
+type DeviceUnregisterInput struct {
+	// The registration token.
+	Token string `json:"token"`
+	// For a citizen: the case's tracking code.
+	TrackingCode *string `json:"trackingCode,omitempty"`
+	// For a citizen: the case's secret.
+	Secret *string `json:"secret,omitempty"`
+}
+
+// Result of deviceUnregister.
+type DeviceUnregisterPayload struct {
+	// True when a registration was removed.
+	Removed bool `json:"removed"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
 // Input of emulationRegister.
 type EmulationRegisterInput struct {
 	// The unit registering.
@@ -536,6 +577,30 @@ type InspectionRecordPayload struct {
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
+// The job queue at a glance (administrators).
+type JobQueueStats struct {
+	// Jobs by River state (available, scheduled, running, retryable, completed, discarded, cancelled).
+	States []*JobStateCount `json:"states"`
+	// Notifications not pushed yet.
+	UnpushedNotifications int `json:"unpushedNotifications"`
+	// When the oldest job waiting to run became due, if any.
+	OldestDueAt *time.Time `json:"oldestDueAt,omitempty"`
+	// Pushes sent, refused for a dead token, and failed by this process since it started.
+	Sent int `json:"sent"`
+	// Pushes refused by the push service for a dead token (the device was forgotten), by this process.
+	DeadTokens int `json:"deadTokens"`
+	// Pushes that failed and were left to retry, by this process.
+	Failed int `json:"failed"`
+}
+
+// A number of jobs in a state.
+type JobStateCount struct {
+	// The state.
+	State string `json:"state"`
+	// How many jobs are in it.
+	Count int `json:"count"`
+}
+
 // Input of login.
 type LoginInput struct {
 	// Phone number or e-mail address.
@@ -548,6 +613,8 @@ type LoginInput struct {
 type LogoutInput struct {
 	// The session's refresh token.
 	RefreshToken string `json:"refreshToken"`
+	// The push registration token of the device signing out (deviceRegister), unregistered with the session.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 // Result of logout.
@@ -555,6 +622,52 @@ type LogoutPayload struct {
 	// True once the session is ended.
 	Ok bool `json:"ok"`
 	// Problems, if any.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// Input of notificationMarkRead.
+type NotificationMarkReadInput struct {
+	// The notification; without it, all of the account's.
+	ID *string `json:"id,omitempty"`
+}
+
+// Result of notificationMarkRead.
+type NotificationMarkReadPayload struct {
+	// How many were marked read.
+	Marked int `json:"marked"`
+	// Why nothing changed, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
+// An account's notification preferences.
+type NotificationPreferences struct {
+	// Kinds not pushed (they stay in the inbox).
+	Muted []NotificationKind `json:"muted"`
+	// Whether pushes wait for the end of quiet hours (case news for citizens never waits).
+	QuietHours bool `json:"quietHours"`
+	// Start of the quiet hours, minutes after midnight, Vietnam time (21:00 = 1260 by default).
+	QuietStart int `json:"quietStart"`
+	// End of the quiet hours, minutes after midnight, Vietnam time (07:00 = 420 by default).
+	QuietEnd int `json:"quietEnd"`
+}
+
+// Input of notificationSettingsUpdate.
+type NotificationSettingsInput struct {
+	// Kinds not to push.
+	Muted []NotificationKind `json:"muted"`
+	// Whether pushes wait for the end of quiet hours.
+	QuietHours bool `json:"quietHours"`
+	// Start of the quiet hours, minutes after midnight, Vietnam time (0 to 1439).
+	QuietStart int `json:"quietStart"`
+	// End of the quiet hours, minutes after midnight, Vietnam time (0 to 1439).
+	QuietEnd int `json:"quietEnd"`
+}
+
+// Result of notificationSettingsUpdate.
+type NotificationSettingsPayload struct {
+	// The preferences as saved.
+	Settings *NotificationPreferences `json:"settings,omitempty"`
+	// Why nothing changed, if so.
 	UserErrors []*apperr.UserError `json:"userErrors"`
 }
 
@@ -1107,6 +1220,67 @@ func (e ActivationDelivery) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a device is, for push notifications.
+type DevicePlatform string
+
+const (
+	// An Android phone (through FCM).
+	DevicePlatformAndroid DevicePlatform = "ANDROID"
+	// An iPhone (through FCM).
+	DevicePlatformIos DevicePlatform = "IOS"
+	// A browser.
+	DevicePlatformWeb DevicePlatform = "WEB"
+)
+
+var AllDevicePlatform = []DevicePlatform{
+	DevicePlatformAndroid,
+	DevicePlatformIos,
+	DevicePlatformWeb,
+}
+
+func (e DevicePlatform) IsValid() bool {
+	switch e {
+	case DevicePlatformAndroid, DevicePlatformIos, DevicePlatformWeb:
+		return true
+	}
+	return false
+}
+
+func (e DevicePlatform) String() string {
+	return string(e)
+}
+
+func (e *DevicePlatform) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DevicePlatform(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DevicePlatform", str)
+	}
+	return nil
+}
+
+func (e DevicePlatform) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DevicePlatform) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DevicePlatform) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // File format of a download.
 type ExportFormat string
 
@@ -1221,6 +1395,115 @@ func (e *ExportKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a notification tells (DESIGN.md §12).
+type NotificationKind string
+
+const (
+	// A citizen's case was accepted.
+	NotificationKindCaseAccepted NotificationKind = "CASE_ACCEPTED"
+	// A citizen's case was not accepted.
+	NotificationKindCaseRejected NotificationKind = "CASE_REJECTED"
+	// A citizen's case was transferred to the unit in charge.
+	NotificationKindCaseTransferred NotificationKind = "CASE_TRANSFERRED"
+	// The handler replied to the citizen.
+	NotificationKindCaseReply NotificationKind = "CASE_REPLY"
+	// Verification of a citizen's case started.
+	NotificationKindCaseVerificationStarted NotificationKind = "CASE_VERIFICATION_STARTED"
+	// A citizen's case was concluded.
+	NotificationKindCaseConcluded NotificationKind = "CASE_CONCLUDED"
+	// A citizen's case was closed.
+	NotificationKindCaseClosed NotificationKind = "CASE_CLOSED"
+	// The official's self-assessment was returned.
+	NotificationKindSelfAssessmentReturned NotificationKind = "SELF_ASSESSMENT_RETURNED"
+	// The official's self-assessment was reviewed.
+	NotificationKindSelfAssessmentReviewed NotificationKind = "SELF_ASSESSMENT_REVIEWED"
+	// A commendation of the official was approved.
+	NotificationKindCommendationApproved NotificationKind = "COMMENDATION_APPROVED"
+	// A commendation of the official was declined.
+	NotificationKindCommendationDeclined NotificationKind = "COMMENDATION_DECLINED"
+	// A commendation of the official was revoked.
+	NotificationKindCommendationRevoked NotificationKind = "COMMENDATION_REVOKED"
+	// A case about the official became visible to them (the person concerned).
+	NotificationKindCaseAboutYou NotificationKind = "CASE_ABOUT_YOU"
+	// The pledge is not signed and its due date is near (14 and 3 days before).
+	NotificationKindPledgeReminder NotificationKind = "PLEDGE_REMINDER"
+	// The self-assessment window closes soon (7 days and 1 day before).
+	NotificationKindSelfAssessmentReminder NotificationKind = "SELF_ASSESSMENT_REMINDER"
+	// A case was assigned to the handler.
+	NotificationKindCaseAssigned NotificationKind = "CASE_ASSIGNED"
+	// A deadline of a case the handler holds is near.
+	NotificationKindCaseDueSoon NotificationKind = "CASE_DUE_SOON"
+	// A deadline of a case the handler holds has passed.
+	NotificationKindCaseOverdue NotificationKind = "CASE_OVERDUE"
+	// A unit manager's weekly digest.
+	NotificationKindWeeklyDigest NotificationKind = "WEEKLY_DIGEST"
+)
+
+var AllNotificationKind = []NotificationKind{
+	NotificationKindCaseAccepted,
+	NotificationKindCaseRejected,
+	NotificationKindCaseTransferred,
+	NotificationKindCaseReply,
+	NotificationKindCaseVerificationStarted,
+	NotificationKindCaseConcluded,
+	NotificationKindCaseClosed,
+	NotificationKindSelfAssessmentReturned,
+	NotificationKindSelfAssessmentReviewed,
+	NotificationKindCommendationApproved,
+	NotificationKindCommendationDeclined,
+	NotificationKindCommendationRevoked,
+	NotificationKindCaseAboutYou,
+	NotificationKindPledgeReminder,
+	NotificationKindSelfAssessmentReminder,
+	NotificationKindCaseAssigned,
+	NotificationKindCaseDueSoon,
+	NotificationKindCaseOverdue,
+	NotificationKindWeeklyDigest,
+}
+
+func (e NotificationKind) IsValid() bool {
+	switch e {
+	case NotificationKindCaseAccepted, NotificationKindCaseRejected, NotificationKindCaseTransferred, NotificationKindCaseReply, NotificationKindCaseVerificationStarted, NotificationKindCaseConcluded, NotificationKindCaseClosed, NotificationKindSelfAssessmentReturned, NotificationKindSelfAssessmentReviewed, NotificationKindCommendationApproved, NotificationKindCommendationDeclined, NotificationKindCommendationRevoked, NotificationKindCaseAboutYou, NotificationKindPledgeReminder, NotificationKindSelfAssessmentReminder, NotificationKindCaseAssigned, NotificationKindCaseDueSoon, NotificationKindCaseOverdue, NotificationKindWeeklyDigest:
+		return true
+	}
+	return false
+}
+
+func (e NotificationKind) String() string {
+	return string(e)
+}
+
+func (e *NotificationKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationKind", str)
+	}
+	return nil
+}
+
+func (e NotificationKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -310,6 +310,11 @@ func (s *Service) changeAccount(ctx context.Context, id, action, summary string,
 		if err := s.revokeAll(ctx, tx, id); err != nil {
 			return err
 		}
+		if acc.Disabled && s.devices != nil {
+			if err := s.devices.ForgetAccount(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: action, ObjectType: "Account", ObjectID: id, Summary: summary})
 	})
 	return acc, err

@@ -60,6 +60,8 @@ type Service struct {
 	accounts Accounts
 	keys     accountKeys
 	oidc     *oidcClient
+	// devices forgets push devices on logout and when the account is disabled (package notify).
+	devices Devices
 }
 
 // Configure sets what activation codes, their delivery and single sign-on need.
@@ -218,6 +220,12 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 // Logout revokes the session (token family) of a refresh token. It succeeds for an unknown token
 // too: there is nothing left to end.
 func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.LogoutDevice(ctx, token, "")
+}
+
+// LogoutDevice is Logout that also unregisters the device of deviceToken (its push
+// notifications) from the session's account.
+func (s *Service) LogoutDevice(ctx context.Context, token, deviceToken string) error {
 	rt, err := s.db(ctx).RefreshToken.Query().Where(refreshtoken.TokenHash(hashToken(token))).
 		WithAccount().Only(authz.System(ctx, authz.SysSession))
 	if ent.IsNotFound(err) {
@@ -226,14 +234,29 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	return s.revokeFamily(ctx, rt.Family, "logout", rt.Edges.Account.ID)
+	return s.revokeFamily(ctx, rt.Family, "logout", rt.Edges.Account.ID, deviceToken)
 }
 
-func (s *Service) revokeFamily(ctx context.Context, family, summary, accountID string) error {
+// Devices forgets the push devices of accounts (package notify).
+type Devices interface {
+	ForgetAccount(ctx context.Context, tx *ent.Client, accountID string) error
+	ForgetToken(ctx context.Context, tx *ent.Client, accountID, token string) error
+}
+
+// UseDevices makes logout unregister the device it names and disabling an account forget all
+// its devices, in the same transaction.
+func (s *Service) UseDevices(d Devices) { s.devices = d }
+
+func (s *Service) revokeFamily(ctx context.Context, family, summary, accountID string, deviceToken ...string) error {
 	return s.inTx(ctx, func(tx *ent.Client) error {
 		if _, err := tx.RefreshToken.Update().Where(refreshtoken.Family(family), refreshtoken.RevokedAtIsNil()).
 			SetRevokedAt(s.now()).Save(authz.System(ctx, authz.SysSession)); err != nil {
 			return err
+		}
+		if len(deviceToken) > 0 && deviceToken[0] != "" && s.devices != nil {
+			if err := s.devices.ForgetToken(ctx, tx, accountID, deviceToken[0]); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "logout", ObjectType: "Account", ObjectID: accountID,
 			ActorID: accountID, Summary: summary})

@@ -20,6 +20,8 @@ import (
 	"github.com/liemchinh/liemchinh/ent/incident"
 	"github.com/liemchinh/liemchinh/ent/inspection"
 	"github.com/liemchinh/liemchinh/ent/intercept"
+	"github.com/liemchinh/liemchinh/ent/notification"
+	"github.com/liemchinh/liemchinh/ent/notificationsetting"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/officialnamekey"
@@ -227,6 +229,21 @@ func Install(c *ent.Client) {
 				return nil
 			}
 			return sql.EQ(s.C(rosterimport.FieldRequestedBy), v.AccountID)
+		})
+	}))
+	// Devices are read by nobody: their tokens go to the push service only (SysNotify).
+	c.Device.Intercept(intercept.TraverseDevice(func(ctx context.Context, q *ent.DeviceQuery) error {
+		return filter(ctx, ent.TypeDevice, q.Where, func(Viewer, *sql.Selector) *sql.Predicate { return sql.False() })
+	}))
+	// An inbox is its account's own, whatever the role: an administrator reads no one else's.
+	c.Notification.Intercept(intercept.TraverseNotification(func(ctx context.Context, q *ent.NotificationQuery) error {
+		return filter(ctx, ent.TypeNotification, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return sql.EQ(s.C(notification.FieldAccountID), v.AccountID)
+		})
+	}))
+	c.NotificationSetting.Intercept(intercept.TraverseNotificationSetting(func(ctx context.Context, q *ent.NotificationSettingQuery) error {
+		return filter(ctx, ent.TypeNotificationSetting, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			return sql.EQ(s.C(notificationsetting.FieldAccountID), v.AccountID)
 		})
 	}))
 	c.CitizenCase.Intercept(maskConcerned(c))

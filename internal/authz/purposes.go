@@ -148,4 +148,18 @@ var (
 	SysRosterImport = declare("RosterImport", "a roster import runs in the background after its request was allowed",
 		reads(ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeUnit, ent.TypeRosterImport, ent.TypeUpload),
 		writes(ent.TypeRosterImport, ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeAuditEvent))
+	// SysNotify enqueues a notification for its recipients in the transaction of the change that
+	// causes it (the recipients are found past the causing viewer's rights: the official a case
+	// is about, the handler assigned, the accounts of a unit's staff), and delivers it: reads the
+	// recipients' devices and preferences, marks it sent, forgets the tokens the push service
+	// calls dead, and removes what is past its retention.
+	SysNotify = declare("Notify", "notifications are enqueued for and delivered to their recipients, whoever caused them",
+		reads(ent.TypeAccount, ent.TypeOfficial, ent.TypeCitizenCase, ent.TypeDevice, ent.TypeNotification,
+			ent.TypeNotificationSetting, ent.TypePledge, ent.TypeSelfAssessment),
+		writes(ent.TypeNotification, ent.TypeDevice))
+
+	// SysDevice registers and removes devices for the account or tracked case the caller has
+	// proven, and removes an account's devices when it signs out or is disabled.
+	SysDevice = declare("Device", "a device is registered for the caller's own account or tracked case",
+		reads(ent.TypeDevice), writes(ent.TypeDevice))
 )

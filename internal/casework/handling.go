@@ -209,9 +209,10 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	} else if n != 1 {
 		return nil, errRace
 	}
-	if err := tx.CaseEvent.Create().SetCaseID(c.ID).SetKind(kind).SetFromState(c.State).SetToState(to).
+	ev, err := tx.CaseEvent.Create().SetCaseID(c.ID).SetKind(kind).SetFromState(c.State).SetToState(to).
 		SetActorKind(caseevent.ActorKindSTAFF).SetActorID(v.AccountID).SetNote(note).
-		SetPublic(publicKind(kind)).SetOccurredAt(now).Exec(gctx); err != nil {
+		SetPublic(publicKind(kind)).SetOccurredAt(now).Save(gctx)
+	if err != nil {
 		return nil, err
 	}
 	if a == Message {
@@ -227,6 +228,9 @@ func (s *Service) Handle(ctx context.Context, caseID string, a Action, d Decisio
 	}
 	if err := audit.Record(ctx, tx, audit.Entry{Action: string(a), ObjectType: "Case", ObjectID: c.ID,
 		Summary: fmt.Sprintf("%s -> %s", c.State, to)}); err != nil {
+		return nil, err
+	}
+	if err := s.notifyTransition(ctx, tx, c, kind, ev.ID, d.InspectorID); err != nil {
 		return nil, err
 	}
 	out, err := tx.CitizenCase.Get(gctx, c.ID)

@@ -21,6 +21,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/events"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
 	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
@@ -66,6 +67,7 @@ type Service struct {
 	Uploads *Uploads
 	// Receipts signs the receipts of what citizens send (nil: none are issued).
 	Receipts *receipt.Keys
+	notify   *notify.Service
 
 	knownUnits     sync.Map // unit id -> its province id: units seen to exist (unitProvince)
 	knownUnitCount atomic.Int64
@@ -82,7 +84,8 @@ type Deps struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	Uploads   *Uploads
-	Receipts  *receipt.Keys // signs citizens' receipts
+	Receipts  *receipt.Keys   // signs citizens' receipts
+	Notify    *notify.Service // enqueues what transitions tell (nil: nothing)
 }
 
 // New returns the service.
@@ -91,7 +94,7 @@ func New(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{client: d.Client, box: d.Box, cal: d.Calendar, dur: d.Durations, limits: d.Limits,
-		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads, Receipts: d.Receipts}
+		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads, Receipts: d.Receipts, notify: d.Notify}
 }
 
 // db is the client of the mutation's transaction when there is one (store.ClientFrom).
@@ -140,6 +143,12 @@ var errNoTracked = apperr.New(apperr.NotFound,
 
 func rateLimited(wait time.Duration) error {
 	return apperr.Throttled(wait, "Quá nhiều yêu cầu; vui lòng thử lại sau %d giây.", "Too many requests; try again in %d seconds.")
+}
+
+// Tracked returns the case of a tracking code and secret (throttled per client address; an
+// unknown code and a wrong secret answer alike).
+func (s *Service) Tracked(ctx context.Context, code, secret string) (*ent.CitizenCase, error) {
+	return s.tracked(ctx, code, secret)
 }
 
 // tracked finds a case by tracking code and secret, throttled per client address; an unknown code

@@ -74,6 +74,8 @@ type Config struct {
 	Tracing bool
 	// Accounts: activation codes, their delivery and single sign-on (DESIGN.md §11).
 	Accounts Accounts
+	// Notify configures notifications and the job queue (package notify).
+	Notify Notify
 	// HeapLimit is the soft limit serve puts on the Go heap when GOMEMLIMIT is not set
 	// (DefaultHeapLimit); 0 when it is, the Go runtime having applied it already.
 	HeapLimit int64
@@ -106,6 +108,19 @@ type Accounts struct {
 	OIDCSecret    string        // OIDC_CLIENT_SECRET (optional: a public client with PKCE has none)
 	OIDCLinkClaim string        // OIDC_LINK_CLAIM: the ID token claim accounts are linked by
 	OIDCRedirects []string      // OIDC_REDIRECT_URIS: the redirect URIs the app may use
+}
+
+// Notify configures push notifications, the inbox and the job queue they travel on.
+type Notify struct {
+	Sender       string        // PUSH_SENDER: log (default) or fcm
+	FCMEndpoint  string        // PUSH_FCM_ENDPOINT: the FCM base URL (https://fcm.googleapis.com)
+	Credentials  string        // GOOGLE_APPLICATION_CREDENTIALS: the service account's JSON file (fcm)
+	Rate         float64       // PUSH_RATE: pushes per second per process; 0 is unlimited
+	Retention    time.Duration // NOTIFICATION_RETENTION: how long inbox items are kept
+	PollInterval time.Duration // JOBS_POLL_INTERVAL: how often each process looks for jobs without being told
+	Workers      int           // JOBS_WORKERS: jobs run at once per process
+	Listen       bool          // JOBS_LISTEN: on PostgreSQL, processes hear of new jobs by LISTEN/NOTIFY
+	Run          bool          // JOBS_RUN: this process works jobs (false: it only enqueues)
 }
 
 // Limits bound what one request, one connection or one account per minute may cost the server.
@@ -398,6 +413,35 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if v := get("REFERENCE_CACHE_SIZE", "256"); v != "0" {
 		c.ReferenceCache = parseInt("REFERENCE_CACHE_SIZE", 256)
+	}
+	c.Notify = Notify{
+		Sender:       get("PUSH_SENDER", "log"),
+		FCMEndpoint:  get("PUSH_FCM_ENDPOINT", "https://fcm.googleapis.com"),
+		Credentials:  getenv("GOOGLE_APPLICATION_CREDENTIALS"),
+		Retention:    parseDuration("NOTIFICATION_RETENTION", "4320h"),
+		PollInterval: parseDuration("JOBS_POLL_INTERVAL", "1s"),
+		Workers:      parseInt("JOBS_WORKERS", 10),
+		Listen:       get("JOBS_LISTEN", "true") == "true",
+		Run:          get("JOBS_RUN", "true") == "true",
+	}
+	if v := get("PUSH_RATE", "500"); v != "0" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 {
+			errs = append(errs, fmt.Errorf("PUSH_RATE must be a number of pushes per second (0: unlimited), not %q", v))
+		}
+		c.Notify.Rate = r
+	}
+	switch c.Notify.Sender {
+	case "log":
+	case "fcm":
+		if c.Notify.Credentials == "" {
+			errs = append(errs, errors.New("PUSH_SENDER=fcm needs GOOGLE_APPLICATION_CREDENTIALS (a service account's JSON file)"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("PUSH_SENDER must be log or fcm, not %q", c.Notify.Sender))
+	}
+	if c.Notify.PollInterval < time.Millisecond || c.Notify.Workers < 1 {
+		errs = append(errs, errors.New("JOBS_POLL_INTERVAL must be at least 1ms and JOBS_WORKERS at least 1"))
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		c.HeapLimit = DefaultHeapLimit

@@ -33,6 +33,8 @@ type Metrics struct {
 	websockets    prometheus.Gauge
 	subscriptions prometheus.Gauge
 	overdue       *overdue
+	jobs          *overdue // the same collector: jobs of the queue by state
+	pushes        *pushes
 
 	mu    sync.Mutex
 	names map[string]bool
@@ -63,9 +65,16 @@ func New(db *sql.DB) *Metrics {
 		overdue: &overdue{desc: prometheus.NewDesc("liemchinh_cases_overdue",
 			"Citizen cases past the deadline they are held to now, by the code of their unit's province (counted at most every 30 s).",
 			[]string{"province"}, nil), now: time.Now},
+		jobs: &overdue{desc: prometheus.NewDesc("liemchinh_job_queue_depth",
+			"Jobs of the queue (River) by state: available (waiting to run), scheduled, running, retryable (failed, to retry), discarded (failed for good), completed (kept a day), cancelled; counted at most every 30 s.",
+			[]string{"state"}, nil), now: time.Now},
+		pushes: &pushes{desc: prometheus.NewDesc("liemchinh_pushes_total",
+			"Push notifications by outcome since the process started: sent, dead_token (the device was forgotten), failed (left to retry), skipped (a muted kind).",
+			[]string{"outcome"}, nil)},
 		names: map[string]bool{},
 	}
 	m.registry.MustRegister(m.operations, m.duration, m.complexity, m.http, m.refused, m.websockets, m.subscriptions, m.overdue,
+		m.jobs, m.pushes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if db != nil {
 		m.registry.MustRegister(collectors.NewDBStatsCollector(db, "liemchinh"))
@@ -219,4 +228,39 @@ func (m *Metrics) Overdue(count func(context.Context) (map[string]int, error)) {
 	m.overdue.mu.Lock()
 	defer m.overdue.mu.Unlock()
 	m.overdue.count, m.overdue.last = count, nil
+}
+
+// Jobs sets how the job queue's depth is counted by state, and how the pushes of the process are
+// counted by outcome (issue 14, 15).
+func (m *Metrics) Jobs(depth func(context.Context) (map[string]int, error), pushed func() map[string]int64) {
+	if m == nil {
+		return
+	}
+	m.jobs.mu.Lock()
+	m.jobs.count, m.jobs.last = depth, nil
+	m.jobs.mu.Unlock()
+	m.pushes.mu.Lock()
+	m.pushes.count = pushed
+	m.pushes.mu.Unlock()
+}
+
+// pushes is the collector of the pushes sent by outcome.
+type pushes struct {
+	desc  *prometheus.Desc
+	mu    sync.Mutex
+	count func() map[string]int64
+}
+
+func (p *pushes) Describe(ch chan<- *prometheus.Desc) { ch <- p.desc }
+
+func (p *pushes) Collect(ch chan<- prometheus.Metric) {
+	p.mu.Lock()
+	count := p.count
+	p.mu.Unlock()
+	if count == nil {
+		return
+	}
+	for outcome, n := range count() {
+		ch <- prometheus.MustNewConstMetric(p.desc, prometheus.CounterValue, float64(n), outcome)
+	}
 }

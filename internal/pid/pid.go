@@ -44,6 +44,9 @@ const (
 	ActivationSheet       = "ash"
 	OfficialAssignment    = "oas"
 	RosterImport          = "rim"
+	Device                = "dvc"
+	Notification          = "ntf"
+	NotificationSetting   = "nst"
 )
 
 // tables maps a prefix to the ent type (and GraphQL type) it identifies.
@@ -58,6 +61,7 @@ var tables = map[string]string{
 	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
 	ActivationCode: "ActivationCode", ActivationSheet: "ActivationSheet",
 	OfficialAssignment: "OfficialAssignment", RosterImport: "RosterImport",
+	Device: "Device", Notification: "Notification", NotificationSetting: "NotificationSetting",
 }
 
 // entropy is crypto randomness that increases within a millisecond, so that the ids one process

@@ -3,6 +3,7 @@ package recognition
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/idempotency"
+	"github.com/liemchinh/liemchinh/internal/notify"
 )
 
 // Proposal is a commendation proposal as the proposer enters it.
@@ -304,6 +306,13 @@ func (s *Service) decide(ctx context.Context, id, action string, from, to commen
 	}
 	if err := audit.Record(ctx, tx, entry); err != nil {
 		return nil, err
+	}
+	if who.official != nil {
+		kind := map[commendation.Status]notify.Kind{commendation.StatusAPPROVED: notify.CommendationApproved,
+			commendation.StatusDECLINED: notify.CommendationDeclined, commendation.StatusREVOKED: notify.CommendationRevoked}[to]
+		if err := s.notify.ToOfficial(ctx, who.official.ID, kind, c.ID, string(to), map[string]string{"year": strconv.Itoa(c.Year)}); err != nil {
+			return nil, err
+		}
 	}
 	return tx.Commendation.Get(ctx, c.ID)
 }

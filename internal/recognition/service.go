@@ -16,6 +16,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/store"
 	"github.com/liemchinh/liemchinh/internal/workdays"
@@ -28,7 +29,11 @@ const FirstYear = progress.FirstYear
 type Service struct {
 	client *ent.Client
 	now    func() time.Time
+	notify *notify.Service
 }
+
+// UseNotify makes decisions on commendations notify the official (package notify).
+func (s *Service) UseNotify(n *notify.Service) { s.notify = n }
 
 // New returns the service over client; now is the domain clock (time.Now outside tests).
 func New(client *ent.Client, now func() time.Time) *Service {

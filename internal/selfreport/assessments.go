@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/campaign"
@@ -17,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/assessment"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/notify"
 )
 
 // Item is one criterion of a self-assessment as the official fills it in.
@@ -283,7 +285,7 @@ func (s *Service) ReturnAssessment(ctx context.Context, id, comment string) (*en
 	if comment == "" {
 		return nil, apperr.BadInput("Cần ghi ý kiến khi trả lại.", "A comment is required to return an assessment.", "comment")
 	}
-	a, _, err := s.reviewable(ctx, id, false)
+	a, off, err := s.reviewable(ctx, id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -291,6 +293,10 @@ func (s *Service) ReturnAssessment(ctx context.Context, id, comment string) (*en
 		u.SetStatus(selfassessment.StatusRETURNED).SetReviewComment(comment)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.notify.ToOfficial(ctx, off.ID, notify.AssessmentReturned, a.ID, "returned-"+out.UpdatedAt.Format(time.RFC3339Nano),
+		map[string]string{"year": strconv.Itoa(a.Year)}); err != nil {
 		return nil, err
 	}
 	return out, audit.Record(ctx, s.db(ctx), audit.Entry{Action: "selfAssessmentReturn", ObjectType: "SelfAssessment",
@@ -333,6 +339,10 @@ func (s *Service) ReviewAssessment(ctx context.Context, id string, final *enum.C
 				}
 			})
 			if err != nil {
+				return nil, "", err
+			}
+			if err := s.notify.ToOfficial(ctx, off.ID, notify.AssessmentReviewed, a.ID, "reviewed-"+out.UpdatedAt.Format(time.RFC3339Nano),
+				map[string]string{"year": strconv.Itoa(a.Year)}); err != nil {
 				return nil, "", err
 			}
 			return out, out.ID, nil

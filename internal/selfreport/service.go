@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/idempotency"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -31,7 +32,11 @@ type Service struct {
 	client *ent.Client
 	window assessment.Window
 	now    func() time.Time
+	notify *notify.Service
 }
+
+// UseNotify makes returns and reviews notify the official (package notify).
+func (s *Service) UseNotify(n *notify.Service) { s.notify = n }
 
 // New returns the service; now is the clock (time.Now outside tests).
 func New(client *ent.Client, window assessment.Window, now func() time.Time) *Service {

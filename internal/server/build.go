@@ -20,6 +20,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/evidence"
 	"github.com/liemchinh/liemchinh/internal/metrics"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -51,6 +52,11 @@ type Options struct {
 	OIDCContext context.Context
 	// Sender, when set, delivers activation and reset codes in place of the configured senders.
 	Sender delivery.Sender
+	// PushSender replaces the sender PUSH_SENDER names (tests).
+	PushSender notify.Sender
+	// PushHTTPClient carries the FCM sender's requests, token requests included (nil: the
+	// default), e.g. to trust a test server.
+	PushHTTPClient *http.Client
 }
 
 // BuildWith is Build with options.
@@ -108,6 +114,19 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		}
 		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
 	}
+	notifier, err := newNotifier(cfg, log, db, now, window, opt)
+	if err != nil {
+		closeLimits()
+		_ = broker.Close()
+		return Deps{}, err
+	}
+	closers = append(closers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := notifier.Stop(ctx); err != nil {
+			log.Warn("job queue stopped with an error", "error", err.Error())
+		}
+	})
 	cases := casework.New(casework.Deps{
 		Client: db.Client, Box: box,
 		Calendar:  workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...),
@@ -118,6 +137,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Now:       now,
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
 		Receipts:  receipts,
+		Notify:    notifier,
 	})
 	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
 	if err != nil {
@@ -143,6 +163,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
 			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
 	})
+	authn.UseDevices(notifier)
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
 		closers = append(closers, db.WatchAccounts(cache.Invalidate)) // this process's commits, at once
@@ -173,18 +194,61 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 			reference.Connected(true)
 		}
 	}
+	self := selfreport.New(db.Client, window, now)
+	self.UseNotify(notifier)
+	recog := recognition.New(db.Client, now)
+	recog.UseNotify(notifier)
 	m := metrics.New(db.SQL)
 	m.Overdue(cases.OverdueByProvince)
 	if r := db.Replica; r != nil {
 		m.Replica(r.SQL, r.Lag, r.Usable, r.Served)
 	}
+	m.Jobs(func(ctx context.Context) (map[string]int, error) {
+		st, err := notifier.Depth(ctx)
+		return st.ByState, err
+	}, notifier.Counts)
+	if err := notifier.Start(context.Background()); err != nil {
+		closeAll(closers)
+		_ = broker.Close()
+		return Deps{}, fmt.Errorf("job queue: %w", err)
+	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
 		Limits:    limits,
 		reference: reference,
-		Self:      selfreport.New(db.Client, window, now), Cases: cases, broker: broker,
-		Progress: prog, Recognition: recognition.New(db.Client, now),
-		Reviews: reviews, Open311: open,
+		Self:      self, Cases: cases, broker: broker,
+		Progress: prog, Recognition: recog,
+		Reviews: reviews, Open311: open, Notify: notifier,
 		OrgChart: orgchart.New(db.Client, now), Roster: roster.New(db, blobs, prog, now, log)}, nil
+}
+
+// newNotifier builds the notification service on the job queue (package notify), with the sender
+// PUSH_SENDER names; its jobs run once Start is called.
+func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, window assessment.Window, opt Options) (*notify.Service, error) {
+	nc := cfg.Notify
+	sender := opt.PushSender
+	if sender == nil && nc.Sender == "fcm" {
+		fcm, err := notify.NewFCM(context.Background(), nc.Credentials, nc.FCMEndpoint, opt.PushHTTPClient)
+		if err != nil {
+			return nil, err
+		}
+		sender = fcm
+	}
+	listen := ""
+	if nc.Listen && db.Dialect == dialect.Postgres {
+		listen = cfg.DatabaseURL
+	}
+	return notify.New(context.Background(), db, log, notify.Options{
+		Sender: sender, Rate: nc.Rate, Retention: nc.Retention, PollInterval: nc.PollInterval, Workers: nc.Workers,
+		ListenURL: listen, Run: nc.Run, Now: now,
+		Deadlines: &notify.Deadlines{DueSoonDays: cfg.Deadlines.DueSoonWorkingDays,
+			Calendar: workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...)},
+		Reminders: &notify.Reminders{
+			PledgeDue: func(year int) time.Time { return time.Date(year, time.January, 31, 0, 0, 0, 0, workdays.Vietnam) },
+			AssessmentClose: func(year int) time.Time {
+				return time.Date(year, window.Month, window.Day, 0, 0, 0, 0, workdays.Vietnam)
+			},
+		},
+	})
 }
 
 // LimitsPoolConns is the size of the connection pool the shared limits use on PostgreSQL: their

@@ -34,6 +34,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/events"
 	"github.com/liemchinh/liemchinh/internal/logging"
 	"github.com/liemchinh/liemchinh/internal/metrics"
+	"github.com/liemchinh/liemchinh/internal/notify"
 	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -64,6 +65,8 @@ type Deps struct {
 	// OrgChart changes units and officials; Roster imports rosters in the background.
 	OrgChart *orgchart.Service
 	Roster   *roster.Service
+	// Notify holds devices, the inbox and the job queue notifications are pushed through.
+	Notify *notify.Service
 	// Closing, when set, ends every WebSocket connection once it is done (server shutdown).
 	Closing context.Context
 	// Metrics counts what the server does (served on METRICS_ADDR by the serve command).
@@ -154,7 +157,7 @@ func newGraphQL(d Deps) http.Handler {
 	log := d.Logger
 	es := pagedComplexity{graph.NewSchema(graph.Deps{Client: d.DB.Client, Auth: d.Auth, Box: d.Box, Self: d.Self, Cases: d.Cases,
 		Progress: d.Progress, Recognition: d.Recognition, Reviews: d.Reviews, Open311: d.Open311,
-		OrgChart: d.OrgChart, Roster: d.Roster})}
+		OrgChart: d.OrgChart, Roster: d.Roster, Notify: d.Notify})}
 	srv := handler.New(es)
 	srv.AddTransport(limitWebsocket(transport.Websocket{
 		InitFunc:              d.Auth.WebsocketInit,

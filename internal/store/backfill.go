@@ -9,6 +9,9 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/namesearch"
@@ -59,7 +62,36 @@ func goMigrations(dia string) []*goose.Migration {
 			_, err := tx.ExecContext(ctx, ratelimit.TableDDL)
 			return err
 		}}, nil),
+		// The job queue's tables (River: river_job, river_leader, river_queue, ...), by River's own
+		// migrations, each in a transaction of its own (one of them adds an enum value it then
+		// uses, which PostgreSQL refuses within one transaction). ent does not manage these
+		// tables, and the schema diffs of internal/tools/migrations replay the SQL files only, so
+		// they never see them. A newer River with new migrations gets another entry like this
+		// one (Migrate applies only what is missing).
+		goose.NewGoMigration(20261206140500, &goose.GoFunc{RunDB: func(ctx context.Context, db *sql.DB) error {
+			return migrateRiver(ctx, db, dia)
+		}}, nil),
 	}
+}
+
+// migrateRiver applies River's migrations on db.
+func migrateRiver(ctx context.Context, db *sql.DB, dia string) error {
+	var err error
+	if dia == dialect.SQLite {
+		var m *rivermigrate.Migrator[*sql.Tx]
+		if m, err = rivermigrate.New(riversqlite.New(db), nil); err == nil {
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+	} else {
+		var m *rivermigrate.Migrator[*sql.Tx]
+		if m, err = rivermigrate.New(riverdatabasesql.New(db), nil); err == nil {
+			_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
 }
 
 // refoldNames rewrites the search form of officials' and units' names (fold.Query).

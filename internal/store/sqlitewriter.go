@@ -33,15 +33,15 @@ func (d writerDriver) Query(ctx context.Context, query string, args, v any) erro
 	return d.write.Query(ctx, query, args, v) // INSERT ... RETURNING and the like
 }
 
-func (d writerDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.write.Tx(ctx) }
+func (d writerDriver) Tx(ctx context.Context) (dialect.Tx, error) { return probed(d.write.Tx(ctx)) }
 
 // BeginTx gives a read-only transaction a connection of the shared pool (a consistent snapshot
 // that does not wait for the writer), any other the writer.
 func (d writerDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
 	if opts != nil && opts.ReadOnly {
-		return d.read.BeginTx(ctx, opts)
+		return probed(d.read.BeginTx(ctx, opts))
 	}
-	return d.write.BeginTx(ctx, opts)
+	return probed(d.write.BeginTx(ctx, opts))
 }
 
 func (d writerDriver) Close() error { return errors.Join(d.write.Close(), d.read.Close()) }

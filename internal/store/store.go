@@ -50,8 +50,12 @@ const sqliteBusyTimeout = "&_pragma=busy_timeout(10000)"
 
 // DB is an open database: the ent client over it, the raw handle, and its dialect.
 type DB struct {
-	Client  *ent.Client
-	SQL     *sql.DB
+	Client *ent.Client
+	SQL    *sql.DB
+	// Writer is the one connection ent writes a SQLite file through (nil otherwise): the job
+	// queue writes through it too, so that its writes queue with ent's instead of meeting them
+	// as SQLITE_BUSY.
+	Writer  *sql.DB
 	Dialect string // dialect.SQLite or dialect.Postgres
 	// Replica is the standby of DATABASE_READ_URL (nil without one): see replica.go.
 	Replica *Replica
@@ -148,7 +152,7 @@ func OpenReplicated(ctx context.Context, url, readURL string, wrap func(dialect.
 		}
 		return nil, fmt.Errorf("database unreachable: %w", err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	var drv dialect.Driver = probingDriver{entsql.OpenDB(dia, db)}
 	if writer != nil {
 		drv = writerDriver{read: entsql.OpenDB(dia, db), write: entsql.OpenDB(dia, writer)}
 	}
@@ -185,7 +189,7 @@ func OpenReplicated(ctx context.Context, url, readURL string, wrap func(dialect.
 	accounts, reference := &watchers{}, &watchers{}
 	installAccountHooks(client, dia, accounts)
 	installReferenceHooks(client, dia, reference)
-	d := &DB{Client: client, SQL: db, Dialect: dia, Replica: replica, accounts: accounts, reference: reference}
+	d := &DB{Client: client, SQL: db, Writer: writer, Dialect: dia, Replica: replica, accounts: accounts, reference: reference}
 	if replica != nil {
 		wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		done := make(chan struct{})

@@ -1,0 +1,286 @@
+package notify_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/device"
+	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/notify"
+	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/testutil"
+	"github.com/liemchinh/liemchinh/internal/workdays"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+// countingSender records what it is asked to send, by token.
+type countingSender struct {
+	mu    sync.Mutex
+	by    map[string]int
+	n     int
+	first time.Time
+	last  time.Time
+}
+
+func (c *countingSender) Send(_ context.Context, m notify.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.by == nil {
+		c.by = map[string]int{}
+	}
+	now := time.Now()
+	if c.n == 0 {
+		c.first = now
+	}
+	c.by[m.Token]++
+	c.n++
+	c.last = now
+	return nil
+}
+
+func (c *countingSender) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func (c *countingSender) await(t *testing.T, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for c.count() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pushes, want %d", c.count(), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var reminders = &notify.Reminders{
+	PledgeDue:       func(y int) time.Time { return time.Date(y, time.January, 31, 0, 0, 0, 0, workdays.Vietnam) },
+	AssessmentClose: func(y int) time.Time { return time.Date(y, time.December, 15, 0, 0, 0, 0, workdays.Vietnam) },
+}
+
+// TestRemindersOnce: the pledge reminder 14 days before 31 January goes to every enabled account
+// of an official in service without a signed pledge for the year, set-based, once: a second run
+// on the same day adds nothing, and each device gets exactly one push. An enqueue in a
+// transaction rolled back leaves neither a notification nor a job.
+func TestRemindersOnce(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		ctx := authz.System(context.Background(), authz.SysTestFixture)
+		camp := testutil.Org(t, db.Client, testutil.Shape{Provinces: 1, Districts: 1, Units: 2, Officials: 30})
+		offs, err := db.Client.Official.Query().All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var accounts []string
+		for i, o := range offs {
+			login := testutil.Account(t, db, authz.RoleOfficial, authz.Scope{Kind: authz.ScopeUnit, ID: o.UnitID}, o.ID)
+			acc, err := db.Client.Account.Query().Where(account.Login(login)).Only(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			accounts = append(accounts, acc.ID)
+			if err := db.Client.Device.Create().SetPlatform(device.PlatformANDROID).SetToken("tok-" + strconv.Itoa(i)).
+				SetOwner(acc.ID).SetAccountID(acc.ID).SetLastSeenAt(time.Now()).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case i < 10: // signed for 2027
+				if err := db.Client.Pledge.Create().SetYear(2027).SetSignedAt(time.Now()).SetOfficialID(o.ID).SetCampaign(camp).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			case i == 10:
+				if err := db.Client.Account.UpdateOneID(acc.ID).SetDisabled(true).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			case i == 11:
+				if err := o.Update().SetActiveTo(time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want := len(offs) - 12
+		day := time.Date(2027, 1, 17, 0, 0, 0, 0, workdays.Vietnam)
+		sender := &countingSender{}
+		svc, err := notify.New(context.Background(), db.DB, nil, notify.Options{Sender: sender, PollInterval: 20 * time.Millisecond,
+			Run: true, Reminders: reminders, Now: func() time.Time { return day.Add(10 * time.Hour) }, ListenURL: listenURL(db)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+
+		// Rolled back: nothing stays.
+		boom := errors.New("rolled back")
+		err = store.InTx(context.Background(), db.Client, func(ctx context.Context, _ *ent.Client) error {
+			if err := svc.Enqueue(ctx, notify.Item{Kind: notify.CaseAssigned, AccountID: accounts[20], Subject: "x", Cause: "rollback"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT count(*) FROM notifications"); n != 0 {
+			t.Fatalf("%d notifications after a rollback", n)
+		}
+		if n := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_push'"); n != 0 {
+			t.Fatalf("%d push jobs after a rollback", n)
+		}
+
+		st, err := svc.RemindOn(context.Background(), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Notifications != want || st.Jobs != 1 {
+			t.Fatalf("first run: %+v, want %d notifications in 1 job", st, want)
+		}
+		if again, err := svc.RemindOn(context.Background(), day); err != nil || again.Notifications != 0 {
+			t.Fatalf("second run: %+v, %v", again, err)
+		}
+		// Another day (3 January) reminds of nothing.
+		if other, err := svc.RemindOn(context.Background(), day.AddDate(0, 0, -14)); err != nil || other.Notifications != 0 {
+			t.Fatalf("a day without reminders: %+v, %v", other, err)
+		}
+		sender.await(t, want, 15*time.Second)
+		time.Sleep(200 * time.Millisecond) // anything more would show up now
+		sender.mu.Lock()
+		defer sender.mu.Unlock()
+		if sender.n != want || len(sender.by) != want {
+			t.Fatalf("%d pushes to %d devices, want %d once each", sender.n, len(sender.by), want)
+		}
+		for i := range 12 {
+			if sender.by["tok-"+strconv.Itoa(i)] != 0 {
+				t.Fatalf("tok-%d (pledged, disabled or out of service) was reminded", i)
+			}
+		}
+		if n := count(t, db, "SELECT count(*) FROM notifications WHERE pushed_at IS NULL"); n != 0 {
+			t.Fatalf("%d notifications not marked pushed", n)
+		}
+	})
+}
+
+func listenURL(db *testutil.DB) string {
+	if db.Dialect == dialect.Postgres {
+		return db.URL
+	}
+	return ""
+}
+
+func count(t *testing.T, db *testutil.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := db.SQL.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestReminderScale measures the national reminder on a PostgreSQL database of its own, named by
+// NOTIFY_SCALE_DATABASE_URL (never lc_national): NOTIFY_SCALE_OFFICIALS officials (200,000 by
+// default) with an account and a device each are generated with generate_series when the
+// database has none, then one pledge reminder is enqueued for all of them (timed), and delivered
+// to a counting sender at PUSH_RATE pushes per second (0: unlimited; timed).
+func TestReminderScale(t *testing.T) {
+	url := os.Getenv("NOTIFY_SCALE_DATABASE_URL")
+	if url == "" {
+		t.Skip("NOTIFY_SCALE_DATABASE_URL is not set: the scale measurement needs a PostgreSQL database of its own")
+	}
+	n := 200000
+	if v := os.Getenv("NOTIFY_SCALE_OFFICIALS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	rate := 0.0
+	if v := os.Getenv("PUSH_RATE"); v != "" {
+		rate, _ = strconv.ParseFloat(v, 64)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.SetPool(store.Pool{Conns: 20})
+	if have := scalar(t, db.SQL, "SELECT count(*) FROM officials"); have == 0 {
+		start := time.Now()
+		for _, q := range []string{
+			`INSERT INTO provinces (id, created_at, updated_at, code, name, kind, valid_from) VALUES ('prv_scale', now(), now(), 'S1', 'Tỉnh đo', 'PROVINCE', '2020-01-01')`,
+			`INSERT INTO units (id, created_at, updated_at, name, level, kind, province_units) VALUES ('unt_scale', now(), now(), 'Đơn vị đo', 'PROVINCE', 'AGENCY', 'prv_scale')`,
+			fmt.Sprintf(`INSERT INTO officials (id, created_at, updated_at, full_name, category, employee_code, active_from, unit_officials)
+				SELECT 'off_' || lpad(g::text, 26, '0'), now(), now(), 'Cán bộ ' || g, 'CONG_CHUC', 'S-' || g, '2020-01-01', 'unt_scale' FROM generate_series(1, %d) g`, n),
+			`INSERT INTO accounts (id, created_at, updated_at, login, password_hash, role, scope_kind, official_id, scope_unit_id)
+				SELECT 'acc_' || substr(id, 5), now(), now(), 'scale' || substr(id, 5), 'x', 'OFFICIAL', 'UNIT', id, 'unt_scale' FROM officials`,
+			`INSERT INTO devices (id, created_at, updated_at, platform, token, locale, owner, account_id, last_seen_at)
+				SELECT 'dvc_' || substr(id, 5), now(), now(), 'ANDROID', 'token-' || substr(id, 5), 'vi', id, id, now() FROM accounts`,
+			`ANALYZE`,
+		} {
+			if _, err := db.SQL.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("generated %d officials, accounts and devices in %s", n, time.Since(start).Round(time.Millisecond))
+	}
+	if _, err := db.SQL.ExecContext(ctx, "DELETE FROM notifications; DELETE FROM river_job"); err != nil {
+		t.Fatal(err)
+	}
+	officials := scalar(t, db.SQL, "SELECT count(*) FROM accounts WHERE official_id IS NOT NULL")
+	day := time.Date(2027, 1, 17, 0, 0, 0, 0, workdays.Vietnam)
+	sender := &countingSender{}
+	workers := 20
+	svc, err := notify.New(ctx, db, nil, notify.Options{Sender: sender, Rate: rate, Workers: workers, PollInterval: 200 * time.Millisecond,
+		Run: true, Reminders: reminders, ListenURL: url, Now: func() time.Time { return day.Add(10 * time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enqueue first, with the workers stopped, so the two are timed apart.
+	st, err := svc.RemindOn(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("enqueued %d reminders (%d officials with accounts) in %d push jobs in %s: %.0f/s",
+		st.Notifications, officials, st.Jobs, st.Elapsed.Round(time.Millisecond), float64(st.Notifications)/st.Elapsed.Seconds())
+	start := time.Now()
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = svc.Stop(ctx) }()
+	sender.await(t, st.Notifications, 2*time.Hour)
+	elapsed := time.Since(start)
+	t.Logf("delivered %d pushes to the counting sender in %s: %.0f/s (PUSH_RATE %g, %d workers); queue after: %v",
+		sender.count(), elapsed.Round(time.Millisecond), float64(sender.count())/elapsed.Seconds(), rate, workers, depth(t, svc))
+}
+
+func depth(t *testing.T, svc *notify.Service) map[string]int {
+	d, err := svc.Depth(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.ByState
+}
+
+func scalar(t *testing.T, db *sql.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
