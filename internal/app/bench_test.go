@@ -16,7 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(serveChildEnv) == "1" {
+	if v := os.Getenv(serveChildEnv); v == "1" || v == "migrate" {
 		os.Exit(serveChild()) // a server process of TestTwoProcesses
 	}
 	testutil.Main(m)

@@ -36,13 +36,17 @@ import (
 )
 
 // serveChildEnv, set to 1, makes the test binary a server process (TestMain): `liemchinh serve`
-// configured by its environment, stopped by SIGTERM.
+// configured by its environment, stopped by SIGTERM; set to migrate, `liemchinh migrate`.
 const serveChildEnv = "LIEMCHINH_TEST_SERVE_CHILD"
 
 func serveChild() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := app.Run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	command := "serve"
+	if os.Getenv(serveChildEnv) == "migrate" {
+		command = "migrate"
+	}
+	if err := app.Run(ctx, []string{command}, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "liemchinh:", err)
 		return 1
 	}
