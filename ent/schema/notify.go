@@ -97,8 +97,8 @@ func (NotificationSetting) Fields() []ent.Field {
 		field.String("account_id").NotEmpty().MaxLen(40).Unique().Immutable().Comment("The account."),
 		field.JSON("muted_kinds", []string{}).Optional().Comment("Kinds never pushed (they stay in the inbox)."),
 		field.Bool("quiet_hours").Default(true).Comment("Whether pushes wait outside quiet hours."),
-		field.Int("quiet_start").Default(21*60).Min(0).Max(24*60-1).Comment("Quiet hours start, minutes after midnight, Vietnam time."),
-		field.Int("quiet_end").Default(7*60).Min(0).Max(24*60-1).Comment("Quiet hours end, minutes after midnight, Vietnam time."),
+		field.Int("quiet_start").Default(21 * 60).Min(0).Max(24*60 - 1).Comment("Quiet hours start, minutes after midnight, Vietnam time."),
+		field.Int("quiet_end").Default(7 * 60).Min(0).Max(24*60 - 1).Comment("Quiet hours end, minutes after midnight, Vietnam time."),
 	}
 }
 
