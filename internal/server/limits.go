@@ -21,10 +21,11 @@ const (
 	MaxPageSize     = 100
 )
 
-// isConnection reports whether a field returns a Relay connection with first/last arguments.
+// isConnection reports whether a field returns a Relay connection paged by first and/or last
+// (Viewer.notifications has first only: it must be capped and weighed all the same).
 func isConnection(def *ast.FieldDefinition) bool {
 	return def != nil && strings.HasSuffix(def.Type.Name(), "Connection") &&
-		def.Arguments.ForName("first") != nil && def.Arguments.ForName("last") != nil
+		(def.Arguments.ForName("first") != nil || def.Arguments.ForName("last") != nil)
 }
 
 // validationRules returns gqlparser's rules plus two of ours: page sizes and depth. They run once
