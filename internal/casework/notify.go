@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/liemchinh/liemchinh/ent"
-	"github.com/liemchinh/liemchinh/ent/account"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/device"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
@@ -44,13 +43,10 @@ func (s *Service) notifyTransition(ctx context.Context, tx *ent.Client, c *ent.C
 	}
 	visible := (kind == caseevent.KindVERIFICATION_STARTED && c.Channel != enum.ChannelPraise) ||
 		(kind == caseevent.KindACCEPTED && c.Channel == enum.ChannelPraise)
-	if visible && c.OfficialID != "" {
-		accounts, err := tx.Account.Query().Where(account.OfficialID(c.OfficialID), account.Disabled(false)).IDs(sctx)
-		if err != nil {
+	if visible {
+		// Every enabled account of the official: notify.ToOfficial, in the same transaction.
+		if err := s.notify.ToOfficial(ctx, c.OfficialID, notify.CaseAboutYou, c.ID, c.ID, nil); err != nil {
 			return err
-		}
-		for _, a := range accounts {
-			items = append(items, notify.Item{Kind: notify.CaseAboutYou, AccountID: a, Subject: c.ID, Cause: c.ID})
 		}
 	}
 	if kind == caseevent.KindASSIGNED && inspectorID != "" {
