@@ -275,6 +275,12 @@ func (s *Service) sendReset(ctx context.Context, login string) error {
 	code := newCode()
 	exp := s.now().Add(s.accounts.ResetTTL)
 	err = s.inTx(ctx, func(tx *ent.Client) error {
+		// One reset code at a time: a new request ends the earlier ones (an activation code a
+		// manager issued stays).
+		if _, err := tx.ActivationCode.Update().Where(activationcode.AccountID(acc.ID), activationcode.UsedAtIsNil(),
+			activationcode.PurposeEQ(activationcode.PurposeRESET)).SetUsedAt(s.now()).Save(sys); err != nil {
+			return err
+		}
 		if err := tx.ActivationCode.Create().SetID(pid.New(pid.ActivationCode)).SetCodeHash(s.codeHash(code)).
 			SetPurpose(activationcode.PurposeRESET).SetExpiresAt(exp).SetAccountID(acc.ID).Exec(sys); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -242,12 +243,7 @@ func scopeObject(sc authz.Scope) string {
 }
 
 func provisionSummary(created, sheets, skipped int) string {
-	return itoa(created) + " accounts, " + itoa(sheets) + " sheets, " + itoa(skipped) + " skipped (login taken)"
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	return strconv.Itoa(created) + " accounts, " + strconv.Itoa(sheets) + " sheets, " + strconv.Itoa(skipped) + " skipped (login taken)"
 }
 
 // errNoSheet is a sheet not there for the viewer, or already downloaded.

@@ -164,7 +164,7 @@ func (s *Service) downloadSheet(ctx context.Context, token string) (string, []by
 			return errNoSheet
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "activationSheetDownload", ObjectType: "ActivationSheet",
-			ObjectID: sh.ID, Summary: itoa(sh.Accounts) + " codes of unit " + sh.UnitID})
+			ObjectID: sh.ID, Summary: strconv.Itoa(sh.Accounts) + " codes of unit " + sh.UnitID})
 	})
 	if err != nil {
 		return "", nil, err

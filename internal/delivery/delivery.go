@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 )
@@ -164,22 +165,33 @@ func (s SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("smtp: %w", err)
 	}
 	if err := c.Rcpt(m.To); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpReply(err)
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpReply(err)
 	}
 	msg := "From: " + s.From + "\r\nTo: " + m.To + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", m.Subject) +
 		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
 		strings.ReplaceAll(m.Text, "\n", "\r\n") + "\r\n"
 	if _, err := io.WriteString(w, msg); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpReply(err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp: %w", err)
+		return smtpReply(err)
 	}
 	return c.Quit()
+}
+
+// smtpReply is the error of a step after the recipient was given: a relay's refusal keeps only
+// its status code, since relays commonly echo the address ("550 5.1.1 <x@y>: user unknown") and
+// callers log delivery errors.
+func smtpReply(err error) error {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return fmt.Errorf("smtp: relay answered %d", te.Code)
+	}
+	return fmt.Errorf("smtp: %w", err)
 }
 
 // Settings choose the senders (config.Accounts' fields).

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"strings"
 	"testing"
 )
@@ -56,5 +58,52 @@ func TestHTTPSMS(t *testing.T) {
 	status = http.StatusBadGateway
 	if err := s.Send(context.Background(), m); err == nil {
 		t.Fatal("a 502 from the gateway was taken for success")
+	}
+}
+
+// A relay refusing the recipient usually echoes the address; the error (which callers log)
+// keeps only the status code.
+func TestSMTPRefusalLeavesAddressOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		tp := textproto.NewConn(conn)
+		_ = tp.PrintfLine("220 relay ready")
+		for {
+			line, err := tp.ReadLine()
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.SplitN(line, " ", 2)[0]); {
+			case cmd == "EHLO" || cmd == "HELO":
+				_ = tp.PrintfLine("250 relay")
+			case cmd == "MAIL":
+				_ = tp.PrintfLine("250 ok")
+			case cmd == "RCPT":
+				_ = tp.PrintfLine("550 5.1.1 %s: Recipient address rejected", strings.TrimPrefix(line, "RCPT TO:"))
+			case cmd == "QUIT":
+				_ = tp.PrintfLine("221 bye")
+				return
+			default:
+				_ = tp.PrintfLine("502 no")
+			}
+		}
+	}()
+	to := "nguyen.van.a@donvi.gov.vn"
+	err = SMTP{Addr: ln.Addr().String(), From: "noreply@liemchinh.vn"}.Send(context.Background(),
+		Message{Channel: Email, To: to, Subject: "s", Text: "t", Code: "ABCD"})
+	if err == nil {
+		t.Fatal("refused recipient: no error")
+	}
+	if strings.Contains(err.Error(), "nguyen.van.a") || !strings.Contains(err.Error(), "550") {
+		t.Fatalf("error %q: want the status code without the address", err)
 	}
 }

@@ -60,6 +60,11 @@ const (
 // MaxRows bounds the rows of one file (a merged province has about 100,000 officials).
 const MaxRows = 300000
 
+// maxUnzipBytes bounds what an XLSX file may expand to (excelize's own default is 16 GB: a 50 MB
+// upload of a zip bomb would otherwise be inflated whole). 300,000 rows of eight text cells take
+// well under this.
+var maxUnzipBytes int64 = 1 << 30
+
 // Row is one official as the file gives it, checked.
 type Row struct {
 	Line         int // row of the file: 1 is the header
@@ -238,7 +243,7 @@ func Parse(format Format, data []byte, progress func(int)) ([]Row, []Issue) {
 
 func records(format Format, data []byte) ([][]string, error) {
 	if format == XLSX {
-		f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: false})
+		f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: false, UnzipSizeLimit: maxUnzipBytes})
 		if err != nil {
 			return nil, err
 		}

@@ -54,3 +54,19 @@ func TestParse(t *testing.T) {
 		t.Fatalf("missing columns: %+v", issues)
 	}
 }
+
+func TestParseXLSXUnzipLimit(t *testing.T) {
+	tmpl, err := TemplateXLSX()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows, issues := Parse(XLSX, tmpl, nil); len(rows) != 1 || len(issues) != 0 {
+		t.Fatalf("template under the default limit: rows %+v, issues %+v", rows, issues)
+	}
+	defer func(old int64) { maxUnzipBytes = old }(maxUnzipBytes)
+	maxUnzipBytes = 1024 // the template expands to more than this
+	rows, issues := Parse(XLSX, tmpl, nil)
+	if len(rows) != 0 || len(issues) != 1 || issues[0].Code != "UNREADABLE" {
+		t.Fatalf("over the limit: rows %+v, issues %+v", rows, issues)
+	}
+}

@@ -171,19 +171,31 @@ func makePlan(ctx context.Context, d db, sc Scope, mode Mode, day time.Time, row
 	if err != nil {
 		return nil, err
 	}
+	// Rows with an issue on their unit already (a lookup, not a scan of the issues per row: a file
+	// of 300,000 rows naming unknown units would otherwise take quadratic time).
+	unitIssue := map[int]bool{}
+	for _, is := range issues {
+		if is.Column == Columns[colUnit].Header {
+			unitIssue[is.Row] = true
+		}
+	}
 	// Units: by code in the scope, or by id.
 	var unknown []string
+	seenUnknown := map[string]bool{}
 	for _, r := range rows {
 		if ids := codes[r.UnitCode]; len(ids) == 1 {
 			p.units[r.Line] = ids[0]
 		} else if len(ids) > 1 {
+			unitIssue[r.Line] = true
 			p.Issues = append(p.Issues, issue(r.Line, colUnit, "AMBIGUOUS_UNIT", "Mã đơn vị %q trùng ở %d đơn vị trong phạm vi: dùng mã định danh (unt_...).",
 				"Unit code %q is shared by %d units of the scope: use the unit's id (unt_...).", r.UnitCode, len(ids), r.UnitCode, len(ids)))
 		} else if open, ok := inScope[r.UnitCode]; ok && open {
 			p.units[r.Line] = r.UnitCode
 		} else if ok {
+			unitIssue[r.Line] = true
 			p.Issues = append(p.Issues, issue(r.Line, colUnit, "CLOSED_UNIT", "Đơn vị %q đã giải thể.", "Unit %q is closed.", r.UnitCode, r.UnitCode))
-		} else {
+		} else if !seenUnknown[r.UnitCode] { // each code looked up once
+			seenUnknown[r.UnitCode] = true
 			unknown = append(unknown, r.UnitCode)
 		}
 	}
@@ -217,7 +229,7 @@ func makePlan(ctx context.Context, d db, sc Scope, mode Mode, day time.Time, row
 			if outside[r.UnitCode] {
 				p.Issues = append(p.Issues, issue(r.Line, colUnit, "OUTSIDE_SCOPE", "Đơn vị %q nằm ngoài phạm vi nhập.",
 					"Unit %q is outside the scope imported.", r.UnitCode, r.UnitCode))
-			} else if !hasIssue(p.Issues, r.Line, colUnit) {
+			} else if !unitIssue[r.Line] {
 				p.Issues = append(p.Issues, issue(r.Line, colUnit, "UNKNOWN_UNIT", "Không có đơn vị mã %q.", "No unit has code %q.", r.UnitCode, r.UnitCode))
 			}
 			continue
@@ -308,15 +320,6 @@ func makePlan(ctx context.Context, d db, sc Scope, mode Mode, day time.Time, row
 	p.End += len(p.fullEnds)
 	sort.SliceStable(p.Issues, func(i, j int) bool { return p.Issues[i].Row < p.Issues[j].Row })
 	return p, nil
-}
-
-func hasIssue(is []Issue, row, col int) bool {
-	for _, i := range is {
-		if i.Row == row && i.Column == Columns[col].Header {
-			return true
-		}
-	}
-	return false
 }
 
 const existingColumns = "t.id, t.employee_code, t.full_name, t.position, t.category, t.active_from, t.active_to, t.unit_officials, " +

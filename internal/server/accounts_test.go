@@ -470,10 +470,20 @@ func TestRecovery(t *testing.T) {
 		if len(mail) != 1 || mail[0].To != clerk.ContactEmail {
 			t.Fatalf("reset messages: %+v\n%s", mail, api.Logs.String())
 		}
+		// A second request ends the first reset code: only the newest works.
+		api.Query(t, reset, map[string]any{"l": w.Logins["official"]})
+		api.Auth.WaitResets()
+		first := mail[0].Code
+		if mail = box.take(); len(mail) != 1 || mail[0].Code == first {
+			t.Fatalf("second reset message: %+v", mail)
+		}
+		if r := activate(t, api, w.Logins["official"], first, "clerk's third passphrase"); r.AccountActivate.AccessToken != nil {
+			t.Fatal("the earlier reset code still works after a new one was sent")
+		}
 		if r := activate(t, api, w.Logins["official"], mail[0].Code, "clerk's third passphrase"); r.AccountActivate.AccessToken == nil {
 			t.Fatalf("reset with the code: %+v", r.AccountActivate)
 		}
-		// Throttled per address: 10 requests, then RATE_LIMITED (the three above count).
+		// Throttled per address: 10 requests, then RATE_LIMITED (the four above count).
 		limited := ""
 		for i := 0; i < 10 && limited == ""; i++ {
 			var out struct {

@@ -327,10 +327,11 @@ func TestRosterImport(t *testing.T) {
 			"U1,N-5,Nguyễn Năm,,CONG_CHUC,15/13/2024,,",                                                   // bad date
 			"U1,N-6,Nguyễn Sáu,,CONG_CHUC,2024-01-15,2023-01-01,",                                         // end before start
 			"U1,"+f.officials[len(f.officials)-1].EmployeeCode+",Người Tỉnh Khác,,CONG_CHUC,2020-01-01,,", // code of another scope
-			"U1,N-8,Nguyễn Tám,,CONG_CHUC,2024-01-15,,không-phải-liên-hệ")
+			"U1,N-8,Nguyễn Tám,,CONG_CHUC,2024-01-15,,không-phải-liên-hệ",
+			"ZZ,N-10,Nguyễn Mười,,CONG_CHUC,2024-01-15,,") // the same unknown unit again: its own error
 		res := runImport(t, f.sup, uploadRoster(t, f.sup, "text/csv", bad), prov, "MERGE", false)
 		want := map[int]string{3: "DUPLICATE_CODE", 4: "UNKNOWN_UNIT", 5: "OUTSIDE_SCOPE", 6: "BAD_DATE", 7: "END_BEFORE_START",
-			8: "CODE_OUTSIDE_SCOPE", 9: "BAD_CONTACT"}
+			8: "CODE_OUTSIDE_SCOPE", 9: "BAD_CONTACT", 10: "UNKNOWN_UNIT"}
 		if res.Status != "FAILED" || res.ErrorCount != len(want) {
 			t.Fatalf("bad file: %+v", res)
 		}
