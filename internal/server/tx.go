@@ -129,34 +129,42 @@ func (t transactioner) failed(ctx context.Context, step string, err error, e *ap
 
 type savepointsKey struct{}
 
-var _ graphql.FieldInterceptor = transactioner{}
+var _ graphql.RootFieldInterceptor = transactioner{}
 
-// InterceptField puts each mutation field of an operation with several behind a savepoint, and
-// rolls the field back to it when it answers with userErrors.
-func (t transactioner) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
-	// Called for every field of every operation: the cheap test first, so queries pay nothing more.
-	if fc := graphql.GetFieldContext(ctx); fc == nil || fc.Object != "Mutation" {
-		return next(ctx)
-	}
+// InterceptRootField puts each mutation field of an operation with several behind a savepoint,
+// and rolls the field back to it when it answers with userErrors. It intercepts root fields
+// only: a field interceptor would be called for every field of every answer (hundreds of scalar
+// fields in a nested read) to find the few that are a mutation's.
+func (t transactioner) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	tx := ent.TxFromContext(ctx)
 	if on, _ := ctx.Value(savepointsKey{}).(bool); !on || tx == nil {
-		return next(ctx)
+		return next(ctx) // not a mutation with several fields
 	}
 	c := tx.Client()
 	if _, err := c.ExecContext(ctx, "SAVEPOINT mutation_field"); err != nil {
-		return nil, err
+		return t.fieldFailed(ctx, err)
 	}
 	ctx, userErrors := apperr.WatchUserErrors(ctx)
 	ctx, undo := store.WithUndo(ctx)
-	res, err := next(ctx)
-	if err == nil && userErrors() {
+	res := next(ctx)
+	if userErrors() {
 		if _, err := c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT mutation_field"); err != nil {
-			return nil, err
+			return t.fieldFailed(ctx, err)
 		}
 		undo()
 	}
-	if _, rerr := c.ExecContext(ctx, "RELEASE SAVEPOINT mutation_field"); rerr != nil && err == nil {
-		return nil, rerr
+	if _, err := c.ExecContext(ctx, "RELEASE SAVEPOINT mutation_field"); err != nil {
+		return t.fieldFailed(ctx, err)
 	}
-	return res, err
+	return res
+}
+
+// fieldFailed reports err on the root field being intercepted (its path is the field's alias)
+// and answers it with null; the operation's transaction is then rolled back, as for any error.
+func (t transactioner) fieldFailed(ctx context.Context, err error) graphql.Marshaler {
+	if rfc := graphql.GetRootFieldContext(ctx); rfc != nil {
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Mutation", Field: rfc.Field})
+	}
+	graphql.AddError(ctx, err)
+	return graphql.Null
 }
