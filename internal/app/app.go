@@ -263,6 +263,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 	if cfg.HeapLimit > 0 {
 		debug.SetMemoryLimit(cfg.HeapLimit)
 	}
+	if cfg.GCPercent > 0 {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 	start := time.Now()
 	tr, err := tracing.Start(ctx, cfg.Tracing, version())
 	if err != nil {

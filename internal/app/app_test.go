@@ -114,10 +114,13 @@ func TestServeFreshDatabase(t *testing.T) {
 	addr := waitForListening(t, stderr, done)
 	base := "http://" + addr
 	ready := time.Since(start)
-	// Without GOMEMLIMIT the server puts its own soft limit on the heap (then lifted for the
-	// other tests of this process).
+	// Without GOMEMLIMIT and GOGC the server puts its own soft limit on the heap and its own
+	// collector target (then put back for the other tests of this process).
 	if got := debug.SetMemoryLimit(math.MaxInt64); got != config.DefaultHeapLimit {
 		t.Errorf("heap limit %d, want %d", got, config.DefaultHeapLimit)
+	}
+	if got := debug.SetGCPercent(100); got != config.DefaultGCPercent {
+		t.Errorf("GC percent %d, want %d", got, config.DefaultGCPercent)
 	}
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != http.StatusOK {

@@ -79,6 +79,9 @@ type Config struct {
 	// HeapLimit is the soft limit serve puts on the Go heap when GOMEMLIMIT is not set
 	// (DefaultHeapLimit); 0 when it is, the Go runtime having applied it already.
 	HeapLimit int64
+	// GCPercent is the collector's target serve sets when GOGC is not set (DefaultGCPercent);
+	// 0 when it is, the Go runtime having applied it already.
+	GCPercent int
 }
 
 // DefaultHeapLimit is the soft limit on the Go heap of a server started without GOMEMLIMIT: with
@@ -86,6 +89,13 @@ type Config struct {
 // collector working harder as the heap nears it (never more than half the CPU: past the limit the
 // heap grows rather than the server stalling).
 const DefaultHeapLimit = 80 << 20
+
+// DefaultGCPercent is the collector's target (GOGC) of a server started without GOGC: the heap
+// may grow to five times what is live before a collection, so the soft limit above, not the live
+// heap, decides when the collector runs. Under the nested read on the national seed this gave 18%
+// more requests a second than Go's 100 (84.1 against 70.6 at 10 clients, 85.7 against 72.8 at 32,
+// interleaved), for 137 MB resident instead of 128.
+const DefaultGCPercent = 400
 
 // LoadTestHeader carries LOAD_TEST_KEY from `liemchinh load` to a server outside production.
 const LoadTestHeader = "X-Load-Test-Key"
@@ -201,6 +211,7 @@ var Variables = []Variable{
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(off)", "an OpenTelemetry collector's OTLP/HTTP endpoint (e.g. http://collector:4318): traces with a span per request (continuing a W3C traceparent) and per SQL statement; the other standard OTEL_EXPORTER_OTLP_* variables apply"},
 	{"MAX_CONCURRENT_OPERATIONS", "4 per processor", "GraphQL queries and mutations over HTTP executing at once; others wait for a turn up to REQUEST_TIMEOUT, then answer 503 TIMEOUT with Retry-After (subscriptions and cached reference answers take none); 0 for no bound"},
 	{"GOMEMLIMIT", "80MiB (set by serve)", "Go's soft limit on the heap (e.g. 512MiB, or off): the collector works harder as the heap nears it; raise it when more memory is given to the process"},
+	{"GOGC", "400 (set by serve)", "the collector's target: the heap grows to this percentage over what is live before a collection, so GOMEMLIMIT decides when it runs; lower it (Go's default is 100) to trade requests a second for memory"},
 	{"REFERENCE_CACHE_SIZE", "256", "answers to anonymous queries of public reference data only (provinces, districts, units) each process caches, up to 256 KB each, dropped at once on every change of a province, district or unit on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"LOAD_TEST_KEY", "(none)", "outside production only (production refuses to start with it): a secret of at least 16 characters; requests whose X-Load-Test-Key header carries it skip the per-address submission limit and complexity budget, so that `liemchinh load --url` can drive the server from one address"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
@@ -445,6 +456,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		c.HeapLimit = DefaultHeapLimit
+	}
+	if getenv("GOGC") == "" {
+		c.GCPercent = DefaultGCPercent
 	}
 	if v := get("MAX_CONCURRENT_OPERATIONS", ""); v != "0" {
 		c.MaxOperations = parseInt("MAX_CONCURRENT_OPERATIONS", 4*runtime.GOMAXPROCS(0))
