@@ -5,7 +5,7 @@
 // ROW_NUMBER() window and keeps the first n of each, so a province with 5,224 units is read whole
 // to show 20 of them. LimitPerRow here asks each parent for its own first n instead:
 //
-//   - PostgreSQL: the parents that have a child, then a LATERAL subquery per parent with
+//   - PostgreSQL: the loader's parents, then a LATERAL subquery per parent with
 //     ORDER BY ... LIMIT n, which an index on (parent, order key) answers by reading n entries
 //     (the loader's "parent IN (parents)" is left out of it: see Parents);
 //   - SQLite (no LATERAL): the same per-parent LIMIT as a correlated subquery on the primary key.
@@ -47,12 +47,12 @@ func LimitPerRow(partitionBy string, limit int, orderBy ...sql.Querier) func(s *
 			loaded = nil
 		}
 		if s.Dialect() == dialect.Postgres && loaded != nil {
-			// The parents straight from the loader's list (those with a row), and in each
-			// parent's page the loader's predicate written as TRUE (Parents): it holds there, by
-			// "partitionBy = edge_parents.partitionBy".
+			// The parents straight from the loader's list, without reading the table for them (a
+			// parent without rows has an empty page), and in each parent's page the loader's
+			// predicate written as TRUE (Parents): it holds there, by "partitionBy =
+			// edge_parents.partitionBy".
 			loaded.inPage = true
-			parents = d.Select(d.Table(table).C(partitionBy)).Distinct().From(d.Table(table)).
-				Where(sql.InValues(d.Table(table).C(partitionBy), loaded.values...))
+			parents = listed(d, partitionBy, loaded.values)
 		}
 		page := s.Clone()
 		page.Where(sql.ColumnsEQ(page.C(partitionBy), d.Table(parentAlias).C(partitionBy))).
@@ -67,6 +67,26 @@ func LimitPerRow(partitionBy string, limit int, orderBy ...sql.Querier) func(s *
 		*s = *d.Select(columns...).From(d.Table(pageAlias).As(table)).
 			Prefix(d.With(pageAlias).As(kept)).OrderExpr(orderBy...)
 	}
+}
+
+// listed is, on PostgreSQL, the distinct values as a one-column query named column:
+//
+//	SELECT DISTINCT (unnest(ARRAY[$1, $2, ...])) AS column
+//
+// Reading the parents from the table instead (SELECT DISTINCT t.p FROM t WHERE t.p IN (...))
+// cost 1,213 of the 2,679 buffers of 126 officials' pledges on the national seed. The values are
+// ids, text like the columns holding them.
+func listed(d *sql.DialectBuilder, column string, values []driver.Value) *sql.Selector {
+	return d.Select().AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString("unnest(ARRAY[")
+		for i, v := range values {
+			if i > 0 {
+				b.Comma()
+			}
+			b.Arg(v)
+		}
+		b.WriteString("])")
+	}), column).Distinct()
 }
 
 // lateral is, on PostgreSQL,
