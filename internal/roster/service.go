@@ -271,7 +271,12 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 		return fail(err)
 	}
 	tctx := ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
-	d := db{q: tx.Client(), dialect: s.db.Dialect}
+	stmts := 0
+	d := db{q: tx.Client(), dialect: s.db.Dialect, stmts: &stmts}
+	if d.tx, err = store.SQLTx(tctx); err != nil {
+		_ = tx.Rollback()
+		return fail(err)
+	}
 	if s.db.Dialect == dialect.Postgres {
 		// Imports of one scope, in any process, one at a time.
 		if err := d.exec(tctx, "SELECT pg_advisory_xact_lock(7318013, hashtext(?))", scope.ID); err != nil {
@@ -327,9 +332,11 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 			return err
 		}
 		took("counters: before")
+		before := stmts
 		if err := plan.apply(tctx, d, created, s.now()); err != nil {
 			return err
 		}
+		s.log.Info("roster import write", "import", id, "statements", stmts-before, "created", plan.Create, "changed", len(plan.changes), "ended", len(plan.fullEnds))
 		took("write")
 		if err := namesearch.Refresh(tctx, tx.Client(), s.db.Dialect, changed); err != nil {
 			return err
