@@ -124,7 +124,7 @@ func (s *Service) enqueueDeliveries(ctx context.Context, ids []string) error {
 // deliverCode sends the code id to its official's registered phone, else e-mail: nothing when it
 // was spent or has expired meanwhile (a newer code replaced it, or it was used).
 func (s *Service) deliverCode(ctx context.Context, id string) error {
-	sys := authz.System(ctx, authz.SysActivation)
+	sys := authz.System(ctx, authz.SysCodeDelivery)
 	rec, err := s.client.ActivationCode.Query().Where(activationcode.ID(id)).WithAccount(func(q *ent.AccountQuery) { q.WithOfficial() }).Only(sys)
 	if ent.IsNotFound(err) {
 		return fmt.Errorf("%w: no code %s", errUndeliverable, id)

@@ -114,10 +114,25 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		}
 		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
 	}
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
+	authn := auth.NewService(db.Client, signer, log, now)
+	authn.ShareThrottle(limits)
+	a := cfg.Accounts
+	authn.Configure(auth.Accounts{ReporterKey: reporterKey, Box: box, Limits: limits, Log: log,
+		ActivationTTL: a.ActivationTTL, ResetTTL: a.ResetTTL,
+		Sender: delivery.New(delivery.Settings{SMTPAddr: a.SMTPAddr, SMTPFrom: a.SMTPFrom, SMTPUser: a.SMTPUser,
+			SMTPPassword: a.SMTPPassword, SMSURL: a.SMSURL, SMSToken: a.SMSToken, Production: cfg.Production()}, log, opt.Sender),
+		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
+			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
+	})
 	prog := progress.New(db, now)
 	rost := roster.New(db, blobs, prog, now, log)
 	addImports, sweep := rost.Jobs()
-	jobs := []notify.Jobs{{Queue: roster.Queue, Workers: 2, Add: addImports, Periodic: sweep}}
+	jobs := []notify.Jobs{{Queue: roster.Queue, Workers: 2, Add: addImports, Periodic: sweep},
+		{Queue: auth.DeliveryQueue, Workers: 4, Add: authn.DeliveryJobs}}
 	notifier, err := newNotifier(cfg, log, db, now, window, opt, jobs)
 	if err != nil {
 		closeLimits()
@@ -125,6 +140,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		return Deps{}, err
 	}
 	rost.UseQueue(notifier.River())
+	authn.UseQueue(notifier.River())
 	closers = append(closers, func() {
 		// Running jobs (an import) may finish; then they are cancelled and handed back.
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.Notify.Drain)
@@ -145,10 +161,6 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Receipts:  receipts,
 		Notify:    notifier,
 	})
-	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
-	if err != nil {
-		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
-	}
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
 	if err != nil {
@@ -158,16 +170,6 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	}
 	reviews := review.New(db.Client, prog, tokenKey, now)
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
-	authn := auth.NewService(db.Client, signer, log, now)
-	authn.ShareThrottle(limits)
-	a := cfg.Accounts
-	authn.Configure(auth.Accounts{ReporterKey: reporterKey, Box: box, Limits: limits, Log: log,
-		ActivationTTL: a.ActivationTTL, ResetTTL: a.ResetTTL,
-		Sender: delivery.New(delivery.Settings{SMTPAddr: a.SMTPAddr, SMTPFrom: a.SMTPFrom, SMTPUser: a.SMTPUser,
-			SMTPPassword: a.SMTPPassword, SMSURL: a.SMSURL, SMSToken: a.SMSToken, Production: cfg.Production()}, log, opt.Sender),
-		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
-			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
-	})
 	authn.UseDevices(notifier)
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
