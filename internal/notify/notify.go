@@ -134,7 +134,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, opt Options) (*Ser
 		FetchCooldown:     min(opt.PollInterval, 100*time.Millisecond),
 		MaxAttempts:       12, // River's backoff (attempt^4 s) reaches about 6 hours
 		Logger:            quiet(log),
-		JobTimeout:        10 * time.Minute,
+		JobTimeout:        min(10*time.Minute, opt.RescueAfter), // River wants a rescue after the timeout
 		// A job of a process that died is retried (or discarded at its last attempt) after this.
 		RescueStuckJobsAfter: opt.RescueAfter,
 	}

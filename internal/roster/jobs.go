@@ -88,8 +88,11 @@ func (s *Service) Jobs() (add func(*river.Workers), periodic []*river.PeriodicJo
 }
 
 // UseQueue makes imports run as jobs of the queue (durable: an import survives a restart of its
-// process, and a shutdown hands a running one back to the queue).
-func (s *Service) UseQueue(rc *river.Client[*sql.Tx]) { s.river = rc }
+// process, and a shutdown hands a running one back to the queue). rescueAfter is the queue's
+// JOBS_RESCUE_AFTER: a job running longer was left by a dead process.
+func (s *Service) UseQueue(rc *river.Client[*sql.Tx], rescueAfter time.Duration) {
+	s.river, s.rescueAfter = rc, rescueAfter
+}
 
 // LocalStale is how long an import from the command line (run in its process, not as a job) may
 // stay running before the sweep takes its process for dead.
@@ -99,8 +102,8 @@ var errAbandoned = apperr.New(apperr.Unavailable,
 	"Việc nhập bị gián đoạn và không thể tiếp tục; không có thay đổi nào. Hãy nhập lại.",
 	"The import was interrupted and could not be resumed; nothing was changed. Run it again.")
 
-// Sweep marks FAILED the imports still pending or running whose job is no longer in the queue (its
-// last attempt was lost with its process and discarded), and those from the command line whose
+// Sweep marks FAILED the imports still pending or running whose job is no longer in the queue, or
+// is its last attempt left running by a process that died (the queue discards it), and those from the command line whose
 // process has stopped answering for LocalStale. It returns how many it ended.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if s.river == nil {
@@ -119,6 +122,11 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, j := range res.Jobs {
+		// A last attempt left running by a dead process: the queue discards it (no attempt left).
+		if j.State == rivertype.JobStateRunning && j.Attempt >= j.MaxAttempts && j.AttemptedAt != nil &&
+			s.rescueAfter > 0 && time.Since(*j.AttemptedAt) > s.rescueAfter {
+			continue
+		}
 		var a ImportArgs
 		if json.Unmarshal(j.EncodedArgs, &a) == nil {
 			alive[a.ImportID] = true

@@ -38,14 +38,15 @@ const MaxStoredIssues = 10000
 
 // Service queues and runs roster imports.
 type Service struct {
-	db    *store.DB
-	blobs blob.Store
-	prog  *progress.Service
-	now   func() time.Time
-	log   *slog.Logger
-	locks sync.Map // scope id -> *sync.Mutex (SQLite: imports of one scope one at a time)
-	wg    sync.WaitGroup
-	river *river.Client[*sql.Tx] // nil: imports run in goroutines of this process (UseQueue)
+	db          *store.DB
+	blobs       blob.Store
+	prog        *progress.Service
+	now         func() time.Time
+	log         *slog.Logger
+	locks       sync.Map // scope id -> *sync.Mutex (SQLite: imports of one scope one at a time)
+	wg          sync.WaitGroup
+	river       *river.Client[*sql.Tx] // nil: imports run in goroutines of this process (UseQueue)
+	rescueAfter time.Duration
 }
 
 // New returns the import service.

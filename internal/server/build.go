@@ -139,7 +139,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		_ = broker.Close()
 		return Deps{}, err
 	}
-	rost.UseQueue(notifier.River())
+	rost.UseQueue(notifier.River(), cfg.Notify.RescueAfter)
 	authn.UseQueue(notifier.River())
 	closers = append(closers, func() {
 		// Running jobs (an import) may finish; then they are cancelled and handed back.
