@@ -64,7 +64,7 @@ func awaitImport(t *testing.T, api *testutil.API, id string, within time.Duratio
 		if time.Now().After(deadline) {
 			t.Fatalf("import %s still %s (%s) after %s, want %v", id, st, f, within, want)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
