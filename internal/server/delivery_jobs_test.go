@@ -61,7 +61,9 @@ func TestCodeDeliveryJobs(t *testing.T) {
 		db.Client.Official.UpdateOneID(w.A.Clerk).SetContactPhone("+84907654321").ExecX(ctx)
 		access, _ := api.Login(t, w.Logins["unitManager"], testutil.Password)
 		um := api.As(access)
-		codes := func() int { return db.Client.ActivationCode.Query().Where(activationcode.PurposeEQ(activationcode.PurposeACTIVATION)).CountX(ctx) }
+		codes := func() int {
+			return db.Client.ActivationCode.Query().Where(activationcode.PurposeEQ(activationcode.PurposeACTIVATION)).CountX(ctx)
+		}
 		jobs := func() int {
 			var n int
 			if err := db.SQL.QueryRowContext(ctx, "SELECT count(*) FROM river_job WHERE kind = 'code_delivery'").Scan(&n); err != nil {
