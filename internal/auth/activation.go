@@ -14,6 +14,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/delivery"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // ErrBadCode answers a code that does not work: wrong, expired, spent, or of an unknown or
@@ -119,9 +120,13 @@ func (s *Service) IssueCode(ctx context.Context, officialID string, send bool) (
 		}
 	}
 	now := s.now()
+	codeID := pid.New(pid.ActivationCode)
 	code := newCode()
+	if send {
+		code = s.derivedCode(codeID) // recomputed by the delivery job, which holds only the id
+	}
 	out := &IssuedCode{ExpiresAt: now.Add(s.accounts.ActivationTTL)}
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = store.InTx(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		prov := authz.System(ctx, authz.SysProvision)
 		acc, err := tx.Account.Query().Where(account.OfficialID(off.ID)).Only(prov)
 		if ent.IsNotFound(err) {
@@ -149,7 +154,7 @@ func (s *Service) IssueCode(ctx context.Context, officialID string, send bool) (
 			return err
 		}
 		v := authz.FromContext(ctx)
-		if err := tx.ActivationCode.Create().SetID(pid.New(pid.ActivationCode)).SetCodeHash(s.codeHash(code)).
+		if err := tx.ActivationCode.Create().SetID(codeID).SetCodeHash(s.codeHash(code)).
 			SetPurpose(activationcode.PurposeACTIVATION).SetExpiresAt(out.ExpiresAt).SetAccountID(acc.ID).
 			SetIssuedBy(v.AccountID).Exec(authz.Grant(ctx, "activationCodeIssue", ent.TypeActivationCode)); err != nil {
 			return err
@@ -157,6 +162,9 @@ func (s *Service) IssueCode(ctx context.Context, officialID string, send bool) (
 		summary := "new activation code shown once"
 		if send {
 			summary = "new activation code sent by " + msg.Channel
+			if err := s.enqueueDeliveries(ctx, []string{codeID}); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "activationCodeIssue", ObjectType: "Account", ObjectID: acc.ID, Summary: summary})
 	})
@@ -164,13 +172,15 @@ func (s *Service) IssueCode(ctx context.Context, officialID string, send bool) (
 		return nil, err
 	}
 	if send {
-		fillMessage(&msg, out.Account.Login, code, out.ExpiresAt, false)
-		if err := s.accounts.Sender.Send(ctx, msg); err != nil {
-			s.log.ErrorContext(ctx, "activation code delivery", "account_id", out.Account.ID, "error", err.Error())
-			return nil, apperr.New(apperr.Unavailable, "Không gửi được mã; hãy thử lại hoặc nhận mã để trao trực tiếp.",
-				"The code could not be sent; try again, or get the code to hand over.").OnField("send").KeepingWrites()
+		out.Sent = true // queued in the transaction; without a queue, sent now
+		if s.queue == nil {
+			fillMessage(&msg, out.Account.Login, code, out.ExpiresAt, false)
+			if err := s.accounts.Sender.Send(ctx, msg); err != nil {
+				s.log.ErrorContext(ctx, "activation code delivery", "account_id", out.Account.ID, "error", err.Error())
+				return nil, apperr.New(apperr.Unavailable, "Không gửi được mã; hãy thử lại hoặc nhận mã để trao trực tiếp.",
+					"The code could not be sent; try again, or get the code to hand over.").OnField("send").KeepingWrites()
+			}
 		}
-		out.Sent = true
 		return out, nil
 	}
 	out.Code = code
@@ -255,8 +265,15 @@ func (s *Service) RequestReset(ctx context.Context, login string) error {
 	return nil
 }
 
-// WaitResets waits for the reset requests under way (tests, shutdown).
-func (s *Service) WaitResets() { s.resets.Wait() }
+// WaitResets waits for the reset requests under way, and the deliveries they queued (tests).
+func (s *Service) WaitResets() {
+	s.resets.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.WaitDeliveries(ctx); err != nil {
+		s.log.Warn("waiting for code deliveries", "error", err.Error())
+	}
+}
 
 func (s *Service) sendReset(ctx context.Context, login string) error {
 	sys := authz.System(ctx, authz.SysPasswordReset)
@@ -272,23 +289,27 @@ func (s *Service) sendReset(ctx context.Context, login string) error {
 	if !ok {
 		return nil
 	}
-	code := newCode()
+	codeID := pid.New(pid.ActivationCode)
+	code := s.derivedCode(codeID)
 	exp := s.now().Add(s.accounts.ResetTTL)
-	err = s.inTx(ctx, func(tx *ent.Client) error {
+	err = store.InTx(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		// One reset code at a time: a new request ends the earlier ones (an activation code a
 		// manager issued stays).
 		if _, err := tx.ActivationCode.Update().Where(activationcode.AccountID(acc.ID), activationcode.UsedAtIsNil(),
 			activationcode.PurposeEQ(activationcode.PurposeRESET)).SetUsedAt(s.now()).Save(sys); err != nil {
 			return err
 		}
-		if err := tx.ActivationCode.Create().SetID(pid.New(pid.ActivationCode)).SetCodeHash(s.codeHash(code)).
+		if err := tx.ActivationCode.Create().SetID(codeID).SetCodeHash(s.codeHash(code)).
 			SetPurpose(activationcode.PurposeRESET).SetExpiresAt(exp).SetAccountID(acc.ID).Exec(sys); err != nil {
+			return err
+		}
+		if err := s.enqueueDeliveries(ctx, []string{codeID}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "passwordResetRequest", ObjectType: "Account", ObjectID: acc.ID,
 			ActorID: acc.ID, Summary: "reset code sent by " + msg.Channel})
 	})
-	if err != nil {
+	if err != nil || s.queue != nil {
 		return err
 	}
 	fillMessage(&msg, acc.Login, code, exp, true)

@@ -70,7 +70,7 @@ type Accounts struct {
 }
 
 type accountKeys struct {
-	code, link, identity []byte
+	code, link, identity, deliver []byte
 }
 
 func deriveKeys(reporterKey []byte) accountKeys {
@@ -82,7 +82,7 @@ func deriveKeys(reporterKey []byte) accountKeys {
 		return out
 	}
 	return accountKeys{code: k("liemchinh activation code v1"), link: k("liemchinh activation sheet link v1"),
-		identity: k("liemchinh oidc identity v1")}
+		identity: k("liemchinh oidc identity v1"), deliver: k("liemchinh delivered code v1")}
 }
 
 // codeHash is the keyed hash of a normalized code: a database reader cannot test guesses offline.

@@ -18,6 +18,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/delivery"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/store"
 )
 
 // provisionBatch is the rows of one multi-row INSERT: 1,000 accounts of 12 columns stay under
@@ -43,17 +44,19 @@ type sheetContent struct {
 }
 
 type newAccount struct {
-	off  *ent.Official
-	id   string
-	code string
+	off    *ent.Official
+	id     string
+	codeID string
+	code   string
+	send   bool // the code also goes to the official's phone or e-mail
 }
 
 // Provision creates an account (role OFFICIAL, scope their unit, login = employee code, no
 // password) for every official in service in target without one, and one activation code each:
 // set-based (multi-row inserts of provisionBatch rows) in one transaction, with one sealed sheet
-// per unit. With send, each code also goes to the official's registered phone or e-mail, after
-// the commit, in the background (a few at a time). Running it again adds only the officials still
-// without an account.
+// per unit. With send, each code also goes to the official's registered phone or e-mail: a
+// delivery job per code, enqueued in the same transaction (deliver.go). Running it again adds
+// only the officials still without an account.
 func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) (*ProvisionResult, error) {
 	if err := authz.MayProvision(ctx, s.db(ctx), target); err != nil {
 		return nil, err
@@ -64,7 +67,7 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 	v := authz.FromContext(ctx)
 	res := &ProvisionResult{ExpiresAt: &exp}
 	var created []newAccount
-	err := s.inTx(ctx, func(tx *ent.Client) error {
+	err := store.InTx(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
 		offs, err := tx.Official.Query().Where(authz.UnitsOf(target, official.UnitColumn), official.Not(official.HasAccount()),
 			official.Or(official.ActiveToIsNil(), official.ActiveToGTE(today))).
 			Order(ent.Asc(official.FieldUnitID), ent.Asc(official.FieldFullName), ent.Asc(official.FieldID)).
@@ -97,7 +100,11 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 				}
 				continue
 			}
-			created = append(created, newAccount{off: o, id: pid.New(pid.Account), code: newCode()})
+			n := newAccount{off: o, id: pid.New(pid.Account), codeID: pid.New(pid.ActivationCode), code: newCode()}
+			if _, ok := contactOf(o); ok && send {
+				n.send, n.code = true, s.derivedCode(n.codeID) // the delivery job recomputes it from the id
+			}
+			created = append(created, n)
 		}
 		gctx := authz.Grant(ctx, "accountsProvision", ent.TypeAccount, ent.TypeActivationCode, ent.TypeActivationSheet)
 		for i := 0; i < len(created); i += provisionBatch {
@@ -108,7 +115,7 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 				accs[j] = tx.Account.Create().SetID(n.id).SetLogin(NormalizeLogin(n.off.EmployeeCode)).
 					SetRole(account.RoleOFFICIAL).SetScopeKind(account.ScopeKindUNIT).SetScopeUnitID(n.off.UnitID).
 					SetOfficialID(n.off.ID)
-				codes[j] = tx.ActivationCode.Create().SetID(pid.New(pid.ActivationCode)).SetCodeHash(s.codeHash(n.code)).
+				codes[j] = tx.ActivationCode.Create().SetID(n.codeID).SetCodeHash(s.codeHash(n.code)).
 					SetPurpose(activationcode.PurposeACTIVATION).SetExpiresAt(exp).SetAccountID(n.id).SetIssuedBy(v.AccountID)
 			}
 			if err := tx.Account.CreateBulk(accs...).Exec(gctx); err != nil {
@@ -130,21 +137,30 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 			res.Sheets = append(res.Sheets, saved...)
 		}
 		res.Created = len(created)
+		var sends []string
+		for _, n := range created {
+			if n.send {
+				sends = append(sends, n.codeID)
+			}
+		}
+		res.Sent = len(sends)
+		if err := s.enqueueDeliveries(ctx, sends); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.Entry{Action: "accountsProvision", ObjectType: scopeObject(target), ObjectID: target.ID,
 			Summary: provisionSummary(len(created), len(sheets), len(offs)-len(created))})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if send {
+	if s.queue == nil { // no job queue (the command line, benchmarks): sent from here
 		var msgs []delivery.Message
 		for _, n := range created {
-			if m, ok := contactOf(n.off); ok {
+			if m, ok := contactOf(n.off); ok && n.send {
 				fillMessage(&m, NormalizeLogin(n.off.EmployeeCode), n.code, exp, false)
 				msgs = append(msgs, m)
 			}
 		}
-		res.Sent = len(msgs)
 		s.deliver(ctx, msgs)
 	}
 	return res, nil

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/argon2id"
+	"github.com/riverqueue/river"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
@@ -60,6 +62,8 @@ type Service struct {
 	accounts Accounts
 	keys     accountKeys
 	oidc     *oidcClient
+	// queue carries the code deliveries (deliver.go); nil: sent in the background after the commit.
+	queue *river.Client[*sql.Tx]
 	// devices forgets push devices on logout and when the account is disabled (package notify).
 	devices Devices
 }

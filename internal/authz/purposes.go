@@ -127,6 +127,11 @@ var (
 	SysPasswordReset = declare("PasswordReset", "a reset code is sent to the registered contact of the login's official",
 		reads(ent.TypeAccount, ent.TypeOfficial), writes(ent.TypeActivationCode))
 
+	// SysCodeDelivery reads a one-time code's record, its account and the official's registered
+	// contact, to send the code (a job of the queue, after the transaction that issued it).
+	SysCodeDelivery = declare("CodeDelivery", "a one-time code issued to be sent is delivered to its official's registered contact",
+		reads(ent.TypeAccount, ent.TypeActivationCode, ent.TypeOfficial))
+
 	// SysProvision reads the accounts of officials in a scope the viewer may provision (accounts
 	// are otherwise read by administrators only), the logins already taken, and ends the codes a
 	// new one replaces.

@@ -131,6 +131,8 @@ type Notify struct {
 	Workers      int           // JOBS_WORKERS: jobs run at once per process
 	Listen       bool          // JOBS_LISTEN: on PostgreSQL, processes hear of new jobs by LISTEN/NOTIFY
 	Run          bool          // JOBS_RUN: this process works jobs (false: it only enqueues)
+	RescueAfter  time.Duration // JOBS_RESCUE_AFTER: a job running this long was left by a dead process, and is retried
+	Drain        time.Duration // JOBS_DRAIN: at shutdown, how long running jobs may finish before they are handed back
 }
 
 // Limits bound what one request, one connection or one account per minute may cost the server.
@@ -434,6 +436,8 @@ func Load(getenv func(string) string) (Config, error) {
 		Workers:      parseInt("JOBS_WORKERS", 10),
 		Listen:       get("JOBS_LISTEN", "true") == "true",
 		Run:          get("JOBS_RUN", "true") == "true",
+		RescueAfter:  parseDuration("JOBS_RESCUE_AFTER", "20m"),
+		Drain:        parseDuration("JOBS_DRAIN", "20s"),
 	}
 	if v := get("PUSH_RATE", "500"); v != "0" {
 		r, err := strconv.ParseFloat(v, 64)

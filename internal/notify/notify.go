@@ -58,6 +58,20 @@ type Options struct {
 	// Deadlines decides when handlers are warned of their cases' deadlines (nil: never).
 	Deadlines *Deadlines
 	Now       func() time.Time
+	// Jobs are other packages' jobs run on this same queue (roster imports, code delivery).
+	Jobs []Jobs
+	// RescueAfter is how long a job may stay running before it is taken as abandoned by a process
+	// that stopped without finishing it, and retried (0: 20 minutes, above every job's timeout).
+	RescueAfter time.Duration
+}
+
+// Jobs are the workers of another package, run on the job queue of this service, in their own
+// River queue (so that a long roster import never holds up the pushes).
+type Jobs struct {
+	Queue    string
+	Workers  int                  // run at once per process
+	Add      func(*river.Workers) // registers the package's workers
+	Periodic []*river.PeriodicJob // run on the leader
 }
 
 // Service enqueues and delivers notifications.
@@ -103,7 +117,13 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, opt Options) (*Ser
 		}
 		s.limiter = rate.NewLimiter(rate.Limit(opt.Rate), burst)
 	}
+	if opt.RescueAfter <= 0 {
+		opt.RescueAfter = 20 * time.Minute
+	}
 	workers := river.NewWorkers()
+	for _, j := range opt.Jobs {
+		j.Add(workers)
+	}
 	river.AddWorker(workers, &pushWorker{s: s})
 	river.AddWorker(workers, &remindWorker{s: s})
 	river.AddWorker(workers, &cleanupWorker{s: s})
@@ -114,11 +134,17 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, opt Options) (*Ser
 		FetchCooldown:     min(opt.PollInterval, 100*time.Millisecond),
 		MaxAttempts:       12, // River's backoff (attempt^4 s) reaches about 6 hours
 		Logger:            quiet(log),
-		JobTimeout:        10 * time.Minute,
+		JobTimeout:        min(10*time.Minute, opt.RescueAfter), // River wants a rescue after the timeout
+		// A job of a process that died is retried (or discarded at its last attempt) after this.
+		RescueStuckJobsAfter: opt.RescueAfter,
 	}
 	if opt.Run {
 		cfg.Queues = map[string]river.QueueConfig{Queue: {MaxWorkers: opt.Workers}}
 		cfg.PeriodicJobs = s.periodicJobs()
+		for _, j := range opt.Jobs {
+			cfg.Queues[j.Queue] = river.QueueConfig{MaxWorkers: max(j.Workers, 1)}
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, j.Periodic...)
+		}
 	}
 	var driver riverdriver.Driver[*sql.Tx]
 	if db.Dialect == dialect.SQLite {
@@ -148,6 +174,13 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, opt Options) (*Ser
 	s.river = rc
 	return s, nil
 }
+
+// River is the job queue's client, for the packages whose jobs run on it (Options.Jobs) to
+// enqueue theirs in their own transactions (InsertTx with store.SQLTx).
+func (s *Service) River() *river.Client[*sql.Tx] { return s.river }
+
+// Working says whether this process works jobs (Options.Run).
+func (s *Service) Working() bool { return s != nil && s.opt.Run }
 
 // quiet keeps River's own logging to warnings and errors.
 func quiet(log *slog.Logger) *slog.Logger {

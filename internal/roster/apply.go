@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/lib/pq"
 
 	"github.com/liemchinh/liemchinh/internal/fold"
 	"github.com/liemchinh/liemchinh/internal/orgchart"
@@ -14,12 +15,34 @@ import (
 
 func day(t time.Time) time.Time { return orgchart.Day(t) }
 
-// insert writes rows with multi-row INSERTs (at most about 30,000 parameters a statement).
+// maxParams bounds the parameters of one statement (PostgreSQL allows 65,535, SQLite 32,766).
+const maxParams = 30000
+
+// insert writes rows: through COPY on PostgreSQL (one statement whatever the rows), multi-row
+// INSERTs elsewhere.
 func (d db) insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	per := 30000 / len(columns)
-	if d.dialect != dialect.Postgres {
-		per = 30000 / len(columns) // SQLite allows 32,766 parameters
+	if len(rows) == 0 {
+		return nil
 	}
+	if d.dialect == dialect.Postgres && d.tx != nil {
+		d.count()
+		st, err := d.tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if _, err := st.ExecContext(ctx, r...); err != nil {
+				_ = st.Close()
+				return err
+			}
+		}
+		if _, err := st.ExecContext(ctx); err != nil {
+			_ = st.Close()
+			return err
+		}
+		return st.Close()
+	}
+	per := maxParams / len(columns)
 	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(columns)), ",") + ")"
 	for lo := 0; lo < len(rows); lo += per {
 		part := rows[lo:min(lo+per, len(rows))]
@@ -29,6 +52,48 @@ func (d db) insert(ctx context.Context, table string, columns []string, rows [][
 		}
 		q := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")
+		if err := d.exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// col is a column an update sets, with its PostgreSQL type (the values' list needs it).
+type col struct{ name, pgType string }
+
+// update sets columns of the rows of table whose ids lead each row, in statements of at most
+// maxParams parameters: WITH v(id, ...) AS (VALUES ...) UPDATE table SET c = v.c FROM v WHERE
+// table.id = v.id (both databases; PostgreSQL casts each value to its column's type).
+func (d db) update(ctx context.Context, table string, columns []col, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	names := make([]string, len(columns))
+	sets := make([]string, 0, len(columns)-1)
+	var tuple strings.Builder
+	tuple.WriteByte('(')
+	for i, c := range columns {
+		names[i] = c.name
+		if i > 0 {
+			tuple.WriteByte(',')
+			sets = append(sets, c.name+" = v."+c.name)
+		}
+		tuple.WriteByte('?')
+		if d.dialect == dialect.Postgres {
+			tuple.WriteString("::" + c.pgType)
+		}
+	}
+	tuple.WriteByte(')')
+	per := maxParams / len(columns)
+	for lo := 0; lo < len(rows); lo += per {
+		part := rows[lo:min(lo+per, len(rows))]
+		args := make([]any, 0, len(part)*len(columns))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		q := "WITH v(" + strings.Join(names, ", ") + ") AS (VALUES " + strings.TrimSuffix(strings.Repeat(tuple.String()+",", len(part)), ",") +
+			") UPDATE " + table + " SET " + strings.Join(sets, ", ") + " FROM v WHERE " + table + ".id = v.id"
 		if err := d.exec(ctx, q, args...); err != nil {
 			return err
 		}
@@ -65,8 +130,21 @@ func (p *Plan) assignIDs() (created []string, changed []string) {
 	return created, changed
 }
 
-// apply writes the plan in d's transaction: new officials and their assignments in multi-row
-// INSERTs, each changed official's row and assignments, the officials FULL mode ends.
+// Columns the updates of apply set.
+var (
+	officialUpdate = []col{{"id", "text"}, {"updated_at", "timestamptz"}, {"full_name", "text"}, {"full_name_folded", "text"},
+		{"position", "text"}, {"category", "text"}, {"active_from", "timestamptz"}, {"active_to", "timestamptz"},
+		{"leave_reason", "text"}, {"unit_officials", "text"}, {"contact_phone", "text"}, {"contact_email", "text"}}
+	assignmentFrom = []col{{"id", "text"}, {"valid_from", "timestamptz"}, {"updated_at", "timestamptz"}}
+	assignmentMove = []col{{"id", "text"}, {"unit_assignments", "text"}, {"valid_to", "timestamptz"}, {"updated_at", "timestamptz"}}
+	assignmentEnd  = []col{{"id", "text"}, {"valid_to", "timestamptz"}, {"updated_at", "timestamptz"}}
+)
+
+// apply writes the plan in d's transaction, set-based whatever the number of rows: new officials
+// and their assignments (COPY, or multi-row INSERTs), the changed officials' rows and their
+// assignments' starts, ends and units (one UPDATE ... FROM VALUES per kind and 30,000
+// parameters), the officials FULL mode ends. A changed official without a recorded history
+// gets the assignment of the unit they held, written already in its final state.
 func (p *Plan) apply(ctx context.Context, d db, created []string, now time.Time) error {
 	offCols := []string{"id", "created_at", "updated_at", "full_name", "category", "position", "employee_code",
 		"active_from", "active_to", "full_name_folded", "unit_officials", "contact_phone", "contact_email"}
@@ -85,6 +163,7 @@ func (p *Plan) apply(ctx context.Context, d db, created []string, now time.Time)
 	if err := d.insert(ctx, "officials", offCols, offs); err != nil {
 		return err
 	}
+	var offUpd, fromUpd, moveUpd, endUpd [][]any
 	for _, c := range p.changes {
 		r, o := c.row, c.old
 		phone, email := o.Phone, o.Email
@@ -98,25 +177,10 @@ func (p *Plan) apply(ctx context.Context, d db, created []string, now time.Time)
 		if r.End != nil && o.LeaveReason.Valid {
 			leave = o.LeaveReason.String
 		}
-		if err := d.exec(ctx, "UPDATE officials SET updated_at = ?, full_name = ?, full_name_folded = ?, position = ?, category = ?,"+
-			" active_from = ?, active_to = ?, leave_reason = ?, unit_officials = ?, contact_phone = ?, contact_email = ? WHERE id = ?",
-			now, r.FullName, fold.Query(r.FullName), r.Position, string(r.Category), r.Start, timeOrNil(r.End), leave, c.unit,
-			nullable(phone), nullable(email), o.ID); err != nil {
-			return err
-		}
+		offUpd = append(offUpd, []any{o.ID, now, r.FullName, fold.Query(r.FullName), r.Position, string(r.Category), r.Start,
+			timeOrNil(r.End), leave, c.unit, nullable(phone), nullable(email)})
 		// The history: recorded from the first day when there is none; the start moved with the
 		// official's (only one assignment then); a transfer on the import's date; the end.
-		cur := o.CurID
-		if cur == "" {
-			cur = pid.New(pid.OfficialAssignment)
-			if err := d.insert(ctx, "official_assignments", asgCols, [][]any{{cur, now, now, r.Start, nil, "RECORDED", o.ID, o.Unit}}); err != nil {
-				return err
-			}
-		} else if !o.From.Equal(r.Start) {
-			if err := d.exec(ctx, "UPDATE official_assignments SET valid_from = ?, updated_at = ? WHERE id = ?", r.Start, now, cur); err != nil {
-				return err
-			}
-		}
 		curFrom := o.CurFrom
 		if o.CurID == "" || !o.From.Equal(r.Start) && o.NAssign <= 1 {
 			curFrom = r.Start
@@ -125,23 +189,37 @@ func (p *Plan) apply(ctx context.Context, d db, created []string, now time.Time)
 		if r.End != nil {
 			end = r.End.AddDate(0, 0, 1)
 		}
+		// What the latest assignment becomes: its unit and its end.
+		unit, to, moved := o.Unit, end, false
 		switch {
 		case c.transfer && p.day.Equal(curFrom):
-			if err := d.exec(ctx, "UPDATE official_assignments SET unit_assignments = ?, valid_to = ?, updated_at = ? WHERE id = ?", c.unit, end, now, cur); err != nil {
-				return err
-			}
+			unit, moved = c.unit, true
 		case c.transfer:
-			if err := d.exec(ctx, "UPDATE official_assignments SET valid_to = ?, updated_at = ? WHERE id = ?", p.day, now, cur); err != nil {
-				return err
-			}
-			if err := d.insert(ctx, "official_assignments", asgCols, [][]any{{pid.New(pid.OfficialAssignment), now, now, p.day, end, "IMPORT", o.ID, c.unit}}); err != nil {
-				return err
-			}
-		default:
-			if err := d.exec(ctx, "UPDATE official_assignments SET valid_to = ?, updated_at = ? WHERE id = ?", end, now, cur); err != nil {
-				return err
-			}
+			to = p.day
+			asgs = append(asgs, []any{pid.New(pid.OfficialAssignment), now, now, p.day, end, "IMPORT", o.ID, c.unit})
 		}
+		if o.CurID == "" {
+			asgs = append(asgs, []any{pid.New(pid.OfficialAssignment), now, now, r.Start, to, "RECORDED", o.ID, unit})
+			continue
+		}
+		if !o.From.Equal(r.Start) {
+			fromUpd = append(fromUpd, []any{o.CurID, r.Start, now})
+		}
+		if moved {
+			moveUpd = append(moveUpd, []any{o.CurID, unit, to, now})
+		} else {
+			endUpd = append(endUpd, []any{o.CurID, to, now})
+		}
+	}
+	if err := d.update(ctx, "officials", officialUpdate, offUpd); err != nil {
+		return err
+	}
+	for _, o := range p.fullEnds {
+		if o.CurID == "" {
+			asgs = append(asgs, []any{pid.New(pid.OfficialAssignment), now, now, o.From, p.day.AddDate(0, 0, 1), "RECORDED", o.ID, o.Unit})
+			continue
+		}
+		endUpd = append(endUpd, []any{o.CurID, p.day.AddDate(0, 0, 1), now})
 	}
 	if len(p.fullEnds) > 0 {
 		ids := make([]string, len(p.fullEnds))
@@ -155,17 +233,12 @@ func (p *Plan) apply(ctx context.Context, d db, created []string, now time.Time)
 				return err
 			}
 		}
-		var recorded [][]any
-		for _, o := range p.fullEnds {
-			if o.CurID == "" {
-				recorded = append(recorded, []any{pid.New(pid.OfficialAssignment), now, now, o.From, p.day.AddDate(0, 0, 1), "RECORDED", o.ID, o.Unit})
-				continue
-			}
-			if err := d.exec(ctx, "UPDATE official_assignments SET valid_to = ?, updated_at = ? WHERE id = ?", p.day.AddDate(0, 0, 1), now, o.CurID); err != nil {
-				return err
-			}
-		}
-		if err := d.insert(ctx, "official_assignments", asgCols, recorded); err != nil {
+	}
+	for _, u := range []struct {
+		cols []col
+		rows [][]any
+	}{{assignmentFrom, fromUpd}, {assignmentMove, moveUpd}, {assignmentEnd, endUpd}} {
+		if err := d.update(ctx, "official_assignments", u.cols, u.rows); err != nil {
 			return err
 		}
 	}

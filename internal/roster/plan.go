@@ -25,6 +25,14 @@ type querier interface {
 type db struct {
 	q       querier
 	dialect string
+	tx      *sql.Tx // the same transaction, for COPY on PostgreSQL (nil: multi-row INSERTs)
+	stmts   *int    // statements sent, when counted
+}
+
+func (d db) count() {
+	if d.stmts != nil {
+		*d.stmts++
+	}
 }
 
 func (d db) rebind(query string) string {
@@ -46,6 +54,7 @@ func (d db) rebind(query string) string {
 }
 
 func (d db) query(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	d.count()
 	rows, err := d.q.QueryContext(ctx, d.rebind(query), args...)
 	if err != nil {
 		return err
@@ -60,6 +69,7 @@ func (d db) query(ctx context.Context, query string, args []any, scan func(*sql.
 }
 
 func (d db) exec(ctx context.Context, query string, args ...any) error {
+	d.count()
 	_, err := d.q.ExecContext(ctx, d.rebind(query), args...)
 	return err
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/rosterimport"
@@ -35,13 +38,15 @@ const MaxStoredIssues = 10000
 
 // Service queues and runs roster imports.
 type Service struct {
-	db    *store.DB
-	blobs blob.Store
-	prog  *progress.Service
-	now   func() time.Time
-	log   *slog.Logger
-	locks sync.Map // scope id -> *sync.Mutex (SQLite: imports of one scope one at a time)
-	wg    sync.WaitGroup
+	db          *store.DB
+	blobs       blob.Store
+	prog        *progress.Service
+	now         func() time.Time
+	log         *slog.Logger
+	locks       sync.Map // scope id -> *sync.Mutex (SQLite: imports of one scope one at a time)
+	wg          sync.WaitGroup
+	river       *river.Client[*sql.Tx] // nil: imports run in goroutines of this process (UseQueue)
+	rescueAfter time.Duration
 }
 
 // New returns the import service.
@@ -55,7 +60,7 @@ func New(db *store.DB, blobs blob.Store, prog *progress.Service, now func() time
 	return &Service{db: db, blobs: blobs, prog: prog, now: now, log: log}
 }
 
-// Wait waits for the imports running in the background (tests, shutdown).
+// Wait waits for the imports running in goroutines of this process (without a queue: UseQueue).
 func (s *Service) Wait() { s.wg.Wait() }
 
 // Request is an import asked for.
@@ -89,7 +94,8 @@ func (s *Service) checkRequest(ctx context.Context, c *ent.Client, r *Request) e
 }
 
 // Queue records an import of an uploaded file (staff who may change the scope, with their own
-// received roster upload) and starts it in the background once the caller's transaction commits.
+// received roster upload) and, in the same transaction, the job that runs it (without a queue: it
+// starts in the background once the caller's transaction commits).
 func (s *Service) Queue(ctx context.Context, r Request) (*ent.RosterImport, error) {
 	var out *ent.RosterImport
 	err := store.InTx(ctx, s.db.Client, func(ctx context.Context, tx *ent.Client) error {
@@ -117,6 +123,14 @@ func (s *Service) Queue(ctx context.Context, r Request) (*ent.RosterImport, erro
 			return err
 		}
 		id := out.ID
+		if s.river != nil {
+			stx, err := store.SQLTx(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = s.river.InsertTx(ctx, stx, ImportArgs{ImportID: id}, nil)
+			return err
+		}
 		if t := ent.TxFromContext(ctx); t != nil {
 			t.OnCommit(func(next ent.Committer) ent.Committer {
 				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
@@ -177,26 +191,46 @@ func (s *Service) Local(ctx context.Context, r Request, format Format, data []by
 // transaction, plans it against the database and, unless it is a dry run or has errors, applies
 // it with the counters and name keys following. Any failure leaves nothing changed but the
 // import's own record.
-func (s *Service) Run(ctx context.Context, id string) error {
+func (s *Service) Run(ctx context.Context, id string) error { return s.run(ctx, id, 1, true) }
+
+// run is one attempt at an import. An import already finished (its attempt committed, and its
+// process stopped before the queue heard of it) is left as it is. A failed attempt leaves the
+// import PENDING with a note when another attempt follows (not final, and not an error of the
+// file), FAILED with the reason otherwise.
+func (s *Service) run(ctx context.Context, id string, attempt int, final bool) error {
 	ctx = authz.System(ctx, authz.SysRosterImport)
+	// Its own state is written even when ctx ends (a shutdown): the import is handed back.
+	bctx := context.WithoutCancel(ctx)
 	c := s.db.Client
 	ri, err := c.RosterImport.Get(ctx, id)
 	if err != nil {
 		return err
 	}
+	if ri.Status == rosterimport.StatusSUCCEEDED || ri.Status == rosterimport.StatusFAILED {
+		return nil
+	}
 	started := s.now()
-	if err := c.RosterImport.UpdateOne(ri).SetStatus(rosterimport.StatusRUNNING).SetStartedAt(started).Exec(ctx); err != nil {
+	if err := c.RosterImport.UpdateOne(ri).SetStatus(rosterimport.StatusRUNNING).SetStartedAt(started).ClearFailure().Exec(ctx); err != nil {
 		return err
 	}
 	fail := func(cause error) error {
+		ae, isFile := cause.(*apperr.Error)
+		if !final && !isFile {
+			s.log.Warn("roster import attempt failed", "import", id, "attempt", attempt, "err", cause)
+			if err := c.RosterImport.UpdateOneID(id).SetStatus(rosterimport.StatusPENDING).SetFailure(retryNote(attempt, cause)).
+				Exec(bctx); err != nil {
+				return errors.Join(cause, err)
+			}
+			return cause
+		}
 		s.log.Error("roster import failed", "import", id, "err", cause)
-		msg := "internal error"
-		if ae, ok := cause.(*apperr.Error); ok {
+		msg := "Lỗi nội bộ; không có thay đổi nào. / Internal error; nothing was changed."
+		if isFile {
 			msg = ae.VI + " / " + ae.EN
 		}
 		if err := c.RosterImport.UpdateOneID(id).SetStatus(rosterimport.StatusFAILED).SetFailure(msg).
-			SetFinishedAt(s.now()).Exec(ctx); err != nil {
-			return err
+			SetFinishedAt(s.now()).Exec(bctx); err != nil {
+			return errors.Join(cause, err)
 		}
 		return cause
 	}
@@ -223,6 +257,9 @@ func (s *Service) Run(ctx context.Context, id string) error {
 	rows, issues := Parse(Format(ri.Format), data, report)
 	read := len(rows) + countRows(issues)
 	_ = c.RosterImport.UpdateOneID(id).SetRowsRead(read).SetRowsChecked(read).Exec(ctx)
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
 
 	scope := authz.Scope{Kind: authz.ScopeKind(ri.ScopeKind), ID: ri.ScopeID}
 	if s.db.Dialect != dialect.Postgres {
@@ -235,7 +272,12 @@ func (s *Service) Run(ctx context.Context, id string) error {
 		return fail(err)
 	}
 	tctx := ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
-	d := db{q: tx.Client(), dialect: s.db.Dialect}
+	stmts := 0
+	d := db{q: tx.Client(), dialect: s.db.Dialect, stmts: &stmts}
+	if d.tx, err = store.SQLTx(tctx); err != nil {
+		_ = tx.Rollback()
+		return fail(err)
+	}
 	if s.db.Dialect == dialect.Postgres {
 		// Imports of one scope, in any process, one at a time.
 		if err := d.exec(tctx, "SELECT pg_advisory_xact_lock(7318013, hashtext(?))", scope.ID); err != nil {
@@ -274,7 +316,7 @@ func (s *Service) Run(ctx context.Context, id string) error {
 		if err := tx.Rollback(); err != nil {
 			return fail(err)
 		}
-		return finish(ctx, c)
+		return finish(bctx, c)
 	}
 	created, changed := plan.assignIDs()
 	phase := time.Now()
@@ -291,9 +333,11 @@ func (s *Service) Run(ctx context.Context, id string) error {
 			return err
 		}
 		took("counters: before")
+		before := stmts
 		if err := plan.apply(tctx, d, created, s.now()); err != nil {
 			return err
 		}
+		s.log.Info("roster import write", "import", id, "statements", stmts-before, "created", plan.Create, "changed", len(plan.changes), "ended", len(plan.fullEnds))
 		took("write")
 		if err := namesearch.Refresh(tctx, tx.Client(), s.db.Dialect, changed); err != nil {
 			return err

@@ -437,6 +437,7 @@ func TestRecovery(t *testing.T) {
 		if !sent.ActivationCodeIssue.Sent || sent.ActivationCodeIssue.Code != nil {
 			t.Fatalf("issue by e-mail: %+v", sent.ActivationCodeIssue)
 		}
+		api.Auth.WaitResets() // the delivery is a job of the queue
 		mail := box.take()
 		if len(mail) != 1 || mail[0].Channel != delivery.Email || mail[0].To != clerk.ContactEmail || codeInText.FindString(mail[0].Text) != mail[0].Code {
 			t.Fatalf("mail: %+v", mail)

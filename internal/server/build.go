@@ -114,14 +114,36 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		}
 		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
 	}
-	notifier, err := newNotifier(cfg, log, db, now, window, opt)
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
+	authn := auth.NewService(db.Client, signer, log, now)
+	authn.ShareThrottle(limits)
+	a := cfg.Accounts
+	authn.Configure(auth.Accounts{ReporterKey: reporterKey, Box: box, Limits: limits, Log: log,
+		ActivationTTL: a.ActivationTTL, ResetTTL: a.ResetTTL,
+		Sender: delivery.New(delivery.Settings{SMTPAddr: a.SMTPAddr, SMTPFrom: a.SMTPFrom, SMTPUser: a.SMTPUser,
+			SMTPPassword: a.SMTPPassword, SMSURL: a.SMSURL, SMSToken: a.SMSToken, Production: cfg.Production()}, log, opt.Sender),
+		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
+			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
+	})
+	prog := progress.New(db, now)
+	rost := roster.New(db, blobs, prog, now, log)
+	addImports, sweep := rost.Jobs()
+	jobs := []notify.Jobs{{Queue: roster.Queue, Workers: 2, Add: addImports, Periodic: sweep},
+		{Queue: auth.DeliveryQueue, Workers: 4, Add: authn.DeliveryJobs}}
+	notifier, err := newNotifier(cfg, log, db, now, window, opt, jobs)
 	if err != nil {
 		closeLimits()
 		_ = broker.Close()
 		return Deps{}, err
 	}
+	rost.UseQueue(notifier.River(), cfg.Notify.RescueAfter)
+	authn.UseQueue(notifier.River())
 	closers = append(closers, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Running jobs (an import) may finish; then they are cancelled and handed back.
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.Notify.Drain)
 		defer cancel()
 		if err := notifier.Stop(ctx); err != nil {
 			log.Warn("job queue stopped with an error", "error", err.Error())
@@ -139,11 +161,6 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Receipts:  receipts,
 		Notify:    notifier,
 	})
-	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
-	if err != nil {
-		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
-	}
-	prog := progress.New(db, now)
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
 	if err != nil {
@@ -153,16 +170,6 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	}
 	reviews := review.New(db.Client, prog, tokenKey, now)
 	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
-	authn := auth.NewService(db.Client, signer, log, now)
-	authn.ShareThrottle(limits)
-	a := cfg.Accounts
-	authn.Configure(auth.Accounts{ReporterKey: reporterKey, Box: box, Limits: limits, Log: log,
-		ActivationTTL: a.ActivationTTL, ResetTTL: a.ResetTTL,
-		Sender: delivery.New(delivery.Settings{SMTPAddr: a.SMTPAddr, SMTPFrom: a.SMTPFrom, SMTPUser: a.SMTPUser,
-			SMTPPassword: a.SMTPPassword, SMSURL: a.SMSURL, SMSToken: a.SMSToken, Production: cfg.Production()}, log, opt.Sender),
-		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
-			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
-	})
 	authn.UseDevices(notifier)
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
@@ -218,12 +225,12 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Self:      self, Cases: cases, broker: broker,
 		Progress: prog, Recognition: recog,
 		Reviews: reviews, Open311: open, Notify: notifier,
-		OrgChart: orgchart.New(db.Client, now), Roster: roster.New(db, blobs, prog, now, log)}, nil
+		OrgChart: orgchart.New(db.Client, now), Roster: rost}, nil
 }
 
 // newNotifier builds the notification service on the job queue (package notify), with the sender
 // PUSH_SENDER names; its jobs run once Start is called.
-func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, window assessment.Window, opt Options) (*notify.Service, error) {
+func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, window assessment.Window, opt Options, jobs []notify.Jobs) (*notify.Service, error) {
 	nc := cfg.Notify
 	sender := opt.PushSender
 	if sender == nil && nc.Sender == "fcm" {
@@ -239,7 +246,7 @@ func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() t
 	}
 	return notify.New(context.Background(), db, log, notify.Options{
 		Sender: sender, Rate: nc.Rate, Retention: nc.Retention, PollInterval: nc.PollInterval, Workers: nc.Workers,
-		ListenURL: listen, Run: nc.Run, Now: now,
+		ListenURL: listen, Run: nc.Run, Now: now, Jobs: jobs, RescueAfter: nc.RescueAfter,
 		Deadlines: &notify.Deadlines{DueSoonDays: cfg.Deadlines.DueSoonWorkingDays,
 			Calendar: workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...)},
 		Reminders: &notify.Reminders{

@@ -50,6 +50,9 @@ type API struct {
 	Reference server.Watched
 	// Metrics serves the server's Prometheus metrics (what METRICS_ADDR serves).
 	Metrics http.Handler
+	// Close shuts the server's dependencies down as the serve command does (the job queue drains
+	// within JOBS_DRAIN, then hands running jobs back); once, also at the test's end.
+	Close func()
 }
 
 // NewAPI builds the product's handler over db with the given configuration.
@@ -77,9 +80,11 @@ func NewAPIWith(tb testing.TB, db *DB, cfg config.Config, now func() time.Time, 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { deps.Close() })
+	var once sync.Once
+	closeDeps := func() { once.Do(func() { _ = deps.Close() }) }
+	tb.Cleanup(closeDeps)
 	return &API{Handler: server.New(deps), Logs: logs, signer: deps.Auth.Signer(), Auth: deps.Auth,
-		Reference: deps.ReferenceCache(), Metrics: deps.Metrics.Handler()}
+		Reference: deps.ReferenceCache(), Metrics: deps.Metrics.Handler(), Close: closeDeps}
 }
 
 // GQLError is one error of a GraphQL response.
