@@ -98,8 +98,9 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 }
 
 // periodicJobs are run by the leader among the processes: the reminders of the day (asked for
-// every hour, done once a day: the job is unique by day and each notification by its key), and
-// the retention clean-up every hour.
+// every hour, done once a day: the job is unique by day and each notification by its key), the
+// handlers' deadline warnings every hour, the managers' weekly digest (asked for every hour,
+// done once a week) and the retention clean-up every hour.
 func (s *Service) periodicJobs() []*river.PeriodicJob {
 	var jobs []*river.PeriodicJob
 	if s.opt.Reminders != nil {
@@ -116,6 +117,15 @@ func (s *Service) periodicJobs() []*river.PeriodicJob {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 			return DeadlinesArgs{Hour: s.opt.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)}, nil
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "notify_deadlines"}))
+	}
+	if s.opt.Digests {
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+			week, ok := DigestDue(s.opt.Now())
+			if !ok {
+				return nil, nil
+			}
+			return DigestArgs{Week: week}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "notify_digest"}))
 	}
 	if s.opt.Retention > 0 {
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
