@@ -59,7 +59,7 @@ type Options struct {
 	Deadlines *Deadlines
 	// Digests sends unit managers their weekly digest in December and January.
 	Digests bool
-	Now       func() time.Time
+	Now     func() time.Time
 }
 
 // Service enqueues and delivers notifications.
