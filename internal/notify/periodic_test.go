@@ -226,7 +226,8 @@ func sameSet(a, b []string) bool {
 // TestWeeklyDigest: in December the unit manager gets one digest a week with the counts of their
 // unit tree (officials not pledged for next year, self-assessments of this year awaiting review,
 // their own left out), sent by the weekly job through River once even with two service
-// instances on the database and when run again; a manager with nothing behind gets none; January
+// instances on the database and when run again; a manager with nothing behind gets none; one
+// who muted it finds it in the inbox only, one in quiet hours gets it at their end; January
 // sends the next week's; March sends nothing.
 func TestWeeklyDigest(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
@@ -258,6 +259,18 @@ func TestWeeklyDigest(t *testing.T) {
 		assess(a.Manager, 2026, selfassessment.StatusSUBMITTED)
 		assess(a.Staff, 2026, selfassessment.StatusDRAFT)
 		sign(b.Outsider, 2027)
+		// Two more managers behind, in b's tree: one has muted the digest (kept in the inbox, not
+		// pushed), one is in quiet hours at 10:00 (the push waits for 12:00).
+		mutedLogin := testutil.Account(t, db, authz.RoleUnitManager, authz.Scope{Kind: authz.ScopeUnit, ID: b.ParentUnit}, b.Manager)
+		muted := accountOf(t, db, mutedLogin)
+		quietLogin := testutil.Account(t, db, authz.RoleUnitManager, authz.Scope{Kind: authz.ScopeUnit, ID: b.ChildUnit}, b.Staff)
+		quiet := accountOf(t, db, quietLogin)
+		if err := db.Client.NotificationSetting.Create().SetAccountID(muted).SetMutedKinds([]string{"WEEKLY_DIGEST"}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Client.NotificationSetting.Create().SetAccountID(quiet).SetQuietStart(9 * 60).SetQuietEnd(12 * 60).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 
 		monday := time.Date(2026, 12, 7, 10, 0, 0, 0, workdays.Vietnam)
 		if wk, ok := notify.DigestDue(monday); !ok || wk != "2026-W50" {
@@ -289,6 +302,15 @@ func TestWeeklyDigest(t *testing.T) {
 		waitFor(t, 10*time.Second, "the digest job completed", func() bool {
 			return count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_digest' AND state = 'completed'") == 1
 		})
+		waitFor(t, 10*time.Second, "the muted digest marked done", func() bool {
+			return count(t, db, "SELECT count(*) FROM notifications WHERE pushed_at IS NOT NULL") == 2
+		})
+		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST' AND pushed_at IS NULL AND account_id = '"+quiet+"'"); n != 1 {
+			t.Errorf("the digest in quiet hours: %d waiting, want 1", n)
+		}
+		if n := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_push' AND state = 'scheduled'"); n != 1 {
+			t.Errorf("%d pushes scheduled for the end of quiet hours, want 1", n)
+		}
 		time.Sleep(300 * time.Millisecond)
 		if n := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_digest'"); n != 1 {
 			t.Errorf("%d digest jobs, want 1", n)
@@ -300,8 +322,8 @@ func TestWeeklyDigest(t *testing.T) {
 		if want := "2 cán bộ chưa ký cam kết năm 2027; 1 bản tự đánh giá năm 2026 chờ xem xét."; m[0].Body != want {
 			t.Errorf("digest body %q, want %q", m[0].Body, want)
 		}
-		if len(sender.to(doneLogin)) != 0 {
-			t.Error("a manager with nothing behind got a digest")
+		if len(sender.to(doneLogin)) != 0 || len(sender.to(mutedLogin)) != 0 || len(sender.to(quietLogin)) != 0 {
+			t.Error("a manager with nothing behind, or who muted the digest, or in quiet hours, got a push")
 		}
 
 		// Again the same week, on Monday or Tuesday: nothing more.
@@ -310,21 +332,21 @@ func TestWeeklyDigest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Notifications != 0 || st.Managers != 2 {
-				t.Errorf("digest again on %s: %+v, want 2 managers and nothing new", at, st)
+			if st.Notifications != 0 || st.Managers != 4 {
+				t.Errorf("digest again on %s: %+v, want 4 managers and nothing new", at, st)
 			}
 		}
 		// January: the next week's digest, with the same counts (pledges of 2027, assessments of 2026).
 		st, err := svc.Digest(context.Background(), time.Date(2027, 1, 4, 10, 0, 0, 0, workdays.Vietnam))
-		if err != nil || st.Notifications != 1 {
-			t.Fatalf("January: %+v, %v", st, err)
+		if err != nil || st.Notifications != 3 {
+			t.Fatalf("January: %+v, want 3 digests: %v", st, err)
 		}
 		// March: none.
 		if st, err := svc.Digest(context.Background(), time.Date(2027, 3, 1, 10, 0, 0, 0, workdays.Vietnam)); err != nil || st.Notifications != 0 || st.Managers != 0 {
 			t.Fatalf("March: %+v, %v", st, err)
 		}
 		var keys []string
-		rows, err := db.SQL.QueryContext(context.Background(), "SELECT account_id, dedupe_key, params FROM notifications WHERE kind = 'WEEKLY_DIGEST' ORDER BY dedupe_key")
+		rows, err := db.SQL.QueryContext(context.Background(), "SELECT account_id, dedupe_key, params FROM notifications WHERE kind = 'WEEKLY_DIGEST' AND account_id = '"+mgr+"'")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,6 +367,9 @@ func TestWeeklyDigest(t *testing.T) {
 		rows.Close()
 		if want := []string{"WEEKLY_DIGEST:" + mgr + ":2026-W50", "WEEKLY_DIGEST:" + mgr + ":2027-W01"}; !sameSet(keys, want) {
 			t.Errorf("digests %v, want %v", keys, want)
+		}
+		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST'"); n != 6 {
+			t.Errorf("%d digests, want 3 managers x 2 weeks", n)
 		}
 	})
 }
