@@ -265,6 +265,12 @@ func TestWeeklyDigest(t *testing.T) {
 		muted := accountOf(t, db, mutedLogin)
 		quietLogin := testutil.Account(t, db, authz.RoleUnitManager, authz.Scope{Kind: authz.ScopeUnit, ID: b.ChildUnit}, b.Staff)
 		quiet := accountOf(t, db, quietLogin)
+		// A manager with a district scope (a's other district: the outsider, not pledged) and one
+		// with the nation's (6 of the 8 officials not pledged, 2 assessments awaiting review).
+		districtLogin := testutil.Account(t, db, authz.RoleUnitManager, authz.Scope{Kind: authz.ScopeDistrict, ID: a.OtherDistrict}, a.Outsider)
+		accountOf(t, db, districtLogin)
+		nationLogin := testutil.Account(t, db, authz.RoleUnitManager, authz.Scope{Kind: authz.ScopeNation}, b.Clerk)
+		accountOf(t, db, nationLogin)
 		if err := db.Client.NotificationSetting.Create().SetAccountID(muted).SetMutedKinds([]string{"WEEKLY_DIGEST"}).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -298,12 +304,12 @@ func TestWeeklyDigest(t *testing.T) {
 		}
 		svc := start(db)
 		start(testutil.Reopen(t, db))
-		waitFor(t, 20*time.Second, "the digest pushed", func() bool { return sender.count() >= 1 })
+		waitFor(t, 20*time.Second, "the digests pushed", func() bool { return sender.count() >= 3 })
 		waitFor(t, 10*time.Second, "the digest job completed", func() bool {
 			return count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_digest' AND state = 'completed'") == 1
 		})
 		waitFor(t, 10*time.Second, "the muted digest marked done", func() bool {
-			return count(t, db, "SELECT count(*) FROM notifications WHERE pushed_at IS NOT NULL") == 2
+			return count(t, db, "SELECT count(*) FROM notifications WHERE pushed_at IS NOT NULL") == 4
 		})
 		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST' AND pushed_at IS NULL AND account_id = '"+quiet+"'"); n != 1 {
 			t.Errorf("the digest in quiet hours: %d waiting, want 1", n)
@@ -316,11 +322,19 @@ func TestWeeklyDigest(t *testing.T) {
 			t.Errorf("%d digest jobs, want 1", n)
 		}
 		m := sender.to(w.Logins["unitManager"])
-		if len(m) != 1 || sender.count() != 1 {
-			t.Fatalf("pushes: %d in all, %d to the manager, want 1", sender.count(), len(m))
+		if len(m) != 1 || sender.count() != 3 {
+			t.Fatalf("pushes: %d in all, %d to the manager, want 3 and 1", sender.count(), len(m))
 		}
 		if want := "2 cán bộ chưa ký cam kết năm 2027; 1 bản tự đánh giá năm 2026 chờ xem xét."; m[0].Body != want {
 			t.Errorf("digest body %q, want %q", m[0].Body, want)
+		}
+		for login, want := range map[string]string{
+			districtLogin: "1 cán bộ chưa ký cam kết năm 2027; 0 bản tự đánh giá năm 2026 chờ xem xét.",
+			nationLogin:   "6 cán bộ chưa ký cam kết năm 2027; 2 bản tự đánh giá năm 2026 chờ xem xét.",
+		} {
+			if got := sender.to(login); len(got) != 1 || got[0].Body != want {
+				t.Errorf("%s: %+v, want one push %q", login, got, want)
+			}
 		}
 		if len(sender.to(doneLogin)) != 0 || len(sender.to(mutedLogin)) != 0 || len(sender.to(quietLogin)) != 0 {
 			t.Error("a manager with nothing behind, or who muted the digest, or in quiet hours, got a push")
@@ -332,14 +346,14 @@ func TestWeeklyDigest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Notifications != 0 || st.Managers != 4 {
-				t.Errorf("digest again on %s: %+v, want 4 managers and nothing new", at, st)
+			if st.Notifications != 0 || st.Managers != 6 {
+				t.Errorf("digest again on %s: %+v, want 6 managers and nothing new", at, st)
 			}
 		}
 		// January: the next week's digest, with the same counts (pledges of 2027, assessments of 2026).
 		st, err := svc.Digest(context.Background(), time.Date(2027, 1, 4, 10, 0, 0, 0, workdays.Vietnam))
-		if err != nil || st.Notifications != 3 {
-			t.Fatalf("January: %+v, want 3 digests: %v", st, err)
+		if err != nil || st.Notifications != 5 {
+			t.Fatalf("January: %+v, want 5 digests: %v", st, err)
 		}
 		// March: none.
 		if st, err := svc.Digest(context.Background(), time.Date(2027, 3, 1, 10, 0, 0, 0, workdays.Vietnam)); err != nil || st.Notifications != 0 || st.Managers != 0 {
@@ -368,8 +382,8 @@ func TestWeeklyDigest(t *testing.T) {
 		if want := []string{"WEEKLY_DIGEST:" + mgr + ":2026-W50", "WEEKLY_DIGEST:" + mgr + ":2027-W01"}; !sameSet(keys, want) {
 			t.Errorf("digests %v, want %v", keys, want)
 		}
-		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST'"); n != 6 {
-			t.Errorf("%d digests, want 3 managers x 2 weeks", n)
+		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST'"); n != 10 {
+			t.Errorf("%d digests, want 5 managers x 2 weeks", n)
 		}
 	})
 }
