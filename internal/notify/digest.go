@@ -43,8 +43,13 @@ type digestWorker struct {
 	s *Service
 }
 
-func (w *digestWorker) Work(ctx context.Context, _ *river.Job[DigestArgs]) error {
-	_, err := w.s.Digest(ctx, w.s.opt.Now())
+func (w *digestWorker) Work(ctx context.Context, job *river.Job[DigestArgs]) error {
+	now := w.s.opt.Now()
+	if week := isoWeek(now.In(workdays.Vietnam)); week != job.Args.Week {
+		// Retried into another week: that week's own job sends its digest.
+		return river.JobCancel(fmt.Errorf("digest of %s run in %s", job.Args.Week, week))
+	}
+	_, err := w.s.Digest(ctx, now)
 	return err
 }
 
