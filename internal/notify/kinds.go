@@ -106,8 +106,17 @@ var templates = map[Kind][2]text{
 		{"Case due soon", "A case you handle is due for {stage} on {due}."}},
 	CaseOverdue: {{"Hồ sơ quá hạn", "Một hồ sơ bạn xử lý đã quá hạn {stage}."},
 		{"Case overdue", "A case you handle is past its {stage} deadline."}},
-	WeeklyDigest: {{"Tổng hợp tuần của đơn vị", "{notPledged} người chưa ký cam kết, {awaitingReview} bản tự đánh giá chờ xem xét."},
-		{"Your unit's week", "{notPledged} not pledged, {awaitingReview} self-assessments awaiting review."}},
+	WeeklyDigest: {{"Tổng hợp tuần của đơn vị", "{notPledged} cán bộ chưa ký cam kết năm {year}; {awaitingReview} bản tự đánh giá năm {assessmentYear} chờ xem xét."},
+		{"Your unit's week", "{notPledged} officials have not signed their {year} pledge; {awaitingReview} {assessmentYear} self-assessments await review."}},
+}
+
+// unassignedTemplates are the deadline warnings of a case with no handler, sent to the staff who
+// may handle it (params["handler"] = "none").
+var unassignedTemplates = map[Kind][2]text{
+	CaseDueSoon: {{"Hồ sơ chưa phân công sắp đến hạn", "Một hồ sơ của đơn vị bạn phụ trách chưa có người xử lý, đến hạn {stage} vào {due}."},
+		{"Unassigned case due soon", "A case in your scope has no handler and is due for {stage} on {due}."}},
+	CaseOverdue: {{"Hồ sơ chưa phân công quá hạn", "Một hồ sơ của đơn vị bạn phụ trách chưa có người xử lý và đã quá hạn {stage}."},
+		{"Unassigned case overdue", "A case in your scope has no handler and is past its {stage} deadline."}},
 }
 
 // stageWords name a deadline's stage in params["stage"].
@@ -123,12 +132,18 @@ func Render(kind Kind, lang string, params map[string]string) (title, body strin
 	if !ok {
 		return "Liêm Chính", ""
 	}
+	if u, ok := unassignedTemplates[kind]; ok && params["handler"] == "none" {
+		t = u
+	}
 	i := 0
 	if lang == "en" {
 		i = 1
 	}
 	var pairs []string
 	for k, v := range params {
+		if k == "handler" {
+			continue
+		}
 		if k == "stage" {
 			if w, ok := stageWords[v]; ok {
 				v = w[i]

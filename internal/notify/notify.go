@@ -57,7 +57,9 @@ type Options struct {
 	Reminders *Reminders
 	// Deadlines decides when handlers are warned of their cases' deadlines (nil: never).
 	Deadlines *Deadlines
-	Now       func() time.Time
+	// Digests sends unit managers their weekly digest in December and January.
+	Digests bool
+	Now     func() time.Time
 	// Jobs are other packages' jobs run on this same queue (roster imports, code delivery).
 	Jobs []Jobs
 	// RescueAfter is how long a job may stay running before it is taken as abandoned by a process
@@ -128,6 +130,7 @@ func New(ctx context.Context, db *store.DB, log *slog.Logger, opt Options) (*Ser
 	river.AddWorker(workers, &remindWorker{s: s})
 	river.AddWorker(workers, &cleanupWorker{s: s})
 	river.AddWorker(workers, &deadlinesWorker{s: s})
+	river.AddWorker(workers, &digestWorker{s: s})
 	cfg := &river.Config{
 		Workers:           workers,
 		FetchPollInterval: opt.PollInterval,
@@ -251,14 +254,25 @@ func (it Item) recipient() string {
 // Enqueue records items and their push job in the transaction ctx carries (or in one of its
 // own). Items already enqueued (same kind, recipient and cause) are left as they are.
 func (s *Service) Enqueue(ctx context.Context, items ...Item) error {
+	_, err := s.enqueue(ctx, items...)
+	return err
+}
+
+// enqueue is Enqueue, returning how many notifications it added.
+func (s *Service) enqueue(ctx context.Context, items ...Item) (int, error) {
 	if s == nil || len(items) == 0 {
-		return nil
+		return 0, nil
 	}
 	if ent.TxFromContext(ctx) == nil {
-		return store.InTx(ctx, s.client, func(ctx context.Context, _ *ent.Client) error { return s.Enqueue(ctx, items...) })
+		var n int
+		err := store.InTx(ctx, s.client, func(ctx context.Context, _ *ent.Client) (err error) {
+			n, err = s.enqueue(ctx, items...)
+			return err
+		})
+		return n, err
 	}
 	if store.Undone(ctx) {
-		return nil
+		return 0, nil
 	}
 	c := ent.TxFromContext(ctx).Client()
 	sctx := authz.System(ctx, authz.SysNotify)
@@ -266,7 +280,7 @@ func (s *Service) Enqueue(ctx context.Context, items ...Item) error {
 	byKey := map[string]Item{}
 	for _, it := range items {
 		if it.recipient() == "" || !it.Kind.Valid() {
-			return fmt.Errorf("notify: item of kind %q without a recipient", it.Kind)
+			return 0, fmt.Errorf("notify: item of kind %q without a recipient", it.Kind)
 		}
 		k := dedupeKey(it.Kind, it.recipient(), it.Cause)
 		if _, dup := byKey[k]; !dup {
@@ -276,7 +290,7 @@ func (s *Service) Enqueue(ctx context.Context, items ...Item) error {
 	}
 	existing, err := c.Notification.Query().Where(notification.DedupeKeyIn(keys...)).Select(notification.FieldDedupeKey).Strings(sctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	have := map[string]bool{}
 	for _, k := range existing {
@@ -307,17 +321,19 @@ func (s *Service) Enqueue(ctx context.Context, items ...Item) error {
 		ids = append(ids, id)
 	}
 	if len(builders) == 0 {
-		return nil
+		return 0, nil
 	}
 	if err := c.Notification.CreateBulk(builders...).Exec(sctx); err != nil {
-		return err
+		return 0, err
 	}
 	tx, err := store.SQLTx(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = s.river.InsertManyTx(ctx, tx, pushJobs(ids, time.Time{}))
-	return err
+	if _, err = s.river.InsertManyTx(ctx, tx, pushJobs(ids, time.Time{})); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }
 
 // pushJobs are the jobs pushing ids, BatchSize at a time, at (zero: now).

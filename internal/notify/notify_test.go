@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -197,46 +196,11 @@ func count(t *testing.T, db *testutil.DB, q string) int {
 // database has none, then one pledge reminder is enqueued for all of them (timed), and delivered
 // to a counting sender at PUSH_RATE pushes per second (0: unlimited; timed).
 func TestReminderScale(t *testing.T) {
-	url := os.Getenv("NOTIFY_SCALE_DATABASE_URL")
-	if url == "" {
-		t.Skip("NOTIFY_SCALE_DATABASE_URL is not set: the scale measurement needs a PostgreSQL database of its own")
-	}
-	n := 200000
-	if v := os.Getenv("NOTIFY_SCALE_OFFICIALS"); v != "" {
-		n, _ = strconv.Atoi(v)
-	}
+	db, url := scaleDB(t)
+	ctx := context.Background()
 	rate := 0.0
 	if v := os.Getenv("PUSH_RATE"); v != "" {
 		rate, _ = strconv.ParseFloat(v, 64)
-	}
-	ctx := context.Background()
-	db, err := store.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	db.SetPool(store.Pool{Conns: 20})
-	if have := scalar(t, db.SQL, "SELECT count(*) FROM officials"); have == 0 {
-		start := time.Now()
-		for _, q := range []string{
-			`INSERT INTO provinces (id, created_at, updated_at, code, name, kind, valid_from) VALUES ('prv_scale', now(), now(), 'S1', 'Tỉnh đo', 'PROVINCE', '2020-01-01')`,
-			`INSERT INTO units (id, created_at, updated_at, name, level, kind, province_units) VALUES ('unt_scale', now(), now(), 'Đơn vị đo', 'PROVINCE', 'AGENCY', 'prv_scale')`,
-			fmt.Sprintf(`INSERT INTO officials (id, created_at, updated_at, full_name, category, employee_code, active_from, unit_officials)
-				SELECT 'off_' || lpad(g::text, 26, '0'), now(), now(), 'Cán bộ ' || g, 'CONG_CHUC', 'S-' || g, '2020-01-01', 'unt_scale' FROM generate_series(1, %d) g`, n),
-			`INSERT INTO accounts (id, created_at, updated_at, login, password_hash, role, scope_kind, official_id, scope_unit_id)
-				SELECT 'acc_' || substr(id, 5), now(), now(), 'scale' || substr(id, 5), 'x', 'OFFICIAL', 'UNIT', id, 'unt_scale' FROM officials`,
-			`INSERT INTO devices (id, created_at, updated_at, platform, token, locale, owner, account_id, last_seen_at)
-				SELECT 'dvc_' || substr(id, 5), now(), now(), 'ANDROID', 'token-' || substr(id, 5), 'vi', id, id, now() FROM accounts`,
-			`ANALYZE`,
-		} {
-			if _, err := db.SQL.ExecContext(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		t.Logf("generated %d officials, accounts and devices in %s", n, time.Since(start).Round(time.Millisecond))
 	}
 	if _, err := db.SQL.ExecContext(ctx, "DELETE FROM notifications; DELETE FROM river_job"); err != nil {
 		t.Fatal(err)

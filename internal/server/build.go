@@ -246,7 +246,7 @@ func newNotifier(cfg config.Config, log *slog.Logger, db *store.DB, now func() t
 	}
 	return notify.New(context.Background(), db, log, notify.Options{
 		Sender: sender, Rate: nc.Rate, Retention: nc.Retention, PollInterval: nc.PollInterval, Workers: nc.Workers,
-		ListenURL: listen, Run: nc.Run, Now: now, Jobs: jobs, RescueAfter: nc.RescueAfter,
+		ListenURL: listen, Run: nc.Run, Now: now, Digests: true, Jobs: jobs, RescueAfter: nc.RescueAfter,
 		Deadlines: &notify.Deadlines{DueSoonDays: cfg.Deadlines.DueSoonWorkingDays,
 			Calendar: workdays.Default().WithHolidays(cfg.ExtraHolidays...).WithWorkingDays(cfg.ExtraWorkdays...)},
 		Reminders: &notify.Reminders{
