@@ -60,7 +60,10 @@ func (a alternating) Charge(ctx context.Context, key string, max time.Duration) 
 	return a.next().Charge(ctx, key, max)
 }
 func (a alternating) Reset(ctx context.Context, key string) error { return a.next().Reset(ctx, key) }
-func (a alternating) Burst() int                                  { return a[0].Burst() }
+func (a alternating) Refund(ctx context.Context, key string) error {
+	return a.next().Refund(ctx, key)
+}
+func (a alternating) Burst() int { return a[0].Burst() }
 
 func must[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {
@@ -144,6 +147,30 @@ func TestLimitContract(t *testing.T) {
 			}
 			if l.Burst() != 3 {
 				t.Fatalf("burst %d", l.Burst())
+			}
+			// Refund gives one event back, never past the burst.
+			for range 3 {
+				allow(l, "r", 1)
+			}
+			if err := l.Refund(ctx, "r"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := allow(l, "r", 1); !ok {
+				t.Fatal("the refunded event was not given back")
+			}
+			if ok, _ := allow(l, "r", 1); ok {
+				t.Fatal("a refund gave back more than one event")
+			}
+			for range 5 {
+				if err := l.Refund(ctx, "r2"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ok, _ := allow(l, "r2", 3); !ok {
+				t.Fatal("refunds on a key never seen took events away")
+			}
+			if ok, _ := allow(l, "r2", 1); ok {
+				t.Fatal("refunds filled a bucket past its burst")
 			}
 
 			// Charge: two within the burst, then a minute of debt each, up to the 3-minute cap.

@@ -195,6 +195,16 @@ func (s *shared) Charge(ctx context.Context, key string, ceiling time.Duration) 
 	return time.Duration(max(0, tat-now-free)), nil
 }
 
+// Refund moves the key's time back by one event, not before now (a full bucket is not written).
+func (s *shared) Refund(ctx context.Context, key string) error {
+	now := s.now().UnixNano()
+	if _, err := s.db.ExecContext(ctx, `UPDATE rate_limits SET tat = GREATEST(tat - $3::bigint, $4::bigint)
+		WHERE name = $1 AND key = $2 AND tat > $4::bigint`, s.name, rowKey(key), s.every, now); err != nil {
+		return fmt.Errorf("rate limit %s: %w", s.name, err)
+	}
+	return nil
+}
+
 func (s *shared) Reset(ctx context.Context, key string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM rate_limits WHERE name = $1 AND key = $2`, s.name, rowKey(key)); err != nil {
 		return fmt.Errorf("rate limit %s: %w", s.name, err)

@@ -97,6 +97,22 @@ func next(lim *rate.Limiter, now time.Time) time.Duration {
 	return d
 }
 
+// Refund gives back one event spent on key, never filling its bucket past the burst.
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return // refilled and evicted: full already
+	}
+	now := l.now()
+	if b.lim.TokensAt(now) > float64(l.burst-1) {
+		delete(l.buckets, key) // one more fills it: as a key never seen
+		return
+	}
+	b.lim.ReserveN(now, -1) // a negative reservation adds the token back
+}
+
 // Reset forgets key (after a successful sign-in, say).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()
