@@ -145,7 +145,11 @@ func (s *Service) FiguresHandler() http.Handler {
 			return
 		}
 		if s.read != nil && !ratelimit.IsExempt(ctx) {
-			if ok, wait := s.read.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
+			if ok, wait, err := s.read.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx))); err != nil {
+				s.log.ErrorContext(ctx, "open figures rate limit", "error", err.Error())
+				fail(http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+				return
+			} else if !ok {
 				secs := max(int(wait.Round(time.Second)/time.Second), 1)
 				w.Header().Set("Retry-After", strconv.Itoa(secs))
 				fail(http.StatusTooManyRequests, "Quá nhiều yêu cầu; vui lòng thử lại sau "+strconv.Itoa(secs)+" giây.",

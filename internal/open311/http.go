@@ -46,7 +46,11 @@ func (s *Service) Handler() http.Handler {
 		}
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		if r.Method == http.MethodPost && path == "requests" {
-			s.post(w, r, format)
+			// Limited by address first: a flood without a valid api_key costs no key lookup.
+			if !s.allowed(w, r, s.post, format) {
+				return
+			}
+			s.postRequest(w, r, format)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -54,11 +58,8 @@ func (s *Service) Handler() http.Handler {
 			s.fail(ctx, w, format, http.StatusMethodNotAllowed, "Phương thức không được hỗ trợ.", "Method not allowed.")
 			return
 		}
-		if s.read != nil && !ratelimit.IsExempt(ctx) {
-			if ok, wait := s.read.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
-				s.throttled(ctx, w, format, wait)
-				return
-			}
+		if !s.allowed(w, r, s.read, format) {
+			return
 		}
 		lang := apperr.Lang(ctx)
 		ck := cacheKey(path, format, lang, r.URL.Query())
@@ -199,8 +200,27 @@ func parseFilter(q url.Values, en bool) (Filter, any) {
 	return f, nil
 }
 
-// post answers a partner app's submission (POST requests.json or .xml, a form).
-func (s *Service) post(w http.ResponseWriter, r *http.Request, format string) {
+// allowed spends an event of limit (nil: none) for the request's client address, or answers 429
+// (or 500 when the limits cannot be read) and reports false.
+func (s *Service) allowed(w http.ResponseWriter, r *http.Request, limit ratelimit.Limit, format string) bool {
+	ctx := r.Context()
+	if limit == nil || ratelimit.IsExempt(ctx) {
+		return true
+	}
+	ok, wait, err := limit.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx)))
+	if err != nil {
+		s.log.ErrorContext(ctx, "open311 rate limit", "error", err.Error())
+		s.fail(ctx, w, format, http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+		return false
+	}
+	if !ok {
+		s.throttled(ctx, w, format, wait)
+	}
+	return ok
+}
+
+// postRequest answers a partner app's submission (POST requests.json or .xml, a form).
+func (s *Service) postRequest(w http.ResponseWriter, r *http.Request, format string) {
 	ctx := r.Context()
 	en := apperr.Lang(ctx) == "en"
 	r.Body = http.MaxBytesReader(w, r.Body, maxPostBytes)
