@@ -1,7 +1,8 @@
 // Package ratelimit throttles by key (a client address, a login name): in process with token
 // buckets from golang.org/x/time/rate, keeping at most a bounded number of keys in memory
 // (Limiter, Memory: SQLite's one process), or shared by every server process on one PostgreSQL
-// database, as GCRA state updated by one statement per check (Postgres).
+// database, as GCRA state updated by one statement per check, which writes only when it spends
+// (Postgres).
 package ratelimit
 
 import (
