@@ -538,10 +538,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("RECEIPT_KEY: key %d is not the base64 of a 32-byte Ed25519 seed (%v)", i+1, err))
 		}
 	}
-	for name, key := range map[string]string{"REPORTER_KEY": c.ReporterKey, "TOKEN_KEY": c.TokenKey} {
-		if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) < 32 {
-			errs = append(errs, fmt.Errorf("%s must be base64 of at least 32 bytes", name))
-		}
+	// The reporter key is an AES-256 key (internal/sealbox): exactly 32 bytes, refused here with the
+	// other settings rather than when the server is built. Identities are never stored unsealed.
+	if b, err := base64.StdEncoding.DecodeString(c.ReporterKey); err != nil || len(b) != 32 {
+		errs = append(errs, errors.New("REPORTER_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)"))
+	}
+	if b, err := base64.StdEncoding.DecodeString(c.TokenKey); err != nil || len(b) < 32 {
+		errs = append(errs, errors.New("TOKEN_KEY must be base64 of at least 32 bytes"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -60,11 +60,21 @@ type Options struct {
 }
 
 // BuildWith is Build with options.
-func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, opt Options) (Deps, error) {
+//
+// Every error return closes what was opened before it (the event broker's connection, the limits'
+// pool and sweeper, the job queue, the cache watches): a caller that fails to build leaks nothing.
+// The keys are all read first, before anything is opened. There is no fallback to storing
+// reporters' identities unsealed: a REPORTER_KEY that is not base64 of exactly 32 bytes is an
+// error (config.Load refuses it, and the demo key outside production only when it is unset).
+func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, opt Options) (_ Deps, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	box, err := sealbox.FromBase64(cfg.ReporterKey)
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
+	box, err := sealbox.New(reporterKey)
 	if err != nil {
 		return Deps{}, fmt.Errorf("REPORTER_KEY: %w", err)
 	}
@@ -96,12 +106,18 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	} else {
 		broker = events.NewLocal()
 	}
+	var closers []func()
+	defer func() {
+		if err != nil { // what Close would release, in the same order
+			closeAll(closers)
+			_ = broker.Close()
+		}
+	}()
 	limits, closeLimits, err := limitStore(cfg, db, log)
 	if err != nil {
-		_ = broker.Close()
 		return Deps{}, err
 	}
-	closers := []func(){closeLimits}
+	closers = append(closers, closeLimits)
 	shared := func(name string, r config.Rate) ratelimit.Limit {
 		if r.N == 0 {
 			return nil // an untyped nil: no limit
@@ -110,8 +126,6 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	}
 	notifier, err := newNotifier(cfg, log, db, now, window, opt)
 	if err != nil {
-		closeLimits()
-		_ = broker.Close()
 		return Deps{}, err
 	}
 	closers = append(closers, func() {
@@ -133,17 +147,11 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Receipts:  receipts,
 		Notify:    notifier,
 	})
-	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
-	if err != nil {
-		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
-	}
 	prog := progress.New(db, now)
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: shared("open311_read", cfg.Open311Rate), PostRate: shared("open311_post", cfg.Open311Rate),
 		SubmitRate: shared("open311_submit", cfg.Open311Submit)})
 	if err != nil {
-		closeLimits()
-		_ = broker.Close()
 		return Deps{}, err
 	}
 	reviews := review.New(db.Client, prog, tokenKey, now)
@@ -167,9 +175,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		if pg, ok := broker.(*events.Postgres); ok {
 			// Every process's commits; the cache stays off until the channel is listened to,
 			// and goes off again whenever the connection is lost.
-			if err := pg.Watch(store.AccountsChannel, cache); err != nil {
-				closeAll(closers)
-				_ = broker.Close()
+			if err = pg.Watch(store.AccountsChannel, cache); err != nil {
 				return Deps{}, fmt.Errorf("account cache: %w", err)
 			}
 		} else {
@@ -182,9 +188,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		reference = newReferenceCache(cfg.ReferenceCache)
 		closers = append(closers, db.WatchReference(reference.Invalidate))
 		if pg, ok := broker.(*events.Postgres); ok {
-			if err := pg.Watch(store.ReferenceChannel, reference); err != nil {
-				closeAll(closers)
-				_ = broker.Close()
+			if err = pg.Watch(store.ReferenceChannel, reference); err != nil {
 				return Deps{}, fmt.Errorf("reference cache: %w", err)
 			}
 		} else {
@@ -204,9 +208,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		st, err := notifier.Depth(ctx)
 		return st.ByState, err
 	}, notifier.Counts)
-	if err := notifier.Start(context.Background()); err != nil {
-		closeAll(closers)
-		_ = broker.Close()
+	if err = notifier.Start(context.Background()); err != nil {
 		return Deps{}, fmt.Errorf("job queue: %w", err)
 	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,
