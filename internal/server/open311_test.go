@@ -634,3 +634,46 @@ func TestOpen311LimitsShared(t *testing.T) {
 		t.Logf("%d instances: reads %v; made-up keys %d statements for 3 lookups, 0 for 20 refused; partner %v", len(instances), reads, looked, posts)
 	})
 }
+
+// TestOpen311CacheNormalised: the requests list is cached on the question, not on how its query
+// string is written: parameters in another order, repeated, or unknown (3,000 made-up ones from a
+// client trying to blow the cache) are answered from the cache without a statement, and the first
+// answer is still there afterwards; another question is not.
+func TestOpen311CacheNormalised(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"OPEN311_RATE": "off"})
+		testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		cost := func(query string) int {
+			t.Helper()
+			db.Counter.Reset()
+			if rec := osGet(t, api, "/open311/v2/requests.json?"+query); rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+			}
+			return db.Counter.Count()
+		}
+		if n := cost("status=open&service_code=FEEDBACK-OTHER"); n == 0 {
+			t.Fatal("the first question cost no statement: the counter proves nothing")
+		}
+		for _, q := range []string{"service_code=FEEDBACK-OTHER&status=open", "status=open&status=open&service_code=FEEDBACK-OTHER",
+			"status=open,open&service_code=FEEDBACK-OTHER&page=1", "status=open&service_code=FEEDBACK-OTHER&utm_source=mail"} {
+			if n := cost(q); n != 0 {
+				t.Errorf("%s: %d statements, want an answer from the cache", q, n)
+			}
+		}
+		flood := 0
+		for i := range 3000 {
+			flood += cost(fmt.Sprintf("status=open&service_code=FEEDBACK-OTHER&x%d=%d", i, i))
+		}
+		if flood != 0 {
+			t.Errorf("3,000 queries differing only in unknown parameters cost %d statements", flood)
+		}
+		if n := cost("status=open&service_code=FEEDBACK-OTHER"); n != 0 {
+			t.Errorf("the first question after the flood: %d statements, want a hit", n)
+		}
+		if n := cost("status=closed&service_code=FEEDBACK-OTHER"); n == 0 {
+			t.Error("another question was answered from the cache")
+		}
+	})
+}
