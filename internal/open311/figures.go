@@ -101,11 +101,12 @@ func (s *Service) ProgressCSV(ctx context.Context, year int) ([]byte, error) {
 		}
 		return strconv.FormatFloat(*v, 'f', 4, 64)
 	}
-	for _, p := range provs {
-		r, err := s.prog.Figures(ctx, authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}, year)
-		if err != nil {
-			return nil, err
-		}
+	reports, err := s.prog.ProvinceFigures(ctx, provs, year)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range provs {
+		r := reports[i]
 		hide := r.Headcount < authz.MinPublishedOfficials
 		received := int64(0)
 		if r.Cases != nil {
