@@ -406,15 +406,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "IdempotencyKey",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			idempotencykey.FieldCreatedAt:    {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
-			idempotencykey.FieldUpdatedAt:    {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
-			idempotencykey.FieldOwner:        {Type: field.TypeString, Column: idempotencykey.FieldOwner},
-			idempotencykey.FieldOperation:    {Type: field.TypeString, Column: idempotencykey.FieldOperation},
-			idempotencykey.FieldKey:          {Type: field.TypeString, Column: idempotencykey.FieldKey},
-			idempotencykey.FieldRequestHash:  {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
-			idempotencykey.FieldClaim:        {Type: field.TypeString, Column: idempotencykey.FieldClaim},
-			idempotencykey.FieldResultID:     {Type: field.TypeString, Column: idempotencykey.FieldResultID},
-			idempotencykey.FieldResultSealed: {Type: field.TypeBytes, Column: idempotencykey.FieldResultSealed},
+			idempotencykey.FieldCreatedAt:     {Type: field.TypeTime, Column: idempotencykey.FieldCreatedAt},
+			idempotencykey.FieldUpdatedAt:     {Type: field.TypeTime, Column: idempotencykey.FieldUpdatedAt},
+			idempotencykey.FieldOwner:         {Type: field.TypeString, Column: idempotencykey.FieldOwner},
+			idempotencykey.FieldOperation:     {Type: field.TypeString, Column: idempotencykey.FieldOperation},
+			idempotencykey.FieldKey:           {Type: field.TypeString, Column: idempotencykey.FieldKey},
+			idempotencykey.FieldRequestHash:   {Type: field.TypeString, Column: idempotencykey.FieldRequestHash},
+			idempotencykey.FieldClaim:         {Type: field.TypeString, Column: idempotencykey.FieldClaim},
+			idempotencykey.FieldResultID:      {Type: field.TypeString, Column: idempotencykey.FieldResultID},
+			idempotencykey.FieldResultSealed:  {Type: field.TypeBytes, Column: idempotencykey.FieldResultSealed},
+			idempotencykey.FieldResultReceipt: {Type: field.TypeString, Column: idempotencykey.FieldResultReceipt},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
@@ -4336,6 +4337,11 @@ func (f *IdempotencyKeyFilter) WhereResultID(p entql.StringP) {
 // WhereResultSealed applies the entql []byte predicate on the result_sealed field.
 func (f *IdempotencyKeyFilter) WhereResultSealed(p entql.BytesP) {
 	f.Where(p.Field(idempotencykey.FieldResultSealed))
+}
+
+// WhereResultReceipt applies the entql string predicate on the result_receipt field.
+func (f *IdempotencyKeyFilter) WhereResultReceipt(p entql.StringP) {
+	f.Where(p.Field(idempotencykey.FieldResultReceipt))
 }
 
 // addPredicate implements the predicateAdder interface.

@@ -36,7 +36,9 @@ type IdempotencyKey struct {
 	ResultID string `json:"result_id,omitempty"`
 	// A secret of the first result (a citizen's case secret), sealed, so a retry can show it again.
 	ResultSealed *[]byte `json:"-"`
-	selectValues sql.SelectValues
+	// The signed receipt the first request answered (a compact JWS), so a retry answers the same bytes.
+	ResultReceipt *string `json:"result_receipt,omitempty"`
+	selectValues  sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -46,7 +48,7 @@ func (*IdempotencyKey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case idempotencykey.FieldResultSealed:
 			values[i] = new([]byte)
-		case idempotencykey.FieldID, idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey, idempotencykey.FieldRequestHash, idempotencykey.FieldClaim, idempotencykey.FieldResultID:
+		case idempotencykey.FieldID, idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey, idempotencykey.FieldRequestHash, idempotencykey.FieldClaim, idempotencykey.FieldResultID, idempotencykey.FieldResultReceipt:
 			values[i] = new(sql.NullString)
 		case idempotencykey.FieldCreatedAt, idempotencykey.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -125,6 +127,13 @@ func (_m *IdempotencyKey) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ResultSealed = value
 			}
+		case idempotencykey.FieldResultReceipt:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field result_receipt", values[i])
+			} else if value.Valid {
+				_m.ResultReceipt = new(string)
+				*_m.ResultReceipt = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -186,6 +195,11 @@ func (_m *IdempotencyKey) String() string {
 	builder.WriteString(_m.ResultID)
 	builder.WriteString(", ")
 	builder.WriteString("result_sealed=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.ResultReceipt; v != nil {
+		builder.WriteString("result_receipt=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -101,6 +101,20 @@ func (_c *IdempotencyKeyCreate) SetResultSealed(v []byte) *IdempotencyKeyCreate 
 	return _c
 }
 
+// SetResultReceipt sets the "result_receipt" field.
+func (_c *IdempotencyKeyCreate) SetResultReceipt(v string) *IdempotencyKeyCreate {
+	_c.mutation.SetResultReceipt(v)
+	return _c
+}
+
+// SetNillableResultReceipt sets the "result_receipt" field if the given value is not nil.
+func (_c *IdempotencyKeyCreate) SetNillableResultReceipt(v *string) *IdempotencyKeyCreate {
+	if v != nil {
+		_c.SetResultReceipt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *IdempotencyKeyCreate) SetID(v string) *IdempotencyKeyCreate {
 	_c.mutation.SetID(v)
@@ -294,6 +308,10 @@ func (_c *IdempotencyKeyCreate) createSpec() (*IdempotencyKey, *sqlgraph.CreateS
 		_spec.SetField(idempotencykey.FieldResultSealed, field.TypeBytes, value)
 		_node.ResultSealed = &value
 	}
+	if value, ok := _c.mutation.ResultReceipt(); ok {
+		_spec.SetField(idempotencykey.FieldResultReceipt, field.TypeString, value)
+		_node.ResultReceipt = &value
+	}
 	return _node, _spec
 }
 
@@ -391,6 +409,24 @@ func (u *IdempotencyKeyUpsert) UpdateResultSealed() *IdempotencyKeyUpsert {
 // ClearResultSealed clears the value of the "result_sealed" field.
 func (u *IdempotencyKeyUpsert) ClearResultSealed() *IdempotencyKeyUpsert {
 	u.SetNull(idempotencykey.FieldResultSealed)
+	return u
+}
+
+// SetResultReceipt sets the "result_receipt" field.
+func (u *IdempotencyKeyUpsert) SetResultReceipt(v string) *IdempotencyKeyUpsert {
+	u.Set(idempotencykey.FieldResultReceipt, v)
+	return u
+}
+
+// UpdateResultReceipt sets the "result_receipt" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsert) UpdateResultReceipt() *IdempotencyKeyUpsert {
+	u.SetExcluded(idempotencykey.FieldResultReceipt)
+	return u
+}
+
+// ClearResultReceipt clears the value of the "result_receipt" field.
+func (u *IdempotencyKeyUpsert) ClearResultReceipt() *IdempotencyKeyUpsert {
+	u.SetNull(idempotencykey.FieldResultReceipt)
 	return u
 }
 
@@ -513,6 +549,27 @@ func (u *IdempotencyKeyUpsertOne) UpdateResultSealed() *IdempotencyKeyUpsertOne 
 func (u *IdempotencyKeyUpsertOne) ClearResultSealed() *IdempotencyKeyUpsertOne {
 	return u.Update(func(s *IdempotencyKeyUpsert) {
 		s.ClearResultSealed()
+	})
+}
+
+// SetResultReceipt sets the "result_receipt" field.
+func (u *IdempotencyKeyUpsertOne) SetResultReceipt(v string) *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.SetResultReceipt(v)
+	})
+}
+
+// UpdateResultReceipt sets the "result_receipt" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsertOne) UpdateResultReceipt() *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.UpdateResultReceipt()
+	})
+}
+
+// ClearResultReceipt clears the value of the "result_receipt" field.
+func (u *IdempotencyKeyUpsertOne) ClearResultReceipt() *IdempotencyKeyUpsertOne {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.ClearResultReceipt()
 	})
 }
 
@@ -802,6 +859,27 @@ func (u *IdempotencyKeyUpsertBulk) UpdateResultSealed() *IdempotencyKeyUpsertBul
 func (u *IdempotencyKeyUpsertBulk) ClearResultSealed() *IdempotencyKeyUpsertBulk {
 	return u.Update(func(s *IdempotencyKeyUpsert) {
 		s.ClearResultSealed()
+	})
+}
+
+// SetResultReceipt sets the "result_receipt" field.
+func (u *IdempotencyKeyUpsertBulk) SetResultReceipt(v string) *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.SetResultReceipt(v)
+	})
+}
+
+// UpdateResultReceipt sets the "result_receipt" field to the value that was provided on create.
+func (u *IdempotencyKeyUpsertBulk) UpdateResultReceipt() *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.UpdateResultReceipt()
+	})
+}
+
+// ClearResultReceipt clears the value of the "result_receipt" field.
+func (u *IdempotencyKeyUpsertBulk) ClearResultReceipt() *IdempotencyKeyUpsertBulk {
+	return u.Update(func(s *IdempotencyKeyUpsert) {
+		s.ClearResultReceipt()
 	})
 }
 

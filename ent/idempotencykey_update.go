@@ -66,6 +66,26 @@ func (_u *IdempotencyKeyUpdate) ClearResultSealed() *IdempotencyKeyUpdate {
 	return _u
 }
 
+// SetResultReceipt sets the "result_receipt" field.
+func (_u *IdempotencyKeyUpdate) SetResultReceipt(v string) *IdempotencyKeyUpdate {
+	_u.mutation.SetResultReceipt(v)
+	return _u
+}
+
+// SetNillableResultReceipt sets the "result_receipt" field if the given value is not nil.
+func (_u *IdempotencyKeyUpdate) SetNillableResultReceipt(v *string) *IdempotencyKeyUpdate {
+	if v != nil {
+		_u.SetResultReceipt(*v)
+	}
+	return _u
+}
+
+// ClearResultReceipt clears the value of the "result_receipt" field.
+func (_u *IdempotencyKeyUpdate) ClearResultReceipt() *IdempotencyKeyUpdate {
+	_u.mutation.ClearResultReceipt()
+	return _u
+}
+
 // Mutation returns the IdempotencyKeyMutation object of the builder.
 func (_u *IdempotencyKeyUpdate) Mutation() *IdempotencyKeyMutation {
 	return _u.mutation
@@ -144,6 +164,12 @@ func (_u *IdempotencyKeyUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.ResultSealedCleared() {
 		_spec.ClearField(idempotencykey.FieldResultSealed, field.TypeBytes)
 	}
+	if value, ok := _u.mutation.ResultReceipt(); ok {
+		_spec.SetField(idempotencykey.FieldResultReceipt, field.TypeString, value)
+	}
+	if _u.mutation.ResultReceiptCleared() {
+		_spec.ClearField(idempotencykey.FieldResultReceipt, field.TypeString)
+	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
 			err = &NotFoundError{idempotencykey.Label}
@@ -199,6 +225,26 @@ func (_u *IdempotencyKeyUpdateOne) SetResultSealed(v []byte) *IdempotencyKeyUpda
 // ClearResultSealed clears the value of the "result_sealed" field.
 func (_u *IdempotencyKeyUpdateOne) ClearResultSealed() *IdempotencyKeyUpdateOne {
 	_u.mutation.ClearResultSealed()
+	return _u
+}
+
+// SetResultReceipt sets the "result_receipt" field.
+func (_u *IdempotencyKeyUpdateOne) SetResultReceipt(v string) *IdempotencyKeyUpdateOne {
+	_u.mutation.SetResultReceipt(v)
+	return _u
+}
+
+// SetNillableResultReceipt sets the "result_receipt" field if the given value is not nil.
+func (_u *IdempotencyKeyUpdateOne) SetNillableResultReceipt(v *string) *IdempotencyKeyUpdateOne {
+	if v != nil {
+		_u.SetResultReceipt(*v)
+	}
+	return _u
+}
+
+// ClearResultReceipt clears the value of the "result_receipt" field.
+func (_u *IdempotencyKeyUpdateOne) ClearResultReceipt() *IdempotencyKeyUpdateOne {
+	_u.mutation.ClearResultReceipt()
 	return _u
 }
 
@@ -309,6 +355,12 @@ func (_u *IdempotencyKeyUpdateOne) sqlSave(ctx context.Context) (_node *Idempote
 	}
 	if _u.mutation.ResultSealedCleared() {
 		_spec.ClearField(idempotencykey.FieldResultSealed, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.ResultReceipt(); ok {
+		_spec.SetField(idempotencykey.FieldResultReceipt, field.TypeString, value)
+	}
+	if _u.mutation.ResultReceiptCleared() {
+		_spec.ClearField(idempotencykey.FieldResultReceipt, field.TypeString)
 	}
 	_node = &IdempotencyKey{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -17322,22 +17322,23 @@ func (m *EvidenceMutation) ResetEdge(name string) error {
 // IdempotencyKeyMutation represents an operation that mutates the IdempotencyKey nodes in the graph.
 type IdempotencyKeyMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *string
-	created_at    *time.Time
-	updated_at    *time.Time
-	owner         *string
-	operation     *string
-	key           *string
-	request_hash  *string
-	claim         *string
-	result_id     *string
-	result_sealed *[]byte
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*IdempotencyKey, error)
-	predicates    []predicate.IdempotencyKey
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	owner          *string
+	operation      *string
+	key            *string
+	request_hash   *string
+	claim          *string
+	result_id      *string
+	result_sealed  *[]byte
+	result_receipt *string
+	clearedFields  map[string]struct{}
+	done           bool
+	oldValue       func(context.Context) (*IdempotencyKey, error)
+	predicates     []predicate.IdempotencyKey
 }
 
 var _ ent.Mutation = (*IdempotencyKeyMutation)(nil)
@@ -17794,6 +17795,55 @@ func (m *IdempotencyKeyMutation) ResetResultSealed() {
 	delete(m.clearedFields, idempotencykey.FieldResultSealed)
 }
 
+// SetResultReceipt sets the "result_receipt" field.
+func (m *IdempotencyKeyMutation) SetResultReceipt(s string) {
+	m.result_receipt = &s
+}
+
+// ResultReceipt returns the value of the "result_receipt" field in the mutation.
+func (m *IdempotencyKeyMutation) ResultReceipt() (r string, exists bool) {
+	v := m.result_receipt
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResultReceipt returns the old "result_receipt" field's value of the IdempotencyKey entity.
+// If the IdempotencyKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdempotencyKeyMutation) OldResultReceipt(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResultReceipt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResultReceipt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResultReceipt: %w", err)
+	}
+	return oldValue.ResultReceipt, nil
+}
+
+// ClearResultReceipt clears the value of the "result_receipt" field.
+func (m *IdempotencyKeyMutation) ClearResultReceipt() {
+	m.result_receipt = nil
+	m.clearedFields[idempotencykey.FieldResultReceipt] = struct{}{}
+}
+
+// ResultReceiptCleared returns if the "result_receipt" field was cleared in this mutation.
+func (m *IdempotencyKeyMutation) ResultReceiptCleared() bool {
+	_, ok := m.clearedFields[idempotencykey.FieldResultReceipt]
+	return ok
+}
+
+// ResetResultReceipt resets all changes to the "result_receipt" field.
+func (m *IdempotencyKeyMutation) ResetResultReceipt() {
+	m.result_receipt = nil
+	delete(m.clearedFields, idempotencykey.FieldResultReceipt)
+}
+
 // Where appends a list predicates to the IdempotencyKeyMutation builder.
 func (m *IdempotencyKeyMutation) Where(ps ...predicate.IdempotencyKey) {
 	m.predicates = append(m.predicates, ps...)
@@ -17828,7 +17878,7 @@ func (m *IdempotencyKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdempotencyKeyMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, idempotencykey.FieldCreatedAt)
 	}
@@ -17856,6 +17906,9 @@ func (m *IdempotencyKeyMutation) Fields() []string {
 	if m.result_sealed != nil {
 		fields = append(fields, idempotencykey.FieldResultSealed)
 	}
+	if m.result_receipt != nil {
+		fields = append(fields, idempotencykey.FieldResultReceipt)
+	}
 	return fields
 }
 
@@ -17882,6 +17935,8 @@ func (m *IdempotencyKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.ResultID()
 	case idempotencykey.FieldResultSealed:
 		return m.ResultSealed()
+	case idempotencykey.FieldResultReceipt:
+		return m.ResultReceipt()
 	}
 	return nil, false
 }
@@ -17909,6 +17964,8 @@ func (m *IdempotencyKeyMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldResultID(ctx)
 	case idempotencykey.FieldResultSealed:
 		return m.OldResultSealed(ctx)
+	case idempotencykey.FieldResultReceipt:
+		return m.OldResultReceipt(ctx)
 	}
 	return nil, fmt.Errorf("unknown IdempotencyKey field %s", name)
 }
@@ -17981,6 +18038,13 @@ func (m *IdempotencyKeyMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResultSealed(v)
 		return nil
+	case idempotencykey.FieldResultReceipt:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResultReceipt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyKey field %s", name)
 }
@@ -18017,6 +18081,9 @@ func (m *IdempotencyKeyMutation) ClearedFields() []string {
 	if m.FieldCleared(idempotencykey.FieldResultSealed) {
 		fields = append(fields, idempotencykey.FieldResultSealed)
 	}
+	if m.FieldCleared(idempotencykey.FieldResultReceipt) {
+		fields = append(fields, idempotencykey.FieldResultReceipt)
+	}
 	return fields
 }
 
@@ -18036,6 +18103,9 @@ func (m *IdempotencyKeyMutation) ClearField(name string) error {
 		return nil
 	case idempotencykey.FieldResultSealed:
 		m.ClearResultSealed()
+		return nil
+	case idempotencykey.FieldResultReceipt:
+		m.ClearResultReceipt()
 		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyKey nullable field %s", name)
@@ -18071,6 +18141,9 @@ func (m *IdempotencyKeyMutation) ResetField(name string) error {
 		return nil
 	case idempotencykey.FieldResultSealed:
 		m.ResetResultSealed()
+		return nil
+	case idempotencykey.FieldResultReceipt:
+		m.ResetResultReceipt()
 		return nil
 	}
 	return fmt.Errorf("unknown IdempotencyKey field %s", name)

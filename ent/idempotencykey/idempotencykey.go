@@ -31,6 +31,8 @@ const (
 	FieldResultID = "result_id"
 	// FieldResultSealed holds the string denoting the result_sealed field in the database.
 	FieldResultSealed = "result_sealed"
+	// FieldResultReceipt holds the string denoting the result_receipt field in the database.
+	FieldResultReceipt = "result_receipt"
 	// Table holds the table name of the idempotencykey in the database.
 	Table = "idempotency_keys"
 )
@@ -47,6 +49,7 @@ var Columns = []string{
 	FieldClaim,
 	FieldResultID,
 	FieldResultSealed,
+	FieldResultReceipt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -130,4 +133,9 @@ func ByClaim(opts ...sql.OrderTermOption) OrderOption {
 // ByResultID orders the results by the result_id field.
 func ByResultID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResultID, opts...).ToFunc()
+}
+
+// ByResultReceipt orders the results by the result_receipt field.
+func ByResultReceipt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResultReceipt, opts...).ToFunc()
 }

@@ -109,6 +109,11 @@ func ResultSealed(v []byte) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldResultSealed, v))
 }
 
+// ResultReceipt applies equality check predicate on the "result_receipt" field. It's identical to ResultReceiptEQ.
+func ResultReceipt(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldResultReceipt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldEQ(FieldCreatedAt, v))
@@ -637,6 +642,81 @@ func ResultSealedIsNil() predicate.IdempotencyKey {
 // ResultSealedNotNil applies the NotNil predicate on the "result_sealed" field.
 func ResultSealedNotNil() predicate.IdempotencyKey {
 	return predicate.IdempotencyKey(sql.FieldNotNull(FieldResultSealed))
+}
+
+// ResultReceiptEQ applies the EQ predicate on the "result_receipt" field.
+func ResultReceiptEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEQ(FieldResultReceipt, v))
+}
+
+// ResultReceiptNEQ applies the NEQ predicate on the "result_receipt" field.
+func ResultReceiptNEQ(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNEQ(FieldResultReceipt, v))
+}
+
+// ResultReceiptIn applies the In predicate on the "result_receipt" field.
+func ResultReceiptIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIn(FieldResultReceipt, vs...))
+}
+
+// ResultReceiptNotIn applies the NotIn predicate on the "result_receipt" field.
+func ResultReceiptNotIn(vs ...string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotIn(FieldResultReceipt, vs...))
+}
+
+// ResultReceiptGT applies the GT predicate on the "result_receipt" field.
+func ResultReceiptGT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGT(FieldResultReceipt, v))
+}
+
+// ResultReceiptGTE applies the GTE predicate on the "result_receipt" field.
+func ResultReceiptGTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldGTE(FieldResultReceipt, v))
+}
+
+// ResultReceiptLT applies the LT predicate on the "result_receipt" field.
+func ResultReceiptLT(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLT(FieldResultReceipt, v))
+}
+
+// ResultReceiptLTE applies the LTE predicate on the "result_receipt" field.
+func ResultReceiptLTE(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldLTE(FieldResultReceipt, v))
+}
+
+// ResultReceiptContains applies the Contains predicate on the "result_receipt" field.
+func ResultReceiptContains(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContains(FieldResultReceipt, v))
+}
+
+// ResultReceiptHasPrefix applies the HasPrefix predicate on the "result_receipt" field.
+func ResultReceiptHasPrefix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasPrefix(FieldResultReceipt, v))
+}
+
+// ResultReceiptHasSuffix applies the HasSuffix predicate on the "result_receipt" field.
+func ResultReceiptHasSuffix(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldHasSuffix(FieldResultReceipt, v))
+}
+
+// ResultReceiptIsNil applies the IsNil predicate on the "result_receipt" field.
+func ResultReceiptIsNil() predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldIsNull(FieldResultReceipt))
+}
+
+// ResultReceiptNotNil applies the NotNil predicate on the "result_receipt" field.
+func ResultReceiptNotNil() predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldNotNull(FieldResultReceipt))
+}
+
+// ResultReceiptEqualFold applies the EqualFold predicate on the "result_receipt" field.
+func ResultReceiptEqualFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldEqualFold(FieldResultReceipt, v))
+}
+
+// ResultReceiptContainsFold applies the ContainsFold predicate on the "result_receipt" field.
+func ResultReceiptContainsFold(v string) predicate.IdempotencyKey {
+	return predicate.IdempotencyKey(sql.FieldContainsFold(FieldResultReceipt, v))
 }
 
 // And groups predicates with the AND operator between them.

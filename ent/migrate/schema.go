@@ -904,6 +904,7 @@ var (
 		{Name: "claim", Type: field.TypeString, Size: 40},
 		{Name: "result_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "result_sealed", Type: field.TypeBytes, Nullable: true},
+		{Name: "result_receipt", Type: field.TypeString, Nullable: true, Size: 2147483647},
 	}
 	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
 	IdempotencyKeysTable = &schema.Table{

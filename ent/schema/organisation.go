@@ -418,6 +418,8 @@ func (IdempotencyKey) Fields() []ent.Field {
 		field.String("result_id").Optional().MaxLen(40).Comment("Id of the object the first request produced."),
 		field.Bytes("result_sealed").Optional().Nillable().Sensitive().
 			Comment("A secret of the first result (a citizen's case secret), sealed, so a retry can show it again."),
+		field.Text("result_receipt").Optional().Nillable().
+			Comment("The signed receipt the first request answered (a compact JWS), so a retry answers the same bytes."),
 	}
 }
 

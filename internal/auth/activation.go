@@ -34,6 +34,9 @@ func (s *Service) Activate(ctx context.Context, login, code, password string) (*
 	// The password is checked first: a refused password says nothing about the code, and
 	// leaves the code unspent for the next try.
 	if e := ValidatePassword(password, login, "newPassword"); e != nil {
+		if err := s.throttle.aborted(ctx, login, ip); err != nil {
+			return nil, err
+		}
 		return nil, e
 	}
 	sys := authz.System(ctx, authz.SysActivation)

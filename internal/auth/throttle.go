@@ -48,44 +48,68 @@ func rateLimited(wait time.Duration) *apperr.Error {
 		"Too many failed sign-ins; try again in %d seconds.")
 }
 
-// check refuses a sign-in attempt before its password is looked at. It reads the four counts
-// at once (one statement on PostgreSQL), then decides as if one after the other.
+// check refuses a sign-in attempt before its password is looked at, or counts it as a failure in
+// advance: the address's and the pair's events are spent here, each atomically (one statement on
+// PostgreSQL, shared by every process), so that attempts made at once cannot all pass a check
+// that none of them has been counted against yet. An attempt that succeeds gets its address's
+// event back (succeeded); one refused here gives back what it spent.
 func (t *throttle) check(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
-	w, err := ratelimit.BlockedAll(ctx, ratelimit.Probe{Limit: t.addr, Key: ip}, ratelimit.Probe{Limit: t.pair, Key: pair},
-		ratelimit.Probe{Limit: t.login, Key: login}, ratelimit.Probe{Limit: t.over, Key: pair})
+	w, err := ratelimit.BlockedAll(ctx, ratelimit.Probe{Limit: t.login, Key: login}, ratelimit.Probe{Limit: t.over, Key: pair})
 	if err != nil {
 		return err
 	}
-	addr, pairs, logins, over := w[0], w[1], w[2], w[3]
-	if addr.Blocked {
-		return rateLimited(addr.Wait)
+	logins, over := w[0], w[1]
+	ok, wait, err := t.addr.Allow(ctx, ip)
+	if err != nil {
+		return err
 	}
-	if pairs.Blocked {
-		return rateLimited(pairs.Wait)
+	if !ok {
+		return rateLimited(wait)
+	}
+	if ok, wait, err = t.pair.Allow(ctx, pair); err != nil || !ok {
+		if rerr := t.addr.Refund(ctx, ip); rerr != nil {
+			return rerr
+		}
+		if err != nil {
+			return err
+		}
+		return rateLimited(wait)
 	}
 	if logins.Blocked {
 		// The address may try once per wait: it last tried throttleMaxWait-left ago.
 		wait, left := min(logins.Wait, throttleMaxWait), over.Wait
 		if left > throttleMaxWait-wait {
+			if err := t.refund(ctx, ip, pair); err != nil {
+				return err
+			}
 			return rateLimited(left - (throttleMaxWait - wait))
 		}
 	}
 	return nil
 }
 
+// refund gives back the address's and the pair's events that check spent.
+func (t *throttle) refund(ctx context.Context, ip, pair string) error {
+	if err := t.addr.Refund(ctx, ip); err != nil {
+		return err
+	}
+	return t.pair.Refund(ctx, pair)
+}
+
+// aborted gives back what check spent for an attempt that was neither right nor wrong (a new
+// password refused before the code is looked at).
+func (t *throttle) aborted(ctx context.Context, login, ip string) error {
+	ip = ratelimit.AddressKey(ip)
+	return t.refund(ctx, ip, pairKey(login, ip))
+}
+
 // failed counts a failed attempt (a wrong password, an unknown login or a disabled account alike,
-// so that throttling tells nothing about which).
+// so that throttling tells nothing about which) past what check spent already.
 func (t *throttle) failed(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
-	if _, _, err := t.addr.Allow(ctx, ip); err != nil {
-		return err
-	}
-	if _, _, err := t.pair.Allow(ctx, pair); err != nil {
-		return err
-	}
 	over, _, err := t.login.Blocked(ctx, login)
 	if err != nil {
 		return err
@@ -102,10 +126,14 @@ func (t *throttle) failed(ctx context.Context, login, ip string) error {
 	return err
 }
 
-// succeeded forgets the address's failures on the login; the login's own count stays, or a
-// signed-in owner would reopen the way for someone guessing from elsewhere.
+// succeeded forgets the address's failures on the login and gives back the event check spent
+// on the address; the login's own count stays, or a signed-in owner would reopen the way for
+// someone guessing from elsewhere.
 func (t *throttle) succeeded(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
+	if err := t.addr.Refund(ctx, ip); err != nil {
+		return err
+	}
 	return ratelimit.ResetAll(ctx, ratelimit.Probe{Limit: t.pair, Key: pair}, ratelimit.Probe{Limit: t.over, Key: pair})
 }

@@ -254,6 +254,11 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	if r.Signed, err = s.signCase(r.Case, in.UnitID, evd); err != nil {
 		return nil, err
 	}
+	if r.Signed != "" { // a retry answers this very receipt, even once the signing key has changed
+		if err := claim.KeepReceipt(ctx, r.Signed); err != nil {
+			return nil, err
+		}
+	}
 	if err := audit.Record(ctx, tx, audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: id,
 		Summary: "channel " + string(channel)}); err != nil {
 		return nil, err
@@ -289,6 +294,11 @@ func (s *Service) replayReceipt(ctx context.Context, claim *idempotency.Claim, b
 			return nil, err
 		}
 		c.Edges.Evidence = all
+		if claim.ReplayReceipt != "" {
+			r.Signed = claim.ReplayReceipt // the very bytes answered the first time
+			return r, nil
+		}
+		// Kept by no earlier version: signed again, the same while the signing key is the same.
 		sent := slices.DeleteFunc(slices.Clone(all), func(e *ent.Evidence) bool { return e.UploadedAt.After(c.ReceivedAt) })
 		if r.Signed, err = s.signCase(c, unitID, sent); err != nil {
 			return nil, err

@@ -21,8 +21,8 @@ const submitMutation = `mutation($in: CaseSubmitInput!) { caseSubmit(input: $in)
 
 // TestSubmitStatements counts the SQL statements of an anonymous submission through the real
 // handler (BEGIN and COMMIT not counted): the idempotency claim with its result, the case, its
-// SUBMITTED event, the audit entry, and the progress counters' three (the case's contribution,
-// its unit's chain, the counters' upsert). The unit's existence is known after the first
+// SUBMITTED event, the signed receipt kept on the claim for retries, the audit entry, and the
+// progress counters' three (the case's contribution, its unit's chain, the counters' upsert). The unit's existence is known after the first
 // submission about it; the receipt's view reads nothing back. A retry with the same key costs
 // the refused claim, the claim's row, the case, its evidence and its unit (the receipt names it).
 func TestSubmitStatements(t *testing.T) {
@@ -51,8 +51,8 @@ func TestSubmitStatements(t *testing.T) {
 		submit(testutil.NewKey()) // the unit is now known
 		key := testutil.NewKey()
 		first, n := submit(key)
-		if n != 7 {
-			t.Errorf("a submission cost %d statements, want 7", n)
+		if n != 8 {
+			t.Errorf("a submission cost %d statements, want 8", n)
 		}
 		retry, n := submit(key)
 		if string(retry.Data) != string(first.Data) {

@@ -55,7 +55,7 @@ type Config struct {
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExportRate      Rate          // EXPORT_DOWNLOAD_RATE: export downloads per account
-	Open311Rate     Rate          // OPEN311_RATE: Open311 GET requests per client address
+	Open311Rate     Rate          // OPEN311_RATE: Open311 GET requests, and POST requests, per client address
 	Open311Submit   Rate          // OPEN311_SUBMIT_RATE: Open311 submissions per partner api_key
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
 	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
@@ -230,7 +230,7 @@ var Variables = []Variable{
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
-	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off); answers are cached for a minute"},
+	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off), and as many submissions (POST) per client address, counted before the api_key is looked up; shared by every process on PostgreSQL; answers are cached for a minute"},
 	{"OPEN311_SUBMIT_RATE", "60/1m", "Open311 submissions (POST /open311/v2/requests.json) per partner api_key, in place of the per-address limit its users share (N/period, or off)"},
 	{"ACTIVATION_CODE_TTL", "336h", "how long an activation code (provisioning, or a manager's new code) works"},
 	{"RESET_CODE_TTL", "30m", "how long a self-service password reset code works"},
@@ -556,10 +556,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("RECEIPT_KEY: key %d is not the base64 of a 32-byte Ed25519 seed (%v)", i+1, err))
 		}
 	}
-	for name, key := range map[string]string{"REPORTER_KEY": c.ReporterKey, "TOKEN_KEY": c.TokenKey} {
-		if b, err := base64.StdEncoding.DecodeString(key); err != nil || len(b) < 32 {
-			errs = append(errs, fmt.Errorf("%s must be base64 of at least 32 bytes", name))
-		}
+	// The reporter key is an AES-256 key (internal/sealbox): exactly 32 bytes, refused here with the
+	// other settings rather than when the server is built. Identities are never stored unsealed.
+	if b, err := base64.StdEncoding.DecodeString(c.ReporterKey); err != nil || len(b) != 32 {
+		errs = append(errs, errors.New("REPORTER_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)"))
+	}
+	if b, err := base64.StdEncoding.DecodeString(c.TokenKey); err != nil || len(b) < 32 {
+		errs = append(errs, errors.New("TOKEN_KEY must be base64 of at least 32 bytes"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -64,6 +64,11 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{"short token key", map[string]string{"TOKEN_KEY": "c2hvcnQ="}, "TOKEN_KEY", nil},
+		// A reporter key the sealed store cannot use is a start-up error, in production or not;
+		// unset outside production it is the demo key, explicitly (see "defaults").
+		{"production reporter key of 33 bytes", with(prodOK, "REPORTER_KEY", "YmxvYi1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTMyYiEh"), "REPORTER_KEY", nil},
+		{"reporter key of 48 bytes", map[string]string{"REPORTER_KEY": "cmVwb3J0ZXIta2V5LW9mLWZvcnR5LWVpZ2h0LWJ5dGVzLWxvbmctLS0tLS0tLS0t"}, "REPORTER_KEY", nil},
+		{"reporter key not base64", map[string]string{"REPORTER_KEY": "not base64!"}, "REPORTER_KEY", nil},
 		{"production with the demo blob key", with(prodOK, "BLOB_KEY", DemoBlobKey), "BLOB_KEY", nil},
 		{"production without blob key", with(prodOK, "BLOB_KEY", ""), "BLOB_KEY", nil},
 		{"blob key of 33 bytes", map[string]string{"BLOB_KEY": "YmxvYi1rZXktZm9yLXByb2R1Y3Rpb24tdXNlLTMyYiEh"}, "BLOB_KEY", nil},

@@ -45,6 +45,9 @@ type Claim struct {
 	ReplayID string
 	// ReplaySealed is the sealed secret the first request kept with its result, if any.
 	ReplaySealed []byte
+	// ReplayReceipt is the signed receipt the first request answered (KeepReceipt), if any: a
+	// retry answers these very bytes rather than a receipt signed again.
+	ReplayReceipt string
 	// Box seals that secret, for a key of a caller without an account (BeginAnonymous): its key is
 	// derived from the idempotency key. Nil otherwise: the caller seals with its own.
 	Box *sealbox.Box
@@ -72,6 +75,12 @@ func (c *Claim) DoneSealed(ctx context.Context, resultID string, sealed []byte) 
 		u.SetResultSealed(sealed)
 	}
 	return u.Exec(authz.System(ctx, authz.SysIdempotency))
+}
+
+// KeepReceipt records the signed receipt the first request answers, for its retries. One UPDATE.
+func (c *Claim) KeepReceipt(ctx context.Context, receipt string) error {
+	return c.client.IdempotencyKey.Update().Where(idempotencykey.ID(c.row.ID)).SetResultReceipt(receipt).
+		Exec(authz.System(ctx, authz.SysIdempotency))
 }
 
 // Begin claims (owner, operation, key) for a request whose input is input (the key excluded), with
@@ -166,6 +175,9 @@ func begin(ctx context.Context, tx *ent.Client, r *Request, resultID string, sea
 	c.ReplayID = row.ResultID
 	if row.ResultSealed != nil {
 		c.ReplaySealed = *row.ResultSealed
+	}
+	if row.ResultReceipt != nil {
+		c.ReplayReceipt = *row.ResultReceipt
 	}
 	return c, nil
 }

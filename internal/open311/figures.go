@@ -101,11 +101,12 @@ func (s *Service) ProgressCSV(ctx context.Context, year int) ([]byte, error) {
 		}
 		return strconv.FormatFloat(*v, 'f', 4, 64)
 	}
-	for _, p := range provs {
-		r, err := s.prog.Figures(ctx, authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}, year)
-		if err != nil {
-			return nil, err
-		}
+	reports, err := s.prog.ProvinceFigures(ctx, provs, year)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range provs {
+		r := reports[i]
 		hide := r.Headcount < authz.MinPublishedOfficials
 		received := int64(0)
 		if r.Cases != nil {
@@ -145,7 +146,11 @@ func (s *Service) FiguresHandler() http.Handler {
 			return
 		}
 		if s.read != nil && !ratelimit.IsExempt(ctx) {
-			if ok, wait := s.read.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
+			if ok, wait, err := s.read.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx))); err != nil {
+				s.log.ErrorContext(ctx, "open figures rate limit", "error", err.Error())
+				fail(http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+				return
+			} else if !ok {
 				secs := max(int(wait.Round(time.Second)/time.Second), 1)
 				w.Header().Set("Retry-After", strconv.Itoa(secs))
 				fail(http.StatusTooManyRequests, "Quá nhiều yêu cầu; vui lòng thử lại sau "+strconv.Itoa(secs)+" giây.",

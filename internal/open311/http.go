@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +45,11 @@ func (s *Service) Handler() http.Handler {
 		}
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		if r.Method == http.MethodPost && path == "requests" {
-			s.post(w, r, format)
+			// Limited by address first: a flood without a valid api_key costs no key lookup.
+			if !s.allowed(w, r, s.post, format) {
+				return
+			}
+			s.postRequest(w, r, format)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -54,15 +57,12 @@ func (s *Service) Handler() http.Handler {
 			s.fail(ctx, w, format, http.StatusMethodNotAllowed, "Phương thức không được hỗ trợ.", "Method not allowed.")
 			return
 		}
-		if s.read != nil && !ratelimit.IsExempt(ctx) {
-			if ok, wait := s.read.Allow(ratelimit.AddressKey(authz.ClientIP(ctx))); !ok {
-				s.throttled(ctx, w, format, wait)
-				return
-			}
+		if !s.allowed(w, r, s.read, format) {
+			return
 		}
 		lang := apperr.Lang(ctx)
-		ck := cacheKey(path, format, lang, r.URL.Query())
-		if e, ok := s.cache.get(ck); ok {
+		ck, cacheable := cacheKey(r, path, format, lang)
+		if e, ok := s.cache.get(ck); cacheable && ok {
 			s.write(w, format, e.status, e.body)
 			return
 		}
@@ -73,7 +73,7 @@ func (s *Service) Handler() http.Handler {
 			s.fail(ctx, w, format, http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
 			return
 		}
-		if status == http.StatusOK || status == http.StatusNotFound {
+		if cacheable && (status == http.StatusOK || status == http.StatusNotFound) {
 			s.cache.put(ck, entry{status: status, body: body})
 		}
 		s.write(w, format, status, body)
@@ -199,8 +199,27 @@ func parseFilter(q url.Values, en bool) (Filter, any) {
 	return f, nil
 }
 
-// post answers a partner app's submission (POST requests.json or .xml, a form).
-func (s *Service) post(w http.ResponseWriter, r *http.Request, format string) {
+// allowed spends an event of limit (nil: none) for the request's client address, or answers 429
+// (or 500 when the limits cannot be read) and reports false.
+func (s *Service) allowed(w http.ResponseWriter, r *http.Request, limit ratelimit.Limit, format string) bool {
+	ctx := r.Context()
+	if limit == nil || ratelimit.IsExempt(ctx) {
+		return true
+	}
+	ok, wait, err := limit.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx)))
+	if err != nil {
+		s.log.ErrorContext(ctx, "open311 rate limit", "error", err.Error())
+		s.fail(ctx, w, format, http.StatusInternalServerError, "Lỗi máy chủ.", "Server error.")
+		return false
+	}
+	if !ok {
+		s.throttled(ctx, w, format, wait)
+	}
+	return ok
+}
+
+// postRequest answers a partner app's submission (POST requests.json or .xml, a form).
+func (s *Service) postRequest(w http.ResponseWriter, r *http.Request, format string) {
 	ctx := r.Context()
 	en := apperr.Lang(ctx) == "en"
 	r.Body = http.MaxBytesReader(w, r.Body, maxPostBytes)
@@ -307,7 +326,9 @@ func encode(format string, v any) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// The cache keeps whole answers of GET for a short time: open data is the same for everyone.
+// The cache keeps whole answers of GET for a short time: open data is the same for everyone. It
+// holds at most max answers and maxBytes of them; past either, the expired answers go, then the
+// oldest, one by one (a client asking for ever new pages evicts old answers, not every answer).
 type entry struct {
 	status int
 	body   []byte
@@ -315,16 +336,22 @@ type entry struct {
 }
 
 type cache struct {
-	mu   sync.Mutex
-	ttl  time.Duration
-	max  int
-	m    map[string]entry
-	now  func() time.Time
-	hits int
+	mu       sync.Mutex
+	ttl      time.Duration
+	max      int
+	maxBytes int
+	bytes    int
+	m        map[string]entry
+	now      func() time.Time
+	hits     int
 }
 
+// cacheBytes bounds the bytes of the answers the cache holds (a page of 200 requests is about
+// 100 KB).
+const cacheBytes = 32 << 20
+
 func newCache(ttl time.Duration, max int) *cache {
-	return &cache{ttl: ttl, max: max, m: map[string]entry{}, now: time.Now}
+	return &cache{ttl: ttl, max: max, maxBytes: cacheBytes, m: map[string]entry{}, now: time.Now}
 }
 
 func (c *cache) get(k string) (entry, bool) {
@@ -339,21 +366,39 @@ func (c *cache) get(k string) (entry, bool) {
 }
 
 func (c *cache) put(k string, e entry) {
+	if len(e.body) > c.maxBytes {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		now := c.now()
+	c.remove(k)
+	now := c.now()
+	if len(c.m) >= c.max || c.bytes+len(e.body) > c.maxBytes {
 		for k, old := range c.m {
 			if now.Sub(old.at) > c.ttl {
-				delete(c.m, k)
+				c.remove(k)
 			}
 		}
-		if len(c.m) >= c.max {
-			c.m = map[string]entry{} // full of fresh answers: start again
-		}
 	}
-	e.at = c.now()
+	for len(c.m) > 0 && (len(c.m) >= c.max || c.bytes+len(e.body) > c.maxBytes) {
+		oldest, at := "", now
+		for k, old := range c.m {
+			if !old.at.After(at) {
+				oldest, at = k, old.at
+			}
+		}
+		c.remove(oldest)
+	}
+	e.at = now
 	c.m[k] = e
+	c.bytes += len(e.body)
+}
+
+func (c *cache) remove(k string) {
+	if old, ok := c.m[k]; ok {
+		c.bytes -= len(old.body)
+		delete(c.m, k)
+	}
 }
 
 // Hits is how many answers came from the cache (tests).
@@ -363,16 +408,55 @@ func (s *Service) Hits() int {
 	return s.cache.hits
 }
 
-func cacheKey(path, format, lang string, q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
+// Size is how many answers the cache holds, and their bytes (tests).
+func (s *Service) Size() (int, int) {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return len(s.cache.m), s.cache.bytes
+}
+
+// cacheKey keys an answer on what it depends on, not on how the query was written: for the
+// requests list, the filter as parsed (lists sorted and without repeats, times as instants,
+// defaults filled in, what GeoReport ignores left out), so that parameters in another order,
+// repeated, or unknown, share the answer; for discovery the server's address; elsewhere nothing
+// of the query. A query that does not parse is not cached (its answer is a cheap 400).
+func cacheKey(r *http.Request, path, format, lang string) (string, bool) {
+	k := path + "." + format + "|" + lang
+	switch {
+	case path == "discovery":
+		return k + "|" + baseURL(r), true
+	case path == "requests":
+		f, e := parseFilter(r.URL.Query(), false)
+		if e != nil {
+			return "", false
+		}
+		return k + "|" + f.key(), true
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(path + "." + format + "|" + lang)
-	for _, k := range keys {
-		b.WriteString("|" + k + "=" + strings.Join(q[k], ","))
+	return k, true
+}
+
+// key is the filter in one canonical form.
+func (f Filter) key() string {
+	set := func(in []string, norm func(string) string) string {
+		out := make([]string, 0, len(in))
+		for _, v := range in {
+			out = append(out, norm(v))
+		}
+		slices.Sort(out)
+		return strings.Join(slices.Compact(out), ",")
 	}
-	return b.String()
+	same := func(v string) string { return v }
+	page, size := max(f.Page, 1), f.PageSize
+	if len(f.IDs) > 0 { // the other filters are ignored
+		return "ids=" + set(f.IDs, func(v string) string { return strings.ToLower(strings.TrimSpace(v)) }) +
+			"|page=" + strconv.Itoa(page) + "|size=" + strconv.Itoa(size)
+	}
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return strconv.FormatInt(t.UnixNano(), 10)
+	}
+	return "services=" + set(f.Services, same) + "|status=" + set(f.Status, same) + "|start=" + when(f.Start) +
+		"|end=" + when(f.End) + "|page=" + strconv.Itoa(page) + "|size=" + strconv.Itoa(size)
 }

@@ -46,8 +46,9 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	cache   *cache
-	read    *ratelimit.Limiter // GET requests per client address
-	submit  *ratelimit.Limiter // POST requests per api_key
+	read    ratelimit.Limit // GET requests per client address
+	post    ratelimit.Limit // POST requests per client address, before the api_key is looked up
+	submit  ratelimit.Limit // POST requests per api_key
 }
 
 // Deps are what the service needs.
@@ -63,12 +64,17 @@ type Deps struct {
 	Progress *progress.Service
 	Cases    *casework.Service
 	// IDKey is the secret the public request ids are derived from (a server key; see PublicID).
-	IDKey    []byte
-	Now      func() time.Time
-	Logger   *slog.Logger
-	ReadRate *ratelimit.Limiter // nil: unlimited
+	IDKey  []byte
+	Now    func() time.Time
+	Logger *slog.Logger
+	// The limits (nil: unlimited) are the server's (internal/server): on PostgreSQL shared by every
+	// process on the database. ReadRate limits GET requests per client address.
+	ReadRate ratelimit.Limit
+	// PostRate limits POST requests per client address, checked before the api_key is looked up
+	// so that a flood without a valid key costs no lookup.
+	PostRate ratelimit.Limit
 	// SubmitRate limits each partner app's submissions (their users share the app's address).
-	SubmitRate *ratelimit.Limiter
+	SubmitRate ratelimit.Limit
 	// CacheTTL is how long an answer of a GET is kept and may be cached by clients.
 	CacheTTL time.Duration
 }
@@ -90,7 +96,7 @@ func New(d Deps) (*Service, error) {
 		d.CacheTTL = time.Minute
 	}
 	return &Service{client: d.Client, sql: d.SQL, reader: d.Reader, dialect: d.Dialect, prog: d.Progress, cases: d.Cases, ids: block, now: d.Now, log: d.Logger,
-		cache: newCache(d.CacheTTL, 2000), read: d.ReadRate, submit: d.SubmitRate}, nil
+		cache: newCache(d.CacheTTL, 2000), read: d.ReadRate, post: d.PostRate, submit: d.SubmitRate}, nil
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

@@ -123,7 +123,9 @@ func (s *Service) Submit(ctx context.Context, in Submission) (*Submitted, error)
 		return nil, err
 	}
 	if s.submit != nil {
-		if ok, wait := s.submit.Allow("partner:" + k.ID); !ok {
+		if ok, wait, err := s.submit.Allow(ctx, "partner:"+k.ID); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, apperr.Throttled(wait, "Quá nhiều yêu cầu; vui lòng thử lại sau %d giây.", "Too many requests; try again in %d seconds.")
 		}
 	}

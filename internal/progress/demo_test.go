@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -72,6 +73,28 @@ func TestDemoFigures(t *testing.T) {
 			}
 			if mismatches > 0 {
 				t.Errorf("%d of %d unit-years disagree", mismatches, 2*len(units))
+			}
+		})
+
+		t.Run("province figures at once", func(t *testing.T) {
+			// ProvinceFigures (the open progress export) is Figures of each province, merged
+			// provinces included (the reference provinces: the 63 merged into the 34 in July 2025).
+			svc := progress.New(db.DB, func() time.Time { return demoNow })
+			provs := db.Client.Province.Query().AllX(sys)
+			for _, year := range []int{2026, 2025, 2024} {
+				all, err := svc.ProvinceFigures(sys, provs, year)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, p := range provs {
+					one, err := svc.Figures(sys, authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}, year)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(all[i], one) {
+						t.Errorf("%s %d: at once %+v, alone %+v", p.Name, year, all[i], one)
+					}
+				}
 			}
 		})
 

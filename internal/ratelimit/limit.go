@@ -18,6 +18,9 @@ type Limit interface {
 	// Charge spends an event even when none is left (a debt), unless the next event would then
 	// wait longer than max; it returns how long the next event waits.
 	Charge(ctx context.Context, key string, max time.Duration) (time.Duration, error)
+	// Refund gives back one event spent on key (by an attempt counted in advance that turned out
+	// not to count), never filling it past its burst.
+	Refund(ctx context.Context, key string) error
 	// Reset forgets key.
 	Reset(ctx context.Context, key string) error
 	// Burst is how many events a key may spend at once.
@@ -63,6 +66,11 @@ func (p inProcess) Blocked(_ context.Context, key string) (bool, time.Duration, 
 
 func (p inProcess) Charge(_ context.Context, key string, max time.Duration) (time.Duration, error) {
 	return p.l.Charge(key, max), nil
+}
+
+func (p inProcess) Refund(_ context.Context, key string) error {
+	p.l.Refund(key)
+	return nil
 }
 
 func (p inProcess) Reset(_ context.Context, key string) error {

@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -60,7 +61,10 @@ func (a alternating) Charge(ctx context.Context, key string, max time.Duration) 
 	return a.next().Charge(ctx, key, max)
 }
 func (a alternating) Reset(ctx context.Context, key string) error { return a.next().Reset(ctx, key) }
-func (a alternating) Burst() int                                  { return a[0].Burst() }
+func (a alternating) Refund(ctx context.Context, key string) error {
+	return a.next().Refund(ctx, key)
+}
+func (a alternating) Burst() int { return a[0].Burst() }
 
 func must[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {
@@ -144,6 +148,30 @@ func TestLimitContract(t *testing.T) {
 			}
 			if l.Burst() != 3 {
 				t.Fatalf("burst %d", l.Burst())
+			}
+			// Refund gives one event back, never past the burst.
+			for range 3 {
+				allow(l, "r", 1)
+			}
+			if err := l.Refund(ctx, "r"); err != nil {
+				t.Fatal(err)
+			}
+			if ok, _ := allow(l, "r", 1); !ok {
+				t.Fatal("the refunded event was not given back")
+			}
+			if ok, _ := allow(l, "r", 1); ok {
+				t.Fatal("a refund gave back more than one event")
+			}
+			for range 5 {
+				if err := l.Refund(ctx, "r2"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ok, _ := allow(l, "r2", 3); !ok {
+				t.Fatal("refunds on a key never seen took events away")
+			}
+			if ok, _ := allow(l, "r2", 1); ok {
+				t.Fatal("refunds filled a bucket past its burst")
 			}
 
 			// Charge: two within the burst, then a minute of debt each, up to the 3-minute cap.
@@ -346,5 +374,56 @@ func BenchmarkSharedSignInCheck(b *testing.B) {
 			ratelimit.Probe{limits[2], key}, ratelimit.Probe{limits[3], key}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestRefusalWritesNothing: on PostgreSQL a refused event leaves its key's row as it was: no new
+// row version (ctid, xmin), not even a row lock (xmax), however many refusals, from either of two
+// processes; the allowances around them are unchanged. (The statement used to write the row's
+// previous time on every refusal: an attacker's flood became a flood of writes.)
+func TestRefusalWritesNothing(t *testing.T) {
+	if !slices.Contains(testutil.Dialects(), dialect.Postgres) {
+		t.Skip("PostgreSQL only: in memory (SQLite) nothing is written at all")
+	}
+	ctx := context.Background()
+	db := testutil.Open(t, dialect.Postgres)
+	other := testutil.Reopen(t, db)
+	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	l := alternating{ratelimit.NewPostgres(db.SQL).Limit("refusals", time.Minute, 3, clock),
+		ratelimit.NewPostgres(other.SQL).Limit("refusals", time.Minute, 3, clock)}
+	version := func() string {
+		t.Helper()
+		var v string
+		if err := db.SQL.QueryRowContext(ctx, `SELECT ctid::text || ' ' || xmin::text || ' ' || xmax::text FROM rate_limits
+			WHERE name = 'refusals'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for i := range 3 {
+		if ok, _, err := l.Allow(ctx, "203.0.113.9"); err != nil || !ok {
+			t.Fatalf("event %d within the burst: %v %v", i+1, ok, err)
+		}
+	}
+	before := version()
+	for i := range 50 {
+		ok, wait, err := l.Allow(ctx, "203.0.113.9")
+		if err != nil || ok || wait != time.Minute {
+			t.Fatalf("refusal %d: allowed %v, wait %s, %v; want refused, a minute", i+1, ok, wait, err)
+		}
+		if ok, _, err := l.AllowN(ctx, "203.0.113.9", 2); err != nil || ok {
+			t.Fatalf("refusal %d of two events: %v %v", i+1, ok, err)
+		}
+	}
+	if after := version(); after != before {
+		t.Fatalf("100 refusals changed the row: %s before, %s after (ctid xmin xmax)", before, after)
+	}
+	now = now.Add(time.Minute)
+	if ok, _, err := l.Allow(ctx, "203.0.113.9"); err != nil || !ok {
+		t.Fatalf("after a minute: %v %v", ok, err)
+	}
+	if after := version(); after == before {
+		t.Fatal("an allowed event did not write (the check above proves nothing)")
 	}
 }

@@ -28,17 +28,26 @@ const TableDDL = `CREATE UNLOGGED TABLE IF NOT EXISTS rate_limits (
 	PRIMARY KEY (name, key)
 )`
 
-// spendSQL is the one statement of Allow, AllowN and Charge. A key's bucket is its theoretical
+// spendSQL is the statement of Allow, AllowN and Charge. A key's bucket is its theoretical
 // arrival time tat: it holds burst - (tat-now)/every events, full once tat <= now. Spending cost
 // (events x every) moves tat to max(tat, now) + cost if that stays within limit of now, and
-// otherwise leaves it; prev returns the time it had (NULL for a new key), from which the caller
-// tells which happened and how long to wait. $3 now, $4 cost, $5 limit.
-const spendSQL = `INSERT INTO rate_limits AS r (name, key, tat) VALUES ($1, $2,
-	CASE WHEN $4::bigint <= $5::bigint THEN $3::bigint + $4::bigint ELSE $3::bigint END)
-ON CONFLICT (name, key) DO UPDATE SET prev = r.tat,
-	tat = CASE WHEN GREATEST(r.tat, $3::bigint) + $4::bigint - $3::bigint <= $5::bigint
-		THEN GREATEST(r.tat, $3::bigint) + $4::bigint ELSE r.tat END
-RETURNING prev`
+// otherwise leaves the row alone: a refusal writes nothing (no row version, no row lock), so a
+// flood of refused requests is a flood of reads, not of writes. It returns the new tat (NULL when
+// nothing was spent) and the tat the statement's snapshot saw (NULL for a key not stored).
+// $3 now, $4 cost, $5 limit. (The column prev is no longer written.)
+const spendSQL = `WITH up AS (
+	UPDATE rate_limits r SET tat = GREATEST(r.tat, $3::bigint) + $4::bigint
+	WHERE r.name = $1 AND r.key = $2 AND GREATEST(r.tat, $3::bigint) + $4::bigint - $3::bigint <= $5::bigint
+	RETURNING r.tat)
+SELECT (SELECT tat FROM up), (SELECT tat FROM rate_limits WHERE name = $1 AND key = $2)`
+
+// insertSQL stores a key not seen yet, having spent cost; nothing if another process stored it
+// meanwhile.
+const insertSQL = `INSERT INTO rate_limits (name, key, tat) VALUES ($1, $2, $3) ON CONFLICT (name, key) DO NOTHING`
+
+// spendTries bounds how often spend starts again when its snapshot allowed an event that a
+// concurrent change then took (each retry follows another process's commit).
+const spendTries = 50
 
 // Postgres makes limits shared by every server process on one PostgreSQL database: each check is
 // one statement on Table. Sweep (or Run) deletes the keys whose buckets have refilled.
@@ -133,18 +142,40 @@ func rowKey(key string) []byte {
 	return h[:]
 }
 
-// spend spends cost if tat stays within limit of now, in one statement. It returns whether it
-// did, and the bucket's time before (never earlier than now).
+// spend spends cost if tat stays within limit of now: one statement when the key is stored (two
+// for a new key), writing only when it spends. It returns whether it did, and the bucket's time
+// before (never earlier than now).
 func (s *shared) spend(ctx context.Context, key string, now, cost, limit int64) (bool, int64, error) {
-	var prev sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, spendSQL, s.name, rowKey(key), now, cost, limit).Scan(&prev); err != nil {
-		return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+	rk := rowKey(key)
+	for range spendTries {
+		var spent, seen sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, spendSQL, s.name, rk, now, cost, limit).Scan(&spent, &seen); err != nil {
+			return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+		}
+		if spent.Valid {
+			return true, spent.Int64 - cost, nil
+		}
+		if seen.Valid {
+			if start := max(seen.Int64, now); start+cost-now > limit {
+				return false, start, nil // refused, nothing written
+			}
+			continue // allowed by the snapshot, taken (or swept) meanwhile: look again
+		}
+		if cost > limit {
+			return false, now, nil
+		}
+		res, err := s.db.ExecContext(ctx, insertSQL, s.name, rk, now+cost)
+		if err != nil {
+			return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+		} else if n == 1 {
+			return true, now, nil
+		}
+		// stored by another process meanwhile: spend from its row
 	}
-	start := now
-	if prev.Valid && prev.Int64 > now {
-		start = prev.Int64
-	}
-	return start+cost-now <= limit, start, nil
+	return false, 0, fmt.Errorf("rate limit %s: key changed %d times while spending", s.name, spendTries)
 }
 
 func (s *shared) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
@@ -193,6 +224,16 @@ func (s *shared) Charge(ctx context.Context, key string, ceiling time.Duration) 
 		tat += s.every
 	}
 	return time.Duration(max(0, tat-now-free)), nil
+}
+
+// Refund moves the key's time back by one event, not before now (a full bucket is not written).
+func (s *shared) Refund(ctx context.Context, key string) error {
+	now := s.now().UnixNano()
+	if _, err := s.db.ExecContext(ctx, `UPDATE rate_limits SET tat = GREATEST(tat - $3::bigint, $4::bigint)
+		WHERE name = $1 AND key = $2 AND tat > $4::bigint`, s.name, rowKey(key), s.every, now); err != nil {
+		return fmt.Errorf("rate limit %s: %w", s.name, err)
+	}
+	return nil
 }
 
 func (s *shared) Reset(ctx context.Context, key string) error {

@@ -1,7 +1,8 @@
 // Package ratelimit throttles by key (a client address, a login name): in process with token
 // buckets from golang.org/x/time/rate, keeping at most a bounded number of keys in memory
 // (Limiter, Memory: SQLite's one process), or shared by every server process on one PostgreSQL
-// database, as GCRA state updated by one statement per check (Postgres).
+// database, as GCRA state updated by one statement per check, which writes only when it spends
+// (Postgres).
 package ratelimit
 
 import (
@@ -95,6 +96,22 @@ func next(lim *rate.Limiter, now time.Time) time.Duration {
 	d := probe.DelayFrom(now)
 	probe.CancelAt(now)
 	return d
+}
+
+// Refund gives back one event spent on key, never filling its bucket past the burst.
+func (l *Limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return // refilled and evicted: full already
+	}
+	now := l.now()
+	if b.lim.TokensAt(now) > float64(l.burst-1) {
+		delete(l.buckets, key) // one more fills it: as a key never seen
+		return
+	}
+	b.lim.ReserveN(now, -1) // a negative reservation adds the token back
 }
 
 // Reset forgets key (after a successful sign-in, say).

@@ -71,7 +71,9 @@ func (s *Service) download(ctx context.Context, token string) (*file, error) {
 		return nil, errLinkRevoked
 	}
 	if s.downloads != nil {
-		if ok, wait := s.downloads.Allow(acc.ID); !ok {
+		if ok, wait, err := s.downloads.Allow(ctx, acc.ID); err != nil {
+			return nil, err
+		} else if !ok {
 			return nil, apperr.Throttled(wait, "Quá nhiều lượt tải xuống; thử lại sau %d giây.",
 				"Too many downloads; try again in %d seconds.")
 		}

@@ -27,16 +27,12 @@ type Service struct {
 	progress  *progress.Service
 	linkKey   []byte
 	now       func() time.Time
-	downloads *ratelimit.Limiter // per account; nil: unlimited
+	downloads ratelimit.Limit // per account; nil: unlimited
 }
 
-// LimitDownloads bounds the export downloads of each account (each rebuilds its file): at most
-// n in period, refilled evenly on the service's clock. n 0: no limit.
-func (s *Service) LimitDownloads(n int, period time.Duration) {
-	if n > 0 {
-		s.downloads = ratelimit.New(period/time.Duration(n), n).WithClock(s.now)
-	}
-}
+// LimitDownloads bounds the export downloads of each account (each rebuilds its file) by l, kept
+// by the server's limits store (on PostgreSQL shared by every process). nil: no limit.
+func (s *Service) LimitDownloads(l ratelimit.Limit) { s.downloads = l }
 
 // New returns the service over client; linkKey signs download links; now is the domain clock.
 func New(client *ent.Client, prog *progress.Service, linkKey []byte, now func() time.Time) *Service {

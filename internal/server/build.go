@@ -60,11 +60,21 @@ type Options struct {
 }
 
 // BuildWith is Build with options.
-func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, opt Options) (Deps, error) {
+//
+// Every error return closes what was opened before it (the event broker's connection, the limits'
+// pool and sweeper, the job queue, the cache watches): a caller that fails to build leaks nothing.
+// The keys are all read first, before anything is opened. There is no fallback to storing
+// reporters' identities unsealed: a REPORTER_KEY that is not base64 of exactly 32 bytes is an
+// error (config.Load refuses it, and the demo key outside production only when it is unset).
+func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time, opt Options) (_ Deps, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	box, err := sealbox.FromBase64(cfg.ReporterKey)
+	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
+	if err != nil {
+		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
+	}
+	box, err := sealbox.New(reporterKey)
 	if err != nil {
 		return Deps{}, fmt.Errorf("REPORTER_KEY: %w", err)
 	}
@@ -96,27 +106,23 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	} else {
 		broker = events.NewLocal()
 	}
+	var closers []func()
+	defer func() {
+		if err != nil { // what Close would release, in the same order
+			closeAll(closers)
+			_ = broker.Close()
+		}
+	}()
 	limits, closeLimits, err := limitStore(cfg, db, log)
 	if err != nil {
-		_ = broker.Close()
 		return Deps{}, err
 	}
-	closers := []func(){closeLimits}
+	closers = append(closers, closeLimits)
 	shared := func(name string, r config.Rate) ratelimit.Limit {
 		if r.N == 0 {
 			return nil // an untyped nil: no limit
 		}
 		return limits.Limit(name, r.Period/time.Duration(r.N), r.N, time.Now)
-	}
-	limiter := func(r config.Rate) *ratelimit.Limiter {
-		if r.N == 0 {
-			return nil
-		}
-		return ratelimit.New(r.Period/time.Duration(r.N), r.N)
-	}
-	reporterKey, err := base64.StdEncoding.DecodeString(cfg.ReporterKey)
-	if err != nil {
-		return Deps{}, fmt.Errorf("REPORTER_KEY is not base64: %w", err)
 	}
 	authn := auth.NewService(db.Client, signer, log, now)
 	authn.ShareThrottle(limits)
@@ -135,8 +141,6 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		{Queue: auth.DeliveryQueue, Workers: 4, Add: authn.DeliveryJobs}}
 	notifier, err := newNotifier(cfg, log, db, now, window, opt, jobs)
 	if err != nil {
-		closeLimits()
-		_ = broker.Close()
 		return Deps{}, err
 	}
 	rost.UseQueue(notifier.River(), cfg.Notify.RescueAfter)
@@ -162,14 +166,15 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Notify:    notifier,
 	})
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
-		IDKey: reporterKey, Now: now, Logger: log, ReadRate: limiter(cfg.Open311Rate), SubmitRate: limiter(cfg.Open311Submit)})
+		IDKey: reporterKey, Now: now, Logger: log, ReadRate: shared("open311_read", cfg.Open311Rate), PostRate: shared("open311_post", cfg.Open311Rate),
+		SubmitRate: shared("open311_submit", cfg.Open311Submit)})
 	if err != nil {
-		closeLimits()
-		_ = broker.Close()
 		return Deps{}, err
 	}
 	reviews := review.New(db.Client, prog, tokenKey, now)
-	reviews.LimitDownloads(cfg.ExportRate.N, cfg.ExportRate.Period)
+	if r := cfg.ExportRate; r.N > 0 { // on the domain clock, which the tests move
+		reviews.LimitDownloads(limits.Limit("export_download", r.Period/time.Duration(r.N), r.N, now))
+	}
 	authn.UseDevices(notifier)
 	if cfg.AccountCache > 0 {
 		cache := auth.NewAccountCache(cfg.AccountCache)
@@ -177,9 +182,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		if pg, ok := broker.(*events.Postgres); ok {
 			// Every process's commits; the cache stays off until the channel is listened to,
 			// and goes off again whenever the connection is lost.
-			if err := pg.Watch(store.AccountsChannel, cache); err != nil {
-				closeAll(closers)
-				_ = broker.Close()
+			if err = pg.Watch(store.AccountsChannel, cache); err != nil {
 				return Deps{}, fmt.Errorf("account cache: %w", err)
 			}
 		} else {
@@ -192,9 +195,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		reference = newReferenceCache(cfg.ReferenceCache)
 		closers = append(closers, db.WatchReference(reference.Invalidate))
 		if pg, ok := broker.(*events.Postgres); ok {
-			if err := pg.Watch(store.ReferenceChannel, reference); err != nil {
-				closeAll(closers)
-				_ = broker.Close()
+			if err = pg.Watch(store.ReferenceChannel, reference); err != nil {
 				return Deps{}, fmt.Errorf("reference cache: %w", err)
 			}
 		} else {
@@ -214,9 +215,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		st, err := notifier.Depth(ctx)
 		return st.ByState, err
 	}, notifier.Counts)
-	if err := notifier.Start(context.Background()); err != nil {
-		closeAll(closers)
-		_ = broker.Close()
+	if err = notifier.Start(context.Background()); err != nil {
 		return Deps{}, fmt.Errorf("job queue: %w", err)
 	}
 	return Deps{Config: cfg, Logger: log, DB: db, Box: box, Auth: authn, closers: closers, Metrics: m,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent/official"
+	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 	"github.com/liemchinh/liemchinh/internal/workdays"
@@ -109,5 +110,44 @@ func TestOpenFigures(t *testing.T) {
 		if rec := osGet(t, api, "/open-data/other/2026.csv"); rec.Code != http.StatusNotFound {
 			t.Errorf("other: %d", rec.Code)
 		}
+	})
+}
+
+// TestProgressCSVStatements: the progress export (every province's figures for a year) costs the
+// same number of SQL statements with 2 provinces as with 12 (one of them merged into another, whose
+// counts it adds): not a report per province.
+func TestProgressCSVStatements(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"OPEN311_RATE": "off"})
+		w := testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		year := time.Now().In(workdays.Vietnam).Year()
+		ofCSV(t, api, "/open-data/progress/2022.csv") // the counters roll to today once, first
+		cost := func(y int) ([][]string, int) {
+			db.Counter.Reset()
+			rows := ofCSV(t, api, fmt.Sprintf("/open-data/progress/%d.csv", y))
+			return rows, db.Counter.Count()
+		}
+		rows, two := cost(year)
+		if len(rows) != 3 {
+			t.Fatalf("2 provinces: %v", rows)
+		}
+		ctx := authz.System(t.Context(), authz.SysTestFixture)
+		from := time.Date(2020, 1, 1, 0, 0, 0, 0, workdays.Vietnam)
+		for i := range 10 {
+			db.Client.Province.Create().SetCode(fmt.Sprintf("X%02d", i)).SetName(fmt.Sprintf("Tỉnh X%02d", i)).
+				SetKind(province.KindPROVINCE).SetValidFrom(from).ExecX(ctx)
+		}
+		db.Client.Province.Create().SetCode("XM").SetName("Tỉnh đã sáp nhập").SetKind(province.KindPROVINCE).
+			SetValidFrom(from).SetValidTo(time.Date(2021, 1, 1, 0, 0, 0, 0, workdays.Vietnam)).SetSuccessorID(w.A.Province).ExecX(ctx)
+		rows, twelve := cost(year - 1)
+		if len(rows) != 13 {
+			t.Fatalf("12 provinces in force: %d rows", len(rows)-1)
+		}
+		if twelve != two {
+			t.Fatalf("the progress export cost %d statements for 2 provinces, %d for 12: it grows with the provinces", two, twelve)
+		}
+		t.Logf("progress export: %d statements for 2 provinces, %d for 12", two, twelve)
 	})
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/open311"
@@ -549,6 +551,129 @@ func TestOpen311Limits(t *testing.T) {
 		if r := cwSubmit(t, api, map[string]any{"channel": "FEEDBACK", "unitId": w.A.ParentUnit, "category": "OTHER",
 			"description": "Phản ánh của một công dân.", "idempotencyKey": testutil.NewKey()}); !r.ok() {
 			t.Fatalf("the citizen's own submission after the partner's: %+v", r)
+		}
+	})
+}
+
+// TestOpen311LimitsShared: Open311's limits count across server processes (on PostgreSQL the
+// requests go in turn to two instances on one database), and a POST is limited by its address
+// before its api_key is looked up: past the limit a flood of made-up keys is answered 429 without
+// a statement. (Counted in each process's memory, two instances gave twice the allowance; the key
+// was looked up for every POST, each answered 403.)
+func TestOpen311LimitsShared(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"TRUST_PROXY": "true", "OPEN311_RATE": "3/1m",
+			"OPEN311_SUBMIT_RATE": "2/1m", "CITIZEN_SUBMIT_RATE": "off"})
+		w := testutil.NewWorld(t, db, cfg)
+		dbs := []*testutil.DB{db}
+		if dia == dialect.Postgres {
+			dbs = append(dbs, testutil.Reopen(t, db))
+		}
+		var instances []*testutil.API
+		for _, d := range dbs {
+			instances = append(instances, testutil.NewAPI(t, d, cfg))
+		}
+		via := func(i int) *testutil.API { return instances[i%len(instances)] }
+		statements := func() (n int) {
+			for _, d := range dbs {
+				n += d.Counter.Count()
+				d.Counter.Reset()
+			}
+			return n
+		}
+		count := func(codes []int, code int) (n int) {
+			for _, c := range codes {
+				if c == code {
+					n++
+				}
+			}
+			return n
+		}
+
+		var reads []int
+		for i := range 6 {
+			reads = append(reads, osGet(t, via(i), "/open311/v2/services.json", "X-Forwarded-For", "198.51.100.61").Code)
+		}
+		if count(reads, 200) != 3 || count(reads, 429) != 3 {
+			t.Fatalf("6 reads from one address through %d instances: %v; want 3 served, 3 refused", len(instances), reads)
+		}
+
+		// Made-up keys: 3 are looked up (403), the rest refused by address first, with no statement.
+		bad := url.Values{"api_key": {"lc311_made-up"}, "service_code": {"FEEDBACK-OTHER"},
+			"attribute[unit_id]": {w.A.ParentUnit}, "description": {"Phản ánh giả."}}
+		var posts []int
+		statements()
+		for i := range 3 {
+			posts = append(posts, osPost(t, via(i), "/open311/v2/requests.json", bad, "X-Forwarded-For", "198.51.100.62").Code)
+		}
+		looked := statements()
+		for i := range 20 {
+			posts = append(posts, osPost(t, via(i+3), "/open311/v2/requests.json", bad, "X-Forwarded-For", "198.51.100.62").Code)
+		}
+		if count(posts[:3], 403) != 3 || count(posts[3:], 429) != 20 {
+			t.Fatalf("23 POSTs with a made-up api_key from one address: %v; want 3 answered 403, then 429", posts)
+		}
+		if n := statements(); n != 0 || looked == 0 {
+			t.Fatalf("statements: %d for the 3 key lookups, %d for the 20 POSTs refused by address; want some, then 0", looked, n)
+		}
+
+		// A partner's submissions: 2 a minute per api_key, from whichever address and process.
+		admin, _ := instances[0].Login(t, w.Logins["admin"], testutil.Password)
+		var issued struct{ PartnerKeyIssue struct{ APIKey string } }
+		instances[0].As(admin).Query(t, `mutation { partnerKeyIssue(input: {partner: "P"}) { apiKey } }`, nil).Decode(t, &issued)
+		posts = nil
+		for i := range 4 {
+			form := url.Values{"api_key": {issued.PartnerKeyIssue.APIKey}, "service_code": {"FEEDBACK-OTHER"},
+				"attribute[unit_id]": {w.A.ParentUnit}, "description": {fmt.Sprintf("Phản ánh số %d về thủ tục.", i+1)}}
+			posts = append(posts, osPost(t, via(i), "/open311/v2/requests.json", form, "X-Forwarded-For", fmt.Sprintf("198.51.100.%d", 70+i)).Code)
+		}
+		if count(posts, 201) != 2 || count(posts, 429) != 2 {
+			t.Fatalf("4 submissions with one api_key through %d instances: %v; want 2 created, 2 refused", len(instances), posts)
+		}
+		t.Logf("%d instances: reads %v; made-up keys %d statements for 3 lookups, 0 for 20 refused; partner %v", len(instances), reads, looked, posts)
+	})
+}
+
+// TestOpen311CacheNormalised: the requests list is cached on the question, not on how its query
+// string is written: parameters in another order, repeated, or unknown (3,000 made-up ones from a
+// client trying to blow the cache) are answered from the cache without a statement, and the first
+// answer is still there afterwards; another question is not.
+func TestOpen311CacheNormalised(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"OPEN311_RATE": "off"})
+		testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		cost := func(query string) int {
+			t.Helper()
+			db.Counter.Reset()
+			if rec := osGet(t, api, "/open311/v2/requests.json?"+query); rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+			}
+			return db.Counter.Count()
+		}
+		if n := cost("status=open&service_code=FEEDBACK-OTHER"); n == 0 {
+			t.Fatal("the first question cost no statement: the counter proves nothing")
+		}
+		for _, q := range []string{"service_code=FEEDBACK-OTHER&status=open", "status=open&status=open&service_code=FEEDBACK-OTHER",
+			"status=open,open&service_code=FEEDBACK-OTHER&page=1", "status=open&service_code=FEEDBACK-OTHER&utm_source=mail"} {
+			if n := cost(q); n != 0 {
+				t.Errorf("%s: %d statements, want an answer from the cache", q, n)
+			}
+		}
+		flood := 0
+		for i := range 3000 {
+			flood += cost(fmt.Sprintf("status=open&service_code=FEEDBACK-OTHER&x%d=%d", i, i))
+		}
+		if flood != 0 {
+			t.Errorf("3,000 queries differing only in unknown parameters cost %d statements", flood)
+		}
+		if n := cost("status=open&service_code=FEEDBACK-OTHER"); n != 0 {
+			t.Errorf("the first question after the flood: %d statements, want a hit", n)
+		}
+		if n := cost("status=closed&service_code=FEEDBACK-OTHER"); n == 0 {
+			t.Error("another question was answered from the cache")
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -317,6 +318,40 @@ func TestReceipts(t *testing.T) {
 		dropped := testutil.NewAPI(t, db, testutil.Config(t, map[string]string{"RECEIPT_KEY": newKey}))
 		if v := rcVerify(t, dropped, sub.Receipt, nil); v.Valid || *v.Problem != "UNKNOWN_KEY" {
 			t.Fatalf("after dropping the old key: %+v", v)
+		}
+	})
+}
+
+// TestReceiptReplaySameBytes: a replayed caseSubmit (same idempotencyKey, same input) answers the
+// very receipt of the first response, byte for byte, however the signing keys have changed since:
+// on the same server, after a rotation (a new key signs; re-signing gave a receipt under it), and
+// after the old key was dropped. For an identified and for an anonymous citizen.
+func TestReceiptReplaySameBytes(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		oldKey, newKey := rcSeed(3), rcSeed(4)
+		env := func(keys string) config.Config {
+			return testutil.Config(t, map[string]string{"CITIZEN_SUBMIT_RATE": "off", "TRACKING_RATE": "off", "RECEIPT_KEY": keys})
+		}
+		w := testutil.NewWorld(t, db, env(oldKey))
+		first := testutil.NewAPI(t, db, env(oldKey))
+		rotated := testutil.NewAPI(t, db, env(newKey+","+oldKey))
+		dropped := testutil.NewAPI(t, db, env(newKey))
+		uploadID, _ := rcUpload(t, first)
+		for name, in := range map[string]map[string]any{
+			"identified": {"channel": "FEEDBACK", "unitId": w.A.ChildUnit, "category": "NO_CORRUPTION",
+				"description": "Cán bộ một cửa đòi tiền khi nhận hồ sơ.", "uploadIds": []string{uploadID},
+				"idempotencyKey": testutil.NewKey(), "reporter": map[string]any{"name": "Lê Thị Chứng", "phone": "0907654321"}},
+			"anonymous": {"channel": "PRAISE", "unitId": w.A.ChildUnit, "description": "Cán bộ tiếp dân tận tình.",
+				"idempotencyKey": testutil.NewKey()},
+		} {
+			sub := rcSubmit(t, first, in)
+			for via, api := range map[string]*testutil.API{"the same server": first, "after a rotation": rotated, "with the old key dropped": dropped} {
+				again := rcSubmit(t, api, in)
+				if again.Receipt != sub.Receipt || again.TrackingCode != sub.TrackingCode || again.Secret != sub.Secret {
+					t.Errorf("%s, replayed %s: receipt\n%s\nwant the first\n%s", name, via, again.Receipt, sub.Receipt)
+				}
+			}
 		}
 	})
 }
