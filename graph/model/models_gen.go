@@ -348,6 +348,16 @@ type CaseWithdrawInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Result of citizenSignIn.
+type CitizenSignInPayload struct {
+	// The citizen's access token (about 15 minutes): send it as `Authorization: Bearer ...`.
+	AccessToken *string `json:"accessToken,omitempty"`
+	// When the access token expires.
+	AccessTokenExpiresAt *time.Time `json:"accessTokenExpiresAt,omitempty"`
+	// Why not, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
 // Input of commendationApprove.
 type CommendationApproveInput struct {
 	// The proposed commendation.
