@@ -209,7 +209,9 @@ func TestCitizenSignIn(t *testing.T) {
 		}
 		// A wrong verifier is refused as for officials.
 		code, _, nonce := op.authorize(t, "test-user2")
-		var bad struct{ CitizenSignIn struct{ UserErrors []userError } }
+		var bad struct {
+			CitizenSignIn struct{ UserErrors []userError }
+		}
 		api.Query(t, `mutation($c: String!, $v: String!, $r: String!, $n: String!) {
 			citizenSignIn(input: {code: $c, codeVerifier: $v, redirectUri: $r, nonce: $n}) { accessToken userErrors { field code } } }`,
 			map[string]any{"c": code, "v": random(t, 32), "r": appRedirect, "n": nonce}).Decode(t, &bad)
