@@ -9194,8 +9194,16 @@ input UnitUpdateInput {
   unitId: ID!
   "New name, if it changes."
   name: String
-  "New parent unit, if it moves."
+  "New parent unit, if it moves (in the same province; not under itself or one of its sub-units)."
   parentId: ID
+  """
+  With parentId: the first day under the new parent (required; not in the future, not before the
+  unit opened, its new parent opened or its last move). The figures of the years whose reference day
+  falls before it (31 December; today for the current year) stay under the old parent, district and
+  province; the later ones count under the new. Last year's figures never move with a move dated
+  this year.
+  """
+  from: Time
 }
 
 "Input of unitClose."
@@ -60924,7 +60932,7 @@ func (ec *executionContext) unmarshalInputUnitUpdateInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"unitId", "name", "parentId"}
+	fieldsInOrder := [...]string{"unitId", "name", "parentId", "from"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -60952,6 +60960,13 @@ func (ec *executionContext) unmarshalInputUnitUpdateInput(ctx context.Context, o
 				return it, err
 			}
 			it.ParentID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
 		}
 	}
 	return it, nil
