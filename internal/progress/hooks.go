@@ -53,9 +53,9 @@ type pending struct {
 	e      *engine
 	d      db
 	today  day
-	before map[string]contribution        // kind + ":" + id
+	before map[string]contribution          // kind + ":" + id
 	scopes map[string]map[unitYear][]string // the scopes of each unit each counted in, by year, before any change
-	tree   map[string]unitNode            // the unit tree before any change
+	tree   map[string]unitNode              // the unit tree before any change
 }
 
 func newPending(e *engine, d db) *pending {
