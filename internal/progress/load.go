@@ -1,10 +1,8 @@
 package progress
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -316,41 +314,41 @@ func loadTree(ctx context.Context, d db, f filter, into map[string]unitNode) err
 	chain := "WITH RECURSIVE chain(id) AS (SELECT t.id FROM units t WHERE " + f.where +
 		" UNION SELECT p.parent FROM (SELECT u.id, u.unit_children AS parent FROM units u" +
 		" UNION ALL SELECT h.unit_placements, h.parent_id FROM unit_placements h) p JOIN chain c ON p.id = c.id WHERE p.parent IS NOT NULL) "
-	// One statement: the units' present places, then their past ones (valid_to set), which are
-	// put in order here.
+	// The units' present places, and whether any was moved; their past places only then (one
+	// statement in the common case: a case submission is counted in 7).
 	loaded := map[string]unitNode{}
-	type past struct {
-		unit, id string
-		to       time.Time
-		place    pastPlace
-	}
-	var pasts []past
-	if err := d.query(ctx, chain+"SELECT u.id, u.unit_children, u.district_units, u.province_units, NULL, '' FROM units u WHERE u.id IN (SELECT id FROM chain)"+
-		" UNION ALL SELECT h.unit_placements, h.parent_id, h.district_id, h.province_id, h.valid_to, h.id FROM unit_placements h"+
-		" WHERE h.unit_placements IN (SELECT id FROM chain)", f.args, func(r *sql.Rows) error {
-		var id, placement string
+	moved := false
+	if err := d.query(ctx, chain+"SELECT u.id, u.unit_children, u.district_units, u.province_units,"+
+		" EXISTS (SELECT 1 FROM unit_placements h WHERE h.unit_placements = u.id) FROM units u WHERE u.id IN (SELECT id FROM chain)", f.args, func(r *sql.Rows) error {
+		var id string
 		var parent, district, province sql.NullString
-		var to sql.NullTime
-		if err := r.Scan(&id, &parent, &district, &province, &to, &placement); err != nil {
+		var m bool
+		if err := r.Scan(&id, &parent, &district, &province, &m); err != nil {
 			return err
 		}
-		if !to.Valid {
-			n := loaded[id]
-			n.Parent, n.District, n.Province = parent.String, district.String, province.String
-			loaded[id] = n
-			return nil
-		}
-		pasts = append(pasts, past{unit: id, id: placement, to: to.Time,
-			place: pastPlace{Until: dayOf(to.Time).Y, Parent: parent.String, District: district.String, Province: province.String}})
+		moved = moved || m
+		loaded[id] = unitNode{Parent: parent.String, District: district.String, Province: province.String}
 		return nil
 	}); err != nil {
 		return err
 	}
-	slices.SortFunc(pasts, func(a, b past) int { return cmp.Or(a.to.Compare(b.to), strings.Compare(a.id, b.id)) })
-	for _, p := range pasts {
-		n := loaded[p.unit]
-		n.Past = append(n.Past, p.place)
-		loaded[p.unit] = n
+	if moved {
+		if err := d.query(ctx, chain+"SELECT h.unit_placements, h.parent_id, h.district_id, h.province_id, h.valid_to FROM unit_placements h"+
+			" WHERE h.unit_placements IN (SELECT id FROM chain) ORDER BY h.unit_placements, h.valid_to, h.id", f.args, func(r *sql.Rows) error {
+			var id string
+			var parent, district sql.NullString
+			var province string
+			var until time.Time
+			if err := r.Scan(&id, &parent, &district, &province, &until); err != nil {
+				return err
+			}
+			n := loaded[id]
+			n.Past = append(n.Past, pastPlace{Until: dayOf(until).Y, Parent: parent.String, District: district.String, Province: province})
+			loaded[id] = n
+			return nil
+		}); err != nil {
+			return err
+		}
 	}
 	for id, n := range loaded {
 		if _, ok := into[id]; !ok { // what was read first stays: the tree before a change
