@@ -80,6 +80,8 @@ type CitizenCase struct {
 	OfficialID string `json:"official_id,omitempty"`
 	// The province of the case's unit, kept with it.
 	ScopeProvinceID string `json:"scope_province_id,omitempty"`
+	// For an identified case submitted by a citizen signed in with OpenID Connect: a keyed hash of their verified identity (never the identity itself, and not the hash accounts are linked by), so they can list their own cases; null otherwise, always null for an anonymous case.
+	ReporterLink *string `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the CitizenCaseQuery when eager-loading is set.
 	Edges                       CitizenCaseEdges `json:"edges"`
@@ -248,7 +250,7 @@ func (*CitizenCase) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case citizencase.FieldExtensionCount, citizencase.FieldRating:
 			values[i] = new(sql.NullInt64)
-		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldPublicNote, citizencase.FieldOfficialID, citizencase.FieldScopeProvinceID:
+		case citizencase.FieldID, citizencase.FieldTrackingCode, citizencase.FieldSecretHash, citizencase.FieldChannel, citizencase.FieldRequestedChannel, citizencase.FieldCategory, citizencase.FieldDescription, citizencase.FieldPlace, citizencase.FieldState, citizencase.FieldConclusion, citizencase.FieldComplexity, citizencase.FieldSubjectNotice, citizencase.FieldPublicNote, citizencase.FieldOfficialID, citizencase.FieldScopeProvinceID, citizencase.FieldReporterLink:
 			values[i] = new(sql.NullString)
 		case citizencase.FieldCreatedAt, citizencase.FieldUpdatedAt, citizencase.FieldIncidentDate, citizencase.FieldReceivedAt, citizencase.FieldAcknowledgeDueAt, citizencase.FieldDueAt, citizencase.FieldAcceptedAt, citizencase.FieldConcludedAt, citizencase.FieldClosedAt, citizencase.FieldSubjectVisibleAt:
 			values[i] = new(sql.NullTime)
@@ -468,6 +470,13 @@ func (_m *CitizenCase) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field scope_province_id", values[i])
 			} else if value.Valid {
 				_m.ScopeProvinceID = value.String
+			}
+		case citizencase.FieldReporterLink:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field reporter_link", values[i])
+			} else if value.Valid {
+				_m.ReporterLink = new(string)
+				*_m.ReporterLink = value.String
 			}
 		case citizencase.ForeignKeys[0]:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -700,6 +709,8 @@ func (_m *CitizenCase) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("scope_province_id=")
 	builder.WriteString(_m.ScopeProvinceID)
+	builder.WriteString(", ")
+	builder.WriteString("reporter_link=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -374,6 +374,20 @@ func (_c *CitizenCaseCreate) SetNillableScopeProvinceID(v *string) *CitizenCaseC
 	return _c
 }
 
+// SetReporterLink sets the "reporter_link" field.
+func (_c *CitizenCaseCreate) SetReporterLink(v string) *CitizenCaseCreate {
+	_c.mutation.SetReporterLink(v)
+	return _c
+}
+
+// SetNillableReporterLink sets the "reporter_link" field if the given value is not nil.
+func (_c *CitizenCaseCreate) SetNillableReporterLink(v *string) *CitizenCaseCreate {
+	if v != nil {
+		_c.SetReporterLink(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *CitizenCaseCreate) SetID(v string) *CitizenCaseCreate {
 	_c.mutation.SetID(v)
@@ -710,6 +724,11 @@ func (_c *CitizenCaseCreate) check() error {
 			return &ValidationError{Name: "rating", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.rating": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ReporterLink(); ok {
+		if err := citizencase.ReporterLinkValidator(v); err != nil {
+			return &ValidationError{Name: "reporter_link", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.reporter_link": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := citizencase.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "CitizenCase.id": %w`, err)}
@@ -865,6 +884,10 @@ func (_c *CitizenCaseCreate) createSpec() (*CitizenCase, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ScopeProvinceID(); ok {
 		_spec.SetField(citizencase.FieldScopeProvinceID, field.TypeString, value)
 		_node.ScopeProvinceID = value
+	}
+	if value, ok := _c.mutation.ReporterLink(); ok {
+		_spec.SetField(citizencase.FieldReporterLink, field.TypeString, value)
+		_node.ReporterLink = &value
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1445,6 +1468,9 @@ func (u *CitizenCaseUpsertOne) UpdateNewValues() *CitizenCaseUpsertOne {
 		}
 		if _, exists := u.create.mutation.ReceivedAt(); exists {
 			s.SetIgnore(citizencase.FieldReceivedAt)
+		}
+		if _, exists := u.create.mutation.ReporterLink(); exists {
+			s.SetIgnore(citizencase.FieldReporterLink)
 		}
 	}))
 	return u
@@ -2038,6 +2064,9 @@ func (u *CitizenCaseUpsertBulk) UpdateNewValues() *CitizenCaseUpsertBulk {
 			}
 			if _, exists := b.mutation.ReceivedAt(); exists {
 				s.SetIgnore(citizencase.FieldReceivedAt)
+			}
+			if _, exists := b.mutation.ReporterLink(); exists {
+				s.SetIgnore(citizencase.FieldReporterLink)
 			}
 		}
 	}))

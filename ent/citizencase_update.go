@@ -866,6 +866,9 @@ func (_u *CitizenCaseUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.ScopeProvinceIDCleared() {
 		_spec.ClearField(citizencase.FieldScopeProvinceID, field.TypeString)
 	}
+	if _u.mutation.ReporterLinkCleared() {
+		_spec.ClearField(citizencase.FieldReporterLink, field.TypeString)
+	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -2159,6 +2162,9 @@ func (_u *CitizenCaseUpdateOne) sqlSave(ctx context.Context) (_node *CitizenCase
 	}
 	if _u.mutation.ScopeProvinceIDCleared() {
 		_spec.ClearField(citizencase.FieldScopeProvinceID, field.TypeString)
+	}
+	if _u.mutation.ReporterLinkCleared() {
+		_spec.ClearField(citizencase.FieldReporterLink, field.TypeString)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{

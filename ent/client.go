@@ -51,6 +51,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/ent/upload"
 
 	stdsql "database/sql"
@@ -133,6 +134,8 @@ type Client struct {
 	SelfAssessmentItem *SelfAssessmentItemClient
 	// Unit is the client for interacting with the Unit builders.
 	Unit *UnitClient
+	// UnitPlacement is the client for interacting with the UnitPlacement builders.
+	UnitPlacement *UnitPlacementClient
 	// Upload is the client for interacting with the Upload builders.
 	Upload *UploadClient
 }
@@ -182,6 +185,7 @@ func (c *Client) init() {
 	c.SelfAssessment = NewSelfAssessmentClient(c.config)
 	c.SelfAssessmentItem = NewSelfAssessmentItemClient(c.config)
 	c.Unit = NewUnitClient(c.config)
+	c.UnitPlacement = NewUnitPlacementClient(c.config)
 	c.Upload = NewUploadClient(c.config)
 }
 
@@ -311,6 +315,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
+		UnitPlacement:         NewUnitPlacementClient(cfg),
 		Upload:                NewUploadClient(cfg),
 	}, nil
 }
@@ -367,6 +372,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SelfAssessment:        NewSelfAssessmentClient(cfg),
 		SelfAssessmentItem:    NewSelfAssessmentItemClient(cfg),
 		Unit:                  NewUnitClient(cfg),
+		UnitPlacement:         NewUnitPlacementClient(cfg),
 		Upload:                NewUploadClient(cfg),
 	}, nil
 }
@@ -404,7 +410,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.NotificationSetting, c.Official, c.OfficialAssignment, c.OfficialNameKey,
 		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
 		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.UnitPlacement, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -421,7 +427,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.NotificationSetting, c.Official, c.OfficialAssignment, c.OfficialNameKey,
 		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
 		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.Upload,
+		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.UnitPlacement, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -502,6 +508,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SelfAssessmentItem.mutate(ctx, m)
 	case *UnitMutation:
 		return c.Unit.mutate(ctx, m)
+	case *UnitPlacementMutation:
+		return c.UnitPlacement.mutate(ctx, m)
 	case *UploadMutation:
 		return c.Upload.mutate(ctx, m)
 	default:
@@ -6939,6 +6947,22 @@ func (c *UnitClient) QueryAssignments(_m *Unit) *OfficialAssignmentQuery {
 	return query
 }
 
+// QueryPlacements queries the placements edge of a Unit.
+func (c *UnitClient) QueryPlacements(_m *Unit) *UnitPlacementQuery {
+	query := (&UnitPlacementClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, id),
+			sqlgraph.To(unitplacement.Table, unitplacement.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, unit.PlacementsTable, unit.PlacementsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UnitClient) Hooks() []Hook {
 	hooks := c.hooks.Unit
@@ -6962,6 +6986,155 @@ func (c *UnitClient) mutate(ctx context.Context, m *UnitMutation) (Value, error)
 		return (&UnitDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Unit mutation op: %q", m.Op())
+	}
+}
+
+// UnitPlacementClient is a client for the UnitPlacement schema.
+type UnitPlacementClient struct {
+	config
+}
+
+// NewUnitPlacementClient returns a client for the UnitPlacement from the given config.
+func NewUnitPlacementClient(c config) *UnitPlacementClient {
+	return &UnitPlacementClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `unitplacement.Hooks(f(g(h())))`.
+func (c *UnitPlacementClient) Use(hooks ...Hook) {
+	c.hooks.UnitPlacement = append(c.hooks.UnitPlacement, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `unitplacement.Intercept(f(g(h())))`.
+func (c *UnitPlacementClient) Intercept(interceptors ...Interceptor) {
+	c.inters.UnitPlacement = append(c.inters.UnitPlacement, interceptors...)
+}
+
+// Create returns a builder for creating a UnitPlacement entity.
+func (c *UnitPlacementClient) Create() *UnitPlacementCreate {
+	mutation := newUnitPlacementMutation(c.config, OpCreate)
+	return &UnitPlacementCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of UnitPlacement entities.
+func (c *UnitPlacementClient) CreateBulk(builders ...*UnitPlacementCreate) *UnitPlacementCreateBulk {
+	return &UnitPlacementCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *UnitPlacementClient) MapCreateBulk(slice any, setFunc func(*UnitPlacementCreate, int)) *UnitPlacementCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &UnitPlacementCreateBulk{err: fmt.Errorf("calling to UnitPlacementClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*UnitPlacementCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &UnitPlacementCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for UnitPlacement.
+func (c *UnitPlacementClient) Update() *UnitPlacementUpdate {
+	mutation := newUnitPlacementMutation(c.config, OpUpdate)
+	return &UnitPlacementUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *UnitPlacementClient) UpdateOne(_m *UnitPlacement) *UnitPlacementUpdateOne {
+	mutation := newUnitPlacementMutation(c.config, OpUpdateOne, withUnitPlacement(_m))
+	return &UnitPlacementUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *UnitPlacementClient) UpdateOneID(id string) *UnitPlacementUpdateOne {
+	mutation := newUnitPlacementMutation(c.config, OpUpdateOne, withUnitPlacementID(id))
+	return &UnitPlacementUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for UnitPlacement.
+func (c *UnitPlacementClient) Delete() *UnitPlacementDelete {
+	mutation := newUnitPlacementMutation(c.config, OpDelete)
+	return &UnitPlacementDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *UnitPlacementClient) DeleteOne(_m *UnitPlacement) *UnitPlacementDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *UnitPlacementClient) DeleteOneID(id string) *UnitPlacementDeleteOne {
+	builder := c.Delete().Where(unitplacement.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &UnitPlacementDeleteOne{builder}
+}
+
+// Query returns a query builder for UnitPlacement.
+func (c *UnitPlacementClient) Query() *UnitPlacementQuery {
+	return &UnitPlacementQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeUnitPlacement},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a UnitPlacement entity by its id.
+func (c *UnitPlacementClient) Get(ctx context.Context, id string) (*UnitPlacement, error) {
+	return c.Query().Where(unitplacement.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *UnitPlacementClient) GetX(ctx context.Context, id string) *UnitPlacement {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUnit queries the unit edge of a UnitPlacement.
+func (c *UnitPlacementClient) QueryUnit(_m *UnitPlacement) *UnitQuery {
+	query := (&UnitClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unitplacement.Table, unitplacement.FieldID, id),
+			sqlgraph.To(unit.Table, unit.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, unitplacement.UnitTable, unitplacement.UnitColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *UnitPlacementClient) Hooks() []Hook {
+	return c.hooks.UnitPlacement
+}
+
+// Interceptors returns the client interceptors.
+func (c *UnitPlacementClient) Interceptors() []Interceptor {
+	return c.inters.UnitPlacement
+}
+
+func (c *UnitPlacementClient) mutate(ctx context.Context, m *UnitPlacementMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&UnitPlacementCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&UnitPlacementUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&UnitPlacementUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&UnitPlacementDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown UnitPlacement mutation op: %q", m.Op())
 	}
 }
 
@@ -7123,7 +7296,7 @@ type (
 		Notification, NotificationSetting, Official, OfficialAssignment,
 		OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter,
 		Province, RecordCount, RefreshToken, Review, RosterImport, SelfAssessment,
-		SelfAssessmentItem, Unit, Upload []ent.Hook
+		SelfAssessmentItem, Unit, UnitPlacement, Upload []ent.Hook
 	}
 	inters struct {
 		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
@@ -7132,7 +7305,7 @@ type (
 		Notification, NotificationSetting, Official, OfficialAssignment,
 		OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter,
 		Province, RecordCount, RefreshToken, Review, RosterImport, SelfAssessment,
-		SelfAssessmentItem, Unit, Upload []ent.Interceptor
+		SelfAssessmentItem, Unit, UnitPlacement, Upload []ent.Interceptor
 	}
 )
 

@@ -48,6 +48,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
@@ -145,6 +146,7 @@ func checkColumn(t, c string) error {
 			selfassessment.Table:        selfassessment.ValidColumn,
 			selfassessmentitem.Table:    selfassessmentitem.ValidColumn,
 			unit.Table:                  unit.ValidColumn,
+			unitplacement.Table:         unitplacement.ValidColumn,
 			upload.Table:                upload.ValidColumn,
 		})
 	})

@@ -40,6 +40,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/ent/upload"
 
 	"entgo.io/ent/dialect/sql"
@@ -50,7 +51,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 37)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 38)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -266,6 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldPublicNote:       {Type: field.TypeString, Column: citizencase.FieldPublicNote},
 			citizencase.FieldOfficialID:       {Type: field.TypeString, Column: citizencase.FieldOfficialID},
 			citizencase.FieldScopeProvinceID:  {Type: field.TypeString, Column: citizencase.FieldScopeProvinceID},
+			citizencase.FieldReporterLink:     {Type: field.TypeString, Column: citizencase.FieldReporterLink},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -859,6 +861,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.Nodes[36] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   unitplacement.Table,
+			Columns: unitplacement.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: unitplacement.FieldID,
+			},
+		},
+		Type: "UnitPlacement",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			unitplacement.FieldCreatedAt:  {Type: field.TypeTime, Column: unitplacement.FieldCreatedAt},
+			unitplacement.FieldUpdatedAt:  {Type: field.TypeTime, Column: unitplacement.FieldUpdatedAt},
+			unitplacement.FieldValidFrom:  {Type: field.TypeTime, Column: unitplacement.FieldValidFrom},
+			unitplacement.FieldValidTo:    {Type: field.TypeTime, Column: unitplacement.FieldValidTo},
+			unitplacement.FieldParentID:   {Type: field.TypeString, Column: unitplacement.FieldParentID},
+			unitplacement.FieldDistrictID: {Type: field.TypeString, Column: unitplacement.FieldDistrictID},
+			unitplacement.FieldProvinceID: {Type: field.TypeString, Column: unitplacement.FieldProvinceID},
+			unitplacement.FieldUnitID:     {Type: field.TypeString, Column: unitplacement.FieldUnitID},
+		},
+	}
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -2131,6 +2154,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Unit",
 		"OfficialAssignment",
+	)
+	graph.MustAddE(
+		"placements",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.PlacementsTable,
+			Columns: []string{unit.PlacementsColumn},
+			Bidi:    false,
+		},
+		"Unit",
+		"UnitPlacement",
+	)
+	graph.MustAddE(
+		"unit",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   unitplacement.UnitTable,
+			Columns: []string{unitplacement.UnitColumn},
+			Bidi:    false,
+		},
+		"UnitPlacement",
+		"Unit",
 	)
 	graph.MustAddE(
 		"case",
@@ -3445,6 +3492,11 @@ func (f *CitizenCaseFilter) WhereOfficialID(p entql.StringP) {
 // WhereScopeProvinceID applies the entql string predicate on the scope_province_id field.
 func (f *CitizenCaseFilter) WhereScopeProvinceID(p entql.StringP) {
 	f.Where(p.Field(citizencase.FieldScopeProvinceID))
+}
+
+// WhereReporterLink applies the entql string predicate on the reporter_link field.
+func (f *CitizenCaseFilter) WhereReporterLink(p entql.StringP) {
+	f.Where(p.Field(citizencase.FieldReporterLink))
 }
 
 // WhereHasUnit applies a predicate to check if query has an edge unit.
@@ -6744,6 +6796,114 @@ func (f *UnitFilter) WhereHasAssignmentsWith(preds ...predicate.OfficialAssignme
 	})))
 }
 
+// WhereHasPlacements applies a predicate to check if query has an edge placements.
+func (f *UnitFilter) WhereHasPlacements() {
+	f.Where(entql.HasEdge("placements"))
+}
+
+// WhereHasPlacementsWith applies a predicate to check if query has an edge placements with a given conditions (other predicates).
+func (f *UnitFilter) WhereHasPlacementsWith(preds ...predicate.UnitPlacement) {
+	f.Where(entql.HasEdgeWith("placements", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *UnitPlacementQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the UnitPlacementQuery builder.
+func (_q *UnitPlacementQuery) Filter() *UnitPlacementFilter {
+	return &UnitPlacementFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *UnitPlacementMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the UnitPlacementMutation builder.
+func (m *UnitPlacementMutation) Filter() *UnitPlacementFilter {
+	return &UnitPlacementFilter{config: m.config, predicateAdder: m}
+}
+
+// UnitPlacementFilter provides a generic filtering capability at runtime for UnitPlacementQuery.
+type UnitPlacementFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *UnitPlacementFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *UnitPlacementFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *UnitPlacementFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(unitplacement.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *UnitPlacementFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(unitplacement.FieldUpdatedAt))
+}
+
+// WhereValidFrom applies the entql time.Time predicate on the valid_from field.
+func (f *UnitPlacementFilter) WhereValidFrom(p entql.TimeP) {
+	f.Where(p.Field(unitplacement.FieldValidFrom))
+}
+
+// WhereValidTo applies the entql time.Time predicate on the valid_to field.
+func (f *UnitPlacementFilter) WhereValidTo(p entql.TimeP) {
+	f.Where(p.Field(unitplacement.FieldValidTo))
+}
+
+// WhereParentID applies the entql string predicate on the parent_id field.
+func (f *UnitPlacementFilter) WhereParentID(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldParentID))
+}
+
+// WhereDistrictID applies the entql string predicate on the district_id field.
+func (f *UnitPlacementFilter) WhereDistrictID(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldDistrictID))
+}
+
+// WhereProvinceID applies the entql string predicate on the province_id field.
+func (f *UnitPlacementFilter) WhereProvinceID(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldProvinceID))
+}
+
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *UnitPlacementFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldUnitID))
+}
+
+// WhereHasUnit applies a predicate to check if query has an edge unit.
+func (f *UnitPlacementFilter) WhereHasUnit() {
+	f.Where(entql.HasEdge("unit"))
+}
+
+// WhereHasUnitWith applies a predicate to check if query has an edge unit with a given conditions (other predicates).
+func (f *UnitPlacementFilter) WhereHasUnitWith(preds ...predicate.Unit) {
+	f.Where(entql.HasEdgeWith("unit", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *UploadQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -6773,7 +6933,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -49,6 +49,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
@@ -97,6 +98,7 @@ const (
 	TypeSelfAssessment        = "SelfAssessment"
 	TypeSelfAssessmentItem    = "SelfAssessmentItem"
 	TypeUnit                  = "Unit"
+	TypeUnitPlacement         = "UnitPlacement"
 	TypeUpload                = "Upload"
 )
 
@@ -8882,6 +8884,7 @@ type CitizenCaseMutation struct {
 	subject_visible_at    *time.Time
 	public_note           *string
 	scope_province_id     *string
+	reporter_link         *string
 	clearedFields         map[string]struct{}
 	unit                  *string
 	clearedunit           bool
@@ -10326,6 +10329,55 @@ func (m *CitizenCaseMutation) ResetScopeProvinceID() {
 	delete(m.clearedFields, citizencase.FieldScopeProvinceID)
 }
 
+// SetReporterLink sets the "reporter_link" field.
+func (m *CitizenCaseMutation) SetReporterLink(s string) {
+	m.reporter_link = &s
+}
+
+// ReporterLink returns the value of the "reporter_link" field in the mutation.
+func (m *CitizenCaseMutation) ReporterLink() (r string, exists bool) {
+	v := m.reporter_link
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReporterLink returns the old "reporter_link" field's value of the CitizenCase entity.
+// If the CitizenCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CitizenCaseMutation) OldReporterLink(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReporterLink is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReporterLink requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReporterLink: %w", err)
+	}
+	return oldValue.ReporterLink, nil
+}
+
+// ClearReporterLink clears the value of the "reporter_link" field.
+func (m *CitizenCaseMutation) ClearReporterLink() {
+	m.reporter_link = nil
+	m.clearedFields[citizencase.FieldReporterLink] = struct{}{}
+}
+
+// ReporterLinkCleared returns if the "reporter_link" field was cleared in this mutation.
+func (m *CitizenCaseMutation) ReporterLinkCleared() bool {
+	_, ok := m.clearedFields[citizencase.FieldReporterLink]
+	return ok
+}
+
+// ResetReporterLink resets all changes to the "reporter_link" field.
+func (m *CitizenCaseMutation) ResetReporterLink() {
+	m.reporter_link = nil
+	delete(m.clearedFields, citizencase.FieldReporterLink)
+}
+
 // SetUnitID sets the "unit" edge to the Unit entity by id.
 func (m *CitizenCaseMutation) SetUnitID(id string) {
 	m.unit = &id
@@ -10867,7 +10919,7 @@ func (m *CitizenCaseMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *CitizenCaseMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 30)
 	if m.created_at != nil {
 		fields = append(fields, citizencase.FieldCreatedAt)
 	}
@@ -10955,6 +11007,9 @@ func (m *CitizenCaseMutation) Fields() []string {
 	if m.scope_province_id != nil {
 		fields = append(fields, citizencase.FieldScopeProvinceID)
 	}
+	if m.reporter_link != nil {
+		fields = append(fields, citizencase.FieldReporterLink)
+	}
 	return fields
 }
 
@@ -11021,6 +11076,8 @@ func (m *CitizenCaseMutation) Field(name string) (ent.Value, bool) {
 		return m.OfficialID()
 	case citizencase.FieldScopeProvinceID:
 		return m.ScopeProvinceID()
+	case citizencase.FieldReporterLink:
+		return m.ReporterLink()
 	}
 	return nil, false
 }
@@ -11088,6 +11145,8 @@ func (m *CitizenCaseMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldOfficialID(ctx)
 	case citizencase.FieldScopeProvinceID:
 		return m.OldScopeProvinceID(ctx)
+	case citizencase.FieldReporterLink:
+		return m.OldReporterLink(ctx)
 	}
 	return nil, fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -11300,6 +11359,13 @@ func (m *CitizenCaseMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetScopeProvinceID(v)
 		return nil
+	case citizencase.FieldReporterLink:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReporterLink(v)
+		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
 }
@@ -11408,6 +11474,9 @@ func (m *CitizenCaseMutation) ClearedFields() []string {
 	if m.FieldCleared(citizencase.FieldScopeProvinceID) {
 		fields = append(fields, citizencase.FieldScopeProvinceID)
 	}
+	if m.FieldCleared(citizencase.FieldReporterLink) {
+		fields = append(fields, citizencase.FieldReporterLink)
+	}
 	return fields
 }
 
@@ -11472,6 +11541,9 @@ func (m *CitizenCaseMutation) ClearField(name string) error {
 		return nil
 	case citizencase.FieldScopeProvinceID:
 		m.ClearScopeProvinceID()
+		return nil
+	case citizencase.FieldReporterLink:
+		m.ClearReporterLink()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase nullable field %s", name)
@@ -11567,6 +11639,9 @@ func (m *CitizenCaseMutation) ResetField(name string) error {
 		return nil
 	case citizencase.FieldScopeProvinceID:
 		m.ResetScopeProvinceID()
+		return nil
+	case citizencase.FieldReporterLink:
+		m.ResetReporterLink()
 		return nil
 	}
 	return fmt.Errorf("unknown CitizenCase field %s", name)
@@ -37026,6 +37101,9 @@ type UnitMutation struct {
 	assignments                    map[string]struct{}
 	removedassignments             map[string]struct{}
 	clearedassignments             bool
+	placements                     map[string]struct{}
+	removedplacements              map[string]struct{}
+	clearedplacements              bool
 	done                           bool
 	oldValue                       func(context.Context) (*Unit, error)
 	predicates                     []predicate.Unit
@@ -38292,6 +38370,60 @@ func (m *UnitMutation) ResetAssignments() {
 	m.removedassignments = nil
 }
 
+// AddPlacementIDs adds the "placements" edge to the UnitPlacement entity by ids.
+func (m *UnitMutation) AddPlacementIDs(ids ...string) {
+	if m.placements == nil {
+		m.placements = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.placements[ids[i]] = struct{}{}
+	}
+}
+
+// ClearPlacements clears the "placements" edge to the UnitPlacement entity.
+func (m *UnitMutation) ClearPlacements() {
+	m.clearedplacements = true
+}
+
+// PlacementsCleared reports if the "placements" edge to the UnitPlacement entity was cleared.
+func (m *UnitMutation) PlacementsCleared() bool {
+	return m.clearedplacements
+}
+
+// RemovePlacementIDs removes the "placements" edge to the UnitPlacement entity by IDs.
+func (m *UnitMutation) RemovePlacementIDs(ids ...string) {
+	if m.removedplacements == nil {
+		m.removedplacements = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.placements, ids[i])
+		m.removedplacements[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedPlacements returns the removed IDs of the "placements" edge to the UnitPlacement entity.
+func (m *UnitMutation) RemovedPlacementsIDs() (ids []string) {
+	for id := range m.removedplacements {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PlacementsIDs returns the "placements" edge IDs in the mutation.
+func (m *UnitMutation) PlacementsIDs() (ids []string) {
+	for id := range m.placements {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetPlacements resets all changes to the "placements" edge.
+func (m *UnitMutation) ResetPlacements() {
+	m.placements = nil
+	m.clearedplacements = false
+	m.removedplacements = nil
+}
+
 // Where appends a list predicates to the UnitMutation builder.
 func (m *UnitMutation) Where(ps ...predicate.Unit) {
 	m.predicates = append(m.predicates, ps...)
@@ -38645,7 +38777,7 @@ func (m *UnitMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UnitMutation) AddedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.province != nil {
 		edges = append(edges, unit.EdgeProvince)
 	}
@@ -38687,6 +38819,9 @@ func (m *UnitMutation) AddedEdges() []string {
 	}
 	if m.assignments != nil {
 		edges = append(edges, unit.EdgeAssignments)
+	}
+	if m.placements != nil {
+		edges = append(edges, unit.EdgePlacements)
 	}
 	return edges
 }
@@ -38771,13 +38906,19 @@ func (m *UnitMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case unit.EdgePlacements:
+		ids := make([]ent.Value, 0, len(m.placements))
+		for id := range m.placements {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UnitMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.removedchildren != nil {
 		edges = append(edges, unit.EdgeChildren)
 	}
@@ -38807,6 +38948,9 @@ func (m *UnitMutation) RemovedEdges() []string {
 	}
 	if m.removedassignments != nil {
 		edges = append(edges, unit.EdgeAssignments)
+	}
+	if m.removedplacements != nil {
+		edges = append(edges, unit.EdgePlacements)
 	}
 	return edges
 }
@@ -38875,13 +39019,19 @@ func (m *UnitMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case unit.EdgePlacements:
+		ids := make([]ent.Value, 0, len(m.removedplacements))
+		for id := range m.removedplacements {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UnitMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 14)
+	edges := make([]string, 0, 15)
 	if m.clearedprovince {
 		edges = append(edges, unit.EdgeProvince)
 	}
@@ -38924,6 +39074,9 @@ func (m *UnitMutation) ClearedEdges() []string {
 	if m.clearedassignments {
 		edges = append(edges, unit.EdgeAssignments)
 	}
+	if m.clearedplacements {
+		edges = append(edges, unit.EdgePlacements)
+	}
 	return edges
 }
 
@@ -38959,6 +39112,8 @@ func (m *UnitMutation) EdgeCleared(name string) bool {
 		return m.clearedsuccessor
 	case unit.EdgeAssignments:
 		return m.clearedassignments
+	case unit.EdgePlacements:
+		return m.clearedplacements
 	}
 	return false
 }
@@ -39029,8 +39184,835 @@ func (m *UnitMutation) ResetEdge(name string) error {
 	case unit.EdgeAssignments:
 		m.ResetAssignments()
 		return nil
+	case unit.EdgePlacements:
+		m.ResetPlacements()
+		return nil
 	}
 	return fmt.Errorf("unknown Unit edge %s", name)
+}
+
+// UnitPlacementMutation represents an operation that mutates the UnitPlacement nodes in the graph.
+type UnitPlacementMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	valid_from    *time.Time
+	valid_to      *time.Time
+	parent_id     *string
+	district_id   *string
+	province_id   *string
+	clearedFields map[string]struct{}
+	unit          *string
+	clearedunit   bool
+	done          bool
+	oldValue      func(context.Context) (*UnitPlacement, error)
+	predicates    []predicate.UnitPlacement
+}
+
+var _ ent.Mutation = (*UnitPlacementMutation)(nil)
+
+// unitplacementOption allows management of the mutation configuration using functional options.
+type unitplacementOption func(*UnitPlacementMutation)
+
+// newUnitPlacementMutation creates new mutation for the UnitPlacement entity.
+func newUnitPlacementMutation(c config, op Op, opts ...unitplacementOption) *UnitPlacementMutation {
+	m := &UnitPlacementMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeUnitPlacement,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withUnitPlacementID sets the ID field of the mutation.
+func withUnitPlacementID(id string) unitplacementOption {
+	return func(m *UnitPlacementMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *UnitPlacement
+		)
+		m.oldValue = func(ctx context.Context) (*UnitPlacement, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().UnitPlacement.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withUnitPlacement sets the old UnitPlacement of the mutation.
+func withUnitPlacement(node *UnitPlacement) unitplacementOption {
+	return func(m *UnitPlacementMutation) {
+		m.oldValue = func(context.Context) (*UnitPlacement, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m UnitPlacementMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m UnitPlacementMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of UnitPlacement entities.
+func (m *UnitPlacementMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *UnitPlacementMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *UnitPlacementMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().UnitPlacement.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *UnitPlacementMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *UnitPlacementMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *UnitPlacementMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *UnitPlacementMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *UnitPlacementMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *UnitPlacementMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetValidFrom sets the "valid_from" field.
+func (m *UnitPlacementMutation) SetValidFrom(t time.Time) {
+	m.valid_from = &t
+}
+
+// ValidFrom returns the value of the "valid_from" field in the mutation.
+func (m *UnitPlacementMutation) ValidFrom() (r time.Time, exists bool) {
+	v := m.valid_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidFrom returns the old "valid_from" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldValidFrom(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidFrom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidFrom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidFrom: %w", err)
+	}
+	return oldValue.ValidFrom, nil
+}
+
+// ClearValidFrom clears the value of the "valid_from" field.
+func (m *UnitPlacementMutation) ClearValidFrom() {
+	m.valid_from = nil
+	m.clearedFields[unitplacement.FieldValidFrom] = struct{}{}
+}
+
+// ValidFromCleared returns if the "valid_from" field was cleared in this mutation.
+func (m *UnitPlacementMutation) ValidFromCleared() bool {
+	_, ok := m.clearedFields[unitplacement.FieldValidFrom]
+	return ok
+}
+
+// ResetValidFrom resets all changes to the "valid_from" field.
+func (m *UnitPlacementMutation) ResetValidFrom() {
+	m.valid_from = nil
+	delete(m.clearedFields, unitplacement.FieldValidFrom)
+}
+
+// SetValidTo sets the "valid_to" field.
+func (m *UnitPlacementMutation) SetValidTo(t time.Time) {
+	m.valid_to = &t
+}
+
+// ValidTo returns the value of the "valid_to" field in the mutation.
+func (m *UnitPlacementMutation) ValidTo() (r time.Time, exists bool) {
+	v := m.valid_to
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValidTo returns the old "valid_to" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldValidTo(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValidTo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValidTo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValidTo: %w", err)
+	}
+	return oldValue.ValidTo, nil
+}
+
+// ResetValidTo resets all changes to the "valid_to" field.
+func (m *UnitPlacementMutation) ResetValidTo() {
+	m.valid_to = nil
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *UnitPlacementMutation) SetParentID(s string) {
+	m.parent_id = &s
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *UnitPlacementMutation) ParentID() (r string, exists bool) {
+	v := m.parent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldParentID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (m *UnitPlacementMutation) ClearParentID() {
+	m.parent_id = nil
+	m.clearedFields[unitplacement.FieldParentID] = struct{}{}
+}
+
+// ParentIDCleared returns if the "parent_id" field was cleared in this mutation.
+func (m *UnitPlacementMutation) ParentIDCleared() bool {
+	_, ok := m.clearedFields[unitplacement.FieldParentID]
+	return ok
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *UnitPlacementMutation) ResetParentID() {
+	m.parent_id = nil
+	delete(m.clearedFields, unitplacement.FieldParentID)
+}
+
+// SetDistrictID sets the "district_id" field.
+func (m *UnitPlacementMutation) SetDistrictID(s string) {
+	m.district_id = &s
+}
+
+// DistrictID returns the value of the "district_id" field in the mutation.
+func (m *UnitPlacementMutation) DistrictID() (r string, exists bool) {
+	v := m.district_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDistrictID returns the old "district_id" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldDistrictID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDistrictID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDistrictID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDistrictID: %w", err)
+	}
+	return oldValue.DistrictID, nil
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (m *UnitPlacementMutation) ClearDistrictID() {
+	m.district_id = nil
+	m.clearedFields[unitplacement.FieldDistrictID] = struct{}{}
+}
+
+// DistrictIDCleared returns if the "district_id" field was cleared in this mutation.
+func (m *UnitPlacementMutation) DistrictIDCleared() bool {
+	_, ok := m.clearedFields[unitplacement.FieldDistrictID]
+	return ok
+}
+
+// ResetDistrictID resets all changes to the "district_id" field.
+func (m *UnitPlacementMutation) ResetDistrictID() {
+	m.district_id = nil
+	delete(m.clearedFields, unitplacement.FieldDistrictID)
+}
+
+// SetProvinceID sets the "province_id" field.
+func (m *UnitPlacementMutation) SetProvinceID(s string) {
+	m.province_id = &s
+}
+
+// ProvinceID returns the value of the "province_id" field in the mutation.
+func (m *UnitPlacementMutation) ProvinceID() (r string, exists bool) {
+	v := m.province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvinceID returns the old "province_id" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvinceID: %w", err)
+	}
+	return oldValue.ProvinceID, nil
+}
+
+// ResetProvinceID resets all changes to the "province_id" field.
+func (m *UnitPlacementMutation) ResetProvinceID() {
+	m.province_id = nil
+}
+
+// SetUnitID sets the "unit_id" field.
+func (m *UnitPlacementMutation) SetUnitID(s string) {
+	m.unit = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *UnitPlacementMutation) UnitID() (r string, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *UnitPlacementMutation) ResetUnitID() {
+	m.unit = nil
+}
+
+// ClearUnit clears the "unit" edge to the Unit entity.
+func (m *UnitPlacementMutation) ClearUnit() {
+	m.clearedunit = true
+	m.clearedFields[unitplacement.FieldUnitID] = struct{}{}
+}
+
+// UnitCleared reports if the "unit" edge to the Unit entity was cleared.
+func (m *UnitPlacementMutation) UnitCleared() bool {
+	return m.clearedunit
+}
+
+// UnitIDs returns the "unit" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UnitID instead. It exists only for internal usage by the builders.
+func (m *UnitPlacementMutation) UnitIDs() (ids []string) {
+	if id := m.unit; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUnit resets all changes to the "unit" edge.
+func (m *UnitPlacementMutation) ResetUnit() {
+	m.unit = nil
+	m.clearedunit = false
+}
+
+// Where appends a list predicates to the UnitPlacementMutation builder.
+func (m *UnitPlacementMutation) Where(ps ...predicate.UnitPlacement) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the UnitPlacementMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *UnitPlacementMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.UnitPlacement, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *UnitPlacementMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *UnitPlacementMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (UnitPlacement).
+func (m *UnitPlacementMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *UnitPlacementMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, unitplacement.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, unitplacement.FieldUpdatedAt)
+	}
+	if m.valid_from != nil {
+		fields = append(fields, unitplacement.FieldValidFrom)
+	}
+	if m.valid_to != nil {
+		fields = append(fields, unitplacement.FieldValidTo)
+	}
+	if m.parent_id != nil {
+		fields = append(fields, unitplacement.FieldParentID)
+	}
+	if m.district_id != nil {
+		fields = append(fields, unitplacement.FieldDistrictID)
+	}
+	if m.province_id != nil {
+		fields = append(fields, unitplacement.FieldProvinceID)
+	}
+	if m.unit != nil {
+		fields = append(fields, unitplacement.FieldUnitID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *UnitPlacementMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case unitplacement.FieldCreatedAt:
+		return m.CreatedAt()
+	case unitplacement.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case unitplacement.FieldValidFrom:
+		return m.ValidFrom()
+	case unitplacement.FieldValidTo:
+		return m.ValidTo()
+	case unitplacement.FieldParentID:
+		return m.ParentID()
+	case unitplacement.FieldDistrictID:
+		return m.DistrictID()
+	case unitplacement.FieldProvinceID:
+		return m.ProvinceID()
+	case unitplacement.FieldUnitID:
+		return m.UnitID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *UnitPlacementMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case unitplacement.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case unitplacement.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case unitplacement.FieldValidFrom:
+		return m.OldValidFrom(ctx)
+	case unitplacement.FieldValidTo:
+		return m.OldValidTo(ctx)
+	case unitplacement.FieldParentID:
+		return m.OldParentID(ctx)
+	case unitplacement.FieldDistrictID:
+		return m.OldDistrictID(ctx)
+	case unitplacement.FieldProvinceID:
+		return m.OldProvinceID(ctx)
+	case unitplacement.FieldUnitID:
+		return m.OldUnitID(ctx)
+	}
+	return nil, fmt.Errorf("unknown UnitPlacement field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UnitPlacementMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case unitplacement.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case unitplacement.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case unitplacement.FieldValidFrom:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidFrom(v)
+		return nil
+	case unitplacement.FieldValidTo:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValidTo(v)
+		return nil
+	case unitplacement.FieldParentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	case unitplacement.FieldDistrictID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDistrictID(v)
+		return nil
+	case unitplacement.FieldProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvinceID(v)
+		return nil
+	case unitplacement.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown UnitPlacement field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *UnitPlacementMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *UnitPlacementMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *UnitPlacementMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown UnitPlacement numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *UnitPlacementMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(unitplacement.FieldValidFrom) {
+		fields = append(fields, unitplacement.FieldValidFrom)
+	}
+	if m.FieldCleared(unitplacement.FieldParentID) {
+		fields = append(fields, unitplacement.FieldParentID)
+	}
+	if m.FieldCleared(unitplacement.FieldDistrictID) {
+		fields = append(fields, unitplacement.FieldDistrictID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *UnitPlacementMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *UnitPlacementMutation) ClearField(name string) error {
+	switch name {
+	case unitplacement.FieldValidFrom:
+		m.ClearValidFrom()
+		return nil
+	case unitplacement.FieldParentID:
+		m.ClearParentID()
+		return nil
+	case unitplacement.FieldDistrictID:
+		m.ClearDistrictID()
+		return nil
+	}
+	return fmt.Errorf("unknown UnitPlacement nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *UnitPlacementMutation) ResetField(name string) error {
+	switch name {
+	case unitplacement.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case unitplacement.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case unitplacement.FieldValidFrom:
+		m.ResetValidFrom()
+		return nil
+	case unitplacement.FieldValidTo:
+		m.ResetValidTo()
+		return nil
+	case unitplacement.FieldParentID:
+		m.ResetParentID()
+		return nil
+	case unitplacement.FieldDistrictID:
+		m.ResetDistrictID()
+		return nil
+	case unitplacement.FieldProvinceID:
+		m.ResetProvinceID()
+		return nil
+	case unitplacement.FieldUnitID:
+		m.ResetUnitID()
+		return nil
+	}
+	return fmt.Errorf("unknown UnitPlacement field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *UnitPlacementMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.unit != nil {
+		edges = append(edges, unitplacement.EdgeUnit)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *UnitPlacementMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case unitplacement.EdgeUnit:
+		if id := m.unit; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *UnitPlacementMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *UnitPlacementMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *UnitPlacementMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedunit {
+		edges = append(edges, unitplacement.EdgeUnit)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *UnitPlacementMutation) EdgeCleared(name string) bool {
+	switch name {
+	case unitplacement.EdgeUnit:
+		return m.clearedunit
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *UnitPlacementMutation) ClearEdge(name string) error {
+	switch name {
+	case unitplacement.EdgeUnit:
+		m.ClearUnit()
+		return nil
+	}
+	return fmt.Errorf("unknown UnitPlacement unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *UnitPlacementMutation) ResetEdge(name string) error {
+	switch name {
+	case unitplacement.EdgeUnit:
+		m.ResetUnit()
+		return nil
+	}
+	return fmt.Errorf("unknown UnitPlacement edge %s", name)
 }
 
 // UploadMutation represents an operation that mutates the Upload nodes in the graph.

@@ -86,6 +86,8 @@ type Tx struct {
 	SelfAssessmentItem *SelfAssessmentItemClient
 	// Unit is the client for interacting with the Unit builders.
 	Unit *UnitClient
+	// UnitPlacement is the client for interacting with the UnitPlacement builders.
+	UnitPlacement *UnitPlacementClient
 	// Upload is the client for interacting with the Upload builders.
 	Upload *UploadClient
 
@@ -255,6 +257,7 @@ func (tx *Tx) init() {
 	tx.SelfAssessment = NewSelfAssessmentClient(tx.config)
 	tx.SelfAssessmentItem = NewSelfAssessmentItemClient(tx.config)
 	tx.Unit = NewUnitClient(tx.config)
+	tx.UnitPlacement = NewUnitPlacementClient(tx.config)
 	tx.Upload = NewUploadClient(tx.config)
 }
 

@@ -81,9 +81,11 @@ type UnitEdges struct {
 	Successor *Unit `json:"successor,omitempty"`
 	// Assignments of officials to the unit, past and present.
 	Assignments []*OfficialAssignment `json:"assignments,omitempty"`
+	// Where the unit sat before its dated moves (parent, district, province), oldest first.
+	Placements []*UnitPlacement `json:"placements,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [14]bool
+	loadedTypes [15]bool
 	// totalCount holds the count of the edges above.
 	totalCount [12]map[string]int
 
@@ -97,6 +99,7 @@ type UnitEdges struct {
 	namedScopedAccounts         map[string][]*Account
 	namedAbsorbed               map[string][]*Unit
 	namedAssignments            map[string][]*OfficialAssignment
+	namedPlacements             map[string][]*UnitPlacement
 }
 
 // ProvinceOrErr returns the Province value or an error if the edge
@@ -231,6 +234,15 @@ func (e UnitEdges) AssignmentsOrErr() ([]*OfficialAssignment, error) {
 		return e.Assignments, nil
 	}
 	return nil, &NotLoadedError{edge: "assignments"}
+}
+
+// PlacementsOrErr returns the Placements value or an error if the edge
+// was not loaded in eager-loading.
+func (e UnitEdges) PlacementsOrErr() ([]*UnitPlacement, error) {
+	if e.loadedTypes[14] {
+		return e.Placements, nil
+	}
+	return nil, &NotLoadedError{edge: "placements"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -429,6 +441,11 @@ func (_m *Unit) QuerySuccessor() *UnitQuery {
 // QueryAssignments queries the "assignments" edge of the Unit entity.
 func (_m *Unit) QueryAssignments() *OfficialAssignmentQuery {
 	return NewUnitClient(_m.config).QueryAssignments(_m)
+}
+
+// QueryPlacements queries the "placements" edge of the Unit entity.
+func (_m *Unit) QueryPlacements() *UnitPlacementQuery {
+	return NewUnitClient(_m.config).QueryPlacements(_m)
 }
 
 // Update returns a builder for updating this Unit.
@@ -738,6 +755,30 @@ func (_m *Unit) appendNamedAssignments(name string, edges ...*OfficialAssignment
 		_m.Edges.namedAssignments[name] = []*OfficialAssignment{}
 	} else {
 		_m.Edges.namedAssignments[name] = append(_m.Edges.namedAssignments[name], edges...)
+	}
+}
+
+// NamedPlacements returns the Placements named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Unit) NamedPlacements(name string) ([]*UnitPlacement, error) {
+	if _m.Edges.namedPlacements == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedPlacements[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Unit) appendNamedPlacements(name string, edges ...*UnitPlacement) {
+	if _m.Edges.namedPlacements == nil {
+		_m.Edges.namedPlacements = make(map[string][]*UnitPlacement)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedPlacements[name] = []*UnitPlacement{}
+	} else {
+		_m.Edges.namedPlacements[name] = append(_m.Edges.namedPlacements[name], edges...)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 )
 
 // UnitCreate is the builder for creating a Unit entity.
@@ -365,6 +366,21 @@ func (_c *UnitCreate) AddAssignments(v ...*OfficialAssignment) *UnitCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddAssignmentIDs(ids...)
+}
+
+// AddPlacementIDs adds the "placements" edge to the UnitPlacement entity by IDs.
+func (_c *UnitCreate) AddPlacementIDs(ids ...string) *UnitCreate {
+	_c.mutation.AddPlacementIDs(ids...)
+	return _c
+}
+
+// AddPlacements adds the "placements" edges to the UnitPlacement entity.
+func (_c *UnitCreate) AddPlacements(v ...*UnitPlacement) *UnitCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPlacementIDs(ids...)
 }
 
 // Mutation returns the UnitMutation object of the builder.
@@ -781,6 +797,22 @@ func (_c *UnitCreate) createSpec() (*Unit, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(officialassignment.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PlacementsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   unit.PlacementsTable,
+			Columns: []string{unit.PlacementsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(unitplacement.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -25,6 +25,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/predicate"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 )
 
 // UnitQuery is the builder for querying Unit entities.
@@ -48,6 +49,7 @@ type UnitQuery struct {
 	withAbsorbed                    *UnitQuery
 	withSuccessor                   *UnitQuery
 	withAssignments                 *OfficialAssignmentQuery
+	withPlacements                  *UnitPlacementQuery
 	withFKs                         bool
 	loadTotal                       []func(context.Context, []*Unit) error
 	modifiers                       []func(*sql.Selector)
@@ -61,6 +63,7 @@ type UnitQuery struct {
 	withNamedScopedAccounts         map[string]*AccountQuery
 	withNamedAbsorbed               map[string]*UnitQuery
 	withNamedAssignments            map[string]*OfficialAssignmentQuery
+	withNamedPlacements             map[string]*UnitPlacementQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -405,6 +408,28 @@ func (_q *UnitQuery) QueryAssignments() *OfficialAssignmentQuery {
 	return query
 }
 
+// QueryPlacements chains the current query on the "placements" edge.
+func (_q *UnitQuery) QueryPlacements() *UnitPlacementQuery {
+	query := (&UnitPlacementClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(unit.Table, unit.FieldID, selector),
+			sqlgraph.To(unitplacement.Table, unitplacement.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, unit.PlacementsTable, unit.PlacementsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Unit entity from the query.
 // Returns a *NotFoundError when no Unit was found.
 func (_q *UnitQuery) First(ctx context.Context) (*Unit, error) {
@@ -611,6 +636,7 @@ func (_q *UnitQuery) Clone() *UnitQuery {
 		withAbsorbed:               _q.withAbsorbed.Clone(),
 		withSuccessor:              _q.withSuccessor.Clone(),
 		withAssignments:            _q.withAssignments.Clone(),
+		withPlacements:             _q.withPlacements.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -771,6 +797,17 @@ func (_q *UnitQuery) WithAssignments(opts ...func(*OfficialAssignmentQuery)) *Un
 	return _q
 }
 
+// WithPlacements tells the query-builder to eager-load the nodes that are connected to
+// the "placements" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithPlacements(opts ...func(*UnitPlacementQuery)) *UnitQuery {
+	query := (&UnitPlacementClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPlacements = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -850,7 +887,7 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 		nodes       = []*Unit{}
 		withFKs     = _q.withFKs
 		_spec       = _q.querySpec()
-		loadedTypes = [14]bool{
+		loadedTypes = [15]bool{
 			_q.withProvince != nil,
 			_q.withDistrict != nil,
 			_q.withChildren != nil,
@@ -865,6 +902,7 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 			_q.withAbsorbed != nil,
 			_q.withSuccessor != nil,
 			_q.withAssignments != nil,
+			_q.withPlacements != nil,
 		}
 	)
 	if _q.withSuccessor != nil {
@@ -990,6 +1028,13 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 			return nil, err
 		}
 	}
+	if query := _q.withPlacements; query != nil {
+		if err := _q.loadPlacements(ctx, query, nodes,
+			func(n *Unit) { n.Edges.Placements = []*UnitPlacement{} },
+			func(n *Unit, e *UnitPlacement) { n.Edges.Placements = append(n.Edges.Placements, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedChildren {
 		if err := _q.loadChildren(ctx, query, nodes,
 			func(n *Unit) { n.appendNamedChildren(name) },
@@ -1057,6 +1102,13 @@ func (_q *UnitQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Unit, e
 		if err := _q.loadAssignments(ctx, query, nodes,
 			func(n *Unit) { n.appendNamedAssignments(name) },
 			func(n *Unit, e *OfficialAssignment) { n.appendNamedAssignments(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedPlacements {
+		if err := _q.loadPlacements(ctx, query, nodes,
+			func(n *Unit) { n.appendNamedPlacements(name) },
+			func(n *Unit, e *UnitPlacement) { n.appendNamedPlacements(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1506,6 +1558,36 @@ func (_q *UnitQuery) loadAssignments(ctx context.Context, query *OfficialAssignm
 	}
 	return nil
 }
+func (_q *UnitQuery) loadPlacements(ctx context.Context, query *UnitPlacementQuery, nodes []*Unit, init func(*Unit), assign func(*Unit, *UnitPlacement)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*Unit)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(unitplacement.FieldUnitID)
+	}
+	query.Where(predicate.UnitPlacement(func(s *sql.Selector) {
+		s.Where(edgeParents(s, s.C(unit.PlacementsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UnitID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "unit_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *UnitQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1766,6 +1848,20 @@ func (_q *UnitQuery) WithNamedAssignments(name string, opts ...func(*OfficialAss
 		_q.withNamedAssignments = make(map[string]*OfficialAssignmentQuery)
 	}
 	_q.withNamedAssignments[name] = query
+	return _q
+}
+
+// WithNamedPlacements tells the query-builder to eager-load the nodes that are connected to the "placements"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UnitQuery) WithNamedPlacements(name string, opts ...func(*UnitPlacementQuery)) *UnitQuery {
+	query := (&UnitPlacementClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedPlacements == nil {
+		_q.withNamedPlacements = make(map[string]*UnitPlacementQuery)
+	}
+	_q.withNamedPlacements[name] = query
 	return _q
 }
 

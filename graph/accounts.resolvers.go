@@ -103,3 +103,14 @@ func (r *mutationResolver) OidcLink(ctx context.Context, input model.OidcLinkInp
 	}
 	return &model.OidcLinkPayload{Account: acc, UserErrors: ue}, nil
 }
+
+// CitizenSignIn is the resolver for the citizenSignIn field.
+func (r *mutationResolver) CitizenSignIn(ctx context.Context, input model.OidcSignInInput) (*model.CitizenSignInPayload, error) {
+	t, err := r.auth.OIDCCitizenSignIn(ctx, auth.OIDCGrant{Code: input.Code, CodeVerifier: input.CodeVerifier,
+		RedirectURI: input.RedirectURI, Nonce: input.Nonce})
+	ue, err := apperr.UserErrors(ctx, err)
+	if err != nil {
+		return nil, err
+	}
+	return model.NewCitizenSignInPayload(t, ue), nil
+}

@@ -230,6 +230,11 @@ func (r *queryResolver) PraisedOfficials(ctx context.Context, year *int, after *
 	return r.cases.PraisedOfficials(ctx, y).Paginate(ctx, after, first, before, last)
 }
 
+// MyCases is the resolver for the myCases field.
+func (r *queryResolver) MyCases(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedCaseConnection, error) {
+	return r.cases.MyCases(ctx, after, first, before, last)
+}
+
 // CaseUpdated is the resolver for the caseUpdated field.
 func (r *subscriptionResolver) CaseUpdated(ctx context.Context, trackingCode string, secret string) (<-chan *casework.Update, error) {
 	return r.cases.SubscribeTracked(ctx, trackingCode, secret)

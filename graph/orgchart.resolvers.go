@@ -28,7 +28,7 @@ func (r *mutationResolver) UnitCreate(ctx context.Context, input model.UnitCreat
 
 // UnitUpdate is the resolver for the unitUpdate field.
 func (r *mutationResolver) UnitUpdate(ctx context.Context, input model.UnitUpdateInput) (*model.UnitPayload, error) {
-	out, err := r.org.UnitUpdate(ctx, input.UnitID, input.Name, input.ParentID)
+	out, err := r.org.UnitUpdate(ctx, input.UnitID, input.Name, input.ParentID, derefTime(input.From))
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err

@@ -77,6 +77,8 @@ const (
 	FieldOfficialID = "official_cases"
 	// FieldScopeProvinceID holds the string denoting the scope_province_id field in the database.
 	FieldScopeProvinceID = "scope_province_id"
+	// FieldReporterLink holds the string denoting the reporter_link field in the database.
+	FieldReporterLink = "reporter_link"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// EdgeOfficial holds the string denoting the official edge name in mutations.
@@ -206,6 +208,7 @@ var Columns = []string{
 	FieldPublicNote,
 	FieldOfficialID,
 	FieldScopeProvinceID,
+	FieldReporterLink,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "cases"
@@ -255,6 +258,8 @@ var (
 	ExtensionCountValidator func(int) error
 	// RatingValidator is a validator for the "rating" field. It is called by the builders before save.
 	RatingValidator func(int) error
+	// ReporterLinkValidator is a validator for the "reporter_link" field. It is called by the builders before save.
+	ReporterLinkValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -496,6 +501,11 @@ func ByOfficialID(opts ...sql.OrderTermOption) OrderOption {
 // ByScopeProvinceID orders the results by the scope_province_id field.
 func ByScopeProvinceID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldScopeProvinceID, opts...).ToFunc()
+}
+
+// ByReporterLink orders the results by the reporter_link field.
+func ByReporterLink(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReporterLink, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

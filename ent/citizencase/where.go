@@ -181,6 +181,11 @@ func ScopeProvinceID(v string) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldScopeProvinceID, v))
 }
 
+// ReporterLink applies equality check predicate on the "reporter_link" field. It's identical to ReporterLinkEQ.
+func ReporterLink(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldReporterLink, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldEQ(FieldCreatedAt, v))
@@ -1569,6 +1574,81 @@ func ScopeProvinceIDEqualFold(v string) predicate.CitizenCase {
 // ScopeProvinceIDContainsFold applies the ContainsFold predicate on the "scope_province_id" field.
 func ScopeProvinceIDContainsFold(v string) predicate.CitizenCase {
 	return predicate.CitizenCase(sql.FieldContainsFold(FieldScopeProvinceID, v))
+}
+
+// ReporterLinkEQ applies the EQ predicate on the "reporter_link" field.
+func ReporterLinkEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEQ(FieldReporterLink, v))
+}
+
+// ReporterLinkNEQ applies the NEQ predicate on the "reporter_link" field.
+func ReporterLinkNEQ(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNEQ(FieldReporterLink, v))
+}
+
+// ReporterLinkIn applies the In predicate on the "reporter_link" field.
+func ReporterLinkIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIn(FieldReporterLink, vs...))
+}
+
+// ReporterLinkNotIn applies the NotIn predicate on the "reporter_link" field.
+func ReporterLinkNotIn(vs ...string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotIn(FieldReporterLink, vs...))
+}
+
+// ReporterLinkGT applies the GT predicate on the "reporter_link" field.
+func ReporterLinkGT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGT(FieldReporterLink, v))
+}
+
+// ReporterLinkGTE applies the GTE predicate on the "reporter_link" field.
+func ReporterLinkGTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldGTE(FieldReporterLink, v))
+}
+
+// ReporterLinkLT applies the LT predicate on the "reporter_link" field.
+func ReporterLinkLT(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLT(FieldReporterLink, v))
+}
+
+// ReporterLinkLTE applies the LTE predicate on the "reporter_link" field.
+func ReporterLinkLTE(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldLTE(FieldReporterLink, v))
+}
+
+// ReporterLinkContains applies the Contains predicate on the "reporter_link" field.
+func ReporterLinkContains(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContains(FieldReporterLink, v))
+}
+
+// ReporterLinkHasPrefix applies the HasPrefix predicate on the "reporter_link" field.
+func ReporterLinkHasPrefix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasPrefix(FieldReporterLink, v))
+}
+
+// ReporterLinkHasSuffix applies the HasSuffix predicate on the "reporter_link" field.
+func ReporterLinkHasSuffix(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldHasSuffix(FieldReporterLink, v))
+}
+
+// ReporterLinkIsNil applies the IsNil predicate on the "reporter_link" field.
+func ReporterLinkIsNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldIsNull(FieldReporterLink))
+}
+
+// ReporterLinkNotNil applies the NotNil predicate on the "reporter_link" field.
+func ReporterLinkNotNil() predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldNotNull(FieldReporterLink))
+}
+
+// ReporterLinkEqualFold applies the EqualFold predicate on the "reporter_link" field.
+func ReporterLinkEqualFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldEqualFold(FieldReporterLink, v))
+}
+
+// ReporterLinkContainsFold applies the ContainsFold predicate on the "reporter_link" field.
+func ReporterLinkContainsFold(v string) predicate.CitizenCase {
+	return predicate.CitizenCase(sql.FieldContainsFold(FieldReporterLink, v))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

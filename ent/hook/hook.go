@@ -441,6 +441,18 @@ func (f UnitFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UnitMutation", m)
 }
 
+// The UnitPlacementFunc type is an adapter to allow the use of ordinary
+// function as UnitPlacement mutator.
+type UnitPlacementFunc func(context.Context, *ent.UnitPlacementMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f UnitPlacementFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.UnitPlacementMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.UnitPlacementMutation", m)
+}
+
 // The UploadFunc type is an adapter to allow the use of ordinary
 // function as Upload mutator.
 type UploadFunc func(context.Context, *ent.UploadMutation) (ent.Value, error)

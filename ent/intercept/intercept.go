@@ -45,6 +45,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
@@ -1076,6 +1077,33 @@ func (f TraverseUnit) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.UnitQuery", q)
 }
 
+// The UnitPlacementFunc type is an adapter to allow the use of ordinary function as a Querier.
+type UnitPlacementFunc func(context.Context, *ent.UnitPlacementQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f UnitPlacementFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.UnitPlacementQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.UnitPlacementQuery", q)
+}
+
+// The TraverseUnitPlacement type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseUnitPlacement func(context.Context, *ent.UnitPlacementQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseUnitPlacement) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseUnitPlacement) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UnitPlacementQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.UnitPlacementQuery", q)
+}
+
 // The UploadFunc type is an adapter to allow the use of ordinary function as a Querier.
 type UploadFunc func(context.Context, *ent.UploadQuery) (ent.Value, error)
 
@@ -1178,6 +1206,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SelfAssessmentItemQuery, predicate.SelfAssessmentItem, selfassessmentitem.OrderOption]{typ: ent.TypeSelfAssessmentItem, tq: q}, nil
 	case *ent.UnitQuery:
 		return &query[*ent.UnitQuery, predicate.Unit, unit.OrderOption]{typ: ent.TypeUnit, tq: q}, nil
+	case *ent.UnitPlacementQuery:
+		return &query[*ent.UnitPlacementQuery, predicate.UnitPlacement, unitplacement.OrderOption]{typ: ent.TypeUnitPlacement, tq: q}, nil
 	case *ent.UploadQuery:
 		return &query[*ent.UploadQuery, predicate.Upload, upload.OrderOption]{typ: ent.TypeUpload, tq: q}, nil
 	default:

@@ -447,6 +447,7 @@ var (
 		{Name: "subject_visible_at", Type: field.TypeTime, Nullable: true},
 		{Name: "public_note", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "scope_province_id", Type: field.TypeString, Nullable: true},
+		{Name: "reporter_link", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "account_handled_cases", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_duplicates", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "citizen_case_transferred_to", Type: field.TypeString, Nullable: true, Size: 40},
@@ -461,31 +462,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "cases_accounts_handled_cases",
-				Columns:    []*schema.Column{CasesColumns[29]},
+				Columns:    []*schema.Column{CasesColumns[30]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_cases_duplicates",
-				Columns:    []*schema.Column{CasesColumns[30]},
+				Columns:    []*schema.Column{CasesColumns[31]},
 				RefColumns: []*schema.Column{CasesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_transferred_to",
-				Columns:    []*schema.Column{CasesColumns[31]},
+				Columns:    []*schema.Column{CasesColumns[32]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_officials_cases",
-				Columns:    []*schema.Column{CasesColumns[32]},
+				Columns:    []*schema.Column{CasesColumns[33]},
 				RefColumns: []*schema.Column{OfficialsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "cases_units_cases",
-				Columns:    []*schema.Column{CasesColumns[33]},
+				Columns:    []*schema.Column{CasesColumns[34]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -494,27 +495,27 @@ var (
 			{
 				Name:    "citizencase_unit_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[33]},
+				Columns: []*schema.Column{CasesColumns[34]},
 			},
 			{
 				Name:    "citizencase_official_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[32]},
+				Columns: []*schema.Column{CasesColumns[33]},
 			},
 			{
 				Name:    "citizencase_account_handled_cases",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[29]},
+				Columns: []*schema.Column{CasesColumns[30]},
 			},
 			{
 				Name:    "citizencase_citizen_case_duplicates",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[30]},
+				Columns: []*schema.Column{CasesColumns[31]},
 			},
 			{
 				Name:    "citizencase_citizen_case_transferred_to",
 				Unique:  false,
-				Columns: []*schema.Column{CasesColumns[31]},
+				Columns: []*schema.Column{CasesColumns[32]},
 			},
 			{
 				Name:    "citizencase_state",
@@ -565,6 +566,11 @@ var (
 				Name:    "citizencase_closed_at",
 				Unique:  false,
 				Columns: []*schema.Column{CasesColumns[23]},
+			},
+			{
+				Name:    "citizencase_reporter_link_id",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[29], CasesColumns[0]},
 			},
 		},
 	}
@@ -1959,6 +1965,39 @@ var (
 			},
 		},
 	}
+	// UnitPlacementsColumns holds the columns for the "unit_placements" table.
+	UnitPlacementsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "valid_from", Type: field.TypeTime, Nullable: true},
+		{Name: "valid_to", Type: field.TypeTime},
+		{Name: "parent_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "district_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "province_id", Type: field.TypeString, Size: 40},
+		{Name: "unit_placements", Type: field.TypeString, Size: 40},
+	}
+	// UnitPlacementsTable holds the schema information for the "unit_placements" table.
+	UnitPlacementsTable = &schema.Table{
+		Name:       "unit_placements",
+		Columns:    UnitPlacementsColumns,
+		PrimaryKey: []*schema.Column{UnitPlacementsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "unit_placements_units_placements",
+				Columns:    []*schema.Column{UnitPlacementsColumns[8]},
+				RefColumns: []*schema.Column{UnitsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "unitplacement_unit_placements_valid_to",
+				Unique:  false,
+				Columns: []*schema.Column{UnitPlacementsColumns[8], UnitPlacementsColumns[4]},
+			},
+		},
+	}
 	// UploadsColumns holds the columns for the "uploads" table.
 	UploadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -2041,6 +2080,7 @@ var (
 		SelfAssessmentsTable,
 		SelfAssessmentItemsTable,
 		UnitsTable,
+		UnitPlacementsTable,
 		UploadsTable,
 	}
 )
@@ -2104,5 +2144,6 @@ func init() {
 	UnitsTable.ForeignKeys[1].RefTable = ProvincesTable
 	UnitsTable.ForeignKeys[2].RefTable = UnitsTable
 	UnitsTable.ForeignKeys[3].RefTable = UnitsTable
+	UnitPlacementsTable.ForeignKeys[0].RefTable = UnitsTable
 	UploadsTable.ForeignKeys[0].RefTable = CasesTable
 }

@@ -114,5 +114,8 @@ type SelfAssessmentItem func(*sql.Selector)
 // Unit is the predicate function for unit builders.
 type Unit func(*sql.Selector)
 
+// UnitPlacement is the predicate function for unitplacement builders.
+type UnitPlacement func(*sql.Selector)
+
 // Upload is the predicate function for upload builders.
 type Upload func(*sql.Selector)

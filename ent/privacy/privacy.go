@@ -975,6 +975,30 @@ func (f UnitMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UnitMutation", m)
 }
 
+// The UnitPlacementQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type UnitPlacementQueryRuleFunc func(context.Context, *ent.UnitPlacementQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f UnitPlacementQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.UnitPlacementQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.UnitPlacementQuery", q)
+}
+
+// The UnitPlacementMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type UnitPlacementMutationRuleFunc func(context.Context, *ent.UnitPlacementMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f UnitPlacementMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.UnitPlacementMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.UnitPlacementMutation", m)
+}
+
 // The UploadQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type UploadQueryRuleFunc func(context.Context, *ent.UploadQuery) error
@@ -1106,6 +1130,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.UnitQuery:
 		return q.Filter(), nil
+	case *ent.UnitPlacementQuery:
+		return q.Filter(), nil
 	case *ent.UploadQuery:
 		return q.Filter(), nil
 	default:
@@ -1186,6 +1212,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SelfAssessmentItemMutation:
 		return m.Filter(), nil
 	case *ent.UnitMutation:
+		return m.Filter(), nil
+	case *ent.UnitPlacementMutation:
 		return m.Filter(), nil
 	case *ent.UploadMutation:
 		return m.Filter(), nil

@@ -42,6 +42,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/ent/upload"
 )
 
@@ -650,6 +651,10 @@ func init() {
 	citizencaseDescRating := citizencaseFields[21].Descriptor()
 	// citizencase.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
 	citizencase.RatingValidator = citizencaseDescRating.Validators[0].(func(int) error)
+	// citizencaseDescReporterLink is the schema descriptor for reporter_link field.
+	citizencaseDescReporterLink := citizencaseFields[27].Descriptor()
+	// citizencase.ReporterLinkValidator is a validator for the "reporter_link" field. It is called by the builders before save.
+	citizencase.ReporterLinkValidator = citizencaseDescReporterLink.Validators[0].(func(string) error)
 	// citizencaseDescID is the schema descriptor for id field.
 	citizencaseDescID := citizencaseMixinFields0[0].Descriptor()
 	// citizencase.DefaultID holds the default value on creation for the id field.
@@ -2474,6 +2479,69 @@ func init() {
 	// unit.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	unit.IDValidator = func() func(string) error {
 		validators := unitDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	unitplacementMixin := schema.UnitPlacement{}.Mixin()
+	unitplacementMixinFields0 := unitplacementMixin[0].Fields()
+	_ = unitplacementMixinFields0
+	unitplacementMixinFields1 := unitplacementMixin[1].Fields()
+	_ = unitplacementMixinFields1
+	unitplacementFields := schema.UnitPlacement{}.Fields()
+	_ = unitplacementFields
+	// unitplacementDescCreatedAt is the schema descriptor for created_at field.
+	unitplacementDescCreatedAt := unitplacementMixinFields1[0].Descriptor()
+	// unitplacement.DefaultCreatedAt holds the default value on creation for the created_at field.
+	unitplacement.DefaultCreatedAt = unitplacementDescCreatedAt.Default.(func() time.Time)
+	// unitplacementDescUpdatedAt is the schema descriptor for updated_at field.
+	unitplacementDescUpdatedAt := unitplacementMixinFields1[1].Descriptor()
+	// unitplacement.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	unitplacement.DefaultUpdatedAt = unitplacementDescUpdatedAt.Default.(func() time.Time)
+	// unitplacement.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	unitplacement.UpdateDefaultUpdatedAt = unitplacementDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// unitplacementDescParentID is the schema descriptor for parent_id field.
+	unitplacementDescParentID := unitplacementFields[2].Descriptor()
+	// unitplacement.ParentIDValidator is a validator for the "parent_id" field. It is called by the builders before save.
+	unitplacement.ParentIDValidator = unitplacementDescParentID.Validators[0].(func(string) error)
+	// unitplacementDescDistrictID is the schema descriptor for district_id field.
+	unitplacementDescDistrictID := unitplacementFields[3].Descriptor()
+	// unitplacement.DistrictIDValidator is a validator for the "district_id" field. It is called by the builders before save.
+	unitplacement.DistrictIDValidator = unitplacementDescDistrictID.Validators[0].(func(string) error)
+	// unitplacementDescProvinceID is the schema descriptor for province_id field.
+	unitplacementDescProvinceID := unitplacementFields[4].Descriptor()
+	// unitplacement.ProvinceIDValidator is a validator for the "province_id" field. It is called by the builders before save.
+	unitplacement.ProvinceIDValidator = func() func(string) error {
+		validators := unitplacementDescProvinceID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(province_id string) error {
+			for _, fn := range fns {
+				if err := fn(province_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// unitplacementDescID is the schema descriptor for id field.
+	unitplacementDescID := unitplacementMixinFields0[0].Descriptor()
+	// unitplacement.DefaultID holds the default value on creation for the id field.
+	unitplacement.DefaultID = unitplacementDescID.Default.(func() string)
+	// unitplacement.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	unitplacement.IDValidator = func() func(string) error {
+		validators := unitplacementDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

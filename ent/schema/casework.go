@@ -83,6 +83,10 @@ func (CitizenCase) Fields() []ent.Field {
 			Annotations(noFilter()),
 		officialID("official_cases", "Id of the official the case is about, if named.", true),
 		caseProvinceField(),
+		// Last: SQLite adds a last column in place.
+		field.String("reporter_link").Optional().Nillable().Sensitive().Immutable().MaxLen(64).
+			Comment("For an identified case submitted by a citizen signed in with OpenID Connect: a keyed hash of their verified identity (never the identity itself, and not the hash accounts are linked by), so they can list their own cases; null otherwise, always null for an anonymous case.").
+			Annotations(hidden()),
 	}
 }
 
@@ -131,7 +135,8 @@ func (CitizenCase) Indexes() []ent.Index {
 		index.Fields("received_at"),
 		index.Fields("due_at"),
 		index.Fields("scope_province_id", "id"),
-		index.Fields("closed_at"), // a month's closed cases (the open figures)
+		index.Fields("closed_at"),           // a month's closed cases (the open figures)
+		index.Fields("reporter_link", "id"), // a signed-in citizen's own cases, by page
 	}
 }
 

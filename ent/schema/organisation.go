@@ -175,6 +175,8 @@ func (Unit) Edges() []ent.Edge {
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("assignments", OfficialAssignment.Type).Comment("Assignments of officials to the unit, past and present.").
 			Annotations(hidden()),
+		edge.To("placements", UnitPlacement.Type).Comment("Where the unit sat before its dated moves (parent, district, province), oldest first.").
+			Annotations(hidden()),
 	}
 }
 

@@ -56,6 +56,46 @@ func (OfficialAssignment) Annotations() []schema.Annotation {
 	}
 }
 
+// UnitPlacement is a past stretch of a unit's place in the organisation: the parent, district and
+// province it sat under until a dated move (unitUpdate with a new parent) took it elsewhere. The
+// unit's own row holds where it sits now, from its last move. The progress figures of a year count
+// a unit (with everything counted in it) under the place it held on the year's reference day
+// (DESIGN.md §6, §11), so a move in 2026 does not move 2025's figures.
+type UnitPlacement struct{ ent.Schema }
+
+func (UnitPlacement) Mixin() []ent.Mixin { return base(pid.UnitPlacement) }
+
+func (UnitPlacement) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("valid_from").Optional().Nillable().Immutable().
+			Comment("First day the unit sat here (null: since it began, or since before history was kept)."),
+		field.Time("valid_to").Immutable().
+			Comment("First day the unit no longer sat here: the effective day of the move that ended it."),
+		field.String("parent_id").Optional().Nillable().MaxLen(40).Immutable().Comment("Id of the parent unit it sat under, if any."),
+		field.String("district_id").Optional().Nillable().MaxLen(40).Immutable().Comment("Id of the district it belonged to, if any."),
+		field.String("province_id").NotEmpty().MaxLen(40).Immutable().Comment("Id of the province it belonged to."),
+		parentKey("unit_id", "unit_placements", "Id of the unit.", false),
+	}
+}
+
+func (UnitPlacement) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("unit", Unit.Type).Ref("placements").Unique().Required().Field("unit_id").
+			Comment("The unit."),
+	}
+}
+
+func (UnitPlacement) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("unit_id", "valid_to")}
+}
+
+func (UnitPlacement) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		schema.Comment("A past stretch of a unit's place in the organisation (parent, district, province), effective-dated."),
+		entgql.Skip(entgql.SkipAll),
+	}
+}
+
 // RosterImport is one import of a roster file for a scope (DESIGN.md §11): a dry run or an
 // application, run in the background, with its progress, its outcome counts and every error by
 // row and column. It keeps the uploaded file it read (nothing a person entered is lost).

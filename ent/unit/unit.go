@@ -70,6 +70,8 @@ const (
 	EdgeSuccessor = "successor"
 	// EdgeAssignments holds the string denoting the assignments edge name in mutations.
 	EdgeAssignments = "assignments"
+	// EdgePlacements holds the string denoting the placements edge name in mutations.
+	EdgePlacements = "placements"
 	// Table holds the table name of the unit in the database.
 	Table = "units"
 	// ProvinceTable is the table that holds the province relation/edge.
@@ -158,6 +160,13 @@ const (
 	AssignmentsInverseTable = "official_assignments"
 	// AssignmentsColumn is the table column denoting the assignments relation/edge.
 	AssignmentsColumn = "unit_assignments"
+	// PlacementsTable is the table that holds the placements relation/edge.
+	PlacementsTable = "unit_placements"
+	// PlacementsInverseTable is the table name for the UnitPlacement entity.
+	// It exists in this package in order to avoid circular dependency with the "unitplacement" package.
+	PlacementsInverseTable = "unit_placements"
+	// PlacementsColumn is the table column denoting the placements relation/edge.
+	PlacementsColumn = "unit_placements"
 )
 
 // Columns holds all SQL columns for unit fields.
@@ -510,6 +519,20 @@ func ByAssignments(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAssignmentsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByPlacementsCount orders the results by placements count.
+func ByPlacementsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPlacementsStep(), opts...)
+	}
+}
+
+// ByPlacements orders the results by placements terms.
+func ByPlacements(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPlacementsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newProvinceStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -606,6 +629,13 @@ func newAssignmentsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AssignmentsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AssignmentsTable, AssignmentsColumn),
+	)
+}
+func newPlacementsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PlacementsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, PlacementsTable, PlacementsColumn),
 	)
 }
 

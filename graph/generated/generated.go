@@ -406,6 +406,12 @@ type ComplexityRoot struct {
 		Count   func(childComplexity int) int
 	}
 
+	CitizenSignInPayload struct {
+		AccessToken          func(childComplexity int) int
+		AccessTokenExpiresAt func(childComplexity int) int
+		UserErrors           func(childComplexity int) int
+	}
+
 	ClassificationCount struct {
 		Classification func(childComplexity int) int
 		Count          func(childComplexity int) int
@@ -686,6 +692,7 @@ type ComplexityRoot struct {
 		CaseSubmit                 func(childComplexity int, input model.CaseSubmitInput) int
 		CaseTransfer               func(childComplexity int, input model.CaseTransferInput) int
 		CaseWithdraw               func(childComplexity int, input model.CaseWithdrawInput) int
+		CitizenSignIn              func(childComplexity int, input model.OidcSignInInput) int
 		CommendationApprove        func(childComplexity int, input model.CommendationApproveInput) int
 		CommendationDecline        func(childComplexity int, input model.CommendationDeclineInput) int
 		CommendationPropose        func(childComplexity int, input model.CommendationProposeInput) int
@@ -1020,6 +1027,7 @@ type ComplexityRoot struct {
 		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		JobQueue               func(childComplexity int) int
+		MyCases                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Node                   func(childComplexity int, id string) int
 		Nodes                  func(childComplexity int, ids []string) int
 		Officials              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.OfficialOrder, where *ent.OfficialWhereInput, search *string) int
@@ -1284,6 +1292,17 @@ type ComplexityRoot struct {
 		TrackingCode       func(childComplexity int) int
 	}
 
+	TrackedCaseConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TrackedCaseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	TrackedCaseEvent struct {
 		Kind       func(childComplexity int) int
 		Note       func(childComplexity int) int
@@ -1432,6 +1451,7 @@ type MutationResolver interface {
 	ActivationSheetLink(ctx context.Context, input model.ActivationSheetLinkInput) (*model.ActivationSheetLinkPayload, error)
 	OidcSignIn(ctx context.Context, input model.OidcSignInInput) (*model.SessionPayload, error)
 	OidcLink(ctx context.Context, input model.OidcLinkInput) (*model.OidcLinkPayload, error)
+	CitizenSignIn(ctx context.Context, input model.OidcSignInInput) (*model.CitizenSignInPayload, error)
 	CaseSubmit(ctx context.Context, input model.CaseSubmitInput) (*model.CaseSubmitPayload, error)
 	EvidenceUploadCreate(ctx context.Context, input model.EvidenceUploadCreateInput) (*model.EvidenceUploadCreatePayload, error)
 	CaseEvidenceAdd(ctx context.Context, input model.CaseEvidenceAddInput) (*model.TrackedCasePayload, error)
@@ -1512,6 +1532,7 @@ type QueryResolver interface {
 	CaseByTracking(ctx context.Context, trackingCode string, secret string) (*casework.Tracked, error)
 	CaseStatistics(ctx context.Context, year *int) (*casework.Stats, error)
 	PraisedOfficials(ctx context.Context, year *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
+	MyCases(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*casework.TrackedCaseConnection, error)
 	JobQueue(ctx context.Context) (*model.JobQueueStats, error)
 	Progress(ctx context.Context, scope model.ScopeInput, year int) (*progress.Report, error)
 	Ranking(ctx context.Context, scope model.ScopeInput, year int, metric progress.RankMetric, direction *entgql.OrderDirection, level *unit.Level, topLevel *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.RankingConnection, error)
@@ -2942,6 +2963,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChannelCount.Count(childComplexity), true
 
+	case "CitizenSignInPayload.accessToken":
+		if e.ComplexityRoot.CitizenSignInPayload.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitizenSignInPayload.AccessToken(childComplexity), true
+	case "CitizenSignInPayload.accessTokenExpiresAt":
+		if e.ComplexityRoot.CitizenSignInPayload.AccessTokenExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitizenSignInPayload.AccessTokenExpiresAt(childComplexity), true
+	case "CitizenSignInPayload.userErrors":
+		if e.ComplexityRoot.CitizenSignInPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CitizenSignInPayload.UserErrors(childComplexity), true
+
 	case "ClassificationCount.classification":
 		if e.ComplexityRoot.ClassificationCount.Classification == nil {
 			break
@@ -4124,6 +4164,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CaseWithdraw(childComplexity, args["input"].(model.CaseWithdrawInput)), true
+	case "Mutation.citizenSignIn":
+		if e.ComplexityRoot.Mutation.CitizenSignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_citizenSignIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CitizenSignIn(childComplexity, args["input"].(model.OidcSignInInput)), true
 	case "Mutation.commendationApprove":
 		if e.ComplexityRoot.Mutation.CommendationApprove == nil {
 			break
@@ -5849,6 +5900,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.JobQueue(childComplexity), true
+	case "Query.myCases":
+		if e.ComplexityRoot.Query.MyCases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myCases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyCases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -7014,6 +7076,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackedCase.TrackingCode(childComplexity), true
 
+	case "TrackedCaseConnection.edges":
+		if e.ComplexityRoot.TrackedCaseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseConnection.Edges(childComplexity), true
+	case "TrackedCaseConnection.pageInfo":
+		if e.ComplexityRoot.TrackedCaseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseConnection.PageInfo(childComplexity), true
+	case "TrackedCaseConnection.totalCount":
+		if e.ComplexityRoot.TrackedCaseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseConnection.TotalCount(childComplexity), true
+
+	case "TrackedCaseEdge.cursor":
+		if e.ComplexityRoot.TrackedCaseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEdge.Cursor(childComplexity), true
+	case "TrackedCaseEdge.node":
+		if e.ComplexityRoot.TrackedCaseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedCaseEdge.Node(childComplexity), true
+
 	case "TrackedCaseEvent.kind":
 		if e.ComplexityRoot.TrackedCaseEvent.Kind == nil {
 			break
@@ -7790,6 +7884,24 @@ var sources = []*ast.Source{
   may sign in with it. Only a keyed hash of the claim is kept.
   """
   oidcLink("The mutation's input." input: OidcLinkInput!): OidcLinkPayload!
+  """
+  Signs a citizen in with OpenID Connect (same inputs as oidcSignIn, no account needed): the
+  server verifies the identity and issues a citizen's access token, which lists their own
+  identified cases (myCases) and links the identified cases they submit while signed in to their
+  identity; it grants nothing else (every other read answers FORBIDDEN). Only a keyed hash of the
+  identity is kept. There is no refresh token: when the access token expires the app signs in again.
+  """
+  citizenSignIn("The mutation's input." input: OidcSignInInput!): CitizenSignInPayload!
+}
+
+"Result of citizenSignIn."
+type CitizenSignInPayload {
+  "The citizen's access token (about 15 minutes): send it as ` + "`" + `Authorization: Bearer ...` + "`" + `."
+  accessToken: String
+  "When the access token expires."
+  accessTokenExpiresAt: Time
+  "Why not, if so."
+  userErrors: [UserError!]!
 }
 
 "How accountsProvision delivers the codes."
@@ -8710,6 +8822,42 @@ extend input CaseWhereInput {
   "true: only cases the viewer is assigned to handle; false: only cases they are not."
   assignedToMe: Boolean
 }
+
+extend type Query {
+  """
+  The identified cases of the citizen signed in with citizenSignIn, newest first: those they
+  submitted with their identity while signed in (never an anonymous case, even one they submitted
+  signed in). Only for a citizen's token; staff accounts are refused.
+  """
+  myCases(
+    "Returns the elements that come after this cursor."
+    after: Cursor
+    "Returns the first n elements (default 20, at most 100)."
+    first: Int
+    "Returns the elements that come before this cursor."
+    before: Cursor
+    "Returns the last n elements (at most 100)."
+    last: Int
+  ): TrackedCaseConnection!
+}
+
+"A page of a signed-in citizen's own cases."
+type TrackedCaseConnection {
+  "The cases of the page."
+  edges: [TrackedCaseEdge!]!
+  "Pagination."
+  pageInfo: PageInfo!
+  "How many identified cases the citizen has."
+  totalCount: Int!
+}
+
+"A citizen's case and its cursor."
+type TrackedCaseEdge {
+  "The case, as the citizen sees it."
+  node: TrackedCase!
+  "A cursor for pagination."
+  cursor: Cursor!
+}
 `, BuiltIn: false},
 	{Name: "../schema/common.graphqls", Input: `"""
 A problem with a mutation's input that the person can fix. The mutation changed nothing.
@@ -9046,8 +9194,16 @@ input UnitUpdateInput {
   unitId: ID!
   "New name, if it changes."
   name: String
-  "New parent unit, if it moves."
+  "New parent unit, if it moves (in the same province; not under itself or one of its sub-units)."
   parentId: ID
+  """
+  With parentId: the first day under the new parent (required; not in the future, not before the
+  unit opened, its new parent opened or its last move). The figures of the years whose reference day
+  falls before it (31 December; today for the current year) stay under the old parent, district and
+  province; the later ones count under the new. Last year's figures never move with a move dated
+  this year.
+  """
+  from: Time
 }
 
 "Input of unitClose."
@@ -18581,6 +18737,18 @@ func (ec *executionContext) childFields_ChannelCount(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ChannelCount", field.Name)
 }
 
+func (ec *executionContext) childFields_CitizenSignInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_CitizenSignInPayload_accessToken(ctx, field)
+	case "accessTokenExpiresAt":
+		return ec.fieldContext_CitizenSignInPayload_accessTokenExpiresAt(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CitizenSignInPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CitizenSignInPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ClassificationCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "classification":
@@ -20133,6 +20301,28 @@ func (ec *executionContext) childFields_TrackedCase(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type TrackedCase", field.Name)
 }
 
+func (ec *executionContext) childFields_TrackedCaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrackedCaseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrackedCaseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrackedCaseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCaseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedCaseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TrackedCaseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TrackedCaseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedCaseEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_TrackedCaseEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -21263,6 +21453,20 @@ func (ec *executionContext) field_Mutation_caseWithdraw_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CaseWithdrawInput, error) {
 			return ec.unmarshalNCaseWithdrawInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCaseWithdrawInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_citizenSignIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OidcSignInInput, error) {
+			return ec.unmarshalNOidcSignInInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐOidcSignInInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -23012,6 +23216,44 @@ func (ec *executionContext) field_Query_inspections_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myCases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -29924,6 +30166,84 @@ func (ec *executionContext) fieldContext_ChannelCount_count(_ context.Context, f
 	return graphql.NewScalarFieldContext("ChannelCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CitizenSignInPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *model.CitizenSignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitizenSignInPayload_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitizenSignInPayload_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CitizenSignInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CitizenSignInPayload_accessTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.CitizenSignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitizenSignInPayload_accessTokenExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessTokenExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CitizenSignInPayload_accessTokenExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CitizenSignInPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CitizenSignInPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.CitizenSignInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CitizenSignInPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CitizenSignInPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CitizenSignInPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ClassificationCount_classification(ctx context.Context, field graphql.CollectedField, obj *progress.ClassificationCount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -34427,6 +34747,50 @@ func (ec *executionContext) fieldContext_Mutation_oidcLink(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_oidcLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_citizenSignIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_citizenSignIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CitizenSignIn(ctx, fc.Args["input"].(model.OidcSignInInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CitizenSignInPayload) graphql.Marshaler {
+			return ec.marshalNCitizenSignInPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCitizenSignInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_citizenSignIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CitizenSignInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_citizenSignIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -42153,6 +42517,50 @@ func (ec *executionContext) fieldContext_Query_praisedOfficials(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myCases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myCases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyCases(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.TrackedCaseConnection) graphql.Marshaler {
+			return ec.marshalNTrackedCaseConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myCases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myCases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_jobQueue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -46793,6 +47201,148 @@ func (ec *executionContext) fieldContext_TrackedCase_evidence(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedCaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []casework.TrackedCaseEdge) graphql.Marshaler {
+			return ec.marshalNTrackedCaseEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCaseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedCaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedCaseConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrackedCaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedCaseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *casework.Tracked) graphql.Marshaler {
+			return ec.marshalNTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTracked(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedCaseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedCase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedCaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedCaseEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedCaseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedCaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedCaseEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _TrackedCaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
@@ -60382,7 +60932,7 @@ func (ec *executionContext) unmarshalInputUnitUpdateInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"unitId", "name", "parentId"}
+	fieldsInOrder := [...]string{"unitId", "name", "parentId", "from"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -60410,6 +60960,13 @@ func (ec *executionContext) unmarshalInputUnitUpdateInput(ctx context.Context, o
 				return it, err
 			}
 			it.ParentID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
 		}
 	}
 	return it, nil
@@ -63292,6 +63849,49 @@ func (ec *executionContext) _ChannelCount(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var citizenSignInPayloadImplementors = []string{"CitizenSignInPayload"}
+
+func (ec *executionContext) _CitizenSignInPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CitizenSignInPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, citizenSignInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CitizenSignInPayload")
+		case "accessToken":
+			out.Values[i] = ec._CitizenSignInPayload_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "accessTokenExpiresAt":
+			out.Values[i] = ec._CitizenSignInPayload_accessTokenExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CitizenSignInPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var classificationCountImplementors = []string{"ClassificationCount"}
 
 func (ec *executionContext) _ClassificationCount(ctx context.Context, sel ast.SelectionSet, obj *progress.ClassificationCount) graphql.Marshaler {
@@ -65169,6 +65769,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "oidcLink":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_oidcLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "citizenSignIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_citizenSignIn(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -67506,6 +68113,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_praisedOfficials(ctx, field)
 				})
+		case "myCases":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myCases(ctx, field)
+				})
 		case "jobQueue":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -69193,6 +69806,87 @@ func (ec *executionContext) _TrackedCase(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._TrackedCase_evidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCaseConnectionImplementors = []string{"TrackedCaseConnection"}
+
+func (ec *executionContext) _TrackedCaseConnection(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedCaseConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCaseConnection")
+		case "edges":
+			out.Values[i] = ec._TrackedCaseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrackedCaseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TrackedCaseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trackedCaseEdgeImplementors = []string{"TrackedCaseEdge"}
+
+func (ec *executionContext) _TrackedCaseEdge(ctx context.Context, sel ast.SelectionSet, obj *casework.TrackedCaseEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedCaseEdge")
+		case "node":
+			out.Values[i] = ec._TrackedCaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TrackedCaseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -71002,6 +71696,14 @@ func (ec *executionContext) marshalNChannelCount2ᚕgithubᚗcomᚋliemchinhᚋl
 	return ret
 }
 
+func (ec *executionContext) marshalNCitizenSignInPayload2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐCitizenSignInPayload(ctx context.Context, sel ast.SelectionSet, v *model.CitizenSignInPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CitizenSignInPayload!")
+		return graphql.Null
+	}
+	return ec._CitizenSignInPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx context.Context, v any) (enum.Classification, error) {
 	var res enum.Classification
 	err := res.UnmarshalGQL(v)
@@ -72667,6 +73369,42 @@ func (ec *executionContext) marshalNTokenRefreshPayload2ᚖgithubᚗcomᚋliemch
 		return graphql.Null
 	}
 	return ec._TokenRefreshPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTracked(ctx context.Context, sel ast.SelectionSet, v *casework.Tracked) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedCase!")
+		return graphql.Null
+	}
+	return ec._TrackedCase(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseConnection(ctx context.Context, sel ast.SelectionSet, v *casework.TrackedCaseConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrackedCaseConnection!")
+		return graphql.Null
+	}
+	return ec._TrackedCaseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdge(ctx context.Context, sel ast.SelectionSet, v casework.TrackedCaseEdge) graphql.Marshaler {
+	return ec._TrackedCaseEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrackedCaseEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedCaseEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedCaseEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx context.Context, sel ast.SelectionSet, v casework.TrackedEvent) graphql.Marshaler {

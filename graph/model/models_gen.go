@@ -348,6 +348,16 @@ type CaseWithdrawInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// Result of citizenSignIn.
+type CitizenSignInPayload struct {
+	// The citizen's access token (about 15 minutes): send it as `Authorization: Bearer ...`.
+	AccessToken *string `json:"accessToken,omitempty"`
+	// When the access token expires.
+	AccessTokenExpiresAt *time.Time `json:"accessTokenExpiresAt,omitempty"`
+	// Why not, if so.
+	UserErrors []*apperr.UserError `json:"userErrors"`
+}
+
 // Input of commendationApprove.
 type CommendationApproveInput struct {
 	// The proposed commendation.
@@ -1158,8 +1168,14 @@ type UnitUpdateInput struct {
 	UnitID string `json:"unitId"`
 	// New name, if it changes.
 	Name *string `json:"name,omitempty"`
-	// New parent unit, if it moves.
+	// New parent unit, if it moves (in the same province; not under itself or one of its sub-units).
 	ParentID *string `json:"parentId,omitempty"`
+	// With parentId: the first day under the new parent (required; not in the future, not before the
+	// unit opened, its new parent opened or its last move). The figures of the years whose reference day
+	// falls before it (31 December; today for the current year) stay under the old parent, district and
+	// province; the later ones count under the new. Last year's figures never move with a move dated
+	// this year.
+	From *time.Time `json:"from,omitempty"`
 }
 
 // How accountsProvision delivers the codes.

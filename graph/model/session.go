@@ -27,3 +27,12 @@ func NewSessionPayload(t *auth.Tokens, userErrors []*apperr.UserError) *SessionP
 	}
 	return p
 }
+
+// NewCitizenSignInPayload is citizenSignIn's payload for the tokens (nil when sign-in failed).
+func NewCitizenSignInPayload(t *auth.CitizenTokens, userErrors []*apperr.UserError) *CitizenSignInPayload {
+	p := &CitizenSignInPayload{UserErrors: userErrors}
+	if t != nil {
+		p.AccessToken, p.AccessTokenExpiresAt = &t.AccessToken, &t.AccessExpiresAt
+	}
+	return p
+}

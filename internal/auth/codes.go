@@ -70,7 +70,7 @@ type Accounts struct {
 }
 
 type accountKeys struct {
-	code, link, identity, deliver []byte
+	code, link, identity, deliver, citizen []byte
 }
 
 func deriveKeys(reporterKey []byte) accountKeys {
@@ -82,7 +82,8 @@ func deriveKeys(reporterKey []byte) accountKeys {
 		return out
 	}
 	return accountKeys{code: k("liemchinh activation code v1"), link: k("liemchinh activation sheet link v1"),
-		identity: k("liemchinh oidc identity v1"), deliver: k("liemchinh delivered code v1")}
+		identity: k("liemchinh oidc identity v1"), deliver: k("liemchinh delivered code v1"),
+		citizen: k("liemchinh citizen cases v1")}
 }
 
 // codeHash is the keyed hash of a normalized code: a database reader cannot test guesses offline.
@@ -96,5 +97,14 @@ func (s *Service) codeHash(code string) string {
 func (s *Service) identityHash(issuer, claim string) string {
 	m := hmac.New(sha256.New, s.keys.identity)
 	m.Write([]byte(issuer + "\x00" + claim))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// citizenKey is the key a signed-in citizen's identified cases are linked by: a keyed hash of their
+// identity's keyed hash, under a key of its own, so that a database reader can tell neither the
+// identity nor whether a case's reporter is the person of an account linked to the same identity.
+func (s *Service) citizenKey(identityHash string) string {
+	m := hmac.New(sha256.New, s.keys.citizen)
+	m.Write([]byte(identityHash))
 	return hex.EncodeToString(m.Sum(nil))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -209,4 +210,29 @@ func (s *Service) OIDCLink(ctx context.Context, g OIDCGrant) (*ent.Account, erro
 		return audit.Record(ctx, tx, audit.Entry{Action: "oidcLink", ObjectType: "Account", ObjectID: acc.ID})
 	})
 	return acc, err
+}
+
+// CitizenTokens are what a citizen's sign-in returns: an access token only (no account, so no
+// refresh token; the app signs in again when it expires).
+type CitizenTokens struct {
+	AccessToken     string
+	AccessExpiresAt time.Time
+}
+
+// OIDCCitizenSignIn signs a citizen in with the identity the provider confirms: no account is
+// needed or created. The token carries the key their identified cases are linked by (a keyed hash
+// of the claim's keyed hash); the claim itself is kept nowhere.
+func (s *Service) OIDCCitizenSignIn(ctx context.Context, g OIDCGrant) (*CitizenTokens, error) {
+	if s.oidc == nil {
+		return nil, errOIDCOff
+	}
+	claim, err := s.oidc.verify(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	access, exp, err := s.signer.SignCitizen(s.citizenKey(s.identityHash(s.oidc.cfg.Issuer, claim)))
+	if err != nil {
+		return nil, err
+	}
+	return &CitizenTokens{AccessToken: access, AccessExpiresAt: exp}, nil
 }

@@ -43,6 +43,10 @@ func (s *Service) SheetLink(ctx context.Context, sheetID string) (string, time.T
 	if v.Anonymous() {
 		return "", time.Time{}, authz.ErrUnauthenticated
 	}
+	if v.MustChangePassword {
+		// The answer of every other call of such a session (authz.ErrPasswordChangeRequired).
+		return "", time.Time{}, authz.ErrPasswordChangeRequired
+	}
 	if !authz.MayHandleAccounts(v) {
 		return "", time.Time{}, authz.ErrForbidden
 	}

@@ -259,6 +259,10 @@ func filter[P ~func(*sql.Selector), Q any](ctx context.Context, typ string, wher
 		return nil
 	}
 	v := FromContext(ctx)
+	if v.SignedInCitizen() {
+		// A citizen's token reads their own identified cases (OwnCases) and nothing else.
+		return ErrForbidden
+	}
 	if v.Anonymous() {
 		return ErrUnauthenticated
 	}
@@ -543,4 +547,21 @@ func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error
 			s.Where(p)
 		}
 	}).Exist(ctx)
+}
+
+// OwnCases returns the context and predicate a signed-in citizen's own cases are read with: the
+// identified cases linked to their identity (never an anonymous one), through SysCitizenCases
+// since the case filter refuses citizens everything. Anyone else is refused: FORBIDDEN for an
+// account, UNAUTHENTICATED without a token.
+func OwnCases(ctx context.Context) (context.Context, func(*sql.Selector), error) {
+	v := FromContext(ctx)
+	if !v.SignedInCitizen() {
+		if v.Anonymous() {
+			return nil, nil, ErrUnauthenticated
+		}
+		return nil, nil, ErrForbidden
+	}
+	return System(ctx, SysCitizenCases), func(s *sql.Selector) {
+		s.Where(sql.And(sql.EQ(s.C(citizencase.FieldReporterLink), v.Citizen), sql.EQ(s.C(citizencase.FieldAnonymous), false)))
+	}, nil
 }

@@ -31,6 +31,6 @@ func OrgEditor(ctx context.Context, c *ent.Client, targets ...Scope) error {
 	return nil
 }
 
-// OrgChartWrites are the types a change of the organisation chart writes: units, officials, their
-// assignments, the cases a closed unit hands over, and the audit log.
-var OrgChartWrites = []string{ent.TypeUnit, ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeCitizenCase, ent.TypeAuditEvent}
+// OrgChartWrites are the types a change of the organisation chart writes: units and their past
+// placements, officials, their assignments, the cases a closed unit hands over, and the audit log.
+var OrgChartWrites = []string{ent.TypeUnit, ent.TypeUnitPlacement, ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeCitizenCase, ent.TypeAuditEvent}

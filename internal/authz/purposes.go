@@ -59,6 +59,11 @@ var (
 	SysTrackedCase = declare("TrackedCase", "a citizen with a case's tracking code and secret reads that case",
 		reads(ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeCaseMessage, ent.TypeEvidence))
 
+	// SysCitizenCases reads the identified cases a signed-in citizen submitted (OwnCases), which
+	// the case filter refuses a citizen's token.
+	SysCitizenCases = declare("CitizenCases", "a citizen signed in with OpenID Connect lists the identified cases linked to their identity",
+		reads(ent.TypeCitizenCase, ent.TypeEvidence))
+
 	// SysNamedOfficial checks the official a submission, case or inspection names, whom the
 	// viewer (a citizen, or staff of another scope) may not otherwise read.
 	SysNamedOfficial = declare("NamedOfficial", "a submission, case or inspection is checked against the official it names",

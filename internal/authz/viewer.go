@@ -17,8 +17,10 @@ import (
 // Role is what an account may do.
 type Role string
 
-// Roles of DESIGN.md §8. A citizen has no account: an anonymous viewer.
+// Roles of DESIGN.md §8. A citizen has no account: an anonymous viewer, or, signed in with
+// OpenID Connect, a RoleCitizen viewer carrying only the keyed hash of their identity (Citizen).
 const (
+	RoleCitizen     Role = "CITIZEN"
 	RoleOfficial    Role = "OFFICIAL"
 	RoleUnitManager Role = "UNIT_MANAGER"
 	RoleSupervisor  Role = "SUPERVISOR"
@@ -53,10 +55,24 @@ type Viewer struct {
 	// MustChangePassword: the password was set by an administrator; until the account changes it,
 	// the viewer reads its own account only and may write nothing but a new password.
 	MustChangePassword bool `json:"mcp,omitempty"`
+	// Citizen is, for a citizen signed in with OpenID Connect (RoleCitizen, no account), the key
+	// their identified cases are linked by: a keyed hash of their verified identity. It reads
+	// their own identified cases (OwnCases) and nothing else.
+	Citizen string `json:"cit,omitempty"`
 }
 
-// Anonymous reports whether nobody is signed in.
+// Anonymous reports whether no account is signed in: a citizen, signed in (SignedInCitizen) or
+// not. Whatever asks for an account refuses both alike.
 func (v Viewer) Anonymous() bool { return v.AccountID == "" }
+
+// SignedInCitizen reports whether the viewer is a citizen signed in with OpenID Connect.
+func (v Viewer) SignedInCitizen() bool {
+	return v.AccountID == "" && v.Role == RoleCitizen && v.Citizen != ""
+}
+
+// CitizenViewer is the viewer of a citizen signed in with OpenID Connect, by the key their cases
+// are linked by.
+func CitizenViewer(key string) Viewer { return Viewer{Role: RoleCitizen, Citizen: key} }
 
 // Staff reports whether the viewer sees everything in a scope (not only their own records).
 func (v Viewer) Staff() bool {

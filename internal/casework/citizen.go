@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"entgo.io/contrib/entgql"
+
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
@@ -351,4 +353,43 @@ func (s *Service) AddEvidence(ctx context.Context, code, secret, uploadID string
 		return nil, "", err
 	}
 	return a.view, r, nil
+}
+
+// TrackedCaseConnection is a page of a signed-in citizen's own cases.
+type TrackedCaseConnection struct {
+	Edges      []TrackedCaseEdge
+	PageInfo   ent.PageInfo
+	TotalCount int
+}
+
+// TrackedCaseEdge is a case of a page and its cursor.
+type TrackedCaseEdge struct {
+	Node   *Tracked
+	Cursor ent.Cursor
+}
+
+// MyCases is a page of the identified cases of the citizen signed in with OpenID Connect, newest
+// first, as each case's tracking code and secret would show it (authz.OwnCases: only a citizen's
+// token, only the cases linked to their identity, never an anonymous one). Their evidence is read
+// with the page, in one query.
+func (s *Service) MyCases(ctx context.Context, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedCaseConnection, error) {
+	sctx, own, err := authz.OwnCases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.db(ctx).CitizenCase.Query().Where(own).WithEvidence().
+		Paginate(sctx, after, first, before, last, ent.WithCaseOrder(&ent.CaseOrder{
+			Direction: entgql.OrderDirectionDesc, Field: ent.DefaultCaseOrder.Field}))
+	if err != nil {
+		return nil, err
+	}
+	out := &TrackedCaseConnection{PageInfo: conn.PageInfo, TotalCount: conn.TotalCount, Edges: make([]TrackedCaseEdge, 0, len(conn.Edges))}
+	for _, e := range conn.Edges {
+		t, err := s.view(sctx, e.Node)
+		if err != nil {
+			return nil, err
+		}
+		out.Edges = append(out.Edges, TrackedCaseEdge{Node: t, Cursor: e.Cursor})
+	}
+	return out, nil
 }

@@ -218,6 +218,12 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 			return nil, err
 		}
 		c.SetReporterIdentity(sealed)
+		if v.SignedInCitizen() {
+			// Linked to the citizen's identity (a keyed hash no one else reads), so they find it in
+			// myCases; their identity was verified by the OpenID provider. An anonymous case is
+			// never linked, whoever submits it.
+			c.SetReporterLink(v.Citizen).SetReporterVerified(true)
+		}
 	}
 	switch channel {
 	case enum.ChannelDenunciation:

@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
@@ -182,10 +183,13 @@ func (s *Service) UnitCreate(ctx context.Context, in UnitInput) (*ent.Unit, erro
 	return out, err
 }
 
-// UnitUpdate renames a unit and/or moves it under another parent of the same province (not under
-// itself or its own sub-units). The tree is the present one: a unit's figures are always read under
-// its present parent.
-func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *string) (*ent.Unit, error) {
+// UnitUpdate renames a unit and/or moves it, from a day, under another parent of the same province
+// (not under itself or its own sub-units; the new parent in the viewer's scope). A move is dated
+// like a transfer: not in the future, not before the unit opened, its new parent opened or its
+// last move. Where the unit sat until then is kept as a UnitPlacement (parent, district, province,
+// from the last move to the day), and the progress figures of every year whose reference day falls
+// before the day stay under it (package progress reads the history).
+func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *string, from time.Time) (*ent.Unit, error) {
 	var out *ent.Unit
 	err := s.run(ctx, "unitUpdate", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
 		u, err := s.openUnit(ctx, tx, id, "unitId")
@@ -202,43 +206,119 @@ func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *str
 			up.SetName(n)
 			what = append(what, "renamed")
 		}
+		var placed *ent.UnitPlacementCreate
 		if parentID != nil && *parentID != "" {
-			p, err := s.openUnit(ctx, tx, *parentID, "parentId")
+			p, day, err := s.checkMove(ctx, tx, u, *parentID, from)
 			if err != nil {
 				return audit.Entry{}, err
 			}
-			if p.ProvinceID != u.ProvinceID {
-				return audit.Entry{}, apperr.BadInput("Đơn vị cấp trên mới phải cùng tỉnh.",
-					"The new parent must be in the same province.", "parentId")
+			last, err := lastMove(ctx, tx, u.ID)
+			if err != nil {
+				return audit.Entry{}, err
 			}
-			// Not under itself or a descendant: walk up from the new parent.
-			for a := p; ; {
-				if a.ID == u.ID {
-					return audit.Entry{}, apperr.BadInput("Không thể chuyển đơn vị vào dưới chính nó hoặc đơn vị cấp dưới của nó.",
-						"A unit cannot move under itself or one of its sub-units.", "parentId")
-				}
-				if a.ParentID == nil {
-					break
-				}
-				if a, err = tx.Unit.Get(sys(ctx), *a.ParentID); err != nil {
-					return audit.Entry{}, err
-				}
+			if last != nil && day.Before(Day(last.ValidTo)) { // history is appended in order
+				return audit.Entry{}, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước lần chuyển trước của đơn vị (%s).",
+					"The move cannot take effect before the unit's previous move (%s).", Day(last.ValidTo).Format(time.DateOnly)).OnField("from")
+			}
+			placed = tx.UnitPlacement.Create().SetUnitID(u.ID).SetValidTo(day).SetNillableParentID(u.ParentID).
+				SetNillableDistrictID(u.DistrictID).SetProvinceID(u.ProvinceID)
+			if last != nil {
+				placed.SetValidFrom(last.ValidTo)
+			} else {
+				placed.SetNillableValidFrom(u.OpenedOn)
 			}
 			up.SetParentID(p.ID).SetNillableDistrictID(p.DistrictID)
 			if p.DistrictID == nil {
 				up.ClearDistrictID()
 			}
-			what = append(what, "moved under "+p.ID)
+			what = append(what, "moved from "+deref(u.ParentID, "the province")+" to "+p.ID+" from "+day.Format(time.DateOnly))
+		} else if !from.IsZero() {
+			return audit.Entry{}, apperr.BadInput("Ngày hiệu lực chỉ dùng khi chuyển đơn vị sang đơn vị cấp trên mới.",
+				"The effective date goes with a move to a new parent only.", "from")
 		}
 		if len(what) == 0 {
 			return audit.Entry{}, apperr.BadInput("Không có gì để thay đổi.", "Nothing to change.", "name")
 		}
+		// The unit moves first, so that the figures are read where it sat before; then its past
+		// place is recorded.
 		if out, err = up.Save(ctx); err != nil {
 			return audit.Entry{}, err
+		}
+		if placed != nil {
+			if err := placed.Exec(ctx); err != nil {
+				return audit.Entry{}, err
+			}
 		}
 		return audit.Entry{ObjectType: "Unit", ObjectID: id, Summary: strings.Join(what, ", ")}, nil
 	})
 	return out, err
+}
+
+// checkMove checks a move of u under parentID from a day and returns the new parent and the day.
+func (s *Service) checkMove(ctx context.Context, tx *ent.Client, u *ent.Unit, parentID string, from time.Time) (*ent.Unit, time.Time, error) {
+	day := Day(from)
+	switch {
+	case from.IsZero():
+		return nil, day, apperr.BadInput("Cần nhập ngày hiệu lực của việc chuyển đơn vị.", "The date the move takes effect is required.", "from")
+	case day.After(s.today()):
+		return nil, day, apperr.BadInput("Ngày hiệu lực của việc chuyển đơn vị không được ở tương lai: hãy ghi nhận vào đúng ngày đó.",
+			"The move cannot take effect in the future: record it on the day.", "from")
+	case u.OpenedOn != nil && day.Before(Day(*u.OpenedOn)):
+		return nil, day, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước ngày thành lập đơn vị (%s).",
+			"The move cannot take effect before the unit opened (%s).", Day(*u.OpenedOn).Format(time.DateOnly)).OnField("from")
+	}
+	if err := authz.OrgEditor(ctx, tx, unitScope(parentID)); err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Forbidden {
+			if ok, _ := tx.Unit.Query().Where(unit.ID(parentID)).Exist(sys(ctx)); ok {
+				return nil, day, apperr.New(apperr.Forbidden, "Đơn vị cấp trên mới nằm ngoài phạm vi của bạn.",
+					"The new parent is outside your scope.").OnField("parentId")
+			}
+		}
+	}
+	p, err := s.openUnit(ctx, tx, parentID, "parentId")
+	if err != nil {
+		return nil, day, err
+	}
+	switch {
+	case p.ProvinceID != u.ProvinceID:
+		return nil, day, apperr.BadInput("Đơn vị cấp trên mới phải cùng tỉnh.", "The new parent must be in the same province.", "parentId")
+	case u.ParentID != nil && *u.ParentID == p.ID:
+		return nil, day, apperr.BadInput("Đơn vị đã trực thuộc đơn vị này.", "The unit already sits under this parent.", "parentId")
+	case p.OpenedOn != nil && day.Before(Day(*p.OpenedOn)):
+		return nil, day, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước ngày thành lập đơn vị cấp trên mới (%s).",
+			"The move cannot take effect before the new parent opened (%s).", Day(*p.OpenedOn).Format(time.DateOnly)).OnField("from")
+	}
+	// Not under itself or a descendant: walk up from the new parent.
+	for a := p; ; {
+		if a.ID == u.ID {
+			return nil, day, apperr.BadInput("Không thể chuyển đơn vị vào dưới chính nó hoặc đơn vị cấp dưới của nó.",
+				"A unit cannot move under itself or one of its sub-units.", "parentId")
+		}
+		if a.ParentID == nil {
+			break
+		}
+		if a, err = tx.Unit.Get(sys(ctx), *a.ParentID); err != nil {
+			return nil, day, err
+		}
+	}
+	return p, day, nil
+}
+
+// lastMove is the unit's latest past placement (ended by its last move), or nil.
+func lastMove(ctx context.Context, tx *ent.Client, unitID string) (*ent.UnitPlacement, error) {
+	last, err := tx.UnitPlacement.Query().Where(unitplacement.UnitID(unitID)).
+		Order(ent.Desc(unitplacement.FieldValidTo), ent.Desc(unitplacement.FieldID)).First(sys(ctx))
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return last, err
+}
+
+func deref(s *string, otherwise string) string {
+	if s == nil {
+		return otherwise
+	}
+	return *s
 }
 
 // UnitClose closes a unit on a day (not in the future) into a successor: its officials in

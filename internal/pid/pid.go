@@ -43,6 +43,7 @@ const (
 	ActivationCode        = "acd"
 	ActivationSheet       = "ash"
 	OfficialAssignment    = "oas"
+	UnitPlacement         = "upc"
 	RosterImport          = "rim"
 	Device                = "dvc"
 	Notification          = "ntf"
@@ -60,7 +61,7 @@ var tables = map[string]string{
 	RefreshToken: "RefreshToken", IdempotencyKey: "IdempotencyKey",
 	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
 	ActivationCode: "ActivationCode", ActivationSheet: "ActivationSheet",
-	OfficialAssignment: "OfficialAssignment", RosterImport: "RosterImport",
+	OfficialAssignment: "OfficialAssignment", UnitPlacement: "UnitPlacement", RosterImport: "RosterImport",
 	Device: "Device", Notification: "Notification", NotificationSetting: "NotificationSetting",
 }
 

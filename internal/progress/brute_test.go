@@ -31,7 +31,7 @@ func loadRaw(t *testing.T, c *ent.Client) *raw {
 	ctx := authz.System(context.Background(), authz.SysTestFixture)
 	r := &raw{}
 	var err error
-	if r.units, err = c.Unit.Query().WithParent().WithDistrict().WithProvince().All(ctx); err != nil {
+	if r.units, err = c.Unit.Query().WithParent().WithDistrict().WithProvince().WithPlacements().All(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r.provinces, err = c.Province.Query().WithSuccessor().All(ctx); err != nil {
@@ -53,14 +53,38 @@ func loadRaw(t *testing.T, c *ent.Client) *raw {
 	return r
 }
 
-// inScope is the set of units of a scope.
-func (r *raw) inScope(sc authz.Scope) map[string]bool {
-	out := map[string]bool{}
-	parent := map[string]string{}
-	for _, u := range r.units {
-		if u.Edges.Parent != nil {
-			parent[u.ID] = u.Edges.Parent.ID
+// place is where a unit sat on a day: the past placement holding the day (from its first day,
+// before its move's day), else its present parent, district and province.
+func place(u *ent.Unit, day string) (parent, district, province string) {
+	for _, p := range u.Edges.Placements {
+		if (p.ValidFrom == nil || date(*p.ValidFrom) <= day) && day < date(p.ValidTo) {
+			return deref(p.ParentID), deref(p.DistrictID), p.ProvinceID
 		}
+	}
+	if u.Edges.Parent != nil {
+		parent = u.Edges.Parent.ID
+	}
+	if u.Edges.District != nil {
+		district = u.Edges.District.ID
+	}
+	return parent, district, u.Edges.Province.ID
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// inScope is the set of units of a scope for a year's figures: the organisation on the year's
+// reference day (a unit moved with a date sits under its old parent before the move).
+func (r *raw) inScope(sc authz.Scope, y int, now time.Time) map[string]bool {
+	out := map[string]bool{}
+	parent, district, prov := map[string]string{}, map[string]string{}, map[string]string{}
+	day := ref(y, now)
+	for _, u := range r.units {
+		parent[u.ID], district[u.ID], prov[u.ID] = place(u, day)
 	}
 	under := func(u, root string) bool {
 		for seen := 0; u != "" && seen < 1000; seen++ {
@@ -78,12 +102,12 @@ func (r *raw) inScope(sc authz.Scope) map[string]bool {
 		case authz.ScopeUnit:
 			out[u.ID] = under(u.ID, sc.ID)
 		case authz.ScopeDistrict:
-			out[u.ID] = u.Edges.District != nil && u.Edges.District.ID == sc.ID
+			out[u.ID] = district[u.ID] == sc.ID
 		case authz.ScopeProvince:
-			p := u.Edges.Province
-			out[u.ID] = p.ID == sc.ID
+			p := prov[u.ID]
+			out[u.ID] = p == sc.ID
 			for _, q := range r.provinces {
-				if q.ID == p.ID && q.Edges.Successor != nil && q.Edges.Successor.ID == sc.ID {
+				if q.ID == p && q.Edges.Successor != nil && q.Edges.Successor.ID == sc.ID {
 					out[u.ID] = true
 				}
 			}
@@ -218,7 +242,7 @@ func m(n, d int64) progress.Metric {
 
 // report is the brute-force progress of a scope's year, unsuppressed.
 func (r *raw) report(sc authz.Scope, y int, now time.Time) *progress.Report {
-	in := r.inScope(sc)
+	in := r.inScope(sc, y, now)
 	c := r.count(in, y, now)
 	rep := &progress.Report{Year: y, Headcount: c.headcount, Units: c.units,
 		Awareness: m(c.aware, c.headcount), Pledge: m(c.pledged, c.headcount),
@@ -240,7 +264,7 @@ func (r *raw) report(sc authz.Scope, y int, now time.Time) *progress.Report {
 	rep.Classifications = append(rep.Classifications, progress.ClassificationCount{Count: c.classes["NOT_RATED"]})
 	rep.Reduction = progress.Reduction{Rate: rep.Negativity.Rate, TargetLow: 0.05, TargetHigh: 0.10, Status: progress.ReductionNoBaseline}
 	if y > progress.FirstYear {
-		p := r.count(in, y-1, now)
+		p := r.count(r.inScope(sc, y-1, now), y-1, now) // last year as it was: a move this year leaves it
 		rep.Reduction.PreviousRate = ratio(p.negative, p.headcount)
 		if pr := rep.Reduction.PreviousRate; pr != nil && *pr > 0 && rep.Negativity.Rate != nil {
 			v := 1 - *rep.Negativity.Rate / *pr

@@ -30,31 +30,45 @@ type counterKey struct {
 // delta is what to add to the counters.
 type delta map[counterKey]int64
 
-// add adds sign times the contribution to every scope of its units.
+// add adds sign times the contribution to every scope of its units, of each figure's year.
 func (dl delta) add(c contribution, sign int64, tree map[string]unitNode) {
 	if len(c.cells) == 0 {
 		return
 	}
-	dl.addTo(c, sign, scopesByUnit(c.units(), tree))
+	dl.addTo(c, sign, scopesFor(c, tree))
 }
 
-// scopesByUnit are the scopes of each unit.
-func scopesByUnit(units []string, tree map[string]unitNode) map[string][]string {
-	out := make(map[string][]string, len(units))
-	for _, u := range units {
-		out[u] = scopesOf(u, tree)
+// unitYear is a unit's place for a year's figures (a unit moved with a date counts under its old
+// parent in the years before the move).
+type unitYear struct {
+	unit string
+	year int
+}
+
+// scopesFor are the scopes each unit of a contribution counts in, for each year it has figures of.
+func scopesFor(c contribution, tree map[string]unitNode) map[unitYear][]string {
+	out := map[unitYear][]string{}
+	for cl := range c.cells {
+		u := c.unitOf(cl.year)
+		if u == "" {
+			continue
+		}
+		k := unitYear{u, cl.year}
+		if _, ok := out[k]; !ok {
+			out[k] = scopesAt(u, cl.year, tree)
+		}
 	}
 	return out
 }
 
-// addTo adds sign times the contribution to the scopes of the unit each figure counts in.
-func (dl delta) addTo(c contribution, sign int64, scopes map[string][]string) {
+// addTo adds sign times the contribution to the scopes of the unit each figure counts in, that year.
+func (dl delta) addTo(c contribution, sign int64, scopes map[unitYear][]string) {
 	for cl, v := range c.cells {
 		u := c.unitOf(cl.year)
 		if u == "" {
 			continue
 		}
-		for _, sc := range scopes[u] {
+		for _, sc := range scopes[unitYear{u, cl.year}] {
 			if isDue(cl.key) {
 				dl[counterKey{dueScope(sc), cl.year, cl.key}] += sign * v
 				continue

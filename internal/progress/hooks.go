@@ -53,14 +53,14 @@ type pending struct {
 	e      *engine
 	d      db
 	today  day
-	before map[string]contribution        // kind + ":" + id
-	scopes map[string]map[string][]string // the scopes of each unit each counted in before any change
-	tree   map[string]unitNode            // the unit tree before any change
+	before map[string]contribution          // kind + ":" + id
+	scopes map[string]map[unitYear][]string // the scopes of each unit each counted in, by year, before any change
+	tree   map[string]unitNode              // the unit tree before any change
 }
 
 func newPending(e *engine, d db) *pending {
 	return &pending{e: e, d: d, today: e.today(), before: map[string]contribution{},
-		scopes: map[string]map[string][]string{}, tree: map[string]unitNode{}}
+		scopes: map[string]map[unitYear][]string{}, tree: map[string]unitNode{}}
 }
 
 const (
@@ -97,7 +97,7 @@ func (p *pending) touch(ctx context.Context, kind string, ids ...string) error {
 	for _, id := range todo {
 		c := cs[id]
 		p.before[kind+":"+id] = c
-		p.scopes[kind+":"+id] = scopesByUnit(c.units(), p.tree)
+		p.scopes[kind+":"+id] = scopesFor(c, p.tree)
 	}
 	return nil
 }
@@ -436,6 +436,8 @@ func (p *pending) touchSubtrees(ctx context.Context, roots []string) error {
 		for _, q := range []struct{ kind, query string }{
 			{kindUnit, "SELECT id FROM units WHERE id IN " + sub},
 			{kindOfficial, "SELECT id FROM officials WHERE unit_officials IN " + sub},
+			// and those who worked there before (their figures of those years count there).
+			{kindOfficial, "SELECT DISTINCT official_assignments FROM official_assignments WHERE unit_assignments IN " + sub},
 			{kindCase, "SELECT id FROM cases WHERE unit_cases IN " + sub},
 		} {
 			var ids []string

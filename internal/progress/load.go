@@ -282,38 +282,97 @@ func loadCases(ctx context.Context, d db, f filter) (map[string]*caseFacts, erro
 	return out, err
 }
 
-// unitNode is where a unit sits: its parent, district and province.
+// unitNode is where a unit sits now: its parent, district and province; and, when it was moved
+// (unitUpdate with a date), where it sat before (Past, oldest first).
 type unitNode struct {
+	Parent, District, Province string
+	Past                       []pastPlace
+}
+
+// pastPlace is a unit's place until a move: it holds the years before the move's year (the years
+// whose reference day, 31 December, falls before the move's day; the current year's reference
+// day, today, never does, as a move is never dated ahead). Several moves in one year leave the
+// earlier places none of them.
+type pastPlace struct {
+	Until                      int // the year of the move that ended it
 	Parent, District, Province string
 }
 
-// loadTree reads the units matching f and all their ancestors.
-func loadTree(ctx context.Context, d db, f filter, into map[string]unitNode) error {
-	query := "WITH RECURSIVE chain(id, parent, district, province) AS (" +
-		"SELECT t.id, t.unit_children, t.district_units, t.province_units FROM units t WHERE " + f.where +
-		" UNION SELECT u.id, u.unit_children, u.district_units, u.province_units FROM units u JOIN chain c ON u.id = c.parent)" +
-		" SELECT id, parent, district, province FROM chain"
-	return d.query(ctx, query, f.args, func(r *sql.Rows) error {
-		var id string
-		var parent, district, province sql.NullString
-		if err := r.Scan(&id, &parent, &district, &province); err != nil {
-			return err
+// at is where the unit sat for the figures of a year.
+func (n unitNode) at(year int) unitNode {
+	for _, p := range n.Past {
+		if year < p.Until {
+			return unitNode{Parent: p.Parent, District: p.District, Province: p.Province}
 		}
-		into[id] = unitNode{Parent: parent.String, District: district.String, Province: province.String}
-		return nil
-	})
+	}
+	return n
 }
 
-// scopesOf are the counter scopes a unit's records count in: the unit and each ancestor (a unit
-// scope holds its sub-units), its district, its province and the nation.
-func scopesOf(unit string, tree map[string]unitNode) []string {
+// loadTree reads the units matching f and all their ancestors, present and past (the parents
+// they had before a dated move, and theirs), with the places they held before their moves.
+func loadTree(ctx context.Context, d db, f filter, into map[string]unitNode) error {
+	chain := "WITH RECURSIVE chain(id) AS (SELECT t.id FROM units t WHERE " + f.where +
+		" UNION SELECT p.parent FROM (SELECT u.id, u.unit_children AS parent FROM units u" +
+		" UNION ALL SELECT h.unit_placements, h.parent_id FROM unit_placements h) p JOIN chain c ON p.id = c.id WHERE p.parent IS NOT NULL) "
+	// The units' present places, and whether any was moved; their past places only then (one
+	// statement in the common case: a case submission is counted in 7).
+	loaded := map[string]unitNode{}
+	moved := false
+	if err := d.query(ctx, chain+"SELECT u.id, u.unit_children, u.district_units, u.province_units,"+
+		" EXISTS (SELECT 1 FROM unit_placements h WHERE h.unit_placements = u.id) FROM units u WHERE u.id IN (SELECT id FROM chain)", f.args, func(r *sql.Rows) error {
+		var id string
+		var parent, district, province sql.NullString
+		var m bool
+		if err := r.Scan(&id, &parent, &district, &province, &m); err != nil {
+			return err
+		}
+		moved = moved || m
+		loaded[id] = unitNode{Parent: parent.String, District: district.String, Province: province.String}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if moved {
+		if err := d.query(ctx, chain+"SELECT h.unit_placements, h.parent_id, h.district_id, h.province_id, h.valid_to FROM unit_placements h"+
+			" WHERE h.unit_placements IN (SELECT id FROM chain) ORDER BY h.unit_placements, h.valid_to, h.id", f.args, func(r *sql.Rows) error {
+			var id string
+			var parent, district sql.NullString
+			var province string
+			var until time.Time
+			if err := r.Scan(&id, &parent, &district, &province, &until); err != nil {
+				return err
+			}
+			n := loaded[id]
+			n.Past = append(n.Past, pastPlace{Until: dayOf(until).Y, Parent: parent.String, District: district.String, Province: province})
+			loaded[id] = n
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for id, n := range loaded {
+		if _, ok := into[id]; !ok { // what was read first stays: the tree before a change
+			into[id] = n
+		}
+	}
+	return nil
+}
+
+// scopesOf are the counter scopes a unit's records count in now (scopesAt of the current year).
+func scopesOf(unit string, tree map[string]unitNode) []string { return scopesAt(unit, 1<<30, tree) }
+
+// scopesAt are the counter scopes a unit's records of a year count in: the unit and each of its
+// ancestors of that year (a unit scope holds its sub-units), its district and province of that
+// year, and the nation.
+func scopesAt(unit string, year int, tree map[string]unitNode) []string {
 	var out []string
 	seen := map[string]bool{}
-	for u := unit; u != "" && !seen[u]; u = tree[u].Parent {
+	for u := unit; u != "" && !seen[u]; u = tree[u].at(year).Parent {
 		seen[u] = true
 		out = append(out, u)
 	}
 	if n, ok := tree[unit]; ok {
+		n = n.at(year)
 		if n.District != "" {
 			out = append(out, n.District)
 		}

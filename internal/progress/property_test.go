@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -517,6 +518,109 @@ func (w *world) orgChart(svc *progress.Service, clk *clock) {
 	if n := w.c.Official.Query().Where(official.UnitID(leaf.ID), official.Or(official.ActiveToIsNil(), official.ActiveToGTE(vnDay(2026, 10, 1)))).CountX(sys); n != 0 {
 		t.Fatalf("%d officials in service stayed in the closed unit", n)
 	}
+	w.unitMoves(svc, clk, ctx, org, figures, vnDay)
+}
+
+// unitMoves moves units under other parents through orgchart.UnitUpdate, one from 2026 and one
+// backdated into 2025: figures of the years before a move stay under the old parent, those after
+// it count under the new one, and the brute force (which reads each year's organisation on its
+// reference day) agrees after each; then the refusals of a move (cycle, dates).
+func (w *world) unitMoves(svc *progress.Service, clk *clock, ctx context.Context, org *orgchart.Service,
+	figures func(string, int) *progress.Report, vnDay func(int, time.Month, int) time.Time) {
+	t := w.t
+	sys := authz.System(context.Background(), authz.SysTestFixture)
+	// A unit with officials counted in 2025 and now, under a parent, and a new parent for it in its
+	// province, outside its subtree.
+	move := func(name string, day time.Time, skip string) (m *ent.Unit, from, to string) {
+		t.Helper()
+		units := w.c.Unit.Query().Where(unit.ClosedOnIsNil(), unit.ParentIDNotNil()).Order(ent.Asc(unit.FieldID)).AllX(sys)
+		for _, m := range units {
+			if m.ID == skip || w.c.Official.Query().Where(official.UnitID(m.ID), official.ActiveFromLT(vnDay(2025, 1, 1)),
+				official.ActiveToIsNil()).CountX(sys) == 0 || (m.OpenedOn != nil && m.OpenedOn.After(day)) {
+				continue
+			}
+			for _, p := range w.c.Unit.Query().Where(unit.ClosedOnIsNil(), unit.ProvinceID(m.ProvinceID), unit.IDNEQ(m.ID),
+				unit.IDNEQ(*m.ParentID)).Order(ent.Asc(unit.FieldID)).AllX(sys) {
+				if p.OpenedOn != nil && p.OpenedOn.After(day) {
+					continue
+				}
+				oldParent := *m.ParentID
+				before := map[string]*progress.Report{}
+				for _, u := range []string{oldParent, p.ID} {
+					for _, y := range []int{2024, 2025} {
+						before[fmt.Sprint(u, y)] = figures(u, y)
+					}
+				}
+				moved := false
+				err := store.InTx(ctx, w.c, func(ctx context.Context, _ *ent.Client) error {
+					pid := p.ID
+					_, err := org.UnitUpdate(ctx, m.ID, nil, &pid, day)
+					moved = err == nil
+					if e, ok := apperr.As(err); ok && len(e.Field) > 0 && e.Field[0] == "parentId" {
+						return nil // under its own sub-unit: try another parent
+					}
+					return err
+				})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if !moved {
+					continue
+				}
+				// Years whose reference day is before the move never move.
+				for _, u := range []string{oldParent, p.ID} {
+					for _, y := range []int{2024, 2025} {
+						if y >= day.Year() {
+							continue
+						}
+						if a, b := figures(u, y), before[fmt.Sprint(u, y)]; a.Headcount != b.Headcount || a.Units != b.Units {
+							t.Fatalf("%s moved %d's figures of %s: headcount %d -> %d, units %d -> %d", name, y, u, b.Headcount, a.Headcount, b.Units, a.Units)
+						}
+					}
+				}
+				if now := figures(p.ID, day.Year()); now.Headcount <= before[fmt.Sprint(p.ID, 2025)].Headcount && day.Year() == 2025 {
+					t.Fatalf("%s: the moved unit's officials do not count under the new parent in %d", name, day.Year())
+				}
+				check(t, svc, w.c, w, clk.t, name)
+				return m, oldParent, p.ID
+			}
+		}
+		t.Fatalf("%s: no unit to move: the world does not cover unit moves", name)
+		return nil, "", ""
+	}
+	first, _, _ := move("unit moved from 2026", vnDay(2026, 4, 1), "")
+	move("unit moved from mid-2025", vnDay(2025, 7, 1), first.ID)
+	// Moved again in the same year: still exact.
+	again, _, _ := move("unit moved again", vnDay(2026, 6, 1), "")
+	if w.c.UnitPlacement.Query().CountX(sys) < 3 {
+		t.Fatal("the moves kept no history")
+	}
+
+	// Refusals, each a user error on its field: under its own sub-unit, in the future, before the
+	// unit's previous move, before the unit opened, without a date.
+	refused := func(what, unitID, parentID string, day time.Time, field string) {
+		t.Helper()
+		err := store.InTx(ctx, w.c, func(ctx context.Context, _ *ent.Client) error {
+			_, err := org.UnitUpdate(ctx, unitID, nil, &parentID, day)
+			return err
+		})
+		e, ok := apperr.As(err)
+		if !ok || !e.User || len(e.Field) == 0 || e.Field[0] != field || e.VI == "" || e.VI == e.EN {
+			t.Fatalf("%s: %v, want a user error on %s", what, err, field)
+		}
+	}
+	cur := w.c.Unit.GetX(sys, again.ID)
+	child := w.c.Unit.Create().SetName("Đơn vị con").SetLevel(unit.LevelCOMMUNE).SetKind(unit.KindAGENCY).
+		SetProvinceID(cur.ProvinceID).SetParentID(cur.ID).SaveX(sys)
+	other := w.c.Unit.Query().Where(unit.ProvinceID(cur.ProvinceID), unit.IDNotIn(cur.ID, child.ID, *cur.ParentID), unit.ClosedOnIsNil()).FirstX(sys)
+	refused("a cycle", cur.ID, child.ID, vnDay(2026, 7, 1), "parentId")
+	refused("a future date", cur.ID, other.ID, clk.t.AddDate(0, 0, 2), "from")
+	refused("before the previous move", cur.ID, other.ID, vnDay(2026, 5, 1), "from")
+	refused("without a date", cur.ID, other.ID, time.Time{}, "from")
+	opened := w.c.Unit.Create().SetName("Đơn vị mở năm 2026").SetLevel(unit.LevelCOMMUNE).SetKind(unit.KindAGENCY).
+		SetProvinceID(cur.ProvinceID).SetParentID(other.ID).SetOpenedOn(vnDay(2026, 2, 1)).SaveX(sys)
+	refused("before the unit opened", opened.ID, cur.ID, vnDay(2026, 1, 15), "from")
+	check(t, svc, w.c, w, clk.t, "moves refused")
 }
 
 func indexOf(us []*ent.Unit, u *ent.Unit) int {

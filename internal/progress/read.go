@@ -858,7 +858,7 @@ func (s *Service) Concerned(ctx context.Context, scope authz.Scope, year int, at
 		if v := visible[k.ID]; v != nil && !v.After(at) && k.Rating == nil {
 			continue
 		}
-		for _, sc := range scopesOf(k.Unit, tree) {
+		for _, sc := range scopesAt(k.Unit, year, tree) {
 			if slices.Contains(scopes, sc) {
 				return true, nil
 			}

@@ -13,7 +13,7 @@ import (
 
 // On PostgreSQL the counters are rebuilt set-based: a few INSERT ... SELECT ... GROUP BY
 // statements compute what every record contributes to its unit (the rules of contrib.go, written
-// in SQL), and one more adds the units' figures up into every scope holding them (scopesOf). On
+// in SQL), and one more adds the units' figures up into every scope holding them (scopesAt). On
 // the national seed (2.2 million officials, 12 million pledges) this takes a minute or two where
 // reading every record into Go took eleven. rebuildInGo stays the reference (and SQLite's way):
 // the tests check the two agree record for record.
@@ -115,16 +115,30 @@ func (r sqlRules) statements() []string {
 			FirstYear, r.today.Y, FirstYear, firstYear("valid_from"), r.today.Y, r.today.Y,
 			firstYear("lead(valid_from) OVER w"), r.day("valid_from")),
 		"ANALYZE pc_span",
-		// Where each unit counts: itself and its ancestors (UNION stops at a cycle, as scopesOf
-		// does), its district, its province and the nation.
-		`CREATE TEMP TABLE pc_scope ON COMMIT DROP AS
-		WITH RECURSIVE chain(unit, anc) AS (
-			SELECT id, id FROM units
-			UNION SELECT c.unit, u.unit_children FROM chain c JOIN units u ON u.id = c.anc WHERE u.unit_children IS NOT NULL)
-		SELECT unit, anc AS scope FROM chain
-		UNION ALL SELECT id, district_units FROM units WHERE district_units IS NOT NULL
-		UNION ALL SELECT id, province_units FROM units WHERE province_units IS NOT NULL
-		UNION ALL SELECT id, '` + nationScope + `' FROM units`,
+		// Where each unit sat, by years (unitNode.at): each past placement holds the years from the
+		// previous move's year to the year before its own move's, the present one the years from
+		// the last move's on.
+		fmt.Sprintf(`CREATE TEMP TABLE pc_place ON COMMIT DROP AS
+		SELECT * FROM (
+			SELECT unit, coalesce(lag(until) OVER w, %[1]d) AS ylo, until - 1 AS yhi, parent, district, province FROM
+				(SELECT unit_placements AS unit, extract(year FROM %[3]s)::int AS until, parent_id AS parent,
+					district_id AS district, province_id AS province, id FROM unit_placements) h
+				WINDOW w AS (PARTITION BY unit ORDER BY until, id)
+			UNION ALL SELECT u.id, coalesce((SELECT max(extract(year FROM %[3]s)::int) FROM unit_placements
+				WHERE unit_placements = u.id), %[1]d), %[2]d, u.unit_children, u.district_units, u.province_units FROM units u) p
+		WHERE greatest(ylo, %[1]d) <= least(yhi, %[2]d)`, FirstYear, r.today.Y, r.local("valid_to")),
+		"ANALYZE pc_place",
+		// Where each unit counts, by years: itself and its ancestors of those years (UNION stops at
+		// a cycle, as scopesAt does), its district and province of those years, and the nation.
+		fmt.Sprintf(`CREATE TEMP TABLE pc_scope ON COMMIT DROP AS
+		WITH RECURSIVE chain(unit, anc, ylo, yhi) AS (
+			SELECT id, id, %[1]d, %[2]d FROM units
+			UNION SELECT c.unit, p.parent, greatest(c.ylo, p.ylo), least(c.yhi, p.yhi) FROM chain c JOIN pc_place p ON p.unit = c.anc
+				WHERE p.parent IS NOT NULL AND greatest(c.ylo, p.ylo) <= least(c.yhi, p.yhi))
+		SELECT unit, anc AS scope, ylo, yhi FROM chain
+		UNION ALL SELECT unit, district, ylo, yhi FROM pc_place WHERE district IS NOT NULL
+		UNION ALL SELECT unit, province, ylo, yhi FROM pc_place WHERE province IS NOT NULL
+		UNION ALL SELECT id, '`+nationScope+`', %[1]d, %[2]d FROM units`, FirstYear, r.today.Y),
 		"ANALYZE pc_scope",
 		// Officials: the headcount of each year they are counted in, and those aware by its
 		// reference day (their first acknowledgement of any campaign) by the month (0 when
@@ -211,7 +225,8 @@ func (r sqlRules) statements() []string {
 		// Every unit's figures into every scope holding it; deadlines under the scopes' due scopes.
 		`INSERT INTO progress_counters (scope, year, key, shard, value)
 		SELECT CASE WHEN u.key LIKE 'case.due%' THEN 'due:' || s.scope ELSE s.scope END, u.year, u.key, 0, sum(u.v)
-		FROM (SELECT unit, year, key, sum(v) AS v FROM pc_unit GROUP BY 1, 2, 3) u JOIN pc_scope s ON s.unit = u.unit
+		FROM (SELECT unit, year, key, sum(v) AS v FROM pc_unit GROUP BY 1, 2, 3) u
+		JOIN pc_scope s ON s.unit = u.unit AND u.year BETWEEN s.ylo AND s.yhi
 		GROUP BY 1, 2, 3 HAVING sum(u.v) <> 0`,
 	}
 }

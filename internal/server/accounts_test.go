@@ -349,6 +349,10 @@ func TestMustChangePassword(t *testing.T) {
 		if r := limited.Query(t, `{ progress(scope: {national: true}, year: 2025) { headcount } }`, nil); r.Code() != "FORBIDDEN" {
 			t.Fatalf("a limited session read progress: %s", r.Raw)
 		}
+		// An activation sheet's link answers like every other call: change the password first.
+		if r := limited.Query(t, `mutation { activationSheetLink(input: {sheetId: "ash_unknown"}) { url userErrors { field code message } } }`, nil); !strings.Contains(string(r.Raw), "passwordChange") {
+			t.Fatalf("a limited session asked for a sheet's link: %s", r.Raw)
+		}
 		var changed struct {
 			PasswordChange struct {
 				AccessToken *string

@@ -18,6 +18,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/authz"
 )
 
 var errInternal = apperr.New(apperr.Internal,
@@ -31,6 +32,11 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := apperr.As(err); ok {
+			if e.Code == apperr.Unauthenticated && authz.FromContext(ctx).SignedInCitizen() {
+				// A citizen's token is valid (the middleware checked it) and holds no account:
+				// what asks for one is refused to it, not a reason to sign in again.
+				e = authz.ErrForbidden
+			}
 			return coded(ctx, gerr, e)
 		}
 		switch {

@@ -14,6 +14,7 @@ import (
 	"github.com/zitadel/oidc/v3/example/server/storage"
 
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -171,6 +172,188 @@ func TestOIDCSignIn(t *testing.T) {
 		// The code was spent at the provider: replaying it fails.
 		if e := firstError(try(api, signIn, code, verifier, appRedirect, nonce)); e != "UNAUTHENTICATED code" {
 			t.Fatalf("replayed code: %q", e)
+		}
+	})
+}
+
+// TestCitizenSignIn: a citizen signs in through the same OpenID Connect flow (no account) and gets
+// a citizen's token, with which the identified cases they submit are linked to a keyed hash of
+// their identity and listed, page by page, by myCases; an anonymous case is never linked, even one
+// a signed-in citizen submits; and the token grants nothing else.
+func TestCitizenSignIn(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		op := startProvider(t)
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"OIDC_ISSUER": op.issuer, "OIDC_CLIENT_ID": "app",
+			"OIDC_REDIRECT_URIS": appRedirect, "OIDC_LINK_CLAIM": "sub"})
+		api := testutil.NewAPI(t, db, cfg)
+		w := testutil.NewWorld(t, db, cfg)
+		sys := authz.System(t.Context(), authz.SysTestFixture)
+
+		signIn := func(user string) *testutil.API {
+			t.Helper()
+			code, verifier, nonce := op.authorize(t, user)
+			var out struct {
+				CitizenSignIn struct {
+					AccessToken *string
+					UserErrors  []userError
+				}
+			}
+			api.Query(t, `mutation($c: String!, $v: String!, $r: String!, $n: String!) {
+				citizenSignIn(input: {code: $c, codeVerifier: $v, redirectUri: $r, nonce: $n}) { accessToken accessTokenExpiresAt userErrors { field code } } }`,
+				map[string]any{"c": code, "v": verifier, "r": appRedirect, "n": nonce}).Decode(t, &out)
+			if out.CitizenSignIn.AccessToken == nil || len(out.CitizenSignIn.UserErrors) > 0 {
+				t.Fatalf("citizenSignIn: %+v", out.CitizenSignIn)
+			}
+			return api.As(*out.CitizenSignIn.AccessToken)
+		}
+		// A wrong verifier is refused as for officials.
+		code, _, nonce := op.authorize(t, "test-user2")
+		var bad struct {
+			CitizenSignIn struct{ UserErrors []userError }
+		}
+		api.Query(t, `mutation($c: String!, $v: String!, $r: String!, $n: String!) {
+			citizenSignIn(input: {code: $c, codeVerifier: $v, redirectUri: $r, nonce: $n}) { accessToken userErrors { field code } } }`,
+			map[string]any{"c": code, "v": random(t, 32), "r": appRedirect, "n": nonce}).Decode(t, &bad)
+		if ue := bad.CitizenSignIn.UserErrors; len(ue) != 1 || ue[0].Code != "UNAUTHENTICATED" {
+			t.Fatalf("wrong verifier: %+v", ue)
+		}
+
+		one, two := signIn("test-user@127.0.0.1"), signIn("test-user2")
+		submit := func(a *testutil.API, identified bool) string {
+			t.Helper()
+			in := map[string]any{"channel": "FEEDBACK", "unitId": w.A.ChildUnit, "category": "NO_CORRUPTION",
+				"description": "Cán bộ bộ phận một cửa đòi tiền để nhận hồ sơ.", "idempotencyKey": testutil.NewKey()}
+			if identified {
+				in["reporter"] = map[string]any{"name": "Trần Văn Dân", "phone": "0901234567"}
+			}
+			var out struct {
+				CaseSubmit struct {
+					TrackingCode *string
+					UserErrors   []userError
+				}
+			}
+			a.Query(t, `mutation($in: CaseSubmitInput!) { caseSubmit(input: $in) { trackingCode userErrors { field code } } }`,
+				map[string]any{"in": in}).Decode(t, &out)
+			if out.CaseSubmit.TrackingCode == nil {
+				t.Fatalf("caseSubmit: %+v", out.CaseSubmit)
+			}
+			return *out.CaseSubmit.TrackingCode
+		}
+		first, second := submit(one, true), submit(one, true)
+		anonymousByOne := submit(one, false)
+		byTwo := submit(two, true)
+		byNobody := submit(api, true)
+
+		// The links: a 64-hex keyed hash on the identified cases of a signed-in citizen, the same for
+		// both of one citizen's, nothing on the others; never the claim nor an account's identity hash.
+		link := func(code string) *string {
+			c, err := db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(code)).Only(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (c.ReporterLink != nil) != c.ReporterVerified {
+				t.Fatalf("case %s: link %v, verified %v", code, c.ReporterLink, c.ReporterVerified)
+			}
+			return c.ReporterLink
+		}
+		l1, l2 := link(first), link(second)
+		if l1 == nil || l2 == nil || *l1 != *l2 || len(*l1) != 64 || strings.Contains(*l1, "id1") {
+			t.Fatalf("links of one citizen's cases: %v %v", l1, l2)
+		}
+		if l := link(byTwo); l == nil || *l == *l1 {
+			t.Fatalf("link of another citizen's case: %v", l)
+		}
+		if l := link(anonymousByOne); l != nil {
+			t.Fatal("an anonymous case submitted signed in was linked")
+		}
+		if l := link(byNobody); l != nil {
+			t.Fatal("a case submitted without a token was linked")
+		}
+
+		const mine = `query($a: Cursor) { myCases(first: 1, after: $a) { totalCount pageInfo { hasNextPage endCursor }
+			edges { node { trackingCode state channel } } } }`
+		type page struct {
+			MyCases struct {
+				TotalCount int
+				PageInfo   struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+				Edges []struct {
+					Node struct{ TrackingCode, State, Channel string }
+				}
+			}
+		}
+		var got []string
+		var after any
+		for range 3 {
+			var p page
+			one.Query(t, mine, map[string]any{"a": after}).Decode(t, &p)
+			if p.MyCases.TotalCount != 2 || len(p.MyCases.Edges) > 1 {
+				t.Fatalf("myCases page: %+v", p.MyCases)
+			}
+			for _, e := range p.MyCases.Edges {
+				if e.Node.State != "SUBMITTED" || e.Node.Channel != "FEEDBACK" {
+					t.Fatalf("myCases node: %+v", e.Node)
+				}
+				got = append(got, e.Node.TrackingCode)
+			}
+			if !p.MyCases.PageInfo.HasNextPage {
+				break
+			}
+			after = *p.MyCases.PageInfo.EndCursor
+		}
+		if strings.Join(got, ",") != second+","+first { // newest first
+			t.Fatalf("myCases: %v, want %s,%s", got, second, first)
+		}
+		var p page
+		two.Query(t, mine, nil).Decode(t, &p)
+		if p.MyCases.TotalCount != 1 || p.MyCases.Edges[0].Node.TrackingCode != byTwo {
+			t.Fatalf("the other citizen's cases: %+v", p.MyCases)
+		}
+
+		// Without a token myCases asks to sign in; an account's token is refused it.
+		if r := api.Query(t, mine, nil); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("myCases without a token: %s", r.Raw)
+		}
+		supervisor, _ := api.Login(t, w.Logins["provinceSupervisor"], testutil.Password)
+		if r := api.As(supervisor).Query(t, mine, nil); r.Code() != "FORBIDDEN" {
+			t.Fatalf("myCases of a supervisor: %s", r.Raw)
+		}
+		// Staff never read the link: the Case type has no such field.
+		if r := api.As(supervisor).Query(t, `{ cases(first: 1) { edges { node { reporterLink } } } }`, nil); len(r.Errors) == 0 {
+			t.Fatalf("the case link is readable: %s", r.Raw)
+		}
+
+		// The citizen's token grants nothing else: the node of a case (someone else's, or even their
+		// own through the staff type), lists, figures, the reporter, handling, the viewer.
+		own, err := db.Client.CitizenCase.Query().Where(citizencase.TrackingCode(first)).OnlyID(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []struct {
+			query string
+			vars  map[string]any
+		}{
+			{`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": w.A.Records["Case"]}},
+			{`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": own}},
+			{`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": w.A.Clerk}},
+			{`{ officials(first: 1) { totalCount } }`, nil},
+			{`{ cases(first: 1) { totalCount } }`, nil},
+			{`{ pledges(first: 1) { totalCount } }`, nil},
+			{`{ progress(scope: {national: true}, year: 2025) { headcount } }`, nil},
+			{`query($id: ID!) { caseReporter(caseId: $id) { name } }`, map[string]any{"id": own}},
+			{`query($id: ID!) { caseReporter(caseId: $id) { name } }`, map[string]any{"id": w.A.Records["Case"]}},
+			{`mutation($id: ID!) { caseAccept(input: {caseId: $id}) { userErrors { code } } }`, map[string]any{"id": own}},
+		} {
+			r := one.Query(t, q.query, q.vars)
+			if r.Code() != "FORBIDDEN" || strings.Contains(string(r.Raw), w.A.Reporter) || strings.Contains(string(r.Raw), "Trần Văn Dân") {
+				t.Fatalf("a citizen's token: %s %v: %s", q.query, q.vars, r.Raw)
+			}
+		}
+		if role, r := viewerRole(t, one); role != "" {
+			t.Fatalf("viewer of a citizen's token: %s", r.Raw)
 		}
 	})
 }

@@ -438,3 +438,85 @@ func xlsxRoster(t *testing.T, row []string) []byte {
 	}
 	return b.Bytes()
 }
+
+// TestUnitMove: unitUpdate moves a unit under another parent from a date, through the API: the
+// refusals are user errors on their field (vi and en), the move is audited and keeps where the
+// unit sat, and the figures of last year stay under the old parent while this year's follow it.
+func TestUnitMove(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		f := newOrgFixture(t, dia)
+		sys := authz.System(context.Background(), authz.SysTestFixture)
+		today := time.Now().In(workdays.Vietnam)
+		// U2 and U3 are roots of province 0, each with officials in service since 2024.
+		for _, code := range []string{"U2", "U3"} {
+			f.db.Client.Unit.UpdateOneID(f.units[code]).ClearParentID().ExecX(sys)
+			f.db.Client.Official.Create().SetFullName("Cán bộ " + code).SetEmployeeCode("MV-" + code).
+				SetCategory(official.CategoryCONG_CHUC).SetActiveFrom(time.Date(2024, 1, 1, 0, 0, 0, 0, workdays.Vietnam)).
+				SetUnitID(f.units[code]).ExecX(sys)
+		}
+		const update = `mutation($in: UnitUpdateInput!) { unitUpdate(input: $in) { unit { id parent { id } } userErrors { field code message } } }`
+		type result struct {
+			UnitUpdate struct {
+				Unit *struct {
+					ID     string
+					Parent *struct{ ID string }
+				}
+				UserErrors []struct {
+					Field         []string
+					Code, Message string
+				}
+			}
+		}
+		move := func(a *testutil.API, unitID, parentID string, from any, lang string) result {
+			t.Helper()
+			in := map[string]any{"unitId": unitID, "parentId": parentID}
+			if from != nil {
+				in["from"] = from
+			}
+			var out result
+			a.Query(t, update, map[string]any{"in": in}, "Accept-Language", lang).Decode(t, &out)
+			return out
+		}
+		refused := func(what string, r result, field, code string) {
+			t.Helper()
+			if ue := r.UnitUpdate.UserErrors; r.UnitUpdate.Unit != nil || len(ue) != 1 || ue[0].Field[0] != field || ue[0].Code != code || ue[0].Message == "" {
+				t.Fatalf("%s: %+v, want %s on %s", what, r.UnitUpdate, code, field)
+			}
+		}
+		headcount := func(unitID string, year int) int {
+			t.Helper()
+			var out struct{ Progress struct{ Headcount int } }
+			f.sup.Query(t, `query($u: ID!, $y: Int!) { progress(scope: {unitId: $u}, year: $y) { headcount } }`,
+				map[string]any{"u": unitID, "y": year}).Decode(t, &out)
+			return out.Progress.Headcount
+		}
+		u2, u3 := f.units["U2"], f.units["U3"]
+		unitSup := f.api.SignedIn(t, f.db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeUnit, ID: u3}, "")
+		refused("a parent outside the scope", move(unitSup, u3, u2, today.Format(time.RFC3339), "en"), "parentId", "FORBIDDEN")
+		refused("no date", move(f.sup, u3, u2, nil, "vi"), "from", "BAD_USER_INPUT")
+		refused("a future date", move(f.sup, u3, u2, today.AddDate(0, 0, 2).Format(time.RFC3339), "en"), "from", "BAD_USER_INPUT")
+		refused("another province", move(f.sup, u3, f.units["V1"], today.Format(time.RFC3339), "en"), "parentId", "FORBIDDEN")
+
+		lastYear := today.Year() - 1
+		before2, before3 := headcount(u2, lastYear), headcount(u3, lastYear)
+		now2 := headcount(u2, today.Year())
+		ok := move(f.sup, u3, u2, today.Format(time.RFC3339), "vi")
+		if ok.UnitUpdate.Unit == nil || ok.UnitUpdate.Unit.Parent == nil || ok.UnitUpdate.Unit.Parent.ID != u2 {
+			t.Fatalf("move: %+v", ok.UnitUpdate)
+		}
+		if a, b := headcount(u2, lastYear), headcount(u3, lastYear); a != before2 || b != before3 {
+			t.Fatalf("last year's figures moved: U2 %d -> %d, U3 %d -> %d", before2, a, before3, b)
+		}
+		if n := headcount(u2, today.Year()); n != now2+headcount(u3, today.Year()) || n <= now2 {
+			t.Fatalf("this year U2 counts %d, want its own %d and U3's", n, now2)
+		}
+		refused("a cycle", move(f.sup, u2, u3, today.Format(time.RFC3339), "en"), "parentId", "BAD_USER_INPUT")
+		refused("the same parent", move(f.sup, u3, u2, today.Format(time.RFC3339), "en"), "parentId", "BAD_USER_INPUT")
+		if p := f.db.Client.UnitPlacement.Query().AllX(sys); len(p) != 1 || p[0].UnitID != u3 || p[0].ParentID != nil || p[0].ProvinceID != f.prov[0] {
+			t.Fatalf("history kept: %+v", p)
+		}
+		if n := f.db.Client.AuditEvent.Query().Where(auditevent.ActionEQ("unitUpdate"), auditevent.ObjectID(u3)).CountX(sys); n != 1 {
+			t.Fatalf("%d audit entries of the move", n)
+		}
+	})
+}
