@@ -63855,7 +63855,7 @@ func (ec *executionContext) _CitizenSignInPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, citizenSignInPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69830,7 +69830,7 @@ func (ec *executionContext) _TrackedCaseConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69873,7 +69873,7 @@ func (ec *executionContext) _TrackedCaseEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := newDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -73392,7 +73392,7 @@ func (ec *executionContext) marshalNTrackedCaseEdge2githubᚗcomᚋliemchinhᚋl
 }
 
 func (ec *executionContext) marshalNTrackedCaseEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedCaseEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedCaseEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdge(ctx, sel, v[i])
