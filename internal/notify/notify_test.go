@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -194,21 +195,33 @@ func count(t *testing.T, db *testutil.DB, q string) int {
 // NOTIFY_SCALE_DATABASE_URL (never lc_national): NOTIFY_SCALE_OFFICIALS officials (200,000 by
 // default) with an account and a device each are generated with generate_series when the
 // database has none, then one pledge reminder is enqueued for all of them (timed), and delivered
-// to a counting sender at PUSH_RATE pushes per second (0: unlimited; timed).
+// through the real FCM sender (HTTP v1, OAuth2 with a service account's file whose token_uri is
+// the fake's) to a fake FCM server that counts what arrives, at PUSH_RATE pushes per second (0:
+// unlimited; timed from the workers' start, and from the first arrival to the last).
 func TestReminderScale(t *testing.T) {
 	db, url := scaleDB(t)
 	ctx := context.Background()
 	rate := 0.0
 	if v := os.Getenv("PUSH_RATE"); v != "" {
-		rate, _ = strconv.ParseFloat(v, 64)
+		var err error
+		if rate, err = strconv.ParseFloat(v, 64); err != nil || rate < 0 {
+			t.Fatalf("PUSH_RATE %q: want a number of pushes per second, 0 for unlimited", v)
+		}
 	}
 	if _, err := db.SQL.ExecContext(ctx, "DELETE FROM notifications; DELETE FROM river_job"); err != nil {
 		t.Fatal(err)
 	}
 	officials := scalar(t, db.SQL, "SELECT count(*) FROM accounts WHERE official_id IS NOT NULL")
 	day := time.Date(2027, 1, 17, 0, 0, 0, 0, workdays.Vietnam)
-	sender := &countingSender{}
 	workers := 20
+	fcm := testutil.NewFakeFCM(t, 100) // counts all, keeps the first 100 in full
+	// As many idle connections to the push service as workers, so they are reused, not redialled.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = workers
+	sender, err := notify.NewFCM(ctx, fcm.Credentials(t), fcm.URL, &http.Client{Timeout: 30 * time.Second, Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := notify.New(ctx, db, nil, notify.Options{Sender: sender, Rate: rate, Workers: workers, PollInterval: 200 * time.Millisecond,
 		Run: true, Reminders: reminders, ListenURL: url, Now: func() time.Time { return day.Add(10 * time.Hour) }})
 	if err != nil {
@@ -226,10 +239,18 @@ func TestReminderScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = svc.Stop(ctx) }()
-	sender.await(t, st.Notifications, 2*time.Hour)
+	fcm.AwaitCount(t, st.Notifications, 2*time.Hour)
 	elapsed := time.Since(start)
-	t.Logf("delivered %d pushes to the counting sender in %s: %.0f/s (PUSH_RATE %g, %d workers); queue after: %v",
-		sender.count(), elapsed.Round(time.Millisecond), float64(sender.count())/elapsed.Seconds(), rate, workers, depth(t, svc))
+	n := fcm.Count()
+	t.Logf("delivered %d pushes through the FCM sender to the fake FCM in %s: %.0f/s (first to last arrival %s: %.0f/s; PUSH_RATE %g, %d workers, %d access token(s)); queue after: %v",
+		n, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), fcm.Span().Round(time.Millisecond),
+		float64(n-1)/fcm.Span().Seconds(), rate, workers, fcm.Tokens(), depth(t, svc))
+	if got := fcm.Received(); len(got) == 0 || got[0].Auth != "Bearer fake-access-token" || got[0].Msg.Data["kind"] == "" {
+		t.Fatalf("the pushes did not come through the FCM sender as expected: %+v", got[:min(len(got), 1)])
+	}
+	if pending := scalar(t, db.SQL, "SELECT count(*) FROM notifications WHERE pushed_at IS NULL"); pending != 0 {
+		t.Fatalf("%d notifications not marked pushed", pending)
+	}
 }
 
 func depth(t *testing.T, svc *notify.Service) map[string]int {

@@ -2,18 +2,7 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,128 +14,6 @@ import (
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
 
-// fakeFCM is a stand-in for Google's OAuth2 token endpoint and FCM's HTTP v1 send endpoint: it
-// hands out one access token, records every message with the bearer it came with, and answers
-// 404 UNREGISTERED for the tokens marked dead.
-type fakeFCM struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	got    []fcmReceived
-	tokens int // token requests
-	dead   map[string]bool
-	notify chan struct{}
-}
-
-type fcmReceived struct {
-	at      time.Time
-	auth    string
-	project string
-	msg     struct {
-		Token        string                       `json:"token"`
-		Notification struct{ Title, Body string } `json:"notification"`
-		Data         map[string]string            `json:"data"`
-	}
-	raw string
-}
-
-func newFakeFCM(t *testing.T) *fakeFCM {
-	f := &fakeFCM{dead: map[string]bool{}, notify: make(chan struct{}, 100)}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		if r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" || r.Form.Get("assertion") == "" {
-			http.Error(w, `{"error":"invalid_grant"}`, http.StatusBadRequest)
-			return
-		}
-		f.mu.Lock()
-		f.tokens++
-		f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"access_token":"fake-access-token","token_type":"Bearer","expires_in":3600}`)
-	})
-	mux.HandleFunc("POST /v1/projects/{project}/messages:send", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rec := fcmReceived{at: time.Now(), auth: r.Header.Get("Authorization"), project: r.PathValue("project"), raw: string(b)}
-		var body struct {
-			Message json.RawMessage `json:"message"`
-		}
-		if err := json.Unmarshal(b, &body); err != nil || json.Unmarshal(body.Message, &rec.msg) != nil {
-			http.Error(w, "bad json", http.StatusBadRequest)
-			return
-		}
-		f.mu.Lock()
-		dead := f.dead[rec.msg.Token]
-		f.got = append(f.got, rec)
-		f.mu.Unlock()
-		f.notify <- struct{}{}
-		w.Header().Set("Content-Type", "application/json")
-		if dead {
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = io.WriteString(w, `{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND",
-				"details":[{"@type":"type.googleapis.com/google.firebase.fcm.v1.FcmError","errorCode":"UNREGISTERED"}]}}`)
-			return
-		}
-		_, _ = io.WriteString(w, `{"name":"projects/`+rec.project+`/messages/1"}`)
-	})
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-// credentials writes a service account's JSON whose token_uri is the fake's.
-func (f *fakeFCM) credentials(t *testing.T) string {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(map[string]string{
-		"type": "service_account", "project_id": "liemchinh-test", "private_key_id": "k1",
-		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		"client_email": "push@liemchinh-test.iam.gserviceaccount.com", "client_id": "1",
-		"token_uri": f.srv.URL + "/token",
-	})
-	p := filepath.Join(t.TempDir(), "sa.json")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// await returns the messages to token once n have arrived, or fails after a while.
-func (f *fakeFCM) await(t *testing.T, token string, n int) []fcmReceived {
-	t.Helper()
-	deadline := time.After(15 * time.Second)
-	for {
-		f.mu.Lock()
-		var out []fcmReceived
-		for _, m := range f.got {
-			if m.msg.Token == token {
-				out = append(out, m)
-			}
-		}
-		f.mu.Unlock()
-		if len(out) >= n {
-			return out
-		}
-		select {
-		case <-f.notify:
-		case <-time.After(50 * time.Millisecond):
-		case <-deadline:
-			t.Fatalf("%d push(es) to %s, want %d", len(out), token, n)
-		}
-	}
-}
-
-func (f *fakeFCM) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.got)
-}
-
 // TestPushNotifications: through the HTTP handler on both databases, with the FCM sender against a
 // fake FCM and token endpoint: a citizen's device registered with the tracking code and secret
 // hears of the case's transitions in its language; the official the case is about hears when it
@@ -154,10 +21,10 @@ func (f *fakeFCM) count() int {
 // reporter, the citizen's text or the official's name; a transition refused sends nothing.
 func TestPushNotifications(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
-		fcm := newFakeFCM(t)
+		fcm := testutil.NewFakeFCM(t, 0)
 		db := testutil.Open(t, dia)
 		cfg := testutil.Config(t, map[string]string{"CITIZEN_SUBMIT_RATE": "off", "TRACKING_RATE": "off",
-			"PUSH_SENDER": "fcm", "GOOGLE_APPLICATION_CREDENTIALS": fcm.credentials(t), "PUSH_FCM_ENDPOINT": fcm.srv.URL,
+			"PUSH_SENDER": "fcm", "GOOGLE_APPLICATION_CREDENTIALS": fcm.Credentials(t), "PUSH_FCM_ENDPOINT": fcm.URL,
 			"JOBS_POLL_INTERVAL": "50ms"})
 		api := testutil.NewAPI(t, db, cfg)
 		w := testutil.NewWorld(t, db, cfg)
@@ -226,7 +93,7 @@ func TestPushNotifications(t *testing.T) {
 		if again != citizenDevice {
 			t.Fatalf("registering the same token again made a new device: %s, %s", citizenDevice, again)
 		}
-		fcm.dead["dead-token"] = true
+		fcm.MarkDead("dead-token")
 		if id, ues := register(api, map[string]any{"platform": "IOS", "token": "dead-token", "trackingCode": code, "secret": secret}); id == "" {
 			t.Fatalf("dead deviceRegister: %+v", ues)
 		}
@@ -254,14 +121,14 @@ func TestPushNotifications(t *testing.T) {
 			map[string]any{"id": caseID}); !strings.Contains(string(r.Raw), `"ACCEPTED"`) {
 			t.Fatalf("caseAccept: %s", r.Raw)
 		}
-		got := fcm.await(t, "citizen-token", 1)
-		t.Logf("%s: caseAccept sent -> push at the fake FCM in %s", dia, got[0].at.Sub(start).Round(time.Millisecond))
+		got := fcm.Await(t, "citizen-token", 1)
+		t.Logf("%s: caseAccept sent -> push at the fake FCM in %s", dia, got[0].At.Sub(start).Round(time.Millisecond))
 		m := got[0]
-		if m.msg.Notification.Title != "Your case was accepted" || m.msg.Data["kind"] != "CASE_ACCEPTED" ||
-			m.msg.Data["link"] != "liemchinh://case/"+citizenDevice || m.auth != "Bearer fake-access-token" || m.project != "liemchinh-test" {
-			t.Fatalf("push: %+v (auth %q)", m.msg, m.auth)
+		if m.Msg.Notification.Title != "Your case was accepted" || m.Msg.Data["kind"] != "CASE_ACCEPTED" ||
+			m.Msg.Data["link"] != "liemchinh://case/"+citizenDevice || m.Auth != "Bearer fake-access-token" || m.Project != "liemchinh-test" {
+			t.Fatalf("push: %+v (auth %q)", m.Msg, m.Auth)
 		}
-		fcm.await(t, "dead-token", 1)
+		fcm.Await(t, "dead-token", 1)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			n, err := db.Client.Device.Query().Where(device.Token("dead-token")).Count(ctx)
@@ -293,29 +160,27 @@ func TestPushNotifications(t *testing.T) {
 			map[string]any{"id": caseID}); strings.Contains(string(r.Raw), "code") && !strings.Contains(string(r.Raw), `"userErrors":[]`) {
 			t.Fatalf("caseStartVerification: %s", r.Raw)
 		}
-		got = fcm.await(t, "citizen-token", 2)
-		if got[1].msg.Data["kind"] != "CASE_VERIFICATION_STARTED" {
-			t.Fatalf("second push to the citizen: %+v", got[1].msg)
+		got = fcm.Await(t, "citizen-token", 2)
+		if got[1].Msg.Data["kind"] != "CASE_VERIFICATION_STARTED" {
+			t.Fatalf("second push to the citizen: %+v", got[1].Msg)
 		}
-		off := fcm.await(t, "official-token", 1)[0]
-		if off.msg.Data["kind"] != "CASE_ABOUT_YOU" || off.msg.Data["link"] != "liemchinh://node/"+caseID ||
-			off.msg.Notification.Title != "Có hồ sơ liên quan đến bạn" {
-			t.Fatalf("push to the official: %+v", off.msg)
+		off := fcm.Await(t, "official-token", 1)[0]
+		if off.Msg.Data["kind"] != "CASE_ABOUT_YOU" || off.Msg.Data["link"] != "liemchinh://node/"+caseID ||
+			off.Msg.Notification.Title != "Có hồ sơ liên quan đến bạn" {
+			t.Fatalf("push to the official: %+v", off.Msg)
 		}
 		// Nothing sensitive in any push: no reporter, no citizen text, no official's name.
 		var clerkName string
 		if o, err := db.Client.Official.Get(ctx, w.A.Clerk); err == nil {
 			clerkName = o.FullName
 		}
-		fcm.mu.Lock()
-		for _, g := range fcm.got {
+		for _, g := range fcm.Received() {
 			for _, bad := range []string{mark, reporter, clerkName, secret, code, "Đề nghị giải trình"} {
-				if bad != "" && strings.Contains(g.raw, bad) {
-					t.Errorf("a push carries %q: %s", bad, g.raw)
+				if bad != "" && strings.Contains(g.Raw, bad) {
+					t.Errorf("a push carries %q: %s", bad, g.Raw)
 				}
 			}
 		}
-		fcm.mu.Unlock()
 
 		// The inbox: the same item, in the request's language; marked read, it leaves unreadOnly.
 		var inbox struct {
