@@ -53,6 +53,10 @@ type FCM struct {
 	client   *http.Client // adds the OAuth2 bearer token
 }
 
+// fcmIdleConns is how many idle connections to FCM the default client keeps: as many as pushes
+// run at once (JOBS_WORKERS, 10 by default) with room to spare.
+const fcmIdleConns = 32
+
 // fcmScope is the OAuth2 scope of sending messages.
 const fcmScope = "https://www.googleapis.com/auth/firebase.messaging"
 
@@ -76,7 +80,11 @@ func NewFCMFromJSON(ctx context.Context, credentials []byte, endpoint string, ba
 		return nil, errors.New("fcm credentials: not a service account's JSON with a project_id")
 	}
 	if base == nil {
-		base = &http.Client{Timeout: 30 * time.Second}
+		// Go's default transport keeps 2 idle connections per host: with a worker per push
+		// running at once, most pushes would open a new TLS connection to FCM.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = fcmIdleConns
+		base = &http.Client{Timeout: 30 * time.Second, Transport: t}
 	}
 	// The token source keeps the context it was made with for every refresh: a background one,
 	// carrying the HTTP client the token requests go through.
