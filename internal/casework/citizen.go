@@ -42,7 +42,15 @@ type Tracked struct {
 	Rating           *int
 	Evidence         []TrackedEvidence
 	caseID           string
+	// listed marks a case from myCases, read with a citizen's token alone: its timeline and
+	// messages (free text) still take the tracking code and secret (DESIGN.md §5).
+	listed bool
 }
+
+// errListed refuses the timeline and messages of a case listed by myCases.
+var errListed = apperr.New(apperr.Forbidden,
+	"Để xem diễn biến và tin nhắn của hồ sơ, hãy mở hồ sơ bằng mã theo dõi và mã bí mật.",
+	"To read a case's timeline and messages, open it with its tracking code and secret.")
 
 // TrackedEvent is a public event of the timeline.
 type TrackedEvent struct {
@@ -133,8 +141,9 @@ func (s *Service) view(ctx context.Context, c *ent.CitizenCase) (*Tracked, error
 	return t, nil
 }
 
-// A Tracked comes only from Track or a citizen's action, which checked the code and secret: the
-// queries below read its case with the system's rights.
+// A Tracked comes from Track or a citizen's action, which checked the code and secret, or from
+// myCases, which did not (listed): the functions below read its case with the system's rights
+// only for the former.
 
 func (s *Service) trackedEvents(ctx context.Context, t *Tracked) *ent.CaseEventQuery {
 	return s.db(ctx).CaseEvent.Query().Where(caseevent.HasCaseWith(citizencase.ID(t.caseID)), caseevent.Public(true))
@@ -155,6 +164,9 @@ func trackedMessage(m *ent.CaseMessage) TrackedMessage {
 
 // TrackedTimeline is the whole public timeline, oldest first (the deprecated list field).
 func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEvent, error) {
+	if t.listed {
+		return nil, errListed
+	}
 	evs, err := s.trackedEvents(ctx, t).Order(caseevent.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
 	if err != nil {
 		return nil, err
@@ -169,6 +181,9 @@ func (s *Service) TrackedTimeline(ctx context.Context, t *Tracked) ([]*TrackedEv
 
 // TrackedMessages are all the messages, oldest first (the deprecated list field).
 func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMessage, error) {
+	if t.listed {
+		return nil, errListed
+	}
 	msgs, err := s.trackedMessages(ctx, t).Order(casemessage.ByID()).All(authz.System(ctx, authz.SysTrackedCase))
 	if err != nil {
 		return nil, err
@@ -186,6 +201,9 @@ func (s *Service) TrackedMessages(ctx context.Context, t *Tracked) ([]*TrackedMe
 // row was written (pid), so id order is the order of events, and the cursor is the id alone. A
 // cursor holding a time would compare as text on SQLite, which keeps each time's own offset.
 func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedEventConnection, error) {
+	if t.listed {
+		return nil, errListed
+	}
 	conn, err := s.trackedEvents(ctx, t).Paginate(authz.System(ctx, authz.SysTrackedCase), after, first, before, last)
 	if err != nil {
 		return nil, err
@@ -199,6 +217,9 @@ func (s *Service) TrackedTimelinePage(ctx context.Context, t *Tracked, after *en
 
 // TrackedMessagesPage is a page of the messages, oldest first (by id, as TrackedTimelinePage).
 func (s *Service) TrackedMessagesPage(ctx context.Context, t *Tracked, after *ent.Cursor, first *int, before *ent.Cursor, last *int) (*TrackedMessageConnection, error) {
+	if t.listed {
+		return nil, errListed
+	}
 	conn, err := s.trackedMessages(ctx, t).Paginate(authz.System(ctx, authz.SysTrackedCase), after, first, before, last)
 	if err != nil {
 		return nil, err
@@ -389,6 +410,7 @@ func (s *Service) MyCases(ctx context.Context, after *ent.Cursor, first *int, be
 		if err != nil {
 			return nil, err
 		}
+		t.listed = true
 		out.Edges = append(out.Edges, TrackedCaseEdge{Node: t, Cursor: e.Cursor})
 	}
 	return out, nil

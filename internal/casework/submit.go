@@ -220,9 +220,10 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		c.SetReporterIdentity(sealed)
 		if v.SignedInCitizen() {
 			// Linked to the citizen's identity (a keyed hash no one else reads), so they find it in
-			// myCases; their identity was verified by the OpenID provider. An anonymous case is
-			// never linked, whoever submits it.
-			c.SetReporterLink(v.Citizen).SetReporterVerified(true)
+			// myCases. An anonymous case is never linked, whoever submits it. The reporter is not
+			// marked verified: the name and number typed are not compared with the identity the
+			// provider confirmed, so a signed-in citizen could type someone else's.
+			c.SetReporterLink(v.Citizen)
 		}
 	}
 	switch channel {
