@@ -31,9 +31,10 @@ import (
 // DeliveryQueue is the queue code deliveries run on.
 const DeliveryQueue = "delivery"
 
-// deliveryAttempts: River's backoff (attempt^4 s) over 8 attempts spans about 80 minutes; a
-// reset code lives 30 minutes, so a later attempt finds it expired and stops.
-const deliveryAttempts = 8
+// deliveryAttempts: River's backoff (attempt^4 s) over 25 attempts spans about 3 weeks, longer
+// than an activation code lives (14 days by default; a reset code 30 minutes): a code is retried
+// until it is sent, spent or expired, and an attempt that finds it spent or expired stops.
+const deliveryAttempts = 25
 
 // DeliverArgs is the job sending one code.
 type DeliverArgs struct {
@@ -58,7 +59,12 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	err := w.s.deliverCode(ctx, job.Args.CodeID)
 	if errors.Is(err, errUndeliverable) {
+		w.s.log.Warn("code not delivered: it cannot be sent", "code_id", job.Args.CodeID, "error", err.Error())
 		return river.JobCancel(err)
+	}
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		w.s.log.Error("code not delivered after its last attempt: issue a new one", "code_id", job.Args.CodeID,
+			"attempts", job.Attempt, "error", err.Error())
 	}
 	return err
 }
