@@ -213,7 +213,7 @@ var Variables = []Variable{
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(off)", "an OpenTelemetry collector's OTLP/HTTP endpoint (e.g. http://collector:4318): traces with a span per request (continuing a W3C traceparent) and per SQL statement; the other standard OTEL_EXPORTER_OTLP_* variables apply"},
 	{"MAX_CONCURRENT_OPERATIONS", "4 per processor", "GraphQL queries and mutations over HTTP executing at once; others wait for a turn up to REQUEST_TIMEOUT, then answer 503 TIMEOUT with Retry-After (subscriptions and cached reference answers take none); 0 for no bound"},
 	{"GOMEMLIMIT", "80MiB (set by serve)", "Go's soft limit on the heap (e.g. 512MiB, or off): the collector works harder as the heap nears it; raise it when more memory is given to the process"},
-	{"GOGC", "400 (set by serve)", "the collector's target: the heap grows to this percentage over what is live before a collection, so GOMEMLIMIT decides when it runs; lower it (Go's default is 100) to trade requests a second for memory"},
+	{"GOGC", "400 (set by serve when GOMEMLIMIT is not set either)", "the collector's target: the heap grows to this percentage over what is live before a collection, so GOMEMLIMIT decides when it runs; lower it (Go's default is 100) to trade requests a second for memory"},
 	{"REFERENCE_CACHE_SIZE", "256", "answers to anonymous queries of public reference data only (provinces, districts, units) each process caches, up to 256 KB each, dropped at once on every change of a province, district or unit on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"LOAD_TEST_KEY", "(none)", "outside production only (production refuses to start with it): a secret of at least 16 characters; requests whose X-Load-Test-Key header carries it skip the per-address submission limit and complexity budget, so that `liemchinh load --url` can drive the server from one address"},
 	{"GRAPHQL_DEPTH_LIMIT", "20", "maximum selection depth of an operation"},
@@ -458,10 +458,15 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Notify.PollInterval < time.Millisecond || c.Notify.Workers < 1 {
 		errs = append(errs, errors.New("JOBS_POLL_INTERVAL must be at least 1ms and JOBS_WORKERS at least 1"))
 	}
+	if c.Notify.RescueAfter <= 0 {
+		errs = append(errs, errors.New("JOBS_RESCUE_AFTER must be positive"))
+	}
 	if getenv("GOMEMLIMIT") == "" {
 		c.HeapLimit = DefaultHeapLimit
 	}
-	if getenv("GOGC") == "" {
+	if getenv("GOGC") == "" && c.HeapLimit > 0 {
+		// Only under serve's own heap limit: without a limit a collector target of 400 would let
+		// the heap grow to five times what is live.
 		c.GCPercent = DefaultGCPercent
 	}
 	if v := get("MAX_CONCURRENT_OPERATIONS", ""); v != "0" {

@@ -145,6 +145,12 @@ func TestLoad(t *testing.T) {
 		{"budget below the limit", map[string]string{"COMPLEXITY_BUDGET_PER_MINUTE": "1000"}, "COMPLEXITY_BUDGET_PER_MINUTE", nil},
 		{"write timeout within the request timeout", map[string]string{"REQUEST_TIMEOUT": "30s"}, "HTTP_WRITE_TIMEOUT", nil},
 		{"bad request timeout", map[string]string{"REQUEST_TIMEOUT": "0s"}, "REQUEST_TIMEOUT", nil},
+		{"bad rescue", map[string]string{"JOBS_RESCUE_AFTER": "0s"}, "JOBS_RESCUE_AFTER", nil},
+		{"GOGC left alone without a heap limit", map[string]string{"GOMEMLIMIT": "off"}, "", func(t *testing.T, c Config) {
+			if c.HeapLimit != 0 || c.GCPercent != 0 {
+				t.Fatalf("GOMEMLIMIT=off: heap limit %d, GC percent %d", c.HeapLimit, c.GCPercent)
+			}
+		}},
 		{"origins", map[string]string{"CORS_ALLOWED_ORIGINS": " https://a.vn , ,https://b.vn"}, "", func(t *testing.T, c Config) {
 			if strings.Join(c.CORSOrigins, "|") != "https://a.vn|https://b.vn" {
 				t.Fatalf("origins %q", c.CORSOrigins)

@@ -45,7 +45,14 @@ type importWorker struct {
 	s *Service
 }
 
-func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return JobTimeout }
+// Timeout is JobTimeout, cut short of the queue's JOBS_RESCUE_AFTER when that is shorter: an
+// attempt still running when River takes the job for abandoned would run beside its retry.
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration {
+	if r := w.s.rescueAfter; r > 0 && r*9/10 < JobTimeout {
+		return r * 9 / 10
+	}
+	return JobTimeout
+}
 
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	err := w.s.run(ctx, job.Args.ImportID, job.Attempt, job.Attempt >= job.MaxAttempts)

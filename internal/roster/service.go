@@ -214,7 +214,8 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 		return err
 	}
 	fail := func(cause error) error {
-		ae, isFile := cause.(*apperr.Error)
+		var ae *apperr.Error
+		isFile := errors.As(cause, &ae) // as the job's worker decides whether to retry
 		if !final && !isFile {
 			s.log.Warn("roster import attempt failed", "import", id, "attempt", attempt, "err", cause)
 			if err := c.RosterImport.UpdateOneID(id).SetStatus(rosterimport.StatusPENDING).SetFailure(retryNote(attempt, cause)).
