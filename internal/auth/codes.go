@@ -26,20 +26,29 @@ const CodeLength = 12
 
 // newCode returns a fresh random code, grouped by four.
 func newCode() string {
-	var b strings.Builder
 	buf := make([]byte, 1)
-	for i := 0; b.Len() < CodeLength+CodeLength/4-1; {
+	return codeOf(func() byte {
 		if _, err := rand.Read(buf); err != nil {
 			panic(err)
 		}
-		if int(buf[0]) >= 256-256%len(codeAlphabet) { // reject to keep the draw uniform
+		return buf[0]
+	})
+}
+
+// codeOf draws a code from a stream of bytes: a byte below the last whole multiple of the
+// alphabet's size is a symbol (the others are skipped, to keep the draw uniform), grouped by four.
+func codeOf(next func() byte) string {
+	var b strings.Builder
+	for n := 0; n < CodeLength; {
+		c := next()
+		if int(c) >= 256-256%len(codeAlphabet) {
 			continue
 		}
-		if i > 0 && i%4 == 0 {
+		if n > 0 && n%4 == 0 {
 			b.WriteByte('-')
 		}
-		b.WriteByte(codeAlphabet[int(buf[0])%len(codeAlphabet)])
-		i++
+		b.WriteByte(codeAlphabet[int(c)%len(codeAlphabet)])
+		n++
 	}
 	return b.String()
 }

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -78,30 +77,23 @@ func (s *Service) UseQueue(rc *river.Client[*sql.Tx]) { s.queue = rc }
 
 var errUndeliverable = errors.New("auth: the code cannot be delivered")
 
-// derivedCode is the code of the activation code id: HMAC-SHA256(key, id || counter) read byte by
-// byte, bytes past the last whole multiple of the alphabet rejected (a uniform draw), grouped by four.
+// derivedCode is the code of the activation code id: the bytes of HMAC-SHA256(key, id || 0 ||
+// counter), counter 0, 1, ... as each block is used up, drawn into a code as a random code is
+// (codeOf).
 func (s *Service) derivedCode(id string) string {
-	var b strings.Builder
-	n := 0
-	for ctr := byte(0); n < CodeLength; ctr++ {
-		m := hmac.New(sha256.New, s.keys.deliver)
-		m.Write([]byte(id))
-		m.Write([]byte{0, ctr})
-		for _, c := range m.Sum(nil) {
-			if n == CodeLength {
-				break
-			}
-			if int(c) >= 256-256%len(codeAlphabet) {
-				continue
-			}
-			if n > 0 && n%4 == 0 {
-				b.WriteByte('-')
-			}
-			b.WriteByte(codeAlphabet[int(c)%len(codeAlphabet)])
-			n++
+	var block []byte
+	ctr := byte(0)
+	return codeOf(func() byte {
+		if len(block) == 0 {
+			m := hmac.New(sha256.New, s.keys.deliver)
+			m.Write([]byte(id))
+			m.Write([]byte{0, ctr})
+			block, ctr = m.Sum(nil), ctr+1
 		}
-	}
-	return b.String()
+		c := block[0]
+		block = block[1:]
+		return c
+	})
 }
 
 // enqueueDeliveries adds the jobs sending the codes ids, in the transaction ctx carries.
