@@ -321,7 +321,7 @@ func (s *Service) SendMessage(ctx context.Context, code, secret, body string) (*
 	if err != nil {
 		return nil, "", err
 	}
-	r, err := s.sign(receipt.KindMessage, a.c, a.unitID, at, receipt.TextDigest(body))
+	r, err := s.sign(receipt.KindMessage, a.c.TrackingCode, a.c.Channel, a.unitID, at, receipt.TextDigest(body))
 	if err != nil {
 		return nil, "", err
 	}
@@ -369,7 +369,7 @@ func (s *Service) AddEvidence(ctx context.Context, code, secret, uploadID string
 	if err != nil {
 		return nil, "", err
 	}
-	r, err := s.sign(receipt.KindEvidence, a.c, a.unitID, at, evd[0].Sha256)
+	r, err := s.sign(receipt.KindEvidence, a.c.TrackingCode, a.c.Channel, a.unitID, at, evd[0].Sha256)
 	if err != nil {
 		return nil, "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/receipt"
 )
@@ -16,17 +17,17 @@ func (s *Service) signCase(c *ent.CitizenCase, unitID string, evd []*ent.Evidenc
 	for i, e := range evd {
 		files[i] = e.Sha256
 	}
-	return s.sign(receipt.KindCase, c, unitID, c.ReceivedAt, receipt.ContentDigest(c.Description, files))
+	return s.sign(receipt.KindCase, c.TrackingCode, c.Channel, unitID, c.ReceivedAt, receipt.ContentDigest(c.Description, files))
 }
 
-// sign issues a receipt about case c, or "" when the service has no keys. The receipt carries the
-// tracking code, the channel the case is handled in, the unit, the time and the content's digest:
-// never who sent it, nor what they wrote.
-func (s *Service) sign(kind receipt.Kind, c *ent.CitizenCase, unitID string, at time.Time, digest string) (string, error) {
+// sign issues a receipt about a case (its tracking code, the channel it is handled in), or "" when
+// the service has no keys. The receipt carries the tracking code, the channel, the unit, the time
+// and the content's digest: never who sent it, nor what they wrote.
+func (s *Service) sign(kind receipt.Kind, trackingCode string, channel enum.Channel, unitID string, at time.Time, digest string) (string, error) {
 	if s.Receipts == nil {
 		return "", nil
 	}
-	return s.Receipts.Sign(receipt.Claims{Kind: kind, TrackingCode: c.TrackingCode, Channel: string(c.Channel),
+	return s.Receipts.Sign(receipt.Claims{Kind: kind, TrackingCode: trackingCode, Channel: string(channel),
 		UnitID: unitID, ReceivedAt: at.Unix(), ContentSHA256: digest})
 }
 

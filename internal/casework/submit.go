@@ -20,6 +20,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/idempotency"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/ratelimit"
+	"github.com/liemchinh/liemchinh/internal/receipt"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 )
 
@@ -188,18 +189,28 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	if err != nil {
 		return nil, err
 	}
-	claim, err := req.BeginDone(ctx, tx, id, sealedSecret)
-	if err != nil {
-		return nil, err
-	}
-	if claim.Replay() {
-		return s.replayReceipt(ctx, claim, box)
-	}
 	now := s.now()
 	channel := in.Channel
 	if in.Reporter == nil && channel == enum.ChannelDenunciation {
 		channel = enum.ChannelFeedback
 		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
+	}
+	// Without files, everything the receipt attests is known now: it is signed before the claim
+	// and kept with it (no UPDATE afterwards). Files are read when attached, so their receipt is
+	// signed, and kept, after.
+	early := len(in.UploadIDs) == 0
+	if early {
+		if r.Signed, err = s.sign(receipt.KindCase, r.TrackingCode, channel, in.UnitID, now,
+			receipt.ContentDigest(in.Description, nil)); err != nil {
+			return nil, err
+		}
+	}
+	claim, err := req.BeginDone(ctx, tx, idempotency.Result{ID: id, Sealed: sealedSecret, Receipt: r.Signed})
+	if err != nil {
+		return nil, err
+	}
+	if claim.Replay() {
+		return s.replayReceipt(ctx, claim, box)
 	}
 	gctx := authz.Grant(ctx, "caseSubmit", ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeEvidence, ent.TypeUpload)
 	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
@@ -258,12 +269,14 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	}
 	// The receipt's view shows the evidence just attached without reading it back.
 	r.Case.Edges.Evidence = evd
-	if r.Signed, err = s.signCase(r.Case, in.UnitID, evd); err != nil {
-		return nil, err
-	}
-	if r.Signed != "" { // a retry answers this very receipt, even once the signing key has changed
-		if err := claim.KeepReceipt(ctx, r.Signed); err != nil {
+	if !early {
+		if r.Signed, err = s.signCase(r.Case, in.UnitID, evd); err != nil {
 			return nil, err
+		}
+		if r.Signed != "" { // a retry answers this very receipt, even once the signing key has changed
+			if err := claim.KeepReceipt(ctx, r.Signed); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := audit.Record(ctx, tx, audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: id,

@@ -114,19 +114,28 @@ func NewRequest(owner, operation, key string, input any) (*Request, error) {
 
 // Begin claims the key; the caller records the result with Done once its work is done.
 func (r *Request) Begin(ctx context.Context, tx *ent.Client) (*Claim, error) {
-	return begin(ctx, tx, r, "", nil)
+	return begin(ctx, tx, r, Result{})
+}
+
+// Result is what the first request answers, recorded with its claim for its retries.
+type Result struct {
+	ID     string // the id of what the request makes
+	Sealed []byte // a sealed secret a retry must get back too (optional)
+	// Receipt is the signed receipt the first request answers (optional; KeepReceipt records
+	// one signed only after the claim).
+	Receipt string
 }
 
 // BeginDone claims the key with its result recorded at once: for a request whose result id (and
-// sealed secret) are chosen before its work is done. The claim's row is written in the request's
-// transaction, so nobody sees the result before the work commits with it, and a rollback takes
-// both away; a user error after the claim must Release it. The claim costs one statement (two
-// for a retry), and no Done follows.
-func (r *Request) BeginDone(ctx context.Context, tx *ent.Client, resultID string, sealed []byte) (*Claim, error) {
-	if resultID == "" {
+// sealed secret, and receipt) are chosen before its work is done. The claim's row is written in
+// the request's transaction, so nobody sees the result before the work commits with it, and a
+// rollback takes both away; a user error after the claim must Release it. The claim costs one
+// statement (two for a retry), and no Done follows.
+func (r *Request) BeginDone(ctx context.Context, tx *ent.Client, res Result) (*Claim, error) {
+	if res.ID == "" {
 		return nil, errors.New("idempotency: BeginDone without a result")
 	}
-	return begin(ctx, tx, r, resultID, sealed)
+	return begin(ctx, tx, r, res)
 }
 
 // prepare checks a client's key (trimmed, 1 to 100 characters) and encodes the request's input.
@@ -139,16 +148,19 @@ func prepare(key string, input any) (string, []byte, error) {
 	return key, body, err
 }
 
-// begin claims the request's key, recording resultID (and sealed) with it when not empty.
-func begin(ctx context.Context, tx *ent.Client, r *Request, resultID string, sealed []byte) (*Claim, error) {
+// begin claims the request's key, recording res with it when its ID is not empty.
+func begin(ctx context.Context, tx *ent.Client, r *Request, res Result) (*Claim, error) {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	claim := hex.EncodeToString(nonce[:])
 	sys := authz.System(ctx, authz.SysIdempotency)
 	create := tx.IdempotencyKey.Create().SetOwner(r.owner).SetOperation(r.operation).SetKey(r.key).
 		SetRequestHash(r.hash).SetClaim(claim)
-	if resultID != "" {
-		create.SetResultID(resultID).SetResultSealed(sealed)
+	if res.ID != "" {
+		create.SetResultID(res.ID).SetResultSealed(res.Sealed)
+		if res.Receipt != "" {
+			create.SetResultReceipt(res.Receipt)
+		}
 	}
 	id, err := create.OnConflictColumns(idempotencykey.FieldOwner, idempotencykey.FieldOperation, idempotencykey.FieldKey).
 		DoNothing().ID(sys)

@@ -5,24 +5,48 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 )
 
 // writerDriver is the ent driver of a SQLite file: every transaction and every write goes through
-// one connection of its own (a pool of one), so concurrent writers queue in the pool, first come
-// first served, instead of retrying on SQLITE_BUSY in SQLite's busy handler (which sleeps and
-// retries, and made the slowest submission of a load wait seconds). Reads outside transactions
-// use the shared pool, concurrently with the writer (WAL). Raw statements through DB.SQL (seed,
-// migrations) keep the shared pool and the busy timeout.
+// one connection of its own (a pool of one), instead of retrying on SQLITE_BUSY in SQLite's busy
+// handler (which sleeps and retries, and made the slowest submission of a load wait seconds).
+// Writers take turns first come, first served, at the turn gate: database/sql hands a freed
+// connection to a random waiter, so queueing in the pool alone let an unlucky writer wait many
+// turns (the slowest submissions of a load). Reads outside transactions use the shared pool,
+// concurrently with the writer (WAL). Raw statements through DB.SQL (seed, migrations) keep the
+// shared pool and the busy timeout.
 type writerDriver struct {
 	read, write *entsql.Driver
+	turn        chan struct{} // capacity 1: held by the writer whose turn it is
 }
 
 var _ dialect.Driver = writerDriver{}
 
+func newWriterDriver(read, write *entsql.Driver) writerDriver {
+	return writerDriver{read: read, write: write, turn: make(chan struct{}, 1)}
+}
+
+// wait takes the writer's turn, after those who asked before (a channel's blocked senders are
+// served in the order they came), or gives up with ctx; release gives it back.
+func (d writerDriver) wait(ctx context.Context) (release func(), err error) {
+	select {
+	case d.turn <- struct{}{}:
+		return func() { <-d.turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 func (d writerDriver) Exec(ctx context.Context, query string, args, v any) error {
+	release, err := d.wait(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return d.write.Exec(ctx, query, args, v)
 }
 
@@ -30,18 +54,41 @@ func (d writerDriver) Query(ctx context.Context, query string, args, v any) erro
 	if readOnly(query) {
 		return d.read.Query(ctx, query, args, v)
 	}
-	return d.write.Query(ctx, query, args, v) // INSERT ... RETURNING and the like
+	// INSERT ... RETURNING and the like. The rows may hold the connection after the turn is
+	// given back; the next writer then waits for it in the pool, alone.
+	release, err := d.wait(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return d.write.Query(ctx, query, args, v)
 }
 
-func (d writerDriver) Tx(ctx context.Context) (dialect.Tx, error) { return probed(d.write.Tx(ctx)) }
+func (d writerDriver) Tx(ctx context.Context) (dialect.Tx, error) { return d.BeginTx(ctx, nil) }
 
 // BeginTx gives a read-only transaction a connection of the shared pool (a consistent snapshot
-// that does not wait for the writer), any other the writer.
+// that does not wait for the writer), any other the writer's turn until it commits or rolls back.
 func (d writerDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
 	if opts != nil && opts.ReadOnly {
 		return probed(d.read.BeginTx(ctx, opts))
 	}
-	return probed(d.write.BeginTx(ctx, opts))
+	release, err := d.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := probed(d.write.BeginTx(ctx, opts))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	p, ok := tx.(probingTx)
+	if !ok {
+		release()
+		return nil, errors.New("store: unexpected SQLite transaction")
+	}
+	var once sync.Once
+	p.release = func() { once.Do(release) }
+	return p, nil
 }
 
 func (d writerDriver) Close() error { return errors.Join(d.write.Close(), d.read.Close()) }
@@ -50,6 +97,11 @@ func (d writerDriver) Dialect() string { return dialect.SQLite }
 
 // ExecContext and QueryContext serve ent's raw statements (the sql/execquery feature).
 func (d writerDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	release, err := d.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return d.write.ExecContext(ctx, query, args...)
 }
 
@@ -57,6 +109,11 @@ func (d writerDriver) QueryContext(ctx context.Context, query string, args ...an
 	if readOnly(query) {
 		return d.read.QueryContext(ctx, query, args...)
 	}
+	release, err := d.wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return d.write.QueryContext(ctx, query, args...)
 }
 

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -66,5 +68,60 @@ func TestSQLiteOneWriter(t *testing.T) {
 	n, err := db.Client.IdempotencyKey.Query().Count(ctx)
 	if err != nil || n != workers*each*2 {
 		t.Fatalf("%d rows stored (%v), want %d", n, err, workers*each*2)
+	}
+}
+
+// TestSQLiteWriterTurn: while a transaction holds the writer's turn, another writer waits for it
+// and gives up with its context (a request's deadline), taking nothing; once the transaction
+// ends, with a commit or a rollback, the next writer gets its turn.
+func TestSQLiteWriterTurn(t *testing.T) {
+	ctx := authz.System(context.Background(), authz.SysTestFixture)
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "w.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	create := func(ctx context.Context, c *ent.Client, key string) error {
+		return c.IdempotencyKey.Create().SetOwner("test").SetOperation("turn").SetKey(key).
+			SetRequestHash("h").SetClaim("c").Exec(ctx)
+	}
+	for _, end := range []string{"commit", "rollback"} {
+		tx, err := db.Client.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := create(ctx, tx.Client(), end+"-in-tx"); err != nil {
+			t.Fatal(err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := db.Client.Tx(cancelled); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: a transaction begun while another holds the turn: %v, want context.Canceled", end, err)
+		}
+		if err := create(cancelled, db.Client, end+"-outside"); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: a write while a transaction holds the turn: %v, want context.Canceled", end, err)
+		}
+		if end == "commit" {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := create(ctx, db.Client, end+"-after"); err != nil {
+			t.Errorf("after the %s: %v", end, err)
+		}
+	}
+	keys, err := db.Client.IdempotencyKey.Query().Select("key").Strings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	if want := []string{"commit-after", "commit-in-tx", "rollback-after"}; !slices.Equal(keys, want) {
+		t.Errorf("stored %v, want %v", keys, want)
 	}
 }

@@ -58,10 +58,31 @@ func probed(tx dialect.Tx, err error) (dialect.Tx, error) {
 	if !ok {
 		return tx, nil
 	}
-	return probingTx{t}, nil
+	return probingTx{Tx: t}, nil
 }
 
-type probingTx struct{ *entsql.Tx }
+// probingTx answers SQLTx's probe; release, when set, is called once when the transaction ends
+// (the SQLite writer's turn, writerDriver).
+type probingTx struct {
+	*entsql.Tx
+	release func()
+}
+
+func (t probingTx) Commit() error {
+	err := t.Tx.Commit()
+	if t.release != nil {
+		t.release()
+	}
+	return err
+}
+
+func (t probingTx) Rollback() error {
+	err := t.Tx.Rollback()
+	if t.release != nil {
+		t.release()
+	}
+	return err
+}
 
 func (t probingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if p, ok := ctx.Value(txProbeKey{}).(*txProbe); ok && query == probeQuery {

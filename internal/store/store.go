@@ -154,7 +154,7 @@ func OpenReplicated(ctx context.Context, url, readURL string, wrap func(dialect.
 	}
 	var drv dialect.Driver = probingDriver{entsql.OpenDB(dia, db)}
 	if writer != nil {
-		drv = writerDriver{read: entsql.OpenDB(dia, db), write: entsql.OpenDB(dia, writer)}
+		drv = newWriterDriver(entsql.OpenDB(dia, db), entsql.OpenDB(dia, writer))
 	}
 	var replica *Replica
 	if readURL != "" {
