@@ -130,6 +130,25 @@ func (p *Plan) assignIDs() (created []string, changed []string) {
 	return created, changed
 }
 
+// counted are the officials among those the application changes whose part in the progress
+// figures it may change: their unit, start or end changes, or their history is recorded now
+// (progress reads an official's unit, dates and assignments, never the name, position, category
+// or contact), and those FULL mode ends. Only these need the counters to follow them.
+func (p *Plan) counted() []string {
+	var ids []string
+	for _, c := range p.changes {
+		o, r := c.old, c.row
+		sameEnd := o.To == nil && r.End == nil || o.To != nil && r.End != nil && o.To.Equal(*r.End)
+		if c.transfer || !o.From.Equal(r.Start) || !sameEnd || o.CurID == "" {
+			ids = append(ids, o.ID)
+		}
+	}
+	for _, o := range p.fullEnds {
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
 // Columns the updates of apply set.
 var (
 	officialUpdate = []col{{"id", "text"}, {"updated_at", "timestamptz"}, {"full_name", "text"}, {"full_name_folded", "text"},
