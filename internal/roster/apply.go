@@ -2,6 +2,8 @@ package roster
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -85,6 +87,9 @@ func (d db) update(ctx context.Context, table string, columns []col, rows [][]an
 		}
 	}
 	tuple.WriteByte(')')
+	if d.dialect == dialect.Postgres {
+		return d.updateArrays(ctx, table, columns, names, sets, rows)
+	}
 	per := maxParams / len(columns)
 	for lo := 0; lo < len(rows); lo += per {
 		part := rows[lo:min(lo+per, len(rows))]
@@ -99,6 +104,32 @@ func (d db) update(ctx context.Context, table string, columns []col, rows [][]an
 		}
 	}
 	return nil
+}
+
+// updateArrays is update on PostgreSQL: one statement whatever the rows, each column passed as
+// one array (unnest): binding and planning tens of thousands of parameters cost about as much as
+// the writing itself.
+func (d db) updateArrays(ctx context.Context, table string, columns []col, names, sets []string, rows [][]any) error {
+	arrays := make([]any, len(columns))
+	casts := make([]string, len(columns))
+	for i, c := range columns {
+		vs := make([]sql.NullString, len(rows))
+		for j, r := range rows {
+			switch v := r[i].(type) {
+			case nil:
+			case string:
+				vs[j] = sql.NullString{String: v, Valid: true}
+			case time.Time:
+				vs[j] = sql.NullString{String: v.Format(time.RFC3339Nano), Valid: true}
+			default:
+				return fmt.Errorf("update %s: unexpected %T in column %s", table, v, c.name)
+			}
+		}
+		arrays[i] = pq.Array(vs)
+		casts[i] = "?::" + c.pgType + "[]"
+	}
+	return d.exec(ctx, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+" FROM unnest("+strings.Join(casts, ", ")+") AS v("+
+		strings.Join(names, ", ")+") WHERE "+table+".id = v.id", arrays...)
 }
 
 func nullable(s string) any {
