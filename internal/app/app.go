@@ -69,10 +69,11 @@ Commands:
                  (unit:ID), district (district:ID) or province (province:ID or province-code:CODE);
                  prints rows read, created, updated, transferred, ended, unchanged, the errors by row
                  and column, and the time; all or nothing, idempotent (README: Roster import)
-  roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1]
+  roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1] [--rename] [--move-percent 0]
                  make a synthetic province with units coded R1-0001... (if missing) and write a
                  roster CSV of that many officials over them, for measuring imports (refused in
-                 production)
+                 production); --rename and --move-percent N make a later file of the same officials,
+                 every one renamed with a new position, N% of them in the next unit
   blobs seal     encrypt (BLOB_KEY) every evidence file still stored in plaintext, written before
                  encryption existed; files already encrypted are left alone, so it can run again
   help           show this help and the configuration variables

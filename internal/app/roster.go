@@ -131,7 +131,7 @@ func progressCheck(ctx context.Context, cfg config.Config, log *slog.Logger, std
 // rosterCmd is `roster generate`: a synthetic province and a roster file over it.
 func rosterCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) < 1 || args[0] != "generate" {
-		return fmt.Errorf("usage: roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1]")
+		return fmt.Errorf("usage: roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1] [--rename] [--move-percent 0]")
 	}
 	if cfg.Production() {
 		return fmt.Errorf("roster generate is refused in production")
@@ -141,11 +141,13 @@ func rosterCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	rows := fs.Int("rows", 120000, "officials in the file")
 	units := fs.Int("units", 4000, "units of the province")
 	code := fs.String("province-code", "R1", "the synthetic province's code")
+	rename := fs.Bool("rename", false, "a later file: every official renamed, with a new position")
+	movePct := fs.Int("move-percent", 0, "a later file: this percentage of the officials (every n-th row) in the next unit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *out == "" || *units < 1 {
-		return fmt.Errorf("--out is required, --units at least 1")
+	if *out == "" || *units < 1 || *movePct < 0 || *movePct > 100 {
+		return fmt.Errorf("--out is required, --units at least 1, --move-percent from 0 to 100")
 	}
 	db, err := openMigrated(ctx, cfg, log, cfg.AutoMigrate)
 	if err != nil {
@@ -189,10 +191,18 @@ func rosterCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	}
 	_ = w.Write(head)
 	cats := []string{"CAN_BO", "CONG_CHUC", "VIEN_CHUC", "CONTRACT"}
+	name, position := "Nguyễn Văn %d", "Chuyên viên"
+	if *rename {
+		name, position = "Trần Thị %d", "Chuyên viên chính"
+	}
 	for i := range *rows {
 		start := time.Date(2010+i%15, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC)
-		_ = w.Write([]string{fmt.Sprintf("%s-%04d", *code, 1+i%*units), fmt.Sprintf("%s-NV%07d", *code, i+1),
-			fmt.Sprintf("Nguyễn Văn %d", i+1), "Chuyên viên", cats[i%4], start.Format(time.DateOnly), "", fmt.Sprintf("09%08d", i)})
+		u := i % *units
+		if *movePct > 0 && i%100 < *movePct { // the same officials whatever the other flags
+			u = (u + 1) % *units
+		}
+		_ = w.Write([]string{fmt.Sprintf("%s-%04d", *code, 1+u), fmt.Sprintf("%s-NV%07d", *code, i+1),
+			fmt.Sprintf(name, i+1), position, cats[i%4], start.Format(time.DateOnly), "", fmt.Sprintf("09%08d", i)})
 	}
 	w.Flush()
 	if err := errors.Join(w.Error(), f.Close()); err != nil {

@@ -157,7 +157,7 @@ func Install(c *ent.Client, dia string) {
 					ids = []string{id}
 				}
 			}
-			if err := refresh(ctx, m, dia, ids); err != nil {
+			if err := refresh(ctx, m, nil, dia, ids); err != nil {
 				return nil, fmt.Errorf("official name keys: %w", err)
 			}
 			return v, nil
@@ -231,26 +231,156 @@ func insertKeys(ctx context.Context, x execer, dia string, keys []key) error {
 	return nil
 }
 
-// refresh rewrites the keys of the officials ids from their rows as they are now (none for an
-// official that no longer exists).
-func refresh(ctx context.Context, x execer, dia string, ids []string) error {
-	const chunk = 500
-	for len(ids) > 0 {
-		n := min(chunk, len(ids))
-		part := make([]any, n)
-		for i, id := range ids[:n] {
-			part[i] = id
-		}
-		ids = ids[n:]
-		keys, _, _, err := readKeys(ctx, x, dia, sql.In(official.FieldID, part...), 0)
+// refresh brings the keys of the officials ids in step with their rows as they are now (none for
+// an official that no longer exists). The keys stored are compared with those Keys computes: an
+// official renamed gets new keys, one only moved gets their keys' unit changed, the others are
+// left alone. copyTx, when not nil, is x's transaction on PostgreSQL: new keys go through COPY.
+func refresh(ctx context.Context, x execer, copyTx *stdsql.Tx, dia string, ids []string) error {
+	size := 500 // SQLite: IN lists of bound values
+	if dia == dialect.Postgres {
+		size = 20000 // arrays: one parameter each
+	}
+	for lo := 0; lo < len(ids); lo += size {
+		part := ids[lo:min(lo+size, len(ids))]
+		want, _, _, err := readKeys(ctx, x, dia, idsIn(dia, official.FieldID, part), 0)
 		if err != nil {
 			return err
 		}
-		q, args := sql.Dialect(dia).Delete(officialnamekey.Table).Where(sql.In(officialnamekey.FieldOfficialID, part...)).Query()
+		have, err := storedKeys(ctx, x, dia, part)
+		if err != nil {
+			return err
+		}
+		wantOf := map[string][]key{}
+		for _, k := range want {
+			wantOf[k.official] = append(wantOf[k.official], k)
+		}
+		var (
+			renamed     []string // and officials gone: their keys are deleted
+			insert      []key
+			moved, unit []string // official, their unit now
+		)
+		for _, id := range part {
+			w, h := wantOf[id], have[id]
+			if !sameKeys(w, h) {
+				if len(h) > 0 {
+					renamed = append(renamed, id)
+				}
+				insert = append(insert, w...)
+				continue
+			}
+			for _, k := range h {
+				if len(w) > 0 && k.unit != w[0].unit {
+					moved, unit = append(moved, id), append(unit, w[0].unit)
+					break
+				}
+			}
+		}
+		if err := deleteKeys(ctx, x, dia, renamed); err != nil {
+			return err
+		}
+		if copyTx != nil && dia == dialect.Postgres && len(insert) > 0 {
+			err = copyKeys(ctx, copyTx, insert)
+		} else {
+			err = insertKeys(ctx, x, dia, insert)
+		}
+		if err != nil {
+			return err
+		}
+		if err := moveKeys(ctx, x, dia, moved, unit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idsIn is "column is one of ids": one array on PostgreSQL, bound values on SQLite.
+func idsIn(dia, column string, ids []string) *sql.Predicate {
+	if dia == dialect.Postgres {
+		return sql.P(func(b *sql.Builder) {
+			b.Ident(column).WriteString(" = ANY(").Arg(pq.Array(ids)).WriteString(")")
+		})
+	}
+	vs := make([]any, len(ids))
+	for i, id := range ids {
+		vs[i] = id
+	}
+	return sql.In(column, vs...)
+}
+
+// storedKeys reads the keys stored for the officials ids, by official.
+func storedKeys(ctx context.Context, x execer, dia string, ids []string) (map[string][]key, error) {
+	q, args := sql.Dialect(dia).Select(officialnamekey.FieldKey, officialnamekey.FieldOverlap, officialnamekey.FieldOfficialID,
+		officialnamekey.FieldUnitID).From(sql.Table(officialnamekey.Table)).Where(idsIn(dia, officialnamekey.FieldOfficialID, ids)).Query()
+	rows, err := x.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]key{}
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.Text, &k.Overlap, &k.official, &k.unit); err != nil {
+			return nil, err
+		}
+		out[k.official] = append(out[k.official], k)
+	}
+	return out, rows.Err()
+}
+
+// sameKeys reports whether the stored keys h are the keys w (their text and overlap; the unit aside).
+func sameKeys(w, h []key) bool {
+	if len(w) != len(h) {
+		return false
+	}
+	left := map[Key]int{}
+	for _, k := range w {
+		left[k.Key]++
+	}
+	for _, k := range h {
+		if left[k.Key] == 0 {
+			return false
+		}
+		left[k.Key]--
+	}
+	return true
+}
+
+// deleteKeys deletes the keys of the officials ids.
+func deleteKeys(ctx context.Context, x execer, dia string, ids []string) error {
+	size := len(ids)
+	if dia != dialect.Postgres {
+		size = 500
+	}
+	for lo := 0; lo < len(ids); lo += size {
+		q, args := sql.Dialect(dia).Delete(officialnamekey.Table).
+			Where(idsIn(dia, officialnamekey.FieldOfficialID, ids[lo:min(lo+size, len(ids))])).Query()
 		if _, err := x.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
-		if err := insertKeys(ctx, x, dia, keys); err != nil {
+	}
+	return nil
+}
+
+// moveKeys sets the unit of the keys of the officials ids to units (by position): one UPDATE from
+// two arrays on PostgreSQL, from lists of values on SQLite.
+func moveKeys(ctx context.Context, x execer, dia string, ids, units []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if dia == dialect.Postgres {
+		_, err := x.ExecContext(ctx, `UPDATE official_name_keys k SET unit_id = v.unit FROM unnest($1::text[], $2::text[]) AS v(id, unit)
+			WHERE k.official_id = v.id AND k.unit_id <> v.unit`, pq.Array(ids), pq.Array(units))
+		return err
+	}
+	for lo := 0; lo < len(ids); lo += 500 {
+		n := min(500, len(ids)-lo)
+		args := make([]any, 0, 2*n)
+		for i := lo; i < lo+n; i++ {
+			args = append(args, ids[i], units[i])
+		}
+		q := "WITH v(id, unit) AS (VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?),", n), ",") +
+			") UPDATE official_name_keys SET unit_id = v.unit FROM v WHERE official_name_keys.official_id = v.id"
+		if _, err := x.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 	}
@@ -297,42 +427,32 @@ func copyKeys(ctx context.Context, tx *stdsql.Tx, keys []key) error {
 	return err
 }
 
-// Refresh rewrites the keys of the officials ids (a bulk write with its own SQL, such as a roster
-// import, which ent's hook does not see) in x's transaction.
-func Refresh(ctx context.Context, x interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
-}, dia string, ids []string) error {
-	return refresh(ctx, x, dia, ids)
+// Refresh brings the keys of the officials ids in step with their rows (a bulk write with its own
+// SQL, such as a roster import, which ent's hook does not see) in the transaction tx, set-based:
+// only renamed officials' keys are rewritten (COPY on PostgreSQL), only moved officials' keys
+// have their unit changed (one UPDATE), the others are left alone.
+func Refresh(ctx context.Context, tx *stdsql.Tx, dia string, ids []string) error {
+	return refresh(ctx, tx, tx, dia, ids)
 }
 
 // Add writes the keys of officials just created with a bulk write of its own SQL (none exist yet),
-// in x's transaction.
-func Add(ctx context.Context, x interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
-}, dia string, ids []string) error {
-	for len(ids) > 0 {
-		n := min(5000, len(ids))
-		strs := ids[:n]
-		part := make([]any, n)
-		for i, id := range strs {
-			part[i] = id
-		}
-		ids = ids[n:]
-		var where *sql.Predicate
-		if dia == dialect.Postgres {
-			where = sql.P(func(b *sql.Builder) {
-				b.Ident(official.FieldID).WriteString(" = ANY(").Arg(pq.Array(strs)).WriteString(")")
-			})
-		} else {
-			where = sql.In(official.FieldID, part...)
-		}
-		keys, _, _, err := readKeys(ctx, x, dia, where, 0)
+// in the transaction tx: COPY on PostgreSQL, multi-row INSERTs on SQLite.
+func Add(ctx context.Context, tx *stdsql.Tx, dia string, ids []string) error {
+	size := 500
+	if dia == dialect.Postgres {
+		size = 20000
+	}
+	for lo := 0; lo < len(ids); lo += size {
+		keys, _, _, err := readKeys(ctx, tx, dia, idsIn(dia, official.FieldID, ids[lo:min(lo+size, len(ids))]), 0)
 		if err != nil {
 			return err
 		}
-		if err := insertKeys(ctx, x, dia, keys); err != nil {
+		if dia == dialect.Postgres {
+			err = copyKeys(ctx, tx, keys)
+		} else {
+			err = insertKeys(ctx, tx, dia, keys)
+		}
+		if err != nil {
 			return err
 		}
 	}

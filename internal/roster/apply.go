@@ -2,6 +2,8 @@ package roster
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -85,6 +87,9 @@ func (d db) update(ctx context.Context, table string, columns []col, rows [][]an
 		}
 	}
 	tuple.WriteByte(')')
+	if d.dialect == dialect.Postgres {
+		return d.updateArrays(ctx, table, columns, names, sets, rows)
+	}
 	per := maxParams / len(columns)
 	for lo := 0; lo < len(rows); lo += per {
 		part := rows[lo:min(lo+per, len(rows))]
@@ -99,6 +104,32 @@ func (d db) update(ctx context.Context, table string, columns []col, rows [][]an
 		}
 	}
 	return nil
+}
+
+// updateArrays is update on PostgreSQL: one statement whatever the rows, each column passed as
+// one array (unnest): binding and planning tens of thousands of parameters cost about as much as
+// the writing itself.
+func (d db) updateArrays(ctx context.Context, table string, columns []col, names, sets []string, rows [][]any) error {
+	arrays := make([]any, len(columns))
+	casts := make([]string, len(columns))
+	for i, c := range columns {
+		vs := make([]sql.NullString, len(rows))
+		for j, r := range rows {
+			switch v := r[i].(type) {
+			case nil:
+			case string:
+				vs[j] = sql.NullString{String: v, Valid: true}
+			case time.Time:
+				vs[j] = sql.NullString{String: v.Format(time.RFC3339Nano), Valid: true}
+			default:
+				return fmt.Errorf("update %s: unexpected %T in column %s", table, v, c.name)
+			}
+		}
+		arrays[i] = pq.Array(vs)
+		casts[i] = "?::" + c.pgType + "[]"
+	}
+	return d.exec(ctx, "UPDATE "+table+" SET "+strings.Join(sets, ", ")+" FROM unnest("+strings.Join(casts, ", ")+") AS v("+
+		strings.Join(names, ", ")+") WHERE "+table+".id = v.id", arrays...)
 }
 
 func nullable(s string) any {
@@ -128,6 +159,25 @@ func (p *Plan) assignIDs() (created []string, changed []string) {
 		changed = append(changed, o.ID)
 	}
 	return created, changed
+}
+
+// counted are the officials among those the application changes whose part in the progress
+// figures it may change: their unit, start or end changes, or their history is recorded now
+// (progress reads an official's unit, dates and assignments, never the name, position, category
+// or contact), and those FULL mode ends. Only these need the counters to follow them.
+func (p *Plan) counted() []string {
+	var ids []string
+	for _, c := range p.changes {
+		o, r := c.old, c.row
+		sameEnd := o.To == nil && r.End == nil || o.To != nil && r.End != nil && o.To.Equal(*r.End)
+		if c.transfer || !o.From.Equal(r.Start) || !sameEnd || o.CurID == "" {
+			ids = append(ids, o.ID)
+		}
+	}
+	for _, o := range p.fullEnds {
+		ids = append(ids, o.ID)
+	}
+	return ids
 }
 
 // Columns the updates of apply set.

@@ -327,7 +327,7 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 	}
 	took("read and plan")
 	err = func() error {
-		if err := s.prog.TrackOfficials(tctx, changed); err != nil {
+		if err := s.prog.TrackOfficials(tctx, plan.counted()); err != nil {
 			return err
 		}
 		if err := s.prog.TrackNew(tctx, created); err != nil {
@@ -340,10 +340,10 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 		}
 		s.log.Info("roster import write", "import", id, "statements", stmts-before, "created", plan.Create, "changed", len(plan.changes), "ended", len(plan.fullEnds))
 		took("write")
-		if err := namesearch.Refresh(tctx, tx.Client(), s.db.Dialect, changed); err != nil {
+		if err := namesearch.Refresh(tctx, d.tx, s.db.Dialect, changed); err != nil {
 			return err
 		}
-		if err := namesearch.Add(tctx, tx.Client(), s.db.Dialect, created); err != nil {
+		if err := namesearch.Add(tctx, d.tx, s.db.Dialect, created); err != nil {
 			return err
 		}
 		took("name keys")
