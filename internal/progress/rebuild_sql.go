@@ -94,6 +94,7 @@ func (r sqlRules) statements() []string {
 	contrib := func(sel string) string { return "INSERT INTO pc_unit (unit, year, key, v) " + sel }
 	return []string{
 		"SET LOCAL work_mem = '1GB'",
+		"SET LOCAL jit TO DEFAULT", // the database's own setting: store's sessions turn JIT off
 		"CREATE TEMP TABLE pc_unit (unit text NOT NULL, year bigint NOT NULL, key text NOT NULL, v bigint NOT NULL) ON COMMIT DROP",
 		fmt.Sprintf(`CREATE TEMP TABLE pc_off ON COMMIT DROP AS
 		SELECT id, %s AS ylo, CASE WHEN active_to IS NULL THEN %d ELSE %s END AS yhi FROM officials`,

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"log/slog"
@@ -271,7 +270,7 @@ func limitStore(cfg config.Config, db *store.DB, log *slog.Logger) (ratelimit.St
 	if db.Dialect != dialect.Postgres {
 		return ratelimit.Memory{}, func() {}, nil
 	}
-	pool, err := sql.Open("postgres", cfg.DatabaseURL)
+	pool, err := store.OpenPostgres(cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rate limits: %w", err)
 	}

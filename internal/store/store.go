@@ -120,7 +120,7 @@ func OpenReplicated(ctx context.Context, url, readURL string, wrap func(dialect.
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		dia = dialect.Postgres
-		db, err = sql.Open("postgres", url)
+		db, err = OpenPostgres(url)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -162,7 +162,7 @@ func OpenReplicated(ctx context.Context, url, readURL string, wrap func(dialect.
 			db.Close()
 			return nil, errors.New("DATABASE_READ_URL needs PostgreSQL for both DATABASE_URL and itself")
 		}
-		rdb, err := sql.Open("postgres", readURL)
+		rdb, err := OpenPostgres(readURL)
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("open read replica: %w", err)

@@ -312,3 +312,51 @@ func TestMigrateTogether(t *testing.T) {
 		t.Errorf("migrations recorded more than once: %d, %v", twice, err)
 	}
 }
+
+// TestSessionsWithoutJIT: every connection of the server's PostgreSQL pool has JIT off (the small
+// statements' estimates at national scale would otherwise be compiled, for far longer than they
+// run), and a rebuild's transaction gets the database's own setting back.
+func TestSessionsWithoutJIT(t *testing.T) {
+	if !slices.Contains(testutil.Dialects(), dialect.Postgres) {
+		t.Skip(testutil.EnvPostgres + " is not set: JIT is PostgreSQL's")
+	}
+	db := testutil.Open(t, dialect.Postgres)
+	ctx := context.Background()
+	var conns []*sql.Conn
+	for range 5 { // five connections at once: five sessions, each set up
+		c, err := db.SQL.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	var server string
+	if err := conns[0].QueryRowContext(ctx, "SELECT reset_val FROM pg_settings WHERE name = 'jit'").Scan(&server); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range conns {
+		var jit string
+		if err := c.QueryRowContext(ctx, "SHOW jit").Scan(&jit); err != nil {
+			t.Fatal(err)
+		}
+		if jit != "off" {
+			t.Fatalf("connection %d: jit = %q, want off", i, jit)
+		}
+	}
+	tx, err := conns[0].BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var jit string
+	if _, err := tx.ExecContext(ctx, "SET LOCAL jit TO DEFAULT"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRowContext(ctx, "SHOW jit").Scan(&jit); err != nil {
+		t.Fatal(err)
+	}
+	if jit != server {
+		t.Fatalf("SET LOCAL jit TO DEFAULT gave %q, want the database's %q", jit, server)
+	}
+}
