@@ -9193,7 +9193,9 @@ type PartnerKeyRevokePayload {
   unitCreate("The mutation's input." input: UnitCreateInput!): UnitPayload!
   """
   Renames a unit and/or moves it under another unit of the same province (not under itself or its
-  own sub-units). Supervisors and administrators whose scope holds the unit and the new parent. Audited.
+  own sub-units). A move carries the whole subtree: the unit and every sub-unit take the new
+  parent's district from the same day (see Unit.history). Supervisors and administrators whose scope
+  holds the unit and the new parent. Audited.
   """
   unitUpdate("The mutation's input." input: UnitUpdateInput!): UnitPayload!
   """
@@ -9261,7 +9263,7 @@ input UnitUpdateInput {
   parentId: ID
   """
   With parentId: the first day under the new parent (required; not in the future, not before the
-  unit opened, its new parent opened or its last move). The figures of the years whose reference day
+  unit opened, its new parent opened, or the last move of the unit or of any of its sub-units). The figures of the years whose reference day
   falls before it (31 December; today for the current year) stay under the old parent, district and
   province; the later ones count under the new. Last year's figures never move with a move dated
   this year.
