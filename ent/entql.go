@@ -879,6 +879,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unitplacement.FieldDistrictID: {Type: field.TypeString, Column: unitplacement.FieldDistrictID},
 			unitplacement.FieldProvinceID: {Type: field.TypeString, Column: unitplacement.FieldProvinceID},
 			unitplacement.FieldUnitID:     {Type: field.TypeString, Column: unitplacement.FieldUnitID},
+			unitplacement.FieldMovedBy:    {Type: field.TypeString, Column: unitplacement.FieldMovedBy},
+			unitplacement.FieldMovedWith:  {Type: field.TypeString, Column: unitplacement.FieldMovedWith},
 		},
 	}
 	graph.Nodes[37] = &sqlgraph.Node{
@@ -6888,6 +6890,16 @@ func (f *UnitPlacementFilter) WhereProvinceID(p entql.StringP) {
 // WhereUnitID applies the entql string predicate on the unit_id field.
 func (f *UnitPlacementFilter) WhereUnitID(p entql.StringP) {
 	f.Where(p.Field(unitplacement.FieldUnitID))
+}
+
+// WhereMovedBy applies the entql string predicate on the moved_by field.
+func (f *UnitPlacementFilter) WhereMovedBy(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldMovedBy))
+}
+
+// WhereMovedWith applies the entql string predicate on the moved_with field.
+func (f *UnitPlacementFilter) WhereMovedWith(p entql.StringP) {
+	f.Where(p.Field(unitplacement.FieldMovedWith))
 }
 
 // WhereHasUnit applies a predicate to check if query has an edge unit.

@@ -39204,6 +39204,8 @@ type UnitPlacementMutation struct {
 	parent_id     *string
 	district_id   *string
 	province_id   *string
+	moved_by      *string
+	moved_with    *string
 	clearedFields map[string]struct{}
 	unit          *string
 	clearedunit   bool
@@ -39643,6 +39645,104 @@ func (m *UnitPlacementMutation) ResetUnitID() {
 	m.unit = nil
 }
 
+// SetMovedBy sets the "moved_by" field.
+func (m *UnitPlacementMutation) SetMovedBy(s string) {
+	m.moved_by = &s
+}
+
+// MovedBy returns the value of the "moved_by" field in the mutation.
+func (m *UnitPlacementMutation) MovedBy() (r string, exists bool) {
+	v := m.moved_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMovedBy returns the old "moved_by" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldMovedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMovedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMovedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMovedBy: %w", err)
+	}
+	return oldValue.MovedBy, nil
+}
+
+// ClearMovedBy clears the value of the "moved_by" field.
+func (m *UnitPlacementMutation) ClearMovedBy() {
+	m.moved_by = nil
+	m.clearedFields[unitplacement.FieldMovedBy] = struct{}{}
+}
+
+// MovedByCleared returns if the "moved_by" field was cleared in this mutation.
+func (m *UnitPlacementMutation) MovedByCleared() bool {
+	_, ok := m.clearedFields[unitplacement.FieldMovedBy]
+	return ok
+}
+
+// ResetMovedBy resets all changes to the "moved_by" field.
+func (m *UnitPlacementMutation) ResetMovedBy() {
+	m.moved_by = nil
+	delete(m.clearedFields, unitplacement.FieldMovedBy)
+}
+
+// SetMovedWith sets the "moved_with" field.
+func (m *UnitPlacementMutation) SetMovedWith(s string) {
+	m.moved_with = &s
+}
+
+// MovedWith returns the value of the "moved_with" field in the mutation.
+func (m *UnitPlacementMutation) MovedWith() (r string, exists bool) {
+	v := m.moved_with
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMovedWith returns the old "moved_with" field's value of the UnitPlacement entity.
+// If the UnitPlacement object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UnitPlacementMutation) OldMovedWith(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMovedWith is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMovedWith requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMovedWith: %w", err)
+	}
+	return oldValue.MovedWith, nil
+}
+
+// ClearMovedWith clears the value of the "moved_with" field.
+func (m *UnitPlacementMutation) ClearMovedWith() {
+	m.moved_with = nil
+	m.clearedFields[unitplacement.FieldMovedWith] = struct{}{}
+}
+
+// MovedWithCleared returns if the "moved_with" field was cleared in this mutation.
+func (m *UnitPlacementMutation) MovedWithCleared() bool {
+	_, ok := m.clearedFields[unitplacement.FieldMovedWith]
+	return ok
+}
+
+// ResetMovedWith resets all changes to the "moved_with" field.
+func (m *UnitPlacementMutation) ResetMovedWith() {
+	m.moved_with = nil
+	delete(m.clearedFields, unitplacement.FieldMovedWith)
+}
+
 // ClearUnit clears the "unit" edge to the Unit entity.
 func (m *UnitPlacementMutation) ClearUnit() {
 	m.clearedunit = true
@@ -39704,7 +39804,7 @@ func (m *UnitPlacementMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UnitPlacementMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, unitplacement.FieldCreatedAt)
 	}
@@ -39728,6 +39828,12 @@ func (m *UnitPlacementMutation) Fields() []string {
 	}
 	if m.unit != nil {
 		fields = append(fields, unitplacement.FieldUnitID)
+	}
+	if m.moved_by != nil {
+		fields = append(fields, unitplacement.FieldMovedBy)
+	}
+	if m.moved_with != nil {
+		fields = append(fields, unitplacement.FieldMovedWith)
 	}
 	return fields
 }
@@ -39753,6 +39859,10 @@ func (m *UnitPlacementMutation) Field(name string) (ent.Value, bool) {
 		return m.ProvinceID()
 	case unitplacement.FieldUnitID:
 		return m.UnitID()
+	case unitplacement.FieldMovedBy:
+		return m.MovedBy()
+	case unitplacement.FieldMovedWith:
+		return m.MovedWith()
 	}
 	return nil, false
 }
@@ -39778,6 +39888,10 @@ func (m *UnitPlacementMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldProvinceID(ctx)
 	case unitplacement.FieldUnitID:
 		return m.OldUnitID(ctx)
+	case unitplacement.FieldMovedBy:
+		return m.OldMovedBy(ctx)
+	case unitplacement.FieldMovedWith:
+		return m.OldMovedWith(ctx)
 	}
 	return nil, fmt.Errorf("unknown UnitPlacement field %s", name)
 }
@@ -39843,6 +39957,20 @@ func (m *UnitPlacementMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUnitID(v)
 		return nil
+	case unitplacement.FieldMovedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMovedBy(v)
+		return nil
+	case unitplacement.FieldMovedWith:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMovedWith(v)
+		return nil
 	}
 	return fmt.Errorf("unknown UnitPlacement field %s", name)
 }
@@ -39882,6 +40010,12 @@ func (m *UnitPlacementMutation) ClearedFields() []string {
 	if m.FieldCleared(unitplacement.FieldDistrictID) {
 		fields = append(fields, unitplacement.FieldDistrictID)
 	}
+	if m.FieldCleared(unitplacement.FieldMovedBy) {
+		fields = append(fields, unitplacement.FieldMovedBy)
+	}
+	if m.FieldCleared(unitplacement.FieldMovedWith) {
+		fields = append(fields, unitplacement.FieldMovedWith)
+	}
 	return fields
 }
 
@@ -39904,6 +40038,12 @@ func (m *UnitPlacementMutation) ClearField(name string) error {
 		return nil
 	case unitplacement.FieldDistrictID:
 		m.ClearDistrictID()
+		return nil
+	case unitplacement.FieldMovedBy:
+		m.ClearMovedBy()
+		return nil
+	case unitplacement.FieldMovedWith:
+		m.ClearMovedWith()
 		return nil
 	}
 	return fmt.Errorf("unknown UnitPlacement nullable field %s", name)
@@ -39936,6 +40076,12 @@ func (m *UnitPlacementMutation) ResetField(name string) error {
 		return nil
 	case unitplacement.FieldUnitID:
 		m.ResetUnitID()
+		return nil
+	case unitplacement.FieldMovedBy:
+		m.ResetMovedBy()
+		return nil
+	case unitplacement.FieldMovedWith:
+		m.ResetMovedWith()
 		return nil
 	}
 	return fmt.Errorf("unknown UnitPlacement field %s", name)

@@ -35,6 +35,10 @@ type UnitPlacement struct {
 	ProvinceID string `json:"province_id,omitempty"`
 	// Id of the unit.
 	UnitID string `json:"unit_id,omitempty"`
+	// Id of the account whose move ended the stretch (null for moves recorded before it was kept).
+	MovedBy *string `json:"moved_by,omitempty"`
+	// Id of the unit above this one whose move carried it along (null: the unit itself moved).
+	MovedWith *string `json:"moved_with,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UnitPlacementQuery when eager-loading is set.
 	Edges        UnitPlacementEdges `json:"edges"`
@@ -68,7 +72,7 @@ func (*UnitPlacement) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case unitplacement.FieldID, unitplacement.FieldParentID, unitplacement.FieldDistrictID, unitplacement.FieldProvinceID, unitplacement.FieldUnitID:
+		case unitplacement.FieldID, unitplacement.FieldParentID, unitplacement.FieldDistrictID, unitplacement.FieldProvinceID, unitplacement.FieldUnitID, unitplacement.FieldMovedBy, unitplacement.FieldMovedWith:
 			values[i] = new(sql.NullString)
 		case unitplacement.FieldCreatedAt, unitplacement.FieldUpdatedAt, unitplacement.FieldValidFrom, unitplacement.FieldValidTo:
 			values[i] = new(sql.NullTime)
@@ -144,6 +148,20 @@ func (_m *UnitPlacement) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UnitID = value.String
 			}
+		case unitplacement.FieldMovedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field moved_by", values[i])
+			} else if value.Valid {
+				_m.MovedBy = new(string)
+				*_m.MovedBy = value.String
+			}
+		case unitplacement.FieldMovedWith:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field moved_with", values[i])
+			} else if value.Valid {
+				_m.MovedWith = new(string)
+				*_m.MovedWith = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -214,6 +232,16 @@ func (_m *UnitPlacement) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("unit_id=")
 	builder.WriteString(_m.UnitID)
+	builder.WriteString(", ")
+	if v := _m.MovedBy; v != nil {
+		builder.WriteString("moved_by=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.MovedWith; v != nil {
+		builder.WriteString("moved_with=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

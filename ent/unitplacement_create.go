@@ -112,6 +112,34 @@ func (_c *UnitPlacementCreate) SetUnitID(v string) *UnitPlacementCreate {
 	return _c
 }
 
+// SetMovedBy sets the "moved_by" field.
+func (_c *UnitPlacementCreate) SetMovedBy(v string) *UnitPlacementCreate {
+	_c.mutation.SetMovedBy(v)
+	return _c
+}
+
+// SetNillableMovedBy sets the "moved_by" field if the given value is not nil.
+func (_c *UnitPlacementCreate) SetNillableMovedBy(v *string) *UnitPlacementCreate {
+	if v != nil {
+		_c.SetMovedBy(*v)
+	}
+	return _c
+}
+
+// SetMovedWith sets the "moved_with" field.
+func (_c *UnitPlacementCreate) SetMovedWith(v string) *UnitPlacementCreate {
+	_c.mutation.SetMovedWith(v)
+	return _c
+}
+
+// SetNillableMovedWith sets the "moved_with" field if the given value is not nil.
+func (_c *UnitPlacementCreate) SetNillableMovedWith(v *string) *UnitPlacementCreate {
+	if v != nil {
+		_c.SetMovedWith(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UnitPlacementCreate) SetID(v string) *UnitPlacementCreate {
 	_c.mutation.SetID(v)
@@ -212,6 +240,16 @@ func (_c *UnitPlacementCreate) check() error {
 	if _, ok := _c.mutation.UnitID(); !ok {
 		return &ValidationError{Name: "unit_id", err: errors.New(`ent: missing required field "UnitPlacement.unit_id"`)}
 	}
+	if v, ok := _c.mutation.MovedBy(); ok {
+		if err := unitplacement.MovedByValidator(v); err != nil {
+			return &ValidationError{Name: "moved_by", err: fmt.Errorf(`ent: validator failed for field "UnitPlacement.moved_by": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.MovedWith(); ok {
+		if err := unitplacement.MovedWithValidator(v); err != nil {
+			return &ValidationError{Name: "moved_with", err: fmt.Errorf(`ent: validator failed for field "UnitPlacement.moved_with": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := unitplacement.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "UnitPlacement.id": %w`, err)}
@@ -283,6 +321,14 @@ func (_c *UnitPlacementCreate) createSpec() (*UnitPlacement, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.ProvinceID(); ok {
 		_spec.SetField(unitplacement.FieldProvinceID, field.TypeString, value)
 		_node.ProvinceID = value
+	}
+	if value, ok := _c.mutation.MovedBy(); ok {
+		_spec.SetField(unitplacement.FieldMovedBy, field.TypeString, value)
+		_node.MovedBy = &value
+	}
+	if value, ok := _c.mutation.MovedWith(); ok {
+		_spec.SetField(unitplacement.FieldMovedWith, field.TypeString, value)
+		_node.MovedWith = &value
 	}
 	if nodes := _c.mutation.UnitIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -411,6 +457,12 @@ func (u *UnitPlacementUpsertOne) UpdateNewValues() *UnitPlacementUpsertOne {
 		}
 		if _, exists := u.create.mutation.ProvinceID(); exists {
 			s.SetIgnore(unitplacement.FieldProvinceID)
+		}
+		if _, exists := u.create.mutation.MovedBy(); exists {
+			s.SetIgnore(unitplacement.FieldMovedBy)
+		}
+		if _, exists := u.create.mutation.MovedWith(); exists {
+			s.SetIgnore(unitplacement.FieldMovedWith)
 		}
 	}))
 	return u
@@ -671,6 +723,12 @@ func (u *UnitPlacementUpsertBulk) UpdateNewValues() *UnitPlacementUpsertBulk {
 			}
 			if _, exists := b.mutation.ProvinceID(); exists {
 				s.SetIgnore(unitplacement.FieldProvinceID)
+			}
+			if _, exists := b.mutation.MovedBy(); exists {
+				s.SetIgnore(unitplacement.FieldMovedBy)
+			}
+			if _, exists := b.mutation.MovedWith(); exists {
+				s.SetIgnore(unitplacement.FieldMovedWith)
 			}
 		}
 	}))

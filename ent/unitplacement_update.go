@@ -133,6 +133,12 @@ func (_u *UnitPlacementUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if _u.mutation.DistrictIDCleared() {
 		_spec.ClearField(unitplacement.FieldDistrictID, field.TypeString)
 	}
+	if _u.mutation.MovedByCleared() {
+		_spec.ClearField(unitplacement.FieldMovedBy, field.TypeString)
+	}
+	if _u.mutation.MovedWithCleared() {
+		_spec.ClearField(unitplacement.FieldMovedWith, field.TypeString)
+	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -315,6 +321,12 @@ func (_u *UnitPlacementUpdateOne) sqlSave(ctx context.Context) (_node *UnitPlace
 	}
 	if _u.mutation.DistrictIDCleared() {
 		_spec.ClearField(unitplacement.FieldDistrictID, field.TypeString)
+	}
+	if _u.mutation.MovedByCleared() {
+		_spec.ClearField(unitplacement.FieldMovedBy, field.TypeString)
+	}
+	if _u.mutation.MovedWithCleared() {
+		_spec.ClearField(unitplacement.FieldMovedWith, field.TypeString)
 	}
 	if _u.mutation.UnitCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -130,3 +130,8 @@ func (r *rosterImportResolver) ErrorList(ctx context.Context, obj *ent.RosterImp
 	}
 	return out, nil
 }
+
+// History is the resolver for the history field.
+func (r *unitResolver) History(ctx context.Context, obj *ent.Unit) ([]*orgchart.Place, error) {
+	return r.org.History(ctx, obj)
+}

@@ -1975,6 +1975,8 @@ var (
 		{Name: "parent_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "district_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "province_id", Type: field.TypeString, Size: 40},
+		{Name: "moved_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "moved_with", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "unit_placements", Type: field.TypeString, Size: 40},
 	}
 	// UnitPlacementsTable holds the schema information for the "unit_placements" table.
@@ -1985,7 +1987,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "unit_placements_units_placements",
-				Columns:    []*schema.Column{UnitPlacementsColumns[8]},
+				Columns:    []*schema.Column{UnitPlacementsColumns[10]},
 				RefColumns: []*schema.Column{UnitsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1994,7 +1996,7 @@ var (
 			{
 				Name:    "unitplacement_unit_placements_valid_to",
 				Unique:  false,
-				Columns: []*schema.Column{UnitPlacementsColumns[8], UnitPlacementsColumns[4]},
+				Columns: []*schema.Column{UnitPlacementsColumns[10], UnitPlacementsColumns[4]},
 			},
 		},
 	}

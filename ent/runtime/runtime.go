@@ -2535,6 +2535,14 @@ func init() {
 			return nil
 		}
 	}()
+	// unitplacementDescMovedBy is the schema descriptor for moved_by field.
+	unitplacementDescMovedBy := unitplacementFields[6].Descriptor()
+	// unitplacement.MovedByValidator is a validator for the "moved_by" field. It is called by the builders before save.
+	unitplacement.MovedByValidator = unitplacementDescMovedBy.Validators[0].(func(string) error)
+	// unitplacementDescMovedWith is the schema descriptor for moved_with field.
+	unitplacementDescMovedWith := unitplacementFields[7].Descriptor()
+	// unitplacement.MovedWithValidator is a validator for the "moved_with" field. It is called by the builders before save.
+	unitplacement.MovedWithValidator = unitplacementDescMovedWith.Validators[0].(func(string) error)
 	// unitplacementDescID is the schema descriptor for id field.
 	unitplacementDescID := unitplacementMixinFields0[0].Descriptor()
 	// unitplacement.DefaultID holds the default value on creation for the id field.

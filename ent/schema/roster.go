@@ -57,7 +57,8 @@ func (OfficialAssignment) Annotations() []schema.Annotation {
 }
 
 // UnitPlacement is a past stretch of a unit's place in the organisation: the parent, district and
-// province it sat under until a dated move (unitUpdate with a new parent) took it elsewhere. The
+// province it sat under until a dated move (unitUpdate with a new parent, of the unit or of a unit
+// above it: a move carries the whole subtree) took it elsewhere. The
 // unit's own row holds where it sits now, from its last move. The progress figures of a year count
 // a unit (with everything counted in it) under the place it held on the year's reference day
 // (DESIGN.md §6, §11), so a move in 2026 does not move 2025's figures.
@@ -75,6 +76,11 @@ func (UnitPlacement) Fields() []ent.Field {
 		field.String("district_id").Optional().Nillable().MaxLen(40).Immutable().Comment("Id of the district it belonged to, if any."),
 		field.String("province_id").NotEmpty().MaxLen(40).Immutable().Comment("Id of the province it belonged to."),
 		parentKey("unit_id", "unit_placements", "Id of the unit.", false),
+		// Who ended the stretch (last: SQLite adds a last column in place).
+		field.String("moved_by").Optional().Nillable().MaxLen(40).Immutable().
+			Comment("Id of the account whose move ended the stretch (null for moves recorded before it was kept)."),
+		field.String("moved_with").Optional().Nillable().MaxLen(40).Immutable().
+			Comment("Id of the unit above this one whose move carried it along (null: the unit itself moved)."),
 	}
 }
 

@@ -30,6 +30,10 @@ const (
 	FieldProvinceID = "province_id"
 	// FieldUnitID holds the string denoting the unit_id field in the database.
 	FieldUnitID = "unit_placements"
+	// FieldMovedBy holds the string denoting the moved_by field in the database.
+	FieldMovedBy = "moved_by"
+	// FieldMovedWith holds the string denoting the moved_with field in the database.
+	FieldMovedWith = "moved_with"
 	// EdgeUnit holds the string denoting the unit edge name in mutations.
 	EdgeUnit = "unit"
 	// Table holds the table name of the unitplacement in the database.
@@ -54,6 +58,8 @@ var Columns = []string{
 	FieldDistrictID,
 	FieldProvinceID,
 	FieldUnitID,
+	FieldMovedBy,
+	FieldMovedWith,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -79,6 +85,10 @@ var (
 	DistrictIDValidator func(string) error
 	// ProvinceIDValidator is a validator for the "province_id" field. It is called by the builders before save.
 	ProvinceIDValidator func(string) error
+	// MovedByValidator is a validator for the "moved_by" field. It is called by the builders before save.
+	MovedByValidator func(string) error
+	// MovedWithValidator is a validator for the "moved_with" field. It is called by the builders before save.
+	MovedWithValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -131,6 +141,16 @@ func ByProvinceID(opts ...sql.OrderTermOption) OrderOption {
 // ByUnitID orders the results by the unit_id field.
 func ByUnitID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUnitID, opts...).ToFunc()
+}
+
+// ByMovedBy orders the results by the moved_by field.
+func ByMovedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMovedBy, opts...).ToFunc()
+}
+
+// ByMovedWith orders the results by the moved_with field.
+func ByMovedWith(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMovedWith, opts...).ToFunc()
 }
 
 // ByUnitField orders the results by unit field.

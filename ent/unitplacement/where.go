@@ -105,6 +105,16 @@ func UnitID(v string) predicate.UnitPlacement {
 	return predicate.UnitPlacement(sql.FieldEQ(FieldUnitID, v))
 }
 
+// MovedBy applies equality check predicate on the "moved_by" field. It's identical to MovedByEQ.
+func MovedBy(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldEQ(FieldMovedBy, v))
+}
+
+// MovedWith applies equality check predicate on the "moved_with" field. It's identical to MovedWithEQ.
+func MovedWith(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldEQ(FieldMovedWith, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.UnitPlacement {
 	return predicate.UnitPlacement(sql.FieldEQ(FieldCreatedAt, v))
@@ -553,6 +563,156 @@ func UnitIDEqualFold(v string) predicate.UnitPlacement {
 // UnitIDContainsFold applies the ContainsFold predicate on the "unit_id" field.
 func UnitIDContainsFold(v string) predicate.UnitPlacement {
 	return predicate.UnitPlacement(sql.FieldContainsFold(FieldUnitID, v))
+}
+
+// MovedByEQ applies the EQ predicate on the "moved_by" field.
+func MovedByEQ(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldEQ(FieldMovedBy, v))
+}
+
+// MovedByNEQ applies the NEQ predicate on the "moved_by" field.
+func MovedByNEQ(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldNEQ(FieldMovedBy, v))
+}
+
+// MovedByIn applies the In predicate on the "moved_by" field.
+func MovedByIn(vs ...string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldIn(FieldMovedBy, vs...))
+}
+
+// MovedByNotIn applies the NotIn predicate on the "moved_by" field.
+func MovedByNotIn(vs ...string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldNotIn(FieldMovedBy, vs...))
+}
+
+// MovedByGT applies the GT predicate on the "moved_by" field.
+func MovedByGT(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldGT(FieldMovedBy, v))
+}
+
+// MovedByGTE applies the GTE predicate on the "moved_by" field.
+func MovedByGTE(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldGTE(FieldMovedBy, v))
+}
+
+// MovedByLT applies the LT predicate on the "moved_by" field.
+func MovedByLT(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldLT(FieldMovedBy, v))
+}
+
+// MovedByLTE applies the LTE predicate on the "moved_by" field.
+func MovedByLTE(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldLTE(FieldMovedBy, v))
+}
+
+// MovedByContains applies the Contains predicate on the "moved_by" field.
+func MovedByContains(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldContains(FieldMovedBy, v))
+}
+
+// MovedByHasPrefix applies the HasPrefix predicate on the "moved_by" field.
+func MovedByHasPrefix(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldHasPrefix(FieldMovedBy, v))
+}
+
+// MovedByHasSuffix applies the HasSuffix predicate on the "moved_by" field.
+func MovedByHasSuffix(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldHasSuffix(FieldMovedBy, v))
+}
+
+// MovedByIsNil applies the IsNil predicate on the "moved_by" field.
+func MovedByIsNil() predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldIsNull(FieldMovedBy))
+}
+
+// MovedByNotNil applies the NotNil predicate on the "moved_by" field.
+func MovedByNotNil() predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldNotNull(FieldMovedBy))
+}
+
+// MovedByEqualFold applies the EqualFold predicate on the "moved_by" field.
+func MovedByEqualFold(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldEqualFold(FieldMovedBy, v))
+}
+
+// MovedByContainsFold applies the ContainsFold predicate on the "moved_by" field.
+func MovedByContainsFold(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldContainsFold(FieldMovedBy, v))
+}
+
+// MovedWithEQ applies the EQ predicate on the "moved_with" field.
+func MovedWithEQ(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldEQ(FieldMovedWith, v))
+}
+
+// MovedWithNEQ applies the NEQ predicate on the "moved_with" field.
+func MovedWithNEQ(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldNEQ(FieldMovedWith, v))
+}
+
+// MovedWithIn applies the In predicate on the "moved_with" field.
+func MovedWithIn(vs ...string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldIn(FieldMovedWith, vs...))
+}
+
+// MovedWithNotIn applies the NotIn predicate on the "moved_with" field.
+func MovedWithNotIn(vs ...string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldNotIn(FieldMovedWith, vs...))
+}
+
+// MovedWithGT applies the GT predicate on the "moved_with" field.
+func MovedWithGT(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldGT(FieldMovedWith, v))
+}
+
+// MovedWithGTE applies the GTE predicate on the "moved_with" field.
+func MovedWithGTE(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldGTE(FieldMovedWith, v))
+}
+
+// MovedWithLT applies the LT predicate on the "moved_with" field.
+func MovedWithLT(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldLT(FieldMovedWith, v))
+}
+
+// MovedWithLTE applies the LTE predicate on the "moved_with" field.
+func MovedWithLTE(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldLTE(FieldMovedWith, v))
+}
+
+// MovedWithContains applies the Contains predicate on the "moved_with" field.
+func MovedWithContains(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldContains(FieldMovedWith, v))
+}
+
+// MovedWithHasPrefix applies the HasPrefix predicate on the "moved_with" field.
+func MovedWithHasPrefix(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldHasPrefix(FieldMovedWith, v))
+}
+
+// MovedWithHasSuffix applies the HasSuffix predicate on the "moved_with" field.
+func MovedWithHasSuffix(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldHasSuffix(FieldMovedWith, v))
+}
+
+// MovedWithIsNil applies the IsNil predicate on the "moved_with" field.
+func MovedWithIsNil() predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldIsNull(FieldMovedWith))
+}
+
+// MovedWithNotNil applies the NotNil predicate on the "moved_with" field.
+func MovedWithNotNil() predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldNotNull(FieldMovedWith))
+}
+
+// MovedWithEqualFold applies the EqualFold predicate on the "moved_with" field.
+func MovedWithEqualFold(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldEqualFold(FieldMovedWith, v))
+}
+
+// MovedWithContainsFold applies the ContainsFold predicate on the "moved_with" field.
+func MovedWithContainsFold(v string) predicate.UnitPlacement {
+	return predicate.UnitPlacement(sql.FieldContainsFold(FieldMovedWith, v))
 }
 
 // HasUnit applies the HasEdge predicate on the "unit" edge.

@@ -38,6 +38,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/auth"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/casework"
+	"github.com/liemchinh/liemchinh/internal/orgchart"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/selfreport"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -1362,6 +1363,7 @@ type ComplexityRoot struct {
 		CreatedAt              func(childComplexity int) int
 		District               func(childComplexity int) int
 		EmulationRegistrations func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.EmulationRegistrationOrder) int
+		History                func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Incidents              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		Inspections            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.InspectionOrder) int
@@ -1390,6 +1392,16 @@ type ComplexityRoot struct {
 	UnitPayload struct {
 		Unit       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	UnitPlace struct {
+		District  func(childComplexity int) int
+		From      func(childComplexity int) int
+		MovedBy   func(childComplexity int) int
+		MovedWith func(childComplexity int) int
+		Parent    func(childComplexity int) int
+		Province  func(childComplexity int) int
+		To        func(childComplexity int) int
 	}
 
 	UnitYear struct {
@@ -1563,6 +1575,8 @@ type TrackedCaseResolver interface {
 }
 type UnitResolver interface {
 	Cases(ctx context.Context, obj *ent.Unit, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseOrder, where *ent.CaseWhereInput) (*ent.CaseConnection, error)
+
+	History(ctx context.Context, obj *ent.Unit) ([]*orgchart.Place, error)
 }
 type UnitYearResolver interface {
 	NotPledged(ctx context.Context, obj *selfreport.UnitYear, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.OfficialConnection, error)
@@ -7340,6 +7354,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Unit.EmulationRegistrations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.EmulationRegistrationOrder)), true
+	case "Unit.history":
+		if e.ComplexityRoot.Unit.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Unit.History(childComplexity), true
 	case "Unit.id":
 		if e.ComplexityRoot.Unit.ID == nil {
 			break
@@ -7472,6 +7492,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UnitPayload.UserErrors(childComplexity), true
+
+	case "UnitPlace.district":
+		if e.ComplexityRoot.UnitPlace.District == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.District(childComplexity), true
+	case "UnitPlace.from":
+		if e.ComplexityRoot.UnitPlace.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.From(childComplexity), true
+	case "UnitPlace.movedBy":
+		if e.ComplexityRoot.UnitPlace.MovedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.MovedBy(childComplexity), true
+	case "UnitPlace.movedWith":
+		if e.ComplexityRoot.UnitPlace.MovedWith == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.MovedWith(childComplexity), true
+	case "UnitPlace.parent":
+		if e.ComplexityRoot.UnitPlace.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.Parent(childComplexity), true
+	case "UnitPlace.province":
+		if e.ComplexityRoot.UnitPlace.Province == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.Province(childComplexity), true
+	case "UnitPlace.to":
+		if e.ComplexityRoot.UnitPlace.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnitPlace.To(childComplexity), true
 
 	case "UnitYear.awaitingReview":
 		if e.ComplexityRoot.UnitYear.AwaitingReview == nil {
@@ -9130,7 +9193,9 @@ type PartnerKeyRevokePayload {
   unitCreate("The mutation's input." input: UnitCreateInput!): UnitPayload!
   """
   Renames a unit and/or moves it under another unit of the same province (not under itself or its
-  own sub-units). Supervisors and administrators whose scope holds the unit and the new parent. Audited.
+  own sub-units). A move carries the whole subtree: the unit and every sub-unit take the new
+  parent's district from the same day (see Unit.history). Supervisors and administrators whose scope
+  holds the unit and the new parent. Audited.
   """
   unitUpdate("The mutation's input." input: UnitUpdateInput!): UnitPayload!
   """
@@ -9198,7 +9263,7 @@ input UnitUpdateInput {
   parentId: ID
   """
   With parentId: the first day under the new parent (required; not in the future, not before the
-  unit opened, its new parent opened or its last move). The figures of the years whose reference day
+  unit opened, its new parent opened, or the last move of the unit or of any of its sub-units). The figures of the years whose reference day
   falls before it (31 December; today for the current year) stay under the old parent, district and
   province; the later ones count under the new. Last year's figures never move with a move dated
   this year.
@@ -9339,6 +9404,39 @@ type RosterImportError {
 extend type RosterImport {
   "The errors found, in row order (at most the first 1,000)."
   errorList: [RosterImportError!]!
+}
+
+extend type Unit {
+  """
+  Where the unit sat in the organisation, oldest first, ending with where it sits now: one stretch
+  per place, from the first day of a dated move (unitUpdate's from, of the unit itself or of a unit
+  above it: a move carries the whole subtree) to the first day of the next. The progress figures of
+  a year count the unit where its stretch holding the year's reference day put it. Staff (unit
+  managers, supervisors, inspectors, administrators) whose scope holds the unit now; null with a
+  FORBIDDEN error for anyone else.
+  """
+  history: [UnitPlace!]
+}
+
+"A stretch of a unit's place in the organisation: its parent, district and province from one day to another."
+type UnitPlace {
+  "First day of the stretch (null: since the unit began, or since before history was kept)."
+  from: Time
+  "First day the unit no longer sat here (null: where it sits now)."
+  to: Time
+  "The unit it reported to (null: directly under its province)."
+  parent: Unit
+  "The district it belonged to, if any."
+  district: District
+  "The province it belonged to."
+  province: Province!
+  """
+  The account whose move began the stretch (null for the first stretch, for moves recorded before
+  this was kept, and when the viewer may not see that account: only administrators see others').
+  """
+  movedBy: Account
+  "When the stretch began because a unit above this one moved (carrying it along): that unit."
+  movedWith: Unit
 }
 `, BuiltIn: false},
 	{Name: "../schema/progress.graphqls", Input: `extend type Query {
@@ -20465,6 +20563,8 @@ func (ec *executionContext) childFields_Unit(ctx context.Context, field graphql.
 		return ec.fieldContext_Unit_absorbed(ctx, field)
 	case "successor":
 		return ec.fieldContext_Unit_successor(ctx, field)
+	case "history":
+		return ec.fieldContext_Unit_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Unit", field.Name)
 }
@@ -20499,6 +20599,26 @@ func (ec *executionContext) childFields_UnitPayload(ctx context.Context, field g
 		return ec.fieldContext_UnitPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UnitPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UnitPlace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_UnitPlace_from(ctx, field)
+	case "to":
+		return ec.fieldContext_UnitPlace_to(ctx, field)
+	case "parent":
+		return ec.fieldContext_UnitPlace_parent(ctx, field)
+	case "district":
+		return ec.fieldContext_UnitPlace_district(ctx, field)
+	case "province":
+		return ec.fieldContext_UnitPlace_province(ctx, field)
+	case "movedBy":
+		return ec.fieldContext_UnitPlace_movedBy(ctx, field)
+	case "movedWith":
+		return ec.fieldContext_UnitPlace_movedWith(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnitPlace", field.Name)
 }
 
 func (ec *executionContext) childFields_UnitYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -48667,6 +48787,38 @@ func (ec *executionContext) fieldContext_Unit_successor(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Unit_history(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Unit_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Unit().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*orgchart.Place) graphql.Marshaler {
+			return ec.marshalOUnitPlace2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋorgchartᚐPlaceᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Unit_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Unit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnitPlace(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UnitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UnitConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -48868,6 +49020,212 @@ func (ec *executionContext) fieldContext_UnitPayload_userErrors(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitPlace_from(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitPlace", field, false, false, "Time")
+}
+
+func (ec *executionContext) _UnitPlace_to(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnitPlace", field, false, false, "Time")
+}
+
+func (ec *executionContext) _UnitPlace_parent(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_parent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitPlace_district(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_district(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.District, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.District) graphql.Marshaler {
+			return ec.marshalODistrict2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐDistrict(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_district(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_District(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitPlace_province(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_province(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Province, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Province) graphql.Marshaler {
+			return ec.marshalNProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_province(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Province(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitPlace_movedBy(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_movedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MovedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_movedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UnitPlace_movedWith(ctx context.Context, field graphql.CollectedField, obj *orgchart.Place) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnitPlace_movedWith(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MovedWith, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Unit) graphql.Marshaler {
+			return ec.marshalOUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UnitPlace_movedWith(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnitPlace",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Unit(ctx, field)
 		},
 	}
 	return fc, nil
@@ -70382,6 +70740,12 @@ func (ec *executionContext) _Unit(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Unit_successor(ctx, field, obj)
 				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Unit_history(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -70499,6 +70863,69 @@ func (ec *executionContext) _UnitPayload(ctx context.Context, sel ast.SelectionS
 		case "userErrors":
 			out.Values[i] = ec._UnitPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unitPlaceImplementors = []string{"UnitPlace"}
+
+func (ec *executionContext) _UnitPlace(ctx context.Context, sel ast.SelectionSet, obj *orgchart.Place) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unitPlaceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnitPlace")
+		case "from":
+			out.Values[i] = ec._UnitPlace_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._UnitPlace_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "parent":
+			out.Values[i] = ec._UnitPlace_parent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "district":
+			out.Values[i] = ec._UnitPlace_district(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "province":
+			out.Values[i] = ec._UnitPlace_province(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movedBy":
+			out.Values[i] = ec._UnitPlace_movedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "movedWith":
+			out.Values[i] = ec._UnitPlace_movedWith(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -73615,6 +74042,14 @@ func (ec *executionContext) marshalNUnitPayload2ᚖgithubᚗcomᚋliemchinhᚋli
 	return ec._UnitPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNUnitPlace2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋorgchartᚐPlace(ctx context.Context, sel ast.SelectionSet, v *orgchart.Place) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnitPlace!")
+		return graphql.Null
+	}
+	return ec._UnitPlace(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUnitUpdateInput2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐUnitUpdateInput(ctx context.Context, v any) (model.UnitUpdateInput, error) {
 	res, err := ec.unmarshalInputUnitUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -76668,6 +77103,25 @@ func (ec *executionContext) unmarshalOUnitOrder2ᚖgithubᚗcomᚋliemchinhᚋli
 	}
 	res, err := ec.unmarshalInputUnitOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUnitPlace2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋorgchartᚐPlaceᚄ(ctx context.Context, sel ast.SelectionSet, v []*orgchart.Place) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnitPlace2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋorgchartᚐPlace(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOUnitWhereInput2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnitWhereInputᚄ(ctx context.Context, v any) ([]*ent.UnitWhereInput, error) {

@@ -1171,7 +1171,7 @@ type UnitUpdateInput struct {
 	// New parent unit, if it moves (in the same province; not under itself or one of its sub-units).
 	ParentID *string `json:"parentId,omitempty"`
 	// With parentId: the first day under the new parent (required; not in the future, not before the
-	// unit opened, its new parent opened or its last move). The figures of the years whose reference day
+	// unit opened, its new parent opened, or the last move of the unit or of any of its sub-units). The figures of the years whose reference day
 	// falls before it (31 December; today for the current year) stay under the old parent, district and
 	// province; the later ones count under the new. Last year's figures never move with a move dated
 	// this year.

@@ -33,6 +33,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
 	"github.com/liemchinh/liemchinh/ent/selfassessmentitem"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 )
 
@@ -220,6 +221,15 @@ func Install(c *ent.Client) {
 			}
 			return sql.Or(in, subquery(s.C(officialassignment.OfficialColumn), official.Table,
 				unitsIn(v, qualified(official.Table, official.UnitColumn))))
+		})
+	}))
+	// A unit's past places (its history): staff whose scope holds the unit now (UnitHistoryReader).
+	c.UnitPlacement.Intercept(intercept.TraverseUnitPlacement(func(ctx context.Context, q *ent.UnitPlacementQuery) error {
+		return filter(ctx, ent.TypeUnitPlacement, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
+			if !v.Staff() {
+				return sql.False()
+			}
+			return unitsIn(v, s.C(unitplacement.UnitColumn))
 		})
 	}))
 	// A roster import is read by whoever asked for it, and by administrators.

@@ -34,3 +34,24 @@ func OrgEditor(ctx context.Context, c *ent.Client, targets ...Scope) error {
 // OrgChartWrites are the types a change of the organisation chart writes: units and their past
 // placements, officials, their assignments, the cases a closed unit hands over, and the audit log.
 var OrgChartWrites = []string{ent.TypeUnit, ent.TypeUnitPlacement, ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeCitizenCase, ent.TypeAuditEvent}
+
+// UnitHistoryReader is the rule of a unit's history (where it sat, and who moved it): staff whose
+// scope holds the unit now (UNAUTHENTICATED signed out, FORBIDDEN otherwise). The placements
+// themselves are filtered by the same rule (Install), whatever path reads them.
+func UnitHistoryReader(ctx context.Context, c *ent.Client, unitID string) error {
+	v := FromContext(ctx)
+	if v.Anonymous() {
+		return ErrUnauthenticated
+	}
+	if !v.Staff() || v.MustChangePassword {
+		return ErrForbidden
+	}
+	ok, err := UnitInScope(ctx, c, unitID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrForbidden
+	}
+	return nil
+}

@@ -147,11 +147,11 @@ var (
 	// signed in.
 	SysIdentity = declare("Identity", "single sign-on finds the account linked to the identity's keyed hash",
 		reads(ent.TypeAccount), writes(ent.TypeAccount))
-	// SysOrgChart reads the officials, units and assignments a change of the organisation chart or
-	// a roster import names, once authz.OrgEditor has allowed the change (employee codes are
-	// unique nationally: a code is checked against every official).
+	// SysOrgChart reads the officials, units, assignments and units' past places a change of the
+	// organisation chart or a roster import names, once authz.OrgEditor has allowed the change
+	// (employee codes are unique nationally: a code is checked against every official).
 	SysOrgChart = declare("OrgChart", "an org chart change or roster import reads the officials and units it changes, and every employee code",
-		reads(ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeUnit, ent.TypeRosterImport, ent.TypeUpload))
+		reads(ent.TypeOfficial, ent.TypeOfficialAssignment, ent.TypeUnit, ent.TypeUnitPlacement, ent.TypeRosterImport, ent.TypeUpload))
 
 	// SysRosterImport runs a roster import in the background, after its request was allowed: it
 	// writes the import's progress and, applying, the officials and their assignments.

@@ -12,11 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
 	"github.com/liemchinh/liemchinh/ent/district"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
+	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/schema/enum"
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/ent/unitplacement"
@@ -154,6 +158,13 @@ func (s *Service) UnitCreate(ctx context.Context, in UnitInput) (*ent.Unit, erro
 			if err != nil {
 				return audit.Entry{}, err
 			}
+			// Not beside a move of the parent's subtree: the unit takes the parent's district as it is.
+			if err := lockMove(ctx, tx, []string{p.ProvinceID}, p.ID); err != nil {
+				return audit.Entry{}, err
+			}
+			if p, err = s.openUnit(ctx, tx, in.ParentID, "parentId"); err != nil {
+				return audit.Entry{}, err
+			}
 			c.SetParentID(p.ID).SetProvinceID(p.ProvinceID).SetNillableDistrictID(p.DistrictID)
 		case in.ProvinceID != "":
 			target := authz.Scope{Kind: authz.ScopeProvince, ID: in.ProvinceID}
@@ -184,17 +195,32 @@ func (s *Service) UnitCreate(ctx context.Context, in UnitInput) (*ent.Unit, erro
 }
 
 // UnitUpdate renames a unit and/or moves it, from a day, under another parent of the same province
-// (not under itself or its own sub-units; the new parent in the viewer's scope). A move is dated
-// like a transfer: not in the future, not before the unit opened, its new parent opened or its
-// last move. Where the unit sat until then is kept as a UnitPlacement (parent, district, province,
-// from the last move to the day), and the progress figures of every year whose reference day falls
-// before the day stay under it (package progress reads the history).
+// (not under itself or its own sub-units; the new parent in the viewer's scope). A move carries the
+// whole subtree: the unit takes the new parent's district, and so does every sub-unit, from the
+// same day. It is dated like a transfer: not in the future, not before the unit opened, its new
+// parent opened, or the last move of the unit or of any of its sub-units (so every unit's history
+// stays a sequence). Where each unit whose place changes sat until then is kept as a UnitPlacement
+// (parent, district, province, from its last move to the day, who moved it), and the progress
+// figures of every year whose reference day falls before the day stay there (package progress
+// reads the history).
+//
+// Moves of one province are serialized (lockMove), so concurrent moves never interleave their
+// checks and history.
 func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *string, from time.Time) (*ent.Unit, error) {
 	var out *ent.Unit
 	err := s.run(ctx, "unitUpdate", func(ctx context.Context, tx *ent.Client) (audit.Entry, error) {
 		u, err := s.openUnit(ctx, tx, id, "unitId")
 		if err != nil {
 			return audit.Entry{}, err
+		}
+		moving := parentID != nil && *parentID != ""
+		if moving {
+			if err := lockMove(ctx, tx, []string{u.ProvinceID}, u.ID, *parentID); err != nil {
+				return audit.Entry{}, err
+			}
+			if u, err = s.openUnit(ctx, tx, id, "unitId"); err != nil { // as it stands now the move holds the lock
+				return audit.Entry{}, err
+			}
 		}
 		up := tx.Unit.UpdateOne(u)
 		var what []string
@@ -206,32 +232,23 @@ func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *str
 			up.SetName(n)
 			what = append(what, "renamed")
 		}
-		var placed *ent.UnitPlacementCreate
-		if parentID != nil && *parentID != "" {
+		var carried *carry
+		if moving {
 			p, day, err := s.checkMove(ctx, tx, u, *parentID, from)
 			if err != nil {
 				return audit.Entry{}, err
 			}
-			last, err := lastMove(ctx, tx, u.ID)
-			if err != nil {
+			if carried, err = planCarry(ctx, tx, u, p, day); err != nil {
 				return audit.Entry{}, err
-			}
-			if last != nil && day.Before(Day(last.ValidTo)) { // history is appended in order
-				return audit.Entry{}, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước lần chuyển trước của đơn vị (%s).",
-					"The move cannot take effect before the unit's previous move (%s).", Day(last.ValidTo).Format(time.DateOnly)).OnField("from")
-			}
-			placed = tx.UnitPlacement.Create().SetUnitID(u.ID).SetValidTo(day).SetNillableParentID(u.ParentID).
-				SetNillableDistrictID(u.DistrictID).SetProvinceID(u.ProvinceID)
-			if last != nil {
-				placed.SetValidFrom(last.ValidTo)
-			} else {
-				placed.SetNillableValidFrom(u.OpenedOn)
 			}
 			up.SetParentID(p.ID).SetNillableDistrictID(p.DistrictID)
 			if p.DistrictID == nil {
 				up.ClearDistrictID()
 			}
 			what = append(what, "moved from "+deref(u.ParentID, "the province")+" to "+p.ID+" from "+day.Format(time.DateOnly))
+			if n := len(carried.subUnits); n > 0 {
+				what = append(what, fmt.Sprintf("with %d sub-unit(s) (%d changing district)", n, len(carried.moved)))
+			}
 		} else if !from.IsZero() {
 			return audit.Entry{}, apperr.BadInput("Ngày hiệu lực chỉ dùng khi chuyển đơn vị sang đơn vị cấp trên mới.",
 				"The effective date goes with a move to a new parent only.", "from")
@@ -239,19 +256,146 @@ func (s *Service) UnitUpdate(ctx context.Context, id string, name, parentID *str
 		if len(what) == 0 {
 			return audit.Entry{}, apperr.BadInput("Không có gì để thay đổi.", "Nothing to change.", "name")
 		}
-		// The unit moves first, so that the figures are read where it sat before; then its past
-		// place is recorded.
+		// The units move first, so that the figures are read where they sat before; then their
+		// past places are recorded.
 		if out, err = up.Save(ctx); err != nil {
 			return audit.Entry{}, err
 		}
-		if placed != nil {
-			if err := placed.Exec(ctx); err != nil {
+		if carried != nil {
+			if err := carried.apply(ctx, tx); err != nil {
 				return audit.Entry{}, err
 			}
 		}
 		return audit.Entry{ObjectType: "Unit", ObjectID: id, Summary: strings.Join(what, ", ")}, nil
 	})
 	return out, err
+}
+
+// carry is what a move writes besides the unit's own row: the sub-units taking the new district,
+// and the past places of every unit whose place changes.
+type carry struct {
+	district *string     // the new parent's district, which the whole subtree takes
+	subUnits []*ent.Unit // every sub-unit, at any depth
+	moved    []string    // the sub-units whose district changes
+	places   []*ent.UnitPlacementCreate
+}
+
+// planCarry checks the move's day against the history of the unit and of its subtree, and plans
+// the writes that carry the subtree to p's district from day.
+func planCarry(ctx context.Context, tx *ent.Client, u, p *ent.Unit, day time.Time) (*carry, error) {
+	c := &carry{district: p.DistrictID}
+	for frontier := []string{u.ID}; len(frontier) > 0; {
+		kids, err := tx.Unit.Query().Where(unit.ParentIDIn(frontier...)).Order(ent.Asc(unit.FieldID)).All(sys(ctx))
+		if err != nil {
+			return nil, err
+		}
+		frontier = frontier[:0]
+		for _, k := range kids {
+			c.subUnits = append(c.subUnits, k)
+			frontier = append(frontier, k.ID)
+		}
+	}
+	ids := []string{u.ID}
+	for _, k := range c.subUnits {
+		ids = append(ids, k.ID)
+	}
+	// The last move of each unit of the subtree (its own, or one that carried it).
+	last := map[string]time.Time{}
+	for lo := 0; lo < len(ids); lo += 500 {
+		ps, err := tx.UnitPlacement.Query().Where(unitplacement.UnitIDIn(ids[lo:min(lo+500, len(ids))]...)).All(sys(ctx))
+		if err != nil {
+			return nil, err
+		}
+		for _, pl := range ps {
+			if t, ok := last[pl.UnitID]; !ok || pl.ValidTo.After(t) {
+				last[pl.UnitID] = pl.ValidTo
+			}
+		}
+	}
+	if t, ok := last[u.ID]; ok && day.Before(Day(t)) { // history is appended in order
+		return nil, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước lần chuyển trước của đơn vị (%s).",
+			"The move cannot take effect before the unit's previous move (%s).", Day(t).Format(time.DateOnly)).OnField("from")
+	}
+	for _, k := range c.subUnits {
+		if t, ok := last[k.ID]; ok && day.Before(Day(t)) {
+			return nil, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước lần chuyển gần nhất của đơn vị cấp dưới %s (%s).",
+				"The move cannot take effect before the last move of its sub-unit %s (%s).", k.Name, Day(t).Format(time.DateOnly)).OnField("from")
+		}
+	}
+	by := authz.FromContext(ctx).AccountID
+	place := func(x *ent.Unit) *ent.UnitPlacementCreate {
+		pc := tx.UnitPlacement.Create().SetUnitID(x.ID).SetValidTo(day).SetNillableParentID(x.ParentID).
+			SetNillableDistrictID(x.DistrictID).SetProvinceID(x.ProvinceID)
+		if by != "" {
+			pc.SetMovedBy(by)
+		}
+		if t, ok := last[x.ID]; ok {
+			pc.SetValidFrom(t)
+		} else {
+			pc.SetNillableValidFrom(x.OpenedOn)
+		}
+		return pc
+	}
+	c.places = append(c.places, place(u))
+	for _, k := range c.subUnits {
+		if sameID(k.DistrictID, p.DistrictID) {
+			continue // its place for the figures does not change: its ancestors' history says the rest
+		}
+		c.moved = append(c.moved, k.ID)
+		if t, ok := last[k.ID]; ok && Day(t).Equal(day) {
+			continue // its old district held for no day
+		}
+		c.places = append(c.places, place(k).SetMovedWith(u.ID))
+	}
+	return c, nil
+}
+
+// apply moves the sub-units to the new district and records the past places.
+func (c *carry) apply(ctx context.Context, tx *ent.Client) error {
+	for lo := 0; lo < len(c.moved); lo += 500 {
+		up := tx.Unit.Update().Where(unit.IDIn(c.moved[lo:min(lo+500, len(c.moved))]...))
+		if c.district == nil {
+			up.ClearDistrictID()
+		} else {
+			up.SetDistrictID(*c.district)
+		}
+		if err := up.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	for lo := 0; lo < len(c.places); lo += 500 {
+		if err := tx.UnitPlacement.CreateBulk(c.places[lo:min(lo+500, len(c.places))]...).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameID(a, b *string) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// lockMove serializes the structural changes of a province (moves, closures, units created under
+// a parent): on PostgreSQL it locks the provinces' rows (in id order), then the rows of the units named, in id
+// order, until the transaction ends. Every structural change takes the province's lock first, so
+// the checks of one (cycles, the subtree and its history, a parent still open) see what the other
+// wrote, and two moves of one unit append their history one after the other. FOR NO KEY UPDATE is
+// the lock an UPDATE of the row takes: records referencing the rows (officials, cases) are still
+// inserted meanwhile. SQLite has one writer at a time (transactions begin IMMEDIATE).
+func lockMove(ctx context.Context, tx *ent.Client, provinceIDs []string, unitIDs ...string) error {
+	if _, err := tx.Province.Query().Where(province.IDIn(provinceIDs...), forNoKeyUpdate).Order(ent.Asc(province.FieldID)).IDs(sys(ctx)); err != nil {
+		return err
+	}
+	if len(unitIDs) == 0 {
+		return nil
+	}
+	_, err := tx.Unit.Query().Where(unit.IDIn(unitIDs...), forNoKeyUpdate).Order(ent.Asc(unit.FieldID)).IDs(sys(ctx))
+	return err
+}
+
+// forNoKeyUpdate makes a query lock the rows it reads, on PostgreSQL.
+func forNoKeyUpdate(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.For(sql.LockNoKeyUpdate)
+	}
 }
 
 // checkMove checks a move of u under parentID from a day and returns the new parent and the day.
@@ -304,16 +448,6 @@ func (s *Service) checkMove(ctx context.Context, tx *ent.Client, u *ent.Unit, pa
 	return p, day, nil
 }
 
-// lastMove is the unit's latest past placement (ended by its last move), or nil.
-func lastMove(ctx context.Context, tx *ent.Client, unitID string) (*ent.UnitPlacement, error) {
-	last, err := tx.UnitPlacement.Query().Where(unitplacement.UnitID(unitID)).
-		Order(ent.Desc(unitplacement.FieldValidTo), ent.Desc(unitplacement.FieldID)).First(sys(ctx))
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
-	return last, err
-}
-
 func deref(s *string, otherwise string) string {
 	if s == nil {
 		return otherwise
@@ -333,6 +467,16 @@ func (s *Service) UnitClose(ctx context.Context, id, successorID string, on time
 		}
 		succ, err := s.openUnit(ctx, tx, successorID, "successorId")
 		if err != nil {
+			return audit.Entry{}, err
+		}
+		// Not beside a move into the unit or of the successor: both read as they stand once locked.
+		if err := lockMove(ctx, tx, []string{u.ProvinceID, succ.ProvinceID}, u.ID, succ.ID); err != nil {
+			return audit.Entry{}, err
+		}
+		if u, err = s.openUnit(ctx, tx, id, "unitId"); err != nil {
+			return audit.Entry{}, err
+		}
+		if succ, err = s.openUnit(ctx, tx, successorID, "successorId"); err != nil {
 			return audit.Entry{}, err
 		}
 		if succ.ID == u.ID {

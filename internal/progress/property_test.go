@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -621,6 +622,203 @@ func (w *world) unitMoves(svc *progress.Service, clk *clock, ctx context.Context
 		SetProvinceID(cur.ProvinceID).SetParentID(other.ID).SetOpenedOn(vnDay(2026, 2, 1)).SaveX(sys)
 	refused("before the unit opened", opened.ID, cur.ID, vnDay(2026, 1, 15), "from")
 	check(t, svc, w.c, w, clk.t, "moves refused")
+	w.subtreeMoves(svc, clk, ctx, org, refused, vnDay)
+}
+
+// subtreeMoves moves units that have sub-units (with officials and cases in every level) across
+// districts: a move carries the whole subtree from its day, so every sub-unit counts in the new
+// parent's district in the years from the move's on and in its old one before. After each move the
+// organisation on every reference day is compared with the one before the move (only the moved
+// subtree's places of the years from the move on may change, to the new parent's district), then
+// every scope's figures with the brute force (the rebuild follows in the caller); a move dated
+// before a sub-unit's own last move is refused; a past year's ranking lists the sub-units as they
+// stood then.
+func (w *world) subtreeMoves(svc *progress.Service, clk *clock, ctx context.Context, org *orgchart.Service,
+	refused func(what, unitID, parentID string, day time.Time, field string), vnDay func(int, time.Month, int) time.Time) {
+	t := w.t
+	sys := authz.System(context.Background(), authz.SysTestFixture)
+	old, d0, d1 := w.provinces[0], w.districts[0], w.districts[1]
+	var g, c, gc, t1, t2 *ent.Unit
+	newUnit := func(name string, parent *ent.Unit, district *ent.District) *ent.Unit {
+		t.Helper()
+		in := orgchart.UnitInput{Name: name, Level: unit.LevelCOMMUNE, Kind: unit.KindAGENCY, OpenedOn: vnDay(2024, 1, 1)}
+		if parent != nil {
+			in.ParentID = parent.ID
+		} else {
+			in.ProvinceID = old.ID
+			if district != nil {
+				in.DistrictID = district.ID
+			}
+		}
+		var u *ent.Unit
+		if err := store.InTx(ctx, w.c, func(ctx context.Context, _ *ent.Client) error {
+			var err error
+			u, err = org.UnitCreate(ctx, in)
+			if err != nil {
+				return err
+			}
+			for i := range 2 {
+				w.n++
+				if _, err := org.OfficialCreate(ctx, orgchart.OfficialInput{UnitID: u.ID, FullName: fmt.Sprintf("%s %d", name, i),
+					EmployeeCode: fmt.Sprintf("ST%d", w.n), Category: official.CategoryCONG_CHUC, StartDate: vnDay(2024, 2, 1)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w.units = append(w.units, u)
+		return u
+	}
+	g = newUnit("Sở G", nil, d0)
+	c = newUnit("Phòng C", g, nil)
+	gc = newUnit("Tổ GC", c, nil)
+	t1 = newUnit("Sở T1", nil, d1)
+	t2 = newUnit("Sở T2", nil, nil)
+	if gc.DistrictID == nil || *gc.DistrictID != d0.ID {
+		t.Fatal("a unit created under a parent does not take its district")
+	}
+	w.tx(func(ctx context.Context, cl *ent.Client) {
+		for i, u := range []*ent.Unit{g, c, gc} {
+			w.n++
+			must[*ent.CitizenCase](t)(cl.CitizenCase.Create().SetTrackingCode(fmt.Sprintf("ST%06d", w.n)).SetSecretHash("x").
+				SetChannel(enum.ChannelFeedback).SetRequestedChannel(enum.ChannelFeedback).SetCategory(enum.CategoryNoCorruption).
+				SetDescription("mô tả").SetAnonymous(true).SetState(enum.CaseClosed).SetReceivedAt(vnDay(2024+i%2, 5, 1)).
+				SetConcludedAt(vnDay(2024+i%2, 6, 1)).SetRating(3 + i%2).SetUnit(u).Save(ctx))
+		}
+		w.incident(ctx, cl, cl.Official.Query().Where(official.UnitID(gc.ID)).FirstX(ctx), 2025)
+	})
+	check(t, svc, w.c, w, clk.t, "a subtree built")
+
+	type where struct{ parent, district, province string }
+	years := func() map[string]map[int]where {
+		out := map[string]map[int]where{}
+		for _, u := range loadRaw(t, w.c).units {
+			out[u.ID] = map[int]where{}
+			for y := progress.FirstYear; y <= clk.t.In(vn).Year(); y++ {
+				if u.OpenedOn != nil && date(*u.OpenedOn) > ref(y, clk.t) {
+					continue // not there yet: nothing counts in it
+				}
+				p, d, pr := place(u, ref(y, clk.t))
+				out[u.ID][y] = where{p, d, pr}
+			}
+		}
+		return out
+	}
+	moveTree := func(name string, m, parent *ent.Unit, day time.Time) {
+		t.Helper()
+		before := years()
+		m = w.c.Unit.GetX(sys, m.ID)
+		parent = w.c.Unit.GetX(sys, parent.ID)
+		sub := map[string]bool{}
+		for frontier := []string{m.ID}; len(frontier) > 0; {
+			next := []string{}
+			for _, id := range frontier {
+				sub[id] = true
+				next = append(next, w.c.Unit.Query().Where(unit.ParentID(id)).IDsX(sys)...)
+			}
+			frontier = next
+		}
+		if len(sub) < 2 {
+			t.Fatalf("%s: the unit has no sub-unit", name)
+		}
+		if err := store.InTx(ctx, w.c, func(ctx context.Context, _ *ent.Client) error {
+			pid := parent.ID
+			_, err := org.UnitUpdate(ctx, m.ID, nil, &pid, day)
+			return err
+		}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		after := years()
+		for id, ys := range after {
+			for y, a := range ys {
+				b := before[id][y]
+				switch {
+				case !sub[id] || ref(y, clk.t) < date(day):
+					if a != b {
+						t.Fatalf("%s: %s's place of %d changed: %+v -> %+v", name, id, y, b, a)
+					}
+				case a.district != deref(parent.DistrictID) || a.province != b.province ||
+					(id == m.ID && a.parent != parent.ID) || (id != m.ID && a.parent != b.parent):
+					t.Fatalf("%s: %s's place of %d is %+v (was %+v), want under %s in district %q", name, id, y, a, b, parent.ID, deref(parent.DistrictID))
+				}
+			}
+		}
+		check(t, svc, w.c, w, clk.t, name)
+	}
+	headcount := func(sc authz.Scope, y int) int64 {
+		t.Helper()
+		r, err := svc.Figures(sys, sc, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Headcount
+	}
+	inD0 := headcount(authz.Scope{Kind: authz.ScopeDistrict, ID: d0.ID}, 2024)
+	moveTree("a unit with two levels of sub-units moved to another district from mid-2025", g, t1, vnDay(2025, 9, 1))
+	if n := headcount(authz.Scope{Kind: authz.ScopeDistrict, ID: d0.ID}, 2024); n != inD0 {
+		t.Fatalf("the move from 2025 changed the old district's 2024 headcount: %d -> %d", inD0, n)
+	}
+	if n := headcount(authz.Scope{Kind: authz.ScopeDistrict, ID: d0.ID}, 2025); n >= inD0 {
+		t.Fatalf("the moved subtree still counts in its old district in 2025 (%d)", n)
+	}
+	moveTree("a sub-unit moved out, with its own sub-unit, to no district", c, t2, vnDay(2026, 3, 1))
+	refused("a move before a sub-unit's own last move", t2.ID, t1.ID, vnDay(2026, 2, 1), "from")
+	moveTree("a unit that received a subtree moved with it", t2, t1, vnDay(2026, 4, 1))
+
+	// A past year's ranking lists the sub-units as they stood on its reference day.
+	admin := authz.FromContext(ctx)
+	rctx := authz.WithViewer(sys, admin)
+	ranked := func(sc authz.Scope, y int) []string {
+		t.Helper()
+		es, err := svc.Ranking(rctx, sc, y, progress.RankHeadcount, false, progress.RankUnits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range es {
+			ids = append(ids, *e.Scope.ID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	sorted := func(ids ...string) []string { slices.Sort(ids); return ids }
+	for _, tc := range []struct {
+		scope authz.Scope
+		year  int
+		want  []string
+	}{
+		{authz.Scope{Kind: authz.ScopeUnit, ID: g.ID}, 2025, []string{c.ID}},
+		{authz.Scope{Kind: authz.ScopeUnit, ID: g.ID}, 2026, nil},
+		{authz.Scope{Kind: authz.ScopeUnit, ID: t1.ID}, 2024, nil},
+		{authz.Scope{Kind: authz.ScopeUnit, ID: t1.ID}, 2025, []string{g.ID}},
+		{authz.Scope{Kind: authz.ScopeUnit, ID: t1.ID}, 2026, sorted(g.ID, t2.ID)},
+		{authz.Scope{Kind: authz.ScopeUnit, ID: t2.ID}, 2025, nil},
+	} {
+		if got := ranked(tc.scope, tc.year); !slices.Equal(got, tc.want) {
+			t.Fatalf("ranking of %v in %d: %v, want %v", tc.scope, tc.year, got, tc.want)
+		}
+	}
+	if got := ranked(authz.Scope{Kind: authz.ScopeDistrict, ID: d0.ID}, 2024); !slices.Contains(got, g.ID) {
+		t.Fatalf("the 2024 ranking of the old district does not list the unit that stood in it then: %v", got)
+	}
+	if got := ranked(authz.Scope{Kind: authz.ScopeDistrict, ID: d0.ID}, 2025); slices.Contains(got, g.ID) {
+		t.Fatalf("the 2025 ranking of the old district lists the unit moved out from mid-2025: %v", got)
+	}
+	// The new district's top-level units of 2025: the new parent, not the unit moved under it.
+	if got := ranked(authz.Scope{Kind: authz.ScopeDistrict, ID: d1.ID}, 2025); !slices.Contains(got, t1.ID) || slices.Contains(got, g.ID) {
+		t.Fatalf("the 2025 ranking of the new district: %v, want the new parent and not the unit moved under it", got)
+	}
+	for y, want := range map[int]bool{2024: true, 2025: false} {
+		es, err := svc.Ranking(rctx, authz.Scope{Kind: authz.ScopeProvince, ID: old.ID}, y, progress.RankHeadcount, false, progress.RankUnits{TopLevel: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.ContainsFunc(es, func(e progress.Entry) bool { return *e.Scope.ID == g.ID }); got != want {
+			t.Fatalf("the %d ranking of the province's top-level units lists the unit moved under another from mid-2025: %v, want %v", y, got, want)
+		}
+	}
 }
 
 func indexOf(us []*ent.Unit, u *ent.Unit) int {

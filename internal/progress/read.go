@@ -592,9 +592,9 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 	if err := s.fresh(ctx); err != nil {
 		return nil, err
 	}
-	entries, members, err := s.rankedScopes(ctx, scope, level)
+	entries, members, err := s.rankedScopes(ctx, scope, level, year)
 	if err == nil && len(entries) == 0 && byDefault { // a province without communes: its top-level units
-		entries, members, err = s.rankedScopes(ctx, scope, nil)
+		entries, members, err = s.rankedScopes(ctx, scope, nil, year)
 	}
 	if err != nil {
 		return nil, err
@@ -672,10 +672,27 @@ func (s *Service) Ranking(ctx context.Context, scope authz.Scope, year int, metr
 	return entries, nil
 }
 
-// rankedScopes are the entries a scope's ranking orders, and which entry each counter scope
-// adds to.
-func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *unit.Level) ([]Entry, map[string]int, error) {
+// rankedScopes are the entries a scope's ranking of a year orders, and which entry each counter
+// scope adds to: the units under the scope as they stood on the year's reference day (like the
+// figures), today's tree unless a dated move changed it since (unitsAt).
+func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *unit.Level, year int) ([]Entry, map[string]int, error) {
 	c := s.ent(ctx)
+	if ids, ok, err := s.unitsAt(ctx, scope, level, year); err != nil {
+		return nil, nil, err
+	} else if ok {
+		members := map[string]int{}
+		var entries []Entry
+		units, err := c.Unit.Query().Where(unit.IDIn(ids...)).Order(unit.ByName(), unit.ByID()).All(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, u := range units {
+			id := u.ID
+			members[u.ID] = len(entries)
+			entries = append(entries, Entry{Scope: ScopeRef{Kind: authz.ScopeUnit, ID: &id, Name: u.Name}, Unit: u})
+		}
+		return entries, members, nil
+	}
 	members := map[string]int{}
 	var entries []Entry
 	if scope.Kind == authz.ScopeNation && level == nil {
@@ -733,6 +750,84 @@ func (s *Service) rankedScopes(ctx context.Context, scope authz.Scope, level *un
 		entries = append(entries, Entry{Scope: ScopeRef{Kind: authz.ScopeUnit, ID: &id, Name: u.Name}, Unit: u})
 	}
 	return entries, members, nil
+}
+
+// unitsAt are the units a ranking of a past year orders when a dated move changed the tree the
+// ranking reads since that year's reference day (31 December): the province's units placed where
+// they stood that day (unitNode.at, as the figures count them). ok is false when today's tree is
+// that year's too (no such move, the current year, or a scope no move changes: the nation, or a
+// province's units of a level).
+func (s *Service) unitsAt(ctx context.Context, scope authz.Scope, level *unit.Level, year int) (ids []string, ok bool, err error) {
+	if year >= s.today().Y || scope.Kind == authz.ScopeNation || (scope.Kind == authz.ScopeProvince && level != nil) {
+		return nil, false, nil
+	}
+	d := s.db(ctx)
+	after := time.Date(year+1, 1, 1, 0, 0, 0, 0, workdays.Vietnam)
+	moved := false
+	if err := d.query(ctx, "SELECT 1 FROM unit_placements WHERE valid_to >= ? LIMIT 1", []any{after}, func(*sql.Rows) error {
+		moved = true
+		return nil
+	}); err != nil || !moved {
+		return nil, false, err
+	}
+	// The provinces whose units may stand under the scope (a move stays within its province).
+	var provinces filter
+	switch scope.Kind {
+	case authz.ScopeProvince:
+		pids, err := s.counterScopes(ctx, scope)
+		if err != nil {
+			return nil, false, err
+		}
+		provinces = idsIn("province_units", pids)
+	case authz.ScopeDistrict:
+		provinces = filter{where: "t.province_units = (SELECT province_districts FROM districts WHERE id = ?)", args: []any{scope.ID}}
+	case authz.ScopeUnit:
+		provinces = filter{where: "t.province_units = (SELECT province_units FROM units WHERE id = ?)", args: []any{scope.ID}}
+	default:
+		return nil, false, nil
+	}
+	tree := map[string]unitNode{}
+	if err := loadTree(ctx, d, provinces, tree); err != nil {
+		return nil, false, err
+	}
+	at := make(map[string]unitNode, len(tree))
+	for id, n := range tree {
+		at[id] = n.at(year)
+	}
+	under := func(u, root string) bool {
+		for seen := 0; u != "" && seen <= len(at); seen++ {
+			if u == root {
+				return true
+			}
+			u = at[u].Parent
+		}
+		return false
+	}
+	for id, n := range at {
+		var in bool
+		switch scope.Kind {
+		case authz.ScopeProvince: // the top-level units (with a level, today's tree serves)
+			in = n.Parent == ""
+		case authz.ScopeDistrict:
+			in = n.District == scope.ID && (level != nil || n.Parent == "" || at[n.Parent].District != scope.ID)
+		case authz.ScopeUnit:
+			if level == nil {
+				in = n.Parent == scope.ID
+			} else {
+				in = under(id, scope.ID)
+			}
+		}
+		if in {
+			ids = append(ids, id)
+		}
+	}
+	if level != nil && len(ids) > 0 {
+		var err error
+		if ids, err = s.ent(ctx).Unit.Query().Where(unit.IDIn(ids...), unit.LevelEQ(*level)).IDs(ctx); err != nil {
+			return nil, false, err
+		}
+	}
+	return ids, true, nil
 }
 
 // subtree is a unit and its descendants.

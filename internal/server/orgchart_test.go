@@ -5,12 +5,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/xuri/excelize/v2"
 
@@ -19,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/officialassignment"
 	"github.com/liemchinh/liemchinh/ent/unit"
+	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/progress"
 	"github.com/liemchinh/liemchinh/internal/roster"
@@ -520,3 +526,238 @@ func TestUnitMove(t *testing.T) {
 		}
 	})
 }
+
+// TestUnitMoveCarriesSubtree moves a unit with a sub-unit into another district through the API:
+// the sub-unit takes the new district from the move's day (this year's figures of the new district
+// count both, last year's stay in the old one), and Unit.history tells each stretch, who moved it,
+// and with which unit, to staff in scope only.
+func TestUnitMoveCarriesSubtree(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		f := newOrgFixture(t, dia)
+		sys := authz.System(context.Background(), authz.SysTestFixture)
+		today := time.Now().In(workdays.Vietnam)
+		u2, u3 := f.units["U2"], f.units["U3"]
+		oldDistrict := *f.db.Client.Unit.GetX(sys, u2).DistrictID
+		// U3 under U2; W, in a second district of the province, receives U2 with U3.
+		f.db.Client.Unit.UpdateOneID(u3).SetParentID(u2).ExecX(sys)
+		d2 := f.db.Client.District.Create().SetCode("T01-09").SetName("Huyện Mới").SetKind("Huyện").
+			SetValidFrom(time.Date(2020, 1, 1, 0, 0, 0, 0, workdays.Vietnam)).SetProvinceID(f.prov[0]).SaveX(sys)
+		w := f.db.Client.Unit.Create().SetName("Đơn vị W").SetLevel(unit.LevelDISTRICT).SetKind(unit.KindAGENCY).
+			SetProvinceID(f.prov[0]).SetDistrictID(d2.ID).SaveX(sys)
+		headcount := func(scope map[string]any, year int) int {
+			t.Helper()
+			var out struct{ Progress struct{ Headcount int } }
+			f.sup.Query(t, `query($s: ScopeInput!, $y: Int!) { progress(scope: $s, year: $y) { headcount } }`,
+				map[string]any{"s": scope, "y": year}).Decode(t, &out)
+			return out.Progress.Headcount
+		}
+		lastYear := today.Year() - 1
+		oldBefore := headcount(map[string]any{"districtId": oldDistrict}, lastYear)
+		var mv struct {
+			UnitUpdate struct {
+				Unit       *struct{ ID string }
+				UserErrors userErrors
+			}
+		}
+		f.sup.Query(t, `mutation($in: UnitUpdateInput!) { unitUpdate(input: $in) { unit { id } userErrors { field code } } }`,
+			map[string]any{"in": map[string]any{"unitId": u2, "parentId": w.ID, "from": today.Format(time.RFC3339)}}).Decode(t, &mv)
+		if mv.UnitUpdate.Unit == nil {
+			t.Fatalf("move: %+v", mv.UnitUpdate.UserErrors)
+		}
+		var sub struct {
+			Node struct{ District struct{ ID string } }
+		}
+		f.sup.Query(t, `query($id: ID!) { node(id: $id) { ... on Unit { district { id } } } }`, map[string]any{"id": u3}).Decode(t, &sub)
+		if sub.Node.District.ID != d2.ID {
+			t.Fatalf("the sub-unit stayed in district %s, want %s", sub.Node.District.ID, d2.ID)
+		}
+		if n := headcount(map[string]any{"districtId": d2.ID}, today.Year()); n != 4 {
+			t.Fatalf("the new district counts %d officials this year, want U2's and U3's 4", n)
+		}
+		if n := headcount(map[string]any{"districtId": oldDistrict}, lastYear); n != oldBefore {
+			t.Fatalf("last year's figures of the old district moved: %d -> %d", oldBefore, n)
+		}
+
+		const history = `query($id: ID!) { node(id: $id) { ... on Unit { history { from to parent { id } district { id } province { id } movedBy { id } movedWith { id } } } } }`
+		type place struct {
+			From, To  *string
+			Parent    *struct{ ID string }
+			District  *struct{ ID string }
+			Province  struct{ ID string }
+			MovedBy   *struct{ ID string }
+			MovedWith *struct{ ID string }
+		}
+		var me struct {
+			Viewer struct{ Account struct{ ID string } }
+		}
+		f.sup.Query(t, `{ viewer { account { id } } }`, nil).Decode(t, &me)
+		var h struct{ Node struct{ History []place } }
+		f.sup.Query(t, history, map[string]any{"id": u3}).Decode(t, &h)
+		day := today.Format(time.DateOnly)
+		if hs := h.Node.History; len(hs) != 2 || hs[0].From != nil || hs[0].To == nil || !strings.HasPrefix(*hs[0].To, day) ||
+			hs[0].Parent == nil || hs[0].Parent.ID != u2 || hs[0].District == nil || hs[0].District.ID != oldDistrict || hs[0].MovedBy != nil ||
+			hs[1].From == nil || !strings.HasPrefix(*hs[1].From, day) || hs[1].To != nil || hs[1].District == nil || hs[1].District.ID != d2.ID ||
+			hs[1].Province.ID != f.prov[0] || hs[1].MovedBy == nil || hs[1].MovedBy.ID != me.Viewer.Account.ID ||
+			hs[1].MovedWith == nil || hs[1].MovedWith.ID != u2 {
+			t.Fatalf("the sub-unit's history: %+v", h.Node.History)
+		}
+		var h2 struct{ Node struct{ History []place } }
+		f.sup.Query(t, history, map[string]any{"id": u2}).Decode(t, &h2)
+		if hs := h2.Node.History; len(hs) != 2 || hs[0].Parent != nil || hs[1].Parent == nil || hs[1].Parent.ID != w.ID || hs[1].MovedWith != nil {
+			t.Fatalf("the moved unit's history: %+v", h2.Node.History)
+		}
+		// Staff outside the scope, an official and a citizen are refused; the unit itself stays readable.
+		other := f.api.SignedIn(t, f.db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeProvince, ID: f.prov[1]}, "")
+		off := f.api.SignedIn(t, f.db, authz.RoleOfficial, authz.Scope{Kind: authz.ScopeUnit, ID: u3}, f.officials[0].ID)
+		for _, c := range []struct {
+			who  string
+			api  *testutil.API
+			code string
+		}{{"a supervisor of another province", other, "FORBIDDEN"}, {"an official", off, "FORBIDDEN"}, {"a citizen", f.api, "UNAUTHENTICATED"}} {
+			r := c.api.Query(t, `query($id: ID!) { node(id: $id) { ... on Unit { name history { from } } } }`, map[string]any{"id": u3})
+			var out struct {
+				Node *struct {
+					Name    string
+					History []place
+				}
+			}
+			if err := json.Unmarshal(r.Data, &out); err != nil || r.Code() != c.code || out.Node == nil || out.Node.Name == "" || out.Node.History != nil {
+				t.Fatalf("%s read the history: %s", c.who, r.Raw)
+			}
+		}
+	})
+}
+
+// TestUnitMovesConcurrent sends moves of one unit at once, and crosswise moves of two units under
+// each other, on PostgreSQL (SQLite has one writer at a time): each unit's history comes out a
+// clean sequence (each stretch begins where the one before ended, under the parent the move
+// ending it chose), one move per success, no cycle, and the counters agree with a rebuild.
+func TestUnitMovesConcurrent(t *testing.T) {
+	if os.Getenv(testutil.EnvPostgres) == "" {
+		t.Skip("PostgreSQL only: set " + testutil.EnvPostgres)
+	}
+	f := newOrgFixture(t, dialect.Postgres)
+	sys := authz.System(context.Background(), authz.SysTestFixture)
+	today := time.Now().In(workdays.Vietnam)
+	vday := func(d time.Time) time.Time {
+		y, m, dd := d.Date()
+		return time.Date(y, m, dd, 0, 0, 0, 0, workdays.Vietnam)
+	}
+	// Parents for U1 in its province: U2, U3 and four more.
+	parents := []string{f.units["U2"], f.units["U3"]}
+	for i := range 4 {
+		parents = append(parents, f.db.Client.Unit.Create().SetName(fmt.Sprintf("Đích %d", i)).SetLevel(unit.LevelDISTRICT).
+			SetKind(unit.KindAGENCY).SetProvinceID(f.prov[0]).SaveX(sys).ID)
+	}
+	u1 := f.units["U1"]
+	// U1 gets a sub-unit, carried along by each move.
+	f.db.Client.Unit.Create().SetName("Con của U1").SetLevel(unit.LevelDISTRICT).SetKind(unit.KindAGENCY).
+		SetProvinceID(f.prov[0]).SetParentID(u1).ExecX(sys)
+	const update = `mutation($in: UnitUpdateInput!) { unitUpdate(input: $in) { unit { id } userErrors { field code } } }`
+	type outcome struct {
+		ok     bool
+		parent string
+		day    time.Time
+		raw    string
+	}
+	send := func(unitID, parentID string, day time.Time) outcome {
+		r := f.sup.Query(t, update, map[string]any{"in": map[string]any{"unitId": unitID, "parentId": parentID, "from": day.Format(time.RFC3339)}})
+		var out struct {
+			UnitUpdate *struct {
+				Unit       *struct{ ID string }
+				UserErrors userErrors
+			}
+		}
+		_ = json.Unmarshal(r.Data, &out)
+		return outcome{ok: len(r.Errors) == 0 && out.UnitUpdate != nil && out.UnitUpdate.Unit != nil, parent: parentID, day: day, raw: string(r.Raw)}
+	}
+	for round := range 3 {
+		// Moves of U1 under each parent at once, each from another day (some before another's: refused).
+		outs := make([]outcome, len(parents))
+		var wg sync.WaitGroup
+		for i, p := range parents {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i] = send(u1, p, vday(today.AddDate(0, 0, -30+10*round+(i*7)%len(parents))))
+			}()
+		}
+		wg.Wait()
+		moves := map[string]string{} // day -> parent, of the moves that succeeded
+		for _, o := range outs {
+			if o.ok {
+				moves[o.day.Format(time.DateOnly)] = o.parent
+			} else if !strings.Contains(o.raw, `"userErrors":[{`) {
+				t.Fatalf("round %d: a move failed without a user error: %s", round, o.raw)
+			}
+		}
+		if len(moves) == 0 {
+			t.Fatalf("round %d: no move succeeded", round)
+		}
+		hist := f.db.Client.UnitPlacement.Query().Where(unitplacement.UnitID(u1)).
+			Order(ent.Asc(unitplacement.FieldValidTo), ent.Asc(unitplacement.FieldID)).AllX(sys)
+		for i, h := range hist {
+			if i == 0 {
+				continue
+			}
+			prev := hist[i-1]
+			if h.ValidFrom == nil || !h.ValidFrom.Equal(prev.ValidTo) || h.ValidTo.Before(*h.ValidFrom) {
+				t.Fatalf("round %d: stretch %d does not begin where %d ended: %v..%v after ..%v", round, i, i-1, h.ValidFrom, h.ValidTo, prev.ValidTo)
+			}
+			if want, ok := moves[date(prev.ValidTo)]; ok && (h.ParentID == nil || *h.ParentID != want) {
+				t.Fatalf("round %d: stretch %d sits under %v, but the move of %s chose %s", round, i, h.ParentID, date(prev.ValidTo), want)
+			}
+		}
+		cur := f.db.Client.Unit.GetX(sys, u1)
+		last := hist[len(hist)-1]
+		if want := moves[date(last.ValidTo)]; cur.ParentID == nil || *cur.ParentID != want {
+			t.Fatalf("round %d: U1 sits under %v, but its last move (%s) chose %s", round, cur.ParentID, date(last.ValidTo), want)
+		}
+		if n := f.db.Client.AuditEvent.Query().Where(auditevent.ActionEQ("unitUpdate"), auditevent.ObjectID(u1)).CountX(sys); n != len(hist) {
+			t.Fatalf("round %d: %d moves audited, %d stretches kept", round, n, len(hist))
+		}
+	}
+	// Two units moved under each other at once: never both (a cycle).
+	a, b := parents[4], parents[5]
+	for round := range 4 {
+		day := vday(today.AddDate(0, 0, -10+round))
+		var x, y outcome
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); x = send(a, b, day) }()
+		go func() { defer wg.Done(); y = send(b, a, day) }()
+		wg.Wait()
+		if x.ok && y.ok {
+			t.Fatalf("round %d: both crosswise moves succeeded: a cycle", round)
+		}
+		for _, id := range []string{a, b} {
+			seen := map[string]bool{}
+			for u := f.db.Client.Unit.GetX(sys, id); u.ParentID != nil; u = f.db.Client.Unit.GetX(sys, *u.ParentID) {
+				if seen[u.ID] {
+					t.Fatalf("round %d: a cycle through %s", round, u.ID)
+				}
+				seen[u.ID] = true
+			}
+		}
+		// Put them back side by side for the next round: the one moved goes back under U3.
+		for _, o := range []struct {
+			moved bool
+			id    string
+		}{{x.ok, a}, {y.ok, b}} {
+			if o.moved {
+				if r := send(o.id, f.units["U3"], day); !r.ok {
+					t.Fatalf("round %d: moving back: %s", round, r.raw)
+				}
+			}
+		}
+	}
+	diffs, err := progress.New(f.db.DB, time.Now).Check(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("the counters differ from a rebuild after concurrent moves: %v", diffs)
+	}
+}
+
+func date(t time.Time) string { return t.In(workdays.Vietnam).Format(time.DateOnly) }
