@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
@@ -54,6 +55,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccountProvisioning() AccountProvisioningResolver
 	Case() CaseResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
@@ -120,18 +122,47 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AccountProvisioning struct {
+		Created     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Failure     func(childComplexity int) int
+		FinishedAt  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Officials   func(childComplexity int) int
+		ScopeID     func(childComplexity int) int
+		ScopeKind   func(childComplexity int) int
+		Send        func(childComplexity int) int
+		Sent        func(childComplexity int) int
+		SheetCount  func(childComplexity int) int
+		Sheets      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) int
+		Skipped     func(childComplexity int) int
+		SkippedList func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Units       func(childComplexity int) int
+		UnitsDone   func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	AccountProvisioningConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AccountProvisioningEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	AccountSetRolePayload struct {
 		Account    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	AccountsProvisionPayload struct {
-		Created    func(childComplexity int) int
-		ExpiresAt  func(childComplexity int) int
-		Sent       func(childComplexity int) int
-		Sheets     func(childComplexity int) int
-		Skipped    func(childComplexity int) int
-		UserErrors func(childComplexity int) int
+		Provisioning func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	Acknowledgement struct {
@@ -168,6 +199,7 @@ type ComplexityRoot struct {
 		DownloadedAt func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
+		Provisioning func(childComplexity int) int
 		UnitID       func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 	}
@@ -1010,6 +1042,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AccountProvisionings   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Accounts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
 		Acknowledgements       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) int
 		ActivationSheets       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) int
@@ -1428,6 +1461,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountProvisioningResolver interface {
+	SkippedList(ctx context.Context, obj *ent.AccountProvisioning) ([]*auth.ProvisionSkip, error)
+}
 type CaseResolver interface {
 	Duplicates(ctx context.Context, obj *ent.CitizenCase) ([]*ent.CitizenCase, error)
 	DuplicateOf(ctx context.Context, obj *ent.CitizenCase) (*ent.CitizenCase, error)
@@ -1514,6 +1550,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	Accounts(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error)
+	AccountProvisionings(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.AccountProvisioningConnection, error)
 	Acknowledgements(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) (*ent.AcknowledgementConnection, error)
 	ActivationSheets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) (*ent.ActivationSheetConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
@@ -1780,6 +1817,158 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountEdge.Node(childComplexity), true
 
+	case "AccountProvisioning.created":
+		if e.ComplexityRoot.AccountProvisioning.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Created(childComplexity), true
+	case "AccountProvisioning.createdAt":
+		if e.ComplexityRoot.AccountProvisioning.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.CreatedAt(childComplexity), true
+	case "AccountProvisioning.failure":
+		if e.ComplexityRoot.AccountProvisioning.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Failure(childComplexity), true
+	case "AccountProvisioning.finishedAt":
+		if e.ComplexityRoot.AccountProvisioning.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.FinishedAt(childComplexity), true
+	case "AccountProvisioning.id":
+		if e.ComplexityRoot.AccountProvisioning.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.ID(childComplexity), true
+	case "AccountProvisioning.officials":
+		if e.ComplexityRoot.AccountProvisioning.Officials == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Officials(childComplexity), true
+	case "AccountProvisioning.scopeID":
+		if e.ComplexityRoot.AccountProvisioning.ScopeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.ScopeID(childComplexity), true
+	case "AccountProvisioning.scopeKind":
+		if e.ComplexityRoot.AccountProvisioning.ScopeKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.ScopeKind(childComplexity), true
+	case "AccountProvisioning.send":
+		if e.ComplexityRoot.AccountProvisioning.Send == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Send(childComplexity), true
+	case "AccountProvisioning.sent":
+		if e.ComplexityRoot.AccountProvisioning.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Sent(childComplexity), true
+	case "AccountProvisioning.sheetCount":
+		if e.ComplexityRoot.AccountProvisioning.SheetCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.SheetCount(childComplexity), true
+	case "AccountProvisioning.sheets":
+		if e.ComplexityRoot.AccountProvisioning.Sheets == nil {
+			break
+		}
+
+		args, err := ec.field_AccountProvisioning_sheets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Sheets(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.ActivationSheetWhereInput)), true
+	case "AccountProvisioning.skipped":
+		if e.ComplexityRoot.AccountProvisioning.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Skipped(childComplexity), true
+	case "AccountProvisioning.skippedList":
+		if e.ComplexityRoot.AccountProvisioning.SkippedList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.SkippedList(childComplexity), true
+	case "AccountProvisioning.startedAt":
+		if e.ComplexityRoot.AccountProvisioning.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.StartedAt(childComplexity), true
+	case "AccountProvisioning.status":
+		if e.ComplexityRoot.AccountProvisioning.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Status(childComplexity), true
+	case "AccountProvisioning.units":
+		if e.ComplexityRoot.AccountProvisioning.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Units(childComplexity), true
+	case "AccountProvisioning.unitsDone":
+		if e.ComplexityRoot.AccountProvisioning.UnitsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.UnitsDone(childComplexity), true
+	case "AccountProvisioning.updatedAt":
+		if e.ComplexityRoot.AccountProvisioning.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.UpdatedAt(childComplexity), true
+
+	case "AccountProvisioningConnection.edges":
+		if e.ComplexityRoot.AccountProvisioningConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningConnection.Edges(childComplexity), true
+	case "AccountProvisioningConnection.pageInfo":
+		if e.ComplexityRoot.AccountProvisioningConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningConnection.PageInfo(childComplexity), true
+	case "AccountProvisioningConnection.totalCount":
+		if e.ComplexityRoot.AccountProvisioningConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningConnection.TotalCount(childComplexity), true
+
+	case "AccountProvisioningEdge.cursor":
+		if e.ComplexityRoot.AccountProvisioningEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningEdge.Cursor(childComplexity), true
+	case "AccountProvisioningEdge.node":
+		if e.ComplexityRoot.AccountProvisioningEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningEdge.Node(childComplexity), true
+
 	case "AccountSetRolePayload.account":
 		if e.ComplexityRoot.AccountSetRolePayload.Account == nil {
 			break
@@ -1793,36 +1982,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountSetRolePayload.UserErrors(childComplexity), true
 
-	case "AccountsProvisionPayload.created":
-		if e.ComplexityRoot.AccountsProvisionPayload.Created == nil {
+	case "AccountsProvisionPayload.provisioning":
+		if e.ComplexityRoot.AccountsProvisionPayload.Provisioning == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AccountsProvisionPayload.Created(childComplexity), true
-	case "AccountsProvisionPayload.expiresAt":
-		if e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt(childComplexity), true
-	case "AccountsProvisionPayload.sent":
-		if e.ComplexityRoot.AccountsProvisionPayload.Sent == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.Sent(childComplexity), true
-	case "AccountsProvisionPayload.sheets":
-		if e.ComplexityRoot.AccountsProvisionPayload.Sheets == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.Sheets(childComplexity), true
-	case "AccountsProvisionPayload.skipped":
-		if e.ComplexityRoot.AccountsProvisionPayload.Skipped == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.Skipped(childComplexity), true
+		return e.ComplexityRoot.AccountsProvisionPayload.Provisioning(childComplexity), true
 	case "AccountsProvisionPayload.userErrors":
 		if e.ComplexityRoot.AccountsProvisionPayload.UserErrors == nil {
 			break
@@ -1960,6 +2125,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActivationSheet.ID(childComplexity), true
+	case "ActivationSheet.provisioning":
+		if e.ComplexityRoot.ActivationSheet.Provisioning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.Provisioning(childComplexity), true
 	case "ActivationSheet.unitID":
 		if e.ComplexityRoot.ActivationSheet.UnitID == nil {
 			break
@@ -5717,6 +5888,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProvisionSkip.EmployeeCode(childComplexity), true
 
+	case "Query.accountProvisionings":
+		if e.ComplexityRoot.Query.AccountProvisionings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accountProvisionings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccountProvisionings(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.accounts":
 		if e.ComplexityRoot.Query.Accounts == nil {
 			break
@@ -7839,12 +8021,15 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema/accounts.graphqls", Input: `extend type Mutation {
   """
-  Creates an account (role OFFICIAL, login = employee code, no password) for every official in service
-  in the scope who has none, and issues each a one-time activation code (12 characters, valid
-  ACTIVATION_CODE_TTL). The codes go on one printable sheet per unit (activationSheetLink) and,
-  with delivery SHEET_AND_SEND, also to the official's registered phone or e-mail. Supervisors and
-  administrators whose scope holds the scope; running it again only adds the officials still
-  without an account. Audited.
+  Queues a provisioning run (AccountProvisioning) that creates an account (role OFFICIAL, login =
+  employee code, no password) for every official in service in the scope who has none, and issues
+  each a one-time activation code (12 characters, valid ACTIVATION_CODE_TTL). The run works in the
+  background, in batches of whole units (about 2,000 officials each), each committing its accounts,
+  one printable sheet per unit (activationSheetLink) and its progress; with delivery SHEET_AND_SEND
+  the codes also go to the officials' registered phone or e-mail. Poll the run with node(id) or
+  accountProvisionings. Supervisors and administrators whose scope holds the scope; a run already
+  queued or running for an overlapping scope refuses a new one (CONFLICT); running it again, or an
+  interrupted run resuming, only adds the officials still without an account. Audited.
   """
   accountsProvision("The mutation's input." input: AccountsProvisionInput!): AccountsProvisionPayload!
   """
@@ -7920,7 +8105,7 @@ input AccountsProvisionInput {
   delivery: ActivationDelivery
 }
 
-"An official left without an account by accountsProvision."
+"An official left without an account by a provisioning run."
 type ProvisionSkip {
   "The official's employee code."
   employeeCode: String!
@@ -7930,18 +8115,15 @@ type ProvisionSkip {
 
 "Result of accountsProvision."
 type AccountsProvisionPayload {
-  "Accounts created."
-  created: Int!
-  "Codes sent (queued) to registered phones or e-mails."
-  sent: Int!
-  "The sheets made, one per unit with new accounts (download each with activationSheetLink)."
-  sheets: [ActivationSheet!]!
-  "Officials left without an account, and why (at most 100)."
-  skipped: [ProvisionSkip!]!
-  "When the codes issued expire."
-  expiresAt: Time
-  "Why nothing was done, if so."
+  "The run, queued: poll it with node(id) (status, units done, accounts created, sheets)."
+  provisioning: AccountProvisioning
+  "Why it was refused, if so."
   userErrors: [UserError!]!
+}
+
+extend type AccountProvisioning {
+  "Officials left without an account, and why (at most the first 100)."
+  skippedList: [ProvisionSkip!]!
 }
 
 "Input of accountActivate."
@@ -10571,6 +10753,176 @@ enum AccountOrderField {
   ROLE
 }
 """
+A run of accountsProvision for a scope, with its progress and outcome.
+"""
+type AccountProvisioning implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  What the provisioned scope is: a unit with its sub-units, a district or a province.
+  """
+  scopeKind: AccountProvisioningScopeKind!
+  """
+  Id of the unit, district or province provisioned.
+  """
+  scopeID: String!
+  """
+  Whether codes also go to the officials' registered phone or e-mail (SHEET_AND_SEND).
+  """
+  send: Boolean!
+  """
+  QUEUED (waiting for its job, or for another attempt), RUNNING, DONE, or FAILED (could not finish: the accounts made so far are kept; a new run adds the others).
+  """
+  status: AccountProvisioningStatus!
+  """
+  Officials in service in the scope without an account when the run (or its last attempt) started, plus those it already handled.
+  """
+  officials: Int!
+  """
+  Units with officials to provision.
+  """
+  units: Int!
+  """
+  Units done so far: the progress of a running run.
+  """
+  unitsDone: Int!
+  """
+  Accounts created so far.
+  """
+  created: Int!
+  """
+  Officials left without an account (their login is taken).
+  """
+  skipped: Int!
+  """
+  Codes queued to registered phones or e-mails.
+  """
+  sent: Int!
+  """
+  Activation sheets made (one per unit and batch).
+  """
+  sheetCount: Int!
+  """
+  Why the last attempt did not finish (QUEUED: it will go on), or why the run failed.
+  """
+  failure: String
+  """
+  When it started running.
+  """
+  startedAt: Time
+  """
+  When it finished.
+  """
+  finishedAt: Time
+  """
+  The activation sheets the run made, one per unit (and batch) with new accounts.
+  """
+  sheets(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+
+    """
+    Filtering options for ActivationSheets returned from the connection.
+    """
+    where: ActivationSheetWhereInput
+  ): ActivationSheetConnection!
+}
+"""
+A connection to a list of items.
+"""
+type AccountProvisioningConnection {
+  """
+  A list of edges.
+  """
+  edges: [AccountProvisioningEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type AccountProvisioningEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: AccountProvisioning
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+AccountProvisioningScopeKind is enum for the field scope_kind
+"""
+enum AccountProvisioningScopeKind @goModel(model: "github.com/liemchinh/liemchinh/ent/accountprovisioning.ScopeKind") {
+  """
+  AccountProvisioningScopeKind value UNIT.
+  """
+  UNIT
+  """
+  AccountProvisioningScopeKind value DISTRICT.
+  """
+  DISTRICT
+  """
+  AccountProvisioningScopeKind value PROVINCE.
+  """
+  PROVINCE
+}
+"""
+AccountProvisioningStatus is enum for the field status
+"""
+enum AccountProvisioningStatus @goModel(model: "github.com/liemchinh/liemchinh/ent/accountprovisioning.Status") {
+  """
+  AccountProvisioningStatus value QUEUED.
+  """
+  QUEUED
+  """
+  AccountProvisioningStatus value RUNNING.
+  """
+  RUNNING
+  """
+  AccountProvisioningStatus value DONE.
+  """
+  DONE
+  """
+  AccountProvisioningStatus value FAILED.
+  """
+  FAILED
+}
+"""
 AccountRole is enum for the field role
 """
 enum AccountRole @goModel(model: "github.com/liemchinh/liemchinh/ent/account.Role") {
@@ -11001,6 +11353,10 @@ type ActivationSheet implements Node {
   When it was downloaded (it can be only once).
   """
   downloadedAt: Time
+  """
+  The provisioning run that made it.
+  """
+  provisioning: AccountProvisioning
 }
 """
 A connection to a list of items.
@@ -16197,6 +16553,30 @@ type Query {
     where: AccountWhereInput
   ): AccountConnection!
   """
+  Provisioning runs of the scopes the viewer may provision (supervisors and administrators).
+  """
+  accountProvisionings(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+  ): AccountProvisioningConnection!
+  """
   Officials' acknowledgements of campaigns.
   """
   acknowledgements(
@@ -18165,6 +18545,72 @@ func (ec *executionContext) childFields_AccountEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AccountEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AccountProvisioning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AccountProvisioning_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AccountProvisioning_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AccountProvisioning_updatedAt(ctx, field)
+	case "scopeKind":
+		return ec.fieldContext_AccountProvisioning_scopeKind(ctx, field)
+	case "scopeID":
+		return ec.fieldContext_AccountProvisioning_scopeID(ctx, field)
+	case "send":
+		return ec.fieldContext_AccountProvisioning_send(ctx, field)
+	case "status":
+		return ec.fieldContext_AccountProvisioning_status(ctx, field)
+	case "officials":
+		return ec.fieldContext_AccountProvisioning_officials(ctx, field)
+	case "units":
+		return ec.fieldContext_AccountProvisioning_units(ctx, field)
+	case "unitsDone":
+		return ec.fieldContext_AccountProvisioning_unitsDone(ctx, field)
+	case "created":
+		return ec.fieldContext_AccountProvisioning_created(ctx, field)
+	case "skipped":
+		return ec.fieldContext_AccountProvisioning_skipped(ctx, field)
+	case "sent":
+		return ec.fieldContext_AccountProvisioning_sent(ctx, field)
+	case "sheetCount":
+		return ec.fieldContext_AccountProvisioning_sheetCount(ctx, field)
+	case "failure":
+		return ec.fieldContext_AccountProvisioning_failure(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_AccountProvisioning_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_AccountProvisioning_finishedAt(ctx, field)
+	case "sheets":
+		return ec.fieldContext_AccountProvisioning_sheets(ctx, field)
+	case "skippedList":
+		return ec.fieldContext_AccountProvisioning_skippedList(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProvisioning", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountProvisioningConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccountProvisioningConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccountProvisioningConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccountProvisioningConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProvisioningConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountProvisioningEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AccountProvisioningEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AccountProvisioningEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProvisioningEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_AccountSetRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -18177,16 +18623,8 @@ func (ec *executionContext) childFields_AccountSetRolePayload(ctx context.Contex
 
 func (ec *executionContext) childFields_AccountsProvisionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "created":
-		return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
-	case "sent":
-		return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
-	case "sheets":
-		return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
-	case "skipped":
-		return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
-	case "expiresAt":
-		return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
+	case "provisioning":
+		return ec.fieldContext_AccountsProvisionPayload_provisioning(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_AccountsProvisionPayload_userErrors(ctx, field)
 	}
@@ -18265,6 +18703,8 @@ func (ec *executionContext) childFields_ActivationSheet(ctx context.Context, fie
 		return ec.fieldContext_ActivationSheet_expiresAt(ctx, field)
 	case "downloadedAt":
 		return ec.fieldContext_ActivationSheet_downloadedAt(ctx, field)
+	case "provisioning":
+		return ec.fieldContext_ActivationSheet_provisioning(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationSheet", field.Name)
 }
@@ -20679,6 +21119,52 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AccountProvisioning_sheets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ActivationSheetWhereInput, error) {
+			return ec.unmarshalOActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Campaign_acknowledgements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22496,6 +22982,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_accountProvisionings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -25250,6 +25774,615 @@ func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("AccountEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _AccountProvisioning_id(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AccountProvisioning_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_scopeKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.ScopeKind) graphql.Marshaler {
+			return ec.marshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_scopeKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "AccountProvisioningScopeKind")
+}
+
+func (ec *executionContext) _AccountProvisioning_scopeID(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_scopeID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_scopeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountProvisioning_send(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_send(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Send, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_send(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccountProvisioning_status(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.Status) graphql.Marshaler {
+			return ec.marshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "AccountProvisioningStatus")
+}
+
+func (ec *executionContext) _AccountProvisioning_officials(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_officials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Officials, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_officials(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_units(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_unitsDone(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_unitsDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitsDone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_unitsDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_created(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_skipped(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_sent(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_sheetCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_sheetCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SheetCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_sheetCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_failure(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountProvisioning_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_sheets(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Sheets(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["where"].(*ent.ActivationSheetWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {
+			return ec.marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_sheets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioning",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheetConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AccountProvisioning_sheets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioning_skippedList(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_skippedList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountProvisioning().SkippedList(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
+			return ec.marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_skippedList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioning",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionSkip(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AccountProvisioningEdge) graphql.Marshaler {
+			return ec.marshalOAccountProvisioningEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioningConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioningEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioningConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioningConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioningEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+			return ec.marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioningEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioningEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _AccountSetRolePayload_account(ctx context.Context, field graphql.CollectedField, obj *model.AccountSetRolePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25314,137 +26447,36 @@ func (ec *executionContext) fieldContext_AccountSetRolePayload_userErrors(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _AccountsProvisionPayload_created(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountsProvisionPayload_provisioning(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
+			return ec.fieldContext_AccountsProvisionPayload_provisioning(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.Provisioning, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Int")
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_sent(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sent, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Int")
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_sheets(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheets, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
-			return ec.marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "AccountsProvisionPayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ActivationSheet(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_skipped(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Skipped, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
-			return ec.marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "AccountsProvisionPayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ProvisionSkip(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+			return ec.marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Time")
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_provisioning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioning(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AccountsProvisionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
@@ -26069,6 +27101,38 @@ func (ec *executionContext) _ActivationSheet_downloadedAt(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ActivationSheet_downloadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheet_provisioning(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_provisioning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provisioning(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+			return ec.marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_provisioning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationSheet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioning(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ActivationSheetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetConnection) (ret graphql.Marshaler) {
@@ -41731,6 +42795,50 @@ func (ec *executionContext) fieldContext_Query_accounts(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_accounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_accountProvisionings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accountProvisionings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccountProvisionings(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioningConnection) graphql.Marshaler {
+			return ec.marshalNAccountProvisioningConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accountProvisionings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioningConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accountProvisionings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -61621,6 +62729,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Acknowledgement(ctx, sel, obj)
+	case *ent.AccountProvisioning:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AccountProvisioning(ctx, sel, obj)
 	case *ent.Account:
 		if obj == nil {
 			return graphql.Null
@@ -61645,7 +62758,7 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61747,7 +62860,7 @@ func (ec *executionContext) _AccountActivatePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountActivatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61800,7 +62913,7 @@ func (ec *executionContext) _AccountConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61843,7 +62956,7 @@ func (ec *executionContext) _AccountCreatePayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61881,7 +62994,7 @@ func (ec *executionContext) _AccountDisablePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountDisablePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61919,7 +63032,7 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61951,13 +63064,219 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var accountProvisioningImplementors = []string{"AccountProvisioning", "Node"}
+
+func (ec *executionContext) _AccountProvisioning(ctx context.Context, sel ast.SelectionSet, obj *ent.AccountProvisioning) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProvisioningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProvisioning")
+		case "id":
+			out.Values[i] = ec._AccountProvisioning_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._AccountProvisioning_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AccountProvisioning_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeKind":
+			out.Values[i] = ec._AccountProvisioning_scopeKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeID":
+			out.Values[i] = ec._AccountProvisioning_scopeID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "send":
+			out.Values[i] = ec._AccountProvisioning_send(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._AccountProvisioning_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "officials":
+			out.Values[i] = ec._AccountProvisioning_officials(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "units":
+			out.Values[i] = ec._AccountProvisioning_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unitsDone":
+			out.Values[i] = ec._AccountProvisioning_unitsDone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._AccountProvisioning_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skipped":
+			out.Values[i] = ec._AccountProvisioning_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sent":
+			out.Values[i] = ec._AccountProvisioning_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sheetCount":
+			out.Values[i] = ec._AccountProvisioning_sheetCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failure":
+			out.Values[i] = ec._AccountProvisioning_failure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._AccountProvisioning_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._AccountProvisioning_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sheets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountProvisioning_sheets(ctx, field, obj)
+				})
+		case "skippedList":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountProvisioning_skippedList(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountProvisioningConnectionImplementors = []string{"AccountProvisioningConnection"}
+
+func (ec *executionContext) _AccountProvisioningConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AccountProvisioningConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProvisioningConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProvisioningConnection")
+		case "edges":
+			out.Values[i] = ec._AccountProvisioningConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AccountProvisioningConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AccountProvisioningConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountProvisioningEdgeImplementors = []string{"AccountProvisioningEdge"}
+
+func (ec *executionContext) _AccountProvisioningEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AccountProvisioningEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProvisioningEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProvisioningEdge")
+		case "node":
+			out.Values[i] = ec._AccountProvisioningEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AccountProvisioningEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var accountSetRolePayloadImplementors = []string{"AccountSetRolePayload"}
 
 func (ec *executionContext) _AccountSetRolePayload(ctx context.Context, sel ast.SelectionSet, obj *model.AccountSetRolePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountSetRolePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61995,33 +63314,13 @@ func (ec *executionContext) _AccountsProvisionPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountsProvisionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AccountsProvisionPayload")
-		case "created":
-			out.Values[i] = ec._AccountsProvisionPayload_created(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sent":
-			out.Values[i] = ec._AccountsProvisionPayload_sent(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sheets":
-			out.Values[i] = ec._AccountsProvisionPayload_sheets(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "skipped":
-			out.Values[i] = ec._AccountsProvisionPayload_skipped(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "expiresAt":
-			out.Values[i] = ec._AccountsProvisionPayload_expiresAt(ctx, field, obj)
+		case "provisioning":
+			out.Values[i] = ec._AccountsProvisionPayload_provisioning(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -62053,7 +63352,7 @@ func (ec *executionContext) _Acknowledgement(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, acknowledgementImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62113,7 +63412,7 @@ func (ec *executionContext) _AcknowledgementConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, acknowledgementConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62156,7 +63455,7 @@ func (ec *executionContext) _AcknowledgementEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, acknowledgementEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62194,7 +63493,7 @@ func (ec *executionContext) _ActivationCodeIssuePayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, activationCodeIssuePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62247,7 +63546,7 @@ func (ec *executionContext) _ActivationSheet(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62255,38 +63554,44 @@ func (ec *executionContext) _ActivationSheet(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._ActivationSheet_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._ActivationSheet_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._ActivationSheet_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitID":
 			out.Values[i] = ec._ActivationSheet_unitID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accounts":
 			out.Values[i] = ec._ActivationSheet_accounts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expiresAt":
 			out.Values[i] = ec._ActivationSheet_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "downloadedAt":
 			out.Values[i] = ec._ActivationSheet_downloadedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "provisioning":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivationSheet_provisioning(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -62310,7 +63615,7 @@ func (ec *executionContext) _ActivationSheetConnection(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62353,7 +63658,7 @@ func (ec *executionContext) _ActivationSheetEdge(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62391,7 +63696,7 @@ func (ec *executionContext) _ActivationSheetLinkPayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, activationSheetLinkPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62434,7 +63739,7 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62518,7 +63823,7 @@ func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62561,7 +63866,7 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62599,7 +63904,7 @@ func (ec *executionContext) _AwarenessTarget(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, awarenessTargetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62637,7 +63942,7 @@ func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62774,7 +64079,7 @@ func (ec *executionContext) _CampaignAcknowledgePayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignAcknowledgePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62812,7 +64117,7 @@ func (ec *executionContext) _CampaignConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62855,7 +64160,7 @@ func (ec *executionContext) _CampaignEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, campaignEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62893,7 +64198,7 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63108,7 +64413,7 @@ func (ec *executionContext) _CaseActionPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseActionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63146,7 +64451,7 @@ func (ec *executionContext) _CaseConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63189,7 +64494,7 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63227,7 +64532,7 @@ func (ec *executionContext) _CaseEvent(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63311,7 +64616,7 @@ func (ec *executionContext) _CaseEventConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63354,7 +64659,7 @@ func (ec *executionContext) _CaseEventEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63392,7 +64697,7 @@ func (ec *executionContext) _CaseFigures(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseFiguresImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63455,7 +64760,7 @@ func (ec *executionContext) _CaseMessage(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseMessageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63519,7 +64824,7 @@ func (ec *executionContext) _CaseMessageConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseMessageConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63562,7 +64867,7 @@ func (ec *executionContext) _CaseMessageEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseMessageEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63600,7 +64905,7 @@ func (ec *executionContext) _CaseStatistics(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStatisticsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63673,7 +64978,7 @@ func (ec *executionContext) _CaseSubmitPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseSubmitPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63731,7 +65036,7 @@ func (ec *executionContext) _CaseUpdate(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseUpdateImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63779,7 +65084,7 @@ func (ec *executionContext) _CategoryCount(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63817,7 +65122,7 @@ func (ec *executionContext) _ChannelCount(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, channelCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63855,7 +65160,7 @@ func (ec *executionContext) _CitizenSignInPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, citizenSignInPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63898,7 +65203,7 @@ func (ec *executionContext) _ClassificationCount(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, classificationCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63936,7 +65241,7 @@ func (ec *executionContext) _Commendation(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, commendationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64042,7 +65347,7 @@ func (ec *executionContext) _CommendationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, commendationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64085,7 +65390,7 @@ func (ec *executionContext) _CommendationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, commendationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64123,7 +65428,7 @@ func (ec *executionContext) _CommendationFigures(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, commendationFiguresImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64166,7 +65471,7 @@ func (ec *executionContext) _CommendationPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, commendationPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64204,7 +65509,7 @@ func (ec *executionContext) _CommendationProposePayload(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, commendationProposePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64242,7 +65547,7 @@ func (ec *executionContext) _Criterion(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, criterionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64316,7 +65621,7 @@ func (ec *executionContext) _DeviceRegisterPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceRegisterPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64354,7 +65659,7 @@ func (ec *executionContext) _DeviceUnregisterPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, deviceUnregisterPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64392,7 +65697,7 @@ func (ec *executionContext) _District(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64472,7 +65777,7 @@ func (ec *executionContext) _DistrictConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64515,7 +65820,7 @@ func (ec *executionContext) _DistrictEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, districtEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64553,7 +65858,7 @@ func (ec *executionContext) _EmulationRegisterPayload(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, emulationRegisterPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64591,7 +65896,7 @@ func (ec *executionContext) _EmulationRegistration(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, emulationRegistrationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64661,7 +65966,7 @@ func (ec *executionContext) _EmulationRegistrationConnection(ctx context.Context
 	fields := graphql.CollectFields(ec.OperationContext, sel, emulationRegistrationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64704,7 +66009,7 @@ func (ec *executionContext) _EmulationRegistrationEdge(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, emulationRegistrationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64742,7 +66047,7 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64816,7 +66121,7 @@ func (ec *executionContext) _EvidenceUploadCreatePayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceUploadCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64864,7 +66169,7 @@ func (ec *executionContext) _ExportLinkPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, exportLinkPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64907,7 +66212,7 @@ func (ec *executionContext) _FinalReview(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, finalReviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64945,7 +66250,7 @@ func (ec *executionContext) _FinalReviewRow(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, finalReviewRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -64988,7 +66293,7 @@ func (ec *executionContext) _FormCount(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, formCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65026,7 +66331,7 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65118,7 +66423,7 @@ func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65161,7 +66466,7 @@ func (ec *executionContext) _IncidentEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65199,7 +66504,7 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65275,7 +66580,7 @@ func (ec *executionContext) _InspectionConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65318,7 +66623,7 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65356,7 +66661,7 @@ func (ec *executionContext) _InspectionRecordPayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionRecordPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65394,7 +66699,7 @@ func (ec *executionContext) _JobQueueStats(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobQueueStatsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65452,7 +66757,7 @@ func (ec *executionContext) _JobStateCount(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, jobStateCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65490,7 +66795,7 @@ func (ec *executionContext) _LevelCount(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, levelCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65528,7 +66833,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65581,7 +66886,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65619,7 +66924,7 @@ func (ec *executionContext) _Metric(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, metricImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -65665,7 +66970,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -66125,7 +67430,7 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66196,7 +67501,7 @@ func (ec *executionContext) _NotificationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66239,7 +67544,7 @@ func (ec *executionContext) _NotificationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66277,7 +67582,7 @@ func (ec *executionContext) _NotificationMarkReadPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationMarkReadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66315,7 +67620,7 @@ func (ec *executionContext) _NotificationPreferences(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationPreferencesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66363,7 +67668,7 @@ func (ec *executionContext) _NotificationSettingsPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, notificationSettingsPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66401,7 +67706,7 @@ func (ec *executionContext) _Official(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66527,7 +67832,7 @@ func (ec *executionContext) _OfficialAssignment(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialAssignmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66597,7 +67902,7 @@ func (ec *executionContext) _OfficialAssignmentConnection(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialAssignmentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66640,7 +67945,7 @@ func (ec *executionContext) _OfficialAssignmentEdge(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialAssignmentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66678,7 +67983,7 @@ func (ec *executionContext) _OfficialConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66721,7 +68026,7 @@ func (ec *executionContext) _OfficialEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66759,7 +68064,7 @@ func (ec *executionContext) _OfficialPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66797,7 +68102,7 @@ func (ec *executionContext) _OfficialYear(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, officialYearImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66866,7 +68171,7 @@ func (ec *executionContext) _OidcLinkPayload(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, oidcLinkPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66904,7 +68209,7 @@ func (ec *executionContext) _OidcSignInPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, oidcSignInPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -66957,7 +68262,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67005,7 +68310,7 @@ func (ec *executionContext) _PartnerKeyIssuePayload(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyIssuePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67048,7 +68353,7 @@ func (ec *executionContext) _PartnerKeyRevokePayload(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyRevokePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67086,7 +68391,7 @@ func (ec *executionContext) _PasswordChangePayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, passwordChangePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67139,7 +68444,7 @@ func (ec *executionContext) _PasswordResetRequestPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, passwordResetRequestPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67177,7 +68482,7 @@ func (ec *executionContext) _Phase(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, phaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67271,7 +68576,7 @@ func (ec *executionContext) _Pledge(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67351,7 +68656,7 @@ func (ec *executionContext) _PledgeConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67394,7 +68699,7 @@ func (ec *executionContext) _PledgeEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67432,7 +68737,7 @@ func (ec *executionContext) _PledgeSignPayload(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeSignPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67470,7 +68775,7 @@ func (ec *executionContext) _PledgeWithdrawPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, pledgeWithdrawPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67508,7 +68813,7 @@ func (ec *executionContext) _Progress(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, progressImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67621,7 +68926,7 @@ func (ec *executionContext) _ProgressPoint(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, progressPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67704,7 +69009,7 @@ func (ec *executionContext) _ProgressSeries(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, progressSeriesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67757,7 +69062,7 @@ func (ec *executionContext) _Province(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, provinceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67855,7 +69160,7 @@ func (ec *executionContext) _ProvinceConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, provinceConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67898,7 +69203,7 @@ func (ec *executionContext) _ProvinceEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, provinceEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67936,7 +69241,7 @@ func (ec *executionContext) _ProvisionSkip(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, provisionSkipImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -67977,7 +69282,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -68004,6 +69309,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_accounts(ctx, field)
+				})
+		case "accountProvisionings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accountProvisionings(ctx, field)
 				})
 		case "acknowledgements":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -68216,7 +69527,7 @@ func (ec *executionContext) _RankingConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, rankingConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68259,7 +69570,7 @@ func (ec *executionContext) _RankingEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, rankingEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68297,7 +69608,7 @@ func (ec *executionContext) _RankingEntry(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, rankingEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68365,7 +69676,7 @@ func (ec *executionContext) _ReceiptVerification(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, receiptVerificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68448,7 +69759,7 @@ func (ec *executionContext) _Reduction(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, reductionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68506,7 +69817,7 @@ func (ec *executionContext) _ReporterIdentity(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, reporterIdentityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68554,7 +69865,7 @@ func (ec *executionContext) _Review(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, reviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68639,7 +69950,7 @@ func (ec *executionContext) _ReviewClosePayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, reviewClosePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68677,7 +69988,7 @@ func (ec *executionContext) _ReviewConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, reviewConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68720,7 +70031,7 @@ func (ec *executionContext) _ReviewEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, reviewEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68758,7 +70069,7 @@ func (ec *executionContext) _RosterImport(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68897,7 +70208,7 @@ func (ec *executionContext) _RosterImportError(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68945,7 +70256,7 @@ func (ec *executionContext) _RosterImportPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, rosterImportPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -68983,7 +70294,7 @@ func (ec *executionContext) _RosterUploadCreatePayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, rosterUploadCreatePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69031,7 +70342,7 @@ func (ec *executionContext) _Satisfaction(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, satisfactionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69069,7 +70380,7 @@ func (ec *executionContext) _ScopeRef(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, scopeRefImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69112,7 +70423,7 @@ func (ec *executionContext) _SelfAssessment(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69248,7 +70559,7 @@ func (ec *executionContext) _SelfAssessmentConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69291,7 +70602,7 @@ func (ec *executionContext) _SelfAssessmentEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69329,7 +70640,7 @@ func (ec *executionContext) _SelfAssessmentItem(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69399,7 +70710,7 @@ func (ec *executionContext) _SelfAssessmentReturnPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentReturnPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69437,7 +70748,7 @@ func (ec *executionContext) _SelfAssessmentReviewPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentReviewPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69475,7 +70786,7 @@ func (ec *executionContext) _SelfAssessmentSavePayload(ctx context.Context, sel 
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentSavePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69513,7 +70824,7 @@ func (ec *executionContext) _SelfAssessmentSubmitPayload(ctx context.Context, se
 	fields := graphql.CollectFields(ec.OperationContext, sel, selfAssessmentSubmitPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69551,7 +70862,7 @@ func (ec *executionContext) _StateCount(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, stateCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69611,7 +70922,7 @@ func (ec *executionContext) _TodoItem(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, todoItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69665,7 +70976,7 @@ func (ec *executionContext) _TokenRefreshPayload(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, tokenRefreshPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69718,7 +71029,7 @@ func (ec *executionContext) _TrackedCase(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69830,7 +71141,7 @@ func (ec *executionContext) _TrackedCaseConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69873,7 +71184,7 @@ func (ec *executionContext) _TrackedCaseEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69911,7 +71222,7 @@ func (ec *executionContext) _TrackedCaseEvent(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -69959,7 +71270,7 @@ func (ec *executionContext) _TrackedCaseEventConnection(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70002,7 +71313,7 @@ func (ec *executionContext) _TrackedCaseEventEdge(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCaseEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70040,7 +71351,7 @@ func (ec *executionContext) _TrackedCasePayload(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedCasePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70083,7 +71394,7 @@ func (ec *executionContext) _TrackedEvidence(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70136,7 +71447,7 @@ func (ec *executionContext) _TrackedMessage(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedMessageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70179,7 +71490,7 @@ func (ec *executionContext) _TrackedMessageConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedMessageConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70222,7 +71533,7 @@ func (ec *executionContext) _TrackedMessageEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, trackedMessageEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70260,7 +71571,7 @@ func (ec *executionContext) _Unit(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, unitImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70405,7 +71716,7 @@ func (ec *executionContext) _UnitConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, unitConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70448,7 +71759,7 @@ func (ec *executionContext) _UnitEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, unitEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70486,7 +71797,7 @@ func (ec *executionContext) _UnitPayload(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, unitPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70524,7 +71835,7 @@ func (ec *executionContext) _UnitYear(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, unitYearImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70594,7 +71905,7 @@ func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70637,7 +71948,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70731,7 +72042,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70784,7 +72095,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70832,7 +72143,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70890,7 +72201,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -70948,7 +72259,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71006,7 +72317,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := newDeferredGroup(ctx, fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -71156,6 +72467,34 @@ func (ec *executionContext) marshalNAccountOrderField2ᚖgithubᚗcomᚋliemchin
 	return v
 }
 
+func (ec *executionContext) marshalNAccountProvisioningConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AccountProvisioningConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountProvisioningConnection!")
+		return graphql.Null
+	}
+	return ec._AccountProvisioningConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx context.Context, v any) (accountprovisioning.ScopeKind, error) {
+	var res accountprovisioning.ScopeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx context.Context, sel ast.SelectionSet, v accountprovisioning.ScopeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx context.Context, v any) (accountprovisioning.Status, error) {
+	var res accountprovisioning.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx context.Context, sel ast.SelectionSet, v accountprovisioning.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAccountRole2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRole(ctx context.Context, v any) (account.Role, error) {
 	var res account.Role
 	err := res.UnmarshalGQL(v)
@@ -71245,30 +72584,6 @@ func (ec *executionContext) marshalNActivationCodeIssuePayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._ActivationCodeIssuePayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheet) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ActivationSheet!")
-		return graphql.Null
-	}
-	return ec._ActivationSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {
@@ -71651,7 +72966,7 @@ func (ec *executionContext) marshalNCategoryCount2githubᚗcomᚋliemchinhᚋlie
 }
 
 func (ec *executionContext) marshalNCategoryCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCategoryCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.CategoryCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategoryCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐCategoryCount(ctx, sel, v[i])
@@ -71681,7 +72996,7 @@ func (ec *executionContext) marshalNChannelCount2githubᚗcomᚋliemchinhᚋliem
 }
 
 func (ec *executionContext) marshalNChannelCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐChannelCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.ChannelCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐChannelCount(ctx, sel, v[i])
@@ -71719,7 +73034,7 @@ func (ec *executionContext) marshalNClassificationCount2githubᚗcomᚋliemchinh
 }
 
 func (ec *executionContext) marshalNClassificationCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐClassificationCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.ClassificationCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClassificationCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐClassificationCount(ctx, sel, v[i])
@@ -71735,7 +73050,7 @@ func (ec *executionContext) marshalNClassificationCount2ᚕgithubᚗcomᚋliemch
 }
 
 func (ec *executionContext) marshalNCommendation2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Commendation) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommendation2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendation(ctx, sel, v[i])
@@ -72045,7 +73360,7 @@ func (ec *executionContext) marshalNFinalReview2ᚖgithubᚗcomᚋliemchinhᚋli
 }
 
 func (ec *executionContext) marshalNFinalReviewRow2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReviewRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FinalReviewRow) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFinalReviewRow2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐFinalReviewRow(ctx, sel, v[i])
@@ -72087,7 +73402,7 @@ func (ec *executionContext) marshalNFormCount2githubᚗcomᚋliemchinhᚋliemchi
 }
 
 func (ec *executionContext) marshalNFormCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐFormCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.FormCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFormCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐFormCount(ctx, sel, v[i])
@@ -72272,7 +73587,7 @@ func (ec *executionContext) marshalNJobQueueStats2ᚖgithubᚗcomᚋliemchinhᚋ
 }
 
 func (ec *executionContext) marshalNJobStateCount2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobStateCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.JobStateCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNJobStateCount2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐJobStateCount(ctx, sel, v[i])
@@ -72300,7 +73615,7 @@ func (ec *executionContext) marshalNLevelCount2githubᚗcomᚋliemchinhᚋliemch
 }
 
 func (ec *executionContext) marshalNLevelCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.LevelCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLevelCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐLevelCount(ctx, sel, v[i])
@@ -72346,7 +73661,7 @@ func (ec *executionContext) marshalNMetric2githubᚗcomᚋliemchinhᚋliemchinh�
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNoder(ctx, sel, v[i])
@@ -72388,7 +73703,7 @@ func (ec *executionContext) unmarshalNNotificationKind2ᚕgithubᚗcomᚋliemchi
 }
 
 func (ec *executionContext) marshalNNotificationKind2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.NotificationKind) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNotificationKind2githubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐNotificationKind(ctx, sel, v[i])
@@ -72761,7 +74076,7 @@ func (ec *executionContext) marshalNProgressPoint2githubᚗcomᚋliemchinhᚋlie
 }
 
 func (ec *executionContext) marshalNProgressPoint2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.Point) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProgressPoint2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐPoint(ctx, sel, v[i])
@@ -72830,7 +74145,7 @@ func (ec *executionContext) unmarshalNProvinceWhereInput2ᚖgithubᚗcomᚋliemc
 }
 
 func (ec *executionContext) marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx context.Context, sel ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvisionSkip2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkip(ctx, sel, v[i])
@@ -72862,7 +74177,7 @@ func (ec *executionContext) marshalNRankingConnection2ᚖgithubᚗcomᚋliemchin
 }
 
 func (ec *executionContext) marshalNRankingEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RankingEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRankingEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRankingEdge(ctx, sel, v[i])
@@ -72966,7 +74281,7 @@ func (ec *executionContext) unmarshalNReviewWhereInput2ᚖgithubᚗcomᚋliemchi
 }
 
 func (ec *executionContext) marshalNRosterImportError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RosterImportError) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRosterImportError2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋgraphᚋmodelᚐRosterImportError(ctx, sel, v[i])
@@ -73092,7 +74407,7 @@ func (ec *executionContext) marshalNScopeRef2ᚖgithubᚗcomᚋliemchinhᚋliemc
 }
 
 func (ec *executionContext) marshalNSelfAssessment2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SelfAssessment) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSelfAssessment2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessment(ctx, sel, v[i])
@@ -73256,7 +74571,7 @@ func (ec *executionContext) marshalNStateCount2githubᚗcomᚋliemchinhᚋliemch
 }
 
 func (ec *executionContext) marshalNStateCount2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐStateCountᚄ(ctx context.Context, sel ast.SelectionSet, v []progress.StateCount) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStateCount2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐStateCount(ctx, sel, v[i])
@@ -73333,7 +74648,7 @@ func (ec *executionContext) marshalNTodoItem2githubᚗcomᚋliemchinhᚋliemchin
 }
 
 func (ec *executionContext) marshalNTodoItem2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoᚄ(ctx context.Context, sel ast.SelectionSet, v []selfreport.Todo) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTodoItem2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodo(ctx, sel, v[i])
@@ -73392,7 +74707,7 @@ func (ec *executionContext) marshalNTrackedCaseEdge2githubᚗcomᚋliemchinhᚋl
 }
 
 func (ec *executionContext) marshalNTrackedCaseEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedCaseEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedCaseEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedCaseEdge(ctx, sel, v[i])
@@ -73412,7 +74727,7 @@ func (ec *executionContext) marshalNTrackedCaseEvent2githubᚗcomᚋliemchinhᚋ
 }
 
 func (ec *executionContext) marshalNTrackedCaseEvent2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*casework.TrackedEvent) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedCaseEvent2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvent(ctx, sel, v[i])
@@ -73448,7 +74763,7 @@ func (ec *executionContext) marshalNTrackedCaseEventEdge2githubᚗcomᚋliemchin
 }
 
 func (ec *executionContext) marshalNTrackedCaseEventEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedEventEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedCaseEventEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEventEdge(ctx, sel, v[i])
@@ -73476,7 +74791,7 @@ func (ec *executionContext) marshalNTrackedEvidence2githubᚗcomᚋliemchinhᚋl
 }
 
 func (ec *executionContext) marshalNTrackedEvidence2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedEvidence) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedEvidence2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedEvidence(ctx, sel, v[i])
@@ -73496,7 +74811,7 @@ func (ec *executionContext) marshalNTrackedMessage2githubᚗcomᚋliemchinhᚋli
 }
 
 func (ec *executionContext) marshalNTrackedMessage2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*casework.TrackedMessage) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedMessage2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessage(ctx, sel, v[i])
@@ -73532,7 +74847,7 @@ func (ec *executionContext) marshalNTrackedMessageEdge2githubᚗcomᚋliemchinh�
 }
 
 func (ec *executionContext) marshalNTrackedMessageEdge2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []casework.TrackedMessageEdge) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrackedMessageEdge2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋcaseworkᚐTrackedMessageEdge(ctx, sel, v[i])
@@ -73626,7 +74941,7 @@ func (ec *executionContext) unmarshalNUnitWhereInput2ᚖgithubᚗcomᚋliemchinh
 }
 
 func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*apperr.UserError) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserError2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋapperrᚐUserError(ctx, sel, v[i])
@@ -73654,7 +74969,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -73698,7 +75013,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -73726,7 +75041,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -73754,7 +75069,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -73802,7 +75117,7 @@ func (ec *executionContext) marshalOAccountEdge2ᚕᚖgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAccountEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountEdge(ctx, sel, v[i])
@@ -73826,6 +75141,33 @@ func (ec *executionContext) unmarshalOAccountOrder2ᚖgithubᚗcomᚋliemchinh�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx context.Context, sel ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccountProvisioning(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAccountProvisioningEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AccountProvisioningEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAccountProvisioningEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAccountProvisioningEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AccountProvisioningEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccountProvisioningEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOAccountRole2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRoleᚄ(ctx context.Context, v any) ([]account.Role, error) {
 	if v == nil {
 		return nil, nil
@@ -73847,7 +75189,7 @@ func (ec *executionContext) marshalOAccountRole2ᚕgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountRole2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRole(ctx, sel, v[i])
@@ -73899,7 +75241,7 @@ func (ec *executionContext) marshalOAccountScopeKind2ᚕgithubᚗcomᚋliemchinh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAccountScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐScopeKind(ctx, sel, v[i])
@@ -73966,7 +75308,7 @@ func (ec *executionContext) marshalOAcknowledgementEdge2ᚕᚖgithubᚗcomᚋlie
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAcknowledgementEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAcknowledgementEdge(ctx, sel, v[i])
@@ -74042,7 +75384,7 @@ func (ec *executionContext) marshalOActivationSheetEdge2ᚕᚖgithubᚗcomᚋlie
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOActivationSheetEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetEdge(ctx, sel, v[i])
@@ -74094,7 +75436,7 @@ func (ec *executionContext) marshalOAuditEventEdge2ᚕᚖgithubᚗcomᚋliemchin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditEventEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAuditEventEdge(ctx, sel, v[i])
@@ -74177,7 +75519,7 @@ func (ec *executionContext) marshalOCampaign2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCampaign2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaign(ctx, sel, v[i])
@@ -74203,7 +75545,7 @@ func (ec *executionContext) marshalOCampaignEdge2ᚕᚖgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCampaignEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCampaignEdge(ctx, sel, v[i])
@@ -74256,7 +75598,7 @@ func (ec *executionContext) marshalOCase2ᚕᚖgithubᚗcomᚋliemchinhᚋliemch
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCitizenCase(ctx, sel, v[i])
@@ -74315,7 +75657,7 @@ func (ec *executionContext) marshalOCaseConclusion2ᚕgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseConclusion2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcitizencaseᚐConclusion(ctx, sel, v[i])
@@ -74350,7 +75692,7 @@ func (ec *executionContext) marshalOCaseEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCaseEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseEdge(ctx, sel, v[i])
@@ -74377,7 +75719,7 @@ func (ec *executionContext) marshalOCaseEventEdge2ᚕᚖgithubᚗcomᚋliemchinh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCaseEventEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseEventEdge(ctx, sel, v[i])
@@ -74414,7 +75756,7 @@ func (ec *executionContext) marshalOCaseEventKind2ᚕgithubᚗcomᚋliemchinhᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, sel, v[i])
@@ -74513,7 +75855,7 @@ func (ec *executionContext) marshalOCaseMessageDirection2ᚕgithubᚗcomᚋliemc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseMessageDirection2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcasemessageᚐDirection(ctx, sel, v[i])
@@ -74548,7 +75890,7 @@ func (ec *executionContext) marshalOCaseMessageEdge2ᚕᚖgithubᚗcomᚋliemchi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCaseMessageEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCaseMessageEdge(ctx, sel, v[i])
@@ -74626,7 +75968,7 @@ func (ec *executionContext) marshalOCaseState2ᚕgithubᚗcomᚋliemchinhᚋliem
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, sel, v[i])
@@ -74703,7 +76045,7 @@ func (ec *executionContext) marshalOCategory2ᚕgithubᚗcomᚋliemchinhᚋliemc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, sel, v[i])
@@ -74755,7 +76097,7 @@ func (ec *executionContext) marshalOChannel2ᚕgithubᚗcomᚋliemchinhᚋliemch
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, sel, v[i])
@@ -74807,7 +76149,7 @@ func (ec *executionContext) marshalOClassification2ᚕgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClassification2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐClassification(ctx, sel, v[i])
@@ -74849,7 +76191,7 @@ func (ec *executionContext) marshalOCommendationEdge2ᚕᚖgithubᚗcomᚋliemch
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCommendationEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCommendationEdge(ctx, sel, v[i])
@@ -74893,7 +76235,7 @@ func (ec *executionContext) marshalOCommendationForm2ᚕgithubᚗcomᚋliemchinh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, sel, v[i])
@@ -74945,7 +76287,7 @@ func (ec *executionContext) marshalOCommendationLevel2ᚕgithubᚗcomᚋliemchin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, sel, v[i])
@@ -75005,7 +76347,7 @@ func (ec *executionContext) marshalOCommendationStatus2ᚕgithubᚗcomᚋliemchi
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCommendationStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐStatus(ctx, sel, v[i])
@@ -75065,7 +76407,7 @@ func (ec *executionContext) marshalOCriterion2ᚕᚖgithubᚗcomᚋliemchinhᚋl
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCriterion2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐCriterion(ctx, sel, v[i])
@@ -75107,7 +76449,7 @@ func (ec *executionContext) marshalODistrictEdge2ᚕᚖgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalODistrictEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐDistrictEdge(ctx, sel, v[i])
@@ -75167,7 +76509,7 @@ func (ec *executionContext) marshalOEmulationRegistrationEdge2ᚕᚖgithubᚗcom
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOEmulationRegistrationEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEmulationRegistrationEdge(ctx, sel, v[i])
@@ -75220,7 +76562,7 @@ func (ec *executionContext) marshalOEvidence2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvidence2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐEvidence(ctx, sel, v[i])
@@ -75321,7 +76663,7 @@ func (ec *executionContext) marshalOIncident2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncident2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncident(ctx, sel, v[i])
@@ -75347,7 +76689,7 @@ func (ec *executionContext) marshalOIncidentEdge2ᚕᚖgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOIncidentEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐIncidentEdge(ctx, sel, v[i])
@@ -75392,7 +76734,7 @@ func (ec *executionContext) marshalOIncidentSource2ᚕgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentSource2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋincidentᚐSource(ctx, sel, v[i])
@@ -75459,7 +76801,7 @@ func (ec *executionContext) marshalOInspectionEdge2ᚕᚖgithubᚗcomᚋliemchin
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInspectionEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐInspectionEdge(ctx, sel, v[i])
@@ -75614,7 +76956,7 @@ func (ec *executionContext) marshalONotificationEdge2ᚕᚖgithubᚗcomᚋliemch
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONotificationEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐNotificationEdge(ctx, sel, v[i])
@@ -75680,7 +77022,7 @@ func (ec *executionContext) marshalOOfficialAssignmentEdge2ᚕᚖgithubᚗcomᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOfficialAssignmentEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialAssignmentEdge(ctx, sel, v[i])
@@ -75725,7 +77067,7 @@ func (ec *executionContext) marshalOOfficialCategory2ᚕgithubᚗcomᚋliemchinh
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOfficialCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategory(ctx, sel, v[i])
@@ -75760,7 +77102,7 @@ func (ec *executionContext) marshalOOfficialEdge2ᚕᚖgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOOfficialEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐOfficialEdge(ctx, sel, v[i])
@@ -75852,7 +77194,7 @@ func (ec *executionContext) marshalOPhase2ᚕᚖgithubᚗcomᚋliemchinhᚋliemc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPhase2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPhase(ctx, sel, v[i])
@@ -75878,7 +77220,7 @@ func (ec *executionContext) marshalOPledgeEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPledgeEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐPledgeEdge(ctx, sel, v[i])
@@ -75923,7 +77265,7 @@ func (ec *executionContext) marshalOPledgeStatus2ᚕgithubᚗcomᚋliemchinhᚋl
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPledgeStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋpledgeᚐStatus(ctx, sel, v[i])
@@ -75983,7 +77325,7 @@ func (ec *executionContext) marshalOProvince2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProvince2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvince(ctx, sel, v[i])
@@ -76009,7 +77351,7 @@ func (ec *executionContext) marshalOProvinceEdge2ᚕᚖgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOProvinceEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐProvinceEdge(ctx, sel, v[i])
@@ -76124,7 +77466,7 @@ func (ec *executionContext) marshalOReviewEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOReviewEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐReviewEdge(ctx, sel, v[i])
@@ -76169,7 +77511,7 @@ func (ec *executionContext) marshalOReviewScopeKind2ᚕgithubᚗcomᚋliemchinh�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, sel, v[i])
@@ -76251,7 +77593,7 @@ func (ec *executionContext) marshalOSelfAssessmentEdge2ᚕᚖgithubᚗcomᚋliem
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSelfAssessmentEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentEdge(ctx, sel, v[i])
@@ -76271,7 +77613,7 @@ func (ec *executionContext) marshalOSelfAssessmentItem2ᚕᚖgithubᚗcomᚋliem
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSelfAssessmentItem2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐSelfAssessmentItem(ctx, sel, v[i])
@@ -76331,7 +77673,7 @@ func (ec *executionContext) marshalOSelfAssessmentStatus2ᚕgithubᚗcomᚋliemc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSelfAssessmentStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐStatus(ctx, sel, v[i])
@@ -76516,7 +77858,7 @@ func (ec *executionContext) marshalOUnit2ᚕᚖgithubᚗcomᚋliemchinhᚋliemch
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnit2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnit(ctx, sel, v[i])
@@ -76542,7 +77884,7 @@ func (ec *executionContext) marshalOUnitEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋli
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUnitEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐUnitEdge(ctx, sel, v[i])
@@ -76579,7 +77921,7 @@ func (ec *executionContext) marshalOUnitKind2ᚕgithubᚗcomᚋliemchinhᚋliemc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnitKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐKind(ctx, sel, v[i])
@@ -76631,7 +77973,7 @@ func (ec *executionContext) marshalOUnitLevel2ᚕgithubᚗcomᚋliemchinhᚋliem
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnitLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐLevel(ctx, sel, v[i])
@@ -76713,7 +78055,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -76732,7 +78074,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -76751,7 +78093,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -76770,7 +78112,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
