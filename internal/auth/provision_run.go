@@ -116,18 +116,28 @@ func (s *Service) startRun(id string) {
 }
 
 // ProvisionLocal records a run of target for the command line (no viewer: the operator of the
-// machine) and works it at once, in this process. It returns the run as it ended.
+// machine) and works it at once, in this process; an open command-line run of the same scope (its
+// process stopped) is resumed instead. It returns the run as it ended.
 func (s *Service) ProvisionLocal(ctx context.Context, target authz.Scope, send bool) (*ent.AccountProvisioning, error) {
 	if target.Kind == authz.ScopeNation || target.ID == "" {
 		return nil, apperr.BadInput("Hãy cấp tài khoản theo từng tỉnh, huyện hoặc đơn vị.", "Provision one province, district or unit at a time.", "scope")
 	}
 	sys := authz.System(ctx, authz.SysProvisionRun)
-	var run *ent.AccountProvisioning
-	err := store.InTx(sys, s.client, func(ctx context.Context, tx *ent.Client) error {
-		var err error
-		run, err = s.recordRun(ctx, tx, target, send, "")
-		return err
-	})
+	// A run of the same scope from the command line still open: its process was stopped; this
+	// one takes it over and resumes it (were both alive, their batches would still take the
+	// province's lock in turn and skip what the other did).
+	run, err := s.client.AccountProvisioning.Query().Where(accountprovisioning.RequestedBy(""),
+		accountprovisioning.ScopeKindEQ(accountprovisioning.ScopeKind(target.Kind)), accountprovisioning.ScopeID(target.ID),
+		accountprovisioning.StatusIn(accountprovisioning.StatusQUEUED, accountprovisioning.StatusRUNNING)).First(sys)
+	if ent.IsNotFound(err) {
+		err = store.InTx(sys, s.client, func(ctx context.Context, tx *ent.Client) error {
+			var err error
+			run, err = s.recordRun(ctx, tx, target, send, "")
+			return err
+		})
+	} else if err == nil {
+		s.log.Info("resuming the interrupted provisioning run", "provisioning", run.ID, "units_done", run.UnitsDone, "created", run.Created)
+	}
 	if err != nil {
 		return nil, err
 	}
