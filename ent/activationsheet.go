@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 )
 
@@ -35,8 +36,35 @@ type ActivationSheet struct {
 	// Id of the account that downloaded it.
 	DownloadedBy string `json:"downloaded_by,omitempty"`
 	// Id of the account that provisioned.
-	IssuedBy     string `json:"issued_by,omitempty"`
+	IssuedBy string `json:"issued_by,omitempty"`
+	// Id of the provisioning run that made it (null for sheets made before runs were recorded).
+	ProvisioningID *string `json:"provisioning_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the ActivationSheetQuery when eager-loading is set.
+	Edges        ActivationSheetEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// ActivationSheetEdges holds the relations/edges for other nodes in the graph.
+type ActivationSheetEdges struct {
+	// The provisioning run that made it.
+	Provisioning *AccountProvisioning `json:"provisioning,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [1]bool
+	// totalCount holds the count of the edges above.
+	totalCount [1]map[string]int
+}
+
+// ProvisioningOrErr returns the Provisioning value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ActivationSheetEdges) ProvisioningOrErr() (*AccountProvisioning, error) {
+	if e.Provisioning != nil {
+		return e.Provisioning, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: accountprovisioning.Label}
+	}
+	return nil, &NotLoadedError{edge: "provisioning"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -48,7 +76,7 @@ func (*ActivationSheet) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case activationsheet.FieldAccounts:
 			values[i] = new(sql.NullInt64)
-		case activationsheet.FieldID, activationsheet.FieldUnitID, activationsheet.FieldDownloadedBy, activationsheet.FieldIssuedBy:
+		case activationsheet.FieldID, activationsheet.FieldUnitID, activationsheet.FieldDownloadedBy, activationsheet.FieldIssuedBy, activationsheet.FieldProvisioningID:
 			values[i] = new(sql.NullString)
 		case activationsheet.FieldCreatedAt, activationsheet.FieldUpdatedAt, activationsheet.FieldExpiresAt, activationsheet.FieldDownloadedAt:
 			values[i] = new(sql.NullTime)
@@ -128,6 +156,13 @@ func (_m *ActivationSheet) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IssuedBy = value.String
 			}
+		case activationsheet.FieldProvisioningID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provisioning_id", values[i])
+			} else if value.Valid {
+				_m.ProvisioningID = new(string)
+				*_m.ProvisioningID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -139,6 +174,11 @@ func (_m *ActivationSheet) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *ActivationSheet) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryProvisioning queries the "provisioning" edge of the ActivationSheet entity.
+func (_m *ActivationSheet) QueryProvisioning() *AccountProvisioningQuery {
+	return NewActivationSheetClient(_m.config).QueryProvisioning(_m)
 }
 
 // Update returns a builder for updating this ActivationSheet.
@@ -191,6 +231,11 @@ func (_m *ActivationSheet) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("issued_by=")
 	builder.WriteString(_m.IssuedBy)
+	builder.WriteString(", ")
+	if v := _m.ProvisioningID; v != nil {
+		builder.WriteString("provisioning_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

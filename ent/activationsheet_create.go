@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 )
 
@@ -117,6 +118,20 @@ func (_c *ActivationSheetCreate) SetNillableIssuedBy(v *string) *ActivationSheet
 	return _c
 }
 
+// SetProvisioningID sets the "provisioning_id" field.
+func (_c *ActivationSheetCreate) SetProvisioningID(v string) *ActivationSheetCreate {
+	_c.mutation.SetProvisioningID(v)
+	return _c
+}
+
+// SetNillableProvisioningID sets the "provisioning_id" field if the given value is not nil.
+func (_c *ActivationSheetCreate) SetNillableProvisioningID(v *string) *ActivationSheetCreate {
+	if v != nil {
+		_c.SetProvisioningID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ActivationSheetCreate) SetID(v string) *ActivationSheetCreate {
 	_c.mutation.SetID(v)
@@ -129,6 +144,11 @@ func (_c *ActivationSheetCreate) SetNillableID(v *string) *ActivationSheetCreate
 		_c.SetID(*v)
 	}
 	return _c
+}
+
+// SetProvisioning sets the "provisioning" edge to the AccountProvisioning entity.
+func (_c *ActivationSheetCreate) SetProvisioning(v *AccountProvisioning) *ActivationSheetCreate {
+	return _c.SetProvisioningID(v.ID)
 }
 
 // Mutation returns the ActivationSheetMutation object of the builder.
@@ -217,6 +237,11 @@ func (_c *ActivationSheetCreate) check() error {
 			return &ValidationError{Name: "issued_by", err: fmt.Errorf(`ent: validator failed for field "ActivationSheet.issued_by": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.ProvisioningID(); ok {
+		if err := activationsheet.ProvisioningIDValidator(v); err != nil {
+			return &ValidationError{Name: "provisioning_id", err: fmt.Errorf(`ent: validator failed for field "ActivationSheet.provisioning_id": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := activationsheet.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "ActivationSheet.id": %w`, err)}
@@ -293,6 +318,23 @@ func (_c *ActivationSheetCreate) createSpec() (*ActivationSheet, *sqlgraph.Creat
 	if value, ok := _c.mutation.IssuedBy(); ok {
 		_spec.SetField(activationsheet.FieldIssuedBy, field.TypeString, value)
 		_node.IssuedBy = value
+	}
+	if nodes := _c.mutation.ProvisioningIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activationsheet.ProvisioningTable,
+			Columns: []string{activationsheet.ProvisioningColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(accountprovisioning.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProvisioningID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
 }
@@ -443,6 +485,9 @@ func (u *ActivationSheetUpsertOne) UpdateNewValues() *ActivationSheetUpsertOne {
 		}
 		if _, exists := u.create.mutation.IssuedBy(); exists {
 			s.SetIgnore(activationsheet.FieldIssuedBy)
+		}
+		if _, exists := u.create.mutation.ProvisioningID(); exists {
+			s.SetIgnore(activationsheet.FieldProvisioningID)
 		}
 	}))
 	return u
@@ -749,6 +794,9 @@ func (u *ActivationSheetUpsertBulk) UpdateNewValues() *ActivationSheetUpsertBulk
 			}
 			if _, exists := b.mutation.IssuedBy(); exists {
 				s.SetIgnore(activationsheet.FieldIssuedBy)
+			}
+			if _, exists := b.mutation.ProvisioningID(); exists {
+				s.SetIgnore(activationsheet.FieldProvisioningID)
 			}
 		}
 	}))

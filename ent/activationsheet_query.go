@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 )
@@ -19,12 +20,13 @@ import (
 // ActivationSheetQuery is the builder for querying ActivationSheet entities.
 type ActivationSheetQuery struct {
 	config
-	ctx        *QueryContext
-	order      []activationsheet.OrderOption
-	inters     []Interceptor
-	predicates []predicate.ActivationSheet
-	loadTotal  []func(context.Context, []*ActivationSheet) error
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []activationsheet.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.ActivationSheet
+	withProvisioning *AccountProvisioningQuery
+	loadTotal        []func(context.Context, []*ActivationSheet) error
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +61,28 @@ func (_q *ActivationSheetQuery) Unique(unique bool) *ActivationSheetQuery {
 func (_q *ActivationSheetQuery) Order(o ...activationsheet.OrderOption) *ActivationSheetQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryProvisioning chains the current query on the "provisioning" edge.
+func (_q *ActivationSheetQuery) QueryProvisioning() *AccountProvisioningQuery {
+	query := (&AccountProvisioningClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activationsheet.Table, activationsheet.FieldID, selector),
+			sqlgraph.To(accountprovisioning.Table, accountprovisioning.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activationsheet.ProvisioningTable, activationsheet.ProvisioningColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first ActivationSheet entity from the query.
@@ -248,15 +272,27 @@ func (_q *ActivationSheetQuery) Clone() *ActivationSheetQuery {
 		return nil
 	}
 	return &ActivationSheetQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]activationsheet.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.ActivationSheet{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]activationsheet.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.ActivationSheet{}, _q.predicates...),
+		withProvisioning: _q.withProvisioning.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
 	}
+}
+
+// WithProvisioning tells the query-builder to eager-load the nodes that are connected to
+// the "provisioning" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ActivationSheetQuery) WithProvisioning(opts ...func(*AccountProvisioningQuery)) *ActivationSheetQuery {
+	query := (&AccountProvisioningClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProvisioning = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -335,8 +371,11 @@ func (_q *ActivationSheetQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *ActivationSheetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*ActivationSheet, error) {
 	var (
-		nodes = []*ActivationSheet{}
-		_spec = _q.querySpec()
+		nodes       = []*ActivationSheet{}
+		_spec       = _q.querySpec()
+		loadedTypes = [1]bool{
+			_q.withProvisioning != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*ActivationSheet).scanValues(nil, columns)
@@ -344,6 +383,7 @@ func (_q *ActivationSheetQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &ActivationSheet{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -358,12 +398,51 @@ func (_q *ActivationSheetQuery) sqlAll(ctx context.Context, hooks ...queryHook) 
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withProvisioning; query != nil {
+		if err := _q.loadProvisioning(ctx, query, nodes, nil,
+			func(n *ActivationSheet, e *AccountProvisioning) { n.Edges.Provisioning = e }); err != nil {
+			return nil, err
+		}
+	}
 	for i := range _q.loadTotal {
 		if err := _q.loadTotal[i](ctx, nodes); err != nil {
 			return nil, err
 		}
 	}
 	return nodes, nil
+}
+
+func (_q *ActivationSheetQuery) loadProvisioning(ctx context.Context, query *AccountProvisioningQuery, nodes []*ActivationSheet, init func(*ActivationSheet), assign func(*ActivationSheet, *AccountProvisioning)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*ActivationSheet)
+	for i := range nodes {
+		if nodes[i].ProvisioningID == nil {
+			continue
+		}
+		fk := *nodes[i].ProvisioningID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(accountprovisioning.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "provisioning_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *ActivationSheetQuery) sqlCount(ctx context.Context) (int, error) {
@@ -393,6 +472,9 @@ func (_q *ActivationSheetQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != activationsheet.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withProvisioning != nil {
+			_spec.Node.AddColumnOnce(activationsheet.FieldProvisioningID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
@@ -64,6 +65,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AccountProvisioning is the client for interacting with the AccountProvisioning builders.
+	AccountProvisioning *AccountProvisioningClient
 	// Acknowledgement is the client for interacting with the Acknowledgement builders.
 	Acknowledgement *AcknowledgementClient
 	// ActivationCode is the client for interacting with the ActivationCode builders.
@@ -150,6 +153,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
+	c.AccountProvisioning = NewAccountProvisioningClient(c.config)
 	c.Acknowledgement = NewAcknowledgementClient(c.config)
 	c.ActivationCode = NewActivationCodeClient(c.config)
 	c.ActivationSheet = NewActivationSheetClient(c.config)
@@ -280,6 +284,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:                   ctx,
 		config:                cfg,
 		Account:               NewAccountClient(cfg),
+		AccountProvisioning:   NewAccountProvisioningClient(cfg),
 		Acknowledgement:       NewAcknowledgementClient(cfg),
 		ActivationCode:        NewActivationCodeClient(cfg),
 		ActivationSheet:       NewActivationSheetClient(cfg),
@@ -337,6 +342,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:                   ctx,
 		config:                cfg,
 		Account:               NewAccountClient(cfg),
+		AccountProvisioning:   NewAccountProvisioningClient(cfg),
 		Acknowledgement:       NewAcknowledgementClient(cfg),
 		ActivationCode:        NewActivationCodeClient(cfg),
 		ActivationSheet:       NewActivationSheetClient(cfg),
@@ -403,14 +409,15 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
-		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
-		c.Criterion, c.Device, c.District, c.EmulationRegistration, c.Evidence,
-		c.IdempotencyKey, c.Incident, c.Inspection, c.Notification,
-		c.NotificationSetting, c.Official, c.OfficialAssignment, c.OfficialNameKey,
-		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
-		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.UnitPlacement, c.Upload,
+		c.Account, c.AccountProvisioning, c.Acknowledgement, c.ActivationCode,
+		c.ActivationSheet, c.AuditEvent, c.Campaign, c.CaseEvent, c.CaseMessage,
+		c.CitizenCase, c.Commendation, c.Criterion, c.Device, c.District,
+		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
+		c.Inspection, c.Notification, c.NotificationSetting, c.Official,
+		c.OfficialAssignment, c.OfficialNameKey, c.PartnerKey, c.Phase, c.Pledge,
+		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
+		c.Review, c.RosterImport, c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
+		c.UnitPlacement, c.Upload,
 	} {
 		n.Use(hooks...)
 	}
@@ -420,14 +427,15 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.Acknowledgement, c.ActivationCode, c.ActivationSheet, c.AuditEvent,
-		c.Campaign, c.CaseEvent, c.CaseMessage, c.CitizenCase, c.Commendation,
-		c.Criterion, c.Device, c.District, c.EmulationRegistration, c.Evidence,
-		c.IdempotencyKey, c.Incident, c.Inspection, c.Notification,
-		c.NotificationSetting, c.Official, c.OfficialAssignment, c.OfficialNameKey,
-		c.PartnerKey, c.Phase, c.Pledge, c.ProgressClock, c.ProgressCounter,
-		c.Province, c.RecordCount, c.RefreshToken, c.Review, c.RosterImport,
-		c.SelfAssessment, c.SelfAssessmentItem, c.Unit, c.UnitPlacement, c.Upload,
+		c.Account, c.AccountProvisioning, c.Acknowledgement, c.ActivationCode,
+		c.ActivationSheet, c.AuditEvent, c.Campaign, c.CaseEvent, c.CaseMessage,
+		c.CitizenCase, c.Commendation, c.Criterion, c.Device, c.District,
+		c.EmulationRegistration, c.Evidence, c.IdempotencyKey, c.Incident,
+		c.Inspection, c.Notification, c.NotificationSetting, c.Official,
+		c.OfficialAssignment, c.OfficialNameKey, c.PartnerKey, c.Phase, c.Pledge,
+		c.ProgressClock, c.ProgressCounter, c.Province, c.RecordCount, c.RefreshToken,
+		c.Review, c.RosterImport, c.SelfAssessment, c.SelfAssessmentItem, c.Unit,
+		c.UnitPlacement, c.Upload,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -438,6 +446,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *AccountProvisioningMutation:
+		return c.AccountProvisioning.mutate(ctx, m)
 	case *AcknowledgementMutation:
 		return c.Acknowledgement.mutate(ctx, m)
 	case *ActivationCodeMutation:
@@ -874,6 +884,155 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 	}
 }
 
+// AccountProvisioningClient is a client for the AccountProvisioning schema.
+type AccountProvisioningClient struct {
+	config
+}
+
+// NewAccountProvisioningClient returns a client for the AccountProvisioning from the given config.
+func NewAccountProvisioningClient(c config) *AccountProvisioningClient {
+	return &AccountProvisioningClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accountprovisioning.Hooks(f(g(h())))`.
+func (c *AccountProvisioningClient) Use(hooks ...Hook) {
+	c.hooks.AccountProvisioning = append(c.hooks.AccountProvisioning, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accountprovisioning.Intercept(f(g(h())))`.
+func (c *AccountProvisioningClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccountProvisioning = append(c.inters.AccountProvisioning, interceptors...)
+}
+
+// Create returns a builder for creating a AccountProvisioning entity.
+func (c *AccountProvisioningClient) Create() *AccountProvisioningCreate {
+	mutation := newAccountProvisioningMutation(c.config, OpCreate)
+	return &AccountProvisioningCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccountProvisioning entities.
+func (c *AccountProvisioningClient) CreateBulk(builders ...*AccountProvisioningCreate) *AccountProvisioningCreateBulk {
+	return &AccountProvisioningCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccountProvisioningClient) MapCreateBulk(slice any, setFunc func(*AccountProvisioningCreate, int)) *AccountProvisioningCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccountProvisioningCreateBulk{err: fmt.Errorf("calling to AccountProvisioningClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccountProvisioningCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccountProvisioningCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccountProvisioning.
+func (c *AccountProvisioningClient) Update() *AccountProvisioningUpdate {
+	mutation := newAccountProvisioningMutation(c.config, OpUpdate)
+	return &AccountProvisioningUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccountProvisioningClient) UpdateOne(_m *AccountProvisioning) *AccountProvisioningUpdateOne {
+	mutation := newAccountProvisioningMutation(c.config, OpUpdateOne, withAccountProvisioning(_m))
+	return &AccountProvisioningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccountProvisioningClient) UpdateOneID(id string) *AccountProvisioningUpdateOne {
+	mutation := newAccountProvisioningMutation(c.config, OpUpdateOne, withAccountProvisioningID(id))
+	return &AccountProvisioningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccountProvisioning.
+func (c *AccountProvisioningClient) Delete() *AccountProvisioningDelete {
+	mutation := newAccountProvisioningMutation(c.config, OpDelete)
+	return &AccountProvisioningDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccountProvisioningClient) DeleteOne(_m *AccountProvisioning) *AccountProvisioningDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccountProvisioningClient) DeleteOneID(id string) *AccountProvisioningDeleteOne {
+	builder := c.Delete().Where(accountprovisioning.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccountProvisioningDeleteOne{builder}
+}
+
+// Query returns a query builder for AccountProvisioning.
+func (c *AccountProvisioningClient) Query() *AccountProvisioningQuery {
+	return &AccountProvisioningQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccountProvisioning},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccountProvisioning entity by its id.
+func (c *AccountProvisioningClient) Get(ctx context.Context, id string) (*AccountProvisioning, error) {
+	return c.Query().Where(accountprovisioning.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccountProvisioningClient) GetX(ctx context.Context, id string) *AccountProvisioning {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QuerySheets queries the sheets edge of a AccountProvisioning.
+func (c *AccountProvisioningClient) QuerySheets(_m *AccountProvisioning) *ActivationSheetQuery {
+	query := (&ActivationSheetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accountprovisioning.Table, accountprovisioning.FieldID, id),
+			sqlgraph.To(activationsheet.Table, activationsheet.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, accountprovisioning.SheetsTable, accountprovisioning.SheetsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AccountProvisioningClient) Hooks() []Hook {
+	return c.hooks.AccountProvisioning
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccountProvisioningClient) Interceptors() []Interceptor {
+	return c.inters.AccountProvisioning
+}
+
+func (c *AccountProvisioningClient) mutate(ctx context.Context, m *AccountProvisioningMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccountProvisioningCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccountProvisioningUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccountProvisioningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccountProvisioningDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccountProvisioning mutation op: %q", m.Op())
+	}
+}
+
 // AcknowledgementClient is a client for the Acknowledgement schema.
 type AcknowledgementClient struct {
 	config
@@ -1294,6 +1453,22 @@ func (c *ActivationSheetClient) GetX(ctx context.Context, id string) *Activation
 		panic(err)
 	}
 	return obj
+}
+
+// QueryProvisioning queries the provisioning edge of a ActivationSheet.
+func (c *ActivationSheetClient) QueryProvisioning(_m *ActivationSheet) *AccountProvisioningQuery {
+	query := (&AccountProvisioningClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activationsheet.Table, activationsheet.FieldID, id),
+			sqlgraph.To(accountprovisioning.Table, accountprovisioning.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, activationsheet.ProvisioningTable, activationsheet.ProvisioningColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
 }
 
 // Hooks returns the client hooks.
@@ -7290,22 +7465,23 @@ func (c *UploadClient) mutate(ctx context.Context, m *UploadMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
-		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, Device, District,
-		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
-		Notification, NotificationSetting, Official, OfficialAssignment,
-		OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter,
-		Province, RecordCount, RefreshToken, Review, RosterImport, SelfAssessment,
-		SelfAssessmentItem, Unit, UnitPlacement, Upload []ent.Hook
+		Account, AccountProvisioning, Acknowledgement, ActivationCode, ActivationSheet,
+		AuditEvent, Campaign, CaseEvent, CaseMessage, CitizenCase, Commendation,
+		Criterion, Device, District, EmulationRegistration, Evidence, IdempotencyKey,
+		Incident, Inspection, Notification, NotificationSetting, Official,
+		OfficialAssignment, OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock,
+		ProgressCounter, Province, RecordCount, RefreshToken, Review, RosterImport,
+		SelfAssessment, SelfAssessmentItem, Unit, UnitPlacement, Upload []ent.Hook
 	}
 	inters struct {
-		Account, Acknowledgement, ActivationCode, ActivationSheet, AuditEvent, Campaign,
-		CaseEvent, CaseMessage, CitizenCase, Commendation, Criterion, Device, District,
-		EmulationRegistration, Evidence, IdempotencyKey, Incident, Inspection,
-		Notification, NotificationSetting, Official, OfficialAssignment,
-		OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock, ProgressCounter,
-		Province, RecordCount, RefreshToken, Review, RosterImport, SelfAssessment,
-		SelfAssessmentItem, Unit, UnitPlacement, Upload []ent.Interceptor
+		Account, AccountProvisioning, Acknowledgement, ActivationCode, ActivationSheet,
+		AuditEvent, Campaign, CaseEvent, CaseMessage, CitizenCase, Commendation,
+		Criterion, Device, District, EmulationRegistration, Evidence, IdempotencyKey,
+		Incident, Inspection, Notification, NotificationSetting, Official,
+		OfficialAssignment, OfficialNameKey, PartnerKey, Phase, Pledge, ProgressClock,
+		ProgressCounter, Province, RecordCount, RefreshToken, Review, RosterImport,
+		SelfAssessment, SelfAssessmentItem, Unit, UnitPlacement,
+		Upload []ent.Interceptor
 	}
 )
 

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
@@ -111,6 +112,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:               account.ValidColumn,
+			accountprovisioning.Table:   accountprovisioning.ValidColumn,
 			acknowledgement.Table:       acknowledgement.ValidColumn,
 			activationcode.Table:        activationcode.ValidColumn,
 			activationsheet.Table:       activationsheet.ValidColumn,

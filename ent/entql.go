@@ -4,6 +4,7 @@ package ent
 
 import (
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
@@ -51,7 +52,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 38)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 39)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   account.Table,
@@ -83,6 +84,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   accountprovisioning.Table,
+			Columns: accountprovisioning.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: accountprovisioning.FieldID,
+			},
+		},
+		Type: "AccountProvisioning",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			accountprovisioning.FieldCreatedAt:   {Type: field.TypeTime, Column: accountprovisioning.FieldCreatedAt},
+			accountprovisioning.FieldUpdatedAt:   {Type: field.TypeTime, Column: accountprovisioning.FieldUpdatedAt},
+			accountprovisioning.FieldScopeKind:   {Type: field.TypeEnum, Column: accountprovisioning.FieldScopeKind},
+			accountprovisioning.FieldScopeID:     {Type: field.TypeString, Column: accountprovisioning.FieldScopeID},
+			accountprovisioning.FieldProvinceID:  {Type: field.TypeString, Column: accountprovisioning.FieldProvinceID},
+			accountprovisioning.FieldDistrictID:  {Type: field.TypeString, Column: accountprovisioning.FieldDistrictID},
+			accountprovisioning.FieldUnitID:      {Type: field.TypeString, Column: accountprovisioning.FieldUnitID},
+			accountprovisioning.FieldSend:        {Type: field.TypeBool, Column: accountprovisioning.FieldSend},
+			accountprovisioning.FieldStatus:      {Type: field.TypeEnum, Column: accountprovisioning.FieldStatus},
+			accountprovisioning.FieldRequestedBy: {Type: field.TypeString, Column: accountprovisioning.FieldRequestedBy},
+			accountprovisioning.FieldOfficials:   {Type: field.TypeInt, Column: accountprovisioning.FieldOfficials},
+			accountprovisioning.FieldUnits:       {Type: field.TypeInt, Column: accountprovisioning.FieldUnits},
+			accountprovisioning.FieldUnitsDone:   {Type: field.TypeInt, Column: accountprovisioning.FieldUnitsDone},
+			accountprovisioning.FieldCreated:     {Type: field.TypeInt, Column: accountprovisioning.FieldCreated},
+			accountprovisioning.FieldSkipped:     {Type: field.TypeInt, Column: accountprovisioning.FieldSkipped},
+			accountprovisioning.FieldSent:        {Type: field.TypeInt, Column: accountprovisioning.FieldSent},
+			accountprovisioning.FieldSheetCount:  {Type: field.TypeInt, Column: accountprovisioning.FieldSheetCount},
+			accountprovisioning.FieldCursor:      {Type: field.TypeString, Column: accountprovisioning.FieldCursor},
+			accountprovisioning.FieldSkippedList: {Type: field.TypeBytes, Column: accountprovisioning.FieldSkippedList},
+			accountprovisioning.FieldFailure:     {Type: field.TypeString, Column: accountprovisioning.FieldFailure},
+			accountprovisioning.FieldStartedAt:   {Type: field.TypeTime, Column: accountprovisioning.FieldStartedAt},
+			accountprovisioning.FieldFinishedAt:  {Type: field.TypeTime, Column: accountprovisioning.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   acknowledgement.Table,
 			Columns: acknowledgement.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -99,7 +135,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			acknowledgement.FieldScopeProvinceID: {Type: field.TypeString, Column: acknowledgement.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activationcode.Table,
 			Columns: activationcode.Columns,
@@ -120,7 +156,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			activationcode.FieldIssuedBy:  {Type: field.TypeString, Column: activationcode.FieldIssuedBy},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activationsheet.Table,
 			Columns: activationsheet.Columns,
@@ -131,18 +167,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "ActivationSheet",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			activationsheet.FieldCreatedAt:    {Type: field.TypeTime, Column: activationsheet.FieldCreatedAt},
-			activationsheet.FieldUpdatedAt:    {Type: field.TypeTime, Column: activationsheet.FieldUpdatedAt},
-			activationsheet.FieldUnitID:       {Type: field.TypeString, Column: activationsheet.FieldUnitID},
-			activationsheet.FieldAccounts:     {Type: field.TypeInt, Column: activationsheet.FieldAccounts},
-			activationsheet.FieldSealed:       {Type: field.TypeBytes, Column: activationsheet.FieldSealed},
-			activationsheet.FieldExpiresAt:    {Type: field.TypeTime, Column: activationsheet.FieldExpiresAt},
-			activationsheet.FieldDownloadedAt: {Type: field.TypeTime, Column: activationsheet.FieldDownloadedAt},
-			activationsheet.FieldDownloadedBy: {Type: field.TypeString, Column: activationsheet.FieldDownloadedBy},
-			activationsheet.FieldIssuedBy:     {Type: field.TypeString, Column: activationsheet.FieldIssuedBy},
+			activationsheet.FieldCreatedAt:      {Type: field.TypeTime, Column: activationsheet.FieldCreatedAt},
+			activationsheet.FieldUpdatedAt:      {Type: field.TypeTime, Column: activationsheet.FieldUpdatedAt},
+			activationsheet.FieldUnitID:         {Type: field.TypeString, Column: activationsheet.FieldUnitID},
+			activationsheet.FieldAccounts:       {Type: field.TypeInt, Column: activationsheet.FieldAccounts},
+			activationsheet.FieldSealed:         {Type: field.TypeBytes, Column: activationsheet.FieldSealed},
+			activationsheet.FieldExpiresAt:      {Type: field.TypeTime, Column: activationsheet.FieldExpiresAt},
+			activationsheet.FieldDownloadedAt:   {Type: field.TypeTime, Column: activationsheet.FieldDownloadedAt},
+			activationsheet.FieldDownloadedBy:   {Type: field.TypeString, Column: activationsheet.FieldDownloadedBy},
+			activationsheet.FieldIssuedBy:       {Type: field.TypeString, Column: activationsheet.FieldIssuedBy},
+			activationsheet.FieldProvisioningID: {Type: field.TypeString, Column: activationsheet.FieldProvisioningID},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditevent.Table,
 			Columns: auditevent.Columns,
@@ -164,7 +201,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditevent.FieldOccurredAt: {Type: field.TypeTime, Column: auditevent.FieldOccurredAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   campaign.Table,
 			Columns: campaign.Columns,
@@ -187,7 +224,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			campaign.FieldIssuedOn:   {Type: field.TypeTime, Column: campaign.FieldIssuedOn},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   caseevent.Table,
 			Columns: caseevent.Columns,
@@ -209,7 +246,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			caseevent.FieldOccurredAt: {Type: field.TypeTime, Column: caseevent.FieldOccurredAt},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   casemessage.Table,
 			Columns: casemessage.Columns,
@@ -227,7 +264,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			casemessage.FieldSentAt:    {Type: field.TypeTime, Column: casemessage.FieldSentAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   citizencase.Table,
 			Columns: citizencase.Columns,
@@ -270,7 +307,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			citizencase.FieldReporterLink:     {Type: field.TypeString, Column: citizencase.FieldReporterLink},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   commendation.Table,
 			Columns: commendation.Columns,
@@ -296,7 +333,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			commendation.FieldScopeProvinceID: {Type: field.TypeString, Column: commendation.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   criterion.Table,
 			Columns: criterion.Columns,
@@ -316,7 +353,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			criterion.FieldPosition:  {Type: field.TypeInt, Column: criterion.FieldPosition},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   device.Table,
 			Columns: device.Columns,
@@ -338,7 +375,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			device.FieldLastSeenAt: {Type: field.TypeTime, Column: device.FieldLastSeenAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   district.Table,
 			Columns: district.Columns,
@@ -358,7 +395,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			district.FieldValidTo:   {Type: field.TypeTime, Column: district.FieldValidTo},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   emulationregistration.Table,
 			Columns: emulationregistration.Columns,
@@ -376,7 +413,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			emulationregistration.FieldRegisteredAt: {Type: field.TypeTime, Column: emulationregistration.FieldRegisteredAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   evidence.Table,
 			Columns: evidence.Columns,
@@ -397,7 +434,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			evidence.FieldSanitized:   {Type: field.TypeBool, Column: evidence.FieldSanitized},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idempotencykey.Table,
 			Columns: idempotencykey.Columns,
@@ -420,7 +457,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idempotencykey.FieldResultReceipt: {Type: field.TypeString, Column: idempotencykey.FieldResultReceipt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   incident.Table,
 			Columns: incident.Columns,
@@ -441,7 +478,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			incident.FieldOfficialID: {Type: field.TypeString, Column: incident.FieldOfficialID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   inspection.Table,
 			Columns: inspection.Columns,
@@ -459,7 +496,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			inspection.FieldFindings:    {Type: field.TypeString, Column: inspection.FieldFindings},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notification.Table,
 			Columns: notification.Columns,
@@ -482,7 +519,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notification.FieldPushedAt:  {Type: field.TypeTime, Column: notification.FieldPushedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notificationsetting.Table,
 			Columns: notificationsetting.Columns,
@@ -502,7 +539,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notificationsetting.FieldQuietEnd:   {Type: field.TypeInt, Column: notificationsetting.FieldQuietEnd},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   official.Table,
 			Columns: official.Columns,
@@ -528,7 +565,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			official.FieldLeaveReason:    {Type: field.TypeEnum, Column: official.FieldLeaveReason},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   officialassignment.Table,
 			Columns: officialassignment.Columns,
@@ -548,7 +585,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialassignment.FieldUnitID:     {Type: field.TypeString, Column: officialassignment.FieldUnitID},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   officialnamekey.Table,
 			Columns: officialnamekey.Columns,
@@ -565,7 +602,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			officialnamekey.FieldOverlap:    {Type: field.TypeInt, Column: officialnamekey.FieldOverlap},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   partnerkey.Table,
 			Columns: partnerkey.Columns,
@@ -584,7 +621,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			partnerkey.FieldRevokedAt: {Type: field.TypeTime, Column: partnerkey.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   phase.Table,
 			Columns: phase.Columns,
@@ -608,7 +645,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			phase.FieldTargetMax:    {Type: field.TypeFloat64, Column: phase.FieldTargetMax},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pledge.Table,
 			Columns: pledge.Columns,
@@ -630,7 +667,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pledge.FieldScopeProvinceID:  {Type: field.TypeString, Column: pledge.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progressclock.Table,
 			Columns: progressclock.Columns,
@@ -645,7 +682,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progressclock.FieldAsOf: {Type: field.TypeString, Column: progressclock.FieldAsOf},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   progresscounter.Table,
 			Columns: progresscounter.Columns,
@@ -663,7 +700,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			progresscounter.FieldValue: {Type: field.TypeInt64, Column: progresscounter.FieldValue},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   province.Table,
 			Columns: province.Columns,
@@ -683,7 +720,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			province.FieldValidTo:   {Type: field.TypeTime, Column: province.FieldValidTo},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   recordcount.Table,
 			Columns: recordcount.Columns,
@@ -701,7 +738,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			recordcount.FieldN:               {Type: field.TypeInt64, Column: recordcount.FieldN},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -721,7 +758,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt: {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   review.Table,
 			Columns: review.Columns,
@@ -747,7 +784,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			review.FieldProvinceID: {Type: field.TypeString, Column: review.FieldProvinceID},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rosterimport.Table,
 			Columns: rosterimport.Columns,
@@ -784,7 +821,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rosterimport.FieldFinishedAt:  {Type: field.TypeTime, Column: rosterimport.FieldFinishedAt},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessment.Table,
 			Columns: selfassessment.Columns,
@@ -817,7 +854,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessment.FieldScopeProvinceID:        {Type: field.TypeString, Column: selfassessment.FieldScopeProvinceID},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   selfassessmentitem.Table,
 			Columns: selfassessmentitem.Columns,
@@ -835,7 +872,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			selfassessmentitem.FieldNote:      {Type: field.TypeString, Column: selfassessmentitem.FieldNote},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unit.Table,
 			Columns: unit.Columns,
@@ -860,7 +897,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unit.FieldClosedOn:   {Type: field.TypeTime, Column: unit.FieldClosedOn},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   unitplacement.Table,
 			Columns: unitplacement.Columns,
@@ -883,7 +920,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			unitplacement.FieldMovedWith:  {Type: field.TypeString, Column: unitplacement.FieldMovedWith},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   upload.Table,
 			Columns: upload.Columns,
@@ -1078,6 +1115,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ActivationCode",
 	)
 	graph.MustAddE(
+		"sheets",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   accountprovisioning.SheetsTable,
+			Columns: []string{accountprovisioning.SheetsColumn},
+			Bidi:    false,
+		},
+		"AccountProvisioning",
+		"ActivationSheet",
+	)
+	graph.MustAddE(
 		"official",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1112,6 +1161,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ActivationCode",
 		"Account",
+	)
+	graph.MustAddE(
+		"provisioning",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   activationsheet.ProvisioningTable,
+			Columns: []string{activationsheet.ProvisioningColumn},
+			Bidi:    false,
+		},
+		"ActivationSheet",
+		"AccountProvisioning",
 	)
 	graph.MustAddE(
 		"actor",
@@ -2519,6 +2580,170 @@ func (f *AccountFilter) WhereHasActivationCodesWith(preds ...predicate.Activatio
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AccountProvisioningQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AccountProvisioningQuery builder.
+func (_q *AccountProvisioningQuery) Filter() *AccountProvisioningFilter {
+	return &AccountProvisioningFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AccountProvisioningMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AccountProvisioningMutation builder.
+func (m *AccountProvisioningMutation) Filter() *AccountProvisioningFilter {
+	return &AccountProvisioningFilter{config: m.config, predicateAdder: m}
+}
+
+// AccountProvisioningFilter provides a generic filtering capability at runtime for AccountProvisioningQuery.
+type AccountProvisioningFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AccountProvisioningFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AccountProvisioningFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AccountProvisioningFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(accountprovisioning.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AccountProvisioningFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(accountprovisioning.FieldUpdatedAt))
+}
+
+// WhereScopeKind applies the entql string predicate on the scope_kind field.
+func (f *AccountProvisioningFilter) WhereScopeKind(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldScopeKind))
+}
+
+// WhereScopeID applies the entql string predicate on the scope_id field.
+func (f *AccountProvisioningFilter) WhereScopeID(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldScopeID))
+}
+
+// WhereProvinceID applies the entql string predicate on the province_id field.
+func (f *AccountProvisioningFilter) WhereProvinceID(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldProvinceID))
+}
+
+// WhereDistrictID applies the entql string predicate on the district_id field.
+func (f *AccountProvisioningFilter) WhereDistrictID(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldDistrictID))
+}
+
+// WhereUnitID applies the entql string predicate on the unit_id field.
+func (f *AccountProvisioningFilter) WhereUnitID(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldUnitID))
+}
+
+// WhereSend applies the entql bool predicate on the send field.
+func (f *AccountProvisioningFilter) WhereSend(p entql.BoolP) {
+	f.Where(p.Field(accountprovisioning.FieldSend))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AccountProvisioningFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldStatus))
+}
+
+// WhereRequestedBy applies the entql string predicate on the requested_by field.
+func (f *AccountProvisioningFilter) WhereRequestedBy(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldRequestedBy))
+}
+
+// WhereOfficials applies the entql int predicate on the officials field.
+func (f *AccountProvisioningFilter) WhereOfficials(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldOfficials))
+}
+
+// WhereUnits applies the entql int predicate on the units field.
+func (f *AccountProvisioningFilter) WhereUnits(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldUnits))
+}
+
+// WhereUnitsDone applies the entql int predicate on the units_done field.
+func (f *AccountProvisioningFilter) WhereUnitsDone(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldUnitsDone))
+}
+
+// WhereCreated applies the entql int predicate on the created field.
+func (f *AccountProvisioningFilter) WhereCreated(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldCreated))
+}
+
+// WhereSkipped applies the entql int predicate on the skipped field.
+func (f *AccountProvisioningFilter) WhereSkipped(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldSkipped))
+}
+
+// WhereSent applies the entql int predicate on the sent field.
+func (f *AccountProvisioningFilter) WhereSent(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldSent))
+}
+
+// WhereSheetCount applies the entql int predicate on the sheet_count field.
+func (f *AccountProvisioningFilter) WhereSheetCount(p entql.IntP) {
+	f.Where(p.Field(accountprovisioning.FieldSheetCount))
+}
+
+// WhereCursor applies the entql string predicate on the cursor field.
+func (f *AccountProvisioningFilter) WhereCursor(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldCursor))
+}
+
+// WhereSkippedList applies the entql []byte predicate on the skipped_list field.
+func (f *AccountProvisioningFilter) WhereSkippedList(p entql.BytesP) {
+	f.Where(p.Field(accountprovisioning.FieldSkippedList))
+}
+
+// WhereFailure applies the entql string predicate on the failure field.
+func (f *AccountProvisioningFilter) WhereFailure(p entql.StringP) {
+	f.Where(p.Field(accountprovisioning.FieldFailure))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *AccountProvisioningFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(accountprovisioning.FieldStartedAt))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *AccountProvisioningFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(accountprovisioning.FieldFinishedAt))
+}
+
+// WhereHasSheets applies a predicate to check if query has an edge sheets.
+func (f *AccountProvisioningFilter) WhereHasSheets() {
+	f.Where(entql.HasEdge("sheets"))
+}
+
+// WhereHasSheetsWith applies a predicate to check if query has an edge sheets with a given conditions (other predicates).
+func (f *AccountProvisioningFilter) WhereHasSheetsWith(preds ...predicate.ActivationSheet) {
+	f.Where(entql.HasEdgeWith("sheets", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AcknowledgementQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2547,7 +2772,7 @@ type AcknowledgementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AcknowledgementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2640,7 +2865,7 @@ type ActivationCodeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ActivationCodeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2734,7 +2959,7 @@ type ActivationSheetFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ActivationSheetFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2790,6 +3015,25 @@ func (f *ActivationSheetFilter) WhereIssuedBy(p entql.StringP) {
 	f.Where(p.Field(activationsheet.FieldIssuedBy))
 }
 
+// WhereProvisioningID applies the entql string predicate on the provisioning_id field.
+func (f *ActivationSheetFilter) WhereProvisioningID(p entql.StringP) {
+	f.Where(p.Field(activationsheet.FieldProvisioningID))
+}
+
+// WhereHasProvisioning applies a predicate to check if query has an edge provisioning.
+func (f *ActivationSheetFilter) WhereHasProvisioning() {
+	f.Where(entql.HasEdge("provisioning"))
+}
+
+// WhereHasProvisioningWith applies a predicate to check if query has an edge provisioning with a given conditions (other predicates).
+func (f *ActivationSheetFilter) WhereHasProvisioningWith(preds ...predicate.AccountProvisioning) {
+	f.Where(entql.HasEdgeWith("provisioning", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AuditEventQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2819,7 +3063,7 @@ type AuditEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2918,7 +3162,7 @@ type CampaignFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CampaignFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3134,7 +3378,7 @@ type CaseEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CaseEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3247,7 +3491,7 @@ type CaseMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CaseMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3340,7 +3584,7 @@ type CitizenCaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CitizenCaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3684,7 +3928,7 @@ type CommendationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CommendationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3845,7 +4089,7 @@ type CriterionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CriterionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3948,7 +4192,7 @@ type DeviceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DeviceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4033,7 +4277,7 @@ type DistrictFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *DistrictFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4150,7 +4394,7 @@ type EmulationRegistrationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EmulationRegistrationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4243,7 +4487,7 @@ type EvidenceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EvidenceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4337,7 +4581,7 @@ type IdempotencyKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdempotencyKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4427,7 +4671,7 @@ type IncidentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IncidentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4563,7 +4807,7 @@ type InspectionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InspectionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4684,7 +4928,7 @@ type NotificationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4774,7 +5018,7 @@ type NotificationSettingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationSettingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4849,7 +5093,7 @@ type OfficialFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5080,7 +5324,7 @@ type OfficialAssignmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialAssignmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5183,7 +5427,7 @@ type OfficialNameKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OfficialNameKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5243,7 +5487,7 @@ type PartnerKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PartnerKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5313,7 +5557,7 @@ type PhaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PhaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5422,7 +5666,7 @@ type PledgeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PledgeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5535,7 +5779,7 @@ type ProgressClockFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressClockFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5585,7 +5829,7 @@ type ProgressCounterFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProgressCounterFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5650,7 +5894,7 @@ type ProvinceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProvinceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5809,7 +6053,7 @@ type RecordCountFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RecordCountFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5874,7 +6118,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5963,7 +6207,7 @@ type ReviewFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReviewFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6082,7 +6326,7 @@ type RosterImportFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RosterImportFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6242,7 +6486,7 @@ type SelfAssessmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6438,7 +6682,7 @@ type SelfAssessmentItemFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SelfAssessmentItemFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6531,7 +6775,7 @@ type UnitFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6841,7 +7085,7 @@ type UnitPlacementFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UnitPlacementFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6945,7 +7189,7 @@ type UploadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UploadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
@@ -228,6 +229,234 @@ func newAccountPaginateArgs(rv map[string]any) *accountPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AccountProvisioningQuery) CollectFields(ctx context.Context, satisfies ...string) (*AccountProvisioningQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AccountProvisioningQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(accountprovisioning.Columns))
+		selectedFields = []string{accountprovisioning.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "sheets":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ActivationSheetClient{config: _q.config}).Query()
+			)
+			args := newActivationSheetPaginateArgs(fieldArgs(ctx, new(ActivationSheetWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newActivationSheetPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*AccountProvisioning) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"provisioning_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(accountprovisioning.SheetsColumn), ids...))
+						})
+						if err := query.GroupBy(accountprovisioning.SheetsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*AccountProvisioning) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Sheets)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, activationsheetImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := limitPerRow(accountprovisioning.SheetsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedSheets(alias, func(wq *ActivationSheetQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[accountprovisioning.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldCreatedAt)
+				fieldSeen[accountprovisioning.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[accountprovisioning.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldUpdatedAt)
+				fieldSeen[accountprovisioning.FieldUpdatedAt] = struct{}{}
+			}
+		case "scopeKind":
+			if _, ok := fieldSeen[accountprovisioning.FieldScopeKind]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldScopeKind)
+				fieldSeen[accountprovisioning.FieldScopeKind] = struct{}{}
+			}
+		case "scopeID":
+			if _, ok := fieldSeen[accountprovisioning.FieldScopeID]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldScopeID)
+				fieldSeen[accountprovisioning.FieldScopeID] = struct{}{}
+			}
+		case "send":
+			if _, ok := fieldSeen[accountprovisioning.FieldSend]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldSend)
+				fieldSeen[accountprovisioning.FieldSend] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[accountprovisioning.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldStatus)
+				fieldSeen[accountprovisioning.FieldStatus] = struct{}{}
+			}
+		case "officials":
+			if _, ok := fieldSeen[accountprovisioning.FieldOfficials]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldOfficials)
+				fieldSeen[accountprovisioning.FieldOfficials] = struct{}{}
+			}
+		case "units":
+			if _, ok := fieldSeen[accountprovisioning.FieldUnits]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldUnits)
+				fieldSeen[accountprovisioning.FieldUnits] = struct{}{}
+			}
+		case "unitsDone":
+			if _, ok := fieldSeen[accountprovisioning.FieldUnitsDone]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldUnitsDone)
+				fieldSeen[accountprovisioning.FieldUnitsDone] = struct{}{}
+			}
+		case "created":
+			if _, ok := fieldSeen[accountprovisioning.FieldCreated]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldCreated)
+				fieldSeen[accountprovisioning.FieldCreated] = struct{}{}
+			}
+		case "skipped":
+			if _, ok := fieldSeen[accountprovisioning.FieldSkipped]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldSkipped)
+				fieldSeen[accountprovisioning.FieldSkipped] = struct{}{}
+			}
+		case "sent":
+			if _, ok := fieldSeen[accountprovisioning.FieldSent]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldSent)
+				fieldSeen[accountprovisioning.FieldSent] = struct{}{}
+			}
+		case "sheetCount":
+			if _, ok := fieldSeen[accountprovisioning.FieldSheetCount]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldSheetCount)
+				fieldSeen[accountprovisioning.FieldSheetCount] = struct{}{}
+			}
+		case "failure":
+			if _, ok := fieldSeen[accountprovisioning.FieldFailure]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldFailure)
+				fieldSeen[accountprovisioning.FieldFailure] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[accountprovisioning.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldStartedAt)
+				fieldSeen[accountprovisioning.FieldStartedAt] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[accountprovisioning.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, accountprovisioning.FieldFinishedAt)
+				fieldSeen[accountprovisioning.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type accountprovisioningPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AccountProvisioningPaginateOption
+}
+
+func newAccountProvisioningPaginateArgs(rv map[string]any) *accountprovisioningPaginateArgs {
+	args := &accountprovisioningPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *AcknowledgementQuery) CollectFields(ctx context.Context, satisfies ...string) (*AcknowledgementQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -369,6 +598,21 @@ func (_q *ActivationSheetQuery) collectField(ctx context.Context, oneNode bool, 
 	)
 	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
 		switch field.Name {
+
+		case "provisioning":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AccountProvisioningClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, accountprovisioningImplementors)...); err != nil {
+				return err
+			}
+			_q.withProvisioning = query
+			if _, ok := fieldSeen[activationsheet.FieldProvisioningID]; !ok {
+				selectedFields = append(selectedFields, activationsheet.FieldProvisioningID)
+				fieldSeen[activationsheet.FieldProvisioningID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[activationsheet.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, activationsheet.FieldCreatedAt)

@@ -40,6 +40,26 @@ func (_m *Account) ScopeProvince(ctx context.Context) (*Province, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *AccountProvisioning) Sheets(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *ActivationSheetWhereInput,
+) (*ActivationSheetConnection, error) {
+	opts := []ActivationSheetPaginateOption{
+		WithActivationSheetFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedSheets(alias); err == nil || hasTotalCount {
+		pager, err := newActivationSheetPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ActivationSheetConnection{Edges: []*ActivationSheetEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QuerySheets().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *Acknowledgement) Official(ctx context.Context) (*Official, error) {
 	result, err := _m.Edges.OfficialOrErr()
 	if IsNotLoaded(err) {
@@ -54,6 +74,14 @@ func (_m *Acknowledgement) Campaign(ctx context.Context) (*Campaign, error) {
 		result, err = _m.QueryCampaign().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *ActivationSheet) Provisioning(ctx context.Context) (*AccountProvisioning, error) {
+	result, err := _m.Edges.ProvisioningOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProvisioning().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *AuditEvent) Actor(ctx context.Context) (*Account, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
@@ -46,6 +47,11 @@ var accountImplementors = []string{"Account", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Account) IsNode() {}
+
+var accountprovisioningImplementors = []string{"AccountProvisioning", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*AccountProvisioning) IsNode() {}
 
 var acknowledgementImplementors = []string{"Acknowledgement", "Node"}
 
@@ -235,6 +241,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(account.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, accountImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case accountprovisioning.Table:
+		query := c.AccountProvisioning.Query().
+			Where(accountprovisioning.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, accountprovisioningImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -541,6 +556,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.Account.Query().
 			Where(account.IDIn(ids...))
 		query, err := query.CollectFields(ctx, accountImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case accountprovisioning.Table:
+		query := c.AccountProvisioning.Query().
+			Where(accountprovisioning.IDIn(ids...))
+		query, err := query.CollectFields(ctx, accountprovisioningImplementors...)
 		if err != nil {
 			return nil, err
 		}

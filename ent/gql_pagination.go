@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
@@ -432,6 +433,255 @@ func (_m *Account) ToEdge(order *AccountOrder) *AccountEdge {
 		order = DefaultAccountOrder
 	}
 	return &AccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AccountProvisioningEdge is the edge representation of AccountProvisioning.
+type AccountProvisioningEdge struct {
+	Node   *AccountProvisioning `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// AccountProvisioningConnection is the connection containing edges to AccountProvisioning.
+type AccountProvisioningConnection struct {
+	Edges      []*AccountProvisioningEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *AccountProvisioningConnection) build(nodes []*AccountProvisioning, pager *accountprovisioningPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *AccountProvisioning
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *AccountProvisioning {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *AccountProvisioning {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AccountProvisioningEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AccountProvisioningEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AccountProvisioningPaginateOption enables pagination customization.
+type AccountProvisioningPaginateOption func(*accountprovisioningPager) error
+
+// WithAccountProvisioningOrder configures pagination ordering.
+func WithAccountProvisioningOrder(order *AccountProvisioningOrder) AccountProvisioningPaginateOption {
+	if order == nil {
+		order = DefaultAccountProvisioningOrder
+	}
+	o := *order
+	return func(pager *accountprovisioningPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAccountProvisioningOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAccountProvisioningFilter configures pagination filter.
+func WithAccountProvisioningFilter(filter func(*AccountProvisioningQuery) (*AccountProvisioningQuery, error)) AccountProvisioningPaginateOption {
+	return func(pager *accountprovisioningPager) error {
+		if filter == nil {
+			return errors.New("AccountProvisioningQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type accountprovisioningPager struct {
+	reverse bool
+	order   *AccountProvisioningOrder
+	filter  func(*AccountProvisioningQuery) (*AccountProvisioningQuery, error)
+}
+
+func newAccountProvisioningPager(opts []AccountProvisioningPaginateOption, reverse bool) (*accountprovisioningPager, error) {
+	pager := &accountprovisioningPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAccountProvisioningOrder
+	}
+	return pager, nil
+}
+
+func (p *accountprovisioningPager) applyFilter(query *AccountProvisioningQuery) (*AccountProvisioningQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *accountprovisioningPager) toCursor(_m *AccountProvisioning) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *accountprovisioningPager) applyCursors(query *AccountProvisioningQuery, after, before *Cursor) (*AccountProvisioningQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAccountProvisioningOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *accountprovisioningPager) applyOrder(query *AccountProvisioningQuery) *AccountProvisioningQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAccountProvisioningOrder.Field {
+		query = query.Order(DefaultAccountProvisioningOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *accountprovisioningPager) orderExpr(query *AccountProvisioningQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAccountProvisioningOrder.Field {
+			b.Comma().Ident(DefaultAccountProvisioningOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to AccountProvisioning.
+func (_m *AccountProvisioningQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AccountProvisioningPaginateOption,
+) (*AccountProvisioningConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAccountProvisioningPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AccountProvisioningConnection{Edges: []*AccountProvisioningEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// AccountProvisioningOrderField defines the ordering field of AccountProvisioning.
+type AccountProvisioningOrderField struct {
+	// Value extracts the ordering value from the given AccountProvisioning.
+	Value    func(*AccountProvisioning) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) accountprovisioning.OrderOption
+	toCursor func(*AccountProvisioning) Cursor
+}
+
+// AccountProvisioningOrder defines the ordering of AccountProvisioning.
+type AccountProvisioningOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *AccountProvisioningOrderField `json:"field"`
+}
+
+// DefaultAccountProvisioningOrder is the default ordering of AccountProvisioning.
+var DefaultAccountProvisioningOrder = &AccountProvisioningOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AccountProvisioningOrderField{
+		Value: func(_m *AccountProvisioning) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: accountprovisioning.FieldID,
+		toTerm: accountprovisioning.ByID,
+		toCursor: func(_m *AccountProvisioning) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts AccountProvisioning into AccountProvisioningEdge.
+func (_m *AccountProvisioning) ToEdge(order *AccountProvisioningOrder) *AccountProvisioningEdge {
+	if order == nil {
+		order = DefaultAccountProvisioningOrder
+	}
+	return &AccountProvisioningEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

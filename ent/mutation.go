@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
@@ -63,6 +64,7 @@ const (
 
 	// Node types.
 	TypeAccount               = "Account"
+	TypeAccountProvisioning   = "AccountProvisioning"
 	TypeAcknowledgement       = "Acknowledgement"
 	TypeActivationCode        = "ActivationCode"
 	TypeActivationSheet       = "ActivationSheet"
@@ -2459,6 +2461,1954 @@ func (m *AccountMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Account edge %s", name)
 }
 
+// AccountProvisioningMutation represents an operation that mutates the AccountProvisioning nodes in the graph.
+type AccountProvisioningMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *string
+	created_at     *time.Time
+	updated_at     *time.Time
+	scope_kind     *accountprovisioning.ScopeKind
+	scope_id       *string
+	province_id    *string
+	district_id    *string
+	unit_id        *string
+	send           *bool
+	status         *accountprovisioning.Status
+	requested_by   *string
+	officials      *int
+	addofficials   *int
+	units          *int
+	addunits       *int
+	units_done     *int
+	addunits_done  *int
+	created        *int
+	addcreated     *int
+	skipped        *int
+	addskipped     *int
+	sent           *int
+	addsent        *int
+	sheet_count    *int
+	addsheet_count *int
+	cursor         *string
+	skipped_list   *[]byte
+	failure        *string
+	started_at     *time.Time
+	finished_at    *time.Time
+	clearedFields  map[string]struct{}
+	sheets         map[string]struct{}
+	removedsheets  map[string]struct{}
+	clearedsheets  bool
+	done           bool
+	oldValue       func(context.Context) (*AccountProvisioning, error)
+	predicates     []predicate.AccountProvisioning
+}
+
+var _ ent.Mutation = (*AccountProvisioningMutation)(nil)
+
+// accountprovisioningOption allows management of the mutation configuration using functional options.
+type accountprovisioningOption func(*AccountProvisioningMutation)
+
+// newAccountProvisioningMutation creates new mutation for the AccountProvisioning entity.
+func newAccountProvisioningMutation(c config, op Op, opts ...accountprovisioningOption) *AccountProvisioningMutation {
+	m := &AccountProvisioningMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAccountProvisioning,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAccountProvisioningID sets the ID field of the mutation.
+func withAccountProvisioningID(id string) accountprovisioningOption {
+	return func(m *AccountProvisioningMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AccountProvisioning
+		)
+		m.oldValue = func(ctx context.Context) (*AccountProvisioning, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AccountProvisioning.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAccountProvisioning sets the old AccountProvisioning of the mutation.
+func withAccountProvisioning(node *AccountProvisioning) accountprovisioningOption {
+	return func(m *AccountProvisioningMutation) {
+		m.oldValue = func(context.Context) (*AccountProvisioning, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AccountProvisioningMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AccountProvisioningMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AccountProvisioning entities.
+func (m *AccountProvisioningMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AccountProvisioningMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AccountProvisioningMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AccountProvisioning.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AccountProvisioningMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AccountProvisioningMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AccountProvisioningMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AccountProvisioningMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AccountProvisioningMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AccountProvisioningMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetScopeKind sets the "scope_kind" field.
+func (m *AccountProvisioningMutation) SetScopeKind(ak accountprovisioning.ScopeKind) {
+	m.scope_kind = &ak
+}
+
+// ScopeKind returns the value of the "scope_kind" field in the mutation.
+func (m *AccountProvisioningMutation) ScopeKind() (r accountprovisioning.ScopeKind, exists bool) {
+	v := m.scope_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeKind returns the old "scope_kind" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldScopeKind(ctx context.Context) (v accountprovisioning.ScopeKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeKind: %w", err)
+	}
+	return oldValue.ScopeKind, nil
+}
+
+// ResetScopeKind resets all changes to the "scope_kind" field.
+func (m *AccountProvisioningMutation) ResetScopeKind() {
+	m.scope_kind = nil
+}
+
+// SetScopeID sets the "scope_id" field.
+func (m *AccountProvisioningMutation) SetScopeID(s string) {
+	m.scope_id = &s
+}
+
+// ScopeID returns the value of the "scope_id" field in the mutation.
+func (m *AccountProvisioningMutation) ScopeID() (r string, exists bool) {
+	v := m.scope_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeID returns the old "scope_id" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldScopeID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeID: %w", err)
+	}
+	return oldValue.ScopeID, nil
+}
+
+// ResetScopeID resets all changes to the "scope_id" field.
+func (m *AccountProvisioningMutation) ResetScopeID() {
+	m.scope_id = nil
+}
+
+// SetProvinceID sets the "province_id" field.
+func (m *AccountProvisioningMutation) SetProvinceID(s string) {
+	m.province_id = &s
+}
+
+// ProvinceID returns the value of the "province_id" field in the mutation.
+func (m *AccountProvisioningMutation) ProvinceID() (r string, exists bool) {
+	v := m.province_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvinceID returns the old "province_id" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldProvinceID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvinceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvinceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvinceID: %w", err)
+	}
+	return oldValue.ProvinceID, nil
+}
+
+// ResetProvinceID resets all changes to the "province_id" field.
+func (m *AccountProvisioningMutation) ResetProvinceID() {
+	m.province_id = nil
+}
+
+// SetDistrictID sets the "district_id" field.
+func (m *AccountProvisioningMutation) SetDistrictID(s string) {
+	m.district_id = &s
+}
+
+// DistrictID returns the value of the "district_id" field in the mutation.
+func (m *AccountProvisioningMutation) DistrictID() (r string, exists bool) {
+	v := m.district_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDistrictID returns the old "district_id" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldDistrictID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDistrictID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDistrictID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDistrictID: %w", err)
+	}
+	return oldValue.DistrictID, nil
+}
+
+// ClearDistrictID clears the value of the "district_id" field.
+func (m *AccountProvisioningMutation) ClearDistrictID() {
+	m.district_id = nil
+	m.clearedFields[accountprovisioning.FieldDistrictID] = struct{}{}
+}
+
+// DistrictIDCleared returns if the "district_id" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) DistrictIDCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldDistrictID]
+	return ok
+}
+
+// ResetDistrictID resets all changes to the "district_id" field.
+func (m *AccountProvisioningMutation) ResetDistrictID() {
+	m.district_id = nil
+	delete(m.clearedFields, accountprovisioning.FieldDistrictID)
+}
+
+// SetUnitID sets the "unit_id" field.
+func (m *AccountProvisioningMutation) SetUnitID(s string) {
+	m.unit_id = &s
+}
+
+// UnitID returns the value of the "unit_id" field in the mutation.
+func (m *AccountProvisioningMutation) UnitID() (r string, exists bool) {
+	v := m.unit_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitID returns the old "unit_id" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldUnitID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitID: %w", err)
+	}
+	return oldValue.UnitID, nil
+}
+
+// ClearUnitID clears the value of the "unit_id" field.
+func (m *AccountProvisioningMutation) ClearUnitID() {
+	m.unit_id = nil
+	m.clearedFields[accountprovisioning.FieldUnitID] = struct{}{}
+}
+
+// UnitIDCleared returns if the "unit_id" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) UnitIDCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldUnitID]
+	return ok
+}
+
+// ResetUnitID resets all changes to the "unit_id" field.
+func (m *AccountProvisioningMutation) ResetUnitID() {
+	m.unit_id = nil
+	delete(m.clearedFields, accountprovisioning.FieldUnitID)
+}
+
+// SetSend sets the "send" field.
+func (m *AccountProvisioningMutation) SetSend(b bool) {
+	m.send = &b
+}
+
+// Send returns the value of the "send" field in the mutation.
+func (m *AccountProvisioningMutation) Send() (r bool, exists bool) {
+	v := m.send
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSend returns the old "send" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldSend(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSend is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSend requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSend: %w", err)
+	}
+	return oldValue.Send, nil
+}
+
+// ResetSend resets all changes to the "send" field.
+func (m *AccountProvisioningMutation) ResetSend() {
+	m.send = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *AccountProvisioningMutation) SetStatus(a accountprovisioning.Status) {
+	m.status = &a
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *AccountProvisioningMutation) Status() (r accountprovisioning.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldStatus(ctx context.Context) (v accountprovisioning.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *AccountProvisioningMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRequestedBy sets the "requested_by" field.
+func (m *AccountProvisioningMutation) SetRequestedBy(s string) {
+	m.requested_by = &s
+}
+
+// RequestedBy returns the value of the "requested_by" field in the mutation.
+func (m *AccountProvisioningMutation) RequestedBy() (r string, exists bool) {
+	v := m.requested_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestedBy returns the old "requested_by" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldRequestedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestedBy: %w", err)
+	}
+	return oldValue.RequestedBy, nil
+}
+
+// ClearRequestedBy clears the value of the "requested_by" field.
+func (m *AccountProvisioningMutation) ClearRequestedBy() {
+	m.requested_by = nil
+	m.clearedFields[accountprovisioning.FieldRequestedBy] = struct{}{}
+}
+
+// RequestedByCleared returns if the "requested_by" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) RequestedByCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldRequestedBy]
+	return ok
+}
+
+// ResetRequestedBy resets all changes to the "requested_by" field.
+func (m *AccountProvisioningMutation) ResetRequestedBy() {
+	m.requested_by = nil
+	delete(m.clearedFields, accountprovisioning.FieldRequestedBy)
+}
+
+// SetOfficials sets the "officials" field.
+func (m *AccountProvisioningMutation) SetOfficials(i int) {
+	m.officials = &i
+	m.addofficials = nil
+}
+
+// Officials returns the value of the "officials" field in the mutation.
+func (m *AccountProvisioningMutation) Officials() (r int, exists bool) {
+	v := m.officials
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfficials returns the old "officials" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldOfficials(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfficials is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfficials requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfficials: %w", err)
+	}
+	return oldValue.Officials, nil
+}
+
+// AddOfficials adds i to the "officials" field.
+func (m *AccountProvisioningMutation) AddOfficials(i int) {
+	if m.addofficials != nil {
+		*m.addofficials += i
+	} else {
+		m.addofficials = &i
+	}
+}
+
+// AddedOfficials returns the value that was added to the "officials" field in this mutation.
+func (m *AccountProvisioningMutation) AddedOfficials() (r int, exists bool) {
+	v := m.addofficials
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOfficials resets all changes to the "officials" field.
+func (m *AccountProvisioningMutation) ResetOfficials() {
+	m.officials = nil
+	m.addofficials = nil
+}
+
+// SetUnits sets the "units" field.
+func (m *AccountProvisioningMutation) SetUnits(i int) {
+	m.units = &i
+	m.addunits = nil
+}
+
+// Units returns the value of the "units" field in the mutation.
+func (m *AccountProvisioningMutation) Units() (r int, exists bool) {
+	v := m.units
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnits returns the old "units" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldUnits(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnits: %w", err)
+	}
+	return oldValue.Units, nil
+}
+
+// AddUnits adds i to the "units" field.
+func (m *AccountProvisioningMutation) AddUnits(i int) {
+	if m.addunits != nil {
+		*m.addunits += i
+	} else {
+		m.addunits = &i
+	}
+}
+
+// AddedUnits returns the value that was added to the "units" field in this mutation.
+func (m *AccountProvisioningMutation) AddedUnits() (r int, exists bool) {
+	v := m.addunits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUnits resets all changes to the "units" field.
+func (m *AccountProvisioningMutation) ResetUnits() {
+	m.units = nil
+	m.addunits = nil
+}
+
+// SetUnitsDone sets the "units_done" field.
+func (m *AccountProvisioningMutation) SetUnitsDone(i int) {
+	m.units_done = &i
+	m.addunits_done = nil
+}
+
+// UnitsDone returns the value of the "units_done" field in the mutation.
+func (m *AccountProvisioningMutation) UnitsDone() (r int, exists bool) {
+	v := m.units_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnitsDone returns the old "units_done" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldUnitsDone(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnitsDone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnitsDone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnitsDone: %w", err)
+	}
+	return oldValue.UnitsDone, nil
+}
+
+// AddUnitsDone adds i to the "units_done" field.
+func (m *AccountProvisioningMutation) AddUnitsDone(i int) {
+	if m.addunits_done != nil {
+		*m.addunits_done += i
+	} else {
+		m.addunits_done = &i
+	}
+}
+
+// AddedUnitsDone returns the value that was added to the "units_done" field in this mutation.
+func (m *AccountProvisioningMutation) AddedUnitsDone() (r int, exists bool) {
+	v := m.addunits_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUnitsDone resets all changes to the "units_done" field.
+func (m *AccountProvisioningMutation) ResetUnitsDone() {
+	m.units_done = nil
+	m.addunits_done = nil
+}
+
+// SetCreated sets the "created" field.
+func (m *AccountProvisioningMutation) SetCreated(i int) {
+	m.created = &i
+	m.addcreated = nil
+}
+
+// Created returns the value of the "created" field in the mutation.
+func (m *AccountProvisioningMutation) Created() (r int, exists bool) {
+	v := m.created
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreated returns the old "created" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldCreated(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreated: %w", err)
+	}
+	return oldValue.Created, nil
+}
+
+// AddCreated adds i to the "created" field.
+func (m *AccountProvisioningMutation) AddCreated(i int) {
+	if m.addcreated != nil {
+		*m.addcreated += i
+	} else {
+		m.addcreated = &i
+	}
+}
+
+// AddedCreated returns the value that was added to the "created" field in this mutation.
+func (m *AccountProvisioningMutation) AddedCreated() (r int, exists bool) {
+	v := m.addcreated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreated resets all changes to the "created" field.
+func (m *AccountProvisioningMutation) ResetCreated() {
+	m.created = nil
+	m.addcreated = nil
+}
+
+// SetSkipped sets the "skipped" field.
+func (m *AccountProvisioningMutation) SetSkipped(i int) {
+	m.skipped = &i
+	m.addskipped = nil
+}
+
+// Skipped returns the value of the "skipped" field in the mutation.
+func (m *AccountProvisioningMutation) Skipped() (r int, exists bool) {
+	v := m.skipped
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkipped returns the old "skipped" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldSkipped(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkipped is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkipped requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkipped: %w", err)
+	}
+	return oldValue.Skipped, nil
+}
+
+// AddSkipped adds i to the "skipped" field.
+func (m *AccountProvisioningMutation) AddSkipped(i int) {
+	if m.addskipped != nil {
+		*m.addskipped += i
+	} else {
+		m.addskipped = &i
+	}
+}
+
+// AddedSkipped returns the value that was added to the "skipped" field in this mutation.
+func (m *AccountProvisioningMutation) AddedSkipped() (r int, exists bool) {
+	v := m.addskipped
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSkipped resets all changes to the "skipped" field.
+func (m *AccountProvisioningMutation) ResetSkipped() {
+	m.skipped = nil
+	m.addskipped = nil
+}
+
+// SetSent sets the "sent" field.
+func (m *AccountProvisioningMutation) SetSent(i int) {
+	m.sent = &i
+	m.addsent = nil
+}
+
+// Sent returns the value of the "sent" field in the mutation.
+func (m *AccountProvisioningMutation) Sent() (r int, exists bool) {
+	v := m.sent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSent returns the old "sent" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldSent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSent: %w", err)
+	}
+	return oldValue.Sent, nil
+}
+
+// AddSent adds i to the "sent" field.
+func (m *AccountProvisioningMutation) AddSent(i int) {
+	if m.addsent != nil {
+		*m.addsent += i
+	} else {
+		m.addsent = &i
+	}
+}
+
+// AddedSent returns the value that was added to the "sent" field in this mutation.
+func (m *AccountProvisioningMutation) AddedSent() (r int, exists bool) {
+	v := m.addsent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSent resets all changes to the "sent" field.
+func (m *AccountProvisioningMutation) ResetSent() {
+	m.sent = nil
+	m.addsent = nil
+}
+
+// SetSheetCount sets the "sheet_count" field.
+func (m *AccountProvisioningMutation) SetSheetCount(i int) {
+	m.sheet_count = &i
+	m.addsheet_count = nil
+}
+
+// SheetCount returns the value of the "sheet_count" field in the mutation.
+func (m *AccountProvisioningMutation) SheetCount() (r int, exists bool) {
+	v := m.sheet_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSheetCount returns the old "sheet_count" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldSheetCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSheetCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSheetCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSheetCount: %w", err)
+	}
+	return oldValue.SheetCount, nil
+}
+
+// AddSheetCount adds i to the "sheet_count" field.
+func (m *AccountProvisioningMutation) AddSheetCount(i int) {
+	if m.addsheet_count != nil {
+		*m.addsheet_count += i
+	} else {
+		m.addsheet_count = &i
+	}
+}
+
+// AddedSheetCount returns the value that was added to the "sheet_count" field in this mutation.
+func (m *AccountProvisioningMutation) AddedSheetCount() (r int, exists bool) {
+	v := m.addsheet_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSheetCount resets all changes to the "sheet_count" field.
+func (m *AccountProvisioningMutation) ResetSheetCount() {
+	m.sheet_count = nil
+	m.addsheet_count = nil
+}
+
+// SetCursor sets the "cursor" field.
+func (m *AccountProvisioningMutation) SetCursor(s string) {
+	m.cursor = &s
+}
+
+// Cursor returns the value of the "cursor" field in the mutation.
+func (m *AccountProvisioningMutation) Cursor() (r string, exists bool) {
+	v := m.cursor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCursor returns the old "cursor" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldCursor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCursor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCursor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCursor: %w", err)
+	}
+	return oldValue.Cursor, nil
+}
+
+// ClearCursor clears the value of the "cursor" field.
+func (m *AccountProvisioningMutation) ClearCursor() {
+	m.cursor = nil
+	m.clearedFields[accountprovisioning.FieldCursor] = struct{}{}
+}
+
+// CursorCleared returns if the "cursor" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) CursorCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldCursor]
+	return ok
+}
+
+// ResetCursor resets all changes to the "cursor" field.
+func (m *AccountProvisioningMutation) ResetCursor() {
+	m.cursor = nil
+	delete(m.clearedFields, accountprovisioning.FieldCursor)
+}
+
+// SetSkippedList sets the "skipped_list" field.
+func (m *AccountProvisioningMutation) SetSkippedList(b []byte) {
+	m.skipped_list = &b
+}
+
+// SkippedList returns the value of the "skipped_list" field in the mutation.
+func (m *AccountProvisioningMutation) SkippedList() (r []byte, exists bool) {
+	v := m.skipped_list
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkippedList returns the old "skipped_list" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldSkippedList(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkippedList is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkippedList requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkippedList: %w", err)
+	}
+	return oldValue.SkippedList, nil
+}
+
+// ClearSkippedList clears the value of the "skipped_list" field.
+func (m *AccountProvisioningMutation) ClearSkippedList() {
+	m.skipped_list = nil
+	m.clearedFields[accountprovisioning.FieldSkippedList] = struct{}{}
+}
+
+// SkippedListCleared returns if the "skipped_list" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) SkippedListCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldSkippedList]
+	return ok
+}
+
+// ResetSkippedList resets all changes to the "skipped_list" field.
+func (m *AccountProvisioningMutation) ResetSkippedList() {
+	m.skipped_list = nil
+	delete(m.clearedFields, accountprovisioning.FieldSkippedList)
+}
+
+// SetFailure sets the "failure" field.
+func (m *AccountProvisioningMutation) SetFailure(s string) {
+	m.failure = &s
+}
+
+// Failure returns the value of the "failure" field in the mutation.
+func (m *AccountProvisioningMutation) Failure() (r string, exists bool) {
+	v := m.failure
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailure returns the old "failure" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldFailure(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailure is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailure requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailure: %w", err)
+	}
+	return oldValue.Failure, nil
+}
+
+// ClearFailure clears the value of the "failure" field.
+func (m *AccountProvisioningMutation) ClearFailure() {
+	m.failure = nil
+	m.clearedFields[accountprovisioning.FieldFailure] = struct{}{}
+}
+
+// FailureCleared returns if the "failure" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) FailureCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldFailure]
+	return ok
+}
+
+// ResetFailure resets all changes to the "failure" field.
+func (m *AccountProvisioningMutation) ResetFailure() {
+	m.failure = nil
+	delete(m.clearedFields, accountprovisioning.FieldFailure)
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *AccountProvisioningMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *AccountProvisioningMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *AccountProvisioningMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[accountprovisioning.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *AccountProvisioningMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, accountprovisioning.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *AccountProvisioningMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *AccountProvisioningMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the AccountProvisioning entity.
+// If the AccountProvisioning object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountProvisioningMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *AccountProvisioningMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[accountprovisioning.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *AccountProvisioningMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[accountprovisioning.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *AccountProvisioningMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, accountprovisioning.FieldFinishedAt)
+}
+
+// AddSheetIDs adds the "sheets" edge to the ActivationSheet entity by ids.
+func (m *AccountProvisioningMutation) AddSheetIDs(ids ...string) {
+	if m.sheets == nil {
+		m.sheets = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.sheets[ids[i]] = struct{}{}
+	}
+}
+
+// ClearSheets clears the "sheets" edge to the ActivationSheet entity.
+func (m *AccountProvisioningMutation) ClearSheets() {
+	m.clearedsheets = true
+}
+
+// SheetsCleared reports if the "sheets" edge to the ActivationSheet entity was cleared.
+func (m *AccountProvisioningMutation) SheetsCleared() bool {
+	return m.clearedsheets
+}
+
+// RemoveSheetIDs removes the "sheets" edge to the ActivationSheet entity by IDs.
+func (m *AccountProvisioningMutation) RemoveSheetIDs(ids ...string) {
+	if m.removedsheets == nil {
+		m.removedsheets = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.sheets, ids[i])
+		m.removedsheets[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedSheets returns the removed IDs of the "sheets" edge to the ActivationSheet entity.
+func (m *AccountProvisioningMutation) RemovedSheetsIDs() (ids []string) {
+	for id := range m.removedsheets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// SheetsIDs returns the "sheets" edge IDs in the mutation.
+func (m *AccountProvisioningMutation) SheetsIDs() (ids []string) {
+	for id := range m.sheets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetSheets resets all changes to the "sheets" edge.
+func (m *AccountProvisioningMutation) ResetSheets() {
+	m.sheets = nil
+	m.clearedsheets = false
+	m.removedsheets = nil
+}
+
+// Where appends a list predicates to the AccountProvisioningMutation builder.
+func (m *AccountProvisioningMutation) Where(ps ...predicate.AccountProvisioning) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AccountProvisioningMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AccountProvisioningMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AccountProvisioning, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AccountProvisioningMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AccountProvisioningMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AccountProvisioning).
+func (m *AccountProvisioningMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AccountProvisioningMutation) Fields() []string {
+	fields := make([]string, 0, 22)
+	if m.created_at != nil {
+		fields = append(fields, accountprovisioning.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, accountprovisioning.FieldUpdatedAt)
+	}
+	if m.scope_kind != nil {
+		fields = append(fields, accountprovisioning.FieldScopeKind)
+	}
+	if m.scope_id != nil {
+		fields = append(fields, accountprovisioning.FieldScopeID)
+	}
+	if m.province_id != nil {
+		fields = append(fields, accountprovisioning.FieldProvinceID)
+	}
+	if m.district_id != nil {
+		fields = append(fields, accountprovisioning.FieldDistrictID)
+	}
+	if m.unit_id != nil {
+		fields = append(fields, accountprovisioning.FieldUnitID)
+	}
+	if m.send != nil {
+		fields = append(fields, accountprovisioning.FieldSend)
+	}
+	if m.status != nil {
+		fields = append(fields, accountprovisioning.FieldStatus)
+	}
+	if m.requested_by != nil {
+		fields = append(fields, accountprovisioning.FieldRequestedBy)
+	}
+	if m.officials != nil {
+		fields = append(fields, accountprovisioning.FieldOfficials)
+	}
+	if m.units != nil {
+		fields = append(fields, accountprovisioning.FieldUnits)
+	}
+	if m.units_done != nil {
+		fields = append(fields, accountprovisioning.FieldUnitsDone)
+	}
+	if m.created != nil {
+		fields = append(fields, accountprovisioning.FieldCreated)
+	}
+	if m.skipped != nil {
+		fields = append(fields, accountprovisioning.FieldSkipped)
+	}
+	if m.sent != nil {
+		fields = append(fields, accountprovisioning.FieldSent)
+	}
+	if m.sheet_count != nil {
+		fields = append(fields, accountprovisioning.FieldSheetCount)
+	}
+	if m.cursor != nil {
+		fields = append(fields, accountprovisioning.FieldCursor)
+	}
+	if m.skipped_list != nil {
+		fields = append(fields, accountprovisioning.FieldSkippedList)
+	}
+	if m.failure != nil {
+		fields = append(fields, accountprovisioning.FieldFailure)
+	}
+	if m.started_at != nil {
+		fields = append(fields, accountprovisioning.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, accountprovisioning.FieldFinishedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AccountProvisioningMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case accountprovisioning.FieldCreatedAt:
+		return m.CreatedAt()
+	case accountprovisioning.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case accountprovisioning.FieldScopeKind:
+		return m.ScopeKind()
+	case accountprovisioning.FieldScopeID:
+		return m.ScopeID()
+	case accountprovisioning.FieldProvinceID:
+		return m.ProvinceID()
+	case accountprovisioning.FieldDistrictID:
+		return m.DistrictID()
+	case accountprovisioning.FieldUnitID:
+		return m.UnitID()
+	case accountprovisioning.FieldSend:
+		return m.Send()
+	case accountprovisioning.FieldStatus:
+		return m.Status()
+	case accountprovisioning.FieldRequestedBy:
+		return m.RequestedBy()
+	case accountprovisioning.FieldOfficials:
+		return m.Officials()
+	case accountprovisioning.FieldUnits:
+		return m.Units()
+	case accountprovisioning.FieldUnitsDone:
+		return m.UnitsDone()
+	case accountprovisioning.FieldCreated:
+		return m.Created()
+	case accountprovisioning.FieldSkipped:
+		return m.Skipped()
+	case accountprovisioning.FieldSent:
+		return m.Sent()
+	case accountprovisioning.FieldSheetCount:
+		return m.SheetCount()
+	case accountprovisioning.FieldCursor:
+		return m.Cursor()
+	case accountprovisioning.FieldSkippedList:
+		return m.SkippedList()
+	case accountprovisioning.FieldFailure:
+		return m.Failure()
+	case accountprovisioning.FieldStartedAt:
+		return m.StartedAt()
+	case accountprovisioning.FieldFinishedAt:
+		return m.FinishedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AccountProvisioningMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case accountprovisioning.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case accountprovisioning.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case accountprovisioning.FieldScopeKind:
+		return m.OldScopeKind(ctx)
+	case accountprovisioning.FieldScopeID:
+		return m.OldScopeID(ctx)
+	case accountprovisioning.FieldProvinceID:
+		return m.OldProvinceID(ctx)
+	case accountprovisioning.FieldDistrictID:
+		return m.OldDistrictID(ctx)
+	case accountprovisioning.FieldUnitID:
+		return m.OldUnitID(ctx)
+	case accountprovisioning.FieldSend:
+		return m.OldSend(ctx)
+	case accountprovisioning.FieldStatus:
+		return m.OldStatus(ctx)
+	case accountprovisioning.FieldRequestedBy:
+		return m.OldRequestedBy(ctx)
+	case accountprovisioning.FieldOfficials:
+		return m.OldOfficials(ctx)
+	case accountprovisioning.FieldUnits:
+		return m.OldUnits(ctx)
+	case accountprovisioning.FieldUnitsDone:
+		return m.OldUnitsDone(ctx)
+	case accountprovisioning.FieldCreated:
+		return m.OldCreated(ctx)
+	case accountprovisioning.FieldSkipped:
+		return m.OldSkipped(ctx)
+	case accountprovisioning.FieldSent:
+		return m.OldSent(ctx)
+	case accountprovisioning.FieldSheetCount:
+		return m.OldSheetCount(ctx)
+	case accountprovisioning.FieldCursor:
+		return m.OldCursor(ctx)
+	case accountprovisioning.FieldSkippedList:
+		return m.OldSkippedList(ctx)
+	case accountprovisioning.FieldFailure:
+		return m.OldFailure(ctx)
+	case accountprovisioning.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case accountprovisioning.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown AccountProvisioning field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountProvisioningMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case accountprovisioning.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case accountprovisioning.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case accountprovisioning.FieldScopeKind:
+		v, ok := value.(accountprovisioning.ScopeKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeKind(v)
+		return nil
+	case accountprovisioning.FieldScopeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeID(v)
+		return nil
+	case accountprovisioning.FieldProvinceID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvinceID(v)
+		return nil
+	case accountprovisioning.FieldDistrictID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDistrictID(v)
+		return nil
+	case accountprovisioning.FieldUnitID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitID(v)
+		return nil
+	case accountprovisioning.FieldSend:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSend(v)
+		return nil
+	case accountprovisioning.FieldStatus:
+		v, ok := value.(accountprovisioning.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case accountprovisioning.FieldRequestedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestedBy(v)
+		return nil
+	case accountprovisioning.FieldOfficials:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfficials(v)
+		return nil
+	case accountprovisioning.FieldUnits:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnits(v)
+		return nil
+	case accountprovisioning.FieldUnitsDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnitsDone(v)
+		return nil
+	case accountprovisioning.FieldCreated:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreated(v)
+		return nil
+	case accountprovisioning.FieldSkipped:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkipped(v)
+		return nil
+	case accountprovisioning.FieldSent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSent(v)
+		return nil
+	case accountprovisioning.FieldSheetCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSheetCount(v)
+		return nil
+	case accountprovisioning.FieldCursor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCursor(v)
+		return nil
+	case accountprovisioning.FieldSkippedList:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkippedList(v)
+		return nil
+	case accountprovisioning.FieldFailure:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailure(v)
+		return nil
+	case accountprovisioning.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case accountprovisioning.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountProvisioning field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AccountProvisioningMutation) AddedFields() []string {
+	var fields []string
+	if m.addofficials != nil {
+		fields = append(fields, accountprovisioning.FieldOfficials)
+	}
+	if m.addunits != nil {
+		fields = append(fields, accountprovisioning.FieldUnits)
+	}
+	if m.addunits_done != nil {
+		fields = append(fields, accountprovisioning.FieldUnitsDone)
+	}
+	if m.addcreated != nil {
+		fields = append(fields, accountprovisioning.FieldCreated)
+	}
+	if m.addskipped != nil {
+		fields = append(fields, accountprovisioning.FieldSkipped)
+	}
+	if m.addsent != nil {
+		fields = append(fields, accountprovisioning.FieldSent)
+	}
+	if m.addsheet_count != nil {
+		fields = append(fields, accountprovisioning.FieldSheetCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AccountProvisioningMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case accountprovisioning.FieldOfficials:
+		return m.AddedOfficials()
+	case accountprovisioning.FieldUnits:
+		return m.AddedUnits()
+	case accountprovisioning.FieldUnitsDone:
+		return m.AddedUnitsDone()
+	case accountprovisioning.FieldCreated:
+		return m.AddedCreated()
+	case accountprovisioning.FieldSkipped:
+		return m.AddedSkipped()
+	case accountprovisioning.FieldSent:
+		return m.AddedSent()
+	case accountprovisioning.FieldSheetCount:
+		return m.AddedSheetCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountProvisioningMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case accountprovisioning.FieldOfficials:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfficials(v)
+		return nil
+	case accountprovisioning.FieldUnits:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUnits(v)
+		return nil
+	case accountprovisioning.FieldUnitsDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUnitsDone(v)
+		return nil
+	case accountprovisioning.FieldCreated:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreated(v)
+		return nil
+	case accountprovisioning.FieldSkipped:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSkipped(v)
+		return nil
+	case accountprovisioning.FieldSent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSent(v)
+		return nil
+	case accountprovisioning.FieldSheetCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSheetCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountProvisioning numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AccountProvisioningMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(accountprovisioning.FieldDistrictID) {
+		fields = append(fields, accountprovisioning.FieldDistrictID)
+	}
+	if m.FieldCleared(accountprovisioning.FieldUnitID) {
+		fields = append(fields, accountprovisioning.FieldUnitID)
+	}
+	if m.FieldCleared(accountprovisioning.FieldRequestedBy) {
+		fields = append(fields, accountprovisioning.FieldRequestedBy)
+	}
+	if m.FieldCleared(accountprovisioning.FieldCursor) {
+		fields = append(fields, accountprovisioning.FieldCursor)
+	}
+	if m.FieldCleared(accountprovisioning.FieldSkippedList) {
+		fields = append(fields, accountprovisioning.FieldSkippedList)
+	}
+	if m.FieldCleared(accountprovisioning.FieldFailure) {
+		fields = append(fields, accountprovisioning.FieldFailure)
+	}
+	if m.FieldCleared(accountprovisioning.FieldStartedAt) {
+		fields = append(fields, accountprovisioning.FieldStartedAt)
+	}
+	if m.FieldCleared(accountprovisioning.FieldFinishedAt) {
+		fields = append(fields, accountprovisioning.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AccountProvisioningMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AccountProvisioningMutation) ClearField(name string) error {
+	switch name {
+	case accountprovisioning.FieldDistrictID:
+		m.ClearDistrictID()
+		return nil
+	case accountprovisioning.FieldUnitID:
+		m.ClearUnitID()
+		return nil
+	case accountprovisioning.FieldRequestedBy:
+		m.ClearRequestedBy()
+		return nil
+	case accountprovisioning.FieldCursor:
+		m.ClearCursor()
+		return nil
+	case accountprovisioning.FieldSkippedList:
+		m.ClearSkippedList()
+		return nil
+	case accountprovisioning.FieldFailure:
+		m.ClearFailure()
+		return nil
+	case accountprovisioning.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case accountprovisioning.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountProvisioning nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AccountProvisioningMutation) ResetField(name string) error {
+	switch name {
+	case accountprovisioning.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case accountprovisioning.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case accountprovisioning.FieldScopeKind:
+		m.ResetScopeKind()
+		return nil
+	case accountprovisioning.FieldScopeID:
+		m.ResetScopeID()
+		return nil
+	case accountprovisioning.FieldProvinceID:
+		m.ResetProvinceID()
+		return nil
+	case accountprovisioning.FieldDistrictID:
+		m.ResetDistrictID()
+		return nil
+	case accountprovisioning.FieldUnitID:
+		m.ResetUnitID()
+		return nil
+	case accountprovisioning.FieldSend:
+		m.ResetSend()
+		return nil
+	case accountprovisioning.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case accountprovisioning.FieldRequestedBy:
+		m.ResetRequestedBy()
+		return nil
+	case accountprovisioning.FieldOfficials:
+		m.ResetOfficials()
+		return nil
+	case accountprovisioning.FieldUnits:
+		m.ResetUnits()
+		return nil
+	case accountprovisioning.FieldUnitsDone:
+		m.ResetUnitsDone()
+		return nil
+	case accountprovisioning.FieldCreated:
+		m.ResetCreated()
+		return nil
+	case accountprovisioning.FieldSkipped:
+		m.ResetSkipped()
+		return nil
+	case accountprovisioning.FieldSent:
+		m.ResetSent()
+		return nil
+	case accountprovisioning.FieldSheetCount:
+		m.ResetSheetCount()
+		return nil
+	case accountprovisioning.FieldCursor:
+		m.ResetCursor()
+		return nil
+	case accountprovisioning.FieldSkippedList:
+		m.ResetSkippedList()
+		return nil
+	case accountprovisioning.FieldFailure:
+		m.ResetFailure()
+		return nil
+	case accountprovisioning.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case accountprovisioning.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountProvisioning field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AccountProvisioningMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.sheets != nil {
+		edges = append(edges, accountprovisioning.EdgeSheets)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AccountProvisioningMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case accountprovisioning.EdgeSheets:
+		ids := make([]ent.Value, 0, len(m.sheets))
+		for id := range m.sheets {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AccountProvisioningMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedsheets != nil {
+		edges = append(edges, accountprovisioning.EdgeSheets)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AccountProvisioningMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case accountprovisioning.EdgeSheets:
+		ids := make([]ent.Value, 0, len(m.removedsheets))
+		for id := range m.removedsheets {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AccountProvisioningMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedsheets {
+		edges = append(edges, accountprovisioning.EdgeSheets)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AccountProvisioningMutation) EdgeCleared(name string) bool {
+	switch name {
+	case accountprovisioning.EdgeSheets:
+		return m.clearedsheets
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AccountProvisioningMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AccountProvisioning unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AccountProvisioningMutation) ResetEdge(name string) error {
+	switch name {
+	case accountprovisioning.EdgeSheets:
+		m.ResetSheets()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountProvisioning edge %s", name)
+}
+
 // AcknowledgementMutation represents an operation that mutates the Acknowledgement nodes in the graph.
 type AcknowledgementMutation struct {
 	config
@@ -3982,23 +5932,25 @@ func (m *ActivationCodeMutation) ResetEdge(name string) error {
 // ActivationSheetMutation represents an operation that mutates the ActivationSheet nodes in the graph.
 type ActivationSheetMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *string
-	created_at    *time.Time
-	updated_at    *time.Time
-	unit_id       *string
-	accounts      *int
-	addaccounts   *int
-	sealed        *[]byte
-	expires_at    *time.Time
-	downloaded_at *time.Time
-	downloaded_by *string
-	issued_by     *string
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*ActivationSheet, error)
-	predicates    []predicate.ActivationSheet
+	op                  Op
+	typ                 string
+	id                  *string
+	created_at          *time.Time
+	updated_at          *time.Time
+	unit_id             *string
+	accounts            *int
+	addaccounts         *int
+	sealed              *[]byte
+	expires_at          *time.Time
+	downloaded_at       *time.Time
+	downloaded_by       *string
+	issued_by           *string
+	clearedFields       map[string]struct{}
+	provisioning        *string
+	clearedprovisioning bool
+	done                bool
+	oldValue            func(context.Context) (*ActivationSheet, error)
+	predicates          []predicate.ActivationSheet
 }
 
 var _ ent.Mutation = (*ActivationSheetMutation)(nil)
@@ -4501,6 +6453,82 @@ func (m *ActivationSheetMutation) ResetIssuedBy() {
 	delete(m.clearedFields, activationsheet.FieldIssuedBy)
 }
 
+// SetProvisioningID sets the "provisioning_id" field.
+func (m *ActivationSheetMutation) SetProvisioningID(s string) {
+	m.provisioning = &s
+}
+
+// ProvisioningID returns the value of the "provisioning_id" field in the mutation.
+func (m *ActivationSheetMutation) ProvisioningID() (r string, exists bool) {
+	v := m.provisioning
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProvisioningID returns the old "provisioning_id" field's value of the ActivationSheet entity.
+// If the ActivationSheet object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivationSheetMutation) OldProvisioningID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProvisioningID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProvisioningID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProvisioningID: %w", err)
+	}
+	return oldValue.ProvisioningID, nil
+}
+
+// ClearProvisioningID clears the value of the "provisioning_id" field.
+func (m *ActivationSheetMutation) ClearProvisioningID() {
+	m.provisioning = nil
+	m.clearedFields[activationsheet.FieldProvisioningID] = struct{}{}
+}
+
+// ProvisioningIDCleared returns if the "provisioning_id" field was cleared in this mutation.
+func (m *ActivationSheetMutation) ProvisioningIDCleared() bool {
+	_, ok := m.clearedFields[activationsheet.FieldProvisioningID]
+	return ok
+}
+
+// ResetProvisioningID resets all changes to the "provisioning_id" field.
+func (m *ActivationSheetMutation) ResetProvisioningID() {
+	m.provisioning = nil
+	delete(m.clearedFields, activationsheet.FieldProvisioningID)
+}
+
+// ClearProvisioning clears the "provisioning" edge to the AccountProvisioning entity.
+func (m *ActivationSheetMutation) ClearProvisioning() {
+	m.clearedprovisioning = true
+	m.clearedFields[activationsheet.FieldProvisioningID] = struct{}{}
+}
+
+// ProvisioningCleared reports if the "provisioning" edge to the AccountProvisioning entity was cleared.
+func (m *ActivationSheetMutation) ProvisioningCleared() bool {
+	return m.ProvisioningIDCleared() || m.clearedprovisioning
+}
+
+// ProvisioningIDs returns the "provisioning" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProvisioningID instead. It exists only for internal usage by the builders.
+func (m *ActivationSheetMutation) ProvisioningIDs() (ids []string) {
+	if id := m.provisioning; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProvisioning resets all changes to the "provisioning" edge.
+func (m *ActivationSheetMutation) ResetProvisioning() {
+	m.provisioning = nil
+	m.clearedprovisioning = false
+}
+
 // Where appends a list predicates to the ActivationSheetMutation builder.
 func (m *ActivationSheetMutation) Where(ps ...predicate.ActivationSheet) {
 	m.predicates = append(m.predicates, ps...)
@@ -4535,7 +6563,7 @@ func (m *ActivationSheetMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ActivationSheetMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, activationsheet.FieldCreatedAt)
 	}
@@ -4563,6 +6591,9 @@ func (m *ActivationSheetMutation) Fields() []string {
 	if m.issued_by != nil {
 		fields = append(fields, activationsheet.FieldIssuedBy)
 	}
+	if m.provisioning != nil {
+		fields = append(fields, activationsheet.FieldProvisioningID)
+	}
 	return fields
 }
 
@@ -4589,6 +6620,8 @@ func (m *ActivationSheetMutation) Field(name string) (ent.Value, bool) {
 		return m.DownloadedBy()
 	case activationsheet.FieldIssuedBy:
 		return m.IssuedBy()
+	case activationsheet.FieldProvisioningID:
+		return m.ProvisioningID()
 	}
 	return nil, false
 }
@@ -4616,6 +6649,8 @@ func (m *ActivationSheetMutation) OldField(ctx context.Context, name string) (en
 		return m.OldDownloadedBy(ctx)
 	case activationsheet.FieldIssuedBy:
 		return m.OldIssuedBy(ctx)
+	case activationsheet.FieldProvisioningID:
+		return m.OldProvisioningID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ActivationSheet field %s", name)
 }
@@ -4688,6 +6723,13 @@ func (m *ActivationSheetMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIssuedBy(v)
 		return nil
+	case activationsheet.FieldProvisioningID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProvisioningID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ActivationSheet field %s", name)
 }
@@ -4745,6 +6787,9 @@ func (m *ActivationSheetMutation) ClearedFields() []string {
 	if m.FieldCleared(activationsheet.FieldIssuedBy) {
 		fields = append(fields, activationsheet.FieldIssuedBy)
 	}
+	if m.FieldCleared(activationsheet.FieldProvisioningID) {
+		fields = append(fields, activationsheet.FieldProvisioningID)
+	}
 	return fields
 }
 
@@ -4770,6 +6815,9 @@ func (m *ActivationSheetMutation) ClearField(name string) error {
 		return nil
 	case activationsheet.FieldIssuedBy:
 		m.ClearIssuedBy()
+		return nil
+	case activationsheet.FieldProvisioningID:
+		m.ClearProvisioningID()
 		return nil
 	}
 	return fmt.Errorf("unknown ActivationSheet nullable field %s", name)
@@ -4806,25 +6854,37 @@ func (m *ActivationSheetMutation) ResetField(name string) error {
 	case activationsheet.FieldIssuedBy:
 		m.ResetIssuedBy()
 		return nil
+	case activationsheet.FieldProvisioningID:
+		m.ResetProvisioningID()
+		return nil
 	}
 	return fmt.Errorf("unknown ActivationSheet field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ActivationSheetMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.provisioning != nil {
+		edges = append(edges, activationsheet.EdgeProvisioning)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *ActivationSheetMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case activationsheet.EdgeProvisioning:
+		if id := m.provisioning; id != nil {
+			return []ent.Value{*id}
+		}
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ActivationSheetMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -4836,25 +6896,42 @@ func (m *ActivationSheetMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ActivationSheetMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.clearedprovisioning {
+		edges = append(edges, activationsheet.EdgeProvisioning)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *ActivationSheetMutation) EdgeCleared(name string) bool {
+	switch name {
+	case activationsheet.EdgeProvisioning:
+		return m.clearedprovisioning
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *ActivationSheetMutation) ClearEdge(name string) error {
+	switch name {
+	case activationsheet.EdgeProvisioning:
+		m.ClearProvisioning()
+		return nil
+	}
 	return fmt.Errorf("unknown ActivationSheet unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *ActivationSheetMutation) ResetEdge(name string) error {
+	switch name {
+	case activationsheet.EdgeProvisioning:
+		m.ResetProvisioning()
+		return nil
+	}
 	return fmt.Errorf("unknown ActivationSheet edge %s", name)
 }
 

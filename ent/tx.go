@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// AccountProvisioning is the client for interacting with the AccountProvisioning builders.
+	AccountProvisioning *AccountProvisioningClient
 	// Acknowledgement is the client for interacting with the Acknowledgement builders.
 	Acknowledgement *AcknowledgementClient
 	// ActivationCode is the client for interacting with the ActivationCode builders.
@@ -222,6 +224,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
+	tx.AccountProvisioning = NewAccountProvisioningClient(tx.config)
 	tx.Acknowledgement = NewAcknowledgementClient(tx.config)
 	tx.ActivationCode = NewActivationCodeClient(tx.config)
 	tx.ActivationSheet = NewActivationSheetClient(tx.config)

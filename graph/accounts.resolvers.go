@@ -14,22 +14,24 @@ import (
 	"github.com/liemchinh/liemchinh/internal/auth"
 )
 
+// SkippedList is the resolver for the skippedList field.
+func (r *accountProvisioningResolver) SkippedList(ctx context.Context, obj *ent.AccountProvisioning) ([]*auth.ProvisionSkip, error) {
+	return auth.Skipped(obj), nil
+}
+
 // AccountsProvision is the resolver for the accountsProvision field.
 func (r *mutationResolver) AccountsProvision(ctx context.Context, input model.AccountsProvisionInput) (*auth.ProvisionResult, error) {
 	sc, err := scopeExactly(input.Scope)
+	var run *ent.AccountProvisioning
 	if err == nil {
 		send := input.Delivery == nil || *input.Delivery == model.ActivationDeliverySheetAndSend
-		var res *auth.ProvisionResult
-		if res, err = r.auth.Provision(ctx, sc, send); err == nil {
-			res.UserErrors = []*apperr.UserError{}
-			return res, nil
-		}
+		run, err = r.auth.Provision(ctx, sc, send)
 	}
 	ue, err := apperr.UserErrors(ctx, err)
 	if err != nil {
 		return nil, err
 	}
-	return &auth.ProvisionResult{UserErrors: ue, Sheets: []*ent.ActivationSheet{}, Skipped: []*auth.ProvisionSkip{}}, nil
+	return &auth.ProvisionResult{Provisioning: run, UserErrors: ue}, nil
 }
 
 // AccountActivate is the resolver for the accountActivate field.

@@ -47,6 +47,11 @@ func (r *queryResolver) Accounts(ctx context.Context, after *entgql.Cursor[strin
 		ent.WithAccountOrder(orderBy), ent.WithAccountFilter(where.Filter))
 }
 
+// AccountProvisionings is the resolver for the accountProvisionings field.
+func (r *queryResolver) AccountProvisionings(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.AccountProvisioningConnection, error) {
+	return r.client.AccountProvisioning.Query().Paginate(ctx, after, first, before, last)
+}
+
 // Acknowledgements is the resolver for the acknowledgements field.
 func (r *queryResolver) Acknowledgements(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) (*ent.AcknowledgementConnection, error) {
 	if where == nil {
@@ -141,6 +146,11 @@ func (r *unitResolver) Cases(ctx context.Context, obj *ent.Unit, after *entgql.C
 	}, after, first, before, last, orderBy, where)
 }
 
+// AccountProvisioning returns generated.AccountProvisioningResolver implementation.
+func (r *Resolver) AccountProvisioning() generated.AccountProvisioningResolver {
+	return &accountProvisioningResolver{r}
+}
+
 // Case returns generated.CaseResolver implementation.
 func (r *Resolver) Case() generated.CaseResolver { return &caseResolver{r} }
 
@@ -168,12 +178,13 @@ func (r *Resolver) CaseWhereInput() generated.CaseWhereInputResolver {
 }
 
 type (
-	caseResolver           struct{ *Resolver }
-	notificationResolver   struct{ *Resolver }
-	officialResolver       struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	reviewResolver         struct{ *Resolver }
-	rosterImportResolver   struct{ *Resolver }
-	unitResolver           struct{ *Resolver }
-	caseWhereInputResolver struct{ *Resolver }
+	accountProvisioningResolver struct{ *Resolver }
+	caseResolver                struct{ *Resolver }
+	notificationResolver        struct{ *Resolver }
+	officialResolver            struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+	reviewResolver              struct{ *Resolver }
+	rosterImportResolver        struct{ *Resolver }
+	unitResolver                struct{ *Resolver }
+	caseWhereInputResolver      struct{ *Resolver }
 )

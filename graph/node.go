@@ -6,6 +6,7 @@ import (
 	"entgo.io/contrib/entgql"
 
 	"github.com/liemchinh/liemchinh/ent"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/campaign"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
@@ -42,6 +43,7 @@ var nodeTables = map[string]string{
 	"Phase": phase.Table, "Pledge": pledge.Table, "Province": province.Table,
 	"Review": review.Table, "SelfAssessment": selfassessment.Table, "SelfAssessmentItem": selfassessmentitem.Table,
 	"Unit": unit.Table, "OfficialAssignment": officialassignment.Table, "RosterImport": rosterimport.Table,
+	"AccountProvisioning": accountprovisioning.Table,
 }
 
 // nodeType tells ent which table an opaque id lives in, from its prefix alone.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 )
 
 const (
@@ -31,8 +32,19 @@ const (
 	FieldDownloadedBy = "downloaded_by"
 	// FieldIssuedBy holds the string denoting the issued_by field in the database.
 	FieldIssuedBy = "issued_by"
+	// FieldProvisioningID holds the string denoting the provisioning_id field in the database.
+	FieldProvisioningID = "provisioning_id"
+	// EdgeProvisioning holds the string denoting the provisioning edge name in mutations.
+	EdgeProvisioning = "provisioning"
 	// Table holds the table name of the activationsheet in the database.
 	Table = "activation_sheets"
+	// ProvisioningTable is the table that holds the provisioning relation/edge.
+	ProvisioningTable = "activation_sheets"
+	// ProvisioningInverseTable is the table name for the AccountProvisioning entity.
+	// It exists in this package in order to avoid circular dependency with the "accountprovisioning" package.
+	ProvisioningInverseTable = "account_provisionings"
+	// ProvisioningColumn is the table column denoting the provisioning relation/edge.
+	ProvisioningColumn = "provisioning_id"
 )
 
 // Columns holds all SQL columns for activationsheet fields.
@@ -47,6 +59,7 @@ var Columns = []string{
 	FieldDownloadedAt,
 	FieldDownloadedBy,
 	FieldIssuedBy,
+	FieldProvisioningID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -74,6 +87,8 @@ var (
 	DownloadedByValidator func(string) error
 	// IssuedByValidator is a validator for the "issued_by" field. It is called by the builders before save.
 	IssuedByValidator func(string) error
+	// ProvisioningIDValidator is a validator for the "provisioning_id" field. It is called by the builders before save.
+	ProvisioningIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -126,4 +141,23 @@ func ByDownloadedBy(opts ...sql.OrderTermOption) OrderOption {
 // ByIssuedBy orders the results by the issued_by field.
 func ByIssuedBy(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIssuedBy, opts...).ToFunc()
+}
+
+// ByProvisioningID orders the results by the provisioning_id field.
+func ByProvisioningID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProvisioningID, opts...).ToFunc()
+}
+
+// ByProvisioningField orders the results by provisioning field.
+func ByProvisioningField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProvisioningStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newProvisioningStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProvisioningInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ProvisioningTable, ProvisioningColumn),
+	)
 }

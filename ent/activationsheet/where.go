@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/liemchinh/liemchinh/ent/predicate"
 )
 
@@ -107,6 +108,11 @@ func DownloadedBy(v string) predicate.ActivationSheet {
 // IssuedBy applies equality check predicate on the "issued_by" field. It's identical to IssuedByEQ.
 func IssuedBy(v string) predicate.ActivationSheet {
 	return predicate.ActivationSheet(sql.FieldEQ(FieldIssuedBy, v))
+}
+
+// ProvisioningID applies equality check predicate on the "provisioning_id" field. It's identical to ProvisioningIDEQ.
+func ProvisioningID(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldEQ(FieldProvisioningID, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -582,6 +588,104 @@ func IssuedByEqualFold(v string) predicate.ActivationSheet {
 // IssuedByContainsFold applies the ContainsFold predicate on the "issued_by" field.
 func IssuedByContainsFold(v string) predicate.ActivationSheet {
 	return predicate.ActivationSheet(sql.FieldContainsFold(FieldIssuedBy, v))
+}
+
+// ProvisioningIDEQ applies the EQ predicate on the "provisioning_id" field.
+func ProvisioningIDEQ(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldEQ(FieldProvisioningID, v))
+}
+
+// ProvisioningIDNEQ applies the NEQ predicate on the "provisioning_id" field.
+func ProvisioningIDNEQ(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldNEQ(FieldProvisioningID, v))
+}
+
+// ProvisioningIDIn applies the In predicate on the "provisioning_id" field.
+func ProvisioningIDIn(vs ...string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldIn(FieldProvisioningID, vs...))
+}
+
+// ProvisioningIDNotIn applies the NotIn predicate on the "provisioning_id" field.
+func ProvisioningIDNotIn(vs ...string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldNotIn(FieldProvisioningID, vs...))
+}
+
+// ProvisioningIDGT applies the GT predicate on the "provisioning_id" field.
+func ProvisioningIDGT(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldGT(FieldProvisioningID, v))
+}
+
+// ProvisioningIDGTE applies the GTE predicate on the "provisioning_id" field.
+func ProvisioningIDGTE(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldGTE(FieldProvisioningID, v))
+}
+
+// ProvisioningIDLT applies the LT predicate on the "provisioning_id" field.
+func ProvisioningIDLT(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldLT(FieldProvisioningID, v))
+}
+
+// ProvisioningIDLTE applies the LTE predicate on the "provisioning_id" field.
+func ProvisioningIDLTE(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldLTE(FieldProvisioningID, v))
+}
+
+// ProvisioningIDContains applies the Contains predicate on the "provisioning_id" field.
+func ProvisioningIDContains(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldContains(FieldProvisioningID, v))
+}
+
+// ProvisioningIDHasPrefix applies the HasPrefix predicate on the "provisioning_id" field.
+func ProvisioningIDHasPrefix(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldHasPrefix(FieldProvisioningID, v))
+}
+
+// ProvisioningIDHasSuffix applies the HasSuffix predicate on the "provisioning_id" field.
+func ProvisioningIDHasSuffix(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldHasSuffix(FieldProvisioningID, v))
+}
+
+// ProvisioningIDIsNil applies the IsNil predicate on the "provisioning_id" field.
+func ProvisioningIDIsNil() predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldIsNull(FieldProvisioningID))
+}
+
+// ProvisioningIDNotNil applies the NotNil predicate on the "provisioning_id" field.
+func ProvisioningIDNotNil() predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldNotNull(FieldProvisioningID))
+}
+
+// ProvisioningIDEqualFold applies the EqualFold predicate on the "provisioning_id" field.
+func ProvisioningIDEqualFold(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldEqualFold(FieldProvisioningID, v))
+}
+
+// ProvisioningIDContainsFold applies the ContainsFold predicate on the "provisioning_id" field.
+func ProvisioningIDContainsFold(v string) predicate.ActivationSheet {
+	return predicate.ActivationSheet(sql.FieldContainsFold(FieldProvisioningID, v))
+}
+
+// HasProvisioning applies the HasEdge predicate on the "provisioning" edge.
+func HasProvisioning() predicate.ActivationSheet {
+	return predicate.ActivationSheet(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ProvisioningTable, ProvisioningColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasProvisioningWith applies the HasEdge predicate on the "provisioning" edge with a given conditions (other predicates).
+func HasProvisioningWith(preds ...predicate.AccountProvisioning) predicate.ActivationSheet {
+	return predicate.ActivationSheet(func(s *sql.Selector) {
+		step := newProvisioningStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

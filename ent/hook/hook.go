@@ -21,6 +21,18 @@ func (f AccountFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountMutation", m)
 }
 
+// The AccountProvisioningFunc type is an adapter to allow the use of ordinary
+// function as AccountProvisioning mutator.
+type AccountProvisioningFunc func(context.Context, *ent.AccountProvisioningMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AccountProvisioningFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AccountProvisioningMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountProvisioningMutation", m)
+}
+
 // The AcknowledgementFunc type is an adapter to allow the use of ordinary
 // function as Acknowledgement mutator.
 type AcknowledgementFunc func(context.Context, *ent.AcknowledgementMutation) (ent.Value, error)

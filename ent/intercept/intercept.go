@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
@@ -130,6 +131,33 @@ func (f TraverseAccount) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AccountQuery", q)
+}
+
+// The AccountProvisioningFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AccountProvisioningFunc func(context.Context, *ent.AccountProvisioningQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AccountProvisioningFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AccountProvisioningQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AccountProvisioningQuery", q)
+}
+
+// The TraverseAccountProvisioning type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAccountProvisioning func(context.Context, *ent.AccountProvisioningQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAccountProvisioning) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAccountProvisioning) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccountProvisioningQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AccountProvisioningQuery", q)
 }
 
 // The AcknowledgementFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1136,6 +1164,8 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.AccountQuery:
 		return &query[*ent.AccountQuery, predicate.Account, account.OrderOption]{typ: ent.TypeAccount, tq: q}, nil
+	case *ent.AccountProvisioningQuery:
+		return &query[*ent.AccountProvisioningQuery, predicate.AccountProvisioning, accountprovisioning.OrderOption]{typ: ent.TypeAccountProvisioning, tq: q}, nil
 	case *ent.AcknowledgementQuery:
 		return &query[*ent.AcknowledgementQuery, predicate.Acknowledgement, acknowledgement.OrderOption]{typ: ent.TypeAcknowledgement, tq: q}, nil
 	case *ent.ActivationCodeQuery:

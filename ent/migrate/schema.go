@@ -93,6 +93,50 @@ var (
 			},
 		},
 	}
+	// AccountProvisioningsColumns holds the columns for the "account_provisionings" table.
+	AccountProvisioningsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "scope_kind", Type: field.TypeEnum, Enums: []string{"UNIT", "DISTRICT", "PROVINCE"}},
+		{Name: "scope_id", Type: field.TypeString, Size: 40},
+		{Name: "province_id", Type: field.TypeString, Size: 40},
+		{Name: "district_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "unit_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "send", Type: field.TypeBool},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "DONE", "FAILED"}, Default: "QUEUED"},
+		{Name: "requested_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "officials", Type: field.TypeInt, Default: 0},
+		{Name: "units", Type: field.TypeInt, Default: 0},
+		{Name: "units_done", Type: field.TypeInt, Default: 0},
+		{Name: "created", Type: field.TypeInt, Default: 0},
+		{Name: "skipped", Type: field.TypeInt, Default: 0},
+		{Name: "sent", Type: field.TypeInt, Default: 0},
+		{Name: "sheet_count", Type: field.TypeInt, Default: 0},
+		{Name: "cursor", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "skipped_list", Type: field.TypeBytes, Nullable: true},
+		{Name: "failure", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// AccountProvisioningsTable holds the schema information for the "account_provisionings" table.
+	AccountProvisioningsTable = &schema.Table{
+		Name:       "account_provisionings",
+		Columns:    AccountProvisioningsColumns,
+		PrimaryKey: []*schema.Column{AccountProvisioningsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accountprovisioning_province_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{AccountProvisioningsColumns[5], AccountProvisioningsColumns[9]},
+			},
+			{
+				Name:    "accountprovisioning_status",
+				Unique:  false,
+				Columns: []*schema.Column{AccountProvisioningsColumns[9]},
+			},
+		},
+	}
 	// AcknowledgementsColumns holds the columns for the "acknowledgements" table.
 	AcknowledgementsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -201,17 +245,31 @@ var (
 		{Name: "downloaded_at", Type: field.TypeTime, Nullable: true},
 		{Name: "downloaded_by", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "issued_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "provisioning_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// ActivationSheetsTable holds the schema information for the "activation_sheets" table.
 	ActivationSheetsTable = &schema.Table{
 		Name:       "activation_sheets",
 		Columns:    ActivationSheetsColumns,
 		PrimaryKey: []*schema.Column{ActivationSheetsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "activation_sheets_account_provisionings_sheets",
+				Columns:    []*schema.Column{ActivationSheetsColumns[10]},
+				RefColumns: []*schema.Column{AccountProvisioningsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "activationsheet_unit_id_id",
 				Unique:  false,
 				Columns: []*schema.Column{ActivationSheetsColumns[3], ActivationSheetsColumns[0]},
+			},
+			{
+				Name:    "activationsheet_provisioning_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivationSheetsColumns[10]},
 			},
 		},
 	}
@@ -2047,6 +2105,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
+		AccountProvisioningsTable,
 		AcknowledgementsTable,
 		ActivationCodesTable,
 		ActivationSheetsTable,
@@ -2095,6 +2154,7 @@ func init() {
 	AcknowledgementsTable.ForeignKeys[0].RefTable = CampaignsTable
 	AcknowledgementsTable.ForeignKeys[1].RefTable = OfficialsTable
 	ActivationCodesTable.ForeignKeys[0].RefTable = AccountsTable
+	ActivationSheetsTable.ForeignKeys[0].RefTable = AccountProvisioningsTable
 	AuditEventsTable.ForeignKeys[0].RefTable = AccountsTable
 	CampaignsTable.ForeignKeys[0].RefTable = ProvincesTable
 	CaseEventsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -9,6 +9,9 @@ import (
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
 
+// AccountProvisioning is the predicate function for accountprovisioning builders.
+type AccountProvisioning func(*sql.Selector)
+
 // Acknowledgement is the predicate function for acknowledgement builders.
 type Acknowledgement func(*sql.Selector)
 

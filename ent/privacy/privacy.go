@@ -135,6 +135,30 @@ func (f AccountMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountMutation", m)
 }
 
+// The AccountProvisioningQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AccountProvisioningQueryRuleFunc func(context.Context, *ent.AccountProvisioningQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AccountProvisioningQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccountProvisioningQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AccountProvisioningQuery", q)
+}
+
+// The AccountProvisioningMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AccountProvisioningMutationRuleFunc func(context.Context, *ent.AccountProvisioningMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AccountProvisioningMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AccountProvisioningMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AccountProvisioningMutation", m)
+}
+
 // The AcknowledgementQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AcknowledgementQueryRuleFunc func(context.Context, *ent.AcknowledgementQuery) error
@@ -1060,6 +1084,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.AccountQuery:
 		return q.Filter(), nil
+	case *ent.AccountProvisioningQuery:
+		return q.Filter(), nil
 	case *ent.AcknowledgementQuery:
 		return q.Filter(), nil
 	case *ent.ActivationCodeQuery:
@@ -1142,6 +1168,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.AccountMutation:
+		return m.Filter(), nil
+	case *ent.AccountProvisioningMutation:
 		return m.Filter(), nil
 	case *ent.AcknowledgementMutation:
 		return m.Filter(), nil

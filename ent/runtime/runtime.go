@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
@@ -110,6 +111,127 @@ func init() {
 	// account.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	account.IDValidator = func() func(string) error {
 		validators := accountDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	accountprovisioningMixin := schema.AccountProvisioning{}.Mixin()
+	accountprovisioningMixinFields0 := accountprovisioningMixin[0].Fields()
+	_ = accountprovisioningMixinFields0
+	accountprovisioningMixinFields1 := accountprovisioningMixin[1].Fields()
+	_ = accountprovisioningMixinFields1
+	accountprovisioningFields := schema.AccountProvisioning{}.Fields()
+	_ = accountprovisioningFields
+	// accountprovisioningDescCreatedAt is the schema descriptor for created_at field.
+	accountprovisioningDescCreatedAt := accountprovisioningMixinFields1[0].Descriptor()
+	// accountprovisioning.DefaultCreatedAt holds the default value on creation for the created_at field.
+	accountprovisioning.DefaultCreatedAt = accountprovisioningDescCreatedAt.Default.(func() time.Time)
+	// accountprovisioningDescUpdatedAt is the schema descriptor for updated_at field.
+	accountprovisioningDescUpdatedAt := accountprovisioningMixinFields1[1].Descriptor()
+	// accountprovisioning.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	accountprovisioning.DefaultUpdatedAt = accountprovisioningDescUpdatedAt.Default.(func() time.Time)
+	// accountprovisioning.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	accountprovisioning.UpdateDefaultUpdatedAt = accountprovisioningDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// accountprovisioningDescScopeID is the schema descriptor for scope_id field.
+	accountprovisioningDescScopeID := accountprovisioningFields[1].Descriptor()
+	// accountprovisioning.ScopeIDValidator is a validator for the "scope_id" field. It is called by the builders before save.
+	accountprovisioning.ScopeIDValidator = func() func(string) error {
+		validators := accountprovisioningDescScopeID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(scope_id string) error {
+			for _, fn := range fns {
+				if err := fn(scope_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountprovisioningDescProvinceID is the schema descriptor for province_id field.
+	accountprovisioningDescProvinceID := accountprovisioningFields[2].Descriptor()
+	// accountprovisioning.ProvinceIDValidator is a validator for the "province_id" field. It is called by the builders before save.
+	accountprovisioning.ProvinceIDValidator = func() func(string) error {
+		validators := accountprovisioningDescProvinceID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(province_id string) error {
+			for _, fn := range fns {
+				if err := fn(province_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// accountprovisioningDescDistrictID is the schema descriptor for district_id field.
+	accountprovisioningDescDistrictID := accountprovisioningFields[3].Descriptor()
+	// accountprovisioning.DistrictIDValidator is a validator for the "district_id" field. It is called by the builders before save.
+	accountprovisioning.DistrictIDValidator = accountprovisioningDescDistrictID.Validators[0].(func(string) error)
+	// accountprovisioningDescUnitID is the schema descriptor for unit_id field.
+	accountprovisioningDescUnitID := accountprovisioningFields[4].Descriptor()
+	// accountprovisioning.UnitIDValidator is a validator for the "unit_id" field. It is called by the builders before save.
+	accountprovisioning.UnitIDValidator = accountprovisioningDescUnitID.Validators[0].(func(string) error)
+	// accountprovisioningDescRequestedBy is the schema descriptor for requested_by field.
+	accountprovisioningDescRequestedBy := accountprovisioningFields[7].Descriptor()
+	// accountprovisioning.RequestedByValidator is a validator for the "requested_by" field. It is called by the builders before save.
+	accountprovisioning.RequestedByValidator = accountprovisioningDescRequestedBy.Validators[0].(func(string) error)
+	// accountprovisioningDescOfficials is the schema descriptor for officials field.
+	accountprovisioningDescOfficials := accountprovisioningFields[8].Descriptor()
+	// accountprovisioning.DefaultOfficials holds the default value on creation for the officials field.
+	accountprovisioning.DefaultOfficials = accountprovisioningDescOfficials.Default.(int)
+	// accountprovisioningDescUnits is the schema descriptor for units field.
+	accountprovisioningDescUnits := accountprovisioningFields[9].Descriptor()
+	// accountprovisioning.DefaultUnits holds the default value on creation for the units field.
+	accountprovisioning.DefaultUnits = accountprovisioningDescUnits.Default.(int)
+	// accountprovisioningDescUnitsDone is the schema descriptor for units_done field.
+	accountprovisioningDescUnitsDone := accountprovisioningFields[10].Descriptor()
+	// accountprovisioning.DefaultUnitsDone holds the default value on creation for the units_done field.
+	accountprovisioning.DefaultUnitsDone = accountprovisioningDescUnitsDone.Default.(int)
+	// accountprovisioningDescCreated is the schema descriptor for created field.
+	accountprovisioningDescCreated := accountprovisioningFields[11].Descriptor()
+	// accountprovisioning.DefaultCreated holds the default value on creation for the created field.
+	accountprovisioning.DefaultCreated = accountprovisioningDescCreated.Default.(int)
+	// accountprovisioningDescSkipped is the schema descriptor for skipped field.
+	accountprovisioningDescSkipped := accountprovisioningFields[12].Descriptor()
+	// accountprovisioning.DefaultSkipped holds the default value on creation for the skipped field.
+	accountprovisioning.DefaultSkipped = accountprovisioningDescSkipped.Default.(int)
+	// accountprovisioningDescSent is the schema descriptor for sent field.
+	accountprovisioningDescSent := accountprovisioningFields[13].Descriptor()
+	// accountprovisioning.DefaultSent holds the default value on creation for the sent field.
+	accountprovisioning.DefaultSent = accountprovisioningDescSent.Default.(int)
+	// accountprovisioningDescSheetCount is the schema descriptor for sheet_count field.
+	accountprovisioningDescSheetCount := accountprovisioningFields[14].Descriptor()
+	// accountprovisioning.DefaultSheetCount holds the default value on creation for the sheet_count field.
+	accountprovisioning.DefaultSheetCount = accountprovisioningDescSheetCount.Default.(int)
+	// accountprovisioningDescCursor is the schema descriptor for cursor field.
+	accountprovisioningDescCursor := accountprovisioningFields[15].Descriptor()
+	// accountprovisioning.CursorValidator is a validator for the "cursor" field. It is called by the builders before save.
+	accountprovisioning.CursorValidator = accountprovisioningDescCursor.Validators[0].(func(string) error)
+	// accountprovisioningDescFailure is the schema descriptor for failure field.
+	accountprovisioningDescFailure := accountprovisioningFields[17].Descriptor()
+	// accountprovisioning.FailureValidator is a validator for the "failure" field. It is called by the builders before save.
+	accountprovisioning.FailureValidator = accountprovisioningDescFailure.Validators[0].(func(string) error)
+	// accountprovisioningDescID is the schema descriptor for id field.
+	accountprovisioningDescID := accountprovisioningMixinFields0[0].Descriptor()
+	// accountprovisioning.DefaultID holds the default value on creation for the id field.
+	accountprovisioning.DefaultID = accountprovisioningDescID.Default.(func() string)
+	// accountprovisioning.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	accountprovisioning.IDValidator = func() func(string) error {
+		validators := accountprovisioningDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -266,6 +388,10 @@ func init() {
 	activationsheetDescIssuedBy := activationsheetFields[6].Descriptor()
 	// activationsheet.IssuedByValidator is a validator for the "issued_by" field. It is called by the builders before save.
 	activationsheet.IssuedByValidator = activationsheetDescIssuedBy.Validators[0].(func(string) error)
+	// activationsheetDescProvisioningID is the schema descriptor for provisioning_id field.
+	activationsheetDescProvisioningID := activationsheetFields[7].Descriptor()
+	// activationsheet.ProvisioningIDValidator is a validator for the "provisioning_id" field. It is called by the builders before save.
+	activationsheet.ProvisioningIDValidator = activationsheetDescProvisioningID.Validators[0].(func(string) error)
 	// activationsheetDescID is the schema descriptor for id field.
 	activationsheetDescID := activationsheetMixinFields0[0].Descriptor()
 	// activationsheet.DefaultID holds the default value on creation for the id field.

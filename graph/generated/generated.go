@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/caseevent"
 	"github.com/liemchinh/liemchinh/ent/casemessage"
 	"github.com/liemchinh/liemchinh/ent/citizencase"
@@ -55,6 +56,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AccountProvisioning() AccountProvisioningResolver
 	Case() CaseResolver
 	Mutation() MutationResolver
 	Notification() NotificationResolver
@@ -121,18 +123,47 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AccountProvisioning struct {
+		Created     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Failure     func(childComplexity int) int
+		FinishedAt  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Officials   func(childComplexity int) int
+		ScopeID     func(childComplexity int) int
+		ScopeKind   func(childComplexity int) int
+		Send        func(childComplexity int) int
+		Sent        func(childComplexity int) int
+		SheetCount  func(childComplexity int) int
+		Sheets      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) int
+		Skipped     func(childComplexity int) int
+		SkippedList func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Units       func(childComplexity int) int
+		UnitsDone   func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	AccountProvisioningConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AccountProvisioningEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	AccountSetRolePayload struct {
 		Account    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	AccountsProvisionPayload struct {
-		Created    func(childComplexity int) int
-		ExpiresAt  func(childComplexity int) int
-		Sent       func(childComplexity int) int
-		Sheets     func(childComplexity int) int
-		Skipped    func(childComplexity int) int
-		UserErrors func(childComplexity int) int
+		Provisioning func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	Acknowledgement struct {
@@ -169,6 +200,7 @@ type ComplexityRoot struct {
 		DownloadedAt func(childComplexity int) int
 		ExpiresAt    func(childComplexity int) int
 		ID           func(childComplexity int) int
+		Provisioning func(childComplexity int) int
 		UnitID       func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 	}
@@ -1011,6 +1043,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AccountProvisionings   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Accounts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) int
 		Acknowledgements       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) int
 		ActivationSheets       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) int
@@ -1440,6 +1473,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AccountProvisioningResolver interface {
+	SkippedList(ctx context.Context, obj *ent.AccountProvisioning) ([]*auth.ProvisionSkip, error)
+}
 type CaseResolver interface {
 	Duplicates(ctx context.Context, obj *ent.CitizenCase) ([]*ent.CitizenCase, error)
 	DuplicateOf(ctx context.Context, obj *ent.CitizenCase) (*ent.CitizenCase, error)
@@ -1526,6 +1562,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	Accounts(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AccountOrder, where *ent.AccountWhereInput) (*ent.AccountConnection, error)
+	AccountProvisionings(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.AccountProvisioningConnection, error)
 	Acknowledgements(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AcknowledgementOrder, where *ent.AcknowledgementWhereInput) (*ent.AcknowledgementConnection, error)
 	ActivationSheets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ActivationSheetWhereInput) (*ent.ActivationSheetConnection, error)
 	AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
@@ -1794,6 +1831,158 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountEdge.Node(childComplexity), true
 
+	case "AccountProvisioning.created":
+		if e.ComplexityRoot.AccountProvisioning.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Created(childComplexity), true
+	case "AccountProvisioning.createdAt":
+		if e.ComplexityRoot.AccountProvisioning.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.CreatedAt(childComplexity), true
+	case "AccountProvisioning.failure":
+		if e.ComplexityRoot.AccountProvisioning.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Failure(childComplexity), true
+	case "AccountProvisioning.finishedAt":
+		if e.ComplexityRoot.AccountProvisioning.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.FinishedAt(childComplexity), true
+	case "AccountProvisioning.id":
+		if e.ComplexityRoot.AccountProvisioning.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.ID(childComplexity), true
+	case "AccountProvisioning.officials":
+		if e.ComplexityRoot.AccountProvisioning.Officials == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Officials(childComplexity), true
+	case "AccountProvisioning.scopeID":
+		if e.ComplexityRoot.AccountProvisioning.ScopeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.ScopeID(childComplexity), true
+	case "AccountProvisioning.scopeKind":
+		if e.ComplexityRoot.AccountProvisioning.ScopeKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.ScopeKind(childComplexity), true
+	case "AccountProvisioning.send":
+		if e.ComplexityRoot.AccountProvisioning.Send == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Send(childComplexity), true
+	case "AccountProvisioning.sent":
+		if e.ComplexityRoot.AccountProvisioning.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Sent(childComplexity), true
+	case "AccountProvisioning.sheetCount":
+		if e.ComplexityRoot.AccountProvisioning.SheetCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.SheetCount(childComplexity), true
+	case "AccountProvisioning.sheets":
+		if e.ComplexityRoot.AccountProvisioning.Sheets == nil {
+			break
+		}
+
+		args, err := ec.field_AccountProvisioning_sheets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Sheets(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.ActivationSheetWhereInput)), true
+	case "AccountProvisioning.skipped":
+		if e.ComplexityRoot.AccountProvisioning.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Skipped(childComplexity), true
+	case "AccountProvisioning.skippedList":
+		if e.ComplexityRoot.AccountProvisioning.SkippedList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.SkippedList(childComplexity), true
+	case "AccountProvisioning.startedAt":
+		if e.ComplexityRoot.AccountProvisioning.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.StartedAt(childComplexity), true
+	case "AccountProvisioning.status":
+		if e.ComplexityRoot.AccountProvisioning.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Status(childComplexity), true
+	case "AccountProvisioning.units":
+		if e.ComplexityRoot.AccountProvisioning.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.Units(childComplexity), true
+	case "AccountProvisioning.unitsDone":
+		if e.ComplexityRoot.AccountProvisioning.UnitsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.UnitsDone(childComplexity), true
+	case "AccountProvisioning.updatedAt":
+		if e.ComplexityRoot.AccountProvisioning.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioning.UpdatedAt(childComplexity), true
+
+	case "AccountProvisioningConnection.edges":
+		if e.ComplexityRoot.AccountProvisioningConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningConnection.Edges(childComplexity), true
+	case "AccountProvisioningConnection.pageInfo":
+		if e.ComplexityRoot.AccountProvisioningConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningConnection.PageInfo(childComplexity), true
+	case "AccountProvisioningConnection.totalCount":
+		if e.ComplexityRoot.AccountProvisioningConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningConnection.TotalCount(childComplexity), true
+
+	case "AccountProvisioningEdge.cursor":
+		if e.ComplexityRoot.AccountProvisioningEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningEdge.Cursor(childComplexity), true
+	case "AccountProvisioningEdge.node":
+		if e.ComplexityRoot.AccountProvisioningEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountProvisioningEdge.Node(childComplexity), true
+
 	case "AccountSetRolePayload.account":
 		if e.ComplexityRoot.AccountSetRolePayload.Account == nil {
 			break
@@ -1807,36 +1996,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountSetRolePayload.UserErrors(childComplexity), true
 
-	case "AccountsProvisionPayload.created":
-		if e.ComplexityRoot.AccountsProvisionPayload.Created == nil {
+	case "AccountsProvisionPayload.provisioning":
+		if e.ComplexityRoot.AccountsProvisionPayload.Provisioning == nil {
 			break
 		}
 
-		return e.ComplexityRoot.AccountsProvisionPayload.Created(childComplexity), true
-	case "AccountsProvisionPayload.expiresAt":
-		if e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt(childComplexity), true
-	case "AccountsProvisionPayload.sent":
-		if e.ComplexityRoot.AccountsProvisionPayload.Sent == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.Sent(childComplexity), true
-	case "AccountsProvisionPayload.sheets":
-		if e.ComplexityRoot.AccountsProvisionPayload.Sheets == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.Sheets(childComplexity), true
-	case "AccountsProvisionPayload.skipped":
-		if e.ComplexityRoot.AccountsProvisionPayload.Skipped == nil {
-			break
-		}
-
-		return e.ComplexityRoot.AccountsProvisionPayload.Skipped(childComplexity), true
+		return e.ComplexityRoot.AccountsProvisionPayload.Provisioning(childComplexity), true
 	case "AccountsProvisionPayload.userErrors":
 		if e.ComplexityRoot.AccountsProvisionPayload.UserErrors == nil {
 			break
@@ -1974,6 +2139,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActivationSheet.ID(childComplexity), true
+	case "ActivationSheet.provisioning":
+		if e.ComplexityRoot.ActivationSheet.Provisioning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivationSheet.Provisioning(childComplexity), true
 	case "ActivationSheet.unitID":
 		if e.ComplexityRoot.ActivationSheet.UnitID == nil {
 			break
@@ -5731,6 +5902,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProvisionSkip.EmployeeCode(childComplexity), true
 
+	case "Query.accountProvisionings":
+		if e.ComplexityRoot.Query.AccountProvisionings == nil {
+			break
+		}
+
+		args, err := ec.field_Query_accountProvisionings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AccountProvisionings(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.accounts":
 		if e.ComplexityRoot.Query.Accounts == nil {
 			break
@@ -7902,12 +8084,15 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema/accounts.graphqls", Input: `extend type Mutation {
   """
-  Creates an account (role OFFICIAL, login = employee code, no password) for every official in service
-  in the scope who has none, and issues each a one-time activation code (12 characters, valid
-  ACTIVATION_CODE_TTL). The codes go on one printable sheet per unit (activationSheetLink) and,
-  with delivery SHEET_AND_SEND, also to the official's registered phone or e-mail. Supervisors and
-  administrators whose scope holds the scope; running it again only adds the officials still
-  without an account. Audited.
+  Queues a provisioning run (AccountProvisioning) that creates an account (role OFFICIAL, login =
+  employee code, no password) for every official in service in the scope who has none, and issues
+  each a one-time activation code (12 characters, valid ACTIVATION_CODE_TTL). The run works in the
+  background, in batches of whole units (about 2,000 officials each), each committing its accounts,
+  one printable sheet per unit (activationSheetLink) and its progress; with delivery SHEET_AND_SEND
+  the codes also go to the officials' registered phone or e-mail. Poll the run with node(id) or
+  accountProvisionings. Supervisors and administrators whose scope holds the scope; a run already
+  queued or running for an overlapping scope refuses a new one (CONFLICT); running it again, or an
+  interrupted run resuming, only adds the officials still without an account. Audited.
   """
   accountsProvision("The mutation's input." input: AccountsProvisionInput!): AccountsProvisionPayload!
   """
@@ -7983,7 +8168,7 @@ input AccountsProvisionInput {
   delivery: ActivationDelivery
 }
 
-"An official left without an account by accountsProvision."
+"An official left without an account by a provisioning run."
 type ProvisionSkip {
   "The official's employee code."
   employeeCode: String!
@@ -7993,18 +8178,15 @@ type ProvisionSkip {
 
 "Result of accountsProvision."
 type AccountsProvisionPayload {
-  "Accounts created."
-  created: Int!
-  "Codes sent (queued) to registered phones or e-mails."
-  sent: Int!
-  "The sheets made, one per unit with new accounts (download each with activationSheetLink)."
-  sheets: [ActivationSheet!]!
-  "Officials left without an account, and why (at most 100)."
-  skipped: [ProvisionSkip!]!
-  "When the codes issued expire."
-  expiresAt: Time
-  "Why nothing was done, if so."
+  "The run, queued: poll it with node(id) (status, units done, accounts created, sheets)."
+  provisioning: AccountProvisioning
+  "Why it was refused, if so."
   userErrors: [UserError!]!
+}
+
+extend type AccountProvisioning {
+  "Officials left without an account, and why (at most the first 100)."
+  skippedList: [ProvisionSkip!]!
 }
 
 "Input of accountActivate."
@@ -10669,6 +10851,176 @@ enum AccountOrderField {
   ROLE
 }
 """
+A run of accountsProvision for a scope, with its progress and outcome.
+"""
+type AccountProvisioning implements Node {
+  """
+  Opaque, globally unique id of the object.
+  """
+  id: ID!
+  """
+  When the record was created.
+  """
+  createdAt: Time!
+  """
+  When the record was last changed.
+  """
+  updatedAt: Time!
+  """
+  What the provisioned scope is: a unit with its sub-units, a district or a province.
+  """
+  scopeKind: AccountProvisioningScopeKind!
+  """
+  Id of the unit, district or province provisioned.
+  """
+  scopeID: String!
+  """
+  Whether codes also go to the officials' registered phone or e-mail (SHEET_AND_SEND).
+  """
+  send: Boolean!
+  """
+  QUEUED (waiting for its job, or for another attempt), RUNNING, DONE, or FAILED (could not finish: the accounts made so far are kept; a new run adds the others).
+  """
+  status: AccountProvisioningStatus!
+  """
+  Officials in service in the scope without an account when the run (or its last attempt) started, plus those it already handled.
+  """
+  officials: Int!
+  """
+  Units with officials to provision.
+  """
+  units: Int!
+  """
+  Units done so far: the progress of a running run.
+  """
+  unitsDone: Int!
+  """
+  Accounts created so far.
+  """
+  created: Int!
+  """
+  Officials left without an account (their login is taken).
+  """
+  skipped: Int!
+  """
+  Codes queued to registered phones or e-mails.
+  """
+  sent: Int!
+  """
+  Activation sheets made (one per unit and batch).
+  """
+  sheetCount: Int!
+  """
+  Why the last attempt did not finish (QUEUED: it will go on), or why the run failed.
+  """
+  failure: String
+  """
+  When it started running.
+  """
+  startedAt: Time
+  """
+  When it finished.
+  """
+  finishedAt: Time
+  """
+  The activation sheets the run made, one per unit (and batch) with new accounts.
+  """
+  sheets(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+
+    """
+    Filtering options for ActivationSheets returned from the connection.
+    """
+    where: ActivationSheetWhereInput
+  ): ActivationSheetConnection!
+}
+"""
+A connection to a list of items.
+"""
+type AccountProvisioningConnection {
+  """
+  A list of edges.
+  """
+  edges: [AccountProvisioningEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type AccountProvisioningEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: AccountProvisioning
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+AccountProvisioningScopeKind is enum for the field scope_kind
+"""
+enum AccountProvisioningScopeKind @goModel(model: "github.com/liemchinh/liemchinh/ent/accountprovisioning.ScopeKind") {
+  """
+  AccountProvisioningScopeKind value UNIT.
+  """
+  UNIT
+  """
+  AccountProvisioningScopeKind value DISTRICT.
+  """
+  DISTRICT
+  """
+  AccountProvisioningScopeKind value PROVINCE.
+  """
+  PROVINCE
+}
+"""
+AccountProvisioningStatus is enum for the field status
+"""
+enum AccountProvisioningStatus @goModel(model: "github.com/liemchinh/liemchinh/ent/accountprovisioning.Status") {
+  """
+  AccountProvisioningStatus value QUEUED.
+  """
+  QUEUED
+  """
+  AccountProvisioningStatus value RUNNING.
+  """
+  RUNNING
+  """
+  AccountProvisioningStatus value DONE.
+  """
+  DONE
+  """
+  AccountProvisioningStatus value FAILED.
+  """
+  FAILED
+}
+"""
 AccountRole is enum for the field role
 """
 enum AccountRole @goModel(model: "github.com/liemchinh/liemchinh/ent/account.Role") {
@@ -11099,6 +11451,10 @@ type ActivationSheet implements Node {
   When it was downloaded (it can be only once).
   """
   downloadedAt: Time
+  """
+  The provisioning run that made it.
+  """
+  provisioning: AccountProvisioning
 }
 """
 A connection to a list of items.
@@ -16295,6 +16651,30 @@ type Query {
     where: AccountWhereInput
   ): AccountConnection!
   """
+  Provisioning runs of the scopes the viewer may provision (supervisors and administrators).
+  """
+  accountProvisionings(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first n elements (default 20, at most 100).
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last n elements (at most 100).
+    """
+    last: Int
+  ): AccountProvisioningConnection!
+  """
   Officials' acknowledgements of campaigns.
   """
   acknowledgements(
@@ -18263,6 +18643,72 @@ func (ec *executionContext) childFields_AccountEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AccountEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_AccountProvisioning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AccountProvisioning_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AccountProvisioning_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AccountProvisioning_updatedAt(ctx, field)
+	case "scopeKind":
+		return ec.fieldContext_AccountProvisioning_scopeKind(ctx, field)
+	case "scopeID":
+		return ec.fieldContext_AccountProvisioning_scopeID(ctx, field)
+	case "send":
+		return ec.fieldContext_AccountProvisioning_send(ctx, field)
+	case "status":
+		return ec.fieldContext_AccountProvisioning_status(ctx, field)
+	case "officials":
+		return ec.fieldContext_AccountProvisioning_officials(ctx, field)
+	case "units":
+		return ec.fieldContext_AccountProvisioning_units(ctx, field)
+	case "unitsDone":
+		return ec.fieldContext_AccountProvisioning_unitsDone(ctx, field)
+	case "created":
+		return ec.fieldContext_AccountProvisioning_created(ctx, field)
+	case "skipped":
+		return ec.fieldContext_AccountProvisioning_skipped(ctx, field)
+	case "sent":
+		return ec.fieldContext_AccountProvisioning_sent(ctx, field)
+	case "sheetCount":
+		return ec.fieldContext_AccountProvisioning_sheetCount(ctx, field)
+	case "failure":
+		return ec.fieldContext_AccountProvisioning_failure(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_AccountProvisioning_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_AccountProvisioning_finishedAt(ctx, field)
+	case "sheets":
+		return ec.fieldContext_AccountProvisioning_sheets(ctx, field)
+	case "skippedList":
+		return ec.fieldContext_AccountProvisioning_skippedList(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProvisioning", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountProvisioningConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AccountProvisioningConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AccountProvisioningConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AccountProvisioningConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProvisioningConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountProvisioningEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AccountProvisioningEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AccountProvisioningEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountProvisioningEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_AccountSetRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -18275,16 +18721,8 @@ func (ec *executionContext) childFields_AccountSetRolePayload(ctx context.Contex
 
 func (ec *executionContext) childFields_AccountsProvisionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
-	case "created":
-		return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
-	case "sent":
-		return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
-	case "sheets":
-		return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
-	case "skipped":
-		return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
-	case "expiresAt":
-		return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
+	case "provisioning":
+		return ec.fieldContext_AccountsProvisionPayload_provisioning(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_AccountsProvisionPayload_userErrors(ctx, field)
 	}
@@ -18363,6 +18801,8 @@ func (ec *executionContext) childFields_ActivationSheet(ctx context.Context, fie
 		return ec.fieldContext_ActivationSheet_expiresAt(ctx, field)
 	case "downloadedAt":
 		return ec.fieldContext_ActivationSheet_downloadedAt(ctx, field)
+	case "provisioning":
+		return ec.fieldContext_ActivationSheet_provisioning(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActivationSheet", field.Name)
 }
@@ -20799,6 +21239,52 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AccountProvisioning_sheets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ActivationSheetWhereInput, error) {
+			return ec.unmarshalOActivationSheetWhereInput2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Campaign_acknowledgements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22616,6 +23102,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_accountProvisionings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -25370,6 +25894,615 @@ func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("AccountEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _AccountProvisioning_id(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AccountProvisioning_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_scopeKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.ScopeKind) graphql.Marshaler {
+			return ec.marshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_scopeKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "AccountProvisioningScopeKind")
+}
+
+func (ec *executionContext) _AccountProvisioning_scopeID(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_scopeID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ScopeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_scopeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountProvisioning_send(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_send(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Send, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_send(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccountProvisioning_status(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.Status) graphql.Marshaler {
+			return ec.marshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "AccountProvisioningStatus")
+}
+
+func (ec *executionContext) _AccountProvisioning_officials(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_officials(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Officials, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_officials(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_units(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_unitsDone(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_unitsDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnitsDone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_unitsDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_created(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_skipped(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_sent(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_sheetCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_sheetCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SheetCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_sheetCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioning_failure(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountProvisioning_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioning", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountProvisioning_sheets(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Sheets(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["where"].(*ent.ActivationSheetWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {
+			return ec.marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_sheets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioning",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheetConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AccountProvisioning_sheets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioning_skippedList(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioning_skippedList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AccountProvisioning().SkippedList(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
+			return ec.marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioning_skippedList(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioning",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionSkip(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AccountProvisioningEdge) graphql.Marshaler {
+			return ec.marshalOAccountProvisioningEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioningConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioningEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioningConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioningConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountProvisioningEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+			return ec.marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountProvisioningEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountProvisioningEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountProvisioningEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountProvisioningEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountProvisioningEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _AccountSetRolePayload_account(ctx context.Context, field graphql.CollectedField, obj *model.AccountSetRolePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25434,137 +26567,36 @@ func (ec *executionContext) fieldContext_AccountSetRolePayload_userErrors(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _AccountsProvisionPayload_created(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccountsProvisionPayload_provisioning(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
+			return ec.fieldContext_AccountsProvisionPayload_provisioning(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
+			return obj.Provisioning, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Int")
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_sent(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sent, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Int")
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_sheets(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sheets, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
-			return ec.marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "AccountsProvisionPayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ActivationSheet(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_skipped(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Skipped, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
-			return ec.marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "AccountsProvisionPayload",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ProvisionSkip(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _AccountsProvisionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+			return ec.marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AccountsProvisionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, false, false, "Time")
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_provisioning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioning(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AccountsProvisionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
@@ -26189,6 +27221,38 @@ func (ec *executionContext) _ActivationSheet_downloadedAt(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ActivationSheet_downloadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivationSheet", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ActivationSheet_provisioning(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivationSheet_provisioning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provisioning(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+			return ec.marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivationSheet_provisioning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivationSheet",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioning(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ActivationSheetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetConnection) (ret graphql.Marshaler) {
@@ -41851,6 +42915,50 @@ func (ec *executionContext) fieldContext_Query_accounts(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_accounts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_accountProvisionings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_accountProvisionings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AccountProvisionings(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.AccountProvisioningConnection) graphql.Marshaler {
+			return ec.marshalNAccountProvisioningConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_accountProvisionings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountProvisioningConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_accountProvisionings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -61979,6 +63087,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Acknowledgement(ctx, sel, obj)
+	case *ent.AccountProvisioning:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AccountProvisioning(ctx, sel, obj)
 	case *ent.Account:
 		if obj == nil {
 			return graphql.Null
@@ -62309,6 +63422,212 @@ func (ec *executionContext) _AccountEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var accountProvisioningImplementors = []string{"AccountProvisioning", "Node"}
+
+func (ec *executionContext) _AccountProvisioning(ctx context.Context, sel ast.SelectionSet, obj *ent.AccountProvisioning) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProvisioningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProvisioning")
+		case "id":
+			out.Values[i] = ec._AccountProvisioning_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._AccountProvisioning_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AccountProvisioning_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeKind":
+			out.Values[i] = ec._AccountProvisioning_scopeKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopeID":
+			out.Values[i] = ec._AccountProvisioning_scopeID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "send":
+			out.Values[i] = ec._AccountProvisioning_send(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._AccountProvisioning_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "officials":
+			out.Values[i] = ec._AccountProvisioning_officials(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "units":
+			out.Values[i] = ec._AccountProvisioning_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unitsDone":
+			out.Values[i] = ec._AccountProvisioning_unitsDone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._AccountProvisioning_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "skipped":
+			out.Values[i] = ec._AccountProvisioning_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sent":
+			out.Values[i] = ec._AccountProvisioning_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sheetCount":
+			out.Values[i] = ec._AccountProvisioning_sheetCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failure":
+			out.Values[i] = ec._AccountProvisioning_failure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._AccountProvisioning_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._AccountProvisioning_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sheets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountProvisioning_sheets(ctx, field, obj)
+				})
+		case "skippedList":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountProvisioning_skippedList(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountProvisioningConnectionImplementors = []string{"AccountProvisioningConnection"}
+
+func (ec *executionContext) _AccountProvisioningConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AccountProvisioningConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProvisioningConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProvisioningConnection")
+		case "edges":
+			out.Values[i] = ec._AccountProvisioningConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AccountProvisioningConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._AccountProvisioningConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountProvisioningEdgeImplementors = []string{"AccountProvisioningEdge"}
+
+func (ec *executionContext) _AccountProvisioningEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.AccountProvisioningEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountProvisioningEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := newDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountProvisioningEdge")
+		case "node":
+			out.Values[i] = ec._AccountProvisioningEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._AccountProvisioningEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var accountSetRolePayloadImplementors = []string{"AccountSetRolePayload"}
 
 func (ec *executionContext) _AccountSetRolePayload(ctx context.Context, sel ast.SelectionSet, obj *model.AccountSetRolePayload) graphql.Marshaler {
@@ -62358,28 +63677,8 @@ func (ec *executionContext) _AccountsProvisionPayload(ctx context.Context, sel a
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AccountsProvisionPayload")
-		case "created":
-			out.Values[i] = ec._AccountsProvisionPayload_created(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sent":
-			out.Values[i] = ec._AccountsProvisionPayload_sent(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "sheets":
-			out.Values[i] = ec._AccountsProvisionPayload_sheets(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "skipped":
-			out.Values[i] = ec._AccountsProvisionPayload_skipped(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "expiresAt":
-			out.Values[i] = ec._AccountsProvisionPayload_expiresAt(ctx, field, obj)
+		case "provisioning":
+			out.Values[i] = ec._AccountsProvisionPayload_provisioning(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -62613,38 +63912,44 @@ func (ec *executionContext) _ActivationSheet(ctx context.Context, sel ast.Select
 		case "id":
 			out.Values[i] = ec._ActivationSheet_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._ActivationSheet_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._ActivationSheet_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "unitID":
 			out.Values[i] = ec._ActivationSheet_unitID(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accounts":
 			out.Values[i] = ec._ActivationSheet_accounts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expiresAt":
 			out.Values[i] = ec._ActivationSheet_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "downloadedAt":
 			out.Values[i] = ec._ActivationSheet_downloadedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "provisioning":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ActivationSheet_provisioning(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -68363,6 +69668,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_accounts(ctx, field)
 				})
+		case "accountProvisionings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_accountProvisionings(ctx, field)
+				})
 		case "acknowledgements":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -71583,6 +72894,34 @@ func (ec *executionContext) marshalNAccountOrderField2ᚖgithubᚗcomᚋliemchin
 	return v
 }
 
+func (ec *executionContext) marshalNAccountProvisioningConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AccountProvisioningConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountProvisioningConnection!")
+		return graphql.Null
+	}
+	return ec._AccountProvisioningConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx context.Context, v any) (accountprovisioning.ScopeKind, error) {
+	var res accountprovisioning.ScopeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx context.Context, sel ast.SelectionSet, v accountprovisioning.ScopeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx context.Context, v any) (accountprovisioning.Status, error) {
+	var res accountprovisioning.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx context.Context, sel ast.SelectionSet, v accountprovisioning.Status) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAccountRole2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRole(ctx context.Context, v any) (account.Role, error) {
 	var res account.Role
 	err := res.UnmarshalGQL(v)
@@ -71672,30 +73011,6 @@ func (ec *executionContext) marshalNActivationCodeIssuePayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._ActivationCodeIssuePayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheet) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ActivationSheet!")
-		return graphql.Null
-	}
-	return ec._ActivationSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {
@@ -74259,6 +75574,33 @@ func (ec *executionContext) unmarshalOAccountOrder2ᚖgithubᚗcomᚋliemchinh�
 	}
 	res, err := ec.unmarshalInputAccountOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAccountProvisioning2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioning(ctx context.Context, sel ast.SelectionSet, v *ent.AccountProvisioning) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccountProvisioning(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAccountProvisioningEdge2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AccountProvisioningEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAccountProvisioningEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAccountProvisioningEdge2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐAccountProvisioningEdge(ctx context.Context, sel ast.SelectionSet, v *ent.AccountProvisioningEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccountProvisioningEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOAccountRole2ᚕgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRoleᚄ(ctx context.Context, v any) ([]account.Role, error) {

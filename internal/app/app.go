@@ -69,6 +69,11 @@ Commands:
                  (unit:ID), district (district:ID) or province (province:ID or province-code:CODE);
                  prints rows read, created, updated, transferred, ended, unchanged, the errors by row
                  and column, and the time; all or nothing, idempotent (README: Roster import)
+  accounts provision --scope KIND:ID [--delivery SHEET|SHEET_AND_SEND]
+                 create the accounts and activation codes of every official in service without an
+                 account in a unit, district or province (as import roster's --scope), in batches of
+                 whole units, one sheet per unit per batch; prints created, skipped, sent, sheets,
+                 the time and the rate. A run interrupted resumes when run again (README: Accounts)
   roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1] [--rename] [--move-percent 0]
                  make a synthetic province with units coded R1-0001... (if missing) and write a
                  roster CSV of that many officials over them, for measuring imports (refused in
@@ -118,6 +123,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, cfg, log, args, stdout)
 	case "roster":
 		return rosterCmd(ctx, cfg, log, args, stdout)
+	case "accounts":
+		return accountsCmd(ctx, cfg, log, args, stdout)
 	case "progress":
 		if len(args) == 1 && args[0] == "check" {
 			return progressCheck(ctx, cfg, log, stdout)

@@ -421,3 +421,30 @@ func TestMetrics(t *testing.T) {
 		t.Logf("metrics:\n%s", text)
 	}
 }
+
+// TestAccountsProvisionCommand: `accounts provision` works a run over an imported roster from the
+// command line, batch by batch; run again it creates nothing.
+func TestAccountsProvisionCommand(t *testing.T) {
+	dir := t.TempDir()
+	getenv := env("DATABASE_URL", "sqlite:"+dir+"/x.db", "BLOB_DIR", dir+"/blobs")
+	file := dir + "/roster.csv"
+	for _, args := range [][]string{{"roster", "generate", "--out", file, "--rows", "2500", "--units", "3"},
+		{"import", "roster", file, "--scope", "province-code:R1"}} {
+		if err := app.Run(context.Background(), args, getenv, io.Discard, io.Discard); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+	}
+	for _, want := range []string{"created 2500, skipped 0 (login taken), codes sent 0, sheets 3", "created 0, skipped 0 (login taken), codes sent 0, sheets 0"} {
+		var out bytes.Buffer
+		if err := app.Run(context.Background(), []string{"accounts", "provision", "--scope", "province-code:R1", "--delivery", "SHEET"}, getenv, &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), ": DONE in") {
+			t.Fatalf("output %q, want %q", out.String(), want)
+		}
+	}
+	if err := app.Run(context.Background(), []string{"accounts", "provision", "--scope", "nation:x"}, getenv, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "usage: accounts provision") {
+		t.Fatalf("bad scope: %v", err)
+	}
+}

@@ -51,23 +51,9 @@ func importCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	}
 	defer db.Close()
 	sys := authz.System(ctx, authz.SysRosterImport)
-	kind, id, _ := strings.Cut(*scopeArg, ":")
-	var sc authz.Scope
-	switch kind {
-	case "unit":
-		sc = authz.Scope{Kind: authz.ScopeUnit, ID: id}
-	case "district":
-		sc = authz.Scope{Kind: authz.ScopeDistrict, ID: id}
-	case "province":
-		sc = authz.Scope{Kind: authz.ScopeProvince, ID: id}
-	case "province-code":
-		p, err := db.Client.Province.Query().Where(province.Code(id), province.ValidToIsNil()).Only(ctx) // provinces are public
-		if err != nil {
-			return fmt.Errorf("province %s: %w", id, err)
-		}
-		sc = authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}
-	default:
-		return fmt.Errorf("%s", usage)
+	sc, err := scopeArgument(ctx, db.Client, *scopeArg, usage)
+	if err != nil {
+		return err
 	}
 	req := roster.Request{Scope: sc, Mode: roster.Mode(strings.ToUpper(*mode)), DryRun: *dry}
 	if *date != "" {
@@ -210,4 +196,24 @@ func rosterCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	}
 	fmt.Fprintf(stdout, "province %s (%s) with %d units; %d rows written to %s\n", *code, p.ID, *units, *rows, *out)
 	return nil
+}
+
+// scopeArgument reads a --scope argument: unit:ID, district:ID, province:ID or province-code:CODE.
+func scopeArgument(ctx context.Context, c *ent.Client, arg, usage string) (authz.Scope, error) {
+	kind, id, _ := strings.Cut(arg, ":")
+	switch kind {
+	case "unit":
+		return authz.Scope{Kind: authz.ScopeUnit, ID: id}, nil
+	case "district":
+		return authz.Scope{Kind: authz.ScopeDistrict, ID: id}, nil
+	case "province":
+		return authz.Scope{Kind: authz.ScopeProvince, ID: id}, nil
+	case "province-code":
+		p, err := c.Province.Query().Where(province.Code(id), province.ValidToIsNil()).Only(ctx) // provinces are public
+		if err != nil {
+			return authz.Scope{}, fmt.Errorf("province %s: %w", id, err)
+		}
+		return authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}, nil
+	}
+	return authz.Scope{}, fmt.Errorf("%s", usage)
 }

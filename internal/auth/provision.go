@@ -4,18 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/activationcode"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/internal/apperr"
-	"github.com/liemchinh/liemchinh/internal/audit"
-	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/delivery"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -51,24 +49,34 @@ type newAccount struct {
 	send   bool // the code also goes to the official's phone or e-mail
 }
 
-// Provision creates an account (role OFFICIAL, scope their unit, login = employee code, no
-// password) for every official in service in target without one, and one activation code each:
-// set-based (multi-row inserts of provisionBatch rows) in one transaction, with one sealed sheet
-// per unit. With send, each code also goes to the official's registered phone or e-mail: a
-// delivery job per code, enqueued in the same transaction (deliver.go). Running it again adds
-// only the officials still without an account.
-func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) (*ProvisionResult, error) {
-	if err := authz.MayProvision(ctx, s.db(ctx), target); err != nil {
-		return nil, err
-	}
-	now := s.now()
-	today := now.Truncate(24 * time.Hour)
-	exp := now.Add(s.accounts.ActivationTTL).Truncate(time.Second)
-	v := authz.FromContext(ctx)
-	res := &ProvisionResult{ExpiresAt: &exp}
+// provisionUnits is one batch of a provisioning run, in one transaction: the accounts (role
+// OFFICIAL, scope their unit, login = employee code, no password) of the officials in service of
+// units still without one, one activation code each (multi-row inserts of provisionBatch rows),
+// one sealed sheet per unit, the delivery jobs of the codes to send (deliver.go), and the run's
+// progress. It holds the province's provisioning lock, and does nothing when the run's cursor has
+// already passed its units (another attempt did them). It returns the messages to send from
+// this process once committed (no job queue).
+func (s *Service) provisionUnits(ctx context.Context, run *ent.AccountProvisioning, units []string) ([]delivery.Message, error) {
 	var created []newAccount
+	var exp time.Time
 	err := store.InTx(ctx, s.client, func(ctx context.Context, tx *ent.Client) error {
-		offs, err := tx.Official.Query().Where(authz.UnitsOf(target, official.UnitColumn), official.Not(official.HasAccount()),
+		if err := s.lockProvince(ctx, tx, run.ProvinceID); err != nil {
+			return err
+		}
+		cur, err := tx.AccountProvisioning.Get(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != accountprovisioning.StatusRUNNING {
+			return errRunStopped
+		}
+		if cur.Cursor != "" && units[len(units)-1] <= cur.Cursor {
+			return nil
+		}
+		now := s.now()
+		today := now.Truncate(24 * time.Hour)
+		exp = now.Add(s.accounts.ActivationTTL).Truncate(time.Second)
+		offs, err := tx.Official.Query().Where(official.UnitIDIn(units...), official.Not(official.HasAccount()),
 			official.Or(official.ActiveToIsNil(), official.ActiveToGTE(today))).
 			Order(ent.Asc(official.FieldUnitID), ent.Asc(official.FieldFullName), ent.Asc(official.FieldID)).
 			Select(official.FieldID, official.FieldEmployeeCode, official.FieldFullName, official.FieldPosition,
@@ -77,14 +85,13 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 			return err
 		}
 		// Logins already taken (by accounts made by hand): those officials are left out.
-		prov := authz.System(ctx, authz.SysProvision)
 		taken := map[string]bool{}
 		for i := 0; i < len(offs); i += provisionBatch {
 			logins := make([]string, 0, provisionBatch)
 			for _, o := range offs[i:min(i+provisionBatch, len(offs))] {
 				logins = append(logins, NormalizeLogin(o.EmployeeCode))
 			}
-			got, err := tx.Account.Query().Where(account.LoginIn(logins...)).Select(account.FieldLogin).Strings(prov)
+			got, err := tx.Account.Query().Where(account.LoginIn(logins...)).Select(account.FieldLogin).Strings(ctx)
 			if err != nil {
 				return err
 			}
@@ -92,21 +99,24 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 				taken[l] = true
 			}
 		}
+		var skipped []ProvisionSkip
+		_ = json.Unmarshal(cur.SkippedList, &skipped)
+		nskipped := 0
 		created = make([]newAccount, 0, len(offs))
 		for _, o := range offs {
 			if taken[NormalizeLogin(o.EmployeeCode)] {
-				if len(res.Skipped) < maxSkipped {
-					res.Skipped = append(res.Skipped, &ProvisionSkip{EmployeeCode: o.EmployeeCode, Code: "LOGIN_TAKEN"})
+				nskipped++
+				if len(skipped) < maxSkipped {
+					skipped = append(skipped, ProvisionSkip{EmployeeCode: o.EmployeeCode, Code: "LOGIN_TAKEN"})
 				}
 				continue
 			}
 			n := newAccount{off: o, id: pid.New(pid.Account), codeID: pid.New(pid.ActivationCode), code: newCode()}
-			if _, ok := contactOf(o); ok && send {
+			if _, ok := contactOf(o); ok && run.Send {
 				n.send, n.code = true, s.derivedCode(n.codeID) // the delivery job recomputes it from the id
 			}
 			created = append(created, n)
 		}
-		gctx := authz.Grant(ctx, "accountsProvision", ent.TypeAccount, ent.TypeActivationCode, ent.TypeActivationSheet)
 		for i := 0; i < len(created); i += provisionBatch {
 			part := created[i:min(i+provisionBatch, len(created))]
 			accs := make([]*ent.AccountCreate, len(part))
@@ -116,54 +126,53 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 					SetRole(account.RoleOFFICIAL).SetScopeKind(account.ScopeKindUNIT).SetScopeUnitID(n.off.UnitID).
 					SetOfficialID(n.off.ID)
 				codes[j] = tx.ActivationCode.Create().SetID(n.codeID).SetCodeHash(s.codeHash(n.code)).
-					SetPurpose(activationcode.PurposeACTIVATION).SetExpiresAt(exp).SetAccountID(n.id).SetIssuedBy(v.AccountID)
+					SetPurpose(activationcode.PurposeACTIVATION).SetExpiresAt(exp).SetAccountID(n.id).SetIssuedBy(run.RequestedBy)
 			}
-			if err := tx.Account.CreateBulk(accs...).Exec(gctx); err != nil {
+			if err := tx.Account.CreateBulk(accs...).Exec(ctx); err != nil {
 				return err
 			}
-			if err := tx.ActivationCode.CreateBulk(codes...).Exec(gctx); err != nil {
+			if err := tx.ActivationCode.CreateBulk(codes...).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		sheets, err := s.sheets(ctx, tx, created, exp, v.AccountID)
+		sheets, err := s.sheets(ctx, tx, created, exp, run)
 		if err != nil {
 			return err
 		}
 		for i := 0; i < len(sheets); i += provisionBatch {
-			saved, err := tx.ActivationSheet.CreateBulk(sheets[i:min(i+provisionBatch, len(sheets))]...).Save(gctx)
-			if err != nil {
+			if err := tx.ActivationSheet.CreateBulk(sheets[i:min(i+provisionBatch, len(sheets))]...).Exec(ctx); err != nil {
 				return err
 			}
-			res.Sheets = append(res.Sheets, saved...)
 		}
-		res.Created = len(created)
 		var sends []string
 		for _, n := range created {
 			if n.send {
 				sends = append(sends, n.codeID)
 			}
 		}
-		res.Sent = len(sends)
 		if err := s.enqueueDeliveries(ctx, sends); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Action: "accountsProvision", ObjectType: scopeObject(target), ObjectID: target.ID,
-			Summary: provisionSummary(len(created), len(sheets), len(offs)-len(created))})
+		list, err := json.Marshal(skipped)
+		if err != nil {
+			return err
+		}
+		return tx.AccountProvisioning.UpdateOneID(run.ID).SetCursor(units[len(units)-1]).AddUnitsDone(len(units)).
+			AddCreated(len(created)).AddSkipped(nskipped).AddSent(len(sends)).AddSheetCount(len(sheets)).
+			SetSkippedList(list).Exec(ctx)
 	})
-	if err != nil {
+	if err != nil || s.queue != nil {
 		return nil, err
 	}
-	if s.queue == nil { // no job queue (the command line, benchmarks): sent from here
-		var msgs []delivery.Message
-		for _, n := range created {
-			if m, ok := contactOf(n.off); ok && n.send {
-				fillMessage(&m, NormalizeLogin(n.off.EmployeeCode), n.code, exp, false)
-				msgs = append(msgs, m)
-			}
+	// No job queue (the command line, benchmarks): sent from this process once committed.
+	var msgs []delivery.Message
+	for _, n := range created {
+		if m, ok := contactOf(n.off); ok && n.send {
+			fillMessage(&m, NormalizeLogin(n.off.EmployeeCode), n.code, exp, false)
+			msgs = append(msgs, m)
 		}
-		s.deliver(ctx, msgs)
 	}
-	return res, nil
+	return msgs, nil
 }
 
 // deliver sends messages in the background, four at a time; failures are logged (the codes are
@@ -205,8 +214,9 @@ func (s *Service) deliver(ctx context.Context, msgs []delivery.Message) {
 	}()
 }
 
-// sheets makes one sealed sheet per unit of the new accounts (created is ordered by unit).
-func (s *Service) sheets(ctx context.Context, tx *ent.Client, created []newAccount, exp time.Time, by string) ([]*ent.ActivationSheetCreate, error) {
+// sheets makes one sealed sheet per unit of the new accounts (created is ordered by unit), made
+// by the run.
+func (s *Service) sheets(ctx context.Context, tx *ent.Client, created []newAccount, exp time.Time, run *ent.AccountProvisioning) ([]*ent.ActivationSheetCreate, error) {
 	byUnit := map[string][]sheetRow{}
 	var units []string
 	for _, n := range created {
@@ -241,25 +251,9 @@ func (s *Service) sheets(ctx context.Context, tx *ent.Client, created []newAccou
 			return nil, err
 		}
 		out = append(out, tx.ActivationSheet.Create().SetID(id).SetUnitID(u).SetAccounts(len(byUnit[u])).
-			SetSealed(sealed).SetExpiresAt(exp).SetIssuedBy(by))
+			SetSealed(sealed).SetExpiresAt(exp).SetIssuedBy(run.RequestedBy).SetProvisioningID(run.ID))
 	}
 	return out, nil
-}
-
-func scopeObject(sc authz.Scope) string {
-	switch sc.Kind {
-	case authz.ScopeUnit:
-		return "Unit"
-	case authz.ScopeDistrict:
-		return "District"
-	case authz.ScopeProvince:
-		return "Province"
-	}
-	return "Nation"
-}
-
-func provisionSummary(created, sheets, skipped int) string {
-	return strconv.Itoa(created) + " accounts, " + strconv.Itoa(sheets) + " sheets, " + strconv.Itoa(skipped) + " skipped (login taken)"
 }
 
 // errNoSheet is a sheet not there for the viewer, or already downloaded.

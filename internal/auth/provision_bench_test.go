@@ -26,7 +26,8 @@ type discard struct{}
 
 func (discard) Send(context.Context, delivery.Message) error { return nil }
 
-// BenchmarkProvision times accountsProvision for a whole province of synthetic officials (120,000
+// BenchmarkProvision times a provisioning run (worked in this process, batch by batch, as the job
+// queue works it) for a whole province of synthetic officials (120,000
 // by default, PROVISION_OFFICIALS to change) in 1,000 units, every one with a phone, on PostgreSQL
 // (LIEMCHINH_TEST_DATABASE_URL; a scratch database made and dropped by the test). Run once:
 //
@@ -77,12 +78,7 @@ func BenchmarkProvision(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := auth.NewService(db.Client, nil, log, nil)
 	svc.Configure(auth.Accounts{ReporterKey: []byte("bench key of 32 bytes, not real!"), Box: box, Sender: discard{}})
-	admin := testutil.Account(b, db, authz.RoleAdmin, authz.Scope{Kind: authz.ScopeNation}, "")
-	acc, err := db.Client.Account.Query().Where().All(ctx)
-	if err != nil || len(acc) != 1 || acc[0].Login != admin {
-		b.Fatal("admin account", err)
-	}
-	vctx := authz.WithViewer(context.Background(), authz.ViewerOfAccount(acc[0]))
+	svc.UseProvisioning(dialect.Postgres, nil, 0)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if i > 0 {
@@ -95,16 +91,17 @@ func BenchmarkProvision(b *testing.B) {
 			b.StartTimer()
 		}
 		t0 := time.Now()
-		res, err := svc.Provision(vctx, authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}, true)
+		run, err := svc.ProvisionLocal(context.Background(), authz.Scope{Kind: authz.ScopeProvince, ID: p.ID}, true)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if res.Created != n || res.Sent != n || len(res.Sheets) != units {
-			b.Fatalf("created %d, sent %d, sheets %d; want %d, %d, %d", res.Created, res.Sent, len(res.Sheets), n, n, units)
+		if run.Created != n || run.Sent != n || run.SheetCount != units {
+			b.Fatalf("created %d, sent %d, sheets %d; want %d, %d, %d", run.Created, run.Sent, run.SheetCount, n, n, units)
 		}
 		d := time.Since(t0)
 		b.ReportMetric(float64(n)/d.Seconds(), "accounts/s")
-		b.Logf("provisioned %d accounts (%d sheets) in %s: %.0f accounts/s", n, len(res.Sheets), d.Round(time.Millisecond), float64(n)/d.Seconds())
+		b.Logf("provisioned %d accounts (%d sheets, batches of at most %d officials) in %s: %.0f accounts/s", n, run.SheetCount,
+			auth.ProvisionBatch, d.Round(time.Millisecond), float64(n)/d.Seconds())
 	}
 	b.StopTimer()
 	svc.WaitResets()

@@ -1,24 +1,27 @@
 package auth
 
 import (
-	"time"
+	"encoding/json"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 )
 
-// ProvisionResult is what accountsProvision did.
+// ProvisionResult is what accountsProvision answers: the run it queued, or why not.
 type ProvisionResult struct {
-	Created    int
-	Sent       int
-	Sheets     []*ent.ActivationSheet
-	Skipped    []*ProvisionSkip
-	ExpiresAt  *time.Time
-	UserErrors []*apperr.UserError
+	Provisioning *ent.AccountProvisioning
+	UserErrors   []*apperr.UserError
 }
 
 // ProvisionSkip is an official left without an account, and why.
 type ProvisionSkip struct {
-	EmployeeCode string
-	Code         string
+	EmployeeCode string `json:"e"`
+	Code         string `json:"c"`
+}
+
+// Skipped is the first officials the run left without an account.
+func Skipped(r *ent.AccountProvisioning) []*ProvisionSkip {
+	out := []*ProvisionSkip{}
+	_ = json.Unmarshal(r.SkippedList, &out)
+	return out
 }

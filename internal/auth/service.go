@@ -64,6 +64,8 @@ type Service struct {
 	oidc     *oidcClient
 	// queue carries the code deliveries (deliver.go); nil: sent in the background after the commit.
 	queue *river.Client[*sql.Tx]
+	// prov works provisioning runs (provision_run.go, provision_jobs.go).
+	prov provisioning
 	// devices forgets push devices on logout and when the account is disabled (package notify).
 	devices Devices
 }

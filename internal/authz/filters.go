@@ -8,6 +8,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/ent/acknowledgement"
 	"github.com/liemchinh/liemchinh/ent/activationsheet"
 	"github.com/liemchinh/liemchinh/ent/auditevent"
@@ -240,6 +241,11 @@ func Install(c *ent.Client) {
 			}
 			return sql.EQ(s.C(rosterimport.FieldRequestedBy), v.AccountID)
 		})
+	}))
+	// A provisioning run is read by whoever may provision its scope: supervisors and
+	// administrators whose scope holds it (MayProvision).
+	c.AccountProvisioning.Intercept(intercept.TraverseAccountProvisioning(func(ctx context.Context, q *ent.AccountProvisioningQuery) error {
+		return filter(ctx, ent.TypeAccountProvisioning, q.Where, provisioningsIn)
 	}))
 	// Devices are read by nobody: their tokens go to the push service only (SysNotify).
 	c.Device.Intercept(intercept.TraverseDevice(func(ctx context.Context, q *ent.DeviceQuery) error {
@@ -574,4 +580,29 @@ func OwnCases(ctx context.Context) (context.Context, func(*sql.Selector), error)
 	return System(ctx, SysCitizenCases), func(s *sql.Selector) {
 		s.Where(sql.And(sql.EQ(s.C(citizencase.FieldReporterLink), v.Citizen), sql.EQ(s.C(citizencase.FieldAnonymous), false)))
 	}, nil
+}
+
+// provisioningsIn is the provisioning runs whose scope the viewer's scope holds, for the roles that
+// may provision (MayProvision): a nation's viewer reads all; a province's, the runs of its province
+// (and of the provinces merged into it); a district's, the district's runs and those of its units;
+// a unit's, the runs of the unit and its sub-units.
+func provisioningsIn(v Viewer, s *sql.Selector) *sql.Predicate {
+	if (v.Role != RoleSupervisor && v.Role != RoleAdmin) || v.MustChangePassword {
+		return sql.False()
+	}
+	switch v.Scope.Kind {
+	case ScopeNation:
+		return nil
+	case ScopeProvince:
+		return sql.P(func(b *sql.Builder) {
+			b.WriteString(s.C(accountprovisioning.FieldProvinceID)).WriteString(" IN ")
+			provincesOf(b, v.Scope.ID)
+		})
+	case ScopeDistrict:
+		return sql.EQ(s.C(accountprovisioning.FieldDistrictID), v.Scope.ID)
+	case ScopeUnit:
+		return sql.And(sql.EQ(s.C(accountprovisioning.FieldScopeKind), accountprovisioning.ScopeKindUNIT),
+			unitsIn(v, s.C(accountprovisioning.FieldUnitID)))
+	}
+	return sql.False()
 }

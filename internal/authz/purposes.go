@@ -143,6 +143,13 @@ var (
 	SysProvision = declare("Provision", "provisioning and new codes look up the accounts of officials in scope and the logins taken",
 		reads(ent.TypeAccount, ent.TypeActivationCode), writes(ent.TypeActivationCode))
 
+	// SysProvisionRun works a provisioning run in the background, after its request was allowed
+	// (MayProvision): it reads the officials and units of the run's scope and the logins taken,
+	// writes their accounts, activation codes and sheets, and the run's progress.
+	SysProvisionRun = declare("ProvisionRun", "a provisioning run creates the accounts of its scope in the background after its request was allowed",
+		reads(ent.TypeOfficial, ent.TypeUnit, ent.TypeAccount, ent.TypeActivationCode, ent.TypeActivationSheet, ent.TypeAccountProvisioning),
+		writes(ent.TypeAccount, ent.TypeActivationCode, ent.TypeActivationSheet, ent.TypeAccountProvisioning, ent.TypeAuditEvent))
+
 	// SysIdentity finds the account linked to a verified OpenID Connect identity before anyone is
 	// signed in.
 	SysIdentity = declare("Identity", "single sign-on finds the account linked to the identity's keyed hash",

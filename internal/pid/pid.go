@@ -45,6 +45,7 @@ const (
 	OfficialAssignment    = "oas"
 	UnitPlacement         = "upc"
 	RosterImport          = "rim"
+	AccountProvisioning   = "apv"
 	Device                = "dvc"
 	Notification          = "ntf"
 	NotificationSetting   = "nst"
@@ -62,7 +63,8 @@ var tables = map[string]string{
 	Upload: "Upload", Review: "Review", PartnerKey: "PartnerKey",
 	ActivationCode: "ActivationCode", ActivationSheet: "ActivationSheet",
 	OfficialAssignment: "OfficialAssignment", UnitPlacement: "UnitPlacement", RosterImport: "RosterImport",
-	Device: "Device", Notification: "Notification", NotificationSetting: "NotificationSetting",
+	AccountProvisioning: "AccountProvisioning",
+	Device:              "Device", Notification: "Notification", NotificationSetting: "NotificationSetting",
 }
 
 // entropy is crypto randomness that increases within a millisecond, so that the ids one process

@@ -136,14 +136,17 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 	prog := progress.New(db, now)
 	rost := roster.New(db, blobs, prog, now, log)
 	addImports, sweep := rost.Jobs()
+	addRuns, sweepRuns := authn.ProvisionJobs()
 	jobs := []notify.Jobs{{Queue: roster.Queue, Workers: 2, Add: addImports, Periodic: sweep},
-		{Queue: auth.DeliveryQueue, Workers: 4, Add: authn.DeliveryJobs}}
+		{Queue: auth.DeliveryQueue, Workers: 4, Add: authn.DeliveryJobs},
+		{Queue: auth.ProvisionQueue, Workers: 2, Add: addRuns, Periodic: sweepRuns}}
 	notifier, err := newNotifier(cfg, log, db, now, window, opt, jobs)
 	if err != nil {
 		return Deps{}, err
 	}
 	rost.UseQueue(notifier.River(), cfg.Notify.RescueAfter)
 	authn.UseQueue(notifier.River())
+	authn.UseProvisioning(db.Dialect, notifier.River(), cfg.Notify.RescueAfter)
 	closers = append(closers, func() {
 		// Running jobs (an import) may finish; then they are cancelled and handed back.
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.Notify.Drain)
