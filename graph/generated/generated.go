@@ -162,7 +162,12 @@ type ComplexityRoot struct {
 	}
 
 	AccountsProvisionPayload struct {
+		Created      func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
 		Provisioning func(childComplexity int) int
+		Sent         func(childComplexity int) int
+		Sheets       func(childComplexity int) int
+		Skipped      func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
 	}
 
@@ -1996,12 +2001,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AccountSetRolePayload.UserErrors(childComplexity), true
 
+	case "AccountsProvisionPayload.created":
+		if e.ComplexityRoot.AccountsProvisionPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Created(childComplexity), true
+	case "AccountsProvisionPayload.expiresAt":
+		if e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.ExpiresAt(childComplexity), true
 	case "AccountsProvisionPayload.provisioning":
 		if e.ComplexityRoot.AccountsProvisionPayload.Provisioning == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AccountsProvisionPayload.Provisioning(childComplexity), true
+	case "AccountsProvisionPayload.sent":
+		if e.ComplexityRoot.AccountsProvisionPayload.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Sent(childComplexity), true
+	case "AccountsProvisionPayload.sheets":
+		if e.ComplexityRoot.AccountsProvisionPayload.Sheets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Sheets(childComplexity), true
+	case "AccountsProvisionPayload.skipped":
+		if e.ComplexityRoot.AccountsProvisionPayload.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountsProvisionPayload.Skipped(childComplexity), true
 	case "AccountsProvisionPayload.userErrors":
 		if e.ComplexityRoot.AccountsProvisionPayload.UserErrors == nil {
 			break
@@ -8180,6 +8215,16 @@ type ProvisionSkip {
 type AccountsProvisionPayload {
   "The run, queued: poll it with node(id) (status, units done, accounts created, sheets)."
   provisioning: AccountProvisioning
+  "Accounts created so far by the run (0 when just queued)."
+  created: Int! @deprecated(reason: "The accounts are created in the background: read provisioning.created.")
+  "Codes sent (queued) so far by the run."
+  sent: Int! @deprecated(reason: "The accounts are created in the background: read provisioning.sent.")
+  "The sheets made so far by the run (none when just queued)."
+  sheets: [ActivationSheet!]! @deprecated(reason: "The sheets are made in the background: read provisioning.sheets.")
+  "Officials left without an account so far, and why (at most 100)."
+  skipped: [ProvisionSkip!]! @deprecated(reason: "Read provisioning.skippedList.")
+  "When the codes issued expire: null, each batch's codes expire ACTIVATION_CODE_TTL after the batch."
+  expiresAt: Time @deprecated(reason: "Each batch's codes expire ACTIVATION_CODE_TTL after it: read the sheets' expiresAt.")
   "Why it was refused, if so."
   userErrors: [UserError!]!
 }
@@ -18723,6 +18768,16 @@ func (ec *executionContext) childFields_AccountsProvisionPayload(ctx context.Con
 	switch field.Name {
 	case "provisioning":
 		return ec.fieldContext_AccountsProvisionPayload_provisioning(ctx, field)
+	case "created":
+		return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
+	case "sent":
+		return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
+	case "sheets":
+		return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
+	case "skipped":
+		return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_AccountsProvisionPayload_userErrors(ctx, field)
 	}
@@ -26597,6 +26652,139 @@ func (ec *executionContext) fieldContext_AccountsProvisionPayload_provisioning(_
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_created(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_sent(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, true, false, "Int")
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_sheets(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_sheets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sheets(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
+			return ec.marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_sheets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivationSheet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_skipped(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.ProvisionSkip) graphql.Marshaler {
+			return ec.marshalNProvisionSkip2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthᚐProvisionSkipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountsProvisionPayload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProvisionSkip(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountsProvisionPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountsProvisionPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountsProvisionPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountsProvisionPayload", field, true, false, "Time")
 }
 
 func (ec *executionContext) _AccountsProvisionPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionResult) (ret graphql.Marshaler) {
@@ -63680,12 +63868,38 @@ func (ec *executionContext) _AccountsProvisionPayload(ctx context.Context, sel a
 		case "provisioning":
 			out.Values[i] = ec._AccountsProvisionPayload_provisioning(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._AccountsProvisionPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sent":
+			out.Values[i] = ec._AccountsProvisionPayload_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sheets":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AccountsProvisionPayload_sheets(ctx, field, obj)
+				})
+		case "skipped":
+			out.Values[i] = ec._AccountsProvisionPayload_skipped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._AccountsProvisionPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "userErrors":
 			out.Values[i] = ec._AccountsProvisionPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -73011,6 +73225,30 @@ func (ec *executionContext) marshalNActivationCodeIssuePayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._ActivationCodeIssuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNActivationSheet2ᚕᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ActivationSheet) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActivationSheet2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheet(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivationSheet!")
+		return graphql.Null
+	}
+	return ec._ActivationSheet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNActivationSheetConnection2ᚖgithubᚗcomᚋliemchinhᚋliemchinhᚋentᚐActivationSheetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ActivationSheetConnection) graphql.Marshaler {

@@ -19,12 +19,18 @@ import (
 )
 
 const provisionMutation = `mutation($s: ScopeInput!, $d: ActivationDelivery) {
-	accountsProvision(input: {scope: $s, delivery: $d}) { provisioning { id status } userErrors { field code message } } }`
+	accountsProvision(input: {scope: $s, delivery: $d}) { provisioning { id status } userErrors { field code message }
+		created sent sheets { id } skipped { employeeCode } expiresAt } }`
 
 type provisionResult struct {
 	AccountsProvision struct {
 		Provisioning *struct{ ID, Status string }
 		UserErrors   []userError
+		// The fields answered before runs were queued (deprecated): the run as it stands.
+		Created, Sent int
+		Sheets        []struct{ ID string }
+		Skipped       []struct{ EmployeeCode string }
+		ExpiresAt     *time.Time
 	}
 }
 
@@ -66,8 +72,13 @@ func requestRun(t *testing.T, api *testutil.API, scope map[string]any, delivery 
 	if ue := out.AccountsProvision.UserErrors; len(ue) > 0 {
 		return "", ue[0].Code, &ue[0]
 	}
-	if out.AccountsProvision.Provisioning == nil {
+	p := out.AccountsProvision
+	if p.Provisioning == nil {
 		t.Fatalf("accountsProvision: %s", r.Raw)
+	}
+	if p.Provisioning.Status != "QUEUED" || p.Created != 0 || p.Sent != 0 || len(p.Skipped) != 0 || p.ExpiresAt != nil || p.Sheets == nil {
+		t.Fatalf("accountsProvision answered a queued run with created %d, sent %d, skipped %v, expiresAt %v, sheets %v: %s",
+			p.Created, p.Sent, p.Skipped, p.ExpiresAt, p.Sheets, r.Raw)
 	}
 	return out.AccountsProvision.Provisioning.ID, "", nil
 }
