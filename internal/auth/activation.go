@@ -27,17 +27,15 @@ var ErrBadCode = apperr.New(apperr.Unauthenticated,
 // the code is spent, every other code of the account ends, every session ends.
 func (s *Service) Activate(ctx context.Context, login, code, password string) (*Tokens, error) {
 	login = NormalizeLogin(login)
+	// The password is checked first, before the throttle counts the attempt: a refused password
+	// says nothing about the code, leaves the code unspent for the next try, and costs no attempt
+	// (nor the address's one try per wait past the login's ceiling).
+	if e := ValidatePassword(password, login, "newPassword"); e != nil {
+		return nil, e
+	}
 	ip := authz.ClientIP(ctx)
 	if err := s.throttle.check(ctx, login, ip); err != nil {
 		return nil, err
-	}
-	// The password is checked first: a refused password says nothing about the code, and
-	// leaves the code unspent for the next try.
-	if e := ValidatePassword(password, login, "newPassword"); e != nil {
-		if err := s.throttle.aborted(ctx, login, ip); err != nil {
-			return nil, err
-		}
-		return nil, e
 	}
 	sys := authz.System(ctx, authz.SysActivation)
 	now := s.now()

@@ -17,6 +17,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/pid"
+	"github.com/liemchinh/liemchinh/internal/ratelimit"
 )
 
 // OIDCSettings configure single sign-on (OIDC_*).
@@ -26,6 +27,9 @@ type OIDCSettings struct {
 	RedirectURIs                   []string // the redirect URIs the app may use
 	// Context carries the HTTP client go-oidc and oauth2 use (oauth2.HTTPClient), for tests.
 	Context context.Context
+	// Rate limits, per client address, the sign-ins and links that make the server call the
+	// provider (OIDC_SIGNIN_RATE; nil: unlimited). One the provider confirms is given back.
+	Rate ratelimit.Limit
 }
 
 // OIDCGrant is what the app sends after the provider redirected back to it: the authorization
@@ -59,6 +63,12 @@ var (
 	errOIDCUnlinked = apperr.New(apperr.NotFound, "Danh tính này chưa gắn với tài khoản nào; hãy đăng nhập bằng mật khẩu rồi gắn (oidcLink).",
 		"No account is linked to this identity; sign in with your password, then link it (oidcLink).").OnField("code")
 )
+
+// oidcThrottled answers a sign-in refused by OIDC_SIGNIN_RATE before the provider is called.
+func oidcThrottled(wait time.Duration) *apperr.Error {
+	return apperr.Throttled(wait, "Quá nhiều lần đăng nhập một lần (OpenID Connect) chưa được xác nhận từ địa chỉ này; vui lòng thử lại sau %d giây.",
+		"Too many unconfirmed single sign-on (OpenID Connect) attempts from this address; try again in %d seconds.")
+}
 
 // ctx carries the configured HTTP client (tests) into the calls to the provider.
 func (c *oidcClient) ctx(ctx context.Context) context.Context {
@@ -100,11 +110,39 @@ func (c *oidcClient) verify(ctx context.Context, g OIDCGrant) (string, error) {
 		return "", apperr.New(apperr.BadUserInput, "nonce phải dài ít nhất 16 ký tự ngẫu nhiên.",
 			"The nonce must be at least 16 random characters.").OnField("nonce")
 	}
+	// Each attempt past here calls the provider (its token endpoint, and its discovery until it
+	// answers): counted per client address first, so that nobody can make the server hammer it.
+	// An identity the provider confirms gives its event back: an office's sign-ins cost nothing.
+	addr := ratelimit.AddressKey(authz.ClientIP(ctx))
+	if c.cfg.Rate != nil {
+		ok, wait, err := c.cfg.Rate.Allow(ctx, addr)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", oidcThrottled(wait)
+		}
+	}
+	claim, err := c.exchange(ctx, g)
+	if err == nil && c.cfg.Rate != nil {
+		err = c.cfg.Rate.Refund(ctx, addr)
+	}
+	return claim, err
+}
+
+// exchange is verify's call to the provider, once its input is checked and the call counted.
+func (c *oidcClient) exchange(ctx context.Context, g OIDCGrant) (string, error) {
 	p, err := c.discover(ctx)
 	if err != nil {
 		return "", err
 	}
-	conf := oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, Endpoint: p.Endpoint(),
+	ep := p.Endpoint()
+	if c.cfg.ClientSecret == "" && ep.AuthStyle == oauth2.AuthStyleAutoDetect {
+		// A public client sends its id in the form (RFC 6749 §2.3.1 has no secret to put in a
+		// header): guessing would call the token endpoint twice for every refused code.
+		ep.AuthStyle = oauth2.AuthStyleInParams
+	}
+	conf := oauth2.Config{ClientID: c.cfg.ClientID, ClientSecret: c.cfg.ClientSecret, Endpoint: ep,
 		RedirectURL: g.RedirectURI, Scopes: []string{oidc.ScopeOpenID}}
 	hctx := c.ctx(ctx)
 	tok, err := conf.Exchange(hctx, g.Code, oauth2.VerifierOption(g.CodeVerifier))
@@ -144,7 +182,8 @@ func (c *oidcClient) verify(ctx context.Context, g OIDCGrant) (string, error) {
 
 // OIDCSignIn signs in the account linked to the identity the provider confirms, and issues the
 // server's own tokens. Nothing here can be guessed (the provider's code is single-use and bound
-// to the app's PKCE verifier), so it is not throttled like a password.
+// to the app's PKCE verifier), so it is not throttled like a password; the calls to the provider
+// are limited per client address (OIDCSettings.Rate).
 func (s *Service) OIDCSignIn(ctx context.Context, g OIDCGrant) (*Tokens, error) {
 	if s.oidc == nil {
 		return nil, errOIDCOff

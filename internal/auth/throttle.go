@@ -25,8 +25,9 @@ const (
 
 type throttle struct {
 	pair, addr, login ratelimit.Limit
-	// over holds, per login and address, one token refilling over throttleMaxWait, emptied by a
-	// failure past the login's ceiling: how long ago the address last tried is then readable.
+	// over holds, per login and address, when the address last tried the login past its
+	// ceiling (AllowSince): checked and claimed in one atomic step, so that of attempts made at
+	// once only one is heard per wait.
 	over ratelimit.Limit
 }
 
@@ -51,40 +52,45 @@ func rateLimited(wait time.Duration) *apperr.Error {
 // check refuses a sign-in attempt before its password is looked at, or counts it as a failure in
 // advance: the address's and the pair's events are spent here, each atomically (one statement on
 // PostgreSQL, shared by every process), so that attempts made at once cannot all pass a check
-// that none of them has been counted against yet. An attempt that succeeds gets its address's
-// event back (succeeded); one refused here gives back what it spent.
+// that none of them has been counted against yet. Past the login's ceiling the address's one
+// attempt per wait is claimed here too, atomically (AllowSince), not read here and written after
+// the failure: attempts made at once would all have read that the address had not tried. An
+// attempt that succeeds gets its address's event back (succeeded); one refused here gives back
+// what it spent.
 func (t *throttle) check(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
 	pair := pairKey(login, ip)
-	w, err := ratelimit.BlockedAll(ctx, ratelimit.Probe{Limit: t.login, Key: login}, ratelimit.Probe{Limit: t.over, Key: pair})
+	logins, wait, err := t.login.Blocked(ctx, login)
 	if err != nil {
 		return err
 	}
-	logins, over := w[0], w[1]
-	ok, wait, err := t.addr.Allow(ctx, ip)
+	ok, left, err := t.addr.Allow(ctx, ip)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return rateLimited(wait)
+		return rateLimited(left)
 	}
-	if ok, wait, err = t.pair.Allow(ctx, pair); err != nil || !ok {
+	if ok, left, err = t.pair.Allow(ctx, pair); err != nil || !ok {
 		if rerr := t.addr.Refund(ctx, ip); rerr != nil {
 			return rerr
 		}
 		if err != nil {
 			return err
 		}
-		return rateLimited(wait)
+		return rateLimited(left)
 	}
-	if logins.Blocked {
-		// The address may try once per wait: it last tried throttleMaxWait-left ago.
-		wait, left := min(logins.Wait, throttleMaxWait), over.Wait
-		if left > throttleMaxWait-wait {
-			if err := t.refund(ctx, ip, pair); err != nil {
+	if logins {
+		// The address may try once per wait.
+		ok, left, err := t.over.AllowSince(ctx, pair, min(wait, throttleMaxWait))
+		if err != nil || !ok {
+			if rerr := t.refund(ctx, ip, pair); rerr != nil {
+				return rerr
+			}
+			if err != nil {
 				return err
 			}
-			return rateLimited(left - (throttleMaxWait - wait))
+			return rateLimited(left)
 		}
 	}
 	return nil
@@ -98,27 +104,18 @@ func (t *throttle) refund(ctx context.Context, ip, pair string) error {
 	return t.pair.Refund(ctx, pair)
 }
 
-// aborted gives back what check spent for an attempt that was neither right nor wrong (a new
-// password refused before the code is looked at).
-func (t *throttle) aborted(ctx context.Context, login, ip string) error {
-	ip = ratelimit.AddressKey(ip)
-	return t.refund(ctx, ip, pairKey(login, ip))
-}
-
 // failed counts a failed attempt (a wrong password, an unknown login or a disabled account alike,
-// so that throttling tells nothing about which) past what check spent already.
+// so that throttling tells nothing about which) past what check spent already. A failure past
+// the login's ceiling starts the address's wait from now (check claimed it already when the
+// login was past its ceiling then; this covers the failure that reached it).
 func (t *throttle) failed(ctx context.Context, login, ip string) error {
 	ip = ratelimit.AddressKey(ip)
-	pair := pairKey(login, ip)
 	over, _, err := t.login.Blocked(ctx, login)
 	if err != nil {
 		return err
 	}
 	if over {
-		if err := t.over.Reset(ctx, pair); err != nil {
-			return err
-		}
-		if _, _, err := t.over.Allow(ctx, pair); err != nil {
+		if _, _, err := t.over.AllowSince(ctx, pairKey(login, ip), 0); err != nil {
 			return err
 		}
 	}

@@ -55,7 +55,8 @@ type Config struct {
 	SubmitRate      Rate          // CITIZEN_SUBMIT_RATE: anonymous submissions per client address
 	TrackingRate    Rate          // TRACKING_RATE: tracking-code accesses per client address
 	ExportRate      Rate          // EXPORT_DOWNLOAD_RATE: export downloads per account
-	Open311Rate     Rate          // OPEN311_RATE: Open311 GET requests, and POST requests, per client address
+	Open311Rate     Rate          // OPEN311_RATE: Open311 GET requests per client address
+	Open311Post     Rate          // OPEN311_POST_RATE: Open311 POST requests per client address, before the api_key is looked up
 	Open311Submit   Rate          // OPEN311_SUBMIT_RATE: Open311 submissions per partner api_key
 	ExtraHolidays   []time.Time   // HOLIDAYS_EXTRA: extra days off, YYYY-MM-DD, comma-separated
 	ExtraWorkdays   []time.Time   // WORKDAYS_EXTRA: extra working days, YYYY-MM-DD, comma-separated
@@ -118,6 +119,7 @@ type Accounts struct {
 	OIDCSecret    string        // OIDC_CLIENT_SECRET (optional: a public client with PKCE has none)
 	OIDCLinkClaim string        // OIDC_LINK_CLAIM: the ID token claim accounts are linked by
 	OIDCRedirects []string      // OIDC_REDIRECT_URIS: the redirect URIs the app may use
+	OIDCRate      Rate          // OIDC_SIGNIN_RATE: single sign-on attempts the provider has not confirmed, per client address
 }
 
 // Notify configures push notifications, the inbox and the job queue they travel on.
@@ -230,7 +232,8 @@ var Variables = []Variable{
 	{"CITIZEN_SUBMIT_RATE", "5/10m", "anonymous case submissions per client address (N/period, or off)"},
 	{"TRACKING_RATE", "30/1m", "accesses by tracking code and secret per client address (N/period, or off)"},
 	{"EXPORT_DOWNLOAD_RATE", "30/10m", "export downloads per account: each rebuilds its file (N/period, or off)"},
-	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off), and as many submissions (POST) per client address, counted before the api_key is looked up; shared by every process on PostgreSQL; answers are cached for a minute"},
+	{"OPEN311_RATE", "120/1m", "Open311 GeoReport v2 reads (GET /open311/v2/...) per client address (N/period, or off); shared by every process on PostgreSQL; answers are cached for a minute"},
+	{"OPEN311_POST_RATE", "120/1m", "Open311 submissions (POST) per client address, counted before the api_key is looked up, so that a flood of made-up keys costs no statement (N/period, or off); its own setting: OPEN311_RATE=off leaves it"},
 	{"OPEN311_SUBMIT_RATE", "60/1m", "Open311 submissions (POST /open311/v2/requests.json) per partner api_key, in place of the per-address limit its users share (N/period, or off)"},
 	{"ACTIVATION_CODE_TTL", "336h", "how long an activation code (provisioning, or a manager's new code) works"},
 	{"RESET_CODE_TTL", "30m", "how long a self-service password reset code works"},
@@ -245,6 +248,7 @@ var Variables = []Variable{
 	{"OIDC_CLIENT_SECRET", "(none)", "client secret, for a confidential client; a public client with PKCE has none"},
 	{"OIDC_LINK_CLAIM", "sub", "the ID token claim accounts are linked by (e.g. a national identity number claim); `email` also requires email_verified"},
 	{"OIDC_REDIRECT_URIS", "(none)", "comma-separated redirect URIs the app may use (required with OIDC_ISSUER)"},
+	{"OIDC_SIGNIN_RATE", "20/1m", "single sign-on attempts (oidcSignIn, citizenSignIn, oidcLink) per client address, counted before the server calls the provider's token endpoint, so that nobody can make it hammer the provider; an attempt the provider confirms is given back (N/period, or off); shared by every process on PostgreSQL"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
 	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
@@ -318,12 +322,14 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.TrustProxy = n
 	}
+	var oidcRate Rate
 	for _, r := range []struct {
 		name, def string
 		dst       *Rate
 	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate},
 		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}, {"OPEN311_RATE", "120/1m", &c.Open311Rate},
-		{"OPEN311_SUBMIT_RATE", "60/1m", &c.Open311Submit}} {
+		{"OPEN311_POST_RATE", "120/1m", &c.Open311Post}, {"OPEN311_SUBMIT_RATE", "60/1m", &c.Open311Submit},
+		{"OIDC_SIGNIN_RATE", "20/1m", &oidcRate}} {
 		rate, err := parseRate(get(r.name, r.def))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.name, err))
@@ -361,6 +367,7 @@ func Load(getenv func(string) string) (Config, error) {
 		SMSURL: get("SMS_GATEWAY_URL", ""), SMSToken: get("SMS_GATEWAY_TOKEN", ""),
 		OIDCIssuer: get("OIDC_ISSUER", ""), OIDCClientID: get("OIDC_CLIENT_ID", ""),
 		OIDCSecret: get("OIDC_CLIENT_SECRET", ""), OIDCLinkClaim: get("OIDC_LINK_CLAIM", "sub"),
+		OIDCRate: oidcRate,
 	}
 	for _, u := range strings.Split(get("OIDC_REDIRECT_URIS", ""), ",") {
 		if u = strings.TrimSpace(u); u != "" {

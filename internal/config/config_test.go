@@ -205,3 +205,29 @@ func TestCaseSettings(t *testing.T) {
 		t.Errorf("a day both off and worked: %v", err)
 	}
 }
+
+// TestSeparateLimits: the Open311 POST guard and the single sign-on limit have their own
+// settings: turning the reads' limit off leaves the POST guard, and each parses as N/period or off.
+func TestSeparateLimits(t *testing.T) {
+	load := func(env map[string]string) Config {
+		t.Helper()
+		c, err := Load(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := load(map[string]string{"OPEN311_RATE": "off"})
+	if c.Open311Rate != (Rate{}) || c.Open311Post != (Rate{120, time.Minute}) || c.Accounts.OIDCRate != (Rate{20, time.Minute}) {
+		t.Fatalf("defaults with OPEN311_RATE=off: reads %+v, posts %+v, sign-on %+v", c.Open311Rate, c.Open311Post, c.Accounts.OIDCRate)
+	}
+	c = load(map[string]string{"OPEN311_POST_RATE": "off", "OIDC_SIGNIN_RATE": "5/10m"})
+	if c.Open311Rate != (Rate{120, time.Minute}) || c.Open311Post != (Rate{}) || c.Accounts.OIDCRate != (Rate{5, 10 * time.Minute}) {
+		t.Fatalf("set: reads %+v, posts %+v, sign-on %+v", c.Open311Rate, c.Open311Post, c.Accounts.OIDCRate)
+	}
+	for _, k := range []string{"OPEN311_POST_RATE", "OIDC_SIGNIN_RATE"} {
+		if _, err := Load(func(key string) string { return map[string]string{k: "many"}[key] }); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=many: %v", k, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/liemchinh/liemchinh/ent/account"
+	"github.com/liemchinh/liemchinh/ent/notification"
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/ent/selfassessment"
@@ -54,14 +55,17 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[DigestArgs]) err
 }
 
 // DigestDue returns the week whose digest is due at now, if one is: in December and January
-// (Vietnam time), on Monday from 08:00. Monday only: a completed job is kept a day by River, so
-// within the day the job is unique, and the dedupe keys cover the rest.
+// (Vietnam time), from Monday 08:00 to the end of the ISO week (Sunday), so that a week whose
+// Monday found every process down still gets its digest when one comes back. River keeps a
+// completed job a day, so the hourly job runs again at most once a day in the rest of the week;
+// such a run counts only the managers without the week's digest (Digest) and adds nothing for
+// the others (each manager's notification is unique by its week).
 func DigestDue(now time.Time) (string, bool) {
 	local := now.In(workdays.Vietnam)
 	if local.Month() != time.December && local.Month() != time.January {
 		return "", false
 	}
-	if local.Weekday() != time.Monday || local.Hour() < 8 {
+	if local.Weekday() == time.Monday && local.Hour() < 8 {
 		return "", false
 	}
 	return isoWeek(local), true
@@ -75,6 +79,7 @@ func isoWeek(t time.Time) string {
 // DigestStats says what a digest run did.
 type DigestStats struct {
 	Managers      int // unit managers looked at
+	Counted       int // of them, those whose counts were read: without the week's digest yet
 	Notifications int // digests enqueued (managers with something behind, not sent one this week)
 }
 
@@ -138,6 +143,15 @@ func (s *Service) Digest(ctx context.Context, now time.Time) (DigestStats, error
 		}
 		st.Managers += len(ids)
 		after = ids[len(ids)-1]
+		// A run again in the week (catching up, or another process) counts only the managers
+		// not sent the week's digest yet: the counts are the statement that costs.
+		if ids, err = s.withoutDigest(ctx, ids, week); err != nil {
+			return st, err
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		st.Counted += len(ids)
 		counts, err := s.digestCounts(ctx, ids, today, pledgeYear, assessmentYear)
 		if err != nil {
 			return st, err
@@ -158,6 +172,31 @@ func (s *Service) Digest(ctx context.Context, now time.Time) (DigestStats, error
 			return st, err
 		}
 	}
+}
+
+// withoutDigest returns the managers among ids who have no digest of week: one statement on the
+// notifications' unique dedupe keys.
+func (s *Service) withoutDigest(ctx context.Context, ids []string, week string) ([]string, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = dedupeKey(WeeklyDigest, id, week)
+	}
+	have, err := s.client.Notification.Query().Where(notification.DedupeKeyIn(keys...)).
+		Select(notification.FieldDedupeKey).Strings(authz.System(ctx, authz.SysNotify))
+	if err != nil {
+		return nil, err
+	}
+	sent := make(map[string]bool, len(have))
+	for _, k := range have {
+		sent[k] = true
+	}
+	out := ids[:0:0]
+	for i, id := range ids {
+		if !sent[keys[i]] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // digestCounts returns, for each of the managers, the officials in service in their scope

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,37 +17,33 @@ import (
 	"github.com/liemchinh/liemchinh/internal/workdays"
 )
 
-// recordingSender keeps every message it is asked to send.
-type recordingSender struct {
-	mu   sync.Mutex
-	msgs []notify.Message
+// fcmSender is the real FCM sender (HTTP v1, OAuth2 with a service account whose token_uri is
+// the fake's) talking to a fake FCM started in the test: what arrives there is what was pushed.
+func fcmSender(t *testing.T) (*notify.FCM, *pushes) {
+	t.Helper()
+	fcm := testutil.NewFakeFCM(t, 0)
+	sender, err := notify.NewFCM(context.Background(), fcm.Credentials(t), fcm.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sender, &pushes{fcm}
 }
 
-func (r *recordingSender) Send(_ context.Context, m notify.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, m)
-	return nil
-}
+// pushes reads what reached the fake FCM.
+type pushes struct{ fcm *testutil.FakeFCM }
 
-// to returns the messages sent to a token.
-func (r *recordingSender) to(token string) []notify.Message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// to returns the messages that arrived for a token.
+func (p *pushes) to(token string) []notify.Message {
 	var out []notify.Message
-	for _, m := range r.msgs {
-		if m.Token == token {
-			out = append(out, m)
+	for _, m := range p.fcm.Received() {
+		if m.Msg.Token == token {
+			out = append(out, notify.Message{Token: m.Msg.Token, Title: m.Msg.Notification.Title, Body: m.Msg.Notification.Body, Data: m.Msg.Data})
 		}
 	}
 	return out
 }
 
-func (r *recordingSender) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.msgs)
-}
+func (p *pushes) count() int { return p.fcm.Count() }
 
 // accountOf returns the id of a login's account, with a device whose token is the login.
 func accountOf(t *testing.T, db *testutil.DB, login string) string {
@@ -132,7 +127,7 @@ func TestDeadlineWarningsThroughRiver(t *testing.T) {
 		later := now.AddDate(0, 0, 20)
 		mkCase(a.ChildUnit, "", enum.CaseAccepted, nil, &later, "")
 
-		sender := &recordingSender{}
+		sender, sent := fcmSender(t)
 		opt := notify.Options{Sender: sender, PollInterval: 20 * time.Millisecond, Run: true, ListenURL: listenURL(db),
 			Now:       func() time.Time { return now },
 			Deadlines: &notify.Deadlines{Calendar: workdays.Default(), DueSoonDays: 2}}
@@ -151,7 +146,7 @@ func TestDeadlineWarningsThroughRiver(t *testing.T) {
 			insp: {"CASE_DUE_SOON:" + assigned, "CASE_DUE_SOON:" + accept},
 		}
 		total := 5
-		waitFor(t, 20*time.Second, "the deadline warnings pushed", func() bool { return sender.count() >= total })
+		waitFor(t, 20*time.Second, "the deadline warnings pushed", func() bool { return sent.count() >= total })
 		// River records a job completed in the background, possibly after its pushes arrived.
 		const completed = "SELECT count(*) FROM river_job WHERE kind = 'notify_deadlines' AND state = 'completed'"
 		waitFor(t, 20*time.Second, "the deadlines job completed", func() bool { return count(t, db, completed) >= 1 })
@@ -185,15 +180,15 @@ func TestDeadlineWarningsThroughRiver(t *testing.T) {
 		if n := count(t, db, "SELECT count(*) FROM notifications"); n != total {
 			t.Errorf("%d notifications, want %d", n, total)
 		}
-		if sender.count() != total {
-			t.Errorf("%d pushes, want %d", sender.count(), total)
+		if sent.count() != total {
+			t.Errorf("%d pushes, want %d", sent.count(), total)
 		}
 		// The manager of the unit is told the case has no handler, and nothing of its content.
-		m := sender.to(mgr2Login)
+		m := sent.to(mgr2Login)
 		if len(m) != 1 || m[0].Title != "Hồ sơ chưa phân công quá hạn" || strings.Contains(m[0].Body, "Mô tả") {
 			t.Errorf("the unit manager's push: %+v", m)
 		}
-		if len(sender.to(w.Logins["unitManager"])) != 0 {
+		if len(sent.to(w.Logins["unitManager"])) != 0 {
 			t.Error("the manager the case is about got a push")
 		}
 
@@ -282,17 +277,22 @@ func TestWeeklyDigest(t *testing.T) {
 		}
 
 		monday := time.Date(2026, 12, 7, 10, 0, 0, 0, workdays.Vietnam)
-		if wk, ok := notify.DigestDue(monday); !ok || wk != "2026-W50" {
-			t.Fatalf("DigestDue(Monday 7 December) = %q, %v", wk, ok)
+		// Due from Monday 08:00 to the end of the ISO week (a week whose Monday was missed
+		// catches up), not before, and only in December and January.
+		for _, at := range []time.Time{monday, monday.AddDate(0, 0, 1), time.Date(2026, 12, 13, 23, 59, 0, 0, workdays.Vietnam)} {
+			if wk, ok := notify.DigestDue(at); !ok || wk != "2026-W50" {
+				t.Errorf("DigestDue(%s) = %q, %v; want 2026-W50", at, wk, ok)
+			}
 		}
-		for _, at := range []time.Time{monday.Add(-3 * time.Hour), monday.AddDate(0, 0, 1), time.Date(2027, 3, 1, 10, 0, 0, 0, workdays.Vietnam)} {
+		for _, at := range []time.Time{monday.Add(-3 * time.Hour), time.Date(2026, 12, 14, 7, 59, 0, 0, workdays.Vietnam),
+			time.Date(2027, 3, 1, 10, 0, 0, 0, workdays.Vietnam)} {
 			if wk, ok := notify.DigestDue(at); ok {
 				t.Errorf("DigestDue(%s) = %q", at, wk)
 			}
 		}
 
 		// Two processes on the database, both running the job queue.
-		sender := &recordingSender{}
+		sender, sent := fcmSender(t)
 		start := func(d *testutil.DB) *notify.Service {
 			svc, err := notify.New(context.Background(), d.DB, nil, notify.Options{Sender: sender, PollInterval: 20 * time.Millisecond,
 				Run: true, ListenURL: listenURL(d), Digests: true, Now: func() time.Time { return monday }})
@@ -307,7 +307,7 @@ func TestWeeklyDigest(t *testing.T) {
 		}
 		svc := start(db)
 		start(testutil.Reopen(t, db))
-		waitFor(t, 20*time.Second, "the digests pushed", func() bool { return sender.count() >= 3 })
+		waitFor(t, 20*time.Second, "the digests pushed", func() bool { return sent.count() >= 3 })
 		waitFor(t, 10*time.Second, "the digest job completed", func() bool {
 			return count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_digest' AND state = 'completed'") == 1
 		})
@@ -324,9 +324,9 @@ func TestWeeklyDigest(t *testing.T) {
 		if n := count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_digest'"); n != 1 {
 			t.Errorf("%d digest jobs, want 1", n)
 		}
-		m := sender.to(w.Logins["unitManager"])
-		if len(m) != 1 || sender.count() != 3 {
-			t.Fatalf("pushes: %d in all, %d to the manager, want 3 and 1", sender.count(), len(m))
+		m := sent.to(w.Logins["unitManager"])
+		if len(m) != 1 || sent.count() != 3 {
+			t.Fatalf("pushes: %d in all, %d to the manager, want 3 and 1", sent.count(), len(m))
 		}
 		if want := "2 cán bộ chưa ký cam kết năm 2027; 1 bản tự đánh giá năm 2026 chờ xem xét."; m[0].Body != want {
 			t.Errorf("digest body %q, want %q", m[0].Body, want)
@@ -335,11 +335,11 @@ func TestWeeklyDigest(t *testing.T) {
 			districtLogin: "1 cán bộ chưa ký cam kết năm 2027; 0 bản tự đánh giá năm 2026 chờ xem xét.",
 			nationLogin:   "6 cán bộ chưa ký cam kết năm 2027; 2 bản tự đánh giá năm 2026 chờ xem xét.",
 		} {
-			if got := sender.to(login); len(got) != 1 || got[0].Body != want {
+			if got := sent.to(login); len(got) != 1 || got[0].Body != want {
 				t.Errorf("%s: %+v, want one push %q", login, got, want)
 			}
 		}
-		if len(sender.to(doneLogin)) != 0 || len(sender.to(mutedLogin)) != 0 || len(sender.to(quietLogin)) != 0 {
+		if len(sent.to(doneLogin)) != 0 || len(sent.to(mutedLogin)) != 0 || len(sent.to(quietLogin)) != 0 {
 			t.Error("a manager with nothing behind, or who muted the digest, or in quiet hours, got a push")
 		}
 
@@ -349,8 +349,9 @@ func TestWeeklyDigest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Notifications != 0 || st.Managers != 6 {
-				t.Errorf("digest again on %s: %+v, want 6 managers and nothing new", at, st)
+			// Only the manager with nothing behind (no digest this week) is counted again.
+			if st.Notifications != 0 || st.Managers != 6 || st.Counted != 1 {
+				t.Errorf("digest again on %s: %+v, want 6 managers, 1 counted and nothing new", at, st)
 			}
 		}
 		// January: the next week's digest, with the same counts (pledges of 2027, assessments of 2026).
@@ -387,6 +388,51 @@ func TestWeeklyDigest(t *testing.T) {
 		}
 		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST'"); n != 10 {
 			t.Errorf("%d digests, want 5 managers x 2 weeks", n)
+		}
+	})
+}
+
+// TestWeeklyDigestCatchUp: when no process ran on the week's Monday, the digest is sent later in
+// the same ISO week: a process started on Thursday runs the hourly job on start, through River,
+// and the manager gets the week's digest once; a run on Sunday adds nothing and the next
+// Monday before 08:00 nothing is due.
+func TestWeeklyDigestCatchUp(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		w := testutil.NewWorld(t, db, testutil.Config(t, nil))
+		mgr := accountOf(t, db, w.Logins["unitManager"]) // 3 officials in scope, none pledged for 2027
+		thursday := time.Date(2026, 12, 10, 15, 0, 0, 0, workdays.Vietnam)
+		sender, sent := fcmSender(t)
+		svc, err := notify.New(context.Background(), db.DB, nil, notify.Options{Sender: sender, PollInterval: 20 * time.Millisecond,
+			Run: true, ListenURL: listenURL(db), Digests: true, Now: func() time.Time { return thursday }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.Stop(context.Background()) })
+		waitFor(t, 20*time.Second, "the digest pushed", func() bool { return len(sent.to(w.Logins["unitManager"])) >= 1 })
+		waitFor(t, 10*time.Second, "the digest job completed", func() bool {
+			return count(t, db, "SELECT count(*) FROM river_job WHERE kind = 'notify_digest' AND state = 'completed'") == 1
+		})
+		m := sent.to(w.Logins["unitManager"])
+		if want := "3 cán bộ chưa ký cam kết năm 2027; 0 bản tự đánh giá năm 2026 chờ xem xét."; len(m) != 1 || m[0].Body != want {
+			t.Fatalf("the caught-up digest: %+v, want one push %q", m, want)
+		}
+		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST' AND dedupe_key = 'WEEKLY_DIGEST:"+mgr+":2026-W50'"); n != 1 {
+			t.Fatalf("%d digests of 2026-W50 for the manager, want 1", n)
+		}
+		sunday := time.Date(2026, 12, 13, 20, 0, 0, 0, workdays.Vietnam)
+		st, err := svc.Digest(context.Background(), sunday)
+		if err != nil || st.Notifications != 0 {
+			t.Fatalf("again on Sunday: %+v, %v; want nothing new", st, err)
+		}
+		if n := count(t, db, "SELECT count(*) FROM notifications WHERE kind = 'WEEKLY_DIGEST'"); n != st.Managers-st.Counted {
+			t.Fatalf("%d digests, %d managers of whom %d counted again", n, st.Managers, st.Counted)
+		}
+		if _, ok := notify.DigestDue(time.Date(2026, 12, 14, 7, 0, 0, 0, workdays.Vietnam)); ok {
+			t.Fatal("the next week's digest due before Monday 08:00")
 		}
 	})
 }

@@ -18,6 +18,11 @@ type Limit interface {
 	// Charge spends an event even when none is left (a debt), unless the next event would then
 	// wait longer than max; it returns how long the next event waits.
 	Charge(ctx context.Context, key string, max time.Duration) (time.Duration, error)
+	// AllowSince spends key's event if the last one it spent was at least gap ago (a key never
+	// seen, or reset, passes), in one atomic step: of attempts made at once, one passes. If not,
+	// it says how long to wait. It is for a limit of burst 1 whose keys only AllowSince spends
+	// (and Reset forgets); gap is capped at the limit's period, after which every key passes.
+	AllowSince(ctx context.Context, key string, gap time.Duration) (bool, time.Duration, error)
 	// Refund gives back one event spent on key (by an attempt counted in advance that turned out
 	// not to count), never filling it past its burst.
 	Refund(ctx context.Context, key string) error
@@ -56,6 +61,11 @@ func (p inProcess) Allow(_ context.Context, key string) (bool, time.Duration, er
 
 func (p inProcess) AllowN(_ context.Context, key string, n int) (bool, time.Duration, error) {
 	ok, wait := p.l.AllowN(key, n)
+	return ok, wait, nil
+}
+
+func (p inProcess) AllowSince(_ context.Context, key string, gap time.Duration) (bool, time.Duration, error) {
+	ok, wait := p.l.AllowSince(key, gap)
 	return ok, wait, nil
 }
 

@@ -60,6 +60,9 @@ func (a alternating) Blocked(ctx context.Context, key string) (bool, time.Durati
 func (a alternating) Charge(ctx context.Context, key string, max time.Duration) (time.Duration, error) {
 	return a.next().Charge(ctx, key, max)
 }
+func (a alternating) AllowSince(ctx context.Context, key string, gap time.Duration) (bool, time.Duration, error) {
+	return a.next().AllowSince(ctx, key, gap)
+}
 func (a alternating) Reset(ctx context.Context, key string) error { return a.next().Reset(ctx, key) }
 func (a alternating) Refund(ctx context.Context, key string) error {
 	return a.next().Refund(ctx, key)
@@ -174,6 +177,44 @@ func TestLimitContract(t *testing.T) {
 				t.Fatal("refunds filled a bucket past its burst")
 			}
 
+			// AllowSince: once per gap, each call choosing its gap, capped at the period.
+			since := func(l ratelimit.Limit, key string, gap time.Duration) string {
+				t.Helper()
+				ok, wait, err := l.AllowSince(ctx, key, gap)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return fmt.Sprint(ok, " ", wait)
+			}
+			o := newLimit("since", 15*time.Minute, 1, clock)
+			for i, step := range []struct {
+				after, gap time.Duration
+				want       string
+			}{
+				{0, 2 * time.Minute, "true 0s"},              // never seen
+				{0, 2 * time.Minute, "false 2m0s"},           // just spent
+				{time.Minute, 2 * time.Minute, "false 1m0s"}, // a minute ago
+				{0, time.Minute, "true 0s"},                  // a gap of a minute: passes, spends again
+				{0, 0, "true 0s"},                            // no gap: always passes
+				{time.Minute, time.Hour, "false 14m0s"},      // capped at the period
+				{14 * time.Minute, time.Hour, "true 0s"},     // a period later
+				{time.Second, 30 * time.Second, "false 29s"}, // one second ago
+			} {
+				now = now.Add(step.after)
+				if got := since(o, "k", step.gap); got != step.want {
+					t.Fatalf("AllowSince step %d (gap %s): %s, want %s", i+1, step.gap, got, step.want)
+				}
+			}
+			if b, wait := blocked(o, "k"); !b || wait != 15*time.Minute-time.Second {
+				t.Fatalf("blocked after AllowSince: %v %s", b, wait)
+			}
+			if err := o.Reset(ctx, "k"); err != nil {
+				t.Fatal(err)
+			}
+			if got := since(o, "k", time.Hour); got != "true 0s" {
+				t.Fatalf("AllowSince after a reset: %s", got)
+			}
+
 			// Charge: two within the burst, then a minute of debt each, up to the 3-minute cap.
 			c := newLimit("charge", time.Minute, 2, clock)
 			var waits []time.Duration
@@ -226,6 +267,57 @@ func TestLimitConcurrent(t *testing.T) {
 			}
 			if n := allowed.Load(); n != 25 {
 				t.Fatalf("%d of 100 concurrent events allowed, burst 25", n)
+			}
+		})
+	}
+}
+
+// TestAllowSinceConcurrent: attempts made at once on one key with AllowSince (on PostgreSQL
+// through two pools, as two processes): exactly one passes, on a key never seen and on a key whose
+// gap has passed; none while it has not.
+func TestAllowSinceConcurrent(t *testing.T) {
+	ctx := context.Background()
+	for kind, newLimit := range stores(t) {
+		t.Run(kind, func(t *testing.T) {
+			var mu sync.Mutex
+			now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			l := newLimit("since_concurrent", 15*time.Minute, 1, clock)
+			burst := func() int64 {
+				var allowed atomic.Int64
+				var wg sync.WaitGroup
+				errs := make(chan error, 50)
+				for range 50 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						ok, _, err := l.AllowSince(ctx, "login\x00203.0.113.7", 2*time.Minute)
+						if err != nil {
+							errs <- err
+						}
+						if ok {
+							allowed.Add(1)
+						}
+					}()
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					t.Fatal(err)
+				}
+				return allowed.Load()
+			}
+			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+			if n := burst(); n != 1 {
+				t.Fatalf("%d of 50 at once on a key never seen passed, want 1", n)
+			}
+			advance(time.Minute)
+			if n := burst(); n != 0 {
+				t.Fatalf("%d of 50 at once within the gap passed, want 0", n)
+			}
+			advance(time.Minute)
+			if n := burst(); n != 1 {
+				t.Fatalf("%d of 50 at once once the gap passed, want 1", n)
 			}
 		})
 	}
@@ -415,6 +507,13 @@ func TestRefusalWritesNothing(t *testing.T) {
 		if ok, _, err := l.AllowN(ctx, "203.0.113.9", 2); err != nil || ok {
 			t.Fatalf("refusal %d of two events: %v %v", i+1, ok, err)
 		}
+	}
+	if after := version(); after != before {
+		t.Fatalf("100 refusals changed the row: %s before, %s after (ctid xmin xmax)", before, after)
+	}
+	// AllowSince refused within its gap writes nothing either.
+	if ok, _, err := l.AllowSince(ctx, "203.0.113.9", 2*time.Minute); err != nil || ok {
+		t.Fatalf("AllowSince on a row spent a minute ahead, gap 2 minutes: %v %v", ok, err)
 	}
 	if after := version(); after != before {
 		t.Fatalf("100 refusals changed the row: %s before, %s after (ctid xmin xmax)", before, after)

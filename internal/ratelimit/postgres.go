@@ -41,6 +41,16 @@ const spendSQL = `WITH up AS (
 	RETURNING r.tat)
 SELECT (SELECT tat FROM up), (SELECT tat FROM rate_limits WHERE name = $1 AND key = $2)`
 
+// sinceSQL is the statement of AllowSince: it spends the key's one event (tat becomes now +
+// every) if the last was spent at least gap ago (tat - every <= now - gap), and otherwise leaves
+// the row alone, as spendSQL does. An UPDATE re-reads a row that a concurrent statement changed
+// before it tests it again, so of attempts made at once one passes. $3 now, $4 every, $5 gap.
+const sinceSQL = `WITH up AS (
+	UPDATE rate_limits r SET tat = $3::bigint + $4::bigint
+	WHERE r.name = $1 AND r.key = $2 AND r.tat <= $3::bigint + $4::bigint - $5::bigint
+	RETURNING r.tat)
+SELECT (SELECT tat FROM up), (SELECT tat FROM rate_limits WHERE name = $1 AND key = $2)`
+
 // insertSQL stores a key not seen yet, having spent cost; nothing if another process stored it
 // meanwhile.
 const insertSQL = `INSERT INTO rate_limits (name, key, tat) VALUES ($1, $2, $3) ON CONFLICT (name, key) DO NOTHING`
@@ -196,6 +206,40 @@ func (s *shared) AllowN(ctx context.Context, key string, n int) (bool, time.Dura
 		return ok, 0, err
 	}
 	return false, time.Duration(start + cost - now - limit), nil
+}
+
+// AllowSince: one statement when the key is stored (two for a new key), writing only when it
+// spends.
+func (s *shared) AllowSince(ctx context.Context, key string, gap time.Duration) (bool, time.Duration, error) {
+	now := s.now().UnixNano()
+	g := min(int64(gap), s.every)
+	rk := rowKey(key)
+	for range spendTries {
+		var spent, seen sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, sinceSQL, s.name, rk, now, s.every, g).Scan(&spent, &seen); err != nil {
+			return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+		}
+		if spent.Valid {
+			return true, 0, nil
+		}
+		if seen.Valid {
+			if wait := seen.Int64 - (now + s.every - g); wait > 0 {
+				return false, time.Duration(wait), nil // refused, nothing written
+			}
+			continue // allowed by the snapshot, taken meanwhile: look again
+		}
+		res, err := s.db.ExecContext(ctx, insertSQL, s.name, rk, now+s.every)
+		if err != nil {
+			return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return false, 0, fmt.Errorf("rate limit %s: %w", s.name, err)
+		} else if n == 1 {
+			return true, 0, nil
+		}
+		// stored by another attempt meanwhile: test its row
+	}
+	return false, 0, fmt.Errorf("rate limit %s: key changed %d times while spending", s.name, spendTries)
 }
 
 func (s *shared) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {

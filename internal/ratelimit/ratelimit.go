@@ -28,6 +28,7 @@ type Limiter struct {
 type bucket struct {
 	lim  *rate.Limiter
 	seen time.Time
+	last time.Time // when AllowSince last spent the key's event
 }
 
 // New returns a limiter refilling one event per every, bursting to burst.
@@ -52,6 +53,27 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 		r.CancelAt(now)
 		return false, d
 	}
+	return true, 0
+}
+
+// AllowSince spends key's event if AllowSince last spent it at least gap ago (capped at the
+// period; a key never seen passes), under the limiter's lock; if not, it says how long to wait.
+// For a limiter of burst 1 whose keys only AllowSince spends (see Limit).
+func (l *Limiter) AllowSince(key string, gap time.Duration) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	gap = min(gap, l.every)
+	if b, ok := l.buckets[key]; ok && !b.last.IsZero() {
+		if since := now.Sub(b.last); since < gap {
+			return false, gap - since
+		}
+	}
+	b := l.get(key, now)
+	b.lim = rate.NewLimiter(rate.Every(l.every), l.burst)
+	b.lim.SetBurstAt(now, l.burst)
+	b.lim.ReserveN(now, 1)
+	b.last = now
 	return true, 0
 }
 

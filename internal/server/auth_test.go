@@ -347,6 +347,66 @@ func TestSignInThrottleConcurrent(t *testing.T) {
 	})
 }
 
+// TestSignInOncePerWaitConcurrent: past a login's ceiling an address may try it once per wait,
+// and attempts sent all at once (on PostgreSQL through two server instances on one database, as
+// two processes) are held to that: the rule is checked and claimed in one atomic step, so one of
+// them is heard, none while the wait runs, and one again once it has passed. (Read at the check
+// and written after the failure, all five attempts of a burst were heard.)
+func TestSignInOncePerWaitConcurrent(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		now := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		cfg := testutil.Config(t, map[string]string{"TRUST_PROXY": "true"})
+		instances := []*testutil.API{testutil.NewAPIAt(t, db, cfg, clock)}
+		if dia == dialect.Postgres {
+			instances = append(instances, testutil.NewAPIAt(t, testutil.Reopen(t, db), cfg, clock))
+		}
+		user := testutil.Account(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeNation}, "")
+		// 40 failures from as many addresses: the login is past its ceiling of 20, its wait at
+		// the 15-minute cap.
+		for i := range 40 {
+			if code := rawAttempt(instances[i%len(instances)], user, "wrong-password", fmt.Sprintf("10.9.0.%d", i+1)); code != "UNAUTHENTICATED" {
+				t.Fatalf("failure %d from a new address: %s", i+1, code)
+			}
+		}
+		const address = "192.0.2.77"
+		burst := func() map[string]int {
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			codes := map[string]int{}
+			for i := range 5 { // the pair's own limit lets 5 through at once
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code := rawAttempt(instances[i%len(instances)], user, "wrong-password", address)
+					mu.Lock()
+					codes[code]++
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			return codes
+		}
+		if codes := burst(); codes["UNAUTHENTICATED"] != 1 || codes["RATE_LIMITED"] != 4 {
+			t.Fatalf("5 wrong passwords at once from an address new to the login past its ceiling: %v; want 1 heard, 4 RATE_LIMITED", codes)
+		}
+		now = now.Add(5 * time.Minute) // the login's wait is now 10 minutes: not yet
+		if codes := burst(); codes["RATE_LIMITED"] != 5 {
+			t.Fatalf("5 at once 5 minutes later, within the wait: %v; want 5 RATE_LIMITED", codes)
+		}
+		now = now.Add(5 * time.Minute) // 10 minutes since the address was heard, the wait now 5
+		if codes := burst(); codes["UNAUTHENTICATED"] != 1 || codes["RATE_LIMITED"] != 4 {
+			t.Fatalf("5 at once once the wait has passed: %v; want 1 heard, 4 RATE_LIMITED", codes)
+		}
+		// The owner is not locked out: the right password from an address that has not failed.
+		if code := rawAttempt(instances[0], user, testutil.Password, "198.51.100.77"); code != "" {
+			t.Fatalf("the right password from another address: %s", code)
+		}
+		t.Logf("%d instance(s): one of 5 at once heard per wait past the ceiling", len(instances))
+	})
+}
+
 func TestRefreshRotationAndReuse(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		db := testutil.Open(t, dia)

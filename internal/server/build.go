@@ -131,7 +131,8 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Sender: delivery.New(delivery.Settings{SMTPAddr: a.SMTPAddr, SMTPFrom: a.SMTPFrom, SMTPUser: a.SMTPUser,
 			SMTPPassword: a.SMTPPassword, SMSURL: a.SMSURL, SMSToken: a.SMSToken, Production: cfg.Production()}, log, opt.Sender),
 		OIDC: auth.OIDCSettings{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCSecret,
-			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext},
+			LinkClaim: a.OIDCLinkClaim, RedirectURIs: a.OIDCRedirects, Context: opt.OIDCContext,
+			Rate: shared("oidc_signin", a.OIDCRate)},
 	})
 	prog := progress.New(db, now)
 	rost := roster.New(db, blobs, prog, now, log)
@@ -168,7 +169,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Notify:    notifier,
 	})
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
-		IDKey: reporterKey, Now: now, Logger: log, ReadRate: shared("open311_read", cfg.Open311Rate), PostRate: shared("open311_post", cfg.Open311Rate),
+		IDKey: reporterKey, Now: now, Logger: log, ReadRate: shared("open311_read", cfg.Open311Rate), PostRate: shared("open311_post", cfg.Open311Post),
 		SubmitRate: shared("open311_submit", cfg.Open311Submit)})
 	if err != nil {
 		return Deps{}, err

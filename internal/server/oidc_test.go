@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"entgo.io/ent/dialect"
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
 
@@ -24,6 +26,7 @@ import (
 type provider struct {
 	issuer string
 	client *http.Client
+	tokens atomic.Int64 // requests to the token endpoint
 }
 
 const appRedirect = "com.liemchinh.app:/oauth2redirect"
@@ -31,14 +34,21 @@ const appRedirect = "com.liemchinh.app:/oauth2redirect"
 func startProvider(t *testing.T) *provider {
 	t.Helper()
 	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	p := &provider{client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/token") {
+			p.tokens.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	store := storage.NewStorageWithClients(storage.NewUserStore(srv.URL),
 		map[string]*storage.Client{"app": storage.NativeClient("app", appRedirect)})
 	h = exampleop.SetupServer(srv.URL, store, nil, false)
-	return &provider{issuer: srv.URL, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
+	p.issuer = srv.URL
+	return p
 }
 
 func random(t *testing.T, n int) string {
@@ -362,6 +372,93 @@ func TestCitizenSignIn(t *testing.T) {
 		}
 		if role, r := viewerRole(t, one); role != "" {
 			t.Fatalf("viewer of a citizen's token: %s", r.Raw)
+		}
+	})
+}
+
+// TestOIDCSignInRate: sign-ins that would make the server call the provider are counted per
+// client address before the call (OIDC_SIGNIN_RATE; on PostgreSQL across two instances on one
+// database, as two processes): past the limit oidcSignIn and citizenSignIn answer RATE_LIMITED
+// with the wait, in Vietnamese or English, and the provider's token endpoint is not called; input
+// refused before the call costs nothing; sign-ins the provider confirms are given back, so an
+// address whose people sign in keeps its whole allowance for mistakes.
+func TestOIDCSignInRate(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		op := startProvider(t)
+		db := testutil.Open(t, dia)
+		cfg := testutil.Config(t, map[string]string{"OIDC_ISSUER": op.issuer, "OIDC_CLIENT_ID": "app",
+			"OIDC_REDIRECT_URIS": appRedirect, "TRUST_PROXY": "true", "OIDC_SIGNIN_RATE": "3/1m"})
+		instances := []*testutil.API{testutil.NewAPI(t, db, cfg)}
+		if dia == dialect.Postgres {
+			instances = append(instances, testutil.NewAPI(t, testutil.Reopen(t, db), cfg))
+		}
+		n := 0
+		// attempt answers the first error's code ("" for tokens), its retryAfter and message.
+		attempt := func(field, code, verifier, redirect, nonce, ip string, headers ...string) (string, float64, string) {
+			t.Helper()
+			n++
+			r := instances[n%len(instances)].Query(t, `mutation($c: String!, $v: String!, $r: String!, $n: String!) {
+				`+field+`(input: {code: $c, codeVerifier: $v, redirectUri: $r, nonce: $n}) { accessToken userErrors { field code message } } }`,
+				map[string]any{"c": code, "v": verifier, "r": redirect, "n": nonce}, append([]string{"X-Forwarded-For", ip}, headers...)...)
+			if len(r.Errors) > 0 {
+				ra, _ := r.Errors[0].Extensions["retryAfter"].(float64)
+				return r.Code(), ra, r.Errors[0].Message
+			}
+			var out map[string]struct {
+				AccessToken *string
+				UserErrors  []userError
+			}
+			r.Decode(t, &out)
+			p := out[field]
+			if len(p.UserErrors) > 0 {
+				return p.UserErrors[0].Code, 0, p.UserErrors[0].Message
+			}
+			if p.AccessToken == nil {
+				t.Fatalf("%s: neither tokens nor an error: %s", field, r.Raw)
+			}
+			return "", 0, ""
+		}
+		fields := []string{"oidcSignIn", "citizenSignIn"}
+		const a, b = "203.0.113.10", "203.0.113.11"
+
+		// Three made-up codes from one address reach the provider, which refuses them.
+		for i := range 3 {
+			if code, _, _ := attempt(fields[i%2], "made-up-"+random(t, 8), random(t, 32), appRedirect, random(t, 16), a); code != "UNAUTHENTICATED" {
+				t.Fatalf("made-up code %d: %s, want UNAUTHENTICATED from the provider", i+1, code)
+			}
+		}
+		if got := op.tokens.Load(); got != 3 {
+			t.Fatalf("%d calls to the token endpoint, want 3", got)
+		}
+		// Then both mutations are refused before the provider is called, saying how long to wait.
+		for i, lang := range []string{"vi", "en"} {
+			code, ra, msg := attempt(fields[i], "made-up-"+random(t, 8), random(t, 32), appRedirect, random(t, 16), a, "Accept-Language", lang)
+			want := map[string]string{"vi": "giây", "en": "try again in"}[lang]
+			if code != "RATE_LIMITED" || ra < 1 || ra > 20 || !strings.Contains(msg, want) {
+				t.Fatalf("%s past the limit (%s): %s retryAfter %v %q", fields[i], lang, code, ra, msg)
+			}
+		}
+		if got := op.tokens.Load(); got != 3 {
+			t.Fatalf("%d calls to the token endpoint after 2 refused, want still 3", got)
+		}
+		// Input refused before any call is answered as such, and costs nothing.
+		if code, _, _ := attempt("oidcSignIn", "x", random(t, 32), "https://evil.example/cb", random(t, 16), a); code != "BAD_USER_INPUT" {
+			t.Fatalf("a redirect not allowed, past the limit: %s", code)
+		}
+
+		// Another address: three citizens confirmed by the provider cost nothing, so a made-up
+		// code after them still reaches the provider.
+		for i := range 3 {
+			c, v, nonce := op.authorize(t, "test-user2")
+			if code, _, msg := attempt("citizenSignIn", c, v, appRedirect, nonce, b); code != "" {
+				t.Fatalf("confirmed sign-in %d from another address: %s %s", i+1, code, msg)
+			}
+		}
+		if code, _, _ := attempt("oidcSignIn", "made-up-"+random(t, 8), random(t, 32), appRedirect, random(t, 16), b); code != "UNAUTHENTICATED" {
+			t.Fatalf("a made-up code after 3 confirmed sign-ins: %s, want it heard by the provider", code)
+		}
+		if got := op.tokens.Load(); got != 7 {
+			t.Fatalf("%d calls to the token endpoint, want 7", got)
 		}
 	})
 }

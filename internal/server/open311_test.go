@@ -17,6 +17,7 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent/official"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/config"
 	"github.com/liemchinh/liemchinh/internal/open311"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -555,6 +556,36 @@ func TestOpen311Limits(t *testing.T) {
 	})
 }
 
+// TestOpen311PostGuardOwnSetting: the per-address guard on POSTs has its own setting, so turning
+// the reads' limit off (OPEN311_RATE=off) leaves it: reads are then unlimited, and made-up keys
+// are still looked up only OPEN311_POST_RATE times before 429; by default (OPEN311_POST_RATE
+// unset) the guard is 120 a minute.
+func TestOpen311PostGuardOwnSetting(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		if c := testutil.Config(t, map[string]string{"OPEN311_RATE": "off"}); c.Open311Post != (config.Rate{N: 120, Period: time.Minute}) {
+			t.Fatalf("OPEN311_POST_RATE by default with OPEN311_RATE=off: %+v, want 120/1m", c.Open311Post)
+		}
+		cfg := testutil.Config(t, map[string]string{"OPEN311_RATE": "off", "OPEN311_POST_RATE": "3/1m", "CITIZEN_SUBMIT_RATE": "off"})
+		w := testutil.NewWorld(t, db, cfg)
+		api := testutil.NewAPI(t, db, cfg)
+		for i := range 10 {
+			if rec := osGet(t, api, "/open311/v2/services.json"); rec.Code != 200 {
+				t.Fatalf("read %d with OPEN311_RATE=off: %d", i+1, rec.Code)
+			}
+		}
+		bad := url.Values{"api_key": {"lc311_made-up"}, "service_code": {"FEEDBACK-OTHER"},
+			"attribute[unit_id]": {w.A.ParentUnit}, "description": {"Phản ánh giả."}}
+		var posts []int
+		for range 6 {
+			posts = append(posts, osPost(t, api, "/open311/v2/requests.json", bad).Code)
+		}
+		if fmt.Sprint(posts) != "[403 403 403 429 429 429]" {
+			t.Fatalf("6 POSTs with a made-up key, OPEN311_RATE=off and OPEN311_POST_RATE=3/1m: %v; want 3 looked up (403), then 429", posts)
+		}
+	})
+}
+
 // TestOpen311LimitsShared: Open311's limits count across server processes (on PostgreSQL the
 // requests go in turn to two instances on one database), and a POST is limited by its address
 // before its api_key is looked up: past the limit a flood of made-up keys is answered 429 without
@@ -563,7 +594,7 @@ func TestOpen311Limits(t *testing.T) {
 func TestOpen311LimitsShared(t *testing.T) {
 	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
 		db := testutil.Open(t, dia)
-		cfg := testutil.Config(t, map[string]string{"TRUST_PROXY": "true", "OPEN311_RATE": "3/1m",
+		cfg := testutil.Config(t, map[string]string{"TRUST_PROXY": "true", "OPEN311_RATE": "3/1m", "OPEN311_POST_RATE": "3/1m",
 			"OPEN311_SUBMIT_RATE": "2/1m", "CITIZEN_SUBMIT_RATE": "off"})
 		w := testutil.NewWorld(t, db, cfg)
 		dbs := []*testutil.DB{db}
