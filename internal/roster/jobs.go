@@ -164,9 +164,11 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// retryNote is what a pending import says after an attempt that did not finish.
-func retryNote(attempt int, cause error) string {
-	if errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
+// retryNote is what a pending import says after an attempt that did not finish: interrupted when
+// the attempt's context ended (ended), whatever the database answered to the cancelled statement
+// (lib/pq may return PostgreSQL's "canceling statement due to user request" rather than ctx's error).
+func retryNote(attempt int, cause, ended error) string {
+	if ended != nil || errors.Is(cause, context.Canceled) || errors.Is(cause, context.DeadlineExceeded) {
 		return fmt.Sprintf("Lần %d bị gián đoạn (máy chủ dừng); sẽ chạy lại, chưa có thay đổi nào. / "+
 			"Attempt %d was interrupted (the server stopped); it will run again, nothing was changed.", attempt, attempt)
 	}

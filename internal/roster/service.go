@@ -218,7 +218,7 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 		isFile := errors.As(cause, &ae) // as the job's worker decides whether to retry
 		if !final && !isFile {
 			s.log.Warn("roster import attempt failed", "import", id, "attempt", attempt, "err", cause)
-			if err := c.RosterImport.UpdateOneID(id).SetStatus(rosterimport.StatusPENDING).SetFailure(retryNote(attempt, cause)).
+			if err := c.RosterImport.UpdateOneID(id).SetStatus(rosterimport.StatusPENDING).SetFailure(retryNote(attempt, cause, ctx.Err())).
 				Exec(bctx); err != nil {
 				return errors.Join(cause, err)
 			}
