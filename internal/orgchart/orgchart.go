@@ -433,17 +433,36 @@ func (s *Service) checkMove(ctx context.Context, tx *ent.Client, u *ent.Unit, pa
 			"The move cannot take effect before the new parent opened (%s).", Day(*p.OpenedOn).Format(time.DateOnly)).OnField("from")
 	}
 	// Not under itself or a descendant: walk up from the new parent.
+	above := map[string]*ent.Unit{}
 	for a := p; ; {
 		if a.ID == u.ID {
 			return nil, day, apperr.BadInput("Không thể chuyển đơn vị vào dưới chính nó hoặc đơn vị cấp dưới của nó.",
 				"A unit cannot move under itself or one of its sub-units.", "parentId")
 		}
+		above[a.ID] = a
 		if a.ParentID == nil {
 			break
 		}
 		if a, err = tx.Unit.Get(sys(ctx), *a.ParentID); err != nil {
 			return nil, day, err
 		}
+	}
+	// Nor before the last move of the new parent or of a unit above it: the unit takes the
+	// parent's place as it is now, which is not where the parent stood before its own move (and
+	// in a year before it, the tree of that year could hold a cycle).
+	ids := make([]string, 0, len(above))
+	for id := range above {
+		ids = append(ids, id)
+	}
+	last, err := tx.UnitPlacement.Query().Where(unitplacement.UnitIDIn(ids...), unitplacement.ValidToGT(day)).
+		Order(ent.Desc(unitplacement.FieldValidTo), ent.Asc(unitplacement.FieldID)).First(sys(ctx))
+	if err != nil && !ent.IsNotFound(err) {
+		return nil, day, err
+	}
+	if last != nil && day.Before(Day(last.ValidTo)) {
+		return nil, day, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước lần chuyển gần nhất của đơn vị cấp trên mới %s (%s).",
+			"The move cannot take effect before the last move of the new parent or a unit above it, %s (%s).",
+			above[last.UnitID].Name, Day(last.ValidTo).Format(time.DateOnly)).OnField("from")
 	}
 	return p, day, nil
 }

@@ -606,6 +606,27 @@ func TestUnitMoveCarriesSubtree(t *testing.T) {
 		if hs := h2.Node.History; len(hs) != 2 || hs[0].Parent != nil || hs[1].Parent == nil || hs[1].Parent.ID != w.ID || hs[1].MovedWith != nil {
 			t.Fatalf("the moved unit's history: %+v", h2.Node.History)
 		}
+		// A unit moved under U3 takes U3's place as it is now: not from before U3 was carried
+		// there, and from that day on it may.
+		moveU1 := func(from time.Time) (bool, userErrors) {
+			t.Helper()
+			var out struct {
+				UnitUpdate struct {
+					Unit       *struct{ ID string }
+					UserErrors userErrors
+				}
+			}
+			f.sup.Query(t, `mutation($in: UnitUpdateInput!) { unitUpdate(input: $in) { unit { id } userErrors { field code } } }`,
+				map[string]any{"in": map[string]any{"unitId": f.units["U1"], "parentId": u3, "from": from.Format(time.RFC3339)}}).Decode(t, &out)
+			return out.UnitUpdate.Unit != nil, out.UnitUpdate.UserErrors
+		}
+		if ok, ue := moveU1(today.AddDate(0, 0, -1)); ok || len(ue) != 1 || len(ue[0].Field) == 0 || ue[0].Field[0] != "from" || ue[0].Code != "BAD_USER_INPUT" {
+			t.Fatalf("a move under U3 dated before U3's own move: moved %v, %+v", ok, ue)
+		}
+		if ok, ue := moveU1(today); !ok {
+			t.Fatalf("a move under U3 on the day of U3's move: %+v", ue)
+		}
+
 		// Staff outside the scope, an official and a citizen are refused; the unit itself stays readable.
 		other := f.api.SignedIn(t, f.db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeProvince, ID: f.prov[1]}, "")
 		off := f.api.SignedIn(t, f.db, authz.RoleOfficial, authz.Scope{Kind: authz.ScopeUnit, ID: u3}, f.officials[0].ID)
