@@ -292,11 +292,17 @@ func (s *Service) runProvisioning(ctx context.Context, id string, attempt int, f
 	if run.Status == accountprovisioning.StatusDONE || run.Status == accountprovisioning.StatusFAILED {
 		return nil
 	}
-	up := c.AccountProvisioning.UpdateOne(run).SetStatus(accountprovisioning.StatusRUNNING).ClearFailure()
+	// Only a run still open is taken: one the sweep or another attempt ended meanwhile stays ended.
+	open := accountprovisioning.StatusIn(accountprovisioning.StatusQUEUED, accountprovisioning.StatusRUNNING)
+	up := c.AccountProvisioning.Update().Where(accountprovisioning.ID(id), open).
+		SetStatus(accountprovisioning.StatusRUNNING).ClearFailure()
 	if run.StartedAt == nil {
 		up.SetStartedAt(s.now())
 	}
-	if run, err = up.Save(ctx); err != nil {
+	if n, err := up.Save(ctx); err != nil || n == 0 {
+		return err
+	}
+	if run, err = c.AccountProvisioning.Get(ctx, id); err != nil {
 		return err
 	}
 	fail := func(cause error) error {
@@ -307,7 +313,7 @@ func (s *Service) runProvisioning(ctx context.Context, id string, attempt int, f
 		}
 		if !final && !isUser {
 			s.log.Warn("account provisioning attempt failed", "provisioning", id, "attempt", attempt, "error", cause.Error())
-			if err := c.AccountProvisioning.UpdateOneID(id).SetStatus(accountprovisioning.StatusQUEUED).
+			if err := c.AccountProvisioning.Update().Where(accountprovisioning.ID(id), open).SetStatus(accountprovisioning.StatusQUEUED).
 				SetFailure(provisionRetryNote(attempt, cause)).Exec(bctx); err != nil {
 				return errors.Join(cause, err)
 			}
