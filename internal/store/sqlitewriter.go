@@ -83,11 +83,16 @@ func (d writerDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect
 	}
 	p, ok := tx.(probingTx)
 	if !ok {
+		_ = tx.Rollback()
 		release()
 		return nil, errors.New("store: unexpected SQLite transaction")
 	}
+	// The turn is given back at commit or rollback, or when ctx ends (database/sql then rolls the
+	// transaction back itself): a transaction its caller never ended does not hold it for ever.
 	var once sync.Once
-	p.release = func() { once.Do(release) }
+	free := func() { once.Do(release) }
+	stop := context.AfterFunc(ctx, free)
+	p.release = func() { stop(); free() }
 	return p, nil
 }
 

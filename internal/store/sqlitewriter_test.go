@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/authz"
@@ -116,12 +117,28 @@ func TestSQLiteWriterTurn(t *testing.T) {
 			t.Errorf("after the %s: %v", end, err)
 		}
 	}
+	// A transaction its caller never ends gives the turn back when its context ends (and
+	// database/sql rolls it back): the next writer is not blocked for ever.
+	abandoned, abandon := context.WithCancel(ctx)
+	tx, err := db.Client.Tx(abandoned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := create(abandoned, tx.Client(), "abandoned"); err != nil {
+		t.Fatal(err)
+	}
+	abandon()
+	within, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := create(within, db.Client, "after-abandoned"); err != nil {
+		t.Errorf("a write after a transaction's context ended: %v", err)
+	}
 	keys, err := db.Client.IdempotencyKey.Query().Select("key").Strings(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(keys)
-	if want := []string{"commit-after", "commit-in-tx", "rollback-after"}; !slices.Equal(keys, want) {
+	if want := []string{"after-abandoned", "commit-after", "commit-in-tx", "rollback-after"}; !slices.Equal(keys, want) {
 		t.Errorf("stored %v, want %v", keys, want)
 	}
 }
