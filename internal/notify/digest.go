@@ -54,15 +54,18 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[DigestArgs]) err
 	return err
 }
 
-// DigestDue returns the week whose digest is due at now, if one is: in December and January
-// (Vietnam time), from Monday 08:00 to the end of the ISO week (Sunday), so that a week whose
+// DigestDue returns the week whose digest is due at now, if one is: the weeks whose Monday falls
+// in December or January (Vietnam time), from Monday 08:00 to the end of the ISO week (Sunday:
+// the season is the Monday's, so a week begun in November does not start mid-week on 1
+// December, and the last January week is still caught up in February), so that a week whose
 // Monday found every process down still gets its digest when one comes back. River keeps a
 // completed job a day, so the hourly job runs again at most once a day in the rest of the week;
 // such a run counts only the managers without the week's digest (Digest) and adds nothing for
 // the others (each manager's notification is unique by its week).
 func DigestDue(now time.Time) (string, bool) {
 	local := now.In(workdays.Vietnam)
-	if local.Month() != time.December && local.Month() != time.January {
+	monday := local.AddDate(0, 0, -((int(local.Weekday()) + 6) % 7))
+	if monday.Month() != time.December && monday.Month() != time.January {
 		return "", false
 	}
 	if local.Weekday() == time.Monday && local.Hour() < 8 {

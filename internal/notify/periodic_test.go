@@ -284,7 +284,14 @@ func TestWeeklyDigest(t *testing.T) {
 				t.Errorf("DigestDue(%s) = %q, %v; want 2026-W50", at, wk, ok)
 			}
 		}
+		// A week begun in November does not start mid-week in December; the last week begun in
+		// January is still caught up in February.
+		if wk, ok := notify.DigestDue(time.Date(2030, 2, 1, 10, 0, 0, 0, workdays.Vietnam)); !ok || wk != "2030-W05" {
+			t.Errorf("DigestDue(Friday 1 February 2030, its week begun on 28 January) = %q, %v; want 2030-W05", wk, ok)
+		}
 		for _, at := range []time.Time{monday.Add(-3 * time.Hour), time.Date(2026, 12, 14, 7, 59, 0, 0, workdays.Vietnam),
+			time.Date(2027, 2, 1, 10, 0, 0, 0, workdays.Vietnam),
+			time.Date(2026, 12, 1, 10, 0, 0, 0, workdays.Vietnam), time.Date(2026, 12, 6, 20, 0, 0, 0, workdays.Vietnam),
 			time.Date(2027, 3, 1, 10, 0, 0, 0, workdays.Vietnam)} {
 			if wk, ok := notify.DigestDue(at); ok {
 				t.Errorf("DigestDue(%s) = %q", at, wk)
