@@ -73,7 +73,8 @@ Commands:
                  create the accounts and activation codes of every official in service without an
                  account in a unit, district or province (as import roster's --scope), in batches of
                  whole units, one sheet per unit per batch; prints created, skipped, sent, sheets,
-                 the time and the rate. A run interrupted resumes when run again (README: Accounts)
+                 the time and the rate. Run again after an interruption, it provisions only
+                 the officials still without an account (README: Accounts)
   roster generate --out FILE [--rows 120000] [--units 4000] [--province-code R1] [--rename] [--move-percent 0]
                  make a synthetic province with units coded R1-0001... (if missing) and write a
                  roster CSV of that many officials over them, for measuring imports (refused in

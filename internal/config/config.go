@@ -248,7 +248,7 @@ var Variables = []Variable{
 	{"OIDC_CLIENT_SECRET", "(none)", "client secret, for a confidential client; a public client with PKCE has none"},
 	{"OIDC_LINK_CLAIM", "sub", "the ID token claim accounts are linked by (e.g. a national identity number claim); `email` also requires email_verified"},
 	{"OIDC_REDIRECT_URIS", "(none)", "comma-separated redirect URIs the app may use (required with OIDC_ISSUER)"},
-	{"OIDC_SIGNIN_RATE", "20/1m", "single sign-on attempts (oidcSignIn, citizenSignIn, oidcLink) per client address, counted before the server calls the provider's token endpoint, so that nobody can make it hammer the provider; an attempt the provider confirms is given back (N/period, or off); shared by every process on PostgreSQL"},
+	{"OIDC_SIGNIN_RATE", "60/1m", "single sign-on attempts (oidcSignIn, citizenSignIn, oidcLink) per client address, counted before the server calls the provider's token endpoint, so that nobody can make it hammer the provider; an attempt the provider confirms is given back (N/period, or off); shared by every process on PostgreSQL"},
 	{"HOLIDAYS_EXTRA", "", "extra days off beyond the shipped Vietnamese public holidays, YYYY-MM-DD, comma-separated"},
 	{"WORKDAYS_EXTRA", "", "extra working days (a Saturday worked in exchange for a day off) beyond the shipped ones, YYYY-MM-DD, comma-separated; a date may not also be in HOLIDAYS_EXTRA"},
 	{"DEADLINE_DENUNCIATION_ACCEPT_WORKING_DAYS", "7", "working days to decide whether to accept a denunciation"},
@@ -329,7 +329,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}{{"CITIZEN_SUBMIT_RATE", "5/10m", &c.SubmitRate}, {"TRACKING_RATE", "30/1m", &c.TrackingRate},
 		{"EXPORT_DOWNLOAD_RATE", "30/10m", &c.ExportRate}, {"OPEN311_RATE", "120/1m", &c.Open311Rate},
 		{"OPEN311_POST_RATE", "120/1m", &c.Open311Post}, {"OPEN311_SUBMIT_RATE", "60/1m", &c.Open311Submit},
-		{"OIDC_SIGNIN_RATE", "20/1m", &oidcRate}} {
+		{"OIDC_SIGNIN_RATE", "60/1m", &oidcRate}} {
 		rate, err := parseRate(get(r.name, r.def))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.name, err))

@@ -218,7 +218,7 @@ func TestSeparateLimits(t *testing.T) {
 		return c
 	}
 	c := load(map[string]string{"OPEN311_RATE": "off"})
-	if c.Open311Rate != (Rate{}) || c.Open311Post != (Rate{120, time.Minute}) || c.Accounts.OIDCRate != (Rate{20, time.Minute}) {
+	if c.Open311Rate != (Rate{}) || c.Open311Post != (Rate{120, time.Minute}) || c.Accounts.OIDCRate != (Rate{60, time.Minute}) {
 		t.Fatalf("defaults with OPEN311_RATE=off: reads %+v, posts %+v, sign-on %+v", c.Open311Rate, c.Open311Post, c.Accounts.OIDCRate)
 	}
 	c = load(map[string]string{"OPEN311_POST_RATE": "off", "OIDC_SIGNIN_RATE": "5/10m"})

@@ -344,6 +344,10 @@ func TestSessionsWithoutJIT(t *testing.T) {
 			t.Fatalf("connection %d: jit = %q, want off", i, jit)
 		}
 	}
+	if server == "off" {
+		t.Log("this PostgreSQL server has jit = off itself: the rebuild's SET LOCAL jit TO DEFAULT is not checked")
+		return
+	}
 	tx, err := conns[0].BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
