@@ -3,17 +3,16 @@ package auth
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/liemchinh/liemchinh/ent/accountprovisioning"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/jobs"
 )
 
 type riverClient = river.Client[*sql.Tx]
@@ -60,10 +59,7 @@ type provisionWorker struct {
 // shorter: an attempt still running when River takes the job for abandoned would run beside its
 // retry.
 func (w *provisionWorker) Timeout(*river.Job[ProvisionArgs]) time.Duration {
-	if r := w.s.prov.rescueAfter; r > 0 && r*9/10 < ProvisionJobTimeout {
-		return r * 9 / 10
-	}
-	return ProvisionJobTimeout
+	return jobs.AttemptTimeout(w.s.prov.rescueAfter, ProvisionJobTimeout)
 }
 
 func (w *provisionWorker) Work(ctx context.Context, job *river.Job[ProvisionArgs]) error {
@@ -125,22 +121,9 @@ func (s *Service) SweepProvisioning(ctx context.Context) (int, error) {
 	if err != nil || len(open) == 0 {
 		return 0, err
 	}
-	alive := map[string]bool{}
-	params := river.NewJobListParams().Kinds(ProvisionArgs{}.Kind()).States(rivertype.JobStateAvailable, rivertype.JobStatePending,
-		rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled).First(10000)
-	res, err := s.prov.river.JobList(ctx, params)
+	alive, err := jobs.Live(ctx, s.prov.river, s.prov.rescueAfter, func(a ProvisionArgs) string { return a.ProvisioningID })
 	if err != nil {
 		return 0, err
-	}
-	for _, j := range res.Jobs {
-		if j.State == rivertype.JobStateRunning && j.Attempt >= j.MaxAttempts && j.AttemptedAt != nil &&
-			s.prov.rescueAfter > 0 && time.Since(*j.AttemptedAt) > s.prov.rescueAfter {
-			continue
-		}
-		var a ProvisionArgs
-		if json.Unmarshal(j.EncodedArgs, &a) == nil {
-			alive[a.ProvisioningID] = true
-		}
 	}
 	n := 0
 	for _, r := range open {

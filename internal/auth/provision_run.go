@@ -19,6 +19,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/jobs"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
@@ -80,26 +81,7 @@ func (s *Service) Provision(ctx context.Context, target authz.Scope, send bool) 
 			return err
 		}
 		id := out.ID
-		if s.prov.river != nil {
-			stx, err := store.SQLTx(ctx)
-			if err != nil {
-				return err
-			}
-			_, err = s.prov.river.InsertTx(ctx, stx, ProvisionArgs{ProvisioningID: id}, nil)
-			return err
-		}
-		if t := ent.TxFromContext(ctx); t != nil {
-			t.OnCommit(func(next ent.Committer) ent.Committer {
-				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					err := next.Commit(ctx, tx)
-					if err == nil && !store.Undone(ctx) {
-						s.startRun(id)
-					}
-					return err
-				})
-			})
-		}
-		return nil
+		return jobs.Enqueue(ctx, s.prov.river, ProvisionArgs{ProvisioningID: id}, func() { s.startRun(id) })
 	})
 	return out, err
 }

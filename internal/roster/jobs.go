@@ -3,17 +3,16 @@ package roster
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/liemchinh/liemchinh/ent/rosterimport"
 	"github.com/liemchinh/liemchinh/internal/apperr"
 	"github.com/liemchinh/liemchinh/internal/authz"
+	"github.com/liemchinh/liemchinh/internal/jobs"
 )
 
 // Queue is the job queue's queue imports run on (their own, so that a long import never holds up
@@ -48,10 +47,7 @@ type importWorker struct {
 // Timeout is JobTimeout, cut short of the queue's JOBS_RESCUE_AFTER when that is shorter: an
 // attempt still running when River takes the job for abandoned would run beside its retry.
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration {
-	if r := w.s.rescueAfter; r > 0 && r*9/10 < JobTimeout {
-		return r * 9 / 10
-	}
-	return JobTimeout
+	return jobs.AttemptTimeout(w.s.rescueAfter, JobTimeout)
 }
 
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
@@ -121,23 +117,9 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if err != nil || len(open) == 0 {
 		return 0, err
 	}
-	alive := map[string]bool{}
-	params := river.NewJobListParams().Kinds(ImportArgs{}.Kind()).States(rivertype.JobStateAvailable, rivertype.JobStatePending,
-		rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled).First(10000)
-	res, err := s.river.JobList(ctx, params)
+	alive, err := jobs.Live(ctx, s.river, s.rescueAfter, func(a ImportArgs) string { return a.ImportID })
 	if err != nil {
 		return 0, err
-	}
-	for _, j := range res.Jobs {
-		// A last attempt left running by a dead process: the queue discards it (no attempt left).
-		if j.State == rivertype.JobStateRunning && j.Attempt >= j.MaxAttempts && j.AttemptedAt != nil &&
-			s.rescueAfter > 0 && time.Since(*j.AttemptedAt) > s.rescueAfter {
-			continue
-		}
-		var a ImportArgs
-		if json.Unmarshal(j.EncodedArgs, &a) == nil {
-			alive[a.ImportID] = true
-		}
 	}
 	n := 0
 	for _, ri := range open {

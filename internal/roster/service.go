@@ -24,6 +24,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/audit"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/blob"
+	"github.com/liemchinh/liemchinh/internal/jobs"
 	"github.com/liemchinh/liemchinh/internal/namesearch"
 	"github.com/liemchinh/liemchinh/internal/pid"
 	"github.com/liemchinh/liemchinh/internal/progress"
@@ -123,26 +124,7 @@ func (s *Service) Queue(ctx context.Context, r Request) (*ent.RosterImport, erro
 			return err
 		}
 		id := out.ID
-		if s.river != nil {
-			stx, err := store.SQLTx(ctx)
-			if err != nil {
-				return err
-			}
-			_, err = s.river.InsertTx(ctx, stx, ImportArgs{ImportID: id}, nil)
-			return err
-		}
-		if t := ent.TxFromContext(ctx); t != nil {
-			t.OnCommit(func(next ent.Committer) ent.Committer {
-				return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-					err := next.Commit(ctx, tx)
-					if err == nil && !store.Undone(ctx) {
-						s.start(id)
-					}
-					return err
-				})
-			})
-		}
-		return nil
+		return jobs.Enqueue(ctx, s.river, ImportArgs{ImportID: id}, func() { s.start(id) })
 	})
 	return out, err
 }
