@@ -192,7 +192,10 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 		return nil
 	}
 	started := s.now()
-	if err := c.RosterImport.UpdateOne(ri).SetStatus(rosterimport.StatusRUNNING).SetStartedAt(started).ClearFailure().Exec(ctx); err != nil {
+	// Only an import still open is taken: one the sweep or another attempt ended meanwhile stays ended.
+	open := rosterimport.StatusIn(rosterimport.StatusPENDING, rosterimport.StatusRUNNING)
+	if n, err := c.RosterImport.Update().Where(rosterimport.ID(id), open).SetStatus(rosterimport.StatusRUNNING).
+		SetStartedAt(started).ClearFailure().Save(ctx); err != nil || n == 0 {
 		return err
 	}
 	fail := func(cause error) error {
@@ -200,8 +203,8 @@ func (s *Service) run(ctx context.Context, id string, attempt int, final bool) e
 		isFile := errors.As(cause, &ae) // as the job's worker decides whether to retry
 		if !final && !isFile {
 			s.log.Warn("roster import attempt failed", "import", id, "attempt", attempt, "err", cause)
-			if err := c.RosterImport.UpdateOneID(id).SetStatus(rosterimport.StatusPENDING).SetFailure(retryNote(attempt, cause, ctx.Err())).
-				Exec(bctx); err != nil {
+			if err := c.RosterImport.Update().Where(rosterimport.ID(id), open).SetStatus(rosterimport.StatusPENDING).
+				SetFailure(retryNote(attempt, cause, ctx.Err())).Exec(bctx); err != nil {
 				return errors.Join(cause, err)
 			}
 			return cause
