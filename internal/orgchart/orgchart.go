@@ -411,16 +411,11 @@ func (s *Service) checkMove(ctx context.Context, tx *ent.Client, u *ent.Unit, pa
 		return nil, day, apperr.Newf(apperr.BadUserInput, "Ngày hiệu lực không được trước ngày thành lập đơn vị (%s).",
 			"The move cannot take effect before the unit opened (%s).", Day(*u.OpenedOn).Format(time.DateOnly)).OnField("from")
 	}
-	if err := authz.OrgEditor(ctx, tx, unitScope(parentID)); err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.Forbidden {
-			if ok, _ := tx.Unit.Query().Where(unit.ID(parentID)).Exist(sys(ctx)); ok {
-				return nil, day, apperr.New(apperr.Forbidden, "Đơn vị cấp trên mới nằm ngoài phạm vi của bạn.",
-					"The new parent is outside your scope.").OnField("parentId")
-			}
-		}
-	}
 	p, err := s.openUnit(ctx, tx, parentID, "parentId")
-	if err != nil {
+	if e, ok := apperr.As(err); ok && e.Code == apperr.Forbidden {
+		return nil, day, apperr.New(apperr.Forbidden, "Đơn vị cấp trên mới nằm ngoài phạm vi của bạn.",
+			"The new parent is outside your scope.").OnField("parentId")
+	} else if err != nil {
 		return nil, day, err
 	}
 	switch {
