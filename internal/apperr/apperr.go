@@ -36,6 +36,28 @@ var ErrTimeout = New(Timeout,
 	"Yêu cầu vượt quá thời gian cho phép nên đã bị dừng; hãy yêu cầu ít dữ liệu hơn hoặc thử lại sau.",
 	"The request took longer than allowed and was stopped; ask for less or try again later.")
 
+// ErrNotSaved answers a mutation whose transaction could not be opened or committed (the database
+// went away). Whether a failed COMMIT reached the database cannot be known, so the message says
+// so; retries are safe where the mutation is idempotent (caseSubmit with its idempotency key) or
+// guarded by the case's state.
+var ErrNotSaved = func() *Error {
+	e := New(Unavailable,
+		"Không lưu được thay đổi vì mất kết nối tới cơ sở dữ liệu; có thể thay đổi chưa được ghi. Vui lòng gửi lại yêu cầu (với cùng khoá idempotency nếu có).",
+		"The change could not be saved: the connection to the database failed, so it may not have been recorded. Please send the request again (with the same idempotency key, if any).")
+	e.Retryable = true
+	return e
+}()
+
+// ErrDatabaseLost answers a request whose database connection failed while it ran: a mutation's
+// transaction is then rolled back, so nothing was done and sending it again is safe.
+var ErrDatabaseLost = func() *Error {
+	e := New(Unavailable,
+		"Mất kết nối tới cơ sở dữ liệu nên yêu cầu chưa được thực hiện; vui lòng gửi lại.",
+		"The connection to the database failed, so the request was not carried out; please send it again.")
+	e.Retryable = true
+	return e
+}()
+
 // Error is a failure a person may read about.
 type Error struct {
 	Code       string

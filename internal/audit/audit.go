@@ -24,6 +24,13 @@ type Entry struct {
 // Record writes an entry with client (use the transaction's client so the entry commits or rolls
 // back with the action it records).
 func Record(ctx context.Context, client *ent.Client, e Entry) error {
+	return Create(ctx, client, e).Exec(authz.System(ctx, authz.SysAudit))
+}
+
+// Create is the entry's row as Record writes it, for a caller that writes many in one statement
+// (CreateBulk, under authz.System(ctx, authz.SysAudit)); ctx is the request the entry is about
+// (its viewer and address).
+func Create(ctx context.Context, client *ent.Client, e Entry) *ent.AuditEventCreate {
 	actor := e.ActorID
 	if actor == "" {
 		actor = authz.FromContext(ctx).AccountID
@@ -42,5 +49,5 @@ func Record(ctx context.Context, client *ent.Client, e Entry) error {
 	if actor != "" {
 		c.SetActorID(actor)
 	}
-	return c.Exec(authz.System(ctx, authz.SysAudit))
+	return c
 }

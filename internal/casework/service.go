@@ -69,6 +69,9 @@ type Service struct {
 	Receipts *receipt.Keys
 	notify   *notify.Service
 
+	dialect string // the database's (dialect.Postgres, dialect.SQLite)
+	group   group  // submissions waiting for a group commit
+
 	knownUnits     sync.Map // unit id -> its province id: units seen to exist (unitProvince)
 	knownUnitCount atomic.Int64
 }
@@ -86,6 +89,7 @@ type Deps struct {
 	Uploads   *Uploads
 	Receipts  *receipt.Keys   // signs citizens' receipts
 	Notify    *notify.Service // enqueues what transitions tell (nil: nothing)
+	Dialect   string          // the database's: how many group commits may run at once
 }
 
 // New returns the service.
@@ -94,7 +98,8 @@ func New(d Deps) *Service {
 		d.Now = time.Now
 	}
 	return &Service{client: d.Client, box: d.Box, cal: d.Calendar, dur: d.Durations, limits: d.Limits,
-		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads, Receipts: d.Receipts, notify: d.Notify}
+		events: d.Events, log: d.Logger, now: d.Now, Uploads: d.Uploads, Receipts: d.Receipts, notify: d.Notify,
+		dialect: d.Dialect}
 }
 
 // db is the client of the mutation's transaction when there is one (store.ClientFrom).

@@ -152,8 +152,48 @@ func (s *Service) unitProvince(ctx context.Context, id string) (string, bool, er
 }
 
 // Submit receives a citizen's case: no account needed. An anonymous denunciation is handled as
-// feedback, and the receipt says why.
+// feedback, and the receipt says why. In the transaction ctx carries (a mutation's), or, for a
+// request the GraphQL layer left without one (Grouped: an operation of one caseSubmit without
+// files), written with the submissions that arrive with it in one transaction (group commit).
 func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Receipt, error) {
+	p, err := s.prepare(ctx, in, key)
+	if err != nil {
+		return nil, err
+	}
+	if grouped(ctx) && ent.TxFromContext(ctx) == nil {
+		if p.early {
+			return s.group.submit(s, p)
+		}
+		return s.submitAlone(p)
+	}
+	return s.write(ctx, s.db(ctx), p)
+}
+
+// prepared is a submission checked, with everything chosen before it is written: its case's id,
+// tracking code, secret (sealed for retries), idempotency request and, without files, its
+// signed receipt.
+type prepared struct {
+	ctx          context.Context // the request's
+	in           Submission
+	key          string
+	id           string
+	r            *Receipt
+	req          *idempotency.Request
+	box          *sealbox.Box
+	sealedSecret []byte
+	reporter     []byte // the reporter's identity sealed, when given
+	now          time.Time
+	channel      enum.Channel
+	early        bool // no files: the receipt is signed before the claim
+
+	// what the group's writer answers
+	out  *Receipt
+	err  error
+	done chan struct{}
+}
+
+// prepare checks a submission and chooses what its writing needs.
+func (s *Service) prepare(ctx context.Context, in Submission, key string) (*prepared, error) {
 	v := authz.FromContext(ctx)
 	if v.Anonymous() && s.limits.Submit != nil && !ratelimit.IsExempt(ctx) {
 		if ok, wait, err := s.limits.Submit.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx))); err != nil {
@@ -165,58 +205,63 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	if err := s.checkSubmission(ctx, &in); err != nil {
 		return nil, err
 	}
-	tx := s.db(ctx)
 	// The case's id, tracking code and secret are chosen first, so the idempotency claim records
 	// its result in the one INSERT that claims the key: a retry finds them, and no update follows.
-	id := pid.New(pid.Case)
-	r := &Receipt{TrackingCode: newTrackingCode(), Secret: newSecret()}
-	var req *idempotency.Request
+	p := &prepared{ctx: ctx, in: in, key: key, id: pid.New(pid.Case),
+		r: &Receipt{TrackingCode: newTrackingCode(), Secret: newSecret()}}
 	var err error
 	if v.Anonymous() {
 		// Anonymous retries are told apart by the key alone, which also seals the kept secret.
-		req, err = idempotency.NewAnonymousRequest("caseSubmit", key, in)
+		p.req, err = idempotency.NewAnonymousRequest("caseSubmit", key, in)
 	} else {
-		req, err = idempotency.NewRequest("citizen:"+v.AccountID, "caseSubmit", key, in)
+		p.req, err = idempotency.NewRequest("citizen:"+v.AccountID, "caseSubmit", key, in)
 	}
 	if err != nil {
 		return nil, err
 	}
-	box := s.box
-	if req.Box != nil {
-		box = req.Box
+	p.box = s.box
+	if p.req.Box != nil {
+		p.box = p.req.Box
 	}
-	sealedSecret, err := box.Seal([]byte(r.Secret), []byte("caseSubmit:"+id))
-	if err != nil {
+	if p.sealedSecret, err = p.box.Seal([]byte(p.r.Secret), []byte("caseSubmit:"+p.id)); err != nil {
 		return nil, err
 	}
-	now := s.now()
-	channel := in.Channel
-	if in.Reporter == nil && channel == enum.ChannelDenunciation {
-		channel = enum.ChannelFeedback
-		r.NoticeVI, r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
+	if in.Reporter != nil {
+		if p.reporter, err = s.seal(*in.Reporter, p.id); err != nil {
+			return nil, err
+		}
+	}
+	p.now = s.now()
+	p.channel = in.Channel
+	if in.Reporter == nil && p.channel == enum.ChannelDenunciation {
+		p.channel = enum.ChannelFeedback
+		p.r.NoticeVI, p.r.NoticeEN = anonymousNoticeVI, anonymousNoticeEN
 	}
 	// Without files, everything the receipt attests is known now: it is signed before the claim
 	// and kept with it (no UPDATE afterwards). Files are read when attached, so their receipt is
 	// signed, and kept, after.
-	early := len(in.UploadIDs) == 0
-	if early {
-		if r.Signed, err = s.sign(receipt.KindCase, r.TrackingCode, channel, in.UnitID, now,
+	p.early = len(in.UploadIDs) == 0
+	if p.early {
+		if p.r.Signed, err = s.sign(receipt.KindCase, p.r.TrackingCode, p.channel, in.UnitID, p.now,
 			receipt.ContentDigest(in.Description, nil)); err != nil {
 			return nil, err
 		}
 	}
-	claim, err := req.BeginDone(ctx, tx, idempotency.Result{ID: id, Sealed: sealedSecret, Receipt: r.Signed})
-	if err != nil {
-		return nil, err
-	}
-	if claim.Replay() {
-		return s.replayReceipt(ctx, claim, box)
-	}
-	gctx := authz.Grant(ctx, "caseSubmit", ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeEvidence, ent.TypeUpload)
-	c := tx.CitizenCase.Create().SetID(id).SetTrackingCode(r.TrackingCode).SetSecretHash(hashSecret(r.Secret)).
-		SetChannel(channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
+	return p, nil
+}
+
+// result is what the idempotency claim records for a retry.
+func (p *prepared) result() idempotency.Result {
+	return idempotency.Result{ID: p.id, Sealed: p.sealedSecret, Receipt: p.r.Signed}
+}
+
+// caseCreate is the case's row.
+func (s *Service) caseCreate(tx *ent.Client, p *prepared) *ent.CitizenCaseCreate {
+	in := p.in
+	c := tx.CitizenCase.Create().SetID(p.id).SetTrackingCode(p.r.TrackingCode).SetSecretHash(hashSecret(p.r.Secret)).
+		SetChannel(p.channel).SetRequestedChannel(in.Channel).SetNillableCategory(in.Category).
 		SetDescription(in.Description).SetNillableIncidentDate(in.IncidentDate).SetAnonymous(in.Reporter == nil).
-		SetReceivedAt(now).SetUnitID(in.UnitID).SetScopeProvinceID(in.province)
+		SetReceivedAt(p.now).SetUnitID(in.UnitID).SetScopeProvinceID(in.province)
 	if in.Place != "" {
 		c.SetPlace(in.Place)
 	}
@@ -224,12 +269,8 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 		c.SetOfficialID(in.OfficialID)
 	}
 	if in.Reporter != nil {
-		sealed, err := s.seal(*in.Reporter, id)
-		if err != nil {
-			return nil, err
-		}
-		c.SetReporterIdentity(sealed)
-		if v.SignedInCitizen() {
+		c.SetReporterIdentity(p.reporter)
+		if v := authz.FromContext(p.ctx); v.SignedInCitizen() {
 			// Linked to the citizen's identity (a keyed hash no one else reads), so they find it in
 			// myCases. An anonymous case is never linked, whoever submits it. The reporter is not
 			// marked verified: the name and number typed are not compared with the identity the
@@ -237,21 +278,51 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 			c.SetReporterLink(v.Citizen)
 		}
 	}
-	switch channel {
+	switch p.channel {
 	case enum.ChannelDenunciation:
-		c.SetAcknowledgeDueAt(s.cal.AddWorkingDays(now, s.dur.DenunciationAcceptWorkingDays))
+		c.SetAcknowledgeDueAt(s.cal.AddWorkingDays(p.now, s.dur.DenunciationAcceptWorkingDays))
 	case enum.ChannelFeedback:
-		c.SetAcknowledgeDueAt(s.cal.AddWorkingHours(now, time.Duration(s.dur.FeedbackAcknowledgeWorkingHours)*time.Hour)).
-			SetDueAt(s.days(now, s.dur.FeedbackAnswerDays))
+		c.SetAcknowledgeDueAt(s.cal.AddWorkingHours(p.now, time.Duration(s.dur.FeedbackAcknowledgeWorkingHours)*time.Hour)).
+			SetDueAt(s.days(p.now, s.dur.FeedbackAnswerDays))
 	}
-	if r.Case, err = c.Save(gctx); err != nil {
+	return c
+}
+
+// eventCreate is the case's SUBMITTED event.
+func eventCreate(tx *ent.Client, p *prepared) *ent.CaseEventCreate {
+	return tx.CaseEvent.Create().SetCaseID(p.id).SetKind(caseevent.KindSUBMITTED).SetToState(enum.CaseSubmitted).
+		SetActorKind(caseevent.ActorKindCITIZEN).SetOccurredAt(p.now).SetNote(p.r.NoticeVI)
+}
+
+// auditEntry is the submission's line of the audit log.
+func auditEntry(p *prepared) audit.Entry {
+	return audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: p.id, Summary: "channel " + string(p.channel)}
+}
+
+// submitGrant is what a submission writes.
+func submitGrant(ctx context.Context) context.Context {
+	return authz.Grant(ctx, "caseSubmit", ent.TypeCitizenCase, ent.TypeCaseEvent, ent.TypeEvidence, ent.TypeUpload)
+}
+
+// write writes one submission with tx, the client of the transaction ctx carries (or the root
+// client outside one).
+func (s *Service) write(ctx context.Context, tx *ent.Client, p *prepared) (*Receipt, error) {
+	in, id, r := p.in, p.id, p.r
+	claim, err := p.req.BeginDone(ctx, tx, p.result())
+	if err != nil {
 		return nil, err
 	}
-	if err := tx.CaseEvent.Create().SetCaseID(id).SetKind(caseevent.KindSUBMITTED).SetToState(enum.CaseSubmitted).
-		SetActorKind(caseevent.ActorKindCITIZEN).SetOccurredAt(now).SetNote(r.NoticeVI).Exec(gctx); err != nil {
+	if claim.Replay() {
+		return s.replayReceipt(ctx, claim, p.box)
+	}
+	gctx := submitGrant(ctx)
+	if r.Case, err = s.caseCreate(tx, p).Save(gctx); err != nil {
 		return nil, err
 	}
-	evd, err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs, now)
+	if err := eventCreate(tx, p).Exec(gctx); err != nil {
+		return nil, err
+	}
+	evd, err := s.attachUploads(gctx, tx, id, uploadOwner(ctx), in.UploadIDs, p.now)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.User {
 			// The case row must not stay either: a user error commits the transaction.
@@ -269,7 +340,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 	}
 	// The receipt's view shows the evidence just attached without reading it back.
 	r.Case.Edges.Evidence = evd
-	if !early {
+	if !p.early {
 		if r.Signed, err = s.signCase(r.Case, in.UnitID, evd); err != nil {
 			return nil, err
 		}
@@ -279,8 +350,7 @@ func (s *Service) Submit(ctx context.Context, in Submission, key string) (*Recei
 			}
 		}
 	}
-	if err := audit.Record(ctx, tx, audit.Entry{Action: "caseSubmit", ObjectType: "Case", ObjectID: id,
-		Summary: "channel " + string(channel)}); err != nil {
+	if err := audit.Record(ctx, tx, auditEntry(p)); err != nil {
 		return nil, err
 	}
 	s.publish(ctx, r.Case, in.UnitID, string(caseevent.KindSUBMITTED), enum.CaseSubmitted)

@@ -148,11 +148,16 @@ func prepare(key string, input any) (string, []byte, error) {
 	return key, body, err
 }
 
-// begin claims the request's key, recording res with it when its ID is not empty.
-func begin(ctx context.Context, tx *ent.Client, r *Request, res Result) (*Claim, error) {
+// newClaim is a claim's nonce.
+func newClaim() string {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
-	claim := hex.EncodeToString(nonce[:])
+	return hex.EncodeToString(nonce[:])
+}
+
+// begin claims the request's key, recording res with it when its ID is not empty.
+func begin(ctx context.Context, tx *ent.Client, r *Request, res Result) (*Claim, error) {
+	claim := newClaim()
 	sys := authz.System(ctx, authz.SysIdempotency)
 	create := tx.IdempotencyKey.Create().SetOwner(r.owner).SetOperation(r.operation).SetKey(r.key).
 		SetRequestHash(r.hash).SetClaim(claim)

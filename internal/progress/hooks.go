@@ -254,7 +254,8 @@ func (e *engine) pendingIn(ctx context.Context, key *ent.Tx, d db) (*pending, er
 	}
 	p := newPending(e, d)
 	// Bring the counters to today first, so the differences apply to today's figures.
-	if err := e.ensureIn(ctx, d, p.today); err != nil {
+	brought, err := e.ensureIn(ctx, d, p.today)
+	if err != nil {
 		return nil, err
 	}
 	e.txs.Store(key, p)
@@ -265,7 +266,15 @@ func (e *engine) pendingIn(ctx context.Context, key *ent.Tx, d db) (*pending, er
 				_ = tx.Rollback()
 				return fmt.Errorf("progress: %w", err)
 			}
-			return next.Commit(ctx, tx)
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			if brought {
+				// Known to be today's only once committed: a transaction rolled back takes its
+				// rebuild or roll away with it.
+				e.rolled.Store(&p.today)
+			}
+			return nil
 		})
 	})
 	key.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
@@ -314,16 +323,13 @@ func (s *Service) TrackOfficials(ctx context.Context, ids []string) error {
 	return p.touch(authz.System(ctx, authz.SysProgressTrack), kindOfficial, ids...)
 }
 
-// ensureIn brings the counters to today inside d's transaction, unless they are known to be.
-func (e *engine) ensureIn(ctx context.Context, d db, today day) error {
+// ensureIn brings the counters to today inside d's transaction, unless they are known to be, and
+// reports whether it had to look: the caller records them as today's once the transaction commits.
+func (e *engine) ensureIn(ctx context.Context, d db, today day) (bool, error) {
 	if r := e.rolled.Load(); r != nil && *r == today {
-		return nil
+		return false, nil
 	}
-	if err := ensure(ctx, d, today); err != nil {
-		return err
-	}
-	e.rolled.Store(&today)
-	return nil
+	return true, ensure(ctx, d, today)
 }
 
 // touchMutation touches every record whose contribution the mutation may change.

@@ -55,3 +55,15 @@ func (a *admission) acquire(ctx context.Context) (release func(), err error) {
 		<-a.slots
 	}, nil
 }
+
+// admissionYieldKey carries the function that gives the operation's turn back before it ends.
+type admissionYieldKey struct{}
+
+// admissionYield returns the function that gives ctx's operation's turn back (idempotent), or a
+// function that does nothing outside an admitted operation.
+func admissionYield(ctx context.Context) func() {
+	if f, ok := ctx.Value(admissionYieldKey{}).(func()); ok {
+		return f
+	}
+	return func() {}
+}

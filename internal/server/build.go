@@ -167,6 +167,7 @@ func BuildWith(cfg config.Config, log *slog.Logger, db *store.DB, now func() tim
 		Uploads:   casework.NewUploads(db.Client, blobs, evidence.DefaultLimits(), now),
 		Receipts:  receipts,
 		Notify:    notifier,
+		Dialect:   db.Dialect,
 	})
 	open, err := open311.New(open311.Deps{Client: db.Client, SQL: db.SQL, Reader: db.Reader, Dialect: db.Dialect, Progress: prog, Cases: cases,
 		IDKey: reporterKey, Now: now, Logger: log, ReadRate: shared("open311_read", cfg.Open311Rate), PostRate: shared("open311_post", cfg.Open311Post),

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -108,7 +109,11 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeError(ctx, w, http.StatusServiceUnavailable, apperr.ErrTimeout)
 		return
 	}
+	release = sync.OnceFunc(release)
 	defer release() // after the answer is written: until then it is held in memory
+	// An operation that waits without holding memory (a submission queued for its group commit)
+	// may give its turn back early.
+	ctx = context.WithValue(ctx, admissionYieldKey{}, release)
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	resp := responses(ctx)
 	if public && resp != nil && len(resp.Errors) == 0 && len(resp.Data) > 0 {

@@ -16,30 +16,13 @@ import (
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/casework"
 	"github.com/liemchinh/liemchinh/internal/store"
 )
 
-// errNotSaved answers a mutation whose transaction could not be opened or committed (the database
-// went away). Whether a failed COMMIT reached the database cannot be known, so the message says
-// so; retries are safe where the mutation is idempotent (caseSubmit with its idempotency key) or
-// guarded by the case's state.
-var errNotSaved = func() *apperr.Error {
-	e := apperr.New(apperr.Unavailable,
-		"Không lưu được thay đổi vì mất kết nối tới cơ sở dữ liệu; có thể thay đổi chưa được ghi. Vui lòng gửi lại yêu cầu (với cùng khoá idempotency nếu có).",
-		"The change could not be saved: the connection to the database failed, so it may not have been recorded. Please send the request again (with the same idempotency key, if any).")
-	e.Retryable = true
-	return e
-}()
-
-// errDatabaseLost answers a request whose database connection failed while it ran: a mutation's
-// transaction is then rolled back, so nothing was done and sending it again is safe.
-var errDatabaseLost = func() *apperr.Error {
-	e := apperr.New(apperr.Unavailable,
-		"Mất kết nối tới cơ sở dữ liệu nên yêu cầu chưa được thực hiện; vui lòng gửi lại.",
-		"The connection to the database failed, so the request was not carried out; please send it again.")
-	e.Retryable = true
-	return e
-}()
+// errNotSaved and errDatabaseLost (package apperr) answer a mutation whose transaction could not
+// be committed or opened.
+var errNotSaved, errDatabaseLost = apperr.ErrNotSaved, apperr.ErrDatabaseLost
 
 // databaseLost reports whether err says the database connection broke (killed, reset, the server
 // shutting down) rather than anything about the request.
@@ -75,6 +58,19 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	if op == nil || op.Operation != ast.Mutation || len(graphql.GetErrors(ctx)) > 0 {
 		return next(ctx) // not a mutation, or a refused one (gqlgen's DispatchError): no transaction
 	}
+	oc := graphql.GetOperationContext(ctx)
+	fields := graphql.CollectFields(oc, op.SelectionSet, []string{"Mutation"})
+	if len(fields) == 1 && groupCommitted(fields[0], oc.Variables) {
+		// Written with the submissions arriving with it, in a transaction of their own (group
+		// commit): no transaction here, which would hold a connection and stay empty. Queued, it
+		// gives its admission turn back (MAX_CONCURRENT_OPERATIONS would otherwise bound a group).
+		rsp := next(casework.Grouped(ctx, admissionYield(ctx)))
+		if rsp != nil && len(rsp.Errors) > 0 {
+			// As for a mutation in a transaction: nothing the resolver returned is believed.
+			return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
+		}
+		return rsp
+	}
 	txCtx, tx, err := t.OpenTx(ctx)
 	if err != nil {
 		return t.failed(ctx, "begin", err, errDatabaseLost) // nothing was done
@@ -87,8 +83,7 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	}()
 	// A field answering with userErrors is rolled back: alone, or to its savepoint when the
 	// operation has other mutation fields whose answers stand.
-	oc := graphql.GetOperationContext(ctx)
-	multi := len(graphql.CollectFields(oc, op.SelectionSet, []string{"Mutation"})) > 1
+	multi := len(fields) > 1
 	if multi {
 		txCtx = context.WithValue(txCtx, savepointsKey{}, true)
 	}
@@ -111,6 +106,20 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		return t.failed(ctx, "commit", err, errNotSaved)
 	}
 	return rsp
+}
+
+// groupCommitted reports whether a mutation field is a caseSubmit without files, which
+// casework.Service.Submit writes in a group commit when the operation has no other field.
+func groupCommitted(f graphql.CollectedField, vars map[string]any) bool {
+	if f.Name != "caseSubmit" {
+		return false
+	}
+	in, _ := f.ArgumentMap(vars)["input"].(map[string]any)
+	if in == nil {
+		return false
+	}
+	ids, _ := in["uploadIds"].([]any)
+	return in["uploadIds"] == nil || (ids != nil && len(ids) == 0)
 }
 
 // failed answers with e and no data: nothing the resolvers returned may be believed.
