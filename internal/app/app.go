@@ -56,11 +56,12 @@ Commands:
   progress rebuild
                  recompute every progress counter from the records (after a bulk change made
                  outside the API, or to repair) and print the time it took
-  load [--clients 32] [--duration 20s] [--url URL] [--cpuprofile FILE]
+  load [--clients 32] [--duration 20s] [--url URL [--pid PID]] [--cpuprofile FILE]
                  sustained anonymous caseSubmit load through a real HTTP server on the configured
                  database, then count the stored cases (refused in production). With --url, against
                  a running server whose database is DATABASE_URL (where the cases are counted); both
-                 need the same LOAD_TEST_KEY, which lifts the per-address limits (not in production)
+                 need the same LOAD_TEST_KEY, which lifts the per-address limits (not in production);
+                 --pid names that server's process, whose memory and CPU per request are reported
   progress check
                  compare every maintained progress counter with a rebuild from the records (in a
                  transaction rolled back: nothing changes); prints the differences, fails if any

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -98,12 +100,14 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		}
 	}
 	cpu0 := processCPU()
+	serverCPU0, serverCPUOK := pidCPU(*pid)
 	res, err := loadtest.Run(ctx, loadtest.Options{URL: url, UnitID: unitID, Clients: *clients, Duration: *duration,
 		LoadTestKey: cfg.LoadTestKey})
 	if err != nil {
 		return err
 	}
 	cpu := processCPU() - cpu0
+	serverCPU1, serverCPUOK1 := pidCPU(*pid)
 	var mem loadtest.RSS
 	if watch != nil {
 		if mem, err = watch.Stop(); err != nil {
@@ -125,6 +129,11 @@ func loadCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		}
 		fmt.Fprintf(stdout, "cpu of this process (%s): %s, %.2f ms per request\n", who, cpu.Round(time.Millisecond),
 			float64(cpu.Microseconds())/1000/float64(res.Sent))
+	}
+	if *target != "" && serverCPUOK && serverCPUOK1 && res.Sent > 0 {
+		d := serverCPU1 - serverCPU0
+		fmt.Fprintf(stdout, "cpu of the server (pid %d): %s, %.2f ms per request\n", *pid, d.Round(time.Millisecond),
+			float64(d.Microseconds())/1000/float64(res.Sent))
 	}
 	if watch != nil {
 		who := "server"
@@ -150,6 +159,34 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// pidCPU is the user and system CPU time process pid has used, from /proc (Linux; clock ticks of
+// 1/100 s, USER_HZ); false when it cannot be read.
+func pidCPU(pid int) (time.Duration, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from its end.
+	s := string(b)
+	end := strings.LastIndexByte(s, ')')
+	if end < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[end+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
 
 // loadUnit returns a unit to submit cases about, creating reference data and a test unit in an
