@@ -89,7 +89,7 @@ type Deps struct {
 	Uploads   *Uploads
 	Receipts  *receipt.Keys   // signs citizens' receipts
 	Notify    *notify.Service // enqueues what transitions tell (nil: nothing)
-	Dialect   string          // the database's: how many group commits may run at once
+	Dialect   string          // the database's: the group commit's claim statement is written in it
 }
 
 // New returns the service.
