@@ -25269,17 +25269,11 @@ func (ec *executionContext) fieldContext_Account_login(_ context.Context, field 
 }
 
 func (ec *executionContext) _Account_role(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_role(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
+		obj.Role,
 		func(ctx context.Context, selections ast.SelectionSet, v account.Role) graphql.Marshaler {
 			return ec.marshalNAccountRole2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRole(ctx, selections, v)
 		},
@@ -25292,17 +25286,11 @@ func (ec *executionContext) fieldContext_Account_role(_ context.Context, field g
 }
 
 func (ec *executionContext) _Account_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v account.ScopeKind) graphql.Marshaler {
 			return ec.marshalNAccountScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐScopeKind(ctx, selections, v)
 		},
@@ -25983,17 +25971,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_updatedAt(_ context
 }
 
 func (ec *executionContext) _AccountProvisioning_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.ScopeKind) graphql.Marshaler {
 			return ec.marshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx, selections, v)
 		},
@@ -26040,17 +26022,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_send(_ context.Cont
 }
 
 func (ec *executionContext) _AccountProvisioning_status(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.Status) graphql.Marshaler {
 			return ec.marshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx, selections, v)
 		},
@@ -28756,17 +28732,11 @@ func (ec *executionContext) fieldContext_Case_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_channel(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
+		obj.Channel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -28779,17 +28749,11 @@ func (ec *executionContext) fieldContext_Case_channel(_ context.Context, field g
 }
 
 func (ec *executionContext) _Case_requestedChannel(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_requestedChannel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequestedChannel, nil
-		},
-		nil,
+		obj.RequestedChannel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -28905,17 +28869,11 @@ func (ec *executionContext) fieldContext_Case_anonymous(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_state(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -29863,17 +29821,11 @@ func (ec *executionContext) fieldContext_CaseEvent_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
 			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
 		},
@@ -29909,17 +29861,11 @@ func (ec *executionContext) fieldContext_CaseEvent_fromState(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseEvent_toState(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_toState(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToState, nil
-		},
-		nil,
+		obj.ToState,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -29932,17 +29878,11 @@ func (ec *executionContext) fieldContext_CaseEvent_toState(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseEvent_actorKind(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_actorKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorKind, nil
-		},
-		nil,
+		obj.ActorKind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.ActorKind) graphql.Marshaler {
 			return ec.marshalNCaseEventActorKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx, selections, v)
 		},
@@ -30437,17 +30377,11 @@ func (ec *executionContext) fieldContext_CaseMessage_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _CaseMessage_direction(ctx context.Context, field graphql.CollectedField, obj *ent.CaseMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseMessage_direction(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Direction, nil
-		},
-		nil,
+		obj.Direction,
 		func(ctx context.Context, selections ast.SelectionSet, v casemessage.Direction) graphql.Marshaler {
 			return ec.marshalNCaseMessageDirection2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcasemessageᚐDirection(ctx, selections, v)
 		},
@@ -31024,17 +30958,11 @@ func (ec *executionContext) fieldContext_CaseUpdate_caseId(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseUpdate_kind(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseUpdate_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
 			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
 		},
@@ -31047,17 +30975,11 @@ func (ec *executionContext) fieldContext_CaseUpdate_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CaseUpdate_state(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseUpdate_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -31133,17 +31055,11 @@ func (ec *executionContext) fieldContext_CategoryCount_count(_ context.Context, 
 }
 
 func (ec *executionContext) _ChannelCount_channel(ctx context.Context, field graphql.CollectedField, obj *progress.ChannelCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ChannelCount_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
+		obj.Channel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -31354,17 +31270,11 @@ func (ec *executionContext) fieldContext_Commendation_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Commendation_form(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_form(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Form, nil
-		},
-		nil,
+		obj.Form,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Form) graphql.Marshaler {
 			return ec.marshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, selections, v)
 		},
@@ -31377,17 +31287,11 @@ func (ec *executionContext) fieldContext_Commendation_form(_ context.Context, fi
 }
 
 func (ec *executionContext) _Commendation_level(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
-		},
-		nil,
+		obj.Level,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Level) graphql.Marshaler {
 			return ec.marshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, selections, v)
 		},
@@ -31480,17 +31384,11 @@ func (ec *executionContext) fieldContext_Commendation_reason(_ context.Context, 
 }
 
 func (ec *executionContext) _Commendation_status(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Status) graphql.Marshaler {
 			return ec.marshalNCommendationStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐStatus(ctx, selections, v)
 		},
@@ -32064,17 +31962,11 @@ func (ec *executionContext) fieldContext_Criterion_code(_ context.Context, field
 }
 
 func (ec *executionContext) _Criterion_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v criterion.Kind) graphql.Marshaler {
 			return ec.marshalNCriterionKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcriterionᚐKind(ctx, selections, v)
 		},
@@ -33540,17 +33432,11 @@ func (ec *executionContext) fieldContext_FinalReviewRow_figures(_ context.Contex
 }
 
 func (ec *executionContext) _FormCount_form(ctx context.Context, field graphql.CollectedField, obj *progress.FormCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FormCount_form(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Form, nil
-		},
-		nil,
+		obj.Form,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Form) graphql.Marshaler {
 			return ec.marshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, selections, v)
 		},
@@ -33660,17 +33546,11 @@ func (ec *executionContext) fieldContext_Incident_year(_ context.Context, field 
 }
 
 func (ec *executionContext) _Incident_category(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
+		obj.Category,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Category) graphql.Marshaler {
 			return ec.marshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
 		},
@@ -33706,17 +33586,11 @@ func (ec *executionContext) fieldContext_Incident_occurredOn(_ context.Context, 
 }
 
 func (ec *executionContext) _Incident_source(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_source(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
-		},
-		nil,
+		obj.Source,
 		func(ctx context.Context, selections ast.SelectionSet, v incident.Source) graphql.Marshaler {
 			return ec.marshalNIncidentSource2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋincidentᚐSource(ctx, selections, v)
 		},
@@ -34589,17 +34463,11 @@ func (ec *executionContext) fieldContext_JobStateCount_count(_ context.Context, 
 }
 
 func (ec *executionContext) _LevelCount_level(ctx context.Context, field graphql.CollectedField, obj *progress.LevelCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_LevelCount_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
-		},
-		nil,
+		obj.Level,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Level) graphql.Marshaler {
 			return ec.marshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, selections, v)
 		},
@@ -38133,17 +38001,11 @@ func (ec *executionContext) fieldContext_Official_fullName(_ context.Context, fi
 }
 
 func (ec *executionContext) _Official_category(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Official_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
+		obj.Category,
 		func(ctx context.Context, selections ast.SelectionSet, v official.Category) graphql.Marshaler {
 			return ec.marshalNOfficialCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategory(ctx, selections, v)
 		},
@@ -38708,17 +38570,11 @@ func (ec *executionContext) fieldContext_OfficialAssignment_validTo(_ context.Co
 }
 
 func (ec *executionContext) _OfficialAssignment_reason(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OfficialAssignment_reason(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
+		obj.Reason,
 		func(ctx context.Context, selections ast.SelectionSet, v officialassignment.Reason) graphql.Marshaler {
 			return ec.marshalNOfficialAssignmentReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialassignmentᚐReason(ctx, selections, v)
 		},
@@ -40147,17 +40003,11 @@ func (ec *executionContext) fieldContext_Phase_reviewYear(_ context.Context, fie
 }
 
 func (ec *executionContext) _Phase_targetMetric(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_targetMetric(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetMetric, nil
-		},
-		nil,
+		obj.TargetMetric,
 		func(ctx context.Context, selections ast.SelectionSet, v phase.TargetMetric) graphql.Marshaler {
 			return ec.marshalNPhaseTargetMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋphaseᚐTargetMetric(ctx, selections, v)
 		},
@@ -40328,17 +40178,11 @@ func (ec *executionContext) fieldContext_Pledge_year(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Pledge_status(ctx context.Context, field graphql.CollectedField, obj *ent.Pledge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Pledge_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v pledge.Status) graphql.Marshaler {
 			return ec.marshalNPledgeStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋpledgeᚐStatus(ctx, selections, v)
 		},
@@ -41673,17 +41517,11 @@ func (ec *executionContext) fieldContext_Province_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Province_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Province_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v province.Kind) graphql.Marshaler {
 			return ec.marshalNProvinceKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx, selections, v)
 		},
@@ -44294,17 +44132,11 @@ func (ec *executionContext) fieldContext_Reduction_targetHigh(_ context.Context,
 }
 
 func (ec *executionContext) _Reduction_status(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Reduction_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v progress.ReductionStatus) graphql.Marshaler {
 			return ec.marshalNReductionStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReductionStatus(ctx, selections, v)
 		},
@@ -44472,17 +44304,11 @@ func (ec *executionContext) fieldContext_Review_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Review_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Review_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v review.ScopeKind) graphql.Marshaler {
 			return ec.marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, selections, v)
 		},
@@ -44919,17 +44745,11 @@ func (ec *executionContext) fieldContext_RosterImport_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _RosterImport_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.ScopeKind) graphql.Marshaler {
 			return ec.marshalNRosterImportScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐScopeKind(ctx, selections, v)
 		},
@@ -44959,17 +44779,11 @@ func (ec *executionContext) fieldContext_RosterImport_scopeID(_ context.Context,
 }
 
 func (ec *executionContext) _RosterImport_mode(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_mode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Mode, nil
-		},
-		nil,
+		obj.Mode,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Mode) graphql.Marshaler {
 			return ec.marshalNRosterImportMode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐMode(ctx, selections, v)
 		},
@@ -44999,17 +44813,11 @@ func (ec *executionContext) fieldContext_RosterImport_dryRun(_ context.Context, 
 }
 
 func (ec *executionContext) _RosterImport_status(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Status) graphql.Marshaler {
 			return ec.marshalNRosterImportStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐStatus(ctx, selections, v)
 		},
@@ -45022,17 +44830,11 @@ func (ec *executionContext) fieldContext_RosterImport_status(_ context.Context, 
 }
 
 func (ec *executionContext) _RosterImport_format(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_format(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Format, nil
-		},
-		nil,
+		obj.Format,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Format) graphql.Marshaler {
 			return ec.marshalNRosterImportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐFormat(ctx, selections, v)
 		},
@@ -45578,17 +45380,11 @@ func (ec *executionContext) fieldContext_Satisfaction_mean(_ context.Context, fi
 }
 
 func (ec *executionContext) _ScopeRef_kind(ctx context.Context, field graphql.CollectedField, obj *progress.ScopeRef) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ScopeRef_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v authz.ScopeKind) graphql.Marshaler {
 			return ec.marshalNScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthzᚐScopeKind(ctx, selections, v)
 		},
@@ -45721,17 +45517,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_year(_ context.Context, 
 }
 
 func (ec *executionContext) _SelfAssessment_periodKind(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_periodKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.PeriodKind, nil
-		},
-		nil,
+		obj.PeriodKind,
 		func(ctx context.Context, selections ast.SelectionSet, v selfassessment.PeriodKind) graphql.Marshaler {
 			return ec.marshalNSelfAssessmentPeriodKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, selections, v)
 		},
@@ -45761,17 +45551,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_period(_ context.Context
 }
 
 func (ec *executionContext) _SelfAssessment_scheme(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_scheme(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Scheme, nil
-		},
-		nil,
+		obj.Scheme,
 		func(ctx context.Context, selections ast.SelectionSet, v selfassessment.Scheme) graphql.Marshaler {
 			return ec.marshalNSelfAssessmentScheme2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx, selections, v)
 		},
@@ -45853,17 +45637,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_finalClassification(_ co
 }
 
 func (ec *executionContext) _SelfAssessment_status(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v selfassessment.Status) graphql.Marshaler {
 			return ec.marshalNSelfAssessmentStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐStatus(ctx, selections, v)
 		},
@@ -46703,17 +46481,11 @@ func (ec *executionContext) fieldContext_SelfAssessmentSubmitPayload_userErrors(
 }
 
 func (ec *executionContext) _StateCount_state(ctx context.Context, field graphql.CollectedField, obj *progress.StateCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_StateCount_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -46831,17 +46603,11 @@ func (ec *executionContext) fieldContext_Subscription_caseEvents(ctx context.Con
 }
 
 func (ec *executionContext) _TodoItem_kind(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TodoItem_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v selfreport.TodoKind) graphql.Marshaler {
 			return ec.marshalNTodoKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoKind(ctx, selections, v)
 		},
@@ -47084,17 +46850,11 @@ func (ec *executionContext) fieldContext_TrackedCase_trackingCode(_ context.Cont
 }
 
 func (ec *executionContext) _TrackedCase_channel(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
+		obj.Channel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -47107,17 +46867,11 @@ func (ec *executionContext) fieldContext_TrackedCase_channel(_ context.Context, 
 }
 
 func (ec *executionContext) _TrackedCase_requestedChannel(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_requestedChannel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequestedChannel, nil
-		},
-		nil,
+		obj.RequestedChannel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -47153,17 +46907,11 @@ func (ec *executionContext) fieldContext_TrackedCase_category(_ context.Context,
 }
 
 func (ec *executionContext) _TrackedCase_state(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -47628,17 +47376,11 @@ func (ec *executionContext) fieldContext_TrackedCaseEdge_cursor(_ context.Contex
 }
 
 func (ec *executionContext) _TrackedCaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseEvent_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
 			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
 		},
@@ -47651,17 +47393,11 @@ func (ec *executionContext) fieldContext_TrackedCaseEvent_kind(_ context.Context
 }
 
 func (ec *executionContext) _TrackedCaseEvent_state(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseEvent_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -48028,17 +47764,11 @@ func (ec *executionContext) fieldContext_TrackedEvidence_uploadedAt(_ context.Co
 }
 
 func (ec *executionContext) _TrackedMessage_direction(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedMessage_direction(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Direction, nil
-		},
-		nil,
+		obj.Direction,
 		func(ctx context.Context, selections ast.SelectionSet, v casemessage.Direction) graphql.Marshaler {
 			return ec.marshalNCaseMessageDirection2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcasemessageᚐDirection(ctx, selections, v)
 		},
@@ -48307,17 +48037,11 @@ func (ec *executionContext) fieldContext_Unit_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Unit_level(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
-		},
-		nil,
+		obj.Level,
 		func(ctx context.Context, selections ast.SelectionSet, v unit.Level) graphql.Marshaler {
 			return ec.marshalNUnitLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐLevel(ctx, selections, v)
 		},
@@ -48330,17 +48054,11 @@ func (ec *executionContext) fieldContext_Unit_level(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Unit_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v unit.Kind) graphql.Marshaler {
 			return ec.marshalNUnitKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐKind(ctx, selections, v)
 		},

@@ -73,7 +73,7 @@ func rewrite(file string) error {
 
 // plainResolve is the generated resolution of a field that is a struct field of its object, with
 // no directive (middleware nil): its field context function, the struct field, the value's type
-// and its marshaler.
+// and its marshaler (whose name spells the Go type with non-ASCII letters, which \w leaves out).
 var plainResolve = regexp.MustCompile(`return graphql\.ResolveField\(
 		ctx,
 		ec\.OperationContext,
@@ -86,7 +86,7 @@ var plainResolve = regexp.MustCompile(`return graphql\.ResolveField\(
 		\},
 		nil,
 		(func\(ctx context\.Context, selections ast\.SelectionSet, v ([^)]+)\) graphql\.Marshaler \{
-			return ec\.(marshal\w+)\(ctx, selections, v\)
+			return ec\.(marshal[^(\s]+)\(ctx, selections, v\)
 		\}),
 		(true|false),
 		(true|false),
