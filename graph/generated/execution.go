@@ -1,11 +1,15 @@
 package generated
 
-// Written by hand: internal/tools/gqlgen points two calls of the generated executor here.
+// Written by hand: internal/tools/gqlgen points calls of the generated executor here.
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // marshalSlice does what graphql.MarshalSliceConcurrently does (each element under its own
@@ -16,8 +20,12 @@ import (
 func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler bool,
 	marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret := make(graphql.Array, length)
+	// The elements' field contexts and indexes, allocated at once rather than two per element.
+	contexts, indexes := make([]graphql.FieldContext, length), make([]int, length)
 	for i := range length {
-		childCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+		indexes[i] = i
+		contexts[i].Index = &indexes[i]
+		childCtx := graphql.WithFieldContext(ctx, &contexts[i])
 		if omitPanicHandler {
 			ret[i] = marshalElement(childCtx, i)
 			continue
@@ -48,3 +56,45 @@ func newDeferredGroup(ctx context.Context, fields []graphql.CollectedField) grap
 	}
 	return graphql.DeferredGroup{Context: ctx}
 }
+
+// plainField resolves a field that is a struct field of its object, with no directive, whose
+// value marshals without fail (internal/tools/gqlgen picks them: IDs, strings, ints, booleans and
+// enums held by value). When the operation's field middleware is gqlgen's identity (no extension
+// intercepts fields), resolving it is marshalling the value: no field context is made for it,
+// as nothing reads one (no resolver, no middleware, and its marshaler neither fails nor adds an
+// error). Otherwise it is graphql.ResolveField, as generated.
+func plainField[T any](ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField,
+	fieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
+	v T, marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
+	recoverFromPanic, nonNull bool) graphql.Marshaler {
+	if oc.ResolverMiddleware != nil && reflect.ValueOf(oc.ResolverMiddleware).Pointer() == identityFieldMiddleware {
+		return marshal(ctx, field.Selections, v)
+	}
+	return graphql.ResolveField(ctx, oc, field, fieldContext,
+		func(context.Context) (any, error) { return v, nil }, nil, marshal, recoverFromPanic, nonNull)
+}
+
+// identityFieldMiddleware is the code of the field middleware gqlgen's executor gives an
+// operation when no extension intercepts fields, read from an executor without extensions; an
+// extension that intercepts fields (FieldInterceptor, AroundFields) wraps it in other code.
+var identityFieldMiddleware = func() uintptr {
+	oc, errs := executor.New(bareSchema{identitySchema()}).CreateOperationContext(graphql.StartOperationTrace(context.Background()),
+		&graphql.RawParams{Query: "{ a }"})
+	if errs != nil || oc.ResolverMiddleware == nil {
+		panic("generated: gqlgen's executor gave no field middleware to compare with")
+	}
+	return reflect.ValueOf(oc.ResolverMiddleware).Pointer()
+}()
+
+func identitySchema() *ast.Schema {
+	return gqlparser.MustLoadSchema(&ast.Source{Name: "identity.graphql", Input: "type Query { a: Int }"})
+}
+
+// bareSchema is just enough of an executable schema for CreateOperationContext.
+type bareSchema struct{ schema *ast.Schema }
+
+func (s bareSchema) Schema() *ast.Schema { return s.schema }
+func (bareSchema) Complexity(context.Context, string, string, int, map[string]any) (int, bool) {
+	return 0, false
+}
+func (bareSchema) Exec(context.Context) graphql.ResponseHandler { return nil }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -70,5 +71,59 @@ func TestNewDeferredGroup(t *testing.T) {
 	g := newDeferredGroup(ctx, deferred)
 	if g.Path.String() != "official" || g.Defers == nil || g.FieldSet == nil {
 		t.Errorf("group with a deferred field: %+v", g)
+	}
+}
+
+// countFields is an extension that intercepts fields, counting them.
+type countFields struct{ n *int }
+
+func (countFields) ExtensionName() string                   { return "countFields" }
+func (countFields) Validate(graphql.ExecutableSchema) error { return nil }
+func (c countFields) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	*c.n++
+	return next(ctx)
+}
+
+// plainField marshals the value without a field context while no extension intercepts fields,
+// and resolves the field as graphql.ResolveField does (field context, middleware) when one does;
+// the answer is the same.
+func TestPlainField(t *testing.T) {
+	schema := bareSchema{identitySchema()}
+	for _, intercept := range []bool{false, true} {
+		t.Run(fmt.Sprintf("intercepted=%v", intercept), func(t *testing.T) {
+			exec, seen := executor.New(schema), 0
+			if intercept {
+				exec.Use(countFields{&seen})
+			}
+			ctx := graphql.StartOperationTrace(context.Background())
+			oc, errs := exec.CreateOperationContext(ctx, &graphql.RawParams{Query: "{ a }"})
+			if errs != nil {
+				t.Fatal(errs)
+			}
+			ctx = graphql.WithResponseContext(graphql.WithOperationContext(ctx, oc), graphql.DefaultErrorPresenter, graphql.DefaultRecover)
+			field := graphql.CollectedField{Field: &ast.Field{Alias: "a", Name: "a"}}
+			contexts := 0
+			ret := plainField(ctx, oc, field, func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+				contexts++
+				return graphql.NewScalarFieldContext("Query", field, false, false, "Int")
+			}, 42, func(ctx context.Context, _ ast.SelectionSet, v int) graphql.Marshaler {
+				if fc := graphql.GetFieldContext(ctx); intercept && (fc == nil || fc.Field.Alias != "a") {
+					t.Errorf("marshalled without the field's context: %+v", fc)
+				}
+				return graphql.MarshalInt(v)
+			}, true, true)
+			var b bytes.Buffer
+			ret.MarshalGQL(&b)
+			if b.String() != "42" {
+				t.Errorf("answer %s, want 42", b.String())
+			}
+			want := 0
+			if intercept {
+				want = 1
+			}
+			if contexts != want || seen != want {
+				t.Errorf("field contexts made %d, fields intercepted %d, want %d", contexts, seen, want)
+			}
+		})
 	}
 }

@@ -25189,17 +25189,11 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Account_id(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -25258,17 +25252,11 @@ func (ec *executionContext) fieldContext_Account_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Account_login(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_login(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Login, nil
-		},
-		nil,
+		obj.Login,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -25281,17 +25269,11 @@ func (ec *executionContext) fieldContext_Account_login(_ context.Context, field 
 }
 
 func (ec *executionContext) _Account_role(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_role(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
+		obj.Role,
 		func(ctx context.Context, selections ast.SelectionSet, v account.Role) graphql.Marshaler {
 			return ec.marshalNAccountRole2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐRole(ctx, selections, v)
 		},
@@ -25304,17 +25286,11 @@ func (ec *executionContext) fieldContext_Account_role(_ context.Context, field g
 }
 
 func (ec *executionContext) _Account_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v account.ScopeKind) graphql.Marshaler {
 			return ec.marshalNAccountScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountᚐScopeKind(ctx, selections, v)
 		},
@@ -25327,17 +25303,11 @@ func (ec *executionContext) fieldContext_Account_scopeKind(_ context.Context, fi
 }
 
 func (ec *executionContext) _Account_disabled(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_disabled(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Disabled, nil
-		},
-		nil,
+		obj.Disabled,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -25396,17 +25366,11 @@ func (ec *executionContext) fieldContext_Account_passwordChangedAt(_ context.Con
 }
 
 func (ec *executionContext) _Account_mustChangePassword(ctx context.Context, field graphql.CollectedField, obj *ent.Account) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Account_mustChangePassword(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.MustChangePassword, nil
-		},
-		nil,
+		obj.MustChangePassword,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -25744,17 +25708,11 @@ func (ec *executionContext) fieldContext_AccountConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _AccountConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -25950,17 +25908,11 @@ func (ec *executionContext) fieldContext_AccountEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _AccountProvisioning_id(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -26019,17 +25971,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_updatedAt(_ context
 }
 
 func (ec *executionContext) _AccountProvisioning_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.ScopeKind) graphql.Marshaler {
 			return ec.marshalNAccountProvisioningScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐScopeKind(ctx, selections, v)
 		},
@@ -26042,17 +25988,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_scopeKind(_ context
 }
 
 func (ec *executionContext) _AccountProvisioning_scopeID(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_scopeID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeID, nil
-		},
-		nil,
+		obj.ScopeID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26065,17 +26005,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_scopeID(_ context.C
 }
 
 func (ec *executionContext) _AccountProvisioning_send(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_send(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Send, nil
-		},
-		nil,
+		obj.Send,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -26088,17 +26022,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_send(_ context.Cont
 }
 
 func (ec *executionContext) _AccountProvisioning_status(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v accountprovisioning.Status) graphql.Marshaler {
 			return ec.marshalNAccountProvisioningStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋaccountprovisioningᚐStatus(ctx, selections, v)
 		},
@@ -26111,17 +26039,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_status(_ context.Co
 }
 
 func (ec *executionContext) _AccountProvisioning_officials(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_officials(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Officials, nil
-		},
-		nil,
+		obj.Officials,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26134,17 +26056,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_officials(_ context
 }
 
 func (ec *executionContext) _AccountProvisioning_units(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_units(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Units, nil
-		},
-		nil,
+		obj.Units,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26157,17 +26073,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_units(_ context.Con
 }
 
 func (ec *executionContext) _AccountProvisioning_unitsDone(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_unitsDone(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnitsDone, nil
-		},
-		nil,
+		obj.UnitsDone,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26180,17 +26090,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_unitsDone(_ context
 }
 
 func (ec *executionContext) _AccountProvisioning_created(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_created(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
-		},
-		nil,
+		obj.Created,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26203,17 +26107,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_created(_ context.C
 }
 
 func (ec *executionContext) _AccountProvisioning_skipped(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_skipped(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Skipped, nil
-		},
-		nil,
+		obj.Skipped,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26226,17 +26124,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_skipped(_ context.C
 }
 
 func (ec *executionContext) _AccountProvisioning_sent(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_sent(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sent, nil
-		},
-		nil,
+		obj.Sent,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26249,17 +26141,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_sent(_ context.Cont
 }
 
 func (ec *executionContext) _AccountProvisioning_sheetCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_sheetCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SheetCount, nil
-		},
-		nil,
+		obj.SheetCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26272,17 +26158,11 @@ func (ec *executionContext) fieldContext_AccountProvisioning_sheetCount(_ contex
 }
 
 func (ec *executionContext) _AccountProvisioning_failure(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioning) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioning_failure(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Failure, nil
-		},
-		nil,
+		obj.Failure,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -26481,17 +26361,11 @@ func (ec *executionContext) fieldContext_AccountProvisioningConnection_pageInfo(
 }
 
 func (ec *executionContext) _AccountProvisioningConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AccountProvisioningConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AccountProvisioningConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26820,17 +26694,11 @@ func (ec *executionContext) fieldContext_AccountsProvisionPayload_userErrors(_ c
 }
 
 func (ec *executionContext) _Acknowledgement_id(ctx context.Context, field graphql.CollectedField, obj *ent.Acknowledgement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Acknowledgement_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -27040,17 +26908,11 @@ func (ec *executionContext) fieldContext_AcknowledgementConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _AcknowledgementConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AcknowledgementConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AcknowledgementConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -27173,17 +27035,11 @@ func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_code(_ conte
 }
 
 func (ec *executionContext) _ActivationCodeIssuePayload_sent(ctx context.Context, field graphql.CollectedField, obj *model.ActivationCodeIssuePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ActivationCodeIssuePayload_sent(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sent, nil
-		},
-		nil,
+		obj.Sent,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -27251,17 +27107,11 @@ func (ec *executionContext) fieldContext_ActivationCodeIssuePayload_userErrors(_
 }
 
 func (ec *executionContext) _ActivationSheet_id(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ActivationSheet_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -27320,17 +27170,11 @@ func (ec *executionContext) fieldContext_ActivationSheet_updatedAt(_ context.Con
 }
 
 func (ec *executionContext) _ActivationSheet_unitID(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ActivationSheet_unitID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnitID, nil
-		},
-		nil,
+		obj.UnitID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27343,17 +27187,11 @@ func (ec *executionContext) fieldContext_ActivationSheet_unitID(_ context.Contex
 }
 
 func (ec *executionContext) _ActivationSheet_accounts(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheet) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ActivationSheet_accounts(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Accounts, nil
-		},
-		nil,
+		obj.Accounts,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -27508,17 +27346,11 @@ func (ec *executionContext) fieldContext_ActivationSheetConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _ActivationSheetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ActivationSheetConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ActivationSheetConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -27664,17 +27496,11 @@ func (ec *executionContext) fieldContext_ActivationSheetLinkPayload_userErrors(_
 }
 
 func (ec *executionContext) _AuditEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEvent_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -27733,17 +27559,11 @@ func (ec *executionContext) fieldContext_AuditEvent_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _AuditEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEvent_action(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
+		obj.Action,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27756,17 +27576,11 @@ func (ec *executionContext) fieldContext_AuditEvent_action(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuditEvent_objectType(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEvent_objectType(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ObjectType, nil
-		},
-		nil,
+		obj.ObjectType,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27779,17 +27593,11 @@ func (ec *executionContext) fieldContext_AuditEvent_objectType(_ context.Context
 }
 
 func (ec *executionContext) _AuditEvent_objectID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEvent_objectID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ObjectID, nil
-		},
-		nil,
+		obj.ObjectID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27802,17 +27610,11 @@ func (ec *executionContext) fieldContext_AuditEvent_objectID(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditEvent_summary(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEvent_summary(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Summary, nil
-		},
-		nil,
+		obj.Summary,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27848,17 +27650,11 @@ func (ec *executionContext) fieldContext_AuditEvent_reason(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuditEvent_clientIP(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEvent_clientIP(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientIP, nil
-		},
-		nil,
+		obj.ClientIP,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27990,17 +27786,11 @@ func (ec *executionContext) fieldContext_AuditEventConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _AuditEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -28114,17 +27904,11 @@ func (ec *executionContext) fieldContext_AwarenessTarget_met(_ context.Context, 
 }
 
 func (ec *executionContext) _Campaign_id(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -28183,17 +27967,11 @@ func (ec *executionContext) fieldContext_Campaign_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Campaign_code(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28206,17 +27984,11 @@ func (ec *executionContext) fieldContext_Campaign_code(_ context.Context, field 
 }
 
 func (ec *executionContext) _Campaign_planNumber(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_planNumber(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.PlanNumber, nil
-		},
-		nil,
+		obj.PlanNumber,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28229,17 +28001,11 @@ func (ec *executionContext) fieldContext_Campaign_planNumber(_ context.Context, 
 }
 
 func (ec *executionContext) _Campaign_issuer(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_issuer(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Issuer, nil
-		},
-		nil,
+		obj.Issuer,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28252,17 +28018,11 @@ func (ec *executionContext) fieldContext_Campaign_issuer(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Campaign_titleVi(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_titleVi(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleVi, nil
-		},
-		nil,
+		obj.TitleVi,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28275,17 +28035,11 @@ func (ec *executionContext) fieldContext_Campaign_titleVi(_ context.Context, fie
 }
 
 func (ec *executionContext) _Campaign_titleEn(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_titleEn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleEn, nil
-		},
-		nil,
+		obj.TitleEn,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28298,17 +28052,11 @@ func (ec *executionContext) fieldContext_Campaign_titleEn(_ context.Context, fie
 }
 
 func (ec *executionContext) _Campaign_summaryVi(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_summaryVi(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SummaryVi, nil
-		},
-		nil,
+		obj.SummaryVi,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28321,17 +28069,11 @@ func (ec *executionContext) fieldContext_Campaign_summaryVi(_ context.Context, f
 }
 
 func (ec *executionContext) _Campaign_summaryEn(ctx context.Context, field graphql.CollectedField, obj *ent.Campaign) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Campaign_summaryEn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SummaryEn, nil
-		},
-		nil,
+		obj.SummaryEn,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -28855,17 +28597,11 @@ func (ec *executionContext) fieldContext_CampaignConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _CampaignConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CampaignConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CampaignConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -28933,17 +28669,11 @@ func (ec *executionContext) fieldContext_CampaignEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Case_id(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -29002,17 +28732,11 @@ func (ec *executionContext) fieldContext_Case_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_channel(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
+		obj.Channel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -29025,17 +28749,11 @@ func (ec *executionContext) fieldContext_Case_channel(_ context.Context, field g
 }
 
 func (ec *executionContext) _Case_requestedChannel(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_requestedChannel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequestedChannel, nil
-		},
-		nil,
+		obj.RequestedChannel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -29071,17 +28789,11 @@ func (ec *executionContext) fieldContext_Case_category(_ context.Context, field 
 }
 
 func (ec *executionContext) _Case_description(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_description(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
+		obj.Description,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -29140,17 +28852,11 @@ func (ec *executionContext) fieldContext_Case_place(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Case_anonymous(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_anonymous(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Anonymous, nil
-		},
-		nil,
+		obj.Anonymous,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -29163,17 +28869,11 @@ func (ec *executionContext) fieldContext_Case_anonymous(_ context.Context, field
 }
 
 func (ec *executionContext) _Case_state(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -29301,17 +29001,11 @@ func (ec *executionContext) fieldContext_Case_complexity(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Case_extensionCount(ctx context.Context, field graphql.CollectedField, obj *ent.CitizenCase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Case_extensionCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExtensionCount, nil
-		},
-		nil,
+		obj.ExtensionCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -29992,17 +29686,11 @@ func (ec *executionContext) fieldContext_CaseConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _CaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CaseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -30070,17 +29758,11 @@ func (ec *executionContext) fieldContext_CaseEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CaseEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -30139,17 +29821,11 @@ func (ec *executionContext) fieldContext_CaseEvent_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
 			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
 		},
@@ -30185,17 +29861,11 @@ func (ec *executionContext) fieldContext_CaseEvent_fromState(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseEvent_toState(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_toState(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToState, nil
-		},
-		nil,
+		obj.ToState,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -30208,17 +29878,11 @@ func (ec *executionContext) fieldContext_CaseEvent_toState(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseEvent_actorKind(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_actorKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorKind, nil
-		},
-		nil,
+		obj.ActorKind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.ActorKind) graphql.Marshaler {
 			return ec.marshalNCaseEventActorKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐActorKind(ctx, selections, v)
 		},
@@ -30231,17 +29895,11 @@ func (ec *executionContext) fieldContext_CaseEvent_actorKind(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseEvent_note(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_note(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
+		obj.Note,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -30254,17 +29912,11 @@ func (ec *executionContext) fieldContext_CaseEvent_note(_ context.Context, field
 }
 
 func (ec *executionContext) _CaseEvent_public(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEvent_public(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Public, nil
-		},
-		nil,
+		obj.Public,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -30396,17 +30048,11 @@ func (ec *executionContext) fieldContext_CaseEventConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _CaseEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseEventConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -30474,17 +30120,11 @@ func (ec *executionContext) fieldContext_CaseEventEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _CaseFigures_received(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseFigures_received(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Received, nil
-		},
-		nil,
+		obj.Received,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -30593,17 +30233,11 @@ func (ec *executionContext) fieldContext_CaseFigures_byState(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseFigures_overdueNow(ctx context.Context, field graphql.CollectedField, obj *progress.Cases) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseFigures_overdueNow(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.OverdueNow, nil
-		},
-		nil,
+		obj.OverdueNow,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -30680,17 +30314,11 @@ func (ec *executionContext) fieldContext_CaseFigures_satisfaction(_ context.Cont
 }
 
 func (ec *executionContext) _CaseMessage_id(ctx context.Context, field graphql.CollectedField, obj *ent.CaseMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseMessage_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -30749,17 +30377,11 @@ func (ec *executionContext) fieldContext_CaseMessage_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _CaseMessage_direction(ctx context.Context, field graphql.CollectedField, obj *ent.CaseMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseMessage_direction(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Direction, nil
-		},
-		nil,
+		obj.Direction,
 		func(ctx context.Context, selections ast.SelectionSet, v casemessage.Direction) graphql.Marshaler {
 			return ec.marshalNCaseMessageDirection2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcasemessageᚐDirection(ctx, selections, v)
 		},
@@ -30772,17 +30394,11 @@ func (ec *executionContext) fieldContext_CaseMessage_direction(_ context.Context
 }
 
 func (ec *executionContext) _CaseMessage_body(ctx context.Context, field graphql.CollectedField, obj *ent.CaseMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseMessage_body(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Body, nil
-		},
-		nil,
+		obj.Body,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -30914,17 +30530,11 @@ func (ec *executionContext) fieldContext_CaseMessageConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _CaseMessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CaseMessageConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseMessageConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -30992,17 +30602,11 @@ func (ec *executionContext) fieldContext_CaseMessageEdge_cursor(_ context.Contex
 }
 
 func (ec *executionContext) _CaseStatistics_year(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseStatistics_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31015,17 +30619,11 @@ func (ec *executionContext) fieldContext_CaseStatistics_year(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseStatistics_received(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseStatistics_received(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Received, nil
-		},
-		nil,
+		obj.Received,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31107,17 +30705,11 @@ func (ec *executionContext) fieldContext_CaseStatistics_praise(_ context.Context
 }
 
 func (ec *executionContext) _CaseStatistics_concluded(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseStatistics_concluded(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Concluded, nil
-		},
-		nil,
+		obj.Concluded,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31130,17 +30722,11 @@ func (ec *executionContext) fieldContext_CaseStatistics_concluded(_ context.Cont
 }
 
 func (ec *executionContext) _CaseStatistics_concludedOnTime(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseStatistics_concludedOnTime(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ConcludedOnTime, nil
-		},
-		nil,
+		obj.ConcludedOnTime,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31176,17 +30762,11 @@ func (ec *executionContext) fieldContext_CaseStatistics_onTimeRate(_ context.Con
 }
 
 func (ec *executionContext) _CaseStatistics_overdueNow(ctx context.Context, field graphql.CollectedField, obj *casework.Stats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseStatistics_overdueNow(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.OverdueNow, nil
-		},
-		nil,
+		obj.OverdueNow,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31378,17 +30958,11 @@ func (ec *executionContext) fieldContext_CaseUpdate_caseId(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseUpdate_kind(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseUpdate_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
 			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
 		},
@@ -31401,17 +30975,11 @@ func (ec *executionContext) fieldContext_CaseUpdate_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CaseUpdate_state(ctx context.Context, field graphql.CollectedField, obj *casework.Update) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CaseUpdate_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -31470,17 +31038,11 @@ func (ec *executionContext) fieldContext_CategoryCount_category(_ context.Contex
 }
 
 func (ec *executionContext) _CategoryCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.CategoryCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CategoryCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -31493,17 +31055,11 @@ func (ec *executionContext) fieldContext_CategoryCount_count(_ context.Context, 
 }
 
 func (ec *executionContext) _ChannelCount_channel(ctx context.Context, field graphql.CollectedField, obj *progress.ChannelCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ChannelCount_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
+		obj.Channel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -31516,17 +31072,11 @@ func (ec *executionContext) fieldContext_ChannelCount_channel(_ context.Context,
 }
 
 func (ec *executionContext) _ChannelCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.ChannelCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ChannelCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -31640,17 +31190,11 @@ func (ec *executionContext) fieldContext_ClassificationCount_classification(_ co
 }
 
 func (ec *executionContext) _ClassificationCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.ClassificationCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ClassificationCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -31663,17 +31207,11 @@ func (ec *executionContext) fieldContext_ClassificationCount_count(_ context.Con
 }
 
 func (ec *executionContext) _Commendation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -31732,17 +31270,11 @@ func (ec *executionContext) fieldContext_Commendation_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Commendation_form(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_form(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Form, nil
-		},
-		nil,
+		obj.Form,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Form) graphql.Marshaler {
 			return ec.marshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, selections, v)
 		},
@@ -31755,17 +31287,11 @@ func (ec *executionContext) fieldContext_Commendation_form(_ context.Context, fi
 }
 
 func (ec *executionContext) _Commendation_level(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
-		},
-		nil,
+		obj.Level,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Level) graphql.Marshaler {
 			return ec.marshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, selections, v)
 		},
@@ -31778,17 +31304,11 @@ func (ec *executionContext) fieldContext_Commendation_level(_ context.Context, f
 }
 
 func (ec *executionContext) _Commendation_year(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31847,17 +31367,11 @@ func (ec *executionContext) fieldContext_Commendation_decisionDate(_ context.Con
 }
 
 func (ec *executionContext) _Commendation_reason(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_reason(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
+		obj.Reason,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -31870,17 +31384,11 @@ func (ec *executionContext) fieldContext_Commendation_reason(_ context.Context, 
 }
 
 func (ec *executionContext) _Commendation_status(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Status) graphql.Marshaler {
 			return ec.marshalNCommendationStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐStatus(ctx, selections, v)
 		},
@@ -31916,17 +31424,11 @@ func (ec *executionContext) fieldContext_Commendation_statusReason(_ context.Con
 }
 
 func (ec *executionContext) _Commendation_flagged(ctx context.Context, field graphql.CollectedField, obj *ent.Commendation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Commendation_flagged(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Flagged, nil
-		},
-		nil,
+		obj.Flagged,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -32099,17 +31601,11 @@ func (ec *executionContext) fieldContext_CommendationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _CommendationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CommendationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CommendationConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -32177,17 +31673,11 @@ func (ec *executionContext) fieldContext_CommendationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _CommendationFigures_total(ctx context.Context, field graphql.CollectedField, obj *progress.Commendations) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CommendationFigures_total(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
-		},
-		nil,
+		obj.Total,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -32392,17 +31882,11 @@ func (ec *executionContext) fieldContext_CommendationProposePayload_userErrors(_
 }
 
 func (ec *executionContext) _Criterion_id(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -32461,17 +31945,11 @@ func (ec *executionContext) fieldContext_Criterion_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Criterion_code(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -32484,17 +31962,11 @@ func (ec *executionContext) fieldContext_Criterion_code(_ context.Context, field
 }
 
 func (ec *executionContext) _Criterion_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v criterion.Kind) graphql.Marshaler {
 			return ec.marshalNCriterionKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcriterionᚐKind(ctx, selections, v)
 		},
@@ -32507,17 +31979,11 @@ func (ec *executionContext) fieldContext_Criterion_kind(_ context.Context, field
 }
 
 func (ec *executionContext) _Criterion_titleVi(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_titleVi(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleVi, nil
-		},
-		nil,
+		obj.TitleVi,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -32530,17 +31996,11 @@ func (ec *executionContext) fieldContext_Criterion_titleVi(_ context.Context, fi
 }
 
 func (ec *executionContext) _Criterion_titleEn(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_titleEn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleEn, nil
-		},
-		nil,
+		obj.TitleEn,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -32553,17 +32013,11 @@ func (ec *executionContext) fieldContext_Criterion_titleEn(_ context.Context, fi
 }
 
 func (ec *executionContext) _Criterion_position(ctx context.Context, field graphql.CollectedField, obj *ent.Criterion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Criterion_position(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
+		obj.Position,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -32663,17 +32117,11 @@ func (ec *executionContext) fieldContext_DeviceRegisterPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _DeviceUnregisterPayload_removed(ctx context.Context, field graphql.CollectedField, obj *model.DeviceUnregisterPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DeviceUnregisterPayload_removed(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Removed, nil
-		},
-		nil,
+		obj.Removed,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -32718,17 +32166,11 @@ func (ec *executionContext) fieldContext_DeviceUnregisterPayload_userErrors(_ co
 }
 
 func (ec *executionContext) _District_id(ctx context.Context, field graphql.CollectedField, obj *ent.District) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_District_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -32787,17 +32229,11 @@ func (ec *executionContext) fieldContext_District_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _District_code(ctx context.Context, field graphql.CollectedField, obj *ent.District) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_District_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -32810,17 +32246,11 @@ func (ec *executionContext) fieldContext_District_code(_ context.Context, field 
 }
 
 func (ec *executionContext) _District_name(ctx context.Context, field graphql.CollectedField, obj *ent.District) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_District_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -32833,17 +32263,11 @@ func (ec *executionContext) fieldContext_District_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _District_kind(ctx context.Context, field graphql.CollectedField, obj *ent.District) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_District_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -33042,17 +32466,11 @@ func (ec *executionContext) fieldContext_DistrictConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _DistrictConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DistrictConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DistrictConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -33184,17 +32602,11 @@ func (ec *executionContext) fieldContext_EmulationRegisterPayload_userErrors(_ c
 }
 
 func (ec *executionContext) _EmulationRegistration_id(ctx context.Context, field graphql.CollectedField, obj *ent.EmulationRegistration) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EmulationRegistration_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -33253,17 +32665,11 @@ func (ec *executionContext) fieldContext_EmulationRegistration_updatedAt(_ conte
 }
 
 func (ec *executionContext) _EmulationRegistration_year(ctx context.Context, field graphql.CollectedField, obj *ent.EmulationRegistration) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EmulationRegistration_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -33276,17 +32682,11 @@ func (ec *executionContext) fieldContext_EmulationRegistration_year(_ context.Co
 }
 
 func (ec *executionContext) _EmulationRegistration_goals(ctx context.Context, field graphql.CollectedField, obj *ent.EmulationRegistration) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EmulationRegistration_goals(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Goals, nil
-		},
-		nil,
+		obj.Goals,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -33450,17 +32850,11 @@ func (ec *executionContext) fieldContext_EmulationRegistrationConnection_pageInf
 }
 
 func (ec *executionContext) _EmulationRegistrationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EmulationRegistrationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EmulationRegistrationConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -33528,17 +32922,11 @@ func (ec *executionContext) fieldContext_EmulationRegistrationEdge_cursor(_ cont
 }
 
 func (ec *executionContext) _Evidence_id(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Evidence_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -33597,17 +32985,11 @@ func (ec *executionContext) fieldContext_Evidence_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Evidence_contentType(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Evidence_contentType(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ContentType, nil
-		},
-		nil,
+		obj.ContentType,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -33620,17 +33002,11 @@ func (ec *executionContext) fieldContext_Evidence_contentType(_ context.Context,
 }
 
 func (ec *executionContext) _Evidence_size(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Evidence_size(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Size, nil
-		},
-		nil,
+		obj.Size,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -33643,17 +33019,11 @@ func (ec *executionContext) fieldContext_Evidence_size(_ context.Context, field 
 }
 
 func (ec *executionContext) _Evidence_sha256(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Evidence_sha256(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sha256, nil
-		},
-		nil,
+		obj.Sha256,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -33689,17 +33059,11 @@ func (ec *executionContext) fieldContext_Evidence_uploadedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Evidence_sanitized(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Evidence_sanitized(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sanitized, nil
-		},
-		nil,
+		obj.Sanitized,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -33987,17 +33351,11 @@ func (ec *executionContext) fieldContext_FinalReview_rows(_ context.Context, fie
 }
 
 func (ec *executionContext) _FinalReviewRow_year(ctx context.Context, field graphql.CollectedField, obj *model.FinalReviewRow) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FinalReviewRow_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -34074,17 +33432,11 @@ func (ec *executionContext) fieldContext_FinalReviewRow_figures(_ context.Contex
 }
 
 func (ec *executionContext) _FormCount_form(ctx context.Context, field graphql.CollectedField, obj *progress.FormCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FormCount_form(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Form, nil
-		},
-		nil,
+		obj.Form,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Form) graphql.Marshaler {
 			return ec.marshalNCommendationForm2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐForm(ctx, selections, v)
 		},
@@ -34097,17 +33449,11 @@ func (ec *executionContext) fieldContext_FormCount_form(_ context.Context, field
 }
 
 func (ec *executionContext) _FormCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.FormCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FormCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -34120,17 +33466,11 @@ func (ec *executionContext) fieldContext_FormCount_count(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -34189,17 +33529,11 @@ func (ec *executionContext) fieldContext_Incident_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Incident_year(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -34212,17 +33546,11 @@ func (ec *executionContext) fieldContext_Incident_year(_ context.Context, field 
 }
 
 func (ec *executionContext) _Incident_category(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
+		obj.Category,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Category) graphql.Marshaler {
 			return ec.marshalNCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCategory(ctx, selections, v)
 		},
@@ -34258,17 +33586,11 @@ func (ec *executionContext) fieldContext_Incident_occurredOn(_ context.Context, 
 }
 
 func (ec *executionContext) _Incident_source(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_source(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
-		},
-		nil,
+		obj.Source,
 		func(ctx context.Context, selections ast.SelectionSet, v incident.Source) graphql.Marshaler {
 			return ec.marshalNIncidentSource2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋincidentᚐSource(ctx, selections, v)
 		},
@@ -34281,17 +33603,11 @@ func (ec *executionContext) fieldContext_Incident_source(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Incident_summary(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_summary(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Summary, nil
-		},
-		nil,
+		obj.Summary,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -34496,17 +33812,11 @@ func (ec *executionContext) fieldContext_IncidentConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _IncidentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IncidentConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -34574,17 +33884,11 @@ func (ec *executionContext) fieldContext_IncidentEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -34689,17 +33993,11 @@ func (ec *executionContext) fieldContext_Inspection_inspectors(_ context.Context
 }
 
 func (ec *executionContext) _Inspection_findings(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_findings(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Findings, nil
-		},
-		nil,
+		obj.Findings,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -34872,17 +34170,11 @@ func (ec *executionContext) fieldContext_InspectionConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _InspectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InspectionConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35046,17 +34338,11 @@ func (ec *executionContext) fieldContext_JobQueueStats_states(_ context.Context,
 }
 
 func (ec *executionContext) _JobQueueStats_unpushedNotifications(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_JobQueueStats_unpushedNotifications(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnpushedNotifications, nil
-		},
-		nil,
+		obj.UnpushedNotifications,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35092,17 +34378,11 @@ func (ec *executionContext) fieldContext_JobQueueStats_oldestDueAt(_ context.Con
 }
 
 func (ec *executionContext) _JobQueueStats_sent(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_JobQueueStats_sent(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sent, nil
-		},
-		nil,
+		obj.Sent,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35115,17 +34395,11 @@ func (ec *executionContext) fieldContext_JobQueueStats_sent(_ context.Context, f
 }
 
 func (ec *executionContext) _JobQueueStats_deadTokens(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_JobQueueStats_deadTokens(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeadTokens, nil
-		},
-		nil,
+		obj.DeadTokens,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35138,17 +34412,11 @@ func (ec *executionContext) fieldContext_JobQueueStats_deadTokens(_ context.Cont
 }
 
 func (ec *executionContext) _JobQueueStats_failed(ctx context.Context, field graphql.CollectedField, obj *model.JobQueueStats) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_JobQueueStats_failed(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Failed, nil
-		},
-		nil,
+		obj.Failed,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35161,17 +34429,11 @@ func (ec *executionContext) fieldContext_JobQueueStats_failed(_ context.Context,
 }
 
 func (ec *executionContext) _JobStateCount_state(ctx context.Context, field graphql.CollectedField, obj *model.JobStateCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_JobStateCount_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -35184,17 +34446,11 @@ func (ec *executionContext) fieldContext_JobStateCount_state(_ context.Context, 
 }
 
 func (ec *executionContext) _JobStateCount_count(ctx context.Context, field graphql.CollectedField, obj *model.JobStateCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_JobStateCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35207,17 +34463,11 @@ func (ec *executionContext) fieldContext_JobStateCount_count(_ context.Context, 
 }
 
 func (ec *executionContext) _LevelCount_level(ctx context.Context, field graphql.CollectedField, obj *progress.LevelCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_LevelCount_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
-		},
-		nil,
+		obj.Level,
 		func(ctx context.Context, selections ast.SelectionSet, v commendation.Level) graphql.Marshaler {
 			return ec.marshalNCommendationLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcommendationᚐLevel(ctx, selections, v)
 		},
@@ -35230,17 +34480,11 @@ func (ec *executionContext) fieldContext_LevelCount_level(_ context.Context, fie
 }
 
 func (ec *executionContext) _LevelCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.LevelCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_LevelCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -35386,17 +34630,11 @@ func (ec *executionContext) fieldContext_LoginPayload_userErrors(_ context.Conte
 }
 
 func (ec *executionContext) _LogoutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_LogoutPayload_ok(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ok, nil
-		},
-		nil,
+		obj.Ok,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -35464,17 +34702,11 @@ func (ec *executionContext) fieldContext_Metric_numerator(_ context.Context, fie
 }
 
 func (ec *executionContext) _Metric_denominator(ctx context.Context, field graphql.CollectedField, obj *progress.Metric) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Metric_denominator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Denominator, nil
-		},
-		nil,
+		obj.Denominator,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -38194,17 +37426,11 @@ func (ec *executionContext) fieldContext_Mutation_selfAssessmentReview(ctx conte
 }
 
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Notification_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -38355,17 +37581,11 @@ func (ec *executionContext) fieldContext_Notification_body(_ context.Context, fi
 }
 
 func (ec *executionContext) _Notification_subjectId(ctx context.Context, field graphql.CollectedField, obj *ent.Notification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Notification_subjectId(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubjectID, nil
-		},
-		nil,
+		obj.SubjectID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOID2string(ctx, selections, v)
 		},
@@ -38442,17 +37662,11 @@ func (ec *executionContext) fieldContext_NotificationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _NotificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NotificationConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -38520,17 +37734,11 @@ func (ec *executionContext) fieldContext_NotificationEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _NotificationMarkReadPayload_marked(ctx context.Context, field graphql.CollectedField, obj *model.NotificationMarkReadPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NotificationMarkReadPayload_marked(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Marked, nil
-		},
-		nil,
+		obj.Marked,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -38598,17 +37806,11 @@ func (ec *executionContext) fieldContext_NotificationPreferences_muted(_ context
 }
 
 func (ec *executionContext) _NotificationPreferences_quietHours(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NotificationPreferences_quietHours(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.QuietHours, nil
-		},
-		nil,
+		obj.QuietHours,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -38621,17 +37823,11 @@ func (ec *executionContext) fieldContext_NotificationPreferences_quietHours(_ co
 }
 
 func (ec *executionContext) _NotificationPreferences_quietStart(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NotificationPreferences_quietStart(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.QuietStart, nil
-		},
-		nil,
+		obj.QuietStart,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -38644,17 +37840,11 @@ func (ec *executionContext) fieldContext_NotificationPreferences_quietStart(_ co
 }
 
 func (ec *executionContext) _NotificationPreferences_quietEnd(ctx context.Context, field graphql.CollectedField, obj *model.NotificationPreferences) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NotificationPreferences_quietEnd(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.QuietEnd, nil
-		},
-		nil,
+		obj.QuietEnd,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -38731,17 +37921,11 @@ func (ec *executionContext) fieldContext_NotificationSettingsPayload_userErrors(
 }
 
 func (ec *executionContext) _Official_id(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Official_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -38800,17 +37984,11 @@ func (ec *executionContext) fieldContext_Official_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Official_fullName(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Official_fullName(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.FullName, nil
-		},
-		nil,
+		obj.FullName,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -38823,17 +38001,11 @@ func (ec *executionContext) fieldContext_Official_fullName(_ context.Context, fi
 }
 
 func (ec *executionContext) _Official_category(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Official_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
+		obj.Category,
 		func(ctx context.Context, selections ast.SelectionSet, v official.Category) graphql.Marshaler {
 			return ec.marshalNOfficialCategory2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialᚐCategory(ctx, selections, v)
 		},
@@ -38846,17 +38018,11 @@ func (ec *executionContext) fieldContext_Official_category(_ context.Context, fi
 }
 
 func (ec *executionContext) _Official_position(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Official_position(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
+		obj.Position,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -38869,17 +38035,11 @@ func (ec *executionContext) fieldContext_Official_position(_ context.Context, fi
 }
 
 func (ec *executionContext) _Official_employeeCode(ctx context.Context, field graphql.CollectedField, obj *ent.Official) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Official_employeeCode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmployeeCode, nil
-		},
-		nil,
+		obj.EmployeeCode,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -39301,17 +38461,11 @@ func (ec *executionContext) fieldContext_Official_assignments(ctx context.Contex
 }
 
 func (ec *executionContext) _OfficialAssignment_id(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OfficialAssignment_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -39416,17 +38570,11 @@ func (ec *executionContext) fieldContext_OfficialAssignment_validTo(_ context.Co
 }
 
 func (ec *executionContext) _OfficialAssignment_reason(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OfficialAssignment_reason(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
+		obj.Reason,
 		func(ctx context.Context, selections ast.SelectionSet, v officialassignment.Reason) graphql.Marshaler {
 			return ec.marshalNOfficialAssignmentReason2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋofficialassignmentᚐReason(ctx, selections, v)
 		},
@@ -39567,17 +38715,11 @@ func (ec *executionContext) fieldContext_OfficialAssignmentConnection_pageInfo(_
 }
 
 func (ec *executionContext) _OfficialAssignmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialAssignmentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OfficialAssignmentConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -39709,17 +38851,11 @@ func (ec *executionContext) fieldContext_OfficialConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _OfficialConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OfficialConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OfficialConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -39851,17 +38987,11 @@ func (ec *executionContext) fieldContext_OfficialPayload_userErrors(_ context.Co
 }
 
 func (ec *executionContext) _OfficialYear_year(ctx context.Context, field graphql.CollectedField, obj *selfreport.OfficialYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OfficialYear_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -40307,17 +39437,11 @@ func (ec *executionContext) fieldContext_OidcSignInPayload_userErrors(_ context.
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasNextPage, nil
-		},
-		nil,
+		obj.HasNextPage,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -40330,17 +39454,11 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasPreviousPage, nil
-		},
-		nil,
+		obj.HasPreviousPage,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -40477,17 +39595,11 @@ func (ec *executionContext) fieldContext_PartnerKeyIssuePayload_userErrors(_ con
 }
 
 func (ec *executionContext) _PartnerKeyRevokePayload_revoked(ctx context.Context, field graphql.CollectedField, obj *model.PartnerKeyRevokePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PartnerKeyRevokePayload_revoked(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Revoked, nil
-		},
-		nil,
+		obj.Revoked,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -40665,17 +39777,11 @@ func (ec *executionContext) fieldContext_PasswordChangePayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _PasswordResetRequestPayload_ok(ctx context.Context, field graphql.CollectedField, obj *model.PasswordResetRequestPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PasswordResetRequestPayload_ok(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ok, nil
-		},
-		nil,
+		obj.Ok,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -40720,17 +39826,11 @@ func (ec *executionContext) fieldContext_PasswordResetRequestPayload_userErrors(
 }
 
 func (ec *executionContext) _Phase_id(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -40789,17 +39889,11 @@ func (ec *executionContext) fieldContext_Phase_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Phase_number(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_number(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Number, nil
-		},
-		nil,
+		obj.Number,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -40812,17 +39906,11 @@ func (ec *executionContext) fieldContext_Phase_number(_ context.Context, field g
 }
 
 func (ec *executionContext) _Phase_titleVi(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_titleVi(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleVi, nil
-		},
-		nil,
+		obj.TitleVi,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -40835,17 +39923,11 @@ func (ec *executionContext) fieldContext_Phase_titleVi(_ context.Context, field 
 }
 
 func (ec *executionContext) _Phase_titleEn(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_titleEn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TitleEn, nil
-		},
-		nil,
+		obj.TitleEn,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -40858,17 +39940,11 @@ func (ec *executionContext) fieldContext_Phase_titleEn(_ context.Context, field 
 }
 
 func (ec *executionContext) _Phase_startYear(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_startYear(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartYear, nil
-		},
-		nil,
+		obj.StartYear,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -40927,17 +40003,11 @@ func (ec *executionContext) fieldContext_Phase_reviewYear(_ context.Context, fie
 }
 
 func (ec *executionContext) _Phase_targetMetric(ctx context.Context, field graphql.CollectedField, obj *ent.Phase) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Phase_targetMetric(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetMetric, nil
-		},
-		nil,
+		obj.TargetMetric,
 		func(ctx context.Context, selections ast.SelectionSet, v phase.TargetMetric) graphql.Marshaler {
 			return ec.marshalNPhaseTargetMetric2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋphaseᚐTargetMetric(ctx, selections, v)
 		},
@@ -41028,17 +40098,11 @@ func (ec *executionContext) fieldContext_Phase_campaign(_ context.Context, field
 }
 
 func (ec *executionContext) _Pledge_id(ctx context.Context, field graphql.CollectedField, obj *ent.Pledge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Pledge_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -41097,17 +40161,11 @@ func (ec *executionContext) fieldContext_Pledge_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Pledge_year(ctx context.Context, field graphql.CollectedField, obj *ent.Pledge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Pledge_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -41120,17 +40178,11 @@ func (ec *executionContext) fieldContext_Pledge_year(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Pledge_status(ctx context.Context, field graphql.CollectedField, obj *ent.Pledge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Pledge_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v pledge.Status) graphql.Marshaler {
 			return ec.marshalNPledgeStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋpledgeᚐStatus(ctx, selections, v)
 		},
@@ -41340,17 +40392,11 @@ func (ec *executionContext) fieldContext_PledgeConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _PledgeConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PledgeConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PledgeConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -41578,17 +40624,11 @@ func (ec *executionContext) fieldContext_Progress_scope(_ context.Context, field
 }
 
 func (ec *executionContext) _Progress_year(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Progress_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -41624,17 +40664,11 @@ func (ec *executionContext) fieldContext_Progress_asOf(_ context.Context, field 
 }
 
 func (ec *executionContext) _Progress_suppressed(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Progress_suppressed(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Suppressed, nil
-		},
-		nil,
+		obj.Suppressed,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -41647,17 +40681,11 @@ func (ec *executionContext) fieldContext_Progress_suppressed(_ context.Context, 
 }
 
 func (ec *executionContext) _Progress_headcount(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Progress_headcount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Headcount, nil
-		},
-		nil,
+		obj.Headcount,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -41670,17 +40698,11 @@ func (ec *executionContext) fieldContext_Progress_headcount(_ context.Context, f
 }
 
 func (ec *executionContext) _Progress_units(ctx context.Context, field graphql.CollectedField, obj *progress.Report) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Progress_units(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Units, nil
-		},
-		nil,
+		obj.Units,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -42036,17 +41058,11 @@ func (ec *executionContext) fieldContext_Progress_commendations(_ context.Contex
 }
 
 func (ec *executionContext) _ProgressPoint_month(ctx context.Context, field graphql.CollectedField, obj *progress.Point) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProgressPoint_month(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Month, nil
-		},
-		nil,
+		obj.Month,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -42321,17 +41337,11 @@ func (ec *executionContext) fieldContext_ProgressSeries_scope(_ context.Context,
 }
 
 func (ec *executionContext) _ProgressSeries_year(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProgressSeries_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -42344,17 +41354,11 @@ func (ec *executionContext) fieldContext_ProgressSeries_year(_ context.Context, 
 }
 
 func (ec *executionContext) _ProgressSeries_headcount(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProgressSeries_headcount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Headcount, nil
-		},
-		nil,
+		obj.Headcount,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -42367,17 +41371,11 @@ func (ec *executionContext) fieldContext_ProgressSeries_headcount(_ context.Cont
 }
 
 func (ec *executionContext) _ProgressSeries_suppressed(ctx context.Context, field graphql.CollectedField, obj *progress.Series) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProgressSeries_suppressed(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Suppressed, nil
-		},
-		nil,
+		obj.Suppressed,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -42422,17 +41420,11 @@ func (ec *executionContext) fieldContext_ProgressSeries_points(_ context.Context
 }
 
 func (ec *executionContext) _Province_id(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Province_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -42491,17 +41483,11 @@ func (ec *executionContext) fieldContext_Province_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Province_code(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Province_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -42514,17 +41500,11 @@ func (ec *executionContext) fieldContext_Province_code(_ context.Context, field 
 }
 
 func (ec *executionContext) _Province_name(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Province_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -42537,17 +41517,11 @@ func (ec *executionContext) fieldContext_Province_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Province_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Province) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Province_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v province.Kind) graphql.Marshaler {
 			return ec.marshalNProvinceKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋprovinceᚐKind(ctx, selections, v)
 		},
@@ -42854,17 +41828,11 @@ func (ec *executionContext) fieldContext_ProvinceConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _ProvinceConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ProvinceConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProvinceConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -42932,17 +41900,11 @@ func (ec *executionContext) fieldContext_ProvinceEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _ProvisionSkip_employeeCode(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionSkip) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProvisionSkip_employeeCode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.EmployeeCode, nil
-		},
-		nil,
+		obj.EmployeeCode,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -42955,17 +41917,11 @@ func (ec *executionContext) fieldContext_ProvisionSkip_employeeCode(_ context.Co
 }
 
 func (ec *executionContext) _ProvisionSkip_code(ctx context.Context, field graphql.CollectedField, obj *auth.ProvisionSkip) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ProvisionSkip_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -44546,17 +43502,11 @@ func (ec *executionContext) fieldContext_RankingConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _RankingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RankingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RankingConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -44624,17 +43574,11 @@ func (ec *executionContext) fieldContext_RankingEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _RankingEntry_rank(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RankingEntry_rank(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rank, nil
-		},
-		nil,
+		obj.Rank,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -44743,17 +43687,11 @@ func (ec *executionContext) fieldContext_RankingEntry_province(_ context.Context
 }
 
 func (ec *executionContext) _RankingEntry_headcount(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RankingEntry_headcount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Headcount, nil
-		},
-		nil,
+		obj.Headcount,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -44812,17 +43750,11 @@ func (ec *executionContext) fieldContext_RankingEntry_numerator(_ context.Contex
 }
 
 func (ec *executionContext) _RankingEntry_denominator(ctx context.Context, field graphql.CollectedField, obj *progress.Entry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RankingEntry_denominator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Denominator, nil
-		},
-		nil,
+		obj.Denominator,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -44835,17 +43767,11 @@ func (ec *executionContext) fieldContext_RankingEntry_denominator(_ context.Cont
 }
 
 func (ec *executionContext) _ReceiptVerification_valid(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ReceiptVerification_valid(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Valid, nil
-		},
-		nil,
+		obj.Valid,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -44881,17 +43807,11 @@ func (ec *executionContext) fieldContext_ReceiptVerification_problem(_ context.C
 }
 
 func (ec *executionContext) _ReceiptVerification_message(ctx context.Context, field graphql.CollectedField, obj *model.ReceiptVerification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ReceiptVerification_message(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
+		obj.Message,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -45212,17 +44132,11 @@ func (ec *executionContext) fieldContext_Reduction_targetHigh(_ context.Context,
 }
 
 func (ec *executionContext) _Reduction_status(ctx context.Context, field graphql.CollectedField, obj *progress.Reduction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Reduction_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v progress.ReductionStatus) graphql.Marshaler {
 			return ec.marshalNReductionStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋprogressᚐReductionStatus(ctx, selections, v)
 		},
@@ -45327,17 +44241,11 @@ func (ec *executionContext) fieldContext_ReporterIdentity_address(_ context.Cont
 }
 
 func (ec *executionContext) _Review_id(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Review_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -45396,17 +44304,11 @@ func (ec *executionContext) fieldContext_Review_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Review_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Review_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v review.ScopeKind) graphql.Marshaler {
 			return ec.marshalNReviewScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋreviewᚐScopeKind(ctx, selections, v)
 		},
@@ -45419,17 +44321,11 @@ func (ec *executionContext) fieldContext_Review_scopeKind(_ context.Context, fie
 }
 
 func (ec *executionContext) _Review_scopeName(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Review_scopeName(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeName, nil
-		},
-		nil,
+		obj.ScopeName,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -45442,17 +44338,11 @@ func (ec *executionContext) fieldContext_Review_scopeName(_ context.Context, fie
 }
 
 func (ec *executionContext) _Review_year(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Review_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -45465,17 +44355,11 @@ func (ec *executionContext) fieldContext_Review_year(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Review_version(ctx context.Context, field graphql.CollectedField, obj *ent.Review) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Review_version(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
+		obj.Version,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -45726,17 +44610,11 @@ func (ec *executionContext) fieldContext_ReviewConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _ReviewConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ReviewConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -45804,17 +44682,11 @@ func (ec *executionContext) fieldContext_ReviewEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _RosterImport_id(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -45873,17 +44745,11 @@ func (ec *executionContext) fieldContext_RosterImport_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _RosterImport_scopeKind(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_scopeKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeKind, nil
-		},
-		nil,
+		obj.ScopeKind,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.ScopeKind) graphql.Marshaler {
 			return ec.marshalNRosterImportScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐScopeKind(ctx, selections, v)
 		},
@@ -45896,17 +44762,11 @@ func (ec *executionContext) fieldContext_RosterImport_scopeKind(_ context.Contex
 }
 
 func (ec *executionContext) _RosterImport_scopeID(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_scopeID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ScopeID, nil
-		},
-		nil,
+		obj.ScopeID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -45919,17 +44779,11 @@ func (ec *executionContext) fieldContext_RosterImport_scopeID(_ context.Context,
 }
 
 func (ec *executionContext) _RosterImport_mode(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_mode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Mode, nil
-		},
-		nil,
+		obj.Mode,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Mode) graphql.Marshaler {
 			return ec.marshalNRosterImportMode2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐMode(ctx, selections, v)
 		},
@@ -45942,17 +44796,11 @@ func (ec *executionContext) fieldContext_RosterImport_mode(_ context.Context, fi
 }
 
 func (ec *executionContext) _RosterImport_dryRun(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_dryRun(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DryRun, nil
-		},
-		nil,
+		obj.DryRun,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -45965,17 +44813,11 @@ func (ec *executionContext) fieldContext_RosterImport_dryRun(_ context.Context, 
 }
 
 func (ec *executionContext) _RosterImport_status(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Status) graphql.Marshaler {
 			return ec.marshalNRosterImportStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐStatus(ctx, selections, v)
 		},
@@ -45988,17 +44830,11 @@ func (ec *executionContext) fieldContext_RosterImport_status(_ context.Context, 
 }
 
 func (ec *executionContext) _RosterImport_format(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_format(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Format, nil
-		},
-		nil,
+		obj.Format,
 		func(ctx context.Context, selections ast.SelectionSet, v rosterimport.Format) graphql.Marshaler {
 			return ec.marshalNRosterImportFormat2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋrosterimportᚐFormat(ctx, selections, v)
 		},
@@ -46034,17 +44870,11 @@ func (ec *executionContext) fieldContext_RosterImport_effectiveOn(_ context.Cont
 }
 
 func (ec *executionContext) _RosterImport_rowsRead(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_rowsRead(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RowsRead, nil
-		},
-		nil,
+		obj.RowsRead,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46057,17 +44887,11 @@ func (ec *executionContext) fieldContext_RosterImport_rowsRead(_ context.Context
 }
 
 func (ec *executionContext) _RosterImport_rowsChecked(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_rowsChecked(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RowsChecked, nil
-		},
-		nil,
+		obj.RowsChecked,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46080,17 +44904,11 @@ func (ec *executionContext) fieldContext_RosterImport_rowsChecked(_ context.Cont
 }
 
 func (ec *executionContext) _RosterImport_toCreate(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_toCreate(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToCreate, nil
-		},
-		nil,
+		obj.ToCreate,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46103,17 +44921,11 @@ func (ec *executionContext) fieldContext_RosterImport_toCreate(_ context.Context
 }
 
 func (ec *executionContext) _RosterImport_toUpdate(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_toUpdate(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToUpdate, nil
-		},
-		nil,
+		obj.ToUpdate,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46126,17 +44938,11 @@ func (ec *executionContext) fieldContext_RosterImport_toUpdate(_ context.Context
 }
 
 func (ec *executionContext) _RosterImport_toTransfer(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_toTransfer(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToTransfer, nil
-		},
-		nil,
+		obj.ToTransfer,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46149,17 +44955,11 @@ func (ec *executionContext) fieldContext_RosterImport_toTransfer(_ context.Conte
 }
 
 func (ec *executionContext) _RosterImport_toEnd(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_toEnd(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToEnd, nil
-		},
-		nil,
+		obj.ToEnd,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46172,17 +44972,11 @@ func (ec *executionContext) fieldContext_RosterImport_toEnd(_ context.Context, f
 }
 
 func (ec *executionContext) _RosterImport_unchanged(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_unchanged(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unchanged, nil
-		},
-		nil,
+		obj.Unchanged,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46195,17 +44989,11 @@ func (ec *executionContext) fieldContext_RosterImport_unchanged(_ context.Contex
 }
 
 func (ec *executionContext) _RosterImport_errorCount(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_errorCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ErrorCount, nil
-		},
-		nil,
+		obj.ErrorCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46218,17 +45006,11 @@ func (ec *executionContext) fieldContext_RosterImport_errorCount(_ context.Conte
 }
 
 func (ec *executionContext) _RosterImport_failure(ctx context.Context, field graphql.CollectedField, obj *ent.RosterImport) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImport_failure(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Failure, nil
-		},
-		nil,
+		obj.Failure,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -46319,17 +45101,11 @@ func (ec *executionContext) fieldContext_RosterImport_errorList(_ context.Contex
 }
 
 func (ec *executionContext) _RosterImportError_row(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImportError_row(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Row, nil
-		},
-		nil,
+		obj.Row,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46365,17 +45141,11 @@ func (ec *executionContext) fieldContext_RosterImportError_column(_ context.Cont
 }
 
 func (ec *executionContext) _RosterImportError_code(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImportError_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -46388,17 +45158,11 @@ func (ec *executionContext) fieldContext_RosterImportError_code(_ context.Contex
 }
 
 func (ec *executionContext) _RosterImportError_message(ctx context.Context, field graphql.CollectedField, obj *model.RosterImportError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RosterImportError_message(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
+		obj.Message,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -46576,17 +45340,11 @@ func (ec *executionContext) fieldContext_RosterUploadCreatePayload_userErrors(_ 
 }
 
 func (ec *executionContext) _Satisfaction_rated(ctx context.Context, field graphql.CollectedField, obj *progress.Satisfaction) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Satisfaction_rated(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rated, nil
-		},
-		nil,
+		obj.Rated,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -46622,17 +45380,11 @@ func (ec *executionContext) fieldContext_Satisfaction_mean(_ context.Context, fi
 }
 
 func (ec *executionContext) _ScopeRef_kind(ctx context.Context, field graphql.CollectedField, obj *progress.ScopeRef) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ScopeRef_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v authz.ScopeKind) graphql.Marshaler {
 			return ec.marshalNScopeKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋauthzᚐScopeKind(ctx, selections, v)
 		},
@@ -46668,17 +45420,11 @@ func (ec *executionContext) fieldContext_ScopeRef_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _ScopeRef_name(ctx context.Context, field graphql.CollectedField, obj *progress.ScopeRef) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ScopeRef_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -46691,17 +45437,11 @@ func (ec *executionContext) fieldContext_ScopeRef_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _SelfAssessment_id(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -46760,17 +45500,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _SelfAssessment_year(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46783,17 +45517,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_year(_ context.Context, 
 }
 
 func (ec *executionContext) _SelfAssessment_periodKind(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_periodKind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.PeriodKind, nil
-		},
-		nil,
+		obj.PeriodKind,
 		func(ctx context.Context, selections ast.SelectionSet, v selfassessment.PeriodKind) graphql.Marshaler {
 			return ec.marshalNSelfAssessmentPeriodKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐPeriodKind(ctx, selections, v)
 		},
@@ -46806,17 +45534,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_periodKind(_ context.Con
 }
 
 func (ec *executionContext) _SelfAssessment_period(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_period(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Period, nil
-		},
-		nil,
+		obj.Period,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -46829,17 +45551,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_period(_ context.Context
 }
 
 func (ec *executionContext) _SelfAssessment_scheme(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_scheme(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Scheme, nil
-		},
-		nil,
+		obj.Scheme,
 		func(ctx context.Context, selections ast.SelectionSet, v selfassessment.Scheme) graphql.Marshaler {
 			return ec.marshalNSelfAssessmentScheme2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐScheme(ctx, selections, v)
 		},
@@ -46921,17 +45637,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_finalClassification(_ co
 }
 
 func (ec *executionContext) _SelfAssessment_status(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
+		obj.Status,
 		func(ctx context.Context, selections ast.SelectionSet, v selfassessment.Status) graphql.Marshaler {
 			return ec.marshalNSelfAssessmentStatus2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋselfassessmentᚐStatus(ctx, selections, v)
 		},
@@ -46944,17 +45654,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_status(_ context.Context
 }
 
 func (ec *executionContext) _SelfAssessment_summary(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_summary(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Summary, nil
-		},
-		nil,
+		obj.Summary,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -47036,17 +45740,11 @@ func (ec *executionContext) fieldContext_SelfAssessment_reviewComment(_ context.
 }
 
 func (ec *executionContext) _SelfAssessment_notRated(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessment_notRated(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.NotRated, nil
-		},
-		nil,
+		obj.NotRated,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -47265,17 +45963,11 @@ func (ec *executionContext) fieldContext_SelfAssessmentConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _SelfAssessmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessmentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessmentConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -47343,17 +46035,11 @@ func (ec *executionContext) fieldContext_SelfAssessmentEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _SelfAssessmentItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessmentItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessmentItem_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -47458,17 +46144,11 @@ func (ec *executionContext) fieldContext_SelfAssessmentItem_rating(_ context.Con
 }
 
 func (ec *executionContext) _SelfAssessmentItem_note(ctx context.Context, field graphql.CollectedField, obj *ent.SelfAssessmentItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SelfAssessmentItem_note(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
+		obj.Note,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -47801,17 +46481,11 @@ func (ec *executionContext) fieldContext_SelfAssessmentSubmitPayload_userErrors(
 }
 
 func (ec *executionContext) _StateCount_state(ctx context.Context, field graphql.CollectedField, obj *progress.StateCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_StateCount_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -47824,17 +46498,11 @@ func (ec *executionContext) fieldContext_StateCount_state(_ context.Context, fie
 }
 
 func (ec *executionContext) _StateCount_count(ctx context.Context, field graphql.CollectedField, obj *progress.StateCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_StateCount_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -47935,17 +46603,11 @@ func (ec *executionContext) fieldContext_Subscription_caseEvents(ctx context.Con
 }
 
 func (ec *executionContext) _TodoItem_kind(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TodoItem_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v selfreport.TodoKind) graphql.Marshaler {
 			return ec.marshalNTodoKind2githubᚗcomᚋliemchinhᚋliemchinhᚋinternalᚋselfreportᚐTodoKind(ctx, selections, v)
 		},
@@ -48004,17 +46666,11 @@ func (ec *executionContext) fieldContext_TodoItem_dueAt(_ context.Context, field
 }
 
 func (ec *executionContext) _TodoItem_overdue(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TodoItem_overdue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Overdue, nil
-		},
-		nil,
+		obj.Overdue,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -48027,17 +46683,11 @@ func (ec *executionContext) fieldContext_TodoItem_overdue(_ context.Context, fie
 }
 
 func (ec *executionContext) _TodoItem_count(ctx context.Context, field graphql.CollectedField, obj *selfreport.Todo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TodoItem_count(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Count, nil
-		},
-		nil,
+		obj.Count,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -48183,17 +46833,11 @@ func (ec *executionContext) fieldContext_TokenRefreshPayload_userErrors(_ contex
 }
 
 func (ec *executionContext) _TrackedCase_trackingCode(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_trackingCode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TrackingCode, nil
-		},
-		nil,
+		obj.TrackingCode,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -48206,17 +46850,11 @@ func (ec *executionContext) fieldContext_TrackedCase_trackingCode(_ context.Cont
 }
 
 func (ec *executionContext) _TrackedCase_channel(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
-		},
-		nil,
+		obj.Channel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -48229,17 +46867,11 @@ func (ec *executionContext) fieldContext_TrackedCase_channel(_ context.Context, 
 }
 
 func (ec *executionContext) _TrackedCase_requestedChannel(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_requestedChannel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RequestedChannel, nil
-		},
-		nil,
+		obj.RequestedChannel,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.Channel) graphql.Marshaler {
 			return ec.marshalNChannel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐChannel(ctx, selections, v)
 		},
@@ -48275,17 +46907,11 @@ func (ec *executionContext) fieldContext_TrackedCase_category(_ context.Context,
 }
 
 func (ec *executionContext) _TrackedCase_state(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -48367,17 +46993,11 @@ func (ec *executionContext) fieldContext_TrackedCase_dueAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _TrackedCase_overdue(ctx context.Context, field graphql.CollectedField, obj *casework.Tracked) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCase_overdue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Overdue, nil
-		},
-		nil,
+		obj.Overdue,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -48684,17 +47304,11 @@ func (ec *executionContext) fieldContext_TrackedCaseConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _TrackedCaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedCaseConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -48762,17 +47376,11 @@ func (ec *executionContext) fieldContext_TrackedCaseEdge_cursor(_ context.Contex
 }
 
 func (ec *executionContext) _TrackedCaseEvent_kind(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseEvent_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v caseevent.Kind) graphql.Marshaler {
 			return ec.marshalNCaseEventKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcaseeventᚐKind(ctx, selections, v)
 		},
@@ -48785,17 +47393,11 @@ func (ec *executionContext) fieldContext_TrackedCaseEvent_kind(_ context.Context
 }
 
 func (ec *executionContext) _TrackedCaseEvent_state(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseEvent_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
-		},
-		nil,
+		obj.State,
 		func(ctx context.Context, selections ast.SelectionSet, v enum.CaseState) graphql.Marshaler {
 			return ec.marshalNCaseState2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋschemaᚋenumᚐCaseState(ctx, selections, v)
 		},
@@ -48831,17 +47433,11 @@ func (ec *executionContext) fieldContext_TrackedCaseEvent_occurredAt(_ context.C
 }
 
 func (ec *executionContext) _TrackedCaseEvent_note(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseEvent_note(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
-		},
-		nil,
+		obj.Note,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -48918,17 +47514,11 @@ func (ec *executionContext) fieldContext_TrackedCaseEventConnection_pageInfo(_ c
 }
 
 func (ec *executionContext) _TrackedCaseEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedCaseEventConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -49083,17 +47673,11 @@ func (ec *executionContext) fieldContext_TrackedCasePayload_receipt(_ context.Co
 }
 
 func (ec *executionContext) _TrackedEvidence_id(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedEvidence_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -49106,17 +47690,11 @@ func (ec *executionContext) fieldContext_TrackedEvidence_id(_ context.Context, f
 }
 
 func (ec *executionContext) _TrackedEvidence_contentType(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedEvidence_contentType(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ContentType, nil
-		},
-		nil,
+		obj.ContentType,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -49129,17 +47707,11 @@ func (ec *executionContext) fieldContext_TrackedEvidence_contentType(_ context.C
 }
 
 func (ec *executionContext) _TrackedEvidence_sanitized(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedEvidence_sanitized(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sanitized, nil
-		},
-		nil,
+		obj.Sanitized,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -49152,17 +47724,11 @@ func (ec *executionContext) fieldContext_TrackedEvidence_sanitized(_ context.Con
 }
 
 func (ec *executionContext) _TrackedEvidence_size(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedEvidence_size(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Size, nil
-		},
-		nil,
+		obj.Size,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -49198,17 +47764,11 @@ func (ec *executionContext) fieldContext_TrackedEvidence_uploadedAt(_ context.Co
 }
 
 func (ec *executionContext) _TrackedMessage_direction(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedMessage_direction(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Direction, nil
-		},
-		nil,
+		obj.Direction,
 		func(ctx context.Context, selections ast.SelectionSet, v casemessage.Direction) graphql.Marshaler {
 			return ec.marshalNCaseMessageDirection2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋcasemessageᚐDirection(ctx, selections, v)
 		},
@@ -49221,17 +47781,11 @@ func (ec *executionContext) fieldContext_TrackedMessage_direction(_ context.Cont
 }
 
 func (ec *executionContext) _TrackedMessage_body(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedMessage_body(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Body, nil
-		},
-		nil,
+		obj.Body,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -49331,17 +47885,11 @@ func (ec *executionContext) fieldContext_TrackedMessageConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _TrackedMessageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *casework.TrackedMessageConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TrackedMessageConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -49409,17 +47957,11 @@ func (ec *executionContext) fieldContext_TrackedMessageEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _Unit_id(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
+		obj.ID,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNID2string(ctx, selections, v)
 		},
@@ -49478,17 +48020,11 @@ func (ec *executionContext) fieldContext_Unit_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Unit_name(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -49501,17 +48037,11 @@ func (ec *executionContext) fieldContext_Unit_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Unit_level(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
-		},
-		nil,
+		obj.Level,
 		func(ctx context.Context, selections ast.SelectionSet, v unit.Level) graphql.Marshaler {
 			return ec.marshalNUnitLevel2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐLevel(ctx, selections, v)
 		},
@@ -49524,17 +48054,11 @@ func (ec *executionContext) fieldContext_Unit_level(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Unit_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
+		obj.Kind,
 		func(ctx context.Context, selections ast.SelectionSet, v unit.Kind) graphql.Marshaler {
 			return ec.marshalNUnitKind2githubᚗcomᚋliemchinhᚋliemchinhᚋentᚋunitᚐKind(ctx, selections, v)
 		},
@@ -49547,17 +48071,11 @@ func (ec *executionContext) fieldContext_Unit_kind(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Unit_code(ctx context.Context, field graphql.CollectedField, obj *ent.Unit) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Unit_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -50180,17 +48698,11 @@ func (ec *executionContext) fieldContext_UnitConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UnitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UnitConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_UnitConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
+		obj.TotalCount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -50528,17 +49040,11 @@ func (ec *executionContext) fieldContext_UnitPlace_movedWith(_ context.Context, 
 }
 
 func (ec *executionContext) _UnitYear_year(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_UnitYear_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
+		obj.Year,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -50647,17 +49153,11 @@ func (ec *executionContext) fieldContext_UnitYear_registration(_ context.Context
 }
 
 func (ec *executionContext) _UnitYear_headcount(ctx context.Context, field graphql.CollectedField, obj *selfreport.UnitYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_UnitYear_headcount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Headcount, nil
-		},
-		nil,
+		obj.Headcount,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -50813,17 +49313,11 @@ func (ec *executionContext) fieldContext_UserError_field(_ context.Context, fiel
 }
 
 func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *apperr.UserError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_UserError_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
+		obj.Code,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -50836,17 +49330,11 @@ func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field
 }
 
 func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *apperr.UserError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_UserError_message(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
+		obj.Message,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -51229,17 +49717,11 @@ func (ec *executionContext) fieldContext_Viewer_unitYear(ctx context.Context, fi
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Directive_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -51275,17 +49757,11 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Directive_isRepeatable(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsRepeatable, nil
-		},
-		nil,
+		obj.IsRepeatable,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -51365,17 +49841,11 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___EnumValue_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -51457,17 +49927,11 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Field_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -51625,17 +50089,11 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
+	return plainField(ctx, ec.OperationContext, field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___InputValue_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
+		obj.Name,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},

@@ -225,10 +225,27 @@ func seedCmd(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		if err != nil {
 			return err
 		}
+		if err := analyzeSeeded(ctx, db); err != nil {
+			return err
+		}
 	} else if stats, err = seed.Reference(authz.System(ctx, authz.SysSeed), db.Client); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "seeded in %s: %+v\n", time.Since(start).Round(time.Millisecond), stats)
+	return nil
+}
+
+// analyzeSeeded gathers PostgreSQL's statistics on the tables the demo seed just filled, so that
+// the first requests are planned on them rather than on an empty table's defaults until
+// autovacuum gets round to it: the nested read's per-parent pages, planned without them, read
+// every pledge of the province for each official (43 -> 7 req/s on the demo).
+func analyzeSeeded(ctx context.Context, db *store.DB) error {
+	if db.Dialect != dialect.Postgres {
+		return nil
+	}
+	if _, err := db.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("seed: analyze: %w", err)
+	}
 	return nil
 }
 
@@ -306,6 +323,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, args []stri
 			stats, err := seed.Demo(authz.System(ctx, authz.SysSeed), db.Client, seed.Options{Box: box, Now: demoToday(), Logger: log})
 			if err != nil {
 				return fmt.Errorf("demo data: %w", err)
+			}
+			if err := analyzeSeeded(ctx, db); err != nil {
+				return err
 			}
 			log.InfoContext(ctx, "demo data loaded", "officials", stats.Officials, "cases", stats.Cases)
 		}

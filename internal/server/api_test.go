@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/liemchinh/liemchinh/ent/province"
 	"github.com/liemchinh/liemchinh/internal/authz"
 	"github.com/liemchinh/liemchinh/internal/testutil"
 )
@@ -348,4 +349,79 @@ func TestBoundedOperations(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// wideNestedQuery is the national nested read's shape with a page size per level.
+const wideNestedQuery = `query Wide($p: Int!, $d: Int!, $u: Int!, $o: Int!, $l: Int!) {
+  provinces(first: $p, orderBy: {field: CODE}) {
+    totalCount
+    edges { node { code
+      districts(first: $d) { totalCount edges { node { id
+        units(first: $u) { totalCount edges { node { id
+          officials(first: $o) { totalCount edges { node { id
+            pledges(first: $l) { totalCount edges { node { id } } } } } } } } } } } } } } } }`
+
+// TestNestedQueryStatementsScoped holds the nested read of a province supervisor to the same
+// statements as a national one's, two per level whatever the page size of each level, with the
+// viewer's scope applied at every level and in every count: the officials and pledges of the
+// other provinces are neither listed nor counted.
+func TestNestedQueryStatementsScoped(t *testing.T) {
+	testutil.ForEachDialect(t, func(t *testing.T, dia string) {
+		db := testutil.Open(t, dia)
+		testutil.Org(t, db.Client, testutil.Shape{Provinces: 3, Districts: 2, Units: 3, Officials: 4, Pledges: 3})
+		own, err := db.Client.Province.Query().Where(province.Code("T02")).OnlyID(authz.System(t.Context(), authz.SysTestFixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := testutil.NewAPI(t, db, testutil.Config(t, nil)).
+			SignedIn(t, db, authz.RoleSupervisor, authz.Scope{Kind: authz.ScopeProvince, ID: own}, "")
+		type page = map[string]any
+		for _, vars := range []page{
+			{"p": 3, "d": 2, "u": 3, "o": 4, "l": 3},
+			{"p": 3, "d": 1, "u": 2, "o": 1, "l": 1},
+			{"p": 2, "d": 20, "u": 5, "o": 5, "l": 3},
+		} {
+			warmAccount(t, api)
+			db.Counter.Reset()
+			resp := api.Query(t, wideNestedQuery, vars)
+			if statements := db.Counter.Count(); statements != 10 {
+				t.Errorf("%v: %d SQL statements, want 10 (5 levels + 5 counts, the viewer's account cached)", vars, statements)
+			}
+			var got struct {
+				Provinces conn[struct {
+					Code      string
+					Districts conn[struct {
+						Units conn[struct {
+							Officials conn[struct {
+								Pledges conn[struct{ ID string }]
+							}]
+						}]
+					}]
+				}]
+			}
+			resp.Decode(t, &got)
+			for _, p := range got.Provinces.Edges {
+				for _, d := range p.Node.Districts.Edges {
+					for _, u := range d.Node.Units.Edges {
+						officials := u.Node.Officials
+						if p.Node.Code != "T02" {
+							if officials.TotalCount != 0 || len(officials.Edges) != 0 {
+								t.Fatalf("%v: %s's unit shows %d of %d officials outside the viewer's province",
+									vars, p.Node.Code, len(officials.Edges), officials.TotalCount)
+							}
+							continue
+						}
+						if want := min(4, vars["o"].(int)); officials.TotalCount != 4 || len(officials.Edges) != want {
+							t.Fatalf("%v: officials total %d, page %d, want 4 and %d", vars, officials.TotalCount, len(officials.Edges), want)
+						}
+						for _, o := range officials.Edges {
+							if want := min(3, vars["l"].(int)); o.Node.Pledges.TotalCount != 3 || len(o.Node.Pledges.Edges) != want {
+								t.Fatalf("%v: pledges total %d, page %d, want 3 and %d", vars, o.Node.Pledges.TotalCount, len(o.Node.Pledges.Edges), want)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
 }
