@@ -79,14 +79,16 @@ type step struct {
 	query string
 }
 
-// steps are the tables the rebuild computes before the counters themselves. off holds each
-// official's years counted in (active on the year's reference day: the reference days grow from
-// year to year, so those years are one range, ylo to yhi); span the unit each official counts in,
-// by years; place where each unit sat, by years; chain each unit's own scope and its ancestors',
-// area its district, province and the nation; and each c_* table what one kind of record
-// contributes to each unit (unit, year, key, v), grouped by what its keys depend on before the
-// keys are written out. Key prefixes differ between kinds of record, and the final sums add any
-// rows of the same unit, year and key up anyway. t names a step's table in a query.
+// steps are the tables the rebuild computes before the counters themselves, in an order each
+// step's dependencies come first in. off holds each official's years counted in (active on the
+// year's reference day: the reference days grow from year to year, so those years are one range,
+// ylo to yhi); span the unit each official counts in, by years; counted the two together; place
+// where each unit sat, by years; chain each unit's own scope and its ancestors', area its
+// district, province and the nation; p_* each official's year of a kind of record; and each c_*
+// table what one kind of record contributes to each unit (unit, year, key, v), grouped by what
+// its keys depend on before the keys are written out. Key prefixes differ between kinds of
+// record, and the final sums add any rows of the same unit, year and key up anyway. t names a
+// step's table in a query.
 func (r sqlRules) steps(t func(string) string) []step {
 	var acceptance, conclusion []string
 	for _, s := range deadline.AcceptanceStates {
@@ -106,8 +108,24 @@ func (r sqlRules) steps(t func(string) string) []step {
 		y := fmt.Sprintf("least(%d, %s)", r.today.Y, year(t))
 		return fmt.Sprintf("(%s - (%s < %s)::int)", y, r.day(t), r.ref(y))
 	}
-	off, span, place := t("off"), t("span"), t("place")
+	off, span, counted, place := t("off"), t("span"), t("counted"), t("place")
 	return []step{
+		// Yearly self-assessments: each official's year, by the month of the earliest submission
+		// (13 without any), classified by the latest reviewed ("later": by submission, none first,
+		// then by classification, not rated as "", compared as Go does: the submission in
+		// microseconds, padded, then the classification, in byte order). A table of its own, so
+		// that the join below is planned on its true size (the planner guesses a fifth of it).
+		{name: "p_assessed", query: fmt.Sprintf(`SELECT id, year, CASE WHEN at IS NULL THEN 13 ELSE %s END AS m, substr(r, 21) AS cls FROM
+			(SELECT official_self_assessments AS id, year, min(submitted_at) AS at,
+				max(CASE WHEN status = 'REVIEWED' THEN lpad(CASE WHEN submitted_at IS NULL THEN 0
+					ELSE (extract(epoch FROM submitted_at) * 1000000)::bigint + 100000000000000000 END::text, 20, '0')
+					|| CASE WHEN final_classification IS NULL OR not_rated THEN '' ELSE final_classification END END COLLATE "C") AS r
+				FROM self_assessments WHERE period_kind = 'YEAR' AND status IN ('SUBMITTED', 'REVIEWED') AND %s GROUP BY 1, 2) s`,
+			r.month("at", "year"), r.inYears("year"))},
+		// Pledges: each official's year, by the month of the earliest signature (a table of its
+		// own, as p_assessed). These two come first: the biggest, they wait for nothing.
+		{name: "p_pledges", query: fmt.Sprintf(`SELECT official_pledges AS id, year, %s AS m
+			FROM pledges WHERE status = 'SIGNED' AND %s GROUP BY 1, 2`, r.month("min(signed_at)", "year"), r.inYears("year"))},
 		{name: "off", query: fmt.Sprintf(`SELECT id, %s AS ylo, CASE WHEN active_to IS NULL THEN %d ELSE %s END AS yhi FROM officials`,
 			firstYear("active_from"), r.today.Y, lastYear("active_to"))},
 		// The unit each official's figures of a year count in (officialFacts.unitAt): an official
@@ -124,6 +142,10 @@ func (r sqlRules) steps(t func(string) string) []step {
 			WHERE alo <= ahi`,
 			FirstYear, r.today.Y, FirstYear, firstYear("valid_from"), r.today.Y, r.today.Y,
 			firstYear("lead(valid_from) OVER w"), r.day("valid_from"))},
+		// Where each official counts, by years: the unit of each span, for the years of it the
+		// official is counted in (one join for the steps below instead of two).
+		{name: "counted", deps: []string{"off", "span"}, query: fmt.Sprintf(`SELECT s.id, s.unit, greatest(o.ylo, s.alo) AS ylo,
+			least(o.yhi, s.ahi) AS yhi FROM %s o JOIN %s s ON s.id = o.id WHERE greatest(o.ylo, s.alo) <= least(o.yhi, s.ahi)`, off, span)},
 		// Where each unit sat, by years (unitNode.at): each past placement holds the years from the
 		// previous move's year to the year before its own move's, the present one the years from
 		// the last move's on.
@@ -146,44 +168,32 @@ func (r sqlRules) steps(t func(string) string) []step {
 		{name: "area", deps: []string{"place"}, query: fmt.Sprintf(`SELECT unit, district AS scope, ylo, yhi FROM %[3]s WHERE district IS NOT NULL
 		UNION ALL SELECT unit, province, ylo, yhi FROM %[3]s WHERE province IS NOT NULL
 		UNION ALL SELECT id, '`+nationScope+`', %[1]d, %[2]d FROM units`, FirstYear, r.today.Y, place)},
-		// Yearly self-assessments: once a year an official is counted in, by the month of the
-		// earliest submission (13 without any), classified by the latest reviewed ("later": by
-		// submission, none first, then by classification, not rated as "", compared as Go does:
-		// the submission in microseconds, padded, then the classification, in byte order).
-		{name: "c_assessed", deps: []string{"off", "span"}, query: fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
-		(SELECT sp.unit, s.year, CASE WHEN s.at IS NULL THEN 13 ELSE %s END AS m, substr(s.r, 21) AS cls, count(*) AS n FROM
-			(SELECT official_self_assessments AS id, year, min(submitted_at) AS at,
-				max(CASE WHEN status = 'REVIEWED' THEN lpad(CASE WHEN submitted_at IS NULL THEN 0
-					ELSE (extract(epoch FROM submitted_at) * 1000000)::bigint + 100000000000000000 END::text, 20, '0')
-					|| CASE WHEN final_classification IS NULL OR not_rated THEN '' ELSE final_classification END END COLLATE "C") AS r
-				FROM self_assessments WHERE period_kind = 'YEAR' AND status IN ('SUBMITTED', 'REVIEWED') AND %s GROUP BY 1, 2) s
-			JOIN %s o ON o.id = s.id AND s.year BETWEEN o.ylo AND o.yhi
-			JOIN %s sp ON sp.id = s.id AND s.year BETWEEN sp.alo AND sp.ahi GROUP BY 1, 2, 3, 4) g
+		// ... counted once a year an official is counted in.
+		{name: "c_assessed", deps: []string{"counted", "p_assessed"}, query: fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
+		(SELECT c.unit, s.year, s.m, s.cls, count(*) AS n FROM %s s
+			JOIN %s c ON c.id = s.id AND s.year BETWEEN c.ylo AND c.yhi GROUP BY 1, 2, 3, 4) g
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s] || CASE WHEN g.cls IS NULL THEN '{}'::text[]
 			ELSE ARRAY['%s' || CASE WHEN g.cls = '' THEN '%s' ELSE g.cls END] END) k
 		GROUP BY 1, 2, 3`,
-			r.month("s.at", "s.year"), r.inYears("year"), off, span, kAssessed, r.monthly(kAssessed, "g.m"), kClass, notRated)},
-		// Pledges: once a year an official is counted in, from the earliest signature.
-		{name: "c_pledges", deps: []string{"off", "span"}, query: fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
-		(SELECT s.unit, p.year, %s AS m, count(*) AS n FROM
-			(SELECT official_pledges AS id, year, min(signed_at) AS at FROM pledges WHERE status = 'SIGNED' AND %s GROUP BY 1, 2) p
-			JOIN %s o ON o.id = p.id AND p.year BETWEEN o.ylo AND o.yhi
-			JOIN %s s ON s.id = p.id AND p.year BETWEEN s.alo AND s.ahi GROUP BY 1, 2, 3) g
+			t("p_assessed"), counted, kAssessed, r.monthly(kAssessed, "g.m"), kClass, notRated)},
+		// ... counted once a year an official is counted in.
+		{name: "c_pledges", deps: []string{"counted", "p_pledges"}, query: fmt.Sprintf(`SELECT g.unit, g.year, k, sum(g.n) FROM
+		(SELECT c.unit, p.year, p.m, count(*) AS n FROM %s p
+			JOIN %s c ON c.id = p.id AND p.year BETWEEN c.ylo AND c.yhi GROUP BY 1, 2, 3) g
 		CROSS JOIN LATERAL unnest(ARRAY['%s', %s]) k GROUP BY 1, 2, 3`,
-			r.month("p.at", "p.year"), r.inYears("year"), off, span, kPledge, r.monthly(kPledge, "g.m"))},
+			t("p_pledges"), counted, kPledge, r.monthly(kPledge, "g.m"))},
 		// Officials: the headcount of each year they are counted in, and those aware by its
 		// reference day (their first acknowledgement of any campaign) by the month (0 when
 		// acknowledged in an earlier year).
-		{name: "c_officials", deps: []string{"off", "span"}, query: fmt.Sprintf(`SELECT g.unit, y, k, sum(g.n) FROM
-		(SELECT s.unit, greatest(o.ylo, s.alo) AS ylo, least(o.yhi, s.ahi) AS yhi, a.ya, a.ay, a.am, count(*) AS n FROM %s o
-			JOIN %s s ON s.id = o.id
+		{name: "c_officials", deps: []string{"counted"}, query: fmt.Sprintf(`SELECT g.unit, y, k, sum(g.n) FROM
+		(SELECT c.unit, c.ylo, c.yhi, a.ya, a.ay, a.am, count(*) AS n FROM %s c
 			LEFT JOIN (SELECT id, %s AS ya, %s AS ay, extract(month FROM %s)::int AS am FROM
-				(SELECT official_acknowledgements AS id, min(acknowledged_at) AS at FROM acknowledgements GROUP BY 1) x) a ON a.id = o.id
-			WHERE greatest(o.ylo, s.alo) <= least(o.yhi, s.ahi) GROUP BY 1, 2, 3, 4, 5, 6) g
+				(SELECT official_acknowledgements AS id, min(acknowledged_at) AS at FROM acknowledgements GROUP BY 1) x) a ON a.id = c.id
+			GROUP BY 1, 2, 3, 4, 5, 6) g
 		CROSS JOIN generate_series(g.ylo, g.yhi) y
 		CROSS JOIN LATERAL unnest(CASE WHEN y >= g.ya THEN ARRAY['%s', '%s', %s] ELSE ARRAY['%s'] END) k
 		GROUP BY 1, 2, 3`,
-			off, span, firstYear("at"), year("at"), r.local("at"),
+			counted, firstYear("at"), year("at"), r.local("at"),
 			kHeadcount, kAware, r.monthly(kAware, "CASE WHEN g.ay < y THEN 0 ELSE g.am END"), kHeadcount)},
 		// Cases, in the year they were received: by month, channel, category, state; concluded and
 		// on time; rated; and the open ones by the deadline they are held to (deadline.Open), to
@@ -333,6 +343,10 @@ func rebuildInTx(ctx context.Context, d db, rules sqlRules) error {
 	t := func(name string) string { return "pc_" + name }
 	steps := rules.steps(t)
 	for _, st := range steps {
+		// A transaction may rebuild twice (Check after ensure): the first one's tables go.
+		if err := d.exec(ctx, "DROP TABLE IF EXISTS pg_temp."+t(st.name)); err != nil {
+			return err
+		}
 		if err := d.exec(ctx, "CREATE TEMP TABLE "+t(st.name)+st.columns()+" ON COMMIT DROP AS "+st.query); err != nil {
 			return fmt.Errorf("%s: %w", st.name, err)
 		}
