@@ -18,3 +18,17 @@ func (s *Service) RebuildInGo(ctx context.Context, now time.Time) error {
 	}
 	return tx.Commit()
 }
+
+// RebuildInTx rebuilds the counters set-based in one transaction and on its connection alone,
+// as a rebuild inside a change's transaction does (ensure); on SQLite, in Go.
+func (s *Service) RebuildInTx(ctx context.Context, now time.Time) error {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := rebuild(ctx, db{q: tx.Client(), dialect: s.e.dialect}, dayOf(now)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

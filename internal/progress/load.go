@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -21,6 +22,39 @@ type querier interface {
 type db struct {
 	q       querier
 	dialect string
+	// side is the database's pool, for a rebuild that may compute on connections of its own
+	// besides q's transaction (rebuildSQL); nil inside a transaction that may hold changes.
+	side *sidePool
+}
+
+// sidePool is the pool a rebuild computes on besides its transaction, and the tables it made
+// there: the transaction reads them, and so holds them until it ends, after which its owner
+// drops them (dropStaged).
+type sidePool struct {
+	db     *sql.DB
+	mu     sync.Mutex
+	tables []string
+}
+
+func (s *sidePool) made(table string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tables = append(s.tables, table)
+}
+
+// dropStaged drops the tables the rebuild made, once its transaction has ended. One it cannot
+// drop (the database went away) goes with the next rebuild.
+func (s *sidePool) dropStaged(ctx context.Context) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	tables := s.tables
+	s.tables = nil
+	s.mu.Unlock()
+	if len(tables) > 0 {
+		_, _ = s.db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+strings.Join(tables, ", "))
+	}
 }
 
 func (d db) rebind(query string) string {

@@ -72,7 +72,9 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d := db{q: tx.Client(), dialect: s.e.dialect}
+	side := s.side()
+	defer side.dropStaged(ctx) // once the transaction has ended
+	d := db{q: tx.Client(), dialect: s.e.dialect, side: side}
 	today := s.today()
 	err = rebuild(ctx, d, today)
 	if err == nil {
@@ -1010,12 +1012,14 @@ func (dl delta) overdue(scopes []string, year int, now time.Time) int64 {
 // that differ as "scope year key: kept, rebuilt" (none when they agree). The counters' check
 // after a bulk change: `liemchinh progress check`.
 func (s *Service) Check(ctx context.Context) ([]string, error) {
+	side := s.side()
+	defer side.dropStaged(ctx) // after the rollback below
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
-	d := db{q: tx.Client(), dialect: s.e.dialect}
+	d := db{q: tx.Client(), dialect: s.e.dialect, side: side}
 	today := s.today()
 	if err := ensure(ctx, d, today); err != nil {
 		return nil, err

@@ -72,11 +72,22 @@ func rebuiltBothWays(t *testing.T, db *testutil.DB, now time.Time) map[string]in
 		t.Fatal(err)
 	}
 	inGo := counters(t, db)
+	if err := svc.RebuildInTx(sys, now); err != nil {
+		t.Fatal(err)
+	}
+	sameCounters(t, "set-based rebuild in one transaction against the Go one", inGo, counters(t, db))
 	if err := svc.Rebuild(sys); err != nil {
 		t.Fatal(err)
 	}
 	setBased := counters(t, db)
-	sameCounters(t, "set-based rebuild against the Go one", inGo, setBased)
+	sameCounters(t, "set-based rebuild on several connections against the Go one", inGo, setBased)
+	var staged int
+	if err := db.SQL.QueryRow("SELECT count(*) FROM pg_class WHERE relname LIKE 'progress_rebuild_%'").Scan(&staged); err != nil {
+		t.Fatal(err)
+	}
+	if staged != 0 {
+		t.Errorf("the rebuild left %d staging tables behind", staged)
+	}
 	return setBased
 }
 

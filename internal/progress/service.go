@@ -1,7 +1,10 @@
 package progress
 
 import (
+	"database/sql"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/liemchinh/liemchinh/ent"
 	"github.com/liemchinh/liemchinh/internal/store"
@@ -10,6 +13,7 @@ import (
 // Service answers progress, rankings and series, and maintains the counters behind them.
 type Service struct {
 	client *ent.Client
+	sql    *sql.DB // PostgreSQL's pool, where Rebuild and Check compute on several connections
 	e      *engine
 	now    func() time.Time
 }
@@ -21,7 +25,20 @@ func New(db *store.DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{client: db.Client, e: engineOf(db, now), now: now}
+	s := &Service{client: db.Client, e: engineOf(db, now), now: now}
+	if db.Dialect == dialect.Postgres {
+		s.sql = db.SQL
+	}
+	return s
 }
 
 func (s *Service) today() day { return dayOf(s.now()) }
+
+// side is the pool a rebuild of Rebuild or Check computes on besides its transaction (nil on
+// SQLite).
+func (s *Service) side() *sidePool {
+	if s.sql == nil {
+		return nil
+	}
+	return &sidePool{db: s.sql}
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/liemchinh/liemchinh/internal/recordscope"
 	"github.com/liemchinh/liemchinh/internal/sealbox"
 	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/taskgraph"
 )
 
 // NationalCampaignCode is the code of the synthetic nation's campaign.
@@ -373,7 +374,7 @@ func (n *nation) load(ctx context.Context, db *store.DB, d *deferredSchema) ([]T
 		{n.registrationsTable().job(), nil},
 		{n.commendationsTable().job(), nil},
 	}
-	var tasks []task
+	var tasks []taskgraph.Task
 	loadOf := map[string]string{}
 	for _, jd := range jobs {
 		j := jd.j
@@ -381,7 +382,7 @@ func (n *nation) load(ctx context.Context, db *store.DB, d *deferredSchema) ([]T
 		for _, t := range j.tables {
 			loadOf[t.name] = name
 		}
-		tasks = append(tasks, task{name: name, deps: jd.deps, run: func(ctx context.Context) error {
+		tasks = append(tasks, taskgraph.Task{Name: name, Deps: jd.deps, Run: func(ctx context.Context) error {
 			start := time.Now()
 			rows, err := copyJob(ctx, db.SQL, j)
 			if err != nil {
@@ -404,7 +405,7 @@ func (n *nation) load(ctx context.Context, db *store.DB, d *deferredSchema) ([]T
 	for _, o := range indexes {
 		name := "index " + o.name
 		indexTasks[o.table] = append(indexTasks[o.table], name)
-		tasks = append(tasks, task{name: name, deps: []string{loadOf[o.table]}, run: func(ctx context.Context) error {
+		tasks = append(tasks, taskgraph.Task{Name: name, Deps: []string{loadOf[o.table]}, Run: func(ctx context.Context) error {
 			start := time.Now()
 			err := maintenance(ctx, db.SQL, o.def)
 			n.log.Debug("seed: index built", "index", o.name, "elapsed", time.Since(start).Round(time.Millisecond))
@@ -412,13 +413,13 @@ func (n *nation) load(ctx context.Context, db *store.DB, d *deferredSchema) ([]T
 		}})
 	}
 	for _, t := range bulkTables {
-		tasks = append(tasks, task{name: "analyze " + t, deps: append([]string{loadOf[t]}, indexTasks[t]...),
-			run: func(ctx context.Context) error {
+		tasks = append(tasks, taskgraph.Task{Name: "analyze " + t, Deps: append([]string{loadOf[t]}, indexTasks[t]...),
+			Run: func(ctx context.Context) error {
 				_, err := db.SQL.ExecContext(ctx, "ANALYZE "+pq.QuoteIdentifier(t))
 				return err
 			}})
 	}
-	if err := runTasks(ctx, tasks, 2); err != nil {
+	if err := taskgraph.Run(ctx, tasks, 2); err != nil {
 		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b TableRows) int { return cmp.Compare(tableRank(a.Table), tableRank(b.Table)) })

@@ -1,4 +1,6 @@
-package seed
+// Package taskgraph runs steps that wait for one another on a fixed number of workers (the
+// national seed's loads and index builds, the progress counters' rebuild on PostgreSQL).
+package taskgraph
 
 import (
 	"context"
@@ -6,17 +8,19 @@ import (
 	"sync"
 )
 
-// task is a step of the load that may wait for others (by name).
-type task struct {
-	name string
-	deps []string
-	run  func(ctx context.Context) error
+// Task is a step that may wait for others (by name).
+type Task struct {
+	Name string
+	Deps []string
+	Run  func(ctx context.Context) error
 }
 
-// runTasks runs tasks on n workers: each takes the first task, in list order, whose dependencies
-// are done. Loads come first in the list, so that index builds fill in once a table is loaded
-// while the other worker still loads another.
-func runTasks(ctx context.Context, tasks []task, n int) error {
+// Run runs tasks on n workers: each takes the first task, in list order, whose dependencies are
+// done, so the list order is the priority (the national seed lists its loads first, so that
+// index builds fill in once a table is loaded while the other worker still loads another). The
+// first error cancels the context of the tasks still running, and no task starts after it; Run
+// returns it, named after its task.
+func Run(ctx context.Context, tasks []Task, n int) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -28,8 +32,8 @@ func runTasks(ctx context.Context, tasks []task, n int) error {
 		running   int
 		firstErr  error
 	)
-	ready := func(t task) bool {
-		for _, d := range t.deps {
+	ready := func(t Task) bool {
+		for _, d := range t.Deps {
 			if !done[d] {
 				return false
 			}
@@ -69,15 +73,15 @@ func runTasks(ctx context.Context, tasks []task, n int) error {
 				if i < 0 {
 					return
 				}
-				err := tasks[i].run(ctx)
+				err := tasks[i].Run(ctx)
 				mu.Lock()
 				running--
 				remaining--
 				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("%s: %w", tasks[i].name, err)
+					firstErr = fmt.Errorf("%s: %w", tasks[i].Name, err)
 					cancel()
 				}
-				done[tasks[i].name] = err == nil
+				done[tasks[i].Name] = err == nil
 				cond.Broadcast()
 				mu.Unlock()
 			}
