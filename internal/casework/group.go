@@ -49,6 +49,10 @@ func groupYield(ctx context.Context) {
 const (
 	// groupMax bounds the submissions of one transaction.
 	groupMax = 128
+	// groupQueueMax bounds the submissions waiting: past it, a submission keeps its admission turn
+	// and is written alone, so a burst or a slow database holds the server's admission limit
+	// rather than an ever longer queue.
+	groupQueueMax = 4 * groupMax
 	// groupTimeout bounds one group's transaction (the requests' own deadlines do not: the group
 	// is theirs together).
 	groupTimeout = 30 * time.Second
@@ -71,9 +75,16 @@ func (s *Service) groupWriters() int { return 1 }
 // submit queues p and waits for its answer. With fewer writers than allowed, the caller becomes
 // one: it writes what is waiting (its own submission among it) in groups until its own is
 // answered, then leaves the rest, if any, to a writer of its own.
+//
+// A submission still queued when its request ends (the client went away, its deadline passed)
+// leaves the queue unwritten; one a writer has taken is answered once its group is written.
 func (g *group) submit(s *Service, p *prepared) (*Receipt, error) {
 	p.done = make(chan struct{})
 	g.mu.Lock()
+	if len(g.queue) >= groupQueueMax {
+		g.mu.Unlock()
+		return s.submitAlone(p)
+	}
 	g.queue = append(g.queue, p)
 	lead := g.writers < s.groupWriters()
 	if lead {
@@ -84,8 +95,31 @@ func (g *group) submit(s *Service, p *prepared) (*Receipt, error) {
 	if lead {
 		g.write(s, p)
 	}
-	<-p.done
+	select {
+	case <-p.done:
+	case <-p.ctx.Done():
+		if g.leave(p) {
+			if errors.Is(p.ctx.Err(), context.DeadlineExceeded) {
+				return nil, apperr.ErrTimeout
+			}
+			return nil, p.ctx.Err()
+		}
+		<-p.done // taken by a writer: its group's transaction is bounded by groupTimeout
+	}
 	return p.out, p.err
+}
+
+// leave takes p out of the queue, reporting whether it was still there (no writer took it).
+func (g *group) leave(p *prepared) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, q := range g.queue {
+		if q == p {
+			g.queue = append(g.queue[:i], g.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // write writes groups from the queue until it is empty, or until own (when not nil) is answered

@@ -195,6 +195,10 @@ type prepared struct {
 // prepare checks a submission and chooses what its writing needs.
 func (s *Service) prepare(ctx context.Context, in Submission, key string) (*prepared, error) {
 	v := authz.FromContext(ctx)
+	if v.MustChangePassword {
+		// Refused whichever way it would be written (a group's writes carry no viewer).
+		return nil, authz.ErrPasswordChangeRequired
+	}
 	if v.Anonymous() && s.limits.Submit != nil && !ratelimit.IsExempt(ctx) {
 		if ok, wait, err := s.limits.Submit.Allow(ctx, ratelimit.AddressKey(authz.ClientIP(ctx))); err != nil {
 			return nil, err
