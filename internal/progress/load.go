@@ -36,6 +36,24 @@ type sidePool struct {
 	tables []string
 }
 
+// take takes n connections of the pool, or none if they are not free within a few seconds.
+func (s *sidePool) take(ctx context.Context, n int) ([]*sql.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conns := make([]*sql.Conn, 0, n)
+	for range n {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			for _, c := range conns {
+				_ = c.Close()
+			}
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
 func (s *sidePool) made(table string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

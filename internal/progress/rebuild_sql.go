@@ -304,6 +304,19 @@ func rebuildSQL(ctx context.Context, d db, today day) error {
 	if err != nil {
 		return fmt.Errorf("progress rebuild: %w", err)
 	}
+	// The side connections are taken before the counters are locked: a pool with none to spare
+	// (DB_MAX_CONNS=1) rebuilds in the transaction alone rather than wait with them locked.
+	var conns []*sql.Conn
+	if d.side != nil {
+		if conns, err = d.side.take(ctx, rebuildWorkers); err != nil {
+			conns = nil
+		}
+		defer func() {
+			for _, c := range conns {
+				_ = c.Close()
+			}
+		}()
+	}
 	setup := []string{"TRUNCATE progress_counters"}
 	for _, ix := range indexes {
 		setup = append(setup, "DROP INDEX "+pq.QuoteIdentifier(ix[0]))
@@ -316,8 +329,8 @@ func rebuildSQL(ctx context.Context, d db, today day) error {
 		}
 	}
 	rules := sqlRules{today}
-	if d.side != nil {
-		err = rebuildStaged(ctx, d, d.side, rules)
+	if conns != nil {
+		err = rebuildStaged(ctx, d, d.side, conns, rules)
 	} else {
 		err = rebuildInTx(ctx, d, rules)
 	}
@@ -367,9 +380,10 @@ func rebuildInTx(ctx context.Context, d db, rules sqlRules) error {
 // tables of a name of its own (side.dropStaged drops them once d's transaction has ended; this
 // drops any a killed rebuild left behind), then the units' sums in d's transaction while a side
 // connection sums the areas.
-func rebuildStaged(ctx context.Context, d db, side *sidePool, rules sqlRules) error {
+func rebuildStaged(ctx context.Context, d db, side *sidePool, conns []*sql.Conn, rules sqlRules) error {
 	// The counters are locked: no other rebuild runs until this one ends, so tables a killed one
-	// left behind can go.
+	// left behind can go, unless a query of it still runs on them (its client is gone, its
+	// server process not yet): they are then left for the next rebuild rather than waited for.
 	var stale []string
 	err := d.query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname LIKE ?`, []any{stagingPrefix + "%"},
@@ -383,7 +397,21 @@ func rebuildStaged(ctx context.Context, d db, side *sidePool, rules sqlRules) er
 		return err
 	}
 	if len(stale) > 0 {
-		if err := d.exec(ctx, "DROP TABLE IF EXISTS "+strings.Join(stale, ", ")); err != nil {
+		if err := d.exec(ctx, "SAVEPOINT stale_staging"); err != nil {
+			return err
+		}
+		err := d.exec(ctx, "SET LOCAL lock_timeout = '2s'")
+		if err == nil {
+			err = d.exec(ctx, "DROP TABLE IF EXISTS "+strings.Join(stale, ", "))
+		}
+		undo := "RELEASE SAVEPOINT stale_staging"
+		if err != nil {
+			undo = "ROLLBACK TO SAVEPOINT stale_staging"
+		}
+		if err := d.exec(ctx, undo); err != nil {
+			return err
+		}
+		if err := d.exec(ctx, "SET LOCAL lock_timeout TO DEFAULT"); err != nil {
 			return err
 		}
 	}
@@ -394,10 +422,16 @@ func rebuildStaged(ctx context.Context, d db, side *sidePool, rules sqlRules) er
 	prefix := stagingPrefix + hex.EncodeToString(run[:]) + "_"
 	t := func(name string) string { return prefix + name }
 	steps := rules.steps(t)
-	// stage computes one table on a connection of its own, in a transaction committed at once.
+	// stage computes one table on a side connection, in a transaction committed at once.
+	free := make(chan *sql.Conn, len(conns))
+	for _, c := range conns {
+		free <- c
+	}
 	stage := func(ctx context.Context, name, columns, query string) error {
 		side.made(t(name))
-		tx, err := side.db.BeginTx(ctx, nil)
+		c := <-free
+		defer func() { free <- c }()
+		tx, err := c.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -415,7 +449,7 @@ func rebuildStaged(ctx context.Context, d db, side *sidePool, rules sqlRules) er
 			return stage(ctx, st.name, st.columns(), st.query)
 		}})
 	}
-	if err := taskgraph.Run(ctx, tasks, rebuildWorkers); err != nil {
+	if err := taskgraph.Run(ctx, tasks, len(conns)); err != nil {
 		return err
 	}
 	contributions := slices.DeleteFunc(slices.Clone(steps), func(s step) bool { return !strings.HasPrefix(s.name, "c_") })

@@ -123,6 +123,14 @@ func TestSetBasedRebuildOnNationalSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := rebuiltBothWays(t, db, demoNow)
+		// A pool with no connection to spare for the steps rebuilds in its transaction alone,
+		// after a few seconds, rather than wait with the counters locked.
+		db.SQL.SetMaxOpenConns(1)
+		if err := progress.New(db.DB, func() time.Time { return demoNow }).Rebuild(sys); err != nil {
+			t.Fatal(err)
+		}
+		db.SQL.SetMaxOpenConns(0)
+		sameCounters(t, "rebuild on a pool of one connection", got, counters(t, db))
 		if got["nation 2026 headcount"] == 0 || got["nation 2025 pledge"] == 0 || got["nation 2025 case.received"] == 0 {
 			t.Errorf("the national seed counts no officials, pledges or cases: %d, %d, %d",
 				got["nation 2026 headcount"], got["nation 2025 pledge"], got["nation 2025 case.received"])

@@ -21,6 +21,23 @@ type Task struct {
 // first error cancels the context of the tasks still running, and no task starts after it; Run
 // returns it, named after its task.
 func Run(ctx context.Context, tasks []Task, n int) error {
+	if n < 1 {
+		return fmt.Errorf("taskgraph: %d workers", n)
+	}
+	names := make(map[string]bool, len(tasks))
+	for _, t := range tasks {
+		if names[t.Name] {
+			return fmt.Errorf("taskgraph: two tasks named %q", t.Name)
+		}
+		names[t.Name] = true
+	}
+	for _, t := range tasks {
+		for _, d := range t.Deps {
+			if !names[d] {
+				return fmt.Errorf("taskgraph: task %q waits for %q, which is not a task", t.Name, d)
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (

@@ -78,3 +78,19 @@ func TestRunUnknownDependency(t *testing.T) {
 		t.Fatal("Run with a missing dependency returned nil")
 	}
 }
+
+// TestRunRefusesBadGraphs: no workers, two tasks of one name and a cycle are errors, not hangs
+// or silent successes.
+func TestRunRefusesBadGraphs(t *testing.T) {
+	ok := func(context.Context) error { return nil }
+	if err := Run(context.Background(), []Task{{Name: "a", Run: ok}}, 0); err == nil {
+		t.Error("Run with no workers returned nil")
+	}
+	if err := Run(context.Background(), []Task{{Name: "a", Run: ok}, {Name: "a", Run: ok}}, 2); err == nil {
+		t.Error("Run with two tasks named a returned nil")
+	}
+	cycle := []Task{{Name: "a", Deps: []string{"b"}, Run: ok}, {Name: "b", Deps: []string{"a"}, Run: ok}}
+	if err := Run(context.Background(), cycle, 2); err == nil {
+		t.Error("Run with a cycle returned nil")
+	}
+}
