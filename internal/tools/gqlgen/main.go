@@ -1,5 +1,5 @@
 // Command gqlgen runs gqlgen's code generation (github.com/99designs/gqlgen/api, at the version
-// pinned in go.mod, with gqlgen.yml) and then points two of the generated executor's calls at
+// pinned in go.mod, with gqlgen.yml) and then points three of the generated executor's calls at
 // graph/generated/execution.go, which does the same work for less:
 //
 //   - graphql.MarshalSliceConcurrently starts a goroutine for every element of every list; each
@@ -100,10 +100,16 @@ var infallible = regexp.MustCompile(`^marshal[NO](ID2string|String2string|Int2in
 // plainFields rewrites the resolution of plain scalar fields to plainField, and reports how many.
 func plainFields(b []byte) ([]byte, int) {
 	n := 0
+	builtins := map[string]bool{} // by marshaler
 	out := plainResolve.ReplaceAllFunc(b, func(m []byte) []byte {
 		g := plainResolve.FindSubmatch(m)
 		typ, marshal := string(g[4]), string(g[5])
-		if !infallible.MatchString(marshal) && !enumMarshaler(b, marshal, typ) {
+		builtin, seen := builtins[marshal]
+		if !seen {
+			builtin = infallible.MatchString(marshal) && builtinMarshaler(b, marshal, typ)
+			builtins[marshal] = builtin
+		}
+		if !builtin && !enumMarshaler(b, marshal, typ) {
 			return m
 		}
 		n++
@@ -111,6 +117,17 @@ func plainFields(b []byte) ([]byte, int) {
 			g[1], g[2], g[3], g[6], g[7]))
 	})
 	return out, n
+}
+
+// builtinMarshaler reports whether the marshaler is gqlgen's own of a built-in scalar: its body
+// is graphql.MarshalID, MarshalString, MarshalInt, MarshalInt64 or MarshalBoolean of the value
+// and, for a non-null one, the null check. A scalar mapped to a marshaler of our own keeps its
+// field context, whatever the generated function's name.
+func builtinMarshaler(b []byte, name, typ string) bool {
+	body := regexp.MustCompile(`func \(ec \*executionContext\) ` + regexp.QuoteMeta(name) + `\(ctx context\.Context, sel ast\.SelectionSet, v ` +
+		regexp.QuoteMeta(typ) + `\) graphql\.Marshaler \{\n\t_ = sel\n(\t_ = ctx\n)?\tres := graphql\.Marshal(ID|String|Int|Int64|Boolean)\(v\)\n` +
+		`(\tif res == graphql\.Null \{\n\t\tgraphql\.AddInvalidNullFromMarshaler\(ctx, "\w+!"\)\n\t\}\n)?\treturn res\n\}\n`)
+	return body.Match(b)
 }
 
 // enumMarshaler reports whether the marshaler is gqlgen's of an enum held by value: its body
