@@ -64,10 +64,15 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 		// Written with the submissions arriving with it, in a transaction of their own (group
 		// commit): no transaction here, which would hold a connection and stay empty. Queued, it
 		// gives its admission turn back (MAX_CONCURRENT_OPERATIONS would otherwise bound a group).
-		// The answer stands as the resolver gave it, errors and all: what it returned was
-		// committed (a submission not written answers with an error and no data), so a tracking
-		// code and secret the payload holds must reach the citizen even when a field of it failed.
-		return next(casework.Grouped(ctx, admissionYield(ctx)))
+		// What the resolver returned was committed: a tracking code and secret the payload holds
+		// must reach the citizen even when a field of it failed, so data stands beside errors. A
+		// submission not written answers with an error and data null, sent as a mutation in a
+		// transaction answers one that failed: errors only.
+		rsp := next(casework.Grouped(ctx, admissionYield(ctx)))
+		if rsp != nil && len(rsp.Errors) > 0 && (len(rsp.Data) == 0 || string(rsp.Data) == "null") {
+			return &graphql.Response{Errors: rsp.Errors, Extensions: rsp.Extensions}
+		}
+		return rsp
 	}
 	txCtx, tx, err := t.OpenTx(ctx)
 	if err != nil {
