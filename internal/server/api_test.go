@@ -89,7 +89,7 @@ func TestNestedQueryStatements(t *testing.T) {
 				warmAccount(t, api)
 				db.Counter.Reset()
 				resp := api.Query(t, nestedQuery, map[string]any{"n": n})
-				statements := db.Counter.Count()
+				statements := db.Counter.Requests()
 				var got nestedResult
 				resp.Decode(t, &got)
 				if statements != 10 {
@@ -384,7 +384,7 @@ func TestNestedQueryStatementsScoped(t *testing.T) {
 			warmAccount(t, api)
 			db.Counter.Reset()
 			resp := api.Query(t, wideNestedQuery, vars)
-			if statements := db.Counter.Count(); statements != 10 {
+			if statements := db.Counter.Requests(); statements != 10 {
 				t.Errorf("%v: %d SQL statements, want 10 (5 levels + 5 counts, the viewer's account cached)", vars, statements)
 			}
 			var got struct {

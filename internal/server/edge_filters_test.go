@@ -431,7 +431,7 @@ func TestOfficialSelfAssessmentsWhereStatements(t *testing.T) {
 				warmAccount(t, api)
 				db.Counter.Reset()
 				r := api.Query(t, q, map[string]any{"n": n})
-				statements := db.Counter.Count()
+				statements := db.Counter.Requests()
 				var got struct {
 					Officials struct {
 						Edges []struct {

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -154,7 +155,7 @@ func (a *API) Do(tb testing.TB, req *http.Request) *Response {
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
 	rec := httptest.NewRecorder()
-	a.Handler.ServeHTTP(rec, req)
+	a.Handler.ServeHTTP(rec, req.WithContext(context.WithValue(req.Context(), servedKey{}, true)))
 	raw, _ := io.ReadAll(rec.Body)
 	if a.seen != nil {
 		a.seen.add(raw)

@@ -220,14 +220,31 @@ func randomSuffix() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Counter counts the SQL statements sent through a driver.
-type Counter struct{ n atomic.Int64 }
+// Counter counts the SQL statements sent through a driver: all of them, and apart those sent
+// under a request served by API.Do, so a test can count what one request costs while the
+// server's background work (queue polling, notifications, caches) goes on beside it.
+type Counter struct{ n, req atomic.Int64 }
 
-// Reset sets the count to zero.
-func (c *Counter) Reset() { c.n.Store(0) }
+// Reset sets both counts to zero.
+func (c *Counter) Reset() { c.n.Store(0); c.req.Store(0) }
 
 // Count returns the statements counted since the last Reset.
 func (c *Counter) Count() int { return int(c.n.Load()) }
+
+// Requests returns the statements counted since the last Reset whose context came from a request
+// served by API.Do (work the request hands to another goroutine with a context of its own, such
+// as a group commit, is not among them).
+func (c *Counter) Requests() int { return int(c.req.Load()) }
+
+// servedKey marks the context of a request served by API.Do.
+type servedKey struct{}
+
+func (c *Counter) add(ctx context.Context) {
+	c.n.Add(1)
+	if ctx.Value(servedKey{}) != nil {
+		c.req.Add(1)
+	}
+}
 
 // Wrap returns a driver that counts every Exec and Query, in or out of transactions.
 func (c *Counter) Wrap(d dialect.Driver) dialect.Driver { return &countingDriver{Driver: d, c: c} }
@@ -238,12 +255,12 @@ type countingDriver struct {
 }
 
 func (d *countingDriver) Exec(ctx context.Context, q string, args, v any) error {
-	d.c.n.Add(1)
+	d.c.add(ctx)
 	return d.Driver.Exec(ctx, q, args, v)
 }
 
 func (d *countingDriver) Query(ctx context.Context, q string, args, v any) error {
-	d.c.n.Add(1)
+	d.c.add(ctx)
 	return d.Driver.Query(ctx, q, args, v)
 }
 
@@ -276,12 +293,12 @@ type countingTx struct {
 }
 
 func (t *countingTx) Exec(ctx context.Context, q string, args, v any) error {
-	t.c.n.Add(1)
+	t.c.add(ctx)
 	return t.Tx.Exec(ctx, q, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, q string, args, v any) error {
-	t.c.n.Add(1)
+	t.c.add(ctx)
 	return t.Tx.Query(ctx, q, args, v)
 }
 
@@ -292,7 +309,7 @@ type execQuerier interface {
 }
 
 func countedExec(c *Counter, d any, ctx context.Context, q string, args ...any) (sql.Result, error) {
-	c.n.Add(1)
+	c.add(ctx)
 	eq, ok := d.(execQuerier)
 	if !ok {
 		return nil, fmt.Errorf("driver %T cannot ExecContext", d)
@@ -301,7 +318,7 @@ func countedExec(c *Counter, d any, ctx context.Context, q string, args ...any) 
 }
 
 func countedQuery(c *Counter, d any, ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	c.n.Add(1)
+	c.add(ctx)
 	eq, ok := d.(execQuerier)
 	if !ok {
 		return nil, fmt.Errorf("driver %T cannot QueryContext", d)
