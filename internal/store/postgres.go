@@ -20,7 +20,8 @@ import (
 // transaction (SET LOCAL jit TO DEFAULT).
 const sessionSetup = "SET jit = off"
 
-// OpenPostgres opens a lib/pq pool on url whose connections run sessionSetup when they are made.
+// OpenPostgres opens a lib/pq pool on url whose connections run sessionSetup when they are made
+// and keep their statements prepared (stmtcache.go).
 func OpenPostgres(url string) (*sql.DB, error) {
 	c, err := pq.NewConnector(url)
 	if err != nil {
@@ -46,5 +47,10 @@ func (s setupConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("store: setting up a PostgreSQL session: %w", err)
 	}
-	return c, nil
+	cc, err := withStatementCache(c, StatementsPerConn)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return cc, nil
 }

@@ -1,0 +1,106 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/liemchinh/liemchinh/internal/store"
+	"github.com/liemchinh/liemchinh/internal/testutil"
+)
+
+// TestStatementCache: on PostgreSQL a connection prepares a statement with arguments once and
+// then reuses it; it keeps at most StatementsPerConn of them, closing the least recently used;
+// a statement whose table changed shape is prepared again (outside a transaction at once, inside
+// one after the transaction the error ended); COPY through Prepare is left alone.
+func TestStatementCache(t *testing.T) {
+	if os.Getenv(testutil.EnvPostgres) == "" {
+		t.Skipf("the statement cache is PostgreSQL's: set %s to run this test", testutil.EnvPostgres)
+	}
+	db := testutil.Open(t, dialect.Postgres)
+	ctx := context.Background()
+	defer func(n int) { store.StatementsPerConn = n }(store.StatementsPerConn)
+	store.StatementsPerConn = 3
+	pool, err := store.OpenPostgres(db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	prepared := func() int {
+		t.Helper()
+		var n int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i := range 10 {
+		var got int
+		if err := conn.QueryRowContext(ctx, "SELECT $1::int + 1", i).Scan(&got); err != nil || got != i+1 {
+			t.Fatalf("run %d: %d, %v", i, got, err)
+		}
+	}
+	if n := prepared(); n != 1 {
+		t.Fatalf("one text run 10 times: %d statements prepared, want 1", n)
+	}
+	for i := range 5 {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("SELECT $1::int + %d", i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := prepared(); n != 3 {
+		t.Fatalf("6 texts with a limit of 3: %d statements prepared", n)
+	}
+
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE shape (a int)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "INSERT INTO shape VALUES ($1)", 7); err != nil {
+		t.Fatal(err)
+	}
+	columns := func(q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}) (int, error) {
+		rows, err := q.QueryContext(ctx, "SELECT * FROM shape WHERE a = $1", 7)
+		if err != nil {
+			return 0, err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		return len(cols), err
+	}
+	if n, err := columns(conn); n != 1 || err != nil {
+		t.Fatalf("before: %d columns, %v", n, err)
+	}
+	if _, err := conn.ExecContext(ctx, "ALTER TABLE shape ADD COLUMN b int"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := columns(conn); n != 2 || err != nil {
+		t.Fatalf("after a column was added, outside a transaction: %d columns, %v", n, err)
+	}
+	if _, err := conn.ExecContext(ctx, "ALTER TABLE shape ADD COLUMN c int"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := columns(tx); err == nil {
+		t.Fatal("in a transaction the changed table's statement ran without an error")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := columns(conn); n != 3 || err != nil {
+		t.Fatalf("after the transaction: %d columns, %v", n, err)
+	}
+}
