@@ -55,9 +55,16 @@ func main() {
 // is internal/edgepage.LimitPerRow: a LATERAL page per parent). The call is rewritten in the parsed
 // template, so entgql's template itself is used as shipped; codegen stops if it no longer has the
 // call (an entgql upgrade that moved it must be looked at).
+//
+// The counts of nested connections (totalCount per parent) state their parents through edgeIn
+// (internal/edgepage.In: one array argument on PostgreSQL) instead of sql.InValues, rewritten the
+// same way.
 func pageEdgesPerParent() {
-	const from, to = "entgql.LimitPerRow(", "limitPerRow("
-	n := 0
+	rewrites := []struct{ from, to string }{
+		{"entgql.LimitPerRow(", "limitPerRow("},
+		{"s.Where(sql.InValues(s.C(", "s.Where(edgeIn(s, s.C("},
+	}
+	n := make([]int, len(rewrites))
 	var walk func(parse.Node)
 	walk = func(node parse.Node) {
 		switch node := node.(type) {
@@ -68,8 +75,10 @@ func pageEdgesPerParent() {
 				}
 			}
 		case *parse.TextNode:
-			n += bytes.Count(node.Text, []byte(from))
-			node.Text = bytes.ReplaceAll(node.Text, []byte(from), []byte(to))
+			for i, r := range rewrites {
+				n[i] += bytes.Count(node.Text, []byte(r.from))
+				node.Text = bytes.ReplaceAll(node.Text, []byte(r.from), []byte(r.to))
+			}
 		case *parse.IfNode:
 			walk(node.List)
 			walk(node.ElseList)
@@ -86,8 +95,10 @@ func pageEdgesPerParent() {
 			walk(t.Tree.Root)
 		}
 	}
-	if n == 0 {
-		log.Fatalf("entgql's collection template no longer calls %s: see pageEdgesPerParent", from)
+	for i, r := range rewrites {
+		if n[i] == 0 {
+			log.Fatalf("entgql's collection template no longer calls %s: see pageEdgesPerParent", r.from)
+		}
 	}
 }
 

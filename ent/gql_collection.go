@@ -282,7 +282,7 @@ func (_q *AccountProvisioningQuery) collectField(ctx context.Context, oneNode bo
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(accountprovisioning.SheetsColumn), ids...))
+							s.Where(edgeIn(s, s.C(accountprovisioning.SheetsColumn), ids...))
 						})
 						if err := query.GroupBy(accountprovisioning.SheetsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -915,7 +915,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(campaign.AcknowledgementsColumn), ids...))
+							s.Where(edgeIn(s, s.C(campaign.AcknowledgementsColumn), ids...))
 						})
 						if err := query.GroupBy(campaign.AcknowledgementsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1004,7 +1004,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(campaign.PledgesColumn), ids...))
+							s.Where(edgeIn(s, s.C(campaign.PledgesColumn), ids...))
 						})
 						if err := query.GroupBy(campaign.PledgesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1093,7 +1093,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(campaign.EmulationRegistrationsColumn), ids...))
+							s.Where(edgeIn(s, s.C(campaign.EmulationRegistrationsColumn), ids...))
 						})
 						if err := query.GroupBy(campaign.EmulationRegistrationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1182,7 +1182,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(campaign.SelfAssessmentsColumn), ids...))
+							s.Where(edgeIn(s, s.C(campaign.SelfAssessmentsColumn), ids...))
 						})
 						if err := query.GroupBy(campaign.SelfAssessmentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1271,7 +1271,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(campaign.CommendationsColumn), ids...))
+							s.Where(edgeIn(s, s.C(campaign.CommendationsColumn), ids...))
 						})
 						if err := query.GroupBy(campaign.CommendationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1360,7 +1360,7 @@ func (_q *CampaignQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(campaign.InspectionsColumn), ids...))
+							s.Where(edgeIn(s, s.C(campaign.InspectionsColumn), ids...))
 						})
 						if err := query.GroupBy(campaign.InspectionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1893,7 +1893,7 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(citizencase.EventsColumn), ids...))
+							s.Where(edgeIn(s, s.C(citizencase.EventsColumn), ids...))
 						})
 						if err := query.GroupBy(citizencase.EventsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -1982,7 +1982,7 @@ func (_q *CitizenCaseQuery) collectField(ctx context.Context, oneNode bool, opCt
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(citizencase.MessagesColumn), ids...))
+							s.Where(edgeIn(s, s.C(citizencase.MessagesColumn), ids...))
 						})
 						if err := query.GroupBy(citizencase.MessagesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -2590,7 +2590,7 @@ func (_q *DistrictQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(district.UnitsColumn), ids...))
+							s.Where(edgeIn(s, s.C(district.UnitsColumn), ids...))
 						})
 						if err := query.GroupBy(district.UnitsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3437,7 +3437,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.AcknowledgementsColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.AcknowledgementsColumn), ids...))
 						})
 						if err := query.GroupBy(official.AcknowledgementsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3526,7 +3526,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.PledgesColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.PledgesColumn), ids...))
 						})
 						if err := query.GroupBy(official.PledgesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3615,7 +3615,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.SelfAssessmentsColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.SelfAssessmentsColumn), ids...))
 						})
 						if err := query.GroupBy(official.SelfAssessmentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3704,7 +3704,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.IncidentsColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.IncidentsColumn), ids...))
 						})
 						if err := query.GroupBy(official.IncidentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3793,7 +3793,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.CommendationsColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.CommendationsColumn), ids...))
 						})
 						if err := query.GroupBy(official.CommendationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3882,7 +3882,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.CasesColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.CasesColumn), ids...))
 						})
 						if err := query.GroupBy(official.CasesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -3971,7 +3971,7 @@ func (_q *OfficialQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(official.AssignmentsColumn), ids...))
+							s.Where(edgeIn(s, s.C(official.AssignmentsColumn), ids...))
 						})
 						if err := query.GroupBy(official.AssignmentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -4615,7 +4615,7 @@ func (_q *ProvinceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(province.DistrictsColumn), ids...))
+							s.Where(edgeIn(s, s.C(province.DistrictsColumn), ids...))
 						})
 						if err := query.GroupBy(province.DistrictsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -4704,7 +4704,7 @@ func (_q *ProvinceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(province.UnitsColumn), ids...))
+							s.Where(edgeIn(s, s.C(province.UnitsColumn), ids...))
 						})
 						if err := query.GroupBy(province.UnitsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -5552,7 +5552,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.ChildrenColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.ChildrenColumn), ids...))
 						})
 						if err := query.GroupBy(unit.ChildrenColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -5656,7 +5656,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.OfficialsColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.OfficialsColumn), ids...))
 						})
 						if err := query.GroupBy(unit.OfficialsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -5745,7 +5745,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.EmulationRegistrationsColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.EmulationRegistrationsColumn), ids...))
 						})
 						if err := query.GroupBy(unit.EmulationRegistrationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -5834,7 +5834,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.CasesColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.CasesColumn), ids...))
 						})
 						if err := query.GroupBy(unit.CasesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -5923,7 +5923,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.IncidentsColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.IncidentsColumn), ids...))
 						})
 						if err := query.GroupBy(unit.IncidentsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -6012,7 +6012,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.CommendationsColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.CommendationsColumn), ids...))
 						})
 						if err := query.GroupBy(unit.CommendationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err
@@ -6101,7 +6101,7 @@ func (_q *UnitQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 							Count  int    `sql:"count"`
 						}
 						query.Where(func(s *sql.Selector) {
-							s.Where(sql.InValues(s.C(unit.InspectionsColumn), ids...))
+							s.Where(edgeIn(s, s.C(unit.InspectionsColumn), ids...))
 						})
 						if err := query.GroupBy(unit.InspectionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
 							return err

@@ -11,3 +11,7 @@ var limitPerRow = edgepage.LimitPerRow
 // edgeParents is an eager loader's "parent IN (parents)", which limitPerRow leaves out of each
 // parent's page; the loaders call it where ent writes sql.InValues (ent/entc.go, markEdgeParents).
 var edgeParents = edgepage.Parents
+
+// edgeIn is a nested connection count's "parent IN (parents)": one array argument on PostgreSQL
+// (ent/entc.go, pageEdgesPerParent).
+var edgeIn = edgepage.In

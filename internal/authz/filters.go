@@ -36,6 +36,7 @@ import (
 	"github.com/liemchinh/liemchinh/ent/unit"
 	"github.com/liemchinh/liemchinh/ent/unitplacement"
 	"github.com/liemchinh/liemchinh/internal/apperr"
+	"github.com/liemchinh/liemchinh/internal/edgepage"
 )
 
 // ErrUnauthenticated is returned when an anonymous viewer reads anything beyond the public surface.
@@ -64,7 +65,7 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.EQ(s.C(official.FieldID), v.OfficialID)
 			}
-			return unitsIn(v, s.C(official.UnitColumn))
+			return unitsIn(v, s, s.C(official.UnitColumn))
 		})
 	}))
 	// The word starts of officials' names (search) carry the official's unit: the same rule as
@@ -96,7 +97,7 @@ func Install(c *ent.Client) {
 	}))
 	c.EmulationRegistration.Intercept(intercept.TraverseEmulationRegistration(func(ctx context.Context, q *ent.EmulationRegistrationQuery) error {
 		return filter(ctx, ent.TypeEmulationRegistration, q.Where, func(v Viewer, s *sql.Selector) *sql.Predicate {
-			return unitsIn(v, s.C(emulationregistration.UnitColumn))
+			return unitsIn(v, s, s.C(emulationregistration.UnitColumn))
 		})
 	}))
 	c.CitizenCase.Intercept(intercept.TraverseCitizenCase(func(ctx context.Context, q *ent.CitizenCaseQuery) error {
@@ -135,7 +136,7 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.EQ(s.C(incident.OfficialColumn), v.OfficialID)
 			}
-			return unitsIn(v, s.C(incident.UnitColumn))
+			return unitsIn(v, s, s.C(incident.UnitColumn))
 		})
 	}))
 	c.Commendation.Intercept(intercept.TraverseCommendation(func(ctx context.Context, q *ent.CommendationQuery) error {
@@ -151,7 +152,7 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.False()
 			}
-			return unitsIn(v, s.C(inspection.UnitColumn))
+			return unitsIn(v, s, s.C(inspection.UnitColumn))
 		})
 	}))
 	c.Review.Intercept(intercept.TraverseReview(func(ctx context.Context, q *ent.ReviewQuery) error {
@@ -196,7 +197,7 @@ func Install(c *ent.Client) {
 			if !MayHandleAccounts(v) {
 				return sql.False()
 			}
-			return unitsIn(v, s.C(activationsheet.FieldUnitID))
+			return unitsIn(v, s, s.C(activationsheet.FieldUnitID))
 		})
 	}))
 	c.IdempotencyKey.Intercept(intercept.TraverseIdempotencyKey(func(ctx context.Context, q *ent.IdempotencyKeyQuery) error {
@@ -216,12 +217,12 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.EQ(s.C(officialassignment.OfficialColumn), v.OfficialID)
 			}
-			in := unitsIn(v, s.C(officialassignment.UnitColumn))
+			in := unitsIn(v, s, s.C(officialassignment.UnitColumn))
 			if in == nil {
 				return nil
 			}
 			return sql.Or(in, subquery(s.C(officialassignment.OfficialColumn), official.Table,
-				unitsIn(v, qualified(official.Table, official.UnitColumn))))
+				unitsIn(v, nil, qualified(official.Table, official.UnitColumn))))
 		})
 	}))
 	// A unit's past places (its history): staff whose scope holds the unit now (UnitHistoryReader).
@@ -230,7 +231,7 @@ func Install(c *ent.Client) {
 			if !v.Staff() {
 				return sql.False()
 			}
-			return unitsIn(v, s.C(unitplacement.UnitColumn))
+			return unitsIn(v, s, s.C(unitplacement.UnitColumn))
 		})
 	}))
 	// A roster import is read by whoever asked for it, and by administrators.
@@ -299,7 +300,7 @@ func nameKeysIn(v Viewer, s *sql.Selector) *sql.Predicate {
 	if !v.Staff() {
 		return sql.EQ(s.C(officialnamekey.FieldOfficialID), v.OfficialID)
 	}
-	return unitsIn(v, s.C(officialnamekey.FieldUnitID))
+	return unitsIn(v, s, s.C(officialnamekey.FieldUnitID))
 }
 
 // NameKeysWhere is the same rule for a subquery on official_name_keys that a search builds outside
@@ -315,8 +316,23 @@ func NameKeysWhere(ctx context.Context) (func(*sql.Selector), error) {
 	}, err
 }
 
-// unitsIn is "column holds a unit in the viewer's scope"; nil for the nation.
-func unitsIn(v Viewer, column string) *sql.Predicate {
+// unitsIn is "column holds a unit in the viewer's scope"; nil for the nation. s, when not nil, is
+// the query column belongs to: when its rows are those of a list of units (the eager loader of a
+// unit's officials, or their count: edgepage.Listed), the scope's units are looked for among those
+// alone. The answer is the same, and PostgreSQL reads the listed units by primary key instead of
+// hashing every unit of the province: the count of 21 units' officials under a province
+// supervisor went from 4.0 to 0.8 ms on the national seed.
+func unitsIn(v Viewer, s *sql.Selector, column string) *sql.Predicate {
+	var listed *sql.Predicate
+	if s != nil {
+		listed = edgepage.Listed(s, column, "id")
+	}
+	where := func(b *sql.Builder) {
+		b.WriteString(" WHERE ")
+		if listed != nil {
+			b.Join(listed).WriteString(" AND ")
+		}
+	}
 	if !v.Staff() {
 		// An official's own unit.
 		return sql.P(func(b *sql.Builder) {
@@ -332,15 +348,17 @@ func unitsIn(v Viewer, column string) *sql.Predicate {
 		// are found first (a handful of rows), then their units through the units' province index:
 		// "province = $1 OR province IN (...)" made PostgreSQL scan every unit of the nation.
 		return sql.P(func(b *sql.Builder) {
-			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table).WriteString(" WHERE ").
-				WriteString(unit.ProvinceColumn).WriteString(" IN ")
+			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table)
+			where(b)
+			b.WriteString(unit.ProvinceColumn).WriteString(" IN ")
 			provincesOf(b, v.Scope.ID)
 			b.WriteString(")")
 		})
 	case ScopeDistrict:
 		return sql.P(func(b *sql.Builder) {
-			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table).WriteString(" WHERE ").
-				WriteString(unit.DistrictColumn).WriteString(" = ").Arg(v.Scope.ID).WriteString(")")
+			b.WriteString(column).WriteString(" IN (SELECT id FROM ").WriteString(unit.Table)
+			where(b)
+			b.WriteString(unit.DistrictColumn).WriteString(" = ").Arg(v.Scope.ID).WriteString(")")
 		})
 	case ScopeUnit:
 		// The unit and all its descendants. PostgreSQL cannot estimate a recursive subtree (it
@@ -375,9 +393,9 @@ func reviewsIn(v Viewer, s *sql.Selector) *sql.Predicate {
 	case ScopeProvince:
 		return inProvince(s.C(review.FieldProvinceID), v.Scope.ID)
 	case ScopeDistrict:
-		return sql.Or(eq(s.C(review.FieldDistrictID), v.Scope.ID), unitsIn(v, s.C(review.FieldUnitID)))
+		return sql.Or(eq(s.C(review.FieldDistrictID), v.Scope.ID), unitsIn(v, s, s.C(review.FieldUnitID)))
 	case ScopeUnit:
-		return unitsIn(v, s.C(review.FieldUnitID))
+		return unitsIn(v, s, s.C(review.FieldUnitID))
 	}
 	return sql.False()
 }
@@ -397,7 +415,7 @@ func recordsIn(v Viewer, officialColumn, unitColumn, provinceColumn string) *sql
 // units. Staff only; nil for the nation.
 func scopeIn(v Viewer, unitColumn, provinceColumn string) *sql.Predicate {
 	if v.Scope.Kind != ScopeProvince {
-		return unitsIn(v, unitColumn)
+		return unitsIn(v, nil, unitColumn)
 	}
 	return inProvince(provinceColumn, v.Scope.ID)
 }
@@ -559,7 +577,7 @@ func UnitInScope(ctx context.Context, c *ent.Client, unitID string) (bool, error
 		return false, nil
 	}
 	return c.Unit.Query().Where(unit.ID(unitID), func(s *sql.Selector) {
-		if p := unitsIn(v, s.C(unit.FieldID)); p != nil {
+		if p := unitsIn(v, s, s.C(unit.FieldID)); p != nil {
 			s.Where(p)
 		}
 	}).Exist(ctx)
@@ -602,7 +620,7 @@ func provisioningsIn(v Viewer, s *sql.Selector) *sql.Predicate {
 		return sql.EQ(s.C(accountprovisioning.FieldDistrictID), v.Scope.ID)
 	case ScopeUnit:
 		return sql.And(sql.EQ(s.C(accountprovisioning.FieldScopeKind), accountprovisioning.ScopeKindUNIT),
-			unitsIn(v, s.C(accountprovisioning.FieldUnitID)))
+			unitsIn(v, s, s.C(accountprovisioning.FieldUnitID)))
 	}
 	return sql.False()
 }

@@ -8,7 +8,7 @@ import "entgo.io/ent/dialect/sql"
 // not by the viewer's: whether the viewer may see that scope is for Covers to say first.
 func UnitsOf(scope Scope, column string) func(*sql.Selector) {
 	return func(s *sql.Selector) {
-		if p := unitsIn(Viewer{Role: RoleSupervisor, Scope: scope}, s.C(column)); p != nil {
+		if p := unitsIn(Viewer{Role: RoleSupervisor, Scope: scope}, s, s.C(column)); p != nil {
 			s.Where(p)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 )
 
 // parentAlias names the derived table of distinct parents (its column keeps the partition
@@ -71,13 +72,19 @@ func LimitPerRow(partitionBy string, limit int, orderBy ...sql.Querier) func(s *
 
 // listed is, on PostgreSQL, the distinct values as a one-column query named column:
 //
-//	SELECT DISTINCT (unnest(ARRAY[$1, $2, ...])) AS column
+//	SELECT DISTINCT (unnest($1::text[])) AS column
 //
 // Reading the parents from the table instead (SELECT DISTINCT t.p FROM t WHERE t.p IN (...))
 // cost 1,213 of the 2,679 buffers of 126 officials' pledges on the national seed. The values are
-// ids, text like the columns holding them.
+// ids, text like the columns holding them, passed as one array so that the statement's text is
+// the same for any number of parents (the connection's prepared statement is reused: see
+// internal/store/stmtcache.go); values that are not all text are listed one by one.
 func listed(d *sql.DialectBuilder, column string, values []driver.Value) *sql.Selector {
 	return d.Select().AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+		if texts, ok := textArray(values); ok {
+			b.WriteString("unnest(").Arg(texts).WriteString("::text[])")
+			return
+		}
 		b.WriteString("unnest(ARRAY[")
 		for i, v := range values {
 			if i > 0 {
@@ -87,6 +94,54 @@ func listed(d *sql.DialectBuilder, column string, values []driver.Value) *sql.Se
 		}
 		b.WriteString("])")
 	}), column).Distinct()
+}
+
+// textArray returns values as one PostgreSQL text array when they are all strings.
+func textArray(values []driver.Value) (pq.StringArray, bool) {
+	out := make(pq.StringArray, len(values))
+	for i, v := range values {
+		s, ok := v.(string)
+		if !ok {
+			return nil, false
+		}
+		out[i] = s
+	}
+	return out, true
+}
+
+// In is "column IN (values)" as the field collection counts a nested connection's rows per
+// parent (the generated code calls it in place of sql.InValues: see pageEdgesPerParent in
+// ent/entc.go). On PostgreSQL, when the values are text, it is "column = ANY($1)" with the values
+// as one array: one statement text for any number of parents, which the connection prepares once.
+// The list is noted in s's context, for Listed.
+func In(s *sql.Selector, column string, values ...driver.Value) *sql.Predicate {
+	s.WithContext(context.WithValue(s.Context(), parentsKey{}, &parentList{column: column, values: values}))
+	return inList(s.Dialect(), column, values)
+}
+
+// inList writes "column IN (values)", as one array argument on PostgreSQL when the values are text.
+func inList(dia, column string, values []driver.Value) *sql.Predicate {
+	if dia == dialect.Postgres {
+		if texts, ok := textArray(values); ok {
+			return sql.P(func(b *sql.Builder) {
+				b.WriteString(column).WriteString(" = ANY(").Arg(texts).WriteString(")")
+			})
+		}
+	}
+	return sql.InValues(column, values...)
+}
+
+// Listed is "as IN (the parents)" when s is the query of an eager loader or a nested count whose
+// parents are a list of values of column (Parents, In), and nil otherwise. A read filter that
+// looks column up in a subquery (the units of a province) can add it there: the rows already have
+// one of those values, so the answer is the same, and the subquery reads the listed rows instead
+// of all it would otherwise hold.
+func Listed(s *sql.Selector, column, as string) *sql.Predicate {
+	l, _ := s.Context().Value(parentsKey{}).(*parentList)
+	if l == nil || l.column != column || len(l.values) == 0 {
+		return nil
+	}
+	return inList(s.Dialect(), as, l.values)
 }
 
 // lateral is, on PostgreSQL,
@@ -138,15 +193,15 @@ type parentList struct {
 
 // Parents is the predicate "column IN (values)" with which an eager loader restricts the rows it
 // reads to those of its parents (the generated code calls it in place of sql.InValues: see
-// markEdgeParents in ent/entc.go). It is written as usual unless LimitPerRow pages the rows on
-// PostgreSQL: there the parents become the page's edge_parents, and the predicate TRUE in each
-// parent's page. Left in it, PostgreSQL used it as an index condition beside "column =
+// markEdgeParents in ent/entc.go). It is written as In writes it unless LimitPerRow pages the
+// rows on PostgreSQL: there the parents become the page's edge_parents, and the predicate TRUE in
+// each parent's page. Left in it, PostgreSQL used it as an index condition beside "column =
 // edge_parents.column" and probed the index once per parent for every parent: 126 officials'
 // pledges cost 15,876 probes and 29 ms on the national seed.
 func Parents(s *sql.Selector, column string, values ...driver.Value) *sql.Predicate {
 	list := &parentList{column: column, values: values}
 	s.WithContext(context.WithValue(s.Context(), parentsKey{}, list))
-	in := sql.InValues(column, values...)
+	in := inList(s.Dialect(), column, values)
 	return sql.P(func(b *sql.Builder) {
 		if list.inPage {
 			b.WriteString("TRUE")
