@@ -146,7 +146,9 @@ func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (drive
 	return &cachingTx{Tx: tx, c: c}, nil
 }
 
-func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error { return c.check.CheckNamedValue(nv) }
+func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	return c.check.CheckNamedValue(nv)
+}
 
 func (c *cachingConn) ResetSession(ctx context.Context) error { return c.reset.ResetSession(ctx) }
 
