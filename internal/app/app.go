@@ -168,6 +168,7 @@ func openMigrated(ctx context.Context, cfg config.Config, log *slog.Logger, migr
 
 // openMigratedWith is openMigrated with the ent driver wrapped (tracing).
 func openMigratedWith(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool, wrap func(dialect.Driver) dialect.Driver) (*store.DB, error) {
+	store.SetStatementsPerConn(cfg.DBStatements) // read by each connection as it is made
 	db, err := store.OpenReplicated(ctx, cfg.DatabaseURL, cfg.DatabaseReadURL, wrap)
 	if err != nil {
 		return nil, err

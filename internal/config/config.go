@@ -64,6 +64,7 @@ type Config struct {
 	Limits          Limits
 	DBConns         int           // DB_MAX_CONNS: PostgreSQL connections, all kept open while idle
 	DBConnLifetime  time.Duration // DB_CONN_MAX_LIFETIME: a PostgreSQL connection is replaced after this; 0 keeps it
+	DBStatements    int           // DB_STATEMENT_CACHE: prepared statements kept per PostgreSQL connection; 0 none
 	AccountCache    int           // ACCOUNT_CACHE_SIZE: accounts whose sign-in state is cached per process; 0 turns the cache off
 	ReferenceCache  int           // REFERENCE_CACHE_SIZE: answers of public reference queries cached per process; 0 turns the cache off
 	LoadTestKey     string        // LOAD_TEST_KEY: requests carrying it (X-Load-Test-Key) skip the per-address limits; refused in production
@@ -211,6 +212,7 @@ var Variables = []Variable{
 	{"HTTP_IDLE_TIMEOUT", "120s", "how long a kept-alive connection may wait for its next request"},
 	{"DB_MAX_CONNS", "20", "PostgreSQL connections of the pool, all kept open while idle (no session churn under bursts)"},
 	{"DB_CONN_MAX_LIFETIME", "0", "a PostgreSQL connection is closed and replaced after this long (e.g. 30m, to rebalance behind a pooler); 0 keeps connections"},
+	{"DB_STATEMENT_CACHE", "256", "statements each PostgreSQL connection keeps prepared (parsed once, then bound and executed in one round trip); 0 prepares none, for a pooler in transaction mode (PgBouncer before 1.21) that cannot keep them"},
 	{"ACCOUNT_CACHE_SIZE", "10000", "accounts whose sign-in state (enabled, token version, role, scope) each process caches, dropped at once on every change of the account on every process (LISTEN/NOTIFY on PostgreSQL) and bypassed while the notification connection is down; 0 turns the cache off"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "(off)", "an OpenTelemetry collector's OTLP/HTTP endpoint (e.g. http://collector:4318): traces with a span per request (continuing a W3C traceparent) and per SQL statement; the other standard OTEL_EXPORTER_OTLP_* variables apply"},
 	{"MAX_CONCURRENT_OPERATIONS", "4 per processor", "GraphQL queries and mutations over HTTP executing at once; others wait for a turn up to REQUEST_TIMEOUT, then answer 503 TIMEOUT with Retry-After (subscriptions and cached reference answers take none); 0 for no bound"},
@@ -424,6 +426,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.DBConns = parseInt("DB_MAX_CONNS", 20)
+	if v := get("DB_STATEMENT_CACHE", "256"); v != "0" {
+		c.DBStatements = parseInt("DB_STATEMENT_CACHE", 256)
+	}
 	c.ReadMaxLag = parseDuration("DATABASE_READ_MAX_LAG", "30s")
 	if v := get("DB_CONN_MAX_LIFETIME", "0"); v != "0" {
 		c.DBConnLifetime = parseDuration("DB_CONN_MAX_LIFETIME", "30m")

@@ -117,19 +117,20 @@ func TestLoad(t *testing.T) {
 		{"bad proxy hops", map[string]string{"TRUST_PROXY": "-1"}, "TRUST_PROXY", nil},
 		{"bad proxy word", map[string]string{"TRUST_PROXY": "yes"}, "TRUST_PROXY", nil},
 		{"pool and account cache defaults", nil, "", func(t *testing.T, c Config) {
-			if c.DBConns != 20 || c.DBConnLifetime != 0 || c.AccountCache != 10000 {
-				t.Fatalf("pool %d, lifetime %s, account cache %d", c.DBConns, c.DBConnLifetime, c.AccountCache)
+			if c.DBConns != 20 || c.DBConnLifetime != 0 || c.AccountCache != 10000 || c.DBStatements != 256 {
+				t.Fatalf("pool %d, lifetime %s, account cache %d, statements %d", c.DBConns, c.DBConnLifetime, c.AccountCache, c.DBStatements)
 			}
 		}},
-		{"pool and account cache set", map[string]string{"DB_MAX_CONNS": "32", "DB_CONN_MAX_LIFETIME": "30m", "ACCOUNT_CACHE_SIZE": "0"}, "",
+		{"pool and account cache set", map[string]string{"DB_MAX_CONNS": "32", "DB_CONN_MAX_LIFETIME": "30m", "ACCOUNT_CACHE_SIZE": "0", "DB_STATEMENT_CACHE": "0"}, "",
 			func(t *testing.T, c Config) {
-				if c.DBConns != 32 || c.DBConnLifetime != 30*time.Minute || c.AccountCache != 0 {
+				if c.DBConns != 32 || c.DBConnLifetime != 30*time.Minute || c.AccountCache != 0 || c.DBStatements != 0 {
 					t.Fatalf("pool %d, lifetime %s, account cache %d", c.DBConns, c.DBConnLifetime, c.AccountCache)
 				}
 			}},
 		{"bad lifetime", map[string]string{"DB_CONN_MAX_LIFETIME": "forever"}, "DB_CONN_MAX_LIFETIME", nil},
 		{"bad pool size", map[string]string{"DB_MAX_CONNS": "0"}, "DB_MAX_CONNS", nil},
 		{"bad cache size", map[string]string{"ACCOUNT_CACHE_SIZE": "-1"}, "ACCOUNT_CACHE_SIZE", nil},
+		{"bad statement cache", map[string]string{"DB_STATEMENT_CACHE": "many"}, "DB_STATEMENT_CACHE", nil},
 		{"limits", nil, "", func(t *testing.T, c Config) {
 			want := Limits{RequestTimeout: 10 * time.Second, MaxBodyBytes: 1 << 20, ComplexityBudget: 500000,
 				ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}

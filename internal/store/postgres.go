@@ -47,7 +47,7 @@ func (s setupConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		c.Close()
 		return nil, fmt.Errorf("store: setting up a PostgreSQL session: %w", err)
 	}
-	cc, err := withStatementCache(c, StatementsPerConn)
+	cc, err := withStatementCache(c, int(statementsPerConn.Load()))
 	if err != nil {
 		c.Close()
 		return nil, err

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/lib/pq"
 )
 
-// StatementsPerConn is how many prepared statements each PostgreSQL connection keeps (0: none).
+// SetStatementsPerConn sets how many prepared statements each PostgreSQL connection made from then
+// on keeps (0: none; DefaultStatementsPerConn until it is called).
 //
 // lib/pq runs a statement with arguments as an unnamed prepared statement: a Parse and Describe
 // round trip, then Bind and Execute, and PostgreSQL parses, analyses and plans the text again
@@ -21,7 +23,16 @@ import (
 // runs PostgreSQL's own choice between a generic plan and a plan for the values (plan_cache_mode
 // auto). The least recently used statement is closed beyond the limit, which bounds what each
 // session holds (a statement and its plans take a few kilobytes to some tens of kilobytes).
-var StatementsPerConn = 256
+func SetStatementsPerConn(n int) { statementsPerConn.Store(int64(n)) }
+
+// DefaultStatementsPerConn is the statements a connection keeps prepared unless told otherwise.
+const DefaultStatementsPerConn = 256
+
+var statementsPerConn = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(DefaultStatementsPerConn)
+	return &n
+}()
 
 // cachingConn is a lib/pq connection that runs statements with arguments through its cache of
 // prepared statements. database/sql uses a connection from one goroutine at a time, so the

@@ -14,17 +14,17 @@ import (
 )
 
 // TestStatementCache: on PostgreSQL a connection prepares a statement with arguments once and
-// then reuses it; it keeps at most StatementsPerConn of them, closing the least recently used;
+// then reuses it; it keeps at most the number set (SetStatementsPerConn), closing the least recently used;
 // a statement whose table changed shape is prepared again (outside a transaction at once, inside
-// one after the transaction the error ended); COPY through Prepare is left alone.
+// one after the transaction the error ended); with a limit of 0 nothing is kept prepared.
 func TestStatementCache(t *testing.T) {
 	if os.Getenv(testutil.EnvPostgres) == "" {
 		t.Skipf("the statement cache is PostgreSQL's: set %s to run this test", testutil.EnvPostgres)
 	}
 	db := testutil.Open(t, dialect.Postgres)
 	ctx := context.Background()
-	defer func(n int) { store.StatementsPerConn = n }(store.StatementsPerConn)
-	store.StatementsPerConn = 3
+	defer store.SetStatementsPerConn(store.DefaultStatementsPerConn)
+	store.SetStatementsPerConn(3)
 	pool, err := store.OpenPostgres(db.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -102,5 +102,27 @@ func TestStatementCache(t *testing.T) {
 	}
 	if n, err := columns(conn); n != 3 || err != nil {
 		t.Fatalf("after the transaction: %d columns, %v", n, err)
+	}
+
+	// DB_STATEMENT_CACHE=0: nothing is kept prepared.
+	store.SetStatementsPerConn(0)
+	off, err := store.OpenPostgres(db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	offConn, err := off.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer offConn.Close()
+	var n int
+	for range 3 {
+		if err := offConn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE $1::int = 1", 1).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 0 {
+		t.Fatalf("with no cache: %d statements prepared", n)
 	}
 }
