@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
@@ -37,6 +36,11 @@ var statementsPerConn = func() *atomic.Int64 {
 // cachingConn is a lib/pq connection that runs statements with arguments through its cache of
 // prepared statements. database/sql uses a connection from one goroutine at a time, so the
 // cache needs no lock.
+//
+// While a result or a COPY is open on the connection (open > 0) another statement is refused
+// with errBusy: its messages would be sent into the middle of the open result and break the
+// connection. lib/pq refuses a statement the same way after one of its own unprepared queries,
+// but it does not know about the results of prepared statements.
 type cachingConn struct {
 	driver.Conn
 	prep  driver.ConnPrepareContext
@@ -49,7 +53,15 @@ type cachingConn struct {
 	ping  driver.Pinger
 	stmts *simplelru.LRU[string, driver.Stmt]
 	inTx  bool
+	open  int
 }
+
+// Statements larger than these are run unprepared: a bulk insert of hundreds of rows, or a list
+// of many values written out, is a text of its own that would only push out the ones reused.
+const (
+	maxCachedArgs = 64
+	maxCachedText = 8 << 10
+)
 
 // withStatementCache returns c with a statement cache of size entries, or c itself when size is
 // not positive.
@@ -82,6 +94,14 @@ func withStatementCache(c driver.Conn, size int) (driver.Conn, error) {
 	return cc, nil
 }
 
+// errBusy refuses a statement sent while a result or a COPY is open on the connection.
+var errBusy = errors.New("store: the PostgreSQL connection is still reading an earlier result or COPY: close it first")
+
+// cached reports whether a statement goes through the cache.
+func cached(q string, args []driver.NamedValue) bool {
+	return len(args) > 0 && len(args) <= maxCachedArgs && len(q) <= maxCachedText
+}
+
 // stmt returns the connection's prepared statement for q, preparing it the first time.
 func (c *cachingConn) stmt(ctx context.Context, q string) (driver.Stmt, error) {
 	if st, ok := c.stmts.Get(q); ok {
@@ -95,17 +115,30 @@ func (c *cachingConn) stmt(ctx context.Context, q string) (driver.Stmt, error) {
 	return st, nil
 }
 
-// stale reports PostgreSQL's refusal to run a prepared statement whose tables changed shape
-// since it was prepared (a migration of another process): the statement is dropped and, outside a
-// transaction (which the error has aborted), run once more freshly prepared.
+// stale reports an error of a prepared statement that a freshly prepared one may not have: its
+// tables changed shape or column types since it was prepared (a migration of another process:
+// SQLSTATE 0A000 "cached plan must not change result type", or a class 42 error of the types it
+// was prepared with), or the session lost it (class 26). The statement is dropped and, outside a
+// transaction (which the error has aborted), run once more freshly prepared; an error that was
+// not the statement's fault simply comes back again.
 func stale(err error) bool {
 	var pe *pq.Error
-	return errors.As(err, &pe) && pe.Code == "0A000" && strings.Contains(pe.Message, "cached plan")
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code.Class() {
+	case "0A", "26", "42":
+		return true
+	}
+	return false
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 {
-		return c.query.QueryContext(ctx, q, args) // the simple protocol: nothing to prepare
+	if c.open > 0 {
+		return nil, errBusy
+	}
+	if !cached(q, args) {
+		return c.track(c.query.QueryContext(ctx, q, args))
 	}
 	for try := 0; ; try++ {
 		st, err := c.stmt(ctx, q)
@@ -119,12 +152,15 @@ func (c *cachingConn) QueryContext(ctx context.Context, q string, args []driver.
 				continue
 			}
 		}
-		return rows, err
+		return c.track(rows, err)
 	}
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 {
+	if c.open > 0 {
+		return nil, errBusy
+	}
+	if !cached(q, args) {
 		return c.exec.ExecContext(ctx, q, args)
 	}
 	for try := 0; ; try++ {
@@ -143,45 +179,89 @@ func (c *cachingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	}
 }
 
-// PrepareContext is database/sql's own Prepare (and lib/pq's COPY): not cached, the caller closes it.
+// PrepareContext is database/sql's own Prepare (and lib/pq's COPY): not cached, the caller closes
+// it. A COPY keeps the connection busy until it is closed.
 func (c *cachingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	return c.prep.PrepareContext(ctx, q)
-}
-
-func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tx, err := c.begin.BeginTx(ctx, opts)
+	if c.open > 0 {
+		return nil, errBusy
+	}
+	st, err := c.prep.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	c.inTx = true
-	return &cachingTx{Tx: tx, c: c}, nil
+	if cp, ok := st.(copier); ok {
+		return &copyStmt{copier: cp, busy: c.start()}, nil
+	}
+	return st, nil
 }
 
-func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
-	return c.check.CheckNamedValue(nv)
+// copier is lib/pq's COPY statement.
+type copier interface {
+	driver.Stmt
+	CopyData(ctx context.Context, line string) (driver.Result, error)
 }
 
-func (c *cachingConn) ResetSession(ctx context.Context) error { return c.reset.ResetSession(ctx) }
-
-func (c *cachingConn) IsValid() bool { return c.valid.IsValid() }
-
-func (c *cachingConn) Ping(ctx context.Context) error { return c.ping.Ping(ctx) }
-
-// Close closes the connection, and with it the session's prepared statements.
-func (c *cachingConn) Close() error { return c.Conn.Close() }
-
-// cachingTx notes the end of the connection's transaction.
-type cachingTx struct {
-	driver.Tx
-	c *cachingConn
+// copyStmt is a COPY, which keeps its connection busy until it is closed.
+type copyStmt struct {
+	copier
+	busy
 }
 
-func (t *cachingTx) Commit() error {
-	t.c.inTx = false
-	return t.Tx.Commit()
+func (s *copyStmt) Close() error {
+	defer s.end()
+	return s.copier.Close()
 }
 
-func (t *cachingTx) Rollback() error {
-	t.c.inTx = false
-	return t.Tx.Rollback()
+// busy is what keeps a connection busy (a result, a COPY) until its end.
+type busy struct {
+	c     *cachingConn
+	ended bool
+}
+
+// start counts the connection busy once more.
+func (c *cachingConn) start() busy {
+	c.open++
+	return busy{c: c}
+}
+
+// end counts the connection busy once less, the first time it is called.
+func (b *busy) end() {
+	if !b.ended {
+		b.ended = true
+		b.c.open--
+	}
+}
+
+// fullRows is what lib/pq's rows implement and database/sql asks of them.
+type fullRows interface {
+	driver.Rows
+	driver.RowsNextResultSet
+	driver.RowsColumnTypeScanType
+	driver.RowsColumnTypeDatabaseTypeName
+	driver.RowsColumnTypeLength
+	driver.RowsColumnTypePrecisionScale
+}
+
+// track counts rows as open on the connection until they are closed.
+func (c *cachingConn) track(rows driver.Rows, err error) (driver.Rows, error) {
+	if err != nil {
+		return nil, err
+	}
+	full, ok := rows.(fullRows)
+	if !ok {
+		rows.Close()
+		return nil, fmt.Errorf("store: the PostgreSQL driver's rows %T lack a method the statement cache forwards", rows)
+	}
+	return &trackedRows{fullRows: full, busy: c.start()}, nil
+}
+
+// trackedRows are a result open on a cachingConn.
+type trackedRows struct {
+	fullRows
+	busy
+}
+
+func (r *trackedRows) Close() error {
+	defer r.end()
+	return r.fullRows.Close()
 }

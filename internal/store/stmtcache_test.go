@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"entgo.io/ent/dialect"
@@ -16,8 +17,11 @@ import (
 // TestStatementCache: on PostgreSQL a connection prepares a statement with arguments once and
 // then reuses it; it keeps at most the number set (SetStatementsPerConn), closing the least recently used;
 // a statement whose table changed shape is prepared again (outside a transaction at once, inside
-// one after the transaction the error ended); with a limit of 0 nothing is kept prepared.
+// one after the transaction the error ended), and one the session lost; a statement of many
+// arguments is not kept; a statement sent while a result is open is refused without breaking the
+// connection; with a limit of 0 nothing is kept prepared.
 func TestStatementCache(t *testing.T) {
+	const maxArgs = 64 // store's maxCachedArgs
 	if os.Getenv(testutil.EnvPostgres) == "" {
 		t.Skipf("the statement cache is PostgreSQL's: set %s to run this test", testutil.EnvPostgres)
 	}
@@ -102,6 +106,53 @@ func TestStatementCache(t *testing.T) {
 	}
 	if n, err := columns(conn); n != 3 || err != nil {
 		t.Fatalf("after the transaction: %d columns, %v", n, err)
+	}
+
+	// A session that lost its statements (a pooler's DISCARD ALL) prepares them again.
+	if _, err := conn.ExecContext(ctx, "DEALLOCATE ALL"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := columns(conn); n != 3 || err != nil {
+		t.Fatalf("after DEALLOCATE ALL: %d columns, %v", n, err)
+	}
+
+	// Statements with many arguments are not kept.
+	before := prepared()
+	many, marks := make([]any, maxArgs+1), make([]string, maxArgs+1)
+	for i := range many {
+		many[i], marks[i] = i, fmt.Sprintf("$%d::int", i+1)
+	}
+	var sum int
+	if err := conn.QueryRowContext(ctx, "SELECT "+strings.Join(marks, " + "), many...).Scan(&sum); err != nil || sum != maxArgs*(maxArgs+1)/2 {
+		t.Fatalf("%d arguments: %d, %v", len(many), sum, err)
+	}
+	if n := prepared(); n != before {
+		t.Fatalf("a statement of %d arguments was kept prepared (%d, then %d)", len(many), before, n)
+	}
+
+	// While a result is open in a transaction, another statement is refused by lib/pq as before
+	// (a prepared statement's messages would be sent into the open result), and the transaction
+	// goes on once the result is closed.
+	tx, err = conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := tx.QueryContext(ctx, "SELECT generate_series(1, $1::int)", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT $1::int * 7", 6); err == nil {
+		t.Fatal("a statement ran while a result was open")
+	}
+	if err := open.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	if err := tx.QueryRowContext(ctx, "SELECT $1::int * 7", 6).Scan(&got); err != nil || got != 42 {
+		t.Fatalf("after the result was closed: %d, %v", got, err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 
 	// DB_STATEMENT_CACHE=0: nothing is kept prepared.
