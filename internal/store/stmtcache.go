@@ -56,6 +56,20 @@ type cachingConn struct {
 	open  int
 }
 
+// A cachingConn is everything database/sql probes a lib/pq connection for, and what callers of
+// the raw connection use (the national seed's COPY begins its transaction through ConnBeginTx).
+var _ interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.ExecerContext
+	driver.NamedValueChecker
+	driver.SessionResetter
+	driver.Validator
+	driver.Pinger
+} = (*cachingConn)(nil)
+
 // Statements larger than these are run unprepared: a bulk insert of hundreds of rows, or a list
 // of many values written out, is a text of its own that would only push out the ones reused.
 const (
@@ -264,4 +278,41 @@ type trackedRows struct {
 func (r *trackedRows) Close() error {
 	defer r.end()
 	return r.fullRows.Close()
+}
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.begin.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return &cachingTx{Tx: tx, c: c}, nil
+}
+
+func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	return c.check.CheckNamedValue(nv)
+}
+
+func (c *cachingConn) ResetSession(ctx context.Context) error { return c.reset.ResetSession(ctx) }
+
+func (c *cachingConn) IsValid() bool { return c.valid.IsValid() }
+
+func (c *cachingConn) Ping(ctx context.Context) error { return c.ping.Ping(ctx) }
+
+// Close closes the connection, and with it the session's prepared statements.
+func (c *cachingConn) Close() error { return c.Conn.Close() }
+
+// cachingTx notes the end of the connection's transaction.
+type cachingTx struct {
+	driver.Tx
+	c *cachingConn
+}
+
+func (t *cachingTx) Commit() error {
+	t.c.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t *cachingTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
 }
