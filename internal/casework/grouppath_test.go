@@ -32,17 +32,9 @@ func TestSubmitGroupPath(t *testing.T) {
 			}
 			return s
 		}
-		inline := func() map[string]any {
-			return map[string]any{"q": fmt.Sprintf(`mutation { caseSubmit(input: {channel: DENUNCIATION, unitId: %q, category: NO_BUREAUCRACY, description: "Hồ sơ viết thẳng bị chậm trễ", idempotencyKey: %q}) `+payload+` }`,
-				w.A.ParentUnit, testutil.NewKey())}
-		}
 		plain := `mutation($in: CaseSubmitInput!) { caseSubmit(input: $in) ` + payload + ` }`
-		// send answers query with vars (or the query vars["q"] holds, without variables) and
-		// returns the tracking codes of its fields.
+		// send answers query with vars and returns the tracking codes of its fields.
 		send := func(name, query string, vars map[string]any) []string {
-			if q, ok := vars["q"].(string); ok {
-				query, vars = q, nil
-			}
 			r := api.Query(t, query, vars)
 			var out map[string]struct {
 				TrackingCode *string
@@ -59,32 +51,34 @@ func TestSubmitGroupPath(t *testing.T) {
 			}
 			return codes
 		}
+		// form is a document and its variables for a fresh submission (extra: fields of its input).
+		form := func(query string, extra ...any) func() (string, map[string]any) {
+			return func() (string, map[string]any) { return query, map[string]any{"in": in(extra...)} }
+		}
 		for _, c := range []struct {
-			name  string
-			query string
-			vars  func() map[string]any
+			name string
+			form func() (string, map[string]any)
 		}{
-			{"plain", plain, func() map[string]any { return map[string]any{"in": in()} }},
-			{"alias", `mutation($in: CaseSubmitInput!) { sent: caseSubmit(input: $in) ` + payload + ` }`, func() map[string]any { return map[string]any{"in": in()} }},
-			{"fragment", `mutation($in: CaseSubmitInput!) { caseSubmit(input: $in) { ...r } } fragment r on CaseSubmitPayload ` + payload,
-				func() map[string]any { return map[string]any{"in": in()} }},
-			{"inline input", "", inline},
-			{"uploadIds empty", plain, func() map[string]any { return map[string]any{"in": in("uploadIds", []any{})} }},
-			{"uploadIds null", plain, func() map[string]any { return map[string]any{"in": in("uploadIds", nil)} }},
+			{"plain", form(plain)},
+			{"alias", form(`mutation($in: CaseSubmitInput!) { sent: caseSubmit(input: $in) ` + payload + ` }`)},
+			{"fragment", form(`mutation($in: CaseSubmitInput!) { caseSubmit(input: $in) { ...r } } fragment r on CaseSubmitPayload ` + payload)},
+			{"inline input", func() (string, map[string]any) {
+				return fmt.Sprintf(`mutation { caseSubmit(input: {channel: DENUNCIATION, unitId: %q, category: NO_BUREAUCRACY, description: "Hồ sơ viết thẳng bị chậm trễ", idempotencyKey: %q}) `+payload+` }`,
+					w.A.ParentUnit, testutil.NewKey()), nil
+			}},
+			{"uploadIds empty", form(plain, "uploadIds", []any{})},
+			{"uploadIds null", form(plain, "uploadIds", nil)},
 		} {
 			// With a plain submission: it forms a group, held until both are queued.
 			casework.HoldGroups(t, 2)
 			var wg sync.WaitGroup
 			codes := make([][]string, 2)
-			for i, q := range []string{plain, c.query} {
-				vars := c.vars()
-				if i == 0 {
-					vars = map[string]any{"in": in()}
-				}
+			for i, f := range []func() (string, map[string]any){form(plain), c.form} {
+				query, vars := f()
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					codes[i] = send(c.name, q, vars)
+					codes[i] = send(c.name, query, vars)
 				}()
 			}
 			wg.Wait()

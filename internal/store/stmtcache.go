@@ -154,20 +154,9 @@ func (c *cachingConn) QueryContext(ctx context.Context, q string, args []driver.
 	if !cached(q, args) {
 		return c.track(c.query.QueryContext(ctx, q, args))
 	}
-	for try := 0; ; try++ {
-		st, err := c.stmt(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
-		if err != nil && stale(err) {
-			c.stmts.Remove(q)
-			if try == 0 && !c.inTx {
-				continue
-			}
-		}
-		return c.track(rows, err)
-	}
+	return c.track(prepared(c, ctx, q, func(st driver.Stmt) (driver.Rows, error) {
+		return st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	}))
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
@@ -177,19 +166,28 @@ func (c *cachingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	if !cached(q, args) {
 		return c.exec.ExecContext(ctx, q, args)
 	}
+	return prepared(c, ctx, q, func(st driver.Stmt) (driver.Result, error) {
+		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	})
+}
+
+// prepared runs q's prepared statement with run, dropping a stale one (stale) and, outside a
+// transaction, running a freshly prepared one once more.
+func prepared[T any](c *cachingConn, ctx context.Context, q string, run func(driver.Stmt) (T, error)) (T, error) {
 	for try := 0; ; try++ {
 		st, err := c.stmt(ctx, q)
 		if err != nil {
-			return nil, err
+			var zero T
+			return zero, err
 		}
-		res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
+		out, err := run(st)
 		if err != nil && stale(err) {
 			c.stmts.Remove(q)
 			if try == 0 && !c.inTx {
 				continue
 			}
 		}
-		return res, err
+		return out, err
 	}
 }
 

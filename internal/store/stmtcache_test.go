@@ -29,16 +29,7 @@ func TestStatementCache(t *testing.T) {
 	ctx := context.Background()
 	defer store.SetStatementsPerConn(store.DefaultStatementsPerConn)
 	store.SetStatementsPerConn(3)
-	pool, err := store.OpenPostgres(db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := oneConn(t, db.URL)
 	prepared := func() int {
 		t.Helper()
 		var n int
@@ -157,16 +148,7 @@ func TestStatementCache(t *testing.T) {
 
 	// DB_STATEMENT_CACHE=0: nothing is kept prepared.
 	store.SetStatementsPerConn(0)
-	off, err := store.OpenPostgres(db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer off.Close()
-	offConn, err := off.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer offConn.Close()
+	offConn := oneConn(t, db.URL)
 	var n int
 	for range 3 {
 		if err := offConn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE $1::int = 1", 1).Scan(&n); err != nil {
@@ -176,4 +158,21 @@ func TestStatementCache(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("with no cache: %d statements prepared", n)
 	}
+}
+
+// oneConn opens a pool of its own on url (its connections made with the statement limit of the
+// moment) and returns one connection of it, both closed when the test ends.
+func oneConn(t *testing.T, url string) *sql.Conn {
+	t.Helper()
+	pool, err := store.OpenPostgres(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	conn, err := pool.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
